@@ -1,0 +1,45 @@
+import type { OnnxNode, OnnxValueInfo } from '../onnx/ir.js';
+import type { MilBuilder } from '../mil/builder.js';
+import type { DeploymentTarget } from '../mil/ir.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * What a converter sees while it turns one ONNX node into MIL ops.
+ * The converter reads inputs through the context and binds each ONNX output
+ * to a MIL value with `setOutput`; it never touches files.
+ */
+export interface ConvertContext {
+  readonly b: MilBuilder;
+  /** ai.onnx opset of the model. */
+  readonly opset: number;
+  readonly target: DeploymentTarget;
+  /** MIL value for input `i` of the node; undefined when the input is omitted (''). Constants become const ops on first use. */
+  input(node: OnnxNode, i: number): string | undefined;
+  /** Like input() but throws a ConversionError naming the node when the input is missing. */
+  requireInput(node: OnnxNode, i: number): string;
+  /** The constant value of input `i`, when it is an initializer or was folded; int64 is kept as int64 here. */
+  constant(node: OnnxNode, i: number): Tensor | undefined;
+  /** ONNX type of a value (after shape inference). */
+  info(name: string): OnnxValueInfo | undefined;
+  /** Binds ONNX output `i` of the node to a MIL value. */
+  setOutput(node: OnnxNode, i: number, milValue: string): void;
+  /** Binds ONNX output `i` to a constant computed at conversion time (no MIL op unless used). */
+  setConstantOutput(node: OnnxNode, i: number, value: Tensor): void;
+  /** Records a warning shown to the user (e.g. an attribute that is ignored). */
+  warn(node: OnnxNode, message: string): void;
+  /** Throws a ConversionError for this node: the reason says what is not supported. */
+  unsupported(node: OnnxNode, reason: string): never;
+}
+
+export interface OpConverter {
+  /** ai.onnx opset range handled, inclusive. */
+  opsets: readonly [number, number];
+  /** MIL ops this converter may emit (for the coverage table and docs). */
+  milOps: readonly string[];
+  /** Known limits, shown in docs/ops.md. */
+  limits?: string;
+  convert(node: OnnxNode, ctx: ConvertContext): void;
+}
+
+/** One op family's converters, keyed by ONNX op type (ai.onnx domain). */
+export type ConverterTable = Readonly<Record<string, OpConverter>>;

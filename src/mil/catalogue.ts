@@ -1,0 +1,84 @@
+import type { DType } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { DEPLOYMENT_TARGETS, targetRank, type DeploymentTarget, type MilTensorType } from './ir.js';
+
+/**
+ * The MIL op catalogue: for every op this project emits, per opset, its
+ * parameters, which must be compile-time constants, the allowed dtypes, and
+ * the rule that gives its output types. Definitions live in `mil/ops/<family>.ts`
+ * and are registered with `defineMilOps`; the builder validates every op it
+ * creates against them, so a wrong parameter fails at conversion time, not on
+ * a user's device.
+ */
+
+export interface MilParamDef {
+  /** A type-domain name declared in `typeDomains` (e.g. 'T'), or a fixed dtype list. */
+  type: string | readonly DType[];
+  optional?: boolean;
+  /** Must be bound to the output of a const or constexpr op. */
+  const?: boolean;
+  /** A tuple parameter taking several bindings (concat.values). */
+  variadic?: boolean;
+}
+
+/** What a type rule can see of an operation's arguments. */
+export interface TypeRuleInput {
+  /** Type of a single-valued parameter, undefined when omitted. */
+  type(param: string): MilTensorType | undefined;
+  /** Types of a variadic parameter, in order. */
+  types(param: string): MilTensorType[];
+  /** Value of a parameter bound to a constant, undefined otherwise. */
+  value(param: string): Tensor | undefined;
+  /** Number of outputs requested by the caller (ops such as split need it). */
+  readonly numOutputs: number;
+  readonly target: DeploymentTarget;
+}
+
+export interface MilOpDef {
+  name: string;
+  /** First deployment target whose opset has this definition. */
+  since: DeploymentTarget;
+  inputs: Readonly<Record<string, MilParamDef>>;
+  typeDomains?: Readonly<Record<string, readonly DType[]>>;
+  /** Output types, from the argument types (and constant values where shape depends on them). */
+  outputs: (input: TypeRuleInput) => MilTensorType[];
+  /** iOS16/iOS17 constexpr ops store their parameters as attributes rather than inputs. */
+  paramsAsAttributes?: boolean;
+  /** One line on semantics, for docs. */
+  summary?: string;
+}
+
+const definitions = new Map<string, MilOpDef[]>();
+
+/** Registers definitions; a later `since` for the same name is a redefinition. */
+export function defineMilOps(defs: readonly MilOpDef[]): void {
+  for (const def of defs) {
+    const list = definitions.get(def.name) ?? [];
+    if (list.some((d) => d.since === def.since)) throw new Error(`MIL op ${def.name} defined twice for ${def.since}`);
+    list.push(def);
+    list.sort((a, b) => targetRank(a.since) - targetRank(b.since));
+    definitions.set(def.name, list);
+  }
+}
+
+/** The definition in force for `target`, or undefined when the op does not exist there. */
+export function lookupMilOp(name: string, target: DeploymentTarget): MilOpDef | undefined {
+  const list = definitions.get(name);
+  if (!list) return undefined;
+  let found: MilOpDef | undefined;
+  for (const def of list) if (targetRank(def.since) <= targetRank(target)) found = def;
+  return found;
+}
+
+/** The earliest target that has the op, or undefined if unknown. */
+export function earliestTargetFor(name: string): DeploymentTarget | undefined {
+  return definitions.get(name)?.[0]?.since;
+}
+
+export function registeredMilOpNames(): string[] {
+  return [...definitions.keys()].sort();
+}
+
+export function allTargets(): readonly DeploymentTarget[] {
+  return DEPLOYMENT_TARGETS;
+}

@@ -1,0 +1,110 @@
+import type { DType } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * The ML Program (MIL) intermediate representation: what `convert/` builds,
+ * what `coreml/` serializes and reads back, and what `runtime/` executes.
+ * It mirrors MIL.proto closely but holds constants as in-memory tensors;
+ * whether a constant goes to weight.bin or inline is the writer's decision.
+ */
+
+/** A tensor type. `null` marks a dimension unknown at conversion time. Rank 0 is a scalar. */
+export interface MilTensorType {
+  dtype: DType;
+  shape: (number | null)[];
+}
+
+export interface MilVar {
+  name: string;
+  type: MilTensorType;
+}
+
+/** How one argument of an operation is bound: to a named value, or to an inline constant. */
+export type MilBinding = { kind: 'name'; name: string } | { kind: 'value'; value: Tensor };
+
+export interface MilOperation {
+  /** MIL op type, e.g. "conv", "const". */
+  type: string;
+  /** The op's `name` attribute. */
+  name: string;
+  /** Parameter name → bindings (one, or several for variadic parameters such as concat.values). */
+  inputs: Record<string, MilBinding[]>;
+  outputs: MilVar[];
+  /**
+   * Attributes other than `name`: `val` for const, and the parameters of
+   * iOS16/iOS17 constexpr ops, which MIL.proto stores as attributes.
+   */
+  attributes: Record<string, Tensor>;
+  /** Nested blocks (cond, while_loop). */
+  blocks: MilBlock[];
+}
+
+export interface MilBlock {
+  /** Block inputs (loop-carried values of nested blocks); empty for a function's block. */
+  inputs: MilVar[];
+  operations: MilOperation[];
+  /** Names of the values the block returns. */
+  outputs: string[];
+}
+
+/** MIL opset names, one per deployment target. */
+export type MilOpset = 'CoreML5' | 'CoreML6' | 'CoreML7' | 'CoreML8';
+
+export interface MilFunction {
+  inputs: MilVar[];
+  opset: MilOpset;
+  block: MilBlock;
+}
+
+export interface MilProgram {
+  /** Function name → function; a single-function program has only "main". */
+  functions: Record<string, MilFunction>;
+  /** Program attributes as string pairs (e.g. buildInfo); informational. */
+  attributes?: Record<string, string>;
+}
+
+/** Deployment targets this project writes, in order. */
+export const DEPLOYMENT_TARGETS = ['iOS15', 'iOS16', 'iOS17', 'iOS18'] as const;
+export type DeploymentTarget = (typeof DEPLOYMENT_TARGETS)[number];
+
+const TARGET_FACTS: Record<DeploymentTarget, { opset: MilOpset; specificationVersion: number }> = {
+  iOS15: { opset: 'CoreML5', specificationVersion: 6 },
+  iOS16: { opset: 'CoreML6', specificationVersion: 7 },
+  iOS17: { opset: 'CoreML7', specificationVersion: 8 },
+  iOS18: { opset: 'CoreML8', specificationVersion: 9 },
+};
+
+export function opsetForTarget(target: DeploymentTarget): MilOpset {
+  return TARGET_FACTS[target].opset;
+}
+
+export function specificationVersionForTarget(target: DeploymentTarget): number {
+  return TARGET_FACTS[target].specificationVersion;
+}
+
+export function targetForOpset(opset: string): DeploymentTarget | undefined {
+  return DEPLOYMENT_TARGETS.find((t) => TARGET_FACTS[t].opset === opset);
+}
+
+/** Ordinal of a target, for "at least iOS16" comparisons. */
+export function targetRank(target: DeploymentTarget): number {
+  return DEPLOYMENT_TARGETS.indexOf(target);
+}
+
+export function isDeploymentTarget(s: string): s is DeploymentTarget {
+  return (DEPLOYMENT_TARGETS as readonly string[]).includes(s);
+}
+
+/** All operations of a block and its nested blocks, depth first. */
+export function* walkOperations(block: MilBlock): Generator<MilOperation> {
+  for (const op of block.operations) {
+    yield op;
+    for (const inner of op.blocks) yield* walkOperations(inner);
+  }
+}
+
+export function mainFunction(program: MilProgram): MilFunction {
+  const main = program.functions['main'];
+  if (!main) throw new Error('ML program has no "main" function');
+  return main;
+}

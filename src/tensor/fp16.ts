@@ -1,0 +1,117 @@
+/**
+ * IEEE 754 half precision conversions over typed arrays. Round-to-nearest-even,
+ * like numpy's astype(float16) and like Core ML's fp16 storage.
+ */
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** Bit pattern of the half nearest to `value`. Overflow becomes ±Inf, NaN stays NaN. */
+export function float32ToFloat16Bits(value: number): number {
+  f32[0] = value;
+  const x = u32[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) {
+    // Inf or NaN; keep NaN quiet and non-zero.
+    return sign | 0x7c00 | (mant !== 0 ? 0x200 | (mant >>> 13) : 0);
+  }
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign; // underflows to signed zero
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && (half & 1) !== 0)) half += 1;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (half & 1) !== 0)) half += 1; // may carry into the exponent: correct
+  return sign | half;
+}
+
+/** Value of a half bit pattern as a JS number. */
+export function float16BitsToFloat32(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >>> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant === 0 ? sign * Infinity : NaN;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/** Table of all 65,536 half values as float32: decoding becomes one lookup per element. */
+let decodeTable: Float32Array | undefined;
+function halfDecodeTable(): Float32Array {
+  if (!decodeTable) {
+    decodeTable = new Float32Array(65536);
+    for (let i = 0; i < 65536; i++) decodeTable[i] = float16BitsToFloat32(i);
+  }
+  return decodeTable;
+}
+
+/** Converts float32 values to half bit patterns. */
+export function float32ArrayToFloat16(src: Float32Array, dst: Uint16Array = new Uint16Array(src.length)): Uint16Array {
+  const n = src.length;
+  const bits = new Uint32Array(src.buffer, src.byteOffset, n);
+  for (let i = 0; i < n; i++) {
+    const x = bits[i]!;
+    const exp = (x >>> 23) & 0xff;
+    // Fast path for normal halves (exponent 113..142): pure integer rounding.
+    if (exp > 112 && exp < 143) {
+      const sign = (x >>> 16) & 0x8000;
+      const rem = x & 0x1fff;
+      let half = sign | (((exp - 112) << 10) | ((x >>> 13) & 0x3ff));
+      if (rem > 0x1000 || (rem === 0x1000 && (half & 1) !== 0)) half += 1;
+      dst[i] = half;
+    } else {
+      dst[i] = float32ToFloat16Bits(src[i]!);
+    }
+  }
+  return dst;
+}
+
+/** Converts half bit patterns to float32 values. */
+export function float16ArrayToFloat32(src: Uint16Array, dst: Float32Array = new Float32Array(src.length)): Float32Array {
+  const table = halfDecodeTable();
+  for (let i = 0; i < src.length; i++) dst[i] = table[src[i]!]!;
+  return dst;
+}
+
+/** Rounds float32 values to the nearest half in place (fp16 storage emulation). */
+export function roundToFloat16InPlace(values: Float32Array): Float32Array {
+  const table = halfDecodeTable();
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let i = 0; i < values.length; i++) {
+    const x = bits[i]!;
+    const exp = (x >>> 23) & 0xff;
+    if (exp > 112 && exp < 143) {
+      const sign = (x >>> 16) & 0x8000;
+      const rem = x & 0x1fff;
+      let half = sign | (((exp - 112) << 10) | ((x >>> 13) & 0x3ff));
+      if (rem > 0x1000 || (rem === 0x1000 && (half & 1) !== 0)) half += 1;
+      values[i] = table[half]!;
+    } else {
+      values[i] = table[float32ToFloat16Bits(values[i]!)]!;
+    }
+  }
+  return values;
+}
+
+export const FLOAT16_MAX = 65504;
+/** Smallest positive normal half. */
+export const FLOAT16_MIN_NORMAL = 2 ** -14;
+/** Smallest positive subnormal half. */
+export const FLOAT16_MIN_SUBNORMAL = 2 ** -24;
+
+/** bfloat16 bit pattern → float32 (exact). */
+export function bfloat16ArrayToFloat32(src: Uint16Array, dst: Float32Array = new Float32Array(src.length)): Float32Array {
+  const out = new Uint32Array(dst.buffer, dst.byteOffset, dst.length);
+  for (let i = 0; i < src.length; i++) out[i] = src[i]! << 16;
+  return dst;
+}
