@@ -1,0 +1,51 @@
+import type { ConverterTable, OpConverter } from './types.js';
+import { elementwiseConverters } from './ops/elementwise.js';
+import { activationConverters } from './ops/activation.js';
+import { shapeConverters } from './ops/shape.js';
+import { reduceConverters } from './ops/reduce.js';
+import { convConverters } from './ops/conv.js';
+import { linearConverters } from './ops/linear.js';
+import { normConverters } from './ops/norm.js';
+import { poolConverters } from './ops/pool.js';
+import { resampleConverters } from './ops/resample.js';
+import { recurrentConverters } from './ops/recurrent.js';
+
+/**
+ * Every converter family, by name. The op list, the coverage table and
+ * docs/ops.md are all derived from these tables.
+ */
+export const CONVERTER_FAMILIES: Readonly<Record<string, ConverterTable>> = {
+  elementwise: elementwiseConverters,
+  activation: activationConverters,
+  shape: shapeConverters,
+  reduce: reduceConverters,
+  conv: convConverters,
+  linear: linearConverters,
+  norm: normConverters,
+  pool: poolConverters,
+  resample: resampleConverters,
+  recurrent: recurrentConverters,
+};
+
+const byOp = new Map<string, OpConverter>();
+for (const [family, table] of Object.entries(CONVERTER_FAMILIES)) {
+  for (const [op, conv] of Object.entries(table)) {
+    if (byOp.has(op)) throw new Error(`ONNX op ${op} has two converters (second in family ${family})`);
+    byOp.set(op, conv);
+  }
+}
+
+/** The converter for an ai.onnx op at the given opset, if supported. */
+export function findConverter(opType: string, opset: number): OpConverter | undefined {
+  const conv = byOp.get(opType);
+  if (!conv) return undefined;
+  return opset >= conv.opsets[0] && opset <= conv.opsets[1] ? conv : undefined;
+}
+
+export function supportedOps(): string[] {
+  return [...byOp.keys()].sort();
+}
+
+export function converterFor(opType: string): OpConverter | undefined {
+  return byOp.get(opType);
+}

@@ -1,0 +1,4 @@
+import { defineMilOps } from '../catalogue.js';
+
+/** MIL op definitions: resample family. */
+defineMilOps([]);

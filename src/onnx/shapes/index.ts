@@ -1,0 +1,24 @@
+import type { ShapeFn, ShapeTable } from './types.js';
+import { elementwiseShapes } from './elementwise.js';
+import { activationShapes } from './activation.js';
+import { shapeShapes } from './shape.js';
+import { reduceShapes } from './reduce.js';
+import { convShapes } from './conv.js';
+import { linearShapes } from './linear.js';
+import { normShapes } from './norm.js';
+import { poolShapes } from './pool.js';
+import { resampleShapes } from './resample.js';
+import { recurrentShapes } from './recurrent.js';
+
+const FAMILIES: readonly ShapeTable[] = [
+  elementwiseShapes, activationShapes, shapeShapes, reduceShapes, convShapes,
+  linearShapes, normShapes, poolShapes, resampleShapes, recurrentShapes,
+];
+
+const byOp = new Map<string, ShapeFn>();
+for (const table of FAMILIES) for (const [op, fn] of Object.entries(table)) byOp.set(op, fn);
+
+/** The shape function for an ONNX op type, if any. */
+export function shapeFunctionFor(opType: string): ShapeFn | undefined {
+  return byOp.get(opType);
+}
