@@ -140,7 +140,7 @@ export function dequantizeLinear(q: LinearQuantized): Float32Array {
 }
 
 export interface BlockQuantized {
-  data: Int8Array | Uint8Array;
+  data: Int8Array;
   /** Scales shaped like the weight with axis 1 divided by the block size: [C_out, C_in / block, 1, ...]. */
   scale: Float32Array;
   scaleShape: number[];

@@ -1,0 +1,76 @@
+import { targetRank, type DeploymentTarget } from '../mil/ir.js';
+import { minimumTargetFor, type CompressionSpec } from './apply.js';
+
+/**
+ * The variants a model can be built in. The CLI's `--compress`, the action's
+ * `variants` input, the report's columns and the default accuracy gates are all
+ * read from this one table.
+ */
+export interface VariantDefinition {
+  name: string;
+  /** Compute precision of the program. */
+  precision: 'fp16' | 'fp32';
+  /** Weight compression applied after conversion, if any. */
+  compression?: CompressionSpec;
+  /** Default accuracy gate against the reference outputs. */
+  gate: { kind: 'elementwise'; atol: number; rtol: number } | { kind: 'psnr'; minDb: number };
+  description: string;
+}
+
+const FP32_GATE = { kind: 'elementwise', atol: 1e-4, rtol: 1e-3 } as const;
+const psnr = (minDb: number) => ({ kind: 'psnr', minDb }) as const;
+
+const palettized = (nbits: 1 | 2 | 3 | 4 | 6 | 8): VariantDefinition => ({
+  name: `palettize${nbits}`,
+  precision: 'fp16',
+  compression: { kind: 'palettize', nbits },
+  gate: psnr(nbits >= 6 ? 30 : 20),
+  description: `${nbits}-bit k-means palettized weights (one look-up table per tensor), fp16 compute`,
+});
+
+export const VARIANTS: readonly VariantDefinition[] = [
+  { name: 'fp32', precision: 'fp32', gate: FP32_GATE, description: 'fp32 weights and compute' },
+  { name: 'fp16', precision: 'fp16', gate: psnr(40), description: 'fp16 weights and compute, fp32 inputs and outputs' },
+  {
+    name: 'int8',
+    precision: 'fp16',
+    compression: { kind: 'linear', dtype: 'int8', symmetric: true, perChannel: true },
+    gate: psnr(30),
+    description: 'int8 weights, symmetric per output channel, fp16 compute',
+  },
+  {
+    name: 'int4',
+    precision: 'fp16',
+    compression: { kind: 'blockwise', dtype: 'int4', blockSize: 32 },
+    gate: psnr(20),
+    description: 'int4 weights, one scale per output channel and block of 32 input channels (iOS18), fp16 compute',
+  },
+  palettized(1),
+  palettized(2),
+  palettized(3),
+  palettized(4),
+  palettized(6),
+  palettized(8),
+  {
+    name: 'prune50',
+    precision: 'fp16',
+    compression: { kind: 'prune', sparsity: 0.5 },
+    gate: psnr(20),
+    description: '50% of weights pruned by magnitude (sparse storage), fp16 compute',
+  },
+];
+
+export function findVariant(name: string): VariantDefinition | undefined {
+  return VARIANTS.find((v) => v.name === name);
+}
+
+export function variantNames(): string[] {
+  return VARIANTS.map((v) => v.name);
+}
+
+/** The target a variant is built for: the requested one, raised when the variant needs a newer opset. */
+export function targetForVariant(variant: VariantDefinition, requested: DeploymentTarget): { target: DeploymentTarget; raised: boolean } {
+  if (!variant.compression) return { target: requested, raised: false };
+  const needed = minimumTargetFor(variant.compression);
+  return targetRank(needed) > targetRank(requested) ? { target: needed, raised: true } : { target: requested, raised: false };
+}
