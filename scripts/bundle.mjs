@@ -1,0 +1,40 @@
+// Bundles the command-line tool (src/cli.ts → dist/cli.js) and, when it exists,
+// the GitHub Action entry (src/action.ts → dist/index.js). dist/ is committed and
+// CI rebuilds it and fails on any difference, so the output must depend only on
+// the sources: no timestamps, no absolute paths, no source maps.
+import { build } from 'esbuild';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+// CommonJS dependencies bundled into an ES module still call require(); give them one.
+const requireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+const entries = [
+  { entry: 'src/cli.ts', outfile: 'dist/cli.js', executable: true },
+  { entry: 'src/action.ts', outfile: 'dist/index.js', executable: false },
+];
+
+mkdirSync(join(root, 'dist'), { recursive: true });
+for (const { entry, outfile, executable } of entries) {
+  if (!existsSync(join(root, entry))) continue;
+  await build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Native addon: it must be loaded from node_modules at run time, never inlined.
+    external: ['onnxruntime-node'],
+    banner: { js: executable ? `#!/usr/bin/env node\n${requireShim}` : requireShim },
+    legalComments: 'none',
+    charset: 'utf8',
+    logLevel: 'warning',
+  });
+  if (executable) chmodSync(join(root, outfile), 0o755);
+  console.log(`bundle: ${entry} -> ${outfile}`);
+}

@@ -1,0 +1,26 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { main } from './cli/main.js';
+
+/**
+ * The `onnx-coreml` command. All behaviour lives in `main` (src/cli/main.ts),
+ * which tests call in-process; this file only connects it to the process.
+ */
+
+export { main, VERSION, type CliIO } from './cli/main.js';
+
+/** True when this module is the script node was started with (also through an npm bin symlink). */
+function isProcessEntry(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isProcessEntry()) {
+  const io = { stdout: process.stdout, stderr: process.stderr, stderrIsTTY: process.stderr.isTTY === true };
+  process.exitCode = await main(process.argv.slice(2), io);
+}

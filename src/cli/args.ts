@@ -1,0 +1,185 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ToolError } from '../errors.js';
+import { DEPLOYMENT_TARGETS, isDeploymentTarget, type DeploymentTarget } from '../mil/ir.js';
+import type { Precision } from '../pipeline.js';
+import { CHECK_HELP, CONVERT_HELP, PROGRAM, TOP_LEVEL_HELP, VERIFY_HELP } from './usage.js';
+
+/**
+ * Turns argv into one typed request. Everything wrong with the command line is
+ * a ToolError with code USAGE (exit 2) whose message says what to change.
+ */
+
+export type CommandName = 'convert' | 'check' | 'verify';
+
+interface OutputFlags {
+  json: boolean;
+  debug: boolean;
+}
+
+export interface ConvertRequest extends OutputFlags {
+  command: 'convert';
+  model: string;
+  output: string;
+  target: DeploymentTarget;
+  precision: Precision;
+}
+
+export interface CheckRequest extends OutputFlags {
+  command: 'check';
+  model: string;
+}
+
+export type VerifySource = { dataDir: string } | { onnxPath: string };
+
+export interface VerifyRequest extends OutputFlags {
+  command: 'verify';
+  packagePath: string;
+  source: VerifySource;
+}
+
+export type CommandRequest = ConvertRequest | CheckRequest | VerifyRequest;
+
+export type CliRequest = CommandRequest | { command: 'help'; text: string } | { command: 'version' };
+
+export const DEFAULT_TARGET: DeploymentTarget = 'iOS15';
+export const DEFAULT_PRECISION: Precision = 'fp16';
+const PRECISIONS: readonly Precision[] = ['fp16', 'fp32'];
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | undefined>;
+
+const COMMON_OPTIONS: Options = {
+  json: { type: 'boolean' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+interface CommandSpec {
+  help: string;
+  options: Options;
+  /** Name of the single positional argument, for the "missing" message. */
+  positional: string;
+  build(positional: string, values: Values, flags: OutputFlags): CommandRequest;
+}
+
+function usageError(message: string, command?: CommandName): ToolError {
+  const hint = command ? `${PROGRAM} ${command} --help` : `${PROGRAM} --help`;
+  return new ToolError('USAGE', `${message} (see '${hint}')`);
+}
+
+function stringValue(values: Values, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** MODEL.onnx → MODEL.mlpackage in the same folder. */
+export function defaultPackagePath(modelPath: string): string {
+  return `${modelPath.replace(/\.onnx$/i, '')}.mlpackage`;
+}
+
+function buildConvert(model: string, values: Values, flags: OutputFlags): ConvertRequest {
+  const target = stringValue(values, 'target') ?? DEFAULT_TARGET;
+  if (!isDeploymentTarget(target)) {
+    throw usageError(`--target must be one of ${DEPLOYMENT_TARGETS.join(', ')}, got '${target}'`, 'convert');
+  }
+  const precision = stringValue(values, 'precision') ?? DEFAULT_PRECISION;
+  if (!PRECISIONS.includes(precision as Precision)) {
+    throw usageError(`--precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`, 'convert');
+  }
+  const output = stringValue(values, 'output') ?? defaultPackagePath(model);
+  // Core ML recognises a package only by its extension; another name would silently not load.
+  if (!/\.mlpackage$/i.test(output)) {
+    throw usageError(`--output must end in .mlpackage, got '${output}'`, 'convert');
+  }
+  return { command: 'convert', model, output, target, precision: precision as Precision, ...flags };
+}
+
+function buildVerify(packagePath: string, values: Values, flags: OutputFlags): VerifyRequest {
+  const dataDir = stringValue(values, 'data');
+  const onnxPath = stringValue(values, 'onnx');
+  if ((dataDir === undefined) === (onnxPath === undefined)) {
+    throw usageError('give exactly one of --data DIR or --onnx MODEL.onnx', 'verify');
+  }
+  const source: VerifySource = dataDir !== undefined ? { dataDir } : { onnxPath: onnxPath as string };
+  return { command: 'verify', packagePath, source, ...flags };
+}
+
+const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
+  convert: {
+    help: CONVERT_HELP,
+    positional: 'MODEL.onnx',
+    options: {
+      ...COMMON_OPTIONS,
+      output: { type: 'string', short: 'o' },
+      target: { type: 'string' },
+      precision: { type: 'string' },
+    },
+    build: buildConvert,
+  },
+  check: {
+    help: CHECK_HELP,
+    positional: 'MODEL.onnx',
+    options: COMMON_OPTIONS,
+    build: (model, _values, flags) => ({ command: 'check', model, ...flags }),
+  },
+  verify: {
+    help: VERIFY_HELP,
+    positional: 'PACKAGE.mlpackage',
+    options: { ...COMMON_OPTIONS, data: { type: 'string' }, onnx: { type: 'string' } },
+    build: buildVerify,
+  },
+};
+
+function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+/** node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes; they become usage errors. */
+function parseOrUsageError(args: string[], options: Options, command: CommandName): { values: Values; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
+    return { values: parsed.values as Values, positionals: parsed.positionals };
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      throw usageError((err as Error).message.replace(/\.\s*$/, ''), command);
+    }
+    throw err;
+  }
+}
+
+function parseCommand(command: CommandName, args: string[]): CliRequest {
+  const spec = COMMANDS[command];
+  const { values, positionals } = parseOrUsageError(args, spec.options, command);
+  if (values['help'] === true) return { command: 'help', text: spec.help };
+  const [positional, ...extra] = positionals;
+  if (positional === undefined) throw usageError(`missing ${spec.positional}`, command);
+  if (extra.length > 0) throw usageError(`unexpected argument '${extra[0]}'`, command);
+  const flags: OutputFlags = { json: values['json'] === true, debug: values['debug'] === true };
+  return spec.build(positional, values, flags);
+}
+
+/** Reads the command line (without the node and script paths). */
+export function parseCommandLine(argv: readonly string[]): CliRequest {
+  const [first, ...rest] = argv;
+  if (first === undefined) throw usageError('missing command');
+  if (first === '--version') return { command: 'version' };
+  if (first === '--help' || first === '-h' || first === 'help') return { command: 'help', text: TOP_LEVEL_HELP };
+  if (!isCommandName(first)) {
+    const what = first.startsWith('-') ? `unknown option '${first}'` : `unknown command '${first}'`;
+    throw usageError(`${what}; commands are ${Object.keys(COMMANDS).join(', ')}`);
+  }
+  return parseCommand(first, rest);
+}
+
+/** Whether output should be JSON, read from raw argv so that even usage errors honour --json. */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** Same for --debug. */
+export function wantsDebug(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--debug');
+}

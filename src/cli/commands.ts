@@ -1,0 +1,64 @@
+import { basename } from 'node:path';
+import { checkFile, convertFile, type PipelineStage } from '../pipeline.js';
+import { ProgressLine } from '../progress.js';
+import { verifyPackage } from '../verify.js';
+import type { CheckRequest, ConvertRequest, VerifyRequest } from './args.js';
+import { EXIT_FAILED, EXIT_OK, type ExitCode } from './failure.js';
+import { renderCheck, renderConvert, renderVerify } from './render.js';
+import { LinePrinter, escapeTerminal, writeJson, type CliIO } from './terminal.js';
+
+/**
+ * The three commands. Each calls one pipeline function and prints its result:
+ * JSON on stdout under --json, otherwise the report on stdout and messages on
+ * stderr. Failures propagate as exceptions; `main` turns them into exit codes.
+ */
+
+export interface CommandContext {
+  io: CliIO;
+  /** Human-readable report lines (stdout). */
+  out: LinePrinter;
+  /** Messages and warnings (stderr). */
+  err: LinePrinter;
+}
+
+const STAGE_VERBS: Readonly<Record<PipelineStage, string>> = {
+  load: 'reading',
+  convert: 'converting',
+  write: 'writing',
+};
+
+export async function runCheck(request: CheckRequest, ctx: CommandContext): Promise<ExitCode> {
+  const result = await checkFile(request.model);
+  if (request.json) writeJson(ctx.io.stdout, result);
+  else ctx.out.lines(renderCheck(result));
+  return result.unsupported.length === 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+export async function runConvert(request: ConvertRequest, ctx: CommandContext): Promise<ExitCode> {
+  const progress = new ProgressLine(ctx.io.stderr, { enabled: ctx.io.stderrIsTTY });
+  const name = escapeTerminal(basename(request.model));
+  try {
+    const result = await convertFile(request.model, request.output, {
+      target: request.target,
+      precision: request.precision,
+      onProgress: (stage, done, total) => progress.update(`${STAGE_VERBS[stage]} ${name}`, done, stage === 'convert' ? total : 0),
+    });
+    progress.clear();
+    if (request.json) {
+      writeJson(ctx.io.stdout, result);
+    } else {
+      ctx.out.lines(renderConvert(result));
+      ctx.err.lines(result.warnings.map((w) => `warning: ${w}`));
+    }
+    return EXIT_OK;
+  } finally {
+    progress.clear();
+  }
+}
+
+export async function runVerify(request: VerifyRequest, ctx: CommandContext): Promise<ExitCode> {
+  const report = await verifyPackage(request.packagePath, request.source);
+  if (request.json) writeJson(ctx.io.stdout, report);
+  else ctx.out.lines(renderVerify(request.packagePath, report));
+  return report.pass ? EXIT_OK : EXIT_FAILED;
+}

@@ -1,0 +1,157 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { checkOnnxModel } from './convert/coverage.js';
+import { convertOnnxModel } from './convert/index.js';
+import { writeMlPackage } from './coreml/package.js';
+import { ConversionError } from './errors.js';
+import type { DeploymentTarget } from './mil/ir.js';
+import { loadOnnxModel } from './onnx/load.js';
+import type { OnnxModel } from './onnx/ir.js';
+
+/**
+ * The work for one model, as plain async functions: load → check → convert →
+ * write. The CLI and the GitHub Action are thin shells over these; neither
+ * holds conversion logic of its own.
+ */
+
+export type Precision = 'fp16' | 'fp32';
+
+/** Limits handed to the ONNX loader (size caps, depth caps); the loader documents them. */
+export type LoadLimits = NonNullable<Parameters<typeof loadOnnxModel>[1]>;
+
+export type CoverageReport = ReturnType<typeof checkOnnxModel>;
+export type OpCoverage = CoverageReport['ops'][number];
+export type UnsupportedOp = CoverageReport['unsupported'][number];
+
+/** Stages reported to `onProgress`; only `convert` counts nodes, the others report 0/1 → 1/1. */
+export type PipelineStage = 'load' | 'convert' | 'write';
+
+export interface ConvertFileOptions {
+  target: DeploymentTarget;
+  precision: Precision;
+  limits?: LoadLimits;
+  onProgress?: (stage: PipelineStage, done: number, total: number) => void;
+}
+
+/** Seconds spent in each stage, measured with a monotonic clock. */
+export interface StageTimings {
+  load: number;
+  check: number;
+  convert: number;
+  write: number;
+}
+
+export interface CheckFileResult {
+  /** The ONNX path as given. */
+  model: string;
+  ops: OpCoverage[];
+  unsupported: UnsupportedOp[];
+}
+
+export interface ConvertFileResult extends CheckFileResult {
+  /** The .mlpackage path as given. */
+  output: string;
+  target: DeploymentTarget;
+  precision: Precision;
+  /** Size of the ONNX file on disk. */
+  onnxBytes: number;
+  /** Size of the written package (all files). */
+  sizeBytes: number;
+  /** Size of weights/weight.bin inside the package. */
+  weightBytes: number;
+  /** Wall time from the start of loading to the end of writing. */
+  seconds: number;
+  timings: StageTimings;
+  warnings: string[];
+  /** ONNX value names that had to change to be valid MIL identifiers: original → new. */
+  renamed: Record<string, string>;
+  /** ONNX op type → node count in the input model. */
+  onnxOps: Record<string, number>;
+  /** MIL op type → operation count in the written program. */
+  milOps: Record<string, number>;
+}
+
+const seconds = (startMs: number): number => (performance.now() - startMs) / 1000;
+
+async function fileSize(path: string): Promise<number> {
+  return (await stat(path)).size;
+}
+
+/**
+ * Throws one ConversionError listing every unsupported node, so a user sees the
+ * whole list at once instead of fixing the model one failure at a time.
+ */
+export function assertConvertible(onnxPath: string, coverage: CoverageReport): void {
+  if (coverage.unsupported.length === 0) return;
+  const opTypes = [...new Set(coverage.unsupported.map((u) => u.op))].sort();
+  const message = `cannot convert: ${coverage.unsupported.length} node(s) use unsupported ops (${opTypes.join(', ')})`;
+  throw new ConversionError(message, coverage.unsupported, { file: onnxPath });
+}
+
+/** Op coverage of an in-memory model, labelled with the file it came from. */
+export function checkModel(onnxPath: string, model: OnnxModel): CheckFileResult {
+  const coverage = checkOnnxModel(model);
+  return { model: onnxPath, ops: coverage.ops, unsupported: coverage.unsupported };
+}
+
+/** Reads an ONNX file and reports which of its ops convert, writing nothing. */
+export async function checkFile(onnxPath: string, limits?: LoadLimits): Promise<CheckFileResult> {
+  const model = await loadOnnxModel(onnxPath, limits);
+  return checkModel(onnxPath, model);
+}
+
+/**
+ * Converts one ONNX file into an .mlpackage at `outPath` (replacing it), after
+ * checking that every op is supported. Throws ToolError subclasses for anything
+ * the user can fix: unreadable input (ModelInputError) or unsupported ops
+ * (ConversionError with every offending node).
+ */
+export async function convertFile(onnxPath: string, outPath: string, options: ConvertFileOptions): Promise<ConvertFileResult> {
+  const report = options.onProgress ?? (() => undefined);
+  const started = performance.now();
+
+  report('load', 0, 1);
+  const model = await loadOnnxModel(onnxPath, options.limits);
+  // After a successful load the file exists; its size is the input size for throughput figures.
+  const onnxBytes = await fileSize(onnxPath);
+  const load = seconds(started);
+  report('load', 1, 1);
+
+  const checkStarted = performance.now();
+  const coverage = checkOnnxModel(model);
+  assertConvertible(onnxPath, coverage);
+  const check = seconds(checkStarted);
+
+  const convertStarted = performance.now();
+  const converted = convertOnnxModel(model, {
+    target: options.target,
+    precision: options.precision,
+    onProgress: (done, total) => report('convert', done, total),
+  });
+  const convert = seconds(convertStarted);
+
+  report('write', 0, 1);
+  const writeStarted = performance.now();
+  await mkdir(dirname(outPath), { recursive: true });
+  const written = await writeMlPackage(converted.model, outPath);
+  const write = seconds(writeStarted);
+  report('write', 1, 1);
+
+  return {
+    model: onnxPath,
+    output: outPath,
+    target: options.target,
+    precision: options.precision,
+    ops: coverage.ops,
+    unsupported: [],
+    onnxBytes,
+    sizeBytes: written.sizeBytes,
+    weightBytes: written.weightBytes,
+    seconds: seconds(started),
+    timings: { load, check, convert, write },
+    warnings: converted.warnings,
+    renamed: converted.renamed,
+    onnxOps: converted.onnxOps,
+    milOps: converted.milOps,
+  };
+}
