@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { ConversionError, ModelInputError, ToolError } from '../errors.js';
+import { CoreML } from '../gen/coreml.js';
+import { specificationVersionForTarget, targetForOpset } from '../mil/ir.js';
+import type { DType } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { BlobFileReader, BlobFileWriter } from './blob.js';
+import { decodeDescription, encodeDescription } from './description.js';
+import {
+  createManifest,
+  MANIFEST_FILE_NAME,
+  MODEL_ITEM_NAME,
+  PACKAGE_AUTHOR,
+  PACKAGE_DATA_DIR,
+  parseManifest,
+  serializeManifest,
+  WEIGHTS_FILE_NAME,
+  WEIGHTS_ITEM_NAME,
+} from './manifest.js';
+import type { CoreMLModel } from './model.js';
+import { decodeProgram, type BlobSource } from './program-decode.js';
+import { encodeProgram, type BlobSink } from './program-encode.js';
+
+/**
+ * `.mlpackage` directories: Manifest.json, Data/<author>/model.mlmodel and
+ * Data/<author>/weights/weight.bin. Writing is atomic at the directory level;
+ * reading validates the manifest and keeps every referenced file inside the package.
+ */
+
+/** How constants refer to the weight file; `@model_path` is the folder holding model.mlmodel. */
+export const MODEL_PATH_PREFIX = '@model_path/';
+export const WEIGHTS_BLOB_FILE_NAME = `${MODEL_PATH_PREFIX}${WEIGHTS_ITEM_NAME}/${WEIGHTS_FILE_NAME}`;
+/** The first specification version (iOS15) that holds ML programs. */
+export const MIN_ML_PROGRAM_SPEC_VERSION = 6;
+
+const ModelMessage = CoreML.Specification.Model;
+
+/** Checks that what Core ML would reject at load time is caught here instead. */
+function checkModelForWriting(model: CoreMLModel): void {
+  if (model.specificationVersion < MIN_ML_PROGRAM_SPEC_VERSION) {
+    throw new ConversionError(`specification version ${model.specificationVersion} cannot hold an ML program (needs ≥ ${MIN_ML_PROGRAM_SPEC_VERSION})`);
+  }
+  for (const [name, fn] of Object.entries(model.program.functions)) {
+    const target = targetForOpset(fn.opset);
+    if (target && specificationVersionForTarget(target) > model.specificationVersion) {
+      throw new ConversionError(`function "${name}" uses opset ${fn.opset}, newer than specification version ${model.specificationVersion}`);
+    }
+  }
+  const main = model.program.functions['main'];
+  if (!main) throw new ConversionError('ML program has no "main" function');
+  const sameNames = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((n, i) => n === b[i]);
+  if (!sameNames(model.inputs.map((f) => f.name), main.inputs.map((v) => v.name))) {
+    throw new ConversionError('model description inputs do not match the inputs of function "main"');
+  }
+  if (!sameNames(model.outputs.map((f) => f.name), main.block.outputs)) {
+    throw new ConversionError('model description outputs do not match the outputs of function "main"');
+  }
+}
+
+/** Serializes the Model message; blob constants go to `blobs` when given. */
+export function encodeModel(model: CoreMLModel, blobs?: BlobSink): Uint8Array {
+  checkModelForWriting(model);
+  const spec = model.specificationVersion;
+  const message: CoreML.Specification.Model.$Properties = {
+    specificationVersion: spec,
+    description: encodeDescription(model.inputs, model.outputs, model.metadata, spec),
+    mlProgram: encodeProgram(model.program, blobs ? { specificationVersion: spec, blobs } : { specificationVersion: spec }),
+  };
+  return ModelMessage.encode(message).finish();
+}
+
+/** Parses Model bytes; `file` names the source in errors. */
+export function decodeModel(bytes: Uint8Array, file: string, blobs?: BlobSource): CoreMLModel {
+  let message: CoreML.Specification.Model;
+  try {
+    message = ModelMessage.decode(bytes);
+  } catch (err) {
+    throw new ModelInputError('INVALID_PACKAGE', `not a Core ML model specification (${(err as Error).message})`, { file, cause: err });
+  }
+  if (!message.mlProgram) {
+    throw new ModelInputError('UNSUPPORTED_FEATURE', 'the model is not an ML program (only mlProgram models can be read)', { file });
+  }
+  const { inputs, outputs, metadata } = decodeDescription(message.description, file);
+  return {
+    specificationVersion: message.specificationVersion,
+    inputs,
+    outputs,
+    metadata,
+    program: decodeProgram(message.mlProgram, file, blobs),
+  };
+}
+
+async function directorySize(dir: string, files: readonly string[]): Promise<number> {
+  const sizes = await Promise.all(files.map(async (f) => (await stat(join(dir, f))).size));
+  return sizes.reduce((a, b) => a + b, 0);
+}
+
+/** Moves `staged` onto `outPath`, keeping the old destination until the new one is in place. */
+async function replaceDirectory(staged: string, outPath: string): Promise<void> {
+  const backup = `${outPath}.old-${randomUUID()}`;
+  const hadOld = existsSync(outPath);
+  if (hadOld) await rename(outPath, backup);
+  try {
+    await rename(staged, outPath);
+  } catch (err) {
+    if (hadOld) await rename(backup, outPath);
+    throw err;
+  }
+  if (hadOld) await rm(backup, { recursive: true, force: true });
+}
+
+/**
+ * Writes `model` as an .mlpackage at `outPath`. Everything is written into a
+ * temporary sibling directory first and renamed into place at the end, so a
+ * failure leaves neither a half-written package nor a damaged older one.
+ */
+export async function writeMlPackage(model: CoreMLModel, outPath: string): Promise<{ sizeBytes: number; weightBytes: number }> {
+  const target = resolve(outPath);
+  const staged = join(dirname(target), `.${basename(target)}.tmp-${randomUUID()}`);
+  const modelDir = join(staged, PACKAGE_DATA_DIR, PACKAGE_AUTHOR);
+  const weightsPath = join(modelDir, WEIGHTS_ITEM_NAME, WEIGHTS_FILE_NAME);
+  const modelPath = join(modelDir, MODEL_ITEM_NAME);
+  try {
+    await mkdir(join(modelDir, WEIGHTS_ITEM_NAME), { recursive: true });
+    const weights = new BlobFileWriter(weightsPath);
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeModel(model, { fileName: WEIGHTS_BLOB_FILE_NAME, append: (t) => weights.appendTensor(t) });
+    } catch (err) {
+      weights.abandon();
+      throw err;
+    }
+    const { sizeBytes: weightBytes } = weights.close();
+    await writeFile(modelPath, bytes);
+    await writeFile(join(staged, MANIFEST_FILE_NAME), serializeManifest(createManifest()));
+    const sizeBytes = await directorySize(staged, [MANIFEST_FILE_NAME, relative(staged, modelPath), relative(staged, weightsPath)]);
+    await replaceDirectory(staged, target);
+    return { sizeBytes, weightBytes };
+  } catch (err) {
+    await rm(staged, { recursive: true, force: true });
+    if (err instanceof ToolError) throw err;
+    throw new ToolError('INTERNAL', `could not write the package (${(err as Error).message})`, { file: outPath, cause: err });
+  }
+}
+
+/** True when `child` is `root` or lies below it. */
+function isInside(root: string, child: string): boolean {
+  const rel = relative(root, child);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+/** Resolves `@model_path/...` weight file names inside the package, loading each file once. */
+class PackageBlobSource implements BlobSource {
+  private readonly readers = new Map<string, BlobFileReader>();
+
+  constructor(
+    private readonly packageRoot: string,
+    private readonly modelDir: string,
+    private readonly modelFile: string,
+  ) {}
+
+  read(fileName: string, offset: number, dtype: DType, shape: readonly number[]): Tensor {
+    return this.reader(fileName).read(offset, dtype, shape);
+  }
+
+  private reader(fileName: string): BlobFileReader {
+    const cached = this.readers.get(fileName);
+    if (cached) return cached;
+    const fail = (message: string): never => {
+      throw new ModelInputError('INVALID_PACKAGE', message, { file: this.modelFile });
+    };
+    if (!fileName.startsWith(MODEL_PATH_PREFIX)) fail(`weight file name "${fileName}" does not start with ${MODEL_PATH_PREFIX}`);
+    const path = resolve(this.modelDir, fileName.slice(MODEL_PATH_PREFIX.length));
+    if (!isInside(this.packageRoot, path)) fail(`weight file name "${fileName}" points outside the package`);
+    if (!existsSync(path)) fail(`weight file "${fileName}" does not exist in the package`);
+    if (!isInside(this.packageRoot, realpathSync(path))) fail(`weight file "${fileName}" links outside the package`);
+    const reader = new BlobFileReader(readFileSync(path), path);
+    this.readers.set(fileName, reader);
+    return reader;
+  }
+}
+
+/** Reads an .mlpackage written by this project or by coremltools, weights included. */
+export async function readMlPackage(path: string): Promise<CoreMLModel> {
+  const manifestPath = join(path, MANIFEST_FILE_NAME);
+  if (!existsSync(manifestPath)) {
+    throw new ModelInputError(existsSync(path) ? 'INVALID_PACKAGE' : 'FILE_NOT_FOUND', existsSync(path) ? `${MANIFEST_FILE_NAME} is missing` : 'package does not exist', { file: path });
+  }
+  const manifest = parseManifest(await readFile(manifestPath, 'utf8'), manifestPath);
+  const root = await realpath(path);
+  const dataDir = join(root, PACKAGE_DATA_DIR);
+  for (const [id, item] of Object.entries(manifest.itemInfoEntries)) {
+    const itemPath = resolve(dataDir, item.path);
+    if (!isInside(dataDir, itemPath)) {
+      throw new ModelInputError('INVALID_PACKAGE', `item "${id}" has path "${item.path}" outside ${PACKAGE_DATA_DIR}/`, { file: manifestPath });
+    }
+    if (!existsSync(itemPath)) {
+      throw new ModelInputError('INVALID_PACKAGE', `item does not exist for identifier "${id}" (${PACKAGE_DATA_DIR}/${item.path})`, { file: manifestPath });
+    }
+  }
+  const modelPath = resolve(dataDir, manifest.itemInfoEntries[manifest.rootModelIdentifier]!.path);
+  if (!isInside(root, await realpath(modelPath))) {
+    throw new ModelInputError('INVALID_PACKAGE', 'the root model links outside the package', { file: manifestPath });
+  }
+  const blobs = new PackageBlobSource(root, dirname(modelPath), modelPath);
+  return decodeModel(await readFile(modelPath), modelPath, blobs);
+}
+
+/** Reads a bare .mlmodel file; ML programs whose constants live in a weight file cannot be loaded this way. */
+export async function readMlModelSpec(path: string): Promise<CoreMLModel> {
+  if (!existsSync(path)) throw new ModelInputError('FILE_NOT_FOUND', 'model file does not exist', { file: path });
+  return decodeModel(await readFile(path), path);
+}
