@@ -10,8 +10,15 @@ import type { Tensor } from '../tensor/tensor.js';
 /** A dimension: a number when static, a symbolic name or null when not. */
 export type OnnxDim = number | string | null;
 
+/** What kind of value a typed name holds; everything but 'tensor' is outside what Core ML can express. */
+export type OnnxValueKind = 'tensor' | 'sequence' | 'map' | 'optional' | 'sparse_tensor';
+
 export interface OnnxValueInfo {
   name: string;
+  /** Kind of value when the model gives a type; undefined means untyped (treat as tensor). */
+  kind?: OnnxValueKind;
+  /** ONNX's spelling of the full type for messages, e.g. `tensor(float)`, `seq(tensor(int64))`. */
+  typeName?: string;
   /** Undefined when the model does not say (e.g. an untyped intermediate). */
   dtype?: DType;
   /** Undefined when the rank is unknown. */
@@ -40,6 +47,8 @@ export interface OnnxNode {
   inputs: string[];
   outputs: string[];
   attributes: Map<string, OnnxAttributeValue>;
+  /** Inside function bodies: attributes that take the value of the calling node's attribute (name → caller's name). */
+  attributeRefs?: Map<string, string>;
   docString?: string;
 }
 
@@ -62,8 +71,11 @@ export interface OnnxFunction {
   inputs: string[];
   outputs: string[];
   attributes: string[];
+  /** Attributes with default values (FunctionProto.attribute_proto). */
+  attributeDefaults?: Map<string, OnnxAttributeValue>;
   nodes: OnnxNode[];
   opsetImports: Map<string, number>;
+  docString?: string;
 }
 
 export interface OnnxModel {
