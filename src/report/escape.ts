@@ -38,7 +38,13 @@ export function escapeMarkdown(s: string, maxLength = 300): string {
 
 /** Escapes text for a Markdown inline code span: the span cannot be closed early and pipes stay in the cell. */
 export function escapeMarkdownCode(s: string, maxLength = 300): string {
-  const flat = truncateCodePoints(s.replace(/[\r\n\t]+/g, ' ').replace(CONTROL_CHARS, ''), maxLength).replace(/\|/g, '\\|');
+  const flat = truncateCodePoints(s.replace(/[\r\n\t]+/g, ' ').replace(CONTROL_CHARS, ''), maxLength)
+    .replace(/\|/g, '\\|')
+    // Code spans show HTML literally, but the raw comment body is searched for the bot's
+    // hidden marker: break comment delimiters so a name can never carry one.
+    .replace(/<!--/g, `<${ZERO_WIDTH_SPACE}!--`)
+    .replace(/-->/g, `--${ZERO_WIDTH_SPACE}>`)
+    .replace(/@/g, `@${ZERO_WIDTH_SPACE}`);
   const longestTicks = Math.max(0, ...(flat.match(/`+/g) ?? []).map((t) => t.length));
   const fence = '`'.repeat(longestTicks + 1);
   const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';

@@ -1,0 +1,201 @@
+import { markdownTable } from 'markdown-table';
+import { escapeMarkdown, escapeMarkdownCode } from './escape.js';
+import {
+  formatBytes,
+  formatBytesDelta,
+  formatDb,
+  formatDbDelta,
+  formatError,
+  formatFraction,
+  formatSeconds,
+} from './format.js';
+import type { ModelResult, ModelStatus, OutputResult, RunReport, VariantResult } from './schema.js';
+
+/**
+ * Renders a RunReport as GitHub-flavoured Markdown: a headline, one status line
+ * per model, then per model a size table, an accuracy table and an op-coverage
+ * table. Every string that came from a model or a file name is escaped here.
+ */
+
+/** Tables with more rows than this fold into <details>. */
+const FOLD_ROWS = 8;
+
+const STATUS_ICON: Record<ModelStatus, string> = {
+  passed: '✅',
+  failed: '❌',
+  unsupported: '⚠️',
+  error: '💥',
+};
+
+export interface RenderOptions {
+  /** Where the full report and packages can be downloaded (artifact or run page). */
+  detailsUrl?: string;
+  /** Short commit ids of head and base, when known. */
+  headSha?: string;
+  baseSha?: string;
+}
+
+export function renderReportMarkdown(report: RunReport, options: RenderOptions = {}): string {
+  const parts = [renderHeadline(report, options), renderStatusLines(report.models)];
+  if (report.failures.length > 0) parts.push(renderFailures(report.failures));
+  for (const model of report.models) parts.push(renderModel(model));
+  if (report.notes.length > 0) parts.push(report.notes.map((n) => `> ${escapeMarkdown(n, 500)}`).join('\n'));
+  parts.push(renderFooter(report, options));
+  return `${parts.filter((p) => p.length > 0).join('\n\n')}\n`;
+}
+
+function renderHeadline(report: RunReport, options: RenderOptions): string {
+  const counts = countStatuses(report.models);
+  const verdict = report.passed ? '✅ all gates passed' : '❌ gates failed';
+  const compared = options.baseSha ? ` · compared with base \`${safeSha(options.baseSha)}\`` : '';
+  return [
+    '## Core ML conversion report',
+    '',
+    `**${report.models.length} model${report.models.length === 1 ? '' : 's'}** · ${counts} · ${verdict}${compared}`,
+    '',
+    `Core ML numbers computed by the **${report.engine}**${report.engine === 'reference interpreter' ? ' (Linux; Core ML itself runs only on macOS)' : ''}.`,
+  ].join('\n');
+}
+
+function countStatuses(models: readonly ModelResult[]): string {
+  const order: ModelStatus[] = ['passed', 'failed', 'unsupported', 'error'];
+  return order
+    .map((s) => [s, models.filter((m) => m.status === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(' · ') || 'nothing to check';
+}
+
+function safeSha(sha: string): string {
+  return sha.replace(/[^0-9a-f]/gi, '').slice(0, 12);
+}
+
+function renderStatusLines(models: readonly ModelResult[]): string {
+  return models.map((m) => `- ${STATUS_ICON[m.status]} ${escapeMarkdownCode(m.path, 200)}: ${statusSummary(m)}`).join('\n');
+}
+
+function statusSummary(m: ModelResult): string {
+  if (m.status === 'error') return `could not be processed: ${escapeMarkdown(m.error?.message ?? 'unknown error')}`;
+  if (m.status === 'unsupported') {
+    const ops = [...new Set(m.unsupported.map((u) => u.op))];
+    return `${ops.length} unsupported op type${ops.length === 1 ? '' : 's'}: ${ops.map((o) => escapeMarkdownCode(o, 60)).join(', ')}`;
+  }
+  const variants = m.variants.map((v) => `${escapeMarkdown(v.name)} ${variantHeadline(v)}`).join(' · ');
+  const isNew = m.base === null ? ' · new model' : '';
+  return `${variants}${isNew} · ${formatSeconds(m.seconds)}`;
+}
+
+function variantHeadline(v: VariantResult): string {
+  if (v.status === 'error') return '💥';
+  const worst = worstPsnr(v.outputs);
+  const mark = v.status === 'passed' ? '✓' : v.status === 'failed' ? '✗' : '?';
+  return `${mark} ${formatBytes(v.sizeBytes)}${worst === undefined ? '' : `, ${formatDb(worst.psnrDb, worst.exact)}`}`;
+}
+
+function worstPsnr(outputs: readonly OutputResult[]): OutputResult | undefined {
+  let worst: OutputResult | undefined;
+  for (const o of outputs) {
+    const v = o.psnrDb ?? (o.exact ? Infinity : -Infinity);
+    const w = worst ? (worst.psnrDb ?? (worst.exact ? Infinity : -Infinity)) : Infinity;
+    if (!worst || v < w) worst = o;
+  }
+  return worst;
+}
+
+function renderFailures(failures: readonly string[]): string {
+  return ['**Failed gates**', '', ...failures.map((f) => `- ${escapeMarkdown(f, 500)}`)].join('\n');
+}
+
+function renderModel(m: ModelResult): string {
+  const title = `### ${STATUS_ICON[m.status]} ${escapeMarkdownCode(m.path, 200)}`;
+  const sections = [title];
+  if (m.error) sections.push(`**${escapeMarkdown(m.error.code)}**: ${escapeMarkdown(m.error.message, 1000)}`);
+  if (m.variants.length > 0) sections.push(renderSizeTable(m), renderAccuracyTable(m));
+  if (m.coverage.length > 0) sections.push(renderCoverageTable(m));
+  if (m.warnings.length > 0) {
+    sections.push(fold(`Warnings (${m.warnings.length})`, m.warnings.map((w) => `- ${escapeMarkdown(w, 500)}`).join('\n'), true));
+  }
+  return sections.join('\n\n');
+}
+
+function renderSizeTable(m: ModelResult): string {
+  const hasBase = m.base !== undefined;
+  const header = ['Artifact', 'Size', 'vs ONNX', ...(hasBase ? ['Δ vs base'] : [])];
+  const baseFor = (name: string) => m.base?.variants.find((v) => v.name === name);
+  const onnxRow = ['ONNX', formatBytes(m.onnxBytes), '', ...(hasBase ? [m.base === null ? 'new' : formatBytesDelta(m.onnxBytes, m.base?.onnxBytes)] : [])];
+  const rows = m.variants.map((v) => [
+    `Core ML ${escapeMarkdown(v.name)}`,
+    formatBytes(v.sizeBytes),
+    v.sizeBytes !== null && m.onnxBytes ? `${((v.sizeBytes / m.onnxBytes) * 100).toFixed(0)}%` : '—',
+    ...(hasBase ? [m.base === null ? 'new' : formatBytesDelta(v.sizeBytes, baseFor(v.name)?.sizeBytes)] : []),
+  ]);
+  return titled('Size', markdownTable([header, onnxRow, ...rows], { align: ['l', 'r', 'r', 'r'] }), rows.length + 1);
+}
+
+function renderAccuracyTable(m: ModelResult): string {
+  const hasBase = m.base !== undefined;
+  const header = ['Variant', 'Output', 'Max abs error', 'PSNR', 'Top-1', ...(hasBase ? ['Δ PSNR vs base'] : []), 'Gate', 'Result'];
+  const rows: string[][] = [];
+  for (const v of m.variants) {
+    if (v.outputs.length === 0) {
+      rows.push([escapeMarkdown(v.name), '—', '—', '—', '—', ...(hasBase ? ['—'] : []), escapeMarkdown(v.gate), resultCell(v)]);
+      continue;
+    }
+    const baseVariant = m.base?.variants.find((b) => b.name === v.name);
+    for (const o of v.outputs) {
+      const baseOut = baseVariant?.outputs.find((b) => b.name === o.name);
+      rows.push([
+        escapeMarkdown(v.name),
+        escapeMarkdownCode(o.name, 80),
+        formatError(o.maxAbsError),
+        formatDb(o.psnrDb, o.exact),
+        formatFraction(o.top1Agreement),
+        ...(hasBase ? [m.base === null ? 'new' : formatDbDelta(o.psnrDb, baseOut?.psnrDb)] : []),
+        escapeMarkdown(v.gate),
+        o.pass ? '✅' : `❌ ${escapeMarkdown(o.reason ?? '', 200)}`,
+      ]);
+    }
+  }
+  return titled('Accuracy', markdownTable([header, ...rows]), rows.length);
+}
+
+function resultCell(v: VariantResult): string {
+  if (v.status === 'error') return `💥 ${escapeMarkdown(v.error?.message ?? 'error', 200)}`;
+  if (v.status === 'unverified') return 'not verified';
+  return v.status === 'passed' ? '✅' : '❌';
+}
+
+function renderCoverageTable(m: ModelResult): string {
+  const unsupportedNodes = new Map<string, string[]>();
+  for (const u of m.unsupported) unsupportedNodes.set(u.op, [...(unsupportedNodes.get(u.op) ?? []), u.node]);
+  const rows = [...m.coverage]
+    .sort((a, b) => Number(a.supported) - Number(b.supported) || b.count - a.count || a.op.localeCompare(b.op))
+    .map((c) => [
+      escapeMarkdownCode(c.op, 60),
+      String(c.count),
+      c.milOps.length > 0 ? c.milOps.map((o) => escapeMarkdown(o)).join(', ') : '—',
+      c.supported ? '✅' : `❌ ${nodeList(unsupportedNodes.get(c.op) ?? [])}`,
+    ]);
+  const supported = m.coverage.filter((c) => c.supported).length;
+  const title = `Op coverage: ${supported} of ${m.coverage.length} ONNX op types supported`;
+  return fold(title, markdownTable([['ONNX op', 'Count', 'Core ML ops', 'Status'], ...rows]), supported === m.coverage.length);
+}
+
+function nodeList(nodes: readonly string[]): string {
+  const shown = nodes.slice(0, 5).map((n) => escapeMarkdownCode(n, 60));
+  return nodes.length > 5 ? `${shown.join(', ')} and ${nodes.length - 5} more` : shown.join(', ');
+}
+
+/** A titled table, folded into <details> when long. */
+function titled(title: string, table: string, rows: number): string {
+  return rows > FOLD_ROWS ? fold(title, table, true) : `**${title}**\n\n${table}`;
+}
+
+function fold(summary: string, body: string, closed: boolean): string {
+  return `<details${closed ? '' : ' open'}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+
+function renderFooter(report: RunReport, options: RenderOptions): string {
+  const link = options.detailsUrl ? ` · [full report and packages](${encodeURI(options.detailsUrl).replace(/[()]/g, (c) => (c === '(' ? '%28' : '%29'))})` : '';
+  return `<sub>${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)} · variants: ${report.variants.map((v) => escapeMarkdown(v)).join(', ')}${link}</sub>`;
+}

@@ -1,0 +1,107 @@
+/**
+ * The JSON report: one RunReport per run, one ModelResult per model. Users
+ * script against these fields (the action's `report` output points at this
+ * file), so they only ever grow; `schemaVersion` changes on any breaking edit.
+ */
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** Which engine produced the Core ML numbers. */
+export type Engine = 'reference interpreter' | 'Core ML';
+
+export interface OutputResult {
+  name: string;
+  shape: number[];
+  dtype: string;
+  maxAbsError: number | null;
+  maxRelError: number | null;
+  meanAbsError: number | null;
+  /** dB values: null when infinite (identical outputs); see `exact`. */
+  snrDb: number | null;
+  psnrDb: number | null;
+  cosine: number | null;
+  top1Agreement: number | null;
+  /** True when every element equals the reference. */
+  exact: boolean;
+  pass: boolean;
+  reason?: string;
+}
+
+export type VariantStatus = 'passed' | 'failed' | 'unverified' | 'error';
+
+export interface VariantResult {
+  /** Variant name from the variant table (fp32, fp16, int8, palettize4, ...). */
+  name: string;
+  target: string;
+  status: VariantStatus;
+  /** Size of the .mlpackage on disk, in bytes. */
+  sizeBytes: number | null;
+  /** Path of the package relative to the output folder. */
+  package: string | null;
+  gate: string;
+  outputs: OutputResult[];
+  warnings: string[];
+  error?: { code: string; message: string };
+}
+
+export interface CoverageRow {
+  op: string;
+  count: number;
+  milOps: string[];
+  supported: boolean;
+}
+
+export type ModelStatus = 'passed' | 'failed' | 'unsupported' | 'error';
+
+export interface ModelResult {
+  /** Path of the ONNX file relative to the repository. */
+  path: string;
+  status: ModelStatus;
+  onnxBytes: number | null;
+  /** Where the reference outputs came from. */
+  reference: 'test data' | 'onnxruntime' | 'none';
+  coverage: CoverageRow[];
+  unsupported: { op: string; node: string; reason: string }[];
+  variants: VariantResult[];
+  warnings: string[];
+  seconds: number;
+  error?: { code: string; message: string };
+  /** The same model on the base branch; null when the model is new there, undefined when not compared. */
+  base?: BaseResult | null;
+}
+
+export interface BaseResult {
+  onnxBytes: number | null;
+  status: ModelStatus;
+  variants: { name: string; sizeBytes: number | null; outputs: { name: string; maxAbsError: number | null; psnrDb: number | null; top1Agreement: number | null }[] }[];
+}
+
+export interface GateSettings {
+  maxAbsError?: number;
+  minPsnr?: number;
+  maxSizeIncrease?: number;
+  failOnUnsupported: boolean;
+}
+
+export interface RunReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  tool: { name: 'onnx-coreml-action'; version: string };
+  engine: Engine;
+  variants: string[];
+  models: ModelResult[];
+  gates: GateSettings;
+  /** One line per failed gate; empty when everything passed. */
+  failures: string[];
+  passed: boolean;
+  /** Notes about the run as a whole (fallbacks, skipped files). */
+  notes: string[];
+}
+
+/** JSON.stringify replacer: non-finite numbers have no JSON form, so they become null. */
+export function finiteOrNull(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+}
+
+export function serializeReport(report: RunReport): string {
+  return `${JSON.stringify(report, finiteOrNull, 2)}\n`;
+}

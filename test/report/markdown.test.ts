@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { renderReportMarkdown } from '../../src/report/markdown.js';
+import { REPORT_SCHEMA_VERSION, serializeReport, type ModelResult, type RunReport } from '../../src/report/schema.js';
+import { fitCommentBody, GITHUB_COMMENT_LIMIT } from '../../src/report/truncate.js';
+
+function model(overrides: Partial<ModelResult> = {}): ModelResult {
+  return {
+    path: 'models/net.onnx',
+    status: 'passed',
+    onnxBytes: 4_000_000,
+    reference: 'test data',
+    coverage: [
+      { op: 'Conv', count: 3, milOps: ['conv'], supported: true },
+      { op: 'Relu', count: 3, milOps: ['relu'], supported: true },
+    ],
+    unsupported: [],
+    variants: [
+      {
+        name: 'fp16',
+        target: 'iOS15',
+        status: 'passed',
+        sizeBytes: 2_000_000,
+        package: 'net/fp16.mlpackage',
+        gate: 'PSNR ≥ 40 dB',
+        outputs: [{ name: 'logits', shape: [1, 10], dtype: 'float32', maxAbsError: 1e-3, maxRelError: 1e-2, meanAbsError: 1e-4, snrDb: 60, psnrDb: 62.4, cosine: 1, top1Agreement: 1, exact: false, pass: true }],
+        warnings: [],
+      },
+    ],
+    warnings: [],
+    seconds: 1.5,
+    ...overrides,
+  };
+}
+
+function report(models: ModelResult[], overrides: Partial<RunReport> = {}): RunReport {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'onnx-coreml-action', version: '0.1.0' },
+    engine: 'reference interpreter',
+    variants: ['fp16'],
+    models,
+    gates: { failOnUnsupported: true },
+    failures: [],
+    passed: true,
+    notes: [],
+    ...overrides,
+  };
+}
+
+describe('renderReportMarkdown', () => {
+  it('shows the three tables and says which engine produced the numbers', () => {
+    const md = renderReportMarkdown(report([model()]));
+    expect(md).toContain('**Size**');
+    expect(md).toContain('**Accuracy**');
+    expect(md).toContain('Op coverage: 2 of 2 ONNX op types supported');
+    expect(md).toContain('reference interpreter');
+    expect(md).toContain('62.4 dB');
+    expect(md).toContain('2.00 MB');
+  });
+
+  it('adds Δ columns against the base and marks new models', () => {
+    const changed = model({ base: { onnxBytes: 4_000_000, status: 'passed', variants: [{ name: 'fp16', sizeBytes: 1_000_000, outputs: [{ name: 'logits', maxAbsError: 1e-3, psnrDb: 60, top1Agreement: 1 }] }] } });
+    const md = renderReportMarkdown(report([changed]));
+    expect(md).toContain('+1.00 MB (+100.0%)');
+    expect(md).toContain('+2.4 dB');
+    expect(renderReportMarkdown(report([model({ base: null })]))).toContain('new');
+  });
+
+  it('names unsupported nodes in the coverage table', () => {
+    const md = renderReportMarkdown(
+      report([
+        model({
+          status: 'unsupported',
+          variants: [],
+          coverage: [{ op: 'NonMaxSuppression', count: 1, milOps: [], supported: false }],
+          unsupported: [{ op: 'NonMaxSuppression', node: 'nms_1', reason: 'no converter' }],
+        }),
+      ]),
+    );
+    expect(md).toContain('`nms_1`');
+    expect(md).toContain('1 unsupported op type');
+  });
+
+  it('escapes hostile file and tensor names', () => {
+    const hostile = model({ path: 'x`y <!-- onnx-coreml-action --> @admin |.onnx' });
+    hostile.variants[0]!.outputs[0]!.name = '@team ![](http://x/y.png)';
+    const md = renderReportMarkdown(report([hostile]));
+    expect(md).not.toContain('<!-- onnx-coreml-action -->');
+    expect(md).not.toMatch(/(^|[^\u200b])@(admin|team)/);
+    expect(md).not.toContain('![](');
+  });
+
+  it('folds long tables into <details>', () => {
+    const many = model();
+    many.variants[0]!.outputs = Array.from({ length: 12 }, (_, i) => ({ ...many.variants[0]!.outputs[0]!, name: `out${i}` }));
+    expect(renderReportMarkdown(report([many]))).toContain('<details><summary>Accuracy</summary>');
+  });
+});
+
+describe('fitCommentBody', () => {
+  it('leaves short bodies alone', () => {
+    expect(fitCommentBody('short', 'cut')).toBe('short');
+  });
+
+  it('cuts below the limit, closes open details and points at the full report', () => {
+    const body = `<details><summary>x</summary>\n\n${'row 😀 |\n'.repeat(20_000)}</details>`;
+    const fitted = fitCommentBody(body, 'Truncated: see the full report.');
+    expect(fitted.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(fitted).toContain('Truncated: see the full report.');
+    expect((fitted.match(/<details/g) ?? []).length).toBe((fitted.match(/<\/details>/g) ?? []).length);
+    expect(/[\ud800-\udbff](?![\udc00-\udfff])/.test(fitted)).toBe(false);
+  });
+});
+
+describe('serializeReport', () => {
+  it('writes infinite metrics as null so the JSON stays valid', () => {
+    const m = model();
+    m.variants[0]!.outputs[0]!.psnrDb = Infinity;
+    const parsed = JSON.parse(serializeReport(report([m])));
+    expect(parsed.models[0].variants[0].outputs[0].psnrDb).toBeNull();
+    expect(parsed.schemaVersion).toBe(1);
+  });
+});
