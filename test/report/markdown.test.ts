@@ -87,7 +87,8 @@ describe('renderReportMarkdown', () => {
     const md = renderReportMarkdown(report([hostile]));
     expect(md).not.toContain('<!-- onnx-coreml-action -->');
     expect(md).not.toMatch(/(^|[^\u200b])@(admin|team)/);
-    expect(md).not.toContain('![](');
+    // Tensor names are shown as code: the image syntax stays literal text inside a code span.
+    expect(md).toContain('`@\u200bteam ![](http://x/y.png)`');
   });
 
   it('folds long tables into <details>', () => {
