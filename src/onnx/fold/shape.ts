@@ -1,0 +1,205 @@
+import { attrInt, attrTensor, type OnnxNode } from '../ir.js';
+import { makeTensor, elementCount, toNumberList, type Tensor } from '../../tensor/tensor.js';
+import {
+  castTarget, constantNodeValue, DYNAMIC, intsParam, isDynamic, malformed, normalizeAxes, normalizeAxis,
+  resolveReshape, resolveSliceRange, sliceParams, type ConstantLookup,
+} from '../shapes/params.js';
+import type { FoldFn, FoldTable } from './types.js';
+import {
+  broadcastIndex, broadcastShapes, checkFoldSize, FoldSkip, fromNumbers, int64Tensor, selectByAxisIndices,
+  takeElements, toNumbers,
+} from './values.js';
+
+/** Fold evaluators for the ops exporters use to compute shapes. ONNX semantics; int64 is kept. */
+
+function need(node: OnnxNode, inputs: (Tensor | undefined)[], i: number): Tensor {
+  const t = inputs[i];
+  if (!t) throw malformed(node, `input ${i} is missing`);
+  return t;
+}
+
+function lookup(inputs: (Tensor | undefined)[]): ConstantLookup {
+  return (i) => inputs[i];
+}
+
+function withShape(t: Tensor, shape: readonly number[]): Tensor {
+  return makeTensor(t.dtype, shape, t.data as never);
+}
+
+/** Shape's [start, end) window (opset 15), clamped like Slice. */
+export function shapeWindow(node: OnnxNode, rank: number): [number, number] {
+  const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + rank : v, 0), rank);
+  return [clamp(attrInt(node, 'start', 0)), clamp(attrInt(node, 'end', rank))];
+}
+
+const foldShape: FoldFn = (node, inputs) => {
+  const shape = need(node, inputs, 0).shape;
+  const [start, end] = shapeWindow(node, shape.length);
+  const dims = shape.slice(start, Math.max(start, end));
+  return [int64Tensor([dims.length], dims)];
+};
+
+const foldSize: FoldFn = (node, inputs) => [int64Tensor([], [elementCount(need(node, inputs, 0).shape)])];
+
+const foldIdentity: FoldFn = (node, inputs) => [need(node, inputs, 0)];
+
+/** Inference-mode Dropout is the identity; its optional mask output is all true. */
+const foldDropout: FoldFn = (node, inputs) => {
+  const x = need(node, inputs, 0);
+  if (node.outputs.length < 2 || node.outputs[1] === '') return [x];
+  return [x, makeTensor('bool', x.shape, new Uint8Array(elementCount(x.shape)).fill(1))];
+};
+
+const foldConstant: FoldFn = (node) => [constantNodeValue(node)];
+
+const foldCast: FoldFn = (node, inputs) => {
+  const x = need(node, inputs, 0);
+  const to = castTarget(node);
+  if (to === x.dtype) return [x];
+  return [fromNumbers(to, x.shape, toNumbers(x))];
+};
+
+const foldConstantOfShape: FoldFn = (node, inputs) => {
+  const shape = toNumberList(need(node, inputs, 0));
+  checkFoldSize(shape);
+  const value = attrTensor(node, 'value') ?? makeTensor('float32', [1], new Float32Array([0]));
+  return [takeElements(value, shape, new Int32Array(elementCount(shape)))];
+};
+
+const foldRange: FoldFn = (node, inputs) => {
+  const [start, limit, delta] = [0, 1, 2].map((i) => toNumbers(need(node, inputs, i))[0]!);
+  if (delta === 0) throw malformed(node, 'Range delta is 0');
+  const count = Math.max(Math.ceil((limit! - start!) / delta!), 0);
+  checkFoldSize([count]);
+  const values = Float64Array.from({ length: count }, (_, i) => start! + i * delta!);
+  return [fromNumbers(need(node, inputs, 0).dtype, [count], values)];
+};
+
+const foldReshape: FoldFn = (node, inputs, opset) => {
+  const x = need(node, inputs, 0);
+  let target: number[];
+  if (opset < 5) {
+    const attrShape = intsParam(node, opset, lookup(inputs), 'shape', 1, 5);
+    if (attrShape === undefined || isDynamic(attrShape)) throw malformed(node, 'Reshape has no shape');
+    target = attrShape;
+  } else {
+    target = toNumberList(need(node, inputs, 1));
+  }
+  const shape = resolveReshape(node, x.shape, target, attrInt(node, 'allowzero', 0) !== 0) as number[];
+  if (elementCount(shape) !== elementCount(x.shape)) throw malformed(node, `cannot reshape [${x.shape.join(', ')}] to [${shape.join(', ')}]`);
+  return [withShape(x, shape)];
+};
+
+const foldExpand: FoldFn = (node, inputs) => {
+  const x = need(node, inputs, 0);
+  const shape = broadcastShapes(x.shape, toNumberList(need(node, inputs, 1)));
+  if (!shape) throw malformed(node, `cannot expand [${x.shape.join(', ')}]`);
+  checkFoldSize(shape);
+  return [takeElements(x, shape, broadcastIndex(x.shape, shape))];
+};
+
+const foldGather: FoldFn = (node, inputs) => {
+  const x = need(node, inputs, 0);
+  const indices = need(node, inputs, 1);
+  const axis = normalizeAxis(node, attrInt(node, 'axis', 0), x.shape.length);
+  const dim = x.shape[axis]!;
+  const idx = toNumberList(indices).map((v) => {
+    const k = v < 0 ? v + dim : v;
+    if (k < 0 || k >= dim) throw malformed(node, `gather index ${v} is out of range for dimension ${dim}`);
+    return k;
+  });
+  // Gather = select every element along `axis` by idx, then reshape that axis into the indices' shape.
+  const perAxis = x.shape.map((d, a) => (a === axis ? idx : Array.from({ length: d }, (_, i) => i)));
+  const picked = selectByAxisIndices(x, perAxis);
+  const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+  return [withShape(picked, outShape)];
+};
+
+const foldConcat: FoldFn = (node, inputs) => {
+  const parts = inputs.filter((t): t is Tensor => t !== undefined);
+  const first = parts[0];
+  if (!first) throw malformed(node, 'Concat has no inputs');
+  const axis = normalizeAxis(node, attrInt(node, 'axis', 0), first.shape.length);
+  const outer = elementCount(first.shape.slice(0, axis));
+  const outShape = [...first.shape];
+  outShape[axis] = parts.reduce((s, t) => s + t.shape[axis]!, 0);
+  checkFoldSize(outShape);
+  const chunks = parts.map((t) => ({ t, inner: elementCount(t.shape.slice(axis)) }));
+  const total = elementCount(outShape);
+  const source: unknown[] = [];
+  for (let o = 0; o < outer; o++) {
+    for (const { t, inner } of chunks) {
+      const src = t.data as unknown as readonly unknown[];
+      for (let k = 0; k < inner; k++) source.push(src[o * inner + k]);
+    }
+  }
+  if (source.length !== total) throw malformed(node, 'Concat inputs have mismatched shapes');
+  return [fromList(first, outShape, source)];
+};
+
+function fromList(like: Tensor, shape: readonly number[], values: unknown[]): Tensor {
+  const t = makeTensor(like.dtype, shape);
+  const out = t.data as unknown as unknown[];
+  values.forEach((v, i) => (out[i] = v));
+  return t;
+}
+
+function axesOf(node: OnnxNode, inputs: (Tensor | undefined)[], opset: number): number[] | undefined {
+  const axes = intsParam(node, opset, lookup(inputs), 'axes', 1, 13);
+  if (isDynamic(axes)) throw new FoldSkip('axes are not constant');
+  return axes;
+}
+
+const foldUnsqueeze: FoldFn = (node, inputs, opset) => {
+  const x = need(node, inputs, 0);
+  const axes = axesOf(node, inputs, opset);
+  if (!axes) throw malformed(node, 'Unsqueeze needs axes');
+  return [withShape(x, unsqueezedShape(node, x.shape, axes))];
+};
+
+export function unsqueezedShape<D>(node: OnnxNode, shape: readonly D[], axes: readonly number[]): (D | 1)[] {
+  const rank = shape.length + axes.length;
+  const inserted = new Set(normalizeAxes(node, axes, rank));
+  const out: (D | 1)[] = [];
+  let k = 0;
+  for (let i = 0; i < rank; i++) out.push(inserted.has(i) ? 1 : shape[k++]!);
+  return out;
+}
+
+const foldSqueeze: FoldFn = (node, inputs, opset) => {
+  const x = need(node, inputs, 0);
+  const axes = axesOf(node, inputs, opset);
+  const drop = new Set(axes ? normalizeAxes(node, axes, x.shape.length) : x.shape.flatMap((d, i) => (d === 1 ? [i] : [])));
+  for (const a of drop) if (x.shape[a] !== 1) throw malformed(node, `cannot squeeze axis ${a} of size ${x.shape[a]}`);
+  return [withShape(x, x.shape.filter((_, i) => !drop.has(i)))];
+};
+
+const foldSlice: FoldFn = (node, inputs, opset) => {
+  const x = need(node, inputs, 0);
+  const p = sliceParams(node, opset, lookup(inputs), x.shape.length);
+  if (p === DYNAMIC) throw new FoldSkip('slice bounds are not constant');
+  const perAxis = x.shape.map((d) => Array.from({ length: d }, (_, i) => i));
+  p.axes.forEach((axis, j) => {
+    const r = resolveSliceRange(x.shape[axis]!, p.starts[j]!, p.ends[j]!, p.steps[j]!);
+    perAxis[axis] = Array.from({ length: r.count }, (_, i) => r.start + i * r.step);
+  });
+  return [selectByAxisIndices(x, perAxis)];
+};
+
+export const shapeFolds: FoldTable = {
+  Shape: foldShape,
+  Size: foldSize,
+  Identity: foldIdentity,
+  Dropout: foldDropout,
+  Constant: foldConstant,
+  Cast: foldCast,
+  ConstantOfShape: foldConstantOfShape,
+  Range: foldRange,
+  Reshape: foldReshape,
+  Expand: foldExpand,
+  Gather: foldGather,
+  Concat: foldConcat,
+  Unsqueeze: foldUnsqueeze,
+  Squeeze: foldSqueeze,
+  Slice: foldSlice,
+};

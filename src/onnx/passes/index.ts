@@ -1,0 +1,3 @@
+export { freezeInputs } from './freeze.js';
+export { inferShapesAndFold, type InferenceResult } from './infer.js';
+export { topologicalOrder } from './topo.js';

@@ -1,0 +1,123 @@
+import { ToolError } from '../../errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { defaultOpset, type OnnxDim, type OnnxModel, type OnnxNode, type OnnxValueInfo } from '../ir.js';
+import { foldFunctionFor, foldsFromShapeAlone, FoldSkip } from '../fold/index.js';
+import { shapeFunctionFor } from '../shapes/index.js';
+import type { InferredType } from '../shapes/types.js';
+import { topologicalOrder } from './topo.js';
+
+export interface InferenceResult {
+  /** The model with folded nodes removed, their outputs as initializers, and every known type in graph.valueInfo. */
+  model: OnnxModel;
+  /** Number of nodes replaced by constants. */
+  foldedNodes: number;
+}
+
+/**
+ * One topological sweep over the graph: a node whose inputs are all constants
+ * (or, for Shape/Size, whose input shape is static) and that has a fold
+ * evaluator becomes constants; otherwise its output types are inferred with
+ * the op's shape function. The result is a new model; the input model is not changed.
+ */
+export function inferShapesAndFold(model: OnnxModel): InferenceResult {
+  const graph = model.graph;
+  const opset = defaultOpset(model);
+  const constants = new Map<string, Tensor>(graph.initializers);
+  const types = new Map<string, OnnxValueInfo>(graph.valueInfo);
+  for (const i of graph.inputs) types.set(i.name, { ...i });
+  for (const [name, t] of graph.initializers) types.set(name, { name, dtype: t.dtype, shape: [...t.shape] });
+
+  const kept: OnnxNode[] = [];
+  let foldedNodes = 0;
+  for (const node of topologicalOrder(graph, model.sourcePath)) {
+    const folded = isDefaultDomain(node) ? tryFold(node, opset, constants, types) : undefined;
+    if (folded) {
+      folded.forEach((t, k) => recordConstant(node.outputs[k], t, constants, types));
+      foldedNodes++;
+      continue;
+    }
+    kept.push(node);
+    inferNode(node, opset, constants, types);
+  }
+
+  const initializers = new Map(graph.initializers);
+  for (const [name, t] of constants) initializers.set(name, t);
+  const valueInfo = new Map(types);
+  for (const i of graph.inputs) valueInfo.delete(i.name);
+  const outputs = graph.outputs.map((o) => mergeInfo(o, types.get(o.name)));
+  return { model: { ...model, graph: { ...graph, nodes: kept, initializers, valueInfo, outputs } }, foldedNodes };
+}
+
+function isDefaultDomain(node: OnnxNode): boolean {
+  return node.domain === '' || node.domain === 'ai.onnx';
+}
+
+function recordConstant(name: string | undefined, t: Tensor, constants: Map<string, Tensor>, types: Map<string, OnnxValueInfo>): void {
+  if (name === undefined || name === '') return;
+  constants.set(name, t);
+  types.set(name, { name, dtype: t.dtype, shape: [...t.shape] });
+}
+
+/** Folds the node when possible; undefined when it must be converted. */
+function tryFold(node: OnnxNode, opset: number, constants: Map<string, Tensor>, types: Map<string, OnnxValueInfo>): Tensor[] | undefined {
+  const fold = foldFunctionFor(node.opType);
+  if (!fold) return undefined;
+  const inputs = node.inputs.map((name) => (name === '' ? undefined : constants.get(name) ?? shapeOnlyPlaceholder(node, name, types)));
+  if (node.inputs.some((name, i) => name !== '' && inputs[i] === undefined)) return undefined;
+  try {
+    const out = fold(node, inputs, opset);
+    return out.length >= node.outputs.filter((o) => o !== '').length ? out : undefined;
+  } catch (err) {
+    if (err instanceof FoldSkip) return undefined;
+    if (err instanceof ToolError) throw err;
+    // Folding is an optimisation: an evaluator that cannot handle a case leaves the node to the converter.
+    return undefined;
+  }
+}
+
+/**
+ * Shape and Size read only their input's shape: with a static inferred shape
+ * they fold even though the input's values are unknown. The placeholder
+ * tensor carries the shape and no data, which those evaluators never read.
+ */
+function shapeOnlyPlaceholder(node: OnnxNode, name: string, types: Map<string, OnnxValueInfo>): Tensor | undefined {
+  if (!foldsFromShapeAlone(node.opType)) return undefined;
+  const shape = types.get(name)?.shape;
+  if (!shape || !shape.every((d): d is number => typeof d === 'number')) return undefined;
+  return { dtype: types.get(name)?.dtype ?? 'float32', shape: [...shape], data: new Float32Array(0) } as Tensor;
+}
+
+function inferNode(node: OnnxNode, opset: number, constants: Map<string, Tensor>, types: Map<string, OnnxValueInfo>): void {
+  const fn = isDefaultDomain(node) ? shapeFunctionFor(node.opType) : undefined;
+  if (!fn) return;
+  const inputs = node.inputs.map((name) => (name === '' ? undefined : types.get(name)));
+  let inferred: InferredType[];
+  try {
+    inferred = fn({ node, opset, inputs, constant: (i) => (node.inputs[i] ? constants.get(node.inputs[i]!) : undefined) });
+  } catch (err) {
+    if (err instanceof ToolError) throw err;
+    // A shape function bug must not stop conversion; the converter still checks its own shapes.
+    return;
+  }
+  node.outputs.forEach((name, k) => {
+    if (name === '' || !inferred[k]) return;
+    types.set(name, mergeInfo({ name, ...inferred[k] }, types.get(name)));
+  });
+}
+
+/** Combines two descriptions of the same value: known dtype and static dims win. */
+function mergeInfo(primary: OnnxValueInfo, secondary: OnnxValueInfo | undefined): OnnxValueInfo {
+  if (!secondary) return primary;
+  const merged: OnnxValueInfo = { ...secondary, ...primary };
+  merged.dtype = primary.dtype ?? secondary.dtype;
+  merged.shape = mergeShapes(primary.shape, secondary.shape);
+  if (merged.shape === undefined) delete merged.shape;
+  if (merged.dtype === undefined) delete merged.dtype;
+  return merged;
+}
+
+function mergeShapes(a: OnnxDim[] | undefined, b: OnnxDim[] | undefined): OnnxDim[] | undefined {
+  if (!a) return b;
+  if (!b || b.length !== a.length) return a;
+  return a.map((d, i) => (typeof d === 'number' ? d : typeof b[i] === 'number' ? b[i]! : d ?? b[i]!));
+}
