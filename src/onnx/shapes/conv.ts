@@ -1,4 +1,55 @@
-import type { ShapeTable } from './types.js';
+import { attrInt, attrInts, type OnnxDim, type OnnxNode } from '../ir.js';
+import type { ShapeFn, ShapeInferenceInput, ShapeTable } from './types.js';
+import { effectiveKernelSize, readWindow, windowOutput, type OnnxWindow } from './window.js';
 
-/** ONNX shape inference for the conv family. */
-export const convShapes: ShapeTable = {};
+/** ONNX shape inference for the conv family: Conv and ConvTranspose. */
+
+function staticKernel(weightShape: readonly OnnxDim[] | undefined, spatial: number): number[] | undefined {
+  const k = weightShape?.slice(2);
+  if (!k || k.length !== spatial || !k.every((d) => typeof d === 'number')) return undefined;
+  return k as number[];
+}
+
+const conv: ShapeFn = ({ inputs, node }) => {
+  const x = inputs[0];
+  const w = inputs[1];
+  if (!x?.shape) return [{ ...(x?.dtype ? { dtype: x.dtype } : {}) }];
+  const spatial = x.shape.length - 2;
+  const win = readWindow(node, spatial, staticKernel(w?.shape, spatial));
+  const cout: OnnxDim = w?.shape?.[0] ?? null;
+  return [{ ...(x.dtype ? { dtype: x.dtype } : {}), shape: [x.shape[0] ?? null, cout, ...windowOutput(win, x.shape.slice(2))] }];
+};
+
+/**
+ * Spatial output sizes of ConvTranspose. An explicit output_shape wins (it
+ * may list only the spatial dims or all of them); SAME_* gives in * stride.
+ */
+export function convTransposeSpatial(node: OnnxNode, win: OnnxWindow, inDims: readonly OnnxDim[]): OnnxDim[] {
+  const spatial = win.kernel.length;
+  const explicit = attrInts(node, 'output_shape');
+  if (explicit) return explicit.slice(explicit.length - spatial);
+  const outputPadding = attrInts(node, 'output_padding') ?? new Array<number>(spatial).fill(0);
+  return inDims.map((inDim, d) => {
+    if (typeof inDim !== 'number') return null;
+    const s = win.strides[d]!;
+    if (win.autoPad === 'SAME_UPPER' || win.autoPad === 'SAME_LOWER') return inDim * s;
+    const pads = win.autoPad === 'VALID' ? 0 : win.pads[d]! + win.pads[d + spatial]!;
+    return s * (inDim - 1) + outputPadding[d]! + effectiveKernelSize(win.kernel[d]!, win.dilations[d]!) - pads;
+  });
+}
+
+const convTranspose: ShapeFn = ({ inputs, node }: ShapeInferenceInput) => {
+  const x = inputs[0];
+  const w = inputs[1];
+  if (!x?.shape) return [{ ...(x?.dtype ? { dtype: x.dtype } : {}) }];
+  const spatial = x.shape.length - 2;
+  const win = readWindow(node, spatial, staticKernel(w?.shape, spatial));
+  const group = attrInt(node, 'group', 1);
+  const perGroup = w?.shape?.[1];
+  const cout: OnnxDim = typeof perGroup === 'number' ? perGroup * group : null;
+  return [
+    { ...(x.dtype ? { dtype: x.dtype } : {}), shape: [x.shape[0] ?? null, cout, ...convTransposeSpatial(node, win, x.shape.slice(2))] },
+  ];
+};
+
+export const convShapes: ShapeTable = { Conv: conv, ConvTranspose: convTranspose };
