@@ -19,6 +19,8 @@ export interface TensorProtoContext {
   budget: ElementBudget;
   /** Resolves data_location = EXTERNAL; without it external tensors are refused. */
   readExternal?: ExternalDataReader;
+  /** How to name the tensor in errors when it has no name of its own. */
+  label?: string;
 }
 
 /** One ONNX typed value field: which dtypes it carries and how its values become typed arrays. */
@@ -70,8 +72,8 @@ function fieldValueCount(dtype: DType, n: number): number {
   return dtype === 'int4' || dtype === 'uint4' || dtype === 'uint2' ? packedByteLength(dtype, n) : n;
 }
 
-function describeTensor(proto: onnx.ITensorProto): string {
-  return proto.name ? `tensor "${proto.name}"` : 'an unnamed tensor';
+function describeTensor(proto: onnx.ITensorProto, label: string | undefined): string {
+  return proto.name ? `tensor "${proto.name}"` : (label ?? 'an unnamed tensor');
 }
 
 /**
@@ -80,7 +82,7 @@ function describeTensor(proto: onnx.ITensorProto): string {
  * raw_data becomes a view into the file buffer when its offset is aligned.
  */
 export function tensorFromProto(proto: onnx.ITensorProto, ctx: TensorProtoContext): Tensor {
-  const what = describeTensor(proto);
+  const what = describeTensor(proto, ctx.label);
   const code = proto.dataType ?? 0;
   const dtype = dtypeOfOnnxType(code);
   if (dtype === undefined) {

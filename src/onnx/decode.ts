@@ -1,0 +1,86 @@
+import { ModelInputError } from '../errors.js';
+import { onnx } from '../gen/onnx.js';
+import { functionFromProto, graphFromProto, opsetImportsFromProto, type DecodeContext } from './decode-graph.js';
+import { createExternalDataReader } from './external-data.js';
+import type { OnnxModel } from './ir.js';
+import { ElementBudget, resolveLimits, type OnnxLimits } from './limits.js';
+import { decodeProtoSafely, isDepthError } from './proto-decode.js';
+import { int64ToSafeNumber } from './proto-values.js';
+
+export interface DecodeOnnxOptions {
+  /** The file the bytes came from: named in errors, and its folder is where external data is looked up. */
+  path: string;
+  limits?: Partial<OnnxLimits>;
+}
+
+const LFS_POINTER_PREFIX = Buffer.from('version https://git-lfs.github.com/spec/');
+
+/** True when the bytes are a Git LFS pointer file instead of the content it stands for. */
+export function isLfsPointer(bytes: Uint8Array): boolean {
+  return bytes.length >= LFS_POINTER_PREFIX.length && Buffer.compare(LFS_POINTER_PREFIX, bytes.subarray(0, LFS_POINTER_PREFIX.length)) === 0;
+}
+
+export function lfsPointerError(file: string): ModelInputError {
+  return new ModelInputError(
+    'LFS_POINTER',
+    'this is a Git LFS pointer, not the model; check the repository out with `lfs: true` (actions/checkout) so the real file is present',
+    { file },
+  );
+}
+
+function checkEnvelope(bytes: Buffer, file: string, limits: OnnxLimits): void {
+  if (bytes.length > limits.maxFileBytes) {
+    throw new ModelInputError('FILE_TOO_LARGE', `the model has ${bytes.length} bytes, above the limit of ${limits.maxFileBytes}`, { file });
+  }
+  if (bytes.length === 0) throw new ModelInputError('MALFORMED', 'the file is empty', { file });
+  if (isLfsPointer(bytes)) throw lfsPointerError(file);
+}
+
+function metadataFromProto(props: readonly onnx.IStringStringEntryProto[]): Map<string, string> {
+  return new Map(props.map((p) => [p.key ?? '', p.value ?? '']));
+}
+
+function modelFromProto(proto: onnx.ModelProto, ctx: DecodeContext): OnnxModel {
+  if (!proto.graph) throw new ModelInputError('MALFORMED', 'the file holds no graph: it is not an ONNX model', { file: ctx.file });
+  const opsetImports = opsetImportsFromProto(proto.opsetImport ?? [], ctx);
+  const model: OnnxModel = {
+    irVersion: int64ToSafeNumber(proto.irVersion ?? 0, 'ir_version', ctx.file),
+    opsetImports,
+    producerName: proto.producerName ?? '',
+    producerVersion: proto.producerVersion ?? '',
+    metadata: metadataFromProto(proto.metadataProps ?? []),
+    graph: graphFromProto(proto.graph, ctx, 0),
+    functions: (proto.functions ?? []).map((f) => functionFromProto(f, ctx)),
+    sourcePath: ctx.file,
+  };
+  if (proto.docString) model.docString = proto.docString;
+  return model;
+}
+
+/**
+ * Decodes an ONNX ModelProto held in `bytes` into the graph IR, enforcing the
+ * limits of `options.limits` (see limits.ts). Initializers stored in raw_data
+ * are views into `bytes` when aligned, so keep `bytes` alive with the model.
+ * Every failure a file can cause is a ModelInputError naming `options.path`.
+ */
+export function decodeOnnxModel(bytes: Buffer, options: DecodeOnnxOptions): OnnxModel {
+  const file = options.path;
+  const limits = resolveLimits(options.limits);
+  checkEnvelope(bytes, file, limits);
+  const proto = decodeProtoSafely((b) => onnx.ModelProto.decode(b), bytes, file, 'model');
+  const ctx: DecodeContext = {
+    file,
+    limits,
+    budget: new ElementBudget(limits, file),
+    readExternal: createExternalDataReader(file),
+    nodeCount: 0,
+  };
+  try {
+    return modelFromProto(proto, ctx);
+  } catch (err) {
+    if (isDepthError(err)) {
+      throw new ModelInputError('LIMIT_EXCEEDED', 'the model nests graphs too deeply to decode', { file, cause: err });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,131 @@
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
+import { dirname, isAbsolute, join, sep, win32 } from 'node:path';
+import { ModelInputError, type ErrorCode } from '../errors.js';
+import type { onnx } from '../gen/onnx.js';
+import type { ExternalDataReader } from './tensor-proto.js';
+
+/**
+ * Safe resolution of ONNX external data (TensorProto.data_location = EXTERNAL).
+ * Models arrive in pull requests, whose authors control the whole directory
+ * tree, so a location is accepted only when it is relative, has no `..`, and
+ * its real path (after every symlink) stays inside the model's folder; the file
+ * must be a regular file with a single link, and only the bytes the tensor
+ * needs are read.
+ */
+
+/** Keys ONNX defines for external_data; anything else is refused rather than ignored. */
+const KNOWN_KEYS = new Set(['location', 'offset', 'length', 'checksum', 'basepath']);
+
+interface ExternalLocation {
+  location: string;
+  offset: bigint;
+  length: bigint | undefined;
+}
+
+/** A reader for the external tensors of the model at `modelPath`, resolved against the model's own folder. */
+export function createExternalDataReader(modelPath: string): ExternalDataReader {
+  let realFolder: string | undefined;
+  const fail: Fail = (message, cause, code = 'EXTERNAL_DATA') => new ModelInputError(code, message, { file: modelPath, cause });
+  const folder = (): string => {
+    if (realFolder === undefined) {
+      try {
+        realFolder = realpathSync(dirname(modelPath));
+      } catch (err) {
+        throw fail('external data needs the model folder, which cannot be resolved', err);
+      }
+    }
+    return realFolder;
+  };
+  return (proto, expectedBytes, what) => {
+    const ext = parseExternalData(proto.externalData ?? [], what, fail);
+    const real = resolveInside(folder(), ext.location, what, fail);
+    return readRange(real, ext, expectedBytes, what, fail);
+  };
+}
+
+type Fail = (message: string, cause?: unknown, code?: ErrorCode) => ModelInputError;
+
+function parseExternalData(entries: readonly onnx.IStringStringEntryProto[], what: string, fail: Fail): ExternalLocation {
+  const values = new Map<string, string>();
+  for (const { key, value } of entries) {
+    const k = key ?? '';
+    if (!KNOWN_KEYS.has(k)) throw fail(`${what} has an unknown external_data key "${k}"`);
+    if (values.has(k)) throw fail(`${what} repeats the external_data key "${k}"`);
+    values.set(k, value ?? '');
+  }
+  const location = values.get('location');
+  if (!location) throw fail(`${what} is stored externally but names no location`);
+  return {
+    location,
+    offset: parseByteCount(values.get('offset'), 'offset', what, fail) ?? 0n,
+    length: parseByteCount(values.get('length'), 'length', what, fail),
+  };
+}
+
+function parseByteCount(text: string | undefined, key: string, what: string, fail: Fail): bigint | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,16}$/.test(text)) throw fail(`${what} has external_data ${key} "${text}", not a non-negative integer`);
+  return BigInt(text);
+}
+
+/** The real path of `location`, which must stay inside `folder` (checked after resolving every symlink). */
+function resolveInside(folder: string, location: string, what: string, fail: Fail): string {
+  if (location.includes('\0')) throw fail(`${what} has an external data location containing a NUL byte`);
+  if (isAbsolute(location) || win32.isAbsolute(location)) {
+    throw fail(`${what} has an absolute external data location "${location}"; it must be relative to the model's folder`);
+  }
+  if (location.split(/[\\/]+/).includes('..')) {
+    throw fail(`${what} has an external data location "${location}" containing "..", which could leave the model's folder`);
+  }
+  let real: string;
+  try {
+    real = realpathSync(join(folder, location));
+  } catch (err) {
+    throw fail(`${what} names external data "${location}", which does not exist beside the model`, err);
+  }
+  if (!real.startsWith(folder + sep)) {
+    throw fail(`${what} names external data "${location}", which resolves (through a symlink) outside the model's folder`);
+  }
+  return real;
+}
+
+function readRange(real: string, ext: ExternalLocation, expectedBytes: number, what: string, fail: Fail): Uint8Array {
+  let fd: number;
+  try {
+    // O_NOFOLLOW: the checked real path must not have been swapped for a symlink since.
+    fd = openSync(real, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  } catch (err) {
+    throw fail(`${what}: cannot open external data "${ext.location}"`, err);
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw fail(`${what}: external data "${ext.location}" is not a regular file`);
+    if (info.nlink > 1) throw fail(`${what}: external data "${ext.location}" is a hard link, which could point outside the model's folder`);
+    const size = BigInt(info.size);
+    const length = ext.length ?? size - ext.offset;
+    if (ext.offset + length > size || length < 0n) {
+      throw fail(`${what}: external data "${ext.location}" has ${size} bytes, but offset ${ext.offset} + length ${length} reaches past its end`);
+    }
+    if (length !== BigInt(expectedBytes)) {
+      throw fail(`${what}: external data "${ext.location}" holds ${length} bytes, but its type and shape need exactly ${expectedBytes}`);
+    }
+    if (expectedBytes > bufferConstants.MAX_LENGTH) {
+      throw fail(`${what} needs ${expectedBytes} bytes, more than one buffer can hold`, undefined, 'LIMIT_EXCEEDED');
+    }
+    return readExactly(fd, expectedBytes, Number(ext.offset));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readExactly(fd: number, length: number, position: number): Uint8Array {
+  const out = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, out, done, length - done, position + done);
+    if (n === 0) throw new Error('external data file shrank while being read');
+    done += n;
+  }
+  return out;
+}
