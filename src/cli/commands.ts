@@ -1,7 +1,6 @@
 import { basename } from 'node:path';
 import { checkFile, convertFile, type PipelineStage } from '../pipeline.js';
 import { ProgressLine } from '../progress.js';
-import { verifyPackage } from '../verify.js';
 import type { CheckRequest, ConvertRequest, VerifyRequest } from './args.js';
 import { EXIT_FAILED, EXIT_OK, type ExitCode } from './failure.js';
 import { renderCheck, renderConvert, renderVerify } from './render.js';
@@ -57,6 +56,8 @@ export async function runConvert(request: ConvertRequest, ctx: CommandContext): 
 }
 
 export async function runVerify(request: VerifyRequest, ctx: CommandContext): Promise<ExitCode> {
+  // Loaded on demand: verification pulls in the interpreter and onnxruntime, which convert and check never need.
+  const { verifyPackage } = await import('../verify.js');
   const report = await verifyPackage(request.packagePath, request.source);
   if (request.json) writeJson(ctx.io.stdout, report);
   else ctx.out.lines(renderVerify(request.packagePath, report));
