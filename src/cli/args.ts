@@ -134,6 +134,13 @@ function isCommandName(name: string): name is CommandName {
   return Object.hasOwn(COMMANDS, name);
 }
 
+/** node's own message for an unknown option is a paragraph about '--'; the first sentence says it all. */
+function parseArgsMessage(err: Error): string {
+  const unknown = /^Unknown option '([^']*)'/.exec(err.message);
+  if (unknown) return `unknown option '${unknown[1]}'`;
+  return err.message.replace(/\.\s*$/, '');
+}
+
 /** node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes; they become usage errors. */
 function parseOrUsageError(args: string[], options: Options, command: CommandName): { values: Values; positionals: string[] } {
   try {
@@ -141,9 +148,7 @@ function parseOrUsageError(args: string[], options: Options, command: CommandNam
     return { values: parsed.values as Values, positionals: parsed.positionals };
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      throw usageError((err as Error).message.replace(/\.\s*$/, ''), command);
-    }
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw usageError(parseArgsMessage(err as Error), command);
     throw err;
   }
 }

@@ -2,6 +2,7 @@ import packageJson from '../../package.json';
 import { parseCommandLine, wantsDebug, wantsJson, type CommandRequest } from './args.js';
 import { runCheck, runConvert, runVerify, type CommandContext } from './commands.js';
 import { EXIT_OK, describeFailure, failureJson, type ExitCode } from './failure.js';
+import { unsupportedLines } from './render.js';
 import { PROGRAM } from './usage.js';
 import { LinePrinter, writeJson, type CliIO } from './terminal.js';
 
@@ -34,7 +35,7 @@ function reportFailure(err: unknown, io: CliIO, argv: readonly string[], request
   const stderr = new LinePrinter(io.stderr);
   if (request?.json ?? wantsJson(argv)) writeJson(io.stdout, failureJson(failure, subjectOf(request)));
   stderr.line(`${PROGRAM}: error: ${failure.message}`);
-  for (const u of failure.unsupported ?? []) stderr.line(`  ${u.op}  node '${u.node}': ${u.reason}`);
+  stderr.lines(unsupportedLines(failure.unsupported ?? []));
   const debug = request?.debug ?? wantsDebug(argv);
   if (debug && err instanceof Error && err.stack) {
     // Stack lines come from our own code and file paths; still escaped, as paths may be hostile.

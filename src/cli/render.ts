@@ -28,11 +28,15 @@ function opTable(ops: readonly OpCoverage[]): string[] {
   return [header, ...rows];
 }
 
+/** One line per unsupported node, op types aligned so long lists stay scannable. */
+export function unsupportedLines(unsupported: readonly { op: string; node: string; reason: string }[]): string[] {
+  const width = Math.max(0, ...unsupported.map((u) => u.op.length));
+  return unsupported.map((u) => `  ${u.op.padEnd(width)}  node '${u.node}': ${u.reason}`);
+}
+
 function unsupportedList(result: CheckFileResult): string[] {
   if (result.unsupported.length === 0) return [];
-  const lines = [`unsupported nodes (${result.unsupported.length}):`];
-  for (const u of result.unsupported) lines.push(`  ${u.op}  node '${u.node}': ${u.reason}`);
-  return lines;
+  return [`unsupported nodes (${result.unsupported.length}):`, ...unsupportedLines(result.unsupported)];
 }
 
 export function renderCheck(result: CheckFileResult): string[] {
