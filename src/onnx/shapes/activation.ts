@@ -1,4 +1,22 @@
+import { broadcastOnnx, sameAsFirstInput } from './elementwise.js';
 import type { ShapeTable } from './types.js';
 
-/** ONNX shape inference for the activation family. */
-export const activationShapes: ShapeTable = {};
+/**
+ * ONNX shape inference for activations: every one keeps its input's type;
+ * PRelu broadcasts X with the slope (the slope never widens X in practice,
+ * but ONNX defines the output as the broadcast).
+ */
+
+const SAME_AS_INPUT = [
+  'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Clip', 'Elu', 'Selu', 'Softplus', 'Softsign',
+  'Gelu', 'Softmax', 'LogSoftmax',
+];
+
+export const activationShapes: ShapeTable = {
+  ...Object.fromEntries(SAME_AS_INPUT.map((op) => [op, sameAsFirstInput])),
+  PRelu: ({ node, inputs }) => {
+    const x = inputs[0];
+    const shape = broadcastOnnx(node, [x?.shape, inputs[1]?.shape]);
+    return [{ ...(x?.dtype ? { dtype: x.dtype } : {}), ...(shape ? { shape } : {}) }];
+  },
+};
