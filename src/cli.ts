@@ -20,7 +20,17 @@ function isProcessEntry(): boolean {
   }
 }
 
+/** A reader that stops early (`| head`) closes the pipe; that ends the command quietly, as for any Unix tool. */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 if (isProcessEntry()) {
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
   const io = { stdout: process.stdout, stderr: process.stderr, stderrIsTTY: process.stderr.isTTY === true };
   process.exitCode = await main(process.argv.slice(2), io);
 }
