@@ -1,0 +1,120 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkOnnxModel } from '../../src/convert/coverage.js';
+import { convertOnnxModel } from '../../src/convert/index.js';
+import { readMlPackage, writeMlPackage } from '../../src/coreml/package.js';
+import { errorMessage } from '../../src/errors.js';
+import type { OnnxModel } from '../../src/onnx/ir.js';
+import { loadOnnxModel } from '../../src/onnx/load.js';
+import { FP32_GATE } from '../../src/parity/gates.js';
+import { evaluateOutput } from '../../src/parity/verdict.js';
+import { readProtoTestDataSet } from '../../src/reference/test-data.js';
+import { runModel } from '../../src/runtime/interpreter.js';
+import { castTensor } from '../../src/tensor/cast.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import type { CoreMLModel } from '../../src/coreml/model.js';
+
+/**
+ * One ONNX backend test case, end to end: load, check coverage, convert to an
+ * fp32 ML program, write the .mlpackage and read it back, run it in the
+ * reference interpreter on every test_data_set_N, compare with the expected
+ * outputs under the fp32 gate.
+ */
+
+export const SUITES = ['node', 'pytorch-converted', 'pytorch-operator', 'simple'] as const;
+export type Suite = (typeof SUITES)[number];
+
+export type CaseStatus = 'passed' | 'failed' | 'unsupported' | 'error';
+export type CaseStage = 'load' | 'coverage' | 'convert' | 'write' | 'read' | 'run' | 'compare';
+
+export interface CaseResult {
+  suite: Suite;
+  name: string;
+  status: CaseStatus;
+  stage?: CaseStage;
+  reason?: string;
+  /** ai.onnx op types the model uses (for per-op tables). */
+  ops: string[];
+}
+
+export const CONFORMANCE_TARGET = 'iOS18' as const;
+
+export function testDataRoot(): string {
+  return process.env['ONNX_TESTDATA'] ?? '/usr/share/libonnx-testdata/data';
+}
+
+export function listCases(suite: Suite): string[] {
+  const dir = join(testDataRoot(), suite);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'model.onnx')))
+    .map((e) => e.name)
+    .sort();
+}
+
+class StageError extends Error {
+  constructor(readonly stage: CaseStage, message: string) {
+    super(message);
+  }
+}
+
+async function stage<T>(name: CaseStage, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof StageError) throw err;
+    throw new StageError(name, errorMessage(err).split('\n')[0]!.slice(0, 300));
+  }
+}
+
+export async function runCase(suite: Suite, name: string, workDir?: string): Promise<CaseResult> {
+  const dir = join(testDataRoot(), suite, name);
+  const result: CaseResult = { suite, name, status: 'error', ops: [] };
+  const tmp = workDir ?? mkdtempSync(join(tmpdir(), 'onnx-conformance-'));
+  try {
+    const model = await stage('load', () => loadOnnxModel(join(dir, 'model.onnx')));
+    result.ops = [...new Set(model.graph.nodes.map((n) => (n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType)))].sort();
+    const coverage = await stage('coverage', () => checkOnnxModel(model));
+    if (coverage.unsupported.length > 0) {
+      const ops = [...new Set(coverage.unsupported.map((u) => u.op))].sort();
+      return { ...result, status: 'unsupported', stage: 'coverage', reason: `unsupported: ${ops.join(', ')}` };
+    }
+    const converted = await stage('convert', () => convertOnnxModel(model, { target: CONFORMANCE_TARGET, precision: 'fp32' }).model);
+    const pkg = join(tmp, `${suite}-${name}.mlpackage`);
+    await stage('write', () => writeMlPackage(converted, pkg));
+    const coreml = await stage('read', () => readMlPackage(pkg));
+    const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort();
+    for (const set of sets) await compareDataSet(model, coreml, join(dir, set));
+    return { ...result, status: 'passed' };
+  } catch (err) {
+    if (err instanceof StageError) {
+      const status: CaseStatus = err.stage === 'compare' ? 'failed' : err.message.startsWith('unsupported') ? 'unsupported' : 'error';
+      return { ...result, status, stage: err.stage, reason: err.message };
+    }
+    return { ...result, status: 'error', reason: errorMessage(err).slice(0, 300) };
+  } finally {
+    if (!workDir) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function compareDataSet(model: OnnxModel, coreml: CoreMLModel, setDir: string): Promise<void> {
+  const data = await stage('run', () => readProtoTestDataSet(setDir));
+  const inputs: Record<string, Tensor> = {};
+  const onnxInputs = model.graph.inputs;
+  if (data.inputs.length !== coreml.inputs.length) {
+    throw new StageError('run', `test data has ${data.inputs.length} inputs, the package ${coreml.inputs.length}`);
+  }
+  coreml.inputs.forEach((desc, k) => {
+    const given = data.inputs.find((t) => t.name !== '' && t.name === onnxInputs[k]?.name) ?? data.inputs[k]!;
+    inputs[desc.name] = castTensor(given.tensor, desc.type.dtype);
+  });
+  const outputs = await stage('run', () => runModel(coreml, inputs));
+  coreml.outputs.forEach((desc, k) => {
+    const expected = data.outputs[k];
+    const actual = outputs[desc.name];
+    if (!expected || !actual) throw new StageError('compare', `output ${k} (${desc.name}) missing`);
+    const verdict = evaluateOutput(expected.tensor, actual, FP32_GATE);
+    if (!verdict.pass) throw new StageError('compare', `${desc.name}: ${verdict.reason ?? 'mismatch'}`);
+  });
+}

@@ -1,0 +1,52 @@
+import { markdownTable } from 'markdown-table';
+import type { CaseResult } from './cases.js';
+import { SUITES } from './cases.js';
+
+/** The conformance page: totals per suite, then failing cases grouped by op. */
+export function renderConformanceMarkdown(results: readonly CaseResult[]): string {
+  const lines = [
+    '# ONNX backend conformance',
+    '',
+    'Every case of the ONNX backend test data (Debian package `libonnx-testdata`) is converted to an fp32',
+    'ML program, written as an .mlpackage, read back, run in the reference interpreter on each',
+    '`test_data_set_N`, and compared with the expected outputs under the fp32 gate',
+    '(|actual − expected| ≤ 1e-4 + 1e-3·|expected|). Regenerate with `npm run conformance`.',
+    '',
+    '## Totals',
+    '',
+    markdownTable([
+      ['Suite', 'Cases', 'Converted', 'Passed', 'Pass rate'],
+      ...SUITES.filter((s) => results.some((r) => r.suite === s)).map((suite) => {
+        const rs = results.filter((r) => r.suite === suite);
+        const converted = rs.filter((r) => r.status === 'passed' || r.status === 'failed' || r.stage === 'run').length;
+        const passed = rs.filter((r) => r.status === 'passed').length;
+        return [suite, String(rs.length), String(converted), String(passed), `${((passed / rs.length) * 100).toFixed(1)}%`];
+      }),
+    ], { align: ['l', 'r', 'r', 'r', 'r'] }),
+    '',
+    '## Cases that do not pass, by op',
+    '',
+  ];
+  const byOp = new Map<string, CaseResult[]>();
+  for (const r of results) {
+    if (r.status === 'passed') continue;
+    const key = r.ops.length === 1 ? r.ops[0]! : r.ops.length === 0 ? '(model not loaded)' : guessOp(r);
+    byOp.set(key, [...(byOp.get(key) ?? []), r]);
+  }
+  for (const [op, rs] of [...byOp.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`### ${op}`, '', markdownTable([['Suite', 'Case', 'Status', 'Reason'], ...rs.map((r) => [r.suite, r.name, `${r.status}${r.stage ? ` (${r.stage})` : ''}`, cell(r.reason ?? '')])]), '');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** For multi-op cases, the op named by the failure (or the case name), else the first op. */
+function guessOp(r: CaseResult): string {
+  const named = r.ops.find((op) => r.reason?.includes(op));
+  if (named) return named;
+  const fromName = r.ops.find((op) => r.name.toLowerCase().includes(op.toLowerCase()));
+  return fromName ?? r.ops.join(' + ');
+}
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 200);
+}
