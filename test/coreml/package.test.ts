@@ -24,7 +24,7 @@ function constOp(name: string, value: Tensor): MilOperation {
   return op('const', name, {}, [{ name, type: { dtype: value.dtype, shape: [...value.shape] } }], { attributes: { val: value } });
 }
 
-const f16 = (shape: number[]) => ({ dtype: 'float16' as const, shape });
+const f16 = (shape: (number | null)[]) => ({ dtype: 'float16' as const, shape });
 
 /** An iOS16 program touching blobs, immediates, variadic params, constexpr attributes and nested blocks. */
 function sampleModel(): CoreMLModel {
@@ -92,8 +92,39 @@ function ios18Model(): CoreMLModel {
   };
 }
 
-function rawModel(pkg: string): CoreML.Specification.Model {
+type RawModel = CoreML.Specification.Model.$Properties;
+type RawOp = CoreML.Specification.MILSpec.Operation.$Properties;
+type RawValue = CoreML.Specification.MILSpec.Value.$Properties;
+
+function rawModel(pkg: string): RawModel {
   return CoreML.Specification.Model.decode(readFileSync(join(pkg, 'Data/com.apple.CoreML/model.mlmodel')));
+}
+
+function rawOps(model: RawModel): RawOp[] {
+  const ops = model.mlProgram?.functions?.['main']?.blockSpecializations?.['CoreML6']?.operations;
+  if (!ops) throw new Error('no CoreML6 block in main');
+  return ops;
+}
+
+/** The op whose first output is `output`. */
+function rawOp(model: RawModel, output: string): RawOp {
+  const op = rawOps(model).find((o) => o.outputs?.[0]?.name === output);
+  if (!op) throw new Error(`no op defines ${output}`);
+  return op;
+}
+
+function rawAttr(op: RawOp, key: string): RawValue {
+  const value = op.attributes?.[key];
+  if (!value) throw new Error(`op has no attribute ${key}`);
+  return value;
+}
+
+/** Rewrites the model spec of a written package. */
+function editRawModel(pkg: string, edit: (m: RawModel) => void): void {
+  const path = join(pkg, 'Data/com.apple.CoreML/model.mlmodel');
+  const model = CoreML.Specification.Model.decode(readFileSync(path));
+  edit(model);
+  writeFileSync(path, CoreML.Specification.Model.encode(model).finish());
 }
 
 describe('writeMlPackage / readMlPackage', () => {
@@ -114,14 +145,13 @@ describe('writeMlPackage / readMlPackage', () => {
   it('stores constants of ten or more elements in weight.bin and smaller ones inline', async () => {
     const pkg = join(dir, 'm.mlpackage');
     const { weightBytes } = await writeMlPackage(sampleModel(), pkg);
-    const block = rawModel(pkg).mlProgram!.functions['main']!.blockSpecializations['CoreML6']!;
-    const byName = new Map(block.operations.map((o) => [o.outputs[0]!.name, o]));
-    expect(byName.get('w')!.attributes['val']!.blobFileValue!.fileName).toBe('@model_path/weights/weight.bin');
-    expect(Number(byName.get('w')!.attributes['val']!.blobFileValue!.offset)).toBe(64);
-    expect(byName.get('b')!.attributes['val']!.immediateValue!.tensor!.bytes).toBeTruthy();
-    expect(byName.get('w_q')!.attributes['quantized_data']!.blobFileValue).toBeTruthy();
-    expect(byName.get('w_q')!.attributes['scale']!.immediateValue).toBeTruthy();
-    expect(byName.get('y')!.inputs['values']!.arguments.map((a) => a.name)).toEqual(['y1', 'y2']);
+    const model = rawModel(pkg);
+    expect(rawAttr(rawOp(model, 'w'), 'val').blobFileValue?.fileName).toBe('@model_path/weights/weight.bin');
+    expect(Number(rawAttr(rawOp(model, 'w'), 'val').blobFileValue?.offset)).toBe(64);
+    expect(rawAttr(rawOp(model, 'b'), 'val').immediateValue?.tensor?.bytes).toBeTruthy();
+    expect(rawAttr(rawOp(model, 'w_q'), 'quantized_data').blobFileValue).toBeTruthy();
+    expect(rawAttr(rawOp(model, 'w_q'), 'scale').immediateValue).toBeTruthy();
+    expect(rawOp(model, 'y').inputs?.['values']?.arguments?.map((a) => a.name)).toEqual(['y1', 'y2']);
     expect(weightBytes).toBe(readFileSync(join(pkg, 'Data/com.apple.CoreML/weights/weight.bin')).byteLength);
     expect(weightBytes).toBe(64 + 64 + 24 + 40 + 64 + 12);
   });
@@ -129,14 +159,12 @@ describe('writeMlPackage / readMlPackage', () => {
   it('gives every op a name attribute and keys the block by the opset', async () => {
     const pkg = join(dir, 'm.mlpackage');
     await writeMlPackage(sampleModel(), pkg);
-    const program = rawModel(pkg).mlProgram!;
-    expect(Number(program.version)).toBe(1);
-    const fn = program.functions['main']!;
-    expect(fn.opset).toBe('CoreML6');
-    expect(Object.keys(fn.blockSpecializations)).toEqual(['CoreML6']);
-    for (const o of fn.blockSpecializations['CoreML6']!.operations) {
-      expect(o.attributes['name']!.immediateValue!.tensor!.strings!.values).toHaveLength(1);
-    }
+    const model = rawModel(pkg);
+    expect(Number(model.mlProgram?.version)).toBe(1);
+    const fn = model.mlProgram?.functions?.['main'];
+    expect(fn?.opset).toBe('CoreML6');
+    expect(Object.keys(fn?.blockSpecializations ?? {})).toEqual(['CoreML6']);
+    for (const o of rawOps(model)) expect(rawAttr(o, 'name').immediateValue?.tensor?.strings?.values).toHaveLength(1);
   });
 
   it('writes the manifest coremltools writes', async () => {
@@ -270,22 +298,14 @@ describe('readMlPackage rejects broken packages', () => {
   it('a weight file name that leaves the package or lacks @model_path', async () => {
     for (const fileName of ['@model_path/../../../../weight.bin', 'weights/weight.bin']) {
       const pkg = await writtenPackage();
-      const path = join(pkg, 'Data/com.apple.CoreML/model.mlmodel');
-      const model = CoreML.Specification.Model.decode(readFileSync(path));
-      const ops = model.mlProgram!.functions['main']!.blockSpecializations['CoreML6']!.operations;
-      ops.find((o) => o.outputs[0]!.name === 'w')!.attributes['val']!.blobFileValue!.fileName = fileName;
-      writeFileSync(path, CoreML.Specification.Model.encode(model).finish());
+      editRawModel(pkg, (m) => (rawAttr(rawOp(m, 'w'), 'val').blobFileValue = { fileName, offset: 64 }));
       await expectInvalid(pkg, fileName.startsWith('@') ? /points outside the package/ : /does not start with @model_path/);
     }
   });
 
   it('a blob offset that points past the weight file', async () => {
     const pkg = await writtenPackage();
-    const path = join(pkg, 'Data/com.apple.CoreML/model.mlmodel');
-    const model = CoreML.Specification.Model.decode(readFileSync(path));
-    const ops = model.mlProgram!.functions['main']!.blockSpecializations['CoreML6']!.operations;
-    ops.find((o) => o.outputs[0]!.name === 'w')!.attributes['val']!.blobFileValue!.offset = 1 << 20;
-    writeFileSync(path, CoreML.Specification.Model.encode(model).finish());
+    editRawModel(pkg, (m) => (rawAttr(rawOp(m, 'w'), 'val').blobFileValue = { fileName: '@model_path/weights/weight.bin', offset: 1 << 20 }));
     await expectInvalid(pkg, /weight\.bin: blob offset 1048576 is outside the weight file/);
   });
 
