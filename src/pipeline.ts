@@ -3,7 +3,6 @@ import { dirname } from 'node:path';
 import { checkOnnxModel } from './convert/coverage.js';
 import { convertOnnxModel } from './convert/index.js';
 import { writeMlPackage } from './coreml/package.js';
-import { ConversionError } from './errors.js';
 import type { DeploymentTarget } from './mil/ir.js';
 import { loadOnnxModel } from './onnx/load.js';
 import type { OnnxModel } from './onnx/ir.js';
@@ -77,17 +76,6 @@ async function fileSize(path: string): Promise<number> {
   return (await stat(path)).size;
 }
 
-/**
- * Throws one ConversionError listing every unsupported node, so a user sees the
- * whole list at once instead of fixing the model one failure at a time.
- */
-export function assertConvertible(onnxPath: string, coverage: CoverageReport): void {
-  if (coverage.unsupported.length === 0) return;
-  const opTypes = [...new Set(coverage.unsupported.map((u) => u.op))].sort();
-  const message = `cannot convert: ${coverage.unsupported.length} node(s) use unsupported ops (${opTypes.join(', ')})`;
-  throw new ConversionError(message, coverage.unsupported, { file: onnxPath });
-}
-
 /** Op coverage of an in-memory model, labelled with the file it came from. */
 export function checkModel(onnxPath: string, model: OnnxModel): CheckFileResult {
   const coverage = checkOnnxModel(model);
@@ -101,8 +89,8 @@ export async function checkFile(onnxPath: string, limits?: LoadLimits): Promise<
 }
 
 /**
- * Converts one ONNX file into an .mlpackage at `outPath` (replacing it), after
- * checking that every op is supported. Throws ToolError subclasses for anything
+ * Converts one ONNX file into an .mlpackage at `outPath` (replacing it).
+ * Nothing is written unless every node converts. Throws ToolError subclasses for anything
  * the user can fix: unreadable input (ModelInputError) or unsupported ops
  * (ConversionError with every offending node).
  */
@@ -119,9 +107,9 @@ export async function convertFile(onnxPath: string, outPath: string, options: Co
 
   const checkStarted = performance.now();
   const coverage = checkOnnxModel(model);
-  assertConvertible(onnxPath, coverage);
   const check = seconds(checkStarted);
 
+  // The converter refuses unsupported models itself, with one ConversionError listing every node.
   const convertStarted = performance.now();
   const converted = convertOnnxModel(model, {
     target: options.target,
