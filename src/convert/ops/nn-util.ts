@@ -1,0 +1,92 @@
+import { milConst } from '../../mil/builder.js';
+import type { MilTensorType } from '../../mil/ir.js';
+import type { OnnxNode } from '../../onnx/ir.js';
+import type { DType, NumericTypedArray } from '../../tensor/dtype.js';
+import { float16BitsToFloat32, float32ToFloat16Bits } from '../../tensor/fp16.js';
+import { makeTensor, type Tensor } from '../../tensor/tensor.js';
+import { narrowConstant } from '../narrow.js';
+import type { ConvertContext } from '../types.js';
+
+/**
+ * Helpers shared by the neural-network converter families: reading MIL types
+ * and ONNX constants, reshaping constant tensors, and building float scalars
+ * in the dtype an op's T domain requires.
+ */
+
+export function typeOfInput(ctx: ConvertContext, value: string): MilTensorType {
+  return ctx.b.typeOf(value);
+}
+
+/** Static dims of a MIL value, or undefined when any dim is unknown. */
+export function staticDims(t: MilTensorType): number[] | undefined {
+  return t.shape.every((d): d is number => d !== null) ? (t.shape as number[]) : undefined;
+}
+
+/** A float scalar in the given float dtype (MIL T domains need it to match x). */
+export function floatScalar(value: number, dtype: DType): Tensor {
+  return milConst.float(value, dtype === 'float16' ? 'float16' : 'float32');
+}
+
+/** The constant behind input i, narrowed to a MIL dtype; unsupported when it is not constant. */
+export function requireConstant(ctx: ConvertContext, node: OnnxNode, i: number, what: string): Tensor {
+  const t = ctx.constant(node, i);
+  if (!t) return ctx.unsupported(node, `${what} (input ${i}) must be a constant`);
+  return narrowConstant(t, node.inputs[i] ?? what);
+}
+
+/** Float values of a constant as float32, whatever its float storage. */
+export function floatValues(t: Tensor): Float32Array {
+  if (t.dtype === 'float16') return Float32Array.from(t.data as Uint16Array, (bits) => float16BitsToFloat32(bits));
+  if (t.dtype === 'float32') return t.data as Float32Array;
+  const src = t.data as NumericTypedArray;
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = Number(src[i]!);
+  return out;
+}
+
+/** A float tensor in `dtype` (float16 stored as bits) from float32 values. */
+export function floatTensor(dtype: DType, shape: readonly number[], values: Float32Array): Tensor {
+  if (dtype === 'float16') return makeTensor('float16', shape, Uint16Array.from(values, (v) => float32ToFloat16Bits(v)));
+  return makeTensor('float32', shape, values);
+}
+
+/** Same data, another shape with the same element count. */
+export function reshapeConstant(t: Tensor, shape: readonly number[]): Tensor {
+  return makeTensor(t.dtype, shape, t.data);
+}
+
+/** Transposes a 2-D constant; works on any numeric storage. */
+export function transpose2d(t: Tensor): Tensor {
+  const [rows, cols] = t.shape as [number, number];
+  const src = t.data as NumericTypedArray;
+  const out = new (src.constructor as new (n: number) => NumericTypedArray)(src.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c]!;
+  return makeTensor(t.dtype, [cols, rows], out as Tensor['data']);
+}
+
+/** ONNX pads [b0, b1, ..., e0, e1, ...] → MIL pad [b0, e0, b1, e1, ...]. */
+export function onnxPadsToMil(pads: readonly number[]): number[] {
+  const n = pads.length / 2;
+  const out: number[] = [];
+  for (let d = 0; d < n; d++) out.push(pads[d]!, pads[d + n]!);
+  return out;
+}
+
+/** Reads window attributes, turning malformed ones into a user-facing unsupported error. */
+export function guarded<T>(ctx: ConvertContext, node: OnnxNode, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    return ctx.unsupported(node, err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** True when the node names output i (a non-empty name). */
+export function wantsOutput(node: OnnxNode, i: number): boolean {
+  const name = node.outputs[i];
+  return name !== undefined && name !== '';
+}
+
+export function outputName(node: OnnxNode, i = 0): string {
+  return node.outputs[i] || node.name;
+}
