@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { formatMetric, renderCheck, renderConvert, renderVerify, unsupportedLines } from '../../src/cli/render.js';
+import type { ConvertFileResult } from '../../src/pipeline.js';
+
+const coverage = {
+  model: 'm.onnx',
+  ops: [
+    { op: 'Relu', count: 3, supported: true, milOps: ['relu'] },
+    { op: 'Conv', count: 2, supported: true, milOps: ['conv'] },
+    { op: 'Shape', count: 1, supported: true, milOps: [] },
+    { op: 'Weird', count: 1, supported: false, milOps: [] },
+  ],
+  unsupported: [{ op: 'Weird', node: 'w1', reason: 'no converter for Weird' }],
+};
+
+describe('renderCheck', () => {
+  it('summarises, lists op types alphabetically with counts, then the unsupported nodes', () => {
+    expect(renderCheck(coverage)).toEqual([
+      'm.onnx: 4 op type(s), 7 node(s), 1 unsupported node(s)',
+      '  op     nodes  converts to',
+      '  Conv       2  conv',
+      '  Relu       3  relu',
+      '  Shape      1  (folded away)',
+      '  Weird      1  UNSUPPORTED',
+      'unsupported nodes (1):',
+      "  Weird  node 'w1': no converter for Weird",
+    ]);
+  });
+
+  it('says all supported and lists no nodes when everything converts', () => {
+    const lines = renderCheck({ model: 'ok.onnx', ops: [coverage.ops[0]!], unsupported: [] });
+    expect(lines[0]).toBe('ok.onnx: 1 op type(s), 3 node(s), all supported');
+    expect(lines.some((l) => l.startsWith('unsupported'))).toBe(false);
+  });
+});
+
+describe('unsupportedLines', () => {
+  it('aligns node names after op types of different lengths', () => {
+    expect(unsupportedLines([
+      { op: 'A', node: 'n1', reason: 'r' },
+      { op: 'LongOp', node: 'n2', reason: 'r' },
+    ])).toEqual(["  A       node 'n1': r", "  LongOp  node 'n2': r"]);
+  });
+});
+
+describe('renderConvert', () => {
+  it('names the package, the target, sizes and stage times', () => {
+    const result: ConvertFileResult = {
+      ...coverage,
+      unsupported: [],
+      output: 'out/m.mlpackage',
+      target: 'iOS16',
+      precision: 'fp32',
+      onnxBytes: 2_000_000,
+      sizeBytes: 2_100_000,
+      weightBytes: 1_900_000,
+      seconds: 0.5,
+      timings: { load: 0.1, check: 0.01, convert: 0.2, write: 0.15 },
+      warnings: ['w'],
+      renamed: {},
+      onnxOps: {},
+      milOps: {},
+    };
+    expect(renderConvert(result)).toEqual([
+      'wrote out/m.mlpackage (iOS16, fp32)',
+      '  m.onnx: 7 node(s), 4 op type(s), 2.0 MB',
+      '  package 2.1 MB (weights 1.9 MB)',
+      '  0.50 s (load 0.10 s, convert 0.20 s, write 0.15 s)',
+    ]);
+  });
+});
+
+describe('renderVerify', () => {
+  it('shows the verdict, the engine and each output with its metrics', () => {
+    const lines = renderVerify('p.mlpackage', {
+      pass: false,
+      engine: 'reference interpreter',
+      outputs: [
+        { name: 'logits', pass: true, psnrDb: 52.123456, maxAbs: 0.000123 },
+        { name: 'boxes', pass: false, psnrDb: 12.5, metrics: { nested: 1 } },
+      ],
+    });
+    expect(lines).toEqual([
+      'FAIL p.mlpackage (engine: reference interpreter)',
+      '  logits  pass  psnrDb=52.12  maxAbs=1.230e-4',
+      '  boxes  FAIL  psnrDb=12.50',
+    ]);
+  });
+});
+
+describe('formatMetric', () => {
+  it('keeps integers, spells out infinities and NaN, and uses exponents for tiny values', () => {
+    expect(formatMetric(0)).toBe('0');
+    expect(formatMetric(42)).toBe('42');
+    expect(formatMetric(Infinity)).toBe('Infinity');
+    expect(formatMetric(Number.NaN)).toBe('NaN');
+    expect(formatMetric(3.14159)).toBe('3.142');
+    expect(formatMetric(2e-7)).toBe('2.000e-7');
+  });
+});
