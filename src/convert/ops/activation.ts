@@ -1,4 +1,247 @@
-import type { ConverterTable } from '../types.js';
+import { milConst } from '../../mil/builder.js';
+import { attrFloat, attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
+import { elementCount, type Tensor } from '../../tensor/tensor.js';
+import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { binary, castTo, constantAsFloat32, floatVector, outName, scalarLike } from './elementwise.js';
 
-/** ONNX → MIL converters for the activation family. */
-export const activationConverters: ConverterTable = {};
+/**
+ * ONNX → MIL converters for activations. Constant parameters (alpha, beta,
+ * clip bounds) are emitted in x's dtype, which every opset accepts; from
+ * iOS17 the fp16 pass may keep them fp32.
+ */
+
+const LATEST = 21;
+
+function simple(milOp: string, since = 6): OpConverter {
+  return {
+    opsets: [since, LATEST],
+    milOps: [milOp],
+    convert(node, ctx) {
+      ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: ctx.requireInput(node, 0) }, { name: outName(node) }));
+    },
+  };
+}
+
+/** An activation whose float attributes become constant MIL parameters of the same names. */
+function withScalars(milOp: string, params: Readonly<Record<string, [onnxAttr: string, fallback: number]>>, since = 6): OpConverter {
+  return {
+    opsets: [since, LATEST],
+    milOps: [milOp],
+    convert(node, ctx) {
+      const x = ctx.requireInput(node, 0);
+      const args: Record<string, string | Tensor> = { x };
+      for (const [param, [attr, fallback]] of Object.entries(params)) args[param] = scalarLike(ctx, x, attrFloat(node, attr, fallback));
+      ctx.setOutput(node, 0, ctx.b.op1(milOp, args, { name: outName(node) }));
+    },
+  };
+}
+
+/** Relu on integers (opset 14) has no MIL relu: max(x, 0). */
+const relu: OpConverter = {
+  opsets: [6, LATEST],
+  milOps: ['relu', 'maximum'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const out = ctx.b.typeOf(x).dtype === 'int32'
+      ? ctx.b.op1('maximum', { x, y: scalarLike(ctx, x, 0) }, { name: outName(node) })
+      : ctx.b.op1('relu', { x }, { name: outName(node) });
+    ctx.setOutput(node, 0, out);
+  },
+};
+
+/** The slope as one value per channel when it only varies along axis 1 of x (rank 3..5). */
+function perChannelSlope(xShape: readonly (number | null)[], slope: Tensor): Float32Array | undefined {
+  const rank = xShape.length;
+  const channels = xShape[1];
+  if (rank < 3 || rank > 5 || channels === null || channels === undefined || slope.shape.length > rank) return undefined;
+  const aligned = [...new Array<number>(rank - slope.shape.length).fill(1), ...slope.shape];
+  const onlyChannels = aligned.every((d, i) => (i === 1 ? d === channels : d === 1));
+  return onlyChannels ? constantAsFloat32(slope) : undefined;
+}
+
+const prelu: OpConverter = {
+  opsets: [7, LATEST],
+  milOps: ['leaky_relu', 'prelu', 'maximum', 'minimum', 'mul', 'add', 'cast'],
+  limits: 'a constant per-channel slope becomes prelu, a single slope leaky_relu; any other slope is computed as max(x,0) + slope·min(x,0)',
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const xType = ctx.b.typeOf(x);
+    const slope = ctx.constant(node, 1);
+    const isFloat = xType.dtype !== 'int32';
+    if (isFloat && slope && elementCount(slope.shape) === 1 && slope.shape.length <= xType.shape.length) {
+      const alpha = scalarLike(ctx, x, constantAsFloat32(slope)[0]!);
+      ctx.setOutput(node, 0, ctx.b.op1('leaky_relu', { x, alpha }, { name: outName(node) }));
+      return;
+    }
+    const channels = isFloat && slope ? perChannelSlope(xType.shape, slope) : undefined;
+    if (channels) {
+      ctx.setOutput(node, 0, ctx.b.op1('prelu', { x, alpha: floatVector(channels, xType.dtype) }, { name: outName(node) }));
+      return;
+    }
+    const positive = ctx.b.op1('maximum', { x, y: scalarLike(ctx, x, 0) });
+    const negative = ctx.b.op1('minimum', { x, y: scalarLike(ctx, x, 0) });
+    const scaled = binary(ctx, 'mul', negative, ctx.requireInput(node, 1));
+    ctx.setOutput(node, 0, ctx.b.op1('add', { x: positive, y: scaled }, { name: outName(node) }));
+  },
+};
+
+/** A Clip bound: a number known now, a computed MIL value, or nothing. */
+type Bound = number | string | undefined;
+
+function clipBound(node: OnnxNode, ctx: ConvertContext, which: 'min' | 'max'): Bound {
+  if (ctx.opset < 11) return attrFloat(node, which);
+  const index = which === 'min' ? 1 : 2;
+  const value = ctx.constant(node, index);
+  if (value) return constantAsFloat32(value)[0];
+  return ctx.input(node, index);
+}
+
+const clip: OpConverter = {
+  opsets: [6, LATEST],
+  milOps: ['clip', 'maximum', 'minimum', 'identity', 'cast'],
+  limits: 'constant bounds on float input become clip; a missing, infinite or computed bound (or integer input) uses maximum/minimum',
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const useful = (b: Bound): Bound => (typeof b === 'number' && !Number.isFinite(b) ? undefined : b);
+    const lo = useful(clipBound(node, ctx, 'min'));
+    const hi = useful(clipBound(node, ctx, 'max'));
+    const name = outName(node);
+    if (typeof lo === 'number' && typeof hi === 'number' && ctx.b.typeOf(x).dtype !== 'int32') {
+      const args = { x, alpha: scalarLike(ctx, x, lo), beta: scalarLike(ctx, x, hi) };
+      ctx.setOutput(node, 0, ctx.b.op1('clip', args, { name }));
+      return;
+    }
+    const apply = (v: string, op: 'maximum' | 'minimum', bound: Bound, last: boolean): string => {
+      if (bound === undefined) return v;
+      const y = typeof bound === 'number' ? scalarLike(ctx, v, bound) : castTo(ctx, bound, ctx.b.typeOf(v).dtype);
+      return ctx.b.op1(op, { x: v, y }, last ? { name } : {});
+    };
+    let out = apply(x, 'maximum', lo, hi === undefined);
+    out = apply(out, 'minimum', hi, true);
+    if (out === x) out = ctx.b.op1('identity', { x }, { name });
+    ctx.setOutput(node, 0, out);
+  },
+};
+
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_GAMMA = 1.0507009873554805;
+
+const selu: OpConverter = {
+  opsets: [6, LATEST],
+  milOps: ['elu', 'mul'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const elu = ctx.b.op1('elu', { x, alpha: scalarLike(ctx, x, attrFloat(node, 'alpha', SELU_ALPHA)) });
+    ctx.setOutput(node, 0, ctx.b.op1('mul', { x: elu, y: scalarLike(ctx, x, attrFloat(node, 'gamma', SELU_GAMMA)) }, { name: outName(node) }));
+  },
+};
+
+/** HardSwish(x) = x · HardSigmoid(x; 1/6, 0.5). */
+const hardSwish: OpConverter = {
+  opsets: [14, LATEST],
+  milOps: ['sigmoid_hard', 'mul'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const gate = ctx.b.op1('sigmoid_hard', { x, alpha: scalarLike(ctx, x, 1 / 6), beta: scalarLike(ctx, x, 0.5) });
+    ctx.setOutput(node, 0, ctx.b.op1('mul', { x, y: gate }, { name: outName(node) }));
+  },
+};
+
+const GELU_MODES: Readonly<Record<string, string>> = { none: 'EXACT', tanh: 'TANH_APPROXIMATION' };
+
+const gelu: OpConverter = {
+  opsets: [20, LATEST],
+  milOps: ['gelu'],
+  convert(node, ctx) {
+    const approximate = attrString(node, 'approximate', 'none');
+    const mode = GELU_MODES[approximate];
+    if (!mode) ctx.unsupported(node, `approximate="${approximate}" is not one of none, tanh`);
+    ctx.setOutput(node, 0, ctx.b.op1('gelu', { x: ctx.requireInput(node, 0), mode: milConst.str(mode) }, { name: outName(node) }));
+  },
+};
+
+/**
+ * Where Softmax/LogSoftmax normalize. From opset 13 that is one axis. Before,
+ * ONNX flattens x to 2-D at `axis` and normalizes the trailing block, which
+ * equals one axis only when `axis` is the last; otherwise x is reshaped to
+ * [-1, prod(shape[axis:])] and back.
+ */
+interface NormalizationPlan {
+  value: string;
+  axis: number;
+  restore: (result: string, name: string) => string;
+}
+
+function normalizationPlan(node: OnnxNode, ctx: ConvertContext, x: string): NormalizationPlan {
+  const shape = ctx.b.typeOf(x).shape;
+  const rank = shape.length;
+  const rawAxis = attrInt(node, 'axis', ctx.opset < 13 ? 1 : -1);
+  const axis = rawAxis < 0 ? rawAxis + rank : rawAxis;
+  if (axis < 0 || axis >= Math.max(rank, 1)) ctx.unsupported(node, `axis ${rawAxis} is outside rank ${rank}`);
+  const keep = { value: x, axis, restore: (r: string) => r };
+  if (ctx.opset >= 13 || axis >= rank - 1) return keep;
+  const trailing = shape.slice(axis);
+  if (trailing.some((d) => d === null)) ctx.unsupported(node, `opset ${ctx.opset} flattens at axis ${axis}, which needs static dims from that axis on`);
+  const inner = (trailing as number[]).reduce((p, d) => p * d, 1);
+  const flat = ctx.b.op1('reshape', { x, shape: milConst.ints([-1, inner]) }, { name: `${outName(node)}_2d` });
+  const unknown = shape.filter((d) => d === null).length;
+  const restore = (result: string, name: string): string => {
+    const target = unknown <= 1 ? milConst.ints(shape.map((d) => d ?? -1)) : ctx.b.op1('shape', { x });
+    return ctx.b.op1('reshape', { x: result, shape: target }, { name });
+  };
+  return { value: flat, axis: 1, restore };
+}
+
+const softmax: OpConverter = {
+  opsets: [1, LATEST],
+  milOps: ['softmax', 'reshape', 'shape'],
+  limits: 'before opset 13, an axis other than the last needs static dims from that axis on',
+  convert(node, ctx) {
+    const plan = normalizationPlan(node, ctx, ctx.requireInput(node, 0));
+    const direct = plan.value === ctx.requireInput(node, 0);
+    const name = outName(node);
+    const y = ctx.b.op1('softmax', { x: plan.value, axis: milConst.int(plan.axis) }, direct ? { name } : {});
+    ctx.setOutput(node, 0, direct ? y : plan.restore(y, name));
+  },
+};
+
+/**
+ * log(softmax(x)) underflows to -inf in fp16; x - max - log(sum(exp(x - max)))
+ * keeps every intermediate in range.
+ */
+const logSoftmax: OpConverter = {
+  opsets: [1, LATEST],
+  milOps: ['reduce_max', 'sub', 'exp', 'reduce_sum', 'log', 'reshape', 'shape'],
+  limits: 'before opset 13, an axis other than the last needs static dims from that axis on',
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const plan = normalizationPlan(node, ctx, x);
+    const direct = plan.value === x;
+    const reduce = { axes: milConst.ints([plan.axis]), keep_dims: milConst.bool(true) };
+    const max = ctx.b.op1('reduce_max', { x: plan.value, ...reduce });
+    const shifted = ctx.b.op1('sub', { x: plan.value, y: max });
+    const sum = ctx.b.op1('reduce_sum', { x: ctx.b.op1('exp', { x: shifted }), ...reduce });
+    const logSum = ctx.b.op1('log', { x: sum, epsilon: scalarLike(ctx, sum, 0) });
+    const name = outName(node);
+    const y = ctx.b.op1('sub', { x: shifted, y: logSum }, direct ? { name } : {});
+    ctx.setOutput(node, 0, direct ? y : plan.restore(y, name));
+  },
+};
+
+export const activationConverters: ConverterTable = {
+  Relu: relu,
+  LeakyRelu: withScalars('leaky_relu', { alpha: ['alpha', 0.01] }),
+  PRelu: prelu,
+  Sigmoid: simple('sigmoid'),
+  Tanh: simple('tanh'),
+  HardSigmoid: withScalars('sigmoid_hard', { alpha: ['alpha', 0.2], beta: ['beta', 0.5] }),
+  HardSwish: hardSwish,
+  Clip: clip,
+  Elu: withScalars('elu', { alpha: ['alpha', 1] }),
+  Selu: selu,
+  Softplus: simple('softplus', 1),
+  Softsign: simple('softsign', 1),
+  Gelu: gelu,
+  Softmax: softmax,
+  LogSoftmax: logSoftmax,
+};

@@ -1,4 +1,237 @@
-import type { ConverterTable } from '../types.js';
+import { milConst } from '../../mil/builder.js';
+import { milDTypeName } from '../../mil/ops/misc.js';
+import type { OnnxNode } from '../../onnx/ir.js';
+import { isFloatDType, type DType } from '../../tensor/dtype.js';
+import { float16BitsToFloat32, float32ArrayToFloat16 } from '../../tensor/fp16.js';
+import { makeTensor, numberAt, type Tensor } from '../../tensor/tensor.js';
+import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
 
-/** ONNX → MIL converters for the elementwise family. */
-export const elementwiseConverters: ConverterTable = {};
+/**
+ * ONNX → MIL converters for element-wise math, comparisons, logic and Where.
+ * Every MIL binary op needs both operands in one dtype; ONNX allows a few
+ * mixes (Pow's exponent, and values the converter narrowed differently),
+ * so operands are unified with a cast first. The helpers here are shared
+ * with the activation family.
+ */
+
+const LATEST = 21;
+
+/** A scalar constant in the dtype of MIL value `like` (float32, float16 or int32). */
+export function scalarLike(ctx: ConvertContext, like: string, value: number): Tensor {
+  const dtype = ctx.b.typeOf(like).dtype;
+  if (dtype === 'float16') return milConst.float(value, 'float16');
+  if (dtype === 'int32') return milConst.int(value);
+  return milConst.float(value);
+}
+
+/** A float vector in `dtype` (float32 or float16), for per-channel parameters. */
+export function floatVector(values: Float32Array, dtype: DType, shape: readonly number[] = [values.length]): Tensor {
+  if (dtype === 'float16') return makeTensor('float16', shape, float32ArrayToFloat16(values));
+  return makeTensor('float32', shape, values);
+}
+
+/** The values of a numeric ONNX constant as float32 (fp16 bits decoded, int64 converted). */
+export function constantAsFloat32(t: Tensor): Float32Array {
+  const out = new Float32Array(t.data.length);
+  if (t.dtype === 'float16') {
+    const bits = t.data as Uint16Array;
+    for (let i = 0; i < bits.length; i++) out[i] = float16BitsToFloat32(bits[i]!);
+  } else {
+    for (let i = 0; i < out.length; i++) out[i] = numberAt(t.data, i);
+  }
+  return out;
+}
+
+/** Casts a MIL value to `dtype` unless it already has it. */
+export function castTo(ctx: ConvertContext, value: string, dtype: DType, nameHint?: string): string {
+  if (ctx.b.typeOf(value).dtype === dtype) return value;
+  return ctx.b.op1('cast', { x: value, dtype: milConst.str(milDTypeName(dtype)) }, { name: nameHint ?? `${value}_${milDTypeName(dtype)}` });
+}
+
+/** Name hint for the op that produces ONNX output `i`. */
+export function outName(node: OnnxNode, i = 0): string {
+  return node.outputs[i] || `${node.name}_out${i}`;
+}
+
+/** A binary MIL op over two operands, the second cast to the first's dtype when they differ. */
+export function binary(ctx: ConvertContext, milOp: string, a: string, b: string, name?: string): string {
+  const y = castTo(ctx, b, ctx.b.typeOf(a).dtype);
+  return ctx.b.op1(milOp, { x: a, y }, name === undefined ? {} : { name });
+}
+
+function unaryConverter(milOp: string, since = 6): OpConverter {
+  return {
+    opsets: [since, LATEST],
+    milOps: [milOp],
+    convert(node, ctx) {
+      ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: ctx.requireInput(node, 0) }, { name: outName(node) }));
+    },
+  };
+}
+
+function binaryConverter(milOp: string, since = 7): OpConverter {
+  return {
+    opsets: [since, LATEST],
+    milOps: [milOp, 'cast'],
+    convert(node, ctx) {
+      ctx.setOutput(node, 0, binary(ctx, milOp, ctx.requireInput(node, 0), ctx.requireInput(node, 1), outName(node)));
+    },
+  };
+}
+
+/** Variadic Max/Min/Sum: a left fold of the binary op over all inputs. */
+function variadicConverter(milOp: string): OpConverter {
+  return {
+    opsets: [8, LATEST],
+    milOps: [milOp, 'cast'],
+    convert(node, ctx) {
+      const values = node.inputs.map((_, i) => ctx.requireInput(node, i));
+      let acc = values[0]!;
+      values.slice(1).forEach((v, k) => {
+        acc = binary(ctx, milOp, acc, v, k === values.length - 2 ? outName(node) : undefined);
+      });
+      ctx.setOutput(node, 0, acc);
+    },
+  };
+}
+
+/** Integer division truncating toward zero, as ONNX defines it: sign(a)·sign(b)·floor(|a| / |b|). */
+function truncatingIntDiv(ctx: ConvertContext, a: string, b: string, name: string): string {
+  const quotient = ctx.b.op1('floor_div', { x: ctx.b.op1('abs', { x: a }), y: ctx.b.op1('abs', { x: b }) });
+  const sign = ctx.b.op1('mul', { x: ctx.b.op1('sign', { x: a }), y: ctx.b.op1('sign', { x: b }) });
+  return ctx.b.op1('mul', { x: quotient, y: sign }, { name });
+}
+
+const div: OpConverter = {
+  opsets: [7, LATEST],
+  milOps: ['real_div', 'floor_div', 'abs', 'sign', 'mul', 'cast'],
+  limits: 'integer division truncates toward zero (ONNX semantics), computed as sign(a)·sign(b)·floor(|a|/|b|)',
+  convert(node, ctx) {
+    const a = ctx.requireInput(node, 0);
+    const b = castTo(ctx, ctx.requireInput(node, 1), ctx.b.typeOf(a).dtype);
+    const out = ctx.b.typeOf(a).dtype === 'int32'
+      ? truncatingIntDiv(ctx, a, b, outName(node))
+      : ctx.b.op1('real_div', { x: a, y: b }, { name: outName(node) });
+    ctx.setOutput(node, 0, out);
+  },
+};
+
+/** True when a constant holds a single element equal to 2. */
+function isScalarTwo(t: Tensor | undefined): boolean {
+  return t !== undefined && t.data.length === 1 && t.dtype !== 'string' && constantAsFloat32(t)[0] === 2;
+}
+
+const pow: OpConverter = {
+  opsets: [7, LATEST],
+  milOps: ['pow', 'exp', 'mul', 'cast'],
+  limits: 'a constant base of 2 becomes exp(y·ln 2): Core ML computes pow(2, y) wrongly',
+  convert(node, ctx) {
+    const base = ctx.constant(node, 0);
+    const y = ctx.requireInput(node, 1);
+    const baseShape = base?.shape.length ?? 0;
+    if (isScalarTwo(base) && isFloatDType(base!.dtype) && baseShape <= ctx.b.typeOf(y).shape.length) {
+      const floatY = castTo(ctx, y, base!.dtype === 'float16' ? 'float16' : 'float32');
+      const scaled = ctx.b.op1('mul', { x: floatY, y: scalarLike(ctx, floatY, Math.LN2) });
+      ctx.setOutput(node, 0, ctx.b.op1('exp', { x: scaled }, { name: outName(node) }));
+      return;
+    }
+    const x = ctx.requireInput(node, 0);
+    const xType = ctx.b.typeOf(x).dtype;
+    const yType = ctx.b.typeOf(y).dtype;
+    if (xType === 'int32' && yType !== 'int32') {
+      // An integer base with a float exponent: ONNX computes in float and casts the result back.
+      const result = ctx.b.op1('pow', { x: castTo(ctx, x, yType), y });
+      ctx.setOutput(node, 0, castTo(ctx, result, 'int32', outName(node)));
+      return;
+    }
+    ctx.setOutput(node, 0, binary(ctx, 'pow', x, y, outName(node)));
+  },
+};
+
+const neg: OpConverter = {
+  opsets: [6, LATEST],
+  milOps: ['mul'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    ctx.setOutput(node, 0, ctx.b.op1('mul', { x, y: scalarLike(ctx, x, -1) }, { name: outName(node) }));
+  },
+};
+
+/** inverse and log add a default epsilon in Core ML; ONNX wants the exact value, so pass epsilon 0. */
+function exactWithEpsilon(milOp: 'inverse' | 'log'): OpConverter {
+  return {
+    opsets: [6, LATEST],
+    milOps: [milOp],
+    convert(node, ctx) {
+      const x = ctx.requireInput(node, 0);
+      ctx.setOutput(node, 0, ctx.b.op1(milOp, { x, epsilon: scalarLike(ctx, x, 0) }, { name: outName(node) }));
+    },
+  };
+}
+
+/** Equal on bool has no MIL comparison (bool is outside its domain): not(xor(a, b)). */
+const equal: OpConverter = {
+  opsets: [7, LATEST],
+  milOps: ['equal', 'logical_xor', 'logical_not', 'cast'],
+  limits: 'string inputs are not supported',
+  convert(node, ctx) {
+    const a = ctx.requireInput(node, 0);
+    const b = ctx.requireInput(node, 1);
+    if (ctx.b.typeOf(a).dtype === 'string') ctx.unsupported(node, 'Core ML cannot compare strings');
+    if (ctx.b.typeOf(a).dtype === 'bool') {
+      const differs = binary(ctx, 'logical_xor', a, b);
+      ctx.setOutput(node, 0, ctx.b.op1('logical_not', { x: differs }, { name: outName(node) }));
+      return;
+    }
+    ctx.setOutput(node, 0, binary(ctx, 'equal', a, b, outName(node)));
+  },
+};
+
+const where: OpConverter = {
+  opsets: [9, LATEST],
+  milOps: ['select', 'cast'],
+  convert(node, ctx) {
+    const cond = castTo(ctx, ctx.requireInput(node, 0), 'bool');
+    const a = ctx.requireInput(node, 1);
+    const b = castTo(ctx, ctx.requireInput(node, 2), ctx.b.typeOf(a).dtype);
+    ctx.setOutput(node, 0, ctx.b.op1('select', { cond, a, b }, { name: outName(node) }));
+  },
+};
+
+const mean: OpConverter = {
+  opsets: [8, LATEST],
+  milOps: ['add', 'real_div', 'cast'],
+  convert(node, ctx) {
+    const values = node.inputs.map((_, i) => ctx.requireInput(node, i));
+    const sum = values.slice(1).reduce((acc, v) => binary(ctx, 'add', acc, v), values[0]!);
+    ctx.setOutput(node, 0, ctx.b.op1('real_div', { x: sum, y: scalarLike(ctx, sum, values.length) }, { name: outName(node) }));
+  },
+};
+
+const UNARY: Readonly<Record<string, [milOp: string, since: number]>> = {
+  Sqrt: ['sqrt', 6], Exp: ['exp', 6], Abs: ['abs', 6], Erf: ['erf', 9], Floor: ['floor', 6], Ceil: ['ceil', 6],
+  Sign: ['sign', 9], Sin: ['sin', 7], Cos: ['cos', 7], Tan: ['tan', 7], Asin: ['asin', 7], Acos: ['acos', 7],
+  Atan: ['atan', 7], Sinh: ['sinh', 9], Cosh: ['cosh', 9], Atanh: ['atanh', 9], Not: ['logical_not', 1],
+};
+
+const BINARY: Readonly<Record<string, [milOp: string, since: number]>> = {
+  Add: ['add', 7], Sub: ['sub', 7], Mul: ['mul', 7], Less: ['less', 7], Greater: ['greater', 7],
+  LessOrEqual: ['less_equal', 12], GreaterOrEqual: ['greater_equal', 12],
+  And: ['logical_and', 7], Or: ['logical_or', 7], Xor: ['logical_xor', 7],
+};
+
+export const elementwiseConverters: ConverterTable = {
+  ...Object.fromEntries(Object.entries(UNARY).map(([op, [mil, since]]) => [op, unaryConverter(mil, since)])),
+  ...Object.fromEntries(Object.entries(BINARY).map(([op, [mil, since]]) => [op, binaryConverter(mil, since)])),
+  Div: div,
+  Pow: pow,
+  Neg: neg,
+  Reciprocal: exactWithEpsilon('inverse'),
+  Log: exactWithEpsilon('log'),
+  Equal: equal,
+  Where: where,
+  Max: variadicConverter('maximum'),
+  Min: variadicConverter('minimum'),
+  Sum: variadicConverter('add'),
+  Mean: mean,
+};
