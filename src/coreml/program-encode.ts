@@ -1,3 +1,4 @@
+import { ConversionError } from '../errors.js';
 import { CoreML } from '../gen/coreml.js';
 import type { MilBinding, MilBlock, MilFunction, MilOperation, MilProgram, MilVar } from '../mil/ir.js';
 import type { DType } from '../tensor/dtype.js';
@@ -48,6 +49,41 @@ export function shouldUseBlob(tensor: Tensor, specificationVersion: number): boo
   return fromSpec !== undefined && specificationVersion >= fromSpec;
 }
 
+/** MIL.proto's identifier grammar for function, value, op and parameter names. */
+const MIL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_@]*$/;
+
+function checkIdentifier(name: string, what: string): string {
+  if (!MIL_IDENTIFIER.test(name)) throw new ConversionError(`${what} "${name}" is not a valid MIL identifier ([A-Za-z_][A-Za-z0-9_@]*)`);
+  return name;
+}
+
+const STRING_SCALAR_TYPE: M.ValueType.$Properties = { tensorType: { dataType: M.DataType.STRING, rank: 0, dimensions: [] } };
+
+/**
+ * A program attribute. `buildInfo` is a string→string dictionary in Core ML
+ * (its compiler appends entries to it), so a JSON object of strings is
+ * written back as that dictionary; anything else is a scalar string.
+ */
+function programAttribute(key: string, text: string): ValueProto {
+  const pairs = key === 'buildInfo' ? stringPairs(text) : undefined;
+  if (!pairs) return stringScalarValue(text);
+  return {
+    type: { dictionaryType: { keyType: STRING_SCALAR_TYPE, valueType: STRING_SCALAR_TYPE } },
+    immediateValue: { dictionary: { values: pairs.map(([k, v]) => ({ key: stringScalarValue(k), value: stringScalarValue(v) })) } },
+  };
+}
+
+function stringPairs(text: string): [string, string][] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+    const entries = Object.entries(parsed as Record<string, unknown>);
+    return entries.every(([, v]) => typeof v === 'string') ? (entries as [string, string][]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 class ProgramEncoder {
   constructor(private readonly options: ProgramEncodeOptions) {}
 
@@ -61,7 +97,7 @@ class ProgramEncoder {
   }
 
   namedType(v: MilVar): M.NamedValueType.$Properties {
-    return { name: v.name, type: encodeTensorType(v.type) };
+    return { name: checkIdentifier(v.name, 'value name'), type: encodeTensorType(v.type) };
   }
 
   binding(b: MilBinding): M.Argument.Binding.$Properties {
@@ -71,10 +107,10 @@ class ProgramEncoder {
   operation(op: MilOperation): M.Operation.$Properties {
     const inputs: Record<string, M.Argument.$Properties> = {};
     for (const [param, bindings] of Object.entries(op.inputs)) {
-      inputs[param] = { arguments: bindings.map((b) => this.binding(b)) };
+      inputs[checkIdentifier(param, `parameter of ${op.type}`)] = { arguments: bindings.map((b) => this.binding(b)) };
     }
-    const attributes: Record<string, ValueProto> = { name: stringScalarValue(op.name) };
-    for (const [key, tensor] of Object.entries(op.attributes)) attributes[key] = this.value(tensor);
+    const attributes: Record<string, ValueProto> = { name: stringScalarValue(checkIdentifier(op.name, `${op.type} op name`)) };
+    for (const [key, tensor] of Object.entries(op.attributes)) attributes[checkIdentifier(key, `attribute of ${op.type}`)] = this.value(tensor);
     return {
       type: op.type,
       inputs,
@@ -105,8 +141,8 @@ class ProgramEncoder {
 export function encodeProgram(program: MilProgram, options: ProgramEncodeOptions): M.Program.$Properties {
   const encoder = new ProgramEncoder(options);
   const functions: Record<string, M.Function.$Properties> = {};
-  for (const [name, fn] of Object.entries(program.functions)) functions[name] = encoder.function(fn);
+  for (const [name, fn] of Object.entries(program.functions)) functions[checkIdentifier(name, 'function name')] = encoder.function(fn);
   const attributes: Record<string, ValueProto> = {};
-  for (const [key, text] of Object.entries(program.attributes ?? {})) attributes[key] = stringScalarValue(text);
+  for (const [key, text] of Object.entries(program.attributes ?? {})) attributes[checkIdentifier(key, 'program attribute')] = programAttribute(key, text);
   return { version: 1, functions, attributes };
 }

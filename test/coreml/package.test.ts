@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CoreMLModel } from '../../src/coreml/model.js';
 import { encodeModel, readMlModelSpec, readMlPackage, writeMlPackage } from '../../src/coreml/package.js';
@@ -215,6 +216,33 @@ describe('writeMlPackage / readMlPackage', () => {
   it('refuses an opset newer than the specification version', async () => {
     const model = { ...ios18Model(), specificationVersion: 8 };
     await expect(writeMlPackage(model, join(dir, 'm.mlpackage'))).rejects.toThrow(/opset CoreML8, newer than specification version 8/);
+  });
+
+  it('refuses names outside the MIL identifier grammar', () => {
+    const model = sampleModel();
+    model.program.functions['main']!.block.operations[1]!.name = 'cast.0';
+    expect(() => encodeModel(model)).toThrow(/cast op name "cast\.0" is not a valid MIL identifier/);
+  });
+
+  it('writes buildInfo as the string dictionary Core ML expects and reads it back as JSON', async () => {
+    const model = sampleModel();
+    model.program.attributes = { buildInfo: JSON.stringify({ 'tool-version': '0.1.0' }) };
+    const pkg = join(dir, 'm.mlpackage');
+    await writeMlPackage(model, pkg);
+    const attr = rawModel(pkg).mlProgram?.attributes?.['buildInfo'];
+    expect(attr?.type?.dictionaryType).toBeTruthy();
+    expect(attr?.immediateValue?.dictionary?.values).toHaveLength(1);
+    expect((await readMlPackage(pkg)).program.attributes).toEqual(model.program.attributes);
+  });
+
+  it('rewrites a package written by coremltools into one that reads back identically', async () => {
+    const fixtures = new URL('../../../shared/fixtures/coremltools/', import.meta.url);
+    for (const name of ['tiny_transformer_palettize4', 'tiny_lstm_fp16', 'tiny_convnet_int8']) {
+      const original = await readMlPackage(fileURLToPath(new URL(`${name}/model.mlpackage`, fixtures)));
+      const pkg = join(dir, `${name}.mlpackage`);
+      await writeMlPackage(original, pkg);
+      expect(await readMlPackage(pkg)).toEqual(original);
+    }
   });
 
   it('refuses description names that differ from the main function', async () => {
