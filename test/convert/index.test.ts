@@ -89,3 +89,75 @@ describe('convertOnnxModel edges', () => {
     expect(err.unsupported[0]!.node).toBe('FancyOp_a');
   });
 });
+
+describe('convertOnnxModel on a PyTorch-style shape chain', () => {
+  const i64 = (values: number[], shape = [values.length]) => makeTensor('int64', shape, BigInt64Array.from(values.map(BigInt)));
+
+  function flattenChain() {
+    // x:[2,3,4] → Shape → Gather(0) → Unsqueeze → Concat([-1]) → Reshape: what torch.flatten(x, 1) exports.
+    return model({
+      opset: 13,
+      nodes: [
+        node('Shape', ['x'], ['shape']),
+        node('Gather', ['shape', 'zero'], ['batch'], { axis: 0 }),
+        node('Unsqueeze', ['batch', 'axes0'], ['batch1']),
+        node('Concat', ['batch1', 'minus1'], ['target'], { axis: 0 }),
+        node('Reshape', ['x', 'target'], ['y']),
+      ],
+      inputs: [valueInfo('x', 'float32', [2, 3, 4])],
+      outputs: [valueInfo('y', 'float32', [2, 12])],
+      initializers: { zero: i64([0], []), axes0: i64([0]), minus1: i64([-1]) },
+    });
+  }
+
+  it('folds the chain into a static reshape with no shape op', () => {
+    const r = convertOnnxModel(flattenChain(), { target: 'iOS15', precision: 'fp32' });
+    const ops = mainFunction(r.model.program).block.operations;
+    expect(ops.map((o) => o.type).filter((t) => t !== 'const')).toEqual(['reshape']);
+    const reshape = ops.find((o) => o.type === 'reshape')!;
+    const shapeConst = ops.find((o) => o.outputs[0]!.name === (reshape.inputs['shape']![0] as { name: string }).name)!;
+    expect(Array.from(shapeConst.attributes['val']!.data as Int32Array)).toEqual([2, 12]);
+    expect(reshape.outputs[0]!.name).toBe('y');
+    expect(r.model.outputs[0]!.type.shape).toEqual([2, 12]);
+  });
+
+  it('counts ONNX ops of the model as given and MIL ops of the program', () => {
+    const r = convertOnnxModel(flattenChain(), { target: 'iOS15', precision: 'fp32' });
+    expect(r.onnxOps).toEqual({ Shape: 1, Gather: 1, Unsqueeze: 1, Concat: 1, Reshape: 1 });
+    expect(r.milOps['reshape']).toBe(1);
+    expect(r.milOps['shape']).toBeUndefined();
+  });
+
+  it('reports progress once per converted node', () => {
+    const calls: [number, number][] = [];
+    convertOnnxModel(flattenChain(), { target: 'iOS15', precision: 'fp32', onProgress: (d, t) => calls.push([d, t]) });
+    expect(calls).toEqual([[1, 1]]);
+  });
+
+  it('keeps a shape op when the input has a symbolic dimension, and warns about the declared range', () => {
+    const m = flattenChain();
+    m.graph.inputs = [valueInfo('x', 'float32', ['batch', 3, 4])];
+    m.graph.outputs = [valueInfo('y', 'float32', ['batch', 12])];
+    const r = convertOnnxModel(m, { target: 'iOS15', precision: 'fp32' });
+    expect(r.milOps['shape']).toBe(1);
+    expect(r.model.inputs[0]!.type.shapeRange).toEqual([[1, 1024], [3, 3], [4, 4]]);
+    expect(r.warnings.some((w) => w.includes('symbolic'))).toBe(true);
+  });
+
+  it('freezes a named input so the graph depending on it folds away', () => {
+    const m = model({
+      nodes: [node('Add', ['x', 'bias'], ['y'])],
+      inputs: [valueInfo('x', 'float32', [2]), valueInfo('bias', 'float32', [2])],
+      outputs: [valueInfo('y', 'float32', [2])],
+    });
+    const r = convertOnnxModel(m, {
+      target: 'iOS15',
+      precision: 'fp32',
+      freeze: { x: makeTensor('float32', [2], Float32Array.from([1, 2])), bias: makeTensor('float32', [2], Float32Array.from([10, 20])) },
+    });
+    expect(r.model.inputs).toEqual([]);
+    const ops = mainFunction(r.model.program).block.operations;
+    const c = ops.find((o) => o.type === 'const')!;
+    expect(Array.from(c.attributes['val']!.data as Float32Array)).toEqual([11, 22]);
+  });
+});

@@ -1,4 +1,216 @@
-import type { ConverterTable } from '../types.js';
+import { milConst } from '../../mil/builder.js';
+import { milDTypeName } from '../../mil/ops/misc.js';
+import { attrInt, attrInts, type OnnxNode } from '../../onnx/ir.js';
+import {
+  castTarget, constantNodeValue, intsParam, isDynamic, normalizeAxes, normalizeAxis, resolveReshape, splitSizes,
+} from '../../onnx/shapes/params.js';
+import { shapeWindow } from '../../onnx/fold/shape.js';
+import { milDTypeFor } from '../narrow.js';
+import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { constantInts, constantsOf, inputType, isFullyStatic, requireStatic } from '../values.js';
+import { indexingConverters } from './indexing.js';
 
-/** ONNX → MIL converters for the shape family. */
-export const shapeConverters: ConverterTable = {};
+/** ONNX → MIL converters for the shape family: reshapes, joins, splits, casts and shape queries. */
+
+const LATEST_OPSET = 22;
+
+/** Binds output 0 to input 0 unchanged (no MIL op: graph outputs get their identity from the driver). */
+function forward(node: OnnxNode, ctx: ConvertContext): void {
+  const c = ctx.constant(node, 0);
+  if (c) ctx.setConstantOutput(node, 0, c);
+  else ctx.setOutput(node, 0, ctx.requireInput(node, 0));
+}
+
+const identity: OpConverter = { opsets: [1, LATEST_OPSET], milOps: [], convert: forward };
+
+const dropout: OpConverter = {
+  opsets: [1, LATEST_OPSET],
+  milOps: ['fill'],
+  limits: 'inference mode only (training_mode must be a constant false)',
+  convert(node, ctx) {
+    const training = ctx.constant(node, 2);
+    if (training && training.data[0]) return ctx.unsupported(node, 'training_mode is true');
+    forward(node, ctx);
+    if (node.outputs[1]) {
+      const shape = inputType(ctx, node, 0).shape;
+      if (!isFullyStatic(shape)) return ctx.unsupported(node, 'the mask output needs a static input shape');
+      ctx.setOutput(node, 1, ctx.b.op1('fill', { shape: milConst.ints(shape), value: milConst.bool(true) }, { name: node.outputs[1] }));
+    }
+  },
+};
+
+const constant: OpConverter = {
+  opsets: [1, LATEST_OPSET],
+  milOps: ['const'],
+  convert: (node, ctx) => ctx.setConstantOutput(node, 0, constantNodeValue(node)),
+};
+
+const cast: OpConverter = {
+  opsets: [6, LATEST_OPSET],
+  milOps: ['cast'],
+  limits: 'no string, float8 or 4-bit targets; int64 and float64 become int32 and fp32',
+  convert(node, ctx) {
+    const to = milDTypeFor(castTarget(node));
+    if (to === undefined || to === 'string') return ctx.unsupported(node, `cast to ${castTarget(node)} has no Core ML counterpart`);
+    const x = ctx.requireInput(node, 0);
+    if (ctx.b.typeOf(x).dtype === to) return ctx.setOutput(node, 0, x);
+    ctx.setOutput(node, 0, ctx.b.op1('cast', { x, dtype: milConst.str(milDTypeName(to)) }, { name: node.outputs[0] }));
+  },
+};
+
+const shape: OpConverter = {
+  opsets: [1, LATEST_OPSET],
+  milOps: ['shape', 'slice_by_index'],
+  limits: 'static shapes fold to constants; dynamic shapes use the shape op',
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const rank = ctx.b.typeOf(x).shape.length;
+    const [start, end] = shapeWindow(node, rank);
+    const full = ctx.b.op1('shape', { x }, { name: start === 0 && end === rank ? node.outputs[0] : `${node.outputs[0]}_full` });
+    if (start === 0 && end === rank) return ctx.setOutput(node, 0, full);
+    const part = ctx.b.op1('slice_by_index', { x: full, begin: milConst.ints([start]), end: milConst.ints([end]) }, { name: node.outputs[0] });
+    ctx.setOutput(node, 0, part);
+  },
+};
+
+const size: OpConverter = {
+  opsets: [1, LATEST_OPSET],
+  milOps: ['shape', 'reduce_prod'],
+  convert(node, ctx) {
+    const dims = ctx.b.op1('shape', { x: ctx.requireInput(node, 0) }, { name: `${node.outputs[0]}_shape` });
+    ctx.setOutput(node, 0, ctx.b.op1('reduce_prod', { x: dims, keep_dims: milConst.bool(false) }, { name: node.outputs[0] }));
+  },
+};
+
+const flatten: OpConverter = {
+  opsets: [1, LATEST_OPSET],
+  milOps: ['reshape', 'flatten2d'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const dims = ctx.b.typeOf(x).shape;
+    const raw = attrInt(node, 'axis', 1);
+    const axis = raw < 0 ? raw + dims.length : raw;
+    if (axis < 0 || axis > dims.length) return ctx.unsupported(node, `axis ${raw} is out of range for rank ${dims.length}`);
+    if (isFullyStatic(dims)) {
+      const target = [dims.slice(0, axis).reduce((a, b) => a * b, 1), dims.slice(axis).reduce((a, b) => a * b, 1)];
+      return ctx.setOutput(node, 0, ctx.b.op1('reshape', { x, shape: milConst.ints(target) }, { name: node.outputs[0] }));
+    }
+    ctx.setOutput(node, 0, ctx.b.op1('flatten2d', { x, axis: milConst.int(axis) }, { name: node.outputs[0] }));
+  },
+};
+
+const reshape: OpConverter = {
+  opsets: [5, LATEST_OPSET],
+  milOps: ['reshape'],
+  limits: 'a target computed at run time is passed through with Core ML 0/-1 semantics',
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const dims = ctx.b.typeOf(x).shape;
+    const target = constantInts(ctx, node, 1);
+    const allowzero = attrInt(node, 'allowzero', 0) !== 0;
+    if (!target) {
+      ctx.warn(node, 'reshape target is computed at run time; 0 entries follow Core ML semantics');
+      return ctx.setOutput(node, 0, ctx.b.op1('reshape', { x, shape: ctx.requireInput(node, 1) }, { name: node.outputs[0] }));
+    }
+    if (allowzero && target.includes(0)) return ctx.unsupported(node, 'allowzero with a 0 dim makes an empty tensor');
+    const resolved = resolveReshape(node, dims, target, allowzero).map((d) => (typeof d === 'number' ? d : null));
+    ctx.setOutput(node, 0, ctx.b.op1('reshape', { x, shape: milConst.ints(reshapeTarget(node, ctx, resolved, target, dims.length)) }, { name: node.outputs[0] }));
+  },
+};
+
+/** A static target when every dim resolved; otherwise 0 / -1 in the positions Core ML reads the same way ONNX does. */
+function reshapeTarget(node: OnnxNode, ctx: ConvertContext, resolved: (number | null)[], target: number[], rank: number): number[] {
+  if (isFullyStatic(resolved)) return resolved;
+  if (resolved.filter((d) => d === null).length > 1) {
+    if (target.length !== rank) return ctx.unsupported(node, 'several unknown dims whose 0 entries Core ML would read differently');
+    return target;
+  }
+  return resolved.map((d) => d ?? -1);
+}
+
+const transpose: OpConverter = {
+  opsets: [1, LATEST_OPSET],
+  milOps: ['transpose'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const rank = ctx.b.typeOf(x).shape.length;
+    const perm = attrInts(node, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+    ctx.setOutput(node, 0, ctx.b.op1('transpose', { x, perm: milConst.ints(normalizeAxes(node, perm, rank)) }, { name: node.outputs[0] }));
+  },
+};
+
+const squeeze: OpConverter = {
+  opsets: [1, LATEST_OPSET],
+  milOps: ['squeeze'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const dims = ctx.b.typeOf(x).shape;
+    const axes = requireStatic(ctx, node, intsParam(node, ctx.opset, constantsOf(ctx, node), 'axes', 1, 13), 'axes');
+    if (!axes && !isFullyStatic(dims)) return ctx.unsupported(node, 'squeezing all size-1 dims needs a static input shape');
+    const drop = axes ? normalizeAxes(node, axes, dims.length) : dims.flatMap((d, i) => (d === 1 ? [i] : []));
+    if (drop.length === 0) return ctx.setOutput(node, 0, x);
+    ctx.setOutput(node, 0, ctx.b.op1('squeeze', { x, axes: milConst.ints(drop) }, { name: node.outputs[0] }));
+  },
+};
+
+const unsqueeze: OpConverter = {
+  opsets: [1, LATEST_OPSET],
+  milOps: ['expand_dims'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const axes = requireStatic(ctx, node, intsParam(node, ctx.opset, constantsOf(ctx, node), 'axes', 1, 13), 'axes');
+    if (!axes) return ctx.unsupported(node, 'axes are missing');
+    const rank = ctx.b.typeOf(x).shape.length + axes.length;
+    const sorted = normalizeAxes(node, axes, rank).sort((a, b) => a - b);
+    ctx.setOutput(node, 0, ctx.b.op1('expand_dims', { x, axes: milConst.ints(sorted) }, { name: node.outputs[0] }));
+  },
+};
+
+const concat: OpConverter = {
+  opsets: [1, LATEST_OPSET],
+  milOps: ['concat'],
+  convert(node, ctx) {
+    const values = node.inputs.flatMap((name, i) => (name === '' ? [] : [ctx.requireInput(node, i)]));
+    const rank = ctx.b.typeOf(values[0]!).shape.length;
+    const axis = normalizeAxis(node, attrInt(node, 'axis', 0), rank);
+    // Exporters concatenate empty pieces (e.g. an empty shape list); Core ML has no empty tensors.
+    const nonEmpty = values.filter((v) => ctx.b.typeOf(v).shape[axis] !== 0);
+    if (nonEmpty.length === 0) return ctx.unsupported(node, 'every input is empty');
+    if (nonEmpty.length === 1) return ctx.setOutput(node, 0, nonEmpty[0]!);
+    ctx.setOutput(node, 0, ctx.b.op1('concat', { values: nonEmpty, axis: milConst.int(axis), interleave: milConst.bool(false) }, { name: node.outputs[0] }));
+  },
+};
+
+const split: OpConverter = {
+  opsets: [2, LATEST_OPSET],
+  milOps: ['split'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const dims = ctx.b.typeOf(x).shape;
+    const axis = normalizeAxis(node, attrInt(node, 'axis', 0), dims.length);
+    const sizes = splitSizes(node, ctx.opset, constantsOf(ctx, node), dims[axis] ?? undefined);
+    if (isDynamic(sizes)) return ctx.unsupported(node, 'split sizes must be constant');
+    const outputs = node.outputs;
+    if (outputs.length === 1) return ctx.setOutput(node, 0, x);
+    const args = sizes ? { x, split_sizes: milConst.ints(sizes), axis: milConst.int(axis) } : { x, num_splits: milConst.int(outputs.length), axis: milConst.int(axis) };
+    const names = ctx.b.op('split', args, { name: node.name, outputNames: outputs.map((o, k) => o || `${node.name}_unused_${k}`) });
+    names.forEach((v, k) => ctx.setOutput(node, k, v));
+  },
+};
+
+export const shapeConverters: ConverterTable = {
+  Identity: identity,
+  Dropout: dropout,
+  Constant: constant,
+  Cast: cast,
+  Shape: shape,
+  Size: size,
+  Flatten: flatten,
+  Reshape: reshape,
+  Transpose: transpose,
+  Squeeze: squeeze,
+  Unsqueeze: unsqueeze,
+  Concat: concat,
+  Split: split,
+  ...indexingConverters,
+};

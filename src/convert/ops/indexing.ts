@@ -1,0 +1,205 @@
+import { milConst } from '../../mil/builder.js';
+import { targetRank } from '../../mil/ir.js';
+import { attrInt, attrTensor, type OnnxNode } from '../../onnx/ir.js';
+import { normalizeAxis, resolveSliceRange, sliceParams, type SliceParams } from '../../onnx/shapes/params.js';
+import { makeTensor, toNumberList, type Tensor } from '../../tensor/tensor.js';
+import { narrowConstant } from '../narrow.js';
+import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { clampToInt32, constantInts, constantsOf, isFullyStatic, requireStatic } from '../values.js';
+
+/** ONNX → MIL converters for indexing: Slice, Gather, Expand, Tile, ConstantOfShape, Range. */
+
+const LATEST_OPSET = 22;
+
+interface SliceArgs {
+  begin: number[];
+  end: number[];
+  stride: number[];
+  beginMask: boolean[];
+  endMask: boolean[];
+}
+
+/**
+ * Per-dim slice_by_index arguments. Static dims are resolved exactly (so the
+ * output shape is known); unknown dims keep ONNX's clamping, which equals
+ * Python's, with INT_MAX-style sentinels turned into masks.
+ */
+function sliceArgs(dims: readonly (number | null)[], p: SliceParams): SliceArgs {
+  const rank = dims.length;
+  const a: SliceArgs = {
+    begin: new Array<number>(rank).fill(0),
+    end: new Array<number>(rank).fill(0),
+    stride: new Array<number>(rank).fill(1),
+    beginMask: new Array<boolean>(rank).fill(true),
+    endMask: new Array<boolean>(rank).fill(true),
+  };
+  p.axes.forEach((axis, j) => {
+    const [start, end, step] = [p.starts[j]!, p.ends[j]!, p.steps[j]!];
+    const dim = dims[axis];
+    a.stride[axis] = step;
+    if (typeof dim === 'number') {
+      const r = resolveSliceRange(dim, start, end, step);
+      const stop = r.start + r.count * step;
+      a.begin[axis] = r.start;
+      a.beginMask[axis] = false;
+      // A negative stop means "through index 0" for negative steps: Python reads -1 as the last element, so mask it.
+      a.end[axis] = stop < 0 ? 0 : stop;
+      a.endMask[axis] = stop < 0;
+      return;
+    }
+    const past = step > 0 ? end >= 2 ** 31 - 1 : end <= -(2 ** 31);
+    a.begin[axis] = clampToInt32(start);
+    a.beginMask[axis] = false;
+    a.end[axis] = past ? 0 : clampToInt32(end);
+    a.endMask[axis] = past;
+  });
+  return a;
+}
+
+const slice: OpConverter = {
+  opsets: [1, LATEST_OPSET],
+  milOps: ['slice_by_index'],
+  limits: 'starts, ends, axes and steps must be constants',
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const dims = ctx.b.typeOf(x).shape;
+    const p = requireStatic(ctx, node, sliceParams(node, ctx.opset, constantsOf(ctx, node), dims.length), 'slice bounds');
+    const a = sliceArgs(dims, p);
+    const bools = (v: boolean[]): Tensor => makeTensor('bool', [v.length], Uint8Array.from(v, (b) => (b ? 1 : 0)));
+    const out = ctx.b.op1(
+      'slice_by_index',
+      {
+        x,
+        begin: milConst.ints(a.begin),
+        end: milConst.ints(a.end),
+        stride: milConst.ints(a.stride),
+        begin_mask: bools(a.beginMask),
+        end_mask: bools(a.endMask),
+      },
+      { name: node.outputs[0] },
+    );
+    ctx.setOutput(node, 0, out);
+  },
+};
+
+/** Constant indices with negatives made positive (Core ML from iOS17 treats negatives as out of bounds). */
+function normalizedIndices(node: OnnxNode, ctx: ConvertContext, indices: Tensor, dim: number | null): Tensor {
+  const values = toNumberList(indices);
+  if (values.some((v) => v < 0)) {
+    if (dim === null) return ctx.unsupported(node, 'negative indices into a dimension of unknown size');
+    return makeTensor('int32', indices.shape, Int32Array.from(values, (v) => (v < 0 ? v + dim : v)));
+  }
+  return narrowConstant(indices, node.inputs[1]!);
+}
+
+/** select(indices >= 0, indices, indices + dim): what coremltools inserts for iOS17+. */
+function guardNegativeIndices(node: OnnxNode, ctx: ConvertContext, indices: string, dim: number | null): string {
+  if (dim === null) return ctx.unsupported(node, 'run-time indices into a dimension of unknown size (iOS17+ needs them non-negative)');
+  const b = ctx.b;
+  const nonNegative = b.op1('greater_equal', { x: indices, y: milConst.int(0) }, { name: `${node.outputs[0]}_nonneg` });
+  const wrapped = b.op1('add', { x: indices, y: milConst.int(dim) }, { name: `${node.outputs[0]}_wrapped` });
+  return b.op1('select', { cond: nonNegative, a: indices, b: wrapped }, { name: `${node.outputs[0]}_indices` });
+}
+
+const gather: OpConverter = {
+  opsets: [1, LATEST_OPSET],
+  milOps: ['gather', 'squeeze', 'greater_equal', 'add', 'select'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const dims = ctx.b.typeOf(x).shape;
+    const axis = normalizeAxis(node, attrInt(node, 'axis', 0), dims.length);
+    const constIdx = ctx.constant(node, 1);
+    let indices: string;
+    if (constIdx) indices = ctx.b.const(normalizedIndices(node, ctx, constIdx, dims[axis]!), `${node.outputs[0]}_indices`);
+    else {
+      indices = ctx.requireInput(node, 1);
+      if (targetRank(ctx.target) >= targetRank('iOS17')) indices = guardNegativeIndices(node, ctx, indices, dims[axis]!);
+    }
+    const scalar = ctx.b.typeOf(indices).shape.length === 0;
+    // A scalar index drops the axis: gather one slice with a [1] index, then squeeze it away.
+    if (scalar) indices = ctx.b.op1('expand_dims', { x: indices, axes: milConst.ints([0]) }, { name: `${node.outputs[0]}_index` });
+    const gathered = ctx.b.op1('gather', { x, indices, axis: milConst.int(axis) }, { name: scalar ? `${node.outputs[0]}_gathered` : node.outputs[0] });
+    ctx.setOutput(node, 0, scalar ? ctx.b.op1('squeeze', { x: gathered, axes: milConst.ints([axis]) }, { name: node.outputs[0] }) : gathered);
+  },
+};
+
+const expand: OpConverter = {
+  opsets: [8, LATEST_OPSET],
+  milOps: ['expand_dims', 'tile', 'fill', 'add'],
+  convert(node, ctx) {
+    let x = ctx.requireInput(node, 0);
+    const target = constantInts(ctx, node, 1);
+    const dtype = ctx.b.typeOf(x).dtype;
+    if (!target) {
+      if (dtype === 'bool') return ctx.unsupported(node, 'bool tensors expanded to a run-time shape');
+      // x + zeros(shape) broadcasts exactly like Expand.
+      const zeros = ctx.b.op1('fill', { shape: ctx.requireInput(node, 1), value: scalarOf(dtype, 0) }, { name: `${node.outputs[0]}_zeros` });
+      return ctx.setOutput(node, 0, ctx.b.op1('add', { x, y: zeros }, { name: node.outputs[0] }));
+    }
+    let dims = ctx.b.typeOf(x).shape;
+    if (target.length > dims.length) {
+      const extra = Array.from({ length: target.length - dims.length }, (_, i) => i);
+      x = ctx.b.op1('expand_dims', { x, axes: milConst.ints(extra) }, { name: `${node.outputs[0]}_ranked` });
+      dims = ctx.b.typeOf(x).shape;
+    }
+    const offset = dims.length - target.length;
+    const reps = dims.map((d, i) => {
+      const want = i < offset ? 1 : target[i - offset]!;
+      if (d === 1) return Math.max(want, 1);
+      if (want !== 1 && want !== d && d !== null) return ctx.unsupported(node, `cannot expand dim ${i} of size ${d} to ${want}`);
+      if (d === null && want > 1) return ctx.unsupported(node, `dim ${i} has unknown size`);
+      return 1;
+    });
+    if (reps.every((r) => r === 1)) return ctx.setOutput(node, 0, x);
+    ctx.setOutput(node, 0, ctx.b.op1('tile', { x, reps: milConst.ints(reps) }, { name: node.outputs[0] }));
+  },
+};
+
+function scalarOf(dtype: string, v: number): Tensor {
+  if (dtype === 'int32') return milConst.int(v);
+  return milConst.float(v, dtype === 'float16' ? 'float16' : 'float32');
+}
+
+const tile: OpConverter = {
+  opsets: [6, LATEST_OPSET],
+  milOps: ['tile'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const reps = constantInts(ctx, node, 1);
+    const repsValue = reps ? milConst.ints(reps) : ctx.requireInput(node, 1);
+    ctx.setOutput(node, 0, ctx.b.op1('tile', { x, reps: repsValue }, { name: node.outputs[0] }));
+  },
+};
+
+const constantOfShape: OpConverter = {
+  opsets: [9, LATEST_OPSET],
+  milOps: ['fill'],
+  limits: 'constant shapes fold to constants; run-time shapes use fill',
+  convert(node, ctx) {
+    const value = narrowConstant(attrTensor(node, 'value') ?? makeTensor('float32', [1], new Float32Array([0])), `${node.name}.value`);
+    const scalar = makeTensor(value.dtype, [], value.data);
+    const shapeArg = constantInts(ctx, node, 0);
+    if (shapeArg && isFullyStatic(shapeArg)) {
+      return ctx.setOutput(node, 0, ctx.b.op1('fill', { shape: milConst.ints(shapeArg), value: scalar }, { name: node.outputs[0] }));
+    }
+    ctx.setOutput(node, 0, ctx.b.op1('fill', { shape: ctx.requireInput(node, 0), value: scalar }, { name: node.outputs[0] }));
+  },
+};
+
+const range: OpConverter = {
+  opsets: [11, LATEST_OPSET],
+  milOps: ['range_1d'],
+  convert(node, ctx) {
+    const [start, end, step] = [0, 1, 2].map((i) => ctx.requireInput(node, i));
+    ctx.setOutput(node, 0, ctx.b.op1('range_1d', { end: end!, start: start!, step: step! }, { name: node.outputs[0] }));
+  },
+};
+
+export const indexingConverters: ConverterTable = {
+  Slice: slice,
+  Gather: gather,
+  Expand: expand,
+  Tile: tile,
+  ConstantOfShape: constantOfShape,
+  Range: range,
+};
