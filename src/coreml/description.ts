@@ -59,12 +59,35 @@ function encodeMetadata(m: ModelMetadata): S.Metadata.$Properties {
   };
 }
 
+/** Flexible-shape rules Core ML enforces when it loads an ML program. */
+function checkFlexibleInputs(inputs: readonly FeatureDescription[], specificationVersion: number): void {
+  for (const { name, type } of inputs) {
+    type.shapeRange?.forEach(([lower, upper], axis) => {
+      if (upper < 0) throw new ConversionError(`input "${name}" has an unbounded range on axis ${axis}; ML programs need an upper bound`);
+      const dim = type.shape[axis];
+      if (dim !== undefined && (dim < lower || dim > upper)) {
+        throw new ConversionError(`input "${name}" has default size ${dim} on axis ${axis}, outside its range [${lower}, ${upper}]`);
+      }
+    });
+    if (type.shapeRange && type.shapeRange.length !== type.shape.length) {
+      throw new ConversionError(`input "${name}" has ${type.shapeRange.length} size ranges for a rank-${type.shape.length} shape`);
+    }
+  }
+  const ranged = inputs.filter((f) => f.type.shapeRange).length;
+  const enumerated = inputs.filter((f) => f.type.enumeratedShapes).length;
+  if (ranged > 0 && enumerated > 0) throw new ConversionError('inputs mix shape ranges and enumerated shapes, which Core ML rejects');
+  if (enumerated > 1 && specificationVersion < 9) {
+    throw new ConversionError('more than one input has enumerated shapes, which Core ML allows only from specification version 9 (iOS18)');
+  }
+}
+
 export function encodeDescription(
   inputs: readonly FeatureDescription[],
   outputs: readonly FeatureDescription[],
   metadata: ModelMetadata,
   specificationVersion: number,
 ): ModelDescriptionProto {
+  checkFlexibleInputs(inputs, specificationVersion);
   return {
     input: inputs.map((f) => encodeFeature(f, specificationVersion)),
     output: outputs.map((f) => encodeFeature(f, specificationVersion)),

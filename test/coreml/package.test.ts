@@ -362,3 +362,41 @@ describe('readMlModelSpec', () => {
     await expect(readMlModelSpec(join(pkg, 'Data/com.apple.CoreML/model.mlmodel'))).rejects.toThrow(/refers to a weight file, but none is available/);
   });
 });
+
+describe('flexible input shapes', () => {
+  function withInputs(inputs: CoreMLModel['inputs'], spec = 7): CoreMLModel {
+    const model = sampleModel();
+    model.specificationVersion = spec;
+    const main = model.program.functions['main']!;
+    const extra = inputs.slice(1).map((f) => ({ name: f.name, type: { dtype: 'float32' as const, shape: f.type.shape } }));
+    main.inputs = [...main.inputs, ...extra];
+    model.inputs = inputs;
+    return model;
+  }
+  const arrayOf = (shape: number[], flex: Partial<CoreMLModel['inputs'][number]['type']>) => ({ kind: 'multiArray' as const, dtype: 'float32' as const, shape, ...flex });
+
+  it('refuses unbounded ranges', () => {
+    expect(() => encodeModel(withInputs([{ name: 'x', type: arrayOf([1, 3], { shapeRange: [[1, 1], [1, -1]] }) }]))).toThrow(/unbounded range on axis 1/);
+  });
+
+  it('refuses a default size outside its range', () => {
+    expect(() => encodeModel(withInputs([{ name: 'x', type: arrayOf([1, 3], { shapeRange: [[1, 1], [4, 8]] }) }]))).toThrow(/default size 3 on axis 1/);
+  });
+
+  it('refuses mixing ranges and enumerated shapes across inputs', () => {
+    const inputs = [
+      { name: 'x', type: arrayOf([1, 3], { shapeRange: [[1, 1], [1, 3]] }) },
+      { name: 'x2', type: arrayOf([2], { enumeratedShapes: [[2], [4]] }) },
+    ];
+    expect(() => encodeModel(withInputs(inputs))).toThrow(/mix shape ranges and enumerated shapes/);
+  });
+
+  it('allows several enumerated inputs only from specification version 9', () => {
+    const inputs = [
+      { name: 'x', type: arrayOf([1, 3], { enumeratedShapes: [[1, 3], [2, 3]] }) },
+      { name: 'x2', type: arrayOf([2], { enumeratedShapes: [[2], [4]] }) },
+    ];
+    expect(() => encodeModel(withInputs(inputs))).toThrow(/more than one input has enumerated shapes/);
+    expect(() => encodeModel(withInputs(inputs, 9))).not.toThrow();
+  });
+});
