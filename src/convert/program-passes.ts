@@ -1,6 +1,6 @@
 import type { MilProgram } from '../mil/ir.js';
 import { eliminateDeadCode } from '../mil/passes/dead-code.js';
-import { ConversionError } from '../errors.js';
+import { applyFp16ComputePrecision } from '../mil/passes/fp16.js';
 
 /**
  * The MIL passes conversion always runs: fp16 compute precision when asked
@@ -9,9 +9,7 @@ import { ConversionError } from '../errors.js';
  */
 export function runProgramPasses(program: MilProgram, precision: 'fp16' | 'fp32'): string[] {
   const warnings: string[] = [];
-  if (precision === 'fp16') {
-    throw new ConversionError('fp16 compute precision is not available in this build; convert with precision fp32');
-  }
+  if (precision === 'fp16') warnings.push(...applyFp16ComputePrecision(program).warnings);
   eliminateDeadCode(program);
   return warnings;
 }

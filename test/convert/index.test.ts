@@ -161,3 +161,18 @@ describe('convertOnnxModel on a PyTorch-style shape chain', () => {
     expect(Array.from(c.attributes['val']!.data as Float32Array)).toEqual([11, 22]);
   });
 });
+
+describe('convertOnnxModel precision', () => {
+  it('keeps fp32 model I/O when computing in fp16', () => {
+    const m = model({
+      nodes: [node('Transpose', ['x'], ['y'], { perm: [1, 0] })],
+      inputs: [valueInfo('x', 'float32', [2, 3])],
+      outputs: [valueInfo('y', 'float32', [3, 2])],
+    });
+    const r = convertOnnxModel(m, { target: 'iOS16', precision: 'fp16' });
+    expect(r.model.inputs[0]!.type.dtype).toBe('float32');
+    expect(r.model.outputs[0]!.type.dtype).toBe('float32');
+    expect(r.milOps['cast']).toBeGreaterThanOrEqual(2);
+    expect(r.model.outputs[0]!.name).toBe('y');
+  });
+});
