@@ -1,0 +1,234 @@
+import type { MilBlock, MilFunction, MilOperation, MilOpset, MilProgram, MilTensorType } from '../mil/ir.js';
+import type { CoreMLModel } from '../coreml/model.js';
+import { formatShape, type Tensor } from '../tensor/tensor.js';
+import { ToolError } from '../errors.js';
+import { OpContext } from './kernel.js';
+import { KERNELS } from './kernels/index.js';
+import { allocFor, computeDType, fromTensor, settleFloat16, toTensor, type RtNumeric, type RtValue } from './value.js';
+
+export interface RunOptions {
+  /** Function to run; default "main". */
+  functionName?: string;
+  /** Called after each top-level operation of the function finishes. */
+  onOp?: (index: number, total: number) => void;
+}
+
+/** Names visible while a block runs: its own values, then the enclosing block's. */
+class Scope {
+  private readonly values = new Map<string, RtValue>();
+  constructor(private readonly parent?: Scope) {}
+
+  get(name: string): RtValue | undefined {
+    return this.values.get(name) ?? this.parent?.get(name);
+  }
+  set(name: string, value: RtValue): void {
+    this.values.set(name, value);
+  }
+  release(name: string): void {
+    this.values.delete(name);
+  }
+}
+
+/** For each op index, the block-local names whose last reader is that op (so they can be dropped). */
+const releasePlans = new WeakMap<MilBlock, string[][]>();
+
+function namesReadBy(op: MilOperation, into: Set<string>): void {
+  for (const bindings of Object.values(op.inputs)) {
+    for (const b of bindings) if (b.kind === 'name') into.add(b.name);
+  }
+  for (const inner of op.blocks) {
+    for (const innerOp of inner.operations) namesReadBy(innerOp, into);
+    for (const out of inner.outputs) into.add(out);
+  }
+}
+
+function releasePlan(block: MilBlock): string[][] {
+  const cached = releasePlans.get(block);
+  if (cached) return cached;
+  const lastReader = new Map<string, number>();
+  block.operations.forEach((op, i) => {
+    const read = new Set<string>();
+    namesReadBy(op, read);
+    for (const name of read) lastReader.set(name, i);
+  });
+  const kept = new Set(block.outputs);
+  const plan = block.operations.map((): string[] => []);
+  const local = new Set<string>(block.inputs.map((v) => v.name));
+  for (const op of block.operations) for (const out of op.outputs) local.add(out.name);
+  for (const [name, i] of lastReader) if (local.has(name) && !kept.has(name)) plan[i]!.push(name);
+  // Values nobody reads are dropped right after they are made.
+  block.operations.forEach((op, i) => {
+    for (const out of op.outputs) if (!lastReader.has(out.name) && !kept.has(out.name)) plan[i]!.push(out.name);
+  });
+  releasePlans.set(block, plan);
+  return plan;
+}
+
+/** Inline constants converted once per tensor object. */
+const inlineValues = new WeakMap<Tensor, RtValue>();
+function inlineValue(t: Tensor): RtValue {
+  let v = inlineValues.get(t);
+  if (!v) {
+    v = fromTensor(t);
+    inlineValues.set(t, v);
+  }
+  return v;
+}
+
+/** Results of const and constexpr ops: they depend on nothing but the program, so compute them once. */
+const constantResults = new WeakMap<MilOperation, RtValue[]>();
+function isConstantOp(op: MilOperation): boolean {
+  return op.type === 'const' || op.type.startsWith('constexpr_');
+}
+
+function resolveParams(op: MilOperation, scope: Scope): Map<string, RtValue[]> {
+  const params = new Map<string, RtValue[]>();
+  for (const [param, bindings] of Object.entries(op.inputs)) {
+    params.set(
+      param,
+      bindings.map((b) => {
+        if (b.kind === 'value') return inlineValue(b.value);
+        const v = scope.get(b.name);
+        if (!v) throw new ToolError('RUNTIME', `${op.type} '${op.name}': parameter '${param}' reads '${b.name}', which is not defined before it`);
+        return v;
+      }),
+    );
+  }
+  // iOS16/17 constexpr ops (and const's `val`) carry their parameters as attributes.
+  for (const [attr, tensor] of Object.entries(op.attributes)) {
+    if (!params.has(attr)) params.set(attr, [inlineValue(tensor)]);
+  }
+  return params;
+}
+
+/** Gives a kernel result its declared dtype; fp16 results are rounded to half precision here. */
+function settleOutput(op: MilOperation, declared: MilTensorType, value: RtValue, params: Map<string, RtValue[]>): RtValue {
+  const dtype = computeDType(declared.dtype);
+  let data = value.data;
+  if (dtype !== value.dtype && dtype !== 'string' && value.dtype !== 'string') {
+    const src = data as RtNumeric;
+    const target = allocFor(dtype, 0);
+    if (target.constructor !== src.constructor) {
+      const converted = allocFor(dtype, src.length);
+      converted.set(src);
+      data = converted;
+    } else if (dtype === 'float16' && sharesInput(src, params)) {
+      // Never round a buffer another value still owns.
+      data = Float32Array.from(src as Float32Array);
+    }
+  }
+  const settled: RtValue = { dtype, shape: value.shape, data };
+  settleFloat16(settled);
+  checkShape(op, declared, settled);
+  return settled;
+}
+
+function sharesInput(data: RtValue['data'], params: Map<string, RtValue[]>): boolean {
+  for (const vs of params.values()) for (const v of vs) if (v.data === data) return true;
+  return false;
+}
+
+function checkShape(op: MilOperation, declared: MilTensorType, v: RtValue): void {
+  const ok = declared.shape.length === v.shape.length && declared.shape.every((d, i) => d === null || d === v.shape[i]);
+  // A declared rank-0 output may legitimately come back as a one-element rank-1 value from shape-generic kernels.
+  if (!ok && !(declared.shape.length === 0 && v.data.length === 1)) {
+    throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced shape ${formatShape(v.shape)}, but the program declares ${formatShape(declared.shape)}`);
+  }
+}
+
+function runOperation(op: MilOperation, scope: Scope, opset: MilOpset): void {
+  const kernel = KERNELS[op.type];
+  if (!kernel) throw new ToolError('RUNTIME', `no interpreter kernel for op type '${op.type}' (op '${op.name}')`);
+  const constant = isConstantOp(op);
+  let results = constant ? constantResults.get(op) : undefined;
+  const params = resolveParams(op, scope);
+  if (!results) {
+    const ctx = new OpContext(op, opset, params, (index, blockInputs) => runNestedBlock(op, index, blockInputs, scope, opset));
+    results = kernel(ctx);
+    if (results.length !== op.outputs.length) {
+      throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced ${results.length} outputs, the program declares ${op.outputs.length}`);
+    }
+    results = results.map((r, i) => settleOutput(op, op.outputs[i]!.type, r, params));
+    if (constant) constantResults.set(op, results);
+  }
+  op.outputs.forEach((out, i) => scope.set(out.name, results[i]!));
+}
+
+function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (index: number, total: number) => void): RtValue[] {
+  const plan = releasePlan(block);
+  const total = block.operations.length;
+  for (let i = 0; i < total; i++) {
+    runOperation(block.operations[i]!, scope, opset);
+    for (const name of plan[i]!) scope.release(name);
+    onOp?.(i, total);
+  }
+  return block.outputs.map((name) => {
+    const v = scope.get(name);
+    if (!v) throw new ToolError('RUNTIME', `block output '${name}' is never defined`);
+    return v;
+  });
+}
+
+function runNestedBlock(op: MilOperation, index: number, blockInputs: RtValue[], outer: Scope, opset: MilOpset): RtValue[] {
+  const block = op.blocks[index];
+  if (!block) throw new ToolError('RUNTIME', `${op.type} '${op.name}' has no nested block ${index}`);
+  if (block.inputs.length !== blockInputs.length) {
+    throw new ToolError('RUNTIME', `${op.type} '${op.name}': block ${index} takes ${block.inputs.length} inputs, got ${blockInputs.length}`);
+  }
+  const scope = new Scope(outer);
+  block.inputs.forEach((v, i) => scope.set(v.name, blockInputs[i]!));
+  return executeBlock(block, scope, opset);
+}
+
+function checkInput(name: string, declared: MilTensorType, t: Tensor | undefined): Tensor {
+  if (!t) throw new ToolError('RUNTIME', `missing input '${name}' (${declared.dtype} ${formatShape(declared.shape)})`);
+  if (t.dtype !== declared.dtype) {
+    throw new ToolError('RUNTIME', `input '${name}' must be ${declared.dtype}, got ${t.dtype}`);
+  }
+  const fits = t.shape.length === declared.shape.length && declared.shape.every((d, i) => d === null || d === t.shape[i]);
+  if (!fits) throw new ToolError('RUNTIME', `input '${name}' must have shape ${formatShape(declared.shape)}, got ${formatShape(t.shape)}`);
+  return t;
+}
+
+function selectFunction(program: MilProgram, name: string): MilFunction {
+  const fn = program.functions[name];
+  if (!fn) {
+    throw new ToolError('RUNTIME', `ML program has no function '${name}' (has: ${Object.keys(program.functions).join(', ') || 'none'})`);
+  }
+  return fn;
+}
+
+/**
+ * Runs one function of an ML program on the given inputs and returns its
+ * outputs by name, each in its declared dtype (float16 as half bit patterns).
+ */
+export function runProgram(program: MilProgram, inputs: Record<string, Tensor>, options: RunOptions = {}): Record<string, Tensor> {
+  const fn = selectFunction(program, options.functionName ?? 'main');
+  const declaredNames = new Set(fn.inputs.map((v) => v.name));
+  for (const name of Object.keys(inputs)) {
+    if (!declaredNames.has(name)) throw new ToolError('RUNTIME', `unknown input '${name}' (the program takes: ${[...declaredNames].join(', ')})`);
+  }
+  const scope = new Scope();
+  for (const v of fn.inputs) scope.set(v.name, fromTensor(checkInput(v.name, v.type, inputs[v.name])));
+  const values = executeBlock(fn.block, scope, fn.opset, options.onOp);
+  const result: Record<string, Tensor> = {};
+  fn.block.outputs.forEach((name, i) => {
+    result[name] = toTensor(values[i]!);
+  });
+  return result;
+}
+
+/**
+ * Runs a Core ML model's program. Outputs are keyed by the model description's
+ * output names and converted to the described dtypes.
+ */
+export function runModel(model: CoreMLModel, inputs: Record<string, Tensor>): Record<string, Tensor> {
+  const raw = runProgram(model.program, inputs);
+  const out: Record<string, Tensor> = {};
+  for (const desc of model.outputs) {
+    const t = raw[desc.name];
+    if (!t) throw new ToolError('RUNTIME', `model output '${desc.name}' is not produced by the program`);
+    out[desc.name] = t.dtype === desc.type.dtype ? t : toTensor(fromTensor(t), desc.type.dtype);
+  }
+  return out;
+}

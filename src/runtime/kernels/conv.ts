@@ -1,0 +1,309 @@
+import type { KernelTable, OpContext } from '../kernel.js';
+import { gemm, matrix } from '../gemm.js';
+import { makeFloat, type RtFloatValue, type RtValue } from '../value.js';
+
+/**
+ * conv and conv_transpose over 1–3 spatial dims. Spatial dims are lifted to
+ * three (leading 1s) so one code path serves all ranks. conv runs as
+ * im2col + GEMM (or straight GEMM for unpadded 1×1 convs); depthwise-like
+ * convs with few output channels per group run as a direct loop.
+ */
+
+export interface Geometry {
+  /** Input spatial size, kernel, stride, dilation, pad before/after, output size; each of length 3. */
+  inSize: number[];
+  kernel: number[];
+  stride: number[];
+  dilation: number[];
+  padBefore: number[];
+  padAfter: number[];
+  outSize: number[];
+}
+
+function lift(values: readonly number[], fill: number): number[] {
+  return [...new Array<number>(3 - values.length).fill(fill), ...values];
+}
+
+/** Spatial parameter list of length `s` (default all `fallback`). */
+export function spatialParam(ctx: OpContext, name: string, s: number, fallback: number): number[] {
+  const v = ctx.ints(name) ?? new Array<number>(s).fill(fallback);
+  if (v.length !== s) ctx.fail(`'${name}' must have ${s} values, got ${v.length}`);
+  return v;
+}
+
+/**
+ * Pads before/after each spatial dim for a pad type. `same` puts the odd extra
+ * pad at the end, `same_lower` at the start.
+ */
+export function resolvePads(
+  ctx: OpContext, padType: string, inSize: readonly number[], kernel: readonly number[],
+  stride: readonly number[], dilation: readonly number[],
+): { before: number[]; after: number[] } {
+  const s = inSize.length;
+  if (padType === 'valid') return { before: new Array<number>(s).fill(0), after: new Array<number>(s).fill(0) };
+  if (padType === 'custom') {
+    const pad = spatialParam(ctx, 'pad', 2 * s, 0);
+    return { before: pad.filter((_, i) => i % 2 === 0), after: pad.filter((_, i) => i % 2 === 1) };
+  }
+  if (padType !== 'same' && padType !== 'same_lower') ctx.fail(`unknown pad_type '${padType}'`);
+  const before: number[] = [];
+  const after: number[] = [];
+  for (let i = 0; i < s; i++) {
+    const out = Math.ceil(inSize[i]! / stride[i]!);
+    const total = Math.max((out - 1) * stride[i]! + (kernel[i]! - 1) * dilation[i]! + 1 - inSize[i]!, 0);
+    const small = Math.floor(total / 2);
+    before.push(padType === 'same' ? small : total - small);
+    after.push(padType === 'same' ? total - small : small);
+  }
+  return { before, after };
+}
+
+function convGeometry(ctx: OpContext, x: RtFloatValue, w: RtFloatValue): Geometry {
+  const s = x.shape.length - 2;
+  if (s < 1 || s > 3) ctx.fail(`x must have 1 to 3 spatial dims, got shape [${x.shape.join(',')}]`);
+  if (w.shape.length !== s + 2) ctx.fail(`weight rank ${w.shape.length} does not match x rank ${x.shape.length}`);
+  const inSize = x.shape.slice(2);
+  const kernel = w.shape.slice(2);
+  const stride = spatialParam(ctx, 'strides', s, 1);
+  const dilation = spatialParam(ctx, 'dilations', s, 1);
+  const pads = resolvePads(ctx, ctx.str('pad_type', 'valid'), inSize, kernel, stride, dilation);
+  const outSize = inSize.map((d, i) => Math.floor((d + pads.before[i]! + pads.after[i]! - (kernel[i]! - 1) * dilation[i]! - 1) / stride[i]!) + 1);
+  if (outSize.some((d) => d <= 0)) ctx.fail(`kernel [${kernel.join(',')}] does not fit input [${inSize.join(',')}]`);
+  return {
+    inSize: lift(inSize, 1), kernel: lift(kernel, 1), stride: lift(stride, 1), dilation: lift(dilation, 1),
+    padBefore: lift(pads.before, 0), padAfter: lift(pads.after, 0), outSize: lift(outSize, 1),
+  };
+}
+
+/** First and one-past-last output index o with 0 ≤ o·stride − pad + offset < size. */
+function validRange(outLen: number, stride: number, pad: number, offset: number, size: number): [number, number] {
+  const lo = Math.max(0, Math.ceil((pad - offset) / stride));
+  const hi = Math.min(outLen, Math.floor((size - 1 + pad - offset) / stride) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+/** Unfolds channels [c0, c0+channels) of one image into col[(c·kvol + kidx), outVol]. */
+function im2col(src: Float32Array, srcOffset: number, channels: number, g: Geometry, col: Float32Array): void {
+  const [ID, IH, IW] = g.inSize as [number, number, number];
+  const [KD, KH, KW] = g.kernel as [number, number, number];
+  const [OD, OH, OW] = g.outSize as [number, number, number];
+  const [sd, sh, sw] = g.stride as [number, number, number];
+  const [dd, dh, dw] = g.dilation as [number, number, number];
+  const [pd, ph, pw] = g.padBefore as [number, number, number];
+  const outVol = OD * OH * OW;
+  let row = 0;
+  for (let c = 0; c < channels; c++) {
+    const cBase = srcOffset + c * ID * IH * IW;
+    for (let kd = 0; kd < KD; kd++) {
+      for (let kh = 0; kh < KH; kh++) {
+        for (let kw = 0; kw < KW; kw++, row++) {
+          const rowBase = row * outVol;
+          const [owLo, owHi] = validRange(OW, sw, pw, kw * dw, IW);
+          for (let od = 0; od < OD; od++) {
+            const id = od * sd - pd + kd * dd;
+            for (let oh = 0; oh < OH; oh++) {
+              const ih = oh * sh - ph + kh * dh;
+              const o = rowBase + (od * OH + oh) * OW;
+              if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
+                col.fill(0, o, o + OW);
+                continue;
+              }
+              const inRow = cBase + (id * IH + ih) * IW - pw + kw * dw;
+              for (let ow = 0; ow < owLo; ow++) col[o + ow] = 0;
+              for (let ow = owLo; ow < owHi; ow++) col[o + ow] = src[inRow + ow * sw]!;
+              for (let ow = owHi; ow < OW; ow++) col[o + ow] = 0;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Direct convolution of one input channel into one output channel (depthwise shape). */
+function directChannel(
+  src: Float32Array, srcOffset: number, w: Float32Array, wOffset: number, g: Geometry, out: Float32Array, outOffset: number,
+): void {
+  const [ID, IH, IW] = g.inSize as [number, number, number];
+  const [KD, KH, KW] = g.kernel as [number, number, number];
+  const [OD, OH, OW] = g.outSize as [number, number, number];
+  const [sd, sh, sw] = g.stride as [number, number, number];
+  const [dd, dh, dw] = g.dilation as [number, number, number];
+  const [pd, ph, pw] = g.padBefore as [number, number, number];
+  for (let kd = 0; kd < KD; kd++) {
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        const wv = w[wOffset + (kd * KH + kh) * KW + kw]!;
+        const [owLo, owHi] = validRange(OW, sw, pw, kw * dw, IW);
+        for (let od = 0; od < OD; od++) {
+          const id = od * sd - pd + kd * dd;
+          if (id < 0 || id >= ID) continue;
+          for (let oh = 0; oh < OH; oh++) {
+            const ih = oh * sh - ph + kh * dh;
+            if (ih < 0 || ih >= IH) continue;
+            const inRow = srcOffset + (id * IH + ih) * IW - pw + kw * dw;
+            const o = outOffset + (od * OH + oh) * OW;
+            for (let ow = owLo; ow < owHi; ow++) out[o + ow]! += wv * src[inRow + ow * sw]!;
+          }
+        }
+      }
+    }
+  }
+}
+
+function addBias(out: Float32Array, bias: Float32Array | undefined, batches: number, channels: number, vol: number): void {
+  if (!bias) return;
+  for (let n = 0; n < batches; n++) {
+    for (let c = 0; c < channels; c++) {
+      const b = bias[c]!;
+      const start = (n * channels + c) * vol;
+      for (let i = start; i < start + vol; i++) out[i]! += b;
+    }
+  }
+}
+
+function isPointwise(g: Geometry): boolean {
+  return [0, 1, 2].every((i) => g.kernel[i] === 1 && g.stride[i] === 1 && g.padBefore[i] === 0 && g.padAfter[i] === 0);
+}
+
+function conv(ctx: OpContext): RtValue[] {
+  const x = ctx.float('x');
+  const w = ctx.float('weight');
+  const bias = ctx.optionalFloat('bias')?.data;
+  const groups = ctx.num('groups', 1);
+  const g = convGeometry(ctx, x, w);
+  const [batch, cin] = x.shape as [number, number];
+  const cout = w.shape[0]!;
+  if (cin % groups !== 0 || cout % groups !== 0 || w.shape[1]! * groups !== cin) {
+    ctx.fail(`x has ${cin} channels, weight [${w.shape.join(',')}] and groups=${groups} do not fit`);
+  }
+  if (bias && bias.length !== cout) ctx.fail(`bias has ${bias.length} values for ${cout} output channels`);
+  const cinG = cin / groups;
+  const coutG = cout / groups;
+  const kvol = g.kernel[0]! * g.kernel[1]! * g.kernel[2]!;
+  const inVol = g.inSize[0]! * g.inSize[1]! * g.inSize[2]!;
+  const outVol = g.outSize[0]! * g.outSize[1]! * g.outSize[2]!;
+  const out = makeFloat(x.dtype, [batch, cout, ...x.shape.slice(2).map((_, i) => g.outSize[3 - (x.shape.length - 2) + i]!)]);
+  const pointwise = isPointwise(g);
+  const direct = coutG * cinG <= 4 && !pointwise;
+  const col = pointwise || direct ? undefined : new Float32Array(cinG * kvol * outVol);
+  for (let n = 0; n < batch; n++) {
+    for (let grp = 0; grp < groups; grp++) {
+      const inOffset = (n * cin + grp * cinG) * inVol;
+      const outOffset = (n * cout + grp * coutG) * outVol;
+      if (direct) {
+        for (let oc = 0; oc < coutG; oc++) {
+          for (let ic = 0; ic < cinG; ic++) {
+            const wOffset = ((grp * coutG + oc) * cinG + ic) * kvol;
+            directChannel(x.data, inOffset + ic * inVol, w.data, wOffset, g, out.data, outOffset + oc * outVol);
+          }
+        }
+        continue;
+      }
+      const weights = matrix(w.data, grp * coutG * cinG * kvol, cinG * kvol);
+      if (col) im2col(x.data, inOffset, cinG, g, col);
+      const b = col ? matrix(col, 0, outVol) : matrix(x.data, inOffset, inVol);
+      gemm(coutG, outVol, cinG * kvol, weights, b, out.data, outOffset, outVol);
+    }
+  }
+  addBias(out.data, bias, batch, cout, outVol);
+  return [out];
+}
+
+/** Scatter-adds col[(c·kvol + kidx), inVol] into one output image (the adjoint of im2col). */
+function col2im(col: Float32Array, channels: number, g: Geometry, out: Float32Array, outOffset: number): void {
+  const [ID, IH, IW] = g.inSize as [number, number, number];
+  const [KD, KH, KW] = g.kernel as [number, number, number];
+  const [OD, OH, OW] = g.outSize as [number, number, number];
+  const [sd, sh, sw] = g.stride as [number, number, number];
+  const [dd, dh, dw] = g.dilation as [number, number, number];
+  const [pd, ph, pw] = g.padBefore as [number, number, number];
+  const inVol = ID * IH * IW;
+  let row = 0;
+  for (let c = 0; c < channels; c++) {
+    const cBase = outOffset + c * OD * OH * OW;
+    for (let kd = 0; kd < KD; kd++) {
+      for (let kh = 0; kh < KH; kh++) {
+        for (let kw = 0; kw < KW; kw++, row++) {
+          // Input position i lands on output position i·stride − pad + k·dilation.
+          const [iwLo, iwHi] = validRange(IW, sw, pw, kw * dw, OW);
+          for (let id = 0; id < ID; id++) {
+            const od = id * sd - pd + kd * dd;
+            if (od < 0 || od >= OD) continue;
+            for (let ih = 0; ih < IH; ih++) {
+              const oh = ih * sh - ph + kh * dh;
+              if (oh < 0 || oh >= OH) continue;
+              const src = row * inVol + (id * IH + ih) * IW;
+              const dst = cBase + (od * OH + oh) * OW - pw + kw * dw;
+              for (let iw = iwLo; iw < iwHi; iw++) out[dst + iw * sw]! += col[src + iw]!;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+function transposeGeometry(ctx: OpContext, x: RtFloatValue, w: RtFloatValue, coutTotal: number): Geometry {
+  const s = x.shape.length - 2;
+  if (s < 1 || s > 3) ctx.fail(`x must have 1 to 3 spatial dims, got shape [${x.shape.join(',')}]`);
+  const inSize = x.shape.slice(2);
+  const kernel = w.shape.slice(2);
+  const stride = spatialParam(ctx, 'strides', s, 1);
+  const dilation = spatialParam(ctx, 'dilations', s, 1);
+  const full = inSize.map((d, i) => (d - 1) * stride[i]! + (kernel[i]! - 1) * dilation[i]! + 1);
+  const padType = ctx.str('pad_type', 'valid');
+  const requested = ctx.ints('output_shape');
+  let before: number[];
+  let after: number[];
+  if (padType === 'same' || padType === 'same_lower') {
+    const total = full.map((f, i) => Math.max(f - inSize[i]! * stride[i]!, 0));
+    const small = total.map((t) => Math.floor(t / 2));
+    before = padType === 'same' ? small : total.map((t, i) => t - small[i]!);
+    after = total.map((t, i) => t - before[i]!);
+  } else {
+    ({ before, after } = resolvePads(ctx, padType, inSize, kernel, stride, dilation));
+  }
+  let outSize = full.map((f, i) => f - before[i]! - after[i]!);
+  if (requested) {
+    const spatial = requested.length === s + 2 ? requested.slice(2) : requested;
+    if (requested.length === s + 2 && requested[1] !== coutTotal) ctx.fail(`output_shape [${requested.join(',')}] disagrees with ${coutTotal} output channels`);
+    if (spatial.length !== s) ctx.fail(`output_shape [${requested.join(',')}] does not match ${s} spatial dims`);
+    outSize = spatial;
+  }
+  return {
+    inSize: lift(inSize, 1), kernel: lift(kernel, 1), stride: lift(stride, 1), dilation: lift(dilation, 1),
+    padBefore: lift(before, 0), padAfter: lift(after, 0), outSize: lift(outSize, 1),
+  };
+}
+
+function convTranspose(ctx: OpContext): RtValue[] {
+  const x = ctx.float('x');
+  const w = ctx.float('weight');
+  const bias = ctx.optionalFloat('bias')?.data;
+  const groups = ctx.num('groups', 1);
+  const [batch, cin] = x.shape as [number, number];
+  if (w.shape[0] !== cin || cin % groups !== 0) ctx.fail(`weight [${w.shape.join(',')}] does not fit x with ${cin} channels and groups=${groups}`);
+  const cinG = cin / groups;
+  const coutG = w.shape[1]!;
+  const cout = coutG * groups;
+  const g = transposeGeometry(ctx, x, w, cout);
+  const s = x.shape.length - 2;
+  const kvol = g.kernel[0]! * g.kernel[1]! * g.kernel[2]!;
+  const inVol = g.inSize[0]! * g.inSize[1]! * g.inSize[2]!;
+  const outVol = g.outSize[0]! * g.outSize[1]! * g.outSize[2]!;
+  const out = makeFloat(x.dtype, [batch, cout, ...g.outSize.slice(3 - s)]);
+  const col = new Float32Array(coutG * kvol * inVol);
+  for (let n = 0; n < batch; n++) {
+    for (let grp = 0; grp < groups; grp++) {
+      // col[(oc·kvol + k), i] = Σ_ic W[ic, oc, k] · x[ic, i]: Wᵀ read through strides.
+      const wT = matrix(w.data, grp * cinG * coutG * kvol, 1, coutG * kvol);
+      gemm(coutG * kvol, inVol, cinG, wT, matrix(x.data, (n * cin + grp * cinG) * inVol, inVol), col, 0, inVol);
+      col2im(col, coutG, g, out.data, (n * cout + grp * coutG) * outVol);
+    }
+  }
+  addBias(out.data, bias, batch, cout, outVol);
+  return [out];
+}
+
+export const convKernels: KernelTable = { conv, conv_transpose: convTranspose };

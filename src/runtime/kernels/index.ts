@@ -1,0 +1,36 @@
+import type { KernelTable } from '../kernel.js';
+import { activationKernels } from './activation.js';
+import { constexprKernels } from './constexpr.js';
+import { convKernels } from './conv.js';
+import { elementwiseKernels } from './elementwise.js';
+import { gatherKernels } from './gather.js';
+import { linearKernels } from './linear.js';
+import { miscKernels } from './misc.js';
+import { normKernels } from './norm.js';
+import { poolKernels } from './pool.js';
+import { recurrentKernels } from './recurrent.js';
+import { reduceKernels } from './reduce.js';
+import { resampleKernels } from './resample.js';
+import { shapeKernels } from './shape.js';
+
+/** Every kernel the interpreter has, keyed by MIL op type. */
+export const KERNELS: KernelTable = {
+  ...elementwiseKernels,
+  ...activationKernels,
+  ...convKernels,
+  ...linearKernels,
+  ...normKernels,
+  ...poolKernels,
+  ...reduceKernels,
+  ...shapeKernels,
+  ...gatherKernels,
+  ...resampleKernels,
+  ...recurrentKernels,
+  ...constexprKernels,
+  ...miscKernels,
+};
+
+/** The MIL op types the interpreter can run. */
+export function supportedOpTypes(): string[] {
+  return Object.keys(KERNELS).sort();
+}

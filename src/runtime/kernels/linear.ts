@@ -1,0 +1,66 @@
+import type { KernelTable, OpContext } from '../kernel.js';
+import { gemm, matrix, rowTimesWeightT } from '../gemm.js';
+import { makeFloat, type RtValue } from '../value.js';
+import { broadcastIndex, broadcastShapes } from './broadcast.js';
+
+/** linear (x·Wᵀ + b) and matmul (batched, broadcast, optional transposes). */
+
+/** Below this many rows the dot-product form beats packing the weight for GEMM. */
+const DOT_ROWS = 4;
+
+function linear(ctx: OpContext): RtValue[] {
+  const x = ctx.float('x');
+  const w = ctx.float('weight');
+  const bias = ctx.optionalFloat('bias')?.data;
+  if (w.shape.length !== 2) ctx.fail(`weight must be rank 2, got [${w.shape.join(',')}]`);
+  const [dOut, dIn] = w.shape as [number, number];
+  const k = x.shape[x.shape.length - 1] ?? 1;
+  if (k !== dIn) ctx.fail(`x [${x.shape.join(',')}] does not match weight [${w.shape.join(',')}]`);
+  if (bias && bias.length !== dOut) ctx.fail(`bias has ${bias.length} values for ${dOut} outputs`);
+  const rows = x.data.length / (dIn || 1);
+  const out = makeFloat(x.dtype, [...x.shape.slice(0, -1), dOut]);
+  if (rows < DOT_ROWS) rowTimesWeightT(rows, dOut, dIn, x.data, 0, w.data, out.data, 0);
+  else gemm(rows, dOut, dIn, matrix(x.data, 0, dIn), matrix(w.data, 0, 1, dIn), out.data, 0, dOut);
+  if (bias) {
+    const o = out.data;
+    for (let r = 0; r < rows; r++) for (let j = 0; j < dOut; j++) o[r * dOut + j]! += bias[j]!;
+  }
+  return [out];
+}
+
+function matmul(ctx: OpContext): RtValue[] {
+  const x = ctx.float('x');
+  const y = ctx.float('y');
+  const tx = ctx.bool('transpose_x', false);
+  const ty = ctx.bool('transpose_y', false);
+  // 1-D operands become a row (x) or a column (y); the added dim is dropped afterwards.
+  const xs = x.shape.length === 1 ? [1, x.shape[0]!] : [...x.shape];
+  const ys = y.shape.length === 1 ? [y.shape[0]!, 1] : [...y.shape];
+  const xr = xs.length;
+  const yr = ys.length;
+  const m = tx ? xs[xr - 1]! : xs[xr - 2]!;
+  const kx = tx ? xs[xr - 2]! : xs[xr - 1]!;
+  const ky = ty ? ys[yr - 1]! : ys[yr - 2]!;
+  const n = ty ? ys[yr - 2]! : ys[yr - 1]!;
+  if (kx !== ky) ctx.fail(`inner dims differ: x [${x.shape.join(',')}] and y [${y.shape.join(',')}]`);
+  const batch = broadcastShapes(ctx, [xs.slice(0, -2), ys.slice(0, -2)]);
+  const bx = broadcastIndex(xs.slice(0, -2), batch);
+  const by = broadcastIndex(ys.slice(0, -2), batch);
+  const batches = batch.reduce((p, d) => p * d, 1);
+  const out = new Float32Array(batches * m * n);
+  const xMat = xs[xr - 2]! * xs[xr - 1]!;
+  const yMat = ys[yr - 2]! * ys[yr - 1]!;
+  for (let b = 0; b < batches; b++) {
+    const xo = (bx ? bx[b]! : b) * xMat;
+    const yo = (by ? by[b]! : b) * yMat;
+    const a = tx ? matrix(x.data, xo, 1, m) : matrix(x.data, xo, kx);
+    const bm = ty ? matrix(y.data, yo, 1, kx) : matrix(y.data, yo, n);
+    gemm(m, n, kx, a, bm, out, b * m * n, n);
+  }
+  let shape = [...batch, m, n];
+  if (y.shape.length === 1) shape = shape.slice(0, -1);
+  if (x.shape.length === 1) shape.splice(shape.length - (y.shape.length === 1 ? 1 : 2), 1);
+  return [makeFloat(x.dtype, shape, out)];
+}
+
+export const linearKernels: KernelTable = { linear, matmul };

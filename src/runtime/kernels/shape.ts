@@ -1,0 +1,254 @@
+import { elementCount } from '../../tensor/tensor.js';
+import { normAxis, type KernelTable, type OpContext } from '../kernel.js';
+import { allocFor, type RtNumeric, type RtValue } from '../value.js';
+import { gatherByDimMaps, iota, permute } from './layout.js';
+
+/** reshape, transpose, squeeze, expand_dims, flatten2d, concat, stack, split, slices, tile, pad, reverse. */
+
+function withShape(x: RtValue, shape: readonly number[]): RtValue {
+  return { dtype: x.dtype, shape: [...shape], data: x.data };
+}
+
+/**
+ * reshape: −1 is inferred; 0 copies a dim of x — by position in iOS15/16, and
+ * right-aligned from iOS17 (where a 0 with no counterpart becomes 1).
+ */
+function reshape(ctx: OpContext): RtValue[] {
+  const x = ctx.input('x');
+  const target = ctx.requiredInts('shape');
+  const rightAligned = ctx.opset === 'CoreML7' || ctx.opset === 'CoreML8';
+  const offset = target.length - x.shape.length;
+  const shape = target.map((d, i) => {
+    if (d !== 0) return d;
+    const src = rightAligned ? i - offset : i;
+    return src >= 0 && src < x.shape.length ? x.shape[src]! : rightAligned ? 1 : ctx.fail(`shape entry 0 at ${i} has no dim of x to copy`);
+  });
+  const unknown = shape.filter((d) => d === -1).length;
+  if (unknown > 1) ctx.fail(`shape [${target.join(',')}] has more than one -1`);
+  const known = shape.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+  const resolved = shape.map((d) => (d === -1 ? x.data.length / (known || 1) : d));
+  if (elementCount(resolved) !== x.data.length || resolved.some((d) => !Number.isInteger(d) || d < 0)) {
+    ctx.fail(`cannot reshape [${x.shape.join(',')}] to [${target.join(',')}]`);
+  }
+  return [withShape(x, resolved)];
+}
+
+function transpose(ctx: OpContext): RtValue[] {
+  const x = ctx.input('x');
+  const perm = ctx.requiredInts('perm').map((p) => normAxis(ctx, p, x.shape.length));
+  if (perm.length !== x.shape.length || new Set(perm).size !== perm.length) ctx.fail(`perm [${perm.join(',')}] is not a permutation of rank ${x.shape.length}`);
+  return [permute(x, perm)];
+}
+
+function squeeze(ctx: OpContext): RtValue[] {
+  const x = ctx.input('x');
+  const given = ctx.ints('axes');
+  const axes = given ? given.map((a) => normAxis(ctx, a, x.shape.length)) : undefined;
+  const shape = x.shape.filter((d, i) => !(d === 1 && (!axes || axes.includes(i))));
+  return [withShape(x, shape)];
+}
+
+function expandDims(ctx: OpContext): RtValue[] {
+  const x = ctx.input('x');
+  const axesIn = ctx.requiredInts('axes');
+  const rank = x.shape.length + axesIn.length;
+  const axes = new Set(axesIn.map((a) => normAxis(ctx, a, rank)));
+  const shape: number[] = [];
+  let src = 0;
+  for (let i = 0; i < rank; i++) shape.push(axes.has(i) ? 1 : x.shape[src++]!);
+  return [withShape(x, shape)];
+}
+
+function flatten2d(ctx: OpContext): RtValue[] {
+  const x = ctx.input('x');
+  const rank = x.shape.length;
+  let axis = ctx.num('axis', 1);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis > rank) ctx.fail(`axis ${axis} is out of range for rank ${rank}`);
+  return [withShape(x, [elementCount(x.shape.slice(0, axis)), elementCount(x.shape.slice(axis))])];
+}
+
+function newStorage(x: RtValue, n: number): RtNumeric | string[] {
+  return x.dtype === 'string' ? new Array<string>(n) : allocFor(x.dtype, n);
+}
+
+function concatValues(ctx: OpContext, values: RtValue[], axisIn: number, interleave: boolean): RtValue {
+  if (values.length === 0) ctx.fail('needs at least one value');
+  const first = values[0]!;
+  const rank = first.shape.length;
+  const axis = normAxis(ctx, axisIn, rank);
+  for (const v of values) {
+    if (v.shape.length !== rank || v.shape.some((d, i) => i !== axis && d !== first.shape[i])) {
+      ctx.fail(`cannot concatenate shapes ${values.map((u) => `[${u.shape.join(',')}]`).join(', ')} on axis ${axis}`);
+    }
+  }
+  const total = values.reduce((s, v) => s + v.shape[axis]!, 0);
+  const shape = first.shape.map((d, i) => (i === axis ? total : d));
+  const outer = elementCount(first.shape.slice(0, axis));
+  const inner = elementCount(first.shape.slice(axis + 1));
+  const out = newStorage(first, elementCount(shape));
+  let o = 0;
+  for (let b = 0; b < outer; b++) {
+    if (interleave) {
+      // Element k of every input along the axis lands next to each other.
+      const n = first.shape[axis]!;
+      for (let k = 0; k < n; k++) {
+        for (const v of values) for (let j = 0; j < inner; j++) out[o++] = v.data[(b * n + k) * inner + j]!;
+      }
+      continue;
+    }
+    for (const v of values) {
+      const chunk = v.shape[axis]! * inner;
+      const start = b * chunk;
+      for (let j = 0; j < chunk; j++) out[o++] = v.data[start + j]!;
+    }
+  }
+  return { dtype: first.dtype, shape, data: out };
+}
+
+function concat(ctx: OpContext): RtValue[] {
+  return [concatValues(ctx, ctx.variadic('values'), ctx.num('axis'), ctx.bool('interleave', false))];
+}
+
+function stack(ctx: OpContext): RtValue[] {
+  const values = ctx.variadic('values');
+  if (values.length === 0) ctx.fail('needs at least one value');
+  const axis = normAxis(ctx, ctx.num('axis'), values[0]!.shape.length + 1);
+  const expanded = values.map((v) => withShape(v, [...v.shape.slice(0, axis), 1, ...v.shape.slice(axis)]));
+  return [concatValues(ctx, expanded, axis, false)];
+}
+
+function split(ctx: OpContext): RtValue[] {
+  const x = ctx.input('x');
+  const axis = normAxis(ctx, ctx.num('axis'), x.shape.length);
+  const dim = x.shape[axis]!;
+  let sizes = ctx.ints('split_sizes');
+  if (!sizes) {
+    const parts = ctx.num('num_splits', ctx.outputCount);
+    const size = Math.ceil(dim / parts);
+    sizes = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(size, dim - i * size)));
+  }
+  if (sizes.reduce((s, d) => s + d, 0) !== dim) ctx.fail(`split sizes [${sizes.join(',')}] do not add up to ${dim}`);
+  let start = 0;
+  return sizes.map((size) => {
+    const maps = x.shape.map((d, i) => (i === axis ? iota(size).map((k) => k + start) : iota(d)));
+    start += size;
+    return { dtype: x.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x, maps) };
+  });
+}
+
+/** Python slice semantics for one dim: negative indices count from the end, out-of-range ones clamp. */
+function sliceMap(dim: number, begin: number, end: number, stride: number, beginAll: boolean, endAll: boolean): Int32Array {
+  const norm = (v: number): number => (v < 0 ? v + dim : v);
+  let b: number;
+  let e: number;
+  if (stride > 0) {
+    b = beginAll ? 0 : Math.min(Math.max(norm(begin), 0), dim);
+    e = endAll ? dim : Math.min(Math.max(norm(end), 0), dim);
+  } else {
+    b = beginAll ? dim - 1 : Math.min(Math.max(norm(begin), -1), dim - 1);
+    e = endAll ? -1 : Math.min(Math.max(norm(end), -1), dim - 1);
+  }
+  const count = Math.max(0, Math.ceil((e - b) / stride));
+  const map = new Int32Array(count);
+  for (let i = 0; i < count; i++) map[i] = b + i * stride;
+  return map;
+}
+
+function sliceByIndex(ctx: OpContext): RtValue[] {
+  const x = ctx.input('x');
+  const rank = x.shape.length;
+  const begin = ctx.requiredInts('begin');
+  const end = ctx.requiredInts('end');
+  const stride = ctx.ints('stride') ?? new Array<number>(rank).fill(1);
+  const mask = (name: string): boolean[] => (ctx.ints(name) ?? new Array<number>(rank).fill(0)).map((m) => m !== 0);
+  const [beginMask, endMask, squeezeMask] = [mask('begin_mask'), mask('end_mask'), mask('squeeze_mask')];
+  if (begin.length !== rank || end.length !== rank || stride.length !== rank) ctx.fail(`begin/end/stride must have ${rank} values`);
+  const maps = x.shape.map((dim, i) => {
+    if (stride[i] === 0) ctx.fail(`stride of dim ${i} is 0`);
+    if (squeezeMask[i]) {
+      const idx = begin[i]! < 0 ? begin[i]! + dim : begin[i]!;
+      if (idx < 0 || idx >= dim) ctx.fail(`squeezed index ${begin[i]} is out of range for dim ${i} of size ${dim}`);
+      return Int32Array.of(idx);
+    }
+    return sliceMap(dim, begin[i]!, end[i]!, stride[i]!, beginMask[i]!, endMask[i]!);
+  });
+  const data = gatherByDimMaps(x, maps);
+  const shape = maps.map((m) => m.length).filter((_, i) => !squeezeMask[i]);
+  return [{ dtype: x.dtype, shape, data }];
+}
+
+function sliceBySize(ctx: OpContext): RtValue[] {
+  const x = ctx.input('x');
+  const begin = ctx.requiredInts('begin');
+  const size = ctx.requiredInts('size');
+  const maps = x.shape.map((dim, i) => {
+    const b = begin[i]! < 0 ? begin[i]! + dim : begin[i]!;
+    const n = size[i] === -1 ? dim - b : size[i]!;
+    if (b < 0 || n < 0 || b + n > dim) ctx.fail(`slice of size ${size[i]} at ${begin[i]} does not fit dim ${i} of size ${dim}`);
+    return iota(n).map((k) => k + b);
+  });
+  return [{ dtype: x.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x, maps) }];
+}
+
+function tile(ctx: OpContext): RtValue[] {
+  const x = ctx.input('x');
+  const reps = ctx.requiredInts('reps');
+  if (reps.length !== x.shape.length) ctx.fail(`reps has ${reps.length} values for rank ${x.shape.length}`);
+  const maps = x.shape.map((dim, i) => iota(dim * reps[i]!).map((k) => k % dim));
+  return [{ dtype: x.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x, maps) }];
+}
+
+/** Source index for each padded position, per mode; −1 marks a constant-filled position. */
+const PAD_SOURCE: Record<string, (i: number, dim: number) => number> = {
+  constant: (i, dim) => (i >= 0 && i < dim ? i : -1),
+  reflect: (i, dim) => {
+    if (dim === 1) return 0;
+    const period = 2 * (dim - 1);
+    const m = ((i % period) + period) % period;
+    return m < dim ? m : period - m;
+  },
+  replicate: (i, dim) => Math.min(Math.max(i, 0), dim - 1),
+};
+
+function pad(ctx: OpContext): RtValue[] {
+  const x = ctx.input('x');
+  const pads = ctx.requiredInts('pad');
+  const mode = ctx.str('mode', 'constant');
+  const source = PAD_SOURCE[mode];
+  if (!source) ctx.fail(`unknown pad mode '${mode}' (expected ${Object.keys(PAD_SOURCE).join(', ')})`);
+  const padded = pads.length / 2;
+  if (!Number.isInteger(padded) || padded > x.shape.length) ctx.fail(`pad has ${pads.length} values for rank ${x.shape.length}`);
+  const first = x.shape.length - padded;
+  const maps = x.shape.map((dim, i) => {
+    if (i < first) return iota(dim);
+    const before = pads[2 * (i - first)]!;
+    const after = pads[2 * (i - first) + 1]!;
+    if (mode === 'reflect' && (before > dim - 1 || after > dim - 1)) ctx.fail(`reflect padding of dim ${i} must be at most ${dim - 1}`);
+    return iota(dim + before + after).map((k) => source(k - before, dim));
+  });
+  return [{ dtype: x.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x, maps, ctx.num('constant_val', 0)) }];
+}
+
+function reverse(ctx: OpContext): RtValue[] {
+  const x = ctx.input('x');
+  const axes = (ctx.ints('axes') ?? x.shape.map((_, i) => i)).map((a) => normAxis(ctx, a, x.shape.length));
+  const maps = x.shape.map((dim, i) => (axes.includes(i) ? iota(dim).map((k) => dim - 1 - k) : iota(dim)));
+  return [{ dtype: x.dtype, shape: [...x.shape], data: gatherByDimMaps(x, maps) }];
+}
+
+export const shapeKernels: KernelTable = {
+  reshape,
+  transpose,
+  squeeze,
+  expand_dims: expandDims,
+  flatten2d,
+  concat,
+  stack,
+  split,
+  slice_by_index: sliceByIndex,
+  slice_by_size: sliceBySize,
+  tile,
+  pad,
+  reverse,
+};

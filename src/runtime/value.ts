@@ -1,0 +1,151 @@
+import type { DType } from '../tensor/dtype.js';
+import { bfloat16ArrayToFloat32, float16ArrayToFloat32, float32ArrayToFloat16, roundToFloat16InPlace } from '../tensor/fp16.js';
+import { elementCount, type Tensor } from '../tensor/tensor.js';
+import { ToolError } from '../errors.js';
+
+/**
+ * How the interpreter holds a value while a program runs. Every floating type
+ * computes in a Float32Array; float16 values are kept there rounded to the
+ * nearest half after each op, so an fp16 program shows fp16 error without
+ * paying for bit conversions on every read. Integer types keep their own typed
+ * array so integer arithmetic wraps and truncates as the declared type would.
+ */
+export type RtNumeric = Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array;
+
+export interface RtValue {
+  /** Declared MIL dtype (float16 keeps its name; its storage is a Float32Array). */
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly data: RtNumeric | string[];
+}
+
+/** A value whose storage is numeric (everything except strings). */
+export interface RtNumericValue extends RtValue {
+  readonly data: RtNumeric;
+}
+
+export interface RtFloatValue extends RtValue {
+  readonly data: Float32Array;
+}
+
+type NumericCtor = new (n: number) => RtNumeric;
+
+/** Storage constructor for each dtype the interpreter computes in. */
+const STORAGE: Partial<Record<DType, NumericCtor>> = {
+  float16: Float32Array,
+  float32: Float32Array,
+  int32: Int32Array,
+  int16: Int16Array,
+  int8: Int8Array,
+  int4: Int8Array,
+  uint8: Uint8Array,
+  uint16: Uint16Array,
+  uint32: Uint32Array,
+  uint1: Uint8Array,
+  uint2: Uint8Array,
+  uint3: Uint8Array,
+  uint4: Uint8Array,
+  uint6: Uint8Array,
+  bool: Uint8Array,
+};
+
+/** Wider file types the interpreter narrows on entry: Core ML has no float64 or int64 compute. */
+const NARROWED: Partial<Record<DType, DType>> = {
+  float64: 'float32',
+  bfloat16: 'float32',
+  int64: 'int32',
+  uint64: 'uint32',
+};
+
+export function isFloatValue(v: RtValue): v is RtFloatValue {
+  return v.dtype === 'float32' || v.dtype === 'float16';
+}
+
+export function allocFor(dtype: DType, n: number): RtNumeric {
+  const ctor = STORAGE[dtype];
+  if (!ctor) throw new ToolError('RUNTIME', `the interpreter cannot hold values of dtype ${dtype}`);
+  return new ctor(n);
+}
+
+export function makeValue(dtype: DType, shape: readonly number[], data?: RtNumeric): RtNumericValue {
+  const n = elementCount(shape);
+  const storage = data ?? allocFor(dtype, n);
+  if (storage.length !== n) {
+    throw new ToolError('RUNTIME', `value of shape [${shape.join(',')}] needs ${n} elements, got ${storage.length}`);
+  }
+  return { dtype, shape: [...shape], data: storage };
+}
+
+export function makeFloat(dtype: 'float16' | 'float32' | DType, shape: readonly number[], data?: Float32Array): RtFloatValue {
+  const fdt = dtype === 'float16' ? 'float16' : 'float32';
+  return makeValue(fdt, shape, data ?? new Float32Array(elementCount(shape))) as RtFloatValue;
+}
+
+/** Converts a stored tensor into interpreter storage (fp16 bits become rounded fp32 values). */
+export function fromTensor(t: Tensor): RtValue {
+  const shape = [...t.shape];
+  switch (t.dtype) {
+    case 'float16':
+      return { dtype: 'float16', shape, data: float16ArrayToFloat32(t.data as Uint16Array) };
+    case 'bfloat16':
+      return { dtype: 'float32', shape, data: bfloat16ArrayToFloat32(t.data as Uint16Array) };
+    case 'float64':
+      return { dtype: 'float32', shape, data: Float32Array.from(t.data as Float64Array) };
+    case 'int64':
+    case 'uint64': {
+      const src = t.data as BigInt64Array | BigUint64Array;
+      const out = t.dtype === 'int64' ? new Int32Array(src.length) : new Uint32Array(src.length);
+      for (let i = 0; i < src.length; i++) out[i] = Number(src[i]!);
+      return { dtype: NARROWED[t.dtype]!, shape, data: out };
+    }
+    case 'string':
+      return { dtype: 'string', shape, data: t.data as string[] };
+    default:
+      return { dtype: t.dtype, shape, data: t.data as RtNumeric };
+  }
+}
+
+/** Converts an interpreter value to a tensor of `dtype` (the declared output type). */
+export function toTensor(v: RtValue, dtype: DType = v.dtype): Tensor {
+  const shape = [...v.shape];
+  if (v.dtype === 'string') return { dtype: 'string', shape, data: v.data as string[] };
+  const data = v.data as RtNumeric;
+  if (dtype === 'float16') {
+    const f = data instanceof Float32Array ? data : Float32Array.from(data);
+    return { dtype, shape, data: float32ArrayToFloat16(f) };
+  }
+  if (dtype === 'float64') return { dtype, shape, data: Float64Array.from(data) };
+  if (dtype === 'int64') {
+    const out = new BigInt64Array(data.length);
+    for (let i = 0; i < data.length; i++) out[i] = BigInt(Math.trunc(data[i]!));
+    return { dtype, shape, data: out };
+  }
+  const ctor = STORAGE[dtype];
+  if (!ctor) throw new ToolError('RUNTIME', `cannot return a value as dtype ${dtype}`);
+  if (data instanceof ctor) return { dtype, shape, data } as Tensor;
+  const out = new ctor(data.length);
+  out.set(data);
+  return { dtype, shape, data: out } as Tensor;
+}
+
+/** The interpreter dtype a declared dtype is computed in. */
+export function computeDType(dtype: DType): DType {
+  return NARROWED[dtype] ?? dtype;
+}
+
+/** Rounds a float value to fp16 in place when its declared type is float16. */
+export function settleFloat16(v: RtValue): void {
+  if (v.dtype === 'float16' && v.data instanceof Float32Array) roundToFloat16InPlace(v.data);
+}
+
+/** Reads element i of a numeric value as a JS number. */
+export function numAt(v: RtValue, i: number): number {
+  const x = v.data[i];
+  if (typeof x !== 'number') throw new ToolError('RUNTIME', `expected a numeric value, got dtype ${v.dtype}`);
+  return x;
+}
+
+export function numericData(v: RtValue, what: string): RtNumeric {
+  if (v.dtype === 'string') throw new ToolError('RUNTIME', `${what} must be numeric, got a string`);
+  return v.data as RtNumeric;
+}
