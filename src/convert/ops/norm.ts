@@ -1,4 +1,151 @@
-import type { ConverterTable } from '../types.js';
+import { milConst } from '../../mil/builder.js';
+import { attrFloat, attrInt, type OnnxNode } from '../../onnx/ir.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { floatScalar, floatTensor, floatValues, outputName, requireConstant, reshapeConstant, typeOfInput, wantsOutput } from './nn-util.js';
 
-/** ONNX → MIL converters for the norm family. */
-export const normConverters: ConverterTable = {};
+/**
+ * ONNX → MIL converters for normalization: BatchNormalization (inference),
+ * InstanceNormalization, LayerNormalization and LRN. Statistics and affine
+ * parameters must be constants, as Core ML requires.
+ */
+
+function refuseExtraOutputs(node: OnnxNode, ctx: ConvertContext, what: string): void {
+  for (let i = 1; i < node.outputs.length; i++) if (wantsOutput(node, i)) ctx.unsupported(node, `${what} output ${i} is not supported`);
+}
+
+/** A constant parameter in x's float dtype (iOS15 requires all T parameters to share it). */
+function paramLike(ctx: ConvertContext, node: OnnxNode, i: number, what: string, dtype: Tensor['dtype']): Tensor {
+  const t = requireConstant(ctx, node, i, what);
+  return t.dtype === dtype ? t : floatTensor(dtype, t.shape, floatValues(t));
+}
+
+/**
+ * Rank-2 inputs ([N, C], BatchNorm1d on features) are outside batch_norm's
+ * rank 3-5, so the affine form x · s + (b − mean · s), s = γ / sqrt(var + ε)
+ * is emitted with mul and add instead.
+ */
+function batchNormAsAffine(node: OnnxNode, ctx: ConvertContext, x: string, p: Tensor[], epsilon: number): string {
+  const [gamma, beta, mean, variance] = p.map(floatValues) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  const dtype = typeOfInput(ctx, x).dtype;
+  const scale = gamma.map((g, c) => g / Math.sqrt(variance[c]! + epsilon));
+  const shift = beta.map((b, c) => b - mean[c]! * scale[c]!);
+  const name = outputName(node);
+  const scaledX = ctx.b.op1('mul', { x, y: floatTensor(dtype, [scale.length], scale) }, { name: `${name}_scaled` });
+  return ctx.b.op1('add', { x: scaledX, y: floatTensor(dtype, [shift.length], shift) }, { name });
+}
+
+const batchNorm: OpConverter = {
+  opsets: [1, 22],
+  milOps: ['batch_norm', 'mul', 'add'],
+  limits: 'inference only (training_mode = 0); scale, bias, mean and variance must be constants',
+  convert(node, ctx) {
+    if (attrInt(node, 'training_mode', 0) === 1) ctx.unsupported(node, 'training_mode = 1 is not supported');
+    refuseExtraOutputs(node, ctx, 'training statistics');
+    const x = ctx.requireInput(node, 0);
+    const xt = typeOfInput(ctx, x);
+    const params = ['scale', 'B', 'input_mean', 'input_var'].map((what, k) => paramLike(ctx, node, k + 1, what, xt.dtype));
+    const epsilon = attrFloat(node, 'epsilon', 1e-5);
+    const rank = xt.shape.length;
+    if (rank === 2) {
+      ctx.setOutput(node, 0, batchNormAsAffine(node, ctx, x, params, epsilon));
+      return;
+    }
+    if (rank < 2 || rank > 5) ctx.unsupported(node, `input rank ${rank} is outside Core ML's batch_norm range (3 to 5)`);
+    const [gamma, beta, mean, variance] = params as [Tensor, Tensor, Tensor, Tensor];
+    const y = ctx.b.op1(
+      'batch_norm',
+      { x, mean, variance, gamma, beta, epsilon: floatScalar(epsilon, xt.dtype) },
+      { name: outputName(node) },
+    );
+    ctx.setOutput(node, 0, y);
+  },
+};
+
+const instanceNorm: OpConverter = {
+  opsets: [1, 22],
+  milOps: ['instance_norm'],
+  limits: 'input rank 3 or 4; scale and bias must be constants',
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const xt = typeOfInput(ctx, x);
+    if (xt.shape.length < 3 || xt.shape.length > 4) ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML instance_norm takes rank 3 or 4`);
+    const y = ctx.b.op1(
+      'instance_norm',
+      {
+        x,
+        gamma: paramLike(ctx, node, 1, 'scale', xt.dtype),
+        beta: paramLike(ctx, node, 2, 'B', xt.dtype),
+        epsilon: floatScalar(attrFloat(node, 'epsilon', 1e-5), xt.dtype),
+      },
+      { name: outputName(node) },
+    );
+    ctx.setOutput(node, 0, y);
+  },
+};
+
+/** Reshapes a broadcastable Scale/B constant to exactly the normalized dims. */
+function toNormalizedShape(node: OnnxNode, ctx: ConvertContext, t: Tensor, dims: readonly (number | null)[]): Tensor {
+  if (dims.some((d) => d === null)) return ctx.unsupported(node, 'normalized dims must be static');
+  const size = (dims as number[]).reduce((a, b) => a * b, 1);
+  const count = t.shape.reduce((a, b) => a * b, 1);
+  if (count === size) return reshapeConstant(t, dims as number[]);
+  if (count === 1) return floatTensor(t.dtype, dims as number[], new Float32Array(size).fill(floatValues(t)[0]!));
+  return ctx.unsupported(node, `scale/bias of shape [${t.shape.join(', ')}] does not cover the normalized dims`);
+}
+
+const layerNorm: OpConverter = {
+  opsets: [17, 22],
+  milOps: ['layer_norm'],
+  limits: 'Mean and InvStdDev outputs are not supported; Scale and B must be constants',
+  convert(node, ctx) {
+    refuseExtraOutputs(node, ctx, 'Mean/InvStdDev');
+    const x = ctx.requireInput(node, 0);
+    const xt = typeOfInput(ctx, x);
+    const rank = xt.shape.length;
+    const raw = attrInt(node, 'axis', -1);
+    const axis = raw < 0 ? raw + rank : raw;
+    if (axis < 0 || axis >= rank) ctx.unsupported(node, `axis ${raw} is out of range for rank ${rank}`);
+    const axes = Array.from({ length: rank - axis }, (_, k) => axis + k);
+    const dims = axes.map((a) => xt.shape[a] ?? null);
+    const gamma = toNormalizedShape(node, ctx, paramLike(ctx, node, 1, 'Scale', xt.dtype), dims);
+    const beta = node.inputs[2] ? toNormalizedShape(node, ctx, paramLike(ctx, node, 2, 'B', xt.dtype), dims) : undefined;
+    const y = ctx.b.op1(
+      'layer_norm',
+      { x, axes: milConst.ints(axes), gamma, beta, epsilon: floatScalar(attrFloat(node, 'epsilon', 1e-5), xt.dtype) },
+      { name: outputName(node) },
+    );
+    ctx.setOutput(node, 0, y);
+  },
+};
+
+const lrn: OpConverter = {
+  opsets: [1, 22],
+  milOps: ['local_response_norm'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const dtype = typeOfInput(ctx, x).dtype;
+    const size = attrInt(node, 'size');
+    if (size === undefined) return ctx.unsupported(node, 'the size attribute is required');
+    // ONNX and Core ML both scale the squared sum by alpha / size.
+    const y = ctx.b.op1(
+      'local_response_norm',
+      {
+        x,
+        size: milConst.int(size),
+        alpha: floatScalar(attrFloat(node, 'alpha', 1e-4), dtype),
+        beta: floatScalar(attrFloat(node, 'beta', 0.75), dtype),
+        k: floatScalar(attrFloat(node, 'bias', 1), dtype),
+      },
+      { name: outputName(node) },
+    );
+    ctx.setOutput(node, 0, y);
+  },
+};
+
+export const normConverters: ConverterTable = {
+  BatchNormalization: batchNorm,
+  InstanceNormalization: instanceNorm,
+  LayerNormalization: layerNorm,
+  LRN: lrn,
+};

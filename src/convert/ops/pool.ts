@@ -1,4 +1,99 @@
-import type { ConverterTable } from '../types.js';
+import { milConst, type MilArg } from '../../mil/builder.js';
+import { attrInt, type OnnxNode } from '../../onnx/ir.js';
+import { readWindow } from '../../onnx/shapes/window.js';
+import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { milPadding } from './conv.js';
+import { guarded, outputName, typeOfInput, wantsOutput } from './nn-util.js';
 
-/** ONNX → MIL converters for the pool family. */
-export const poolConverters: ConverterTable = {};
+/**
+ * ONNX → MIL converters for pooling: MaxPool, AveragePool and LpPool (p = 2)
+ * become max_pool / avg_pool / l2_pool; the global forms become reduce_mean /
+ * reduce_max over the spatial axes with keep_dims.
+ */
+
+interface PoolSetup {
+  x: string;
+  args: Record<string, MilArg>;
+}
+
+function poolSetup(node: OnnxNode, ctx: ConvertContext): PoolSetup {
+  const x = ctx.requireInput(node, 0);
+  const xt = typeOfInput(ctx, x);
+  const spatial = xt.shape.length - 2;
+  if (spatial < 1 || spatial > 3) ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML pooling takes 1 to 3 spatial dims`);
+  const win = guarded(ctx, node, () => readWindow(node, spatial));
+  if (win.dilations.some((d) => d !== 1)) ctx.unsupported(node, 'dilations other than 1 are not supported by Core ML pooling');
+  const padding = milPadding(ctx, node, win, xt.shape.slice(2));
+  const ceilMode = attrInt(node, 'ceil_mode', 0) === 1;
+  if (ceilMode) {
+    if (spatial > 2) ctx.unsupported(node, 'ceil_mode is only supported for 1-D and 2-D pooling');
+    const pad = padding.pad ?? [];
+    if (padding.pad_type !== 'valid' && padding.pad_type !== 'custom') ctx.unsupported(node, 'ceil_mode needs explicit pads, not auto_pad SAME');
+    for (let d = 0; d < pad.length; d += 2) if (pad[d] !== pad[d + 1]) ctx.unsupported(node, 'ceil_mode with asymmetric pads is not supported');
+  }
+  const args: Record<string, MilArg> = {
+    kernel_sizes: milConst.ints(win.kernel),
+    strides: milConst.ints(win.strides),
+    pad_type: milConst.str(padding.pad_type),
+    ...(padding.pad ? { pad: milConst.ints(padding.pad) } : {}),
+    ceil_mode: milConst.bool(ceilMode),
+  };
+  return { x, args };
+}
+
+const maxPool: OpConverter = {
+  opsets: [1, 22],
+  milOps: ['max_pool'],
+  limits: 'no Indices output; dilations must be 1; storage_order is irrelevant without Indices',
+  convert(node, ctx) {
+    if (wantsOutput(node, 1)) ctx.unsupported(node, 'the Indices output is not supported');
+    const { x, args } = poolSetup(node, ctx);
+    ctx.setOutput(node, 0, ctx.b.op1('max_pool', { x, ...args }, { name: outputName(node) }));
+  },
+};
+
+const averagePool: OpConverter = {
+  opsets: [1, 22],
+  milOps: ['avg_pool'],
+  limits: 'dilations must be 1',
+  convert(node, ctx) {
+    const { x, args } = poolSetup(node, ctx);
+    const exclude = attrInt(node, 'count_include_pad', 0) === 0;
+    const y = ctx.b.op1('avg_pool', { x, ...args, exclude_padding_from_average: milConst.bool(exclude) }, { name: outputName(node) });
+    ctx.setOutput(node, 0, y);
+  },
+};
+
+const lpPool: OpConverter = {
+  opsets: [1, 22],
+  milOps: ['l2_pool'],
+  limits: 'p = 2 only',
+  convert(node, ctx) {
+    if (attrInt(node, 'p', 2) !== 2) ctx.unsupported(node, `p = ${attrInt(node, 'p', 2)}: Core ML only has L2 pooling`);
+    const { x, args } = poolSetup(node, ctx);
+    ctx.setOutput(node, 0, ctx.b.op1('l2_pool', { x, ...args }, { name: outputName(node) }));
+  },
+};
+
+function globalPool(reduceOp: 'reduce_mean' | 'reduce_max'): OpConverter {
+  return {
+    opsets: [1, 22],
+    milOps: [reduceOp],
+    convert(node, ctx) {
+      const x = ctx.requireInput(node, 0);
+      const rank = typeOfInput(ctx, x).shape.length;
+      if (rank < 3) ctx.unsupported(node, `input rank ${rank}: global pooling needs spatial dims`);
+      const axes = Array.from({ length: rank - 2 }, (_, k) => k + 2);
+      const y = ctx.b.op1(reduceOp, { x, axes: milConst.ints(axes), keep_dims: milConst.bool(true) }, { name: outputName(node) });
+      ctx.setOutput(node, 0, y);
+    },
+  };
+}
+
+export const poolConverters: ConverterTable = {
+  MaxPool: maxPool,
+  AveragePool: averagePool,
+  LpPool: lpPool,
+  GlobalAveragePool: globalPool('reduce_mean'),
+  GlobalMaxPool: globalPool('reduce_max'),
+};

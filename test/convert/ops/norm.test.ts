@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { makeTensor, toNumberList } from '../../../src/tensor/tensor.js';
+import { node } from '../../helpers/onnx-graph.js';
+import { convertNode, f32 } from './harness.js';
+
+const vec = (...v: number[]) => makeTensor('float32', [v.length], Float32Array.from(v));
+const bnInits = { s: vec(1, 2), b: vec(0, 1), m: vec(0.5, -1), v: vec(4, 0.25) };
+
+describe('BatchNormalization converter', () => {
+  it('emits batch_norm with constant statistics and the epsilon in x dtype', () => {
+    const n = node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y'], { epsilon: 1e-3 }, ['epsilon']);
+    const r = convertNode(n, { x: f32(1, 2, 4, 4) }, bnInits);
+    const bn = r.op('batch_norm');
+    expect(toNumberList(r.param(bn, 'mean')!)).toEqual([0.5, -1]);
+    expect(toNumberList(r.param(bn, 'gamma')!)).toEqual([1, 2]);
+    expect(r.param(bn, 'epsilon')!.dtype).toBe('float32');
+    expect(r.paramValues(bn, 'epsilon')![0]).toBeCloseTo(1e-3);
+    expect(r.outType()).toEqual(f32(1, 2, 4, 4));
+  });
+
+  it('folds a rank-2 input into mul and add with the normalized scale and shift', () => {
+    const n = node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y'], { epsilon: 0 });
+    const r = convertNode(n, { x: f32(8, 2) }, bnInits);
+    expect(r.ops.map((o) => o.type)).toEqual(['mul', 'add']);
+    // scale = s / sqrt(v) = [0.5, 4]; shift = b - m * scale = [-0.25, 5]
+    expect(toNumberList(r.param(r.op('mul'), 'y')!)).toEqual([0.5, 4]);
+    expect(toNumberList(r.param(r.op('add'), 'y')!)).toEqual([-0.25, 5]);
+    expect(r.outType()).toEqual(f32(8, 2));
+  });
+
+  it('refuses training mode and non-constant statistics', () => {
+    const n = node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y'], { training_mode: 1 });
+    expect(() => convertNode(n, { x: f32(1, 2, 3) }, bnInits)).toThrow(/training_mode/);
+    const dyn = node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y']);
+    expect(() => convertNode(dyn, { x: f32(1, 2, 3), m: f32(2) }, { s: bnInits.s, b: bnInits.b, v: bnInits.v })).toThrow(/input_mean/);
+  });
+});
+
+describe('InstanceNormalization and LayerNormalization converters', () => {
+  it('emits instance_norm with gamma and beta', () => {
+    const r = convertNode(node('InstanceNormalization', ['x', 's', 'b'], ['y']), { x: f32(1, 2, 5, 5) }, { s: vec(1, 1), b: vec(0, 0) });
+    expect(r.ops.map((o) => o.type)).toEqual(['instance_norm']);
+    expect(r.outType()).toEqual(f32(1, 2, 5, 5));
+  });
+
+  it('normalizes from axis to the last dim, reshaping Scale to the normalized dims', () => {
+    const scale = makeTensor('float32', [12], new Float32Array(12).fill(1));
+    const r = convertNode(node('LayerNormalization', ['x', 's'], ['y'], { axis: -2, epsilon: 1e-6 }, ['epsilon']), { x: f32(2, 3, 4) }, { s: scale });
+    const ln = r.op('layer_norm');
+    expect(r.paramValues(ln, 'axes')).toEqual([1, 2]);
+    expect(r.param(ln, 'gamma')!.shape).toEqual([3, 4]);
+    expect(r.param(ln, 'beta')).toBeUndefined();
+    expect(r.outType()).toEqual(f32(2, 3, 4));
+  });
+
+  it('refuses the Mean output of LayerNormalization', () => {
+    const n = node('LayerNormalization', ['x', 's'], ['y', 'mean']);
+    expect(() => convertNode(n, { x: f32(2, 4) }, { s: vec(1, 1, 1, 1) })).toThrow(/Mean/);
+  });
+});

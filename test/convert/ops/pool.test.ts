@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { node } from '../../helpers/onnx-graph.js';
+import { convertNode, f32 } from './harness.js';
+
+describe('MaxPool and AveragePool converters', () => {
+  it('emits max_pool with kernel, strides and explicit pads', () => {
+    const n = node('MaxPool', ['x'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+    const r = convertNode(n, { x: f32(1, 8, 32, 32) });
+    const p = r.op('max_pool');
+    expect(r.paramValues(p, 'kernel_sizes')).toEqual([3, 3]);
+    expect(r.paramValues(p, 'pad_type')).toEqual(['custom']);
+    expect(r.paramValues(p, 'pad')).toEqual([1, 1, 1, 1]);
+    expect(r.outType()).toEqual(f32(1, 8, 16, 16));
+  });
+
+  it('passes ceil_mode through and matches the ONNX output size', () => {
+    const n = node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 });
+    const r = convertNode(n, { x: f32(1, 1, 7, 7) });
+    expect(r.paramValues(r.op('max_pool'), 'ceil_mode')).toEqual([1]);
+    expect(r.outType().shape).toEqual([1, 1, 4, 4]);
+  });
+
+  it('inverts count_include_pad into exclude_padding_from_average', () => {
+    const include = node('AveragePool', ['x'], ['y'], { kernel_shape: [3], pads: [1, 1], count_include_pad: 1 });
+    const r1 = convertNode(include, { x: f32(1, 2, 9) });
+    expect(r1.paramValues(r1.op('avg_pool'), 'exclude_padding_from_average')).toEqual([0]);
+    const exclude = node('AveragePool', ['x'], ['y'], { kernel_shape: [3], pads: [1, 1] });
+    const r2 = convertNode(exclude, { x: f32(1, 2, 9) });
+    expect(r2.paramValues(r2.op('avg_pool'), 'exclude_padding_from_average')).toEqual([1]);
+    expect(r2.outType().shape).toEqual([1, 2, 9]);
+  });
+
+  it('refuses dilations and the Indices output', () => {
+    expect(() => convertNode(node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2], dilations: [2, 2] }), { x: f32(1, 1, 8, 8) })).toThrow(/dilations/);
+    expect(() => convertNode(node('MaxPool', ['x'], ['y', 'i'], { kernel_shape: [2, 2] }), { x: f32(1, 1, 8, 8) })).toThrow(/Indices/);
+  });
+
+  it('converts SAME_LOWER pooling to explicit pads on iOS15', () => {
+    const n = node('AveragePool', ['x'], ['y'], { kernel_shape: [2, 2], auto_pad: 'SAME_LOWER' });
+    const r = convertNode(n, { x: f32(1, 1, 5, 5) });
+    expect(r.paramValues(r.op('avg_pool'), 'pad')).toEqual([1, 0, 1, 0]);
+    expect(r.outType().shape).toEqual([1, 1, 5, 5]);
+  });
+});
+
+describe('global pooling converters', () => {
+  it('reduces the spatial axes with keep_dims', () => {
+    const r = convertNode(node('GlobalAveragePool', ['x'], ['y']), { x: f32(1, 16, 7, 7) });
+    const red = r.op('reduce_mean');
+    expect(r.paramValues(red, 'axes')).toEqual([2, 3]);
+    expect(r.paramValues(red, 'keep_dims')).toEqual([1]);
+    expect(r.outType()).toEqual(f32(1, 16, 1, 1));
+    const m = convertNode(node('GlobalMaxPool', ['x'], ['y']), { x: f32(2, 4, 3, 3, 3) });
+    expect(m.paramValues(m.op('reduce_max'), 'axes')).toEqual([2, 3, 4]);
+  });
+});
