@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ModelInputError } from '../errors.js';
-import { allocStorage, type DType, type NumericTypedArray } from '../tensor/dtype.js';
+import { allocStorage, type DType, type DTypeStorage, type NumericTypedArray } from '../tensor/dtype.js';
 import { elementCount, makeTensor, type Tensor } from '../tensor/tensor.js';
 import { blobDataTypeCode, dtypeFromBlobDataType, subByteBits } from './dtypes.js';
 import { packSubByte, subBytePaddingBits, unpackSubByte, type SubByteStorage } from './subbyte.js';
@@ -207,8 +207,8 @@ export class BlobFileReader {
       this.fail(`blob at offset ${offset} has ${meta.sizeInBytes} bytes, but ${dtype} [${shape.join(', ')}] needs ${expected}`);
     }
     const raw = this.bytes.subarray(meta.dataOffset, meta.dataOffset + meta.sizeInBytes);
-    if (bits !== undefined) return makeTensor(dtype, shape, unpackSubByte(dtype, raw, count) as never);
-    return makeTensor(dtype, shape, typedArrayOver(dtype, raw, count) as never);
+    if (bits !== undefined) return makeTensor(dtype, shape, unpackSubByte(dtype, raw, count) as DTypeStorage[DType]);
+    return makeTensor(dtype, shape, typedArrayOver(dtype, raw, count) as DTypeStorage[DType]);
   }
 
   private u64(at: number): number {
