@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { ConversionError } from '../../../src/errors.js';
+import { makeTensor, toNumberList, type Tensor } from '../../../src/tensor/tensor.js';
+import { node, valueInfo } from '../../helpers/onnx-graph.js';
+import { convertGraph, firstOp } from './elementwise-helpers.js';
+
+const f32 = (shape: (number | string | null)[], name = 'x') => valueInfo(name, 'float32', shape);
+const scalar = (v: number): Tensor => makeTensor('float32', [], Float32Array.from([v]));
+
+function unary(op: string, attrs: Record<string, number | string> = {}, opset = 17, shape: (number | string)[] = [1, 3, 4], floats: string[] = []) {
+  return convertGraph({
+    nodes: [node(op, ['x'], ['y'], attrs, floats)],
+    inputs: [f32(shape)],
+    outputs: [f32(shape, 'y')],
+    opset,
+  });
+}
+
+const paramOf = (c: ReturnType<typeof unary>, type: string, param: string): number[] => toNumberList(c.constParam(firstOp(c, type), param)!);
+
+describe('activation converters', () => {
+  it.each([
+    ['Relu', 'relu'],
+    ['Sigmoid', 'sigmoid'],
+    ['Tanh', 'tanh'],
+    ['Softplus', 'softplus'],
+    ['Softsign', 'softsign'],
+  ])('%s becomes %s', (onnx, mil) => {
+    const c = unary(onnx);
+    expect(c.types).toEqual([mil]);
+    expect(c.typeOf('y')).toEqual({ dtype: 'float32', shape: [1, 3, 4] });
+  });
+
+  it('integer Relu uses maximum with 0', () => {
+    const c = convertGraph({ nodes: [node('Relu', ['x'], ['y'])], inputs: [valueInfo('x', 'int32', [3])], outputs: [valueInfo('y', 'int32', [3])] });
+    expect(c.types).toEqual(['maximum']);
+  });
+
+  it('LeakyRelu passes alpha, defaulting to 0.01', () => {
+    expect(paramOf(unary('LeakyRelu', { alpha: 0.2 }, 17, [1, 3, 4], ['alpha']), 'leaky_relu', 'alpha')[0]).toBeCloseTo(0.2, 6);
+    expect(paramOf(unary('LeakyRelu'), 'leaky_relu', 'alpha')[0]).toBeCloseTo(0.01, 6);
+  });
+
+  it('HardSigmoid passes alpha and beta; HardSwish is x·sigmoid_hard(x, 1/6, 0.5)', () => {
+    const hs = unary('HardSigmoid', { alpha: 0.25, beta: 0.4 }, 17, [1, 3, 4], ['alpha', 'beta']);
+    expect(paramOf(hs, 'sigmoid_hard', 'alpha')[0]).toBeCloseTo(0.25, 6);
+    expect(paramOf(hs, 'sigmoid_hard', 'beta')[0]).toBeCloseTo(0.4, 6);
+    const sw = unary('HardSwish');
+    expect(sw.types).toEqual(['sigmoid_hard', 'mul']);
+    expect(paramOf(sw, 'sigmoid_hard', 'alpha')[0]).toBeCloseTo(1 / 6, 6);
+  });
+
+  it('Elu passes alpha; Selu is gamma·elu(x, alpha)', () => {
+    expect(paramOf(unary('Elu', { alpha: 0.5 }, 17, [1, 3, 4], ['alpha']), 'elu', 'alpha')[0]).toBeCloseTo(0.5, 6);
+    const selu = unary('Selu');
+    expect(selu.types).toEqual(['elu', 'mul']);
+    expect(paramOf(selu, 'elu', 'alpha')[0]).toBeCloseTo(1.67326, 4);
+    expect(paramOf(selu, 'mul', 'y')[0]).toBeCloseTo(1.0507, 4);
+  });
+
+  it('Gelu (opset 20) maps approximate=none/tanh to EXACT/TANH_APPROXIMATION', () => {
+    const exact = unary('Gelu', {}, 20);
+    expect(exact.constParam(firstOp(exact, 'gelu'), 'mode')!.data).toEqual(['EXACT']);
+    const tanh = unary('Gelu', { approximate: 'tanh' }, 20);
+    expect(tanh.constParam(firstOp(tanh, 'gelu'), 'mode')!.data).toEqual(['TANH_APPROXIMATION']);
+  });
+});
+
+describe('PRelu', () => {
+  function prelu(slope: Tensor | undefined, xShape: number[] = [1, 3, 4, 4], slopeInfo?: ReturnType<typeof f32>) {
+    return convertGraph({
+      nodes: [node('PRelu', ['x', 's'], ['y'])],
+      inputs: slope ? [f32(xShape)] : [f32(xShape), slopeInfo!],
+      outputs: [f32(xShape, 'y')],
+      ...(slope ? { initializers: { s: slope } } : {}),
+    });
+  }
+
+  it('a constant per-channel slope becomes prelu with one alpha per channel', () => {
+    const c = prelu(makeTensor('float32', [3, 1, 1], Float32Array.from([0.1, 0.2, 0.3])));
+    expect(c.types).toEqual(['prelu']);
+    const alpha = c.constParam(firstOp(c, 'prelu'), 'alpha')!;
+    expect(alpha.shape).toEqual([3]);
+  });
+
+  it('a single constant slope becomes leaky_relu', () => {
+    const c = prelu(makeTensor('float32', [1], Float32Array.from([0.25])));
+    expect(c.types).toEqual(['leaky_relu']);
+  });
+
+  it('any other slope is max(x, 0) + slope·min(x, 0)', () => {
+    const c = prelu(undefined, [2, 3], f32([3], 's'));
+    expect(c.types).toEqual(['maximum', 'minimum', 'mul', 'add']);
+    expect(c.typeOf('y')).toEqual({ dtype: 'float32', shape: [2, 3] });
+  });
+});
+
+describe('Clip', () => {
+  function clip(opset: number, bounds: { min?: Tensor; max?: Tensor }, attrs: Record<string, number> = {}) {
+    const inputs = opset >= 11 ? ['x', bounds.min ? 'lo' : '', bounds.max ? 'hi' : ''] : ['x'];
+    const initializers: Record<string, Tensor> = {};
+    if (bounds.min) initializers['lo'] = bounds.min;
+    if (bounds.max) initializers['hi'] = bounds.max;
+    return convertGraph({
+      nodes: [node('Clip', inputs, ['y'], attrs, Object.keys(attrs))],
+      inputs: [f32([4])],
+      outputs: [f32([4], 'y')],
+      initializers,
+      opset,
+    });
+  }
+
+  it('constant bounds from inputs (opset 11+) become clip', () => {
+    const c = clip(13, { min: scalar(0), max: scalar(6) });
+    expect(c.types).toEqual(['clip']);
+    expect(toNumberList(c.constParam(firstOp(c, 'clip'), 'beta')!)).toEqual([6]);
+  });
+
+  it('bounds from attributes (before opset 11) become clip', () => {
+    const c = clip(6, {}, { min: -1, max: 1 });
+    expect(c.types).toEqual(['clip']);
+    expect(toNumberList(c.constParam(firstOp(c, 'clip'), 'alpha')!)).toEqual([-1]);
+  });
+
+  it('a missing bound uses maximum or minimum alone', () => {
+    expect(clip(13, { min: scalar(0) }).types).toEqual(['maximum']);
+    expect(clip(13, { max: scalar(6) }).types).toEqual(['minimum']);
+    expect(clip(13, {}).types).toEqual(['identity']);
+  });
+
+  it('a computed bound uses maximum/minimum with the value', () => {
+    const c = convertGraph({
+      nodes: [node('Clip', ['x', 'lo'], ['y'])],
+      inputs: [f32([4]), f32([], 'lo')],
+      outputs: [f32([4], 'y')],
+      opset: 13,
+    });
+    expect(c.types).toContain('maximum');
+    expect(c.types).not.toContain('clip');
+  });
+});
+
+describe('Softmax and LogSoftmax', () => {
+  it('opset 13 normalizes along the axis directly', () => {
+    const c = unary('Softmax', { axis: 1 }, 13);
+    expect(c.types).toEqual(['softmax']);
+    expect(toNumberList(c.constParam(firstOp(c, 'softmax'), 'axis')!)).toEqual([1]);
+  });
+
+  it('before opset 13 flattens to 2-D at axis and restores the shape', () => {
+    const c = unary('Softmax', { axis: 1 }, 11);
+    expect(c.types).toEqual(['reshape', 'softmax', 'reshape']);
+    expect(toNumberList(c.constParam(c.ops.find((o) => o.type === 'reshape')!, 'shape')!)).toEqual([-1, 12]);
+    expect(c.typeOf('y')).toEqual({ dtype: 'float32', shape: [1, 3, 4] });
+  });
+
+  it('before opset 13 with the last axis needs no reshape', () => {
+    expect(unary('Softmax', { axis: 2 }, 11).types).toEqual(['softmax']);
+  });
+
+  it('before opset 13 refuses a flattening axis over unknown dims', () => {
+    expect(() => unary('Softmax', { axis: 0 }, 11, ['N', 3])).toThrow(ConversionError);
+  });
+
+  it('LogSoftmax is x - max - log(sum(exp(x - max))) for fp16 safety', () => {
+    const c = unary('LogSoftmax', { axis: -1 }, 13);
+    expect(c.types).toEqual(['reduce_max', 'sub', 'exp', 'reduce_sum', 'log', 'sub']);
+    expect(toNumberList(c.constParam(firstOp(c, 'log'), 'epsilon')!)).toEqual([0]);
+    expect(c.typeOf('y')).toEqual({ dtype: 'float32', shape: [1, 3, 4] });
+  });
+});
