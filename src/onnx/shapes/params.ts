@@ -151,8 +151,7 @@ export function resolveReshape(node: OnnxNode, input: readonly OnnxDim[], target
   });
   const inferAt = out.indexOf(-1);
   if (inferAt < 0) return out;
-  const total = staticProduct(input);
-  const known = staticProduct(out.filter((_, i) => i !== inferAt));
+  const { total, known } = cancelSymbolicDims(input, out.filter((_, i) => i !== inferAt));
   if (total === undefined || known === undefined) {
     out[inferAt] = null;
   } else {
@@ -160,6 +159,26 @@ export function resolveReshape(node: OnnxNode, input: readonly OnnxDim[], target
     out[inferAt] = total / known;
   }
   return out;
+}
+
+/**
+ * Static products of two dim lists after cancelling the symbolic dims they
+ * share (a batch dim copied by 0 appears on both sides of a Reshape).
+ */
+function cancelSymbolicDims(input: readonly OnnxDim[], output: readonly OnnxDim[]): { total?: number; known?: number } {
+  const pending = output.filter((d): d is string => typeof d === 'string');
+  const rest = input.filter((d) => {
+    const k = typeof d === 'string' ? pending.indexOf(d) : -1;
+    if (k >= 0) pending.splice(k, 1);
+    return k < 0;
+  });
+  if (pending.length > 0) return {};
+  const result: { total?: number; known?: number } = {};
+  const total = staticProduct(rest);
+  const known = staticProduct(output.filter((d) => typeof d !== 'string'));
+  if (total !== undefined) result.total = total;
+  if (known !== undefined) result.known = known;
+  return result;
 }
 
 /** Product of the dims when all are static. */
