@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { makeTensor } from '../../../src/tensor/tensor.js';
+import { node } from '../../helpers/onnx-graph.js';
+import { convertNode, f32 } from './harness.js';
+
+const i64 = (...v: number[]) => makeTensor('int64', [v.length], BigInt64Array.from(v.map(BigInt)));
+const fl = (...v: number[]) => makeTensor('float32', [v.length], Float32Array.from(v));
+
+describe('Pad converter', () => {
+  it('pads from the first padded axis with before/after pairs', () => {
+    const r = convertNode(node('Pad', ['x', 'p', 'v'], ['y']), { x: f32(1, 3, 4, 4) }, { p: i64(0, 0, 1, 2, 0, 0, 3, 4), v: fl(0.5) });
+    const p = r.op('pad');
+    expect(r.paramValues(p, 'pad')).toEqual([1, 3, 2, 4]);
+    expect(r.paramValues(p, 'mode')).toEqual(['constant']);
+    expect(r.paramValues(p, 'constant_val')).toEqual([0.5]);
+    expect(r.outType()).toEqual(f32(1, 3, 8, 10));
+  });
+
+  it('maps edge to replicate and omits constant_val', () => {
+    const r = convertNode(node('Pad', ['x', 'p'], ['y'], { mode: 'edge' }), { x: f32(1, 2, 5) }, { p: i64(0, 0, 2, 0, 0, 1) });
+    const p = r.op('pad');
+    expect(r.paramValues(p, 'mode')).toEqual(['replicate']);
+    expect(r.param(p, 'constant_val')).toBeUndefined();
+    expect(r.outType().shape).toEqual([1, 2, 8]);
+  });
+
+  it('reads the pads attribute before opset 11', () => {
+    const r = convertNode(node('Pad', ['x'], ['y'], { pads: [0, 1, 0, 1], mode: 'reflect' }), { x: f32(2, 4) }, {}, { opset: 10 });
+    expect(r.paramValues(r.op('pad'), 'pad')).toEqual([1, 1]);
+    expect(r.outType().shape).toEqual([2, 6]);
+  });
+
+  it('refuses wrap mode, negative pads and non-constant pads', () => {
+    expect(() => convertNode(node('Pad', ['x', 'p'], ['y'], { mode: 'wrap' }), { x: f32(3, 3) }, { p: i64(1, 1, 1, 1) }, { opset: 19 })).toThrow(/wrap/);
+    expect(() => convertNode(node('Pad', ['x', 'p'], ['y']), { x: f32(3, 3) }, { p: i64(-1, 0, 0, 0) })).toThrow(/negative/);
+    expect(() => convertNode(node('Pad', ['x', 'p'], ['y']), { x: f32(3, 3), p: { dtype: 'int32', shape: [4] } })).toThrow(/constants/);
+  });
+});
+
+describe('Resize converter', () => {
+  const resize = (attrs: Record<string, string | number>, inputs: string[]) => node('Resize', ['x', ...inputs], ['y'], attrs);
+
+  it('uses upsample_nearest_neighbor for integer nearest scales that sample floor(i / s)', () => {
+    const r = convertNode(resize({ mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }, ['', 's']), { x: f32(1, 3, 4, 4) }, { s: fl(1, 1, 2, 3) });
+    const up = r.op('upsample_nearest_neighbor');
+    expect(r.paramValues(up, 'scale_factor_height')).toEqual([2]);
+    expect(r.paramValues(up, 'scale_factor_width')).toEqual([3]);
+    expect(r.outType().shape).toEqual([1, 3, 8, 12]);
+  });
+
+  it('accepts the ONNX defaults (half_pixel, round_prefer_floor) at any integer scale', () => {
+    const r = convertNode(resize({ mode: 'nearest' }, ['', 's']), { x: f32(1, 1, 2, 2) }, { s: fl(1, 1, 3, 3) });
+    expect(r.ops.map((o) => o.type)).toEqual(['upsample_nearest_neighbor']);
+  });
+
+  it('refuses asymmetric round_prefer_floor at scale 3, which rounds 2/3 up', () => {
+    const n = resize({ mode: 'nearest', coordinate_transformation_mode: 'asymmetric' }, ['', 's']);
+    expect(() => convertNode(n, { x: f32(1, 1, 2, 2) }, { s: fl(1, 1, 3, 3) })).toThrow(/nearest_mode/);
+  });
+
+  it('maps align_corners to upsample_bilinear(align_corners=true) and half_pixel to align_corners=false', () => {
+    const ac = convertNode(resize({ mode: 'linear', coordinate_transformation_mode: 'align_corners' }, ['', 's']), { x: f32(1, 1, 4, 4) }, { s: fl(1, 1, 2, 2) });
+    expect(ac.paramValues(ac.op('upsample_bilinear'), 'align_corners')).toEqual([1]);
+    const hp = convertNode(resize({ mode: 'linear' }, ['', 's']), { x: f32(1, 1, 4, 4) }, { s: fl(1, 1, 2, 2) });
+    expect(hp.paramValues(hp.op('upsample_bilinear'), 'align_corners')).toEqual([0]);
+    expect(hp.outType().shape).toEqual([1, 1, 8, 8]);
+  });
+
+  it('uses resize_bilinear with the matching sampling mode for non-integer sizes', () => {
+    const cases: [string, string][] = [['half_pixel', 'UNALIGN_CORNERS'], ['align_corners', 'STRICT_ALIGN_CORNERS'], ['asymmetric', 'DEFAULT']];
+    for (const [ctm, sampling] of cases) {
+      const r = convertNode(resize({ mode: 'linear', coordinate_transformation_mode: ctm }, ['', '', 'sz']), { x: f32(1, 2, 4, 6) }, { sz: i64(1, 2, 6, 9) });
+      const op = r.op('resize_bilinear');
+      expect(r.paramValues(op, 'sampling_mode')).toEqual([sampling]);
+      expect(r.paramValues(op, 'target_size_height')).toEqual([6]);
+      expect(r.outType().shape).toEqual([1, 2, 6, 9]);
+    }
+  });
+
+  it('refuses a scale that differs from out / in, and resizing the channel dim', () => {
+    const n = resize({ mode: 'linear' }, ['', 's']);
+    expect(() => convertNode(n, { x: f32(1, 1, 5, 5) }, { s: fl(1, 1, 1.5, 1.5) })).toThrow(/output size \/ input size/);
+    expect(() => convertNode(n, { x: f32(1, 2, 4, 4) }, { s: fl(1, 2, 2, 2) })).toThrow(/last two dims/);
+  });
+
+  it('refuses cubic mode with a reason', () => {
+    expect(() => convertNode(resize({ mode: 'cubic' }, ['', 's']), { x: f32(1, 1, 4, 4) }, { s: fl(1, 1, 2, 2) })).toThrow(/cubic/);
+  });
+});
+
+describe('Upsample converter', () => {
+  it('reads opset-9 scales from the input and emits nearest upsampling', () => {
+    const r = convertNode(node('Upsample', ['x', 's'], ['y']), { x: f32(1, 3, 5, 5) }, { s: fl(1, 1, 2, 2) }, { opset: 9 });
+    expect(r.ops.map((o) => o.type)).toEqual(['upsample_nearest_neighbor']);
+    expect(r.outType().shape).toEqual([1, 3, 10, 10]);
+  });
+
+  it('treats linear Upsample as asymmetric bilinear', () => {
+    const n = node('Upsample', ['x'], ['y'], { mode: 'linear', scales: [1, 1, 2, 2] }, ['scales']);
+    const r = convertNode(n, { x: f32(1, 1, 3, 3) }, {}, { opset: 7 });
+    expect(r.paramValues(r.op('resize_bilinear'), 'sampling_mode')).toEqual(['DEFAULT']);
+  });
+});
