@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { onnx } from '../../src/gen/onnx.js';
 import { decodeOnnxModel } from '../../src/onnx/decode.js';
 import { encodeOnnxModel } from '../../src/onnx/encode.js';
-import { defaultOpset } from '../../src/onnx/ir.js';
+import { defaultOpset, type OnnxAttributeValue } from '../../src/onnx/ir.js';
 import { loadOnnxModel } from '../../src/onnx/load.js';
 import { makeTensor } from '../../src/tensor/tensor.js';
 import { model, node, valueInfo } from '../helpers/onnx-graph.js';
@@ -97,7 +97,7 @@ describe('decodeOnnxModel graph details', () => {
 
   it('reads every attribute type, including nested subgraphs', () => {
     const body = model({ nodes: [node('Identity', ['x'], ['z'])], inputs: [], outputs: [valueInfo('z', 'float32', [1])] }).graph;
-    const attrs = {
+    const attrs: Record<string, OnnxAttributeValue> = {
       f: { type: 'float', value: 0.5 },
       i: { type: 'int', value: -7 },
       s: { type: 'string', value: 'héllo' },
@@ -108,16 +108,16 @@ describe('decodeOnnxModel graph details', () => {
       ss: { type: 'strings', value: ['a', 'b'] },
       ts: { type: 'tensors', value: [makeTensor('float32', [1], Float32Array.of(3))] },
       gs: { type: 'graphs', value: [body, body] },
-    } as const;
+    };
     const n = node('Custom', ['x'], ['y'], attrs);
     const m = decodeBytes(encodeOnnxModel(model({ nodes: [n], inputs: [valueInfo('x', 'float32', [1])], outputs: [valueInfo('y', 'float32', [1])] })));
     const got = m.graph.nodes[0]!.attributes;
-    expect(got.get('f')).toEqual(attrs.f);
-    expect(got.get('i')).toEqual(attrs.i);
-    expect(got.get('s')).toEqual(attrs.s);
-    expect(got.get('fs')).toEqual(attrs.fs);
-    expect(got.get('is')).toEqual(attrs.is);
-    expect(got.get('ss')).toEqual(attrs.ss);
+    expect(got.get('f')).toEqual(attrs['f']);
+    expect(got.get('i')).toEqual(attrs['i']);
+    expect(got.get('s')).toEqual(attrs['s']);
+    expect(got.get('fs')).toEqual(attrs['fs']);
+    expect(got.get('is')).toEqual(attrs['is']);
+    expect(got.get('ss')).toEqual(attrs['ss']);
     const t = got.get('t');
     expect(t?.type === 'tensor' && Array.from(t.value.data as BigInt64Array)).toEqual([1n, -2n]);
     const ts = got.get('ts');
