@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConversionError } from '../../../src/errors.js';
+import { mainFunction } from '../../../src/mil/ir.js';
+import { applyFp16ComputePrecision } from '../../../src/mil/passes/fp16.js';
+import { validateProgram } from '../../../src/mil/validate.js';
 import { makeTensor, toNumberList, type Tensor } from '../../../src/tensor/tensor.js';
 import { node, valueInfo } from '../../helpers/onnx-graph.js';
 import { convertGraph, firstOp } from './elementwise-helpers.js';
@@ -167,5 +170,34 @@ describe('Softmax and LogSoftmax', () => {
     expect(c.types).toEqual(['reduce_max', 'sub', 'exp', 'reduce_sum', 'log', 'sub']);
     expect(toNumberList(c.constParam(firstOp(c, 'log'), 'epsilon')!)).toEqual([0]);
     expect(c.typeOf('y')).toEqual({ dtype: 'float32', shape: [1, 3, 4] });
+  });
+});
+
+describe('converted activations under fp16 compute precision', () => {
+  it.each(['iOS15', 'iOS17'] as const)('a mixed graph on %s validates after the fp16 pass with fp32 I/O', (target) => {
+    const c = convertGraph({
+      nodes: [
+        node('LeakyRelu', ['x'], ['a'], { alpha: 0.1 }, ['alpha']),
+        node('Clip', ['a', 'lo', 'hi'], ['b']),
+        node('HardSwish', ['b'], ['h']),
+        node('LogSoftmax', ['h'], ['y'], { axis: 1 }),
+        node('Less', ['x', 'lo'], ['m']),
+      ],
+      inputs: [f32([1, 3, 4])],
+      outputs: [f32([1, 3, 4], 'y'), valueInfo('m', 'bool', [1, 3, 4])],
+      initializers: { lo: scalar(-1e6), hi: scalar(6) },
+      target,
+    });
+    const program = c.result.model.program;
+    const { warnings } = applyFp16ComputePrecision(program);
+    expect(validateProgram(program)).toEqual([]);
+    expect(warnings.join('\n')).toMatch(/saturated/);
+    const fn = mainFunction(program);
+    expect(fn.inputs[0]!.type.dtype).toBe('float32');
+    const yOp = fn.block.operations.find((o) => o.outputs[0]?.name === 'y')!;
+    expect(yOp.type).toBe('cast');
+    expect(yOp.outputs[0]!.type.dtype).toBe('float32');
+    const softmaxPart = fn.block.operations.find((o) => o.type === 'reduce_max')!;
+    expect(softmaxPart.outputs[0]!.type.dtype).toBe('float16');
   });
 });
