@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { f16, f32, int, ints, runOp, str, values } from './build.js';
-import { maxAbsDiff, runOnnxNode, seeded } from './ort.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { maxAbsDiff, runOnnxNode, seeded, type OnnxAttr } from './ort.js';
+
+interface ConvCase {
+  name: string;
+  x: number[];
+  w: number[];
+  attrs: Record<string, OnnxAttr>;
+  mil: Record<string, Tensor>;
+}
 
 const F = (shape: number[]) => ({ dtype: 'float32' as const, shape });
 /** An fp32 output of known rank and unchecked dims. */
@@ -44,7 +53,7 @@ describe('conv', () => {
     { name: '1-D same padding', x: [1, 3, 17], w: [5, 3, 4], attrs: { auto_pad: 'SAME_UPPER' }, mil: { pad_type: str('same') } },
     { name: '3-D', x: [1, 2, 5, 6, 4], w: [3, 2, 2, 3, 2], attrs: { pads: [1, 0, 1, 1, 0, 1] }, mil: { pad_type: str('custom'), pad: ints([1, 1, 0, 0, 1, 1]) } },
     { name: '2-D pointwise', x: [1, 16, 5, 5], w: [8, 16, 1, 1], attrs: {}, mil: {} },
-  ])('$name matches onnxruntime', async ({ x: xs, w: ws, attrs, mil }) => {
+  ] as ConvCase[])('$name matches onnxruntime', async ({ x: xs, w: ws, attrs, mil }) => {
     const x = f32(xs, seeded(xs.reduce((p, d) => p * d), 3));
     const weight = f32(ws, seeded(ws.reduce((p, d) => p * d), 7));
     const bias = f32([ws[0]!], seeded(ws[0]!, 11));

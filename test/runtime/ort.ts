@@ -5,9 +5,9 @@ import type { Tensor } from '../../src/tensor/tensor.js';
 
 /** Runs one ONNX node on onnxruntime-node: an independent reference for the interpreter's kernels. */
 
-type Attr = number | number[] | string;
+export type OnnxAttr = number | number[] | string;
 
-function attribute(name: string, v: Attr): onnx.IAttributeProto {
+function attribute(name: string, v: OnnxAttr): onnx.IAttributeProto {
   if (typeof v === 'string') return { name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: v };
   return Number.isInteger(v)
@@ -16,7 +16,7 @@ function attribute(name: string, v: Attr): onnx.IAttributeProto {
 }
 
 export async function runOnnxNode(
-  opType: string, inputs: Record<string, Tensor>, initializers: Record<string, Tensor>, attrs: Record<string, Attr> = {}, opset = 17,
+  opType: string, inputs: Record<string, Tensor>, initializers: Record<string, Tensor>, attrs: Record<string, OnnxAttr> = {}, opset = 17,
 ): Promise<Float32Array> {
   const feeds: Record<string, ort.Tensor> = {};
   const graphInputs: onnx.IValueInfoProto[] = [];
