@@ -1,6 +1,6 @@
 import { milConst } from '../../mil/builder.js';
 import { milDTypeName } from '../../mil/ops/misc.js';
-import type { OnnxNode } from '../../onnx/ir.js';
+import { attrInt, type OnnxNode } from '../../onnx/ir.js';
 import { isFloatDType, type DType } from '../../tensor/dtype.js';
 import { float16BitsToFloat32, float32ArrayToFloat16 } from '../../tensor/fp16.js';
 import { makeTensor, numberAt, type Tensor } from '../../tensor/tensor.js';
@@ -116,6 +116,34 @@ const div: OpConverter = {
   },
 };
 
+/** trunc(q) = sign(q)·floor(|q|), for float quotients. */
+function truncateFloat(ctx: ConvertContext, q: string): string {
+  return ctx.b.op1('mul', { x: ctx.b.op1('sign', { x: q }), y: ctx.b.op1('floor', { x: ctx.b.op1('abs', { x: q }) }) });
+}
+
+/**
+ * Mod with fmod=0 is Python's remainder (sign of the divisor), which is MIL
+ * mod. fmod=1 is C's fmod (sign of the dividend): x - trunc(x / y)·y.
+ */
+const mod: OpConverter = {
+  opsets: [10, LATEST],
+  milOps: ['mod', 'real_div', 'floor_div', 'floor', 'abs', 'sign', 'mul', 'sub', 'cast'],
+  limits: 'fmod=0 relies on MIL mod following Python semantics (as coremltools evaluates it); fmod=1 on floats computes x - trunc(x/y)·y, which can differ from C fmod in the last bits for large quotients',
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const y = castTo(ctx, ctx.requireInput(node, 1), ctx.b.typeOf(x).dtype);
+    const name = outName(node);
+    if (attrInt(node, 'fmod', 0) === 0) {
+      ctx.setOutput(node, 0, ctx.b.op1('mod', { x, y }, { name }));
+      return;
+    }
+    const quotient = ctx.b.typeOf(x).dtype === 'int32'
+      ? truncatingIntDiv(ctx, x, y, `${name}_quotient`)
+      : truncateFloat(ctx, ctx.b.op1('real_div', { x, y }));
+    ctx.setOutput(node, 0, ctx.b.op1('sub', { x, y: ctx.b.op1('mul', { x: quotient, y }) }, { name }));
+  },
+};
+
 /** True when a constant holds a single element equal to 2. */
 function isScalarTwo(t: Tensor | undefined): boolean {
   return t !== undefined && t.data.length === 1 && t.dtype !== 'string' && constantAsFloat32(t)[0] === 2;
@@ -225,6 +253,7 @@ export const elementwiseConverters: ConverterTable = {
   ...Object.fromEntries(Object.entries(BINARY).map(([op, [mil, since]]) => [op, binaryConverter(mil, since)])),
   Div: div,
   Pow: pow,
+  Mod: mod,
   Neg: neg,
   Reciprocal: exactWithEpsilon('inverse'),
   Log: exactWithEpsilon('log'),

@@ -163,3 +163,24 @@ describe('comparison and logic converters', () => {
     expect(() => binaryGraph('LessOrEqual', f32([2, 3], 'a'), f32([3], 'b'), 'bool', 11)).toThrow(ConversionError);
   });
 });
+
+describe('Mod', () => {
+  const modGraph = (fmod: number, dtype: 'float32' | 'int32') =>
+    convertGraph({
+      nodes: [node('Mod', ['a', 'b'], ['y'], { fmod })],
+      inputs: [valueInfo('a', dtype, [4]), valueInfo('b', dtype, [4])],
+      outputs: [valueInfo('y', dtype, [4])],
+    });
+
+  it('fmod=0 (sign of the divisor) is MIL mod', () => {
+    expect(modGraph(0, 'int32').types).toEqual(['mod']);
+  });
+
+  it('fmod=1 (sign of the dividend) subtracts the truncated quotient times y', () => {
+    const ints = modGraph(1, 'int32');
+    expect(ints.types).toContain('floor_div');
+    expect(ints.types.at(-1)).toBe('sub');
+    const floats = modGraph(1, 'float32');
+    expect(floats.types).toEqual(['real_div', 'sign', 'abs', 'floor', 'mul', 'mul', 'sub']);
+  });
+});
