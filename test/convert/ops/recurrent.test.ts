@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { ConversionError } from '../../../src/errors.js';
+import { makeTensor, toNumberList, type Tensor } from '../../../src/tensor/tensor.js';
+import { node } from '../../helpers/onnx-graph.js';
+import { convertNode, f32 } from './harness.js';
+
+const H = 2;
+const I = 3;
+
+/** A weight whose every row r holds the value r, so moved rows are easy to see. */
+function rowTagged(rows: number, cols: number): Tensor {
+  return makeTensor('float32', [1, rows, cols], Float32Array.from({ length: rows * cols }, (_, i) => Math.floor(i / cols)));
+}
+
+function lstmNode(attrs: Record<string, number | string | string[]> = {}, inputs = ['x', 'w', 'r', 'b']) {
+  return node('LSTM', inputs, ['y', 'yh', 'yc'], { hidden_size: H, ...attrs });
+}
+
+const weights = () => ({
+  w: rowTagged(4 * H, I),
+  r: rowTagged(4 * H, H),
+  b: makeTensor('float32', [1, 8 * H], Float32Array.from({ length: 8 * H }, (_, i) => i)),
+});
+
+describe('LSTM converter', () => {
+  it('re-stacks ONNX gates i, o, f, c into MIL order i, f, o, c', () => {
+    const r = convertNode(lstmNode(), { x: f32(5, 4, I) }, weights());
+    const op = r.op('lstm');
+    const ih = r.param(op, 'weight_ih')!;
+    expect(ih.shape).toEqual([4 * H, I]);
+    // rows per gate block: i = 0,1  o = 2,3  f = 4,5  c = 6,7 in ONNX.
+    const firstColumn = toNumberList(ih).filter((_, k) => k % I === 0);
+    expect(firstColumn).toEqual([0, 1, 4, 5, 2, 3, 6, 7]);
+    const hh = r.param(op, 'weight_hh')!;
+    expect(toNumberList(hh).filter((_, k) => k % H === 0)).toEqual([0, 1, 4, 5, 2, 3, 6, 7]);
+  });
+
+  it('sums the input and recurrent biases before re-stacking', () => {
+    const r = convertNode(lstmNode(), { x: f32(5, 4, I) }, weights());
+    // Wb[k] + Rb[k] = k + (k + 8); then blocks i, f, o, c.
+    const sums = Array.from({ length: 8 }, (_, k) => 2 * k + 8);
+    const expected = [0, 1, 4, 5, 2, 3, 6, 7].map((k) => sums[k]);
+    expect(toNumberList(r.param(r.op('lstm'), 'bias')!)).toEqual(expected);
+  });
+
+  it('gives Y [T, 1, B, H] and states [1, B, H] with zero initial states', () => {
+    const r = convertNode(lstmNode(), { x: f32(5, 4, I) }, weights());
+    expect(r.outType(0)).toEqual(f32(5, 1, 4, H));
+    expect(r.outType(1)).toEqual(f32(1, 4, H));
+    expect(r.outType(2)).toEqual(f32(1, 4, H));
+    const op = r.op('lstm');
+    expect(r.param(op, 'initial_h')!.shape).toEqual([4, H]);
+    expect(r.paramValues(op, 'output_sequence')).toEqual([1]);
+    expect(r.paramValues(op, 'recurrent_activation')).toEqual(['sigmoid']);
+  });
+
+  it('squeezes non-constant initial states', () => {
+    const n = lstmNode({}, ['x', 'w', 'r', 'b', '', 'h0', 'c0']);
+    const r = convertNode(n, { x: f32(5, 4, I), h0: f32(1, 4, H), c0: f32(1, 4, H) }, weights());
+    expect(r.ops.filter((o) => o.type === 'squeeze')).toHaveLength(2);
+  });
+
+  it('accepts full-length sequence_lens and refuses shorter ones', () => {
+    const lens = (v: number) => makeTensor('int32', [4], new Int32Array(4).fill(v));
+    const n = lstmNode({}, ['x', 'w', 'r', 'b', 'len']);
+    expect(() => convertNode(n, { x: f32(5, 4, I) }, { ...weights(), len: lens(5) })).not.toThrow();
+    expect(() => convertNode(n, { x: f32(5, 4, I) }, { ...weights(), len: lens(3) })).toThrow(/sequence_lens/);
+  });
+
+  it('transposes batch-major input and output for layout 1', () => {
+    const r = convertNode(lstmNode({ layout: 1 }), { x: f32(4, 5, I) }, weights());
+    expect(r.ops.filter((o) => o.type === 'transpose')).toHaveLength(2);
+    expect(r.outType(0)).toEqual(f32(4, 5, 1, H));
+    expect(r.outType(1)).toEqual(f32(4, 1, H));
+  });
+
+  it('refuses reverse and bidirectional LSTMs with a reason', () => {
+    for (const direction of ['reverse', 'bidirectional']) {
+      const err = (() => {
+        try {
+          convertNode(lstmNode({ direction }), { x: f32(5, 4, I) }, weights());
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(err).toBeInstanceOf(ConversionError);
+      expect((err as ConversionError).unsupported[0]!.reason).toMatch(/only forward/);
+    }
+  });
+
+  it('refuses an fp16 LSTM on iOS15, whose lstm is fp32 only', () => {
+    const half = (t: Tensor) => makeTensor('float16', t.shape, new Uint16Array(t.data.length));
+    const w = weights();
+    const inits = { w: half(w.w), r: half(w.r), b: half(w.b) };
+    expect(() => convertNode(lstmNode(), { x: { dtype: 'float16', shape: [5, 4, I] } }, inits)).toThrow(/iOS17/);
+    expect(() => convertNode(lstmNode(), { x: { dtype: 'float16', shape: [5, 4, I] } }, inits, { target: 'iOS17' })).not.toThrow();
+  });
+});
