@@ -4,7 +4,7 @@ import { functionFromProto, graphFromProto, opsetImportsFromProto, type DecodeCo
 import { createExternalDataReader } from './external-data.js';
 import type { OnnxModel } from './ir.js';
 import { ElementBudget, resolveLimits, type OnnxLimits } from './limits.js';
-import { decodeProtoSafely, isDepthError } from './proto-decode.js';
+import { asBuffer, decodeProtoSafely, isDepthError } from './proto-decode.js';
 import { int64ToSafeNumber } from './proto-values.js';
 
 export interface DecodeOnnxOptions {
@@ -66,8 +66,10 @@ function modelFromProto(proto: onnx.ModelProto, ctx: DecodeContext): OnnxModel {
 export function decodeOnnxModel(bytes: Buffer, options: DecodeOnnxOptions): OnnxModel {
   const file = options.path;
   const limits = resolveLimits(options.limits);
-  checkEnvelope(bytes, file, limits);
-  const proto = decodeProtoSafely((b) => onnx.ModelProto.decode(b), bytes, file, 'model');
+  // Callers holding a plain Uint8Array still get views, not copies, for raw_data.
+  const buffer = asBuffer(bytes);
+  checkEnvelope(buffer, file, limits);
+  const proto = decodeProtoSafely((b) => onnx.ModelProto.decode(b), buffer, file, 'model');
   const ctx: DecodeContext = {
     file,
     limits,
