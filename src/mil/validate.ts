@@ -1,5 +1,16 @@
-import { lookupMilOp } from './catalogue.js';
-import { targetForOpset, type DeploymentTarget, type MilBlock, type MilOperation, type MilProgram } from './ir.js';
+import type { DType } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { lookupMilOp, type MilOpDef, type TypeRuleInput } from './catalogue.js';
+import {
+  targetForOpset,
+  type DeploymentTarget,
+  type MilBinding,
+  type MilBlock,
+  type MilOperation,
+  type MilProgram,
+  type MilTensorType,
+} from './ir.js';
+import { printType } from './print.js';
 import { isConstLikeOp } from './passes/uses.js';
 import { isValidIdentifier } from './sanitize.js';
 
@@ -21,6 +32,9 @@ interface FunctionScope {
   producers: Map<string, MilOperation | undefined>;
   /** Var name → the ops that read it. */
   readers: Map<string, MilOperation[]>;
+  types: Map<string, MilTensorType>;
+  /** Values of const op outputs. */
+  values: Map<string, Tensor>;
 }
 
 export function validateProgram(program: MilProgram): string[] {
@@ -29,10 +43,13 @@ export function validateProgram(program: MilProgram): string[] {
     if (!isValidIdentifier(name)) problems.push(`function name "${name}" is not a valid MIL identifier`);
     const target = targetForOpset(fn.opset);
     if (!target) problems.push(`function ${name}: unknown opset "${fn.opset}"`);
-    const scope: FunctionScope = { fn: name, target, problems, defined: new Set(), producers: new Map(), readers: new Map() };
+    const scope: FunctionScope = {
+      fn: name, target, problems, defined: new Set(), producers: new Map(), readers: new Map(), types: new Map(), values: new Map(),
+    };
     const visible = new Set<string>();
     for (const input of fn.inputs) {
       define(scope, input.name, undefined, 'function input');
+      scope.types.set(input.name, input.type);
       visible.add(input.name);
       if (input.type.shape.length > MAX_RANK) {
         problems.push(`${name}: input "${input.name}" has rank ${input.type.shape.length}; Core ML allows at most ${MAX_RANK}`);
@@ -56,6 +73,7 @@ function checkBlock(scope: FunctionScope, block: MilBlock, outer: ReadonlySet<st
   const visible = new Set(outer);
   for (const v of block.inputs) {
     define(scope, v.name, undefined, 'block input');
+    scope.types.set(v.name, v.type);
     visible.add(v.name);
   }
   for (const op of block.operations) {
@@ -72,8 +90,11 @@ function checkBlock(scope: FunctionScope, block: MilBlock, outer: ReadonlySet<st
     }
     checkAgainstCatalogue(scope, op, where);
     for (const inner of op.blocks) checkBlock(scope, inner, visible);
+    const constValue = op.type === 'const' ? op.attributes['val'] : undefined;
+    if (constValue && op.outputs[0]) scope.values.set(op.outputs[0].name, constValue);
     for (const out of op.outputs) {
       define(scope, out.name, op, 'output');
+      scope.types.set(out.name, out.type);
       visible.add(out.name);
       if (!isConstLikeOp(op) && out.type.shape.length > MAX_RANK) {
         scope.problems.push(`${where}: output "${out.name}" has rank ${out.type.shape.length}; Core ML allows at most ${MAX_RANK}`);
@@ -111,6 +132,62 @@ function checkAgainstCatalogue(scope: FunctionScope, op: MilOperation, where: st
       }
     }
   }
+  checkTypes(scope, def, op, where);
+}
+
+/** The bindings of each parameter; constexpr ops of iOS16/17 keep theirs as attributes. */
+function bindingsOf(def: MilOpDef, op: MilOperation): Record<string, MilBinding[]> {
+  if (!def.paramsAsAttributes) return op.inputs;
+  return Object.fromEntries(Object.entries(op.attributes).map(([k, v]) => [k, [{ kind: 'value', value: v } as MilBinding]]));
+}
+
+/** Dtypes must lie in each parameter's domain, and the declared output types must match the catalogue's rule. */
+function checkTypes(scope: FunctionScope, def: MilOpDef, op: MilOperation, where: string): void {
+  const bindings = bindingsOf(def, op);
+  const typeOf = (b: MilBinding | undefined): MilTensorType | undefined =>
+    b === undefined ? undefined : b.kind === 'name' ? scope.types.get(b.name) : { dtype: b.value.dtype, shape: [...b.value.shape] };
+  const domainDTypes = new Map<string, DType>();
+  for (const [param, spec] of Object.entries(def.inputs)) {
+    for (const b of bindings[param] ?? []) {
+      const t = typeOf(b);
+      if (!t) continue;
+      const allowed = typeof spec.type === 'string' ? def.typeDomains?.[spec.type] : spec.type;
+      if (allowed && !allowed.includes(t.dtype)) scope.problems.push(`${where}: ${param} has dtype ${t.dtype}, allowed: ${allowed.join(', ')}`);
+      if (typeof spec.type !== 'string') continue;
+      const seen = domainDTypes.get(spec.type);
+      if (seen && seen !== t.dtype) scope.problems.push(`${where}: ${param} is ${t.dtype} but another ${spec.type} parameter is ${seen}`);
+      domainDTypes.set(spec.type, t.dtype);
+    }
+  }
+  const input: TypeRuleInput = {
+    type: (p) => typeOf(bindings[p]?.[0]),
+    types: (p) => (bindings[p] ?? []).flatMap((b) => typeOf(b) ?? []),
+    value: (p) => {
+      const b = bindings[p]?.[0];
+      return b === undefined ? undefined : b.kind === 'value' ? b.value : scope.values.get(b.name);
+    },
+    numOutputs: op.outputs.length,
+    target: scope.target!,
+  };
+  let expected: MilTensorType[];
+  try {
+    expected = def.outputs(input);
+  } catch (err) {
+    scope.problems.push(`${where}: arguments rejected by the type rule: ${err instanceof Error ? err.message : String(err)}`);
+    return;
+  }
+  op.outputs.forEach((out, i) => {
+    const want = expected[i];
+    if (want && !compatible(out.type, want)) {
+      scope.problems.push(`${where}: output "${out.name}" is declared ${printType(out.type)} but the op gives ${printType(want)}`);
+    }
+  });
+}
+
+/** Same dtype and rank, and equal sizes wherever both sides know them. */
+function compatible(declared: MilTensorType, computed: MilTensorType): boolean {
+  if (declared.dtype !== computed.dtype || declared.shape.length !== computed.shape.length) return false;
+  return declared.shape.every((d, i) => d === null || computed.shape[i] === null || d === computed.shape[i]);
 }
 
 /** Const values may exceed rank 5 only when every reader is a constexpr op (they never exist at run time). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { milConst } from '../../src/mil/builder.js';
 import { mainFunction, type MilOperation } from '../../src/mil/ir.js';
 import { validateProgram } from '../../src/mil/validate.js';
+import { makeTensor } from '../../src/tensor/tensor.js';
 import { buildProgram } from './passes/helpers.js';
 
 function addOp(name: string, x: string, y: string, out: string): MilOperation {
@@ -72,5 +73,40 @@ describe('validateProgram', () => {
     expect(problems).toContain('does not exist in opset');
     expect(problems).toContain('no parameter "y"');
     expect(problems).toContain('required parameter "x" is missing');
+  });
+
+  it('reports dtypes outside a parameter domain and mixed dtypes within one domain', () => {
+    const program = buildProgram('iOS15', (b) => {
+      const x = b.addInput('x', { dtype: 'float32', shape: [2] });
+      const i = b.addInput('i', { dtype: 'int32', shape: [2] });
+      const s = b.op1('add', { x, y: x }, { name: 's' });
+      const r = b.op1('sqrt', { x }, { name: 'r' });
+      return [s, r, i];
+    });
+    const ops = mainFunction(program).block.operations;
+    ops.find((o) => o.type === 'add')!.inputs['y'] = [{ kind: 'name', name: 'i' }];
+    ops.find((o) => o.type === 'sqrt')!.inputs['x'] = [{ kind: 'name', name: 'i' }];
+    const problems = validateProgram(program).join('\n');
+    expect(problems).toContain('y is int32 but another T parameter is float32');
+    expect(problems).toContain('x has dtype int32, allowed: float16, float32');
+  });
+
+  it('reports output types that disagree with the type rule', () => {
+    const program = buildProgram('iOS15', (b) => {
+      const x = b.addInput('x', { dtype: 'float32', shape: [2, 3] });
+      return [b.op1('relu', { x }, { name: 'y' })];
+    });
+    mainFunction(program).block.operations[0]!.outputs[0]!.type = { dtype: 'float16', shape: [2, 4] };
+    expect(validateProgram(program).join('\n')).toContain(
+      'output "y" is declared tensor<fp16, [2, 4]> but the op gives tensor<fp32, [2, 3]>',
+    );
+  });
+
+  it('checks constexpr ops that keep their parameters as attributes', () => {
+    const program = buildProgram('iOS16', (b) => {
+      const w = b.op1('constexpr_cast', { source_val: makeTensor('float16', [3], new Uint16Array(3)), output_dtype: milConst.str('fp32') });
+      return [b.op1('relu', { x: w })];
+    });
+    expect(validateProgram(program)).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 import { convertOnnxModel, type ConversionResult } from '../../../src/convert/index.js';
 import { mainFunction, walkOperations, type DeploymentTarget, type MilOperation, type MilTensorType } from '../../../src/mil/ir.js';
 import { printProgram } from '../../../src/mil/print.js';
+import { validateProgram } from '../../../src/mil/validate.js';
 import type { OnnxNode, OnnxValueInfo } from '../../../src/onnx/ir.js';
 import type { Tensor } from '../../../src/tensor/tensor.js';
 import { model } from '../../helpers/onnx-graph.js';
 
-/** One converted graph, with lookups tests need. */
+/** One converted graph (already checked by validateProgram), with lookups tests need. */
 export interface Converted {
   result: ConversionResult;
   ops: MilOperation[];
@@ -28,6 +29,8 @@ export function convertGraph(options: {
   target?: DeploymentTarget;
 }): Converted {
   const result = convertOnnxModel(model(options), { target: options.target ?? 'iOS15', precision: 'fp32' });
+  const problems = validateProgram(result.model.program);
+  if (problems.length > 0) throw new Error(`invalid program:\n${problems.join('\n')}\n${printProgram(result.model.program)}`);
   const fn = mainFunction(result.model.program);
   const ops = [...walkOperations(fn.block)];
   const producer = (name: string): MilOperation => {
