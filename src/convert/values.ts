@@ -2,6 +2,7 @@ import type { MilTensorType } from '../mil/ir.js';
 import type { OnnxNode } from '../onnx/ir.js';
 import { isDynamic, type ConstantLookup, type Dynamic } from '../onnx/shapes/params.js';
 import { toNumberList } from '../tensor/tensor.js';
+import { narrowConstant } from './narrow.js';
 import type { ConvertContext } from './types.js';
 
 /** Small readers converters share: MIL types of inputs and constant parameters. */
@@ -16,10 +17,13 @@ export function constantsOf(ctx: ConvertContext, node: OnnxNode): ConstantLookup
   return (i) => ctx.constant(node, i);
 }
 
-/** Constant input i as numbers, or undefined when it is not constant or omitted. */
+/**
+ * Constant input i as numbers for an int32 MIL parameter, or undefined when it
+ * is not constant or omitted. Values outside int32 are refused, naming the tensor.
+ */
 export function constantInts(ctx: ConvertContext, node: OnnxNode, i: number): number[] | undefined {
   const t = ctx.constant(node, i);
-  return t ? toNumberList(t) : undefined;
+  return t ? toNumberList(narrowConstant(t, node.inputs[i]!)) : undefined;
 }
 
 /** Unwraps a parameter that must be a compile-time constant for Core ML. */
