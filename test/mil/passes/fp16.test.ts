@@ -127,6 +127,40 @@ describe('applyFp16ComputePrecision', () => {
   });
 });
 
+describe('applyFp16ComputePrecision in nested blocks', () => {
+  it('rewrites ops inside cond branches and returns fp32 from each branch under its own name', () => {
+    const program = buildProgram('iOS15', (b) => {
+      b.addInput('x', { dtype: 'float32', shape: [2] });
+      return [b.addInput('pred', { dtype: 'bool', shape: [] })];
+    });
+    const fn = mainFunction(program);
+    const branch = (op: string, out: string) => ({
+      inputs: [],
+      operations: [{
+        type: op, name: out, inputs: { x: [{ kind: 'name' as const, name: 'x' }] },
+        outputs: [{ name: out, type: { dtype: 'float32' as const, shape: [2] } }], attributes: {}, blocks: [],
+      }],
+      outputs: [out],
+    });
+    fn.block.operations.push({
+      type: 'cond', name: 'c', inputs: { pred: [{ kind: 'name', name: 'pred' }] },
+      outputs: [{ name: 'c', type: { dtype: 'float32', shape: [2] } }], attributes: {},
+      blocks: [branch('relu', 'r0'), branch('exp', 'r1')],
+    });
+    fn.block.outputs = ['c'];
+    applyFp16ComputePrecision(program);
+    const cond = fn.block.operations.find((o) => o.type === 'cond')!;
+    expect(cond.outputs[0]!.type.dtype).toBe('float32');
+    cond.blocks.forEach((block, i) => {
+      const types = block.operations.map((o) => o.type);
+      expect(types).toEqual(['cast', i === 0 ? 'relu' : 'exp', 'cast']);
+      expect(block.operations[1]!.outputs[0]!.type.dtype).toBe('float16');
+      expect(block.outputs).toEqual([i === 0 ? 'r0' : 'r1']);
+      expect(block.operations[2]!.outputs[0]).toEqual({ name: block.outputs[0], type: { dtype: 'float32', shape: [2] } });
+    });
+  });
+});
+
 describe('toFloat16Tensor', () => {
   it('turns tiny non-zero values in small arrays into the smallest subnormal of their sign', () => {
     const { tensor } = toFloat16Tensor(makeTensor('float32', [3], Float32Array.from([1e-10, -1e-10, 0])));
