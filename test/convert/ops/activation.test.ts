@@ -165,6 +165,20 @@ describe('Softmax and LogSoftmax', () => {
     expect(() => unary('Softmax', { axis: 0 }, 11, ['N', 3])).toThrow(ConversionError);
   });
 
+  it('defaults to axis 1 before opset 13 and to the last axis from 13', () => {
+    expect(unary('Softmax', {}, 11).types).toEqual(['reshape', 'softmax', 'reshape']);
+    const latest = unary('Softmax', {}, 13);
+    expect(latest.types).toEqual(['softmax']);
+    expect(toNumberList(latest.constParam(firstOp(latest, 'softmax'), 'axis')!)).toEqual([2]);
+  });
+
+  it('restores an unknown leading dim with -1 after flattening', () => {
+    const c = unary('LogSoftmax', { axis: 1 }, 11, ['N', 3, 4]);
+    const restore = c.ops.filter((o) => o.type === 'reshape').at(-1)!;
+    expect(toNumberList(c.constParam(restore, 'shape')!)).toEqual([-1, 3, 4]);
+    expect(c.typeOf('y')).toEqual({ dtype: 'float32', shape: [null, 3, 4] });
+  });
+
   it('LogSoftmax is x - max - log(sum(exp(x - max))) for fp16 safety', () => {
     const c = unary('LogSoftmax', { axis: -1 }, 13);
     expect(c.types).toEqual(['reduce_max', 'sub', 'exp', 'reduce_sum', 'log', 'sub']);
