@@ -1,0 +1,95 @@
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { ToolError, errorMessage } from '../errors.js';
+import type { DType, DTypeStorage } from '../tensor/dtype.js';
+import { float32ArrayToFloat16 } from '../tensor/fp16.js';
+import { makeTensor, type Tensor } from '../tensor/tensor.js';
+import { castTensor } from './cast.js';
+
+export interface OnnxRuntimeOptions {
+  /** Threads for one operator (intraOpNumThreads); default: onnxruntime's choice. */
+  threads?: number;
+}
+
+/** Element types that both this project and onnxruntime-node hold in typed arrays. */
+const ORT_TYPES = new Set<DType>([
+  'float32', 'float64', 'float16', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool',
+]);
+
+/**
+ * Runs an ONNX model with onnxruntime-node (CPU) and returns every output. Inputs are cast
+ * to the element types the model declares (so int32 or fp32 test data can feed int64 or
+ * fp16 inputs). The native module is loaded only here, so commands that never need
+ * onnxruntime do not pay for it or fail without it.
+ */
+export async function runOnnxRuntime(
+  modelPath: string,
+  inputs: Record<string, Tensor>,
+  options: OnnxRuntimeOptions = {},
+): Promise<Record<string, Tensor>> {
+  const ort = await loadOnnxRuntime(modelPath);
+  let session: InferenceSession;
+  try {
+    const sessionOptions: InferenceSession.SessionOptions = options.threads ? { intraOpNumThreads: options.threads } : {};
+    session = await ort.InferenceSession.create(modelPath, sessionOptions);
+  } catch (err) {
+    throw new ToolError('REFERENCE', `onnxruntime cannot load the model: ${errorMessage(err)}`, { file: modelPath, cause: err });
+  }
+  try {
+    const feeds: Record<string, OrtTensor> = {};
+    for (const meta of session.inputMetadata) {
+      const input = inputs[meta.name];
+      if (!input) throw new ToolError('REFERENCE', `no value given for model input "${meta.name}"`, { file: modelPath });
+      const wanted = meta.isTensor ? (meta.type as DType) : input.dtype;
+      feeds[meta.name] = toOrtTensor(ort.Tensor, castTensor(input, wanted, `${modelPath}: input "${meta.name}"`), modelPath);
+    }
+    const results = await runSession(session, feeds, modelPath);
+    const outputs: Record<string, Tensor> = {};
+    for (const name of session.outputNames) outputs[name] = fromOrtTensor(results[name] as OrtTensor, name, modelPath);
+    return outputs;
+  } finally {
+    await session.release();
+  }
+}
+
+type OrtModule = typeof import('onnxruntime-node');
+
+async function loadOnnxRuntime(modelPath: string): Promise<OrtModule> {
+  try {
+    return await import('onnxruntime-node');
+  } catch (err) {
+    throw new ToolError('REFERENCE', `onnxruntime-node is not available: ${errorMessage(err)}`, { file: modelPath, cause: err });
+  }
+}
+
+async function runSession(session: InferenceSession, feeds: Record<string, OrtTensor>, modelPath: string) {
+  try {
+    return await session.run(feeds);
+  } catch (err) {
+    throw new ToolError('REFERENCE', `onnxruntime failed to run the model: ${errorMessage(err)}`, { file: modelPath, cause: err });
+  }
+}
+
+function toOrtTensor(OrtTensorClass: OrtModule['Tensor'], tensor: Tensor, modelPath: string): OrtTensor {
+  if (!ORT_TYPES.has(tensor.dtype)) {
+    throw new ToolError('REFERENCE', `onnxruntime input of type ${tensor.dtype} is not supported`, { file: modelPath });
+  }
+  // Every dtype in ORT_TYPES is stored the same way on both sides (float16 as Uint16Array bits).
+  const make = OrtTensorClass as unknown as new (type: string, data: unknown, dims: readonly number[]) => OrtTensor;
+  return new make(tensor.dtype, tensor.data, tensor.shape);
+}
+
+function fromOrtTensor(value: OrtTensor | undefined, name: string, modelPath: string): Tensor {
+  const dtype = value?.type as DType | undefined;
+  if (!value || !dtype || !ORT_TYPES.has(dtype)) {
+    throw new ToolError('REFERENCE', `onnxruntime output "${name}" is not a numeric tensor (${value?.type ?? 'missing'})`, { file: modelPath });
+  }
+  const dims = value.dims.map(Number);
+  if (dtype === 'float16' && !(value.data instanceof Uint16Array)) {
+    // With a native Float16Array, onnxruntime hands out values rather than bit patterns.
+    const values = Float32Array.from(value.data as ArrayLike<number>);
+    return makeTensor('float16', dims, float32ArrayToFloat16(values));
+  }
+  // Copy: the typed array may belong to onnxruntime's output buffer.
+  const data = (value.data as DTypeStorage[DType] & { slice(): DTypeStorage[DType] }).slice();
+  return makeTensor(dtype, dims, data);
+}
