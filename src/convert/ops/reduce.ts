@@ -41,17 +41,28 @@ function reduction(milOp: string): OpConverter {
   };
 }
 
+/**
+ * ArgMax/ArgMin. select_last_index=1 (ties resolve to the last index) is
+ * computed as (n - 1) - arg(reverse(x)), which needs the axis size.
+ */
 function argReduction(milOp: 'reduce_argmax' | 'reduce_argmin'): OpConverter {
   return {
     opsets: [1, LATEST_OPSET],
-    milOps: [milOp],
-    limits: 'select_last_index=1 is not supported',
+    milOps: [milOp, 'reverse', 'sub'],
+    limits: 'select_last_index=1 needs a static size along the axis',
     convert(node, ctx) {
-      if (attrInt(node, 'select_last_index', 0) !== 0) return ctx.unsupported(node, 'select_last_index=1');
       const x = ctx.requireInput(node, 0);
-      const axis = normalizeAxis(node, attrInt(node, 'axis', 0), ctx.b.typeOf(x).shape.length);
-      const keep = attrInt(node, 'keepdims', 1) !== 0;
-      ctx.setOutput(node, 0, ctx.b.op1(milOp, { x, axis: milConst.int(axis), keep_dims: milConst.bool(keep) }, { name: node.outputs[0] }));
+      const dims = ctx.b.typeOf(x).shape;
+      const axis = normalizeAxis(node, attrInt(node, 'axis', 0), dims.length);
+      const keep = milConst.bool(attrInt(node, 'keepdims', 1) !== 0);
+      if (attrInt(node, 'select_last_index', 0) === 0) {
+        return ctx.setOutput(node, 0, ctx.b.op1(milOp, { x, axis: milConst.int(axis), keep_dims: keep }, { name: node.outputs[0] }));
+      }
+      const n = dims[axis];
+      if (n === null || n === undefined) return ctx.unsupported(node, 'select_last_index=1 along an axis of unknown size');
+      const reversed = ctx.b.op1('reverse', { x, axes: milConst.ints([axis]) }, { name: `${node.outputs[0]}_reversed` });
+      const fromEnd = ctx.b.op1(milOp, { x: reversed, axis: milConst.int(axis), keep_dims: keep }, { name: `${node.outputs[0]}_from_end` });
+      ctx.setOutput(node, 0, ctx.b.op1('sub', { x: milConst.int(n - 1), y: fromEnd }, { name: node.outputs[0] }));
     },
   };
 }

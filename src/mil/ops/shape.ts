@@ -273,6 +273,19 @@ const flatten2dDef: MilOpDef = {
   summary: 'reshapes x to [prod(x[:axis]), prod(x[axis:])]',
 };
 
+const reverseDef: MilOpDef = {
+  name: 'reverse',
+  since: 'iOS15',
+  inputs: { x: req('T'), axes: constInt32(true) },
+  typeDomains: { T: DOMAIN_FIB },
+  outputs: (input) => {
+    const x = requiredType(input, 'x');
+    for (const a of ints(input, 'axes') ?? []) axisIn(a, x.shape.length, 'reverse');
+    return out(x.dtype, [...x.shape]);
+  },
+  summary: 'reverses x along axes (all axes when omitted)',
+};
+
 const shapeDef: MilOpDef = {
   name: 'shape',
   since: 'iOS15',
@@ -321,7 +334,7 @@ export const shapeOpDefs: readonly MilOpDef[] = [
   sliceIndexDef('iOS15'), sliceIndexDef('iOS17'),
   sliceSizeDef('iOS15'), sliceSizeDef('iOS17'),
   variadicJoin('concat'), variadicJoin('stack'),
-  splitDef, tileDef, flatten2dDef, shapeDef, rangeDef, fillDef,
+  splitDef, tileDef, flatten2dDef, reverseDef, shapeDef, rangeDef, fillDef,
 ];
 
 defineMilOps(shapeOpDefs);

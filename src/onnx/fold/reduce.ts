@@ -1,7 +1,7 @@
 import { elementCount, stridesOf, type Tensor } from '../../tensor/tensor.js';
 import { reducedShape, reduceParams, DYNAMIC } from '../shapes/params.js';
 import type { FoldFn, FoldTable } from './types.js';
-import { FoldSkip, fromNumbers, toNumbers } from './values.js';
+import { checkFoldSize, FoldSkip, fromNumbers, toNumbers } from './values.js';
 
 /** Fold evaluators for reductions over small constant tensors (e.g. ReduceProd of a shape). */
 
@@ -15,6 +15,7 @@ function reduceFold(reducer: Reducer): FoldFn {
   return (node, inputs, opset) => {
     const x = inputs[0];
     if (!x) throw new FoldSkip('missing input');
+    checkFoldSize(x.shape);
     const p = reduceParams(node, opset, (i) => inputs[i], x.shape.length);
     if (p === DYNAMIC) throw new FoldSkip('axes are not constant');
     if (p.axes !== undefined && p.axes.length === 0) return [x];

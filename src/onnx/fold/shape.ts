@@ -56,6 +56,7 @@ const foldCast: FoldFn = (node, inputs) => {
   const x = need(node, inputs, 0);
   const to = castTarget(node);
   if (to === x.dtype) return [x];
+  checkFoldSize(x.shape);
   return [fromNumbers(to, x.shape, toNumbers(x))];
 };
 

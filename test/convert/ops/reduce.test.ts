@@ -39,10 +39,16 @@ describe('reduction converters', () => {
     expect(r.types).toEqual([mil]);
   });
 
-  it('ArgMax returns int32 indices and refuses select_last_index', () => {
+  it('ArgMax returns int32 indices', () => {
     const r = convertOne(node('ArgMax', ['x'], ['y'], { axis: 1, keepdims: 0 }), { inputs: x234, outputs: [valueInfo('y', 'int64', [2, 4])] });
     expect(r.types).toEqual(['reduce_argmax']);
     expect(r.result.model.outputs[0]!.type.dtype).toBe('int32');
-    expect(() => convertOne(node('ArgMin', ['x'], ['y'], { select_last_index: 1 }), { inputs: x234, outputs: [valueInfo('y', 'int64', [1, 3, 4])] })).toThrowError(/select_last_index/);
+  });
+
+  it('ArgMin with select_last_index counts from the end of the reversed axis', () => {
+    const r = convertOne(node('ArgMin', ['x'], ['y'], { axis: -1, select_last_index: 1 }), { inputs: x234, outputs: [valueInfo('y', 'int64', [2, 3, 1])] });
+    expect(r.types).toEqual(['reverse', 'reduce_argmin', 'sub']);
+    expect(r.param(r.ops[0]!, 'axes')).toEqual([2]);
+    expect(r.param(r.ops[2]!, 'x')).toEqual([3]);
   });
 });
