@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import type { CoreMLModel } from '../../src/coreml/model.js';
+import type { MilBlock, MilProgram } from '../../src/mil/ir.js';
+import { runModel, runProgram } from '../../src/runtime/interpreter.js';
+import { f16, f32, i32, op, program, scalar, str, v, values } from './build.js';
+
+/** y = relu(x · 2) on a [2] fp32 input. */
+function doubleRelu(): MilProgram {
+  return program([v('x', 'float32', [2])], [
+    op('const', {}, [v('two', 'float32', [])], { val: scalar(2) }),
+    op('mul', { x: 'x', y: 'two' }, [v('m', 'float32', [2])]),
+    op('relu', { x: 'm' }, [v('y', 'float32', [2])]),
+  ], ['y']);
+}
+
+describe('runProgram', () => {
+  it('runs ops in order, reading params bound by name to consts and earlier outputs', () => {
+    const out = runProgram(doubleRelu(), { x: f32([2], [-1, 3]) });
+    expect(values(out['y']!)).toEqual([0, 6]);
+  });
+
+  it('reports progress after each top-level op', () => {
+    const seen: [number, number][] = [];
+    runProgram(doubleRelu(), { x: f32([2], [1, 1]) }, { onOp: (i, n) => seen.push([i, n]) });
+    expect(seen).toEqual([[0, 3], [1, 3], [2, 3]]);
+  });
+
+  it('names a missing input, a wrong dtype, a wrong shape and an unknown input', () => {
+    expect(() => runProgram(doubleRelu(), {})).toThrow(/missing input 'x'/);
+    expect(() => runProgram(doubleRelu(), { x: f16([2], [1, 2]) })).toThrow(/input 'x' must be float32, got float16/);
+    expect(() => runProgram(doubleRelu(), { x: f32([3], [1, 2, 3]) })).toThrow(/input 'x' must have shape \[2\], got \[3\]/);
+    expect(() => runProgram(doubleRelu(), { x: f32([2], [1, 2]), z: f32([1], [0]) })).toThrow(/unknown input 'z'/);
+  });
+
+  it('accepts any size for a dimension declared unknown', () => {
+    const prog = program([v('x', 'float32', [null])], [op('relu', { x: 'x' }, [v('y', 'float32', [null])])], ['y']);
+    expect(values(runProgram(prog, { x: f32([3], [-1, 0, 1]) })['y']!)).toEqual([0, 0, 1]);
+  });
+
+  it('an op with no kernel is a RUNTIME error naming its type and name', () => {
+    const prog = program([v('x', 'float32', [1])], [op('frobnicate', { x: 'x' }, [v('y', 'float32', [1])], {}, 'my_op')], ['y']);
+    expect(() => runProgram(prog, { x: f32([1], [0]) })).toThrow(expect.objectContaining({ code: 'RUNTIME', message: expect.stringMatching(/'frobnicate' \(op 'my_op'\)/) }));
+  });
+
+  it('a parameter that reads an undefined name is an error naming both', () => {
+    const prog = program([], [op('relu', { x: 'nowhere' }, [v('y', 'float32', [1])])], ['y']);
+    expect(() => runProgram(prog, {})).toThrow(/parameter 'x' reads 'nowhere'/);
+  });
+
+  it('a result whose shape disagrees with the declared output type is reported', () => {
+    const prog = program([v('x', 'float32', [2])], [op('relu', { x: 'x' }, [v('y', 'float32', [3])])], ['y']);
+    expect(() => runProgram(prog, { x: f32([2], [1, 2]) })).toThrow(/relu 'y' produced shape \[2\], but the program declares \[3\]/);
+  });
+
+  it('returns fp16 outputs as half bit patterns and int32 outputs as Int32Array', () => {
+    const prog = program([v('x', 'float16', [2])], [
+      op('add', { x: 'x', y: f16([], [1]) }, [v('y', 'float16', [2])]),
+      op('cast', { x: 'y', dtype: str('int32') }, [v('z', 'int32', [2])]),
+    ], ['y', 'z']);
+    const out = runProgram(prog, { x: f16([2], [0.5, 2]) });
+    expect(out['y']!.data).toBeInstanceOf(Uint16Array);
+    expect(values(out['y']!)).toEqual([1.5, 3]);
+    expect(out['z']!.data).toBeInstanceOf(Int32Array);
+  });
+
+  it('an fp16 program shows fp16 rounding at every op', () => {
+    // In fp16, 2048 + 1 rounds back to 2048 before the subtraction sees it.
+    const prog = program([v('x', 'float16', [1])], [
+      op('add', { x: 'x', y: f16([], [1]) }, [v('a', 'float16', [1])]),
+      op('sub', { x: 'a', y: f16([], [2048]) }, [v('y', 'float16', [1])]),
+    ], ['y']);
+    expect(values(runProgram(prog, { x: f16([1], [2048]) })['y']!)).toEqual([0]);
+  });
+
+  it('runs a named function', () => {
+    const prog = doubleRelu();
+    prog.functions['other'] = { inputs: [v('x', 'float32', [2])], opset: 'CoreML6', block: { inputs: [], operations: [op('abs', { x: 'x' }, [v('y', 'float32', [2])])], outputs: ['y'] } };
+    expect(values(runProgram(prog, { x: f32([2], [-4, 4]) }, { functionName: 'other' })['y']!)).toEqual([4, 4]);
+    expect(() => runProgram(prog, {}, { functionName: 'nope' })).toThrow(/no function 'nope'/);
+  });
+
+  it('cond runs the branch chosen by pred, and branches read outer values', () => {
+    const branch = (type: string): MilBlock => ({ inputs: [], operations: [op(type, { x: 'x' }, [v(`${type}_out`, 'float32', [1])])], outputs: [`${type}_out`] });
+    const make = (pred: number): MilProgram => {
+      const cond = op('cond', { pred: i32([], [pred]) }, [v('y', 'float32', [1])]);
+      cond.blocks = [branch('abs'), branch('relu')];
+      return program([v('x', 'float32', [1])], [cond], ['y']);
+    };
+    expect(values(runProgram(make(1), { x: f32([1], [-3]) })['y']!)).toEqual([3]);
+    expect(values(runProgram(make(0), { x: f32([1], [-3]) })['y']!)).toEqual([0]);
+  });
+
+  it('while_loop carries values through the body until the condition fails', () => {
+    // i = 0; while (i < 5) i = i + 2
+    const condBlock: MilBlock = { inputs: [v('ci', 'int32', [])], operations: [op('less', { x: 'ci', y: i32([], [5]) }, [v('go', 'bool', [])])], outputs: ['go'] };
+    const body: MilBlock = { inputs: [v('bi', 'int32', [])], operations: [op('add', { x: 'bi', y: i32([], [2]) }, [v('next', 'int32', [])])], outputs: ['next'] };
+    const loop = op('while_loop', { loop_vars: [i32([], [0])] }, [v('final', 'int32', [])]);
+    loop.blocks = [condBlock, body];
+    const out = runProgram(program([], [loop], ['final']), {});
+    expect(Array.from(out['final']!.data as Int32Array)).toEqual([6]);
+  });
+
+  it('concat reads a variadic parameter bound to several values', () => {
+    const prog = program([v('a', 'float32', [1]), v('b', 'float32', [1])], [
+      op('concat', { values: ['a', f32([1], [0]), 'b'], axis: i32([], [0]) }, [v('y', 'float32', [3])]),
+    ], ['y']);
+    expect(values(runProgram(prog, { a: f32([1], [1]), b: f32([1], [2]) })['y']!)).toEqual([1, 0, 2]);
+  });
+});
+
+describe('runModel', () => {
+  it('returns outputs under the described names and dtypes', () => {
+    const model: CoreMLModel = {
+      specificationVersion: 7,
+      inputs: [{ name: 'x', type: { kind: 'multiArray', dtype: 'float32', shape: [2] } }],
+      outputs: [{ name: 'y', type: { kind: 'multiArray', dtype: 'float32', shape: [2] } }],
+      metadata: {},
+      program: doubleRelu(),
+    };
+    const out = runModel(model, { x: f32([2], [2, -2]) });
+    expect(Object.keys(out)).toEqual(['y']);
+    expect(values(out['y']!)).toEqual([4, 0]);
+  });
+});
