@@ -79,12 +79,14 @@ function refuseUnsupportedAttributes(node: OnnxNode, ctx: ConvertContext): void 
   const direction = attrString(node, 'direction', 'forward');
   if (direction !== 'forward') ctx.unsupported(node, `direction ${direction} is not supported; only forward LSTMs convert`);
   if (attrInt(node, 'input_forget', 0) === 1) ctx.unsupported(node, 'input_forget = 1 (coupled input/forget gates) is not supported');
+  // Same name, different meaning: ONNX bounds the gate pre-activations, Core ML's lstm bounds the cell state.
+  if (attrFloat(node, 'clip') !== undefined) ctx.unsupported(node, 'clip bounds gate pre-activations in ONNX but the cell state in Core ML');
 }
 
 const lstm: OpConverter = {
   opsets: [7, 22],
   milOps: ['lstm', 'squeeze', 'expand_dims', 'transpose'],
-  limits: 'forward direction only; constant weights; sequence_lens absent or full; fp16 needs iOS17',
+  limits: 'forward direction only; no clip; constant weights; sequence_lens absent or full; fp16 needs iOS17',
   convert(node, ctx) {
     refuseUnsupportedAttributes(node, ctx);
     const layout = attrInt(node, 'layout', 0);
@@ -102,7 +104,6 @@ const lstm: OpConverter = {
     const weightHh = dropDirection(node, ctx, requireConstant(ctx, node, 2, 'R'), 'R');
     const hidden = attrInt(node, 'hidden_size') ?? weightHh.shape[1]!;
     const [recurrentActivation, cellActivation, activation] = activationNames(node, ctx);
-    const clip = attrFloat(node, 'clip');
     const peephole = node.inputs[7]
       ? reorderBlocks(dropDirection(node, ctx, requireConstant(ctx, node, 7, 'P'), 'P'), PEEPHOLES_FROM_ONNX)
       : undefined;
@@ -121,7 +122,6 @@ const lstm: OpConverter = {
         recurrent_activation: milConst.str(recurrentActivation!),
         cell_activation: milConst.str(cellActivation!),
         activation: milConst.str(activation!),
-        clip: clip === undefined ? undefined : floatTensor(xt.dtype, [], Float32Array.of(clip)),
       },
       { outputNames: [`${name}_sequence`, `${name}_h`, `${name}_c`] },
     );

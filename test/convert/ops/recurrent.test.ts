@@ -89,6 +89,10 @@ describe('LSTM converter', () => {
     }
   });
 
+  it('refuses clip, whose Core ML counterpart bounds the cell state instead of the gate inputs', () => {
+    expect(() => convertNode(lstmNode({ clip: 0.5 }), { x: f32(5, 4, I) }, weights())).toThrow(/cell state/);
+  });
+
   it('refuses an fp16 LSTM on iOS15, whose lstm is fp32 only', () => {
     const half = (t: Tensor) => makeTensor('float16', t.shape, new Uint16Array(t.data.length));
     const w = weights();
