@@ -11,6 +11,7 @@ import {
   type MilTensorType,
 } from './ir.js';
 import { printType } from './print.js';
+import './ops/index.js';
 import { isConstLikeOp } from './passes/uses.js';
 import { isValidIdentifier } from './sanitize.js';
 
