@@ -1,5 +1,5 @@
 import { walkOperations, type MilFunction, type MilProgram } from '../mil/ir.js';
-import type { MilBuilder } from '../mil/builder.js';
+import type { NameAllocator } from '../mil/sanitize.js';
 
 /** Program-level steps that run after every node is converted. */
 
@@ -26,16 +26,22 @@ function usedValues(fn: MilFunction): Set<string> {
 
 /**
  * Core ML fails to run a program with a function input no op reads; like
- * coremltools, give each unused input an `identity` whose result is unused.
+ * coremltools, give each unused input an `identity` named `<input>_tmp`
+ * whose result is unused. Returns the names of those inputs.
  */
-export function consumeUnusedInputs(fn: MilFunction, b: MilBuilder): string[] {
+export function consumeUnusedInputs(fn: MilFunction, names: NameAllocator): string[] {
   const used = usedValues(fn);
   const unused = fn.inputs.filter((i) => !used.has(i.name));
   for (const input of unused) {
-    const before = b.operations().length;
-    b.op1('identity', { x: input.name }, { name: `${input.name}_tmp` });
-    // The builder appends to its own block; move the new op into the finished function.
-    fn.block.operations.push(...b.operations().slice(before).filter((op) => !fn.block.operations.includes(op)));
+    const name = names.allocate(`${input.name}_tmp`);
+    fn.block.operations.push({
+      type: 'identity',
+      name,
+      inputs: { x: [{ kind: 'name', name: input.name }] },
+      outputs: [{ name, type: { dtype: input.type.dtype, shape: [...input.type.shape] } }],
+      attributes: {},
+      blocks: [],
+    });
   }
   return unused.map((i) => i.name);
 }

@@ -64,7 +64,7 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
 
   const program: MilProgram = { functions: { main: fn } };
   const passWarnings = runProgramPasses(program, options.precision);
-  consumeUnusedInputs(mainFunction(program), b);
+  consumeUnusedInputs(mainFunction(program), b.names);
 
   const renamed: Record<string, string> = {};
   prepared.graph.inputs.forEach((info, k) => info.name !== inputs[k]!.name && (renamed[info.name] = inputs[k]!.name));
@@ -99,15 +99,20 @@ function rejectUnsupported(model: OnnxModel): void {
 function convertNodes(model: OnnxModel, ctx: ConversionContext, onProgress: ConvertOptions['onProgress']): void {
   const nodes = topologicalOrder(model.graph, model.sourcePath);
   nodes.forEach((node, k) => {
-    const converter = converterFor(node.opType)!;
-    converter.convert(node, ctx);
+    try {
+      converterFor(node.opType)!.convert(node, ctx);
+    } catch (err) {
+      // User-caused problems are already typed; anything else is a converter bug, reported with the node.
+      if (err instanceof ToolError) throw err;
+      throw internalError(node, err instanceof Error ? err.message : String(err), err);
+    }
     checkNodeOutputs(node, ctx);
     onProgress?.(k + 1, nodes.length);
   });
 }
 
-function internalError(node: OnnxNode, problem: string): ToolError {
-  return new ToolError('INTERNAL', `converter bug at node "${node.name}" (${node.opType}): ${problem}`);
+function internalError(node: OnnxNode, problem: string, cause?: unknown): ToolError {
+  return new ToolError('INTERNAL', `converter bug at node "${node.name}" (${node.opType}): ${problem}`, cause === undefined ? {} : { cause });
 }
 
 /**
