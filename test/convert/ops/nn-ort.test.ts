@@ -32,6 +32,16 @@ describe('conv family agrees with onnxruntime', () => {
     const n = node('ConvTranspose', ['x', 'w'], ['y'], { strides: [2, 2], output_shape: [10, 9], group: 2 });
     await expectParity(n, { x: seededTensor([1, 4, 5, 5]) }, { w: seededTensor([4, 1, 3, 3], 10) });
   });
+  it('ConvTranspose with SAME_UPPER and SAME_LOWER', async () => {
+    for (const autoPad of ['SAME_UPPER', 'SAME_LOWER']) {
+      const n = node('ConvTranspose', ['x', 'w'], ['y'], { strides: [2, 2], auto_pad: autoPad });
+      await expectParity(n, { x: seededTensor([1, 2, 4, 3]) }, { w: seededTensor([2, 2, 4, 3], 11) });
+    }
+  });
+  it('3-D Conv with strides', async () => {
+    const n = node('Conv', ['x', 'w'], ['y'], { strides: [1, 2, 2], pads: [1, 1, 1, 1, 1, 1] });
+    await expectParity(n, { x: seededTensor([1, 2, 4, 5, 5]) }, { w: seededTensor([3, 2, 3, 3, 3], 12) });
+  });
 });
 
 describe('linear family agrees with onnxruntime', () => {
@@ -99,6 +109,20 @@ describe('resample family agrees with onnxruntime', () => {
       await expectParity(node('Resize', ['x', ...names], ['y'], attrs), { x: seededTensor([1, 2, 4, 3]) }, inits);
     });
   }
+});
+
+describe('Resize across opsets agrees with onnxruntime', () => {
+  it('opset 11 with an roi input and scales', async () => {
+    const n = node('Resize', ['x', 'roi', 's'], ['y'], { mode: 'linear', coordinate_transformation_mode: 'align_corners' });
+    await expectParity(n, { x: seededTensor([1, 1, 3, 4]) }, { roi: fl(), s: fl(1, 1, 2, 2) }, { opset: 11 });
+  });
+  it('opset 18 with axes and sizes for the last two dims', async () => {
+    const n = node('Resize', ['x', '', '', 'sz'], ['y'], { mode: 'nearest', axes: [2, 3] });
+    await expectParity(n, { x: seededTensor([1, 2, 3, 4]) }, { sz: i64(6, 8) }, { opset: 18 });
+  });
+  it('Upsample at opset 9', async () => {
+    await expectParity(node('Upsample', ['x', 's'], ['y']), { x: seededTensor([1, 2, 3, 3]) }, { s: fl(1, 1, 2, 3) }, { opset: 9 });
+  });
 });
 
 describe('LSTM agrees with onnxruntime', () => {
