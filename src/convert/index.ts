@@ -1,5 +1,5 @@
 import type { CoreMLModel } from '../coreml/model.js';
-import { ConversionError, ToolError } from '../errors.js';
+import { ConversionError, ToolError, type UnsupportedNode } from '../errors.js';
 import { MilBuilder } from '../mil/builder.js';
 import { mainFunction, specificationVersionForTarget, walkOperations, type DeploymentTarget, type MilProgram, type MilTensorType } from '../mil/ir.js';
 import { defaultOpset, type OnnxModel, type OnnxNode } from '../onnx/ir.js';
@@ -86,29 +86,49 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
 }
 
 function rejectUnsupported(model: OnnxModel): void {
-  const unsupported = findUnsupportedNodes(model);
+  throwIfAny(findUnsupportedNodes(model), model.sourcePath);
+}
+
+function throwIfAny(unsupported: UnsupportedNode[], file: string | undefined): void {
   if (unsupported.length === 0) return;
   const ops = [...new Set(unsupported.map((u) => u.op))].sort();
   throw new ConversionError(
     `cannot convert: ${unsupported.length} node(s) use unsupported ops (${ops.join(', ')})`,
     unsupported,
-    model.sourcePath === undefined ? {} : { file: model.sourcePath },
+    file === undefined ? {} : { file },
   );
 }
 
+/**
+ * Converts every node in order. A converter may refuse a node for a reason
+ * only it can see (a run-time Slice bound, say); conversion then goes on with
+ * the nodes that do not depend on it, so that one error lists every refusal.
+ */
 function convertNodes(model: OnnxModel, ctx: ConversionContext, onProgress: ConvertOptions['onProgress']): void {
   const nodes = topologicalOrder(model.graph, model.sourcePath);
+  const refused: UnsupportedNode[] = [];
+  const blocked = new Set<string>();
   nodes.forEach((node, k) => {
+    if (node.inputs.some((i) => blocked.has(i))) {
+      node.outputs.forEach((o) => blocked.add(o));
+      return;
+    }
     try {
       converterFor(node.opType)!.convert(node, ctx);
+      checkNodeOutputs(node, ctx);
     } catch (err) {
+      if (err instanceof ConversionError && err.unsupported.length > 0) {
+        refused.push(...err.unsupported);
+        node.outputs.forEach((o) => blocked.add(o));
+        return;
+      }
       // User-caused problems are already typed; anything else is a converter bug, reported with the node.
       if (err instanceof ToolError) throw err;
       throw internalError(node, err instanceof Error ? err.message : String(err), err);
     }
-    checkNodeOutputs(node, ctx);
     onProgress?.(k + 1, nodes.length);
   });
+  throwIfAny(refused, model.sourcePath);
 }
 
 function internalError(node: OnnxNode, problem: string, cause?: unknown): ToolError {

@@ -176,3 +176,30 @@ describe('convertOnnxModel precision', () => {
     expect(r.model.outputs[0]!.name).toBe('y');
   });
 });
+
+describe('convertOnnxModel refusals found while converting', () => {
+  it('lists every node a converter refuses in one error, skipping nodes that depend on them', () => {
+    const i64 = (v: number[]) => makeTensor('int64', [v.length], BigInt64Array.from(v.map(BigInt)));
+    const m = model({
+      nodes: [
+        node('Slice', ['x', 'start', 'end'], ['a']),
+        node('Transpose', ['a'], ['b']),
+        node('Squeeze', ['x', 'axes'], ['c']),
+      ],
+      inputs: [valueInfo('x', 'float32', [4, 1]), valueInfo('start', 'int64', [1]), valueInfo('axes', 'int64', [1])],
+      outputs: [valueInfo('b', 'float32', [1, null]), valueInfo('c', 'float32', [4])],
+      initializers: { end: i64([3]) },
+    });
+    let caught: unknown;
+    try {
+      convertOnnxModel(m, { target: 'iOS15', precision: 'fp32' });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ConversionError);
+    expect((caught as ConversionError).unsupported.map((u) => [u.op, u.node])).toEqual([
+      ['Slice', 'Slice_a'],
+      ['Squeeze', 'Squeeze_c'],
+    ]);
+  });
+});
