@@ -215,3 +215,80 @@ describe('converted activations under fp16 compute precision', () => {
     expect(softmaxPart.outputs[0]!.type.dtype).toBe('float16');
   });
 });
+
+describe('activation numbers on the reference interpreter', () => {
+  const floats = (shape: number[], values: number[]) => makeTensor('float32', shape, Float32Array.from(values));
+  const close = (got: number[], want: number[], digits = 5) => want.forEach((w, i) => expect(got[i]).toBeCloseTo(w, digits));
+
+  it('HardSwish is x·clamp(x/6 + 1/2, 0, 1)', () => {
+    const c = unary('HardSwish', {}, 17, [4]);
+    close(c.run({ x: floats([4], [-4, -1, 1, 4]) })['y']!, [0, -1 / 3, 2 / 3, 4]);
+  });
+
+  it('Selu scales elu by gamma', () => {
+    const c = unary('Selu', {}, 17, [2]);
+    const alpha = 1.6732632423543772;
+    const gamma = 1.0507009873554805;
+    close(c.run({ x: floats([2], [-1, 2]) })['y']!, [gamma * alpha * (Math.exp(-1) - 1), gamma * 2]);
+  });
+
+  it('Clip with one bound only clamps that side', () => {
+    const c = convertGraph({
+      nodes: [node('Clip', ['x', '', 'hi'], ['y'])],
+      inputs: [f32([3])],
+      outputs: [f32([3], 'y')],
+      initializers: { hi: scalar(1) },
+    });
+    expect(c.run({ x: floats([3], [-5, 0.5, 5]) })['y']).toEqual([-5, 0.5, 1]);
+  });
+
+  it('PRelu per channel and with a general slope agree with max(x,0) + slope·min(x,0)', () => {
+    const slope = makeTensor('float32', [2, 1], Float32Array.from([0.5, 0.25]));
+    const perChannel = convertGraph({
+      nodes: [node('PRelu', ['x', 's'], ['y'])],
+      inputs: [f32([1, 2, 2])],
+      outputs: [f32([1, 2, 2], 'y')],
+      initializers: { s: slope },
+    });
+    expect(perChannel.types).toEqual(['prelu']);
+    const x = floats([1, 2, 2], [-2, 2, -4, 4]);
+    expect(perChannel.run({ x })['y']).toEqual([-1, 2, -1, 4]);
+    const general = convertGraph({
+      nodes: [node('PRelu', ['x', 's'], ['y'])],
+      inputs: [f32([1, 2, 2]), f32([2, 1], 's')],
+      outputs: [f32([1, 2, 2], 'y')],
+    });
+    expect(general.run({ x, s: slope })['y']).toEqual([-1, 2, -1, 4]);
+  });
+
+  it('opset-11 Softmax normalizes over everything after axis', () => {
+    const c = unary('Softmax', { axis: 1 }, 11, [1, 2, 2]);
+    const values = [0, 1, 2, 3];
+    const denominator = values.reduce((s, v) => s + Math.exp(v), 0);
+    close(c.run({ x: floats([1, 2, 2], values) })['y']!, values.map((v) => Math.exp(v) / denominator));
+  });
+
+  it('LogSoftmax stays finite where log(softmax) would underflow', () => {
+    const c = unary('LogSoftmax', { axis: -1 }, 13, [3]);
+    const y = c.run({ x: floats([3], [0, 100, 200]) })['y']!;
+    close(y, [-200, -100, 0], 3);
+  });
+
+  it('Gelu tanh approximation and exact form both match their formulas', () => {
+    const x = [-1.5, 0.3, 2];
+    const exact = unary('Gelu', {}, 20, [3]).run({ x: floats([3], x) })['y']!;
+    // erf by midpoint integration: far more accurate than the 4 digits checked.
+    const erf = (v: number) => {
+      let s = 0;
+      const n = 2000;
+      for (let k = 0; k < n; k++) {
+        const t = ((k + 0.5) / n) * v;
+        s += Math.exp(-t * t);
+      }
+      return (2 / Math.sqrt(Math.PI)) * s * (v / n);
+    };
+    close(exact, x.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))), 4);
+    const approx = unary('Gelu', { approximate: 'tanh' }, 20, [3]).run({ x: floats([3], x) })['y']!;
+    close(approx, x.map((v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))), 4);
+  });
+});

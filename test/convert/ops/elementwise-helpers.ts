@@ -3,7 +3,8 @@ import { mainFunction, walkOperations, type DeploymentTarget, type MilOperation,
 import { printProgram } from '../../../src/mil/print.js';
 import { validateProgram } from '../../../src/mil/validate.js';
 import type { OnnxNode, OnnxValueInfo } from '../../../src/onnx/ir.js';
-import type { Tensor } from '../../../src/tensor/tensor.js';
+import { runModel } from '../../../src/runtime/interpreter.js';
+import { toNumberList, type Tensor } from '../../../src/tensor/tensor.js';
 import { model } from '../../helpers/onnx-graph.js';
 
 /** One converted graph (already checked by validateProgram), with lookups tests need. */
@@ -18,6 +19,8 @@ export interface Converted {
   producer(name: string): MilOperation;
   /** The constant value bound to parameter `param` of `op`. */
   constParam(op: MilOperation, param: string): Tensor | undefined;
+  /** Runs the converted model on the reference interpreter; outputs as plain numbers by name. */
+  run(inputs: Record<string, Tensor>): Record<string, number[]>;
 }
 
 export function convertGraph(options: {
@@ -45,6 +48,10 @@ export function convertGraph(options: {
     text: printProgram(result.model.program),
     typeOf: (name) => fn.inputs.find((i) => i.name === name)?.type ?? producer(name).outputs.find((v) => v.name === name)!.type,
     producer,
+    run: (inputs) => {
+      const outputs = runModel(result.model, inputs);
+      return Object.fromEntries(Object.entries(outputs).map(([k, t]) => [k, toNumberList(t)]));
+    },
     constParam: (op, param) => {
       const b = op.inputs[param]?.[0];
       if (!b) return undefined;

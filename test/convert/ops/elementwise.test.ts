@@ -184,3 +184,71 @@ describe('Mod', () => {
     expect(floats.types).toEqual(['real_div', 'sign', 'abs', 'floor', 'mul', 'mul', 'sub']);
   });
 });
+
+describe('element-wise numbers on the reference interpreter', () => {
+  const ints = (values: number[]) => makeTensor('int32', [values.length], Int32Array.from(values));
+  const floats = (values: number[]) => makeTensor('float32', [values.length], Float32Array.from(values));
+  const pair = (op: string, dtype: 'int32' | 'float32', attrs: Record<string, number> = {}) =>
+    convertGraph({
+      nodes: [node(op, ['a', 'b'], ['y'], attrs)],
+      inputs: [valueInfo('a', dtype, [4]), valueInfo('b', dtype, [4])],
+      outputs: [valueInfo('y', dtype, [4])],
+    });
+
+  it('integer Div truncates toward zero like ONNX', () => {
+    expect(pair('Div', 'int32').run({ a: ints([7, -7, 7, -7]), b: ints([2, 2, -2, -2]) })['y']).toEqual([3, -3, -3, 3]);
+  });
+
+  it('Mod follows the divisor sign with fmod=0 and the dividend sign with fmod=1', () => {
+    const inputs = { a: ints([7, -7, 7, -7]), b: ints([3, 3, -3, -3]) };
+    expect(pair('Mod', 'int32').run(inputs)['y']).toEqual([1, 2, -2, -1]);
+    expect(pair('Mod', 'int32', { fmod: 1 }).run(inputs)['y']).toEqual([1, -1, 1, -1]);
+    const fl = pair('Mod', 'float32', { fmod: 1 }).run({ a: floats([5.5, -5.5, 5.5, -5.5]), b: floats([2, 2, -2, -2]) });
+    expect(fl['y']).toEqual([1.5, -1.5, 1.5, -1.5]);
+  });
+
+  it('Pow with base 2 gives 2^y', () => {
+    const c = convertGraph({
+      nodes: [node('Pow', ['two', 'x'], ['y'])],
+      inputs: [f32([4])],
+      outputs: [f32([4], 'y')],
+      initializers: { two: makeTensor('float32', [], Float32Array.from([2])) },
+    });
+    const y = c.run({ x: floats([0, 1, 3, -1]) })['y']!;
+    [1, 2, 8, 0.5].forEach((want, i) => expect(y[i]).toBeCloseTo(want, 5));
+  });
+
+  it('Reciprocal is exact (no epsilon added)', () => {
+    const c = convertGraph({ nodes: [node('Reciprocal', ['x'], ['y'])], inputs: [f32([3])], outputs: [f32([3], 'y')] });
+    expect(c.run({ x: floats([2, 4, -8]) })['y']).toEqual([0.5, 0.25, -0.125]);
+  });
+
+  it('Where selects with broadcasting and Equal on bools compares truth values', () => {
+    const c = convertGraph({
+      nodes: [
+        node('Less', ['a', 'b'], ['p']),
+        node('Greater', ['a', 'zero'], ['q']),
+        node('Equal', ['p', 'q'], ['same']),
+        node('Where', ['same', 'a', 'b'], ['y']),
+      ],
+      inputs: [f32([4], 'a'), f32([4], 'b')],
+      outputs: [f32([4], 'y')],
+      initializers: { zero: makeTensor('float32', [], Float32Array.from([0])) },
+    });
+    // p = a < b, q = a > 0; same where both or neither hold.
+    expect(c.run({ a: floats([1, -1, 2, -2]), b: floats([2, 0, 1, -3]) })['y']).toEqual([1, 0, 1, -2]);
+  });
+
+  it('Max, Min and Mean fold over all inputs', () => {
+    const variadic = (op: string) =>
+      convertGraph({
+        nodes: [node(op, ['a', 'b', 'c'], ['y'])],
+        inputs: [f32([2], 'a'), f32([2], 'b'), f32([1], 'c')],
+        outputs: [f32([2], 'y')],
+      });
+    const inputs = { a: floats([1, 6]), b: floats([4, 2]), c: floats([3]) };
+    expect(variadic('Max').run(inputs)['y']).toEqual([4, 6]);
+    expect(variadic('Min').run(inputs)['y']).toEqual([1, 2]);
+    expect(variadic('Mean').run(inputs)['y']).toEqual([8 / 3, 11 / 3].map(Math.fround));
+  });
+});
