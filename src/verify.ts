@@ -1,0 +1,92 @@
+import { readMlPackage } from './coreml/package.js';
+import type { CoreMLModel } from './coreml/model.js';
+import { ToolError, errorMessage } from './errors.js';
+import { gateForProgram, type Gate } from './parity/gates.js';
+import { evaluateOutput, overallPass, type OutputVerdict } from './parity/verdict.js';
+import { castTensor } from './reference/cast.js';
+import { runOnnxRuntime } from './reference/onnxruntime.js';
+import { generateInputs, type InputSpec } from './reference/seeded-inputs.js';
+import { readTestDataSets, type TestDataSet } from './reference/test-data.js';
+import { runModel } from './runtime/interpreter.js';
+import type { DType } from './tensor/dtype.js';
+import type { Tensor } from './tensor/tensor.js';
+import { matchTensors, namedTensors } from './verify/matching.js';
+import { foldVerdict, outputReport, type VerifyReport } from './verify/report.js';
+
+export type { VerifyOutputReport, VerifyReport } from './verify/report.js';
+
+/** Where the reference outputs come from: test data beside the model, or onnxruntime on seeded inputs. */
+export type VerifySource = { dataDir: string } | { onnxPath: string };
+
+export interface VerifyOptions {
+  /** Gate for every float output; default: picked from what the package contains (gateForProgram). */
+  gate?: Gate;
+  /** Seed of the generated inputs when the source is an ONNX model; default 0. */
+  seed?: number;
+  /** onnxruntime intra-op threads when the source is an ONNX model. */
+  threads?: number;
+}
+
+/**
+ * Runs an .mlpackage with the reference interpreter and compares every output with its
+ * reference. With test data, every data set must pass, and each output reports its worst
+ * metrics over the sets. With an ONNX model, seeded inputs are generated from the package's
+ * input descriptions and onnxruntime-node computes the references.
+ */
+export async function verifyPackage(packagePath: string, source: VerifySource, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const model = await readMlPackage(packagePath);
+  const gate = options.gate ?? gateForProgram(model.program);
+  const dataSets = 'dataDir' in source ? await readTestDataSets(source.dataDir) : [await seededDataSet(model, source.onnxPath, options)];
+  const referenceFile = 'dataDir' in source ? source.dataDir : source.onnxPath;
+  const worst = new Map<string, OutputVerdict>();
+  for (const set of dataSets) {
+    const verdicts = verifyDataSet(model, packagePath, set, gate, referenceFile);
+    for (const [name, verdict] of verdicts) worst.set(name, foldVerdict(worst.get(name), verdict, set.name, dataSets.length > 1));
+  }
+  const outputs = model.outputs.map((o) => outputReport(o.name, o.type.dtype, worst.get(o.name)!));
+  return { pass: overallPass(outputs), engine: 'reference interpreter', gate, dataSets: dataSets.map((s) => s.name), outputs };
+}
+
+function verifyDataSet(model: CoreMLModel, packagePath: string, set: TestDataSet, gate: Gate, referenceFile: string): Map<string, OutputVerdict> {
+  const context = { dataSet: set.name, file: referenceFile };
+  const given = matchTensors(model.inputs.map((i) => i.name), set.inputs, { ...context, what: 'input' });
+  const inputs: Record<string, Tensor> = {};
+  for (const desc of model.inputs) {
+    inputs[desc.name] = castTensor(given.get(desc.name)!, desc.type.dtype, `${referenceFile}: ${set.name}: input "${desc.name}"`);
+  }
+  const references = matchTensors(model.outputs.map((o) => o.name), set.outputs, { ...context, what: 'output' });
+  const actual = runPackage(model, packagePath, inputs);
+  const verdicts = new Map<string, OutputVerdict>();
+  for (const desc of model.outputs) {
+    const produced = actual[desc.name];
+    if (!produced) throw new ToolError('RUNTIME', `the package produced no output "${desc.name}"`, { file: packagePath });
+    verdicts.set(desc.name, evaluateOutput(references.get(desc.name)!, produced, gate));
+  }
+  return verdicts;
+}
+
+/** Runs the interpreter, making sure any failure names the package it came from. */
+function runPackage(model: CoreMLModel, packagePath: string, inputs: Record<string, Tensor>): Record<string, Tensor> {
+  try {
+    return runModel(model, inputs);
+  } catch (err) {
+    if (err instanceof ToolError && err.file !== undefined) throw err;
+    const code = err instanceof ToolError ? err.code : 'RUNTIME';
+    throw new ToolError(code, `the reference interpreter failed: ${errorMessage(err)}`, { file: packagePath, cause: err });
+  }
+}
+
+/** Values are generated in fp32 even for fp16 inputs, so onnxruntime sees them unrounded. */
+const GENERATED_DTYPE: Readonly<Partial<Record<DType, DType>>> = { float16: 'float32', float64: 'float32' };
+
+async function seededDataSet(model: CoreMLModel, onnxPath: string, options: VerifyOptions): Promise<TestDataSet> {
+  const seed = options.seed ?? 0;
+  const specs: InputSpec[] = model.inputs.map((i) => ({
+    name: i.name,
+    dtype: GENERATED_DTYPE[i.type.dtype] ?? i.type.dtype,
+    shape: i.type.shape,
+  }));
+  const generated = generateInputs(specs, seed);
+  const references = await runOnnxRuntime(onnxPath, generated, options.threads === undefined ? {} : { threads: options.threads });
+  return { name: `seeded inputs (seed ${seed})`, inputs: namedTensors(generated), outputs: namedTensors(references) };
+}

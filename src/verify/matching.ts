@@ -1,0 +1,41 @@
+import { ToolError } from '../errors.js';
+import type { NamedTensor } from '../reference/test-data-set.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * Pairs the tensors a model expects (inputs it takes, outputs it produces) with the
+ * tensors test data gives. A name match wins. Otherwise the tensor at the same position
+ * is used, but only when its name is empty or names nothing the model has: test data
+ * written by the ONNX tools names tensors after the ONNX graph, and a converter may have
+ * renamed them (MIL names cannot hold every ONNX name), while position is the ONNX
+ * test-data convention (`input_K.pb` is the K-th graph input).
+ */
+export function matchTensors(
+  expected: readonly string[],
+  given: readonly NamedTensor[],
+  context: { what: 'input' | 'output'; dataSet: string; file: string },
+): Map<string, Tensor> {
+  const expectedNames = new Set(expected);
+  const matched = new Map<string, Tensor>();
+  expected.forEach((name, position) => {
+    const byName = given.find((t) => t.name === name);
+    const atPosition = given[position];
+    const byPosition = atPosition && !expectedNames.has(atPosition.name) ? atPosition : undefined;
+    const found = byName ?? byPosition;
+    if (!found) {
+      const names = given.map((t, i) => (t.name === '' ? `#${i}` : `"${t.name}"`)).join(', ') || 'none';
+      throw new ToolError(
+        'REFERENCE',
+        `${context.dataSet} has no tensor for model ${context.what} "${name}" (by name or at position ${position}; it has ${names})`,
+        { file: context.file },
+      );
+    }
+    matched.set(name, found.tensor);
+  });
+  return matched;
+}
+
+/** Turns a record into named tensors in its key order, for matching engine outputs like test data. */
+export function namedTensors(record: Record<string, Tensor>): NamedTensor[] {
+  return Object.entries(record).map(([name, tensor]) => ({ name, tensor }));
+}

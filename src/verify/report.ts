@@ -1,0 +1,102 @@
+import type { Gate } from '../parity/gates.js';
+import type { OutputVerdict } from '../parity/verdict.js';
+import type { DType } from '../tensor/dtype.js';
+
+/**
+ * One output's line in the verification report (the JSON the CLI prints with --json).
+ *
+ * Numbers that are not finite cannot be written as JSON, so they are `null`:
+ * - for a passing output a null `snrDb`/`psnrDb` means the outputs are identical
+ *   (no noise: infinite SNR and PSNR);
+ * - for a failing output, null metrics mean they could not be computed (shape mismatch)
+ *   or are infinite (NaN/Inf in the output, all-zero reference); `reason` says which.
+ * `top1Agreement`/`top5Agreement` are null when the output is not class scores
+ * (see parity/top-k.ts). With several test data sets every metric is the worst over the sets.
+ */
+export interface VerifyOutputReport {
+  name: string;
+  shape: number[];
+  dtype: DType;
+  maxAbsError: number | null;
+  maxRelError: number | null;
+  meanAbsError: number | null;
+  snrDb: number | null;
+  psnrDb: number | null;
+  cosine: number | null;
+  top1Agreement: number | null;
+  top5Agreement: number | null;
+  pass: boolean;
+  reason?: string;
+}
+
+export interface VerifyReport {
+  /** True when every output passed its gate on every data set. */
+  pass: boolean;
+  /** Which engine produced the Core ML numbers; on Linux always this project's interpreter. */
+  engine: 'reference interpreter';
+  /** The gate requested or picked from the package; integer outputs are held to exact equality regardless. */
+  gate: Gate;
+  /** Names of the data sets the package ran on (test data sets, or the seeded inputs). */
+  dataSets: string[];
+  outputs: VerifyOutputReport[];
+}
+
+/** The worst of several numbers where higher is worse; NaN (unknown) is worst of all. */
+function worstHigh(a: number, b: number): number {
+  return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b);
+}
+
+/** The worst of several numbers where lower is worse; NaN (unknown) is worst of all. */
+function worstLow(a: number, b: number): number {
+  return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b);
+}
+
+function worstAgreement(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? (a ?? b) : Math.min(a, b);
+}
+
+/** Folds the verdict of one more data set into the running worst case of an output. */
+export function foldVerdict(worst: OutputVerdict | undefined, next: OutputVerdict, dataSet: string, multipleSets: boolean): OutputVerdict {
+  const labelled = next.pass || !multipleSets ? next : { ...next, reason: `${dataSet}: ${next.reason ?? 'failed'}` };
+  if (!worst) return labelled;
+  const a = worst.metrics;
+  const b = labelled.metrics;
+  const metrics = {
+    ...a,
+    maxAbsError: worstHigh(a.maxAbsError, b.maxAbsError),
+    maxRelError: worstHigh(a.maxRelError, b.maxRelError),
+    meanAbsError: worstHigh(a.meanAbsError, b.meanAbsError),
+    snrDb: worstLow(a.snrDb, b.snrDb),
+    psnrDb: worstLow(a.psnrDb, b.psnrDb),
+    cosine: worstLow(a.cosine, b.cosine),
+    top1Agreement: worstAgreement(a.top1Agreement, b.top1Agreement),
+    top5Agreement: worstAgreement(a.top5Agreement, b.top5Agreement),
+  };
+  const reason = worst.reason ?? labelled.reason;
+  const pass = worst.pass && labelled.pass;
+  return reason === undefined ? { metrics, gate: worst.gate, pass } : { metrics, gate: worst.gate, pass, reason };
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+export function outputReport(name: string, dtype: DType, verdict: OutputVerdict): VerifyOutputReport {
+  const m = verdict.metrics;
+  const line: VerifyOutputReport = {
+    name,
+    shape: m.actualShape,
+    dtype,
+    maxAbsError: finiteOrNull(m.maxAbsError),
+    maxRelError: finiteOrNull(m.maxRelError),
+    meanAbsError: finiteOrNull(m.meanAbsError),
+    snrDb: finiteOrNull(m.snrDb),
+    psnrDb: finiteOrNull(m.psnrDb),
+    cosine: finiteOrNull(m.cosine),
+    top1Agreement: m.top1Agreement,
+    top5Agreement: m.top5Agreement,
+    pass: verdict.pass,
+  };
+  if (verdict.reason !== undefined) line.reason = verdict.reason;
+  return line;
+}
