@@ -292,3 +292,13 @@ describe('activation numbers on the reference interpreter', () => {
     close(approx, x.map((v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))), 4);
   });
 });
+
+describe('activation numbers under fp16 compute precision', () => {
+  it('LogSoftmax stays finite in fp16 where log(softmax(x)) would give -inf', () => {
+    const c = unary('LogSoftmax', { axis: -1 }, 13, [3]);
+    applyFp16ComputePrecision(c.result.model.program);
+    const y = c.run({ x: makeTensor('float32', [3], Float32Array.from([0, 10, 20])) })['y']!;
+    expect(y.every(Number.isFinite)).toBe(true);
+    [-20, -10, 0].forEach((want, i) => expect(Math.abs(y[i]! - want)).toBeLessThan(0.05));
+  });
+});
