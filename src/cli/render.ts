@@ -1,4 +1,6 @@
+import type { Gate } from '../parity/gates.js';
 import type { CheckFileResult, ConvertFileResult, OpCoverage } from '../pipeline.js';
+import type { VerifyOutputReport, VerifyReport } from '../verify.js';
 import { formatBytes } from './terminal.js';
 
 /**
@@ -63,25 +65,43 @@ export function formatMetric(value: number): string {
   return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e6 ? value.toPrecision(4) : value.toExponential(3);
 }
 
-/** The parts of a verification report the terminal view needs; the JSON view prints all of it. */
-export interface VerifySummary {
-  pass: boolean;
-  engine: string;
-  outputs: readonly object[];
+const GATE_TEXT: { [K in Gate['kind']]: (gate: Extract<Gate, { kind: K }>) => string } = {
+  elementwise: (g) => `|out - ref| <= ${g.atol} + ${g.rtol}*|ref|`,
+  psnr: (g) => `PSNR >= ${g.minDb} dB`,
+  exact: () => 'exact match',
+};
+
+/** The gate as a person reads it, e.g. "PSNR >= 40 dB". */
+export function describeGate(gate: Gate): string {
+  return (GATE_TEXT[gate.kind] as (g: Gate) => string)(gate);
 }
 
-function describeOutput(output: object): string {
-  const fields = Object.entries(output);
-  const name = fields.find(([k]) => k === 'name')?.[1];
-  const pass = fields.find(([k]) => k === 'pass')?.[1];
-  const verdict = pass === true ? 'pass' : pass === false ? 'FAIL' : '';
-  const metrics = fields
-    .filter(([k, v]) => k !== 'name' && k !== 'pass' && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'))
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? formatMetric(v) : String(v)}`);
-  return [String(name ?? '?'), verdict, ...metrics].filter((s) => s !== '').join('  ');
+/** A metric that may be unknown (null); `unit` follows the number. */
+function metric(label: string, value: number | null, unit = '', format: (v: number) => string = formatMetric): string | undefined {
+  return value === null ? undefined : `${label} ${format(value)}${unit}`;
 }
 
-export function renderVerify(packagePath: string, report: VerifySummary): string[] {
-  const head = `${report.pass ? 'PASS' : 'FAIL'} ${packagePath} (engine: ${report.engine})`;
-  return [head, ...report.outputs.map((o) => `  ${describeOutput(o)}`)];
+/** Cosine similarity lives just below 1, where four significant digits would all read 1.000. */
+const formatCosine = (v: number): string => v.toFixed(6);
+
+function describeOutput(o: VerifyOutputReport): string {
+  const parts = [
+    o.name,
+    `[${o.shape.join(', ')}] ${o.dtype}`,
+    o.pass ? 'pass' : 'FAIL',
+    metric('PSNR', o.psnrDb, ' dB'),
+    metric('max abs', o.maxAbsError),
+    metric('max rel', o.maxRelError),
+    metric('cosine', o.cosine, '', formatCosine),
+    metric('top-1', o.top1Agreement),
+    o.reason,
+  ];
+  return parts.filter((p): p is string => p !== undefined && p !== '').join('  ');
+}
+
+/** Verdict first, then the engine and gate it was judged by, then one line per output. */
+export function renderVerify(packagePath: string, report: VerifyReport): string[] {
+  const head = `${report.pass ? 'PASS' : 'FAIL'} ${packagePath}`;
+  const basis = `  engine: ${report.engine}; gate: ${describeGate(report.gate)}; data: ${report.dataSets.join(', ') || '(none)'}`;
+  return [head, basis, ...report.outputs.map((o) => `  ${describeOutput(o)}`)];
 }

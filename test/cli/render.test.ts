@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMetric, renderCheck, renderConvert, renderVerify, unsupportedLines } from '../../src/cli/render.js';
+import { describeGate, formatMetric, renderCheck, renderConvert, renderVerify, unsupportedLines } from '../../src/cli/render.js';
 import type { ConvertFileResult } from '../../src/pipeline.js';
 
 const coverage = {
@@ -71,20 +71,42 @@ describe('renderConvert', () => {
 });
 
 describe('renderVerify', () => {
-  it('shows the verdict, the engine and each output with its metrics', () => {
+  const output = {
+    shape: [1, 10],
+    dtype: 'float32' as const,
+    maxRelError: null,
+    meanAbsError: 1e-5,
+    snrDb: 50,
+    cosine: 0.99999,
+    top1Agreement: null,
+    top5Agreement: null,
+  };
+
+  it('shows the verdict, the engine, the gate, the data sets and each output with its metrics', () => {
     const lines = renderVerify('p.mlpackage', {
       pass: false,
       engine: 'reference interpreter',
+      gate: { kind: 'psnr', minDb: 40 },
+      dataSets: ['test_data_set_0', 'test_data_set_1'],
       outputs: [
-        { name: 'logits', pass: true, psnrDb: 52.123456, maxAbs: 0.000123 },
-        { name: 'boxes', pass: false, psnrDb: 12.5, metrics: { nested: 1 } },
+        { ...output, name: 'logits', pass: true, psnrDb: 52.123456, maxAbsError: 0.000123 },
+        { ...output, name: 'boxes', pass: false, psnrDb: 12.5, maxAbsError: 3, cosine: null, reason: 'PSNR 12.5 dB < 40 dB' },
       ],
     });
     expect(lines).toEqual([
-      'FAIL p.mlpackage (engine: reference interpreter)',
-      '  logits  pass  psnrDb=52.12  maxAbs=1.230e-4',
-      '  boxes  FAIL  psnrDb=12.50',
+      'FAIL p.mlpackage',
+      '  engine: reference interpreter; gate: PSNR >= 40 dB; data: test_data_set_0, test_data_set_1',
+      '  logits  [1, 10] float32  pass  PSNR 52.12 dB  max abs 1.230e-4  cosine 0.999990',
+      '  boxes  [1, 10] float32  FAIL  PSNR 12.50 dB  max abs 3  PSNR 12.5 dB < 40 dB',
     ]);
+  });
+});
+
+describe('describeGate', () => {
+  it('spells out each kind of gate', () => {
+    expect(describeGate({ kind: 'elementwise', atol: 1e-4, rtol: 1e-3 })).toBe('|out - ref| <= 0.0001 + 0.001*|ref|');
+    expect(describeGate({ kind: 'psnr', minDb: 30 })).toBe('PSNR >= 30 dB');
+    expect(describeGate({ kind: 'exact' })).toBe('exact match');
   });
 });
 
