@@ -89,11 +89,16 @@ function rejectUnsupported(model: OnnxModel): void {
   throwIfAny(findUnsupportedNodes(model), model.sourcePath);
 }
 
+/** How many refused nodes the error message spells out; the full list is in `unsupported`. */
+const MAX_LISTED_NODES = 5;
+
 function throwIfAny(unsupported: UnsupportedNode[], file: string | undefined): void {
   if (unsupported.length === 0) return;
   const ops = [...new Set(unsupported.map((u) => u.op))].sort();
+  const shown = unsupported.slice(0, MAX_LISTED_NODES).map((u) => `node "${u.node}" (${u.op}): ${u.reason}`);
+  if (unsupported.length > MAX_LISTED_NODES) shown.push(`and ${unsupported.length - MAX_LISTED_NODES} more`);
   throw new ConversionError(
-    `cannot convert: ${unsupported.length} node(s) use unsupported ops (${ops.join(', ')})`,
+    `cannot convert: ${unsupported.length} node(s) use unsupported ops (${ops.join(', ')}); ${shown.join('; ')}`,
     unsupported,
     file === undefined ? {} : { file },
   );
