@@ -2,7 +2,7 @@ import { readMlPackage } from './coreml/package.js';
 import type { CoreMLModel } from './coreml/model.js';
 import { ToolError, errorMessage } from './errors.js';
 import { gateForProgram, type Gate } from './parity/gates.js';
-import { evaluateOutput, overallPass, type OutputVerdict } from './parity/verdict.js';
+import { evaluateOutput, overallPass, type OutputVerdict, type VerdictOptions } from './parity/verdict.js';
 import { castTensor } from './reference/cast.js';
 import { runOnnxRuntime } from './reference/onnxruntime.js';
 import { generateInputs, type InputSpec } from './reference/seeded-inputs.js';
@@ -25,6 +25,8 @@ export interface VerifyOptions {
   seed?: number;
   /** onnxruntime intra-op threads when the source is an ONNX model. */
   threads?: number;
+  /** Least top-1 agreement class-score outputs must reach (0..1); not gated when absent. */
+  minTop1Agreement?: number;
 }
 
 /**
@@ -40,14 +42,26 @@ export async function verifyPackage(packagePath: string, source: VerifySource, o
   const referenceFile = 'dataDir' in source ? source.dataDir : source.onnxPath;
   const worst = new Map<string, OutputVerdict>();
   for (const set of dataSets) {
-    const verdicts = verifyDataSet(model, packagePath, set, gate, referenceFile);
+    const verdicts = verifyDataSet(model, packagePath, set, { gate, referenceFile, verdict: verdictOptions(options) });
     for (const [name, verdict] of verdicts) worst.set(name, foldVerdict(worst.get(name), verdict, set.name, dataSets.length > 1));
   }
   const outputs = model.outputs.map((o) => outputReport(o.name, o.type.dtype, worst.get(o.name)!));
   return { pass: overallPass(outputs), engine: 'reference interpreter', gate, dataSets: dataSets.map((s) => s.name), outputs };
 }
 
-function verifyDataSet(model: CoreMLModel, packagePath: string, set: TestDataSet, gate: Gate, referenceFile: string): Map<string, OutputVerdict> {
+interface DataSetJudging {
+  gate: Gate;
+  /** The test data folder or ONNX model the references come from, for messages. */
+  referenceFile: string;
+  verdict: VerdictOptions;
+}
+
+function verdictOptions(options: VerifyOptions): VerdictOptions {
+  return options.minTop1Agreement === undefined ? {} : { minTop1Agreement: options.minTop1Agreement };
+}
+
+function verifyDataSet(model: CoreMLModel, packagePath: string, set: TestDataSet, judging: DataSetJudging): Map<string, OutputVerdict> {
+  const { gate, referenceFile } = judging;
   const context = { dataSet: set.name, file: referenceFile };
   const given = matchTensors(model.inputs.map((i) => i.name), set.inputs, { ...context, what: 'input' });
   const inputs: Record<string, Tensor> = {};
@@ -60,7 +74,7 @@ function verifyDataSet(model: CoreMLModel, packagePath: string, set: TestDataSet
   for (const desc of model.outputs) {
     const produced = actual[desc.name];
     if (!produced) throw new ToolError('RUNTIME', `the package produced no output "${desc.name}"`, { file: packagePath });
-    verdicts.set(desc.name, evaluateOutput(references.get(desc.name)!, produced, gate));
+    verdicts.set(desc.name, evaluateOutput(references.get(desc.name)!, produced, gate, judging.verdict));
   }
   return verdicts;
 }

@@ -18,15 +18,29 @@ export interface OutputVerdict {
  * always held to `exact`, whatever the gate says. Every check is written `!(x <= limit)`
  * so that a NaN anywhere fails.
  */
-export function evaluateOutput(reference: Tensor, actual: Tensor, gate: Gate): OutputVerdict {
+export function evaluateOutput(reference: Tensor, actual: Tensor, gate: Gate, options: VerdictOptions = {}): OutputVerdict {
   const applied = isExactDType(reference) ? EXACT_GATE : gate;
   if (!sameShape(reference.shape, actual.shape)) return failed(compareOutputs(reference, actual), applied);
   const ref = tensorValues(reference);
   const act = tensorValues(actual);
   const metrics = compareDecoded(reference, actual, ref, act);
   if (metrics.failure !== null) return failed(metrics, applied);
-  const reason = GATE_CHECKS[applied.kind](applied, metrics, ref, act);
+  const reason = GATE_CHECKS[applied.kind](applied, metrics, ref, act) ?? checkTop1(options.minTop1Agreement, metrics.top1Agreement);
   return reason === undefined ? { metrics, gate: applied, pass: true } : { metrics, gate: applied, pass: false, reason };
+}
+
+/** Extra requirements a user may ask for on top of the gate. */
+export interface VerdictOptions {
+  /**
+   * Least share of rows whose top-1 class must agree, for class-score outputs (0..1).
+   * Top-k agreement is only gated when asked: a small numeric drift can flip a near tie.
+   */
+  minTop1Agreement?: number;
+}
+
+function checkTop1(min: number | undefined, agreement: number | null): string | undefined {
+  if (min === undefined || agreement === null || agreement >= min) return undefined;
+  return `top-1 agreement ${agreement} is below the required ${min}`;
 }
 
 /** All outputs must pass; an empty list does not (nothing ran, so nothing passed). */

@@ -53,6 +53,17 @@ describe('evaluateOutput', () => {
     expect(evaluateOutput(f32([1]), f32([1.5]), { kind: 'elementwise', atol: NaN, rtol: 0 }).pass).toBe(false);
   });
 
+  it('gates top-1 agreement of class scores only when asked', () => {
+    const ref = f32([0.1, 0.9, 0.8, 0.2], [2, 2]);
+    const flipped = f32([0.1, 0.9, 0.2, 0.8], [2, 2]);
+    const loose = { kind: 'psnr', minDb: 0 } as const;
+    expect(evaluateOutput(ref, flipped, loose).pass).toBe(true);
+    const asked = evaluateOutput(ref, flipped, loose, { minTop1Agreement: 1 });
+    expect(asked.pass).toBe(false);
+    expect(asked.reason).toBe('top-1 agreement 0.5 is below the required 1');
+    expect(evaluateOutput(f32([1, 2, 3], [3, 1, 1, 1, 1]), f32([1, 2, 3], [3, 1, 1, 1, 1]), loose, { minTop1Agreement: NaN }).pass).toBe(false);
+  });
+
   it('fails a shape mismatch with its reason', () => {
     const v = evaluateOutput(f32([1, 2], [1, 2]), f32([1, 2], [2, 1]), FP16_GATE);
     expect(v.pass).toBe(false);
