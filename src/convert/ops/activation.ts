@@ -147,6 +147,42 @@ const hardSwish: OpConverter = {
   },
 };
 
+/** ThresholdedRelu keeps x only where x > alpha (MIL thresholded_relu keeps x >= alpha, so select instead). */
+const thresholdedRelu: OpConverter = {
+  opsets: [10, LATEST],
+  milOps: ['greater', 'select'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const keep = ctx.b.op1('greater', { x, y: scalarLike(ctx, x, attrFloat(node, 'alpha', 1)) });
+    ctx.setOutput(node, 0, ctx.b.op1('select', { cond: keep, a: x, b: scalarLike(ctx, x, 0) }, { name: outName(node) }));
+  },
+};
+
+/** Celu(x) = max(0, x) + min(0, alpha·(exp(x/alpha) − 1)) = alpha·elu(x/alpha, 1) for alpha > 0. */
+const celu: OpConverter = {
+  opsets: [12, LATEST],
+  milOps: ['real_div', 'elu', 'mul'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const alpha = attrFloat(node, 'alpha', 1);
+    if (!(alpha > 0)) ctx.unsupported(node, `alpha ${alpha} must be positive`);
+    const scaled = ctx.b.op1('real_div', { x, y: scalarLike(ctx, x, alpha) });
+    const elu = ctx.b.op1('elu', { x: scaled, alpha: scalarLike(ctx, x, 1) });
+    ctx.setOutput(node, 0, ctx.b.op1('mul', { x: elu, y: scalarLike(ctx, x, alpha) }, { name: outName(node) }));
+  },
+};
+
+/** Mish(x) = x·tanh(softplus(x)). */
+const mish: OpConverter = {
+  opsets: [18, LATEST],
+  milOps: ['softplus', 'tanh', 'mul'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const gate = ctx.b.op1('tanh', { x: ctx.b.op1('softplus', { x }) });
+    ctx.setOutput(node, 0, ctx.b.op1('mul', { x, y: gate }, { name: outName(node) }));
+  },
+};
+
 const GELU_MODES: Readonly<Record<string, string>> = { none: 'EXACT', tanh: 'TANH_APPROXIMATION' };
 
 const gelu: OpConverter = {
@@ -242,6 +278,9 @@ export const activationConverters: ConverterTable = {
   Softplus: simple('softplus', 1),
   Softsign: simple('softsign', 1),
   Gelu: gelu,
+  ThresholdedRelu: thresholdedRelu,
+  Celu: celu,
+  Mish: mish,
   Softmax: softmax,
   LogSoftmax: logSoftmax,
 };

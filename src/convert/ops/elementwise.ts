@@ -236,10 +236,41 @@ const mean: OpConverter = {
   },
 };
 
+/** NaN is the only value not equal to itself. */
+const isNaN: OpConverter = {
+  opsets: [9, LATEST],
+  milOps: ['not_equal'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    ctx.setOutput(node, 0, ctx.b.op1('not_equal', { x, y: x }, { name: outName(node) }));
+  },
+};
+
+const isInf: OpConverter = {
+  opsets: [10, LATEST],
+  milOps: ['equal', 'abs', 'less'],
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const positive = attrInt(node, 'detect_positive', 1) !== 0;
+    const negative = attrInt(node, 'detect_negative', 1) !== 0;
+    const name = outName(node);
+    if (positive && negative) {
+      const magnitude = ctx.b.op1('abs', { x });
+      ctx.setOutput(node, 0, ctx.b.op1('equal', { x: magnitude, y: scalarLike(ctx, x, Infinity) }, { name }));
+    } else if (positive || negative) {
+      ctx.setOutput(node, 0, ctx.b.op1('equal', { x, y: scalarLike(ctx, x, positive ? Infinity : -Infinity) }, { name }));
+    } else {
+      // Detecting neither sign: all false, shaped like x (|x| < -1 never holds, not even for NaN).
+      ctx.setOutput(node, 0, ctx.b.op1('less', { x: ctx.b.op1('abs', { x }), y: scalarLike(ctx, x, -1) }, { name }));
+    }
+  },
+};
+
 const UNARY: Readonly<Record<string, [milOp: string, since: number]>> = {
   Sqrt: ['sqrt', 6], Exp: ['exp', 6], Abs: ['abs', 6], Erf: ['erf', 9], Floor: ['floor', 6], Ceil: ['ceil', 6],
   Sign: ['sign', 9], Sin: ['sin', 7], Cos: ['cos', 7], Tan: ['tan', 7], Asin: ['asin', 7], Acos: ['acos', 7],
   Atan: ['atan', 7], Sinh: ['sinh', 9], Cosh: ['cosh', 9], Atanh: ['atanh', 9], Not: ['logical_not', 1],
+  Round: ['round', 11],
 };
 
 const BINARY: Readonly<Record<string, [milOp: string, since: number]>> = {
@@ -259,6 +290,8 @@ export const elementwiseConverters: ConverterTable = {
   Log: exactWithEpsilon('log'),
   Equal: equal,
   Where: where,
+  IsNaN: isNaN,
+  IsInf: isInf,
   Max: variadicConverter('maximum'),
   Min: variadicConverter('minimum'),
   Sum: variadicConverter('add'),

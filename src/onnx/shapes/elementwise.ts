@@ -56,17 +56,22 @@ function broadcasting(fixedDType?: DType, dtypeFrom = 0): ShapeFn {
   };
 }
 
+/** A bool tensor shaped like input 0. */
+const boolLikeInput: ShapeFn = ({ inputs }) => [typed('bool', inputs[0]?.shape ? [...inputs[0].shape] : undefined)];
+
 const ARITHMETIC = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Mod', 'Max', 'Min', 'Sum', 'Mean'];
 const COMPARISON_AND_LOGIC = ['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor'];
 const UNARY = [
   'Sqrt', 'Exp', 'Log', 'Abs', 'Neg', 'Reciprocal', 'Erf', 'Floor', 'Ceil', 'Sign',
-  'Sin', 'Cos', 'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Atanh',
+  'Sin', 'Cos', 'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Atanh', 'Round',
 ];
 
 export const elementwiseShapes: ShapeTable = {
   ...Object.fromEntries(ARITHMETIC.map((op) => [op, broadcasting()])),
   ...Object.fromEntries(COMPARISON_AND_LOGIC.map((op) => [op, broadcasting('bool')])),
   ...Object.fromEntries(UNARY.map((op) => [op, sameAsFirstInput])),
-  Not: ({ inputs }) => [typed('bool', inputs[0]?.shape ? [...inputs[0].shape] : undefined)],
+  Not: boolLikeInput,
+  IsNaN: boolLikeInput,
+  IsInf: boolLikeInput,
   Where: broadcasting(undefined, 1),
 };

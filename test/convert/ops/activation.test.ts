@@ -302,3 +302,25 @@ describe('activation numbers under fp16 compute precision', () => {
     [-20, -10, 0].forEach((want, i) => expect(Math.abs(y[i]! - want)).toBeLessThan(0.05));
   });
 });
+
+describe('ThresholdedRelu, Celu and Mish', () => {
+  const floats = (values: number[]) => makeTensor('float32', [values.length], Float32Array.from(values));
+
+  it('ThresholdedRelu zeroes x <= alpha, including x == alpha', () => {
+    const c = unary('ThresholdedRelu', { alpha: 1 }, 17, [4], ['alpha']);
+    expect(c.run({ x: floats([0.5, 1, 1.5, -2]) })['y']).toEqual([0, 0, 1.5, 0]);
+  });
+
+  it('Celu is alpha·elu(x/alpha)', () => {
+    const c = unary('Celu', { alpha: 2 }, 12, [2], ['alpha']);
+    const y = c.run({ x: floats([-1, 3]) })['y']!;
+    expect(y[0]).toBeCloseTo(2 * (Math.exp(-0.5) - 1), 5);
+    expect(y[1]).toBeCloseTo(3, 6);
+  });
+
+  it('Mish is x·tanh(softplus(x))', () => {
+    const c = unary('Mish', {}, 18, [2]);
+    const y = c.run({ x: floats([-1, 2]) })['y']!;
+    [-1, 2].forEach((v, i) => expect(y[i]).toBeCloseTo(v * Math.tanh(Math.log1p(Math.exp(v))), 5));
+  });
+});

@@ -252,3 +252,29 @@ describe('element-wise numbers on the reference interpreter', () => {
     expect(variadic('Mean').run(inputs)['y']).toEqual([8 / 3, 11 / 3].map(Math.fround));
   });
 });
+
+describe('IsNaN, IsInf and Round', () => {
+  const classify = (op: string, attrs: Record<string, number> = {}) =>
+    convertGraph({
+      nodes: [node(op, ['x'], ['y'], attrs)],
+      inputs: [f32([4])],
+      outputs: [valueInfo('y', 'bool', [4])],
+    });
+  const x = makeTensor('float32', [4], Float32Array.from([NaN, Infinity, -Infinity, 1]));
+
+  it('IsNaN compares x with itself', () => {
+    expect(classify('IsNaN').run({ x })['y']).toEqual([1, 0, 0, 0]);
+  });
+
+  it('IsInf detects both signs by default, or one sign, or none', () => {
+    expect(classify('IsInf').run({ x })['y']).toEqual([0, 1, 1, 0]);
+    expect(classify('IsInf', { detect_negative: 0 }).run({ x })['y']).toEqual([0, 1, 0, 0]);
+    expect(classify('IsInf', { detect_positive: 0 }).run({ x })['y']).toEqual([0, 0, 1, 0]);
+    expect(classify('IsInf', { detect_positive: 0, detect_negative: 0 }).run({ x })['y']).toEqual([0, 0, 0, 0]);
+  });
+
+  it('Round maps to round (half to even, as ONNX and coremltools agree)', () => {
+    const c = convertGraph({ nodes: [node('Round', ['x'], ['y'])], inputs: [f32([4])], outputs: [f32([4], 'y')] });
+    expect(c.types).toEqual(['round']);
+  });
+});

@@ -49,3 +49,10 @@ describe('element-wise ONNX shape inference', () => {
     expect(out[0]!.shape).toEqual([1, 2, 3]);
   });
 });
+
+describe('IsNaN and IsInf shape inference', () => {
+  it('gives a bool tensor shaped like the input', () => {
+    expect(infer('IsNaN', [{ dtype: 'float32', shape: ['N', 2] }])).toEqual([{ dtype: 'bool', shape: ['N', 2] }]);
+    expect(infer('IsInf', [{ dtype: 'float16', shape: [3] }])).toEqual([{ dtype: 'bool', shape: [3] }]);
+  });
+});
