@@ -1,4 +1,4 @@
-import packageJson from '../../package.json';
+import { version as packageVersion } from '../../package.json';
 import { parseCommandLine, wantsDebug, wantsJson, type CommandRequest } from './args.js';
 import { runCheck, runConvert, runVerify, type CommandContext } from './commands.js';
 import { EXIT_OK, describeFailure, failureJson, type ExitCode } from './failure.js';
@@ -9,7 +9,7 @@ import { LinePrinter, writeJson, type CliIO } from './terminal.js';
 export type { CliIO } from './terminal.js';
 
 /** The version printed by --version, taken from package.json at build time. */
-export const VERSION: string = packageJson.version;
+export const VERSION: string = packageVersion;
 
 type Runner<R extends CommandRequest> = (request: R, ctx: CommandContext) => Promise<ExitCode>;
 
