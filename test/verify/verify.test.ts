@@ -2,10 +2,12 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { zipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeTensorProto, readTensorProtoFile } from '../../src/onnx/tensor-proto.js';
 import { makeTensor } from '../../src/tensor/tensor.js';
 import { verifyPackage } from '../../src/verify.js';
+import { bytesOf, npyBytes } from '../reference/npy-writer.js';
 
 const fixtures = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
 const coreml = (name: string) => join(fixtures, 'coremltools', name);
@@ -75,6 +77,18 @@ describe('verifyPackage with test data', () => {
     expect(both.outputs[0]!.reason).toMatch(/^test_data_set_1: /);
     expect(both.outputs[0]!.maxAbsError!).toBeGreaterThan(good.outputs[0]!.maxAbsError!);
     expect(both.outputs[0]!.psnrDb!).toBeLessThan(good.outputs[0]!.psnrDb!);
+  });
+
+  it('reads references from an .npz archive of inputs/<name> and outputs/<name> arrays', async () => {
+    const npy = async (file: string) => {
+      const { tensor } = await readTensorProtoFile(join(cnnData, file));
+      return npyBytes({ descr: '<f4', shape: [...tensor.shape], data: bytesOf(tensor.data as Float32Array, 4) });
+    };
+    const archive = zipSync({ 'inputs/input_0.npy': await npy('input_0.pb'), 'outputs/output_0.npy': await npy('output_0.pb') });
+    await writeFile(join(scratch, 'test_data_0.npz'), archive);
+    const report = await verifyPackage(cnnPackage('fp16'), { dataDir: scratch });
+    expect(report.dataSets).toEqual(['test_data_0.npz']);
+    expect(report.pass).toBe(true);
   });
 
   it('matches unnamed test tensors by position', async () => {
