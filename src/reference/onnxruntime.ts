@@ -16,7 +16,10 @@ const ORT_TYPES = new Set<DType>([
 ]);
 
 /**
- * Runs an ONNX model with onnxruntime-node (CPU) and returns every output. Inputs are cast
+ * Runs an ONNX model with onnxruntime-node (CPU) and returns every output, keyed by the
+ * model's output names in graph order. Each model input takes the entry of `inputs` with
+ * its name; failing that, the entry at its position when that entry's name is not one of
+ * the model's (a converted package may have renamed the inputs). Inputs are cast
  * to the element types the model declares (so int32 or fp32 test data can feed int64 or
  * fp16 inputs). The native module is loaded only here, so commands that never need
  * onnxruntime do not pay for it or fail without it.
@@ -36,12 +39,15 @@ export async function runOnnxRuntime(
   }
   try {
     const feeds: Record<string, OrtTensor> = {};
-    for (const meta of session.inputMetadata) {
-      const input = inputs[meta.name];
+    const given = Object.entries(inputs);
+    const modelNames = new Set(session.inputNames);
+    session.inputMetadata.forEach((meta, position) => {
+      const atPosition = given[position];
+      const input = inputs[meta.name] ?? (atPosition && !modelNames.has(atPosition[0]) ? atPosition[1] : undefined);
       if (!input) throw new ToolError('REFERENCE', `no value given for model input "${meta.name}"`, { file: modelPath });
       const wanted = meta.isTensor ? (meta.type as DType) : input.dtype;
       feeds[meta.name] = toOrtTensor(ort.Tensor, castTensor(input, wanted, `${modelPath}: input "${meta.name}"`), modelPath);
-    }
+    });
     const results = await runSession(session, feeds, modelPath);
     const outputs: Record<string, Tensor> = {};
     for (const name of session.outputNames) outputs[name] = fromOrtTensor(results[name] as OrtTensor, name, modelPath);

@@ -28,6 +28,12 @@ describe('runOnnxRuntime', () => {
     expect(compareOutputs(set!.outputs[0]!.tensor, outputs['output_0']!).psnrDb).toBeGreaterThan(40);
   });
 
+  it('feeds an input under another name by position when that name is not one of the model', async () => {
+    const [set] = await readTestDataSets(join(cnn, 'test_data_set_0'));
+    const outputs = await runOnnxRuntime(join(cnn, 'model.onnx'), { renamed_input: set!.inputs[0]!.tensor });
+    expect(compareOutputs(set!.outputs[0]!.tensor, outputs['output_0']!).maxAbsError).toBeLessThanOrEqual(1e-4);
+  });
+
   it('names the missing input when a feed is absent', async () => {
     await expect(runOnnxRuntime(join(cnn, 'model.onnx'), {})).rejects.toMatchObject({
       code: 'REFERENCE',
