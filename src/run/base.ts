@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isLfsPointer } from '../onnx/decode.js';
+import type { BaseResult, ModelResult } from '../report/schema.js';
+
+/**
+ * The base-branch side of a comparison: each model's file at the base ref, read
+ * with `git show` (no checkout, so the working tree is never touched), run through
+ * the same pipeline, and kept only as sizes and metrics.
+ */
+
+/** Largest model read from git; beyond it the comparison is skipped rather than exhausting memory. */
+const MAX_BASE_BYTES = 2 * 1024 ** 3 - 1;
+
+interface GitResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+function git(args: readonly string[], cwd: string): Promise<GitResult> {
+  return new Promise((resolve) => {
+    execFile('git', [...args], { cwd, encoding: 'buffer', maxBuffer: MAX_BASE_BYTES, windowsHide: true }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
+      resolve({ code, stdout: Buffer.from(stdout ?? []), stderr: Buffer.from(stderr ?? []).toString('utf8').trim() });
+    });
+  });
+}
+
+/** The commit a ref names, or undefined when git cannot resolve it (shallow clone, typo, not a repository). */
+export async function resolveCommit(ref: string, cwd: string): Promise<string | undefined> {
+  // `--end-of-options` keeps a ref that starts with '-' from being read as an option.
+  const result = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], cwd);
+  const sha = result.stdout.toString('utf8').trim();
+  return result.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+}
+
+export type BaseFile =
+  | { kind: 'file'; path: string; cleanup: () => Promise<void> }
+  | { kind: 'missing' }
+  | { kind: 'lfs-pointer' }
+  | { kind: 'unavailable'; reason: string };
+
+/**
+ * Writes the model's version at `commit` into a temporary folder under its own file name
+ * (so messages and onnxruntime see a familiar name). `repoPath` is relative to `cwd`.
+ */
+export async function readBaseFile(commit: string, repoPath: string, cwd: string): Promise<BaseFile> {
+  if (repoPath.startsWith('../') || repoPath === '..') return { kind: 'unavailable', reason: 'the model is outside the repository folder' };
+  const result = await git(['show', `${commit}:./${repoPath}`], cwd);
+  if (result.code !== 0) {
+    if (/does not exist|exists on disk, but not in/.test(result.stderr)) return { kind: 'missing' };
+    return { kind: 'unavailable', reason: `git show failed: ${result.stderr.split('\n')[0] ?? 'unknown error'}` };
+  }
+  if (isLfsPointer(result.stdout)) return { kind: 'lfs-pointer' };
+  const dir = await mkdtemp(join(tmpdir(), 'onnx-coreml-base-'));
+  const name = repoPath.slice(repoPath.lastIndexOf('/') + 1);
+  const path = join(dir, name);
+  await writeFile(path, result.stdout);
+  return { kind: 'file', path, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** What the report keeps of a base run. */
+export function toBaseResult(model: ModelResult): BaseResult {
+  return {
+    onnxBytes: model.onnxBytes,
+    status: model.status,
+    variants: model.variants.map((v) => ({
+      name: v.name,
+      sizeBytes: v.sizeBytes,
+      outputs: v.outputs.map((o) => ({ name: o.name, maxAbsError: o.maxAbsError, psnrDb: o.psnrDb, top1Agreement: o.top1Agreement })),
+    })),
+  };
+}

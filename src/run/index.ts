@@ -1,0 +1,150 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import packageJson from '../../package.json';
+import { findVariant, variantNames, type VariantDefinition } from '../compress/variants.js';
+import { ToolError } from '../errors.js';
+import type { DeploymentTarget } from '../mil/ir.js';
+import { renderReportMarkdown } from '../report/markdown.js';
+import { REPORT_SCHEMA_VERSION, serializeReport, type GateSettings, type ModelResult, type RunReport } from '../report/schema.js';
+import { readBaseFile, resolveCommit, toBaseResult } from './base.js';
+import { repoRelative, uniqueSlugs } from './files.js';
+import { gateFailures } from './gates.js';
+import { runModelJob, stemOf, type ModelJob } from './model.js';
+
+/**
+ * The main job: every model through load → coverage → variants (convert,
+ * compress, write, measure, verify), optionally the same for each model's
+ * version at a base ref, then the gates. Writes `report.json` and `comment.md`
+ * into the output folder and returns the report. One model's failure never
+ * stops the others; it is reported in that model's result.
+ */
+
+export interface RunOptions {
+  /** ONNX paths, relative to `cwd` or absolute. */
+  models: string[];
+  /** Output folder (relative to `cwd` or absolute): packages, report.json, comment.md. */
+  outDir: string;
+  /** Variant names from the variant table (fp32, fp16, int8, palettize4, ...). */
+  variants: string[];
+  target: DeploymentTarget;
+  /** Git ref to compare against; each model's file at that ref goes through the same pipeline. */
+  baseRef?: string;
+  gates: GateSettings;
+  onProgress?: (message: string) => void;
+  /** Time limit for one model (and separately for its base version); none when absent. */
+  timeoutSecondsPerModel?: number;
+  /** Folder model paths are relative to, and where git runs; default: the process's. */
+  cwd?: string;
+}
+
+export const REPORT_FILE = 'report.json';
+export const COMMENT_FILE = 'comment.md';
+
+interface BaseContext {
+  commit: string;
+  tempDir: string;
+}
+
+export async function runModels(options: RunOptions): Promise<RunReport> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const outDir = resolve(cwd, options.outDir);
+  const variants = resolveVariants(options.variants);
+  const progress = options.onProgress ?? (() => undefined);
+  const notes: string[] = [];
+  const paths = [...new Set(options.models.map((m) => resolve(cwd, m)))];
+  const labels = paths.map((p) => repoRelative(cwd, p));
+  const slugs = uniqueSlugs(labels);
+  if (paths.length === 0) notes.push('No ONNX models to check.');
+
+  const base = options.baseRef === undefined ? undefined : await prepareBase(options.baseRef, cwd, notes);
+  const models: ModelResult[] = [];
+  try {
+    for (const [i, onnxPath] of paths.entries()) {
+      const prefix = `[${i + 1}/${paths.length}]`;
+      const job: ModelJob = {
+        onnxPath,
+        label: labels[i]!,
+        dataDir: dirname(onnxPath),
+        stem: stemOf(onnxPath),
+        packageDir: join(outDir, slugs[i]!),
+        packagePrefix: slugs[i]!,
+        variants,
+        target: options.target,
+        gates: options.gates,
+        ...(options.timeoutSecondsPerModel === undefined ? {} : { timeoutSeconds: options.timeoutSecondsPerModel }),
+        progress: (message) => progress(`${prefix} ${message}`),
+      };
+      const result = await runModelJob(job);
+      if (base) await compareWithBase(result, job, base, cwd);
+      progress(`${prefix} ${result.path}: ${result.status} (${result.seconds.toFixed(1)} s)`);
+      models.push(result);
+    }
+  } finally {
+    if (base) await rm(base.tempDir, { recursive: true, force: true });
+  }
+
+  const failures = gateFailures(models, options.gates);
+  const report: RunReport = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'onnx-coreml-action', version: packageJson.version },
+    engine: 'reference interpreter',
+    variants: variants.map((v) => v.name),
+    models,
+    gates: options.gates,
+    failures,
+    passed: failures.length === 0,
+    notes,
+  };
+  await writeReportFiles(report, outDir, base?.commit);
+  return report;
+}
+
+function resolveVariants(names: readonly string[]): VariantDefinition[] {
+  if (names.length === 0) throw new ToolError('USAGE', `no variants given (known: ${variantNames().join(', ')})`);
+  return [...new Set(names)].map((name) => {
+    const variant = findVariant(name);
+    if (!variant) throw new ToolError('USAGE', `unknown variant "${name}" (known: ${variantNames().join(', ')})`);
+    return variant;
+  });
+}
+
+/** A base ref git cannot resolve (shallow clone, typo) is a note, not a failure: the head results still count. */
+async function prepareBase(ref: string, cwd: string, notes: string[]): Promise<BaseContext | undefined> {
+  const commit = await resolveCommit(ref, cwd);
+  if (!commit) {
+    notes.push(`Base ref "${ref}" cannot be resolved by git here (for a shallow clone, fetch it first); no base comparison.`);
+    return undefined;
+  }
+  return { commit, tempDir: await mkdtemp(join(tmpdir(), 'onnx-coreml-base-run-')) };
+}
+
+async function compareWithBase(result: ModelResult, job: ModelJob, base: BaseContext, cwd: string): Promise<void> {
+  const file = await readBaseFile(base.commit, job.label, cwd);
+  if (file.kind === 'missing') {
+    result.base = null;
+    return;
+  }
+  if (file.kind === 'lfs-pointer') {
+    result.warnings.push('the base version is a Git LFS pointer (LFS objects not fetched); not compared with base');
+    return;
+  }
+  if (file.kind === 'unavailable') {
+    result.warnings.push(`not compared with base: ${file.reason}`);
+    return;
+  }
+  try {
+    job.progress(`${job.label}: base version`);
+    const baseResult = await runModelJob({ ...job, onnxPath: file.path, packageDir: join(base.tempDir, job.packagePrefix) });
+    result.base = toBaseResult(baseResult);
+  } finally {
+    await file.cleanup();
+  }
+}
+
+async function writeReportFiles(report: RunReport, outDir: string, baseCommit: string | undefined): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  await writeFile(join(outDir, REPORT_FILE), serializeReport(report));
+  const comment = renderReportMarkdown(report, baseCommit === undefined ? {} : { baseSha: baseCommit.slice(0, 12) });
+  await writeFile(join(outDir, COMMENT_FILE), comment);
+}

@@ -1,0 +1,117 @@
+import { stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { VariantDefinition } from '../compress/variants.js';
+import { checkOnnxModel } from '../convert/coverage.js';
+import type { DeploymentTarget } from '../mil/ir.js';
+import { loadOnnxModel } from '../onnx/load.js';
+import type { GateSettings, ModelResult, ModelStatus, VariantResult } from '../report/schema.js';
+import { Deadline } from './deadline.js';
+import { findReferences } from './references.js';
+import { errorSummary, runVariant } from './variant.js';
+
+/**
+ * The whole pipeline for one model, isolated from every other model: anything
+ * that goes wrong, including running out of time, ends up in its ModelResult.
+ */
+
+export interface ModelJob {
+  /** The ONNX file to read. */
+  onnxPath: string;
+  /** The model's path as reports show it (relative to the repository). */
+  label: string;
+  /** Where the test data lives (beside the model in the working tree). */
+  dataDir: string;
+  /** The model's file name stem, for `<stem>.npz` test data. */
+  stem: string;
+  /** Folder the variant packages are written to. */
+  packageDir: string;
+  /** Prefix of package paths in the report (the model's folder relative to the output folder). */
+  packagePrefix: string;
+  variants: readonly VariantDefinition[];
+  target: DeploymentTarget;
+  gates: GateSettings;
+  timeoutSeconds?: number;
+  progress: (message: string) => void;
+}
+
+export async function runModelJob(job: ModelJob): Promise<ModelResult> {
+  const started = performance.now();
+  const deadline = new Deadline(job.label, job.timeoutSeconds);
+  const result: ModelResult = {
+    path: job.label,
+    status: 'passed',
+    onnxBytes: null,
+    reference: 'none',
+    coverage: [],
+    unsupported: [],
+    variants: [],
+    warnings: [],
+    seconds: 0,
+  };
+  try {
+    await processModel(job, deadline, result);
+  } catch (err) {
+    result.status = 'error';
+    result.error = relabelError(errorSummary(err), job.onnxPath, job.label);
+  }
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
+}
+
+async function processModel(job: ModelJob, deadline: Deadline, result: ModelResult): Promise<void> {
+  job.progress(`${job.label}: reading`);
+  const model = await loadOnnxModel(job.onnxPath);
+  result.onnxBytes = (await stat(job.onnxPath)).size;
+  deadline.check('checking op coverage');
+  const coverage = checkOnnxModel(model);
+  result.coverage = coverage.ops.map((o) => ({ op: o.op, count: o.count, milOps: o.milOps, supported: o.supported }));
+  result.unsupported = coverage.unsupported.map((u) => ({ op: u.op, node: u.node, reason: u.reason }));
+  if (coverage.unsupported.length > 0) {
+    result.status = 'unsupported';
+    return;
+  }
+  job.progress(`${job.label}: computing reference outputs`);
+  const references = await findReferences({ modelPath: job.onnxPath, dataDir: job.dataDir, stem: job.stem, model, deadline });
+  result.reference = references.source;
+  result.warnings.push(...references.warnings.map((w) => relabel(w, job.onnxPath, job.label)));
+  for (const variant of job.variants) {
+    job.progress(`${job.label}: building and verifying ${variant.name}`);
+    const variantResult = await runVariant({
+      model,
+      variant,
+      requestedTarget: job.target,
+      packagePath: join(job.packageDir, `${variant.name}.mlpackage`),
+      packageLabel: `${job.packagePrefix}/${variant.name}.mlpackage`,
+      references,
+      gates: job.gates,
+      deadline,
+      file: job.label,
+    });
+    result.variants.push(relabelVariant(variantResult, job.onnxPath, job.label));
+  }
+  result.status = statusOf(result.variants);
+}
+
+function statusOf(variants: readonly VariantResult[]): ModelStatus {
+  return variants.some((v) => v.status === 'failed' || v.status === 'error') ? 'failed' : 'passed';
+}
+
+/**
+ * Messages from the loader and converter name the file as it was opened (absolute, or a
+ * temporary copy for a base version); reports name it by its repository path instead.
+ */
+export function relabel(message: string, openedAs: string, label: string): string {
+  return openedAs === label ? message : message.split(openedAs).join(label);
+}
+
+function relabelError(error: { code: string; message: string }, openedAs: string, label: string) {
+  return { code: error.code, message: relabel(error.message, openedAs, label) };
+}
+
+function relabelVariant(v: VariantResult, openedAs: string, label: string): VariantResult {
+  const out: VariantResult = { ...v, warnings: v.warnings.map((w) => relabel(w, openedAs, label)) };
+  if (v.error) out.error = relabelError(v.error, openedAs, label);
+  return out;
+}
+
+export const stemOf = (path: string): string => basename(path).replace(/\.onnx$/i, '');

@@ -1,0 +1,105 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorMessage } from '../errors.js';
+import type { OnnxModel, OnnxValueInfo } from '../onnx/ir.js';
+import { runOnnxRuntime } from '../reference/onnxruntime.js';
+import { generateInputs, type InputSpec } from '../reference/seeded-inputs.js';
+import { readProtoTestDataSet, readTestDataSets, type TestDataSet } from '../reference/test-data.js';
+import type { ModelResult } from '../report/schema.js';
+import { ModelTimeoutError, type Deadline } from './deadline.js';
+
+/**
+ * Where a model's reference outputs come from, in order of preference:
+ * 1. `test_data_set_N/` folders beside the model (the ONNX test-data layout);
+ * 2. `<stem>.npz` beside the model;
+ * 3. onnxruntime-node on seeded inputs;
+ * and when none of these works, no reference at all (variants stay unverified).
+ */
+
+export interface References {
+  source: ModelResult['reference'];
+  sets: TestDataSet[];
+  warnings: string[];
+}
+
+export interface ReferenceRequest {
+  /** The ONNX file onnxruntime should run (for a base version, a temporary copy). */
+  modelPath: string;
+  /** The folder to look for test data in (beside the model in the working tree). */
+  dataDir: string;
+  /** File name stem of the model, for `<stem>.npz`. */
+  stem: string;
+  model: OnnxModel;
+  deadline: Deadline;
+}
+
+/** Seed for generated inputs: fixed, so head and base runs see the same inputs. */
+export const REFERENCE_SEED = 20240611;
+
+export async function findReferences(request: ReferenceRequest): Promise<References> {
+  const warnings: string[] = [];
+  try {
+    const sets = await readShippedTestData(request.dataDir, request.stem);
+    if (sets.length > 0) return { source: 'test data', sets, warnings };
+  } catch (err) {
+    warnings.push(`the test data beside the model cannot be used (${errorMessage(err)}); falling back to onnxruntime`);
+  }
+  try {
+    const set = await onnxRuntimeReference(request, warnings);
+    return { source: 'onnxruntime', sets: [set], warnings };
+  } catch (err) {
+    if (err instanceof ModelTimeoutError) throw err;
+    warnings.push(`no reference outputs: ${errorMessage(err)}; the Core ML variants are not verified`);
+    return { source: 'none', sets: [], warnings };
+  }
+}
+
+/** Test data shipped with the model; an empty list when there is none. */
+async function readShippedTestData(dir: string, stem: string): Promise<TestDataSet[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const setDirs = entries
+    .filter((e) => e.isDirectory() && /^test_data_set_\d+$/.test(e.name))
+    .map((e) => e.name)
+    .sort((a, b) => Number(a.slice(a.lastIndexOf('_') + 1)) - Number(b.slice(b.lastIndexOf('_') + 1)));
+  if (setDirs.length > 0) {
+    const sets: TestDataSet[] = [];
+    for (const name of setDirs) sets.push(await readProtoTestDataSet(join(dir, name)));
+    return sets;
+  }
+  // Only the archive named after this model: a folder may hold several models with their own archives.
+  const npz = entries.find((e) => e.isFile() && e.name === `${stem}.npz`);
+  return npz ? readTestDataSets(join(dir, npz.name)) : [];
+}
+
+async function onnxRuntimeReference(request: ReferenceRequest, warnings: string[]): Promise<TestDataSet> {
+  const specs = request.model.graph.inputs.map((info) => inputSpec(info, warnings));
+  const inputs = generateInputs(specs, REFERENCE_SEED);
+  const outputs = await request.deadline.race(runOnnxRuntime(request.modelPath, inputs), 'computing reference outputs with onnxruntime');
+  const names = request.model.graph.outputs.map((o) => o.name);
+  return {
+    name: `onnxruntime on seeded inputs (seed ${REFERENCE_SEED})`,
+    inputs: specs.map((s) => ({ name: s.name, tensor: inputs[s.name]! })),
+    outputs: names.map((name) => {
+      const tensor = outputs[name];
+      if (!tensor) throw new Error(`onnxruntime did not return output "${name}"`);
+      return { name, tensor };
+    }),
+  };
+}
+
+/** Static shape for a generated input: symbolic and unknown dimensions become 1, which the warnings say. */
+function inputSpec(info: OnnxValueInfo, warnings: string[]): InputSpec {
+  if (info.dtype === undefined || info.shape === undefined) {
+    throw new Error(`input "${info.name}" has no declared element type or rank, so no input can be generated`);
+  }
+  const symbolic: string[] = [];
+  const shape = info.shape.map((d, i) => {
+    if (typeof d === 'number' && d >= 0) return d;
+    symbolic.push(typeof d === 'string' && d !== '' ? d : `dim ${i}`);
+    return 1;
+  });
+  if (symbolic.length > 0) {
+    warnings.push(`input "${info.name}": symbolic dimension${symbolic.length === 1 ? '' : 's'} ${symbolic.join(', ')} set to 1 for the generated reference input`);
+  }
+  return { name: info.name, dtype: info.dtype, shape };
+}
