@@ -1,9 +1,13 @@
+import { TILE_COLS, TILE_ROWS, wasmGemmKernel, type WasmGemmKernel } from './wasm-gemm.js';
+
 /**
  * Single-precision matrix multiply for the interpreter's hot paths (conv,
  * linear, matmul). Blocked like a BLAS sgemm: K in panels of KC, rows of A in
- * blocks of MC packed into 4-row strips, B packed into 4-column strips, and a
- * 4×4 register-blocked micro-kernel that keeps 16 accumulators in locals.
- * Matrices are described by strides, so transposed operands need no copy.
+ * blocks packed into row strips, B packed into column strips, and a
+ * register-blocked micro-kernel — WebAssembly SIMD (wasm-gemm.ts) when the
+ * runtime has it, otherwise a scalar 4×4 kernel keeping 16 accumulators in
+ * locals. Matrices are described by strides, so transposed operands need no
+ * copy.
  */
 
 export interface MatrixView {
@@ -120,11 +124,8 @@ function microKernel(
   }
 }
 
-/**
- * C[m×n] = A[m×k] · B[k×n] (or C += … when `accumulate`). C is row-major with
- * leading dimension `ldc` starting at `cOffset`.
- */
-export function gemm(
+/** Scalar fallback with the same contract as `gemm`. */
+export function gemmScalar(
   m: number, n: number, k: number, a: MatrixView, b: MatrixView,
   c: Float32Array, cOffset: number, ldc: number, accumulate = false,
 ): void {
@@ -190,3 +191,123 @@ export function rowTimesWeightT(
     }
   }
 }
+
+/** Products smaller than this many multiply-adds stay in JavaScript: wasm setup would dominate. */
+const WASM_MIN_WORK = 8192;
+const WASM_MR = TILE_ROWS;
+const WASM_NR = TILE_COLS;
+/** Rows of A packed per block: a whole number of tiles, about 70 KB of packed A. */
+const WASM_MC = TILE_ROWS * 12;
+
+/** Grows the kernel's memory to at least `bytes` and returns a fresh f32 view of it. */
+function wasmView(kernel: WasmGemmKernel, bytes: number): Float32Array {
+  const have = kernel.memory.buffer.byteLength;
+  if (have < bytes) kernel.memory.grow(Math.ceil((bytes - have) / 65536));
+  return new Float32Array(kernel.memory.buffer);
+}
+
+/** Packs A rows [i0, i0+mc) × cols [k0, k0+kc) into TILE_ROWS-row strips at float index `at`. */
+function packAInto(mem: Float32Array, at: number, a: MatrixView, i0: number, mc: number, k0: number, kc: number): void {
+  const src = a.data;
+  const rs = a.rowStride;
+  const cs = a.colStride;
+  let p = at;
+  for (let i = 0; i < mc; i += WASM_MR) {
+    const rows = Math.min(WASM_MR, mc - i);
+    for (let k = 0; k < kc; k++) {
+      const base = a.offset + (i0 + i) * rs + (k0 + k) * cs;
+      for (let r = 0; r < WASM_MR; r++) mem[p++] = r < rows ? src[base + r * rs]! : 0;
+    }
+  }
+}
+
+/** Packs B rows [k0, k0+kc) × all n cols into 8-column strips at float index `at`. */
+function packBInto(mem: Float32Array, at: number, b: MatrixView, k0: number, kc: number, n: number): void {
+  const src = b.data;
+  const rs = b.rowStride;
+  const cs = b.colStride;
+  let p = at;
+  for (let j = 0; j < n; j += WASM_NR) {
+    const cols = Math.min(WASM_NR, n - j);
+    for (let k = 0; k < kc; k++) {
+      const base = b.offset + (k0 + k) * rs + j * cs;
+      if (cols === WASM_NR && cs === 1) {
+        for (let c = 0; c < WASM_NR; c++) mem[p + c] = src[base + c]!;
+        p += WASM_NR;
+      } else {
+        for (let c = 0; c < WASM_NR; c++) mem[p++] = c < cols ? src[base + c * cs]! : 0;
+      }
+    }
+  }
+}
+
+/**
+ * Writes rows [k0, k0+kc) × all n columns of an implicit B matrix into
+ * TILE_COLS-column strips at float index `at` of `mem` (strip j, row k at
+ * at + j·kc·TILE_COLS + (k−k0)·TILE_COLS), zero-filling columns past n.
+ * Lets conv pack straight from the image without an im2col buffer.
+ */
+export type PackB = (mem: Float32Array, at: number, k0: number, kc: number, n: number) => void;
+
+function viewPacker(b: MatrixView): PackB {
+  return (mem, at, k0, kc, n) => packBInto(mem, at, b, k0, kc, n);
+}
+
+/** The blocked GEMM with the SIMD register tile; C accumulates in wasm memory and is copied out once. */
+function gemmWasm(
+  kernel: WasmGemmKernel, m: number, n: number, k: number, a: MatrixView, packB: PackB,
+  c: Float32Array, cOffset: number, ldc: number, accumulate: boolean,
+): void {
+  const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
+  const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
+  const aAt = 0;
+  const bAt = aAt + WASM_MC * KC;
+  const cAt = bAt + KC * nPad;
+  const mem = wasmView(kernel, (cAt + mPad * nPad) * 4);
+  mem.fill(0, cAt, cAt + mPad * nPad);
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = Math.min(KC, k - k0);
+    packB(mem, bAt, k0, kc, n);
+    for (let i0 = 0; i0 < m; i0 += WASM_MC) {
+      const mc = Math.min(WASM_MC, m - i0);
+      packAInto(mem, aAt, a, i0, mc, k0, kc);
+      kernel.tile(aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, Math.ceil(mc / WASM_MR), nPad / WASM_NR, kc, nPad * 4);
+    }
+  }
+  for (let i = 0; i < m; i++) {
+    const src = cAt + i * nPad;
+    const dst = cOffset + i * ldc;
+    if (accumulate) for (let j = 0; j < n; j++) c[dst + j]! += mem[src + j]!;
+    else c.set(mem.subarray(src, src + n), dst);
+  }
+}
+
+/**
+ * C[m×n] = A[m×k] · B[k×n] (or C += … when `accumulate`). C is row-major with
+ * leading dimension `ldc` starting at `cOffset`. Uses the WebAssembly SIMD
+ * tile when the runtime has it and the product is large enough to pay for it.
+ */
+export function gemm(
+  m: number, n: number, k: number, a: MatrixView, b: MatrixView,
+  c: Float32Array, cOffset: number, ldc: number, accumulate = false,
+): void {
+  const kernel = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : undefined;
+  if (kernel && k > 0) gemmWasm(kernel, m, n, k, a, viewPacker(b), c, cOffset, ldc, accumulate);
+  else gemmScalar(m, n, k, a, b, c, cOffset, ldc, accumulate);
+}
+
+/**
+ * C = A · B where B is produced by `packB` straight into packed strips.
+ * Returns false (computing nothing) when the SIMD kernel is unavailable, so
+ * the caller can materialize B and use `gemm` instead.
+ */
+export function gemmPacked(
+  m: number, n: number, k: number, a: MatrixView, packB: PackB, c: Float32Array, cOffset: number, ldc: number,
+): boolean {
+  const kernel = wasmGemmKernel();
+  if (!kernel || k === 0) return false;
+  gemmWasm(kernel, m, n, k, a, packB, c, cOffset, ldc, false);
+  return true;
+}
+
+export { TILE_COLS as PACK_COLS };

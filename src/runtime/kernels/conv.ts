@@ -1,5 +1,5 @@
 import type { KernelTable, OpContext } from '../kernel.js';
-import { gemm, matrix } from '../gemm.js';
+import { gemm, gemmPacked, matrix, PACK_COLS, type PackB } from '../gemm.js';
 import { makeFloat, type RtFloatValue, type RtValue } from '../value.js';
 
 /**
@@ -120,6 +120,58 @@ function im2col(src: Float32Array, srcOffset: number, channels: number, g: Geome
   }
 }
 
+/** A scratch buffer allocated only if some path needs it. */
+class LazyBuffer {
+  private buffer: Float32Array | undefined;
+  constructor(private readonly size: number) {}
+  get(): Float32Array {
+    this.buffer ??= new Float32Array(this.size);
+    return this.buffer;
+  }
+}
+
+/**
+ * im2col written straight into the GEMM's packed strip layout: row k of the
+ * unfolded matrix is (channel, kd, kh, kw); column p is an output position.
+ */
+function im2colPacker(src: Float32Array, srcOffset: number, g: Geometry): PackB {
+  const [ID, IH, IW] = g.inSize as [number, number, number];
+  const [KD, KH, KW] = g.kernel as [number, number, number];
+  const [OD, OH, OW] = g.outSize as [number, number, number];
+  const [sd, sh, sw] = g.stride as [number, number, number];
+  const [dd, dh, dw] = g.dilation as [number, number, number];
+  const [pd, ph, pw] = g.padBefore as [number, number, number];
+  return (mem, at, k0, kc, n) => {
+    const stripStride = kc * PACK_COLS;
+    const strips = Math.ceil(n / PACK_COLS);
+    mem.fill(0, at, at + strips * stripStride);
+    for (let row = k0; row < k0 + kc; row++) {
+      const kw = row % KW;
+      const kh = Math.floor(row / KW) % KH;
+      const kd = Math.floor(row / (KW * KH)) % KD;
+      const c = Math.floor(row / (KW * KH * KD));
+      const cBase = srcOffset + c * ID * IH * IW;
+      const rowAt = at + (row - k0) * PACK_COLS;
+      const [owLo, owHi] = validRange(OW, sw, pw, kw * dw, IW);
+      for (let od = 0; od < OD; od++) {
+        const id = od * sd - pd + kd * dd;
+        if (id < 0 || id >= ID) continue;
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * sh - ph + kh * dh;
+          if (ih < 0 || ih >= IH) continue;
+          const inRow = cBase + (id * IH + ih) * IW - pw + kw * dw;
+          const p0 = (od * OH + oh) * OW;
+          for (let ow = owLo; ow < owHi; ow++) {
+            const p = p0 + ow;
+            // Strips are PACK_COLS = 8 columns wide: p >> 3 is the strip, p & 7 the column in it.
+            mem[rowAt + (p >> 3) * stripStride + (p & 7)] = src[inRow + ow * sw]!;
+          }
+        }
+      }
+    }
+  };
+}
+
 /** Direct convolution of one input channel into one output channel (depthwise shape). */
 function directChannel(
   src: Float32Array, srcOffset: number, w: Float32Array, wOffset: number, g: Geometry, out: Float32Array, outOffset: number,
@@ -186,7 +238,7 @@ function conv(ctx: OpContext): RtValue[] {
   const out = makeFloat(x.dtype, [batch, cout, ...x.shape.slice(2).map((_, i) => g.outSize[3 - (x.shape.length - 2) + i]!)]);
   const pointwise = isPointwise(g);
   const direct = coutG * cinG <= 4 && !pointwise;
-  const col = pointwise || direct ? undefined : new Float32Array(cinG * kvol * outVol);
+  const col = pointwise || direct ? undefined : new LazyBuffer(cinG * kvol * outVol);
   for (let n = 0; n < batch; n++) {
     for (let grp = 0; grp < groups; grp++) {
       const inOffset = (n * cin + grp * cinG) * inVol;
@@ -201,8 +253,9 @@ function conv(ctx: OpContext): RtValue[] {
         continue;
       }
       const weights = matrix(w.data, grp * coutG * cinG * kvol, cinG * kvol);
-      if (col) im2col(x.data, inOffset, cinG, g, col);
-      const b = col ? matrix(col, 0, outVol) : matrix(x.data, inOffset, inVol);
+      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x.data, inOffset, g), out.data, outOffset, outVol)) continue;
+      if (col) im2col(x.data, inOffset, cinG, g, col.get());
+      const b = col ? matrix(col.get(), 0, outVol) : matrix(x.data, inOffset, inVol);
       gemm(coutG, outVol, cinG * kvol, weights, b, out.data, outOffset, outVol);
     }
   }
