@@ -20,6 +20,17 @@ function activation(name: string, domain: readonly DType[], extra: Record<string
   };
 }
 
+/** Output rule for activations whose constant parameters are scalars. */
+function scalarParams(params: readonly string[]): MilOpDef['outputs'] {
+  return (input) => {
+    for (const p of params) {
+      const t = input.type(p);
+      if (t && t.shape.length !== 0) throw new MilShapeError(`${p} must be a scalar, got shape [${t.shape.join(', ')}]`);
+    }
+    return sameTypeAs('x')(input);
+  };
+}
+
 /**
  * An activation with constant float parameters: the iOS15 definition binds them
  * to T, the iOS17 redefinition to a separate float domain U.
@@ -33,7 +44,7 @@ function parameterized(name: string, params: readonly string[], extraRule?: MilO
       since,
       inputs,
       typeDomains: domainVar === 'T' ? { T: DOMAIN_F } : { T: DOMAIN_F, U: DOMAIN_F },
-      outputs: extraRule ?? sameTypeAs('x'),
+      outputs: extraRule ?? scalarParams(params),
       summary: `activation ${name}(${params.join(', ')})`,
     };
   };
@@ -62,12 +73,23 @@ const softmaxRule: MilOpDef['outputs'] = (input) => {
   return [{ dtype: x.dtype, shape: [...x.shape] }];
 };
 
+const GELU_MODES = ['EXACT', 'TANH_APPROXIMATION', 'SIGMOID_APPROXIMATION'];
+
+const geluRule: MilOpDef['outputs'] = (input) => {
+  const mode = input.value('mode')?.data[0];
+  if (mode !== undefined && !GELU_MODES.includes(String(mode))) throw new MilShapeError(`gelu mode "${String(mode)}" is not one of ${GELU_MODES.join(', ')}`);
+  return sameTypeAs('x')(input);
+};
+
 defineMilOps([
   ...['relu', 'relu6', 'sigmoid', 'silu', 'softsign', 'softplus'].map((n) => activation(n, DOMAIN_F)),
-  activation('gelu', DOMAIN_F, { mode: { type: ['string'], optional: true, const: true } }),
+  { ...activation('gelu', DOMAIN_F, { mode: { type: ['string'], optional: true, const: true } }), outputs: geluRule },
   { ...activation('softmax', DOMAIN_F, { axis: { type: ['int32'], optional: true, const: true } }), outputs: softmaxRule },
-  activation('clip', DOMAIN_F, { alpha: { type: 'T', const: true }, beta: { type: 'T', const: true } }),
-  activation('threshold', DOMAIN_FI, { alpha: { type: 'T', const: true } }),
+  {
+    ...activation('clip', DOMAIN_F, { alpha: { type: 'T', const: true }, beta: { type: 'T', const: true } }),
+    outputs: scalarParams(['alpha', 'beta']),
+  },
+  { ...activation('threshold', DOMAIN_FI, { alpha: { type: 'T', const: true } }), outputs: scalarParams(['alpha']) },
   ...parameterized('leaky_relu', ['alpha']),
   ...parameterized('elu', ['alpha']),
   ...parameterized('thresholded_relu', ['alpha']),
@@ -76,5 +98,5 @@ defineMilOps([
   ...parameterized('linear_activation', ['alpha', 'beta']),
   ...parameterized('sigmoid_hard', ['alpha', 'beta']),
   ...parameterized('scaled_tanh', ['alpha', 'beta']),
-  ...parameterized('softplus_parametric', ['alpha', 'beta']),
+  ...parameterized('softplus_parametric', ['alpha', 'beta'], sameTypeAs('x')),
 ]);

@@ -61,3 +61,19 @@ describe('activation MIL ops', () => {
     expect(() => b.op1('clip', { x, alpha: lo, beta: lo })).toThrow(MilBuildError);
   });
 });
+
+describe('activation parameter checks', () => {
+  it('scalar parameters must be scalars', () => {
+    const b = new MilBuilder('iOS15');
+    const x = b.addInput('x', { dtype: 'float32', shape: [4] });
+    expect(() => b.op1('leaky_relu', { x, alpha: milConst.floats([0.1, 0.2]) })).toThrow(MilShapeError);
+    expect(() => b.op1('clip', { x, alpha: milConst.floats([0]), beta: milConst.float(1) })).toThrow(MilShapeError);
+  });
+
+  it('gelu accepts only its three modes', () => {
+    const b = new MilBuilder('iOS15');
+    const x = b.addInput('x', { dtype: 'float32', shape: [4] });
+    expect(() => b.op1('gelu', { x, mode: milConst.str('FAST') })).toThrow(MilShapeError);
+    expect(b.typeOf(b.op1('gelu', { x, mode: milConst.str('SIGMOID_APPROXIMATION') })).shape).toEqual([4]);
+  });
+});
