@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { gemm, gemmScalar, matrix, rowTimesWeightT } from '../../src/runtime/gemm.js';
+import { wasmGemmKernel } from '../../src/runtime/wasm-gemm.js';
+import { maxAbsDiff, seeded } from './ort.js';
+
+/** Textbook triple loop in float64: the reference for both kernels. */
+function naive(m: number, n: number, k: number, a: Float32Array, b: Float32Array): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let p = 0; p < k; p++) s += a[i * k + p]! * b[p * n + j]!;
+    c[i * n + j] = s;
+  }
+  return c;
+}
+
+describe('gemm', () => {
+  it('the WebAssembly SIMD kernel compiles on this Node', () => {
+    expect(wasmGemmKernel()).toBeDefined();
+  });
+
+  it.each([
+    [1, 1, 1],
+    [7, 9, 5],
+    [37, 53, 300],
+    [130, 17, 513],
+  ])('m=%i n=%i k=%i matches a naive product (edge tiles, K panels)', (m, n, k) => {
+    const a = seeded(m * k, m);
+    const b = seeded(k * n, n);
+    const want = naive(m, n, k, a, b);
+    const fast = new Float32Array(m * n);
+    gemm(m, n, k, matrix(a, 0, k), matrix(b, 0, n), fast, 0, n);
+    const slow = new Float32Array(m * n);
+    gemmScalar(m, n, k, matrix(a, 0, k), matrix(b, 0, n), slow, 0, n);
+    expect(maxAbsDiff(fast, want)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(slow, want)).toBeLessThan(1e-4);
+  });
+
+  it('reads transposed operands through strides and accumulates into a strided C', () => {
+    const m = 20, n = 30, k = 40;
+    const a = seeded(m * k, 1);
+    const b = seeded(k * n, 2);
+    const aT = new Float32Array(k * m);
+    const bT = new Float32Array(n * k);
+    for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) aT[p * m + i] = a[i * k + p]!;
+    for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) bT[j * k + p] = b[p * n + j]!;
+    const want = naive(m, n, k, a, b);
+    const ldc = n + 3;
+    const c = new Float32Array(m * ldc).fill(1);
+    gemm(m, n, k, matrix(aT, 0, 1, m), matrix(bT, 0, 1, k), c, 0, ldc, true);
+    const got = new Float32Array(m * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) got[i * n + j] = c[i * ldc + j]! - 1;
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
+    expect(c[ldc - 1]).toBe(1);
+  });
+
+  it('rowTimesWeightT computes x·Wᵀ row by row', () => {
+    const x = seeded(2 * 6, 3);
+    const w = seeded(5 * 6, 4);
+    const out = new Float32Array(10);
+    rowTimesWeightT(2, 5, 6, x, 0, w, out, 0);
+    const wT = new Float32Array(30);
+    for (let j = 0; j < 5; j++) for (let p = 0; p < 6; p++) wT[p * 5 + j] = w[j * 6 + p]!;
+    expect(maxAbsDiff(out, naive(2, 5, 6, x, wT))).toBeLessThan(1e-5);
+  });
+});
