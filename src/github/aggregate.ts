@@ -1,0 +1,152 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import picomatch from 'picomatch';
+import { unzipSync } from 'fflate';
+import type { RunReport } from '../report/schema.js';
+import { deliverReport } from './deliver.js';
+import { ActionError } from './errors.js';
+import { shown } from './log.js';
+import { arrayOf, describeRequestError, paginate, type GitHubApi } from './octokit.js';
+import { emptyReport, REPORT_FILE, withNotes, writeReportFile } from './report-files.js';
+import { MAX_REPORT_BYTES, parseRunReport } from './report-validate.js';
+import type { ActionSession, ModeOutcome } from './session.js';
+
+/**
+ * Mode `aggregate`: merges the reports of several jobs (a matrix fan-out) or
+ * of another workflow run (the fork-safe `workflow_run` setup) into one report
+ * and posts the one sticky comment. It never runs or converts anything from
+ * the pull request; it only reads report.json files, checked by schema.
+ */
+
+/** Largest artifact zip downloaded. */
+const MAX_ARTIFACT_BYTES = 200 * 1024 * 1024;
+
+export interface SourcedReport {
+  source: string;
+  report: RunReport;
+}
+
+export function mergeReports(reports: readonly RunReport[], fallback: RunReport): RunReport {
+  if (reports.length === 0) return fallback;
+  const byPath = new Map<string, RunReport['models'][number]>();
+  for (const r of reports) for (const m of r.models) byPath.set(m.path, m); // a model reported twice: the later job wins
+  const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
+  const failures = unique(reports.flatMap((r) => r.failures));
+  const engines = unique(reports.map((r) => r.engine));
+  return {
+    ...reports[0]!,
+    engine: engines.length === 1 ? engines[0]! : 'reference interpreter',
+    variants: unique(reports.flatMap((r) => r.variants)),
+    models: [...byPath.values()].sort((a, b) => a.path.localeCompare(b.path)),
+    failures,
+    passed: reports.every((r) => r.passed) && failures.length === 0,
+    notes: unique(reports.flatMap((r) => r.notes)),
+  };
+}
+
+export async function readReportsFromFolder(dir: string): Promise<SourcedReport[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  const files = entries.filter((e) => e.isFile() && e.name === REPORT_FILE).map((e) => join(e.parentPath, e.name)).sort();
+  const reports: SourcedReport[] = [];
+  for (const file of files) reports.push({ source: file, report: parseRunReport(await readFile(file, 'utf8'), file) });
+  return reports;
+}
+
+interface ArtifactEntry {
+  id: number;
+  name: string;
+  size: number;
+  expired: boolean;
+}
+
+function artifactEntries(data: unknown): ArtifactEntry[] {
+  const list = typeof data === 'object' && data !== null ? (data as { artifacts?: unknown }).artifacts : undefined;
+  return arrayOf(list).flatMap((a) =>
+    typeof a.id === 'number' && typeof a.name === 'string' ? [{ id: a.id, name: a.name, size: typeof a.size_in_bytes === 'number' ? a.size_in_bytes : 0, expired: a.expired === true }] : [],
+  );
+}
+
+function reportsInZip(bytes: Uint8Array, artifactName: string): SourcedReport[] {
+  const files = unzipSync(bytes, { filter: (f) => f.name.split('/').pop() === REPORT_FILE && f.originalSize <= MAX_REPORT_BYTES });
+  return Object.entries(files).map(([name, data]) => {
+    const source = `artifact ${artifactName}/${name}`;
+    return { source, report: parseRunReport(Buffer.from(data).toString('utf8'), source) };
+  });
+}
+
+export async function downloadRunReports(api: GitHubApi, owner: string, repo: string, runId: number, namePattern: string): Promise<SourcedReport[]> {
+  const matches = picomatch(namePattern, { dot: true });
+  const artifacts = await paginate(api, 'GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts', { owner, repo, run_id: runId }, artifactEntries, 10);
+  const wanted = artifacts.filter((a) => !a.expired && (a.name === namePattern || matches(a.name)));
+  const reports: SourcedReport[] = [];
+  for (const artifact of wanted) {
+    if (artifact.size > MAX_ARTIFACT_BYTES) throw new ActionError('ARTIFACT', `artifact ${artifact.name} is ${artifact.size} bytes, above the ${MAX_ARTIFACT_BYTES}-byte limit`);
+    const { data } = await api.request('GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}', { owner, repo, artifact_id: artifact.id, archive_format: 'zip' });
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof Uint8Array ? data : undefined;
+    if (!bytes) throw new ActionError('ARTIFACT', `artifact ${artifact.name}: the download was not a zip file`);
+    reports.push(...reportsInZip(bytes, artifact.name));
+  }
+  return reports;
+}
+
+/**
+ * The PR a workflow_run belongs to. GitHub leaves `pull_requests` empty for
+ * forks, so the PR is looked up from the run's head commit instead; the
+ * artifact is never trusted to say which PR it is about.
+ */
+export async function pullNumberForRun(api: GitHubApi, owner: string, repo: string, headSha: string): Promise<number | undefined> {
+  const { data } = await api.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', { owner, repo, commit_sha: headSha });
+  const prs = arrayOf(data).filter((p) => p.state === 'open' && (p.head as { sha?: unknown } | undefined)?.sha === headSha);
+  const number = prs[0]?.number;
+  return typeof number === 'number' ? number : undefined;
+}
+
+async function targetPull(session: ActionSession): Promise<number | undefined> {
+  const { ctx } = session;
+  if (ctx.pullRequest) return ctx.pullRequest.number;
+  const run = ctx.workflowRun;
+  if (!run) return undefined;
+  if (run.pullRequests.length > 0) return run.pullRequests[0];
+  try {
+    return await pullNumberForRun(session.api, ctx.owner, ctx.repo, run.headSha);
+  } catch (err) {
+    session.log.warning(`finding the pull request of commit ${shown(run.headSha)} failed: ${describeRequestError(err)}`);
+    return undefined;
+  }
+}
+
+async function collectReports(session: ActionSession): Promise<{ reports: SourcedReport[]; runId: number | undefined }> {
+  const { inputs, ctx } = session;
+  if (inputs.reportsPath) return { reports: await readReportsFromFolder(resolve(session.cwd, inputs.reportsPath)), runId: undefined };
+  const runId = inputs.runId ?? ctx.workflowRun?.id ?? ctx.runId;
+  if (runId === undefined) throw new ActionError('EVENT', 'mode aggregate needs `reports-path`, `run-id`, or a workflow_run event to know which reports to read');
+  try {
+    return { reports: await downloadRunReports(session.api, ctx.owner, ctx.repo, runId, inputs.artifactName), runId };
+  } catch (err) {
+    if (err instanceof ActionError) throw err;
+    throw new ActionError('GITHUB_API', `downloading the artifacts of run ${runId} failed: ${describeRequestError(err)}`, { cause: err });
+  }
+}
+
+export async function runAggregateMode(session: ActionSession): Promise<ModeOutcome> {
+  const { inputs, ctx, log } = session;
+  const { reports, runId } = await collectReports(session);
+  log.info(`aggregate: ${reports.length} report(s): ${reports.map((r) => shown(r.source)).join(', ')}`);
+  const fallback = withNotes(emptyReport(inputs.variants, inputs.gates, session.version), ['No report was found to aggregate.']);
+  let report = mergeReports(reports.map((r) => r.report), fallback);
+  if (runId !== undefined && runId !== ctx.runId) {
+    report = withNotes(report, [`These results were produced by the pull request's own workflow run ${runId} and posted from its artifact.`]);
+  }
+  const outDir = resolve(session.cwd, inputs.reportDir);
+  const reportPath = await writeReportFile(outDir, report);
+  const models = report.models.map((m) => m.path);
+  const pullNumber = await targetPull(session);
+  const delivery = await deliverReport(
+    { env: session.env, ctx, api: session.api, log, artifacts: noUpload, artifactName: inputs.artifactName, comment: inputs.comment, pullNumber, reportDir: outDir, reportPath, models },
+    report,
+  );
+  return { passed: delivery.passed, reportPath, models };
+}
+
+/** Aggregation re-reads artifacts that already exist; uploading them again would only duplicate them. */
+const noUpload = { upload: async () => undefined };

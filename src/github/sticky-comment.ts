@@ -1,0 +1,128 @@
+import { ActionError } from './errors.js';
+import { arrayOf, describeRequestError, httpStatus, paginate, type GitHubApi } from './octokit.js';
+
+/**
+ * One comment per pull request, edited in place on every run. The comment is
+ * found by a hidden marker, but anyone can type the marker into a comment, so
+ * only comments written by the token's own account are adopted. Creating is
+ * the one request that must not simply be retried: a POST that timed out may
+ * already exist on GitHub, so the comments are listed again first.
+ */
+
+export const COMMENT_MARKER = '<!-- onnx-coreml-action -->';
+
+/** The account behind the default GITHUB_TOKEN, which cannot read GET /user. */
+export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+
+/** Upper bound on comment pages read (100 each): a PR with more comments than this is pathological. */
+const MAX_COMMENT_PAGES = 50;
+const CREATE_ATTEMPTS = 3;
+
+export interface CommentTarget {
+  api: GitHubApi;
+  owner: string;
+  repo: string;
+  issueNumber: number;
+  log: (message: string) => void;
+}
+
+export interface StickyResult {
+  action: 'created' | 'updated' | 'unchanged';
+  id: number;
+  url: string | undefined;
+}
+
+interface BotComment {
+  id: number;
+  body: string;
+  url: string | undefined;
+}
+
+/**
+ * The login comments made with this token appear under. A personal token can
+ * read it from GET /user; an installation token (GITHUB_TOKEN) gets 403 there
+ * and always writes as github-actions[bot].
+ */
+export async function resolveCommentAuthor(api: GitHubApi): Promise<string> {
+  try {
+    const { data } = await api.request('GET /user', { request: { retries: 0 } });
+    const login = (data as { login?: unknown }).login;
+    return typeof login === 'string' && login.length > 0 ? login : ACTIONS_BOT_LOGIN;
+  } catch {
+    return ACTIONS_BOT_LOGIN;
+  }
+}
+
+function isOwnMarkedComment(comment: Record<string, unknown>, author: string): boolean {
+  const user = comment.user as { login?: unknown } | null | undefined;
+  return typeof comment.body === 'string' && comment.body.includes(COMMENT_MARKER) && user?.login === author && typeof comment.id === 'number';
+}
+
+export async function findStickyComment(target: CommentTarget, author: string): Promise<BotComment | undefined> {
+  const comments = await paginate(
+    target.api,
+    'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+    { owner: target.owner, repo: target.repo, issue_number: target.issueNumber },
+    arrayOf,
+    MAX_COMMENT_PAGES,
+  );
+  // The oldest own comment is the sticky one; later copies can only come from runs racing each other.
+  const own = comments.find((c) => isOwnMarkedComment(c, author));
+  if (!own) return undefined;
+  return { id: own.id as number, body: own.body as string, url: typeof own.html_url === 'string' ? own.html_url : undefined };
+}
+
+/** Puts the marker on the first line, where GitHub hides it. */
+export function markedBody(body: string): string {
+  return `${COMMENT_MARKER}\n${body}`;
+}
+
+async function updateComment(target: CommentTarget, comment: BotComment, body: string): Promise<StickyResult> {
+  if (comment.body === body) return { action: 'unchanged', id: comment.id, url: comment.url };
+  await target.api.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner: target.owner, repo: target.repo, comment_id: comment.id, body });
+  return { action: 'updated', id: comment.id, url: comment.url };
+}
+
+/** A failure after which the server may or may not have applied the request. */
+function outcomeUnknown(err: unknown): boolean {
+  const status = httpStatus(err);
+  return status === undefined || status >= 500;
+}
+
+async function createComment(target: CommentTarget, author: string, body: string): Promise<StickyResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { data } = await target.api.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        owner: target.owner,
+        repo: target.repo,
+        issue_number: target.issueNumber,
+        body,
+        request: { retries: 0 },
+      });
+      const created = data as { id?: unknown; html_url?: unknown };
+      return { action: 'created', id: typeof created.id === 'number' ? created.id : 0, url: typeof created.html_url === 'string' ? created.html_url : undefined };
+    } catch (err) {
+      if (!outcomeUnknown(err) || attempt >= CREATE_ATTEMPTS) throw err;
+      target.log(`creating the comment failed (${describeRequestError(err)}); checking whether GitHub created it anyway`);
+      const existing = await findStickyComment(target, author);
+      if (existing) return updateComment(target, existing, body);
+    }
+  }
+}
+
+/** Creates the sticky comment, or edits the existing one; never leaves two. */
+export async function upsertStickyComment(target: CommentTarget, body: string, author?: string): Promise<StickyResult> {
+  const full = markedBody(body);
+  try {
+    const login = author ?? (await resolveCommentAuthor(target.api));
+    const existing = await findStickyComment(target, login);
+    return existing ? await updateComment(target, existing, full) : await createComment(target, login, full);
+  } catch (err) {
+    throw new ActionError('GITHUB_API', `posting the comment on #${target.issueNumber} failed: ${describeRequestError(err)}`, { cause: err });
+  }
+}
+
+/** HTTP status of the request behind a failed upsert, for the fork-PR check. */
+export function commentFailureStatus(err: unknown): number | undefined {
+  return err instanceof ActionError ? httpStatus(err.cause) : httpStatus(err);
+}
