@@ -3,6 +3,7 @@ import { parseCommandLine, wantsDebug, wantsJson, type CommandRequest } from './
 import { runCheck, runConvert, runVerify, type CommandContext } from './commands.js';
 import { EXIT_OK, describeFailure, failureJson, type ExitCode } from './failure.js';
 import { unsupportedLines } from './render.js';
+import { REPORT_COMMAND, runReportCommand } from './report-command.js';
 import { PROGRAM } from './usage.js';
 import { LinePrinter, writeJson, type CliIO } from './terminal.js';
 
@@ -55,6 +56,8 @@ function reportFailure(err: unknown, io: CliIO, argv: readonly string[], request
 export async function main(argv: string[], io: CliIO): Promise<number> {
   let request: CommandRequest | undefined;
   try {
+    // `report` takes many paths and parses its own options (src/cli/report-command.ts).
+    if (argv[0] === REPORT_COMMAND) return await runReportCommand(argv.slice(1), io);
     const parsed = parseCommandLine(argv);
     if (parsed.command === 'version') {
       io.stdout.write(`${VERSION}\n`);

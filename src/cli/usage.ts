@@ -27,6 +27,7 @@ export const TOP_LEVEL_HELP = [
   '  convert MODEL.onnx [-o OUT.mlpackage]   convert a model',
   '  check MODEL.onnx                        list op coverage without writing anything',
   '  verify PACKAGE.mlpackage --data DIR     compare a package with reference outputs',
+  '  report PATH... --out DIR                convert, verify and report on many models',
   '',
   'Options:',
   '  --version        print the version',

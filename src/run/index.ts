@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import packageJson from '../../package.json';
+import { version as packageVersion } from '../../package.json';
 import { findVariant, variantNames, type VariantDefinition } from '../compress/variants.js';
 import { ToolError } from '../errors.js';
 import type { DeploymentTarget } from '../mil/ir.js';
@@ -87,7 +87,7 @@ export async function runModels(options: RunOptions): Promise<RunReport> {
   const failures = gateFailures(models, options.gates);
   const report: RunReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: 'onnx-coreml-action', version: packageJson.version },
+    tool: { name: 'onnx-coreml-action', version: packageVersion },
     engine: 'reference interpreter',
     variants: variants.map((v) => v.name),
     models,
