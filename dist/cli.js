@@ -314,7 +314,7 @@ var require_aspromise = __commonJS({
       var params = new Array(arguments.length - 1), offset = 0, index = 2, pending = true;
       while (index < arguments.length)
         params[offset++] = arguments[index++];
-      return new Promise(function executor(resolve2, reject) {
+      return new Promise(function executor(resolve4, reject) {
         params[offset] = function callback(err2) {
           if (pending) {
             pending = false;
@@ -324,7 +324,7 @@ var require_aspromise = __commonJS({
               var params2 = new Array(arguments.length - 1), offset2 = 0;
               while (offset2 < params2.length)
                 params2[offset2++] = arguments[offset2];
-              resolve2.apply(null, params2);
+              resolve4.apply(null, params2);
             }
           }
         };
@@ -11039,7 +11039,7 @@ function encodeArrayFeature(feature, name2, specificationVersion) {
     throw new ConversionError(`feature "${name2}" has both a shape range and enumerated shapes; Core ML allows one`);
   }
   if (feature.shapeRange) {
-    out2.shapeRange = { sizeRanges: feature.shapeRange.map(([lowerBound, upperBound]) => ({ lowerBound, upperBound })) };
+    out2.shapeRange = { sizeRanges: feature.shapeRange.map(([lowerBound2, upperBound]) => ({ lowerBound: lowerBound2, upperBound })) };
   } else if (feature.enumeratedShapes) {
     out2.enumeratedShapes = { shapes: feature.enumeratedShapes.map((shape3) => ({ shape: [...shape3] })) };
   }
@@ -15261,7 +15261,7 @@ function checkPsnr(minDb, psnrDb) {
 }
 function checkElementwise(gate, ref, act) {
   let violations = 0;
-  let worst = -1;
+  let worst2 = -1;
   let worstExcess = 0;
   for (let i2 = 0; i2 < ref.length; i2++) {
     const r = ref[i2];
@@ -15273,14 +15273,14 @@ function checkElementwise(gate, ref, act) {
     if (!(err2 <= limit)) {
       violations++;
       const excess = err2 / limit;
-      if (worst < 0 || !(excess <= worstExcess)) {
-        worst = i2;
+      if (worst2 < 0 || !(excess <= worstExcess)) {
+        worst2 = i2;
         worstExcess = excess;
       }
     }
   }
   if (violations === 0) return void 0;
-  return `${violations} of ${ref.length} elements exceed |actual − reference| ≤ ${gate.atol} + ${gate.rtol}·|reference| (worst at flat index ${worst}: reference ${ref[worst]}, actual ${act[worst]})`;
+  return `${violations} of ${ref.length} elements exceed |actual − reference| ≤ ${gate.atol} + ${gate.rtol}·|reference| (worst at flat index ${worst2}: reference ${ref[worst2]}, actual ${act[worst2]})`;
 }
 function checkExact(ref, act) {
   let differing = 0;
@@ -16652,7 +16652,7 @@ function mapFloat(x2, f) {
 function plain(f) {
   return (ctx) => [mapFloat(ctx.float("x"), f)];
 }
-function scalarParams(f, alpha, beta) {
+function scalarParams2(f, alpha, beta) {
   return (ctx) => {
     const a = ctx.num("alpha", alpha);
     const b = beta === void 0 && !ctx.has("beta") ? 0 : ctx.num("beta", beta);
@@ -16737,15 +16737,15 @@ var init_activation = __esm({
       softplus: plain(softplus),
       softsign: plain((x2) => x2 / (1 + Math.abs(x2))),
       gelu: gelu2,
-      sigmoid_hard: scalarParams((x2, a, b) => Math.min(Math.max(a * x2 + b, 0), 1), 0.2, 0.5),
-      leaky_relu: scalarParams((x2, a) => x2 >= 0 ? x2 : a * x2, 0.01),
-      elu: scalarParams((x2, a) => x2 > 0 ? x2 : a * Math.expm1(x2), 1),
-      thresholded_relu: scalarParams((x2, a) => x2 >= a ? x2 : 0, 1),
-      threshold: scalarParams((x2, a) => Math.max(x2, a)),
-      clip: scalarParams((x2, a, b) => Math.min(Math.max(x2, a), b)),
-      clamped_relu: scalarParams((x2, a, b) => x2 >= 0 ? Math.min(b, x2) : Math.min(b, a * x2)),
-      scaled_tanh: scalarParams((x2, a, b) => a * Math.tanh(b * x2), 1, 1),
-      linear_activation: scalarParams((x2, a, b) => a * x2 + b),
+      sigmoid_hard: scalarParams2((x2, a, b) => Math.min(Math.max(a * x2 + b, 0), 1), 0.2, 0.5),
+      leaky_relu: scalarParams2((x2, a) => x2 >= 0 ? x2 : a * x2, 0.01),
+      elu: scalarParams2((x2, a) => x2 > 0 ? x2 : a * Math.expm1(x2), 1),
+      thresholded_relu: scalarParams2((x2, a) => x2 >= a ? x2 : 0, 1),
+      threshold: scalarParams2((x2, a) => Math.max(x2, a)),
+      clip: scalarParams2((x2, a, b) => Math.min(Math.max(x2, a), b)),
+      clamped_relu: scalarParams2((x2, a, b) => x2 >= 0 ? Math.min(b, x2) : Math.min(b, a * x2)),
+      scaled_tanh: scalarParams2((x2, a, b) => a * Math.tanh(b * x2), 1, 1),
+      linear_activation: scalarParams2((x2, a, b) => a * x2 + b),
       prelu: (ctx) => perChannel(ctx, (x2, a) => x2 > 0 ? x2 : a * x2, "alpha"),
       softplus_parametric: (ctx) => perChannel(ctx, (x2, a, b) => a * softplus(b * x2), "alpha", "beta"),
       softmax: softmax2
@@ -17707,7 +17707,10 @@ function packBInto(mem2, at, b, k0, kc, n) {
     }
   }
 }
-function gemmWasm(kernel, m, n, k, a, b, c, cOffset, ldc, accumulate) {
+function viewPacker(b) {
+  return (mem2, at, k0, kc, n) => packBInto(mem2, at, b, k0, kc, n);
+}
+function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, accumulate) {
   const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
   const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
   const aAt = 0;
@@ -17717,7 +17720,7 @@ function gemmWasm(kernel, m, n, k, a, b, c, cOffset, ldc, accumulate) {
   mem2.fill(0, cAt, cAt + mPad * nPad);
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = Math.min(KC, k - k0);
-    packBInto(mem2, bAt, b, k0, kc, n);
+    packB2(mem2, bAt, k0, kc, n);
     for (let i0 = 0; i0 < m; i0 += WASM_MC) {
       const mc = Math.min(WASM_MC, m - i0);
       packAInto(mem2, aAt, a, i0, mc, k0, kc);
@@ -17733,8 +17736,14 @@ function gemmWasm(kernel, m, n, k, a, b, c, cOffset, ldc, accumulate) {
 }
 function gemm3(m, n, k, a, b, c, cOffset, ldc, accumulate = false) {
   const kernel = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : void 0;
-  if (kernel && k > 0) gemmWasm(kernel, m, n, k, a, b, c, cOffset, ldc, accumulate);
+  if (kernel && k > 0) gemmWasm(kernel, m, n, k, a, viewPacker(b), c, cOffset, ldc, accumulate);
   else gemmScalar(m, n, k, a, b, c, cOffset, ldc, accumulate);
+}
+function gemmPacked(m, n, k, a, packB2, c, cOffset, ldc) {
+  const kernel = wasmGemmKernel();
+  if (!kernel || k === 0) return false;
+  gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, false);
+  return true;
 }
 var MR, NR, KC, MC, packedA, packedB, edge, WASM_MIN_WORK, WASM_MR, WASM_NR, WASM_MC;
 var init_gemm = __esm({
@@ -17845,6 +17854,42 @@ function im2col(src, srcOffset, channels, g, col) {
     }
   }
 }
+function im2colPacker(src, srcOffset, g) {
+  const [ID, IH, IW] = g.inSize;
+  const [KD, KH, KW] = g.kernel;
+  const [OD, OH, OW] = g.outSize;
+  const [sd, sh, sw] = g.stride;
+  const [dd, dh, dw] = g.dilation;
+  const [pd, ph, pw] = g.padBefore;
+  return (mem2, at, k0, kc, n) => {
+    const stripStride = kc * TILE_COLS;
+    const strips = Math.ceil(n / TILE_COLS);
+    mem2.fill(0, at, at + strips * stripStride);
+    for (let row = k0; row < k0 + kc; row++) {
+      const kw = row % KW;
+      const kh = Math.floor(row / KW) % KH;
+      const kd = Math.floor(row / (KW * KH)) % KD;
+      const c = Math.floor(row / (KW * KH * KD));
+      const cBase = srcOffset + c * ID * IH * IW;
+      const rowAt = at + (row - k0) * TILE_COLS;
+      const [owLo, owHi] = validRange(OW, sw, pw, kw * dw, IW);
+      for (let od = 0; od < OD; od++) {
+        const id = od * sd - pd + kd * dd;
+        if (id < 0 || id >= ID) continue;
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * sh - ph + kh * dh;
+          if (ih < 0 || ih >= IH) continue;
+          const inRow = cBase + (id * IH + ih) * IW - pw + kw * dw;
+          const p0 = (od * OH + oh) * OW;
+          for (let ow = owLo; ow < owHi; ow++) {
+            const p = p0 + ow;
+            mem2[rowAt + (p >> 3) * stripStride + (p & 7)] = src[inRow + ow * sw];
+          }
+        }
+      }
+    }
+  };
+}
 function directChannel(src, srcOffset, w, wOffset, g, out2, outOffset) {
   const [ID, IH, IW] = g.inSize;
   const [KD, KH, KW] = g.kernel;
@@ -17905,7 +17950,7 @@ function conv3(ctx) {
   const out2 = makeFloat(x2.dtype, [batch, cout, ...x2.shape.slice(2).map((_, i2) => g.outSize[3 - (x2.shape.length - 2) + i2])]);
   const pointwise = isPointwise(g);
   const direct = coutG * cinG <= 4 && !pointwise;
-  const col = pointwise || direct ? void 0 : new Float32Array(cinG * kvol * outVol);
+  const col = pointwise || direct ? void 0 : new LazyBuffer(cinG * kvol * outVol);
   for (let n = 0; n < batch; n++) {
     for (let grp = 0; grp < groups; grp++) {
       const inOffset = (n * cin + grp * cinG) * inVol;
@@ -17920,8 +17965,9 @@ function conv3(ctx) {
         continue;
       }
       const weights = matrix(w.data, grp * coutG * cinG * kvol, cinG * kvol);
-      if (col) im2col(x2.data, inOffset, cinG, g, col);
-      const b = col ? matrix(col, 0, outVol) : matrix(x2.data, inOffset, inVol);
+      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x2.data, inOffset, g), out2.data, outOffset, outVol)) continue;
+      if (col) im2col(x2.data, inOffset, cinG, g, col.get());
+      const b = col ? matrix(col.get(), 0, outVol) : matrix(x2.data, inOffset, inVol);
       gemm3(coutG, outVol, cinG * kvol, weights, b, out2.data, outOffset, outVol);
     }
   }
@@ -18023,12 +18069,23 @@ function convTranspose3(ctx) {
   addBias(out2.data, bias, batch, cout, outVol);
   return [out2];
 }
-var convKernels;
+var LazyBuffer, convKernels;
 var init_conv = __esm({
   "src/runtime/kernels/conv.ts"() {
     "use strict";
     init_gemm();
     init_value2();
+    LazyBuffer = class {
+      constructor(size2) {
+        this.size = size2;
+      }
+      size;
+      buffer;
+      get() {
+        this.buffer ??= new Float32Array(this.size);
+        return this.buffer;
+      }
+    };
     convKernels = { conv: conv3, conv_transpose: convTranspose3 };
   }
 });
@@ -19441,10 +19498,10 @@ function worstLow(a, b) {
 function worstAgreement(a, b) {
   return a === null || b === null ? a ?? b : Math.min(a, b);
 }
-function foldVerdict(worst, next, dataSet, multipleSets) {
+function foldVerdict(worst2, next, dataSet, multipleSets) {
   const labelled = next.pass || !multipleSets ? next : { ...next, reason: `${dataSet}: ${next.reason ?? "failed"}` };
-  if (!worst) return labelled;
-  const a = worst.metrics;
+  if (!worst2) return labelled;
+  const a = worst2.metrics;
   const b = labelled.metrics;
   const metrics = {
     ...a,
@@ -19457,9 +19514,9 @@ function foldVerdict(worst, next, dataSet, multipleSets) {
     top1Agreement: worstAgreement(a.top1Agreement, b.top1Agreement),
     top5Agreement: worstAgreement(a.top5Agreement, b.top5Agreement)
   };
-  const reason = worst.reason ?? labelled.reason;
-  const pass = worst.pass && labelled.pass;
-  return reason === void 0 ? { metrics, gate: worst.gate, pass } : { metrics, gate: worst.gate, pass, reason };
+  const reason = worst2.reason ?? labelled.reason;
+  const pass = worst2.pass && labelled.pass;
+  return reason === void 0 ? { metrics, gate: worst2.gate, pass } : { metrics, gate: worst2.gate, pass, reason };
 }
 function finiteOrNull(x2) {
   return Number.isFinite(x2) ? x2 : null;
@@ -19499,12 +19556,12 @@ async function verifyPackage(packagePath, source, options = {}) {
   const gate = options.gate ?? gateForProgram(model.program);
   const dataSets = "dataDir" in source ? await readTestDataSets(source.dataDir) : [await seededDataSet(model, source.onnxPath, options)];
   const referenceFile = "dataDir" in source ? source.dataDir : source.onnxPath;
-  const worst = /* @__PURE__ */ new Map();
+  const worst2 = /* @__PURE__ */ new Map();
   for (const set2 of dataSets) {
     const verdicts = verifyDataSet(model, packagePath, set2, { gate, referenceFile, verdict: verdictOptions(options) });
-    for (const [name2, verdict] of verdicts) worst.set(name2, foldVerdict(worst.get(name2), verdict, set2.name, dataSets.length > 1));
+    for (const [name2, verdict] of verdicts) worst2.set(name2, foldVerdict(worst2.get(name2), verdict, set2.name, dataSets.length > 1));
   }
-  const outputs = model.outputs.map((o) => outputReport(o.name, o.type.dtype, worst.get(o.name)));
+  const outputs = model.outputs.map((o) => outputReport(o.name, o.type.dtype, worst2.get(o.name)));
   return { pass: overallPass(outputs), engine: "reference interpreter", gate, dataSets: dataSets.map((s) => s.name), outputs };
 }
 function verdictOptions(options) {
@@ -19601,6 +19658,7 @@ var TOP_LEVEL_HELP = [
   "  convert MODEL.onnx [-o OUT.mlpackage]   convert a model",
   "  check MODEL.onnx                        list op coverage without writing anything",
   "  verify PACKAGE.mlpackage --data DIR     compare a package with reference outputs",
+  "  report PATH... --out DIR                convert, verify and report on many models",
   "",
   "Options:",
   "  --version        print the version",
@@ -21094,12 +21152,12 @@ function recordConstant(name2, t, constants2, types) {
   types.set(name2, { name: name2, dtype: t.dtype, shape: [...t.shape] });
 }
 function tryFold(node, opset, constants2, types) {
-  const fold = foldFunctionFor(node.opType);
-  if (!fold) return void 0;
+  const fold2 = foldFunctionFor(node.opType);
+  if (!fold2) return void 0;
   const inputs = node.inputs.map((name2) => name2 === "" ? void 0 : constants2.get(name2) ?? shapeOnlyPlaceholder(node, name2, types));
   if (node.inputs.some((name2, i2) => name2 !== "" && inputs[i2] === void 0)) return void 0;
   try {
-    const out2 = fold(node, inputs, opset);
+    const out2 = fold2(node, inputs, opset);
     return out2.length >= node.outputs.filter((o) => o !== "").length ? out2 : void 0;
   } catch (err2) {
     if (err2 instanceof FoldSkip) return void 0;
@@ -21198,6 +21256,10 @@ var RESERVED = /* @__PURE__ */ new Set([
   "uint64",
   "state"
 ]);
+var VALID = /^[A-Za-z_][A-Za-z0-9_@]*$/;
+function isValidIdentifier(name2) {
+  return VALID.test(name2) && !RESERVED.has(name2);
+}
 function sanitizeIdentifier(name2, prefix = "var_") {
   let s = name2.replace(/[^A-Za-z0-9_]/g, "_");
   if (s.length === 0) s = prefix.replace(/_$/, "") || "v";
@@ -21365,6 +21427,15 @@ function activation(name2, domain, extra = {}) {
     summary: `activation ${name2}`
   };
 }
+function scalarParams(params) {
+  return (input) => {
+    for (const p of params) {
+      const t = input.type(p);
+      if (t && t.shape.length !== 0) throw new MilShapeError(`${p} must be a scalar, got shape [${t.shape.join(", ")}]`);
+    }
+    return sameTypeAs("x")(input);
+  };
+}
 function parameterized(name2, params, extraRule) {
   const build = (since, domainVar) => {
     const inputs = { x: { type: "T" } };
@@ -21374,7 +21445,7 @@ function parameterized(name2, params, extraRule) {
       since,
       inputs,
       typeDomains: domainVar === "T" ? { T: DOMAIN_F } : { T: DOMAIN_F, U: DOMAIN_F },
-      outputs: extraRule ?? sameTypeAs("x"),
+      outputs: extraRule ?? scalarParams(params),
       summary: `activation ${name2}(${params.join(", ")})`
     };
   };
@@ -21398,12 +21469,21 @@ var softmaxRule = (input) => {
   if (axis < -rank || axis >= Math.max(rank, 1)) throw new MilShapeError(`softmax axis ${axis} is outside rank ${rank}`);
   return [{ dtype: x2.dtype, shape: [...x2.shape] }];
 };
+var GELU_MODES = ["EXACT", "TANH_APPROXIMATION", "SIGMOID_APPROXIMATION"];
+var geluRule = (input) => {
+  const mode = input.value("mode")?.data[0];
+  if (mode !== void 0 && !GELU_MODES.includes(String(mode))) throw new MilShapeError(`gelu mode "${String(mode)}" is not one of ${GELU_MODES.join(", ")}`);
+  return sameTypeAs("x")(input);
+};
 defineMilOps([
   ...["relu", "relu6", "sigmoid", "silu", "softsign", "softplus"].map((n) => activation(n, DOMAIN_F)),
-  activation("gelu", DOMAIN_F, { mode: { type: ["string"], optional: true, const: true } }),
+  { ...activation("gelu", DOMAIN_F, { mode: { type: ["string"], optional: true, const: true } }), outputs: geluRule },
   { ...activation("softmax", DOMAIN_F, { axis: { type: ["int32"], optional: true, const: true } }), outputs: softmaxRule },
-  activation("clip", DOMAIN_F, { alpha: { type: "T", const: true }, beta: { type: "T", const: true } }),
-  activation("threshold", DOMAIN_FI, { alpha: { type: "T", const: true } }),
+  {
+    ...activation("clip", DOMAIN_F, { alpha: { type: "T", const: true }, beta: { type: "T", const: true } }),
+    outputs: scalarParams(["alpha", "beta"])
+  },
+  { ...activation("threshold", DOMAIN_FI, { alpha: { type: "T", const: true } }), outputs: scalarParams(["alpha"]) },
   ...parameterized("leaky_relu", ["alpha"]),
   ...parameterized("elu", ["alpha"]),
   ...parameterized("thresholded_relu", ["alpha"]),
@@ -21412,7 +21492,7 @@ defineMilOps([
   ...parameterized("linear_activation", ["alpha", "beta"]),
   ...parameterized("sigmoid_hard", ["alpha", "beta"]),
   ...parameterized("scaled_tanh", ["alpha", "beta"]),
-  ...parameterized("softplus_parametric", ["alpha", "beta"])
+  ...parameterized("softplus_parametric", ["alpha", "beta"], sameTypeAs("x"))
 ]);
 
 // src/mil/ops/shape.ts
@@ -23383,13 +23463,13 @@ var mish = {
     ctx.setOutput(node, 0, ctx.b.op1("mul", { x: x2, y: gate }, { name: outName(node) }));
   }
 };
-var GELU_MODES = { none: "EXACT", tanh: "TANH_APPROXIMATION" };
+var GELU_MODES2 = { none: "EXACT", tanh: "TANH_APPROXIMATION" };
 var gelu = {
   opsets: [20, LATEST2],
   milOps: ["gelu"],
   convert(node, ctx) {
     const approximate = attrString(node, "approximate", "none");
-    const mode = GELU_MODES[approximate];
+    const mode = GELU_MODES2[approximate];
     if (!mode) ctx.unsupported(node, `approximate="${approximate}" is not one of none, tanh`);
     ctx.setOutput(node, 0, ctx.b.op1("gelu", { x: ctx.requireInput(node, 0), mode: milConst.str(mode) }, { name: outName(node) }));
   }
@@ -26305,6 +26385,1794 @@ async function runVerify(request, ctx) {
   return report.pass ? EXIT_OK : EXIT_FAILED;
 }
 
+// src/cli/report-command.ts
+import { parseArgs as parseArgs2 } from "node:util";
+
+// src/compress/variants.ts
+init_ir();
+
+// src/compress/apply.ts
+init_subbyte();
+init_dtype();
+init_fp16();
+init_tensor();
+init_ir();
+
+// src/compress/kmeans1d.ts
+init_fp16();
+function binWeights(weights) {
+  const half = float32ArrayToFloat16(weights);
+  const count = new Float64Array(65536);
+  const sum = new Float64Array(65536);
+  const squares = new Float64Array(65536);
+  for (let i2 = 0; i2 < weights.length; i2++) {
+    const b = half[i2];
+    const w = weights[i2];
+    count[b] += 1;
+    sum[b] += w;
+    squares[b] += w * w;
+  }
+  const bins = [];
+  for (let b = 0; b < 65536; b++) if (count[b] > 0) bins.push(b);
+  bins.sort((a, b) => sum[a] / count[a] - sum[b] / count[b]);
+  const n = bins.length;
+  const values = new Float64Array(n);
+  const prefixCount = new Float64Array(n + 1);
+  const prefixSum = new Float64Array(n + 1);
+  const prefixSquares = new Float64Array(n + 1);
+  for (let i2 = 0; i2 < n; i2++) {
+    const b = bins[i2];
+    values[i2] = sum[b] / count[b];
+    prefixCount[i2 + 1] = prefixCount[i2] + count[b];
+    prefixSum[i2 + 1] = prefixSum[i2] + sum[b];
+    prefixSquares[i2 + 1] = prefixSquares[i2] + squares[b];
+  }
+  return { values, prefixCount, prefixSum, prefixSquares };
+}
+function lowerBound(values, x2) {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (values[mid] < x2) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+function assignRuns(points, centroids) {
+  const k = centroids.length;
+  const starts = new Int32Array(k + 1);
+  for (let c = 1; c < k; c++) starts[c] = lowerBound(points.values, (centroids[c - 1] + centroids[c]) / 2);
+  starts[k] = points.values.length;
+  return starts;
+}
+function runError(p, a, b, centroid) {
+  const n = p.prefixCount[b] - p.prefixCount[a];
+  const s = p.prefixSum[b] - p.prefixSum[a];
+  const q = p.prefixSquares[b] - p.prefixSquares[a];
+  return q - 2 * centroid * s + n * centroid * centroid;
+}
+function lloyd(points, initial, maxIterations) {
+  const centroids = Float64Array.from(initial).sort();
+  for (let iter = 0; iter < maxIterations; iter++) {
+    const starts2 = assignRuns(points, centroids);
+    let moved = false;
+    for (let c = 0; c < centroids.length; c++) {
+      const a = starts2[c];
+      const b = starts2[c + 1];
+      const n = points.prefixCount[b] - points.prefixCount[a];
+      if (n === 0) continue;
+      const mean2 = (points.prefixSum[b] - points.prefixSum[a]) / n;
+      if (mean2 !== centroids[c]) moved = true;
+      centroids[c] = mean2;
+    }
+    centroids.sort();
+    if (!moved) break;
+  }
+  const starts = assignRuns(points, centroids);
+  let error = 0;
+  for (let c = 0; c < centroids.length; c++) error += runError(points, starts[c], starts[c + 1], centroids[c]);
+  return { centroids, error };
+}
+function quantileInit(points, k, offset) {
+  const total = points.prefixCount[points.values.length];
+  const out2 = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    const target = (c + offset) / k * total;
+    const idx = Math.min(points.values.length - 1, Math.max(0, lowerBoundCount(points.prefixCount, target) - 1));
+    out2[c] = points.values[idx];
+  }
+  return out2;
+}
+function lowerBoundCount(prefix, target) {
+  let lo = 0;
+  let hi = prefix.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (prefix[mid] < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+function uniformInit(points, k) {
+  const lo = points.values[0];
+  const hi = points.values[points.values.length - 1];
+  const out2 = new Float64Array(k);
+  for (let c = 0; c < k; c++) out2[c] = lo + (c + 0.5) / k * (hi - lo);
+  return out2;
+}
+function kmeans1d(weights, k, maxIterations = 300) {
+  const points = binWeights(weights);
+  const n = points.values.length;
+  if (n <= k) {
+    const out2 = new Float64Array(k);
+    for (let c = 0; c < k; c++) out2[c] = points.values[Math.min(c, n - 1)] ?? 0;
+    return out2;
+  }
+  const inits = [quantileInit(points, k, 0.5), quantileInit(points, k, 0.25), uniformInit(points, k), mixInit(points, k)];
+  let best = lloyd(points, inits[0], maxIterations);
+  for (const init of inits.slice(1)) {
+    const r = lloyd(points, init, maxIterations);
+    if (r.error < best.error) best = r;
+  }
+  return best.centroids;
+}
+function mixInit(points, k) {
+  const q = quantileInit(points, k, 0.5);
+  const u = uniformInit(points, k);
+  const out2 = new Float64Array(k);
+  for (let c = 0; c < k; c++) out2[c] = (q[c] + u[c]) / 2;
+  return out2;
+}
+function assignToCentroids(weights, centroids, out2 = new Uint8Array(weights.length)) {
+  const k = centroids.length;
+  const bounds = new Float64Array(k - 1);
+  for (let c = 1; c < k; c++) bounds[c - 1] = (centroids[c - 1] + centroids[c]) / 2;
+  for (let i2 = 0; i2 < weights.length; i2++) {
+    const w = weights[i2];
+    let lo = 0;
+    let hi = k - 1;
+    while (lo < hi) {
+      const mid = lo + hi >>> 1;
+      if (w < bounds[mid]) hi = mid;
+      else lo = mid + 1;
+    }
+    out2[i2] = lo;
+  }
+  return out2;
+}
+
+// src/compress/palettize.ts
+function palettize(weights, shape3, options) {
+  const k = 2 ** options.nbits;
+  const channels = shape3[0] ?? 1;
+  const groupChannels = options.channelGroupSize && options.channelGroupSize > 0 ? Math.min(options.channelGroupSize, channels) : channels;
+  if (channels % groupChannels !== 0) throw new RangeError(`${channels} channels do not split into groups of ${groupChannels}`);
+  const groups = channels / groupChannels;
+  const groupSize = weights.length / groups;
+  const indices = new Uint8Array(weights.length);
+  const lut = new Float32Array(groups * k);
+  for (let g = 0; g < groups; g++) {
+    const part = weights.subarray(g * groupSize, (g + 1) * groupSize);
+    const centroids = kmeans1d(part, k);
+    lut.set(centroids, g * k);
+    assignToCentroids(part, centroids, indices.subarray(g * groupSize, (g + 1) * groupSize));
+  }
+  return { indices, lut, groups, nbits: options.nbits };
+}
+
+// src/compress/prune.ts
+function pruneByMagnitude(weights, sparsity) {
+  if (!(sparsity >= 0 && sparsity < 1)) throw new RangeError(`sparsity must be in [0, 1), got ${sparsity}`);
+  const toDrop = Math.floor(weights.length * sparsity);
+  const threshold = magnitudeAtRank(weights, toDrop);
+  const mask = new Uint8Array(weights.length);
+  let dropped = 0;
+  for (let i2 = 0; i2 < weights.length; i2++) if (Math.abs(weights[i2]) < threshold) dropped++;
+  let kept = 0;
+  for (let i2 = 0; i2 < weights.length; i2++) {
+    const a = Math.abs(weights[i2]);
+    if (a < threshold || a === threshold && dropped < toDrop) {
+      if (a === threshold) dropped++;
+      continue;
+    }
+    mask[i2] = 1;
+    kept++;
+  }
+  const nonzero = new Float32Array(kept);
+  for (let i2 = 0, j = 0; i2 < weights.length; i2++) if (mask[i2]) nonzero[j++] = weights[i2];
+  return { mask, nonzero };
+}
+function magnitudeAtRank(weights, rank) {
+  if (rank <= 0) return 0;
+  const mags = new Float32Array(weights.length);
+  for (let i2 = 0; i2 < weights.length; i2++) mags[i2] = Math.abs(weights[i2]);
+  mags.sort();
+  return mags[Math.min(rank, mags.length - 1)];
+}
+
+// src/compress/quantize.ts
+var RANGES = {
+  int8: { min: -128, max: 127, signed: true },
+  uint8: { min: 0, max: 255, signed: false },
+  int4: { min: -8, max: 7, signed: true },
+  uint4: { min: 0, max: 15, signed: false }
+};
+var SCALE_CANDIDATES = [1, 0.97, 0.94, 0.9, 0.85];
+function quantizeLinear(weights, shape3, options) {
+  const range3 = RANGES[options.dtype];
+  const groups = options.perChannel && shape3.length > 0 ? shape3[0] : 1;
+  const groupSize = weights.length / groups;
+  const data = range3.signed ? new Int8Array(weights.length) : new Uint8Array(weights.length);
+  const scale = new Float32Array(groups);
+  const zeroPoint = range3.signed ? new Int8Array(groups) : new Uint8Array(groups);
+  for (let g = 0; g < groups; g++) {
+    const start = g * groupSize;
+    const group = weights.subarray(start, start + groupSize);
+    const { s, zp } = chooseScale(group, range3, options.symmetric);
+    scale[g] = s;
+    zeroPoint[g] = zp;
+    quantizeGroup(group, s, zp, range3, data, start);
+  }
+  return { data, scale, zeroPoint, groups };
+}
+function minMax(values) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i2 = 0; i2 < values.length; i2++) {
+    const v = values[i2];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return { lo: Math.min(lo, 0), hi: Math.max(hi, 0) };
+}
+function chooseScale(group, range3, symmetric) {
+  const { lo, hi } = minMax(group);
+  let best = { s: 1, zp: 0 };
+  let bestErr = Infinity;
+  for (const fraction of SCALE_CANDIDATES) {
+    const cand = scaleFor(lo * fraction, hi * fraction, range3, symmetric);
+    const err2 = squaredError(group, cand.s, cand.zp, range3);
+    if (err2 < bestErr) {
+      bestErr = err2;
+      best = cand;
+    }
+  }
+  return best;
+}
+function scaleFor(lo, hi, range3, symmetric) {
+  if (symmetric) {
+    const maxAbs = Math.max(Math.abs(lo), Math.abs(hi));
+    const s2 = maxAbs > 0 ? maxAbs / range3.max : 1;
+    const zp2 = range3.signed ? 0 : Math.ceil((range3.max + range3.min) / 2);
+    return { s: Math.fround(s2), zp: zp2 };
+  }
+  const span = hi - lo;
+  const s = span > 0 ? span / (range3.max - range3.min) : 1;
+  const zp = Math.min(range3.max, Math.max(range3.min, Math.round(range3.min - lo / s)));
+  return { s: Math.fround(s), zp };
+}
+function squaredError(group, s, zp, range3) {
+  let err2 = 0;
+  const inv = 1 / s;
+  for (let i2 = 0; i2 < group.length; i2++) {
+    const w = group[i2];
+    let q = Math.round(w * inv) + zp;
+    q = q < range3.min ? range3.min : q > range3.max ? range3.max : q;
+    const d = (q - zp) * s - w;
+    err2 += d * d;
+  }
+  return err2;
+}
+function quantizeGroup(group, s, zp, range3, out2, offset) {
+  const inv = 1 / s;
+  for (let i2 = 0; i2 < group.length; i2++) {
+    let q = Math.round(group[i2] * inv) + zp;
+    q = q < range3.min ? range3.min : q > range3.max ? range3.max : q;
+    out2[offset + i2] = q;
+  }
+}
+function quantizeBlockwise(weights, shape3, dtype, blockSize) {
+  if (shape3.length < 2) throw new RangeError("block quantization needs a weight of rank ≥ 2");
+  const [cout, cin] = [shape3[0], shape3[1]];
+  const inner = weights.length / (cout * cin);
+  const block = Math.min(blockSize, cin);
+  if (cin % block !== 0) throw new RangeError(`input channels ${cin} are not a multiple of block size ${block}`);
+  const blocks = cin / block;
+  const range3 = RANGES[dtype];
+  const data = new Int8Array(weights.length);
+  const scale = new Float32Array(cout * blocks);
+  const gather4 = new Float32Array(block * inner);
+  for (let o = 0; o < cout; o++) {
+    for (let b = 0; b < blocks; b++) {
+      const start = (o * cin + b * block) * inner;
+      gather4.set(weights.subarray(start, start + block * inner));
+      const { s } = chooseScale(gather4, range3, true);
+      scale[o * blocks + b] = s;
+      quantizeGroup(gather4, s, 0, range3, data, start);
+    }
+  }
+  const scaleShape = [cout, blocks, ...shape3.slice(2).map(() => 1)];
+  return { data, scale, scaleShape };
+}
+
+// src/compress/apply.ts
+function minimumTargetFor(spec) {
+  if (spec.kind === "blockwise") return "iOS18";
+  if (spec.kind === "palettize" && spec.channelGroupSize) return "iOS18";
+  return "iOS16";
+}
+function compressProgram(program, spec, options) {
+  if (targetRank(options.target) < targetRank(minimumTargetFor(spec))) {
+    throw new RangeError(`${spec.kind} compression needs ${minimumTargetFor(spec)} or later, target is ${options.target}`);
+  }
+  const stats = { compressed: 0, keptSmall: 0, bytesBefore: 0, bytesAfter: 0 };
+  for (const fn of Object.values(program.functions)) compressBlock(fn.block, spec, options, stats);
+  return stats;
+}
+function compressBlock(block, spec, options, stats) {
+  const minElements = options.minElements ?? 2048;
+  block.operations = block.operations.map((op) => {
+    for (const inner of op.blocks) compressBlock(inner, spec, options, stats);
+    const val = op.type === "const" ? op.attributes["val"] : void 0;
+    if (!val || val.dtype !== "float32" && val.dtype !== "float16") return op;
+    if (val.data.length < minElements) {
+      stats.keptSmall++;
+      return op;
+    }
+    const replacement = compressConst(op, val, spec, options);
+    stats.compressed++;
+    stats.bytesBefore += val.data.length * (val.dtype === "float32" ? 4 : 2);
+    stats.bytesAfter += payloadBytes(replacement);
+    return replacement;
+  });
+}
+function asFloat32(t) {
+  return t.dtype === "float16" ? float16ArrayToFloat32(t.data) : t.data;
+}
+function floatTensor2(values, shape3, dtype) {
+  return dtype === "float16" ? makeTensor("float16", shape3, float32ArrayToFloat16(values)) : makeTensor("float32", shape3, values);
+}
+function compressConst(op, val, spec, options) {
+  const weights = asFloat32(val);
+  const shape3 = [...val.shape];
+  const output = { name: op.outputs[0].name, type: { dtype: options.outputDType, shape: shape3 } };
+  const base = { name: op.name, outputs: [output], blocks: [] };
+  const byIos18 = targetRank(options.target) >= targetRank("iOS18");
+  switch (spec.kind) {
+    case "linear":
+      return { ...base, type: "constexpr_affine_dequantize", inputs: {}, attributes: affineParams(weights, shape3, spec, options.outputDType) };
+    case "blockwise":
+      return { ...base, type: "constexpr_blockwise_shift_scale", inputs: inline(blockwiseParams(weights, shape3, spec, options.outputDType)), attributes: {} };
+    case "palettize":
+      return byIos18 || spec.channelGroupSize ? { ...base, type: "constexpr_lut_to_dense", inputs: inline(lutParamsIos18(weights, shape3, spec, options.outputDType)), attributes: {} } : { ...base, type: "constexpr_lut_to_dense", inputs: {}, attributes: lutParamsIos16(weights, shape3, spec.nbits, options.outputDType) };
+    case "prune":
+      return { ...base, type: "constexpr_sparse_to_dense", inputs: {}, attributes: sparseParams(weights, shape3, spec.sparsity, options.outputDType) };
+  }
+}
+function inline(params) {
+  const out2 = {};
+  for (const [k, v] of Object.entries(params)) out2[k] = [{ kind: "value", value: v }];
+  return out2;
+}
+function affineParams(weights, shape3, spec, dtype) {
+  const q = quantizeLinear(weights, shape3, spec);
+  const vecShape = q.groups === 1 ? [] : [q.groups];
+  return {
+    quantized_data: spec.dtype === "int8" ? makeTensor("int8", shape3, q.data) : makeTensor("uint8", shape3, q.data),
+    zero_point: spec.dtype === "int8" ? makeTensor("int8", vecShape, q.zeroPoint) : makeTensor("uint8", vecShape, q.zeroPoint),
+    scale: floatTensor2(q.scale, vecShape, dtype),
+    axis: makeTensor("int32", [], new Int32Array([0]))
+  };
+}
+function blockwiseParams(weights, shape3, spec, dtype) {
+  const b = quantizeBlockwise(weights, shape3, spec.dtype, spec.blockSize);
+  return {
+    data: makeTensor(spec.dtype, shape3, b.data),
+    scale: floatTensor2(b.scale, b.scaleShape, dtype)
+  };
+}
+function lutParamsIos16(weights, shape3, nbits, dtype) {
+  const p = palettize(weights, shape3, { nbits });
+  const packed = nbits === 8 ? p.indices : packSubByte(subByteIndexType(nbits), p.indices);
+  return {
+    indices: makeTensor("uint8", [packed.length], packed),
+    lut: floatTensor2(p.lut, [p.lut.length], dtype),
+    shape: makeTensor("uint32", [shape3.length], Uint32Array.from(shape3))
+  };
+}
+function lutParamsIos18(weights, shape3, spec, dtype) {
+  const p = palettize(weights, shape3, { nbits: spec.nbits, channelGroupSize: spec.channelGroupSize });
+  const k = 2 ** spec.nbits;
+  const lutShape = [p.groups, ...shape3.slice(1).map(() => 1), k, 1];
+  return {
+    indices: makeTensor(spec.nbits === 8 ? "uint8" : subByteIndexType(spec.nbits), shape3, p.indices),
+    lut: floatTensor2(p.lut, lutShape, dtype)
+  };
+}
+function subByteIndexType(nbits) {
+  const types = { 1: "uint1", 2: "uint2", 3: "uint3", 4: "uint4", 6: "uint6", 8: "uint8" };
+  return types[nbits];
+}
+function sparseParams(weights, shape3, sparsity, dtype) {
+  const p = pruneByMagnitude(weights, sparsity);
+  const mask = packSubByte("uint1", p.mask);
+  return {
+    nonzero_data: floatTensor2(p.nonzero, [p.nonzero.length], dtype),
+    mask: makeTensor("uint8", [mask.length], mask),
+    shape: makeTensor("uint32", [shape3.length], Uint32Array.from(shape3))
+  };
+}
+function payloadBytes(op) {
+  const tensors = [...Object.values(op.attributes), ...Object.values(op.inputs).flatMap((b) => b.map((x2) => x2.kind === "value" ? x2.value : void 0))];
+  let bytes = 0;
+  for (const t of tensors) {
+    if (!t || t.dtype === "string") continue;
+    bytes += packedByteLength(t.dtype, elementCount(t.shape));
+  }
+  return bytes;
+}
+
+// src/compress/variants.ts
+var FP32_GATE2 = { kind: "elementwise", atol: 1e-4, rtol: 1e-3 };
+var psnr = (minDb) => ({ kind: "psnr", minDb });
+var palettized = (nbits) => ({
+  name: `palettize${nbits}`,
+  precision: "fp16",
+  compression: { kind: "palettize", nbits },
+  gate: psnr(nbits >= 6 ? 30 : 20),
+  description: `${nbits}-bit k-means palettized weights (one look-up table per tensor), fp16 compute`
+});
+var VARIANTS = [
+  { name: "fp32", precision: "fp32", gate: FP32_GATE2, description: "fp32 weights and compute" },
+  { name: "fp16", precision: "fp16", gate: psnr(40), description: "fp16 weights and compute, fp32 inputs and outputs" },
+  {
+    name: "int8",
+    precision: "fp16",
+    compression: { kind: "linear", dtype: "int8", symmetric: true, perChannel: true },
+    gate: psnr(30),
+    description: "int8 weights, symmetric per output channel, fp16 compute"
+  },
+  {
+    name: "int4",
+    precision: "fp16",
+    compression: { kind: "blockwise", dtype: "int4", blockSize: 32 },
+    gate: psnr(20),
+    description: "int4 weights, one scale per output channel and block of 32 input channels (iOS18), fp16 compute"
+  },
+  palettized(1),
+  palettized(2),
+  palettized(3),
+  palettized(4),
+  palettized(6),
+  palettized(8),
+  {
+    name: "prune50",
+    precision: "fp16",
+    compression: { kind: "prune", sparsity: 0.5 },
+    gate: psnr(20),
+    description: "50% of weights pruned by magnitude (sparse storage), fp16 compute"
+  }
+];
+function findVariant(name2) {
+  return VARIANTS.find((v) => v.name === name2);
+}
+function variantNames() {
+  return VARIANTS.map((v) => v.name);
+}
+function targetForVariant(variant, requested) {
+  if (!variant.compression) return { target: requested, raised: false };
+  const needed = minimumTargetFor(variant.compression);
+  return targetRank(needed) > targetRank(requested) ? { target: needed, raised: true } : { target: requested, raised: false };
+}
+
+// src/cli/report-command.ts
+init_errors();
+init_ir();
+
+// src/report/schema.ts
+var REPORT_SCHEMA_VERSION = 1;
+function finiteOrNull2(_key, value) {
+  return typeof value === "number" && !Number.isFinite(value) ? null : value;
+}
+function serializeReport(report) {
+  return `${JSON.stringify(report, finiteOrNull2, 2)}
+`;
+}
+
+// src/run/discover.ts
+init_errors();
+import { lstat as lstat2, readdir as readdir2 } from "node:fs/promises";
+import { join as join4, resolve as resolve2 } from "node:path";
+var SKIPPED_FOLDERS = /* @__PURE__ */ new Set(["node_modules", ".git"]);
+async function discoverModels(paths, cwd = process.cwd()) {
+  const found = [];
+  for (const path of paths) {
+    const absolute = resolve2(cwd, path);
+    const info = await lstat2(absolute).catch((err2) => {
+      throw new ToolError("FILE_NOT_FOUND", "no such file or folder", { file: path, cause: err2 });
+    });
+    if (info.isDirectory()) {
+      const inFolder = await onnxFilesUnder(absolute);
+      if (inFolder.length === 0) throw new ToolError("FILE_NOT_FOUND", "the folder holds no .onnx files", { file: path });
+      found.push(...inFolder);
+    } else {
+      found.push(absolute);
+    }
+  }
+  return [...new Set(found)];
+}
+async function onnxFilesUnder(dir) {
+  const entries = await readdir2(dir, { withFileTypes: true });
+  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const files = [];
+  for (const entry of entries) {
+    const path = join4(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!SKIPPED_FOLDERS.has(entry.name) && !entry.name.startsWith(".")) files.push(...await onnxFilesUnder(path));
+    } else if (entry.isFile() && entry.name.toLowerCase().endsWith(".onnx")) {
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+// src/run/index.ts
+import { mkdir as mkdir4, mkdtemp as mkdtemp2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import { dirname as dirname6, join as join9, resolve as resolve3 } from "node:path";
+init_errors();
+
+// node_modules/markdown-table/index.js
+function defaultStringLength(value) {
+  return value.length;
+}
+function markdownTable(table3, options) {
+  const settings = options || {};
+  const align = (settings.align || []).concat();
+  const stringLength = settings.stringLength || defaultStringLength;
+  const alignments = [];
+  const cellMatrix = [];
+  const sizeMatrix = [];
+  const longestCellByColumn = [];
+  let mostCellsPerRow = 0;
+  let rowIndex = -1;
+  while (++rowIndex < table3.length) {
+    const row2 = [];
+    const sizes2 = [];
+    let columnIndex2 = -1;
+    if (table3[rowIndex].length > mostCellsPerRow) {
+      mostCellsPerRow = table3[rowIndex].length;
+    }
+    while (++columnIndex2 < table3[rowIndex].length) {
+      const cell = serialize(table3[rowIndex][columnIndex2]);
+      if (settings.alignDelimiters !== false) {
+        const size2 = stringLength(cell);
+        sizes2[columnIndex2] = size2;
+        if (longestCellByColumn[columnIndex2] === void 0 || size2 > longestCellByColumn[columnIndex2]) {
+          longestCellByColumn[columnIndex2] = size2;
+        }
+      }
+      row2.push(cell);
+    }
+    cellMatrix[rowIndex] = row2;
+    sizeMatrix[rowIndex] = sizes2;
+  }
+  let columnIndex = -1;
+  if (typeof align === "object" && "length" in align) {
+    while (++columnIndex < mostCellsPerRow) {
+      alignments[columnIndex] = toAlignment(align[columnIndex]);
+    }
+  } else {
+    const code = toAlignment(align);
+    while (++columnIndex < mostCellsPerRow) {
+      alignments[columnIndex] = code;
+    }
+  }
+  columnIndex = -1;
+  const row = [];
+  const sizes = [];
+  while (++columnIndex < mostCellsPerRow) {
+    const code = alignments[columnIndex];
+    let before = "";
+    let after = "";
+    if (code === 99) {
+      before = ":";
+      after = ":";
+    } else if (code === 108) {
+      before = ":";
+    } else if (code === 114) {
+      after = ":";
+    }
+    let size2 = settings.alignDelimiters === false ? 1 : Math.max(
+      1,
+      longestCellByColumn[columnIndex] - before.length - after.length
+    );
+    const cell = before + "-".repeat(size2) + after;
+    if (settings.alignDelimiters !== false) {
+      size2 = before.length + size2 + after.length;
+      if (size2 > longestCellByColumn[columnIndex]) {
+        longestCellByColumn[columnIndex] = size2;
+      }
+      sizes[columnIndex] = size2;
+    }
+    row[columnIndex] = cell;
+  }
+  cellMatrix.splice(1, 0, row);
+  sizeMatrix.splice(1, 0, sizes);
+  rowIndex = -1;
+  const lines = [];
+  while (++rowIndex < cellMatrix.length) {
+    const row2 = cellMatrix[rowIndex];
+    const sizes2 = sizeMatrix[rowIndex];
+    const cellsInRow = settings.fillRows === false ? Math.max(1, cellMatrix[rowIndex === 1 ? 0 : rowIndex].length) : mostCellsPerRow;
+    columnIndex = -1;
+    const line = [];
+    while (++columnIndex < cellsInRow) {
+      const cell = row2[columnIndex] || "";
+      let before = "";
+      let after = "";
+      if (settings.alignDelimiters !== false) {
+        const size2 = longestCellByColumn[columnIndex] - (sizes2[columnIndex] || 0);
+        const code = alignments[columnIndex];
+        if (code === 114) {
+          before = " ".repeat(size2);
+        } else if (code === 99) {
+          const half = size2 / 2;
+          if (size2 % 2) {
+            before = " ".repeat(half + 0.5);
+            after = " ".repeat(half - 0.5);
+          } else {
+            before = " ".repeat(half);
+            after = before;
+          }
+        } else {
+          after = " ".repeat(size2);
+        }
+      }
+      if (settings.delimiterStart !== false && !columnIndex) {
+        line.push("|");
+      }
+      if (settings.padding !== false && // Don’t add the opening space if we’re not aligning and the cell is
+      // empty: there will be a closing space.
+      !(settings.alignDelimiters === false && cell === "") && (settings.delimiterStart !== false || columnIndex)) {
+        line.push(" ");
+      }
+      if (settings.alignDelimiters !== false) {
+        line.push(before);
+      }
+      line.push(cell);
+      if (settings.alignDelimiters !== false) {
+        line.push(after);
+      }
+      if (settings.padding !== false) {
+        line.push(" ");
+      }
+      if (settings.delimiterEnd !== false || columnIndex !== cellsInRow - 1) {
+        line.push("|");
+      }
+    }
+    lines.push(
+      settings.delimiterEnd === false ? line.join("").replace(/ +$/, "") : line.join("")
+    );
+  }
+  return lines.join("\n");
+}
+function serialize(value) {
+  return value === null || value === void 0 ? "" : String(value);
+}
+function toAlignment(value) {
+  const code = typeof value === "string" ? value.codePointAt(0) : 0;
+  return code === 67 || code === 99 ? 99 : code === 76 || code === 108 ? 108 : code === 82 || code === 114 ? 114 : 0;
+}
+
+// src/report/escape.ts
+var ZERO_WIDTH_SPACE = "​";
+var CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+var MARKDOWN_PUNCTUATION = /[\\`*_{}[\]()#+\-.!|~]/g;
+var HTML_ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+function truncateCodePoints(s, max2) {
+  const points = Array.from(s);
+  return points.length <= max2 ? s : `${points.slice(0, Math.max(0, max2 - 1)).join("")}…`;
+}
+function escapeMarkdown(s, maxLength = 300) {
+  const flat = truncateCodePoints(s.replace(/\r\n|\r|\n|\t/g, " ").replace(CONTROL_CHARS, ""), maxLength);
+  return flat.replace(/[&<>"]/g, (c) => HTML_ENTITIES[c]).replace(MARKDOWN_PUNCTUATION, (c) => `\\${c}`).replace(/@/g, `@${ZERO_WIDTH_SPACE}`).replace(/:\/\//g, `:${ZERO_WIDTH_SPACE}//`).replace(/www\\\./gi, (m) => `${m.slice(0, 3)}${ZERO_WIDTH_SPACE}${m.slice(3)}`);
+}
+function escapeMarkdownCode(s, maxLength = 300) {
+  const flat = truncateCodePoints(s.replace(/[\r\n\t]+/g, " ").replace(CONTROL_CHARS, ""), maxLength).replace(/\|/g, "\\|").replace(/<!--/g, `<${ZERO_WIDTH_SPACE}!--`).replace(/-->/g, `--${ZERO_WIDTH_SPACE}>`).replace(/@/g, `@${ZERO_WIDTH_SPACE}`);
+  const longestTicks = Math.max(0, ...(flat.match(/`+/g) ?? []).map((t) => t.length));
+  const fence = "`".repeat(longestTicks + 1);
+  const pad4 = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
+  return `${fence}${pad4}${flat}${pad4}${fence}`;
+}
+
+// src/report/format.ts
+var UNITS = ["B", "KB", "MB", "GB"];
+function formatBytes2(bytes) {
+  if (bytes === null || bytes === void 0 || !Number.isFinite(bytes)) return "—";
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1e3 && unit < UNITS.length - 1) {
+    value /= 1e3;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${UNITS[unit]}`;
+}
+function formatPercentChange(now, before) {
+  if (now === null || now === void 0 || before === null || before === void 0 || before === 0) return "—";
+  const pct = (now - before) / before * 100;
+  if (Math.abs(pct) < 0.05) return "±0%";
+  return `${pct > 0 ? "+" : "−"}${Math.abs(pct).toFixed(1)}%`;
+}
+function formatBytesDelta(now, before) {
+  if (now === null || now === void 0 || before === null || before === void 0) return "—";
+  const diff = now - before;
+  if (diff === 0) return "±0 B";
+  const sign = diff > 0 ? "+" : "−";
+  return `${sign}${formatBytes2(Math.abs(diff))} (${formatPercentChange(now, before)})`;
+}
+function formatError(x2) {
+  if (x2 === null || x2 === void 0) return "—";
+  if (x2 === 0) return "0";
+  if (!Number.isFinite(x2)) return Number.isNaN(x2) ? "NaN" : "∞";
+  return Math.abs(x2) >= 0.01 && Math.abs(x2) < 1e3 ? x2.toPrecision(2) : x2.toExponential(1);
+}
+function formatDb(db, exact = false) {
+  if (db === null || db === void 0) return exact ? "∞" : "—";
+  if (!Number.isFinite(db)) return db > 0 ? "∞" : "−∞";
+  return `${db.toFixed(1)} dB`;
+}
+function formatDbDelta(now, before) {
+  if (now === null || now === void 0 || before === null || before === void 0) return "—";
+  const d = now - before;
+  if (Math.abs(d) < 0.05) return "±0 dB";
+  return `${d > 0 ? "+" : "−"}${Math.abs(d).toFixed(1)} dB`;
+}
+function formatFraction(x2) {
+  if (x2 === null || x2 === void 0 || !Number.isFinite(x2)) return "—";
+  return `${(x2 * 100).toFixed(x2 === 1 ? 0 : 1)}%`;
+}
+function formatSeconds(s) {
+  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
+}
+
+// src/report/markdown.ts
+var FOLD_ROWS = 8;
+var STATUS_ICON = {
+  passed: "✅",
+  failed: "❌",
+  unsupported: "⚠️",
+  error: "💥"
+};
+function renderReportMarkdown(report, options = {}) {
+  const parts = [renderHeadline(report, options), renderStatusLines(report.models)];
+  if (report.failures.length > 0) parts.push(renderFailures(report.failures));
+  for (const model of report.models) parts.push(renderModel(model));
+  if (report.notes.length > 0) parts.push(report.notes.map((n) => `> ${escapeMarkdown(n, 500)}`).join("\n"));
+  parts.push(renderFooter(report, options));
+  return `${parts.filter((p) => p.length > 0).join("\n\n")}
+`;
+}
+function renderHeadline(report, options) {
+  const counts = countStatuses(report.models);
+  const verdict = report.passed ? "✅ all gates passed" : "❌ gates failed";
+  const compared = options.baseSha ? ` · compared with base \`${safeSha(options.baseSha)}\`` : "";
+  return [
+    "## Core ML conversion report",
+    "",
+    `**${report.models.length} model${report.models.length === 1 ? "" : "s"}** · ${counts} · ${verdict}${compared}`,
+    "",
+    `Core ML numbers computed by the **${report.engine}**${report.engine === "reference interpreter" ? " (Linux; Core ML itself runs only on macOS)" : ""}.`
+  ].join("\n");
+}
+function countStatuses(models) {
+  const order = ["passed", "failed", "unsupported", "error"];
+  return order.map((s) => [s, models.filter((m) => m.status === s).length]).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(" · ") || "nothing to check";
+}
+function safeSha(sha) {
+  return sha.replace(/[^0-9a-f]/gi, "").slice(0, 12);
+}
+function renderStatusLines(models) {
+  return models.map((m) => `- ${STATUS_ICON[m.status]} ${escapeMarkdownCode(m.path, 200)}: ${statusSummary(m)}`).join("\n");
+}
+function statusSummary(m) {
+  if (m.status === "error") return `could not be processed: ${escapeMarkdown(m.error?.message ?? "unknown error")}`;
+  if (m.status === "unsupported") {
+    const ops = [...new Set(m.unsupported.map((u) => u.op))];
+    return `${ops.length} unsupported op type${ops.length === 1 ? "" : "s"}: ${ops.map((o) => escapeMarkdownCode(o, 60)).join(", ")}`;
+  }
+  const variants = m.variants.map((v) => `${escapeMarkdown(v.name)} ${variantHeadline(v)}`).join(" · ");
+  const isNew = m.base === null ? " · new model" : "";
+  return `${variants}${isNew} · ${formatSeconds(m.seconds)}`;
+}
+function variantHeadline(v) {
+  if (v.status === "error") return "💥";
+  const worst2 = worstPsnr(v.outputs);
+  const mark = v.status === "passed" ? "✓" : v.status === "failed" ? "✗" : "?";
+  return `${mark} ${formatBytes2(v.sizeBytes)}${worst2 === void 0 ? "" : `, ${formatDb(worst2.psnrDb, worst2.exact)}`}`;
+}
+function worstPsnr(outputs) {
+  let worst2;
+  for (const o of outputs) {
+    const v = o.psnrDb ?? (o.exact ? Infinity : -Infinity);
+    const w = worst2 ? worst2.psnrDb ?? (worst2.exact ? Infinity : -Infinity) : Infinity;
+    if (!worst2 || v < w) worst2 = o;
+  }
+  return worst2;
+}
+function renderFailures(failures) {
+  return ["**Failed gates**", "", ...failures.map((f) => `- ${escapeMarkdown(f, 500)}`)].join("\n");
+}
+function renderModel(m) {
+  const title = `### ${STATUS_ICON[m.status]} ${escapeMarkdownCode(m.path, 200)}`;
+  const sections = [title];
+  if (m.error) sections.push(`**${escapeMarkdown(m.error.code)}**: ${escapeMarkdown(m.error.message, 1e3)}`);
+  if (m.variants.length > 0) sections.push(renderSizeTable(m), renderAccuracyTable(m));
+  if (m.coverage.length > 0) sections.push(renderCoverageTable(m));
+  if (m.warnings.length > 0) {
+    sections.push(fold(`Warnings (${m.warnings.length})`, m.warnings.map((w) => `- ${escapeMarkdown(w, 500)}`).join("\n"), true));
+  }
+  return sections.join("\n\n");
+}
+function renderSizeTable(m) {
+  const hasBase = m.base !== void 0;
+  const header = ["Artifact", "Size", "vs ONNX", ...hasBase ? ["Δ vs base"] : []];
+  const baseFor = (name2) => m.base?.variants.find((v) => v.name === name2);
+  const onnxRow = ["ONNX", formatBytes2(m.onnxBytes), "", ...hasBase ? [m.base === null ? "new" : formatBytesDelta(m.onnxBytes, m.base?.onnxBytes)] : []];
+  const rows2 = m.variants.map((v) => [
+    `Core ML ${escapeMarkdown(v.name)}`,
+    formatBytes2(v.sizeBytes),
+    v.sizeBytes !== null && m.onnxBytes ? `${(v.sizeBytes / m.onnxBytes * 100).toFixed(0)}%` : "—",
+    ...hasBase ? [m.base === null ? "new" : formatBytesDelta(v.sizeBytes, baseFor(v.name)?.sizeBytes)] : []
+  ]);
+  return titled("Size", markdownTable([header, onnxRow, ...rows2], { align: ["l", "r", "r", "r"] }), rows2.length + 1);
+}
+function renderAccuracyTable(m) {
+  const hasBase = m.base !== void 0;
+  const header = ["Variant", "Output", "Max abs error", "PSNR", "Top-1", ...hasBase ? ["Δ PSNR vs base"] : [], "Gate", "Result"];
+  const rows2 = [];
+  for (const v of m.variants) {
+    if (v.outputs.length === 0) {
+      rows2.push([escapeMarkdown(v.name), "—", "—", "—", "—", ...hasBase ? ["—"] : [], escapeMarkdown(v.gate), resultCell(v)]);
+      continue;
+    }
+    const baseVariant = m.base?.variants.find((b) => b.name === v.name);
+    for (const o of v.outputs) {
+      const baseOut = baseVariant?.outputs.find((b) => b.name === o.name);
+      rows2.push([
+        escapeMarkdown(v.name),
+        escapeMarkdownCode(o.name, 80),
+        formatError(o.maxAbsError),
+        formatDb(o.psnrDb, o.exact),
+        formatFraction(o.top1Agreement),
+        ...hasBase ? [m.base === null ? "new" : formatDbDelta(o.psnrDb, baseOut?.psnrDb)] : [],
+        escapeMarkdown(v.gate),
+        o.pass ? "✅" : `❌ ${escapeMarkdown(o.reason ?? "", 200)}`
+      ]);
+    }
+  }
+  return titled("Accuracy", markdownTable([header, ...rows2]), rows2.length);
+}
+function resultCell(v) {
+  if (v.status === "error") return `💥 ${escapeMarkdown(v.error?.message ?? "error", 200)}`;
+  if (v.status === "unverified") return "not verified";
+  return v.status === "passed" ? "✅" : "❌";
+}
+function renderCoverageTable(m) {
+  const unsupportedNodes = /* @__PURE__ */ new Map();
+  for (const u of m.unsupported) unsupportedNodes.set(u.op, [...unsupportedNodes.get(u.op) ?? [], u.node]);
+  const rows2 = [...m.coverage].sort((a, b) => Number(a.supported) - Number(b.supported) || b.count - a.count || a.op.localeCompare(b.op)).map((c) => [
+    escapeMarkdownCode(c.op, 60),
+    String(c.count),
+    c.milOps.length > 0 ? c.milOps.map((o) => escapeMarkdown(o)).join(", ") : "—",
+    c.supported ? "✅" : `❌ ${nodeList(unsupportedNodes.get(c.op) ?? [])}`
+  ]);
+  const supported = m.coverage.filter((c) => c.supported).length;
+  const title = `Op coverage: ${supported} of ${m.coverage.length} ONNX op types supported`;
+  return fold(title, markdownTable([["ONNX op", "Count", "Core ML ops", "Status"], ...rows2]), supported === m.coverage.length);
+}
+function nodeList(nodes) {
+  const shown = nodes.slice(0, 5).map((n) => escapeMarkdownCode(n, 60));
+  return nodes.length > 5 ? `${shown.join(", ")} and ${nodes.length - 5} more` : shown.join(", ");
+}
+function titled(title, table3, rows2) {
+  return rows2 > FOLD_ROWS ? fold(title, table3, true) : `**${title}**
+
+${table3}`;
+}
+function fold(summary, body, closed) {
+  return `<details${closed ? "" : " open"}><summary>${summary}</summary>
+
+${body}
+
+</details>`;
+}
+function renderFooter(report, options) {
+  const link = options.detailsUrl ? ` · [full report and packages](${encodeURI(options.detailsUrl).replace(/[()]/g, (c) => c === "(" ? "%28" : "%29")})` : "";
+  return `<sub>${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)} · variants: ${report.variants.map((v) => escapeMarkdown(v)).join(", ")}${link}</sub>`;
+}
+
+// src/run/base.ts
+import { execFile } from "node:child_process";
+import { mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join as join5 } from "node:path";
+var MAX_BASE_BYTES = 2 * 1024 ** 3 - 1;
+function git(args, cwd) {
+  return new Promise((resolve4) => {
+    execFile("git", [...args], { cwd, encoding: "buffer", maxBuffer: MAX_BASE_BYTES, windowsHide: true }, (err2, stdout, stderr) => {
+      const code = err2 ? typeof err2.code === "number" ? err2.code : -1 : 0;
+      resolve4({ code, stdout: Buffer.from(stdout ?? []), stderr: Buffer.from(stderr ?? []).toString("utf8").trim() });
+    });
+  });
+}
+async function resolveCommit(ref, cwd) {
+  const result = await git(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], cwd);
+  const sha = result.stdout.toString("utf8").trim();
+  return result.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : void 0;
+}
+async function readBaseFile(commit, repoPath, cwd) {
+  if (repoPath.startsWith("../") || repoPath === "..") return { kind: "unavailable", reason: "the model is outside the repository folder" };
+  const result = await git(["show", `${commit}:./${repoPath}`], cwd);
+  if (result.code !== 0) {
+    if (/does not exist|exists on disk, but not in/.test(result.stderr)) return { kind: "missing" };
+    return { kind: "unavailable", reason: `git show failed: ${result.stderr.split("\n")[0] ?? "unknown error"}` };
+  }
+  if (isLfsPointer(result.stdout)) return { kind: "lfs-pointer" };
+  const dir = await mkdtemp(join5(tmpdir(), "onnx-coreml-base-"));
+  const name2 = repoPath.slice(repoPath.lastIndexOf("/") + 1);
+  const path = join5(dir, name2);
+  await writeFile2(path, result.stdout);
+  return { kind: "file", path, cleanup: () => rm2(dir, { recursive: true, force: true }) };
+}
+function toBaseResult(model) {
+  return {
+    onnxBytes: model.onnxBytes,
+    status: model.status,
+    variants: model.variants.map((v) => ({
+      name: v.name,
+      sizeBytes: v.sizeBytes,
+      outputs: v.outputs.map((o) => ({ name: o.name, maxAbsError: o.maxAbsError, psnrDb: o.psnrDb, top1Agreement: o.top1Agreement }))
+    }))
+  };
+}
+
+// src/run/files.ts
+import { lstat as lstat3, readdir as readdir3 } from "node:fs/promises";
+import { join as join6, relative as relative2, sep as sep4 } from "node:path";
+async function sizeOnDisk(path) {
+  const info = await lstat3(path);
+  if (info.isFile()) return info.size;
+  if (!info.isDirectory()) return 0;
+  let total = 0;
+  for (const entry of await readdir3(path)) total += await sizeOnDisk(join6(path, entry));
+  return total;
+}
+var MAX_SLUG_LENGTH = 100;
+function modelSlug(repoPath) {
+  const slug = repoPath.replace(/\.onnx$/i, "").split(/[\\/]+/).filter((part) => part !== "" && part !== "." && part !== "..").join("-").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[.-]+/, "").slice(-MAX_SLUG_LENGTH);
+  return slug === "" ? "model" : slug;
+}
+function uniqueSlugs(repoPaths) {
+  const used = /* @__PURE__ */ new Set();
+  return repoPaths.map((p) => {
+    const base = modelSlug(p);
+    let slug = base;
+    for (let n = 2; used.has(slug); n++) slug = `${base}-${n}`;
+    used.add(slug);
+    return slug;
+  });
+}
+function repoRelative(root, path) {
+  return relative2(root, path).split(sep4).join("/");
+}
+
+// src/run/gates.ts
+function gateFailures(models, gates) {
+  return models.flatMap((m) => modelFailures(m, gates));
+}
+function modelFailures(m, gates) {
+  const lines = [];
+  if (m.status === "error") lines.push(`${m.path}: could not be processed: ${stripFile(m.error?.message ?? "unknown error", m.path)}`);
+  if (m.status === "unsupported" && gates.failOnUnsupported) {
+    const ops = [...new Set(m.unsupported.map((u) => u.op))].sort();
+    lines.push(`${m.path}: ${m.unsupported.length} node(s) use unsupported ops: ${ops.join(", ")}`);
+  }
+  for (const v of m.variants) lines.push(...accuracyFailures(m.path, v));
+  if (gates.maxSizeIncrease !== void 0) lines.push(...sizeFailures(m, gates.maxSizeIncrease));
+  return lines;
+}
+function accuracyFailures(path, v) {
+  if (v.status === "error") return [`${path} [${v.name}]: ${stripFile(v.error?.message ?? "failed", path)}`];
+  if (v.status !== "failed") return [];
+  const failed2 = v.outputs.filter((o) => !o.pass);
+  if (failed2.length === 0) return [`${path} [${v.name}]: verification produced no outputs`];
+  return failed2.map((o) => `${path} [${v.name}] output "${o.name}": ${o.reason ?? `fails the ${v.gate} gate`}`);
+}
+function sizeFailures(m, maxPercent) {
+  if (!m.base) return [];
+  const lines = [];
+  for (const v of m.variants) {
+    const before = m.base.variants.find((b) => b.name === v.name)?.sizeBytes;
+    if (v.sizeBytes === null || before === null || before === void 0 || before <= 0) continue;
+    const percent = (v.sizeBytes - before) / before * 100;
+    if (!(percent <= maxPercent)) {
+      lines.push(
+        `${m.path} [${v.name}]: package grew ${percent.toFixed(1)}% vs base (${formatBytes2(before)} → ${formatBytes2(v.sizeBytes)}), over the ${maxPercent}% limit`
+      );
+    }
+  }
+  return lines;
+}
+function stripFile(message, path) {
+  return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
+}
+
+// src/run/model.ts
+import { stat as stat7 } from "node:fs/promises";
+import { basename as basename5, join as join8 } from "node:path";
+
+// src/run/deadline.ts
+init_errors();
+var ModelTimeoutError = class extends ToolError {
+  stage;
+  constructor(file, seconds2, stage) {
+    super("LIMIT_EXCEEDED", `timed out after ${seconds2} s (per-model time limit) while ${stage}`, { file });
+    this.name = "ModelTimeoutError";
+    this.stage = stage;
+  }
+};
+var Deadline = class {
+  /** `seconds` undefined or not positive-finite means no limit. */
+  constructor(file, seconds2, now = () => performance.now()) {
+    this.file = file;
+    this.seconds = seconds2;
+    this.now = now;
+    this.endsAt = seconds2 !== void 0 && Number.isFinite(seconds2) && seconds2 > 0 ? now() + seconds2 * 1e3 : Infinity;
+  }
+  file;
+  seconds;
+  now;
+  endsAt;
+  /** Milliseconds left; Infinity without a limit. */
+  remainingMs() {
+    return this.endsAt === Infinity ? Infinity : Math.max(0, this.endsAt - this.now());
+  }
+  /** Throws ModelTimeoutError once the limit has passed. */
+  check(stage) {
+    if (this.now() >= this.endsAt) throw new ModelTimeoutError(this.file, this.seconds ?? 0, stage);
+  }
+  /** Settles with `work`, or rejects with ModelTimeoutError when the time runs out first. */
+  async race(work, stage) {
+    this.check(stage);
+    const remaining = this.remainingMs();
+    if (remaining === Infinity) return work;
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new ModelTimeoutError(this.file, this.seconds ?? 0, stage)), remaining);
+    });
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+};
+
+// src/run/references.ts
+init_errors();
+init_onnxruntime();
+init_seeded_inputs();
+init_test_data();
+import { readdir as readdir4 } from "node:fs/promises";
+import { join as join7 } from "node:path";
+var REFERENCE_SEED = 20240611;
+async function findReferences(request) {
+  const warnings = [];
+  try {
+    const sets = await readShippedTestData(request.dataDir, request.stem);
+    if (sets.length > 0) return { source: "test data", sets, warnings };
+  } catch (err2) {
+    warnings.push(`the test data beside the model cannot be used (${errorMessage(err2)}); falling back to onnxruntime`);
+  }
+  try {
+    const set2 = await onnxRuntimeReference(request, warnings);
+    return { source: "onnxruntime", sets: [set2], warnings };
+  } catch (err2) {
+    if (err2 instanceof ModelTimeoutError) throw err2;
+    warnings.push(`no reference outputs: ${errorMessage(err2)}; the Core ML variants are not verified`);
+    return { source: "none", sets: [], warnings };
+  }
+}
+async function readShippedTestData(dir, stem) {
+  const entries = await readdir4(dir, { withFileTypes: true });
+  const setDirs = entries.filter((e) => e.isDirectory() && /^test_data_set_\d+$/.test(e.name)).map((e) => e.name).sort((a, b) => Number(a.slice(a.lastIndexOf("_") + 1)) - Number(b.slice(b.lastIndexOf("_") + 1)));
+  if (setDirs.length > 0) {
+    const sets = [];
+    for (const name2 of setDirs) sets.push(await readProtoTestDataSet(join7(dir, name2)));
+    return sets;
+  }
+  const npz = entries.find((e) => e.isFile() && e.name === `${stem}.npz`);
+  return npz ? readTestDataSets(join7(dir, npz.name)) : [];
+}
+async function onnxRuntimeReference(request, warnings) {
+  const specs = request.model.graph.inputs.map((info) => inputSpec(info, warnings));
+  const inputs = generateInputs(specs, REFERENCE_SEED);
+  const outputs = await request.deadline.race(runOnnxRuntime(request.modelPath, inputs), "computing reference outputs with onnxruntime");
+  const names = request.model.graph.outputs.map((o) => o.name);
+  return {
+    name: `onnxruntime on seeded inputs (seed ${REFERENCE_SEED})`,
+    inputs: specs.map((s) => ({ name: s.name, tensor: inputs[s.name] })),
+    outputs: names.map((name2) => {
+      const tensor = outputs[name2];
+      if (!tensor) throw new Error(`onnxruntime did not return output "${name2}"`);
+      return { name: name2, tensor };
+    })
+  };
+}
+function inputSpec(info, warnings) {
+  if (info.dtype === void 0 || info.shape === void 0) {
+    throw new Error(`input "${info.name}" has no declared element type or rank, so no input can be generated`);
+  }
+  const symbolic = [];
+  const shape3 = info.shape.map((d, i2) => {
+    if (typeof d === "number" && d >= 0) return d;
+    symbolic.push(typeof d === "string" && d !== "" ? d : `dim ${i2}`);
+    return 1;
+  });
+  if (symbolic.length > 0) {
+    warnings.push(`input "${info.name}": symbolic dimension${symbolic.length === 1 ? "" : "s"} ${symbolic.join(", ")} set to 1 for the generated reference input`);
+  }
+  return { name: info.name, dtype: info.dtype, shape: shape3 };
+}
+
+// src/run/variant.ts
+import { mkdir as mkdir3 } from "node:fs/promises";
+import { dirname as dirname5 } from "node:path";
+init_package();
+init_errors();
+
+// src/mil/validate.ts
+init_ir();
+
+// src/mil/print.ts
+init_fp16();
+function printType(type) {
+  return `tensor<${dtypeName(type.dtype)}, [${type.shape.map((d) => d === null ? "?" : String(d)).join(", ")}]>`;
+}
+function dtypeName(dtype) {
+  try {
+    return milDTypeName(dtype);
+  } catch {
+    return dtype;
+  }
+}
+
+// src/mil/validate.ts
+var MAX_RANK2 = 5;
+function validateProgram(program) {
+  const problems = [];
+  for (const [name2, fn] of Object.entries(program.functions)) {
+    if (!isValidIdentifier(name2)) problems.push(`function name "${name2}" is not a valid MIL identifier`);
+    const target = targetForOpset(fn.opset);
+    if (!target) problems.push(`function ${name2}: unknown opset "${fn.opset}"`);
+    const scope = {
+      fn: name2,
+      target,
+      problems,
+      defined: /* @__PURE__ */ new Set(),
+      producers: /* @__PURE__ */ new Map(),
+      readers: /* @__PURE__ */ new Map(),
+      types: /* @__PURE__ */ new Map(),
+      values: /* @__PURE__ */ new Map()
+    };
+    const visible = /* @__PURE__ */ new Set();
+    for (const input of fn.inputs) {
+      define2(scope, input.name, void 0, "function input");
+      scope.types.set(input.name, input.type);
+      visible.add(input.name);
+      if (input.type.shape.length > MAX_RANK2) {
+        problems.push(`${name2}: input "${input.name}" has rank ${input.type.shape.length}; Core ML allows at most ${MAX_RANK2}`);
+      }
+    }
+    checkBlock(scope, fn.block, visible);
+    checkConstRanks(scope);
+  }
+  return problems;
+}
+function define2(scope, name2, producer, what) {
+  if (!isValidIdentifier(name2)) scope.problems.push(`${scope.fn}: ${what} "${name2}" is not a valid MIL identifier`);
+  if (scope.defined.has(name2)) scope.problems.push(`${scope.fn}: ${what} "${name2}" is defined more than once`);
+  scope.defined.add(name2);
+  scope.producers.set(name2, producer);
+}
+function checkBlock(scope, block, outer) {
+  const visible = new Set(outer);
+  for (const v of block.inputs) {
+    define2(scope, v.name, void 0, "block input");
+    scope.types.set(v.name, v.type);
+    visible.add(v.name);
+  }
+  for (const op of block.operations) {
+    const where2 = `${scope.fn}: ${op.type} "${op.name}"`;
+    if (!isValidIdentifier(op.name)) scope.problems.push(`${where2}: op name is not a valid MIL identifier`);
+    for (const [param, bindings] of Object.entries(op.inputs)) {
+      for (const b of bindings) {
+        if (b.kind !== "name") continue;
+        if (!visible.has(b.name)) scope.problems.push(`${where2}: ${param} reads "${b.name}" before it is defined`);
+        const readers = scope.readers.get(b.name) ?? [];
+        readers.push(op);
+        scope.readers.set(b.name, readers);
+      }
+    }
+    checkAgainstCatalogue(scope, op, where2);
+    for (const inner of op.blocks) checkBlock(scope, inner, visible);
+    const constValue2 = op.type === "const" ? op.attributes["val"] : void 0;
+    if (constValue2 && op.outputs[0]) scope.values.set(op.outputs[0].name, constValue2);
+    for (const out2 of op.outputs) {
+      define2(scope, out2.name, op, "output");
+      scope.types.set(out2.name, out2.type);
+      visible.add(out2.name);
+      if (!isConstLikeOp(op) && out2.type.shape.length > MAX_RANK2) {
+        scope.problems.push(`${where2}: output "${out2.name}" has rank ${out2.type.shape.length}; Core ML allows at most ${MAX_RANK2}`);
+      }
+    }
+  }
+  for (const name2 of block.outputs) {
+    if (!visible.has(name2)) scope.problems.push(`${scope.fn}: block output "${name2}" is not defined`);
+  }
+}
+function checkAgainstCatalogue(scope, op, where2) {
+  if (op.type === "const" || !scope.target) return;
+  const def = lookupMilOp(op.type, scope.target);
+  if (!def) {
+    scope.problems.push(`${where2}: op does not exist in opset of ${scope.target}`);
+    return;
+  }
+  const bound = def.paramsAsAttributes ? op.attributes : op.inputs;
+  for (const param of Object.keys(op.inputs)) {
+    if (!def.inputs[param]) scope.problems.push(`${where2}: no parameter "${param}" in the ${scope.target} definition`);
+  }
+  for (const [param, spec] of Object.entries(def.inputs)) {
+    if (!(param in bound)) {
+      if (!spec.optional) scope.problems.push(`${where2}: required parameter "${param}" is missing`);
+      continue;
+    }
+    if (!spec.const || def.paramsAsAttributes) continue;
+    for (const b of op.inputs[param] ?? []) {
+      if (b.kind !== "name") continue;
+      const producer = scope.producers.get(b.name);
+      if (!producer || !isConstLikeOp(producer)) {
+        scope.problems.push(`${where2}: parameter "${param}" must be a constant but reads "${b.name}"`);
+      }
+    }
+  }
+  checkTypes(scope, def, op, where2);
+}
+function bindingsOf(def, op) {
+  if (!def.paramsAsAttributes) return op.inputs;
+  return Object.fromEntries(Object.entries(op.attributes).map(([k, v]) => [k, [{ kind: "value", value: v }]]));
+}
+function checkTypes(scope, def, op, where2) {
+  const bindings = bindingsOf(def, op);
+  const typeOf2 = (b) => b === void 0 ? void 0 : b.kind === "name" ? scope.types.get(b.name) : { dtype: b.value.dtype, shape: [...b.value.shape] };
+  const domainDTypes = /* @__PURE__ */ new Map();
+  for (const [param, spec] of Object.entries(def.inputs)) {
+    for (const b of bindings[param] ?? []) {
+      const t = typeOf2(b);
+      if (!t) continue;
+      const allowed = typeof spec.type === "string" ? def.typeDomains?.[spec.type] : spec.type;
+      if (allowed && !allowed.includes(t.dtype)) scope.problems.push(`${where2}: ${param} has dtype ${t.dtype}, allowed: ${allowed.join(", ")}`);
+      if (typeof spec.type !== "string") continue;
+      const seen = domainDTypes.get(spec.type);
+      if (seen && seen !== t.dtype) scope.problems.push(`${where2}: ${param} is ${t.dtype} but another ${spec.type} parameter is ${seen}`);
+      domainDTypes.set(spec.type, t.dtype);
+    }
+  }
+  const input = {
+    type: (p) => typeOf2(bindings[p]?.[0]),
+    types: (p) => (bindings[p] ?? []).flatMap((b) => typeOf2(b) ?? []),
+    value: (p) => {
+      const b = bindings[p]?.[0];
+      return b === void 0 ? void 0 : b.kind === "value" ? b.value : scope.values.get(b.name);
+    },
+    numOutputs: op.outputs.length,
+    target: scope.target
+  };
+  let expected;
+  try {
+    expected = def.outputs(input);
+  } catch (err2) {
+    scope.problems.push(`${where2}: arguments rejected by the type rule: ${err2 instanceof Error ? err2.message : String(err2)}`);
+    return;
+  }
+  op.outputs.forEach((out2, i2) => {
+    const want = expected[i2];
+    if (want && !compatible(out2.type, want)) {
+      scope.problems.push(`${where2}: output "${out2.name}" is declared ${printType(out2.type)} but the op gives ${printType(want)}`);
+    }
+  });
+}
+function compatible(declared, computed) {
+  if (declared.dtype !== computed.dtype || declared.shape.length !== computed.shape.length) return false;
+  return declared.shape.every((d, i2) => d === null || computed.shape[i2] === null || d === computed.shape[i2]);
+}
+function checkConstRanks(scope) {
+  for (const [name2, producer] of scope.producers) {
+    if (!producer || !isConstLikeOp(producer)) continue;
+    const rank = producer.outputs[0]?.type.shape.length ?? 0;
+    if (rank <= MAX_RANK2) continue;
+    const readers = scope.readers.get(name2) ?? [];
+    if (readers.some((r) => !r.type.startsWith("constexpr_"))) {
+      scope.problems.push(`${scope.fn}: constant "${name2}" has rank ${rank} and feeds a non-constexpr op; Core ML allows at most ${MAX_RANK2}`);
+    }
+  }
+}
+
+// src/run/verify-variant.ts
+init_errors();
+init_verdict();
+init_cast();
+init_interpreter();
+function verifyAgainstReferences(request) {
+  const perOutput = [];
+  const actualDTypes = [];
+  for (const set2 of request.sets) {
+    const outputs = runOnSet(request, set2);
+    if (set2.outputs.length !== outputs.length) {
+      throw new ToolError("REFERENCE", `${set2.name} has ${set2.outputs.length} outputs, the model has ${outputs.length}`, { file: request.file });
+    }
+    outputs.forEach((actual, k) => {
+      (perOutput[k] ??= []).push(evaluateOutput(set2.outputs[k].tensor, actual, request.gate));
+      actualDTypes[k] = actual.dtype;
+    });
+  }
+  return perOutput.map((verdicts, k) => summarizeOutput(request.outputNames[k] ?? request.model.outputs[k].name, actualDTypes[k], verdicts));
+}
+function runOnSet(request, set2) {
+  const { model, deadline, file } = request;
+  const inputs = {};
+  model.inputs.forEach((desc, k) => {
+    const given = pickInput(set2.inputs, desc, k, model.inputs.length);
+    if (!given) throw new ToolError("REFERENCE", `${set2.name} has no value for model input "${desc.name}"`, { file });
+    inputs[desc.name] = castTensor(given.tensor, desc.type.dtype, `${file}: ${set2.name} input "${desc.name}"`);
+  });
+  const raw = runProgram(model.program, inputs, { onOp: () => deadline.check("running the Core ML model") });
+  return model.outputs.map((desc) => {
+    const t = raw[desc.name];
+    if (!t) throw new ToolError("RUNTIME", `model output "${desc.name}" is not produced by the program`, { file });
+    return t;
+  });
+}
+function pickInput(given, desc, k, expected) {
+  if (given.length === expected) return given[k];
+  return given.find((t) => t.name === desc.name);
+}
+var finiteOrNull3 = (x2) => x2 !== null && Number.isFinite(x2) ? x2 : null;
+function worst(values, pick) {
+  let out2 = null;
+  for (const v of values) {
+    if (v === null) continue;
+    if (Number.isNaN(v)) return NaN;
+    out2 = out2 === null ? v : pick(out2, v);
+  }
+  return out2;
+}
+function summarizeOutput(name2, dtype, verdicts) {
+  const m = verdicts.map((v) => v.metrics);
+  const failing = verdicts.find((v) => !v.pass);
+  const result = {
+    name: name2,
+    shape: [...m[0].referenceShape],
+    dtype,
+    maxAbsError: finiteOrNull3(worst(m.map((x2) => x2.maxAbsError), Math.max)),
+    maxRelError: finiteOrNull3(worst(m.map((x2) => x2.maxRelError), Math.max)),
+    meanAbsError: finiteOrNull3(worst(m.map((x2) => x2.meanAbsError), Math.max)),
+    snrDb: finiteOrNull3(worst(m.map((x2) => x2.snrDb), Math.min)),
+    psnrDb: finiteOrNull3(worst(m.map((x2) => x2.psnrDb), Math.min)),
+    cosine: finiteOrNull3(worst(m.map((x2) => x2.cosine), Math.min)),
+    top1Agreement: worst(m.map((x2) => x2.top1Agreement), Math.min),
+    exact: m.every((x2) => x2.exactMatch ?? (x2.maxAbsError === 0 && x2.failure === null)),
+    pass: failing === void 0
+  };
+  if (failing?.reason !== void 0) result.reason = verdicts.length > 1 ? `${failing.reason} (set ${verdicts.indexOf(failing) + 1} of ${verdicts.length})` : failing.reason;
+  return result;
+}
+function effectiveGate(defaultGate, gates) {
+  if (defaultGate.kind === "psnr" && gates.minPsnr !== void 0) return { kind: "psnr", minDb: gates.minPsnr };
+  if (defaultGate.kind === "elementwise" && gates.maxAbsError !== void 0) return { kind: "elementwise", atol: gates.maxAbsError, rtol: 0 };
+  return defaultGate;
+}
+var GATE_LABELS = {
+  elementwise: (g) => g.rtol === 0 ? `max abs error ≤ ${g.atol}` : `|error| ≤ ${g.atol} + ${g.rtol}·|ref|`,
+  psnr: (g) => `PSNR ≥ ${g.minDb} dB`,
+  exact: () => "exact"
+};
+function gateLabel(gate) {
+  return GATE_LABELS[gate.kind](gate);
+}
+
+// src/run/variant.ts
+function buildVariantModel(model, variant, requestedTarget, onNode) {
+  const { target, raised } = targetForVariant(variant, requestedTarget);
+  const warnings = raised ? [`${variant.name} needs ${target} or later; deployment target raised from ${requestedTarget} to ${target}`] : [];
+  const converted = convertOnnxModel(model, { target, precision: variant.precision, onProgress: onNode });
+  warnings.push(...converted.warnings);
+  if (variant.compression) {
+    const outputDType = variant.precision === "fp16" ? "float16" : "float32";
+    const stats = compressProgram(converted.model.program, variant.compression, { target, outputDType });
+    if (stats.compressed === 0) warnings.push(`${variant.name}: no weight is large enough to compress; the package holds the uncompressed weights`);
+    const problems = validateProgram(converted.model.program);
+    if (problems.length > 0) {
+      throw new ToolError("CONVERSION", `${variant.name} compression produced a program Core ML would reject: ${problems[0]}`, fileOf(model));
+    }
+  }
+  return { model: converted.model, target, warnings };
+}
+function fileOf(model) {
+  return model.sourcePath === void 0 ? {} : { file: model.sourcePath };
+}
+async function runVariant(job) {
+  const gate = effectiveGate(job.variant.gate, job.gates);
+  const result = {
+    name: job.variant.name,
+    target: job.requestedTarget,
+    status: "unverified",
+    sizeBytes: null,
+    package: null,
+    gate: gateLabel(gate),
+    outputs: [],
+    warnings: []
+  };
+  try {
+    job.deadline.check(`converting ${job.variant.name}`);
+    const built = buildVariantModel(job.model, job.variant, job.requestedTarget, () => job.deadline.check(`converting ${job.variant.name}`));
+    result.target = built.target;
+    result.warnings.push(...built.warnings);
+    await mkdir3(dirname5(job.packagePath), { recursive: true });
+    await writeMlPackage(built.model, job.packagePath);
+    result.sizeBytes = await sizeOnDisk(job.packagePath);
+    result.package = job.packageLabel;
+    if (job.references.source === "none") return result;
+    const written = await readMlPackage(job.packagePath);
+    result.outputs = verifyAgainstReferences({
+      model: written,
+      sets: job.references.sets,
+      outputNames: job.model.graph.outputs.map((o) => o.name),
+      gate,
+      deadline: job.deadline,
+      file: job.file
+    });
+    result.status = result.outputs.length > 0 && result.outputs.every((o) => o.pass) ? "passed" : "failed";
+  } catch (err2) {
+    if (err2 instanceof ModelTimeoutError) throw err2;
+    result.status = "error";
+    result.error = errorSummary(err2);
+  }
+  return result;
+}
+function errorSummary(err2) {
+  if (err2 instanceof ToolError) return { code: err2.code, message: err2.message };
+  return { code: "INTERNAL", message: `internal error: ${errorMessage(err2)}` };
+}
+
+// src/run/model.ts
+async function runModelJob(job) {
+  const started = performance.now();
+  const deadline = new Deadline(job.label, job.timeoutSeconds);
+  const result = {
+    path: job.label,
+    status: "passed",
+    onnxBytes: null,
+    reference: "none",
+    coverage: [],
+    unsupported: [],
+    variants: [],
+    warnings: [],
+    seconds: 0
+  };
+  try {
+    await processModel(job, deadline, result);
+  } catch (err2) {
+    result.status = "error";
+    result.error = relabelError(errorSummary(err2), job.onnxPath, job.label);
+  }
+  result.seconds = (performance.now() - started) / 1e3;
+  return result;
+}
+async function processModel(job, deadline, result) {
+  job.progress(`${job.label}: reading`);
+  const model = await loadOnnxModel(job.onnxPath);
+  result.onnxBytes = (await stat7(job.onnxPath)).size;
+  deadline.check("checking op coverage");
+  const coverage = checkOnnxModel(model);
+  result.coverage = coverage.ops.map((o) => ({ op: o.op, count: o.count, milOps: o.milOps, supported: o.supported }));
+  result.unsupported = coverage.unsupported.map((u) => ({ op: u.op, node: u.node, reason: u.reason }));
+  if (coverage.unsupported.length > 0) {
+    result.status = "unsupported";
+    return;
+  }
+  job.progress(`${job.label}: computing reference outputs`);
+  const references = await findReferences({ modelPath: job.onnxPath, dataDir: job.dataDir, stem: job.stem, model, deadline });
+  result.reference = references.source;
+  result.warnings.push(...references.warnings.map((w) => relabel(w, job.onnxPath, job.label)));
+  for (const variant of job.variants) {
+    job.progress(`${job.label}: building and verifying ${variant.name}`);
+    const variantResult = await runVariant({
+      model,
+      variant,
+      requestedTarget: job.target,
+      packagePath: join8(job.packageDir, `${variant.name}.mlpackage`),
+      packageLabel: `${job.packagePrefix}/${variant.name}.mlpackage`,
+      references,
+      gates: job.gates,
+      deadline,
+      file: job.label
+    });
+    result.variants.push(relabelVariant(variantResult, job.onnxPath, job.label));
+  }
+  result.status = statusOf(result.variants);
+}
+function statusOf(variants) {
+  return variants.some((v) => v.status === "failed" || v.status === "error") ? "failed" : "passed";
+}
+function relabel(message, openedAs, label) {
+  return openedAs === label ? message : message.split(openedAs).join(label);
+}
+function relabelError(error, openedAs, label) {
+  return { code: error.code, message: relabel(error.message, openedAs, label) };
+}
+function relabelVariant(v, openedAs, label) {
+  const out2 = { ...v, warnings: v.warnings.map((w) => relabel(w, openedAs, label)) };
+  if (v.error) out2.error = relabelError(v.error, openedAs, label);
+  return out2;
+}
+var stemOf = (path) => basename5(path).replace(/\.onnx$/i, "");
+
+// src/run/index.ts
+var REPORT_FILE = "report.json";
+var COMMENT_FILE = "comment.md";
+async function runModels(options) {
+  const cwd = resolve3(options.cwd ?? process.cwd());
+  const outDir = resolve3(cwd, options.outDir);
+  const variants = resolveVariants(options.variants);
+  const progress = options.onProgress ?? (() => void 0);
+  const notes = [];
+  const paths = [...new Set(options.models.map((m) => resolve3(cwd, m)))];
+  const labels = paths.map((p) => repoRelative(cwd, p));
+  const slugs = uniqueSlugs(labels);
+  if (paths.length === 0) notes.push("No ONNX models to check.");
+  const base = options.baseRef === void 0 ? void 0 : await prepareBase(options.baseRef, cwd, notes);
+  const models = [];
+  try {
+    for (const [i2, onnxPath] of paths.entries()) {
+      const prefix = `[${i2 + 1}/${paths.length}]`;
+      const job = {
+        onnxPath,
+        label: labels[i2],
+        dataDir: dirname6(onnxPath),
+        stem: stemOf(onnxPath),
+        packageDir: join9(outDir, slugs[i2]),
+        packagePrefix: slugs[i2],
+        variants,
+        target: options.target,
+        gates: options.gates,
+        ...options.timeoutSecondsPerModel === void 0 ? {} : { timeoutSeconds: options.timeoutSecondsPerModel },
+        progress: (message) => progress(`${prefix} ${message}`)
+      };
+      const result = await runModelJob(job);
+      if (base) await compareWithBase(result, job, base, cwd);
+      progress(`${prefix} ${result.path}: ${result.status} (${result.seconds.toFixed(1)} s)`);
+      models.push(result);
+    }
+  } finally {
+    if (base) await rm3(base.tempDir, { recursive: true, force: true });
+  }
+  const failures = gateFailures(models, options.gates);
+  const report = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: "onnx-coreml-action", version },
+    engine: "reference interpreter",
+    variants: variants.map((v) => v.name),
+    models,
+    gates: options.gates,
+    failures,
+    passed: failures.length === 0,
+    notes
+  };
+  await writeReportFiles(report, outDir, base?.commit);
+  return report;
+}
+function resolveVariants(names) {
+  if (names.length === 0) throw new ToolError("USAGE", `no variants given (known: ${variantNames().join(", ")})`);
+  return [...new Set(names)].map((name2) => {
+    const variant = findVariant(name2);
+    if (!variant) throw new ToolError("USAGE", `unknown variant "${name2}" (known: ${variantNames().join(", ")})`);
+    return variant;
+  });
+}
+async function prepareBase(ref, cwd, notes) {
+  const commit = await resolveCommit(ref, cwd);
+  if (!commit) {
+    notes.push(`Base ref "${ref}" cannot be resolved by git here (for a shallow clone, fetch it first); no base comparison.`);
+    return void 0;
+  }
+  return { commit, tempDir: await mkdtemp2(join9(tmpdir2(), "onnx-coreml-base-run-")) };
+}
+async function compareWithBase(result, job, base, cwd) {
+  const file = await readBaseFile(base.commit, job.label, cwd);
+  if (file.kind === "missing") {
+    result.base = null;
+    return;
+  }
+  if (file.kind === "lfs-pointer") {
+    result.warnings.push("the base version is a Git LFS pointer (LFS objects not fetched); not compared with base");
+    return;
+  }
+  if (file.kind === "unavailable") {
+    result.warnings.push(`not compared with base: ${file.reason}`);
+    return;
+  }
+  try {
+    job.progress(`${job.label}: base version`);
+    const baseResult = await runModelJob({ ...job, onnxPath: file.path, packageDir: join9(base.tempDir, job.packagePrefix) });
+    result.base = toBaseResult(baseResult);
+  } finally {
+    await file.cleanup();
+  }
+}
+async function writeReportFiles(report, outDir, baseCommit) {
+  await mkdir4(outDir, { recursive: true });
+  await writeFile3(join9(outDir, REPORT_FILE), serializeReport(report));
+  const comment = renderReportMarkdown(report, baseCommit === void 0 ? {} : { baseSha: baseCommit.slice(0, 12) });
+  await writeFile3(join9(outDir, COMMENT_FILE), comment);
+}
+
+// src/cli/report-command.ts
+var REPORT_COMMAND = "report";
+var DEFAULT_VARIANTS = ["fp32", "fp16"];
+var DEFAULT_TARGET2 = "iOS15";
+var REPORT_HELP = [
+  `Usage: ${PROGRAM} report PATH... --out DIR [options]`,
+  "",
+  "Converts each ONNX model (PATH may be a file or a folder searched for *.onnx) into",
+  "every variant, verifies each package against the reference outputs (test_data_set_N/",
+  "or MODEL.npz beside the model, else onnxruntime on seeded inputs), and writes",
+  `DIR/${REPORT_FILE}, DIR/${COMMENT_FILE} and DIR/<model>/<variant>.mlpackage.`,
+  "A model that cannot be read or converted is reported; the others still run.",
+  "",
+  "Options:",
+  "  --out DIR                    output folder (required)",
+  "  --base-ref REF               also run each model as it is at git REF and show the",
+  '                               differences (a model missing at REF is "new")',
+  `  --variants LIST              comma-separated, from: ${variantNames().join(", ")}`,
+  `                               (default: ${DEFAULT_VARIANTS.join(",")})`,
+  `  --target TARGET              ${DEPLOYMENT_TARGETS.join(", ")} (default: ${DEFAULT_TARGET2}; raised per`,
+  "                               variant when its compression needs a newer target)",
+  "  --max-abs-error X            gate for fp32 variants: max |Core ML − reference| (default:",
+  "                               1e-4 + 1e-3·|reference| per element)",
+  "  --min-psnr DB                gate for fp16 and compressed variants (default: 40 dB fp16,",
+  "                               30 dB 8-bit, 20 dB 4-bit and below, pruned)",
+  "  --max-size-increase PCT      fail when a package grows more than PCT% vs --base-ref",
+  "  --fail-on-unsupported BOOL   fail when a model has unsupported ops (default: true)",
+  "  --timeout SECONDS            time limit per model (default: none)",
+  "  --json                       print the JSON report on stdout",
+  "  -h, --help                   show this help",
+  "",
+  "Exit codes:",
+  "  0  every gate passed",
+  "  1  a gate failed (accuracy, size, unsupported ops, a model that could not be processed)",
+  "  2  usage error, or a PATH that does not exist or holds no .onnx files"
+].join("\n");
+function usageError2(message) {
+  return new ToolError("USAGE", `${message} (see '${PROGRAM} ${REPORT_COMMAND} --help')`);
+}
+var OPTIONS = {
+  out: { type: "string" },
+  "base-ref": { type: "string" },
+  variants: { type: "string" },
+  target: { type: "string" },
+  "max-abs-error": { type: "string" },
+  "min-psnr": { type: "string" },
+  "max-size-increase": { type: "string" },
+  "fail-on-unsupported": { type: "string" },
+  timeout: { type: "string" },
+  json: { type: "boolean" },
+  debug: { type: "boolean" },
+  help: { type: "boolean", short: "h" }
+};
+function numberOption(value, name2, valid, what) {
+  if (value === void 0) return void 0;
+  const x2 = Number(value);
+  if (value.trim() === "" || !Number.isFinite(x2) || !valid(x2)) throw usageError2(`--${name2} must be ${what}, got '${value}'`);
+  return x2;
+}
+var BOOLEANS = { true: true, false: false, yes: true, no: false, "1": true, "0": false };
+function parseVariantList(value) {
+  if (value === void 0) return [...DEFAULT_VARIANTS];
+  const names = [...new Set(value.split(",").map((v) => v.trim()).filter((v) => v !== ""))];
+  if (names.length === 0) throw usageError2("--variants needs at least one variant");
+  const unknown = names.filter((n) => findVariant(n) === void 0);
+  if (unknown.length > 0) throw usageError2(`unknown variant ${unknown.map((u) => `'${u}'`).join(", ")}; known: ${variantNames().join(", ")}`);
+  return names;
+}
+function parseValues(args) {
+  try {
+    return parseArgs2({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true });
+  } catch (err2) {
+    const code = err2.code;
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
+      const unknown = /^Unknown option '([^']*)'/.exec(err2.message);
+      throw usageError2(unknown ? `unknown option '${unknown[1]}'` : err2.message.replace(/\.\s*$/, ""));
+    }
+    throw err2;
+  }
+}
+function parseReportArgs(args) {
+  const { values, positionals } = parseValues(args);
+  if (values.help === true) return "help";
+  if (positionals.length === 0) throw usageError2("missing PATH (an .onnx file or a folder)");
+  if (values.out === void 0 || values.out === "") throw usageError2("missing --out DIR");
+  const target = values.target ?? DEFAULT_TARGET2;
+  if (!isDeploymentTarget(target)) throw usageError2(`--target must be one of ${DEPLOYMENT_TARGETS.join(", ")}, got '${target}'`);
+  const failOnUnsupported = BOOLEANS[(values["fail-on-unsupported"] ?? "true").toLowerCase()];
+  if (failOnUnsupported === void 0) throw usageError2(`--fail-on-unsupported must be true or false, got '${values["fail-on-unsupported"]}'`);
+  const gates = { failOnUnsupported };
+  const maxAbsError = numberOption(values["max-abs-error"], "max-abs-error", (x2) => x2 > 0, "a positive number");
+  const minPsnr = numberOption(values["min-psnr"], "min-psnr", () => true, "a number of dB");
+  const maxSizeIncrease = numberOption(values["max-size-increase"], "max-size-increase", (x2) => x2 >= 0, "a percentage ≥ 0");
+  const timeoutSeconds = numberOption(values.timeout, "timeout", (x2) => x2 > 0, "a positive number of seconds");
+  if (maxAbsError !== void 0) gates.maxAbsError = maxAbsError;
+  if (minPsnr !== void 0) gates.minPsnr = minPsnr;
+  if (maxSizeIncrease !== void 0) gates.maxSizeIncrease = maxSizeIncrease;
+  if (maxSizeIncrease !== void 0 && values["base-ref"] === void 0) throw usageError2("--max-size-increase needs --base-ref to compare with");
+  const request = { paths: positionals, outDir: values.out, variants: parseVariantList(values.variants), target, gates, json: values.json === true };
+  if (values["base-ref"] !== void 0) request.baseRef = values["base-ref"];
+  if (timeoutSeconds !== void 0) request.timeoutSeconds = timeoutSeconds;
+  return request;
+}
+function renderReportSummary(report, outDir) {
+  const lines = report.models.map((m) => {
+    const variants = m.variants.map((v) => `${v.name} ${v.status}`).join(", ");
+    const detail = m.error ? m.error.message : m.status === "unsupported" ? `unsupported ops: ${[...new Set(m.unsupported.map((u) => u.op))].join(", ")}` : variants;
+    return `${m.status.padEnd(11)} ${m.path}: ${detail}`;
+  });
+  lines.push(...report.notes);
+  if (report.failures.length > 0) lines.push("", "Failed gates:", ...report.failures.map((f) => `  ${f}`));
+  lines.push("", `${report.passed ? "all gates passed" : "gates failed"}; report: ${outDir}/${REPORT_FILE}, comment: ${outDir}/${COMMENT_FILE}`);
+  return lines;
+}
+async function runReportCommand(args, io) {
+  const request = parseReportArgs(args);
+  if (request === "help") {
+    io.stdout.write(`${REPORT_HELP}
+`);
+    return EXIT_OK;
+  }
+  const models = await discoverModels(request.paths);
+  const progress = new ProgressLine(io.stderr, { enabled: io.stderrIsTTY });
+  const options = {
+    models,
+    outDir: request.outDir,
+    variants: request.variants,
+    target: request.target,
+    gates: request.gates,
+    onProgress: (message) => progress.update(escapeTerminal(message), 0, 0)
+  };
+  if (request.baseRef !== void 0) options.baseRef = request.baseRef;
+  if (request.timeoutSeconds !== void 0) options.timeoutSecondsPerModel = request.timeoutSeconds;
+  let report;
+  try {
+    report = await runModels(options);
+  } finally {
+    progress.clear();
+  }
+  if (request.json) io.stdout.write(serializeReport(report));
+  else new LinePrinter(io.stdout).lines(renderReportSummary(report, request.outDir));
+  return report.passed ? EXIT_OK : EXIT_FAILED;
+}
+
 // src/cli/main.ts
 var VERSION = version;
 var RUNNERS = {
@@ -26337,6 +28205,7 @@ function reportFailure(err2, io, argv, request) {
 async function main(argv, io) {
   let request;
   try {
+    if (argv[0] === REPORT_COMMAND) return await runReportCommand(argv.slice(1), io);
     const parsed = parseCommandLine(argv);
     if (parsed.command === "version") {
       io.stdout.write(`${VERSION}
