@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, VERSION } from '../../src/cli/main.js';
 import { STACK_LINE, captureIO, fixtureDir, fixtureModel, fixtureNames, makeTempDir } from './fixtures.js';
-import { UNSUPPORTED_NODES, writeLfsPointer, writeTinyModel, writeUnsupportedModel } from './models.js';
+import { UNSUPPORTED_NODES, writeLfsPointer, writeTinyModel, writeUnsupportedModel, writeWrongReference } from './models.js';
 
 let temp: ReturnType<typeof makeTempDir>;
 beforeAll(() => {
@@ -159,12 +159,39 @@ describe('verify', () => {
     expect(code).toBe(0);
   });
 
+  it('exits 1 and says FAIL when the outputs disagree with the reference', async () => {
+    const out = join(temp.dir, 'mismatch.mlpackage');
+    expect(await main(['convert', fixtureModel('seed_simple_cnn'), '-o', out], captureIO())).toBe(0);
+    const dataDir = await writeWrongReference(fixtureDir('seed_simple_cnn'), join(temp.dir, 'wrong-reference'));
+    const json = captureIO();
+    expect(await main(['verify', out, '--data', dataDir, '--json'], json)).toBe(1);
+    expect(singleJsonObject(json.out())).toMatchObject({ pass: false, outputs: [{ pass: false }] });
+    const human = captureIO();
+    expect(await main(['verify', out, '--data', dataDir], human)).toBe(1);
+    expect(human.out()).toMatch(/^FAIL /);
+  });
+
   it('exits 2 for a package that does not exist', async () => {
     const io = captureIO();
     expect(await main(['verify', join(temp.dir, 'nope.mlpackage'), '--data', fixtureDir('seed_simple_cnn')], io)).toBe(2);
     expect(io.err()).toContain('nope.mlpackage');
     expect(io.err()).not.toMatch(STACK_LINE);
   });
+});
+
+describe('convert then verify on every shared fixture', () => {
+  for (const name of fixtureNames()) {
+    for (const precision of ['fp32', 'fp16']) {
+      it(`${name} at ${precision}: both commands exit 0 and the numbers pass`, async () => {
+        const out = join(temp.dir, `${name}-${precision}.mlpackage`);
+        expect(await main(['convert', fixtureModel(name), '-o', out, '--precision', precision], captureIO())).toBe(0);
+        const io = captureIO();
+        const code = await main(['verify', out, '--data', fixtureDir(name), '--json'], io);
+        expect(singleJsonObject(io.out())['pass']).toBe(true);
+        expect(code).toBe(0);
+      });
+    }
+  }
 });
 
 describe('help and version', () => {

@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeOnnxModel } from '../../src/onnx/encode.js';
+import { encodeTensorProto, readTensorProtoFile } from '../../src/onnx/tensor-proto.js';
 import { makeTensor } from '../../src/tensor/tensor.js';
 import { model, node, valueInfo } from '../helpers/onnx-graph.js';
 
@@ -48,4 +49,18 @@ export function writeLfsPointer(dir: string): string {
   const path = join(dir, 'pointer.onnx');
   writeFileSync(path, `version https://git-lfs.github.com/spec/v1\noid sha256:${'ab'.repeat(32)}\nsize 104857600\n`);
   return path;
+}
+
+/**
+ * A copy of a fixture's test_data_set_0 whose expected output is negated and
+ * shifted: the right input, the wrong answer, so verification must fail.
+ */
+export async function writeWrongReference(fixtureDir: string, dir: string): Promise<string> {
+  const set = join(dir, 'test_data_set_0');
+  mkdirSync(set, { recursive: true });
+  copyFileSync(join(fixtureDir, 'test_data_set_0', 'input_0.pb'), join(set, 'input_0.pb'));
+  const { name, tensor } = await readTensorProtoFile(join(fixtureDir, 'test_data_set_0', 'output_0.pb'));
+  const wrong = Float32Array.from(tensor.data as Float32Array, (v) => 1 - v);
+  writeFileSync(join(set, 'output_0.pb'), encodeTensorProto(name, makeTensor('float32', tensor.shape, wrong)));
+  return dir;
 }
