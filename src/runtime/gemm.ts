@@ -253,25 +253,64 @@ function viewPacker(b: MatrixView): PackB {
   return (mem, at, k0, kc, n) => packBInto(mem, at, b, k0, kc, n);
 }
 
+/**
+ * Packed panels of constant A matrices (weights), in the order gemmWasm
+ * consumes them, so repeated runs copy panels instead of re-packing them.
+ * Keyed by the weight array, so they live exactly as long as the program.
+ */
+const packedWeights = new WeakMap<Float32Array, Map<string, Float32Array>>();
+
+function packedPanels(a: MatrixView, m: number, k: number): Float32Array {
+  let byView = packedWeights.get(a.data);
+  if (!byView) {
+    byView = new Map();
+    packedWeights.set(a.data, byView);
+  }
+  const key = `${a.offset}:${a.rowStride}:${a.colStride}:${m}:${k}`;
+  let panels = byView.get(key);
+  if (!panels) {
+    panels = new Float32Array(Math.ceil(m / WASM_MR) * WASM_MR * k);
+    let at = 0;
+    for (let k0 = 0; k0 < k; k0 += KC) {
+      const kc = Math.min(KC, k - k0);
+      for (let i0 = 0; i0 < m; i0 += WASM_MC) {
+        const mc = Math.min(WASM_MC, m - i0);
+        packAInto(panels, at, a, i0, mc, k0, kc);
+        at += Math.ceil(mc / WASM_MR) * WASM_MR * kc;
+      }
+    }
+    byView.set(key, panels);
+  }
+  return panels;
+}
+
 /** The blocked GEMM with the SIMD register tile; C accumulates in wasm memory and is copied out once. */
 function gemmWasm(
   kernel: WasmGemmKernel, m: number, n: number, k: number, a: MatrixView, packB: PackB,
-  c: Float32Array, cOffset: number, ldc: number, accumulate: boolean,
+  c: Float32Array, cOffset: number, ldc: number, accumulate: boolean, constantA: boolean,
 ): void {
   const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
   const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
   const aAt = 0;
   const bAt = aAt + WASM_MC * KC;
   const cAt = bAt + KC * nPad;
+  const panels = constantA ? packedPanels(a, m, k) : undefined;
   const mem = wasmView(kernel, (cAt + mPad * nPad) * 4);
   mem.fill(0, cAt, cAt + mPad * nPad);
+  let panelAt = 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = Math.min(KC, k - k0);
     packB(mem, bAt, k0, kc, n);
     for (let i0 = 0; i0 < m; i0 += WASM_MC) {
       const mc = Math.min(WASM_MC, m - i0);
-      packAInto(mem, aAt, a, i0, mc, k0, kc);
-      kernel.tile(aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, Math.ceil(mc / WASM_MR), nPad / WASM_NR, kc, nPad * 4);
+      const strips = Math.ceil(mc / WASM_MR);
+      if (panels) {
+        mem.set(panels.subarray(panelAt, panelAt + strips * WASM_MR * kc), aAt);
+        panelAt += strips * WASM_MR * kc;
+      } else {
+        packAInto(mem, aAt, a, i0, mc, k0, kc);
+      }
+      kernel.tile(aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4);
     }
   }
   for (let i = 0; i < m; i++) {
@@ -286,13 +325,14 @@ function gemmWasm(
  * C[m×n] = A[m×k] · B[k×n] (or C += … when `accumulate`). C is row-major with
  * leading dimension `ldc` starting at `cOffset`. Uses the WebAssembly SIMD
  * tile when the runtime has it and the product is large enough to pay for it.
+ * `constantA` (weights) lets the packed form of A be cached across calls.
  */
 export function gemm(
   m: number, n: number, k: number, a: MatrixView, b: MatrixView,
-  c: Float32Array, cOffset: number, ldc: number, accumulate = false,
+  c: Float32Array, cOffset: number, ldc: number, accumulate = false, constantA = false,
 ): void {
   const kernel = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : undefined;
-  if (kernel && k > 0) gemmWasm(kernel, m, n, k, a, viewPacker(b), c, cOffset, ldc, accumulate);
+  if (kernel && k > 0) gemmWasm(kernel, m, n, k, a, viewPacker(b), c, cOffset, ldc, accumulate, constantA);
   else gemmScalar(m, n, k, a, b, c, cOffset, ldc, accumulate);
 }
 
@@ -302,11 +342,11 @@ export function gemm(
  * the caller can materialize B and use `gemm` instead.
  */
 export function gemmPacked(
-  m: number, n: number, k: number, a: MatrixView, packB: PackB, c: Float32Array, cOffset: number, ldc: number,
+  m: number, n: number, k: number, a: MatrixView, packB: PackB, c: Float32Array, cOffset: number, ldc: number, constantA = false,
 ): boolean {
   const kernel = wasmGemmKernel();
   if (!kernel || k === 0) return false;
-  gemmWasm(kernel, m, n, k, a, packB, c, cOffset, ldc, false);
+  gemmWasm(kernel, m, n, k, a, packB, c, cOffset, ldc, false, constantA);
   return true;
 }
 

@@ -100,8 +100,21 @@ function softmax(ctx: OpContext): RtValue[] {
   return [out];
 }
 
+/** relu gets its own loop: it follows nearly every conv, and a call per element is measurable there. */
+function relu(ctx: OpContext): RtValue[] {
+  const x = ctx.float('x');
+  const out = makeFloat(x.dtype, x.shape);
+  const a = x.data;
+  const o = out.data;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    o[i] = v > 0 ? v : 0;
+  }
+  return [out];
+}
+
 export const activationKernels: KernelTable = {
-  relu: plain((x) => (x > 0 ? x : 0)),
+  relu,
   relu6: plain((x) => Math.min(Math.max(x, 0), 6)),
   sigmoid: plain(sigmoid),
   silu: plain((x) => x * sigmoid(x)),

@@ -253,10 +253,10 @@ function conv(ctx: OpContext): RtValue[] {
         continue;
       }
       const weights = matrix(w.data, grp * coutG * cinG * kvol, cinG * kvol);
-      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x.data, inOffset, g), out.data, outOffset, outVol)) continue;
+      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x.data, inOffset, g), out.data, outOffset, outVol, true)) continue;
       if (col) im2col(x.data, inOffset, cinG, g, col.get());
       const b = col ? matrix(col.get(), 0, outVol) : matrix(x.data, inOffset, inVol);
-      gemm(coutG, outVol, cinG * kvol, weights, b, out.data, outOffset, outVol);
+      gemm(coutG, outVol, cinG * kvol, weights, b, out.data, outOffset, outVol, false, true);
     }
   }
   addBias(out.data, bias, batch, cout, outVol);

@@ -34,8 +34,31 @@ const COMPARISON: Record<string, Binary> = {
   logical_xor: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
 };
 
+/**
+ * Dedicated same-shape loops for the arithmetic that dominates real networks
+ * (residual adds, scales): each has its own call-free loop, where the generic
+ * path calls `f` through a shared, megamorphic call site.
+ */
+type SameShapeLoop = (o: RtNumeric, a: RtNumeric, b: RtNumeric) => void;
+const SAME_SHAPE: Record<string, SameShapeLoop> = {
+  add: (o, a, b) => {
+    for (let i = 0; i < o.length; i++) o[i] = a[i]! + b[i]!;
+  },
+  sub: (o, a, b) => {
+    for (let i = 0; i < o.length; i++) o[i] = a[i]! - b[i]!;
+  },
+  mul: (o, a, b) => {
+    for (let i = 0; i < o.length; i++) o[i] = a[i]! * b[i]!;
+  },
+  real_div: (o, a, b) => {
+    for (let i = 0; i < o.length; i++) o[i] = a[i]! / b[i]!;
+  },
+};
+
 /** Applies `f` with broadcasting, writing into a new array of `dtype`. */
-export function broadcastBinary(ctx: OpContext, x: RtNumericValue, y: RtNumericValue, dtype: DType, f: Binary): RtNumericValue {
+export function broadcastBinary(
+  ctx: OpContext, x: RtNumericValue, y: RtNumericValue, dtype: DType, f: Binary, sameShapeLoop?: SameShapeLoop,
+): RtNumericValue {
   const shape = broadcastShapes(ctx, [x.shape, y.shape]);
   const out = makeValue(dtype, shape);
   const o = out.data;
@@ -43,7 +66,8 @@ export function broadcastBinary(ctx: OpContext, x: RtNumericValue, y: RtNumericV
   const b = y.data;
   const n = o.length;
   if (a.length === n && b.length === n && x.shape.length === y.shape.length) {
-    for (let i = 0; i < n; i++) o[i] = f(a[i]!, b[i]!);
+    if (sameShapeLoop) sameShapeLoop(o, a, b);
+    else for (let i = 0; i < n; i++) o[i] = f(a[i]!, b[i]!);
   } else if (b.length === 1 && a.length === n) {
     const bv = b[0]!;
     for (let i = 0; i < n; i++) o[i] = f(a[i]!, bv);
@@ -58,7 +82,7 @@ export function broadcastBinary(ctx: OpContext, x: RtNumericValue, y: RtNumericV
   return out;
 }
 
-function binaryKernel(f: Binary, resultIsBool: boolean): Kernel {
+function binaryKernel(f: Binary, resultIsBool: boolean, sameShapeLoop?: SameShapeLoop): Kernel {
   return (ctx) => {
     const x = ctx.numeric('x');
     const y = ctx.numeric('y');
@@ -66,7 +90,7 @@ function binaryKernel(f: Binary, resultIsBool: boolean): Kernel {
       ctx.fail(`x (${x.dtype}) and y (${y.dtype}) must have the same dtype`);
     }
     const dtype = resultIsBool ? 'bool' : x.dtype;
-    return [broadcastBinary(ctx, x, y, dtype, f)];
+    return [broadcastBinary(ctx, x, y, dtype, f, sameShapeLoop)];
   };
 }
 
@@ -178,7 +202,7 @@ function select(ctx: OpContext): RtValue[] {
 
 function table(): KernelTable {
   const t: Record<string, Kernel> = { select };
-  for (const [name, f] of Object.entries(ARITHMETIC)) t[name] = binaryKernel(f, false);
+  for (const [name, f] of Object.entries(ARITHMETIC)) t[name] = binaryKernel(f, false, SAME_SHAPE[name]);
   for (const [name, f] of Object.entries(COMPARISON)) t[name] = binaryKernel(f, true);
   for (const [name, f] of Object.entries(UNARY)) t[name] = unaryKernel(f);
   for (const [name, { f, epsilon }] of Object.entries(WITH_EPSILON)) t[name] = epsilonKernel(f, epsilon);
