@@ -16476,7 +16476,7 @@ var init_broadcast = __esm({
 });
 
 // src/runtime/kernels/elementwise.ts
-function broadcastBinary(ctx, x2, y, dtype, f) {
+function broadcastBinary(ctx, x2, y, dtype, f, sameShapeLoop) {
   const shape3 = broadcastShapes4(ctx, [x2.shape, y.shape]);
   const out2 = makeValue(dtype, shape3);
   const o = out2.data;
@@ -16484,7 +16484,8 @@ function broadcastBinary(ctx, x2, y, dtype, f) {
   const b = y.data;
   const n = o.length;
   if (a.length === n && b.length === n && x2.shape.length === y.shape.length) {
-    for (let i2 = 0; i2 < n; i2++) o[i2] = f(a[i2], b[i2]);
+    if (sameShapeLoop) sameShapeLoop(o, a, b);
+    else for (let i2 = 0; i2 < n; i2++) o[i2] = f(a[i2], b[i2]);
   } else if (b.length === 1 && a.length === n) {
     const bv = b[0];
     for (let i2 = 0; i2 < n; i2++) o[i2] = f(a[i2], bv);
@@ -16498,7 +16499,7 @@ function broadcastBinary(ctx, x2, y, dtype, f) {
   }
   return out2;
 }
-function binaryKernel(f, resultIsBool) {
+function binaryKernel(f, resultIsBool, sameShapeLoop) {
   return (ctx) => {
     const x2 = ctx.numeric("x");
     const y = ctx.numeric("y");
@@ -16506,7 +16507,7 @@ function binaryKernel(f, resultIsBool) {
       ctx.fail(`x (${x2.dtype}) and y (${y.dtype}) must have the same dtype`);
     }
     const dtype = resultIsBool ? "bool" : x2.dtype;
-    return [broadcastBinary(ctx, x2, y, dtype, f)];
+    return [broadcastBinary(ctx, x2, y, dtype, f, sameShapeLoop)];
   };
 }
 function isFloat(d) {
@@ -16565,13 +16566,13 @@ function select(ctx) {
 }
 function table() {
   const t = { select };
-  for (const [name2, f] of Object.entries(ARITHMETIC3)) t[name2] = binaryKernel(f, false);
+  for (const [name2, f] of Object.entries(ARITHMETIC3)) t[name2] = binaryKernel(f, false, SAME_SHAPE[name2]);
   for (const [name2, f] of Object.entries(COMPARISON)) t[name2] = binaryKernel(f, true);
   for (const [name2, f] of Object.entries(UNARY3)) t[name2] = unaryKernel(f);
   for (const [name2, { f, epsilon }] of Object.entries(WITH_EPSILON)) t[name2] = epsilonKernel(f, epsilon);
   return t;
 }
-var ARITHMETIC3, COMPARISON, erfP, ERF_A, UNARY3, WITH_EPSILON, elementwiseKernels;
+var ARITHMETIC3, COMPARISON, SAME_SHAPE, erfP, ERF_A, UNARY3, WITH_EPSILON, elementwiseKernels;
 var init_elementwise = __esm({
   "src/runtime/kernels/elementwise.ts"() {
     "use strict";
@@ -16600,6 +16601,20 @@ var init_elementwise = __esm({
       logical_and: (a, b) => a !== 0 && b !== 0 ? 1 : 0,
       logical_or: (a, b) => a !== 0 || b !== 0 ? 1 : 0,
       logical_xor: (a, b) => a !== 0 !== (b !== 0) ? 1 : 0
+    };
+    SAME_SHAPE = {
+      add: (o, a, b) => {
+        for (let i2 = 0; i2 < o.length; i2++) o[i2] = a[i2] + b[i2];
+      },
+      sub: (o, a, b) => {
+        for (let i2 = 0; i2 < o.length; i2++) o[i2] = a[i2] - b[i2];
+      },
+      mul: (o, a, b) => {
+        for (let i2 = 0; i2 < o.length; i2++) o[i2] = a[i2] * b[i2];
+      },
+      real_div: (o, a, b) => {
+        for (let i2 = 0; i2 < o.length; i2++) o[i2] = a[i2] / b[i2];
+      }
     };
     erfP = 0.3275911;
     ERF_A = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429];
@@ -16714,6 +16729,17 @@ function softmax2(ctx) {
   }
   return [out2];
 }
+function relu2(ctx) {
+  const x2 = ctx.float("x");
+  const out2 = makeFloat(x2.dtype, x2.shape);
+  const a = x2.data;
+  const o = out2.data;
+  for (let i2 = 0; i2 < a.length; i2++) {
+    const v = a[i2];
+    o[i2] = v > 0 ? v : 0;
+  }
+  return [out2];
+}
 var sigmoid, softplus, SQRT_2_OVER_PI, GELU, activationKernels;
 var init_activation = __esm({
   "src/runtime/kernels/activation.ts"() {
@@ -16730,7 +16756,7 @@ var init_activation = __esm({
       SIGMOID_APPROXIMATION: (x2) => x2 * sigmoid(1.702 * x2)
     };
     activationKernels = {
-      relu: plain((x2) => x2 > 0 ? x2 : 0),
+      relu: relu2,
       relu6: plain((x2) => Math.min(Math.max(x2, 0), 6)),
       sigmoid: plain(sigmoid),
       silu: plain((x2) => x2 * sigmoid(x2)),
@@ -17710,21 +17736,52 @@ function packBInto(mem2, at, b, k0, kc, n) {
 function viewPacker(b) {
   return (mem2, at, k0, kc, n) => packBInto(mem2, at, b, k0, kc, n);
 }
-function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, accumulate) {
+function packedPanels(a, m, k) {
+  let byView = packedWeights.get(a.data);
+  if (!byView) {
+    byView = /* @__PURE__ */ new Map();
+    packedWeights.set(a.data, byView);
+  }
+  const key = `${a.offset}:${a.rowStride}:${a.colStride}:${m}:${k}`;
+  let panels = byView.get(key);
+  if (!panels) {
+    panels = new Float32Array(Math.ceil(m / WASM_MR) * WASM_MR * k);
+    let at = 0;
+    for (let k0 = 0; k0 < k; k0 += KC) {
+      const kc = Math.min(KC, k - k0);
+      for (let i0 = 0; i0 < m; i0 += WASM_MC) {
+        const mc = Math.min(WASM_MC, m - i0);
+        packAInto(panels, at, a, i0, mc, k0, kc);
+        at += Math.ceil(mc / WASM_MR) * WASM_MR * kc;
+      }
+    }
+    byView.set(key, panels);
+  }
+  return panels;
+}
+function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, accumulate, constantA) {
   const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
   const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
   const aAt = 0;
   const bAt = aAt + WASM_MC * KC;
   const cAt = bAt + KC * nPad;
+  const panels = constantA ? packedPanels(a, m, k) : void 0;
   const mem2 = wasmView(kernel, (cAt + mPad * nPad) * 4);
   mem2.fill(0, cAt, cAt + mPad * nPad);
+  let panelAt = 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = Math.min(KC, k - k0);
     packB2(mem2, bAt, k0, kc, n);
     for (let i0 = 0; i0 < m; i0 += WASM_MC) {
       const mc = Math.min(WASM_MC, m - i0);
-      packAInto(mem2, aAt, a, i0, mc, k0, kc);
-      kernel.tile(aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, Math.ceil(mc / WASM_MR), nPad / WASM_NR, kc, nPad * 4);
+      const strips = Math.ceil(mc / WASM_MR);
+      if (panels) {
+        mem2.set(panels.subarray(panelAt, panelAt + strips * WASM_MR * kc), aAt);
+        panelAt += strips * WASM_MR * kc;
+      } else {
+        packAInto(mem2, aAt, a, i0, mc, k0, kc);
+      }
+      kernel.tile(aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4);
     }
   }
   for (let i2 = 0; i2 < m; i2++) {
@@ -17734,18 +17791,18 @@ function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, accumulate) {
     else c.set(mem2.subarray(src, src + n), dst);
   }
 }
-function gemm3(m, n, k, a, b, c, cOffset, ldc, accumulate = false) {
+function gemm3(m, n, k, a, b, c, cOffset, ldc, accumulate = false, constantA = false) {
   const kernel = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : void 0;
-  if (kernel && k > 0) gemmWasm(kernel, m, n, k, a, viewPacker(b), c, cOffset, ldc, accumulate);
+  if (kernel && k > 0) gemmWasm(kernel, m, n, k, a, viewPacker(b), c, cOffset, ldc, accumulate, constantA);
   else gemmScalar(m, n, k, a, b, c, cOffset, ldc, accumulate);
 }
-function gemmPacked(m, n, k, a, packB2, c, cOffset, ldc) {
+function gemmPacked(m, n, k, a, packB2, c, cOffset, ldc, constantA = false) {
   const kernel = wasmGemmKernel();
   if (!kernel || k === 0) return false;
-  gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, false);
+  gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, false, constantA);
   return true;
 }
-var MR, NR, KC, MC, packedA, packedB, edge, WASM_MIN_WORK, WASM_MR, WASM_NR, WASM_MC;
+var MR, NR, KC, MC, packedA, packedB, edge, WASM_MIN_WORK, WASM_MR, WASM_NR, WASM_MC, packedWeights;
 var init_gemm = __esm({
   "src/runtime/gemm.ts"() {
     "use strict";
@@ -17761,6 +17818,7 @@ var init_gemm = __esm({
     WASM_MR = TILE_ROWS;
     WASM_NR = TILE_COLS;
     WASM_MC = TILE_ROWS * 12;
+    packedWeights = /* @__PURE__ */ new WeakMap();
   }
 });
 
@@ -17965,10 +18023,10 @@ function conv3(ctx) {
         continue;
       }
       const weights = matrix(w.data, grp * coutG * cinG * kvol, cinG * kvol);
-      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x2.data, inOffset, g), out2.data, outOffset, outVol)) continue;
+      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x2.data, inOffset, g), out2.data, outOffset, outVol, true)) continue;
       if (col) im2col(x2.data, inOffset, cinG, g, col.get());
       const b = col ? matrix(col.get(), 0, outVol) : matrix(x2.data, inOffset, inVol);
-      gemm3(coutG, outVol, cinG * kvol, weights, b, out2.data, outOffset, outVol);
+      gemm3(coutG, outVol, cinG * kvol, weights, b, out2.data, outOffset, outVol, false, true);
     }
   }
   addBias(out2.data, bias, batch, cout, outVol);
@@ -27462,6 +27520,7 @@ var Deadline = class {
 
 // src/run/references.ts
 init_errors();
+init_tensor();
 init_onnxruntime();
 init_seeded_inputs();
 init_test_data();
@@ -27472,6 +27531,7 @@ async function findReferences(request) {
   const warnings = [];
   try {
     const sets = await readShippedTestData(request.dataDir, request.stem);
+    sets.forEach((set2) => checkFitsModel(set2, request.model));
     if (sets.length > 0) return { source: "test data", sets, warnings };
   } catch (err2) {
     warnings.push(`the test data beside the model cannot be used (${errorMessage(err2)}); falling back to onnxruntime`);
@@ -27484,6 +27544,20 @@ async function findReferences(request) {
     warnings.push(`no reference outputs: ${errorMessage(err2)}; the Core ML variants are not verified`);
     return { source: "none", sets: [], warnings };
   }
+}
+function checkFitsModel(set2, model) {
+  const declared = model.graph.inputs;
+  if (set2.inputs.length !== declared.length) {
+    throw new ToolError("REFERENCE", `${set2.name} has ${set2.inputs.length} inputs, the model takes ${declared.length}`);
+  }
+  declared.forEach((info, k) => {
+    const shape3 = set2.inputs[k].tensor.shape;
+    const fits = info.shape === void 0 || info.shape.length === shape3.length && info.shape.every((d, i2) => typeof d !== "number" || d === shape3[i2]);
+    if (!fits) {
+      const want = formatShape((info.shape ?? []).map((d) => typeof d === "number" ? d : null));
+      throw new ToolError("REFERENCE", `${set2.name} input ${k} has shape ${formatShape(shape3)}, the model's input "${info.name}" is ${want}`);
+    }
+  });
 }
 async function readShippedTestData(dir, stem) {
   const entries = await readdir4(dir, { withFileTypes: true });
