@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../errors.js';
+import { ToolError, errorMessage } from '../errors.js';
 import type { OnnxModel, OnnxValueInfo } from '../onnx/ir.js';
+import { formatShape } from '../tensor/tensor.js';
 import { runOnnxRuntime } from '../reference/onnxruntime.js';
 import { generateInputs, type InputSpec } from '../reference/seeded-inputs.js';
 import { readProtoTestDataSet, readTestDataSets, type TestDataSet } from '../reference/test-data.js';
@@ -40,6 +41,7 @@ export async function findReferences(request: ReferenceRequest): Promise<Referen
   const warnings: string[] = [];
   try {
     const sets = await readShippedTestData(request.dataDir, request.stem);
+    sets.forEach((set) => checkFitsModel(set, request.model));
     if (sets.length > 0) return { source: 'test data', sets, warnings };
   } catch (err) {
     warnings.push(`the test data beside the model cannot be used (${errorMessage(err)}); falling back to onnxruntime`);
@@ -52,6 +54,26 @@ export async function findReferences(request: ReferenceRequest): Promise<Referen
     warnings.push(`no reference outputs: ${errorMessage(err)}; the Core ML variants are not verified`);
     return { source: 'none', sets: [], warnings };
   }
+}
+
+/**
+ * Test data must match the model's inputs in number and static dimensions. A set that does
+ * not (a base version whose inputs changed, test data left over from an older model) is
+ * refused here, so the run falls back to onnxruntime instead of failing every variant.
+ */
+function checkFitsModel(set: TestDataSet, model: OnnxModel): void {
+  const declared = model.graph.inputs;
+  if (set.inputs.length !== declared.length) {
+    throw new ToolError('REFERENCE', `${set.name} has ${set.inputs.length} inputs, the model takes ${declared.length}`);
+  }
+  declared.forEach((info, k) => {
+    const shape = set.inputs[k]!.tensor.shape;
+    const fits = info.shape === undefined || (info.shape.length === shape.length && info.shape.every((d, i) => typeof d !== 'number' || d === shape[i]));
+    if (!fits) {
+      const want = formatShape((info.shape ?? []).map((d) => (typeof d === 'number' ? d : null)));
+      throw new ToolError('REFERENCE', `${set.name} input ${k} has shape ${formatShape(shape)}, the model's input "${info.name}" is ${want}`);
+    }
+  });
 }
 
 /** Test data shipped with the model; an empty list when there is none. */
