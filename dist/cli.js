@@ -26339,7 +26339,7 @@ function opTable(ops) {
   const width = Math.max(2, ...ops.map((o) => o.op.length));
   const header = `  ${"op".padEnd(width)}  nodes  converts to`;
   const rows2 = [...ops].sort((a, b) => a.op.localeCompare(b.op)).map((o) => {
-    const target = o.supported ? o.milOps.join(", ") || "(folded away)" : "UNSUPPORTED";
+    const target = o.supported ? o.milOps.join(", ") || "(no Core ML op)" : "UNSUPPORTED";
     return `  ${o.op.padEnd(width)}  ${String(o.count).padStart(5)}  ${target}`;
   });
   return [header, ...rows2];
@@ -26650,13 +26650,16 @@ function magnitudeAtRank(weights, rank) {
 }
 
 // src/compress/quantize.ts
+init_fp16();
 var RANGES = {
   int8: { min: -128, max: 127, signed: true },
   uint8: { min: 0, max: 255, signed: false },
   int4: { min: -8, max: 7, signed: true },
   uint4: { min: 0, max: 15, signed: false }
 };
-var SCALE_CANDIDATES = [1, 0.97, 0.94, 0.9, 0.85];
+var FRACTIONS_8BIT = [1, 0.995, 0.99, 0.98, 0.96, 0.93];
+var FRACTIONS_4BIT = [1, 0.97, 0.94, 0.9, 0.86, 0.82, 0.78, 0.74];
+var ROUND_MAGIC = 6755399441055744;
 function quantizeLinear(weights, shape3, options) {
   const range3 = RANGES[options.dtype];
   const groups = options.perChannel && shape3.length > 0 ? shape3[0] : 1;
@@ -26664,73 +26667,81 @@ function quantizeLinear(weights, shape3, options) {
   const data = range3.signed ? new Int8Array(weights.length) : new Uint8Array(weights.length);
   const scale = new Float32Array(groups);
   const zeroPoint = range3.signed ? new Int8Array(groups) : new Uint8Array(groups);
+  const roundScale = options.scaleDType === "float16" ? roundToHalf : Math.fround;
   for (let g = 0; g < groups; g++) {
     const start = g * groupSize;
     const group = weights.subarray(start, start + groupSize);
-    const { s, zp } = chooseScale(group, range3, options.symmetric);
+    const { s, zp } = chooseScale(group, range3, options.symmetric, roundScale);
     scale[g] = s;
     zeroPoint[g] = zp;
     quantizeGroup(group, s, zp, range3, data, start);
   }
   return { data, scale, zeroPoint, groups };
 }
+function roundToHalf(x2) {
+  return float16BitsToFloat32(float32ToFloat16Bits(x2));
+}
 function minMax(values) {
-  let lo = Infinity;
-  let hi = -Infinity;
+  let lo = 0;
+  let hi = 0;
   for (let i2 = 0; i2 < values.length; i2++) {
     const v = values[i2];
     if (v < lo) lo = v;
-    if (v > hi) hi = v;
+    else if (v > hi) hi = v;
   }
-  return { lo: Math.min(lo, 0), hi: Math.max(hi, 0) };
+  return { lo, hi };
 }
-function chooseScale(group, range3, symmetric) {
+function chooseScale(group, range3, symmetric, roundScale) {
   const { lo, hi } = minMax(group);
-  let best = { s: 1, zp: 0 };
-  let bestErr = Infinity;
-  for (const fraction of SCALE_CANDIDATES) {
-    const cand = scaleFor(lo * fraction, hi * fraction, range3, symmetric);
-    const err2 = squaredError(group, cand.s, cand.zp, range3);
-    if (err2 < bestErr) {
-      bestErr = err2;
-      best = cand;
-    }
-  }
-  return best;
+  const fractions = range3.max - range3.min > 16 ? FRACTIONS_8BIT : FRACTIONS_4BIT;
+  const candidates = fractions.map((f) => scaleFor(lo * f, hi * f, range3, symmetric, roundScale));
+  const errors = squaredErrors(group, candidates, range3);
+  let best = 0;
+  for (let c = 1; c < candidates.length; c++) if (errors[c] < errors[best]) best = c;
+  return candidates[best];
 }
-function scaleFor(lo, hi, range3, symmetric) {
+function scaleFor(lo, hi, range3, symmetric, roundScale) {
   if (symmetric) {
-    const maxAbs = Math.max(Math.abs(lo), Math.abs(hi));
-    const s2 = maxAbs > 0 ? maxAbs / range3.max : 1;
+    const maxAbs = Math.max(-lo, hi);
+    const s2 = maxAbs > 0 ? roundScale(maxAbs / range3.max) : 1;
     const zp2 = range3.signed ? 0 : Math.ceil((range3.max + range3.min) / 2);
-    return { s: Math.fround(s2), zp: zp2 };
+    return { s: s2 > 0 ? s2 : 1, zp: zp2 };
   }
   const span = hi - lo;
-  const s = span > 0 ? span / (range3.max - range3.min) : 1;
-  const zp = Math.min(range3.max, Math.max(range3.min, Math.round(range3.min - lo / s)));
-  return { s: Math.fround(s), zp };
+  const s = span > 0 ? roundScale(span / (range3.max - range3.min)) : 1;
+  const safe = s > 0 ? s : 1;
+  const zp = Math.min(range3.max, Math.max(range3.min, Math.round(range3.min - lo / safe)));
+  return { s: safe, zp };
 }
-function squaredError(group, s, zp, range3) {
-  let err2 = 0;
-  const inv = 1 / s;
+function squaredErrors(group, candidates, range3) {
+  const n = candidates.length;
+  const inv = Float64Array.from(candidates, (c) => 1 / c.s);
+  const scales = Float64Array.from(candidates, (c) => c.s);
+  const zps = Float64Array.from(candidates, (c) => c.zp);
+  const errors = new Float64Array(n);
+  const { min, max: max2 } = range3;
   for (let i2 = 0; i2 < group.length; i2++) {
     const w = group[i2];
-    let q = Math.round(w * inv) + zp;
-    q = q < range3.min ? range3.min : q > range3.max ? range3.max : q;
-    const d = (q - zp) * s - w;
-    err2 += d * d;
+    for (let c = 0; c < n; c++) {
+      const zp = zps[c];
+      let q = w * inv[c] + ROUND_MAGIC - ROUND_MAGIC + zp;
+      q = q < min ? min : q > max2 ? max2 : q;
+      const d = (q - zp) * scales[c] - w;
+      errors[c] += d * d;
+    }
   }
-  return err2;
+  return errors;
 }
 function quantizeGroup(group, s, zp, range3, out2, offset) {
   const inv = 1 / s;
+  const { min, max: max2 } = range3;
   for (let i2 = 0; i2 < group.length; i2++) {
-    let q = Math.round(group[i2] * inv) + zp;
-    q = q < range3.min ? range3.min : q > range3.max ? range3.max : q;
+    let q = group[i2] * inv + ROUND_MAGIC - ROUND_MAGIC + zp;
+    q = q < min ? min : q > max2 ? max2 : q;
     out2[offset + i2] = q;
   }
 }
-function quantizeBlockwise(weights, shape3, dtype, blockSize) {
+function quantizeBlockwise(weights, shape3, dtype, blockSize, scaleDType = "float32") {
   if (shape3.length < 2) throw new RangeError("block quantization needs a weight of rank ≥ 2");
   const [cout, cin] = [shape3[0], shape3[1]];
   const inner = weights.length / (cout * cin);
@@ -26738,16 +26749,16 @@ function quantizeBlockwise(weights, shape3, dtype, blockSize) {
   if (cin % block !== 0) throw new RangeError(`input channels ${cin} are not a multiple of block size ${block}`);
   const blocks = cin / block;
   const range3 = RANGES[dtype];
+  const roundScale = scaleDType === "float16" ? roundToHalf : Math.fround;
   const data = new Int8Array(weights.length);
   const scale = new Float32Array(cout * blocks);
-  const gather4 = new Float32Array(block * inner);
   for (let o = 0; o < cout; o++) {
     for (let b = 0; b < blocks; b++) {
       const start = (o * cin + b * block) * inner;
-      gather4.set(weights.subarray(start, start + block * inner));
-      const { s } = chooseScale(gather4, range3, true);
+      const part = weights.subarray(start, start + block * inner);
+      const { s } = chooseScale(part, range3, true, roundScale);
       scale[o * blocks + b] = s;
-      quantizeGroup(gather4, s, 0, range3, data, start);
+      quantizeGroup(part, s, 0, range3, data, start);
     }
   }
   const scaleShape = [cout, blocks, ...shape3.slice(2).map(() => 1)];

@@ -20,7 +20,8 @@ const entries = [
 mkdirSync(join(root, 'dist'), { recursive: true });
 for (const { entry, outfile, executable } of entries) {
   if (!existsSync(join(root, entry))) continue;
-  await build({
+  // esbuild has already printed the errors with file and line; a stack trace would only bury them.
+  const built = await build({
     absWorkingDir: root,
     entryPoints: [entry],
     outfile,
@@ -34,7 +35,11 @@ for (const { entry, outfile, executable } of entries) {
     legalComments: 'none',
     charset: 'utf8',
     logLevel: 'warning',
-  });
+  }).catch(() => undefined);
+  if (!built) {
+    console.error(`bundle: ${entry} failed`);
+    process.exit(1);
+  }
   if (executable) chmodSync(join(root, outfile), 0o755);
   console.log(`bundle: ${entry} -> ${outfile}`);
 }

@@ -24,7 +24,7 @@ function opTable(ops: readonly OpCoverage[]): string[] {
   const rows = [...ops]
     .sort((a, b) => a.op.localeCompare(b.op))
     .map((o) => {
-      const target = o.supported ? o.milOps.join(', ') || '(folded away)' : 'UNSUPPORTED';
+      const target = o.supported ? o.milOps.join(', ') || '(no Core ML op)' : 'UNSUPPORTED';
       return `  ${o.op.padEnd(width)}  ${String(o.count).padStart(5)}  ${target}`;
     });
   return [header, ...rows];

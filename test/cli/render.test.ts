@@ -20,7 +20,7 @@ describe('renderCheck', () => {
       '  op     nodes  converts to',
       '  Conv       2  conv',
       '  Relu       3  relu',
-      '  Shape      1  (folded away)',
+      '  Shape      1  (no Core ML op)',
       '  Weird      1  UNSUPPORTED',
       'unsupported nodes (1):',
       "  Weird  node 'w1': no converter for Weird",
