@@ -63,7 +63,7 @@ export async function runAction(environment: ActionEnvironment, deps: ActionDeps
     // Mask first: nothing may print the token before the runner knows to hide it.
     if (inputs.token) deps.log.setSecret(inputs.token);
     const ctx = readActionContext(environment.env, environment.cwd);
-    const api = deps.octokitFactory({ token: inputs.token, baseUrl: ctx.apiUrl, log: deps.log });
+    const api = deps.octokitFactory({ token: inputs.token, baseUrl: ctx.apiUrl, log: deps.log, requestTimeoutMs: inputs.requestTimeoutSeconds * 1000 });
     const session: ActionSession = {
       env: environment.env,
       cwd: environment.cwd,

@@ -75,7 +75,7 @@ export async function listChangedModels(request: ChangedModelsRequest): Promise<
   const matches = modelMatcher(request.patterns);
   let files: FileEntry[];
   try {
-    files = await paginate(request.api, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files', { owner: request.owner, repo: request.repo, pull_number: request.pullNumber }, fileEntries, PULL_FILES_API_CAP / 100 + 1);
+    files = await paginate(request.api, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files', { owner: request.owner, repo: request.repo, pull_number: request.pullNumber }, fileEntries, PULL_FILES_API_CAP / 100);
   } catch (err) {
     throw new ActionError('GITHUB_API', `listing the files of pull request #${request.pullNumber} failed: ${describeRequestError(err)}`, { cause: err });
   }

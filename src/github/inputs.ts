@@ -30,6 +30,8 @@ export interface ActionInputs {
   token: string;
   artifactName: string;
   timeoutMinutes: number;
+  /** Abort any single GitHub API request after this many seconds. */
+  requestTimeoutSeconds: number;
   reportDir: string;
   /** Release tag for mode `release` outside a release event. */
   tag: string | undefined;
@@ -50,6 +52,7 @@ export const INPUT_DEFAULTS = {
   mode: 'pr',
   'artifact-name': 'coreml-report',
   'timeout-minutes': '10',
+  'request-timeout-seconds': '30',
   'report-dir': 'coreml-report',
 } as const satisfies Record<string, string>;
 
@@ -129,6 +132,8 @@ export function parseInputs(env: Env): ActionInputs {
   if (models.length === 0) throw usage('models', 'at least one glob is needed');
   const timeoutMinutes = Number(inputOrDefault(env, 'timeout-minutes'));
   if (!Number.isFinite(timeoutMinutes) || timeoutMinutes <= 0) throw usage('timeout-minutes', 'must be a positive number of minutes');
+  const requestTimeoutSeconds = Number(inputOrDefault(env, 'request-timeout-seconds'));
+  if (!Number.isFinite(requestTimeoutSeconds) || requestTimeoutSeconds <= 0) throw usage('request-timeout-seconds', 'must be a positive number of seconds');
   const runId = optionalNumber(env, 'run-id', (n) => Number.isInteger(n) && n > 0, 'a workflow run id');
   return {
     models,
@@ -141,6 +146,7 @@ export function parseInputs(env: Env): ActionInputs {
     token: readInput(env, 'token'),
     artifactName: inputOrDefault(env, 'artifact-name'),
     timeoutMinutes,
+    requestTimeoutSeconds,
     reportDir: inputOrDefault(env, 'report-dir'),
     tag: readInput(env, 'tag') || undefined,
     reportsPath: readInput(env, 'reports-path') || undefined,

@@ -1,0 +1,244 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local HTTP server that speaks the GitHub REST endpoints the action uses,
+ * keeps their state in memory (comments, release assets, artifacts) and
+ * injects the faults GitHub produces: rate limits, 5xx, read-only tokens,
+ * and writes that succeed on the server while the client never hears back.
+ */
+
+export interface FakeComment {
+  id: number;
+  body: string;
+  user: { login: string; type: string };
+  html_url: string;
+}
+
+export interface FakeAsset {
+  id: number;
+  name: string;
+  bytes: Buffer;
+  contentType: string;
+}
+
+export interface FakeRelease {
+  id: number;
+  tag: string;
+  assets: FakeAsset[];
+}
+
+export interface FakeArtifact {
+  id: number;
+  name: string;
+  runId: number;
+  zip: Buffer;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  authorization: string | undefined;
+  at: number;
+}
+
+/** A fault served instead of the normal answer, `times` times, to requests matching method and path. */
+export interface Fault {
+  method: string;
+  path: RegExp;
+  times: number;
+  /** Answer with this status, headers and JSON body. */
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Apply the request normally, then never answer (the client times out) ... */
+  applyThenHang?: boolean;
+  /** ... or apply it, then drop the connection. */
+  applyThenDrop?: boolean;
+}
+
+export interface FakeGitHubState {
+  owner: string;
+  repo: string;
+  /** Files per PR number as the files API lists them. */
+  pullFiles: Map<number, { filename: string; status: string; previous_filename?: string }[]>;
+  comments: Map<number, FakeComment[]>;
+  /** Login GET /user answers with; undefined answers 403 as for an installation token. */
+  userLogin: string | undefined;
+  /** When true, every write answers 403 "Resource not accessible by integration" (fork PR token). */
+  readOnly: boolean;
+  releases: FakeRelease[];
+  artifacts: FakeArtifact[];
+  /** Open PRs by head commit, for GET /commits/{sha}/pulls. */
+  pullsByCommit: Map<string, number[]>;
+  faults: Fault[];
+  requests: LoggedRequest[];
+}
+
+const FILES_API_CAP = 3000;
+const BOT = { login: 'github-actions[bot]', type: 'Bot' };
+
+export class FakeGitHub {
+  readonly state: FakeGitHubState;
+  private server: Server | undefined;
+  private nextId = 1000;
+  url = '';
+
+  constructor(owner = 'octo', repo = 'models') {
+    this.state = { owner, repo, pullFiles: new Map(), comments: new Map(), userLogin: undefined, readOnly: false, releases: [], artifacts: [], pullsByCommit: new Map(), faults: [], requests: [] };
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  id(): number {
+    return this.nextId++;
+  }
+
+  addComment(issue: number, body: string, user = BOT): FakeComment {
+    const comment = { id: this.id(), body, user, html_url: `https://github.test/${this.state.owner}/${this.state.repo}/pull/${issue}#issuecomment` };
+    const list = this.state.comments.get(issue) ?? [];
+    list.push(comment);
+    this.state.comments.set(issue, list);
+    return comment;
+  }
+
+  addRelease(tag: string): FakeRelease {
+    const release = { id: this.id(), tag, assets: [] };
+    this.state.releases.push(release);
+    return release;
+  }
+
+  uploadUrl(release: FakeRelease): string {
+    return `${this.url}/uploads/repos/${this.state.owner}/${this.state.repo}/releases/${release.id}/assets{?name,label}`;
+  }
+
+  fault(fault: Fault): void {
+    this.state.faults.push(fault);
+  }
+
+  requestsTo(method: string, path: RegExp): LoggedRequest[] {
+    return this.state.requests.filter((r) => r.method === method && path.test(r.path));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const method = req.method ?? 'GET';
+    const body = await readBody(req);
+    this.state.requests.push({ method, path: url.pathname, query: url.searchParams, authorization: req.headers.authorization, at: Date.now() });
+    const fault = this.state.faults.find((f) => f.times > 0 && f.method === method && f.path.test(url.pathname));
+    if (fault) fault.times--;
+    if (fault && fault.status !== undefined) return send(res, fault.status, fault.body ?? {}, fault.headers);
+    const answer = this.route(method, url, body, req.headers['content-type']);
+    if (fault?.applyThenHang) return; // the state changed; the client never hears about it
+    if (fault?.applyThenDrop) return void req.socket.destroy();
+    if (answer.raw) {
+      res.writeHead(answer.status, { 'content-type': 'application/zip', 'content-length': answer.raw.length });
+      return void res.end(answer.raw);
+    }
+    send(res, answer.status, answer.json ?? {}, answer.headers);
+  }
+
+  private route(method: string, url: URL, body: Buffer, contentType: string | undefined): { status: number; json?: unknown; raw?: Buffer; headers?: Record<string, string> } {
+    const { owner, repo } = this.state;
+    const p = url.pathname;
+    const repoPath = `/repos/${owner}/${repo}`;
+    const page = Number(url.searchParams.get('page') ?? '1');
+    const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? '30'));
+    const paged = <T>(items: T[]): T[] => items.slice((page - 1) * perPage, page * perPage);
+    const forbidden = { status: 403, json: { message: 'Resource not accessible by integration' }, headers: { 'x-accepted-github-permissions': 'issues=write; pull_requests=write' } };
+    let m: RegExpExecArray | null;
+
+    if (method === 'GET' && p === '/user') {
+      return this.state.userLogin ? { status: 200, json: { login: this.state.userLogin } } : { status: 403, json: { message: 'Resource not accessible by integration' } };
+    }
+    if (method === 'GET' && (m = new RegExp(`^${repoPath}/pulls/(\\d+)/files$`).exec(p))) {
+      const files = (this.state.pullFiles.get(Number(m[1])) ?? []).slice(0, FILES_API_CAP);
+      return { status: 200, json: paged(files) };
+    }
+    if ((m = new RegExp(`^${repoPath}/issues/(\\d+)/comments$`).exec(p))) {
+      const issue = Number(m[1]);
+      if (method === 'GET') return { status: 200, json: paged(this.state.comments.get(issue) ?? []) };
+      if (method === 'POST') {
+        if (this.state.readOnly) return forbidden;
+        const text = JSON.parse(body.toString('utf8')).body as string;
+        if (text.length > 65536) return { status: 422, json: { message: 'Validation Failed', errors: [{ message: 'Body is too long (maximum is 65536 characters)' }] } };
+        return { status: 201, json: this.addComment(issue, text) };
+      }
+    }
+    if ((m = new RegExp(`^${repoPath}/issues/comments/(\\d+)$`).exec(p)) && method === 'PATCH') {
+      if (this.state.readOnly) return forbidden;
+      const comment = [...this.state.comments.values()].flat().find((c) => c.id === Number(m![1]));
+      if (!comment) return { status: 404, json: { message: 'Not Found' } };
+      comment.body = JSON.parse(body.toString('utf8')).body as string;
+      return { status: 200, json: comment };
+    }
+    if (method === 'GET' && (m = new RegExp(`^${repoPath}/releases/tags/(.+)$`).exec(p))) {
+      const release = this.state.releases.find((r) => r.tag === decodeURIComponent(m![1]!));
+      return release ? { status: 200, json: { id: release.id, tag_name: release.tag, upload_url: this.uploadUrl(release) } } : { status: 404, json: { message: 'Not Found' } };
+    }
+    if (method === 'GET' && (m = new RegExp(`^${repoPath}/releases/(\\d+)/assets$`).exec(p))) {
+      const release = this.state.releases.find((r) => r.id === Number(m![1]));
+      return { status: 200, json: paged((release?.assets ?? []).map((a) => ({ id: a.id, name: a.name, size: a.bytes.length }))) };
+    }
+    if (method === 'DELETE' && (m = new RegExp(`^${repoPath}/releases/assets/(\\d+)$`).exec(p))) {
+      for (const r of this.state.releases) r.assets = r.assets.filter((a) => a.id !== Number(m![1]));
+      return { status: 204 };
+    }
+    if (method === 'POST' && (m = new RegExp(`^/uploads${repoPath}/releases/(\\d+)/assets$`).exec(p))) {
+      const release = this.state.releases.find((r) => r.id === Number(m![1]));
+      const name = url.searchParams.get('name') ?? '';
+      if (!release) return { status: 404, json: { message: 'Not Found' } };
+      if (release.assets.some((a) => a.name === name)) return { status: 422, json: { message: 'Validation Failed', errors: [{ code: 'already_exists', field: 'name' }] } };
+      const asset = { id: this.id(), name, bytes: body, contentType: contentType ?? '' };
+      release.assets.push(asset);
+      return { status: 201, json: { id: asset.id, name, size: body.length } };
+    }
+    if (method === 'GET' && (m = new RegExp(`^${repoPath}/actions/runs/(\\d+)/artifacts$`).exec(p))) {
+      const list = this.state.artifacts.filter((a) => a.runId === Number(m![1]));
+      return { status: 200, json: { total_count: list.length, artifacts: paged(list.map((a) => ({ id: a.id, name: a.name, size_in_bytes: a.zip.length, expired: false }))) } };
+    }
+    if (method === 'GET' && (m = new RegExp(`^${repoPath}/actions/artifacts/(\\d+)/zip$`).exec(p))) {
+      // GitHub answers with a redirect to blob storage; follow the same shape.
+      return { status: 302, headers: { location: `${this.url}/blob/artifact/${m[1]}` } };
+    }
+    if (method === 'GET' && (m = /^\/blob\/artifact\/(\d+)$/.exec(p))) {
+      const artifact = this.state.artifacts.find((a) => a.id === Number(m![1]));
+      return artifact ? { status: 200, raw: artifact.zip } : { status: 404, json: { message: 'Not Found' } };
+    }
+    if (method === 'GET' && (m = new RegExp(`^${repoPath}/commits/([0-9a-f]+)/pulls$`).exec(p))) {
+      const sha = m[1]!;
+      return { status: 200, json: (this.state.pullsByCommit.get(sha) ?? []).map((n) => ({ number: n, state: 'open', head: { sha } })) };
+    }
+    return { status: 404, json: { message: `Not Found: ${method} ${p}` } };
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, json: unknown, headers: Record<string, string> = {}): void {
+  if (status === 204 || status === 302) {
+    res.writeHead(status, headers);
+    return void res.end();
+  }
+  const text = JSON.stringify(json);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}

@@ -1,0 +1,176 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Runs the bundled action (dist/index.js) as the runner would: a child
+ * process with GITHUB_* and INPUT_* variables, an event payload file, output
+ * and summary files, in a real git repository with a base and a head commit.
+ */
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const FIXTURES = join(REPO_ROOT, '..', 'shared', 'fixtures', 'onnx');
+export const BUNDLE = join(REPO_ROOT, 'dist', 'index.js');
+export const TOKEN = 'ghs_e2eSecretTokenValue0123456789';
+
+/**
+ * Builds dist/index.js once per test run. Several e2e files start at once, so
+ * the first takes a lock (mkdir is atomic) and the others wait for its marker.
+ */
+export async function buildBundleOnce(): Promise<void> {
+  const marker = join(tmpdir(), `onnx-coreml-e2e-bundle-${process.ppid}.done`);
+  const lock = `${marker}.lock`;
+  for (;;) {
+    if (existsSync(marker)) return;
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    if (!existsSync(marker)) {
+      execFileSync('npm', ['run', '--silent', 'gen'], { cwd: REPO_ROOT, stdio: 'ignore' });
+      execFileSync('npm', ['run', '--silent', 'bundle'], { cwd: REPO_ROOT, stdio: 'ignore' });
+      writeFileSync(marker, String(statSync(BUNDLE).mtimeMs));
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' }).trim();
+}
+
+export interface RepoSpec {
+  /** Files in the base commit: path → fixture model name, or literal text. */
+  base: Record<string, { fixture: string } | { text: string }>;
+  /** Changes for the head commit: new or replaced files, renames, deletions. */
+  head: { write?: Record<string, { fixture: string } | { text: string }>; rename?: Record<string, string>; remove?: string[] };
+}
+
+export interface TestRepo {
+  dir: string;
+  baseSha: string;
+  headSha: string;
+}
+
+function writeEntry(dir: string, path: string, entry: { fixture: string } | { text: string }): void {
+  const target = join(dir, path);
+  mkdirSync(dirname(target), { recursive: true });
+  if ('fixture' in entry) copyFileSync(join(FIXTURES, entry.fixture, 'model.onnx'), target);
+  else writeFileSync(target, entry.text);
+}
+
+export function makeRepo(spec: RepoSpec): TestRepo {
+  const dir = mkdtempSync(join(tmpdir(), 'onnx-coreml-e2e-repo-'));
+  git(dir, 'init', '-q', '-b', 'main');
+  for (const [path, entry] of Object.entries(spec.base)) writeEntry(dir, path, entry);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'base');
+  const baseSha = git(dir, 'rev-parse', 'HEAD');
+  for (const [path, entry] of Object.entries(spec.head.write ?? {})) writeEntry(dir, path, entry);
+  for (const [from, to] of Object.entries(spec.head.rename ?? {})) {
+    mkdirSync(dirname(join(dir, to)), { recursive: true });
+    git(dir, 'mv', from, to);
+  }
+  for (const path of spec.head.remove ?? []) git(dir, 'rm', '-q', path);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'head');
+  return { dir, baseSha, headSha: git(dir, 'rev-parse', 'HEAD') };
+}
+
+export interface ActionRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  ms: number;
+}
+
+/** Parses the runner's name<<DELIMITER heredoc form. */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<]+)<<(.+)$/.exec(lines[i]!);
+    if (!m) continue;
+    const end = lines.indexOf(m[2]!, i + 1);
+    outputs[m[1]!] = lines.slice(i + 1, end).join('\n');
+    i = end;
+  }
+  return outputs;
+}
+
+export interface RunSpec {
+  cwd: string;
+  apiUrl: string;
+  eventName: string;
+  payload: unknown;
+  inputs?: Record<string, string>;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export function pullRequestPayload(repo: TestRepo, number: number, options: { fork?: boolean; changedFiles?: number } = {}): unknown {
+  return {
+    action: 'synchronize',
+    number,
+    pull_request: {
+      number,
+      changed_files: options.changedFiles,
+      head: { sha: repo.headSha, ref: 'feature', repo: { full_name: options.fork ? 'someone/models' : 'octo/models' } },
+      base: { sha: repo.baseSha, ref: 'main', repo: { full_name: 'octo/models' } },
+    },
+  };
+}
+
+export async function runBundledAction(spec: RunSpec): Promise<ActionRun> {
+  const work = mkdtempSync(join(tmpdir(), 'onnx-coreml-e2e-runner-'));
+  const eventPath = join(work, 'event.json');
+  const outputPath = join(work, 'output');
+  const summaryPath = join(work, 'summary');
+  writeFileSync(eventPath, JSON.stringify(spec.payload));
+  writeFileSync(outputPath, '');
+  writeFileSync(summaryPath, '');
+  const inputs = { token: TOKEN, 'request-timeout-seconds': '3', ...spec.inputs };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? work,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: 'octo/models',
+    GITHUB_API_URL: spec.apiUrl,
+    GITHUB_SERVER_URL: 'https://github.test',
+    GITHUB_EVENT_NAME: spec.eventName,
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    GITHUB_WORKSPACE: spec.cwd,
+    GITHUB_RUN_ID: '777',
+    RUNNER_TEMP: work,
+    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    ...spec.env,
+  };
+  const started = Date.now();
+  const child = spawn(process.execPath, [BUNDLE], { cwd: spec.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), spec.timeoutMs ?? 90_000);
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  clearTimeout(timer);
+  const result = { code, stdout, stderr, outputs: parseOutputFile(readFileSync(outputPath, 'utf8')), summary: readFileSync(summaryPath, 'utf8'), ms: Date.now() - started };
+  rmSync(work, { recursive: true, force: true });
+  return result;
+}
+
+/** Everything the action printed or wrote that a user could see. */
+export function visibleText(run: ActionRun, extra: string[] = []): string {
+  return [run.stdout, run.stderr, run.summary, ...Object.values(run.outputs), ...extra].join('\n');
+}
