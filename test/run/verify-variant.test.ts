@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { findVariant } from '../../src/compress/variants.js';
+import { readTestDataSets } from '../../src/reference/test-data.js';
+import { loadOnnxModel } from '../../src/onnx/load.js';
+import { Deadline, ModelTimeoutError } from '../../src/run/deadline.js';
+import { buildVariantModel } from '../../src/run/variant.js';
+import { effectiveGate, gateLabel, verifyAgainstReferences } from '../../src/run/verify-variant.js';
+import { fixtureDir, fixtureModel } from '../cli/fixtures.js';
+
+async function cnnVariant(name: string) {
+  const model = await loadOnnxModel(fixtureModel('seed_simple_cnn'));
+  const built = buildVariantModel(model, findVariant(name)!, 'iOS15');
+  const sets = await readTestDataSets(fixtureDir('seed_simple_cnn'));
+  return { model, built, sets };
+}
+
+describe('verifyAgainstReferences', () => {
+  it('reports the metrics of each output under the ONNX output name', async () => {
+    const { built, sets } = await cnnVariant('fp16');
+    const outputs = verifyAgainstReferences({
+      model: built.model,
+      sets,
+      outputNames: ['logits'],
+      gate: { kind: 'psnr', minDb: 40 },
+      deadline: new Deadline('m', undefined),
+      file: 'm',
+    });
+    expect(outputs).toHaveLength(1);
+    const out = outputs[0]!;
+    expect(out.name).toBe('logits');
+    expect(out.shape).toEqual([1, 10]);
+    expect(out.pass).toBe(true);
+    expect(out.psnrDb).toBeGreaterThan(60);
+    expect(out.maxAbsError).toBeGreaterThan(0);
+    expect(out.top1Agreement).toBe(1);
+    expect(out.exact).toBe(false);
+  });
+
+  it('checks the time limit while the interpreter runs', async () => {
+    const { built, sets } = await cnnVariant('fp32');
+    let t = 0;
+    // Expires before the first op finishes: only the interpreter's per-op check can notice.
+    const deadline = new Deadline('m.onnx', 1, () => t);
+    t = 5000;
+    const run = () => verifyAgainstReferences({ model: built.model, sets, outputNames: ['y'], gate: { kind: 'psnr', minDb: 40 }, deadline, file: 'm.onnx' });
+    expect(run).toThrow(ModelTimeoutError);
+    expect(run).toThrow(/while running the Core ML model/);
+  });
+});
+
+describe('buildVariantModel', () => {
+  it('gives compressed fp16 programs fp16 weights, so fp16 ops read fp16 values', async () => {
+    const { built } = await cnnVariant('int8');
+    const ops = built.model.program.functions['main']!.block.operations;
+    const dequantized = ops.filter((op) => op.type === 'constexpr_affine_dequantize');
+    expect(dequantized.length).toBeGreaterThan(0);
+    for (const op of dequantized) expect(op.outputs[0]!.type.dtype).toBe('float16');
+    expect(built.target).toBe('iOS16');
+  });
+
+  it('compresses fp32 variants into fp32 weights when the precision asks for it', async () => {
+    const model = await loadOnnxModel(fixtureModel('seed_simple_cnn'));
+    const variant = { ...findVariant('palettize4')!, precision: 'fp32' as const };
+    const built = buildVariantModel(model, variant, 'iOS16');
+    const luts = built.model.program.functions['main']!.block.operations.filter((op) => op.type === 'constexpr_lut_to_dense');
+    expect(luts.length).toBeGreaterThan(0);
+    for (const op of luts) expect(op.outputs[0]!.type.dtype).toBe('float32');
+  });
+});
+
+describe('effectiveGate', () => {
+  const fp32 = findVariant('fp32')!.gate;
+  const fp16 = findVariant('fp16')!.gate;
+
+  it('keeps the variant default when the user set nothing', () => {
+    expect(effectiveGate(fp32, { failOnUnsupported: true })).toEqual(fp32);
+    expect(effectiveGate(fp16, { failOnUnsupported: true })).toEqual(fp16);
+  });
+
+  it('applies min PSNR to PSNR gates and max abs error to element-wise gates only', () => {
+    const gates = { failOnUnsupported: true, minPsnr: 55, maxAbsError: 0.01 };
+    expect(effectiveGate(fp16, gates)).toEqual({ kind: 'psnr', minDb: 55 });
+    expect(effectiveGate(fp32, gates)).toEqual({ kind: 'elementwise', atol: 0.01, rtol: 0 });
+  });
+
+  it('labels gates the way the report shows them', () => {
+    expect(gateLabel(fp32)).toBe('|error| ≤ 0.0001 + 0.001·|ref|');
+    expect(gateLabel({ kind: 'elementwise', atol: 0.01, rtol: 0 })).toBe('max abs error ≤ 0.01');
+    expect(gateLabel(fp16)).toBe('PSNR ≥ 40 dB');
+    expect(gateLabel({ kind: 'exact' })).toBe('exact');
+  });
+});
