@@ -16325,15 +16325,17 @@ var init_kernel = __esm({
     init_errors();
     init_value2();
     OpContext = class {
-      constructor(op, opset, params, runBlock) {
+      constructor(op, opset, params, constantParams2, runBlock) {
         this.op = op;
         this.opset = opset;
         this.params = params;
+        this.constantParams = constantParams2;
         this.runBlock = runBlock;
       }
       op;
       opset;
       params;
+      constantParams;
       runBlock;
       /** "op type 'name'" for messages. */
       get label() {
@@ -16341,6 +16343,10 @@ var init_kernel = __esm({
       }
       fail(message) {
         throw new ToolError("RUNTIME", `${this.label}: ${message}`);
+      }
+      /** Whether a parameter is a program constant, so kernels may cache work derived from it. */
+      isConstant(name2) {
+        return this.constantParams.has(name2);
       }
       has(name2) {
         return (this.params.get(name2)?.length ?? 0) > 0;
@@ -17759,7 +17765,8 @@ function packedPanels(a, m, k) {
   }
   return panels;
 }
-function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, accumulate, constantA) {
+function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, options) {
+  const { accumulate = false, constantA = false, rowBias: rowBias2 } = options;
   const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
   const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
   const aAt = 0;
@@ -17767,7 +17774,8 @@ function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, accumulate, const
   const cAt = bAt + KC * nPad;
   const panels = constantA ? packedPanels(a, m, k) : void 0;
   const mem2 = wasmView(kernel, (cAt + mPad * nPad) * 4);
-  mem2.fill(0, cAt, cAt + mPad * nPad);
+  if (rowBias2 && !accumulate) for (let i2 = 0; i2 < m; i2++) mem2.fill(rowBias2[i2], cAt + i2 * nPad, cAt + (i2 + 1) * nPad);
+  else mem2.fill(0, cAt, cAt + mPad * nPad);
   let panelAt = 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = Math.min(KC, k - k0);
@@ -17791,15 +17799,25 @@ function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, accumulate, const
     else c.set(mem2.subarray(src, src + n), dst);
   }
 }
-function gemm3(m, n, k, a, b, c, cOffset, ldc, accumulate = false, constantA = false) {
-  const kernel = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : void 0;
-  if (kernel && k > 0) gemmWasm(kernel, m, n, k, a, viewPacker(b), c, cOffset, ldc, accumulate, constantA);
-  else gemmScalar(m, n, k, a, b, c, cOffset, ldc, accumulate);
+function addRowBias(m, n, c, cOffset, ldc, bias) {
+  for (let i2 = 0; i2 < m; i2++) {
+    const b = bias[i2];
+    for (let j = cOffset + i2 * ldc; j < cOffset + i2 * ldc + n; j++) c[j] += b;
+  }
 }
-function gemmPacked(m, n, k, a, packB2, c, cOffset, ldc, constantA = false) {
+function gemm3(m, n, k, a, b, c, cOffset, ldc, options = {}) {
+  const kernel = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : void 0;
+  if (kernel && k > 0) {
+    gemmWasm(kernel, m, n, k, a, viewPacker(b), c, cOffset, ldc, options);
+    return;
+  }
+  gemmScalar(m, n, k, a, b, c, cOffset, ldc, options.accumulate ?? false);
+  if (options.rowBias && !options.accumulate) addRowBias(m, n, c, cOffset, ldc, options.rowBias);
+}
+function gemmPacked(m, n, k, a, packB2, c, cOffset, ldc, options = {}) {
   const kernel = wasmGemmKernel();
   if (!kernel || k === 0) return false;
-  gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, false, constantA);
+  gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, options);
   return true;
 }
 var MR, NR, KC, MC, packedA, packedB, edge, WASM_MIN_WORK, WASM_MR, WASM_NR, WASM_MC, packedWeights;
@@ -17993,6 +18011,7 @@ function conv3(ctx) {
   const w = ctx.float("weight");
   const bias = ctx.optionalFloat("bias")?.data;
   const groups = ctx.num("groups", 1);
+  const weightIsConstant = ctx.isConstant("weight");
   const g = convGeometry(ctx, x2, w);
   const [batch, cin] = x2.shape;
   const cout = w.shape[0];
@@ -18013,8 +18032,10 @@ function conv3(ctx) {
     for (let grp = 0; grp < groups; grp++) {
       const inOffset = (n * cin + grp * cinG) * inVol;
       const outOffset = (n * cout + grp * coutG) * outVol;
+      const rowBias2 = bias?.subarray(grp * coutG, (grp + 1) * coutG);
       if (direct) {
         for (let oc = 0; oc < coutG; oc++) {
+          if (rowBias2) out2.data.fill(rowBias2[oc], outOffset + oc * outVol, outOffset + (oc + 1) * outVol);
           for (let ic = 0; ic < cinG; ic++) {
             const wOffset = ((grp * coutG + oc) * cinG + ic) * kvol;
             directChannel(x2.data, inOffset + ic * inVol, w.data, wOffset, g, out2.data, outOffset + oc * outVol);
@@ -18023,13 +18044,13 @@ function conv3(ctx) {
         continue;
       }
       const weights = matrix(w.data, grp * coutG * cinG * kvol, cinG * kvol);
-      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x2.data, inOffset, g), out2.data, outOffset, outVol, true)) continue;
+      const options = { constantA: weightIsConstant, rowBias: rowBias2 };
+      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x2.data, inOffset, g), out2.data, outOffset, outVol, options)) continue;
       if (col) im2col(x2.data, inOffset, cinG, g, col.get());
       const b = col ? matrix(col.get(), 0, outVol) : matrix(x2.data, inOffset, inVol);
-      gemm3(coutG, outVol, cinG * kvol, weights, b, out2.data, outOffset, outVol, false, true);
+      gemm3(coutG, outVol, cinG * kvol, weights, b, out2.data, outOffset, outVol, options);
     }
   }
-  addBias(out2.data, bias, batch, cout, outVol);
   return [out2];
 }
 function col2im(col, channels, g, out2, outOffset) {
@@ -18329,8 +18350,11 @@ function linear(ctx) {
   if (bias && bias.length !== dOut) ctx.fail(`bias has ${bias.length} values for ${dOut} outputs`);
   const rows2 = x2.data.length / (dIn || 1);
   const out2 = makeFloat(x2.dtype, [...x2.shape.slice(0, -1), dOut]);
-  if (rows2 < DOT_ROWS) rowTimesWeightT(rows2, dOut, dIn, x2.data, 0, w.data, out2.data, 0);
-  else gemm3(rows2, dOut, dIn, matrix(x2.data, 0, dIn), matrix(w.data, 0, 1, dIn), out2.data, 0, dOut);
+  if (rows2 >= DOT_ROWS) {
+    gemm3(rows2, dOut, dIn, matrix(x2.data, 0, dIn), matrix(w.data, 0, 1, dIn), out2.data, 0, dOut);
+  } else {
+    rowTimesWeightT(rows2, dOut, dIn, x2.data, 0, w.data, out2.data, 0);
+  }
   if (bias) {
     const o = out2.data;
     for (let r = 0; r < rows2; r++) for (let j = 0; j < dOut; j++) o[r * dOut + j] += bias[j];
@@ -19355,6 +19379,13 @@ function inlineValue(t) {
 function isConstantOp(op) {
   return op.type === "const" || op.type.startsWith("constexpr_");
 }
+function constantParams(op, scope) {
+  const out2 = new Set(Object.keys(op.attributes));
+  for (const [param, bindings] of Object.entries(op.inputs)) {
+    if (bindings.every((b) => b.kind === "value" || scope.constants.has(b.name))) out2.add(param);
+  }
+  return out2;
+}
 function resolveParams(op, scope) {
   const params = /* @__PURE__ */ new Map();
   for (const [param, bindings] of Object.entries(op.inputs)) {
@@ -19409,7 +19440,8 @@ function runOperation(op, scope, opset) {
   let results = constant2 ? constantResults.get(op) : void 0;
   const params = resolveParams(op, scope);
   if (!results) {
-    const ctx = new OpContext(op, opset, params, (index, blockInputs) => runNestedBlock(op, index, blockInputs, scope, opset));
+    const runBlock = (index, blockInputs) => runNestedBlock(op, index, blockInputs, scope, opset);
+    const ctx = new OpContext(op, opset, params, constantParams(op, scope), runBlock);
     results = kernel(ctx);
     if (results.length !== op.outputs.length) {
       throw new ToolError("RUNTIME", `${op.type} '${op.name}' produced ${results.length} outputs, the program declares ${op.outputs.length}`);
@@ -19418,6 +19450,7 @@ function runOperation(op, scope, opset) {
     if (constant2) constantResults.set(op, results);
   }
   op.outputs.forEach((out2, i2) => scope.set(out2.name, results[i2]));
+  if (constant2) for (const out2 of op.outputs) scope.constants.add(out2.name);
 }
 function executeBlock(block, scope, opset, onOp) {
   const plan = releasePlan(block);
@@ -19496,9 +19529,12 @@ var init_interpreter = __esm({
     Scope = class {
       constructor(parent) {
         this.parent = parent;
+        this.constants = parent?.constants ?? /* @__PURE__ */ new Set();
       }
       parent;
       values = /* @__PURE__ */ new Map();
+      /** Names of values made by const and constexpr ops, shared by nested scopes. */
+      constants;
       get(name2) {
         return this.values.get(name2) ?? this.parent?.get(name2);
       }
@@ -26382,6 +26418,7 @@ function metric(label, value, unit = "", format = formatMetric) {
   return value === null ? void 0 : `${label} ${format(value)}${unit}`;
 }
 var formatCosine = (v) => v.toFixed(6);
+var formatPercent = (v) => formatMetric(v * 100);
 function describeOutput(o) {
   const parts = [
     o.name,
@@ -26391,7 +26428,8 @@ function describeOutput(o) {
     metric("max abs", o.maxAbsError),
     metric("max rel", o.maxRelError),
     metric("cosine", o.cosine, "", formatCosine),
-    metric("top-1", o.top1Agreement),
+    metric("top-1", o.top1Agreement, "%", formatPercent),
+    metric("top-5", o.top5Agreement, "%", formatPercent),
     o.reason
   ];
   return parts.filter((p) => p !== void 0 && p !== "").join("  ");
@@ -26450,11 +26488,18 @@ import { parseArgs as parseArgs2 } from "node:util";
 init_ir();
 
 // src/compress/apply.ts
-init_subbyte();
 init_dtype();
+init_tensor();
+init_ir();
+
+// src/compress/constexpr.ts
+init_subbyte();
 init_fp16();
 init_tensor();
 init_ir();
+
+// src/compress/palettize.ts
+init_fp16();
 
 // src/compress/kmeans1d.ts
 init_fp16();
@@ -26613,10 +26658,14 @@ function palettize(weights, shape3, options) {
   for (let g = 0; g < groups; g++) {
     const part = weights.subarray(g * groupSize, (g + 1) * groupSize);
     const centroids = kmeans1d(part, k);
+    if (options.lutDType === "float16") roundCentroidsToHalf(centroids);
     lut.set(centroids, g * k);
     assignToCentroids(part, centroids, indices.subarray(g * groupSize, (g + 1) * groupSize));
   }
   return { indices, lut, groups, nbits: options.nbits };
+}
+function roundCentroidsToHalf(centroids) {
+  for (let c = 0; c < centroids.length; c++) centroids[c] = float16BitsToFloat32(float32ToFloat16Bits(centroids[c]));
 }
 
 // src/compress/prune.ts
@@ -26765,58 +26814,25 @@ function quantizeBlockwise(weights, shape3, dtype, blockSize, scaleDType = "floa
   return { data, scale, scaleShape };
 }
 
-// src/compress/apply.ts
-function minimumTargetFor(spec) {
-  if (spec.kind === "blockwise") return "iOS18";
-  if (spec.kind === "palettize" && spec.channelGroupSize) return "iOS18";
-  return "iOS16";
-}
-function compressProgram(program, spec, options) {
-  if (targetRank(options.target) < targetRank(minimumTargetFor(spec))) {
-    throw new RangeError(`${spec.kind} compression needs ${minimumTargetFor(spec)} or later, target is ${options.target}`);
-  }
-  const stats = { compressed: 0, keptSmall: 0, bytesBefore: 0, bytesAfter: 0 };
-  for (const fn of Object.values(program.functions)) compressBlock(fn.block, spec, options, stats);
-  return stats;
-}
-function compressBlock(block, spec, options, stats) {
-  const minElements = options.minElements ?? 2048;
-  block.operations = block.operations.map((op) => {
-    for (const inner of op.blocks) compressBlock(inner, spec, options, stats);
-    const val = op.type === "const" ? op.attributes["val"] : void 0;
-    if (!val || val.dtype !== "float32" && val.dtype !== "float16") return op;
-    if (val.data.length < minElements) {
-      stats.keptSmall++;
-      return op;
-    }
-    const replacement = compressConst(op, val, spec, options);
-    stats.compressed++;
-    stats.bytesBefore += val.data.length * (val.dtype === "float32" ? 4 : 2);
-    stats.bytesAfter += payloadBytes(replacement);
-    return replacement;
-  });
-}
-function asFloat32(t) {
-  return t.dtype === "float16" ? float16ArrayToFloat32(t.data) : t.data;
-}
-function floatTensor2(values, shape3, dtype) {
-  return dtype === "float16" ? makeTensor("float16", shape3, float32ArrayToFloat16(values)) : makeTensor("float32", shape3, values);
-}
-function compressConst(op, val, spec, options) {
-  const weights = asFloat32(val);
+// src/compress/constexpr.ts
+function compressConstOp(op, val, spec, target) {
+  const dtype = val.dtype === "float16" ? "float16" : "float32";
+  const weights = dtype === "float16" ? float16ArrayToFloat32(val.data) : val.data;
   const shape3 = [...val.shape];
-  const output = { name: op.outputs[0].name, type: { dtype: options.outputDType, shape: shape3 } };
+  const output = { name: op.outputs[0].name, type: { dtype, shape: shape3 } };
   const base = { name: op.name, outputs: [output], blocks: [] };
-  const byIos18 = targetRank(options.target) >= targetRank("iOS18");
+  const ios18 = targetRank(target) >= targetRank("iOS18");
+  const asInputs = (type, params) => ({ ...base, type, inputs: inline(params), attributes: {} });
+  const asAttributes = (type, params) => ({ ...base, type, inputs: {}, attributes: params });
   switch (spec.kind) {
     case "linear":
-      return { ...base, type: "constexpr_affine_dequantize", inputs: {}, attributes: affineParams(weights, shape3, spec, options.outputDType) };
+      return ios18 ? asInputs("constexpr_blockwise_shift_scale", linearShiftScaleParams(weights, shape3, spec, dtype)) : asAttributes("constexpr_affine_dequantize", affineParams(weights, shape3, spec, dtype));
     case "blockwise":
-      return { ...base, type: "constexpr_blockwise_shift_scale", inputs: inline(blockwiseParams(weights, shape3, spec, options.outputDType)), attributes: {} };
+      return asInputs("constexpr_blockwise_shift_scale", blockwiseParams(weights, shape3, spec, dtype));
     case "palettize":
-      return byIos18 || spec.channelGroupSize ? { ...base, type: "constexpr_lut_to_dense", inputs: inline(lutParamsIos18(weights, shape3, spec, options.outputDType)), attributes: {} } : { ...base, type: "constexpr_lut_to_dense", inputs: {}, attributes: lutParamsIos16(weights, shape3, spec.nbits, options.outputDType) };
+      return ios18 || spec.channelGroupSize ? asInputs("constexpr_lut_to_dense", lutParamsIos18(weights, shape3, spec, dtype)) : asAttributes("constexpr_lut_to_dense", lutParamsIos16(weights, shape3, spec.nbits, dtype));
     case "prune":
-      return { ...base, type: "constexpr_sparse_to_dense", inputs: {}, attributes: sparseParams(weights, shape3, spec.sparsity, options.outputDType) };
+      return ios18 ? asInputs("constexpr_sparse_to_dense", sparseParamsIos18(weights, shape3, spec.sparsity, dtype)) : asAttributes("constexpr_sparse_to_dense", sparseParamsIos16(weights, shape3, spec.sparsity, dtype));
   }
 }
 function inline(params) {
@@ -26824,25 +26840,41 @@ function inline(params) {
   for (const [k, v] of Object.entries(params)) out2[k] = [{ kind: "value", value: v }];
   return out2;
 }
+function floatTensor2(values, shape3, dtype) {
+  return dtype === "float16" ? makeTensor("float16", shape3, float32ArrayToFloat16(values)) : makeTensor("float32", shape3, values);
+}
+function quantizedTensor(dtype, shape3, data) {
+  return dtype === "int8" ? makeTensor("int8", shape3, data) : makeTensor("uint8", shape3, data);
+}
 function affineParams(weights, shape3, spec, dtype) {
-  const q = quantizeLinear(weights, shape3, spec);
+  const q = quantizeLinear(weights, shape3, { ...spec, scaleDType: dtype });
   const vecShape = q.groups === 1 ? [] : [q.groups];
   return {
-    quantized_data: spec.dtype === "int8" ? makeTensor("int8", shape3, q.data) : makeTensor("uint8", shape3, q.data),
-    zero_point: spec.dtype === "int8" ? makeTensor("int8", vecShape, q.zeroPoint) : makeTensor("uint8", vecShape, q.zeroPoint),
+    quantized_data: quantizedTensor(spec.dtype, shape3, q.data),
+    zero_point: quantizedTensor(spec.dtype, vecShape, q.zeroPoint),
     scale: floatTensor2(q.scale, vecShape, dtype),
     axis: makeTensor("int32", [], new Int32Array([0]))
   };
 }
+function linearShiftScaleParams(weights, shape3, spec, dtype) {
+  const q = quantizeLinear(weights, shape3, { ...spec, scaleDType: dtype });
+  const scaleShape = shape3.map((d, i2) => i2 === 0 && q.groups > 1 ? d : 1);
+  const params = {
+    data: quantizedTensor(spec.dtype, shape3, q.data),
+    scale: floatTensor2(q.scale, scaleShape, dtype)
+  };
+  if (q.zeroPoint.some((z) => z !== 0)) params["offset"] = quantizedTensor(spec.dtype, scaleShape, q.zeroPoint);
+  return params;
+}
 function blockwiseParams(weights, shape3, spec, dtype) {
-  const b = quantizeBlockwise(weights, shape3, spec.dtype, spec.blockSize);
+  const b = quantizeBlockwise(weights, shape3, spec.dtype, spec.blockSize, dtype);
   return {
     data: makeTensor(spec.dtype, shape3, b.data),
     scale: floatTensor2(b.scale, b.scaleShape, dtype)
   };
 }
 function lutParamsIos16(weights, shape3, nbits, dtype) {
-  const p = palettize(weights, shape3, { nbits });
+  const p = palettize(weights, shape3, { nbits, lutDType: dtype });
   const packed = nbits === 8 ? p.indices : packSubByte(subByteIndexType(nbits), p.indices);
   return {
     indices: makeTensor("uint8", [packed.length], packed),
@@ -26851,11 +26883,11 @@ function lutParamsIos16(weights, shape3, nbits, dtype) {
   };
 }
 function lutParamsIos18(weights, shape3, spec, dtype) {
-  const p = palettize(weights, shape3, { nbits: spec.nbits, channelGroupSize: spec.channelGroupSize });
+  const p = palettize(weights, shape3, { nbits: spec.nbits, channelGroupSize: spec.channelGroupSize, lutDType: dtype });
   const k = 2 ** spec.nbits;
   const lutShape = [p.groups, ...shape3.slice(1).map(() => 1), k, 1];
   return {
-    indices: makeTensor(spec.nbits === 8 ? "uint8" : subByteIndexType(spec.nbits), shape3, p.indices),
+    indices: makeTensor(subByteIndexType(spec.nbits), shape3, p.indices),
     lut: floatTensor2(p.lut, lutShape, dtype)
   };
 }
@@ -26863,7 +26895,7 @@ function subByteIndexType(nbits) {
   const types = { 1: "uint1", 2: "uint2", 3: "uint3", 4: "uint4", 6: "uint6", 8: "uint8" };
   return types[nbits];
 }
-function sparseParams(weights, shape3, sparsity, dtype) {
+function sparseParamsIos16(weights, shape3, sparsity, dtype) {
   const p = pruneByMagnitude(weights, sparsity);
   const mask = packSubByte("uint1", p.mask);
   return {
@@ -26871,6 +26903,90 @@ function sparseParams(weights, shape3, sparsity, dtype) {
     mask: makeTensor("uint8", [mask.length], mask),
     shape: makeTensor("uint32", [shape3.length], Uint32Array.from(shape3))
   };
+}
+function sparseParamsIos18(weights, shape3, sparsity, dtype) {
+  const p = pruneByMagnitude(weights, sparsity);
+  return {
+    nonzero_data: floatTensor2(p.nonzero, [p.nonzero.length], dtype),
+    mask: makeTensor("uint1", shape3, p.mask)
+  };
+}
+
+// src/compress/head.ts
+var WEIGHTED_OPS = /* @__PURE__ */ new Set(["conv", "conv_transpose", "linear", "matmul", "einsum", "lstm", "gru", "rnn"]);
+function outputHeadWeights(block) {
+  const producers = /* @__PURE__ */ new Map();
+  for (const op of block.operations) for (const o of op.outputs) producers.set(o.name, op);
+  const isConstant = (name2) => {
+    const p = producers.get(name2);
+    return p !== void 0 && (p.type === "const" || p.type.startsWith("constexpr_"));
+  };
+  const heads = /* @__PURE__ */ new Set();
+  const visited = /* @__PURE__ */ new Set();
+  const pending = block.outputs.map((name2) => producers.get(name2)).filter((op) => op !== void 0);
+  while (pending.length > 0) {
+    const op = pending.pop();
+    if (visited.has(op)) continue;
+    visited.add(op);
+    const reads = Object.values(op.inputs).flatMap((bindings) => bindings.flatMap((b) => b.kind === "name" ? [b.name] : []));
+    if (WEIGHTED_OPS.has(op.type)) {
+      for (const name2 of reads) if (isConstant(name2)) heads.add(name2);
+      continue;
+    }
+    for (const name2 of reads) {
+      const producer = producers.get(name2);
+      if (producer && !isConstant(name2)) pending.push(producer);
+    }
+  }
+  return heads;
+}
+
+// src/compress/apply.ts
+function minimumTargetFor(spec) {
+  if (spec.kind === "blockwise") return "iOS18";
+  if (spec.kind === "palettize" && (spec.channelGroupSize || spec.nbits === 3)) return "iOS18";
+  return "iOS16";
+}
+function compressProgram(program, spec, options) {
+  if (targetRank(options.target) < targetRank(minimumTargetFor(spec))) {
+    throw new RangeError(`${describeSpec(spec)} compression needs ${minimumTargetFor(spec)} or later, target is ${options.target}`);
+  }
+  const stats = { compressed: 0, keptSmall: 0, keptHead: 0, bytesBefore: 0, bytesAfter: 0 };
+  for (const fn of Object.values(program.functions)) {
+    const keep = spec.keepOutputHead ? outputHeadWeights(fn.block) : /* @__PURE__ */ new Set();
+    compressBlock(fn.block, spec, { ...options, keep }, stats);
+  }
+  return stats;
+}
+function describeSpec(spec) {
+  return spec.kind === "palettize" ? `${spec.nbits}-bit palettize${spec.channelGroupSize ? " (grouped channels)" : ""}` : spec.kind;
+}
+function compressBlock(block, spec, options, stats) {
+  const minElements = options.minElements ?? 2048;
+  block.operations = block.operations.map((op) => {
+    for (const inner of op.blocks) compressBlock(inner, spec, options, stats);
+    const val = op.type === "const" ? op.attributes["val"] : void 0;
+    if (!val || val.dtype !== "float32" && val.dtype !== "float16") return op;
+    if (val.data.length < minElements || !compressible(val, spec)) {
+      stats.keptSmall++;
+      return op;
+    }
+    if (options.keep.has(op.outputs[0].name)) {
+      stats.keptHead++;
+      return op;
+    }
+    const replacement = compressConstOp(op, val, spec, options.target);
+    stats.compressed++;
+    stats.bytesBefore += val.data.length * (val.dtype === "float32" ? 4 : 2);
+    stats.bytesAfter += payloadBytes(replacement);
+    return replacement;
+  });
+}
+function compressible(val, spec) {
+  const [rows2, cols] = [val.shape[0] ?? 1, val.shape[1] ?? 1];
+  if (spec.kind === "blockwise") return val.shape.length >= 2 && cols % Math.min(spec.blockSize, cols) === 0;
+  if (spec.kind === "palettize" && spec.channelGroupSize) return rows2 % Math.min(spec.channelGroupSize, rows2) === 0;
+  return true;
 }
 function payloadBytes(op) {
   const tensors = [...Object.values(op.attributes), ...Object.values(op.inputs).flatMap((b) => b.map((x2) => x2.kind === "value" ? x2.value : void 0))];

@@ -84,6 +84,9 @@ function metric(label: string, value: number | null, unit = '', format: (v: numb
 /** Cosine similarity lives just below 1, where four significant digits would all read 1.000. */
 const formatCosine = (v: number): string => v.toFixed(6);
 
+/** Agreement is a fraction of samples; people read it as a percentage. */
+const formatPercent = (v: number): string => formatMetric(v * 100);
+
 function describeOutput(o: VerifyOutputReport): string {
   const parts = [
     o.name,
@@ -93,7 +96,8 @@ function describeOutput(o: VerifyOutputReport): string {
     metric('max abs', o.maxAbsError),
     metric('max rel', o.maxRelError),
     metric('cosine', o.cosine, '', formatCosine),
-    metric('top-1', o.top1Agreement),
+    metric('top-1', o.top1Agreement, '%', formatPercent),
+    metric('top-5', o.top5Agreement, '%', formatPercent),
     o.reason,
   ];
   return parts.filter((p): p is string => p !== undefined && p !== '').join('  ');

@@ -159,6 +159,15 @@ describe('verify', () => {
     expect(code).toBe(0);
   });
 
+  it('computes references with onnxruntime when given the ONNX model instead of test data', async () => {
+    const out = join(temp.dir, 'verify_ort.mlpackage');
+    expect(await main(['convert', fixtureModel('seed_custom_activation'), '-o', out], captureIO())).toBe(0);
+    const io = captureIO();
+    expect(await main(['verify', out, '--onnx', fixtureModel('seed_custom_activation')], io)).toBe(0);
+    expect(io.out()).toMatch(/^PASS /);
+    expect(io.out()).toContain('engine: reference interpreter');
+  });
+
   it('exits 1 and says FAIL when the outputs disagree with the reference', async () => {
     const out = join(temp.dir, 'mismatch.mlpackage');
     expect(await main(['convert', fixtureModel('seed_simple_cnn'), '-o', out], captureIO())).toBe(0);

@@ -89,14 +89,14 @@ describe('renderVerify', () => {
       gate: { kind: 'psnr', minDb: 40 },
       dataSets: ['test_data_set_0', 'test_data_set_1'],
       outputs: [
-        { ...output, name: 'logits', pass: true, psnrDb: 52.123456, maxAbsError: 0.000123 },
+        { ...output, name: 'logits', pass: true, psnrDb: 52.123456, maxAbsError: 0.000123, top1Agreement: 1, top5Agreement: 0.5 },
         { ...output, name: 'boxes', pass: false, psnrDb: 12.5, maxAbsError: 3, cosine: null, reason: 'PSNR 12.5 dB < 40 dB' },
       ],
     });
     expect(lines).toEqual([
       'FAIL p.mlpackage',
       '  engine: reference interpreter; gate: PSNR >= 40 dB; data: test_data_set_0, test_data_set_1',
-      '  logits  [1, 10] float32  pass  PSNR 52.12 dB  max abs 1.230e-4  cosine 0.999990',
+      '  logits  [1, 10] float32  pass  PSNR 52.12 dB  max abs 1.230e-4  cosine 0.999990  top-1 100%  top-5 50%',
       '  boxes  [1, 10] float32  FAIL  PSNR 12.50 dB  max abs 3  PSNR 12.5 dB < 40 dB',
     ]);
   });
