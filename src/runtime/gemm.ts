@@ -287,8 +287,9 @@ function packedPanels(a: MatrixView, m: number, k: number): Float32Array {
 /** The blocked GEMM with the SIMD register tile; C accumulates in wasm memory and is copied out once. */
 function gemmWasm(
   kernel: WasmGemmKernel, m: number, n: number, k: number, a: MatrixView, packB: PackB,
-  c: Float32Array, cOffset: number, ldc: number, accumulate: boolean, constantA: boolean,
+  c: Float32Array, cOffset: number, ldc: number, options: GemmOptions,
 ): void {
+  const { accumulate = false, constantA = false, rowBias } = options;
   const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
   const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
   const aAt = 0;
@@ -296,7 +297,9 @@ function gemmWasm(
   const cAt = bAt + KC * nPad;
   const panels = constantA ? packedPanels(a, m, k) : undefined;
   const mem = wasmView(kernel, (cAt + mPad * nPad) * 4);
-  mem.fill(0, cAt, cAt + mPad * nPad);
+  // C starts as the bias (one value per row) or zero, so no separate bias pass is needed.
+  if (rowBias && !accumulate) for (let i = 0; i < m; i++) mem.fill(rowBias[i]!, cAt + i * nPad, cAt + (i + 1) * nPad);
+  else mem.fill(0, cAt, cAt + mPad * nPad);
   let panelAt = 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = Math.min(KC, k - k0);
@@ -321,32 +324,53 @@ function gemmWasm(
   }
 }
 
-/**
- * C[m×n] = A[m×k] · B[k×n] (or C += … when `accumulate`). C is row-major with
- * leading dimension `ldc` starting at `cOffset`. Uses the WebAssembly SIMD
- * tile when the runtime has it and the product is large enough to pay for it.
- * `constantA` (weights) lets the packed form of A be cached across calls.
- */
-export function gemm(
-  m: number, n: number, k: number, a: MatrixView, b: MatrixView,
-  c: Float32Array, cOffset: number, ldc: number, accumulate = false, constantA = false,
-): void {
-  const kernel = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : undefined;
-  if (kernel && k > 0) gemmWasm(kernel, m, n, k, a, viewPacker(b), c, cOffset, ldc, accumulate, constantA);
-  else gemmScalar(m, n, k, a, b, c, cOffset, ldc, accumulate);
+export interface GemmOptions {
+  /** C += A·B instead of C = A·B. */
+  accumulate?: boolean;
+  /** A is a constant (weights): its packed form may be cached across calls. Never set it for values computed at run time. */
+  constantA?: boolean;
+  /** Added to every element of row i of C (conv and linear biases); ignored with `accumulate`. */
+  rowBias?: Float32Array;
+}
+
+function addRowBias(m: number, n: number, c: Float32Array, cOffset: number, ldc: number, bias: Float32Array): void {
+  for (let i = 0; i < m; i++) {
+    const b = bias[i]!;
+    for (let j = cOffset + i * ldc; j < cOffset + i * ldc + n; j++) c[j]! += b;
+  }
 }
 
 /**
- * C = A · B where B is produced by `packB` straight into packed strips.
- * Returns false (computing nothing) when the SIMD kernel is unavailable, so
- * the caller can materialize B and use `gemm` instead.
+ * C[m×n] = A[m×k] · B[k×n] (+ row bias, or C += … when `accumulate`). C is
+ * row-major with leading dimension `ldc` starting at `cOffset`. Uses the
+ * WebAssembly SIMD tile when the runtime has it and the product is large
+ * enough to pay for it.
+ */
+export function gemm(
+  m: number, n: number, k: number, a: MatrixView, b: MatrixView,
+  c: Float32Array, cOffset: number, ldc: number, options: GemmOptions = {},
+): void {
+  const kernel = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : undefined;
+  if (kernel && k > 0) {
+    gemmWasm(kernel, m, n, k, a, viewPacker(b), c, cOffset, ldc, options);
+    return;
+  }
+  gemmScalar(m, n, k, a, b, c, cOffset, ldc, options.accumulate ?? false);
+  if (options.rowBias && !options.accumulate) addRowBias(m, n, c, cOffset, ldc, options.rowBias);
+}
+
+/**
+ * C = A · B (+ row bias) where B is produced by `packB` straight into packed
+ * strips. Returns false (computing nothing) when the SIMD kernel is
+ * unavailable, so the caller can materialize B and use `gemm` instead.
  */
 export function gemmPacked(
-  m: number, n: number, k: number, a: MatrixView, packB: PackB, c: Float32Array, cOffset: number, ldc: number, constantA = false,
+  m: number, n: number, k: number, a: MatrixView, packB: PackB, c: Float32Array, cOffset: number, ldc: number,
+  options: Omit<GemmOptions, 'accumulate'> = {},
 ): boolean {
   const kernel = wasmGemmKernel();
   if (!kernel || k === 0) return false;
-  gemmWasm(kernel, m, n, k, a, packB, c, cOffset, ldc, false, constantA);
+  gemmWasm(kernel, m, n, k, a, packB, c, cOffset, ldc, options);
   return true;
 }
 

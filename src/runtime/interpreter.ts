@@ -16,7 +16,11 @@ export interface RunOptions {
 /** Names visible while a block runs: its own values, then the enclosing block's. */
 class Scope {
   private readonly values = new Map<string, RtValue>();
-  constructor(private readonly parent?: Scope) {}
+  /** Names of values made by const and constexpr ops, shared by nested scopes. */
+  readonly constants: Set<string>;
+  constructor(private readonly parent?: Scope) {
+    this.constants = parent?.constants ?? new Set();
+  }
 
   get(name: string): RtValue | undefined {
     return this.values.get(name) ?? this.parent?.get(name);
@@ -81,6 +85,15 @@ function isConstantOp(op: MilOperation): boolean {
   return op.type === 'const' || op.type.startsWith('constexpr_');
 }
 
+/** Parameters bound only to inline values or to outputs of const/constexpr ops. */
+function constantParams(op: MilOperation, scope: Scope): Set<string> {
+  const out = new Set(Object.keys(op.attributes));
+  for (const [param, bindings] of Object.entries(op.inputs)) {
+    if (bindings.every((b) => b.kind === 'value' || scope.constants.has(b.name))) out.add(param);
+  }
+  return out;
+}
+
 function resolveParams(op: MilOperation, scope: Scope): Map<string, RtValue[]> {
   const params = new Map<string, RtValue[]>();
   for (const [param, bindings] of Object.entries(op.inputs)) {
@@ -143,7 +156,8 @@ function runOperation(op: MilOperation, scope: Scope, opset: MilOpset): void {
   let results = constant ? constantResults.get(op) : undefined;
   const params = resolveParams(op, scope);
   if (!results) {
-    const ctx = new OpContext(op, opset, params, (index, blockInputs) => runNestedBlock(op, index, blockInputs, scope, opset));
+    const runBlock = (index: number, blockInputs: RtValue[]): RtValue[] => runNestedBlock(op, index, blockInputs, scope, opset);
+    const ctx = new OpContext(op, opset, params, constantParams(op, scope), runBlock);
     results = kernel(ctx);
     if (results.length !== op.outputs.length) {
       throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced ${results.length} outputs, the program declares ${op.outputs.length}`);
@@ -152,6 +166,7 @@ function runOperation(op: MilOperation, scope: Scope, opset: MilOpset): void {
     if (constant) constantResults.set(op, results);
   }
   op.outputs.forEach((out, i) => scope.set(out.name, results[i]!));
+  if (constant) for (const out of op.outputs) scope.constants.add(out.name);
 }
 
 function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (index: number, total: number) => void): RtValue[] {

@@ -13,6 +13,8 @@ export class OpContext {
     readonly op: MilOperation,
     readonly opset: MilOpset,
     private readonly params: ReadonlyMap<string, RtValue[]>,
+    /** Parameters bound only to constants (inline values, const or constexpr outputs). */
+    private readonly constantParams: ReadonlySet<string>,
     /** Runs a nested block of this op with the given block-input values. */
     readonly runBlock: (blockIndex: number, blockInputs: RtValue[]) => RtValue[],
   ) {}
@@ -24,6 +26,11 @@ export class OpContext {
 
   fail(message: string): never {
     throw new ToolError('RUNTIME', `${this.label}: ${message}`);
+  }
+
+  /** Whether a parameter is a program constant, so kernels may cache work derived from it. */
+  isConstant(name: string): boolean {
+    return this.constantParams.has(name);
   }
 
   has(name: string): boolean {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { f16, f32, int, ints, runOp, str, values } from './build.js';
+import { runProgram } from '../../src/runtime/interpreter.js';
+import { f16, f32, int, ints, op, program, runOp, str, v, values } from './build.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { maxAbsDiff, runOnnxNode, seeded, type OnnxAttr } from './ort.js';
 
@@ -60,6 +61,17 @@ describe('conv', () => {
     const ref = await runOnnxNode('Conv', { x }, { w: weight, b: bias }, attrs);
     const out = runOp('conv', { x, weight, bias, ...mil }, anyShape(xs.length))[0]!;
     expect(maxAbsDiff(values(out), ref)).toBeLessThan(1e-5);
+  });
+
+  it('a weight computed at run time is re-read on every run (no stale packed weights)', () => {
+    const prog = program([v('x', 'float32', [1, 2, 4, 4]), v('w', 'float32', [8, 2, 3, 3])], [
+      op('conv', { x: 'x', weight: 'w', bias: f32([8], new Float32Array(8).fill(1)), pad_type: str('same') }, [v('y', 'float32', [1, 8, 4, 4])]),
+    ], ['y']);
+    const x = f32([1, 2, 4, 4], new Float32Array(32).fill(1));
+    const run = (scale: number) => values(runProgram(prog, { x, w: f32([8, 2, 3, 3], new Float32Array(144).fill(scale)) })['y']!);
+    // The centre output sees all 18 taps: 18·scale + bias.
+    expect(run(1)[5]).toBe(19);
+    expect(run(2)[5]).toBe(37);
   });
 
   it('rejects a weight whose channels do not fit the input', () => {

@@ -47,11 +47,23 @@ describe('gemm', () => {
     const want = naive(m, n, k, a, b);
     const ldc = n + 3;
     const c = new Float32Array(m * ldc).fill(1);
-    gemm(m, n, k, matrix(aT, 0, 1, m), matrix(bT, 0, 1, k), c, 0, ldc, true);
+    gemm(m, n, k, matrix(aT, 0, 1, m), matrix(bT, 0, 1, k), c, 0, ldc, { accumulate: true });
     const got = new Float32Array(m * n);
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) got[i * n + j] = c[i * ldc + j]! - 1;
     expect(maxAbsDiff(got, want)).toBeLessThan(1e-4);
     expect(c[ldc - 1]).toBe(1);
+  });
+
+  it('adds a row bias in both the SIMD and the scalar path', () => {
+    for (const [m, n, k] of [[9, 33, 40], [2, 3, 4]] as const) {
+      const a = seeded(m * k, 5);
+      const b = seeded(k * n, 6);
+      const bias = seeded(m, 7);
+      const want = naive(m, n, k, a, b).map((v, i) => v + bias[Math.floor(i / n)]!);
+      const c = new Float32Array(m * n);
+      gemm(m, n, k, matrix(a, 0, k), matrix(b, 0, n), c, 0, n, { rowBias: bias });
+      expect(maxAbsDiff(c, want)).toBeLessThan(1e-4);
+    }
   });
 
   it('rowTimesWeightT computes x·Wᵀ row by row', () => {

@@ -223,6 +223,7 @@ function conv(ctx: OpContext): RtValue[] {
   const w = ctx.float('weight');
   const bias = ctx.optionalFloat('bias')?.data;
   const groups = ctx.num('groups', 1);
+  const weightIsConstant = ctx.isConstant('weight');
   const g = convGeometry(ctx, x, w);
   const [batch, cin] = x.shape as [number, number];
   const cout = w.shape[0]!;
@@ -243,8 +244,10 @@ function conv(ctx: OpContext): RtValue[] {
     for (let grp = 0; grp < groups; grp++) {
       const inOffset = (n * cin + grp * cinG) * inVol;
       const outOffset = (n * cout + grp * coutG) * outVol;
+      const rowBias = bias?.subarray(grp * coutG, (grp + 1) * coutG);
       if (direct) {
         for (let oc = 0; oc < coutG; oc++) {
+          if (rowBias) out.data.fill(rowBias[oc]!, outOffset + oc * outVol, outOffset + (oc + 1) * outVol);
           for (let ic = 0; ic < cinG; ic++) {
             const wOffset = ((grp * coutG + oc) * cinG + ic) * kvol;
             directChannel(x.data, inOffset + ic * inVol, w.data, wOffset, g, out.data, outOffset + oc * outVol);
@@ -253,13 +256,13 @@ function conv(ctx: OpContext): RtValue[] {
         continue;
       }
       const weights = matrix(w.data, grp * coutG * cinG * kvol, cinG * kvol);
-      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x.data, inOffset, g), out.data, outOffset, outVol, true)) continue;
+      const options = { constantA: weightIsConstant, rowBias };
+      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x.data, inOffset, g), out.data, outOffset, outVol, options)) continue;
       if (col) im2col(x.data, inOffset, cinG, g, col.get());
       const b = col ? matrix(col.get(), 0, outVol) : matrix(x.data, inOffset, inVol);
-      gemm(coutG, outVol, cinG * kvol, weights, b, out.data, outOffset, outVol, false, true);
+      gemm(coutG, outVol, cinG * kvol, weights, b, out.data, outOffset, outVol, options);
     }
   }
-  addBias(out.data, bias, batch, cout, outVol);
   return [out];
 }
 

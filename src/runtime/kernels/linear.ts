@@ -19,8 +19,12 @@ function linear(ctx: OpContext): RtValue[] {
   if (bias && bias.length !== dOut) ctx.fail(`bias has ${bias.length} values for ${dOut} outputs`);
   const rows = x.data.length / (dIn || 1);
   const out = makeFloat(x.dtype, [...x.shape.slice(0, -1), dOut]);
-  if (rows < DOT_ROWS) rowTimesWeightT(rows, dOut, dIn, x.data, 0, w.data, out.data, 0);
-  else gemm(rows, dOut, dIn, matrix(x.data, 0, dIn), matrix(w.data, 0, 1, dIn), out.data, 0, dOut);
+  if (rows >= DOT_ROWS) {
+    // out = x · Wᵀ; the bias runs along columns here, so it is added below.
+    gemm(rows, dOut, dIn, matrix(x.data, 0, dIn), matrix(w.data, 0, 1, dIn), out.data, 0, dOut);
+  } else {
+    rowTimesWeightT(rows, dOut, dIn, x.data, 0, w.data, out.data, 0);
+  }
   if (bias) {
     const o = out.data;
     for (let r = 0; r < rows; r++) for (let j = 0; j < dOut; j++) o[r * dOut + j]! += bias[j]!;
