@@ -305,9 +305,9 @@ var init_fp16 = __esm({
   }
 });
 
-// node_modules/protobufjs/src/util/aspromise.js
+// ../../work/main/node_modules/protobufjs/src/util/aspromise.js
 var require_aspromise = __commonJS({
-  "node_modules/protobufjs/src/util/aspromise.js"(exports, module) {
+  "../../work/main/node_modules/protobufjs/src/util/aspromise.js"(exports, module) {
     "use strict";
     module.exports = asPromise;
     function asPromise(fn, ctx) {
@@ -341,9 +341,9 @@ var require_aspromise = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/base64.js
+// ../../work/main/node_modules/protobufjs/src/util/base64.js
 var require_base64 = __commonJS({
-  "node_modules/protobufjs/src/util/base64.js"(exports) {
+  "../../work/main/node_modules/protobufjs/src/util/base64.js"(exports) {
     "use strict";
     var base64 = exports;
     base64.length = function length(string) {
@@ -445,9 +445,9 @@ var require_base64 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/eventemitter.js
+// ../../work/main/node_modules/protobufjs/src/util/eventemitter.js
 var require_eventemitter = __commonJS({
-  "node_modules/protobufjs/src/util/eventemitter.js"(exports, module) {
+  "../../work/main/node_modules/protobufjs/src/util/eventemitter.js"(exports, module) {
     "use strict";
     module.exports = EventEmitter;
     function EventEmitter() {
@@ -493,9 +493,9 @@ var require_eventemitter = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/float.js
+// ../../work/main/node_modules/protobufjs/src/util/float.js
 var require_float = __commonJS({
-  "node_modules/protobufjs/src/util/float.js"(exports, module) {
+  "../../work/main/node_modules/protobufjs/src/util/float.js"(exports, module) {
     "use strict";
     module.exports = factory(factory);
     function factory(exports2) {
@@ -687,9 +687,9 @@ var require_float = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/utf8.js
+// ../../work/main/node_modules/protobufjs/src/util/utf8.js
 var require_utf8 = __commonJS({
-  "node_modules/protobufjs/src/util/utf8.js"(exports) {
+  "../../work/main/node_modules/protobufjs/src/util/utf8.js"(exports) {
     "use strict";
     var utf82 = exports;
     var looseDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -801,9 +801,9 @@ var require_utf8 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/pool.js
+// ../../work/main/node_modules/protobufjs/src/util/pool.js
 var require_pool = __commonJS({
-  "node_modules/protobufjs/src/util/pool.js"(exports, module) {
+  "../../work/main/node_modules/protobufjs/src/util/pool.js"(exports, module) {
     "use strict";
     module.exports = pool3;
     function pool3(alloc, slice3, size2) {
@@ -827,9 +827,9 @@ var require_pool = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/longbits.js
+// ../../work/main/node_modules/protobufjs/src/util/longbits.js
 var require_longbits = __commonJS({
-  "node_modules/protobufjs/src/util/longbits.js"(exports, module) {
+  "../../work/main/node_modules/protobufjs/src/util/longbits.js"(exports, module) {
     "use strict";
     module.exports = LongBits;
     var Long2;
@@ -932,9 +932,9 @@ var require_longbits = __commonJS({
   }
 });
 
-// node_modules/long/umd/index.js
+// ../../work/main/node_modules/long/umd/index.js
 var require_umd = __commonJS({
-  "node_modules/long/umd/index.js"(exports, module) {
+  "../../work/main/node_modules/long/umd/index.js"(exports, module) {
     (function(global2, factory) {
       function preferDefault(exports2) {
         return exports2.default || exports2;
@@ -1910,9 +1910,9 @@ var require_umd = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/minimal.js
+// ../../work/main/node_modules/protobufjs/src/util/minimal.js
 var require_minimal = __commonJS({
-  "node_modules/protobufjs/src/util/minimal.js"(exports) {
+  "../../work/main/node_modules/protobufjs/src/util/minimal.js"(exports) {
     "use strict";
     var util = exports;
     util.asPromise = require_aspromise();
@@ -2115,9 +2115,9 @@ var require_minimal = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/writer.js
+// ../../work/main/node_modules/protobufjs/src/writer.js
 var require_writer = __commonJS({
-  "node_modules/protobufjs/src/writer.js"(exports, module) {
+  "../../work/main/node_modules/protobufjs/src/writer.js"(exports, module) {
     "use strict";
     module.exports = Writer;
     var util = require_minimal();
@@ -2537,9 +2537,9 @@ var require_writer = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/writer_buffer.js
+// ../../work/main/node_modules/protobufjs/src/writer_buffer.js
 var require_writer_buffer = __commonJS({
-  "node_modules/protobufjs/src/writer_buffer.js"(exports, module) {
+  "../../work/main/node_modules/protobufjs/src/writer_buffer.js"(exports, module) {
     "use strict";
     module.exports = BufferWriter;
     var Writer = require_writer();
@@ -2602,9 +2602,9 @@ var require_writer_buffer = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/reader.js
+// ../../work/main/node_modules/protobufjs/src/reader.js
 var require_reader = __commonJS({
-  "node_modules/protobufjs/src/reader.js"(exports, module) {
+  "../../work/main/node_modules/protobufjs/src/reader.js"(exports, module) {
     "use strict";
     module.exports = Reader;
     var util = require_minimal();
@@ -3164,9 +3164,9 @@ var require_reader = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/reader_buffer.js
+// ../../work/main/node_modules/protobufjs/src/reader_buffer.js
 var require_reader_buffer = __commonJS({
-  "node_modules/protobufjs/src/reader_buffer.js"(exports, module) {
+  "../../work/main/node_modules/protobufjs/src/reader_buffer.js"(exports, module) {
     "use strict";
     module.exports = BufferReader;
     var Reader = require_reader();
@@ -3200,9 +3200,9 @@ var require_reader_buffer = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/rpc/service.js
+// ../../work/main/node_modules/protobufjs/src/rpc/service.js
 var require_service = __commonJS({
-  "node_modules/protobufjs/src/rpc/service.js"(exports, module) {
+  "../../work/main/node_modules/protobufjs/src/rpc/service.js"(exports, module) {
     "use strict";
     module.exports = Service;
     var util = require_minimal();
@@ -3282,26 +3282,26 @@ var require_service = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/rpc.js
+// ../../work/main/node_modules/protobufjs/src/rpc.js
 var require_rpc = __commonJS({
-  "node_modules/protobufjs/src/rpc.js"(exports) {
+  "../../work/main/node_modules/protobufjs/src/rpc.js"(exports) {
     "use strict";
     var rpc = exports;
     rpc.Service = require_service();
   }
 });
 
-// node_modules/protobufjs/src/roots.js
+// ../../work/main/node_modules/protobufjs/src/roots.js
 var require_roots = __commonJS({
-  "node_modules/protobufjs/src/roots.js"(exports, module) {
+  "../../work/main/node_modules/protobufjs/src/roots.js"(exports, module) {
     "use strict";
     module.exports = /* @__PURE__ */ Object.create(null);
   }
 });
 
-// node_modules/protobufjs/src/index-minimal.js
+// ../../work/main/node_modules/protobufjs/src/index-minimal.js
 var require_index_minimal = __commonJS({
-  "node_modules/protobufjs/src/index-minimal.js"(exports) {
+  "../../work/main/node_modules/protobufjs/src/index-minimal.js"(exports) {
     "use strict";
     exports.build = "minimal";
     exports.Writer = require_writer();
@@ -3321,9 +3321,9 @@ var require_index_minimal = __commonJS({
   }
 });
 
-// node_modules/protobufjs/minimal.js
+// ../../work/main/node_modules/protobufjs/minimal.js
 var require_minimal2 = __commonJS({
-  "node_modules/protobufjs/minimal.js"(exports, module) {
+  "../../work/main/node_modules/protobufjs/minimal.js"(exports, module) {
     "use strict";
     module.exports = require_index_minimal();
   }
@@ -9918,7 +9918,7 @@ var init_blob = __esm({
   }
 });
 
-// node_modules/long/index.js
+// ../../work/main/node_modules/long/index.js
 function Long(low, high, unsigned) {
   this.low = low | 0;
   this.high = high | 0;
@@ -10015,7 +10015,7 @@ function fromValue(val, unsigned) {
 }
 var wasm, INT_CACHE, UINT_CACHE, pow_dbl, TWO_PWR_16_DBL, TWO_PWR_24_DBL, TWO_PWR_32_DBL, TWO_PWR_64_DBL, TWO_PWR_63_DBL, TWO_PWR_24, ZERO, UZERO, ONE, UONE, NEG_ONE, MAX_VALUE, MAX_UNSIGNED_VALUE, MIN_VALUE, LongPrototype, long_default;
 var init_long = __esm({
-  "node_modules/long/index.js"() {
+  "../../work/main/node_modules/long/index.js"() {
     wasm = null;
     try {
       wasm = new WebAssembly.Instance(
@@ -15525,7 +15525,7 @@ var init_seeded_inputs = __esm({
   }
 });
 
-// node_modules/fflate/esm/index.mjs
+// ../../work/main/node_modules/fflate/esm/index.mjs
 import { createRequire } from "module";
 function inflateSync(data, opts) {
   return inflt(data, { i: 2 }, opts && opts.out, opts && opts.dictionary);
@@ -15588,7 +15588,7 @@ function unzipSync(data, opts) {
 }
 var require2, _a, Worker, isMarkedAsUntransferable, u8, u16, i32, fleb, fdeb, clim, freb, _a, fl, revfl, _b, fd, revfd, rev, x, i, hMap, flt, i, i, i, i, fdt, i, flrm, fdrm, max, bits, bits16, shft, slc, ec, err, inflt, et, b2, b4, b8, td, tds, dutf8, slzh, zh, z64hs;
 var init_esm = __esm({
-  "node_modules/fflate/esm/index.mjs"() {
+  "../../work/main/node_modules/fflate/esm/index.mjs"() {
     require2 = createRequire("/");
     try {
       _a = require2("worker_threads"), Worker = _a.Worker, isMarkedAsUntransferable = _a.isMarkedAsUntransferable;
@@ -16325,17 +16325,15 @@ var init_kernel = __esm({
     init_errors();
     init_value2();
     OpContext = class {
-      constructor(op, opset, params, constantParams2, runBlock) {
+      constructor(op, opset, params, runBlock) {
         this.op = op;
         this.opset = opset;
         this.params = params;
-        this.constantParams = constantParams2;
         this.runBlock = runBlock;
       }
       op;
       opset;
       params;
-      constantParams;
       runBlock;
       /** "op type 'name'" for messages. */
       get label() {
@@ -16343,10 +16341,6 @@ var init_kernel = __esm({
       }
       fail(message) {
         throw new ToolError("RUNTIME", `${this.label}: ${message}`);
-      }
-      /** Whether a parameter is a program constant, so kernels may cache work derived from it. */
-      isConstant(name2) {
-        return this.constantParams.has(name2);
       }
       has(name2) {
         return (this.params.get(name2)?.length ?? 0) > 0;
@@ -17765,8 +17759,7 @@ function packedPanels(a, m, k) {
   }
   return panels;
 }
-function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, options) {
-  const { accumulate = false, constantA = false, rowBias: rowBias2 } = options;
+function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, accumulate, constantA) {
   const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
   const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
   const aAt = 0;
@@ -17774,8 +17767,7 @@ function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, options) {
   const cAt = bAt + KC * nPad;
   const panels = constantA ? packedPanels(a, m, k) : void 0;
   const mem2 = wasmView(kernel, (cAt + mPad * nPad) * 4);
-  if (rowBias2 && !accumulate) for (let i2 = 0; i2 < m; i2++) mem2.fill(rowBias2[i2], cAt + i2 * nPad, cAt + (i2 + 1) * nPad);
-  else mem2.fill(0, cAt, cAt + mPad * nPad);
+  mem2.fill(0, cAt, cAt + mPad * nPad);
   let panelAt = 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = Math.min(KC, k - k0);
@@ -17799,25 +17791,15 @@ function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, options) {
     else c.set(mem2.subarray(src, src + n), dst);
   }
 }
-function addRowBias(m, n, c, cOffset, ldc, bias) {
-  for (let i2 = 0; i2 < m; i2++) {
-    const b = bias[i2];
-    for (let j = cOffset + i2 * ldc; j < cOffset + i2 * ldc + n; j++) c[j] += b;
-  }
-}
-function gemm3(m, n, k, a, b, c, cOffset, ldc, options = {}) {
+function gemm3(m, n, k, a, b, c, cOffset, ldc, accumulate = false, constantA = false) {
   const kernel = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : void 0;
-  if (kernel && k > 0) {
-    gemmWasm(kernel, m, n, k, a, viewPacker(b), c, cOffset, ldc, options);
-    return;
-  }
-  gemmScalar(m, n, k, a, b, c, cOffset, ldc, options.accumulate ?? false);
-  if (options.rowBias && !options.accumulate) addRowBias(m, n, c, cOffset, ldc, options.rowBias);
+  if (kernel && k > 0) gemmWasm(kernel, m, n, k, a, viewPacker(b), c, cOffset, ldc, accumulate, constantA);
+  else gemmScalar(m, n, k, a, b, c, cOffset, ldc, accumulate);
 }
-function gemmPacked(m, n, k, a, packB2, c, cOffset, ldc, options = {}) {
+function gemmPacked(m, n, k, a, packB2, c, cOffset, ldc, constantA = false) {
   const kernel = wasmGemmKernel();
   if (!kernel || k === 0) return false;
-  gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, options);
+  gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, false, constantA);
   return true;
 }
 var MR, NR, KC, MC, packedA, packedB, edge, WASM_MIN_WORK, WASM_MR, WASM_NR, WASM_MC, packedWeights;
@@ -18011,7 +17993,6 @@ function conv3(ctx) {
   const w = ctx.float("weight");
   const bias = ctx.optionalFloat("bias")?.data;
   const groups = ctx.num("groups", 1);
-  const weightIsConstant = ctx.isConstant("weight");
   const g = convGeometry(ctx, x2, w);
   const [batch, cin] = x2.shape;
   const cout = w.shape[0];
@@ -18032,10 +18013,8 @@ function conv3(ctx) {
     for (let grp = 0; grp < groups; grp++) {
       const inOffset = (n * cin + grp * cinG) * inVol;
       const outOffset = (n * cout + grp * coutG) * outVol;
-      const rowBias2 = bias?.subarray(grp * coutG, (grp + 1) * coutG);
       if (direct) {
         for (let oc = 0; oc < coutG; oc++) {
-          if (rowBias2) out2.data.fill(rowBias2[oc], outOffset + oc * outVol, outOffset + (oc + 1) * outVol);
           for (let ic = 0; ic < cinG; ic++) {
             const wOffset = ((grp * coutG + oc) * cinG + ic) * kvol;
             directChannel(x2.data, inOffset + ic * inVol, w.data, wOffset, g, out2.data, outOffset + oc * outVol);
@@ -18044,13 +18023,13 @@ function conv3(ctx) {
         continue;
       }
       const weights = matrix(w.data, grp * coutG * cinG * kvol, cinG * kvol);
-      const options = { constantA: weightIsConstant, rowBias: rowBias2 };
-      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x2.data, inOffset, g), out2.data, outOffset, outVol, options)) continue;
+      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x2.data, inOffset, g), out2.data, outOffset, outVol, true)) continue;
       if (col) im2col(x2.data, inOffset, cinG, g, col.get());
       const b = col ? matrix(col.get(), 0, outVol) : matrix(x2.data, inOffset, inVol);
-      gemm3(coutG, outVol, cinG * kvol, weights, b, out2.data, outOffset, outVol, options);
+      gemm3(coutG, outVol, cinG * kvol, weights, b, out2.data, outOffset, outVol, false, true);
     }
   }
+  addBias(out2.data, bias, batch, cout, outVol);
   return [out2];
 }
 function col2im(col, channels, g, out2, outOffset) {
@@ -18350,11 +18329,8 @@ function linear(ctx) {
   if (bias && bias.length !== dOut) ctx.fail(`bias has ${bias.length} values for ${dOut} outputs`);
   const rows2 = x2.data.length / (dIn || 1);
   const out2 = makeFloat(x2.dtype, [...x2.shape.slice(0, -1), dOut]);
-  if (rows2 >= DOT_ROWS) {
-    gemm3(rows2, dOut, dIn, matrix(x2.data, 0, dIn), matrix(w.data, 0, 1, dIn), out2.data, 0, dOut);
-  } else {
-    rowTimesWeightT(rows2, dOut, dIn, x2.data, 0, w.data, out2.data, 0);
-  }
+  if (rows2 < DOT_ROWS) rowTimesWeightT(rows2, dOut, dIn, x2.data, 0, w.data, out2.data, 0);
+  else gemm3(rows2, dOut, dIn, matrix(x2.data, 0, dIn), matrix(w.data, 0, 1, dIn), out2.data, 0, dOut);
   if (bias) {
     const o = out2.data;
     for (let r = 0; r < rows2; r++) for (let j = 0; j < dOut; j++) o[r * dOut + j] += bias[j];
@@ -19379,13 +19355,6 @@ function inlineValue(t) {
 function isConstantOp(op) {
   return op.type === "const" || op.type.startsWith("constexpr_");
 }
-function constantParams(op, scope) {
-  const out2 = new Set(Object.keys(op.attributes));
-  for (const [param, bindings] of Object.entries(op.inputs)) {
-    if (bindings.every((b) => b.kind === "value" || scope.constants.has(b.name))) out2.add(param);
-  }
-  return out2;
-}
 function resolveParams(op, scope) {
   const params = /* @__PURE__ */ new Map();
   for (const [param, bindings] of Object.entries(op.inputs)) {
@@ -19440,8 +19409,7 @@ function runOperation(op, scope, opset) {
   let results = constant2 ? constantResults.get(op) : void 0;
   const params = resolveParams(op, scope);
   if (!results) {
-    const runBlock = (index, blockInputs) => runNestedBlock(op, index, blockInputs, scope, opset);
-    const ctx = new OpContext(op, opset, params, constantParams(op, scope), runBlock);
+    const ctx = new OpContext(op, opset, params, (index, blockInputs) => runNestedBlock(op, index, blockInputs, scope, opset));
     results = kernel(ctx);
     if (results.length !== op.outputs.length) {
       throw new ToolError("RUNTIME", `${op.type} '${op.name}' produced ${results.length} outputs, the program declares ${op.outputs.length}`);
@@ -19450,7 +19418,6 @@ function runOperation(op, scope, opset) {
     if (constant2) constantResults.set(op, results);
   }
   op.outputs.forEach((out2, i2) => scope.set(out2.name, results[i2]));
-  if (constant2) for (const out2 of op.outputs) scope.constants.add(out2.name);
 }
 function executeBlock(block, scope, opset, onOp) {
   const plan = releasePlan(block);
@@ -19529,12 +19496,9 @@ var init_interpreter = __esm({
     Scope = class {
       constructor(parent) {
         this.parent = parent;
-        this.constants = parent?.constants ?? /* @__PURE__ */ new Set();
       }
       parent;
       values = /* @__PURE__ */ new Map();
-      /** Names of values made by const and constexpr ops, shared by nested scopes. */
-      constants;
       get(name2) {
         return this.values.get(name2) ?? this.parent?.get(name2);
       }
@@ -26488,18 +26452,11 @@ import { parseArgs as parseArgs2 } from "node:util";
 init_ir();
 
 // src/compress/apply.ts
-init_dtype();
-init_tensor();
-init_ir();
-
-// src/compress/constexpr.ts
 init_subbyte();
+init_dtype();
 init_fp16();
 init_tensor();
 init_ir();
-
-// src/compress/palettize.ts
-init_fp16();
 
 // src/compress/kmeans1d.ts
 init_fp16();
@@ -26658,14 +26615,10 @@ function palettize(weights, shape3, options) {
   for (let g = 0; g < groups; g++) {
     const part = weights.subarray(g * groupSize, (g + 1) * groupSize);
     const centroids = kmeans1d(part, k);
-    if (options.lutDType === "float16") roundCentroidsToHalf(centroids);
     lut.set(centroids, g * k);
     assignToCentroids(part, centroids, indices.subarray(g * groupSize, (g + 1) * groupSize));
   }
   return { indices, lut, groups, nbits: options.nbits };
-}
-function roundCentroidsToHalf(centroids) {
-  for (let c = 0; c < centroids.length; c++) centroids[c] = float16BitsToFloat32(float32ToFloat16Bits(centroids[c]));
 }
 
 // src/compress/prune.ts
@@ -26699,16 +26652,13 @@ function magnitudeAtRank(weights, rank) {
 }
 
 // src/compress/quantize.ts
-init_fp16();
 var RANGES = {
   int8: { min: -128, max: 127, signed: true },
   uint8: { min: 0, max: 255, signed: false },
   int4: { min: -8, max: 7, signed: true },
   uint4: { min: 0, max: 15, signed: false }
 };
-var FRACTIONS_8BIT = [1, 0.995, 0.99, 0.98, 0.96, 0.93];
-var FRACTIONS_4BIT = [1, 0.97, 0.94, 0.9, 0.86, 0.82, 0.78, 0.74];
-var ROUND_MAGIC = 6755399441055744;
+var SCALE_CANDIDATES = [1, 0.97, 0.94, 0.9, 0.85];
 function quantizeLinear(weights, shape3, options) {
   const range3 = RANGES[options.dtype];
   const groups = options.perChannel && shape3.length > 0 ? shape3[0] : 1;
@@ -26716,81 +26666,73 @@ function quantizeLinear(weights, shape3, options) {
   const data = range3.signed ? new Int8Array(weights.length) : new Uint8Array(weights.length);
   const scale = new Float32Array(groups);
   const zeroPoint = range3.signed ? new Int8Array(groups) : new Uint8Array(groups);
-  const roundScale = options.scaleDType === "float16" ? roundToHalf : Math.fround;
   for (let g = 0; g < groups; g++) {
     const start = g * groupSize;
     const group = weights.subarray(start, start + groupSize);
-    const { s, zp } = chooseScale(group, range3, options.symmetric, roundScale);
+    const { s, zp } = chooseScale(group, range3, options.symmetric);
     scale[g] = s;
     zeroPoint[g] = zp;
     quantizeGroup(group, s, zp, range3, data, start);
   }
   return { data, scale, zeroPoint, groups };
 }
-function roundToHalf(x2) {
-  return float16BitsToFloat32(float32ToFloat16Bits(x2));
-}
 function minMax(values) {
-  let lo = 0;
-  let hi = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
   for (let i2 = 0; i2 < values.length; i2++) {
     const v = values[i2];
     if (v < lo) lo = v;
-    else if (v > hi) hi = v;
+    if (v > hi) hi = v;
   }
-  return { lo, hi };
+  return { lo: Math.min(lo, 0), hi: Math.max(hi, 0) };
 }
-function chooseScale(group, range3, symmetric, roundScale) {
+function chooseScale(group, range3, symmetric) {
   const { lo, hi } = minMax(group);
-  const fractions = range3.max - range3.min > 16 ? FRACTIONS_8BIT : FRACTIONS_4BIT;
-  const candidates = fractions.map((f) => scaleFor(lo * f, hi * f, range3, symmetric, roundScale));
-  const errors = squaredErrors(group, candidates, range3);
-  let best = 0;
-  for (let c = 1; c < candidates.length; c++) if (errors[c] < errors[best]) best = c;
-  return candidates[best];
-}
-function scaleFor(lo, hi, range3, symmetric, roundScale) {
-  if (symmetric) {
-    const maxAbs = Math.max(-lo, hi);
-    const s2 = maxAbs > 0 ? roundScale(maxAbs / range3.max) : 1;
-    const zp2 = range3.signed ? 0 : Math.ceil((range3.max + range3.min) / 2);
-    return { s: s2 > 0 ? s2 : 1, zp: zp2 };
-  }
-  const span = hi - lo;
-  const s = span > 0 ? roundScale(span / (range3.max - range3.min)) : 1;
-  const safe = s > 0 ? s : 1;
-  const zp = Math.min(range3.max, Math.max(range3.min, Math.round(range3.min - lo / safe)));
-  return { s: safe, zp };
-}
-function squaredErrors(group, candidates, range3) {
-  const n = candidates.length;
-  const inv = Float64Array.from(candidates, (c) => 1 / c.s);
-  const scales = Float64Array.from(candidates, (c) => c.s);
-  const zps = Float64Array.from(candidates, (c) => c.zp);
-  const errors = new Float64Array(n);
-  const { min, max: max2 } = range3;
-  for (let i2 = 0; i2 < group.length; i2++) {
-    const w = group[i2];
-    for (let c = 0; c < n; c++) {
-      const zp = zps[c];
-      let q = w * inv[c] + ROUND_MAGIC - ROUND_MAGIC + zp;
-      q = q < min ? min : q > max2 ? max2 : q;
-      const d = (q - zp) * scales[c] - w;
-      errors[c] += d * d;
+  let best = { s: 1, zp: 0 };
+  let bestErr = Infinity;
+  for (const fraction of SCALE_CANDIDATES) {
+    const cand = scaleFor(lo * fraction, hi * fraction, range3, symmetric);
+    const err2 = squaredError(group, cand.s, cand.zp, range3);
+    if (err2 < bestErr) {
+      bestErr = err2;
+      best = cand;
     }
   }
-  return errors;
+  return best;
+}
+function scaleFor(lo, hi, range3, symmetric) {
+  if (symmetric) {
+    const maxAbs = Math.max(Math.abs(lo), Math.abs(hi));
+    const s2 = maxAbs > 0 ? maxAbs / range3.max : 1;
+    const zp2 = range3.signed ? 0 : Math.ceil((range3.max + range3.min) / 2);
+    return { s: Math.fround(s2), zp: zp2 };
+  }
+  const span = hi - lo;
+  const s = span > 0 ? span / (range3.max - range3.min) : 1;
+  const zp = Math.min(range3.max, Math.max(range3.min, Math.round(range3.min - lo / s)));
+  return { s: Math.fround(s), zp };
+}
+function squaredError(group, s, zp, range3) {
+  let err2 = 0;
+  const inv = 1 / s;
+  for (let i2 = 0; i2 < group.length; i2++) {
+    const w = group[i2];
+    let q = Math.round(w * inv) + zp;
+    q = q < range3.min ? range3.min : q > range3.max ? range3.max : q;
+    const d = (q - zp) * s - w;
+    err2 += d * d;
+  }
+  return err2;
 }
 function quantizeGroup(group, s, zp, range3, out2, offset) {
   const inv = 1 / s;
-  const { min, max: max2 } = range3;
   for (let i2 = 0; i2 < group.length; i2++) {
-    let q = group[i2] * inv + ROUND_MAGIC - ROUND_MAGIC + zp;
-    q = q < min ? min : q > max2 ? max2 : q;
+    let q = Math.round(group[i2] * inv) + zp;
+    q = q < range3.min ? range3.min : q > range3.max ? range3.max : q;
     out2[offset + i2] = q;
   }
 }
-function quantizeBlockwise(weights, shape3, dtype, blockSize, scaleDType = "float32") {
+function quantizeBlockwise(weights, shape3, dtype, blockSize) {
   if (shape3.length < 2) throw new RangeError("block quantization needs a weight of rank ≥ 2");
   const [cout, cin] = [shape3[0], shape3[1]];
   const inner = weights.length / (cout * cin);
@@ -26798,41 +26740,74 @@ function quantizeBlockwise(weights, shape3, dtype, blockSize, scaleDType = "floa
   if (cin % block !== 0) throw new RangeError(`input channels ${cin} are not a multiple of block size ${block}`);
   const blocks = cin / block;
   const range3 = RANGES[dtype];
-  const roundScale = scaleDType === "float16" ? roundToHalf : Math.fround;
   const data = new Int8Array(weights.length);
   const scale = new Float32Array(cout * blocks);
+  const gather4 = new Float32Array(block * inner);
   for (let o = 0; o < cout; o++) {
     for (let b = 0; b < blocks; b++) {
       const start = (o * cin + b * block) * inner;
-      const part = weights.subarray(start, start + block * inner);
-      const { s } = chooseScale(part, range3, true, roundScale);
+      gather4.set(weights.subarray(start, start + block * inner));
+      const { s } = chooseScale(gather4, range3, true);
       scale[o * blocks + b] = s;
-      quantizeGroup(part, s, 0, range3, data, start);
+      quantizeGroup(gather4, s, 0, range3, data, start);
     }
   }
   const scaleShape = [cout, blocks, ...shape3.slice(2).map(() => 1)];
   return { data, scale, scaleShape };
 }
 
-// src/compress/constexpr.ts
-function compressConstOp(op, val, spec, target) {
-  const dtype = val.dtype === "float16" ? "float16" : "float32";
-  const weights = dtype === "float16" ? float16ArrayToFloat32(val.data) : val.data;
+// src/compress/apply.ts
+function minimumTargetFor(spec) {
+  if (spec.kind === "blockwise") return "iOS18";
+  if (spec.kind === "palettize" && spec.channelGroupSize) return "iOS18";
+  return "iOS16";
+}
+function compressProgram(program, spec, options) {
+  if (targetRank(options.target) < targetRank(minimumTargetFor(spec))) {
+    throw new RangeError(`${spec.kind} compression needs ${minimumTargetFor(spec)} or later, target is ${options.target}`);
+  }
+  const stats = { compressed: 0, keptSmall: 0, bytesBefore: 0, bytesAfter: 0 };
+  for (const fn of Object.values(program.functions)) compressBlock(fn.block, spec, options, stats);
+  return stats;
+}
+function compressBlock(block, spec, options, stats) {
+  const minElements = options.minElements ?? 2048;
+  block.operations = block.operations.map((op) => {
+    for (const inner of op.blocks) compressBlock(inner, spec, options, stats);
+    const val = op.type === "const" ? op.attributes["val"] : void 0;
+    if (!val || val.dtype !== "float32" && val.dtype !== "float16") return op;
+    if (val.data.length < minElements) {
+      stats.keptSmall++;
+      return op;
+    }
+    const replacement = compressConst(op, val, spec, options);
+    stats.compressed++;
+    stats.bytesBefore += val.data.length * (val.dtype === "float32" ? 4 : 2);
+    stats.bytesAfter += payloadBytes(replacement);
+    return replacement;
+  });
+}
+function asFloat32(t) {
+  return t.dtype === "float16" ? float16ArrayToFloat32(t.data) : t.data;
+}
+function floatTensor2(values, shape3, dtype) {
+  return dtype === "float16" ? makeTensor("float16", shape3, float32ArrayToFloat16(values)) : makeTensor("float32", shape3, values);
+}
+function compressConst(op, val, spec, options) {
+  const weights = asFloat32(val);
   const shape3 = [...val.shape];
-  const output = { name: op.outputs[0].name, type: { dtype, shape: shape3 } };
+  const output = { name: op.outputs[0].name, type: { dtype: options.outputDType, shape: shape3 } };
   const base = { name: op.name, outputs: [output], blocks: [] };
-  const ios18 = targetRank(target) >= targetRank("iOS18");
-  const asInputs = (type, params) => ({ ...base, type, inputs: inline(params), attributes: {} });
-  const asAttributes = (type, params) => ({ ...base, type, inputs: {}, attributes: params });
+  const byIos18 = targetRank(options.target) >= targetRank("iOS18");
   switch (spec.kind) {
     case "linear":
-      return ios18 ? asInputs("constexpr_blockwise_shift_scale", linearShiftScaleParams(weights, shape3, spec, dtype)) : asAttributes("constexpr_affine_dequantize", affineParams(weights, shape3, spec, dtype));
+      return { ...base, type: "constexpr_affine_dequantize", inputs: {}, attributes: affineParams(weights, shape3, spec, options.outputDType) };
     case "blockwise":
-      return asInputs("constexpr_blockwise_shift_scale", blockwiseParams(weights, shape3, spec, dtype));
+      return { ...base, type: "constexpr_blockwise_shift_scale", inputs: inline(blockwiseParams(weights, shape3, spec, options.outputDType)), attributes: {} };
     case "palettize":
-      return ios18 || spec.channelGroupSize ? asInputs("constexpr_lut_to_dense", lutParamsIos18(weights, shape3, spec, dtype)) : asAttributes("constexpr_lut_to_dense", lutParamsIos16(weights, shape3, spec.nbits, dtype));
+      return byIos18 || spec.channelGroupSize ? { ...base, type: "constexpr_lut_to_dense", inputs: inline(lutParamsIos18(weights, shape3, spec, options.outputDType)), attributes: {} } : { ...base, type: "constexpr_lut_to_dense", inputs: {}, attributes: lutParamsIos16(weights, shape3, spec.nbits, options.outputDType) };
     case "prune":
-      return ios18 ? asInputs("constexpr_sparse_to_dense", sparseParamsIos18(weights, shape3, spec.sparsity, dtype)) : asAttributes("constexpr_sparse_to_dense", sparseParamsIos16(weights, shape3, spec.sparsity, dtype));
+      return { ...base, type: "constexpr_sparse_to_dense", inputs: {}, attributes: sparseParams(weights, shape3, spec.sparsity, options.outputDType) };
   }
 }
 function inline(params) {
@@ -26840,41 +26815,25 @@ function inline(params) {
   for (const [k, v] of Object.entries(params)) out2[k] = [{ kind: "value", value: v }];
   return out2;
 }
-function floatTensor2(values, shape3, dtype) {
-  return dtype === "float16" ? makeTensor("float16", shape3, float32ArrayToFloat16(values)) : makeTensor("float32", shape3, values);
-}
-function quantizedTensor(dtype, shape3, data) {
-  return dtype === "int8" ? makeTensor("int8", shape3, data) : makeTensor("uint8", shape3, data);
-}
 function affineParams(weights, shape3, spec, dtype) {
-  const q = quantizeLinear(weights, shape3, { ...spec, scaleDType: dtype });
+  const q = quantizeLinear(weights, shape3, spec);
   const vecShape = q.groups === 1 ? [] : [q.groups];
   return {
-    quantized_data: quantizedTensor(spec.dtype, shape3, q.data),
-    zero_point: quantizedTensor(spec.dtype, vecShape, q.zeroPoint),
+    quantized_data: spec.dtype === "int8" ? makeTensor("int8", shape3, q.data) : makeTensor("uint8", shape3, q.data),
+    zero_point: spec.dtype === "int8" ? makeTensor("int8", vecShape, q.zeroPoint) : makeTensor("uint8", vecShape, q.zeroPoint),
     scale: floatTensor2(q.scale, vecShape, dtype),
     axis: makeTensor("int32", [], new Int32Array([0]))
   };
 }
-function linearShiftScaleParams(weights, shape3, spec, dtype) {
-  const q = quantizeLinear(weights, shape3, { ...spec, scaleDType: dtype });
-  const scaleShape = shape3.map((d, i2) => i2 === 0 && q.groups > 1 ? d : 1);
-  const params = {
-    data: quantizedTensor(spec.dtype, shape3, q.data),
-    scale: floatTensor2(q.scale, scaleShape, dtype)
-  };
-  if (q.zeroPoint.some((z) => z !== 0)) params["offset"] = quantizedTensor(spec.dtype, scaleShape, q.zeroPoint);
-  return params;
-}
 function blockwiseParams(weights, shape3, spec, dtype) {
-  const b = quantizeBlockwise(weights, shape3, spec.dtype, spec.blockSize, dtype);
+  const b = quantizeBlockwise(weights, shape3, spec.dtype, spec.blockSize);
   return {
     data: makeTensor(spec.dtype, shape3, b.data),
     scale: floatTensor2(b.scale, b.scaleShape, dtype)
   };
 }
 function lutParamsIos16(weights, shape3, nbits, dtype) {
-  const p = palettize(weights, shape3, { nbits, lutDType: dtype });
+  const p = palettize(weights, shape3, { nbits });
   const packed = nbits === 8 ? p.indices : packSubByte(subByteIndexType(nbits), p.indices);
   return {
     indices: makeTensor("uint8", [packed.length], packed),
@@ -26883,11 +26842,11 @@ function lutParamsIos16(weights, shape3, nbits, dtype) {
   };
 }
 function lutParamsIos18(weights, shape3, spec, dtype) {
-  const p = palettize(weights, shape3, { nbits: spec.nbits, channelGroupSize: spec.channelGroupSize, lutDType: dtype });
+  const p = palettize(weights, shape3, { nbits: spec.nbits, channelGroupSize: spec.channelGroupSize });
   const k = 2 ** spec.nbits;
   const lutShape = [p.groups, ...shape3.slice(1).map(() => 1), k, 1];
   return {
-    indices: makeTensor(subByteIndexType(spec.nbits), shape3, p.indices),
+    indices: makeTensor(spec.nbits === 8 ? "uint8" : subByteIndexType(spec.nbits), shape3, p.indices),
     lut: floatTensor2(p.lut, lutShape, dtype)
   };
 }
@@ -26895,7 +26854,7 @@ function subByteIndexType(nbits) {
   const types = { 1: "uint1", 2: "uint2", 3: "uint3", 4: "uint4", 6: "uint6", 8: "uint8" };
   return types[nbits];
 }
-function sparseParamsIos16(weights, shape3, sparsity, dtype) {
+function sparseParams(weights, shape3, sparsity, dtype) {
   const p = pruneByMagnitude(weights, sparsity);
   const mask = packSubByte("uint1", p.mask);
   return {
@@ -26903,90 +26862,6 @@ function sparseParamsIos16(weights, shape3, sparsity, dtype) {
     mask: makeTensor("uint8", [mask.length], mask),
     shape: makeTensor("uint32", [shape3.length], Uint32Array.from(shape3))
   };
-}
-function sparseParamsIos18(weights, shape3, sparsity, dtype) {
-  const p = pruneByMagnitude(weights, sparsity);
-  return {
-    nonzero_data: floatTensor2(p.nonzero, [p.nonzero.length], dtype),
-    mask: makeTensor("uint1", shape3, p.mask)
-  };
-}
-
-// src/compress/head.ts
-var WEIGHTED_OPS = /* @__PURE__ */ new Set(["conv", "conv_transpose", "linear", "matmul", "einsum", "lstm", "gru", "rnn"]);
-function outputHeadWeights(block) {
-  const producers = /* @__PURE__ */ new Map();
-  for (const op of block.operations) for (const o of op.outputs) producers.set(o.name, op);
-  const isConstant = (name2) => {
-    const p = producers.get(name2);
-    return p !== void 0 && (p.type === "const" || p.type.startsWith("constexpr_"));
-  };
-  const heads = /* @__PURE__ */ new Set();
-  const visited = /* @__PURE__ */ new Set();
-  const pending = block.outputs.map((name2) => producers.get(name2)).filter((op) => op !== void 0);
-  while (pending.length > 0) {
-    const op = pending.pop();
-    if (visited.has(op)) continue;
-    visited.add(op);
-    const reads = Object.values(op.inputs).flatMap((bindings) => bindings.flatMap((b) => b.kind === "name" ? [b.name] : []));
-    if (WEIGHTED_OPS.has(op.type)) {
-      for (const name2 of reads) if (isConstant(name2)) heads.add(name2);
-      continue;
-    }
-    for (const name2 of reads) {
-      const producer = producers.get(name2);
-      if (producer && !isConstant(name2)) pending.push(producer);
-    }
-  }
-  return heads;
-}
-
-// src/compress/apply.ts
-function minimumTargetFor(spec) {
-  if (spec.kind === "blockwise") return "iOS18";
-  if (spec.kind === "palettize" && (spec.channelGroupSize || spec.nbits === 3)) return "iOS18";
-  return "iOS16";
-}
-function compressProgram(program, spec, options) {
-  if (targetRank(options.target) < targetRank(minimumTargetFor(spec))) {
-    throw new RangeError(`${describeSpec(spec)} compression needs ${minimumTargetFor(spec)} or later, target is ${options.target}`);
-  }
-  const stats = { compressed: 0, keptSmall: 0, keptHead: 0, bytesBefore: 0, bytesAfter: 0 };
-  for (const fn of Object.values(program.functions)) {
-    const keep = spec.keepOutputHead ? outputHeadWeights(fn.block) : /* @__PURE__ */ new Set();
-    compressBlock(fn.block, spec, { ...options, keep }, stats);
-  }
-  return stats;
-}
-function describeSpec(spec) {
-  return spec.kind === "palettize" ? `${spec.nbits}-bit palettize${spec.channelGroupSize ? " (grouped channels)" : ""}` : spec.kind;
-}
-function compressBlock(block, spec, options, stats) {
-  const minElements = options.minElements ?? 2048;
-  block.operations = block.operations.map((op) => {
-    for (const inner of op.blocks) compressBlock(inner, spec, options, stats);
-    const val = op.type === "const" ? op.attributes["val"] : void 0;
-    if (!val || val.dtype !== "float32" && val.dtype !== "float16") return op;
-    if (val.data.length < minElements || !compressible(val, spec)) {
-      stats.keptSmall++;
-      return op;
-    }
-    if (options.keep.has(op.outputs[0].name)) {
-      stats.keptHead++;
-      return op;
-    }
-    const replacement = compressConstOp(op, val, spec, options.target);
-    stats.compressed++;
-    stats.bytesBefore += val.data.length * (val.dtype === "float32" ? 4 : 2);
-    stats.bytesAfter += payloadBytes(replacement);
-    return replacement;
-  });
-}
-function compressible(val, spec) {
-  const [rows2, cols] = [val.shape[0] ?? 1, val.shape[1] ?? 1];
-  if (spec.kind === "blockwise") return val.shape.length >= 2 && cols % Math.min(spec.blockSize, cols) === 0;
-  if (spec.kind === "palettize" && spec.channelGroupSize) return rows2 % Math.min(spec.channelGroupSize, rows2) === 0;
-  return true;
 }
 function payloadBytes(op) {
   const tensors = [...Object.values(op.attributes), ...Object.values(op.inputs).flatMap((b) => b.map((x2) => x2.kind === "value" ? x2.value : void 0))];
@@ -27108,7 +26983,7 @@ import { tmpdir as tmpdir2 } from "node:os";
 import { dirname as dirname6, join as join9, resolve as resolve3 } from "node:path";
 init_errors();
 
-// node_modules/markdown-table/index.js
+// ../../work/main/node_modules/markdown-table/index.js
 function defaultStringLength(value) {
   return value.length;
 }
