@@ -2,22 +2,26 @@
 // the GitHub Action entry (src/action.ts → dist/index.js). dist/ is committed and
 // CI rebuilds it and fails on any difference, so the output must depend only on
 // the sources: no timestamps, no absolute paths, no source maps.
+// Usage: node scripts/bundle.mjs [--outdir DIR]   (default dist/; tests build elsewhere)
 import { build } from 'esbuild';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({ options: { outdir: { type: 'string' } } });
+const outDir = values.outdir ? resolve(values.outdir) : join(root, 'dist');
 
 // CommonJS dependencies bundled into an ES module still call require(); give them one.
 const requireShim = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 const entries = [
-  { entry: 'src/cli.ts', outfile: 'dist/cli.js', executable: true },
-  { entry: 'src/action.ts', outfile: 'dist/index.js', executable: false },
+  { entry: 'src/cli.ts', outfile: join(outDir, 'cli.js'), executable: true },
+  { entry: 'src/action.ts', outfile: join(outDir, 'index.js'), executable: false },
 ];
 
-mkdirSync(join(root, 'dist'), { recursive: true });
+mkdirSync(outDir, { recursive: true });
 for (const { entry, outfile, executable } of entries) {
   if (!existsSync(join(root, entry))) continue;
   // esbuild has already printed the errors with file and line; a stack trace would only bury them.
@@ -40,6 +44,6 @@ for (const { entry, outfile, executable } of entries) {
     console.error(`bundle: ${entry} failed`);
     process.exit(1);
   }
-  if (executable) chmodSync(join(root, outfile), 0o755);
-  console.log(`bundle: ${entry} -> ${outfile}`);
+  if (executable) chmodSync(outfile, 0o755);
+  console.log(`bundle: ${entry} -> ${relative(root, outfile)}`);
 }

@@ -1,0 +1,57 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_DIR, makeTempDir } from '../cli/fixtures.js';
+
+/**
+ * CI rebuilds dist/ and fails on any difference, so the bundle must be a pure
+ * function of the sources. Two builds into temporary folders must match byte
+ * for byte and carry nothing of the machine that built them.
+ */
+
+const temp = makeTempDir();
+let first: string;
+let second: string;
+
+function bundleInto(dir: string): void {
+  execFileSync(process.execPath, [join(REPO_DIR, 'scripts', 'bundle.mjs'), '--outdir', dir], { cwd: REPO_DIR, stdio: 'pipe' });
+}
+
+beforeAll(() => {
+  first = join(temp.dir, 'a');
+  second = join(temp.dir, 'b');
+  bundleInto(first);
+  bundleInto(second);
+});
+afterAll(() => temp.remove());
+
+describe('scripts/bundle.mjs', () => {
+  it('produces byte-identical output on every build', () => {
+    expect(readFileSync(join(first, 'cli.js')).equals(readFileSync(join(second, 'cli.js')))).toBe(true);
+  });
+
+  it('makes cli.js an executable node script that sets up require for CommonJS dependencies', () => {
+    const cli = readFileSync(join(first, 'cli.js'), 'utf8');
+    expect(cli.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(cli.split('\n')[1]).toContain('createRequire');
+    expect(statSync(join(first, 'cli.js')).mode & 0o111).not.toBe(0);
+  });
+
+  it('leaves the native onnxruntime-node addon to be loaded from node_modules', () => {
+    const cli = readFileSync(join(first, 'cli.js'), 'utf8');
+    expect(cli).toMatch(/import\(\s*["']onnxruntime-node["']\s*\)|from\s*["']onnxruntime-node["']/);
+    expect(cli).not.toContain('onnxruntime_binding.node');
+  });
+
+  it('contains no absolute path of the machine that built it', () => {
+    const cli = readFileSync(join(first, 'cli.js'), 'utf8');
+    expect(cli).not.toContain(REPO_DIR);
+    expect(cli).not.toContain(REPO_DIR.replace(/\/$/, ''));
+  });
+
+  it('runs from where it was written', () => {
+    const version = execFileSync(process.execPath, [join(first, 'cli.js'), '--version'], { encoding: 'utf8' });
+    expect(version.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
