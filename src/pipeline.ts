@@ -5,6 +5,7 @@ import { convertOnnxModel } from './convert/index.js';
 import { writeMlPackage } from './coreml/package.js';
 import type { DeploymentTarget } from './mil/ir.js';
 import { loadOnnxModel } from './onnx/load.js';
+import { buildVariantModel, compressionVariant } from './run/build.js';
 import type { OnnxModel } from './onnx/ir.js';
 
 /**
@@ -30,6 +31,11 @@ export interface ConvertFileOptions {
   precision: Precision;
   limits?: LoadLimits;
   onProgress?: (stage: PipelineStage, done: number, total: number) => void;
+  /**
+   * A compression variant (int8, int4, palettize1..8, prune50): weights are compressed
+   * after conversion, and the target is raised, with a warning, when the variant needs it.
+   */
+  compress?: string;
 }
 
 /** Seconds spent in each stage, measured with a monotonic clock. */
@@ -111,11 +117,11 @@ export async function convertFile(onnxPath: string, outPath: string, options: Co
 
   // The converter refuses unsupported models itself, with one ConversionError listing every node.
   const convertStarted = performance.now();
-  const converted = convertOnnxModel(model, {
-    target: options.target,
-    precision: options.precision,
-    onProgress: (done, total) => report('convert', done, total),
-  });
+  const onConvertProgress = (done: number, total: number) => report('convert', done, total);
+  const converted =
+    options.compress === undefined
+      ? { ...convertOnnxModel(model, { target: options.target, precision: options.precision, onProgress: onConvertProgress }), target: options.target }
+      : buildVariantModel(model, compressionVariant(options.compress, options.precision), options.target, onConvertProgress);
   const convert = seconds(convertStarted);
 
   report('write', 0, 1);
@@ -128,7 +134,7 @@ export async function convertFile(onnxPath: string, outPath: string, options: Co
   return {
     model: onnxPath,
     output: outPath,
-    target: options.target,
+    target: converted.target,
     precision: options.precision,
     ops: coverage.ops,
     unsupported: [],

@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ToolError } from '../errors.js';
 import { DEPLOYMENT_TARGETS, isDeploymentTarget, type DeploymentTarget } from '../mil/ir.js';
 import type { Precision } from '../pipeline.js';
+import { compressionVariantNames } from '../run/build.js';
 import { CHECK_HELP, CONVERT_HELP, PROGRAM, TOP_LEVEL_HELP, VERIFY_HELP } from './usage.js';
 
 /**
@@ -22,6 +23,8 @@ export interface ConvertRequest extends OutputFlags {
   output: string;
   target: DeploymentTarget;
   precision: Precision;
+  /** A compression variant (int8, palettize4, ...), when weights are to be compressed. */
+  compress?: string;
 }
 
 export interface CheckRequest extends OutputFlags {
@@ -91,7 +94,11 @@ function buildConvert(model: string, values: Values, flags: OutputFlags): Conver
   if (!/\.mlpackage$/i.test(output)) {
     throw usageError(`--output must end in .mlpackage, got '${output}'`, 'convert');
   }
-  return { command: 'convert', model, output, target, precision: precision as Precision, ...flags };
+  const compress = stringValue(values, 'compress');
+  if (compress !== undefined && !compressionVariantNames().includes(compress)) {
+    throw usageError(`--compress must be one of ${compressionVariantNames().join(', ')}, got '${compress}'`, 'convert');
+  }
+  return { command: 'convert', model, output, target, precision: precision as Precision, ...(compress === undefined ? {} : { compress }), ...flags };
 }
 
 function buildVerify(packagePath: string, values: Values, flags: OutputFlags): VerifyRequest {
@@ -113,6 +120,7 @@ const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       output: { type: 'string', short: 'o' },
       target: { type: 'string' },
       precision: { type: 'string' },
+      compress: { type: 'string' },
     },
     build: buildConvert,
   },

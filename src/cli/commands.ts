@@ -40,6 +40,7 @@ export async function runConvert(request: ConvertRequest, ctx: CommandContext): 
     const result = await convertFile(request.model, request.output, {
       target: request.target,
       precision: request.precision,
+      ...(request.compress === undefined ? {} : { compress: request.compress }),
       onProgress: (stage, done, total) => progress.update(`${STAGE_VERBS[stage]} ${name}`, done, stage === 'convert' ? total : 0),
     });
     progress.clear();

@@ -6,7 +6,8 @@ import { ProgressLine } from '../progress.js';
 import type { GateSettings, RunReport } from '../report/schema.js';
 import { serializeReport } from '../report/schema.js';
 import { discoverModels } from '../run/discover.js';
-import { COMMENT_FILE, REPORT_FILE, runModels, type RunOptions } from '../run/index.js';
+import { COMMENT_FILE, REPORT_FILE } from '../run/files.js';
+import type { RunOptions } from '../run/index.js';
 import { EXIT_FAILED, EXIT_OK, type ExitCode } from './failure.js';
 import { LinePrinter, escapeTerminal, type CliIO } from './terminal.js';
 import { PROGRAM } from './usage.js';
@@ -176,6 +177,8 @@ export async function runReportCommand(args: readonly string[], io: CliIO): Prom
   if (request.timeoutSeconds !== undefined) options.timeoutSecondsPerModel = request.timeoutSeconds;
   let report: RunReport;
   try {
+    // Loaded on demand, like verify: the run pulls in the interpreter, which convert and check never need.
+    const { runModels } = await import('../run/index.js');
     report = await runModels(options);
   } finally {
     progress.clear();

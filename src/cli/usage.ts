@@ -50,6 +50,8 @@ export const CONVERT_HELP = [
   '  --target TARGET         minimum deployment target: iOS15, iOS16, iOS17, iOS18',
   '                          (default: iOS15, the widest reach)',
   '  --precision PRECISION   compute precision: fp16 or fp32 (default: fp16)',
+  '  --compress VARIANT      compress the weights: int8, int4, palettize1..8 or prune50;',
+  '                          raises --target, with a warning, when the variant needs it',
   ...COMMON_OPTIONS,
   '',
   ...EXIT_CODES,

@@ -8,7 +8,7 @@ import type { DeploymentTarget } from '../mil/ir.js';
 import { renderReportMarkdown } from '../report/markdown.js';
 import { REPORT_SCHEMA_VERSION, serializeReport, type GateSettings, type ModelResult, type RunReport } from '../report/schema.js';
 import { readBaseFile, resolveCommit, toBaseResult } from './base.js';
-import { repoRelative, uniqueSlugs } from './files.js';
+import { COMMENT_FILE, REPORT_FILE, repoRelative, uniqueSlugs } from './files.js';
 import { gateFailures } from './gates.js';
 import { runModelJob, stemOf, type ModelJob } from './model.js';
 
@@ -38,8 +38,7 @@ export interface RunOptions {
   cwd?: string;
 }
 
-export const REPORT_FILE = 'report.json';
-export const COMMENT_FILE = 'comment.md';
+export { COMMENT_FILE, REPORT_FILE } from './files.js';
 
 interface BaseContext {
   commit: string;

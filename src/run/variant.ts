@@ -1,17 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { compressProgram } from '../compress/apply.js';
-import { targetForVariant, type VariantDefinition } from '../compress/variants.js';
-import { convertOnnxModel } from '../convert/index.js';
-import type { CoreMLModel } from '../coreml/model.js';
+import type { VariantDefinition } from '../compress/variants.js';
 import { readMlPackage, writeMlPackage } from '../coreml/package.js';
 import { ToolError, errorMessage } from '../errors.js';
 import type { DeploymentTarget } from '../mil/ir.js';
-import { validateProgram } from '../mil/validate.js';
 import type { OnnxModel } from '../onnx/ir.js';
 import type { GateSettings, VariantResult } from '../report/schema.js';
 import { ModelTimeoutError, type Deadline } from './deadline.js';
 import { sizeOnDisk } from './files.js';
+import { buildVariantModel } from './build.js';
 import type { References } from './references.js';
 import { effectiveGate, gateLabel, verifyAgainstReferences } from './verify-variant.js';
 
@@ -37,45 +34,7 @@ export interface VariantJob {
   file: string;
 }
 
-export interface BuiltVariant {
-  model: CoreMLModel;
-  target: DeploymentTarget;
-  warnings: string[];
-}
-
-/**
- * Converts and compresses without writing: the Core ML model of a variant. Exported for
- * `convert --compress`, which builds one variant of one model.
- */
-export function buildVariantModel(
-  model: OnnxModel,
-  variant: VariantDefinition,
-  requestedTarget: DeploymentTarget,
-  onNode?: () => void,
-): BuiltVariant {
-  const { target, raised } = targetForVariant(variant, requestedTarget);
-  const warnings = raised ? [`${variant.name} needs ${target} or later; deployment target raised from ${requestedTarget} to ${target}`] : [];
-  const converted = convertOnnxModel(model, { target, precision: variant.precision, onProgress: onNode });
-  warnings.push(...converted.warnings);
-  if (variant.compression) {
-    // Conversion has already run the fp16 pass, so the weights of an fp16 program are fp16
-    // constants; their constexpr replacements must produce fp16 too, or every fp16 op reading
-    // a weight would see fp32 and the program would be rejected.
-    const outputDType = variant.precision === 'fp16' ? 'float16' : 'float32';
-    const stats = compressProgram(converted.model.program, variant.compression, { target, outputDType });
-    if (stats.compressed === 0) warnings.push(`${variant.name}: no weight is large enough to compress; the package holds the uncompressed weights`);
-    const problems = validateProgram(converted.model.program);
-    if (problems.length > 0) {
-      throw new ToolError('CONVERSION', `${variant.name} compression produced a program Core ML would reject: ${problems[0]}`, fileOf(model));
-    }
-  }
-  return { model: converted.model, target, warnings };
-}
-
-function fileOf(model: OnnxModel): { file?: string } {
-  return model.sourcePath === undefined ? {} : { file: model.sourcePath };
-}
-
+/** A conversion result for a variant: the target it was built for, MIL op counts taken after compression. */
 export async function runVariant(job: VariantJob): Promise<VariantResult> {
   const gate = effectiveGate(job.variant.gate, job.gates);
   const result: VariantResult = {

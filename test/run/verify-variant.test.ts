@@ -3,7 +3,7 @@ import { findVariant } from '../../src/compress/variants.js';
 import { readTestDataSets } from '../../src/reference/test-data.js';
 import { loadOnnxModel } from '../../src/onnx/load.js';
 import { Deadline, ModelTimeoutError } from '../../src/run/deadline.js';
-import { buildVariantModel } from '../../src/run/variant.js';
+import { buildVariantModel } from '../../src/run/build.js';
 import { effectiveGate, gateLabel, verifyAgainstReferences } from '../../src/run/verify-variant.js';
 import { fixtureDir, fixtureModel } from '../cli/fixtures.js';
 
@@ -45,26 +45,6 @@ describe('verifyAgainstReferences', () => {
     const run = () => verifyAgainstReferences({ model: built.model, sets, outputNames: ['y'], gate: { kind: 'psnr', minDb: 40 }, deadline, file: 'm.onnx' });
     expect(run).toThrow(ModelTimeoutError);
     expect(run).toThrow(/while running the Core ML model/);
-  });
-});
-
-describe('buildVariantModel', () => {
-  it('gives compressed fp16 programs fp16 weights, so fp16 ops read fp16 values', async () => {
-    const { built } = await cnnVariant('int8');
-    const ops = built.model.program.functions['main']!.block.operations;
-    const dequantized = ops.filter((op) => op.type === 'constexpr_affine_dequantize');
-    expect(dequantized.length).toBeGreaterThan(0);
-    for (const op of dequantized) expect(op.outputs[0]!.type.dtype).toBe('float16');
-    expect(built.target).toBe('iOS16');
-  });
-
-  it('compresses fp32 variants into fp32 weights when the precision asks for it', async () => {
-    const model = await loadOnnxModel(fixtureModel('seed_simple_cnn'));
-    const variant = { ...findVariant('palettize4')!, precision: 'fp32' as const };
-    const built = buildVariantModel(model, variant, 'iOS16');
-    const luts = built.model.program.functions['main']!.block.operations.filter((op) => op.type === 'constexpr_lut_to_dense');
-    expect(luts.length).toBeGreaterThan(0);
-    for (const op of luts) expect(op.outputs[0]!.type.dtype).toBe('float32');
   });
 });
 
