@@ -34,6 +34,8 @@ export interface DeliveryTarget {
   models: readonly string[];
   headSha?: string;
   baseSha?: string;
+  /** Where the full report lives when this run uploads no artifact (aggregate: the run that made it). */
+  detailsUrl?: string;
 }
 
 export type CommentOutcome = { kind: 'posted'; result: StickyResult } | { kind: 'skipped'; why: string } | { kind: 'refused'; status: number | undefined; message: string };
@@ -88,7 +90,7 @@ async function uploadArtifact(target: DeliveryTarget): Promise<UploadedArtifact 
 
 export async function deliverReport(target: DeliveryTarget, report: RunReport): Promise<DeliveryResult> {
   const artifact = await uploadArtifact(target);
-  const detailsUrl = artifact?.url ?? target.ctx.runUrl;
+  const detailsUrl = artifact?.url ?? target.detailsUrl ?? target.ctx.runUrl;
   const renderOptions = { detailsUrl, headSha: target.headSha, baseSha: target.baseSha };
   const markdown = renderReportMarkdown(report, Object.fromEntries(Object.entries(renderOptions).filter(([, v]) => v !== undefined)));
   try {

@@ -80,7 +80,7 @@ export function makeRepo(spec: RepoSpec): TestRepo {
   }
   for (const path of spec.head.remove ?? []) git(dir, 'rm', '-q', path);
   git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'head');
+  git(dir, 'commit', '-q', '--allow-empty', '-m', 'head');
   return { dir, baseSha, headSha: git(dir, 'rev-parse', 'HEAD') };
 }
 
