@@ -4,7 +4,9 @@ import { formatShape, type Tensor } from '../tensor/tensor.js';
 import { ToolError } from '../errors.js';
 import { OpContext } from './kernel.js';
 import { KERNELS } from './kernels/index.js';
-import { allocFor, computeDType, fromTensor, settleFloat16, toTensor, type RtNumeric, type RtValue } from './value.js';
+import {
+  allocFor, BufferPool, computeDType, fromTensor, POOLED_MIN_LENGTH, settleFloat16, toTensor, withBufferPool, type RtNumeric, type RtValue,
+} from './value.js';
 
 export interface RunOptions {
   /** Function to run; default "main". */
@@ -18,8 +20,10 @@ class Scope {
   private readonly values = new Map<string, RtValue>();
   /** Names of values made by const and constexpr ops, shared by nested scopes. */
   readonly constants: Set<string>;
+  readonly buffers: BufferTracker;
   constructor(private readonly parent?: Scope) {
     this.constants = parent?.constants ?? new Set();
+    this.buffers = parent?.buffers ?? new BufferTracker();
   }
 
   get(name: string): RtValue | undefined {
@@ -29,7 +33,38 @@ class Scope {
     this.values.set(name, value);
   }
   release(name: string): void {
+    const v = this.values.get(name);
     this.values.delete(name);
+    if (v) this.buffers.drop(v.data);
+  }
+}
+
+/**
+ * Counts the live names of each float buffer a kernel made during this run,
+ * and returns a buffer to the pool when its last name is released. Buffers
+ * the run did not make (inputs, constants, cached results) are never
+ * counted, so they are never recycled.
+ */
+class BufferTracker {
+  readonly pool = new BufferPool();
+  private readonly live = new Map<RtValue['data'], number>();
+
+  /** Records an op result: a fresh buffer starts at one name, a view of a counted one adds a name. */
+  adopt(data: RtValue['data'], fresh: boolean): void {
+    const count = this.live.get(data);
+    if (count !== undefined) this.live.set(data, count + 1);
+    else if (fresh && data instanceof Float32Array && data.length >= POOLED_MIN_LENGTH) this.live.set(data, 1);
+  }
+
+  drop(data: RtValue['data']): void {
+    const count = this.live.get(data);
+    if (count === undefined) return;
+    if (count > 1) {
+      this.live.set(data, count - 1);
+      return;
+    }
+    this.live.delete(data);
+    this.pool.give(data as Float32Array);
   }
 }
 
@@ -57,7 +92,8 @@ function releasePlan(block: MilBlock): string[][] {
   });
   const kept = new Set(block.outputs);
   const plan = block.operations.map((): string[] => []);
-  const local = new Set<string>(block.inputs.map((v) => v.name));
+  // Block inputs belong to the caller (loop-carried values are read again by the next block run).
+  const local = new Set<string>();
   for (const op of block.operations) for (const out of op.outputs) local.add(out.name);
   for (const [name, i] of lastReader) if (local.has(name) && !kept.has(name)) plan[i]!.push(name);
   // Values nobody reads are dropped right after they are made.
@@ -166,7 +202,11 @@ function runOperation(op: MilOperation, scope: Scope, opset: MilOpset): void {
     if (constant) constantResults.set(op, results);
   }
   op.outputs.forEach((out, i) => scope.set(out.name, results[i]!));
-  if (constant) for (const out of op.outputs) scope.constants.add(out.name);
+  if (constant) {
+    for (const out of op.outputs) scope.constants.add(out.name);
+  } else {
+    for (const r of results) scope.buffers.adopt(r.data, !sharesInput(r.data, params));
+  }
 }
 
 function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (index: number, total: number) => void): RtValue[] {
@@ -225,7 +265,7 @@ export function runProgram(program: MilProgram, inputs: Record<string, Tensor>, 
   }
   const scope = new Scope();
   for (const v of fn.inputs) scope.set(v.name, fromTensor(checkInput(v.name, v.type, inputs[v.name])));
-  const values = executeBlock(fn.block, scope, fn.opset, options.onOp);
+  const values = withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp));
   const result: Record<string, Tensor> = {};
   fn.block.outputs.forEach((name, i) => {
     result[name] = toTensor(values[i]!);

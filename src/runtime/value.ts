@@ -61,11 +61,49 @@ export function isFloatValue(v: RtValue): v is RtFloatValue {
   return v.dtype === 'float32' || v.dtype === 'float16';
 }
 
+/**
+ * Float buffers of values that died earlier in the current run, handed out
+ * again (zeroed) instead of allocating: big networks otherwise spend much of
+ * their time faulting in fresh pages and collecting dead activations.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, Float32Array[]>();
+
+  give(buffer: Float32Array): void {
+    const list = this.free.get(buffer.length);
+    if (list) list.push(buffer);
+    else this.free.set(buffer.length, [buffer]);
+  }
+
+  take(n: number): Float32Array | undefined {
+    const buffer = this.free.get(n)?.pop();
+    return buffer?.fill(0);
+  }
+}
+
+let activePool: BufferPool | undefined;
+
+/** Runs `f` with `pool` serving float allocations. */
+export function withBufferPool<T>(pool: BufferPool, f: () => T): T {
+  const previous = activePool;
+  activePool = pool;
+  try {
+    return f();
+  } finally {
+    activePool = previous;
+  }
+}
+
+/** Zeroed storage for n elements of dtype. */
 export function allocFor(dtype: DType, n: number): RtNumeric {
   const ctor = STORAGE[dtype];
   if (!ctor) throw new ToolError('RUNTIME', `the interpreter cannot hold values of dtype ${dtype}`);
+  if (ctor === Float32Array && n >= POOLED_MIN_LENGTH) return activePool?.take(n) ?? new Float32Array(n);
   return new ctor(n);
 }
+
+/** Smaller buffers are cheap to allocate; pooling them would only add bookkeeping. */
+export const POOLED_MIN_LENGTH = 4096;
 
 export function makeValue(dtype: DType, shape: readonly number[], data?: RtNumeric): RtNumericValue {
   const n = elementCount(shape);
@@ -78,7 +116,7 @@ export function makeValue(dtype: DType, shape: readonly number[], data?: RtNumer
 
 export function makeFloat(dtype: 'float16' | 'float32' | DType, shape: readonly number[], data?: Float32Array): RtFloatValue {
   const fdt = dtype === 'float16' ? 'float16' : 'float32';
-  return makeValue(fdt, shape, data ?? new Float32Array(elementCount(shape))) as RtFloatValue;
+  return makeValue(fdt, shape, data ?? allocFor('float32', elementCount(shape))) as RtFloatValue;
 }
 
 /** Converts a stored tensor into interpreter storage (fp16 bits become rounded fp32 values). */

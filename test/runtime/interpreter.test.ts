@@ -108,6 +108,33 @@ describe('runProgram', () => {
   });
 });
 
+describe('buffer reuse', () => {
+  it('recycles dead buffers without disturbing values still visible through views', () => {
+    const n = 8192;
+    const x = f32([n], Float32Array.from({ length: n }, (_, i) => (i % 7) - 3));
+    const prog = program([v('x', 'float32', [n])], [
+      op('relu', { x: 'x' }, [v('a', 'float32', [n])]),
+      op('reshape', { x: 'a', shape: i32([2], [2, n / 2]) }, [v('view', 'float32', [2, n / 2])]),
+      op('mul', { x: 'x', y: f32([], [2]) }, [v('b', 'float32', [n])]),
+      op('abs', { x: 'b' }, [v('c', 'float32', [n])]),
+      op('sqrt', { x: 'c' }, [v('d', 'float32', [n])]),
+      op('reshape', { x: 'view', shape: i32([1], [n]) }, [v('flat', 'float32', [n])]),
+      op('add', { x: 'flat', y: 'd' }, [v('y', 'float32', [n])]),
+    ], ['y', 'b']);
+    for (let run = 0; run < 2; run++) {
+      const out = runProgram(prog, { x });
+      const y = out['y']!.data as Float32Array;
+      const b = out['b']!.data as Float32Array;
+      for (let i = 0; i < n; i += 997) {
+        const xi = (i % 7) - 3;
+        expect(y[i]).toBeCloseTo(Math.max(xi, 0) + Math.sqrt(Math.abs(2 * xi)), 5);
+        expect(b[i]).toBe(2 * xi);
+      }
+    }
+    expect(Array.from(x.data as Float32Array).slice(0, 7)).toEqual([-3, -2, -1, 0, 1, 2, 3]);
+  });
+});
+
 describe('runModel', () => {
   it('returns outputs under the described names and dtypes', () => {
     const model: CoreMLModel = {
