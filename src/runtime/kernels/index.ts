@@ -1,5 +1,6 @@
 import type { KernelTable } from '../kernel.js';
 import { activationKernels } from './activation.js';
+import { attentionKernels } from './attention.js';
 import { constexprKernels } from './constexpr.js';
 import { convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
@@ -9,6 +10,7 @@ import { miscKernels } from './misc.js';
 import { normKernels } from './norm.js';
 import { poolKernels } from './pool.js';
 import { recurrentKernels } from './recurrent.js';
+import { rearrangeKernels } from './rearrange.js';
 import { reduceKernels } from './reduce.js';
 import { resampleKernels } from './resample.js';
 import { shapeKernels } from './shape.js';
@@ -23,9 +25,11 @@ export const KERNELS: KernelTable = {
   ...poolKernels,
   ...reduceKernels,
   ...shapeKernels,
+  ...rearrangeKernels,
   ...gatherKernels,
   ...resampleKernels,
   ...recurrentKernels,
+  ...attentionKernels,
   ...constexprKernels,
   ...miscKernels,
 };

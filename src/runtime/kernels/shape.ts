@@ -138,7 +138,7 @@ function split(ctx: OpContext): RtValue[] {
 }
 
 /** Python slice semantics for one dim: negative indices count from the end, out-of-range ones clamp. */
-function sliceMap(dim: number, begin: number, end: number, stride: number, beginAll: boolean, endAll: boolean): Int32Array {
+export function sliceMap(dim: number, begin: number, end: number, stride: number, beginAll: boolean, endAll: boolean): Int32Array {
   const norm = (v: number): number => (v < 0 ? v + dim : v);
   let b: number;
   let e: number;
