@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isLfsPointer } from '../onnx/decode.js';
 import type { BaseResult, ModelResult } from '../report/schema.js';
 
@@ -58,8 +58,44 @@ export async function readBaseFile(commit: string, repoPath: string, cwd: string
   const dir = await mkdtemp(join(tmpdir(), 'onnx-coreml-base-'));
   const name = repoPath.slice(repoPath.lastIndexOf('/') + 1);
   const path = join(dir, name);
-  await writeFile(path, result.stdout);
+  try {
+    await writeFile(path, result.stdout);
+    await copyBaseTestData(commit, repoPath, cwd, dir);
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   return { kind: 'file', path, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** More test files than any real model ships; a folder with more is not test data. */
+const MAX_TEST_DATA_FILES = 256;
+
+/**
+ * Copies the test data the model had at `commit` (test_data_set_N/input_K.pb, output_K.pb,
+ * and <stem>.npz beside it) next to the temporary copy, so the base version is judged
+ * against its own references, as a checkout of the base branch would be.
+ */
+async function copyBaseTestData(commit: string, repoPath: string, cwd: string, into: string): Promise<void> {
+  const slash = repoPath.lastIndexOf('/');
+  const folder = slash < 0 ? '' : repoPath.slice(0, slash + 1);
+  const stem = repoPath.slice(slash + 1).replace(/\.onnx$/i, '');
+  // ls-tree reads the pathspec and prints paths relative to cwd, as `git show REF:./path` does.
+  const listing = await git(['ls-tree', '-r', '-z', '--name-only', commit, '--', `./${folder}`], cwd);
+  if (listing.code !== 0) return;
+  const wanted = listing.stdout
+    .toString('utf8')
+    .split('\0')
+    .filter((p) => p.startsWith(folder))
+    .map((p) => p.slice(folder.length))
+    .filter((rel) => /^test_data_set_\d+\/(input|output)_\d+\.pb$/.test(rel) || rel === `${stem}.npz`)
+    .slice(0, MAX_TEST_DATA_FILES);
+  for (const rel of wanted) {
+    const file = await git(['show', `${commit}:./${folder}${rel}`], cwd);
+    if (file.code !== 0 || isLfsPointer(file.stdout)) continue;
+    await mkdir(dirname(join(into, rel)), { recursive: true });
+    await writeFile(join(into, rel), file.stdout);
+  }
 }
 
 /** What the report keeps of a base run. */

@@ -134,7 +134,14 @@ async function compareWithBase(result: ModelResult, job: ModelJob, base: BaseCon
   }
   try {
     job.progress(`${job.label}: base version`);
-    const baseResult = await runModelJob({ ...job, onnxPath: file.path, packageDir: join(base.tempDir, job.packagePrefix) });
+    const baseResult = await runModelJob({
+      ...job,
+      onnxPath: file.path,
+      // The base is judged against the test data it had at the base ref, copied beside it.
+      dataDir: dirname(file.path),
+      packageDir: join(base.tempDir, job.packagePrefix),
+      progress: (message) => job.progress(`base: ${message}`),
+    });
     result.base = toBaseResult(baseResult);
   } finally {
     await file.cleanup();

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readBaseFile, resolveCommit } from '../../src/run/base.js';
@@ -74,6 +74,22 @@ describe('base comparison through git', () => {
     expect(model.base!.variants.map((v) => v.sizeBytes)).toEqual(model.variants.map((v) => v.sizeBytes));
     expect(model.base!.variants[0]!.outputs[0]!.maxAbsError).toBe(model.variants[0]!.outputs[0]!.maxAbsError);
     expect(report.passed).toBe(true);
+  });
+
+  it('judges the base version against the test data it had at the base ref', async () => {
+    // The reference run: seed_simple_cnn against its own test data.
+    copyFixture('seed_simple_cnn', temp.dir, 'alone');
+    const alone = await runModels(options(['alone/model.onnx'], { variants: ['fp32'] }));
+    const expected = alone.models[0]!.variants[0]!.outputs[0]!.maxAbsError;
+
+    copyFixture('seed_simple_cnn', temp.dir, 'm');
+    const base = commitAll('cnn with its test data');
+    rmSync(join(temp.dir, 'm'), { recursive: true });
+    copyFixture('seed_custom_activation', temp.dir, 'm');
+    const report = await runModels(options(['m/model.onnx'], { variants: ['fp32'], baseRef: base }));
+    const before = report.models[0]!.base!.variants[0]!.outputs[0]!;
+    // The head's test data (4×10 inputs) cannot feed the base; the base's own must have been used.
+    expect(before.maxAbsError).toBe(expected);
   });
 
   it('fails the size gate once per variant that grew beyond the allowed percentage', async () => {
