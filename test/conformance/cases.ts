@@ -11,7 +11,7 @@ import { FP32_GATE } from '../../src/parity/gates.js';
 import { evaluateOutput } from '../../src/parity/verdict.js';
 import { readProtoTestDataSet } from '../../src/reference/test-data.js';
 import { runModel } from '../../src/runtime/interpreter.js';
-import { castTensor } from '../../src/tensor/cast.js';
+import { castTensor } from '../../src/reference/cast.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import type { CoreMLModel } from '../../src/coreml/model.js';
 
@@ -107,7 +107,7 @@ async function compareDataSet(model: OnnxModel, coreml: CoreMLModel, setDir: str
   }
   coreml.inputs.forEach((desc, k) => {
     const given = data.inputs.find((t) => t.name !== '' && t.name === onnxInputs[k]?.name) ?? data.inputs[k]!;
-    inputs[desc.name] = asDescribedShape(castTensor(given.tensor, desc.type.dtype), desc.type.shape);
+    inputs[desc.name] = asDescribedShape(castTensor(given.tensor, desc.type.dtype, `input ${desc.name}`), desc.type.shape);
   });
   const outputs = await stage('run', () => runModel(coreml, inputs));
   coreml.outputs.forEach((desc, k) => {
