@@ -39,12 +39,12 @@ describe('onnx-coreml convert --compress', () => {
   it('keeps a target that is already new enough, silently', async () => {
     const io = captureIO();
     const output = join(temp.dir, 'p.mlpackage');
-    const code = await main(['convert', fixtureModel('seed_simple_cnn'), '-o', output, '--compress', 'prune50', '--target', 'iOS17', '--json'], io);
+    const code = await main(['convert', fixtureModel('seed_simple_cnn'), '-o', output, '--compress', 'int8', '--target', 'iOS17', '--json'], io);
     expect(code).toBe(0);
     const result = JSON.parse(io.out()) as { target: string; warnings: string[] };
     expect(result.target).toBe('iOS17');
     expect(result.warnings.filter((w) => w.includes('raised'))).toEqual([]);
-    expect(await opTypes(output)).toContain('constexpr_sparse_to_dense');
+    expect(await opTypes(output)).toContain('constexpr_affine_dequantize');
   });
 
   it('refuses an unknown compression with exit 2, listing the ones it knows', async () => {
