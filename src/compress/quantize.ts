@@ -5,6 +5,8 @@
  * the original values, not an fp16 copy.
  */
 
+import { float16BitsToFloat32, float32ToFloat16Bits } from '../tensor/fp16.js';
+
 export type QuantizedDType = 'int8' | 'uint8' | 'int4' | 'uint4';
 
 export interface LinearQuantizeOptions {
@@ -13,12 +15,19 @@ export interface LinearQuantizeOptions {
   symmetric: boolean;
   /** Quantization groups along axis 0 (per output channel) when true, one group otherwise. */
   perChannel: boolean;
+  /**
+   * How the scales are stored (default float32). With float16 every candidate
+   * scale is rounded to fp16 before its error is measured and the weights are
+   * quantized with that rounded scale, so the stored parameters reproduce the
+   * error the search saw.
+   */
+  scaleDType?: 'float16' | 'float32';
 }
 
 export interface LinearQuantized {
   /** One quantized value per weight (unpacked), Int8Array for signed, Uint8Array for unsigned types. */
   data: Int8Array | Uint8Array;
-  /** One scale per group. */
+  /** One scale per group (already rounded to the scale dtype). */
   scale: Float32Array;
   /** One zero point per group, in the quantized domain. */
   zeroPoint: Int8Array | Uint8Array;
@@ -26,7 +35,13 @@ export interface LinearQuantized {
   groups: number;
 }
 
-const RANGES: Record<QuantizedDType, { min: number; max: number; signed: boolean }> = {
+interface QuantRange {
+  min: number;
+  max: number;
+  signed: boolean;
+}
+
+const RANGES: Record<QuantizedDType, QuantRange> = {
   int8: { min: -128, max: 127, signed: true },
   uint8: { min: 0, max: 255, signed: false },
   int4: { min: -8, max: 7, signed: true },
@@ -34,11 +49,21 @@ const RANGES: Record<QuantizedDType, { min: number; max: number; signed: boolean
 };
 
 /**
- * Fractions of the max-based scale tried per group; the one with the lowest
- * squared error wins. 1.0 (the classic max-abs scale) is always a candidate, so
- * the result is never worse than plain min/max quantization.
+ * Fractions of the max-based range tried per group; the one with the lowest
+ * squared error wins. 1.0 (the classic min/max scale) is always a candidate,
+ * so the result is never worse than plain min/max quantization. Fewer bits
+ * clip more profitably, so 4-bit types search deeper.
  */
-const SCALE_CANDIDATES = [1.0, 0.97, 0.94, 0.9, 0.85];
+const FRACTIONS_8BIT = [1.0, 0.995, 0.99, 0.98, 0.96, 0.93];
+const FRACTIONS_4BIT = [1.0, 0.97, 0.94, 0.9, 0.86, 0.82, 0.78, 0.74];
+
+/** Adding and subtracting 1.5·2^52 rounds a float64 of magnitude < 2^51 to the nearest integer, ties to even, without a call. */
+const ROUND_MAGIC = 6755399441055744;
+
+interface Candidate {
+  s: number;
+  zp: number;
+}
 
 export function quantizeLinear(weights: Float32Array, shape: readonly number[], options: LinearQuantizeOptions): LinearQuantized {
   const range = RANGES[options.dtype];
@@ -47,10 +72,11 @@ export function quantizeLinear(weights: Float32Array, shape: readonly number[], 
   const data = range.signed ? new Int8Array(weights.length) : new Uint8Array(weights.length);
   const scale = new Float32Array(groups);
   const zeroPoint = range.signed ? new Int8Array(groups) : new Uint8Array(groups);
+  const roundScale = options.scaleDType === 'float16' ? roundToHalf : Math.fround;
   for (let g = 0; g < groups; g++) {
     const start = g * groupSize;
     const group = weights.subarray(start, start + groupSize);
-    const { s, zp } = chooseScale(group, range, options.symmetric);
+    const { s, zp } = chooseScale(group, range, options.symmetric, roundScale);
     scale[g] = s;
     zeroPoint[g] = zp;
     quantizeGroup(group, s, zp, range, data, start);
@@ -58,71 +84,82 @@ export function quantizeLinear(weights: Float32Array, shape: readonly number[], 
   return { data, scale, zeroPoint, groups };
 }
 
+function roundToHalf(x: number): number {
+  return float16BitsToFloat32(float32ToFloat16Bits(x));
+}
+
 function minMax(values: Float32Array): { lo: number; hi: number } {
-  let lo = Infinity;
-  let hi = -Infinity;
+  let lo = 0;
+  let hi = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (v < lo) lo = v;
-    if (v > hi) hi = v;
+    else if (v > hi) hi = v;
   }
-  return { lo: Math.min(lo, 0), hi: Math.max(hi, 0) };
+  return { lo, hi };
 }
 
-function chooseScale(group: Float32Array, range: { min: number; max: number; signed: boolean }, symmetric: boolean): { s: number; zp: number } {
+/**
+ * Walks the candidate fractions from 1.0 down and stops at the first one that
+ * is worse than its predecessor: the error is close to unimodal in the
+ * clipping fraction, and most groups stop after two evaluations.
+ */
+function chooseScale(group: Float32Array, range: QuantRange, symmetric: boolean, roundScale: (s: number) => number): Candidate {
   const { lo, hi } = minMax(group);
-  let best = { s: 1, zp: 0 };
-  let bestErr = Infinity;
-  for (const fraction of SCALE_CANDIDATES) {
-    const cand = scaleFor(lo * fraction, hi * fraction, range, symmetric);
-    const err = squaredError(group, cand.s, cand.zp, range);
-    if (err < bestErr) {
-      bestErr = err;
-      best = cand;
-    }
+  const fractions = range.max - range.min > 16 ? FRACTIONS_8BIT : FRACTIONS_4BIT;
+  let best = scaleFor(lo, hi, range, symmetric, roundScale);
+  let bestErr = squaredError(group, best, range);
+  for (let c = 1; c < fractions.length; c++) {
+    const f = fractions[c]!;
+    const cand = scaleFor(lo * f, hi * f, range, symmetric, roundScale);
+    if (cand.s === best.s && cand.zp === best.zp) continue;
+    const err = squaredError(group, cand, range);
+    if (!(err < bestErr)) break;
+    best = cand;
+    bestErr = err;
   }
   return best;
 }
 
-function scaleFor(lo: number, hi: number, range: { min: number; max: number; signed: boolean }, symmetric: boolean): { s: number; zp: number } {
+function scaleFor(lo: number, hi: number, range: QuantRange, symmetric: boolean, roundScale: (s: number) => number): Candidate {
   if (symmetric) {
-    const maxAbs = Math.max(Math.abs(lo), Math.abs(hi));
+    const maxAbs = Math.max(-lo, hi);
     // Signed symmetric uses the restricted range ±max so that 0 is exact and the range is balanced.
-    const s = maxAbs > 0 ? maxAbs / range.max : 1;
+    const s = maxAbs > 0 ? roundScale(maxAbs / range.max) : 1;
     const zp = range.signed ? 0 : Math.ceil((range.max + range.min) / 2);
-    return { s: Math.fround(s), zp };
+    return { s: s > 0 ? s : 1, zp };
   }
   const span = hi - lo;
-  const s = span > 0 ? span / (range.max - range.min) : 1;
-  const zp = Math.min(range.max, Math.max(range.min, Math.round(range.min - lo / s)));
-  return { s: Math.fround(s), zp };
+  const s = span > 0 ? roundScale(span / (range.max - range.min)) : 1;
+  const safe = s > 0 ? s : 1;
+  const zp = Math.min(range.max, Math.max(range.min, Math.round(range.min - lo / safe)));
+  return { s: safe, zp };
 }
 
-function squaredError(group: Float32Array, s: number, zp: number, range: { min: number; max: number }): number {
-  let err = 0;
+/** Squared reconstruction error of one candidate over the group. */
+function squaredError(group: Float32Array, cand: Candidate, range: QuantRange): number {
+  const s = cand.s;
   const inv = 1 / s;
+  const zp = cand.zp;
+  const min = range.min;
+  const max = range.max;
+  let err = 0;
   for (let i = 0; i < group.length; i++) {
     const w = group[i]!;
-    let q = Math.round(w * inv) + zp;
-    q = q < range.min ? range.min : q > range.max ? range.max : q;
+    let q = w * inv + ROUND_MAGIC - ROUND_MAGIC + zp;
+    q = q < min ? min : q > max ? max : q;
     const d = (q - zp) * s - w;
     err += d * d;
   }
   return err;
 }
 
-function quantizeGroup(
-  group: Float32Array,
-  s: number,
-  zp: number,
-  range: { min: number; max: number },
-  out: Int8Array | Uint8Array,
-  offset: number,
-): void {
+function quantizeGroup(group: Float32Array, s: number, zp: number, range: { min: number; max: number }, out: Int8Array | Uint8Array, offset: number): void {
   const inv = 1 / s;
+  const { min, max } = range;
   for (let i = 0; i < group.length; i++) {
-    let q = Math.round(group[i]! * inv) + zp;
-    q = q < range.min ? range.min : q > range.max ? range.max : q;
+    let q = group[i]! * inv + ROUND_MAGIC - ROUND_MAGIC + zp;
+    q = q < min ? min : q > max ? max : q;
     out[offset + i] = q;
   }
 }
@@ -151,7 +188,13 @@ export interface BlockQuantized {
  * constexpr_blockwise_shift_scale (iOS18) expects: one scale per
  * (output channel, block of `blockSize` input channels).
  */
-export function quantizeBlockwise(weights: Float32Array, shape: readonly number[], dtype: 'int8' | 'int4', blockSize: number): BlockQuantized {
+export function quantizeBlockwise(
+  weights: Float32Array,
+  shape: readonly number[],
+  dtype: 'int8' | 'int4',
+  blockSize: number,
+  scaleDType: 'float16' | 'float32' = 'float32',
+): BlockQuantized {
   if (shape.length < 2) throw new RangeError('block quantization needs a weight of rank ≥ 2');
   const [cout, cin] = [shape[0]!, shape[1]!];
   const inner = weights.length / (cout * cin);
@@ -159,17 +202,17 @@ export function quantizeBlockwise(weights: Float32Array, shape: readonly number[
   if (cin % block !== 0) throw new RangeError(`input channels ${cin} are not a multiple of block size ${block}`);
   const blocks = cin / block;
   const range = RANGES[dtype];
+  const roundScale = scaleDType === 'float16' ? roundToHalf : Math.fround;
   const data = new Int8Array(weights.length);
   const scale = new Float32Array(cout * blocks);
-  const gather = new Float32Array(block * inner);
   for (let o = 0; o < cout; o++) {
     for (let b = 0; b < blocks; b++) {
-      const start = (o * cin + b * block) * inner;
       // A block of input channels is contiguous in row-major order.
-      gather.set(weights.subarray(start, start + block * inner));
-      const { s } = chooseScale(gather, range, true);
+      const start = (o * cin + b * block) * inner;
+      const part = weights.subarray(start, start + block * inner);
+      const { s } = chooseScale(part, range, true, roundScale);
       scale[o * blocks + b] = s;
-      quantizeGroup(gather, s, 0, range, data, start);
+      quantizeGroup(part, s, 0, range, data, start);
     }
   }
   const scaleShape = [cout, blocks, ...shape.slice(2).map(() => 1)];
