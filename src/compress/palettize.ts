@@ -1,4 +1,4 @@
-import { assignToCentroids, kmeans1d } from './kmeans1d.js';
+import { assignHalfToCentroids, assignToCentroids, binHalfWeights, binWeights, kmeansOfPoints } from './kmeans1d.js';
 
 /**
  * Palettization: every weight is replaced by the index of its nearest entry in
@@ -23,22 +23,52 @@ export interface PalettizeOptions {
   nbits: PaletteBits;
   /** Output channels (axis 0) per table; 0 or undefined: one table for the whole tensor. */
   channelGroupSize?: number;
+  /**
+   * How the table is stored (default float32). With float16 the centroids are
+   * rounded to fp16 before the weights are assigned, so every weight maps to
+   * the nearest entry Core ML will actually hold.
+   */
+  lutDType?: 'float16' | 'float32';
 }
 
 export function palettize(weights: Float32Array, shape: readonly number[], options: PalettizeOptions): Palettized {
+  return palettizeGroups(weights.length, shape, options, (start, end, k, centroidDType, out) => {
+    const part = weights.subarray(start, end);
+    const centroids = kmeansOfPoints(binWeights(part), k, { centroidDType });
+    assignToCentroids(part, centroids, out);
+    return centroids;
+  });
+}
+
+/**
+ * Palettizes fp16 weights given as their bit patterns (the consts of an fp16
+ * program). Same result as `palettize` on the decoded values, found without
+ * decoding: binning is a histogram of patterns and assignment a table lookup.
+ */
+export function palettizeHalf(bits: Uint16Array, shape: readonly number[], options: PalettizeOptions): Palettized {
+  return palettizeGroups(bits.length, shape, options, (start, end, k, centroidDType, out) => {
+    const part = bits.subarray(start, end);
+    const centroids = kmeansOfPoints(binHalfWeights(part), k, { centroidDType });
+    assignHalfToCentroids(part, centroids, out);
+    return centroids;
+  });
+}
+
+/** Fits one group's table and writes its indices into `out`; returns the (ascending) table. */
+type GroupPalettizer = (start: number, end: number, k: number, centroidDType: 'float16' | 'float32', out: Uint8Array) => Float64Array;
+
+function palettizeGroups(length: number, shape: readonly number[], options: PalettizeOptions, fitGroup: GroupPalettizer): Palettized {
   const k = 2 ** options.nbits;
   const channels = shape[0] ?? 1;
   const groupChannels = options.channelGroupSize && options.channelGroupSize > 0 ? Math.min(options.channelGroupSize, channels) : channels;
   if (channels % groupChannels !== 0) throw new RangeError(`${channels} channels do not split into groups of ${groupChannels}`);
   const groups = channels / groupChannels;
-  const groupSize = weights.length / groups;
-  const indices = new Uint8Array(weights.length);
+  const groupSize = length / groups;
+  const indices = new Uint8Array(length);
   const lut = new Float32Array(groups * k);
   for (let g = 0; g < groups; g++) {
-    const part = weights.subarray(g * groupSize, (g + 1) * groupSize);
-    const centroids = kmeans1d(part, k);
-    lut.set(centroids, g * k);
-    assignToCentroids(part, centroids, indices.subarray(g * groupSize, (g + 1) * groupSize));
+    const [start, end] = [g * groupSize, (g + 1) * groupSize];
+    lut.set(fitGroup(start, end, k, options.lutDType ?? 'float32', indices.subarray(start, end)), g * k);
   }
   return { indices, lut, groups, nbits: options.nbits };
 }
