@@ -1,0 +1,167 @@
+import { packSubByte } from '../coreml/subbyte.js';
+import type { DType } from '../tensor/dtype.js';
+import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../tensor/fp16.js';
+import { makeTensor, type Tensor } from '../tensor/tensor.js';
+import { targetRank, type DeploymentTarget, type MilOperation } from '../mil/ir.js';
+import { palettize, palettizeHalf, type PaletteBits, type Palettized, type PalettizeOptions } from './palettize.js';
+import { pruneByMagnitude } from './prune.js';
+import { quantizeBlockwise, quantizeLinear } from './quantize.js';
+
+/**
+ * Builds the constexpr op that replaces one constant weight. The op keeps the
+ * const's name, output name, shape and dtype, so its consumers are untouched:
+ * an fp16 const (fp16 compute) decompresses to fp16, and an fp32 const that the
+ * fp16 pass deliberately kept in fp32 decompresses to fp32. Scales and look-up
+ * tables are stored in that dtype and the algorithms search with the rounded
+ * values, so what they measured is what Core ML will compute.
+ *
+ * iOS16/17 ops carry their parameters as attributes; from iOS18 the ops are
+ * the iOS18 definitions with inline-bound inputs (block-wise shift-scale
+ * instead of affine dequantize, per-group LUTs, a uint1 mask shaped like the weight).
+ */
+
+export type CompressionKind =
+  | { kind: 'linear'; dtype: 'int8' | 'uint8'; symmetric: boolean; perChannel: boolean }
+  | { kind: 'blockwise'; dtype: 'int4' | 'int8'; blockSize: number }
+  | { kind: 'palettize'; nbits: PaletteBits; channelGroupSize?: number }
+  | { kind: 'prune'; sparsity: number };
+
+type FloatDType = 'float16' | 'float32';
+
+export function compressConstOp(op: MilOperation, val: Tensor, spec: CompressionKind, target: DeploymentTarget): MilOperation {
+  const dtype: FloatDType = val.dtype === 'float16' ? 'float16' : 'float32';
+  const weights = new WeightValues(val);
+  const shape = [...val.shape];
+  const output = { name: op.outputs[0]!.name, type: { dtype: dtype as DType, shape } };
+  const base = { name: op.name, outputs: [output], blocks: [] };
+  const ios18 = targetRank(target) >= targetRank('iOS18');
+  const asInputs = (type: string, params: Record<string, Tensor>): MilOperation => ({ ...base, type, inputs: inline(params), attributes: {} });
+  const asAttributes = (type: string, params: Record<string, Tensor>): MilOperation => ({ ...base, type, inputs: {}, attributes: params });
+  switch (spec.kind) {
+    case 'linear':
+      return ios18
+        ? asInputs('constexpr_blockwise_shift_scale', linearShiftScaleParams(weights, shape, spec, dtype))
+        : asAttributes('constexpr_affine_dequantize', affineParams(weights, shape, spec, dtype));
+    case 'blockwise':
+      return asInputs('constexpr_blockwise_shift_scale', blockwiseParams(weights, shape, spec, dtype));
+    case 'palettize':
+      return ios18 || spec.channelGroupSize
+        ? asInputs('constexpr_lut_to_dense', lutParamsIos18(weights, shape, spec, dtype))
+        : asAttributes('constexpr_lut_to_dense', lutParamsIos16(weights, shape, spec.nbits, dtype));
+    case 'prune':
+      return ios18
+        ? asInputs('constexpr_sparse_to_dense', sparseParamsIos18(weights, shape, spec.sparsity, dtype))
+        : asAttributes('constexpr_sparse_to_dense', sparseParamsIos16(weights, shape, spec.sparsity, dtype));
+  }
+}
+
+/** A weight's values, decoded to fp32 only when an algorithm needs them (palettizing fp16 works on the bit patterns). */
+class WeightValues {
+  private decoded: Float32Array | undefined;
+  constructor(readonly tensor: Tensor) {}
+
+  get float32(): Float32Array {
+    if (!this.decoded) {
+      this.decoded = this.tensor.dtype === 'float16' ? float16ArrayToFloat32(this.tensor.data as Uint16Array) : (this.tensor.data as Float32Array);
+    }
+    return this.decoded;
+  }
+
+  palettize(shape: number[], options: PalettizeOptions): Palettized {
+    return this.tensor.dtype === 'float16' ? palettizeHalf(this.tensor.data as Uint16Array, shape, options) : palettize(this.float32, shape, options);
+  }
+}
+
+/** iOS18 constexpr ops take their parameters as inline-bound inputs. */
+function inline(params: Record<string, Tensor>): MilOperation['inputs'] {
+  const out: MilOperation['inputs'] = {};
+  for (const [k, v] of Object.entries(params)) out[k] = [{ kind: 'value', value: v }];
+  return out;
+}
+
+/** A float tensor in the weight's dtype. */
+function floatTensor(values: Float32Array, shape: number[], dtype: FloatDType): Tensor {
+  return dtype === 'float16' ? makeTensor('float16', shape, float32ArrayToFloat16(values)) : makeTensor('float32', shape, values);
+}
+
+function quantizedTensor(dtype: 'int8' | 'uint8', shape: number[], data: Int8Array | Uint8Array): Tensor {
+  return dtype === 'int8' ? makeTensor('int8', shape, data as Int8Array) : makeTensor('uint8', shape, data as Uint8Array);
+}
+
+type LinearSpec = Extract<CompressionKind, { kind: 'linear' }>;
+
+function affineParams(weights: WeightValues, shape: number[], spec: LinearSpec, dtype: FloatDType): Record<string, Tensor> {
+  const q = quantizeLinear(weights.float32, shape, { ...spec, scaleDType: dtype });
+  const vecShape = q.groups === 1 ? [] : [q.groups];
+  return {
+    quantized_data: quantizedTensor(spec.dtype, shape, q.data),
+    zero_point: quantizedTensor(spec.dtype, vecShape, q.zeroPoint),
+    scale: floatTensor(q.scale, vecShape, dtype),
+    axis: makeTensor('int32', [], new Int32Array([0])),
+  };
+}
+
+/** Per-channel (or per-tensor) linear quantization written as one block spanning all but axis 0. */
+function linearShiftScaleParams(weights: WeightValues, shape: number[], spec: LinearSpec, dtype: FloatDType): Record<string, Tensor> {
+  const q = quantizeLinear(weights.float32, shape, { ...spec, scaleDType: dtype });
+  const scaleShape = shape.map((d, i) => (i === 0 && q.groups > 1 ? d : 1));
+  const params: Record<string, Tensor> = {
+    data: quantizedTensor(spec.dtype, shape, q.data),
+    scale: floatTensor(q.scale, scaleShape, dtype),
+  };
+  // The offset is optional; symmetric int8 has none.
+  if (q.zeroPoint.some((z) => z !== 0)) params['offset'] = quantizedTensor(spec.dtype, scaleShape, q.zeroPoint);
+  return params;
+}
+
+function blockwiseParams(weights: WeightValues, shape: number[], spec: Extract<CompressionKind, { kind: 'blockwise' }>, dtype: FloatDType): Record<string, Tensor> {
+  const b = quantizeBlockwise(weights.float32, shape, spec.dtype, spec.blockSize, dtype);
+  return {
+    data: makeTensor(spec.dtype, shape, b.data),
+    scale: floatTensor(b.scale, b.scaleShape, dtype),
+  };
+}
+
+function lutParamsIos16(weights: WeightValues, shape: number[], nbits: PaletteBits, dtype: FloatDType): Record<string, Tensor> {
+  const p = weights.palettize(shape, { nbits, lutDType: dtype });
+  const packed = nbits === 8 ? p.indices : packSubByte(subByteIndexType(nbits), p.indices);
+  return {
+    indices: makeTensor('uint8', [packed.length], packed),
+    lut: floatTensor(p.lut, [p.lut.length], dtype),
+    shape: makeTensor('uint32', [shape.length], Uint32Array.from(shape)),
+  };
+}
+
+function lutParamsIos18(weights: WeightValues, shape: number[], spec: Extract<CompressionKind, { kind: 'palettize' }>, dtype: FloatDType): Record<string, Tensor> {
+  const p = weights.palettize(shape, { nbits: spec.nbits, channelGroupSize: spec.channelGroupSize, lutDType: dtype });
+  const k = 2 ** spec.nbits;
+  // LUT rank = indices rank + 2: groups along axis 0, every other axis shares the table.
+  const lutShape = [p.groups, ...shape.slice(1).map(() => 1), k, 1];
+  return {
+    indices: makeTensor(subByteIndexType(spec.nbits), shape, p.indices),
+    lut: floatTensor(p.lut, lutShape, dtype),
+  };
+}
+
+function subByteIndexType(nbits: PaletteBits): DType {
+  const types: Record<PaletteBits, DType> = { 1: 'uint1', 2: 'uint2', 3: 'uint3', 4: 'uint4', 6: 'uint6', 8: 'uint8' };
+  return types[nbits];
+}
+
+function sparseParamsIos16(weights: WeightValues, shape: number[], sparsity: number, dtype: FloatDType): Record<string, Tensor> {
+  const p = pruneByMagnitude(weights.float32, sparsity);
+  const mask = packSubByte('uint1', p.mask);
+  return {
+    nonzero_data: floatTensor(p.nonzero, [p.nonzero.length], dtype),
+    mask: makeTensor('uint8', [mask.length], mask),
+    shape: makeTensor('uint32', [shape.length], Uint32Array.from(shape)),
+  };
+}
+
+function sparseParamsIos18(weights: WeightValues, shape: number[], sparsity: number, dtype: FloatDType): Record<string, Tensor> {
+  const p = pruneByMagnitude(weights.float32, sparsity);
+  return {
+    nonzero_data: floatTensor(p.nonzero, [p.nonzero.length], dtype),
+    mask: makeTensor('uint1', shape, p.mask),
+  };
+}
