@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { f32, flag, runOp, values } from './build.js';
+import { runProgram } from '../../src/runtime/interpreter.js';
+import { f32, flag, op, program, runOp, v, values } from './build.js';
 import { maxAbsDiff, runOnnxNode, seeded } from './ort.js';
 
 const F = (shape: number[]) => ({ dtype: 'float32' as const, shape });
@@ -17,6 +18,29 @@ describe('linear', () => {
     const ref = await runOnnxNode('Gemm', { x }, { w: weight, b: bias }, { transB: 1 });
     const [out] = runOp('linear', { x, weight, bias }, F([37, 19]));
     expect(maxAbsDiff(values(out!), ref)).toBeLessThan(1e-5);
+  });
+
+  it('batch-1 rows against constant weights (resident SIMD path) match onnxruntime, with ragged sizes', async () => {
+    for (const [rows, dIn, dOut] of [[1, 2048, 1000], [3, 7, 5], [1, 1, 1]] as const) {
+      const x = f32([rows, dIn], seeded(rows * dIn, dIn));
+      const weight = f32([dOut, dIn], seeded(dOut * dIn, dOut));
+      const bias = f32([dOut], seeded(dOut, 9));
+      const ref = await runOnnxNode('Gemm', { x }, { w: weight, b: bias }, { transB: 1 });
+      for (let run = 0; run < 2; run++) {
+        const [out] = runOp('linear', { x, weight, bias }, F([rows, dOut]));
+        // The SIMD path sums in fp32 (four partial sums), so allow fp32 rounding over 2048 terms of size ~15.
+        expect(maxAbsDiff(values(out!), ref)).toBeLessThan(1e-4);
+      }
+    }
+  });
+
+  it('a weight computed at run time takes the plain path and is re-read each run', () => {
+    const prog = program([v('x', 'float32', [1, 4]), v('w', 'float32', [2, 4])], [
+      op('linear', { x: 'x', weight: 'w' }, [v('y', 'float32', [1, 2])]),
+    ], ['y']);
+    const x = f32([1, 4], [1, 1, 1, 1]);
+    expect(values(runProgram(prog, { x, w: f32([2, 4], [1, 1, 1, 1, 2, 2, 2, 2]) })['y']!)).toEqual([4, 8]);
+    expect(values(runProgram(prog, { x, w: f32([2, 4], [0, 0, 0, 1, 0, 0, 0, 3]) })['y']!)).toEqual([1, 3]);
   });
 
   it('keeps leading dims of a rank-3 x', () => {

@@ -1,6 +1,7 @@
 import type { KernelTable, OpContext } from '../kernel.js';
 import { gemm, matrix, rowTimesWeightT } from '../gemm.js';
 import { makeFloat, type RtValue } from '../value.js';
+import { residentRowsTimesWeightT } from '../wasm-matvec.js';
 import { broadcastIndex, broadcastShapes } from './broadcast.js';
 
 /** linear (x·Wᵀ + b) and matmul (batched, broadcast, optional transposes). */
@@ -22,7 +23,7 @@ function linear(ctx: OpContext): RtValue[] {
   if (rows >= DOT_ROWS) {
     // out = x · Wᵀ; the bias runs along columns here, so it is added below.
     gemm(rows, dOut, dIn, matrix(x.data, 0, dIn), matrix(w.data, 0, 1, dIn), out.data, 0, dOut);
-  } else {
+  } else if (!(ctx.isConstant('weight') && residentRowsTimesWeightT(rows, dOut, dIn, x.data, w.data, out.data))) {
     rowTimesWeightT(rows, dOut, dIn, x.data, 0, w.data, out.data, 0);
   }
   if (bias) {

@@ -1,0 +1,116 @@
+/**
+ * A minimal WebAssembly assembler: just enough opcodes, encodings and module
+ * layout to build the interpreter's SIMD kernels from bytes at load time, so
+ * no binary file ships with the package.
+ */
+
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+export const EMPTY_BLOCK_TYPE = 0x40;
+
+/** Core opcodes used by the kernels; SIMD ones follow the 0xfd prefix. */
+export const OP = {
+  block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b,
+  localGet: 0x20, localSet: 0x21, localTee: 0x22,
+  i32Const: 0x41, i32Eqz: 0x45, i32GeU: 0x4f, i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32Shl: 0x74,
+  f32Load: 0x2a, f32Store: 0x38, f32Add: 0x92, simd: 0xfd,
+} as const;
+export const SIMD = {
+  v128Load: 0, v128Store: 11, v128Const: 12, f32x4Splat: 19, f32x4ExtractLane: 31, f32x4Add: 228, f32x4Mul: 230,
+} as const;
+
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+function name(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+export const get = (i: number): number[] => [OP.localGet, ...uleb(i)];
+export const set = (i: number): number[] => [OP.localSet, ...uleb(i)];
+export const i32c = (v: number): number[] => [OP.i32Const, ...sleb(v)];
+export const simd = (op: number, ...imm: number[]): number[] => [OP.simd, ...uleb(op), ...imm];
+/** memarg: alignment hint 0 (unaligned allowed), then the static offset. */
+export const mem = (offset: number): number[] => [0, ...uleb(offset)];
+
+/** Loop skeleton: block { loop { if (counter >= limit) break; body; counter++; continue } }. */
+export function countedLoop(counter: number, limit: number, body: number[]): number[] {
+  return [
+    ...i32c(0), ...set(counter),
+    OP.block, EMPTY_BLOCK_TYPE, OP.loop, EMPTY_BLOCK_TYPE,
+    ...get(counter), ...get(limit), OP.i32GeU, OP.brIf, 1,
+    ...body,
+    ...get(counter), ...i32c(1), OP.i32Add, ...set(counter),
+    OP.br, 0, OP.end, OP.end,
+  ];
+}
+
+/**
+ * A module importing `env.memory` and exporting one function `exportName`
+ * with the given i32/v128 parameter types and no results. `code` is the
+ * function body: local declarations, instructions and the final `end`.
+ */
+export function moduleWithOneFunction(exportName: string, params: number[], code: number[]): Uint8Array {
+  const type = [1, 0x60, ...uleb(params.length), ...params, 0];
+  const importMemory = [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1];
+  const functions = [1, 0];
+  const exports = [1, ...name(exportName), 0x00, 0];
+  const body = [1, ...uleb(code.length), ...code];
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, type), ...section(2, importMemory), ...section(3, functions), ...section(7, exports), ...section(10, body),
+  ]);
+}
+
+/** The slice of the WebAssembly JS API used here (the project's TypeScript libs do not declare it). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+/** Compiles and instantiates a module with a fresh one-page memory; throws where WebAssembly (SIMD) is unavailable. */
+export function instantiate(bytes: Uint8Array): { memory: WasmMemory; exports: Record<string, unknown> } {
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!wasm) throw new Error('WebAssembly is not available');
+  const memory = new wasm.Memory({ initial: 1 });
+  const module = new wasm.Module(bytes);
+  return { memory, exports: new wasm.Instance(module, { env: { memory } }).exports };
+}
+
+/** Grows `memory` to at least `bytes` and returns a fresh f32 view of it. */
+export function floatView(memory: WasmMemory, bytes: number): Float32Array {
+  const have = memory.buffer.byteLength;
+  if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
+  return new Float32Array(memory.buffer);
+}
