@@ -98,7 +98,9 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
     // Octokit's own log would print request details on some failures; route only warnings and errors, as text.
     log: { debug: () => {}, info: () => {}, warn: (m: string) => options.log.warning(String(m)), error: (m: string) => options.log.error(String(m)) },
     request: { fetch: fetchWithTimeout(options.requestTimeoutMs ?? 30_000) },
-    retry: { retries: options.retries ?? 3, retryAfterBaseValue: options.retryBaseMs ?? 1000 },
+    // 429 is left to the throttling handlers, which honour retry-after and the wait budget;
+    // the retry plugin would otherwise repeat it on its own schedule after they gave up.
+    retry: { retries: options.retries ?? 3, retryAfterBaseValue: options.retryBaseMs ?? 1000, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
     throttle: {
       onRateLimit: rateLimitHandler('primary', limits, options.log),
       onSecondaryRateLimit: rateLimitHandler('secondary', limits, options.log),
