@@ -8,7 +8,7 @@ import { serializeReport } from '../report/schema.js';
 import { discoverModels } from '../run/discover.js';
 import { COMMENT_FILE, REPORT_FILE } from '../run/files.js';
 import type { RunOptions } from '../run/index.js';
-import { EXIT_FAILED, EXIT_OK, type ExitCode } from './failure.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './failure.js';
 import { LinePrinter, escapeTerminal, type CliIO } from './terminal.js';
 import { PROGRAM } from './usage.js';
 
@@ -53,8 +53,9 @@ export const REPORT_HELP = [
   '',
   'Exit codes:',
   '  0  every gate passed',
-  '  1  a gate failed (accuracy, size, unsupported ops, a model that could not be processed)',
-  '  2  usage error, or a PATH that does not exist or holds no .onnx files',
+  '  1  a gate failed (accuracy, size, unsupported ops, a conversion error or time-out)',
+  '  2  usage error, a PATH that does not exist or holds no .onnx files, or a model file',
+  '     that cannot be read (all other models are still run and reported)',
 ].join('\n');
 
 export interface ReportRequest {
@@ -185,5 +186,14 @@ export async function runReportCommand(args: readonly string[], io: CliIO): Prom
   }
   if (request.json) io.stdout.write(serializeReport(report));
   else new LinePrinter(io.stdout).lines(renderReportSummary(report, request.outDir));
+  return exitCodeOf(report);
+}
+
+/** Error codes of model files that cannot be read at all, as opposed to models that fail a check. */
+const UNREADABLE_INPUT_CODES = new Set(['FILE_NOT_FOUND', 'FILE_TOO_LARGE', 'TRUNCATED', 'MALFORMED', 'LFS_POINTER', 'EXTERNAL_DATA']);
+
+/** Unreadable input outranks a failed gate, as it does for the single-model commands. */
+export function exitCodeOf(report: RunReport): ExitCode {
+  if (report.models.some((m) => m.status === 'error' && UNREADABLE_INPUT_CODES.has(m.error?.code ?? ''))) return EXIT_USAGE;
   return report.passed ? EXIT_OK : EXIT_FAILED;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { parseReportArgs } from '../../src/cli/report-command.js';
+import { exitCodeOf, parseReportArgs } from '../../src/cli/report-command.js';
 import type { RunReport } from '../../src/report/schema.js';
 import { STACK_LINE, captureIO, makeTempDir } from './fixtures.js';
 import { copyFixture, writeCorruptModel } from '../run/helpers.js';
@@ -30,11 +30,11 @@ describe('onnx-coreml report', () => {
     expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).passed).toBe(true);
   });
 
-  it('searches folders for models and keeps going past a corrupt one, exiting 1', async () => {
+  it('searches folders for models and keeps going past a corrupt one, exiting 2 for the unreadable file', async () => {
     copyFixture('seed_custom_activation', temp.dir, 'models/act');
     writeCorruptModel(join(temp.dir, 'models'), 'broken.onnx');
     const { code, out } = await report([join(temp.dir, 'models'), '--out', join(temp.dir, 'out'), '--json']);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     const parsed = JSON.parse(out) as RunReport;
     expect(parsed.models.map((m) => m.status)).toEqual(['passed', 'error']);
     expect(parsed.failures).toHaveLength(1);
@@ -132,5 +132,35 @@ describe('parseReportArgs', () => {
       gates: { failOnUnsupported: true },
       json: false,
     });
+  });
+});
+
+describe('exitCodeOf', () => {
+  const base: RunReport = {
+    schemaVersion: 1,
+    tool: { name: 'onnx-coreml-action', version: '0' },
+    engine: 'reference interpreter',
+    variants: ['fp32'],
+    models: [],
+    gates: { failOnUnsupported: true },
+    failures: [],
+    passed: true,
+    notes: [],
+  };
+  const errored = (code: string) => ({
+    path: 'm.onnx', status: 'error' as const, onnxBytes: null, reference: 'none' as const, coverage: [], unsupported: [], variants: [], warnings: [], seconds: 0,
+    error: { code, message: 'm.onnx: problem' },
+  });
+
+  it('is 0 when every gate passed and 1 when one failed', () => {
+    expect(exitCodeOf(base)).toBe(0);
+    expect(exitCodeOf({ ...base, passed: false, failures: ['x'] })).toBe(1);
+  });
+
+  it('is 2 when a model file cannot be read, and 1 for a model that times out or fails to convert', () => {
+    expect(exitCodeOf({ ...base, passed: false, models: [errored('MALFORMED')] })).toBe(2);
+    expect(exitCodeOf({ ...base, passed: false, models: [errored('LFS_POINTER')] })).toBe(2);
+    expect(exitCodeOf({ ...base, passed: false, models: [errored('LIMIT_EXCEEDED')] })).toBe(1);
+    expect(exitCodeOf({ ...base, passed: false, models: [errored('CONVERSION')] })).toBe(1);
   });
 });
