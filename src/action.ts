@@ -7,7 +7,7 @@ import { createArtifactUploader, type ArtifactUploader } from './github/artifact
 import { readActionContext, type ActionContext } from './github/context.js';
 import { ActionError } from './github/errors.js';
 import { createGitRunner, type GitRunner } from './github/git.js';
-import { parseInputs, type Env, type Mode } from './github/inputs.js';
+import { parseInputs, readInput, type Env, type Mode } from './github/inputs.js';
 import { coreLog, type ActionLog } from './github/log.js';
 import { createGitHubApi, type GitHubApi, type GitHubApiOptions } from './github/octokit.js';
 import { runPlanMode } from './github/plan.js';
@@ -58,10 +58,11 @@ function failureMessage(err: unknown): string {
 export async function runAction(environment: ActionEnvironment, deps: ActionDeps): Promise<ActionResult> {
   let mode: Mode | undefined;
   try {
+    // Mask first: nothing may print the token before the runner knows to hide it.
+    const token = readInput(environment.env, 'token');
+    if (token) deps.log.setSecret(token);
     const inputs = parseInputs(environment.env);
     mode = inputs.mode;
-    // Mask first: nothing may print the token before the runner knows to hide it.
-    if (inputs.token) deps.log.setSecret(inputs.token);
     const ctx = readActionContext(environment.env, environment.cwd);
     const api = deps.octokitFactory({ token: inputs.token, baseUrl: ctx.apiUrl, log: deps.log, requestTimeoutMs: inputs.requestTimeoutSeconds * 1000 });
     const session: ActionSession = {
