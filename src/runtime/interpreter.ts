@@ -4,6 +4,8 @@ import { formatShape, type Tensor } from '../tensor/tensor.js';
 import { ToolError } from '../errors.js';
 import { OpContext } from './kernel.js';
 import { KERNELS } from './kernels/index.js';
+
+export { supportedOpTypes } from './kernels/index.js';
 import {
   allocFor, BufferPool, computeDType, fromTensor, POOLED_MIN_LENGTH, settleFloat16, toTensor, withBufferPool, type RtNumeric, type RtValue,
 } from './value.js';
@@ -168,8 +170,7 @@ function settleOutput(op: MilOperation, declared: MilTensorType, value: RtValue,
   }
   const settled: RtValue = { dtype, shape: value.shape, data };
   settleFloat16(settled);
-  checkShape(op, declared, settled);
-  return settled;
+  return checkShape(op, declared, settled);
 }
 
 function sharesInput(data: RtValue['data'], params: Map<string, RtValue[]>): boolean {
@@ -177,12 +178,18 @@ function sharesInput(data: RtValue['data'], params: Map<string, RtValue[]>): boo
   return false;
 }
 
-function checkShape(op: MilOperation, declared: MilTensorType, v: RtValue): void {
+/**
+ * Checks a result against its declared type and returns it with the declared
+ * shape. A one-element result may differ in rank from a one-element
+ * declaration (scalar vs [1]): shape-generic kernels cannot always tell.
+ */
+function checkShape(op: MilOperation, declared: MilTensorType, v: RtValue): RtValue {
   const ok = declared.shape.length === v.shape.length && declared.shape.every((d, i) => d === null || d === v.shape[i]);
-  // A declared rank-0 output may legitimately come back as a one-element rank-1 value from shape-generic kernels.
-  if (!ok && !(declared.shape.length === 0 && v.data.length === 1)) {
-    throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced shape ${formatShape(v.shape)}, but the program declares ${formatShape(declared.shape)}`);
+  if (ok) return v;
+  if (v.data.length === 1 && declared.shape.every((d) => d === 1 || d === null)) {
+    return { dtype: v.dtype, shape: declared.shape.map(() => 1), data: v.data };
   }
+  throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced shape ${formatShape(v.shape)}, but the program declares ${formatShape(declared.shape)}`);
 }
 
 function runOperation(op: MilOperation, scope: Scope, opset: MilOpset): void {

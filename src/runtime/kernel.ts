@@ -131,8 +131,3 @@ export function normAxis(ctx: OpContext, axis: number, rank: number): number {
   if (a < 0 || a >= rank) ctx.fail(`axis ${axis} is out of range for rank ${rank}`);
   return a;
 }
-
-/** Numeric storage as a Float32Array (copying integer storage). */
-export function asFloat32(data: RtNumeric): Float32Array {
-  return data instanceof Float32Array ? data : Float32Array.from(data);
-}

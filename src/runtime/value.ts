@@ -175,15 +175,3 @@ export function computeDType(dtype: DType): DType {
 export function settleFloat16(v: RtValue): void {
   if (v.dtype === 'float16' && v.data instanceof Float32Array) roundToFloat16InPlace(v.data);
 }
-
-/** Reads element i of a numeric value as a JS number. */
-export function numAt(v: RtValue, i: number): number {
-  const x = v.data[i];
-  if (typeof x !== 'number') throw new ToolError('RUNTIME', `expected a numeric value, got dtype ${v.dtype}`);
-  return x;
-}
-
-export function numericData(v: RtValue, what: string): RtNumeric {
-  if (v.dtype === 'string') throw new ToolError('RUNTIME', `${what} must be numeric, got a string`);
-  return v.data as RtNumeric;
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CoreMLModel } from '../../src/coreml/model.js';
 import type { MilBlock, MilProgram } from '../../src/mil/ir.js';
-import { runModel, runProgram } from '../../src/runtime/interpreter.js';
+import { runModel, runProgram, supportedOpTypes } from '../../src/runtime/interpreter.js';
 import { f16, f32, i32, op, program, scalar, str, v, values } from './build.js';
 
 /** y = relu(x · 2) on a [2] fp32 input. */
@@ -50,6 +50,21 @@ describe('runProgram', () => {
   it('a result whose shape disagrees with the declared output type is reported', () => {
     const prog = program([v('x', 'float32', [2])], [op('relu', { x: 'x' }, [v('y', 'float32', [3])])], ['y']);
     expect(() => runProgram(prog, { x: f32([2], [1, 2]) })).toThrow(/relu 'y' produced shape \[2\], but the program declares \[3\]/);
+  });
+
+  it('a one-element result takes the declared rank (scalar vs [1])', () => {
+    const prog = program([v('x', 'float32', [3])], [
+      op('reduce_sum', { x: 'x' }, [v('s', 'float32', [1])]),
+    ], ['s']);
+    const out = runProgram(prog, { x: f32([3], [1, 2, 3]) })['s']!;
+    expect(out.shape).toEqual([1]);
+    expect(values(out)).toEqual([6]);
+  });
+
+  it('lists the op types it can run', () => {
+    const ops = supportedOpTypes();
+    for (const t of ['conv', 'lstm', 'constexpr_lut_to_dense', 'while_loop', 'scaled_dot_product_attention']) expect(ops).toContain(t);
+    expect(ops).toEqual([...ops].sort());
   });
 
   it('returns fp16 outputs as half bit patterns and int32 outputs as Int32Array', () => {
