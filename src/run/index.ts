@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { version as packageVersion } from '../../package.json';
 import { findVariant, variantNames, type VariantDefinition } from '../compress/variants.js';
-import { ToolError } from '../errors.js';
+import { ToolError, errorMessage } from '../errors.js';
 import type { DeploymentTarget } from '../mil/ir.js';
 import { renderReportMarkdown } from '../report/markdown.js';
 import { REPORT_SCHEMA_VERSION, serializeReport, type GateSettings, type ModelResult, type RunReport } from '../report/schema.js';
@@ -75,7 +75,7 @@ export async function runModels(options: RunOptions): Promise<RunReport> {
         progress: (message) => progress(`${prefix} ${message}`),
       };
       const result = await runModelJob(job);
-      if (base) await compareWithBase(result, job, base, cwd);
+      if (base) await compareWithBase(result, job, base, cwd).catch((err: unknown) => result.warnings.push(`not compared with base: ${errorMessage(err)}`));
       progress(`${prefix} ${result.path}: ${result.status} (${result.seconds.toFixed(1)} s)`);
       models.push(result);
     }
