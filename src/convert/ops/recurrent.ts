@@ -1,25 +1,40 @@
 import { milConst } from '../../mil/builder.js';
 import { targetRank } from '../../mil/ir.js';
-import { attr, attrFloat, attrFloats, attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
+import { attrFloat, attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
 import type { NumericTypedArray } from '../../tensor/dtype.js';
 import { makeTensor, toNumberList, type Tensor } from '../../tensor/tensor.js';
+import { narrowConstant } from '../narrow.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
-import { floatTensor, floatValues, outputName, requireConstant, reshapeConstant, typeOfInput, wantsOutput } from './nn-util.js';
+import { floatTensor, floatValues, outputName } from './nn-util.js';
+import { GATES, unrollDirection, type RecurrentKind } from './recurrent-unroll.js';
+import {
+  activationNames, activations, bindRecurrentOutputs, FUSED_ACTIVATIONS, hasActivationParams, initialState, readInput, stepMasks,
+  type DirectionResult, type RecurrentInput,
+} from './recurrent-util.js';
 
 /**
- * ONNX LSTM → MIL lstm, forward direction (what PyTorch exports for a
- * unidirectional nn.LSTM layer). ONNX stacks gates as [i, o, f, c]; MIL wants
- * [i, f, o, c] and one summed bias, and keeps no direction axis, so weights
- * are re-stacked here and the direction axis is added back to the outputs.
+ * ONNX LSTM, GRU and RNN. Each direction becomes one fused MIL lstm/gru/rnn
+ * op when that op computes exactly the ONNX recurrence (constant weights, no
+ * clip, plain activations, full-length sequences; for GRU linear_before_reset
+ * = 1 without a recurrent candidate bias), and the exact recurrence unrolled
+ * over time otherwise. Directions are stacked back into ONNX's layouts.
+ *
+ * ONNX stacks gates LSTM [i, o, f, c], GRU [z, r, h]; MIL wants LSTM
+ * [i, f, o, c] and GRU [r, o(h), z], with one summed bias.
  */
 
 /** For each MIL gate block (i, f, o, c), the ONNX block it comes from (ONNX i, o, f, c). */
 export const LSTM_GATES_FROM_ONNX: readonly number[] = [0, 2, 1, 3];
+/** For each MIL gru block (r, o, z), the ONNX block (z, r, h). */
+const GRU_GATES_FROM_ONNX: readonly number[] = [1, 2, 0];
 /** Peepholes: ONNX [i, o, f] → MIL [i, f, o]. */
 const PEEPHOLES_FROM_ONNX: readonly number[] = [0, 2, 1];
 
-const ACTIVATIONS: Readonly<Record<string, string>> = { Sigmoid: 'sigmoid', Tanh: 'tanh', Relu: 'relu' };
-const DEFAULT_ACTIVATIONS = ['Sigmoid', 'Tanh', 'Tanh'];
+const DEFAULT_ACTIVATIONS: Readonly<Record<RecurrentKind, readonly string[]>> = {
+  LSTM: ['Sigmoid', 'Tanh', 'Tanh'],
+  GRU: ['Sigmoid', 'Tanh'],
+  RNN: ['Tanh'],
+};
 
 /**
  * Re-stacks equal row blocks along dim 0: block k of the result is block
@@ -33,113 +48,117 @@ export function reorderBlocks(t: Tensor, order: readonly number[]): Tensor {
   return makeTensor(t.dtype, t.shape, out as Tensor['data']);
 }
 
-/** Drops the leading num_directions = 1 axis of an ONNX recurrent parameter. */
-function dropDirection(node: OnnxNode, ctx: ConvertContext, t: Tensor, what: string): Tensor {
-  if (t.shape[0] !== 1) ctx.unsupported(node, `${what} has ${t.shape[0]} directions; only one is supported`);
-  return reshapeConstant(t, t.shape.slice(1));
+/** Constant input i of direction d (direction axis dropped), float values; undefined when omitted or computed at run time. */
+function constantParam(ctx: ConvertContext, node: OnnxNode, i: number, d: number): Tensor | undefined {
+  const c = node.inputs[i] ? ctx.constant(node, i) : undefined;
+  if (!c) return undefined;
+  const t = narrowConstant(c, node.inputs[i]!);
+  const inner = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  return makeTensor(t.dtype, t.shape.slice(1), (t.data as NumericTypedArray).slice(d * inner, (d + 1) * inner) as Tensor['data']);
 }
 
-/** ONNX B = [Wb (4H) | Rb (4H)] → MIL bias Wb + Rb, gates re-stacked. */
-function summedBias(node: OnnxNode, ctx: ConvertContext, hidden: number, dtype: Tensor['dtype']): Tensor {
-  if (!node.inputs[3]) return floatTensor(dtype, [4 * hidden], new Float32Array(4 * hidden));
-  const b = floatValues(dropDirection(node, ctx, requireConstant(ctx, node, 3, 'B'), 'B'));
-  const sum = Float32Array.from({ length: 4 * hidden }, (_, i) => b[i]! + b[i + 4 * hidden]!);
-  return reorderBlocks(floatTensor(dtype, [4 * hidden], sum), LSTM_GATES_FROM_ONNX);
+interface Plan {
+  kind: RecurrentKind;
+  input: RecurrentInput;
+  names: string[];
 }
 
-function activationNames(node: OnnxNode, ctx: ConvertContext): string[] {
-  if (attrFloats(node, 'activation_alpha') || attrFloats(node, 'activation_beta')) {
-    ctx.unsupported(node, 'activation_alpha/activation_beta are not supported');
-  }
-  const listed = attr(node, 'activations');
-  const names = listed?.type === 'strings' ? listed.value : DEFAULT_ACTIVATIONS;
-  return names.slice(0, 3).map((n) => ACTIVATIONS[n] ?? ctx.unsupported(node, `activation ${n} is not supported (Sigmoid, Tanh, Relu are)`));
+function fullLength(lens: Tensor | undefined, steps: number): boolean {
+  return lens !== undefined && toNumberList(lens).every((n) => n === steps);
 }
 
-/** initial_h / initial_c as [B, H]: zeros when absent (needs a static batch). */
-function initialState(node: OnnxNode, ctx: ConvertContext, i: number, batch: number | null, hidden: number, dtype: Tensor['dtype']): string {
-  if (!node.inputs[i]) {
-    if (batch === null) return ctx.unsupported(node, 'an omitted initial state needs a static batch size');
-    return ctx.b.const(floatTensor(dtype, [batch, hidden], new Float32Array(batch * hidden)), `${outputName(node)}_initial_${i}`);
-  }
-  if (ctx.constant(node, i)) return ctx.b.const(dropDirection(node, ctx, requireConstant(ctx, node, i, 'initial state'), 'initial state'));
-  const v = ctx.requireInput(node, i);
-  return ctx.b.op1('squeeze', { x: v, axes: milConst.ints([0]) }, { name: `${outputName(node)}_initial_${i}` });
-}
-
-function checkSequenceLengths(node: OnnxNode, ctx: ConvertContext, steps: number | null): void {
-  if (!node.inputs[4]) return;
-  const lens = ctx.constant(node, 4);
-  if (!lens || steps === null || toNumberList(lens).some((n) => n !== steps)) {
-    ctx.unsupported(node, 'sequence_lens must be omitted or a constant equal to the full sequence length');
-  }
-}
-
-function refuseUnsupportedAttributes(node: OnnxNode, ctx: ConvertContext): void {
-  const direction = attrString(node, 'direction', 'forward');
-  if (direction !== 'forward') ctx.unsupported(node, `direction ${direction} is not supported; only forward LSTMs convert`);
-  if (attrInt(node, 'input_forget', 0) === 1) ctx.unsupported(node, 'input_forget = 1 (coupled input/forget gates) is not supported');
-  // Same name, different meaning: ONNX bounds the gate pre-activations, Core ML's lstm bounds the cell state.
-  if (attrFloat(node, 'clip') !== undefined) ctx.unsupported(node, 'clip bounds gate pre-activations in ONNX but the cell state in Core ML');
-}
-
-const lstm: OpConverter = {
-  opsets: [7, 22],
-  milOps: ['lstm', 'squeeze', 'expand_dims', 'transpose'],
-  limits: 'forward direction only; no clip; constant weights; sequence_lens absent or full; fp16 needs iOS17',
-  convert(node, ctx) {
-    refuseUnsupportedAttributes(node, ctx);
-    const layout = attrInt(node, 'layout', 0);
-    const name = outputName(node);
-    let x = ctx.requireInput(node, 0);
-    const xt = typeOfInput(ctx, x);
-    if (xt.shape.length !== 3) ctx.unsupported(node, `X must be rank 3, got rank ${xt.shape.length}`);
-    if (xt.dtype === 'float16' && targetRank(ctx.target) < targetRank('iOS17')) {
-      ctx.unsupported(node, 'an fp16 LSTM needs deployment target iOS17 or later (iOS15/16 lstm is fp32 only)');
+/** Why the fused MIL op cannot compute this node exactly; undefined when it can. */
+function fusedBlocker(ctx: ConvertContext, node: OnnxNode, plan: Plan): string | undefined {
+  const { kind, input } = plan;
+  const constantInputs = kind === 'LSTM' ? [1, 2, 3, 7] : [1, 2, 3];
+  if (constantInputs.some((i) => node.inputs[i] && !ctx.constant(node, i))) return 'weights computed at run time';
+  if (attrFloat(node, 'clip') !== undefined) return 'clip';
+  if (attrInt(node, 'input_forget', 0) === 1) return 'input_forget';
+  if (hasActivationParams(node) || plan.names.some((n) => !FUSED_ACTIVATIONS[n])) return 'activations';
+  if (node.inputs[4] && !fullLength(ctx.constant(node, 4), input.steps)) return 'sequence_lens';
+  if (input.dtype === 'float16' && targetRank(ctx.target) < targetRank('iOS17')) return 'fp16 before iOS17';
+  if (kind === 'GRU') {
+    if (attrInt(node, 'linear_before_reset', 0) === 0) return 'linear_before_reset = 0';
+    const H = input.hidden;
+    for (let d = 0; d < input.directions; d++) {
+      const bias = constantParam(ctx, node, 3, d);
+      if (bias && floatValues(bias).subarray(5 * H, 6 * H).some((v) => v !== 0)) return 'a recurrent candidate bias';
     }
-    if (layout === 1) x = ctx.b.op1('transpose', { x, perm: milConst.ints([1, 0, 2]) }, { name: `${name}_time_major` });
-    const [steps, batch] = ctx.b.typeOf(x).shape as [number | null, number | null];
-    checkSequenceLengths(node, ctx, steps);
-    const weightIh = dropDirection(node, ctx, requireConstant(ctx, node, 1, 'W'), 'W');
-    const weightHh = dropDirection(node, ctx, requireConstant(ctx, node, 2, 'R'), 'R');
-    const hidden = attrInt(node, 'hidden_size') ?? weightHh.shape[1]!;
-    const [recurrentActivation, cellActivation, activation] = activationNames(node, ctx);
-    const peephole = node.inputs[7]
-      ? reorderBlocks(dropDirection(node, ctx, requireConstant(ctx, node, 7, 'P'), 'P'), PEEPHOLES_FROM_ONNX)
-      : undefined;
-    const [sequence, lastH, lastC] = ctx.b.op(
-      'lstm',
-      {
-        x,
-        initial_h: initialState(node, ctx, 5, batch, hidden, xt.dtype),
-        initial_c: initialState(node, ctx, 6, batch, hidden, xt.dtype),
-        weight_ih: reorderBlocks(weightIh, LSTM_GATES_FROM_ONNX),
-        weight_hh: reorderBlocks(weightHh, LSTM_GATES_FROM_ONNX),
-        bias: summedBias(node, ctx, hidden, xt.dtype),
-        peephole,
-        direction: milConst.str('forward'),
-        output_sequence: milConst.bool(true),
-        recurrent_activation: milConst.str(recurrentActivation!),
-        cell_activation: milConst.str(cellActivation!),
-        activation: milConst.str(activation!),
-      },
-      { outputNames: [`${name}_sequence`, `${name}_h`, `${name}_c`] },
-    );
-    bindOutputs(node, ctx, layout, [sequence!, lastH!, lastC!]);
-  },
-};
-
-/** Adds the direction axis back: Y [T, 1, B, H] (or [B, T, 1, H]), Y_h/Y_c [1, B, H] (or [B, 1, H]). */
-function bindOutputs(node: OnnxNode, ctx: ConvertContext, layout: number, values: [string, string, string]): void {
-  const [sequence, lastH, lastC] = values;
-  if (wantsOutput(node, 0)) {
-    const batchMajor = layout === 1 ? ctx.b.op1('transpose', { x: sequence, perm: milConst.ints([1, 0, 2]) }, { name: `${outputName(node)}_batch_major` }) : sequence;
-    ctx.setOutput(node, 0, ctx.b.op1('expand_dims', { x: batchMajor, axes: milConst.ints([layout === 1 ? 2 : 1]) }, { name: outputName(node, 0) }));
   }
-  [lastH, lastC].forEach((state, k) => {
-    if (!wantsOutput(node, k + 1)) return;
-    ctx.setOutput(node, k + 1, ctx.b.op1('expand_dims', { x: state, axes: milConst.ints([layout === 1 ? 1 : 0]) }, { name: outputName(node, k + 1) }));
-  });
+  return undefined;
 }
 
-export const recurrentConverters: ConverterTable = { LSTM: lstm };
+/** Bias for the fused op: input + recurrent bias, except GRU's candidate (which only has the input part). */
+function fusedBias(ctx: ConvertContext, node: OnnxNode, plan: Plan, d: number): Tensor {
+  const GH = GATES[plan.kind] * plan.input.hidden;
+  const values = new Float32Array(GH);
+  const bias = constantParam(ctx, node, 3, d);
+  if (bias) {
+    const v = floatValues(bias);
+    for (let k = 0; k < GH; k++) values[k] = v[k]! + v[GH + k]!;
+  }
+  const t = floatTensor(plan.input.dtype, [GH], values);
+  return plan.kind === 'LSTM' ? reorderBlocks(t, LSTM_GATES_FROM_ONNX) : plan.kind === 'GRU' ? reorderBlocks(t, GRU_GATES_FROM_ONNX) : t;
+}
+
+function fusedDirection(ctx: ConvertContext, node: OnnxNode, plan: Plan, d: number, reverse: boolean): DirectionResult {
+  const { kind, input } = plan;
+  const order = kind === 'LSTM' ? LSTM_GATES_FROM_ONNX : kind === 'GRU' ? GRU_GATES_FROM_ONNX : [0];
+  const acts = plan.names.slice(d * DEFAULT_ACTIVATIONS[kind].length).map((n) => milConst.str(FUSED_ACTIVATIONS[n]!));
+  const name = `${outputName(node)}${input.directions === 2 ? `_${reverse ? 'backward' : 'forward'}` : ''}`;
+  const peephole = kind === 'LSTM' ? constantParam(ctx, node, 7, d) : undefined;
+  const args = {
+    x: input.x,
+    initial_h: initialState(ctx, node, 5, d, input),
+    ...(kind === 'LSTM' ? { initial_c: initialState(ctx, node, 6, d, input) } : {}),
+    weight_ih: reorderBlocks(constantParam(ctx, node, 1, d)!, order),
+    weight_hh: reorderBlocks(constantParam(ctx, node, 2, d)!, order),
+    bias: fusedBias(ctx, node, plan, d),
+    ...(peephole ? { peephole: reorderBlocks(peephole, PEEPHOLES_FROM_ONNX) } : {}),
+    direction: milConst.str(reverse ? 'reverse' : 'forward'),
+    output_sequence: milConst.bool(true),
+    ...(kind === 'RNN' ? { activation: acts[0] } : { recurrent_activation: acts[0], activation: acts[kind === 'LSTM' ? 2 : 1] }),
+    ...(kind === 'LSTM' ? { cell_activation: acts[1] } : {}),
+  };
+  const outputNames = [`${name}_sequence`, `${name}_h`, ...(kind === 'LSTM' ? [`${name}_c`] : [])];
+  const [sequence, lastH, lastC] = ctx.b.op(kind.toLowerCase(), args, { outputNames });
+  return { sequence: sequence!, lastH: lastH!, ...(lastC ? { lastC } : {}) };
+}
+
+function convertRecurrent(kind: RecurrentKind, node: OnnxNode, ctx: ConvertContext): void {
+  const direction = attrString(node, 'direction', 'forward');
+  if (!['forward', 'reverse', 'bidirectional'].includes(direction)) ctx.unsupported(node, `unknown direction "${direction}"`);
+  const input = readInput(node, ctx, GATES[kind]);
+  const plan: Plan = { kind, input, names: activationNames(node, DEFAULT_ACTIVATIONS[kind], input.directions) };
+  const perDirection = DEFAULT_ACTIVATIONS[kind].length;
+  if (plan.names.length !== perDirection * input.directions) {
+    ctx.unsupported(node, `expected ${perDirection * input.directions} activations, got ${plan.names.length}`);
+  }
+  const fused = fusedBlocker(ctx, node, plan) === undefined;
+  const masks = fused ? undefined : stepMasks(ctx, node, input);
+  const allActs = fused ? [] : activations(ctx, node, plan.names, input.dtype);
+  const results = Array.from({ length: input.directions }, (_, d) => {
+    const reverse = direction === 'reverse' || d === 1;
+    if (fused) return fusedDirection(ctx, node, plan, d, reverse);
+    const acts = allActs.slice(d * perDirection, (d + 1) * perDirection);
+    return unrollDirection(ctx, node, input, { kind, direction: d, reverse, acts, masks });
+  });
+  bindRecurrentOutputs(ctx, node, input, results);
+}
+
+const LIMITS = 'sequence length must be static; sequences longer than 512 steps need constant weights and the fused Core ML op';
+
+function converter(kind: RecurrentKind, opsets: readonly [number, number], fusedOp: string): OpConverter {
+  return {
+    opsets,
+    milOps: [fusedOp, 'matmul', 'add', 'mul', 'sub', 'split', 'squeeze', 'stack', 'expand_dims', 'transpose', 'sigmoid', 'tanh', 'relu', 'clip'],
+    limits: LIMITS,
+    convert: (node, ctx) => convertRecurrent(kind, node, ctx),
+  };
+}
+
+export const recurrentConverters: ConverterTable = {
+  LSTM: converter('LSTM', [7, 22], 'lstm'),
+  GRU: converter('GRU', [7, 22], 'gru'),
+  RNN: converter('RNN', [7, 22], 'rnn'),
+};

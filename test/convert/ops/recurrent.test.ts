@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ConversionError } from '../../../src/errors.js';
 import { makeTensor, toNumberList, type Tensor } from '../../../src/tensor/tensor.js';
 import { node } from '../../helpers/onnx-graph.js';
 import { convertNode, f32 } from './harness.js';
@@ -54,17 +53,22 @@ describe('LSTM converter', () => {
     expect(r.paramValues(op, 'recurrent_activation')).toEqual(['sigmoid']);
   });
 
-  it('squeezes non-constant initial states', () => {
+  it('slices the direction axis off non-constant initial states', () => {
     const n = lstmNode({}, ['x', 'w', 'r', 'b', '', 'h0', 'c0']);
     const r = convertNode(n, { x: f32(5, 4, I), h0: f32(1, 4, H), c0: f32(1, 4, H) }, weights());
-    expect(r.ops.filter((o) => o.type === 'squeeze')).toHaveLength(2);
+    const slices = r.ops.filter((o) => o.type === 'slice_by_index');
+    expect(slices).toHaveLength(2);
+    expect(r.paramValues(slices[0]!, 'squeeze_mask')).toEqual([1, 0, 0]);
+    expect(r.op('lstm')).toBeDefined();
   });
 
-  it('accepts full-length sequence_lens and refuses shorter ones', () => {
+  it('keeps the fused lstm for full-length sequence_lens and unrolls shorter ones with masks', () => {
     const lens = (v: number) => makeTensor('int32', [4], new Int32Array(4).fill(v));
     const n = lstmNode({}, ['x', 'w', 'r', 'b', 'len']);
-    expect(() => convertNode(n, { x: f32(5, 4, I) }, { ...weights(), len: lens(5) })).not.toThrow();
-    expect(() => convertNode(n, { x: f32(5, 4, I) }, { ...weights(), len: lens(3) })).toThrow(/sequence_lens/);
+    expect(convertNode(n, { x: f32(5, 4, I) }, { ...weights(), len: lens(5) }).ops.map((o) => o.type)).toContain('lstm');
+    const short = convertNode(n, { x: f32(5, 4, I) }, { ...weights(), len: lens(3) });
+    expect(short.ops.map((o) => o.type)).not.toContain('lstm');
+    expect(short.outType(0)).toEqual(f32(5, 1, 4, H));
   });
 
   it('transposes batch-major input and output for layout 1', () => {
@@ -74,30 +78,31 @@ describe('LSTM converter', () => {
     expect(r.outType(1)).toEqual(f32(4, 1, H));
   });
 
-  it('refuses reverse and bidirectional LSTMs with a reason', () => {
-    for (const direction of ['reverse', 'bidirectional']) {
-      const err = (() => {
-        try {
-          convertNode(lstmNode({ direction }), { x: f32(5, 4, I) }, weights());
-        } catch (e) {
-          return e;
-        }
-        return undefined;
-      })();
-      expect(err).toBeInstanceOf(ConversionError);
-      expect((err as ConversionError).unsupported[0]!.reason).toMatch(/only forward/);
-    }
+  it('emits one fused lstm per direction: reverse, and forward + reverse for bidirectional', () => {
+    const rev = convertNode(lstmNode({ direction: 'reverse' }), { x: f32(5, 4, I) }, weights());
+    expect(rev.paramValues(rev.op('lstm'), 'direction')).toEqual(['reverse']);
+    const two = (t: Tensor) => makeTensor('float32', [2, ...t.shape.slice(1)], Float32Array.from({ length: 2 * t.data.length }, (_, k) => Number(t.data[k % t.data.length])));
+    const w = weights();
+    const bi = convertNode(lstmNode({ direction: 'bidirectional' }), { x: f32(5, 4, I) }, { w: two(w.w), r: two(w.r), b: two(w.b) });
+    const lstms = bi.ops.filter((o) => o.type === 'lstm');
+    expect(lstms.map((o) => bi.paramValues(o, 'direction'))).toEqual([['forward'], ['reverse']]);
+    expect(bi.outType(0)).toEqual(f32(5, 2, 4, H));
+    expect(bi.outType(1)).toEqual(f32(2, 4, H));
   });
 
-  it('refuses clip, whose Core ML counterpart bounds the cell state instead of the gate inputs', () => {
-    expect(() => convertNode(lstmNode({ clip: 0.5 }), { x: f32(5, 4, I) }, weights())).toThrow(/cell state/);
+  it('unrolls clip, whose Core ML counterpart bounds the cell state instead of the gate inputs', () => {
+    const r = convertNode(lstmNode({ clip: 0.5 }), { x: f32(5, 4, I) }, weights());
+    expect(r.ops.map((o) => o.type)).not.toContain('lstm');
+    expect(r.ops.filter((o) => o.type === 'clip').length).toBe(5 * 4);
   });
 
-  it('refuses an fp16 LSTM on iOS15, whose lstm is fp32 only', () => {
+  it('unrolls an fp16 LSTM on iOS15, whose lstm is fp32 only, and fuses it on iOS17', () => {
     const half = (t: Tensor) => makeTensor('float16', t.shape, new Uint16Array(t.data.length));
     const w = weights();
     const inits = { w: half(w.w), r: half(w.r), b: half(w.b) };
-    expect(() => convertNode(lstmNode(), { x: { dtype: 'float16', shape: [5, 4, I] } }, inits)).toThrow(/iOS17/);
-    expect(() => convertNode(lstmNode(), { x: { dtype: 'float16', shape: [5, 4, I] } }, inits, { target: 'iOS17' })).not.toThrow();
+    const old = convertNode(lstmNode(), { x: { dtype: 'float16', shape: [5, 4, I] } }, inits);
+    expect(old.ops.map((o) => o.type)).not.toContain('lstm');
+    const ios17 = convertNode(lstmNode(), { x: { dtype: 'float16', shape: [5, 4, I] } }, inits, { target: 'iOS17' });
+    expect(ios17.ops.map((o) => o.type)).toContain('lstm');
   });
 });
