@@ -42,6 +42,14 @@ var __toESM = (mod2, isNodeMode, target) => (target = mod2 != null ? __create(__
   mod2
 ));
 
+// package.json
+var version;
+var init_package = __esm({
+  "package.json"() {
+    version = "0.1.0";
+  }
+});
+
 // src/errors.ts
 function errorMessage(err2) {
   return err2 instanceof Error ? err2.message : String(err2);
@@ -192,8 +200,8 @@ function toNumberList(t) {
   for (let i2 = 0; i2 < t.data.length; i2++) out2[i2] = numberAt(t.data, i2);
   return out2;
 }
-function sameShape(a, b) {
-  return a.length === b.length && a.every((d, i2) => d === b[i2]);
+function sameShape(a, b3) {
+  return a.length === b3.length && a.every((d, i2) => d === b3[i2]);
 }
 function formatShape(shape3) {
   return `[${shape3.map((d) => d === null ? "?" : String(d)).join(", ")}]`;
@@ -202,106 +210,6 @@ var init_tensor = __esm({
   "src/tensor/tensor.ts"() {
     "use strict";
     init_dtype();
-  }
-});
-
-// src/tensor/fp16.ts
-function float32ToFloat16Bits(value) {
-  f32[0] = value;
-  const x2 = u32[0];
-  const sign = x2 >>> 16 & 32768;
-  const exp = x2 >>> 23 & 255;
-  let mant = x2 & 8388607;
-  if (exp === 255) {
-    return sign | 31744 | (mant !== 0 ? 512 | mant >>> 13 : 0);
-  }
-  const e = exp - 127 + 15;
-  if (e >= 31) return sign | 31744;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 8388608;
-    const shift = 14 - e;
-    let half2 = mant >>> shift;
-    const rem2 = mant & (1 << shift) - 1;
-    const mid = 1 << shift - 1;
-    if (rem2 > mid || rem2 === mid && (half2 & 1) !== 0) half2 += 1;
-    return sign | half2;
-  }
-  let half = e << 10 | mant >>> 13;
-  const rem = mant & 8191;
-  if (rem > 4096 || rem === 4096 && (half & 1) !== 0) half += 1;
-  return sign | half;
-}
-function float16BitsToFloat32(bits2) {
-  const sign = bits2 & 32768 ? -1 : 1;
-  const exp = bits2 >>> 10 & 31;
-  const mant = bits2 & 1023;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 31) return mant === 0 ? sign * Infinity : NaN;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
-function halfDecodeTable() {
-  if (!decodeTable) {
-    decodeTable = new Float32Array(65536);
-    for (let i2 = 0; i2 < 65536; i2++) decodeTable[i2] = float16BitsToFloat32(i2);
-  }
-  return decodeTable;
-}
-function float32ArrayToFloat16(src, dst = new Uint16Array(src.length)) {
-  const n = src.length;
-  const bits2 = new Uint32Array(src.buffer, src.byteOffset, n);
-  for (let i2 = 0; i2 < n; i2++) {
-    const x2 = bits2[i2];
-    const exp = x2 >>> 23 & 255;
-    if (exp > 112 && exp < 143) {
-      const sign = x2 >>> 16 & 32768;
-      const rem = x2 & 8191;
-      let half = sign | (exp - 112 << 10 | x2 >>> 13 & 1023);
-      if (rem > 4096 || rem === 4096 && (half & 1) !== 0) half += 1;
-      dst[i2] = half;
-    } else {
-      dst[i2] = float32ToFloat16Bits(src[i2]);
-    }
-  }
-  return dst;
-}
-function float16ArrayToFloat32(src, dst = new Float32Array(src.length)) {
-  const table3 = halfDecodeTable();
-  for (let i2 = 0; i2 < src.length; i2++) dst[i2] = table3[src[i2]];
-  return dst;
-}
-function roundToFloat16InPlace(values) {
-  const table3 = halfDecodeTable();
-  const bits2 = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  for (let i2 = 0; i2 < values.length; i2++) {
-    const x2 = bits2[i2];
-    const exp = x2 >>> 23 & 255;
-    if (exp > 112 && exp < 143) {
-      const sign = x2 >>> 16 & 32768;
-      const rem = x2 & 8191;
-      let half = sign | (exp - 112 << 10 | x2 >>> 13 & 1023);
-      if (rem > 4096 || rem === 4096 && (half & 1) !== 0) half += 1;
-      values[i2] = table3[half];
-    } else {
-      values[i2] = table3[float32ToFloat16Bits(values[i2])];
-    }
-  }
-  return values;
-}
-function bfloat16ArrayToFloat32(src, dst = new Float32Array(src.length)) {
-  const out2 = new Uint32Array(dst.buffer, dst.byteOffset, dst.length);
-  for (let i2 = 0; i2 < src.length; i2++) out2[i2] = src[i2] << 16;
-  return dst;
-}
-var f32, u32, decodeTable, FLOAT16_MAX, FLOAT16_MIN_NORMAL, FLOAT16_MIN_SUBNORMAL;
-var init_fp16 = __esm({
-  "src/tensor/fp16.ts"() {
-    "use strict";
-    f32 = new Float32Array(1);
-    u32 = new Uint32Array(f32.buffer);
-    FLOAT16_MAX = 65504;
-    FLOAT16_MIN_NORMAL = 2 ** -14;
-    FLOAT16_MIN_SUBNORMAL = 2 ** -24;
   }
 });
 
@@ -365,21 +273,21 @@ var require_base64 = __commonJS({
       var parts = null, chunk = [];
       var i3 = 0, j = 0, t;
       while (start < end) {
-        var b = buffer[start++];
+        var b3 = buffer[start++];
         switch (j) {
           case 0:
-            chunk[i3++] = b64[b >> 2];
-            t = (b & 3) << 4;
+            chunk[i3++] = b64[b3 >> 2];
+            t = (b3 & 3) << 4;
             j = 1;
             break;
           case 1:
-            chunk[i3++] = b64[t | b >> 4];
-            t = (b & 15) << 2;
+            chunk[i3++] = b64[t | b3 >> 4];
+            t = (b3 & 15) << 2;
             j = 2;
             break;
           case 2:
-            chunk[i3++] = b64[t | b >> 6];
-            chunk[i3++] = b64[b & 63];
+            chunk[i3++] = b64[t | b3 >> 6];
+            chunk[i3++] = b64[b3 & 63];
             j = 0;
             break;
         }
@@ -1791,45 +1699,45 @@ var require_umd = __commonJS({
         LongPrototype2.shru = LongPrototype2.shiftRightUnsigned;
         LongPrototype2.shr_u = LongPrototype2.shiftRightUnsigned;
         LongPrototype2.rotateLeft = function rotateLeft2(numBits) {
-          var b;
+          var b3;
           if (isLong2(numBits)) numBits = numBits.toInt();
           if ((numBits &= 63) === 0) return this;
           if (numBits === 32) return fromBits2(this.high, this.low, this.unsigned);
           if (numBits < 32) {
-            b = 32 - numBits;
+            b3 = 32 - numBits;
             return fromBits2(
-              this.low << numBits | this.high >>> b,
-              this.high << numBits | this.low >>> b,
+              this.low << numBits | this.high >>> b3,
+              this.high << numBits | this.low >>> b3,
               this.unsigned
             );
           }
           numBits -= 32;
-          b = 32 - numBits;
+          b3 = 32 - numBits;
           return fromBits2(
-            this.high << numBits | this.low >>> b,
-            this.low << numBits | this.high >>> b,
+            this.high << numBits | this.low >>> b3,
+            this.low << numBits | this.high >>> b3,
             this.unsigned
           );
         };
         LongPrototype2.rotl = LongPrototype2.rotateLeft;
         LongPrototype2.rotateRight = function rotateRight2(numBits) {
-          var b;
+          var b3;
           if (isLong2(numBits)) numBits = numBits.toInt();
           if ((numBits &= 63) === 0) return this;
           if (numBits === 32) return fromBits2(this.high, this.low, this.unsigned);
           if (numBits < 32) {
-            b = 32 - numBits;
+            b3 = 32 - numBits;
             return fromBits2(
-              this.high << b | this.low >>> numBits,
-              this.low << b | this.high >>> numBits,
+              this.high << b3 | this.low >>> numBits,
+              this.low << b3 | this.high >>> numBits,
               this.unsigned
             );
           }
           numBits -= 32;
-          b = 32 - numBits;
+          b3 = 32 - numBits;
           return fromBits2(
-            this.low << b | this.high >>> numBits,
-            this.high << b | this.low >>> numBits,
+            this.low << b3 | this.high >>> numBits,
+            this.high << b3 | this.low >>> numBits,
             this.unsigned
           );
         };
@@ -2644,9 +2552,9 @@ var require_reader = __commonJS({
       for (var i2 = 0; i2 < 4; ++i2) {
         if (reader.pos >= reader.len)
           throw indexOutOfRange(reader);
-        var b = reader.buf[reader.pos++];
-        value = (value | (b & 127) << i2 * 7) >>> 0;
-        if (b < 128)
+        var b3 = reader.buf[reader.pos++];
+        value = (value | (b3 & 127) << i2 * 7) >>> 0;
+        if (b3 < 128)
           return value;
       }
       throw indexOutOfRange(reader);
@@ -2812,14 +2720,14 @@ var require_reader = __commonJS({
       throw Error("invalid varint encoding");
     }
     Reader.prototype.bool = function read_bool() {
-      var value = false, b;
+      var value = false, b3;
       for (var i2 = 0; i2 < 10; ++i2) {
         if (this.pos >= this.len)
           throw indexOutOfRange(this);
-        b = this.buf[this.pos++];
-        if (b & 127)
+        b3 = this.buf[this.pos++];
+        if (b3 & 127)
           value = true;
-        if (b < 128)
+        if (b3 < 128)
           return value;
       }
       throw Error("invalid varint encoding");
@@ -9722,6 +9630,7762 @@ var init_subbyte = __esm({
   }
 });
 
+// src/tensor/fp16.ts
+function float32ToFloat16Bits(value) {
+  f32[0] = value;
+  const x2 = u32[0];
+  const sign = x2 >>> 16 & 32768;
+  const exp = x2 >>> 23 & 255;
+  let mant = x2 & 8388607;
+  if (exp === 255) {
+    return sign | 31744 | (mant !== 0 ? 512 | mant >>> 13 : 0);
+  }
+  const e = exp - 127 + 15;
+  if (e >= 31) return sign | 31744;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 8388608;
+    const shift = 14 - e;
+    let half2 = mant >>> shift;
+    const rem2 = mant & (1 << shift) - 1;
+    const mid = 1 << shift - 1;
+    if (rem2 > mid || rem2 === mid && (half2 & 1) !== 0) half2 += 1;
+    return sign | half2;
+  }
+  let half = e << 10 | mant >>> 13;
+  const rem = mant & 8191;
+  if (rem > 4096 || rem === 4096 && (half & 1) !== 0) half += 1;
+  return sign | half;
+}
+function float16BitsToFloat32(bits2) {
+  const sign = bits2 & 32768 ? -1 : 1;
+  const exp = bits2 >>> 10 & 31;
+  const mant = bits2 & 1023;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 31) return mant === 0 ? sign * Infinity : NaN;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+function halfDecodeTable() {
+  if (!decodeTable) {
+    decodeTable = new Float32Array(65536);
+    for (let i2 = 0; i2 < 65536; i2++) decodeTable[i2] = float16BitsToFloat32(i2);
+  }
+  return decodeTable;
+}
+function float32ArrayToFloat16(src, dst = new Uint16Array(src.length)) {
+  const n = src.length;
+  const bits2 = new Uint32Array(src.buffer, src.byteOffset, n);
+  for (let i2 = 0; i2 < n; i2++) {
+    const x2 = bits2[i2];
+    const exp = x2 >>> 23 & 255;
+    if (exp > 112 && exp < 143) {
+      const sign = x2 >>> 16 & 32768;
+      const rem = x2 & 8191;
+      let half = sign | (exp - 112 << 10 | x2 >>> 13 & 1023);
+      if (rem > 4096 || rem === 4096 && (half & 1) !== 0) half += 1;
+      dst[i2] = half;
+    } else {
+      dst[i2] = float32ToFloat16Bits(src[i2]);
+    }
+  }
+  return dst;
+}
+function float16ArrayToFloat32(src, dst = new Float32Array(src.length)) {
+  const table3 = halfDecodeTable();
+  for (let i2 = 0; i2 < src.length; i2++) dst[i2] = table3[src[i2]];
+  return dst;
+}
+function roundToFloat16InPlace(values) {
+  const table3 = halfDecodeTable();
+  const bits2 = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let i2 = 0; i2 < values.length; i2++) {
+    const x2 = bits2[i2];
+    const exp = x2 >>> 23 & 255;
+    if (exp > 112 && exp < 143) {
+      const sign = x2 >>> 16 & 32768;
+      const rem = x2 & 8191;
+      let half = sign | (exp - 112 << 10 | x2 >>> 13 & 1023);
+      if (rem > 4096 || rem === 4096 && (half & 1) !== 0) half += 1;
+      values[i2] = table3[half];
+    } else {
+      values[i2] = table3[float32ToFloat16Bits(values[i2])];
+    }
+  }
+  return values;
+}
+function bfloat16ArrayToFloat32(src, dst = new Float32Array(src.length)) {
+  const out2 = new Uint32Array(dst.buffer, dst.byteOffset, dst.length);
+  for (let i2 = 0; i2 < src.length; i2++) out2[i2] = src[i2] << 16;
+  return dst;
+}
+var f32, u32, decodeTable, FLOAT16_MAX, FLOAT16_MIN_NORMAL, FLOAT16_MIN_SUBNORMAL;
+var init_fp16 = __esm({
+  "src/tensor/fp16.ts"() {
+    "use strict";
+    f32 = new Float32Array(1);
+    u32 = new Uint32Array(f32.buffer);
+    FLOAT16_MAX = 65504;
+    FLOAT16_MIN_NORMAL = 2 ** -14;
+    FLOAT16_MIN_SUBNORMAL = 2 ** -24;
+  }
+});
+
+// src/compress/kmeans1d.ts
+function binWeights(weights) {
+  const half = float32ArrayToFloat16(weights);
+  const count = new Float64Array(65536);
+  const sum = new Float64Array(65536);
+  const squares = new Float64Array(65536);
+  for (let i2 = 0; i2 < weights.length; i2++) {
+    const b3 = half[i2];
+    const w = weights[i2];
+    count[b3] += 1;
+    sum[b3] += w;
+    squares[b3] += w * w;
+  }
+  return pointsFromBins(count, sum, squares);
+}
+function binHalfWeights(bits2) {
+  const counts = new Uint32Array(65536);
+  for (let i2 = 0; i2 < bits2.length; i2++) counts[bits2[i2]]++;
+  const count = new Float64Array(65536);
+  const sum = new Float64Array(65536);
+  const squares = new Float64Array(65536);
+  for (let b3 = 0; b3 < 65536; b3++) {
+    const c = counts[b3];
+    if (c === 0) continue;
+    const v = float16BitsToFloat32(b3);
+    count[b3] = c;
+    sum[b3] = c * v;
+    squares[b3] = c * v * v;
+  }
+  return pointsFromBins(count, sum, squares);
+}
+function pointsFromBins(count, sum, squares) {
+  const bins = [];
+  for (let b3 = 0; b3 < 65536; b3++) if (count[b3] > 0) bins.push(b3);
+  bins.sort((a, b3) => sum[a] / count[a] - sum[b3] / count[b3]);
+  const n = bins.length;
+  const values = new Float64Array(n);
+  const prefixCount = new Float64Array(n + 1);
+  const prefixSum = new Float64Array(n + 1);
+  const prefixSquares = new Float64Array(n + 1);
+  for (let i2 = 0; i2 < n; i2++) {
+    const b3 = bins[i2];
+    values[i2] = sum[b3] / count[b3];
+    prefixCount[i2 + 1] = prefixCount[i2] + count[b3];
+    prefixSum[i2 + 1] = prefixSum[i2] + sum[b3];
+    prefixSquares[i2 + 1] = prefixSquares[i2] + squares[b3];
+  }
+  return { values, prefixCount, prefixSum, prefixSquares };
+}
+function lowerBound(values, x2) {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (values[mid] < x2) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+function assignRuns(points, centroids) {
+  const k = centroids.length;
+  const starts = new Int32Array(k + 1);
+  for (let c = 1; c < k; c++) starts[c] = lowerBound(points.values, (centroids[c - 1] + centroids[c]) / 2);
+  starts[k] = points.values.length;
+  return starts;
+}
+function runError(p, a, b3, centroid) {
+  const n = p.prefixCount[b3] - p.prefixCount[a];
+  const s = p.prefixSum[b3] - p.prefixSum[a];
+  const q = p.prefixSquares[b3] - p.prefixSquares[a];
+  return q - 2 * centroid * s + n * centroid * centroid;
+}
+function lloyd(points, initial, maxIterations) {
+  const centroids = Float64Array.from(initial).sort();
+  for (let iter = 0; iter < maxIterations; iter++) {
+    const starts2 = assignRuns(points, centroids);
+    let moved = false;
+    for (let c = 0; c < centroids.length; c++) {
+      const a = starts2[c];
+      const b3 = starts2[c + 1];
+      const n = points.prefixCount[b3] - points.prefixCount[a];
+      if (n === 0) continue;
+      const mean2 = (points.prefixSum[b3] - points.prefixSum[a]) / n;
+      if (mean2 !== centroids[c]) moved = true;
+      centroids[c] = mean2;
+    }
+    centroids.sort();
+    if (!moved) break;
+  }
+  const starts = assignRuns(points, centroids);
+  let error = 0;
+  for (let c = 0; c < centroids.length; c++) error += runError(points, starts[c], starts[c + 1], centroids[c]);
+  return { centroids, error };
+}
+function quantileInit(points, k, offset) {
+  const total = points.prefixCount[points.values.length];
+  const out2 = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    const target = (c + offset) / k * total;
+    const idx = Math.min(points.values.length - 1, Math.max(0, lowerBoundCount(points.prefixCount, target) - 1));
+    out2[c] = points.values[idx];
+  }
+  return out2;
+}
+function lowerBoundCount(prefix, target) {
+  let lo = 0;
+  let hi = prefix.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (prefix[mid] < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+function uniformInit(points, k) {
+  const lo = points.values[0];
+  const hi = points.values[points.values.length - 1];
+  const out2 = new Float64Array(k);
+  for (let c = 0; c < k; c++) out2[c] = lo + (c + 0.5) / k * (hi - lo);
+  return out2;
+}
+function kmeansOfPoints(points, k, options = {}) {
+  const maxIterations = options.maxIterations ?? 300;
+  const n = points.values.length;
+  if (n <= k) {
+    const out2 = new Float64Array(k);
+    for (let c = 0; c < k; c++) out2[c] = points.values[Math.min(c, n - 1)] ?? 0;
+    return options.centroidDType === "float16" ? out2.map(roundHalf) : out2;
+  }
+  const inits = [quantileInit(points, k, 0.5), quantileInit(points, k, 0.25), uniformInit(points, k), mixInit(points, k)];
+  if (k <= OPTIMAL_INIT_MAX_K) inits.unshift(optimalInit(points, k));
+  let best = lloyd(points, inits[0], maxIterations);
+  for (const init of inits.slice(1)) {
+    const r = lloyd(points, init, maxIterations);
+    if (r.error < best.error) best = r;
+  }
+  return options.centroidDType === "float16" ? refineOnHalfGrid(points, best.centroids) : best.centroids;
+}
+function roundHalf(x2) {
+  return float16BitsToFloat32(float32ToFloat16Bits(x2));
+}
+function halfNeighbour(x2, dir) {
+  const bits2 = float32ToFloat16Bits(x2);
+  const negative = (bits2 & 32768) !== 0;
+  const magnitude = bits2 & 32767;
+  if (magnitude >= 31744) return x2;
+  const away = negative ? dir === -1 : dir === 1;
+  if (away) return float16BitsToFloat32(bits2 + 1);
+  if (magnitude === 0) return float16BitsToFloat32((negative ? 0 : 32768) | 1);
+  return float16BitsToFloat32(bits2 - 1);
+}
+function partitionError(points, centroids) {
+  const starts = assignRuns(points, centroids);
+  let error = 0;
+  for (let c = 0; c < centroids.length; c++) error += runError(points, starts[c], starts[c + 1], centroids[c]);
+  return error;
+}
+function refineOnHalfGrid(points, centroids) {
+  const out2 = centroids.map(roundHalf);
+  let error = partitionError(points, out2);
+  for (let pass = 0, improved = true; improved && pass < MAX_GRID_PASSES; pass++) {
+    improved = false;
+    for (let c = 0; c < out2.length; c++) {
+      for (const dir of [-1, 1]) {
+        const old = out2[c];
+        const moved = halfNeighbour(old, dir);
+        if (c > 0 && moved < out2[c - 1] || c + 1 < out2.length && moved > out2[c + 1]) continue;
+        out2[c] = moved;
+        const e = partitionError(points, out2);
+        if (e < error) {
+          error = e;
+          improved = true;
+        } else {
+          out2[c] = old;
+        }
+      }
+    }
+  }
+  return out2;
+}
+function optimalInit(points, k) {
+  const coarse = mergeRuns(points, OPTIMAL_INIT_MAX_POINTS);
+  const n = coarse.values.length;
+  const { prefixCount: pc, prefixSum: ps, prefixSquares: pq } = coarse;
+  let prev = new Float64Array(n + 1);
+  for (let i2 = 1; i2 <= n; i2++) prev[i2] = pq[i2] - ps[i2] * ps[i2] / pc[i2];
+  let cur = new Float64Array(n + 1);
+  const splits = [];
+  const stack3 = new Int32Array(4 * 64);
+  for (let j = 1; j < k; j++) {
+    const arg = new Int32Array(n + 1);
+    let top = 0;
+    stack3[top++] = 0;
+    stack3[top++] = n;
+    stack3[top++] = 0;
+    stack3[top++] = n;
+    while (top > 0) {
+      const optHi = stack3[--top], optLo = stack3[--top], hi = stack3[--top], lo = stack3[--top];
+      if (lo > hi) continue;
+      const mid = lo + hi >>> 1;
+      let best = Infinity;
+      let bestM = optLo;
+      const cMid = pc[mid], sMid = ps[mid], qMid = pq[mid];
+      for (let m = optLo, end2 = Math.min(mid, optHi); m <= end2; m++) {
+        const c = cMid - pc[m];
+        const s = sMid - ps[m];
+        const v = prev[m] + qMid - pq[m] - (c > 0 ? s * s / c : 0);
+        if (v < best) {
+          best = v;
+          bestM = m;
+        }
+      }
+      cur[mid] = best;
+      arg[mid] = bestM;
+      stack3[top++] = lo;
+      stack3[top++] = mid - 1;
+      stack3[top++] = optLo;
+      stack3[top++] = bestM;
+      stack3[top++] = mid + 1;
+      stack3[top++] = hi;
+      stack3[top++] = bestM;
+      stack3[top++] = optHi;
+    }
+    splits.push(arg);
+    [prev, cur] = [cur, prev];
+  }
+  const centroids = new Float64Array(k);
+  let end = n;
+  for (let j = k - 1; j >= 0; j--) {
+    const start = j > 0 ? splits[j - 1][end] : 0;
+    const c = pc[end] - pc[start];
+    centroids[j] = c > 0 ? (ps[end] - ps[start]) / c : coarse.values[Math.min(start, n - 1)];
+    end = start;
+  }
+  return centroids;
+}
+function mergeRuns(points, maxPoints) {
+  const n = points.values.length;
+  if (n <= maxPoints) return points;
+  const total = points.prefixCount[n];
+  const bounds = [0];
+  for (let r = 1; r < maxPoints; r++) {
+    const b3 = lowerBoundCount(points.prefixCount, r / maxPoints * total);
+    if (b3 > bounds[bounds.length - 1] && b3 < n) bounds.push(b3);
+  }
+  bounds.push(n);
+  const m = bounds.length - 1;
+  const merged = {
+    values: new Float64Array(m),
+    prefixCount: new Float64Array(m + 1),
+    prefixSum: new Float64Array(m + 1),
+    prefixSquares: new Float64Array(m + 1)
+  };
+  for (let r = 0; r <= m; r++) {
+    const b3 = bounds[r];
+    merged.prefixCount[r] = points.prefixCount[b3];
+    merged.prefixSum[r] = points.prefixSum[b3];
+    merged.prefixSquares[r] = points.prefixSquares[b3];
+  }
+  for (let r = 0; r < m; r++) {
+    merged.values[r] = (merged.prefixSum[r + 1] - merged.prefixSum[r]) / (merged.prefixCount[r + 1] - merged.prefixCount[r]);
+  }
+  return merged;
+}
+function mixInit(points, k) {
+  const q = quantileInit(points, k, 0.5);
+  const u = uniformInit(points, k);
+  const out2 = new Float64Array(k);
+  for (let c = 0; c < k; c++) out2[c] = (q[c] + u[c]) / 2;
+  return out2;
+}
+function nearestCentroid(w, bounds) {
+  let lo = 0;
+  let hi = bounds.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (w < bounds[mid]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+function midpoints(centroids) {
+  const bounds = new Float64Array(centroids.length - 1);
+  for (let c = 1; c < centroids.length; c++) bounds[c - 1] = (centroids[c - 1] + centroids[c]) / 2;
+  return bounds;
+}
+function assignToCentroids(weights, centroids, out2 = new Uint8Array(weights.length)) {
+  const bounds = midpoints(centroids);
+  for (let i2 = 0; i2 < weights.length; i2++) out2[i2] = nearestCentroid(weights[i2], bounds);
+  return out2;
+}
+function assignHalfToCentroids(bits2, centroids, out2 = new Uint8Array(bits2.length)) {
+  const bounds = midpoints(centroids);
+  const table3 = new Int16Array(65536).fill(-1);
+  for (let i2 = 0; i2 < bits2.length; i2++) {
+    const b3 = bits2[i2];
+    let c = table3[b3];
+    if (c < 0) {
+      c = nearestCentroid(float16BitsToFloat32(b3), bounds);
+      table3[b3] = c;
+    }
+    out2[i2] = c;
+  }
+  return out2;
+}
+var MAX_GRID_PASSES, OPTIMAL_INIT_MAX_K, OPTIMAL_INIT_MAX_POINTS;
+var init_kmeans1d = __esm({
+  "src/compress/kmeans1d.ts"() {
+    "use strict";
+    init_fp16();
+    MAX_GRID_PASSES = 8;
+    OPTIMAL_INIT_MAX_K = 16;
+    OPTIMAL_INIT_MAX_POINTS = 16384;
+  }
+});
+
+// src/compress/palettize.ts
+function palettize(weights, shape3, options) {
+  return palettizeGroups(weights.length, shape3, options, (start, end, k, centroidDType, out2) => {
+    const part = weights.subarray(start, end);
+    const centroids = kmeansOfPoints(binWeights(part), k, { centroidDType });
+    assignToCentroids(part, centroids, out2);
+    return centroids;
+  });
+}
+function palettizeHalf(bits2, shape3, options) {
+  return palettizeGroups(bits2.length, shape3, options, (start, end, k, centroidDType, out2) => {
+    const part = bits2.subarray(start, end);
+    const centroids = kmeansOfPoints(binHalfWeights(part), k, { centroidDType });
+    assignHalfToCentroids(part, centroids, out2);
+    return centroids;
+  });
+}
+function palettizeGroups(length, shape3, options, fitGroup) {
+  const k = 2 ** options.nbits;
+  const channels = shape3[0] ?? 1;
+  const groupChannels = options.channelGroupSize && options.channelGroupSize > 0 ? Math.min(options.channelGroupSize, channels) : channels;
+  if (channels % groupChannels !== 0) throw new RangeError(`${channels} channels do not split into groups of ${groupChannels}`);
+  const groups = channels / groupChannels;
+  const groupSize = length / groups;
+  const indices = new Uint8Array(length);
+  const lut = new Float32Array(groups * k);
+  for (let g = 0; g < groups; g++) {
+    const [start, end] = [g * groupSize, (g + 1) * groupSize];
+    lut.set(fitGroup(start, end, k, options.lutDType ?? "float32", indices.subarray(start, end)), g * k);
+  }
+  return { indices, lut, groups, nbits: options.nbits };
+}
+var init_palettize = __esm({
+  "src/compress/palettize.ts"() {
+    "use strict";
+    init_kmeans1d();
+  }
+});
+
+// src/compress/prune.ts
+function pruneByMagnitude(weights, sparsity) {
+  if (!(sparsity >= 0 && sparsity < 1)) throw new RangeError(`sparsity must be in [0, 1), got ${sparsity}`);
+  const toDrop = Math.floor(weights.length * sparsity);
+  const threshold = magnitudeAtRank(weights, toDrop);
+  const mask = new Uint8Array(weights.length);
+  let dropped = 0;
+  for (let i2 = 0; i2 < weights.length; i2++) if (Math.abs(weights[i2]) < threshold) dropped++;
+  let kept = 0;
+  for (let i2 = 0; i2 < weights.length; i2++) {
+    const a = Math.abs(weights[i2]);
+    if (a < threshold || a === threshold && dropped < toDrop) {
+      if (a === threshold) dropped++;
+      continue;
+    }
+    mask[i2] = 1;
+    kept++;
+  }
+  const nonzero = new Float32Array(kept);
+  for (let i2 = 0, j = 0; i2 < weights.length; i2++) if (mask[i2]) nonzero[j++] = weights[i2];
+  return { mask, nonzero };
+}
+function magnitudeAtRank(weights, rank) {
+  if (rank <= 0) return 0;
+  const mags = new Float32Array(weights.length);
+  for (let i2 = 0; i2 < weights.length; i2++) mags[i2] = Math.abs(weights[i2]);
+  mags.sort();
+  return mags[Math.min(rank, mags.length - 1)];
+}
+var init_prune = __esm({
+  "src/compress/prune.ts"() {
+    "use strict";
+  }
+});
+
+// src/compress/quantize.ts
+function quantizeLinear(weights, shape3, options) {
+  const range3 = RANGES[options.dtype];
+  const groups = options.perChannel && shape3.length > 0 ? shape3[0] : 1;
+  const groupSize = weights.length / groups;
+  const data = range3.signed ? new Int8Array(weights.length) : new Uint8Array(weights.length);
+  const scale = new Float32Array(groups);
+  const zeroPoint = range3.signed ? new Int8Array(groups) : new Uint8Array(groups);
+  const roundScale = options.scaleDType === "float16" ? roundToHalf : Math.fround;
+  for (let g = 0; g < groups; g++) {
+    const start = g * groupSize;
+    const group = weights.subarray(start, start + groupSize);
+    const { s, zp } = chooseScale(group, range3, options.symmetric, roundScale);
+    scale[g] = s;
+    zeroPoint[g] = zp;
+    quantizeGroup(group, s, zp, range3, data, start);
+  }
+  return { data, scale, zeroPoint, groups };
+}
+function roundToHalf(x2) {
+  return float16BitsToFloat32(float32ToFloat16Bits(x2));
+}
+function minMax(values) {
+  let lo = 0;
+  let hi = 0;
+  for (let i2 = 0; i2 < values.length; i2++) {
+    const v = values[i2];
+    if (v < lo) lo = v;
+    else if (v > hi) hi = v;
+  }
+  return { lo, hi };
+}
+function chooseScale(group, range3, symmetric, roundScale) {
+  const { lo, hi } = minMax(group);
+  const fractions = range3.max - range3.min > 16 ? FRACTIONS_8BIT : FRACTIONS_4BIT;
+  let best = scaleFor(lo, hi, range3, symmetric, roundScale);
+  let bestErr = squaredError(group, best, range3);
+  for (let c = 1; c < fractions.length; c++) {
+    const f = fractions[c];
+    const cand = scaleFor(lo * f, hi * f, range3, symmetric, roundScale);
+    if (cand.s === best.s && cand.zp === best.zp) continue;
+    const err2 = squaredError(group, cand, range3);
+    if (!(err2 < bestErr)) break;
+    best = cand;
+    bestErr = err2;
+  }
+  return best;
+}
+function scaleFor(lo, hi, range3, symmetric, roundScale) {
+  if (symmetric) {
+    const maxAbs = Math.max(-lo, hi);
+    const s2 = maxAbs > 0 ? roundScale(maxAbs / range3.max) : 1;
+    const zp2 = range3.signed ? 0 : Math.ceil((range3.max + range3.min) / 2);
+    return { s: s2 > 0 ? s2 : 1, zp: zp2 };
+  }
+  const span = hi - lo;
+  const s = span > 0 ? roundScale(span / (range3.max - range3.min)) : 1;
+  const safe = s > 0 ? s : 1;
+  const zp = Math.min(range3.max, Math.max(range3.min, Math.round(range3.min - lo / safe)));
+  return { s: safe, zp };
+}
+function squaredError(group, cand, range3) {
+  const s = cand.s;
+  const inv = 1 / s;
+  const zp = cand.zp;
+  const min = range3.min;
+  const max2 = range3.max;
+  let err2 = 0;
+  for (let i2 = 0; i2 < group.length; i2++) {
+    const w = group[i2];
+    let q = w * inv + ROUND_MAGIC - ROUND_MAGIC + zp;
+    q = q < min ? min : q > max2 ? max2 : q;
+    const d = (q - zp) * s - w;
+    err2 += d * d;
+  }
+  return err2;
+}
+function quantizeGroup(group, s, zp, range3, out2, offset) {
+  const inv = 1 / s;
+  const { min, max: max2 } = range3;
+  for (let i2 = 0; i2 < group.length; i2++) {
+    let q = group[i2] * inv + ROUND_MAGIC - ROUND_MAGIC + zp;
+    q = q < min ? min : q > max2 ? max2 : q;
+    out2[offset + i2] = q;
+  }
+}
+function quantizeBlockwise(weights, shape3, dtype, blockSize, scaleDType = "float32") {
+  if (shape3.length < 2) throw new RangeError("block quantization needs a weight of rank ≥ 2");
+  const [cout, cin] = [shape3[0], shape3[1]];
+  const inner = weights.length / (cout * cin);
+  const block = Math.min(blockSize, cin);
+  if (cin % block !== 0) throw new RangeError(`input channels ${cin} are not a multiple of block size ${block}`);
+  const blocks = cin / block;
+  const range3 = RANGES[dtype];
+  const roundScale = scaleDType === "float16" ? roundToHalf : Math.fround;
+  const data = new Int8Array(weights.length);
+  const scale = new Float32Array(cout * blocks);
+  for (let o = 0; o < cout; o++) {
+    for (let b3 = 0; b3 < blocks; b3++) {
+      const start = (o * cin + b3 * block) * inner;
+      const part = weights.subarray(start, start + block * inner);
+      const { s } = chooseScale(part, range3, true, roundScale);
+      scale[o * blocks + b3] = s;
+      quantizeGroup(part, s, 0, range3, data, start);
+    }
+  }
+  const scaleShape = [cout, blocks, ...shape3.slice(2).map(() => 1)];
+  return { data, scale, scaleShape };
+}
+var RANGES, FRACTIONS_8BIT, FRACTIONS_4BIT, ROUND_MAGIC;
+var init_quantize = __esm({
+  "src/compress/quantize.ts"() {
+    "use strict";
+    init_fp16();
+    RANGES = {
+      int8: { min: -128, max: 127, signed: true },
+      uint8: { min: 0, max: 255, signed: false },
+      int4: { min: -8, max: 7, signed: true },
+      uint4: { min: 0, max: 15, signed: false }
+    };
+    FRACTIONS_8BIT = [1, 0.995, 0.99, 0.98, 0.96, 0.93];
+    FRACTIONS_4BIT = [1, 0.97, 0.94, 0.9, 0.86, 0.82, 0.78, 0.74];
+    ROUND_MAGIC = 6755399441055744;
+  }
+});
+
+// src/compress/constexpr.ts
+function compressConstOp(op, val, spec, target) {
+  const dtype = val.dtype === "float16" ? "float16" : "float32";
+  const weights = new WeightValues(val);
+  const shape3 = [...val.shape];
+  const output = { name: op.outputs[0].name, type: { dtype, shape: shape3 } };
+  const base = { name: op.name, outputs: [output], blocks: [] };
+  const ios18 = targetRank(target) >= targetRank("iOS18");
+  const asInputs = (type, params) => ({ ...base, type, inputs: inline(params), attributes: {} });
+  const asAttributes = (type, params) => ({ ...base, type, inputs: {}, attributes: params });
+  switch (spec.kind) {
+    case "linear":
+      return ios18 ? asInputs("constexpr_blockwise_shift_scale", linearShiftScaleParams(weights, shape3, spec, dtype)) : asAttributes("constexpr_affine_dequantize", affineParams(weights, shape3, spec, dtype));
+    case "blockwise":
+      return asInputs("constexpr_blockwise_shift_scale", blockwiseParams(weights, shape3, spec, dtype));
+    case "palettize":
+      return ios18 || spec.channelGroupSize ? asInputs("constexpr_lut_to_dense", lutParamsIos18(weights, shape3, spec, dtype)) : asAttributes("constexpr_lut_to_dense", lutParamsIos16(weights, shape3, spec.nbits, dtype));
+    case "prune":
+      return ios18 ? asInputs("constexpr_sparse_to_dense", sparseParamsIos18(weights, shape3, spec.sparsity, dtype)) : asAttributes("constexpr_sparse_to_dense", sparseParamsIos16(weights, shape3, spec.sparsity, dtype));
+  }
+}
+function inline(params) {
+  const out2 = {};
+  for (const [k, v] of Object.entries(params)) out2[k] = [{ kind: "value", value: v }];
+  return out2;
+}
+function floatTensor(values, shape3, dtype) {
+  return dtype === "float16" ? makeTensor("float16", shape3, float32ArrayToFloat16(values)) : makeTensor("float32", shape3, values);
+}
+function quantizedTensor(dtype, shape3, data) {
+  return dtype === "int8" ? makeTensor("int8", shape3, data) : makeTensor("uint8", shape3, data);
+}
+function affineParams(weights, shape3, spec, dtype) {
+  const q = quantizeLinear(weights.float32, shape3, { ...spec, scaleDType: dtype });
+  const vecShape = q.groups === 1 ? [] : [q.groups];
+  return {
+    quantized_data: quantizedTensor(spec.dtype, shape3, q.data),
+    zero_point: quantizedTensor(spec.dtype, vecShape, q.zeroPoint),
+    scale: floatTensor(q.scale, vecShape, dtype),
+    axis: makeTensor("int32", [], new Int32Array([0]))
+  };
+}
+function linearShiftScaleParams(weights, shape3, spec, dtype) {
+  const q = quantizeLinear(weights.float32, shape3, { ...spec, scaleDType: dtype });
+  const scaleShape = shape3.map((d, i2) => i2 === 0 && q.groups > 1 ? d : 1);
+  const params = {
+    data: quantizedTensor(spec.dtype, shape3, q.data),
+    scale: floatTensor(q.scale, scaleShape, dtype)
+  };
+  if (q.zeroPoint.some((z) => z !== 0)) params["offset"] = quantizedTensor(spec.dtype, scaleShape, q.zeroPoint);
+  return params;
+}
+function blockwiseParams(weights, shape3, spec, dtype) {
+  const b3 = quantizeBlockwise(weights.float32, shape3, spec.dtype, spec.blockSize, dtype);
+  return {
+    data: makeTensor(spec.dtype, shape3, b3.data),
+    scale: floatTensor(b3.scale, b3.scaleShape, dtype)
+  };
+}
+function lutParamsIos16(weights, shape3, nbits, dtype) {
+  const p = weights.palettize(shape3, { nbits, lutDType: dtype });
+  const packed = nbits === 8 ? p.indices : packSubByte(subByteIndexType(nbits), p.indices);
+  return {
+    indices: makeTensor("uint8", [packed.length], packed),
+    lut: floatTensor(p.lut, [p.lut.length], dtype),
+    shape: makeTensor("uint32", [shape3.length], Uint32Array.from(shape3))
+  };
+}
+function lutParamsIos18(weights, shape3, spec, dtype) {
+  const p = weights.palettize(shape3, { nbits: spec.nbits, channelGroupSize: spec.channelGroupSize, lutDType: dtype });
+  const k = 2 ** spec.nbits;
+  const lutShape = [p.groups, ...shape3.slice(1).map(() => 1), k, 1];
+  return {
+    indices: makeTensor(subByteIndexType(spec.nbits), shape3, p.indices),
+    lut: floatTensor(p.lut, lutShape, dtype)
+  };
+}
+function subByteIndexType(nbits) {
+  const types = { 1: "uint1", 2: "uint2", 3: "uint3", 4: "uint4", 6: "uint6", 8: "uint8" };
+  return types[nbits];
+}
+function sparseParamsIos16(weights, shape3, sparsity, dtype) {
+  const p = pruneByMagnitude(weights.float32, sparsity);
+  const mask = packSubByte("uint1", p.mask);
+  return {
+    nonzero_data: floatTensor(p.nonzero, [p.nonzero.length], dtype),
+    mask: makeTensor("uint8", [mask.length], mask),
+    shape: makeTensor("uint32", [shape3.length], Uint32Array.from(shape3))
+  };
+}
+function sparseParamsIos18(weights, shape3, sparsity, dtype) {
+  const p = pruneByMagnitude(weights.float32, sparsity);
+  return {
+    nonzero_data: floatTensor(p.nonzero, [p.nonzero.length], dtype),
+    mask: makeTensor("uint1", shape3, p.mask)
+  };
+}
+var WeightValues;
+var init_constexpr = __esm({
+  "src/compress/constexpr.ts"() {
+    "use strict";
+    init_subbyte();
+    init_fp16();
+    init_tensor();
+    init_ir();
+    init_palettize();
+    init_prune();
+    init_quantize();
+    WeightValues = class {
+      constructor(tensor) {
+        this.tensor = tensor;
+      }
+      tensor;
+      decoded;
+      get float32() {
+        if (!this.decoded) {
+          this.decoded = this.tensor.dtype === "float16" ? float16ArrayToFloat32(this.tensor.data) : this.tensor.data;
+        }
+        return this.decoded;
+      }
+      palettize(shape3, options) {
+        return this.tensor.dtype === "float16" ? palettizeHalf(this.tensor.data, shape3, options) : palettize(this.float32, shape3, options);
+      }
+    };
+  }
+});
+
+// src/compress/head.ts
+function outputHeadWeights(block) {
+  const producers = /* @__PURE__ */ new Map();
+  for (const op of block.operations) for (const o of op.outputs) producers.set(o.name, op);
+  const isConstant = (name2) => {
+    const p = producers.get(name2);
+    return p !== void 0 && (p.type === "const" || p.type.startsWith("constexpr_"));
+  };
+  const heads = /* @__PURE__ */ new Set();
+  const visited = /* @__PURE__ */ new Set();
+  const pending = block.outputs.map((name2) => producers.get(name2)).filter((op) => op !== void 0);
+  while (pending.length > 0) {
+    const op = pending.pop();
+    if (visited.has(op)) continue;
+    visited.add(op);
+    const reads = Object.values(op.inputs).flatMap((bindings) => bindings.flatMap((b3) => b3.kind === "name" ? [b3.name] : []));
+    if (WEIGHTED_OPS.has(op.type)) {
+      for (const name2 of reads) if (isConstant(name2)) heads.add(name2);
+      continue;
+    }
+    for (const name2 of reads) {
+      const producer = producers.get(name2);
+      if (producer && !isConstant(name2)) pending.push(producer);
+    }
+  }
+  return heads;
+}
+var WEIGHTED_OPS;
+var init_head = __esm({
+  "src/compress/head.ts"() {
+    "use strict";
+    WEIGHTED_OPS = /* @__PURE__ */ new Set(["conv", "conv_transpose", "linear", "matmul", "einsum", "lstm", "gru", "rnn"]);
+  }
+});
+
+// src/compress/apply.ts
+function minimumTargetFor(spec) {
+  if (spec.kind === "blockwise") return "iOS18";
+  if (spec.kind === "palettize" && (spec.channelGroupSize || spec.nbits === 3)) return "iOS18";
+  return "iOS16";
+}
+function compressProgram(program, spec, options) {
+  if (targetRank(options.target) < targetRank(minimumTargetFor(spec))) {
+    throw new RangeError(`${describeSpec(spec)} compression needs ${minimumTargetFor(spec)} or later, target is ${options.target}`);
+  }
+  const stats = { compressed: 0, keptSmall: 0, keptHead: 0, bytesBefore: 0, bytesAfter: 0 };
+  for (const fn of Object.values(program.functions)) {
+    const keep = spec.keepOutputHead ? outputHeadWeights(fn.block) : /* @__PURE__ */ new Set();
+    compressBlock(fn.block, spec, { ...options, keep }, stats);
+  }
+  return stats;
+}
+function describeSpec(spec) {
+  return spec.kind === "palettize" ? `${spec.nbits}-bit palettize${spec.channelGroupSize ? " (grouped channels)" : ""}` : spec.kind;
+}
+function compressBlock(block, spec, options, stats) {
+  const minElements = options.minElements ?? 2048;
+  block.operations = block.operations.map((op) => {
+    for (const inner of op.blocks) compressBlock(inner, spec, options, stats);
+    const val = op.type === "const" ? op.attributes["val"] : void 0;
+    if (!val || val.dtype !== "float32" && val.dtype !== "float16") return op;
+    if (val.data.length < minElements || !compressible(val, spec)) {
+      stats.keptSmall++;
+      return op;
+    }
+    if (options.keep.has(op.outputs[0].name)) {
+      stats.keptHead++;
+      return op;
+    }
+    const replacement = compressConstOp(op, val, spec, options.target);
+    stats.compressed++;
+    stats.bytesBefore += val.data.length * (val.dtype === "float32" ? 4 : 2);
+    stats.bytesAfter += payloadBytes(replacement);
+    return replacement;
+  });
+}
+function compressible(val, spec) {
+  const [rows3, cols] = [val.shape[0] ?? 1, val.shape[1] ?? 1];
+  if (spec.kind === "blockwise") return val.shape.length >= 2 && cols % Math.min(spec.blockSize, cols) === 0;
+  if (spec.kind === "palettize" && spec.channelGroupSize) return rows3 % Math.min(spec.channelGroupSize, rows3) === 0;
+  return true;
+}
+function payloadBytes(op) {
+  const tensors = [...Object.values(op.attributes), ...Object.values(op.inputs).flatMap((b3) => b3.map((x2) => x2.kind === "value" ? x2.value : void 0))];
+  let bytes = 0;
+  for (const t of tensors) {
+    if (!t || t.dtype === "string") continue;
+    bytes += packedByteLength(t.dtype, elementCount(t.shape));
+  }
+  return bytes;
+}
+var init_apply = __esm({
+  "src/compress/apply.ts"() {
+    "use strict";
+    init_dtype();
+    init_tensor();
+    init_ir();
+    init_constexpr();
+    init_head();
+  }
+});
+
+// src/compress/variants.ts
+function findVariant(name2) {
+  return VARIANTS.find((v) => v.name === name2);
+}
+function variantNames() {
+  return VARIANTS.map((v) => v.name);
+}
+function targetForVariant(variant, requested) {
+  if (!variant.compression) return { target: requested, raised: false };
+  const needed = minimumTargetFor(variant.compression);
+  return targetRank(needed) > targetRank(requested) ? { target: needed, raised: true } : { target: requested, raised: false };
+}
+var FP32_GATE, psnr, KEEP_HEAD_BELOW_BITS, palettized, VARIANTS;
+var init_variants = __esm({
+  "src/compress/variants.ts"() {
+    "use strict";
+    init_ir();
+    init_apply();
+    FP32_GATE = { kind: "elementwise", atol: 1e-4, rtol: 1e-3 };
+    psnr = (minDb) => ({ kind: "psnr", minDb });
+    KEEP_HEAD_BELOW_BITS = 3;
+    palettized = (nbits) => ({
+      name: `palettize${nbits}`,
+      precision: "fp16",
+      compression: nbits < KEEP_HEAD_BELOW_BITS ? { kind: "palettize", nbits, keepOutputHead: true } : { kind: "palettize", nbits },
+      gate: psnr(nbits >= 6 ? 30 : 20),
+      description: `${nbits}-bit k-means palettized weights (one look-up table per tensor${nbits < KEEP_HEAD_BELOW_BITS ? ", output head kept" : ""})${nbits === 3 ? ", iOS18" : ""}, fp16 compute`
+    });
+    VARIANTS = [
+      { name: "fp32", precision: "fp32", gate: FP32_GATE, description: "fp32 weights and compute" },
+      { name: "fp16", precision: "fp16", gate: psnr(40), description: "fp16 weights and compute, fp32 inputs and outputs" },
+      {
+        name: "int8",
+        precision: "fp16",
+        compression: { kind: "linear", dtype: "int8", symmetric: true, perChannel: true },
+        gate: psnr(30),
+        description: "int8 weights, symmetric per output channel, fp16 compute"
+      },
+      {
+        name: "int4",
+        precision: "fp16",
+        compression: { kind: "blockwise", dtype: "int4", blockSize: 32 },
+        gate: psnr(20),
+        description: "int4 weights, one scale per output channel and block of 32 input channels (iOS18), fp16 compute"
+      },
+      palettized(1),
+      palettized(2),
+      palettized(3),
+      palettized(4),
+      palettized(6),
+      palettized(8),
+      {
+        name: "prune50",
+        precision: "fp16",
+        // Dropping the smaller half of a weight keeps ≈ 9 dB of its SNR: the output head stays dense.
+        compression: { kind: "prune", sparsity: 0.5, keepOutputHead: true },
+        gate: psnr(20),
+        description: "50% of weights pruned by magnitude (sparse storage, output head kept), fp16 compute"
+      }
+    ];
+  }
+});
+
+// src/convert/finish.ts
+function renameValue(fn, from, to) {
+  if (from === to) return;
+  for (const op of walkOperations(fn.block)) {
+    for (const out2 of op.outputs) if (out2.name === from) out2.name = to;
+    for (const bindings of Object.values(op.inputs)) {
+      for (const b3 of bindings) if (b3.kind === "name" && b3.name === from) b3.name = to;
+    }
+  }
+  fn.block.outputs = fn.block.outputs.map((o) => o === from ? to : o);
+}
+function usedValues(fn) {
+  const used = new Set(fn.block.outputs);
+  for (const op of walkOperations(fn.block)) {
+    for (const bindings of Object.values(op.inputs)) for (const b3 of bindings) if (b3.kind === "name") used.add(b3.name);
+  }
+  return used;
+}
+function consumeUnusedInputs(fn, names) {
+  const used = usedValues(fn);
+  const unused = fn.inputs.filter((i2) => !used.has(i2.name));
+  for (const input of unused) {
+    const name2 = names.allocate(`${input.name}_tmp`);
+    fn.block.operations.push({
+      type: "identity",
+      name: name2,
+      inputs: { x: [{ kind: "name", name: input.name }] },
+      outputs: [{ name: name2, type: { dtype: input.type.dtype, shape: [...input.type.shape] } }],
+      attributes: {},
+      blocks: []
+    });
+  }
+  return unused.map((i2) => i2.name);
+}
+function countMilOps(program) {
+  const counts = {};
+  for (const fn of Object.values(program.functions)) {
+    for (const op of walkOperations(fn.block)) counts[op.type] = (counts[op.type] ?? 0) + 1;
+  }
+  return counts;
+}
+var init_finish = __esm({
+  "src/convert/finish.ts"() {
+    "use strict";
+    init_ir();
+  }
+});
+
+// src/mil/catalogue.ts
+function defineMilOps(defs) {
+  for (const def of defs) {
+    const list = definitions.get(def.name) ?? [];
+    if (list.some((d) => d.since === def.since)) throw new Error(`MIL op ${def.name} defined twice for ${def.since}`);
+    list.push(def);
+    list.sort((a, b3) => targetRank(a.since) - targetRank(b3.since));
+    definitions.set(def.name, list);
+  }
+}
+function lookupMilOp(name2, target) {
+  const list = definitions.get(name2);
+  if (!list) return void 0;
+  let found;
+  for (const def of list) if (targetRank(def.since) <= targetRank(target)) found = def;
+  return found;
+}
+var definitions;
+var init_catalogue = __esm({
+  "src/mil/catalogue.ts"() {
+    "use strict";
+    init_ir();
+    definitions = /* @__PURE__ */ new Map();
+  }
+});
+
+// src/mil/sanitize.ts
+function isValidIdentifier(name2) {
+  return VALID.test(name2) && !RESERVED.has(name2);
+}
+function sanitizeIdentifier(name2, prefix = "var_") {
+  let s = name2.replace(/[^A-Za-z0-9_]/g, "_");
+  if (s.length === 0) s = prefix.replace(/_$/, "") || "v";
+  if (!/^[A-Za-z_]/.test(s)) s = prefix + s;
+  if (RESERVED.has(s)) s += "_workaround";
+  return s;
+}
+var RESERVED, VALID, NameAllocator;
+var init_sanitize = __esm({
+  "src/mil/sanitize.ts"() {
+    "use strict";
+    RESERVED = /* @__PURE__ */ new Set([
+      "any",
+      "bool",
+      "program",
+      "func",
+      "tensor",
+      "list",
+      "dict",
+      "tuple",
+      "true",
+      "false",
+      "string",
+      "bf16",
+      "fp16",
+      "fp32",
+      "fp64",
+      "int8",
+      "int16",
+      "int32",
+      "int64",
+      "uint8",
+      "uint16",
+      "uint32",
+      "uint64",
+      "state"
+    ]);
+    VALID = /^[A-Za-z_][A-Za-z0-9_@]*$/;
+    NameAllocator = class {
+      used = /* @__PURE__ */ new Set();
+      counters = /* @__PURE__ */ new Map();
+      /** original → sanitized, only for names that changed. */
+      renamed = /* @__PURE__ */ new Map();
+      /** Reserves `name` (sanitized) and returns it; suffixes _0, _1, ... on collision. */
+      allocate(original, prefix = "var_") {
+        const base = sanitizeIdentifier(original, prefix);
+        let candidate = base;
+        if (this.used.has(candidate)) {
+          let i2 = this.counters.get(base) ?? 0;
+          while (this.used.has(`${base}_${i2}`)) i2++;
+          candidate = `${base}_${i2}`;
+          this.counters.set(base, i2 + 1);
+        }
+        this.used.add(candidate);
+        if (candidate !== original) this.renamed.set(original, candidate);
+        return candidate;
+      }
+      has(name2) {
+        return this.used.has(name2);
+      }
+    };
+  }
+});
+
+// src/mil/ops/elementwise.ts
+function broadcastDim(a, b3, shapes) {
+  if (a === 1) return b3;
+  if (b3 === 1) return a;
+  if (a === null) return b3;
+  if (b3 === null) return a;
+  if (a !== b3) throw new MilShapeError(`shapes ${shapes()} do not broadcast`);
+  return a;
+}
+function broadcastShapes(...shapes) {
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const out2 = new Array(rank).fill(1);
+  const describe = () => shapes.map((s) => formatShape(s)).join(" and ");
+  for (const shape3 of shapes) {
+    const offset = rank - shape3.length;
+    for (let i2 = 0; i2 < shape3.length; i2++) out2[offset + i2] = broadcastDim(out2[offset + i2], shape3[i2], describe);
+  }
+  return out2;
+}
+function requiredType(input, param) {
+  const t = input.type(param);
+  if (!t) throw new MilShapeError(`parameter "${param}" is missing`);
+  return t;
+}
+function sameTypeAs(param) {
+  return (input) => {
+    const t = requiredType(input, param);
+    return [{ dtype: t.dtype, shape: [...t.shape] }];
+  };
+}
+function broadcastRule(outDType) {
+  return (input) => {
+    const x2 = requiredType(input, "x");
+    const y = requiredType(input, "y");
+    return [{ dtype: outDType ?? x2.dtype, shape: broadcastShapes(x2.shape, y.shape) }];
+  };
+}
+function binary(name2, domain, outDType) {
+  return {
+    name: name2,
+    since: "iOS15",
+    inputs: { x: { type: "T" }, y: { type: "T" } },
+    typeDomains: { T: domain },
+    outputs: broadcastRule(outDType),
+    summary: `element-wise ${name2} with NumPy broadcasting`
+  };
+}
+function unary(name2, domain, extra = {}) {
+  return {
+    name: name2,
+    since: "iOS15",
+    inputs: { x: { type: "T" }, ...extra },
+    typeDomains: { T: domain },
+    outputs: sameTypeAs("x"),
+    summary: `element-wise ${name2}`
+  };
+}
+function withEpsilon(name2) {
+  return [
+    unary(name2, DOMAIN_F, { epsilon: { type: "T", optional: true, const: true } }),
+    {
+      ...unary(name2, DOMAIN_F, { epsilon: { type: "U", optional: true, const: true } }),
+      since: "iOS17",
+      typeDomains: { T: DOMAIN_F, U: DOMAIN_F }
+    }
+  ];
+}
+var DOMAIN_F, DOMAIN_FI, DOMAIN_FIB, MilShapeError, ARITHMETIC, COMPARISONS, LOGICAL, FLOAT_UNARY, NUMERIC_UNARY, selectOp;
+var init_elementwise = __esm({
+  "src/mil/ops/elementwise.ts"() {
+    "use strict";
+    init_tensor();
+    init_catalogue();
+    DOMAIN_F = ["float16", "float32"];
+    DOMAIN_FI = ["float16", "float32", "int32"];
+    DOMAIN_FIB = ["float16", "float32", "int32", "bool"];
+    MilShapeError = class extends Error {
+      constructor(message) {
+        super(message);
+        this.name = "MilShapeError";
+      }
+    };
+    ARITHMETIC = ["add", "sub", "mul", "real_div", "floor_div", "mod", "pow", "maximum", "minimum"];
+    COMPARISONS = ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal"];
+    LOGICAL = ["logical_and", "logical_or", "logical_xor"];
+    FLOAT_UNARY = [
+      "sqrt",
+      "exp",
+      "erf",
+      "floor",
+      "ceil",
+      "round",
+      "sin",
+      "cos",
+      "tan",
+      "asin",
+      "acos",
+      "atan",
+      "sinh",
+      "cosh",
+      "tanh",
+      "atanh"
+    ];
+    NUMERIC_UNARY = ["abs", "sign", "square", "exp2"];
+    selectOp = {
+      name: "select",
+      since: "iOS15",
+      inputs: { cond: { type: ["bool"] }, a: { type: "T" }, b: { type: "T" } },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => {
+        const cond2 = requiredType(input, "cond");
+        const a = requiredType(input, "a");
+        const b3 = requiredType(input, "b");
+        return [{ dtype: a.dtype, shape: broadcastShapes(cond2.shape, a.shape, b3.shape) }];
+      },
+      summary: "cond ? a : b element-wise, all three broadcast"
+    };
+    defineMilOps([
+      ...ARITHMETIC.map((n) => binary(n, DOMAIN_FI)),
+      ...COMPARISONS.map((n) => binary(n, DOMAIN_FI, "bool")),
+      ...LOGICAL.map((n) => binary(n, ["bool"], "bool")),
+      unary("logical_not", ["bool"]),
+      ...FLOAT_UNARY.map((n) => unary(n, DOMAIN_F)),
+      ...NUMERIC_UNARY.map((n) => unary(n, DOMAIN_FI)),
+      ...withEpsilon("inverse"),
+      ...withEpsilon("log"),
+      ...withEpsilon("rsqrt"),
+      selectOp
+    ]);
+  }
+});
+
+// src/mil/ops/activation.ts
+function activation(name2, domain, extra = {}) {
+  return {
+    name: name2,
+    since: "iOS15",
+    inputs: { x: { type: "T" }, ...extra },
+    typeDomains: { T: domain },
+    outputs: sameTypeAs("x"),
+    summary: `activation ${name2}`
+  };
+}
+function scalarParams(params) {
+  return (input) => {
+    for (const p of params) {
+      const t = input.type(p);
+      if (t && t.shape.length !== 0) throw new MilShapeError(`${p} must be a scalar, got shape [${t.shape.join(", ")}]`);
+    }
+    return sameTypeAs("x")(input);
+  };
+}
+function parameterized(name2, params, extraRule) {
+  const build = (since, domainVar) => {
+    const inputs = { x: { type: "T" } };
+    for (const p of params) inputs[p] = { type: domainVar, const: true };
+    return {
+      name: name2,
+      since,
+      inputs,
+      typeDomains: domainVar === "T" ? { T: DOMAIN_F } : { T: DOMAIN_F, U: DOMAIN_F },
+      outputs: extraRule ?? scalarParams(params),
+      summary: `activation ${name2}(${params.join(", ")})`
+    };
+  };
+  return [build("iOS15", "T"), build("iOS17", "U")];
+}
+var preluRule, softmaxRule, GELU_MODES, geluRule;
+var init_activation = __esm({
+  "src/mil/ops/activation.ts"() {
+    "use strict";
+    init_catalogue();
+    init_elementwise();
+    preluRule = (input) => {
+      const x2 = requiredType(input, "x");
+      const alpha = requiredType(input, "alpha");
+      if (x2.shape.length < 3 || x2.shape.length > 5) throw new MilShapeError(`prelu needs x of rank 3..5, got rank ${x2.shape.length}`);
+      const channels = x2.shape[1];
+      if (alpha.shape.length !== 1 || channels !== null && alpha.shape[0] !== channels) {
+        throw new MilShapeError(`prelu alpha must have shape [${channels ?? "?"}], got [${alpha.shape.join(", ")}]`);
+      }
+      return [{ dtype: x2.dtype, shape: [...x2.shape] }];
+    };
+    softmaxRule = (input) => {
+      const x2 = requiredType(input, "x");
+      const axisValue2 = input.value("axis");
+      const axis = axisValue2 ? Number(axisValue2.data[0]) : -1;
+      const rank = x2.shape.length;
+      if (axis < -rank || axis >= Math.max(rank, 1)) throw new MilShapeError(`softmax axis ${axis} is outside rank ${rank}`);
+      return [{ dtype: x2.dtype, shape: [...x2.shape] }];
+    };
+    GELU_MODES = ["EXACT", "TANH_APPROXIMATION", "SIGMOID_APPROXIMATION"];
+    geluRule = (input) => {
+      const mode = input.value("mode")?.data[0];
+      if (mode !== void 0 && !GELU_MODES.includes(String(mode))) throw new MilShapeError(`gelu mode "${String(mode)}" is not one of ${GELU_MODES.join(", ")}`);
+      return sameTypeAs("x")(input);
+    };
+    defineMilOps([
+      ...["relu", "relu6", "sigmoid", "silu", "softsign", "softplus"].map((n) => activation(n, DOMAIN_F)),
+      { ...activation("gelu", DOMAIN_F, { mode: { type: ["string"], optional: true, const: true } }), outputs: geluRule },
+      { ...activation("softmax", DOMAIN_F, { axis: { type: ["int32"], optional: true, const: true } }), outputs: softmaxRule },
+      {
+        ...activation("clip", DOMAIN_F, { alpha: { type: "T", const: true }, beta: { type: "T", const: true } }),
+        outputs: scalarParams(["alpha", "beta"])
+      },
+      { ...activation("threshold", DOMAIN_FI, { alpha: { type: "T", const: true } }), outputs: scalarParams(["alpha"]) },
+      ...parameterized("leaky_relu", ["alpha"]),
+      ...parameterized("elu", ["alpha"]),
+      ...parameterized("thresholded_relu", ["alpha"]),
+      ...parameterized("prelu", ["alpha"], preluRule),
+      ...parameterized("clamped_relu", ["alpha", "beta"]),
+      ...parameterized("linear_activation", ["alpha", "beta"]),
+      ...parameterized("sigmoid_hard", ["alpha", "beta"]),
+      ...parameterized("scaled_tanh", ["alpha", "beta"]),
+      ...parameterized("softplus_parametric", ["alpha", "beta"], sameTypeAs("x"))
+    ]);
+  }
+});
+
+// src/mil/ops/misc.ts
+function milDTypeName(dtype) {
+  const name2 = MIL_DTYPE_NAMES[dtype];
+  if (!name2) throw new MilShapeError(`dtype ${dtype} has no MIL name`);
+  return name2;
+}
+function dtypeFromMilName(name2) {
+  return DTYPE_BY_MIL_NAME.get(name2);
+}
+function castDef(since, domain) {
+  return {
+    name: "cast",
+    since,
+    inputs: { x: { type: "T" }, dtype: { type: ["string"], const: true } },
+    typeDomains: { T: domain },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const value = input.value("dtype");
+      const name2 = value?.dtype === "string" ? value.data[0] : void 0;
+      const dtype = name2 === void 0 ? void 0 : dtypeFromMilName(name2);
+      if (!dtype || !domain.includes(dtype)) {
+        throw new MilShapeError(`cast.dtype "${name2 ?? "?"}" is not one of ${domain.map(milDTypeName).join(", ")}`);
+      }
+      return [{ dtype, shape: [...x2.shape] }];
+    },
+    summary: "converts x to the dtype named by `dtype`"
+  };
+}
+var MIL_DTYPE_NAMES, DTYPE_BY_MIL_NAME, DOMAIN_X17;
+var init_misc = __esm({
+  "src/mil/ops/misc.ts"() {
+    "use strict";
+    init_catalogue();
+    init_elementwise();
+    MIL_DTYPE_NAMES = {
+      bool: "bool",
+      int4: "int4",
+      int8: "int8",
+      int16: "int16",
+      int32: "int32",
+      int64: "int64",
+      uint1: "uint1",
+      uint2: "uint2",
+      uint3: "uint3",
+      uint4: "uint4",
+      uint6: "uint6",
+      uint8: "uint8",
+      uint16: "uint16",
+      uint32: "uint32",
+      uint64: "uint64",
+      float16: "fp16",
+      float32: "fp32",
+      float64: "fp64",
+      bfloat16: "bf16",
+      string: "string"
+    };
+    DTYPE_BY_MIL_NAME = new Map(
+      Object.entries(MIL_DTYPE_NAMES).map(([dtype, name2]) => [name2, dtype])
+    );
+    DOMAIN_X17 = ["float16", "float32", "int8", "uint8", "int16", "uint16", "int32", "bool"];
+    defineMilOps([
+      castDef("iOS15", DOMAIN_FIB),
+      castDef("iOS17", DOMAIN_X17),
+      {
+        name: "identity",
+        since: "iOS15",
+        inputs: { x: { type: "T" } },
+        outputs: sameTypeAs("x"),
+        summary: "returns x unchanged"
+      }
+    ]);
+  }
+});
+
+// src/mil/ops/gather.ts
+function scalar(input, param, fallback) {
+  const v = input.value(param);
+  return v ? toNumberList(v)[0] : fallback;
+}
+function gatherInputs(since, extra) {
+  const inputs = { x: { type: "T" }, indices: { type: "I" }, ...extra };
+  if (since !== "iOS15") inputs["batch_dims"] = constInt;
+  if (since === "iOS17") inputs["validate_indices"] = constBool;
+  return inputs;
+}
+function gatherDef(since) {
+  return {
+    name: "gather",
+    since,
+    inputs: gatherInputs(since, { axis: constInt }),
+    typeDomains: { T: since === "iOS17" ? T_17 : DOMAIN_FI, I: INDICES[since] },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const indices = requiredType(input, "indices");
+      const rank = x2.shape.length;
+      const raw = scalar(input, "axis", 0);
+      const axis = raw < 0 ? raw + rank : raw;
+      if (axis < 0 || axis >= rank) throw new MilShapeError(`gather: axis ${raw} is out of range for rank ${rank}`);
+      const batch = scalar(input, "batch_dims", 0);
+      return [{ dtype: x2.dtype, shape: [...x2.shape.slice(0, axis), ...indices.shape.slice(batch), ...x2.shape.slice(axis + 1)] }];
+    },
+    summary: "selects slices of x along axis by indices"
+  };
+}
+function gatherAlongAxisDef(since) {
+  const inputs = { x: { type: "T" }, indices: { type: "I" }, axis: constInt };
+  if (since === "iOS17") inputs["validate_indices"] = constBool;
+  return {
+    name: "gather_along_axis",
+    since,
+    inputs,
+    typeDomains: { T: since === "iOS17" ? T_17 : DOMAIN_FI, I: INDICES[since] },
+    outputs: (input) => [{ dtype: requiredType(input, "x").dtype, shape: [...requiredType(input, "indices").shape] }],
+    summary: "ONNX GatherElements: output[i] = x[... indices[i] ...] along axis"
+  };
+}
+function gatherNdDef(since) {
+  return {
+    name: "gather_nd",
+    since,
+    inputs: gatherInputs(since, {}),
+    typeDomains: { T: since === "iOS17" ? T_17 : DOMAIN_FI, I: INDICES[since] },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const k = requiredType(input, "indices").shape;
+      const depth = k[k.length - 1];
+      if (depth === null || depth === void 0) throw new MilShapeError("gather_nd: the last dim of indices must be known");
+      const batch = scalar(input, "batch_dims", 0);
+      return [{ dtype: x2.dtype, shape: [...k.slice(0, -1), ...x2.shape.slice(batch + depth)] }];
+    },
+    summary: "gathers slices of x addressed by the last dim of indices"
+  };
+}
+var T_17, INDICES, constInt, constBool;
+var init_gather = __esm({
+  "src/mil/ops/gather.ts"() {
+    "use strict";
+    init_tensor();
+    init_catalogue();
+    init_elementwise();
+    T_17 = ["float16", "float32", "int8", "uint8", "int16", "uint16", "int32"];
+    INDICES = {
+      iOS15: ["int32"],
+      iOS16: ["int32", "int16", "uint16"],
+      iOS17: ["int32", "int16", "uint16", "int8", "uint8"]
+    };
+    constInt = { type: ["int32"], const: true, optional: true };
+    constBool = { type: ["bool"], const: true, optional: true };
+    defineMilOps([
+      gatherDef("iOS15"),
+      gatherDef("iOS16"),
+      gatherDef("iOS17"),
+      gatherAlongAxisDef("iOS15"),
+      gatherAlongAxisDef("iOS16"),
+      gatherAlongAxisDef("iOS17"),
+      gatherNdDef("iOS15"),
+      gatherNdDef("iOS16"),
+      gatherNdDef("iOS17")
+    ]);
+  }
+});
+
+// src/mil/ops/shape.ts
+function ints(input, param) {
+  const v = input.value(param);
+  return v ? toNumberList(v) : void 0;
+}
+function axisIn(axis, rank, op) {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) throw new MilShapeError(`${op}: axis ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+function out(dtype, shape3) {
+  return [{ dtype, shape: shape3 }];
+}
+function reshapeShape(x2, target, iOS17) {
+  const rank = x2.shape.length;
+  const dims = target.map((d, i2) => {
+    if (d !== 0) return d;
+    if (iOS17) return x2.shape[rank - target.length + i2] ?? 1;
+    if (target.length !== rank) throw new MilShapeError("reshape: 0 in shape needs len(shape) == rank(x) before iOS17");
+    return x2.shape[i2];
+  });
+  const inferAt = dims.indexOf(-1);
+  if (inferAt < 0) return dims;
+  const total = x2.shape.reduce((p, d) => p === null || d === null ? null : p * d, 1);
+  const known2 = dims.reduce((p, d, i2) => i2 === inferAt ? p : p === null || d === null ? null : p * d, 1);
+  dims[inferAt] = total === null || known2 === null || known2 === 0 ? null : total / known2;
+  return dims;
+}
+function reshapeDef(since) {
+  const iOS17 = since === "iOS17";
+  return {
+    name: "reshape",
+    since,
+    inputs: { x: req("T"), shape: req(iOS17 ? "U" : INT32) },
+    typeDomains: iOS17 ? { T: DOMAIN_X17, U: INDEX_17 } : { T: DOMAIN_FIB },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const target = ints(input, "shape");
+      if (target) return out(x2.dtype, reshapeShape(x2, target, iOS17));
+      const k = requiredType(input, "shape").shape[0];
+      if (k === null || k === void 0) throw new MilShapeError("reshape: the length of a dynamic shape must be known");
+      return out(x2.dtype, new Array(k).fill(null));
+    },
+    summary: "reshapes x to `shape` (-1 inferred)"
+  };
+}
+function expandDimsDef(since) {
+  return {
+    name: "expand_dims",
+    since,
+    inputs: { x: req("T"), axes: constInt32() },
+    typeDomains: { T: since === "iOS17" ? DOMAIN_X17 : DOMAIN_FIB },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const axes = ints(input, "axes");
+      const rank = x2.shape.length + axes.length;
+      const inserted = new Set(axes.map((a) => axisIn(a, rank, "expand_dims")));
+      const shape3 = [];
+      let k = 0;
+      for (let i2 = 0; i2 < rank; i2++) shape3.push(inserted.has(i2) ? 1 : x2.shape[k++]);
+      return out(x2.dtype, shape3);
+    },
+    summary: "inserts size-1 dims at `axes` (positions in the output)"
+  };
+}
+function squeezeDef(since) {
+  return {
+    name: "squeeze",
+    since,
+    inputs: { x: req("T"), axes: constInt32(true) },
+    typeDomains: { T: since === "iOS17" ? DOMAIN_X17 : DOMAIN_FIB },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const axes = ints(input, "axes");
+      if (!axes && x2.shape.some((d) => d === null)) throw new MilShapeError("squeeze without axes needs a static shape");
+      const drop = new Set(axes ? axes.map((a) => axisIn(a, x2.shape.length, "squeeze")) : x2.shape.flatMap((d, i2) => d === 1 ? [i2] : []));
+      return out(x2.dtype, x2.shape.filter((d, i2) => !drop.has(i2) || d !== null && d !== 1));
+    },
+    summary: "removes size-1 dims (all, or those in `axes`)"
+  };
+}
+function transposeDef(since) {
+  return {
+    name: "transpose",
+    since,
+    inputs: { x: req("T"), perm: constInt32() },
+    typeDomains: { T: since === "iOS17" ? DOMAIN_X17 : DOMAIN_FIB },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const perm = ints(input, "perm");
+      if (perm.length !== x2.shape.length) throw new MilShapeError(`transpose: perm has ${perm.length} entries for rank ${x2.shape.length}`);
+      return out(x2.dtype, perm.map((p) => x2.shape[axisIn(p, x2.shape.length, "transpose")]));
+    },
+    summary: "permutes the dims of x"
+  };
+}
+function sliceIndexDef(since) {
+  const iOS17 = since === "iOS17";
+  return {
+    name: "slice_by_index",
+    since,
+    inputs: {
+      x: req("T"),
+      begin: req(iOS17 ? "U" : INT32),
+      end: req(iOS17 ? "U" : INT32),
+      stride: req(iOS17 ? "U" : INT32, { optional: true }),
+      begin_mask: constBool2,
+      end_mask: constBool2,
+      squeeze_mask: constBool2
+    },
+    typeDomains: iOS17 ? { T: DOMAIN_X17, U: INDEX_17 } : { T: DOMAIN_FIB },
+    outputs: sliceByIndexShape,
+    summary: "Python-style strided slice per dim, with begin/end/squeeze masks"
+  };
+}
+function maskOf(input, param, rank) {
+  const v = ints(input, param);
+  return v ? v.map((b3) => b3 !== 0) : new Array(rank).fill(false);
+}
+function sliceByIndexShape(input) {
+  const x2 = requiredType(input, "x");
+  const rank = x2.shape.length;
+  const [begin, end] = [ints(input, "begin"), ints(input, "end")];
+  const stride = input.type("stride") ? ints(input, "stride") : new Array(rank).fill(1);
+  const [bm, em, sm] = ["begin_mask", "end_mask", "squeeze_mask"].map((p) => maskOf(input, p, rank));
+  const shape3 = [];
+  for (let i2 = 0; i2 < rank; i2++) {
+    if (sm[i2]) continue;
+    const dim = x2.shape[i2];
+    if (dim === null || !stride || !bm[i2] && !begin || !em[i2] && !end) {
+      shape3.push(null);
+      continue;
+    }
+    shape3.push(sliceLength(dim, bm[i2] ? void 0 : begin[i2], em[i2] ? void 0 : end[i2], stride[i2]));
+  }
+  return out(x2.dtype, shape3);
+}
+function sliceLength(dim, begin, end, stride) {
+  if (stride === 0) throw new MilShapeError("slice stride is 0");
+  const clamp = (v, lo, hi) => Math.min(Math.max(v < 0 ? v + dim : v, lo), hi);
+  const b3 = begin === void 0 ? stride > 0 ? 0 : dim - 1 : clamp(begin, stride > 0 ? 0 : -1, stride > 0 ? dim : dim - 1);
+  const e = end === void 0 ? stride > 0 ? dim : -1 : clamp(end, stride > 0 ? 0 : -1, stride > 0 ? dim : dim - 1);
+  return Math.max(0, Math.ceil((e - b3) / stride));
+}
+function sliceSizeDef(since) {
+  const iOS17 = since === "iOS17";
+  return {
+    name: "slice_by_size",
+    since,
+    inputs: { x: req("T"), begin: req(iOS17 ? "U" : INT32), size: req(iOS17 ? "U" : INT32) },
+    typeDomains: iOS17 ? { T: DOMAIN_X17, U: INDEX_17 } : { T: DOMAIN_FIB },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const [begin, size2] = [ints(input, "begin"), ints(input, "size")];
+      return out(x2.dtype, x2.shape.map((d, i2) => {
+        if (!size2) return null;
+        if (size2[i2] !== -1) return size2[i2];
+        return d === null || !begin ? null : d - (begin[i2] < 0 ? begin[i2] + d : begin[i2]);
+      }));
+    },
+    summary: "slice of `size` elements from `begin` (-1 = to the end)"
+  };
+}
+function variadicJoin(name2) {
+  const inputs = { values: req("T", { variadic: true }), axis: constInt32() };
+  if (name2 === "concat") inputs["interleave"] = constBool2;
+  return {
+    name: name2,
+    since: "iOS15",
+    inputs,
+    typeDomains: { T: DOMAIN_FIB },
+    outputs: (input) => {
+      const values = input.types("values");
+      const first = values[0];
+      if (!first) throw new MilShapeError(`${name2} needs at least one value`);
+      const axisValue2 = ints(input, "axis")[0];
+      if (values.some((v) => v.shape.length !== first.shape.length)) throw new MilShapeError(`${name2}: values differ in rank`);
+      if (name2 === "stack") {
+        const a2 = axisIn(axisValue2, first.shape.length + 1, name2);
+        return out(first.dtype, [...first.shape.slice(0, a2), values.length, ...first.shape.slice(a2)]);
+      }
+      const a = axisIn(axisValue2, first.shape.length, name2);
+      const shape3 = [...first.shape];
+      shape3[a] = values.reduce((s, v) => s === null || v.shape[a] === null ? null : s + v.shape[a], 0);
+      return out(first.dtype, shape3);
+    },
+    summary: name2 === "concat" ? "joins values along an existing axis" : "joins values along a new axis"
+  };
+}
+var INDEX_17, INT32, BOOL, req, constInt32, constBool2, splitDef, tileDef, flatten2dDef, reverseDef, shapeDef, rangeDef, fillDef, shapeOpDefs;
+var init_shape = __esm({
+  "src/mil/ops/shape.ts"() {
+    "use strict";
+    init_tensor();
+    init_catalogue();
+    init_elementwise();
+    init_misc();
+    init_gather();
+    INDEX_17 = ["int8", "int16", "int32"];
+    INT32 = ["int32"];
+    BOOL = ["bool"];
+    req = (type, extra = {}) => ({ type, ...extra });
+    constInt32 = (optional = false) => ({ type: INT32, const: true, optional });
+    constBool2 = { type: BOOL, const: true, optional: true };
+    splitDef = {
+      name: "split",
+      since: "iOS15",
+      inputs: { x: req("T"), num_splits: constInt32(true), split_sizes: constInt32(true), axis: constInt32() },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => {
+        const x2 = requiredType(input, "x");
+        const a = axisIn(ints(input, "axis")[0], x2.shape.length, "split");
+        const sizes = ints(input, "split_sizes");
+        const num = sizes?.length ?? ints(input, "num_splits")?.[0];
+        if (num === void 0) throw new MilShapeError("split needs num_splits or split_sizes");
+        if (num !== input.numOutputs) throw new MilShapeError(`split makes ${num} outputs but ${input.numOutputs} were requested`);
+        const dim = x2.shape[a];
+        const each = sizes ?? new Array(num).fill(dim === null ? -1 : dim / num);
+        return each.map((s) => ({ dtype: x2.dtype, shape: x2.shape.map((d, i2) => i2 === a ? s < 0 || !Number.isInteger(s) ? null : s : d) }));
+      },
+      summary: "splits x along axis into equal parts or split_sizes"
+    };
+    tileDef = {
+      name: "tile",
+      since: "iOS15",
+      inputs: { x: req("T"), reps: req(INT32) },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => {
+        const x2 = requiredType(input, "x");
+        const reps = ints(input, "reps");
+        return out(x2.dtype, x2.shape.map((d, i2) => reps && d !== null ? d * reps[i2] : null));
+      },
+      summary: "repeats x reps[i] times along each dim"
+    };
+    flatten2dDef = {
+      name: "flatten2d",
+      since: "iOS15",
+      inputs: { x: req("T"), axis: constInt32(true) },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => {
+        const x2 = requiredType(input, "x");
+        const rank = x2.shape.length;
+        const raw = ints(input, "axis")?.[0] ?? 1;
+        const a = raw < 0 ? raw + rank : raw;
+        const prod = (dims) => dims.reduce((p, d) => p === null || d === null ? null : p * d, 1);
+        return out(x2.dtype, [prod(x2.shape.slice(0, a)), prod(x2.shape.slice(a))]);
+      },
+      summary: "reshapes x to [prod(x[:axis]), prod(x[axis:])]"
+    };
+    reverseDef = {
+      name: "reverse",
+      since: "iOS15",
+      inputs: { x: req("T"), axes: constInt32(true) },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => {
+        const x2 = requiredType(input, "x");
+        for (const a of ints(input, "axes") ?? []) axisIn(a, x2.shape.length, "reverse");
+        return out(x2.dtype, [...x2.shape]);
+      },
+      summary: "reverses x along axes (all axes when omitted)"
+    };
+    shapeDef = {
+      name: "shape",
+      since: "iOS15",
+      inputs: { x: req("T") },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => out("int32", [requiredType(input, "x").shape.length]),
+      summary: "the shape of x as int32"
+    };
+    rangeDef = {
+      name: "range_1d",
+      since: "iOS15",
+      inputs: { end: req("T"), start: req("T"), step: req("T") },
+      typeDomains: { T: DOMAIN_FI },
+      outputs: (input) => {
+        const [end, start, step] = ["end", "start", "step"].map((p) => input.value(p));
+        const dtype = requiredType(input, "start").dtype;
+        if (!end || !start || !step) return out(dtype, [null]);
+        const [e, s, d] = [end, start, step].map((t) => toNumberList(t)[0]);
+        return out(dtype, [Math.max(0, Math.ceil((e - s) / d))]);
+      },
+      summary: "the sequence [start, end) by step"
+    };
+    fillDef = {
+      name: "fill",
+      since: "iOS15",
+      inputs: { shape: req(INT32), value: req("T", { const: true, optional: true }) },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => {
+        const dtype = input.type("value")?.dtype ?? "float32";
+        const shape3 = ints(input, "shape");
+        if (shape3) return out(dtype, shape3);
+        const k = requiredType(input, "shape").shape[0];
+        if (k === null || k === void 0) throw new MilShapeError("fill: the length of a dynamic shape must be known");
+        return out(dtype, new Array(k).fill(null));
+      },
+      summary: "a tensor of `shape` filled with `value`"
+    };
+    shapeOpDefs = [
+      reshapeDef("iOS15"),
+      reshapeDef("iOS17"),
+      expandDimsDef("iOS15"),
+      expandDimsDef("iOS17"),
+      squeezeDef("iOS15"),
+      squeezeDef("iOS17"),
+      transposeDef("iOS15"),
+      transposeDef("iOS17"),
+      sliceIndexDef("iOS15"),
+      sliceIndexDef("iOS17"),
+      sliceSizeDef("iOS15"),
+      sliceSizeDef("iOS17"),
+      variadicJoin("concat"),
+      variadicJoin("stack"),
+      splitDef,
+      tileDef,
+      flatten2dDef,
+      reverseDef,
+      shapeDef,
+      rangeDef,
+      fillDef
+    ];
+    defineMilOps(shapeOpDefs);
+  }
+});
+
+// src/mil/ops/reduce.ts
+function reduceDef(name2) {
+  return {
+    name: name2,
+    since: "iOS15",
+    inputs: {
+      x: { type: "T" },
+      axes: { type: ["int32"], const: true, optional: true },
+      keep_dims: { type: ["bool"], const: true, optional: true }
+    },
+    typeDomains: { T: DOMAIN_FI },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const rank = x2.shape.length;
+      const axesValue = input.value("axes");
+      const axes = axesValue ? toNumberList(axesValue).map((a) => a < 0 ? a + rank : a) : x2.shape.map((_, i2) => i2);
+      if (axes.some((a) => a < 0 || a >= rank)) throw new MilShapeError(`${name2}: axes out of range for rank ${rank}`);
+      const keep = input.value("keep_dims") ? toNumberList(input.value("keep_dims"))[0] !== 0 : false;
+      const reduced = new Set(axes);
+      const shape3 = keep ? x2.shape.map((d, i2) => reduced.has(i2) ? 1 : d) : x2.shape.filter((_, i2) => !reduced.has(i2));
+      return [{ dtype: x2.dtype, shape: shape3 }];
+    },
+    summary: `${name2.slice("reduce_".length).replace(/_/g, " ")} over axes`
+  };
+}
+function argDef(name2, since) {
+  const inputs = {
+    x: { type: "T" },
+    axis: { type: ["int32"], const: true, optional: true },
+    keep_dims: { type: ["bool"], const: true, optional: true }
+  };
+  return {
+    name: name2,
+    since,
+    inputs: since === "iOS17" ? { ...inputs, output_dtype: { type: ["string"], const: true, optional: true } } : inputs,
+    typeDomains: { T: since === "iOS17" ? ["float16", "float32", "int8", "uint8", "int16", "uint16", "int32"] : DOMAIN_FI },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const rank = x2.shape.length;
+      const raw = input.value("axis") ? toNumberList(input.value("axis"))[0] : -1;
+      const axis = raw < 0 ? raw + rank : raw;
+      if (axis < 0 || axis >= rank) throw new MilShapeError(`${name2}: axis ${raw} is out of range for rank ${rank}`);
+      const keep = input.value("keep_dims") ? toNumberList(input.value("keep_dims"))[0] !== 0 : false;
+      const outName2 = input.value("output_dtype")?.data[0];
+      const shape3 = keep ? x2.shape.map((d, i2) => i2 === axis ? 1 : d) : x2.shape.filter((_, i2) => i2 !== axis);
+      return [{ dtype: outName2 === "uint16" ? "uint16" : "int32", shape: shape3 }];
+    },
+    summary: `index of the ${name2 === "reduce_argmax" ? "largest" : "smallest"} element along axis`
+  };
+}
+var REDUCE_OPS;
+var init_reduce = __esm({
+  "src/mil/ops/reduce.ts"() {
+    "use strict";
+    init_tensor();
+    init_catalogue();
+    init_elementwise();
+    REDUCE_OPS = [
+      "reduce_sum",
+      "reduce_mean",
+      "reduce_max",
+      "reduce_min",
+      "reduce_prod",
+      "reduce_l1_norm",
+      "reduce_l2_norm",
+      "reduce_log_sum",
+      "reduce_log_sum_exp",
+      "reduce_sum_square"
+    ];
+    defineMilOps([
+      ...REDUCE_OPS.map(reduceDef),
+      argDef("reduce_argmax", "iOS15"),
+      argDef("reduce_argmax", "iOS17"),
+      argDef("reduce_argmin", "iOS15"),
+      argDef("reduce_argmin", "iOS17")
+    ]);
+  }
+});
+
+// src/mil/ops/window.ts
+function effectiveKernel(kernel, dilation) {
+  return (kernel - 1) * dilation + 1;
+}
+function totalPad(g, d, inDim) {
+  if (g.padType === "valid") return 0;
+  if (g.padType === "custom") return (g.pad[2 * d] ?? 0) + (g.pad[2 * d + 1] ?? 0);
+  const s = g.strides[d];
+  const k = effectiveKernel(g.kernel[d], g.dilations[d]);
+  return Math.max(0, s * Math.ceil(inDim / s) - inDim + k - s);
+}
+function windowOutputDims(inDims, g) {
+  return inDims.map((inDim, d) => {
+    if (inDim === null) return null;
+    const p = totalPad(g, d, inDim);
+    const k = effectiveKernel(g.kernel[d], g.dilations[d]);
+    const s = g.strides[d];
+    let out2;
+    if (!g.ceilMode) {
+      out2 = Math.floor((inDim + p - k) / s) + 1;
+    } else {
+      out2 = Math.floor((inDim + p - k + s - 1) / s) + 1;
+      if ((out2 - 1) * s >= inDim + p / 2 && p > 0) out2 -= 1;
+    }
+    if (out2 <= 0) throw new Error(`spatial dim ${d} would have output size ${out2}`);
+    return out2;
+  });
+}
+function intsParam(input, param, n, fill3) {
+  const v = input.value(param);
+  return v ? toNumberList(v) : new Array(n).fill(fill3);
+}
+function stringParam(input, param, fallback) {
+  const v = input.value(param);
+  if (!v) return fallback;
+  if (v.dtype !== "string") throw new Error(`${param} must be a string`);
+  return v.data[0] ?? fallback;
+}
+function boolParam(input, param, fallback) {
+  const v = input.value(param);
+  return v ? toNumberList(v)[0] !== 0 : fallback;
+}
+function padTypeParam(input, op) {
+  const p = stringParam(input, "pad_type", "valid").toLowerCase();
+  if (!PAD_TYPES.includes(p)) throw new Error(`${op}: unknown pad_type "${p}"`);
+  if (p === "same_lower" && input.target === "iOS15") throw new Error(`${op}: pad_type same_lower needs iOS16 or later`);
+  return p;
+}
+var PAD_TYPES;
+var init_window = __esm({
+  "src/mil/ops/window.ts"() {
+    "use strict";
+    init_tensor();
+    PAD_TYPES = ["valid", "same", "custom", "same_lower"];
+  }
+});
+
+// src/mil/ops/conv.ts
+function requireType(input, param, op) {
+  const t = input.type(param);
+  if (!t) throw new Error(`${op}: missing ${param}`);
+  return t;
+}
+function convOutputs(input) {
+  const x2 = requireType(input, "x", "conv");
+  const w = requireType(input, "weight", "conv");
+  const spatial2 = x2.shape.length - 2;
+  if (spatial2 < 1 || spatial2 > 3) throw new Error(`conv: x must have rank 3 to 5, got ${x2.shape.length}`);
+  if (w.shape.length !== x2.shape.length) throw new Error("conv: weight rank must equal x rank");
+  const kernel = w.shape.slice(2).map((k) => {
+    if (k === null) throw new Error("conv: weight shape must be static");
+    return k;
+  });
+  const groups = intsParam(input, "groups", 1, 1)[0];
+  const cin = x2.shape[1];
+  if (cin !== null && w.shape[1] !== null && cin !== w.shape[1] * groups) {
+    throw new Error(`conv: x has ${cin} channels but weight expects ${w.shape[1] * groups}`);
+  }
+  const spatialDims = windowOutputDims(x2.shape.slice(2), {
+    padType: padTypeParam(input, "conv"),
+    kernel,
+    strides: intsParam(input, "strides", spatial2, 1),
+    dilations: intsParam(input, "dilations", spatial2, 1),
+    pad: intsParam(input, "pad", 2 * spatial2, 0),
+    ceilMode: false
+  });
+  return [{ dtype: x2.dtype, shape: [x2.shape[0] ?? null, w.shape[0] ?? null, ...spatialDims] }];
+}
+function convTransposeOutputs(input) {
+  const x2 = requireType(input, "x", "conv_transpose");
+  const w = requireType(input, "weight", "conv_transpose");
+  const spatial2 = x2.shape.length - 2;
+  if (spatial2 < 1 || spatial2 > 3) throw new Error(`conv_transpose: x must have rank 3 to 5, got ${x2.shape.length}`);
+  const groups = intsParam(input, "groups", 1, 1)[0];
+  const cout = w.shape[1] === null ? null : w.shape[1] * groups;
+  const explicit = input.value("output_shape");
+  if (explicit) {
+    const dims2 = intsParam(input, "output_shape", 0, 0);
+    if (dims2.length !== x2.shape.length) throw new Error("conv_transpose: output_shape must include N and C_out");
+    return [{ dtype: x2.dtype, shape: dims2 }];
+  }
+  const padType = padTypeParam(input, "conv_transpose");
+  const strides = intsParam(input, "strides", spatial2, 1);
+  const dilations = intsParam(input, "dilations", spatial2, 1);
+  const pad4 = intsParam(input, "pad", 2 * spatial2, 0);
+  const dims = x2.shape.slice(2).map((inDim, d) => {
+    if (inDim === null || w.shape[d + 2] === null) return null;
+    const k = effectiveKernel(w.shape[d + 2], dilations[d]);
+    if (padType === "same") return strides[d] * inDim;
+    const full = strides[d] * (inDim - 1) + k;
+    return padType === "custom" ? full - pad4[2 * d] - pad4[2 * d + 1] : full;
+  });
+  return [{ dtype: x2.dtype, shape: [x2.shape[0] ?? null, cout, ...dims] }];
+}
+var F, WINDOW_PARAMS, conv15, convTranspose15;
+var init_conv = __esm({
+  "src/mil/ops/conv.ts"() {
+    "use strict";
+    init_catalogue();
+    init_window();
+    F = ["float16", "float32"];
+    WINDOW_PARAMS = {
+      strides: { type: ["int32"], optional: true, const: true },
+      pad_type: { type: ["string"], optional: true, const: true },
+      pad: { type: ["int32"], optional: true, const: true },
+      dilations: { type: ["int32"], optional: true, const: true },
+      groups: { type: ["int32"], optional: true, const: true }
+    };
+    conv15 = {
+      name: "conv",
+      since: "iOS15",
+      inputs: {
+        x: { type: "T" },
+        weight: { type: "T" },
+        bias: { type: "T", optional: true, const: true },
+        ...WINDOW_PARAMS
+      },
+      typeDomains: { T: F },
+      outputs: convOutputs,
+      summary: "N-D convolution over the last 1-3 dims; weight [C_out, C_in/groups, *K]"
+    };
+    convTranspose15 = {
+      name: "conv_transpose",
+      since: "iOS15",
+      inputs: {
+        x: { type: "T" },
+        weight: { type: "T", const: true },
+        bias: { type: "T", optional: true, const: true },
+        pad: { type: ["int32"], optional: true, const: true },
+        output_shape: { type: ["int32"], optional: true, const: true },
+        pad_type: { type: ["string"], optional: true, const: true },
+        strides: { type: ["int32"], optional: true, const: true },
+        dilations: { type: ["int32"], optional: true, const: true },
+        groups: { type: ["int32"], optional: true, const: true }
+      },
+      typeDomains: { T: F },
+      outputs: convTransposeOutputs,
+      summary: "transposed convolution; weight [C_in, C_out/groups, *K]; custom pad crops the output"
+    };
+    defineMilOps([
+      conv15,
+      convTranspose15,
+      {
+        ...conv15,
+        since: "iOS17",
+        inputs: { ...conv15.inputs, weight: { type: "U" }, bias: { type: "U", optional: true } },
+        typeDomains: { T: F, U: F }
+      },
+      {
+        ...convTranspose15,
+        since: "iOS17",
+        inputs: { ...convTranspose15.inputs, weight: { type: "U" }, bias: { type: "U", optional: true } },
+        typeDomains: { T: F, U: F }
+      }
+    ]);
+  }
+});
+
+// src/mil/ops/linear.ts
+function need(input, param, op) {
+  const t = input.type(param);
+  if (!t) throw new Error(`${op}: missing ${param}`);
+  return t;
+}
+function broadcastDim2(a, b3) {
+  if (a === 1) return b3;
+  if (b3 === 1) return a;
+  if (a === null) return b3;
+  if (b3 === null) return a;
+  if (a !== b3) throw new Error(`cannot broadcast dims ${a} and ${b3}`);
+  return a;
+}
+function broadcastShapes2(a, b3) {
+  const n = Math.max(a.length, b3.length);
+  const out2 = [];
+  for (let i2 = 0; i2 < n; i2++) {
+    const da = i2 < n - a.length ? 1 : a[i2 - (n - a.length)];
+    const db = i2 < n - b3.length ? 1 : b3[i2 - (n - b3.length)];
+    out2.push(broadcastDim2(da, db));
+  }
+  return out2;
+}
+function matmulShape(x2, y, transposeX, transposeY) {
+  if (x2.length === 0 || y.length === 0) throw new Error("matmul: operands must have rank >= 1");
+  let xs = x2.length === 1 ? [1, x2[0]] : [...x2];
+  let ys = y.length === 1 ? [y[0], 1] : [...y];
+  if (transposeX && x2.length > 1) xs = [...xs.slice(0, -2), xs[xs.length - 1], xs[xs.length - 2]];
+  if (transposeY && y.length > 1) ys = [...ys.slice(0, -2), ys[ys.length - 1], ys[ys.length - 2]];
+  const kx = xs[xs.length - 1];
+  const ky = ys[ys.length - 2];
+  if (kx !== null && ky !== null && kx !== ky) throw new Error(`matmul: inner dims differ (${kx} vs ${ky})`);
+  const batch = broadcastShapes2(xs.slice(0, -2), ys.slice(0, -2));
+  const out2 = [...batch];
+  if (x2.length > 1) out2.push(xs[xs.length - 2]);
+  if (y.length > 1) out2.push(ys[ys.length - 1]);
+  return out2;
+}
+function matmulOutputs(input) {
+  const x2 = need(input, "x", "matmul");
+  const y = need(input, "y", "matmul");
+  const shape3 = matmulShape(x2.shape, y.shape, boolParam(input, "transpose_x", false), boolParam(input, "transpose_y", false));
+  const dtype = input.value("x") && !input.value("y") ? y.dtype : x2.dtype;
+  return [{ dtype, shape: shape3 }];
+}
+function linearOutputs(input) {
+  const x2 = need(input, "x", "linear");
+  const w = need(input, "weight", "linear");
+  if (w.shape.length !== 2) throw new Error("linear: weight must be [D_out, D_in]");
+  if (x2.shape.length < 1) throw new Error("linear: x must have rank >= 1");
+  const din = x2.shape[x2.shape.length - 1];
+  if (din !== null && w.shape[1] !== null && din !== w.shape[1]) {
+    throw new Error(`linear: x has ${din} features but weight expects ${w.shape[1]}`);
+  }
+  const bias = input.type("bias");
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== w.shape[0])) throw new Error("linear: bias must be [D_out]");
+  return [{ dtype: x2.dtype, shape: [...x2.shape.slice(0, -1), w.shape[0] ?? null] }];
+}
+var FI, linear15, matmul15;
+var init_linear = __esm({
+  "src/mil/ops/linear.ts"() {
+    "use strict";
+    init_catalogue();
+    init_window();
+    FI = ["float16", "float32", "int32"];
+    linear15 = {
+      name: "linear",
+      since: "iOS15",
+      inputs: {
+        x: { type: "T" },
+        weight: { type: "T", const: true },
+        bias: { type: "T", optional: true, const: true }
+      },
+      typeDomains: { T: FI },
+      outputs: linearOutputs,
+      summary: "x · weightᵀ + bias with weight [D_out, D_in]"
+    };
+    matmul15 = {
+      name: "matmul",
+      since: "iOS15",
+      inputs: {
+        x: { type: "T" },
+        y: { type: "T" },
+        transpose_x: { type: ["bool"], optional: true, const: true },
+        transpose_y: { type: ["bool"], optional: true, const: true }
+      },
+      typeDomains: { T: FI },
+      outputs: matmulOutputs,
+      summary: "batched matrix product with NumPy broadcasting and 1-D promotion"
+    };
+    defineMilOps([
+      linear15,
+      matmul15,
+      {
+        ...linear15,
+        since: "iOS17",
+        inputs: { ...linear15.inputs, weight: { type: "U", const: true }, bias: { type: "U", optional: true, const: true } },
+        typeDomains: { T: FI, U: FI }
+      },
+      { ...matmul15, since: "iOS17", inputs: { ...matmul15.inputs, y: { type: "U" } }, typeDomains: { T: FI, U: FI } }
+    ]);
+  }
+});
+
+// src/mil/ops/norm.ts
+function need2(input, op) {
+  const t = input.type("x");
+  if (!t) throw new Error(`${op}: missing x`);
+  return t;
+}
+function sameAsX(op, minRank, maxRank) {
+  return (input) => {
+    const x2 = need2(input, op);
+    if (x2.shape.length < minRank || x2.shape.length > maxRank) {
+      throw new Error(`${op}: x must have rank ${minRank} to ${maxRank}, got ${x2.shape.length}`);
+    }
+    return [{ dtype: x2.dtype, shape: [...x2.shape] }];
+  };
+}
+function checkChannelVectors(op, params) {
+  const base = sameAsX(op, 3, 5);
+  return (input) => {
+    const out2 = base(input);
+    const c = out2[0].shape[1];
+    for (const p of params) {
+      const t = input.type(p);
+      if (t && (t.shape.length !== 1 || c !== null && t.shape[0] !== c)) throw new Error(`${op}: ${p} must be [C]`);
+    }
+    return out2;
+  };
+}
+function layerNormOutputs(input) {
+  const x2 = need2(input, "layer_norm");
+  const rank = x2.shape.length;
+  const axesValue = input.value("axes");
+  const axes = axesValue ? toNumberList(axesValue) : [...Array(rank).keys()];
+  for (const a of axes) if (a < -rank || a >= rank) throw new Error(`layer_norm: axis ${a} out of range for rank ${rank}`);
+  const normalized = axes.map((a) => x2.shape[a < 0 ? a + rank : a] ?? null);
+  for (const p of ["gamma", "beta"]) {
+    const t = input.type(p);
+    if (t && (t.shape.length !== normalized.length || t.shape.some((d, i2) => normalized[i2] !== null && d !== normalized[i2]))) {
+      throw new Error(`layer_norm: ${p} shape must equal the normalized dims`);
+    }
+  }
+  return [{ dtype: x2.dtype, shape: [...x2.shape] }];
+}
+function floats(d, names, constant2 = true) {
+  return Object.fromEntries(names.map((n) => [n, { type: d, optional: true, const: constant2 }]));
+}
+function defs15() {
+  return [
+    {
+      name: "batch_norm",
+      since: "iOS15",
+      inputs: {
+        x: { type: "T" },
+        mean: { type: "T", const: true },
+        variance: { type: "T", const: true },
+        ...floats("T", ["gamma", "beta", "epsilon"])
+      },
+      typeDomains: { T: F2 },
+      outputs: checkChannelVectors("batch_norm", ["mean", "variance", "gamma", "beta"]),
+      summary: "inference batch normalization over channel dim 1"
+    },
+    {
+      name: "instance_norm",
+      since: "iOS15",
+      inputs: { x: { type: "T" }, ...floats("T", ["gamma", "beta", "epsilon"]) },
+      typeDomains: { T: F2 },
+      outputs: checkChannelVectors("instance_norm", ["gamma", "beta"]),
+      summary: "per-sample, per-channel normalization over the spatial dims"
+    },
+    {
+      name: "layer_norm",
+      since: "iOS15",
+      inputs: {
+        x: { type: "T" },
+        axes: { type: ["int32"], optional: true, const: true },
+        ...floats("T", ["gamma", "beta", "epsilon"])
+      },
+      typeDomains: { T: F2 },
+      outputs: layerNormOutputs,
+      summary: "normalization over `axes`; gamma/beta shaped like the normalized dims"
+    },
+    {
+      name: "l2_norm",
+      since: "iOS15",
+      inputs: { x: { type: "T" }, ...floats("T", ["epsilon"]) },
+      typeDomains: { T: F2 },
+      outputs: sameAsX("l2_norm", 3, 5),
+      summary: "x / sqrt(sum of squares over the last 3 dims + epsilon)"
+    },
+    {
+      name: "local_response_norm",
+      since: "iOS15",
+      inputs: { x: { type: "T" }, size: { type: ["int32"], const: true }, ...floats("T", ["alpha", "beta", "k"]) },
+      typeDomains: { T: F2 },
+      outputs: sameAsX("local_response_norm", 3, 5),
+      summary: "cross-channel LRN"
+    }
+  ];
+}
+function redefine17(def) {
+  const inputs = {};
+  for (const [name2, spec] of Object.entries(def.inputs)) inputs[name2] = name2 !== "x" && spec.type === "T" ? { ...spec, type: "U" } : spec;
+  return { ...def, since: "iOS17", inputs, typeDomains: { T: F2, U: F2 } };
+}
+var F2, iOS15Defs;
+var init_norm = __esm({
+  "src/mil/ops/norm.ts"() {
+    "use strict";
+    init_tensor();
+    init_catalogue();
+    F2 = ["float16", "float32"];
+    iOS15Defs = defs15();
+    defineMilOps([...iOS15Defs, ...iOS15Defs.map(redefine17)]);
+  }
+});
+
+// src/mil/ops/pool.ts
+function poolOutputs(op) {
+  return (input) => {
+    const x2 = input.type("x");
+    if (!x2) throw new Error(`${op}: missing x`);
+    const spatial2 = x2.shape.length - 2;
+    if (spatial2 < 1 || spatial2 > 3) throw new Error(`${op}: x must have rank 3 to 5, got ${x2.shape.length}`);
+    const kernel = intsParam(input, "kernel_sizes", spatial2, 1);
+    if (kernel.length !== spatial2) throw new Error(`${op}: kernel_sizes must have ${spatial2} entries`);
+    const padType = padTypeParam(input, op);
+    const pad4 = intsParam(input, "pad", 2 * spatial2, 0);
+    const ceilMode = boolParam(input, "ceil_mode", false);
+    if (ceilMode) {
+      if (spatial2 > 2) throw new Error(`${op}: ceil_mode only for 1-D or 2-D pooling`);
+      if (padType === "same") throw new Error(`${op}: ceil_mode needs pad_type valid or custom`);
+      for (let d = 0; d < spatial2; d++) if (pad4[2 * d] !== pad4[2 * d + 1]) throw new Error(`${op}: ceil_mode needs symmetric pads`);
+    }
+    const dims = windowOutputDims(x2.shape.slice(2), {
+      padType,
+      kernel,
+      strides: intsParam(input, "strides", spatial2, 1),
+      dilations: new Array(spatial2).fill(1),
+      pad: pad4,
+      ceilMode
+    });
+    return [{ dtype: x2.dtype, shape: [...x2.shape.slice(0, 2), ...dims] }];
+  };
+}
+function poolDef(name2, summary, extra = {}) {
+  return {
+    name: name2,
+    since: "iOS15",
+    inputs: { ...POOL_INPUTS, ...extra },
+    typeDomains: { T: F3 },
+    outputs: poolOutputs(name2),
+    summary
+  };
+}
+var F3, POOL_INPUTS;
+var init_pool = __esm({
+  "src/mil/ops/pool.ts"() {
+    "use strict";
+    init_catalogue();
+    init_window();
+    F3 = ["float16", "float32"];
+    POOL_INPUTS = {
+      x: { type: "T" },
+      kernel_sizes: { type: ["int32"], const: true },
+      strides: { type: ["int32"], optional: true, const: true },
+      pad_type: { type: ["string"], const: true },
+      pad: { type: ["int32"], optional: true, const: true },
+      ceil_mode: { type: ["bool"], optional: true, const: true }
+    };
+    defineMilOps([
+      poolDef("max_pool", "max over each window"),
+      poolDef("avg_pool", "mean over each window", {
+        exclude_padding_from_average: { type: ["bool"], optional: true, const: true }
+      }),
+      poolDef("l2_pool", "sqrt of the sum of squares over each window")
+    ]);
+  }
+});
+
+// src/mil/ops/resample.ts
+function needX(input, op, minRank) {
+  const x2 = input.type("x");
+  if (!x2) throw new Error(`${op}: missing x`);
+  if (x2.shape.length < minRank) throw new Error(`${op}: x must have rank >= ${minRank}`);
+  return x2;
+}
+function scalarParam(input, param, fallback) {
+  const v = input.value(param);
+  return v ? toNumberList(v)[0] : fallback;
+}
+function padOutputs(input) {
+  const x2 = needX(input, "pad", 1);
+  const mode = stringParam(input, "mode", "constant");
+  if (!PAD_MODES.includes(mode)) throw new Error(`pad: unknown mode "${mode}"`);
+  const rank = x2.shape.length;
+  const padValue = input.value("pad");
+  if (!padValue) {
+    const padType = input.type("pad");
+    if (!padType || padType.shape[0] !== 2 * rank) throw new Error("pad: a non-constant pad must have length 2*rank");
+    return [{ dtype: x2.dtype, shape: x2.shape.map(() => null) }];
+  }
+  const pads = toNumberList(padValue);
+  if (pads.length % 2 !== 0 || pads.length > 2 * rank) throw new Error(`pad: pad must have an even length <= ${2 * rank}`);
+  const first = rank - pads.length / 2;
+  const shape3 = x2.shape.map((d, i2) => {
+    if (i2 < first || d === null) return d;
+    const before = pads[2 * (i2 - first)];
+    const after = pads[2 * (i2 - first) + 1];
+    if (mode === "reflect" && (before > d - 1 || after > d - 1)) throw new Error("pad: reflect pads must be < dim");
+    return d + before + after;
+  });
+  return [{ dtype: x2.dtype, shape: shape3 }];
+}
+function upsampleOutputs(op) {
+  return (input) => {
+    const x2 = needX(input, op, 3);
+    const scales = [scalarParam(input, "scale_factor_height", 1), scalarParam(input, "scale_factor_width", 1)];
+    const shape3 = [...x2.shape];
+    for (let i2 = 0; i2 < 2; i2++) {
+      const axis = shape3.length - 2 + i2;
+      const d = shape3[axis];
+      shape3[axis] = d === null || d === void 0 ? null : Math.floor(d * scales[i2]);
+    }
+    return [{ dtype: x2.dtype, shape: shape3 }];
+  };
+}
+function resizeToTargetOutputs(op, checkMode) {
+  return (input) => {
+    const x2 = needX(input, op, 3);
+    if (checkMode) {
+      const mode = stringParam(input, "sampling_mode", "DEFAULT");
+      if (!SAMPLING_MODES.includes(mode)) throw new Error(`${op}: unknown sampling_mode "${mode}"`);
+    }
+    const shape3 = [...x2.shape];
+    shape3[shape3.length - 2] = scalarParam(input, "target_size_height", 1);
+    shape3[shape3.length - 1] = scalarParam(input, "target_size_width", 1);
+    return [{ dtype: x2.dtype, shape: shape3 }];
+  };
+}
+function resizeOutputs(input) {
+  const x2 = needX(input, "resize", 1);
+  const resizedDims = scalarParam(input, "resized_dims", 0);
+  const shapeType = input.type("shape");
+  if (!shapeType || shapeType.shape.length !== 1) throw new Error("resize: shape must be 1-D");
+  const k = shapeType.shape[0];
+  if (k !== null && (k > x2.shape.length || resizedDims > k)) throw new Error("resize: needs resized_dims <= size(shape) <= rank(x)");
+  const mode = stringParam(input, "sampling_mode", "DEFAULT");
+  if (!SAMPLING_MODES.includes(mode)) throw new Error(`resize: unknown sampling_mode "${mode}"`);
+  const interp = stringParam(input, "interpolation_mode", "LINEAR");
+  if (interp !== "LINEAR" && interp !== "NEAREST_NEIGHBOR") throw new Error(`resize: unknown interpolation_mode "${interp}"`);
+  const shapeValue = input.value("shape");
+  const target = shapeValue ? toNumberList(shapeValue) : void 0;
+  const rank = x2.shape.length;
+  const shape3 = x2.shape.map((d, i2) => {
+    if (i2 < rank - resizedDims) return d;
+    if (!target) return null;
+    const t = target[target.length - (rank - i2)];
+    return t === 0 ? d : t;
+  });
+  return [{ dtype: x2.dtype, shape: shape3 }];
+}
+var F4, PAD_MODES, SAMPLING_MODES, upsampleBilinear15;
+var init_resample = __esm({
+  "src/mil/ops/resample.ts"() {
+    "use strict";
+    init_tensor();
+    init_catalogue();
+    init_window();
+    F4 = ["float16", "float32"];
+    PAD_MODES = ["constant", "reflect", "replicate"];
+    SAMPLING_MODES = ["STRICT_ALIGN_CORNERS", "ALIGN_CORNERS", "DEFAULT", "OFFSET_CORNERS", "UNALIGN_CORNERS"];
+    upsampleBilinear15 = {
+      name: "upsample_bilinear",
+      since: "iOS15",
+      inputs: {
+        x: { type: "T" },
+        scale_factor_height: { type: "U", optional: true, const: true },
+        scale_factor_width: { type: "U", optional: true, const: true },
+        align_corners: { type: ["bool"], optional: true, const: true }
+      },
+      typeDomains: { T: F4, U: ["int32", "float32"] },
+      outputs: upsampleOutputs("upsample_bilinear"),
+      summary: "bilinear upsampling of the last two dims by scale factors"
+    };
+    defineMilOps([
+      {
+        name: "pad",
+        since: "iOS15",
+        inputs: {
+          x: { type: "T" },
+          pad: { type: ["int32"] },
+          mode: { type: ["string"], optional: true, const: true },
+          constant_val: { type: "T", optional: true, const: true }
+        },
+        typeDomains: { T: F4 },
+        outputs: padOutputs,
+        summary: "pads the last N dims; pad = [before_0, after_0, before_1, ...]"
+      },
+      {
+        name: "upsample_nearest_neighbor",
+        since: "iOS15",
+        inputs: {
+          x: { type: "T" },
+          scale_factor_height: { type: "U", optional: true, const: true },
+          scale_factor_width: { type: "U", optional: true, const: true }
+        },
+        typeDomains: { T: F4, U: ["float32", "int32"] },
+        outputs: upsampleOutputs("upsample_nearest_neighbor"),
+        summary: "nearest-neighbour upsampling of the last two dims: out[i] = in[floor(i / scale)]"
+      },
+      upsampleBilinear15,
+      {
+        ...upsampleBilinear15,
+        since: "iOS16",
+        inputs: { ...upsampleBilinear15.inputs, half_pixel_centers: { type: ["bool"], optional: true, const: true } }
+      },
+      {
+        name: "resize_nearest_neighbor",
+        since: "iOS15",
+        inputs: {
+          x: { type: "T" },
+          target_size_height: { type: ["int32"], const: true },
+          target_size_width: { type: ["int32"], const: true }
+        },
+        typeDomains: { T: F4 },
+        outputs: resizeToTargetOutputs("resize_nearest_neighbor", false),
+        summary: "nearest-neighbour resize of the last two dims to a target size"
+      },
+      {
+        name: "resize_bilinear",
+        since: "iOS15",
+        inputs: {
+          x: { type: "T" },
+          target_size_height: { type: ["int32"], optional: true, const: true },
+          target_size_width: { type: ["int32"], optional: true, const: true },
+          sampling_mode: { type: ["string"], optional: true, const: true }
+        },
+        typeDomains: { T: F4 },
+        outputs: resizeToTargetOutputs("resize_bilinear", true),
+        summary: "bilinear resize of the last two dims to a target size, with a sampling-grid mode"
+      },
+      {
+        name: "resize",
+        since: "iOS17",
+        inputs: {
+          x: { type: "T" },
+          shape: { type: "U" },
+          resized_dims: { type: ["uint32"], const: true },
+          interpolation_mode: { type: ["string"], optional: true, const: true },
+          sampling_mode: { type: ["string"], optional: true, const: true }
+        },
+        typeDomains: { T: ["float16", "float32", "int32"], U: ["int32", "int16", "uint16", "uint32"] },
+        outputs: resizeOutputs,
+        summary: "resizes the right-most resized_dims dims to `shape` (0 keeps a dim)"
+      }
+    ]);
+  }
+});
+
+// src/mil/ops/recurrent.ts
+function checkWeights(op, ih, hh) {
+  if (!ih || !hh || ih.shape.length !== 2 || hh.shape.length !== 2) throw new Error(`${op}: weights must be 2-D`);
+  const hidden = hh.shape[1];
+  const gates = GATES[op];
+  if (hidden === null || hh.shape[0] !== gates * hidden || ih.shape[0] !== gates * hidden) {
+    throw new Error(`${op}: weight_ih/weight_hh must be [${gates}*H, I] and [${gates}*H, H]`);
+  }
+  return hidden;
+}
+function recurrentOutputs(op) {
+  return (input) => {
+    const x2 = input.type("x");
+    if (!x2 || x2.shape.length !== 3) throw new Error(`${op}: x must be [T, B, I]`);
+    const direction = stringParam(input, "direction", "forward");
+    if (!DIRECTIONS[op].includes(direction)) throw new Error(`${op}: unknown direction "${direction}"`);
+    for (const p of ["activation", "recurrent_activation", "cell_activation"]) {
+      const a = stringParam(input, p, "tanh");
+      if (!RECURRENT_ACTIVATIONS.includes(a)) throw new Error(`${op}: unknown ${p} "${a}"`);
+    }
+    const hidden = checkWeights(op, input.type("weight_ih"), input.type("weight_hh"));
+    const directions = direction === "bidirectional" ? 2 : 1;
+    if (directions === 2) checkWeights(op, input.type("weight_ih_back"), input.type("weight_hh_back"));
+    const [seq, batch] = x2.shape;
+    const width = directions * hidden;
+    const sequence = {
+      dtype: x2.dtype,
+      shape: [boolParam(input, "output_sequence", false) ? seq ?? null : 1, batch ?? null, width]
+    };
+    const state = { dtype: x2.dtype, shape: [batch ?? null, width] };
+    return op === "lstm" ? [sequence, state, { ...state }] : [sequence, state];
+  };
+}
+function recurrentDef(name2, since) {
+  const inputs = {
+    x: { type: "T" },
+    initial_h: { type: "T" },
+    ...name2 === "lstm" ? { initial_c: { type: "T" } } : {},
+    weight_ih: constT(false),
+    weight_hh: constT(false),
+    bias: constT(true),
+    ...name2 === "lstm" ? {
+      peephole: constT(true),
+      weight_ih_back: constT(true),
+      weight_hh_back: constT(true),
+      bias_back: constT(true),
+      peephole_back: constT(true)
+    } : {},
+    direction: constStr,
+    output_sequence: { type: ["bool"], const: true, optional: true },
+    ...name2 === "rnn" ? {} : { recurrent_activation: constStr },
+    ...name2 === "lstm" ? { cell_activation: constStr } : {},
+    activation: constStr,
+    ...name2 === "lstm" ? { clip: constT(true) } : {}
+  };
+  const T = since === "iOS15" ? ["float32"] : ["float16", "float32"];
+  return { name: name2, since, inputs, typeDomains: { T }, outputs: recurrentOutputs(name2), summary: `${name2} over a [T, B, I] sequence` };
+}
+function gru18() {
+  const base = recurrentDef("gru", "iOS17");
+  return {
+    ...base,
+    since: "iOS18",
+    inputs: { ...base.inputs, reset_after: { type: ["bool"], const: true, optional: true }, input_bias: constT(true) }
+  };
+}
+var DIRECTIONS, GATES, RECURRENT_ACTIVATIONS, constT, constStr;
+var init_recurrent = __esm({
+  "src/mil/ops/recurrent.ts"() {
+    "use strict";
+    init_catalogue();
+    init_window();
+    DIRECTIONS = {
+      lstm: ["forward", "reverse", "bidirectional"],
+      gru: ["forward", "reverse"],
+      rnn: ["forward", "reverse"]
+    };
+    GATES = { lstm: 4, gru: 3, rnn: 1 };
+    RECURRENT_ACTIVATIONS = ["sigmoid", "tanh", "relu", "scaled_tanh", "sigmoid_hard", "linear"];
+    constT = (optional) => ({ type: "T", const: true, optional });
+    constStr = { type: ["string"], const: true, optional: true };
+    defineMilOps([
+      ...["lstm", "gru", "rnn"].flatMap((name2) => [recurrentDef(name2, "iOS15"), recurrentDef(name2, "iOS17")]),
+      gru18()
+    ]);
+  }
+});
+
+// src/mil/ops/constexpr.ts
+function constValue(input, param) {
+  const v = input.value(param);
+  if (!v) throw new MilShapeError(`parameter "${param}" must be a known constant`);
+  return v;
+}
+function product(shape3) {
+  return shape3.reduce((n, d) => n * (d ?? Number.NaN), 1);
+}
+var SUB_BYTE_UNSIGNED, QUANTIZED, LUT_VALUES, NBITS_BY_PALETTE, affineDequantizeRule, lutToDenseIos16Rule, sparseToDenseIos16Rule, castRule, blockwiseShiftScaleRule, lutToDenseIos18Rule, sparseToDenseIos18Rule, C;
+var init_constexpr2 = __esm({
+  "src/mil/ops/constexpr.ts"() {
+    "use strict";
+    init_tensor();
+    init_catalogue();
+    init_elementwise();
+    init_misc();
+    SUB_BYTE_UNSIGNED = ["uint1", "uint2", "uint3", "uint4", "uint6", "uint8"];
+    QUANTIZED = ["int4", "uint4", "int8", "uint8", "float16", "float32"];
+    LUT_VALUES = ["int8", "uint8", "float16", "float32"];
+    NBITS_BY_PALETTE = /* @__PURE__ */ new Map([[2, 1], [4, 2], [16, 4], [64, 6], [256, 8]]);
+    affineDequantizeRule = (input) => {
+      const q = requiredType(input, "quantized_data");
+      const scale = requiredType(input, "scale");
+      const axis = Number(constValue(input, "axis").data[0]);
+      const rank = q.shape.length;
+      if (axis < -rank || axis >= rank) throw new MilShapeError(`axis ${axis} is outside rank ${rank}`);
+      const channels = q.shape[(axis + rank) % rank];
+      for (const p of ["scale", "zero_point"]) {
+        const t = requiredType(input, p);
+        if (t.shape.length > 1 || t.shape.length === 1 && t.shape[0] !== channels && t.shape[0] !== 1) {
+          throw new MilShapeError(`${p} must be a scalar or have ${channels} elements along axis ${axis}`);
+        }
+      }
+      return [{ dtype: scale.dtype, shape: [...q.shape] }];
+    };
+    lutToDenseIos16Rule = (input) => {
+      const lut = requiredType(input, "lut");
+      const indices = requiredType(input, "indices");
+      const shape3 = toNumberList(constValue(input, "shape"));
+      const nbits = NBITS_BY_PALETTE.get(lut.shape[0] ?? 0);
+      if (lut.shape.length !== 1 || nbits === void 0) {
+        throw new MilShapeError(`lut must be 1-D with 2, 4, 16, 64 or 256 entries, got [${lut.shape.join(", ")}]`);
+      }
+      const bytes = Math.ceil(nbits * product(shape3) / 8);
+      if (indices.shape.length !== 1 || indices.shape[0] !== bytes) {
+        throw new MilShapeError(`indices must hold ${bytes} bytes for ${nbits}-bit indices of shape [${shape3.join(", ")}]`);
+      }
+      return [{ dtype: lut.dtype, shape: shape3 }];
+    };
+    sparseToDenseIos16Rule = (input) => {
+      const data = requiredType(input, "nonzero_data");
+      const shape3 = toNumberList(constValue(input, "shape"));
+      return [{ dtype: data.dtype, shape: shape3 }];
+    };
+    castRule = (input) => {
+      const src = requiredType(input, "source_val");
+      const name2 = constValue(input, "output_dtype").data[0];
+      const dtype = typeof name2 === "string" ? dtypeFromMilName(name2) : void 0;
+      if (dtype !== "float32" && dtype !== "float16") throw new MilShapeError(`output_dtype "${String(name2)}" must be fp16 or fp32`);
+      return [{ dtype, shape: [...src.shape] }];
+    };
+    blockwiseShiftScaleRule = (input) => {
+      const data = requiredType(input, "data");
+      const scale = requiredType(input, "scale");
+      const offset = input.type("offset");
+      if (scale.shape.length !== data.shape.length) throw new MilShapeError("scale must have the rank of data");
+      data.shape.forEach((d, i2) => {
+        const s = scale.shape[i2];
+        if (d !== null && s !== null && s !== void 0 && (s === 0 || d % s !== 0)) {
+          throw new MilShapeError(`data dim ${i2} (${d}) is not a multiple of scale dim ${s}`);
+        }
+      });
+      if (offset && offset.shape.join(",") !== scale.shape.join(",")) throw new MilShapeError("offset must have the shape of scale");
+      return [{ dtype: scale.dtype, shape: [...data.shape] }];
+    };
+    lutToDenseIos18Rule = (input) => {
+      const indices = requiredType(input, "indices");
+      const lut = requiredType(input, "lut");
+      const rank = indices.shape.length;
+      if (lut.shape.length !== rank + 2) throw new MilShapeError(`lut must have rank ${rank + 2} for indices of rank ${rank}`);
+      const vectorSize = lut.shape[rank + 1] ?? 1;
+      const shape3 = [...indices.shape];
+      if (vectorSize !== 1) {
+        const axisValue2 = input.value("vector_axis");
+        if (!axisValue2) throw new MilShapeError("vector_axis is required when VECTOR_SIZE > 1");
+        const axis = (Number(axisValue2.data[0]) + rank) % rank;
+        const dim = shape3[axis];
+        shape3[axis] = dim === null || dim === void 0 || vectorSize === null ? null : dim * vectorSize;
+      }
+      return [{ dtype: lut.dtype, shape: shape3 }];
+    };
+    sparseToDenseIos18Rule = (input) => {
+      const data = requiredType(input, "nonzero_data");
+      const mask = requiredType(input, "mask");
+      return [{ dtype: data.dtype, shape: [...mask.shape] }];
+    };
+    C = { const: true };
+    defineMilOps([
+      {
+        name: "constexpr_affine_dequantize",
+        since: "iOS16",
+        paramsAsAttributes: true,
+        inputs: {
+          quantized_data: { type: ["int8", "uint8"], ...C },
+          zero_point: { type: ["int8", "uint8", "float32"], ...C },
+          scale: { type: ["float16", "float32"], ...C },
+          axis: { type: ["int32"], ...C }
+        },
+        outputs: affineDequantizeRule,
+        summary: "scale * (quantized_data - zero_point), per tensor or along axis"
+      },
+      {
+        name: "constexpr_cast",
+        since: "iOS16",
+        paramsAsAttributes: true,
+        inputs: { source_val: { type: ["float16"], ...C }, output_dtype: { type: ["string"], ...C } },
+        outputs: castRule,
+        summary: "fp16 constant widened at load time"
+      },
+      {
+        name: "constexpr_cast",
+        since: "iOS18",
+        inputs: { source_val: { type: ["float16"], ...C }, output_dtype: { type: ["string"], ...C } },
+        outputs: castRule,
+        summary: "fp16 constant widened at load time"
+      },
+      {
+        name: "constexpr_lut_to_dense",
+        since: "iOS16",
+        paramsAsAttributes: true,
+        inputs: { indices: { type: ["uint8"], ...C }, lut: { type: LUT_VALUES, ...C }, shape: { type: ["uint32"], ...C } },
+        outputs: lutToDenseIos16Rule,
+        summary: "palettized weight: packed n-bit indices into a lookup table"
+      },
+      {
+        name: "constexpr_lut_to_dense",
+        since: "iOS18",
+        inputs: {
+          indices: { type: SUB_BYTE_UNSIGNED, ...C },
+          lut: { type: LUT_VALUES, ...C },
+          vector_axis: { type: ["int32"], optional: true, ...C }
+        },
+        outputs: lutToDenseIos18Rule,
+        summary: "palettized weight with per-group (and optionally vector) lookup tables"
+      },
+      {
+        name: "constexpr_sparse_to_dense",
+        since: "iOS16",
+        paramsAsAttributes: true,
+        inputs: {
+          nonzero_data: { type: LUT_VALUES, ...C },
+          mask: { type: ["uint8"], ...C },
+          shape: { type: ["uint32"], ...C }
+        },
+        outputs: sparseToDenseIos16Rule,
+        summary: "pruned weight: non-zero values scattered by a packed bit mask"
+      },
+      {
+        name: "constexpr_sparse_to_dense",
+        since: "iOS18",
+        inputs: { nonzero_data: { type: QUANTIZED, ...C }, mask: { type: ["uint1"], ...C } },
+        outputs: sparseToDenseIos18Rule,
+        summary: "pruned weight: non-zero values scattered by a uint1 mask shaped like the output"
+      },
+      {
+        name: "constexpr_blockwise_shift_scale",
+        since: "iOS18",
+        inputs: {
+          data: { type: QUANTIZED, ...C },
+          scale: { type: ["float16", "float32"], ...C },
+          offset: { type: QUANTIZED, optional: true, ...C }
+        },
+        outputs: blockwiseShiftScaleRule,
+        summary: "scale[block] * (data - offset[block]) with blocks given by the shape ratio"
+      }
+    ]);
+  }
+});
+
+// src/mil/ops/index.ts
+var init_ops = __esm({
+  "src/mil/ops/index.ts"() {
+    "use strict";
+    init_elementwise();
+    init_activation();
+    init_shape();
+    init_reduce();
+    init_conv();
+    init_linear();
+    init_norm();
+    init_pool();
+    init_resample();
+    init_recurrent();
+    init_constexpr2();
+    init_misc();
+  }
+});
+
+// src/mil/builder.ts
+function halfScalar(x2) {
+  return makeTensor("float16", [], Uint16Array.from([float32ToFloat16Bits(x2)]));
+}
+var MilBuildError, MilBuilder, milConst;
+var init_builder = __esm({
+  "src/mil/builder.ts"() {
+    "use strict";
+    init_fp16();
+    init_tensor();
+    init_catalogue();
+    init_ir();
+    init_sanitize();
+    init_ops();
+    MilBuildError = class extends Error {
+      constructor(message) {
+        super(message);
+        this.name = "MilBuildError";
+      }
+    };
+    MilBuilder = class {
+      target;
+      names = new NameAllocator();
+      types = /* @__PURE__ */ new Map();
+      constants = /* @__PURE__ */ new Map();
+      inputs = [];
+      frames = [{ block: { inputs: [], operations: [], outputs: [] } }];
+      constructor(target) {
+        this.target = target;
+      }
+      /** Declares a function input; returns its (sanitized) name. */
+      addInput(name2, type) {
+        const v = this.names.allocate(name2);
+        this.types.set(v, type);
+        this.inputs.push({ name: v, type });
+        return v;
+      }
+      /** Adds a const op holding `value`; returns the output name. */
+      const(value, nameHint = "const") {
+        const name2 = this.names.allocate(nameHint);
+        const type = { dtype: value.dtype, shape: [...value.shape] };
+        this.current().operations.push({
+          type: "const",
+          name: name2,
+          inputs: {},
+          outputs: [{ name: name2, type }],
+          attributes: { val: value },
+          blocks: []
+        });
+        this.types.set(name2, type);
+        this.constants.set(name2, value);
+        return name2;
+      }
+      /** Adds an op and returns the names of its outputs. */
+      op(type, args, options = {}) {
+        const def = lookupMilOp(type, this.target);
+        if (!def) throw new MilBuildError(`MIL op "${type}" does not exist in opset ${opsetForTarget(this.target)}`);
+        const opName = this.names.allocate(options.name ?? type, "op_");
+        const inputs = {};
+        for (const [param, arg] of Object.entries(args)) {
+          if (arg === void 0) continue;
+          const list = Array.isArray(arg) ? arg : [arg];
+          inputs[param] = list.map((a, i2) => ({
+            kind: "name",
+            name: typeof a === "string" ? a : this.const(a, `${opName}_${param}${list.length > 1 ? `_${i2}` : ""}`)
+          }));
+        }
+        this.validate(def, inputs);
+        const numOutputs = options.outputNames?.length ?? options.numOutputs ?? 1;
+        const outTypes = def.outputs(this.ruleInput(inputs, numOutputs));
+        const outputs = outTypes.map((t, i2) => ({
+          name: i2 === 0 && !options.outputNames ? opName : this.names.allocate(options.outputNames?.[i2] ?? `${opName}_${i2}`),
+          type: t
+        }));
+        const op = { type, name: opName, inputs, outputs, attributes: {}, blocks: [] };
+        if (def.paramsAsAttributes) {
+          for (const [param, bindings] of Object.entries(inputs)) {
+            const value = this.constants.get(bindings[0].name);
+            if (!value) throw new MilBuildError(`${type}.${param} must be constant`);
+            op.attributes[param] = value;
+          }
+          op.inputs = {};
+        }
+        this.current().operations.push(op);
+        for (const o of outputs) this.types.set(o.name, o.type);
+        return outputs.map((o) => o.name);
+      }
+      /** Adds a single-output op and returns its output name. */
+      op1(type, args, options = {}) {
+        const outs = this.op(type, args, options);
+        if (outs.length !== 1) throw new MilBuildError(`MIL op "${type}" has ${outs.length} outputs, expected 1`);
+        return outs[0];
+      }
+      typeOf(name2) {
+        const t = this.types.get(name2);
+        if (!t) throw new MilBuildError(`unknown MIL value "${name2}"`);
+        return t;
+      }
+      /** The constant behind a value, if it is the output of a const op. */
+      constValue(name2) {
+        return this.constants.get(name2);
+      }
+      has(name2) {
+        return this.types.has(name2);
+      }
+      /** Finishes the function; `outputs` are value names, in model output order. */
+      finish(outputs) {
+        if (this.frames.length !== 1) throw new MilBuildError("unclosed nested block");
+        const block = this.frames[0].block;
+        for (const o of outputs) if (!this.types.has(o)) throw new MilBuildError(`output "${o}" is not defined`);
+        block.outputs = [...outputs];
+        return { inputs: [...this.inputs], opset: opsetForTarget(this.target), block };
+      }
+      /** The operations emitted so far in the current block (passes and tests read this). */
+      operations() {
+        return this.current().operations;
+      }
+      current() {
+        return this.frames[this.frames.length - 1].block;
+      }
+      ruleInput(inputs, numOutputs) {
+        const nameOf = (b3) => b3?.kind === "name" ? b3.name : void 0;
+        return {
+          type: (p) => {
+            const n = nameOf(inputs[p]?.[0]);
+            return n === void 0 ? void 0 : this.typeOf(n);
+          },
+          types: (p) => (inputs[p] ?? []).map((b3) => this.typeOf(nameOf(b3))),
+          value: (p) => {
+            const n = nameOf(inputs[p]?.[0]);
+            return n === void 0 ? void 0 : this.constants.get(n);
+          },
+          numOutputs,
+          target: this.target
+        };
+      }
+      validate(def, inputs) {
+        const where2 = `${def.name} (${opsetForTarget(this.target)})`;
+        for (const param of Object.keys(inputs)) {
+          if (!def.inputs[param]) throw new MilBuildError(`${where2} has no parameter "${param}"`);
+        }
+        const domainDTypes = /* @__PURE__ */ new Map();
+        for (const [param, spec] of Object.entries(def.inputs)) {
+          const bindings = inputs[param];
+          if (!bindings || bindings.length === 0) {
+            if (!spec.optional) throw new MilBuildError(`${where2} needs parameter "${param}"`);
+            continue;
+          }
+          if (!spec.variadic && bindings.length !== 1) throw new MilBuildError(`${where2}.${param} takes one value`);
+          for (const b3 of bindings) {
+            const name2 = b3.name;
+            const t = this.typeOf(name2);
+            if (spec.const && !this.isConstLike(name2)) throw new MilBuildError(`${where2}.${param} must be a constant`);
+            if (typeof spec.type === "string") {
+              const allowed = def.typeDomains?.[spec.type];
+              if (allowed && !allowed.includes(t.dtype)) {
+                throw new MilBuildError(`${where2}.${param} has dtype ${t.dtype}, allowed: ${allowed.join(", ")}`);
+              }
+              const seen = domainDTypes.get(spec.type);
+              if (seen && seen !== t.dtype) {
+                throw new MilBuildError(`${where2}.${param} is ${t.dtype} but another ${spec.type} parameter is ${seen}`);
+              }
+              domainDTypes.set(spec.type, t.dtype);
+            } else if (!spec.type.includes(t.dtype)) {
+              throw new MilBuildError(`${where2}.${param} has dtype ${t.dtype}, allowed: ${spec.type.join(", ")}`);
+            }
+          }
+        }
+      }
+      isConstLike(name2) {
+        if (this.constants.has(name2)) return true;
+        for (const frame of this.frames) {
+          const op = frame.block.operations.find((o) => o.outputs.some((v) => v.name === name2));
+          if (op && op.type.startsWith("constexpr_")) return true;
+        }
+        return false;
+      }
+    };
+    milConst = {
+      str: (s) => makeTensor("string", [], [s]),
+      bool: (b3) => makeTensor("bool", [], new Uint8Array([b3 ? 1 : 0])),
+      int: (n) => makeTensor("int32", [], new Int32Array([n])),
+      ints: (ns) => makeTensor("int32", [ns.length], Int32Array.from(ns)),
+      float: (x2, dtype = "float32") => dtype === "float32" ? makeTensor("float32", [], new Float32Array([x2])) : halfScalar(x2),
+      floats: (xs) => makeTensor("float32", [xs.length], Float32Array.from(xs))
+    };
+  }
+});
+
+// src/onnx/ir.ts
+function defaultOpset(model) {
+  return model.opsetImports.get("") ?? model.opsetImports.get("ai.onnx") ?? 1;
+}
+function attr(node, name2) {
+  return node.attributes.get(name2);
+}
+function attrInt(node, name2, fallback) {
+  const a = node.attributes.get(name2);
+  return a?.type === "int" ? a.value : fallback;
+}
+function attrFloat(node, name2, fallback) {
+  const a = node.attributes.get(name2);
+  if (a?.type === "float") return a.value;
+  if (a?.type === "int") return a.value;
+  return fallback;
+}
+function attrInts(node, name2) {
+  const a = node.attributes.get(name2);
+  return a?.type === "ints" ? a.value : void 0;
+}
+function attrFloats(node, name2) {
+  const a = node.attributes.get(name2);
+  return a?.type === "floats" ? a.value : void 0;
+}
+function attrString(node, name2, fallback) {
+  const a = node.attributes.get(name2);
+  return a?.type === "string" ? a.value : fallback;
+}
+function attrTensor(node, name2) {
+  const a = node.attributes.get(name2);
+  return a?.type === "tensor" ? a.value : void 0;
+}
+var init_ir2 = __esm({
+  "src/onnx/ir.ts"() {
+    "use strict";
+  }
+});
+
+// src/onnx/passes/freeze.ts
+function freezeInputs(model, values) {
+  const file = model.sourcePath;
+  const graph = model.graph;
+  const byName = new Map(graph.inputs.map((i2) => [i2.name, i2]));
+  const initializers = new Map(graph.initializers);
+  for (const [name2, value] of Object.entries(values)) {
+    const input = byName.get(name2);
+    if (!input) {
+      const known2 = graph.inputs.map((i2) => i2.name).join(", ") || "(none)";
+      throw new ModelInputError("USAGE", `cannot freeze "${name2}": the model has no input of that name (inputs: ${known2})`, fileOption(file));
+    }
+    checkFrozenValue(input, value, file);
+    initializers.set(name2, value);
+  }
+  const frozen = new Set(Object.keys(values));
+  return {
+    ...model,
+    graph: { ...graph, inputs: graph.inputs.filter((i2) => !frozen.has(i2.name)), initializers }
+  };
+}
+function checkFrozenValue(input, value, file) {
+  if (input.dtype !== void 0 && input.dtype !== value.dtype) {
+    throw new ModelInputError("USAGE", `cannot freeze "${input.name}": it is ${input.dtype}, the value given is ${value.dtype}`, fileOption(file));
+  }
+  const declared = input.shape;
+  if (declared === void 0) return;
+  const fits = declared.length === value.shape.length && declared.every((d, i2) => typeof d !== "number" || d === value.shape[i2]);
+  if (!fits) {
+    throw new ModelInputError(
+      "USAGE",
+      `cannot freeze "${input.name}": declared shape ${formatShape(declared.map((d) => typeof d === "number" ? d : null))} does not accept ${formatShape(value.shape)}`,
+      fileOption(file)
+    );
+  }
+}
+function fileOption(file) {
+  return file === void 0 ? {} : { file };
+}
+var init_freeze = __esm({
+  "src/onnx/passes/freeze.ts"() {
+    "use strict";
+    init_errors();
+    init_tensor();
+  }
+});
+
+// src/onnx/shapes/params.ts
+function isDynamic(v) {
+  return v === DYNAMIC;
+}
+function malformed(node, problem) {
+  return new ModelInputError("MALFORMED", `node "${node.name}" (${node.opType}): ${problem}`);
+}
+function normalizeAxis(node, axis, rank) {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank || !Number.isInteger(a)) throw malformed(node, `axis ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+function normalizeAxes(node, axes, rank) {
+  const out2 = axes.map((a) => normalizeAxis(node, a, rank));
+  if (new Set(out2).size !== out2.length) throw malformed(node, `axes [${axes.join(", ")}] repeat an axis`);
+  return out2;
+}
+function intsParam2(node, opset, constant2, attrName, inputIndex, inputSince) {
+  if (opset < inputSince) return attrInts(node, attrName);
+  const name2 = node.inputs[inputIndex];
+  if (name2 === void 0 || name2 === "") return void 0;
+  const t = constant2(inputIndex);
+  return t === void 0 ? DYNAMIC : toNumberList(t);
+}
+function reduceAxesInputSince(opType) {
+  return opType === "ReduceSum" ? 13 : 18;
+}
+function reduceParams(node, opset, constant2, rank) {
+  const axes = intsParam2(node, opset, constant2, "axes", 1, reduceAxesInputSince(node.opType));
+  if (isDynamic(axes)) return DYNAMIC;
+  const keepdims = attrInt(node, "keepdims", 1) !== 0;
+  if (axes === void 0 || axes.length === 0) {
+    const noop = attrInt(node, "noop_with_empty_axes", 0) !== 0;
+    return { axes: noop ? [] : void 0, keepdims };
+  }
+  return { axes: normalizeAxes(node, axes, rank), keepdims };
+}
+function reducedShape(shape3, p) {
+  const reduced = new Set(p.axes ?? shape3.map((_, i2) => i2));
+  if (p.axes !== void 0 && p.axes.length === 0) return [...shape3];
+  return p.keepdims ? shape3.map((d, i2) => reduced.has(i2) ? 1 : d) : shape3.filter((_, i2) => !reduced.has(i2));
+}
+function sliceParams(node, opset, constant2, rank) {
+  const read = (attrName, index) => intsParam2(node, opset, constant2, attrName, index, 10);
+  const starts = read("starts", 1);
+  const ends = read("ends", 2);
+  const axes = read("axes", 3);
+  const steps = opset < 10 ? void 0 : read("steps", 4);
+  if (isDynamic(starts) || isDynamic(ends) || isDynamic(axes) || isDynamic(steps)) return DYNAMIC;
+  if (!starts || !ends || starts.length !== ends.length) throw malformed(node, "starts and ends must be given with the same length");
+  const resolvedAxes = normalizeAxes(node, axes ?? starts.map((_, i2) => i2), rank);
+  const resolvedSteps = steps ?? starts.map(() => 1);
+  if (resolvedAxes.length !== starts.length || resolvedSteps.length !== starts.length) {
+    throw malformed(node, "starts, ends, axes and steps must have the same length");
+  }
+  if (resolvedSteps.some((s) => s === 0)) throw malformed(node, "a slice step is 0");
+  return { starts, ends, axes: resolvedAxes, steps: resolvedSteps };
+}
+function resolveSliceRange(dim, start, end, step) {
+  const wrap = (v) => v < 0 ? v + dim : v;
+  let s;
+  let e;
+  if (step > 0) {
+    s = Math.min(Math.max(wrap(start), 0), dim);
+    e = Math.min(Math.max(wrap(end), 0), dim);
+  } else {
+    s = Math.min(Math.max(wrap(start), 0), dim - 1);
+    e = Math.min(Math.max(wrap(end), -1), dim - 1);
+  }
+  const count = Math.max(0, Math.ceil((e - s) / step));
+  return { start: s, end: e, step, count };
+}
+function resolveReshape(node, input, target, allowzero) {
+  if (target.filter((d) => d === -1).length > 1) throw malformed(node, "the target shape has more than one -1");
+  const out2 = target.map((d, i2) => {
+    if (d === 0 && !allowzero) {
+      if (i2 >= input.length) throw malformed(node, `target dim ${i2} is 0 but the input has rank ${input.length}`);
+      return input[i2];
+    }
+    if (d < -1) throw malformed(node, `target dim ${d} is invalid`);
+    return d;
+  });
+  const inferAt = out2.indexOf(-1);
+  if (inferAt < 0) return out2;
+  const { total, known: known2 } = cancelSymbolicDims(input, out2.filter((_, i2) => i2 !== inferAt));
+  if (total === void 0 || known2 === void 0) {
+    out2[inferAt] = null;
+  } else {
+    if (known2 === 0 || total % known2 !== 0) throw malformed(node, `cannot reshape ${total} elements into [${target.join(", ")}]`);
+    out2[inferAt] = total / known2;
+  }
+  return out2;
+}
+function cancelSymbolicDims(input, output) {
+  const pending = output.filter((d) => typeof d === "string");
+  const rest = input.filter((d) => {
+    const k = typeof d === "string" ? pending.indexOf(d) : -1;
+    if (k >= 0) pending.splice(k, 1);
+    return k < 0;
+  });
+  if (pending.length > 0) return {};
+  const result = {};
+  const total = staticProduct(rest);
+  const known2 = staticProduct(output.filter((d) => typeof d !== "string"));
+  if (total !== void 0) result.total = total;
+  if (known2 !== void 0) result.known = known2;
+  return result;
+}
+function staticProduct(shape3) {
+  let n = 1;
+  for (const d of shape3) {
+    if (typeof d !== "number") return void 0;
+    n *= d;
+  }
+  return n;
+}
+function splitSizes(node, opset, constant2, dim) {
+  const explicit = intsParam2(node, opset, constant2, "split", 1, 13);
+  if (isDynamic(explicit)) return DYNAMIC;
+  if (explicit !== void 0) {
+    if (dim !== void 0 && explicit.reduce((a, b3) => a + b3, 0) !== dim) {
+      throw malformed(node, `split sizes [${explicit.join(", ")}] do not add up to ${dim}`);
+    }
+    return explicit;
+  }
+  if (dim === void 0) return void 0;
+  const parts = attrInt(node, "num_outputs") ?? node.outputs.length;
+  const chunk = Math.ceil(dim / parts);
+  return Array.from({ length: parts }, (_, i2) => Math.max(0, Math.min(chunk, dim - i2 * chunk)));
+}
+function dtypeFromOnnxCode(code) {
+  return ONNX_DTYPE_CODES[code];
+}
+function castTarget(node) {
+  const code = attrInt(node, "to");
+  const dtype = code === void 0 ? void 0 : dtypeFromOnnxCode(code);
+  if (!dtype) throw malformed(node, `cast target type ${code ?? "(missing)"} is not supported`);
+  return dtype;
+}
+function scalarAttr(n, name2, make) {
+  const a = attr(n, name2);
+  return a?.type === "float" || a?.type === "int" ? make(a.value) : void 0;
+}
+function listAttr(n, name2, make) {
+  const a = attr(n, name2);
+  return a?.type === "floats" || a?.type === "ints" ? make(a.value) : void 0;
+}
+function constantNodeValue(node) {
+  for (const read of Object.values(CONSTANT_ATTRIBUTES)) {
+    const t = read(node);
+    if (t) return t;
+  }
+  throw malformed(node, "Constant has no supported value attribute (sparse_value is not supported)");
+}
+var DYNAMIC, ONNX_DTYPE_CODES, CONSTANT_ATTRIBUTES;
+var init_params = __esm({
+  "src/onnx/shapes/params.ts"() {
+    "use strict";
+    init_errors();
+    init_tensor();
+    init_ir2();
+    DYNAMIC = /* @__PURE__ */ Symbol("dynamic");
+    ONNX_DTYPE_CODES = {
+      1: "float32",
+      2: "uint8",
+      3: "int8",
+      4: "uint16",
+      5: "int16",
+      6: "int32",
+      7: "int64",
+      8: "string",
+      9: "bool",
+      10: "float16",
+      11: "float64",
+      12: "uint32",
+      13: "uint64",
+      16: "bfloat16",
+      22: "int4",
+      21: "uint4"
+    };
+    CONSTANT_ATTRIBUTES = {
+      value: (n) => attr(n, "value")?.type === "tensor" ? attr(n, "value").value : void 0,
+      value_float: (n) => scalarAttr(n, "value_float", (v) => makeTensor("float32", [], new Float32Array([v]))),
+      value_int: (n) => scalarAttr(n, "value_int", (v) => makeTensor("int64", [], new BigInt64Array([BigInt(v)]))),
+      value_floats: (n) => listAttr(n, "value_floats", (vs) => makeTensor("float32", [vs.length], Float32Array.from(vs))),
+      value_ints: (n) => listAttr(n, "value_ints", (vs) => makeTensor("int64", [vs.length], BigInt64Array.from(vs.map(BigInt)))),
+      value_string: (n) => attr(n, "value_string")?.type === "string" ? makeTensor("string", [], [attr(n, "value_string").value]) : void 0,
+      value_strings: (n) => attr(n, "value_strings")?.type === "strings" ? makeTensor("string", [attr(n, "value_strings").value.length], [...attr(n, "value_strings").value]) : void 0
+    };
+  }
+});
+
+// src/onnx/fold/values.ts
+function checkFoldSize(shape3) {
+  const n = elementCount(shape3);
+  if (n > MAX_FOLD_ELEMENTS) throw new FoldSkip(`result has ${n} elements`);
+}
+function toNumbers(t) {
+  if (t.dtype === "string") throw new FoldSkip("string tensors are not folded");
+  if (t.dtype === "float16") return Float64Array.from(float16ArrayToFloat32(t.data));
+  if (t.dtype === "bfloat16") return Float64Array.from(bfloat16ArrayToFloat32(t.data));
+  const data = t.data;
+  const out2 = new Float64Array(data.length);
+  for (let i2 = 0; i2 < data.length; i2++) out2[i2] = Number(data[i2]);
+  return out2;
+}
+function fromNumbers(dtype, shape3, values) {
+  if (dtype === "string" || dtype === "bfloat16") throw new FoldSkip(`folding to ${dtype} is not supported`);
+  checkFoldSize(shape3);
+  const out2 = allocStorage(dtype, values.length);
+  const write = WRITERS[dtype];
+  const isFloat2 = dtype === "float32" || dtype === "float64";
+  for (let i2 = 0; i2 < values.length; i2++) {
+    const v = values[i2];
+    if (write) write(out2, i2, v);
+    else if (isFloat2) out2[i2] = v;
+    else {
+      if (!Number.isFinite(v)) throw new FoldSkip("non-finite value cast to an integer");
+      out2[i2] = Math.trunc(v);
+    }
+  }
+  return makeTensor(dtype, shape3, out2);
+}
+function takeElements(t, shape3, sourceIndex) {
+  checkFoldSize(shape3);
+  const out2 = allocStorage(t.dtype, sourceIndex.length);
+  const src = t.data;
+  for (let k = 0; k < sourceIndex.length; k++) out2[k] = src[sourceIndex[k]];
+  return makeTensor(t.dtype, shape3, out2);
+}
+function broadcastShapes3(a, b3) {
+  const rank = Math.max(a.length, b3.length);
+  const out2 = [];
+  for (let i2 = 0; i2 < rank; i2++) {
+    const da = a[a.length - rank + i2] ?? 1;
+    const db = b3[b3.length - rank + i2] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) return void 0;
+    out2.push(da === 1 ? db : da);
+  }
+  return out2;
+}
+function broadcastIndex(inShape, outShape) {
+  const n = elementCount(outShape);
+  const offset = outShape.length - inShape.length;
+  const inStrides = stridesOf(inShape);
+  const outStrides = stridesOf(outShape);
+  const index = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    let rem = k;
+    let src = 0;
+    for (let d = 0; d < outShape.length; d++) {
+      const coord = Math.floor(rem / outStrides[d]);
+      rem -= coord * outStrides[d];
+      const di = d - offset;
+      if (di >= 0 && inShape[di] !== 1) src += coord * inStrides[di];
+    }
+    index[k] = src;
+  }
+  return index;
+}
+function selectByAxisIndices(t, perAxis) {
+  const shape3 = perAxis.map((l) => l.length);
+  const strides = stridesOf(t.shape);
+  const n = elementCount(shape3);
+  const source = new Int32Array(n);
+  const coord = new Array(shape3.length).fill(0);
+  for (let k = 0; k < n; k++) {
+    let src = 0;
+    for (let d = 0; d < shape3.length; d++) src += perAxis[d][coord[d]] * strides[d];
+    source[k] = src;
+    for (let d = shape3.length - 1; d >= 0; d--) {
+      if (++coord[d] < shape3[d]) break;
+      coord[d] = 0;
+    }
+  }
+  return takeElements(t, shape3, source);
+}
+function int64Tensor(shape3, values) {
+  return makeTensor("int64", shape3, BigInt64Array.from(values.map((v) => BigInt(v))));
+}
+var MAX_FOLD_ELEMENTS, FoldSkip, WRITERS;
+var init_values = __esm({
+  "src/onnx/fold/values.ts"() {
+    "use strict";
+    init_dtype();
+    init_fp16();
+    init_tensor();
+    MAX_FOLD_ELEMENTS = 1 << 20;
+    FoldSkip = class extends Error {
+      constructor(reason) {
+        super(reason);
+        this.name = "FoldSkip";
+      }
+    };
+    WRITERS = {
+      int64: (out2, i2, v) => out2[i2] = BigInt(Math.trunc(v)),
+      uint64: (out2, i2, v) => out2[i2] = BigInt(Math.trunc(v)),
+      float16: (out2, i2, v) => out2[i2] = float32ToFloat16Bits(v),
+      bool: (out2, i2, v) => out2[i2] = v !== 0 && !Number.isNaN(v) ? 1 : 0
+    };
+  }
+});
+
+// src/onnx/fold/shape.ts
+function need3(node, inputs, i2) {
+  const t = inputs[i2];
+  if (!t) throw malformed(node, `input ${i2} is missing`);
+  return t;
+}
+function lookup(inputs) {
+  return (i2) => inputs[i2];
+}
+function withShape(t, shape3) {
+  return makeTensor(t.dtype, shape3, t.data);
+}
+function shapeWindow(node, rank) {
+  const clamp = (v) => Math.min(Math.max(v < 0 ? v + rank : v, 0), rank);
+  return [clamp(attrInt(node, "start", 0)), clamp(attrInt(node, "end", rank))];
+}
+function fromList(like, shape3, values) {
+  const t = makeTensor(like.dtype, shape3);
+  const out2 = t.data;
+  values.forEach((v, i2) => out2[i2] = v);
+  return t;
+}
+function axesOf(node, inputs, opset) {
+  const axes = intsParam2(node, opset, lookup(inputs), "axes", 1, 13);
+  if (isDynamic(axes)) throw new FoldSkip("axes are not constant");
+  return axes;
+}
+function unsqueezedShape(node, shape3, axes) {
+  const rank = shape3.length + axes.length;
+  const inserted = new Set(normalizeAxes(node, axes, rank));
+  const out2 = [];
+  let k = 0;
+  for (let i2 = 0; i2 < rank; i2++) out2.push(inserted.has(i2) ? 1 : shape3[k++]);
+  return out2;
+}
+var foldShape, foldSize, foldIdentity, foldDropout, foldConstant, foldCast, foldConstantOfShape, foldRange, foldReshape, foldExpand, foldGather, foldConcat, foldUnsqueeze, foldSqueeze, foldSlice, shapeFolds;
+var init_shape2 = __esm({
+  "src/onnx/fold/shape.ts"() {
+    "use strict";
+    init_ir2();
+    init_tensor();
+    init_params();
+    init_values();
+    foldShape = (node, inputs) => {
+      const shape3 = need3(node, inputs, 0).shape;
+      const [start, end] = shapeWindow(node, shape3.length);
+      const dims = shape3.slice(start, Math.max(start, end));
+      return [int64Tensor([dims.length], dims)];
+    };
+    foldSize = (node, inputs) => [int64Tensor([], [elementCount(need3(node, inputs, 0).shape)])];
+    foldIdentity = (node, inputs) => [need3(node, inputs, 0)];
+    foldDropout = (node, inputs) => {
+      const x2 = need3(node, inputs, 0);
+      if (node.outputs.length < 2 || node.outputs[1] === "") return [x2];
+      return [x2, makeTensor("bool", x2.shape, new Uint8Array(elementCount(x2.shape)).fill(1))];
+    };
+    foldConstant = (node) => [constantNodeValue(node)];
+    foldCast = (node, inputs) => {
+      const x2 = need3(node, inputs, 0);
+      const to = castTarget(node);
+      if (to === x2.dtype) return [x2];
+      checkFoldSize(x2.shape);
+      return [fromNumbers(to, x2.shape, toNumbers(x2))];
+    };
+    foldConstantOfShape = (node, inputs) => {
+      const shape3 = toNumberList(need3(node, inputs, 0));
+      checkFoldSize(shape3);
+      const value = attrTensor(node, "value") ?? makeTensor("float32", [1], new Float32Array([0]));
+      return [takeElements(value, shape3, new Int32Array(elementCount(shape3)))];
+    };
+    foldRange = (node, inputs) => {
+      const [start, limit, delta] = [0, 1, 2].map((i2) => toNumbers(need3(node, inputs, i2))[0]);
+      if (delta === 0) throw malformed(node, "Range delta is 0");
+      const count = Math.max(Math.ceil((limit - start) / delta), 0);
+      checkFoldSize([count]);
+      const values = Float64Array.from({ length: count }, (_, i2) => start + i2 * delta);
+      return [fromNumbers(need3(node, inputs, 0).dtype, [count], values)];
+    };
+    foldReshape = (node, inputs, opset) => {
+      const x2 = need3(node, inputs, 0);
+      let target;
+      if (opset < 5) {
+        const attrShape = intsParam2(node, opset, lookup(inputs), "shape", 1, 5);
+        if (attrShape === void 0 || isDynamic(attrShape)) throw malformed(node, "Reshape has no shape");
+        target = attrShape;
+      } else {
+        target = toNumberList(need3(node, inputs, 1));
+      }
+      const shape3 = resolveReshape(node, x2.shape, target, attrInt(node, "allowzero", 0) !== 0);
+      if (elementCount(shape3) !== elementCount(x2.shape)) throw malformed(node, `cannot reshape [${x2.shape.join(", ")}] to [${shape3.join(", ")}]`);
+      return [withShape(x2, shape3)];
+    };
+    foldExpand = (node, inputs) => {
+      const x2 = need3(node, inputs, 0);
+      const shape3 = broadcastShapes3(x2.shape, toNumberList(need3(node, inputs, 1)));
+      if (!shape3) throw malformed(node, `cannot expand [${x2.shape.join(", ")}]`);
+      checkFoldSize(shape3);
+      return [takeElements(x2, shape3, broadcastIndex(x2.shape, shape3))];
+    };
+    foldGather = (node, inputs) => {
+      const x2 = need3(node, inputs, 0);
+      const indices = need3(node, inputs, 1);
+      const axis = normalizeAxis(node, attrInt(node, "axis", 0), x2.shape.length);
+      const dim = x2.shape[axis];
+      const idx = toNumberList(indices).map((v) => {
+        const k = v < 0 ? v + dim : v;
+        if (k < 0 || k >= dim) throw malformed(node, `gather index ${v} is out of range for dimension ${dim}`);
+        return k;
+      });
+      const perAxis = x2.shape.map((d, a) => a === axis ? idx : Array.from({ length: d }, (_, i2) => i2));
+      const picked = selectByAxisIndices(x2, perAxis);
+      const outShape = [...x2.shape.slice(0, axis), ...indices.shape, ...x2.shape.slice(axis + 1)];
+      return [withShape(picked, outShape)];
+    };
+    foldConcat = (node, inputs) => {
+      const parts = inputs.filter((t) => t !== void 0);
+      const first = parts[0];
+      if (!first) throw malformed(node, "Concat has no inputs");
+      const axis = normalizeAxis(node, attrInt(node, "axis", 0), first.shape.length);
+      const outer = elementCount(first.shape.slice(0, axis));
+      const outShape = [...first.shape];
+      outShape[axis] = parts.reduce((s, t) => s + t.shape[axis], 0);
+      checkFoldSize(outShape);
+      const chunks = parts.map((t) => ({ t, inner: elementCount(t.shape.slice(axis)) }));
+      const total = elementCount(outShape);
+      const source = [];
+      for (let o = 0; o < outer; o++) {
+        for (const { t, inner } of chunks) {
+          const src = t.data;
+          for (let k = 0; k < inner; k++) source.push(src[o * inner + k]);
+        }
+      }
+      if (source.length !== total) throw malformed(node, "Concat inputs have mismatched shapes");
+      return [fromList(first, outShape, source)];
+    };
+    foldUnsqueeze = (node, inputs, opset) => {
+      const x2 = need3(node, inputs, 0);
+      const axes = axesOf(node, inputs, opset);
+      if (!axes) throw malformed(node, "Unsqueeze needs axes");
+      return [withShape(x2, unsqueezedShape(node, x2.shape, axes))];
+    };
+    foldSqueeze = (node, inputs, opset) => {
+      const x2 = need3(node, inputs, 0);
+      const axes = axesOf(node, inputs, opset);
+      const drop = new Set(axes ? normalizeAxes(node, axes, x2.shape.length) : x2.shape.flatMap((d, i2) => d === 1 ? [i2] : []));
+      for (const a of drop) if (x2.shape[a] !== 1) throw malformed(node, `cannot squeeze axis ${a} of size ${x2.shape[a]}`);
+      return [withShape(x2, x2.shape.filter((_, i2) => !drop.has(i2)))];
+    };
+    foldSlice = (node, inputs, opset) => {
+      const x2 = need3(node, inputs, 0);
+      const p = sliceParams(node, opset, lookup(inputs), x2.shape.length);
+      if (p === DYNAMIC) throw new FoldSkip("slice bounds are not constant");
+      const perAxis = x2.shape.map((d) => Array.from({ length: d }, (_, i2) => i2));
+      p.axes.forEach((axis, j) => {
+        const r = resolveSliceRange(x2.shape[axis], p.starts[j], p.ends[j], p.steps[j]);
+        perAxis[axis] = Array.from({ length: r.count }, (_, i2) => r.start + i2 * r.step);
+      });
+      return [selectByAxisIndices(x2, perAxis)];
+    };
+    shapeFolds = {
+      Shape: foldShape,
+      Size: foldSize,
+      Identity: foldIdentity,
+      Dropout: foldDropout,
+      Constant: foldConstant,
+      Cast: foldCast,
+      ConstantOfShape: foldConstantOfShape,
+      Range: foldRange,
+      Reshape: foldReshape,
+      Expand: foldExpand,
+      Gather: foldGather,
+      Concat: foldConcat,
+      Unsqueeze: foldUnsqueeze,
+      Squeeze: foldSqueeze,
+      Slice: foldSlice
+    };
+  }
+});
+
+// src/onnx/fold/elementwise.ts
+function isIntegerTensor(t) {
+  return t.dtype !== "float32" && t.dtype !== "float64" && t.dtype !== "float16" && t.dtype !== "bfloat16";
+}
+function broadcastMap(node, tensors, outDType, fn) {
+  let shape3 = [];
+  for (const t of tensors) shape3 = shape3 && broadcastShapes3(shape3, t.shape);
+  if (!shape3) throw malformed(node, `inputs of shapes ${tensors.map((t) => `[${t.shape.join(", ")}]`).join(", ")} do not broadcast`);
+  checkFoldSize(shape3);
+  const values = tensors.map(toNumbers);
+  const maps = tensors.map((t) => broadcastIndex(t.shape, shape3));
+  const out2 = new Float64Array(elementCount(shape3));
+  const args = new Array(tensors.length);
+  for (let k = 0; k < out2.length; k++) {
+    for (let j = 0; j < tensors.length; j++) args[j] = values[j][maps[j][k]];
+    out2[k] = fn(args);
+  }
+  return fromNumbers(outDType, shape3, out2);
+}
+function binary2(fn) {
+  return (node, inputs) => {
+    const [a, b3] = [inputs[0], inputs[1]];
+    if (!a || !b3) throw malformed(node, "needs two inputs");
+    const integer = isIntegerTensor(a);
+    return [broadcastMap(node, [a, b3], a.dtype, ([x2, y]) => fn(x2, y, integer))];
+  };
+}
+function intDivide(a, b3) {
+  if (b3 === 0) throw new Error("integer division by zero");
+  return Math.trunc(a / b3);
+}
+var foldEqual, foldWhere, foldNot, elementwiseFolds;
+var init_elementwise2 = __esm({
+  "src/onnx/fold/elementwise.ts"() {
+    "use strict";
+    init_tensor();
+    init_params();
+    init_values();
+    foldEqual = (node, inputs) => {
+      const [a, b3] = [inputs[0], inputs[1]];
+      if (!a || !b3) throw malformed(node, "needs two inputs");
+      return [broadcastMap(node, [a, b3], "bool", ([x2, y]) => x2 === y ? 1 : 0)];
+    };
+    foldWhere = (node, inputs) => {
+      const [c, x2, y] = [inputs[0], inputs[1], inputs[2]];
+      if (!c || !x2 || !y) throw malformed(node, "needs three inputs");
+      return [broadcastMap(node, [c, x2, y], x2.dtype, ([cond2, a, b3]) => cond2 ? a : b3)];
+    };
+    foldNot = (node, inputs) => {
+      const x2 = inputs[0];
+      if (!x2) throw malformed(node, "needs an input");
+      return [broadcastMap(node, [x2], "bool", ([v]) => v ? 0 : 1)];
+    };
+    elementwiseFolds = {
+      Add: binary2((a, b3) => a + b3),
+      Sub: binary2((a, b3) => a - b3),
+      Mul: binary2((a, b3) => a * b3),
+      Div: binary2((a, b3, integer) => integer ? intDivide(a, b3) : a / b3),
+      Equal: foldEqual,
+      Where: foldWhere,
+      Not: foldNot
+    };
+  }
+});
+
+// src/onnx/fold/reduce.ts
+function reduceFold(reducer) {
+  return (node, inputs, opset) => {
+    const x2 = inputs[0];
+    if (!x2) throw new FoldSkip("missing input");
+    checkFoldSize(x2.shape);
+    const p = reduceParams(node, opset, (i2) => inputs[i2], x2.shape.length);
+    if (p === DYNAMIC) throw new FoldSkip("axes are not constant");
+    if (p.axes !== void 0 && p.axes.length === 0) return [x2];
+    return [reduceTensor(x2, new Set(p.axes ?? x2.shape.map((_, i2) => i2)), reducedShape(x2.shape, p), reducer)];
+  };
+}
+function reduceTensor(x2, axes, outShape, r) {
+  const values = toNumbers(x2);
+  const keptDims = x2.shape.map((d, i2) => axes.has(i2) ? 1 : d);
+  const keptStrides = stridesOf(keptDims);
+  const inStrides = stridesOf(x2.shape);
+  const out2 = new Float64Array(elementCount(keptDims)).fill(r.init);
+  for (let k = 0; k < values.length; k++) {
+    let target = 0;
+    for (let d = 0; d < x2.shape.length; d++) {
+      if (axes.has(d)) continue;
+      target += Math.floor(k / inStrides[d]) % x2.shape[d] * keptStrides[d];
+    }
+    out2[target] = r.step(out2[target], values[k]);
+  }
+  const count = elementCount(x2.shape) / Math.max(1, out2.length);
+  const finished = r.finish ? out2.map((v) => r.finish(v, count)) : out2;
+  return fromNumbers(x2.dtype, outShape, finished);
+}
+var reduceFolds;
+var init_reduce2 = __esm({
+  "src/onnx/fold/reduce.ts"() {
+    "use strict";
+    init_tensor();
+    init_params();
+    init_values();
+    reduceFolds = {
+      ReduceProd: reduceFold({ init: 1, step: (a, v) => a * v }),
+      ReduceSum: reduceFold({ init: 0, step: (a, v) => a + v }),
+      ReduceMax: reduceFold({ init: -Infinity, step: (a, v) => Math.max(a, v) }),
+      ReduceMin: reduceFold({ init: Infinity, step: (a, v) => Math.min(a, v) }),
+      ReduceMean: reduceFold({ init: 0, step: (a, v) => a + v, finish: (a, n) => a / n })
+    };
+  }
+});
+
+// src/onnx/fold/index.ts
+function foldFunctionFor(opType) {
+  return byOp.get(opType);
+}
+function foldsFromShapeAlone(opType) {
+  return SHAPE_ONLY_OPS.has(opType);
+}
+var FAMILIES, byOp, SHAPE_ONLY_OPS;
+var init_fold = __esm({
+  "src/onnx/fold/index.ts"() {
+    "use strict";
+    init_shape2();
+    init_elementwise2();
+    init_reduce2();
+    init_values();
+    FAMILIES = [shapeFolds, elementwiseFolds, reduceFolds];
+    byOp = /* @__PURE__ */ new Map();
+    for (const table3 of FAMILIES) for (const [op, fn] of Object.entries(table3)) byOp.set(op, fn);
+    SHAPE_ONLY_OPS = /* @__PURE__ */ new Set(["Shape", "Size"]);
+  }
+});
+
+// src/onnx/shapes/elementwise.ts
+function broadcastDim3(node, a, b3) {
+  if (a === 1) return b3;
+  if (b3 === 1) return a;
+  if (a === b3) return a;
+  const aNum = typeof a === "number";
+  const bNum = typeof b3 === "number";
+  if (aNum && bNum) throw malformed(node, `dims ${a} and ${b3} do not broadcast`);
+  if (aNum) return a;
+  if (bNum) return b3;
+  return null;
+}
+function broadcastOnnx(node, shapes) {
+  if (shapes.some((s) => s === void 0)) return void 0;
+  const known2 = shapes;
+  const rank = Math.max(0, ...known2.map((s) => s.length));
+  const out2 = new Array(rank).fill(1);
+  for (const s of known2) {
+    const offset = rank - s.length;
+    s.forEach((d, i2) => {
+      out2[offset + i2] = broadcastDim3(node, out2[offset + i2], d);
+    });
+  }
+  return out2;
+}
+function typed(dtype, shape3) {
+  return { ...dtype ? { dtype } : {}, ...shape3 ? { shape: shape3 } : {} };
+}
+function broadcasting(fixedDType, dtypeFrom = 0) {
+  return ({ node, inputs }) => {
+    const present = inputs.filter((_, i2) => node.inputs[i2] !== "");
+    const shape3 = broadcastOnnx(node, present.map((t) => t?.shape));
+    return [typed(fixedDType ?? inputs[dtypeFrom]?.dtype, shape3)];
+  };
+}
+var sameAsFirstInput, boolLikeInput, ARITHMETIC2, COMPARISON_AND_LOGIC, UNARY, elementwiseShapes;
+var init_elementwise3 = __esm({
+  "src/onnx/shapes/elementwise.ts"() {
+    "use strict";
+    init_params();
+    sameAsFirstInput = ({ inputs }) => {
+      const x2 = inputs[0];
+      return [typed(x2?.dtype, x2?.shape ? [...x2.shape] : void 0)];
+    };
+    boolLikeInput = ({ inputs }) => [typed("bool", inputs[0]?.shape ? [...inputs[0].shape] : void 0)];
+    ARITHMETIC2 = ["Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean"];
+    COMPARISON_AND_LOGIC = ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"];
+    UNARY = [
+      "Sqrt",
+      "Exp",
+      "Log",
+      "Abs",
+      "Neg",
+      "Reciprocal",
+      "Erf",
+      "Floor",
+      "Ceil",
+      "Sign",
+      "Sin",
+      "Cos",
+      "Tan",
+      "Asin",
+      "Acos",
+      "Atan",
+      "Sinh",
+      "Cosh",
+      "Atanh",
+      "Round"
+    ];
+    elementwiseShapes = {
+      ...Object.fromEntries(ARITHMETIC2.map((op) => [op, broadcasting()])),
+      ...Object.fromEntries(COMPARISON_AND_LOGIC.map((op) => [op, broadcasting("bool")])),
+      ...Object.fromEntries(UNARY.map((op) => [op, sameAsFirstInput])),
+      Not: boolLikeInput,
+      IsNaN: boolLikeInput,
+      IsInf: boolLikeInput,
+      Where: broadcasting(void 0, 1)
+    };
+  }
+});
+
+// src/onnx/shapes/activation.ts
+var SAME_AS_INPUT, activationShapes;
+var init_activation2 = __esm({
+  "src/onnx/shapes/activation.ts"() {
+    "use strict";
+    init_elementwise3();
+    SAME_AS_INPUT = [
+      "Relu",
+      "LeakyRelu",
+      "Sigmoid",
+      "Tanh",
+      "HardSigmoid",
+      "HardSwish",
+      "Clip",
+      "Elu",
+      "Selu",
+      "Softplus",
+      "Softsign",
+      "Gelu",
+      "Softmax",
+      "LogSoftmax",
+      "ThresholdedRelu",
+      "Celu",
+      "Mish"
+    ];
+    activationShapes = {
+      ...Object.fromEntries(SAME_AS_INPUT.map((op) => [op, sameAsFirstInput])),
+      PRelu: ({ node, inputs }) => {
+        const x2 = inputs[0];
+        const shape3 = broadcastOnnx(node, [x2?.shape, inputs[1]?.shape]);
+        return [{ ...x2?.dtype ? { dtype: x2.dtype } : {}, ...shape3 ? { shape: shape3 } : {} }];
+      }
+    };
+  }
+});
+
+// src/onnx/shapes/shape.ts
+function inputType(input, i2) {
+  return input.inputs[i2] ?? {};
+}
+function known(shape3) {
+  return shape3 !== void 0;
+}
+function productDim(dims) {
+  return staticProduct(dims) ?? null;
+}
+function productSum(dims) {
+  let s = 0;
+  for (const d of dims) {
+    if (typeof d !== "number") return null;
+    s += d;
+  }
+  return s;
+}
+function broadcastDims(a, b3) {
+  const rank = Math.max(a.length, b3.length);
+  return Array.from({ length: rank }, (_, i2) => {
+    const da = i2 - (rank - a.length) >= 0 ? a[i2 - (rank - a.length)] : 1;
+    const db = i2 - (rank - b3.length) >= 0 ? b3[i2 - (rank - b3.length)] : 1;
+    if (da === 1) return db;
+    if (db === 1) return da;
+    if (typeof da === "number") return da;
+    if (typeof db === "number") return db;
+    return da === db ? da : null;
+  });
+}
+var passThrough, flatten, reshape, transpose, squeeze, unsqueeze, concat, split, slice, gather, expand, tile, shape, constantOfShape, range, dropout, shapeShapes;
+var init_shape3 = __esm({
+  "src/onnx/shapes/shape.ts"() {
+    "use strict";
+    init_tensor();
+    init_ir2();
+    init_params();
+    passThrough = (input) => [{ ...inputType(input, 0) }];
+    flatten = (input) => {
+      const x2 = inputType(input, 0);
+      if (!known(x2.shape)) return [{ dtype: x2.dtype }];
+      const axis = attrInt(input.node, "axis", 1);
+      const a = axis < 0 ? axis + x2.shape.length : axis;
+      return [{ dtype: x2.dtype, shape: [productDim(x2.shape.slice(0, a)), productDim(x2.shape.slice(a))] }];
+    };
+    reshape = (input) => {
+      const x2 = inputType(input, 0);
+      const target = input.opset < 5 ? attrInts(input.node, "shape") : input.constant(1) && toNumberList(input.constant(1));
+      if (target && known(x2.shape)) {
+        return [{ dtype: x2.dtype, shape: resolveReshape(input.node, x2.shape, target, attrInt(input.node, "allowzero", 0) !== 0) }];
+      }
+      const k = inputType(input, 1).shape?.[0];
+      return [typeof k === "number" ? { dtype: x2.dtype, shape: new Array(k).fill(null) } : { dtype: x2.dtype }];
+    };
+    transpose = (input) => {
+      const x2 = inputType(input, 0);
+      if (!known(x2.shape)) return [{ dtype: x2.dtype }];
+      const rank = x2.shape.length;
+      const perm = attrInts(input.node, "perm") ?? x2.shape.map((_, i2) => rank - 1 - i2);
+      return [{ dtype: x2.dtype, shape: perm.map((p) => x2.shape[p]) }];
+    };
+    squeeze = (input) => {
+      const x2 = inputType(input, 0);
+      const axes = intsParam2(input.node, input.opset, input.constant, "axes", 1, 13);
+      if (!known(x2.shape) || isDynamic(axes)) return [{ dtype: x2.dtype }];
+      if (axes === void 0 && x2.shape.some((d) => typeof d !== "number")) return [{ dtype: x2.dtype }];
+      const drop = new Set(axes ? normalizeAxes(input.node, axes, x2.shape.length) : x2.shape.flatMap((d, i2) => d === 1 ? [i2] : []));
+      return [{ dtype: x2.dtype, shape: x2.shape.filter((_, i2) => !drop.has(i2)) }];
+    };
+    unsqueeze = (input) => {
+      const x2 = inputType(input, 0);
+      const axes = intsParam2(input.node, input.opset, input.constant, "axes", 1, 13);
+      if (!known(x2.shape) || axes === void 0 || isDynamic(axes)) return [{ dtype: x2.dtype }];
+      const rank = x2.shape.length + axes.length;
+      const inserted = new Set(normalizeAxes(input.node, axes, rank));
+      const out2 = [];
+      let k = 0;
+      for (let i2 = 0; i2 < rank; i2++) out2.push(inserted.has(i2) ? 1 : x2.shape[k++]);
+      return [{ dtype: x2.dtype, shape: out2 }];
+    };
+    concat = (input) => {
+      const parts = input.inputs.filter((t) => t !== void 0);
+      const first = parts[0] ?? {};
+      if (!parts.every((p) => known(p.shape)) || !known(first.shape)) return [{ dtype: first.dtype }];
+      const axis = normalizeAxis(input.node, attrInt(input.node, "axis", 0), first.shape.length);
+      const shape3 = first.shape.map((d, i2) => {
+        const column = parts.map((p) => p.shape[i2]);
+        return i2 === axis ? productSum(column) : column.find((v) => typeof v === "number") ?? d;
+      });
+      return [{ dtype: first.dtype, shape: shape3 }];
+    };
+    split = (input) => {
+      const x2 = inputType(input, 0);
+      const n = input.node.outputs.length;
+      if (!known(x2.shape)) return new Array(n).fill({ dtype: x2.dtype });
+      const axis = normalizeAxis(input.node, attrInt(input.node, "axis", 0), x2.shape.length);
+      const dim = x2.shape[axis];
+      const sizes = splitSizes(input.node, input.opset, input.constant, typeof dim === "number" ? dim : void 0);
+      return input.node.outputs.map((_, k) => {
+        const size2 = sizes !== void 0 && !isDynamic(sizes) ? sizes[k] ?? null : null;
+        return { dtype: x2.dtype, shape: x2.shape.map((d, i2) => i2 === axis ? size2 : d) };
+      });
+    };
+    slice = (input) => {
+      const x2 = inputType(input, 0);
+      if (!known(x2.shape)) return [{ dtype: x2.dtype }];
+      const p = sliceParams(input.node, input.opset, input.constant, x2.shape.length);
+      if (isDynamic(p)) return [{ dtype: x2.dtype, shape: x2.shape.map(() => null) }];
+      const shape3 = [...x2.shape];
+      p.axes.forEach((axis, j) => {
+        const d = x2.shape[axis];
+        shape3[axis] = typeof d === "number" ? resolveSliceRange(d, p.starts[j], p.ends[j], p.steps[j]).count : null;
+      });
+      return [{ dtype: x2.dtype, shape: shape3 }];
+    };
+    gather = (input) => {
+      const [x2, idx] = [inputType(input, 0), inputType(input, 1)];
+      if (!known(x2.shape) || !known(idx.shape)) return [{ dtype: x2.dtype }];
+      const axis = normalizeAxis(input.node, attrInt(input.node, "axis", 0), x2.shape.length);
+      return [{ dtype: x2.dtype, shape: [...x2.shape.slice(0, axis), ...idx.shape, ...x2.shape.slice(axis + 1)] }];
+    };
+    expand = (input) => {
+      const x2 = inputType(input, 0);
+      const target = input.constant(1);
+      if (!known(x2.shape) || !target) return [{ dtype: x2.dtype }];
+      return [{ dtype: x2.dtype, shape: broadcastDims(x2.shape, toNumberList(target)) }];
+    };
+    tile = (input) => {
+      const x2 = inputType(input, 0);
+      const reps = input.constant(1);
+      if (!known(x2.shape)) return [{ dtype: x2.dtype }];
+      const r = reps ? toNumberList(reps) : void 0;
+      return [{ dtype: x2.dtype, shape: x2.shape.map((d, i2) => r && typeof d === "number" ? d * r[i2] : null) }];
+    };
+    shape = (input) => {
+      const x2 = inputType(input, 0);
+      if (!known(x2.shape)) return [{ dtype: "int64", shape: [null] }];
+      const rank = x2.shape.length;
+      const clamp = (v) => Math.min(Math.max(v < 0 ? v + rank : v, 0), rank);
+      const [start, end] = [clamp(attrInt(input.node, "start", 0)), clamp(attrInt(input.node, "end", rank))];
+      return [{ dtype: "int64", shape: [Math.max(0, end - start)] }];
+    };
+    constantOfShape = (input) => {
+      const dtype = attrTensor(input.node, "value")?.dtype ?? "float32";
+      const dims = input.constant(0);
+      if (dims) return [{ dtype, shape: toNumberList(dims) }];
+      const k = inputType(input, 0).shape?.[0];
+      return [typeof k === "number" ? { dtype, shape: new Array(k).fill(null) } : { dtype }];
+    };
+    range = (input) => {
+      const [s, l, d] = [0, 1, 2].map((i2) => input.constant(i2));
+      const dtype = inputType(input, 0).dtype;
+      if (!s || !l || !d) return [{ dtype, shape: [null] }];
+      const [start, limit, delta] = [s, l, d].map((t) => toNumberList(t)[0]);
+      return [{ dtype, shape: [Math.max(0, Math.ceil((limit - start) / delta))] }];
+    };
+    dropout = (input) => {
+      const x2 = inputType(input, 0);
+      return input.node.outputs.map((_, k) => k === 0 ? { ...x2 } : { dtype: "bool", ...x2.shape ? { shape: [...x2.shape] } : {} });
+    };
+    shapeShapes = {
+      Flatten: flatten,
+      Reshape: reshape,
+      Transpose: transpose,
+      Squeeze: squeeze,
+      Unsqueeze: unsqueeze,
+      Concat: concat,
+      Split: split,
+      Slice: slice,
+      Gather: gather,
+      Expand: expand,
+      Tile: tile,
+      Shape: shape,
+      Size: () => [{ dtype: "int64", shape: [] }],
+      Cast: (input) => [{ ...inputType(input, 0), dtype: castTarget(input.node) }],
+      Identity: passThrough,
+      Dropout: dropout,
+      Constant: (input) => {
+        const v = constantNodeValue(input.node);
+        return [{ dtype: v.dtype, shape: [...v.shape] }];
+      },
+      ConstantOfShape: constantOfShape,
+      Range: range
+    };
+  }
+});
+
+// src/onnx/shapes/reduce.ts
+var reduce, argReduce, REDUCE_OP_TYPES, reduceShapes;
+var init_reduce3 = __esm({
+  "src/onnx/shapes/reduce.ts"() {
+    "use strict";
+    init_ir2();
+    init_params();
+    reduce = (input) => {
+      const x2 = input.inputs[0] ?? {};
+      if (!x2.shape) return [{ dtype: x2.dtype }];
+      const p = reduceParams(input.node, input.opset, input.constant, x2.shape.length);
+      if (isDynamic(p)) return [{ dtype: x2.dtype }];
+      return [{ dtype: x2.dtype, shape: reducedShape(x2.shape, p) }];
+    };
+    argReduce = (input) => {
+      const x2 = input.inputs[0] ?? {};
+      if (!x2.shape) return [{ dtype: "int64" }];
+      const axis = normalizeAxis(input.node, attrInt(input.node, "axis", 0), x2.shape.length);
+      const keep = attrInt(input.node, "keepdims", 1) !== 0;
+      return [{ dtype: "int64", shape: keep ? x2.shape.map((d, i2) => i2 === axis ? 1 : d) : x2.shape.filter((_, i2) => i2 !== axis) }];
+    };
+    REDUCE_OP_TYPES = [
+      "ReduceSum",
+      "ReduceMean",
+      "ReduceMax",
+      "ReduceMin",
+      "ReduceProd",
+      "ReduceL1",
+      "ReduceL2",
+      "ReduceLogSum",
+      "ReduceLogSumExp",
+      "ReduceSumSquare"
+    ];
+    reduceShapes = {
+      ...Object.fromEntries(REDUCE_OP_TYPES.map((op) => [op, reduce])),
+      ArgMax: argReduce,
+      ArgMin: argReduce
+    };
+  }
+});
+
+// src/onnx/shapes/window.ts
+function readAutoPad(node) {
+  const p = attrString(node, "auto_pad", "NOTSET");
+  if (p === "") return "NOTSET";
+  if (!AUTO_PADS.includes(p)) throw new Error(`unknown auto_pad "${p}"`);
+  return p;
+}
+function readWindow(node, spatial2, kernelFallback) {
+  const kernel = attrInts(node, "kernel_shape") ?? (kernelFallback ? [...kernelFallback] : void 0);
+  if (!kernel || kernel.length !== spatial2) throw new Error(`kernel_shape must have ${spatial2} entries`);
+  const strides = attrInts(node, "strides") ?? new Array(spatial2).fill(1);
+  const dilations = attrInts(node, "dilations") ?? new Array(spatial2).fill(1);
+  const pads = attrInts(node, "pads") ?? new Array(2 * spatial2).fill(0);
+  if (strides.length !== spatial2 || dilations.length !== spatial2 || pads.length !== 2 * spatial2) {
+    throw new Error(`strides/dilations/pads do not match ${spatial2} spatial dims`);
+  }
+  return { kernel, strides, dilations, pads, autoPad: readAutoPad(node) };
+}
+function effectiveKernelSize(k, dilation) {
+  return (k - 1) * dilation + 1;
+}
+function resolvePads(w, inDims) {
+  const n = w.kernel.length;
+  if (w.autoPad === "NOTSET") return [...w.pads];
+  if (w.autoPad === "VALID") return new Array(2 * n).fill(0);
+  const pads = new Array(2 * n).fill(0);
+  for (let d = 0; d < n; d++) {
+    const s = w.strides[d];
+    const out2 = Math.ceil(inDims[d] / s);
+    const total = Math.max(0, (out2 - 1) * s + effectiveKernelSize(w.kernel[d], w.dilations[d]) - inDims[d]);
+    const small = Math.floor(total / 2);
+    pads[d] = w.autoPad === "SAME_UPPER" ? small : total - small;
+    pads[d + n] = total - pads[d];
+  }
+  return pads;
+}
+function windowOutput(w, inDims, ceilMode = false) {
+  return inDims.map((inDim, d) => {
+    if (typeof inDim !== "number") return null;
+    if (w.autoPad === "SAME_UPPER" || w.autoPad === "SAME_LOWER") return Math.ceil(inDim / w.strides[d]);
+    const n = w.kernel.length;
+    const begin = w.autoPad === "VALID" ? 0 : w.pads[d];
+    const end = w.autoPad === "VALID" ? 0 : w.pads[d + n];
+    const span = inDim + begin + end - effectiveKernelSize(w.kernel[d], w.dilations[d]);
+    const s = w.strides[d];
+    if (!ceilMode) return Math.floor(span / s) + 1;
+    let out2 = Math.ceil(span / s) + 1;
+    if ((out2 - 1) * s >= inDim + begin) out2 -= 1;
+    return out2;
+  });
+}
+function typeOf(input) {
+  return input ? { ...input.dtype ? { dtype: input.dtype } : {}, ...input.shape ? { shape: [...input.shape] } : {} } : {};
+}
+function broadcastOnnxDim(a, b3) {
+  if (a === 1) return b3;
+  if (b3 === 1) return a;
+  if (a === b3) return a;
+  if (typeof a === "number" && typeof b3 !== "number") return a;
+  if (typeof b3 === "number" && typeof a !== "number") return b3;
+  if (typeof a === "number" && typeof b3 === "number") throw new Error(`dims ${a} and ${b3} do not broadcast`);
+  return null;
+}
+function broadcastOnnxShapes(a, b3) {
+  const n = Math.max(a.length, b3.length);
+  const out2 = [];
+  for (let i2 = 0; i2 < n; i2++) {
+    const da = i2 < n - a.length ? 1 : a[i2 - (n - a.length)] ?? null;
+    const db = i2 < n - b3.length ? 1 : b3[i2 - (n - b3.length)] ?? null;
+    out2.push(broadcastOnnxDim(da, db));
+  }
+  return out2;
+}
+var AUTO_PADS;
+var init_window2 = __esm({
+  "src/onnx/shapes/window.ts"() {
+    "use strict";
+    init_ir2();
+    AUTO_PADS = ["NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"];
+  }
+});
+
+// src/onnx/shapes/conv.ts
+function staticKernel(weightShape, spatial2) {
+  const k = weightShape?.slice(2);
+  if (!k || k.length !== spatial2 || !k.every((d) => typeof d === "number")) return void 0;
+  return k;
+}
+function convTransposeSpatial(node, win, inDims) {
+  const spatial2 = win.kernel.length;
+  const explicit = attrInts(node, "output_shape");
+  if (explicit) return explicit.slice(explicit.length - spatial2);
+  const outputPadding = attrInts(node, "output_padding") ?? new Array(spatial2).fill(0);
+  return inDims.map((inDim, d) => {
+    if (typeof inDim !== "number") return null;
+    const s = win.strides[d];
+    if (win.autoPad === "SAME_UPPER" || win.autoPad === "SAME_LOWER") return inDim * s;
+    const pads = win.autoPad === "VALID" ? 0 : win.pads[d] + win.pads[d + spatial2];
+    return s * (inDim - 1) + outputPadding[d] + effectiveKernelSize(win.kernel[d], win.dilations[d]) - pads;
+  });
+}
+var conv, convTranspose, convShapes;
+var init_conv2 = __esm({
+  "src/onnx/shapes/conv.ts"() {
+    "use strict";
+    init_ir2();
+    init_window2();
+    conv = ({ inputs, node }) => {
+      const x2 = inputs[0];
+      const w = inputs[1];
+      if (!x2?.shape) return [{ ...x2?.dtype ? { dtype: x2.dtype } : {} }];
+      const spatial2 = x2.shape.length - 2;
+      const win = readWindow(node, spatial2, staticKernel(w?.shape, spatial2));
+      const cout = w?.shape?.[0] ?? null;
+      return [{ ...x2.dtype ? { dtype: x2.dtype } : {}, shape: [x2.shape[0] ?? null, cout, ...windowOutput(win, x2.shape.slice(2))] }];
+    };
+    convTranspose = ({ inputs, node }) => {
+      const x2 = inputs[0];
+      const w = inputs[1];
+      if (!x2?.shape) return [{ ...x2?.dtype ? { dtype: x2.dtype } : {} }];
+      const spatial2 = x2.shape.length - 2;
+      const win = readWindow(node, spatial2, staticKernel(w?.shape, spatial2));
+      const group = attrInt(node, "group", 1);
+      const perGroup = w?.shape?.[1];
+      const cout = typeof perGroup === "number" ? perGroup * group : null;
+      return [
+        { ...x2.dtype ? { dtype: x2.dtype } : {}, shape: [x2.shape[0] ?? null, cout, ...convTransposeSpatial(node, win, x2.shape.slice(2))] }
+      ];
+    };
+    convShapes = { Conv: conv, ConvTranspose: convTranspose };
+  }
+});
+
+// src/onnx/shapes/linear.ts
+function withDtype(t, shape3) {
+  return { ...t?.dtype ? { dtype: t.dtype } : {}, ...shape3 ? { shape: shape3 } : {} };
+}
+function onnxMatmulShape(a, b3) {
+  if (a.length === 0 || b3.length === 0) throw new Error("MatMul operands must have rank >= 1");
+  const xa = a.length === 1 ? [1, a[0]] : [...a];
+  const xb = b3.length === 1 ? [b3[0], 1] : [...b3];
+  broadcastOnnxDim(xa[xa.length - 1] ?? null, xb[xb.length - 2] ?? null);
+  const out2 = broadcastOnnxShapes(xa.slice(0, -2), xb.slice(0, -2));
+  if (a.length > 1) out2.push(xa[xa.length - 2] ?? null);
+  if (b3.length > 1) out2.push(xb[xb.length - 1] ?? null);
+  return out2;
+}
+var matmul, gemm, linearShapes;
+var init_linear2 = __esm({
+  "src/onnx/shapes/linear.ts"() {
+    "use strict";
+    init_ir2();
+    init_window2();
+    matmul = ({ inputs }) => {
+      const [a, b3] = inputs;
+      if (!a?.shape || !b3?.shape) return [withDtype(a)];
+      return [withDtype(a, onnxMatmulShape(a.shape, b3.shape))];
+    };
+    gemm = ({ inputs, node }) => {
+      const [a, b3] = inputs;
+      if (!a?.shape || !b3?.shape) return [withDtype(a)];
+      if (a.shape.length !== 2 || b3.shape.length !== 2) throw new Error("Gemm operands must be 2-D");
+      const m = attrInt(node, "transA", 0) ? a.shape[1] : a.shape[0];
+      const n = attrInt(node, "transB", 0) ? b3.shape[0] : b3.shape[1];
+      return [withDtype(a, [m ?? null, n ?? null])];
+    };
+    linearShapes = { Gemm: gemm, MatMul: matmul };
+  }
+});
+
+// src/onnx/shapes/norm.ts
+var sameAsInput, layerNorm, normShapes;
+var init_norm2 = __esm({
+  "src/onnx/shapes/norm.ts"() {
+    "use strict";
+    init_ir2();
+    init_window2();
+    sameAsInput = ({ inputs }) => [typeOf(inputs[0])];
+    layerNorm = ({ inputs, node }) => {
+      const x2 = typeOf(inputs[0]);
+      if (!x2.shape) return [x2, {}, {}];
+      const rank = x2.shape.length;
+      const raw = attrInt(node, "axis", -1);
+      const axis = raw < 0 ? raw + rank : raw;
+      const stats = { dtype: "float32", shape: x2.shape.map((d, i2) => i2 < axis ? d : 1) };
+      return [x2, stats, { ...stats, shape: [...stats.shape] }];
+    };
+    normShapes = {
+      BatchNormalization: sameAsInput,
+      InstanceNormalization: sameAsInput,
+      LayerNormalization: layerNorm,
+      LpNormalization: sameAsInput,
+      LRN: sameAsInput
+    };
+  }
+});
+
+// src/onnx/shapes/pool.ts
+var pool, globalPool, poolShapes;
+var init_pool2 = __esm({
+  "src/onnx/shapes/pool.ts"() {
+    "use strict";
+    init_ir2();
+    init_window2();
+    pool = ({ inputs, node }) => {
+      const x2 = typeOf(inputs[0]);
+      if (!x2.shape) return [x2, {}];
+      const spatial2 = x2.shape.length - 2;
+      const win = readWindow(node, spatial2);
+      const dims = windowOutput(win, x2.shape.slice(2), attrInt(node, "ceil_mode", 0) === 1);
+      const shape3 = [...x2.shape.slice(0, 2), ...dims];
+      return [{ ...x2, shape: shape3 }, { dtype: "int64", shape: [...shape3] }];
+    };
+    globalPool = ({ inputs }) => {
+      const x2 = typeOf(inputs[0]);
+      if (!x2.shape) return [x2];
+      return [{ ...x2, shape: x2.shape.map((d, i2) => i2 < 2 ? d : 1) }];
+    };
+    poolShapes = {
+      MaxPool: pool,
+      AveragePool: pool,
+      LpPool: pool,
+      GlobalAveragePool: globalPool,
+      GlobalMaxPool: globalPool,
+      GlobalLpPool: globalPool
+    };
+  }
+});
+
+// src/onnx/shapes/resample.ts
+function readPadSpec(node, opset, rank, constant2) {
+  const mode = attrString(node, "mode", "constant");
+  let pads;
+  let value = 0;
+  let axes = [...Array(rank).keys()];
+  if (opset < 11) {
+    pads = attrInts(node, "pads") ?? attrInts(node, "paddings");
+    value = attrFloat(node, "value", 0);
+  } else {
+    const p = constant2(1);
+    if (!p) return void 0;
+    pads = toNumberList(p);
+    if (node.inputs[2]) {
+      const v = constant2(2);
+      if (!v) return void 0;
+      value = toNumberList(v)[0] ?? 0;
+    }
+    if (node.inputs[3]) {
+      const a = constant2(3);
+      if (!a) return void 0;
+      axes = toNumberList(a).map((ax) => ax < 0 ? ax + rank : ax);
+    }
+  }
+  if (!pads || pads.length !== 2 * axes.length) throw new Error(`pads must have ${2 * axes.length} values`);
+  const begins = new Array(rank).fill(0);
+  const ends = new Array(rank).fill(0);
+  axes.forEach((ax, i2) => {
+    begins[ax] = pads[i2];
+    ends[ax] = pads[i2 + axes.length];
+  });
+  return { begins, ends, mode, value };
+}
+function expandToRank(values, axes, rank, fill3) {
+  if (!axes) return values;
+  const out2 = new Array(rank).fill(fill3);
+  axes.forEach((ax, i2) => out2[ax < 0 ? ax + rank : ax] = values[i2]);
+  return out2;
+}
+function applyAspectPolicy(node, inDims, sizes, axes) {
+  const policy = attrString(node, "keep_aspect_ratio_policy", "stretch");
+  if (policy === "stretch") return sizes;
+  const ratios = axes.map((ax) => sizes[ax] / inDims[ax]);
+  const scale = policy === "not_larger" ? Math.min(...ratios) : Math.max(...ratios);
+  return sizes.map((s, ax) => axes.includes(ax) ? Math.round(inDims[ax] * scale) : s);
+}
+function readResizeTarget(node, opset, inDims, constant2) {
+  const rank = inDims.length;
+  const axes = attrInts(node, "axes");
+  let scales;
+  let sizes;
+  if (node.opType === "Upsample" && opset < 9) scales = attrFloats(node, "scales");
+  else if (node.opType === "Upsample" || opset < 11) scales = node.inputs[1] ? maybe(constant2(1)) : void 0;
+  else {
+    if (node.inputs[3]) {
+      sizes = maybe(constant2(3));
+      if (!sizes) return void 0;
+    } else if (node.inputs[2]) scales = maybe(constant2(2));
+  }
+  if (sizes && sizes.length > 0) {
+    let full2 = expandToRank(sizes, axes, rank, 0).map((s, i2) => axes && !axes.includes(i2) && !axes.includes(i2 - rank) ? inDims[i2] : s);
+    full2 = applyAspectPolicy(node, inDims, full2, axes ? axes.map((a) => a < 0 ? a + rank : a) : [...Array(rank).keys()]);
+    return { sizes: full2, scales: full2.map((s, i2) => s / inDims[i2]), fromSizes: true };
+  }
+  if (!scales || scales.length === 0) return void 0;
+  const full = expandToRank(scales, axes, rank, 1);
+  if (full.length !== rank) throw new Error(`scales must have ${rank} values`);
+  return { scales: full, sizes: full.map((s, i2) => Math.floor(inDims[i2] * s)), fromSizes: false };
+}
+function maybe(t) {
+  return t ? toNumberList(t) : void 0;
+}
+var pad, resize, resampleShapes;
+var init_resample2 = __esm({
+  "src/onnx/shapes/resample.ts"() {
+    "use strict";
+    init_ir2();
+    init_tensor();
+    init_window2();
+    pad = ({ inputs, node, opset, constant: constant2 }) => {
+      const x2 = typeOf(inputs[0]);
+      if (!x2.shape) return [x2];
+      const spec = readPadSpec(node, opset, x2.shape.length, constant2);
+      if (!spec) return [{ ...x2, shape: x2.shape.map(() => null) }];
+      return [{ ...x2, shape: x2.shape.map((d, i2) => typeof d === "number" ? d + spec.begins[i2] + spec.ends[i2] : null) }];
+    };
+    resize = ({ inputs, node, opset, constant: constant2 }) => {
+      const x2 = typeOf(inputs[0]);
+      if (!x2.shape) return [x2];
+      const staticDims2 = x2.shape.every((d) => typeof d === "number") ? x2.shape : void 0;
+      const target = staticDims2 ? readResizeTarget(node, opset, staticDims2, constant2) : void 0;
+      const shape3 = target ? target.sizes : x2.shape.map(() => null);
+      return [{ ...x2, shape: shape3 }];
+    };
+    resampleShapes = { Pad: pad, Resize: resize, Upsample: resize };
+  }
+});
+
+// src/onnx/shapes/recurrent.ts
+var recurrent, recurrentShapes;
+var init_recurrent2 = __esm({
+  "src/onnx/shapes/recurrent.ts"() {
+    "use strict";
+    init_ir2();
+    recurrent = ({ inputs, node }) => {
+      const x2 = inputs[0];
+      const dtype = x2?.dtype;
+      const hidden = attrInt(node, "hidden_size") ?? inputs[2]?.shape?.[2] ?? null;
+      const directions = attrString(node, "direction", "forward") === "bidirectional" ? 2 : 1;
+      const layout = attrInt(node, "layout", 0);
+      const typed2 = (shape3) => ({ ...dtype ? { dtype } : {}, ...shape3 ? { shape: shape3 } : {} });
+      if (!x2?.shape || x2.shape.length !== 3) {
+        return node.outputs.map(() => typed2(void 0));
+      }
+      const [seq, batch] = layout === 1 ? [x2.shape[1] ?? null, x2.shape[0] ?? null] : [x2.shape[0] ?? null, x2.shape[1] ?? null];
+      const y = layout === 1 ? [batch, seq, directions, hidden] : [seq, directions, batch, hidden];
+      const state = layout === 1 ? [batch, directions, hidden] : [directions, batch, hidden];
+      return [typed2(y), typed2(state), typed2([...state])].slice(0, Math.max(1, node.outputs.length));
+    };
+    recurrentShapes = { LSTM: recurrent, GRU: recurrent, RNN: recurrent };
+  }
+});
+
+// src/onnx/shapes/index.ts
+function shapeFunctionFor(opType) {
+  return byOp2.get(opType);
+}
+var FAMILIES2, byOp2;
+var init_shapes = __esm({
+  "src/onnx/shapes/index.ts"() {
+    "use strict";
+    init_elementwise3();
+    init_activation2();
+    init_shape3();
+    init_reduce3();
+    init_conv2();
+    init_linear2();
+    init_norm2();
+    init_pool2();
+    init_resample2();
+    init_recurrent2();
+    FAMILIES2 = [
+      elementwiseShapes,
+      activationShapes,
+      shapeShapes,
+      reduceShapes,
+      convShapes,
+      linearShapes,
+      normShapes,
+      poolShapes,
+      resampleShapes,
+      recurrentShapes
+    ];
+    byOp2 = /* @__PURE__ */ new Map();
+    for (const table3 of FAMILIES2) for (const [op, fn] of Object.entries(table3)) byOp2.set(op, fn);
+  }
+});
+
+// src/onnx/passes/topo.ts
+function topologicalOrder(graph, file) {
+  const available = /* @__PURE__ */ new Set([""]);
+  for (const i2 of graph.inputs) available.add(i2.name);
+  for (const name2 of graph.initializers.keys()) available.add(name2);
+  const producerOf = /* @__PURE__ */ new Map();
+  graph.nodes.forEach((n, idx) => n.outputs.forEach((o) => o !== "" && producerOf.set(o, idx)));
+  const pending = new Array(graph.nodes.length).fill(0);
+  const consumers = /* @__PURE__ */ new Map();
+  graph.nodes.forEach((n, idx) => {
+    for (const input of new Set(n.inputs)) {
+      if (available.has(input)) continue;
+      const producer = producerOf.get(input);
+      if (producer === void 0) {
+        throw new ModelInputError("MALFORMED", `node "${n.name}" (${n.opType}) reads "${input}", which no node, input or initializer defines`, optionsFor(file));
+      }
+      pending[idx] += 1;
+      consumers.set(producer, [...consumers.get(producer) ?? [], idx]);
+    }
+  });
+  const ready = [];
+  pending.forEach((count, idx) => count === 0 && ready.push(idx));
+  const order = [];
+  while (ready.length > 0) {
+    ready.sort((a, b3) => a - b3);
+    const idx = ready.shift();
+    order.push(graph.nodes[idx]);
+    for (const c of consumers.get(idx) ?? []) {
+      pending[c] -= 1;
+      if (pending[c] === 0) ready.push(c);
+    }
+  }
+  if (order.length !== graph.nodes.length) {
+    const stuck = graph.nodes.filter((_, idx) => pending[idx] > 0).map((n) => n.name);
+    throw new ModelInputError("MALFORMED", `graph has a cycle through nodes ${stuck.slice(0, 5).join(", ")}`, optionsFor(file));
+  }
+  return order;
+}
+function optionsFor(file) {
+  return file === void 0 ? {} : { file };
+}
+var init_topo = __esm({
+  "src/onnx/passes/topo.ts"() {
+    "use strict";
+    init_errors();
+  }
+});
+
+// src/onnx/passes/infer.ts
+function inferShapesAndFold(model) {
+  const graph = model.graph;
+  const opset = defaultOpset(model);
+  const constants2 = new Map(graph.initializers);
+  const types = new Map(graph.valueInfo);
+  for (const i2 of graph.inputs) types.set(i2.name, { ...i2 });
+  for (const [name2, t] of graph.initializers) types.set(name2, { name: name2, dtype: t.dtype, shape: [...t.shape] });
+  const kept = [];
+  let foldedNodes = 0;
+  for (const node of topologicalOrder(graph, model.sourcePath)) {
+    const folded = isDefaultDomain(node) ? tryFold(node, opset, constants2, types) : void 0;
+    if (folded) {
+      folded.forEach((t, k) => recordConstant(node.outputs[k], t, constants2, types));
+      foldedNodes++;
+      continue;
+    }
+    kept.push(node);
+    inferNode(node, opset, constants2, types);
+  }
+  const initializers = new Map(graph.initializers);
+  for (const [name2, t] of constants2) initializers.set(name2, t);
+  const valueInfo = new Map(types);
+  for (const i2 of graph.inputs) valueInfo.delete(i2.name);
+  const outputs = graph.outputs.map((o) => mergeInfo(o, types.get(o.name)));
+  return { model: { ...model, graph: { ...graph, nodes: kept, initializers, valueInfo, outputs } }, foldedNodes };
+}
+function isDefaultDomain(node) {
+  return node.domain === "" || node.domain === "ai.onnx";
+}
+function recordConstant(name2, t, constants2, types) {
+  if (name2 === void 0 || name2 === "") return;
+  constants2.set(name2, t);
+  types.set(name2, { name: name2, dtype: t.dtype, shape: [...t.shape] });
+}
+function tryFold(node, opset, constants2, types) {
+  const fold2 = foldFunctionFor(node.opType);
+  if (!fold2) return void 0;
+  const inputs = node.inputs.map((name2) => name2 === "" ? void 0 : constants2.get(name2) ?? shapeOnlyPlaceholder(node, name2, types));
+  if (node.inputs.some((name2, i2) => name2 !== "" && inputs[i2] === void 0)) return void 0;
+  try {
+    const out2 = fold2(node, inputs, opset);
+    return out2.length >= node.outputs.filter((o) => o !== "").length ? out2 : void 0;
+  } catch (err2) {
+    if (err2 instanceof FoldSkip) return void 0;
+    if (err2 instanceof ToolError) throw err2;
+    return void 0;
+  }
+}
+function shapeOnlyPlaceholder(node, name2, types) {
+  if (!foldsFromShapeAlone(node.opType)) return void 0;
+  const shape3 = types.get(name2)?.shape;
+  if (!shape3 || !shape3.every((d) => typeof d === "number")) return void 0;
+  return { dtype: types.get(name2)?.dtype ?? "float32", shape: [...shape3], data: new Float32Array(0) };
+}
+function inferNode(node, opset, constants2, types) {
+  const fn = isDefaultDomain(node) ? shapeFunctionFor(node.opType) : void 0;
+  if (!fn) return;
+  const inputs = node.inputs.map((name2) => name2 === "" ? void 0 : types.get(name2));
+  let inferred;
+  try {
+    inferred = fn({ node, opset, inputs, constant: (i2) => node.inputs[i2] ? constants2.get(node.inputs[i2]) : void 0 });
+  } catch (err2) {
+    if (err2 instanceof ToolError) throw err2;
+    return;
+  }
+  node.outputs.forEach((name2, k) => {
+    if (name2 === "" || !inferred[k]) return;
+    types.set(name2, mergeInfo({ name: name2, ...inferred[k] }, types.get(name2)));
+  });
+}
+function mergeInfo(primary, secondary) {
+  if (!secondary) return primary;
+  const merged = { ...secondary, ...primary };
+  merged.dtype = primary.dtype ?? secondary.dtype;
+  merged.shape = mergeShapes(primary.shape, secondary.shape);
+  if (merged.shape === void 0) delete merged.shape;
+  if (merged.dtype === void 0) delete merged.dtype;
+  return merged;
+}
+function mergeShapes(a, b3) {
+  if (!a) return b3;
+  if (!b3 || b3.length !== a.length) return a;
+  return a.map((d, i2) => typeof d === "number" ? d : typeof b3[i2] === "number" ? b3[i2] : d ?? b3[i2]);
+}
+var init_infer = __esm({
+  "src/onnx/passes/infer.ts"() {
+    "use strict";
+    init_errors();
+    init_ir2();
+    init_fold();
+    init_shapes();
+    init_topo();
+  }
+});
+
+// src/convert/narrow.ts
+function milDTypeFor(onnx2) {
+  return MIL_DTYPE_OF[onnx2];
+}
+function narrowConstant(t, name2, file) {
+  const target = milDTypeFor(t.dtype);
+  if (target === void 0) {
+    throw new ConversionError(`constant "${name2}" has dtype ${t.dtype}, which Core ML cannot hold`, [], fileOption2(file));
+  }
+  if (target === t.dtype) return t;
+  if (target === "float32") return makeTensor("float32", t.shape, toFloat32(t));
+  return makeTensor("int32", t.shape, toInt32(t, name2, file));
+}
+function toFloat32(t) {
+  if (t.dtype === "bfloat16") return bfloat16ArrayToFloat32(t.data);
+  return Float32Array.from(t.data);
+}
+function toInt32(t, name2, file) {
+  const data = t.data;
+  const out2 = new Int32Array(data.length);
+  for (let i2 = 0; i2 < data.length; i2++) {
+    const v = Number(data[i2]);
+    if (v < INT32_MIN || v > INT32_MAX) {
+      throw new ConversionError(
+        `constant "${name2}" (${t.dtype}) holds ${String(data[i2])} at index ${i2}, outside the int32 range Core ML supports`,
+        [],
+        fileOption2(file)
+      );
+    }
+    out2[i2] = v;
+  }
+  return out2;
+}
+function fileOption2(file) {
+  return file === void 0 ? {} : { file };
+}
+var MIL_DTYPE_OF, INT32_MIN, INT32_MAX;
+var init_narrow = __esm({
+  "src/convert/narrow.ts"() {
+    "use strict";
+    init_errors();
+    init_fp16();
+    init_tensor();
+    MIL_DTYPE_OF = {
+      float32: "float32",
+      float16: "float16",
+      float64: "float32",
+      bfloat16: "float32",
+      int64: "int32",
+      int32: "int32",
+      int16: "int32",
+      int8: "int32",
+      uint8: "int32",
+      uint16: "int32",
+      uint32: "int32",
+      uint64: "int32",
+      bool: "bool",
+      string: "string"
+    };
+    INT32_MIN = -(2 ** 31);
+    INT32_MAX = 2 ** 31 - 1;
+  }
+});
+
+// src/convert/context.ts
+var ConversionContext;
+var init_context = __esm({
+  "src/convert/context.ts"() {
+    "use strict";
+    init_errors();
+    init_narrow();
+    ConversionContext = class {
+      b;
+      opset;
+      target;
+      warnings = [];
+      bindings = /* @__PURE__ */ new Map();
+      infos;
+      file;
+      constructor(b3, graph, opset, file) {
+        this.b = b3;
+        this.opset = opset;
+        this.target = b3.target;
+        this.file = file;
+        this.infos = new Map(graph.valueInfo);
+        for (const i2 of graph.inputs) this.infos.set(i2.name, i2);
+        for (const o of graph.outputs) if (!this.infos.has(o.name)) this.infos.set(o.name, o);
+        for (const [name2, value] of graph.initializers) {
+          this.bindings.set(name2, { kind: "const", value });
+          this.infos.set(name2, { name: name2, dtype: value.dtype, shape: [...value.shape] });
+        }
+      }
+      /** Binds an ONNX value (e.g. a model input) to an existing MIL value. */
+      bind(onnxName, milName) {
+        this.bindings.set(onnxName, { kind: "mil", name: milName });
+      }
+      /** MIL value of an ONNX value name, materializing a constant when needed. */
+      value(onnxName) {
+        const binding = this.bindings.get(onnxName);
+        if (!binding) return void 0;
+        if (binding.kind === "mil") return binding.name;
+        binding.milName ??= this.b.const(narrowConstant(binding.value, onnxName, this.file), onnxName);
+        return binding.milName;
+      }
+      /** Constant behind an ONNX value name, when it is one. */
+      constantValue(onnxName) {
+        const binding = this.bindings.get(onnxName);
+        return binding?.kind === "const" ? binding.value : void 0;
+      }
+      isBound(onnxName) {
+        return this.bindings.has(onnxName);
+      }
+      input(node, i2) {
+        const name2 = node.inputs[i2];
+        if (name2 === void 0 || name2 === "") return void 0;
+        const v = this.value(name2);
+        if (v === void 0) throw new ConversionError(`node "${node.name}" (${node.opType}) reads "${name2}" before it is defined`, [], this.fileOption());
+        return v;
+      }
+      requireInput(node, i2) {
+        const v = this.input(node, i2);
+        if (v === void 0) {
+          throw new ConversionError(`node "${node.name}" (${node.opType}) needs input ${i2}, which is omitted`, [], this.fileOption());
+        }
+        return v;
+      }
+      constant(node, i2) {
+        const name2 = node.inputs[i2];
+        return name2 === void 0 || name2 === "" ? void 0 : this.constantValue(name2);
+      }
+      info(name2) {
+        return this.infos.get(name2);
+      }
+      setOutput(node, i2, milValue) {
+        const name2 = node.outputs[i2];
+        if (name2 === void 0 || name2 === "") return;
+        this.bindings.set(name2, { kind: "mil", name: milValue });
+      }
+      setConstantOutput(node, i2, value) {
+        const name2 = node.outputs[i2];
+        if (name2 === void 0 || name2 === "") return;
+        this.bindings.set(name2, { kind: "const", value });
+      }
+      warn(node, message) {
+        this.warnings.push(`node "${node.name}" (${node.opType}): ${message}`);
+      }
+      unsupported(node, reason) {
+        throw new ConversionError(
+          `node "${node.name}" (${node.opType}) cannot be converted: ${reason}`,
+          [{ op: node.opType, node: node.name, reason }],
+          this.fileOption()
+        );
+      }
+      fileOption() {
+        return this.file === void 0 ? {} : { file: this.file };
+      }
+    };
+  }
+});
+
+// src/convert/ops/elementwise.ts
+function scalarLike(ctx, like, value) {
+  const dtype = ctx.b.typeOf(like).dtype;
+  if (dtype === "float16") return milConst.float(value, "float16");
+  if (dtype === "int32") return milConst.int(value);
+  return milConst.float(value);
+}
+function floatVector(values, dtype, shape3 = [values.length]) {
+  if (dtype === "float16") return makeTensor("float16", shape3, float32ArrayToFloat16(values));
+  return makeTensor("float32", shape3, values);
+}
+function constantAsFloat32(t) {
+  const out2 = new Float32Array(t.data.length);
+  if (t.dtype === "float16") {
+    const bits2 = t.data;
+    for (let i2 = 0; i2 < bits2.length; i2++) out2[i2] = float16BitsToFloat32(bits2[i2]);
+  } else {
+    for (let i2 = 0; i2 < out2.length; i2++) out2[i2] = numberAt(t.data, i2);
+  }
+  return out2;
+}
+function castTo(ctx, value, dtype, nameHint) {
+  if (ctx.b.typeOf(value).dtype === dtype) return value;
+  return ctx.b.op1("cast", { x: value, dtype: milConst.str(milDTypeName(dtype)) }, { name: nameHint ?? `${value}_${milDTypeName(dtype)}` });
+}
+function outName(node, i2 = 0) {
+  return node.outputs[i2] || `${node.name}_out${i2}`;
+}
+function binary3(ctx, milOp, a, b3, name2) {
+  const y = castTo(ctx, b3, ctx.b.typeOf(a).dtype);
+  return ctx.b.op1(milOp, { x: a, y }, name2 === void 0 ? {} : { name: name2 });
+}
+function unaryConverter(milOp, since = 6) {
+  return {
+    opsets: [since, LATEST],
+    milOps: [milOp],
+    convert(node, ctx) {
+      ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: ctx.requireInput(node, 0) }, { name: outName(node) }));
+    }
+  };
+}
+function binaryConverter(milOp, since = 7) {
+  return {
+    opsets: [since, LATEST],
+    milOps: [milOp, "cast"],
+    convert(node, ctx) {
+      ctx.setOutput(node, 0, binary3(ctx, milOp, ctx.requireInput(node, 0), ctx.requireInput(node, 1), outName(node)));
+    }
+  };
+}
+function variadicConverter(milOp) {
+  return {
+    opsets: [8, LATEST],
+    milOps: [milOp, "cast"],
+    convert(node, ctx) {
+      const values = node.inputs.map((_, i2) => ctx.requireInput(node, i2));
+      let acc = values[0];
+      values.slice(1).forEach((v, k) => {
+        acc = binary3(ctx, milOp, acc, v, k === values.length - 2 ? outName(node) : void 0);
+      });
+      ctx.setOutput(node, 0, acc);
+    }
+  };
+}
+function truncatingIntDiv(ctx, a, b3, name2) {
+  const quotient = ctx.b.op1("floor_div", { x: ctx.b.op1("abs", { x: a }), y: ctx.b.op1("abs", { x: b3 }) });
+  const sign = ctx.b.op1("mul", { x: ctx.b.op1("sign", { x: a }), y: ctx.b.op1("sign", { x: b3 }) });
+  return ctx.b.op1("mul", { x: quotient, y: sign }, { name: name2 });
+}
+function truncateFloat(ctx, q) {
+  return ctx.b.op1("mul", { x: ctx.b.op1("sign", { x: q }), y: ctx.b.op1("floor", { x: ctx.b.op1("abs", { x: q }) }) });
+}
+function isScalarTwo(t) {
+  return t !== void 0 && t.data.length === 1 && t.dtype !== "string" && constantAsFloat32(t)[0] === 2;
+}
+function exactWithEpsilon(milOp) {
+  return {
+    opsets: [6, LATEST],
+    milOps: [milOp],
+    convert(node, ctx) {
+      const x2 = ctx.requireInput(node, 0);
+      ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: x2, epsilon: scalarLike(ctx, x2, 0) }, { name: outName(node) }));
+    }
+  };
+}
+var LATEST, div, mod, pow, neg, equal, where, mean, isNaN2, isInf, UNARY2, BINARY, elementwiseConverters;
+var init_elementwise4 = __esm({
+  "src/convert/ops/elementwise.ts"() {
+    "use strict";
+    init_builder();
+    init_misc();
+    init_ir2();
+    init_dtype();
+    init_fp16();
+    init_tensor();
+    LATEST = 21;
+    div = {
+      opsets: [7, LATEST],
+      milOps: ["real_div", "floor_div", "abs", "sign", "mul", "cast"],
+      limits: "integer division truncates toward zero (ONNX semantics), computed as sign(a)·sign(b)·floor(|a|/|b|)",
+      convert(node, ctx) {
+        const a = ctx.requireInput(node, 0);
+        const b3 = castTo(ctx, ctx.requireInput(node, 1), ctx.b.typeOf(a).dtype);
+        const out2 = ctx.b.typeOf(a).dtype === "int32" ? truncatingIntDiv(ctx, a, b3, outName(node)) : ctx.b.op1("real_div", { x: a, y: b3 }, { name: outName(node) });
+        ctx.setOutput(node, 0, out2);
+      }
+    };
+    mod = {
+      opsets: [10, LATEST],
+      milOps: ["mod", "real_div", "floor_div", "floor", "abs", "sign", "mul", "sub", "cast"],
+      limits: "fmod=0 relies on MIL mod following Python semantics (as coremltools evaluates it); fmod=1 on floats computes x - trunc(x/y)·y, which can differ from C fmod in the last bits for large quotients",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const y = castTo(ctx, ctx.requireInput(node, 1), ctx.b.typeOf(x2).dtype);
+        const name2 = outName(node);
+        if (attrInt(node, "fmod", 0) === 0) {
+          ctx.setOutput(node, 0, ctx.b.op1("mod", { x: x2, y }, { name: name2 }));
+          return;
+        }
+        const quotient = ctx.b.typeOf(x2).dtype === "int32" ? truncatingIntDiv(ctx, x2, y, `${name2}_quotient`) : truncateFloat(ctx, ctx.b.op1("real_div", { x: x2, y }));
+        ctx.setOutput(node, 0, ctx.b.op1("sub", { x: x2, y: ctx.b.op1("mul", { x: quotient, y }) }, { name: name2 }));
+      }
+    };
+    pow = {
+      opsets: [7, LATEST],
+      milOps: ["pow", "exp", "mul", "cast"],
+      limits: "a constant base of 2 becomes exp(y·ln 2): Core ML computes pow(2, y) wrongly",
+      convert(node, ctx) {
+        const base = ctx.constant(node, 0);
+        const y = ctx.requireInput(node, 1);
+        const baseShape = base?.shape.length ?? 0;
+        if (isScalarTwo(base) && isFloatDType(base.dtype) && baseShape <= ctx.b.typeOf(y).shape.length) {
+          const floatY = castTo(ctx, y, base.dtype === "float16" ? "float16" : "float32");
+          const scaled2 = ctx.b.op1("mul", { x: floatY, y: scalarLike(ctx, floatY, Math.LN2) });
+          ctx.setOutput(node, 0, ctx.b.op1("exp", { x: scaled2 }, { name: outName(node) }));
+          return;
+        }
+        const x2 = ctx.requireInput(node, 0);
+        const xType = ctx.b.typeOf(x2).dtype;
+        const yType = ctx.b.typeOf(y).dtype;
+        if (xType === "int32" && yType !== "int32") {
+          const result = ctx.b.op1("pow", { x: castTo(ctx, x2, yType), y });
+          ctx.setOutput(node, 0, castTo(ctx, result, "int32", outName(node)));
+          return;
+        }
+        ctx.setOutput(node, 0, binary3(ctx, "pow", x2, y, outName(node)));
+      }
+    };
+    neg = {
+      opsets: [6, LATEST],
+      milOps: ["mul"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: x2, y: scalarLike(ctx, x2, -1) }, { name: outName(node) }));
+      }
+    };
+    equal = {
+      opsets: [7, LATEST],
+      milOps: ["equal", "logical_xor", "logical_not", "cast"],
+      limits: "string inputs are not supported",
+      convert(node, ctx) {
+        const a = ctx.requireInput(node, 0);
+        const b3 = ctx.requireInput(node, 1);
+        if (ctx.b.typeOf(a).dtype === "string") ctx.unsupported(node, "Core ML cannot compare strings");
+        if (ctx.b.typeOf(a).dtype === "bool") {
+          const differs = binary3(ctx, "logical_xor", a, b3);
+          ctx.setOutput(node, 0, ctx.b.op1("logical_not", { x: differs }, { name: outName(node) }));
+          return;
+        }
+        ctx.setOutput(node, 0, binary3(ctx, "equal", a, b3, outName(node)));
+      }
+    };
+    where = {
+      opsets: [9, LATEST],
+      milOps: ["select", "cast"],
+      convert(node, ctx) {
+        const cond2 = castTo(ctx, ctx.requireInput(node, 0), "bool");
+        const a = ctx.requireInput(node, 1);
+        const b3 = castTo(ctx, ctx.requireInput(node, 2), ctx.b.typeOf(a).dtype);
+        ctx.setOutput(node, 0, ctx.b.op1("select", { cond: cond2, a, b: b3 }, { name: outName(node) }));
+      }
+    };
+    mean = {
+      opsets: [8, LATEST],
+      milOps: ["add", "real_div", "cast"],
+      convert(node, ctx) {
+        const values = node.inputs.map((_, i2) => ctx.requireInput(node, i2));
+        const sum = values.slice(1).reduce((acc, v) => binary3(ctx, "add", acc, v), values[0]);
+        ctx.setOutput(node, 0, ctx.b.op1("real_div", { x: sum, y: scalarLike(ctx, sum, values.length) }, { name: outName(node) }));
+      }
+    };
+    isNaN2 = {
+      opsets: [9, LATEST],
+      milOps: ["not_equal"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        ctx.setOutput(node, 0, ctx.b.op1("not_equal", { x: x2, y: x2 }, { name: outName(node) }));
+      }
+    };
+    isInf = {
+      opsets: [10, LATEST],
+      milOps: ["equal", "abs", "less"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const positive = attrInt(node, "detect_positive", 1) !== 0;
+        const negative = attrInt(node, "detect_negative", 1) !== 0;
+        const name2 = outName(node);
+        if (positive && negative) {
+          const magnitude = ctx.b.op1("abs", { x: x2 });
+          ctx.setOutput(node, 0, ctx.b.op1("equal", { x: magnitude, y: scalarLike(ctx, x2, Infinity) }, { name: name2 }));
+        } else if (positive || negative) {
+          ctx.setOutput(node, 0, ctx.b.op1("equal", { x: x2, y: scalarLike(ctx, x2, positive ? Infinity : -Infinity) }, { name: name2 }));
+        } else {
+          ctx.setOutput(node, 0, ctx.b.op1("less", { x: ctx.b.op1("abs", { x: x2 }), y: scalarLike(ctx, x2, -1) }, { name: name2 }));
+        }
+      }
+    };
+    UNARY2 = {
+      Sqrt: ["sqrt", 6],
+      Exp: ["exp", 6],
+      Abs: ["abs", 6],
+      Erf: ["erf", 9],
+      Floor: ["floor", 6],
+      Ceil: ["ceil", 6],
+      Sign: ["sign", 9],
+      Sin: ["sin", 7],
+      Cos: ["cos", 7],
+      Tan: ["tan", 7],
+      Asin: ["asin", 7],
+      Acos: ["acos", 7],
+      Atan: ["atan", 7],
+      Sinh: ["sinh", 9],
+      Cosh: ["cosh", 9],
+      Atanh: ["atanh", 9],
+      Not: ["logical_not", 1],
+      Round: ["round", 11]
+    };
+    BINARY = {
+      Add: ["add", 7],
+      Sub: ["sub", 7],
+      Mul: ["mul", 7],
+      Less: ["less", 7],
+      Greater: ["greater", 7],
+      LessOrEqual: ["less_equal", 12],
+      GreaterOrEqual: ["greater_equal", 12],
+      And: ["logical_and", 7],
+      Or: ["logical_or", 7],
+      Xor: ["logical_xor", 7]
+    };
+    elementwiseConverters = {
+      ...Object.fromEntries(Object.entries(UNARY2).map(([op, [mil, since]]) => [op, unaryConverter(mil, since)])),
+      ...Object.fromEntries(Object.entries(BINARY).map(([op, [mil, since]]) => [op, binaryConverter(mil, since)])),
+      Div: div,
+      Pow: pow,
+      Mod: mod,
+      Neg: neg,
+      Reciprocal: exactWithEpsilon("inverse"),
+      Log: exactWithEpsilon("log"),
+      Equal: equal,
+      Where: where,
+      IsNaN: isNaN2,
+      IsInf: isInf,
+      Max: variadicConverter("maximum"),
+      Min: variadicConverter("minimum"),
+      Sum: variadicConverter("add"),
+      Mean: mean
+    };
+  }
+});
+
+// src/convert/ops/activation.ts
+function simple(milOp, since = 6) {
+  return {
+    opsets: [since, LATEST2],
+    milOps: [milOp],
+    convert(node, ctx) {
+      ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: ctx.requireInput(node, 0) }, { name: outName(node) }));
+    }
+  };
+}
+function withScalars(milOp, params, since = 6) {
+  return {
+    opsets: [since, LATEST2],
+    milOps: [milOp],
+    convert(node, ctx) {
+      const x2 = ctx.requireInput(node, 0);
+      const args = { x: x2 };
+      for (const [param, [attr2, fallback]] of Object.entries(params)) args[param] = scalarLike(ctx, x2, attrFloat(node, attr2, fallback));
+      ctx.setOutput(node, 0, ctx.b.op1(milOp, args, { name: outName(node) }));
+    }
+  };
+}
+function perChannelSlope(xShape, slope) {
+  const rank = xShape.length;
+  const channels = xShape[1];
+  if (rank < 3 || rank > 5 || channels === null || channels === void 0 || slope.shape.length > rank) return void 0;
+  const aligned = [...new Array(rank - slope.shape.length).fill(1), ...slope.shape];
+  const onlyChannels = aligned.every((d, i2) => i2 === 1 ? d === channels : d === 1);
+  return onlyChannels ? constantAsFloat32(slope) : void 0;
+}
+function clipBound(node, ctx, which) {
+  if (ctx.opset < 11) return attrFloat(node, which);
+  const index = which === "min" ? 1 : 2;
+  const value = ctx.constant(node, index);
+  if (value) return constantAsFloat32(value)[0];
+  return ctx.input(node, index);
+}
+function normalizationPlan(node, ctx, x2) {
+  const shape3 = ctx.b.typeOf(x2).shape;
+  const rank = shape3.length;
+  const rawAxis = attrInt(node, "axis", ctx.opset < 13 ? 1 : -1);
+  const axis = rawAxis < 0 ? rawAxis + rank : rawAxis;
+  if (axis < 0 || axis >= Math.max(rank, 1)) ctx.unsupported(node, `axis ${rawAxis} is outside rank ${rank}`);
+  const keep = { value: x2, axis, restore: (r) => r };
+  if (ctx.opset >= 13 || axis >= rank - 1) return keep;
+  const trailing = shape3.slice(axis);
+  if (trailing.some((d) => d === null)) ctx.unsupported(node, `opset ${ctx.opset} flattens at axis ${axis}, which needs static dims from that axis on`);
+  const inner = trailing.reduce((p, d) => p * d, 1);
+  const flat = ctx.b.op1("reshape", { x: x2, shape: milConst.ints([-1, inner]) }, { name: `${outName(node)}_2d` });
+  const unknown = shape3.filter((d) => d === null).length;
+  const restore = (result, name2) => {
+    const target = unknown <= 1 ? milConst.ints(shape3.map((d) => d ?? -1)) : ctx.b.op1("shape", { x: x2 });
+    return ctx.b.op1("reshape", { x: result, shape: target }, { name: name2 });
+  };
+  return { value: flat, axis: 1, restore };
+}
+var LATEST2, relu, prelu, clip, SELU_ALPHA, SELU_GAMMA, selu, hardSwish, thresholdedRelu, celu, mish, GELU_MODES2, gelu, softmax, logSoftmax, activationConverters;
+var init_activation3 = __esm({
+  "src/convert/ops/activation.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_tensor();
+    init_elementwise4();
+    LATEST2 = 21;
+    relu = {
+      opsets: [6, LATEST2],
+      milOps: ["relu", "maximum"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const out2 = ctx.b.typeOf(x2).dtype === "int32" ? ctx.b.op1("maximum", { x: x2, y: scalarLike(ctx, x2, 0) }, { name: outName(node) }) : ctx.b.op1("relu", { x: x2 }, { name: outName(node) });
+        ctx.setOutput(node, 0, out2);
+      }
+    };
+    prelu = {
+      opsets: [7, LATEST2],
+      milOps: ["leaky_relu", "prelu", "maximum", "minimum", "mul", "add", "cast"],
+      limits: "a constant per-channel slope becomes prelu, a single slope leaky_relu; any other slope is computed as max(x,0) + slope·min(x,0)",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const xType = ctx.b.typeOf(x2);
+        const slope = ctx.constant(node, 1);
+        const isFloat2 = xType.dtype !== "int32";
+        if (isFloat2 && slope && elementCount(slope.shape) === 1 && slope.shape.length <= xType.shape.length) {
+          const alpha = scalarLike(ctx, x2, constantAsFloat32(slope)[0]);
+          ctx.setOutput(node, 0, ctx.b.op1("leaky_relu", { x: x2, alpha }, { name: outName(node) }));
+          return;
+        }
+        const channels = isFloat2 && slope ? perChannelSlope(xType.shape, slope) : void 0;
+        if (channels) {
+          ctx.setOutput(node, 0, ctx.b.op1("prelu", { x: x2, alpha: floatVector(channels, xType.dtype) }, { name: outName(node) }));
+          return;
+        }
+        const positive = ctx.b.op1("maximum", { x: x2, y: scalarLike(ctx, x2, 0) });
+        const negative = ctx.b.op1("minimum", { x: x2, y: scalarLike(ctx, x2, 0) });
+        const scaled2 = binary3(ctx, "mul", negative, ctx.requireInput(node, 1));
+        ctx.setOutput(node, 0, ctx.b.op1("add", { x: positive, y: scaled2 }, { name: outName(node) }));
+      }
+    };
+    clip = {
+      opsets: [6, LATEST2],
+      milOps: ["clip", "maximum", "minimum", "identity", "cast"],
+      limits: "constant bounds on float input become clip; a missing, infinite or computed bound (or integer input) uses maximum/minimum",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const useful = (b3) => typeof b3 === "number" && !Number.isFinite(b3) ? void 0 : b3;
+        const lo = useful(clipBound(node, ctx, "min"));
+        const hi = useful(clipBound(node, ctx, "max"));
+        const name2 = outName(node);
+        if (typeof lo === "number" && typeof hi === "number" && ctx.b.typeOf(x2).dtype !== "int32") {
+          const args = { x: x2, alpha: scalarLike(ctx, x2, lo), beta: scalarLike(ctx, x2, hi) };
+          ctx.setOutput(node, 0, ctx.b.op1("clip", args, { name: name2 }));
+          return;
+        }
+        const apply = (v, op, bound, last) => {
+          if (bound === void 0) return v;
+          const y = typeof bound === "number" ? scalarLike(ctx, v, bound) : castTo(ctx, bound, ctx.b.typeOf(v).dtype);
+          return ctx.b.op1(op, { x: v, y }, last ? { name: name2 } : {});
+        };
+        let out2 = apply(x2, "maximum", lo, hi === void 0);
+        out2 = apply(out2, "minimum", hi, true);
+        if (out2 === x2) out2 = ctx.b.op1("identity", { x: x2 }, { name: name2 });
+        ctx.setOutput(node, 0, out2);
+      }
+    };
+    SELU_ALPHA = 1.6732632423543772;
+    SELU_GAMMA = 1.0507009873554805;
+    selu = {
+      opsets: [6, LATEST2],
+      milOps: ["elu", "mul"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const elu = ctx.b.op1("elu", { x: x2, alpha: scalarLike(ctx, x2, attrFloat(node, "alpha", SELU_ALPHA)) });
+        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: elu, y: scalarLike(ctx, x2, attrFloat(node, "gamma", SELU_GAMMA)) }, { name: outName(node) }));
+      }
+    };
+    hardSwish = {
+      opsets: [14, LATEST2],
+      milOps: ["sigmoid_hard", "mul"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const gate = ctx.b.op1("sigmoid_hard", { x: x2, alpha: scalarLike(ctx, x2, 1 / 6), beta: scalarLike(ctx, x2, 0.5) });
+        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: x2, y: gate }, { name: outName(node) }));
+      }
+    };
+    thresholdedRelu = {
+      opsets: [10, LATEST2],
+      milOps: ["greater", "select"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const keep = ctx.b.op1("greater", { x: x2, y: scalarLike(ctx, x2, attrFloat(node, "alpha", 1)) });
+        ctx.setOutput(node, 0, ctx.b.op1("select", { cond: keep, a: x2, b: scalarLike(ctx, x2, 0) }, { name: outName(node) }));
+      }
+    };
+    celu = {
+      opsets: [12, LATEST2],
+      milOps: ["real_div", "elu", "mul"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const alpha = attrFloat(node, "alpha", 1);
+        if (!(alpha > 0)) ctx.unsupported(node, `alpha ${alpha} must be positive`);
+        const scaled2 = ctx.b.op1("real_div", { x: x2, y: scalarLike(ctx, x2, alpha) });
+        const elu = ctx.b.op1("elu", { x: scaled2, alpha: scalarLike(ctx, x2, 1) });
+        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: elu, y: scalarLike(ctx, x2, alpha) }, { name: outName(node) }));
+      }
+    };
+    mish = {
+      opsets: [18, LATEST2],
+      milOps: ["softplus", "tanh", "mul"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const gate = ctx.b.op1("tanh", { x: ctx.b.op1("softplus", { x: x2 }) });
+        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: x2, y: gate }, { name: outName(node) }));
+      }
+    };
+    GELU_MODES2 = { none: "EXACT", tanh: "TANH_APPROXIMATION" };
+    gelu = {
+      opsets: [20, LATEST2],
+      milOps: ["gelu"],
+      convert(node, ctx) {
+        const approximate = attrString(node, "approximate", "none");
+        const mode = GELU_MODES2[approximate];
+        if (!mode) ctx.unsupported(node, `approximate="${approximate}" is not one of none, tanh`);
+        ctx.setOutput(node, 0, ctx.b.op1("gelu", { x: ctx.requireInput(node, 0), mode: milConst.str(mode) }, { name: outName(node) }));
+      }
+    };
+    softmax = {
+      opsets: [1, LATEST2],
+      milOps: ["softmax", "reshape", "shape"],
+      limits: "before opset 13, an axis other than the last needs static dims from that axis on",
+      convert(node, ctx) {
+        const plan = normalizationPlan(node, ctx, ctx.requireInput(node, 0));
+        const direct = plan.value === ctx.requireInput(node, 0);
+        const name2 = outName(node);
+        const y = ctx.b.op1("softmax", { x: plan.value, axis: milConst.int(plan.axis) }, direct ? { name: name2 } : {});
+        ctx.setOutput(node, 0, direct ? y : plan.restore(y, name2));
+      }
+    };
+    logSoftmax = {
+      opsets: [1, LATEST2],
+      milOps: ["reduce_max", "sub", "exp", "reduce_sum", "log", "reshape", "shape"],
+      limits: "before opset 13, an axis other than the last needs static dims from that axis on",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const plan = normalizationPlan(node, ctx, x2);
+        const direct = plan.value === x2;
+        const reduce2 = { axes: milConst.ints([plan.axis]), keep_dims: milConst.bool(true) };
+        const max2 = ctx.b.op1("reduce_max", { x: plan.value, ...reduce2 });
+        const shifted = ctx.b.op1("sub", { x: plan.value, y: max2 });
+        const sum = ctx.b.op1("reduce_sum", { x: ctx.b.op1("exp", { x: shifted }), ...reduce2 });
+        const logSum = ctx.b.op1("log", { x: sum, epsilon: scalarLike(ctx, sum, 0) });
+        const name2 = outName(node);
+        const y = ctx.b.op1("sub", { x: shifted, y: logSum }, direct ? { name: name2 } : {});
+        ctx.setOutput(node, 0, direct ? y : plan.restore(y, name2));
+      }
+    };
+    activationConverters = {
+      Relu: relu,
+      LeakyRelu: withScalars("leaky_relu", { alpha: ["alpha", 0.01] }),
+      PRelu: prelu,
+      Sigmoid: simple("sigmoid"),
+      Tanh: simple("tanh"),
+      HardSigmoid: withScalars("sigmoid_hard", { alpha: ["alpha", 0.2], beta: ["beta", 0.5] }),
+      HardSwish: hardSwish,
+      Clip: clip,
+      Elu: withScalars("elu", { alpha: ["alpha", 1] }),
+      Selu: selu,
+      Softplus: simple("softplus", 1),
+      Softsign: simple("softsign", 1),
+      Gelu: gelu,
+      ThresholdedRelu: thresholdedRelu,
+      Celu: celu,
+      Mish: mish,
+      Softmax: softmax,
+      LogSoftmax: logSoftmax
+    };
+  }
+});
+
+// src/convert/values.ts
+function inputType2(ctx, node, i2) {
+  return ctx.b.typeOf(ctx.requireInput(node, i2));
+}
+function constantsOf(ctx, node) {
+  return (i2) => ctx.constant(node, i2);
+}
+function constantInts(ctx, node, i2) {
+  const t = ctx.constant(node, i2);
+  return t ? toNumberList(narrowConstant(t, node.inputs[i2])) : void 0;
+}
+function requireStatic(ctx, node, value, what) {
+  if (isDynamic(value)) ctx.unsupported(node, `${what} must be a constant (it is computed at run time)`);
+  return value;
+}
+function isFullyStatic(shape3) {
+  return shape3.every((d) => d !== null);
+}
+function clampToInt32(v) {
+  return Math.min(Math.max(v, -(2 ** 31)), 2 ** 31 - 1);
+}
+var init_values2 = __esm({
+  "src/convert/values.ts"() {
+    "use strict";
+    init_params();
+    init_tensor();
+    init_narrow();
+  }
+});
+
+// src/convert/ops/indexing.ts
+function sliceArgs(dims, p) {
+  const rank = dims.length;
+  const a = {
+    begin: new Array(rank).fill(0),
+    end: new Array(rank).fill(0),
+    stride: new Array(rank).fill(1),
+    beginMask: new Array(rank).fill(true),
+    endMask: new Array(rank).fill(true)
+  };
+  p.axes.forEach((axis, j) => {
+    const [start, end, step] = [p.starts[j], p.ends[j], p.steps[j]];
+    const dim = dims[axis];
+    a.stride[axis] = step;
+    if (typeof dim === "number") {
+      const r = resolveSliceRange(dim, start, end, step);
+      const stop = r.start + r.count * step;
+      a.begin[axis] = r.start;
+      a.beginMask[axis] = false;
+      a.end[axis] = stop < 0 ? 0 : stop;
+      a.endMask[axis] = stop < 0;
+      return;
+    }
+    const past = step > 0 ? end >= 2 ** 31 - 1 : end <= -(2 ** 31);
+    a.begin[axis] = clampToInt32(start);
+    a.beginMask[axis] = false;
+    a.end[axis] = past ? 0 : clampToInt32(end);
+    a.endMask[axis] = past;
+  });
+  return a;
+}
+function normalizedIndices(node, ctx, indices, dim) {
+  const values = toNumberList(indices);
+  if (values.some((v) => v < 0)) {
+    if (dim === null) return ctx.unsupported(node, "negative indices into a dimension of unknown size");
+    return makeTensor("int32", indices.shape, Int32Array.from(values, (v) => v < 0 ? v + dim : v));
+  }
+  return narrowConstant(indices, node.inputs[1]);
+}
+function guardNegativeIndices(node, ctx, indices, dim) {
+  if (dim === null) return ctx.unsupported(node, "run-time indices into a dimension of unknown size (iOS17+ needs them non-negative)");
+  const b3 = ctx.b;
+  const nonNegative = b3.op1("greater_equal", { x: indices, y: milConst.int(0) }, { name: `${node.outputs[0]}_nonneg` });
+  const wrapped = b3.op1("add", { x: indices, y: milConst.int(dim) }, { name: `${node.outputs[0]}_wrapped` });
+  return b3.op1("select", { cond: nonNegative, a: indices, b: wrapped }, { name: `${node.outputs[0]}_indices` });
+}
+function scalarOf(dtype, v) {
+  if (dtype === "int32") return milConst.int(v);
+  return milConst.float(v, dtype === "float16" ? "float16" : "float32");
+}
+var LATEST_OPSET, slice2, gather2, expand2, tile2, constantOfShape2, range2, indexingConverters;
+var init_indexing = __esm({
+  "src/convert/ops/indexing.ts"() {
+    "use strict";
+    init_builder();
+    init_ir();
+    init_ir2();
+    init_params();
+    init_tensor();
+    init_narrow();
+    init_values2();
+    LATEST_OPSET = 22;
+    slice2 = {
+      opsets: [1, LATEST_OPSET],
+      milOps: ["slice_by_index"],
+      limits: "starts, ends, axes and steps must be constants",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const dims = ctx.b.typeOf(x2).shape;
+        const p = requireStatic(ctx, node, sliceParams(node, ctx.opset, constantsOf(ctx, node), dims.length), "slice bounds");
+        const a = sliceArgs(dims, p);
+        const bools = (v) => makeTensor("bool", [v.length], Uint8Array.from(v, (b3) => b3 ? 1 : 0));
+        const out2 = ctx.b.op1(
+          "slice_by_index",
+          {
+            x: x2,
+            begin: milConst.ints(a.begin),
+            end: milConst.ints(a.end),
+            stride: milConst.ints(a.stride),
+            begin_mask: bools(a.beginMask),
+            end_mask: bools(a.endMask)
+          },
+          { name: node.outputs[0] }
+        );
+        ctx.setOutput(node, 0, out2);
+      }
+    };
+    gather2 = {
+      opsets: [1, LATEST_OPSET],
+      milOps: ["gather", "squeeze", "greater_equal", "add", "select"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const dims = ctx.b.typeOf(x2).shape;
+        const axis = normalizeAxis(node, attrInt(node, "axis", 0), dims.length);
+        const constIdx = ctx.constant(node, 1);
+        let indices;
+        if (constIdx) indices = ctx.b.const(normalizedIndices(node, ctx, constIdx, dims[axis]), `${node.outputs[0]}_indices`);
+        else {
+          indices = ctx.requireInput(node, 1);
+          if (targetRank(ctx.target) >= targetRank("iOS17")) indices = guardNegativeIndices(node, ctx, indices, dims[axis]);
+        }
+        const scalar2 = ctx.b.typeOf(indices).shape.length === 0;
+        if (scalar2) indices = ctx.b.op1("expand_dims", { x: indices, axes: milConst.ints([0]) }, { name: `${node.outputs[0]}_index` });
+        const gathered = ctx.b.op1("gather", { x: x2, indices, axis: milConst.int(axis) }, { name: scalar2 ? `${node.outputs[0]}_gathered` : node.outputs[0] });
+        ctx.setOutput(node, 0, scalar2 ? ctx.b.op1("squeeze", { x: gathered, axes: milConst.ints([axis]) }, { name: node.outputs[0] }) : gathered);
+      }
+    };
+    expand2 = {
+      opsets: [8, LATEST_OPSET],
+      milOps: ["expand_dims", "tile", "fill", "add"],
+      convert(node, ctx) {
+        let x2 = ctx.requireInput(node, 0);
+        const target = constantInts(ctx, node, 1);
+        const dtype = ctx.b.typeOf(x2).dtype;
+        if (!target) {
+          if (dtype === "bool") return ctx.unsupported(node, "bool tensors expanded to a run-time shape");
+          const zeros = ctx.b.op1("fill", { shape: ctx.requireInput(node, 1), value: scalarOf(dtype, 0) }, { name: `${node.outputs[0]}_zeros` });
+          return ctx.setOutput(node, 0, ctx.b.op1("add", { x: x2, y: zeros }, { name: node.outputs[0] }));
+        }
+        let dims = ctx.b.typeOf(x2).shape;
+        if (target.length > dims.length) {
+          const extra = Array.from({ length: target.length - dims.length }, (_, i2) => i2);
+          x2 = ctx.b.op1("expand_dims", { x: x2, axes: milConst.ints(extra) }, { name: `${node.outputs[0]}_ranked` });
+          dims = ctx.b.typeOf(x2).shape;
+        }
+        const offset = dims.length - target.length;
+        const reps = dims.map((d, i2) => {
+          const want = i2 < offset ? 1 : target[i2 - offset];
+          if (d === 1) return Math.max(want, 1);
+          if (want !== 1 && want !== d && d !== null) return ctx.unsupported(node, `cannot expand dim ${i2} of size ${d} to ${want}`);
+          if (d === null && want > 1) return ctx.unsupported(node, `dim ${i2} has unknown size`);
+          return 1;
+        });
+        if (reps.every((r) => r === 1)) return ctx.setOutput(node, 0, x2);
+        ctx.setOutput(node, 0, ctx.b.op1("tile", { x: x2, reps: milConst.ints(reps) }, { name: node.outputs[0] }));
+      }
+    };
+    tile2 = {
+      opsets: [6, LATEST_OPSET],
+      milOps: ["tile"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const reps = constantInts(ctx, node, 1);
+        const repsValue = reps ? milConst.ints(reps) : ctx.requireInput(node, 1);
+        ctx.setOutput(node, 0, ctx.b.op1("tile", { x: x2, reps: repsValue }, { name: node.outputs[0] }));
+      }
+    };
+    constantOfShape2 = {
+      opsets: [9, LATEST_OPSET],
+      milOps: ["fill"],
+      limits: "constant shapes fold to constants; run-time shapes use fill",
+      convert(node, ctx) {
+        const value = narrowConstant(attrTensor(node, "value") ?? makeTensor("float32", [1], new Float32Array([0])), `${node.name}.value`);
+        const scalar2 = makeTensor(value.dtype, [], value.data);
+        const shapeArg = constantInts(ctx, node, 0);
+        if (shapeArg && isFullyStatic(shapeArg)) {
+          return ctx.setOutput(node, 0, ctx.b.op1("fill", { shape: milConst.ints(shapeArg), value: scalar2 }, { name: node.outputs[0] }));
+        }
+        ctx.setOutput(node, 0, ctx.b.op1("fill", { shape: ctx.requireInput(node, 0), value: scalar2 }, { name: node.outputs[0] }));
+      }
+    };
+    range2 = {
+      opsets: [11, LATEST_OPSET],
+      milOps: ["range_1d"],
+      convert(node, ctx) {
+        const [start, end, step] = [0, 1, 2].map((i2) => ctx.requireInput(node, i2));
+        ctx.setOutput(node, 0, ctx.b.op1("range_1d", { end, start, step }, { name: node.outputs[0] }));
+      }
+    };
+    indexingConverters = {
+      Slice: slice2,
+      Gather: gather2,
+      Expand: expand2,
+      Tile: tile2,
+      ConstantOfShape: constantOfShape2,
+      Range: range2
+    };
+  }
+});
+
+// src/convert/ops/shape.ts
+function forward(node, ctx) {
+  const c = ctx.constant(node, 0);
+  if (c) ctx.setConstantOutput(node, 0, c);
+  else ctx.setOutput(node, 0, ctx.requireInput(node, 0));
+}
+function reshapeTarget(node, ctx, resolved, target, rank) {
+  if (isFullyStatic(resolved)) return resolved;
+  if (resolved.filter((d) => d === null).length > 1) {
+    if (target.length !== rank) return ctx.unsupported(node, "several unknown dims whose 0 entries Core ML would read differently");
+    return target;
+  }
+  return resolved.map((d) => d ?? -1);
+}
+var LATEST_OPSET2, identity, dropout2, constant, cast, shape2, size, flatten2, reshape2, transpose2, squeeze2, unsqueeze2, concat2, split2, shapeConverters;
+var init_shape4 = __esm({
+  "src/convert/ops/shape.ts"() {
+    "use strict";
+    init_builder();
+    init_misc();
+    init_ir2();
+    init_params();
+    init_shape2();
+    init_narrow();
+    init_values2();
+    init_indexing();
+    LATEST_OPSET2 = 22;
+    identity = { opsets: [1, LATEST_OPSET2], milOps: [], convert: forward };
+    dropout2 = {
+      opsets: [1, LATEST_OPSET2],
+      milOps: ["fill"],
+      limits: "inference mode only (training_mode must be a constant false)",
+      convert(node, ctx) {
+        const training = ctx.constant(node, 2);
+        if (training && training.data[0]) return ctx.unsupported(node, "training_mode is true");
+        forward(node, ctx);
+        if (node.outputs[1]) {
+          const shape3 = inputType2(ctx, node, 0).shape;
+          if (!isFullyStatic(shape3)) return ctx.unsupported(node, "the mask output needs a static input shape");
+          ctx.setOutput(node, 1, ctx.b.op1("fill", { shape: milConst.ints(shape3), value: milConst.bool(true) }, { name: node.outputs[1] }));
+        }
+      }
+    };
+    constant = {
+      opsets: [1, LATEST_OPSET2],
+      milOps: ["const"],
+      convert: (node, ctx) => ctx.setConstantOutput(node, 0, constantNodeValue(node))
+    };
+    cast = {
+      opsets: [6, LATEST_OPSET2],
+      milOps: ["cast"],
+      limits: "no string, float8 or 4-bit targets; int64 and float64 become int32 and fp32",
+      convert(node, ctx) {
+        const to = milDTypeFor(castTarget(node));
+        if (to === void 0 || to === "string") return ctx.unsupported(node, `cast to ${castTarget(node)} has no Core ML counterpart`);
+        const x2 = ctx.requireInput(node, 0);
+        if (ctx.b.typeOf(x2).dtype === to) return ctx.setOutput(node, 0, x2);
+        ctx.setOutput(node, 0, ctx.b.op1("cast", { x: x2, dtype: milConst.str(milDTypeName(to)) }, { name: node.outputs[0] }));
+      }
+    };
+    shape2 = {
+      opsets: [1, LATEST_OPSET2],
+      milOps: ["shape", "slice_by_index"],
+      limits: "static shapes fold to constants; dynamic shapes use the shape op",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const rank = ctx.b.typeOf(x2).shape.length;
+        const [start, end] = shapeWindow(node, rank);
+        const full = ctx.b.op1("shape", { x: x2 }, { name: start === 0 && end === rank ? node.outputs[0] : `${node.outputs[0]}_full` });
+        if (start === 0 && end === rank) return ctx.setOutput(node, 0, full);
+        const part = ctx.b.op1("slice_by_index", { x: full, begin: milConst.ints([start]), end: milConst.ints([end]) }, { name: node.outputs[0] });
+        ctx.setOutput(node, 0, part);
+      }
+    };
+    size = {
+      opsets: [1, LATEST_OPSET2],
+      milOps: ["shape", "reduce_prod"],
+      convert(node, ctx) {
+        const dims = ctx.b.op1("shape", { x: ctx.requireInput(node, 0) }, { name: `${node.outputs[0]}_shape` });
+        ctx.setOutput(node, 0, ctx.b.op1("reduce_prod", { x: dims, keep_dims: milConst.bool(false) }, { name: node.outputs[0] }));
+      }
+    };
+    flatten2 = {
+      opsets: [1, LATEST_OPSET2],
+      milOps: ["reshape", "flatten2d"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const dims = ctx.b.typeOf(x2).shape;
+        const raw = attrInt(node, "axis", 1);
+        const axis = raw < 0 ? raw + dims.length : raw;
+        if (axis < 0 || axis > dims.length) return ctx.unsupported(node, `axis ${raw} is out of range for rank ${dims.length}`);
+        if (isFullyStatic(dims)) {
+          const target = [dims.slice(0, axis).reduce((a, b3) => a * b3, 1), dims.slice(axis).reduce((a, b3) => a * b3, 1)];
+          return ctx.setOutput(node, 0, ctx.b.op1("reshape", { x: x2, shape: milConst.ints(target) }, { name: node.outputs[0] }));
+        }
+        ctx.setOutput(node, 0, ctx.b.op1("flatten2d", { x: x2, axis: milConst.int(axis) }, { name: node.outputs[0] }));
+      }
+    };
+    reshape2 = {
+      opsets: [5, LATEST_OPSET2],
+      milOps: ["reshape"],
+      limits: "a target computed at run time is passed through with Core ML 0/-1 semantics",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const dims = ctx.b.typeOf(x2).shape;
+        const target = constantInts(ctx, node, 1);
+        const allowzero = attrInt(node, "allowzero", 0) !== 0;
+        if (!target) {
+          ctx.warn(node, "reshape target is computed at run time; 0 entries follow Core ML semantics");
+          return ctx.setOutput(node, 0, ctx.b.op1("reshape", { x: x2, shape: ctx.requireInput(node, 1) }, { name: node.outputs[0] }));
+        }
+        if (allowzero && target.includes(0)) return ctx.unsupported(node, "allowzero with a 0 dim makes an empty tensor");
+        const resolved = resolveReshape(node, dims, target, allowzero).map((d) => typeof d === "number" ? d : null);
+        ctx.setOutput(node, 0, ctx.b.op1("reshape", { x: x2, shape: milConst.ints(reshapeTarget(node, ctx, resolved, target, dims.length)) }, { name: node.outputs[0] }));
+      }
+    };
+    transpose2 = {
+      opsets: [1, LATEST_OPSET2],
+      milOps: ["transpose"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const rank = ctx.b.typeOf(x2).shape.length;
+        const perm = attrInts(node, "perm") ?? Array.from({ length: rank }, (_, i2) => rank - 1 - i2);
+        ctx.setOutput(node, 0, ctx.b.op1("transpose", { x: x2, perm: milConst.ints(normalizeAxes(node, perm, rank)) }, { name: node.outputs[0] }));
+      }
+    };
+    squeeze2 = {
+      opsets: [1, LATEST_OPSET2],
+      milOps: ["squeeze"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const dims = ctx.b.typeOf(x2).shape;
+        const axes = requireStatic(ctx, node, intsParam2(node, ctx.opset, constantsOf(ctx, node), "axes", 1, 13), "axes");
+        if (!axes && !isFullyStatic(dims)) return ctx.unsupported(node, "squeezing all size-1 dims needs a static input shape");
+        const drop = axes ? normalizeAxes(node, axes, dims.length) : dims.flatMap((d, i2) => d === 1 ? [i2] : []);
+        if (drop.length === 0) return ctx.setOutput(node, 0, x2);
+        ctx.setOutput(node, 0, ctx.b.op1("squeeze", { x: x2, axes: milConst.ints(drop) }, { name: node.outputs[0] }));
+      }
+    };
+    unsqueeze2 = {
+      opsets: [1, LATEST_OPSET2],
+      milOps: ["expand_dims"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const axes = requireStatic(ctx, node, intsParam2(node, ctx.opset, constantsOf(ctx, node), "axes", 1, 13), "axes");
+        if (!axes) return ctx.unsupported(node, "axes are missing");
+        const rank = ctx.b.typeOf(x2).shape.length + axes.length;
+        const sorted = normalizeAxes(node, axes, rank).sort((a, b3) => a - b3);
+        ctx.setOutput(node, 0, ctx.b.op1("expand_dims", { x: x2, axes: milConst.ints(sorted) }, { name: node.outputs[0] }));
+      }
+    };
+    concat2 = {
+      opsets: [1, LATEST_OPSET2],
+      milOps: ["concat"],
+      convert(node, ctx) {
+        const values = node.inputs.flatMap((name2, i2) => name2 === "" ? [] : [ctx.requireInput(node, i2)]);
+        const rank = ctx.b.typeOf(values[0]).shape.length;
+        const axis = normalizeAxis(node, attrInt(node, "axis", 0), rank);
+        const nonEmpty = values.filter((v) => ctx.b.typeOf(v).shape[axis] !== 0);
+        if (nonEmpty.length === 0) return ctx.unsupported(node, "every input is empty");
+        if (nonEmpty.length === 1) return ctx.setOutput(node, 0, nonEmpty[0]);
+        ctx.setOutput(node, 0, ctx.b.op1("concat", { values: nonEmpty, axis: milConst.int(axis), interleave: milConst.bool(false) }, { name: node.outputs[0] }));
+      }
+    };
+    split2 = {
+      opsets: [2, LATEST_OPSET2],
+      milOps: ["split"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const dims = ctx.b.typeOf(x2).shape;
+        const axis = normalizeAxis(node, attrInt(node, "axis", 0), dims.length);
+        const sizes = splitSizes(node, ctx.opset, constantsOf(ctx, node), dims[axis] ?? void 0);
+        if (isDynamic(sizes)) return ctx.unsupported(node, "split sizes must be constant");
+        const outputs = node.outputs;
+        if (outputs.length === 1) return ctx.setOutput(node, 0, x2);
+        const args = sizes ? { x: x2, split_sizes: milConst.ints(sizes), axis: milConst.int(axis) } : { x: x2, num_splits: milConst.int(outputs.length), axis: milConst.int(axis) };
+        const names = ctx.b.op("split", args, { name: node.name, outputNames: outputs.map((o, k) => o || `${node.name}_unused_${k}`) });
+        names.forEach((v, k) => ctx.setOutput(node, k, v));
+      }
+    };
+    shapeConverters = {
+      Identity: identity,
+      Dropout: dropout2,
+      Constant: constant,
+      Cast: cast,
+      Shape: shape2,
+      Size: size,
+      Flatten: flatten2,
+      Reshape: reshape2,
+      Transpose: transpose2,
+      Squeeze: squeeze2,
+      Unsqueeze: unsqueeze2,
+      Concat: concat2,
+      Split: split2,
+      ...indexingConverters
+    };
+  }
+});
+
+// src/convert/ops/reduce.ts
+function reduction(milOp) {
+  return {
+    opsets: [1, LATEST_OPSET3],
+    milOps: [milOp],
+    limits: "axes must be constant",
+    convert(node, ctx) {
+      const x2 = ctx.requireInput(node, 0);
+      const t = ctx.b.typeOf(x2);
+      if (t.dtype === "bool") return ctx.unsupported(node, "reductions over bool tensors");
+      const rank = t.shape.length;
+      const p = requireStatic(ctx, node, reduceParams(node, ctx.opset, constantsOf(ctx, node), rank), "axes");
+      if (p.axes !== void 0 && p.axes.length === 0) return ctx.setOutput(node, 0, x2);
+      const axes = p.axes ?? Array.from({ length: rank }, (_, i2) => i2);
+      const out2 = ctx.b.op1(milOp, { x: x2, axes: milConst.ints(axes), keep_dims: milConst.bool(p.keepdims) }, { name: node.outputs[0] });
+      ctx.setOutput(node, 0, out2);
+    }
+  };
+}
+function argReduction(milOp) {
+  return {
+    opsets: [1, LATEST_OPSET3],
+    milOps: [milOp, "reverse", "sub"],
+    limits: "select_last_index=1 needs a static size along the axis",
+    convert(node, ctx) {
+      const x2 = ctx.requireInput(node, 0);
+      const dims = ctx.b.typeOf(x2).shape;
+      const axis = normalizeAxis(node, attrInt(node, "axis", 0), dims.length);
+      const keep = milConst.bool(attrInt(node, "keepdims", 1) !== 0);
+      if (attrInt(node, "select_last_index", 0) === 0) {
+        return ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: x2, axis: milConst.int(axis), keep_dims: keep }, { name: node.outputs[0] }));
+      }
+      const n = dims[axis];
+      if (n === null || n === void 0) return ctx.unsupported(node, "select_last_index=1 along an axis of unknown size");
+      const reversed = ctx.b.op1("reverse", { x: x2, axes: milConst.ints([axis]) }, { name: `${node.outputs[0]}_reversed` });
+      const fromEnd = ctx.b.op1(milOp, { x: reversed, axis: milConst.int(axis), keep_dims: keep }, { name: `${node.outputs[0]}_from_end` });
+      ctx.setOutput(node, 0, ctx.b.op1("sub", { x: milConst.int(n - 1), y: fromEnd }, { name: node.outputs[0] }));
+    }
+  };
+}
+var LATEST_OPSET3, MIL_REDUCTION, reduceConverters;
+var init_reduce4 = __esm({
+  "src/convert/ops/reduce.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_params();
+    init_values2();
+    LATEST_OPSET3 = 22;
+    MIL_REDUCTION = {
+      ReduceSum: "reduce_sum",
+      ReduceMean: "reduce_mean",
+      ReduceMax: "reduce_max",
+      ReduceMin: "reduce_min",
+      ReduceProd: "reduce_prod",
+      ReduceL1: "reduce_l1_norm",
+      ReduceL2: "reduce_l2_norm",
+      ReduceLogSum: "reduce_log_sum",
+      ReduceLogSumExp: "reduce_log_sum_exp",
+      ReduceSumSquare: "reduce_sum_square"
+    };
+    reduceConverters = {
+      ...Object.fromEntries(Object.entries(MIL_REDUCTION).map(([onnx2, mil]) => [onnx2, reduction(mil)])),
+      ArgMax: argReduction("reduce_argmax"),
+      ArgMin: argReduction("reduce_argmin")
+    };
+  }
+});
+
+// src/convert/ops/nn-util.ts
+function typeOfInput(ctx, value) {
+  return ctx.b.typeOf(value);
+}
+function staticDims(t) {
+  return t.shape.every((d) => d !== null) ? t.shape : void 0;
+}
+function floatScalar(value, dtype) {
+  return milConst.float(value, dtype === "float16" ? "float16" : "float32");
+}
+function requireConstant(ctx, node, i2, what) {
+  const t = ctx.constant(node, i2);
+  if (!t) return ctx.unsupported(node, `${what} (input ${i2}) must be a constant`);
+  return narrowConstant(t, node.inputs[i2] ?? what);
+}
+function floatValues(t) {
+  if (t.dtype === "float16") return Float32Array.from(t.data, (bits2) => float16BitsToFloat32(bits2));
+  if (t.dtype === "float32") return t.data;
+  const src = t.data;
+  const out2 = new Float32Array(src.length);
+  for (let i2 = 0; i2 < src.length; i2++) out2[i2] = Number(src[i2]);
+  return out2;
+}
+function floatTensor2(dtype, shape3, values) {
+  if (dtype === "float16") return makeTensor("float16", shape3, Uint16Array.from(values, (v) => float32ToFloat16Bits(v)));
+  return makeTensor("float32", shape3, values);
+}
+function reshapeConstant(t, shape3) {
+  return makeTensor(t.dtype, shape3, t.data);
+}
+function transpose2d(t) {
+  const [rows3, cols] = t.shape;
+  const src = t.data;
+  const out2 = new src.constructor(src.length);
+  for (let r = 0; r < rows3; r++) for (let c = 0; c < cols; c++) out2[c * rows3 + r] = src[r * cols + c];
+  return makeTensor(t.dtype, [cols, rows3], out2);
+}
+function onnxPadsToMil(pads) {
+  const n = pads.length / 2;
+  const out2 = [];
+  for (let d = 0; d < n; d++) out2.push(pads[d], pads[d + n]);
+  return out2;
+}
+function guarded(ctx, node, read) {
+  try {
+    return read();
+  } catch (err2) {
+    return ctx.unsupported(node, err2 instanceof Error ? err2.message : String(err2));
+  }
+}
+function wantsOutput(node, i2) {
+  const name2 = node.outputs[i2];
+  return name2 !== void 0 && name2 !== "";
+}
+function outputName(node, i2 = 0) {
+  return node.outputs[i2] || node.name;
+}
+var init_nn_util = __esm({
+  "src/convert/ops/nn-util.ts"() {
+    "use strict";
+    init_builder();
+    init_fp16();
+    init_tensor();
+    init_narrow();
+  }
+});
+
+// src/convert/ops/conv.ts
+function milPadding(ctx, node, win, inDims) {
+  const known2 = inDims.every((d) => d !== null);
+  if (win.autoPad === "VALID") return { pad_type: "valid" };
+  if (win.autoPad === "SAME_UPPER") return { pad_type: "same" };
+  if (win.autoPad === "SAME_LOWER") {
+    if (known2) return { pad_type: "custom", pad: onnxPadsToMil(resolvePads(win, inDims)) };
+    if (targetRank(ctx.target) >= targetRank("iOS16")) return { pad_type: "same_lower" };
+    return ctx.unsupported(node, "auto_pad SAME_LOWER with unknown spatial sizes needs deployment target iOS16 or later");
+  }
+  if (win.pads.every((p) => p === 0)) return { pad_type: "valid" };
+  if (win.pads.some((p) => p < 0)) return ctx.unsupported(node, "negative pads are not supported");
+  return { pad_type: "custom", pad: onnxPadsToMil(win.pads) };
+}
+function paddingArgs(p) {
+  return p.pad ? { pad_type: milConst.str(p.pad_type), pad: milConst.ints(p.pad) } : { pad_type: milConst.str(p.pad_type) };
+}
+function readConvInputs(node, ctx) {
+  const x2 = ctx.requireInput(node, 0);
+  const weight = ctx.requireInput(node, 1);
+  const xt = typeOfInput(ctx, x2);
+  const spatial2 = xt.shape.length - 2;
+  if (spatial2 < 1 || spatial2 > 3) ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML convolution takes 1 to 3 spatial dims`);
+  const kernel = staticDims(typeOfInput(ctx, weight))?.slice(2);
+  if (!kernel) return ctx.unsupported(node, "weight shape must be static");
+  const win = guarded(ctx, node, () => readWindow(node, spatial2, kernel));
+  return { x: x2, weight, kernel, inDims: xt.shape.slice(2), win };
+}
+function biasArg(node, ctx) {
+  const bias = ctx.input(node, 2);
+  if (bias && !ctx.constant(node, 2) && targetRank(ctx.target) < targetRank("iOS17")) {
+    ctx.unsupported(node, "a non-constant bias needs deployment target iOS17 or later");
+  }
+  return bias;
+}
+function transposeCrop(node, ctx, win, inDims) {
+  const spatial2 = win.kernel.length;
+  const outputPadding = attrInts(node, "output_padding") ?? new Array(spatial2).fill(0);
+  const explicit = attrInts(node, "output_shape");
+  const begin = [];
+  const end = [];
+  for (let d = 0; d < spatial2; d++) {
+    let pb;
+    let pe;
+    if (explicit || win.autoPad === "SAME_UPPER" || win.autoPad === "SAME_LOWER") {
+      const inDim = inDims[d];
+      if (inDim === null || inDim === void 0) return ctx.unsupported(node, "output_shape or SAME auto_pad needs static spatial input sizes");
+      const s = win.strides[d];
+      const target = explicit ? explicit[explicit.length - spatial2 + d] : inDim * s;
+      const total = s * (inDim - 1) + outputPadding[d] + effectiveKernelSize(win.kernel[d], win.dilations[d]) - target;
+      const small = Math.floor(total / 2);
+      pb = win.autoPad === "SAME_UPPER" ? small : total - small;
+      pe = total - pb;
+    } else if (win.autoPad === "VALID") {
+      pb = 0;
+      pe = 0;
+    } else {
+      pb = win.pads[d];
+      pe = win.pads[d + spatial2];
+    }
+    begin.push(pb);
+    end.push(pe - outputPadding[d]);
+  }
+  return { begin, end };
+}
+function extendAndAddBias(node, ctx, y, milPad, bias) {
+  const dtype = typeOfInput(ctx, y).dtype;
+  const padded = ctx.b.op1(
+    "pad",
+    { x: y, pad: milConst.ints(milPad), mode: milConst.str("constant"), constant_val: milConst.float(0, dtype === "float16" ? "float16" : "float32") },
+    { name: bias ? `${outputName(node)}_padded` : outputName(node) }
+  );
+  if (!bias) return padded;
+  const biasValue = requireConstant(ctx, node, 2, "bias of a transposed convolution whose output is extended");
+  const spatial2 = milPad.length / 2;
+  const column = reshapeConstant(biasValue, [biasValue.shape[0], ...new Array(spatial2).fill(1)]);
+  return ctx.b.op1("add", { x: padded, y: column }, { name: outputName(node) });
+}
+var conv2, convTranspose2, convConverters;
+var init_conv3 = __esm({
+  "src/convert/ops/conv.ts"() {
+    "use strict";
+    init_builder();
+    init_ir();
+    init_ir2();
+    init_window2();
+    init_nn_util();
+    conv2 = {
+      opsets: [1, 22],
+      milOps: ["conv"],
+      limits: "1-3 spatial dims; SAME_LOWER with unknown input sizes needs iOS16; non-constant weight needs dilations 1",
+      convert(node, ctx) {
+        const { x: x2, weight, win, inDims } = readConvInputs(node, ctx);
+        if (!ctx.constant(node, 1) && win.dilations.some((d) => d !== 1)) {
+          ctx.unsupported(node, "a non-constant weight with dilations other than 1 is not supported by Core ML");
+        }
+        const y = ctx.b.op1(
+          "conv",
+          {
+            x: x2,
+            weight,
+            bias: biasArg(node, ctx),
+            strides: milConst.ints(win.strides),
+            ...paddingArgs(milPadding(ctx, node, win, inDims)),
+            dilations: milConst.ints(win.dilations),
+            groups: milConst.int(attrInt(node, "group", 1))
+          },
+          { name: outputName(node) }
+        );
+        ctx.setOutput(node, 0, y);
+      }
+    };
+    convTranspose2 = {
+      opsets: [1, 22],
+      milOps: ["conv_transpose", "pad", "add"],
+      limits: "1-3 spatial dims; weight must be constant before iOS17; output_shape/SAME need static input sizes",
+      convert(node, ctx) {
+        const { x: x2, weight, win, inDims } = readConvInputs(node, ctx);
+        if (!ctx.constant(node, 1) && targetRank(ctx.target) < targetRank("iOS17")) {
+          ctx.unsupported(node, "a non-constant weight needs deployment target iOS17 or later");
+        }
+        const crop = transposeCrop(node, ctx, win, inDims);
+        const cut = [...crop.begin, ...crop.end].map((c) => Math.max(0, c));
+        const extend = [...crop.begin, ...crop.end].map((c) => Math.max(0, -c));
+        const needsExtension = extend.some((e) => e > 0);
+        const bias = biasArg(node, ctx);
+        let y = ctx.b.op1(
+          "conv_transpose",
+          {
+            x: x2,
+            weight,
+            // With zero-extended borders the bias must also cover them, so it is added afterwards.
+            bias: needsExtension ? void 0 : bias,
+            strides: milConst.ints(win.strides),
+            ...cut.some((c) => c > 0) ? { pad_type: milConst.str("custom"), pad: milConst.ints(onnxPadsToMil(cut)) } : { pad_type: milConst.str("valid") },
+            dilations: milConst.ints(win.dilations),
+            groups: milConst.int(attrInt(node, "group", 1))
+          },
+          { name: needsExtension ? `${outputName(node)}_core` : outputName(node) }
+        );
+        if (needsExtension) y = extendAndAddBias(node, ctx, y, onnxPadsToMil(extend), bias);
+        ctx.setOutput(node, 0, y);
+      }
+    };
+    convConverters = { Conv: conv2, ConvTranspose: convTranspose2 };
+  }
+});
+
+// src/convert/ops/linear.ts
+function constantInput(ctx, node, i2) {
+  const t = ctx.constant(node, i2);
+  return t ? narrowConstant(t, node.inputs[i2]) : void 0;
+}
+function scaled(t, factor) {
+  if (factor === 1 || !isFloatDType(t.dtype)) return t;
+  return floatTensor2(t.dtype, t.shape, floatValues(t).map((v) => v * factor));
+}
+function rowBias(c, n, beta, dtype) {
+  if (!c) return floatTensor2(dtype, [n], new Float32Array(n));
+  const count = c.shape.reduce((a, b3) => a * b3, 1);
+  const rowShaped = c.shape.length <= 2 && c.shape.slice(0, -1).every((d) => d === 1);
+  if (!rowShaped || count !== n && count !== 1) return void 0;
+  const values = floatValues(c);
+  return floatTensor2(dtype, [n], Float32Array.from({ length: n }, (_, i2) => beta * values[count === 1 ? 0 : i2]));
+}
+function addScaledC(node, ctx, y, beta) {
+  const cConst = constantInput(ctx, node, 2);
+  const dtype = typeOfInput(ctx, y).dtype;
+  let c;
+  if (cConst) c = scaled(cConst, beta);
+  else {
+    c = ctx.requireInput(node, 2);
+    if (beta !== 1) c = ctx.b.op1("mul", { x: c, y: floatScalar(beta, dtype) }, { name: `${outputName(node)}_beta_c` });
+  }
+  return ctx.b.op1("add", { x: y, y: c }, { name: outputName(node) });
+}
+var gemm2, matmul2, linearConverters;
+var init_linear3 = __esm({
+  "src/convert/ops/linear.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_dtype();
+    init_tensor();
+    init_narrow();
+    init_nn_util();
+    gemm2 = {
+      opsets: [1, 22],
+      milOps: ["linear", "matmul", "mul", "add"],
+      limits: "linear when B is constant and transA = 0; otherwise matmul with transpose flags",
+      convert(node, ctx) {
+        const a = ctx.requireInput(node, 0);
+        const alpha = attrFloat(node, "alpha", 1);
+        const beta = attrFloat(node, "beta", 1);
+        const transA = attrInt(node, "transA", 0) === 1;
+        const transB = attrInt(node, "transB", 0) === 1;
+        const hasC = Boolean(node.inputs[2]);
+        const bConst = constantInput(ctx, node, 1);
+        const name2 = outputName(node);
+        if (bConst && !transA && bConst.shape.length === 2) {
+          const weight = scaled(transB ? bConst : transpose2d(bConst), alpha);
+          const n = weight.shape[0];
+          const bias = rowBias(hasC ? constantInput(ctx, node, 2) : void 0, n, beta, weight.dtype);
+          const foldC = bias !== void 0 && (!hasC || constantInput(ctx, node, 2) !== void 0);
+          const zeros = floatTensor2(weight.dtype, [n], new Float32Array(n));
+          const y2 = ctx.b.op1("linear", { x: a, weight, bias: foldC ? bias : zeros }, { name: foldC ? name2 : `${name2}_ab` });
+          ctx.setOutput(node, 0, foldC ? y2 : addScaledC(node, ctx, y2, beta));
+          return;
+        }
+        const dtype = typeOfInput(ctx, a).dtype;
+        let y = ctx.b.op1(
+          "matmul",
+          { x: a, y: ctx.requireInput(node, 1), transpose_x: milConst.bool(transA), transpose_y: milConst.bool(transB) },
+          { name: alpha === 1 && !hasC ? name2 : `${name2}_ab` }
+        );
+        if (alpha !== 1) y = ctx.b.op1("mul", { x: y, y: floatScalar(alpha, dtype) }, { name: hasC ? `${name2}_alpha_ab` : name2 });
+        ctx.setOutput(node, 0, hasC ? addScaledC(node, ctx, y, beta) : y);
+      }
+    };
+    matmul2 = {
+      opsets: [1, 22],
+      milOps: ["linear", "matmul"],
+      limits: "linear when the right operand is a constant matrix and the left rank is 1 to 3",
+      convert(node, ctx) {
+        const a = ctx.requireInput(node, 0);
+        const aRank = typeOfInput(ctx, a).shape.length;
+        const bConst = constantInput(ctx, node, 1);
+        const name2 = outputName(node);
+        if (bConst && bConst.shape.length === 2 && aRank >= 1 && aRank <= 3 && bConst.dtype === typeOfInput(ctx, a).dtype) {
+          const weight = transpose2d(bConst);
+          const n = weight.shape[0];
+          const bias = isFloatDType(weight.dtype) ? floatTensor2(weight.dtype, [n], new Float32Array(n)) : makeTensor("int32", [n]);
+          ctx.setOutput(node, 0, ctx.b.op1("linear", { x: a, weight, bias }, { name: name2 }));
+          return;
+        }
+        ctx.setOutput(node, 0, ctx.b.op1("matmul", { x: a, y: ctx.requireInput(node, 1) }, { name: name2 }));
+      }
+    };
+    linearConverters = { Gemm: gemm2, MatMul: matmul2 };
+  }
+});
+
+// src/convert/ops/norm.ts
+function refuseExtraOutputs(node, ctx, what) {
+  for (let i2 = 1; i2 < node.outputs.length; i2++) if (wantsOutput(node, i2)) ctx.unsupported(node, `${what} output ${i2} is not supported`);
+}
+function paramLike(ctx, node, i2, what, dtype) {
+  const t = requireConstant(ctx, node, i2, what);
+  return t.dtype === dtype ? t : floatTensor2(dtype, t.shape, floatValues(t));
+}
+function batchNormAsAffine(node, ctx, x2, p, epsilon) {
+  const [gamma, beta, mean2, variance] = p.map(floatValues);
+  const dtype = typeOfInput(ctx, x2).dtype;
+  const scale = gamma.map((g, c) => g / Math.sqrt(variance[c] + epsilon));
+  const shift = beta.map((b3, c) => b3 - mean2[c] * scale[c]);
+  const name2 = outputName(node);
+  const scaledX = ctx.b.op1("mul", { x: x2, y: floatTensor2(dtype, [scale.length], scale) }, { name: `${name2}_scaled` });
+  return ctx.b.op1("add", { x: scaledX, y: floatTensor2(dtype, [shift.length], shift) }, { name: name2 });
+}
+function toNormalizedShape(node, ctx, t, dims) {
+  if (dims.some((d) => d === null)) return ctx.unsupported(node, "normalized dims must be static");
+  const size2 = dims.reduce((a, b3) => a * b3, 1);
+  const count = t.shape.reduce((a, b3) => a * b3, 1);
+  if (count === size2) return reshapeConstant(t, dims);
+  if (count === 1) return floatTensor2(t.dtype, dims, new Float32Array(size2).fill(floatValues(t)[0]));
+  return ctx.unsupported(node, `scale/bias of shape [${t.shape.join(", ")}] does not cover the normalized dims`);
+}
+var batchNorm, instanceNorm, layerNorm2, lrn, normConverters;
+var init_norm3 = __esm({
+  "src/convert/ops/norm.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_nn_util();
+    batchNorm = {
+      opsets: [1, 22],
+      milOps: ["batch_norm", "mul", "add"],
+      limits: "inference only (training_mode = 0); scale, bias, mean and variance must be constants",
+      convert(node, ctx) {
+        if (attrInt(node, "training_mode", 0) === 1) ctx.unsupported(node, "training_mode = 1 is not supported");
+        refuseExtraOutputs(node, ctx, "training statistics");
+        const x2 = ctx.requireInput(node, 0);
+        const xt = typeOfInput(ctx, x2);
+        const params = ["scale", "B", "input_mean", "input_var"].map((what, k) => paramLike(ctx, node, k + 1, what, xt.dtype));
+        const epsilon = attrFloat(node, "epsilon", 1e-5);
+        const rank = xt.shape.length;
+        if (rank === 2) {
+          ctx.setOutput(node, 0, batchNormAsAffine(node, ctx, x2, params, epsilon));
+          return;
+        }
+        if (rank < 2 || rank > 5) ctx.unsupported(node, `input rank ${rank} is outside Core ML's batch_norm range (3 to 5)`);
+        const [gamma, beta, mean2, variance] = params;
+        const y = ctx.b.op1(
+          "batch_norm",
+          { x: x2, mean: mean2, variance, gamma, beta, epsilon: floatScalar(epsilon, xt.dtype) },
+          { name: outputName(node) }
+        );
+        ctx.setOutput(node, 0, y);
+      }
+    };
+    instanceNorm = {
+      opsets: [1, 22],
+      milOps: ["instance_norm"],
+      limits: "input rank 3 or 4; scale and bias must be constants",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const xt = typeOfInput(ctx, x2);
+        if (xt.shape.length < 3 || xt.shape.length > 4) ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML instance_norm takes rank 3 or 4`);
+        const y = ctx.b.op1(
+          "instance_norm",
+          {
+            x: x2,
+            gamma: paramLike(ctx, node, 1, "scale", xt.dtype),
+            beta: paramLike(ctx, node, 2, "B", xt.dtype),
+            epsilon: floatScalar(attrFloat(node, "epsilon", 1e-5), xt.dtype)
+          },
+          { name: outputName(node) }
+        );
+        ctx.setOutput(node, 0, y);
+      }
+    };
+    layerNorm2 = {
+      opsets: [17, 22],
+      milOps: ["layer_norm"],
+      limits: "Mean and InvStdDev outputs are not supported; Scale and B must be constants",
+      convert(node, ctx) {
+        refuseExtraOutputs(node, ctx, "Mean/InvStdDev");
+        const x2 = ctx.requireInput(node, 0);
+        const xt = typeOfInput(ctx, x2);
+        const rank = xt.shape.length;
+        const raw = attrInt(node, "axis", -1);
+        const axis = raw < 0 ? raw + rank : raw;
+        if (axis < 0 || axis >= rank) ctx.unsupported(node, `axis ${raw} is out of range for rank ${rank}`);
+        const axes = Array.from({ length: rank - axis }, (_, k) => axis + k);
+        const dims = axes.map((a) => xt.shape[a] ?? null);
+        const gamma = toNormalizedShape(node, ctx, paramLike(ctx, node, 1, "Scale", xt.dtype), dims);
+        const beta = node.inputs[2] ? toNormalizedShape(node, ctx, paramLike(ctx, node, 2, "B", xt.dtype), dims) : void 0;
+        const y = ctx.b.op1(
+          "layer_norm",
+          { x: x2, axes: milConst.ints(axes), gamma, beta, epsilon: floatScalar(attrFloat(node, "epsilon", 1e-5), xt.dtype) },
+          { name: outputName(node) }
+        );
+        ctx.setOutput(node, 0, y);
+      }
+    };
+    lrn = {
+      opsets: [1, 22],
+      milOps: ["local_response_norm"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const dtype = typeOfInput(ctx, x2).dtype;
+        const size2 = attrInt(node, "size");
+        if (size2 === void 0) return ctx.unsupported(node, "the size attribute is required");
+        const y = ctx.b.op1(
+          "local_response_norm",
+          {
+            x: x2,
+            size: milConst.int(size2),
+            alpha: floatScalar(attrFloat(node, "alpha", 1e-4), dtype),
+            beta: floatScalar(attrFloat(node, "beta", 0.75), dtype),
+            k: floatScalar(attrFloat(node, "bias", 1), dtype)
+          },
+          { name: outputName(node) }
+        );
+        ctx.setOutput(node, 0, y);
+      }
+    };
+    normConverters = {
+      BatchNormalization: batchNorm,
+      InstanceNormalization: instanceNorm,
+      LayerNormalization: layerNorm2,
+      LRN: lrn
+    };
+  }
+});
+
+// src/convert/ops/pool.ts
+function poolSetup(node, ctx) {
+  const x2 = ctx.requireInput(node, 0);
+  const xt = typeOfInput(ctx, x2);
+  const spatial2 = xt.shape.length - 2;
+  if (spatial2 < 1 || spatial2 > 3) ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML pooling takes 1 to 3 spatial dims`);
+  const win = guarded(ctx, node, () => readWindow(node, spatial2));
+  if (win.dilations.some((d) => d !== 1)) ctx.unsupported(node, "dilations other than 1 are not supported by Core ML pooling");
+  const padding = milPadding(ctx, node, win, xt.shape.slice(2));
+  const ceilMode = attrInt(node, "ceil_mode", 0) === 1;
+  if (ceilMode) {
+    if (spatial2 > 2) ctx.unsupported(node, "ceil_mode is only supported for 1-D and 2-D pooling");
+    const pad4 = padding.pad ?? [];
+    if (padding.pad_type !== "valid" && padding.pad_type !== "custom") ctx.unsupported(node, "ceil_mode needs explicit pads, not auto_pad SAME");
+    for (let d = 0; d < pad4.length; d += 2) if (pad4[d] !== pad4[d + 1]) ctx.unsupported(node, "ceil_mode with asymmetric pads is not supported");
+  }
+  const args = {
+    kernel_sizes: milConst.ints(win.kernel),
+    strides: milConst.ints(win.strides),
+    pad_type: milConst.str(padding.pad_type),
+    ...padding.pad ? { pad: milConst.ints(padding.pad) } : {},
+    ceil_mode: milConst.bool(ceilMode)
+  };
+  return { x: x2, args };
+}
+function globalPool2(reduceOp) {
+  return {
+    opsets: [1, 22],
+    milOps: [reduceOp],
+    convert(node, ctx) {
+      const x2 = ctx.requireInput(node, 0);
+      const rank = typeOfInput(ctx, x2).shape.length;
+      if (rank < 3) ctx.unsupported(node, `input rank ${rank}: global pooling needs spatial dims`);
+      const axes = Array.from({ length: rank - 2 }, (_, k) => k + 2);
+      const y = ctx.b.op1(reduceOp, { x: x2, axes: milConst.ints(axes), keep_dims: milConst.bool(true) }, { name: outputName(node) });
+      ctx.setOutput(node, 0, y);
+    }
+  };
+}
+var maxPool, averagePool, lpPool, poolConverters;
+var init_pool3 = __esm({
+  "src/convert/ops/pool.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_window2();
+    init_conv3();
+    init_nn_util();
+    maxPool = {
+      opsets: [1, 22],
+      milOps: ["max_pool"],
+      limits: "no Indices output; dilations must be 1; storage_order is irrelevant without Indices",
+      convert(node, ctx) {
+        if (wantsOutput(node, 1)) ctx.unsupported(node, "the Indices output is not supported");
+        const { x: x2, args } = poolSetup(node, ctx);
+        ctx.setOutput(node, 0, ctx.b.op1("max_pool", { x: x2, ...args }, { name: outputName(node) }));
+      }
+    };
+    averagePool = {
+      opsets: [1, 22],
+      milOps: ["avg_pool"],
+      limits: "dilations must be 1",
+      convert(node, ctx) {
+        const { x: x2, args } = poolSetup(node, ctx);
+        const exclude = attrInt(node, "count_include_pad", 0) === 0;
+        const y = ctx.b.op1("avg_pool", { x: x2, ...args, exclude_padding_from_average: milConst.bool(exclude) }, { name: outputName(node) });
+        ctx.setOutput(node, 0, y);
+      }
+    };
+    lpPool = {
+      opsets: [1, 22],
+      milOps: ["l2_pool"],
+      limits: "p = 2 only",
+      convert(node, ctx) {
+        if (attrInt(node, "p", 2) !== 2) ctx.unsupported(node, `p = ${attrInt(node, "p", 2)}: Core ML only has L2 pooling`);
+        const { x: x2, args } = poolSetup(node, ctx);
+        ctx.setOutput(node, 0, ctx.b.op1("l2_pool", { x: x2, ...args }, { name: outputName(node) }));
+      }
+    };
+    poolConverters = {
+      MaxPool: maxPool,
+      AveragePool: averagePool,
+      LpPool: lpPool,
+      GlobalAveragePool: globalPool2("reduce_mean"),
+      GlobalMaxPool: globalPool2("reduce_max")
+    };
+  }
+});
+
+// src/convert/ops/resize-plan.ts
+function spatialAxes(req2) {
+  const { inDims, target } = req2;
+  const r = inDims.length;
+  for (let a = 0; a < r - 2; a++) {
+    if (target.sizes[a] !== inDims[a]) return { reason: `dim ${a} is resized; Core ML only resizes the last two dims` };
+  }
+  const ins = [inDims[r - 2], inDims[r - 1]];
+  const out2 = [target.sizes[r - 2], target.sizes[r - 1]];
+  const exact = target.fromSizes || [0, 1].every((k) => Math.abs(ins[k] * target.scales[r - 2 + k] - out2[k]) < 1e-6);
+  const ints2 = out2.map((o, k) => o % ins[k] === 0 ? o / ins[k] : 0);
+  const intScales = exact && ints2.every((s) => s >= 1) ? ints2 : void 0;
+  return { inH: ins[0], inW: ins[1], out: out2, intScales, exact };
+}
+function planNearest(req2, axes) {
+  const rule = NEAREST_MATCHES_FLOOR_DIV[req2.coordinateMode];
+  if (axes.intScales && rule && axes.intScales.every((s) => rule(req2.nearestMode, s))) {
+    const [sh, sw] = axes.intScales;
+    return { op: "upsample_nearest_neighbor", args: { scale_factor_height: milConst.int(sh), scale_factor_width: milConst.int(sw) } };
+  }
+  if (req2.coordinateMode === "asymmetric" && req2.nearestMode === "floor" && axes.exact) {
+    return {
+      op: "resize_nearest_neighbor",
+      args: { target_size_height: milConst.int(axes.out[0]), target_size_width: milConst.int(axes.out[1]) }
+    };
+  }
+  return {
+    reason: `nearest resize with coordinate_transformation_mode ${req2.coordinateMode} and nearest_mode ${req2.nearestMode} at this scale has no Core ML equivalent`
+  };
+}
+function planLinear(req2, axes) {
+  const grid = LINEAR_GRIDS[req2.coordinateMode];
+  if (!grid) return { reason: `linear resize with coordinate_transformation_mode ${req2.coordinateMode} is not supported` };
+  if (grid.needsExactScale && !axes.exact) return { reason: "the scale differs from output size / input size, which Core ML always uses" };
+  const singleOutput = axes.out.some((o) => o === 1);
+  if (singleOutput && req2.coordinateMode !== "half_pixel" && req2.coordinateMode !== "asymmetric") {
+    return { reason: `an output size of 1 with ${req2.coordinateMode} samples a different point in Core ML` };
+  }
+  if (axes.intScales && grid.alignCorners !== void 0) {
+    const [sh, sw] = axes.intScales;
+    return {
+      op: "upsample_bilinear",
+      args: { scale_factor_height: milConst.int(sh), scale_factor_width: milConst.int(sw), align_corners: milConst.bool(grid.alignCorners) }
+    };
+  }
+  return {
+    op: "resize_bilinear",
+    args: {
+      target_size_height: milConst.int(axes.out[0]),
+      target_size_width: milConst.int(axes.out[1]),
+      sampling_mode: milConst.str(grid.sampling)
+    }
+  };
+}
+function planResize(req2) {
+  const axes = spatialAxes(req2);
+  if ("reason" in axes) return axes;
+  if (req2.antialias && (axes.out[0] < axes.inH || axes.out[1] < axes.inW)) return { reason: "antialiased downsampling is not supported" };
+  if (req2.mode === "nearest") return planNearest(req2, axes);
+  if (req2.mode === "linear" || req2.mode === "bilinear") return planLinear(req2, axes);
+  return { reason: `mode ${req2.mode} is not supported (nearest and linear are)` };
+}
+var NEAREST_MATCHES_FLOOR_DIV, LINEAR_GRIDS;
+var init_resize_plan = __esm({
+  "src/convert/ops/resize-plan.ts"() {
+    "use strict";
+    init_builder();
+    NEAREST_MATCHES_FLOOR_DIV = {
+      asymmetric: (m, s) => s === 1 || m === "floor" || m === "round_prefer_floor" && s === 2,
+      half_pixel: (m, s) => s === 1 || m === "round_prefer_floor" || m === "round_prefer_ceil",
+      pytorch_half_pixel: (m, s) => s === 1 || m === "round_prefer_floor" || m === "round_prefer_ceil",
+      tf_half_pixel_for_nn: (m, s) => m === "floor" || s === 1 && m === "round_prefer_floor",
+      align_corners: (_m, s) => s === 1
+    };
+    LINEAR_GRIDS = {
+      half_pixel: { sampling: "UNALIGN_CORNERS", alignCorners: false, needsExactScale: true },
+      pytorch_half_pixel: { sampling: "UNALIGN_CORNERS", alignCorners: false, needsExactScale: true },
+      align_corners: { sampling: "STRICT_ALIGN_CORNERS", alignCorners: true, needsExactScale: false },
+      asymmetric: { sampling: "DEFAULT", needsExactScale: true }
+    };
+  }
+});
+
+// src/convert/ops/resample.ts
+function convertResize(node, ctx, legacy) {
+  const x2 = ctx.requireInput(node, 0);
+  const dims = staticDims(typeOfInput(ctx, x2));
+  if (!dims) return ctx.unsupported(node, "the input shape must be static");
+  if (dims.length < 3) return ctx.unsupported(node, `input rank ${dims.length}: Core ML resizes the last two dims of rank >= 3 tensors`);
+  const target = guarded(ctx, node, () => readResizeTarget(node, ctx.opset, dims, (i2) => ctx.constant(node, i2)));
+  if (!target) return ctx.unsupported(node, "scales or sizes must be constants");
+  const plan = planResize({
+    inDims: dims,
+    target,
+    mode: attrString(node, "mode", "nearest"),
+    // Upsample and Resize-10 sample asymmetrically and truncate (ONNX Runtime's behaviour).
+    coordinateMode: legacy ? "asymmetric" : attrString(node, "coordinate_transformation_mode", "half_pixel"),
+    nearestMode: legacy ? "floor" : attrString(node, "nearest_mode", "round_prefer_floor"),
+    antialias: attrInt(node, "antialias", 0) === 1
+  });
+  if ("reason" in plan) return ctx.unsupported(node, plan.reason);
+  ctx.setOutput(node, 0, ctx.b.op1(plan.op, { x: x2, ...plan.args }, { name: outputName(node) }));
+}
+var PAD_MODES2, pad2, resize2, upsample, resampleConverters;
+var init_resample3 = __esm({
+  "src/convert/ops/resample.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_resample2();
+    init_narrow();
+    init_nn_util();
+    init_resize_plan();
+    PAD_MODES2 = { constant: "constant", reflect: "reflect", edge: "replicate" };
+    pad2 = {
+      opsets: [1, 22],
+      milOps: ["pad", "identity"],
+      limits: "constant, reflect and edge modes; pads (and axes) must be constants and non-negative",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const xt = typeOfInput(ctx, x2);
+        const rank = xt.shape.length;
+        if (xt.dtype !== "float32" && xt.dtype !== "float16") return ctx.unsupported(node, `Core ML pads only float tensors, not ${xt.dtype}`);
+        const spec = guarded(
+          ctx,
+          node,
+          () => readPadSpec(node, ctx.opset, rank, (i2) => {
+            const t = ctx.constant(node, i2);
+            return t ? narrowConstant(t, node.inputs[i2]) : void 0;
+          })
+        );
+        if (!spec) return ctx.unsupported(node, "pads, constant_value and axes must be constants");
+        const mode = PAD_MODES2[spec.mode];
+        if (!mode) return ctx.unsupported(node, `mode "${spec.mode}" is not supported (constant, reflect, edge are)`);
+        if ([...spec.begins, ...spec.ends].some((p) => p < 0)) return ctx.unsupported(node, "negative pads (cropping) are not supported");
+        const first = spec.begins.findIndex((p, i2) => p !== 0 || spec.ends[i2] !== 0);
+        if (first < 0) {
+          ctx.setOutput(node, 0, ctx.b.op1("identity", { x: x2 }, { name: outputName(node) }));
+          return;
+        }
+        const milPad = [];
+        for (let axis = first; axis < rank; axis++) milPad.push(spec.begins[axis], spec.ends[axis]);
+        const y = ctx.b.op1(
+          "pad",
+          {
+            x: x2,
+            pad: milConst.ints(milPad),
+            mode: milConst.str(mode),
+            ...mode === "constant" ? { constant_val: floatScalar(spec.value, xt.dtype) } : {}
+          },
+          { name: outputName(node) }
+        );
+        ctx.setOutput(node, 0, y);
+      }
+    };
+    resize2 = {
+      opsets: [10, 22],
+      milOps: ["upsample_nearest_neighbor", "upsample_bilinear", "resize_nearest_neighbor", "resize_bilinear"],
+      limits: "static shapes; last two dims only; nearest and linear modes where Core ML samples the same grid",
+      convert(node, ctx) {
+        convertResize(node, ctx, ctx.opset < 11);
+      }
+    };
+    upsample = {
+      opsets: [7, 9],
+      milOps: ["upsample_nearest_neighbor", "resize_nearest_neighbor", "resize_bilinear"],
+      limits: "static shapes; last two dims only",
+      convert(node, ctx) {
+        convertResize(node, ctx, true);
+      }
+    };
+    resampleConverters = { Pad: pad2, Resize: resize2, Upsample: upsample };
+  }
+});
+
+// src/convert/ops/recurrent-util.ts
+function readInput(node, ctx, gates) {
+  const layout = attrInt(node, "layout", 0);
+  let x2 = ctx.requireInput(node, 0);
+  const t = ctx.b.typeOf(x2);
+  if (t.shape.length !== 3) ctx.unsupported(node, `X must be rank 3, got rank ${t.shape.length}`);
+  if (layout === 1) x2 = ctx.b.op1("transpose", { x: x2, perm: milConst.ints([1, 0, 2]) }, { name: `${outputName(node)}_time_major` });
+  const [steps, batch] = ctx.b.typeOf(x2).shape;
+  const r = ctx.info(node.inputs[2])?.shape?.[1];
+  const hidden = attrInt(node, "hidden_size") ?? (typeof r === "number" ? r / gates : void 0);
+  if (hidden === void 0) ctx.unsupported(node, "hidden_size is unknown (no attribute and R has no static shape)");
+  if (steps === null) ctx.unsupported(node, "the sequence length must be static");
+  const directions = attrString(node, "direction", "forward") === "bidirectional" ? 2 : 1;
+  return { x: x2, steps, batch, hidden, directions, layout, dtype: t.dtype };
+}
+function sliceConstant(t, start, end, dropAxis) {
+  const inner = t.shape.slice(1).reduce((a, b3) => a * b3, 1);
+  const data = t.data.slice(start * inner, end * inner);
+  const shape3 = dropAxis ? t.shape.slice(1) : [end - start, ...t.shape.slice(1)];
+  return makeTensor(t.dtype, shape3, data);
+}
+function rows(ctx, arg, start, end, dropAxis = false) {
+  const known2 = typeof arg === "string" ? ctx.b.constValue(arg) : arg;
+  if (known2) return sliceConstant(known2, start, end, dropAxis);
+  const rank = ctx.b.typeOf(arg).shape.length;
+  const rest = new Array(rank - 1).fill(0);
+  const tail = new Array(rank - 1).fill(true);
+  const mask = (b3) => makeTensor("bool", [rank], Uint8Array.from(b3, (v) => v ? 1 : 0));
+  return ctx.b.op1("slice_by_index", {
+    x: arg,
+    begin: milConst.ints([start, ...rest]),
+    end: milConst.ints([end, ...rest]),
+    begin_mask: mask([false, ...tail]),
+    end_mask: mask([false, ...tail]),
+    squeeze_mask: mask([dropAxis, ...tail.map(() => false)])
+  });
+}
+function directionParam(ctx, node, i2, d) {
+  const name2 = node.inputs[i2];
+  if (!name2) return void 0;
+  const c = ctx.constant(node, i2);
+  const arg = c ? narrowConstant(c, name2) : ctx.requireInput(node, i2);
+  return rows(ctx, arg, d, d + 1, true);
+}
+function initialState(ctx, node, i2, d, input) {
+  const name2 = node.inputs[i2];
+  if (!name2) {
+    if (input.batch === null) return ctx.unsupported(node, "an omitted initial state needs a static batch size");
+    return floatTensor2(input.dtype, [input.batch, input.hidden], new Float32Array(input.batch * input.hidden));
+  }
+  const c = ctx.constant(node, i2);
+  let arg = c ? narrowConstant(c, name2) : ctx.requireInput(node, i2);
+  if (input.layout === 1) arg = typeof arg === "string" ? ctx.b.op1("transpose", { x: arg, perm: milConst.ints([1, 0, 2]) }) : transposeState(arg);
+  return rows(ctx, arg, d, d + 1, true);
+}
+function transposeState(t) {
+  const [b3, d, h] = t.shape;
+  const src = t.data;
+  const out2 = new src.constructor(src.length);
+  for (let i2 = 0; i2 < b3; i2++) for (let j = 0; j < d; j++) for (let k = 0; k < h; k++) out2[(j * b3 + i2) * h + k] = src[(i2 * d + j) * h + k];
+  return makeTensor(t.dtype, [d, b3, h], out2);
+}
+function activationNames(node, defaults, directions) {
+  const listed = attr(node, "activations");
+  if (listed?.type !== "strings") return Array.from({ length: directions }, () => defaults).flat();
+  if (directions === 2 && listed.value.length === defaults.length) return [...listed.value, ...listed.value];
+  return listed.value;
+}
+function hasActivationParams(node) {
+  return attrFloats(node, "activation_alpha") !== void 0 || attrFloats(node, "activation_beta") !== void 0;
+}
+function activations(ctx, node, names, dtype) {
+  const alphas = [...attrFloats(node, "activation_alpha") ?? []];
+  const betas = [...attrFloats(node, "activation_beta") ?? []];
+  return names.map((name2) => {
+    const spec = ACTIVATIONS[name2] ?? ctx.unsupported(node, `activation ${name2} is not supported`);
+    const values = spec.params.map((fallback, k) => (k === 0 ? alphas.shift() : betas.shift()) ?? fallback);
+    const args = {};
+    if (values.length > 0) args.alpha = floatScalar(values[0], dtype);
+    if (values.length > 1) args.beta = floatScalar(values[1], dtype);
+    return (c, x2) => c.b.op1(spec.op, { x: x2, ...args });
+  });
+}
+function stepMasks(ctx, node, input) {
+  if (!node.inputs[4]) return void 0;
+  const c = ctx.constant(node, 4);
+  const { steps, dtype } = input;
+  if (c) {
+    const lens2 = toNumberList(c);
+    if (lens2.every((n) => n === steps)) return void 0;
+    const cache = /* @__PURE__ */ new Map();
+    return (t) => {
+      if (!cache.has(t)) cache.set(t, ctx.b.const(floatTensor2(dtype, [lens2.length, 1], Float32Array.from(lens2, (n) => t < n ? 1 : 0))));
+      return cache.get(t);
+    };
+  }
+  let lens = ctx.requireInput(node, 4);
+  if (ctx.b.typeOf(lens).dtype !== "int32") lens = ctx.b.op1("cast", { x: lens, dtype: milConst.str("int32") });
+  const column = ctx.b.op1("expand_dims", { x: lens, axes: milConst.ints([1]) }, { name: `${outputName(node)}_lens` });
+  return (t) => {
+    const inside = ctx.b.op1("less", { x: milConst.int(t), y: column });
+    return ctx.b.op1("cast", { x: inside, dtype: milConst.str(dtype === "float16" ? "fp16" : "fp32") });
+  };
+}
+function stack(ctx, values, axis, name2) {
+  const options = name2 ? { name: name2 } : {};
+  if (values.length === 1) return ctx.b.op1("expand_dims", { x: values[0], axes: milConst.ints([axis]) }, options);
+  return ctx.b.op1("stack", { values, axis: milConst.int(axis) }, options);
+}
+function bindRecurrentOutputs(ctx, node, input, results) {
+  const name2 = (i2) => outputName(node, i2);
+  const batchMajor = input.layout === 1;
+  if (wantsOutput(node, 0)) {
+    const y = stack(ctx, results.map((r) => r.sequence), 1, batchMajor ? void 0 : name2(0));
+    ctx.setOutput(node, 0, batchMajor ? ctx.b.op1("transpose", { x: y, perm: milConst.ints([2, 0, 1, 3]) }, { name: name2(0) }) : y);
+  }
+  const states = [results.map((r) => r.lastH), results.map((r) => r.lastC)];
+  states.forEach((list, k) => {
+    if (!wantsOutput(node, k + 1) || list.some((v) => v === void 0)) return;
+    const s = stack(ctx, list, batchMajor ? 1 : 0, name2(k + 1));
+    ctx.setOutput(node, k + 1, s);
+  });
+}
+var ACTIVATIONS, FUSED_ACTIVATIONS;
+var init_recurrent_util = __esm({
+  "src/convert/ops/recurrent-util.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_tensor();
+    init_narrow();
+    init_nn_util();
+    ACTIVATIONS = {
+      Relu: { op: "relu", params: [] },
+      Tanh: { op: "tanh", params: [] },
+      Sigmoid: { op: "sigmoid", params: [] },
+      Softsign: { op: "softsign", params: [] },
+      Softplus: { op: "softplus", params: [] },
+      Affine: { op: "linear_activation", params: [1, 0] },
+      LeakyRelu: { op: "leaky_relu", params: [0.01] },
+      ThresholdedRelu: { op: "thresholded_relu", params: [1] },
+      ScaledTanh: { op: "scaled_tanh", params: [1, 1] },
+      HardSigmoid: { op: "sigmoid_hard", params: [0.2, 0.5] },
+      Elu: { op: "elu", params: [1] }
+    };
+    FUSED_ACTIVATIONS = { Sigmoid: "sigmoid", Tanh: "tanh", Relu: "relu" };
+  }
+});
+
+// src/convert/ops/recurrent-unroll.ts
+function matmulT(p, x2, w, bias) {
+  const y = b(p).op1("matmul", { x: x2, y: w, transpose_y: milConst.bool(true) });
+  return bias === void 0 ? y : b(p).op1("add", { x: y, y: bias });
+}
+function split3(p, x2, parts) {
+  if (parts === 1) return [x2];
+  return b(p).op("split", { x: x2, num_splits: milConst.int(parts), axis: milConst.int(1) }, { numOutputs: parts });
+}
+function lstmCell(p, peephole) {
+  const H = p.hidden;
+  const [f, g, h] = p.acts;
+  const peep = peephole === void 0 ? void 0 : [0, 1, 2].map((k) => rows(p.ctx, peephole, k * H, (k + 1) * H));
+  const coupled = attrInt(p.node, "input_forget", 0) === 1;
+  return {
+    step(xt, prev) {
+      const pre = b(p).op1("add", { x: xt, y: matmulT(p, prev.h, p.r, p.rb) });
+      const [pi, po, pf, pc] = split3(p, pre, 4);
+      const withPeep = (v, k, c2) => peep ? b(p).op1("add", { x: v, y: b(p).op1("mul", { x: c2, y: peep[k] }) }) : v;
+      const i2 = f(p.ctx, p.clip(withPeep(pi, 0, prev.c)));
+      const forget = coupled ? b(p).op1("sub", { x: floatScalar(1, b(p).typeOf(i2).dtype), y: i2 }) : f(p.ctx, p.clip(withPeep(pf, 2, prev.c)));
+      const candidate = g(p.ctx, p.clip(pc));
+      const c = b(p).op1("add", { x: b(p).op1("mul", { x: forget, y: prev.c }), y: b(p).op1("mul", { x: i2, y: candidate }) });
+      const o = f(p.ctx, p.clip(withPeep(po, 1, c)));
+      return { h: b(p).op1("mul", { x: o, y: h(p.ctx, c) }), c };
+    }
+  };
+}
+function gruCell(p) {
+  const H = p.hidden;
+  const [f, g] = p.acts;
+  const resetAfter = attrInt(p.node, "linear_before_reset", 0) !== 0;
+  const rZR = rows(p.ctx, p.r, 0, 2 * H);
+  const rH = rows(p.ctx, p.r, 2 * H, 3 * H);
+  const rbZR = p.rb === void 0 ? void 0 : rows(p.ctx, p.rb, 0, 2 * H);
+  const rbH = p.rb === void 0 ? void 0 : rows(p.ctx, p.rb, 2 * H, 3 * H);
+  return {
+    step(xt, prev) {
+      const [xz, xr, xh] = split3(p, xt, 3);
+      const [hz, hr] = split3(p, matmulT(p, prev.h, rZR, rbZR), 2);
+      const z = f(p.ctx, p.clip(b(p).op1("add", { x: xz, y: hz })));
+      const r = f(p.ctx, p.clip(b(p).op1("add", { x: xr, y: hr })));
+      const recurrent2 = resetAfter ? b(p).op1("mul", { x: r, y: matmulT(p, prev.h, rH, rbH) }) : matmulT(p, b(p).op1("mul", { x: r, y: prev.h }), rH, rbH);
+      const candidate = g(p.ctx, p.clip(b(p).op1("add", { x: xh, y: recurrent2 })));
+      const h = b(p).op1("add", { x: candidate, y: b(p).op1("mul", { x: z, y: b(p).op1("sub", { x: prev.h, y: candidate }) }) });
+      return { h };
+    }
+  };
+}
+function rnnCell(p) {
+  const [f] = p.acts;
+  return { step: (xt, prev) => ({ h: f(p.ctx, p.clip(b(p).op1("add", { x: xt, y: matmulT(p, prev.h, p.r, p.rb) }))) }) };
+}
+function clipper(ctx, node, input) {
+  const clip2 = attrFloat(node, "clip");
+  if (clip2 === void 0) return (v) => v;
+  const alpha = floatScalar(-clip2, input.dtype);
+  const beta = floatScalar(clip2, input.dtype);
+  return (v) => ctx.b.op1("clip", { x: v, alpha, beta });
+}
+function masked(ctx, mask, next, prev) {
+  if (mask === void 0) return next;
+  const delta = ctx.b.op1("mul", { x: mask, y: ctx.b.op1("sub", { x: next, y: prev }) });
+  return ctx.b.op1("add", { x: prev, y: delta });
+}
+function unrollDirection(ctx, node, input, options) {
+  const { kind, direction: d } = options;
+  if (input.steps > MAX_UNROLLED_STEPS) {
+    ctx.unsupported(node, `this ${kind} needs the unrolled form, which is limited to ${MAX_UNROLLED_STEPS} time steps (the sequence has ${input.steps})`);
+  }
+  const GH = GATES2[kind] * input.hidden;
+  const bias = directionParam(ctx, node, 3, d);
+  const params = {
+    ctx,
+    node,
+    hidden: input.hidden,
+    acts: options.acts,
+    clip: clipper(ctx, node, input),
+    r: directionParam(ctx, node, 2, d),
+    rb: bias === void 0 ? void 0 : rows(ctx, bias, GH, 2 * GH)
+  };
+  const cell = kind === "LSTM" ? lstmCell(params, directionParam(ctx, node, 7, d)) : kind === "GRU" ? gruCell(params) : rnnCell(params);
+  const xw = matmulT(params, input.x, directionParam(ctx, node, 1, d), bias === void 0 ? void 0 : rows(ctx, bias, 0, GH));
+  const perStep = input.steps === 1 ? [xw] : ctx.b.op("split", { x: xw, num_splits: milConst.int(input.steps), axis: milConst.int(0) }, { numOutputs: input.steps });
+  let state = { h: initialState(ctx, node, 5, d, input), ...kind === "LSTM" ? { c: initialState(ctx, node, 6, d, input) } : {} };
+  const outputs = new Array(input.steps);
+  for (let s = 0; s < input.steps; s++) {
+    const t = options.reverse ? input.steps - 1 - s : s;
+    const xt = ctx.b.op1("squeeze", { x: perStep[t], axes: milConst.ints([0]) });
+    const next = cell.step(xt, state);
+    const mask = options.masks?.(t);
+    outputs[t] = mask === void 0 ? next.h : ctx.b.op1("mul", { x: next.h, y: mask });
+    state = { h: masked(ctx, mask, next.h, state.h), ...next.c === void 0 ? {} : { c: masked(ctx, mask, next.c, state.c) } };
+  }
+  const result = { sequence: stack(ctx, outputs, 0), lastH: state.h };
+  if (state.c !== void 0) result.lastC = state.c;
+  return result;
+}
+var GATES2, MAX_UNROLLED_STEPS, b;
+var init_recurrent_unroll = __esm({
+  "src/convert/ops/recurrent-unroll.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_nn_util();
+    init_recurrent_util();
+    GATES2 = { LSTM: 4, GRU: 3, RNN: 1 };
+    MAX_UNROLLED_STEPS = 512;
+    b = (p) => p.ctx.b;
+  }
+});
+
+// src/convert/ops/recurrent.ts
+function reorderBlocks(t, order) {
+  const src = t.data;
+  const blockLen = src.length / order.length;
+  const out2 = new src.constructor(src.length);
+  order.forEach((from, k) => out2.set(src.subarray(from * blockLen, (from + 1) * blockLen), k * blockLen));
+  return makeTensor(t.dtype, t.shape, out2);
+}
+function constantParam(ctx, node, i2, d) {
+  const c = node.inputs[i2] ? ctx.constant(node, i2) : void 0;
+  if (!c) return void 0;
+  const t = narrowConstant(c, node.inputs[i2]);
+  const inner = t.shape.slice(1).reduce((a, b3) => a * b3, 1);
+  return makeTensor(t.dtype, t.shape.slice(1), t.data.slice(d * inner, (d + 1) * inner));
+}
+function fullLength(lens, steps) {
+  return lens !== void 0 && toNumberList(lens).every((n) => n === steps);
+}
+function fusedBlocker(ctx, node, plan) {
+  const { kind, input } = plan;
+  const constantInputs = kind === "LSTM" ? [1, 2, 3, 7] : [1, 2, 3];
+  if (constantInputs.some((i2) => node.inputs[i2] && !ctx.constant(node, i2))) return "weights computed at run time";
+  if (attrFloat(node, "clip") !== void 0) return "clip";
+  if (attrInt(node, "input_forget", 0) === 1) return "input_forget";
+  if (hasActivationParams(node) || plan.names.some((n) => !FUSED_ACTIVATIONS[n])) return "activations";
+  if (node.inputs[4] && !fullLength(ctx.constant(node, 4), input.steps)) return "sequence_lens";
+  if (input.dtype === "float16" && targetRank(ctx.target) < targetRank("iOS17")) return "fp16 before iOS17";
+  if (kind === "GRU") {
+    if (attrInt(node, "linear_before_reset", 0) === 0) return "linear_before_reset = 0";
+    const H = input.hidden;
+    for (let d = 0; d < input.directions; d++) {
+      const bias = constantParam(ctx, node, 3, d);
+      if (bias && floatValues(bias).subarray(5 * H, 6 * H).some((v) => v !== 0)) return "a recurrent candidate bias";
+    }
+  }
+  return void 0;
+}
+function fusedBias(ctx, node, plan, d) {
+  const GH = GATES2[plan.kind] * plan.input.hidden;
+  const values = new Float32Array(GH);
+  const bias = constantParam(ctx, node, 3, d);
+  if (bias) {
+    const v = floatValues(bias);
+    for (let k = 0; k < GH; k++) values[k] = v[k] + v[GH + k];
+  }
+  const t = floatTensor2(plan.input.dtype, [GH], values);
+  return plan.kind === "LSTM" ? reorderBlocks(t, LSTM_GATES_FROM_ONNX) : plan.kind === "GRU" ? reorderBlocks(t, GRU_GATES_FROM_ONNX) : t;
+}
+function fusedDirection(ctx, node, plan, d, reverse2) {
+  const { kind, input } = plan;
+  const order = kind === "LSTM" ? LSTM_GATES_FROM_ONNX : kind === "GRU" ? GRU_GATES_FROM_ONNX : [0];
+  const acts = plan.names.slice(d * DEFAULT_ACTIVATIONS[kind].length).map((n) => milConst.str(FUSED_ACTIVATIONS[n]));
+  const name2 = `${outputName(node)}${input.directions === 2 ? `_${reverse2 ? "backward" : "forward"}` : ""}`;
+  const peephole = kind === "LSTM" ? constantParam(ctx, node, 7, d) : void 0;
+  const args = {
+    x: input.x,
+    initial_h: initialState(ctx, node, 5, d, input),
+    ...kind === "LSTM" ? { initial_c: initialState(ctx, node, 6, d, input) } : {},
+    weight_ih: reorderBlocks(constantParam(ctx, node, 1, d), order),
+    weight_hh: reorderBlocks(constantParam(ctx, node, 2, d), order),
+    bias: fusedBias(ctx, node, plan, d),
+    ...peephole ? { peephole: reorderBlocks(peephole, PEEPHOLES_FROM_ONNX) } : {},
+    direction: milConst.str(reverse2 ? "reverse" : "forward"),
+    output_sequence: milConst.bool(true),
+    ...kind === "RNN" ? { activation: acts[0] } : { recurrent_activation: acts[0], activation: acts[kind === "LSTM" ? 2 : 1] },
+    ...kind === "LSTM" ? { cell_activation: acts[1] } : {}
+  };
+  const outputNames = [`${name2}_sequence`, `${name2}_h`, ...kind === "LSTM" ? [`${name2}_c`] : []];
+  const [sequence, lastH, lastC] = ctx.b.op(kind.toLowerCase(), args, { outputNames });
+  return { sequence, lastH, ...lastC ? { lastC } : {} };
+}
+function convertRecurrent(kind, node, ctx) {
+  const direction = attrString(node, "direction", "forward");
+  if (!["forward", "reverse", "bidirectional"].includes(direction)) ctx.unsupported(node, `unknown direction "${direction}"`);
+  const input = readInput(node, ctx, GATES2[kind]);
+  const plan = { kind, input, names: activationNames(node, DEFAULT_ACTIVATIONS[kind], input.directions) };
+  const perDirection = DEFAULT_ACTIVATIONS[kind].length;
+  if (plan.names.length !== perDirection * input.directions) {
+    ctx.unsupported(node, `expected ${perDirection * input.directions} activations, got ${plan.names.length}`);
+  }
+  const fused = fusedBlocker(ctx, node, plan) === void 0;
+  const masks = fused ? void 0 : stepMasks(ctx, node, input);
+  const allActs = fused ? [] : activations(ctx, node, plan.names, input.dtype);
+  const results = Array.from({ length: input.directions }, (_, d) => {
+    const reverse2 = direction === "reverse" || d === 1;
+    if (fused) return fusedDirection(ctx, node, plan, d, reverse2);
+    const acts = allActs.slice(d * perDirection, (d + 1) * perDirection);
+    return unrollDirection(ctx, node, input, { kind, direction: d, reverse: reverse2, acts, masks });
+  });
+  bindRecurrentOutputs(ctx, node, input, results);
+}
+function converter(kind, opsets, fusedOp) {
+  return {
+    opsets,
+    milOps: [fusedOp, "matmul", "add", "mul", "sub", "split", "squeeze", "stack", "expand_dims", "transpose", "sigmoid", "tanh", "relu", "clip"],
+    limits: LIMITS,
+    convert: (node, ctx) => convertRecurrent(kind, node, ctx)
+  };
+}
+var LSTM_GATES_FROM_ONNX, GRU_GATES_FROM_ONNX, PEEPHOLES_FROM_ONNX, DEFAULT_ACTIVATIONS, LIMITS, recurrentConverters;
+var init_recurrent3 = __esm({
+  "src/convert/ops/recurrent.ts"() {
+    "use strict";
+    init_builder();
+    init_ir();
+    init_ir2();
+    init_tensor();
+    init_narrow();
+    init_nn_util();
+    init_recurrent_unroll();
+    init_recurrent_util();
+    LSTM_GATES_FROM_ONNX = [0, 2, 1, 3];
+    GRU_GATES_FROM_ONNX = [1, 2, 0];
+    PEEPHOLES_FROM_ONNX = [0, 2, 1];
+    DEFAULT_ACTIVATIONS = {
+      LSTM: ["Sigmoid", "Tanh", "Tanh"],
+      GRU: ["Sigmoid", "Tanh"],
+      RNN: ["Tanh"]
+    };
+    LIMITS = "sequence length must be static; sequences longer than 512 steps need constant weights and the fused Core ML op";
+    recurrentConverters = {
+      LSTM: converter("LSTM", [7, 22], "lstm"),
+      GRU: converter("GRU", [7, 22], "gru"),
+      RNN: converter("RNN", [7, 22], "rnn")
+    };
+  }
+});
+
+// src/convert/registry.ts
+function converterFor(opType) {
+  return byOp3.get(opType);
+}
+var CONVERTER_FAMILIES, byOp3;
+var init_registry = __esm({
+  "src/convert/registry.ts"() {
+    "use strict";
+    init_elementwise4();
+    init_activation3();
+    init_shape4();
+    init_reduce4();
+    init_conv3();
+    init_linear3();
+    init_norm3();
+    init_pool3();
+    init_resample3();
+    init_recurrent3();
+    CONVERTER_FAMILIES = {
+      elementwise: elementwiseConverters,
+      activation: activationConverters,
+      shape: shapeConverters,
+      reduce: reduceConverters,
+      conv: convConverters,
+      linear: linearConverters,
+      norm: normConverters,
+      pool: poolConverters,
+      resample: resampleConverters,
+      recurrent: recurrentConverters
+    };
+    byOp3 = /* @__PURE__ */ new Map();
+    for (const [family, table3] of Object.entries(CONVERTER_FAMILIES)) {
+      for (const [op, conv4] of Object.entries(table3)) {
+        if (byOp3.has(op)) throw new Error(`ONNX op ${op} has two converters (second in family ${family})`);
+        byOp3.set(op, conv4);
+      }
+    }
+  }
+});
+
+// src/convert/coverage.ts
+function isDefaultDomain2(domain) {
+  return domain === "" || domain === "ai.onnx";
+}
+function qualifiedOpName(node) {
+  return isDefaultDomain2(node.domain) ? node.opType : `${node.domain}.${node.opType}`;
+}
+function unsupportedReason(node, opset) {
+  if (!isDefaultDomain2(node.domain)) return `ops of domain "${node.domain}" are not supported`;
+  const conv4 = converterFor(node.opType);
+  if (!conv4) return `no converter for ${node.opType}`;
+  const [lo, hi] = conv4.opsets;
+  if (opset < lo || opset > hi) return `${node.opType} is supported for opsets ${lo}–${hi}, the model uses opset ${opset}`;
+  return void 0;
+}
+function findUnsupportedNodes(model) {
+  const opset = defaultOpset(model);
+  const out2 = [];
+  for (const node of model.graph.nodes) {
+    const reason = unsupportedReason(node, opset);
+    if (reason !== void 0) out2.push({ op: qualifiedOpName(node), node: node.name, reason });
+  }
+  return out2;
+}
+function checkOnnxModel(model) {
+  const opset = defaultOpset(model);
+  const remaining = foldedGraphNodes(model);
+  const counts = /* @__PURE__ */ new Map();
+  for (const node of model.graph.nodes) {
+    const key = qualifiedOpName(node);
+    const entry = counts.get(key);
+    if (entry) entry.count++;
+    else counts.set(key, { node, count: 1 });
+  }
+  const unsupported = findUnsupportedNodes({ ...model, graph: { ...model.graph, nodes: remaining } });
+  const unsupportedOps = new Set(unsupported.map((u) => u.op));
+  const ops = [...counts.entries()].map(([op, { node, count }]) => ({
+    op,
+    count,
+    supported: unsupportedReason(node, opset) === void 0 || !unsupportedOps.has(op),
+    milOps: isDefaultDomain2(node.domain) ? [...converterFor(node.opType)?.milOps ?? []] : []
+  })).sort((a, b3) => a.op.localeCompare(b3.op));
+  return { ops, unsupported };
+}
+function foldedGraphNodes(model) {
+  try {
+    return inferShapesAndFold(model).model.graph.nodes;
+  } catch {
+    return model.graph.nodes;
+  }
+}
+var init_coverage = __esm({
+  "src/convert/coverage.ts"() {
+    "use strict";
+    init_ir2();
+    init_infer();
+    init_registry();
+  }
+});
+
+// src/convert/edges.ts
+function ioDTypeFor(milDType2, iOS16OrLater) {
+  if (milDType2 === "float16") return iOS16OrLater ? "float16" : void 0;
+  return IO_DTYPE_OF[milDType2];
+}
+function fail(ctx, message) {
+  throw new ConversionError(message, [], ctx.file === void 0 ? {} : { file: ctx.file });
+}
+function edgeTypes(ctx, info, role) {
+  if (info.kind !== void 0 && info.kind !== "tensor") {
+    fail(ctx, `model ${role} "${info.name}" is a ${info.typeName ?? info.kind}; Core ML models take and return tensors only`);
+  }
+  if (info.dtype === void 0) fail(ctx, `model ${role} "${info.name}" has no element type`);
+  const mil = milDTypeFor(info.dtype);
+  const io = mil === void 0 ? void 0 : ioDTypeFor(mil, targetRank(ctx.b.target) >= targetRank("iOS16"));
+  if (mil === void 0 || io === void 0) {
+    fail(ctx, `model ${role} "${info.name}" has type ${info.dtype}, which a Core ML ${ctx.b.target} model cannot take as ${role}`);
+  }
+  if (info.shape === void 0) fail(ctx, `model ${role} "${info.name}" has no shape; Core ML needs the rank of every ${role}`);
+  if (info.shape.length > MAX_RANK) fail(ctx, `model ${role} "${info.name}" has rank ${info.shape.length}; Core ML supports rank ≤ ${MAX_RANK}`);
+  return { mil, io };
+}
+function declareInput(ctx, info) {
+  const { mil, io } = edgeTypes(ctx, info, "input");
+  const dims = info.shape;
+  const scalar2 = dims.length === 0;
+  const feature = inputFeature(ctx, info.name, scalar2 ? [1] : dims, io);
+  const milShape = scalar2 ? [1] : dims.map((d) => typeof d === "number" ? d : null);
+  const name2 = ctx.b.addInput(info.name, { dtype: io, shape: milShape });
+  let value = name2;
+  if (scalar2) value = ctx.b.op1("squeeze", { x: value, axes: milConst.ints([0]) }, { name: `${info.name}_scalar` });
+  if (mil !== io) value = ctx.b.op1("cast", { x: value, dtype: milConst.str(milDTypeName(mil)) }, { name: `${info.name}_${milDTypeName(mil)}` });
+  return { value, feature: { name: name2, type: feature.type } };
+}
+function inputFeature(ctx, name2, dims, dtype) {
+  const symbolic = dims.flatMap((d, i2) => typeof d === "number" ? [] : [i2]);
+  const type = { kind: "multiArray", dtype, shape: dims.map((d) => typeof d === "number" ? d : 1) };
+  if (symbolic.length > 0) {
+    type.shapeRange = dims.map((d) => typeof d === "number" ? [d, d] : [1, SYMBOLIC_DIM_UPPER_BOUND]);
+    const described = symbolic.map((i2) => `${i2} (${String(dims[i2] ?? "?")})`).join(", ");
+    ctx.warnings.push(
+      `input "${name2}": dimension ${described} is symbolic; declared as a range 1..${SYMBOLIC_DIM_UPPER_BOUND} with default 1. Shapes that depend on it stay dynamic in the program; freeze or fix the dimension for a fully static model.`
+    );
+  }
+  return { name: name2, type };
+}
+function prepareOutput(ctx, info, value) {
+  const t = ctx.b.typeOf(value);
+  if (t.shape.length > MAX_RANK) fail(ctx, `model output "${info.name}" has rank ${t.shape.length}; Core ML supports rank ≤ ${MAX_RANK}`);
+  let v = value;
+  if (t.dtype === "bool") v = ctx.b.op1("cast", { x: v, dtype: milConst.str("int32") }, { name: `${info.name}_int32` });
+  else if (t.dtype === "float16" && targetRank(ctx.b.target) < targetRank("iOS16")) {
+    v = ctx.b.op1("cast", { x: v, dtype: milConst.str("fp32") }, { name: `${info.name}_fp32` });
+  } else if (ioDTypeFor(t.dtype, true) === void 0) {
+    fail(ctx, `model output "${info.name}" has type ${t.dtype}, which a Core ML model cannot return`);
+  }
+  if (t.shape.length === 0) v = ctx.b.op1("expand_dims", { x: v, axes: milConst.ints([0]) }, { name: `${info.name}_1d` });
+  return v;
+}
+function outputFeature(name2, type) {
+  const dtype = type.dtype;
+  const shape3 = type.shape.every((d) => d !== null) ? type.shape : [];
+  return { name: name2, type: { kind: "multiArray", dtype, shape: [...shape3] } };
+}
+var SYMBOLIC_DIM_UPPER_BOUND, MAX_RANK, IO_DTYPE_OF;
+var init_edges = __esm({
+  "src/convert/edges.ts"() {
+    "use strict";
+    init_errors();
+    init_builder();
+    init_misc();
+    init_ir();
+    init_narrow();
+    SYMBOLIC_DIM_UPPER_BOUND = 1024;
+    MAX_RANK = 5;
+    IO_DTYPE_OF = {
+      float32: "float32",
+      int32: "int32",
+      bool: "int32"
+    };
+  }
+});
+
+// src/mil/passes/uses.ts
+function isConstLikeOp(op) {
+  return op.type === "const" || op.type.startsWith("constexpr_");
+}
+function boundNames(op) {
+  const names = [];
+  for (const bindings of Object.values(op.inputs)) {
+    for (const b3 of bindings) if (b3.kind === "name") names.push(b3.name);
+  }
+  return names;
+}
+function countUses(block, counts = /* @__PURE__ */ new Map()) {
+  const bump = (name2) => {
+    counts.set(name2, (counts.get(name2) ?? 0) + 1);
+  };
+  for (const op of block.operations) {
+    for (const name2 of boundNames(op)) bump(name2);
+    for (const inner of op.blocks) countUses(inner, counts);
+  }
+  for (const name2 of block.outputs) bump(name2);
+  return counts;
+}
+var init_uses = __esm({
+  "src/mil/passes/uses.ts"() {
+    "use strict";
+  }
+});
+
+// src/mil/passes/dead-code.ts
+function eliminateDeadCode(program) {
+  let removed = 0;
+  for (const fn of Object.values(program.functions)) removed += sweepBlock(fn.block, /* @__PURE__ */ new Set());
+  return removed;
+}
+function sweepBlock(block, live) {
+  for (const name2 of block.outputs) live.add(name2);
+  let removed = 0;
+  const kept = [];
+  for (let i2 = block.operations.length - 1; i2 >= 0; i2--) {
+    const op = block.operations[i2];
+    const isLive = op.outputs.length === 0 || op.outputs.some((o) => live.has(o.name));
+    if (!isLive) {
+      removed++;
+      continue;
+    }
+    for (const inner of op.blocks) removed += sweepBlock(inner, live);
+    for (const name2 of boundNames(op)) live.add(name2);
+    kept.push(op);
+  }
+  block.operations = kept.reverse();
+  return removed;
+}
+var init_dead_code = __esm({
+  "src/mil/passes/dead-code.ts"() {
+    "use strict";
+    init_uses();
+  }
+});
+
+// src/mil/passes/fp16.ts
+function applyFp16ComputePrecision(program, options = {}) {
+  const warnings = [];
+  for (const [name2, fn] of Object.entries(program.functions)) {
+    const target = targetForOpset(fn.opset);
+    if (!target) {
+      warnings.push(`function ${name2}: unknown opset ${fn.opset}; left in fp32`);
+      continue;
+    }
+    new FunctionRewriter(fn, target, options, warnings).run();
+  }
+  return { warnings };
+}
+function constOp(name2, value) {
+  return {
+    type: "const",
+    name: name2,
+    inputs: {},
+    outputs: [{ name: name2, type: { dtype: value.dtype, shape: [...value.shape] } }],
+    attributes: { val: value },
+    blocks: []
+  };
+}
+function hasFiniteOverflow(data) {
+  for (let i2 = 0; i2 < data.length; i2++) {
+    const a = Math.abs(data[i2]);
+    if (a > FLOAT16_MAX && a < INFINITY_LIKE) return true;
+  }
+  return false;
+}
+function toFloat16Tensor(value) {
+  if (value.dtype !== "float32") return { tensor: value, saturated: 0 };
+  const src = value.data;
+  const out2 = new Uint16Array(src.length);
+  const guardUnderflow = src.length < UNDERFLOW_GUARD_LIMIT;
+  let saturated = 0;
+  for (let i2 = 0; i2 < src.length; i2++) {
+    const v = src[i2];
+    let bits2 = float32ToFloat16Bits(v);
+    if ((bits2 & 32767) === 31744 && Number.isFinite(v)) {
+      bits2 = v > 0 ? POS_MAX_BITS : NEG_MAX_BITS;
+      saturated++;
+    } else if (guardUnderflow && (bits2 & 32767) === 0 && v !== 0) {
+      bits2 = v > 0 ? POS_TINY_BITS : POS_TINY_BITS | 32768;
+    }
+    out2[i2] = bits2;
+  }
+  return { tensor: makeTensor("float16", value.shape, out2), saturated };
+}
+var SKIPPED_OPS, KEPT_FP32_FROM_IOS17, UNDERFLOW_GUARD_LIMIT, INFINITY_LIKE, FunctionRewriter, POS_MAX_BITS, NEG_MAX_BITS, POS_TINY_BITS;
+var init_fp162 = __esm({
+  "src/mil/passes/fp16.ts"() {
+    "use strict";
+    init_fp16();
+    init_tensor();
+    init_catalogue();
+    init_ir();
+    init_sanitize();
+    init_uses();
+    SKIPPED_OPS = /* @__PURE__ */ new Set([
+      "cast",
+      "while_loop",
+      "cond",
+      "make_list",
+      "list_gather",
+      "list_scatter",
+      "list_read",
+      "list_write",
+      "list_length",
+      "read_state",
+      "write_state"
+    ]);
+    KEPT_FP32_FROM_IOS17 = {
+      elu: ["alpha"],
+      leaky_relu: ["alpha"],
+      prelu: ["alpha"],
+      thresholded_relu: ["alpha"],
+      clamped_relu: ["alpha", "beta"],
+      linear_activation: ["alpha", "beta"],
+      scaled_tanh: ["alpha", "beta"],
+      sigmoid_hard: ["alpha", "beta"],
+      softplus_parametric: ["alpha", "beta"],
+      inverse: ["epsilon"],
+      log: ["epsilon"],
+      rsqrt: ["epsilon"]
+    };
+    UNDERFLOW_GUARD_LIMIT = 400;
+    INFINITY_LIKE = 1e38;
+    FunctionRewriter = class {
+      constructor(fn, target, options, warnings) {
+        this.fn = fn;
+        this.target = target;
+        this.options = options;
+        this.warnings = warnings;
+        this.functionOutputs = new Set(fn.block.outputs);
+        for (const v of fn.inputs) this.remember(v.name, v.type);
+        this.indexBlock(fn.block);
+      }
+      fn;
+      target;
+      options;
+      warnings;
+      names = new NameAllocator();
+      types = /* @__PURE__ */ new Map();
+      constants = /* @__PURE__ */ new Map();
+      /** Original fp32 values whose producer now computes in fp16 (the fp32 name is free to reuse once). */
+      converted = /* @__PURE__ */ new Set();
+      freedNames = /* @__PURE__ */ new Set();
+      functionOutputs;
+      dtypeConsts = /* @__PURE__ */ new Map();
+      prelude = [];
+      copiedConsts = /* @__PURE__ */ new Set();
+      run() {
+        const top = { fp16: /* @__PURE__ */ new Map(), fp32: /* @__PURE__ */ new Map(), out: [], isTop: true };
+        this.rewriteBlock(this.fn.block, top);
+        this.fn.block.operations = [...this.prelude, ...this.fn.block.operations];
+        this.dropUnreadConstCopies();
+      }
+      remember(name2, type) {
+        this.names.allocate(name2);
+        this.types.set(name2, type);
+      }
+      indexBlock(block) {
+        for (const v of block.inputs) this.remember(v.name, v.type);
+        for (const op of block.operations) {
+          this.names.allocate(op.name);
+          for (const o of op.outputs) this.remember(o.name, o.type);
+          const val = op.type === "const" ? op.attributes["val"] : void 0;
+          if (val && op.outputs[0]) this.constants.set(op.outputs[0].name, val);
+          for (const inner of op.blocks) this.indexBlock(inner);
+        }
+      }
+      rewriteBlock(block, scope) {
+        for (const op of block.operations) this.rewriteOp(op, scope);
+        block.outputs = block.outputs.map((n) => this.isFp32(n) ? this.asFp32(n, scope) : n);
+        block.operations = scope.out;
+      }
+      rewriteOp(op, scope) {
+        const def = lookupMilOp(op.type, this.target);
+        if (!def || SKIPPED_OPS.has(op.type) || isConstLikeOp(op) || this.blockedByOverflow(op)) {
+          this.keepInFp32(op, scope);
+          return;
+        }
+        const plan = this.planInputs(op, def);
+        let outTypes;
+        try {
+          outTypes = def.outputs(this.ruleInput(plan, op.outputs.length));
+        } catch {
+          this.keepInFp32(op, scope);
+          return;
+        }
+        op.inputs = this.emitInputs(plan, scope);
+        op.outputs = op.outputs.map((orig, i2) => this.retypeOutput(op, orig.name, orig.type, outTypes[i2] ?? orig.type, scope));
+        scope.out.push(op);
+      }
+      /** An op left as it is: its fp32 reads must see fp32 values, casting back where the producer went fp16. */
+      keepInFp32(op, scope) {
+        for (const bindings of Object.values(op.inputs)) {
+          for (let i2 = 0; i2 < bindings.length; i2++) {
+            const b3 = bindings[i2];
+            if (b3.kind === "name" && this.isFp32(b3.name)) bindings[i2] = { kind: "name", name: this.asFp32(b3.name, scope) };
+          }
+        }
+        for (const inner of op.blocks) {
+          this.rewriteBlock(inner, { fp16: new Map(scope.fp16), fp32: new Map(scope.fp32), out: [], isTop: false });
+        }
+        scope.out.push(op);
+      }
+      blockedByOverflow(op) {
+        if (!this.options.keepOverflowingOpsInFp32) return false;
+        for (const bindings of Object.values(op.inputs)) {
+          for (const b3 of bindings) {
+            const value = b3.kind === "value" ? b3.value : this.constants.get(b3.name);
+            if (value?.dtype === "float32" && hasFiniteOverflow(value.data)) {
+              this.warnings.push(`${op.type} "${op.name}" kept in fp32: a constant input exceeds the fp16 range`);
+              return true;
+            }
+          }
+        }
+        return false;
+      }
+      isFp32(name2) {
+        return this.types.get(name2)?.dtype === "float32";
+      }
+      allowsFp16(def, param, spec) {
+        if (!spec) return false;
+        if (targetRank(this.target) >= targetRank("iOS17") && KEPT_FP32_FROM_IOS17[def.name]?.includes(param)) return false;
+        const domain = typeof spec.type === "string" ? def.typeDomains?.[spec.type] : spec.type;
+        return domain === void 0 || domain.includes("float16");
+      }
+      /** Decides, per binding, whether it reads the fp16 or the fp32 version; nothing is emitted yet. */
+      planInputs(op, def) {
+        const plan = {};
+        for (const [param, bindings] of Object.entries(op.inputs)) {
+          const toFp16 = this.allowsFp16(def, param, def.inputs[param]);
+          plan[param] = bindings.map((b3) => {
+            const dtype = b3.kind === "name" ? this.types.get(b3.name)?.dtype : b3.value.dtype;
+            return { binding: b3, toFp16: toFp16 && dtype === "float32" };
+          });
+        }
+        return plan;
+      }
+      ruleInput(plan, numOutputs) {
+        const typeOf2 = (p) => {
+          const t = p.binding.kind === "name" ? this.types.get(p.binding.name) : { dtype: p.binding.value.dtype, shape: [...p.binding.value.shape] };
+          return t && p.toFp16 ? { dtype: "float16", shape: t.shape } : t;
+        };
+        const valueOf = (p) => {
+          if (!p) return void 0;
+          const v = p.binding.kind === "name" ? this.constants.get(p.binding.name) : p.binding.value;
+          return v && p.toFp16 ? toFloat16Tensor(v).tensor : v;
+        };
+        return {
+          type: (param) => plan[param]?.[0] ? typeOf2(plan[param][0]) : void 0,
+          types: (param) => (plan[param] ?? []).map((p) => typeOf2(p)),
+          value: (param) => valueOf(plan[param]?.[0]),
+          numOutputs,
+          target: this.target
+        };
+      }
+      emitInputs(plan, scope) {
+        const inputs = {};
+        for (const [param, planned] of Object.entries(plan)) {
+          inputs[param] = planned.map(({ binding, toFp16 }) => {
+            if (binding.kind === "value") {
+              return toFp16 ? { kind: "value", value: this.convertConst(binding.value, `inline ${param}`) } : binding;
+            }
+            if (!this.isFp32(binding.name)) return binding;
+            return { kind: "name", name: toFp16 ? this.asFp16(binding.name, scope) : this.asFp32(binding.name, scope) };
+          });
+        }
+        return inputs;
+      }
+      retypeOutput(op, name2, orig, next, scope) {
+        if (orig.dtype !== "float32" || next.dtype !== "float16") return { name: name2, type: orig };
+        const renamed = this.names.allocate(`${name2}_cast_fp16`);
+        if (op.name === name2) op.name = renamed;
+        this.types.set(renamed, next);
+        this.converted.add(name2);
+        this.freedNames.add(name2);
+        scope.fp16.set(name2, renamed);
+        return { name: renamed, type: next };
+      }
+      /** The fp16 version of an original fp32 value: a folded fp16 const, or one shared cast. */
+      asFp16(name2, scope) {
+        const cached = scope.fp16.get(name2);
+        if (cached) return cached;
+        const shape3 = this.types.get(name2).shape;
+        const value = this.constants.get(name2);
+        const out2 = this.names.allocate(`${name2}_to_fp16`);
+        if (value) {
+          const half = this.convertConst(value, `const "${name2}"`);
+          scope.out.push(constOp(out2, half));
+          this.constants.set(out2, half);
+          this.copiedConsts.add(name2);
+        } else {
+          scope.out.push(this.castOp(this.asFp32(name2, scope), out2, "fp16"));
+        }
+        this.types.set(out2, { dtype: "float16", shape: [...shape3] });
+        scope.fp16.set(name2, out2);
+        return out2;
+      }
+      /** The fp32 version of an original fp32 value: itself, or a cast back from its fp16 producer. */
+      asFp32(name2, scope) {
+        if (!this.converted.has(name2)) return name2;
+        const cached = scope.fp32.get(name2);
+        if (cached) return cached;
+        const reuse = this.freedNames.has(name2) && (scope.isTop || !this.functionOutputs.has(name2));
+        const out2 = reuse ? name2 : this.names.allocate(`${name2}_to_fp32`);
+        this.freedNames.delete(out2);
+        scope.out.push(this.castOp(scope.fp16.get(name2), out2, "fp32"));
+        this.types.set(out2, { dtype: "float32", shape: [...this.types.get(name2).shape] });
+        scope.fp32.set(name2, out2);
+        return out2;
+      }
+      castOp(x2, out2, dtype) {
+        const type = { dtype: dtype === "fp16" ? "float16" : "float32", shape: [...this.types.get(x2).shape] };
+        return {
+          type: "cast",
+          name: out2,
+          inputs: { x: [{ kind: "name", name: x2 }], dtype: [{ kind: "name", name: this.dtypeConst(dtype) }] },
+          outputs: [{ name: out2, type }],
+          attributes: {},
+          blocks: []
+        };
+      }
+      /** One string const per target dtype, placed at the top of the function so every block sees it. */
+      dtypeConst(dtype) {
+        let name2 = this.dtypeConsts.get(dtype);
+        if (!name2) {
+          name2 = this.names.allocate(`cast_to_${dtype}_dtype`);
+          this.prelude.push(constOp(name2, makeTensor("string", [], [dtype])));
+          this.dtypeConsts.set(dtype, name2);
+        }
+        return name2;
+      }
+      convertConst(value, label) {
+        const { tensor, saturated } = toFloat16Tensor(value);
+        if (saturated > 0) this.warnings.push(`${label}: ${saturated} value(s) beyond the fp16 range saturated to ±${FLOAT16_MAX}`);
+        return tensor;
+      }
+      /** Original fp32 consts that only fed ops now reading their fp16 copies. */
+      dropUnreadConstCopies() {
+        const uses = countUses(this.fn.block);
+        const prune = (block) => {
+          block.operations = block.operations.filter(
+            (op) => !(op.type === "const" && this.copiedConsts.has(op.outputs[0].name) && !uses.get(op.outputs[0].name))
+          );
+          for (const op of block.operations) for (const inner of op.blocks) prune(inner);
+        };
+        prune(this.fn.block);
+      }
+    };
+    POS_MAX_BITS = 31743;
+    NEG_MAX_BITS = 64511;
+    POS_TINY_BITS = float32ToFloat16Bits(FLOAT16_MIN_SUBNORMAL);
+  }
+});
+
+// src/convert/program-passes.ts
+function runProgramPasses(program, precision) {
+  const warnings = [];
+  if (precision === "fp16") warnings.push(...applyFp16ComputePrecision(program).warnings);
+  eliminateDeadCode(program);
+  return warnings;
+}
+var init_program_passes = __esm({
+  "src/convert/program-passes.ts"() {
+    "use strict";
+    init_dead_code();
+    init_fp162();
+  }
+});
+
+// src/convert/index.ts
+function convertOnnxModel(model, options) {
+  const file = model.sourcePath;
+  const frozen = options.freeze && Object.keys(options.freeze).length > 0 ? freezeInputs(model, options.freeze) : model;
+  const prepared = inferShapesAndFold(frozen).model;
+  rejectUnsupported(prepared);
+  const b3 = new MilBuilder(options.target);
+  const edge2 = { b: b3, file, warnings: [] };
+  const ctx = new ConversionContext(b3, prepared.graph, defaultOpset(prepared), file);
+  const inputs = prepared.graph.inputs.map((info) => {
+    const { value, feature } = declareInput(edge2, info);
+    ctx.bind(info.name, value);
+    return feature;
+  });
+  const outputNames = prepared.graph.outputs.map((o) => b3.names.allocate(o.name));
+  convertNodes(prepared, ctx, options.onProgress);
+  const outputValues = bindOutputs(prepared, ctx, edge2);
+  const fn = b3.finish(outputValues);
+  outputValues.forEach((v, k) => renameValue(fn, v, outputNames[k]));
+  const program = { functions: { main: fn } };
+  const passWarnings = runProgramPasses(program, options.precision);
+  consumeUnusedInputs(mainFunction(program), b3.names);
+  const renamed = {};
+  prepared.graph.inputs.forEach((info, k) => info.name !== inputs[k].name && (renamed[info.name] = inputs[k].name));
+  prepared.graph.outputs.forEach((info, k) => info.name !== outputNames[k] && (renamed[info.name] = outputNames[k]));
+  return {
+    model: {
+      specificationVersion: specificationVersionForTarget(options.target),
+      inputs,
+      outputs: outputNames.map((name2) => outputFeature(name2, finalType(program, name2))),
+      metadata: metadataOf(model),
+      program
+    },
+    warnings: [...edge2.warnings, ...ctx.warnings, ...passWarnings],
+    renamed,
+    onnxOps: countOnnxOps(model),
+    milOps: countMilOps(program)
+  };
+}
+function rejectUnsupported(model) {
+  throwIfAny(findUnsupportedNodes(model), model.sourcePath);
+}
+function throwIfAny(unsupported, file) {
+  if (unsupported.length === 0) return;
+  const ops = [...new Set(unsupported.map((u) => u.op))].sort();
+  const shown = unsupported.slice(0, MAX_LISTED_NODES).map((u) => `node "${u.node}" (${u.op}): ${u.reason}`);
+  if (unsupported.length > MAX_LISTED_NODES) shown.push(`and ${unsupported.length - MAX_LISTED_NODES} more`);
+  throw new ConversionError(
+    `cannot convert: ${unsupported.length} node(s) use unsupported ops (${ops.join(", ")}); ${shown.join("; ")}`,
+    unsupported,
+    file === void 0 ? {} : { file }
+  );
+}
+function convertNodes(model, ctx, onProgress) {
+  const nodes = topologicalOrder(model.graph, model.sourcePath);
+  const refused = [];
+  const blocked = /* @__PURE__ */ new Set();
+  nodes.forEach((node, k) => {
+    if (node.inputs.some((i2) => blocked.has(i2))) {
+      node.outputs.forEach((o) => blocked.add(o));
+      return;
+    }
+    try {
+      converterFor(node.opType).convert(node, ctx);
+      checkNodeOutputs(node, ctx);
+    } catch (err2) {
+      if (err2 instanceof ConversionError && err2.unsupported.length > 0) {
+        refused.push(...err2.unsupported);
+        node.outputs.forEach((o) => blocked.add(o));
+        return;
+      }
+      if (err2 instanceof ToolError) throw err2;
+      throw internalError(node, err2 instanceof Error ? err2.message : String(err2), err2);
+    }
+    onProgress?.(k + 1, nodes.length);
+  });
+  throwIfAny(refused, model.sourcePath);
+}
+function internalError(node, problem, cause) {
+  return new ToolError("INTERNAL", `converter bug at node "${node.name}" (${node.opType}): ${problem}`, cause === void 0 ? {} : { cause });
+}
+function checkNodeOutputs(node, ctx) {
+  node.outputs.forEach((name2) => {
+    if (name2 === "") return;
+    if (!ctx.isBound(name2)) throw internalError(node, `output "${name2}" was not produced`);
+    const expected = ctx.info(name2);
+    const actual = milTypeOf(ctx, name2);
+    if (!expected || !actual) return;
+    const wantDType = expected.dtype === void 0 ? void 0 : milDTypeFor(expected.dtype);
+    if (wantDType !== void 0 && actual.dtype !== wantDType) {
+      throw internalError(node, `output "${name2}" is ${actual.dtype} in MIL but ${expected.dtype} in ONNX`);
+    }
+    const want = expected.shape;
+    if (!want) return;
+    const agree = want.length === actual.shape.length && want.every((d, i2) => typeof d !== "number" || actual.shape[i2] === null || actual.shape[i2] === d);
+    if (!agree) {
+      const onnx2 = formatShape(want.map((d) => typeof d === "number" ? d : null));
+      throw internalError(node, `output "${name2}" has shape ${formatShape(actual.shape)} in MIL but ${onnx2} in ONNX`);
+    }
+  });
+}
+function milTypeOf(ctx, onnxName) {
+  const c = ctx.constantValue(onnxName);
+  if (c) {
+    const dtype = milDTypeFor(c.dtype);
+    return dtype === void 0 ? void 0 : { dtype, shape: [...c.shape] };
+  }
+  const v = ctx.value(onnxName);
+  return v === void 0 ? void 0 : ctx.b.typeOf(v);
+}
+function bindOutputs(model, ctx, edge2) {
+  const used = /* @__PURE__ */ new Set();
+  return model.graph.outputs.map((info) => {
+    const value = ctx.value(info.name);
+    if (value === void 0) {
+      throw new ConversionError(`model output "${info.name}" is not produced by any node`, [], model.sourcePath === void 0 ? {} : { file: model.sourcePath });
+    }
+    let v = prepareOutput(edge2, info, value);
+    const needsOwnOp = used.has(v) || ctx.b.constValue(v) !== void 0 || isFunctionInput(ctx, v);
+    if (needsOwnOp) v = ctx.b.op1("identity", { x: v }, { name: `${info.name}_identity` });
+    used.add(v);
+    return v;
+  });
+}
+function isFunctionInput(ctx, milName) {
+  return !ctx.b.operations().some((op) => op.outputs.some((o) => o.name === milName));
+}
+function finalType(program, name2) {
+  const fn = mainFunction(program);
+  for (const op of walkOperations(fn.block)) for (const o of op.outputs) if (o.name === name2) return o.type;
+  const input = fn.inputs.find((i2) => i2.name === name2);
+  if (!input) throw new ToolError("INTERNAL", `model output "${name2}" vanished from the program`);
+  return input.type;
+}
+function countOnnxOps(model) {
+  const counts = {};
+  for (const node of model.graph.nodes) {
+    const key = qualifiedOpName(node);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+function metadataOf(model) {
+  const userDefined = { "com.github.onnx-coreml-action.source": "onnx" };
+  if (model.producerName) userDefined["com.github.onnx-coreml-action.producer"] = `${model.producerName} ${model.producerVersion}`.trim();
+  for (const [k, v] of model.metadata) userDefined[k] = v;
+  const meta = { userDefined };
+  if (model.docString) meta.shortDescription = model.docString;
+  return meta;
+}
+var MAX_LISTED_NODES;
+var init_convert = __esm({
+  "src/convert/index.ts"() {
+    "use strict";
+    init_errors();
+    init_builder();
+    init_ir();
+    init_ir2();
+    init_freeze();
+    init_infer();
+    init_topo();
+    init_tensor();
+    init_context();
+    init_coverage();
+    init_edges();
+    init_finish();
+    init_narrow();
+    init_program_passes();
+    init_registry();
+    MAX_LISTED_NODES = 5;
+  }
+});
+
+// src/mil/print.ts
+function printType(type) {
+  return `tensor<${dtypeName(type.dtype)}, [${type.shape.map((d) => d === null ? "?" : String(d)).join(", ")}]>`;
+}
+function dtypeName(dtype) {
+  try {
+    return milDTypeName(dtype);
+  } catch {
+    return dtype;
+  }
+}
+var init_print = __esm({
+  "src/mil/print.ts"() {
+    "use strict";
+    init_fp16();
+    init_misc();
+  }
+});
+
+// src/mil/validate.ts
+function validateProgram(program) {
+  const problems = [];
+  for (const [name2, fn] of Object.entries(program.functions)) {
+    if (!isValidIdentifier(name2)) problems.push(`function name "${name2}" is not a valid MIL identifier`);
+    const target = targetForOpset(fn.opset);
+    if (!target) problems.push(`function ${name2}: unknown opset "${fn.opset}"`);
+    const scope = {
+      fn: name2,
+      target,
+      problems,
+      defined: /* @__PURE__ */ new Set(),
+      producers: /* @__PURE__ */ new Map(),
+      readers: /* @__PURE__ */ new Map(),
+      types: /* @__PURE__ */ new Map(),
+      values: /* @__PURE__ */ new Map()
+    };
+    const visible = /* @__PURE__ */ new Set();
+    for (const input of fn.inputs) {
+      define2(scope, input.name, void 0, "function input");
+      scope.types.set(input.name, input.type);
+      visible.add(input.name);
+      if (input.type.shape.length > MAX_RANK2) {
+        problems.push(`${name2}: input "${input.name}" has rank ${input.type.shape.length}; Core ML allows at most ${MAX_RANK2}`);
+      }
+    }
+    checkBlock(scope, fn.block, visible);
+    checkConstRanks(scope);
+  }
+  return problems;
+}
+function define2(scope, name2, producer, what) {
+  if (!isValidIdentifier(name2)) scope.problems.push(`${scope.fn}: ${what} "${name2}" is not a valid MIL identifier`);
+  if (scope.defined.has(name2)) scope.problems.push(`${scope.fn}: ${what} "${name2}" is defined more than once`);
+  scope.defined.add(name2);
+  scope.producers.set(name2, producer);
+}
+function checkBlock(scope, block, outer) {
+  const visible = new Set(outer);
+  for (const v of block.inputs) {
+    define2(scope, v.name, void 0, "block input");
+    scope.types.set(v.name, v.type);
+    visible.add(v.name);
+  }
+  for (const op of block.operations) {
+    const where2 = `${scope.fn}: ${op.type} "${op.name}"`;
+    if (!isValidIdentifier(op.name)) scope.problems.push(`${where2}: op name is not a valid MIL identifier`);
+    for (const [param, bindings] of Object.entries(op.inputs)) {
+      for (const b3 of bindings) {
+        if (b3.kind !== "name") continue;
+        if (!visible.has(b3.name)) scope.problems.push(`${where2}: ${param} reads "${b3.name}" before it is defined`);
+        const readers = scope.readers.get(b3.name) ?? [];
+        readers.push(op);
+        scope.readers.set(b3.name, readers);
+      }
+    }
+    checkAgainstCatalogue(scope, op, where2);
+    for (const inner of op.blocks) checkBlock(scope, inner, visible);
+    const constValue2 = op.type === "const" ? op.attributes["val"] : void 0;
+    if (constValue2 && op.outputs[0]) scope.values.set(op.outputs[0].name, constValue2);
+    for (const out2 of op.outputs) {
+      define2(scope, out2.name, op, "output");
+      scope.types.set(out2.name, out2.type);
+      visible.add(out2.name);
+      if (!isConstLikeOp(op) && out2.type.shape.length > MAX_RANK2) {
+        scope.problems.push(`${where2}: output "${out2.name}" has rank ${out2.type.shape.length}; Core ML allows at most ${MAX_RANK2}`);
+      }
+    }
+  }
+  for (const name2 of block.outputs) {
+    if (!visible.has(name2)) scope.problems.push(`${scope.fn}: block output "${name2}" is not defined`);
+  }
+}
+function checkAgainstCatalogue(scope, op, where2) {
+  if (op.type === "const" || !scope.target) return;
+  const def = lookupMilOp(op.type, scope.target);
+  if (!def) {
+    scope.problems.push(`${where2}: op does not exist in opset of ${scope.target}`);
+    return;
+  }
+  const bound = def.paramsAsAttributes ? op.attributes : op.inputs;
+  for (const param of Object.keys(op.inputs)) {
+    if (!def.inputs[param]) scope.problems.push(`${where2}: no parameter "${param}" in the ${scope.target} definition`);
+  }
+  for (const [param, spec] of Object.entries(def.inputs)) {
+    if (!(param in bound)) {
+      if (!spec.optional) scope.problems.push(`${where2}: required parameter "${param}" is missing`);
+      continue;
+    }
+    if (!spec.const || def.paramsAsAttributes) continue;
+    for (const b3 of op.inputs[param] ?? []) {
+      if (b3.kind !== "name") continue;
+      const producer = scope.producers.get(b3.name);
+      if (!producer || !isConstLikeOp(producer)) {
+        scope.problems.push(`${where2}: parameter "${param}" must be a constant but reads "${b3.name}"`);
+      }
+    }
+  }
+  checkTypes(scope, def, op, where2);
+}
+function bindingsOf(def, op) {
+  if (!def.paramsAsAttributes) return op.inputs;
+  return Object.fromEntries(Object.entries(op.attributes).map(([k, v]) => [k, [{ kind: "value", value: v }]]));
+}
+function checkTypes(scope, def, op, where2) {
+  const bindings = bindingsOf(def, op);
+  const typeOf2 = (b3) => b3 === void 0 ? void 0 : b3.kind === "name" ? scope.types.get(b3.name) : { dtype: b3.value.dtype, shape: [...b3.value.shape] };
+  const domainDTypes = /* @__PURE__ */ new Map();
+  for (const [param, spec] of Object.entries(def.inputs)) {
+    for (const b3 of bindings[param] ?? []) {
+      const t = typeOf2(b3);
+      if (!t) continue;
+      const allowed = typeof spec.type === "string" ? def.typeDomains?.[spec.type] : spec.type;
+      if (allowed && !allowed.includes(t.dtype)) scope.problems.push(`${where2}: ${param} has dtype ${t.dtype}, allowed: ${allowed.join(", ")}`);
+      if (typeof spec.type !== "string") continue;
+      const seen = domainDTypes.get(spec.type);
+      if (seen && seen !== t.dtype) scope.problems.push(`${where2}: ${param} is ${t.dtype} but another ${spec.type} parameter is ${seen}`);
+      domainDTypes.set(spec.type, t.dtype);
+    }
+  }
+  const input = {
+    type: (p) => typeOf2(bindings[p]?.[0]),
+    types: (p) => (bindings[p] ?? []).flatMap((b3) => typeOf2(b3) ?? []),
+    value: (p) => {
+      const b3 = bindings[p]?.[0];
+      return b3 === void 0 ? void 0 : b3.kind === "value" ? b3.value : scope.values.get(b3.name);
+    },
+    numOutputs: op.outputs.length,
+    target: scope.target
+  };
+  let expected;
+  try {
+    expected = def.outputs(input);
+  } catch (err2) {
+    scope.problems.push(`${where2}: arguments rejected by the type rule: ${err2 instanceof Error ? err2.message : String(err2)}`);
+    return;
+  }
+  op.outputs.forEach((out2, i2) => {
+    const want = expected[i2];
+    if (want && !compatible(out2.type, want)) {
+      scope.problems.push(`${where2}: output "${out2.name}" is declared ${printType(out2.type)} but the op gives ${printType(want)}`);
+    }
+  });
+}
+function compatible(declared, computed) {
+  if (declared.dtype !== computed.dtype || declared.shape.length !== computed.shape.length) return false;
+  return declared.shape.every((d, i2) => d === null || computed.shape[i2] === null || d === computed.shape[i2]);
+}
+function checkConstRanks(scope) {
+  for (const [name2, producer] of scope.producers) {
+    if (!producer || !isConstLikeOp(producer)) continue;
+    const rank = producer.outputs[0]?.type.shape.length ?? 0;
+    if (rank <= MAX_RANK2) continue;
+    const readers = scope.readers.get(name2) ?? [];
+    if (readers.some((r) => !r.type.startsWith("constexpr_"))) {
+      scope.problems.push(`${scope.fn}: constant "${name2}" has rank ${rank} and feeds a non-constexpr op; Core ML allows at most ${MAX_RANK2}`);
+    }
+  }
+}
+var MAX_RANK2;
+var init_validate = __esm({
+  "src/mil/validate.ts"() {
+    "use strict";
+    init_catalogue();
+    init_ir();
+    init_print();
+    init_ops();
+    init_uses();
+    init_sanitize();
+    MAX_RANK2 = 5;
+  }
+});
+
+// src/run/build.ts
+function buildVariantModel(model, variant, requestedTarget, onProgress) {
+  const { target, raised } = targetForVariant(variant, requestedTarget);
+  const warnings = raised ? [`${variant.name} needs ${target} or later; deployment target raised from ${requestedTarget} to ${target}`] : [];
+  const converted = convertOnnxModel(model, { target, precision: variant.precision, onProgress });
+  warnings.push(...converted.warnings);
+  if (variant.compression) {
+    const outputDType = variant.precision === "fp16" ? "float16" : "float32";
+    const stats = compressProgram(converted.model.program, variant.compression, { target, outputDType });
+    if (stats.compressed === 0) warnings.push(`${variant.name}: no weight is large enough to compress; the package holds the uncompressed weights`);
+    const problems = validateProgram(converted.model.program);
+    if (problems.length > 0) {
+      throw new ToolError("CONVERSION", `${variant.name} compression produced a program Core ML would reject: ${problems[0]}`, fileOf(model));
+    }
+  }
+  return { ...converted, warnings, milOps: countMilOps(converted.model.program), target };
+}
+function compressionVariantNames() {
+  return VARIANTS.filter((v) => v.compression !== void 0).map((v) => v.name);
+}
+function compressionVariant(name2, precision) {
+  const variant = findVariant(name2);
+  if (!variant?.compression) {
+    throw new ToolError("USAGE", `unknown compression '${name2}'; expected one of ${compressionVariantNames().join(", ")}`);
+  }
+  return { ...variant, precision };
+}
+function fileOf(model) {
+  return model.sourcePath === void 0 ? {} : { file: model.sourcePath };
+}
+var init_build = __esm({
+  "src/run/build.ts"() {
+    "use strict";
+    init_apply();
+    init_variants();
+    init_finish();
+    init_convert();
+    init_errors();
+    init_validate();
+  }
+});
+
 // src/coreml/blob.ts
 import { closeSync, openSync, writeSync } from "node:fs";
 function alignUp(n, alignment) {
@@ -10727,45 +18391,45 @@ var init_long = __esm({
     LongPrototype.shru = LongPrototype.shiftRightUnsigned;
     LongPrototype.shr_u = LongPrototype.shiftRightUnsigned;
     LongPrototype.rotateLeft = function rotateLeft(numBits) {
-      var b;
+      var b3;
       if (isLong(numBits)) numBits = numBits.toInt();
       if ((numBits &= 63) === 0) return this;
       if (numBits === 32) return fromBits(this.high, this.low, this.unsigned);
       if (numBits < 32) {
-        b = 32 - numBits;
+        b3 = 32 - numBits;
         return fromBits(
-          this.low << numBits | this.high >>> b,
-          this.high << numBits | this.low >>> b,
+          this.low << numBits | this.high >>> b3,
+          this.high << numBits | this.low >>> b3,
           this.unsigned
         );
       }
       numBits -= 32;
-      b = 32 - numBits;
+      b3 = 32 - numBits;
       return fromBits(
-        this.high << numBits | this.low >>> b,
-        this.low << numBits | this.high >>> b,
+        this.high << numBits | this.low >>> b3,
+        this.low << numBits | this.high >>> b3,
         this.unsigned
       );
     };
     LongPrototype.rotl = LongPrototype.rotateLeft;
     LongPrototype.rotateRight = function rotateRight(numBits) {
-      var b;
+      var b3;
       if (isLong(numBits)) numBits = numBits.toInt();
       if ((numBits &= 63) === 0) return this;
       if (numBits === 32) return fromBits(this.high, this.low, this.unsigned);
       if (numBits < 32) {
-        b = 32 - numBits;
+        b3 = 32 - numBits;
         return fromBits(
-          this.high << b | this.low >>> numBits,
-          this.low << b | this.high >>> numBits,
+          this.high << b3 | this.low >>> numBits,
+          this.low << b3 | this.high >>> numBits,
           this.unsigned
         );
       }
       numBits -= 32;
-      b = 32 - numBits;
+      b3 = 32 - numBits;
       return fromBits(
-        this.low << b | this.high >>> numBits,
-        this.high << b | this.low >>> numBits,
+        this.low << b3 | this.high >>> numBits,
+        this.high << b3 | this.low >>> numBits,
         this.unsigned
       );
     };
@@ -10939,7 +18603,7 @@ function decodeImmediate(tv, dtype, shape3, what, file) {
   else if (tv.floats) data = storageFromNumbers(dtype, tv.floats.values ?? []);
   else if (tv.doubles) data = storageFromNumbers(dtype, tv.doubles.values ?? []);
   else if (tv.ints) data = storageFromNumbers(dtype, tv.ints.values ?? []);
-  else if (tv.bools) data = storageFromNumbers(dtype, (tv.bools.values ?? []).map((b) => b ? 1 : 0));
+  else if (tv.bools) data = storageFromNumbers(dtype, (tv.bools.values ?? []).map((b3) => b3 ? 1 : 0));
   else if (tv.longInts) data = storageFromLongs(dtype, tv.longInts.values ?? []);
   else if (tv.strings) {
     if (dtype !== "string") throw invalidProgram(`${what}: strings given for a ${dtype} value`, file);
@@ -11006,7 +18670,7 @@ var init_value = __esm({
       floats: (t) => ({ floats: { values: numericArray(t.data) } }),
       doubles: (t) => ({ doubles: { values: numericArray(t.data) } }),
       ints: (t) => ({ ints: { values: numericArray(t.data) } }),
-      bools: (t) => ({ bools: { values: Array.from(t.data, (b) => b !== 0) } }),
+      bools: (t) => ({ bools: { values: Array.from(t.data, (b3) => b3 !== 0) } }),
       strings: (t) => ({ strings: { values: [...t.data] } }),
       longInts: (t) => ({
         longInts: { values: Array.from(t.data, (v) => long_default.fromString(v.toString(), false)) }
@@ -11158,7 +18822,7 @@ function createManifest() {
 function sortKeys(value) {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== "object") return value;
-  const entries = Object.entries(value).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  const entries = Object.entries(value).sort(([a], [b3]) => a < b3 ? -1 : a > b3 ? 1 : 0);
   return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
 }
 function serializeManifest(manifest) {
@@ -11267,9 +18931,9 @@ var init_program_decode = __esm({
         if (name2 === "") throw invalidProgram(`${what} has no name`, this.file);
         return { name: name2, type: decodeTensorType(nvt.type, `${what} "${name2}"`, this.file) };
       }
-      binding(b, what) {
-        if (b.name !== void 0 && b.name !== null && b.name !== "") return { kind: "name", name: b.name };
-        if (b.value) return { kind: "value", value: this.value(b.value, what) };
+      binding(b3, what) {
+        if (b3.name !== void 0 && b3.name !== null && b3.name !== "") return { kind: "name", name: b3.name };
+        if (b3.value) return { kind: "value", value: this.value(b3.value, what) };
         throw invalidProgram(`${what} is bound to nothing`, this.file);
       }
       operation(op, index) {
@@ -11279,13 +18943,13 @@ var init_program_decode = __esm({
         const name2 = stringOfValue(op.attributes?.["name"]) ?? outputs[0]?.name ?? `${type}_${index}`;
         const inputs = {};
         for (const [param, arg] of Object.entries(op.inputs ?? {})) {
-          inputs[param] = (arg.arguments ?? []).map((b, i2) => this.binding(b, `parameter ${param}[${i2}] of ${type} "${name2}"`));
+          inputs[param] = (arg.arguments ?? []).map((b3, i2) => this.binding(b3, `parameter ${param}[${i2}] of ${type} "${name2}"`));
         }
         const attributes = {};
         for (const [key, value] of Object.entries(op.attributes ?? {})) {
           if (key !== "name") attributes[key] = this.value(value, `attribute ${key} of ${type} "${name2}"`);
         }
-        const blocks = (op.blocks ?? []).map((b) => this.block(b));
+        const blocks = (op.blocks ?? []).map((b3) => this.block(b3));
         return { type, name: name2, inputs, outputs, attributes, blocks };
       }
       block(block) {
@@ -11397,13 +19061,13 @@ var init_program_encode = __esm({
       namedType(v) {
         return { name: checkIdentifier(v.name, "value name"), type: encodeTensorType(v.type) };
       }
-      binding(b) {
-        return b.kind === "name" ? { name: b.name } : { value: this.value(b.value) };
+      binding(b3) {
+        return b3.kind === "name" ? { name: b3.name } : { value: this.value(b3.value) };
       }
       operation(op) {
         const inputs = {};
         for (const [param, bindings] of Object.entries(op.inputs)) {
-          inputs[checkIdentifier(param, `parameter of ${op.type}`)] = { arguments: bindings.map((b) => this.binding(b)) };
+          inputs[checkIdentifier(param, `parameter of ${op.type}`)] = { arguments: bindings.map((b3) => this.binding(b3)) };
         }
         const attributes = { name: stringScalarValue(checkIdentifier(op.name, `${op.type} op name`)) };
         for (const [key, tensor] of Object.entries(op.attributes)) attributes[checkIdentifier(key, `attribute of ${op.type}`)] = this.value(tensor);
@@ -11411,7 +19075,7 @@ var init_program_encode = __esm({
           type: op.type,
           inputs,
           outputs: op.outputs.map((o) => this.namedType(o)),
-          blocks: op.blocks.map((b) => this.block(b)),
+          blocks: op.blocks.map((b3) => this.block(b3)),
           attributes
         };
       }
@@ -11450,7 +19114,7 @@ function checkModelForWriting(model) {
   }
   const main2 = model.program.functions["main"];
   if (!main2) throw new ConversionError('ML program has no "main" function');
-  const sameNames = (a, b) => a.length === b.length && a.every((n, i2) => n === b[i2]);
+  const sameNames = (a, b3) => a.length === b3.length && a.every((n, i2) => n === b3[i2]);
   if (!sameNames(model.inputs.map((f) => f.name), main2.inputs.map((v) => v.name))) {
     throw new ConversionError('model description inputs do not match the inputs of function "main"');
   }
@@ -11489,7 +19153,7 @@ function decodeModel(bytes, file, blobs) {
 }
 async function directorySize(dir, files) {
   const sizes = await Promise.all(files.map(async (f) => (await stat(join(dir, f))).size));
-  return sizes.reduce((a, b) => a + b, 0);
+  return sizes.reduce((a, b3) => a + b3, 0);
 }
 async function replaceDirectory(staged, outPath) {
   const backup = `${outPath}.old-${randomUUID2()}`;
@@ -11560,7 +19224,7 @@ async function readMlPackage(path) {
   return decodeModel(await readFile(modelPath), modelPath, blobs);
 }
 var MODEL_PATH_PREFIX, WEIGHTS_BLOB_FILE_NAME, MIN_ML_PROGRAM_SPEC_VERSION, ModelMessage, PackageBlobSource;
-var init_package = __esm({
+var init_package2 = __esm({
   "src/coreml/package.ts"() {
     "use strict";
     init_errors();
@@ -14677,6 +22341,58 @@ var init_proto_values = __esm({
   }
 });
 
+// src/onnx/decode-types.ts
+function dimFromProto(dim) {
+  if (dim.dimValue != null) {
+    const v = int64ToBigInt(dim.dimValue);
+    return v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : null;
+  }
+  if (dim.dimParam) return dim.dimParam;
+  return null;
+}
+function shapeFromProto(shape3) {
+  if (!shape3) return void 0;
+  return (shape3.dim ?? []).map(dimFromProto);
+}
+function describeType(type, depth = 0) {
+  if (!type || depth > 64) return {};
+  if (type.tensorType) return { kind: "tensor", typeName: `tensor(${onnxTypeName(type.tensorType.elemType ?? 0)})` };
+  if (type.sparseTensorType) {
+    return { kind: "sparse_tensor", typeName: `sparse_tensor(${onnxTypeName(type.sparseTensorType.elemType ?? 0)})` };
+  }
+  if (type.sequenceType) return { kind: "sequence", typeName: `seq(${describeType(type.sequenceType.elemType, depth + 1).typeName ?? "?"})` };
+  if (type.optionalType) {
+    return { kind: "optional", typeName: `optional(${describeType(type.optionalType.elemType, depth + 1).typeName ?? "?"})` };
+  }
+  if (type.mapType) {
+    const value = describeType(type.mapType.valueType, depth + 1).typeName ?? "?";
+    return { kind: "map", typeName: `map(${onnxTypeName(type.mapType.keyType ?? 0)}, ${value})` };
+  }
+  return {};
+}
+function valueInfoFromProto(proto) {
+  const info = { name: proto.name ?? "" };
+  const { kind, typeName } = describeType(proto.type);
+  if (kind) info.kind = kind;
+  if (typeName) info.typeName = typeName;
+  const tensorType = proto.type?.tensorType;
+  if (tensorType) {
+    const dtype = dtypeOfOnnxType(tensorType.elemType ?? 0);
+    if (dtype) info.dtype = dtype;
+    const shape3 = shapeFromProto(tensorType.shape);
+    if (shape3) info.shape = shape3;
+  }
+  if (proto.docString) info.docString = proto.docString;
+  return info;
+}
+var init_decode_types = __esm({
+  "src/onnx/decode-types.ts"() {
+    "use strict";
+    init_data_type();
+    init_proto_values();
+  }
+});
+
 // src/onnx/limits.ts
 function resolveLimits(limits = {}) {
   const resolved = { ...DEFAULT_ONNX_LIMITS };
@@ -14789,7 +22505,7 @@ function viewOrCopy(ctor, bytes, n) {
 function readBool(bytes, n) {
   const view = bytes.subarray(0, n);
   for (let i2 = 0; i2 < n; i2++) {
-    if (view[i2] > 1) return Uint8Array.from(view, (b) => b !== 0 ? 1 : 0);
+    if (view[i2] > 1) return Uint8Array.from(view, (b3) => b3 !== 0 ? 1 : 0);
   }
   return view;
 }
@@ -14815,24 +22531,24 @@ var init_tensor_payload = __esm({
       throw new TypeError(`${dtype} has no ONNX byte encoding`);
     };
     RAW_READERS = {
-      float16: (b, n) => viewOrCopy(Uint16Array, b, n),
-      bfloat16: (b, n) => viewOrCopy(Uint16Array, b, n),
-      float32: (b, n) => viewOrCopy(Float32Array, b, n),
-      float64: (b, n) => viewOrCopy(Float64Array, b, n),
-      int4: (b, n) => unpackBits(b, n, 4, true),
-      int8: (b, n) => viewOrCopy(Int8Array, b, n),
-      int16: (b, n) => viewOrCopy(Int16Array, b, n),
-      int32: (b, n) => viewOrCopy(Int32Array, b, n),
-      int64: (b, n) => viewOrCopy(BigInt64Array, b, n),
+      float16: (b3, n) => viewOrCopy(Uint16Array, b3, n),
+      bfloat16: (b3, n) => viewOrCopy(Uint16Array, b3, n),
+      float32: (b3, n) => viewOrCopy(Float32Array, b3, n),
+      float64: (b3, n) => viewOrCopy(Float64Array, b3, n),
+      int4: (b3, n) => unpackBits(b3, n, 4, true),
+      int8: (b3, n) => viewOrCopy(Int8Array, b3, n),
+      int16: (b3, n) => viewOrCopy(Int16Array, b3, n),
+      int32: (b3, n) => viewOrCopy(Int32Array, b3, n),
+      int64: (b3, n) => viewOrCopy(BigInt64Array, b3, n),
       uint1: noOnnxEncoding("uint1"),
-      uint2: (b, n) => unpackBits(b, n, 2, false),
+      uint2: (b3, n) => unpackBits(b3, n, 2, false),
       uint3: noOnnxEncoding("uint3"),
-      uint4: (b, n) => unpackBits(b, n, 4, false),
+      uint4: (b3, n) => unpackBits(b3, n, 4, false),
       uint6: noOnnxEncoding("uint6"),
-      uint8: (b, n) => viewOrCopy(Uint8Array, b, n),
-      uint16: (b, n) => viewOrCopy(Uint16Array, b, n),
-      uint32: (b, n) => viewOrCopy(Uint32Array, b, n),
-      uint64: (b, n) => viewOrCopy(BigUint64Array, b, n),
+      uint8: (b3, n) => viewOrCopy(Uint8Array, b3, n),
+      uint16: (b3, n) => viewOrCopy(Uint16Array, b3, n),
+      uint32: (b3, n) => viewOrCopy(Uint32Array, b3, n),
+      uint64: (b3, n) => viewOrCopy(BigUint64Array, b3, n),
       bool: readBool,
       string: noOnnxEncoding("string")
     };
@@ -14898,7 +22614,7 @@ function readTypedField(proto, dtype, n, what, file) {
   return reader.read(values, dtype, n);
 }
 function decodeTensorProto(bytes, source = "tensor") {
-  const proto = decodeProtoSafely((b) => onnx.TensorProto.decode(b), asBuffer(bytes), source, "tensor");
+  const proto = decodeProtoSafely((b3) => onnx.TensorProto.decode(b3), asBuffer(bytes), source, "tensor");
   const tensor = tensorFromProto(proto, { file: source, budget: new ElementBudget(DEFAULT_ONNX_LIMITS, source) });
   return { name: proto.name ?? "", tensor };
 }
@@ -14962,10 +22678,409 @@ var init_tensor_proto = __esm({
   }
 });
 
+// src/onnx/decode-graph.ts
+function attrInt2(value) {
+  return value == null ? 0 : Number(int64ToBigInt(value));
+}
+function subgraph(g, ctx, depth, where2) {
+  if (depth + 1 > ctx.limits.maxSubgraphDepth) {
+    throw new ModelInputError("LIMIT_EXCEEDED", `${where2} nests subgraphs ${depth + 1} levels deep, above the limit of ${ctx.limits.maxSubgraphDepth}`, {
+      file: ctx.file
+    });
+  }
+  return graphFromProto(g, ctx, depth + 1);
+}
+function attributeType(a) {
+  if (a.type) return a.type;
+  const present = TYPE_BY_PRESENT_FIELD.find(([field]) => Object.prototype.hasOwnProperty.call(a, field));
+  return present ? present[1] : AttributeType.UNDEFINED;
+}
+function attributeFromProto(a, ctx, depth, where2) {
+  const type = attributeType(a);
+  const convert = ATTRIBUTE_CONVERTERS[type];
+  if (!convert) throw new ModelInputError("MALFORMED", `${where2} has no usable type (${type})`, { file: ctx.file });
+  return convert(a, ctx, depth, where2);
+}
+function nodeNames(nodes) {
+  const taken = new Set(nodes.map((n) => n.name ?? "").filter((n) => n !== ""));
+  return nodes.map((n, i2) => {
+    if (n.name) return n.name;
+    const base = `${n.opType ?? "Node"}_${i2}`;
+    let name2 = base;
+    for (let k = 1; taken.has(name2); k++) name2 = `${base}_${k}`;
+    taken.add(name2);
+    return name2;
+  });
+}
+function nodeFromProto(n, name2, ctx, depth) {
+  const node = {
+    name: name2,
+    opType: n.opType ?? "",
+    domain: n.domain ?? "",
+    inputs: [...n.input ?? []],
+    outputs: [...n.output ?? []],
+    attributes: /* @__PURE__ */ new Map()
+  };
+  for (const a of n.attribute ?? []) {
+    const attrName = a.name ?? "";
+    const where2 = `attribute "${attrName}" of node "${name2}" (${node.opType})`;
+    if (node.attributes.has(attrName) || node.attributeRefs?.has(attrName)) {
+      throw new ModelInputError("MALFORMED", `${where2} appears twice`, { file: ctx.file });
+    }
+    if (a.refAttrName) (node.attributeRefs ??= /* @__PURE__ */ new Map()).set(attrName, a.refAttrName);
+    else node.attributes.set(attrName, attributeFromProto(a, ctx, depth, where2));
+  }
+  if (n.docString) node.docString = n.docString;
+  return node;
+}
+function nodesFromProto(protos, ctx, depth) {
+  ctx.nodeCount += protos.length;
+  if (ctx.nodeCount > ctx.limits.maxNodes) {
+    throw new ModelInputError("LIMIT_EXCEEDED", `the model has more than ${ctx.limits.maxNodes} nodes`, { file: ctx.file });
+  }
+  const names = nodeNames(protos);
+  return protos.map((n, i2) => nodeFromProto(n, names[i2], ctx, depth));
+}
+function initializersFromProto(g, ctx) {
+  const sparse = g.sparseInitializer ?? [];
+  if (sparse.length > 0) {
+    const name2 = sparse[0].values?.name ?? "";
+    throw new ModelInputError("UNSUPPORTED_FEATURE", `sparse initializer "${name2}" is not supported; store it dense`, { file: ctx.file });
+  }
+  const initializers = /* @__PURE__ */ new Map();
+  for (const t of g.initializer ?? []) {
+    const name2 = t.name ?? "";
+    if (initializers.has(name2)) throw new ModelInputError("MALFORMED", `initializer "${name2}" appears twice`, { file: ctx.file });
+    initializers.set(name2, tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal }));
+  }
+  return initializers;
+}
+function graphFromProto(g, ctx, depth) {
+  const initializers = initializersFromProto(g, ctx);
+  const graph = {
+    name: g.name ?? "",
+    nodes: nodesFromProto(g.node ?? [], ctx, depth),
+    inputs: (g.input ?? []).filter((v) => !initializers.has(v.name ?? "")).map(valueInfoFromProto),
+    outputs: (g.output ?? []).map(valueInfoFromProto),
+    initializers,
+    valueInfo: new Map((g.valueInfo ?? []).map((v) => [v.name ?? "", valueInfoFromProto(v)]))
+  };
+  if (g.docString) graph.docString = g.docString;
+  return graph;
+}
+function opsetImportsFromProto(imports, ctx) {
+  const opsets = /* @__PURE__ */ new Map();
+  for (const o of imports) {
+    const domain = o.domain ?? "";
+    opsets.set(domain, int64ToSafeNumber(o.version ?? 0, `opset version of domain "${domain}"`, ctx.file));
+  }
+  return opsets;
+}
+function functionFromProto(f, ctx) {
+  const fn = {
+    name: f.name ?? "",
+    domain: f.domain ?? "",
+    inputs: [...f.input ?? []],
+    outputs: [...f.output ?? []],
+    attributes: [...f.attribute ?? []],
+    nodes: nodesFromProto(f.node ?? [], ctx, 0),
+    opsetImports: opsetImportsFromProto(f.opsetImport ?? [], ctx)
+  };
+  const defaults = f.attributeProto ?? [];
+  if (defaults.length > 0) {
+    fn.attributeDefaults = new Map(
+      defaults.map((a) => [a.name ?? "", attributeFromProto(a, ctx, 0, `default of attribute "${a.name ?? ""}" of function "${fn.name}"`)])
+    );
+  }
+  if (f.docString) fn.docString = f.docString;
+  return fn;
+}
+var AttributeType, unsupportedAttribute, tensorAttr, ATTRIBUTE_CONVERTERS, TYPE_BY_PRESENT_FIELD;
+var init_decode_graph = __esm({
+  "src/onnx/decode-graph.ts"() {
+    "use strict";
+    init_errors();
+    init_onnx();
+    init_decode_types();
+    init_proto_values();
+    init_tensor_proto();
+    AttributeType = onnx.AttributeProto.AttributeType;
+    unsupportedAttribute = (kind) => (_a2, ctx, _d, where2) => {
+      throw new ModelInputError("UNSUPPORTED_FEATURE", `${where2} is a ${kind} attribute, which this tool does not support`, { file: ctx.file });
+    };
+    tensorAttr = (t, ctx, where2) => tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, label: `tensor of ${where2}` });
+    ATTRIBUTE_CONVERTERS = {
+      [AttributeType.FLOAT]: (a) => ({ type: "float", value: a.f ?? 0 }),
+      [AttributeType.INT]: (a) => ({ type: "int", value: attrInt2(a.i) }),
+      [AttributeType.STRING]: (a) => ({ type: "string", value: bytesToString(a.s ?? new Uint8Array()) }),
+      [AttributeType.TENSOR]: (a, ctx, _d, where2) => ({ type: "tensor", value: tensorAttr(a.t ?? {}, ctx, where2) }),
+      [AttributeType.GRAPH]: (a, ctx, d, where2) => ({ type: "graph", value: subgraph(a.g ?? {}, ctx, d, where2) }),
+      [AttributeType.FLOATS]: (a) => ({ type: "floats", value: Array.from(a.floats ?? []) }),
+      [AttributeType.INTS]: (a) => ({ type: "ints", value: (a.ints ?? []).map(attrInt2) }),
+      [AttributeType.STRINGS]: (a) => ({ type: "strings", value: (a.strings ?? []).map(bytesToString) }),
+      [AttributeType.TENSORS]: (a, ctx, _d, where2) => ({ type: "tensors", value: (a.tensors ?? []).map((t) => tensorAttr(t, ctx, where2)) }),
+      [AttributeType.GRAPHS]: (a, ctx, d, where2) => ({ type: "graphs", value: (a.graphs ?? []).map((g) => subgraph(g, ctx, d, where2)) }),
+      [AttributeType.SPARSE_TENSOR]: unsupportedAttribute("sparse tensor"),
+      [AttributeType.SPARSE_TENSORS]: unsupportedAttribute("sparse tensor list"),
+      [AttributeType.TYPE_PROTO]: unsupportedAttribute("type"),
+      [AttributeType.TYPE_PROTOS]: unsupportedAttribute("type list")
+    };
+    TYPE_BY_PRESENT_FIELD = [
+      ["f", AttributeType.FLOAT],
+      ["i", AttributeType.INT],
+      ["s", AttributeType.STRING],
+      ["t", AttributeType.TENSOR],
+      ["g", AttributeType.GRAPH],
+      ["floats", AttributeType.FLOATS],
+      ["ints", AttributeType.INTS],
+      ["strings", AttributeType.STRINGS],
+      ["tensors", AttributeType.TENSORS],
+      ["graphs", AttributeType.GRAPHS]
+    ];
+  }
+});
+
+// src/onnx/external-data.ts
+import { closeSync as closeSync2, constants, fstatSync, openSync as openSync2, readSync, realpathSync as realpathSync2 } from "node:fs";
+import { constants as bufferConstants } from "node:buffer";
+import { dirname as dirname2, isAbsolute as isAbsolute2, join as join2, sep as sep2, win32 } from "node:path";
+function createExternalDataReader(modelPath) {
+  let realFolder;
+  const fail2 = (message, cause, code = "EXTERNAL_DATA") => new ModelInputError(code, message, { file: modelPath, cause });
+  const folder = () => {
+    if (realFolder === void 0) {
+      try {
+        realFolder = realpathSync2(dirname2(modelPath));
+      } catch (err2) {
+        throw fail2("external data needs the model folder, which cannot be resolved", err2);
+      }
+    }
+    return realFolder;
+  };
+  return (proto, expectedBytes, what) => {
+    const ext = parseExternalData(proto.externalData ?? [], what, fail2);
+    const real = resolveInside(folder(), ext.location, what, fail2);
+    return readRange(real, ext, expectedBytes, what, fail2);
+  };
+}
+function parseExternalData(entries, what, fail2) {
+  const values = /* @__PURE__ */ new Map();
+  for (const { key, value } of entries) {
+    const k = key ?? "";
+    if (!KNOWN_KEYS.has(k)) throw fail2(`${what} has an unknown external_data key "${k}"`);
+    if (values.has(k)) throw fail2(`${what} repeats the external_data key "${k}"`);
+    values.set(k, value ?? "");
+  }
+  const location = values.get("location");
+  if (!location) throw fail2(`${what} is stored externally but names no location`);
+  return {
+    location,
+    offset: parseByteCount(values.get("offset"), "offset", what, fail2) ?? 0n,
+    length: parseByteCount(values.get("length"), "length", what, fail2)
+  };
+}
+function parseByteCount(text, key, what, fail2) {
+  if (text === void 0) return void 0;
+  if (!/^\d{1,16}$/.test(text)) throw fail2(`${what} has external_data ${key} "${text}", not a non-negative integer`);
+  return BigInt(text);
+}
+function resolveInside(folder, location, what, fail2) {
+  if (location.includes("\0")) throw fail2(`${what} has an external data location containing a NUL byte`);
+  if (isAbsolute2(location) || win32.isAbsolute(location)) {
+    throw fail2(`${what} has an absolute external data location "${location}"; it must be relative to the model's folder`);
+  }
+  if (location.split(/[\\/]+/).includes("..")) {
+    throw fail2(`${what} has an external data location "${location}" containing "..", which could leave the model's folder`);
+  }
+  let real;
+  try {
+    real = realpathSync2(join2(folder, location));
+  } catch (err2) {
+    throw fail2(`${what} names external data "${location}", which does not exist beside the model`, err2);
+  }
+  if (!real.startsWith(folder + sep2)) {
+    throw fail2(`${what} names external data "${location}", which resolves (through a symlink) outside the model's folder`);
+  }
+  return real;
+}
+function readRange(real, ext, expectedBytes, what, fail2) {
+  let fd2;
+  try {
+    fd2 = openSync2(real, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  } catch (err2) {
+    throw fail2(`${what}: cannot open external data "${ext.location}"`, err2);
+  }
+  try {
+    const info = fstatSync(fd2);
+    if (!info.isFile()) throw fail2(`${what}: external data "${ext.location}" is not a regular file`);
+    if (info.nlink > 1) throw fail2(`${what}: external data "${ext.location}" is a hard link, which could point outside the model's folder`);
+    const size2 = BigInt(info.size);
+    const length = ext.length ?? size2 - ext.offset;
+    if (ext.offset + length > size2 || length < 0n) {
+      throw fail2(`${what}: external data "${ext.location}" has ${size2} bytes, but offset ${ext.offset} + length ${length} reaches past its end`);
+    }
+    if (length !== BigInt(expectedBytes)) {
+      throw fail2(`${what}: external data "${ext.location}" holds ${length} bytes, but its type and shape need exactly ${expectedBytes}`);
+    }
+    if (expectedBytes > bufferConstants.MAX_LENGTH) {
+      throw fail2(`${what} needs ${expectedBytes} bytes, more than one buffer can hold`, void 0, "LIMIT_EXCEEDED");
+    }
+    return readExactly(fd2, expectedBytes, Number(ext.offset));
+  } finally {
+    closeSync2(fd2);
+  }
+}
+function readExactly(fd2, length, position) {
+  const out2 = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd2, out2, done, length - done, position + done);
+    if (n === 0) throw new Error("external data file shrank while being read");
+    done += n;
+  }
+  return out2;
+}
+var KNOWN_KEYS;
+var init_external_data = __esm({
+  "src/onnx/external-data.ts"() {
+    "use strict";
+    init_errors();
+    KNOWN_KEYS = /* @__PURE__ */ new Set(["location", "offset", "length", "checksum", "basepath"]);
+  }
+});
+
+// src/onnx/decode.ts
+function isLfsPointer(bytes) {
+  return bytes.length >= LFS_POINTER_PREFIX.length && Buffer.compare(LFS_POINTER_PREFIX, bytes.subarray(0, LFS_POINTER_PREFIX.length)) === 0;
+}
+function lfsPointerError(file) {
+  return new ModelInputError(
+    "LFS_POINTER",
+    "this is a Git LFS pointer, not the model; check the repository out with `lfs: true` (actions/checkout) so the real file is present",
+    { file }
+  );
+}
+function checkEnvelope(bytes, file, limits) {
+  if (bytes.length > limits.maxFileBytes) {
+    throw new ModelInputError("FILE_TOO_LARGE", `the model has ${bytes.length} bytes, above the limit of ${limits.maxFileBytes}`, { file });
+  }
+  if (bytes.length === 0) throw new ModelInputError("MALFORMED", "the file is empty", { file });
+  if (isLfsPointer(bytes)) throw lfsPointerError(file);
+}
+function metadataFromProto(props) {
+  return new Map(props.map((p) => [p.key ?? "", p.value ?? ""]));
+}
+function modelFromProto(proto, ctx) {
+  if (!proto.graph) throw new ModelInputError("MALFORMED", "the file holds no graph: it is not an ONNX model", { file: ctx.file });
+  const opsetImports = opsetImportsFromProto(proto.opsetImport ?? [], ctx);
+  const model = {
+    irVersion: int64ToSafeNumber(proto.irVersion ?? 0, "ir_version", ctx.file),
+    opsetImports,
+    producerName: proto.producerName ?? "",
+    producerVersion: proto.producerVersion ?? "",
+    metadata: metadataFromProto(proto.metadataProps ?? []),
+    graph: graphFromProto(proto.graph, ctx, 0),
+    functions: (proto.functions ?? []).map((f) => functionFromProto(f, ctx)),
+    sourcePath: ctx.file
+  };
+  if (proto.docString) model.docString = proto.docString;
+  return model;
+}
+function decodeOnnxModel(bytes, options) {
+  const file = options.path;
+  const limits = resolveLimits(options.limits);
+  const buffer = asBuffer(bytes);
+  checkEnvelope(buffer, file, limits);
+  const proto = decodeProtoSafely((b3) => onnx.ModelProto.decode(b3), buffer, file, "model");
+  const ctx = {
+    file,
+    limits,
+    budget: new ElementBudget(limits, file),
+    readExternal: createExternalDataReader(file),
+    nodeCount: 0
+  };
+  try {
+    return modelFromProto(proto, ctx);
+  } catch (err2) {
+    if (isDepthError(err2)) {
+      throw new ModelInputError("LIMIT_EXCEEDED", "the model nests graphs too deeply to decode", { file, cause: err2 });
+    }
+    throw err2;
+  }
+}
+var LFS_POINTER_PREFIX;
+var init_decode = __esm({
+  "src/onnx/decode.ts"() {
+    "use strict";
+    init_errors();
+    init_onnx();
+    init_decode_graph();
+    init_external_data();
+    init_limits();
+    init_proto_decode();
+    init_proto_values();
+    LFS_POINTER_PREFIX = Buffer.from("version https://git-lfs.github.com/spec/");
+  }
+});
+
+// src/onnx/load.ts
+import { lstat, open, realpath as realpath2, stat as stat3 } from "node:fs/promises";
+import { dirname as dirname3, sep as sep3 } from "node:path";
+async function checkModelFile(path, limits) {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (err2) {
+    throw new ModelInputError("FILE_NOT_FOUND", "cannot find the model file", { file: path, cause: err2 });
+  }
+  if (info.isSymbolicLink()) {
+    const [real, folder] = await Promise.all([realpath2(path).catch(() => ""), realpath2(dirname3(path))]);
+    if (!real.startsWith(folder + sep3)) {
+      throw new ModelInputError("MALFORMED", "the model is a symlink that leads outside its own folder; refusing to read it", { file: path });
+    }
+  }
+  const target = await stat3(path);
+  if (!target.isFile()) throw new ModelInputError("MALFORMED", "the model path is not a regular file", { file: path });
+  if (target.size > limits.maxFileBytes) {
+    throw new ModelInputError("FILE_TOO_LARGE", `the model has ${target.size} bytes, above the limit of ${limits.maxFileBytes}`, { file: path });
+  }
+  return target.size;
+}
+async function readWhole(path, size2) {
+  const handle = await open(path, "r");
+  try {
+    const bytes = Buffer.allocUnsafeSlow(size2);
+    let done = 0;
+    while (done < size2) {
+      const { bytesRead } = await handle.read(bytes, done, size2 - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === size2 ? bytes : bytes.subarray(0, done);
+  } finally {
+    await handle.close();
+  }
+}
+async function loadOnnxModel(path, limits) {
+  const resolved = resolveLimits(limits);
+  const size2 = await checkModelFile(path, resolved);
+  const bytes = await readWhole(path, size2);
+  if (isLfsPointer(bytes)) throw lfsPointerError(path);
+  return decodeOnnxModel(bytes, { path, limits: resolved });
+}
+var init_load = __esm({
+  "src/onnx/load.ts"() {
+    "use strict";
+    init_errors();
+    init_decode();
+    init_limits();
+  }
+});
+
 // src/parity/gates.ts
 function gateForProgram(program) {
   const types = valueTypes(program);
-  let gate = FP32_GATE;
+  let gate = FP32_GATE2;
   for (const fn of Object.values(program.functions)) {
     if (fn.inputs.some((v) => v.type.dtype === "float16")) gate = looser(gate, FP16_GATE);
     for (const op of walkOperations(fn.block)) {
@@ -14976,8 +23091,8 @@ function gateForProgram(program) {
   }
   return gate;
 }
-function looser(a, b) {
-  return gateRank(b) > gateRank(a) ? b : a;
+function looser(a, b3) {
+  return gateRank(b3) > gateRank(a) ? b3 : a;
 }
 function gateRank(g) {
   if (g.kind === "exact") return 0;
@@ -15014,13 +23129,13 @@ function paramType(op, param, types) {
   if (binding.kind === "value") return { dtype: binding.value.dtype, shape: [...binding.value.shape] };
   return types.get(binding.name);
 }
-var FP32_GATE, FP16_GATE, EIGHT_BIT_GATE, LOW_BIT_GATE, EXACT_GATE, SUB_BYTE_BITS2, COMPRESSION_RULES;
+var FP32_GATE2, FP16_GATE, EIGHT_BIT_GATE, LOW_BIT_GATE, EXACT_GATE, SUB_BYTE_BITS2, COMPRESSION_RULES;
 var init_gates = __esm({
   "src/parity/gates.ts"() {
     "use strict";
     init_errors();
     init_ir();
-    FP32_GATE = { kind: "elementwise", atol: 1e-4, rtol: 1e-3 };
+    FP32_GATE2 = { kind: "elementwise", atol: 1e-4, rtol: 1e-3 };
     FP16_GATE = { kind: "psnr", minDb: 40 };
     EIGHT_BIT_GATE = { kind: "psnr", minDb: 30 };
     LOW_BIT_GATE = { kind: "psnr", minDb: 20 };
@@ -15047,10 +23162,10 @@ function classScoreLayout(shape3) {
 function classAgreement(shape3, ref, act) {
   const layout = classScoreLayout(shape3);
   if (!layout || layout.rows === 0) return { top1: null, top5: null };
-  const { rows: rows2, classes } = layout;
+  const { rows: rows3, classes } = layout;
   let top1 = 0;
   let top5 = 0;
-  for (let row = 0; row < rows2; row++) {
+  for (let row = 0; row < rows3; row++) {
     const start = row * classes;
     const refRow = ref.subarray(start, start + classes);
     const actRow = act.subarray(start, start + classes);
@@ -15058,7 +23173,7 @@ function classAgreement(shape3, ref, act) {
     if (argMax(actRow) === refBest) top1++;
     if (rankOf(actRow, refBest) < 5) top5++;
   }
-  return { top1: top1 / rows2, top5: classes > 5 ? top5 / rows2 : null };
+  return { top1: top1 / rows3, top5: classes > 5 ? top5 / rows3 : null };
 }
 function argMax(row) {
   let best = 0;
@@ -15097,7 +23212,7 @@ function tensorValues(t) {
 function isExactDType(t) {
   return !isFloatDType(t.dtype);
 }
-var init_values = __esm({
+var init_values3 = __esm({
   "src/parity/values.ts"() {
     "use strict";
     init_dtype();
@@ -15230,7 +23345,7 @@ var init_metrics = __esm({
     "use strict";
     init_tensor();
     init_top_k();
-    init_values();
+    init_values3();
   }
 });
 
@@ -15302,7 +23417,7 @@ var init_verdict = __esm({
     init_tensor();
     init_gates();
     init_metrics();
-    init_values();
+    init_values3();
     GATE_CHECKS = {
       elementwise: (gate, _metrics, ref, act) => gate.kind === "elementwise" ? checkElementwise(gate, ref, act) : void 0,
       psnr: (gate, metrics) => gate.kind === "psnr" ? checkPsnr(gate.minDb, metrics.psnrDb) : void 0,
@@ -15351,7 +23466,7 @@ var init_cast = __esm({
     init_dtype();
     init_fp16();
     init_tensor();
-    init_values();
+    init_values3();
     INTEGER_RANGES = {
       int8: [-128, 127],
       int16: [-32768, 32767],
@@ -15568,7 +23683,7 @@ function unzipSync(data, opts) {
   }
   var fltr = opts && opts.filter;
   for (var i2 = 0; i2 < c; ++i2) {
-    var _a2 = zh(data, o, z), c_2 = _a2[0], sc = _a2[1], su = _a2[2], fn = _a2[3], no = _a2[4], off = _a2[5], b = slzh(data, off);
+    var _a2 = zh(data, o, z), c_2 = _a2[0], sc = _a2[1], su = _a2[2], fn = _a2[3], no = _a2[4], off = _a2[5], b3 = slzh(data, off);
     o = no;
     if (!fltr || fltr({
       name: fn,
@@ -15577,9 +23692,9 @@ function unzipSync(data, opts) {
       compression: c_2
     })) {
       if (!c_2)
-        files[fn] = slc(data, b, b + sc);
+        files[fn] = slc(data, b3, b3 + sc);
       else if (c_2 == 8)
-        files[fn] = inflateSync(data.subarray(b, b + sc), { out: new u8(su) });
+        files[fn] = inflateSync(data.subarray(b3, b3 + sc), { out: new u8(su) });
       else
         err(14, "unknown compression type " + c_2);
     }
@@ -15670,17 +23785,17 @@ var init_esm = __esm({
     ]);
     clim = new u8([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
     freb = function(eb, start) {
-      var b = new u16(31);
+      var b3 = new u16(31);
       for (var i2 = 0; i2 < 31; ++i2) {
-        b[i2] = start += 1 << eb[i2 - 1];
+        b3[i2] = start += 1 << eb[i2 - 1];
       }
-      var r = new i32(b[30]);
+      var r = new i32(b3[30]);
       for (var i2 = 1; i2 < 30; ++i2) {
-        for (var j = b[i2]; j < b[i2 + 1]; ++j) {
-          r[j] = j - b[i2] << 5 | i2;
+        for (var j = b3[i2]; j < b3[i2 + 1]; ++j) {
+          r[j] = j - b3[i2] << 5 | i2;
         }
       }
-      return { b, r };
+      return { b: b3, r };
     };
     _a = freb(fleb, 2);
     fl = _a.b;
@@ -15902,9 +24017,9 @@ var init_esm = __esm({
           } else {
             var add2 = sym - 254;
             if (sym > 264) {
-              var i2 = sym - 257, b = fleb[i2];
-              add2 = bits(dat, pos, (1 << b) - 1) + fl[i2];
-              pos += b;
+              var i2 = sym - 257, b3 = fleb[i2];
+              add2 = bits(dat, pos, (1 << b3) - 1) + fl[i2];
+              pos += b3;
             }
             var d = dm[bits16(dat, pos) & dms], dsym = d >> 4;
             if (!d)
@@ -15912,8 +24027,8 @@ var init_esm = __esm({
             pos += d & 15;
             var dt = fd[dsym];
             if (dsym > 3) {
-              var b = fdeb[dsym];
-              dt += bits16(dat, pos) & (1 << b) - 1, pos += b;
+              var b3 = fdeb[dsym];
+              dt += bits16(dat, pos) & (1 << b3) - 1, pos += b3;
             }
             if (pos > tbts) {
               if (noSt)
@@ -15941,14 +24056,14 @@ var init_esm = __esm({
       return bt != buf.length && noBuf ? slc(buf, 0, bt) : buf.subarray(0, bt);
     };
     et = /* @__PURE__ */ new u8(0);
-    b2 = function(d, b) {
-      return d[b] | d[b + 1] << 8;
+    b2 = function(d, b3) {
+      return d[b3] | d[b3 + 1] << 8;
     };
-    b4 = function(d, b) {
-      return (d[b] | d[b + 1] << 8 | d[b + 2] << 16 | d[b + 3] << 24) >>> 0;
+    b4 = function(d, b3) {
+      return (d[b3] | d[b3 + 1] << 8 | d[b3 + 2] << 16 | d[b3 + 3] << 24) >>> 0;
     };
-    b8 = function(d, b) {
-      return b4(d, b) + b4(d, b + 4) * 4294967296;
+    b8 = function(d, b3) {
+      return b4(d, b3) + b4(d, b3 + 4) * 4294967296;
     };
     td = typeof TextDecoder != "undefined" && /* @__PURE__ */ new TextDecoder();
     tds = 0;
@@ -15973,24 +24088,24 @@ var init_esm = __esm({
           r += String.fromCharCode((c & 15) << 12 | (d[i2++] & 63) << 6 | d[i2++] & 63);
       }
     };
-    slzh = function(d, b) {
-      return b + 30 + b2(d, b + 26) + b2(d, b + 28);
+    slzh = function(d, b3) {
+      return b3 + 30 + b2(d, b3 + 26) + b2(d, b3 + 28);
     };
-    zh = function(d, b, z) {
-      var fnl = b2(d, b + 28), efl = b2(d, b + 30), fn = strFromU8(d.subarray(b + 46, b + 46 + fnl), !(b2(d, b + 8) & 2048)), es = b + 46 + fnl;
-      var _a2 = z64hs(d, es, efl, z, b4(d, b + 20), b4(d, b + 24), b4(d, b + 42)), sc = _a2[0], su = _a2[1], off = _a2[2];
-      return [b2(d, b + 10), sc, su, fn, es + efl + b2(d, b + 32), off];
+    zh = function(d, b3, z) {
+      var fnl = b2(d, b3 + 28), efl = b2(d, b3 + 30), fn = strFromU8(d.subarray(b3 + 46, b3 + 46 + fnl), !(b2(d, b3 + 8) & 2048)), es = b3 + 46 + fnl;
+      var _a2 = z64hs(d, es, efl, z, b4(d, b3 + 20), b4(d, b3 + 24), b4(d, b3 + 42)), sc = _a2[0], su = _a2[1], off = _a2[2];
+      return [b2(d, b3 + 10), sc, su, fn, es + efl + b2(d, b3 + 32), off];
     };
-    z64hs = function(d, b, l, z, sc, su, off) {
-      var nsc = sc == 4294967295, nsu = su == 4294967295, noff = off == 4294967295, e = b + l;
+    z64hs = function(d, b3, l, z, sc, su, off) {
+      var nsc = sc == 4294967295, nsu = su == 4294967295, noff = off == 4294967295, e = b3 + l;
       var nf = nsc + nsu + noff;
       if (z && nf) {
-        for (; b + 4 < e; b += 4 + b2(d, b + 2)) {
-          if (b2(d, b) == 1) {
+        for (; b3 + 4 < e; b3 += 4 + b2(d, b3 + 2)) {
+          if (b2(d, b3) == 1) {
             return [
-              nsc ? b8(d, b + 4 + 8 * nsu) : sc,
-              nsu ? b8(d, b + 4) : su,
-              noff ? b8(d, b + 4 + 8 * (nsu + nsc)) : off,
+              nsc ? b8(d, b3 + 4 + 8 * nsu) : sc,
+              nsu ? b8(d, b3 + 4) : su,
+              noff ? b8(d, b3 + 4 + 8 * (nsu + nsc)) : off,
               1
             ];
           }
@@ -16022,7 +24137,7 @@ function parseNpy(bytes, file) {
   return makeTensor(header.kind.dtype, header.shape, data);
 }
 function parseNpyHeader(bytes, file) {
-  if (bytes.length < 10 || !MAGIC.every((b, i2) => bytes[i2] === b)) {
+  if (bytes.length < 10 || !MAGIC.every((b3, i2) => bytes[i2] === b3)) {
     throw new ToolError("MALFORMED", "not a .npy file (missing the \\x93NUMPY magic)", { file });
   }
   const major = bytes[6];
@@ -16077,18 +24192,18 @@ var init_npy = __esm({
     init_tensor();
     MAGIC = [147, 78, 85, 77, 80, 89];
     NPY_KINDS = {
-      f2: { dtype: "float16", itemSize: 2, view: (b, n) => new Uint16Array(b, 0, n) },
-      f4: { dtype: "float32", itemSize: 4, view: (b, n) => new Float32Array(b, 0, n) },
-      f8: { dtype: "float64", itemSize: 8, view: (b, n) => new Float64Array(b, 0, n) },
-      i1: { dtype: "int8", itemSize: 1, view: (b, n) => new Int8Array(b, 0, n) },
-      i2: { dtype: "int16", itemSize: 2, view: (b, n) => new Int16Array(b, 0, n) },
-      i4: { dtype: "int32", itemSize: 4, view: (b, n) => new Int32Array(b, 0, n) },
-      i8: { dtype: "int64", itemSize: 8, view: (b, n) => new BigInt64Array(b, 0, n) },
-      u1: { dtype: "uint8", itemSize: 1, view: (b, n) => new Uint8Array(b, 0, n) },
-      u2: { dtype: "uint16", itemSize: 2, view: (b, n) => new Uint16Array(b, 0, n) },
-      u4: { dtype: "uint32", itemSize: 4, view: (b, n) => new Uint32Array(b, 0, n) },
-      u8: { dtype: "uint64", itemSize: 8, view: (b, n) => new BigUint64Array(b, 0, n) },
-      b1: { dtype: "bool", itemSize: 1, view: (b, n) => new Uint8Array(b, 0, n) }
+      f2: { dtype: "float16", itemSize: 2, view: (b3, n) => new Uint16Array(b3, 0, n) },
+      f4: { dtype: "float32", itemSize: 4, view: (b3, n) => new Float32Array(b3, 0, n) },
+      f8: { dtype: "float64", itemSize: 8, view: (b3, n) => new Float64Array(b3, 0, n) },
+      i1: { dtype: "int8", itemSize: 1, view: (b3, n) => new Int8Array(b3, 0, n) },
+      i2: { dtype: "int16", itemSize: 2, view: (b3, n) => new Int16Array(b3, 0, n) },
+      i4: { dtype: "int32", itemSize: 4, view: (b3, n) => new Int32Array(b3, 0, n) },
+      i8: { dtype: "int64", itemSize: 8, view: (b3, n) => new BigInt64Array(b3, 0, n) },
+      u1: { dtype: "uint8", itemSize: 1, view: (b3, n) => new Uint8Array(b3, 0, n) },
+      u2: { dtype: "uint16", itemSize: 2, view: (b3, n) => new Uint16Array(b3, 0, n) },
+      u4: { dtype: "uint32", itemSize: 4, view: (b3, n) => new Uint32Array(b3, 0, n) },
+      u8: { dtype: "uint64", itemSize: 8, view: (b3, n) => new BigUint64Array(b3, 0, n) },
+      b1: { dtype: "bool", itemSize: 1, view: (b3, n) => new Uint8Array(b3, 0, n) }
     };
   }
 });
@@ -16160,7 +24275,7 @@ async function readTestDataSets(path) {
     throw new ToolError("REFERENCE", "test data must be a folder or an .npz file", { file: path });
   }
   const entries = await readdir(path, { withFileTypes: true });
-  const setDirs = entries.filter((e) => e.isDirectory() && /^test_data_set_\d+$/.test(e.name)).map((e) => e.name).sort((a, b) => trailingNumber(a) - trailingNumber(b));
+  const setDirs = entries.filter((e) => e.isDirectory() && /^test_data_set_\d+$/.test(e.name)).map((e) => e.name).sort((a, b3) => trailingNumber(a) - trailingNumber(b3));
   const npzFiles = entries.filter((e) => e.isFile() && e.name.endsWith(".npz")).map((e) => e.name).sort();
   if (setDirs.length > 0 || npzFiles.length > 0) {
     const sets = [];
@@ -16179,7 +24294,7 @@ async function readProtoTestDataSet(dir) {
   return { name: basename3(dir), inputs, outputs };
 }
 async function readNumbered(dir, files, prefix) {
-  const numbers = files.filter((f) => f.startsWith(`${prefix}_`)).map(trailingNumber).sort((a, b) => a - b);
+  const numbers = files.filter((f) => f.startsWith(`${prefix}_`)).map(trailingNumber).sort((a, b3) => a - b3);
   numbers.forEach((k, i2) => {
     if (k !== i2) throw new ToolError("REFERENCE", `${prefix}_${i2}.pb is missing (files must be numbered 0..N-1)`, { file: dir });
   });
@@ -16213,9 +24328,19 @@ var init_test_data = __esm({
 function isFloatValue(v) {
   return v.dtype === "float32" || v.dtype === "float16";
 }
+function withBufferPool(pool3, f) {
+  const previous = activePool;
+  activePool = pool3;
+  try {
+    return f();
+  } finally {
+    activePool = previous;
+  }
+}
 function allocFor(dtype, n) {
   const ctor = STORAGE[dtype];
   if (!ctor) throw new ToolError("RUNTIME", `the interpreter cannot hold values of dtype ${dtype}`);
+  if (ctor === Float32Array && n >= POOLED_MIN_LENGTH) return activePool?.take(n) ?? new Float32Array(n);
   return new ctor(n);
 }
 function makeValue(dtype, shape3, data) {
@@ -16228,7 +24353,7 @@ function makeValue(dtype, shape3, data) {
 }
 function makeFloat(dtype, shape3, data) {
   const fdt2 = dtype === "float16" ? "float16" : "float32";
-  return makeValue(fdt2, shape3, data ?? new Float32Array(elementCount(shape3)));
+  return makeValue(fdt2, shape3, data ?? allocFor("float32", elementCount(shape3)));
 }
 function fromTensor(t) {
   const shape3 = [...t.shape];
@@ -16279,7 +24404,7 @@ function computeDType(dtype) {
 function settleFloat16(v) {
   if (v.dtype === "float16" && v.data instanceof Float32Array) roundToFloat16InPlace(v.data);
 }
-var STORAGE, NARROWED;
+var STORAGE, NARROWED, BufferPool, activePool, POOLED_MIN_LENGTH;
 var init_value2 = __esm({
   "src/runtime/value.ts"() {
     "use strict";
@@ -16309,6 +24434,19 @@ var init_value2 = __esm({
       int64: "int32",
       uint64: "uint32"
     };
+    BufferPool = class {
+      free = /* @__PURE__ */ new Map();
+      give(buffer) {
+        const list = this.free.get(buffer.length);
+        if (list) list.push(buffer);
+        else this.free.set(buffer.length, [buffer]);
+      }
+      take(n) {
+        const buffer = this.free.get(n)?.pop();
+        return buffer?.fill(0);
+      }
+    };
+    POOLED_MIN_LENGTH = 4096;
   }
 });
 
@@ -16325,15 +24463,17 @@ var init_kernel = __esm({
     init_errors();
     init_value2();
     OpContext = class {
-      constructor(op, opset, params, runBlock) {
+      constructor(op, opset, params, constantParams2, runBlock) {
         this.op = op;
         this.opset = opset;
         this.params = params;
+        this.constantParams = constantParams2;
         this.runBlock = runBlock;
       }
       op;
       opset;
       params;
+      constantParams;
       runBlock;
       /** "op type 'name'" for messages. */
       get label() {
@@ -16341,6 +24481,10 @@ var init_kernel = __esm({
       }
       fail(message) {
         throw new ToolError("RUNTIME", `${this.label}: ${message}`);
+      }
+      /** Whether a parameter is a program constant, so kernels may cache work derived from it. */
+      isConstant(name2) {
+        return this.constantParams.has(name2);
       }
       has(name2) {
         return (this.params.get(name2)?.length ?? 0) > 0;
@@ -16481,21 +24625,21 @@ function broadcastBinary(ctx, x2, y, dtype, f, sameShapeLoop) {
   const out2 = makeValue(dtype, shape3);
   const o = out2.data;
   const a = x2.data;
-  const b = y.data;
+  const b3 = y.data;
   const n = o.length;
-  if (a.length === n && b.length === n && x2.shape.length === y.shape.length) {
-    if (sameShapeLoop) sameShapeLoop(o, a, b);
-    else for (let i2 = 0; i2 < n; i2++) o[i2] = f(a[i2], b[i2]);
-  } else if (b.length === 1 && a.length === n) {
-    const bv = b[0];
+  if (a.length === n && b3.length === n && x2.shape.length === y.shape.length) {
+    if (sameShapeLoop) sameShapeLoop(o, a, b3);
+    else for (let i2 = 0; i2 < n; i2++) o[i2] = f(a[i2], b3[i2]);
+  } else if (b3.length === 1 && a.length === n) {
+    const bv = b3[0];
     for (let i2 = 0; i2 < n; i2++) o[i2] = f(a[i2], bv);
-  } else if (a.length === 1 && b.length === n) {
+  } else if (a.length === 1 && b3.length === n) {
     const av = a[0];
-    for (let i2 = 0; i2 < n; i2++) o[i2] = f(av, b[i2]);
+    for (let i2 = 0; i2 < n; i2++) o[i2] = f(av, b3[i2]);
   } else {
     const ia = broadcastIndex2(x2.shape, shape3);
     const ib = broadcastIndex2(y.shape, shape3);
-    for (let i2 = 0; i2 < n; i2++) o[i2] = f(a[ia ? ia[i2] : i2], b[ib ? ib[i2] : i2]);
+    for (let i2 = 0; i2 < n; i2++) o[i2] = f(a[ia ? ia[i2] : i2], b3[ib ? ib[i2] : i2]);
   }
   return out2;
 }
@@ -16553,14 +24697,14 @@ function epsilonKernel(f, fallback) {
 function select(ctx) {
   const cond2 = ctx.numeric("cond");
   const a = ctx.numeric("a");
-  const b = ctx.numeric("b");
-  const shape3 = broadcastShapes4(ctx, [cond2.shape, a.shape, b.shape]);
+  const b3 = ctx.numeric("b");
+  const shape3 = broadcastShapes4(ctx, [cond2.shape, a.shape, b3.shape]);
   const ic = broadcastIndex2(cond2.shape, shape3);
   const ia = broadcastIndex2(a.shape, shape3);
-  const ib = broadcastIndex2(b.shape, shape3);
+  const ib = broadcastIndex2(b3.shape, shape3);
   const out2 = allocFor(a.dtype, elementCount(shape3));
   for (let i2 = 0; i2 < out2.length; i2++) {
-    out2[i2] = cond2.data[ic ? ic[i2] : i2] ? a.data[ia ? ia[i2] : i2] : b.data[ib ? ib[i2] : i2];
+    out2[i2] = cond2.data[ic ? ic[i2] : i2] ? a.data[ia ? ia[i2] : i2] : b3.data[ib ? ib[i2] : i2];
   }
   return [makeValue(a.dtype, shape3, out2)];
 }
@@ -16573,47 +24717,47 @@ function table() {
   return t;
 }
 var ARITHMETIC3, COMPARISON, SAME_SHAPE, erfP, ERF_A, UNARY3, WITH_EPSILON, elementwiseKernels;
-var init_elementwise = __esm({
+var init_elementwise5 = __esm({
   "src/runtime/kernels/elementwise.ts"() {
     "use strict";
     init_tensor();
     init_value2();
     init_broadcast();
     ARITHMETIC3 = {
-      add: (a, b) => a + b,
-      sub: (a, b) => a - b,
-      mul: (a, b) => a * b,
-      real_div: (a, b) => a / b,
-      floor_div: (a, b) => Math.floor(a / b),
+      add: (a, b3) => a + b3,
+      sub: (a, b3) => a - b3,
+      mul: (a, b3) => a * b3,
+      real_div: (a, b3) => a / b3,
+      floor_div: (a, b3) => Math.floor(a / b3),
       // Python/NumPy modulo: the result takes the sign of the divisor.
-      mod: (a, b) => a - Math.floor(a / b) * b,
-      pow: (a, b) => Math.pow(a, b),
-      maximum: (a, b) => a > b || Number.isNaN(a) ? a : b,
-      minimum: (a, b) => a < b || Number.isNaN(a) ? a : b
+      mod: (a, b3) => a - Math.floor(a / b3) * b3,
+      pow: (a, b3) => Math.pow(a, b3),
+      maximum: (a, b3) => a > b3 || Number.isNaN(a) ? a : b3,
+      minimum: (a, b3) => a < b3 || Number.isNaN(a) ? a : b3
     };
     COMPARISON = {
-      equal: (a, b) => a === b ? 1 : 0,
-      not_equal: (a, b) => a !== b ? 1 : 0,
-      less: (a, b) => a < b ? 1 : 0,
-      less_equal: (a, b) => a <= b ? 1 : 0,
-      greater: (a, b) => a > b ? 1 : 0,
-      greater_equal: (a, b) => a >= b ? 1 : 0,
-      logical_and: (a, b) => a !== 0 && b !== 0 ? 1 : 0,
-      logical_or: (a, b) => a !== 0 || b !== 0 ? 1 : 0,
-      logical_xor: (a, b) => a !== 0 !== (b !== 0) ? 1 : 0
+      equal: (a, b3) => a === b3 ? 1 : 0,
+      not_equal: (a, b3) => a !== b3 ? 1 : 0,
+      less: (a, b3) => a < b3 ? 1 : 0,
+      less_equal: (a, b3) => a <= b3 ? 1 : 0,
+      greater: (a, b3) => a > b3 ? 1 : 0,
+      greater_equal: (a, b3) => a >= b3 ? 1 : 0,
+      logical_and: (a, b3) => a !== 0 && b3 !== 0 ? 1 : 0,
+      logical_or: (a, b3) => a !== 0 || b3 !== 0 ? 1 : 0,
+      logical_xor: (a, b3) => a !== 0 !== (b3 !== 0) ? 1 : 0
     };
     SAME_SHAPE = {
-      add: (o, a, b) => {
-        for (let i2 = 0; i2 < o.length; i2++) o[i2] = a[i2] + b[i2];
+      add: (o, a, b3) => {
+        for (let i2 = 0; i2 < o.length; i2++) o[i2] = a[i2] + b3[i2];
       },
-      sub: (o, a, b) => {
-        for (let i2 = 0; i2 < o.length; i2++) o[i2] = a[i2] - b[i2];
+      sub: (o, a, b3) => {
+        for (let i2 = 0; i2 < o.length; i2++) o[i2] = a[i2] - b3[i2];
       },
-      mul: (o, a, b) => {
-        for (let i2 = 0; i2 < o.length; i2++) o[i2] = a[i2] * b[i2];
+      mul: (o, a, b3) => {
+        for (let i2 = 0; i2 < o.length; i2++) o[i2] = a[i2] * b3[i2];
       },
-      real_div: (o, a, b) => {
-        for (let i2 = 0; i2 < o.length; i2++) o[i2] = a[i2] / b[i2];
+      real_div: (o, a, b3) => {
+        for (let i2 = 0; i2 < o.length; i2++) o[i2] = a[i2] / b3[i2];
       }
     };
     erfP = 0.3275911;
@@ -16670,8 +24814,8 @@ function plain(f) {
 function scalarParams2(f, alpha, beta) {
   return (ctx) => {
     const a = ctx.num("alpha", alpha);
-    const b = beta === void 0 && !ctx.has("beta") ? 0 : ctx.num("beta", beta);
-    return [mapFloat(ctx.float("x"), (v) => f(v, a, b))];
+    const b3 = beta === void 0 && !ctx.has("beta") ? 0 : ctx.num("beta", beta);
+    return [mapFloat(ctx.float("x"), (v) => f(v, a, b3))];
   };
 }
 function gelu2(ctx) {
@@ -16712,9 +24856,9 @@ function softmax2(ctx) {
   const out2 = makeFloat(x2.dtype, x2.shape);
   const a = x2.data;
   const o = out2.data;
-  for (let b = 0; b < outer; b++) {
+  for (let b3 = 0; b3 < outer; b3++) {
     for (let j = 0; j < inner; j++) {
-      const start = b * n * inner + j;
+      const start = b3 * n * inner + j;
       let max2 = -Infinity;
       for (let k = 0; k < n; k++) max2 = Math.max(max2, a[start + k * inner]);
       let sum = 0;
@@ -16741,12 +24885,12 @@ function relu2(ctx) {
   return [out2];
 }
 var sigmoid, softplus, SQRT_2_OVER_PI, GELU, activationKernels;
-var init_activation = __esm({
+var init_activation4 = __esm({
   "src/runtime/kernels/activation.ts"() {
     "use strict";
     init_kernel();
     init_value2();
-    init_elementwise();
+    init_elementwise5();
     sigmoid = (x2) => x2 >= 0 ? 1 / (1 + Math.exp(-x2)) : Math.exp(x2) / (1 + Math.exp(x2));
     softplus = (x2) => x2 > 0 ? x2 + Math.log1p(Math.exp(-x2)) : Math.log1p(Math.exp(x2));
     SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -16763,19 +24907,671 @@ var init_activation = __esm({
       softplus: plain(softplus),
       softsign: plain((x2) => x2 / (1 + Math.abs(x2))),
       gelu: gelu2,
-      sigmoid_hard: scalarParams2((x2, a, b) => Math.min(Math.max(a * x2 + b, 0), 1), 0.2, 0.5),
+      sigmoid_hard: scalarParams2((x2, a, b3) => Math.min(Math.max(a * x2 + b3, 0), 1), 0.2, 0.5),
       leaky_relu: scalarParams2((x2, a) => x2 >= 0 ? x2 : a * x2, 0.01),
       elu: scalarParams2((x2, a) => x2 > 0 ? x2 : a * Math.expm1(x2), 1),
       thresholded_relu: scalarParams2((x2, a) => x2 >= a ? x2 : 0, 1),
       threshold: scalarParams2((x2, a) => Math.max(x2, a)),
-      clip: scalarParams2((x2, a, b) => Math.min(Math.max(x2, a), b)),
-      clamped_relu: scalarParams2((x2, a, b) => x2 >= 0 ? Math.min(b, x2) : Math.min(b, a * x2)),
-      scaled_tanh: scalarParams2((x2, a, b) => a * Math.tanh(b * x2), 1, 1),
-      linear_activation: scalarParams2((x2, a, b) => a * x2 + b),
+      clip: scalarParams2((x2, a, b3) => Math.min(Math.max(x2, a), b3)),
+      clamped_relu: scalarParams2((x2, a, b3) => x2 >= 0 ? Math.min(b3, x2) : Math.min(b3, a * x2)),
+      scaled_tanh: scalarParams2((x2, a, b3) => a * Math.tanh(b3 * x2), 1, 1),
+      linear_activation: scalarParams2((x2, a, b3) => a * x2 + b3),
       prelu: (ctx) => perChannel(ctx, (x2, a) => x2 > 0 ? x2 : a * x2, "alpha"),
-      softplus_parametric: (ctx) => perChannel(ctx, (x2, a, b) => a * softplus(b * x2), "alpha", "beta"),
+      softplus_parametric: (ctx) => perChannel(ctx, (x2, a, b3) => a * softplus(b3 * x2), "alpha", "beta"),
       softmax: softmax2
     };
+  }
+});
+
+// src/runtime/wasm-asm.ts
+function uleb(n) {
+  const out2 = [];
+  do {
+    let byte = n & 127;
+    n >>>= 7;
+    if (n !== 0) byte |= 128;
+    out2.push(byte);
+  } while (n !== 0);
+  return out2;
+}
+function sleb(n) {
+  const out2 = [];
+  for (; ; ) {
+    const byte = n & 127;
+    n >>= 7;
+    if (n === 0 && (byte & 64) === 0 || n === -1 && (byte & 64) !== 0) {
+      out2.push(byte);
+      return out2;
+    }
+    out2.push(byte | 128);
+  }
+}
+function section(id, body) {
+  return [id, ...uleb(body.length), ...body];
+}
+function name(s) {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
+}
+function countedLoop(counter, limit, body) {
+  return [
+    ...i32c(0),
+    ...set(counter),
+    OP.block,
+    EMPTY_BLOCK_TYPE,
+    OP.loop,
+    EMPTY_BLOCK_TYPE,
+    ...get(counter),
+    ...get(limit),
+    OP.i32GeU,
+    OP.brIf,
+    1,
+    ...body,
+    ...get(counter),
+    ...i32c(1),
+    OP.i32Add,
+    ...set(counter),
+    OP.br,
+    0,
+    OP.end,
+    OP.end
+  ];
+}
+function moduleWithOneFunction(exportName, params, code) {
+  const type = [1, 96, ...uleb(params.length), ...params, 0];
+  const importMemory = [1, ...name("env"), ...name("memory"), 2, 0, 1];
+  const functions = [1, 0];
+  const exports = [1, ...name(exportName), 0, 0];
+  const body = [1, ...uleb(code.length), ...code];
+  return Uint8Array.from([
+    0,
+    97,
+    115,
+    109,
+    1,
+    0,
+    0,
+    0,
+    ...section(1, type),
+    ...section(2, importMemory),
+    ...section(3, functions),
+    ...section(7, exports),
+    ...section(10, body)
+  ]);
+}
+function instantiate(bytes) {
+  const wasm2 = globalThis.WebAssembly;
+  if (!wasm2) throw new Error("WebAssembly is not available");
+  const memory = new wasm2.Memory({ initial: 1 });
+  const module = new wasm2.Module(bytes);
+  return { memory, exports: new wasm2.Instance(module, { env: { memory } }).exports };
+}
+function floatView(memory, bytes) {
+  const have = memory.buffer.byteLength;
+  if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
+  return new Float32Array(memory.buffer);
+}
+var I32, V128, EMPTY_BLOCK_TYPE, OP, SIMD, get, set, i32c, simd, mem;
+var init_wasm_asm = __esm({
+  "src/runtime/wasm-asm.ts"() {
+    "use strict";
+    I32 = 127;
+    V128 = 123;
+    EMPTY_BLOCK_TYPE = 64;
+    OP = {
+      block: 2,
+      loop: 3,
+      br: 12,
+      brIf: 13,
+      end: 11,
+      localGet: 32,
+      localSet: 33,
+      localTee: 34,
+      i32Const: 65,
+      i32Eqz: 69,
+      i32GeU: 79,
+      i32Add: 106,
+      i32Sub: 107,
+      i32Mul: 108,
+      i32Shl: 116,
+      f32Load: 42,
+      f32Store: 56,
+      f32Add: 146,
+      simd: 253
+    };
+    SIMD = {
+      v128Load: 0,
+      v128Store: 11,
+      v128Const: 12,
+      f32x4Splat: 19,
+      f32x4ExtractLane: 31,
+      f32x4Add: 228,
+      f32x4Mul: 230
+    };
+    get = (i2) => [OP.localGet, ...uleb(i2)];
+    set = (i2) => [OP.localSet, ...uleb(i2)];
+    i32c = (v) => [OP.i32Const, ...sleb(v)];
+    simd = (op, ...imm) => [OP.simd, ...uleb(op), ...imm];
+    mem = (offset) => [0, ...uleb(offset)];
+  }
+});
+
+// src/runtime/wasm-gemm.ts
+function rowUpdate(r) {
+  return [
+    ...get(L.a),
+    OP.f32Load,
+    2,
+    ...uleb(r * 4),
+    ...simd(SIMD.f32x4Splat),
+    ...set(L.av),
+    ...get(L.acc + 2 * r),
+    ...get(L.av),
+    ...get(L.bv0),
+    ...simd(SIMD.f32x4Mul),
+    ...simd(SIMD.f32x4Add),
+    ...set(L.acc + 2 * r),
+    ...get(L.acc + 2 * r + 1),
+    ...get(L.av),
+    ...get(L.bv1),
+    ...simd(SIMD.f32x4Mul),
+    ...simd(SIMD.f32x4Add),
+    ...set(L.acc + 2 * r + 1)
+  ];
+}
+function rowStore(r) {
+  const half = (h) => [
+    ...get(L.c),
+    ...get(L.c),
+    ...simd(SIMD.v128Load, ...mem(h * 16)),
+    ...get(L.acc + 2 * r + h),
+    ...simd(SIMD.f32x4Add),
+    ...simd(SIMD.v128Store, ...mem(h * 16))
+  ];
+  return [...half(0), ...half(1), ...get(L.c), ...get(P.ldc), OP.i32Add, ...set(L.c)];
+}
+function kernelBody() {
+  const zero = simd(SIMD.v128Const, ...new Array(16).fill(0));
+  const clearAcc = Array.from({ length: 2 * TILE_ROWS }, (_, i2) => [...zero, ...set(L.acc + i2)]).flat();
+  const kLoop = [
+    ...get(P.kc),
+    ...set(L.k),
+    OP.block,
+    EMPTY_BLOCK_TYPE,
+    OP.loop,
+    EMPTY_BLOCK_TYPE,
+    ...get(L.k),
+    OP.i32Eqz,
+    OP.brIf,
+    1,
+    ...get(L.b),
+    ...simd(SIMD.v128Load, ...mem(0)),
+    ...set(L.bv0),
+    ...get(L.b),
+    ...simd(SIMD.v128Load, ...mem(16)),
+    ...set(L.bv1),
+    ...rows2.flatMap(rowUpdate),
+    ...get(L.a),
+    ...i32c(4 * TILE_ROWS),
+    OP.i32Add,
+    ...set(L.a),
+    ...get(L.b),
+    ...i32c(32),
+    OP.i32Add,
+    ...set(L.b),
+    ...get(L.k),
+    ...i32c(1),
+    OP.i32Sub,
+    ...set(L.k),
+    OP.br,
+    0,
+    OP.end,
+    OP.end
+  ];
+  const tile4 = [
+    ...clearAcc,
+    // a = ap + is·kc·(4·TILE_ROWS); b = bp + js·kc·32
+    ...get(P.ap),
+    ...get(L.is),
+    ...get(P.kc),
+    OP.i32Mul,
+    ...i32c(4 * TILE_ROWS),
+    OP.i32Mul,
+    OP.i32Add,
+    ...set(L.a),
+    ...get(P.bp),
+    ...get(L.js),
+    ...get(P.kc),
+    OP.i32Mul,
+    ...i32c(5),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(L.b),
+    ...kLoop,
+    // c = cp + is·TILE_ROWS·ldc + js·32
+    ...get(P.cp),
+    ...get(L.is),
+    ...i32c(TILE_ROWS),
+    OP.i32Mul,
+    ...get(P.ldc),
+    OP.i32Mul,
+    OP.i32Add,
+    ...get(L.js),
+    ...i32c(5),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(L.c),
+    ...rows2.flatMap(rowStore)
+  ];
+  const locals = [2, ...uleb(6), I32, ...uleb(V128_LOCALS), V128];
+  const code = [...locals, ...countedLoop(L.js, P.nStrips, countedLoop(L.is, P.mStrips, tile4)), OP.end];
+  return code;
+}
+function wasmGemmKernel() {
+  if (instance === void 0) {
+    try {
+      const params = new Array(7).fill(I32);
+      const { memory, exports } = instantiate(moduleWithOneFunction("tile", params, kernelBody()));
+      instance = { memory, tile: exports["tile"] };
+    } catch {
+      instance = null;
+    }
+  }
+  return instance ?? void 0;
+}
+var P, TILE_ROWS, TILE_COLS, L, V128_LOCALS, rows2, instance;
+var init_wasm_gemm = __esm({
+  "src/runtime/wasm-gemm.ts"() {
+    "use strict";
+    init_wasm_asm();
+    P = { ap: 0, bp: 1, cp: 2, mStrips: 3, nStrips: 4, kc: 5, ldc: 6 };
+    TILE_ROWS = 4;
+    TILE_COLS = 8;
+    L = { js: 7, is: 8, k: 9, a: 10, b: 11, c: 12, acc: 13, bv0: 13 + 2 * TILE_ROWS, bv1: 14 + 2 * TILE_ROWS, av: 15 + 2 * TILE_ROWS };
+    V128_LOCALS = 2 * TILE_ROWS + 3;
+    rows2 = Array.from({ length: TILE_ROWS }, (_, r) => r);
+  }
+});
+
+// src/runtime/gemm.ts
+function matrix(data, offset, rowStride, colStride = 1) {
+  return { data, offset, rowStride, colStride };
+}
+function packA(a, i0, mc, k0, kc) {
+  const src = a.data;
+  const rs = a.rowStride;
+  const cs = a.colStride;
+  let p = 0;
+  for (let i2 = 0; i2 < mc; i2 += MR) {
+    const rows3 = Math.min(MR, mc - i2);
+    for (let k = 0; k < kc; k++) {
+      const base = a.offset + (i0 + i2) * rs + (k0 + k) * cs;
+      for (let r = 0; r < MR; r++) packedA[p++] = r < rows3 ? src[base + r * rs] : 0;
+    }
+  }
+}
+function packB(b3, k0, kc, n) {
+  const need4 = Math.ceil(n / NR) * NR * kc;
+  if (packedB.length < need4) packedB = new Float32Array(need4);
+  const src = b3.data;
+  const rs = b3.rowStride;
+  const cs = b3.colStride;
+  let p = 0;
+  for (let j = 0; j < n; j += NR) {
+    const cols = Math.min(NR, n - j);
+    if (cols === NR && cs === 1) {
+      for (let k = 0; k < kc; k++) {
+        const base = b3.offset + (k0 + k) * rs + j;
+        packedB[p] = src[base];
+        packedB[p + 1] = src[base + 1];
+        packedB[p + 2] = src[base + 2];
+        packedB[p + 3] = src[base + 3];
+        p += 4;
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        const base = b3.offset + (k0 + k) * rs + j * cs;
+        for (let c = 0; c < NR; c++) packedB[p++] = c < cols ? src[base + c * cs] : 0;
+      }
+    }
+  }
+}
+function microKernel(ap, aStart, bp, bStart, kc, c, cStart, ldc, rows3, cols, accumulate) {
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  let ai = aStart;
+  let bi = bStart;
+  for (let k = 0; k < kc; k++) {
+    const a0 = ap[ai], a1 = ap[ai + 1], a2 = ap[ai + 2], a3 = ap[ai + 3];
+    const b0 = bp[bi], b1 = bp[bi + 1], b22 = bp[bi + 2], b3 = bp[bi + 3];
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b22;
+    c03 += a0 * b3;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b22;
+    c13 += a1 * b3;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b22;
+    c23 += a2 * b3;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b22;
+    c33 += a3 * b3;
+    ai += 4;
+    bi += 4;
+  }
+  if (rows3 === MR && cols === NR) {
+    const r0 = cStart, r1 = cStart + ldc, r2 = cStart + 2 * ldc, r3 = cStart + 3 * ldc;
+    if (accumulate) {
+      c[r0] += c00;
+      c[r0 + 1] += c01;
+      c[r0 + 2] += c02;
+      c[r0 + 3] += c03;
+      c[r1] += c10;
+      c[r1 + 1] += c11;
+      c[r1 + 2] += c12;
+      c[r1 + 3] += c13;
+      c[r2] += c20;
+      c[r2 + 1] += c21;
+      c[r2 + 2] += c22;
+      c[r2 + 3] += c23;
+      c[r3] += c30;
+      c[r3 + 1] += c31;
+      c[r3 + 2] += c32;
+      c[r3 + 3] += c33;
+    } else {
+      c[r0] = c00;
+      c[r0 + 1] = c01;
+      c[r0 + 2] = c02;
+      c[r0 + 3] = c03;
+      c[r1] = c10;
+      c[r1 + 1] = c11;
+      c[r1 + 2] = c12;
+      c[r1 + 3] = c13;
+      c[r2] = c20;
+      c[r2 + 1] = c21;
+      c[r2 + 2] = c22;
+      c[r2 + 3] = c23;
+      c[r3] = c30;
+      c[r3 + 1] = c31;
+      c[r3 + 2] = c32;
+      c[r3 + 3] = c33;
+    }
+    return;
+  }
+  edge[0] = c00;
+  edge[1] = c01;
+  edge[2] = c02;
+  edge[3] = c03;
+  edge[4] = c10;
+  edge[5] = c11;
+  edge[6] = c12;
+  edge[7] = c13;
+  edge[8] = c20;
+  edge[9] = c21;
+  edge[10] = c22;
+  edge[11] = c23;
+  edge[12] = c30;
+  edge[13] = c31;
+  edge[14] = c32;
+  edge[15] = c33;
+  for (let r = 0; r < rows3; r++) {
+    for (let j = 0; j < cols; j++) {
+      const idx = cStart + r * ldc + j;
+      c[idx] = accumulate ? c[idx] + edge[r * NR + j] : edge[r * NR + j];
+    }
+  }
+}
+function gemmScalar(m, n, k, a, b3, c, cOffset, ldc, accumulate = false) {
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    if (!accumulate) for (let i2 = 0; i2 < m; i2++) c.fill(0, cOffset + i2 * ldc, cOffset + i2 * ldc + n);
+    return;
+  }
+  const nStrips = Math.ceil(n / NR);
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = Math.min(KC, k - k0);
+    packB(b3, k0, kc, n);
+    const add2 = accumulate || k0 > 0;
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const mc = Math.min(MC, m - i0);
+      packA(a, i0, mc, k0, kc);
+      const mStrips = Math.ceil(mc / MR);
+      for (let js = 0; js < nStrips; js++) {
+        const cols = Math.min(NR, n - js * NR);
+        for (let is = 0; is < mStrips; is++) {
+          const rows3 = Math.min(MR, mc - is * MR);
+          const cStart = cOffset + (i0 + is * MR) * ldc + js * NR;
+          microKernel(packedA, is * kc * MR, packedB, js * kc * NR, kc, c, cStart, ldc, rows3, cols, add2);
+        }
+      }
+    }
+  }
+}
+function rowTimesWeightT(rows3, n, k, x2, xOffset, w, out2, outOffset) {
+  for (let r = 0; r < rows3; r++) {
+    const xo = xOffset + r * k;
+    const oo = outOffset + r * n;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const w0 = j * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let i2 = 0; i2 < k; i2++) {
+        const xv = x2[xo + i2];
+        s0 += xv * w[w0 + i2];
+        s1 += xv * w[w1 + i2];
+        s2 += xv * w[w2 + i2];
+        s3 += xv * w[w3 + i2];
+      }
+      out2[oo + j] = s0;
+      out2[oo + j + 1] = s1;
+      out2[oo + j + 2] = s2;
+      out2[oo + j + 3] = s3;
+    }
+    for (; j < n; j++) {
+      let s = 0;
+      const wo = j * k;
+      for (let i2 = 0; i2 < k; i2++) s += x2[xo + i2] * w[wo + i2];
+      out2[oo + j] = s;
+    }
+  }
+}
+function wasmView(kernel, bytes) {
+  const have = kernel.memory.buffer.byteLength;
+  if (have < bytes) kernel.memory.grow(Math.ceil((bytes - have) / 65536));
+  return new Float32Array(kernel.memory.buffer);
+}
+function packAInto(mem2, at, a, i0, mc, k0, kc) {
+  const src = a.data;
+  const rs = a.rowStride;
+  const cs = a.colStride;
+  let p = at;
+  for (let i2 = 0; i2 < mc; i2 += WASM_MR) {
+    const rows3 = Math.min(WASM_MR, mc - i2);
+    for (let k = 0; k < kc; k++) {
+      const base = a.offset + (i0 + i2) * rs + (k0 + k) * cs;
+      for (let r = 0; r < WASM_MR; r++) mem2[p++] = r < rows3 ? src[base + r * rs] : 0;
+    }
+  }
+}
+function packBInto(mem2, at, b3, k0, kc, n) {
+  const src = b3.data;
+  const rs = b3.rowStride;
+  const cs = b3.colStride;
+  let p = at;
+  for (let j = 0; j < n; j += WASM_NR) {
+    const cols = Math.min(WASM_NR, n - j);
+    for (let k = 0; k < kc; k++) {
+      const base = b3.offset + (k0 + k) * rs + j * cs;
+      if (cols === WASM_NR && cs === 1) {
+        for (let c = 0; c < WASM_NR; c++) mem2[p + c] = src[base + c];
+        p += WASM_NR;
+      } else {
+        for (let c = 0; c < WASM_NR; c++) mem2[p++] = c < cols ? src[base + c * cs] : 0;
+      }
+    }
+  }
+}
+function viewPacker(b3) {
+  return (mem2, at, k0, kc, n) => packBInto(mem2, at, b3, k0, kc, n);
+}
+function packedPanels(a, m, k) {
+  let byView = packedWeights.get(a.data);
+  if (!byView) {
+    byView = /* @__PURE__ */ new Map();
+    packedWeights.set(a.data, byView);
+  }
+  const key = `${a.offset}:${a.rowStride}:${a.colStride}:${m}:${k}`;
+  let panels = byView.get(key);
+  if (!panels) {
+    panels = new Float32Array(Math.ceil(m / WASM_MR) * WASM_MR * k);
+    let at = 0;
+    for (let k0 = 0; k0 < k; k0 += KC) {
+      const kc = Math.min(KC, k - k0);
+      for (let i0 = 0; i0 < m; i0 += WASM_MC) {
+        const mc = Math.min(WASM_MC, m - i0);
+        packAInto(panels, at, a, i0, mc, k0, kc);
+        at += Math.ceil(mc / WASM_MR) * WASM_MR * kc;
+      }
+    }
+    byView.set(key, panels);
+  }
+  return panels;
+}
+function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, options) {
+  const { accumulate = false, constantA = false, rowBias: rowBias2 } = options;
+  const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
+  const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
+  const aAt = 0;
+  const bAt = aAt + WASM_MC * KC;
+  const cAt = bAt + KC * nPad;
+  const panels = constantA ? packedPanels(a, m, k) : void 0;
+  const mem2 = wasmView(kernel, (cAt + mPad * nPad) * 4);
+  if (rowBias2 && !accumulate) for (let i2 = 0; i2 < m; i2++) mem2.fill(rowBias2[i2], cAt + i2 * nPad, cAt + (i2 + 1) * nPad);
+  else mem2.fill(0, cAt, cAt + mPad * nPad);
+  let panelAt = 0;
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = Math.min(KC, k - k0);
+    packB2(mem2, bAt, k0, kc, n);
+    for (let i0 = 0; i0 < m; i0 += WASM_MC) {
+      const mc = Math.min(WASM_MC, m - i0);
+      const strips = Math.ceil(mc / WASM_MR);
+      if (panels) {
+        mem2.set(panels.subarray(panelAt, panelAt + strips * WASM_MR * kc), aAt);
+        panelAt += strips * WASM_MR * kc;
+      } else {
+        packAInto(mem2, aAt, a, i0, mc, k0, kc);
+      }
+      kernel.tile(aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4);
+    }
+  }
+  for (let i2 = 0; i2 < m; i2++) {
+    const src = cAt + i2 * nPad;
+    const dst = cOffset + i2 * ldc;
+    if (accumulate) for (let j = 0; j < n; j++) c[dst + j] += mem2[src + j];
+    else c.set(mem2.subarray(src, src + n), dst);
+  }
+}
+function addRowBias(m, n, c, cOffset, ldc, bias) {
+  for (let i2 = 0; i2 < m; i2++) {
+    const b3 = bias[i2];
+    for (let j = cOffset + i2 * ldc; j < cOffset + i2 * ldc + n; j++) c[j] += b3;
+  }
+}
+function gemm3(m, n, k, a, b3, c, cOffset, ldc, options = {}) {
+  const kernel = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : void 0;
+  if (kernel && k > 0) {
+    gemmWasm(kernel, m, n, k, a, viewPacker(b3), c, cOffset, ldc, options);
+    return;
+  }
+  gemmScalar(m, n, k, a, b3, c, cOffset, ldc, options.accumulate ?? false);
+  if (options.rowBias && !options.accumulate) addRowBias(m, n, c, cOffset, ldc, options.rowBias);
+}
+function gemmPacked(m, n, k, a, packB2, c, cOffset, ldc, options = {}) {
+  const kernel = wasmGemmKernel();
+  if (!kernel || k === 0) return false;
+  gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, options);
+  return true;
+}
+var MR, NR, KC, MC, packedA, packedB, edge, WASM_MIN_WORK, WASM_MR, WASM_NR, WASM_MC, packedWeights;
+var init_gemm = __esm({
+  "src/runtime/gemm.ts"() {
+    "use strict";
+    init_wasm_gemm();
+    MR = 4;
+    NR = 4;
+    KC = 256;
+    MC = 64;
+    packedA = new Float32Array(MC * KC);
+    packedB = new Float32Array(0);
+    edge = new Float32Array(MR * NR);
+    WASM_MIN_WORK = 8192;
+    WASM_MR = TILE_ROWS;
+    WASM_NR = TILE_COLS;
+    WASM_MC = TILE_ROWS * 12;
+    packedWeights = /* @__PURE__ */ new WeakMap();
+  }
+});
+
+// src/runtime/kernels/attention.ts
+function scaledDotProductAttention(ctx) {
+  const q = ctx.float("query");
+  const k = ctx.float("key");
+  const v = ctx.float("value");
+  const r = q.shape.length;
+  if (r < 3 || k.shape.length !== r || v.shape.length !== r) ctx.fail("query, key and value must share a rank of at least 3");
+  const [L3, E] = [q.shape[r - 2], q.shape[r - 1]];
+  const S = k.shape[r - 2];
+  const EV = v.shape[r - 1];
+  if (k.shape[r - 1] !== E || v.shape[r - 2] !== S) ctx.fail(`key [${k.shape.join(",")}] and value [${v.shape.join(",")}] do not fit query [${q.shape.join(",")}]`);
+  const batch = q.shape.slice(0, -2);
+  const batches = elementCount(batch);
+  const mask = ctx.optional("attn_mask");
+  const maskIndex = mask ? broadcastIndex2(mask.shape, [...batch, L3, S]) : null;
+  if (mask) broadcastShapes4(ctx, [mask.shape, [...batch, L3, S]]);
+  const scale = 1 / Math.sqrt(E);
+  const scores = new Float32Array(L3 * S);
+  const out2 = makeFloat(q.dtype, [...batch, L3, EV]);
+  for (let b3 = 0; b3 < batches; b3++) {
+    gemm3(L3, S, E, matrix(q.data, b3 * L3 * E, E), matrix(k.data, b3 * S * E, 1, E), scores, 0, S);
+    for (let i2 = 0; i2 < L3; i2++) {
+      let max2 = -Infinity;
+      for (let j = 0; j < S; j++) {
+        const flat = (b3 * L3 + i2) * S + j;
+        let s = scores[i2 * S + j] * scale;
+        if (mask) {
+          const m = mask.data[maskIndex ? maskIndex[flat] : flat];
+          s = mask.dtype === "bool" ? m ? s : -Infinity : s + m;
+        }
+        scores[i2 * S + j] = s;
+        max2 = Math.max(max2, s);
+      }
+      let sum = 0;
+      for (let j = 0; j < S; j++) {
+        const e = max2 === -Infinity ? 0 : Math.exp(scores[i2 * S + j] - max2);
+        scores[i2 * S + j] = e;
+        sum += e;
+      }
+      for (let j = 0; j < S; j++) scores[i2 * S + j] = sum > 0 ? scores[i2 * S + j] / sum : 0;
+    }
+    gemm3(L3, EV, S, matrix(scores, 0, S), matrix(v.data, b3 * S * EV, EV), out2.data, b3 * L3 * EV, EV);
+  }
+  return [out2];
+}
+var attentionKernels;
+var init_attention = __esm({
+  "src/runtime/kernels/attention.ts"() {
+    "use strict";
+    init_tensor();
+    init_gemm();
+    init_value2();
+    init_broadcast();
+    attentionKernels = { scaled_dot_product_attention: scaledDotProductAttention };
   }
 });
 
@@ -16878,12 +25674,12 @@ function bandPart(ctx) {
   const lower = ctx.num("lower", -1);
   const upper = ctx.num("upper", -1);
   const r = x2.shape.length;
-  const rows2 = x2.shape[r - 2];
+  const rows3 = x2.shape[r - 2];
   const cols = x2.shape[r - 1];
   const out2 = allocFor(x2.dtype, x2.data.length);
   for (let i2 = 0; i2 < out2.length; i2++) {
     const c = i2 % cols;
-    const row = Math.floor(i2 / cols) % rows2;
+    const row = Math.floor(i2 / cols) % rows3;
     const keep = (lower < 0 || row - c <= lower) && (upper < 0 || c - row <= upper);
     out2[i2] = keep ? x2.data[i2] : 0;
   }
@@ -16961,7 +25757,7 @@ function whileLoop(ctx) {
   }
 }
 var CAST_DTYPES, MAX_LOOP_ITERATIONS, miscKernels;
-var init_misc = __esm({
+var init_misc2 = __esm({
   "src/runtime/kernels/misc.ts"() {
     "use strict";
     init_tensor();
@@ -17204,7 +26000,7 @@ function blockwiseShiftScale(ctx) {
   const rank = data.shape.length;
   if (scale.shape.length !== rank) ctx.fail(`scale rank ${scale.shape.length} must equal data rank ${rank}`);
   const block = data.shape.map((d, i2) => d / scale.shape[i2]);
-  if (block.some((b) => !Number.isInteger(b))) ctx.fail(`scale shape [${scale.shape.join(",")}] does not divide data [${data.shape.join(",")}]`);
+  if (block.some((b3) => !Number.isInteger(b3))) ctx.fail(`scale shape [${scale.shape.join(",")}] does not divide data [${data.shape.join(",")}]`);
   const scaleStrides = stridesFor(scale.shape);
   const out2 = new Float32Array(data.data.length);
   const coord = new Array(rank).fill(0);
@@ -17247,13 +26043,13 @@ function dequantize(ctx) {
   return [makeValue(scale.dtype, q.shape, out2)];
 }
 var constexprKernels;
-var init_constexpr = __esm({
+var init_constexpr3 = __esm({
   "src/runtime/kernels/constexpr.ts"() {
     "use strict";
     init_tensor();
     init_kernel();
     init_value2();
-    init_misc();
+    init_misc2();
     init_layout();
     constexprKernels = {
       constexpr_affine_dequantize: affineDequantize,
@@ -17264,561 +26060,6 @@ var init_constexpr = __esm({
       quantize,
       dequantize
     };
-  }
-});
-
-// src/runtime/wasm-gemm.ts
-function uleb(n) {
-  const out2 = [];
-  do {
-    let byte = n & 127;
-    n >>>= 7;
-    if (n !== 0) byte |= 128;
-    out2.push(byte);
-  } while (n !== 0);
-  return out2;
-}
-function sleb(n) {
-  const out2 = [];
-  for (; ; ) {
-    const byte = n & 127;
-    n >>= 7;
-    if (n === 0 && (byte & 64) === 0 || n === -1 && (byte & 64) !== 0) {
-      out2.push(byte);
-      return out2;
-    }
-    out2.push(byte | 128);
-  }
-}
-function section(id, body) {
-  return [id, ...uleb(body.length), ...body];
-}
-function name(s) {
-  const bytes = [...new TextEncoder().encode(s)];
-  return [...uleb(bytes.length), ...bytes];
-}
-function rowUpdate(r) {
-  return [
-    ...get(L.a),
-    OP.f32Load,
-    2,
-    ...uleb(r * 4),
-    ...simd(SIMD.f32x4Splat),
-    ...set(L.av),
-    ...get(L.acc + 2 * r),
-    ...get(L.av),
-    ...get(L.bv0),
-    ...simd(SIMD.f32x4Mul),
-    ...simd(SIMD.f32x4Add),
-    ...set(L.acc + 2 * r),
-    ...get(L.acc + 2 * r + 1),
-    ...get(L.av),
-    ...get(L.bv1),
-    ...simd(SIMD.f32x4Mul),
-    ...simd(SIMD.f32x4Add),
-    ...set(L.acc + 2 * r + 1)
-  ];
-}
-function rowStore(r) {
-  const half = (h) => [
-    ...get(L.c),
-    ...get(L.c),
-    ...simd(SIMD.v128Load, ...mem(h * 16)),
-    ...get(L.acc + 2 * r + h),
-    ...simd(SIMD.f32x4Add),
-    ...simd(SIMD.v128Store, ...mem(h * 16))
-  ];
-  return [...half(0), ...half(1), ...get(L.c), ...get(P.ldc), OP.i32Add, ...set(L.c)];
-}
-function countedLoop(counter, limit, body) {
-  return [
-    ...i32c(0),
-    ...set(counter),
-    OP.block,
-    EMPTY_BLOCK_TYPE,
-    OP.loop,
-    EMPTY_BLOCK_TYPE,
-    ...get(counter),
-    ...get(limit),
-    OP.i32GeU,
-    OP.brIf,
-    1,
-    ...body,
-    ...get(counter),
-    ...i32c(1),
-    OP.i32Add,
-    ...set(counter),
-    OP.br,
-    0,
-    OP.end,
-    OP.end
-  ];
-}
-function kernelBody() {
-  const zero = simd(SIMD.v128Const, ...new Array(16).fill(0));
-  const clearAcc = Array.from({ length: 2 * TILE_ROWS }, (_, i2) => [...zero, ...set(L.acc + i2)]).flat();
-  const kLoop = [
-    ...get(P.kc),
-    ...set(L.k),
-    OP.block,
-    EMPTY_BLOCK_TYPE,
-    OP.loop,
-    EMPTY_BLOCK_TYPE,
-    ...get(L.k),
-    OP.i32Eqz,
-    OP.brIf,
-    1,
-    ...get(L.b),
-    ...simd(SIMD.v128Load, ...mem(0)),
-    ...set(L.bv0),
-    ...get(L.b),
-    ...simd(SIMD.v128Load, ...mem(16)),
-    ...set(L.bv1),
-    ...rows.flatMap(rowUpdate),
-    ...get(L.a),
-    ...i32c(4 * TILE_ROWS),
-    OP.i32Add,
-    ...set(L.a),
-    ...get(L.b),
-    ...i32c(32),
-    OP.i32Add,
-    ...set(L.b),
-    ...get(L.k),
-    ...i32c(1),
-    OP.i32Sub,
-    ...set(L.k),
-    OP.br,
-    0,
-    OP.end,
-    OP.end
-  ];
-  const tile4 = [
-    ...clearAcc,
-    // a = ap + is·kc·(4·TILE_ROWS); b = bp + js·kc·32
-    ...get(P.ap),
-    ...get(L.is),
-    ...get(P.kc),
-    OP.i32Mul,
-    ...i32c(4 * TILE_ROWS),
-    OP.i32Mul,
-    OP.i32Add,
-    ...set(L.a),
-    ...get(P.bp),
-    ...get(L.js),
-    ...get(P.kc),
-    OP.i32Mul,
-    ...i32c(5),
-    OP.i32Shl,
-    OP.i32Add,
-    ...set(L.b),
-    ...kLoop,
-    // c = cp + is·TILE_ROWS·ldc + js·32
-    ...get(P.cp),
-    ...get(L.is),
-    ...i32c(TILE_ROWS),
-    OP.i32Mul,
-    ...get(P.ldc),
-    OP.i32Mul,
-    OP.i32Add,
-    ...get(L.js),
-    ...i32c(5),
-    OP.i32Shl,
-    OP.i32Add,
-    ...set(L.c),
-    ...rows.flatMap(rowStore)
-  ];
-  const locals = [2, ...uleb(6), I32, ...uleb(V128_LOCALS), V128];
-  const code = [...locals, ...countedLoop(L.js, P.nStrips, countedLoop(L.is, P.mStrips, tile4)), OP.end];
-  return [...uleb(code.length), ...code];
-}
-function moduleBytes() {
-  const type = [1, 96, 7, I32, I32, I32, I32, I32, I32, I32, 0];
-  const importMemory = [1, ...name("env"), ...name("memory"), 2, 0, 1];
-  const functions = [1, 0];
-  const exports = [1, ...name("tile"), 0, 0];
-  const code = [1, ...kernelBody()];
-  return Uint8Array.from([
-    0,
-    97,
-    115,
-    109,
-    1,
-    0,
-    0,
-    0,
-    ...section(1, type),
-    ...section(2, importMemory),
-    ...section(3, functions),
-    ...section(7, exports),
-    ...section(10, code)
-  ]);
-}
-function wasmGemmKernel() {
-  if (instance === void 0) {
-    const wasm2 = globalThis.WebAssembly;
-    try {
-      if (!wasm2) throw new Error("no WebAssembly");
-      const memory = new wasm2.Memory({ initial: 1 });
-      const module = new wasm2.Module(moduleBytes());
-      const exports = new wasm2.Instance(module, { env: { memory } }).exports;
-      instance = { memory, tile: exports.tile };
-    } catch {
-      instance = null;
-    }
-  }
-  return instance ?? void 0;
-}
-var I32, V128, OP, SIMD, EMPTY_BLOCK_TYPE, P, TILE_ROWS, TILE_COLS, L, V128_LOCALS, rows, get, set, i32c, simd, mem, instance;
-var init_wasm_gemm = __esm({
-  "src/runtime/wasm-gemm.ts"() {
-    "use strict";
-    I32 = 127;
-    V128 = 123;
-    OP = {
-      block: 2,
-      loop: 3,
-      br: 12,
-      brIf: 13,
-      end: 11,
-      localGet: 32,
-      localSet: 33,
-      localTee: 34,
-      i32Const: 65,
-      i32Eqz: 69,
-      i32GeU: 79,
-      i32Add: 106,
-      i32Sub: 107,
-      i32Mul: 108,
-      i32Shl: 116,
-      f32Load: 42,
-      simd: 253
-    };
-    SIMD = { v128Load: 0, v128Store: 11, v128Const: 12, f32x4Splat: 19, f32x4Add: 228, f32x4Mul: 230 };
-    EMPTY_BLOCK_TYPE = 64;
-    P = { ap: 0, bp: 1, cp: 2, mStrips: 3, nStrips: 4, kc: 5, ldc: 6 };
-    TILE_ROWS = 4;
-    TILE_COLS = 8;
-    L = { js: 7, is: 8, k: 9, a: 10, b: 11, c: 12, acc: 13, bv0: 13 + 2 * TILE_ROWS, bv1: 14 + 2 * TILE_ROWS, av: 15 + 2 * TILE_ROWS };
-    V128_LOCALS = 2 * TILE_ROWS + 3;
-    rows = Array.from({ length: TILE_ROWS }, (_, r) => r);
-    get = (i2) => [OP.localGet, ...uleb(i2)];
-    set = (i2) => [OP.localSet, ...uleb(i2)];
-    i32c = (v) => [OP.i32Const, ...sleb(v)];
-    simd = (op, ...imm) => [OP.simd, ...uleb(op), ...imm];
-    mem = (offset) => [0, ...uleb(offset)];
-  }
-});
-
-// src/runtime/gemm.ts
-function matrix(data, offset, rowStride, colStride = 1) {
-  return { data, offset, rowStride, colStride };
-}
-function packA(a, i0, mc, k0, kc) {
-  const src = a.data;
-  const rs = a.rowStride;
-  const cs = a.colStride;
-  let p = 0;
-  for (let i2 = 0; i2 < mc; i2 += MR) {
-    const rows2 = Math.min(MR, mc - i2);
-    for (let k = 0; k < kc; k++) {
-      const base = a.offset + (i0 + i2) * rs + (k0 + k) * cs;
-      for (let r = 0; r < MR; r++) packedA[p++] = r < rows2 ? src[base + r * rs] : 0;
-    }
-  }
-}
-function packB(b, k0, kc, n) {
-  const need4 = Math.ceil(n / NR) * NR * kc;
-  if (packedB.length < need4) packedB = new Float32Array(need4);
-  const src = b.data;
-  const rs = b.rowStride;
-  const cs = b.colStride;
-  let p = 0;
-  for (let j = 0; j < n; j += NR) {
-    const cols = Math.min(NR, n - j);
-    if (cols === NR && cs === 1) {
-      for (let k = 0; k < kc; k++) {
-        const base = b.offset + (k0 + k) * rs + j;
-        packedB[p] = src[base];
-        packedB[p + 1] = src[base + 1];
-        packedB[p + 2] = src[base + 2];
-        packedB[p + 3] = src[base + 3];
-        p += 4;
-      }
-    } else {
-      for (let k = 0; k < kc; k++) {
-        const base = b.offset + (k0 + k) * rs + j * cs;
-        for (let c = 0; c < NR; c++) packedB[p++] = c < cols ? src[base + c * cs] : 0;
-      }
-    }
-  }
-}
-function microKernel(ap, aStart, bp, bStart, kc, c, cStart, ldc, rows2, cols, accumulate) {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-  let ai = aStart;
-  let bi = bStart;
-  for (let k = 0; k < kc; k++) {
-    const a0 = ap[ai], a1 = ap[ai + 1], a2 = ap[ai + 2], a3 = ap[ai + 3];
-    const b0 = bp[bi], b1 = bp[bi + 1], b22 = bp[bi + 2], b3 = bp[bi + 3];
-    c00 += a0 * b0;
-    c01 += a0 * b1;
-    c02 += a0 * b22;
-    c03 += a0 * b3;
-    c10 += a1 * b0;
-    c11 += a1 * b1;
-    c12 += a1 * b22;
-    c13 += a1 * b3;
-    c20 += a2 * b0;
-    c21 += a2 * b1;
-    c22 += a2 * b22;
-    c23 += a2 * b3;
-    c30 += a3 * b0;
-    c31 += a3 * b1;
-    c32 += a3 * b22;
-    c33 += a3 * b3;
-    ai += 4;
-    bi += 4;
-  }
-  if (rows2 === MR && cols === NR) {
-    const r0 = cStart, r1 = cStart + ldc, r2 = cStart + 2 * ldc, r3 = cStart + 3 * ldc;
-    if (accumulate) {
-      c[r0] += c00;
-      c[r0 + 1] += c01;
-      c[r0 + 2] += c02;
-      c[r0 + 3] += c03;
-      c[r1] += c10;
-      c[r1 + 1] += c11;
-      c[r1 + 2] += c12;
-      c[r1 + 3] += c13;
-      c[r2] += c20;
-      c[r2 + 1] += c21;
-      c[r2 + 2] += c22;
-      c[r2 + 3] += c23;
-      c[r3] += c30;
-      c[r3 + 1] += c31;
-      c[r3 + 2] += c32;
-      c[r3 + 3] += c33;
-    } else {
-      c[r0] = c00;
-      c[r0 + 1] = c01;
-      c[r0 + 2] = c02;
-      c[r0 + 3] = c03;
-      c[r1] = c10;
-      c[r1 + 1] = c11;
-      c[r1 + 2] = c12;
-      c[r1 + 3] = c13;
-      c[r2] = c20;
-      c[r2 + 1] = c21;
-      c[r2 + 2] = c22;
-      c[r2 + 3] = c23;
-      c[r3] = c30;
-      c[r3 + 1] = c31;
-      c[r3 + 2] = c32;
-      c[r3 + 3] = c33;
-    }
-    return;
-  }
-  edge[0] = c00;
-  edge[1] = c01;
-  edge[2] = c02;
-  edge[3] = c03;
-  edge[4] = c10;
-  edge[5] = c11;
-  edge[6] = c12;
-  edge[7] = c13;
-  edge[8] = c20;
-  edge[9] = c21;
-  edge[10] = c22;
-  edge[11] = c23;
-  edge[12] = c30;
-  edge[13] = c31;
-  edge[14] = c32;
-  edge[15] = c33;
-  for (let r = 0; r < rows2; r++) {
-    for (let j = 0; j < cols; j++) {
-      const idx = cStart + r * ldc + j;
-      c[idx] = accumulate ? c[idx] + edge[r * NR + j] : edge[r * NR + j];
-    }
-  }
-}
-function gemmScalar(m, n, k, a, b, c, cOffset, ldc, accumulate = false) {
-  if (m === 0 || n === 0) return;
-  if (k === 0) {
-    if (!accumulate) for (let i2 = 0; i2 < m; i2++) c.fill(0, cOffset + i2 * ldc, cOffset + i2 * ldc + n);
-    return;
-  }
-  const nStrips = Math.ceil(n / NR);
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = Math.min(KC, k - k0);
-    packB(b, k0, kc, n);
-    const add2 = accumulate || k0 > 0;
-    for (let i0 = 0; i0 < m; i0 += MC) {
-      const mc = Math.min(MC, m - i0);
-      packA(a, i0, mc, k0, kc);
-      const mStrips = Math.ceil(mc / MR);
-      for (let js = 0; js < nStrips; js++) {
-        const cols = Math.min(NR, n - js * NR);
-        for (let is = 0; is < mStrips; is++) {
-          const rows2 = Math.min(MR, mc - is * MR);
-          const cStart = cOffset + (i0 + is * MR) * ldc + js * NR;
-          microKernel(packedA, is * kc * MR, packedB, js * kc * NR, kc, c, cStart, ldc, rows2, cols, add2);
-        }
-      }
-    }
-  }
-}
-function rowTimesWeightT(rows2, n, k, x2, xOffset, w, out2, outOffset) {
-  for (let r = 0; r < rows2; r++) {
-    const xo = xOffset + r * k;
-    const oo = outOffset + r * n;
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const w0 = j * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let i2 = 0; i2 < k; i2++) {
-        const xv = x2[xo + i2];
-        s0 += xv * w[w0 + i2];
-        s1 += xv * w[w1 + i2];
-        s2 += xv * w[w2 + i2];
-        s3 += xv * w[w3 + i2];
-      }
-      out2[oo + j] = s0;
-      out2[oo + j + 1] = s1;
-      out2[oo + j + 2] = s2;
-      out2[oo + j + 3] = s3;
-    }
-    for (; j < n; j++) {
-      let s = 0;
-      const wo = j * k;
-      for (let i2 = 0; i2 < k; i2++) s += x2[xo + i2] * w[wo + i2];
-      out2[oo + j] = s;
-    }
-  }
-}
-function wasmView(kernel, bytes) {
-  const have = kernel.memory.buffer.byteLength;
-  if (have < bytes) kernel.memory.grow(Math.ceil((bytes - have) / 65536));
-  return new Float32Array(kernel.memory.buffer);
-}
-function packAInto(mem2, at, a, i0, mc, k0, kc) {
-  const src = a.data;
-  const rs = a.rowStride;
-  const cs = a.colStride;
-  let p = at;
-  for (let i2 = 0; i2 < mc; i2 += WASM_MR) {
-    const rows2 = Math.min(WASM_MR, mc - i2);
-    for (let k = 0; k < kc; k++) {
-      const base = a.offset + (i0 + i2) * rs + (k0 + k) * cs;
-      for (let r = 0; r < WASM_MR; r++) mem2[p++] = r < rows2 ? src[base + r * rs] : 0;
-    }
-  }
-}
-function packBInto(mem2, at, b, k0, kc, n) {
-  const src = b.data;
-  const rs = b.rowStride;
-  const cs = b.colStride;
-  let p = at;
-  for (let j = 0; j < n; j += WASM_NR) {
-    const cols = Math.min(WASM_NR, n - j);
-    for (let k = 0; k < kc; k++) {
-      const base = b.offset + (k0 + k) * rs + j * cs;
-      if (cols === WASM_NR && cs === 1) {
-        for (let c = 0; c < WASM_NR; c++) mem2[p + c] = src[base + c];
-        p += WASM_NR;
-      } else {
-        for (let c = 0; c < WASM_NR; c++) mem2[p++] = c < cols ? src[base + c * cs] : 0;
-      }
-    }
-  }
-}
-function viewPacker(b) {
-  return (mem2, at, k0, kc, n) => packBInto(mem2, at, b, k0, kc, n);
-}
-function packedPanels(a, m, k) {
-  let byView = packedWeights.get(a.data);
-  if (!byView) {
-    byView = /* @__PURE__ */ new Map();
-    packedWeights.set(a.data, byView);
-  }
-  const key = `${a.offset}:${a.rowStride}:${a.colStride}:${m}:${k}`;
-  let panels = byView.get(key);
-  if (!panels) {
-    panels = new Float32Array(Math.ceil(m / WASM_MR) * WASM_MR * k);
-    let at = 0;
-    for (let k0 = 0; k0 < k; k0 += KC) {
-      const kc = Math.min(KC, k - k0);
-      for (let i0 = 0; i0 < m; i0 += WASM_MC) {
-        const mc = Math.min(WASM_MC, m - i0);
-        packAInto(panels, at, a, i0, mc, k0, kc);
-        at += Math.ceil(mc / WASM_MR) * WASM_MR * kc;
-      }
-    }
-    byView.set(key, panels);
-  }
-  return panels;
-}
-function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, accumulate, constantA) {
-  const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
-  const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
-  const aAt = 0;
-  const bAt = aAt + WASM_MC * KC;
-  const cAt = bAt + KC * nPad;
-  const panels = constantA ? packedPanels(a, m, k) : void 0;
-  const mem2 = wasmView(kernel, (cAt + mPad * nPad) * 4);
-  mem2.fill(0, cAt, cAt + mPad * nPad);
-  let panelAt = 0;
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = Math.min(KC, k - k0);
-    packB2(mem2, bAt, k0, kc, n);
-    for (let i0 = 0; i0 < m; i0 += WASM_MC) {
-      const mc = Math.min(WASM_MC, m - i0);
-      const strips = Math.ceil(mc / WASM_MR);
-      if (panels) {
-        mem2.set(panels.subarray(panelAt, panelAt + strips * WASM_MR * kc), aAt);
-        panelAt += strips * WASM_MR * kc;
-      } else {
-        packAInto(mem2, aAt, a, i0, mc, k0, kc);
-      }
-      kernel.tile(aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4);
-    }
-  }
-  for (let i2 = 0; i2 < m; i2++) {
-    const src = cAt + i2 * nPad;
-    const dst = cOffset + i2 * ldc;
-    if (accumulate) for (let j = 0; j < n; j++) c[dst + j] += mem2[src + j];
-    else c.set(mem2.subarray(src, src + n), dst);
-  }
-}
-function gemm3(m, n, k, a, b, c, cOffset, ldc, accumulate = false, constantA = false) {
-  const kernel = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : void 0;
-  if (kernel && k > 0) gemmWasm(kernel, m, n, k, a, viewPacker(b), c, cOffset, ldc, accumulate, constantA);
-  else gemmScalar(m, n, k, a, b, c, cOffset, ldc, accumulate);
-}
-function gemmPacked(m, n, k, a, packB2, c, cOffset, ldc, constantA = false) {
-  const kernel = wasmGemmKernel();
-  if (!kernel || k === 0) return false;
-  gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, false, constantA);
-  return true;
-}
-var MR, NR, KC, MC, packedA, packedB, edge, WASM_MIN_WORK, WASM_MR, WASM_NR, WASM_MC, packedWeights;
-var init_gemm = __esm({
-  "src/runtime/gemm.ts"() {
-    "use strict";
-    init_wasm_gemm();
-    MR = 4;
-    NR = 4;
-    KC = 256;
-    MC = 64;
-    packedA = new Float32Array(MC * KC);
-    packedB = new Float32Array(0);
-    edge = new Float32Array(MR * NR);
-    WASM_MIN_WORK = 8192;
-    WASM_MR = TILE_ROWS;
-    WASM_NR = TILE_COLS;
-    WASM_MC = TILE_ROWS * 12;
-    packedWeights = /* @__PURE__ */ new WeakMap();
   }
 });
 
@@ -17979,9 +26220,9 @@ function addBias(out2, bias, batches, channels, vol) {
   if (!bias) return;
   for (let n = 0; n < batches; n++) {
     for (let c = 0; c < channels; c++) {
-      const b = bias[c];
+      const b3 = bias[c];
       const start = (n * channels + c) * vol;
-      for (let i2 = start; i2 < start + vol; i2++) out2[i2] += b;
+      for (let i2 = start; i2 < start + vol; i2++) out2[i2] += b3;
     }
   }
 }
@@ -17993,6 +26234,7 @@ function conv3(ctx) {
   const w = ctx.float("weight");
   const bias = ctx.optionalFloat("bias")?.data;
   const groups = ctx.num("groups", 1);
+  const weightIsConstant = ctx.isConstant("weight");
   const g = convGeometry(ctx, x2, w);
   const [batch, cin] = x2.shape;
   const cout = w.shape[0];
@@ -18013,8 +26255,10 @@ function conv3(ctx) {
     for (let grp = 0; grp < groups; grp++) {
       const inOffset = (n * cin + grp * cinG) * inVol;
       const outOffset = (n * cout + grp * coutG) * outVol;
+      const rowBias2 = bias?.subarray(grp * coutG, (grp + 1) * coutG);
       if (direct) {
         for (let oc = 0; oc < coutG; oc++) {
+          if (rowBias2) out2.data.fill(rowBias2[oc], outOffset + oc * outVol, outOffset + (oc + 1) * outVol);
           for (let ic = 0; ic < cinG; ic++) {
             const wOffset = ((grp * coutG + oc) * cinG + ic) * kvol;
             directChannel(x2.data, inOffset + ic * inVol, w.data, wOffset, g, out2.data, outOffset + oc * outVol);
@@ -18023,13 +26267,13 @@ function conv3(ctx) {
         continue;
       }
       const weights = matrix(w.data, grp * coutG * cinG * kvol, cinG * kvol);
-      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x2.data, inOffset, g), out2.data, outOffset, outVol, true)) continue;
+      const options = { constantA: weightIsConstant, rowBias: rowBias2 };
+      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x2.data, inOffset, g), out2.data, outOffset, outVol, options)) continue;
       if (col) im2col(x2.data, inOffset, cinG, g, col.get());
-      const b = col ? matrix(col.get(), 0, outVol) : matrix(x2.data, inOffset, inVol);
-      gemm3(coutG, outVol, cinG * kvol, weights, b, out2.data, outOffset, outVol, false, true);
+      const b3 = col ? matrix(col.get(), 0, outVol) : matrix(x2.data, inOffset, inVol);
+      gemm3(coutG, outVol, cinG * kvol, weights, b3, out2.data, outOffset, outVol, options);
     }
   }
-  addBias(out2.data, bias, batch, cout, outVol);
   return [out2];
 }
 function col2im(col, channels, g, out2, outOffset) {
@@ -18128,7 +26372,7 @@ function convTranspose3(ctx) {
   return [out2];
 }
 var LazyBuffer, convKernels;
-var init_conv = __esm({
+var init_conv4 = __esm({
   "src/runtime/kernels/conv.ts"() {
     "use strict";
     init_gemm();
@@ -18171,11 +26415,11 @@ function gather3(ctx) {
   const shape3 = [...x2.shape.slice(0, axis), ...indices.shape.slice(batchDims), ...x2.shape.slice(axis + 1)];
   const out2 = storageLike(x2, elementCount(shape3));
   let o = 0;
-  for (let b = 0; b < batch; b++) {
+  for (let b3 = 0; b3 < batch; b3++) {
     for (let p = 0; p < outerPerBatch; p++) {
-      const srcBase = (b * outerPerBatch + p) * dim * inner;
+      const srcBase = (b3 * outerPerBatch + p) * dim * inner;
       for (let k = 0; k < idxPerBatch; k++) {
-        const i2 = checkedIndex(ctx, indices.data[b * idxPerBatch + k], dim);
+        const i2 = checkedIndex(ctx, indices.data[b3 * idxPerBatch + k], dim);
         for (let j = 0; j < inner; j++) out2[o++] = x2.data[srcBase + i2 * inner + j];
       }
     }
@@ -18213,13 +26457,13 @@ function gatherNd(ctx) {
   const shape3 = [...indices.shape.slice(0, -1), ...x2.shape.slice(batchDims + depth)];
   const out2 = storageLike(x2, elementCount(shape3));
   let o = 0;
-  for (let b = 0; b < batch; b++) {
+  for (let b3 = 0; b3 < batch; b3++) {
     for (let l = 0; l < lookups; l++) {
       let offset = 0;
       for (let d = 0; d < depth; d++) {
-        offset = offset * indexed[d] + checkedIndex(ctx, indices.data[(b * lookups + l) * depth + d], indexed[d]);
+        offset = offset * indexed[d] + checkedIndex(ctx, indices.data[(b3 * lookups + l) * depth + d], indexed[d]);
       }
-      const start = b * perBatch + offset * slice3;
+      const start = b3 * perBatch + offset * slice3;
       for (let j = 0; j < slice3; j++) out2[o++] = x2.data[start + j];
     }
   }
@@ -18291,7 +26535,7 @@ function scatterNd(ctx) {
   return [data];
 }
 var SCATTER_MODES, gatherKernels;
-var init_gather = __esm({
+var init_gather2 = __esm({
   "src/runtime/kernels/gather.ts"() {
     "use strict";
     init_tensor();
@@ -18317,6 +26561,119 @@ var init_gather = __esm({
   }
 });
 
+// src/runtime/wasm-matvec.ts
+function matvecBody() {
+  const zero = simd(SIMD.v128Const, ...new Array(16).fill(0));
+  const inner = [
+    ...get(L2.x),
+    ...simd(SIMD.v128Load, ...mem(0)),
+    ...set(L2.xv),
+    ...ROWS.flatMap((t) => [
+      ...get(L2.acc + t),
+      ...get(L2.p + t),
+      ...simd(SIMD.v128Load, ...mem(0)),
+      ...get(L2.xv),
+      ...simd(SIMD.f32x4Mul),
+      ...simd(SIMD.f32x4Add),
+      ...set(L2.acc + t),
+      ...get(L2.p + t),
+      ...i32c(16),
+      OP.i32Add,
+      ...set(L2.p + t)
+    ]),
+    ...get(L2.x),
+    ...i32c(16),
+    OP.i32Add,
+    ...set(L2.x)
+  ];
+  const hsum = (t) => [
+    ...get(L2.acc + t),
+    ...simd(SIMD.f32x4ExtractLane, 0),
+    ...get(L2.acc + t),
+    ...simd(SIMD.f32x4ExtractLane, 1),
+    OP.f32Add,
+    ...get(L2.acc + t),
+    ...simd(SIMD.f32x4ExtractLane, 2),
+    OP.f32Add,
+    ...get(L2.acc + t),
+    ...simd(SIMD.f32x4ExtractLane, 3),
+    OP.f32Add
+  ];
+  const group = [
+    // p_t = wp + (g·4 + t)·rowBytes; o = op + g·16
+    ...ROWS.flatMap((t) => [...get(P2.wp), ...get(L2.g), ...i32c(2), OP.i32Shl, ...i32c(t), OP.i32Add, ...get(L2.rowBytes), OP.i32Mul, OP.i32Add, ...set(L2.p + t)]),
+    ...ROWS.flatMap((t) => [...zero, ...set(L2.acc + t)]),
+    ...get(P2.xp),
+    ...set(L2.x),
+    ...countedLoop(L2.i, P2.k4, inner),
+    ...get(P2.op),
+    ...get(L2.g),
+    ...i32c(4),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(L2.o),
+    ...ROWS.flatMap((t) => [...get(L2.o), ...hsum(t), OP.f32Store, 2, ...uleb(t * 4)])
+  ];
+  const locals = [2, ...uleb(9), I32, ...uleb(5), V128];
+  return [...locals, ...get(P2.k4), ...i32c(4), OP.i32Shl, ...set(L2.rowBytes), ...countedLoop(L2.g, P2.rowGroups, group), OP.end];
+}
+function newArena() {
+  try {
+    const { memory, exports } = instantiate(moduleWithOneFunction("matvec4", new Array(5).fill(I32), matvecBody()));
+    return { memory, matvec: exports["matvec4"], top: 0 };
+  } catch {
+    return null;
+  }
+}
+function place(w, rows3, k) {
+  const found = placements.get(w);
+  if (found && found.arena === arena) return found;
+  if (arena === void 0) arena = newArena();
+  if (!arena) return void 0;
+  const k4 = Math.ceil(k / 4);
+  const rowGroups = Math.ceil(rows3 / 4);
+  const bytes = rowGroups * 4 * k4 * 16;
+  if (arena.top + bytes > ARENA_CAP_BYTES) {
+    arena = newArena();
+    if (!arena) return void 0;
+  }
+  const at = arena.top;
+  const view = floatView(arena.memory, at + bytes);
+  const base = at / 4;
+  view.fill(0, base, base + bytes / 4);
+  for (let r = 0; r < rows3; r++) view.set(w.subarray(r * k, (r + 1) * k), base + r * k4 * 4);
+  arena.top += bytes;
+  const placement = { arena, at, rowGroups, k4 };
+  placements.set(w, placement);
+  return placement;
+}
+function residentRowsTimesWeightT(rows3, n, k, x2, w, out2) {
+  const p = place(w, n, k);
+  if (!p) return false;
+  const xAt = p.arena.top;
+  const outAt = xAt + p.k4 * 16;
+  const view = floatView(p.arena.memory, outAt + p.rowGroups * 16);
+  for (let r = 0; r < rows3; r++) {
+    view.fill(0, xAt / 4, outAt / 4);
+    view.set(x2.subarray(r * k, (r + 1) * k), xAt / 4);
+    p.arena.matvec(p.at, xAt, outAt, p.rowGroups, p.k4);
+    out2.set(view.subarray(outAt / 4, outAt / 4 + n), r * n);
+  }
+  return true;
+}
+var P2, L2, ROWS, ARENA_CAP_BYTES, arena, placements;
+var init_wasm_matvec = __esm({
+  "src/runtime/wasm-matvec.ts"() {
+    "use strict";
+    init_wasm_asm();
+    P2 = { wp: 0, xp: 1, op: 2, rowGroups: 3, k4: 4 };
+    L2 = { g: 5, i: 6, p: 7, x: 11, rowBytes: 12, o: 13, acc: 14, xv: 18 };
+    ROWS = [0, 1, 2, 3];
+    ARENA_CAP_BYTES = 512 * 1024 * 1024;
+    placements = /* @__PURE__ */ new WeakMap();
+  }
+});
+
 // src/runtime/kernels/linear.ts
 function linear(ctx) {
   const x2 = ctx.float("x");
@@ -18327,13 +26684,16 @@ function linear(ctx) {
   const k = x2.shape[x2.shape.length - 1] ?? 1;
   if (k !== dIn) ctx.fail(`x [${x2.shape.join(",")}] does not match weight [${w.shape.join(",")}]`);
   if (bias && bias.length !== dOut) ctx.fail(`bias has ${bias.length} values for ${dOut} outputs`);
-  const rows2 = x2.data.length / (dIn || 1);
+  const rows3 = x2.data.length / (dIn || 1);
   const out2 = makeFloat(x2.dtype, [...x2.shape.slice(0, -1), dOut]);
-  if (rows2 < DOT_ROWS) rowTimesWeightT(rows2, dOut, dIn, x2.data, 0, w.data, out2.data, 0);
-  else gemm3(rows2, dOut, dIn, matrix(x2.data, 0, dIn), matrix(w.data, 0, 1, dIn), out2.data, 0, dOut);
+  if (rows3 >= DOT_ROWS) {
+    gemm3(rows3, dOut, dIn, matrix(x2.data, 0, dIn), matrix(w.data, 0, 1, dIn), out2.data, 0, dOut);
+  } else if (!(ctx.isConstant("weight") && residentRowsTimesWeightT(rows3, dOut, dIn, x2.data, w.data, out2.data))) {
+    rowTimesWeightT(rows3, dOut, dIn, x2.data, 0, w.data, out2.data, 0);
+  }
   if (bias) {
     const o = out2.data;
-    for (let r = 0; r < rows2; r++) for (let j = 0; j < dOut; j++) o[r * dOut + j] += bias[j];
+    for (let r = 0; r < rows3; r++) for (let j = 0; j < dOut; j++) o[r * dOut + j] += bias[j];
   }
   return [out2];
 }
@@ -18358,12 +26718,12 @@ function matmul3(ctx) {
   const out2 = new Float32Array(batches * m * n);
   const xMat = xs[xr - 2] * xs[xr - 1];
   const yMat = ys[yr - 2] * ys[yr - 1];
-  for (let b = 0; b < batches; b++) {
-    const xo = (bx ? bx[b] : b) * xMat;
-    const yo = (by ? by[b] : b) * yMat;
+  for (let b3 = 0; b3 < batches; b3++) {
+    const xo = (bx ? bx[b3] : b3) * xMat;
+    const yo = (by ? by[b3] : b3) * yMat;
     const a = tx ? matrix(x2.data, xo, 1, m) : matrix(x2.data, xo, kx);
     const bm = ty ? matrix(y.data, yo, 1, kx) : matrix(y.data, yo, n);
-    gemm3(m, n, kx, a, bm, out2, b * m * n, n);
+    gemm3(m, n, kx, a, bm, out2, b3 * m * n, n);
   }
   let shape3 = [...batch, m, n];
   if (y.shape.length === 1) shape3 = shape3.slice(0, -1);
@@ -18371,11 +26731,12 @@ function matmul3(ctx) {
   return [makeFloat(x2.dtype, shape3, out2)];
 }
 var DOT_ROWS, linearKernels;
-var init_linear = __esm({
+var init_linear4 = __esm({
   "src/runtime/kernels/linear.ts"() {
     "use strict";
     init_gemm();
     init_value2();
+    init_wasm_matvec();
     init_broadcast();
     DOT_ROWS = 4;
     linearKernels = { linear, matmul: matmul3 };
@@ -18528,7 +26889,7 @@ function localResponseNorm(ctx) {
   return [out2];
 }
 var normKernels;
-var init_norm = __esm({
+var init_norm4 = __esm({
   "src/runtime/kernels/norm.ts"() {
     "use strict";
     init_tensor();
@@ -18619,11 +26980,11 @@ function pool2(kind) {
   };
 }
 var poolKernels;
-var init_pool = __esm({
+var init_pool4 = __esm({
   "src/runtime/kernels/pool.ts"() {
     "use strict";
     init_value2();
-    init_conv();
+    init_conv4();
     poolKernels = { max_pool: pool2("max"), avg_pool: pool2("avg"), l2_pool: pool2("l2") };
   }
 });
@@ -18635,24 +26996,24 @@ function activation2(ctx, name2, fallback) {
   if (!f) ctx.fail(`unsupported ${name2} '${s}' (expected ${Object.keys(ACTIVATIONS2).join(", ")})`);
   return f;
 }
-function matVec(w, rows2, cols, v, vOffset, out2) {
-  for (let r = 0; r < rows2; r++) {
+function matVec(w, rows3, cols, v, vOffset, out2) {
+  for (let r = 0; r < rows3; r++) {
     let s = 0;
     const base = r * cols;
     for (let c = 0; c < cols; c++) s += w[base + c] * v[vOffset + c];
     out2[r] = s;
   }
 }
-function lstmDirection(r, d, dirIndex, b, x2, h0, c0, seqOut, hOut, cOut) {
+function lstmDirection(r, d, dirIndex, b3, x2, h0, c0, seqOut, hOut, cOut) {
   const H = r.hidden;
   const width = r.dirs.length * H;
-  const h = Float32Array.from(h0.subarray(b * width + dirIndex * H, b * width + dirIndex * H + H));
-  const c = Float64Array.from(c0.subarray(b * width + dirIndex * H, b * width + dirIndex * H + H));
+  const h = Float32Array.from(h0.subarray(b3 * width + dirIndex * H, b3 * width + dirIndex * H + H));
+  const c = Float64Array.from(c0.subarray(b3 * width + dirIndex * H, b3 * width + dirIndex * H + H));
   const gx = new Float64Array(4 * H);
   const gh = new Float64Array(4 * H);
   for (let step = 0; step < r.seq; step++) {
     const t = d.reverse ? r.seq - 1 - step : step;
-    matVec(d.wih, 4 * H, r.input, x2, (t * r.batch + b) * r.input, gx);
+    matVec(d.wih, 4 * H, r.input, x2, (t * r.batch + b3) * r.input, gx);
     matVec(d.whh, 4 * H, H, h, 0, gh);
     for (let k = 0; k < H; k++) {
       const pre = (gate) => gx[gate * H + k] + gh[gate * H + k] + (d.bias ? d.bias[gate * H + k] : 0);
@@ -18666,12 +27027,12 @@ function lstmDirection(r, d, dirIndex, b, x2, h0, c0, seqOut, hOut, cOut) {
       c[k] = cell;
       h[k] = o * r.outAct(cell);
     }
-    seqOut.set(h, (t * r.batch + b) * width + dirIndex * H);
+    seqOut.set(h, (t * r.batch + b3) * width + dirIndex * H);
   }
-  hOut.set(h, b * width + dirIndex * H);
-  for (let k = 0; k < H; k++) cOut[b * width + dirIndex * H + k] = c[k];
+  hOut.set(h, b3 * width + dirIndex * H);
+  for (let k = 0; k < H; k++) cOut[b3 * width + dirIndex * H + k] = c[k];
 }
-function lstm2(ctx) {
+function lstm(ctx) {
   const x2 = ctx.float("x");
   const [seq, batch, input] = x2.shape;
   const direction = ctx.str("direction", "forward");
@@ -18712,7 +27073,7 @@ function lstm2(ctx) {
   const seqOut = new Float32Array(seq * batch * width);
   const hOut = new Float32Array(batch * width);
   const cOut = new Float32Array(batch * width);
-  for (let b = 0; b < batch; b++) dirs.forEach((d, i2) => lstmDirection(run, d, i2, b, x2.data, h0, c0, seqOut, hOut, cOut));
+  for (let b3 = 0; b3 < batch; b3++) dirs.forEach((d, i2) => lstmDirection(run, d, i2, b3, x2.data, h0, c0, seqOut, hOut, cOut));
   const outputSequence = ctx.bool("output_sequence", false);
   const first = outputSequence ? makeFloat(x2.dtype, [seq, batch, width], seqOut) : makeFloat(x2.dtype, [1, batch, width], hOut.slice());
   return [first, makeFloat(x2.dtype, [batch, width], hOut), makeFloat(x2.dtype, [batch, width], cOut)];
@@ -18726,16 +27087,16 @@ function runCell(ctx, gates, step) {
   const h0 = ctx.float("initial_h").data;
   const seqOut = new Float32Array(seq * batch * hidden);
   const hOut = new Float32Array(batch * hidden);
-  for (let b = 0; b < batch; b++) {
-    let h = Float32Array.from(h0.subarray(b * hidden, (b + 1) * hidden));
+  for (let b3 = 0; b3 < batch; b3++) {
+    let h = Float32Array.from(h0.subarray(b3 * hidden, (b3 + 1) * hidden));
     for (let s = 0; s < seq; s++) {
       const t = reverse2 ? seq - 1 - s : s;
       const next = new Float32Array(hidden);
-      step(x2.data, (t * batch + b) * input, h, next);
+      step(x2.data, (t * batch + b3) * input, h, next);
       h = next;
-      seqOut.set(h, (t * batch + b) * hidden);
+      seqOut.set(h, (t * batch + b3) * hidden);
     }
-    hOut.set(h, b * hidden);
+    hOut.set(h, b3 * hidden);
   }
   const first = ctx.bool("output_sequence", false) ? makeFloat(x2.dtype, [seq, batch, hidden], seqOut) : makeFloat(x2.dtype, [1, batch, hidden], hOut.slice());
   return [first, makeFloat(x2.dtype, [batch, hidden], hOut)];
@@ -18777,7 +27138,7 @@ function rnn(ctx) {
   });
 }
 var ACTIVATIONS2, recurrentKernels;
-var init_recurrent = __esm({
+var init_recurrent4 = __esm({
   "src/runtime/kernels/recurrent.ts"() {
     "use strict";
     init_value2();
@@ -18789,7 +27150,353 @@ var init_recurrent = __esm({
       hard_sigmoid: (v) => Math.min(1, Math.max(0, 0.2 * v + 0.5)),
       scaled_tanh: Math.tanh
     };
-    recurrentKernels = { lstm: lstm2, gru, rnn };
+    recurrentKernels = { lstm, gru, rnn };
+  }
+});
+
+// src/runtime/kernels/shape.ts
+function withShape2(x2, shape3) {
+  return { dtype: x2.dtype, shape: [...shape3], data: x2.data };
+}
+function reshape3(ctx) {
+  const x2 = ctx.input("x");
+  const target = ctx.requiredInts("shape");
+  const rightAligned = ctx.opset === "CoreML7" || ctx.opset === "CoreML8";
+  const offset = target.length - x2.shape.length;
+  const shape3 = target.map((d, i2) => {
+    if (d !== 0) return d;
+    const src = rightAligned ? i2 - offset : i2;
+    return src >= 0 && src < x2.shape.length ? x2.shape[src] : rightAligned ? 1 : ctx.fail(`shape entry 0 at ${i2} has no dim of x to copy`);
+  });
+  const unknown = shape3.filter((d) => d === -1).length;
+  if (unknown > 1) ctx.fail(`shape [${target.join(",")}] has more than one -1`);
+  const known2 = shape3.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
+  const resolved = shape3.map((d) => d === -1 ? x2.data.length / (known2 || 1) : d);
+  if (elementCount(resolved) !== x2.data.length || resolved.some((d) => !Number.isInteger(d) || d < 0)) {
+    ctx.fail(`cannot reshape [${x2.shape.join(",")}] to [${target.join(",")}]`);
+  }
+  return [withShape2(x2, resolved)];
+}
+function transpose3(ctx) {
+  const x2 = ctx.input("x");
+  const perm = ctx.requiredInts("perm").map((p) => normAxis(ctx, p, x2.shape.length));
+  if (perm.length !== x2.shape.length || new Set(perm).size !== perm.length) ctx.fail(`perm [${perm.join(",")}] is not a permutation of rank ${x2.shape.length}`);
+  return [permute(x2, perm)];
+}
+function squeeze3(ctx) {
+  const x2 = ctx.input("x");
+  const given = ctx.ints("axes");
+  const axes = given ? given.map((a) => normAxis(ctx, a, x2.shape.length)) : void 0;
+  const shape3 = x2.shape.filter((d, i2) => !(d === 1 && (!axes || axes.includes(i2))));
+  return [withShape2(x2, shape3)];
+}
+function expandDims(ctx) {
+  const x2 = ctx.input("x");
+  const axesIn = ctx.requiredInts("axes");
+  const rank = x2.shape.length + axesIn.length;
+  const axes = new Set(axesIn.map((a) => normAxis(ctx, a, rank)));
+  const shape3 = [];
+  let src = 0;
+  for (let i2 = 0; i2 < rank; i2++) shape3.push(axes.has(i2) ? 1 : x2.shape[src++]);
+  return [withShape2(x2, shape3)];
+}
+function flatten2d(ctx) {
+  const x2 = ctx.input("x");
+  const rank = x2.shape.length;
+  let axis = ctx.num("axis", 1);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis > rank) ctx.fail(`axis ${axis} is out of range for rank ${rank}`);
+  return [withShape2(x2, [elementCount(x2.shape.slice(0, axis)), elementCount(x2.shape.slice(axis))])];
+}
+function newStorage(x2, n) {
+  return x2.dtype === "string" ? new Array(n) : allocFor(x2.dtype, n);
+}
+function concatValues(ctx, values, axisIn2, interleave) {
+  if (values.length === 0) ctx.fail("needs at least one value");
+  const first = values[0];
+  const rank = first.shape.length;
+  const axis = normAxis(ctx, axisIn2, rank);
+  for (const v of values) {
+    if (v.shape.length !== rank || v.shape.some((d, i2) => i2 !== axis && d !== first.shape[i2])) {
+      ctx.fail(`cannot concatenate shapes ${values.map((u) => `[${u.shape.join(",")}]`).join(", ")} on axis ${axis}`);
+    }
+  }
+  const total = values.reduce((s, v) => s + v.shape[axis], 0);
+  const shape3 = first.shape.map((d, i2) => i2 === axis ? total : d);
+  const outer = elementCount(first.shape.slice(0, axis));
+  const inner = elementCount(first.shape.slice(axis + 1));
+  const out2 = newStorage(first, elementCount(shape3));
+  let o = 0;
+  for (let b3 = 0; b3 < outer; b3++) {
+    if (interleave) {
+      const n = first.shape[axis];
+      for (let k = 0; k < n; k++) {
+        for (const v of values) for (let j = 0; j < inner; j++) out2[o++] = v.data[(b3 * n + k) * inner + j];
+      }
+      continue;
+    }
+    for (const v of values) {
+      const chunk = v.shape[axis] * inner;
+      const start = b3 * chunk;
+      for (let j = 0; j < chunk; j++) out2[o++] = v.data[start + j];
+    }
+  }
+  return { dtype: first.dtype, shape: shape3, data: out2 };
+}
+function concat3(ctx) {
+  return [concatValues(ctx, ctx.variadic("values"), ctx.num("axis"), ctx.bool("interleave", false))];
+}
+function stack2(ctx) {
+  const values = ctx.variadic("values");
+  if (values.length === 0) ctx.fail("needs at least one value");
+  const axis = normAxis(ctx, ctx.num("axis"), values[0].shape.length + 1);
+  const expanded = values.map((v) => withShape2(v, [...v.shape.slice(0, axis), 1, ...v.shape.slice(axis)]));
+  return [concatValues(ctx, expanded, axis, false)];
+}
+function split4(ctx) {
+  const x2 = ctx.input("x");
+  const axis = normAxis(ctx, ctx.num("axis"), x2.shape.length);
+  const dim = x2.shape[axis];
+  let sizes = ctx.ints("split_sizes");
+  if (!sizes) {
+    const parts = ctx.num("num_splits", ctx.outputCount);
+    const size2 = Math.ceil(dim / parts);
+    sizes = Array.from({ length: parts }, (_, i2) => Math.max(0, Math.min(size2, dim - i2 * size2)));
+  }
+  if (sizes.reduce((s, d) => s + d, 0) !== dim) ctx.fail(`split sizes [${sizes.join(",")}] do not add up to ${dim}`);
+  let start = 0;
+  return sizes.map((size2) => {
+    const maps = x2.shape.map((d, i2) => i2 === axis ? iota(size2).map((k) => k + start) : iota(d));
+    start += size2;
+    return { dtype: x2.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x2, maps) };
+  });
+}
+function sliceMap(dim, begin, end, stride, beginAll, endAll) {
+  const norm = (v) => v < 0 ? v + dim : v;
+  let b3;
+  let e;
+  if (stride > 0) {
+    b3 = beginAll ? 0 : Math.min(Math.max(norm(begin), 0), dim);
+    e = endAll ? dim : Math.min(Math.max(norm(end), 0), dim);
+  } else {
+    b3 = beginAll ? dim - 1 : Math.min(Math.max(norm(begin), -1), dim - 1);
+    e = endAll ? -1 : Math.min(Math.max(norm(end), -1), dim - 1);
+  }
+  const count = Math.max(0, Math.ceil((e - b3) / stride));
+  const map = new Int32Array(count);
+  for (let i2 = 0; i2 < count; i2++) map[i2] = b3 + i2 * stride;
+  return map;
+}
+function sliceByIndex(ctx) {
+  const x2 = ctx.input("x");
+  const rank = x2.shape.length;
+  const begin = ctx.requiredInts("begin");
+  const end = ctx.requiredInts("end");
+  const stride = ctx.ints("stride") ?? new Array(rank).fill(1);
+  const mask = (name2) => (ctx.ints(name2) ?? new Array(rank).fill(0)).map((m) => m !== 0);
+  const [beginMask, endMask, squeezeMask] = [mask("begin_mask"), mask("end_mask"), mask("squeeze_mask")];
+  if (begin.length !== rank || end.length !== rank || stride.length !== rank) ctx.fail(`begin/end/stride must have ${rank} values`);
+  const maps = x2.shape.map((dim, i2) => {
+    if (stride[i2] === 0) ctx.fail(`stride of dim ${i2} is 0`);
+    if (squeezeMask[i2]) {
+      const idx = begin[i2] < 0 ? begin[i2] + dim : begin[i2];
+      if (idx < 0 || idx >= dim) ctx.fail(`squeezed index ${begin[i2]} is out of range for dim ${i2} of size ${dim}`);
+      return Int32Array.of(idx);
+    }
+    return sliceMap(dim, begin[i2], end[i2], stride[i2], beginMask[i2], endMask[i2]);
+  });
+  const data = gatherByDimMaps(x2, maps);
+  const shape3 = maps.map((m) => m.length).filter((_, i2) => !squeezeMask[i2]);
+  return [{ dtype: x2.dtype, shape: shape3, data }];
+}
+function sliceBySize(ctx) {
+  const x2 = ctx.input("x");
+  const begin = ctx.requiredInts("begin");
+  const size2 = ctx.requiredInts("size");
+  const maps = x2.shape.map((dim, i2) => {
+    const b3 = begin[i2] < 0 ? begin[i2] + dim : begin[i2];
+    const n = size2[i2] === -1 ? dim - b3 : size2[i2];
+    if (b3 < 0 || n < 0 || b3 + n > dim) ctx.fail(`slice of size ${size2[i2]} at ${begin[i2]} does not fit dim ${i2} of size ${dim}`);
+    return iota(n).map((k) => k + b3);
+  });
+  return [{ dtype: x2.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x2, maps) }];
+}
+function tile3(ctx) {
+  const x2 = ctx.input("x");
+  const reps = ctx.requiredInts("reps");
+  if (reps.length !== x2.shape.length) ctx.fail(`reps has ${reps.length} values for rank ${x2.shape.length}`);
+  const maps = x2.shape.map((dim, i2) => iota(dim * reps[i2]).map((k) => k % dim));
+  return [{ dtype: x2.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x2, maps) }];
+}
+function pad3(ctx) {
+  const x2 = ctx.input("x");
+  const pads = ctx.requiredInts("pad");
+  const mode = ctx.str("mode", "constant");
+  const source = PAD_SOURCE[mode];
+  if (!source) ctx.fail(`unknown pad mode '${mode}' (expected ${Object.keys(PAD_SOURCE).join(", ")})`);
+  const padded = pads.length / 2;
+  if (!Number.isInteger(padded) || padded > x2.shape.length) ctx.fail(`pad has ${pads.length} values for rank ${x2.shape.length}`);
+  const first = x2.shape.length - padded;
+  const maps = x2.shape.map((dim, i2) => {
+    if (i2 < first) return iota(dim);
+    const before = pads[2 * (i2 - first)];
+    const after = pads[2 * (i2 - first) + 1];
+    if (mode === "reflect" && (before > dim - 1 || after > dim - 1)) ctx.fail(`reflect padding of dim ${i2} must be at most ${dim - 1}`);
+    return iota(dim + before + after).map((k) => source(k - before, dim));
+  });
+  return [{ dtype: x2.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x2, maps, ctx.num("constant_val", 0)) }];
+}
+function reverse(ctx) {
+  const x2 = ctx.input("x");
+  const axes = (ctx.ints("axes") ?? x2.shape.map((_, i2) => i2)).map((a) => normAxis(ctx, a, x2.shape.length));
+  const maps = x2.shape.map((dim, i2) => axes.includes(i2) ? iota(dim).map((k) => dim - 1 - k) : iota(dim));
+  return [{ dtype: x2.dtype, shape: [...x2.shape], data: gatherByDimMaps(x2, maps) }];
+}
+var PAD_SOURCE, shapeKernels;
+var init_shape5 = __esm({
+  "src/runtime/kernels/shape.ts"() {
+    "use strict";
+    init_tensor();
+    init_kernel();
+    init_value2();
+    init_layout();
+    PAD_SOURCE = {
+      constant: (i2, dim) => i2 >= 0 && i2 < dim ? i2 : -1,
+      reflect: (i2, dim) => {
+        if (dim === 1) return 0;
+        const period = 2 * (dim - 1);
+        const m = (i2 % period + period) % period;
+        return m < dim ? m : period - m;
+      },
+      replicate: (i2, dim) => Math.min(Math.max(i2, 0), dim - 1)
+    };
+    shapeKernels = {
+      reshape: reshape3,
+      transpose: transpose3,
+      squeeze: squeeze3,
+      expand_dims: expandDims,
+      flatten2d,
+      concat: concat3,
+      stack: stack2,
+      split: split4,
+      slice_by_index: sliceByIndex,
+      slice_by_size: sliceBySize,
+      tile: tile3,
+      pad: pad3,
+      reverse
+    };
+  }
+});
+
+// src/runtime/kernels/rearrange.ts
+function withShape3(x2, shape3) {
+  return { dtype: x2.dtype, shape: [...shape3], data: x2.data };
+}
+function rank4(ctx) {
+  const x2 = ctx.input("x");
+  if (x2.shape.length !== 4) ctx.fail(`x must be rank 4 [n, C, H, W], got [${x2.shape.join(",")}]`);
+  const [n, c, h, w] = x2.shape;
+  return [x2, n, c, h, w];
+}
+function rearrange(x2, view, perm, outShape) {
+  return [withShape3(permute(withShape3(x2, view), perm), outShape)];
+}
+function depthToSpace(ctx) {
+  const [x2, n, c, h, w] = rank4(ctx);
+  const b3 = ctx.num("block_size");
+  if (c % (b3 * b3) !== 0) ctx.fail(`block_size ${b3} squared must divide the ${c} channels`);
+  const co = c / (b3 * b3);
+  return rearrange(x2, [n, b3, b3, co, h, w], [0, 3, 4, 1, 5, 2], [n, co, h * b3, w * b3]);
+}
+function spaceToDepth(ctx) {
+  const [x2, n, c, h, w] = rank4(ctx);
+  const b3 = ctx.num("block_size");
+  if (b3 < 1 || h % b3 !== 0 || w % b3 !== 0) ctx.fail(`block_size ${b3} must divide H (${h}) and W (${w})`);
+  return rearrange(x2, [n, c, h / b3, b3, w / b3, b3], [0, 3, 5, 1, 2, 4], [n, c * b3 * b3, h / b3, w / b3]);
+}
+function pixelShuffle(ctx) {
+  const [x2, n, c, h, w] = rank4(ctx);
+  const f = ctx.num("upscale_factor");
+  if (c % (f * f) !== 0) ctx.fail(`upscale_factor ${f} squared must divide the ${c} channels`);
+  const co = c / (f * f);
+  return rearrange(x2, [n, co, f, f, h, w], [0, 1, 4, 2, 5, 3], [n, co, h * f, w * f]);
+}
+function pixelUnshuffle(ctx) {
+  const [x2, n, c, h, w] = rank4(ctx);
+  const f = ctx.num("downscale_factor");
+  if (h % f !== 0 || w % f !== 0) ctx.fail(`downscale_factor ${f} must divide H (${h}) and W (${w})`);
+  return rearrange(x2, [n, c, h / f, f, w / f, f], [0, 1, 3, 5, 2, 4], [n, c * f * f, h / f, w / f]);
+}
+function slidingWindows(ctx) {
+  const x2 = ctx.input("x");
+  const axis = normAxis(ctx, ctx.num("axis"), x2.shape.length);
+  const size2 = ctx.num("size");
+  const stride = ctx.num("stride", 1);
+  const dim = x2.shape[axis];
+  if (size2 > dim || size2 < 1 || stride < 1) ctx.fail(`window of ${size2} every ${stride} does not fit an axis of ${dim}`);
+  const windows = Math.floor((dim - size2) / stride) + 1;
+  const outer = elementCount(x2.shape.slice(0, axis));
+  const inner = elementCount(x2.shape.slice(axis + 1));
+  const shape3 = [...x2.shape.slice(0, axis), windows, size2, ...x2.shape.slice(axis + 1)];
+  const out2 = x2.dtype === "string" ? new Array(elementCount(shape3)) : allocFor(x2.dtype, elementCount(shape3));
+  let o = 0;
+  for (let p = 0; p < outer; p++) {
+    for (let win = 0; win < windows; win++) {
+      for (let s = 0; s < size2; s++) {
+        const src = (p * dim + win * stride + s) * inner;
+        for (let j = 0; j < inner; j++) out2[o++] = x2.data[src + j];
+      }
+    }
+  }
+  return [{ dtype: x2.dtype, shape: shape3, data: out2 }];
+}
+function sliceUpdate(ctx) {
+  const x2 = ctx.numeric("x");
+  const update = ctx.numeric("update");
+  const rank = x2.shape.length;
+  const begin = ctx.requiredInts("begin");
+  const end = ctx.requiredInts("end");
+  const stride = ctx.ints("stride") ?? new Array(rank).fill(1);
+  const mask = (name2) => (ctx.ints(name2) ?? new Array(rank).fill(0)).map((m) => m !== 0);
+  const [beginMask, endMask, squeezeMask] = [mask("begin_mask"), mask("end_mask"), mask("squeeze_mask")];
+  const maps = x2.shape.map((dim, i2) => {
+    if (squeezeMask[i2]) return Int32Array.of(begin[i2] < 0 ? begin[i2] + dim : begin[i2]);
+    return sliceMap(dim, begin[i2], end[i2], stride[i2], beginMask[i2], endMask[i2]);
+  });
+  if (elementCount(maps.map((m) => m.length)) !== update.data.length) {
+    ctx.fail(`update [${update.shape.join(",")}] does not match the selected slice [${maps.map((m) => m.length).join(",")}]`);
+  }
+  const out2 = x2.data.slice();
+  const strides = stridesFor(x2.shape);
+  const counter = new Array(rank).fill(0);
+  for (let u = 0; u < update.data.length; u++) {
+    let dst = 0;
+    for (let d = 0; d < rank; d++) dst += maps[d][counter[d]] * strides[d];
+    out2[dst] = update.data[u];
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++counter[d] < maps[d].length) break;
+      counter[d] = 0;
+    }
+  }
+  return [{ dtype: x2.dtype, shape: [...x2.shape], data: out2 }];
+}
+var rearrangeKernels;
+var init_rearrange = __esm({
+  "src/runtime/kernels/rearrange.ts"() {
+    "use strict";
+    init_tensor();
+    init_kernel();
+    init_value2();
+    init_layout();
+    init_shape5();
+    rearrangeKernels = {
+      depth_to_space: depthToSpace,
+      space_to_depth: spaceToDepth,
+      pixel_shuffle: pixelShuffle,
+      pixel_unshuffle: pixelUnshuffle,
+      sliding_windows: slidingWindows,
+      slice_update: sliceUpdate
+    };
   }
 });
 
@@ -18890,7 +27597,7 @@ function table2() {
   return t;
 }
 var REDUCERS, reduceKernels;
-var init_reduce = __esm({
+var init_reduce5 = __esm({
   "src/runtime/kernels/reduce.ts"() {
     "use strict";
     init_tensor();
@@ -18957,13 +27664,13 @@ function nearest(x2, outH, outW) {
   const inH = x2.shape[rank - 2];
   const inW = x2.shape[rank - 1];
   const planes = elementCount(x2.shape.slice(0, -2));
-  const rows2 = Int32Array.from({ length: outH }, (_, i2) => Math.min(inH - 1, Math.floor(i2 * inH / outH)));
+  const rows3 = Int32Array.from({ length: outH }, (_, i2) => Math.min(inH - 1, Math.floor(i2 * inH / outH)));
   const cols = Int32Array.from({ length: outW }, (_, j) => Math.min(inW - 1, Math.floor(j * inW / outW)));
   const out2 = makeFloat(x2.dtype, [...x2.shape.slice(0, -2), outH, outW]);
   let o = 0;
   for (let p = 0; p < planes; p++) {
     for (let i2 = 0; i2 < outH; i2++) {
-      const r = p * inH * inW + rows2[i2] * inW;
+      const r = p * inH * inW + rows3[i2] * inW;
       for (let j = 0; j < outW; j++) out2.data[o++] = x2.data[r + cols[j]];
     }
   }
@@ -19017,7 +27724,7 @@ function resize3(ctx) {
   return [bilinear(x2, outH, outW, samplingRule(ctx))];
 }
 var clampTo, SAMPLING, ASYMMETRIC, resampleKernels;
-var init_resample = __esm({
+var init_resample4 = __esm({
   "src/runtime/kernels/resample.ts"() {
     "use strict";
     init_tensor();
@@ -19044,258 +27751,26 @@ var init_resample = __esm({
   }
 });
 
-// src/runtime/kernels/shape.ts
-function withShape2(x2, shape3) {
-  return { dtype: x2.dtype, shape: [...shape3], data: x2.data };
-}
-function reshape3(ctx) {
-  const x2 = ctx.input("x");
-  const target = ctx.requiredInts("shape");
-  const rightAligned = ctx.opset === "CoreML7" || ctx.opset === "CoreML8";
-  const offset = target.length - x2.shape.length;
-  const shape3 = target.map((d, i2) => {
-    if (d !== 0) return d;
-    const src = rightAligned ? i2 - offset : i2;
-    return src >= 0 && src < x2.shape.length ? x2.shape[src] : rightAligned ? 1 : ctx.fail(`shape entry 0 at ${i2} has no dim of x to copy`);
-  });
-  const unknown = shape3.filter((d) => d === -1).length;
-  if (unknown > 1) ctx.fail(`shape [${target.join(",")}] has more than one -1`);
-  const known2 = shape3.filter((d) => d !== -1).reduce((p, d) => p * d, 1);
-  const resolved = shape3.map((d) => d === -1 ? x2.data.length / (known2 || 1) : d);
-  if (elementCount(resolved) !== x2.data.length || resolved.some((d) => !Number.isInteger(d) || d < 0)) {
-    ctx.fail(`cannot reshape [${x2.shape.join(",")}] to [${target.join(",")}]`);
-  }
-  return [withShape2(x2, resolved)];
-}
-function transpose3(ctx) {
-  const x2 = ctx.input("x");
-  const perm = ctx.requiredInts("perm").map((p) => normAxis(ctx, p, x2.shape.length));
-  if (perm.length !== x2.shape.length || new Set(perm).size !== perm.length) ctx.fail(`perm [${perm.join(",")}] is not a permutation of rank ${x2.shape.length}`);
-  return [permute(x2, perm)];
-}
-function squeeze3(ctx) {
-  const x2 = ctx.input("x");
-  const given = ctx.ints("axes");
-  const axes = given ? given.map((a) => normAxis(ctx, a, x2.shape.length)) : void 0;
-  const shape3 = x2.shape.filter((d, i2) => !(d === 1 && (!axes || axes.includes(i2))));
-  return [withShape2(x2, shape3)];
-}
-function expandDims(ctx) {
-  const x2 = ctx.input("x");
-  const axesIn = ctx.requiredInts("axes");
-  const rank = x2.shape.length + axesIn.length;
-  const axes = new Set(axesIn.map((a) => normAxis(ctx, a, rank)));
-  const shape3 = [];
-  let src = 0;
-  for (let i2 = 0; i2 < rank; i2++) shape3.push(axes.has(i2) ? 1 : x2.shape[src++]);
-  return [withShape2(x2, shape3)];
-}
-function flatten2d(ctx) {
-  const x2 = ctx.input("x");
-  const rank = x2.shape.length;
-  let axis = ctx.num("axis", 1);
-  if (axis < 0) axis += rank;
-  if (axis < 0 || axis > rank) ctx.fail(`axis ${axis} is out of range for rank ${rank}`);
-  return [withShape2(x2, [elementCount(x2.shape.slice(0, axis)), elementCount(x2.shape.slice(axis))])];
-}
-function newStorage(x2, n) {
-  return x2.dtype === "string" ? new Array(n) : allocFor(x2.dtype, n);
-}
-function concatValues(ctx, values, axisIn2, interleave) {
-  if (values.length === 0) ctx.fail("needs at least one value");
-  const first = values[0];
-  const rank = first.shape.length;
-  const axis = normAxis(ctx, axisIn2, rank);
-  for (const v of values) {
-    if (v.shape.length !== rank || v.shape.some((d, i2) => i2 !== axis && d !== first.shape[i2])) {
-      ctx.fail(`cannot concatenate shapes ${values.map((u) => `[${u.shape.join(",")}]`).join(", ")} on axis ${axis}`);
-    }
-  }
-  const total = values.reduce((s, v) => s + v.shape[axis], 0);
-  const shape3 = first.shape.map((d, i2) => i2 === axis ? total : d);
-  const outer = elementCount(first.shape.slice(0, axis));
-  const inner = elementCount(first.shape.slice(axis + 1));
-  const out2 = newStorage(first, elementCount(shape3));
-  let o = 0;
-  for (let b = 0; b < outer; b++) {
-    if (interleave) {
-      const n = first.shape[axis];
-      for (let k = 0; k < n; k++) {
-        for (const v of values) for (let j = 0; j < inner; j++) out2[o++] = v.data[(b * n + k) * inner + j];
-      }
-      continue;
-    }
-    for (const v of values) {
-      const chunk = v.shape[axis] * inner;
-      const start = b * chunk;
-      for (let j = 0; j < chunk; j++) out2[o++] = v.data[start + j];
-    }
-  }
-  return { dtype: first.dtype, shape: shape3, data: out2 };
-}
-function concat3(ctx) {
-  return [concatValues(ctx, ctx.variadic("values"), ctx.num("axis"), ctx.bool("interleave", false))];
-}
-function stack(ctx) {
-  const values = ctx.variadic("values");
-  if (values.length === 0) ctx.fail("needs at least one value");
-  const axis = normAxis(ctx, ctx.num("axis"), values[0].shape.length + 1);
-  const expanded = values.map((v) => withShape2(v, [...v.shape.slice(0, axis), 1, ...v.shape.slice(axis)]));
-  return [concatValues(ctx, expanded, axis, false)];
-}
-function split3(ctx) {
-  const x2 = ctx.input("x");
-  const axis = normAxis(ctx, ctx.num("axis"), x2.shape.length);
-  const dim = x2.shape[axis];
-  let sizes = ctx.ints("split_sizes");
-  if (!sizes) {
-    const parts = ctx.num("num_splits", ctx.outputCount);
-    const size2 = Math.ceil(dim / parts);
-    sizes = Array.from({ length: parts }, (_, i2) => Math.max(0, Math.min(size2, dim - i2 * size2)));
-  }
-  if (sizes.reduce((s, d) => s + d, 0) !== dim) ctx.fail(`split sizes [${sizes.join(",")}] do not add up to ${dim}`);
-  let start = 0;
-  return sizes.map((size2) => {
-    const maps = x2.shape.map((d, i2) => i2 === axis ? iota(size2).map((k) => k + start) : iota(d));
-    start += size2;
-    return { dtype: x2.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x2, maps) };
-  });
-}
-function sliceMap(dim, begin, end, stride, beginAll, endAll) {
-  const norm = (v) => v < 0 ? v + dim : v;
-  let b;
-  let e;
-  if (stride > 0) {
-    b = beginAll ? 0 : Math.min(Math.max(norm(begin), 0), dim);
-    e = endAll ? dim : Math.min(Math.max(norm(end), 0), dim);
-  } else {
-    b = beginAll ? dim - 1 : Math.min(Math.max(norm(begin), -1), dim - 1);
-    e = endAll ? -1 : Math.min(Math.max(norm(end), -1), dim - 1);
-  }
-  const count = Math.max(0, Math.ceil((e - b) / stride));
-  const map = new Int32Array(count);
-  for (let i2 = 0; i2 < count; i2++) map[i2] = b + i2 * stride;
-  return map;
-}
-function sliceByIndex(ctx) {
-  const x2 = ctx.input("x");
-  const rank = x2.shape.length;
-  const begin = ctx.requiredInts("begin");
-  const end = ctx.requiredInts("end");
-  const stride = ctx.ints("stride") ?? new Array(rank).fill(1);
-  const mask = (name2) => (ctx.ints(name2) ?? new Array(rank).fill(0)).map((m) => m !== 0);
-  const [beginMask, endMask, squeezeMask] = [mask("begin_mask"), mask("end_mask"), mask("squeeze_mask")];
-  if (begin.length !== rank || end.length !== rank || stride.length !== rank) ctx.fail(`begin/end/stride must have ${rank} values`);
-  const maps = x2.shape.map((dim, i2) => {
-    if (stride[i2] === 0) ctx.fail(`stride of dim ${i2} is 0`);
-    if (squeezeMask[i2]) {
-      const idx = begin[i2] < 0 ? begin[i2] + dim : begin[i2];
-      if (idx < 0 || idx >= dim) ctx.fail(`squeezed index ${begin[i2]} is out of range for dim ${i2} of size ${dim}`);
-      return Int32Array.of(idx);
-    }
-    return sliceMap(dim, begin[i2], end[i2], stride[i2], beginMask[i2], endMask[i2]);
-  });
-  const data = gatherByDimMaps(x2, maps);
-  const shape3 = maps.map((m) => m.length).filter((_, i2) => !squeezeMask[i2]);
-  return [{ dtype: x2.dtype, shape: shape3, data }];
-}
-function sliceBySize(ctx) {
-  const x2 = ctx.input("x");
-  const begin = ctx.requiredInts("begin");
-  const size2 = ctx.requiredInts("size");
-  const maps = x2.shape.map((dim, i2) => {
-    const b = begin[i2] < 0 ? begin[i2] + dim : begin[i2];
-    const n = size2[i2] === -1 ? dim - b : size2[i2];
-    if (b < 0 || n < 0 || b + n > dim) ctx.fail(`slice of size ${size2[i2]} at ${begin[i2]} does not fit dim ${i2} of size ${dim}`);
-    return iota(n).map((k) => k + b);
-  });
-  return [{ dtype: x2.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x2, maps) }];
-}
-function tile3(ctx) {
-  const x2 = ctx.input("x");
-  const reps = ctx.requiredInts("reps");
-  if (reps.length !== x2.shape.length) ctx.fail(`reps has ${reps.length} values for rank ${x2.shape.length}`);
-  const maps = x2.shape.map((dim, i2) => iota(dim * reps[i2]).map((k) => k % dim));
-  return [{ dtype: x2.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x2, maps) }];
-}
-function pad3(ctx) {
-  const x2 = ctx.input("x");
-  const pads = ctx.requiredInts("pad");
-  const mode = ctx.str("mode", "constant");
-  const source = PAD_SOURCE[mode];
-  if (!source) ctx.fail(`unknown pad mode '${mode}' (expected ${Object.keys(PAD_SOURCE).join(", ")})`);
-  const padded = pads.length / 2;
-  if (!Number.isInteger(padded) || padded > x2.shape.length) ctx.fail(`pad has ${pads.length} values for rank ${x2.shape.length}`);
-  const first = x2.shape.length - padded;
-  const maps = x2.shape.map((dim, i2) => {
-    if (i2 < first) return iota(dim);
-    const before = pads[2 * (i2 - first)];
-    const after = pads[2 * (i2 - first) + 1];
-    if (mode === "reflect" && (before > dim - 1 || after > dim - 1)) ctx.fail(`reflect padding of dim ${i2} must be at most ${dim - 1}`);
-    return iota(dim + before + after).map((k) => source(k - before, dim));
-  });
-  return [{ dtype: x2.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x2, maps, ctx.num("constant_val", 0)) }];
-}
-function reverse(ctx) {
-  const x2 = ctx.input("x");
-  const axes = (ctx.ints("axes") ?? x2.shape.map((_, i2) => i2)).map((a) => normAxis(ctx, a, x2.shape.length));
-  const maps = x2.shape.map((dim, i2) => axes.includes(i2) ? iota(dim).map((k) => dim - 1 - k) : iota(dim));
-  return [{ dtype: x2.dtype, shape: [...x2.shape], data: gatherByDimMaps(x2, maps) }];
-}
-var PAD_SOURCE, shapeKernels;
-var init_shape = __esm({
-  "src/runtime/kernels/shape.ts"() {
-    "use strict";
-    init_tensor();
-    init_kernel();
-    init_value2();
-    init_layout();
-    PAD_SOURCE = {
-      constant: (i2, dim) => i2 >= 0 && i2 < dim ? i2 : -1,
-      reflect: (i2, dim) => {
-        if (dim === 1) return 0;
-        const period = 2 * (dim - 1);
-        const m = (i2 % period + period) % period;
-        return m < dim ? m : period - m;
-      },
-      replicate: (i2, dim) => Math.min(Math.max(i2, 0), dim - 1)
-    };
-    shapeKernels = {
-      reshape: reshape3,
-      transpose: transpose3,
-      squeeze: squeeze3,
-      expand_dims: expandDims,
-      flatten2d,
-      concat: concat3,
-      stack,
-      split: split3,
-      slice_by_index: sliceByIndex,
-      slice_by_size: sliceBySize,
-      tile: tile3,
-      pad: pad3,
-      reverse
-    };
-  }
-});
-
 // src/runtime/kernels/index.ts
 var KERNELS;
 var init_kernels = __esm({
   "src/runtime/kernels/index.ts"() {
     "use strict";
-    init_activation();
-    init_constexpr();
-    init_conv();
-    init_elementwise();
-    init_gather();
-    init_linear();
-    init_misc();
-    init_norm();
-    init_pool();
-    init_recurrent();
-    init_reduce();
-    init_resample();
-    init_shape();
+    init_activation4();
+    init_attention();
+    init_constexpr3();
+    init_conv4();
+    init_elementwise5();
+    init_gather2();
+    init_linear4();
+    init_misc2();
+    init_norm4();
+    init_pool4();
+    init_recurrent4();
+    init_rearrange();
+    init_reduce5();
+    init_resample4();
+    init_shape5();
     KERNELS = {
       ...elementwiseKernels,
       ...activationKernels,
@@ -19305,9 +27780,11 @@ var init_kernels = __esm({
       ...poolKernels,
       ...reduceKernels,
       ...shapeKernels,
+      ...rearrangeKernels,
       ...gatherKernels,
       ...resampleKernels,
       ...recurrentKernels,
+      ...attentionKernels,
       ...constexprKernels,
       ...miscKernels
     };
@@ -19317,7 +27794,7 @@ var init_kernels = __esm({
 // src/runtime/interpreter.ts
 function namesReadBy(op, into) {
   for (const bindings of Object.values(op.inputs)) {
-    for (const b of bindings) if (b.kind === "name") into.add(b.name);
+    for (const b3 of bindings) if (b3.kind === "name") into.add(b3.name);
   }
   for (const inner of op.blocks) {
     for (const innerOp of inner.operations) namesReadBy(innerOp, into);
@@ -19335,7 +27812,7 @@ function releasePlan(block) {
   });
   const kept = new Set(block.outputs);
   const plan = block.operations.map(() => []);
-  const local = new Set(block.inputs.map((v) => v.name));
+  const local = /* @__PURE__ */ new Set();
   for (const op of block.operations) for (const out2 of op.outputs) local.add(out2.name);
   for (const [name2, i2] of lastReader) if (local.has(name2) && !kept.has(name2)) plan[i2].push(name2);
   block.operations.forEach((op, i2) => {
@@ -19355,15 +27832,22 @@ function inlineValue(t) {
 function isConstantOp(op) {
   return op.type === "const" || op.type.startsWith("constexpr_");
 }
+function constantParams(op, scope) {
+  const out2 = new Set(Object.keys(op.attributes));
+  for (const [param, bindings] of Object.entries(op.inputs)) {
+    if (bindings.every((b3) => b3.kind === "value" || scope.constants.has(b3.name))) out2.add(param);
+  }
+  return out2;
+}
 function resolveParams(op, scope) {
   const params = /* @__PURE__ */ new Map();
   for (const [param, bindings] of Object.entries(op.inputs)) {
     params.set(
       param,
-      bindings.map((b) => {
-        if (b.kind === "value") return inlineValue(b.value);
-        const v = scope.get(b.name);
-        if (!v) throw new ToolError("RUNTIME", `${op.type} '${op.name}': parameter '${param}' reads '${b.name}', which is not defined before it`);
+      bindings.map((b3) => {
+        if (b3.kind === "value") return inlineValue(b3.value);
+        const v = scope.get(b3.name);
+        if (!v) throw new ToolError("RUNTIME", `${op.type} '${op.name}': parameter '${param}' reads '${b3.name}', which is not defined before it`);
         return v;
       })
     );
@@ -19389,8 +27873,7 @@ function settleOutput(op, declared, value, params) {
   }
   const settled = { dtype, shape: value.shape, data };
   settleFloat16(settled);
-  checkShape(op, declared, settled);
-  return settled;
+  return checkShape(op, declared, settled);
 }
 function sharesInput(data, params) {
   for (const vs of params.values()) for (const v of vs) if (v.data === data) return true;
@@ -19398,9 +27881,11 @@ function sharesInput(data, params) {
 }
 function checkShape(op, declared, v) {
   const ok = declared.shape.length === v.shape.length && declared.shape.every((d, i2) => d === null || d === v.shape[i2]);
-  if (!ok && !(declared.shape.length === 0 && v.data.length === 1)) {
-    throw new ToolError("RUNTIME", `${op.type} '${op.name}' produced shape ${formatShape(v.shape)}, but the program declares ${formatShape(declared.shape)}`);
+  if (ok) return v;
+  if (v.data.length === 1 && declared.shape.every((d) => d === 1 || d === null)) {
+    return { dtype: v.dtype, shape: declared.shape.map(() => 1), data: v.data };
   }
+  throw new ToolError("RUNTIME", `${op.type} '${op.name}' produced shape ${formatShape(v.shape)}, but the program declares ${formatShape(declared.shape)}`);
 }
 function runOperation(op, scope, opset) {
   const kernel = KERNELS[op.type];
@@ -19409,7 +27894,8 @@ function runOperation(op, scope, opset) {
   let results = constant2 ? constantResults.get(op) : void 0;
   const params = resolveParams(op, scope);
   if (!results) {
-    const ctx = new OpContext(op, opset, params, (index, blockInputs) => runNestedBlock(op, index, blockInputs, scope, opset));
+    const runBlock = (index, blockInputs) => runNestedBlock(op, index, blockInputs, scope, opset);
+    const ctx = new OpContext(op, opset, params, constantParams(op, scope), runBlock);
     results = kernel(ctx);
     if (results.length !== op.outputs.length) {
       throw new ToolError("RUNTIME", `${op.type} '${op.name}' produced ${results.length} outputs, the program declares ${op.outputs.length}`);
@@ -19418,6 +27904,11 @@ function runOperation(op, scope, opset) {
     if (constant2) constantResults.set(op, results);
   }
   op.outputs.forEach((out2, i2) => scope.set(out2.name, results[i2]));
+  if (constant2) {
+    for (const out2 of op.outputs) scope.constants.add(out2.name);
+  } else {
+    for (const r of results) scope.buffers.adopt(r.data, !sharesInput(r.data, params));
+  }
 }
 function executeBlock(block, scope, opset, onOp) {
   const plan = releasePlan(block);
@@ -19467,7 +27958,7 @@ function runProgram(program, inputs, options = {}) {
   }
   const scope = new Scope();
   for (const v of fn.inputs) scope.set(v.name, fromTensor(checkInput(v.name, v.type, inputs[v.name])));
-  const values = executeBlock(fn.block, scope, fn.opset, options.onOp);
+  const values = withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp));
   const result = {};
   fn.block.outputs.forEach((name2, i2) => {
     result[name2] = toTensor(values[i2]);
@@ -19484,7 +27975,7 @@ function runModel(model, inputs) {
   }
   return out2;
 }
-var Scope, releasePlans, inlineValues, constantResults;
+var Scope, BufferTracker, releasePlans, inlineValues, constantResults;
 var init_interpreter = __esm({
   "src/runtime/interpreter.ts"() {
     "use strict";
@@ -19492,13 +27983,19 @@ var init_interpreter = __esm({
     init_errors();
     init_kernel();
     init_kernels();
+    init_kernels();
     init_value2();
     Scope = class {
       constructor(parent) {
         this.parent = parent;
+        this.constants = parent?.constants ?? /* @__PURE__ */ new Set();
+        this.buffers = parent?.buffers ?? new BufferTracker();
       }
       parent;
       values = /* @__PURE__ */ new Map();
+      /** Names of values made by const and constexpr ops, shared by nested scopes. */
+      constants;
+      buffers;
       get(name2) {
         return this.values.get(name2) ?? this.parent?.get(name2);
       }
@@ -19506,7 +28003,29 @@ var init_interpreter = __esm({
         this.values.set(name2, value);
       }
       release(name2) {
+        const v = this.values.get(name2);
         this.values.delete(name2);
+        if (v) this.buffers.drop(v.data);
+      }
+    };
+    BufferTracker = class {
+      pool = new BufferPool();
+      live = /* @__PURE__ */ new Map();
+      /** Records an op result: a fresh buffer starts at one name, a view of a counted one adds a name. */
+      adopt(data, fresh) {
+        const count = this.live.get(data);
+        if (count !== void 0) this.live.set(data, count + 1);
+        else if (fresh && data instanceof Float32Array && data.length >= POOLED_MIN_LENGTH) this.live.set(data, 1);
+      }
+      drop(data) {
+        const count = this.live.get(data);
+        if (count === void 0) return;
+        if (count > 1) {
+          this.live.set(data, count - 1);
+          return;
+        }
+        this.live.delete(data);
+        this.pool.give(data);
       }
     };
     releasePlans = /* @__PURE__ */ new WeakMap();
@@ -19547,30 +28066,30 @@ var init_matching = __esm({
 });
 
 // src/verify/report.ts
-function worstHigh(a, b) {
-  return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b);
+function worstHigh(a, b3) {
+  return Number.isNaN(a) || Number.isNaN(b3) ? NaN : Math.max(a, b3);
 }
-function worstLow(a, b) {
-  return Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b);
+function worstLow(a, b3) {
+  return Number.isNaN(a) || Number.isNaN(b3) ? NaN : Math.min(a, b3);
 }
-function worstAgreement(a, b) {
-  return a === null || b === null ? a ?? b : Math.min(a, b);
+function worstAgreement(a, b3) {
+  return a === null || b3 === null ? a ?? b3 : Math.min(a, b3);
 }
 function foldVerdict(worst2, next, dataSet, multipleSets) {
   const labelled = next.pass || !multipleSets ? next : { ...next, reason: `${dataSet}: ${next.reason ?? "failed"}` };
   if (!worst2) return labelled;
   const a = worst2.metrics;
-  const b = labelled.metrics;
+  const b3 = labelled.metrics;
   const metrics = {
     ...a,
-    maxAbsError: worstHigh(a.maxAbsError, b.maxAbsError),
-    maxRelError: worstHigh(a.maxRelError, b.maxRelError),
-    meanAbsError: worstHigh(a.meanAbsError, b.meanAbsError),
-    snrDb: worstLow(a.snrDb, b.snrDb),
-    psnrDb: worstLow(a.psnrDb, b.psnrDb),
-    cosine: worstLow(a.cosine, b.cosine),
-    top1Agreement: worstAgreement(a.top1Agreement, b.top1Agreement),
-    top5Agreement: worstAgreement(a.top5Agreement, b.top5Agreement)
+    maxAbsError: worstHigh(a.maxAbsError, b3.maxAbsError),
+    maxRelError: worstHigh(a.maxRelError, b3.maxRelError),
+    meanAbsError: worstHigh(a.meanAbsError, b3.meanAbsError),
+    snrDb: worstLow(a.snrDb, b3.snrDb),
+    psnrDb: worstLow(a.psnrDb, b3.psnrDb),
+    cosine: worstLow(a.cosine, b3.cosine),
+    top1Agreement: worstAgreement(a.top1Agreement, b3.top1Agreement),
+    top5Agreement: worstAgreement(a.top5Agreement, b3.top5Agreement)
   };
   const reason = worst2.reason ?? labelled.reason;
   const pass = worst2.pass && labelled.pass;
@@ -19667,7 +28186,7 @@ var GENERATED_DTYPE;
 var init_verify = __esm({
   "src/verify.ts"() {
     "use strict";
-    init_package();
+    init_package2();
     init_errors();
     init_gates();
     init_verdict();
@@ -19682,16 +28201,1090 @@ var init_verify = __esm({
   }
 });
 
+// src/report/schema.ts
+function finiteOrNull2(_key, value) {
+  return typeof value === "number" && !Number.isFinite(value) ? null : value;
+}
+function serializeReport(report) {
+  return `${JSON.stringify(report, finiteOrNull2, 2)}
+`;
+}
+var REPORT_SCHEMA_VERSION;
+var init_schema = __esm({
+  "src/report/schema.ts"() {
+    "use strict";
+    REPORT_SCHEMA_VERSION = 1;
+  }
+});
+
+// src/run/files.ts
+import { lstat as lstat3, readdir as readdir3 } from "node:fs/promises";
+import { join as join5, relative as relative2, sep as sep4 } from "node:path";
+async function sizeOnDisk(path) {
+  const info = await lstat3(path);
+  if (info.isFile()) return info.size;
+  if (!info.isDirectory()) return 0;
+  let total = 0;
+  for (const entry of await readdir3(path)) total += await sizeOnDisk(join5(path, entry));
+  return total;
+}
+function modelSlug(repoPath) {
+  const slug = repoPath.replace(/\.onnx$/i, "").split(/[\\/]+/).filter((part) => part !== "" && part !== "." && part !== "..").join("-").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[.-]+/, "").slice(-MAX_SLUG_LENGTH);
+  return slug === "" ? "model" : slug;
+}
+function uniqueSlugs(repoPaths) {
+  const used = /* @__PURE__ */ new Set();
+  return repoPaths.map((p) => {
+    const base = modelSlug(p);
+    let slug = base;
+    for (let n = 2; used.has(slug); n++) slug = `${base}-${n}`;
+    used.add(slug);
+    return slug;
+  });
+}
+function repoRelative(root, path) {
+  return relative2(root, path).split(sep4).join("/");
+}
+var REPORT_FILE, COMMENT_FILE, MAX_SLUG_LENGTH;
+var init_files = __esm({
+  "src/run/files.ts"() {
+    "use strict";
+    REPORT_FILE = "report.json";
+    COMMENT_FILE = "comment.md";
+    MAX_SLUG_LENGTH = 100;
+  }
+});
+
+// ../../work/main/node_modules/markdown-table/index.js
+function defaultStringLength(value) {
+  return value.length;
+}
+function markdownTable(table3, options) {
+  const settings = options || {};
+  const align = (settings.align || []).concat();
+  const stringLength = settings.stringLength || defaultStringLength;
+  const alignments = [];
+  const cellMatrix = [];
+  const sizeMatrix = [];
+  const longestCellByColumn = [];
+  let mostCellsPerRow = 0;
+  let rowIndex = -1;
+  while (++rowIndex < table3.length) {
+    const row2 = [];
+    const sizes2 = [];
+    let columnIndex2 = -1;
+    if (table3[rowIndex].length > mostCellsPerRow) {
+      mostCellsPerRow = table3[rowIndex].length;
+    }
+    while (++columnIndex2 < table3[rowIndex].length) {
+      const cell = serialize(table3[rowIndex][columnIndex2]);
+      if (settings.alignDelimiters !== false) {
+        const size2 = stringLength(cell);
+        sizes2[columnIndex2] = size2;
+        if (longestCellByColumn[columnIndex2] === void 0 || size2 > longestCellByColumn[columnIndex2]) {
+          longestCellByColumn[columnIndex2] = size2;
+        }
+      }
+      row2.push(cell);
+    }
+    cellMatrix[rowIndex] = row2;
+    sizeMatrix[rowIndex] = sizes2;
+  }
+  let columnIndex = -1;
+  if (typeof align === "object" && "length" in align) {
+    while (++columnIndex < mostCellsPerRow) {
+      alignments[columnIndex] = toAlignment(align[columnIndex]);
+    }
+  } else {
+    const code = toAlignment(align);
+    while (++columnIndex < mostCellsPerRow) {
+      alignments[columnIndex] = code;
+    }
+  }
+  columnIndex = -1;
+  const row = [];
+  const sizes = [];
+  while (++columnIndex < mostCellsPerRow) {
+    const code = alignments[columnIndex];
+    let before = "";
+    let after = "";
+    if (code === 99) {
+      before = ":";
+      after = ":";
+    } else if (code === 108) {
+      before = ":";
+    } else if (code === 114) {
+      after = ":";
+    }
+    let size2 = settings.alignDelimiters === false ? 1 : Math.max(
+      1,
+      longestCellByColumn[columnIndex] - before.length - after.length
+    );
+    const cell = before + "-".repeat(size2) + after;
+    if (settings.alignDelimiters !== false) {
+      size2 = before.length + size2 + after.length;
+      if (size2 > longestCellByColumn[columnIndex]) {
+        longestCellByColumn[columnIndex] = size2;
+      }
+      sizes[columnIndex] = size2;
+    }
+    row[columnIndex] = cell;
+  }
+  cellMatrix.splice(1, 0, row);
+  sizeMatrix.splice(1, 0, sizes);
+  rowIndex = -1;
+  const lines = [];
+  while (++rowIndex < cellMatrix.length) {
+    const row2 = cellMatrix[rowIndex];
+    const sizes2 = sizeMatrix[rowIndex];
+    const cellsInRow = settings.fillRows === false ? Math.max(1, cellMatrix[rowIndex === 1 ? 0 : rowIndex].length) : mostCellsPerRow;
+    columnIndex = -1;
+    const line = [];
+    while (++columnIndex < cellsInRow) {
+      const cell = row2[columnIndex] || "";
+      let before = "";
+      let after = "";
+      if (settings.alignDelimiters !== false) {
+        const size2 = longestCellByColumn[columnIndex] - (sizes2[columnIndex] || 0);
+        const code = alignments[columnIndex];
+        if (code === 114) {
+          before = " ".repeat(size2);
+        } else if (code === 99) {
+          const half = size2 / 2;
+          if (size2 % 2) {
+            before = " ".repeat(half + 0.5);
+            after = " ".repeat(half - 0.5);
+          } else {
+            before = " ".repeat(half);
+            after = before;
+          }
+        } else {
+          after = " ".repeat(size2);
+        }
+      }
+      if (settings.delimiterStart !== false && !columnIndex) {
+        line.push("|");
+      }
+      if (settings.padding !== false && // Don’t add the opening space if we’re not aligning and the cell is
+      // empty: there will be a closing space.
+      !(settings.alignDelimiters === false && cell === "") && (settings.delimiterStart !== false || columnIndex)) {
+        line.push(" ");
+      }
+      if (settings.alignDelimiters !== false) {
+        line.push(before);
+      }
+      line.push(cell);
+      if (settings.alignDelimiters !== false) {
+        line.push(after);
+      }
+      if (settings.padding !== false) {
+        line.push(" ");
+      }
+      if (settings.delimiterEnd !== false || columnIndex !== cellsInRow - 1) {
+        line.push("|");
+      }
+    }
+    lines.push(
+      settings.delimiterEnd === false ? line.join("").replace(/ +$/, "") : line.join("")
+    );
+  }
+  return lines.join("\n");
+}
+function serialize(value) {
+  return value === null || value === void 0 ? "" : String(value);
+}
+function toAlignment(value) {
+  const code = typeof value === "string" ? value.codePointAt(0) : 0;
+  return code === 67 || code === 99 ? 99 : code === 76 || code === 108 ? 108 : code === 82 || code === 114 ? 114 : 0;
+}
+var init_markdown_table = __esm({
+  "../../work/main/node_modules/markdown-table/index.js"() {
+  }
+});
+
+// src/report/escape.ts
+function truncateCodePoints(s, max2) {
+  const points = Array.from(s);
+  return points.length <= max2 ? s : `${points.slice(0, Math.max(0, max2 - 1)).join("")}…`;
+}
+function escapeMarkdown(s, maxLength = 300) {
+  const flat = truncateCodePoints(s.replace(/\r\n|\r|\n|\t/g, " ").replace(CONTROL_CHARS, ""), maxLength);
+  return flat.replace(/[&<>"]/g, (c) => HTML_ENTITIES[c]).replace(MARKDOWN_PUNCTUATION, (c) => `\\${c}`).replace(/@/g, `@${ZERO_WIDTH_SPACE}`).replace(/:\/\//g, `:${ZERO_WIDTH_SPACE}//`).replace(/www\\\./gi, (m) => `${m.slice(0, 3)}${ZERO_WIDTH_SPACE}${m.slice(3)}`);
+}
+function escapeMarkdownCode(s, maxLength = 300) {
+  const flat = truncateCodePoints(s.replace(/[\r\n\t]+/g, " ").replace(CONTROL_CHARS, ""), maxLength).replace(/\|/g, "\\|").replace(/<!--/g, `<${ZERO_WIDTH_SPACE}!--`).replace(/-->/g, `--${ZERO_WIDTH_SPACE}>`).replace(/@/g, `@${ZERO_WIDTH_SPACE}`);
+  const longestTicks = Math.max(0, ...(flat.match(/`+/g) ?? []).map((t) => t.length));
+  const fence = "`".repeat(longestTicks + 1);
+  const pad4 = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
+  return `${fence}${pad4}${flat}${pad4}${fence}`;
+}
+var ZERO_WIDTH_SPACE, CONTROL_CHARS, MARKDOWN_PUNCTUATION, HTML_ENTITIES;
+var init_escape = __esm({
+  "src/report/escape.ts"() {
+    "use strict";
+    ZERO_WIDTH_SPACE = "​";
+    CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+    MARKDOWN_PUNCTUATION = /[\\`*_{}[\]()#+\-.!|~]/g;
+    HTML_ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+  }
+});
+
+// src/report/format.ts
+function formatBytes2(bytes) {
+  if (bytes === null || bytes === void 0 || !Number.isFinite(bytes)) return "—";
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1e3 && unit < UNITS.length - 1) {
+    value /= 1e3;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${UNITS[unit]}`;
+}
+function formatPercentChange(now, before) {
+  if (now === null || now === void 0 || before === null || before === void 0 || before === 0) return "—";
+  const pct = (now - before) / before * 100;
+  if (Math.abs(pct) < 0.05) return "±0%";
+  return `${pct > 0 ? "+" : "−"}${Math.abs(pct).toFixed(1)}%`;
+}
+function formatBytesDelta(now, before) {
+  if (now === null || now === void 0 || before === null || before === void 0) return "—";
+  const diff = now - before;
+  if (diff === 0) return "±0 B";
+  const sign = diff > 0 ? "+" : "−";
+  return `${sign}${formatBytes2(Math.abs(diff))} (${formatPercentChange(now, before)})`;
+}
+function formatError(x2) {
+  if (x2 === null || x2 === void 0) return "—";
+  if (x2 === 0) return "0";
+  if (!Number.isFinite(x2)) return Number.isNaN(x2) ? "NaN" : "∞";
+  return Math.abs(x2) >= 0.01 && Math.abs(x2) < 1e3 ? x2.toPrecision(2) : x2.toExponential(1);
+}
+function formatDb(db, exact = false) {
+  if (db === null || db === void 0) return exact ? "∞" : "—";
+  if (!Number.isFinite(db)) return db > 0 ? "∞" : "−∞";
+  return `${db.toFixed(1)} dB`;
+}
+function formatDbDelta(now, before) {
+  if (now === null || now === void 0 || before === null || before === void 0) return "—";
+  const d = now - before;
+  if (Math.abs(d) < 0.05) return "±0 dB";
+  return `${d > 0 ? "+" : "−"}${Math.abs(d).toFixed(1)} dB`;
+}
+function formatFraction(x2) {
+  if (x2 === null || x2 === void 0 || !Number.isFinite(x2)) return "—";
+  return `${(x2 * 100).toFixed(x2 === 1 ? 0 : 1)}%`;
+}
+function formatSeconds(s) {
+  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
+}
+var UNITS;
+var init_format = __esm({
+  "src/report/format.ts"() {
+    "use strict";
+    UNITS = ["B", "KB", "MB", "GB"];
+  }
+});
+
+// src/report/markdown.ts
+function renderReportMarkdown(report, options = {}) {
+  const parts = [renderHeadline(report, options), renderStatusLines(report.models)];
+  if (report.failures.length > 0) parts.push(renderFailures(report.failures));
+  for (const model of report.models) parts.push(renderModel(model));
+  if (report.notes.length > 0) parts.push(report.notes.map((n) => `> ${escapeMarkdown(n, 500)}`).join("\n"));
+  parts.push(renderFooter(report, options));
+  return `${parts.filter((p) => p.length > 0).join("\n\n")}
+`;
+}
+function renderHeadline(report, options) {
+  const counts = countStatuses(report.models);
+  const verdict = report.passed ? "✅ all gates passed" : "❌ gates failed";
+  const compared = options.baseSha ? ` · compared with base \`${safeSha(options.baseSha)}\`` : "";
+  return [
+    "## Core ML conversion report",
+    "",
+    `**${report.models.length} model${report.models.length === 1 ? "" : "s"}** · ${counts} · ${verdict}${compared}`,
+    "",
+    `Core ML numbers computed by the **${report.engine}**${report.engine === "reference interpreter" ? " (Linux; Core ML itself runs only on macOS)" : ""}.`
+  ].join("\n");
+}
+function countStatuses(models) {
+  const order = ["passed", "failed", "unsupported", "error"];
+  return order.map((s) => [s, models.filter((m) => m.status === s).length]).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(" · ") || "nothing to check";
+}
+function safeSha(sha) {
+  return sha.replace(/[^0-9a-f]/gi, "").slice(0, 12);
+}
+function renderStatusLines(models) {
+  return models.map((m) => `- ${STATUS_ICON[m.status]} ${escapeMarkdownCode(m.path, 200)}: ${statusSummary(m)}`).join("\n");
+}
+function statusSummary(m) {
+  if (m.status === "error") return `could not be processed: ${escapeMarkdown(m.error?.message ?? "unknown error")}`;
+  if (m.status === "unsupported") {
+    const ops = [...new Set(m.unsupported.map((u) => u.op))];
+    return `${ops.length} unsupported op type${ops.length === 1 ? "" : "s"}: ${ops.map((o) => escapeMarkdownCode(o, 60)).join(", ")}`;
+  }
+  const variants = m.variants.map((v) => `${escapeMarkdown(v.name)} ${variantHeadline(v)}`).join(" · ");
+  const isNew = m.base === null ? " · new model" : "";
+  return `${variants}${isNew} · ${formatSeconds(m.seconds)}`;
+}
+function variantHeadline(v) {
+  if (v.status === "error") return "💥";
+  const worst2 = worstPsnr(v.outputs);
+  const mark = v.status === "passed" ? "✓" : v.status === "failed" ? "✗" : "?";
+  return `${mark} ${formatBytes2(v.sizeBytes)}${worst2 === void 0 ? "" : `, ${formatDb(worst2.psnrDb, worst2.exact)}`}`;
+}
+function worstPsnr(outputs) {
+  let worst2;
+  for (const o of outputs) {
+    const v = o.psnrDb ?? (o.exact ? Infinity : -Infinity);
+    const w = worst2 ? worst2.psnrDb ?? (worst2.exact ? Infinity : -Infinity) : Infinity;
+    if (!worst2 || v < w) worst2 = o;
+  }
+  return worst2;
+}
+function renderFailures(failures) {
+  return ["**Failed gates**", "", ...failures.map((f) => `- ${escapeMarkdown(f, 500)}`)].join("\n");
+}
+function renderModel(m) {
+  const title = `### ${STATUS_ICON[m.status]} ${escapeMarkdownCode(m.path, 200)}`;
+  const sections = [title];
+  if (m.error) sections.push(`**${escapeMarkdown(m.error.code)}**: ${escapeMarkdown(m.error.message, 1e3)}`);
+  if (m.variants.length > 0) sections.push(renderSizeTable(m), renderAccuracyTable(m));
+  if (m.coverage.length > 0) sections.push(renderCoverageTable(m));
+  if (m.warnings.length > 0) {
+    sections.push(fold(`Warnings (${m.warnings.length})`, m.warnings.map((w) => `- ${escapeMarkdown(w, 500)}`).join("\n"), true));
+  }
+  return sections.join("\n\n");
+}
+function renderSizeTable(m) {
+  const hasBase = m.base !== void 0;
+  const header = ["Artifact", "Size", "vs ONNX", ...hasBase ? ["Δ vs base"] : []];
+  const baseFor = (name2) => m.base?.variants.find((v) => v.name === name2);
+  const onnxRow = ["ONNX", formatBytes2(m.onnxBytes), "", ...hasBase ? [m.base === null ? "new" : formatBytesDelta(m.onnxBytes, m.base?.onnxBytes)] : []];
+  const rows3 = m.variants.map((v) => [
+    `Core ML ${escapeMarkdown(v.name)}`,
+    formatBytes2(v.sizeBytes),
+    v.sizeBytes !== null && m.onnxBytes ? `${(v.sizeBytes / m.onnxBytes * 100).toFixed(0)}%` : "—",
+    ...hasBase ? [m.base === null ? "new" : formatBytesDelta(v.sizeBytes, baseFor(v.name)?.sizeBytes)] : []
+  ]);
+  return titled("Size", markdownTable([header, onnxRow, ...rows3], { align: ["l", "r", "r", "r"] }), rows3.length + 1);
+}
+function renderAccuracyTable(m) {
+  const hasBase = m.base !== void 0;
+  const header = ["Variant", "Output", "Max abs error", "PSNR", "Top-1", ...hasBase ? ["Δ PSNR vs base"] : [], "Gate", "Result"];
+  const rows3 = [];
+  for (const v of m.variants) {
+    if (v.outputs.length === 0) {
+      rows3.push([escapeMarkdown(v.name), "—", "—", "—", "—", ...hasBase ? ["—"] : [], escapeMarkdown(v.gate), resultCell(v)]);
+      continue;
+    }
+    const baseVariant = m.base?.variants.find((b3) => b3.name === v.name);
+    for (const o of v.outputs) {
+      const baseOut = baseVariant?.outputs.find((b3) => b3.name === o.name);
+      rows3.push([
+        escapeMarkdown(v.name),
+        escapeMarkdownCode(o.name, 80),
+        formatError(o.maxAbsError),
+        formatDb(o.psnrDb, o.exact),
+        formatFraction(o.top1Agreement),
+        ...hasBase ? [m.base === null ? "new" : formatDbDelta(o.psnrDb, baseOut?.psnrDb)] : [],
+        escapeMarkdown(v.gate),
+        o.pass ? "✅" : `❌ ${escapeMarkdown(o.reason ?? "", 200)}`
+      ]);
+    }
+  }
+  return titled("Accuracy", markdownTable([header, ...rows3]), rows3.length);
+}
+function resultCell(v) {
+  if (v.status === "error") return `💥 ${escapeMarkdown(v.error?.message ?? "error", 200)}`;
+  if (v.status === "unverified") return "not verified";
+  return v.status === "passed" ? "✅" : "❌";
+}
+function renderCoverageTable(m) {
+  const unsupportedNodes = /* @__PURE__ */ new Map();
+  for (const u of m.unsupported) unsupportedNodes.set(u.op, [...unsupportedNodes.get(u.op) ?? [], u.node]);
+  const rows3 = [...m.coverage].sort((a, b3) => Number(a.supported) - Number(b3.supported) || b3.count - a.count || a.op.localeCompare(b3.op)).map((c) => [
+    escapeMarkdownCode(c.op, 60),
+    String(c.count),
+    c.milOps.length > 0 ? c.milOps.map((o) => escapeMarkdown(o)).join(", ") : "—",
+    c.supported ? "✅" : `❌ ${nodeList(unsupportedNodes.get(c.op) ?? [])}`
+  ]);
+  const supported = m.coverage.filter((c) => c.supported).length;
+  const title = `Op coverage: ${supported} of ${m.coverage.length} ONNX op types supported`;
+  return fold(title, markdownTable([["ONNX op", "Count", "Core ML ops", "Status"], ...rows3]), supported === m.coverage.length);
+}
+function nodeList(nodes) {
+  const shown = nodes.slice(0, 5).map((n) => escapeMarkdownCode(n, 60));
+  return nodes.length > 5 ? `${shown.join(", ")} and ${nodes.length - 5} more` : shown.join(", ");
+}
+function titled(title, table3, rows3) {
+  return rows3 > FOLD_ROWS ? fold(title, table3, true) : `**${title}**
+
+${table3}`;
+}
+function fold(summary, body, closed) {
+  return `<details${closed ? "" : " open"}><summary>${summary}</summary>
+
+${body}
+
+</details>`;
+}
+function renderFooter(report, options) {
+  const link = options.detailsUrl ? ` · [full report and packages](${encodeURI(options.detailsUrl).replace(/[()]/g, (c) => c === "(" ? "%28" : "%29")})` : "";
+  return `<sub>${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)} · variants: ${report.variants.map((v) => escapeMarkdown(v)).join(", ")}${link}</sub>`;
+}
+var FOLD_ROWS, STATUS_ICON;
+var init_markdown = __esm({
+  "src/report/markdown.ts"() {
+    "use strict";
+    init_markdown_table();
+    init_escape();
+    init_format();
+    FOLD_ROWS = 8;
+    STATUS_ICON = {
+      passed: "✅",
+      failed: "❌",
+      unsupported: "⚠️",
+      error: "💥"
+    };
+  }
+});
+
+// src/run/base.ts
+import { execFile } from "node:child_process";
+import { mkdir as mkdir3, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname as dirname5, join as join6 } from "node:path";
+function git(args, cwd) {
+  return new Promise((resolve4) => {
+    execFile("git", [...args], { cwd, encoding: "buffer", maxBuffer: MAX_BASE_BYTES, windowsHide: true }, (err2, stdout, stderr) => {
+      const code = err2 ? typeof err2.code === "number" ? err2.code : -1 : 0;
+      resolve4({ code, stdout: Buffer.from(stdout ?? []), stderr: Buffer.from(stderr ?? []).toString("utf8").trim() });
+    });
+  });
+}
+async function resolveCommit(ref, cwd) {
+  const result = await git(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], cwd);
+  const sha = result.stdout.toString("utf8").trim();
+  return result.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : void 0;
+}
+async function readBaseFile(commit, repoPath, cwd) {
+  if (repoPath.startsWith("../") || repoPath === "..") return { kind: "unavailable", reason: "the model is outside the repository folder" };
+  const result = await git(["show", `${commit}:./${repoPath}`], cwd);
+  if (result.code !== 0) {
+    if (/does not exist|exists on disk, but not in/.test(result.stderr)) return { kind: "missing" };
+    return { kind: "unavailable", reason: `git show failed: ${result.stderr.split("\n")[0] ?? "unknown error"}` };
+  }
+  if (isLfsPointer(result.stdout)) return { kind: "lfs-pointer" };
+  const dir = await mkdtemp(join6(tmpdir(), "onnx-coreml-base-"));
+  const name2 = repoPath.slice(repoPath.lastIndexOf("/") + 1);
+  const path = join6(dir, name2);
+  try {
+    await writeFile2(path, result.stdout);
+    await copyBaseTestData(commit, repoPath, cwd, dir);
+  } catch (err2) {
+    await rm2(dir, { recursive: true, force: true });
+    throw err2;
+  }
+  return { kind: "file", path, cleanup: () => rm2(dir, { recursive: true, force: true }) };
+}
+async function copyBaseTestData(commit, repoPath, cwd, into) {
+  const slash = repoPath.lastIndexOf("/");
+  const folder = slash < 0 ? "" : repoPath.slice(0, slash + 1);
+  const stem = repoPath.slice(slash + 1).replace(/\.onnx$/i, "");
+  const listing = await git(["ls-tree", "-r", "-z", "--name-only", commit, "--", `./${folder}`], cwd);
+  if (listing.code !== 0) return;
+  const wanted = listing.stdout.toString("utf8").split("\0").filter((p) => p.startsWith(folder)).map((p) => p.slice(folder.length)).filter((rel) => /^test_data_set_\d+\/(input|output)_\d+\.pb$/.test(rel) || rel === `${stem}.npz`).slice(0, MAX_TEST_DATA_FILES);
+  for (const rel of wanted) {
+    const file = await git(["show", `${commit}:./${folder}${rel}`], cwd);
+    if (file.code !== 0 || isLfsPointer(file.stdout)) continue;
+    await mkdir3(dirname5(join6(into, rel)), { recursive: true });
+    await writeFile2(join6(into, rel), file.stdout);
+  }
+}
+function toBaseResult(model) {
+  return {
+    onnxBytes: model.onnxBytes,
+    status: model.status,
+    variants: model.variants.map((v) => ({
+      name: v.name,
+      sizeBytes: v.sizeBytes,
+      outputs: v.outputs.map((o) => ({ name: o.name, maxAbsError: o.maxAbsError, psnrDb: o.psnrDb, top1Agreement: o.top1Agreement }))
+    }))
+  };
+}
+var MAX_BASE_BYTES, MAX_TEST_DATA_FILES;
+var init_base = __esm({
+  "src/run/base.ts"() {
+    "use strict";
+    init_decode();
+    MAX_BASE_BYTES = 2 * 1024 ** 3 - 1;
+    MAX_TEST_DATA_FILES = 256;
+  }
+});
+
+// src/run/gates.ts
+function gateFailures(models, gates) {
+  return models.flatMap((m) => modelFailures(m, gates));
+}
+function modelFailures(m, gates) {
+  const lines = [];
+  if (m.status === "error") lines.push(`${m.path}: could not be processed: ${stripFile(m.error?.message ?? "unknown error", m.path)}`);
+  if (m.status === "unsupported" && gates.failOnUnsupported) {
+    const ops = [...new Set(m.unsupported.map((u) => u.op))].sort();
+    lines.push(`${m.path}: ${m.unsupported.length} node(s) use unsupported ops: ${ops.join(", ")}`);
+  }
+  for (const v of m.variants) lines.push(...accuracyFailures(m.path, v));
+  if (gates.maxSizeIncrease !== void 0) lines.push(...sizeFailures(m, gates.maxSizeIncrease));
+  return lines;
+}
+function accuracyFailures(path, v) {
+  if (v.status === "error") return [`${path} [${v.name}]: ${stripFile(v.error?.message ?? "failed", path)}`];
+  if (v.status !== "failed") return [];
+  const failed2 = v.outputs.filter((o) => !o.pass);
+  if (failed2.length === 0) return [`${path} [${v.name}]: verification produced no outputs`];
+  return failed2.map((o) => `${path} [${v.name}] output "${o.name}": ${o.reason ?? `fails the ${v.gate} gate`}`);
+}
+function sizeFailures(m, maxPercent) {
+  if (!m.base) return [];
+  const lines = [];
+  for (const v of m.variants) {
+    const before = m.base.variants.find((b3) => b3.name === v.name)?.sizeBytes;
+    if (v.sizeBytes === null || before === null || before === void 0 || before <= 0) continue;
+    const percent = (v.sizeBytes - before) / before * 100;
+    if (!(percent <= maxPercent)) {
+      lines.push(
+        `${m.path} [${v.name}]: package grew ${percent.toFixed(1)}% vs base (${formatBytes2(before)} → ${formatBytes2(v.sizeBytes)}), over the ${maxPercent}% limit`
+      );
+    }
+  }
+  return lines;
+}
+function stripFile(message, path) {
+  return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
+}
+var init_gates2 = __esm({
+  "src/run/gates.ts"() {
+    "use strict";
+    init_format();
+  }
+});
+
+// src/run/deadline.ts
+var ModelTimeoutError, Deadline;
+var init_deadline = __esm({
+  "src/run/deadline.ts"() {
+    "use strict";
+    init_errors();
+    ModelTimeoutError = class extends ToolError {
+      stage;
+      constructor(file, seconds2, stage) {
+        super("LIMIT_EXCEEDED", `timed out after ${seconds2} s (per-model time limit) while ${stage}`, { file });
+        this.name = "ModelTimeoutError";
+        this.stage = stage;
+      }
+    };
+    Deadline = class {
+      /** `seconds` undefined or not positive-finite means no limit. */
+      constructor(file, seconds2, now = () => performance.now()) {
+        this.file = file;
+        this.seconds = seconds2;
+        this.now = now;
+        this.endsAt = seconds2 !== void 0 && Number.isFinite(seconds2) && seconds2 > 0 ? now() + seconds2 * 1e3 : Infinity;
+      }
+      file;
+      seconds;
+      now;
+      endsAt;
+      /** Milliseconds left; Infinity without a limit. */
+      remainingMs() {
+        return this.endsAt === Infinity ? Infinity : Math.max(0, this.endsAt - this.now());
+      }
+      /** Throws ModelTimeoutError once the limit has passed. */
+      check(stage) {
+        if (this.now() >= this.endsAt) throw new ModelTimeoutError(this.file, this.seconds ?? 0, stage);
+      }
+      /** Settles with `work`, or rejects with ModelTimeoutError when the time runs out first. */
+      async race(work, stage) {
+        this.check(stage);
+        const remaining = this.remainingMs();
+        if (remaining === Infinity) return work;
+        let timer;
+        const timeout = new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new ModelTimeoutError(this.file, this.seconds ?? 0, stage)), remaining);
+        });
+        try {
+          return await Promise.race([work, timeout]);
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+    };
+  }
+});
+
+// src/run/references.ts
+import { readdir as readdir4 } from "node:fs/promises";
+import { join as join7 } from "node:path";
+async function findReferences(request) {
+  const warnings = [];
+  try {
+    const sets = await readShippedTestData(request.dataDir, request.stem);
+    sets.forEach((set2) => checkFitsModel(set2, request.model));
+    if (sets.length > 0) return { source: "test data", sets, warnings };
+  } catch (err2) {
+    warnings.push(`the test data beside the model cannot be used (${errorMessage(err2)}); falling back to onnxruntime`);
+  }
+  try {
+    const set2 = await onnxRuntimeReference(request, warnings);
+    return { source: "onnxruntime", sets: [set2], warnings };
+  } catch (err2) {
+    if (err2 instanceof ModelTimeoutError) throw err2;
+    warnings.push(`no reference outputs: ${errorMessage(err2)}; the Core ML variants are not verified`);
+    return { source: "none", sets: [], warnings };
+  }
+}
+function checkFitsModel(set2, model) {
+  const declared = model.graph.inputs;
+  if (set2.inputs.length !== declared.length) {
+    throw new ToolError("REFERENCE", `${set2.name} has ${set2.inputs.length} inputs, the model takes ${declared.length}`);
+  }
+  declared.forEach((info, k) => {
+    const shape3 = set2.inputs[k].tensor.shape;
+    const fits = info.shape === void 0 || info.shape.length === shape3.length && info.shape.every((d, i2) => typeof d !== "number" || d === shape3[i2]);
+    if (!fits) {
+      const want = formatShape((info.shape ?? []).map((d) => typeof d === "number" ? d : null));
+      throw new ToolError("REFERENCE", `${set2.name} input ${k} has shape ${formatShape(shape3)}, the model's input "${info.name}" is ${want}`);
+    }
+  });
+}
+async function readShippedTestData(dir, stem) {
+  const entries = await readdir4(dir, { withFileTypes: true });
+  const setDirs = entries.filter((e) => e.isDirectory() && /^test_data_set_\d+$/.test(e.name)).map((e) => e.name).sort((a, b3) => Number(a.slice(a.lastIndexOf("_") + 1)) - Number(b3.slice(b3.lastIndexOf("_") + 1)));
+  if (setDirs.length > 0) {
+    const sets = [];
+    for (const name2 of setDirs) sets.push(await readProtoTestDataSet(join7(dir, name2)));
+    return sets;
+  }
+  const npz = entries.find((e) => e.isFile() && e.name === `${stem}.npz`);
+  return npz ? readTestDataSets(join7(dir, npz.name)) : [];
+}
+async function onnxRuntimeReference(request, warnings) {
+  const specs = request.model.graph.inputs.map((info) => inputSpec(info, warnings));
+  const inputs = generateInputs(specs, REFERENCE_SEED);
+  const outputs = await request.deadline.race(runOnnxRuntime(request.modelPath, inputs), "computing reference outputs with onnxruntime");
+  const names = request.model.graph.outputs.map((o) => o.name);
+  return {
+    name: `onnxruntime on seeded inputs (seed ${REFERENCE_SEED})`,
+    inputs: specs.map((s) => ({ name: s.name, tensor: inputs[s.name] })),
+    outputs: names.map((name2) => {
+      const tensor = outputs[name2];
+      if (!tensor) throw new Error(`onnxruntime did not return output "${name2}"`);
+      return { name: name2, tensor };
+    })
+  };
+}
+function inputSpec(info, warnings) {
+  if (info.dtype === void 0 || info.shape === void 0) {
+    throw new Error(`input "${info.name}" has no declared element type or rank, so no input can be generated`);
+  }
+  const symbolic = [];
+  const shape3 = info.shape.map((d, i2) => {
+    if (typeof d === "number" && d >= 0) return d;
+    symbolic.push(typeof d === "string" && d !== "" ? d : `dim ${i2}`);
+    return 1;
+  });
+  if (symbolic.length > 0) {
+    warnings.push(`input "${info.name}": symbolic dimension${symbolic.length === 1 ? "" : "s"} ${symbolic.join(", ")} set to 1 for the generated reference input`);
+  }
+  return { name: info.name, dtype: info.dtype, shape: shape3 };
+}
+var REFERENCE_SEED;
+var init_references = __esm({
+  "src/run/references.ts"() {
+    "use strict";
+    init_errors();
+    init_tensor();
+    init_onnxruntime();
+    init_seeded_inputs();
+    init_test_data();
+    init_deadline();
+    REFERENCE_SEED = 20240611;
+  }
+});
+
+// src/run/verify-variant.ts
+function verifyAgainstReferences(request) {
+  const perOutput = [];
+  const actualDTypes = [];
+  for (const set2 of request.sets) {
+    const outputs = runOnSet(request, set2);
+    if (set2.outputs.length !== outputs.length) {
+      throw new ToolError("REFERENCE", `${set2.name} has ${set2.outputs.length} outputs, the model has ${outputs.length}`, { file: request.file });
+    }
+    outputs.forEach((actual, k) => {
+      (perOutput[k] ??= []).push(evaluateOutput(set2.outputs[k].tensor, actual, request.gate));
+      actualDTypes[k] = actual.dtype;
+    });
+  }
+  return perOutput.map((verdicts, k) => summarizeOutput(request.outputNames[k] ?? request.model.outputs[k].name, actualDTypes[k], verdicts));
+}
+function runOnSet(request, set2) {
+  const { model, deadline, file } = request;
+  const inputs = {};
+  model.inputs.forEach((desc, k) => {
+    const given = pickInput(set2.inputs, desc, k, model.inputs.length);
+    if (!given) throw new ToolError("REFERENCE", `${set2.name} has no value for model input "${desc.name}"`, { file });
+    inputs[desc.name] = castTensor(given.tensor, desc.type.dtype, `${file}: ${set2.name} input "${desc.name}"`);
+  });
+  const raw = runProgram(model.program, inputs, { onOp: () => deadline.check("running the Core ML model") });
+  return model.outputs.map((desc) => {
+    const t = raw[desc.name];
+    if (!t) throw new ToolError("RUNTIME", `model output "${desc.name}" is not produced by the program`, { file });
+    return t;
+  });
+}
+function pickInput(given, desc, k, expected) {
+  if (given.length === expected) return given[k];
+  return given.find((t) => t.name === desc.name);
+}
+function worst(values, pick) {
+  let out2 = null;
+  for (const v of values) {
+    if (v === null) continue;
+    if (Number.isNaN(v)) return NaN;
+    out2 = out2 === null ? v : pick(out2, v);
+  }
+  return out2;
+}
+function summarizeOutput(name2, dtype, verdicts) {
+  const m = verdicts.map((v) => v.metrics);
+  const failing = verdicts.find((v) => !v.pass);
+  const result = {
+    name: name2,
+    shape: [...m[0].referenceShape],
+    dtype,
+    maxAbsError: finiteOrNull3(worst(m.map((x2) => x2.maxAbsError), Math.max)),
+    maxRelError: finiteOrNull3(worst(m.map((x2) => x2.maxRelError), Math.max)),
+    meanAbsError: finiteOrNull3(worst(m.map((x2) => x2.meanAbsError), Math.max)),
+    snrDb: finiteOrNull3(worst(m.map((x2) => x2.snrDb), Math.min)),
+    psnrDb: finiteOrNull3(worst(m.map((x2) => x2.psnrDb), Math.min)),
+    cosine: finiteOrNull3(worst(m.map((x2) => x2.cosine), Math.min)),
+    top1Agreement: worst(m.map((x2) => x2.top1Agreement), Math.min),
+    exact: m.every((x2) => x2.exactMatch ?? (x2.maxAbsError === 0 && x2.failure === null)),
+    pass: failing === void 0
+  };
+  if (failing?.reason !== void 0) result.reason = verdicts.length > 1 ? `${failing.reason} (set ${verdicts.indexOf(failing) + 1} of ${verdicts.length})` : failing.reason;
+  return result;
+}
+function effectiveGate(defaultGate, gates) {
+  if (defaultGate.kind === "psnr" && gates.minPsnr !== void 0) return { kind: "psnr", minDb: gates.minPsnr };
+  if (defaultGate.kind === "elementwise" && gates.maxAbsError !== void 0) return { kind: "elementwise", atol: gates.maxAbsError, rtol: 0 };
+  return defaultGate;
+}
+function gateLabel(gate) {
+  return GATE_LABELS[gate.kind](gate);
+}
+var finiteOrNull3, GATE_LABELS;
+var init_verify_variant = __esm({
+  "src/run/verify-variant.ts"() {
+    "use strict";
+    init_errors();
+    init_verdict();
+    init_cast();
+    init_interpreter();
+    finiteOrNull3 = (x2) => x2 !== null && Number.isFinite(x2) ? x2 : null;
+    GATE_LABELS = {
+      elementwise: (g) => g.rtol === 0 ? `max abs error ≤ ${g.atol}` : `|error| ≤ ${g.atol} + ${g.rtol}·|ref|`,
+      psnr: (g) => `PSNR ≥ ${g.minDb} dB`,
+      exact: () => "exact"
+    };
+  }
+});
+
+// src/run/variant.ts
+import { mkdir as mkdir4 } from "node:fs/promises";
+import { dirname as dirname6 } from "node:path";
+async function runVariant(job) {
+  const gate = effectiveGate(job.variant.gate, job.gates);
+  const result = {
+    name: job.variant.name,
+    target: job.requestedTarget,
+    status: "unverified",
+    sizeBytes: null,
+    package: null,
+    gate: gateLabel(gate),
+    outputs: [],
+    warnings: []
+  };
+  try {
+    job.deadline.check(`converting ${job.variant.name}`);
+    const built = buildVariantModel(job.model, job.variant, job.requestedTarget, () => job.deadline.check(`converting ${job.variant.name}`));
+    result.target = built.target;
+    result.warnings.push(...built.warnings);
+    await mkdir4(dirname6(job.packagePath), { recursive: true });
+    await writeMlPackage(built.model, job.packagePath);
+    result.sizeBytes = await sizeOnDisk(job.packagePath);
+    result.package = job.packageLabel;
+    if (job.references.source === "none") return result;
+    const written = await readMlPackage(job.packagePath);
+    result.outputs = verifyAgainstReferences({
+      model: written,
+      sets: job.references.sets,
+      outputNames: job.model.graph.outputs.map((o) => o.name),
+      gate,
+      deadline: job.deadline,
+      file: job.file
+    });
+    result.status = result.outputs.length > 0 && result.outputs.every((o) => o.pass) ? "passed" : "failed";
+  } catch (err2) {
+    if (err2 instanceof ModelTimeoutError) throw err2;
+    result.status = "error";
+    result.error = errorSummary(err2);
+  }
+  return result;
+}
+function errorSummary(err2) {
+  if (err2 instanceof ToolError) return { code: err2.code, message: err2.message };
+  return { code: "INTERNAL", message: `internal error: ${errorMessage(err2)}` };
+}
+var init_variant = __esm({
+  "src/run/variant.ts"() {
+    "use strict";
+    init_package2();
+    init_errors();
+    init_deadline();
+    init_files();
+    init_build();
+    init_verify_variant();
+  }
+});
+
+// src/run/model.ts
+import { stat as stat7 } from "node:fs/promises";
+import { basename as basename5, join as join8 } from "node:path";
+async function runModelJob(job) {
+  const started = performance.now();
+  const deadline = new Deadline(job.label, job.timeoutSeconds);
+  const result = {
+    path: job.label,
+    status: "passed",
+    onnxBytes: null,
+    reference: "none",
+    coverage: [],
+    unsupported: [],
+    variants: [],
+    warnings: [],
+    seconds: 0
+  };
+  try {
+    await processModel(job, deadline, result);
+  } catch (err2) {
+    result.status = "error";
+    result.error = relabelError(errorSummary(err2), job.onnxPath, job.label);
+  }
+  result.seconds = (performance.now() - started) / 1e3;
+  return result;
+}
+async function processModel(job, deadline, result) {
+  job.progress(`${job.label}: reading`);
+  const model = await loadOnnxModel(job.onnxPath);
+  result.onnxBytes = (await stat7(job.onnxPath)).size;
+  deadline.check("checking op coverage");
+  const coverage = checkOnnxModel(model);
+  result.coverage = coverage.ops.map((o) => ({ op: o.op, count: o.count, milOps: o.milOps, supported: o.supported }));
+  result.unsupported = coverage.unsupported.map((u) => ({ op: u.op, node: u.node, reason: u.reason }));
+  if (coverage.unsupported.length > 0) {
+    result.status = "unsupported";
+    return;
+  }
+  job.progress(`${job.label}: computing reference outputs`);
+  const references = await findReferences({ modelPath: job.onnxPath, dataDir: job.dataDir, stem: job.stem, model, deadline });
+  result.reference = references.source;
+  result.warnings.push(...references.warnings.map((w) => relabel(w, job.onnxPath, job.label)));
+  for (const variant of job.variants) {
+    job.progress(`${job.label}: building and verifying ${variant.name}`);
+    const variantResult = await runVariant({
+      model,
+      variant,
+      requestedTarget: job.target,
+      packagePath: join8(job.packageDir, `${variant.name}.mlpackage`),
+      packageLabel: `${job.packagePrefix}/${variant.name}.mlpackage`,
+      references,
+      gates: job.gates,
+      deadline,
+      file: job.label
+    });
+    result.variants.push(relabelVariant(variantResult, job.onnxPath, job.label));
+  }
+  result.status = statusOf(result.variants);
+}
+function statusOf(variants) {
+  return variants.some((v) => v.status === "failed" || v.status === "error") ? "failed" : "passed";
+}
+function relabel(message, openedAs, label) {
+  return openedAs === label ? message : message.split(openedAs).join(label);
+}
+function relabelError(error, openedAs, label) {
+  return { code: error.code, message: relabel(error.message, openedAs, label) };
+}
+function relabelVariant(v, openedAs, label) {
+  const out2 = { ...v, warnings: v.warnings.map((w) => relabel(w, openedAs, label)) };
+  if (v.error) out2.error = relabelError(v.error, openedAs, label);
+  return out2;
+}
+var stemOf;
+var init_model = __esm({
+  "src/run/model.ts"() {
+    "use strict";
+    init_coverage();
+    init_load();
+    init_deadline();
+    init_references();
+    init_variant();
+    stemOf = (path) => basename5(path).replace(/\.onnx$/i, "");
+  }
+});
+
+// src/run/index.ts
+var run_exports = {};
+__export(run_exports, {
+  COMMENT_FILE: () => COMMENT_FILE,
+  REPORT_FILE: () => REPORT_FILE,
+  runModels: () => runModels
+});
+import { mkdir as mkdir5, mkdtemp as mkdtemp2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import { dirname as dirname7, join as join9, resolve as resolve3 } from "node:path";
+async function runModels(options) {
+  const cwd = resolve3(options.cwd ?? process.cwd());
+  const outDir = resolve3(cwd, options.outDir);
+  const variants = resolveVariants(options.variants);
+  const progress = options.onProgress ?? (() => void 0);
+  const notes = [];
+  const paths = [...new Set(options.models.map((m) => resolve3(cwd, m)))];
+  const labels = paths.map((p) => repoRelative(cwd, p));
+  const slugs = uniqueSlugs(labels);
+  if (paths.length === 0) notes.push("No ONNX models to check.");
+  const base = options.baseRef === void 0 ? void 0 : await prepareBase(options.baseRef, cwd, notes);
+  const models = [];
+  try {
+    for (const [i2, onnxPath] of paths.entries()) {
+      const prefix = `[${i2 + 1}/${paths.length}]`;
+      const job = {
+        onnxPath,
+        label: labels[i2],
+        dataDir: dirname7(onnxPath),
+        stem: stemOf(onnxPath),
+        packageDir: join9(outDir, slugs[i2]),
+        packagePrefix: slugs[i2],
+        variants,
+        target: options.target,
+        gates: options.gates,
+        ...options.timeoutSecondsPerModel === void 0 ? {} : { timeoutSeconds: options.timeoutSecondsPerModel },
+        progress: (message) => progress(`${prefix} ${message}`)
+      };
+      const result = await runModelJob(job);
+      if (base) await compareWithBase(result, job, base, cwd).catch((err2) => result.warnings.push(`not compared with base: ${errorMessage(err2)}`));
+      progress(`${prefix} ${result.path}: ${result.status} (${result.seconds.toFixed(1)} s)`);
+      models.push(result);
+    }
+  } finally {
+    if (base) await rm3(base.tempDir, { recursive: true, force: true });
+  }
+  const failures = gateFailures(models, options.gates);
+  const report = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: "onnx-coreml-action", version },
+    engine: "reference interpreter",
+    variants: variants.map((v) => v.name),
+    models,
+    gates: options.gates,
+    failures,
+    passed: failures.length === 0,
+    notes
+  };
+  await writeReportFiles(report, outDir, base?.commit);
+  return report;
+}
+function resolveVariants(names) {
+  if (names.length === 0) throw new ToolError("USAGE", `no variants given (known: ${variantNames().join(", ")})`);
+  return [...new Set(names)].map((name2) => {
+    const variant = findVariant(name2);
+    if (!variant) throw new ToolError("USAGE", `unknown variant "${name2}" (known: ${variantNames().join(", ")})`);
+    return variant;
+  });
+}
+async function prepareBase(ref, cwd, notes) {
+  const commit = await resolveCommit(ref, cwd);
+  if (!commit) {
+    notes.push(`Base ref "${ref}" cannot be resolved by git here (for a shallow clone, fetch it first); no base comparison.`);
+    return void 0;
+  }
+  return { commit, tempDir: await mkdtemp2(join9(tmpdir2(), "onnx-coreml-base-run-")) };
+}
+async function compareWithBase(result, job, base, cwd) {
+  const file = await readBaseFile(base.commit, job.label, cwd);
+  if (file.kind === "missing") {
+    result.base = null;
+    return;
+  }
+  if (file.kind === "lfs-pointer") {
+    result.warnings.push("the base version is a Git LFS pointer (LFS objects not fetched); not compared with base");
+    return;
+  }
+  if (file.kind === "unavailable") {
+    result.warnings.push(`not compared with base: ${file.reason}`);
+    return;
+  }
+  try {
+    job.progress(`${job.label}: base version`);
+    const baseResult = await runModelJob({
+      ...job,
+      onnxPath: file.path,
+      // The base is judged against the test data it had at the base ref, copied beside it.
+      dataDir: dirname7(file.path),
+      packageDir: join9(base.tempDir, job.packagePrefix),
+      progress: (message) => job.progress(`base: ${message}`)
+    });
+    result.base = toBaseResult(baseResult);
+  } finally {
+    await file.cleanup();
+  }
+}
+async function writeReportFiles(report, outDir, baseCommit) {
+  await mkdir5(outDir, { recursive: true });
+  await writeFile3(join9(outDir, REPORT_FILE), serializeReport(report));
+  const comment = renderReportMarkdown(report, baseCommit === void 0 ? {} : { baseSha: baseCommit.slice(0, 12) });
+  await writeFile3(join9(outDir, COMMENT_FILE), comment);
+}
+var init_run = __esm({
+  "src/run/index.ts"() {
+    "use strict";
+    init_package();
+    init_variants();
+    init_errors();
+    init_markdown();
+    init_schema();
+    init_base();
+    init_files();
+    init_gates2();
+    init_model();
+    init_files();
+  }
+});
+
 // src/cli.ts
 import { realpathSync as realpathSync3 } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-// package.json
-var version = "0.1.0";
+// src/cli/main.ts
+init_package();
 
 // src/cli/args.ts
 init_errors();
 init_ir();
+init_build();
 import { parseArgs } from "node:util";
 
 // src/cli/usage.ts
@@ -19738,6 +29331,8 @@ var CONVERT_HELP = [
   "  --target TARGET         minimum deployment target: iOS15, iOS16, iOS17, iOS18",
   "                          (default: iOS15, the widest reach)",
   "  --precision PRECISION   compute precision: fp16 or fp32 (default: fp16)",
+  "  --compress VARIANT      compress the weights: int8, int4, palettize1..8 or prune50;",
+  "                          raises --target, with a warning, when the variant needs it",
   ...COMMON_OPTIONS,
   "",
   ...EXIT_CODES
@@ -19801,7 +29396,11 @@ function buildConvert(model, values, flags) {
   if (!/\.mlpackage$/i.test(output)) {
     throw usageError(`--output must end in .mlpackage, got '${output}'`, "convert");
   }
-  return { command: "convert", model, output, target, precision, ...flags };
+  const compress = stringValue(values, "compress");
+  if (compress !== void 0 && !compressionVariantNames().includes(compress)) {
+    throw usageError(`--compress must be one of ${compressionVariantNames().join(", ")}, got '${compress}'`, "convert");
+  }
+  return { command: "convert", model, output, target, precision, ...compress === void 0 ? {} : { compress }, ...flags };
 }
 function buildVerify(packagePath, values, flags) {
   const dataDir = stringValue(values, "data");
@@ -19820,7 +29419,8 @@ var COMMANDS = {
       ...COMMON_OPTIONS2,
       output: { type: "string", short: "o" },
       target: { type: "string" },
-      precision: { type: "string" }
+      precision: { type: "string" },
+      compress: { type: "string" }
     },
     build: buildConvert
   },
@@ -19889,6244 +29489,13 @@ function wantsDebug(argv) {
 import { basename as basename4 } from "node:path";
 
 // src/pipeline.ts
+init_coverage();
+init_convert();
+init_package2();
+init_load();
+init_build();
 import { mkdir as mkdir2, stat as stat4 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
-
-// src/onnx/ir.ts
-function defaultOpset(model) {
-  return model.opsetImports.get("") ?? model.opsetImports.get("ai.onnx") ?? 1;
-}
-function attr(node, name2) {
-  return node.attributes.get(name2);
-}
-function attrInt(node, name2, fallback) {
-  const a = node.attributes.get(name2);
-  return a?.type === "int" ? a.value : fallback;
-}
-function attrFloat(node, name2, fallback) {
-  const a = node.attributes.get(name2);
-  if (a?.type === "float") return a.value;
-  if (a?.type === "int") return a.value;
-  return fallback;
-}
-function attrInts(node, name2) {
-  const a = node.attributes.get(name2);
-  return a?.type === "ints" ? a.value : void 0;
-}
-function attrFloats(node, name2) {
-  const a = node.attributes.get(name2);
-  return a?.type === "floats" ? a.value : void 0;
-}
-function attrString(node, name2, fallback) {
-  const a = node.attributes.get(name2);
-  return a?.type === "string" ? a.value : fallback;
-}
-function attrTensor(node, name2) {
-  const a = node.attributes.get(name2);
-  return a?.type === "tensor" ? a.value : void 0;
-}
-
-// src/onnx/passes/infer.ts
-init_errors();
-
-// src/onnx/fold/shape.ts
-init_tensor();
-
-// src/onnx/shapes/params.ts
-init_errors();
-init_tensor();
-var DYNAMIC = /* @__PURE__ */ Symbol("dynamic");
-function isDynamic(v) {
-  return v === DYNAMIC;
-}
-function malformed(node, problem) {
-  return new ModelInputError("MALFORMED", `node "${node.name}" (${node.opType}): ${problem}`);
-}
-function normalizeAxis(node, axis, rank) {
-  const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank || !Number.isInteger(a)) throw malformed(node, `axis ${axis} is out of range for rank ${rank}`);
-  return a;
-}
-function normalizeAxes(node, axes, rank) {
-  const out2 = axes.map((a) => normalizeAxis(node, a, rank));
-  if (new Set(out2).size !== out2.length) throw malformed(node, `axes [${axes.join(", ")}] repeat an axis`);
-  return out2;
-}
-function intsParam(node, opset, constant2, attrName, inputIndex, inputSince) {
-  if (opset < inputSince) return attrInts(node, attrName);
-  const name2 = node.inputs[inputIndex];
-  if (name2 === void 0 || name2 === "") return void 0;
-  const t = constant2(inputIndex);
-  return t === void 0 ? DYNAMIC : toNumberList(t);
-}
-function reduceAxesInputSince(opType) {
-  return opType === "ReduceSum" ? 13 : 18;
-}
-function reduceParams(node, opset, constant2, rank) {
-  const axes = intsParam(node, opset, constant2, "axes", 1, reduceAxesInputSince(node.opType));
-  if (isDynamic(axes)) return DYNAMIC;
-  const keepdims = attrInt(node, "keepdims", 1) !== 0;
-  if (axes === void 0 || axes.length === 0) {
-    const noop = attrInt(node, "noop_with_empty_axes", 0) !== 0;
-    return { axes: noop ? [] : void 0, keepdims };
-  }
-  return { axes: normalizeAxes(node, axes, rank), keepdims };
-}
-function reducedShape(shape3, p) {
-  const reduced = new Set(p.axes ?? shape3.map((_, i2) => i2));
-  if (p.axes !== void 0 && p.axes.length === 0) return [...shape3];
-  return p.keepdims ? shape3.map((d, i2) => reduced.has(i2) ? 1 : d) : shape3.filter((_, i2) => !reduced.has(i2));
-}
-function sliceParams(node, opset, constant2, rank) {
-  const read = (attrName, index) => intsParam(node, opset, constant2, attrName, index, 10);
-  const starts = read("starts", 1);
-  const ends = read("ends", 2);
-  const axes = read("axes", 3);
-  const steps = opset < 10 ? void 0 : read("steps", 4);
-  if (isDynamic(starts) || isDynamic(ends) || isDynamic(axes) || isDynamic(steps)) return DYNAMIC;
-  if (!starts || !ends || starts.length !== ends.length) throw malformed(node, "starts and ends must be given with the same length");
-  const resolvedAxes = normalizeAxes(node, axes ?? starts.map((_, i2) => i2), rank);
-  const resolvedSteps = steps ?? starts.map(() => 1);
-  if (resolvedAxes.length !== starts.length || resolvedSteps.length !== starts.length) {
-    throw malformed(node, "starts, ends, axes and steps must have the same length");
-  }
-  if (resolvedSteps.some((s) => s === 0)) throw malformed(node, "a slice step is 0");
-  return { starts, ends, axes: resolvedAxes, steps: resolvedSteps };
-}
-function resolveSliceRange(dim, start, end, step) {
-  const wrap = (v) => v < 0 ? v + dim : v;
-  let s;
-  let e;
-  if (step > 0) {
-    s = Math.min(Math.max(wrap(start), 0), dim);
-    e = Math.min(Math.max(wrap(end), 0), dim);
-  } else {
-    s = Math.min(Math.max(wrap(start), 0), dim - 1);
-    e = Math.min(Math.max(wrap(end), -1), dim - 1);
-  }
-  const count = Math.max(0, Math.ceil((e - s) / step));
-  return { start: s, end: e, step, count };
-}
-function resolveReshape(node, input, target, allowzero) {
-  if (target.filter((d) => d === -1).length > 1) throw malformed(node, "the target shape has more than one -1");
-  const out2 = target.map((d, i2) => {
-    if (d === 0 && !allowzero) {
-      if (i2 >= input.length) throw malformed(node, `target dim ${i2} is 0 but the input has rank ${input.length}`);
-      return input[i2];
-    }
-    if (d < -1) throw malformed(node, `target dim ${d} is invalid`);
-    return d;
-  });
-  const inferAt = out2.indexOf(-1);
-  if (inferAt < 0) return out2;
-  const { total, known: known2 } = cancelSymbolicDims(input, out2.filter((_, i2) => i2 !== inferAt));
-  if (total === void 0 || known2 === void 0) {
-    out2[inferAt] = null;
-  } else {
-    if (known2 === 0 || total % known2 !== 0) throw malformed(node, `cannot reshape ${total} elements into [${target.join(", ")}]`);
-    out2[inferAt] = total / known2;
-  }
-  return out2;
-}
-function cancelSymbolicDims(input, output) {
-  const pending = output.filter((d) => typeof d === "string");
-  const rest = input.filter((d) => {
-    const k = typeof d === "string" ? pending.indexOf(d) : -1;
-    if (k >= 0) pending.splice(k, 1);
-    return k < 0;
-  });
-  if (pending.length > 0) return {};
-  const result = {};
-  const total = staticProduct(rest);
-  const known2 = staticProduct(output.filter((d) => typeof d !== "string"));
-  if (total !== void 0) result.total = total;
-  if (known2 !== void 0) result.known = known2;
-  return result;
-}
-function staticProduct(shape3) {
-  let n = 1;
-  for (const d of shape3) {
-    if (typeof d !== "number") return void 0;
-    n *= d;
-  }
-  return n;
-}
-function splitSizes(node, opset, constant2, dim) {
-  const explicit = intsParam(node, opset, constant2, "split", 1, 13);
-  if (isDynamic(explicit)) return DYNAMIC;
-  if (explicit !== void 0) {
-    if (dim !== void 0 && explicit.reduce((a, b) => a + b, 0) !== dim) {
-      throw malformed(node, `split sizes [${explicit.join(", ")}] do not add up to ${dim}`);
-    }
-    return explicit;
-  }
-  if (dim === void 0) return void 0;
-  const parts = attrInt(node, "num_outputs") ?? node.outputs.length;
-  const chunk = Math.ceil(dim / parts);
-  return Array.from({ length: parts }, (_, i2) => Math.max(0, Math.min(chunk, dim - i2 * chunk)));
-}
-var ONNX_DTYPE_CODES = {
-  1: "float32",
-  2: "uint8",
-  3: "int8",
-  4: "uint16",
-  5: "int16",
-  6: "int32",
-  7: "int64",
-  8: "string",
-  9: "bool",
-  10: "float16",
-  11: "float64",
-  12: "uint32",
-  13: "uint64",
-  16: "bfloat16",
-  22: "int4",
-  21: "uint4"
-};
-function dtypeFromOnnxCode(code) {
-  return ONNX_DTYPE_CODES[code];
-}
-function castTarget(node) {
-  const code = attrInt(node, "to");
-  const dtype = code === void 0 ? void 0 : dtypeFromOnnxCode(code);
-  if (!dtype) throw malformed(node, `cast target type ${code ?? "(missing)"} is not supported`);
-  return dtype;
-}
-var CONSTANT_ATTRIBUTES = {
-  value: (n) => attr(n, "value")?.type === "tensor" ? attr(n, "value").value : void 0,
-  value_float: (n) => scalarAttr(n, "value_float", (v) => makeTensor("float32", [], new Float32Array([v]))),
-  value_int: (n) => scalarAttr(n, "value_int", (v) => makeTensor("int64", [], new BigInt64Array([BigInt(v)]))),
-  value_floats: (n) => listAttr(n, "value_floats", (vs) => makeTensor("float32", [vs.length], Float32Array.from(vs))),
-  value_ints: (n) => listAttr(n, "value_ints", (vs) => makeTensor("int64", [vs.length], BigInt64Array.from(vs.map(BigInt)))),
-  value_string: (n) => attr(n, "value_string")?.type === "string" ? makeTensor("string", [], [attr(n, "value_string").value]) : void 0,
-  value_strings: (n) => attr(n, "value_strings")?.type === "strings" ? makeTensor("string", [attr(n, "value_strings").value.length], [...attr(n, "value_strings").value]) : void 0
-};
-function scalarAttr(n, name2, make) {
-  const a = attr(n, name2);
-  return a?.type === "float" || a?.type === "int" ? make(a.value) : void 0;
-}
-function listAttr(n, name2, make) {
-  const a = attr(n, name2);
-  return a?.type === "floats" || a?.type === "ints" ? make(a.value) : void 0;
-}
-function constantNodeValue(node) {
-  for (const read of Object.values(CONSTANT_ATTRIBUTES)) {
-    const t = read(node);
-    if (t) return t;
-  }
-  throw malformed(node, "Constant has no supported value attribute (sparse_value is not supported)");
-}
-
-// src/onnx/fold/values.ts
-init_dtype();
-init_fp16();
-init_tensor();
-var MAX_FOLD_ELEMENTS = 1 << 20;
-var FoldSkip = class extends Error {
-  constructor(reason) {
-    super(reason);
-    this.name = "FoldSkip";
-  }
-};
-function checkFoldSize(shape3) {
-  const n = elementCount(shape3);
-  if (n > MAX_FOLD_ELEMENTS) throw new FoldSkip(`result has ${n} elements`);
-}
-function toNumbers(t) {
-  if (t.dtype === "string") throw new FoldSkip("string tensors are not folded");
-  if (t.dtype === "float16") return Float64Array.from(float16ArrayToFloat32(t.data));
-  if (t.dtype === "bfloat16") return Float64Array.from(bfloat16ArrayToFloat32(t.data));
-  const data = t.data;
-  const out2 = new Float64Array(data.length);
-  for (let i2 = 0; i2 < data.length; i2++) out2[i2] = Number(data[i2]);
-  return out2;
-}
-var WRITERS = {
-  int64: (out2, i2, v) => out2[i2] = BigInt(Math.trunc(v)),
-  uint64: (out2, i2, v) => out2[i2] = BigInt(Math.trunc(v)),
-  float16: (out2, i2, v) => out2[i2] = float32ToFloat16Bits(v),
-  bool: (out2, i2, v) => out2[i2] = v !== 0 && !Number.isNaN(v) ? 1 : 0
-};
-function fromNumbers(dtype, shape3, values) {
-  if (dtype === "string" || dtype === "bfloat16") throw new FoldSkip(`folding to ${dtype} is not supported`);
-  checkFoldSize(shape3);
-  const out2 = allocStorage(dtype, values.length);
-  const write = WRITERS[dtype];
-  const isFloat2 = dtype === "float32" || dtype === "float64";
-  for (let i2 = 0; i2 < values.length; i2++) {
-    const v = values[i2];
-    if (write) write(out2, i2, v);
-    else if (isFloat2) out2[i2] = v;
-    else {
-      if (!Number.isFinite(v)) throw new FoldSkip("non-finite value cast to an integer");
-      out2[i2] = Math.trunc(v);
-    }
-  }
-  return makeTensor(dtype, shape3, out2);
-}
-function takeElements(t, shape3, sourceIndex) {
-  checkFoldSize(shape3);
-  const out2 = allocStorage(t.dtype, sourceIndex.length);
-  const src = t.data;
-  for (let k = 0; k < sourceIndex.length; k++) out2[k] = src[sourceIndex[k]];
-  return makeTensor(t.dtype, shape3, out2);
-}
-function broadcastShapes(a, b) {
-  const rank = Math.max(a.length, b.length);
-  const out2 = [];
-  for (let i2 = 0; i2 < rank; i2++) {
-    const da = a[a.length - rank + i2] ?? 1;
-    const db = b[b.length - rank + i2] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) return void 0;
-    out2.push(da === 1 ? db : da);
-  }
-  return out2;
-}
-function broadcastIndex(inShape, outShape) {
-  const n = elementCount(outShape);
-  const offset = outShape.length - inShape.length;
-  const inStrides = stridesOf(inShape);
-  const outStrides = stridesOf(outShape);
-  const index = new Int32Array(n);
-  for (let k = 0; k < n; k++) {
-    let rem = k;
-    let src = 0;
-    for (let d = 0; d < outShape.length; d++) {
-      const coord = Math.floor(rem / outStrides[d]);
-      rem -= coord * outStrides[d];
-      const di = d - offset;
-      if (di >= 0 && inShape[di] !== 1) src += coord * inStrides[di];
-    }
-    index[k] = src;
-  }
-  return index;
-}
-function selectByAxisIndices(t, perAxis) {
-  const shape3 = perAxis.map((l) => l.length);
-  const strides = stridesOf(t.shape);
-  const n = elementCount(shape3);
-  const source = new Int32Array(n);
-  const coord = new Array(shape3.length).fill(0);
-  for (let k = 0; k < n; k++) {
-    let src = 0;
-    for (let d = 0; d < shape3.length; d++) src += perAxis[d][coord[d]] * strides[d];
-    source[k] = src;
-    for (let d = shape3.length - 1; d >= 0; d--) {
-      if (++coord[d] < shape3[d]) break;
-      coord[d] = 0;
-    }
-  }
-  return takeElements(t, shape3, source);
-}
-function int64Tensor(shape3, values) {
-  return makeTensor("int64", shape3, BigInt64Array.from(values.map((v) => BigInt(v))));
-}
-
-// src/onnx/fold/shape.ts
-function need(node, inputs, i2) {
-  const t = inputs[i2];
-  if (!t) throw malformed(node, `input ${i2} is missing`);
-  return t;
-}
-function lookup(inputs) {
-  return (i2) => inputs[i2];
-}
-function withShape(t, shape3) {
-  return makeTensor(t.dtype, shape3, t.data);
-}
-function shapeWindow(node, rank) {
-  const clamp = (v) => Math.min(Math.max(v < 0 ? v + rank : v, 0), rank);
-  return [clamp(attrInt(node, "start", 0)), clamp(attrInt(node, "end", rank))];
-}
-var foldShape = (node, inputs) => {
-  const shape3 = need(node, inputs, 0).shape;
-  const [start, end] = shapeWindow(node, shape3.length);
-  const dims = shape3.slice(start, Math.max(start, end));
-  return [int64Tensor([dims.length], dims)];
-};
-var foldSize = (node, inputs) => [int64Tensor([], [elementCount(need(node, inputs, 0).shape)])];
-var foldIdentity = (node, inputs) => [need(node, inputs, 0)];
-var foldDropout = (node, inputs) => {
-  const x2 = need(node, inputs, 0);
-  if (node.outputs.length < 2 || node.outputs[1] === "") return [x2];
-  return [x2, makeTensor("bool", x2.shape, new Uint8Array(elementCount(x2.shape)).fill(1))];
-};
-var foldConstant = (node) => [constantNodeValue(node)];
-var foldCast = (node, inputs) => {
-  const x2 = need(node, inputs, 0);
-  const to = castTarget(node);
-  if (to === x2.dtype) return [x2];
-  checkFoldSize(x2.shape);
-  return [fromNumbers(to, x2.shape, toNumbers(x2))];
-};
-var foldConstantOfShape = (node, inputs) => {
-  const shape3 = toNumberList(need(node, inputs, 0));
-  checkFoldSize(shape3);
-  const value = attrTensor(node, "value") ?? makeTensor("float32", [1], new Float32Array([0]));
-  return [takeElements(value, shape3, new Int32Array(elementCount(shape3)))];
-};
-var foldRange = (node, inputs) => {
-  const [start, limit, delta] = [0, 1, 2].map((i2) => toNumbers(need(node, inputs, i2))[0]);
-  if (delta === 0) throw malformed(node, "Range delta is 0");
-  const count = Math.max(Math.ceil((limit - start) / delta), 0);
-  checkFoldSize([count]);
-  const values = Float64Array.from({ length: count }, (_, i2) => start + i2 * delta);
-  return [fromNumbers(need(node, inputs, 0).dtype, [count], values)];
-};
-var foldReshape = (node, inputs, opset) => {
-  const x2 = need(node, inputs, 0);
-  let target;
-  if (opset < 5) {
-    const attrShape = intsParam(node, opset, lookup(inputs), "shape", 1, 5);
-    if (attrShape === void 0 || isDynamic(attrShape)) throw malformed(node, "Reshape has no shape");
-    target = attrShape;
-  } else {
-    target = toNumberList(need(node, inputs, 1));
-  }
-  const shape3 = resolveReshape(node, x2.shape, target, attrInt(node, "allowzero", 0) !== 0);
-  if (elementCount(shape3) !== elementCount(x2.shape)) throw malformed(node, `cannot reshape [${x2.shape.join(", ")}] to [${shape3.join(", ")}]`);
-  return [withShape(x2, shape3)];
-};
-var foldExpand = (node, inputs) => {
-  const x2 = need(node, inputs, 0);
-  const shape3 = broadcastShapes(x2.shape, toNumberList(need(node, inputs, 1)));
-  if (!shape3) throw malformed(node, `cannot expand [${x2.shape.join(", ")}]`);
-  checkFoldSize(shape3);
-  return [takeElements(x2, shape3, broadcastIndex(x2.shape, shape3))];
-};
-var foldGather = (node, inputs) => {
-  const x2 = need(node, inputs, 0);
-  const indices = need(node, inputs, 1);
-  const axis = normalizeAxis(node, attrInt(node, "axis", 0), x2.shape.length);
-  const dim = x2.shape[axis];
-  const idx = toNumberList(indices).map((v) => {
-    const k = v < 0 ? v + dim : v;
-    if (k < 0 || k >= dim) throw malformed(node, `gather index ${v} is out of range for dimension ${dim}`);
-    return k;
-  });
-  const perAxis = x2.shape.map((d, a) => a === axis ? idx : Array.from({ length: d }, (_, i2) => i2));
-  const picked = selectByAxisIndices(x2, perAxis);
-  const outShape = [...x2.shape.slice(0, axis), ...indices.shape, ...x2.shape.slice(axis + 1)];
-  return [withShape(picked, outShape)];
-};
-var foldConcat = (node, inputs) => {
-  const parts = inputs.filter((t) => t !== void 0);
-  const first = parts[0];
-  if (!first) throw malformed(node, "Concat has no inputs");
-  const axis = normalizeAxis(node, attrInt(node, "axis", 0), first.shape.length);
-  const outer = elementCount(first.shape.slice(0, axis));
-  const outShape = [...first.shape];
-  outShape[axis] = parts.reduce((s, t) => s + t.shape[axis], 0);
-  checkFoldSize(outShape);
-  const chunks = parts.map((t) => ({ t, inner: elementCount(t.shape.slice(axis)) }));
-  const total = elementCount(outShape);
-  const source = [];
-  for (let o = 0; o < outer; o++) {
-    for (const { t, inner } of chunks) {
-      const src = t.data;
-      for (let k = 0; k < inner; k++) source.push(src[o * inner + k]);
-    }
-  }
-  if (source.length !== total) throw malformed(node, "Concat inputs have mismatched shapes");
-  return [fromList(first, outShape, source)];
-};
-function fromList(like, shape3, values) {
-  const t = makeTensor(like.dtype, shape3);
-  const out2 = t.data;
-  values.forEach((v, i2) => out2[i2] = v);
-  return t;
-}
-function axesOf(node, inputs, opset) {
-  const axes = intsParam(node, opset, lookup(inputs), "axes", 1, 13);
-  if (isDynamic(axes)) throw new FoldSkip("axes are not constant");
-  return axes;
-}
-var foldUnsqueeze = (node, inputs, opset) => {
-  const x2 = need(node, inputs, 0);
-  const axes = axesOf(node, inputs, opset);
-  if (!axes) throw malformed(node, "Unsqueeze needs axes");
-  return [withShape(x2, unsqueezedShape(node, x2.shape, axes))];
-};
-function unsqueezedShape(node, shape3, axes) {
-  const rank = shape3.length + axes.length;
-  const inserted = new Set(normalizeAxes(node, axes, rank));
-  const out2 = [];
-  let k = 0;
-  for (let i2 = 0; i2 < rank; i2++) out2.push(inserted.has(i2) ? 1 : shape3[k++]);
-  return out2;
-}
-var foldSqueeze = (node, inputs, opset) => {
-  const x2 = need(node, inputs, 0);
-  const axes = axesOf(node, inputs, opset);
-  const drop = new Set(axes ? normalizeAxes(node, axes, x2.shape.length) : x2.shape.flatMap((d, i2) => d === 1 ? [i2] : []));
-  for (const a of drop) if (x2.shape[a] !== 1) throw malformed(node, `cannot squeeze axis ${a} of size ${x2.shape[a]}`);
-  return [withShape(x2, x2.shape.filter((_, i2) => !drop.has(i2)))];
-};
-var foldSlice = (node, inputs, opset) => {
-  const x2 = need(node, inputs, 0);
-  const p = sliceParams(node, opset, lookup(inputs), x2.shape.length);
-  if (p === DYNAMIC) throw new FoldSkip("slice bounds are not constant");
-  const perAxis = x2.shape.map((d) => Array.from({ length: d }, (_, i2) => i2));
-  p.axes.forEach((axis, j) => {
-    const r = resolveSliceRange(x2.shape[axis], p.starts[j], p.ends[j], p.steps[j]);
-    perAxis[axis] = Array.from({ length: r.count }, (_, i2) => r.start + i2 * r.step);
-  });
-  return [selectByAxisIndices(x2, perAxis)];
-};
-var shapeFolds = {
-  Shape: foldShape,
-  Size: foldSize,
-  Identity: foldIdentity,
-  Dropout: foldDropout,
-  Constant: foldConstant,
-  Cast: foldCast,
-  ConstantOfShape: foldConstantOfShape,
-  Range: foldRange,
-  Reshape: foldReshape,
-  Expand: foldExpand,
-  Gather: foldGather,
-  Concat: foldConcat,
-  Unsqueeze: foldUnsqueeze,
-  Squeeze: foldSqueeze,
-  Slice: foldSlice
-};
-
-// src/onnx/fold/elementwise.ts
-init_tensor();
-function isIntegerTensor(t) {
-  return t.dtype !== "float32" && t.dtype !== "float64" && t.dtype !== "float16" && t.dtype !== "bfloat16";
-}
-function broadcastMap(node, tensors, outDType, fn) {
-  let shape3 = [];
-  for (const t of tensors) shape3 = shape3 && broadcastShapes(shape3, t.shape);
-  if (!shape3) throw malformed(node, `inputs of shapes ${tensors.map((t) => `[${t.shape.join(", ")}]`).join(", ")} do not broadcast`);
-  checkFoldSize(shape3);
-  const values = tensors.map(toNumbers);
-  const maps = tensors.map((t) => broadcastIndex(t.shape, shape3));
-  const out2 = new Float64Array(elementCount(shape3));
-  const args = new Array(tensors.length);
-  for (let k = 0; k < out2.length; k++) {
-    for (let j = 0; j < tensors.length; j++) args[j] = values[j][maps[j][k]];
-    out2[k] = fn(args);
-  }
-  return fromNumbers(outDType, shape3, out2);
-}
-function binary(fn) {
-  return (node, inputs) => {
-    const [a, b] = [inputs[0], inputs[1]];
-    if (!a || !b) throw malformed(node, "needs two inputs");
-    const integer = isIntegerTensor(a);
-    return [broadcastMap(node, [a, b], a.dtype, ([x2, y]) => fn(x2, y, integer))];
-  };
-}
-function intDivide(a, b) {
-  if (b === 0) throw new Error("integer division by zero");
-  return Math.trunc(a / b);
-}
-var foldEqual = (node, inputs) => {
-  const [a, b] = [inputs[0], inputs[1]];
-  if (!a || !b) throw malformed(node, "needs two inputs");
-  return [broadcastMap(node, [a, b], "bool", ([x2, y]) => x2 === y ? 1 : 0)];
-};
-var foldWhere = (node, inputs) => {
-  const [c, x2, y] = [inputs[0], inputs[1], inputs[2]];
-  if (!c || !x2 || !y) throw malformed(node, "needs three inputs");
-  return [broadcastMap(node, [c, x2, y], x2.dtype, ([cond2, a, b]) => cond2 ? a : b)];
-};
-var foldNot = (node, inputs) => {
-  const x2 = inputs[0];
-  if (!x2) throw malformed(node, "needs an input");
-  return [broadcastMap(node, [x2], "bool", ([v]) => v ? 0 : 1)];
-};
-var elementwiseFolds = {
-  Add: binary((a, b) => a + b),
-  Sub: binary((a, b) => a - b),
-  Mul: binary((a, b) => a * b),
-  Div: binary((a, b, integer) => integer ? intDivide(a, b) : a / b),
-  Equal: foldEqual,
-  Where: foldWhere,
-  Not: foldNot
-};
-
-// src/onnx/fold/reduce.ts
-init_tensor();
-function reduceFold(reducer) {
-  return (node, inputs, opset) => {
-    const x2 = inputs[0];
-    if (!x2) throw new FoldSkip("missing input");
-    checkFoldSize(x2.shape);
-    const p = reduceParams(node, opset, (i2) => inputs[i2], x2.shape.length);
-    if (p === DYNAMIC) throw new FoldSkip("axes are not constant");
-    if (p.axes !== void 0 && p.axes.length === 0) return [x2];
-    return [reduceTensor(x2, new Set(p.axes ?? x2.shape.map((_, i2) => i2)), reducedShape(x2.shape, p), reducer)];
-  };
-}
-function reduceTensor(x2, axes, outShape, r) {
-  const values = toNumbers(x2);
-  const keptDims = x2.shape.map((d, i2) => axes.has(i2) ? 1 : d);
-  const keptStrides = stridesOf(keptDims);
-  const inStrides = stridesOf(x2.shape);
-  const out2 = new Float64Array(elementCount(keptDims)).fill(r.init);
-  for (let k = 0; k < values.length; k++) {
-    let target = 0;
-    for (let d = 0; d < x2.shape.length; d++) {
-      if (axes.has(d)) continue;
-      target += Math.floor(k / inStrides[d]) % x2.shape[d] * keptStrides[d];
-    }
-    out2[target] = r.step(out2[target], values[k]);
-  }
-  const count = elementCount(x2.shape) / Math.max(1, out2.length);
-  const finished = r.finish ? out2.map((v) => r.finish(v, count)) : out2;
-  return fromNumbers(x2.dtype, outShape, finished);
-}
-var reduceFolds = {
-  ReduceProd: reduceFold({ init: 1, step: (a, v) => a * v }),
-  ReduceSum: reduceFold({ init: 0, step: (a, v) => a + v }),
-  ReduceMax: reduceFold({ init: -Infinity, step: (a, v) => Math.max(a, v) }),
-  ReduceMin: reduceFold({ init: Infinity, step: (a, v) => Math.min(a, v) }),
-  ReduceMean: reduceFold({ init: 0, step: (a, v) => a + v, finish: (a, n) => a / n })
-};
-
-// src/onnx/fold/index.ts
-var FAMILIES = [shapeFolds, elementwiseFolds, reduceFolds];
-var byOp = /* @__PURE__ */ new Map();
-for (const table3 of FAMILIES) for (const [op, fn] of Object.entries(table3)) byOp.set(op, fn);
-function foldFunctionFor(opType) {
-  return byOp.get(opType);
-}
-var SHAPE_ONLY_OPS = /* @__PURE__ */ new Set(["Shape", "Size"]);
-function foldsFromShapeAlone(opType) {
-  return SHAPE_ONLY_OPS.has(opType);
-}
-
-// src/onnx/shapes/elementwise.ts
-function broadcastDim(node, a, b) {
-  if (a === 1) return b;
-  if (b === 1) return a;
-  if (a === b) return a;
-  const aNum = typeof a === "number";
-  const bNum = typeof b === "number";
-  if (aNum && bNum) throw malformed(node, `dims ${a} and ${b} do not broadcast`);
-  if (aNum) return a;
-  if (bNum) return b;
-  return null;
-}
-function broadcastOnnx(node, shapes) {
-  if (shapes.some((s) => s === void 0)) return void 0;
-  const known2 = shapes;
-  const rank = Math.max(0, ...known2.map((s) => s.length));
-  const out2 = new Array(rank).fill(1);
-  for (const s of known2) {
-    const offset = rank - s.length;
-    s.forEach((d, i2) => {
-      out2[offset + i2] = broadcastDim(node, out2[offset + i2], d);
-    });
-  }
-  return out2;
-}
-function typed(dtype, shape3) {
-  return { ...dtype ? { dtype } : {}, ...shape3 ? { shape: shape3 } : {} };
-}
-var sameAsFirstInput = ({ inputs }) => {
-  const x2 = inputs[0];
-  return [typed(x2?.dtype, x2?.shape ? [...x2.shape] : void 0)];
-};
-function broadcasting(fixedDType, dtypeFrom = 0) {
-  return ({ node, inputs }) => {
-    const present = inputs.filter((_, i2) => node.inputs[i2] !== "");
-    const shape3 = broadcastOnnx(node, present.map((t) => t?.shape));
-    return [typed(fixedDType ?? inputs[dtypeFrom]?.dtype, shape3)];
-  };
-}
-var boolLikeInput = ({ inputs }) => [typed("bool", inputs[0]?.shape ? [...inputs[0].shape] : void 0)];
-var ARITHMETIC = ["Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean"];
-var COMPARISON_AND_LOGIC = ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"];
-var UNARY = [
-  "Sqrt",
-  "Exp",
-  "Log",
-  "Abs",
-  "Neg",
-  "Reciprocal",
-  "Erf",
-  "Floor",
-  "Ceil",
-  "Sign",
-  "Sin",
-  "Cos",
-  "Tan",
-  "Asin",
-  "Acos",
-  "Atan",
-  "Sinh",
-  "Cosh",
-  "Atanh",
-  "Round"
-];
-var elementwiseShapes = {
-  ...Object.fromEntries(ARITHMETIC.map((op) => [op, broadcasting()])),
-  ...Object.fromEntries(COMPARISON_AND_LOGIC.map((op) => [op, broadcasting("bool")])),
-  ...Object.fromEntries(UNARY.map((op) => [op, sameAsFirstInput])),
-  Not: boolLikeInput,
-  IsNaN: boolLikeInput,
-  IsInf: boolLikeInput,
-  Where: broadcasting(void 0, 1)
-};
-
-// src/onnx/shapes/activation.ts
-var SAME_AS_INPUT = [
-  "Relu",
-  "LeakyRelu",
-  "Sigmoid",
-  "Tanh",
-  "HardSigmoid",
-  "HardSwish",
-  "Clip",
-  "Elu",
-  "Selu",
-  "Softplus",
-  "Softsign",
-  "Gelu",
-  "Softmax",
-  "LogSoftmax",
-  "ThresholdedRelu",
-  "Celu",
-  "Mish"
-];
-var activationShapes = {
-  ...Object.fromEntries(SAME_AS_INPUT.map((op) => [op, sameAsFirstInput])),
-  PRelu: ({ node, inputs }) => {
-    const x2 = inputs[0];
-    const shape3 = broadcastOnnx(node, [x2?.shape, inputs[1]?.shape]);
-    return [{ ...x2?.dtype ? { dtype: x2.dtype } : {}, ...shape3 ? { shape: shape3 } : {} }];
-  }
-};
-
-// src/onnx/shapes/shape.ts
-init_tensor();
-function inputType(input, i2) {
-  return input.inputs[i2] ?? {};
-}
-function known(shape3) {
-  return shape3 !== void 0;
-}
-function productDim(dims) {
-  return staticProduct(dims) ?? null;
-}
-var passThrough = (input) => [{ ...inputType(input, 0) }];
-var flatten = (input) => {
-  const x2 = inputType(input, 0);
-  if (!known(x2.shape)) return [{ dtype: x2.dtype }];
-  const axis = attrInt(input.node, "axis", 1);
-  const a = axis < 0 ? axis + x2.shape.length : axis;
-  return [{ dtype: x2.dtype, shape: [productDim(x2.shape.slice(0, a)), productDim(x2.shape.slice(a))] }];
-};
-var reshape = (input) => {
-  const x2 = inputType(input, 0);
-  const target = input.opset < 5 ? attrInts(input.node, "shape") : input.constant(1) && toNumberList(input.constant(1));
-  if (target && known(x2.shape)) {
-    return [{ dtype: x2.dtype, shape: resolveReshape(input.node, x2.shape, target, attrInt(input.node, "allowzero", 0) !== 0) }];
-  }
-  const k = inputType(input, 1).shape?.[0];
-  return [typeof k === "number" ? { dtype: x2.dtype, shape: new Array(k).fill(null) } : { dtype: x2.dtype }];
-};
-var transpose = (input) => {
-  const x2 = inputType(input, 0);
-  if (!known(x2.shape)) return [{ dtype: x2.dtype }];
-  const rank = x2.shape.length;
-  const perm = attrInts(input.node, "perm") ?? x2.shape.map((_, i2) => rank - 1 - i2);
-  return [{ dtype: x2.dtype, shape: perm.map((p) => x2.shape[p]) }];
-};
-var squeeze = (input) => {
-  const x2 = inputType(input, 0);
-  const axes = intsParam(input.node, input.opset, input.constant, "axes", 1, 13);
-  if (!known(x2.shape) || isDynamic(axes)) return [{ dtype: x2.dtype }];
-  if (axes === void 0 && x2.shape.some((d) => typeof d !== "number")) return [{ dtype: x2.dtype }];
-  const drop = new Set(axes ? normalizeAxes(input.node, axes, x2.shape.length) : x2.shape.flatMap((d, i2) => d === 1 ? [i2] : []));
-  return [{ dtype: x2.dtype, shape: x2.shape.filter((_, i2) => !drop.has(i2)) }];
-};
-var unsqueeze = (input) => {
-  const x2 = inputType(input, 0);
-  const axes = intsParam(input.node, input.opset, input.constant, "axes", 1, 13);
-  if (!known(x2.shape) || axes === void 0 || isDynamic(axes)) return [{ dtype: x2.dtype }];
-  const rank = x2.shape.length + axes.length;
-  const inserted = new Set(normalizeAxes(input.node, axes, rank));
-  const out2 = [];
-  let k = 0;
-  for (let i2 = 0; i2 < rank; i2++) out2.push(inserted.has(i2) ? 1 : x2.shape[k++]);
-  return [{ dtype: x2.dtype, shape: out2 }];
-};
-var concat = (input) => {
-  const parts = input.inputs.filter((t) => t !== void 0);
-  const first = parts[0] ?? {};
-  if (!parts.every((p) => known(p.shape)) || !known(first.shape)) return [{ dtype: first.dtype }];
-  const axis = normalizeAxis(input.node, attrInt(input.node, "axis", 0), first.shape.length);
-  const shape3 = first.shape.map((d, i2) => {
-    const column = parts.map((p) => p.shape[i2]);
-    return i2 === axis ? productSum(column) : column.find((v) => typeof v === "number") ?? d;
-  });
-  return [{ dtype: first.dtype, shape: shape3 }];
-};
-function productSum(dims) {
-  let s = 0;
-  for (const d of dims) {
-    if (typeof d !== "number") return null;
-    s += d;
-  }
-  return s;
-}
-var split = (input) => {
-  const x2 = inputType(input, 0);
-  const n = input.node.outputs.length;
-  if (!known(x2.shape)) return new Array(n).fill({ dtype: x2.dtype });
-  const axis = normalizeAxis(input.node, attrInt(input.node, "axis", 0), x2.shape.length);
-  const dim = x2.shape[axis];
-  const sizes = splitSizes(input.node, input.opset, input.constant, typeof dim === "number" ? dim : void 0);
-  return input.node.outputs.map((_, k) => {
-    const size2 = sizes !== void 0 && !isDynamic(sizes) ? sizes[k] ?? null : null;
-    return { dtype: x2.dtype, shape: x2.shape.map((d, i2) => i2 === axis ? size2 : d) };
-  });
-};
-var slice = (input) => {
-  const x2 = inputType(input, 0);
-  if (!known(x2.shape)) return [{ dtype: x2.dtype }];
-  const p = sliceParams(input.node, input.opset, input.constant, x2.shape.length);
-  if (isDynamic(p)) return [{ dtype: x2.dtype, shape: x2.shape.map(() => null) }];
-  const shape3 = [...x2.shape];
-  p.axes.forEach((axis, j) => {
-    const d = x2.shape[axis];
-    shape3[axis] = typeof d === "number" ? resolveSliceRange(d, p.starts[j], p.ends[j], p.steps[j]).count : null;
-  });
-  return [{ dtype: x2.dtype, shape: shape3 }];
-};
-var gather = (input) => {
-  const [x2, idx] = [inputType(input, 0), inputType(input, 1)];
-  if (!known(x2.shape) || !known(idx.shape)) return [{ dtype: x2.dtype }];
-  const axis = normalizeAxis(input.node, attrInt(input.node, "axis", 0), x2.shape.length);
-  return [{ dtype: x2.dtype, shape: [...x2.shape.slice(0, axis), ...idx.shape, ...x2.shape.slice(axis + 1)] }];
-};
-function broadcastDims(a, b) {
-  const rank = Math.max(a.length, b.length);
-  return Array.from({ length: rank }, (_, i2) => {
-    const da = i2 - (rank - a.length) >= 0 ? a[i2 - (rank - a.length)] : 1;
-    const db = i2 - (rank - b.length) >= 0 ? b[i2 - (rank - b.length)] : 1;
-    if (da === 1) return db;
-    if (db === 1) return da;
-    if (typeof da === "number") return da;
-    if (typeof db === "number") return db;
-    return da === db ? da : null;
-  });
-}
-var expand = (input) => {
-  const x2 = inputType(input, 0);
-  const target = input.constant(1);
-  if (!known(x2.shape) || !target) return [{ dtype: x2.dtype }];
-  return [{ dtype: x2.dtype, shape: broadcastDims(x2.shape, toNumberList(target)) }];
-};
-var tile = (input) => {
-  const x2 = inputType(input, 0);
-  const reps = input.constant(1);
-  if (!known(x2.shape)) return [{ dtype: x2.dtype }];
-  const r = reps ? toNumberList(reps) : void 0;
-  return [{ dtype: x2.dtype, shape: x2.shape.map((d, i2) => r && typeof d === "number" ? d * r[i2] : null) }];
-};
-var shape = (input) => {
-  const x2 = inputType(input, 0);
-  if (!known(x2.shape)) return [{ dtype: "int64", shape: [null] }];
-  const rank = x2.shape.length;
-  const clamp = (v) => Math.min(Math.max(v < 0 ? v + rank : v, 0), rank);
-  const [start, end] = [clamp(attrInt(input.node, "start", 0)), clamp(attrInt(input.node, "end", rank))];
-  return [{ dtype: "int64", shape: [Math.max(0, end - start)] }];
-};
-var constantOfShape = (input) => {
-  const dtype = attrTensor(input.node, "value")?.dtype ?? "float32";
-  const dims = input.constant(0);
-  if (dims) return [{ dtype, shape: toNumberList(dims) }];
-  const k = inputType(input, 0).shape?.[0];
-  return [typeof k === "number" ? { dtype, shape: new Array(k).fill(null) } : { dtype }];
-};
-var range = (input) => {
-  const [s, l, d] = [0, 1, 2].map((i2) => input.constant(i2));
-  const dtype = inputType(input, 0).dtype;
-  if (!s || !l || !d) return [{ dtype, shape: [null] }];
-  const [start, limit, delta] = [s, l, d].map((t) => toNumberList(t)[0]);
-  return [{ dtype, shape: [Math.max(0, Math.ceil((limit - start) / delta))] }];
-};
-var dropout = (input) => {
-  const x2 = inputType(input, 0);
-  return input.node.outputs.map((_, k) => k === 0 ? { ...x2 } : { dtype: "bool", ...x2.shape ? { shape: [...x2.shape] } : {} });
-};
-var shapeShapes = {
-  Flatten: flatten,
-  Reshape: reshape,
-  Transpose: transpose,
-  Squeeze: squeeze,
-  Unsqueeze: unsqueeze,
-  Concat: concat,
-  Split: split,
-  Slice: slice,
-  Gather: gather,
-  Expand: expand,
-  Tile: tile,
-  Shape: shape,
-  Size: () => [{ dtype: "int64", shape: [] }],
-  Cast: (input) => [{ ...inputType(input, 0), dtype: castTarget(input.node) }],
-  Identity: passThrough,
-  Dropout: dropout,
-  Constant: (input) => {
-    const v = constantNodeValue(input.node);
-    return [{ dtype: v.dtype, shape: [...v.shape] }];
-  },
-  ConstantOfShape: constantOfShape,
-  Range: range
-};
-
-// src/onnx/shapes/reduce.ts
-var reduce = (input) => {
-  const x2 = input.inputs[0] ?? {};
-  if (!x2.shape) return [{ dtype: x2.dtype }];
-  const p = reduceParams(input.node, input.opset, input.constant, x2.shape.length);
-  if (isDynamic(p)) return [{ dtype: x2.dtype }];
-  return [{ dtype: x2.dtype, shape: reducedShape(x2.shape, p) }];
-};
-var argReduce = (input) => {
-  const x2 = input.inputs[0] ?? {};
-  if (!x2.shape) return [{ dtype: "int64" }];
-  const axis = normalizeAxis(input.node, attrInt(input.node, "axis", 0), x2.shape.length);
-  const keep = attrInt(input.node, "keepdims", 1) !== 0;
-  return [{ dtype: "int64", shape: keep ? x2.shape.map((d, i2) => i2 === axis ? 1 : d) : x2.shape.filter((_, i2) => i2 !== axis) }];
-};
-var REDUCE_OP_TYPES = [
-  "ReduceSum",
-  "ReduceMean",
-  "ReduceMax",
-  "ReduceMin",
-  "ReduceProd",
-  "ReduceL1",
-  "ReduceL2",
-  "ReduceLogSum",
-  "ReduceLogSumExp",
-  "ReduceSumSquare"
-];
-var reduceShapes = {
-  ...Object.fromEntries(REDUCE_OP_TYPES.map((op) => [op, reduce])),
-  ArgMax: argReduce,
-  ArgMin: argReduce
-};
-
-// src/onnx/shapes/window.ts
-var AUTO_PADS = ["NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"];
-function readAutoPad(node) {
-  const p = attrString(node, "auto_pad", "NOTSET");
-  if (p === "") return "NOTSET";
-  if (!AUTO_PADS.includes(p)) throw new Error(`unknown auto_pad "${p}"`);
-  return p;
-}
-function readWindow(node, spatial2, kernelFallback) {
-  const kernel = attrInts(node, "kernel_shape") ?? (kernelFallback ? [...kernelFallback] : void 0);
-  if (!kernel || kernel.length !== spatial2) throw new Error(`kernel_shape must have ${spatial2} entries`);
-  const strides = attrInts(node, "strides") ?? new Array(spatial2).fill(1);
-  const dilations = attrInts(node, "dilations") ?? new Array(spatial2).fill(1);
-  const pads = attrInts(node, "pads") ?? new Array(2 * spatial2).fill(0);
-  if (strides.length !== spatial2 || dilations.length !== spatial2 || pads.length !== 2 * spatial2) {
-    throw new Error(`strides/dilations/pads do not match ${spatial2} spatial dims`);
-  }
-  return { kernel, strides, dilations, pads, autoPad: readAutoPad(node) };
-}
-function effectiveKernelSize(k, dilation) {
-  return (k - 1) * dilation + 1;
-}
-function resolvePads(w, inDims) {
-  const n = w.kernel.length;
-  if (w.autoPad === "NOTSET") return [...w.pads];
-  if (w.autoPad === "VALID") return new Array(2 * n).fill(0);
-  const pads = new Array(2 * n).fill(0);
-  for (let d = 0; d < n; d++) {
-    const s = w.strides[d];
-    const out2 = Math.ceil(inDims[d] / s);
-    const total = Math.max(0, (out2 - 1) * s + effectiveKernelSize(w.kernel[d], w.dilations[d]) - inDims[d]);
-    const small = Math.floor(total / 2);
-    pads[d] = w.autoPad === "SAME_UPPER" ? small : total - small;
-    pads[d + n] = total - pads[d];
-  }
-  return pads;
-}
-function windowOutput(w, inDims, ceilMode = false) {
-  return inDims.map((inDim, d) => {
-    if (typeof inDim !== "number") return null;
-    if (w.autoPad === "SAME_UPPER" || w.autoPad === "SAME_LOWER") return Math.ceil(inDim / w.strides[d]);
-    const n = w.kernel.length;
-    const begin = w.autoPad === "VALID" ? 0 : w.pads[d];
-    const end = w.autoPad === "VALID" ? 0 : w.pads[d + n];
-    const span = inDim + begin + end - effectiveKernelSize(w.kernel[d], w.dilations[d]);
-    const s = w.strides[d];
-    if (!ceilMode) return Math.floor(span / s) + 1;
-    let out2 = Math.ceil(span / s) + 1;
-    if ((out2 - 1) * s >= inDim + begin) out2 -= 1;
-    return out2;
-  });
-}
-function typeOf(input) {
-  return input ? { ...input.dtype ? { dtype: input.dtype } : {}, ...input.shape ? { shape: [...input.shape] } : {} } : {};
-}
-function broadcastOnnxDim(a, b) {
-  if (a === 1) return b;
-  if (b === 1) return a;
-  if (a === b) return a;
-  if (typeof a === "number" && typeof b !== "number") return a;
-  if (typeof b === "number" && typeof a !== "number") return b;
-  if (typeof a === "number" && typeof b === "number") throw new Error(`dims ${a} and ${b} do not broadcast`);
-  return null;
-}
-function broadcastOnnxShapes(a, b) {
-  const n = Math.max(a.length, b.length);
-  const out2 = [];
-  for (let i2 = 0; i2 < n; i2++) {
-    const da = i2 < n - a.length ? 1 : a[i2 - (n - a.length)] ?? null;
-    const db = i2 < n - b.length ? 1 : b[i2 - (n - b.length)] ?? null;
-    out2.push(broadcastOnnxDim(da, db));
-  }
-  return out2;
-}
-
-// src/onnx/shapes/conv.ts
-function staticKernel(weightShape, spatial2) {
-  const k = weightShape?.slice(2);
-  if (!k || k.length !== spatial2 || !k.every((d) => typeof d === "number")) return void 0;
-  return k;
-}
-var conv = ({ inputs, node }) => {
-  const x2 = inputs[0];
-  const w = inputs[1];
-  if (!x2?.shape) return [{ ...x2?.dtype ? { dtype: x2.dtype } : {} }];
-  const spatial2 = x2.shape.length - 2;
-  const win = readWindow(node, spatial2, staticKernel(w?.shape, spatial2));
-  const cout = w?.shape?.[0] ?? null;
-  return [{ ...x2.dtype ? { dtype: x2.dtype } : {}, shape: [x2.shape[0] ?? null, cout, ...windowOutput(win, x2.shape.slice(2))] }];
-};
-function convTransposeSpatial(node, win, inDims) {
-  const spatial2 = win.kernel.length;
-  const explicit = attrInts(node, "output_shape");
-  if (explicit) return explicit.slice(explicit.length - spatial2);
-  const outputPadding = attrInts(node, "output_padding") ?? new Array(spatial2).fill(0);
-  return inDims.map((inDim, d) => {
-    if (typeof inDim !== "number") return null;
-    const s = win.strides[d];
-    if (win.autoPad === "SAME_UPPER" || win.autoPad === "SAME_LOWER") return inDim * s;
-    const pads = win.autoPad === "VALID" ? 0 : win.pads[d] + win.pads[d + spatial2];
-    return s * (inDim - 1) + outputPadding[d] + effectiveKernelSize(win.kernel[d], win.dilations[d]) - pads;
-  });
-}
-var convTranspose = ({ inputs, node }) => {
-  const x2 = inputs[0];
-  const w = inputs[1];
-  if (!x2?.shape) return [{ ...x2?.dtype ? { dtype: x2.dtype } : {} }];
-  const spatial2 = x2.shape.length - 2;
-  const win = readWindow(node, spatial2, staticKernel(w?.shape, spatial2));
-  const group = attrInt(node, "group", 1);
-  const perGroup = w?.shape?.[1];
-  const cout = typeof perGroup === "number" ? perGroup * group : null;
-  return [
-    { ...x2.dtype ? { dtype: x2.dtype } : {}, shape: [x2.shape[0] ?? null, cout, ...convTransposeSpatial(node, win, x2.shape.slice(2))] }
-  ];
-};
-var convShapes = { Conv: conv, ConvTranspose: convTranspose };
-
-// src/onnx/shapes/linear.ts
-function withDtype(t, shape3) {
-  return { ...t?.dtype ? { dtype: t.dtype } : {}, ...shape3 ? { shape: shape3 } : {} };
-}
-function onnxMatmulShape(a, b) {
-  if (a.length === 0 || b.length === 0) throw new Error("MatMul operands must have rank >= 1");
-  const xa = a.length === 1 ? [1, a[0]] : [...a];
-  const xb = b.length === 1 ? [b[0], 1] : [...b];
-  broadcastOnnxDim(xa[xa.length - 1] ?? null, xb[xb.length - 2] ?? null);
-  const out2 = broadcastOnnxShapes(xa.slice(0, -2), xb.slice(0, -2));
-  if (a.length > 1) out2.push(xa[xa.length - 2] ?? null);
-  if (b.length > 1) out2.push(xb[xb.length - 1] ?? null);
-  return out2;
-}
-var matmul = ({ inputs }) => {
-  const [a, b] = inputs;
-  if (!a?.shape || !b?.shape) return [withDtype(a)];
-  return [withDtype(a, onnxMatmulShape(a.shape, b.shape))];
-};
-var gemm = ({ inputs, node }) => {
-  const [a, b] = inputs;
-  if (!a?.shape || !b?.shape) return [withDtype(a)];
-  if (a.shape.length !== 2 || b.shape.length !== 2) throw new Error("Gemm operands must be 2-D");
-  const m = attrInt(node, "transA", 0) ? a.shape[1] : a.shape[0];
-  const n = attrInt(node, "transB", 0) ? b.shape[0] : b.shape[1];
-  return [withDtype(a, [m ?? null, n ?? null])];
-};
-var linearShapes = { Gemm: gemm, MatMul: matmul };
-
-// src/onnx/shapes/norm.ts
-var sameAsInput = ({ inputs }) => [typeOf(inputs[0])];
-var layerNorm = ({ inputs, node }) => {
-  const x2 = typeOf(inputs[0]);
-  if (!x2.shape) return [x2, {}, {}];
-  const rank = x2.shape.length;
-  const raw = attrInt(node, "axis", -1);
-  const axis = raw < 0 ? raw + rank : raw;
-  const stats = { dtype: "float32", shape: x2.shape.map((d, i2) => i2 < axis ? d : 1) };
-  return [x2, stats, { ...stats, shape: [...stats.shape] }];
-};
-var normShapes = {
-  BatchNormalization: sameAsInput,
-  InstanceNormalization: sameAsInput,
-  LayerNormalization: layerNorm,
-  LpNormalization: sameAsInput,
-  LRN: sameAsInput
-};
-
-// src/onnx/shapes/pool.ts
-var pool = ({ inputs, node }) => {
-  const x2 = typeOf(inputs[0]);
-  if (!x2.shape) return [x2, {}];
-  const spatial2 = x2.shape.length - 2;
-  const win = readWindow(node, spatial2);
-  const dims = windowOutput(win, x2.shape.slice(2), attrInt(node, "ceil_mode", 0) === 1);
-  const shape3 = [...x2.shape.slice(0, 2), ...dims];
-  return [{ ...x2, shape: shape3 }, { dtype: "int64", shape: [...shape3] }];
-};
-var globalPool = ({ inputs }) => {
-  const x2 = typeOf(inputs[0]);
-  if (!x2.shape) return [x2];
-  return [{ ...x2, shape: x2.shape.map((d, i2) => i2 < 2 ? d : 1) }];
-};
-var poolShapes = {
-  MaxPool: pool,
-  AveragePool: pool,
-  LpPool: pool,
-  GlobalAveragePool: globalPool,
-  GlobalMaxPool: globalPool,
-  GlobalLpPool: globalPool
-};
-
-// src/onnx/shapes/resample.ts
-init_tensor();
-function readPadSpec(node, opset, rank, constant2) {
-  const mode = attrString(node, "mode", "constant");
-  let pads;
-  let value = 0;
-  let axes = [...Array(rank).keys()];
-  if (opset < 11) {
-    pads = attrInts(node, "pads") ?? attrInts(node, "paddings");
-    value = attrFloat(node, "value", 0);
-  } else {
-    const p = constant2(1);
-    if (!p) return void 0;
-    pads = toNumberList(p);
-    if (node.inputs[2]) {
-      const v = constant2(2);
-      if (!v) return void 0;
-      value = toNumberList(v)[0] ?? 0;
-    }
-    if (node.inputs[3]) {
-      const a = constant2(3);
-      if (!a) return void 0;
-      axes = toNumberList(a).map((ax) => ax < 0 ? ax + rank : ax);
-    }
-  }
-  if (!pads || pads.length !== 2 * axes.length) throw new Error(`pads must have ${2 * axes.length} values`);
-  const begins = new Array(rank).fill(0);
-  const ends = new Array(rank).fill(0);
-  axes.forEach((ax, i2) => {
-    begins[ax] = pads[i2];
-    ends[ax] = pads[i2 + axes.length];
-  });
-  return { begins, ends, mode, value };
-}
-var pad = ({ inputs, node, opset, constant: constant2 }) => {
-  const x2 = typeOf(inputs[0]);
-  if (!x2.shape) return [x2];
-  const spec = readPadSpec(node, opset, x2.shape.length, constant2);
-  if (!spec) return [{ ...x2, shape: x2.shape.map(() => null) }];
-  return [{ ...x2, shape: x2.shape.map((d, i2) => typeof d === "number" ? d + spec.begins[i2] + spec.ends[i2] : null) }];
-};
-function expandToRank(values, axes, rank, fill3) {
-  if (!axes) return values;
-  const out2 = new Array(rank).fill(fill3);
-  axes.forEach((ax, i2) => out2[ax < 0 ? ax + rank : ax] = values[i2]);
-  return out2;
-}
-function applyAspectPolicy(node, inDims, sizes, axes) {
-  const policy = attrString(node, "keep_aspect_ratio_policy", "stretch");
-  if (policy === "stretch") return sizes;
-  const ratios = axes.map((ax) => sizes[ax] / inDims[ax]);
-  const scale = policy === "not_larger" ? Math.min(...ratios) : Math.max(...ratios);
-  return sizes.map((s, ax) => axes.includes(ax) ? Math.round(inDims[ax] * scale) : s);
-}
-function readResizeTarget(node, opset, inDims, constant2) {
-  const rank = inDims.length;
-  const axes = attrInts(node, "axes");
-  let scales;
-  let sizes;
-  if (node.opType === "Upsample" && opset < 9) scales = attrFloats(node, "scales");
-  else if (node.opType === "Upsample" || opset < 11) scales = node.inputs[1] ? maybe(constant2(1)) : void 0;
-  else {
-    if (node.inputs[3]) {
-      sizes = maybe(constant2(3));
-      if (!sizes) return void 0;
-    } else if (node.inputs[2]) scales = maybe(constant2(2));
-  }
-  if (sizes && sizes.length > 0) {
-    let full2 = expandToRank(sizes, axes, rank, 0).map((s, i2) => axes && !axes.includes(i2) && !axes.includes(i2 - rank) ? inDims[i2] : s);
-    full2 = applyAspectPolicy(node, inDims, full2, axes ? axes.map((a) => a < 0 ? a + rank : a) : [...Array(rank).keys()]);
-    return { sizes: full2, scales: full2.map((s, i2) => s / inDims[i2]), fromSizes: true };
-  }
-  if (!scales || scales.length === 0) return void 0;
-  const full = expandToRank(scales, axes, rank, 1);
-  if (full.length !== rank) throw new Error(`scales must have ${rank} values`);
-  return { scales: full, sizes: full.map((s, i2) => Math.floor(inDims[i2] * s)), fromSizes: false };
-}
-function maybe(t) {
-  return t ? toNumberList(t) : void 0;
-}
-var resize = ({ inputs, node, opset, constant: constant2 }) => {
-  const x2 = typeOf(inputs[0]);
-  if (!x2.shape) return [x2];
-  const staticDims2 = x2.shape.every((d) => typeof d === "number") ? x2.shape : void 0;
-  const target = staticDims2 ? readResizeTarget(node, opset, staticDims2, constant2) : void 0;
-  const shape3 = target ? target.sizes : x2.shape.map(() => null);
-  return [{ ...x2, shape: shape3 }];
-};
-var resampleShapes = { Pad: pad, Resize: resize, Upsample: resize };
-
-// src/onnx/shapes/recurrent.ts
-var recurrent = ({ inputs, node }) => {
-  const x2 = inputs[0];
-  const dtype = x2?.dtype;
-  const hidden = attrInt(node, "hidden_size") ?? inputs[2]?.shape?.[2] ?? null;
-  const directions = attrString(node, "direction", "forward") === "bidirectional" ? 2 : 1;
-  const layout = attrInt(node, "layout", 0);
-  const typed2 = (shape3) => ({ ...dtype ? { dtype } : {}, ...shape3 ? { shape: shape3 } : {} });
-  if (!x2?.shape || x2.shape.length !== 3) {
-    return node.outputs.map(() => typed2(void 0));
-  }
-  const [seq, batch] = layout === 1 ? [x2.shape[1] ?? null, x2.shape[0] ?? null] : [x2.shape[0] ?? null, x2.shape[1] ?? null];
-  const y = layout === 1 ? [batch, seq, directions, hidden] : [seq, directions, batch, hidden];
-  const state = layout === 1 ? [batch, directions, hidden] : [directions, batch, hidden];
-  return [typed2(y), typed2(state), typed2([...state])].slice(0, Math.max(1, node.outputs.length));
-};
-var recurrentShapes = { LSTM: recurrent, GRU: recurrent, RNN: recurrent };
-
-// src/onnx/shapes/index.ts
-var FAMILIES2 = [
-  elementwiseShapes,
-  activationShapes,
-  shapeShapes,
-  reduceShapes,
-  convShapes,
-  linearShapes,
-  normShapes,
-  poolShapes,
-  resampleShapes,
-  recurrentShapes
-];
-var byOp2 = /* @__PURE__ */ new Map();
-for (const table3 of FAMILIES2) for (const [op, fn] of Object.entries(table3)) byOp2.set(op, fn);
-function shapeFunctionFor(opType) {
-  return byOp2.get(opType);
-}
-
-// src/onnx/passes/topo.ts
-init_errors();
-function topologicalOrder(graph, file) {
-  const available = /* @__PURE__ */ new Set([""]);
-  for (const i2 of graph.inputs) available.add(i2.name);
-  for (const name2 of graph.initializers.keys()) available.add(name2);
-  const producerOf = /* @__PURE__ */ new Map();
-  graph.nodes.forEach((n, idx) => n.outputs.forEach((o) => o !== "" && producerOf.set(o, idx)));
-  const pending = new Array(graph.nodes.length).fill(0);
-  const consumers = /* @__PURE__ */ new Map();
-  graph.nodes.forEach((n, idx) => {
-    for (const input of new Set(n.inputs)) {
-      if (available.has(input)) continue;
-      const producer = producerOf.get(input);
-      if (producer === void 0) {
-        throw new ModelInputError("MALFORMED", `node "${n.name}" (${n.opType}) reads "${input}", which no node, input or initializer defines`, optionsFor(file));
-      }
-      pending[idx] += 1;
-      consumers.set(producer, [...consumers.get(producer) ?? [], idx]);
-    }
-  });
-  const ready = [];
-  pending.forEach((count, idx) => count === 0 && ready.push(idx));
-  const order = [];
-  while (ready.length > 0) {
-    ready.sort((a, b) => a - b);
-    const idx = ready.shift();
-    order.push(graph.nodes[idx]);
-    for (const c of consumers.get(idx) ?? []) {
-      pending[c] -= 1;
-      if (pending[c] === 0) ready.push(c);
-    }
-  }
-  if (order.length !== graph.nodes.length) {
-    const stuck = graph.nodes.filter((_, idx) => pending[idx] > 0).map((n) => n.name);
-    throw new ModelInputError("MALFORMED", `graph has a cycle through nodes ${stuck.slice(0, 5).join(", ")}`, optionsFor(file));
-  }
-  return order;
-}
-function optionsFor(file) {
-  return file === void 0 ? {} : { file };
-}
-
-// src/onnx/passes/infer.ts
-function inferShapesAndFold(model) {
-  const graph = model.graph;
-  const opset = defaultOpset(model);
-  const constants2 = new Map(graph.initializers);
-  const types = new Map(graph.valueInfo);
-  for (const i2 of graph.inputs) types.set(i2.name, { ...i2 });
-  for (const [name2, t] of graph.initializers) types.set(name2, { name: name2, dtype: t.dtype, shape: [...t.shape] });
-  const kept = [];
-  let foldedNodes = 0;
-  for (const node of topologicalOrder(graph, model.sourcePath)) {
-    const folded = isDefaultDomain(node) ? tryFold(node, opset, constants2, types) : void 0;
-    if (folded) {
-      folded.forEach((t, k) => recordConstant(node.outputs[k], t, constants2, types));
-      foldedNodes++;
-      continue;
-    }
-    kept.push(node);
-    inferNode(node, opset, constants2, types);
-  }
-  const initializers = new Map(graph.initializers);
-  for (const [name2, t] of constants2) initializers.set(name2, t);
-  const valueInfo = new Map(types);
-  for (const i2 of graph.inputs) valueInfo.delete(i2.name);
-  const outputs = graph.outputs.map((o) => mergeInfo(o, types.get(o.name)));
-  return { model: { ...model, graph: { ...graph, nodes: kept, initializers, valueInfo, outputs } }, foldedNodes };
-}
-function isDefaultDomain(node) {
-  return node.domain === "" || node.domain === "ai.onnx";
-}
-function recordConstant(name2, t, constants2, types) {
-  if (name2 === void 0 || name2 === "") return;
-  constants2.set(name2, t);
-  types.set(name2, { name: name2, dtype: t.dtype, shape: [...t.shape] });
-}
-function tryFold(node, opset, constants2, types) {
-  const fold2 = foldFunctionFor(node.opType);
-  if (!fold2) return void 0;
-  const inputs = node.inputs.map((name2) => name2 === "" ? void 0 : constants2.get(name2) ?? shapeOnlyPlaceholder(node, name2, types));
-  if (node.inputs.some((name2, i2) => name2 !== "" && inputs[i2] === void 0)) return void 0;
-  try {
-    const out2 = fold2(node, inputs, opset);
-    return out2.length >= node.outputs.filter((o) => o !== "").length ? out2 : void 0;
-  } catch (err2) {
-    if (err2 instanceof FoldSkip) return void 0;
-    if (err2 instanceof ToolError) throw err2;
-    return void 0;
-  }
-}
-function shapeOnlyPlaceholder(node, name2, types) {
-  if (!foldsFromShapeAlone(node.opType)) return void 0;
-  const shape3 = types.get(name2)?.shape;
-  if (!shape3 || !shape3.every((d) => typeof d === "number")) return void 0;
-  return { dtype: types.get(name2)?.dtype ?? "float32", shape: [...shape3], data: new Float32Array(0) };
-}
-function inferNode(node, opset, constants2, types) {
-  const fn = isDefaultDomain(node) ? shapeFunctionFor(node.opType) : void 0;
-  if (!fn) return;
-  const inputs = node.inputs.map((name2) => name2 === "" ? void 0 : types.get(name2));
-  let inferred;
-  try {
-    inferred = fn({ node, opset, inputs, constant: (i2) => node.inputs[i2] ? constants2.get(node.inputs[i2]) : void 0 });
-  } catch (err2) {
-    if (err2 instanceof ToolError) throw err2;
-    return;
-  }
-  node.outputs.forEach((name2, k) => {
-    if (name2 === "" || !inferred[k]) return;
-    types.set(name2, mergeInfo({ name: name2, ...inferred[k] }, types.get(name2)));
-  });
-}
-function mergeInfo(primary, secondary) {
-  if (!secondary) return primary;
-  const merged = { ...secondary, ...primary };
-  merged.dtype = primary.dtype ?? secondary.dtype;
-  merged.shape = mergeShapes(primary.shape, secondary.shape);
-  if (merged.shape === void 0) delete merged.shape;
-  if (merged.dtype === void 0) delete merged.dtype;
-  return merged;
-}
-function mergeShapes(a, b) {
-  if (!a) return b;
-  if (!b || b.length !== a.length) return a;
-  return a.map((d, i2) => typeof d === "number" ? d : typeof b[i2] === "number" ? b[i2] : d ?? b[i2]);
-}
-
-// src/mil/builder.ts
-init_fp16();
-init_tensor();
-
-// src/mil/catalogue.ts
-init_ir();
-var definitions = /* @__PURE__ */ new Map();
-function defineMilOps(defs) {
-  for (const def of defs) {
-    const list = definitions.get(def.name) ?? [];
-    if (list.some((d) => d.since === def.since)) throw new Error(`MIL op ${def.name} defined twice for ${def.since}`);
-    list.push(def);
-    list.sort((a, b) => targetRank(a.since) - targetRank(b.since));
-    definitions.set(def.name, list);
-  }
-}
-function lookupMilOp(name2, target) {
-  const list = definitions.get(name2);
-  if (!list) return void 0;
-  let found;
-  for (const def of list) if (targetRank(def.since) <= targetRank(target)) found = def;
-  return found;
-}
-
-// src/mil/builder.ts
-init_ir();
-
-// src/mil/sanitize.ts
-var RESERVED = /* @__PURE__ */ new Set([
-  "any",
-  "bool",
-  "program",
-  "func",
-  "tensor",
-  "list",
-  "dict",
-  "tuple",
-  "true",
-  "false",
-  "string",
-  "bf16",
-  "fp16",
-  "fp32",
-  "fp64",
-  "int8",
-  "int16",
-  "int32",
-  "int64",
-  "uint8",
-  "uint16",
-  "uint32",
-  "uint64",
-  "state"
-]);
-var VALID = /^[A-Za-z_][A-Za-z0-9_@]*$/;
-function isValidIdentifier(name2) {
-  return VALID.test(name2) && !RESERVED.has(name2);
-}
-function sanitizeIdentifier(name2, prefix = "var_") {
-  let s = name2.replace(/[^A-Za-z0-9_]/g, "_");
-  if (s.length === 0) s = prefix.replace(/_$/, "") || "v";
-  if (!/^[A-Za-z_]/.test(s)) s = prefix + s;
-  if (RESERVED.has(s)) s += "_workaround";
-  return s;
-}
-var NameAllocator = class {
-  used = /* @__PURE__ */ new Set();
-  counters = /* @__PURE__ */ new Map();
-  /** original → sanitized, only for names that changed. */
-  renamed = /* @__PURE__ */ new Map();
-  /** Reserves `name` (sanitized) and returns it; suffixes _0, _1, ... on collision. */
-  allocate(original, prefix = "var_") {
-    const base = sanitizeIdentifier(original, prefix);
-    let candidate = base;
-    if (this.used.has(candidate)) {
-      let i2 = this.counters.get(base) ?? 0;
-      while (this.used.has(`${base}_${i2}`)) i2++;
-      candidate = `${base}_${i2}`;
-      this.counters.set(base, i2 + 1);
-    }
-    this.used.add(candidate);
-    if (candidate !== original) this.renamed.set(original, candidate);
-    return candidate;
-  }
-  has(name2) {
-    return this.used.has(name2);
-  }
-};
-
-// src/mil/ops/elementwise.ts
-init_tensor();
-var DOMAIN_F = ["float16", "float32"];
-var DOMAIN_FI = ["float16", "float32", "int32"];
-var DOMAIN_FIB = ["float16", "float32", "int32", "bool"];
-var MilShapeError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "MilShapeError";
-  }
-};
-function broadcastDim2(a, b, shapes) {
-  if (a === 1) return b;
-  if (b === 1) return a;
-  if (a === null) return b;
-  if (b === null) return a;
-  if (a !== b) throw new MilShapeError(`shapes ${shapes()} do not broadcast`);
-  return a;
-}
-function broadcastShapes2(...shapes) {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
-  const out2 = new Array(rank).fill(1);
-  const describe = () => shapes.map((s) => formatShape(s)).join(" and ");
-  for (const shape3 of shapes) {
-    const offset = rank - shape3.length;
-    for (let i2 = 0; i2 < shape3.length; i2++) out2[offset + i2] = broadcastDim2(out2[offset + i2], shape3[i2], describe);
-  }
-  return out2;
-}
-function requiredType(input, param) {
-  const t = input.type(param);
-  if (!t) throw new MilShapeError(`parameter "${param}" is missing`);
-  return t;
-}
-function sameTypeAs(param) {
-  return (input) => {
-    const t = requiredType(input, param);
-    return [{ dtype: t.dtype, shape: [...t.shape] }];
-  };
-}
-function broadcastRule(outDType) {
-  return (input) => {
-    const x2 = requiredType(input, "x");
-    const y = requiredType(input, "y");
-    return [{ dtype: outDType ?? x2.dtype, shape: broadcastShapes2(x2.shape, y.shape) }];
-  };
-}
-function binary2(name2, domain, outDType) {
-  return {
-    name: name2,
-    since: "iOS15",
-    inputs: { x: { type: "T" }, y: { type: "T" } },
-    typeDomains: { T: domain },
-    outputs: broadcastRule(outDType),
-    summary: `element-wise ${name2} with NumPy broadcasting`
-  };
-}
-function unary(name2, domain, extra = {}) {
-  return {
-    name: name2,
-    since: "iOS15",
-    inputs: { x: { type: "T" }, ...extra },
-    typeDomains: { T: domain },
-    outputs: sameTypeAs("x"),
-    summary: `element-wise ${name2}`
-  };
-}
-function withEpsilon(name2) {
-  return [
-    unary(name2, DOMAIN_F, { epsilon: { type: "T", optional: true, const: true } }),
-    {
-      ...unary(name2, DOMAIN_F, { epsilon: { type: "U", optional: true, const: true } }),
-      since: "iOS17",
-      typeDomains: { T: DOMAIN_F, U: DOMAIN_F }
-    }
-  ];
-}
-var ARITHMETIC2 = ["add", "sub", "mul", "real_div", "floor_div", "mod", "pow", "maximum", "minimum"];
-var COMPARISONS = ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal"];
-var LOGICAL = ["logical_and", "logical_or", "logical_xor"];
-var FLOAT_UNARY = [
-  "sqrt",
-  "exp",
-  "erf",
-  "floor",
-  "ceil",
-  "round",
-  "sin",
-  "cos",
-  "tan",
-  "asin",
-  "acos",
-  "atan",
-  "sinh",
-  "cosh",
-  "tanh",
-  "atanh"
-];
-var NUMERIC_UNARY = ["abs", "sign", "square", "exp2"];
-var selectOp = {
-  name: "select",
-  since: "iOS15",
-  inputs: { cond: { type: ["bool"] }, a: { type: "T" }, b: { type: "T" } },
-  typeDomains: { T: DOMAIN_FIB },
-  outputs: (input) => {
-    const cond2 = requiredType(input, "cond");
-    const a = requiredType(input, "a");
-    const b = requiredType(input, "b");
-    return [{ dtype: a.dtype, shape: broadcastShapes2(cond2.shape, a.shape, b.shape) }];
-  },
-  summary: "cond ? a : b element-wise, all three broadcast"
-};
-defineMilOps([
-  ...ARITHMETIC2.map((n) => binary2(n, DOMAIN_FI)),
-  ...COMPARISONS.map((n) => binary2(n, DOMAIN_FI, "bool")),
-  ...LOGICAL.map((n) => binary2(n, ["bool"], "bool")),
-  unary("logical_not", ["bool"]),
-  ...FLOAT_UNARY.map((n) => unary(n, DOMAIN_F)),
-  ...NUMERIC_UNARY.map((n) => unary(n, DOMAIN_FI)),
-  ...withEpsilon("inverse"),
-  ...withEpsilon("log"),
-  ...withEpsilon("rsqrt"),
-  selectOp
-]);
-
-// src/mil/ops/activation.ts
-function activation(name2, domain, extra = {}) {
-  return {
-    name: name2,
-    since: "iOS15",
-    inputs: { x: { type: "T" }, ...extra },
-    typeDomains: { T: domain },
-    outputs: sameTypeAs("x"),
-    summary: `activation ${name2}`
-  };
-}
-function scalarParams(params) {
-  return (input) => {
-    for (const p of params) {
-      const t = input.type(p);
-      if (t && t.shape.length !== 0) throw new MilShapeError(`${p} must be a scalar, got shape [${t.shape.join(", ")}]`);
-    }
-    return sameTypeAs("x")(input);
-  };
-}
-function parameterized(name2, params, extraRule) {
-  const build = (since, domainVar) => {
-    const inputs = { x: { type: "T" } };
-    for (const p of params) inputs[p] = { type: domainVar, const: true };
-    return {
-      name: name2,
-      since,
-      inputs,
-      typeDomains: domainVar === "T" ? { T: DOMAIN_F } : { T: DOMAIN_F, U: DOMAIN_F },
-      outputs: extraRule ?? scalarParams(params),
-      summary: `activation ${name2}(${params.join(", ")})`
-    };
-  };
-  return [build("iOS15", "T"), build("iOS17", "U")];
-}
-var preluRule = (input) => {
-  const x2 = requiredType(input, "x");
-  const alpha = requiredType(input, "alpha");
-  if (x2.shape.length < 3 || x2.shape.length > 5) throw new MilShapeError(`prelu needs x of rank 3..5, got rank ${x2.shape.length}`);
-  const channels = x2.shape[1];
-  if (alpha.shape.length !== 1 || channels !== null && alpha.shape[0] !== channels) {
-    throw new MilShapeError(`prelu alpha must have shape [${channels ?? "?"}], got [${alpha.shape.join(", ")}]`);
-  }
-  return [{ dtype: x2.dtype, shape: [...x2.shape] }];
-};
-var softmaxRule = (input) => {
-  const x2 = requiredType(input, "x");
-  const axisValue2 = input.value("axis");
-  const axis = axisValue2 ? Number(axisValue2.data[0]) : -1;
-  const rank = x2.shape.length;
-  if (axis < -rank || axis >= Math.max(rank, 1)) throw new MilShapeError(`softmax axis ${axis} is outside rank ${rank}`);
-  return [{ dtype: x2.dtype, shape: [...x2.shape] }];
-};
-var GELU_MODES = ["EXACT", "TANH_APPROXIMATION", "SIGMOID_APPROXIMATION"];
-var geluRule = (input) => {
-  const mode = input.value("mode")?.data[0];
-  if (mode !== void 0 && !GELU_MODES.includes(String(mode))) throw new MilShapeError(`gelu mode "${String(mode)}" is not one of ${GELU_MODES.join(", ")}`);
-  return sameTypeAs("x")(input);
-};
-defineMilOps([
-  ...["relu", "relu6", "sigmoid", "silu", "softsign", "softplus"].map((n) => activation(n, DOMAIN_F)),
-  { ...activation("gelu", DOMAIN_F, { mode: { type: ["string"], optional: true, const: true } }), outputs: geluRule },
-  { ...activation("softmax", DOMAIN_F, { axis: { type: ["int32"], optional: true, const: true } }), outputs: softmaxRule },
-  {
-    ...activation("clip", DOMAIN_F, { alpha: { type: "T", const: true }, beta: { type: "T", const: true } }),
-    outputs: scalarParams(["alpha", "beta"])
-  },
-  { ...activation("threshold", DOMAIN_FI, { alpha: { type: "T", const: true } }), outputs: scalarParams(["alpha"]) },
-  ...parameterized("leaky_relu", ["alpha"]),
-  ...parameterized("elu", ["alpha"]),
-  ...parameterized("thresholded_relu", ["alpha"]),
-  ...parameterized("prelu", ["alpha"], preluRule),
-  ...parameterized("clamped_relu", ["alpha", "beta"]),
-  ...parameterized("linear_activation", ["alpha", "beta"]),
-  ...parameterized("sigmoid_hard", ["alpha", "beta"]),
-  ...parameterized("scaled_tanh", ["alpha", "beta"]),
-  ...parameterized("softplus_parametric", ["alpha", "beta"], sameTypeAs("x"))
-]);
-
-// src/mil/ops/shape.ts
-init_tensor();
-
-// src/mil/ops/misc.ts
-var MIL_DTYPE_NAMES = {
-  bool: "bool",
-  int4: "int4",
-  int8: "int8",
-  int16: "int16",
-  int32: "int32",
-  int64: "int64",
-  uint1: "uint1",
-  uint2: "uint2",
-  uint3: "uint3",
-  uint4: "uint4",
-  uint6: "uint6",
-  uint8: "uint8",
-  uint16: "uint16",
-  uint32: "uint32",
-  uint64: "uint64",
-  float16: "fp16",
-  float32: "fp32",
-  float64: "fp64",
-  bfloat16: "bf16",
-  string: "string"
-};
-var DTYPE_BY_MIL_NAME = new Map(
-  Object.entries(MIL_DTYPE_NAMES).map(([dtype, name2]) => [name2, dtype])
-);
-function milDTypeName(dtype) {
-  const name2 = MIL_DTYPE_NAMES[dtype];
-  if (!name2) throw new MilShapeError(`dtype ${dtype} has no MIL name`);
-  return name2;
-}
-function dtypeFromMilName(name2) {
-  return DTYPE_BY_MIL_NAME.get(name2);
-}
-var DOMAIN_X17 = ["float16", "float32", "int8", "uint8", "int16", "uint16", "int32", "bool"];
-function castDef(since, domain) {
-  return {
-    name: "cast",
-    since,
-    inputs: { x: { type: "T" }, dtype: { type: ["string"], const: true } },
-    typeDomains: { T: domain },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const value = input.value("dtype");
-      const name2 = value?.dtype === "string" ? value.data[0] : void 0;
-      const dtype = name2 === void 0 ? void 0 : dtypeFromMilName(name2);
-      if (!dtype || !domain.includes(dtype)) {
-        throw new MilShapeError(`cast.dtype "${name2 ?? "?"}" is not one of ${domain.map(milDTypeName).join(", ")}`);
-      }
-      return [{ dtype, shape: [...x2.shape] }];
-    },
-    summary: "converts x to the dtype named by `dtype`"
-  };
-}
-defineMilOps([
-  castDef("iOS15", DOMAIN_FIB),
-  castDef("iOS17", DOMAIN_X17),
-  {
-    name: "identity",
-    since: "iOS15",
-    inputs: { x: { type: "T" } },
-    outputs: sameTypeAs("x"),
-    summary: "returns x unchanged"
-  }
-]);
-
-// src/mil/ops/gather.ts
-init_tensor();
-var T_17 = ["float16", "float32", "int8", "uint8", "int16", "uint16", "int32"];
-var INDICES = {
-  iOS15: ["int32"],
-  iOS16: ["int32", "int16", "uint16"],
-  iOS17: ["int32", "int16", "uint16", "int8", "uint8"]
-};
-var constInt = { type: ["int32"], const: true, optional: true };
-var constBool = { type: ["bool"], const: true, optional: true };
-function scalar(input, param, fallback) {
-  const v = input.value(param);
-  return v ? toNumberList(v)[0] : fallback;
-}
-function gatherInputs(since, extra) {
-  const inputs = { x: { type: "T" }, indices: { type: "I" }, ...extra };
-  if (since !== "iOS15") inputs["batch_dims"] = constInt;
-  if (since === "iOS17") inputs["validate_indices"] = constBool;
-  return inputs;
-}
-function gatherDef(since) {
-  return {
-    name: "gather",
-    since,
-    inputs: gatherInputs(since, { axis: constInt }),
-    typeDomains: { T: since === "iOS17" ? T_17 : DOMAIN_FI, I: INDICES[since] },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const indices = requiredType(input, "indices");
-      const rank = x2.shape.length;
-      const raw = scalar(input, "axis", 0);
-      const axis = raw < 0 ? raw + rank : raw;
-      if (axis < 0 || axis >= rank) throw new MilShapeError(`gather: axis ${raw} is out of range for rank ${rank}`);
-      const batch = scalar(input, "batch_dims", 0);
-      return [{ dtype: x2.dtype, shape: [...x2.shape.slice(0, axis), ...indices.shape.slice(batch), ...x2.shape.slice(axis + 1)] }];
-    },
-    summary: "selects slices of x along axis by indices"
-  };
-}
-function gatherAlongAxisDef(since) {
-  const inputs = { x: { type: "T" }, indices: { type: "I" }, axis: constInt };
-  if (since === "iOS17") inputs["validate_indices"] = constBool;
-  return {
-    name: "gather_along_axis",
-    since,
-    inputs,
-    typeDomains: { T: since === "iOS17" ? T_17 : DOMAIN_FI, I: INDICES[since] },
-    outputs: (input) => [{ dtype: requiredType(input, "x").dtype, shape: [...requiredType(input, "indices").shape] }],
-    summary: "ONNX GatherElements: output[i] = x[... indices[i] ...] along axis"
-  };
-}
-function gatherNdDef(since) {
-  return {
-    name: "gather_nd",
-    since,
-    inputs: gatherInputs(since, {}),
-    typeDomains: { T: since === "iOS17" ? T_17 : DOMAIN_FI, I: INDICES[since] },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const k = requiredType(input, "indices").shape;
-      const depth = k[k.length - 1];
-      if (depth === null || depth === void 0) throw new MilShapeError("gather_nd: the last dim of indices must be known");
-      const batch = scalar(input, "batch_dims", 0);
-      return [{ dtype: x2.dtype, shape: [...k.slice(0, -1), ...x2.shape.slice(batch + depth)] }];
-    },
-    summary: "gathers slices of x addressed by the last dim of indices"
-  };
-}
-defineMilOps([
-  gatherDef("iOS15"),
-  gatherDef("iOS16"),
-  gatherDef("iOS17"),
-  gatherAlongAxisDef("iOS15"),
-  gatherAlongAxisDef("iOS16"),
-  gatherAlongAxisDef("iOS17"),
-  gatherNdDef("iOS15"),
-  gatherNdDef("iOS16"),
-  gatherNdDef("iOS17")
-]);
-
-// src/mil/ops/shape.ts
-var INDEX_17 = ["int8", "int16", "int32"];
-var INT32 = ["int32"];
-var BOOL = ["bool"];
-var req = (type, extra = {}) => ({ type, ...extra });
-var constInt32 = (optional = false) => ({ type: INT32, const: true, optional });
-var constBool2 = { type: BOOL, const: true, optional: true };
-function ints(input, param) {
-  const v = input.value(param);
-  return v ? toNumberList(v) : void 0;
-}
-function axisIn(axis, rank, op) {
-  const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) throw new MilShapeError(`${op}: axis ${axis} is out of range for rank ${rank}`);
-  return a;
-}
-function out(dtype, shape3) {
-  return [{ dtype, shape: shape3 }];
-}
-function reshapeShape(x2, target, iOS17) {
-  const rank = x2.shape.length;
-  const dims = target.map((d, i2) => {
-    if (d !== 0) return d;
-    if (iOS17) return x2.shape[rank - target.length + i2] ?? 1;
-    if (target.length !== rank) throw new MilShapeError("reshape: 0 in shape needs len(shape) == rank(x) before iOS17");
-    return x2.shape[i2];
-  });
-  const inferAt = dims.indexOf(-1);
-  if (inferAt < 0) return dims;
-  const total = x2.shape.reduce((p, d) => p === null || d === null ? null : p * d, 1);
-  const known2 = dims.reduce((p, d, i2) => i2 === inferAt ? p : p === null || d === null ? null : p * d, 1);
-  dims[inferAt] = total === null || known2 === null || known2 === 0 ? null : total / known2;
-  return dims;
-}
-function reshapeDef(since) {
-  const iOS17 = since === "iOS17";
-  return {
-    name: "reshape",
-    since,
-    inputs: { x: req("T"), shape: req(iOS17 ? "U" : INT32) },
-    typeDomains: iOS17 ? { T: DOMAIN_X17, U: INDEX_17 } : { T: DOMAIN_FIB },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const target = ints(input, "shape");
-      if (target) return out(x2.dtype, reshapeShape(x2, target, iOS17));
-      const k = requiredType(input, "shape").shape[0];
-      if (k === null || k === void 0) throw new MilShapeError("reshape: the length of a dynamic shape must be known");
-      return out(x2.dtype, new Array(k).fill(null));
-    },
-    summary: "reshapes x to `shape` (-1 inferred)"
-  };
-}
-function expandDimsDef(since) {
-  return {
-    name: "expand_dims",
-    since,
-    inputs: { x: req("T"), axes: constInt32() },
-    typeDomains: { T: since === "iOS17" ? DOMAIN_X17 : DOMAIN_FIB },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const axes = ints(input, "axes");
-      const rank = x2.shape.length + axes.length;
-      const inserted = new Set(axes.map((a) => axisIn(a, rank, "expand_dims")));
-      const shape3 = [];
-      let k = 0;
-      for (let i2 = 0; i2 < rank; i2++) shape3.push(inserted.has(i2) ? 1 : x2.shape[k++]);
-      return out(x2.dtype, shape3);
-    },
-    summary: "inserts size-1 dims at `axes` (positions in the output)"
-  };
-}
-function squeezeDef(since) {
-  return {
-    name: "squeeze",
-    since,
-    inputs: { x: req("T"), axes: constInt32(true) },
-    typeDomains: { T: since === "iOS17" ? DOMAIN_X17 : DOMAIN_FIB },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const axes = ints(input, "axes");
-      if (!axes && x2.shape.some((d) => d === null)) throw new MilShapeError("squeeze without axes needs a static shape");
-      const drop = new Set(axes ? axes.map((a) => axisIn(a, x2.shape.length, "squeeze")) : x2.shape.flatMap((d, i2) => d === 1 ? [i2] : []));
-      return out(x2.dtype, x2.shape.filter((d, i2) => !drop.has(i2) || d !== null && d !== 1));
-    },
-    summary: "removes size-1 dims (all, or those in `axes`)"
-  };
-}
-function transposeDef(since) {
-  return {
-    name: "transpose",
-    since,
-    inputs: { x: req("T"), perm: constInt32() },
-    typeDomains: { T: since === "iOS17" ? DOMAIN_X17 : DOMAIN_FIB },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const perm = ints(input, "perm");
-      if (perm.length !== x2.shape.length) throw new MilShapeError(`transpose: perm has ${perm.length} entries for rank ${x2.shape.length}`);
-      return out(x2.dtype, perm.map((p) => x2.shape[axisIn(p, x2.shape.length, "transpose")]));
-    },
-    summary: "permutes the dims of x"
-  };
-}
-function sliceIndexDef(since) {
-  const iOS17 = since === "iOS17";
-  return {
-    name: "slice_by_index",
-    since,
-    inputs: {
-      x: req("T"),
-      begin: req(iOS17 ? "U" : INT32),
-      end: req(iOS17 ? "U" : INT32),
-      stride: req(iOS17 ? "U" : INT32, { optional: true }),
-      begin_mask: constBool2,
-      end_mask: constBool2,
-      squeeze_mask: constBool2
-    },
-    typeDomains: iOS17 ? { T: DOMAIN_X17, U: INDEX_17 } : { T: DOMAIN_FIB },
-    outputs: sliceByIndexShape,
-    summary: "Python-style strided slice per dim, with begin/end/squeeze masks"
-  };
-}
-function maskOf(input, param, rank) {
-  const v = ints(input, param);
-  return v ? v.map((b) => b !== 0) : new Array(rank).fill(false);
-}
-function sliceByIndexShape(input) {
-  const x2 = requiredType(input, "x");
-  const rank = x2.shape.length;
-  const [begin, end] = [ints(input, "begin"), ints(input, "end")];
-  const stride = input.type("stride") ? ints(input, "stride") : new Array(rank).fill(1);
-  const [bm, em, sm] = ["begin_mask", "end_mask", "squeeze_mask"].map((p) => maskOf(input, p, rank));
-  const shape3 = [];
-  for (let i2 = 0; i2 < rank; i2++) {
-    if (sm[i2]) continue;
-    const dim = x2.shape[i2];
-    if (dim === null || !stride || !bm[i2] && !begin || !em[i2] && !end) {
-      shape3.push(null);
-      continue;
-    }
-    shape3.push(sliceLength(dim, bm[i2] ? void 0 : begin[i2], em[i2] ? void 0 : end[i2], stride[i2]));
-  }
-  return out(x2.dtype, shape3);
-}
-function sliceLength(dim, begin, end, stride) {
-  if (stride === 0) throw new MilShapeError("slice stride is 0");
-  const clamp = (v, lo, hi) => Math.min(Math.max(v < 0 ? v + dim : v, lo), hi);
-  const b = begin === void 0 ? stride > 0 ? 0 : dim - 1 : clamp(begin, stride > 0 ? 0 : -1, stride > 0 ? dim : dim - 1);
-  const e = end === void 0 ? stride > 0 ? dim : -1 : clamp(end, stride > 0 ? 0 : -1, stride > 0 ? dim : dim - 1);
-  return Math.max(0, Math.ceil((e - b) / stride));
-}
-function sliceSizeDef(since) {
-  const iOS17 = since === "iOS17";
-  return {
-    name: "slice_by_size",
-    since,
-    inputs: { x: req("T"), begin: req(iOS17 ? "U" : INT32), size: req(iOS17 ? "U" : INT32) },
-    typeDomains: iOS17 ? { T: DOMAIN_X17, U: INDEX_17 } : { T: DOMAIN_FIB },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const [begin, size2] = [ints(input, "begin"), ints(input, "size")];
-      return out(x2.dtype, x2.shape.map((d, i2) => {
-        if (!size2) return null;
-        if (size2[i2] !== -1) return size2[i2];
-        return d === null || !begin ? null : d - (begin[i2] < 0 ? begin[i2] + d : begin[i2]);
-      }));
-    },
-    summary: "slice of `size` elements from `begin` (-1 = to the end)"
-  };
-}
-function variadicJoin(name2) {
-  const inputs = { values: req("T", { variadic: true }), axis: constInt32() };
-  if (name2 === "concat") inputs["interleave"] = constBool2;
-  return {
-    name: name2,
-    since: "iOS15",
-    inputs,
-    typeDomains: { T: DOMAIN_FIB },
-    outputs: (input) => {
-      const values = input.types("values");
-      const first = values[0];
-      if (!first) throw new MilShapeError(`${name2} needs at least one value`);
-      const axisValue2 = ints(input, "axis")[0];
-      if (values.some((v) => v.shape.length !== first.shape.length)) throw new MilShapeError(`${name2}: values differ in rank`);
-      if (name2 === "stack") {
-        const a2 = axisIn(axisValue2, first.shape.length + 1, name2);
-        return out(first.dtype, [...first.shape.slice(0, a2), values.length, ...first.shape.slice(a2)]);
-      }
-      const a = axisIn(axisValue2, first.shape.length, name2);
-      const shape3 = [...first.shape];
-      shape3[a] = values.reduce((s, v) => s === null || v.shape[a] === null ? null : s + v.shape[a], 0);
-      return out(first.dtype, shape3);
-    },
-    summary: name2 === "concat" ? "joins values along an existing axis" : "joins values along a new axis"
-  };
-}
-var splitDef = {
-  name: "split",
-  since: "iOS15",
-  inputs: { x: req("T"), num_splits: constInt32(true), split_sizes: constInt32(true), axis: constInt32() },
-  typeDomains: { T: DOMAIN_FIB },
-  outputs: (input) => {
-    const x2 = requiredType(input, "x");
-    const a = axisIn(ints(input, "axis")[0], x2.shape.length, "split");
-    const sizes = ints(input, "split_sizes");
-    const num = sizes?.length ?? ints(input, "num_splits")?.[0];
-    if (num === void 0) throw new MilShapeError("split needs num_splits or split_sizes");
-    if (num !== input.numOutputs) throw new MilShapeError(`split makes ${num} outputs but ${input.numOutputs} were requested`);
-    const dim = x2.shape[a];
-    const each = sizes ?? new Array(num).fill(dim === null ? -1 : dim / num);
-    return each.map((s) => ({ dtype: x2.dtype, shape: x2.shape.map((d, i2) => i2 === a ? s < 0 || !Number.isInteger(s) ? null : s : d) }));
-  },
-  summary: "splits x along axis into equal parts or split_sizes"
-};
-var tileDef = {
-  name: "tile",
-  since: "iOS15",
-  inputs: { x: req("T"), reps: req(INT32) },
-  typeDomains: { T: DOMAIN_FIB },
-  outputs: (input) => {
-    const x2 = requiredType(input, "x");
-    const reps = ints(input, "reps");
-    return out(x2.dtype, x2.shape.map((d, i2) => reps && d !== null ? d * reps[i2] : null));
-  },
-  summary: "repeats x reps[i] times along each dim"
-};
-var flatten2dDef = {
-  name: "flatten2d",
-  since: "iOS15",
-  inputs: { x: req("T"), axis: constInt32(true) },
-  typeDomains: { T: DOMAIN_FIB },
-  outputs: (input) => {
-    const x2 = requiredType(input, "x");
-    const rank = x2.shape.length;
-    const raw = ints(input, "axis")?.[0] ?? 1;
-    const a = raw < 0 ? raw + rank : raw;
-    const prod = (dims) => dims.reduce((p, d) => p === null || d === null ? null : p * d, 1);
-    return out(x2.dtype, [prod(x2.shape.slice(0, a)), prod(x2.shape.slice(a))]);
-  },
-  summary: "reshapes x to [prod(x[:axis]), prod(x[axis:])]"
-};
-var reverseDef = {
-  name: "reverse",
-  since: "iOS15",
-  inputs: { x: req("T"), axes: constInt32(true) },
-  typeDomains: { T: DOMAIN_FIB },
-  outputs: (input) => {
-    const x2 = requiredType(input, "x");
-    for (const a of ints(input, "axes") ?? []) axisIn(a, x2.shape.length, "reverse");
-    return out(x2.dtype, [...x2.shape]);
-  },
-  summary: "reverses x along axes (all axes when omitted)"
-};
-var shapeDef = {
-  name: "shape",
-  since: "iOS15",
-  inputs: { x: req("T") },
-  typeDomains: { T: DOMAIN_FIB },
-  outputs: (input) => out("int32", [requiredType(input, "x").shape.length]),
-  summary: "the shape of x as int32"
-};
-var rangeDef = {
-  name: "range_1d",
-  since: "iOS15",
-  inputs: { end: req("T"), start: req("T"), step: req("T") },
-  typeDomains: { T: DOMAIN_FI },
-  outputs: (input) => {
-    const [end, start, step] = ["end", "start", "step"].map((p) => input.value(p));
-    const dtype = requiredType(input, "start").dtype;
-    if (!end || !start || !step) return out(dtype, [null]);
-    const [e, s, d] = [end, start, step].map((t) => toNumberList(t)[0]);
-    return out(dtype, [Math.max(0, Math.ceil((e - s) / d))]);
-  },
-  summary: "the sequence [start, end) by step"
-};
-var fillDef = {
-  name: "fill",
-  since: "iOS15",
-  inputs: { shape: req(INT32), value: req("T", { const: true, optional: true }) },
-  typeDomains: { T: DOMAIN_FIB },
-  outputs: (input) => {
-    const dtype = input.type("value")?.dtype ?? "float32";
-    const shape3 = ints(input, "shape");
-    if (shape3) return out(dtype, shape3);
-    const k = requiredType(input, "shape").shape[0];
-    if (k === null || k === void 0) throw new MilShapeError("fill: the length of a dynamic shape must be known");
-    return out(dtype, new Array(k).fill(null));
-  },
-  summary: "a tensor of `shape` filled with `value`"
-};
-var shapeOpDefs = [
-  reshapeDef("iOS15"),
-  reshapeDef("iOS17"),
-  expandDimsDef("iOS15"),
-  expandDimsDef("iOS17"),
-  squeezeDef("iOS15"),
-  squeezeDef("iOS17"),
-  transposeDef("iOS15"),
-  transposeDef("iOS17"),
-  sliceIndexDef("iOS15"),
-  sliceIndexDef("iOS17"),
-  sliceSizeDef("iOS15"),
-  sliceSizeDef("iOS17"),
-  variadicJoin("concat"),
-  variadicJoin("stack"),
-  splitDef,
-  tileDef,
-  flatten2dDef,
-  reverseDef,
-  shapeDef,
-  rangeDef,
-  fillDef
-];
-defineMilOps(shapeOpDefs);
-
-// src/mil/ops/reduce.ts
-init_tensor();
-var REDUCE_OPS = [
-  "reduce_sum",
-  "reduce_mean",
-  "reduce_max",
-  "reduce_min",
-  "reduce_prod",
-  "reduce_l1_norm",
-  "reduce_l2_norm",
-  "reduce_log_sum",
-  "reduce_log_sum_exp",
-  "reduce_sum_square"
-];
-function reduceDef(name2) {
-  return {
-    name: name2,
-    since: "iOS15",
-    inputs: {
-      x: { type: "T" },
-      axes: { type: ["int32"], const: true, optional: true },
-      keep_dims: { type: ["bool"], const: true, optional: true }
-    },
-    typeDomains: { T: DOMAIN_FI },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const rank = x2.shape.length;
-      const axesValue = input.value("axes");
-      const axes = axesValue ? toNumberList(axesValue).map((a) => a < 0 ? a + rank : a) : x2.shape.map((_, i2) => i2);
-      if (axes.some((a) => a < 0 || a >= rank)) throw new MilShapeError(`${name2}: axes out of range for rank ${rank}`);
-      const keep = input.value("keep_dims") ? toNumberList(input.value("keep_dims"))[0] !== 0 : false;
-      const reduced = new Set(axes);
-      const shape3 = keep ? x2.shape.map((d, i2) => reduced.has(i2) ? 1 : d) : x2.shape.filter((_, i2) => !reduced.has(i2));
-      return [{ dtype: x2.dtype, shape: shape3 }];
-    },
-    summary: `${name2.slice("reduce_".length).replace(/_/g, " ")} over axes`
-  };
-}
-function argDef(name2, since) {
-  const inputs = {
-    x: { type: "T" },
-    axis: { type: ["int32"], const: true, optional: true },
-    keep_dims: { type: ["bool"], const: true, optional: true }
-  };
-  return {
-    name: name2,
-    since,
-    inputs: since === "iOS17" ? { ...inputs, output_dtype: { type: ["string"], const: true, optional: true } } : inputs,
-    typeDomains: { T: since === "iOS17" ? ["float16", "float32", "int8", "uint8", "int16", "uint16", "int32"] : DOMAIN_FI },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const rank = x2.shape.length;
-      const raw = input.value("axis") ? toNumberList(input.value("axis"))[0] : -1;
-      const axis = raw < 0 ? raw + rank : raw;
-      if (axis < 0 || axis >= rank) throw new MilShapeError(`${name2}: axis ${raw} is out of range for rank ${rank}`);
-      const keep = input.value("keep_dims") ? toNumberList(input.value("keep_dims"))[0] !== 0 : false;
-      const outName2 = input.value("output_dtype")?.data[0];
-      const shape3 = keep ? x2.shape.map((d, i2) => i2 === axis ? 1 : d) : x2.shape.filter((_, i2) => i2 !== axis);
-      return [{ dtype: outName2 === "uint16" ? "uint16" : "int32", shape: shape3 }];
-    },
-    summary: `index of the ${name2 === "reduce_argmax" ? "largest" : "smallest"} element along axis`
-  };
-}
-defineMilOps([
-  ...REDUCE_OPS.map(reduceDef),
-  argDef("reduce_argmax", "iOS15"),
-  argDef("reduce_argmax", "iOS17"),
-  argDef("reduce_argmin", "iOS15"),
-  argDef("reduce_argmin", "iOS17")
-]);
-
-// src/mil/ops/window.ts
-init_tensor();
-var PAD_TYPES = ["valid", "same", "custom", "same_lower"];
-function effectiveKernel(kernel, dilation) {
-  return (kernel - 1) * dilation + 1;
-}
-function totalPad(g, d, inDim) {
-  if (g.padType === "valid") return 0;
-  if (g.padType === "custom") return (g.pad[2 * d] ?? 0) + (g.pad[2 * d + 1] ?? 0);
-  const s = g.strides[d];
-  const k = effectiveKernel(g.kernel[d], g.dilations[d]);
-  return Math.max(0, s * Math.ceil(inDim / s) - inDim + k - s);
-}
-function windowOutputDims(inDims, g) {
-  return inDims.map((inDim, d) => {
-    if (inDim === null) return null;
-    const p = totalPad(g, d, inDim);
-    const k = effectiveKernel(g.kernel[d], g.dilations[d]);
-    const s = g.strides[d];
-    let out2;
-    if (!g.ceilMode) {
-      out2 = Math.floor((inDim + p - k) / s) + 1;
-    } else {
-      out2 = Math.floor((inDim + p - k + s - 1) / s) + 1;
-      if ((out2 - 1) * s >= inDim + p / 2 && p > 0) out2 -= 1;
-    }
-    if (out2 <= 0) throw new Error(`spatial dim ${d} would have output size ${out2}`);
-    return out2;
-  });
-}
-function intsParam2(input, param, n, fill3) {
-  const v = input.value(param);
-  return v ? toNumberList(v) : new Array(n).fill(fill3);
-}
-function stringParam(input, param, fallback) {
-  const v = input.value(param);
-  if (!v) return fallback;
-  if (v.dtype !== "string") throw new Error(`${param} must be a string`);
-  return v.data[0] ?? fallback;
-}
-function boolParam(input, param, fallback) {
-  const v = input.value(param);
-  return v ? toNumberList(v)[0] !== 0 : fallback;
-}
-function padTypeParam(input, op) {
-  const p = stringParam(input, "pad_type", "valid").toLowerCase();
-  if (!PAD_TYPES.includes(p)) throw new Error(`${op}: unknown pad_type "${p}"`);
-  if (p === "same_lower" && input.target === "iOS15") throw new Error(`${op}: pad_type same_lower needs iOS16 or later`);
-  return p;
-}
-
-// src/mil/ops/conv.ts
-var F = ["float16", "float32"];
-function requireType(input, param, op) {
-  const t = input.type(param);
-  if (!t) throw new Error(`${op}: missing ${param}`);
-  return t;
-}
-function convOutputs(input) {
-  const x2 = requireType(input, "x", "conv");
-  const w = requireType(input, "weight", "conv");
-  const spatial2 = x2.shape.length - 2;
-  if (spatial2 < 1 || spatial2 > 3) throw new Error(`conv: x must have rank 3 to 5, got ${x2.shape.length}`);
-  if (w.shape.length !== x2.shape.length) throw new Error("conv: weight rank must equal x rank");
-  const kernel = w.shape.slice(2).map((k) => {
-    if (k === null) throw new Error("conv: weight shape must be static");
-    return k;
-  });
-  const groups = intsParam2(input, "groups", 1, 1)[0];
-  const cin = x2.shape[1];
-  if (cin !== null && w.shape[1] !== null && cin !== w.shape[1] * groups) {
-    throw new Error(`conv: x has ${cin} channels but weight expects ${w.shape[1] * groups}`);
-  }
-  const spatialDims = windowOutputDims(x2.shape.slice(2), {
-    padType: padTypeParam(input, "conv"),
-    kernel,
-    strides: intsParam2(input, "strides", spatial2, 1),
-    dilations: intsParam2(input, "dilations", spatial2, 1),
-    pad: intsParam2(input, "pad", 2 * spatial2, 0),
-    ceilMode: false
-  });
-  return [{ dtype: x2.dtype, shape: [x2.shape[0] ?? null, w.shape[0] ?? null, ...spatialDims] }];
-}
-function convTransposeOutputs(input) {
-  const x2 = requireType(input, "x", "conv_transpose");
-  const w = requireType(input, "weight", "conv_transpose");
-  const spatial2 = x2.shape.length - 2;
-  if (spatial2 < 1 || spatial2 > 3) throw new Error(`conv_transpose: x must have rank 3 to 5, got ${x2.shape.length}`);
-  const groups = intsParam2(input, "groups", 1, 1)[0];
-  const cout = w.shape[1] === null ? null : w.shape[1] * groups;
-  const explicit = input.value("output_shape");
-  if (explicit) {
-    const dims2 = intsParam2(input, "output_shape", 0, 0);
-    if (dims2.length !== x2.shape.length) throw new Error("conv_transpose: output_shape must include N and C_out");
-    return [{ dtype: x2.dtype, shape: dims2 }];
-  }
-  const padType = padTypeParam(input, "conv_transpose");
-  const strides = intsParam2(input, "strides", spatial2, 1);
-  const dilations = intsParam2(input, "dilations", spatial2, 1);
-  const pad4 = intsParam2(input, "pad", 2 * spatial2, 0);
-  const dims = x2.shape.slice(2).map((inDim, d) => {
-    if (inDim === null || w.shape[d + 2] === null) return null;
-    const k = effectiveKernel(w.shape[d + 2], dilations[d]);
-    if (padType === "same") return strides[d] * inDim;
-    const full = strides[d] * (inDim - 1) + k;
-    return padType === "custom" ? full - pad4[2 * d] - pad4[2 * d + 1] : full;
-  });
-  return [{ dtype: x2.dtype, shape: [x2.shape[0] ?? null, cout, ...dims] }];
-}
-var WINDOW_PARAMS = {
-  strides: { type: ["int32"], optional: true, const: true },
-  pad_type: { type: ["string"], optional: true, const: true },
-  pad: { type: ["int32"], optional: true, const: true },
-  dilations: { type: ["int32"], optional: true, const: true },
-  groups: { type: ["int32"], optional: true, const: true }
-};
-var conv15 = {
-  name: "conv",
-  since: "iOS15",
-  inputs: {
-    x: { type: "T" },
-    weight: { type: "T" },
-    bias: { type: "T", optional: true, const: true },
-    ...WINDOW_PARAMS
-  },
-  typeDomains: { T: F },
-  outputs: convOutputs,
-  summary: "N-D convolution over the last 1-3 dims; weight [C_out, C_in/groups, *K]"
-};
-var convTranspose15 = {
-  name: "conv_transpose",
-  since: "iOS15",
-  inputs: {
-    x: { type: "T" },
-    weight: { type: "T", const: true },
-    bias: { type: "T", optional: true, const: true },
-    pad: { type: ["int32"], optional: true, const: true },
-    output_shape: { type: ["int32"], optional: true, const: true },
-    pad_type: { type: ["string"], optional: true, const: true },
-    strides: { type: ["int32"], optional: true, const: true },
-    dilations: { type: ["int32"], optional: true, const: true },
-    groups: { type: ["int32"], optional: true, const: true }
-  },
-  typeDomains: { T: F },
-  outputs: convTransposeOutputs,
-  summary: "transposed convolution; weight [C_in, C_out/groups, *K]; custom pad crops the output"
-};
-defineMilOps([
-  conv15,
-  convTranspose15,
-  {
-    ...conv15,
-    since: "iOS17",
-    inputs: { ...conv15.inputs, weight: { type: "U" }, bias: { type: "U", optional: true } },
-    typeDomains: { T: F, U: F }
-  },
-  {
-    ...convTranspose15,
-    since: "iOS17",
-    inputs: { ...convTranspose15.inputs, weight: { type: "U" }, bias: { type: "U", optional: true } },
-    typeDomains: { T: F, U: F }
-  }
-]);
-
-// src/mil/ops/linear.ts
-var FI = ["float16", "float32", "int32"];
-function need2(input, param, op) {
-  const t = input.type(param);
-  if (!t) throw new Error(`${op}: missing ${param}`);
-  return t;
-}
-function broadcastDim3(a, b) {
-  if (a === 1) return b;
-  if (b === 1) return a;
-  if (a === null) return b;
-  if (b === null) return a;
-  if (a !== b) throw new Error(`cannot broadcast dims ${a} and ${b}`);
-  return a;
-}
-function broadcastShapes3(a, b) {
-  const n = Math.max(a.length, b.length);
-  const out2 = [];
-  for (let i2 = 0; i2 < n; i2++) {
-    const da = i2 < n - a.length ? 1 : a[i2 - (n - a.length)];
-    const db = i2 < n - b.length ? 1 : b[i2 - (n - b.length)];
-    out2.push(broadcastDim3(da, db));
-  }
-  return out2;
-}
-function matmulShape(x2, y, transposeX, transposeY) {
-  if (x2.length === 0 || y.length === 0) throw new Error("matmul: operands must have rank >= 1");
-  let xs = x2.length === 1 ? [1, x2[0]] : [...x2];
-  let ys = y.length === 1 ? [y[0], 1] : [...y];
-  if (transposeX && x2.length > 1) xs = [...xs.slice(0, -2), xs[xs.length - 1], xs[xs.length - 2]];
-  if (transposeY && y.length > 1) ys = [...ys.slice(0, -2), ys[ys.length - 1], ys[ys.length - 2]];
-  const kx = xs[xs.length - 1];
-  const ky = ys[ys.length - 2];
-  if (kx !== null && ky !== null && kx !== ky) throw new Error(`matmul: inner dims differ (${kx} vs ${ky})`);
-  const batch = broadcastShapes3(xs.slice(0, -2), ys.slice(0, -2));
-  const out2 = [...batch];
-  if (x2.length > 1) out2.push(xs[xs.length - 2]);
-  if (y.length > 1) out2.push(ys[ys.length - 1]);
-  return out2;
-}
-function matmulOutputs(input) {
-  const x2 = need2(input, "x", "matmul");
-  const y = need2(input, "y", "matmul");
-  const shape3 = matmulShape(x2.shape, y.shape, boolParam(input, "transpose_x", false), boolParam(input, "transpose_y", false));
-  const dtype = input.value("x") && !input.value("y") ? y.dtype : x2.dtype;
-  return [{ dtype, shape: shape3 }];
-}
-function linearOutputs(input) {
-  const x2 = need2(input, "x", "linear");
-  const w = need2(input, "weight", "linear");
-  if (w.shape.length !== 2) throw new Error("linear: weight must be [D_out, D_in]");
-  if (x2.shape.length < 1) throw new Error("linear: x must have rank >= 1");
-  const din = x2.shape[x2.shape.length - 1];
-  if (din !== null && w.shape[1] !== null && din !== w.shape[1]) {
-    throw new Error(`linear: x has ${din} features but weight expects ${w.shape[1]}`);
-  }
-  const bias = input.type("bias");
-  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== w.shape[0])) throw new Error("linear: bias must be [D_out]");
-  return [{ dtype: x2.dtype, shape: [...x2.shape.slice(0, -1), w.shape[0] ?? null] }];
-}
-var linear15 = {
-  name: "linear",
-  since: "iOS15",
-  inputs: {
-    x: { type: "T" },
-    weight: { type: "T", const: true },
-    bias: { type: "T", optional: true, const: true }
-  },
-  typeDomains: { T: FI },
-  outputs: linearOutputs,
-  summary: "x · weightᵀ + bias with weight [D_out, D_in]"
-};
-var matmul15 = {
-  name: "matmul",
-  since: "iOS15",
-  inputs: {
-    x: { type: "T" },
-    y: { type: "T" },
-    transpose_x: { type: ["bool"], optional: true, const: true },
-    transpose_y: { type: ["bool"], optional: true, const: true }
-  },
-  typeDomains: { T: FI },
-  outputs: matmulOutputs,
-  summary: "batched matrix product with NumPy broadcasting and 1-D promotion"
-};
-defineMilOps([
-  linear15,
-  matmul15,
-  {
-    ...linear15,
-    since: "iOS17",
-    inputs: { ...linear15.inputs, weight: { type: "U", const: true }, bias: { type: "U", optional: true, const: true } },
-    typeDomains: { T: FI, U: FI }
-  },
-  { ...matmul15, since: "iOS17", inputs: { ...matmul15.inputs, y: { type: "U" } }, typeDomains: { T: FI, U: FI } }
-]);
-
-// src/mil/ops/norm.ts
-init_tensor();
-var F2 = ["float16", "float32"];
-function need3(input, op) {
-  const t = input.type("x");
-  if (!t) throw new Error(`${op}: missing x`);
-  return t;
-}
-function sameAsX(op, minRank, maxRank) {
-  return (input) => {
-    const x2 = need3(input, op);
-    if (x2.shape.length < minRank || x2.shape.length > maxRank) {
-      throw new Error(`${op}: x must have rank ${minRank} to ${maxRank}, got ${x2.shape.length}`);
-    }
-    return [{ dtype: x2.dtype, shape: [...x2.shape] }];
-  };
-}
-function checkChannelVectors(op, params) {
-  const base = sameAsX(op, 3, 5);
-  return (input) => {
-    const out2 = base(input);
-    const c = out2[0].shape[1];
-    for (const p of params) {
-      const t = input.type(p);
-      if (t && (t.shape.length !== 1 || c !== null && t.shape[0] !== c)) throw new Error(`${op}: ${p} must be [C]`);
-    }
-    return out2;
-  };
-}
-function layerNormOutputs(input) {
-  const x2 = need3(input, "layer_norm");
-  const rank = x2.shape.length;
-  const axesValue = input.value("axes");
-  const axes = axesValue ? toNumberList(axesValue) : [...Array(rank).keys()];
-  for (const a of axes) if (a < -rank || a >= rank) throw new Error(`layer_norm: axis ${a} out of range for rank ${rank}`);
-  const normalized = axes.map((a) => x2.shape[a < 0 ? a + rank : a] ?? null);
-  for (const p of ["gamma", "beta"]) {
-    const t = input.type(p);
-    if (t && (t.shape.length !== normalized.length || t.shape.some((d, i2) => normalized[i2] !== null && d !== normalized[i2]))) {
-      throw new Error(`layer_norm: ${p} shape must equal the normalized dims`);
-    }
-  }
-  return [{ dtype: x2.dtype, shape: [...x2.shape] }];
-}
-function floats(d, names, constant2 = true) {
-  return Object.fromEntries(names.map((n) => [n, { type: d, optional: true, const: constant2 }]));
-}
-function defs15() {
-  return [
-    {
-      name: "batch_norm",
-      since: "iOS15",
-      inputs: {
-        x: { type: "T" },
-        mean: { type: "T", const: true },
-        variance: { type: "T", const: true },
-        ...floats("T", ["gamma", "beta", "epsilon"])
-      },
-      typeDomains: { T: F2 },
-      outputs: checkChannelVectors("batch_norm", ["mean", "variance", "gamma", "beta"]),
-      summary: "inference batch normalization over channel dim 1"
-    },
-    {
-      name: "instance_norm",
-      since: "iOS15",
-      inputs: { x: { type: "T" }, ...floats("T", ["gamma", "beta", "epsilon"]) },
-      typeDomains: { T: F2 },
-      outputs: checkChannelVectors("instance_norm", ["gamma", "beta"]),
-      summary: "per-sample, per-channel normalization over the spatial dims"
-    },
-    {
-      name: "layer_norm",
-      since: "iOS15",
-      inputs: {
-        x: { type: "T" },
-        axes: { type: ["int32"], optional: true, const: true },
-        ...floats("T", ["gamma", "beta", "epsilon"])
-      },
-      typeDomains: { T: F2 },
-      outputs: layerNormOutputs,
-      summary: "normalization over `axes`; gamma/beta shaped like the normalized dims"
-    },
-    {
-      name: "l2_norm",
-      since: "iOS15",
-      inputs: { x: { type: "T" }, ...floats("T", ["epsilon"]) },
-      typeDomains: { T: F2 },
-      outputs: sameAsX("l2_norm", 3, 5),
-      summary: "x / sqrt(sum of squares over the last 3 dims + epsilon)"
-    },
-    {
-      name: "local_response_norm",
-      since: "iOS15",
-      inputs: { x: { type: "T" }, size: { type: ["int32"], const: true }, ...floats("T", ["alpha", "beta", "k"]) },
-      typeDomains: { T: F2 },
-      outputs: sameAsX("local_response_norm", 3, 5),
-      summary: "cross-channel LRN"
-    }
-  ];
-}
-function redefine17(def) {
-  const inputs = {};
-  for (const [name2, spec] of Object.entries(def.inputs)) inputs[name2] = name2 !== "x" && spec.type === "T" ? { ...spec, type: "U" } : spec;
-  return { ...def, since: "iOS17", inputs, typeDomains: { T: F2, U: F2 } };
-}
-var iOS15Defs = defs15();
-defineMilOps([...iOS15Defs, ...iOS15Defs.map(redefine17)]);
-
-// src/mil/ops/pool.ts
-var F3 = ["float16", "float32"];
-function poolOutputs(op) {
-  return (input) => {
-    const x2 = input.type("x");
-    if (!x2) throw new Error(`${op}: missing x`);
-    const spatial2 = x2.shape.length - 2;
-    if (spatial2 < 1 || spatial2 > 3) throw new Error(`${op}: x must have rank 3 to 5, got ${x2.shape.length}`);
-    const kernel = intsParam2(input, "kernel_sizes", spatial2, 1);
-    if (kernel.length !== spatial2) throw new Error(`${op}: kernel_sizes must have ${spatial2} entries`);
-    const padType = padTypeParam(input, op);
-    const pad4 = intsParam2(input, "pad", 2 * spatial2, 0);
-    const ceilMode = boolParam(input, "ceil_mode", false);
-    if (ceilMode) {
-      if (spatial2 > 2) throw new Error(`${op}: ceil_mode only for 1-D or 2-D pooling`);
-      if (padType === "same") throw new Error(`${op}: ceil_mode needs pad_type valid or custom`);
-      for (let d = 0; d < spatial2; d++) if (pad4[2 * d] !== pad4[2 * d + 1]) throw new Error(`${op}: ceil_mode needs symmetric pads`);
-    }
-    const dims = windowOutputDims(x2.shape.slice(2), {
-      padType,
-      kernel,
-      strides: intsParam2(input, "strides", spatial2, 1),
-      dilations: new Array(spatial2).fill(1),
-      pad: pad4,
-      ceilMode
-    });
-    return [{ dtype: x2.dtype, shape: [...x2.shape.slice(0, 2), ...dims] }];
-  };
-}
-var POOL_INPUTS = {
-  x: { type: "T" },
-  kernel_sizes: { type: ["int32"], const: true },
-  strides: { type: ["int32"], optional: true, const: true },
-  pad_type: { type: ["string"], const: true },
-  pad: { type: ["int32"], optional: true, const: true },
-  ceil_mode: { type: ["bool"], optional: true, const: true }
-};
-function poolDef(name2, summary, extra = {}) {
-  return {
-    name: name2,
-    since: "iOS15",
-    inputs: { ...POOL_INPUTS, ...extra },
-    typeDomains: { T: F3 },
-    outputs: poolOutputs(name2),
-    summary
-  };
-}
-defineMilOps([
-  poolDef("max_pool", "max over each window"),
-  poolDef("avg_pool", "mean over each window", {
-    exclude_padding_from_average: { type: ["bool"], optional: true, const: true }
-  }),
-  poolDef("l2_pool", "sqrt of the sum of squares over each window")
-]);
-
-// src/mil/ops/resample.ts
-init_tensor();
-var F4 = ["float16", "float32"];
-var PAD_MODES = ["constant", "reflect", "replicate"];
-var SAMPLING_MODES = ["STRICT_ALIGN_CORNERS", "ALIGN_CORNERS", "DEFAULT", "OFFSET_CORNERS", "UNALIGN_CORNERS"];
-function needX(input, op, minRank) {
-  const x2 = input.type("x");
-  if (!x2) throw new Error(`${op}: missing x`);
-  if (x2.shape.length < minRank) throw new Error(`${op}: x must have rank >= ${minRank}`);
-  return x2;
-}
-function scalarParam(input, param, fallback) {
-  const v = input.value(param);
-  return v ? toNumberList(v)[0] : fallback;
-}
-function padOutputs(input) {
-  const x2 = needX(input, "pad", 1);
-  const mode = stringParam(input, "mode", "constant");
-  if (!PAD_MODES.includes(mode)) throw new Error(`pad: unknown mode "${mode}"`);
-  const rank = x2.shape.length;
-  const padValue = input.value("pad");
-  if (!padValue) {
-    const padType = input.type("pad");
-    if (!padType || padType.shape[0] !== 2 * rank) throw new Error("pad: a non-constant pad must have length 2*rank");
-    return [{ dtype: x2.dtype, shape: x2.shape.map(() => null) }];
-  }
-  const pads = toNumberList(padValue);
-  if (pads.length % 2 !== 0 || pads.length > 2 * rank) throw new Error(`pad: pad must have an even length <= ${2 * rank}`);
-  const first = rank - pads.length / 2;
-  const shape3 = x2.shape.map((d, i2) => {
-    if (i2 < first || d === null) return d;
-    const before = pads[2 * (i2 - first)];
-    const after = pads[2 * (i2 - first) + 1];
-    if (mode === "reflect" && (before > d - 1 || after > d - 1)) throw new Error("pad: reflect pads must be < dim");
-    return d + before + after;
-  });
-  return [{ dtype: x2.dtype, shape: shape3 }];
-}
-function upsampleOutputs(op) {
-  return (input) => {
-    const x2 = needX(input, op, 3);
-    const scales = [scalarParam(input, "scale_factor_height", 1), scalarParam(input, "scale_factor_width", 1)];
-    const shape3 = [...x2.shape];
-    for (let i2 = 0; i2 < 2; i2++) {
-      const axis = shape3.length - 2 + i2;
-      const d = shape3[axis];
-      shape3[axis] = d === null || d === void 0 ? null : Math.floor(d * scales[i2]);
-    }
-    return [{ dtype: x2.dtype, shape: shape3 }];
-  };
-}
-function resizeToTargetOutputs(op, checkMode) {
-  return (input) => {
-    const x2 = needX(input, op, 3);
-    if (checkMode) {
-      const mode = stringParam(input, "sampling_mode", "DEFAULT");
-      if (!SAMPLING_MODES.includes(mode)) throw new Error(`${op}: unknown sampling_mode "${mode}"`);
-    }
-    const shape3 = [...x2.shape];
-    shape3[shape3.length - 2] = scalarParam(input, "target_size_height", 1);
-    shape3[shape3.length - 1] = scalarParam(input, "target_size_width", 1);
-    return [{ dtype: x2.dtype, shape: shape3 }];
-  };
-}
-function resizeOutputs(input) {
-  const x2 = needX(input, "resize", 1);
-  const resizedDims = scalarParam(input, "resized_dims", 0);
-  const shapeType = input.type("shape");
-  if (!shapeType || shapeType.shape.length !== 1) throw new Error("resize: shape must be 1-D");
-  const k = shapeType.shape[0];
-  if (k !== null && (k > x2.shape.length || resizedDims > k)) throw new Error("resize: needs resized_dims <= size(shape) <= rank(x)");
-  const mode = stringParam(input, "sampling_mode", "DEFAULT");
-  if (!SAMPLING_MODES.includes(mode)) throw new Error(`resize: unknown sampling_mode "${mode}"`);
-  const interp = stringParam(input, "interpolation_mode", "LINEAR");
-  if (interp !== "LINEAR" && interp !== "NEAREST_NEIGHBOR") throw new Error(`resize: unknown interpolation_mode "${interp}"`);
-  const shapeValue = input.value("shape");
-  const target = shapeValue ? toNumberList(shapeValue) : void 0;
-  const rank = x2.shape.length;
-  const shape3 = x2.shape.map((d, i2) => {
-    if (i2 < rank - resizedDims) return d;
-    if (!target) return null;
-    const t = target[target.length - (rank - i2)];
-    return t === 0 ? d : t;
-  });
-  return [{ dtype: x2.dtype, shape: shape3 }];
-}
-var upsampleBilinear15 = {
-  name: "upsample_bilinear",
-  since: "iOS15",
-  inputs: {
-    x: { type: "T" },
-    scale_factor_height: { type: "U", optional: true, const: true },
-    scale_factor_width: { type: "U", optional: true, const: true },
-    align_corners: { type: ["bool"], optional: true, const: true }
-  },
-  typeDomains: { T: F4, U: ["int32", "float32"] },
-  outputs: upsampleOutputs("upsample_bilinear"),
-  summary: "bilinear upsampling of the last two dims by scale factors"
-};
-defineMilOps([
-  {
-    name: "pad",
-    since: "iOS15",
-    inputs: {
-      x: { type: "T" },
-      pad: { type: ["int32"] },
-      mode: { type: ["string"], optional: true, const: true },
-      constant_val: { type: "T", optional: true, const: true }
-    },
-    typeDomains: { T: F4 },
-    outputs: padOutputs,
-    summary: "pads the last N dims; pad = [before_0, after_0, before_1, ...]"
-  },
-  {
-    name: "upsample_nearest_neighbor",
-    since: "iOS15",
-    inputs: {
-      x: { type: "T" },
-      scale_factor_height: { type: "U", optional: true, const: true },
-      scale_factor_width: { type: "U", optional: true, const: true }
-    },
-    typeDomains: { T: F4, U: ["float32", "int32"] },
-    outputs: upsampleOutputs("upsample_nearest_neighbor"),
-    summary: "nearest-neighbour upsampling of the last two dims: out[i] = in[floor(i / scale)]"
-  },
-  upsampleBilinear15,
-  {
-    ...upsampleBilinear15,
-    since: "iOS16",
-    inputs: { ...upsampleBilinear15.inputs, half_pixel_centers: { type: ["bool"], optional: true, const: true } }
-  },
-  {
-    name: "resize_nearest_neighbor",
-    since: "iOS15",
-    inputs: {
-      x: { type: "T" },
-      target_size_height: { type: ["int32"], const: true },
-      target_size_width: { type: ["int32"], const: true }
-    },
-    typeDomains: { T: F4 },
-    outputs: resizeToTargetOutputs("resize_nearest_neighbor", false),
-    summary: "nearest-neighbour resize of the last two dims to a target size"
-  },
-  {
-    name: "resize_bilinear",
-    since: "iOS15",
-    inputs: {
-      x: { type: "T" },
-      target_size_height: { type: ["int32"], optional: true, const: true },
-      target_size_width: { type: ["int32"], optional: true, const: true },
-      sampling_mode: { type: ["string"], optional: true, const: true }
-    },
-    typeDomains: { T: F4 },
-    outputs: resizeToTargetOutputs("resize_bilinear", true),
-    summary: "bilinear resize of the last two dims to a target size, with a sampling-grid mode"
-  },
-  {
-    name: "resize",
-    since: "iOS17",
-    inputs: {
-      x: { type: "T" },
-      shape: { type: "U" },
-      resized_dims: { type: ["uint32"], const: true },
-      interpolation_mode: { type: ["string"], optional: true, const: true },
-      sampling_mode: { type: ["string"], optional: true, const: true }
-    },
-    typeDomains: { T: ["float16", "float32", "int32"], U: ["int32", "int16", "uint16", "uint32"] },
-    outputs: resizeOutputs,
-    summary: "resizes the right-most resized_dims dims to `shape` (0 keeps a dim)"
-  }
-]);
-
-// src/mil/ops/recurrent.ts
-var DIRECTIONS = {
-  lstm: ["forward", "reverse", "bidirectional"],
-  gru: ["forward", "reverse"],
-  rnn: ["forward", "reverse"]
-};
-var GATES = { lstm: 4, gru: 3, rnn: 1 };
-var RECURRENT_ACTIVATIONS = ["sigmoid", "tanh", "relu", "scaled_tanh", "sigmoid_hard", "linear"];
-function checkWeights(op, ih, hh) {
-  if (!ih || !hh || ih.shape.length !== 2 || hh.shape.length !== 2) throw new Error(`${op}: weights must be 2-D`);
-  const hidden = hh.shape[1];
-  const gates = GATES[op];
-  if (hidden === null || hh.shape[0] !== gates * hidden || ih.shape[0] !== gates * hidden) {
-    throw new Error(`${op}: weight_ih/weight_hh must be [${gates}*H, I] and [${gates}*H, H]`);
-  }
-  return hidden;
-}
-function recurrentOutputs(op) {
-  return (input) => {
-    const x2 = input.type("x");
-    if (!x2 || x2.shape.length !== 3) throw new Error(`${op}: x must be [T, B, I]`);
-    const direction = stringParam(input, "direction", "forward");
-    if (!DIRECTIONS[op].includes(direction)) throw new Error(`${op}: unknown direction "${direction}"`);
-    for (const p of ["activation", "recurrent_activation", "cell_activation"]) {
-      const a = stringParam(input, p, "tanh");
-      if (!RECURRENT_ACTIVATIONS.includes(a)) throw new Error(`${op}: unknown ${p} "${a}"`);
-    }
-    const hidden = checkWeights(op, input.type("weight_ih"), input.type("weight_hh"));
-    const directions = direction === "bidirectional" ? 2 : 1;
-    if (directions === 2) checkWeights(op, input.type("weight_ih_back"), input.type("weight_hh_back"));
-    const [seq, batch] = x2.shape;
-    const width = directions * hidden;
-    const sequence = {
-      dtype: x2.dtype,
-      shape: [boolParam(input, "output_sequence", false) ? seq ?? null : 1, batch ?? null, width]
-    };
-    const state = { dtype: x2.dtype, shape: [batch ?? null, width] };
-    return op === "lstm" ? [sequence, state, { ...state }] : [sequence, state];
-  };
-}
-var constT = (optional) => ({ type: "T", const: true, optional });
-var constStr = { type: ["string"], const: true, optional: true };
-function recurrentDef(name2, since) {
-  const inputs = {
-    x: { type: "T" },
-    initial_h: { type: "T" },
-    ...name2 === "lstm" ? { initial_c: { type: "T" } } : {},
-    weight_ih: constT(false),
-    weight_hh: constT(false),
-    bias: constT(true),
-    ...name2 === "lstm" ? {
-      peephole: constT(true),
-      weight_ih_back: constT(true),
-      weight_hh_back: constT(true),
-      bias_back: constT(true),
-      peephole_back: constT(true)
-    } : {},
-    direction: constStr,
-    output_sequence: { type: ["bool"], const: true, optional: true },
-    ...name2 === "rnn" ? {} : { recurrent_activation: constStr },
-    ...name2 === "lstm" ? { cell_activation: constStr } : {},
-    activation: constStr,
-    ...name2 === "lstm" ? { clip: constT(true) } : {}
-  };
-  const T = since === "iOS15" ? ["float32"] : ["float16", "float32"];
-  return { name: name2, since, inputs, typeDomains: { T }, outputs: recurrentOutputs(name2), summary: `${name2} over a [T, B, I] sequence` };
-}
-function gru18() {
-  const base = recurrentDef("gru", "iOS17");
-  return {
-    ...base,
-    since: "iOS18",
-    inputs: { ...base.inputs, reset_after: { type: ["bool"], const: true, optional: true }, input_bias: constT(true) }
-  };
-}
-defineMilOps([
-  ...["lstm", "gru", "rnn"].flatMap((name2) => [recurrentDef(name2, "iOS15"), recurrentDef(name2, "iOS17")]),
-  gru18()
-]);
-
-// src/mil/ops/constexpr.ts
-init_tensor();
-var SUB_BYTE_UNSIGNED = ["uint1", "uint2", "uint3", "uint4", "uint6", "uint8"];
-var QUANTIZED = ["int4", "uint4", "int8", "uint8", "float16", "float32"];
-var LUT_VALUES = ["int8", "uint8", "float16", "float32"];
-var NBITS_BY_PALETTE = /* @__PURE__ */ new Map([[2, 1], [4, 2], [16, 4], [64, 6], [256, 8]]);
-function constValue(input, param) {
-  const v = input.value(param);
-  if (!v) throw new MilShapeError(`parameter "${param}" must be a known constant`);
-  return v;
-}
-function product(shape3) {
-  return shape3.reduce((n, d) => n * (d ?? Number.NaN), 1);
-}
-var affineDequantizeRule = (input) => {
-  const q = requiredType(input, "quantized_data");
-  const scale = requiredType(input, "scale");
-  const axis = Number(constValue(input, "axis").data[0]);
-  const rank = q.shape.length;
-  if (axis < -rank || axis >= rank) throw new MilShapeError(`axis ${axis} is outside rank ${rank}`);
-  const channels = q.shape[(axis + rank) % rank];
-  for (const p of ["scale", "zero_point"]) {
-    const t = requiredType(input, p);
-    if (t.shape.length > 1 || t.shape.length === 1 && t.shape[0] !== channels && t.shape[0] !== 1) {
-      throw new MilShapeError(`${p} must be a scalar or have ${channels} elements along axis ${axis}`);
-    }
-  }
-  return [{ dtype: scale.dtype, shape: [...q.shape] }];
-};
-var lutToDenseIos16Rule = (input) => {
-  const lut = requiredType(input, "lut");
-  const indices = requiredType(input, "indices");
-  const shape3 = toNumberList(constValue(input, "shape"));
-  const nbits = NBITS_BY_PALETTE.get(lut.shape[0] ?? 0);
-  if (lut.shape.length !== 1 || nbits === void 0) {
-    throw new MilShapeError(`lut must be 1-D with 2, 4, 16, 64 or 256 entries, got [${lut.shape.join(", ")}]`);
-  }
-  const bytes = Math.ceil(nbits * product(shape3) / 8);
-  if (indices.shape.length !== 1 || indices.shape[0] !== bytes) {
-    throw new MilShapeError(`indices must hold ${bytes} bytes for ${nbits}-bit indices of shape [${shape3.join(", ")}]`);
-  }
-  return [{ dtype: lut.dtype, shape: shape3 }];
-};
-var sparseToDenseIos16Rule = (input) => {
-  const data = requiredType(input, "nonzero_data");
-  const shape3 = toNumberList(constValue(input, "shape"));
-  return [{ dtype: data.dtype, shape: shape3 }];
-};
-var castRule = (input) => {
-  const src = requiredType(input, "source_val");
-  const name2 = constValue(input, "output_dtype").data[0];
-  const dtype = typeof name2 === "string" ? dtypeFromMilName(name2) : void 0;
-  if (dtype !== "float32" && dtype !== "float16") throw new MilShapeError(`output_dtype "${String(name2)}" must be fp16 or fp32`);
-  return [{ dtype, shape: [...src.shape] }];
-};
-var blockwiseShiftScaleRule = (input) => {
-  const data = requiredType(input, "data");
-  const scale = requiredType(input, "scale");
-  const offset = input.type("offset");
-  if (scale.shape.length !== data.shape.length) throw new MilShapeError("scale must have the rank of data");
-  data.shape.forEach((d, i2) => {
-    const s = scale.shape[i2];
-    if (d !== null && s !== null && s !== void 0 && (s === 0 || d % s !== 0)) {
-      throw new MilShapeError(`data dim ${i2} (${d}) is not a multiple of scale dim ${s}`);
-    }
-  });
-  if (offset && offset.shape.join(",") !== scale.shape.join(",")) throw new MilShapeError("offset must have the shape of scale");
-  return [{ dtype: scale.dtype, shape: [...data.shape] }];
-};
-var lutToDenseIos18Rule = (input) => {
-  const indices = requiredType(input, "indices");
-  const lut = requiredType(input, "lut");
-  const rank = indices.shape.length;
-  if (lut.shape.length !== rank + 2) throw new MilShapeError(`lut must have rank ${rank + 2} for indices of rank ${rank}`);
-  const vectorSize = lut.shape[rank + 1] ?? 1;
-  const shape3 = [...indices.shape];
-  if (vectorSize !== 1) {
-    const axisValue2 = input.value("vector_axis");
-    if (!axisValue2) throw new MilShapeError("vector_axis is required when VECTOR_SIZE > 1");
-    const axis = (Number(axisValue2.data[0]) + rank) % rank;
-    const dim = shape3[axis];
-    shape3[axis] = dim === null || dim === void 0 || vectorSize === null ? null : dim * vectorSize;
-  }
-  return [{ dtype: lut.dtype, shape: shape3 }];
-};
-var sparseToDenseIos18Rule = (input) => {
-  const data = requiredType(input, "nonzero_data");
-  const mask = requiredType(input, "mask");
-  return [{ dtype: data.dtype, shape: [...mask.shape] }];
-};
-var C = { const: true };
-defineMilOps([
-  {
-    name: "constexpr_affine_dequantize",
-    since: "iOS16",
-    paramsAsAttributes: true,
-    inputs: {
-      quantized_data: { type: ["int8", "uint8"], ...C },
-      zero_point: { type: ["int8", "uint8", "float32"], ...C },
-      scale: { type: ["float16", "float32"], ...C },
-      axis: { type: ["int32"], ...C }
-    },
-    outputs: affineDequantizeRule,
-    summary: "scale * (quantized_data - zero_point), per tensor or along axis"
-  },
-  {
-    name: "constexpr_cast",
-    since: "iOS16",
-    paramsAsAttributes: true,
-    inputs: { source_val: { type: ["float16"], ...C }, output_dtype: { type: ["string"], ...C } },
-    outputs: castRule,
-    summary: "fp16 constant widened at load time"
-  },
-  {
-    name: "constexpr_cast",
-    since: "iOS18",
-    inputs: { source_val: { type: ["float16"], ...C }, output_dtype: { type: ["string"], ...C } },
-    outputs: castRule,
-    summary: "fp16 constant widened at load time"
-  },
-  {
-    name: "constexpr_lut_to_dense",
-    since: "iOS16",
-    paramsAsAttributes: true,
-    inputs: { indices: { type: ["uint8"], ...C }, lut: { type: LUT_VALUES, ...C }, shape: { type: ["uint32"], ...C } },
-    outputs: lutToDenseIos16Rule,
-    summary: "palettized weight: packed n-bit indices into a lookup table"
-  },
-  {
-    name: "constexpr_lut_to_dense",
-    since: "iOS18",
-    inputs: {
-      indices: { type: SUB_BYTE_UNSIGNED, ...C },
-      lut: { type: LUT_VALUES, ...C },
-      vector_axis: { type: ["int32"], optional: true, ...C }
-    },
-    outputs: lutToDenseIos18Rule,
-    summary: "palettized weight with per-group (and optionally vector) lookup tables"
-  },
-  {
-    name: "constexpr_sparse_to_dense",
-    since: "iOS16",
-    paramsAsAttributes: true,
-    inputs: {
-      nonzero_data: { type: LUT_VALUES, ...C },
-      mask: { type: ["uint8"], ...C },
-      shape: { type: ["uint32"], ...C }
-    },
-    outputs: sparseToDenseIos16Rule,
-    summary: "pruned weight: non-zero values scattered by a packed bit mask"
-  },
-  {
-    name: "constexpr_sparse_to_dense",
-    since: "iOS18",
-    inputs: { nonzero_data: { type: QUANTIZED, ...C }, mask: { type: ["uint1"], ...C } },
-    outputs: sparseToDenseIos18Rule,
-    summary: "pruned weight: non-zero values scattered by a uint1 mask shaped like the output"
-  },
-  {
-    name: "constexpr_blockwise_shift_scale",
-    since: "iOS18",
-    inputs: {
-      data: { type: QUANTIZED, ...C },
-      scale: { type: ["float16", "float32"], ...C },
-      offset: { type: QUANTIZED, optional: true, ...C }
-    },
-    outputs: blockwiseShiftScaleRule,
-    summary: "scale[block] * (data - offset[block]) with blocks given by the shape ratio"
-  }
-]);
-
-// src/mil/builder.ts
-var MilBuildError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "MilBuildError";
-  }
-};
-var MilBuilder = class {
-  target;
-  names = new NameAllocator();
-  types = /* @__PURE__ */ new Map();
-  constants = /* @__PURE__ */ new Map();
-  inputs = [];
-  frames = [{ block: { inputs: [], operations: [], outputs: [] } }];
-  constructor(target) {
-    this.target = target;
-  }
-  /** Declares a function input; returns its (sanitized) name. */
-  addInput(name2, type) {
-    const v = this.names.allocate(name2);
-    this.types.set(v, type);
-    this.inputs.push({ name: v, type });
-    return v;
-  }
-  /** Adds a const op holding `value`; returns the output name. */
-  const(value, nameHint = "const") {
-    const name2 = this.names.allocate(nameHint);
-    const type = { dtype: value.dtype, shape: [...value.shape] };
-    this.current().operations.push({
-      type: "const",
-      name: name2,
-      inputs: {},
-      outputs: [{ name: name2, type }],
-      attributes: { val: value },
-      blocks: []
-    });
-    this.types.set(name2, type);
-    this.constants.set(name2, value);
-    return name2;
-  }
-  /** Adds an op and returns the names of its outputs. */
-  op(type, args, options = {}) {
-    const def = lookupMilOp(type, this.target);
-    if (!def) throw new MilBuildError(`MIL op "${type}" does not exist in opset ${opsetForTarget(this.target)}`);
-    const opName = this.names.allocate(options.name ?? type, "op_");
-    const inputs = {};
-    for (const [param, arg] of Object.entries(args)) {
-      if (arg === void 0) continue;
-      const list = Array.isArray(arg) ? arg : [arg];
-      inputs[param] = list.map((a, i2) => ({
-        kind: "name",
-        name: typeof a === "string" ? a : this.const(a, `${opName}_${param}${list.length > 1 ? `_${i2}` : ""}`)
-      }));
-    }
-    this.validate(def, inputs);
-    const numOutputs = options.outputNames?.length ?? options.numOutputs ?? 1;
-    const outTypes = def.outputs(this.ruleInput(inputs, numOutputs));
-    const outputs = outTypes.map((t, i2) => ({
-      name: i2 === 0 && !options.outputNames ? opName : this.names.allocate(options.outputNames?.[i2] ?? `${opName}_${i2}`),
-      type: t
-    }));
-    const op = { type, name: opName, inputs, outputs, attributes: {}, blocks: [] };
-    if (def.paramsAsAttributes) {
-      for (const [param, bindings] of Object.entries(inputs)) {
-        const value = this.constants.get(bindings[0].name);
-        if (!value) throw new MilBuildError(`${type}.${param} must be constant`);
-        op.attributes[param] = value;
-      }
-      op.inputs = {};
-    }
-    this.current().operations.push(op);
-    for (const o of outputs) this.types.set(o.name, o.type);
-    return outputs.map((o) => o.name);
-  }
-  /** Adds a single-output op and returns its output name. */
-  op1(type, args, options = {}) {
-    const outs = this.op(type, args, options);
-    if (outs.length !== 1) throw new MilBuildError(`MIL op "${type}" has ${outs.length} outputs, expected 1`);
-    return outs[0];
-  }
-  typeOf(name2) {
-    const t = this.types.get(name2);
-    if (!t) throw new MilBuildError(`unknown MIL value "${name2}"`);
-    return t;
-  }
-  /** The constant behind a value, if it is the output of a const op. */
-  constValue(name2) {
-    return this.constants.get(name2);
-  }
-  has(name2) {
-    return this.types.has(name2);
-  }
-  /** Finishes the function; `outputs` are value names, in model output order. */
-  finish(outputs) {
-    if (this.frames.length !== 1) throw new MilBuildError("unclosed nested block");
-    const block = this.frames[0].block;
-    for (const o of outputs) if (!this.types.has(o)) throw new MilBuildError(`output "${o}" is not defined`);
-    block.outputs = [...outputs];
-    return { inputs: [...this.inputs], opset: opsetForTarget(this.target), block };
-  }
-  /** The operations emitted so far in the current block (passes and tests read this). */
-  operations() {
-    return this.current().operations;
-  }
-  current() {
-    return this.frames[this.frames.length - 1].block;
-  }
-  ruleInput(inputs, numOutputs) {
-    const nameOf = (b) => b?.kind === "name" ? b.name : void 0;
-    return {
-      type: (p) => {
-        const n = nameOf(inputs[p]?.[0]);
-        return n === void 0 ? void 0 : this.typeOf(n);
-      },
-      types: (p) => (inputs[p] ?? []).map((b) => this.typeOf(nameOf(b))),
-      value: (p) => {
-        const n = nameOf(inputs[p]?.[0]);
-        return n === void 0 ? void 0 : this.constants.get(n);
-      },
-      numOutputs,
-      target: this.target
-    };
-  }
-  validate(def, inputs) {
-    const where2 = `${def.name} (${opsetForTarget(this.target)})`;
-    for (const param of Object.keys(inputs)) {
-      if (!def.inputs[param]) throw new MilBuildError(`${where2} has no parameter "${param}"`);
-    }
-    const domainDTypes = /* @__PURE__ */ new Map();
-    for (const [param, spec] of Object.entries(def.inputs)) {
-      const bindings = inputs[param];
-      if (!bindings || bindings.length === 0) {
-        if (!spec.optional) throw new MilBuildError(`${where2} needs parameter "${param}"`);
-        continue;
-      }
-      if (!spec.variadic && bindings.length !== 1) throw new MilBuildError(`${where2}.${param} takes one value`);
-      for (const b of bindings) {
-        const name2 = b.name;
-        const t = this.typeOf(name2);
-        if (spec.const && !this.isConstLike(name2)) throw new MilBuildError(`${where2}.${param} must be a constant`);
-        if (typeof spec.type === "string") {
-          const allowed = def.typeDomains?.[spec.type];
-          if (allowed && !allowed.includes(t.dtype)) {
-            throw new MilBuildError(`${where2}.${param} has dtype ${t.dtype}, allowed: ${allowed.join(", ")}`);
-          }
-          const seen = domainDTypes.get(spec.type);
-          if (seen && seen !== t.dtype) {
-            throw new MilBuildError(`${where2}.${param} is ${t.dtype} but another ${spec.type} parameter is ${seen}`);
-          }
-          domainDTypes.set(spec.type, t.dtype);
-        } else if (!spec.type.includes(t.dtype)) {
-          throw new MilBuildError(`${where2}.${param} has dtype ${t.dtype}, allowed: ${spec.type.join(", ")}`);
-        }
-      }
-    }
-  }
-  isConstLike(name2) {
-    if (this.constants.has(name2)) return true;
-    for (const frame of this.frames) {
-      const op = frame.block.operations.find((o) => o.outputs.some((v) => v.name === name2));
-      if (op && op.type.startsWith("constexpr_")) return true;
-    }
-    return false;
-  }
-};
-var milConst = {
-  str: (s) => makeTensor("string", [], [s]),
-  bool: (b) => makeTensor("bool", [], new Uint8Array([b ? 1 : 0])),
-  int: (n) => makeTensor("int32", [], new Int32Array([n])),
-  ints: (ns) => makeTensor("int32", [ns.length], Int32Array.from(ns)),
-  float: (x2, dtype = "float32") => dtype === "float32" ? makeTensor("float32", [], new Float32Array([x2])) : halfScalar(x2),
-  floats: (xs) => makeTensor("float32", [xs.length], Float32Array.from(xs))
-};
-function halfScalar(x2) {
-  return makeTensor("float16", [], Uint16Array.from([float32ToFloat16Bits(x2)]));
-}
-
-// src/convert/ops/elementwise.ts
-init_dtype();
-init_fp16();
-init_tensor();
-var LATEST = 21;
-function scalarLike(ctx, like, value) {
-  const dtype = ctx.b.typeOf(like).dtype;
-  if (dtype === "float16") return milConst.float(value, "float16");
-  if (dtype === "int32") return milConst.int(value);
-  return milConst.float(value);
-}
-function floatVector(values, dtype, shape3 = [values.length]) {
-  if (dtype === "float16") return makeTensor("float16", shape3, float32ArrayToFloat16(values));
-  return makeTensor("float32", shape3, values);
-}
-function constantAsFloat32(t) {
-  const out2 = new Float32Array(t.data.length);
-  if (t.dtype === "float16") {
-    const bits2 = t.data;
-    for (let i2 = 0; i2 < bits2.length; i2++) out2[i2] = float16BitsToFloat32(bits2[i2]);
-  } else {
-    for (let i2 = 0; i2 < out2.length; i2++) out2[i2] = numberAt(t.data, i2);
-  }
-  return out2;
-}
-function castTo(ctx, value, dtype, nameHint) {
-  if (ctx.b.typeOf(value).dtype === dtype) return value;
-  return ctx.b.op1("cast", { x: value, dtype: milConst.str(milDTypeName(dtype)) }, { name: nameHint ?? `${value}_${milDTypeName(dtype)}` });
-}
-function outName(node, i2 = 0) {
-  return node.outputs[i2] || `${node.name}_out${i2}`;
-}
-function binary3(ctx, milOp, a, b, name2) {
-  const y = castTo(ctx, b, ctx.b.typeOf(a).dtype);
-  return ctx.b.op1(milOp, { x: a, y }, name2 === void 0 ? {} : { name: name2 });
-}
-function unaryConverter(milOp, since = 6) {
-  return {
-    opsets: [since, LATEST],
-    milOps: [milOp],
-    convert(node, ctx) {
-      ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: ctx.requireInput(node, 0) }, { name: outName(node) }));
-    }
-  };
-}
-function binaryConverter(milOp, since = 7) {
-  return {
-    opsets: [since, LATEST],
-    milOps: [milOp, "cast"],
-    convert(node, ctx) {
-      ctx.setOutput(node, 0, binary3(ctx, milOp, ctx.requireInput(node, 0), ctx.requireInput(node, 1), outName(node)));
-    }
-  };
-}
-function variadicConverter(milOp) {
-  return {
-    opsets: [8, LATEST],
-    milOps: [milOp, "cast"],
-    convert(node, ctx) {
-      const values = node.inputs.map((_, i2) => ctx.requireInput(node, i2));
-      let acc = values[0];
-      values.slice(1).forEach((v, k) => {
-        acc = binary3(ctx, milOp, acc, v, k === values.length - 2 ? outName(node) : void 0);
-      });
-      ctx.setOutput(node, 0, acc);
-    }
-  };
-}
-function truncatingIntDiv(ctx, a, b, name2) {
-  const quotient = ctx.b.op1("floor_div", { x: ctx.b.op1("abs", { x: a }), y: ctx.b.op1("abs", { x: b }) });
-  const sign = ctx.b.op1("mul", { x: ctx.b.op1("sign", { x: a }), y: ctx.b.op1("sign", { x: b }) });
-  return ctx.b.op1("mul", { x: quotient, y: sign }, { name: name2 });
-}
-var div = {
-  opsets: [7, LATEST],
-  milOps: ["real_div", "floor_div", "abs", "sign", "mul", "cast"],
-  limits: "integer division truncates toward zero (ONNX semantics), computed as sign(a)·sign(b)·floor(|a|/|b|)",
-  convert(node, ctx) {
-    const a = ctx.requireInput(node, 0);
-    const b = castTo(ctx, ctx.requireInput(node, 1), ctx.b.typeOf(a).dtype);
-    const out2 = ctx.b.typeOf(a).dtype === "int32" ? truncatingIntDiv(ctx, a, b, outName(node)) : ctx.b.op1("real_div", { x: a, y: b }, { name: outName(node) });
-    ctx.setOutput(node, 0, out2);
-  }
-};
-function truncateFloat(ctx, q) {
-  return ctx.b.op1("mul", { x: ctx.b.op1("sign", { x: q }), y: ctx.b.op1("floor", { x: ctx.b.op1("abs", { x: q }) }) });
-}
-var mod = {
-  opsets: [10, LATEST],
-  milOps: ["mod", "real_div", "floor_div", "floor", "abs", "sign", "mul", "sub", "cast"],
-  limits: "fmod=0 relies on MIL mod following Python semantics (as coremltools evaluates it); fmod=1 on floats computes x - trunc(x/y)·y, which can differ from C fmod in the last bits for large quotients",
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const y = castTo(ctx, ctx.requireInput(node, 1), ctx.b.typeOf(x2).dtype);
-    const name2 = outName(node);
-    if (attrInt(node, "fmod", 0) === 0) {
-      ctx.setOutput(node, 0, ctx.b.op1("mod", { x: x2, y }, { name: name2 }));
-      return;
-    }
-    const quotient = ctx.b.typeOf(x2).dtype === "int32" ? truncatingIntDiv(ctx, x2, y, `${name2}_quotient`) : truncateFloat(ctx, ctx.b.op1("real_div", { x: x2, y }));
-    ctx.setOutput(node, 0, ctx.b.op1("sub", { x: x2, y: ctx.b.op1("mul", { x: quotient, y }) }, { name: name2 }));
-  }
-};
-function isScalarTwo(t) {
-  return t !== void 0 && t.data.length === 1 && t.dtype !== "string" && constantAsFloat32(t)[0] === 2;
-}
-var pow = {
-  opsets: [7, LATEST],
-  milOps: ["pow", "exp", "mul", "cast"],
-  limits: "a constant base of 2 becomes exp(y·ln 2): Core ML computes pow(2, y) wrongly",
-  convert(node, ctx) {
-    const base = ctx.constant(node, 0);
-    const y = ctx.requireInput(node, 1);
-    const baseShape = base?.shape.length ?? 0;
-    if (isScalarTwo(base) && isFloatDType(base.dtype) && baseShape <= ctx.b.typeOf(y).shape.length) {
-      const floatY = castTo(ctx, y, base.dtype === "float16" ? "float16" : "float32");
-      const scaled2 = ctx.b.op1("mul", { x: floatY, y: scalarLike(ctx, floatY, Math.LN2) });
-      ctx.setOutput(node, 0, ctx.b.op1("exp", { x: scaled2 }, { name: outName(node) }));
-      return;
-    }
-    const x2 = ctx.requireInput(node, 0);
-    const xType = ctx.b.typeOf(x2).dtype;
-    const yType = ctx.b.typeOf(y).dtype;
-    if (xType === "int32" && yType !== "int32") {
-      const result = ctx.b.op1("pow", { x: castTo(ctx, x2, yType), y });
-      ctx.setOutput(node, 0, castTo(ctx, result, "int32", outName(node)));
-      return;
-    }
-    ctx.setOutput(node, 0, binary3(ctx, "pow", x2, y, outName(node)));
-  }
-};
-var neg = {
-  opsets: [6, LATEST],
-  milOps: ["mul"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    ctx.setOutput(node, 0, ctx.b.op1("mul", { x: x2, y: scalarLike(ctx, x2, -1) }, { name: outName(node) }));
-  }
-};
-function exactWithEpsilon(milOp) {
-  return {
-    opsets: [6, LATEST],
-    milOps: [milOp],
-    convert(node, ctx) {
-      const x2 = ctx.requireInput(node, 0);
-      ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: x2, epsilon: scalarLike(ctx, x2, 0) }, { name: outName(node) }));
-    }
-  };
-}
-var equal = {
-  opsets: [7, LATEST],
-  milOps: ["equal", "logical_xor", "logical_not", "cast"],
-  limits: "string inputs are not supported",
-  convert(node, ctx) {
-    const a = ctx.requireInput(node, 0);
-    const b = ctx.requireInput(node, 1);
-    if (ctx.b.typeOf(a).dtype === "string") ctx.unsupported(node, "Core ML cannot compare strings");
-    if (ctx.b.typeOf(a).dtype === "bool") {
-      const differs = binary3(ctx, "logical_xor", a, b);
-      ctx.setOutput(node, 0, ctx.b.op1("logical_not", { x: differs }, { name: outName(node) }));
-      return;
-    }
-    ctx.setOutput(node, 0, binary3(ctx, "equal", a, b, outName(node)));
-  }
-};
-var where = {
-  opsets: [9, LATEST],
-  milOps: ["select", "cast"],
-  convert(node, ctx) {
-    const cond2 = castTo(ctx, ctx.requireInput(node, 0), "bool");
-    const a = ctx.requireInput(node, 1);
-    const b = castTo(ctx, ctx.requireInput(node, 2), ctx.b.typeOf(a).dtype);
-    ctx.setOutput(node, 0, ctx.b.op1("select", { cond: cond2, a, b }, { name: outName(node) }));
-  }
-};
-var mean = {
-  opsets: [8, LATEST],
-  milOps: ["add", "real_div", "cast"],
-  convert(node, ctx) {
-    const values = node.inputs.map((_, i2) => ctx.requireInput(node, i2));
-    const sum = values.slice(1).reduce((acc, v) => binary3(ctx, "add", acc, v), values[0]);
-    ctx.setOutput(node, 0, ctx.b.op1("real_div", { x: sum, y: scalarLike(ctx, sum, values.length) }, { name: outName(node) }));
-  }
-};
-var isNaN2 = {
-  opsets: [9, LATEST],
-  milOps: ["not_equal"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    ctx.setOutput(node, 0, ctx.b.op1("not_equal", { x: x2, y: x2 }, { name: outName(node) }));
-  }
-};
-var isInf = {
-  opsets: [10, LATEST],
-  milOps: ["equal", "abs", "less"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const positive = attrInt(node, "detect_positive", 1) !== 0;
-    const negative = attrInt(node, "detect_negative", 1) !== 0;
-    const name2 = outName(node);
-    if (positive && negative) {
-      const magnitude = ctx.b.op1("abs", { x: x2 });
-      ctx.setOutput(node, 0, ctx.b.op1("equal", { x: magnitude, y: scalarLike(ctx, x2, Infinity) }, { name: name2 }));
-    } else if (positive || negative) {
-      ctx.setOutput(node, 0, ctx.b.op1("equal", { x: x2, y: scalarLike(ctx, x2, positive ? Infinity : -Infinity) }, { name: name2 }));
-    } else {
-      ctx.setOutput(node, 0, ctx.b.op1("less", { x: ctx.b.op1("abs", { x: x2 }), y: scalarLike(ctx, x2, -1) }, { name: name2 }));
-    }
-  }
-};
-var UNARY2 = {
-  Sqrt: ["sqrt", 6],
-  Exp: ["exp", 6],
-  Abs: ["abs", 6],
-  Erf: ["erf", 9],
-  Floor: ["floor", 6],
-  Ceil: ["ceil", 6],
-  Sign: ["sign", 9],
-  Sin: ["sin", 7],
-  Cos: ["cos", 7],
-  Tan: ["tan", 7],
-  Asin: ["asin", 7],
-  Acos: ["acos", 7],
-  Atan: ["atan", 7],
-  Sinh: ["sinh", 9],
-  Cosh: ["cosh", 9],
-  Atanh: ["atanh", 9],
-  Not: ["logical_not", 1],
-  Round: ["round", 11]
-};
-var BINARY = {
-  Add: ["add", 7],
-  Sub: ["sub", 7],
-  Mul: ["mul", 7],
-  Less: ["less", 7],
-  Greater: ["greater", 7],
-  LessOrEqual: ["less_equal", 12],
-  GreaterOrEqual: ["greater_equal", 12],
-  And: ["logical_and", 7],
-  Or: ["logical_or", 7],
-  Xor: ["logical_xor", 7]
-};
-var elementwiseConverters = {
-  ...Object.fromEntries(Object.entries(UNARY2).map(([op, [mil, since]]) => [op, unaryConverter(mil, since)])),
-  ...Object.fromEntries(Object.entries(BINARY).map(([op, [mil, since]]) => [op, binaryConverter(mil, since)])),
-  Div: div,
-  Pow: pow,
-  Mod: mod,
-  Neg: neg,
-  Reciprocal: exactWithEpsilon("inverse"),
-  Log: exactWithEpsilon("log"),
-  Equal: equal,
-  Where: where,
-  IsNaN: isNaN2,
-  IsInf: isInf,
-  Max: variadicConverter("maximum"),
-  Min: variadicConverter("minimum"),
-  Sum: variadicConverter("add"),
-  Mean: mean
-};
-
-// src/convert/ops/activation.ts
-init_tensor();
-var LATEST2 = 21;
-function simple(milOp, since = 6) {
-  return {
-    opsets: [since, LATEST2],
-    milOps: [milOp],
-    convert(node, ctx) {
-      ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: ctx.requireInput(node, 0) }, { name: outName(node) }));
-    }
-  };
-}
-function withScalars(milOp, params, since = 6) {
-  return {
-    opsets: [since, LATEST2],
-    milOps: [milOp],
-    convert(node, ctx) {
-      const x2 = ctx.requireInput(node, 0);
-      const args = { x: x2 };
-      for (const [param, [attr2, fallback]] of Object.entries(params)) args[param] = scalarLike(ctx, x2, attrFloat(node, attr2, fallback));
-      ctx.setOutput(node, 0, ctx.b.op1(milOp, args, { name: outName(node) }));
-    }
-  };
-}
-var relu = {
-  opsets: [6, LATEST2],
-  milOps: ["relu", "maximum"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const out2 = ctx.b.typeOf(x2).dtype === "int32" ? ctx.b.op1("maximum", { x: x2, y: scalarLike(ctx, x2, 0) }, { name: outName(node) }) : ctx.b.op1("relu", { x: x2 }, { name: outName(node) });
-    ctx.setOutput(node, 0, out2);
-  }
-};
-function perChannelSlope(xShape, slope) {
-  const rank = xShape.length;
-  const channels = xShape[1];
-  if (rank < 3 || rank > 5 || channels === null || channels === void 0 || slope.shape.length > rank) return void 0;
-  const aligned = [...new Array(rank - slope.shape.length).fill(1), ...slope.shape];
-  const onlyChannels = aligned.every((d, i2) => i2 === 1 ? d === channels : d === 1);
-  return onlyChannels ? constantAsFloat32(slope) : void 0;
-}
-var prelu = {
-  opsets: [7, LATEST2],
-  milOps: ["leaky_relu", "prelu", "maximum", "minimum", "mul", "add", "cast"],
-  limits: "a constant per-channel slope becomes prelu, a single slope leaky_relu; any other slope is computed as max(x,0) + slope·min(x,0)",
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const xType = ctx.b.typeOf(x2);
-    const slope = ctx.constant(node, 1);
-    const isFloat2 = xType.dtype !== "int32";
-    if (isFloat2 && slope && elementCount(slope.shape) === 1 && slope.shape.length <= xType.shape.length) {
-      const alpha = scalarLike(ctx, x2, constantAsFloat32(slope)[0]);
-      ctx.setOutput(node, 0, ctx.b.op1("leaky_relu", { x: x2, alpha }, { name: outName(node) }));
-      return;
-    }
-    const channels = isFloat2 && slope ? perChannelSlope(xType.shape, slope) : void 0;
-    if (channels) {
-      ctx.setOutput(node, 0, ctx.b.op1("prelu", { x: x2, alpha: floatVector(channels, xType.dtype) }, { name: outName(node) }));
-      return;
-    }
-    const positive = ctx.b.op1("maximum", { x: x2, y: scalarLike(ctx, x2, 0) });
-    const negative = ctx.b.op1("minimum", { x: x2, y: scalarLike(ctx, x2, 0) });
-    const scaled2 = binary3(ctx, "mul", negative, ctx.requireInput(node, 1));
-    ctx.setOutput(node, 0, ctx.b.op1("add", { x: positive, y: scaled2 }, { name: outName(node) }));
-  }
-};
-function clipBound(node, ctx, which) {
-  if (ctx.opset < 11) return attrFloat(node, which);
-  const index = which === "min" ? 1 : 2;
-  const value = ctx.constant(node, index);
-  if (value) return constantAsFloat32(value)[0];
-  return ctx.input(node, index);
-}
-var clip = {
-  opsets: [6, LATEST2],
-  milOps: ["clip", "maximum", "minimum", "identity", "cast"],
-  limits: "constant bounds on float input become clip; a missing, infinite or computed bound (or integer input) uses maximum/minimum",
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const useful = (b) => typeof b === "number" && !Number.isFinite(b) ? void 0 : b;
-    const lo = useful(clipBound(node, ctx, "min"));
-    const hi = useful(clipBound(node, ctx, "max"));
-    const name2 = outName(node);
-    if (typeof lo === "number" && typeof hi === "number" && ctx.b.typeOf(x2).dtype !== "int32") {
-      const args = { x: x2, alpha: scalarLike(ctx, x2, lo), beta: scalarLike(ctx, x2, hi) };
-      ctx.setOutput(node, 0, ctx.b.op1("clip", args, { name: name2 }));
-      return;
-    }
-    const apply = (v, op, bound, last) => {
-      if (bound === void 0) return v;
-      const y = typeof bound === "number" ? scalarLike(ctx, v, bound) : castTo(ctx, bound, ctx.b.typeOf(v).dtype);
-      return ctx.b.op1(op, { x: v, y }, last ? { name: name2 } : {});
-    };
-    let out2 = apply(x2, "maximum", lo, hi === void 0);
-    out2 = apply(out2, "minimum", hi, true);
-    if (out2 === x2) out2 = ctx.b.op1("identity", { x: x2 }, { name: name2 });
-    ctx.setOutput(node, 0, out2);
-  }
-};
-var SELU_ALPHA = 1.6732632423543772;
-var SELU_GAMMA = 1.0507009873554805;
-var selu = {
-  opsets: [6, LATEST2],
-  milOps: ["elu", "mul"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const elu = ctx.b.op1("elu", { x: x2, alpha: scalarLike(ctx, x2, attrFloat(node, "alpha", SELU_ALPHA)) });
-    ctx.setOutput(node, 0, ctx.b.op1("mul", { x: elu, y: scalarLike(ctx, x2, attrFloat(node, "gamma", SELU_GAMMA)) }, { name: outName(node) }));
-  }
-};
-var hardSwish = {
-  opsets: [14, LATEST2],
-  milOps: ["sigmoid_hard", "mul"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const gate = ctx.b.op1("sigmoid_hard", { x: x2, alpha: scalarLike(ctx, x2, 1 / 6), beta: scalarLike(ctx, x2, 0.5) });
-    ctx.setOutput(node, 0, ctx.b.op1("mul", { x: x2, y: gate }, { name: outName(node) }));
-  }
-};
-var thresholdedRelu = {
-  opsets: [10, LATEST2],
-  milOps: ["greater", "select"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const keep = ctx.b.op1("greater", { x: x2, y: scalarLike(ctx, x2, attrFloat(node, "alpha", 1)) });
-    ctx.setOutput(node, 0, ctx.b.op1("select", { cond: keep, a: x2, b: scalarLike(ctx, x2, 0) }, { name: outName(node) }));
-  }
-};
-var celu = {
-  opsets: [12, LATEST2],
-  milOps: ["real_div", "elu", "mul"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const alpha = attrFloat(node, "alpha", 1);
-    if (!(alpha > 0)) ctx.unsupported(node, `alpha ${alpha} must be positive`);
-    const scaled2 = ctx.b.op1("real_div", { x: x2, y: scalarLike(ctx, x2, alpha) });
-    const elu = ctx.b.op1("elu", { x: scaled2, alpha: scalarLike(ctx, x2, 1) });
-    ctx.setOutput(node, 0, ctx.b.op1("mul", { x: elu, y: scalarLike(ctx, x2, alpha) }, { name: outName(node) }));
-  }
-};
-var mish = {
-  opsets: [18, LATEST2],
-  milOps: ["softplus", "tanh", "mul"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const gate = ctx.b.op1("tanh", { x: ctx.b.op1("softplus", { x: x2 }) });
-    ctx.setOutput(node, 0, ctx.b.op1("mul", { x: x2, y: gate }, { name: outName(node) }));
-  }
-};
-var GELU_MODES2 = { none: "EXACT", tanh: "TANH_APPROXIMATION" };
-var gelu = {
-  opsets: [20, LATEST2],
-  milOps: ["gelu"],
-  convert(node, ctx) {
-    const approximate = attrString(node, "approximate", "none");
-    const mode = GELU_MODES2[approximate];
-    if (!mode) ctx.unsupported(node, `approximate="${approximate}" is not one of none, tanh`);
-    ctx.setOutput(node, 0, ctx.b.op1("gelu", { x: ctx.requireInput(node, 0), mode: milConst.str(mode) }, { name: outName(node) }));
-  }
-};
-function normalizationPlan(node, ctx, x2) {
-  const shape3 = ctx.b.typeOf(x2).shape;
-  const rank = shape3.length;
-  const rawAxis = attrInt(node, "axis", ctx.opset < 13 ? 1 : -1);
-  const axis = rawAxis < 0 ? rawAxis + rank : rawAxis;
-  if (axis < 0 || axis >= Math.max(rank, 1)) ctx.unsupported(node, `axis ${rawAxis} is outside rank ${rank}`);
-  const keep = { value: x2, axis, restore: (r) => r };
-  if (ctx.opset >= 13 || axis >= rank - 1) return keep;
-  const trailing = shape3.slice(axis);
-  if (trailing.some((d) => d === null)) ctx.unsupported(node, `opset ${ctx.opset} flattens at axis ${axis}, which needs static dims from that axis on`);
-  const inner = trailing.reduce((p, d) => p * d, 1);
-  const flat = ctx.b.op1("reshape", { x: x2, shape: milConst.ints([-1, inner]) }, { name: `${outName(node)}_2d` });
-  const unknown = shape3.filter((d) => d === null).length;
-  const restore = (result, name2) => {
-    const target = unknown <= 1 ? milConst.ints(shape3.map((d) => d ?? -1)) : ctx.b.op1("shape", { x: x2 });
-    return ctx.b.op1("reshape", { x: result, shape: target }, { name: name2 });
-  };
-  return { value: flat, axis: 1, restore };
-}
-var softmax = {
-  opsets: [1, LATEST2],
-  milOps: ["softmax", "reshape", "shape"],
-  limits: "before opset 13, an axis other than the last needs static dims from that axis on",
-  convert(node, ctx) {
-    const plan = normalizationPlan(node, ctx, ctx.requireInput(node, 0));
-    const direct = plan.value === ctx.requireInput(node, 0);
-    const name2 = outName(node);
-    const y = ctx.b.op1("softmax", { x: plan.value, axis: milConst.int(plan.axis) }, direct ? { name: name2 } : {});
-    ctx.setOutput(node, 0, direct ? y : plan.restore(y, name2));
-  }
-};
-var logSoftmax = {
-  opsets: [1, LATEST2],
-  milOps: ["reduce_max", "sub", "exp", "reduce_sum", "log", "reshape", "shape"],
-  limits: "before opset 13, an axis other than the last needs static dims from that axis on",
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const plan = normalizationPlan(node, ctx, x2);
-    const direct = plan.value === x2;
-    const reduce2 = { axes: milConst.ints([plan.axis]), keep_dims: milConst.bool(true) };
-    const max2 = ctx.b.op1("reduce_max", { x: plan.value, ...reduce2 });
-    const shifted = ctx.b.op1("sub", { x: plan.value, y: max2 });
-    const sum = ctx.b.op1("reduce_sum", { x: ctx.b.op1("exp", { x: shifted }), ...reduce2 });
-    const logSum = ctx.b.op1("log", { x: sum, epsilon: scalarLike(ctx, sum, 0) });
-    const name2 = outName(node);
-    const y = ctx.b.op1("sub", { x: shifted, y: logSum }, direct ? { name: name2 } : {});
-    ctx.setOutput(node, 0, direct ? y : plan.restore(y, name2));
-  }
-};
-var activationConverters = {
-  Relu: relu,
-  LeakyRelu: withScalars("leaky_relu", { alpha: ["alpha", 0.01] }),
-  PRelu: prelu,
-  Sigmoid: simple("sigmoid"),
-  Tanh: simple("tanh"),
-  HardSigmoid: withScalars("sigmoid_hard", { alpha: ["alpha", 0.2], beta: ["beta", 0.5] }),
-  HardSwish: hardSwish,
-  Clip: clip,
-  Elu: withScalars("elu", { alpha: ["alpha", 1] }),
-  Selu: selu,
-  Softplus: simple("softplus", 1),
-  Softsign: simple("softsign", 1),
-  Gelu: gelu,
-  ThresholdedRelu: thresholdedRelu,
-  Celu: celu,
-  Mish: mish,
-  Softmax: softmax,
-  LogSoftmax: logSoftmax
-};
-
-// src/convert/narrow.ts
-init_errors();
-init_fp16();
-init_tensor();
-var MIL_DTYPE_OF = {
-  float32: "float32",
-  float16: "float16",
-  float64: "float32",
-  bfloat16: "float32",
-  int64: "int32",
-  int32: "int32",
-  int16: "int32",
-  int8: "int32",
-  uint8: "int32",
-  uint16: "int32",
-  uint32: "int32",
-  uint64: "int32",
-  bool: "bool",
-  string: "string"
-};
-function milDTypeFor(onnx2) {
-  return MIL_DTYPE_OF[onnx2];
-}
-var INT32_MIN = -(2 ** 31);
-var INT32_MAX = 2 ** 31 - 1;
-function narrowConstant(t, name2, file) {
-  const target = milDTypeFor(t.dtype);
-  if (target === void 0) {
-    throw new ConversionError(`constant "${name2}" has dtype ${t.dtype}, which Core ML cannot hold`, [], fileOption(file));
-  }
-  if (target === t.dtype) return t;
-  if (target === "float32") return makeTensor("float32", t.shape, toFloat32(t));
-  return makeTensor("int32", t.shape, toInt32(t, name2, file));
-}
-function toFloat32(t) {
-  if (t.dtype === "bfloat16") return bfloat16ArrayToFloat32(t.data);
-  return Float32Array.from(t.data);
-}
-function toInt32(t, name2, file) {
-  const data = t.data;
-  const out2 = new Int32Array(data.length);
-  for (let i2 = 0; i2 < data.length; i2++) {
-    const v = Number(data[i2]);
-    if (v < INT32_MIN || v > INT32_MAX) {
-      throw new ConversionError(
-        `constant "${name2}" (${t.dtype}) holds ${String(data[i2])} at index ${i2}, outside the int32 range Core ML supports`,
-        [],
-        fileOption(file)
-      );
-    }
-    out2[i2] = v;
-  }
-  return out2;
-}
-function fileOption(file) {
-  return file === void 0 ? {} : { file };
-}
-
-// src/convert/values.ts
-init_tensor();
-function inputType2(ctx, node, i2) {
-  return ctx.b.typeOf(ctx.requireInput(node, i2));
-}
-function constantsOf(ctx, node) {
-  return (i2) => ctx.constant(node, i2);
-}
-function constantInts(ctx, node, i2) {
-  const t = ctx.constant(node, i2);
-  return t ? toNumberList(narrowConstant(t, node.inputs[i2])) : void 0;
-}
-function requireStatic(ctx, node, value, what) {
-  if (isDynamic(value)) ctx.unsupported(node, `${what} must be a constant (it is computed at run time)`);
-  return value;
-}
-function isFullyStatic(shape3) {
-  return shape3.every((d) => d !== null);
-}
-function clampToInt32(v) {
-  return Math.min(Math.max(v, -(2 ** 31)), 2 ** 31 - 1);
-}
-
-// src/convert/ops/indexing.ts
-init_ir();
-init_tensor();
-var LATEST_OPSET = 22;
-function sliceArgs(dims, p) {
-  const rank = dims.length;
-  const a = {
-    begin: new Array(rank).fill(0),
-    end: new Array(rank).fill(0),
-    stride: new Array(rank).fill(1),
-    beginMask: new Array(rank).fill(true),
-    endMask: new Array(rank).fill(true)
-  };
-  p.axes.forEach((axis, j) => {
-    const [start, end, step] = [p.starts[j], p.ends[j], p.steps[j]];
-    const dim = dims[axis];
-    a.stride[axis] = step;
-    if (typeof dim === "number") {
-      const r = resolveSliceRange(dim, start, end, step);
-      const stop = r.start + r.count * step;
-      a.begin[axis] = r.start;
-      a.beginMask[axis] = false;
-      a.end[axis] = stop < 0 ? 0 : stop;
-      a.endMask[axis] = stop < 0;
-      return;
-    }
-    const past = step > 0 ? end >= 2 ** 31 - 1 : end <= -(2 ** 31);
-    a.begin[axis] = clampToInt32(start);
-    a.beginMask[axis] = false;
-    a.end[axis] = past ? 0 : clampToInt32(end);
-    a.endMask[axis] = past;
-  });
-  return a;
-}
-var slice2 = {
-  opsets: [1, LATEST_OPSET],
-  milOps: ["slice_by_index"],
-  limits: "starts, ends, axes and steps must be constants",
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const dims = ctx.b.typeOf(x2).shape;
-    const p = requireStatic(ctx, node, sliceParams(node, ctx.opset, constantsOf(ctx, node), dims.length), "slice bounds");
-    const a = sliceArgs(dims, p);
-    const bools = (v) => makeTensor("bool", [v.length], Uint8Array.from(v, (b) => b ? 1 : 0));
-    const out2 = ctx.b.op1(
-      "slice_by_index",
-      {
-        x: x2,
-        begin: milConst.ints(a.begin),
-        end: milConst.ints(a.end),
-        stride: milConst.ints(a.stride),
-        begin_mask: bools(a.beginMask),
-        end_mask: bools(a.endMask)
-      },
-      { name: node.outputs[0] }
-    );
-    ctx.setOutput(node, 0, out2);
-  }
-};
-function normalizedIndices(node, ctx, indices, dim) {
-  const values = toNumberList(indices);
-  if (values.some((v) => v < 0)) {
-    if (dim === null) return ctx.unsupported(node, "negative indices into a dimension of unknown size");
-    return makeTensor("int32", indices.shape, Int32Array.from(values, (v) => v < 0 ? v + dim : v));
-  }
-  return narrowConstant(indices, node.inputs[1]);
-}
-function guardNegativeIndices(node, ctx, indices, dim) {
-  if (dim === null) return ctx.unsupported(node, "run-time indices into a dimension of unknown size (iOS17+ needs them non-negative)");
-  const b = ctx.b;
-  const nonNegative = b.op1("greater_equal", { x: indices, y: milConst.int(0) }, { name: `${node.outputs[0]}_nonneg` });
-  const wrapped = b.op1("add", { x: indices, y: milConst.int(dim) }, { name: `${node.outputs[0]}_wrapped` });
-  return b.op1("select", { cond: nonNegative, a: indices, b: wrapped }, { name: `${node.outputs[0]}_indices` });
-}
-var gather2 = {
-  opsets: [1, LATEST_OPSET],
-  milOps: ["gather", "squeeze", "greater_equal", "add", "select"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const dims = ctx.b.typeOf(x2).shape;
-    const axis = normalizeAxis(node, attrInt(node, "axis", 0), dims.length);
-    const constIdx = ctx.constant(node, 1);
-    let indices;
-    if (constIdx) indices = ctx.b.const(normalizedIndices(node, ctx, constIdx, dims[axis]), `${node.outputs[0]}_indices`);
-    else {
-      indices = ctx.requireInput(node, 1);
-      if (targetRank(ctx.target) >= targetRank("iOS17")) indices = guardNegativeIndices(node, ctx, indices, dims[axis]);
-    }
-    const scalar2 = ctx.b.typeOf(indices).shape.length === 0;
-    if (scalar2) indices = ctx.b.op1("expand_dims", { x: indices, axes: milConst.ints([0]) }, { name: `${node.outputs[0]}_index` });
-    const gathered = ctx.b.op1("gather", { x: x2, indices, axis: milConst.int(axis) }, { name: scalar2 ? `${node.outputs[0]}_gathered` : node.outputs[0] });
-    ctx.setOutput(node, 0, scalar2 ? ctx.b.op1("squeeze", { x: gathered, axes: milConst.ints([axis]) }, { name: node.outputs[0] }) : gathered);
-  }
-};
-var expand2 = {
-  opsets: [8, LATEST_OPSET],
-  milOps: ["expand_dims", "tile", "fill", "add"],
-  convert(node, ctx) {
-    let x2 = ctx.requireInput(node, 0);
-    const target = constantInts(ctx, node, 1);
-    const dtype = ctx.b.typeOf(x2).dtype;
-    if (!target) {
-      if (dtype === "bool") return ctx.unsupported(node, "bool tensors expanded to a run-time shape");
-      const zeros = ctx.b.op1("fill", { shape: ctx.requireInput(node, 1), value: scalarOf(dtype, 0) }, { name: `${node.outputs[0]}_zeros` });
-      return ctx.setOutput(node, 0, ctx.b.op1("add", { x: x2, y: zeros }, { name: node.outputs[0] }));
-    }
-    let dims = ctx.b.typeOf(x2).shape;
-    if (target.length > dims.length) {
-      const extra = Array.from({ length: target.length - dims.length }, (_, i2) => i2);
-      x2 = ctx.b.op1("expand_dims", { x: x2, axes: milConst.ints(extra) }, { name: `${node.outputs[0]}_ranked` });
-      dims = ctx.b.typeOf(x2).shape;
-    }
-    const offset = dims.length - target.length;
-    const reps = dims.map((d, i2) => {
-      const want = i2 < offset ? 1 : target[i2 - offset];
-      if (d === 1) return Math.max(want, 1);
-      if (want !== 1 && want !== d && d !== null) return ctx.unsupported(node, `cannot expand dim ${i2} of size ${d} to ${want}`);
-      if (d === null && want > 1) return ctx.unsupported(node, `dim ${i2} has unknown size`);
-      return 1;
-    });
-    if (reps.every((r) => r === 1)) return ctx.setOutput(node, 0, x2);
-    ctx.setOutput(node, 0, ctx.b.op1("tile", { x: x2, reps: milConst.ints(reps) }, { name: node.outputs[0] }));
-  }
-};
-function scalarOf(dtype, v) {
-  if (dtype === "int32") return milConst.int(v);
-  return milConst.float(v, dtype === "float16" ? "float16" : "float32");
-}
-var tile2 = {
-  opsets: [6, LATEST_OPSET],
-  milOps: ["tile"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const reps = constantInts(ctx, node, 1);
-    const repsValue = reps ? milConst.ints(reps) : ctx.requireInput(node, 1);
-    ctx.setOutput(node, 0, ctx.b.op1("tile", { x: x2, reps: repsValue }, { name: node.outputs[0] }));
-  }
-};
-var constantOfShape2 = {
-  opsets: [9, LATEST_OPSET],
-  milOps: ["fill"],
-  limits: "constant shapes fold to constants; run-time shapes use fill",
-  convert(node, ctx) {
-    const value = narrowConstant(attrTensor(node, "value") ?? makeTensor("float32", [1], new Float32Array([0])), `${node.name}.value`);
-    const scalar2 = makeTensor(value.dtype, [], value.data);
-    const shapeArg = constantInts(ctx, node, 0);
-    if (shapeArg && isFullyStatic(shapeArg)) {
-      return ctx.setOutput(node, 0, ctx.b.op1("fill", { shape: milConst.ints(shapeArg), value: scalar2 }, { name: node.outputs[0] }));
-    }
-    ctx.setOutput(node, 0, ctx.b.op1("fill", { shape: ctx.requireInput(node, 0), value: scalar2 }, { name: node.outputs[0] }));
-  }
-};
-var range2 = {
-  opsets: [11, LATEST_OPSET],
-  milOps: ["range_1d"],
-  convert(node, ctx) {
-    const [start, end, step] = [0, 1, 2].map((i2) => ctx.requireInput(node, i2));
-    ctx.setOutput(node, 0, ctx.b.op1("range_1d", { end, start, step }, { name: node.outputs[0] }));
-  }
-};
-var indexingConverters = {
-  Slice: slice2,
-  Gather: gather2,
-  Expand: expand2,
-  Tile: tile2,
-  ConstantOfShape: constantOfShape2,
-  Range: range2
-};
-
-// src/convert/ops/shape.ts
-var LATEST_OPSET2 = 22;
-function forward(node, ctx) {
-  const c = ctx.constant(node, 0);
-  if (c) ctx.setConstantOutput(node, 0, c);
-  else ctx.setOutput(node, 0, ctx.requireInput(node, 0));
-}
-var identity = { opsets: [1, LATEST_OPSET2], milOps: [], convert: forward };
-var dropout2 = {
-  opsets: [1, LATEST_OPSET2],
-  milOps: ["fill"],
-  limits: "inference mode only (training_mode must be a constant false)",
-  convert(node, ctx) {
-    const training = ctx.constant(node, 2);
-    if (training && training.data[0]) return ctx.unsupported(node, "training_mode is true");
-    forward(node, ctx);
-    if (node.outputs[1]) {
-      const shape3 = inputType2(ctx, node, 0).shape;
-      if (!isFullyStatic(shape3)) return ctx.unsupported(node, "the mask output needs a static input shape");
-      ctx.setOutput(node, 1, ctx.b.op1("fill", { shape: milConst.ints(shape3), value: milConst.bool(true) }, { name: node.outputs[1] }));
-    }
-  }
-};
-var constant = {
-  opsets: [1, LATEST_OPSET2],
-  milOps: ["const"],
-  convert: (node, ctx) => ctx.setConstantOutput(node, 0, constantNodeValue(node))
-};
-var cast = {
-  opsets: [6, LATEST_OPSET2],
-  milOps: ["cast"],
-  limits: "no string, float8 or 4-bit targets; int64 and float64 become int32 and fp32",
-  convert(node, ctx) {
-    const to = milDTypeFor(castTarget(node));
-    if (to === void 0 || to === "string") return ctx.unsupported(node, `cast to ${castTarget(node)} has no Core ML counterpart`);
-    const x2 = ctx.requireInput(node, 0);
-    if (ctx.b.typeOf(x2).dtype === to) return ctx.setOutput(node, 0, x2);
-    ctx.setOutput(node, 0, ctx.b.op1("cast", { x: x2, dtype: milConst.str(milDTypeName(to)) }, { name: node.outputs[0] }));
-  }
-};
-var shape2 = {
-  opsets: [1, LATEST_OPSET2],
-  milOps: ["shape", "slice_by_index"],
-  limits: "static shapes fold to constants; dynamic shapes use the shape op",
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const rank = ctx.b.typeOf(x2).shape.length;
-    const [start, end] = shapeWindow(node, rank);
-    const full = ctx.b.op1("shape", { x: x2 }, { name: start === 0 && end === rank ? node.outputs[0] : `${node.outputs[0]}_full` });
-    if (start === 0 && end === rank) return ctx.setOutput(node, 0, full);
-    const part = ctx.b.op1("slice_by_index", { x: full, begin: milConst.ints([start]), end: milConst.ints([end]) }, { name: node.outputs[0] });
-    ctx.setOutput(node, 0, part);
-  }
-};
-var size = {
-  opsets: [1, LATEST_OPSET2],
-  milOps: ["shape", "reduce_prod"],
-  convert(node, ctx) {
-    const dims = ctx.b.op1("shape", { x: ctx.requireInput(node, 0) }, { name: `${node.outputs[0]}_shape` });
-    ctx.setOutput(node, 0, ctx.b.op1("reduce_prod", { x: dims, keep_dims: milConst.bool(false) }, { name: node.outputs[0] }));
-  }
-};
-var flatten2 = {
-  opsets: [1, LATEST_OPSET2],
-  milOps: ["reshape", "flatten2d"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const dims = ctx.b.typeOf(x2).shape;
-    const raw = attrInt(node, "axis", 1);
-    const axis = raw < 0 ? raw + dims.length : raw;
-    if (axis < 0 || axis > dims.length) return ctx.unsupported(node, `axis ${raw} is out of range for rank ${dims.length}`);
-    if (isFullyStatic(dims)) {
-      const target = [dims.slice(0, axis).reduce((a, b) => a * b, 1), dims.slice(axis).reduce((a, b) => a * b, 1)];
-      return ctx.setOutput(node, 0, ctx.b.op1("reshape", { x: x2, shape: milConst.ints(target) }, { name: node.outputs[0] }));
-    }
-    ctx.setOutput(node, 0, ctx.b.op1("flatten2d", { x: x2, axis: milConst.int(axis) }, { name: node.outputs[0] }));
-  }
-};
-var reshape2 = {
-  opsets: [5, LATEST_OPSET2],
-  milOps: ["reshape"],
-  limits: "a target computed at run time is passed through with Core ML 0/-1 semantics",
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const dims = ctx.b.typeOf(x2).shape;
-    const target = constantInts(ctx, node, 1);
-    const allowzero = attrInt(node, "allowzero", 0) !== 0;
-    if (!target) {
-      ctx.warn(node, "reshape target is computed at run time; 0 entries follow Core ML semantics");
-      return ctx.setOutput(node, 0, ctx.b.op1("reshape", { x: x2, shape: ctx.requireInput(node, 1) }, { name: node.outputs[0] }));
-    }
-    if (allowzero && target.includes(0)) return ctx.unsupported(node, "allowzero with a 0 dim makes an empty tensor");
-    const resolved = resolveReshape(node, dims, target, allowzero).map((d) => typeof d === "number" ? d : null);
-    ctx.setOutput(node, 0, ctx.b.op1("reshape", { x: x2, shape: milConst.ints(reshapeTarget(node, ctx, resolved, target, dims.length)) }, { name: node.outputs[0] }));
-  }
-};
-function reshapeTarget(node, ctx, resolved, target, rank) {
-  if (isFullyStatic(resolved)) return resolved;
-  if (resolved.filter((d) => d === null).length > 1) {
-    if (target.length !== rank) return ctx.unsupported(node, "several unknown dims whose 0 entries Core ML would read differently");
-    return target;
-  }
-  return resolved.map((d) => d ?? -1);
-}
-var transpose2 = {
-  opsets: [1, LATEST_OPSET2],
-  milOps: ["transpose"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const rank = ctx.b.typeOf(x2).shape.length;
-    const perm = attrInts(node, "perm") ?? Array.from({ length: rank }, (_, i2) => rank - 1 - i2);
-    ctx.setOutput(node, 0, ctx.b.op1("transpose", { x: x2, perm: milConst.ints(normalizeAxes(node, perm, rank)) }, { name: node.outputs[0] }));
-  }
-};
-var squeeze2 = {
-  opsets: [1, LATEST_OPSET2],
-  milOps: ["squeeze"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const dims = ctx.b.typeOf(x2).shape;
-    const axes = requireStatic(ctx, node, intsParam(node, ctx.opset, constantsOf(ctx, node), "axes", 1, 13), "axes");
-    if (!axes && !isFullyStatic(dims)) return ctx.unsupported(node, "squeezing all size-1 dims needs a static input shape");
-    const drop = axes ? normalizeAxes(node, axes, dims.length) : dims.flatMap((d, i2) => d === 1 ? [i2] : []);
-    if (drop.length === 0) return ctx.setOutput(node, 0, x2);
-    ctx.setOutput(node, 0, ctx.b.op1("squeeze", { x: x2, axes: milConst.ints(drop) }, { name: node.outputs[0] }));
-  }
-};
-var unsqueeze2 = {
-  opsets: [1, LATEST_OPSET2],
-  milOps: ["expand_dims"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const axes = requireStatic(ctx, node, intsParam(node, ctx.opset, constantsOf(ctx, node), "axes", 1, 13), "axes");
-    if (!axes) return ctx.unsupported(node, "axes are missing");
-    const rank = ctx.b.typeOf(x2).shape.length + axes.length;
-    const sorted = normalizeAxes(node, axes, rank).sort((a, b) => a - b);
-    ctx.setOutput(node, 0, ctx.b.op1("expand_dims", { x: x2, axes: milConst.ints(sorted) }, { name: node.outputs[0] }));
-  }
-};
-var concat2 = {
-  opsets: [1, LATEST_OPSET2],
-  milOps: ["concat"],
-  convert(node, ctx) {
-    const values = node.inputs.flatMap((name2, i2) => name2 === "" ? [] : [ctx.requireInput(node, i2)]);
-    const rank = ctx.b.typeOf(values[0]).shape.length;
-    const axis = normalizeAxis(node, attrInt(node, "axis", 0), rank);
-    const nonEmpty = values.filter((v) => ctx.b.typeOf(v).shape[axis] !== 0);
-    if (nonEmpty.length === 0) return ctx.unsupported(node, "every input is empty");
-    if (nonEmpty.length === 1) return ctx.setOutput(node, 0, nonEmpty[0]);
-    ctx.setOutput(node, 0, ctx.b.op1("concat", { values: nonEmpty, axis: milConst.int(axis), interleave: milConst.bool(false) }, { name: node.outputs[0] }));
-  }
-};
-var split2 = {
-  opsets: [2, LATEST_OPSET2],
-  milOps: ["split"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const dims = ctx.b.typeOf(x2).shape;
-    const axis = normalizeAxis(node, attrInt(node, "axis", 0), dims.length);
-    const sizes = splitSizes(node, ctx.opset, constantsOf(ctx, node), dims[axis] ?? void 0);
-    if (isDynamic(sizes)) return ctx.unsupported(node, "split sizes must be constant");
-    const outputs = node.outputs;
-    if (outputs.length === 1) return ctx.setOutput(node, 0, x2);
-    const args = sizes ? { x: x2, split_sizes: milConst.ints(sizes), axis: milConst.int(axis) } : { x: x2, num_splits: milConst.int(outputs.length), axis: milConst.int(axis) };
-    const names = ctx.b.op("split", args, { name: node.name, outputNames: outputs.map((o, k) => o || `${node.name}_unused_${k}`) });
-    names.forEach((v, k) => ctx.setOutput(node, k, v));
-  }
-};
-var shapeConverters = {
-  Identity: identity,
-  Dropout: dropout2,
-  Constant: constant,
-  Cast: cast,
-  Shape: shape2,
-  Size: size,
-  Flatten: flatten2,
-  Reshape: reshape2,
-  Transpose: transpose2,
-  Squeeze: squeeze2,
-  Unsqueeze: unsqueeze2,
-  Concat: concat2,
-  Split: split2,
-  ...indexingConverters
-};
-
-// src/convert/ops/reduce.ts
-var LATEST_OPSET3 = 22;
-var MIL_REDUCTION = {
-  ReduceSum: "reduce_sum",
-  ReduceMean: "reduce_mean",
-  ReduceMax: "reduce_max",
-  ReduceMin: "reduce_min",
-  ReduceProd: "reduce_prod",
-  ReduceL1: "reduce_l1_norm",
-  ReduceL2: "reduce_l2_norm",
-  ReduceLogSum: "reduce_log_sum",
-  ReduceLogSumExp: "reduce_log_sum_exp",
-  ReduceSumSquare: "reduce_sum_square"
-};
-function reduction(milOp) {
-  return {
-    opsets: [1, LATEST_OPSET3],
-    milOps: [milOp],
-    limits: "axes must be constant",
-    convert(node, ctx) {
-      const x2 = ctx.requireInput(node, 0);
-      const t = ctx.b.typeOf(x2);
-      if (t.dtype === "bool") return ctx.unsupported(node, "reductions over bool tensors");
-      const rank = t.shape.length;
-      const p = requireStatic(ctx, node, reduceParams(node, ctx.opset, constantsOf(ctx, node), rank), "axes");
-      if (p.axes !== void 0 && p.axes.length === 0) return ctx.setOutput(node, 0, x2);
-      const axes = p.axes ?? Array.from({ length: rank }, (_, i2) => i2);
-      const out2 = ctx.b.op1(milOp, { x: x2, axes: milConst.ints(axes), keep_dims: milConst.bool(p.keepdims) }, { name: node.outputs[0] });
-      ctx.setOutput(node, 0, out2);
-    }
-  };
-}
-function argReduction(milOp) {
-  return {
-    opsets: [1, LATEST_OPSET3],
-    milOps: [milOp, "reverse", "sub"],
-    limits: "select_last_index=1 needs a static size along the axis",
-    convert(node, ctx) {
-      const x2 = ctx.requireInput(node, 0);
-      const dims = ctx.b.typeOf(x2).shape;
-      const axis = normalizeAxis(node, attrInt(node, "axis", 0), dims.length);
-      const keep = milConst.bool(attrInt(node, "keepdims", 1) !== 0);
-      if (attrInt(node, "select_last_index", 0) === 0) {
-        return ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: x2, axis: milConst.int(axis), keep_dims: keep }, { name: node.outputs[0] }));
-      }
-      const n = dims[axis];
-      if (n === null || n === void 0) return ctx.unsupported(node, "select_last_index=1 along an axis of unknown size");
-      const reversed = ctx.b.op1("reverse", { x: x2, axes: milConst.ints([axis]) }, { name: `${node.outputs[0]}_reversed` });
-      const fromEnd = ctx.b.op1(milOp, { x: reversed, axis: milConst.int(axis), keep_dims: keep }, { name: `${node.outputs[0]}_from_end` });
-      ctx.setOutput(node, 0, ctx.b.op1("sub", { x: milConst.int(n - 1), y: fromEnd }, { name: node.outputs[0] }));
-    }
-  };
-}
-var reduceConverters = {
-  ...Object.fromEntries(Object.entries(MIL_REDUCTION).map(([onnx2, mil]) => [onnx2, reduction(mil)])),
-  ArgMax: argReduction("reduce_argmax"),
-  ArgMin: argReduction("reduce_argmin")
-};
-
-// src/convert/ops/conv.ts
-init_ir();
-
-// src/convert/ops/nn-util.ts
-init_fp16();
-init_tensor();
-function typeOfInput(ctx, value) {
-  return ctx.b.typeOf(value);
-}
-function staticDims(t) {
-  return t.shape.every((d) => d !== null) ? t.shape : void 0;
-}
-function floatScalar(value, dtype) {
-  return milConst.float(value, dtype === "float16" ? "float16" : "float32");
-}
-function requireConstant(ctx, node, i2, what) {
-  const t = ctx.constant(node, i2);
-  if (!t) return ctx.unsupported(node, `${what} (input ${i2}) must be a constant`);
-  return narrowConstant(t, node.inputs[i2] ?? what);
-}
-function floatValues(t) {
-  if (t.dtype === "float16") return Float32Array.from(t.data, (bits2) => float16BitsToFloat32(bits2));
-  if (t.dtype === "float32") return t.data;
-  const src = t.data;
-  const out2 = new Float32Array(src.length);
-  for (let i2 = 0; i2 < src.length; i2++) out2[i2] = Number(src[i2]);
-  return out2;
-}
-function floatTensor(dtype, shape3, values) {
-  if (dtype === "float16") return makeTensor("float16", shape3, Uint16Array.from(values, (v) => float32ToFloat16Bits(v)));
-  return makeTensor("float32", shape3, values);
-}
-function reshapeConstant(t, shape3) {
-  return makeTensor(t.dtype, shape3, t.data);
-}
-function transpose2d(t) {
-  const [rows2, cols] = t.shape;
-  const src = t.data;
-  const out2 = new src.constructor(src.length);
-  for (let r = 0; r < rows2; r++) for (let c = 0; c < cols; c++) out2[c * rows2 + r] = src[r * cols + c];
-  return makeTensor(t.dtype, [cols, rows2], out2);
-}
-function onnxPadsToMil(pads) {
-  const n = pads.length / 2;
-  const out2 = [];
-  for (let d = 0; d < n; d++) out2.push(pads[d], pads[d + n]);
-  return out2;
-}
-function guarded(ctx, node, read) {
-  try {
-    return read();
-  } catch (err2) {
-    return ctx.unsupported(node, err2 instanceof Error ? err2.message : String(err2));
-  }
-}
-function wantsOutput(node, i2) {
-  const name2 = node.outputs[i2];
-  return name2 !== void 0 && name2 !== "";
-}
-function outputName(node, i2 = 0) {
-  return node.outputs[i2] || node.name;
-}
-
-// src/convert/ops/conv.ts
-function milPadding(ctx, node, win, inDims) {
-  const known2 = inDims.every((d) => d !== null);
-  if (win.autoPad === "VALID") return { pad_type: "valid" };
-  if (win.autoPad === "SAME_UPPER") return { pad_type: "same" };
-  if (win.autoPad === "SAME_LOWER") {
-    if (known2) return { pad_type: "custom", pad: onnxPadsToMil(resolvePads(win, inDims)) };
-    if (targetRank(ctx.target) >= targetRank("iOS16")) return { pad_type: "same_lower" };
-    return ctx.unsupported(node, "auto_pad SAME_LOWER with unknown spatial sizes needs deployment target iOS16 or later");
-  }
-  if (win.pads.every((p) => p === 0)) return { pad_type: "valid" };
-  if (win.pads.some((p) => p < 0)) return ctx.unsupported(node, "negative pads are not supported");
-  return { pad_type: "custom", pad: onnxPadsToMil(win.pads) };
-}
-function paddingArgs(p) {
-  return p.pad ? { pad_type: milConst.str(p.pad_type), pad: milConst.ints(p.pad) } : { pad_type: milConst.str(p.pad_type) };
-}
-function readConvInputs(node, ctx) {
-  const x2 = ctx.requireInput(node, 0);
-  const weight = ctx.requireInput(node, 1);
-  const xt = typeOfInput(ctx, x2);
-  const spatial2 = xt.shape.length - 2;
-  if (spatial2 < 1 || spatial2 > 3) ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML convolution takes 1 to 3 spatial dims`);
-  const kernel = staticDims(typeOfInput(ctx, weight))?.slice(2);
-  if (!kernel) return ctx.unsupported(node, "weight shape must be static");
-  const win = guarded(ctx, node, () => readWindow(node, spatial2, kernel));
-  return { x: x2, weight, kernel, inDims: xt.shape.slice(2), win };
-}
-function biasArg(node, ctx) {
-  const bias = ctx.input(node, 2);
-  if (bias && !ctx.constant(node, 2) && targetRank(ctx.target) < targetRank("iOS17")) {
-    ctx.unsupported(node, "a non-constant bias needs deployment target iOS17 or later");
-  }
-  return bias;
-}
-var conv2 = {
-  opsets: [1, 22],
-  milOps: ["conv"],
-  limits: "1-3 spatial dims; SAME_LOWER with unknown input sizes needs iOS16; non-constant weight needs dilations 1",
-  convert(node, ctx) {
-    const { x: x2, weight, win, inDims } = readConvInputs(node, ctx);
-    if (!ctx.constant(node, 1) && win.dilations.some((d) => d !== 1)) {
-      ctx.unsupported(node, "a non-constant weight with dilations other than 1 is not supported by Core ML");
-    }
-    const y = ctx.b.op1(
-      "conv",
-      {
-        x: x2,
-        weight,
-        bias: biasArg(node, ctx),
-        strides: milConst.ints(win.strides),
-        ...paddingArgs(milPadding(ctx, node, win, inDims)),
-        dilations: milConst.ints(win.dilations),
-        groups: milConst.int(attrInt(node, "group", 1))
-      },
-      { name: outputName(node) }
-    );
-    ctx.setOutput(node, 0, y);
-  }
-};
-function transposeCrop(node, ctx, win, inDims) {
-  const spatial2 = win.kernel.length;
-  const outputPadding = attrInts(node, "output_padding") ?? new Array(spatial2).fill(0);
-  const explicit = attrInts(node, "output_shape");
-  const begin = [];
-  const end = [];
-  for (let d = 0; d < spatial2; d++) {
-    let pb;
-    let pe;
-    if (explicit || win.autoPad === "SAME_UPPER" || win.autoPad === "SAME_LOWER") {
-      const inDim = inDims[d];
-      if (inDim === null || inDim === void 0) return ctx.unsupported(node, "output_shape or SAME auto_pad needs static spatial input sizes");
-      const s = win.strides[d];
-      const target = explicit ? explicit[explicit.length - spatial2 + d] : inDim * s;
-      const total = s * (inDim - 1) + outputPadding[d] + effectiveKernelSize(win.kernel[d], win.dilations[d]) - target;
-      const small = Math.floor(total / 2);
-      pb = win.autoPad === "SAME_UPPER" ? small : total - small;
-      pe = total - pb;
-    } else if (win.autoPad === "VALID") {
-      pb = 0;
-      pe = 0;
-    } else {
-      pb = win.pads[d];
-      pe = win.pads[d + spatial2];
-    }
-    begin.push(pb);
-    end.push(pe - outputPadding[d]);
-  }
-  return { begin, end };
-}
-var convTranspose2 = {
-  opsets: [1, 22],
-  milOps: ["conv_transpose", "pad", "add"],
-  limits: "1-3 spatial dims; weight must be constant before iOS17; output_shape/SAME need static input sizes",
-  convert(node, ctx) {
-    const { x: x2, weight, win, inDims } = readConvInputs(node, ctx);
-    if (!ctx.constant(node, 1) && targetRank(ctx.target) < targetRank("iOS17")) {
-      ctx.unsupported(node, "a non-constant weight needs deployment target iOS17 or later");
-    }
-    const crop = transposeCrop(node, ctx, win, inDims);
-    const cut = [...crop.begin, ...crop.end].map((c) => Math.max(0, c));
-    const extend = [...crop.begin, ...crop.end].map((c) => Math.max(0, -c));
-    const needsExtension = extend.some((e) => e > 0);
-    const bias = biasArg(node, ctx);
-    let y = ctx.b.op1(
-      "conv_transpose",
-      {
-        x: x2,
-        weight,
-        // With zero-extended borders the bias must also cover them, so it is added afterwards.
-        bias: needsExtension ? void 0 : bias,
-        strides: milConst.ints(win.strides),
-        ...cut.some((c) => c > 0) ? { pad_type: milConst.str("custom"), pad: milConst.ints(onnxPadsToMil(cut)) } : { pad_type: milConst.str("valid") },
-        dilations: milConst.ints(win.dilations),
-        groups: milConst.int(attrInt(node, "group", 1))
-      },
-      { name: needsExtension ? `${outputName(node)}_core` : outputName(node) }
-    );
-    if (needsExtension) y = extendAndAddBias(node, ctx, y, onnxPadsToMil(extend), bias);
-    ctx.setOutput(node, 0, y);
-  }
-};
-function extendAndAddBias(node, ctx, y, milPad, bias) {
-  const dtype = typeOfInput(ctx, y).dtype;
-  const padded = ctx.b.op1(
-    "pad",
-    { x: y, pad: milConst.ints(milPad), mode: milConst.str("constant"), constant_val: milConst.float(0, dtype === "float16" ? "float16" : "float32") },
-    { name: bias ? `${outputName(node)}_padded` : outputName(node) }
-  );
-  if (!bias) return padded;
-  const biasValue = requireConstant(ctx, node, 2, "bias of a transposed convolution whose output is extended");
-  const spatial2 = milPad.length / 2;
-  const column = reshapeConstant(biasValue, [biasValue.shape[0], ...new Array(spatial2).fill(1)]);
-  return ctx.b.op1("add", { x: padded, y: column }, { name: outputName(node) });
-}
-var convConverters = { Conv: conv2, ConvTranspose: convTranspose2 };
-
-// src/convert/ops/linear.ts
-init_dtype();
-init_tensor();
-function constantInput(ctx, node, i2) {
-  const t = ctx.constant(node, i2);
-  return t ? narrowConstant(t, node.inputs[i2]) : void 0;
-}
-function scaled(t, factor) {
-  if (factor === 1 || !isFloatDType(t.dtype)) return t;
-  return floatTensor(t.dtype, t.shape, floatValues(t).map((v) => v * factor));
-}
-function rowBias(c, n, beta, dtype) {
-  if (!c) return floatTensor(dtype, [n], new Float32Array(n));
-  const count = c.shape.reduce((a, b) => a * b, 1);
-  const rowShaped = c.shape.length <= 2 && c.shape.slice(0, -1).every((d) => d === 1);
-  if (!rowShaped || count !== n && count !== 1) return void 0;
-  const values = floatValues(c);
-  return floatTensor(dtype, [n], Float32Array.from({ length: n }, (_, i2) => beta * values[count === 1 ? 0 : i2]));
-}
-function addScaledC(node, ctx, y, beta) {
-  const cConst = constantInput(ctx, node, 2);
-  const dtype = typeOfInput(ctx, y).dtype;
-  let c;
-  if (cConst) c = scaled(cConst, beta);
-  else {
-    c = ctx.requireInput(node, 2);
-    if (beta !== 1) c = ctx.b.op1("mul", { x: c, y: floatScalar(beta, dtype) }, { name: `${outputName(node)}_beta_c` });
-  }
-  return ctx.b.op1("add", { x: y, y: c }, { name: outputName(node) });
-}
-var gemm2 = {
-  opsets: [1, 22],
-  milOps: ["linear", "matmul", "mul", "add"],
-  limits: "linear when B is constant and transA = 0; otherwise matmul with transpose flags",
-  convert(node, ctx) {
-    const a = ctx.requireInput(node, 0);
-    const alpha = attrFloat(node, "alpha", 1);
-    const beta = attrFloat(node, "beta", 1);
-    const transA = attrInt(node, "transA", 0) === 1;
-    const transB = attrInt(node, "transB", 0) === 1;
-    const hasC = Boolean(node.inputs[2]);
-    const bConst = constantInput(ctx, node, 1);
-    const name2 = outputName(node);
-    if (bConst && !transA && bConst.shape.length === 2) {
-      const weight = scaled(transB ? bConst : transpose2d(bConst), alpha);
-      const n = weight.shape[0];
-      const bias = rowBias(hasC ? constantInput(ctx, node, 2) : void 0, n, beta, weight.dtype);
-      const foldC = bias !== void 0 && (!hasC || constantInput(ctx, node, 2) !== void 0);
-      const zeros = floatTensor(weight.dtype, [n], new Float32Array(n));
-      const y2 = ctx.b.op1("linear", { x: a, weight, bias: foldC ? bias : zeros }, { name: foldC ? name2 : `${name2}_ab` });
-      ctx.setOutput(node, 0, foldC ? y2 : addScaledC(node, ctx, y2, beta));
-      return;
-    }
-    const dtype = typeOfInput(ctx, a).dtype;
-    let y = ctx.b.op1(
-      "matmul",
-      { x: a, y: ctx.requireInput(node, 1), transpose_x: milConst.bool(transA), transpose_y: milConst.bool(transB) },
-      { name: alpha === 1 && !hasC ? name2 : `${name2}_ab` }
-    );
-    if (alpha !== 1) y = ctx.b.op1("mul", { x: y, y: floatScalar(alpha, dtype) }, { name: hasC ? `${name2}_alpha_ab` : name2 });
-    ctx.setOutput(node, 0, hasC ? addScaledC(node, ctx, y, beta) : y);
-  }
-};
-var matmul2 = {
-  opsets: [1, 22],
-  milOps: ["linear", "matmul"],
-  limits: "linear when the right operand is a constant matrix and the left rank is 1 to 3",
-  convert(node, ctx) {
-    const a = ctx.requireInput(node, 0);
-    const aRank = typeOfInput(ctx, a).shape.length;
-    const bConst = constantInput(ctx, node, 1);
-    const name2 = outputName(node);
-    if (bConst && bConst.shape.length === 2 && aRank >= 1 && aRank <= 3 && bConst.dtype === typeOfInput(ctx, a).dtype) {
-      const weight = transpose2d(bConst);
-      const n = weight.shape[0];
-      const bias = isFloatDType(weight.dtype) ? floatTensor(weight.dtype, [n], new Float32Array(n)) : makeTensor("int32", [n]);
-      ctx.setOutput(node, 0, ctx.b.op1("linear", { x: a, weight, bias }, { name: name2 }));
-      return;
-    }
-    ctx.setOutput(node, 0, ctx.b.op1("matmul", { x: a, y: ctx.requireInput(node, 1) }, { name: name2 }));
-  }
-};
-var linearConverters = { Gemm: gemm2, MatMul: matmul2 };
-
-// src/convert/ops/norm.ts
-function refuseExtraOutputs(node, ctx, what) {
-  for (let i2 = 1; i2 < node.outputs.length; i2++) if (wantsOutput(node, i2)) ctx.unsupported(node, `${what} output ${i2} is not supported`);
-}
-function paramLike(ctx, node, i2, what, dtype) {
-  const t = requireConstant(ctx, node, i2, what);
-  return t.dtype === dtype ? t : floatTensor(dtype, t.shape, floatValues(t));
-}
-function batchNormAsAffine(node, ctx, x2, p, epsilon) {
-  const [gamma, beta, mean2, variance] = p.map(floatValues);
-  const dtype = typeOfInput(ctx, x2).dtype;
-  const scale = gamma.map((g, c) => g / Math.sqrt(variance[c] + epsilon));
-  const shift = beta.map((b, c) => b - mean2[c] * scale[c]);
-  const name2 = outputName(node);
-  const scaledX = ctx.b.op1("mul", { x: x2, y: floatTensor(dtype, [scale.length], scale) }, { name: `${name2}_scaled` });
-  return ctx.b.op1("add", { x: scaledX, y: floatTensor(dtype, [shift.length], shift) }, { name: name2 });
-}
-var batchNorm = {
-  opsets: [1, 22],
-  milOps: ["batch_norm", "mul", "add"],
-  limits: "inference only (training_mode = 0); scale, bias, mean and variance must be constants",
-  convert(node, ctx) {
-    if (attrInt(node, "training_mode", 0) === 1) ctx.unsupported(node, "training_mode = 1 is not supported");
-    refuseExtraOutputs(node, ctx, "training statistics");
-    const x2 = ctx.requireInput(node, 0);
-    const xt = typeOfInput(ctx, x2);
-    const params = ["scale", "B", "input_mean", "input_var"].map((what, k) => paramLike(ctx, node, k + 1, what, xt.dtype));
-    const epsilon = attrFloat(node, "epsilon", 1e-5);
-    const rank = xt.shape.length;
-    if (rank === 2) {
-      ctx.setOutput(node, 0, batchNormAsAffine(node, ctx, x2, params, epsilon));
-      return;
-    }
-    if (rank < 2 || rank > 5) ctx.unsupported(node, `input rank ${rank} is outside Core ML's batch_norm range (3 to 5)`);
-    const [gamma, beta, mean2, variance] = params;
-    const y = ctx.b.op1(
-      "batch_norm",
-      { x: x2, mean: mean2, variance, gamma, beta, epsilon: floatScalar(epsilon, xt.dtype) },
-      { name: outputName(node) }
-    );
-    ctx.setOutput(node, 0, y);
-  }
-};
-var instanceNorm = {
-  opsets: [1, 22],
-  milOps: ["instance_norm"],
-  limits: "input rank 3 or 4; scale and bias must be constants",
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const xt = typeOfInput(ctx, x2);
-    if (xt.shape.length < 3 || xt.shape.length > 4) ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML instance_norm takes rank 3 or 4`);
-    const y = ctx.b.op1(
-      "instance_norm",
-      {
-        x: x2,
-        gamma: paramLike(ctx, node, 1, "scale", xt.dtype),
-        beta: paramLike(ctx, node, 2, "B", xt.dtype),
-        epsilon: floatScalar(attrFloat(node, "epsilon", 1e-5), xt.dtype)
-      },
-      { name: outputName(node) }
-    );
-    ctx.setOutput(node, 0, y);
-  }
-};
-function toNormalizedShape(node, ctx, t, dims) {
-  if (dims.some((d) => d === null)) return ctx.unsupported(node, "normalized dims must be static");
-  const size2 = dims.reduce((a, b) => a * b, 1);
-  const count = t.shape.reduce((a, b) => a * b, 1);
-  if (count === size2) return reshapeConstant(t, dims);
-  if (count === 1) return floatTensor(t.dtype, dims, new Float32Array(size2).fill(floatValues(t)[0]));
-  return ctx.unsupported(node, `scale/bias of shape [${t.shape.join(", ")}] does not cover the normalized dims`);
-}
-var layerNorm2 = {
-  opsets: [17, 22],
-  milOps: ["layer_norm"],
-  limits: "Mean and InvStdDev outputs are not supported; Scale and B must be constants",
-  convert(node, ctx) {
-    refuseExtraOutputs(node, ctx, "Mean/InvStdDev");
-    const x2 = ctx.requireInput(node, 0);
-    const xt = typeOfInput(ctx, x2);
-    const rank = xt.shape.length;
-    const raw = attrInt(node, "axis", -1);
-    const axis = raw < 0 ? raw + rank : raw;
-    if (axis < 0 || axis >= rank) ctx.unsupported(node, `axis ${raw} is out of range for rank ${rank}`);
-    const axes = Array.from({ length: rank - axis }, (_, k) => axis + k);
-    const dims = axes.map((a) => xt.shape[a] ?? null);
-    const gamma = toNormalizedShape(node, ctx, paramLike(ctx, node, 1, "Scale", xt.dtype), dims);
-    const beta = node.inputs[2] ? toNormalizedShape(node, ctx, paramLike(ctx, node, 2, "B", xt.dtype), dims) : void 0;
-    const y = ctx.b.op1(
-      "layer_norm",
-      { x: x2, axes: milConst.ints(axes), gamma, beta, epsilon: floatScalar(attrFloat(node, "epsilon", 1e-5), xt.dtype) },
-      { name: outputName(node) }
-    );
-    ctx.setOutput(node, 0, y);
-  }
-};
-var lrn = {
-  opsets: [1, 22],
-  milOps: ["local_response_norm"],
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const dtype = typeOfInput(ctx, x2).dtype;
-    const size2 = attrInt(node, "size");
-    if (size2 === void 0) return ctx.unsupported(node, "the size attribute is required");
-    const y = ctx.b.op1(
-      "local_response_norm",
-      {
-        x: x2,
-        size: milConst.int(size2),
-        alpha: floatScalar(attrFloat(node, "alpha", 1e-4), dtype),
-        beta: floatScalar(attrFloat(node, "beta", 0.75), dtype),
-        k: floatScalar(attrFloat(node, "bias", 1), dtype)
-      },
-      { name: outputName(node) }
-    );
-    ctx.setOutput(node, 0, y);
-  }
-};
-var normConverters = {
-  BatchNormalization: batchNorm,
-  InstanceNormalization: instanceNorm,
-  LayerNormalization: layerNorm2,
-  LRN: lrn
-};
-
-// src/convert/ops/pool.ts
-function poolSetup(node, ctx) {
-  const x2 = ctx.requireInput(node, 0);
-  const xt = typeOfInput(ctx, x2);
-  const spatial2 = xt.shape.length - 2;
-  if (spatial2 < 1 || spatial2 > 3) ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML pooling takes 1 to 3 spatial dims`);
-  const win = guarded(ctx, node, () => readWindow(node, spatial2));
-  if (win.dilations.some((d) => d !== 1)) ctx.unsupported(node, "dilations other than 1 are not supported by Core ML pooling");
-  const padding = milPadding(ctx, node, win, xt.shape.slice(2));
-  const ceilMode = attrInt(node, "ceil_mode", 0) === 1;
-  if (ceilMode) {
-    if (spatial2 > 2) ctx.unsupported(node, "ceil_mode is only supported for 1-D and 2-D pooling");
-    const pad4 = padding.pad ?? [];
-    if (padding.pad_type !== "valid" && padding.pad_type !== "custom") ctx.unsupported(node, "ceil_mode needs explicit pads, not auto_pad SAME");
-    for (let d = 0; d < pad4.length; d += 2) if (pad4[d] !== pad4[d + 1]) ctx.unsupported(node, "ceil_mode with asymmetric pads is not supported");
-  }
-  const args = {
-    kernel_sizes: milConst.ints(win.kernel),
-    strides: milConst.ints(win.strides),
-    pad_type: milConst.str(padding.pad_type),
-    ...padding.pad ? { pad: milConst.ints(padding.pad) } : {},
-    ceil_mode: milConst.bool(ceilMode)
-  };
-  return { x: x2, args };
-}
-var maxPool = {
-  opsets: [1, 22],
-  milOps: ["max_pool"],
-  limits: "no Indices output; dilations must be 1; storage_order is irrelevant without Indices",
-  convert(node, ctx) {
-    if (wantsOutput(node, 1)) ctx.unsupported(node, "the Indices output is not supported");
-    const { x: x2, args } = poolSetup(node, ctx);
-    ctx.setOutput(node, 0, ctx.b.op1("max_pool", { x: x2, ...args }, { name: outputName(node) }));
-  }
-};
-var averagePool = {
-  opsets: [1, 22],
-  milOps: ["avg_pool"],
-  limits: "dilations must be 1",
-  convert(node, ctx) {
-    const { x: x2, args } = poolSetup(node, ctx);
-    const exclude = attrInt(node, "count_include_pad", 0) === 0;
-    const y = ctx.b.op1("avg_pool", { x: x2, ...args, exclude_padding_from_average: milConst.bool(exclude) }, { name: outputName(node) });
-    ctx.setOutput(node, 0, y);
-  }
-};
-var lpPool = {
-  opsets: [1, 22],
-  milOps: ["l2_pool"],
-  limits: "p = 2 only",
-  convert(node, ctx) {
-    if (attrInt(node, "p", 2) !== 2) ctx.unsupported(node, `p = ${attrInt(node, "p", 2)}: Core ML only has L2 pooling`);
-    const { x: x2, args } = poolSetup(node, ctx);
-    ctx.setOutput(node, 0, ctx.b.op1("l2_pool", { x: x2, ...args }, { name: outputName(node) }));
-  }
-};
-function globalPool2(reduceOp) {
-  return {
-    opsets: [1, 22],
-    milOps: [reduceOp],
-    convert(node, ctx) {
-      const x2 = ctx.requireInput(node, 0);
-      const rank = typeOfInput(ctx, x2).shape.length;
-      if (rank < 3) ctx.unsupported(node, `input rank ${rank}: global pooling needs spatial dims`);
-      const axes = Array.from({ length: rank - 2 }, (_, k) => k + 2);
-      const y = ctx.b.op1(reduceOp, { x: x2, axes: milConst.ints(axes), keep_dims: milConst.bool(true) }, { name: outputName(node) });
-      ctx.setOutput(node, 0, y);
-    }
-  };
-}
-var poolConverters = {
-  MaxPool: maxPool,
-  AveragePool: averagePool,
-  LpPool: lpPool,
-  GlobalAveragePool: globalPool2("reduce_mean"),
-  GlobalMaxPool: globalPool2("reduce_max")
-};
-
-// src/convert/ops/resize-plan.ts
-var NEAREST_MATCHES_FLOOR_DIV = {
-  asymmetric: (m, s) => s === 1 || m === "floor" || m === "round_prefer_floor" && s === 2,
-  half_pixel: (m, s) => s === 1 || m === "round_prefer_floor" || m === "round_prefer_ceil",
-  pytorch_half_pixel: (m, s) => s === 1 || m === "round_prefer_floor" || m === "round_prefer_ceil",
-  tf_half_pixel_for_nn: (m, s) => m === "floor" || s === 1 && m === "round_prefer_floor",
-  align_corners: (_m, s) => s === 1
-};
-var LINEAR_GRIDS = {
-  half_pixel: { sampling: "UNALIGN_CORNERS", alignCorners: false, needsExactScale: true },
-  pytorch_half_pixel: { sampling: "UNALIGN_CORNERS", alignCorners: false, needsExactScale: true },
-  align_corners: { sampling: "STRICT_ALIGN_CORNERS", alignCorners: true, needsExactScale: false },
-  asymmetric: { sampling: "DEFAULT", needsExactScale: true }
-};
-function spatialAxes(req2) {
-  const { inDims, target } = req2;
-  const r = inDims.length;
-  for (let a = 0; a < r - 2; a++) {
-    if (target.sizes[a] !== inDims[a]) return { reason: `dim ${a} is resized; Core ML only resizes the last two dims` };
-  }
-  const ins = [inDims[r - 2], inDims[r - 1]];
-  const out2 = [target.sizes[r - 2], target.sizes[r - 1]];
-  const exact = target.fromSizes || [0, 1].every((k) => Math.abs(ins[k] * target.scales[r - 2 + k] - out2[k]) < 1e-6);
-  const ints2 = out2.map((o, k) => o % ins[k] === 0 ? o / ins[k] : 0);
-  const intScales = exact && ints2.every((s) => s >= 1) ? ints2 : void 0;
-  return { inH: ins[0], inW: ins[1], out: out2, intScales, exact };
-}
-function planNearest(req2, axes) {
-  const rule = NEAREST_MATCHES_FLOOR_DIV[req2.coordinateMode];
-  if (axes.intScales && rule && axes.intScales.every((s) => rule(req2.nearestMode, s))) {
-    const [sh, sw] = axes.intScales;
-    return { op: "upsample_nearest_neighbor", args: { scale_factor_height: milConst.int(sh), scale_factor_width: milConst.int(sw) } };
-  }
-  if (req2.coordinateMode === "asymmetric" && req2.nearestMode === "floor" && axes.exact) {
-    return {
-      op: "resize_nearest_neighbor",
-      args: { target_size_height: milConst.int(axes.out[0]), target_size_width: milConst.int(axes.out[1]) }
-    };
-  }
-  return {
-    reason: `nearest resize with coordinate_transformation_mode ${req2.coordinateMode} and nearest_mode ${req2.nearestMode} at this scale has no Core ML equivalent`
-  };
-}
-function planLinear(req2, axes) {
-  const grid = LINEAR_GRIDS[req2.coordinateMode];
-  if (!grid) return { reason: `linear resize with coordinate_transformation_mode ${req2.coordinateMode} is not supported` };
-  if (grid.needsExactScale && !axes.exact) return { reason: "the scale differs from output size / input size, which Core ML always uses" };
-  const singleOutput = axes.out.some((o) => o === 1);
-  if (singleOutput && req2.coordinateMode !== "half_pixel" && req2.coordinateMode !== "asymmetric") {
-    return { reason: `an output size of 1 with ${req2.coordinateMode} samples a different point in Core ML` };
-  }
-  if (axes.intScales && grid.alignCorners !== void 0) {
-    const [sh, sw] = axes.intScales;
-    return {
-      op: "upsample_bilinear",
-      args: { scale_factor_height: milConst.int(sh), scale_factor_width: milConst.int(sw), align_corners: milConst.bool(grid.alignCorners) }
-    };
-  }
-  return {
-    op: "resize_bilinear",
-    args: {
-      target_size_height: milConst.int(axes.out[0]),
-      target_size_width: milConst.int(axes.out[1]),
-      sampling_mode: milConst.str(grid.sampling)
-    }
-  };
-}
-function planResize(req2) {
-  const axes = spatialAxes(req2);
-  if ("reason" in axes) return axes;
-  if (req2.antialias && (axes.out[0] < axes.inH || axes.out[1] < axes.inW)) return { reason: "antialiased downsampling is not supported" };
-  if (req2.mode === "nearest") return planNearest(req2, axes);
-  if (req2.mode === "linear" || req2.mode === "bilinear") return planLinear(req2, axes);
-  return { reason: `mode ${req2.mode} is not supported (nearest and linear are)` };
-}
-
-// src/convert/ops/resample.ts
-var PAD_MODES2 = { constant: "constant", reflect: "reflect", edge: "replicate" };
-var pad2 = {
-  opsets: [1, 22],
-  milOps: ["pad", "identity"],
-  limits: "constant, reflect and edge modes; pads (and axes) must be constants and non-negative",
-  convert(node, ctx) {
-    const x2 = ctx.requireInput(node, 0);
-    const xt = typeOfInput(ctx, x2);
-    const rank = xt.shape.length;
-    if (xt.dtype !== "float32" && xt.dtype !== "float16") return ctx.unsupported(node, `Core ML pads only float tensors, not ${xt.dtype}`);
-    const spec = guarded(
-      ctx,
-      node,
-      () => readPadSpec(node, ctx.opset, rank, (i2) => {
-        const t = ctx.constant(node, i2);
-        return t ? narrowConstant(t, node.inputs[i2]) : void 0;
-      })
-    );
-    if (!spec) return ctx.unsupported(node, "pads, constant_value and axes must be constants");
-    const mode = PAD_MODES2[spec.mode];
-    if (!mode) return ctx.unsupported(node, `mode "${spec.mode}" is not supported (constant, reflect, edge are)`);
-    if ([...spec.begins, ...spec.ends].some((p) => p < 0)) return ctx.unsupported(node, "negative pads (cropping) are not supported");
-    const first = spec.begins.findIndex((p, i2) => p !== 0 || spec.ends[i2] !== 0);
-    if (first < 0) {
-      ctx.setOutput(node, 0, ctx.b.op1("identity", { x: x2 }, { name: outputName(node) }));
-      return;
-    }
-    const milPad = [];
-    for (let axis = first; axis < rank; axis++) milPad.push(spec.begins[axis], spec.ends[axis]);
-    const y = ctx.b.op1(
-      "pad",
-      {
-        x: x2,
-        pad: milConst.ints(milPad),
-        mode: milConst.str(mode),
-        ...mode === "constant" ? { constant_val: floatScalar(spec.value, xt.dtype) } : {}
-      },
-      { name: outputName(node) }
-    );
-    ctx.setOutput(node, 0, y);
-  }
-};
-function convertResize(node, ctx, legacy) {
-  const x2 = ctx.requireInput(node, 0);
-  const dims = staticDims(typeOfInput(ctx, x2));
-  if (!dims) return ctx.unsupported(node, "the input shape must be static");
-  if (dims.length < 3) return ctx.unsupported(node, `input rank ${dims.length}: Core ML resizes the last two dims of rank >= 3 tensors`);
-  const target = guarded(ctx, node, () => readResizeTarget(node, ctx.opset, dims, (i2) => ctx.constant(node, i2)));
-  if (!target) return ctx.unsupported(node, "scales or sizes must be constants");
-  const plan = planResize({
-    inDims: dims,
-    target,
-    mode: attrString(node, "mode", "nearest"),
-    // Upsample and Resize-10 sample asymmetrically and truncate (ONNX Runtime's behaviour).
-    coordinateMode: legacy ? "asymmetric" : attrString(node, "coordinate_transformation_mode", "half_pixel"),
-    nearestMode: legacy ? "floor" : attrString(node, "nearest_mode", "round_prefer_floor"),
-    antialias: attrInt(node, "antialias", 0) === 1
-  });
-  if ("reason" in plan) return ctx.unsupported(node, plan.reason);
-  ctx.setOutput(node, 0, ctx.b.op1(plan.op, { x: x2, ...plan.args }, { name: outputName(node) }));
-}
-var resize2 = {
-  opsets: [10, 22],
-  milOps: ["upsample_nearest_neighbor", "upsample_bilinear", "resize_nearest_neighbor", "resize_bilinear"],
-  limits: "static shapes; last two dims only; nearest and linear modes where Core ML samples the same grid",
-  convert(node, ctx) {
-    convertResize(node, ctx, ctx.opset < 11);
-  }
-};
-var upsample = {
-  opsets: [7, 9],
-  milOps: ["upsample_nearest_neighbor", "resize_nearest_neighbor", "resize_bilinear"],
-  limits: "static shapes; last two dims only",
-  convert(node, ctx) {
-    convertResize(node, ctx, true);
-  }
-};
-var resampleConverters = { Pad: pad2, Resize: resize2, Upsample: upsample };
-
-// src/convert/ops/recurrent.ts
-init_ir();
-init_tensor();
-var LSTM_GATES_FROM_ONNX = [0, 2, 1, 3];
-var PEEPHOLES_FROM_ONNX = [0, 2, 1];
-var ACTIVATIONS = { Sigmoid: "sigmoid", Tanh: "tanh", Relu: "relu" };
-var DEFAULT_ACTIVATIONS = ["Sigmoid", "Tanh", "Tanh"];
-function reorderBlocks(t, order) {
-  const src = t.data;
-  const blockLen = src.length / order.length;
-  const out2 = new src.constructor(src.length);
-  order.forEach((from, k) => out2.set(src.subarray(from * blockLen, (from + 1) * blockLen), k * blockLen));
-  return makeTensor(t.dtype, t.shape, out2);
-}
-function dropDirection(node, ctx, t, what) {
-  if (t.shape[0] !== 1) ctx.unsupported(node, `${what} has ${t.shape[0]} directions; only one is supported`);
-  return reshapeConstant(t, t.shape.slice(1));
-}
-function summedBias(node, ctx, hidden, dtype) {
-  if (!node.inputs[3]) return floatTensor(dtype, [4 * hidden], new Float32Array(4 * hidden));
-  const b = floatValues(dropDirection(node, ctx, requireConstant(ctx, node, 3, "B"), "B"));
-  const sum = Float32Array.from({ length: 4 * hidden }, (_, i2) => b[i2] + b[i2 + 4 * hidden]);
-  return reorderBlocks(floatTensor(dtype, [4 * hidden], sum), LSTM_GATES_FROM_ONNX);
-}
-function activationNames(node, ctx) {
-  if (attrFloats(node, "activation_alpha") || attrFloats(node, "activation_beta")) {
-    ctx.unsupported(node, "activation_alpha/activation_beta are not supported");
-  }
-  const listed = attr(node, "activations");
-  const names = listed?.type === "strings" ? listed.value : DEFAULT_ACTIVATIONS;
-  return names.slice(0, 3).map((n) => ACTIVATIONS[n] ?? ctx.unsupported(node, `activation ${n} is not supported (Sigmoid, Tanh, Relu are)`));
-}
-function initialState(node, ctx, i2, batch, hidden, dtype) {
-  if (!node.inputs[i2]) {
-    if (batch === null) return ctx.unsupported(node, "an omitted initial state needs a static batch size");
-    return ctx.b.const(floatTensor(dtype, [batch, hidden], new Float32Array(batch * hidden)), `${outputName(node)}_initial_${i2}`);
-  }
-  if (ctx.constant(node, i2)) return ctx.b.const(dropDirection(node, ctx, requireConstant(ctx, node, i2, "initial state"), "initial state"));
-  const v = ctx.requireInput(node, i2);
-  return ctx.b.op1("squeeze", { x: v, axes: milConst.ints([0]) }, { name: `${outputName(node)}_initial_${i2}` });
-}
-function checkSequenceLengths(node, ctx, steps) {
-  if (!node.inputs[4]) return;
-  const lens = ctx.constant(node, 4);
-  if (!lens || steps === null || toNumberList(lens).some((n) => n !== steps)) {
-    ctx.unsupported(node, "sequence_lens must be omitted or a constant equal to the full sequence length");
-  }
-}
-function refuseUnsupportedAttributes(node, ctx) {
-  const direction = attrString(node, "direction", "forward");
-  if (direction !== "forward") ctx.unsupported(node, `direction ${direction} is not supported; only forward LSTMs convert`);
-  if (attrInt(node, "input_forget", 0) === 1) ctx.unsupported(node, "input_forget = 1 (coupled input/forget gates) is not supported");
-  if (attrFloat(node, "clip") !== void 0) ctx.unsupported(node, "clip bounds gate pre-activations in ONNX but the cell state in Core ML");
-}
-var lstm = {
-  opsets: [7, 22],
-  milOps: ["lstm", "squeeze", "expand_dims", "transpose"],
-  limits: "forward direction only; no clip; constant weights; sequence_lens absent or full; fp16 needs iOS17",
-  convert(node, ctx) {
-    refuseUnsupportedAttributes(node, ctx);
-    const layout = attrInt(node, "layout", 0);
-    const name2 = outputName(node);
-    let x2 = ctx.requireInput(node, 0);
-    const xt = typeOfInput(ctx, x2);
-    if (xt.shape.length !== 3) ctx.unsupported(node, `X must be rank 3, got rank ${xt.shape.length}`);
-    if (xt.dtype === "float16" && targetRank(ctx.target) < targetRank("iOS17")) {
-      ctx.unsupported(node, "an fp16 LSTM needs deployment target iOS17 or later (iOS15/16 lstm is fp32 only)");
-    }
-    if (layout === 1) x2 = ctx.b.op1("transpose", { x: x2, perm: milConst.ints([1, 0, 2]) }, { name: `${name2}_time_major` });
-    const [steps, batch] = ctx.b.typeOf(x2).shape;
-    checkSequenceLengths(node, ctx, steps);
-    const weightIh = dropDirection(node, ctx, requireConstant(ctx, node, 1, "W"), "W");
-    const weightHh = dropDirection(node, ctx, requireConstant(ctx, node, 2, "R"), "R");
-    const hidden = attrInt(node, "hidden_size") ?? weightHh.shape[1];
-    const [recurrentActivation, cellActivation, activation3] = activationNames(node, ctx);
-    const peephole = node.inputs[7] ? reorderBlocks(dropDirection(node, ctx, requireConstant(ctx, node, 7, "P"), "P"), PEEPHOLES_FROM_ONNX) : void 0;
-    const [sequence, lastH, lastC] = ctx.b.op(
-      "lstm",
-      {
-        x: x2,
-        initial_h: initialState(node, ctx, 5, batch, hidden, xt.dtype),
-        initial_c: initialState(node, ctx, 6, batch, hidden, xt.dtype),
-        weight_ih: reorderBlocks(weightIh, LSTM_GATES_FROM_ONNX),
-        weight_hh: reorderBlocks(weightHh, LSTM_GATES_FROM_ONNX),
-        bias: summedBias(node, ctx, hidden, xt.dtype),
-        peephole,
-        direction: milConst.str("forward"),
-        output_sequence: milConst.bool(true),
-        recurrent_activation: milConst.str(recurrentActivation),
-        cell_activation: milConst.str(cellActivation),
-        activation: milConst.str(activation3)
-      },
-      { outputNames: [`${name2}_sequence`, `${name2}_h`, `${name2}_c`] }
-    );
-    bindOutputs(node, ctx, layout, [sequence, lastH, lastC]);
-  }
-};
-function bindOutputs(node, ctx, layout, values) {
-  const [sequence, lastH, lastC] = values;
-  if (wantsOutput(node, 0)) {
-    const batchMajor = layout === 1 ? ctx.b.op1("transpose", { x: sequence, perm: milConst.ints([1, 0, 2]) }, { name: `${outputName(node)}_batch_major` }) : sequence;
-    ctx.setOutput(node, 0, ctx.b.op1("expand_dims", { x: batchMajor, axes: milConst.ints([layout === 1 ? 2 : 1]) }, { name: outputName(node, 0) }));
-  }
-  [lastH, lastC].forEach((state, k) => {
-    if (!wantsOutput(node, k + 1)) return;
-    ctx.setOutput(node, k + 1, ctx.b.op1("expand_dims", { x: state, axes: milConst.ints([layout === 1 ? 1 : 0]) }, { name: outputName(node, k + 1) }));
-  });
-}
-var recurrentConverters = { LSTM: lstm };
-
-// src/convert/registry.ts
-var CONVERTER_FAMILIES = {
-  elementwise: elementwiseConverters,
-  activation: activationConverters,
-  shape: shapeConverters,
-  reduce: reduceConverters,
-  conv: convConverters,
-  linear: linearConverters,
-  norm: normConverters,
-  pool: poolConverters,
-  resample: resampleConverters,
-  recurrent: recurrentConverters
-};
-var byOp3 = /* @__PURE__ */ new Map();
-for (const [family, table3] of Object.entries(CONVERTER_FAMILIES)) {
-  for (const [op, conv4] of Object.entries(table3)) {
-    if (byOp3.has(op)) throw new Error(`ONNX op ${op} has two converters (second in family ${family})`);
-    byOp3.set(op, conv4);
-  }
-}
-function converterFor(opType) {
-  return byOp3.get(opType);
-}
-
-// src/convert/coverage.ts
-function isDefaultDomain2(domain) {
-  return domain === "" || domain === "ai.onnx";
-}
-function qualifiedOpName(node) {
-  return isDefaultDomain2(node.domain) ? node.opType : `${node.domain}.${node.opType}`;
-}
-function unsupportedReason(node, opset) {
-  if (!isDefaultDomain2(node.domain)) return `ops of domain "${node.domain}" are not supported`;
-  const conv4 = converterFor(node.opType);
-  if (!conv4) return `no converter for ${node.opType}`;
-  const [lo, hi] = conv4.opsets;
-  if (opset < lo || opset > hi) return `${node.opType} is supported for opsets ${lo}–${hi}, the model uses opset ${opset}`;
-  return void 0;
-}
-function findUnsupportedNodes(model) {
-  const opset = defaultOpset(model);
-  const out2 = [];
-  for (const node of model.graph.nodes) {
-    const reason = unsupportedReason(node, opset);
-    if (reason !== void 0) out2.push({ op: qualifiedOpName(node), node: node.name, reason });
-  }
-  return out2;
-}
-function checkOnnxModel(model) {
-  const opset = defaultOpset(model);
-  const remaining = foldedGraphNodes(model);
-  const counts = /* @__PURE__ */ new Map();
-  for (const node of model.graph.nodes) {
-    const key = qualifiedOpName(node);
-    const entry = counts.get(key);
-    if (entry) entry.count++;
-    else counts.set(key, { node, count: 1 });
-  }
-  const unsupported = findUnsupportedNodes({ ...model, graph: { ...model.graph, nodes: remaining } });
-  const unsupportedOps = new Set(unsupported.map((u) => u.op));
-  const ops = [...counts.entries()].map(([op, { node, count }]) => ({
-    op,
-    count,
-    supported: unsupportedReason(node, opset) === void 0 || !unsupportedOps.has(op),
-    milOps: isDefaultDomain2(node.domain) ? [...converterFor(node.opType)?.milOps ?? []] : []
-  })).sort((a, b) => a.op.localeCompare(b.op));
-  return { ops, unsupported };
-}
-function foldedGraphNodes(model) {
-  try {
-    return inferShapesAndFold(model).model.graph.nodes;
-  } catch {
-    return model.graph.nodes;
-  }
-}
-
-// src/convert/index.ts
-init_errors();
-init_ir();
-
-// src/onnx/passes/freeze.ts
-init_errors();
-init_tensor();
-function freezeInputs(model, values) {
-  const file = model.sourcePath;
-  const graph = model.graph;
-  const byName = new Map(graph.inputs.map((i2) => [i2.name, i2]));
-  const initializers = new Map(graph.initializers);
-  for (const [name2, value] of Object.entries(values)) {
-    const input = byName.get(name2);
-    if (!input) {
-      const known2 = graph.inputs.map((i2) => i2.name).join(", ") || "(none)";
-      throw new ModelInputError("USAGE", `cannot freeze "${name2}": the model has no input of that name (inputs: ${known2})`, fileOption2(file));
-    }
-    checkFrozenValue(input, value, file);
-    initializers.set(name2, value);
-  }
-  const frozen = new Set(Object.keys(values));
-  return {
-    ...model,
-    graph: { ...graph, inputs: graph.inputs.filter((i2) => !frozen.has(i2.name)), initializers }
-  };
-}
-function checkFrozenValue(input, value, file) {
-  if (input.dtype !== void 0 && input.dtype !== value.dtype) {
-    throw new ModelInputError("USAGE", `cannot freeze "${input.name}": it is ${input.dtype}, the value given is ${value.dtype}`, fileOption2(file));
-  }
-  const declared = input.shape;
-  if (declared === void 0) return;
-  const fits = declared.length === value.shape.length && declared.every((d, i2) => typeof d !== "number" || d === value.shape[i2]);
-  if (!fits) {
-    throw new ModelInputError(
-      "USAGE",
-      `cannot freeze "${input.name}": declared shape ${formatShape(declared.map((d) => typeof d === "number" ? d : null))} does not accept ${formatShape(value.shape)}`,
-      fileOption2(file)
-    );
-  }
-}
-function fileOption2(file) {
-  return file === void 0 ? {} : { file };
-}
-
-// src/convert/index.ts
-init_tensor();
-
-// src/convert/context.ts
-init_errors();
-var ConversionContext = class {
-  b;
-  opset;
-  target;
-  warnings = [];
-  bindings = /* @__PURE__ */ new Map();
-  infos;
-  file;
-  constructor(b, graph, opset, file) {
-    this.b = b;
-    this.opset = opset;
-    this.target = b.target;
-    this.file = file;
-    this.infos = new Map(graph.valueInfo);
-    for (const i2 of graph.inputs) this.infos.set(i2.name, i2);
-    for (const o of graph.outputs) if (!this.infos.has(o.name)) this.infos.set(o.name, o);
-    for (const [name2, value] of graph.initializers) {
-      this.bindings.set(name2, { kind: "const", value });
-      this.infos.set(name2, { name: name2, dtype: value.dtype, shape: [...value.shape] });
-    }
-  }
-  /** Binds an ONNX value (e.g. a model input) to an existing MIL value. */
-  bind(onnxName, milName) {
-    this.bindings.set(onnxName, { kind: "mil", name: milName });
-  }
-  /** MIL value of an ONNX value name, materializing a constant when needed. */
-  value(onnxName) {
-    const binding = this.bindings.get(onnxName);
-    if (!binding) return void 0;
-    if (binding.kind === "mil") return binding.name;
-    binding.milName ??= this.b.const(narrowConstant(binding.value, onnxName, this.file), onnxName);
-    return binding.milName;
-  }
-  /** Constant behind an ONNX value name, when it is one. */
-  constantValue(onnxName) {
-    const binding = this.bindings.get(onnxName);
-    return binding?.kind === "const" ? binding.value : void 0;
-  }
-  isBound(onnxName) {
-    return this.bindings.has(onnxName);
-  }
-  input(node, i2) {
-    const name2 = node.inputs[i2];
-    if (name2 === void 0 || name2 === "") return void 0;
-    const v = this.value(name2);
-    if (v === void 0) throw new ConversionError(`node "${node.name}" (${node.opType}) reads "${name2}" before it is defined`, [], this.fileOption());
-    return v;
-  }
-  requireInput(node, i2) {
-    const v = this.input(node, i2);
-    if (v === void 0) {
-      throw new ConversionError(`node "${node.name}" (${node.opType}) needs input ${i2}, which is omitted`, [], this.fileOption());
-    }
-    return v;
-  }
-  constant(node, i2) {
-    const name2 = node.inputs[i2];
-    return name2 === void 0 || name2 === "" ? void 0 : this.constantValue(name2);
-  }
-  info(name2) {
-    return this.infos.get(name2);
-  }
-  setOutput(node, i2, milValue) {
-    const name2 = node.outputs[i2];
-    if (name2 === void 0 || name2 === "") return;
-    this.bindings.set(name2, { kind: "mil", name: milValue });
-  }
-  setConstantOutput(node, i2, value) {
-    const name2 = node.outputs[i2];
-    if (name2 === void 0 || name2 === "") return;
-    this.bindings.set(name2, { kind: "const", value });
-  }
-  warn(node, message) {
-    this.warnings.push(`node "${node.name}" (${node.opType}): ${message}`);
-  }
-  unsupported(node, reason) {
-    throw new ConversionError(
-      `node "${node.name}" (${node.opType}) cannot be converted: ${reason}`,
-      [{ op: node.opType, node: node.name, reason }],
-      this.fileOption()
-    );
-  }
-  fileOption() {
-    return this.file === void 0 ? {} : { file: this.file };
-  }
-};
-
-// src/convert/edges.ts
-init_errors();
-init_ir();
-var SYMBOLIC_DIM_UPPER_BOUND = 1024;
-var MAX_RANK = 5;
-var IO_DTYPE_OF = {
-  float32: "float32",
-  int32: "int32",
-  bool: "int32"
-};
-function ioDTypeFor(milDType2, iOS16OrLater) {
-  if (milDType2 === "float16") return iOS16OrLater ? "float16" : void 0;
-  return IO_DTYPE_OF[milDType2];
-}
-function fail(ctx, message) {
-  throw new ConversionError(message, [], ctx.file === void 0 ? {} : { file: ctx.file });
-}
-function edgeTypes(ctx, info, role) {
-  if (info.kind !== void 0 && info.kind !== "tensor") {
-    fail(ctx, `model ${role} "${info.name}" is a ${info.typeName ?? info.kind}; Core ML models take and return tensors only`);
-  }
-  if (info.dtype === void 0) fail(ctx, `model ${role} "${info.name}" has no element type`);
-  const mil = milDTypeFor(info.dtype);
-  const io = mil === void 0 ? void 0 : ioDTypeFor(mil, targetRank(ctx.b.target) >= targetRank("iOS16"));
-  if (mil === void 0 || io === void 0) {
-    fail(ctx, `model ${role} "${info.name}" has type ${info.dtype}, which a Core ML ${ctx.b.target} model cannot take as ${role}`);
-  }
-  if (info.shape === void 0) fail(ctx, `model ${role} "${info.name}" has no shape; Core ML needs the rank of every ${role}`);
-  if (info.shape.length > MAX_RANK) fail(ctx, `model ${role} "${info.name}" has rank ${info.shape.length}; Core ML supports rank ≤ ${MAX_RANK}`);
-  return { mil, io };
-}
-function declareInput(ctx, info) {
-  const { mil, io } = edgeTypes(ctx, info, "input");
-  const dims = info.shape;
-  const scalar2 = dims.length === 0;
-  const feature = inputFeature(ctx, info.name, scalar2 ? [1] : dims, io);
-  const milShape = scalar2 ? [1] : dims.map((d) => typeof d === "number" ? d : null);
-  const name2 = ctx.b.addInput(info.name, { dtype: io, shape: milShape });
-  let value = name2;
-  if (scalar2) value = ctx.b.op1("squeeze", { x: value, axes: milConst.ints([0]) }, { name: `${info.name}_scalar` });
-  if (mil !== io) value = ctx.b.op1("cast", { x: value, dtype: milConst.str(milDTypeName(mil)) }, { name: `${info.name}_${milDTypeName(mil)}` });
-  return { value, feature: { name: name2, type: feature.type } };
-}
-function inputFeature(ctx, name2, dims, dtype) {
-  const symbolic = dims.flatMap((d, i2) => typeof d === "number" ? [] : [i2]);
-  const type = { kind: "multiArray", dtype, shape: dims.map((d) => typeof d === "number" ? d : 1) };
-  if (symbolic.length > 0) {
-    type.shapeRange = dims.map((d) => typeof d === "number" ? [d, d] : [1, SYMBOLIC_DIM_UPPER_BOUND]);
-    const described = symbolic.map((i2) => `${i2} (${String(dims[i2] ?? "?")})`).join(", ");
-    ctx.warnings.push(
-      `input "${name2}": dimension ${described} is symbolic; declared as a range 1..${SYMBOLIC_DIM_UPPER_BOUND} with default 1. Shapes that depend on it stay dynamic in the program; freeze or fix the dimension for a fully static model.`
-    );
-  }
-  return { name: name2, type };
-}
-function prepareOutput(ctx, info, value) {
-  const t = ctx.b.typeOf(value);
-  if (t.shape.length > MAX_RANK) fail(ctx, `model output "${info.name}" has rank ${t.shape.length}; Core ML supports rank ≤ ${MAX_RANK}`);
-  let v = value;
-  if (t.dtype === "bool") v = ctx.b.op1("cast", { x: v, dtype: milConst.str("int32") }, { name: `${info.name}_int32` });
-  else if (t.dtype === "float16" && targetRank(ctx.b.target) < targetRank("iOS16")) {
-    v = ctx.b.op1("cast", { x: v, dtype: milConst.str("fp32") }, { name: `${info.name}_fp32` });
-  } else if (ioDTypeFor(t.dtype, true) === void 0) {
-    fail(ctx, `model output "${info.name}" has type ${t.dtype}, which a Core ML model cannot return`);
-  }
-  if (t.shape.length === 0) v = ctx.b.op1("expand_dims", { x: v, axes: milConst.ints([0]) }, { name: `${info.name}_1d` });
-  return v;
-}
-function outputFeature(name2, type) {
-  const dtype = type.dtype;
-  const shape3 = type.shape.every((d) => d !== null) ? type.shape : [];
-  return { name: name2, type: { kind: "multiArray", dtype, shape: [...shape3] } };
-}
-
-// src/convert/finish.ts
-init_ir();
-function renameValue(fn, from, to) {
-  if (from === to) return;
-  for (const op of walkOperations(fn.block)) {
-    for (const out2 of op.outputs) if (out2.name === from) out2.name = to;
-    for (const bindings of Object.values(op.inputs)) {
-      for (const b of bindings) if (b.kind === "name" && b.name === from) b.name = to;
-    }
-  }
-  fn.block.outputs = fn.block.outputs.map((o) => o === from ? to : o);
-}
-function usedValues(fn) {
-  const used = new Set(fn.block.outputs);
-  for (const op of walkOperations(fn.block)) {
-    for (const bindings of Object.values(op.inputs)) for (const b of bindings) if (b.kind === "name") used.add(b.name);
-  }
-  return used;
-}
-function consumeUnusedInputs(fn, names) {
-  const used = usedValues(fn);
-  const unused = fn.inputs.filter((i2) => !used.has(i2.name));
-  for (const input of unused) {
-    const name2 = names.allocate(`${input.name}_tmp`);
-    fn.block.operations.push({
-      type: "identity",
-      name: name2,
-      inputs: { x: [{ kind: "name", name: input.name }] },
-      outputs: [{ name: name2, type: { dtype: input.type.dtype, shape: [...input.type.shape] } }],
-      attributes: {},
-      blocks: []
-    });
-  }
-  return unused.map((i2) => i2.name);
-}
-function countMilOps(program) {
-  const counts = {};
-  for (const fn of Object.values(program.functions)) {
-    for (const op of walkOperations(fn.block)) counts[op.type] = (counts[op.type] ?? 0) + 1;
-  }
-  return counts;
-}
-
-// src/mil/passes/uses.ts
-function isConstLikeOp(op) {
-  return op.type === "const" || op.type.startsWith("constexpr_");
-}
-function boundNames(op) {
-  const names = [];
-  for (const bindings of Object.values(op.inputs)) {
-    for (const b of bindings) if (b.kind === "name") names.push(b.name);
-  }
-  return names;
-}
-function countUses(block, counts = /* @__PURE__ */ new Map()) {
-  const bump = (name2) => {
-    counts.set(name2, (counts.get(name2) ?? 0) + 1);
-  };
-  for (const op of block.operations) {
-    for (const name2 of boundNames(op)) bump(name2);
-    for (const inner of op.blocks) countUses(inner, counts);
-  }
-  for (const name2 of block.outputs) bump(name2);
-  return counts;
-}
-
-// src/mil/passes/dead-code.ts
-function eliminateDeadCode(program) {
-  let removed = 0;
-  for (const fn of Object.values(program.functions)) removed += sweepBlock(fn.block, /* @__PURE__ */ new Set());
-  return removed;
-}
-function sweepBlock(block, live) {
-  for (const name2 of block.outputs) live.add(name2);
-  let removed = 0;
-  const kept = [];
-  for (let i2 = block.operations.length - 1; i2 >= 0; i2--) {
-    const op = block.operations[i2];
-    const isLive = op.outputs.length === 0 || op.outputs.some((o) => live.has(o.name));
-    if (!isLive) {
-      removed++;
-      continue;
-    }
-    for (const inner of op.blocks) removed += sweepBlock(inner, live);
-    for (const name2 of boundNames(op)) live.add(name2);
-    kept.push(op);
-  }
-  block.operations = kept.reverse();
-  return removed;
-}
-
-// src/mil/passes/fp16.ts
-init_fp16();
-init_tensor();
-init_ir();
-var SKIPPED_OPS = /* @__PURE__ */ new Set([
-  "cast",
-  "while_loop",
-  "cond",
-  "make_list",
-  "list_gather",
-  "list_scatter",
-  "list_read",
-  "list_write",
-  "list_length",
-  "read_state",
-  "write_state"
-]);
-var KEPT_FP32_FROM_IOS17 = {
-  elu: ["alpha"],
-  leaky_relu: ["alpha"],
-  prelu: ["alpha"],
-  thresholded_relu: ["alpha"],
-  clamped_relu: ["alpha", "beta"],
-  linear_activation: ["alpha", "beta"],
-  scaled_tanh: ["alpha", "beta"],
-  sigmoid_hard: ["alpha", "beta"],
-  softplus_parametric: ["alpha", "beta"],
-  inverse: ["epsilon"],
-  log: ["epsilon"],
-  rsqrt: ["epsilon"]
-};
-var UNDERFLOW_GUARD_LIMIT = 400;
-var INFINITY_LIKE = 1e38;
-function applyFp16ComputePrecision(program, options = {}) {
-  const warnings = [];
-  for (const [name2, fn] of Object.entries(program.functions)) {
-    const target = targetForOpset(fn.opset);
-    if (!target) {
-      warnings.push(`function ${name2}: unknown opset ${fn.opset}; left in fp32`);
-      continue;
-    }
-    new FunctionRewriter(fn, target, options, warnings).run();
-  }
-  return { warnings };
-}
-var FunctionRewriter = class {
-  constructor(fn, target, options, warnings) {
-    this.fn = fn;
-    this.target = target;
-    this.options = options;
-    this.warnings = warnings;
-    this.functionOutputs = new Set(fn.block.outputs);
-    for (const v of fn.inputs) this.remember(v.name, v.type);
-    this.indexBlock(fn.block);
-  }
-  fn;
-  target;
-  options;
-  warnings;
-  names = new NameAllocator();
-  types = /* @__PURE__ */ new Map();
-  constants = /* @__PURE__ */ new Map();
-  /** Original fp32 values whose producer now computes in fp16 (the fp32 name is free to reuse once). */
-  converted = /* @__PURE__ */ new Set();
-  freedNames = /* @__PURE__ */ new Set();
-  functionOutputs;
-  dtypeConsts = /* @__PURE__ */ new Map();
-  prelude = [];
-  copiedConsts = /* @__PURE__ */ new Set();
-  run() {
-    const top = { fp16: /* @__PURE__ */ new Map(), fp32: /* @__PURE__ */ new Map(), out: [], isTop: true };
-    this.rewriteBlock(this.fn.block, top);
-    this.fn.block.operations = [...this.prelude, ...this.fn.block.operations];
-    this.dropUnreadConstCopies();
-  }
-  remember(name2, type) {
-    this.names.allocate(name2);
-    this.types.set(name2, type);
-  }
-  indexBlock(block) {
-    for (const v of block.inputs) this.remember(v.name, v.type);
-    for (const op of block.operations) {
-      this.names.allocate(op.name);
-      for (const o of op.outputs) this.remember(o.name, o.type);
-      const val = op.type === "const" ? op.attributes["val"] : void 0;
-      if (val && op.outputs[0]) this.constants.set(op.outputs[0].name, val);
-      for (const inner of op.blocks) this.indexBlock(inner);
-    }
-  }
-  rewriteBlock(block, scope) {
-    for (const op of block.operations) this.rewriteOp(op, scope);
-    block.outputs = block.outputs.map((n) => this.isFp32(n) ? this.asFp32(n, scope) : n);
-    block.operations = scope.out;
-  }
-  rewriteOp(op, scope) {
-    const def = lookupMilOp(op.type, this.target);
-    if (!def || SKIPPED_OPS.has(op.type) || isConstLikeOp(op) || this.blockedByOverflow(op)) {
-      this.keepInFp32(op, scope);
-      return;
-    }
-    const plan = this.planInputs(op, def);
-    let outTypes;
-    try {
-      outTypes = def.outputs(this.ruleInput(plan, op.outputs.length));
-    } catch {
-      this.keepInFp32(op, scope);
-      return;
-    }
-    op.inputs = this.emitInputs(plan, scope);
-    op.outputs = op.outputs.map((orig, i2) => this.retypeOutput(op, orig.name, orig.type, outTypes[i2] ?? orig.type, scope));
-    scope.out.push(op);
-  }
-  /** An op left as it is: its fp32 reads must see fp32 values, casting back where the producer went fp16. */
-  keepInFp32(op, scope) {
-    for (const bindings of Object.values(op.inputs)) {
-      for (let i2 = 0; i2 < bindings.length; i2++) {
-        const b = bindings[i2];
-        if (b.kind === "name" && this.isFp32(b.name)) bindings[i2] = { kind: "name", name: this.asFp32(b.name, scope) };
-      }
-    }
-    for (const inner of op.blocks) {
-      this.rewriteBlock(inner, { fp16: new Map(scope.fp16), fp32: new Map(scope.fp32), out: [], isTop: false });
-    }
-    scope.out.push(op);
-  }
-  blockedByOverflow(op) {
-    if (!this.options.keepOverflowingOpsInFp32) return false;
-    for (const bindings of Object.values(op.inputs)) {
-      for (const b of bindings) {
-        const value = b.kind === "value" ? b.value : this.constants.get(b.name);
-        if (value?.dtype === "float32" && hasFiniteOverflow(value.data)) {
-          this.warnings.push(`${op.type} "${op.name}" kept in fp32: a constant input exceeds the fp16 range`);
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-  isFp32(name2) {
-    return this.types.get(name2)?.dtype === "float32";
-  }
-  allowsFp16(def, param, spec) {
-    if (!spec) return false;
-    if (targetRank(this.target) >= targetRank("iOS17") && KEPT_FP32_FROM_IOS17[def.name]?.includes(param)) return false;
-    const domain = typeof spec.type === "string" ? def.typeDomains?.[spec.type] : spec.type;
-    return domain === void 0 || domain.includes("float16");
-  }
-  /** Decides, per binding, whether it reads the fp16 or the fp32 version; nothing is emitted yet. */
-  planInputs(op, def) {
-    const plan = {};
-    for (const [param, bindings] of Object.entries(op.inputs)) {
-      const toFp16 = this.allowsFp16(def, param, def.inputs[param]);
-      plan[param] = bindings.map((b) => {
-        const dtype = b.kind === "name" ? this.types.get(b.name)?.dtype : b.value.dtype;
-        return { binding: b, toFp16: toFp16 && dtype === "float32" };
-      });
-    }
-    return plan;
-  }
-  ruleInput(plan, numOutputs) {
-    const typeOf2 = (p) => {
-      const t = p.binding.kind === "name" ? this.types.get(p.binding.name) : { dtype: p.binding.value.dtype, shape: [...p.binding.value.shape] };
-      return t && p.toFp16 ? { dtype: "float16", shape: t.shape } : t;
-    };
-    const valueOf = (p) => {
-      if (!p) return void 0;
-      const v = p.binding.kind === "name" ? this.constants.get(p.binding.name) : p.binding.value;
-      return v && p.toFp16 ? toFloat16Tensor(v).tensor : v;
-    };
-    return {
-      type: (param) => plan[param]?.[0] ? typeOf2(plan[param][0]) : void 0,
-      types: (param) => (plan[param] ?? []).map((p) => typeOf2(p)),
-      value: (param) => valueOf(plan[param]?.[0]),
-      numOutputs,
-      target: this.target
-    };
-  }
-  emitInputs(plan, scope) {
-    const inputs = {};
-    for (const [param, planned] of Object.entries(plan)) {
-      inputs[param] = planned.map(({ binding, toFp16 }) => {
-        if (binding.kind === "value") {
-          return toFp16 ? { kind: "value", value: this.convertConst(binding.value, `inline ${param}`) } : binding;
-        }
-        if (!this.isFp32(binding.name)) return binding;
-        return { kind: "name", name: toFp16 ? this.asFp16(binding.name, scope) : this.asFp32(binding.name, scope) };
-      });
-    }
-    return inputs;
-  }
-  retypeOutput(op, name2, orig, next, scope) {
-    if (orig.dtype !== "float32" || next.dtype !== "float16") return { name: name2, type: orig };
-    const renamed = this.names.allocate(`${name2}_cast_fp16`);
-    if (op.name === name2) op.name = renamed;
-    this.types.set(renamed, next);
-    this.converted.add(name2);
-    this.freedNames.add(name2);
-    scope.fp16.set(name2, renamed);
-    return { name: renamed, type: next };
-  }
-  /** The fp16 version of an original fp32 value: a folded fp16 const, or one shared cast. */
-  asFp16(name2, scope) {
-    const cached = scope.fp16.get(name2);
-    if (cached) return cached;
-    const shape3 = this.types.get(name2).shape;
-    const value = this.constants.get(name2);
-    const out2 = this.names.allocate(`${name2}_to_fp16`);
-    if (value) {
-      const half = this.convertConst(value, `const "${name2}"`);
-      scope.out.push(constOp(out2, half));
-      this.constants.set(out2, half);
-      this.copiedConsts.add(name2);
-    } else {
-      scope.out.push(this.castOp(this.asFp32(name2, scope), out2, "fp16"));
-    }
-    this.types.set(out2, { dtype: "float16", shape: [...shape3] });
-    scope.fp16.set(name2, out2);
-    return out2;
-  }
-  /** The fp32 version of an original fp32 value: itself, or a cast back from its fp16 producer. */
-  asFp32(name2, scope) {
-    if (!this.converted.has(name2)) return name2;
-    const cached = scope.fp32.get(name2);
-    if (cached) return cached;
-    const reuse = this.freedNames.has(name2) && (scope.isTop || !this.functionOutputs.has(name2));
-    const out2 = reuse ? name2 : this.names.allocate(`${name2}_to_fp32`);
-    this.freedNames.delete(out2);
-    scope.out.push(this.castOp(scope.fp16.get(name2), out2, "fp32"));
-    this.types.set(out2, { dtype: "float32", shape: [...this.types.get(name2).shape] });
-    scope.fp32.set(name2, out2);
-    return out2;
-  }
-  castOp(x2, out2, dtype) {
-    const type = { dtype: dtype === "fp16" ? "float16" : "float32", shape: [...this.types.get(x2).shape] };
-    return {
-      type: "cast",
-      name: out2,
-      inputs: { x: [{ kind: "name", name: x2 }], dtype: [{ kind: "name", name: this.dtypeConst(dtype) }] },
-      outputs: [{ name: out2, type }],
-      attributes: {},
-      blocks: []
-    };
-  }
-  /** One string const per target dtype, placed at the top of the function so every block sees it. */
-  dtypeConst(dtype) {
-    let name2 = this.dtypeConsts.get(dtype);
-    if (!name2) {
-      name2 = this.names.allocate(`cast_to_${dtype}_dtype`);
-      this.prelude.push(constOp(name2, makeTensor("string", [], [dtype])));
-      this.dtypeConsts.set(dtype, name2);
-    }
-    return name2;
-  }
-  convertConst(value, label) {
-    const { tensor, saturated } = toFloat16Tensor(value);
-    if (saturated > 0) this.warnings.push(`${label}: ${saturated} value(s) beyond the fp16 range saturated to ±${FLOAT16_MAX}`);
-    return tensor;
-  }
-  /** Original fp32 consts that only fed ops now reading their fp16 copies. */
-  dropUnreadConstCopies() {
-    const uses = countUses(this.fn.block);
-    const prune = (block) => {
-      block.operations = block.operations.filter(
-        (op) => !(op.type === "const" && this.copiedConsts.has(op.outputs[0].name) && !uses.get(op.outputs[0].name))
-      );
-      for (const op of block.operations) for (const inner of op.blocks) prune(inner);
-    };
-    prune(this.fn.block);
-  }
-};
-function constOp(name2, value) {
-  return {
-    type: "const",
-    name: name2,
-    inputs: {},
-    outputs: [{ name: name2, type: { dtype: value.dtype, shape: [...value.shape] } }],
-    attributes: { val: value },
-    blocks: []
-  };
-}
-function hasFiniteOverflow(data) {
-  for (let i2 = 0; i2 < data.length; i2++) {
-    const a = Math.abs(data[i2]);
-    if (a > FLOAT16_MAX && a < INFINITY_LIKE) return true;
-  }
-  return false;
-}
-var POS_MAX_BITS = 31743;
-var NEG_MAX_BITS = 64511;
-var POS_TINY_BITS = float32ToFloat16Bits(FLOAT16_MIN_SUBNORMAL);
-function toFloat16Tensor(value) {
-  if (value.dtype !== "float32") return { tensor: value, saturated: 0 };
-  const src = value.data;
-  const out2 = new Uint16Array(src.length);
-  const guardUnderflow = src.length < UNDERFLOW_GUARD_LIMIT;
-  let saturated = 0;
-  for (let i2 = 0; i2 < src.length; i2++) {
-    const v = src[i2];
-    let bits2 = float32ToFloat16Bits(v);
-    if ((bits2 & 32767) === 31744 && Number.isFinite(v)) {
-      bits2 = v > 0 ? POS_MAX_BITS : NEG_MAX_BITS;
-      saturated++;
-    } else if (guardUnderflow && (bits2 & 32767) === 0 && v !== 0) {
-      bits2 = v > 0 ? POS_TINY_BITS : POS_TINY_BITS | 32768;
-    }
-    out2[i2] = bits2;
-  }
-  return { tensor: makeTensor("float16", value.shape, out2), saturated };
-}
-
-// src/convert/program-passes.ts
-function runProgramPasses(program, precision) {
-  const warnings = [];
-  if (precision === "fp16") warnings.push(...applyFp16ComputePrecision(program).warnings);
-  eliminateDeadCode(program);
-  return warnings;
-}
-
-// src/convert/index.ts
-function convertOnnxModel(model, options) {
-  const file = model.sourcePath;
-  const frozen = options.freeze && Object.keys(options.freeze).length > 0 ? freezeInputs(model, options.freeze) : model;
-  const prepared = inferShapesAndFold(frozen).model;
-  rejectUnsupported(prepared);
-  const b = new MilBuilder(options.target);
-  const edge2 = { b, file, warnings: [] };
-  const ctx = new ConversionContext(b, prepared.graph, defaultOpset(prepared), file);
-  const inputs = prepared.graph.inputs.map((info) => {
-    const { value, feature } = declareInput(edge2, info);
-    ctx.bind(info.name, value);
-    return feature;
-  });
-  const outputNames = prepared.graph.outputs.map((o) => b.names.allocate(o.name));
-  convertNodes(prepared, ctx, options.onProgress);
-  const outputValues = bindOutputs2(prepared, ctx, edge2);
-  const fn = b.finish(outputValues);
-  outputValues.forEach((v, k) => renameValue(fn, v, outputNames[k]));
-  const program = { functions: { main: fn } };
-  const passWarnings = runProgramPasses(program, options.precision);
-  consumeUnusedInputs(mainFunction(program), b.names);
-  const renamed = {};
-  prepared.graph.inputs.forEach((info, k) => info.name !== inputs[k].name && (renamed[info.name] = inputs[k].name));
-  prepared.graph.outputs.forEach((info, k) => info.name !== outputNames[k] && (renamed[info.name] = outputNames[k]));
-  return {
-    model: {
-      specificationVersion: specificationVersionForTarget(options.target),
-      inputs,
-      outputs: outputNames.map((name2) => outputFeature(name2, finalType(program, name2))),
-      metadata: metadataOf(model),
-      program
-    },
-    warnings: [...edge2.warnings, ...ctx.warnings, ...passWarnings],
-    renamed,
-    onnxOps: countOnnxOps(model),
-    milOps: countMilOps(program)
-  };
-}
-function rejectUnsupported(model) {
-  throwIfAny(findUnsupportedNodes(model), model.sourcePath);
-}
-var MAX_LISTED_NODES = 5;
-function throwIfAny(unsupported, file) {
-  if (unsupported.length === 0) return;
-  const ops = [...new Set(unsupported.map((u) => u.op))].sort();
-  const shown = unsupported.slice(0, MAX_LISTED_NODES).map((u) => `node "${u.node}" (${u.op}): ${u.reason}`);
-  if (unsupported.length > MAX_LISTED_NODES) shown.push(`and ${unsupported.length - MAX_LISTED_NODES} more`);
-  throw new ConversionError(
-    `cannot convert: ${unsupported.length} node(s) use unsupported ops (${ops.join(", ")}); ${shown.join("; ")}`,
-    unsupported,
-    file === void 0 ? {} : { file }
-  );
-}
-function convertNodes(model, ctx, onProgress) {
-  const nodes = topologicalOrder(model.graph, model.sourcePath);
-  const refused = [];
-  const blocked = /* @__PURE__ */ new Set();
-  nodes.forEach((node, k) => {
-    if (node.inputs.some((i2) => blocked.has(i2))) {
-      node.outputs.forEach((o) => blocked.add(o));
-      return;
-    }
-    try {
-      converterFor(node.opType).convert(node, ctx);
-      checkNodeOutputs(node, ctx);
-    } catch (err2) {
-      if (err2 instanceof ConversionError && err2.unsupported.length > 0) {
-        refused.push(...err2.unsupported);
-        node.outputs.forEach((o) => blocked.add(o));
-        return;
-      }
-      if (err2 instanceof ToolError) throw err2;
-      throw internalError(node, err2 instanceof Error ? err2.message : String(err2), err2);
-    }
-    onProgress?.(k + 1, nodes.length);
-  });
-  throwIfAny(refused, model.sourcePath);
-}
-function internalError(node, problem, cause) {
-  return new ToolError("INTERNAL", `converter bug at node "${node.name}" (${node.opType}): ${problem}`, cause === void 0 ? {} : { cause });
-}
-function checkNodeOutputs(node, ctx) {
-  node.outputs.forEach((name2) => {
-    if (name2 === "") return;
-    if (!ctx.isBound(name2)) throw internalError(node, `output "${name2}" was not produced`);
-    const expected = ctx.info(name2);
-    const actual = milTypeOf(ctx, name2);
-    if (!expected || !actual) return;
-    const wantDType = expected.dtype === void 0 ? void 0 : milDTypeFor(expected.dtype);
-    if (wantDType !== void 0 && actual.dtype !== wantDType) {
-      throw internalError(node, `output "${name2}" is ${actual.dtype} in MIL but ${expected.dtype} in ONNX`);
-    }
-    const want = expected.shape;
-    if (!want) return;
-    const agree = want.length === actual.shape.length && want.every((d, i2) => typeof d !== "number" || actual.shape[i2] === null || actual.shape[i2] === d);
-    if (!agree) {
-      const onnx2 = formatShape(want.map((d) => typeof d === "number" ? d : null));
-      throw internalError(node, `output "${name2}" has shape ${formatShape(actual.shape)} in MIL but ${onnx2} in ONNX`);
-    }
-  });
-}
-function milTypeOf(ctx, onnxName) {
-  const c = ctx.constantValue(onnxName);
-  if (c) {
-    const dtype = milDTypeFor(c.dtype);
-    return dtype === void 0 ? void 0 : { dtype, shape: [...c.shape] };
-  }
-  const v = ctx.value(onnxName);
-  return v === void 0 ? void 0 : ctx.b.typeOf(v);
-}
-function bindOutputs2(model, ctx, edge2) {
-  const used = /* @__PURE__ */ new Set();
-  return model.graph.outputs.map((info) => {
-    const value = ctx.value(info.name);
-    if (value === void 0) {
-      throw new ConversionError(`model output "${info.name}" is not produced by any node`, [], model.sourcePath === void 0 ? {} : { file: model.sourcePath });
-    }
-    let v = prepareOutput(edge2, info, value);
-    const needsOwnOp = used.has(v) || ctx.b.constValue(v) !== void 0 || isFunctionInput(ctx, v);
-    if (needsOwnOp) v = ctx.b.op1("identity", { x: v }, { name: `${info.name}_identity` });
-    used.add(v);
-    return v;
-  });
-}
-function isFunctionInput(ctx, milName) {
-  return !ctx.b.operations().some((op) => op.outputs.some((o) => o.name === milName));
-}
-function finalType(program, name2) {
-  const fn = mainFunction(program);
-  for (const op of walkOperations(fn.block)) for (const o of op.outputs) if (o.name === name2) return o.type;
-  const input = fn.inputs.find((i2) => i2.name === name2);
-  if (!input) throw new ToolError("INTERNAL", `model output "${name2}" vanished from the program`);
-  return input.type;
-}
-function countOnnxOps(model) {
-  const counts = {};
-  for (const node of model.graph.nodes) {
-    const key = qualifiedOpName(node);
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
-}
-function metadataOf(model) {
-  const userDefined = { "com.github.onnx-coreml-action.source": "onnx" };
-  if (model.producerName) userDefined["com.github.onnx-coreml-action.producer"] = `${model.producerName} ${model.producerVersion}`.trim();
-  for (const [k, v] of model.metadata) userDefined[k] = v;
-  const meta = { userDefined };
-  if (model.docString) meta.shortDescription = model.docString;
-  return meta;
-}
-
-// src/pipeline.ts
-init_package();
-
-// src/onnx/load.ts
-init_errors();
-import { lstat, open, realpath as realpath2, stat as stat3 } from "node:fs/promises";
-import { dirname as dirname3, sep as sep3 } from "node:path";
-
-// src/onnx/decode.ts
-init_errors();
-init_onnx();
-
-// src/onnx/decode-graph.ts
-init_errors();
-init_onnx();
-
-// src/onnx/decode-types.ts
-init_data_type();
-init_proto_values();
-function dimFromProto(dim) {
-  if (dim.dimValue != null) {
-    const v = int64ToBigInt(dim.dimValue);
-    return v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : null;
-  }
-  if (dim.dimParam) return dim.dimParam;
-  return null;
-}
-function shapeFromProto(shape3) {
-  if (!shape3) return void 0;
-  return (shape3.dim ?? []).map(dimFromProto);
-}
-function describeType(type, depth = 0) {
-  if (!type || depth > 64) return {};
-  if (type.tensorType) return { kind: "tensor", typeName: `tensor(${onnxTypeName(type.tensorType.elemType ?? 0)})` };
-  if (type.sparseTensorType) {
-    return { kind: "sparse_tensor", typeName: `sparse_tensor(${onnxTypeName(type.sparseTensorType.elemType ?? 0)})` };
-  }
-  if (type.sequenceType) return { kind: "sequence", typeName: `seq(${describeType(type.sequenceType.elemType, depth + 1).typeName ?? "?"})` };
-  if (type.optionalType) {
-    return { kind: "optional", typeName: `optional(${describeType(type.optionalType.elemType, depth + 1).typeName ?? "?"})` };
-  }
-  if (type.mapType) {
-    const value = describeType(type.mapType.valueType, depth + 1).typeName ?? "?";
-    return { kind: "map", typeName: `map(${onnxTypeName(type.mapType.keyType ?? 0)}, ${value})` };
-  }
-  return {};
-}
-function valueInfoFromProto(proto) {
-  const info = { name: proto.name ?? "" };
-  const { kind, typeName } = describeType(proto.type);
-  if (kind) info.kind = kind;
-  if (typeName) info.typeName = typeName;
-  const tensorType = proto.type?.tensorType;
-  if (tensorType) {
-    const dtype = dtypeOfOnnxType(tensorType.elemType ?? 0);
-    if (dtype) info.dtype = dtype;
-    const shape3 = shapeFromProto(tensorType.shape);
-    if (shape3) info.shape = shape3;
-  }
-  if (proto.docString) info.docString = proto.docString;
-  return info;
-}
-
-// src/onnx/decode-graph.ts
-init_proto_values();
-init_tensor_proto();
-var AttributeType = onnx.AttributeProto.AttributeType;
-function attrInt2(value) {
-  return value == null ? 0 : Number(int64ToBigInt(value));
-}
-function subgraph(g, ctx, depth, where2) {
-  if (depth + 1 > ctx.limits.maxSubgraphDepth) {
-    throw new ModelInputError("LIMIT_EXCEEDED", `${where2} nests subgraphs ${depth + 1} levels deep, above the limit of ${ctx.limits.maxSubgraphDepth}`, {
-      file: ctx.file
-    });
-  }
-  return graphFromProto(g, ctx, depth + 1);
-}
-var unsupportedAttribute = (kind) => (_a2, ctx, _d, where2) => {
-  throw new ModelInputError("UNSUPPORTED_FEATURE", `${where2} is a ${kind} attribute, which this tool does not support`, { file: ctx.file });
-};
-var tensorAttr = (t, ctx, where2) => tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, label: `tensor of ${where2}` });
-var ATTRIBUTE_CONVERTERS = {
-  [AttributeType.FLOAT]: (a) => ({ type: "float", value: a.f ?? 0 }),
-  [AttributeType.INT]: (a) => ({ type: "int", value: attrInt2(a.i) }),
-  [AttributeType.STRING]: (a) => ({ type: "string", value: bytesToString(a.s ?? new Uint8Array()) }),
-  [AttributeType.TENSOR]: (a, ctx, _d, where2) => ({ type: "tensor", value: tensorAttr(a.t ?? {}, ctx, where2) }),
-  [AttributeType.GRAPH]: (a, ctx, d, where2) => ({ type: "graph", value: subgraph(a.g ?? {}, ctx, d, where2) }),
-  [AttributeType.FLOATS]: (a) => ({ type: "floats", value: Array.from(a.floats ?? []) }),
-  [AttributeType.INTS]: (a) => ({ type: "ints", value: (a.ints ?? []).map(attrInt2) }),
-  [AttributeType.STRINGS]: (a) => ({ type: "strings", value: (a.strings ?? []).map(bytesToString) }),
-  [AttributeType.TENSORS]: (a, ctx, _d, where2) => ({ type: "tensors", value: (a.tensors ?? []).map((t) => tensorAttr(t, ctx, where2)) }),
-  [AttributeType.GRAPHS]: (a, ctx, d, where2) => ({ type: "graphs", value: (a.graphs ?? []).map((g) => subgraph(g, ctx, d, where2)) }),
-  [AttributeType.SPARSE_TENSOR]: unsupportedAttribute("sparse tensor"),
-  [AttributeType.SPARSE_TENSORS]: unsupportedAttribute("sparse tensor list"),
-  [AttributeType.TYPE_PROTO]: unsupportedAttribute("type"),
-  [AttributeType.TYPE_PROTOS]: unsupportedAttribute("type list")
-};
-var TYPE_BY_PRESENT_FIELD = [
-  ["f", AttributeType.FLOAT],
-  ["i", AttributeType.INT],
-  ["s", AttributeType.STRING],
-  ["t", AttributeType.TENSOR],
-  ["g", AttributeType.GRAPH],
-  ["floats", AttributeType.FLOATS],
-  ["ints", AttributeType.INTS],
-  ["strings", AttributeType.STRINGS],
-  ["tensors", AttributeType.TENSORS],
-  ["graphs", AttributeType.GRAPHS]
-];
-function attributeType(a) {
-  if (a.type) return a.type;
-  const present = TYPE_BY_PRESENT_FIELD.find(([field]) => Object.prototype.hasOwnProperty.call(a, field));
-  return present ? present[1] : AttributeType.UNDEFINED;
-}
-function attributeFromProto(a, ctx, depth, where2) {
-  const type = attributeType(a);
-  const convert = ATTRIBUTE_CONVERTERS[type];
-  if (!convert) throw new ModelInputError("MALFORMED", `${where2} has no usable type (${type})`, { file: ctx.file });
-  return convert(a, ctx, depth, where2);
-}
-function nodeNames(nodes) {
-  const taken = new Set(nodes.map((n) => n.name ?? "").filter((n) => n !== ""));
-  return nodes.map((n, i2) => {
-    if (n.name) return n.name;
-    const base = `${n.opType ?? "Node"}_${i2}`;
-    let name2 = base;
-    for (let k = 1; taken.has(name2); k++) name2 = `${base}_${k}`;
-    taken.add(name2);
-    return name2;
-  });
-}
-function nodeFromProto(n, name2, ctx, depth) {
-  const node = {
-    name: name2,
-    opType: n.opType ?? "",
-    domain: n.domain ?? "",
-    inputs: [...n.input ?? []],
-    outputs: [...n.output ?? []],
-    attributes: /* @__PURE__ */ new Map()
-  };
-  for (const a of n.attribute ?? []) {
-    const attrName = a.name ?? "";
-    const where2 = `attribute "${attrName}" of node "${name2}" (${node.opType})`;
-    if (node.attributes.has(attrName) || node.attributeRefs?.has(attrName)) {
-      throw new ModelInputError("MALFORMED", `${where2} appears twice`, { file: ctx.file });
-    }
-    if (a.refAttrName) (node.attributeRefs ??= /* @__PURE__ */ new Map()).set(attrName, a.refAttrName);
-    else node.attributes.set(attrName, attributeFromProto(a, ctx, depth, where2));
-  }
-  if (n.docString) node.docString = n.docString;
-  return node;
-}
-function nodesFromProto(protos, ctx, depth) {
-  ctx.nodeCount += protos.length;
-  if (ctx.nodeCount > ctx.limits.maxNodes) {
-    throw new ModelInputError("LIMIT_EXCEEDED", `the model has more than ${ctx.limits.maxNodes} nodes`, { file: ctx.file });
-  }
-  const names = nodeNames(protos);
-  return protos.map((n, i2) => nodeFromProto(n, names[i2], ctx, depth));
-}
-function initializersFromProto(g, ctx) {
-  const sparse = g.sparseInitializer ?? [];
-  if (sparse.length > 0) {
-    const name2 = sparse[0].values?.name ?? "";
-    throw new ModelInputError("UNSUPPORTED_FEATURE", `sparse initializer "${name2}" is not supported; store it dense`, { file: ctx.file });
-  }
-  const initializers = /* @__PURE__ */ new Map();
-  for (const t of g.initializer ?? []) {
-    const name2 = t.name ?? "";
-    if (initializers.has(name2)) throw new ModelInputError("MALFORMED", `initializer "${name2}" appears twice`, { file: ctx.file });
-    initializers.set(name2, tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal }));
-  }
-  return initializers;
-}
-function graphFromProto(g, ctx, depth) {
-  const initializers = initializersFromProto(g, ctx);
-  const graph = {
-    name: g.name ?? "",
-    nodes: nodesFromProto(g.node ?? [], ctx, depth),
-    inputs: (g.input ?? []).filter((v) => !initializers.has(v.name ?? "")).map(valueInfoFromProto),
-    outputs: (g.output ?? []).map(valueInfoFromProto),
-    initializers,
-    valueInfo: new Map((g.valueInfo ?? []).map((v) => [v.name ?? "", valueInfoFromProto(v)]))
-  };
-  if (g.docString) graph.docString = g.docString;
-  return graph;
-}
-function opsetImportsFromProto(imports, ctx) {
-  const opsets = /* @__PURE__ */ new Map();
-  for (const o of imports) {
-    const domain = o.domain ?? "";
-    opsets.set(domain, int64ToSafeNumber(o.version ?? 0, `opset version of domain "${domain}"`, ctx.file));
-  }
-  return opsets;
-}
-function functionFromProto(f, ctx) {
-  const fn = {
-    name: f.name ?? "",
-    domain: f.domain ?? "",
-    inputs: [...f.input ?? []],
-    outputs: [...f.output ?? []],
-    attributes: [...f.attribute ?? []],
-    nodes: nodesFromProto(f.node ?? [], ctx, 0),
-    opsetImports: opsetImportsFromProto(f.opsetImport ?? [], ctx)
-  };
-  const defaults = f.attributeProto ?? [];
-  if (defaults.length > 0) {
-    fn.attributeDefaults = new Map(
-      defaults.map((a) => [a.name ?? "", attributeFromProto(a, ctx, 0, `default of attribute "${a.name ?? ""}" of function "${fn.name}"`)])
-    );
-  }
-  if (f.docString) fn.docString = f.docString;
-  return fn;
-}
-
-// src/onnx/external-data.ts
-init_errors();
-import { closeSync as closeSync2, constants, fstatSync, openSync as openSync2, readSync, realpathSync as realpathSync2 } from "node:fs";
-import { constants as bufferConstants } from "node:buffer";
-import { dirname as dirname2, isAbsolute as isAbsolute2, join as join2, sep as sep2, win32 } from "node:path";
-var KNOWN_KEYS = /* @__PURE__ */ new Set(["location", "offset", "length", "checksum", "basepath"]);
-function createExternalDataReader(modelPath) {
-  let realFolder;
-  const fail2 = (message, cause, code = "EXTERNAL_DATA") => new ModelInputError(code, message, { file: modelPath, cause });
-  const folder = () => {
-    if (realFolder === void 0) {
-      try {
-        realFolder = realpathSync2(dirname2(modelPath));
-      } catch (err2) {
-        throw fail2("external data needs the model folder, which cannot be resolved", err2);
-      }
-    }
-    return realFolder;
-  };
-  return (proto, expectedBytes, what) => {
-    const ext = parseExternalData(proto.externalData ?? [], what, fail2);
-    const real = resolveInside(folder(), ext.location, what, fail2);
-    return readRange(real, ext, expectedBytes, what, fail2);
-  };
-}
-function parseExternalData(entries, what, fail2) {
-  const values = /* @__PURE__ */ new Map();
-  for (const { key, value } of entries) {
-    const k = key ?? "";
-    if (!KNOWN_KEYS.has(k)) throw fail2(`${what} has an unknown external_data key "${k}"`);
-    if (values.has(k)) throw fail2(`${what} repeats the external_data key "${k}"`);
-    values.set(k, value ?? "");
-  }
-  const location = values.get("location");
-  if (!location) throw fail2(`${what} is stored externally but names no location`);
-  return {
-    location,
-    offset: parseByteCount(values.get("offset"), "offset", what, fail2) ?? 0n,
-    length: parseByteCount(values.get("length"), "length", what, fail2)
-  };
-}
-function parseByteCount(text, key, what, fail2) {
-  if (text === void 0) return void 0;
-  if (!/^\d{1,16}$/.test(text)) throw fail2(`${what} has external_data ${key} "${text}", not a non-negative integer`);
-  return BigInt(text);
-}
-function resolveInside(folder, location, what, fail2) {
-  if (location.includes("\0")) throw fail2(`${what} has an external data location containing a NUL byte`);
-  if (isAbsolute2(location) || win32.isAbsolute(location)) {
-    throw fail2(`${what} has an absolute external data location "${location}"; it must be relative to the model's folder`);
-  }
-  if (location.split(/[\\/]+/).includes("..")) {
-    throw fail2(`${what} has an external data location "${location}" containing "..", which could leave the model's folder`);
-  }
-  let real;
-  try {
-    real = realpathSync2(join2(folder, location));
-  } catch (err2) {
-    throw fail2(`${what} names external data "${location}", which does not exist beside the model`, err2);
-  }
-  if (!real.startsWith(folder + sep2)) {
-    throw fail2(`${what} names external data "${location}", which resolves (through a symlink) outside the model's folder`);
-  }
-  return real;
-}
-function readRange(real, ext, expectedBytes, what, fail2) {
-  let fd2;
-  try {
-    fd2 = openSync2(real, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-  } catch (err2) {
-    throw fail2(`${what}: cannot open external data "${ext.location}"`, err2);
-  }
-  try {
-    const info = fstatSync(fd2);
-    if (!info.isFile()) throw fail2(`${what}: external data "${ext.location}" is not a regular file`);
-    if (info.nlink > 1) throw fail2(`${what}: external data "${ext.location}" is a hard link, which could point outside the model's folder`);
-    const size2 = BigInt(info.size);
-    const length = ext.length ?? size2 - ext.offset;
-    if (ext.offset + length > size2 || length < 0n) {
-      throw fail2(`${what}: external data "${ext.location}" has ${size2} bytes, but offset ${ext.offset} + length ${length} reaches past its end`);
-    }
-    if (length !== BigInt(expectedBytes)) {
-      throw fail2(`${what}: external data "${ext.location}" holds ${length} bytes, but its type and shape need exactly ${expectedBytes}`);
-    }
-    if (expectedBytes > bufferConstants.MAX_LENGTH) {
-      throw fail2(`${what} needs ${expectedBytes} bytes, more than one buffer can hold`, void 0, "LIMIT_EXCEEDED");
-    }
-    return readExactly(fd2, expectedBytes, Number(ext.offset));
-  } finally {
-    closeSync2(fd2);
-  }
-}
-function readExactly(fd2, length, position) {
-  const out2 = Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd2, out2, done, length - done, position + done);
-    if (n === 0) throw new Error("external data file shrank while being read");
-    done += n;
-  }
-  return out2;
-}
-
-// src/onnx/decode.ts
-init_limits();
-init_proto_decode();
-init_proto_values();
-var LFS_POINTER_PREFIX = Buffer.from("version https://git-lfs.github.com/spec/");
-function isLfsPointer(bytes) {
-  return bytes.length >= LFS_POINTER_PREFIX.length && Buffer.compare(LFS_POINTER_PREFIX, bytes.subarray(0, LFS_POINTER_PREFIX.length)) === 0;
-}
-function lfsPointerError(file) {
-  return new ModelInputError(
-    "LFS_POINTER",
-    "this is a Git LFS pointer, not the model; check the repository out with `lfs: true` (actions/checkout) so the real file is present",
-    { file }
-  );
-}
-function checkEnvelope(bytes, file, limits) {
-  if (bytes.length > limits.maxFileBytes) {
-    throw new ModelInputError("FILE_TOO_LARGE", `the model has ${bytes.length} bytes, above the limit of ${limits.maxFileBytes}`, { file });
-  }
-  if (bytes.length === 0) throw new ModelInputError("MALFORMED", "the file is empty", { file });
-  if (isLfsPointer(bytes)) throw lfsPointerError(file);
-}
-function metadataFromProto(props) {
-  return new Map(props.map((p) => [p.key ?? "", p.value ?? ""]));
-}
-function modelFromProto(proto, ctx) {
-  if (!proto.graph) throw new ModelInputError("MALFORMED", "the file holds no graph: it is not an ONNX model", { file: ctx.file });
-  const opsetImports = opsetImportsFromProto(proto.opsetImport ?? [], ctx);
-  const model = {
-    irVersion: int64ToSafeNumber(proto.irVersion ?? 0, "ir_version", ctx.file),
-    opsetImports,
-    producerName: proto.producerName ?? "",
-    producerVersion: proto.producerVersion ?? "",
-    metadata: metadataFromProto(proto.metadataProps ?? []),
-    graph: graphFromProto(proto.graph, ctx, 0),
-    functions: (proto.functions ?? []).map((f) => functionFromProto(f, ctx)),
-    sourcePath: ctx.file
-  };
-  if (proto.docString) model.docString = proto.docString;
-  return model;
-}
-function decodeOnnxModel(bytes, options) {
-  const file = options.path;
-  const limits = resolveLimits(options.limits);
-  const buffer = asBuffer(bytes);
-  checkEnvelope(buffer, file, limits);
-  const proto = decodeProtoSafely((b) => onnx.ModelProto.decode(b), buffer, file, "model");
-  const ctx = {
-    file,
-    limits,
-    budget: new ElementBudget(limits, file),
-    readExternal: createExternalDataReader(file),
-    nodeCount: 0
-  };
-  try {
-    return modelFromProto(proto, ctx);
-  } catch (err2) {
-    if (isDepthError(err2)) {
-      throw new ModelInputError("LIMIT_EXCEEDED", "the model nests graphs too deeply to decode", { file, cause: err2 });
-    }
-    throw err2;
-  }
-}
-
-// src/onnx/load.ts
-init_limits();
-async function checkModelFile(path, limits) {
-  let info;
-  try {
-    info = await lstat(path);
-  } catch (err2) {
-    throw new ModelInputError("FILE_NOT_FOUND", "cannot find the model file", { file: path, cause: err2 });
-  }
-  if (info.isSymbolicLink()) {
-    const [real, folder] = await Promise.all([realpath2(path).catch(() => ""), realpath2(dirname3(path))]);
-    if (!real.startsWith(folder + sep3)) {
-      throw new ModelInputError("MALFORMED", "the model is a symlink that leads outside its own folder; refusing to read it", { file: path });
-    }
-  }
-  const target = await stat3(path);
-  if (!target.isFile()) throw new ModelInputError("MALFORMED", "the model path is not a regular file", { file: path });
-  if (target.size > limits.maxFileBytes) {
-    throw new ModelInputError("FILE_TOO_LARGE", `the model has ${target.size} bytes, above the limit of ${limits.maxFileBytes}`, { file: path });
-  }
-  return target.size;
-}
-async function readWhole(path, size2) {
-  const handle = await open(path, "r");
-  try {
-    const bytes = Buffer.allocUnsafeSlow(size2);
-    let done = 0;
-    while (done < size2) {
-      const { bytesRead } = await handle.read(bytes, done, size2 - done, done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return done === size2 ? bytes : bytes.subarray(0, done);
-  } finally {
-    await handle.close();
-  }
-}
-async function loadOnnxModel(path, limits) {
-  const resolved = resolveLimits(limits);
-  const size2 = await checkModelFile(path, resolved);
-  const bytes = await readWhole(path, size2);
-  if (isLfsPointer(bytes)) throw lfsPointerError(path);
-  return decodeOnnxModel(bytes, { path, limits: resolved });
-}
-
-// src/pipeline.ts
 var seconds = (startMs) => (performance.now() - startMs) / 1e3;
 async function fileSize(path) {
   return (await stat4(path)).size;
@@ -26151,11 +29520,8 @@ async function convertFile(onnxPath, outPath, options) {
   const coverage = checkOnnxModel(model);
   const check = seconds(checkStarted);
   const convertStarted = performance.now();
-  const converted = convertOnnxModel(model, {
-    target: options.target,
-    precision: options.precision,
-    onProgress: (done, total) => report("convert", done, total)
-  });
+  const onConvertProgress = (done, total) => report("convert", done, total);
+  const converted = options.compress === void 0 ? { ...convertOnnxModel(model, { target: options.target, precision: options.precision, onProgress: onConvertProgress }), target: options.target } : buildVariantModel(model, compressionVariant(options.compress, options.precision), options.target, onConvertProgress);
   const convert = seconds(convertStarted);
   report("write", 0, 1);
   const writeStarted = performance.now();
@@ -26166,7 +29532,7 @@ async function convertFile(onnxPath, outPath, options) {
   return {
     model: onnxPath,
     output: outPath,
-    target: options.target,
+    target: converted.target,
     precision: options.precision,
     ops: coverage.ops,
     unsupported: [],
@@ -26338,11 +29704,11 @@ function coverageSummary(result) {
 function opTable(ops) {
   const width = Math.max(2, ...ops.map((o) => o.op.length));
   const header = `  ${"op".padEnd(width)}  nodes  converts to`;
-  const rows2 = [...ops].sort((a, b) => a.op.localeCompare(b.op)).map((o) => {
+  const rows3 = [...ops].sort((a, b3) => a.op.localeCompare(b3.op)).map((o) => {
     const target = o.supported ? o.milOps.join(", ") || "(no Core ML op)" : "UNSUPPORTED";
     return `  ${o.op.padEnd(width)}  ${String(o.count).padStart(5)}  ${target}`;
   });
-  return [header, ...rows2];
+  return [header, ...rows3];
 }
 function unsupportedLines(unsupported) {
   const width = Math.max(0, ...unsupported.map((u) => u.op.length));
@@ -26423,6 +29789,7 @@ async function runConvert(request, ctx) {
     const result = await convertFile(request.model, request.output, {
       target: request.target,
       precision: request.precision,
+      ...request.compress === void 0 ? {} : { compress: request.compress },
       onProgress: (stage, done, total) => progress.update(`${STAGE_VERBS[stage]} ${name2}`, done, stage === "convert" ? total : 0)
     });
     progress.clear();
@@ -26446,499 +29813,11 @@ async function runVerify(request, ctx) {
 }
 
 // src/cli/report-command.ts
-import { parseArgs as parseArgs2 } from "node:util";
-
-// src/compress/variants.ts
-init_ir();
-
-// src/compress/apply.ts
-init_subbyte();
-init_dtype();
-init_fp16();
-init_tensor();
-init_ir();
-
-// src/compress/kmeans1d.ts
-init_fp16();
-function binWeights(weights) {
-  const half = float32ArrayToFloat16(weights);
-  const count = new Float64Array(65536);
-  const sum = new Float64Array(65536);
-  const squares = new Float64Array(65536);
-  for (let i2 = 0; i2 < weights.length; i2++) {
-    const b = half[i2];
-    const w = weights[i2];
-    count[b] += 1;
-    sum[b] += w;
-    squares[b] += w * w;
-  }
-  const bins = [];
-  for (let b = 0; b < 65536; b++) if (count[b] > 0) bins.push(b);
-  bins.sort((a, b) => sum[a] / count[a] - sum[b] / count[b]);
-  const n = bins.length;
-  const values = new Float64Array(n);
-  const prefixCount = new Float64Array(n + 1);
-  const prefixSum = new Float64Array(n + 1);
-  const prefixSquares = new Float64Array(n + 1);
-  for (let i2 = 0; i2 < n; i2++) {
-    const b = bins[i2];
-    values[i2] = sum[b] / count[b];
-    prefixCount[i2 + 1] = prefixCount[i2] + count[b];
-    prefixSum[i2 + 1] = prefixSum[i2] + sum[b];
-    prefixSquares[i2 + 1] = prefixSquares[i2] + squares[b];
-  }
-  return { values, prefixCount, prefixSum, prefixSquares };
-}
-function lowerBound(values, x2) {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = lo + hi >>> 1;
-    if (values[mid] < x2) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-function assignRuns(points, centroids) {
-  const k = centroids.length;
-  const starts = new Int32Array(k + 1);
-  for (let c = 1; c < k; c++) starts[c] = lowerBound(points.values, (centroids[c - 1] + centroids[c]) / 2);
-  starts[k] = points.values.length;
-  return starts;
-}
-function runError(p, a, b, centroid) {
-  const n = p.prefixCount[b] - p.prefixCount[a];
-  const s = p.prefixSum[b] - p.prefixSum[a];
-  const q = p.prefixSquares[b] - p.prefixSquares[a];
-  return q - 2 * centroid * s + n * centroid * centroid;
-}
-function lloyd(points, initial, maxIterations) {
-  const centroids = Float64Array.from(initial).sort();
-  for (let iter = 0; iter < maxIterations; iter++) {
-    const starts2 = assignRuns(points, centroids);
-    let moved = false;
-    for (let c = 0; c < centroids.length; c++) {
-      const a = starts2[c];
-      const b = starts2[c + 1];
-      const n = points.prefixCount[b] - points.prefixCount[a];
-      if (n === 0) continue;
-      const mean2 = (points.prefixSum[b] - points.prefixSum[a]) / n;
-      if (mean2 !== centroids[c]) moved = true;
-      centroids[c] = mean2;
-    }
-    centroids.sort();
-    if (!moved) break;
-  }
-  const starts = assignRuns(points, centroids);
-  let error = 0;
-  for (let c = 0; c < centroids.length; c++) error += runError(points, starts[c], starts[c + 1], centroids[c]);
-  return { centroids, error };
-}
-function quantileInit(points, k, offset) {
-  const total = points.prefixCount[points.values.length];
-  const out2 = new Float64Array(k);
-  for (let c = 0; c < k; c++) {
-    const target = (c + offset) / k * total;
-    const idx = Math.min(points.values.length - 1, Math.max(0, lowerBoundCount(points.prefixCount, target) - 1));
-    out2[c] = points.values[idx];
-  }
-  return out2;
-}
-function lowerBoundCount(prefix, target) {
-  let lo = 0;
-  let hi = prefix.length;
-  while (lo < hi) {
-    const mid = lo + hi >>> 1;
-    if (prefix[mid] < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-function uniformInit(points, k) {
-  const lo = points.values[0];
-  const hi = points.values[points.values.length - 1];
-  const out2 = new Float64Array(k);
-  for (let c = 0; c < k; c++) out2[c] = lo + (c + 0.5) / k * (hi - lo);
-  return out2;
-}
-function kmeans1d(weights, k, maxIterations = 300) {
-  const points = binWeights(weights);
-  const n = points.values.length;
-  if (n <= k) {
-    const out2 = new Float64Array(k);
-    for (let c = 0; c < k; c++) out2[c] = points.values[Math.min(c, n - 1)] ?? 0;
-    return out2;
-  }
-  const inits = [quantileInit(points, k, 0.5), quantileInit(points, k, 0.25), uniformInit(points, k), mixInit(points, k)];
-  let best = lloyd(points, inits[0], maxIterations);
-  for (const init of inits.slice(1)) {
-    const r = lloyd(points, init, maxIterations);
-    if (r.error < best.error) best = r;
-  }
-  return best.centroids;
-}
-function mixInit(points, k) {
-  const q = quantileInit(points, k, 0.5);
-  const u = uniformInit(points, k);
-  const out2 = new Float64Array(k);
-  for (let c = 0; c < k; c++) out2[c] = (q[c] + u[c]) / 2;
-  return out2;
-}
-function assignToCentroids(weights, centroids, out2 = new Uint8Array(weights.length)) {
-  const k = centroids.length;
-  const bounds = new Float64Array(k - 1);
-  for (let c = 1; c < k; c++) bounds[c - 1] = (centroids[c - 1] + centroids[c]) / 2;
-  for (let i2 = 0; i2 < weights.length; i2++) {
-    const w = weights[i2];
-    let lo = 0;
-    let hi = k - 1;
-    while (lo < hi) {
-      const mid = lo + hi >>> 1;
-      if (w < bounds[mid]) hi = mid;
-      else lo = mid + 1;
-    }
-    out2[i2] = lo;
-  }
-  return out2;
-}
-
-// src/compress/palettize.ts
-function palettize(weights, shape3, options) {
-  const k = 2 ** options.nbits;
-  const channels = shape3[0] ?? 1;
-  const groupChannels = options.channelGroupSize && options.channelGroupSize > 0 ? Math.min(options.channelGroupSize, channels) : channels;
-  if (channels % groupChannels !== 0) throw new RangeError(`${channels} channels do not split into groups of ${groupChannels}`);
-  const groups = channels / groupChannels;
-  const groupSize = weights.length / groups;
-  const indices = new Uint8Array(weights.length);
-  const lut = new Float32Array(groups * k);
-  for (let g = 0; g < groups; g++) {
-    const part = weights.subarray(g * groupSize, (g + 1) * groupSize);
-    const centroids = kmeans1d(part, k);
-    lut.set(centroids, g * k);
-    assignToCentroids(part, centroids, indices.subarray(g * groupSize, (g + 1) * groupSize));
-  }
-  return { indices, lut, groups, nbits: options.nbits };
-}
-
-// src/compress/prune.ts
-function pruneByMagnitude(weights, sparsity) {
-  if (!(sparsity >= 0 && sparsity < 1)) throw new RangeError(`sparsity must be in [0, 1), got ${sparsity}`);
-  const toDrop = Math.floor(weights.length * sparsity);
-  const threshold = magnitudeAtRank(weights, toDrop);
-  const mask = new Uint8Array(weights.length);
-  let dropped = 0;
-  for (let i2 = 0; i2 < weights.length; i2++) if (Math.abs(weights[i2]) < threshold) dropped++;
-  let kept = 0;
-  for (let i2 = 0; i2 < weights.length; i2++) {
-    const a = Math.abs(weights[i2]);
-    if (a < threshold || a === threshold && dropped < toDrop) {
-      if (a === threshold) dropped++;
-      continue;
-    }
-    mask[i2] = 1;
-    kept++;
-  }
-  const nonzero = new Float32Array(kept);
-  for (let i2 = 0, j = 0; i2 < weights.length; i2++) if (mask[i2]) nonzero[j++] = weights[i2];
-  return { mask, nonzero };
-}
-function magnitudeAtRank(weights, rank) {
-  if (rank <= 0) return 0;
-  const mags = new Float32Array(weights.length);
-  for (let i2 = 0; i2 < weights.length; i2++) mags[i2] = Math.abs(weights[i2]);
-  mags.sort();
-  return mags[Math.min(rank, mags.length - 1)];
-}
-
-// src/compress/quantize.ts
-var RANGES = {
-  int8: { min: -128, max: 127, signed: true },
-  uint8: { min: 0, max: 255, signed: false },
-  int4: { min: -8, max: 7, signed: true },
-  uint4: { min: 0, max: 15, signed: false }
-};
-var SCALE_CANDIDATES = [1, 0.97, 0.94, 0.9, 0.85];
-function quantizeLinear(weights, shape3, options) {
-  const range3 = RANGES[options.dtype];
-  const groups = options.perChannel && shape3.length > 0 ? shape3[0] : 1;
-  const groupSize = weights.length / groups;
-  const data = range3.signed ? new Int8Array(weights.length) : new Uint8Array(weights.length);
-  const scale = new Float32Array(groups);
-  const zeroPoint = range3.signed ? new Int8Array(groups) : new Uint8Array(groups);
-  for (let g = 0; g < groups; g++) {
-    const start = g * groupSize;
-    const group = weights.subarray(start, start + groupSize);
-    const { s, zp } = chooseScale(group, range3, options.symmetric);
-    scale[g] = s;
-    zeroPoint[g] = zp;
-    quantizeGroup(group, s, zp, range3, data, start);
-  }
-  return { data, scale, zeroPoint, groups };
-}
-function minMax(values) {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i2 = 0; i2 < values.length; i2++) {
-    const v = values[i2];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return { lo: Math.min(lo, 0), hi: Math.max(hi, 0) };
-}
-function chooseScale(group, range3, symmetric) {
-  const { lo, hi } = minMax(group);
-  let best = { s: 1, zp: 0 };
-  let bestErr = Infinity;
-  for (const fraction of SCALE_CANDIDATES) {
-    const cand = scaleFor(lo * fraction, hi * fraction, range3, symmetric);
-    const err2 = squaredError(group, cand.s, cand.zp, range3);
-    if (err2 < bestErr) {
-      bestErr = err2;
-      best = cand;
-    }
-  }
-  return best;
-}
-function scaleFor(lo, hi, range3, symmetric) {
-  if (symmetric) {
-    const maxAbs = Math.max(Math.abs(lo), Math.abs(hi));
-    const s2 = maxAbs > 0 ? maxAbs / range3.max : 1;
-    const zp2 = range3.signed ? 0 : Math.ceil((range3.max + range3.min) / 2);
-    return { s: Math.fround(s2), zp: zp2 };
-  }
-  const span = hi - lo;
-  const s = span > 0 ? span / (range3.max - range3.min) : 1;
-  const zp = Math.min(range3.max, Math.max(range3.min, Math.round(range3.min - lo / s)));
-  return { s: Math.fround(s), zp };
-}
-function squaredError(group, s, zp, range3) {
-  let err2 = 0;
-  const inv = 1 / s;
-  for (let i2 = 0; i2 < group.length; i2++) {
-    const w = group[i2];
-    let q = Math.round(w * inv) + zp;
-    q = q < range3.min ? range3.min : q > range3.max ? range3.max : q;
-    const d = (q - zp) * s - w;
-    err2 += d * d;
-  }
-  return err2;
-}
-function quantizeGroup(group, s, zp, range3, out2, offset) {
-  const inv = 1 / s;
-  for (let i2 = 0; i2 < group.length; i2++) {
-    let q = Math.round(group[i2] * inv) + zp;
-    q = q < range3.min ? range3.min : q > range3.max ? range3.max : q;
-    out2[offset + i2] = q;
-  }
-}
-function quantizeBlockwise(weights, shape3, dtype, blockSize) {
-  if (shape3.length < 2) throw new RangeError("block quantization needs a weight of rank ≥ 2");
-  const [cout, cin] = [shape3[0], shape3[1]];
-  const inner = weights.length / (cout * cin);
-  const block = Math.min(blockSize, cin);
-  if (cin % block !== 0) throw new RangeError(`input channels ${cin} are not a multiple of block size ${block}`);
-  const blocks = cin / block;
-  const range3 = RANGES[dtype];
-  const data = new Int8Array(weights.length);
-  const scale = new Float32Array(cout * blocks);
-  const gather4 = new Float32Array(block * inner);
-  for (let o = 0; o < cout; o++) {
-    for (let b = 0; b < blocks; b++) {
-      const start = (o * cin + b * block) * inner;
-      gather4.set(weights.subarray(start, start + block * inner));
-      const { s } = chooseScale(gather4, range3, true);
-      scale[o * blocks + b] = s;
-      quantizeGroup(gather4, s, 0, range3, data, start);
-    }
-  }
-  const scaleShape = [cout, blocks, ...shape3.slice(2).map(() => 1)];
-  return { data, scale, scaleShape };
-}
-
-// src/compress/apply.ts
-function minimumTargetFor(spec) {
-  if (spec.kind === "blockwise") return "iOS18";
-  if (spec.kind === "palettize" && spec.channelGroupSize) return "iOS18";
-  return "iOS16";
-}
-function compressProgram(program, spec, options) {
-  if (targetRank(options.target) < targetRank(minimumTargetFor(spec))) {
-    throw new RangeError(`${spec.kind} compression needs ${minimumTargetFor(spec)} or later, target is ${options.target}`);
-  }
-  const stats = { compressed: 0, keptSmall: 0, bytesBefore: 0, bytesAfter: 0 };
-  for (const fn of Object.values(program.functions)) compressBlock(fn.block, spec, options, stats);
-  return stats;
-}
-function compressBlock(block, spec, options, stats) {
-  const minElements = options.minElements ?? 2048;
-  block.operations = block.operations.map((op) => {
-    for (const inner of op.blocks) compressBlock(inner, spec, options, stats);
-    const val = op.type === "const" ? op.attributes["val"] : void 0;
-    if (!val || val.dtype !== "float32" && val.dtype !== "float16") return op;
-    if (val.data.length < minElements) {
-      stats.keptSmall++;
-      return op;
-    }
-    const replacement = compressConst(op, val, spec, options);
-    stats.compressed++;
-    stats.bytesBefore += val.data.length * (val.dtype === "float32" ? 4 : 2);
-    stats.bytesAfter += payloadBytes(replacement);
-    return replacement;
-  });
-}
-function asFloat32(t) {
-  return t.dtype === "float16" ? float16ArrayToFloat32(t.data) : t.data;
-}
-function floatTensor2(values, shape3, dtype) {
-  return dtype === "float16" ? makeTensor("float16", shape3, float32ArrayToFloat16(values)) : makeTensor("float32", shape3, values);
-}
-function compressConst(op, val, spec, options) {
-  const weights = asFloat32(val);
-  const shape3 = [...val.shape];
-  const output = { name: op.outputs[0].name, type: { dtype: options.outputDType, shape: shape3 } };
-  const base = { name: op.name, outputs: [output], blocks: [] };
-  const byIos18 = targetRank(options.target) >= targetRank("iOS18");
-  switch (spec.kind) {
-    case "linear":
-      return { ...base, type: "constexpr_affine_dequantize", inputs: {}, attributes: affineParams(weights, shape3, spec, options.outputDType) };
-    case "blockwise":
-      return { ...base, type: "constexpr_blockwise_shift_scale", inputs: inline(blockwiseParams(weights, shape3, spec, options.outputDType)), attributes: {} };
-    case "palettize":
-      return byIos18 || spec.channelGroupSize ? { ...base, type: "constexpr_lut_to_dense", inputs: inline(lutParamsIos18(weights, shape3, spec, options.outputDType)), attributes: {} } : { ...base, type: "constexpr_lut_to_dense", inputs: {}, attributes: lutParamsIos16(weights, shape3, spec.nbits, options.outputDType) };
-    case "prune":
-      return { ...base, type: "constexpr_sparse_to_dense", inputs: {}, attributes: sparseParams(weights, shape3, spec.sparsity, options.outputDType) };
-  }
-}
-function inline(params) {
-  const out2 = {};
-  for (const [k, v] of Object.entries(params)) out2[k] = [{ kind: "value", value: v }];
-  return out2;
-}
-function affineParams(weights, shape3, spec, dtype) {
-  const q = quantizeLinear(weights, shape3, spec);
-  const vecShape = q.groups === 1 ? [] : [q.groups];
-  return {
-    quantized_data: spec.dtype === "int8" ? makeTensor("int8", shape3, q.data) : makeTensor("uint8", shape3, q.data),
-    zero_point: spec.dtype === "int8" ? makeTensor("int8", vecShape, q.zeroPoint) : makeTensor("uint8", vecShape, q.zeroPoint),
-    scale: floatTensor2(q.scale, vecShape, dtype),
-    axis: makeTensor("int32", [], new Int32Array([0]))
-  };
-}
-function blockwiseParams(weights, shape3, spec, dtype) {
-  const b = quantizeBlockwise(weights, shape3, spec.dtype, spec.blockSize);
-  return {
-    data: makeTensor(spec.dtype, shape3, b.data),
-    scale: floatTensor2(b.scale, b.scaleShape, dtype)
-  };
-}
-function lutParamsIos16(weights, shape3, nbits, dtype) {
-  const p = palettize(weights, shape3, { nbits });
-  const packed = nbits === 8 ? p.indices : packSubByte(subByteIndexType(nbits), p.indices);
-  return {
-    indices: makeTensor("uint8", [packed.length], packed),
-    lut: floatTensor2(p.lut, [p.lut.length], dtype),
-    shape: makeTensor("uint32", [shape3.length], Uint32Array.from(shape3))
-  };
-}
-function lutParamsIos18(weights, shape3, spec, dtype) {
-  const p = palettize(weights, shape3, { nbits: spec.nbits, channelGroupSize: spec.channelGroupSize });
-  const k = 2 ** spec.nbits;
-  const lutShape = [p.groups, ...shape3.slice(1).map(() => 1), k, 1];
-  return {
-    indices: makeTensor(spec.nbits === 8 ? "uint8" : subByteIndexType(spec.nbits), shape3, p.indices),
-    lut: floatTensor2(p.lut, lutShape, dtype)
-  };
-}
-function subByteIndexType(nbits) {
-  const types = { 1: "uint1", 2: "uint2", 3: "uint3", 4: "uint4", 6: "uint6", 8: "uint8" };
-  return types[nbits];
-}
-function sparseParams(weights, shape3, sparsity, dtype) {
-  const p = pruneByMagnitude(weights, sparsity);
-  const mask = packSubByte("uint1", p.mask);
-  return {
-    nonzero_data: floatTensor2(p.nonzero, [p.nonzero.length], dtype),
-    mask: makeTensor("uint8", [mask.length], mask),
-    shape: makeTensor("uint32", [shape3.length], Uint32Array.from(shape3))
-  };
-}
-function payloadBytes(op) {
-  const tensors = [...Object.values(op.attributes), ...Object.values(op.inputs).flatMap((b) => b.map((x2) => x2.kind === "value" ? x2.value : void 0))];
-  let bytes = 0;
-  for (const t of tensors) {
-    if (!t || t.dtype === "string") continue;
-    bytes += packedByteLength(t.dtype, elementCount(t.shape));
-  }
-  return bytes;
-}
-
-// src/compress/variants.ts
-var FP32_GATE2 = { kind: "elementwise", atol: 1e-4, rtol: 1e-3 };
-var psnr = (minDb) => ({ kind: "psnr", minDb });
-var palettized = (nbits) => ({
-  name: `palettize${nbits}`,
-  precision: "fp16",
-  compression: { kind: "palettize", nbits },
-  gate: psnr(nbits >= 6 ? 30 : 20),
-  description: `${nbits}-bit k-means palettized weights (one look-up table per tensor), fp16 compute`
-});
-var VARIANTS = [
-  { name: "fp32", precision: "fp32", gate: FP32_GATE2, description: "fp32 weights and compute" },
-  { name: "fp16", precision: "fp16", gate: psnr(40), description: "fp16 weights and compute, fp32 inputs and outputs" },
-  {
-    name: "int8",
-    precision: "fp16",
-    compression: { kind: "linear", dtype: "int8", symmetric: true, perChannel: true },
-    gate: psnr(30),
-    description: "int8 weights, symmetric per output channel, fp16 compute"
-  },
-  {
-    name: "int4",
-    precision: "fp16",
-    compression: { kind: "blockwise", dtype: "int4", blockSize: 32 },
-    gate: psnr(20),
-    description: "int4 weights, one scale per output channel and block of 32 input channels (iOS18), fp16 compute"
-  },
-  palettized(1),
-  palettized(2),
-  palettized(3),
-  palettized(4),
-  palettized(6),
-  palettized(8),
-  {
-    name: "prune50",
-    precision: "fp16",
-    compression: { kind: "prune", sparsity: 0.5 },
-    gate: psnr(20),
-    description: "50% of weights pruned by magnitude (sparse storage), fp16 compute"
-  }
-];
-function findVariant(name2) {
-  return VARIANTS.find((v) => v.name === name2);
-}
-function variantNames() {
-  return VARIANTS.map((v) => v.name);
-}
-function targetForVariant(variant, requested) {
-  if (!variant.compression) return { target: requested, raised: false };
-  const needed = minimumTargetFor(variant.compression);
-  return targetRank(needed) > targetRank(requested) ? { target: needed, raised: true } : { target: requested, raised: false };
-}
-
-// src/cli/report-command.ts
+init_variants();
 init_errors();
 init_ir();
-
-// src/report/schema.ts
-var REPORT_SCHEMA_VERSION = 1;
-function finiteOrNull2(_key, value) {
-  return typeof value === "number" && !Number.isFinite(value) ? null : value;
-}
-function serializeReport(report) {
-  return `${JSON.stringify(report, finiteOrNull2, 2)}
-`;
-}
+import { parseArgs as parseArgs2 } from "node:util";
+init_schema();
 
 // src/run/discover.ts
 init_errors();
@@ -26964,7 +29843,7 @@ async function discoverModels(paths, cwd = process.cwd()) {
 }
 async function onnxFilesUnder(dir) {
   const entries = await readdir2(dir, { withFileTypes: true });
-  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  entries.sort((a, b3) => a.name < b3.name ? -1 : a.name > b3.name ? 1 : 0);
   const files = [];
   for (const entry of entries) {
     const path = join4(dir, entry.name);
@@ -26977,1135 +29856,8 @@ async function onnxFilesUnder(dir) {
   return files;
 }
 
-// src/run/index.ts
-import { mkdir as mkdir4, mkdtemp as mkdtemp2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
-import { tmpdir as tmpdir2 } from "node:os";
-import { dirname as dirname6, join as join9, resolve as resolve3 } from "node:path";
-init_errors();
-
-// ../../work/main/node_modules/markdown-table/index.js
-function defaultStringLength(value) {
-  return value.length;
-}
-function markdownTable(table3, options) {
-  const settings = options || {};
-  const align = (settings.align || []).concat();
-  const stringLength = settings.stringLength || defaultStringLength;
-  const alignments = [];
-  const cellMatrix = [];
-  const sizeMatrix = [];
-  const longestCellByColumn = [];
-  let mostCellsPerRow = 0;
-  let rowIndex = -1;
-  while (++rowIndex < table3.length) {
-    const row2 = [];
-    const sizes2 = [];
-    let columnIndex2 = -1;
-    if (table3[rowIndex].length > mostCellsPerRow) {
-      mostCellsPerRow = table3[rowIndex].length;
-    }
-    while (++columnIndex2 < table3[rowIndex].length) {
-      const cell = serialize(table3[rowIndex][columnIndex2]);
-      if (settings.alignDelimiters !== false) {
-        const size2 = stringLength(cell);
-        sizes2[columnIndex2] = size2;
-        if (longestCellByColumn[columnIndex2] === void 0 || size2 > longestCellByColumn[columnIndex2]) {
-          longestCellByColumn[columnIndex2] = size2;
-        }
-      }
-      row2.push(cell);
-    }
-    cellMatrix[rowIndex] = row2;
-    sizeMatrix[rowIndex] = sizes2;
-  }
-  let columnIndex = -1;
-  if (typeof align === "object" && "length" in align) {
-    while (++columnIndex < mostCellsPerRow) {
-      alignments[columnIndex] = toAlignment(align[columnIndex]);
-    }
-  } else {
-    const code = toAlignment(align);
-    while (++columnIndex < mostCellsPerRow) {
-      alignments[columnIndex] = code;
-    }
-  }
-  columnIndex = -1;
-  const row = [];
-  const sizes = [];
-  while (++columnIndex < mostCellsPerRow) {
-    const code = alignments[columnIndex];
-    let before = "";
-    let after = "";
-    if (code === 99) {
-      before = ":";
-      after = ":";
-    } else if (code === 108) {
-      before = ":";
-    } else if (code === 114) {
-      after = ":";
-    }
-    let size2 = settings.alignDelimiters === false ? 1 : Math.max(
-      1,
-      longestCellByColumn[columnIndex] - before.length - after.length
-    );
-    const cell = before + "-".repeat(size2) + after;
-    if (settings.alignDelimiters !== false) {
-      size2 = before.length + size2 + after.length;
-      if (size2 > longestCellByColumn[columnIndex]) {
-        longestCellByColumn[columnIndex] = size2;
-      }
-      sizes[columnIndex] = size2;
-    }
-    row[columnIndex] = cell;
-  }
-  cellMatrix.splice(1, 0, row);
-  sizeMatrix.splice(1, 0, sizes);
-  rowIndex = -1;
-  const lines = [];
-  while (++rowIndex < cellMatrix.length) {
-    const row2 = cellMatrix[rowIndex];
-    const sizes2 = sizeMatrix[rowIndex];
-    const cellsInRow = settings.fillRows === false ? Math.max(1, cellMatrix[rowIndex === 1 ? 0 : rowIndex].length) : mostCellsPerRow;
-    columnIndex = -1;
-    const line = [];
-    while (++columnIndex < cellsInRow) {
-      const cell = row2[columnIndex] || "";
-      let before = "";
-      let after = "";
-      if (settings.alignDelimiters !== false) {
-        const size2 = longestCellByColumn[columnIndex] - (sizes2[columnIndex] || 0);
-        const code = alignments[columnIndex];
-        if (code === 114) {
-          before = " ".repeat(size2);
-        } else if (code === 99) {
-          const half = size2 / 2;
-          if (size2 % 2) {
-            before = " ".repeat(half + 0.5);
-            after = " ".repeat(half - 0.5);
-          } else {
-            before = " ".repeat(half);
-            after = before;
-          }
-        } else {
-          after = " ".repeat(size2);
-        }
-      }
-      if (settings.delimiterStart !== false && !columnIndex) {
-        line.push("|");
-      }
-      if (settings.padding !== false && // Don’t add the opening space if we’re not aligning and the cell is
-      // empty: there will be a closing space.
-      !(settings.alignDelimiters === false && cell === "") && (settings.delimiterStart !== false || columnIndex)) {
-        line.push(" ");
-      }
-      if (settings.alignDelimiters !== false) {
-        line.push(before);
-      }
-      line.push(cell);
-      if (settings.alignDelimiters !== false) {
-        line.push(after);
-      }
-      if (settings.padding !== false) {
-        line.push(" ");
-      }
-      if (settings.delimiterEnd !== false || columnIndex !== cellsInRow - 1) {
-        line.push("|");
-      }
-    }
-    lines.push(
-      settings.delimiterEnd === false ? line.join("").replace(/ +$/, "") : line.join("")
-    );
-  }
-  return lines.join("\n");
-}
-function serialize(value) {
-  return value === null || value === void 0 ? "" : String(value);
-}
-function toAlignment(value) {
-  const code = typeof value === "string" ? value.codePointAt(0) : 0;
-  return code === 67 || code === 99 ? 99 : code === 76 || code === 108 ? 108 : code === 82 || code === 114 ? 114 : 0;
-}
-
-// src/report/escape.ts
-var ZERO_WIDTH_SPACE = "​";
-var CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-var MARKDOWN_PUNCTUATION = /[\\`*_{}[\]()#+\-.!|~]/g;
-var HTML_ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
-function truncateCodePoints(s, max2) {
-  const points = Array.from(s);
-  return points.length <= max2 ? s : `${points.slice(0, Math.max(0, max2 - 1)).join("")}…`;
-}
-function escapeMarkdown(s, maxLength = 300) {
-  const flat = truncateCodePoints(s.replace(/\r\n|\r|\n|\t/g, " ").replace(CONTROL_CHARS, ""), maxLength);
-  return flat.replace(/[&<>"]/g, (c) => HTML_ENTITIES[c]).replace(MARKDOWN_PUNCTUATION, (c) => `\\${c}`).replace(/@/g, `@${ZERO_WIDTH_SPACE}`).replace(/:\/\//g, `:${ZERO_WIDTH_SPACE}//`).replace(/www\\\./gi, (m) => `${m.slice(0, 3)}${ZERO_WIDTH_SPACE}${m.slice(3)}`);
-}
-function escapeMarkdownCode(s, maxLength = 300) {
-  const flat = truncateCodePoints(s.replace(/[\r\n\t]+/g, " ").replace(CONTROL_CHARS, ""), maxLength).replace(/\|/g, "\\|").replace(/<!--/g, `<${ZERO_WIDTH_SPACE}!--`).replace(/-->/g, `--${ZERO_WIDTH_SPACE}>`).replace(/@/g, `@${ZERO_WIDTH_SPACE}`);
-  const longestTicks = Math.max(0, ...(flat.match(/`+/g) ?? []).map((t) => t.length));
-  const fence = "`".repeat(longestTicks + 1);
-  const pad4 = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
-  return `${fence}${pad4}${flat}${pad4}${fence}`;
-}
-
-// src/report/format.ts
-var UNITS = ["B", "KB", "MB", "GB"];
-function formatBytes2(bytes) {
-  if (bytes === null || bytes === void 0 || !Number.isFinite(bytes)) return "—";
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1e3 && unit < UNITS.length - 1) {
-    value /= 1e3;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${UNITS[unit]}`;
-}
-function formatPercentChange(now, before) {
-  if (now === null || now === void 0 || before === null || before === void 0 || before === 0) return "—";
-  const pct = (now - before) / before * 100;
-  if (Math.abs(pct) < 0.05) return "±0%";
-  return `${pct > 0 ? "+" : "−"}${Math.abs(pct).toFixed(1)}%`;
-}
-function formatBytesDelta(now, before) {
-  if (now === null || now === void 0 || before === null || before === void 0) return "—";
-  const diff = now - before;
-  if (diff === 0) return "±0 B";
-  const sign = diff > 0 ? "+" : "−";
-  return `${sign}${formatBytes2(Math.abs(diff))} (${formatPercentChange(now, before)})`;
-}
-function formatError(x2) {
-  if (x2 === null || x2 === void 0) return "—";
-  if (x2 === 0) return "0";
-  if (!Number.isFinite(x2)) return Number.isNaN(x2) ? "NaN" : "∞";
-  return Math.abs(x2) >= 0.01 && Math.abs(x2) < 1e3 ? x2.toPrecision(2) : x2.toExponential(1);
-}
-function formatDb(db, exact = false) {
-  if (db === null || db === void 0) return exact ? "∞" : "—";
-  if (!Number.isFinite(db)) return db > 0 ? "∞" : "−∞";
-  return `${db.toFixed(1)} dB`;
-}
-function formatDbDelta(now, before) {
-  if (now === null || now === void 0 || before === null || before === void 0) return "—";
-  const d = now - before;
-  if (Math.abs(d) < 0.05) return "±0 dB";
-  return `${d > 0 ? "+" : "−"}${Math.abs(d).toFixed(1)} dB`;
-}
-function formatFraction(x2) {
-  if (x2 === null || x2 === void 0 || !Number.isFinite(x2)) return "—";
-  return `${(x2 * 100).toFixed(x2 === 1 ? 0 : 1)}%`;
-}
-function formatSeconds(s) {
-  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
-}
-
-// src/report/markdown.ts
-var FOLD_ROWS = 8;
-var STATUS_ICON = {
-  passed: "✅",
-  failed: "❌",
-  unsupported: "⚠️",
-  error: "💥"
-};
-function renderReportMarkdown(report, options = {}) {
-  const parts = [renderHeadline(report, options), renderStatusLines(report.models)];
-  if (report.failures.length > 0) parts.push(renderFailures(report.failures));
-  for (const model of report.models) parts.push(renderModel(model));
-  if (report.notes.length > 0) parts.push(report.notes.map((n) => `> ${escapeMarkdown(n, 500)}`).join("\n"));
-  parts.push(renderFooter(report, options));
-  return `${parts.filter((p) => p.length > 0).join("\n\n")}
-`;
-}
-function renderHeadline(report, options) {
-  const counts = countStatuses(report.models);
-  const verdict = report.passed ? "✅ all gates passed" : "❌ gates failed";
-  const compared = options.baseSha ? ` · compared with base \`${safeSha(options.baseSha)}\`` : "";
-  return [
-    "## Core ML conversion report",
-    "",
-    `**${report.models.length} model${report.models.length === 1 ? "" : "s"}** · ${counts} · ${verdict}${compared}`,
-    "",
-    `Core ML numbers computed by the **${report.engine}**${report.engine === "reference interpreter" ? " (Linux; Core ML itself runs only on macOS)" : ""}.`
-  ].join("\n");
-}
-function countStatuses(models) {
-  const order = ["passed", "failed", "unsupported", "error"];
-  return order.map((s) => [s, models.filter((m) => m.status === s).length]).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(" · ") || "nothing to check";
-}
-function safeSha(sha) {
-  return sha.replace(/[^0-9a-f]/gi, "").slice(0, 12);
-}
-function renderStatusLines(models) {
-  return models.map((m) => `- ${STATUS_ICON[m.status]} ${escapeMarkdownCode(m.path, 200)}: ${statusSummary(m)}`).join("\n");
-}
-function statusSummary(m) {
-  if (m.status === "error") return `could not be processed: ${escapeMarkdown(m.error?.message ?? "unknown error")}`;
-  if (m.status === "unsupported") {
-    const ops = [...new Set(m.unsupported.map((u) => u.op))];
-    return `${ops.length} unsupported op type${ops.length === 1 ? "" : "s"}: ${ops.map((o) => escapeMarkdownCode(o, 60)).join(", ")}`;
-  }
-  const variants = m.variants.map((v) => `${escapeMarkdown(v.name)} ${variantHeadline(v)}`).join(" · ");
-  const isNew = m.base === null ? " · new model" : "";
-  return `${variants}${isNew} · ${formatSeconds(m.seconds)}`;
-}
-function variantHeadline(v) {
-  if (v.status === "error") return "💥";
-  const worst2 = worstPsnr(v.outputs);
-  const mark = v.status === "passed" ? "✓" : v.status === "failed" ? "✗" : "?";
-  return `${mark} ${formatBytes2(v.sizeBytes)}${worst2 === void 0 ? "" : `, ${formatDb(worst2.psnrDb, worst2.exact)}`}`;
-}
-function worstPsnr(outputs) {
-  let worst2;
-  for (const o of outputs) {
-    const v = o.psnrDb ?? (o.exact ? Infinity : -Infinity);
-    const w = worst2 ? worst2.psnrDb ?? (worst2.exact ? Infinity : -Infinity) : Infinity;
-    if (!worst2 || v < w) worst2 = o;
-  }
-  return worst2;
-}
-function renderFailures(failures) {
-  return ["**Failed gates**", "", ...failures.map((f) => `- ${escapeMarkdown(f, 500)}`)].join("\n");
-}
-function renderModel(m) {
-  const title = `### ${STATUS_ICON[m.status]} ${escapeMarkdownCode(m.path, 200)}`;
-  const sections = [title];
-  if (m.error) sections.push(`**${escapeMarkdown(m.error.code)}**: ${escapeMarkdown(m.error.message, 1e3)}`);
-  if (m.variants.length > 0) sections.push(renderSizeTable(m), renderAccuracyTable(m));
-  if (m.coverage.length > 0) sections.push(renderCoverageTable(m));
-  if (m.warnings.length > 0) {
-    sections.push(fold(`Warnings (${m.warnings.length})`, m.warnings.map((w) => `- ${escapeMarkdown(w, 500)}`).join("\n"), true));
-  }
-  return sections.join("\n\n");
-}
-function renderSizeTable(m) {
-  const hasBase = m.base !== void 0;
-  const header = ["Artifact", "Size", "vs ONNX", ...hasBase ? ["Δ vs base"] : []];
-  const baseFor = (name2) => m.base?.variants.find((v) => v.name === name2);
-  const onnxRow = ["ONNX", formatBytes2(m.onnxBytes), "", ...hasBase ? [m.base === null ? "new" : formatBytesDelta(m.onnxBytes, m.base?.onnxBytes)] : []];
-  const rows2 = m.variants.map((v) => [
-    `Core ML ${escapeMarkdown(v.name)}`,
-    formatBytes2(v.sizeBytes),
-    v.sizeBytes !== null && m.onnxBytes ? `${(v.sizeBytes / m.onnxBytes * 100).toFixed(0)}%` : "—",
-    ...hasBase ? [m.base === null ? "new" : formatBytesDelta(v.sizeBytes, baseFor(v.name)?.sizeBytes)] : []
-  ]);
-  return titled("Size", markdownTable([header, onnxRow, ...rows2], { align: ["l", "r", "r", "r"] }), rows2.length + 1);
-}
-function renderAccuracyTable(m) {
-  const hasBase = m.base !== void 0;
-  const header = ["Variant", "Output", "Max abs error", "PSNR", "Top-1", ...hasBase ? ["Δ PSNR vs base"] : [], "Gate", "Result"];
-  const rows2 = [];
-  for (const v of m.variants) {
-    if (v.outputs.length === 0) {
-      rows2.push([escapeMarkdown(v.name), "—", "—", "—", "—", ...hasBase ? ["—"] : [], escapeMarkdown(v.gate), resultCell(v)]);
-      continue;
-    }
-    const baseVariant = m.base?.variants.find((b) => b.name === v.name);
-    for (const o of v.outputs) {
-      const baseOut = baseVariant?.outputs.find((b) => b.name === o.name);
-      rows2.push([
-        escapeMarkdown(v.name),
-        escapeMarkdownCode(o.name, 80),
-        formatError(o.maxAbsError),
-        formatDb(o.psnrDb, o.exact),
-        formatFraction(o.top1Agreement),
-        ...hasBase ? [m.base === null ? "new" : formatDbDelta(o.psnrDb, baseOut?.psnrDb)] : [],
-        escapeMarkdown(v.gate),
-        o.pass ? "✅" : `❌ ${escapeMarkdown(o.reason ?? "", 200)}`
-      ]);
-    }
-  }
-  return titled("Accuracy", markdownTable([header, ...rows2]), rows2.length);
-}
-function resultCell(v) {
-  if (v.status === "error") return `💥 ${escapeMarkdown(v.error?.message ?? "error", 200)}`;
-  if (v.status === "unverified") return "not verified";
-  return v.status === "passed" ? "✅" : "❌";
-}
-function renderCoverageTable(m) {
-  const unsupportedNodes = /* @__PURE__ */ new Map();
-  for (const u of m.unsupported) unsupportedNodes.set(u.op, [...unsupportedNodes.get(u.op) ?? [], u.node]);
-  const rows2 = [...m.coverage].sort((a, b) => Number(a.supported) - Number(b.supported) || b.count - a.count || a.op.localeCompare(b.op)).map((c) => [
-    escapeMarkdownCode(c.op, 60),
-    String(c.count),
-    c.milOps.length > 0 ? c.milOps.map((o) => escapeMarkdown(o)).join(", ") : "—",
-    c.supported ? "✅" : `❌ ${nodeList(unsupportedNodes.get(c.op) ?? [])}`
-  ]);
-  const supported = m.coverage.filter((c) => c.supported).length;
-  const title = `Op coverage: ${supported} of ${m.coverage.length} ONNX op types supported`;
-  return fold(title, markdownTable([["ONNX op", "Count", "Core ML ops", "Status"], ...rows2]), supported === m.coverage.length);
-}
-function nodeList(nodes) {
-  const shown = nodes.slice(0, 5).map((n) => escapeMarkdownCode(n, 60));
-  return nodes.length > 5 ? `${shown.join(", ")} and ${nodes.length - 5} more` : shown.join(", ");
-}
-function titled(title, table3, rows2) {
-  return rows2 > FOLD_ROWS ? fold(title, table3, true) : `**${title}**
-
-${table3}`;
-}
-function fold(summary, body, closed) {
-  return `<details${closed ? "" : " open"}><summary>${summary}</summary>
-
-${body}
-
-</details>`;
-}
-function renderFooter(report, options) {
-  const link = options.detailsUrl ? ` · [full report and packages](${encodeURI(options.detailsUrl).replace(/[()]/g, (c) => c === "(" ? "%28" : "%29")})` : "";
-  return `<sub>${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)} · variants: ${report.variants.map((v) => escapeMarkdown(v)).join(", ")}${link}</sub>`;
-}
-
-// src/run/base.ts
-import { execFile } from "node:child_process";
-import { mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join as join5 } from "node:path";
-var MAX_BASE_BYTES = 2 * 1024 ** 3 - 1;
-function git(args, cwd) {
-  return new Promise((resolve4) => {
-    execFile("git", [...args], { cwd, encoding: "buffer", maxBuffer: MAX_BASE_BYTES, windowsHide: true }, (err2, stdout, stderr) => {
-      const code = err2 ? typeof err2.code === "number" ? err2.code : -1 : 0;
-      resolve4({ code, stdout: Buffer.from(stdout ?? []), stderr: Buffer.from(stderr ?? []).toString("utf8").trim() });
-    });
-  });
-}
-async function resolveCommit(ref, cwd) {
-  const result = await git(["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`], cwd);
-  const sha = result.stdout.toString("utf8").trim();
-  return result.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : void 0;
-}
-async function readBaseFile(commit, repoPath, cwd) {
-  if (repoPath.startsWith("../") || repoPath === "..") return { kind: "unavailable", reason: "the model is outside the repository folder" };
-  const result = await git(["show", `${commit}:./${repoPath}`], cwd);
-  if (result.code !== 0) {
-    if (/does not exist|exists on disk, but not in/.test(result.stderr)) return { kind: "missing" };
-    return { kind: "unavailable", reason: `git show failed: ${result.stderr.split("\n")[0] ?? "unknown error"}` };
-  }
-  if (isLfsPointer(result.stdout)) return { kind: "lfs-pointer" };
-  const dir = await mkdtemp(join5(tmpdir(), "onnx-coreml-base-"));
-  const name2 = repoPath.slice(repoPath.lastIndexOf("/") + 1);
-  const path = join5(dir, name2);
-  await writeFile2(path, result.stdout);
-  return { kind: "file", path, cleanup: () => rm2(dir, { recursive: true, force: true }) };
-}
-function toBaseResult(model) {
-  return {
-    onnxBytes: model.onnxBytes,
-    status: model.status,
-    variants: model.variants.map((v) => ({
-      name: v.name,
-      sizeBytes: v.sizeBytes,
-      outputs: v.outputs.map((o) => ({ name: o.name, maxAbsError: o.maxAbsError, psnrDb: o.psnrDb, top1Agreement: o.top1Agreement }))
-    }))
-  };
-}
-
-// src/run/files.ts
-import { lstat as lstat3, readdir as readdir3 } from "node:fs/promises";
-import { join as join6, relative as relative2, sep as sep4 } from "node:path";
-async function sizeOnDisk(path) {
-  const info = await lstat3(path);
-  if (info.isFile()) return info.size;
-  if (!info.isDirectory()) return 0;
-  let total = 0;
-  for (const entry of await readdir3(path)) total += await sizeOnDisk(join6(path, entry));
-  return total;
-}
-var MAX_SLUG_LENGTH = 100;
-function modelSlug(repoPath) {
-  const slug = repoPath.replace(/\.onnx$/i, "").split(/[\\/]+/).filter((part) => part !== "" && part !== "." && part !== "..").join("-").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[.-]+/, "").slice(-MAX_SLUG_LENGTH);
-  return slug === "" ? "model" : slug;
-}
-function uniqueSlugs(repoPaths) {
-  const used = /* @__PURE__ */ new Set();
-  return repoPaths.map((p) => {
-    const base = modelSlug(p);
-    let slug = base;
-    for (let n = 2; used.has(slug); n++) slug = `${base}-${n}`;
-    used.add(slug);
-    return slug;
-  });
-}
-function repoRelative(root, path) {
-  return relative2(root, path).split(sep4).join("/");
-}
-
-// src/run/gates.ts
-function gateFailures(models, gates) {
-  return models.flatMap((m) => modelFailures(m, gates));
-}
-function modelFailures(m, gates) {
-  const lines = [];
-  if (m.status === "error") lines.push(`${m.path}: could not be processed: ${stripFile(m.error?.message ?? "unknown error", m.path)}`);
-  if (m.status === "unsupported" && gates.failOnUnsupported) {
-    const ops = [...new Set(m.unsupported.map((u) => u.op))].sort();
-    lines.push(`${m.path}: ${m.unsupported.length} node(s) use unsupported ops: ${ops.join(", ")}`);
-  }
-  for (const v of m.variants) lines.push(...accuracyFailures(m.path, v));
-  if (gates.maxSizeIncrease !== void 0) lines.push(...sizeFailures(m, gates.maxSizeIncrease));
-  return lines;
-}
-function accuracyFailures(path, v) {
-  if (v.status === "error") return [`${path} [${v.name}]: ${stripFile(v.error?.message ?? "failed", path)}`];
-  if (v.status !== "failed") return [];
-  const failed2 = v.outputs.filter((o) => !o.pass);
-  if (failed2.length === 0) return [`${path} [${v.name}]: verification produced no outputs`];
-  return failed2.map((o) => `${path} [${v.name}] output "${o.name}": ${o.reason ?? `fails the ${v.gate} gate`}`);
-}
-function sizeFailures(m, maxPercent) {
-  if (!m.base) return [];
-  const lines = [];
-  for (const v of m.variants) {
-    const before = m.base.variants.find((b) => b.name === v.name)?.sizeBytes;
-    if (v.sizeBytes === null || before === null || before === void 0 || before <= 0) continue;
-    const percent = (v.sizeBytes - before) / before * 100;
-    if (!(percent <= maxPercent)) {
-      lines.push(
-        `${m.path} [${v.name}]: package grew ${percent.toFixed(1)}% vs base (${formatBytes2(before)} → ${formatBytes2(v.sizeBytes)}), over the ${maxPercent}% limit`
-      );
-    }
-  }
-  return lines;
-}
-function stripFile(message, path) {
-  return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
-}
-
-// src/run/model.ts
-import { stat as stat7 } from "node:fs/promises";
-import { basename as basename5, join as join8 } from "node:path";
-
-// src/run/deadline.ts
-init_errors();
-var ModelTimeoutError = class extends ToolError {
-  stage;
-  constructor(file, seconds2, stage) {
-    super("LIMIT_EXCEEDED", `timed out after ${seconds2} s (per-model time limit) while ${stage}`, { file });
-    this.name = "ModelTimeoutError";
-    this.stage = stage;
-  }
-};
-var Deadline = class {
-  /** `seconds` undefined or not positive-finite means no limit. */
-  constructor(file, seconds2, now = () => performance.now()) {
-    this.file = file;
-    this.seconds = seconds2;
-    this.now = now;
-    this.endsAt = seconds2 !== void 0 && Number.isFinite(seconds2) && seconds2 > 0 ? now() + seconds2 * 1e3 : Infinity;
-  }
-  file;
-  seconds;
-  now;
-  endsAt;
-  /** Milliseconds left; Infinity without a limit. */
-  remainingMs() {
-    return this.endsAt === Infinity ? Infinity : Math.max(0, this.endsAt - this.now());
-  }
-  /** Throws ModelTimeoutError once the limit has passed. */
-  check(stage) {
-    if (this.now() >= this.endsAt) throw new ModelTimeoutError(this.file, this.seconds ?? 0, stage);
-  }
-  /** Settles with `work`, or rejects with ModelTimeoutError when the time runs out first. */
-  async race(work, stage) {
-    this.check(stage);
-    const remaining = this.remainingMs();
-    if (remaining === Infinity) return work;
-    let timer;
-    const timeout = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new ModelTimeoutError(this.file, this.seconds ?? 0, stage)), remaining);
-    });
-    try {
-      return await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-};
-
-// src/run/references.ts
-init_errors();
-init_tensor();
-init_onnxruntime();
-init_seeded_inputs();
-init_test_data();
-import { readdir as readdir4 } from "node:fs/promises";
-import { join as join7 } from "node:path";
-var REFERENCE_SEED = 20240611;
-async function findReferences(request) {
-  const warnings = [];
-  try {
-    const sets = await readShippedTestData(request.dataDir, request.stem);
-    sets.forEach((set2) => checkFitsModel(set2, request.model));
-    if (sets.length > 0) return { source: "test data", sets, warnings };
-  } catch (err2) {
-    warnings.push(`the test data beside the model cannot be used (${errorMessage(err2)}); falling back to onnxruntime`);
-  }
-  try {
-    const set2 = await onnxRuntimeReference(request, warnings);
-    return { source: "onnxruntime", sets: [set2], warnings };
-  } catch (err2) {
-    if (err2 instanceof ModelTimeoutError) throw err2;
-    warnings.push(`no reference outputs: ${errorMessage(err2)}; the Core ML variants are not verified`);
-    return { source: "none", sets: [], warnings };
-  }
-}
-function checkFitsModel(set2, model) {
-  const declared = model.graph.inputs;
-  if (set2.inputs.length !== declared.length) {
-    throw new ToolError("REFERENCE", `${set2.name} has ${set2.inputs.length} inputs, the model takes ${declared.length}`);
-  }
-  declared.forEach((info, k) => {
-    const shape3 = set2.inputs[k].tensor.shape;
-    const fits = info.shape === void 0 || info.shape.length === shape3.length && info.shape.every((d, i2) => typeof d !== "number" || d === shape3[i2]);
-    if (!fits) {
-      const want = formatShape((info.shape ?? []).map((d) => typeof d === "number" ? d : null));
-      throw new ToolError("REFERENCE", `${set2.name} input ${k} has shape ${formatShape(shape3)}, the model's input "${info.name}" is ${want}`);
-    }
-  });
-}
-async function readShippedTestData(dir, stem) {
-  const entries = await readdir4(dir, { withFileTypes: true });
-  const setDirs = entries.filter((e) => e.isDirectory() && /^test_data_set_\d+$/.test(e.name)).map((e) => e.name).sort((a, b) => Number(a.slice(a.lastIndexOf("_") + 1)) - Number(b.slice(b.lastIndexOf("_") + 1)));
-  if (setDirs.length > 0) {
-    const sets = [];
-    for (const name2 of setDirs) sets.push(await readProtoTestDataSet(join7(dir, name2)));
-    return sets;
-  }
-  const npz = entries.find((e) => e.isFile() && e.name === `${stem}.npz`);
-  return npz ? readTestDataSets(join7(dir, npz.name)) : [];
-}
-async function onnxRuntimeReference(request, warnings) {
-  const specs = request.model.graph.inputs.map((info) => inputSpec(info, warnings));
-  const inputs = generateInputs(specs, REFERENCE_SEED);
-  const outputs = await request.deadline.race(runOnnxRuntime(request.modelPath, inputs), "computing reference outputs with onnxruntime");
-  const names = request.model.graph.outputs.map((o) => o.name);
-  return {
-    name: `onnxruntime on seeded inputs (seed ${REFERENCE_SEED})`,
-    inputs: specs.map((s) => ({ name: s.name, tensor: inputs[s.name] })),
-    outputs: names.map((name2) => {
-      const tensor = outputs[name2];
-      if (!tensor) throw new Error(`onnxruntime did not return output "${name2}"`);
-      return { name: name2, tensor };
-    })
-  };
-}
-function inputSpec(info, warnings) {
-  if (info.dtype === void 0 || info.shape === void 0) {
-    throw new Error(`input "${info.name}" has no declared element type or rank, so no input can be generated`);
-  }
-  const symbolic = [];
-  const shape3 = info.shape.map((d, i2) => {
-    if (typeof d === "number" && d >= 0) return d;
-    symbolic.push(typeof d === "string" && d !== "" ? d : `dim ${i2}`);
-    return 1;
-  });
-  if (symbolic.length > 0) {
-    warnings.push(`input "${info.name}": symbolic dimension${symbolic.length === 1 ? "" : "s"} ${symbolic.join(", ")} set to 1 for the generated reference input`);
-  }
-  return { name: info.name, dtype: info.dtype, shape: shape3 };
-}
-
-// src/run/variant.ts
-import { mkdir as mkdir3 } from "node:fs/promises";
-import { dirname as dirname5 } from "node:path";
-init_package();
-init_errors();
-
-// src/mil/validate.ts
-init_ir();
-
-// src/mil/print.ts
-init_fp16();
-function printType(type) {
-  return `tensor<${dtypeName(type.dtype)}, [${type.shape.map((d) => d === null ? "?" : String(d)).join(", ")}]>`;
-}
-function dtypeName(dtype) {
-  try {
-    return milDTypeName(dtype);
-  } catch {
-    return dtype;
-  }
-}
-
-// src/mil/validate.ts
-var MAX_RANK2 = 5;
-function validateProgram(program) {
-  const problems = [];
-  for (const [name2, fn] of Object.entries(program.functions)) {
-    if (!isValidIdentifier(name2)) problems.push(`function name "${name2}" is not a valid MIL identifier`);
-    const target = targetForOpset(fn.opset);
-    if (!target) problems.push(`function ${name2}: unknown opset "${fn.opset}"`);
-    const scope = {
-      fn: name2,
-      target,
-      problems,
-      defined: /* @__PURE__ */ new Set(),
-      producers: /* @__PURE__ */ new Map(),
-      readers: /* @__PURE__ */ new Map(),
-      types: /* @__PURE__ */ new Map(),
-      values: /* @__PURE__ */ new Map()
-    };
-    const visible = /* @__PURE__ */ new Set();
-    for (const input of fn.inputs) {
-      define2(scope, input.name, void 0, "function input");
-      scope.types.set(input.name, input.type);
-      visible.add(input.name);
-      if (input.type.shape.length > MAX_RANK2) {
-        problems.push(`${name2}: input "${input.name}" has rank ${input.type.shape.length}; Core ML allows at most ${MAX_RANK2}`);
-      }
-    }
-    checkBlock(scope, fn.block, visible);
-    checkConstRanks(scope);
-  }
-  return problems;
-}
-function define2(scope, name2, producer, what) {
-  if (!isValidIdentifier(name2)) scope.problems.push(`${scope.fn}: ${what} "${name2}" is not a valid MIL identifier`);
-  if (scope.defined.has(name2)) scope.problems.push(`${scope.fn}: ${what} "${name2}" is defined more than once`);
-  scope.defined.add(name2);
-  scope.producers.set(name2, producer);
-}
-function checkBlock(scope, block, outer) {
-  const visible = new Set(outer);
-  for (const v of block.inputs) {
-    define2(scope, v.name, void 0, "block input");
-    scope.types.set(v.name, v.type);
-    visible.add(v.name);
-  }
-  for (const op of block.operations) {
-    const where2 = `${scope.fn}: ${op.type} "${op.name}"`;
-    if (!isValidIdentifier(op.name)) scope.problems.push(`${where2}: op name is not a valid MIL identifier`);
-    for (const [param, bindings] of Object.entries(op.inputs)) {
-      for (const b of bindings) {
-        if (b.kind !== "name") continue;
-        if (!visible.has(b.name)) scope.problems.push(`${where2}: ${param} reads "${b.name}" before it is defined`);
-        const readers = scope.readers.get(b.name) ?? [];
-        readers.push(op);
-        scope.readers.set(b.name, readers);
-      }
-    }
-    checkAgainstCatalogue(scope, op, where2);
-    for (const inner of op.blocks) checkBlock(scope, inner, visible);
-    const constValue2 = op.type === "const" ? op.attributes["val"] : void 0;
-    if (constValue2 && op.outputs[0]) scope.values.set(op.outputs[0].name, constValue2);
-    for (const out2 of op.outputs) {
-      define2(scope, out2.name, op, "output");
-      scope.types.set(out2.name, out2.type);
-      visible.add(out2.name);
-      if (!isConstLikeOp(op) && out2.type.shape.length > MAX_RANK2) {
-        scope.problems.push(`${where2}: output "${out2.name}" has rank ${out2.type.shape.length}; Core ML allows at most ${MAX_RANK2}`);
-      }
-    }
-  }
-  for (const name2 of block.outputs) {
-    if (!visible.has(name2)) scope.problems.push(`${scope.fn}: block output "${name2}" is not defined`);
-  }
-}
-function checkAgainstCatalogue(scope, op, where2) {
-  if (op.type === "const" || !scope.target) return;
-  const def = lookupMilOp(op.type, scope.target);
-  if (!def) {
-    scope.problems.push(`${where2}: op does not exist in opset of ${scope.target}`);
-    return;
-  }
-  const bound = def.paramsAsAttributes ? op.attributes : op.inputs;
-  for (const param of Object.keys(op.inputs)) {
-    if (!def.inputs[param]) scope.problems.push(`${where2}: no parameter "${param}" in the ${scope.target} definition`);
-  }
-  for (const [param, spec] of Object.entries(def.inputs)) {
-    if (!(param in bound)) {
-      if (!spec.optional) scope.problems.push(`${where2}: required parameter "${param}" is missing`);
-      continue;
-    }
-    if (!spec.const || def.paramsAsAttributes) continue;
-    for (const b of op.inputs[param] ?? []) {
-      if (b.kind !== "name") continue;
-      const producer = scope.producers.get(b.name);
-      if (!producer || !isConstLikeOp(producer)) {
-        scope.problems.push(`${where2}: parameter "${param}" must be a constant but reads "${b.name}"`);
-      }
-    }
-  }
-  checkTypes(scope, def, op, where2);
-}
-function bindingsOf(def, op) {
-  if (!def.paramsAsAttributes) return op.inputs;
-  return Object.fromEntries(Object.entries(op.attributes).map(([k, v]) => [k, [{ kind: "value", value: v }]]));
-}
-function checkTypes(scope, def, op, where2) {
-  const bindings = bindingsOf(def, op);
-  const typeOf2 = (b) => b === void 0 ? void 0 : b.kind === "name" ? scope.types.get(b.name) : { dtype: b.value.dtype, shape: [...b.value.shape] };
-  const domainDTypes = /* @__PURE__ */ new Map();
-  for (const [param, spec] of Object.entries(def.inputs)) {
-    for (const b of bindings[param] ?? []) {
-      const t = typeOf2(b);
-      if (!t) continue;
-      const allowed = typeof spec.type === "string" ? def.typeDomains?.[spec.type] : spec.type;
-      if (allowed && !allowed.includes(t.dtype)) scope.problems.push(`${where2}: ${param} has dtype ${t.dtype}, allowed: ${allowed.join(", ")}`);
-      if (typeof spec.type !== "string") continue;
-      const seen = domainDTypes.get(spec.type);
-      if (seen && seen !== t.dtype) scope.problems.push(`${where2}: ${param} is ${t.dtype} but another ${spec.type} parameter is ${seen}`);
-      domainDTypes.set(spec.type, t.dtype);
-    }
-  }
-  const input = {
-    type: (p) => typeOf2(bindings[p]?.[0]),
-    types: (p) => (bindings[p] ?? []).flatMap((b) => typeOf2(b) ?? []),
-    value: (p) => {
-      const b = bindings[p]?.[0];
-      return b === void 0 ? void 0 : b.kind === "value" ? b.value : scope.values.get(b.name);
-    },
-    numOutputs: op.outputs.length,
-    target: scope.target
-  };
-  let expected;
-  try {
-    expected = def.outputs(input);
-  } catch (err2) {
-    scope.problems.push(`${where2}: arguments rejected by the type rule: ${err2 instanceof Error ? err2.message : String(err2)}`);
-    return;
-  }
-  op.outputs.forEach((out2, i2) => {
-    const want = expected[i2];
-    if (want && !compatible(out2.type, want)) {
-      scope.problems.push(`${where2}: output "${out2.name}" is declared ${printType(out2.type)} but the op gives ${printType(want)}`);
-    }
-  });
-}
-function compatible(declared, computed) {
-  if (declared.dtype !== computed.dtype || declared.shape.length !== computed.shape.length) return false;
-  return declared.shape.every((d, i2) => d === null || computed.shape[i2] === null || d === computed.shape[i2]);
-}
-function checkConstRanks(scope) {
-  for (const [name2, producer] of scope.producers) {
-    if (!producer || !isConstLikeOp(producer)) continue;
-    const rank = producer.outputs[0]?.type.shape.length ?? 0;
-    if (rank <= MAX_RANK2) continue;
-    const readers = scope.readers.get(name2) ?? [];
-    if (readers.some((r) => !r.type.startsWith("constexpr_"))) {
-      scope.problems.push(`${scope.fn}: constant "${name2}" has rank ${rank} and feeds a non-constexpr op; Core ML allows at most ${MAX_RANK2}`);
-    }
-  }
-}
-
-// src/run/verify-variant.ts
-init_errors();
-init_verdict();
-init_cast();
-init_interpreter();
-function verifyAgainstReferences(request) {
-  const perOutput = [];
-  const actualDTypes = [];
-  for (const set2 of request.sets) {
-    const outputs = runOnSet(request, set2);
-    if (set2.outputs.length !== outputs.length) {
-      throw new ToolError("REFERENCE", `${set2.name} has ${set2.outputs.length} outputs, the model has ${outputs.length}`, { file: request.file });
-    }
-    outputs.forEach((actual, k) => {
-      (perOutput[k] ??= []).push(evaluateOutput(set2.outputs[k].tensor, actual, request.gate));
-      actualDTypes[k] = actual.dtype;
-    });
-  }
-  return perOutput.map((verdicts, k) => summarizeOutput(request.outputNames[k] ?? request.model.outputs[k].name, actualDTypes[k], verdicts));
-}
-function runOnSet(request, set2) {
-  const { model, deadline, file } = request;
-  const inputs = {};
-  model.inputs.forEach((desc, k) => {
-    const given = pickInput(set2.inputs, desc, k, model.inputs.length);
-    if (!given) throw new ToolError("REFERENCE", `${set2.name} has no value for model input "${desc.name}"`, { file });
-    inputs[desc.name] = castTensor(given.tensor, desc.type.dtype, `${file}: ${set2.name} input "${desc.name}"`);
-  });
-  const raw = runProgram(model.program, inputs, { onOp: () => deadline.check("running the Core ML model") });
-  return model.outputs.map((desc) => {
-    const t = raw[desc.name];
-    if (!t) throw new ToolError("RUNTIME", `model output "${desc.name}" is not produced by the program`, { file });
-    return t;
-  });
-}
-function pickInput(given, desc, k, expected) {
-  if (given.length === expected) return given[k];
-  return given.find((t) => t.name === desc.name);
-}
-var finiteOrNull3 = (x2) => x2 !== null && Number.isFinite(x2) ? x2 : null;
-function worst(values, pick) {
-  let out2 = null;
-  for (const v of values) {
-    if (v === null) continue;
-    if (Number.isNaN(v)) return NaN;
-    out2 = out2 === null ? v : pick(out2, v);
-  }
-  return out2;
-}
-function summarizeOutput(name2, dtype, verdicts) {
-  const m = verdicts.map((v) => v.metrics);
-  const failing = verdicts.find((v) => !v.pass);
-  const result = {
-    name: name2,
-    shape: [...m[0].referenceShape],
-    dtype,
-    maxAbsError: finiteOrNull3(worst(m.map((x2) => x2.maxAbsError), Math.max)),
-    maxRelError: finiteOrNull3(worst(m.map((x2) => x2.maxRelError), Math.max)),
-    meanAbsError: finiteOrNull3(worst(m.map((x2) => x2.meanAbsError), Math.max)),
-    snrDb: finiteOrNull3(worst(m.map((x2) => x2.snrDb), Math.min)),
-    psnrDb: finiteOrNull3(worst(m.map((x2) => x2.psnrDb), Math.min)),
-    cosine: finiteOrNull3(worst(m.map((x2) => x2.cosine), Math.min)),
-    top1Agreement: worst(m.map((x2) => x2.top1Agreement), Math.min),
-    exact: m.every((x2) => x2.exactMatch ?? (x2.maxAbsError === 0 && x2.failure === null)),
-    pass: failing === void 0
-  };
-  if (failing?.reason !== void 0) result.reason = verdicts.length > 1 ? `${failing.reason} (set ${verdicts.indexOf(failing) + 1} of ${verdicts.length})` : failing.reason;
-  return result;
-}
-function effectiveGate(defaultGate, gates) {
-  if (defaultGate.kind === "psnr" && gates.minPsnr !== void 0) return { kind: "psnr", minDb: gates.minPsnr };
-  if (defaultGate.kind === "elementwise" && gates.maxAbsError !== void 0) return { kind: "elementwise", atol: gates.maxAbsError, rtol: 0 };
-  return defaultGate;
-}
-var GATE_LABELS = {
-  elementwise: (g) => g.rtol === 0 ? `max abs error ≤ ${g.atol}` : `|error| ≤ ${g.atol} + ${g.rtol}·|ref|`,
-  psnr: (g) => `PSNR ≥ ${g.minDb} dB`,
-  exact: () => "exact"
-};
-function gateLabel(gate) {
-  return GATE_LABELS[gate.kind](gate);
-}
-
-// src/run/variant.ts
-function buildVariantModel(model, variant, requestedTarget, onNode) {
-  const { target, raised } = targetForVariant(variant, requestedTarget);
-  const warnings = raised ? [`${variant.name} needs ${target} or later; deployment target raised from ${requestedTarget} to ${target}`] : [];
-  const converted = convertOnnxModel(model, { target, precision: variant.precision, onProgress: onNode });
-  warnings.push(...converted.warnings);
-  if (variant.compression) {
-    const outputDType = variant.precision === "fp16" ? "float16" : "float32";
-    const stats = compressProgram(converted.model.program, variant.compression, { target, outputDType });
-    if (stats.compressed === 0) warnings.push(`${variant.name}: no weight is large enough to compress; the package holds the uncompressed weights`);
-    const problems = validateProgram(converted.model.program);
-    if (problems.length > 0) {
-      throw new ToolError("CONVERSION", `${variant.name} compression produced a program Core ML would reject: ${problems[0]}`, fileOf(model));
-    }
-  }
-  return { model: converted.model, target, warnings };
-}
-function fileOf(model) {
-  return model.sourcePath === void 0 ? {} : { file: model.sourcePath };
-}
-async function runVariant(job) {
-  const gate = effectiveGate(job.variant.gate, job.gates);
-  const result = {
-    name: job.variant.name,
-    target: job.requestedTarget,
-    status: "unverified",
-    sizeBytes: null,
-    package: null,
-    gate: gateLabel(gate),
-    outputs: [],
-    warnings: []
-  };
-  try {
-    job.deadline.check(`converting ${job.variant.name}`);
-    const built = buildVariantModel(job.model, job.variant, job.requestedTarget, () => job.deadline.check(`converting ${job.variant.name}`));
-    result.target = built.target;
-    result.warnings.push(...built.warnings);
-    await mkdir3(dirname5(job.packagePath), { recursive: true });
-    await writeMlPackage(built.model, job.packagePath);
-    result.sizeBytes = await sizeOnDisk(job.packagePath);
-    result.package = job.packageLabel;
-    if (job.references.source === "none") return result;
-    const written = await readMlPackage(job.packagePath);
-    result.outputs = verifyAgainstReferences({
-      model: written,
-      sets: job.references.sets,
-      outputNames: job.model.graph.outputs.map((o) => o.name),
-      gate,
-      deadline: job.deadline,
-      file: job.file
-    });
-    result.status = result.outputs.length > 0 && result.outputs.every((o) => o.pass) ? "passed" : "failed";
-  } catch (err2) {
-    if (err2 instanceof ModelTimeoutError) throw err2;
-    result.status = "error";
-    result.error = errorSummary(err2);
-  }
-  return result;
-}
-function errorSummary(err2) {
-  if (err2 instanceof ToolError) return { code: err2.code, message: err2.message };
-  return { code: "INTERNAL", message: `internal error: ${errorMessage(err2)}` };
-}
-
-// src/run/model.ts
-async function runModelJob(job) {
-  const started = performance.now();
-  const deadline = new Deadline(job.label, job.timeoutSeconds);
-  const result = {
-    path: job.label,
-    status: "passed",
-    onnxBytes: null,
-    reference: "none",
-    coverage: [],
-    unsupported: [],
-    variants: [],
-    warnings: [],
-    seconds: 0
-  };
-  try {
-    await processModel(job, deadline, result);
-  } catch (err2) {
-    result.status = "error";
-    result.error = relabelError(errorSummary(err2), job.onnxPath, job.label);
-  }
-  result.seconds = (performance.now() - started) / 1e3;
-  return result;
-}
-async function processModel(job, deadline, result) {
-  job.progress(`${job.label}: reading`);
-  const model = await loadOnnxModel(job.onnxPath);
-  result.onnxBytes = (await stat7(job.onnxPath)).size;
-  deadline.check("checking op coverage");
-  const coverage = checkOnnxModel(model);
-  result.coverage = coverage.ops.map((o) => ({ op: o.op, count: o.count, milOps: o.milOps, supported: o.supported }));
-  result.unsupported = coverage.unsupported.map((u) => ({ op: u.op, node: u.node, reason: u.reason }));
-  if (coverage.unsupported.length > 0) {
-    result.status = "unsupported";
-    return;
-  }
-  job.progress(`${job.label}: computing reference outputs`);
-  const references = await findReferences({ modelPath: job.onnxPath, dataDir: job.dataDir, stem: job.stem, model, deadline });
-  result.reference = references.source;
-  result.warnings.push(...references.warnings.map((w) => relabel(w, job.onnxPath, job.label)));
-  for (const variant of job.variants) {
-    job.progress(`${job.label}: building and verifying ${variant.name}`);
-    const variantResult = await runVariant({
-      model,
-      variant,
-      requestedTarget: job.target,
-      packagePath: join8(job.packageDir, `${variant.name}.mlpackage`),
-      packageLabel: `${job.packagePrefix}/${variant.name}.mlpackage`,
-      references,
-      gates: job.gates,
-      deadline,
-      file: job.label
-    });
-    result.variants.push(relabelVariant(variantResult, job.onnxPath, job.label));
-  }
-  result.status = statusOf(result.variants);
-}
-function statusOf(variants) {
-  return variants.some((v) => v.status === "failed" || v.status === "error") ? "failed" : "passed";
-}
-function relabel(message, openedAs, label) {
-  return openedAs === label ? message : message.split(openedAs).join(label);
-}
-function relabelError(error, openedAs, label) {
-  return { code: error.code, message: relabel(error.message, openedAs, label) };
-}
-function relabelVariant(v, openedAs, label) {
-  const out2 = { ...v, warnings: v.warnings.map((w) => relabel(w, openedAs, label)) };
-  if (v.error) out2.error = relabelError(v.error, openedAs, label);
-  return out2;
-}
-var stemOf = (path) => basename5(path).replace(/\.onnx$/i, "");
-
-// src/run/index.ts
-var REPORT_FILE = "report.json";
-var COMMENT_FILE = "comment.md";
-async function runModels(options) {
-  const cwd = resolve3(options.cwd ?? process.cwd());
-  const outDir = resolve3(cwd, options.outDir);
-  const variants = resolveVariants(options.variants);
-  const progress = options.onProgress ?? (() => void 0);
-  const notes = [];
-  const paths = [...new Set(options.models.map((m) => resolve3(cwd, m)))];
-  const labels = paths.map((p) => repoRelative(cwd, p));
-  const slugs = uniqueSlugs(labels);
-  if (paths.length === 0) notes.push("No ONNX models to check.");
-  const base = options.baseRef === void 0 ? void 0 : await prepareBase(options.baseRef, cwd, notes);
-  const models = [];
-  try {
-    for (const [i2, onnxPath] of paths.entries()) {
-      const prefix = `[${i2 + 1}/${paths.length}]`;
-      const job = {
-        onnxPath,
-        label: labels[i2],
-        dataDir: dirname6(onnxPath),
-        stem: stemOf(onnxPath),
-        packageDir: join9(outDir, slugs[i2]),
-        packagePrefix: slugs[i2],
-        variants,
-        target: options.target,
-        gates: options.gates,
-        ...options.timeoutSecondsPerModel === void 0 ? {} : { timeoutSeconds: options.timeoutSecondsPerModel },
-        progress: (message) => progress(`${prefix} ${message}`)
-      };
-      const result = await runModelJob(job);
-      if (base) await compareWithBase(result, job, base, cwd);
-      progress(`${prefix} ${result.path}: ${result.status} (${result.seconds.toFixed(1)} s)`);
-      models.push(result);
-    }
-  } finally {
-    if (base) await rm3(base.tempDir, { recursive: true, force: true });
-  }
-  const failures = gateFailures(models, options.gates);
-  const report = {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: "onnx-coreml-action", version },
-    engine: "reference interpreter",
-    variants: variants.map((v) => v.name),
-    models,
-    gates: options.gates,
-    failures,
-    passed: failures.length === 0,
-    notes
-  };
-  await writeReportFiles(report, outDir, base?.commit);
-  return report;
-}
-function resolveVariants(names) {
-  if (names.length === 0) throw new ToolError("USAGE", `no variants given (known: ${variantNames().join(", ")})`);
-  return [...new Set(names)].map((name2) => {
-    const variant = findVariant(name2);
-    if (!variant) throw new ToolError("USAGE", `unknown variant "${name2}" (known: ${variantNames().join(", ")})`);
-    return variant;
-  });
-}
-async function prepareBase(ref, cwd, notes) {
-  const commit = await resolveCommit(ref, cwd);
-  if (!commit) {
-    notes.push(`Base ref "${ref}" cannot be resolved by git here (for a shallow clone, fetch it first); no base comparison.`);
-    return void 0;
-  }
-  return { commit, tempDir: await mkdtemp2(join9(tmpdir2(), "onnx-coreml-base-run-")) };
-}
-async function compareWithBase(result, job, base, cwd) {
-  const file = await readBaseFile(base.commit, job.label, cwd);
-  if (file.kind === "missing") {
-    result.base = null;
-    return;
-  }
-  if (file.kind === "lfs-pointer") {
-    result.warnings.push("the base version is a Git LFS pointer (LFS objects not fetched); not compared with base");
-    return;
-  }
-  if (file.kind === "unavailable") {
-    result.warnings.push(`not compared with base: ${file.reason}`);
-    return;
-  }
-  try {
-    job.progress(`${job.label}: base version`);
-    const baseResult = await runModelJob({ ...job, onnxPath: file.path, packageDir: join9(base.tempDir, job.packagePrefix) });
-    result.base = toBaseResult(baseResult);
-  } finally {
-    await file.cleanup();
-  }
-}
-async function writeReportFiles(report, outDir, baseCommit) {
-  await mkdir4(outDir, { recursive: true });
-  await writeFile3(join9(outDir, REPORT_FILE), serializeReport(report));
-  const comment = renderReportMarkdown(report, baseCommit === void 0 ? {} : { baseSha: baseCommit.slice(0, 12) });
-  await writeFile3(join9(outDir, COMMENT_FILE), comment);
-}
-
 // src/cli/report-command.ts
+init_files();
 var REPORT_COMMAND = "report";
 var DEFAULT_VARIANTS = ["fp32", "fp16"];
 var DEFAULT_TARGET2 = "iOS15";
@@ -28138,8 +29890,9 @@ var REPORT_HELP = [
   "",
   "Exit codes:",
   "  0  every gate passed",
-  "  1  a gate failed (accuracy, size, unsupported ops, a model that could not be processed)",
-  "  2  usage error, or a PATH that does not exist or holds no .onnx files"
+  "  1  a gate failed (accuracy, size, unsupported ops, a conversion error or time-out)",
+  "  2  usage error, a PATH that does not exist or holds no .onnx files, or a model file",
+  "     that cannot be read (all other models are still run and reported)"
 ].join("\n");
 function usageError2(message) {
   return new ToolError("USAGE", `${message} (see '${PROGRAM} ${REPORT_COMMAND} --help')`);
@@ -28240,12 +29993,18 @@ async function runReportCommand(args, io) {
   if (request.timeoutSeconds !== void 0) options.timeoutSecondsPerModel = request.timeoutSeconds;
   let report;
   try {
-    report = await runModels(options);
+    const { runModels: runModels2 } = await Promise.resolve().then(() => (init_run(), run_exports));
+    report = await runModels2(options);
   } finally {
     progress.clear();
   }
   if (request.json) io.stdout.write(serializeReport(report));
   else new LinePrinter(io.stdout).lines(renderReportSummary(report, request.outDir));
+  return exitCodeOf(report);
+}
+var UNREADABLE_INPUT_CODES = /* @__PURE__ */ new Set(["FILE_NOT_FOUND", "FILE_TOO_LARGE", "TRUNCATED", "MALFORMED", "LFS_POINTER", "EXTERNAL_DATA"]);
+function exitCodeOf(report) {
+  if (report.models.some((m) => m.status === "error" && UNREADABLE_INPUT_CODES.has(m.error?.code ?? ""))) return EXIT_USAGE;
   return report.passed ? EXIT_OK : EXIT_FAILED;
 }
 
