@@ -9,6 +9,7 @@ import { normConverters } from './ops/norm.js';
 import { poolConverters } from './ops/pool.js';
 import { resampleConverters } from './ops/resample.js';
 import { recurrentConverters } from './ops/recurrent.js';
+import { lossConverters } from './ops/loss.js';
 
 /**
  * Every converter family, by name. The op list, the coverage table and
@@ -25,6 +26,7 @@ export const CONVERTER_FAMILIES: Readonly<Record<string, ConverterTable>> = {
   pool: poolConverters,
   resample: resampleConverters,
   recurrent: recurrentConverters,
+  loss: lossConverters,
 };
 
 const byOp = new Map<string, OpConverter>();

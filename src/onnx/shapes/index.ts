@@ -9,10 +9,11 @@ import { normShapes } from './norm.js';
 import { poolShapes } from './pool.js';
 import { resampleShapes } from './resample.js';
 import { recurrentShapes } from './recurrent.js';
+import { lossShapes } from './loss.js';
 
 const FAMILIES: readonly ShapeTable[] = [
   elementwiseShapes, activationShapes, shapeShapes, reduceShapes, convShapes,
-  linearShapes, normShapes, poolShapes, resampleShapes, recurrentShapes,
+  linearShapes, normShapes, poolShapes, resampleShapes, recurrentShapes, lossShapes,
 ];
 
 const byOp = new Map<string, ShapeFn>();
