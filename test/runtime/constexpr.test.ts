@@ -74,4 +74,30 @@ describe('constexpr ops', () => {
     const out = runAttrs('constexpr_cast', { source_val: f16([2], [0.5, 3]), output_dtype: str('fp32') }, 'float32', [2]);
     expect(out).toEqual([0.5, 3]);
   });
+
+  describe('iOS18 sparse compositions (the definitions\' examples)', () => {
+    const mask = sub('uint1', [4, 6], [1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0]);
+    const nonzero = sub('uint1', [9], [0, 1, 1, 0, 1, 1, 0, 0, 1]);
+
+    it('constexpr_lut_to_sparse de-palettizes only the nonzero entries', () => {
+      const [outMask, outValues] = runOp('constexpr_lut_to_sparse', { indices_mask: mask, indices_nonzero_data: nonzero, lut: f16([1, 1, 2, 1], [2, 3]) },
+        [{ dtype: 'uint1', shape: [4, 6] }, { dtype: 'float16', shape: [9] }], 'CoreML8');
+      expect(Array.from(outMask!.data as Uint8Array)).toEqual(Array.from(mask.data as Uint8Array));
+      expect(values(outValues!)).toEqual([2, 3, 3, 2, 3, 3, 2, 2, 3]);
+    });
+
+    it('constexpr_lut_to_sparse widens the mask along vector_axis for vector palettes', () => {
+      const [outMask, outValues] = runOp('constexpr_lut_to_sparse', { indices_mask: mask, indices_nonzero_data: nonzero, lut: f16([1, 1, 2, 2], [2, 2, 3, 3]), vector_axis: int(0) },
+        [{ dtype: 'uint1', shape: [8, 6] }, { dtype: 'float16', shape: [18] }], 'CoreML8');
+      expect(Array.from(outMask!.data as Uint8Array).slice(0, 12)).toEqual([1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0]);
+      expect(values(outValues!).slice(0, 4)).toEqual([2, 3, 2, 3]);
+    });
+
+    it('constexpr_sparse_blockwise_shift_scale dequantizes the nonzero entries by block', () => {
+      const m = sub('uint1', [2, 2], [1, 0, 1, 1]);
+      const [, v] = runOp('constexpr_sparse_blockwise_shift_scale', { data_mask: m, nonzero_data: i8([3], [4, 6, 8]), scale: f32([2, 1], [0.5, 2]), offset: i8([2, 1], [0, 1]) },
+        [{ dtype: 'uint1', shape: [2, 2] }, { dtype: 'float32', shape: [3] }], 'CoreML8');
+      expect(values(v!)).toEqual([2, 10, 14]);
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import { elementCount } from '../../tensor/tensor.js';
 import { normAxis, type KernelTable, type OpContext } from '../kernel.js';
-import { allocFor, makeValue, type RtNumeric, type RtNumericValue, type RtValue } from '../value.js';
+import { allocFor, makeValue, type RtFloatValue, type RtNumeric, type RtNumericValue, type RtValue } from '../value.js';
 import { milDType } from './misc.js';
 import { stridesFor } from './layout.js';
 
@@ -78,7 +78,10 @@ function lutToDenseIos16(ctx: OpContext, lut: RtNumericValue): RtValue[] {
  * lut.shape[d] equal groups with their own palette.
  */
 function lutToDenseIos18(ctx: OpContext, lut: RtNumericValue): RtValue[] {
-  const indices = ctx.numeric('indices');
+  return [lutDense(ctx, ctx.numeric('indices'), lut)];
+}
+
+function lutDense(ctx: OpContext, indices: RtNumericValue, lut: RtNumericValue): RtNumericValue {
   const rank = indices.shape.length;
   if (lut.shape.length !== rank + 2) ctx.fail(`lut rank ${lut.shape.length} must be the indices rank ${rank} + 2`);
   const palettes = lut.shape[rank]!;
@@ -108,7 +111,7 @@ function lutToDenseIos18(ctx: OpContext, lut: RtNumericValue): RtValue[] {
       coord[d] = 0;
     }
   }
-  return [makeValue(lut.dtype, outShape, out)];
+  return makeValue(lut.dtype, outShape, out);
 }
 
 function lutToDense(ctx: OpContext): RtValue[] {
@@ -137,9 +140,11 @@ function sparseToDense(ctx: OpContext): RtValue[] {
 
 /** scale[block] · (data − offset[block]) with block size data.shape[d] / scale.shape[d] per dim. */
 function blockwiseShiftScale(ctx: OpContext): RtValue[] {
-  const data = ctx.numeric('data');
-  const scale = ctx.float('scale');
   const offset = ctx.optional('offset') ? ctx.numeric('offset') : undefined;
+  return [shiftScaleDense(ctx, ctx.numeric('data'), ctx.float('scale'), offset)];
+}
+
+function shiftScaleDense(ctx: OpContext, data: RtNumericValue, scale: RtFloatValue, offset: RtNumericValue | undefined): RtNumericValue {
   const rank = data.shape.length;
   if (scale.shape.length !== rank) ctx.fail(`scale rank ${scale.shape.length} must equal data rank ${rank}`);
   const block = data.shape.map((d, i) => d / scale.shape[i]!);
@@ -156,7 +161,58 @@ function blockwiseShiftScale(ctx: OpContext): RtValue[] {
       coord[d] = 0;
     }
   }
-  return [makeValue(scale.dtype, data.shape, out)];
+  return makeValue(scale.dtype, data.shape, out);
+}
+
+/** Places the values of a sparse tensor (mask + row-major nonzero values) into a dense array of zeros. */
+function densify(ctx: OpContext, mask: RtNumericValue, values: RtNumericValue): RtNumericValue {
+  const out = allocFor(values.dtype, mask.data.length);
+  let k = 0;
+  for (let i = 0; i < mask.data.length; i++) {
+    if (!mask.data[i]) continue;
+    if (k >= values.data.length) ctx.fail(`mask sets more positions than the ${values.data.length} nonzero values`);
+    out[i] = values.data[k++]!;
+  }
+  return makeValue(values.dtype, mask.shape, out);
+}
+
+/** The (mask, row-major nonzero values) form of a dense tensor, keeping the positions set in `mask`. */
+function sparsify(dense: RtNumericValue, mask: RtNumeric): RtValue[] {
+  let count = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) count++;
+  const values = allocFor(dense.dtype, count);
+  let k = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) values[k++] = dense.data[i]!;
+  return [makeValue('uint1', dense.shape, Uint8Array.from(mask)), makeValue(dense.dtype, [count], values)];
+}
+
+/**
+ * iOS18 palettization of sparse weights: de-palettizes the nonzero indices.
+ * With vector palettization the mask is widened along vector_axis; the
+ * values are listed in row-major order of that widened mask, which is the
+ * order constexpr_sparse_to_dense reads them back in.
+ */
+function lutToSparse(ctx: OpContext): RtValue[] {
+  const mask = ctx.numeric('indices_mask');
+  const indices = densify(ctx, mask, ctx.numeric('indices_nonzero_data'));
+  const dense = lutDense(ctx, indices, ctx.numeric('lut'));
+  const vector = dense.data.length / mask.data.length;
+  const maskLut = makeValue('uint8', [...new Array<number>(mask.shape.length).fill(1), 2, vector], wideMaskLut(vector));
+  return sparsify(dense, lutDense(ctx, mask, maskLut).data);
+}
+
+/** A two-entry palette mapping mask bit b to a vector of b's, so lutDense widens a mask like the values. */
+function wideMaskLut(vector: number): Uint8Array {
+  const lut = new Uint8Array(2 * vector);
+  lut.fill(1, vector);
+  return lut;
+}
+
+function sparseBlockwiseShiftScale(ctx: OpContext): RtValue[] {
+  const mask = ctx.numeric('data_mask');
+  const data = densify(ctx, mask, ctx.numeric('nonzero_data'));
+  const offset = ctx.optional('offset') ? ctx.numeric('offset') : undefined;
+  return sparsify(shiftScaleDense(ctx, data, ctx.float('scale'), offset), mask.data);
 }
 
 /** iOS17 runtime quantize: round(x / scale) + zero_point, saturated to the output type. */
@@ -195,6 +251,8 @@ export const constexprKernels: KernelTable = {
   constexpr_lut_to_dense: lutToDense,
   constexpr_sparse_to_dense: sparseToDense,
   constexpr_blockwise_shift_scale: blockwiseShiftScale,
+  constexpr_lut_to_sparse: lutToSparse,
+  constexpr_sparse_blockwise_shift_scale: sparseBlockwiseShiftScale,
   quantize,
   dequantize,
 };
