@@ -149,80 +149,119 @@ export class FakeGitHub {
     send(res, answer.status, answer.json ?? {}, answer.headers);
   }
 
-  private route(method: string, url: URL, body: Buffer, contentType: string | undefined): { status: number; json?: unknown; raw?: Buffer; headers?: Record<string, string> } {
-    const { owner, repo } = this.state;
-    const p = url.pathname;
-    const repoPath = `/repos/${owner}/${repo}`;
+  /** The endpoints, as a table: method, path pattern (after /repos/{owner}/{repo} where marked), handler. */
+  private routes(): Route[] {
+    const repo = `/repos/${this.state.owner}/${this.state.repo}`;
+    const forbidden: Answer = { status: 403, json: { message: 'Resource not accessible by integration' }, headers: { 'x-accepted-github-permissions': 'issues=write; pull_requests=write' } };
+    const notFound: Answer = { status: 404, json: { message: 'Not Found' } };
+    const bodyOf = (r: RouteRequest) => JSON.parse(r.body.toString('utf8')) as { body: string };
+    return [
+      ['GET', /^\/user$/, () => (this.state.userLogin ? { status: 200, json: { login: this.state.userLogin } } : forbidden)],
+      ['GET', new RegExp(`^${repo}/pulls/(\\d+)/files$`), (r) => ({ status: 200, json: r.paged((this.state.pullFiles.get(Number(r.match[1])) ?? []).slice(0, FILES_API_CAP)) })],
+      ['GET', new RegExp(`^${repo}/issues/(\\d+)/comments$`), (r) => ({ status: 200, json: r.paged(this.state.comments.get(Number(r.match[1])) ?? []) })],
+      [
+        'POST',
+        new RegExp(`^${repo}/issues/(\\d+)/comments$`),
+        (r) => {
+          if (this.state.readOnly) return forbidden;
+          const text = bodyOf(r).body;
+          if (text.length > 65536) return { status: 422, json: { message: 'Validation Failed', errors: [{ message: 'Body is too long (maximum is 65536 characters)' }] } };
+          return { status: 201, json: this.addComment(Number(r.match[1]), text) };
+        },
+      ],
+      [
+        'PATCH',
+        new RegExp(`^${repo}/issues/comments/(\\d+)$`),
+        (r) => {
+          if (this.state.readOnly) return forbidden;
+          const comment = [...this.state.comments.values()].flat().find((c) => c.id === Number(r.match[1]));
+          if (!comment) return notFound;
+          comment.body = bodyOf(r).body;
+          return { status: 200, json: comment };
+        },
+      ],
+      [
+        'GET',
+        new RegExp(`^${repo}/releases/tags/(.+)$`),
+        (r) => {
+          const release = this.state.releases.find((x) => x.tag === decodeURIComponent(r.match[1]!));
+          return release ? { status: 200, json: { id: release.id, tag_name: release.tag, upload_url: this.uploadUrl(release) } } : notFound;
+        },
+      ],
+      ['GET', new RegExp(`^${repo}/releases/(\\d+)/assets$`), (r) => ({ status: 200, json: r.paged((this.release(r.match[1])?.assets ?? []).map((a) => ({ id: a.id, name: a.name, size: a.bytes.length }))) })],
+      [
+        'DELETE',
+        new RegExp(`^${repo}/releases/assets/(\\d+)$`),
+        (r) => {
+          for (const release of this.state.releases) release.assets = release.assets.filter((a) => a.id !== Number(r.match[1]));
+          return { status: 204 };
+        },
+      ],
+      ['POST', new RegExp(`^/uploads${repo}/releases/(\\d+)/assets$`), (r) => this.uploadAsset(r)],
+      [
+        'GET',
+        new RegExp(`^${repo}/actions/runs/(\\d+)/artifacts$`),
+        (r) => {
+          const list = this.state.artifacts.filter((a) => a.runId === Number(r.match[1]));
+          return { status: 200, json: { total_count: list.length, artifacts: r.paged(list.map((a) => ({ id: a.id, name: a.name, size_in_bytes: a.zip.length, expired: false }))) } };
+        },
+      ],
+      // GitHub answers an artifact download with a redirect to blob storage; so does this server.
+      ['GET', new RegExp(`^${repo}/actions/artifacts/(\\d+)/zip$`), (r) => ({ status: 302, headers: { location: `${this.url}/blob/artifact/${r.match[1]}` } })],
+      [
+        'GET',
+        /^\/blob\/artifact\/(\d+)$/,
+        (r) => {
+          const artifact = this.state.artifacts.find((a) => a.id === Number(r.match[1]));
+          return artifact ? { status: 200, raw: artifact.zip } : notFound;
+        },
+      ],
+      ['GET', new RegExp(`^${repo}/commits/([0-9a-f]+)/pulls$`), (r) => ({ status: 200, json: (this.state.pullsByCommit.get(r.match[1]!) ?? []).map((n) => ({ number: n, state: 'open', head: { sha: r.match[1] } })) })],
+    ];
+  }
+
+  private release(id: string | undefined): FakeRelease | undefined {
+    return this.state.releases.find((r) => r.id === Number(id));
+  }
+
+  private uploadAsset(r: RouteRequest): Answer {
+    const release = this.release(r.match[1]);
+    const name = r.url.searchParams.get('name') ?? '';
+    if (!release) return { status: 404, json: { message: 'Not Found' } };
+    if (release.assets.some((a) => a.name === name)) return { status: 422, json: { message: 'Validation Failed', errors: [{ code: 'already_exists', field: 'name' }] } };
+    const asset = { id: this.id(), name, bytes: r.body, contentType: r.contentType ?? '' };
+    release.assets.push(asset);
+    return { status: 201, json: { id: asset.id, name, size: r.body.length } };
+  }
+
+  private route(method: string, url: URL, body: Buffer, contentType: string | undefined): Answer {
     const page = Number(url.searchParams.get('page') ?? '1');
     const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? '30'));
     const paged = <T>(items: T[]): T[] => items.slice((page - 1) * perPage, page * perPage);
-    const forbidden = { status: 403, json: { message: 'Resource not accessible by integration' }, headers: { 'x-accepted-github-permissions': 'issues=write; pull_requests=write' } };
-    let m: RegExpExecArray | null;
-
-    if (method === 'GET' && p === '/user') {
-      return this.state.userLogin ? { status: 200, json: { login: this.state.userLogin } } : { status: 403, json: { message: 'Resource not accessible by integration' } };
+    for (const [m, pattern, handler] of this.routes()) {
+      const match = m === method ? pattern.exec(url.pathname) : null;
+      if (match) return handler({ match, url, body, contentType, paged });
     }
-    if (method === 'GET' && (m = new RegExp(`^${repoPath}/pulls/(\\d+)/files$`).exec(p))) {
-      const files = (this.state.pullFiles.get(Number(m[1])) ?? []).slice(0, FILES_API_CAP);
-      return { status: 200, json: paged(files) };
-    }
-    if ((m = new RegExp(`^${repoPath}/issues/(\\d+)/comments$`).exec(p))) {
-      const issue = Number(m[1]);
-      if (method === 'GET') return { status: 200, json: paged(this.state.comments.get(issue) ?? []) };
-      if (method === 'POST') {
-        if (this.state.readOnly) return forbidden;
-        const text = JSON.parse(body.toString('utf8')).body as string;
-        if (text.length > 65536) return { status: 422, json: { message: 'Validation Failed', errors: [{ message: 'Body is too long (maximum is 65536 characters)' }] } };
-        return { status: 201, json: this.addComment(issue, text) };
-      }
-    }
-    if ((m = new RegExp(`^${repoPath}/issues/comments/(\\d+)$`).exec(p)) && method === 'PATCH') {
-      if (this.state.readOnly) return forbidden;
-      const comment = [...this.state.comments.values()].flat().find((c) => c.id === Number(m![1]));
-      if (!comment) return { status: 404, json: { message: 'Not Found' } };
-      comment.body = JSON.parse(body.toString('utf8')).body as string;
-      return { status: 200, json: comment };
-    }
-    if (method === 'GET' && (m = new RegExp(`^${repoPath}/releases/tags/(.+)$`).exec(p))) {
-      const release = this.state.releases.find((r) => r.tag === decodeURIComponent(m![1]!));
-      return release ? { status: 200, json: { id: release.id, tag_name: release.tag, upload_url: this.uploadUrl(release) } } : { status: 404, json: { message: 'Not Found' } };
-    }
-    if (method === 'GET' && (m = new RegExp(`^${repoPath}/releases/(\\d+)/assets$`).exec(p))) {
-      const release = this.state.releases.find((r) => r.id === Number(m![1]));
-      return { status: 200, json: paged((release?.assets ?? []).map((a) => ({ id: a.id, name: a.name, size: a.bytes.length }))) };
-    }
-    if (method === 'DELETE' && (m = new RegExp(`^${repoPath}/releases/assets/(\\d+)$`).exec(p))) {
-      for (const r of this.state.releases) r.assets = r.assets.filter((a) => a.id !== Number(m![1]));
-      return { status: 204 };
-    }
-    if (method === 'POST' && (m = new RegExp(`^/uploads${repoPath}/releases/(\\d+)/assets$`).exec(p))) {
-      const release = this.state.releases.find((r) => r.id === Number(m![1]));
-      const name = url.searchParams.get('name') ?? '';
-      if (!release) return { status: 404, json: { message: 'Not Found' } };
-      if (release.assets.some((a) => a.name === name)) return { status: 422, json: { message: 'Validation Failed', errors: [{ code: 'already_exists', field: 'name' }] } };
-      const asset = { id: this.id(), name, bytes: body, contentType: contentType ?? '' };
-      release.assets.push(asset);
-      return { status: 201, json: { id: asset.id, name, size: body.length } };
-    }
-    if (method === 'GET' && (m = new RegExp(`^${repoPath}/actions/runs/(\\d+)/artifacts$`).exec(p))) {
-      const list = this.state.artifacts.filter((a) => a.runId === Number(m![1]));
-      return { status: 200, json: { total_count: list.length, artifacts: paged(list.map((a) => ({ id: a.id, name: a.name, size_in_bytes: a.zip.length, expired: false }))) } };
-    }
-    if (method === 'GET' && (m = new RegExp(`^${repoPath}/actions/artifacts/(\\d+)/zip$`).exec(p))) {
-      // GitHub answers with a redirect to blob storage; follow the same shape.
-      return { status: 302, headers: { location: `${this.url}/blob/artifact/${m[1]}` } };
-    }
-    if (method === 'GET' && (m = /^\/blob\/artifact\/(\d+)$/.exec(p))) {
-      const artifact = this.state.artifacts.find((a) => a.id === Number(m![1]));
-      return artifact ? { status: 200, raw: artifact.zip } : { status: 404, json: { message: 'Not Found' } };
-    }
-    if (method === 'GET' && (m = new RegExp(`^${repoPath}/commits/([0-9a-f]+)/pulls$`).exec(p))) {
-      const sha = m[1]!;
-      return { status: 200, json: (this.state.pullsByCommit.get(sha) ?? []).map((n) => ({ number: n, state: 'open', head: { sha } })) };
-    }
-    return { status: 404, json: { message: `Not Found: ${method} ${p}` } };
+    return { status: 404, json: { message: `Not Found: ${method} ${url.pathname}` } };
   }
 }
+
+interface Answer {
+  status: number;
+  json?: unknown;
+  raw?: Buffer;
+  headers?: Record<string, string>;
+}
+
+interface RouteRequest {
+  match: RegExpExecArray;
+  url: URL;
+  body: Buffer;
+  contentType: string | undefined;
+  paged: <T>(items: T[]) => T[];
+}
+
+type Route = [method: string, path: RegExp, handler: (request: RouteRequest) => Answer];
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {

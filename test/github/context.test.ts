@@ -7,7 +7,7 @@ import { readActionContext } from '../../src/github/context.js';
 function withPayload(payload: unknown, extra: Record<string, string> = {}) {
   const file = join(mkdtempSync(join(tmpdir(), 'ctx-')), 'event.json');
   writeFileSync(file, JSON.stringify(payload));
-  return readActionContext({ GITHUB_REPOSITORY: 'octo/models', GITHUB_EVENT_PATH: file, GITHUB_RUN_ID: '12', ...extra }, '/work');
+  return readActionContext({ GITHUB_REPOSITORY: 'octo/models', GITHUB_EVENT_PATH: file, GITHUB_RUN_ID: '12', ...extra }, '/checkout');
 }
 
 describe('readActionContext', () => {
