@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConversionError } from '../../../src/errors.js';
-import { makeTensor } from '../../../src/tensor/tensor.js';
+import { makeTensor, type Tensor } from '../../../src/tensor/tensor.js';
 import { node, valueInfo } from '../../helpers/onnx-graph.js';
 import { convertGraph } from './elementwise-helpers.js';
 import { seededTensor } from './ort-parity.js';
@@ -69,7 +69,7 @@ describe('NegativeLogLikelihoodLoss', () => {
     const x = seededTensor([2, 3, 2, 2], 11);
     const targets = [0, 1, 2, 1, 2, 2, 0, 1];
     const inputs = { x: floatInput([2, 3, 2, 2], [...(x.data as Float32Array)]), t: int64Input([2, 2, 2], targets) };
-    const initializers = weighted ? { w: makeTensor('float32', [3], Float32Array.from([0.2, 0.3, 0.5])) } : {};
+    const initializers: Record<string, Tensor> = weighted ? { w: makeTensor('float32', [3], Float32Array.from([0.2, 0.3, 0.5])) } : {};
     const verdicts = await compareTypedWithOrt(n, inputs, ['float32'], { initializers });
     expect(verdicts.every((v) => v.pass), JSON.stringify(verdicts.map((v) => v.reason))).toBe(true);
   });
@@ -101,7 +101,7 @@ describe('SoftmaxCrossEntropyLoss', () => {
     const count = targetShape.reduce((a, b) => a * b, 1);
     const targets = Array.from({ length: count }, (_, i) => (i % 5 === 3 && ii !== undefined ? ii : (i * 7) % 4));
     const inputs = { x: floatInput([...shape], [...(x.data as Float32Array)]), t: int64Input(targetShape, targets) };
-    const initializers = weighted ? { w: makeTensor('float32', [4], Float32Array.from([0.1, 0.2, 0.3, 0.4])) } : {};
+    const initializers: Record<string, Tensor> = weighted ? { w: makeTensor('float32', [4], Float32Array.from([0.1, 0.2, 0.3, 0.4])) } : {};
     const verdicts = await compareTypedWithOrt(n, inputs, ['float32', 'float32'], { initializers });
     expect(verdicts.every((v) => v.pass), JSON.stringify(verdicts.map((v) => v.reason))).toBe(true);
   });
