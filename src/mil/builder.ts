@@ -67,7 +67,8 @@ export class MilBuilder {
   const(value: Tensor, nameHint = 'const'): string {
     const name = this.names.allocate(nameHint);
     const type: MilTensorType = { dtype: value.dtype, shape: [...value.shape] };
-    this.current().operations.push({
+    // Constants live in the function's block, so a constant first used inside a nested block stays visible after it.
+    this.frames[0]!.block.operations.push({
       type: 'const',
       name,
       inputs: {},
@@ -80,8 +81,39 @@ export class MilBuilder {
     return name;
   }
 
+  /**
+   * Builds a nested block (a branch of cond, the condition or body of
+   * while_loop): declares its inputs, lets `body` emit ops into it and
+   * returns the block with the values `body` returns as its outputs. Values
+   * of enclosing blocks stay readable inside it.
+   */
+  nestedBlock(inputs: readonly { name: string; type: MilTensorType }[], body: (inputNames: string[]) => string[]): MilBlock {
+    const vars: MilVar[] = inputs.map((i) => ({ name: this.names.allocate(i.name), type: i.type }));
+    for (const v of vars) this.types.set(v.name, v.type);
+    const block: MilBlock = { inputs: vars, operations: [], outputs: [] };
+    this.frames.push({ block });
+    try {
+      block.outputs = body(vars.map((v) => v.name));
+    } finally {
+      this.frames.pop();
+    }
+    for (const o of block.outputs) if (!this.types.has(o)) throw new MilBuildError(`block output "${o}" is not defined`);
+    return block;
+  }
+
+  /** Adds an op that owns nested blocks (cond, while_loop); its output types may depend on the blocks. */
+  opWithBlocks(type: string, args: Record<string, MilArg | readonly MilArg[] | undefined>, blocks: MilBlock[], options: OpOptions = {}): string[] {
+    const blockTypes = blocks.map((blk) => ({ inputs: blk.inputs.map((v) => v.type), outputs: blk.outputs.map((o) => this.typeOf(o)) }));
+    return this.op(type, args, options, { blocks, blockTypes });
+  }
+
   /** Adds an op and returns the names of its outputs. */
-  op(type: string, args: Record<string, MilArg | readonly MilArg[] | undefined>, options: OpOptions = {}): string[] {
+  op(
+    type: string,
+    args: Record<string, MilArg | readonly MilArg[] | undefined>,
+    options: OpOptions = {},
+    nested?: { blocks: MilBlock[]; blockTypes: NonNullable<TypeRuleInput['blocks']> },
+  ): string[] {
     const def = lookupMilOp(type, this.target);
     if (!def) throw new MilBuildError(`MIL op "${type}" does not exist in opset ${opsetForTarget(this.target)}`);
     const opName = this.names.allocate(options.name ?? type, 'op_');
@@ -96,12 +128,12 @@ export class MilBuilder {
     }
     this.validate(def, inputs);
     const numOutputs = options.outputNames?.length ?? options.numOutputs ?? 1;
-    const outTypes = def.outputs(this.ruleInput(inputs, numOutputs));
+    const outTypes = def.outputs({ ...this.ruleInput(inputs, numOutputs), ...(nested ? { blocks: nested.blockTypes } : {}) });
     const outputs: MilVar[] = outTypes.map((t, i) => ({
       name: i === 0 && !options.outputNames ? opName : this.names.allocate(options.outputNames?.[i] ?? `${opName}_${i}`),
       type: t,
     }));
-    const op: MilOperation = { type, name: opName, inputs, outputs, attributes: {}, blocks: [] };
+    const op: MilOperation = { type, name: opName, inputs, outputs, attributes: {}, blocks: nested?.blocks ?? [] };
     if (def.paramsAsAttributes) {
       for (const [param, bindings] of Object.entries(inputs)) {
         const value = this.constants.get((bindings[0] as { name: string }).name);

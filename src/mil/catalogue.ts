@@ -32,6 +32,8 @@ export interface TypeRuleInput {
   /** Number of outputs requested by the caller (ops such as split need it). */
   readonly numOutputs: number;
   readonly target: DeploymentTarget;
+  /** Types of the nested blocks' inputs and outputs (cond, while_loop); empty for ordinary ops. */
+  readonly blocks?: readonly { inputs: MilTensorType[]; outputs: MilTensorType[] }[];
 }
 
 export interface MilOpDef {

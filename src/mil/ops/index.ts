@@ -14,3 +14,4 @@ import './resample.js';
 import './recurrent.js';
 import './constexpr.js';
 import './misc.js';
+import './control.js';

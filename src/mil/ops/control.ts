@@ -1,0 +1,70 @@
+import type { DType } from '../../tensor/dtype.js';
+import { defineMilOps, type MilOpDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilTensorType } from '../ir.js';
+import { MilShapeError } from './elementwise.js';
+
+/**
+ * MIL control flow: `cond` (pred; blocks [then, else], both returning the
+ * same types) and `while_loop` (loop_vars; blocks [condition, body]: the
+ * condition block returns one bool, the body returns new loop_vars of the
+ * same types). Output types come from the nested blocks.
+ */
+
+const ANY: readonly DType[] = ['float16', 'float32', 'int32', 'bool'];
+
+function sameType(a: MilTensorType, b: MilTensorType): boolean {
+  return a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+}
+
+function describe(types: readonly MilTensorType[]): string {
+  return types.map((t) => `${t.dtype}[${t.shape.map((d) => d ?? '?').join(', ')}]`).join(', ');
+}
+
+function condOutputs(input: TypeRuleInput): MilTensorType[] {
+  const blocks = input.blocks ?? [];
+  if (blocks.length !== 2) throw new MilShapeError(`cond needs two blocks (then, else), got ${blocks.length}`);
+  const [then, otherwise] = [blocks[0]!.outputs, blocks[1]!.outputs];
+  const pred = input.type('pred');
+  if (pred && pred.shape.length !== 0) throw new MilShapeError('cond.pred must be a bool scalar');
+  if (then.length !== otherwise.length || then.some((t, i) => !sameType(t, otherwise[i]!))) {
+    throw new MilShapeError(`cond branches must return the same types: (${describe(then)}) vs (${describe(otherwise)})`);
+  }
+  return then.map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
+}
+
+function whileOutputs(input: TypeRuleInput): MilTensorType[] {
+  const vars = input.types('loop_vars');
+  const blocks = input.blocks ?? [];
+  if (blocks.length !== 2) throw new MilShapeError(`while_loop needs two blocks (condition, body), got ${blocks.length}`);
+  const [condition, body] = [blocks[0]!, blocks[1]!];
+  for (const blk of [condition, body]) {
+    if (blk.inputs.length !== vars.length || blk.inputs.some((t, i) => !sameType(t, vars[i]!))) {
+      throw new MilShapeError(`while_loop blocks must take the loop_vars (${describe(vars)}), got (${describe(blk.inputs)})`);
+    }
+  }
+  const test = condition.outputs;
+  if (test.length !== 1 || test[0]!.dtype !== 'bool' || test[0]!.shape.length !== 0) throw new MilShapeError('while_loop condition must return one bool scalar');
+  if (body.outputs.length !== vars.length || body.outputs.some((t, i) => !sameType(t, vars[i]!))) {
+    throw new MilShapeError(`while_loop body must return the loop_vars' types (${describe(vars)}), got (${describe(body.outputs)})`);
+  }
+  return vars.map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
+}
+
+const cond: MilOpDef = {
+  name: 'cond',
+  since: 'iOS15',
+  inputs: { pred: { type: ['bool'] } },
+  outputs: condOutputs,
+  summary: 'runs the first block when pred is true, the second otherwise',
+};
+
+const whileLoop: MilOpDef = {
+  name: 'while_loop',
+  since: 'iOS15',
+  // A fixed dtype list (not a type domain), so that each loop var keeps its own dtype.
+  inputs: { loop_vars: { type: ANY, variadic: true } },
+  outputs: whileOutputs,
+  summary: 'repeats the body block on loop_vars while the condition block returns true',
+};
+
+defineMilOps([cond, whileLoop]);
