@@ -37,8 +37,11 @@ export function binWeights(weights: Float32Array): WeightedPoints {
 /**
  * Bins weights that are fp16 already (their bit patterns): every weight in a
  * bin has the bin's value, so a count per pattern is all the pass collects.
+ * Small groups (grouped-channel palettes) sort their patterns instead of
+ * sweeping all 65,536 of them.
  */
 export function binHalfWeights(bits: Uint16Array): WeightedPoints {
+  if (bits.length < SMALL_GROUP_ELEMENTS) return binFewHalfWeights(bits);
   const counts = new Uint32Array(65536);
   for (let i = 0; i < bits.length; i++) counts[bits[i]!]!++;
   const count = new Float64Array(65536);
@@ -53,6 +56,36 @@ export function binHalfWeights(bits: Uint16Array): WeightedPoints {
     squares[b] = c * v * v;
   }
   return pointsFromBins(count, sum, squares);
+}
+
+/** Below this many weights, sorting beats a 65,536-entry histogram. */
+const SMALL_GROUP_ELEMENTS = 8192;
+
+function binFewHalfWeights(bits: Uint16Array): WeightedPoints {
+  const values = Float64Array.from(bits, float16BitsToFloat32).sort();
+  const distinct: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0 && values[i] === values[i - 1]) counts[counts.length - 1]!++;
+    else {
+      distinct.push(values[i]!);
+      counts.push(1);
+    }
+  }
+  const n = distinct.length;
+  const points: WeightedPoints = {
+    values: Float64Array.from(distinct),
+    prefixCount: new Float64Array(n + 1),
+    prefixSum: new Float64Array(n + 1),
+    prefixSquares: new Float64Array(n + 1),
+  };
+  for (let i = 0; i < n; i++) {
+    const [v, c] = [distinct[i]!, counts[i]!];
+    points.prefixCount[i + 1] = points.prefixCount[i]! + c;
+    points.prefixSum[i + 1] = points.prefixSum[i]! + c * v;
+    points.prefixSquares[i + 1] = points.prefixSquares[i]! + c * v * v;
+  }
+  return points;
 }
 
 function pointsFromBins(count: Float64Array, sum: Float64Array, squares: Float64Array): WeightedPoints {
@@ -381,6 +414,10 @@ export function assignToCentroids(weights: Float32Array, centroids: Float64Array
  */
 export function assignHalfToCentroids(bits: Uint16Array, centroids: Float64Array, out: Uint8Array = new Uint8Array(bits.length)): Uint8Array {
   const bounds = midpoints(centroids);
+  if (bits.length < SMALL_GROUP_ELEMENTS) {
+    for (let i = 0; i < bits.length; i++) out[i] = nearestCentroid(float16BitsToFloat32(bits[i]!), bounds);
+    return out;
+  }
   const table = new Int16Array(65536).fill(-1);
   for (let i = 0; i < bits.length; i++) {
     const b = bits[i]!;
