@@ -15,3 +15,5 @@ import './recurrent.js';
 import './constexpr.js';
 import './misc.js';
 import './control.js';
+import './scatter.js';
+import './tensor-ops.js';

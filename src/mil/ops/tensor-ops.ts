@@ -1,0 +1,169 @@
+import type { DType } from '../../tensor/dtype.js';
+import { toNumberList } from '../../tensor/tensor.js';
+import { defineMilOps, type MilOpDef, type MilParamDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilTensorType } from '../ir.js';
+import { DOMAIN_F, DOMAIN_FI, DOMAIN_FIB, MilShapeError, requiredType, sameTypeAs } from './elementwise.js';
+import { boolParam, stringParam } from './window.js';
+
+/**
+ * MIL definitions of the tensor operations ONNX's indexing ops map onto:
+ * cumsum, band_part, topk (iOS16 adds sort/return_indices, iOS17 the small
+ * integer types and output_indices_dtype), argsort, reverse_sequence (iOS17:
+ * more dtypes and 8/16-bit lengths), and the rank-4 space/depth shuffles
+ * depth_to_space, space_to_depth and pixel_shuffle.
+ */
+
+const constInt: MilParamDef = { type: ['int32'], const: true, optional: true };
+const constBool: MilParamDef = { type: ['bool'], const: true, optional: true };
+const T_SMALL_INTS: readonly DType[] = ['float16', 'float32', 'int8', 'int16', 'int32', 'uint8', 'uint16'];
+
+function intParam(input: TypeRuleInput, param: string, fallback: number): number {
+  const v = input.value(param);
+  return v ? toNumberList(v)[0]! : fallback;
+}
+
+function axisOf(input: TypeRuleInput, op: string, rank: number, fallback: number): number {
+  const raw = intParam(input, 'axis', fallback);
+  const axis = raw < 0 ? raw + rank : raw;
+  if (axis < 0 || axis >= rank) throw new MilShapeError(`${op}: axis ${raw} is out of range for rank ${rank}`);
+  return axis;
+}
+
+const cumsum: MilOpDef = {
+  name: 'cumsum',
+  since: 'iOS15',
+  inputs: { x: { type: 'T' }, axis: constInt, exclusive: constBool, reverse: constBool },
+  typeDomains: { T: DOMAIN_FI },
+  outputs: (input) => {
+    axisOf(input, 'cumsum', requiredType(input, 'x').shape.length, 0);
+    return sameTypeAs('x')(input);
+  },
+  summary: 'running sum along axis (exclusive leaves out the current element, reverse runs from the end)',
+};
+
+const bandPart: MilOpDef = {
+  name: 'band_part',
+  since: 'iOS15',
+  inputs: { x: { type: 'T' }, lower: constInt, upper: constInt },
+  typeDomains: { T: DOMAIN_FIB },
+  outputs: (input) => {
+    if (requiredType(input, 'x').shape.length < 2) throw new MilShapeError('band_part: x must have rank >= 2');
+    return sameTypeAs('x')(input);
+  },
+  summary: 'keeps the band of the last two dims with row - col <= lower and col - row <= upper (negative: unbounded); zeros elsewhere',
+};
+
+function topkOutputs(input: TypeRuleInput, withOptions: boolean): MilTensorType[] {
+  const x = requiredType(input, 'x');
+  const axis = axisOf(input, 'topk', x.shape.length, -1);
+  const k = intParam(input, 'k', 1);
+  const dim = x.shape[axis];
+  if (typeof dim === 'number' && k > dim) throw new MilShapeError(`topk: k=${k} is greater than the axis size ${dim}`);
+  const shape = x.shape.map((d, i) => (i === axis ? k : d));
+  const indicesDtype = stringParam(input, 'output_indices_dtype', 'int32');
+  if (indicesDtype !== 'int32' && indicesDtype !== 'uint16') throw new MilShapeError(`topk: output_indices_dtype "${indicesDtype}" is not int32 or uint16`);
+  const values: MilTensorType = { dtype: x.dtype, shape };
+  if (withOptions && !boolParam(input, 'return_indices', true)) return [values];
+  return [values, { dtype: indicesDtype, shape }];
+}
+
+function topkDef(since: 'iOS15' | 'iOS16' | 'iOS17'): MilOpDef {
+  const inputs: Record<string, MilParamDef> = { x: { type: 'T' }, k: since === 'iOS17' ? { type: 'K', const: true, optional: true } : constInt, axis: constInt, ascending: constBool };
+  if (since !== 'iOS15') Object.assign(inputs, { sort: constBool, return_indices: constBool });
+  if (since === 'iOS17') inputs['output_indices_dtype'] = { type: ['string'], const: true, optional: true };
+  return {
+    name: 'topk',
+    since,
+    inputs,
+    typeDomains: since === 'iOS17' ? { T: T_SMALL_INTS, K: ['int8', 'int16', 'int32'] } : { T: DOMAIN_FI },
+    outputs: (input) => topkOutputs(input, since !== 'iOS15'),
+    summary: 'the k largest (or smallest, ascending) values along axis and their indices',
+  };
+}
+
+const argsort: MilOpDef = {
+  name: 'argsort',
+  since: 'iOS15',
+  inputs: { x: { type: 'T' }, axis: constInt, ascending: constBool },
+  typeDomains: { T: DOMAIN_FI },
+  outputs: (input) => {
+    const x = requiredType(input, 'x');
+    axisOf(input, 'argsort', x.shape.length, -1);
+    return [{ dtype: 'int32', shape: [...x.shape] }];
+  },
+  summary: 'indices that sort x along axis (descending unless ascending)',
+};
+
+function reverseSequenceDef(since: 'iOS15' | 'iOS17'): MilOpDef {
+  return {
+    name: 'reverse_sequence',
+    since,
+    inputs: { x: { type: 'T' }, lengths: { type: since === 'iOS17' ? 'U' : ['int32'] }, seq_axis: constInt, batch_axis: constInt },
+    typeDomains: since === 'iOS17' ? { T: [...T_SMALL_INTS, 'bool'], U: ['int8', 'int16', 'int32'] } : { T: DOMAIN_FIB },
+    outputs: (input) => {
+      const rank = requiredType(input, 'x').shape.length;
+      for (const p of ['seq_axis', 'batch_axis']) {
+        const v = intParam(input, p, 0);
+        if (v < -rank || v >= rank) throw new MilShapeError(`reverse_sequence: ${p} ${v} is out of range for rank ${rank}`);
+      }
+      return sameTypeAs('x')(input);
+    },
+    summary: 'per slice along batch_axis, reverses the first lengths[i] elements along seq_axis',
+  };
+}
+
+type Rank4 = [number | null, number | null, number | null, number | null];
+
+function rank4(input: TypeRuleInput, op: string): Rank4 {
+  const shape = requiredType(input, 'x').shape;
+  if (shape.length !== 4) throw new MilShapeError(`${op}: x must have rank 4, got ${shape.length}`);
+  return shape as Rank4;
+}
+
+const mulDim = (d: number | null, f: number): number | null => (d === null ? null : d * f);
+
+function divDim(d: number | null, f: number, op: string, what: string): number | null {
+  if (d === null) return null;
+  if (d % f !== 0) throw new MilShapeError(`${op}: ${what} ${d} is not divisible by ${f}`);
+  return d / f;
+}
+
+/** depth_to_space and pixel_shuffle: [n, C, H, W] → [n, C/b², H·b, W·b]. */
+function toSpaceDef(name: string, factor: string, summary: string): MilOpDef {
+  return {
+    name,
+    since: 'iOS15',
+    inputs: { x: { type: 'T' }, [factor]: { type: ['int32'], const: true } },
+    typeDomains: { T: DOMAIN_F },
+    outputs: (input) => {
+      const [n, c, h, w] = rank4(input, name);
+      const b = intParam(input, factor, 0);
+      if (b < 1) throw new MilShapeError(`${name}: ${factor} must be positive, got ${b}`);
+      return [{ dtype: requiredType(input, 'x').dtype, shape: [n, divDim(c, b * b, name, 'channel count'), mulDim(h, b), mulDim(w, b)] }];
+    },
+    summary,
+  };
+}
+
+const spaceToDepth: MilOpDef = {
+  name: 'space_to_depth',
+  since: 'iOS15',
+  inputs: { x: { type: 'T' }, block_size: { type: ['int32'], const: true } },
+  typeDomains: { T: DOMAIN_F },
+  outputs: (input) => {
+    const [n, c, h, w] = rank4(input, 'space_to_depth');
+    const b = intParam(input, 'block_size', 0);
+    if (b < 1) throw new MilShapeError(`space_to_depth: block_size must be positive, got ${b}`);
+    const out = [n, mulDim(c, b * b), divDim(h, b, 'space_to_depth', 'height'), divDim(w, b, 'space_to_depth', 'width')];
+    return [{ dtype: requiredType(input, 'x').dtype, shape: out }];
+  },
+  summary: 'moves each block_size × block_size spatial block into channels: out[n, (i·b + j)·C + c, h, w] = x[n, c, h·b + i, w·b + j]',
+};
+
+defineMilOps([
+  cumsum, bandPart, argsort, spaceToDepth,
+  topkDef('iOS15'), topkDef('iOS16'), topkDef('iOS17'),
+  reverseSequenceDef('iOS15'), reverseSequenceDef('iOS17'),
+  toSpaceDef('depth_to_space', 'block_size', 'channels into blocks, depth-column-row order: out[n, c, h·b + i, w·b + j] = x[n, (i·b + j)·C\' + c, h, w]'),
+  toSpaceDef('pixel_shuffle', 'upscale_factor', 'channels into blocks, PyTorch order: out[n, c, h·f + i, w·f + j] = x[n, c·f² + i·f + j, h, w]'),
+]);
