@@ -9746,6 +9746,7 @@ function binWeights(weights) {
   return pointsFromBins(count, sum, squares);
 }
 function binHalfWeights(bits2) {
+  if (bits2.length < SMALL_GROUP_ELEMENTS) return binFewHalfWeights(bits2);
   const counts = new Uint32Array(65536);
   for (let i2 = 0; i2 < bits2.length; i2++) counts[bits2[i2]]++;
   const count = new Float64Array(65536);
@@ -9760,6 +9761,32 @@ function binHalfWeights(bits2) {
     squares[b3] = c * v * v;
   }
   return pointsFromBins(count, sum, squares);
+}
+function binFewHalfWeights(bits2) {
+  const values = Float64Array.from(bits2, float16BitsToFloat32).sort();
+  const distinct = [];
+  const counts = [];
+  for (let i2 = 0; i2 < values.length; i2++) {
+    if (i2 > 0 && values[i2] === values[i2 - 1]) counts[counts.length - 1]++;
+    else {
+      distinct.push(values[i2]);
+      counts.push(1);
+    }
+  }
+  const n = distinct.length;
+  const points = {
+    values: Float64Array.from(distinct),
+    prefixCount: new Float64Array(n + 1),
+    prefixSum: new Float64Array(n + 1),
+    prefixSquares: new Float64Array(n + 1)
+  };
+  for (let i2 = 0; i2 < n; i2++) {
+    const [v, c] = [distinct[i2], counts[i2]];
+    points.prefixCount[i2 + 1] = points.prefixCount[i2] + c;
+    points.prefixSum[i2 + 1] = points.prefixSum[i2] + c * v;
+    points.prefixSquares[i2 + 1] = points.prefixSquares[i2] + c * v * v;
+  }
+  return points;
 }
 function pointsFromBins(count, sum, squares) {
   const bins = [];
@@ -10023,6 +10050,10 @@ function assignToCentroids(weights, centroids, out2 = new Uint8Array(weights.len
 }
 function assignHalfToCentroids(bits2, centroids, out2 = new Uint8Array(bits2.length)) {
   const bounds = midpoints(centroids);
+  if (bits2.length < SMALL_GROUP_ELEMENTS) {
+    for (let i2 = 0; i2 < bits2.length; i2++) out2[i2] = nearestCentroid(float16BitsToFloat32(bits2[i2]), bounds);
+    return out2;
+  }
   const table3 = new Int16Array(65536).fill(-1);
   for (let i2 = 0; i2 < bits2.length; i2++) {
     const b3 = bits2[i2];
@@ -10035,11 +10066,12 @@ function assignHalfToCentroids(bits2, centroids, out2 = new Uint8Array(bits2.len
   }
   return out2;
 }
-var MAX_GRID_PASSES, OPTIMAL_INIT_MAX_K, OPTIMAL_INIT_MAX_POINTS;
+var SMALL_GROUP_ELEMENTS, MAX_GRID_PASSES, OPTIMAL_INIT_MAX_K, OPTIMAL_INIT_MAX_POINTS;
 var init_kmeans1d = __esm({
   "src/compress/kmeans1d.ts"() {
     "use strict";
     init_fp16();
+    SMALL_GROUP_ELEMENTS = 8192;
     MAX_GRID_PASSES = 8;
     OPTIMAL_INIT_MAX_K = 16;
     OPTIMAL_INIT_MAX_POINTS = 16384;
@@ -10692,10 +10724,10 @@ function broadcastDim(a, b3, shapes) {
 function broadcastShapes(...shapes) {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out2 = new Array(rank).fill(1);
-  const describe = () => shapes.map((s) => formatShape(s)).join(" and ");
+  const describe2 = () => shapes.map((s) => formatShape(s)).join(" and ");
   for (const shape3 of shapes) {
     const offset = rank - shape3.length;
-    for (let i2 = 0; i2 < shape3.length; i2++) out2[offset + i2] = broadcastDim(out2[offset + i2], shape3[i2], describe);
+    for (let i2 = 0; i2 < shape3.length; i2++) out2[offset + i2] = broadcastDim(out2[offset + i2], shape3[i2], describe2);
   }
   return out2;
 }
@@ -10790,10 +10822,10 @@ var init_elementwise = __esm({
       inputs: { cond: { type: ["bool"] }, a: { type: "T" }, b: { type: "T" } },
       typeDomains: { T: DOMAIN_FIB },
       outputs: (input) => {
-        const cond2 = requiredType(input, "cond");
+        const cond3 = requiredType(input, "cond");
         const a = requiredType(input, "a");
         const b3 = requiredType(input, "b");
-        return [{ dtype: a.dtype, shape: broadcastShapes(cond2.shape, a.shape, b3.shape) }];
+        return [{ dtype: a.dtype, shape: broadcastShapes(cond3.shape, a.shape, b3.shape) }];
       },
       summary: "cond ? a : b element-wise, all three broadcast"
     };
@@ -12374,6 +12406,67 @@ var init_constexpr2 = __esm({
   }
 });
 
+// src/mil/ops/control.ts
+function sameType(a, b3) {
+  return a.dtype === b3.dtype && a.shape.length === b3.shape.length && a.shape.every((d, i2) => d === b3.shape[i2]);
+}
+function describe(types) {
+  return types.map((t) => `${t.dtype}[${t.shape.map((d) => d ?? "?").join(", ")}]`).join(", ");
+}
+function condOutputs(input) {
+  const blocks = input.blocks ?? [];
+  if (blocks.length !== 2) throw new MilShapeError(`cond needs two blocks (then, else), got ${blocks.length}`);
+  const [then, otherwise] = [blocks[0].outputs, blocks[1].outputs];
+  const pred = input.type("pred");
+  if (pred && pred.shape.length !== 0) throw new MilShapeError("cond.pred must be a bool scalar");
+  if (then.length !== otherwise.length || then.some((t, i2) => !sameType(t, otherwise[i2]))) {
+    throw new MilShapeError(`cond branches must return the same types: (${describe(then)}) vs (${describe(otherwise)})`);
+  }
+  return then.map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
+}
+function whileOutputs(input) {
+  const vars = input.types("loop_vars");
+  const blocks = input.blocks ?? [];
+  if (blocks.length !== 2) throw new MilShapeError(`while_loop needs two blocks (condition, body), got ${blocks.length}`);
+  const [condition, body] = [blocks[0], blocks[1]];
+  for (const blk of [condition, body]) {
+    if (blk.inputs.length !== vars.length || blk.inputs.some((t, i2) => !sameType(t, vars[i2]))) {
+      throw new MilShapeError(`while_loop blocks must take the loop_vars (${describe(vars)}), got (${describe(blk.inputs)})`);
+    }
+  }
+  const test = condition.outputs;
+  if (test.length !== 1 || test[0].dtype !== "bool" || test[0].shape.length !== 0) throw new MilShapeError("while_loop condition must return one bool scalar");
+  if (body.outputs.length !== vars.length || body.outputs.some((t, i2) => !sameType(t, vars[i2]))) {
+    throw new MilShapeError(`while_loop body must return the loop_vars' types (${describe(vars)}), got (${describe(body.outputs)})`);
+  }
+  return vars.map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
+}
+var ANY, cond, whileLoop;
+var init_control = __esm({
+  "src/mil/ops/control.ts"() {
+    "use strict";
+    init_catalogue();
+    init_elementwise();
+    ANY = ["float16", "float32", "int32", "bool"];
+    cond = {
+      name: "cond",
+      since: "iOS15",
+      inputs: { pred: { type: ["bool"] } },
+      outputs: condOutputs,
+      summary: "runs the first block when pred is true, the second otherwise"
+    };
+    whileLoop = {
+      name: "while_loop",
+      since: "iOS15",
+      // A fixed dtype list (not a type domain), so that each loop var keeps its own dtype.
+      inputs: { loop_vars: { type: ANY, variadic: true } },
+      outputs: whileOutputs,
+      summary: "repeats the body block on loop_vars while the condition block returns true"
+    };
+    defineMilOps([cond, whileLoop]);
+  }
+});
+
 // src/mil/ops/index.ts
 var init_ops = __esm({
   "src/mil/ops/index.ts"() {
@@ -12390,6 +12483,7 @@ var init_ops = __esm({
     init_recurrent();
     init_constexpr2();
     init_misc();
+    init_control();
   }
 });
 
@@ -12434,7 +12528,7 @@ var init_builder = __esm({
       const(value, nameHint = "const") {
         const name2 = this.names.allocate(nameHint);
         const type = { dtype: value.dtype, shape: [...value.shape] };
-        this.current().operations.push({
+        this.frames[0].block.operations.push({
           type: "const",
           name: name2,
           inputs: {},
@@ -12446,8 +12540,32 @@ var init_builder = __esm({
         this.constants.set(name2, value);
         return name2;
       }
+      /**
+       * Builds a nested block (a branch of cond, the condition or body of
+       * while_loop): declares its inputs, lets `body` emit ops into it and
+       * returns the block with the values `body` returns as its outputs. Values
+       * of enclosing blocks stay readable inside it.
+       */
+      nestedBlock(inputs, body) {
+        const vars = inputs.map((i2) => ({ name: this.names.allocate(i2.name), type: i2.type }));
+        for (const v of vars) this.types.set(v.name, v.type);
+        const block = { inputs: vars, operations: [], outputs: [] };
+        this.frames.push({ block });
+        try {
+          block.outputs = body(vars.map((v) => v.name));
+        } finally {
+          this.frames.pop();
+        }
+        for (const o of block.outputs) if (!this.types.has(o)) throw new MilBuildError(`block output "${o}" is not defined`);
+        return block;
+      }
+      /** Adds an op that owns nested blocks (cond, while_loop); its output types may depend on the blocks. */
+      opWithBlocks(type, args, blocks, options = {}) {
+        const blockTypes = blocks.map((blk) => ({ inputs: blk.inputs.map((v) => v.type), outputs: blk.outputs.map((o) => this.typeOf(o)) }));
+        return this.op(type, args, options, { blocks, blockTypes });
+      }
       /** Adds an op and returns the names of its outputs. */
-      op(type, args, options = {}) {
+      op(type, args, options = {}, nested) {
         const def = lookupMilOp(type, this.target);
         if (!def) throw new MilBuildError(`MIL op "${type}" does not exist in opset ${opsetForTarget(this.target)}`);
         const opName = this.names.allocate(options.name ?? type, "op_");
@@ -12462,12 +12580,12 @@ var init_builder = __esm({
         }
         this.validate(def, inputs);
         const numOutputs = options.outputNames?.length ?? options.numOutputs ?? 1;
-        const outTypes = def.outputs(this.ruleInput(inputs, numOutputs));
+        const outTypes = def.outputs({ ...this.ruleInput(inputs, numOutputs), ...nested ? { blocks: nested.blockTypes } : {} });
         const outputs = outTypes.map((t, i2) => ({
           name: i2 === 0 && !options.outputNames ? opName : this.names.allocate(options.outputNames?.[i2] ?? `${opName}_${i2}`),
           type: t
         }));
-        const op = { type, name: opName, inputs, outputs, attributes: {}, blocks: [] };
+        const op = { type, name: opName, inputs, outputs, attributes: {}, blocks: nested?.blocks ?? [] };
         if (def.paramsAsAttributes) {
           for (const [param, bindings] of Object.entries(inputs)) {
             const value = this.constants.get(bindings[0].name);
@@ -13196,7 +13314,7 @@ var init_elementwise2 = __esm({
     foldWhere = (node, inputs) => {
       const [c, x2, y] = [inputs[0], inputs[1], inputs[2]];
       if (!c || !x2 || !y) throw malformed(node, "needs three inputs");
-      return [broadcastMap(node, [c, x2, y], x2.dtype, ([cond2, a, b3]) => cond2 ? a : b3)];
+      return [broadcastMap(node, [c, x2, y], x2.dtype, ([cond3, a, b3]) => cond3 ? a : b3)];
     };
     foldNot = (node, inputs) => {
       const x2 = inputs[0];
@@ -13981,6 +14099,31 @@ var init_recurrent2 = __esm({
   }
 });
 
+// src/onnx/shapes/loss.ts
+function lossType(input) {
+  const dtype = input.inputs[0]?.dtype;
+  const reduction2 = attrString(input.node, "reduction", "mean");
+  const targetShape = input.inputs[1]?.shape;
+  const shape3 = reduction2 === "none" ? targetShape ? [...targetShape] : void 0 : [];
+  return { ...dtype ? { dtype } : {}, ...shape3 ? { shape: shape3 } : {} };
+}
+var softmaxCrossEntropy, lossShapes;
+var init_loss = __esm({
+  "src/onnx/shapes/loss.ts"() {
+    "use strict";
+    init_ir2();
+    softmaxCrossEntropy = (input) => {
+      const scores = input.inputs[0];
+      const logProb = { ...scores?.dtype ? { dtype: scores.dtype } : {}, ...scores?.shape ? { shape: [...scores.shape] } : {} };
+      return [lossType(input), logProb];
+    };
+    lossShapes = {
+      NegativeLogLikelihoodLoss: (input) => [lossType(input)],
+      SoftmaxCrossEntropyLoss: softmaxCrossEntropy
+    };
+  }
+});
+
 // src/onnx/shapes/index.ts
 function shapeFunctionFor(opType) {
   return byOp2.get(opType);
@@ -13999,6 +14142,7 @@ var init_shapes = __esm({
     init_pool2();
     init_resample2();
     init_recurrent2();
+    init_loss();
     FAMILIES2 = [
       elementwiseShapes,
       activationShapes,
@@ -14009,7 +14153,8 @@ var init_shapes = __esm({
       normShapes,
       poolShapes,
       resampleShapes,
-      recurrentShapes
+      recurrentShapes,
+      lossShapes
     ];
     byOp2 = /* @__PURE__ */ new Map();
     for (const table3 of FAMILIES2) for (const [op, fn] of Object.entries(table3)) byOp2.set(op, fn);
@@ -14496,10 +14641,10 @@ var init_elementwise4 = __esm({
       opsets: [9, LATEST],
       milOps: ["select", "cast"],
       convert(node, ctx) {
-        const cond2 = castTo(ctx, ctx.requireInput(node, 0), "bool");
+        const cond3 = castTo(ctx, ctx.requireInput(node, 0), "bool");
         const a = ctx.requireInput(node, 1);
         const b3 = castTo(ctx, ctx.requireInput(node, 2), ctx.b.typeOf(a).dtype);
-        ctx.setOutput(node, 0, ctx.b.op1("select", { cond: cond2, a, b: b3 }, { name: outName(node) }));
+        ctx.setOutput(node, 0, ctx.b.op1("select", { cond: cond3, a, b: b3 }, { name: outName(node) }));
       }
     };
     mean = {
@@ -14796,10 +14941,10 @@ var init_activation3 = __esm({
         const x2 = ctx.requireInput(node, 0);
         const plan = normalizationPlan(node, ctx, x2);
         const direct = plan.value === x2;
-        const reduce2 = { axes: milConst.ints([plan.axis]), keep_dims: milConst.bool(true) };
-        const max2 = ctx.b.op1("reduce_max", { x: plan.value, ...reduce2 });
+        const reduce3 = { axes: milConst.ints([plan.axis]), keep_dims: milConst.bool(true) };
+        const max2 = ctx.b.op1("reduce_max", { x: plan.value, ...reduce3 });
         const shifted = ctx.b.op1("sub", { x: plan.value, y: max2 });
-        const sum = ctx.b.op1("reduce_sum", { x: ctx.b.op1("exp", { x: shifted }), ...reduce2 });
+        const sum = ctx.b.op1("reduce_sum", { x: ctx.b.op1("exp", { x: shifted }), ...reduce3 });
         const logSum = ctx.b.op1("log", { x: sum, epsilon: scalarLike(ctx, sum, 0) });
         const name2 = outName(node);
         const y = ctx.b.op1("sub", { x: shifted, y: logSum }, direct ? { name: name2 } : {});
@@ -16403,6 +16548,109 @@ var init_recurrent3 = __esm({
   }
 });
 
+// src/convert/ops/loss.ts
+function readReduction(node, ctx) {
+  const reduction2 = attrString(node, "reduction", "mean");
+  if (!REDUCTIONS.includes(reduction2)) ctx.unsupported(node, `reduction "${reduction2}" is not one of none, sum, mean`);
+  return reduction2;
+}
+function checkRanks(node, ctx, logProb, target) {
+  const rank = ctx.b.typeOf(logProb).shape.length;
+  const targetRank2 = ctx.b.typeOf(target).shape.length;
+  if (rank < 2) ctx.unsupported(node, `input has rank ${rank}; the loss needs [N, C, ...]`);
+  if (targetRank2 !== rank - 1) ctx.unsupported(node, `target has rank ${targetRank2}; input of rank ${rank} needs ${rank - 1}`);
+}
+function elementWeights(ctx, inputs, safeTarget, keep, like) {
+  const zero = scalarLike(ctx, like, 0);
+  if (inputs.weight !== void 0) {
+    const weight = castTo(ctx, inputs.weight, ctx.b.typeOf(like).dtype);
+    const gathered = ctx.b.op1("gather", { x: weight, indices: safeTarget, axis: milConst.int(0) });
+    return keep === void 0 ? gathered : ctx.b.op1("select", { cond: keep, a: gathered, b: zero });
+  }
+  if (keep === void 0) return void 0;
+  return ctx.b.op1("select", { cond: keep, a: scalarLike(ctx, like, 1), b: zero });
+}
+function reduce2(ctx, loss, weights, reduction2, name2) {
+  if (reduction2 === "none") return loss;
+  const all = { keep_dims: milConst.bool(false) };
+  if (reduction2 === "sum") return ctx.b.op1("reduce_sum", { x: loss, ...all }, { name: name2 });
+  if (weights === void 0) return ctx.b.op1("reduce_mean", { x: loss, ...all }, { name: name2 });
+  const total = ctx.b.op1("reduce_sum", { x: loss, ...all });
+  const weightSum = ctx.b.op1("reduce_sum", { x: weights, ...all });
+  return ctx.b.op1("real_div", { x: total, y: weightSum }, { name: name2 });
+}
+function negativeLogLikelihood(node, ctx, inputs, name2) {
+  const { logProb } = inputs;
+  const target = castTo(ctx, inputs.target, "int32");
+  checkRanks(node, ctx, logProb, target);
+  const ignoreIndex = attrInt(node, "ignore_index");
+  const keep = ignoreIndex === void 0 ? void 0 : ctx.b.op1("not_equal", { x: target, y: milConst.int(ignoreIndex) });
+  const safeTarget = keep === void 0 ? target : ctx.b.op1("select", { cond: keep, a: target, b: milConst.int(0) });
+  const index = ctx.b.op1("expand_dims", { x: safeTarget, axes: milConst.ints([1]) });
+  const picked = ctx.b.op1("gather_along_axis", { x: logProb, indices: index, axis: milConst.int(1) });
+  const negated = ctx.b.op1("mul", { x: ctx.b.op1("squeeze", { x: picked, axes: milConst.ints([1]) }), y: scalarLike(ctx, logProb, -1) });
+  const weights = elementWeights(ctx, inputs, safeTarget, keep, logProb);
+  const masked2 = keep === void 0 ? negated : ctx.b.op1("select", { cond: keep, a: negated, b: scalarLike(ctx, logProb, 0) });
+  const weighted = inputs.weight === void 0 || weights === void 0 ? masked2 : ctx.b.op1("mul", { x: masked2, y: weights });
+  return reduce2(ctx, weighted, weights, readReduction(node, ctx), name2);
+}
+function logSoftmaxAxis1(ctx, x2, name2) {
+  const reduce3 = { axes: milConst.ints([1]), keep_dims: milConst.bool(true) };
+  const shifted = ctx.b.op1("sub", { x: x2, y: ctx.b.op1("reduce_max", { x: x2, ...reduce3 }) });
+  const sum = ctx.b.op1("reduce_sum", { x: ctx.b.op1("exp", { x: shifted }), ...reduce3 });
+  return ctx.b.op1("sub", { x: shifted, y: ctx.b.op1("log", { x: sum, epsilon: scalarLike(ctx, sum, 0) }) }, { name: name2 });
+}
+var LATEST3, REDUCTIONS, LOSS_MIL_OPS, negativeLogLikelihoodLoss, softmaxCrossEntropyLoss, lossConverters;
+var init_loss2 = __esm({
+  "src/convert/ops/loss.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_elementwise4();
+    LATEST3 = 21;
+    REDUCTIONS = ["none", "sum", "mean"];
+    LOSS_MIL_OPS = [
+      "not_equal",
+      "select",
+      "expand_dims",
+      "gather_along_axis",
+      "squeeze",
+      "mul",
+      "gather",
+      "reduce_sum",
+      "reduce_mean",
+      "real_div",
+      "cast"
+    ];
+    negativeLogLikelihoodLoss = {
+      opsets: [12, LATEST3],
+      milOps: LOSS_MIL_OPS,
+      limits: "target values other than ignore_index must lie in [0, C)",
+      convert(node, ctx) {
+        const inputs = { logProb: ctx.requireInput(node, 0), target: ctx.requireInput(node, 1), weight: ctx.input(node, 2) };
+        ctx.setOutput(node, 0, negativeLogLikelihood(node, ctx, inputs, outName(node)));
+      }
+    };
+    softmaxCrossEntropyLoss = {
+      opsets: [12, LATEST3],
+      milOps: [...LOSS_MIL_OPS, "reduce_max", "sub", "exp", "log"],
+      limits: "label values other than ignore_index must lie in [0, C)",
+      convert(node, ctx) {
+        const scores = ctx.requireInput(node, 0);
+        if (ctx.b.typeOf(scores).shape.length < 2) ctx.unsupported(node, "scores need shape [N, C, ...]");
+        const logProb = logSoftmaxAxis1(ctx, scores, outName(node, 1));
+        const inputs = { logProb, target: ctx.requireInput(node, 1), weight: ctx.input(node, 2) };
+        ctx.setOutput(node, 0, negativeLogLikelihood(node, ctx, inputs, outName(node)));
+        if (node.outputs[1]) ctx.setOutput(node, 1, logProb);
+      }
+    };
+    lossConverters = {
+      NegativeLogLikelihoodLoss: negativeLogLikelihoodLoss,
+      SoftmaxCrossEntropyLoss: softmaxCrossEntropyLoss
+    };
+  }
+});
+
 // src/convert/registry.ts
 function converterFor(opType) {
   return byOp3.get(opType);
@@ -16421,6 +16669,7 @@ var init_registry = __esm({
     init_pool3();
     init_resample3();
     init_recurrent3();
+    init_loss2();
     CONVERTER_FAMILIES = {
       elementwise: elementwiseConverters,
       activation: activationConverters,
@@ -16431,7 +16680,8 @@ var init_registry = __esm({
       norm: normConverters,
       pool: poolConverters,
       resample: resampleConverters,
-      recurrent: recurrentConverters
+      recurrent: recurrentConverters,
+      loss: lossConverters
     };
     byOp3 = /* @__PURE__ */ new Map();
     for (const [family, table3] of Object.entries(CONVERTER_FAMILIES)) {
@@ -24695,16 +24945,16 @@ function epsilonKernel(f, fallback) {
   };
 }
 function select(ctx) {
-  const cond2 = ctx.numeric("cond");
+  const cond3 = ctx.numeric("cond");
   const a = ctx.numeric("a");
   const b3 = ctx.numeric("b");
-  const shape3 = broadcastShapes4(ctx, [cond2.shape, a.shape, b3.shape]);
-  const ic = broadcastIndex2(cond2.shape, shape3);
+  const shape3 = broadcastShapes4(ctx, [cond3.shape, a.shape, b3.shape]);
+  const ic = broadcastIndex2(cond3.shape, shape3);
   const ia = broadcastIndex2(a.shape, shape3);
   const ib = broadcastIndex2(b3.shape, shape3);
   const out2 = allocFor(a.dtype, elementCount(shape3));
   for (let i2 = 0; i2 < out2.length; i2++) {
-    out2[i2] = cond2.data[ic ? ic[i2] : i2] ? a.data[ia ? ia[i2] : i2] : b3.data[ib ? ib[i2] : i2];
+    out2[i2] = cond3.data[ic ? ic[i2] : i2] ? a.data[ia ? ia[i2] : i2] : b3.data[ib ? ib[i2] : i2];
   }
   return [makeValue(a.dtype, shape3, out2)];
 }
@@ -25743,11 +25993,11 @@ function nonZero(ctx) {
   });
   return [makeValue("int32", [hits.length, rank], out2)];
 }
-function cond(ctx) {
+function cond2(ctx) {
   const pred = ctx.numeric("pred");
   return ctx.runBlock(pred.data[0] ? 0 : 1, []);
 }
-function whileLoop(ctx) {
+function whileLoop2(ctx) {
   let vars = ctx.variadic("loop_vars");
   for (let i2 = 0; ; i2++) {
     if (i2 >= MAX_LOOP_ITERATIONS) ctx.fail(`loop ran ${MAX_LOOP_ITERATIONS} iterations without ending`);
@@ -25791,8 +26041,8 @@ var init_misc2 = __esm({
       topk,
       argsort,
       non_zero: nonZero,
-      cond,
-      while_loop: whileLoop
+      cond: cond2,
+      while_loop: whileLoop2
     };
   }
 });
@@ -25941,7 +26191,9 @@ function lutToDenseIos16(ctx, lut) {
   return [makeValue(lut.dtype, shape3, out2)];
 }
 function lutToDenseIos18(ctx, lut) {
-  const indices = ctx.numeric("indices");
+  return [lutDense(ctx, ctx.numeric("indices"), lut)];
+}
+function lutDense(ctx, indices, lut) {
   const rank = indices.shape.length;
   if (lut.shape.length !== rank + 2) ctx.fail(`lut rank ${lut.shape.length} must be the indices rank ${rank} + 2`);
   const palettes = lut.shape[rank];
@@ -25971,7 +26223,7 @@ function lutToDenseIos18(ctx, lut) {
       coord[d] = 0;
     }
   }
-  return [makeValue(lut.dtype, outShape, out2)];
+  return makeValue(lut.dtype, outShape, out2);
 }
 function lutToDense(ctx) {
   const lut = ctx.numeric("lut");
@@ -25994,9 +26246,10 @@ function sparseToDense(ctx) {
   return [makeValue(values.dtype, shape3, out2)];
 }
 function blockwiseShiftScale(ctx) {
-  const data = ctx.numeric("data");
-  const scale = ctx.float("scale");
   const offset = ctx.optional("offset") ? ctx.numeric("offset") : void 0;
+  return [shiftScaleDense(ctx, ctx.numeric("data"), ctx.float("scale"), offset)];
+}
+function shiftScaleDense(ctx, data, scale, offset) {
   const rank = data.shape.length;
   if (scale.shape.length !== rank) ctx.fail(`scale rank ${scale.shape.length} must equal data rank ${rank}`);
   const block = data.shape.map((d, i2) => d / scale.shape[i2]);
@@ -26013,7 +26266,44 @@ function blockwiseShiftScale(ctx) {
       coord[d] = 0;
     }
   }
-  return [makeValue(scale.dtype, data.shape, out2)];
+  return makeValue(scale.dtype, data.shape, out2);
+}
+function densify(ctx, mask, values) {
+  const out2 = allocFor(values.dtype, mask.data.length);
+  let k = 0;
+  for (let i2 = 0; i2 < mask.data.length; i2++) {
+    if (!mask.data[i2]) continue;
+    if (k >= values.data.length) ctx.fail(`mask sets more positions than the ${values.data.length} nonzero values`);
+    out2[i2] = values.data[k++];
+  }
+  return makeValue(values.dtype, mask.shape, out2);
+}
+function sparsify(dense, mask) {
+  let count = 0;
+  for (let i2 = 0; i2 < mask.length; i2++) if (mask[i2]) count++;
+  const values = allocFor(dense.dtype, count);
+  let k = 0;
+  for (let i2 = 0; i2 < mask.length; i2++) if (mask[i2]) values[k++] = dense.data[i2];
+  return [makeValue("uint1", dense.shape, Uint8Array.from(mask)), makeValue(dense.dtype, [count], values)];
+}
+function lutToSparse(ctx) {
+  const mask = ctx.numeric("indices_mask");
+  const indices = densify(ctx, mask, ctx.numeric("indices_nonzero_data"));
+  const dense = lutDense(ctx, indices, ctx.numeric("lut"));
+  const vector = dense.data.length / mask.data.length;
+  const maskLut = makeValue("uint8", [...new Array(mask.shape.length).fill(1), 2, vector], wideMaskLut(vector));
+  return sparsify(dense, lutDense(ctx, mask, maskLut).data);
+}
+function wideMaskLut(vector) {
+  const lut = new Uint8Array(2 * vector);
+  lut.fill(1, vector);
+  return lut;
+}
+function sparseBlockwiseShiftScale(ctx) {
+  const mask = ctx.numeric("data_mask");
+  const data = densify(ctx, mask, ctx.numeric("nonzero_data"));
+  const offset = ctx.optional("offset") ? ctx.numeric("offset") : void 0;
+  return sparsify(shiftScaleDense(ctx, data, ctx.float("scale"), offset), mask.data);
 }
 function quantize(ctx) {
   const x2 = ctx.float("input");
@@ -26057,6 +26347,8 @@ var init_constexpr3 = __esm({
       constexpr_lut_to_dense: lutToDense,
       constexpr_sparse_to_dense: sparseToDense,
       constexpr_blockwise_shift_scale: blockwiseShiftScale,
+      constexpr_lut_to_sparse: lutToSparse,
+      constexpr_sparse_blockwise_shift_scale: sparseBlockwiseShiftScale,
       quantize,
       dequantize
     };
