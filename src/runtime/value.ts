@@ -119,28 +119,27 @@ export function makeFloat(dtype: 'float16' | 'float32' | DType, shape: readonly 
   return makeValue(fdt, shape, data ?? allocFor('float32', elementCount(shape))) as RtFloatValue;
 }
 
+function narrowBigInts(t: Tensor): RtValue {
+  const src = t.data as BigInt64Array | BigUint64Array;
+  const out = t.dtype === 'int64' ? new Int32Array(src.length) : new Uint32Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = Number(src[i]!);
+  return { dtype: NARROWED[t.dtype]!, shape: [...t.shape], data: out };
+}
+
+/** Stored dtypes whose interpreter storage differs from their file storage. */
+const FROM_STORED: Partial<Record<DType, (t: Tensor) => RtValue>> = {
+  float16: (t) => ({ dtype: 'float16', shape: [...t.shape], data: float16ArrayToFloat32(t.data as Uint16Array) }),
+  bfloat16: (t) => ({ dtype: 'float32', shape: [...t.shape], data: bfloat16ArrayToFloat32(t.data as Uint16Array) }),
+  float64: (t) => ({ dtype: 'float32', shape: [...t.shape], data: Float32Array.from(t.data as Float64Array) }),
+  int64: narrowBigInts,
+  uint64: narrowBigInts,
+};
+
 /** Converts a stored tensor into interpreter storage (fp16 bits become rounded fp32 values). */
 export function fromTensor(t: Tensor): RtValue {
-  const shape = [...t.shape];
-  switch (t.dtype) {
-    case 'float16':
-      return { dtype: 'float16', shape, data: float16ArrayToFloat32(t.data as Uint16Array) };
-    case 'bfloat16':
-      return { dtype: 'float32', shape, data: bfloat16ArrayToFloat32(t.data as Uint16Array) };
-    case 'float64':
-      return { dtype: 'float32', shape, data: Float32Array.from(t.data as Float64Array) };
-    case 'int64':
-    case 'uint64': {
-      const src = t.data as BigInt64Array | BigUint64Array;
-      const out = t.dtype === 'int64' ? new Int32Array(src.length) : new Uint32Array(src.length);
-      for (let i = 0; i < src.length; i++) out[i] = Number(src[i]!);
-      return { dtype: NARROWED[t.dtype]!, shape, data: out };
-    }
-    case 'string':
-      return { dtype: 'string', shape, data: t.data as string[] };
-    default:
-      return { dtype: t.dtype, shape, data: t.data as RtNumeric };
-  }
+  const convert = FROM_STORED[t.dtype];
+  if (convert) return convert(t);
+  return { dtype: t.dtype, shape: [...t.shape], data: t.data as RtNumeric | string[] };
 }
 
 /** Converts an interpreter value to a tensor of `dtype` (the declared output type). */

@@ -61,6 +61,14 @@ describe('runProgram', () => {
     expect(values(out)).toEqual([6]);
   });
 
+  it('narrows int64 and float64 constants to the int32 and fp32 Core ML computes in', () => {
+    const prog = program([v('x', 'float32', [2, 2])], [
+      op('reshape', { x: 'x', shape: { dtype: 'int64', shape: [1], data: BigInt64Array.of(4n) } }, [v('flat', 'float32', [4])]),
+      op('add', { x: 'flat', y: { dtype: 'float64', shape: [], data: Float64Array.of(0.5) } }, [v('y', 'float32', [4])]),
+    ], ['y']);
+    expect(values(runProgram(prog, { x: f32([2, 2], [1, 2, 3, 4]) })['y']!)).toEqual([1.5, 2.5, 3.5, 4.5]);
+  });
+
   it('lists the op types it can run', () => {
     const ops = supportedOpTypes();
     for (const t of ['conv', 'lstm', 'constexpr_lut_to_dense', 'while_loop', 'scaled_dot_product_attention']) expect(ops).toContain(t);

@@ -14,6 +14,7 @@ import { rearrangeKernels } from './rearrange.js';
 import { reduceKernels } from './reduce.js';
 import { resampleKernels } from './resample.js';
 import { shapeKernels } from './shape.js';
+import { spaceKernels } from './space.js';
 
 /** Every kernel the interpreter has, keyed by MIL op type. */
 export const KERNELS: KernelTable = {
@@ -32,6 +33,7 @@ export const KERNELS: KernelTable = {
   ...attentionKernels,
   ...constexprKernels,
   ...miscKernels,
+  ...spaceKernels,
 };
 
 /** The MIL op types the interpreter can run. */
