@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ToolError } from '../errors.js';
 import { DEPLOYMENT_TARGETS, isDeploymentTarget, type DeploymentTarget } from '../mil/ir.js';
 import type { Precision } from '../pipeline.js';
+import type { VerifySource } from '../verify.js';
 import { compressionVariantNames } from '../run/build.js';
 import { CHECK_HELP, CONVERT_HELP, PROGRAM, TOP_LEVEL_HELP, VERIFY_HELP } from './usage.js';
 
@@ -32,7 +33,6 @@ export interface CheckRequest extends OutputFlags {
   model: string;
 }
 
-export type VerifySource = { dataDir: string } | { onnxPath: string };
 
 export interface VerifyRequest extends OutputFlags {
   command: 'verify';
