@@ -182,13 +182,13 @@ function makeTensor(dtype, shape3, data) {
   return { dtype, shape: [...shape3], data: storage };
 }
 function stridesOf(shape3) {
-  const strides = new Array(shape3.length);
+  const strides2 = new Array(shape3.length);
   let s = 1;
   for (let i2 = shape3.length - 1; i2 >= 0; i2--) {
-    strides[i2] = s;
+    strides2[i2] = s;
     s *= shape3[i2];
   }
-  return strides;
+  return strides2;
 }
 function numberAt(data, i2) {
   const v = data[i2];
@@ -10619,8 +10619,8 @@ var init_finish = __esm({
 });
 
 // src/mil/catalogue.ts
-function defineMilOps(defs) {
-  for (const def of defs) {
+function defineMilOps(defs2) {
+  for (const def of defs2) {
     const list = definitions.get(def.name) ?? [];
     if (list.some((d) => d.since === def.since)) throw new Error(`MIL op ${def.name} defined twice for ${def.since}`);
     list.push(def);
@@ -11599,14 +11599,14 @@ function convTransposeOutputs(input) {
     return [{ dtype: x2.dtype, shape: dims2 }];
   }
   const padType = padTypeParam(input, "conv_transpose");
-  const strides = intsParam(input, "strides", spatial2, 1);
+  const strides2 = intsParam(input, "strides", spatial2, 1);
   const dilations = intsParam(input, "dilations", spatial2, 1);
   const pad4 = intsParam(input, "pad", 2 * spatial2, 0);
   const dims = x2.shape.slice(2).map((inDim, d) => {
     if (inDim === null || w.shape[d + 2] === null) return null;
     const k = effectiveKernel(w.shape[d + 2], dilations[d]);
-    if (padType === "same") return strides[d] * inDim;
-    const full = strides[d] * (inDim - 1) + k;
+    if (padType === "same") return strides2[d] * inDim;
+    const full = strides2[d] * (inDim - 1) + k;
     return padType === "custom" ? full - pad4[2 * d] - pad4[2 * d + 1] : full;
   });
   return [{ dtype: x2.dtype, shape: [x2.shape[0] ?? null, cout, ...dims] }];
@@ -12467,6 +12467,239 @@ var init_control = __esm({
   }
 });
 
+// src/mil/ops/scatter.ts
+function checkedMode(input, op) {
+  const mode = stringParam(input, "mode", "add");
+  if (!SCATTER_MODES.includes(mode)) throw new MilShapeError(`${op}: mode "${mode}" is not one of ${SCATTER_MODES.join(", ")}`);
+}
+function scatterDef(name2, since, withAxis) {
+  const inputs = { data: { type: "T" }, indices: { type: ["int32"] }, updates: { type: "T" } };
+  if (withAxis) inputs["axis"] = constInt2;
+  inputs["mode"] = constStr2;
+  if (since === "iOS17") inputs["validate_indices"] = constBool3;
+  return {
+    name: name2,
+    since,
+    inputs,
+    typeDomains: { T: DOMAIN_FI },
+    outputs: (input) => {
+      checkedMode(input, name2);
+      return sameTypeAs("data")(input);
+    },
+    summary: "returns data with updates combined into the positions the indices address (mode: update, add, sub, mul, div, max, min)"
+  };
+}
+function intParam(input, param, fallback) {
+  const v = input.value(param);
+  return v ? toNumberList(v)[0] : fallback;
+}
+var SCATTER_MODES, constInt2, constBool3, constStr2, oneHot, nonZero, defs;
+var init_scatter = __esm({
+  "src/mil/ops/scatter.ts"() {
+    "use strict";
+    init_tensor();
+    init_catalogue();
+    init_elementwise();
+    init_window();
+    SCATTER_MODES = ["update", "add", "sub", "mul", "div", "max", "min"];
+    constInt2 = { type: ["int32"], const: true, optional: true };
+    constBool3 = { type: ["bool"], const: true, optional: true };
+    constStr2 = { type: ["string"], const: true, optional: true };
+    oneHot = {
+      name: "one_hot",
+      since: "iOS15",
+      inputs: {
+        indices: { type: ["int32"] },
+        one_hot_vector_size: { type: ["int32"] },
+        axis: constInt2,
+        on_value: { type: "T", const: true, optional: true },
+        off_value: { type: "T", const: true, optional: true }
+      },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => {
+        const indices = requiredType(input, "indices").shape;
+        const rank = indices.length + 1;
+        const raw = intParam(input, "axis", -1);
+        const axis = raw < 0 ? raw + rank : raw;
+        if (axis < 0 || axis >= rank) throw new MilShapeError(`one_hot: axis ${raw} is out of range for rank ${rank}`);
+        const size2 = input.value("one_hot_vector_size");
+        const depth = size2 ? toNumberList(size2)[0] : null;
+        const dtype = input.type("on_value")?.dtype ?? input.type("off_value")?.dtype ?? "int32";
+        return [{ dtype, shape: [...indices.slice(0, axis), depth, ...indices.slice(axis)] }];
+      },
+      summary: "one-hot vectors of length one_hot_vector_size inserted at axis"
+    };
+    nonZero = {
+      name: "non_zero",
+      since: "iOS15",
+      inputs: { x: { type: "T" } },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => [{ dtype: "int32", shape: [null, requiredType(input, "x").shape.length] }],
+      summary: "coordinates [N, rank] of the non-zero elements of x, in row-major order"
+    };
+    defs = [oneHot, nonZero];
+    for (const since of ["iOS15", "iOS17"]) {
+      defs.push(scatterDef("scatter", since, true), scatterDef("scatter_along_axis", since, true), scatterDef("scatter_nd", since, false));
+    }
+    defineMilOps(defs);
+  }
+});
+
+// src/mil/ops/tensor-ops.ts
+function intParam2(input, param, fallback) {
+  const v = input.value(param);
+  return v ? toNumberList(v)[0] : fallback;
+}
+function axisOf(input, op, rank, fallback) {
+  const raw = intParam2(input, "axis", fallback);
+  const axis = raw < 0 ? raw + rank : raw;
+  if (axis < 0 || axis >= rank) throw new MilShapeError(`${op}: axis ${raw} is out of range for rank ${rank}`);
+  return axis;
+}
+function topkOutputs(input, withOptions) {
+  const x2 = requiredType(input, "x");
+  const axis = axisOf(input, "topk", x2.shape.length, -1);
+  const k = intParam2(input, "k", 1);
+  const dim = x2.shape[axis];
+  if (typeof dim === "number" && k > dim) throw new MilShapeError(`topk: k=${k} is greater than the axis size ${dim}`);
+  const shape3 = x2.shape.map((d, i2) => i2 === axis ? k : d);
+  const indicesDtype = stringParam(input, "output_indices_dtype", "int32");
+  if (indicesDtype !== "int32" && indicesDtype !== "uint16") throw new MilShapeError(`topk: output_indices_dtype "${indicesDtype}" is not int32 or uint16`);
+  const values = { dtype: x2.dtype, shape: shape3 };
+  if (withOptions && !boolParam(input, "return_indices", true)) return [values];
+  return [values, { dtype: indicesDtype, shape: shape3 }];
+}
+function topkDef(since) {
+  const inputs = { x: { type: "T" }, k: since === "iOS17" ? { type: "K", const: true, optional: true } : constInt3, axis: constInt3, ascending: constBool4 };
+  if (since !== "iOS15") Object.assign(inputs, { sort: constBool4, return_indices: constBool4 });
+  if (since === "iOS17") inputs["output_indices_dtype"] = { type: ["string"], const: true, optional: true };
+  return {
+    name: "topk",
+    since,
+    inputs,
+    typeDomains: since === "iOS17" ? { T: T_SMALL_INTS, K: ["int8", "int16", "int32"] } : { T: DOMAIN_FI },
+    outputs: (input) => topkOutputs(input, since !== "iOS15"),
+    summary: "the k largest (or smallest, ascending) values along axis and their indices"
+  };
+}
+function reverseSequenceDef(since) {
+  return {
+    name: "reverse_sequence",
+    since,
+    inputs: { x: { type: "T" }, lengths: { type: since === "iOS17" ? "U" : ["int32"] }, seq_axis: constInt3, batch_axis: constInt3 },
+    typeDomains: since === "iOS17" ? { T: [...T_SMALL_INTS, "bool"], U: ["int8", "int16", "int32"] } : { T: DOMAIN_FIB },
+    outputs: (input) => {
+      const rank = requiredType(input, "x").shape.length;
+      for (const p of ["seq_axis", "batch_axis"]) {
+        const v = intParam2(input, p, 0);
+        if (v < -rank || v >= rank) throw new MilShapeError(`reverse_sequence: ${p} ${v} is out of range for rank ${rank}`);
+      }
+      return sameTypeAs("x")(input);
+    },
+    summary: "per slice along batch_axis, reverses the first lengths[i] elements along seq_axis"
+  };
+}
+function rank4(input, op) {
+  const shape3 = requiredType(input, "x").shape;
+  if (shape3.length !== 4) throw new MilShapeError(`${op}: x must have rank 4, got ${shape3.length}`);
+  return shape3;
+}
+function divDim(d, f, op, what) {
+  if (d === null) return null;
+  if (d % f !== 0) throw new MilShapeError(`${op}: ${what} ${d} is not divisible by ${f}`);
+  return d / f;
+}
+function toSpaceDef(name2, factor, summary) {
+  return {
+    name: name2,
+    since: "iOS15",
+    inputs: { x: { type: "T" }, [factor]: { type: ["int32"], const: true } },
+    typeDomains: { T: DOMAIN_F },
+    outputs: (input) => {
+      const [n, c, h, w] = rank4(input, name2);
+      const b3 = intParam2(input, factor, 0);
+      if (b3 < 1) throw new MilShapeError(`${name2}: ${factor} must be positive, got ${b3}`);
+      return [{ dtype: requiredType(input, "x").dtype, shape: [n, divDim(c, b3 * b3, name2, "channel count"), mulDim(h, b3), mulDim(w, b3)] }];
+    },
+    summary
+  };
+}
+var constInt3, constBool4, T_SMALL_INTS, cumsum, bandPart, argsort, mulDim, spaceToDepth;
+var init_tensor_ops = __esm({
+  "src/mil/ops/tensor-ops.ts"() {
+    "use strict";
+    init_tensor();
+    init_catalogue();
+    init_elementwise();
+    init_window();
+    constInt3 = { type: ["int32"], const: true, optional: true };
+    constBool4 = { type: ["bool"], const: true, optional: true };
+    T_SMALL_INTS = ["float16", "float32", "int8", "int16", "int32", "uint8", "uint16"];
+    cumsum = {
+      name: "cumsum",
+      since: "iOS15",
+      inputs: { x: { type: "T" }, axis: constInt3, exclusive: constBool4, reverse: constBool4 },
+      typeDomains: { T: DOMAIN_FI },
+      outputs: (input) => {
+        axisOf(input, "cumsum", requiredType(input, "x").shape.length, 0);
+        return sameTypeAs("x")(input);
+      },
+      summary: "running sum along axis (exclusive leaves out the current element, reverse runs from the end)"
+    };
+    bandPart = {
+      name: "band_part",
+      since: "iOS15",
+      inputs: { x: { type: "T" }, lower: constInt3, upper: constInt3 },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => {
+        if (requiredType(input, "x").shape.length < 2) throw new MilShapeError("band_part: x must have rank >= 2");
+        return sameTypeAs("x")(input);
+      },
+      summary: "keeps the band of the last two dims with row - col <= lower and col - row <= upper (negative: unbounded); zeros elsewhere"
+    };
+    argsort = {
+      name: "argsort",
+      since: "iOS15",
+      inputs: { x: { type: "T" }, axis: constInt3, ascending: constBool4 },
+      typeDomains: { T: DOMAIN_FI },
+      outputs: (input) => {
+        const x2 = requiredType(input, "x");
+        axisOf(input, "argsort", x2.shape.length, -1);
+        return [{ dtype: "int32", shape: [...x2.shape] }];
+      },
+      summary: "indices that sort x along axis (descending unless ascending)"
+    };
+    mulDim = (d, f) => d === null ? null : d * f;
+    spaceToDepth = {
+      name: "space_to_depth",
+      since: "iOS15",
+      inputs: { x: { type: "T" }, block_size: { type: ["int32"], const: true } },
+      typeDomains: { T: DOMAIN_F },
+      outputs: (input) => {
+        const [n, c, h, w] = rank4(input, "space_to_depth");
+        const b3 = intParam2(input, "block_size", 0);
+        if (b3 < 1) throw new MilShapeError(`space_to_depth: block_size must be positive, got ${b3}`);
+        const out2 = [n, mulDim(c, b3 * b3), divDim(h, b3, "space_to_depth", "height"), divDim(w, b3, "space_to_depth", "width")];
+        return [{ dtype: requiredType(input, "x").dtype, shape: out2 }];
+      },
+      summary: "moves each block_size × block_size spatial block into channels: out[n, (i·b + j)·C + c, h, w] = x[n, c, h·b + i, w·b + j]"
+    };
+    defineMilOps([
+      cumsum,
+      bandPart,
+      argsort,
+      spaceToDepth,
+      topkDef("iOS15"),
+      topkDef("iOS16"),
+      topkDef("iOS17"),
+      reverseSequenceDef("iOS15"),
+      reverseSequenceDef("iOS17"),
+      toSpaceDef("depth_to_space", "block_size", "channels into blocks, depth-column-row order: out[n, c, h·b + i, w·b + j] = x[n, (i·b + j)·C' + c, h, w]"),
+      toSpaceDef("pixel_shuffle", "upscale_factor", "channels into blocks, PyTorch order: out[n, c, h·f + i, w·f + j] = x[n, c·f² + i·f + j, h, w]")
+    ]);
+  }
+});
+
 // src/mil/ops/index.ts
 var init_ops = __esm({
   "src/mil/ops/index.ts"() {
@@ -12484,6 +12717,8 @@ var init_ops = __esm({
     init_constexpr2();
     init_misc();
     init_control();
+    init_scatter();
+    init_tensor_ops();
   }
 });
 
@@ -13048,13 +13283,13 @@ function broadcastIndex(inShape, outShape) {
 }
 function selectByAxisIndices(t, perAxis) {
   const shape3 = perAxis.map((l) => l.length);
-  const strides = stridesOf(t.shape);
+  const strides2 = stridesOf(t.shape);
   const n = elementCount(shape3);
   const source = new Int32Array(n);
   const coord = new Array(shape3.length).fill(0);
   for (let k = 0; k < n; k++) {
     let src = 0;
-    for (let d = 0; d < shape3.length; d++) src += perAxis[d][coord[d]] * strides[d];
+    for (let d = 0; d < shape3.length; d++) src += perAxis[d][coord[d]] * strides2[d];
     source[k] = src;
     for (let d = shape3.length - 1; d >= 0; d--) {
       if (++coord[d] < shape3[d]) break;
@@ -13757,13 +13992,13 @@ function readAutoPad(node) {
 function readWindow(node, spatial2, kernelFallback) {
   const kernel = attrInts(node, "kernel_shape") ?? (kernelFallback ? [...kernelFallback] : void 0);
   if (!kernel || kernel.length !== spatial2) throw new Error(`kernel_shape must have ${spatial2} entries`);
-  const strides = attrInts(node, "strides") ?? new Array(spatial2).fill(1);
+  const strides2 = attrInts(node, "strides") ?? new Array(spatial2).fill(1);
   const dilations = attrInts(node, "dilations") ?? new Array(spatial2).fill(1);
   const pads = attrInts(node, "pads") ?? new Array(2 * spatial2).fill(0);
-  if (strides.length !== spatial2 || dilations.length !== spatial2 || pads.length !== 2 * spatial2) {
+  if (strides2.length !== spatial2 || dilations.length !== spatial2 || pads.length !== 2 * spatial2) {
     throw new Error(`strides/dilations/pads do not match ${spatial2} spatial dims`);
   }
-  return { kernel, strides, dilations, pads, autoPad: readAutoPad(node) };
+  return { kernel, strides: strides2, dilations, pads, autoPad: readAutoPad(node) };
 }
 function effectiveKernelSize(k, dilation) {
   return (k - 1) * dilation + 1;
@@ -24605,27 +24840,16 @@ function makeFloat(dtype, shape3, data) {
   const fdt2 = dtype === "float16" ? "float16" : "float32";
   return makeValue(fdt2, shape3, data ?? allocFor("float32", elementCount(shape3)));
 }
+function narrowBigInts(t) {
+  const src = t.data;
+  const out2 = t.dtype === "int64" ? new Int32Array(src.length) : new Uint32Array(src.length);
+  for (let i2 = 0; i2 < src.length; i2++) out2[i2] = Number(src[i2]);
+  return { dtype: NARROWED[t.dtype], shape: [...t.shape], data: out2 };
+}
 function fromTensor(t) {
-  const shape3 = [...t.shape];
-  switch (t.dtype) {
-    case "float16":
-      return { dtype: "float16", shape: shape3, data: float16ArrayToFloat32(t.data) };
-    case "bfloat16":
-      return { dtype: "float32", shape: shape3, data: bfloat16ArrayToFloat32(t.data) };
-    case "float64":
-      return { dtype: "float32", shape: shape3, data: Float32Array.from(t.data) };
-    case "int64":
-    case "uint64": {
-      const src = t.data;
-      const out2 = t.dtype === "int64" ? new Int32Array(src.length) : new Uint32Array(src.length);
-      for (let i2 = 0; i2 < src.length; i2++) out2[i2] = Number(src[i2]);
-      return { dtype: NARROWED[t.dtype], shape: shape3, data: out2 };
-    }
-    case "string":
-      return { dtype: "string", shape: shape3, data: t.data };
-    default:
-      return { dtype: t.dtype, shape: shape3, data: t.data };
-  }
+  const convert = FROM_STORED[t.dtype];
+  if (convert) return convert(t);
+  return { dtype: t.dtype, shape: [...t.shape], data: t.data };
 }
 function toTensor(v, dtype = v.dtype) {
   const shape3 = [...v.shape];
@@ -24654,7 +24878,7 @@ function computeDType(dtype) {
 function settleFloat16(v) {
   if (v.dtype === "float16" && v.data instanceof Float32Array) roundToFloat16InPlace(v.data);
 }
-var STORAGE, NARROWED, BufferPool, activePool, POOLED_MIN_LENGTH;
+var STORAGE, NARROWED, BufferPool, activePool, POOLED_MIN_LENGTH, FROM_STORED;
 var init_value2 = __esm({
   "src/runtime/value.ts"() {
     "use strict";
@@ -24697,6 +24921,13 @@ var init_value2 = __esm({
       }
     };
     POOLED_MIN_LENGTH = 4096;
+    FROM_STORED = {
+      float16: (t) => ({ dtype: "float16", shape: [...t.shape], data: float16ArrayToFloat32(t.data) }),
+      bfloat16: (t) => ({ dtype: "float32", shape: [...t.shape], data: bfloat16ArrayToFloat32(t.data) }),
+      float64: (t) => ({ dtype: "float32", shape: [...t.shape], data: Float32Array.from(t.data) }),
+      int64: narrowBigInts,
+      uint64: narrowBigInts
+    };
   }
 });
 
@@ -24838,26 +25069,26 @@ function broadcastIndex2(shape3, outShape) {
   if (same) return null;
   const rank = outShape.length;
   const offset = rank - shape3.length;
-  const strides = new Array(rank).fill(0);
+  const strides2 = new Array(rank).fill(0);
   let s = 1;
   for (let i2 = shape3.length - 1; i2 >= 0; i2--) {
-    strides[offset + i2] = shape3[i2] === 1 ? 0 : s;
+    strides2[offset + i2] = shape3[i2] === 1 ? 0 : s;
     s *= shape3[i2];
   }
   const index = new Int32Array(n);
   if (n === 0) return index;
   const last = rank - 1;
   const inner = rank > 0 ? outShape[last] : 1;
-  const innerStride = rank > 0 ? strides[last] : 0;
+  const innerStride = rank > 0 ? strides2[last] : 0;
   const counter = new Array(rank).fill(0);
   let base = 0;
   for (let o = 0; o < n; o += inner) {
     for (let j = 0; j < inner; j++) index[o + j] = base + j * innerStride;
     for (let d = last - 1; d >= 0; d--) {
       counter[d]++;
-      base += strides[d];
+      base += strides2[d];
       if (counter[d] < outShape[d]) break;
-      base -= strides[d] * counter[d];
+      base -= strides2[d] * counter[d];
       counter[d] = 0;
     }
   }
@@ -25874,7 +26105,7 @@ function range1d(ctx) {
   for (let i2 = 0; i2 < n; i2++) out2[i2] = start + i2 * step;
   return [makeValue(dtype, [n], out2)];
 }
-function oneHot(ctx) {
+function oneHot2(ctx) {
   const indices = ctx.numeric("indices");
   const depth = ctx.num("one_hot_vector_size");
   const rank = indices.shape.length + 1;
@@ -25897,7 +26128,7 @@ function oneHot(ctx) {
 function axisSplit(shape3, axis) {
   return [elementCount(shape3.slice(0, axis)), shape3[axis], elementCount(shape3.slice(axis + 1))];
 }
-function cumsum(ctx) {
+function cumsum2(ctx) {
   const x2 = ctx.numeric("x");
   const axis = normAxis(ctx, ctx.num("axis", 0), x2.shape.length);
   const exclusive = ctx.bool("exclusive", false);
@@ -25919,7 +26150,7 @@ function cumsum(ctx) {
   }
   return [makeValue(x2.dtype, x2.shape, out2)];
 }
-function bandPart(ctx) {
+function bandPart2(ctx) {
   const x2 = ctx.numeric("x");
   const lower = ctx.num("lower", -1);
   const upper = ctx.num("upper", -1);
@@ -25965,7 +26196,7 @@ function topk(ctx) {
   const results = [makeValue(x2.dtype, shape3, values), makeValue("int32", shape3, indices)];
   return results.slice(0, ctx.outputCount);
 }
-function argsort(ctx) {
+function argsort2(ctx) {
   const x2 = ctx.numeric("x");
   const axis = normAxis(ctx, ctx.num("axis", -1), x2.shape.length);
   const [outer, n, inner] = axisSplit(x2.shape, axis);
@@ -25978,7 +26209,7 @@ function argsort(ctx) {
   }
   return [makeValue("int32", x2.shape, out2)];
 }
-function nonZero(ctx) {
+function nonZero2(ctx) {
   const x2 = ctx.numeric("x");
   const rank = x2.shape.length;
   const hits = [];
@@ -26035,12 +26266,12 @@ var init_misc2 = __esm({
       fill: fill2,
       fill_like: fillLike,
       range_1d: range1d,
-      one_hot: oneHot,
-      cumsum,
-      band_part: bandPart,
+      one_hot: oneHot2,
+      cumsum: cumsum2,
+      band_part: bandPart2,
       topk,
-      argsort,
-      non_zero: nonZero,
+      argsort: argsort2,
+      non_zero: nonZero2,
       cond: cond2,
       while_loop: whileLoop2
     };
@@ -26061,7 +26292,7 @@ function gatherByDimMaps(x2, maps, fill3 = 0) {
   const rank = maps.length;
   const outShape = maps.map((m) => m.length);
   const n = outShape.reduce((p, d) => p * d, 1);
-  const strides = stridesFor(x2.shape);
+  const strides2 = stridesFor(x2.shape);
   const isString = x2.dtype === "string";
   const out2 = isString ? new Array(n).fill("") : allocFor(x2.dtype, n);
   if (n === 0) return out2;
@@ -26071,7 +26302,7 @@ function gatherByDimMaps(x2, maps, fill3 = 0) {
   }
   const src = x2.data;
   const last = maps[rank - 1];
-  const lastStride = strides[rank - 1];
+  const lastStride = strides2[rank - 1];
   const counter = new Array(rank - 1).fill(0);
   for (let o = 0; o < n; o += last.length) {
     let base = 0;
@@ -26079,7 +26310,7 @@ function gatherByDimMaps(x2, maps, fill3 = 0) {
     for (let d = 0; d < rank - 1; d++) {
       const idx = maps[d][counter[d]];
       if (idx < 0) padded = true;
-      base += idx * strides[d];
+      base += idx * strides2[d];
     }
     for (let j = 0; j < last.length; j++) {
       const idx = last[j];
@@ -26763,8 +26994,8 @@ function gatherNd(ctx) {
 }
 function scatterMode(ctx) {
   const mode = ctx.str("mode", "add");
-  const f = SCATTER_MODES[mode];
-  if (!f) ctx.fail(`unknown scatter mode '${mode}' (expected ${Object.keys(SCATTER_MODES).join(", ")})`);
+  const f = SCATTER_MODES2[mode];
+  if (!f) ctx.fail(`unknown scatter mode '${mode}' (expected ${Object.keys(SCATTER_MODES2).join(", ")})`);
   return f;
 }
 function copyNumeric(ctx, name2) {
@@ -26826,14 +27057,14 @@ function scatterNd(ctx) {
   }
   return [data];
 }
-var SCATTER_MODES, gatherKernels;
+var SCATTER_MODES2, gatherKernels;
 var init_gather2 = __esm({
   "src/runtime/kernels/gather.ts"() {
     "use strict";
     init_tensor();
     init_kernel();
     init_value2();
-    SCATTER_MODES = {
+    SCATTER_MODES2 = {
       update: (_, u) => u,
       add: (o, u) => o + u,
       sub: (o, u) => o - u,
@@ -27099,7 +27330,7 @@ function layerNorm3(ctx) {
     const zeros = beta ?? new Float32Array(normCount);
     return [layerNormTrailing(x2, normCount, ones, zeros, eps)];
   }
-  const strides = x2.shape.map((_, i2) => elementCount(x2.shape.slice(i2 + 1)));
+  const strides2 = x2.shape.map((_, i2) => elementCount(x2.shape.slice(i2 + 1)));
   const inAxes = x2.shape.map((_, i2) => axes.includes(i2));
   const group = new Int32Array(x2.data.length);
   const pos = new Int32Array(x2.data.length);
@@ -27107,7 +27338,7 @@ function layerNorm3(ctx) {
     let g = 0;
     let p = 0;
     for (let d = 0; d < rank; d++) {
-      const coord = Math.floor(i2 / strides[d]) % x2.shape[d];
+      const coord = Math.floor(i2 / strides2[d]) % x2.shape[d];
       if (inAxes[d]) p = p * x2.shape[d] + coord;
       else g = g * x2.shape[d] + coord;
     }
@@ -27684,7 +27915,7 @@ var init_shape5 = __esm({
 function withShape3(x2, shape3) {
   return { dtype: x2.dtype, shape: [...shape3], data: x2.data };
 }
-function rank4(ctx) {
+function rank42(ctx) {
   const x2 = ctx.input("x");
   if (x2.shape.length !== 4) ctx.fail(`x must be rank 4 [n, C, H, W], got [${x2.shape.join(",")}]`);
   const [n, c, h, w] = x2.shape;
@@ -27694,27 +27925,27 @@ function rearrange(x2, view, perm, outShape) {
   return [withShape3(permute(withShape3(x2, view), perm), outShape)];
 }
 function depthToSpace(ctx) {
-  const [x2, n, c, h, w] = rank4(ctx);
+  const [x2, n, c, h, w] = rank42(ctx);
   const b3 = ctx.num("block_size");
   if (c % (b3 * b3) !== 0) ctx.fail(`block_size ${b3} squared must divide the ${c} channels`);
   const co = c / (b3 * b3);
   return rearrange(x2, [n, b3, b3, co, h, w], [0, 3, 4, 1, 5, 2], [n, co, h * b3, w * b3]);
 }
-function spaceToDepth(ctx) {
-  const [x2, n, c, h, w] = rank4(ctx);
+function spaceToDepth2(ctx) {
+  const [x2, n, c, h, w] = rank42(ctx);
   const b3 = ctx.num("block_size");
   if (b3 < 1 || h % b3 !== 0 || w % b3 !== 0) ctx.fail(`block_size ${b3} must divide H (${h}) and W (${w})`);
   return rearrange(x2, [n, c, h / b3, b3, w / b3, b3], [0, 3, 5, 1, 2, 4], [n, c * b3 * b3, h / b3, w / b3]);
 }
 function pixelShuffle(ctx) {
-  const [x2, n, c, h, w] = rank4(ctx);
+  const [x2, n, c, h, w] = rank42(ctx);
   const f = ctx.num("upscale_factor");
   if (c % (f * f) !== 0) ctx.fail(`upscale_factor ${f} squared must divide the ${c} channels`);
   const co = c / (f * f);
   return rearrange(x2, [n, co, f, f, h, w], [0, 1, 4, 2, 5, 3], [n, co, h * f, w * f]);
 }
 function pixelUnshuffle(ctx) {
-  const [x2, n, c, h, w] = rank4(ctx);
+  const [x2, n, c, h, w] = rank42(ctx);
   const f = ctx.num("downscale_factor");
   if (h % f !== 0 || w % f !== 0) ctx.fail(`downscale_factor ${f} must divide H (${h}) and W (${w})`);
   return rearrange(x2, [n, c, h / f, f, w / f, f], [0, 1, 3, 5, 2, 4], [n, c * f * f, h / f, w / f]);
@@ -27759,11 +27990,11 @@ function sliceUpdate(ctx) {
     ctx.fail(`update [${update.shape.join(",")}] does not match the selected slice [${maps.map((m) => m.length).join(",")}]`);
   }
   const out2 = x2.data.slice();
-  const strides = stridesFor(x2.shape);
+  const strides2 = stridesFor(x2.shape);
   const counter = new Array(rank).fill(0);
   for (let u = 0; u < update.data.length; u++) {
     let dst = 0;
-    for (let d = 0; d < rank; d++) dst += maps[d][counter[d]] * strides[d];
+    for (let d = 0; d < rank; d++) dst += maps[d][counter[d]] * strides2[d];
     out2[dst] = update.data[u];
     for (let d = rank - 1; d >= 0; d--) {
       if (++counter[d] < maps[d].length) break;
@@ -27783,7 +28014,7 @@ var init_rearrange = __esm({
     init_shape5();
     rearrangeKernels = {
       depth_to_space: depthToSpace,
-      space_to_depth: spaceToDepth,
+      space_to_depth: spaceToDepth2,
       pixel_shuffle: pixelShuffle,
       pixel_unshuffle: pixelUnshuffle,
       sliding_windows: slidingWindows,
@@ -27794,7 +28025,7 @@ var init_rearrange = __esm({
 
 // src/runtime/kernels/reduce.ts
 function reductionPlan(shape3, axes) {
-  const strides = shape3.map((_, i2) => elementCount(shape3.slice(i2 + 1)));
+  const strides2 = shape3.map((_, i2) => elementCount(shape3.slice(i2 + 1)));
   const offsets = (dims) => {
     const n = elementCount(dims.map((d) => shape3[d]));
     const out2 = new Int32Array(n);
@@ -27803,7 +28034,7 @@ function reductionPlan(shape3, axes) {
       let off = 0;
       for (let k = dims.length - 1; k >= 0; k--) {
         const d = dims[k];
-        off += rem % shape3[d] * strides[d];
+        off += rem % shape3[d] * strides2[d];
         rem = Math.floor(rem / shape3[d]);
       }
       out2[i2] = off;
@@ -28043,6 +28274,99 @@ var init_resample4 = __esm({
   }
 });
 
+// src/runtime/kernels/space.ts
+function rank43(ctx) {
+  const x2 = ctx.numeric("x");
+  if (x2.shape.length !== 4) ctx.fail(`x must have rank 4, got [${x2.shape.join(",")}]`);
+  const [n, c, h, w] = x2.shape;
+  return [x2, n, c, h, w];
+}
+function toSpace(ctx, factorParam, source) {
+  const [x2, n, c, h, w] = rank43(ctx);
+  const b3 = ctx.num(factorParam);
+  if (b3 < 1 || c % (b3 * b3) !== 0) ctx.fail(`${factorParam} ${b3} does not divide the ${c} channels into b² groups`);
+  const outC = c / (b3 * b3);
+  const outH = h * b3;
+  const outW = w * b3;
+  const out2 = allocFor(x2.dtype, x2.data.length);
+  let o = 0;
+  for (let bn = 0; bn < n; bn++) {
+    for (let oc = 0; oc < outC; oc++) {
+      for (let oh = 0; oh < outH; oh++) {
+        const i2 = oh % b3;
+        for (let ow = 0; ow < outW; ow++) {
+          const src = source(oc, i2, ow % b3, b3, outC);
+          out2[o++] = x2.data[((bn * c + src) * h + Math.floor(oh / b3)) * w + Math.floor(ow / b3)];
+        }
+      }
+    }
+  }
+  return [makeValue(x2.dtype, [n, outC, outH, outW], out2)];
+}
+function spaceToDepth3(ctx) {
+  const [x2, n, c, h, w] = rank43(ctx);
+  const b3 = ctx.num("block_size");
+  if (b3 < 1 || h % b3 !== 0 || w % b3 !== 0) ctx.fail(`block_size ${b3} does not divide the spatial size ${h}×${w}`);
+  const outH = h / b3;
+  const outW = w / b3;
+  const outC = c * b3 * b3;
+  const out2 = allocFor(x2.dtype, x2.data.length);
+  let o = 0;
+  for (let bn = 0; bn < n; bn++) {
+    for (let oc = 0; oc < outC; oc++) {
+      const src = oc % c;
+      const block = Math.floor(oc / c);
+      const i2 = Math.floor(block / b3);
+      const j = block % b3;
+      for (let oh = 0; oh < outH; oh++) {
+        for (let ow = 0; ow < outW; ow++) out2[o++] = x2.data[((bn * c + src) * h + oh * b3 + i2) * w + ow * b3 + j];
+      }
+    }
+  }
+  return [makeValue(x2.dtype, [n, outC, outH, outW], out2)];
+}
+function strides(shape3) {
+  const out2 = new Array(shape3.length).fill(1);
+  for (let i2 = shape3.length - 2; i2 >= 0; i2--) out2[i2] = out2[i2 + 1] * shape3[i2 + 1];
+  return out2;
+}
+function reverseSequence(ctx) {
+  const x2 = ctx.input("x");
+  const lengths = ctx.numeric("lengths");
+  const rank = x2.shape.length;
+  const seqAxis = normAxis(ctx, ctx.num("seq_axis", 0), rank);
+  const batchAxis = normAxis(ctx, ctx.num("batch_axis", 0), rank);
+  if (seqAxis === batchAxis) ctx.fail("seq_axis and batch_axis must differ");
+  const seqLen = x2.shape[seqAxis];
+  if (lengths.data.length !== x2.shape[batchAxis]) ctx.fail(`lengths has ${lengths.data.length} entries for a batch of ${x2.shape[batchAxis]}`);
+  const st = strides(x2.shape);
+  const out2 = x2.data.slice();
+  for (let flat = 0; flat < x2.data.length; flat++) {
+    const t = Math.floor(flat / st[seqAxis]) % seqLen;
+    const batch = Math.floor(flat / st[batchAxis]) % x2.shape[batchAxis];
+    const len = lengths.data[batch];
+    if (len < 0 || len > seqLen) ctx.fail(`length ${len} is outside [0, ${seqLen}]`);
+    if (t < len) out2[flat] = x2.data[flat + (len - 1 - 2 * t) * st[seqAxis]];
+  }
+  return [{ dtype: x2.dtype, shape: x2.shape, data: out2 }];
+}
+var DEPTH_COLUMN_ROW, COLUMN_ROW_DEPTH, spaceKernels;
+var init_space = __esm({
+  "src/runtime/kernels/space.ts"() {
+    "use strict";
+    init_kernel();
+    init_value2();
+    DEPTH_COLUMN_ROW = (c, i2, j, b3, outC) => (i2 * b3 + j) * outC + c;
+    COLUMN_ROW_DEPTH = (c, i2, j, b3) => (c * b3 + i2) * b3 + j;
+    spaceKernels = {
+      depth_to_space: (ctx) => toSpace(ctx, "block_size", DEPTH_COLUMN_ROW),
+      pixel_shuffle: (ctx) => toSpace(ctx, "upscale_factor", COLUMN_ROW_DEPTH),
+      space_to_depth: spaceToDepth3,
+      reverse_sequence: reverseSequence
+    };
+  }
+});
+
 // src/runtime/kernels/index.ts
 var KERNELS;
 var init_kernels = __esm({
@@ -28063,6 +28387,7 @@ var init_kernels = __esm({
     init_reduce5();
     init_resample4();
     init_shape5();
+    init_space();
     KERNELS = {
       ...elementwiseKernels,
       ...activationKernels,
@@ -28078,7 +28403,8 @@ var init_kernels = __esm({
       ...recurrentKernels,
       ...attentionKernels,
       ...constexprKernels,
-      ...miscKernels
+      ...miscKernels,
+      ...spaceKernels
     };
   }
 });
