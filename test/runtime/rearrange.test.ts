@@ -29,7 +29,26 @@ describe('block rearrangements', () => {
   });
 
   it('rejects a block size that does not divide the channels', () => {
-    expect(() => runOp('depth_to_space', { x, block_size: int(3) }, F([1, 1, 6, 9]))).toThrow(/block_size 3 squared must divide the 8 channels/);
+    expect(() => runOp('depth_to_space', { x, block_size: int(3) }, F([1, 1, 6, 9]))).toThrow(/block_size 3 .*8 channels/);
+  });
+});
+
+describe('batch and sequence rearrangements', () => {
+  it('space_to_batch moves padded spatial blocks into the batch, and batch_to_space undoes it', () => {
+    const img = f32([1, 1, 2, 4], [1, 2, 3, 4, 5, 6, 7, 8]);
+    const [blocks] = runOp('space_to_batch', { x: img, block_shape: ints([2, 2]), paddings: ints([0, 0, 0, 0]) }, F([4, 1, 1, 2]));
+    expect(values(blocks!)).toEqual([1, 3, 2, 4, 5, 7, 6, 8]);
+    const [back] = runOp('batch_to_space', { x: blocks!, block_shape: ints([2, 2]), crops: ints([0, 0, 0, 0]) }, F([1, 1, 2, 4]));
+    expect(values(back!)).toEqual(values(img));
+    const [padded] = runOp('space_to_batch', { x: f32([1, 1, 1, 2], [1, 2]), block_shape: ints([1, 2]), paddings: ints([0, 0, 1, 1]) }, F([2, 1, 1, 2]));
+    expect(values(padded!)).toEqual([0, 2, 1, 0]);
+  });
+
+  it('reverse_sequence reverses each batch entry up to its length', async () => {
+    const x = f32([4, 2], [0, 1, 2, 3, 4, 5, 6, 7]);
+    const ref = await runOnnxNode('ReverseSequence', { x }, { lengths: { dtype: 'int64', shape: [2], data: BigInt64Array.of(4n, 2n) } }, { time_axis: 0, batch_axis: 1 }, 13);
+    const [out] = runOp('reverse_sequence', { x, lengths: ints([4, 2]), seq_axis: int(0), batch_axis: int(1) }, F([4, 2]));
+    expect(values(out!)).toEqual(Array.from(ref));
   });
 });
 

@@ -4,7 +4,11 @@ import { allocFor, type RtNumeric, type RtValue } from '../value.js';
 import { permute, stridesFor } from './layout.js';
 import { sliceMap } from './shape.js';
 
-/** Block rearrangements (depth_to_space family), sliding_windows and slice_update. */
+/**
+ * pixel_unshuffle, space_to_batch / batch_to_space, sliding_windows and
+ * slice_update (depth_to_space, pixel_shuffle, space_to_depth and
+ * reverse_sequence live in space.ts).
+ */
 
 function withShape(x: RtValue, shape: readonly number[]): RtValue {
   return { dtype: x.dtype, shape: [...shape], data: x.data };
@@ -20,31 +24,6 @@ function rank4(ctx: OpContext): [RtValue, number, number, number, number] {
 /** Views x as `view`, permutes it by `perm`, and reads the result as `outShape`. */
 function rearrange(x: RtValue, view: number[], perm: number[], outShape: number[]): RtValue[] {
   return [withShape(permute(withShape(x, view), perm), outShape)];
-}
-
-/** DCR order (TensorFlow / ONNX DepthToSpace default): channel index = (i·b + j)·C' + c. */
-function depthToSpace(ctx: OpContext): RtValue[] {
-  const [x, n, c, h, w] = rank4(ctx);
-  const b = ctx.num('block_size');
-  if (c % (b * b) !== 0) ctx.fail(`block_size ${b} squared must divide the ${c} channels`);
-  const co = c / (b * b);
-  return rearrange(x, [n, b, b, co, h, w], [0, 3, 4, 1, 5, 2], [n, co, h * b, w * b]);
-}
-
-function spaceToDepth(ctx: OpContext): RtValue[] {
-  const [x, n, c, h, w] = rank4(ctx);
-  const b = ctx.num('block_size');
-  if (b < 1 || h % b !== 0 || w % b !== 0) ctx.fail(`block_size ${b} must divide H (${h}) and W (${w})`);
-  return rearrange(x, [n, c, h / b, b, w / b, b], [0, 3, 5, 1, 2, 4], [n, c * b * b, h / b, w / b]);
-}
-
-/** CRD order (PyTorch PixelShuffle): channel index = c·f² + i·f + j. */
-function pixelShuffle(ctx: OpContext): RtValue[] {
-  const [x, n, c, h, w] = rank4(ctx);
-  const f = ctx.num('upscale_factor');
-  if (c % (f * f) !== 0) ctx.fail(`upscale_factor ${f} squared must divide the ${c} channels`);
-  const co = c / (f * f);
-  return rearrange(x, [n, co, f, f, h, w], [0, 1, 4, 2, 5, 3], [n, co, h * f, w * f]);
 }
 
 function pixelUnshuffle(ctx: OpContext): RtValue[] {
@@ -111,10 +90,51 @@ function sliceUpdate(ctx: OpContext): RtValue[] {
   return [{ dtype: x.dtype, shape: [...x.shape], data: out }];
 }
 
+/** Blocks of the (padded) spatial dims move into the batch: out[(i·bw + j)·N + n, c, h, w] = padded[n, c, h·bh + i, w·bw + j]. */
+function spaceToBatch(ctx: OpContext): RtValue[] {
+  const [x, n, c, h, w] = rank4(ctx);
+  const [bh, bw] = ctx.requiredInts('block_shape') as [number, number];
+  const [pt, pb, pl, pr] = ctx.requiredInts('paddings') as [number, number, number, number];
+  const [oh, ow] = [(h + pt + pb) / bh, (w + pl + pr) / bw];
+  if (!Number.isInteger(oh) || !Number.isInteger(ow)) ctx.fail(`padded spatial size ${h + pt + pb}×${w + pl + pr} is not divisible by the block ${bh}×${bw}`);
+  const out = allocFor(x.dtype, n * bh * bw * c * oh * ow);
+  let o = 0;
+  for (let i = 0; i < bh; i++) for (let j = 0; j < bw; j++) for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) {
+    for (let y = 0; y < oh; y++) {
+      const sy = y * bh + i - pt;
+      for (let z = 0; z < ow; z++, o++) {
+        const sz = z * bw + j - pl;
+        if (sy >= 0 && sy < h && sz >= 0 && sz < w) out[o] = x.data[((b * c + ch) * h + sy) * w + sz] as number;
+      }
+    }
+  }
+  return [{ dtype: x.dtype, shape: [n * bh * bw, c, oh, ow], data: out }];
+}
+
+/** The inverse of space_to_batch, cropping the result. */
+function batchToSpace(ctx: OpContext): RtValue[] {
+  const [x, n, c, h, w] = rank4(ctx);
+  const [bh, bw] = ctx.requiredInts('block_shape') as [number, number];
+  const [ct, cb, cl, cr] = ctx.requiredInts('crops') as [number, number, number, number];
+  if (n % (bh * bw) !== 0) ctx.fail(`batch ${n} is not divisible by the block ${bh}×${bw}`);
+  const batch = n / (bh * bw);
+  const [oh, ow] = [h * bh - ct - cb, w * bw - cl - cr];
+  const out = allocFor(x.dtype, batch * c * oh * ow);
+  let o = 0;
+  for (let b = 0; b < batch; b++) for (let ch = 0; ch < c; ch++) for (let y = 0; y < oh; y++) {
+    const py = y + ct;
+    for (let z = 0; z < ow; z++, o++) {
+      const pz = z + cl;
+      const src = ((py % bh) * bw + (pz % bw)) * batch + b;
+      out[o] = x.data[((src * c + ch) * h + Math.floor(py / bh)) * w + Math.floor(pz / bw)] as number;
+    }
+  }
+  return [{ dtype: x.dtype, shape: [batch, c, oh, ow], data: out }];
+}
+
 export const rearrangeKernels: KernelTable = {
-  depth_to_space: depthToSpace,
-  space_to_depth: spaceToDepth,
-  pixel_shuffle: pixelShuffle,
+  space_to_batch: spaceToBatch,
+  batch_to_space: batchToSpace,
   pixel_unshuffle: pixelUnshuffle,
   sliding_windows: slidingWindows,
   slice_update: sliceUpdate,
