@@ -23,7 +23,7 @@ export function renderOpsMarkdown(): string {
     'A node outside these opset ranges, or using an attribute a converter cannot express, is reported',
     'by `onnx-coreml check` with the reason.',
     '',
-    markdownTable([['ONNX op', 'Family', 'Opsets', 'Core ML (MIL) ops', 'Known limits'], ...rows]),
+    markdownTable([['ONNX op', 'Family', 'Opsets', 'Core ML (MIL) ops', 'Known limits'], ...rows], { alignDelimiters: false }),
     '',
   ].join('\n');
 }
