@@ -1,14 +1,14 @@
 import type { MilBlock, MilFunction, MilOperation, MilOpset, MilProgram, MilTensorType } from '../mil/ir.js';
 import type { CoreMLModel } from '../coreml/model.js';
 import { formatShape, type Tensor } from '../tensor/tensor.js';
-import { ToolError } from '../errors.js';
-import { OpContext } from './kernel.js';
+import { errorMessage, ToolError } from '../errors.js';
+import { OpContext, type Kernel } from './kernel.js';
 import { KERNELS } from './kernels/index.js';
-
-export { supportedOpTypes } from './kernels/index.js';
 import {
   allocFor, BufferPool, computeDType, fromTensor, POOLED_MIN_LENGTH, settleFloat16, toTensor, withBufferPool, type RtNumeric, type RtValue,
 } from './value.js';
+
+export { supportedOpTypes } from './kernels/index.js';
 
 export interface RunOptions {
   /** Function to run; default "main". */
@@ -192,6 +192,16 @@ function checkShape(op: MilOperation, declared: MilTensorType, v: RtValue): RtVa
   throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced shape ${formatShape(v.shape)}, but the program declares ${formatShape(declared.shape)}`);
 }
 
+/** Runs a kernel; failures that are not already typed are reported against the op that caused them. */
+function runKernel(kernel: Kernel, ctx: OpContext): RtValue[] {
+  try {
+    return kernel(ctx);
+  } catch (err) {
+    if (err instanceof ToolError) throw err;
+    throw new ToolError('RUNTIME', `${ctx.label} failed: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
 function runOperation(op: MilOperation, scope: Scope, opset: MilOpset): void {
   const kernel = KERNELS[op.type];
   if (!kernel) throw new ToolError('RUNTIME', `no interpreter kernel for op type '${op.type}' (op '${op.name}')`);
@@ -201,7 +211,7 @@ function runOperation(op: MilOperation, scope: Scope, opset: MilOpset): void {
   if (!results) {
     const runBlock = (index: number, blockInputs: RtValue[]): RtValue[] => runNestedBlock(op, index, blockInputs, scope, opset);
     const ctx = new OpContext(op, opset, params, constantParams(op, scope), runBlock);
-    results = kernel(ctx);
+    results = runKernel(kernel, ctx);
     if (results.length !== op.outputs.length) {
       throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced ${results.length} outputs, the program declares ${op.outputs.length}`);
     }

@@ -42,6 +42,12 @@ describe('runProgram', () => {
     expect(() => runProgram(prog, { x: f32([1], [0]) })).toThrow(expect.objectContaining({ code: 'RUNTIME', message: expect.stringMatching(/'frobnicate' \(op 'my_op'\)/) }));
   });
 
+  it('a kernel failure is reported as a RUNTIME error naming the op', () => {
+    // A negative fill shape makes the typed-array allocation itself throw.
+    const prog = program([v('x', 'float32', [2])], [op('fill', { shape: i32([1], [-1]) }, [v('y', 'float32', [null])], {}, 'bad_fill')], ['y']);
+    expect(() => runProgram(prog, { x: f32([2], [1, 2]) })).toThrow(expect.objectContaining({ code: 'RUNTIME', message: expect.stringMatching(/fill 'bad_fill' failed/) }));
+  });
+
   it('a parameter that reads an undefined name is an error naming both', () => {
     const prog = program([], [op('relu', { x: 'nowhere' }, [v('y', 'float32', [1])])], ['y']);
     expect(() => runProgram(prog, {})).toThrow(/parameter 'x' reads 'nowhere'/);
