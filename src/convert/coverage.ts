@@ -1,6 +1,6 @@
 import type { UnsupportedNode } from '../errors.js';
 import { defaultOpset, type OnnxModel, type OnnxNode } from '../onnx/ir.js';
-import { inferShapesAndFold } from '../onnx/passes/infer.js';
+import { prepareForConversion } from '../onnx/passes/prepare.js';
 import { converterFor } from './registry.js';
 
 export interface CoverageReport {
@@ -70,7 +70,7 @@ export function checkOnnxModel(model: OnnxModel): CoverageReport {
 /** The nodes left after folding; the raw nodes when the model cannot be analysed (the converter will say why). */
 function foldedGraphNodes(model: OnnxModel): OnnxNode[] {
   try {
-    return inferShapesAndFold(model).model.graph.nodes;
+    return prepareForConversion(model).graph.nodes;
   } catch {
     return model.graph.nodes;
   }

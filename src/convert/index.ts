@@ -4,7 +4,7 @@ import { MilBuilder } from '../mil/builder.js';
 import { mainFunction, specificationVersionForTarget, walkOperations, type DeploymentTarget, type MilProgram, type MilTensorType } from '../mil/ir.js';
 import { defaultOpset, type OnnxModel, type OnnxNode } from '../onnx/ir.js';
 import { freezeInputs } from '../onnx/passes/freeze.js';
-import { inferShapesAndFold } from '../onnx/passes/infer.js';
+import { prepareForConversion } from '../onnx/passes/prepare.js';
 import { topologicalOrder } from '../onnx/passes/topo.js';
 import { formatShape, type Tensor } from '../tensor/tensor.js';
 import { ConversionContext } from './context.js';
@@ -43,7 +43,7 @@ export interface ConversionResult {
 export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): ConversionResult {
   const file = model.sourcePath;
   const frozen = options.freeze && Object.keys(options.freeze).length > 0 ? freezeInputs(model, options.freeze) : model;
-  const prepared = inferShapesAndFold(frozen).model;
+  const prepared = prepareForConversion(frozen);
   rejectUnsupported(prepared);
 
   const b = new MilBuilder(options.target);
