@@ -9,6 +9,7 @@ import { normConverters } from './ops/norm.js';
 import { poolConverters } from './ops/pool.js';
 import { resampleConverters } from './ops/resample.js';
 import { recurrentConverters } from './ops/recurrent.js';
+import { controlConverters } from './ops/control.js';
 import { lossConverters } from './ops/loss.js';
 
 /**
@@ -26,6 +27,7 @@ export const CONVERTER_FAMILIES: Readonly<Record<string, ConverterTable>> = {
   pool: poolConverters,
   resample: resampleConverters,
   recurrent: recurrentConverters,
+  control: controlConverters,
   loss: lossConverters,
 };
 

@@ -1,0 +1,130 @@
+import type { MilTensorType } from '../../mil/ir.js';
+import { attr, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxValueInfo } from '../../onnx/ir.js';
+import { inferShapesAndFold } from '../../onnx/passes/infer.js';
+import { topologicalOrder } from '../../onnx/passes/topo.js';
+import { formatShape, type Tensor } from '../../tensor/tensor.js';
+import { findConverter } from '../registry.js';
+import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { outputName } from './nn-util.js';
+
+/**
+ * ONNX If. An If whose condition folds to a constant never reaches here (the
+ * preparation passes inline its taken branch); when a converter meets one
+ * anyway, it converts the taken branch in place. Any other If becomes a MIL
+ * cond whose two blocks hold the converted branches; Core ML needs both
+ * branches to return identical types.
+ */
+
+/** A stand-in node that reads one value, so the context's per-node readers can resolve a bare name. */
+function reader(name: string): OnnxNode {
+  return { name: `read ${name}`, opType: 'Identity', domain: '', inputs: [name], outputs: [], attributes: new Map() };
+}
+
+/** Names a subgraph reads from enclosing graphs. */
+function outerReads(graph: OnnxGraph): string[] {
+  const own = new Set<string>([...graph.inputs.map((i) => i.name), ...graph.initializers.keys(), '']);
+  for (const n of graph.nodes) for (const o of n.outputs) own.add(o);
+  const reads = new Set<string>();
+  for (const n of graph.nodes) for (const i of n.inputs) if (!own.has(i)) reads.add(i);
+  for (const o of graph.outputs) if (!own.has(o.name)) reads.add(o.name);
+  return [...reads];
+}
+
+function infoOf(ctx: ConvertContext, name: string, mil: MilTensorType): OnnxValueInfo {
+  const known = ctx.info(name);
+  return { name, dtype: known?.dtype ?? mil.dtype, shape: known?.shape ?? [...mil.shape] };
+}
+
+/**
+ * Folds and types a branch as a model of its own: values it reads from the
+ * enclosing graph become its inputs (or initializers, when constant).
+ */
+function prepareBranch(ctx: ConvertContext, graph: OnnxGraph): OnnxGraph {
+  const initializers = new Map(graph.initializers);
+  const inputs: OnnxValueInfo[] = [];
+  for (const name of outerReads(graph)) {
+    const c = ctx.constant(reader(name), 0);
+    if (c) initializers.set(name, c);
+    else inputs.push(infoOf(ctx, name, ctx.b.typeOf(ctx.input(reader(name), 0)!)));
+  }
+  const model: OnnxModel = {
+    irVersion: 8, opsetImports: new Map([['', ctx.opset]]), producerName: '', producerVersion: '', metadata: new Map(), functions: [],
+    graph: { ...graph, inputs, initializers },
+  };
+  return inferShapesAndFold(model).model.graph;
+}
+
+/** Converts a branch's nodes into the current block; returns the MIL values of its outputs. */
+function convertBranch(ctx: ConvertContext, node: OnnxNode, graph: OnnxGraph): string[] {
+  const prepared = prepareBranch(ctx, graph);
+  const outer = new Set(prepared.inputs.map((i) => i.name));
+  for (const [name, value] of prepared.initializers) {
+    if (!outer.has(name)) ctx.setConstantOutput({ ...reader(name), outputs: [name] }, 0, value);
+  }
+  for (const inner of topologicalOrder(prepared)) {
+    const conv = findConverter(inner.opType, ctx.opset);
+    if (!conv || (inner.domain !== '' && inner.domain !== 'ai.onnx')) {
+      ctx.unsupported(node, `its branch uses ${inner.opType} (node "${inner.name}"), which has no converter`);
+    }
+    conv.convert(inner, ctx);
+  }
+  return graph.outputs.map((o) => ctx.input(reader(o.name), 0)!);
+}
+
+function branch(node: OnnxNode, which: 'then_branch' | 'else_branch', ctx: ConvertContext): OnnxGraph {
+  const a = attr(node, which);
+  return a?.type === 'graph' ? a.value : ctx.unsupported(node, `${which} is missing`);
+}
+
+/** A branch output as a value the block itself makes (Core ML blocks return their own ops' results). */
+function ownValue(ctx: ConvertContext, value: string, madeHere: ReadonlySet<string>): string {
+  return madeHere.has(value) ? value : ctx.b.op1('identity', { x: value });
+}
+
+function blockFor(ctx: ConvertContext, node: OnnxNode, graph: OnnxGraph) {
+  return ctx.b.nestedBlock([], () => {
+    const values = convertBranch(ctx, node, graph);
+    const madeHere = new Set(ctx.b.operations().flatMap((op) => op.outputs.map((o) => o.name)));
+    return values.map((v) => ownValue(ctx, v, madeHere));
+  });
+}
+
+function describe(types: readonly MilTensorType[]): string {
+  return types.map((t) => `${t.dtype}${formatShape(t.shape)}`).join(', ');
+}
+
+function sameTypes(a: readonly MilTensorType[], b: readonly MilTensorType[]): boolean {
+  return a.length === b.length && a.every((t, i) => t.dtype === b[i]!.dtype && formatShape(t.shape) === formatShape(b[i]!.shape));
+}
+
+function truthy(t: Tensor): boolean {
+  const v = t.data[0];
+  return typeof v === 'bigint' ? v !== 0n : Boolean(v);
+}
+
+const ifConverter: OpConverter = {
+  opsets: [1, 24],
+  milOps: ['cond', 'identity', 'squeeze'],
+  limits: 'a run-time condition needs both branches to return the same dtypes and shapes (freeze the input that decides it to inline one branch)',
+  convert(node, ctx) {
+    const constant = ctx.constant(node, 0);
+    if (constant && constant.data.length === 1) {
+      const values = convertBranch(ctx, node, branch(node, truthy(constant) ? 'then_branch' : 'else_branch', ctx));
+      values.forEach((v, k) => ctx.setOutput(node, k, v));
+      return;
+    }
+    let pred = ctx.requireInput(node, 0);
+    if (ctx.b.typeOf(pred).shape.length > 0) pred = ctx.b.op1('squeeze', { x: pred }, { name: `${outputName(node)}_pred` });
+    const then = blockFor(ctx, node, branch(node, 'then_branch', ctx));
+    const otherwise = blockFor(ctx, node, branch(node, 'else_branch', ctx));
+    const [a, b] = [then, otherwise].map((blk) => blk.outputs.map((o) => ctx.b.typeOf(o)));
+    if (!sameTypes(a!, b!)) {
+      ctx.unsupported(node, `Core ML's cond needs both branches to return the same types: then (${describe(a!)}), else (${describe(b!)})`);
+    }
+    const outputNames = node.outputs.map((_, k) => outputName(node, k));
+    const outs = ctx.b.opWithBlocks('cond', { pred }, [then, otherwise], { outputNames });
+    outs.forEach((v, k) => ctx.setOutput(node, k, v));
+  },
+};
+
+export const controlConverters: ConverterTable = { If: ifConverter };
