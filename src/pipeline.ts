@@ -5,6 +5,7 @@ import { convertOnnxModel } from './convert/index.js';
 import { writeMlPackage } from './coreml/package.js';
 import type { DeploymentTarget } from './mil/ir.js';
 import { loadOnnxModel } from './onnx/load.js';
+import { freezeInputs, freezeValuesFor } from './onnx/passes/freeze.js';
 import { buildVariantModel, compressionVariant } from './run/build.js';
 import type { OnnxModel } from './onnx/ir.js';
 
@@ -36,6 +37,8 @@ export interface ConvertFileOptions {
    * after conversion, and the target is raised, with a warning, when the variant needs it.
    */
   compress?: string;
+  /** Model inputs fixed to these values before conversion (dtype and shape from the model input). */
+  freeze?: Record<string, readonly number[]>;
 }
 
 /** Seconds spent in each stage, measured with a monotonic clock. */
@@ -105,7 +108,8 @@ export async function convertFile(onnxPath: string, outPath: string, options: Co
   const started = performance.now();
 
   report('load', 0, 1);
-  const model = await loadOnnxModel(onnxPath, options.limits);
+  const loaded = await loadOnnxModel(onnxPath, options.limits);
+  const model = options.freeze ? freezeInputs(loaded, freezeValuesFor(loaded, options.freeze)) : loaded;
   // After a successful load the file exists; its size is the input size for throughput figures.
   const onnxBytes = await fileSize(onnxPath);
   const load = seconds(started);

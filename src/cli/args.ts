@@ -26,6 +26,8 @@ export interface ConvertRequest extends OutputFlags {
   precision: Precision;
   /** A compression variant (int8, palettize4, ...), when weights are to be compressed. */
   compress?: string;
+  /** Model inputs fixed to constants before conversion (`--freeze NAME=VALUE`), by input name. */
+  freeze?: Record<string, number[]>;
 }
 
 export interface CheckRequest extends OutputFlags {
@@ -49,7 +51,7 @@ export const DEFAULT_PRECISION: Precision = 'fp16';
 const PRECISIONS: readonly Precision[] = ['fp16', 'fp32'];
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | string[] | boolean | undefined>;
 
 const COMMON_OPTIONS: Options = {
   json: { type: 'boolean' },
@@ -98,7 +100,29 @@ function buildConvert(model: string, values: Values, flags: OutputFlags): Conver
   if (compress !== undefined && !compressionVariantNames().includes(compress)) {
     throw usageError(`--compress must be one of ${compressionVariantNames().join(', ')}, got '${compress}'`, 'convert');
   }
-  return { command: 'convert', model, output, target, precision: precision as Precision, ...(compress === undefined ? {} : { compress }), ...flags };
+  const freeze = parseFreeze(values['freeze']);
+  return {
+    command: 'convert', model, output, target, precision: precision as Precision,
+    ...(compress === undefined ? {} : { compress }), ...(freeze === undefined ? {} : { freeze }), ...flags,
+  };
+}
+
+/** `--freeze NAME=VALUE[,VALUE...]`, repeatable: the values a model input is fixed to. */
+function parseFreeze(raw: Values[string]): Record<string, number[]> | undefined {
+  if (!Array.isArray(raw) || raw.length === 0) return undefined;
+  const out: Record<string, number[]> = {};
+  for (const item of raw) {
+    const eq = item.indexOf('=');
+    const name = item.slice(0, eq);
+    const parts = item.slice(eq + 1).split(',').map((v) => v.trim());
+    const numbers = parts.map(Number);
+    if (eq <= 0 || parts.some((p) => p === '') || numbers.some((n) => !Number.isFinite(n))) {
+      throw usageError(`--freeze takes NAME=VALUE with a number or a comma list of numbers, got '${item}'`, 'convert');
+    }
+    if (name in out) throw usageError(`--freeze names input '${name}' twice`, 'convert');
+    out[name] = numbers;
+  }
+  return out;
 }
 
 function buildVerify(packagePath: string, values: Values, flags: OutputFlags): VerifyRequest {
@@ -121,6 +145,7 @@ const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       target: { type: 'string' },
       precision: { type: 'string' },
       compress: { type: 'string' },
+      freeze: { type: 'string', multiple: true },
     },
     build: buildConvert,
   },

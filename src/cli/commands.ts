@@ -41,6 +41,7 @@ export async function runConvert(request: ConvertRequest, ctx: CommandContext): 
       target: request.target,
       precision: request.precision,
       ...(request.compress === undefined ? {} : { compress: request.compress }),
+      ...(request.freeze === undefined ? {} : { freeze: request.freeze }),
       onProgress: (stage, done, total) => progress.update(`${STAGE_VERBS[stage]} ${name}`, done, stage === 'convert' ? total : 0),
     });
     progress.clear();
