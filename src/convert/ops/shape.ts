@@ -9,6 +9,7 @@ import { milDTypeFor } from '../narrow.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
 import { constantInts, constantsOf, inputType, isFullyStatic, requireStatic } from '../values.js';
 import { indexingConverters } from './indexing.js';
+import { scatterGatherConverters } from './scatter-gather.js';
 
 /** ONNX → MIL converters for the shape family: reshapes, joins, splits, casts and shape queries. */
 
@@ -213,4 +214,5 @@ export const shapeConverters: ConverterTable = {
   Concat: concat,
   Split: split,
   ...indexingConverters,
+  ...scatterGatherConverters,
 };
