@@ -1,4 +1,4 @@
-import { FLOAT16_MAX, FLOAT16_MIN_SUBNORMAL, float32ToFloat16Bits } from '../../tensor/fp16.js';
+import { FLOAT16_MAX, FLOAT16_MIN_NORMAL, FLOAT16_MIN_SUBNORMAL, float32ToFloat16Bits } from '../../tensor/fp16.js';
 import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import { lookupMilOp, type MilOpDef, type MilParamDef, type TypeRuleInput } from '../catalogue.js';
 import {
@@ -27,9 +27,15 @@ import { countUses, isConstLikeOp } from './uses.js';
 
 export interface Fp16Options {
   /**
-   * Keep an op in fp32 when one of its fp32 constants holds a finite value
-   * with 65504 < |v| < 1e38 (coremltools' overflow guard) instead of
-   * saturating the value to ±65504. Default false.
+   * What to do with an op whose fp32 constant fp16 cannot hold: a finite
+   * value with 65504 < |v| < 1e38 (coremltools' overflow guard), or, in a
+   * weight, more than 1% of the non-zero values below fp16's smallest normal
+   * (where fp16 keeps only a few significant bits). Such an op stays fp32,
+   * with casts around it, and a warning gives the counts.
+   * - undefined (default): weights (≥ 400 elements) keep their op in fp32;
+   *   small constants (clip bounds, fill values) saturate to ±65504 with a count.
+   * - true: every such constant keeps its op in fp32, as coremltools does.
+   * - false: nothing is kept in fp32; overflowing values saturate.
    */
   keepOverflowingOpsInFp32?: boolean;
 }
@@ -52,6 +58,8 @@ const KEPT_FP32_FROM_IOS17: Readonly<Record<string, readonly string[]>> = {
 const UNDERFLOW_GUARD_LIMIT = 400;
 /** coremltools treats |v| >= 1e38 as "meant to be infinite" (masks from finfo.min): it never blocks the cast. */
 const INFINITY_LIKE = 1e38;
+/** Share of a weight's non-zero values allowed below the smallest fp16 normal before its op stays fp32. */
+const MAX_SUBNORMAL_SHARE = 0.01;
 
 export function applyFp16ComputePrecision(program: MilProgram, options: Fp16Options = {}): { warnings: string[] } {
   const warnings: string[] = [];
@@ -160,14 +168,21 @@ class FunctionRewriter {
   }
 
   private blockedByOverflow(op: MilOperation): boolean {
-    if (!this.options.keepOverflowingOpsInFp32) return false;
-    for (const bindings of Object.values(op.inputs)) {
+    const policy = this.options.keepOverflowingOpsInFp32;
+    if (policy === false) return false;
+    for (const [param, bindings] of Object.entries(op.inputs)) {
       for (const b of bindings) {
         const value = b.kind === 'value' ? b.value : this.constants.get(b.name);
-        if (value?.dtype === 'float32' && hasFiniteOverflow(value.data as Float32Array)) {
-          this.warnings.push(`${op.type} "${op.name}" kept in fp32: a constant input exceeds the fp16 range`);
-          return true;
-        }
+        if (value?.dtype !== 'float32' || (policy === undefined && value.data.length < UNDERFLOW_GUARD_LIMIT)) continue;
+        const range = scanFp16Range(value.data as Float32Array);
+        const subnormalHeavy = value.data.length >= UNDERFLOW_GUARD_LIMIT && range.belowNormal > MAX_SUBNORMAL_SHARE * range.nonZero;
+        if (range.overflow === 0 && !subnormalHeavy) continue;
+        const what = b.kind === 'name' ? `constant "${b.name}"` : `inline ${param}`;
+        this.warnings.push(
+          `${op.type} "${op.name}" kept in fp32: ${what} has ${range.overflow} value(s) beyond ±${FLOAT16_MAX} and ` +
+            `${range.belowNormal} of ${range.nonZero} non-zero value(s) below fp16's smallest normal ${FLOAT16_MIN_NORMAL.toExponential(2)}`,
+        );
+        return true;
       }
     }
     return false;
@@ -333,12 +348,19 @@ function constOp(name: string, value: Tensor): MilOperation {
   };
 }
 
-function hasFiniteOverflow(data: Float32Array): boolean {
+/** Counts of a constant's values that fp16 cannot hold: finite overflows, and non-zero values below the smallest normal. */
+function scanFp16Range(data: Float32Array): { overflow: number; belowNormal: number; nonZero: number } {
+  let overflow = 0;
+  let belowNormal = 0;
+  let nonZero = 0;
   for (let i = 0; i < data.length; i++) {
     const a = Math.abs(data[i]!);
-    if (a > FLOAT16_MAX && a < INFINITY_LIKE) return true;
+    if (a === 0) continue;
+    nonZero++;
+    if (a > FLOAT16_MAX && a < INFINITY_LIKE) overflow++;
+    else if (a < FLOAT16_MIN_NORMAL) belowNormal++;
   }
-  return false;
+  return { overflow, belowNormal, nonZero };
 }
 
 const POS_MAX_BITS = 0x7bff;
