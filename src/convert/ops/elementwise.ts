@@ -1,6 +1,7 @@
 import { milConst } from '../../mil/builder.js';
 import { milDTypeName } from '../../mil/ops/misc.js';
-import { attrInt, type OnnxNode } from '../../onnx/ir.js';
+import { attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
+import { milDTypeFor } from '../narrow.js';
 import { isFloatDType, type DType } from '../../tensor/dtype.js';
 import { float16BitsToFloat32, float32ArrayToFloat16 } from '../../tensor/fp16.js';
 import { makeTensor, numberAt, type Tensor } from '../../tensor/tensor.js';
@@ -69,20 +70,47 @@ function unaryConverter(milOp: string, since = 6): OpConverter {
   };
 }
 
-function binaryConverter(milOp: string, since = 7): OpConverter {
+/**
+ * The second operand of a binary op, ready for NumPy broadcasting. Before
+ * opset 7 ONNX broadcast only with `broadcast` = 1, matching B's dims to A's
+ * dims from `axis` on (the trailing dims by default); appending size-1 dims
+ * to B after that run gives the same result under NumPy rules.
+ */
+export function legacyBroadcastOperand(node: OnnxNode, ctx: ConvertContext, a: string, b: string): string {
+  if (ctx.opset >= 7 || attrInt(node, 'broadcast', 0) === 0) return b;
+  const axis = attrInt(node, 'axis');
+  if (axis === undefined) return b;
+  const rankA = ctx.b.typeOf(a).shape.length;
+  const rankB = ctx.b.typeOf(b).shape.length;
+  const start = axis < 0 ? axis + rankA : axis;
+  const trailing = rankA - start - rankB;
+  if (start < 0 || trailing < 0) ctx.unsupported(node, `B of rank ${rankB} does not fit A of rank ${rankA} at axis ${axis}`);
+  if (trailing === 0) return b;
+  const axes = Array.from({ length: trailing }, (_, k) => rankB + k);
+  return ctx.b.op1('expand_dims', { x: b, axes: milConst.ints(axes) });
+}
+
+/** Both operands of a binary node, with the opset < 7 broadcast rule applied to the second. */
+function operands(node: OnnxNode, ctx: ConvertContext): [string, string] {
+  const a = ctx.requireInput(node, 0);
+  return [a, legacyBroadcastOperand(node, ctx, a, ctx.requireInput(node, 1))];
+}
+
+function binaryConverter(milOp: string, since = 1): OpConverter {
   return {
     opsets: [since, LATEST],
-    milOps: [milOp, 'cast'],
+    milOps: [milOp, 'cast', 'expand_dims'],
     convert(node, ctx) {
-      ctx.setOutput(node, 0, binary(ctx, milOp, ctx.requireInput(node, 0), ctx.requireInput(node, 1), outName(node)));
+      const [a, b] = operands(node, ctx);
+      ctx.setOutput(node, 0, binary(ctx, milOp, a, b, outName(node)));
     },
   };
 }
 
-/** Variadic Max/Min/Sum: a left fold of the binary op over all inputs. */
+/** Variadic Max/Min/Sum: a left fold of the binary op over all inputs (before opset 8 they share one shape). */
 function variadicConverter(milOp: string): OpConverter {
   return {
-    opsets: [8, LATEST],
+    opsets: [1, LATEST],
     milOps: [milOp, 'cast'],
     convert(node, ctx) {
       const values = node.inputs.map((_, i) => ctx.requireInput(node, i));
@@ -103,12 +131,12 @@ function truncatingIntDiv(ctx: ConvertContext, a: string, b: string, name: strin
 }
 
 const div: OpConverter = {
-  opsets: [7, LATEST],
-  milOps: ['real_div', 'floor_div', 'abs', 'sign', 'mul', 'cast'],
+  opsets: [1, LATEST],
+  milOps: ['real_div', 'floor_div', 'abs', 'sign', 'mul', 'cast', 'expand_dims'],
   limits: 'integer division truncates toward zero (ONNX semantics), computed as sign(a)·sign(b)·floor(|a|/|b|)',
   convert(node, ctx) {
-    const a = ctx.requireInput(node, 0);
-    const b = castTo(ctx, ctx.requireInput(node, 1), ctx.b.typeOf(a).dtype);
+    const [a, divisor] = operands(node, ctx);
+    const b = castTo(ctx, divisor, ctx.b.typeOf(a).dtype);
     const out = ctx.b.typeOf(a).dtype === 'int32'
       ? truncatingIntDiv(ctx, a, b, outName(node))
       : ctx.b.op1('real_div', { x: a, y: b }, { name: outName(node) });
@@ -150,12 +178,12 @@ function isScalarTwo(t: Tensor | undefined): boolean {
 }
 
 const pow: OpConverter = {
-  opsets: [7, LATEST],
-  milOps: ['pow', 'exp', 'mul', 'cast'],
+  opsets: [1, LATEST],
+  milOps: ['pow', 'exp', 'mul', 'cast', 'expand_dims'],
   limits: 'a constant base of 2 becomes exp(y·ln 2): Core ML computes pow(2, y) wrongly',
   convert(node, ctx) {
     const base = ctx.constant(node, 0);
-    const y = ctx.requireInput(node, 1);
+    const y = legacyBroadcastOperand(node, ctx, ctx.requireInput(node, 0), ctx.requireInput(node, 1));
     const baseShape = base?.shape.length ?? 0;
     if (isScalarTwo(base) && isFloatDType(base!.dtype) && baseShape <= ctx.b.typeOf(y).shape.length) {
       const floatY = castTo(ctx, y, base!.dtype === 'float16' ? 'float16' : 'float32');
@@ -177,7 +205,7 @@ const pow: OpConverter = {
 };
 
 const neg: OpConverter = {
-  opsets: [6, LATEST],
+  opsets: [1, LATEST],
   milOps: ['mul'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -188,7 +216,7 @@ const neg: OpConverter = {
 /** inverse and log add a default epsilon in Core ML; ONNX wants the exact value, so pass epsilon 0. */
 function exactWithEpsilon(milOp: 'inverse' | 'log'): OpConverter {
   return {
-    opsets: [6, LATEST],
+    opsets: [1, LATEST],
     milOps: [milOp],
     convert(node, ctx) {
       const x = ctx.requireInput(node, 0);
@@ -199,12 +227,11 @@ function exactWithEpsilon(milOp: 'inverse' | 'log'): OpConverter {
 
 /** Equal on bool has no MIL comparison (bool is outside its domain): not(xor(a, b)). */
 const equal: OpConverter = {
-  opsets: [7, LATEST],
-  milOps: ['equal', 'logical_xor', 'logical_not', 'cast'],
+  opsets: [1, LATEST],
+  milOps: ['equal', 'logical_xor', 'logical_not', 'cast', 'expand_dims'],
   limits: 'string inputs are not supported',
   convert(node, ctx) {
-    const a = ctx.requireInput(node, 0);
-    const b = ctx.requireInput(node, 1);
+    const [a, b] = operands(node, ctx);
     if (ctx.b.typeOf(a).dtype === 'string') ctx.unsupported(node, 'Core ML cannot compare strings');
     if (ctx.b.typeOf(a).dtype === 'bool') {
       const differs = binary(ctx, 'logical_xor', a, b);
@@ -227,7 +254,7 @@ const where: OpConverter = {
 };
 
 const mean: OpConverter = {
-  opsets: [8, LATEST],
+  opsets: [1, LATEST],
   milOps: ['add', 'real_div', 'cast'],
   convert(node, ctx) {
     const values = node.inputs.map((_, i) => ctx.requireInput(node, i));
@@ -266,17 +293,90 @@ const isInf: OpConverter = {
   },
 };
 
+/** sqrt(x² + c) for c = ±1, the radicand of the inverse hyperbolic functions. */
+function hypot1(ctx: ConvertContext, x: string, c: 1 | -1): string {
+  return ctx.b.op1('sqrt', { x: ctx.b.op1('add', { x: ctx.b.op1('mul', { x, y: x }), y: scalarLike(ctx, x, c) }) });
+}
+
+/** MIL has no asinh: sign(x)·log(|x| + sqrt(x² + 1)), odd by construction so negative x loses no digits. */
+const asinh: OpConverter = {
+  opsets: [9, LATEST],
+  milOps: ['abs', 'mul', 'add', 'sqrt', 'log', 'sign'],
+  limits: 'computed as sign(x)·log(|x| + sqrt(x² + 1)); |x| above ~1.8e19 overflows to infinity',
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const magnitude = ctx.b.op1('abs', { x });
+    const sum = ctx.b.op1('add', { x: magnitude, y: hypot1(ctx, magnitude, 1) });
+    const log = ctx.b.op1('log', { x: sum, epsilon: scalarLike(ctx, x, 0) });
+    ctx.setOutput(node, 0, ctx.b.op1('mul', { x: log, y: ctx.b.op1('sign', { x }) }, { name: outName(node) }));
+  },
+};
+
+/** MIL has no acosh: log(x + sqrt(x² − 1)), NaN below 1 as ONNX defines it. */
+const acosh: OpConverter = {
+  opsets: [9, LATEST],
+  milOps: ['mul', 'add', 'sqrt', 'log'],
+  limits: 'computed as log(x + sqrt(x² − 1)); x above ~1.8e19 overflows to infinity',
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const sum = ctx.b.op1('add', { x, y: hypot1(ctx, x, -1) });
+    ctx.setOutput(node, 0, ctx.b.op1('log', { x: sum, epsilon: scalarLike(ctx, x, 0) }, { name: outName(node) }));
+  },
+};
+
+/** CastLike casts input 0 to the element type of input 1 (as Core ML holds it: int64 → int32, float64 → fp32). */
+const castLike: OpConverter = {
+  opsets: [15, LATEST],
+  milOps: ['cast'],
+  limits: 'no string or bfloat16 targets; int64 and float64 targets become int32 and fp32',
+  convert(node, ctx) {
+    const onnxTarget = ctx.info(node.inputs[1] ?? '')?.dtype ?? ctx.b.typeOf(ctx.requireInput(node, 1)).dtype;
+    const target = milDTypeFor(onnxTarget);
+    if (target === undefined || target === 'string' || onnxTarget === 'bfloat16') return ctx.unsupported(node, `cast to ${onnxTarget} has no Core ML counterpart`);
+    const x = ctx.requireInput(node, 0);
+    ctx.setOutput(node, 0, ctx.b.typeOf(x).dtype === target ? x : castTo(ctx, x, target, outName(node)));
+  },
+};
+
+/** 2^k for k = 0..30, the shift amounts whose results fit Core ML's int32. */
+const POWERS_OF_TWO = Int32Array.from({ length: 31 }, (_, k) => 2 ** k);
+
+/**
+ * BitShift on unsigned integers: x·2^y to the left, floor(x / 2^y) to the
+ * right. 2^y is a constant when y is, else gathered from a table of powers.
+ */
+const bitShift: OpConverter = {
+  opsets: [11, LATEST],
+  milOps: ['gather', 'mul', 'floor_div'],
+  limits: 'values are held as int32: shift amounts 0..30, and results must fit int32',
+  convert(node, ctx) {
+    const direction = attrString(node, 'direction', '');
+    if (direction !== 'LEFT' && direction !== 'RIGHT') ctx.unsupported(node, `direction "${direction}" is not LEFT or RIGHT`);
+    const x = ctx.requireInput(node, 0);
+    const shift = ctx.constant(node, 1);
+    const constantShift = shift ? constantAsFloat32(shift) : undefined;
+    if (constantShift?.some((k) => !(k >= 0 && k <= 30))) ctx.unsupported(node, 'shift amounts must lie in 0..30 for int32 values');
+    const factor = constantShift
+      ? makeTensor('int32', shift!.shape, Int32Array.from(constantShift, (k) => POWERS_OF_TWO[k]!))
+      : ctx.b.op1('gather', { x: makeTensor('int32', [POWERS_OF_TWO.length], POWERS_OF_TWO), indices: castTo(ctx, ctx.requireInput(node, 1), 'int32'), axis: milConst.int(0) });
+    const op = direction === 'LEFT' ? 'mul' : 'floor_div';
+    ctx.setOutput(node, 0, ctx.b.op1(op, { x: castTo(ctx, x, 'int32'), y: factor }, { name: outName(node) }));
+  },
+};
+
+/** Opset 1 differs from 6 only by the legacy consumed_inputs attribute, which has no effect on results. */
 const UNARY: Readonly<Record<string, [milOp: string, since: number]>> = {
-  Sqrt: ['sqrt', 6], Exp: ['exp', 6], Abs: ['abs', 6], Erf: ['erf', 9], Floor: ['floor', 6], Ceil: ['ceil', 6],
+  Sqrt: ['sqrt', 1], Exp: ['exp', 1], Abs: ['abs', 1], Erf: ['erf', 9], Floor: ['floor', 1], Ceil: ['ceil', 1],
   Sign: ['sign', 9], Sin: ['sin', 7], Cos: ['cos', 7], Tan: ['tan', 7], Asin: ['asin', 7], Acos: ['acos', 7],
   Atan: ['atan', 7], Sinh: ['sinh', 9], Cosh: ['cosh', 9], Atanh: ['atanh', 9], Not: ['logical_not', 1],
   Round: ['round', 11],
 };
 
+/** Before opset 7 these take the legacy `broadcast`/`axis` attributes (see legacyBroadcastOperand). */
 const BINARY: Readonly<Record<string, [milOp: string, since: number]>> = {
-  Add: ['add', 7], Sub: ['sub', 7], Mul: ['mul', 7], Less: ['less', 7], Greater: ['greater', 7],
+  Add: ['add', 1], Sub: ['sub', 1], Mul: ['mul', 1], Less: ['less', 1], Greater: ['greater', 1],
   LessOrEqual: ['less_equal', 12], GreaterOrEqual: ['greater_equal', 12],
-  And: ['logical_and', 7], Or: ['logical_or', 7], Xor: ['logical_xor', 7],
+  And: ['logical_and', 1], Or: ['logical_or', 1], Xor: ['logical_xor', 1],
 };
 
 export const elementwiseConverters: ConverterTable = {
@@ -296,4 +396,8 @@ export const elementwiseConverters: ConverterTable = {
   Min: variadicConverter('minimum'),
   Sum: variadicConverter('add'),
   Mean: mean,
+  Asinh: asinh,
+  Acosh: acosh,
+  CastLike: castLike,
+  BitShift: bitShift,
 };

@@ -1,5 +1,5 @@
 import type { DType } from '../../tensor/dtype.js';
-import type { OnnxDim, OnnxNode } from '../ir.js';
+import { attrInt, type OnnxDim, type OnnxNode } from '../ir.js';
 import { malformed } from './params.js';
 import type { InferredType, ShapeFn, ShapeTable } from './types.js';
 
@@ -47,9 +47,15 @@ export const sameAsFirstInput: ShapeFn = ({ inputs }) => {
   return [typed(x?.dtype, x?.shape ? [...x.shape] : undefined)];
 };
 
+/** Before opset 7, binary ops with `broadcast` = 1 stretch B over A (from `axis` on), so the result has A's shape. */
+function legacyBroadcast(node: OnnxNode, opset: number): boolean {
+  return opset < 7 && node.inputs.length === 2 && attrInt(node, 'broadcast', 0) !== 0;
+}
+
 /** Broadcast of all present inputs; dtype of input `dtypeFrom`, or a fixed dtype. */
 function broadcasting(fixedDType?: DType, dtypeFrom = 0): ShapeFn {
-  return ({ node, inputs }) => {
+  return ({ node, inputs, opset }) => {
+    if (legacyBroadcast(node, opset)) return [typed(fixedDType ?? inputs[dtypeFrom]?.dtype, inputs[0]?.shape ? [...inputs[0].shape] : undefined)];
     const present = inputs.filter((_, i) => node.inputs[i] !== '');
     const shape = broadcastOnnx(node, present.map((t) => t?.shape));
     return [typed(fixedDType ?? inputs[dtypeFrom]?.dtype, shape)];
@@ -59,11 +65,11 @@ function broadcasting(fixedDType?: DType, dtypeFrom = 0): ShapeFn {
 /** A bool tensor shaped like input 0. */
 const boolLikeInput: ShapeFn = ({ inputs }) => [typed('bool', inputs[0]?.shape ? [...inputs[0].shape] : undefined)];
 
-const ARITHMETIC = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Mod', 'Max', 'Min', 'Sum', 'Mean'];
+const ARITHMETIC = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Mod', 'Max', 'Min', 'Sum', 'Mean', 'BitShift'];
 const COMPARISON_AND_LOGIC = ['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor'];
 const UNARY = [
   'Sqrt', 'Exp', 'Log', 'Abs', 'Neg', 'Reciprocal', 'Erf', 'Floor', 'Ceil', 'Sign',
-  'Sin', 'Cos', 'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Atanh', 'Round',
+  'Sin', 'Cos', 'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Atanh', 'Asinh', 'Acosh', 'Round',
 ];
 
 export const elementwiseShapes: ShapeTable = {
@@ -74,4 +80,5 @@ export const elementwiseShapes: ShapeTable = {
   IsNaN: boolLikeInput,
   IsInf: boolLikeInput,
   Where: broadcasting(undefined, 1),
+  CastLike: ({ inputs }) => [typed(inputs[1]?.dtype, inputs[0]?.shape ? [...inputs[0].shape] : undefined)],
 };

@@ -15,13 +15,16 @@ import { model, valueInfo } from '../../helpers/onnx-graph.js';
  * converted model as the int32 Core ML takes. Outputs may be float or integer.
  */
 
-export type TypedInput = { dtype: 'float32'; shape: number[]; data: Float32Array } | { dtype: 'int64'; shape: number[]; data: number[] };
+export type TypedInput = { dtype: 'float32'; shape: number[]; data: Float32Array } | { dtype: 'int64' | 'uint64'; shape: number[]; data: number[] };
 
 export const floatInput = (shape: number[], data: number[]): TypedInput => ({ dtype: 'float32', shape, data: Float32Array.from(data) });
 export const int64Input = (shape: number[], data: number[]): TypedInput => ({ dtype: 'int64', shape, data });
+export const uint64Input = (shape: number[], data: number[]): TypedInput => ({ dtype: 'uint64', shape, data });
 
 function toOrt(t: TypedInput): ort.Tensor {
-  return t.dtype === 'float32' ? new ort.Tensor('float32', t.data, t.shape) : new ort.Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(v)), t.shape);
+  if (t.dtype === 'float32') return new ort.Tensor('float32', t.data, t.shape);
+  if (t.dtype === 'uint64') return new ort.Tensor('uint64', BigUint64Array.from(t.data, (v) => BigInt(v)), t.shape);
+  return new ort.Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(v)), t.shape);
 }
 
 function toMil(t: TypedInput): Tensor {
@@ -31,7 +34,7 @@ function toMil(t: TypedInput): Tensor {
 /** A scalar reference is compared as shape [1], the shape Core ML gives scalar outputs. */
 function fromOrt(t: ort.Tensor): Tensor {
   const shape = t.dims.length === 0 ? [1] : t.dims.map(Number);
-  if (t.type === 'int64') return makeTensor('int32', shape, Int32Array.from(t.data as BigInt64Array, (v) => Number(v)));
+  if (t.type === 'int64' || t.type === 'uint64') return makeTensor('int32', shape, Int32Array.from(t.data as BigInt64Array, (v) => Number(v)));
   return makeTensor('float32', shape, Float32Array.from(t.data as Float32Array));
 }
 
