@@ -3,16 +3,18 @@ import { attrFloat, attrInt, attrString, type OnnxNode } from '../../onnx/ir.js'
 import { elementCount, type Tensor } from '../../tensor/tensor.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
 import { binary, castTo, constantAsFloat32, floatVector, outName, scalarLike } from './elementwise.js';
+import { reshapeConstant } from './nn-util.js';
 
 /**
  * ONNX → MIL converters for activations. Constant parameters (alpha, beta,
  * clip bounds) are emitted in x's dtype, which every opset accepts; from
- * iOS17 the fp16 pass may keep them fp32.
+ * iOS17 the fp16 pass may keep them fp32. Opset 1 versions differ from
+ * opset 6 only by the legacy consumed_inputs attribute, so both are taken.
  */
 
 const LATEST = 21;
 
-function simple(milOp: string, since = 6): OpConverter {
+function simple(milOp: string, since = 1): OpConverter {
   return {
     opsets: [since, LATEST],
     milOps: [milOp],
@@ -23,7 +25,7 @@ function simple(milOp: string, since = 6): OpConverter {
 }
 
 /** An activation whose float attributes become constant MIL parameters of the same names. */
-function withScalars(milOp: string, params: Readonly<Record<string, [onnxAttr: string, fallback: number]>>, since = 6): OpConverter {
+function withScalars(milOp: string, params: Readonly<Record<string, [onnxAttr: string, fallback: number]>>, since = 1): OpConverter {
   return {
     opsets: [since, LATEST],
     milOps: [milOp],
@@ -38,7 +40,7 @@ function withScalars(milOp: string, params: Readonly<Record<string, [onnxAttr: s
 
 /** Relu on integers (opset 14) has no MIL relu: max(x, 0). */
 const relu: OpConverter = {
-  opsets: [6, LATEST],
+  opsets: [1, LATEST],
   milOps: ['relu', 'maximum'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -59,14 +61,27 @@ function perChannelSlope(xShape: readonly (number | null)[], slope: Tensor): Flo
   return onlyChannels ? constantAsFloat32(slope) : undefined;
 }
 
+/**
+ * Before opset 7 a 1-D slope of X.shape[1] values is per channel (axis 1)
+ * rather than broadcast against the last axis; the shape [C, 1, ...] says
+ * the same under NumPy broadcasting. Undefined when no reshape is needed.
+ */
+function legacySlopeShape(ctx: ConvertContext, xShape: readonly (number | null)[], slopeShape: readonly (number | null)[]): number[] | undefined {
+  const channels = xShape[1];
+  if (ctx.opset >= 7 || xShape.length < 3 || slopeShape.length !== 1 || channels === null || channels === undefined) return undefined;
+  return slopeShape[0] === channels && channels !== 1 ? [channels, ...new Array<number>(xShape.length - 2).fill(1)] : undefined;
+}
+
 const prelu: OpConverter = {
-  opsets: [7, LATEST],
-  milOps: ['leaky_relu', 'prelu', 'maximum', 'minimum', 'mul', 'add', 'cast'],
+  opsets: [1, LATEST],
+  milOps: ['leaky_relu', 'prelu', 'maximum', 'minimum', 'mul', 'add', 'cast', 'expand_dims'],
   limits: 'a constant per-channel slope becomes prelu, a single slope leaky_relu; any other slope is computed as max(x,0) + slope·min(x,0)',
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const xType = ctx.b.typeOf(x);
-    const slope = ctx.constant(node, 1);
+    const rawSlope = ctx.constant(node, 1);
+    const legacyShape = legacySlopeShape(ctx, xType.shape, rawSlope?.shape ?? ctx.b.typeOf(ctx.requireInput(node, 1)).shape);
+    const slope = rawSlope && legacyShape ? reshapeConstant(rawSlope, legacyShape) : rawSlope;
     const isFloat = xType.dtype !== 'int32';
     if (isFloat && slope && elementCount(slope.shape) === 1 && slope.shape.length <= xType.shape.length) {
       const alpha = scalarLike(ctx, x, constantAsFloat32(slope)[0]!);
@@ -78,9 +93,12 @@ const prelu: OpConverter = {
       ctx.setOutput(node, 0, ctx.b.op1('prelu', { x, alpha: floatVector(channels, xType.dtype) }, { name: outName(node) }));
       return;
     }
+    const slopeValue = legacyShape
+      ? ctx.b.op1('expand_dims', { x: ctx.requireInput(node, 1), axes: milConst.ints(legacyShape.slice(1).map((_, k) => k + 1)) })
+      : ctx.requireInput(node, 1);
     const positive = ctx.b.op1('maximum', { x, y: scalarLike(ctx, x, 0) });
     const negative = ctx.b.op1('minimum', { x, y: scalarLike(ctx, x, 0) });
-    const scaled = binary(ctx, 'mul', negative, ctx.requireInput(node, 1));
+    const scaled = binary(ctx, 'mul', negative, slopeValue);
     ctx.setOutput(node, 0, ctx.b.op1('add', { x: positive, y: scaled }, { name: outName(node) }));
   },
 };
@@ -97,7 +115,7 @@ function clipBound(node: OnnxNode, ctx: ConvertContext, which: 'min' | 'max'): B
 }
 
 const clip: OpConverter = {
-  opsets: [6, LATEST],
+  opsets: [1, LATEST],
   milOps: ['clip', 'maximum', 'minimum', 'identity', 'cast'],
   limits: 'constant bounds on float input become clip; a missing, infinite or computed bound (or integer input) uses maximum/minimum',
   convert(node, ctx) {
@@ -127,7 +145,7 @@ const SELU_ALPHA = 1.6732632423543772;
 const SELU_GAMMA = 1.0507009873554805;
 
 const selu: OpConverter = {
-  opsets: [6, LATEST],
+  opsets: [1, LATEST],
   milOps: ['elu', 'mul'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);

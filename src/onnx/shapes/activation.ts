@@ -14,8 +14,10 @@ const SAME_AS_INPUT = [
 
 export const activationShapes: ShapeTable = {
   ...Object.fromEntries(SAME_AS_INPUT.map((op) => [op, sameAsFirstInput])),
-  PRelu: ({ node, inputs }) => {
+  PRelu: ({ node, inputs, opset }) => {
     const x = inputs[0];
+    // Before opset 7 the slope is per channel or X-shaped; either way the result has X's shape.
+    if (opset < 7) return sameAsFirstInput({ node, inputs, opset, constant: () => undefined });
     const shape = broadcastOnnx(node, [x?.shape, inputs[1]?.shape]);
     return [{ ...(x?.dtype ? { dtype: x.dtype } : {}), ...(shape ? { shape } : {}) }];
   },
