@@ -10,6 +10,7 @@ import { poolConverters } from './ops/pool.js';
 import { resampleConverters } from './ops/resample.js';
 import { recurrentConverters } from './ops/recurrent.js';
 import { controlConverters } from './ops/control.js';
+import { quantConverters } from './ops/quant.js';
 import { lossConverters } from './ops/loss.js';
 
 /**
@@ -28,6 +29,7 @@ export const CONVERTER_FAMILIES: Readonly<Record<string, ConverterTable>> = {
   resample: resampleConverters,
   recurrent: recurrentConverters,
   control: controlConverters,
+  quant: quantConverters,
   loss: lossConverters,
 };
 

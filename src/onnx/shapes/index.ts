@@ -10,10 +10,11 @@ import { poolShapes } from './pool.js';
 import { resampleShapes } from './resample.js';
 import { recurrentShapes } from './recurrent.js';
 import { lossShapes } from './loss.js';
+import { quantShapes } from './quant.js';
 
 const FAMILIES: readonly ShapeTable[] = [
   elementwiseShapes, activationShapes, shapeShapes, reduceShapes, convShapes,
-  linearShapes, normShapes, poolShapes, resampleShapes, recurrentShapes, lossShapes,
+  linearShapes, normShapes, poolShapes, resampleShapes, recurrentShapes, lossShapes, quantShapes,
 ];
 
 const byOp = new Map<string, ShapeFn>();
