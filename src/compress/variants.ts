@@ -1,4 +1,5 @@
 import { targetRank, type DeploymentTarget } from '../mil/ir.js';
+import { EIGHT_BIT_GATE, FP16_GATE, FP32_GATE, LOW_BIT_GATE, type Gate } from '../parity/gates.js';
 import { minimumTargetFor, type CompressionSpec } from './apply.js';
 
 /**
@@ -13,12 +14,10 @@ export interface VariantDefinition {
   /** Weight compression applied after conversion, if any. */
   compression?: CompressionSpec;
   /** Default accuracy gate against the reference outputs. */
-  gate: { kind: 'elementwise'; atol: number; rtol: number } | { kind: 'psnr'; minDb: number };
+  gate: Gate;
   description: string;
 }
 
-const FP32_GATE = { kind: 'elementwise', atol: 1e-4, rtol: 1e-3 } as const;
-const psnr = (minDb: number) => ({ kind: 'psnr', minDb }) as const;
 
 /**
  * Palettes of 1 or 2 bits keep only ≈ 6 or 12 dB of a typical weight's SNR, too
@@ -31,7 +30,7 @@ const palettized = (nbits: 1 | 2 | 3 | 4 | 6 | 8): VariantDefinition => ({
   name: `palettize${nbits}`,
   precision: 'fp16',
   compression: nbits < KEEP_HEAD_BELOW_BITS ? { kind: 'palettize', nbits, keepOutputHead: true } : { kind: 'palettize', nbits },
-  gate: psnr(nbits >= 6 ? 30 : 20),
+  gate: nbits >= 6 ? EIGHT_BIT_GATE : LOW_BIT_GATE,
   description:
     `${nbits}-bit k-means palettized weights (one look-up table per tensor${nbits < KEEP_HEAD_BELOW_BITS ? ', output head kept' : ''})` +
     `${nbits === 3 ? ', iOS18' : ''}, fp16 compute`,
@@ -39,19 +38,19 @@ const palettized = (nbits: 1 | 2 | 3 | 4 | 6 | 8): VariantDefinition => ({
 
 export const VARIANTS: readonly VariantDefinition[] = [
   { name: 'fp32', precision: 'fp32', gate: FP32_GATE, description: 'fp32 weights and compute' },
-  { name: 'fp16', precision: 'fp16', gate: psnr(40), description: 'fp16 weights and compute, fp32 inputs and outputs' },
+  { name: 'fp16', precision: 'fp16', gate: FP16_GATE, description: 'fp16 weights and compute, fp32 inputs and outputs' },
   {
     name: 'int8',
     precision: 'fp16',
     compression: { kind: 'linear', dtype: 'int8', symmetric: true, perChannel: true },
-    gate: psnr(30),
+    gate: EIGHT_BIT_GATE,
     description: 'int8 weights, symmetric per output channel, fp16 compute',
   },
   {
     name: 'int4',
     precision: 'fp16',
     compression: { kind: 'blockwise', dtype: 'int4', blockSize: 32 },
-    gate: psnr(20),
+    gate: LOW_BIT_GATE,
     description: 'int4 weights, one scale per output channel and block of 32 input channels (iOS18), fp16 compute',
   },
   palettized(1),
@@ -65,7 +64,7 @@ export const VARIANTS: readonly VariantDefinition[] = [
     precision: 'fp16',
     // Dropping the smaller half of a weight keeps ≈ 9 dB of its SNR: the output head stays dense.
     compression: { kind: 'prune', sparsity: 0.5, keepOutputHead: true },
-    gate: psnr(20),
+    gate: LOW_BIT_GATE,
     description: '50% of weights pruned by magnitude (sparse storage, output head kept), fp16 compute',
   },
 ];

@@ -1,4 +1,3 @@
-import { ToolError } from '../errors.js';
 import { walkOperations, type MilOperation, type MilProgram, type MilTensorType } from '../mil/ir.js';
 
 /**
@@ -17,22 +16,6 @@ export const EIGHT_BIT_GATE: Gate = { kind: 'psnr', minDb: 30 };
 /** int4 weights, palettized with 4 bits or fewer, pruned (sparse) weights. */
 export const LOW_BIT_GATE: Gate = { kind: 'psnr', minDb: 20 };
 export const EXACT_GATE: Gate = { kind: 'exact' };
-
-const VARIANT_GATES: readonly { pattern: RegExp; gate: Gate }[] = [
-  { pattern: /^fp32$/, gate: FP32_GATE },
-  { pattern: /^fp16$/, gate: FP16_GATE },
-  { pattern: /^(int8|palettize[678])$/, gate: EIGHT_BIT_GATE },
-  { pattern: /^(int4|palettize[1-4]|prune.*)$/, gate: LOW_BIT_GATE },
-];
-
-/** The default gate of a variant name as the action's `variants` input spells it. */
-export function gateForVariant(variant: string): Gate {
-  const row = VARIANT_GATES.find((r) => r.pattern.test(variant));
-  if (!row) {
-    throw new ToolError('USAGE', `unknown variant "${variant}" (expected fp32, fp16, int8, int4, palettize1..8 or prune*)`);
-  }
-  return row.gate;
-}
 
 /**
  * Picks the gate for a package this tool may not have written, from what its program

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ToolError } from '../../src/errors.js';
-import { gateForProgram, gateForVariant } from '../../src/parity/gates.js';
+import { gateForProgram } from '../../src/parity/gates.js';
 import type { MilOperation, MilProgram, MilVar } from '../../src/mil/ir.js';
 import type { DType } from '../../src/tensor/dtype.js';
 import { makeTensor, type Tensor } from '../../src/tensor/tensor.js';
@@ -27,22 +26,6 @@ function program(operations: MilOperation[], inputDType: DType = 'float32'): Mil
 
 const relu = (dtype: DType) => op('relu', [v('y', dtype, [1, 4])], { inputs: { x: [{ kind: 'name', name: 'x' }] } });
 const tensor = (dtype: DType, shape: number[]): Tensor => makeTensor(dtype, shape);
-
-describe('gateForVariant', () => {
-  it('maps each variant to the gate of design.md', () => {
-    expect(gateForVariant('fp32')).toEqual({ kind: 'elementwise', atol: 1e-4, rtol: 1e-3 });
-    expect(gateForVariant('fp16')).toEqual({ kind: 'psnr', minDb: 40 });
-    for (const v of ['int8', 'palettize6', 'palettize8']) expect(gateForVariant(v)).toEqual({ kind: 'psnr', minDb: 30 });
-    for (const v of ['int4', 'palettize1', 'palettize2', 'palettize3', 'palettize4', 'prune50', 'prune']) {
-      expect(gateForVariant(v)).toEqual({ kind: 'psnr', minDb: 20 });
-    }
-  });
-
-  it('rejects an unknown variant with a usage error', () => {
-    expect(() => gateForVariant('int3')).toThrow(ToolError);
-    expect(() => gateForVariant('int3')).toThrow(/unknown variant "int3"/);
-  });
-});
 
 describe('gateForProgram', () => {
   it('uses the fp32 element-wise gate for an fp32 program without compression', () => {
