@@ -10,6 +10,7 @@ import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
 import { constantInts, constantsOf, inputType, isFullyStatic, requireStatic } from '../values.js';
 import { indexingConverters } from './indexing.js';
 import { scatterGatherConverters } from './scatter-gather.js';
+import { spaceConverters } from './space.js';
 
 /** ONNX → MIL converters for the shape family: reshapes, joins, splits, casts and shape queries. */
 
@@ -215,4 +216,5 @@ export const shapeConverters: ConverterTable = {
   Split: split,
   ...indexingConverters,
   ...scatterGatherConverters,
+  ...spaceConverters,
 };
