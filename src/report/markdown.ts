@@ -23,6 +23,7 @@ const FOLD_ROWS = 8;
 const STATUS_ICON: Record<ModelStatus, string> = {
   passed: '✅',
   failed: '❌',
+  unverified: '❔',
   unsupported: '⚠️',
   error: '💥',
 };
@@ -58,7 +59,7 @@ function renderHeadline(report: RunReport, options: RenderOptions): string {
 }
 
 function countStatuses(models: readonly ModelResult[]): string {
-  const order: ModelStatus[] = ['passed', 'failed', 'unsupported', 'error'];
+  const order: ModelStatus[] = ['passed', 'failed', 'unverified', 'unsupported', 'error'];
   return order
     .map((s) => [s, models.filter((m) => m.status === s).length] as const)
     .filter(([, n]) => n > 0)

@@ -51,7 +51,8 @@ export interface CoverageRow {
   supported: boolean;
 }
 
-export type ModelStatus = 'passed' | 'failed' | 'unsupported' | 'error';
+/** 'unverified': converted, but no reference outputs could be had, so nothing was checked. */
+export type ModelStatus = 'passed' | 'failed' | 'unverified' | 'unsupported' | 'error';
 
 export interface ModelResult {
   /** Path of the ONNX file relative to the repository. */

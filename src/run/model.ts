@@ -89,11 +89,14 @@ async function processModel(job: ModelJob, deadline: Deadline, result: ModelResu
     });
     result.variants.push(relabelVariant(variantResult, job.onnxPath, job.label));
   }
-  result.status = statusOf(result.variants);
+  result.status = modelStatusOf(result.variants);
 }
 
-function statusOf(variants: readonly VariantResult[]): ModelStatus {
-  return variants.some((v) => v.status === 'failed' || v.status === 'error') ? 'failed' : 'passed';
+/** A converted model's status from its variants. */
+export function modelStatusOf(variants: readonly VariantResult[]): ModelStatus {
+  if (variants.some((v) => v.status === 'failed' || v.status === 'error')) return 'failed';
+  // Nothing is reported as passed that did not run: without references the model stays unverified.
+  return variants.length > 0 && variants.every((v) => v.status === 'passed') ? 'passed' : 'unverified';
 }
 
 /**
