@@ -5,7 +5,7 @@ import { createExternalDataReader } from './external-data.js';
 import type { OnnxModel } from './ir.js';
 import { ElementBudget, resolveLimits, type OnnxLimits } from './limits.js';
 import { asBuffer, decodeProtoSafely, isDepthError } from './proto-decode.js';
-import { int64ToSafeNumber } from './proto-values.js';
+import { int64ToBigInt, int64ToSafeNumber } from './proto-values.js';
 
 export interface DecodeOnnxOptions {
   /** The file the bytes came from: named in errors, and its folder is where external data is looked up. */
@@ -13,17 +13,30 @@ export interface DecodeOnnxOptions {
   limits?: Partial<OnnxLimits>;
 }
 
-const LFS_POINTER_PREFIX = Buffer.from('version https://git-lfs.github.com/spec/');
+/** Pointer files start with the spec URL; pre-release git-lfs wrote the hawser URL. */
+const LFS_POINTER_PREFIXES = ['version https://git-lfs.github.com/spec/', 'version https://hawser.github.com/spec/'].map((p) => Buffer.from(p));
+/** git-lfs only treats blobs below this size as pointer candidates. */
+const LFS_POINTER_MAX_BYTES = 1024;
 
 /** True when the bytes are a Git LFS pointer file instead of the content it stands for. */
 export function isLfsPointer(bytes: Uint8Array): boolean {
-  return bytes.length >= LFS_POINTER_PREFIX.length && Buffer.compare(LFS_POINTER_PREFIX, bytes.subarray(0, LFS_POINTER_PREFIX.length)) === 0;
+  return (
+    bytes.length < LFS_POINTER_MAX_BYTES &&
+    LFS_POINTER_PREFIXES.some((prefix) => bytes.length >= prefix.length && Buffer.compare(prefix, bytes.subarray(0, prefix.length)) === 0)
+  );
 }
 
-export function lfsPointerError(file: string): ModelInputError {
+/** The `size N` line of a pointer: the byte count of the real file. */
+function lfsPointerSize(bytes: Uint8Array | undefined): string | undefined {
+  if (!bytes) return undefined;
+  return /^size (\d{1,20})$/m.exec(Buffer.from(bytes).toString('latin1'))?.[1];
+}
+
+export function lfsPointerError(file: string, bytes?: Uint8Array): ModelInputError {
+  const size = lfsPointerSize(bytes);
   return new ModelInputError(
     'LFS_POINTER',
-    'this is a Git LFS pointer, not the model; check the repository out with `lfs: true` (actions/checkout) so the real file is present',
+    `this is a Git LFS pointer${size === undefined ? '' : ` (the real model has ${size} bytes)`}, not the model; check the repository out with \`lfs: true\` (actions/checkout) so the real file is present`,
     { file },
   );
 }
@@ -33,7 +46,7 @@ function checkEnvelope(bytes: Buffer, file: string, limits: OnnxLimits): void {
     throw new ModelInputError('FILE_TOO_LARGE', `the model has ${bytes.length} bytes, above the limit of ${limits.maxFileBytes}`, { file });
   }
   if (bytes.length === 0) throw new ModelInputError('MALFORMED', 'the file is empty', { file });
-  if (isLfsPointer(bytes)) throw lfsPointerError(file);
+  if (isLfsPointer(bytes)) throw lfsPointerError(file, bytes);
 }
 
 function metadataFromProto(props: readonly onnx.IStringStringEntryProto[]): Map<string, string> {
@@ -42,6 +55,10 @@ function metadataFromProto(props: readonly onnx.IStringStringEntryProto[]): Map<
 
 function modelFromProto(proto: onnx.ModelProto, ctx: DecodeContext): OnnxModel {
   if (!proto.graph) throw new ModelInputError('MALFORMED', 'the file holds no graph: it is not an ONNX model', { file: ctx.file });
+  // ONNX requires ir_version (the checker refuses 0); a file without it is some other protobuf.
+  if (proto.irVersion == null || int64ToBigInt(proto.irVersion) <= 0n) {
+    throw new ModelInputError('MALFORMED', 'the model sets no ir_version: it is not a valid ONNX model', { file: ctx.file });
+  }
   const opsetImports = opsetImportsFromProto(proto.opsetImport ?? [], ctx);
   const model: OnnxModel = {
     irVersion: int64ToSafeNumber(proto.irVersion ?? 0, 'ir_version', ctx.file),

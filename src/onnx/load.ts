@@ -57,6 +57,6 @@ export async function loadOnnxModel(path: string, limits?: Partial<OnnxLimits>):
   const resolved = resolveLimits(limits);
   const size = await checkModelFile(path, resolved);
   const bytes = await readWhole(path, size);
-  if (isLfsPointer(bytes)) throw lfsPointerError(path);
+  if (isLfsPointer(bytes)) throw lfsPointerError(path, bytes);
   return decodeOnnxModel(bytes, { path, limits: resolved });
 }
