@@ -12,6 +12,7 @@ import { recurrentConverters } from './ops/recurrent.js';
 import { controlConverters } from './ops/control.js';
 import { quantConverters } from './ops/quant.js';
 import { lossConverters } from './ops/loss.js';
+import { generatorConverters } from './ops/generator.js';
 
 /**
  * Every converter family, by name. The op list, the coverage table and
@@ -31,6 +32,7 @@ export const CONVERTER_FAMILIES: Readonly<Record<string, ConverterTable>> = {
   control: controlConverters,
   quant: quantConverters,
   loss: lossConverters,
+  generator: generatorConverters,
 };
 
 const byOp = new Map<string, OpConverter>();

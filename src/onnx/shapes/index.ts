@@ -10,11 +10,12 @@ import { poolShapes } from './pool.js';
 import { resampleShapes } from './resample.js';
 import { recurrentShapes } from './recurrent.js';
 import { lossShapes } from './loss.js';
+import { generatorShapes } from './generator.js';
 import { quantShapes } from './quant.js';
 
 const FAMILIES: readonly ShapeTable[] = [
   elementwiseShapes, activationShapes, shapeShapes, reduceShapes, convShapes,
-  linearShapes, normShapes, poolShapes, resampleShapes, recurrentShapes, lossShapes, quantShapes,
+  linearShapes, normShapes, poolShapes, resampleShapes, recurrentShapes, lossShapes, generatorShapes, quantShapes,
 ];
 
 const byOp = new Map<string, ShapeFn>();
