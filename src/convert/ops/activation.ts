@@ -1,6 +1,6 @@
 import { milConst } from '../../mil/builder.js';
 import { attrFloat, attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
-import { elementCount, type Tensor } from '../../tensor/tensor.js';
+import { elementCount, makeTensor, type Tensor } from '../../tensor/tensor.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
 import { binary, castTo, constantAsFloat32, floatVector, outName, scalarLike } from './elementwise.js';
 import { reshapeConstant } from './nn-util.js';
@@ -282,6 +282,52 @@ const logSoftmax: OpConverter = {
   },
 };
 
+/**
+ * Hardmax: 1 at the first maximum along the normalized axis, 0 elsewhere —
+ * reduce_argmax compared with the indices 0..C-1 laid along that axis.
+ */
+const hardmax: OpConverter = {
+  opsets: [1, LATEST],
+  milOps: ['reduce_argmax', 'equal', 'cast', 'reshape', 'shape'],
+  limits: 'the normalized axis needs a static size (and, before opset 13, static dims from that axis on)',
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const plan = normalizationPlan(node, ctx, x);
+    const shape = ctx.b.typeOf(plan.value).shape;
+    const size = shape[plan.axis];
+    if (size === null || size === undefined) return ctx.unsupported(node, 'the size of the hardmax axis must be static');
+    const argmax = ctx.b.op1('reduce_argmax', { x: plan.value, axis: milConst.int(plan.axis), keep_dims: milConst.bool(true) });
+    const positions = makeTensor('int32', [size, ...new Array<number>(shape.length - plan.axis - 1).fill(1)], Int32Array.from({ length: size }, (_, i) => i));
+    const isMax = ctx.b.op1('equal', { x: argmax, y: positions });
+    const direct = plan.value === x;
+    const name = outName(node);
+    const y = castTo(ctx, isMax, ctx.b.typeOf(x).dtype, direct ? name : `${name}_flat`);
+    ctx.setOutput(node, 0, direct ? y : plan.restore(y, name));
+  },
+};
+
+/** Shrink: x + bias below -lambd, x − bias above lambd, 0 between; integers are computed in fp32 and cast back. */
+const shrink: OpConverter = {
+  opsets: [9, LATEST],
+  milOps: ['less', 'greater', 'add', 'sub', 'select', 'cast'],
+  convert(node, ctx) {
+    const input = ctx.requireInput(node, 0);
+    const dtype = ctx.b.typeOf(input).dtype;
+    const x = dtype === 'int32' ? castTo(ctx, input, 'float32') : input;
+    const lambd = attrFloat(node, 'lambd', 0.5);
+    const bias = scalarLike(ctx, x, attrFloat(node, 'bias', 0));
+    const below = ctx.b.op1('select', {
+      cond: ctx.b.op1('less', { x, y: scalarLike(ctx, x, -lambd) }),
+      a: ctx.b.op1('add', { x, y: bias }),
+      b: scalarLike(ctx, x, 0),
+    });
+    const name = outName(node);
+    const hi = ctx.b.op1('greater', { x, y: scalarLike(ctx, x, lambd) });
+    const y = ctx.b.op1('select', { cond: hi, a: ctx.b.op1('sub', { x, y: bias }), b: below }, dtype === 'int32' ? {} : { name });
+    ctx.setOutput(node, 0, dtype === 'int32' ? castTo(ctx, y, 'int32', name) : y);
+  },
+};
+
 export const activationConverters: ConverterTable = {
   Relu: relu,
   LeakyRelu: withScalars('leaky_relu', { alpha: ['alpha', 0.01] }),
@@ -301,4 +347,6 @@ export const activationConverters: ConverterTable = {
   Mish: mish,
   Softmax: softmax,
   LogSoftmax: logSoftmax,
+  Hardmax: hardmax,
+  Shrink: shrink,
 };

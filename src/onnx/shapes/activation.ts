@@ -9,7 +9,7 @@ import type { ShapeTable } from './types.js';
 
 const SAME_AS_INPUT = [
   'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Clip', 'Elu', 'Selu', 'Softplus', 'Softsign',
-  'Gelu', 'Softmax', 'LogSoftmax', 'ThresholdedRelu', 'Celu', 'Mish',
+  'Gelu', 'Softmax', 'LogSoftmax', 'ThresholdedRelu', 'Celu', 'Mish', 'Hardmax', 'Shrink',
 ];
 
 export const activationShapes: ShapeTable = {
