@@ -3,7 +3,7 @@ import { attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
 import { readPadSpec, readResizeTarget } from '../../onnx/shapes/resample.js';
 import { narrowConstant } from '../narrow.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
-import { floatScalar, guarded, outputName, staticDims, typeOfInput } from './nn-util.js';
+import { floatScalar, guarded, outputName, typeOfInput } from './nn-util.js';
 import { planResize } from './resize-plan.js';
 
 /**
@@ -55,12 +55,29 @@ const pad: OpConverter = {
   },
 };
 
+/**
+ * Stands for a dim unknown at conversion time (a dynamic batch). It is never a real size,
+ * so a planned target keeps the dim only when it leaves it unchanged (scale 1, or the
+ * axis not resized), which is all Core ML's resize ops do with leading dims.
+ */
+const UNKNOWN_DIM = -1;
+
+/**
+ * The input dims for planning: the last two (the resized ones) must be known; leading
+ * unknown dims become UNKNOWN_DIM. Undefined when a resized dim is unknown.
+ */
+function planningDims(shape: readonly (number | null)[]): number[] | undefined {
+  if (shape.slice(-2).some((d) => d === null)) return undefined;
+  return shape.map((d) => d ?? UNKNOWN_DIM);
+}
+
 /** Shared by Resize and Upsample: reads the target, plans, and emits. */
 function convertResize(node: OnnxNode, ctx: ConvertContext, legacy: boolean): void {
   const x = ctx.requireInput(node, 0);
-  const dims = staticDims(typeOfInput(ctx, x));
-  if (!dims) return ctx.unsupported(node, 'the input shape must be static');
-  if (dims.length < 3) return ctx.unsupported(node, `input rank ${dims.length}: Core ML resizes the last two dims of rank >= 3 tensors`);
+  const shape = typeOfInput(ctx, x).shape;
+  if (shape.length < 3) return ctx.unsupported(node, `input rank ${shape.length}: Core ML resizes the last two dims of rank >= 3 tensors`);
+  const dims = planningDims(shape);
+  if (!dims) return ctx.unsupported(node, 'the last two input dims must be static');
   const target = guarded(ctx, node, () => readResizeTarget(node, ctx.opset, dims, (i) => ctx.constant(node, i)));
   if (!target) return ctx.unsupported(node, 'scales or sizes must be constants');
   const plan = planResize({
@@ -79,7 +96,7 @@ function convertResize(node: OnnxNode, ctx: ConvertContext, legacy: boolean): vo
 const resize: OpConverter = {
   opsets: [10, 22],
   milOps: ['upsample_nearest_neighbor', 'upsample_bilinear', 'resize_nearest_neighbor', 'resize_bilinear'],
-  limits: 'static shapes; last two dims only; nearest and linear modes where Core ML samples the same grid',
+  limits: 'last two dims only, with static sizes (leading dims may be dynamic); nearest and linear modes where Core ML samples the same grid',
   convert(node, ctx) {
     convertResize(node, ctx, ctx.opset < 11);
   },
@@ -88,7 +105,7 @@ const resize: OpConverter = {
 const upsample: OpConverter = {
   opsets: [7, 9],
   milOps: ['upsample_nearest_neighbor', 'resize_nearest_neighbor', 'resize_bilinear'],
-  limits: 'static shapes; last two dims only',
+  limits: 'last two dims only, with static sizes (leading dims may be dynamic)',
   convert(node, ctx) {
     convertResize(node, ctx, true);
   },

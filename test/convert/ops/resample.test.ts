@@ -83,6 +83,18 @@ describe('Resize converter', () => {
     expect(() => convertNode(n, { x: f32(1, 2, 4, 4) }, { s: fl(1, 2, 2, 2) })).toThrow(/last two dims/);
   });
 
+  it('resizes a tensor with a dynamic batch when the scales leave the batch alone', () => {
+    const r = convertNode(resize({ mode: 'linear', coordinate_transformation_mode: 'align_corners' }, ['', 's']), { x: f32(null, 8, 4, 4) }, { s: fl(1, 1, 2, 2) });
+    expect(r.paramValues(r.op('upsample_bilinear'), 'scale_factor_height')).toEqual([2]);
+    expect(r.outType().shape).toEqual([null, 8, 8, 8]);
+  });
+
+  it('refuses resizing a dynamic leading dim and a dynamic spatial dim', () => {
+    const n = resize({ mode: 'nearest' }, ['', 's']);
+    expect(() => convertNode(n, { x: f32(null, 1, 4, 4) }, { s: fl(2, 1, 2, 2) })).toThrow(/last two dims/);
+    expect(() => convertNode(n, { x: f32(1, 1, null, 4) }, { s: fl(1, 1, 2, 2) })).toThrow(/must be static/);
+  });
+
   it('refuses cubic mode with a reason', () => {
     expect(() => convertNode(resize({ mode: 'cubic' }, ['', 's']), { x: f32(1, 1, 4, 4) }, { s: fl(1, 1, 2, 2) })).toThrow(/cubic/);
   });
