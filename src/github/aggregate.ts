@@ -95,10 +95,15 @@ export async function downloadRunReports(api: GitHubApi, owner: string, repo: st
  * artifact is never trusted to say which PR it is about.
  */
 export async function pullNumberForRun(api: GitHubApi, owner: string, repo: string, headSha: string): Promise<number | undefined> {
+  const isOpenAt = (p: Record<string, unknown>) => p.state === 'open' && (p.head as { sha?: unknown } | undefined)?.sha === headSha;
   const { data } = await api.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', { owner, repo, commit_sha: headSha });
-  const prs = arrayOf(data).filter((p) => p.state === 'open' && (p.head as { sha?: unknown } | undefined)?.sha === headSha);
-  const number = prs[0]?.number;
-  return typeof number === 'number' ? number : undefined;
+  let match = arrayOf(data).find(isOpenAt);
+  if (!match) {
+    // Commits on a fork's branch are not always associated with the PR; scan the open PRs instead.
+    const open = await paginate(api, 'GET /repos/{owner}/{repo}/pulls', { owner, repo, state: 'open' }, arrayOf, 10);
+    match = open.find(isOpenAt);
+  }
+  return typeof match?.number === 'number' ? match.number : undefined;
 }
 
 async function targetPull(session: ActionSession): Promise<number | undefined> {

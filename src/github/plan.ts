@@ -1,6 +1,6 @@
-import { listChangedModels } from './changed-files.js';
 import { findModelsInCheckout } from './checkout-models.js';
 import { shown } from './log.js';
+import { changedModelsOf } from './pr.js';
 import { writeOutputs } from './outputs.js';
 import type { ActionSession, ModeOutcome } from './session.js';
 import { escapeMarkdownCode } from '../report/escape.js';
@@ -16,22 +16,9 @@ import { writeJobSummary } from './summary.js';
 export const MAX_MATRIX_JOBS = 256;
 
 async function plannedModels(session: ActionSession): Promise<{ models: string[]; notes: string[] }> {
-  const { ctx, inputs } = session;
-  const pr = ctx.pullRequest;
-  if (!pr) return { models: await findModelsInCheckout(session.cwd, inputs.models), notes: [] };
-  const changed = await listChangedModels({
-    api: session.api,
-    git: session.git,
-    owner: ctx.owner,
-    repo: ctx.repo,
-    pullNumber: pr.number,
-    baseSha: pr.baseSha,
-    headSha: pr.headSha,
-    changedFiles: pr.changedFiles,
-    patterns: inputs.models,
-    cwd: session.cwd,
-    log: (m) => session.log.info(m),
-  });
+  const pr = session.ctx.pullRequest;
+  if (!pr) return { models: await findModelsInCheckout(session.cwd, session.inputs.models), notes: [] };
+  const changed = await changedModelsOf(session, pr);
   return { models: changed.paths, notes: changed.notes };
 }
 

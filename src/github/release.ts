@@ -65,7 +65,7 @@ export async function runReleaseMode(session: ActionSession): Promise<ModeOutcom
   let report = emptyReport(inputs.variants, inputs.gates, session.version);
   if (runnable.length > 0) {
     const runModels = await session.runModels();
-    report = await runModels({ models: runnable, outDir, variants: inputs.variants, target: inputs.target, gates: inputs.gates, cwd: session.cwd, onProgress: (m) => log.info(m), timeoutSecondsPerModel: inputs.timeoutMinutes * 60 });
+    report = await runModels({ models: runnable, outDir, variants: inputs.variants, target: inputs.target, gates: inputs.gates, cwd: session.cwd, onProgress: (m) => log.info(shown(m)), timeoutSecondsPerModel: inputs.timeoutMinutes * 60 });
   }
   report = withExtraModels(report, pointers.map((p) => erroredModel(p.path, 'LFS_POINTER', lfsPointerMessage(p))), pointers.map((p) => `${p.path}: Git LFS pointer, not a model`));
   const reportPath = await writeReportFile(outDir, report);

@@ -110,13 +110,19 @@ async function createComment(target: CommentTarget, author: string, body: string
   }
 }
 
-/** Creates the sticky comment, or edits the existing one; never leaves two. */
-export async function upsertStickyComment(target: CommentTarget, body: string, author?: string): Promise<StickyResult> {
+/**
+ * Creates the sticky comment, or edits the existing one; never leaves two.
+ * With `updateOnly`, an absent comment stays absent (undefined is returned):
+ * a PR that no longer touches a model should not gain a comment, but one
+ * posted earlier must not keep showing stale results.
+ */
+export async function upsertStickyComment(target: CommentTarget, body: string, options: { author?: string; updateOnly?: boolean } = {}): Promise<StickyResult | undefined> {
   const full = markedBody(body);
   try {
-    const login = author ?? (await resolveCommentAuthor(target.api));
+    const login = options.author ?? (await resolveCommentAuthor(target.api));
     const existing = await findStickyComment(target, login);
-    return existing ? await updateComment(target, existing, full) : await createComment(target, login, full);
+    if (existing) return await updateComment(target, existing, full);
+    return options.updateOnly ? undefined : await createComment(target, login, full);
   } catch (err) {
     throw new ActionError('GITHUB_API', `posting the comment on #${target.issueNumber} failed: ${describeRequestError(err)}`, { cause: err });
   }

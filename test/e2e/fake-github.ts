@@ -72,6 +72,8 @@ export interface FakeGitHubState {
   artifacts: FakeArtifact[];
   /** Open PRs by head commit, for GET /commits/{sha}/pulls. */
   pullsByCommit: Map<string, number[]>;
+  /** Open PRs listed by GET /pulls but not associated with their head commit (as for some forks). */
+  openPulls: { number: number; headSha: string }[];
   faults: Fault[];
   requests: LoggedRequest[];
 }
@@ -86,7 +88,7 @@ export class FakeGitHub {
   url = '';
 
   constructor(owner = 'octo', repo = 'models') {
-    this.state = { owner, repo, pullFiles: new Map(), comments: new Map(), userLogin: undefined, readOnly: false, releases: [], artifacts: [], pullsByCommit: new Map(), faults: [], requests: [] };
+    this.state = { owner, repo, pullFiles: new Map(), comments: new Map(), userLogin: undefined, readOnly: false, releases: [], artifacts: [], pullsByCommit: new Map(), openPulls: [], faults: [], requests: [] };
   }
 
   async start(): Promise<string> {
@@ -216,6 +218,7 @@ export class FakeGitHub {
           return artifact ? { status: 200, raw: artifact.zip } : notFound;
         },
       ],
+      ['GET', new RegExp(`^${repo}/pulls$`), (r) => ({ status: 200, json: r.paged(this.state.openPulls.map((p) => ({ number: p.number, state: 'open', head: { sha: p.headSha } }))) })],
       ['GET', new RegExp(`^${repo}/commits/([0-9a-f]+)/pulls$`), (r) => ({ status: 200, json: (this.state.pullsByCommit.get(r.match[1]!) ?? []).map((n) => ({ number: n, state: 'open', head: { sha: r.match[1] } })) })],
     ];
   }

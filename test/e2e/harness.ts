@@ -1,41 +1,60 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Runs the bundled action (dist/index.js) as the runner would: a child
+ * Runs the bundled action (built as dist/index.js is) as the runner would: a child
  * process with GITHUB_* and INPUT_* variables, an event payload file, output
  * and summary files, in a real git repository with a base and a head commit.
  */
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = join(REPO_ROOT, '..', 'shared', 'fixtures', 'onnx');
-export const BUNDLE = join(REPO_ROOT, 'dist', 'index.js');
+/**
+ * The e2e tests build their own copy of the action bundle, the same way
+ * `npm run bundle` builds dist/index.js, but into a scratch folder so a test
+ * run never rewrites the committed dist/. The folder sits under node_modules
+ * so the bundle resolves its external native addon exactly as dist/ does.
+ */
+export const BUNDLE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'onnx-coreml-e2e');
+export const BUNDLE = join(BUNDLE_DIR, 'index.js');
 export const TOKEN = 'ghs_e2eSecretTokenValue0123456789';
 
+/** Newest modification time among the sources the bundle is built from. */
+function newestSourceMtime(): number {
+  const sources = readdirSync(join(REPO_ROOT, 'src'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+  return Math.max(...[...sources, join(REPO_ROOT, 'package.json'), join(REPO_ROOT, 'scripts', 'bundle.mjs')].map((f) => statSync(f).mtimeMs));
+}
+
+const bundleIsFresh = (): boolean => existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= newestSourceMtime();
+
 /**
- * Builds dist/index.js once per test run. Several e2e files start at once, so
- * the first takes a lock (mkdir is atomic) and the others wait for its marker.
+ * Builds the bundle when any source is newer than it. Several e2e files
+ * start at once, so the builder takes a lock (mkdir is atomic) and the
+ * others wait for it, then find the bundle fresh.
  */
 export async function buildBundleOnce(): Promise<void> {
-  const marker = join(tmpdir(), `onnx-coreml-e2e-bundle-${process.ppid}.done`);
-  const lock = `${marker}.lock`;
+  const lock = join(tmpdir(), 'onnx-coreml-e2e-bundle.lock');
+  const started = Date.now();
   for (;;) {
-    if (existsSync(marker)) return;
+    if (bundleIsFresh()) return;
     try {
       mkdirSync(lock);
       break;
     } catch {
+      // A lock older than the build could take is left over from a killed run.
+      if (Date.now() - started > 120_000) rmSync(lock, { recursive: true, force: true });
       await new Promise((r) => setTimeout(r, 200));
     }
   }
   try {
-    if (!existsSync(marker)) {
+    if (!bundleIsFresh()) {
       execFileSync('npm', ['run', '--silent', 'gen'], { cwd: REPO_ROOT, stdio: 'ignore' });
-      execFileSync('npm', ['run', '--silent', 'bundle'], { cwd: REPO_ROOT, stdio: 'ignore' });
-      writeFileSync(marker, String(statSync(BUNDLE).mtimeMs));
+      execFileSync('npm', ['run', '--silent', 'bundle', '--', '--outdir', BUNDLE_DIR], { cwd: REPO_ROOT, stdio: 'ignore' });
     }
   } finally {
     rmSync(lock, { recursive: true, force: true });

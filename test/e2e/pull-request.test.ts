@@ -112,6 +112,27 @@ describe('pull request mode', () => {
     expect(result.stdout.indexOf('comment created')).toBeLessThan(result.stdout.indexOf('::error::'));
   });
 
+  test('updates an earlier comment once the PR no longer changes a model, so it does not show stale results', async () => {
+    github.state.pullFiles.set(7, [{ filename: 'README.md', status: 'modified' }]);
+    const earlier = github.addComment(7, `${MARKER}\nold results`);
+    await run();
+    expect(botComments()).toHaveLength(1);
+    expect(earlier.body).toContain('No changed file matches');
+  });
+
+  test('a file name carrying a workflow command is logged inert and rendered as text', async () => {
+    const evil = 'models/x\n::warning::pwned\n[a](https:__evil).onnx';
+    repo = makeRepo({ base: { 'README.md': { text: 'x\n' } }, head: { write: { [evil]: { fixture: 'seed_custom_activation' } } } });
+    github.state.pullFiles.set(7, [{ filename: evil, status: 'added' }]);
+    const result = await run();
+    expect(result.stdout.split('\n').some((line) => line.startsWith('::warning::pwned'))).toBe(false);
+    // Inside a code span a link is literal text; outside one it would render.
+    const outsideCode = botComments()[0]!.body.replace(/`+[^`]*`+/g, '');
+    expect(botComments()[0]!.body).toContain('evil');
+    expect(outsideCode).not.toContain('[a](');
+    expect(JSON.parse(result.outputs.models!)).toEqual([evil]);
+  });
+
   test('does not comment on a PR that changes no model', async () => {
     github.state.pullFiles.set(7, [{ filename: 'README.md', status: 'modified' }]);
     const result = await run();

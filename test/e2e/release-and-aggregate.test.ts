@@ -105,6 +105,17 @@ describe('aggregate mode', () => {
     expect(comment!.body).toContain("pull request's own workflow run 555");
   });
 
+  test('finds a fork PR among the open pull requests when its head commit is not associated with it', async () => {
+    const dir = repo();
+    github.state.artifacts.push({ id: 11, name: 'coreml-report', runId: 555, zip: zipOf({ 'report.json': report('a.onnx', true) }) });
+    github.state.openPulls.push({ number: 8, headSha: 'ffff' }, { number: 43, headSha: 'abc123' });
+    const payload = { action: 'completed', workflow_run: { id: 555, head_sha: 'abc123', pull_requests: [] } };
+    const result = await runBundledAction({ cwd: dir.dir, apiUrl: github.url, eventName: 'workflow_run', payload, inputs: { mode: 'aggregate' } });
+    expect(result.code).toBe(0);
+    expect(github.state.comments.get(43)).toHaveLength(1);
+    expect(github.state.comments.get(8)).toBeUndefined();
+  });
+
   test('refuses an artifact whose report does not match the schema', async () => {
     const dir = repo();
     github.state.artifacts.push({ id: 11, name: 'coreml-report', runId: 555, zip: zipOf({ 'report.json': { schemaVersion: 1, models: 'all passed' } }) });

@@ -42,7 +42,7 @@ describe('resolveCommentAuthor', () => {
 describe('upsertStickyComment', () => {
   test('creates the comment with the marker on its first line', async () => {
     const { comments, target } = commentsApi([]);
-    expect((await upsertStickyComment(target, 'report')).action).toBe('created');
+    expect((await upsertStickyComment(target, 'report'))?.action).toBe('created');
     expect(comments[0]!.body).toBe(`${COMMENT_MARKER}\nreport`);
   });
 
@@ -56,9 +56,17 @@ describe('upsertStickyComment', () => {
     expect(comments.map((c) => c.body)).toEqual([`${COMMENT_MARKER}\nforged`, `${COMMENT_MARKER}\nnew`]);
   });
 
+  test('in update-only mode edits an existing comment but creates none', async () => {
+    const empty = commentsApi([]);
+    expect(await upsertStickyComment(empty.target, 'no models', { updateOnly: true })).toBeUndefined();
+    expect(empty.comments).toHaveLength(0);
+    const existing = commentsApi([{ id: 2, body: `${COMMENT_MARKER}\nold`, user: { login: 'github-actions[bot]' } }]);
+    expect(await upsertStickyComment(existing.target, 'no models', { updateOnly: true })).toMatchObject({ action: 'updated' });
+  });
+
   test('does not write when the body is already the same', async () => {
     const { api, target } = commentsApi([{ id: 2, body: `${COMMENT_MARKER}\nsame`, user: { login: 'github-actions[bot]' } }]);
-    expect((await upsertStickyComment(target, 'same')).action).toBe('unchanged');
+    expect((await upsertStickyComment(target, 'same'))?.action).toBe('unchanged');
     expect(api.calls.some((c) => c.route.startsWith('PATCH'))).toBe(false);
   });
 
@@ -86,7 +94,7 @@ describe('upsertStickyComment', () => {
       if (route.startsWith('POST')) throw new HttpError(403, 'Resource not accessible by integration');
       return [];
     });
-    await expect(upsertStickyComment({ api, owner: 'o', repo: 'r', issueNumber: 3, log: () => {} }, 'x', 'github-actions[bot]')).rejects.toThrow(
+    await expect(upsertStickyComment({ api, owner: 'o', repo: 'r', issueNumber: 3, log: () => {} }, 'x', { author: 'github-actions[bot]' })).rejects.toThrow(
       'posting the comment on #3 failed: HTTP 403: Resource not accessible by integration',
     );
     expect(api.calls.filter((c) => c.route.startsWith('POST'))).toHaveLength(1);
