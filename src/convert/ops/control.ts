@@ -5,6 +5,7 @@ import { topologicalOrder } from '../../onnx/passes/topo.js';
 import { formatShape, type Tensor } from '../../tensor/tensor.js';
 import { findConverter } from '../registry.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { loopConverter } from './loop.js';
 import { outputName } from './nn-util.js';
 
 /**
@@ -35,13 +36,22 @@ function infoOf(ctx: ConvertContext, name: string, mil: MilTensorType): OnnxValu
   return { name, dtype: known?.dtype ?? mil.dtype, shape: known?.shape ?? [...mil.shape] };
 }
 
+/** What a subgraph input is bound to: a MIL value, or a constant known at conversion time. */
+export type SubgraphBinding = string | Tensor;
+
 /**
- * Folds and types a branch as a model of its own: values it reads from the
- * enclosing graph become its inputs (or initializers, when constant).
+ * Folds and types a subgraph as a model of its own: its inputs and the values
+ * it reads from enclosing graphs become the model's inputs (or initializers,
+ * when constant).
  */
-function prepareBranch(ctx: ConvertContext, graph: OnnxGraph): OnnxGraph {
+function prepareSubgraph(ctx: ConvertContext, graph: OnnxGraph, bindings: readonly SubgraphBinding[]): OnnxGraph {
   const initializers = new Map(graph.initializers);
   const inputs: OnnxValueInfo[] = [];
+  graph.inputs.forEach((info, k) => {
+    const bound = bindings[k]!;
+    if (typeof bound === 'string') inputs.push({ name: info.name, dtype: info.dtype ?? ctx.b.typeOf(bound).dtype, shape: [...ctx.b.typeOf(bound).shape] });
+    else initializers.set(info.name, bound);
+  });
   for (const name of outerReads(graph)) {
     const c = ctx.constant(reader(name), 0);
     if (c) initializers.set(name, c);
@@ -54,9 +64,18 @@ function prepareBranch(ctx: ConvertContext, graph: OnnxGraph): OnnxGraph {
   return inferShapesAndFold(model).model.graph;
 }
 
-/** Converts a branch's nodes into the current block; returns the MIL values of its outputs. */
-function convertBranch(ctx: ConvertContext, node: OnnxNode, graph: OnnxGraph): string[] {
-  const prepared = prepareBranch(ctx, graph);
+/**
+ * Converts a subgraph's nodes into the current block, its inputs bound to
+ * `bindings`; returns each output as a constant when it folded, else as a MIL value.
+ */
+export function convertSubgraph(ctx: ConvertContext, node: OnnxNode, graph: OnnxGraph, bindings: readonly SubgraphBinding[] = []): SubgraphBinding[] {
+  graph.inputs.forEach((info, k) => {
+    const bound = bindings[k]!;
+    const binder = { ...reader(info.name), outputs: [info.name] };
+    if (typeof bound === 'string') ctx.setOutput(binder, 0, bound);
+    else ctx.setConstantOutput(binder, 0, bound);
+  });
+  const prepared = prepareSubgraph(ctx, graph, bindings);
   const outer = new Set(prepared.inputs.map((i) => i.name));
   for (const [name, value] of prepared.initializers) {
     if (!outer.has(name)) ctx.setConstantOutput({ ...reader(name), outputs: [name] }, 0, value);
@@ -64,11 +83,16 @@ function convertBranch(ctx: ConvertContext, node: OnnxNode, graph: OnnxGraph): s
   for (const inner of topologicalOrder(prepared)) {
     const conv = findConverter(inner.opType, ctx.opset);
     if (!conv || (inner.domain !== '' && inner.domain !== 'ai.onnx')) {
-      ctx.unsupported(node, `its branch uses ${inner.opType} (node "${inner.name}"), which has no converter`);
+      ctx.unsupported(node, `its body uses ${inner.opType} (node "${inner.name}"), which has no converter`);
     }
     conv.convert(inner, ctx);
   }
-  return graph.outputs.map((o) => ctx.input(reader(o.name), 0)!);
+  return graph.outputs.map((o) => ctx.constant(reader(o.name), 0) ?? ctx.input(reader(o.name), 0)!);
+}
+
+/** A subgraph result as a MIL value (constants become const ops). */
+export function valueOf(ctx: ConvertContext, name: string): string {
+  return ctx.input(reader(name), 0)!;
 }
 
 function branch(node: OnnxNode, which: 'then_branch' | 'else_branch', ctx: ConvertContext): OnnxGraph {
@@ -83,7 +107,8 @@ function ownValue(ctx: ConvertContext, value: string, madeHere: ReadonlySet<stri
 
 function blockFor(ctx: ConvertContext, node: OnnxNode, graph: OnnxGraph) {
   return ctx.b.nestedBlock([], () => {
-    const values = convertBranch(ctx, node, graph);
+    convertSubgraph(ctx, node, graph);
+    const values = graph.outputs.map((o) => valueOf(ctx, o.name));
     const madeHere = new Set(ctx.b.operations().flatMap((op) => op.outputs.map((o) => o.name)));
     return values.map((v) => ownValue(ctx, v, madeHere));
   });
@@ -109,8 +134,9 @@ const ifConverter: OpConverter = {
   convert(node, ctx) {
     const constant = ctx.constant(node, 0);
     if (constant && constant.data.length === 1) {
-      const values = convertBranch(ctx, node, branch(node, truthy(constant) ? 'then_branch' : 'else_branch', ctx));
-      values.forEach((v, k) => ctx.setOutput(node, k, v));
+      const taken = branch(node, truthy(constant) ? 'then_branch' : 'else_branch', ctx);
+      convertSubgraph(ctx, node, taken);
+      taken.outputs.forEach((o, k) => ctx.setOutput(node, k, valueOf(ctx, o.name)));
       return;
     }
     let pred = ctx.requireInput(node, 0);
@@ -127,4 +153,4 @@ const ifConverter: OpConverter = {
   },
 };
 
-export const controlConverters: ConverterTable = { If: ifConverter };
+export const controlConverters: ConverterTable = { If: ifConverter, Loop: loopConverter };
