@@ -2,15 +2,16 @@ import { milConst } from '../../mil/builder.js';
 import { dtypeOfOnnxType } from '../../onnx/data-type.js';
 import { attrInt, type OnnxNode } from '../../onnx/ir.js';
 import type { DType, NumericTypedArray } from '../../tensor/dtype.js';
+import { float32ToFloat16Bits } from '../../tensor/fp16.js';
 import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import { milDTypeFor } from '../narrow.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
-import { castTo, outName } from './elementwise.js';
+import { castTo, constantAsFloat32, outName } from './elementwise.js';
 
 /**
- * ONNX → MIL converters for ops that generate a tensor from another's shape
- * (EyeLike). A static shape gives a constant; a dynamic one is built from
- * the shape op and index ranges.
+ * ONNX → MIL converters for ops that generate a tensor from a shape or a
+ * size: EyeLike and the window functions. What is known at conversion time
+ * becomes a constant; otherwise the tensor is built from range_1d.
  */
 
 const LATEST = 21;
@@ -71,6 +72,68 @@ const eyeLike: OpConverter = {
   },
 };
 
+/** Cosine-sum window coefficients: w[n] = a0 − a1·cos(2πn/N) + a2·cos(4πn/N). */
+const WINDOWS: Readonly<Record<string, readonly [a0: number, a1: number, a2: number]>> = {
+  HannWindow: [0.5, 0.5, 0],
+  HammingWindow: [25 / 46, 21 / 46, 0],
+  BlackmanWindow: [0.42, 0.5, 0.08],
+};
+
+/** The window as a constant when the size is known (N = size when periodic, size − 1 when symmetric). */
+function windowConstant(coefficients: readonly number[], size: number, periodic: boolean): Tensor {
+  const [a0, a1, a2] = coefficients as [number, number, number];
+  const n = periodic ? size : size - 1;
+  const values = Float32Array.from({ length: size }, (_, i) => a0 - a1 * Math.cos((2 * Math.PI * i) / n) + a2 * Math.cos((4 * Math.PI * i) / n));
+  return makeTensor('float32', [size], values);
+}
+
+/** The window from a run-time size: positions from range_1d, scaled by 2π/N, through cos. */
+function windowDynamic(ctx: ConvertContext, size: string, coefficients: readonly number[], periodic: boolean): string {
+  const [a0, a1, a2] = coefficients as [number, number, number];
+  const count = castTo(ctx, size, 'int32');
+  const positions = castTo(ctx, ctx.b.op1('range_1d', { start: milConst.int(0), end: count, step: milConst.int(1) }), 'float32');
+  const sizeF = castTo(ctx, count, 'float32');
+  const n = periodic ? sizeF : ctx.b.op1('sub', { x: sizeF, y: milConst.float(1) });
+  const angle = ctx.b.op1('real_div', { x: ctx.b.op1('mul', { x: positions, y: milConst.float(2 * Math.PI) }), y: n });
+  const term = (a: number, multiple: number): string =>
+    ctx.b.op1('mul', { x: ctx.b.op1('cos', { x: multiple === 1 ? angle : ctx.b.op1('mul', { x: angle, y: milConst.float(multiple) }) }), y: milConst.float(a) });
+  const first = ctx.b.op1('sub', { x: milConst.float(a0), y: term(a1, 1) });
+  return a2 === 0 ? first : ctx.b.op1('add', { x: first, y: term(a2, 2) });
+}
+
+function windowConverter(coefficients: readonly number[]): OpConverter {
+  return {
+    opsets: [17, LATEST],
+    milOps: ['range_1d', 'cast', 'sub', 'mul', 'real_div', 'cos', 'add'],
+    limits: 'output_datatype float64 becomes fp32',
+    convert(node, ctx) {
+      const code = attrInt(node, 'output_datatype', 1);
+      const onnx = dtypeOfOnnxType(code);
+      const dtype = onnx === undefined ? undefined : milDTypeFor(onnx);
+      if (dtype === undefined || dtype === 'string' || dtype === 'bool') return ctx.unsupported(node, `output_datatype ${onnx ?? code} has no Core ML counterpart`);
+      const periodic = attrInt(node, 'periodic', 1) !== 0;
+      const sizeConstant = ctx.constant(node, 0);
+      if (sizeConstant) {
+        const size = constantAsFloat32(sizeConstant)[0]!;
+        if (!(size >= 0)) return ctx.unsupported(node, `size ${size} is negative`);
+        const window = windowConstant(coefficients, size, periodic);
+        ctx.setConstantOutput(node, 0, dtype === 'float32' ? window : castWindow(window, dtype));
+        return;
+      }
+      const window = windowDynamic(ctx, ctx.requireInput(node, 0), coefficients, periodic);
+      ctx.setOutput(node, 0, castTo(ctx, window, dtype, outName(node)));
+    },
+  };
+}
+
+/** A float32 window constant in another MIL dtype (integers truncate toward zero, as a cast does). */
+function castWindow(window: Tensor, dtype: DType): Tensor {
+  const values = window.data as Float32Array;
+  if (dtype === 'int32') return makeTensor('int32', window.shape, Int32Array.from(values, (v) => Math.trunc(v)));
+  return makeTensor('float16', window.shape, Uint16Array.from(values, (v) => float32ToFloat16Bits(v)));
+}
+
 export const generatorConverters: ConverterTable = {
   EyeLike: eyeLike,
+  ...Object.fromEntries(Object.entries(WINDOWS).map(([op, c]) => [op, windowConverter(c)])),
 };

@@ -27,8 +27,10 @@ function toOrt(t: TypedInput): ort.Tensor {
   return new ort.Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(v)), t.shape);
 }
 
+/** Core ML takes scalar inputs as shape [1]. */
 function toMil(t: TypedInput): Tensor {
-  return t.dtype === 'float32' ? makeTensor('float32', t.shape, t.data) : makeTensor('int32', t.shape, Int32Array.from(t.data));
+  const shape = t.shape.length === 0 ? [1] : t.shape;
+  return t.dtype === 'float32' ? makeTensor('float32', shape, t.data) : makeTensor('int32', shape, Int32Array.from(t.data));
 }
 
 /** A scalar reference is compared as shape [1], the shape Core ML gives scalar outputs. */
