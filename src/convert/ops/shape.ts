@@ -5,6 +5,7 @@ import {
   castTarget, constantNodeValue, intsParam, isDynamic, normalizeAxes, normalizeAxis, resolveReshape, splitSizes,
 } from '../../onnx/shapes/params.js';
 import { shapeWindow } from '../../onnx/fold/shape.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { milDTypeFor } from '../narrow.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
 import { constantInts, constantsOf, inputType, isFullyStatic, requireStatic } from '../values.js';
@@ -103,22 +104,57 @@ const flatten: OpConverter = {
 
 const reshape: OpConverter = {
   opsets: [5, LATEST_OPSET],
-  milOps: ['reshape'],
-  limits: 'a target computed at run time is passed through with Core ML 0/-1 semantics',
+  milOps: ['reshape', 'equal', 'select', 'shape', 'slice_by_index', 'concat'],
+  limits: 'a target computed at run time needs a known length; allowzero=1 only with a constant target',
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const dims = ctx.b.typeOf(x).shape;
     const target = constantInts(ctx, node, 1);
     const allowzero = attrInt(node, 'allowzero', 0) !== 0;
-    if (!target) {
-      ctx.warn(node, 'reshape target is computed at run time; 0 entries follow Core ML semantics');
-      return ctx.setOutput(node, 0, ctx.b.op1('reshape', { x, shape: ctx.requireInput(node, 1) }, { name: node.outputs[0] }));
-    }
+    if (!target) return ctx.setOutput(node, 0, ctx.b.op1('reshape', { x, shape: runtimeReshapeTarget(node, ctx, x, allowzero) }, { name: node.outputs[0] }));
     if (allowzero && target.includes(0)) return ctx.unsupported(node, 'allowzero with a 0 dim makes an empty tensor');
     const resolved = resolveReshape(node, dims, target, allowzero).map((d) => (typeof d === 'number' ? d : null));
     ctx.setOutput(node, 0, ctx.b.op1('reshape', { x, shape: milConst.ints(reshapeTarget(node, ctx, resolved, target, dims.length)) }, { name: node.outputs[0] }));
   },
 };
+
+/**
+ * The length of a run-time reshape target: from its MIL type, its ONNX type,
+ * or the rank of the ONNX output (which equals it).
+ */
+function targetLength(node: OnnxNode, ctx: ConvertContext, shape: string): number {
+  const candidates = [ctx.b.typeOf(shape).shape[0], ctx.info(node.inputs[1]!)?.shape?.[0], ctx.info(node.outputs[0]!)?.shape?.length];
+  const k = candidates.find((d): d is number => typeof d === 'number');
+  if (k === undefined) return ctx.unsupported(node, 'the length of the run-time target shape is unknown');
+  return k;
+}
+
+/**
+ * A run-time target with ONNX's meaning made explicit: each 0 becomes the
+ * input dim at the same index (Core ML would read 0 differently from iOS17),
+ * and the vector gets its static length so the output rank is known.
+ */
+function runtimeReshapeTarget(node: OnnxNode, ctx: ConvertContext, x: string, allowzero: boolean): string {
+  if (allowzero) return ctx.unsupported(node, 'allowzero=1 with a run-time target: Core ML reads a 0 entry as "copy the input dim"');
+  const b = ctx.b;
+  const name = node.outputs[0]!;
+  let shape = ctx.requireInput(node, 1);
+  const k = targetLength(node, ctx, shape);
+  if (b.typeOf(shape).shape[0] !== k) shape = b.op1('reshape', { x: shape, shape: milConst.ints([k]) }, { name: `${name}_target` });
+  const isZero = b.op1('equal', { x: shape, y: milConst.int(0) }, { name: `${name}_target_zero` });
+  return b.op1('select', { cond: isZero, a: copiedDims(ctx, x, k, name), b: shape }, { name: `${name}_target_resolved` });
+}
+
+/** The first k input dims (padded with 1s: a 0 entry past the input rank is malformed ONNX), static when known. */
+function copiedDims(ctx: ConvertContext, x: string, k: number, name: string): string | Tensor {
+  const b = ctx.b;
+  const dims = b.typeOf(x).shape;
+  const copied = Array.from({ length: k }, (_, i) => (i < dims.length ? dims[i]! : 1));
+  if (isFullyStatic(copied)) return milConst.ints(copied);
+  const full = b.op1('shape', { x }, { name: `${name}_input_dims` });
+  if (k <= dims.length) return b.op1('slice_by_index', { x: full, begin: milConst.ints([0]), end: milConst.ints([k]) }, { name: `${name}_copied_dims` });
+  return b.op1('concat', { values: [full, milConst.ints(new Array<number>(k - dims.length).fill(1))], axis: milConst.int(0) }, { name: `${name}_copied_dims` });
+}
 
 /** A static target when every dim resolved; otherwise 0 / -1 in the positions Core ML reads the same way ONNX does. */
 function reshapeTarget(node: OnnxNode, ctx: ConvertContext, resolved: (number | null)[], target: number[], rank: number): number[] {

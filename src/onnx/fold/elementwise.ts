@@ -56,6 +56,13 @@ const foldWhere: FoldFn = (node, inputs) => {
   return [broadcastMap(node, [c, x, y], x.dtype, ([cond, a, b]) => (cond ? a! : b!))];
 };
 
+/** Neg of shape arithmetic (e.g. a negated axis list feeding ConstantOfShape). */
+const foldNeg: FoldFn = (node, inputs) => {
+  const x = inputs[0];
+  if (!x) throw malformed(node, 'needs an input');
+  return [broadcastMap(node, [x], x.dtype, ([v]) => -v!)];
+};
+
 const foldNot: FoldFn = (node, inputs) => {
   const x = inputs[0];
   if (!x) throw malformed(node, 'needs an input');
@@ -70,4 +77,5 @@ export const elementwiseFolds: FoldTable = {
   Equal: foldEqual,
   Where: foldWhere,
   Not: foldNot,
+  Neg: foldNeg,
 };

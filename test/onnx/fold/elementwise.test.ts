@@ -35,4 +35,10 @@ describe('element-wise fold evaluators', () => {
     const cond = makeTensor('bool', [3], Uint8Array.from([1, 0, 1]));
     expect(toNumberList(fold('Where', [cond, i64([1, 2, 3]), i64([-1], [])]))).toEqual([1, -1, 3]);
   });
+
+  it('Neg negates shape arithmetic and keeps the dtype', () => {
+    const neg = fold('Neg', [i64([1, -2])]);
+    expect(neg.dtype).toBe('int64');
+    expect(toNumberList(neg)).toEqual([-1, 2]);
+  });
 });
