@@ -151,21 +151,23 @@ export class FakeGitHub {
     send(res, answer.status, answer.json ?? {}, answer.headers);
   }
 
-  /** The endpoints, as a table: method, path pattern (after /repos/{owner}/{repo} where marked), handler. */
+  /** The endpoints, as a table of method, path pattern and handler. */
   private routes(): Route[] {
     const repo = `/repos/${this.state.owner}/${this.state.repo}`;
-    const forbidden: Answer = { status: 403, json: { message: 'Resource not accessible by integration' }, headers: { 'x-accepted-github-permissions': 'issues=write; pull_requests=write' } };
-    const notFound: Answer = { status: 404, json: { message: 'Not Found' } };
+    return [...this.pullRoutes(repo), ...this.releaseRoutes(repo), ...this.artifactRoutes(repo)];
+  }
+
+  private pullRoutes(repo: string): Route[] {
     const bodyOf = (r: RouteRequest) => JSON.parse(r.body.toString('utf8')) as { body: string };
     return [
-      ['GET', /^\/user$/, () => (this.state.userLogin ? { status: 200, json: { login: this.state.userLogin } } : forbidden)],
+      ['GET', /^\/user$/, () => (this.state.userLogin ? { status: 200, json: { login: this.state.userLogin } } : FORBIDDEN)],
       ['GET', new RegExp(`^${repo}/pulls/(\\d+)/files$`), (r) => ({ status: 200, json: r.paged((this.state.pullFiles.get(Number(r.match[1])) ?? []).slice(0, FILES_API_CAP)) })],
       ['GET', new RegExp(`^${repo}/issues/(\\d+)/comments$`), (r) => ({ status: 200, json: r.paged(this.state.comments.get(Number(r.match[1])) ?? []) })],
       [
         'POST',
         new RegExp(`^${repo}/issues/(\\d+)/comments$`),
         (r) => {
-          if (this.state.readOnly) return forbidden;
+          if (this.state.readOnly) return FORBIDDEN;
           const text = bodyOf(r).body;
           if (text.length > 65536) return { status: 422, json: { message: 'Validation Failed', errors: [{ message: 'Body is too long (maximum is 65536 characters)' }] } };
           return { status: 201, json: this.addComment(Number(r.match[1]), text) };
@@ -175,19 +177,26 @@ export class FakeGitHub {
         'PATCH',
         new RegExp(`^${repo}/issues/comments/(\\d+)$`),
         (r) => {
-          if (this.state.readOnly) return forbidden;
+          if (this.state.readOnly) return FORBIDDEN;
           const comment = [...this.state.comments.values()].flat().find((c) => c.id === Number(r.match[1]));
-          if (!comment) return notFound;
+          if (!comment) return NOT_FOUND;
           comment.body = bodyOf(r).body;
           return { status: 200, json: comment };
         },
       ],
+      ['GET', new RegExp(`^${repo}/pulls$`), (r) => ({ status: 200, json: r.paged(this.state.openPulls.map((p) => ({ number: p.number, state: 'open', head: { sha: p.headSha } }))) })],
+      ['GET', new RegExp(`^${repo}/commits/([0-9a-f]+)/pulls$`), (r) => ({ status: 200, json: (this.state.pullsByCommit.get(r.match[1]!) ?? []).map((n) => ({ number: n, state: 'open', head: { sha: r.match[1] } })) })],
+    ];
+  }
+
+  private releaseRoutes(repo: string): Route[] {
+    return [
       [
         'GET',
         new RegExp(`^${repo}/releases/tags/(.+)$`),
         (r) => {
           const release = this.state.releases.find((x) => x.tag === decodeURIComponent(r.match[1]!));
-          return release ? { status: 200, json: { id: release.id, tag_name: release.tag, upload_url: this.uploadUrl(release) } } : notFound;
+          return release ? { status: 200, json: { id: release.id, tag_name: release.tag, upload_url: this.uploadUrl(release) } } : NOT_FOUND;
         },
       ],
       ['GET', new RegExp(`^${repo}/releases/(\\d+)/assets$`), (r) => ({ status: 200, json: r.paged((this.release(r.match[1])?.assets ?? []).map((a) => ({ id: a.id, name: a.name, size: a.bytes.length }))) })],
@@ -200,6 +209,11 @@ export class FakeGitHub {
         },
       ],
       ['POST', new RegExp(`^/uploads${repo}/releases/(\\d+)/assets$`), (r) => this.uploadAsset(r)],
+    ];
+  }
+
+  private artifactRoutes(repo: string): Route[] {
+    return [
       [
         'GET',
         new RegExp(`^${repo}/actions/runs/(\\d+)/artifacts$`),
@@ -215,11 +229,9 @@ export class FakeGitHub {
         /^\/blob\/artifact\/(\d+)$/,
         (r) => {
           const artifact = this.state.artifacts.find((a) => a.id === Number(r.match[1]));
-          return artifact ? { status: 200, raw: artifact.zip } : notFound;
+          return artifact ? { status: 200, raw: artifact.zip } : NOT_FOUND;
         },
       ],
-      ['GET', new RegExp(`^${repo}/pulls$`), (r) => ({ status: 200, json: r.paged(this.state.openPulls.map((p) => ({ number: p.number, state: 'open', head: { sha: p.headSha } }))) })],
-      ['GET', new RegExp(`^${repo}/commits/([0-9a-f]+)/pulls$`), (r) => ({ status: 200, json: (this.state.pullsByCommit.get(r.match[1]!) ?? []).map((n) => ({ number: n, state: 'open', head: { sha: r.match[1] } })) })],
     ];
   }
 
@@ -248,6 +260,9 @@ export class FakeGitHub {
     return { status: 404, json: { message: `Not Found: ${method} ${url.pathname}` } };
   }
 }
+
+const FORBIDDEN: Answer = { status: 403, json: { message: 'Resource not accessible by integration' }, headers: { 'x-accepted-github-permissions': 'issues=write; pull_requests=write' } };
+const NOT_FOUND: Answer = { status: 404, json: { message: 'Not Found' } };
 
 interface Answer {
   status: number;

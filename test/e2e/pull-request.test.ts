@@ -55,6 +55,8 @@ describe('pull request mode', () => {
     expect(comment!.body).toContain('renamed');
     expect(comment!.body).toContain('Removed in this pull request');
     expect(result.summary).toContain('Core ML conversion report');
+    // No artifact service outside a real runner: the choice is logged, the files stay in report-dir.
+    expect(result.stdout).toContain('no artifact service is available');
   });
 
   test('updates its sticky comment in place on the next run instead of adding another', async () => {

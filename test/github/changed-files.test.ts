@@ -69,4 +69,25 @@ describe('listChangedModels', () => {
     expect(logs[0]).toContain('git diff');
     expect(calls.find((c) => c[0] === 'diff')).toContain('base...head');
   });
+
+  test('fetches a base commit the shallow checkout lacks before diffing', async () => {
+    const calls: string[][] = [];
+    let fetched = false;
+    const git: GitRunner = async (args) => {
+      calls.push([...args]);
+      if (args[0] === 'cat-file' && args[2] === 'base^{commit}' && !fetched) throw new Error('missing');
+      if (args[0] === 'fetch') fetched = true;
+      return args[0] === 'diff' ? ['A', 'x.onnx', ''].join('\0') : '';
+    };
+    const result = await request([], { changedFiles: 3001, git }).run;
+    expect(calls.find((c) => c[0] === 'fetch')).toEqual(['fetch', '--no-tags', '--depth=200', 'origin', 'base']);
+    expect(result.notes).toContain('The base commit was fetched for the diff (the checkout did not contain it).');
+  });
+
+  test('names the fix when the base commit cannot be fetched', async () => {
+    const git: GitRunner = async () => {
+      throw new Error('no network');
+    };
+    await expect(request([], { changedFiles: 3001, git }).run).rejects.toThrow(/base commit base .* could not be fetched; use fetch-depth: 0/);
+  });
 });
