@@ -7,6 +7,7 @@ import { findConverter } from '../registry.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
 import { loopConverter } from './loop.js';
 import { outputName } from './nn-util.js';
+import { scanConverter } from './scan.js';
 
 /**
  * ONNX If. An If whose condition folds to a constant never reaches here (the
@@ -153,4 +154,4 @@ const ifConverter: OpConverter = {
   },
 };
 
-export const controlConverters: ConverterTable = { If: ifConverter, Loop: loopConverter };
+export const controlConverters: ConverterTable = { If: ifConverter, Loop: loopConverter, Scan: scanConverter };
