@@ -24,7 +24,7 @@ const RANGES: Readonly<Partial<Record<DType, readonly [number, number]>>> = {
 const OUTPUT_DTYPE_CODES: Readonly<Record<number, DType>> = { 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 21: 'uint4', 22: 'int4' };
 
 function refuseBlocks(node: OnnxNode, ctx: ConvertContext): void {
-  if (attrInt(node, 'block_size', 0) > 0) ctx.unsupported(node, 'blocked quantization (block_size > 0) is not supported');
+  if (attrInt(node, 'block_size', 0) > 0) ctx.unsupported(node, 'blocked quantization (block_size > 0) of run-time values is not supported');
 }
 
 /** Shape a per-axis parameter broadcasts with against x of `rank`: [1, …, C, …, 1]; undefined when per tensor. */
@@ -73,21 +73,42 @@ const quantizeLinear: OpConverter = {
   },
 };
 
-/** Folds a DequantizeLinear whose inputs are all constants. */
+/**
+ * For each element of x (row-major), the index of its scale: 0 per tensor,
+ * its coordinate along `axis` per axis, and for blocked quantization (scale
+ * of x's rank) its coordinates with the axis one divided by block_size.
+ */
+function scaleIndexer(node: OnnxNode, ctx: ConvertContext, shape: readonly number[], scaleShape: readonly number[]): (k: number) => number {
+  const count = scaleShape.reduce((a, b) => a * b, 1);
+  if (count === 1) return () => 0;
+  const rank = shape.length;
+  const axis = attrInt(node, 'axis', 1) < 0 ? attrInt(node, 'axis', 1) + rank : attrInt(node, 'axis', 1);
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const block = attrInt(node, 'block_size', 0);
+  if (block === 0) return (k) => Math.floor(k / inner) % shape[axis]!;
+  if (scaleShape.length !== rank) ctx.unsupported(node, 'blocked quantization needs a scale of the same rank as x');
+  const dim = shape[axis]!;
+  const blocks = scaleShape[axis]!;
+  // Elements before the axis map one to one, the axis by blocks, the rest one to one.
+  return (k) => {
+    const outer = Math.floor(k / (inner * dim));
+    const a = Math.floor(k / inner) % dim;
+    return (outer * blocks + Math.floor(a / block)) * inner + (k % inner);
+  };
+}
+
+/** Folds a DequantizeLinear whose inputs are all constants (per tensor, per axis or blocked). */
 function foldDequantize(node: OnnxNode, ctx: ConvertContext): Tensor | undefined {
   const [x, scale] = [ctx.constant(node, 0), ctx.constant(node, 1)];
   const zp = node.inputs[2] ? ctx.constant(node, 2) : undefined;
   if (!x || !scale || (node.inputs[2] && !zp)) return undefined;
   const q = toNumberList(x);
   const s = floatValues(scale);
-  const z = zp ? toNumberList(zp) : [0];
-  const perAxis = s.length > 1 ? axisShape(node, ctx, 1, x.shape.length) : undefined;
-  const axis = perAxis ? perAxis.findIndex((d) => d !== 1) : -1;
-  const inner = axis < 0 ? 1 : x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const dim = axis < 0 ? 1 : x.shape[axis]!;
+  const z = zp ? toNumberList(zp) : undefined;
+  const index = scaleIndexer(node, ctx, x.shape, scale.shape);
   const out = Float32Array.from(q, (v, k) => {
-    const j = axis < 0 ? 0 : Math.floor(k / inner) % dim;
-    return (v - (z[j] ?? z[0]!)) * s[j]!;
+    const j = index(k);
+    return (v - (z ? z[j]! : 0)) * s[j]!;
   });
   return scale.dtype === 'float16' ? floatTensor('float16', x.shape, out) : makeTensor('float32', x.shape, out);
 }
@@ -95,11 +116,11 @@ function foldDequantize(node: OnnxNode, ctx: ConvertContext): Tensor | undefined
 const dequantizeLinear: OpConverter = {
   opsets: [10, 24],
   milOps: ['cast', 'sub', 'mul', 'reshape'],
-  limits: 'constant inputs fold to a float weight; no blocked quantization',
+  limits: 'constant inputs fold to a float weight (also blocked); run-time inputs: no blocked quantization',
   convert(node, ctx) {
-    refuseBlocks(node, ctx);
     const folded = foldDequantize(node, ctx);
     if (folded) return ctx.setConstantOutput(node, 0, folded);
+    refuseBlocks(node, ctx);
     const x = ctx.requireInput(node, 0);
     const rank = ctx.b.typeOf(x).shape.length;
     const dtype = (ctx.info(node.inputs[1]!)?.dtype ?? 'float32') === 'float16' ? 'float16' : 'float32';

@@ -59,6 +59,22 @@ describe('DequantizeLinear', () => {
     expect(toNumberList(out[converted.model.outputs[0]!.name]!)).toEqual([-64, 63.5, 0.25, -1.5]);
   });
 
+  it('folds blocked quantization (opset 21 block_size) along either axis', () => {
+    const fold = (x: Tensor, scale: Tensor, axis: number, zp?: Tensor) => {
+      const n = node('DequantizeLinear', ['w', 's', ...(zp ? ['z'] : [])], ['y'], { axis, block_size: 2 });
+      const m = model({
+        nodes: [n], inputs: [], outputs: [valueInfo('y', 'float32', [...x.shape])],
+        initializers: { w: x, s: scale, ...(zp ? { z: zp } : {}) }, opset: 21,
+      });
+      const converted = convertOnnxModel(m, { target: 'iOS15', precision: 'fp32' });
+      return toNumberList(runModel(converted.model, {})[converted.model.outputs[0]!.name]!);
+    };
+    const along1 = fold(i8([2, 4], 1, 2, 3, 4, 5, 6, 7, 8), f32([2, 2], 1, 10, 100, 1000), 1, i8([2, 2], 0, 1, 2, 3));
+    expect(along1).toEqual([1, 2, 20, 30, 300, 400, 4000, 5000]);
+    const along0 = fold(i8([4, 2], 1, 2, 3, 4, 5, 6, 7, 8), f32([2, 2], 1, 2, 3, 4), 0);
+    expect(along0).toEqual([1, 4, 3, 8, 15, 24, 21, 32]);
+  });
+
   it('dequantizes a run-time uint8 tensor like onnxruntime', async () => {
     const x = u8([4], 0, 3, 128, 255);
     const n = node('DequantizeLinear', ['x', 's', 'z'], ['y']);
