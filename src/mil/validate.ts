@@ -89,8 +89,9 @@ function checkBlock(scope: FunctionScope, block: MilBlock, outer: ReadonlySet<st
         scope.readers.set(b.name, readers);
       }
     }
-    checkAgainstCatalogue(scope, op, where);
+    // Nested blocks first: the output types of cond and while_loop come from them.
     for (const inner of op.blocks) checkBlock(scope, inner, visible);
+    checkAgainstCatalogue(scope, op, where);
     const constValue = op.type === 'const' ? op.attributes['val'] : undefined;
     if (constValue && op.outputs[0]) scope.values.set(op.outputs[0].name, constValue);
     for (const out of op.outputs) {
@@ -169,6 +170,10 @@ function checkTypes(scope: FunctionScope, def: MilOpDef, op: MilOperation, where
     },
     numOutputs: op.outputs.length,
     target: scope.target!,
+    blocks: op.blocks.map((blk) => ({
+      inputs: blk.inputs.map((v) => v.type),
+      outputs: blk.outputs.flatMap((name) => scope.types.get(name) ?? []),
+    })),
   };
   let expected: MilTensorType[];
   try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MilBuilder, milConst, MilBuildError } from '../../src/mil/builder.js';
 import type { MilProgram } from '../../src/mil/ir.js';
+import { validateProgram } from '../../src/mil/validate.js';
 import { runProgram } from '../../src/runtime/interpreter.js';
 import { makeTensor, toNumberList } from '../../src/tensor/tensor.js';
 
@@ -22,6 +23,7 @@ describe('nested blocks in the MIL builder', () => {
     // The branch's constant went to the function block, before the cond.
     expect(b.operations().filter((o) => o.type === 'const')).toHaveLength(2);
     const p = program(b, [y!]);
+    expect(validateProgram(p)).toEqual([]);
     const run = (v: boolean) => toNumberList(runProgram(p, { x: f32(1, 2), flag: makeTensor('bool', [], new Uint8Array([v ? 1 : 0])) })[y!]!);
     expect(run(true)).toEqual([11, 22]);
     expect(run(false)).toEqual([-1, -2]);
@@ -43,7 +45,9 @@ describe('nested blocks in the MIL builder', () => {
     const condition = b.nestedBlock(types, ([i]) => [b.op1('less', { x: i!, y: milConst.int(3) })]);
     const body = b.nestedBlock(types, ([i, acc]) => [b.op1('add', { x: i!, y: milConst.int(1) }), b.op1('add', { x: acc!, y: x })]);
     const [, acc] = b.opWithBlocks('while_loop', { loop_vars: [milConst.int(0), f32(0.5)] }, [condition, body], { numOutputs: 2 });
-    const out = runProgram(program(b, [acc!]), { x: f32(2) });
+    const p = program(b, [acc!]);
+    expect(validateProgram(p)).toEqual([]);
+    const out = runProgram(p, { x: f32(2) });
     expect(toNumberList(out[acc!]!)).toEqual([6.5]);
   });
 
