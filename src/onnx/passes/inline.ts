@@ -78,26 +78,40 @@ function functionKey(domain: string, name: string): string {
   return `${isDefaultDomain(domain) ? '' : domain}::${name}`;
 }
 
-/** Replaces every call to a model-local function by its body, repeatedly (functions may call functions). */
+/** A node whose subgraphs (If branches, Loop and Scan bodies) have their calls inlined too. */
+function withInlinedSubgraphs(node: OnnxNode, inline: (nodes: OnnxNode[]) => OnnxNode[]): OnnxNode {
+  if (![...node.attributes.values()].some((a) => a.type === 'graph' || a.type === 'graphs')) return node;
+  const attributes = new Map<string, OnnxAttributeValue>();
+  for (const [k, v] of node.attributes) {
+    if (v.type === 'graph') attributes.set(k, { type: 'graph', value: { ...v.value, nodes: inline(v.value.nodes) } });
+    else if (v.type === 'graphs') attributes.set(k, { type: 'graphs', value: v.value.map((g) => ({ ...g, nodes: inline(g.nodes) })) });
+    else attributes.set(k, v);
+  }
+  return { ...node, attributes };
+}
+
+/** Replaces every call to a model-local function by its body, repeatedly (functions may call functions), also inside subgraphs. */
 export function inlineFunctions(model: OnnxModel): OnnxModel {
   if (model.functions.length === 0) return model;
   const byKey = new Map(model.functions.map((f) => [functionKey(f.domain, f.name), f]));
-  let nodes = model.graph.nodes;
-  for (let depth = 0; ; depth++) {
-    let calls = 0;
-    nodes = nodes.flatMap((node, k) => {
-      const fn = byKey.get(functionKey(node.domain, node.opType));
-      if (!fn) return [node];
-      calls++;
-      return expandCall(node, fn, k);
-    });
-    if (calls === 0) break;
-    if (depth >= MAX_CALL_DEPTH) {
-      const file = model.sourcePath;
-      throw new ModelInputError('MALFORMED', `local functions call each other more than ${MAX_CALL_DEPTH} levels deep (recursion?)`, file === undefined ? {} : { file });
+  const inline = (graphNodes: OnnxNode[]): OnnxNode[] => {
+    let nodes = graphNodes;
+    for (let depth = 0; ; depth++) {
+      let calls = 0;
+      nodes = nodes.flatMap((node, k) => {
+        const fn = byKey.get(functionKey(node.domain, node.opType));
+        if (!fn) return [node];
+        calls++;
+        return expandCall(node, fn, k);
+      });
+      if (calls === 0) return nodes.map((n) => withInlinedSubgraphs(n, inline));
+      if (depth >= MAX_CALL_DEPTH) {
+        const file = model.sourcePath;
+        throw new ModelInputError('MALFORMED', `local functions call each other more than ${MAX_CALL_DEPTH} levels deep (recursion?)`, file === undefined ? {} : { file });
+      }
     }
-  }
-  return { ...model, graph: { ...model.graph, nodes }, functions: [] };
+  };
+  return { ...model, graph: { ...model.graph, nodes: inline(model.graph.nodes) }, functions: [] };
 }
 
 // ------------------------------------------------------------- constant If

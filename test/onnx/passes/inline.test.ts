@@ -57,6 +57,27 @@ describe('inlineFunctions', () => {
     Array.from(expected.s2!.data as Float32Array).forEach((v, i) => expect(got[i]).toBeCloseTo(v, 6));
   });
 
+  it('inlines calls inside If branches too', () => {
+    const call = { ...node('ScaledAdd', ['x', 'x'], ['r']), domain: 'custom', name: 'inner' };
+    const then = { name: 'then', nodes: [call], inputs: [], outputs: [valueInfo('r', 'float32', [4])], initializers: new Map(), valueInfo: new Map() };
+    const m = model({
+      nodes: [node('If', ['c'], ['y'], { then_branch: { type: 'graph', value: then }, else_branch: { type: 'graph', value: then } })],
+      inputs: [valueInfo('x', 'float32', [4]), valueInfo('c', 'bool', [])],
+      outputs: [valueInfo('y', 'float32', [4])],
+    });
+    m.functions = [scaledAdd()];
+    const branch = inlineFunctions(m).graph.nodes[0]!.attributes.get('then_branch');
+    expect(branch?.type === 'graph' && branch.value.nodes.map((n) => n.opType)).toEqual(['Add', 'LeakyRelu']);
+  });
+
+  it('refuses functions that call themselves', () => {
+    const self = { ...node('Loopy', ['a'], ['out']), domain: 'custom' };
+    const fn: OnnxFunction = { name: 'Loopy', domain: 'custom', inputs: ['a'], outputs: ['out'], attributes: [], nodes: [self], opsetImports: new Map() };
+    const m = model({ nodes: [{ ...node('Loopy', ['x'], ['y']), domain: 'custom' }], inputs: [valueInfo('x', 'float32', [1])], outputs: [valueInfo('y', 'float32', [1])] });
+    m.functions = [fn];
+    expect(() => inlineFunctions(m)).toThrow(/recursion/);
+  });
+
   it('leaves a model without functions untouched', () => {
     const m = model({ nodes: [node('Relu', ['x'], ['y'])], inputs: [valueInfo('x', 'float32', [2])], outputs: [valueInfo('y', 'float32', [2])] });
     expect(inlineFunctions(m)).toBe(m);
