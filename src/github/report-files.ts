@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { renderReportMarkdown } from '../report/markdown.js';
 import { REPORT_SCHEMA_VERSION, serializeReport, type ModelResult, type RunReport } from '../report/schema.js';
 
 /**
@@ -9,6 +10,7 @@ import { REPORT_SCHEMA_VERSION, serializeReport, type ModelResult, type RunRepor
  */
 
 export const REPORT_FILE = 'report.json';
+export const COMMENT_FILE = 'comment.md';
 
 export function emptyReport(variants: string[], gates: RunReport['gates'], version: string): RunReport {
   return {
@@ -45,9 +47,15 @@ export function withNotes(report: RunReport, notes: readonly string[]): RunRepor
   return fresh.length === 0 ? report : { ...report, notes: [...report.notes, ...fresh] };
 }
 
+/**
+ * Writes report.json and comment.md after the action's own edits, so the
+ * artifact holds exactly what the comment and summary show (the run wrote
+ * both before the action added LFS pointers and notes). Returns the report path.
+ */
 export async function writeReportFile(dir: string, report: RunReport): Promise<string> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, REPORT_FILE);
   await writeFile(path, serializeReport(report), 'utf8');
+  await writeFile(join(dir, COMMENT_FILE), renderReportMarkdown(report), 'utf8');
   return path;
 }
