@@ -139,7 +139,7 @@ describe('convertOnnxModel on a PyTorch-style shape chain', () => {
     m.graph.inputs = [valueInfo('x', 'float32', ['batch', 3, 4])];
     m.graph.outputs = [valueInfo('y', 'float32', ['batch', 12])];
     const r = convertOnnxModel(m, { target: 'iOS15', precision: 'fp32' });
-    expect(r.milOps['shape']).toBe(1);
+    expect(r.milOps['shape']).toBeGreaterThanOrEqual(1);
     expect(r.model.inputs[0]!.type.shapeRange).toEqual([[1, 1024], [3, 3], [4, 4]]);
     expect(r.warnings.some((w) => w.includes('symbolic'))).toBe(true);
   });

@@ -130,9 +130,10 @@ function targetLength(node: OnnxNode, ctx: ConvertContext, shape: string): numbe
 }
 
 /**
- * A run-time target with ONNX's meaning made explicit: each 0 becomes the
- * input dim at the same index (Core ML would read 0 differently from iOS17),
- * and the vector gets its static length so the output rank is known.
+ * A run-time target with ONNX's meaning made explicit: when its length
+ * differs from the input rank, each 0 becomes the input dim at the same index
+ * (Core ML copies positionally only when the lengths match, and from iOS17
+ * right-aligned); the vector also gets its static length so the output rank is known.
  */
 function runtimeReshapeTarget(node: OnnxNode, ctx: ConvertContext, x: string, allowzero: boolean): string {
   if (allowzero) return ctx.unsupported(node, 'allowzero=1 with a run-time target: Core ML reads a 0 entry as "copy the input dim"');
@@ -141,6 +142,8 @@ function runtimeReshapeTarget(node: OnnxNode, ctx: ConvertContext, x: string, al
   let shape = ctx.requireInput(node, 1);
   const k = targetLength(node, ctx, shape);
   if (b.typeOf(shape).shape[0] !== k) shape = b.op1('reshape', { x: shape, shape: milConst.ints([k]) }, { name: `${name}_target` });
+  // With as many entries as input dims, Core ML copies a 0's dim from the same position, as ONNX does.
+  if (k === b.typeOf(x).shape.length) return shape;
   const isZero = b.op1('equal', { x: shape, y: milConst.int(0) }, { name: `${name}_target_zero` });
   return b.op1('select', { cond: isZero, a: copiedDims(ctx, x, k, name), b: shape }, { name: `${name}_target_resolved` });
 }

@@ -13,6 +13,11 @@ async function expectOrtParity(...args: Parameters<typeof compareTypedWithOrt>):
 describe('Reshape with a run-time target', () => {
   const n = node('Reshape', ['x', 's'], ['y']);
 
+  it('passes a target as long as the input rank straight through: Core ML copies 0 entries positionally then', () => {
+    const r = convertOne(n, { inputs: [valueInfo('x', 'float32', [2, 3, 4]), valueInfo('s', 'int64', [3])], outputs: [valueInfo('y', 'float32', [null, null, null])], opset: 14 });
+    expect(r.types.filter((t) => t !== 'cast')).toEqual(['reshape']);
+  });
+
   it('replaces 0 entries with the input dims at run time, as ONNX reads them', async () => {
     const r = convertOne(n, { inputs: [valueInfo('x', 'float32', [2, 3, 4]), valueInfo('s', 'int64', [4])], outputs: [valueInfo('y', 'float32', [null, null, null, null])], opset: 14 });
     expect(r.types.slice(-3)).toEqual(['equal', 'select', 'reshape']);
