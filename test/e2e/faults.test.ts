@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import type { RunReport } from '../../src/report/schema.js';
 import { FakeGitHub } from './fake-github.js';
 import { buildBundleOnce, makeRepo, pullRequestPayload, runBundledAction, type TestRepo } from './harness.js';
 
@@ -110,5 +113,8 @@ describe('comment size', () => {
     expect(result.summary.length).toBeGreaterThan(65_536);
     expect(result.stdout).toContain('Git LFS pointer');
     expect(result.code).toBe(1);
+    const written = JSON.parse(readFileSync(join(repo.dir, 'coreml-report', 'report.json'), 'utf8')) as RunReport;
+    expect(written.models).toHaveLength(400);
+    expect(written.models[0]!.error).toEqual({ code: 'LFS_POINTER', message: expect.stringContaining('set `lfs: true` on actions/checkout') });
   });
 });
