@@ -1,11 +1,12 @@
 import { milConst } from '../../mil/builder.js';
 import { targetRank } from '../../mil/ir.js';
 import { attrInt, attrTensor, type OnnxNode } from '../../onnx/ir.js';
-import { normalizeAxis, resolveSliceRange, sliceParams, type SliceParams } from '../../onnx/shapes/params.js';
+import { isDynamic, normalizeAxis, resolveSliceRange, sliceParams, type SliceParams } from '../../onnx/shapes/params.js';
 import { makeTensor, toNumberList, type Tensor } from '../../tensor/tensor.js';
 import { narrowConstant } from '../narrow.js';
+import { convertDynamicSlice } from './slice-dynamic.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
-import { clampToInt32, constantInts, constantsOf, isFullyStatic, requireStatic } from '../values.js';
+import { clampToInt32, constantInts, constantsOf, isFullyStatic } from '../values.js';
 
 /** ONNX → MIL converters for indexing: Slice, Gather, Expand, Tile, ConstantOfShape, Range. */
 
@@ -58,12 +59,14 @@ function sliceArgs(dims: readonly (number | null)[], p: SliceParams): SliceArgs 
 
 const slice: OpConverter = {
   opsets: [1, LATEST_OPSET],
-  milOps: ['slice_by_index'],
-  limits: 'starts, ends, axes and steps must be constants',
+  milOps: ['slice_by_index', 'gather', 'range_1d', 'scatter', 'shape', 'less', 'greater', 'add', 'sub', 'select', 'maximum', 'minimum', 'reshape'],
+  limits: 'run-time bounds need static vector lengths; run-time or negative steps gather each sliced axis',
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const dims = ctx.b.typeOf(x).shape;
-    const p = requireStatic(ctx, node, sliceParams(node, ctx.opset, constantsOf(ctx, node), dims.length), 'slice bounds');
+    const params = sliceParams(node, ctx.opset, constantsOf(ctx, node), dims.length);
+    if (isDynamic(params)) return convertDynamicSlice(node, ctx);
+    const p = params;
     const a = sliceArgs(dims, p);
     const bools = (v: boolean[]): Tensor => makeTensor('bool', [v.length], Uint8Array.from(v, (b) => (b ? 1 : 0)));
     const out = ctx.b.op1(

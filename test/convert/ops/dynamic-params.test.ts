@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { makeTensor, type Tensor } from '../../../src/tensor/tensor.js';
 import { node, valueInfo } from '../../helpers/onnx-graph.js';
 import { convertOne } from './convert-one.js';
 import { compareTypedWithOrt, floatInput, int64Input } from './ort-typed.js';
 
 const seq = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+const i64c = (values: number[]): Tensor => makeTensor('int64', [values.length], BigInt64Array.from(values.map((v) => BigInt(v))));
 
 async function expectOrtParity(...args: Parameters<typeof compareTypedWithOrt>): Promise<void> {
   const verdicts = await compareTypedWithOrt(...args);
@@ -31,5 +33,29 @@ describe('Reshape with a run-time target', () => {
     expect(() => convertOne(node('Reshape', ['x', 's'], ['y'], { allowzero: 1 }), {
       inputs: [valueInfo('x', 'float32', [2, 3]), valueInfo('s', 'int64', [2])], outputs: [valueInfo('y', 'float32', [null, null])], opset: 14,
     })).toThrow(/allowzero=1 with a run-time target/);
+  });
+});
+
+describe('Slice with run-time parameters', () => {
+  const x = floatInput([5, 4, 3], seq(60));
+
+  it('slices with run-time begin/end and constant positive steps through one slice_by_index', async () => {
+    const n = node('Slice', ['x', 's', 'e', 'a'], ['y']);
+    const r = convertOne(n, { inputs: [valueInfo('x', 'float32', [5, 4, 3]), valueInfo('s', 'int64', [2]), valueInfo('e', 'int64', [2])], outputs: [valueInfo('y', 'float32', [null, 4, null])], initializers: { a: i64c([0, -1]) } });
+    expect(r.types.filter((t) => t === 'slice_by_index' || t === 'range_1d')).toEqual(['slice_by_index']);
+    for (const [s, e] of [[[1, 0], [3, 2]], [[-4, -2], [1000, 3]], [[-100, 1], [-1, -1]]]) {
+      await expectOrtParity(n, { x, s: int64Input([2], s!), e: int64Input([2], e!) }, ['float32'], { initializers: { a: i64c([0, -1]) } });
+    }
+  });
+
+  it('handles run-time axes by scattering the bounds over every dim', async () => {
+    const n = node('Slice', ['x', 's', 'e', 'a'], ['y']);
+    await expectOrtParity(n, { x, s: int64Input([2], [1, 0]), e: int64Input([2], [3, -1]), a: int64Input([2], [-1, 0]) }, ['float32']);
+  });
+
+  it('handles run-time and negative steps by gathering range_1d indices per axis', async () => {
+    const n = node('Slice', ['x', 's', 'e', 'a', 'st'], ['y']);
+    await expectOrtParity(n, { x, s: int64Input([3], [20, 10, 4]), e: int64Input([3], [0, 0, 1]), a: int64Input([3], [0, 1, 2]), st: int64Input([3], [-1, -3, -1]) }, ['float32']);
+    await expectOrtParity(n, { x, s: int64Input([2], [0, -1]), e: int64Input([2], [-1, -1000]), a: int64Input([2], [0, 1]), st: int64Input([2], [2, -1]) }, ['float32']);
   });
 });

@@ -39,14 +39,14 @@ describe('indexing converters', () => {
     expect(r.param(r.ops[0]!, 'end')).toEqual([0, 1, 0]);
   });
 
-  it('Slice with run-time bounds is refused, naming the node', () => {
+  it('Slice with run-time bounds of unknown length is refused, naming the node', () => {
     expect(() =>
       convertOne(node('Slice', ['x', 's', 'e'], ['y']), {
-        inputs: [...x234, valueInfo('s', 'int64', [1])],
+        inputs: [...x234, valueInfo('s', 'int64', [null])],
         outputs: [valueInfo('y', 'float32', [null, 3, 4])],
         initializers: { e: i64([2]) },
       }),
-    ).toThrowError(/Slice_y.*slice bounds must be a constant/);
+    ).toThrowError(/Slice_y.*length of input 1 must be static/);
   });
 
   it('Gather normalizes negative constant indices and squeezes a scalar index', () => {
