@@ -42,6 +42,12 @@ const MODELS: readonly RealWorldModel[] = [
   { name: 'vit_mini', exercises: 'ViT: patch embedding, class token Expand/Concat, MultiheadAttention, LayerNormalization (opset 17)' },
   { name: 'transformer_encoder_mini', exercises: 'nn.TransformerEncoder pre-norm with GELU over a float sequence (opset 17)' },
   { name: 'bert_mini', exercises: 'BERT-like encoder: int64 token ids, embeddings Gather, attention mask, pooler Tanh, dynamic batch (opset 17)' },
+  { name: 'hf_bert_mini', exercises: 'HuggingFace-style BERT: position ids by Expand, (1 − mask)·finfo.min attention mask, dynamic batch (opset 17)' },
+  { name: 'gn_unet_block', exercises: 'diffusion-style block: GroupNorm as InstanceNormalization over a Reshape, SiLU, nearest 2× Resize (opset 13)' },
+  { name: 'superres_pixelshuffle', exercises: 'super-resolution: Tanh convs and PixelShuffle as DepthToSpace (opset 11)' },
+  { name: 'yolo_mini', exercises: 'YOLO-style detector: SiLU, SPPF max-pools, anchor Reshape/Transpose, Split, grid decode with Pow (opset 17)' },
+  { name: 'kws_conv1d', exercises: 'keyword spotting: Conv1d, BatchNorm1d, MaxPool1d, mean over time, LogSoftmax (opset 11)' },
+  { name: 'lstm2_unidir', exercises: 'two-layer unidirectional LSTM tagger (opset 13)' },
   { name: 'lstm_tagger', exercises: 'bidirectional LSTM tagger over embedded token ids (opset 13)' },
   { name: 'gru_tagger', exercises: 'bidirectional GRU tagger over embedded token ids (opset 13)' },
 ];
