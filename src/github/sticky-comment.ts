@@ -32,7 +32,7 @@ export interface StickyResult {
   url: string | undefined;
 }
 
-interface BotComment {
+export interface BotComment {
   id: number;
   body: string;
   url: string | undefined;
