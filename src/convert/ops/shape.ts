@@ -12,6 +12,7 @@ import { constantInts, constantsOf, inputType, isFullyStatic, requireStatic } fr
 import { indexingConverters } from './indexing.js';
 import { scatterGatherConverters } from './scatter-gather.js';
 import { spaceConverters } from './space.js';
+import { einsumConverters } from './einsum.js';
 
 /** ONNX → MIL converters for the shape family: reshapes, joins, splits, casts and shape queries. */
 
@@ -256,4 +257,5 @@ export const shapeConverters: ConverterTable = {
   ...indexingConverters,
   ...scatterGatherConverters,
   ...spaceConverters,
+  ...einsumConverters,
 };
