@@ -11,7 +11,7 @@ import { ActionError } from './errors.js';
 /** Largest report.json accepted (bytes). */
 export const MAX_REPORT_BYTES = 20 * 1024 * 1024;
 
-const MODEL_STATUSES = new Set(['passed', 'failed', 'unsupported', 'error']);
+const MODEL_STATUSES = new Set(['passed', 'failed', 'unverified', 'unsupported', 'error']);
 const VARIANT_STATUSES = new Set(['passed', 'failed', 'unverified', 'error']);
 const ENGINES = new Set(['reference interpreter', 'Core ML']);
 
