@@ -2,6 +2,7 @@ import { milConst } from '../../mil/builder.js';
 import { attrFloat, attrInt, type OnnxNode } from '../../onnx/ir.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { scaleShift, normVariantConverters } from './norm-variants.js';
 import { floatScalar, floatTensor, floatValues, outputName, requireConstant, reshapeConstant, typeOfInput, wantsOutput } from './nn-util.js';
 
 /**
@@ -64,12 +65,17 @@ const batchNorm: OpConverter = {
 
 const instanceNorm: OpConverter = {
   opsets: [1, 22],
-  milOps: ['instance_norm'],
-  limits: 'input rank 3 or 4; scale and bias must be constants',
+  milOps: ['instance_norm', 'reshape', 'mul', 'add'],
+  limits: 'input rank 3 or 4; run-time scale and bias need a static channel count',
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const xt = typeOfInput(ctx, x);
-    if (xt.shape.length < 3 || xt.shape.length > 4) ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML instance_norm takes rank 3 or 4`);
+    const rank = xt.shape.length;
+    if (rank < 3 || rank > 4) ctx.unsupported(node, `input rank ${rank}: Core ML instance_norm takes rank 3 or 4`);
+    if (!ctx.constant(node, 1) || !ctx.constant(node, 2)) {
+      ctx.setOutput(node, 0, instanceNormRuntimeAffine(node, ctx, x));
+      return;
+    }
     const y = ctx.b.op1(
       'instance_norm',
       {
@@ -83,6 +89,17 @@ const instanceNorm: OpConverter = {
     ctx.setOutput(node, 0, y);
   },
 };
+
+/** instance_norm without gamma/beta (they must be constants there), then · scale + B as [C, 1, ...] operands. */
+function instanceNormRuntimeAffine(node: OnnxNode, ctx: ConvertContext, x: string): string {
+  const xt = typeOfInput(ctx, x);
+  const channels = xt.shape[1];
+  if (channels === null || channels === undefined) return ctx.unsupported(node, 'run-time scale and B need a static channel count');
+  const name = outputName(node);
+  const eps = floatScalar(attrFloat(node, 'epsilon', 1e-5), xt.dtype);
+  const normalized = ctx.b.op1('instance_norm', { x, epsilon: eps }, { name: `${name}_normalized` });
+  return scaleShift(ctx, node, normalized, [channels, ...xt.shape.slice(2).map(() => 1)], xt.dtype, name);
+}
 
 /** Reshapes a broadcastable Scale/B constant to exactly the normalized dims. */
 function toNormalizedShape(node: OnnxNode, ctx: ConvertContext, t: Tensor, dims: readonly (number | null)[]): Tensor {
@@ -148,4 +165,5 @@ export const normConverters: ConverterTable = {
   InstanceNormalization: instanceNorm,
   LayerNormalization: layerNorm,
   LRN: lrn,
+  ...normVariantConverters,
 };

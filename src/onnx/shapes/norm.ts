@@ -25,5 +25,7 @@ export const normShapes: ShapeTable = {
   InstanceNormalization: sameAsInput,
   LayerNormalization: layerNorm,
   LpNormalization: sameAsInput,
+  GroupNormalization: sameAsInput,
+  MeanVarianceNormalization: sameAsInput,
   LRN: sameAsInput,
 };
