@@ -5,6 +5,7 @@ import { milDTypeName } from '../mil/ops/misc.js';
 import { targetRank, type MilTensorType } from '../mil/ir.js';
 import type { OnnxDim, OnnxValueInfo } from '../onnx/ir.js';
 import type { DType } from '../tensor/dtype.js';
+import type { InputDeclaration } from './input-shapes.js';
 import { milDTypeFor } from './narrow.js';
 
 /**
@@ -60,17 +61,25 @@ function edgeTypes(ctx: EdgeContext, info: OnnxValueInfo, role: 'input' | 'outpu
  * Declares one model input on the builder and returns the MIL value the graph
  * should read (after the scalar reshape and the bool cast, when needed).
  */
-export function declareInput(ctx: EdgeContext, info: OnnxValueInfo): { value: string; feature: FeatureDescription } {
+export function declareInput(ctx: EdgeContext, info: OnnxValueInfo, declared?: InputDeclaration): { value: string; feature: FeatureDescription } {
   const { mil, io } = edgeTypes(ctx, info, 'input');
   const dims = info.shape!;
   const scalar = dims.length === 0;
-  const feature = inputFeature(ctx, info.name, scalar ? [1] : dims, io);
+  const feature = declared && !scalar ? declaredFeature(info.name, declared, io) : inputFeature(ctx, info.name, scalar ? [1] : dims, io);
   const milShape: (number | null)[] = scalar ? [1] : dims.map((d) => (typeof d === 'number' ? d : null));
   const name = ctx.b.addInput(info.name, { dtype: io, shape: milShape });
   let value = name;
   if (scalar) value = ctx.b.op1('squeeze', { x: value, axes: milConst.ints([0]) }, { name: `${info.name}_scalar` });
   if (mil !== io) value = ctx.b.op1('cast', { x: value, dtype: milConst.str(milDTypeName(mil)) }, { name: `${info.name}_${milDTypeName(mil)}` });
   return { value, feature: { name, type: feature.type } };
+}
+
+/** The description of an input whose flexibility the user declared (a range or enumerated shapes). */
+function declaredFeature(name: string, declared: InputDeclaration, dtype: ArrayDType): FeatureDescription {
+  const type: ArrayFeature = { kind: 'multiArray', dtype, shape: [...declared.shape] };
+  if (declared.shapeRange) type.shapeRange = declared.shapeRange.map(([lo, hi]): [number, number] => [lo, hi]);
+  if (declared.enumeratedShapes) type.enumeratedShapes = declared.enumeratedShapes.map((s) => [...s]);
+  return { name, type };
 }
 
 function inputFeature(ctx: EdgeContext, name: string, dims: readonly OnnxDim[], dtype: ArrayDType): FeatureDescription {

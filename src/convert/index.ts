@@ -11,6 +11,7 @@ import { ConversionContext } from './context.js';
 import { findUnsupportedNodes, qualifiedOpName } from './coverage.js';
 import { declareInput, outputFeature, prepareOutput, type EdgeContext } from './edges.js';
 import { consumeUnusedInputs, countMilOps, renameValue } from './finish.js';
+import { applyInputShapeOptions, type InputShapeOptions } from './input-shapes.js';
 import { milDTypeFor } from './narrow.js';
 import { runProgramPasses } from './program-passes.js';
 import { converterFor } from './registry.js';
@@ -22,6 +23,12 @@ export interface ConvertOptions {
   freeze?: Record<string, Tensor>;
   /** Called after each converted node. */
   onProgress?: (done: number, total: number) => void;
+  /** Replaces inputs' declared shapes before shape inference: everything downstream of them becomes static. */
+  inputShapes?: InputShapeOptions['inputShapes'];
+  /** Bounded ranges for input dims (by index or symbolic name), which stay dynamic in the program. */
+  ranges?: InputShapeOptions['ranges'];
+  /** Shapes an input accepts (the first is the default); dims that differ stay dynamic in the program. */
+  enumeratedShapes?: InputShapeOptions['enumeratedShapes'];
 }
 
 export interface ConversionResult {
@@ -43,14 +50,15 @@ export interface ConversionResult {
 export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): ConversionResult {
   const file = model.sourcePath;
   const frozen = options.freeze && Object.keys(options.freeze).length > 0 ? freezeInputs(model, options.freeze) : model;
-  const prepared = prepareForConversion(frozen);
+  const shaped = applyInputShapeOptions(frozen, options, options.target);
+  const prepared = prepareForConversion(shaped.model);
   rejectUnsupported(prepared);
 
   const b = new MilBuilder(options.target);
-  const edge: EdgeContext = { b, file, warnings: [] };
+  const edge: EdgeContext = { b, file, warnings: [...shaped.warnings] };
   const ctx = new ConversionContext(b, prepared.graph, defaultOpset(prepared), file);
   const inputs = prepared.graph.inputs.map((info) => {
-    const { value, feature } = declareInput(edge, info);
+    const { value, feature } = declareInput(edge, info, shaped.declarations.get(info.name));
     ctx.bind(info.name, value);
     return feature;
   });
