@@ -13,6 +13,7 @@ import { controlConverters } from './ops/control.js';
 import { quantConverters } from './ops/quant.js';
 import { lossConverters } from './ops/loss.js';
 import { generatorConverters } from './ops/generator.js';
+import { visionConverters } from './ops/vision.js';
 
 /**
  * Every converter family, by name. The op list, the coverage table and
@@ -33,6 +34,7 @@ export const CONVERTER_FAMILIES: Readonly<Record<string, ConverterTable>> = {
   quant: quantConverters,
   loss: lossConverters,
   generator: generatorConverters,
+  vision: visionConverters,
 };
 
 const byOp = new Map<string, OpConverter>();

@@ -17,3 +17,4 @@ import './misc.js';
 import './control.js';
 import './scatter.js';
 import './tensor-ops.js';
+import './vision.js';

@@ -12,10 +12,12 @@ import { recurrentShapes } from './recurrent.js';
 import { lossShapes } from './loss.js';
 import { generatorShapes } from './generator.js';
 import { quantShapes } from './quant.js';
+import { visionShapes } from './vision.js';
 
 const FAMILIES: readonly ShapeTable[] = [
   elementwiseShapes, activationShapes, shapeShapes, reduceShapes, convShapes,
   linearShapes, normShapes, poolShapes, resampleShapes, recurrentShapes, lossShapes, generatorShapes, quantShapes,
+  visionShapes,
 ];
 
 const byOp = new Map<string, ShapeFn>();

@@ -15,6 +15,7 @@ import { reduceKernels } from './reduce.js';
 import { resampleKernels } from './resample.js';
 import { shapeKernels } from './shape.js';
 import { spaceKernels } from './space.js';
+import { visionKernels } from './vision.js';
 
 /** Every kernel the interpreter has, keyed by MIL op type. */
 export const KERNELS: KernelTable = {
@@ -34,6 +35,7 @@ export const KERNELS: KernelTable = {
   ...constexprKernels,
   ...miscKernels,
   ...spaceKernels,
+  ...visionKernels,
 };
 
 /** The MIL op types the interpreter can run. */

@@ -1,0 +1,63 @@
+import { milConst } from '../../mil/builder.js';
+import { targetRank } from '../../mil/ir.js';
+import { attrInt, attrString } from '../../onnx/ir.js';
+import type { ConverterTable, OpConverter } from '../types.js';
+import { castTo } from './elementwise.js';
+import { floatScalar, outputName, typeOfInput } from './nn-util.js';
+
+/**
+ * ONNX → MIL converters for image sampling ops. GridSample maps onto MIL
+ * resample, which reads normalized (x, y) grids like ONNX and pads the image
+ * by index: ONNX's coordinate reflection about the pixel centres
+ * (align_corners = 1) is MIL's "reflection", and about the pixel edges
+ * (align_corners = 0) it repeats the edge pixel, which is MIL's "symmetric".
+ */
+
+/** ONNX GridSample modes (opset 16 names, then opset 20 names) → MIL sampling_mode. */
+const SAMPLING: Readonly<Record<string, string>> = { bilinear: 'bilinear', linear: 'bilinear', nearest: 'nearest' };
+
+function milPaddingMode(padding: string, alignCorners: boolean): string | undefined {
+  if (padding === 'zeros') return 'constant';
+  if (padding === 'border') return 'border';
+  if (padding === 'reflection') return alignCorners ? 'reflection' : 'symmetric';
+  return undefined;
+}
+
+const gridSample: OpConverter = {
+  opsets: [16, 22],
+  milOps: ['resample'],
+  limits: '4-D X only; bicubic/cubic mode is not supported (MIL resample samples bilinear or nearest); nearest rounds ties to even',
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const xt = typeOfInput(ctx, x);
+    if (xt.shape.length !== 4) ctx.unsupported(node, `X of rank ${xt.shape.length}: MIL resample samples 2-D images only (rank 4)`);
+    const mode = attrString(node, 'mode', ctx.opset >= 20 ? 'linear' : 'bilinear');
+    const sampling = SAMPLING[mode];
+    if (!sampling) ctx.unsupported(node, `mode "${mode}": MIL resample has only bilinear and nearest sampling`);
+    const align = attrInt(node, 'align_corners', 0) === 1;
+    const padding = attrString(node, 'padding_mode', 'zeros');
+    const milPadding = milPaddingMode(padding, align);
+    if (!milPadding) return ctx.unsupported(node, `padding_mode "${padding}" is not an ONNX padding mode`);
+    let grid = ctx.requireInput(node, 1);
+    // iOS15's resample takes fp32 (or int32) coordinates only.
+    if (targetRank(ctx.target) < targetRank('iOS16')) grid = castTo(ctx, grid, 'float32');
+    const y = ctx.b.op1(
+      'resample',
+      {
+        x,
+        coordinates: grid,
+        sampling_mode: milConst.str(sampling),
+        padding_mode: milConst.str(milPadding),
+        padding_value: floatScalar(0, xt.dtype),
+        coordinates_mode: milConst.str('normalized_minus_one_to_one'),
+        align_corners: milConst.bool(align),
+      },
+      { name: outputName(node) },
+    );
+    ctx.setOutput(node, 0, y);
+  },
+};
+
+export const visionConverters: ConverterTable = {
+  GridSample: gridSample,
+};
