@@ -5,6 +5,7 @@ import {
   castTarget, constantNodeValue, intsParam, isDynamic, normalizeAxes, normalizeAxis, resolveReshape,
   resolveSliceRange, sliceParams, splitSizes, staticProduct,
 } from './params.js';
+import { scatterGatherShapes } from './scatter-gather.js';
 import type { InferredType, ShapeFn, ShapeInferenceInput, ShapeTable } from './types.js';
 
 /** ONNX shape inference for the shape family (reshapes, slicing, gathering, shape arithmetic). */
@@ -206,4 +207,5 @@ export const shapeShapes: ShapeTable = {
   },
   ConstantOfShape: constantOfShape,
   Range: range,
+  ...scatterGatherShapes,
 };
