@@ -1,9 +1,11 @@
 import { milConst } from '../../mil/builder.js';
 import { targetRank } from '../../mil/ir.js';
-import { attrInt, attrString } from '../../onnx/ir.js';
-import type { ConverterTable, OpConverter } from '../types.js';
+import { attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
+import { maxUnpoolShape } from '../../onnx/shapes/vision.js';
+import { toNumberList } from '../../tensor/tensor.js';
+import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
 import { castTo } from './elementwise.js';
-import { floatScalar, outputName, typeOfInput } from './nn-util.js';
+import { floatScalar, outputName, staticDims, typeOfInput } from './nn-util.js';
 
 /**
  * ONNX → MIL converters for image sampling ops. GridSample maps onto MIL
@@ -11,6 +13,7 @@ import { floatScalar, outputName, typeOfInput } from './nn-util.js';
  * by index: ONNX's coordinate reflection about the pixel centres
  * (align_corners = 1) is MIL's "reflection", and about the pixel edges
  * (align_corners = 0) it repeats the edge pixel, which is MIL's "symmetric".
+ * MaxUnpool scatters X into a zero tensor at MaxPool's flat indices.
  */
 
 /** ONNX GridSample modes (opset 16 names, then opset 20 names) → MIL sampling_mode. */
@@ -58,6 +61,45 @@ const gridSample: OpConverter = {
   },
 };
 
+function maxUnpoolOutputShape(node: OnnxNode, ctx: ConvertContext, xShape: readonly number[]): number[] {
+  let given: number[] | undefined;
+  if (node.inputs[2]) {
+    const t = ctx.constant(node, 2);
+    if (!t) return ctx.unsupported(node, 'output_shape must be a constant');
+    given = toNumberList(t);
+  }
+  try {
+    return maxUnpoolShape(node, xShape, given);
+  } catch (err) {
+    return ctx.unsupported(node, (err as Error).message);
+  }
+}
+
+const maxUnpool: OpConverter = {
+  opsets: [9, 22],
+  milOps: ['reshape', 'fill', 'scatter'],
+  limits: 'X must have a static shape; output_shape must be a constant',
+  convert(node, ctx) {
+    const x = ctx.requireInput(node, 0);
+    const xt = typeOfInput(ctx, x);
+    const dims = staticDims(xt);
+    if (!dims) return ctx.unsupported(node, 'X must have a static shape');
+    const outShape = maxUnpoolOutputShape(node, ctx, dims);
+    const total = outShape.reduce((a, b) => a * b, 1);
+    const name = outputName(node);
+    const flat = (v: string, hint: string) => ctx.b.op1('reshape', { x: v, shape: milConst.ints([-1]) }, { name: `${name}_${hint}` });
+    const indices = flat(castTo(ctx, ctx.requireInput(node, 1), 'int32'), 'indices');
+    const zeros = ctx.b.op1('fill', { shape: milConst.ints([total]), value: floatScalar(0, xt.dtype) }, { name: `${name}_zeros` });
+    const scattered = ctx.b.op1(
+      'scatter',
+      { data: zeros, indices, updates: flat(x, 'values'), axis: milConst.int(0), mode: milConst.str('update') },
+      { name: `${name}_scattered` },
+    );
+    ctx.setOutput(node, 0, ctx.b.op1('reshape', { x: scattered, shape: milConst.ints(outShape) }, { name }));
+  },
+};
+
 export const visionConverters: ConverterTable = {
   GridSample: gridSample,
+  MaxUnpool: maxUnpool,
 };

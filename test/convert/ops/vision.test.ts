@@ -54,3 +54,34 @@ describe('GridSample converter', () => {
     }
   }
 });
+
+describe('MaxUnpool converter', () => {
+  const i64 = (shape: number[], v: number[]) => makeTensor('int64', shape, BigInt64Array.from(v.map(BigInt)));
+
+  it('scatters X into fill(0) of the unpooled size at the flat indices and reshapes', () => {
+    const n = node('MaxUnpool', ['x', 'i'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] });
+    const r = convertNode(n, { x: f32(1, 1, 2, 2) }, { i: i64([1, 1, 2, 2], [5, 7, 13, 15]) }, { opset: 11 });
+    expect(r.ops.map((o) => o.type)).toEqual(['reshape', 'fill', 'reshape', 'scatter', 'reshape']);
+    expect(r.paramValues(r.op('fill'), 'shape')).toEqual([16]);
+    expect(r.paramValues(r.op('scatter'), 'mode')).toEqual(['update']);
+    expect(r.outType()).toEqual(f32(1, 1, 4, 4));
+  });
+
+  it('takes a constant output_shape and refuses a run-time one', () => {
+    const n = node('MaxUnpool', ['x', 'i', 's'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] });
+    const idx = i64([1, 1, 2, 2], [5, 7, 13, 15]);
+    const r = convertNode(n, { x: f32(1, 1, 2, 2) }, { i: idx, s: i64([4], [1, 1, 5, 5]) }, { opset: 11 });
+    expect(r.outType()).toEqual(f32(1, 1, 5, 5));
+    expect(() => convertNode(n, { x: f32(1, 1, 2, 2), s: { dtype: 'int32', shape: [4] } }, { i: idx }, { opset: 11 })).toThrow(/output_shape must be a constant/);
+  });
+
+  it('matches onnxruntime with pads and an explicit output_shape', async () => {
+    // Indices of a 2x2/stride-2 max pool over a 2x2x5x5 input (one per window, flat over the whole tensor).
+    const idx: number[] = [];
+    for (let plane = 0; plane < 4; plane++) for (const [r, c] of [[0, 1], [1, 3], [3, 0], [2, 2]]) idx.push(plane * 25 + r * 5 + c);
+    const n = node('MaxUnpool', ['x', 'i', 's'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] });
+    await expectParity(n, { x: seededTensor([2, 2, 2, 2], 5) }, { i: i64([2, 2, 2, 2], idx), s: i64([4], [2, 2, 5, 5]) }, { opset: 11 });
+    const padded = node('MaxUnpool', ['x', 'i'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 0, 0] });
+    await expectParity(padded, { x: seededTensor([1, 1, 2, 2], 6) }, { i: i64([1, 1, 2, 2], [0, 3, 8, 10]) }, { opset: 11 });
+  });
+});
