@@ -61,13 +61,10 @@ const gridSample: OpConverter = {
   },
 };
 
-function maxUnpoolOutputShape(node: OnnxNode, ctx: ConvertContext, xShape: readonly number[]): number[] {
-  let given: number[] | undefined;
-  if (node.inputs[2]) {
-    const t = ctx.constant(node, 2);
-    if (!t) return ctx.unsupported(node, 'output_shape must be a constant');
-    given = toNumberList(t);
-  }
+/** The output shape as constant dims, or as a run-time int32 vector when output_shape is computed. */
+function maxUnpoolOutputShape(node: OnnxNode, ctx: ConvertContext, xShape: readonly number[]): number[] | string {
+  if (node.inputs[2] && !ctx.constant(node, 2)) return castTo(ctx, ctx.requireInput(node, 2), 'int32');
+  const given = node.inputs[2] ? toNumberList(ctx.constant(node, 2)!) : undefined;
   try {
     return maxUnpoolShape(node, xShape, given);
   } catch (err) {
@@ -77,25 +74,29 @@ function maxUnpoolOutputShape(node: OnnxNode, ctx: ConvertContext, xShape: reado
 
 const maxUnpool: OpConverter = {
   opsets: [9, 22],
-  milOps: ['reshape', 'fill', 'scatter'],
-  limits: 'X must have a static shape; output_shape must be a constant',
+  milOps: ['reshape', 'fill', 'scatter', 'reduce_prod'],
+  limits: 'X must have a static shape',
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const xt = typeOfInput(ctx, x);
     const dims = staticDims(xt);
     if (!dims) return ctx.unsupported(node, 'X must have a static shape');
     const outShape = maxUnpoolOutputShape(node, ctx, dims);
-    const total = outShape.reduce((a, b) => a * b, 1);
     const name = outputName(node);
+    const total =
+      typeof outShape === 'string'
+        ? ctx.b.op1('reduce_prod', { x: outShape, axes: milConst.ints([0]), keep_dims: milConst.bool(true) }, { name: `${name}_size` })
+        : milConst.ints([outShape.reduce((a, b) => a * b, 1)]);
     const flat = (v: string, hint: string) => ctx.b.op1('reshape', { x: v, shape: milConst.ints([-1]) }, { name: `${name}_${hint}` });
     const indices = flat(castTo(ctx, ctx.requireInput(node, 1), 'int32'), 'indices');
-    const zeros = ctx.b.op1('fill', { shape: milConst.ints([total]), value: floatScalar(0, xt.dtype) }, { name: `${name}_zeros` });
+    const zeros = ctx.b.op1('fill', { shape: total, value: floatScalar(0, xt.dtype) }, { name: `${name}_zeros` });
     const scattered = ctx.b.op1(
       'scatter',
       { data: zeros, indices, updates: flat(x, 'values'), axis: milConst.int(0), mode: milConst.str('update') },
       { name: `${name}_scattered` },
     );
-    ctx.setOutput(node, 0, ctx.b.op1('reshape', { x: scattered, shape: milConst.ints(outShape) }, { name }));
+    const shape = typeof outShape === 'string' ? outShape : milConst.ints(outShape);
+    ctx.setOutput(node, 0, ctx.b.op1('reshape', { x: scattered, shape }, { name }));
   },
 };
 

@@ -67,12 +67,14 @@ describe('MaxUnpool converter', () => {
     expect(r.outType()).toEqual(f32(1, 1, 4, 4));
   });
 
-  it('takes a constant output_shape and refuses a run-time one', () => {
+  it('takes a constant output_shape, and a run-time one through reduce_prod and a dynamic reshape', () => {
     const n = node('MaxUnpool', ['x', 'i', 's'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] });
     const idx = i64([1, 1, 2, 2], [5, 7, 13, 15]);
     const r = convertNode(n, { x: f32(1, 1, 2, 2) }, { i: idx, s: i64([4], [1, 1, 5, 5]) }, { opset: 11 });
     expect(r.outType()).toEqual(f32(1, 1, 5, 5));
-    expect(() => convertNode(n, { x: f32(1, 1, 2, 2), s: { dtype: 'int32', shape: [4] } }, { i: idx }, { opset: 11 })).toThrow(/output_shape must be a constant/);
+    const dyn = convertNode(n, { x: f32(1, 1, 2, 2), s: { dtype: 'int32', shape: [4] } }, { i: idx }, { opset: 11 });
+    expect(dyn.ops.map((o) => o.type)).toEqual(['reduce_prod', 'reshape', 'fill', 'reshape', 'scatter', 'reshape']);
+    expect(dyn.outType()).toEqual(f32(null, null, null, null));
   });
 
   it('matches onnxruntime with pads and an explicit output_shape', async () => {
