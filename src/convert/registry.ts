@@ -14,6 +14,7 @@ import { quantConverters } from './ops/quant.js';
 import { lossConverters } from './ops/loss.js';
 import { generatorConverters } from './ops/generator.js';
 import { visionConverters } from './ops/vision.js';
+import { signalConverters } from './ops/signal.js';
 
 /**
  * Every converter family, by name. The op list, the coverage table and
@@ -35,6 +36,7 @@ export const CONVERTER_FAMILIES: Readonly<Record<string, ConverterTable>> = {
   loss: lossConverters,
   generator: generatorConverters,
   vision: visionConverters,
+  signal: signalConverters,
 };
 
 const byOp = new Map<string, OpConverter>();

@@ -13,11 +13,12 @@ import { lossShapes } from './loss.js';
 import { generatorShapes } from './generator.js';
 import { quantShapes } from './quant.js';
 import { visionShapes } from './vision.js';
+import { signalShapes } from './signal.js';
 
 const FAMILIES: readonly ShapeTable[] = [
   elementwiseShapes, activationShapes, shapeShapes, reduceShapes, convShapes,
   linearShapes, normShapes, poolShapes, resampleShapes, recurrentShapes, lossShapes, generatorShapes, quantShapes,
-  visionShapes,
+  visionShapes, signalShapes,
 ];
 
 const byOp = new Map<string, ShapeFn>();
