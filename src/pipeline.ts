@@ -2,6 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { checkOnnxModel } from './convert/coverage.js';
 import { convertOnnxModel } from './convert/index.js';
+import type { InputShapeOptions } from './convert/input-shapes.js';
 import { writeMlPackage } from './coreml/package.js';
 import type { DeploymentTarget } from './mil/ir.js';
 import { loadOnnxModel } from './onnx/load.js';
@@ -39,6 +40,10 @@ export interface ConvertFileOptions {
   compress?: string;
   /** Model inputs fixed to these values before conversion (dtype and shape from the model input). */
   freeze?: Record<string, readonly number[]>;
+  /** Input shapes, dim ranges and enumerated shapes, by input name (see `convert/input-shapes.ts`). */
+  inputShapes?: InputShapeOptions['inputShapes'];
+  ranges?: InputShapeOptions['ranges'];
+  enumeratedShapes?: InputShapeOptions['enumeratedShapes'];
 }
 
 /** Seconds spent in each stage, measured with a monotonic clock. */
@@ -122,10 +127,11 @@ export async function convertFile(onnxPath: string, outPath: string, options: Co
   // The converter refuses unsupported models itself, with one ConversionError listing every node.
   const convertStarted = performance.now();
   const onConvertProgress = (done: number, total: number) => report('convert', done, total);
+  const shapes = shapeOptionsOf(options);
   const converted =
     options.compress === undefined
-      ? { ...convertOnnxModel(model, { target: options.target, precision: options.precision, onProgress: onConvertProgress }), target: options.target }
-      : buildVariantModel(model, compressionVariant(options.compress, options.precision), options.target, onConvertProgress);
+      ? { ...convertOnnxModel(model, { target: options.target, precision: options.precision, onProgress: onConvertProgress, ...shapes }), target: options.target }
+      : buildVariantModel(model, compressionVariant(options.compress, options.precision), options.target, onConvertProgress, shapes);
   const convert = seconds(convertStarted);
 
   report('write', 0, 1);
@@ -151,5 +157,14 @@ export async function convertFile(onnxPath: string, outPath: string, options: Co
     renamed: converted.renamed,
     onnxOps: converted.onnxOps,
     milOps: converted.milOps,
+  };
+}
+
+function shapeOptionsOf(options: InputShapeOptions): InputShapeOptions {
+  const { inputShapes, ranges, enumeratedShapes } = options;
+  return {
+    ...(inputShapes === undefined ? {} : { inputShapes }),
+    ...(ranges === undefined ? {} : { ranges }),
+    ...(enumeratedShapes === undefined ? {} : { enumeratedShapes }),
   };
 }

@@ -4,6 +4,7 @@ import { DEPLOYMENT_TARGETS, isDeploymentTarget, type DeploymentTarget } from '.
 import type { Precision } from '../pipeline.js';
 import type { VerifySource } from '../verify.js';
 import { compressionVariantNames } from '../run/build.js';
+import { parseShapeArgs, type ShapeArgs } from './shape-args.js';
 import { CHECK_HELP, CONVERT_HELP, PROGRAM, TOP_LEVEL_HELP, VERIFY_HELP } from './usage.js';
 
 /**
@@ -28,6 +29,10 @@ export interface ConvertRequest extends OutputFlags {
   compress?: string;
   /** Model inputs fixed to constants before conversion (`--freeze NAME=VALUE`), by input name. */
   freeze?: Record<string, number[]>;
+  /** Input shapes (`--input-shape`), dim ranges (`--range`) and enumerated shapes (`--enumerate`), by input name. */
+  inputShapes?: ShapeArgs['inputShapes'];
+  ranges?: ShapeArgs['ranges'];
+  enumeratedShapes?: ShapeArgs['enumeratedShapes'];
 }
 
 export interface CheckRequest extends OutputFlags {
@@ -101,9 +106,12 @@ function buildConvert(model: string, values: Values, flags: OutputFlags): Conver
     throw usageError(`--compress must be one of ${compressionVariantNames().join(', ')}, got '${compress}'`, 'convert');
   }
   const freeze = parseFreeze(values['freeze']);
+  const shapes = parseShapeArgs(values, (message) => {
+    throw usageError(message, 'convert');
+  });
   return {
     command: 'convert', model, output, target, precision: precision as Precision,
-    ...(compress === undefined ? {} : { compress }), ...(freeze === undefined ? {} : { freeze }), ...flags,
+    ...(compress === undefined ? {} : { compress }), ...(freeze === undefined ? {} : { freeze }), ...shapes, ...flags,
   };
 }
 
@@ -146,6 +154,9 @@ const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       precision: { type: 'string' },
       compress: { type: 'string' },
       freeze: { type: 'string', multiple: true },
+      'input-shape': { type: 'string', multiple: true },
+      range: { type: 'string', multiple: true },
+      enumerate: { type: 'string', multiple: true },
     },
     build: buildConvert,
   },

@@ -42,6 +42,9 @@ export async function runConvert(request: ConvertRequest, ctx: CommandContext): 
       precision: request.precision,
       ...(request.compress === undefined ? {} : { compress: request.compress }),
       ...(request.freeze === undefined ? {} : { freeze: request.freeze }),
+      ...(request.inputShapes === undefined ? {} : { inputShapes: request.inputShapes }),
+      ...(request.ranges === undefined ? {} : { ranges: request.ranges }),
+      ...(request.enumeratedShapes === undefined ? {} : { enumeratedShapes: request.enumeratedShapes }),
       onProgress: (stage, done, total) => progress.update(`${STAGE_VERBS[stage]} ${name}`, done, stage === 'convert' ? total : 0),
     });
     progress.clear();

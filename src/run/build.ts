@@ -2,6 +2,7 @@ import { compressProgram } from '../compress/apply.js';
 import { VARIANTS, findVariant, targetForVariant, type VariantDefinition } from '../compress/variants.js';
 import { countMilOps } from '../convert/finish.js';
 import { convertOnnxModel, type ConversionResult } from '../convert/index.js';
+import type { InputShapeOptions } from '../convert/input-shapes.js';
 import { ToolError } from '../errors.js';
 import type { DeploymentTarget } from '../mil/ir.js';
 import { validateProgram } from '../mil/validate.js';
@@ -26,10 +27,11 @@ export function buildVariantModel(
   variant: VariantDefinition,
   requestedTarget: DeploymentTarget,
   onProgress?: (done: number, total: number) => void,
+  shapes: InputShapeOptions = {},
 ): BuiltVariant {
   const { target, raised } = targetForVariant(variant, requestedTarget);
   const warnings = raised ? [`${variant.name} needs ${target} or later; deployment target raised from ${requestedTarget} to ${target}`] : [];
-  const converted = convertOnnxModel(model, { target, precision: variant.precision, onProgress });
+  const converted = convertOnnxModel(model, { target, precision: variant.precision, onProgress, ...shapes });
   warnings.push(...converted.warnings);
   if (variant.compression) {
     // Conversion has already run the fp16 pass, so an fp16 program's weights are fp16 constants
