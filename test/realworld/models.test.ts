@@ -107,3 +107,10 @@ describe.each(MODELS)('$name — $exercises', ({ name }) => {
     expect(report.pass).toBe(true);
   });
 });
+
+describe('dynamic-axis exports that do not convert yet', () => {
+  it.todo('ShuffleNetV2 and nn.MultiheadAttention with a dynamic batch: a Slice whose bound is Gather(Shape(x), static axis) / 2 is not folded');
+  it.todo('FCN, DeepLabV3 and FPN with a dynamic batch: Resize sizes = Concat(Shape(y)[0:2], Shape(x)[2:4]) are not known at conversion');
+  it.todo('bidirectional LSTM/GRU taggers and GroupNorm with a dynamic batch: Reshape to [0, 0, -1] or [0, G, -1] with one unknown dim');
+  it.todo('LSTM and GRU taggers with a dynamic sequence length');
+});
