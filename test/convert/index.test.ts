@@ -186,7 +186,7 @@ describe('convertOnnxModel refusals found while converting', () => {
         node('Transpose', ['a'], ['b']),
         node('Squeeze', ['x', 'axes'], ['c']),
       ],
-      inputs: [valueInfo('x', 'float32', [4, 1]), valueInfo('start', 'int64', [null]), valueInfo('axes', 'int64', [1])],
+      inputs: [valueInfo('x', 'float32', [4, 1]), valueInfo('start', 'int64', [null]), valueInfo('axes', 'int64', [null])],
       outputs: [valueInfo('b', 'float32', [1, null]), valueInfo('c', 'float32', [4])],
       initializers: { end: i64([3]) },
     });

@@ -1,9 +1,10 @@
 import { milConst } from '../../mil/builder.js';
 import { attrInt, type OnnxNode } from '../../onnx/ir.js';
-import { normalizeAxis, reduceParams, type ConstantLookup } from '../../onnx/shapes/params.js';
+import { isDynamic, normalizeAxis, reduceParams, type ConstantLookup } from '../../onnx/shapes/params.js';
 import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
-import { constantInts, constantsOf, requireStatic } from '../values.js';
+import { constantInts, constantsOf } from '../values.js';
+import { dynamicReduce } from './shape-dynamic.js';
 
 /** ONNX → MIL converters for reductions, ArgMax/ArgMin, and the axis scans CumSum and TopK. */
 
@@ -40,13 +41,15 @@ function reduction(milOp: string): OpConverter {
   return {
     opsets: [1, LATEST_OPSET],
     milOps: [milOp],
-    limits: 'axes must be constant',
+    limits: 'run-time axes need a static count; log_sum and sum_square need constant axes',
     convert(node, ctx) {
       const x = ctx.requireInput(node, 0);
       const t = ctx.b.typeOf(x);
       if (t.dtype === 'bool') return ctx.unsupported(node, 'reductions over bool tensors');
       const rank = t.shape.length;
-      const p = requireStatic(ctx, node, reduceParams(node, ctx.opset, reduceConstants(ctx, node), rank), 'axes');
+      const params = reduceParams(node, ctx.opset, reduceConstants(ctx, node), rank);
+      if (isDynamic(params)) return dynamicReduce(node, ctx, milOp, attrInt(node, 'keepdims', 1) !== 0);
+      const p = params;
       // noop_with_empty_axes: the input passes through unchanged.
       if (p.axes !== undefined && p.axes.length === 0) return ctx.setOutput(node, 0, x);
       const axes = p.axes ?? Array.from({ length: rank }, (_, i) => i);

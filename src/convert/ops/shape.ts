@@ -8,8 +8,9 @@ import { shapeWindow } from '../../onnx/fold/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { milDTypeFor } from '../narrow.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
-import { constantInts, constantsOf, inputType, isFullyStatic, requireStatic } from '../values.js';
+import { constantInts, constantsOf, inputType, isFullyStatic } from '../values.js';
 import { indexingConverters } from './indexing.js';
+import { dynamicSplit, dynamicSqueeze, dynamicUnsqueeze } from './shape-dynamic.js';
 import { scatterGatherConverters } from './scatter-gather.js';
 import { spaceConverters } from './space.js';
 import { einsumConverters } from './einsum.js';
@@ -183,11 +184,13 @@ const transpose: OpConverter = {
 
 const squeeze: OpConverter = {
   opsets: [1, LATEST_OPSET],
-  milOps: ['squeeze'],
+  milOps: ['squeeze', 'reshape', 'scatter', 'cumsum', 'equal', 'reduce_max', 'select'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const dims = ctx.b.typeOf(x).shape;
-    const axes = requireStatic(ctx, node, intsParam(node, ctx.opset, constantsOf(ctx, node), 'axes', 1, 13), 'axes');
+    const param = intsParam(node, ctx.opset, constantsOf(ctx, node), 'axes', 1, 13);
+    if (isDynamic(param)) return dynamicSqueeze(node, ctx);
+    const axes = param;
     if (!axes && !isFullyStatic(dims)) return ctx.unsupported(node, 'squeezing all size-1 dims needs a static input shape');
     const drop = axes ? normalizeAxes(node, axes, dims.length) : dims.flatMap((d, i) => (d === 1 ? [i] : []));
     if (drop.length === 0) return ctx.setOutput(node, 0, x);
@@ -197,10 +200,12 @@ const squeeze: OpConverter = {
 
 const unsqueeze: OpConverter = {
   opsets: [1, LATEST_OPSET],
-  milOps: ['expand_dims'],
+  milOps: ['expand_dims', 'reshape', 'cumsum', 'equal', 'reduce_max', 'gather', 'select'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
-    const axes = requireStatic(ctx, node, intsParam(node, ctx.opset, constantsOf(ctx, node), 'axes', 1, 13), 'axes');
+    const param = intsParam(node, ctx.opset, constantsOf(ctx, node), 'axes', 1, 13);
+    if (isDynamic(param)) return dynamicUnsqueeze(node, ctx);
+    const axes = param;
     if (!axes) return ctx.unsupported(node, 'axes are missing');
     const rank = ctx.b.typeOf(x).shape.length + axes.length;
     const sorted = normalizeAxes(node, axes, rank).sort((a, b) => a - b);
@@ -225,13 +230,13 @@ const concat: OpConverter = {
 
 const split: OpConverter = {
   opsets: [2, LATEST_OPSET],
-  milOps: ['split'],
+  milOps: ['split', 'cumsum', 'slice_by_index', 'concat'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const dims = ctx.b.typeOf(x).shape;
     const axis = normalizeAxis(node, attrInt(node, 'axis', 0), dims.length);
     const sizes = splitSizes(node, ctx.opset, constantsOf(ctx, node), dims[axis] ?? undefined);
-    if (isDynamic(sizes)) return ctx.unsupported(node, 'split sizes must be constant');
+    if (isDynamic(sizes)) return dynamicSplit(node, ctx, axis);
     const outputs = node.outputs;
     if (outputs.length === 1) return ctx.setOutput(node, 0, x);
     const args = sizes ? { x, split_sizes: milConst.ints(sizes), axis: milConst.int(axis) } : { x, num_splits: milConst.int(outputs.length), axis: milConst.int(axis) };

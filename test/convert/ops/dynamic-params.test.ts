@@ -59,3 +59,43 @@ describe('Slice with run-time parameters', () => {
     await expectOrtParity(n, { x, s: int64Input([2], [0, -1]), e: int64Input([2], [-1, -1000]), a: int64Input([2], [0, 1]), st: int64Input([2], [2, -1]) }, ['float32']);
   });
 });
+
+describe('run-time axes and split sizes', () => {
+  const x = floatInput([2, 1, 3], seq(6));
+
+  it('Unsqueeze reshapes to a target computed from the run-time axes', async () => {
+    const n = node('Unsqueeze', ['x', 'a'], ['y']);
+    const r = convertOne(n, { inputs: [valueInfo('x', 'float32', [2, 1, 3]), valueInfo('a', 'int64', [2])], outputs: [valueInfo('y', 'float32', [null, null, null, null, null])], opset: 13 });
+    expect(r.types.at(-1)).toBe('reshape');
+    for (const axes of [[0, 4], [-1, 1], [3, 2]]) await expectOrtParity(n, { x, a: int64Input([2], axes) }, ['float32'], { opset: 13 });
+  });
+
+  it('Squeeze drops the run-time axes from the target shape', async () => {
+    const n = node('Squeeze', ['x', 'a'], ['y']);
+    await expectOrtParity(n, { x: floatInput([1, 3, 1, 2], seq(6)), a: int64Input([1], [-2]) }, ['float32'], { opset: 13 });
+    await expectOrtParity(n, { x: floatInput([1, 3, 1, 2], seq(6)), a: int64Input([2], [2, 0]) }, ['float32'], { opset: 13 });
+  });
+
+  it('Split slices between cumulative run-time sizes', async () => {
+    const n = node('Split', ['x', 's'], ['a', 'b'], { axis: 1 });
+    const r = convertOne(n, { inputs: [valueInfo('x', 'float32', [2, 6]), valueInfo('s', 'int64', [2])], outputs: [valueInfo('a', 'float32', [2, null]), valueInfo('b', 'float32', [2, null])], opset: 13 });
+    expect(r.types).toContain('cumsum');
+    await expectOrtParity(n, { x: floatInput([2, 6], seq(12)), s: int64Input([2], [2, 4]) }, ['float32', 'float32'], { opset: 13 });
+  });
+
+  for (const keepdims of [0, 1]) {
+    it(`ReduceSum and ReduceMax over run-time axes match onnxruntime (keepdims=${keepdims})`, async () => {
+      const big = floatInput([3, 2, 4], seq(24).map((v) => (v * 7) % 5));
+      for (const axes of [[1], [-1, 0], [0, 1, 2]]) {
+        await expectOrtParity(node('ReduceSum', ['x', 'a'], ['y'], { keepdims }), { x: big, a: int64Input([axes.length], axes) }, ['float32'], { opset: 13 });
+        await expectOrtParity(node('ReduceMax', ['x', 'a'], ['y'], { keepdims }), { x: big, a: int64Input([axes.length], axes) }, ['float32'], { opset: 18 });
+      }
+    });
+  }
+
+  it('refuses run-time axes for reductions that do not compose dim by dim', () => {
+    expect(() => convertOne(node('ReduceSumSquare', ['x', 'a'], ['y']), {
+      inputs: [valueInfo('x', 'float32', [2, 3]), valueInfo('a', 'int64', [1])], outputs: [valueInfo('y', 'float32', [null, null])], opset: 18,
+    })).toThrow(/reduce_sum_square over run-time axes/);
+  });
+});
