@@ -1,6 +1,6 @@
 import { milConst } from '../../mil/builder.js';
 import { attrString, type OnnxNode } from '../../onnx/ir.js';
-import { makeTensor } from '../../tensor/tensor.js';
+import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
 
 /**
@@ -55,8 +55,8 @@ function parseEquation(node: OnnxNode, ctx: ConvertContext, ranks: number[]): Eq
   return { inputs, output: [...ellipsis, ...once] };
 }
 
-function op(ctx: ConvertContext, type: string, args: Record<string, unknown>, name: string): string {
-  return ctx.b.op1(type, args as Parameters<ConvertContext['b']['op1']>[1], { name });
+function op(ctx: ConvertContext, type: string, args: Record<string, string | Tensor>, name: string): string {
+  return ctx.b.op1(type, args, { name });
 }
 
 function product(dims: readonly number[]): number {
