@@ -10,6 +10,7 @@ import { COMMENT_FILE, REPORT_FILE } from '../run/files.js';
 import type { RunOptions } from '../run/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './failure.js';
 import { LinePrinter, escapeTerminal, type CliIO } from './terminal.js';
+import { parseInputShapes } from './shape-args.js';
 import { PROGRAM } from './usage.js';
 
 /**
@@ -41,6 +42,8 @@ export const REPORT_HELP = [
   `                               (default: ${DEFAULT_VARIANTS.join(',')})`,
   `  --target TARGET              ${DEPLOYMENT_TARGETS.join(', ')} (default: ${DEFAULT_TARGET}; raised per`,
   '                               variant when its compression needs a newer target)',
+  '  --input-shape NAME=SHAPE     convert and verify input NAME at SHAPE (e.g. 1x3x224x224) in',
+  '                               every model that has such an input; repeatable',
   '  --max-abs-error X            gate for fp32 variants: max |Core ML − reference| (default:',
   '                               1e-4 + 1e-3·|reference| per element)',
   '  --min-psnr DB                gate for fp16 and compressed variants (default: 40 dB fp16,',
@@ -66,6 +69,8 @@ export interface ReportRequest {
   target: DeploymentTarget;
   gates: GateSettings;
   timeoutSeconds?: number;
+  /** `--input-shape NAME=SHAPE`, by input name. */
+  inputShapes?: Record<string, number[]>;
   json: boolean;
 }
 
@@ -83,6 +88,7 @@ const OPTIONS = {
   'max-size-increase': { type: 'string' },
   'fail-on-unsupported': { type: 'string' },
   timeout: { type: 'string' },
+  'input-shape': { type: 'string', multiple: true },
   json: { type: 'boolean' },
   debug: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -142,6 +148,10 @@ export function parseReportArgs(args: readonly string[]): ReportRequest | 'help'
   const request: ReportRequest = { paths: positionals, outDir: values.out, variants: parseVariantList(values.variants), target, gates, json: values.json === true };
   if (values['base-ref'] !== undefined) request.baseRef = values['base-ref'];
   if (timeoutSeconds !== undefined) request.timeoutSeconds = timeoutSeconds;
+  const inputShapes = parseInputShapes(values['input-shape'], (message) => {
+    throw usageError(message);
+  });
+  if (inputShapes !== undefined) request.inputShapes = inputShapes;
   return request;
 }
 
@@ -176,6 +186,7 @@ export async function runReportCommand(args: readonly string[], io: CliIO): Prom
   };
   if (request.baseRef !== undefined) options.baseRef = request.baseRef;
   if (request.timeoutSeconds !== undefined) options.timeoutSecondsPerModel = request.timeoutSeconds;
+  if (request.inputShapes !== undefined) options.inputShapes = request.inputShapes;
   let report: RunReport;
   try {
     // Loaded on demand, like verify: the run pulls in the interpreter, which convert and check never need.

@@ -36,6 +36,11 @@ export interface RunOptions {
   timeoutSecondsPerModel?: number;
   /** Folder model paths are relative to, and where git runs; default: the process's. */
   cwd?: string;
+  /**
+   * Input shapes by input name, applied to every model that has an input of that name
+   * (others are left alone): conversion and seeded reference inputs both use them.
+   */
+  inputShapes?: Record<string, number[]>;
 }
 
 export { COMMENT_FILE, REPORT_FILE } from './files.js';
@@ -72,6 +77,7 @@ export async function runModels(options: RunOptions): Promise<RunReport> {
         target: options.target,
         gates: options.gates,
         ...(options.timeoutSecondsPerModel === undefined ? {} : { timeoutSeconds: options.timeoutSecondsPerModel }),
+        ...(options.inputShapes === undefined ? {} : { inputShapes: options.inputShapes }),
         progress: (message) => progress(`${prefix} ${message}`),
       };
       const result = await runModelJob(job);

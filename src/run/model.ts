@@ -2,7 +2,9 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { VariantDefinition } from '../compress/variants.js';
 import { checkOnnxModel } from '../convert/coverage.js';
+import { applyInputShapeOptions } from '../convert/input-shapes.js';
 import type { DeploymentTarget } from '../mil/ir.js';
+import type { OnnxModel } from '../onnx/ir.js';
 import { loadOnnxModel } from '../onnx/load.js';
 import type { GateSettings, ModelResult, ModelStatus, VariantResult } from '../report/schema.js';
 import { Deadline } from './deadline.js';
@@ -31,6 +33,8 @@ export interface ModelJob {
   target: DeploymentTarget;
   gates: GateSettings;
   timeoutSeconds?: number;
+  /** Input shapes by input name; names the model does not have are ignored. */
+  inputShapes?: Record<string, number[]>;
   progress: (message: string) => void;
 }
 
@@ -60,7 +64,7 @@ export async function runModelJob(job: ModelJob): Promise<ModelResult> {
 
 async function processModel(job: ModelJob, deadline: Deadline, result: ModelResult): Promise<void> {
   job.progress(`${job.label}: reading`);
-  const model = await loadOnnxModel(job.onnxPath);
+  const model = withInputShapes(await loadOnnxModel(job.onnxPath), job);
   result.onnxBytes = (await stat(job.onnxPath)).size;
   deadline.check('checking op coverage');
   const coverage = checkOnnxModel(model);
@@ -90,6 +94,17 @@ async function processModel(job: ModelJob, deadline: Deadline, result: ModelResu
     result.variants.push(relabelVariant(variantResult, job.onnxPath, job.label));
   }
   result.status = modelStatusOf(result.variants);
+}
+
+/**
+ * The model with the run's input shapes applied to the inputs it has: a run covers many
+ * models, so a shape for an input another model has is no error here.
+ */
+function withInputShapes(model: OnnxModel, job: ModelJob): OnnxModel {
+  const given = job.inputShapes ?? {};
+  const names = new Set(model.graph.inputs.map((i) => i.name));
+  const inputShapes = Object.fromEntries(Object.entries(given).filter(([name]) => names.has(name)));
+  return applyInputShapeOptions(model, { inputShapes }, job.target).model;
 }
 
 /** A converted model's status from its variants. */

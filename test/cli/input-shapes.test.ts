@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../src/cli/args.js';
 import { main } from '../../src/cli/main.js';
+import { parseReportArgs } from '../../src/cli/report-command.js';
 import { CONVERT_HELP } from '../../src/cli/usage.js';
 import { readMlPackage } from '../../src/coreml/package.js';
 import { ToolError } from '../../src/errors.js';
@@ -95,6 +96,24 @@ describe('parseCommandLine: shape options of convert', () => {
     expect(CONVERT_HELP).toContain('--input-shape NAME=SHAPE');
     expect(CONVERT_HELP).toContain('--range NAME:DIM=MIN..MAX');
     expect(CONVERT_HELP).toContain('--enumerate NAME=SHAPE,SHAPE...');
+  });
+});
+
+describe('parseReportArgs: --input-shape', () => {
+  it('reads repeated shapes for the run', () => {
+    const r = parseReportArgs(['models', '--out', 'out', '--input-shape', 'x=2x4', '--input-shape', 'ids=1x128']);
+    expect(r).toMatchObject({ inputShapes: { x: [2, 4], ids: [1, 128] } });
+  });
+
+  it('refuses a malformed shape with a usage error pointing at report --help', () => {
+    let caught: unknown;
+    try {
+      parseReportArgs(['models', '--out', 'out', '--input-shape', 'x=2by4']);
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as ToolError).code).toBe('USAGE');
+    expect((caught as Error).message).toMatch(/--input-shape takes NAME=SIZExSIZE.*onnx-coreml report --help/);
   });
 });
 
