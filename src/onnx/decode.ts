@@ -86,7 +86,7 @@ export function decodeOnnxModel(bytes: Buffer, options: DecodeOnnxOptions): Onnx
   // Callers holding a plain Uint8Array still get views, not copies, for raw_data.
   const buffer = asBuffer(bytes);
   checkEnvelope(buffer, file, limits);
-  const proto = decodeProtoSafely((b) => onnx.ModelProto.decode(b), buffer, file, 'model');
+  const proto = decodeProtoSafely((r) => onnx.ModelProto.decode(r), buffer, file, 'model', limits.maxDecodeWork);
   const ctx: DecodeContext = {
     file,
     limits,

@@ -16,6 +16,8 @@ export interface OnnxLimits {
   maxNodes: number;
   /** Deepest nesting of subgraphs (If/Loop/Scan bodies inside bodies). Default 16. */
   maxSubgraphDepth: number;
+  /** Decoding work of the protobuf decoder, in units of about 8 bytes of heap (see proto-decode.ts). Default 2^27. */
+  maxDecodeWork: number;
 }
 
 export const DEFAULT_ONNX_LIMITS: Readonly<OnnxLimits> = Object.freeze({
@@ -24,6 +26,7 @@ export const DEFAULT_ONNX_LIMITS: Readonly<OnnxLimits> = Object.freeze({
   maxTotalElements: 2 ** 31,
   maxNodes: 1_000_000,
   maxSubgraphDepth: 16,
+  maxDecodeWork: 2 ** 27,
 });
 
 /** Fills unset limits with the defaults; rejects limits that are not non-negative integers. */

@@ -159,7 +159,7 @@ export function encodeTensorProto(name: string, tensor: Tensor): Uint8Array {
  * file has no model folder to resolve it against.
  */
 export function decodeTensorProto(bytes: Uint8Array, source = 'tensor'): { name: string; tensor: Tensor } {
-  const proto = decodeProtoSafely((b) => onnx.TensorProto.decode(b), asBuffer(bytes), source, 'tensor');
+  const proto = decodeProtoSafely((r) => onnx.TensorProto.decode(r), asBuffer(bytes), source, 'tensor', DEFAULT_ONNX_LIMITS.maxDecodeWork);
   const tensor = tensorFromProto(proto, { file: source, budget: new ElementBudget(DEFAULT_ONNX_LIMITS, source) });
   return { name: proto.name ?? '', tensor };
 }
