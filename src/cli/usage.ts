@@ -58,6 +58,7 @@ export const CONVERT_HELP = [
   '  --input-shape NAME=SHAPE',
   '                          convert input NAME at SHAPE (e.g. 1x3x224x224), replacing',
   '                          its declared shape so the program becomes static; repeatable.',
+  '                          Inputs not named that share its symbolic dim names follow.',
   '                          With --range or --enumerate it gives the default shape',
   '  --range NAME:DIM=MIN..MAX',
   '                          keep dim DIM (an index or a symbolic name) of input NAME',

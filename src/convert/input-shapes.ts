@@ -68,13 +68,58 @@ export function applyInputShapeOptions(model: OnnxModel, options: InputShapeOpti
   checkNames(model, options, fail);
   const declarations = new Map<string, InputDeclaration>();
   const warnings: string[] = [];
+  const effective = withSharedDims(model.graph.inputs, options, warnings);
   const inputs = model.graph.inputs.map((info) => {
-    const shaped = shapeInput(info, options, fail, warnings);
+    const shaped = shapeInput(info, effective, fail, warnings);
     if (shaped.declaration) declarations.set(info.name, shaped.declaration);
     return shaped.info;
   });
   checkModelRules(inputs, declarations, target, fail);
   return { model: { ...model, graph: { ...model.graph, inputs } }, declarations, warnings };
+}
+
+/**
+ * A symbolic dim name means the same size everywhere in an ONNX model, so an input the
+ * user did not mention takes the size (or range) given for a dim of the same name on
+ * another input: `--input-shape input_ids=1x128` also fixes attention_mask's [batch, seq].
+ */
+function withSharedDims(inputs: readonly OnnxValueInfo[], options: InputShapeOptions, warnings: string[]): InputShapeOptions {
+  const known = sharedDimBounds(inputs, options);
+  if (known.size === 0) return options;
+  const mentioned = (name: string) => [options.inputShapes, options.ranges, options.enumeratedShapes].some((r) => r !== undefined && Object.hasOwn(r, name));
+  const inputShapes = { ...options.inputShapes };
+  const ranges = { ...options.ranges };
+  for (const info of inputs) {
+    const symbolic = [...new Set((info.shape ?? []).filter((d): d is string => typeof d === 'string'))];
+    const followed = symbolic.filter((d) => known.has(d));
+    if (mentioned(info.name) || followed.length === 0) continue;
+    const described = followed.map((d) => `${d} (${showBounds(known.get(d)!.bounds)} from "${known.get(d)!.from}")`).join(', ');
+    warnings.push(`input "${info.name}": symbolic dim ${described} follows the input that shares its name`);
+    const allFixed = symbolic.every((d) => known.has(d) && known.get(d)!.bounds[0] === known.get(d)!.bounds[1]);
+    if (allFixed) inputShapes[info.name] = info.shape!.map((d) => (typeof d === 'number' ? d : known.get(d ?? '')!.bounds[0]));
+    else ranges[info.name] = Object.fromEntries(followed.map((d) => [d, known.get(d)!.bounds]));
+  }
+  return { ...options, inputShapes, ranges };
+}
+
+const showBounds = ([min, max]: readonly [number, number]): string => (min === max ? `${min}` : `${min}..${max}`);
+
+/** Sizes and ranges the options give symbolic dims, by dim name, with the input that gave them. */
+function sharedDimBounds(inputs: readonly OnnxValueInfo[], options: InputShapeOptions): Map<string, { bounds: [number, number]; from: string }> {
+  const known = new Map<string, { bounds: [number, number]; from: string }>();
+  const note = (dim: OnnxDim | undefined, bounds: [number, number], from: string) => {
+    if (typeof dim === 'string' && !known.has(dim)) known.set(dim, { bounds, from });
+  };
+  for (const info of inputs) {
+    const dims = info.shape ?? [];
+    for (const [key, bounds] of Object.entries(options.ranges?.[info.name] ?? {})) {
+      note(/^\d+$/.test(key) ? dims[Number(key)] : key, bounds, info.name);
+    }
+    const fixed = options.inputShapes?.[info.name];
+    if (!fixed || options.ranges?.[info.name] || options.enumeratedShapes?.[info.name]) continue;
+    dims.forEach((d, i) => fixed[i] !== undefined && note(d, [fixed[i]!, fixed[i]!], info.name));
+  }
+  return known;
 }
 
 function checkNames(model: OnnxModel, options: InputShapeOptions, fail: Failure): void {

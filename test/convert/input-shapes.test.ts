@@ -138,6 +138,34 @@ describe('--range bounded dims', () => {
   });
 });
 
+describe('symbolic dims shared by name across inputs', () => {
+  const idsAndMask = (): OnnxModel =>
+    model({
+      nodes: [node('Add', ['ids', 'mask'], ['y'])],
+      inputs: [valueInfo('ids', 'float32', ['B', 'S']), valueInfo('mask', 'float32', ['B', 'S'])],
+      outputs: [valueInfo('y', 'float32', ['B', 'S'])],
+    });
+
+  it('gives an unmentioned input the sizes --input-shape fixed for the same dim names, with a warning', () => {
+    const r = convert(idsAndMask(), { inputShapes: { ids: [1, 8] } });
+    expect(r.model.inputs.map((i) => i.type.shape)).toEqual([[1, 8], [1, 8]]);
+    expect(r.model.inputs.every((i) => i.type.shapeRange === undefined)).toBe(true);
+    expect(r.model.outputs[0]!.type.shape).toEqual([1, 8]);
+    expect(r.warnings).toContain('input "mask": symbolic dim B (1 from "ids"), S (8 from "ids") follows the input that shares its name');
+  });
+
+  it('gives an unmentioned input the range given for the same dim name', () => {
+    const r = convert(idsAndMask(), { ranges: { ids: { S: [2, 16] } } });
+    expect(r.model.inputs[1]!.type).toMatchObject({ shape: [1, 2], shapeRange: [[1, 1024], [2, 16]] });
+    expect(r.warnings.join('\n')).toMatch(/input "mask": symbolic dim S \(2\.\.16 from "ids"\)/);
+  });
+
+  it('leaves an input the user gave its own shape alone', () => {
+    const r = convert(idsAndMask(), { inputShapes: { ids: [1, 8], mask: [1, 8] } });
+    expect(r.warnings.join('\n')).not.toMatch(/follows/);
+  });
+});
+
 describe('--enumerate shapes', () => {
   const twoSizes = [
     [1, 3, 8, 8],
