@@ -41,7 +41,7 @@ function reduction(milOp: string): OpConverter {
   return {
     opsets: [1, LATEST_OPSET],
     milOps: [milOp],
-    limits: 'run-time axes need a static count; log_sum and sum_square need constant axes',
+    limits: 'run-time axes need a static count',
     convert(node, ctx) {
       const x = ctx.requireInput(node, 0);
       const t = ctx.b.typeOf(x);

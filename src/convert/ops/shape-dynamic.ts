@@ -116,14 +116,29 @@ export function dynamicSplit(node: OnnxNode, ctx: ConvertContext, axis: number):
 
 /**
  * Reductions that can be applied one dim at a time (reducing the partial
- * results again gives the same answer), with the MIL op for one dim.
+ * results again gives the same answer). The two that cannot are split into
+ * such a reduction and an element-wise step: log_sum = log ∘ sum, sum_square = sum ∘ square.
  */
-export const SEQUENTIAL_REDUCTIONS = new Set(['reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_min', 'reduce_prod', 'reduce_l1_norm', 'reduce_l2_norm', 'reduce_log_sum_exp']);
+const SEQUENTIAL_REDUCTIONS = new Set(['reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_min', 'reduce_prod', 'reduce_l1_norm', 'reduce_l2_norm', 'reduce_log_sum_exp']);
 
 export function dynamicReduce(node: OnnxNode, ctx: ConvertContext, milOp: string, keepdims: boolean): void {
-  if (!SEQUENTIAL_REDUCTIONS.has(milOp)) return ctx.unsupported(node, `${milOp} over run-time axes (only reductions that compose dim by dim are lowered)`);
   const name = node.outputs[0]!;
-  const x = ctx.requireInput(node, 0);
+  if (milOp === 'reduce_log_sum') {
+    const sum = `${name}_sum`;
+    dynamicReduceWith(node, ctx, 'reduce_sum', keepdims, ctx.requireInput(node, 0), sum);
+    const log = op(ctx, 'log', { x: sum, epsilon: milConst.float(0, ctx.b.typeOf(sum).dtype === 'float16' ? 'float16' : 'float32') }, name);
+    return ctx.setOutput(node, 0, log);
+  }
+  if (milOp === 'reduce_sum_square') {
+    const x = ctx.requireInput(node, 0);
+    return dynamicReduceWith(node, ctx, 'reduce_sum', keepdims, op(ctx, 'mul', { x, y: x }, `${name}_square`), name, true);
+  }
+  if (!SEQUENTIAL_REDUCTIONS.has(milOp)) return ctx.unsupported(node, `${milOp} over run-time axes`);
+  dynamicReduceWith(node, ctx, milOp, keepdims, ctx.requireInput(node, 0), name, true);
+}
+
+/** Reduces x over the run-time axes into a value named `name`, bound to the output when `bind`. */
+function dynamicReduceWith(node: OnnxNode, ctx: ConvertContext, milOp: string, keepdims: boolean, x: string, name: string, bind = false): void {
   const rank = ctx.b.typeOf(x).shape.length;
   const { axes, count } = runtimeAxes(node, ctx, 1, rank, name);
   if (count === 0) return ctx.unsupported(node, 'an empty run-time axes vector');
@@ -137,7 +152,7 @@ export function dynamicReduce(node: OnnxNode, ctx: ConvertContext, milOp: string
   // Reduced dims now repeat one value; keep the first.
   const end = op(ctx, 'select', { cond: flags, a: milConst.int(1), b: dimsVector(ctx, x, name) }, `${name}_end`);
   const kept = op(ctx, 'slice_by_index', { x: y, begin: milConst.ints(new Array<number>(rank).fill(0)), end }, keepdims ? name : `${name}_kept`);
-  if (keepdims) return ctx.setOutput(node, 0, kept);
-  if (count >= rank) return ctx.setOutput(node, 0, reshapeTo(ctx, kept, milConst.ints([]), name));
-  ctx.setOutput(node, 0, reshapeTo(ctx, kept, dimsWithout(ctx, x, flags, count, name), name));
+  let out = kept;
+  if (!keepdims) out = reshapeTo(ctx, kept, count >= rank ? milConst.ints([]) : dimsWithout(ctx, x, flags, count, name), name);
+  if (bind) ctx.setOutput(node, 0, out);
 }
