@@ -6,6 +6,7 @@ import { toNumberList } from '../../tensor/tensor.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
 import { castTo } from './elementwise.js';
 import { floatScalar, outputName, staticDims, typeOfInput } from './nn-util.js';
+import { roiAlign } from './roi-align.js';
 
 /**
  * ONNX → MIL converters for image sampling ops. GridSample maps onto MIL
@@ -103,4 +104,5 @@ const maxUnpool: OpConverter = {
 export const visionConverters: ConverterTable = {
   GridSample: gridSample,
   MaxUnpool: maxUnpool,
+  RoiAlign: roiAlign,
 };

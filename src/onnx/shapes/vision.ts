@@ -1,4 +1,4 @@
-import { attrInts, type OnnxDim, type OnnxNode } from '../ir.js';
+import { attrInt, attrInts, type OnnxDim, type OnnxNode } from '../ir.js';
 import { toNumberList } from '../../tensor/tensor.js';
 import { isStaticShape, malformed } from './params.js';
 import type { ShapeTable } from './types.js';
@@ -27,6 +27,12 @@ export const visionShapes: ShapeTable = {
     const grid = typeOf(inputs[1]);
     if (!x.shape || !grid.shape) return [{ ...(x.dtype ? { dtype: x.dtype } : {}) }];
     const shape: OnnxDim[] = [x.shape[0] ?? null, x.shape[1] ?? null, ...grid.shape.slice(1, -1)];
+    return [{ ...(x.dtype ? { dtype: x.dtype } : {}), shape }];
+  },
+  RoiAlign: ({ node, inputs }) => {
+    const x = typeOf(inputs[0]);
+    const rois = typeOf(inputs[1]).shape?.[0] ?? null;
+    const shape: OnnxDim[] = [rois, x.shape?.[1] ?? null, attrInt(node, 'output_height', 1), attrInt(node, 'output_width', 1)];
     return [{ ...(x.dtype ? { dtype: x.dtype } : {}), shape }];
   },
   MaxUnpool: ({ node, inputs, constant }) => {

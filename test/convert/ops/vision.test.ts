@@ -87,3 +87,38 @@ describe('MaxUnpool converter', () => {
     await expectParity(padded, { x: seededTensor([1, 1, 2, 2], 6) }, { i: i64([1, 1, 2, 2], [0, 3, 8, 10]) }, { opset: 11 });
   });
 });
+
+describe('RoiAlign converter', () => {
+  const batches = (...v: number[]) => makeTensor('int64', [v.length], BigInt64Array.from(v.map(BigInt)));
+  const rois = (...v: number[][]) => makeTensor('float32', [v.length, 4], Float32Array.from(v.flat()));
+
+  it('builds per-axis sampling matrices and applies them with two matmuls over the gathered images', () => {
+    const n = node('RoiAlign', ['x', 'r', 'b'], ['y'], { output_height: 3, output_width: 2, sampling_ratio: 2 });
+    const r = convertNode(n, { x: f32(2, 4, 8, 8), r: f32(5, 4) }, { b: batches(0, 1, 1, 0, 1) }, { opset: 16 });
+    const types = r.ops.map((o) => o.type);
+    expect(types.filter((t) => t === 'matmul')).toHaveLength(2);
+    expect(types).toContain('gather');
+    expect(r.outType()).toEqual(f32(5, 4, 3, 2));
+  });
+
+  it('refuses max mode and adaptive sampling precisely', () => {
+    const x = { x: f32(1, 1, 8, 8), r: f32(1, 4) };
+    const max = node('RoiAlign', ['x', 'r', 'b'], ['y'], { mode: 'max', sampling_ratio: 2 });
+    expect(() => convertNode(max, x, { b: batches(0) }, { opset: 16 })).toThrow(/mode "max"/);
+    const adaptive = node('RoiAlign', ['x', 'r', 'b'], ['y'], {});
+    expect(() => convertNode(adaptive, x, { b: batches(0) }, { opset: 16 })).toThrow(/sampling_ratio 0/);
+  });
+
+  const boxes = rois([0, 0, 9, 9], [0, 5, 4, 9], [5, 5, 9, 9], [-3, 2, 4.5, 12], [3.2, 1.1, 3.4, 1.6]);
+  for (const mode of ['half_pixel', 'output_half_pixel']) {
+    it(`matches onnxruntime with ${mode} coordinates, ROIs crossing the border and tiny ROIs`, async () => {
+      const n = node('RoiAlign', ['x', 'r', 'b'], ['y'], { output_height: 4, output_width: 3, sampling_ratio: 2, spatial_scale: 0.9, coordinate_transformation_mode: mode }, ['spatial_scale']);
+      await expectParity(n, { x: seededTensor([2, 3, 10, 9], 4), r: boxes }, { b: batches(0, 1, 1, 0, 1) }, { opset: 16 });
+    });
+  }
+
+  it('matches onnxruntime at opset 10 (output_half_pixel by default) with three samples per bin', async () => {
+    const n = node('RoiAlign', ['x', 'r', 'b'], ['y'], { output_height: 2, output_width: 5, sampling_ratio: 3 });
+    await expectParity(n, { x: seededTensor([1, 2, 7, 11], 8), r: rois([1, 1, 8, 5], [0, 0, 10, 6]) }, { b: batches(0, 0) }, { opset: 10 });
+  });
+});
