@@ -148,6 +148,8 @@ const topK: OpConverter = {
     const k = topkK(node, ctx);
     const [valuesName, indicesName] = [node.outputs[0] || `${node.name}_values`, node.outputs[1] || `${node.name}_indices`];
     if (typeof k === 'number') {
+      const size = b.typeOf(x).shape[axis];
+      if (k < 1 || (typeof size === 'number' && k > size)) return ctx.unsupported(node, `K=${k} is outside [1, ${size ?? 'axis size'}]`);
       const [values, indices] = b.op('topk', { x, k: milConst.int(k), axis: milConst.int(axis), ascending }, { name: node.name, outputNames: [valuesName, indicesName] });
       ctx.setOutput(node, 0, values!);
       if (node.outputs[1]) ctx.setOutput(node, 1, indices!);

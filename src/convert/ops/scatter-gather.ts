@@ -36,7 +36,9 @@ export function nonNegativeIndices(node: OnnxNode, ctx: ConvertContext, i: numbe
   const known = dims !== null && (typeof dims === 'number' || dims.length > 0);
   const constant = ctx.constant(node, i);
   if (constant) {
-    if (!known) return ctx.unsupported(node, 'indices into a dimension of unknown size');
+    const narrowed = narrowConstant(constant, node.inputs[i]!);
+    if (toNumberList(narrowed).every((v) => v >= 0)) return ctx.b.const(narrowed, name);
+    if (!known) return ctx.unsupported(node, 'negative indices into a dimension of unknown size');
     return ctx.b.const(wrapConstant(constant, dims, node.inputs[i]!), name);
   }
   let indices = ctx.requireInput(node, i);

@@ -60,6 +60,12 @@ describe('TopK', () => {
     }
   });
 
+  it('refuses a constant K larger than the axis', () => {
+    expect(() => convertOne(node('TopK', ['x', 'k'], ['v', 'i']), {
+      inputs: [valueInfo('x', 'float32', [3, 4])], outputs: [valueInfo('v', 'float32', [3, 5]), valueInfo('i', 'int64', [3, 5])], initializers: { k: i64([5]) },
+    })).toThrow(/K=5 is outside \[1, 4\]/);
+  });
+
   it('sorts with argsort and slices K at run time when K is an input', async () => {
     const n = node('TopK', ['x', 'k'], ['v', 'i'], { axis: -1 });
     const r = convertOne(n, { inputs: [valueInfo('x', 'float32', [3, 4]), valueInfo('k', 'int64', [1])], outputs: [valueInfo('v', 'float32', [3, null]), valueInfo('i', 'int64', [3, null])] });

@@ -52,6 +52,14 @@ describe('GatherND', () => {
     await expectOrtParity(node('GatherND', ['x', 'i'], ['y']), { x: floatInput([2, 2, 2], seq(8)), i: int64Input([2, 1, 2], [0, 1, -1, 0]) }, ['float32']);
   });
 
+  it('takes non-negative constant indices as they are, even into dims of unknown size', () => {
+    const r = convertOne(node('GatherND', ['x', 'i'], ['y']), {
+      inputs: [valueInfo('x', 'float32', [null, 3])], outputs: [valueInfo('y', 'float32', [2])], initializers: { i: i64([0, 1, 1, 2], [2, 2]) },
+    });
+    expect(r.types).toEqual(['gather_nd']);
+    expect(r.param(r.ops[0]!, 'indices')).toEqual([0, 1, 1, 2]);
+  });
+
   it('refuses batch_dims before iOS16', () => {
     expect(() =>
       convertOne(node('GatherND', ['x', 'i'], ['y'], { batch_dims: 1 }), {
