@@ -126,33 +126,50 @@ const gather: OpConverter = {
   },
 };
 
+/**
+ * x + zeros(shape) broadcasts exactly like Expand; bool tensors take the
+ * detour through int32 (MIL add has no bool domain).
+ */
+function expandByBroadcast(node: OnnxNode, ctx: ConvertContext, x: string, shape: string | Tensor): string {
+  const b = ctx.b;
+  const name = node.outputs[0]!;
+  const isBool = b.typeOf(x).dtype === 'bool';
+  const source = isBool ? b.op1('cast', { x, dtype: milConst.str('int32') }, { name: `${name}_int` }) : x;
+  const zeros = b.op1('fill', { shape, value: scalarOf(b.typeOf(source).dtype, 0) }, { name: `${name}_zeros` });
+  const sum = b.op1('add', { x: source, y: zeros }, { name: isBool ? `${name}_sum` : name });
+  return isBool ? b.op1('cast', { x: sum, dtype: milConst.str('bool') }, { name }) : sum;
+}
+
+/** Tile repetitions for a static target, or undefined when a dim of unknown size would need them. */
+function expandReps(node: OnnxNode, ctx: ConvertContext, dims: readonly (number | null)[], target: number[]): number[] | undefined {
+  const offset = dims.length - target.length;
+  const reps: number[] = [];
+  for (const [i, d] of dims.entries()) {
+    const want = i < offset ? 1 : target[i - offset]!;
+    if (d === null && want > 1) return undefined;
+    if (d !== 1 && d !== null && want !== 1 && want !== d) return ctx.unsupported(node, `cannot expand dim ${i} of size ${d} to ${want}`);
+    reps.push(d === 1 ? Math.max(want, 1) : 1);
+  }
+  return reps;
+}
+
 const expand: OpConverter = {
   opsets: [8, LATEST_OPSET],
-  milOps: ['expand_dims', 'tile', 'fill', 'add'],
+  milOps: ['expand_dims', 'tile', 'fill', 'add', 'cast'],
   convert(node, ctx) {
     let x = ctx.requireInput(node, 0);
     const target = constantInts(ctx, node, 1);
-    const dtype = ctx.b.typeOf(x).dtype;
-    if (!target) {
-      if (dtype === 'bool') return ctx.unsupported(node, 'bool tensors expanded to a run-time shape');
-      // x + zeros(shape) broadcasts exactly like Expand.
-      const zeros = ctx.b.op1('fill', { shape: ctx.requireInput(node, 1), value: scalarOf(dtype, 0) }, { name: `${node.outputs[0]}_zeros` });
-      return ctx.setOutput(node, 0, ctx.b.op1('add', { x, y: zeros }, { name: node.outputs[0] }));
-    }
+    if (!target) return ctx.setOutput(node, 0, expandByBroadcast(node, ctx, x, ctx.requireInput(node, 1)));
+    if (target.includes(0)) return ctx.unsupported(node, 'a 0 in the target shape makes an empty tensor (Core ML has none)');
     let dims = ctx.b.typeOf(x).shape;
     if (target.length > dims.length) {
       const extra = Array.from({ length: target.length - dims.length }, (_, i) => i);
       x = ctx.b.op1('expand_dims', { x, axes: milConst.ints(extra) }, { name: `${node.outputs[0]}_ranked` });
       dims = ctx.b.typeOf(x).shape;
     }
-    const offset = dims.length - target.length;
-    const reps = dims.map((d, i) => {
-      const want = i < offset ? 1 : target[i - offset]!;
-      if (d === 1) return Math.max(want, 1);
-      if (want !== 1 && want !== d && d !== null) return ctx.unsupported(node, `cannot expand dim ${i} of size ${d} to ${want}`);
-      if (d === null && want > 1) return ctx.unsupported(node, `dim ${i} has unknown size`);
-      return 1;
-    });
+    const reps = expandReps(node, ctx, dims, target);
+    // A target of 1 against an unknown dim keeps that dim: broadcasting against the target does it.
+    if (!reps) return ctx.setOutput(node, 0, expandByBroadcast(node, ctx, x, milConst.ints(target)));
     if (reps.every((r) => r === 1)) return ctx.setOutput(node, 0, x);
     ctx.setOutput(node, 0, ctx.b.op1('tile', { x, reps: milConst.ints(reps) }, { name: node.outputs[0] }));
   },

@@ -74,6 +74,26 @@ describe('indexing converters', () => {
     expect(r.param(r.ops[1]!, 'reps')).toEqual([2, 1, 4]);
   });
 
+  it('Expand of a bool tensor to a run-time shape broadcasts through int32', async () => {
+    const r = convertOne(node('Expand', ['x', 's'], ['y']), {
+      inputs: [valueInfo('x', 'bool', [1, 3]), valueInfo('s', 'int64', [2])],
+      outputs: [valueInfo('y', 'bool', [null, null])],
+    });
+    const add = r.ops.find((o) => o.type === 'add')!;
+    expect(add.outputs[0]!.type.dtype).toBe('int32');
+    expect(r.types.slice(r.types.indexOf('add'))).toContain('cast');
+  });
+
+  it('Expand of a dim of unknown size to a static target broadcasts against the target', () => {
+    const r = convertOne(node('Expand', ['x', 's'], ['y']), {
+      inputs: [valueInfo('x', 'float32', [null, 1])],
+      outputs: [valueInfo('y', 'float32', [4, 3])],
+      initializers: { s: i64([4, 3]) },
+    });
+    expect(r.types).toEqual(['fill', 'add']);
+    expect(r.param(r.ops[0]!, 'shape')).toEqual([4, 3]);
+  });
+
   it('Expand to a run-time shape adds zeros of that shape', () => {
     const r = convertOne(node('Expand', ['x', 's'], ['y']), {
       inputs: [valueInfo('x', 'float32', [3, 1]), valueInfo('s', 'int64', [2])],
