@@ -1,10 +1,11 @@
 import { milConst } from '../../mil/builder.js';
-import { attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
-import { readPadSpec, readResizeTarget } from '../../onnx/shapes/resample.js';
+import { attrInt, attrInts, attrString, type OnnxNode } from '../../onnx/ir.js';
+import { readPadSpec, readResizeTarget, type ResizeTarget } from '../../onnx/shapes/resample.js';
 import { narrowConstant } from '../narrow.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
 import { floatScalar, guarded, outputName, typeOfInput } from './nn-util.js';
 import { planResize } from './resize-plan.js';
+import { shapeElements } from './resize-sizes.js';
 
 /**
  * ONNX → MIL converters for Pad, Resize and Upsample. Resize is mapped onto
@@ -71,6 +72,25 @@ function planningDims(shape: readonly (number | null)[]): number[] | undefined {
   return shape.map((d) => d ?? UNKNOWN_DIM);
 }
 
+/**
+ * The target of a Resize whose sizes are computed at run time from shapes, as exporters
+ * write F.interpolate(size=...) for a dynamic batch: Concat(Shape(x)[0:2], Shape(ref)[2:4]).
+ * Each size must be static, or be x's own dim on that axis (left unchanged).
+ */
+function runtimeSizesTarget(node: OnnxNode, ctx: ConvertContext, x: string, dims: readonly number[]): ResizeTarget | undefined {
+  if (node.opType !== 'Resize' || ctx.opset < 11 || !node.inputs[3]) return undefined;
+  if (attrInts(node, 'axes') || attrString(node, 'keep_aspect_ratio_policy', 'stretch') !== 'stretch') return undefined;
+  const elements = shapeElements(ctx.b, ctx.requireInput(node, 3));
+  if (!elements || elements.length !== dims.length) return undefined;
+  const sizes: number[] = [];
+  for (const [axis, e] of elements.entries()) {
+    if (typeof e === 'number') sizes.push(e);
+    else if (e && e.dimOf === x && e.axis === axis) sizes.push(dims[axis]!);
+    else return undefined;
+  }
+  return { sizes, scales: sizes.map((s, i) => s / dims[i]!), fromSizes: true };
+}
+
 /** Shared by Resize and Upsample: reads the target, plans, and emits. */
 function convertResize(node: OnnxNode, ctx: ConvertContext, legacy: boolean): void {
   const x = ctx.requireInput(node, 0);
@@ -78,8 +98,9 @@ function convertResize(node: OnnxNode, ctx: ConvertContext, legacy: boolean): vo
   if (shape.length < 3) return ctx.unsupported(node, `input rank ${shape.length}: Core ML resizes the last two dims of rank >= 3 tensors`);
   const dims = planningDims(shape);
   if (!dims) return ctx.unsupported(node, 'the last two input dims must be static');
-  const target = guarded(ctx, node, () => readResizeTarget(node, ctx.opset, dims, (i) => ctx.constant(node, i)));
-  if (!target) return ctx.unsupported(node, 'scales or sizes must be constants');
+  const target =
+    guarded(ctx, node, () => readResizeTarget(node, ctx.opset, dims, (i) => ctx.constant(node, i))) ?? runtimeSizesTarget(node, ctx, x, dims);
+  if (!target) return ctx.unsupported(node, 'scales or sizes must be constants, or sizes computed from shapes whose resized two dims are static');
   const plan = planResize({
     inDims: dims,
     target,
