@@ -28,19 +28,20 @@ const MODELS: readonly RealWorldModel[] = [
   { name: 'resnet_mini', exercises: 'ResNet basic blocks: folded BatchNorm, residual Add, MaxPool, GlobalAveragePool, Gemm (opset 13)' },
   { name: 'vgg_mini', exercises: 'VGG: conv stacks, MaxPool, AdaptiveAvgPool(2×2) as AveragePool, two-layer classifier (opset 13)' },
   { name: 'densenet_mini', exercises: 'DenseNet: Concat growth, unfolded BatchNormalization, AveragePool transitions (opset 13)' },
-  { name: 'shufflenet_v2_mini', exercises: 'ShuffleNetV2: channel shuffle by Reshape/Transpose and channel split by Slice (opset 13)' },
+  { name: 'shufflenet_v2_mini', exercises: 'ShuffleNetV2: channel shuffle by Reshape/Transpose, channel split by a Slice computed from Shape, dynamic batch (opset 13)' },
   { name: 'efficientnet_mini', exercises: 'EfficientNet: SiLU as Sigmoid·x, squeeze-excitation, depthwise conv (opset 13)' },
   { name: 'regnet_mini', exercises: 'RegNetY: grouped conv and squeeze-excitation (opset 13)' },
   { name: 'mobilenet_v3_small_mini', exercises: 'MobileNetV3: HardSigmoid, hard-swish as HardSigmoid·x, SE blocks (opset 13)' },
   { name: 'mobilenet_v2_w025', exercises: 'MobileNetV2: ReLU6 as Clip, inverted residuals, dynamic batch (opset 13)' },
   { name: 'fcn_mini', exercises: 'FCN head with bilinear Resize to the input size (opset 13)' },
+  { name: 'fcn_mini_dynamic_batch', exercises: 'FCN traced at batch 1 with a dynamic batch, run at batch 2: Resize sizes = Concat(Shape(y)[0:2], Shape(x)[2:4]) (opset 13)' },
   { name: 'deeplab_mini', exercises: 'DeepLabV3 ASPP: dilated convs, image pooling branch upsampled by Resize (opset 13)' },
   { name: 'fpn_mini', exercises: 'detection backbone with a feature pyramid: nearest Resize, five outputs (opset 13)' },
   { name: 'unet_mini', exercises: 'UNet with ConvTranspose upsampling and skip Concat (opset 13)' },
   { name: 'unet_bilinear_mini', exercises: 'UNet with align_corners bilinear upsampling, dynamic batch (opset 17)' },
   { name: 'convnext_mini', exercises: 'ConvNeXt: 7×7 depthwise conv, channels-last LayerNorm, GELU (Erf), layer scale (opset 17)' },
-  { name: 'vit_mini', exercises: 'ViT: patch embedding, class token Expand/Concat, MultiheadAttention, LayerNormalization (opset 17)' },
-  { name: 'transformer_encoder_mini', exercises: 'nn.TransformerEncoder pre-norm with GELU over a float sequence (opset 17)' },
+  { name: 'vit_mini', exercises: 'ViT: patch embedding, class token Expand/Concat, MultiheadAttention, LayerNormalization, dynamic batch (opset 17)' },
+  { name: 'transformer_encoder_mini', exercises: 'nn.TransformerEncoder pre-norm with GELU over a float sequence, dynamic batch (opset 17)' },
   { name: 'bert_mini', exercises: 'BERT-like encoder: int64 token ids, embeddings Gather, attention mask, pooler Tanh, dynamic batch (opset 17)' },
   { name: 'hf_bert_mini', exercises: 'HuggingFace-style BERT: position ids by Expand, (1 − mask)·finfo.min attention mask, dynamic batch (opset 17)' },
   { name: 'gn_unet_block', exercises: 'diffusion-style block: GroupNorm as InstanceNormalization over a Reshape, SiLU, nearest 2× Resize (opset 13)' },
@@ -109,8 +110,6 @@ describe.each(MODELS)('$name — $exercises', ({ name }) => {
 });
 
 describe('dynamic-axis exports that do not convert yet', () => {
-  it.todo('ShuffleNetV2 and nn.MultiheadAttention with a dynamic batch: a Slice whose bound is Gather(Shape(x), static axis) / 2 is not folded');
-  it.todo('FCN, DeepLabV3 and FPN with a dynamic batch: Resize sizes = Concat(Shape(y)[0:2], Shape(x)[2:4]) are not known at conversion');
   it.todo('bidirectional LSTM/GRU taggers and GroupNorm with a dynamic batch: Reshape to [0, 0, -1] or [0, G, -1] with one unknown dim');
   it.todo('LSTM and GRU taggers with a dynamic sequence length');
 });
