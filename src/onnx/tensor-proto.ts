@@ -97,7 +97,27 @@ export function tensorFromProto(proto: onnx.ITensorProto, ctx: TensorProtoContex
   return { dtype, shape, data: readTensorData(proto, dtype, n, what, ctx) } as Tensor;
 }
 
+const VALUE_FIELDS = [
+  ['rawData', 'raw_data'],
+  ['floatData', 'float_data'],
+  ['int32Data', 'int32_data'],
+  ['stringData', 'string_data'],
+  ['int64Data', 'int64_data'],
+  ['doubleData', 'double_data'],
+  ['uint64Data', 'uint64_data'],
+] as const;
+
+/** ONNX allows one value field per tensor; with two, which one a reader uses is up to the reader, so refuse. */
+function checkSingleValueField(proto: onnx.ITensorProto, what: string, file: string): void {
+  const present: string[] = VALUE_FIELDS.filter(([field]) => (proto[field]?.length ?? 0) > 0).map(([, name]) => name);
+  if (proto.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) present.push('external data');
+  if (present.length > 1) {
+    throw new ModelInputError('MALFORMED', `${what} sets more than one value field (${present.join(', ')}); ONNX allows exactly one`, { file });
+  }
+}
+
 function readTensorData(proto: onnx.ITensorProto, dtype: DType, n: number, what: string, ctx: TensorProtoContext): TensorData {
+  checkSingleValueField(proto, what, ctx.file);
   if (proto.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     if (dtype === 'string') throw new ModelInputError('MALFORMED', `${what} is a string tensor stored as external data`, { file: ctx.file });
     if (!ctx.readExternal) {

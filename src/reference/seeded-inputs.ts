@@ -18,6 +18,9 @@ export interface InputSpec {
  * standard normal (mean 0, deviation 1); integers are uniform in 0..9, small enough to be
  * valid indices, lengths and token ids for most models; bool is 0 or 1.
  */
+/** Largest generated input: 2^24 elements (64 MB of float32). Models come from pull requests and may declare any shape. */
+export const MAX_GENERATED_ELEMENTS = 2 ** 24;
+
 export function generateInputs(specs: readonly InputSpec[], seed: number): Record<string, Tensor> {
   const inputs: Record<string, Tensor> = {};
   for (const spec of specs) {
@@ -26,8 +29,14 @@ export function generateInputs(specs: readonly InputSpec[], seed: number): Recor
     }
     const generate = GENERATORS[spec.dtype];
     if (!generate) throw new ToolError('REFERENCE', `cannot generate input "${spec.name}" of type ${spec.dtype}`);
-    const random = mulberry32((seed ^ fnv1a(spec.name)) >>> 0);
     const n = elementCount(spec.shape);
+    if (!(n <= MAX_GENERATED_ELEMENTS)) {
+      throw new ToolError(
+        'REFERENCE',
+        `cannot generate input "${spec.name}": shape ${formatShape(spec.shape)} has ${n} elements, above the ${MAX_GENERATED_ELEMENTS} a generated input may have (ship test data beside the model instead)`,
+      );
+    }
+    const random = mulberry32((seed ^ fnv1a(spec.name)) >>> 0);
     inputs[spec.name] = makeTensor(spec.dtype, spec.shape, generate(n, random) as DTypeStorage[typeof spec.dtype]);
   }
   return inputs;
