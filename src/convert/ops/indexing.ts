@@ -2,8 +2,9 @@ import { milConst } from '../../mil/builder.js';
 import { targetRank } from '../../mil/ir.js';
 import { attrInt, attrTensor, type OnnxNode } from '../../onnx/ir.js';
 import { isDynamic, normalizeAxis, resolveSliceRange, sliceParams, type SliceParams } from '../../onnx/shapes/params.js';
-import { makeTensor, toNumberList, type Tensor } from '../../tensor/tensor.js';
+import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import { narrowConstant } from '../narrow.js';
+import { nonNegativeIndices } from './scatter-gather.js';
 import { convertDynamicSlice } from './slice-dynamic.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
 import { clampToInt32, constantInts, constantsOf, isFullyStatic } from '../values.js';
@@ -85,25 +86,6 @@ const slice: OpConverter = {
   },
 };
 
-/** Constant indices with negatives made positive (Core ML from iOS17 treats negatives as out of bounds). */
-function normalizedIndices(node: OnnxNode, ctx: ConvertContext, indices: Tensor, dim: number | null): Tensor {
-  const values = toNumberList(indices);
-  if (values.some((v) => v < 0)) {
-    if (dim === null) return ctx.unsupported(node, 'negative indices into a dimension of unknown size');
-    return makeTensor('int32', indices.shape, Int32Array.from(values, (v) => (v < 0 ? v + dim : v)));
-  }
-  return narrowConstant(indices, node.inputs[1]!);
-}
-
-/** select(indices >= 0, indices, indices + dim): what coremltools inserts for iOS17+. */
-function guardNegativeIndices(node: OnnxNode, ctx: ConvertContext, indices: string, dim: number | null): string {
-  if (dim === null) return ctx.unsupported(node, 'run-time indices into a dimension of unknown size (iOS17+ needs them non-negative)');
-  const b = ctx.b;
-  const nonNegative = b.op1('greater_equal', { x: indices, y: milConst.int(0) }, { name: `${node.outputs[0]}_nonneg` });
-  const wrapped = b.op1('add', { x: indices, y: milConst.int(dim) }, { name: `${node.outputs[0]}_wrapped` });
-  return b.op1('select', { cond: nonNegative, a: indices, b: wrapped }, { name: `${node.outputs[0]}_indices` });
-}
-
 const gather: OpConverter = {
   opsets: [1, LATEST_OPSET],
   milOps: ['gather', 'squeeze', 'greater_equal', 'add', 'select'],
@@ -111,13 +93,9 @@ const gather: OpConverter = {
     const x = ctx.requireInput(node, 0);
     const dims = ctx.b.typeOf(x).shape;
     const axis = normalizeAxis(node, attrInt(node, 'axis', 0), dims.length);
-    const constIdx = ctx.constant(node, 1);
-    let indices: string;
-    if (constIdx) indices = ctx.b.const(normalizedIndices(node, ctx, constIdx, dims[axis]!), `${node.outputs[0]}_indices`);
-    else {
-      indices = ctx.requireInput(node, 1);
-      if (targetRank(ctx.target) >= targetRank('iOS17')) indices = guardNegativeIndices(node, ctx, indices, dims[axis]!);
-    }
+    // iOS15/16 gather reads negative run-time indices itself; from iOS17 they are out of bounds.
+    const guard = ctx.constant(node, 1) !== undefined || targetRank(ctx.target) >= targetRank('iOS17');
+    let indices = guard ? nonNegativeIndices(node, ctx, 1, x, [axis], false) : ctx.requireInput(node, 1);
     const scalar = ctx.b.typeOf(indices).shape.length === 0;
     // A scalar index drops the axis: gather one slice with a [1] index, then squeeze it away.
     if (scalar) indices = ctx.b.op1('expand_dims', { x: indices, axes: milConst.ints([0]) }, { name: `${node.outputs[0]}_index` });

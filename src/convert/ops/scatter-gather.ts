@@ -19,36 +19,48 @@ import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
 const LATEST_OPSET = 22;
 
 /**
- * The size each index addresses: one dim for element ops, or one dim per
- * position of the last indices axis for N-d ops (broadcast along it).
+ * The sizes the indices address: x's dim at `axes[0]` for element ops
+ * (`perPosition` false, a scalar), or one size per position of the last
+ * indices axis for N-d ops (a vector broadcast along it). Constants when
+ * static, else read from shape(x) at run time.
  */
-type IndexedDims = number | readonly number[];
-
-function wrapConstant(t: Tensor, dims: IndexedDims, name: string): Tensor {
-  const values = toNumberList(narrowConstant(t, name));
-  const dimAt = (k: number): number => (typeof dims === 'number' ? dims : dims[k % dims.length]!);
-  return makeTensor('int32', t.shape, Int32Array.from(values, (v, k) => (v < 0 ? v + dimAt(k) : v)));
+export function indexedSizes(ctx: ConvertContext, x: string, axes: readonly number[], perPosition: boolean, name: string): Tensor | string {
+  const dims = ctx.b.typeOf(x).shape;
+  const sizes = axes.map((a) => dims[a]);
+  if (sizes.every((d): d is number => typeof d === 'number')) return perPosition ? milConst.ints(sizes) : milConst.int(sizes[0]!);
+  const shape = ctx.b.op1('shape', { x }, { name: `${name}_shape` });
+  const picked = ctx.b.op1('gather', { x: shape, indices: milConst.ints([...axes]), axis: milConst.int(0) }, { name: `${name}_sizes` });
+  return perPosition ? picked : ctx.b.op1('reshape', { x: picked, shape: milConst.ints([]) }, { name: `${name}_size` });
 }
 
-/** Input i as non-negative int32 indices. */
-export function nonNegativeIndices(node: OnnxNode, ctx: ConvertContext, i: number, dims: IndexedDims | null): string {
+function wrapConstant(values: number[], shape: readonly number[], sizes: Tensor): Tensor {
+  const dims = toNumberList(sizes);
+  return makeTensor('int32', shape, Int32Array.from(values, (v, k) => (v < 0 ? v + dims[k % dims.length]! : v)));
+}
+
+/** select(i >= 0, i, i + size): what Core ML from iOS17 needs in front of run-time indices. */
+export function wrapNegatives(ctx: ConvertContext, indices: string, sizes: Tensor | string, name: string): string {
+  const b = ctx.b;
+  const nonNegative = b.op1('greater_equal', { x: indices, y: milConst.int(0) }, { name: `${name}_nonneg` });
+  const wrapped = b.op1('add', { x: indices, y: sizes }, { name: `${name}_wrapped` });
+  return b.op1('select', { cond: nonNegative, a: indices, b: wrapped }, { name });
+}
+
+/** Input i as non-negative int32 indices into the `axes` of x. */
+export function nonNegativeIndices(node: OnnxNode, ctx: ConvertContext, i: number, x: string, axes: readonly number[], perPosition: boolean): string {
   const name = `${node.outputs[0]}_indices`;
-  const known = dims !== null && (typeof dims === 'number' || dims.length > 0);
   const constant = ctx.constant(node, i);
   if (constant) {
     const narrowed = narrowConstant(constant, node.inputs[i]!);
-    if (toNumberList(narrowed).every((v) => v >= 0)) return ctx.b.const(narrowed, name);
-    if (!known) return ctx.unsupported(node, 'negative indices into a dimension of unknown size');
-    return ctx.b.const(wrapConstant(constant, dims, node.inputs[i]!), name);
+    const values = toNumberList(narrowed);
+    if (values.every((v) => v >= 0)) return ctx.b.const(narrowed, name);
+    const sizes = indexedSizes(ctx, x, axes, perPosition, name);
+    if (typeof sizes !== 'string') return ctx.b.const(wrapConstant(values, narrowed.shape, sizes), name);
+    return wrapNegatives(ctx, ctx.b.const(narrowed, `${name}_raw`), sizes, name);
   }
   let indices = ctx.requireInput(node, i);
   if (ctx.b.typeOf(indices).dtype !== 'int32') indices = ctx.b.op1('cast', { x: indices, dtype: milConst.str('int32') }, { name: `${name}_int` });
-  if (!known) return ctx.unsupported(node, 'run-time indices into a dimension of unknown size');
-  const b = ctx.b;
-  const size = typeof dims === 'number' ? milConst.int(dims) : milConst.ints(dims);
-  const nonNegative = b.op1('greater_equal', { x: indices, y: milConst.int(0) }, { name: `${name}_nonneg` });
-  const wrapped = b.op1('add', { x: indices, y: size }, { name: `${name}_wrapped` });
-  return b.op1('select', { cond: nonNegative, a: indices, b: wrapped }, { name });
+  return wrapNegatives(ctx, indices, indexedSizes(ctx, x, axes, perPosition, name), name);
 }
 
 const gatherElements: OpConverter = {
@@ -58,20 +70,19 @@ const gatherElements: OpConverter = {
     const x = ctx.requireInput(node, 0);
     const dims = ctx.b.typeOf(x).shape;
     const axis = normalizeAxis(node, attrInt(node, 'axis', 0), dims.length);
-    const indices = nonNegativeIndices(node, ctx, 1, dims[axis] ?? null);
+    const indices = nonNegativeIndices(node, ctx, 1, x, [axis], false);
     ctx.setOutput(node, 0, ctx.b.op1('gather_along_axis', { x, indices, axis: milConst.int(axis) }, { name: node.outputs[0] }));
   },
 };
 
-/** The dims the last indices axis addresses, after batch_dims. */
-function ndDims(node: OnnxNode, ctx: ConvertContext, data: string, indicesInput: number, batchDims: number): number[] | null {
-  const dims = ctx.b.typeOf(data).shape;
+/** The dims of x the last indices axis addresses, after batch_dims. */
+function ndAxes(node: OnnxNode, ctx: ConvertContext, data: string, indicesInput: number, batchDims: number): number[] {
+  const rank = ctx.b.typeOf(data).shape.length;
   const k = ctx.info(node.inputs[indicesInput]!)?.shape ?? ctx.b.typeOf(ctx.requireInput(node, indicesInput)).shape;
   const depth = k[k.length - 1];
   if (typeof depth !== 'number') return ctx.unsupported(node, 'the last dim of indices must be static');
-  if (batchDims + depth > dims.length) return ctx.unsupported(node, `indices address ${depth} dims after ${batchDims} batch dims of a rank-${dims.length} tensor`);
-  const addressed = dims.slice(batchDims, batchDims + depth);
-  return addressed.every((d): d is number => d !== null) ? addressed : null;
+  if (batchDims + depth > rank) return ctx.unsupported(node, `indices address ${depth} dims after ${batchDims} batch dims of a rank-${rank} tensor`);
+  return Array.from({ length: depth }, (_, d) => batchDims + d);
 }
 
 const gatherNd: OpConverter = {
@@ -82,7 +93,7 @@ const gatherNd: OpConverter = {
     const x = ctx.requireInput(node, 0);
     const batchDims = attrInt(node, 'batch_dims', 0);
     if (batchDims > 0 && targetRank(ctx.target) < targetRank('iOS16')) return ctx.unsupported(node, 'batch_dims needs iOS16 or later');
-    const indices = nonNegativeIndices(node, ctx, 1, ndDims(node, ctx, x, 1, batchDims));
+    const indices = nonNegativeIndices(node, ctx, 1, x, ndAxes(node, ctx, x, 1, batchDims), true);
     const args = batchDims > 0 ? { x, indices, batch_dims: milConst.int(batchDims) } : { x, indices };
     ctx.setOutput(node, 0, ctx.b.op1('gather_nd', args, { name: node.outputs[0] }));
   },
@@ -119,7 +130,7 @@ const scatterElements: OpConverter = {
     const data = scatterData(node, ctx);
     const dims = ctx.b.typeOf(data).shape;
     const axis = normalizeAxis(node, attrInt(node, 'axis', 0), dims.length);
-    const indices = nonNegativeIndices(node, ctx, 1, dims[axis] ?? null);
+    const indices = nonNegativeIndices(node, ctx, 1, data, [axis], false);
     const args = { data, indices, updates: ctx.requireInput(node, 2), axis: milConst.int(axis), mode: milConst.str(scatterMode(node, ctx)) };
     ctx.setOutput(node, 0, ctx.b.op1('scatter_along_axis', args, { name: node.outputs[0] }));
   },
@@ -131,7 +142,7 @@ const scatterNd: OpConverter = {
   limits: 'fp16, fp32 and int32 data',
   convert(node, ctx) {
     const data = scatterData(node, ctx);
-    const indices = nonNegativeIndices(node, ctx, 1, ndDims(node, ctx, data, 1, 0));
+    const indices = nonNegativeIndices(node, ctx, 1, data, ndAxes(node, ctx, data, 1, 0), true);
     const args = { data, indices, updates: ctx.requireInput(node, 2), mode: milConst.str(scatterMode(node, ctx)) };
     ctx.setOutput(node, 0, ctx.b.op1('scatter_nd', args, { name: node.outputs[0] }));
   },

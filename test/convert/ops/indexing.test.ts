@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { makeTensor, type Tensor } from '../../../src/tensor/tensor.js';
-import { node, valueInfo } from '../../helpers/onnx-graph.js';
+import { convertOnnxModel } from '../../../src/convert/index.js';
+import { mainFunction } from '../../../src/mil/ir.js';
+import { runModel } from '../../../src/runtime/interpreter.js';
+import { model, node, valueInfo } from '../../helpers/onnx-graph.js';
 import { convertOne } from './convert-one.js';
 
 const i64 = (values: (number | bigint)[], shape = [values.length]): Tensor => makeTensor('int64', shape, BigInt64Array.from(values.map((v) => BigInt(v))));
@@ -62,6 +65,22 @@ describe('indexing converters', () => {
     expect(old.types).toEqual(['gather']);
     const r = convertOne(node('Gather', ['x', 'i'], ['y'], { axis: 1 }), { ...io, target: 'iOS17' });
     expect(r.types).toEqual(['greater_equal', 'add', 'select', 'gather']);
+  });
+
+  it('Gather reads the size of a dim unknown at conversion time to wrap a negative index', () => {
+    const m = model({
+      nodes: [node('Gather', ['x', 'i'], ['y'], { axis: 1 })],
+      inputs: [valueInfo('x', 'float32', [2, 'seq'])],
+      outputs: [valueInfo('y', 'float32', [2])],
+      initializers: { i: i64([-1], []) },
+    });
+    const converted = convertOnnxModel(m, { target: 'iOS17', precision: 'fp32' });
+    const ops = mainFunction(converted.model.program).block.operations.map((o) => o.type);
+    expect(ops).toContain('shape');
+    expect(ops).toContain('select');
+    const xName = converted.model.inputs[0]!.name;
+    const out = runModel(converted.model, { [xName]: makeTensor('float32', [2, 3], Float32Array.from([1, 2, 3, 4, 5, 6])) });
+    expect(Array.from(Object.values(out)[0]!.data as Float32Array)).toEqual([3, 6]);
   });
 
   it('Expand adds leading dims and tiles the size-1 dims', () => {
