@@ -3,6 +3,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { dirname, isAbsolute, join, sep, win32 } from 'node:path';
 import { ModelInputError, type ErrorCode } from '../errors.js';
 import type { onnx } from '../gen/onnx.js';
+import { isLfsPointer, lfsPointerSize } from './lfs-pointer.js';
 import type { ExternalDataReader } from './tensor-proto.js';
 
 /**
@@ -102,6 +103,15 @@ function readRange(real: string, ext: ExternalLocation, expectedBytes: number, w
     const info = fstatSync(fd);
     if (!info.isFile()) throw fail(`${what}: external data "${ext.location}" is not a regular file`);
     if (info.nlink > 1) throw fail(`${what}: external data "${ext.location}" is a hard link, which could point outside the model's folder`);
+    if (info.size < 1024) {
+      const head = readExactly(fd, info.size, 0);
+      if (isLfsPointer(head)) {
+        const real = lfsPointerSize(head);
+        throw fail(
+          `${what}: external data "${ext.location}" is a Git LFS pointer${real === undefined ? '' : ` (the real file has ${real} bytes)`}; check the repository out with \`lfs: true\` (actions/checkout)`,
+        );
+      }
+    }
     const size = BigInt(info.size);
     const length = ext.length ?? size - ext.offset;
     if (ext.offset + length > size || length < 0n) {

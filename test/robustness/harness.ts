@@ -79,13 +79,13 @@ export function resultFor(run: WholeRun, path: string): ModelResult {
  * the good model beside it still converted and passed, the comment shows the error
  * without a stack trace, and no output carries the planted secret.
  */
-export function expectIsolatedTypedError(run: WholeRun, hostile: string, code: string | RegExp, message: RegExp): ModelResult {
+export function expectIsolatedTypedError(run: WholeRun, hostile: string, code: string | RegExp, message: RegExp, goodPath = 'good.onnx'): ModelResult {
   const bad = resultFor(run, hostile);
   expect(bad.status).toBe('error');
   expect(bad.error?.code).toMatch(typeof code === 'string' ? new RegExp(`^${code}$`) : code);
   expect(bad.error?.message).toMatch(message);
   expect(bad.error?.message).not.toMatch(/internal error/i);
-  expectGoodModelPassed(run);
+  expectGoodModelPassed(run, goodPath);
   expect(run.comment).toContain(`**${escapeMarkdown(bad.error!.code)}**`);
   expectNoLeaks(run);
   return bad;
