@@ -66,36 +66,54 @@ const batchNorm: OpConverter = {
 const instanceNorm: OpConverter = {
   opsets: [1, 22],
   milOps: ['instance_norm', 'reshape', 'mul', 'add'],
-  limits: 'input rank 3 or 4; run-time scale and bias need a static channel count',
+  limits: 'input rank 3 to 5 (rank 5 needs static channel and spatial dims); run-time scale and bias need a static channel count',
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
-    const xt = typeOfInput(ctx, x);
-    const rank = xt.shape.length;
-    if (rank < 3 || rank > 4) ctx.unsupported(node, `input rank ${rank}: Core ML instance_norm takes rank 3 or 4`);
-    if (!ctx.constant(node, 1) || !ctx.constant(node, 2)) {
-      ctx.setOutput(node, 0, instanceNormRuntimeAffine(node, ctx, x));
+    const rank = typeOfInput(ctx, x).shape.length;
+    if (rank < 3 || rank > 5) ctx.unsupported(node, `input rank ${rank}: Core ML instance_norm takes rank 3 or 4 (rank 5 through a rank-4 view)`);
+    const name = outputName(node);
+    if (rank < 5) {
+      ctx.setOutput(node, 0, instanceNormalize(node, ctx, x, name));
       return;
     }
-    const y = ctx.b.op1(
-      'instance_norm',
-      {
-        x,
-        gamma: paramLike(ctx, node, 1, 'scale', xt.dtype),
-        beta: paramLike(ctx, node, 2, 'B', xt.dtype),
-        epsilon: floatScalar(attrFloat(node, 'epsilon', 1e-5), xt.dtype),
-      },
-      { name: outputName(node) },
-    );
-    ctx.setOutput(node, 0, y);
+    const view = volumeView(node, ctx, x);
+    const normalized = instanceNormalize(node, ctx, view.flat, `${name}_flat`);
+    ctx.setOutput(node, 0, ctx.b.op1('reshape', { x: normalized, shape: milConst.ints(view.back) }, { name }));
   },
 };
 
+/** instance_norm of a rank-3/4 value, with constant scale and B as gamma/beta or applied after it. */
+function instanceNormalize(node: OnnxNode, ctx: ConvertContext, x: string, name: string): string {
+  if (!ctx.constant(node, 1) || !ctx.constant(node, 2)) return instanceNormRuntimeAffine(node, ctx, x, name);
+  const dtype = typeOfInput(ctx, x).dtype;
+  const args = {
+    x,
+    gamma: paramLike(ctx, node, 1, 'scale', dtype),
+    beta: paramLike(ctx, node, 2, 'B', dtype),
+    epsilon: floatScalar(attrFloat(node, 'epsilon', 1e-5), dtype),
+  };
+  return ctx.b.op1('instance_norm', args, { name });
+}
+
+/**
+ * A volumetric [N, C, D, H, W] input seen as [N, C, D, H·W]: instance statistics span
+ * every spatial dim, so the view normalizes the same elements per (n, c). The batch
+ * may be dynamic (-1); channel and spatial dims must be static.
+ */
+function volumeView(node: OnnxNode, ctx: ConvertContext, x: string): { flat: string; back: number[] } {
+  const [n, ...rest] = typeOfInput(ctx, x).shape;
+  if (rest.some((d) => d === null)) return ctx.unsupported(node, 'rank-5 input needs static channel and spatial dims');
+  const [c, d, h, w] = rest as number[];
+  const batch = n ?? -1;
+  const flat = ctx.b.op1('reshape', { x, shape: milConst.ints([batch, c!, d!, h! * w!]) }, { name: `${outputName(node)}_view` });
+  return { flat, back: [batch, c!, d!, h!, w!] };
+}
+
 /** instance_norm without gamma/beta (they must be constants there), then · scale + B as [C, 1, ...] operands. */
-function instanceNormRuntimeAffine(node: OnnxNode, ctx: ConvertContext, x: string): string {
+function instanceNormRuntimeAffine(node: OnnxNode, ctx: ConvertContext, x: string, name: string): string {
   const xt = typeOfInput(ctx, x);
   const channels = xt.shape[1];
   if (channels === null || channels === undefined) return ctx.unsupported(node, 'run-time scale and B need a static channel count');
-  const name = outputName(node);
   const eps = floatScalar(attrFloat(node, 'epsilon', 1e-5), xt.dtype);
   const normalized = ctx.b.op1('instance_norm', { x, epsilon: eps }, { name: `${name}_normalized` });
   return scaleShift(ctx, node, normalized, [channels, ...xt.shape.slice(2).map(() => 1)], xt.dtype, name);

@@ -71,6 +71,11 @@ describe('norm and pool families agree with onnxruntime', () => {
     await expectParity(node('InstanceNormalization', ['x', 's', 'b'], ['y']), { x: seededTensor([2, 3, 4, 4]) }, { s: seededTensor([3], 2), b: seededTensor([3], 3) });
     await expectParity(node('LayerNormalization', ['x', 's', 'b'], ['y'], { axis: -2 }), { x: seededTensor([2, 3, 4]) }, { s: seededTensor([3, 4], 2), b: seededTensor([3, 4], 3) });
   });
+  it('InstanceNormalization on a volumetric rank-5 input, with constant and run-time scale and bias', async () => {
+    const n = node('InstanceNormalization', ['x', 's', 'b'], ['y'], { epsilon: 1e-3 }, ['epsilon']);
+    await expectParity(n, { x: seededTensor([2, 3, 3, 4, 5]) }, { s: seededTensor([3], 2), b: seededTensor([3], 3) });
+    await expectParity(n, { x: seededTensor([1, 3, 2, 3, 4]), s: seededTensor([3], 4), b: seededTensor([3], 5) });
+  });
   it('LRN', async () => {
     await expectParity(node('LRN', ['x'], ['y'], { size: 3, alpha: 0.001, beta: 0.75, bias: 2 }, ['alpha', 'beta', 'bias']), { x: seededTensor([1, 5, 3, 3]) });
   });

@@ -43,6 +43,19 @@ describe('InstanceNormalization and LayerNormalization converters', () => {
     expect(r.outType()).toEqual(f32(1, 2, 5, 5));
   });
 
+  it('normalizes a volumetric [N, C, D, H, W] input through a [N, C, D, H·W] view, keeping a dynamic batch', () => {
+    const r = convertNode(node('InstanceNormalization', ['x', 's', 'b'], ['y']), { x: f32(null, 2, 3, 4, 5) }, { s: vec(1, 2), b: vec(0, 1) });
+    expect(r.ops.map((o) => o.type)).toEqual(['reshape', 'instance_norm', 'reshape']);
+    expect(r.paramValues(r.ops[0]!, 'shape')).toEqual([-1, 2, 3, 20]);
+    expect(r.outType()).toEqual(f32(null, 2, 3, 4, 5));
+  });
+
+  it('refuses a volumetric input whose spatial dims are dynamic', () => {
+    expect(() => convertNode(node('InstanceNormalization', ['x', 's', 'b'], ['y']), { x: f32(1, 2, null, 4, 5) }, { s: vec(1, 2), b: vec(0, 1) })).toThrow(
+      /static channel and spatial dims/,
+    );
+  });
+
   it('normalizes from axis to the last dim, reshaping Scale to the normalized dims', () => {
     const scale = makeTensor('float32', [12], new Float32Array(12).fill(1));
     const r = convertNode(node('LayerNormalization', ['x', 's'], ['y'], { axis: -2, epsilon: 1e-6 }, ['epsilon']), { x: f32(2, 3, 4) }, { s: scale });
