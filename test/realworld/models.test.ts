@@ -39,6 +39,7 @@ const MODELS: readonly RealWorldModel[] = [
   { name: 'fpn_mini', exercises: 'detection backbone with a feature pyramid: nearest Resize, five outputs (opset 13)' },
   { name: 'unet_mini', exercises: 'UNet with ConvTranspose upsampling and skip Concat (opset 13)' },
   { name: 'unet_bilinear_mini', exercises: 'UNet with align_corners bilinear upsampling, dynamic batch (opset 17)' },
+  { name: 'unet3d_mini', exercises: 'volumetric UNet: Conv3d, InstanceNorm3d on rank-5 tensors, LeakyReLU, ConvTranspose3d (opset 13)' },
   { name: 'convnext_mini', exercises: 'ConvNeXt: 7×7 depthwise conv, channels-last LayerNorm, GELU (Erf), layer scale (opset 17)' },
   { name: 'vit_mini', exercises: 'ViT: patch embedding, class token Expand/Concat, MultiheadAttention, LayerNormalization, dynamic batch (opset 17)' },
   { name: 'transformer_encoder_mini', exercises: 'nn.TransformerEncoder pre-norm with GELU over a float sequence, dynamic batch (opset 17)' },
