@@ -110,7 +110,8 @@ describe.each(MODELS)('$name — $exercises', ({ name }) => {
   });
 });
 
-describe('dynamic-axis exports that do not convert yet', () => {
+describe('exports that do not convert yet', () => {
   it.todo('bidirectional LSTM/GRU taggers and GroupNorm with a dynamic batch: Reshape to [0, 0, -1] or [0, G, -1] with one unknown dim');
   it.todo('LSTM and GRU taggers with a dynamic sequence length');
+  it.todo('torchvision Swin-T: window-padding pads computed by Mod and Transpose of constants are not folded, and Dropout(ratio=0, training_mode=1) is refused');
 });
