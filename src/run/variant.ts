@@ -68,6 +68,13 @@ export async function runVariant(job: VariantJob): Promise<VariantResult> {
       file: job.file,
     });
     result.status = result.outputs.length > 0 && result.outputs.every((o) => o.pass) ? 'passed' : 'failed';
+    const overflowed = result.outputs.filter((o) => !o.pass && o.reason?.includes('NaN or infinite'));
+    if (job.variant.precision === 'fp16' && overflowed.length > 0) {
+      result.warnings.push(
+        `${overflowed.map((o) => `"${o.name}"`).join(', ')} became NaN or infinite in fp16 compute, where the reference is finite: ` +
+          'values beyond ±65504 overflow float16; use fp32 compute precision for this model (the fp32 variant)',
+      );
+    }
   } catch (err) {
     if (err instanceof ModelTimeoutError) throw err;
     result.status = 'error';
