@@ -4,6 +4,12 @@ import type { DeploymentTarget } from '../mil/ir.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /**
+ * The newest ai.onnx opset whose operator definitions the converters follow.
+ * A model with a newer opset is refused op by op rather than converted on guesses.
+ */
+export const LATEST_ONNX_OPSET = 22;
+
+/**
  * What a converter sees while it turns one ONNX node into MIL ops.
  * The converter reads inputs through the context and binds each ONNX output
  * to a MIL value with `setOutput`; it never touches files.

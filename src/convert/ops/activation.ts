@@ -1,7 +1,7 @@
 import { milConst } from '../../mil/builder.js';
 import { attrFloat, attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
 import { elementCount, makeTensor, type Tensor } from '../../tensor/tensor.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { binary, castTo, constantAsFloat32, floatVector, outName, scalarLike } from './elementwise.js';
 import { reshapeConstant } from './nn-util.js';
 
@@ -12,11 +12,9 @@ import { reshapeConstant } from './nn-util.js';
  * opset 6 only by the legacy consumed_inputs attribute, so both are taken.
  */
 
-const LATEST = 21;
-
 function simple(milOp: string, since = 1): OpConverter {
   return {
-    opsets: [since, LATEST],
+    opsets: [since, LATEST_ONNX_OPSET],
     milOps: [milOp],
     convert(node, ctx) {
       ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: ctx.requireInput(node, 0) }, { name: outName(node) }));
@@ -27,7 +25,7 @@ function simple(milOp: string, since = 1): OpConverter {
 /** An activation whose float attributes become constant MIL parameters of the same names. */
 function withScalars(milOp: string, params: Readonly<Record<string, [onnxAttr: string, fallback: number]>>, since = 1): OpConverter {
   return {
-    opsets: [since, LATEST],
+    opsets: [since, LATEST_ONNX_OPSET],
     milOps: [milOp],
     convert(node, ctx) {
       const x = ctx.requireInput(node, 0);
@@ -40,7 +38,7 @@ function withScalars(milOp: string, params: Readonly<Record<string, [onnxAttr: s
 
 /** Relu on integers (opset 14) has no MIL relu: max(x, 0). */
 const relu: OpConverter = {
-  opsets: [1, LATEST],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['relu', 'maximum'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -73,7 +71,7 @@ function legacySlopeShape(ctx: ConvertContext, xShape: readonly (number | null)[
 }
 
 const prelu: OpConverter = {
-  opsets: [1, LATEST],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['leaky_relu', 'prelu', 'maximum', 'minimum', 'mul', 'add', 'cast', 'expand_dims'],
   limits: 'a constant per-channel slope becomes prelu, a single slope leaky_relu; any other slope is computed as max(x,0) + slope·min(x,0)',
   convert(node, ctx) {
@@ -115,7 +113,7 @@ function clipBound(node: OnnxNode, ctx: ConvertContext, which: 'min' | 'max'): B
 }
 
 const clip: OpConverter = {
-  opsets: [1, LATEST],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['clip', 'maximum', 'minimum', 'identity', 'cast'],
   limits: 'constant bounds on float input become clip; a missing, infinite or computed bound (or integer input) uses maximum/minimum',
   convert(node, ctx) {
@@ -145,7 +143,7 @@ const SELU_ALPHA = 1.6732632423543772;
 const SELU_GAMMA = 1.0507009873554805;
 
 const selu: OpConverter = {
-  opsets: [1, LATEST],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['elu', 'mul'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -156,7 +154,7 @@ const selu: OpConverter = {
 
 /** HardSwish(x) = x · HardSigmoid(x; 1/6, 0.5). */
 const hardSwish: OpConverter = {
-  opsets: [14, LATEST],
+  opsets: [14, LATEST_ONNX_OPSET],
   milOps: ['sigmoid_hard', 'mul'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -167,7 +165,7 @@ const hardSwish: OpConverter = {
 
 /** ThresholdedRelu keeps x only where x > alpha (MIL thresholded_relu keeps x >= alpha, so select instead). */
 const thresholdedRelu: OpConverter = {
-  opsets: [10, LATEST],
+  opsets: [10, LATEST_ONNX_OPSET],
   milOps: ['greater', 'select'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -178,7 +176,7 @@ const thresholdedRelu: OpConverter = {
 
 /** Celu(x) = max(0, x) + min(0, alpha·(exp(x/alpha) − 1)) = alpha·elu(x/alpha, 1) for alpha > 0. */
 const celu: OpConverter = {
-  opsets: [12, LATEST],
+  opsets: [12, LATEST_ONNX_OPSET],
   milOps: ['real_div', 'elu', 'mul'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -192,7 +190,7 @@ const celu: OpConverter = {
 
 /** Mish(x) = x·tanh(softplus(x)). */
 const mish: OpConverter = {
-  opsets: [18, LATEST],
+  opsets: [18, LATEST_ONNX_OPSET],
   milOps: ['softplus', 'tanh', 'mul'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -204,7 +202,7 @@ const mish: OpConverter = {
 const GELU_MODES: Readonly<Record<string, string>> = { none: 'EXACT', tanh: 'TANH_APPROXIMATION' };
 
 const gelu: OpConverter = {
-  opsets: [20, LATEST],
+  opsets: [20, LATEST_ONNX_OPSET],
   milOps: ['gelu'],
   convert(node, ctx) {
     const approximate = attrString(node, 'approximate', 'none');
@@ -247,7 +245,7 @@ function normalizationPlan(node: OnnxNode, ctx: ConvertContext, x: string): Norm
 }
 
 const softmax: OpConverter = {
-  opsets: [1, LATEST],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['softmax', 'reshape', 'shape'],
   limits: 'before opset 13, an axis other than the last needs static dims from that axis on',
   convert(node, ctx) {
@@ -264,7 +262,7 @@ const softmax: OpConverter = {
  * keeps every intermediate in range.
  */
 const logSoftmax: OpConverter = {
-  opsets: [1, LATEST],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['reduce_max', 'sub', 'exp', 'reduce_sum', 'log', 'reshape', 'shape'],
   limits: 'before opset 13, an axis other than the last needs static dims from that axis on',
   convert(node, ctx) {
@@ -287,7 +285,7 @@ const logSoftmax: OpConverter = {
  * reduce_argmax compared with the indices 0..C-1 laid along that axis.
  */
 const hardmax: OpConverter = {
-  opsets: [1, LATEST],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['reduce_argmax', 'equal', 'cast', 'reshape', 'shape'],
   limits: 'the normalized axis needs a static size (and, before opset 13, static dims from that axis on)',
   convert(node, ctx) {
@@ -308,7 +306,7 @@ const hardmax: OpConverter = {
 
 /** Shrink: x + bias below -lambd, x − bias above lambd, 0 between; integers are computed in fp32 and cast back. */
 const shrink: OpConverter = {
-  opsets: [9, LATEST],
+  opsets: [9, LATEST_ONNX_OPSET],
   milOps: ['less', 'greater', 'add', 'sub', 'select', 'cast'],
   convert(node, ctx) {
     const input = ctx.requireInput(node, 0);

@@ -4,7 +4,7 @@ import { inferShapesAndFold } from '../../onnx/passes/infer.js';
 import { topologicalOrder } from '../../onnx/passes/topo.js';
 import { formatShape, type Tensor } from '../../tensor/tensor.js';
 import { findConverter } from '../registry.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { loopConverter } from './loop.js';
 import { outputName } from './nn-util.js';
 import { scanConverter } from './scan.js';
@@ -129,7 +129,7 @@ function truthy(t: Tensor): boolean {
 }
 
 const ifConverter: OpConverter = {
-  opsets: [1, 24],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['cond', 'identity', 'squeeze'],
   limits: 'a run-time condition needs both branches to return the same dtypes and shapes (freeze the input that decides it to inline one branch)',
   convert(node, ctx) {

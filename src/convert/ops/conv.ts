@@ -2,7 +2,7 @@ import { milConst, type MilArg } from '../../mil/builder.js';
 import { targetRank } from '../../mil/ir.js';
 import { attrInt, attrInts, type OnnxNode } from '../../onnx/ir.js';
 import { effectiveKernelSize, readWindow, resolvePads, type OnnxWindow } from '../../onnx/shapes/window.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { guarded, onnxPadsToMil, outputName, requireConstant, reshapeConstant, staticDims, typeOfInput } from './nn-util.js';
 
 /** ONNX → MIL converters for the conv family: Conv and ConvTranspose. */
@@ -66,7 +66,7 @@ function biasArg(node: OnnxNode, ctx: ConvertContext): string | undefined {
 }
 
 const conv: OpConverter = {
-  opsets: [1, 22],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['conv'],
   limits: '1-3 spatial dims; SAME_LOWER with unknown input sizes needs iOS16; non-constant weight needs dilations 1',
   convert(node, ctx) {
@@ -136,7 +136,7 @@ function transposeCrop(node: OnnxNode, ctx: ConvertContext, win: OnnxWindow, inD
 }
 
 const convTranspose: OpConverter = {
-  opsets: [1, 22],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['conv_transpose', 'pad', 'add'],
   limits: '1-3 spatial dims; weight must be constant before iOS17; output_shape/SAME need static input sizes',
   convert(node, ctx) {

@@ -1,7 +1,7 @@
 import { milConst } from '../../mil/builder.js';
 import { attrString, type OnnxNode } from '../../onnx/ir.js';
 import { makeTensor, type Tensor } from '../../tensor/tensor.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 
 /**
  * Einsum lowered to MIL's general ops (MIL's own einsum takes two fixed
@@ -11,8 +11,6 @@ import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
  * layouts, and a final transpose puts the labels in output order. Det
  * expands cofactors for matrices up to 4 × 4.
  */
-
-const LATEST_OPSET = 22;
 
 interface Term {
   value: string;
@@ -126,7 +124,7 @@ function neededAfter(terms: Term[], from: number, output: string[]): Set<string>
 }
 
 const einsum: OpConverter = {
-  opsets: [12, LATEST_OPSET],
+  opsets: [12, LATEST_ONNX_OPSET],
   milOps: ['transpose', 'reshape', 'gather', 'reduce_sum', 'matmul'],
   limits: 'static shapes; operands whose shared labels have equal sizes (no broadcasting)',
   convert(node, ctx) {
@@ -191,7 +189,7 @@ class Cofactors {
 const MAX_DET_SIZE = 4;
 
 const det: OpConverter = {
-  opsets: [11, LATEST_OPSET],
+  opsets: [11, LATEST_ONNX_OPSET],
   milOps: ['slice_by_index', 'mul', 'add', 'sub', 'squeeze'],
   limits: `static matrices up to ${MAX_DET_SIZE} × ${MAX_DET_SIZE} (cofactor expansion)`,
   convert(node, ctx) {

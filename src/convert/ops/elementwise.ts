@@ -5,7 +5,7 @@ import { milDTypeFor } from '../narrow.js';
 import { isFloatDType, type DType } from '../../tensor/dtype.js';
 import { float16BitsToFloat32, float32ArrayToFloat16 } from '../../tensor/fp16.js';
 import { makeTensor, numberAt, type Tensor } from '../../tensor/tensor.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 
 /**
  * ONNX → MIL converters for element-wise math, comparisons, logic and Where.
@@ -14,8 +14,6 @@ import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
  * so operands are unified with a cast first. The helpers here are shared
  * with the activation family.
  */
-
-const LATEST = 21;
 
 /** A scalar constant in the dtype of MIL value `like` (float32, float16 or int32). */
 export function scalarLike(ctx: ConvertContext, like: string, value: number): Tensor {
@@ -62,7 +60,7 @@ export function binary(ctx: ConvertContext, milOp: string, a: string, b: string,
 
 function unaryConverter(milOp: string, since = 6): OpConverter {
   return {
-    opsets: [since, LATEST],
+    opsets: [since, LATEST_ONNX_OPSET],
     milOps: [milOp],
     convert(node, ctx) {
       ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: ctx.requireInput(node, 0) }, { name: outName(node) }));
@@ -98,7 +96,7 @@ function operands(node: OnnxNode, ctx: ConvertContext): [string, string] {
 
 function binaryConverter(milOp: string, since = 1): OpConverter {
   return {
-    opsets: [since, LATEST],
+    opsets: [since, LATEST_ONNX_OPSET],
     milOps: [milOp, 'cast', 'expand_dims'],
     convert(node, ctx) {
       const [a, b] = operands(node, ctx);
@@ -110,7 +108,7 @@ function binaryConverter(milOp: string, since = 1): OpConverter {
 /** Variadic Max/Min/Sum: a left fold of the binary op over all inputs (before opset 8 they share one shape). */
 function variadicConverter(milOp: string): OpConverter {
   return {
-    opsets: [1, LATEST],
+    opsets: [1, LATEST_ONNX_OPSET],
     milOps: [milOp, 'cast'],
     convert(node, ctx) {
       const values = node.inputs.map((_, i) => ctx.requireInput(node, i));
@@ -131,7 +129,7 @@ function truncatingIntDiv(ctx: ConvertContext, a: string, b: string, name: strin
 }
 
 const div: OpConverter = {
-  opsets: [1, LATEST],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['real_div', 'floor_div', 'abs', 'sign', 'mul', 'cast', 'expand_dims'],
   limits: 'integer division truncates toward zero (ONNX semantics), computed as sign(a)·sign(b)·floor(|a|/|b|)',
   convert(node, ctx) {
@@ -154,7 +152,7 @@ function truncateFloat(ctx: ConvertContext, q: string): string {
  * mod. fmod=1 is C's fmod (sign of the dividend): x - trunc(x / y)·y.
  */
 const mod: OpConverter = {
-  opsets: [10, LATEST],
+  opsets: [10, LATEST_ONNX_OPSET],
   milOps: ['mod', 'real_div', 'floor_div', 'floor', 'abs', 'sign', 'mul', 'sub', 'cast'],
   limits: 'fmod=0 relies on MIL mod following Python semantics (as coremltools evaluates it); fmod=1 on floats computes x - trunc(x/y)·y, which can differ from C fmod in the last bits for large quotients',
   convert(node, ctx) {
@@ -178,7 +176,7 @@ function isScalarTwo(t: Tensor | undefined): boolean {
 }
 
 const pow: OpConverter = {
-  opsets: [1, LATEST],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['pow', 'exp', 'mul', 'cast', 'expand_dims'],
   limits: 'a constant base of 2 becomes exp(y·ln 2): Core ML computes pow(2, y) wrongly',
   convert(node, ctx) {
@@ -205,7 +203,7 @@ const pow: OpConverter = {
 };
 
 const neg: OpConverter = {
-  opsets: [1, LATEST],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['mul'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -216,7 +214,7 @@ const neg: OpConverter = {
 /** inverse and log add a default epsilon in Core ML; ONNX wants the exact value, so pass epsilon 0. */
 function exactWithEpsilon(milOp: 'inverse' | 'log'): OpConverter {
   return {
-    opsets: [1, LATEST],
+    opsets: [1, LATEST_ONNX_OPSET],
     milOps: [milOp],
     convert(node, ctx) {
       const x = ctx.requireInput(node, 0);
@@ -227,7 +225,7 @@ function exactWithEpsilon(milOp: 'inverse' | 'log'): OpConverter {
 
 /** Equal on bool has no MIL comparison (bool is outside its domain): not(xor(a, b)). */
 const equal: OpConverter = {
-  opsets: [1, LATEST],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['equal', 'logical_xor', 'logical_not', 'cast', 'expand_dims'],
   limits: 'string inputs are not supported',
   convert(node, ctx) {
@@ -243,7 +241,7 @@ const equal: OpConverter = {
 };
 
 const where: OpConverter = {
-  opsets: [9, LATEST],
+  opsets: [9, LATEST_ONNX_OPSET],
   milOps: ['select', 'cast'],
   convert(node, ctx) {
     const cond = castTo(ctx, ctx.requireInput(node, 0), 'bool');
@@ -254,7 +252,7 @@ const where: OpConverter = {
 };
 
 const mean: OpConverter = {
-  opsets: [1, LATEST],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['add', 'real_div', 'cast'],
   convert(node, ctx) {
     const values = node.inputs.map((_, i) => ctx.requireInput(node, i));
@@ -265,7 +263,7 @@ const mean: OpConverter = {
 
 /** NaN is the only value not equal to itself. */
 const isNaN: OpConverter = {
-  opsets: [9, LATEST],
+  opsets: [9, LATEST_ONNX_OPSET],
   milOps: ['not_equal'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -274,7 +272,7 @@ const isNaN: OpConverter = {
 };
 
 const isInf: OpConverter = {
-  opsets: [10, LATEST],
+  opsets: [10, LATEST_ONNX_OPSET],
   milOps: ['equal', 'abs', 'less'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -300,7 +298,7 @@ function hypot1(ctx: ConvertContext, x: string, c: 1 | -1): string {
 
 /** MIL has no asinh: sign(x)·log(|x| + sqrt(x² + 1)), odd by construction so negative x loses no digits. */
 const asinh: OpConverter = {
-  opsets: [9, LATEST],
+  opsets: [9, LATEST_ONNX_OPSET],
   milOps: ['abs', 'mul', 'add', 'sqrt', 'log', 'sign'],
   limits: 'computed as sign(x)·log(|x| + sqrt(x² + 1)); |x| above ~1.8e19 overflows to infinity',
   convert(node, ctx) {
@@ -314,7 +312,7 @@ const asinh: OpConverter = {
 
 /** MIL has no acosh: log(x + sqrt(x² − 1)), NaN below 1 as ONNX defines it. */
 const acosh: OpConverter = {
-  opsets: [9, LATEST],
+  opsets: [9, LATEST_ONNX_OPSET],
   milOps: ['mul', 'add', 'sqrt', 'log'],
   limits: 'computed as log(x + sqrt(x² − 1)); x above ~1.8e19 overflows to infinity',
   convert(node, ctx) {
@@ -326,7 +324,7 @@ const acosh: OpConverter = {
 
 /** CastLike casts input 0 to the element type of input 1 (as Core ML holds it: int64 → int32, float64 → fp32). */
 const castLike: OpConverter = {
-  opsets: [15, LATEST],
+  opsets: [15, LATEST_ONNX_OPSET],
   milOps: ['cast'],
   limits: 'no string or bfloat16 targets; int64 and float64 targets become int32 and fp32',
   convert(node, ctx) {
@@ -346,7 +344,7 @@ const POWERS_OF_TWO = Int32Array.from({ length: 31 }, (_, k) => 2 ** k);
  * right. 2^y is a constant when y is, else gathered from a table of powers.
  */
 const bitShift: OpConverter = {
-  opsets: [11, LATEST],
+  opsets: [11, LATEST_ONNX_OPSET],
   milOps: ['gather', 'mul', 'floor_div'],
   limits: 'values are held as int32: shift amounts 0..30, and results must fit int32',
   convert(node, ctx) {

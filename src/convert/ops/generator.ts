@@ -5,7 +5,7 @@ import type { DType, NumericTypedArray } from '../../tensor/dtype.js';
 import { float32ToFloat16Bits } from '../../tensor/fp16.js';
 import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import { milDTypeFor } from '../narrow.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { castTo, constantAsFloat32, outName } from './elementwise.js';
 
 /**
@@ -13,8 +13,6 @@ import { castTo, constantAsFloat32, outName } from './elementwise.js';
  * size: EyeLike and the window functions. What is known at conversion time
  * becomes a constant; otherwise the tensor is built from range_1d.
  */
-
-const LATEST = 21;
 
 /** The stored value of 1 in each MIL dtype (fp16 as its bit pattern). */
 const ONE: Readonly<Partial<Record<DType, number>>> = { float16: 0x3c00, float32: 1, int32: 1, bool: 1 };
@@ -54,7 +52,7 @@ function eyeDynamic(ctx: ConvertContext, x: string, k: number, dtype: DType, nam
 }
 
 const eyeLike: OpConverter = {
-  opsets: [9, LATEST],
+  opsets: [9, LATEST_ONNX_OPSET],
   milOps: ['shape', 'gather', 'range_1d', 'expand_dims', 'add', 'equal', 'cast'],
   limits: 'a static input shape gives a constant; int64/float64 outputs become int32/fp32',
   convert(node, ctx) {
@@ -103,7 +101,7 @@ function windowDynamic(ctx: ConvertContext, size: string, coefficients: readonly
 
 function windowConverter(coefficients: readonly number[]): OpConverter {
   return {
-    opsets: [17, LATEST],
+    opsets: [17, LATEST_ONNX_OPSET],
     milOps: ['range_1d', 'cast', 'sub', 'mul', 'real_div', 'cos', 'add'],
     limits: 'output_datatype float64 becomes fp32',
     convert(node, ctx) {

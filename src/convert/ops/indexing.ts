@@ -6,12 +6,10 @@ import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import { narrowConstant } from '../narrow.js';
 import { nonNegativeIndices } from './scatter-gather.js';
 import { convertDynamicSlice } from './slice-dynamic.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { clampToInt32, constantInts, constantsOf, isFullyStatic } from '../values.js';
 
 /** ONNX → MIL converters for indexing: Slice, Gather, Expand, Tile, ConstantOfShape, Range. */
-
-const LATEST_OPSET = 22;
 
 interface SliceArgs {
   begin: number[];
@@ -59,7 +57,7 @@ function sliceArgs(dims: readonly (number | null)[], p: SliceParams): SliceArgs 
 }
 
 const slice: OpConverter = {
-  opsets: [1, LATEST_OPSET],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['slice_by_index', 'gather', 'range_1d', 'scatter', 'shape', 'less', 'greater', 'add', 'sub', 'select', 'maximum', 'minimum', 'reshape'],
   limits: 'run-time bounds need static vector lengths; run-time or negative steps gather each sliced axis',
   convert(node, ctx) {
@@ -87,7 +85,7 @@ const slice: OpConverter = {
 };
 
 const gather: OpConverter = {
-  opsets: [1, LATEST_OPSET],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['gather', 'squeeze', 'greater_equal', 'add', 'select'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -132,7 +130,7 @@ function expandReps(node: OnnxNode, ctx: ConvertContext, dims: readonly (number 
 }
 
 const expand: OpConverter = {
-  opsets: [8, LATEST_OPSET],
+  opsets: [8, LATEST_ONNX_OPSET],
   milOps: ['expand_dims', 'tile', 'fill', 'add', 'cast'],
   convert(node, ctx) {
     let x = ctx.requireInput(node, 0);
@@ -159,7 +157,7 @@ function scalarOf(dtype: string, v: number): Tensor {
 }
 
 const tile: OpConverter = {
-  opsets: [6, LATEST_OPSET],
+  opsets: [6, LATEST_ONNX_OPSET],
   milOps: ['tile'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -170,7 +168,7 @@ const tile: OpConverter = {
 };
 
 const constantOfShape: OpConverter = {
-  opsets: [9, LATEST_OPSET],
+  opsets: [9, LATEST_ONNX_OPSET],
   milOps: ['fill'],
   limits: 'constant shapes fold to constants; run-time shapes use fill',
   convert(node, ctx) {
@@ -185,7 +183,7 @@ const constantOfShape: OpConverter = {
 };
 
 const range: OpConverter = {
-  opsets: [11, LATEST_OPSET],
+  opsets: [11, LATEST_ONNX_OPSET],
   milOps: ['range_1d'],
   convert(node, ctx) {
     const [start, end, step] = [0, 1, 2].map((i) => ctx.requireInput(node, i));

@@ -3,7 +3,7 @@ import { attrFloat, attrInt, type OnnxNode } from '../../onnx/ir.js';
 import { isFloatDType } from '../../tensor/dtype.js';
 import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import { narrowConstant } from '../narrow.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { floatScalar, floatTensor, floatValues, outputName, transpose2d, typeOfInput } from './nn-util.js';
 
 /**
@@ -46,7 +46,7 @@ function addScaledC(node: OnnxNode, ctx: ConvertContext, y: string, beta: number
 }
 
 const gemm: OpConverter = {
-  opsets: [1, 22],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['linear', 'matmul', 'mul', 'add'],
   limits: 'linear when B is constant and transA = 0; otherwise matmul with transpose flags',
   convert(node, ctx) {
@@ -80,7 +80,7 @@ const gemm: OpConverter = {
 };
 
 const matmul: OpConverter = {
-  opsets: [1, 22],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['linear', 'matmul'],
   limits: 'linear when the right operand is a constant matrix and the left rank is 1 to 3',
   convert(node, ctx) {

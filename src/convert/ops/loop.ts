@@ -3,7 +3,7 @@ import type { MilTensorType } from '../../mil/ir.js';
 import { attr, type OnnxGraph, type OnnxNode } from '../../onnx/ir.js';
 import { formatShape, makeTensor, toNumberList, type Tensor } from '../../tensor/tensor.js';
 import { narrowConstant } from '../narrow.js';
-import type { ConvertContext, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type OpConverter } from '../types.js';
 import { convertSubgraph, type SubgraphBinding } from './control.js';
 import { outputName } from './nn-util.js';
 
@@ -107,7 +107,7 @@ function whileLoop(node: OnnxNode, ctx: ConvertContext): void {
 }
 
 export const loopConverter: OpConverter = {
-  opsets: [1, 24],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['while_loop', 'stack', 'less', 'logical_and', 'add', 'identity', 'reshape'],
   limits: `unrolled with a constant trip count ≤ ${MAX_UNROLLED_ITERATIONS} and a condition that folds; otherwise while_loop, which cannot produce scan outputs and needs carried values of fixed type`,
   convert(node, ctx) {

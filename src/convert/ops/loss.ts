@@ -1,6 +1,6 @@
 import { milConst } from '../../mil/builder.js';
 import { attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { castTo, outName, scalarLike } from './elementwise.js';
 
 /**
@@ -13,7 +13,6 @@ import { castTo, outName, scalarLike } from './elementwise.js';
  * summed w, `sum` sums it, `none` keeps the target's shape.
  */
 
-const LATEST = 21;
 const REDUCTIONS = ['none', 'sum', 'mean'] as const;
 type Reduction = (typeof REDUCTIONS)[number];
 
@@ -90,7 +89,7 @@ const LOSS_MIL_OPS = [
 ];
 
 const negativeLogLikelihoodLoss: OpConverter = {
-  opsets: [12, LATEST],
+  opsets: [12, LATEST_ONNX_OPSET],
   milOps: LOSS_MIL_OPS,
   limits: 'target values other than ignore_index must lie in [0, C)',
   convert(node, ctx) {
@@ -108,7 +107,7 @@ function logSoftmaxAxis1(ctx: ConvertContext, x: string, name: string): string {
 }
 
 const softmaxCrossEntropyLoss: OpConverter = {
-  opsets: [12, LATEST],
+  opsets: [12, LATEST_ONNX_OPSET],
   milOps: [...LOSS_MIL_OPS, 'reduce_max', 'sub', 'exp', 'log'],
   limits: 'label values other than ignore_index must lie in [0, C)',
   convert(node, ctx) {

@@ -3,7 +3,7 @@ import { attrFloat, attrInt, attrInts, type OnnxNode } from '../../onnx/ir.js';
 import { normalizeAxes, normalizeAxis } from '../../onnx/shapes/params.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { castTo } from './elementwise.js';
 import { floatScalar, floatTensor, floatValues, guarded, outputName, typeOfInput } from './nn-util.js';
 
@@ -49,7 +49,7 @@ function staticTail(ctx: ConvertContext, node: OnnxNode, shape: readonly (number
  * view); opset 21 per channel (shape [C], applied after reshaping back).
  */
 const groupNorm: OpConverter = {
-  opsets: [18, 22],
+  opsets: [18, LATEST_ONNX_OPSET],
   milOps: ['reshape', 'layer_norm', 'mul', 'add'],
   limits: 'the channel and spatial dims of X must be static; computed in X\'s float type (stash_type ignored)',
   convert(node, ctx) {
@@ -87,7 +87,7 @@ export function scaleShift(ctx: ConvertContext, node: OnnxNode, y: string, shape
  * squared deviations, which equals ONNX's E[X²] − E[X]² without its rounding.
  */
 const meanVarianceNorm: OpConverter = {
-  opsets: [9, 22],
+  opsets: [9, LATEST_ONNX_OPSET],
   milOps: ['reduce_mean', 'sub', 'mul', 'sqrt', 'add', 'real_div'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -107,7 +107,7 @@ const meanVarianceNorm: OpConverter = {
 
 /** LpNormalization: x / ‖x‖_p along `axis`, p = 1 or 2 (no epsilon, as in ONNX). */
 const lpNorm: OpConverter = {
-  opsets: [1, 22],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['reduce_l1_norm', 'reduce_l2_norm', 'real_div'],
   limits: 'p must be 1 or 2',
   convert(node, ctx) {

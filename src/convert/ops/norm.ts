@@ -1,7 +1,7 @@
 import { milConst } from '../../mil/builder.js';
 import { attrFloat, attrInt, type OnnxNode } from '../../onnx/ir.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { scaleShift, normVariantConverters } from './norm-variants.js';
 import { floatScalar, floatTensor, floatValues, outputName, requireConstant, reshapeConstant, typeOfInput, wantsOutput } from './nn-util.js';
 
@@ -37,7 +37,7 @@ function batchNormAsAffine(node: OnnxNode, ctx: ConvertContext, x: string, p: Te
 }
 
 const batchNorm: OpConverter = {
-  opsets: [1, 22],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['batch_norm', 'mul', 'add'],
   limits: 'inference only (training_mode = 0); scale, bias, mean and variance must be constants',
   convert(node, ctx) {
@@ -64,7 +64,7 @@ const batchNorm: OpConverter = {
 };
 
 const instanceNorm: OpConverter = {
-  opsets: [1, 22],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['instance_norm', 'reshape', 'mul', 'add'],
   limits: 'input rank 3 to 5 (rank 5 needs static channel and spatial dims); run-time scale and bias need a static channel count',
   convert(node, ctx) {
@@ -129,12 +129,34 @@ function toNormalizedShape(node: OnnxNode, ctx: ConvertContext, t: Tensor, dims:
   return ctx.unsupported(node, `scale/bias of shape [${t.shape.join(', ')}] does not cover the normalized dims`);
 }
 
+/**
+ * LayerNormalization's optional Mean and InvStdDev outputs, as ONNX defines them:
+ * mean over the normalized axes with kept dims, and 1 / sqrt(mean((x − mean)²) + ε).
+ * Their type U is float (stash_type 1) or bfloat16, both float32 in Core ML, so
+ * a float16 x is cast first and the statistics are computed in float32.
+ */
+function layerNormStatistics(node: OnnxNode, ctx: ConvertContext, x: string, axes: number[], epsilon: number): void {
+  if (!wantsOutput(node, 1) && !wantsOutput(node, 2)) return;
+  const name = outputName(node);
+  const xDtype = typeOfInput(ctx, x).dtype;
+  const src = xDtype === 'float32' ? x : ctx.b.op1('cast', { x, dtype: milConst.str('fp32') }, { name: `${name}_stash` });
+  const reduce = { axes: milConst.ints(axes), keep_dims: milConst.bool(true) };
+  const meanName = wantsOutput(node, 1) ? outputName(node, 1) : `${name}_mean`;
+  const mean = ctx.b.op1('reduce_mean', { x: src, ...reduce }, { name: meanName });
+  if (wantsOutput(node, 1)) ctx.setOutput(node, 1, mean);
+  if (!wantsOutput(node, 2)) return;
+  const centered = ctx.b.op1('sub', { x: src, y: mean }, { name: `${name}_centered` });
+  const squared = ctx.b.op1('mul', { x: centered, y: centered }, { name: `${name}_squared` });
+  const variance = ctx.b.op1('reduce_mean', { x: squared, ...reduce }, { name: `${name}_variance` });
+  const inv = ctx.b.op1('rsqrt', { x: variance, epsilon: floatScalar(epsilon, 'float32') }, { name: outputName(node, 2) });
+  ctx.setOutput(node, 2, inv);
+}
+
 const layerNorm: OpConverter = {
   opsets: [17, 22],
-  milOps: ['layer_norm'],
-  limits: 'Mean and InvStdDev outputs are not supported; Scale and B must be constants',
+  milOps: ['layer_norm', 'reduce_mean', 'sub', 'mul', 'rsqrt', 'cast'],
+  limits: 'Scale and B must be constants',
   convert(node, ctx) {
-    refuseExtraOutputs(node, ctx, 'Mean/InvStdDev');
     const x = ctx.requireInput(node, 0);
     const xt = typeOfInput(ctx, x);
     const rank = xt.shape.length;
@@ -145,17 +167,19 @@ const layerNorm: OpConverter = {
     const dims = axes.map((a) => xt.shape[a] ?? null);
     const gamma = toNormalizedShape(node, ctx, paramLike(ctx, node, 1, 'Scale', xt.dtype), dims);
     const beta = node.inputs[2] ? toNormalizedShape(node, ctx, paramLike(ctx, node, 2, 'B', xt.dtype), dims) : undefined;
+    const epsilon = attrFloat(node, 'epsilon', 1e-5);
     const y = ctx.b.op1(
       'layer_norm',
-      { x, axes: milConst.ints(axes), gamma, beta, epsilon: floatScalar(attrFloat(node, 'epsilon', 1e-5), xt.dtype) },
+      { x, axes: milConst.ints(axes), gamma, beta, epsilon: floatScalar(epsilon, xt.dtype) },
       { name: outputName(node) },
     );
     ctx.setOutput(node, 0, y);
+    layerNormStatistics(node, ctx, x, axes, epsilon);
   },
 };
 
 const lrn: OpConverter = {
-  opsets: [1, 22],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['local_response_norm'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);

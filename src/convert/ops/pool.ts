@@ -1,7 +1,7 @@
 import { milConst, type MilArg } from '../../mil/builder.js';
 import { attrInt, type OnnxNode } from '../../onnx/ir.js';
 import { readWindow } from '../../onnx/shapes/window.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { milPadding } from './conv.js';
 import { guarded, outputName, typeOfInput, wantsOutput } from './nn-util.js';
 
@@ -42,7 +42,7 @@ function poolSetup(node: OnnxNode, ctx: ConvertContext): PoolSetup {
 }
 
 const maxPool: OpConverter = {
-  opsets: [1, 22],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['max_pool'],
   limits: 'no Indices output; dilations must be 1; storage_order is irrelevant without Indices',
   convert(node, ctx) {
@@ -53,7 +53,7 @@ const maxPool: OpConverter = {
 };
 
 const averagePool: OpConverter = {
-  opsets: [1, 22],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['avg_pool'],
   limits: 'dilations must be 1',
   convert(node, ctx) {
@@ -65,7 +65,7 @@ const averagePool: OpConverter = {
 };
 
 const lpPool: OpConverter = {
-  opsets: [1, 22],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['l2_pool'],
   limits: 'p = 2 only',
   convert(node, ctx) {
@@ -77,7 +77,7 @@ const lpPool: OpConverter = {
 
 function globalPool(reduceOp: 'reduce_mean' | 'reduce_max'): OpConverter {
   return {
-    opsets: [1, 22],
+    opsets: [1, LATEST_ONNX_OPSET],
     milOps: [reduceOp],
     convert(node, ctx) {
       const x = ctx.requireInput(node, 0);

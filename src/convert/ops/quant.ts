@@ -2,7 +2,7 @@ import { milConst, type MilArg } from '../../mil/builder.js';
 import { attrInt, type OnnxNode } from '../../onnx/ir.js';
 import type { DType } from '../../tensor/dtype.js';
 import { makeTensor, toNumberList, type Tensor } from '../../tensor/tensor.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { floatScalar, floatTensor, floatValues, outputName } from './nn-util.js';
 
 /**
@@ -57,7 +57,7 @@ function quantizedDType(node: OnnxNode, ctx: ConvertContext): DType {
 }
 
 const quantizeLinear: OpConverter = {
-  opsets: [10, 24],
+  opsets: [10, LATEST_ONNX_OPSET],
   milOps: ['real_div', 'round', 'add', 'clip', 'cast', 'reshape'],
   limits: 'integer outputs only (no float8); no blocked quantization',
   convert(node, ctx) {
@@ -114,7 +114,7 @@ function foldDequantize(node: OnnxNode, ctx: ConvertContext): Tensor | undefined
 }
 
 const dequantizeLinear: OpConverter = {
-  opsets: [10, 24],
+  opsets: [10, LATEST_ONNX_OPSET],
   milOps: ['cast', 'sub', 'mul', 'reshape'],
   limits: 'constant inputs fold to a float weight (also blocked); run-time inputs: no blocked quantization',
   convert(node, ctx) {
@@ -133,7 +133,7 @@ const dequantizeLinear: OpConverter = {
 
 /** y_scale = (max(0, max x) − min(0, min x)) / 255; y_zero_point = clip(round(−min / scale), 0, 255); y quantized with them. */
 const dynamicQuantizeLinear: OpConverter = {
-  opsets: [11, 24],
+  opsets: [11, LATEST_ONNX_OPSET],
   milOps: ['reduce_min', 'reduce_max', 'minimum', 'maximum', 'sub', 'real_div', 'round', 'add', 'clip', 'cast'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);

@@ -4,7 +4,7 @@ import { attrFloat, attrInt, attrString, type OnnxNode } from '../../onnx/ir.js'
 import type { NumericTypedArray } from '../../tensor/dtype.js';
 import { makeTensor, toNumberList, type Tensor } from '../../tensor/tensor.js';
 import { narrowConstant } from '../narrow.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { floatTensor, floatValues, outputName } from './nn-util.js';
 import { GATES, unrollDirection, type RecurrentKind } from './recurrent-unroll.js';
 import {
@@ -158,7 +158,7 @@ function converter(kind: RecurrentKind, opsets: readonly [number, number], fused
 }
 
 export const recurrentConverters: ConverterTable = {
-  LSTM: converter('LSTM', [7, 22], 'lstm'),
-  GRU: converter('GRU', [7, 22], 'gru'),
-  RNN: converter('RNN', [7, 22], 'rnn'),
+  LSTM: converter('LSTM', [7, LATEST_ONNX_OPSET], 'lstm'),
+  GRU: converter('GRU', [7, LATEST_ONNX_OPSET], 'gru'),
+  RNN: converter('RNN', [7, LATEST_ONNX_OPSET], 'rnn'),
 };

@@ -2,13 +2,11 @@ import { milConst } from '../../mil/builder.js';
 import { attrInt, type OnnxNode } from '../../onnx/ir.js';
 import { isDynamic, normalizeAxis, reduceParams, type ConstantLookup } from '../../onnx/shapes/params.js';
 import { makeTensor, type Tensor } from '../../tensor/tensor.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { constantInts, constantsOf } from '../values.js';
 import { dynamicReduce } from './shape-dynamic.js';
 
 /** ONNX → MIL converters for reductions, ArgMax/ArgMin, and the axis scans CumSum and TopK. */
-
-const LATEST_OPSET = 22;
 
 const MIL_REDUCTION: Readonly<Record<string, string>> = {
   ReduceSum: 'reduce_sum',
@@ -39,7 +37,7 @@ function reduceConstants(ctx: ConvertContext, node: OnnxNode): ConstantLookup {
 
 function reduction(milOp: string): OpConverter {
   return {
-    opsets: [1, LATEST_OPSET],
+    opsets: [1, LATEST_ONNX_OPSET],
     milOps: [milOp],
     limits: 'run-time axes need a static count',
     convert(node, ctx) {
@@ -65,7 +63,7 @@ function reduction(milOp: string): OpConverter {
  */
 function argReduction(milOp: 'reduce_argmax' | 'reduce_argmin'): OpConverter {
   return {
-    opsets: [1, LATEST_OPSET],
+    opsets: [1, LATEST_ONNX_OPSET],
     milOps: [milOp, 'reverse', 'sub'],
     limits: 'select_last_index=1 needs a static size along the axis',
     convert(node, ctx) {
@@ -85,7 +83,6 @@ function argReduction(milOp: 'reduce_argmax' | 'reduce_argmin'): OpConverter {
   };
 }
 
-
 /** A run-time axis value as an int32 [1] vector (or scalar) that cumsum variants are selected by. */
 function runtimeAxisMatches(ctx: ConvertContext, node: OnnxNode, axis: string, d: number, rank: number): string {
   const name = `${node.outputs[0]}_axis${d}`;
@@ -101,7 +98,7 @@ function runtimeAxisMatches(ctx: ConvertContext, node: OnnxNode, axis: string, d
  * value names.
  */
 const cumSum: OpConverter = {
-  opsets: [11, LATEST_OPSET],
+  opsets: [11, LATEST_ONNX_OPSET],
   milOps: ['cumsum', 'equal', 'logical_or', 'select'],
   limits: 'a run-time axis costs one cumsum per dim',
   convert(node, ctx) {
@@ -137,7 +134,7 @@ function topkK(node: OnnxNode, ctx: ConvertContext): number | string {
  * the values with gather_along_axis.
  */
 const topK: OpConverter = {
-  opsets: [1, LATEST_OPSET],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['topk', 'argsort', 'slice_by_index', 'concat', 'gather_along_axis'],
   convert(node, ctx) {
     const b = ctx.b;

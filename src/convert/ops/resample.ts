@@ -2,7 +2,7 @@ import { milConst } from '../../mil/builder.js';
 import { attrInt, attrInts, attrString, type OnnxNode } from '../../onnx/ir.js';
 import { readPadSpec, readResizeTarget, type ResizeTarget } from '../../onnx/shapes/resample.js';
 import { narrowConstant } from '../narrow.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { floatScalar, guarded, outputName, typeOfInput } from './nn-util.js';
 import { planResize } from './resize-plan.js';
 import { shapeElements } from './resize-sizes.js';
@@ -16,7 +16,7 @@ import { shapeElements } from './resize-sizes.js';
 const PAD_MODES: Readonly<Record<string, string>> = { constant: 'constant', reflect: 'reflect', edge: 'replicate' };
 
 const pad: OpConverter = {
-  opsets: [1, 22],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['pad', 'identity'],
   limits: 'constant, reflect and edge modes; pads (and axes) must be constants and non-negative',
   convert(node, ctx) {
@@ -115,7 +115,7 @@ function convertResize(node: OnnxNode, ctx: ConvertContext, legacy: boolean): vo
 }
 
 const resize: OpConverter = {
-  opsets: [10, 22],
+  opsets: [10, LATEST_ONNX_OPSET],
   milOps: ['upsample_nearest_neighbor', 'upsample_bilinear', 'resize_nearest_neighbor', 'resize_bilinear'],
   limits: 'last two dims only, with static sizes (leading dims may be dynamic); nearest and linear modes where Core ML samples the same grid',
   convert(node, ctx) {

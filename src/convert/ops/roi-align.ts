@@ -2,7 +2,7 @@ import { milConst } from '../../mil/builder.js';
 import { attrFloat, attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
 import type { DType } from '../../tensor/dtype.js';
 import { makeTensor, type Tensor } from '../../tensor/tensor.js';
-import type { ConvertContext, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type OpConverter } from '../types.js';
 import { castTo } from './elementwise.js';
 import { floatScalar, floatTensor, outputName, typeOfInput } from './nn-util.js';
 
@@ -100,7 +100,7 @@ function readModes(node: OnnxNode, ctx: ConvertContext): { halfPixel: boolean; s
 }
 
 export const roiAlign: OpConverter = {
-  opsets: [10, 22],
+  opsets: [10, LATEST_ONNX_OPSET],
   milOps: ['gather', 'slice_by_index', 'mul', 'sub', 'add', 'maximum', 'clip', 'floor', 'equal', 'select', 'greater_equal', 'less_equal', 'logical_and', 'reshape', 'reduce_mean', 'expand_dims', 'matmul'],
   limits: 'avg mode with a fixed sampling_ratio; X must have static height and width',
   convert(node, ctx) {

@@ -2,7 +2,7 @@ import { milConst } from '../../mil/builder.js';
 import { attr, attrInt, attrInts, type OnnxGraph, type OnnxNode } from '../../onnx/ir.js';
 import { makeTensor } from '../../tensor/tensor.js';
 import { narrowConstant } from '../narrow.js';
-import type { ConvertContext, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type OpConverter } from '../types.js';
 import { convertSubgraph, type SubgraphBinding } from './control.js';
 import { outputName } from './nn-util.js';
 
@@ -123,7 +123,7 @@ function convertBatched(node: OnnxNode, ctx: ConvertContext, body: OnnxGraph): v
 }
 
 export const scanConverter: OpConverter = {
-  opsets: [8, 24],
+  opsets: [8, LATEST_ONNX_OPSET],
   milOps: ['slice_by_index', 'stack', 'identity'],
   limits: `unrolled: static sequence length up to ${MAX_SCAN_ITERATIONS}; opset 8 without sequence_lens`,
   convert(node, ctx) {

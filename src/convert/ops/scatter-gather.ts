@@ -4,7 +4,7 @@ import { attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
 import { normalizeAxis } from '../../onnx/shapes/params.js';
 import { makeTensor, toNumberList, type Tensor } from '../../tensor/tensor.js';
 import { narrowConstant } from '../narrow.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 
 /**
  * ONNX → MIL converters for element and N-d gathers and scatters
@@ -15,8 +15,6 @@ import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
  * out of bounds, so constant indices are wrapped now and run-time indices get
  * select(i >= 0, i, i + dim) in front of the op.
  */
-
-const LATEST_OPSET = 22;
 
 /**
  * The sizes the indices address: x's dim at `axes[0]` for element ops
@@ -64,7 +62,7 @@ export function nonNegativeIndices(node: OnnxNode, ctx: ConvertContext, i: numbe
 }
 
 const gatherElements: OpConverter = {
-  opsets: [11, LATEST_OPSET],
+  opsets: [11, LATEST_ONNX_OPSET],
   milOps: ['gather_along_axis', 'greater_equal', 'add', 'select'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -86,7 +84,7 @@ function ndAxes(node: OnnxNode, ctx: ConvertContext, data: string, indicesInput:
 }
 
 const gatherNd: OpConverter = {
-  opsets: [11, LATEST_OPSET],
+  opsets: [11, LATEST_ONNX_OPSET],
   milOps: ['gather_nd', 'greater_equal', 'add', 'select'],
   limits: 'batch_dims needs iOS16',
   convert(node, ctx) {
@@ -123,7 +121,7 @@ function scatterData(node: OnnxNode, ctx: ConvertContext): string {
 }
 
 const scatterElements: OpConverter = {
-  opsets: [11, LATEST_OPSET],
+  opsets: [11, LATEST_ONNX_OPSET],
   milOps: ['scatter_along_axis', 'greater_equal', 'add', 'select'],
   limits: 'fp16, fp32 and int32 data',
   convert(node, ctx) {
@@ -137,7 +135,7 @@ const scatterElements: OpConverter = {
 };
 
 const scatterNd: OpConverter = {
-  opsets: [11, LATEST_OPSET],
+  opsets: [11, LATEST_ONNX_OPSET],
   milOps: ['scatter_nd', 'greater_equal', 'add', 'select'],
   limits: 'fp16, fp32 and int32 data',
   convert(node, ctx) {
@@ -182,7 +180,7 @@ function oneHotIndices(node: OnnxNode, ctx: ConvertContext, depth: string | Tens
 }
 
 const oneHot: OpConverter = {
-  opsets: [9, LATEST_OPSET],
+  opsets: [9, LATEST_ONNX_OPSET],
   milOps: ['one_hot', 'cast', 'greater_equal', 'add', 'select', 'slice_by_index', 'sub', 'mul'],
   convert(node, ctx) {
     const b = ctx.b;
@@ -216,7 +214,7 @@ function truePositions(t: Tensor): number[] {
 }
 
 const compress: OpConverter = {
-  opsets: [9, LATEST_OPSET],
+  opsets: [9, LATEST_ONNX_OPSET],
   milOps: ['gather', 'non_zero', 'reshape'],
   limits: 'a run-time condition gives a data-dependent output size',
   convert(node, ctx) {
@@ -256,7 +254,7 @@ function foldNonZero(t: Tensor): Tensor {
 }
 
 const nonZero: OpConverter = {
-  opsets: [9, LATEST_OPSET],
+  opsets: [9, LATEST_ONNX_OPSET],
   milOps: ['non_zero', 'transpose'],
   limits: 'the output size is data-dependent',
   convert(node, ctx) {

@@ -7,7 +7,7 @@ import {
 import { shapeWindow } from '../../onnx/fold/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { milDTypeFor } from '../narrow.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { constantInts, constantsOf, inputType, isFullyStatic } from '../values.js';
 import { indexingConverters } from './indexing.js';
 import { dynamicSplit, dynamicSqueeze, dynamicUnsqueeze } from './shape-dynamic.js';
@@ -17,8 +17,6 @@ import { einsumConverters } from './einsum.js';
 
 /** ONNX → MIL converters for the shape family: reshapes, joins, splits, casts and shape queries. */
 
-const LATEST_OPSET = 22;
-
 /** Binds output 0 to input 0 unchanged (no MIL op: graph outputs get their identity from the driver). */
 function forward(node: OnnxNode, ctx: ConvertContext): void {
   const c = ctx.constant(node, 0);
@@ -26,10 +24,10 @@ function forward(node: OnnxNode, ctx: ConvertContext): void {
   else ctx.setOutput(node, 0, ctx.requireInput(node, 0));
 }
 
-const identity: OpConverter = { opsets: [1, LATEST_OPSET], milOps: [], convert: forward };
+const identity: OpConverter = { opsets: [1, LATEST_ONNX_OPSET], milOps: [], convert: forward };
 
 const dropout: OpConverter = {
-  opsets: [1, LATEST_OPSET],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['fill'],
   limits: 'inference mode only (training_mode must be a constant false)',
   convert(node, ctx) {
@@ -45,13 +43,13 @@ const dropout: OpConverter = {
 };
 
 const constant: OpConverter = {
-  opsets: [1, LATEST_OPSET],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['const'],
   convert: (node, ctx) => ctx.setConstantOutput(node, 0, constantNodeValue(node)),
 };
 
 const cast: OpConverter = {
-  opsets: [6, LATEST_OPSET],
+  opsets: [6, LATEST_ONNX_OPSET],
   milOps: ['cast'],
   limits: 'no string, float8 or 4-bit targets; int64 and float64 become int32 and fp32',
   convert(node, ctx) {
@@ -64,7 +62,7 @@ const cast: OpConverter = {
 };
 
 const shape: OpConverter = {
-  opsets: [1, LATEST_OPSET],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['shape', 'slice_by_index'],
   limits: 'static shapes fold to constants; dynamic shapes use the shape op',
   convert(node, ctx) {
@@ -79,7 +77,7 @@ const shape: OpConverter = {
 };
 
 const size: OpConverter = {
-  opsets: [1, LATEST_OPSET],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['shape', 'reduce_prod'],
   convert(node, ctx) {
     const dims = ctx.b.op1('shape', { x: ctx.requireInput(node, 0) }, { name: `${node.outputs[0]}_shape` });
@@ -88,7 +86,7 @@ const size: OpConverter = {
 };
 
 const flatten: OpConverter = {
-  opsets: [1, LATEST_OPSET],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['reshape', 'flatten2d'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -105,7 +103,7 @@ const flatten: OpConverter = {
 };
 
 const reshape: OpConverter = {
-  opsets: [5, LATEST_OPSET],
+  opsets: [5, LATEST_ONNX_OPSET],
   milOps: ['reshape', 'equal', 'select', 'shape', 'slice_by_index', 'concat'],
   limits: 'a target computed at run time needs a known length; allowzero=1 only with a constant target',
   convert(node, ctx) {
@@ -172,7 +170,7 @@ function reshapeTarget(node: OnnxNode, ctx: ConvertContext, resolved: (number | 
 }
 
 const transpose: OpConverter = {
-  opsets: [1, LATEST_OPSET],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['transpose'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -183,7 +181,7 @@ const transpose: OpConverter = {
 };
 
 const squeeze: OpConverter = {
-  opsets: [1, LATEST_OPSET],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['squeeze', 'reshape', 'scatter', 'cumsum', 'equal', 'reduce_max', 'select'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -199,7 +197,7 @@ const squeeze: OpConverter = {
 };
 
 const unsqueeze: OpConverter = {
-  opsets: [1, LATEST_OPSET],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['expand_dims', 'reshape', 'cumsum', 'equal', 'reduce_max', 'gather', 'select'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -214,7 +212,7 @@ const unsqueeze: OpConverter = {
 };
 
 const concat: OpConverter = {
-  opsets: [1, LATEST_OPSET],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['concat'],
   convert(node, ctx) {
     const values = node.inputs.flatMap((name, i) => (name === '' ? [] : [ctx.requireInput(node, i)]));
@@ -229,7 +227,7 @@ const concat: OpConverter = {
 };
 
 const split: OpConverter = {
-  opsets: [2, LATEST_OPSET],
+  opsets: [2, LATEST_ONNX_OPSET],
   milOps: ['split', 'cumsum', 'slice_by_index', 'concat'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);

@@ -3,7 +3,7 @@ import type { MilTensorType } from '../../mil/ir.js';
 import { attrInt, type OnnxNode } from '../../onnx/ir.js';
 import { dftAxis, dftOutputLength } from '../../onnx/shapes/signal.js';
 import { makeTensor, toNumberList, type Tensor } from '../../tensor/tensor.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { floatTensor, outputName, typeOfInput } from './nn-util.js';
 
 /**
@@ -116,7 +116,7 @@ function componentsOf(ctx: ConvertContext, node: OnnxNode, t: MilTensorType): nu
 }
 
 const dft: OpConverter = {
-  opsets: [17, 22],
+  opsets: [17, LATEST_ONNX_OPSET],
   milOps: ['transpose', 'reshape', 'matmul'],
   limits: 'static signal length along the axis; dft_length and (opset 20) axis must be constants; a matrix of at most 2^24 entries',
   convert(node, ctx) {
@@ -164,7 +164,7 @@ function frameIndices(frames: number, frameLength: number, step: number): Tensor
  * constant indices, then each frame goes through the windowed DFT matrix.
  */
 const stft: OpConverter = {
-  opsets: [17, 22],
+  opsets: [17, LATEST_ONNX_OPSET],
   milOps: ['gather', 'reshape', 'matmul'],
   limits: 'frame_step, window and frame_length must be constants; the signal length must be static',
   convert(node, ctx) {

@@ -2,7 +2,7 @@ import { milConst } from '../../mil/builder.js';
 import { attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
 import { normalizeAxis } from '../../onnx/shapes/params.js';
 import { makeTensor, toNumberList, type Tensor } from '../../tensor/tensor.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 
 /**
  * ONNX → MIL converters that move elements between positions: DepthToSpace
@@ -10,8 +10,6 @@ import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
  * ReverseSequence and Trilu (band_part when the diagonal offset fits it,
  * otherwise a select against a static row/column mask).
  */
-
-const LATEST_OPSET = 22;
 
 function floatRank4(node: OnnxNode, ctx: ConvertContext): string {
   const x = ctx.requireInput(node, 0);
@@ -28,7 +26,7 @@ function blockSize(node: OnnxNode, ctx: ConvertContext): number {
 }
 
 const depthToSpace: OpConverter = {
-  opsets: [1, LATEST_OPSET],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['depth_to_space', 'pixel_shuffle'],
   limits: 'rank-4 fp16/fp32 input',
   convert(node, ctx) {
@@ -44,7 +42,7 @@ const depthToSpace: OpConverter = {
 };
 
 const spaceToDepth: OpConverter = {
-  opsets: [1, LATEST_OPSET],
+  opsets: [1, LATEST_ONNX_OPSET],
   milOps: ['space_to_depth'],
   limits: 'rank-4 fp16/fp32 input',
   convert(node, ctx) {
@@ -54,7 +52,7 @@ const spaceToDepth: OpConverter = {
 };
 
 const reverseSequence: OpConverter = {
-  opsets: [10, LATEST_OPSET],
+  opsets: [10, LATEST_ONNX_OPSET],
   milOps: ['reverse_sequence'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
@@ -87,7 +85,7 @@ function zeroLike(dtype: string): Tensor {
 }
 
 const trilu: OpConverter = {
-  opsets: [14, LATEST_OPSET],
+  opsets: [14, LATEST_ONNX_OPSET],
   milOps: ['band_part', 'greater_equal', 'less_equal', 'select'],
   limits: 'a diagonal offset band_part cannot express, or given at run time, needs static matrix dims',
   convert(node, ctx) {

@@ -3,7 +3,7 @@ import { targetRank } from '../../mil/ir.js';
 import { attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
 import { maxUnpoolShape } from '../../onnx/shapes/vision.js';
 import { toNumberList } from '../../tensor/tensor.js';
-import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { castTo } from './elementwise.js';
 import { floatScalar, outputName, staticDims, typeOfInput } from './nn-util.js';
 import { roiAlign } from './roi-align.js';
@@ -28,7 +28,7 @@ function milPaddingMode(padding: string, alignCorners: boolean): string | undefi
 }
 
 const gridSample: OpConverter = {
-  opsets: [16, 22],
+  opsets: [16, LATEST_ONNX_OPSET],
   milOps: ['resample'],
   limits: '4-D X only; bicubic/cubic mode is not supported (MIL resample samples bilinear or nearest); nearest rounds ties to even',
   convert(node, ctx) {
@@ -74,7 +74,7 @@ function maxUnpoolOutputShape(node: OnnxNode, ctx: ConvertContext, xShape: reado
 }
 
 const maxUnpool: OpConverter = {
-  opsets: [9, 22],
+  opsets: [9, LATEST_ONNX_OPSET],
   milOps: ['reshape', 'fill', 'scatter', 'reduce_prod'],
   limits: 'X must have a static shape',
   convert(node, ctx) {
