@@ -153,7 +153,7 @@ function layerNormStatistics(node: OnnxNode, ctx: ConvertContext, x: string, axe
 }
 
 const layerNorm: OpConverter = {
-  opsets: [17, 22],
+  opsets: [17, LATEST_ONNX_OPSET],
   milOps: ['layer_norm', 'reduce_mean', 'sub', 'mul', 'rsqrt', 'cast'],
   limits: 'Scale and B must be constants',
   convert(node, ctx) {

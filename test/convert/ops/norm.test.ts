@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeTensor, toNumberList } from '../../../src/tensor/tensor.js';
 import { node } from '../../helpers/onnx-graph.js';
 import { convertNode, f32 } from './harness.js';
+import { compareWithOrt, seededTensor } from './ort-parity.js';
 
 const vec = (...v: number[]) => makeTensor('float32', [v.length], Float32Array.from(v));
 const bnInits = { s: vec(1, 2), b: vec(0, 1), m: vec(0.5, -1), v: vec(4, 0.25) };
@@ -66,8 +67,28 @@ describe('InstanceNormalization and LayerNormalization converters', () => {
     expect(r.outType()).toEqual(f32(2, 3, 4));
   });
 
-  it('refuses the Mean output of LayerNormalization', () => {
-    const n = node('LayerNormalization', ['x', 's'], ['y', 'mean']);
-    expect(() => convertNode(n, { x: f32(2, 4) }, { s: vec(1, 1, 1, 1) })).toThrow(/Mean/);
+});
+
+describe('LayerNormalization Mean and InvStdDev outputs agree with onnxruntime', () => {
+  async function expectParity(...args: Parameters<typeof compareWithOrt>): Promise<void> {
+    for (const v of await compareWithOrt(...args)) expect(v.pass, `${v.reason ?? ''} max abs ${v.metrics.maxAbsError}`).toBe(true);
+  }
+  const scaleBias = (dims: number[]) => ({ s: seededTensor(dims, 2), b: seededTensor(dims, 3) });
+
+  it('Mean and InvStdDev over the last axis keep the normalized dim as 1', async () => {
+    const n = node('LayerNormalization', ['x', 's', 'b'], ['y', 'mean', 'inv']);
+    const r = convertNode(n, { x: f32(2, 3, 4) }, scaleBias([4]));
+    expect(r.outType(1)).toEqual(f32(2, 3, 1));
+    expect(r.outType(2)).toEqual(f32(2, 3, 1));
+    expect(r.ops.map((o) => o.type)).toContain('layer_norm');
+    await expectParity(n, { x: seededTensor([2, 3, 4]) }, scaleBias([4]));
+  });
+  it('a negative axis with epsilon and stash_type normalizes the trailing dims', async () => {
+    const n = node('LayerNormalization', ['x', 's', 'b'], ['y', 'mean', 'inv'], { axis: -3, epsilon: 0.1, stash_type: 1 }, ['epsilon']);
+    await expectParity(n, { x: seededTensor([2, 3, 4, 5]) }, scaleBias([3, 4, 5]));
+  });
+  it('axis 0 reduces every dim; only InvStdDev requested', async () => {
+    const n = node('LayerNormalization', ['x', 's'], ['y', '', 'inv'], { axis: 0 });
+    await expectParity(n, { x: seededTensor([3, 5]) }, { s: seededTensor([3, 5], 4) });
   });
 });
