@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { onnx } from '../../src/gen/onnx.js';
 import { main } from '../../src/cli/main.js';
 import { encodeOnnxModel } from '../../src/onnx/encode.js';
+import { GITHUB_COMMENT_LIMIT, fitCommentBody } from '../../src/report/truncate.js';
 import { captureIO, makeTempDir } from '../cli/fixtures.js';
 import { model, node, valueInfo } from '../helpers/onnx-graph.js';
 import { SECRET, expectGoodModelPassed, expectNoLeaks, goodModel, goodModelBytes, resultFor, runWhole, writeGoodModel } from './harness.js';
@@ -173,5 +174,24 @@ describe('untrusted strings', () => {
     expect(run.json.length).toBeLessThan(50_000);
     expect(readFileSync(join(temp.dir, 'out', 'comment.md'), 'utf8')).not.toContain('DDDDDDDDDD');
     expectGoodModelPassed(run);
+  });
+
+  it('case 37 (renderer side; the posting is in test/e2e/faults.test.ts): a 4-byte emoji straddling the cut is never split, and the body fits both GitHub limits', () => {
+    for (const shift of [0, 1, 2, 3]) {
+      const line = `${'x'.repeat(97 + shift)}😀|\n`;
+      const body = `<details><summary>s</summary>\n\n${line.repeat(2000)}</details>\n`;
+      const fitted = fitCommentBody(body, 'full report in the artifact');
+      expect(Array.from(fitted).length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+      expect(fitted.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+      expect(Buffer.byteLength(fitted, 'utf8')).toBeLessThanOrEqual(262_144);
+      expect(fitted).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+      expect(fitted).toContain('full report in the artifact');
+      expect(fitted.match(/<details/g)!.length).toBe(fitted.match(/<\/details>/g)!.length);
+    }
+    // No newline to cut at: the cut still falls between code points.
+    const flat = '😀'.repeat(40_000);
+    const fitted = fitCommentBody(flat, 'cut');
+    expect(fitted.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(fitted).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
   });
 });
