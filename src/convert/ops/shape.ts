@@ -1,6 +1,6 @@
 import { milConst } from '../../mil/builder.js';
 import { milDTypeName } from '../../mil/ops/misc.js';
-import { attrInt, attrInts, type OnnxNode } from '../../onnx/ir.js';
+import { attrInt, attrInts, type OnnxDim, type OnnxNode } from '../../onnx/ir.js';
 import {
   castTarget, constantNodeValue, intsParam, isDynamic, normalizeAxes, normalizeAxis, resolveReshape, splitSizes,
 } from '../../onnx/shapes/params.js';
@@ -113,7 +113,7 @@ const reshape: OpConverter = {
     const allowzero = attrInt(node, 'allowzero', 0) !== 0;
     if (!target) return ctx.setOutput(node, 0, ctx.b.op1('reshape', { x, shape: runtimeReshapeTarget(node, ctx, x, allowzero) }, { name: node.outputs[0] }));
     if (allowzero && target.includes(0)) return ctx.unsupported(node, 'allowzero with a 0 dim makes an empty tensor');
-    const resolved = resolveReshape(node, dims, target, allowzero).map((d) => (typeof d === 'number' ? d : null));
+    const resolved = resolveReshape(node, namedUnknownDims(dims), target, allowzero).map((d) => (typeof d === 'number' ? d : null));
     ctx.setOutput(node, 0, ctx.b.op1('reshape', { x, shape: milConst.ints(reshapeTarget(node, ctx, resolved, target, dims.length)) }, { name: node.outputs[0] }));
   },
 };
@@ -157,6 +157,15 @@ function copiedDims(ctx: ConvertContext, x: string, k: number, name: string): st
   const full = b.op1('shape', { x }, { name: `${name}_input_dims` });
   if (k <= dims.length) return b.op1('slice_by_index', { x: full, begin: milConst.ints([0]), end: milConst.ints([k]) }, { name: `${name}_copied_dims` });
   return b.op1('concat', { values: [full, milConst.ints(new Array<number>(k - dims.length).fill(1))], axis: milConst.int(0) }, { name: `${name}_copied_dims` });
+}
+
+/**
+ * Each unknown input dim as a distinct symbol, so that one copied by a 0 entry
+ * cancels out and a -1 elsewhere resolves from the static dims: [7, ?, 2, 16]
+ * with [0, 0, -1] gives [7, ?, 32], which Core ML reads exactly as [7, -1, 32].
+ */
+function namedUnknownDims(dims: readonly (number | null)[]): OnnxDim[] {
+  return dims.map((d, i) => d ?? `unknown dim ${i}`);
 }
 
 /** A static target when every dim resolved; otherwise 0 / -1 in the positions Core ML reads the same way ONNX does. */
