@@ -4,10 +4,17 @@ import type { DType, DTypeStorage } from '../tensor/dtype.js';
 import { float32ArrayToFloat16 } from '../tensor/fp16.js';
 import { makeTensor, type Tensor } from '../tensor/tensor.js';
 import { castTensor } from './cast.js';
+import { runSessionInChild } from './onnxruntime-process.js';
 
 export interface OnnxRuntimeOptions {
   /** Threads for one operator (intraOpNumThreads); default: onnxruntime's choice. */
   threads?: number;
+  /**
+   * Runs the session in a child process that is killed after this many milliseconds
+   * (see onnxruntime-process.ts). Without it the session runs in this process, where a
+   * model that never ends blocks everything.
+   */
+  timeoutMs?: number;
 }
 
 /** Element types that both this project and onnxruntime-node hold in typed arrays. */
@@ -31,8 +38,8 @@ export async function runOnnxRuntime(
 ): Promise<Record<string, Tensor>> {
   const ort = await loadOnnxRuntime(modelPath);
   let session: InferenceSession;
+  const sessionOptions: InferenceSession.SessionOptions = options.threads ? { intraOpNumThreads: options.threads } : {};
   try {
-    const sessionOptions: InferenceSession.SessionOptions = options.threads ? { intraOpNumThreads: options.threads } : {};
     session = await ort.InferenceSession.create(modelPath, sessionOptions);
   } catch (err) {
     throw new ToolError('REFERENCE', `onnxruntime cannot load the model: ${errorMessage(err)}`, { file: modelPath, cause: err });
@@ -48,7 +55,10 @@ export async function runOnnxRuntime(
       const wanted = meta.isTensor ? (meta.type as DType) : input.dtype;
       feeds[meta.name] = toOrtTensor(ort.Tensor, castTensor(input, wanted, `${modelPath}: input "${meta.name}"`), modelPath);
     });
-    const results = await runSession(session, feeds, modelPath);
+    const results =
+      options.timeoutMs !== undefined && Number.isFinite(options.timeoutMs)
+        ? await runSessionInChild(modelPath, feeds, sessionOptions, options.timeoutMs)
+        : await runSession(session, feeds, modelPath);
     const outputs: Record<string, Tensor> = {};
     for (const name of session.outputNames) outputs[name] = fromOrtTensor(results[name] as OrtTensor, name, modelPath);
     return outputs;

@@ -96,7 +96,11 @@ async function readShippedTestData(dir: string, stem: string): Promise<TestDataS
 async function onnxRuntimeReference(request: ReferenceRequest, warnings: string[]): Promise<TestDataSet> {
   const specs = request.model.graph.inputs.map((info) => inputSpec(info, warnings));
   const inputs = generateInputs(specs, REFERENCE_SEED);
-  const outputs = await request.deadline.race(runOnnxRuntime(request.modelPath, inputs), 'computing reference outputs with onnxruntime');
+  // With a time limit, onnxruntime runs in a child process that can be killed (a Loop that
+  // never ends blocks the thread it runs on); a second of slack lets the race report the time-out.
+  const remaining = request.deadline.remainingMs();
+  const ortOptions = Number.isFinite(remaining) ? { timeoutMs: remaining + 1000 } : {};
+  const outputs = await request.deadline.race(runOnnxRuntime(request.modelPath, inputs, ortOptions), 'computing reference outputs with onnxruntime');
   const names = request.model.graph.outputs.map((o) => o.name);
   return {
     name: `onnxruntime on seeded inputs (seed ${REFERENCE_SEED})`,

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Long from 'long';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -192,6 +192,21 @@ describe('tensor and shape bombs', () => {
     expectGoodModelPassed(run);
     expectNoLeaks(run);
   }, 60_000);
+
+  it('case 20: a never-ending Loop without test data (reference from onnxruntime) times out at the per-model limit instead of hanging the run', async () => {
+    const forever = writeLoopModel('ort-forever', undefined);
+    rmSync(join(temp.dir, 'ort-forever', 'test_data_set_0'), { recursive: true });
+    const started = performance.now();
+    const run = await runWhole(temp.dir, [forever, 'good.onnx'], { timeoutSecondsPerModel: 2 });
+    const r = resultFor(run, forever);
+    expect(r.status).toBe('error');
+    expect(r.error).toEqual({ code: 'LIMIT_EXCEEDED', message: `${forever}: timed out after 2 s (per-model time limit) while computing reference outputs with onnxruntime` });
+    expect(performance.now() - started).toBeLessThan(15_000);
+    // The good model's reference also came from onnxruntime, through the same killable child process.
+    expect(resultFor(run, 'good.onnx').reference).toBe('onnxruntime');
+    expectGoodModelPassed(run);
+    expectNoLeaks(run);
+  }, 30_000);
 
   // Known defect, left to the runtime's owners: the interpreter calls onOp (where the deadline is
   // checked) only between top-level ops, not inside while_loop bodies, so a loop runs on to the
