@@ -185,21 +185,26 @@ function parseArgsMessage(err: Error): string {
   return err.message.replace(/\.\s*$/, '');
 }
 
-/** node:util parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes; they become usage errors. */
-function parseOrUsageError(args: string[], options: Options, command: CommandName): { values: Values; positionals: string[] } {
+/**
+ * Runs node:util parseArgs (strict, positionals allowed). Its TypeErrors with
+ * ERR_PARSE_ARGS_* codes are mistakes on the command line and become
+ * `usageError(message)`; anything else is thrown on. Shared by every command.
+ */
+export function parseArgsOrUsageError<T extends Options>(args: readonly string[], options: T, usageError: (message: string) => ToolError) {
   try {
-    const parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
-    return { values: parsed.values as Values, positionals: parsed.positionals };
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw usageError(parseArgsMessage(err as Error), command);
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw usageError(parseArgsMessage(err as Error));
     throw err;
   }
 }
 
 function parseCommand(command: CommandName, args: string[]): CliRequest {
   const spec = COMMANDS[command];
-  const { values, positionals } = parseOrUsageError(args, spec.options, command);
+  const parsed = parseArgsOrUsageError(args, spec.options, (message) => usageError(message, command));
+  const values = parsed.values as Values;
+  const positionals = parsed.positionals;
   if (values['help'] === true) return { command: 'help', text: spec.help };
   const [positional, ...extra] = positionals;
   if (positional === undefined) throw usageError(`missing ${spec.positional}`, command);

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { findVariant, variantNames } from '../compress/variants.js';
 import { ToolError } from '../errors.js';
 import { DEPLOYMENT_TARGETS, isDeploymentTarget, type DeploymentTarget } from '../mil/ir.js';
@@ -8,6 +7,7 @@ import { serializeReport } from '../report/schema.js';
 import { discoverModels } from '../run/discover.js';
 import { COMMENT_FILE, REPORT_FILE } from '../run/files.js';
 import type { RunOptions } from '../run/index.js';
+import { parseArgsOrUsageError } from './args.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './failure.js';
 import { LinePrinter, escapeTerminal, type CliIO } from './terminal.js';
 import { parseInputShapes } from './shape-args.js';
@@ -113,22 +113,9 @@ function parseVariantList(value: string | undefined): string[] {
   return names;
 }
 
-function parseValues(args: readonly string[]) {
-  try {
-    return parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true });
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      const unknown = /^Unknown option '([^']*)'/.exec((err as Error).message);
-      throw usageError(unknown ? `unknown option '${unknown[1]}'` : (err as Error).message.replace(/\.\s*$/, ''));
-    }
-    throw err;
-  }
-}
-
 /** Reads the arguments after `report`; `help` when -h/--help is given. */
 export function parseReportArgs(args: readonly string[]): ReportRequest | 'help' {
-  const { values, positionals } = parseValues(args);
+  const { values, positionals } = parseArgsOrUsageError(args, OPTIONS, usageError);
   if (values.help === true) return 'help';
   if (positionals.length === 0) throw usageError('missing PATH (an .onnx file or a folder)');
   if (values.out === undefined || values.out === '') throw usageError('missing --out DIR');
