@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { version as packageVersion } from '../../package.json';
@@ -36,6 +36,8 @@ export interface RunOptions {
   timeoutSecondsPerModel?: number;
   /** Folder model paths are relative to, and where git runs; default: the process's. */
   cwd?: string;
+  /** Most ONNX bytes one run reads, over all models; models beyond it are reported, not read. Default 16 GiB. */
+  maxTotalBytes?: number;
   /**
    * Input shapes by input name, applied to every model that has an input of that name
    * (others are left alone): conversion and seeded reference inputs both use them.
@@ -63,6 +65,8 @@ export async function runModels(options: RunOptions): Promise<RunReport> {
 
   const base = options.baseRef === undefined ? undefined : await prepareBase(options.baseRef, cwd, notes);
   const models: ModelResult[] = [];
+  const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
+  let totalBytes = 0;
   try {
     for (const [i, onnxPath] of paths.entries()) {
       const prefix = `[${i + 1}/${paths.length}]`;
@@ -80,6 +84,12 @@ export async function runModels(options: RunOptions): Promise<RunReport> {
         ...(options.inputShapes === undefined ? {} : { inputShapes: options.inputShapes }),
         progress: (message) => progress(`${prefix} ${message}`),
       };
+      const size = await lstat(onnxPath).then((info) => (info.isFile() ? info.size : 0), () => 0);
+      if (totalBytes + size > maxTotalBytes) {
+        models.push(overTotalLimit(job.label, size, totalBytes, maxTotalBytes));
+        continue;
+      }
+      totalBytes += size;
       const result = await runModelJob(job);
       if (base) await compareWithBase(result, job, base, cwd).catch((err: unknown) => result.warnings.push(`not compared with base: ${errorMessage(err)}`));
       progress(`${prefix} ${result.path}: ${result.status} (${result.seconds.toFixed(1)} s)`);
@@ -103,6 +113,27 @@ export async function runModels(options: RunOptions): Promise<RunReport> {
   };
   await writeReportFiles(report, outDir, base?.commit);
   return report;
+}
+
+/** A pull request may add any number of 2 GiB files; the run stops reading new ones past this total. */
+export const DEFAULT_MAX_TOTAL_BYTES = 16 * 2 ** 30;
+
+function overTotalLimit(path: string, size: number, total: number, limit: number): ModelResult {
+  return {
+    path,
+    status: 'error',
+    onnxBytes: size,
+    reference: 'none',
+    coverage: [],
+    unsupported: [],
+    variants: [],
+    warnings: [],
+    seconds: 0,
+    error: {
+      code: 'LIMIT_EXCEEDED',
+      message: `${path}: not read: with its ${size} bytes the models of this run would add up to ${total + size} bytes, above the limit of ${limit}`,
+    },
+  };
 }
 
 function resolveVariants(names: readonly string[]): VariantDefinition[] {

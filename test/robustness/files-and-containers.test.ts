@@ -138,6 +138,20 @@ describe('files and containers', () => {
     expect(performance.now() - started).toBeLessThan(20_000);
   });
 
+  it('case 6: the run-wide size cap refuses models once their total would pass it, reporting them unread while earlier ones still run', async () => {
+    for (const name of ['a.onnx', 'b.onnx', 'c.onnx']) write(name, goodModelBytes());
+    const size = goodModelBytes().length;
+    const run = await runWhole(temp.dir, ['a.onnx', 'b.onnx', 'c.onnx', 'good.onnx'], { maxTotalBytes: 2 * size + 10 });
+    expect(run.report.models.map((m) => m.status)).toEqual(['passed', 'passed', 'error', 'error']);
+    const c = resultFor(run, 'c.onnx');
+    expect(c.error).toEqual({
+      code: 'LIMIT_EXCEEDED',
+      message: `c.onnx: not read: with its ${size} bytes the models of this run would add up to ${3 * size} bytes, above the limit of ${2 * size + 10}`,
+    });
+    expect(run.report.passed).toBe(false);
+    expect(run.comment).toContain('LIMIT\\_EXCEEDED');
+  });
+
   it('case 7: model files that are symlinks out of their folder (to /proc/self/environ, to ../../.., dangling) are refused unread', async () => {
     symlinkSync('/proc/self/environ', join(temp.dir, 'environ.onnx'));
     symlinkSync('../../..', join(temp.dir, 'up.onnx'));
