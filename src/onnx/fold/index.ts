@@ -2,8 +2,10 @@ import type { FoldFn, FoldTable } from './types.js';
 import { shapeFolds } from './shape.js';
 import { elementwiseFolds } from './elementwise.js';
 import { reduceFolds } from './reduce.js';
+import { mathFolds } from './math.js';
+import { layoutFolds } from './layout.js';
 
-const FAMILIES: readonly FoldTable[] = [shapeFolds, elementwiseFolds, reduceFolds];
+const FAMILIES: readonly FoldTable[] = [shapeFolds, elementwiseFolds, reduceFolds, mathFolds, layoutFolds];
 
 const byOp = new Map<string, FoldFn>();
 for (const table of FAMILIES) for (const [op, fn] of Object.entries(table)) byOp.set(op, fn);
