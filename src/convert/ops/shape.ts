@@ -2,7 +2,7 @@ import { milConst } from '../../mil/builder.js';
 import { milDTypeName } from '../../mil/ops/misc.js';
 import { attrInt, attrInts, type OnnxDim, type OnnxNode } from '../../onnx/ir.js';
 import {
-  castTarget, constantNodeValue, intsParam, isDynamic, normalizeAxes, normalizeAxis, resolveReshape, splitSizes,
+  castTarget, constantNodeValue, dropoutRandomness, intsParam, isDynamic, normalizeAxes, normalizeAxis, resolveReshape, splitSizes,
 } from '../../onnx/shapes/params.js';
 import { shapeWindow } from '../../onnx/fold/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -28,17 +28,16 @@ const identity: OpConverter = { opsets: [1, LATEST_ONNX_OPSET], milOps: [], conv
 
 const dropout: OpConverter = {
   opsets: [1, LATEST_ONNX_OPSET],
-  milOps: ['fill'],
-  limits: 'inference mode only (training_mode must be a constant false)',
+  milOps: ['fill', 'shape'],
+  limits: 'inference mode, or ratio a constant 0 in training mode (anything else is random)',
   convert(node, ctx) {
-    const training = ctx.constant(node, 2);
-    if (training && training.data[0]) return ctx.unsupported(node, 'training_mode is true');
+    const random = dropoutRandomness(node, constantsOf(ctx, node));
+    if (random !== undefined) return ctx.unsupported(node, random);
     forward(node, ctx);
-    if (node.outputs[1]) {
-      const shape = inputType(ctx, node, 0).shape;
-      if (!isFullyStatic(shape)) return ctx.unsupported(node, 'the mask output needs a static input shape');
-      ctx.setOutput(node, 1, ctx.b.op1('fill', { shape: milConst.ints(shape), value: milConst.bool(true) }, { name: node.outputs[1] }));
-    }
+    if (!node.outputs[1]) return;
+    const shape = inputType(ctx, node, 0).shape;
+    const dims = isFullyStatic(shape) ? milConst.ints(shape) : ctx.b.op1('shape', { x: ctx.requireInput(node, 0) }, { name: `${node.outputs[1]}_shape` });
+    ctx.setOutput(node, 1, ctx.b.op1('fill', { shape: dims, value: milConst.bool(true) }, { name: node.outputs[1] }));
   },
 };
 

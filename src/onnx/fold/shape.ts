@@ -1,7 +1,7 @@
 import { attrInt, attrTensor, type OnnxNode } from '../ir.js';
 import { makeTensor, elementCount, toNumberList, type Tensor } from '../../tensor/tensor.js';
 import {
-  castTarget, constantNodeValue, DYNAMIC, intsParam, isDynamic, malformed, normalizeAxes, normalizeAxis,
+  castTarget, constantNodeValue, dropoutRandomness, DYNAMIC, intsParam, isDynamic, malformed, normalizeAxes, normalizeAxis,
   resolveReshape, resolveSliceRange, sliceParams, type ConstantLookup,
 } from '../shapes/params.js';
 import type { FoldFn, FoldTable } from './types.js';
@@ -43,8 +43,10 @@ const foldSize: FoldFn = (node, inputs) => [int64Tensor([], [elementCount(need(n
 
 const foldIdentity: FoldFn = (node, inputs) => [need(node, inputs, 0)];
 
-/** Inference-mode Dropout is the identity; its optional mask output is all true. */
+/** Inference-mode (or ratio-0) Dropout is the identity; its optional mask output is all true. */
 const foldDropout: FoldFn = (node, inputs) => {
+  const random = dropoutRandomness(node, lookup(inputs));
+  if (random !== undefined) throw new FoldSkip(random);
   const x = need(node, inputs, 0);
   if (node.outputs.length < 2 || node.outputs[1] === '') return [x];
   return [x, makeTensor('bool', x.shape, new Uint8Array(elementCount(x.shape)).fill(1))];

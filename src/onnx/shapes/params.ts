@@ -264,3 +264,20 @@ export function constantNodeValue(node: OnnxNode): Tensor {
   }
   throw malformed(node, 'Constant has no supported value attribute (sparse_value is not supported)');
 }
+
+/**
+ * Why a Dropout node is not the identity, or undefined when it is: in
+ * inference mode (training_mode omitted or a constant false) and with ratio 0
+ * in any mode (scale 1 / (1 − 0) and an all-true mask). A non-zero or
+ * run-time ratio in training mode, or a run-time mode, draws random numbers.
+ */
+export function dropoutRandomness(node: OnnxNode, constant: ConstantLookup): string | undefined {
+  if (!node.inputs[2]) return undefined;
+  const training = constant(2);
+  if (training && !training.data[0]) return undefined;
+  const ratio = node.inputs[1] ? constant(1) : undefined;
+  const ratioValue = node.inputs[1] ? (ratio ? Number((ratio.data as ArrayLike<number | bigint>)[0]) : undefined) : 0.5;
+  if (ratioValue === 0) return undefined;
+  const mode = training ? 'training_mode is true' : 'training_mode is computed at run time';
+  return ratioValue === undefined ? `${mode} and the ratio is not a constant 0 (random)` : `${mode} with ratio ${ratioValue} (random)`;
+}

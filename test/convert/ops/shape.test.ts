@@ -98,7 +98,7 @@ describe('shape-family converters', () => {
     expect(r.fn.block.outputs).toEqual(['y']);
   });
 
-  it('Dropout in training mode is refused', () => {
+  it('Dropout in training mode with a non-zero ratio is refused as random', () => {
     expect(() =>
       convertOne(node('Dropout', ['x', 'ratio', 'training'], ['y']), {
         inputs: x234,
