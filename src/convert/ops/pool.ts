@@ -1,4 +1,5 @@
 import { milConst, type MilArg } from '../../mil/builder.js';
+import { milDTypeName } from '../../mil/ops/misc.js';
 import { attrInt, type OnnxNode } from '../../onnx/ir.js';
 import { readWindow } from '../../onnx/shapes/window.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
@@ -41,13 +42,34 @@ function poolSetup(node: OnnxNode, ctx: ConvertContext): PoolSetup {
   return { x, args };
 }
 
+/** ONNX integer dtypes whose every value a float32 (and a float16) holds exactly. */
+const EXACT_IN_FLOAT = new Set(['int8', 'uint8']);
+
+/**
+ * max_pool takes only floats: an int8/uint8 input (MaxPool-12) is pooled as
+ * float32 and cast back, exact since the maximum is one of the inputs and every
+ * value fits in float16's 11-bit significand. Other integers are refused.
+ */
+function integerMaxPool(node: OnnxNode, ctx: ConvertContext, x: string, args: Record<string, MilArg>): string {
+  const onnxDType = ctx.info(node.inputs[0]!)?.dtype;
+  if (onnxDType === undefined || !EXACT_IN_FLOAT.has(onnxDType)) {
+    return ctx.unsupported(node, `max_pool takes floats; ${onnxDType ?? 'integer'} input values may not convert to float exactly`);
+  }
+  const name = outputName(node);
+  const asFloat = ctx.b.op1('cast', { x, dtype: milConst.str('fp32') }, { name: `${name}_float` });
+  const pooled = ctx.b.op1('max_pool', { x: asFloat, ...args }, { name: `${name}_pooled` });
+  return ctx.b.op1('cast', { x: pooled, dtype: milConst.str(milDTypeName(typeOfInput(ctx, x).dtype)) }, { name });
+}
+
 const maxPool: OpConverter = {
   opsets: [1, LATEST_ONNX_OPSET],
-  milOps: ['max_pool'],
-  limits: 'no Indices output; dilations must be 1; storage_order is irrelevant without Indices',
+  milOps: ['max_pool', 'cast'],
+  limits: 'no Indices output; dilations must be 1; storage_order is irrelevant without Indices; int8/uint8 input pooled as float32',
   convert(node, ctx) {
     if (wantsOutput(node, 1)) ctx.unsupported(node, 'the Indices output is not supported');
     const { x, args } = poolSetup(node, ctx);
+    const dtype = typeOfInput(ctx, x).dtype;
+    if (dtype !== 'float32' && dtype !== 'float16') return ctx.setOutput(node, 0, integerMaxPool(node, ctx, x, args));
     ctx.setOutput(node, 0, ctx.b.op1('max_pool', { x, ...args }, { name: outputName(node) }));
   },
 };

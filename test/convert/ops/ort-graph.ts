@@ -9,7 +9,7 @@ import { makeTensor, type Tensor } from '../../../src/tensor/tensor.js';
 
 /**
  * Converts a whole ONNX model once (its inputs may have symbolic dims) and
- * compares every output with onnxruntime-node for each set of float32 feeds:
+ * compares every output with onnxruntime-node for each set of feeds (float32, int8, uint8):
  * a converter that kept a dim dynamic must agree at several concrete sizes.
  */
 
@@ -20,16 +20,24 @@ function fromOrt(t: ort.Tensor): Tensor {
   return makeTensor('float32', shape, Float32Array.from(t.data as Float32Array));
 }
 
+/** A feed for onnxruntime, and the same values as Core ML takes them (8-bit integers widen to int32). */
+function feedPair(t: Tensor): { ort: ort.Tensor; mil: Tensor } {
+  if (t.dtype === 'uint8' || t.dtype === 'int8') {
+    return { ort: new ort.Tensor(t.dtype, t.data as Uint8Array | Int8Array, [...t.shape]), mil: makeTensor('int32', t.shape, Int32Array.from(t.data as Uint8Array)) };
+  }
+  return { ort: new ort.Tensor('float32', t.data as Float32Array, [...t.shape]), mil: t };
+}
+
 export async function compareModelWithOrt(m: OnnxModel, feedSets: Record<string, Tensor>[]): Promise<OutputVerdict[][]> {
   const session = await ort.InferenceSession.create(encodeOnnxModel(m));
   const converted = convertOnnxModel(m, { target: 'iOS15', precision: 'fp32' });
   const results: OutputVerdict[][] = [];
   for (const feeds of feedSets) {
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data as Float32Array, [...t.shape]);
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = feedPair(t).ort;
     const expected = await session.run(ortFeeds);
     const milFeeds: Record<string, Tensor> = {};
-    m.graph.inputs.forEach((info, k) => (milFeeds[converted.model.inputs[k]!.name] = feeds[info.name]!));
+    m.graph.inputs.forEach((info, k) => (milFeeds[converted.model.inputs[k]!.name] = feedPair(feeds[info.name]!).mil));
     const actual = runModel(converted.model, milFeeds);
     results.push(m.graph.outputs.map((o, k) => evaluateOutput(fromOrt(expected[o.name]!), actual[converted.model.outputs[k]!.name]!, FP32_GATE)));
   }

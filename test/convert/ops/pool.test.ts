@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { node } from '../../helpers/onnx-graph.js';
+import { makeTensor } from '../../../src/tensor/tensor.js';
+import { model, node, valueInfo } from '../../helpers/onnx-graph.js';
 import { convertNode, f32 } from './harness.js';
+import { compareModelWithOrt } from './ort-graph.js';
 
 describe('MaxPool and AveragePool converters', () => {
   it('emits max_pool with kernel, strides and explicit pads', () => {
@@ -52,5 +54,23 @@ describe('global pooling converters', () => {
     expect(r.outType()).toEqual(f32(1, 16, 1, 1));
     const m = convertNode(node('GlobalMaxPool', ['x'], ['y']), { x: f32(2, 4, 3, 3, 3) });
     expect(m.paramValues(m.op('reduce_max'), 'axes')).toEqual([2, 3, 4]);
+  });
+});
+
+describe('MaxPool on 8-bit integers', () => {
+  it('pools uint8 as float32 and casts back, agreeing exactly with onnxruntime', async () => {
+    const m = model({
+      nodes: [node('MaxPool', ['x'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] })],
+      inputs: [valueInfo('x', 'uint8', [1, 2, 5, 5])],
+      outputs: [{ name: 'y', dtype: 'uint8' }],
+    });
+    const x = makeTensor('uint8', [1, 2, 5, 5], Uint8Array.from({ length: 50 }, (_, i) => (i * 97 + 13) % 256));
+    const [verdicts] = await compareModelWithOrt(m, [{ x }]);
+    for (const v of verdicts!) expect(v.pass, v.reason).toBe(true);
+  });
+
+  it('refuses an integer input it cannot prove exact, instead of failing as a converter bug', () => {
+    const i32 = { dtype: 'int32' as const, shape: [1, 1, 4, 4] };
+    expect(() => convertNode(node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2] }), { x: i32 })).toThrow(/max_pool takes floats/);
   });
 });
