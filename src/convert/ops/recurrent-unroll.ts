@@ -128,8 +128,9 @@ export interface UnrollOptions {
 /** Runs one direction of the recurrence over every time step. */
 export function unrollDirection(ctx: ConvertContext, node: OnnxNode, input: RecurrentInput, options: UnrollOptions): DirectionResult {
   const { kind, direction: d } = options;
-  if (input.steps > MAX_UNROLLED_STEPS) {
-    ctx.unsupported(node, `this ${kind} needs the unrolled form, which is limited to ${MAX_UNROLLED_STEPS} time steps (the sequence has ${input.steps})`);
+  const steps = input.steps ?? ctx.unsupported(node, `this ${kind} needs the unrolled form, which needs a static sequence length`);
+  if (steps > MAX_UNROLLED_STEPS) {
+    ctx.unsupported(node, `this ${kind} needs the unrolled form, which is limited to ${MAX_UNROLLED_STEPS} time steps (the sequence has ${steps})`);
   }
   const GH = GATES[kind] * input.hidden;
   const bias = directionParam(ctx, node, 3, d);
@@ -140,11 +141,11 @@ export function unrollDirection(ctx: ConvertContext, node: OnnxNode, input: Recu
   };
   const cell = kind === 'LSTM' ? lstmCell(params, directionParam(ctx, node, 7, d)) : kind === 'GRU' ? gruCell(params) : rnnCell(params);
   const xw = matmulT(params, input.x, directionParam(ctx, node, 1, d)!, bias === undefined ? undefined : rows(ctx, bias, 0, GH));
-  const perStep = input.steps === 1 ? [xw] : ctx.b.op('split', { x: xw, num_splits: milConst.int(input.steps), axis: milConst.int(0) }, { numOutputs: input.steps });
+  const perStep = steps === 1 ? [xw] : ctx.b.op('split', { x: xw, num_splits: milConst.int(steps), axis: milConst.int(0) }, { numOutputs: steps });
   let state: State = { h: initialState(ctx, node, 5, d, input), ...(kind === 'LSTM' ? { c: initialState(ctx, node, 6, d, input) } : {}) };
-  const outputs = new Array<string>(input.steps);
-  for (let s = 0; s < input.steps; s++) {
-    const t = options.reverse ? input.steps - 1 - s : s;
+  const outputs = new Array<string>(steps);
+  for (let s = 0; s < steps; s++) {
+    const t = options.reverse ? steps - 1 - s : s;
     const xt = ctx.b.op1('squeeze', { x: perStep[t]!, axes: milConst.ints([0]) });
     const next = cell.step(xt, state);
     const mask = options.masks?.(t);

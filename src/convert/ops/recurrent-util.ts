@@ -16,7 +16,8 @@ import { floatScalar, floatTensor, outputName, wantsOutput } from './nn-util.js'
 export interface RecurrentInput {
   /** X as [T, B, I]. */
   x: string;
-  steps: number;
+  /** T; null when dynamic (only the fused op, which takes any T, handles that). */
+  steps: number | null;
   batch: number | null;
   hidden: number;
   directions: number;
@@ -41,7 +42,6 @@ export function readInput(node: OnnxNode, ctx: ConvertContext, gates: number): R
   const r = ctx.info(node.inputs[2]!)?.shape?.[1];
   const hidden = attrInt(node, 'hidden_size') ?? (typeof r === 'number' ? r / gates : undefined);
   if (hidden === undefined) ctx.unsupported(node, 'hidden_size is unknown (no attribute and R has no static shape)');
-  if (steps === null) ctx.unsupported(node, 'the sequence length must be static');
   const directions = attrString(node, 'direction', 'forward') === 'bidirectional' ? 2 : 1;
   return { x, steps, batch, hidden: hidden as number, directions, layout, dtype: t.dtype };
 }

@@ -63,8 +63,8 @@ interface Plan {
   names: string[];
 }
 
-function fullLength(lens: Tensor | undefined, steps: number): boolean {
-  return lens !== undefined && toNumberList(lens).every((n) => n === steps);
+function fullLength(lens: Tensor | undefined, steps: number | null): boolean {
+  return lens !== undefined && steps !== null && toNumberList(lens).every((n) => n === steps);
 }
 
 /** Why the fused MIL op cannot compute this node exactly; undefined when it can. */
@@ -134,7 +134,11 @@ function convertRecurrent(kind: RecurrentKind, node: OnnxNode, ctx: ConvertConte
   if (plan.names.length !== perDirection * input.directions) {
     ctx.unsupported(node, `expected ${perDirection * input.directions} activations, got ${plan.names.length}`);
   }
-  const fused = fusedBlocker(ctx, node, plan) === undefined;
+  const blocker = fusedBlocker(ctx, node, plan);
+  if (blocker !== undefined && input.steps === null) {
+    ctx.unsupported(node, `the sequence length is dynamic, which only the fused Core ML ${kind.toLowerCase()} op takes, and it cannot compute this node exactly (${blocker})`);
+  }
+  const fused = blocker === undefined;
   const masks = fused ? undefined : stepMasks(ctx, node, input);
   const allActs = fused ? [] : activations(ctx, node, plan.names, input.dtype);
   const results = Array.from({ length: input.directions }, (_, d) => {
@@ -146,7 +150,7 @@ function convertRecurrent(kind: RecurrentKind, node: OnnxNode, ctx: ConvertConte
   bindRecurrentOutputs(ctx, node, input, results);
 }
 
-const LIMITS = 'sequence length must be static; sequences longer than 512 steps need constant weights and the fused Core ML op';
+const LIMITS = 'a dynamic sequence length only where the fused Core ML op is exact; sequences longer than 512 steps need constant weights and the fused Core ML op';
 
 function converter(kind: RecurrentKind, opsets: readonly [number, number], fusedOp: string): OpConverter {
   return {

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { OnnxNode } from '../../../src/onnx/ir.js';
+import type { Tensor } from '../../../src/tensor/tensor.js';
+import { model, node, valueInfo } from '../../helpers/onnx-graph.js';
+import { compareModelWithOrt } from './ort-graph.js';
+import { seededTensor } from './ort-parity.js';
+
+/** LSTM/GRU/RNN whose sequence length is a symbolic dim: the fused MIL op takes any T. */
+
+const H = 3;
+const I = 4;
+const B = 2;
+
+function params(gates: number, dirs: number): Record<string, Tensor> {
+  return { w: seededTensor([dirs, gates * H, I], 2), r: seededTensor([dirs, gates * H, H], 3), b: seededTensor([dirs, 2 * gates * H], 4) };
+}
+
+function dynamicModel(n: OnnxNode, initializers: Record<string, Tensor>) {
+  return model({
+    nodes: [n],
+    inputs: [valueInfo('x', 'float32', ['T', B, I])],
+    outputs: n.outputs.map((name) => ({ name, dtype: 'float32' as const })),
+    initializers,
+  });
+}
+
+async function expectParityAtTwoLengths(n: OnnxNode, initializers: Record<string, Tensor>): Promise<void> {
+  const results = await compareModelWithOrt(dynamicModel(n, initializers), [{ x: seededTensor([3, B, I], 5) }, { x: seededTensor([7, B, I], 6) }]);
+  for (const verdicts of results) for (const v of verdicts) expect(v.pass, `${v.reason ?? ''} max abs ${v.metrics.maxAbsError}`).toBe(true);
+}
+
+describe('recurrent nodes with a dynamic sequence length agree with onnxruntime at T = 3 and T = 7', () => {
+  it('bidirectional LSTM', async () => {
+    await expectParityAtTwoLengths(node('LSTM', ['x', 'w', 'r', 'b'], ['y', 'yh', 'yc'], { hidden_size: H, direction: 'bidirectional' }), params(4, 2));
+  });
+  it('GRU with linear_before_reset = 1 (as PyTorch exports it)', async () => {
+    const p = params(3, 1);
+    const bias = Float32Array.from(p.b!.data as Float32Array).fill(0, 5 * H, 6 * H);
+    await expectParityAtTwoLengths(node('GRU', ['x', 'w', 'r', 'b'], ['y', 'yh'], { hidden_size: H, linear_before_reset: 1 }), {
+      ...p,
+      b: { ...p.b!, data: bias },
+    });
+  });
+  it('tanh RNN', async () => {
+    await expectParityAtTwoLengths(node('RNN', ['x', 'w', 'r', 'b'], ['y', 'yh'], { hidden_size: H }), params(1, 1));
+  });
+  it('refuses, naming why, a node only the unrolled form computes exactly', async () => {
+    const n = node('GRU', ['x', 'w', 'r', 'b'], ['y', 'yh'], { hidden_size: H });
+    await expect(compareModelWithOrt(dynamicModel(n, params(3, 1)), [])).rejects.toThrow(/sequence length is dynamic.*linear_before_reset = 0/);
+  });
+});
