@@ -1,19 +1,23 @@
-import type { CoreMLModel, FeatureDescription } from '../coreml/model.js';
+import type { CoreMLModel } from '../coreml/model.js';
 import { ToolError } from '../errors.js';
 import type { Gate } from '../parity/gates.js';
 import { evaluateOutput, type OutputVerdict } from '../parity/verdict.js';
+import type { OutputMetrics } from '../parity/metrics.js';
 import { castTensor } from '../reference/cast.js';
-import type { NamedTensor, TestDataSet } from '../reference/test-data.js';
+import type { TestDataSet } from '../reference/test-data.js';
 import type { GateSettings, OutputResult } from '../report/schema.js';
 import { runProgram } from '../runtime/interpreter.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { matchTensors } from '../verify/matching.js';
+import { foldVerdict } from '../verify/report.js';
 import type { Deadline } from './deadline.js';
 
 /**
  * Runs a written Core ML package with the reference interpreter on every
  * reference set and judges each output with the variant's gate. With several
  * sets, an output reports its worst numbers over all of them and passes only
- * when it passes on every set.
+ * when it passes on every set. Tensors are matched and sets folded by the same
+ * functions `verify` uses (src/verify/), so both commands judge a package alike.
  */
 
 export interface VerifyRequest {
@@ -28,30 +32,39 @@ export interface VerifyRequest {
 }
 
 export function verifyAgainstReferences(request: VerifyRequest): OutputResult[] {
-  const perOutput: OutputVerdict[][] = [];
+  const { sets, model } = request;
+  const worst: (OutputVerdict | undefined)[] = [];
+  const exact: boolean[] = [];
   const actualDTypes: string[] = [];
-  for (const set of request.sets) {
+  for (const set of sets) {
     const outputs = runOnSet(request, set);
+    // A data set written for this ONNX model has exactly its outputs; more means it belongs to another.
     if (set.outputs.length !== outputs.length) {
       throw new ToolError('REFERENCE', `${set.name} has ${set.outputs.length} outputs, the model has ${outputs.length}`, { file: request.file });
     }
+    const references = matchTensors(model.outputs.map((o) => o.name), set.outputs, { what: 'output', dataSet: set.name, file: request.file });
     outputs.forEach((actual, k) => {
-      (perOutput[k] ??= []).push(evaluateOutput(set.outputs[k]!.tensor, actual, request.gate));
+      const verdict = evaluateOutput(references.get(model.outputs[k]!.name)!, actual, request.gate);
+      worst[k] = foldVerdict(worst[k], verdict, set.name, sets.length > 1);
+      exact[k] = (exact[k] ?? true) && isExactMatch(verdict.metrics);
       actualDTypes[k] = actual.dtype;
     });
   }
-  return perOutput.map((verdicts, k) => summarizeOutput(request.outputNames[k] ?? request.model.outputs[k]!.name, actualDTypes[k]!, verdicts));
+  return worst.map((verdict, k) => outputResult(request.outputNames[k] ?? model.outputs[k]!.name, actualDTypes[k]!, verdict!, exact[k]!));
 }
 
-/** Feeds one set to the program and returns its outputs in the model's output order. */
+/**
+ * Feeds one set to the program and returns its outputs in the model's output order.
+ * Inputs are paired with the set's tensors as `verify` pairs them (matchTensors), so
+ * `report` and `verify` judge a package on the same values.
+ */
 function runOnSet(request: VerifyRequest, set: TestDataSet): Tensor[] {
   const { model, deadline, file } = request;
+  const given = matchTensors(model.inputs.map((i) => i.name), set.inputs, { what: 'input', dataSet: set.name, file });
   const inputs: Record<string, Tensor> = {};
-  model.inputs.forEach((desc, k) => {
-    const given = pickInput(set.inputs, desc, k, model.inputs.length);
-    if (!given) throw new ToolError('REFERENCE', `${set.name} has no value for model input "${desc.name}"`, { file });
-    inputs[desc.name] = castTensor(given.tensor, desc.type.dtype, `${file}: ${set.name} input "${desc.name}"`);
-  });
+  for (const desc of model.inputs) {
+    inputs[desc.name] = castTensor(given.get(desc.name)!, desc.type.dtype, `${file}: ${set.name} input "${desc.name}"`);
+  }
   const raw = runProgram(model.program, inputs, { onOp: () => deadline.check('running the Core ML model') });
   return model.outputs.map((desc) => {
     const t = raw[desc.name];
@@ -60,45 +73,31 @@ function runOnSet(request: VerifyRequest, set: TestDataSet): Tensor[] {
   });
 }
 
-/**
- * Test data is positional (input_K is the K-th model input); names are the fallback
- * when the counts differ, e.g. an .npz archive that names only some inputs.
- */
-function pickInput(given: readonly NamedTensor[], desc: FeatureDescription, k: number, expected: number): NamedTensor | undefined {
-  if (given.length === expected) return given[k];
-  return given.find((t) => t.name === desc.name);
+/** Whether every element equals the reference (integer outputs say so themselves). */
+function isExactMatch(m: OutputMetrics): boolean {
+  return m.exactMatch ?? (m.maxAbsError === 0 && m.failure === null);
 }
 
-const finiteOrNull = (x: number | null): number | null => (x !== null && Number.isFinite(x) ? x : null);
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-function worst(values: readonly (number | null)[], pick: (a: number, b: number) => number): number | null {
-  let out: number | null = null;
-  for (const v of values) {
-    if (v === null) continue;
-    if (Number.isNaN(v)) return NaN;
-    out = out === null ? v : pick(out, v);
-  }
-  return out;
-}
-
-function summarizeOutput(name: string, dtype: string, verdicts: readonly OutputVerdict[]): OutputResult {
-  const m = verdicts.map((v) => v.metrics);
-  const failing = verdicts.find((v) => !v.pass);
+/** An output's line in the report, from its verdict folded over every data set (foldVerdict). */
+function outputResult(name: string, dtype: string, verdict: OutputVerdict, exact: boolean): OutputResult {
+  const m = verdict.metrics;
   const result: OutputResult = {
     name,
-    shape: [...m[0]!.referenceShape],
+    shape: [...m.referenceShape],
     dtype,
-    maxAbsError: finiteOrNull(worst(m.map((x) => x.maxAbsError), Math.max)),
-    maxRelError: finiteOrNull(worst(m.map((x) => x.maxRelError), Math.max)),
-    meanAbsError: finiteOrNull(worst(m.map((x) => x.meanAbsError), Math.max)),
-    snrDb: finiteOrNull(worst(m.map((x) => x.snrDb), Math.min)),
-    psnrDb: finiteOrNull(worst(m.map((x) => x.psnrDb), Math.min)),
-    cosine: finiteOrNull(worst(m.map((x) => x.cosine), Math.min)),
-    top1Agreement: worst(m.map((x) => x.top1Agreement), Math.min),
-    exact: m.every((x) => x.exactMatch ?? (x.maxAbsError === 0 && x.failure === null)),
-    pass: failing === undefined,
+    maxAbsError: finiteOrNull(m.maxAbsError),
+    maxRelError: finiteOrNull(m.maxRelError),
+    meanAbsError: finiteOrNull(m.meanAbsError),
+    snrDb: finiteOrNull(m.snrDb),
+    psnrDb: finiteOrNull(m.psnrDb),
+    cosine: finiteOrNull(m.cosine),
+    top1Agreement: m.top1Agreement,
+    exact,
+    pass: verdict.pass,
   };
-  if (failing?.reason !== undefined) result.reason = verdicts.length > 1 ? `${failing.reason} (set ${verdicts.indexOf(failing) + 1} of ${verdicts.length})` : failing.reason;
+  if (verdict.reason !== undefined) result.reason = verdict.reason;
   return result;
 }
 

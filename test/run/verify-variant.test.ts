@@ -36,6 +36,26 @@ describe('verifyAgainstReferences', () => {
     expect(out.exact).toBe(false);
   });
 
+  it('reports the worst set and names the set that failed, as verify does', async () => {
+    const { built, sets } = await cnnVariant('fp32');
+    const good = sets[0]!;
+    const logits = good.outputs[0]!;
+    const shifted = { ...logits, tensor: { ...logits.tensor, data: (logits.tensor.data as Float32Array).map((x) => x + 1) } };
+    const bad = { ...good, name: 'shifted', outputs: [shifted] };
+    const [out] = verifyAgainstReferences({
+      model: built.model,
+      sets: [good, bad],
+      outputNames: ['logits'],
+      gate: { kind: 'elementwise', atol: 1e-4, rtol: 1e-3 },
+      deadline: new Deadline('m', undefined),
+      file: 'm',
+    });
+    expect(out!.pass).toBe(false);
+    expect(out!.reason).toMatch(/^shifted: /);
+    expect(out!.maxAbsError).toBeGreaterThan(0.9);
+    expect(out!.exact).toBe(false);
+  });
+
   it('checks the time limit while the interpreter runs', async () => {
     const { built, sets } = await cnnVariant('fp32');
     let t = 0;
