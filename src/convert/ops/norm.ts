@@ -1,8 +1,8 @@
-import { milConst } from '../../mil/builder.js';
+import { milConst, type MilArg } from '../../mil/builder.js';
 import { attrFloat, attrInt, type OnnxNode } from '../../onnx/ir.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
-import { scaleShift, normVariantConverters } from './norm-variants.js';
+import { paramOperand, scaleShift, normVariantConverters } from './norm-variants.js';
 import { floatScalar, floatTensor, floatValues, outputName, requireConstant, reshapeConstant, typeOfInput, wantsOutput } from './nn-util.js';
 
 /**
@@ -36,17 +36,37 @@ function batchNormAsAffine(node: OnnxNode, ctx: ConvertContext, x: string, p: Te
   return ctx.b.op1('add', { x: scaledX, y: floatTensor(dtype, [shift.length], shift) }, { name });
 }
 
+/**
+ * Statistics or affine parameters computed at run time (batch_norm wants
+ * constants): (x − mean) · (scale / sqrt(var + ε)) + B, each [C] vector shaped
+ * [C, 1, …] to broadcast over the spatial dims. Needs a static channel count.
+ */
+function batchNormRuntime(node: OnnxNode, ctx: ConvertContext, x: string, epsilon: number): string {
+  const xt = typeOfInput(ctx, x);
+  const channels = xt.shape[1];
+  if (typeof channels !== 'number') return ctx.unsupported(node, 'run-time scale, B, mean or var need a static channel count');
+  const shape = [channels, ...xt.shape.slice(2).map(() => 1)];
+  const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => paramOperand(ctx, node, i, shape, xt.dtype)) as [MilArg, MilArg, MilArg, MilArg];
+  const name = outputName(node);
+  const inv = ctx.b.op1('rsqrt', { x: variance, epsilon: floatScalar(epsilon, xt.dtype) }, { name: `${name}_inv_std` });
+  const factor = ctx.b.op1('mul', { x: scale, y: inv }, { name: `${name}_factor` });
+  const centered = ctx.b.op1('sub', { x, y: mean }, { name: `${name}_centered` });
+  const scaled = ctx.b.op1('mul', { x: centered, y: factor }, { name: `${name}_scaled` });
+  return ctx.b.op1('add', { x: scaled, y: bias }, { name });
+}
+
 const batchNorm: OpConverter = {
   opsets: [1, LATEST_ONNX_OPSET],
-  milOps: ['batch_norm', 'mul', 'add'],
-  limits: 'inference only (training_mode = 0); scale, bias, mean and variance must be constants',
+  milOps: ['batch_norm', 'mul', 'add', 'sub', 'rsqrt', 'reshape'],
+  limits: 'inference only (training_mode = 0); run-time scale, bias, mean or variance need a static channel count',
   convert(node, ctx) {
     if (attrInt(node, 'training_mode', 0) === 1) ctx.unsupported(node, 'training_mode = 1 is not supported');
     refuseExtraOutputs(node, ctx, 'training statistics');
     const x = ctx.requireInput(node, 0);
     const xt = typeOfInput(ctx, x);
-    const params = ['scale', 'B', 'input_mean', 'input_var'].map((what, k) => paramLike(ctx, node, k + 1, what, xt.dtype));
     const epsilon = attrFloat(node, 'epsilon', 1e-5);
+    if ([1, 2, 3, 4].some((i) => ctx.constant(node, i) === undefined)) return ctx.setOutput(node, 0, batchNormRuntime(node, ctx, x, epsilon));
+    const params = ['scale', 'B', 'input_mean', 'input_var'].map((what, k) => paramLike(ctx, node, k + 1, what, xt.dtype));
     const rank = xt.shape.length;
     if (rank === 2) {
       ctx.setOutput(node, 0, batchNormAsAffine(node, ctx, x, params, epsilon));
@@ -152,10 +172,20 @@ function layerNormStatistics(node: OnnxNode, ctx: ConvertContext, x: string, axe
   ctx.setOutput(node, 2, inv);
 }
 
+/**
+ * Scale or B computed at run time (layer_norm's gamma/beta must be constants):
+ * normalize, then · Scale + B, which broadcast against the trailing normalized dims.
+ */
+function layerNormRuntimeAffine(node: OnnxNode, ctx: ConvertContext, args: Record<string, MilArg>): string {
+  const name = outputName(node);
+  const normalized = ctx.b.op1('layer_norm', args, { name: `${name}_normalized` });
+  const scaled = ctx.b.op1('mul', { x: normalized, y: ctx.requireInput(node, 1) }, { name: node.inputs[2] ? `${name}_scaled` : name });
+  return node.inputs[2] ? ctx.b.op1('add', { x: scaled, y: ctx.requireInput(node, 2) }, { name }) : scaled;
+}
+
 const layerNorm: OpConverter = {
   opsets: [17, LATEST_ONNX_OPSET],
-  milOps: ['layer_norm', 'reduce_mean', 'sub', 'mul', 'rsqrt', 'cast'],
-  limits: 'Scale and B must be constants',
+  milOps: ['layer_norm', 'reduce_mean', 'sub', 'mul', 'add', 'rsqrt', 'cast'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const xt = typeOfInput(ctx, x);
@@ -165,15 +195,16 @@ const layerNorm: OpConverter = {
     if (axis < 0 || axis >= rank) ctx.unsupported(node, `axis ${raw} is out of range for rank ${rank}`);
     const axes = Array.from({ length: rank - axis }, (_, k) => axis + k);
     const dims = axes.map((a) => xt.shape[a] ?? null);
-    const gamma = toNormalizedShape(node, ctx, paramLike(ctx, node, 1, 'Scale', xt.dtype), dims);
-    const beta = node.inputs[2] ? toNormalizedShape(node, ctx, paramLike(ctx, node, 2, 'B', xt.dtype), dims) : undefined;
     const epsilon = attrFloat(node, 'epsilon', 1e-5);
-    const y = ctx.b.op1(
-      'layer_norm',
-      { x, axes: milConst.ints(axes), gamma, beta, epsilon: floatScalar(epsilon, xt.dtype) },
-      { name: outputName(node) },
-    );
-    ctx.setOutput(node, 0, y);
+    const args = { x, axes: milConst.ints(axes), epsilon: floatScalar(epsilon, xt.dtype) };
+    const constantAffine = ctx.constant(node, 1) !== undefined && (!node.inputs[2] || ctx.constant(node, 2) !== undefined);
+    if (constantAffine) {
+      const gamma = toNormalizedShape(node, ctx, paramLike(ctx, node, 1, 'Scale', xt.dtype), dims);
+      const beta = node.inputs[2] ? toNormalizedShape(node, ctx, paramLike(ctx, node, 2, 'B', xt.dtype), dims) : undefined;
+      ctx.setOutput(node, 0, ctx.b.op1('layer_norm', { ...args, gamma, beta }, { name: outputName(node) }));
+    } else {
+      ctx.setOutput(node, 0, layerNormRuntimeAffine(node, ctx, args));
+    }
     layerNormStatistics(node, ctx, x, axes, epsilon);
   },
 };

@@ -29,11 +29,16 @@ describe('BatchNormalization converter', () => {
     expect(r.outType()).toEqual(f32(8, 2));
   });
 
-  it('refuses training mode and non-constant statistics', () => {
+  it('refuses training mode', () => {
     const n = node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y'], { training_mode: 1 });
     expect(() => convertNode(n, { x: f32(1, 2, 3) }, bnInits)).toThrow(/training_mode/);
+  });
+
+  it('computes with a run-time mean instead of batch_norm, which needs constants', () => {
     const dyn = node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y']);
-    expect(() => convertNode(dyn, { x: f32(1, 2, 3), m: f32(2) }, { s: bnInits.s, b: bnInits.b, v: bnInits.v })).toThrow(/input_mean/);
+    const r = convertNode(dyn, { x: f32(1, 2, 3), m: f32(2) }, { s: bnInits.s, b: bnInits.b, v: bnInits.v });
+    expect(r.ops.map((o) => o.type)).not.toContain('batch_norm');
+    expect(r.outType()).toEqual(f32(1, 2, 3));
   });
 });
 
@@ -69,6 +74,19 @@ describe('InstanceNormalization and LayerNormalization converters', () => {
 
 });
 
+describe('BatchNormalization with statistics computed at run time agrees with onnxruntime', () => {
+  it('scale, B, mean and var as model inputs become (x − mean) · scale / sqrt(var + ε) + B', async () => {
+    const n = node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y'], { epsilon: 1e-2 }, ['epsilon']);
+    const positive = makeTensor('float32', [3], Float32Array.from([0.5, 1.5, 2]));
+    const inputs = { x: seededTensor([2, 3, 4, 4]), s: seededTensor([3], 2), b: seededTensor([3], 3), m: seededTensor([3], 4), v: positive };
+    for (const v of await compareWithOrt(n, inputs)) expect(v.pass, v.reason).toBe(true);
+  });
+  it('refuses run-time statistics when the channel count is unknown', () => {
+    const n = node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y']);
+    expect(() => convertNode(n, { x: f32(1, null, 4), s: f32(null), b: f32(null), m: f32(null), v: f32(null) })).toThrow(/static channel count/);
+  });
+});
+
 describe('LayerNormalization Mean and InvStdDev outputs agree with onnxruntime', () => {
   async function expectParity(...args: Parameters<typeof compareWithOrt>): Promise<void> {
     for (const v of await compareWithOrt(...args)) expect(v.pass, `${v.reason ?? ''} max abs ${v.metrics.maxAbsError}`).toBe(true);
@@ -86,6 +104,12 @@ describe('LayerNormalization Mean and InvStdDev outputs agree with onnxruntime',
   it('a negative axis with epsilon and stash_type normalizes the trailing dims', async () => {
     const n = node('LayerNormalization', ['x', 's', 'b'], ['y', 'mean', 'inv'], { axis: -3, epsilon: 0.1, stash_type: 1 }, ['epsilon']);
     await expectParity(n, { x: seededTensor([2, 3, 4, 5]) }, scaleBias([3, 4, 5]));
+  });
+  it('Scale and B computed at run time scale the normalized x after layer_norm', async () => {
+    const n = node('LayerNormalization', ['x', 's', 'b'], ['y', 'mean', 'inv'], { axis: 1 });
+    const r = convertNode(n, { x: f32(2, 3, 4), s: f32(3, 4), b: f32(3, 4) });
+    expect(r.ops.map((o) => o.type).slice(0, 3)).toEqual(['layer_norm', 'mul', 'add']);
+    await expectParity(n, { x: seededTensor([2, 3, 4]), s: seededTensor([3, 4], 2), b: seededTensor([3, 4], 3) });
   });
   it('axis 0 reduces every dim; only InvStdDev requested', async () => {
     const n = node('LayerNormalization', ['x', 's'], ['y', '', 'inv'], { axis: 0 });
