@@ -9,29 +9,36 @@ const u32 = new Uint32Array(f32.buffer);
 /** Bit pattern of the half nearest to `value`. Overflow becomes ±Inf, NaN stays NaN. */
 export function float32ToFloat16Bits(value: number): number {
   f32[0] = value;
-  const x = u32[0]!;
+  return halfBitsOfFloat32Bits(u32[0]!);
+}
+
+/**
+ * Bit pattern of the half nearest to the float32 whose bits are `x`. Normal halves are
+ * tested first: the array conversions spend nearly all their time on them.
+ */
+function halfBitsOfFloat32Bits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
+  const e = exp - 127 + 15;
+  if (e > 0 && e < 0x1f) {
+    const half = (e << 10) | (mant >>> 13);
+    const rem = mant & 0x1fff;
+    // Rounding up may carry into the exponent: that is the correct result.
+    return sign | (rem > 0x1000 || (rem === 0x1000 && (half & 1) !== 0) ? half + 1 : half);
+  }
   if (exp === 0xff) {
     // Inf or NaN; keep NaN quiet and non-zero.
     return sign | 0x7c00 | (mant !== 0 ? 0x200 | (mant >>> 13) : 0);
   }
-  const e = exp - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign; // underflows to signed zero
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && (half & 1) !== 0)) half += 1;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (half & 1) !== 0)) half += 1; // may carry into the exponent: correct
+  if (e < -10) return sign; // underflows to signed zero
+  mant |= 0x800000;
+  const shift = 14 - e;
+  let half = mant >>> shift;
+  const rem = mant & ((1 << shift) - 1);
+  const mid = 1 << (shift - 1);
+  if (rem > mid || (rem === mid && (half & 1) !== 0)) half += 1;
   return sign | half;
 }
 
@@ -57,22 +64,8 @@ function halfDecodeTable(): Float32Array {
 
 /** Converts float32 values to half bit patterns. */
 export function float32ArrayToFloat16(src: Float32Array, dst: Uint16Array = new Uint16Array(src.length)): Uint16Array {
-  const n = src.length;
-  const bits = new Uint32Array(src.buffer, src.byteOffset, n);
-  for (let i = 0; i < n; i++) {
-    const x = bits[i]!;
-    const exp = (x >>> 23) & 0xff;
-    // Fast path for normal halves (exponent 113..142): pure integer rounding.
-    if (exp > 112 && exp < 143) {
-      const sign = (x >>> 16) & 0x8000;
-      const rem = x & 0x1fff;
-      let half = sign | (((exp - 112) << 10) | ((x >>> 13) & 0x3ff));
-      if (rem > 0x1000 || (rem === 0x1000 && (half & 1) !== 0)) half += 1;
-      dst[i] = half;
-    } else {
-      dst[i] = float32ToFloat16Bits(src[i]!);
-    }
-  }
+  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  for (let i = 0; i < src.length; i++) dst[i] = halfBitsOfFloat32Bits(bits[i]!);
   return dst;
 }
 
@@ -87,19 +80,7 @@ export function float16ArrayToFloat32(src: Uint16Array, dst: Float32Array = new 
 export function roundToFloat16InPlace(values: Float32Array): Float32Array {
   const table = halfDecodeTable();
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  for (let i = 0; i < values.length; i++) {
-    const x = bits[i]!;
-    const exp = (x >>> 23) & 0xff;
-    if (exp > 112 && exp < 143) {
-      const sign = (x >>> 16) & 0x8000;
-      const rem = x & 0x1fff;
-      let half = sign | (((exp - 112) << 10) | ((x >>> 13) & 0x3ff));
-      if (rem > 0x1000 || (rem === 0x1000 && (half & 1) !== 0)) half += 1;
-      values[i] = table[half]!;
-    } else {
-      values[i] = table[float32ToFloat16Bits(values[i]!)]!;
-    }
-  }
+  for (let i = 0; i < values.length; i++) values[i] = table[halfBitsOfFloat32Bits(bits[i]!)]!;
   return values;
 }
 
