@@ -1,6 +1,6 @@
 import { elementCount } from '../../tensor/tensor.js';
 import { normAxis, type KernelTable, type OpContext } from '../kernel.js';
-import { allocFor, type RtNumeric, type RtValue } from '../value.js';
+import { allocFor, type RtNumeric, type RtNumericValue, type RtValue } from '../value.js';
 
 /** gather, gather_along_axis, gather_nd, scatter, scatter_along_axis, scatter_nd. */
 
@@ -13,6 +13,16 @@ function checkedIndex(ctx: OpContext, raw: number, dim: number): number {
   const i = raw < 0 && allowNegative ? raw + dim : raw;
   if (i < 0 || i >= dim) ctx.fail(`index ${raw} is out of bounds for a dim of size ${dim}`);
   return i;
+}
+
+/**
+ * Row-major offset addressed by the `depth` indices starting at `indices[at]`, each
+ * checked against its dim in `dims` (gather_nd and scatter_nd index tuples).
+ */
+function tupleOffset(ctx: OpContext, indices: RtNumeric, at: number, dims: readonly number[], depth: number): number {
+  let offset = 0;
+  for (let d = 0; d < depth; d++) offset = offset * dims[d]! + checkedIndex(ctx, indices[at + d]!, dims[d]!);
+  return offset;
 }
 
 function storageLike(x: RtValue, n: number): RtNumeric | string[] {
@@ -78,10 +88,7 @@ function gatherNd(ctx: OpContext): RtValue[] {
   let o = 0;
   for (let b = 0; b < batch; b++) {
     for (let l = 0; l < lookups; l++) {
-      let offset = 0;
-      for (let d = 0; d < depth; d++) {
-        offset = offset * indexed[d]! + checkedIndex(ctx, indices.data[(b * lookups + l) * depth + d]!, indexed[d]!);
-      }
+      const offset = tupleOffset(ctx, indices.data, (b * lookups + l) * depth, indexed, depth);
       const start = b * perBatch + offset * slice;
       for (let j = 0; j < slice; j++) out[o++] = x.data[start + j]!;
     }
@@ -106,16 +113,17 @@ function scatterMode(ctx: OpContext): (old: number, update: number) => number {
   return f;
 }
 
-/** Copies `data` so updates never touch a value another op still reads. */
-function copyNumeric(ctx: OpContext, name: string): { shape: readonly number[]; dtype: RtValue['dtype']; data: RtNumeric } {
-  const v = ctx.numeric(name);
-  return { shape: v.shape, dtype: v.dtype, data: v.data.slice() };
+/**
+ * The tensors every scatter reads. `data` is copied so updates never touch a value
+ * another op still reads.
+ */
+function scatterInputs(ctx: OpContext): { data: RtNumericValue; indices: RtNumericValue; updates: RtNumericValue } {
+  const v = ctx.numeric('data');
+  return { data: { shape: v.shape, dtype: v.dtype, data: v.data.slice() }, indices: ctx.numeric('indices'), updates: ctx.numeric('updates') };
 }
 
 function scatter(ctx: OpContext): RtValue[] {
-  const data = copyNumeric(ctx, 'data');
-  const indices = ctx.numeric('indices');
-  const updates = ctx.numeric('updates');
+  const { data, indices, updates } = scatterInputs(ctx);
   const axis = normAxis(ctx, ctx.num('axis', 0), data.shape.length);
   const f = scatterMode(ctx);
   const dim = data.shape[axis]!;
@@ -135,9 +143,7 @@ function scatter(ctx: OpContext): RtValue[] {
 }
 
 function scatterAlongAxis(ctx: OpContext): RtValue[] {
-  const data = copyNumeric(ctx, 'data');
-  const indices = ctx.numeric('indices');
-  const updates = ctx.numeric('updates');
+  const { data, indices, updates } = scatterInputs(ctx);
   const axis = normAxis(ctx, ctx.num('axis', 0), data.shape.length);
   const f = scatterMode(ctx);
   const dim = data.shape[axis]!;
@@ -152,16 +158,13 @@ function scatterAlongAxis(ctx: OpContext): RtValue[] {
 }
 
 function scatterNd(ctx: OpContext): RtValue[] {
-  const data = copyNumeric(ctx, 'data');
-  const indices = ctx.numeric('indices');
-  const updates = ctx.numeric('updates');
+  const { data, indices, updates } = scatterInputs(ctx);
   const f = scatterMode(ctx);
   const depth = indices.shape[indices.shape.length - 1]!;
   const lookups = elementCount(indices.shape.slice(0, -1));
   const slice = elementCount(data.shape.slice(depth));
   for (let l = 0; l < lookups; l++) {
-    let offset = 0;
-    for (let d = 0; d < depth; d++) offset = offset * data.shape[d]! + checkedIndex(ctx, indices.data[l * depth + d]!, data.shape[d]!);
+    const offset = tupleOffset(ctx, indices.data, l * depth, data.shape, depth);
     for (let j = 0; j < slice; j++) {
       const dst = offset * slice + j;
       data.data[dst] = f(data.data[dst]!, updates.data[l * slice + j]!);
