@@ -9,21 +9,6 @@ import { makeFloat, type RtFloatValue, type RtValue } from '../value.js';
  * convs with few output channels per group run as a direct loop.
  */
 
-export interface Geometry {
-  /** Input spatial size, kernel, stride, dilation, pad before/after, output size; each of length 3. */
-  inSize: number[];
-  kernel: number[];
-  stride: number[];
-  dilation: number[];
-  padBefore: number[];
-  padAfter: number[];
-  outSize: number[];
-}
-
-function lift(values: readonly number[], fill: number): number[] {
-  return [...new Array<number>(3 - values.length).fill(fill), ...values];
-}
-
 /** Spatial parameter list of length `s` (default all `fallback`). */
 export function spatialParam(ctx: OpContext, name: string, s: number, fallback: number): number[] {
   const v = ctx.ints(name) ?? new Array<number>(s).fill(fallback);
@@ -58,21 +43,68 @@ export function resolvePads(
   return { before, after };
 }
 
-function convGeometry(ctx: OpContext, x: RtFloatValue, w: RtFloatValue): Geometry {
+type Triple = readonly [number, number, number];
+
+interface Geometry {
+  /** Input spatial size, kernel, stride, dilation, pad before/after, output size; each as depth, height, width. */
+  inSize: Triple;
+  kernel: Triple;
+  stride: Triple;
+  dilation: Triple;
+  padBefore: Triple;
+  padAfter: Triple;
+  outSize: Triple;
+}
+
+/** Lifts a 1–3 entry spatial list to three entries, with leading `fill`s. */
+function lift(values: readonly number[], fill: number): Triple {
+  const at = (i: number): number => values[i - (3 - values.length)] ?? fill;
+  return [at(0), at(1), at(2)];
+}
+
+/** The spatial parameters conv and conv_transpose read the same way. */
+interface SpatialParams {
+  /** Number of spatial dims (1–3). */
+  s: number;
+  inSize: number[];
+  kernel: number[];
+  stride: number[];
+  dilation: number[];
+}
+
+function spatialRank(ctx: OpContext, x: RtFloatValue): number {
   const s = x.shape.length - 2;
   if (s < 1 || s > 3) ctx.fail(`x must have 1 to 3 spatial dims, got shape [${x.shape.join(',')}]`);
+  return s;
+}
+
+function spatialParams(ctx: OpContext, s: number, x: RtFloatValue, w: RtFloatValue): SpatialParams {
+  return {
+    s, inSize: x.shape.slice(2), kernel: w.shape.slice(2),
+    stride: spatialParam(ctx, 'strides', s, 1), dilation: spatialParam(ctx, 'dilations', s, 1),
+  };
+}
+
+function liftGeometry(p: SpatialParams, before: readonly number[], after: readonly number[], outSize: readonly number[]): Geometry {
+  return {
+    inSize: lift(p.inSize, 1), kernel: lift(p.kernel, 1), stride: lift(p.stride, 1), dilation: lift(p.dilation, 1),
+    padBefore: lift(before, 0), padAfter: lift(after, 0), outSize: lift(outSize, 1),
+  };
+}
+
+function convGeometry(ctx: OpContext, x: RtFloatValue, w: RtFloatValue): Geometry {
+  const s = spatialRank(ctx, x);
   if (w.shape.length !== s + 2) ctx.fail(`weight rank ${w.shape.length} does not match x rank ${x.shape.length}`);
-  const inSize = x.shape.slice(2);
-  const kernel = w.shape.slice(2);
-  const stride = spatialParam(ctx, 'strides', s, 1);
-  const dilation = spatialParam(ctx, 'dilations', s, 1);
+  const p = spatialParams(ctx, s, x, w);
+  const { inSize, kernel, stride, dilation } = p;
   const pads = resolvePads(ctx, ctx.str('pad_type', 'valid'), inSize, kernel, stride, dilation);
   const outSize = inSize.map((d, i) => Math.floor((d + pads.before[i]! + pads.after[i]! - (kernel[i]! - 1) * dilation[i]! - 1) / stride[i]!) + 1);
   if (outSize.some((d) => d <= 0)) ctx.fail(`kernel [${kernel.join(',')}] does not fit input [${inSize.join(',')}]`);
-  return {
-    inSize: lift(inSize, 1), kernel: lift(kernel, 1), stride: lift(stride, 1), dilation: lift(dilation, 1),
-    padBefore: lift(pads.before, 0), padAfter: lift(pads.after, 0), outSize: lift(outSize, 1),
-  };
+  return liftGeometry(p, pads.before, pads.after, outSize);
+}
+
+function volume([d, h, w]: Triple): number {
+  return d * h * w;
 }
 
 /** First and one-past-last output index o with 0 ≤ o·stride − pad + offset < size. */
@@ -84,12 +116,12 @@ function validRange(outLen: number, stride: number, pad: number, offset: number,
 
 /** Unfolds channels [c0, c0+channels) of one image into col[(c·kvol + kidx), outVol]. */
 function im2col(src: Float32Array, srcOffset: number, channels: number, g: Geometry, col: Float32Array): void {
-  const [ID, IH, IW] = g.inSize as [number, number, number];
-  const [KD, KH, KW] = g.kernel as [number, number, number];
-  const [OD, OH, OW] = g.outSize as [number, number, number];
-  const [sd, sh, sw] = g.stride as [number, number, number];
-  const [dd, dh, dw] = g.dilation as [number, number, number];
-  const [pd, ph, pw] = g.padBefore as [number, number, number];
+  const [ID, IH, IW] = g.inSize;
+  const [KD, KH, KW] = g.kernel;
+  const [OD, OH, OW] = g.outSize;
+  const [sd, sh, sw] = g.stride;
+  const [dd, dh, dw] = g.dilation;
+  const [pd, ph, pw] = g.padBefore;
   const outVol = OD * OH * OW;
   let row = 0;
   for (let c = 0; c < channels; c++) {
@@ -135,12 +167,12 @@ class LazyBuffer {
  * unfolded matrix is (channel, kd, kh, kw); column p is an output position.
  */
 function im2colPacker(src: Float32Array, srcOffset: number, g: Geometry): PackB {
-  const [ID, IH, IW] = g.inSize as [number, number, number];
-  const [KD, KH, KW] = g.kernel as [number, number, number];
-  const [OD, OH, OW] = g.outSize as [number, number, number];
-  const [sd, sh, sw] = g.stride as [number, number, number];
-  const [dd, dh, dw] = g.dilation as [number, number, number];
-  const [pd, ph, pw] = g.padBefore as [number, number, number];
+  const [ID, IH, IW] = g.inSize;
+  const [KD, KH, KW] = g.kernel;
+  const [OD, OH, OW] = g.outSize;
+  const [sd, sh, sw] = g.stride;
+  const [dd, dh, dw] = g.dilation;
+  const [pd, ph, pw] = g.padBefore;
   return (mem, at, k0, kc, n) => {
     const stripStride = kc * PACK_COLS;
     const strips = Math.ceil(n / PACK_COLS);
@@ -176,12 +208,12 @@ function im2colPacker(src: Float32Array, srcOffset: number, g: Geometry): PackB 
 function directChannel(
   src: Float32Array, srcOffset: number, w: Float32Array, wOffset: number, g: Geometry, out: Float32Array, outOffset: number,
 ): void {
-  const [ID, IH, IW] = g.inSize as [number, number, number];
-  const [KD, KH, KW] = g.kernel as [number, number, number];
-  const [OD, OH, OW] = g.outSize as [number, number, number];
-  const [sd, sh, sw] = g.stride as [number, number, number];
-  const [dd, dh, dw] = g.dilation as [number, number, number];
-  const [pd, ph, pw] = g.padBefore as [number, number, number];
+  const [ID, IH, IW] = g.inSize;
+  const [KD, KH, KW] = g.kernel;
+  const [OD, OH, OW] = g.outSize;
+  const [sd, sh, sw] = g.stride;
+  const [dd, dh, dw] = g.dilation;
+  const [pd, ph, pw] = g.padBefore;
   for (let kd = 0; kd < KD; kd++) {
     for (let kh = 0; kh < KH; kh++) {
       for (let kw = 0; kw < KW; kw++) {
@@ -233,10 +265,10 @@ function conv(ctx: OpContext): RtValue[] {
   if (bias && bias.length !== cout) ctx.fail(`bias has ${bias.length} values for ${cout} output channels`);
   const cinG = cin / groups;
   const coutG = cout / groups;
-  const kvol = g.kernel[0]! * g.kernel[1]! * g.kernel[2]!;
-  const inVol = g.inSize[0]! * g.inSize[1]! * g.inSize[2]!;
-  const outVol = g.outSize[0]! * g.outSize[1]! * g.outSize[2]!;
-  const out = makeFloat(x.dtype, [batch, cout, ...x.shape.slice(2).map((_, i) => g.outSize[3 - (x.shape.length - 2) + i]!)]);
+  const kvol = volume(g.kernel);
+  const inVol = volume(g.inSize);
+  const outVol = volume(g.outSize);
+  const out = makeFloat(x.dtype, [batch, cout, ...g.outSize.slice(3 - (x.shape.length - 2))]);
   const pointwise = isPointwise(g);
   const direct = coutG * cinG <= 4 && !pointwise;
   const col = pointwise || direct ? undefined : new LazyBuffer(cinG * kvol * outVol);
@@ -268,12 +300,12 @@ function conv(ctx: OpContext): RtValue[] {
 
 /** Scatter-adds col[(c·kvol + kidx), inVol] into one output image (the adjoint of im2col). */
 function col2im(col: Float32Array, channels: number, g: Geometry, out: Float32Array, outOffset: number): void {
-  const [ID, IH, IW] = g.inSize as [number, number, number];
-  const [KD, KH, KW] = g.kernel as [number, number, number];
-  const [OD, OH, OW] = g.outSize as [number, number, number];
-  const [sd, sh, sw] = g.stride as [number, number, number];
-  const [dd, dh, dw] = g.dilation as [number, number, number];
-  const [pd, ph, pw] = g.padBefore as [number, number, number];
+  const [ID, IH, IW] = g.inSize;
+  const [KD, KH, KW] = g.kernel;
+  const [OD, OH, OW] = g.outSize;
+  const [sd, sh, sw] = g.stride;
+  const [dd, dh, dw] = g.dilation;
+  const [pd, ph, pw] = g.padBefore;
   const inVol = ID * IH * IW;
   let row = 0;
   for (let c = 0; c < channels; c++) {
@@ -301,12 +333,8 @@ function col2im(col: Float32Array, channels: number, g: Geometry, out: Float32Ar
 }
 
 function transposeGeometry(ctx: OpContext, x: RtFloatValue, w: RtFloatValue, coutTotal: number): Geometry {
-  const s = x.shape.length - 2;
-  if (s < 1 || s > 3) ctx.fail(`x must have 1 to 3 spatial dims, got shape [${x.shape.join(',')}]`);
-  const inSize = x.shape.slice(2);
-  const kernel = w.shape.slice(2);
-  const stride = spatialParam(ctx, 'strides', s, 1);
-  const dilation = spatialParam(ctx, 'dilations', s, 1);
+  const p = spatialParams(ctx, spatialRank(ctx, x), x, w);
+  const { s, inSize, kernel, stride, dilation } = p;
   const full = inSize.map((d, i) => (d - 1) * stride[i]! + (kernel[i]! - 1) * dilation[i]! + 1);
   const padType = ctx.str('pad_type', 'valid');
   const requested = ctx.ints('output_shape');
@@ -327,10 +355,7 @@ function transposeGeometry(ctx: OpContext, x: RtFloatValue, w: RtFloatValue, cou
     if (spatial.length !== s) ctx.fail(`output_shape [${requested.join(',')}] does not match ${s} spatial dims`);
     outSize = spatial;
   }
-  return {
-    inSize: lift(inSize, 1), kernel: lift(kernel, 1), stride: lift(stride, 1), dilation: lift(dilation, 1),
-    padBefore: lift(before, 0), padAfter: lift(after, 0), outSize: lift(outSize, 1),
-  };
+  return liftGeometry(p, before, after, outSize);
 }
 
 function convTranspose(ctx: OpContext): RtValue[] {
@@ -345,9 +370,9 @@ function convTranspose(ctx: OpContext): RtValue[] {
   const cout = coutG * groups;
   const g = transposeGeometry(ctx, x, w, cout);
   const s = x.shape.length - 2;
-  const kvol = g.kernel[0]! * g.kernel[1]! * g.kernel[2]!;
-  const inVol = g.inSize[0]! * g.inSize[1]! * g.inSize[2]!;
-  const outVol = g.outSize[0]! * g.outSize[1]! * g.outSize[2]!;
+  const kvol = volume(g.kernel);
+  const inVol = volume(g.inSize);
+  const outVol = volume(g.outSize);
   const out = makeFloat(x.dtype, [batch, cout, ...g.outSize.slice(3 - s)]);
   const col = new Float32Array(coutG * kvol * inVol);
   for (let n = 0; n < batch; n++) {
