@@ -148,7 +148,7 @@ export async function runAggregateMode(session: ActionSession): Promise<ModeOutc
   const pullNumber = await targetPull(session);
   const detailsUrl = runId !== undefined ? `${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/actions/runs/${runId}` : undefined;
   const delivery = await deliverReport(
-    { env: session.env, ctx, api: session.api, log, artifacts: noUpload, artifactName: inputs.artifactName, comment: inputs.comment, pullNumber, reportDir: outDir, reportPath, models, detailsUrl },
+    { env: session.env, ctx, api: session.api, log, artifacts: noUpload, artifactName: inputs.artifactName, comment: inputs.comment, commentAuthor: inputs.commentAuthor, pullNumber, reportDir: outDir, reportPath, models, detailsUrl },
     report,
   );
   return { passed: delivery.passed, reportPath, models };

@@ -27,6 +27,8 @@ export interface DeliveryTarget {
   artifactName: string;
   /** `update-only`: edit an existing sticky comment but never create one. */
   comment: CommentMode | 'update-only';
+  /** The login the sticky comment is posted under (the `comment-author` input); detected from the token when absent. */
+  commentAuthor?: string | undefined;
   /** The pull request to comment on; none outside PRs. */
   pullNumber: number | undefined;
   reportDir: string;
@@ -67,7 +69,8 @@ async function postComment(target: DeliveryTarget, markdown: string, detailsUrl:
   const body = fitCommentBody(markdown, truncationNote(detailsUrl), GITHUB_COMMENT_LIMIT - MARKER_ROOM);
   const comments = { api: target.api, owner: target.ctx.owner, repo: target.ctx.repo, issueNumber: target.pullNumber, log: (m: string) => target.log.info(m) };
   try {
-    const result = await upsertStickyComment(comments, body, { updateOnly: target.comment === 'update-only' });
+    const author = target.commentAuthor === undefined ? {} : { author: target.commentAuthor };
+    const result = await upsertStickyComment(comments, body, { updateOnly: target.comment === 'update-only', ...author });
     if (!result) return { kind: 'skipped', why: 'no earlier comment to update' };
     target.log.info(`comment ${result.action} on #${target.pullNumber}${result.url ? `: ${result.url}` : ''}`);
     return { kind: 'posted', result };

@@ -26,6 +26,11 @@ export interface ActionInputs {
   variants: string[];
   gates: GateSettings;
   comment: CommentMode;
+  /**
+   * The login the sticky comment is posted under (`my-app[bot]` for a GitHub App token);
+   * undefined: detected from the token (GET /user, else github-actions[bot]).
+   */
+  commentAuthor: string | undefined;
   mode: Mode;
   token: string;
   artifactName: string;
@@ -116,6 +121,16 @@ function parseFormat(env: Env): ModelFormat {
   return format;
 }
 
+/** A GitHub login: letters, digits and inner hyphens, with `[bot]` after an app's slug. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?$/;
+
+function parseCommentAuthor(env: Env): string | undefined {
+  const login = readInput(env, 'comment-author');
+  if (login === '') return undefined;
+  if (!LOGIN.test(login)) throw usage('comment-author', `"${login}" is not a GitHub login (an app posts as its-slug[bot])`);
+  return login;
+}
+
 export function parseGates(env: Env): GateSettings {
   const gates: GateSettings = { failOnUnsupported: booleanInput(env, 'fail-on-unsupported') };
   const maxAbsError = optionalNumber(env, 'max-abs-error', (n) => n >= 0, 'a number ≥ 0');
@@ -142,6 +157,7 @@ export function parseInputs(env: Env): ActionInputs {
     variants: parseVariants(inputOrDefault(env, 'variants')),
     gates: parseGates(env),
     comment: oneOf('comment', inputOrDefault(env, 'comment'), COMMENT_MODES),
+    commentAuthor: parseCommentAuthor(env),
     mode: oneOf('mode', inputOrDefault(env, 'mode'), MODES),
     token: readInput(env, 'token'),
     artifactName: inputOrDefault(env, 'artifact-name'),

@@ -104,6 +104,7 @@ export async function runPullRequestMode(session: ActionSession): Promise<ModeOu
       artifacts: session.artifacts,
       artifactName: inputs.artifactName,
       comment: commentPolicy(changed, inputs.comment),
+      commentAuthor: inputs.commentAuthor,
       pullNumber: pr.number,
       reportDir: outDir,
       reportPath,

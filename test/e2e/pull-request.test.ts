@@ -80,6 +80,17 @@ describe('pull request mode', () => {
     expect(botComments()).toHaveLength(1);
   });
 
+  test('with comment-author, updates the comment a GitHub App posted instead of adding a second one', async () => {
+    github.state.pullFiles.set(7, prFiles(5));
+    const app = { login: 'coreml-app[bot]', type: 'Bot' };
+    const own = github.addComment(7, `${MARKER}\nold report`, app);
+    const result = await run({ inputs: { 'comment-author': 'coreml-app[bot]' } });
+    expect(result.code).toBe(0);
+    expect(own.body).toContain('Core ML conversion report');
+    expect(github.state.comments.get(7)).toHaveLength(1);
+    expect(github.requestsTo('POST', /\/issues\/7\/comments$/)).toHaveLength(0);
+  });
+
   test('finds its own comment on the third page of a long discussion', async () => {
     github.state.pullFiles.set(7, prFiles(5));
     for (let i = 0; i < 230; i++) github.addComment(7, `comment ${i}`, { login: `user${i}`, type: 'User' });

@@ -26,6 +26,12 @@ describe('parseInputs', () => {
     expect(parseInputs(env({ 'deployment-target': 'ios17' })).target).toBe('iOS17');
   });
 
+  test('takes the comment author as given, and detects it from the token when empty', () => {
+    expect(parseInputs({}).commentAuthor).toBeUndefined();
+    expect(parseInputs(env({ 'comment-author': ' coreml-app[bot] ' })).commentAuthor).toBe('coreml-app[bot]');
+    expect(parseInputs(env({ 'comment-author': 'octo-cat' })).commentAuthor).toBe('octo-cat');
+  });
+
   test('splits model globs on newlines and commas', () => {
     expect(parseInputs(env({ models: 'a/**/*.onnx\nb/*.onnx, c.onnx' })).models).toEqual(['a/**/*.onnx', 'b/*.onnx', 'c.onnx']);
   });
@@ -45,6 +51,7 @@ describe('parseInputs', () => {
     [{ 'fail-on-unsupported': 'maybe' }, /input `fail-on-unsupported`: "maybe" is not true or false/],
     [{ 'timeout-minutes': '0' }, /input `timeout-minutes`/],
     [{ comment: 'always' }, /input `comment`/],
+    [{ 'comment-author': 'github actions' }, /input `comment-author`: "github actions" is not a GitHub login/],
   ])('rejects %o naming the input and what it accepts', (given, message) => {
     expect(() => parseInputs(env(given))).toThrow(message);
   });
