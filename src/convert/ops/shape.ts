@@ -5,7 +5,7 @@ import {
   castTarget, constantNodeValue, dropoutRandomness, intsParam, isDynamic, normalizeAxes, normalizeAxis, resolveReshape, splitSizes,
 } from '../../onnx/shapes/params.js';
 import { shapeWindow } from '../../onnx/fold/shape.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import { milDTypeFor } from '../narrow.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { constantInts, constantsOf, inputType, isFullyStatic } from '../values.js';
@@ -113,7 +113,8 @@ const reshape: OpConverter = {
     if (!target) return ctx.setOutput(node, 0, ctx.b.op1('reshape', { x, shape: runtimeReshapeTarget(node, ctx, x, allowzero) }, { name: node.outputs[0] }));
     if (allowzero && target.includes(0)) return ctx.unsupported(node, 'allowzero with a 0 dim makes an empty tensor');
     const resolved = resolveReshape(node, namedUnknownDims(dims), target, allowzero).map((d) => (typeof d === 'number' ? d : null));
-    ctx.setOutput(node, 0, ctx.b.op1('reshape', { x, shape: milConst.ints(reshapeTarget(node, ctx, resolved, target, dims.length)) }, { name: node.outputs[0] }));
+    const shape = reshapeTarget(node, ctx, x, resolved, target);
+    ctx.setOutput(node, 0, ctx.b.op1('reshape', { x, shape: typeof shape === 'string' ? shape : milConst.ints(shape) }, { name: node.outputs[0] }));
   },
 };
 
@@ -168,13 +169,28 @@ function namedUnknownDims(dims: readonly (number | null)[]): OnnxDim[] {
 }
 
 /** A static target when every dim resolved; otherwise 0 / -1 in the positions Core ML reads the same way ONNX does. */
-function reshapeTarget(node: OnnxNode, ctx: ConvertContext, resolved: (number | null)[], target: number[], rank: number): number[] {
+function reshapeTarget(node: OnnxNode, ctx: ConvertContext, x: string, resolved: (number | null)[], target: number[]): number[] | string {
   if (isFullyStatic(resolved)) return resolved;
   if (resolved.filter((d) => d === null).length > 1) {
-    if (target.length !== rank) return ctx.unsupported(node, 'several unknown dims whose 0 entries Core ML would read differently');
-    return target;
+    if (target.length === ctx.b.typeOf(x).shape.length) return target;
+    return copiedUnknownDims(ctx, x, resolved, target, node.outputs[0]!);
   }
   return resolved.map((d) => d ?? -1);
+}
+
+/**
+ * A run-time target for several unknown dims when the target's length differs
+ * from x's rank ([T, B, 2, H] with [0, 0, -1], T and B dynamic): the static
+ * dims as resolved, each dim a 0 entry copies read from x's run-time shape at
+ * its position, and the -1 (if it stays unknown) left for Core ML to infer.
+ */
+function copiedUnknownDims(ctx: ConvertContext, x: string, resolved: (number | null)[], target: number[], name: string): string {
+  const b = ctx.b;
+  const k = resolved.length;
+  const copied = resolved.map((d, i) => d === null && target[i] === 0);
+  const known = milConst.ints(resolved.map((d, i) => d ?? (copied[i] ? 0 : -1)));
+  const copy = makeTensor('bool', [k], Uint8Array.from(copied, (c) => (c ? 1 : 0)));
+  return b.op1('select', { cond: copy, a: copiedDims(ctx, x, k, name), b: known }, { name: `${name}_target_resolved` });
 }
 
 const transpose: OpConverter = {

@@ -19,7 +19,7 @@ async function expectParityAt(shape: (number | string)[], target: number[], size
   for (const verdicts of results) for (const v of verdicts) expect(v.pass, v.reason).toBe(true);
 }
 
-describe('Reshape with one unknown input dim and a -1 derivable from static dims', () => {
+describe('Reshape with a constant target over unknown input dims', () => {
   it('[7, batch, 2, 16] with [0, 0, -1] becomes the target [7, -1, 32]', async () => {
     const r = convertOne(node('Reshape', ['x', 's'], ['y']), {
       inputs: [valueInfo('x', 'float32', [7, 'batch', 2, 16])],
@@ -38,6 +38,14 @@ describe('Reshape with one unknown input dim and a -1 derivable from static dims
     });
     expect(r.param(r.ops[0]!, 'shape')).toEqual([-1, 3, 32]);
     await expectParityAt(['batch', 6, 4, 4], [0, 3, -1], [[1, 6, 4, 4], [2, 6, 4, 4]]);
+  });
+
+  it('two unknown dims both copied by 0 entries read their sizes at run time ([T, B, 2, H] with [0, 0, -1])', async () => {
+    await expectParityAt(['T', 'batch', 2, 16], [0, 0, -1], [[3, 1, 2, 16], [5, 2, 2, 16]]);
+  });
+
+  it('an unknown dim copied by 0 next to a -1 that stays unknown ([T, B, 4] with [0, -1])', async () => {
+    await expectParityAt(['T', 'batch', 4], [0, -1], [[3, 1, 4], [2, 5, 4]]);
   });
 
   it('a 0 copying the unknown dim with a shorter target still resolves the -1', async () => {
