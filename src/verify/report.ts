@@ -1,9 +1,12 @@
 import type { Gate } from '../parity/gates.js';
 import type { OutputVerdict } from '../parity/verdict.js';
+import type { OutputResult } from '../report/schema.js';
 import type { DType } from '../tensor/dtype.js';
 
 /**
- * One output's line in the verification report (the JSON the CLI prints with --json).
+ * One output's line in the verification report (the JSON the CLI prints with --json):
+ * the fields of a pipeline report's output line, with the dtype as a MIL dtype, top-5
+ * agreement beside top-1, and no `exact` flag.
  *
  * Numbers that are not finite cannot be written as JSON, so they are `null`:
  * - for a passing output a null `snrDb`/`psnrDb` means the outputs are identical
@@ -13,20 +16,9 @@ import type { DType } from '../tensor/dtype.js';
  * `top1Agreement`/`top5Agreement` are null when the output is not class scores
  * (see parity/top-k.ts). With several test data sets every metric is the worst over the sets.
  */
-export interface VerifyOutputReport {
-  name: string;
-  shape: number[];
+export interface VerifyOutputReport extends Omit<OutputResult, 'dtype' | 'exact'> {
   dtype: DType;
-  maxAbsError: number | null;
-  maxRelError: number | null;
-  meanAbsError: number | null;
-  snrDb: number | null;
-  psnrDb: number | null;
-  cosine: number | null;
-  top1Agreement: number | null;
   top5Agreement: number | null;
-  pass: boolean;
-  reason?: string;
 }
 
 export interface VerifyReport {
