@@ -85,7 +85,7 @@ export function directionParam(ctx: ConvertContext, node: OnnxNode, i: number, d
 export function initialState(ctx: ConvertContext, node: OnnxNode, i: number, d: number, input: RecurrentInput): MilArg {
   const name = node.inputs[i];
   if (!name) {
-    if (input.batch === null) return ctx.unsupported(node, 'an omitted initial state needs a static batch size');
+    if (input.batch === null) return zeroStateOfRuntimeBatch(ctx, input);
     return floatTensor(input.dtype, [input.batch, input.hidden], new Float32Array(input.batch * input.hidden));
   }
   const c = ctx.constant(node, i);
@@ -93,6 +93,15 @@ export function initialState(ctx: ConvertContext, node: OnnxNode, i: number, d: 
   // Layout 1 keeps states as [B, D, H].
   if (input.layout === 1) arg = typeof arg === 'string' ? ctx.b.op1('transpose', { x: arg, perm: milConst.ints([1, 0, 2]) }) : transposeState(arg);
   return rows(ctx, arg, d, d + 1, true);
+}
+
+/** Zeros [B, H] for an omitted initial state when the batch B is only known at run time. */
+function zeroStateOfRuntimeBatch(ctx: ConvertContext, input: RecurrentInput): string {
+  const b = ctx.b;
+  const dims = b.op1('shape', { x: input.x });
+  const batch = b.op1('slice_by_index', { x: dims, begin: milConst.ints([1]), end: milConst.ints([2]) });
+  const shape = b.op1('concat', { values: [batch, milConst.ints([input.hidden])], axis: milConst.int(0) });
+  return b.op1('fill', { shape, value: floatScalar(0, input.dtype) });
 }
 
 function transposeState(t: Tensor): Tensor {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OnnxNode } from '../../../src/onnx/ir.js';
-import type { Tensor } from '../../../src/tensor/tensor.js';
+import { makeTensor, type Tensor } from '../../../src/tensor/tensor.js';
 import { model, node, valueInfo } from '../../helpers/onnx-graph.js';
 import { compareModelWithOrt } from './ort-graph.js';
 import { seededTensor } from './ort-parity.js';
@@ -47,5 +47,23 @@ describe('recurrent nodes with a dynamic sequence length agree with onnxruntime 
   it('refuses, naming why, a node only the unrolled form computes exactly', async () => {
     const n = node('GRU', ['x', 'w', 'r', 'b'], ['y', 'yh'], { hidden_size: H });
     await expect(compareModelWithOrt(dynamicModel(n, params(3, 1)), [])).rejects.toThrow(/sequence length is dynamic.*linear_before_reset = 0/);
+  });
+});
+
+describe('a bidirectional tagger with dynamic sequence length and batch agrees with onnxruntime', () => {
+  it('LSTM without initial states, then Transpose and Reshape [0, 0, -1] to [T, B, 2H]', async () => {
+    const flat = makeTensor('int64', [3], BigInt64Array.from([0n, 0n, -1n]));
+    const m = model({
+      nodes: [
+        node('LSTM', ['x', 'w', 'r', 'b'], ['y'], { hidden_size: H, direction: 'bidirectional' }),
+        node('Transpose', ['y'], ['yt'], { perm: [0, 2, 1, 3] }),
+        node('Reshape', ['yt', 'flat'], ['out']),
+      ],
+      inputs: [valueInfo('x', 'float32', ['T', 'batch', I])],
+      outputs: [{ name: 'out', dtype: 'float32' }],
+      initializers: { ...params(4, 2), flat },
+    });
+    const results = await compareModelWithOrt(m, [{ x: seededTensor([3, 1, I], 5) }, { x: seededTensor([6, 2, I], 6) }]);
+    for (const verdicts of results) for (const v of verdicts) expect(v.pass, `${v.reason ?? ''} max abs ${v.metrics.maxAbsError}`).toBe(true);
   });
 });
