@@ -202,14 +202,18 @@ function runKernel(kernel: Kernel, ctx: OpContext): RtValue[] {
   }
 }
 
-function runOperation(op: MilOperation, scope: Scope, opset: MilOpset): void {
+/**
+ * `heartbeat` is called after every op, nested blocks included, so a caller's
+ * deadline check also fires inside a long while_loop body.
+ */
+function runOperation(op: MilOperation, scope: Scope, opset: MilOpset, heartbeat?: () => void): void {
   const kernel = KERNELS[op.type];
   if (!kernel) throw new ToolError('RUNTIME', `no interpreter kernel for op type '${op.type}' (op '${op.name}')`);
   const constant = isConstantOp(op);
   let results = constant ? constantResults.get(op) : undefined;
   const params = resolveParams(op, scope);
   if (!results) {
-    const runBlock = (index: number, blockInputs: RtValue[]): RtValue[] => runNestedBlock(op, index, blockInputs, scope, opset);
+    const runBlock = (index: number, blockInputs: RtValue[]): RtValue[] => runNestedBlock(op, index, blockInputs, scope, opset, heartbeat);
     const ctx = new OpContext(op, opset, params, constantParams(op, scope), runBlock);
     results = runKernel(kernel, ctx);
     if (results.length !== op.outputs.length) {
@@ -226,13 +230,15 @@ function runOperation(op: MilOperation, scope: Scope, opset: MilOpset): void {
   }
 }
 
-function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (index: number, total: number) => void): RtValue[] {
+function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (index: number, total: number) => void, heartbeat?: () => void): RtValue[] {
   const plan = releasePlan(block);
   const total = block.operations.length;
   for (let i = 0; i < total; i++) {
-    runOperation(block.operations[i]!, scope, opset);
+    const beat = heartbeat ?? (onOp ? () => onOp(i, total) : undefined);
+    runOperation(block.operations[i]!, scope, opset, beat);
     for (const name of plan[i]!) scope.release(name);
     onOp?.(i, total);
+    if (heartbeat) heartbeat();
   }
   return block.outputs.map((name) => {
     const v = scope.get(name);
@@ -241,7 +247,7 @@ function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (in
   });
 }
 
-function runNestedBlock(op: MilOperation, index: number, blockInputs: RtValue[], outer: Scope, opset: MilOpset): RtValue[] {
+function runNestedBlock(op: MilOperation, index: number, blockInputs: RtValue[], outer: Scope, opset: MilOpset, heartbeat?: () => void): RtValue[] {
   const block = op.blocks[index];
   if (!block) throw new ToolError('RUNTIME', `${op.type} '${op.name}' has no nested block ${index}`);
   if (block.inputs.length !== blockInputs.length) {
@@ -249,7 +255,7 @@ function runNestedBlock(op: MilOperation, index: number, blockInputs: RtValue[],
   }
   const scope = new Scope(outer);
   block.inputs.forEach((v, i) => scope.set(v.name, blockInputs[i]!));
-  return executeBlock(block, scope, opset);
+  return executeBlock(block, scope, opset, undefined, heartbeat);
 }
 
 function checkInput(name: string, declared: MilTensorType, t: Tensor | undefined): Tensor {
