@@ -5,8 +5,9 @@ import { compressProgram, type CompressionSpec } from '../../src/compress/apply.
 import { readMlPackage } from '../../src/coreml/package.js';
 import { walkOperations, type MilOperation, type MilOpset, type MilProgram } from '../../src/mil/ir.js';
 import { runProgram } from '../../src/runtime/interpreter.js';
-import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../../src/tensor/fp16.js';
+import { float32ArrayToFloat16 } from '../../src/tensor/fp16.js';
 import { makeTensor, type Tensor } from '../../src/tensor/tensor.js';
+import { asFloat32 } from '../helpers/float-compare.js';
 
 /**
  * Weight fidelity against Apple's own compression. coremltools converted the
@@ -30,10 +31,6 @@ const SPECS: Record<'int8' | 'palettize4', CompressionSpec> = {
   palettize4: { kind: 'palettize', nbits: 4 },
 };
 
-function floats(t: Tensor): Float32Array {
-  return t.dtype === 'float16' ? float16ArrayToFloat32(t.data as Uint16Array) : (t.data as Float32Array);
-}
-
 function snrDb(reference: Float32Array, approx: Float32Array): number {
   let signal = 0;
   let noise = 0;
@@ -51,7 +48,7 @@ function singleFunction(operations: MilOperation[], outputs: string[], opset: Mi
 /** Runs a constexpr op on its own and returns the weight it expands to. */
 function decompress(op: MilOperation, opset: MilOpset): Float32Array {
   const out = runProgram(singleFunction([op], [op.outputs[0]!.name], opset), {});
-  return floats(out[op.outputs[0]!.name]!);
+  return asFloat32(out[op.outputs[0]!.name]!);
 }
 
 /** Our constexpr op for an fp32 weight, via its fp16 const as an fp16 program holds it. */

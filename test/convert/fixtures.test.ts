@@ -6,16 +6,11 @@ import { convertOnnxModel } from '../../src/convert/index.js';
 import { loadOnnxModel } from '../../src/onnx/load.js';
 import { readProtoTestDataSet } from '../../src/reference/test-data.js';
 import { runModel } from '../../src/runtime/interpreter.js';
-import { float16ArrayToFloat32 } from '../../src/tensor/fp16.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { asFloat32, psnr } from '../helpers/float-compare.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'fixtures', 'onnx');
 const MODELS = ['seed_simple_cnn', 'seed_custom_activation', 'tiny_convnet', 'tiny_transformer', 'tiny_unet', 'tiny_lstm'];
-
-function floats(t: Tensor): Float32Array {
-  if (t.dtype === 'float16') return float16ArrayToFloat32(t.data as Uint16Array);
-  return Float32Array.from(t.data as Float32Array);
-}
 
 /** Largest violation of |out - ref| <= 1e-4 + 1e-3·|ref| (the ONNX test-data tolerance); NaN counts as a violation. */
 function worstFp32Excess(out: Float32Array, ref: Float32Array): number {
@@ -25,17 +20,6 @@ function worstFp32Excess(out: Float32Array, ref: Float32Array): number {
     if (!(excess <= worst)) worst = Number.isNaN(excess) ? Infinity : excess;
   }
   return worst;
-}
-
-function psnr(out: Float32Array, ref: Float32Array): number {
-  let peak = 0;
-  let se = 0;
-  for (let i = 0; i < ref.length; i++) {
-    peak = Math.max(peak, Math.abs(ref[i]!));
-    se += (out[i]! - ref[i]!) ** 2;
-  }
-  const rmse = Math.sqrt(se / ref.length);
-  return rmse === 0 ? Infinity : 20 * Math.log10(peak / rmse);
 }
 
 describe('fixture models convert and match their reference outputs', () => {
@@ -53,8 +37,8 @@ describe('fixture models convert and match their reference outputs', () => {
     coreml.inputs.forEach((desc, k) => (inputs[desc.name] = data.inputs[k]!.tensor));
     const outputs = runModel(coreml, inputs);
     coreml.outputs.forEach((desc, k) => {
-      const out = floats(outputs[desc.name]!);
-      const ref = floats(data.outputs[k]!.tensor);
+      const out = asFloat32(outputs[desc.name]!);
+      const ref = asFloat32(data.outputs[k]!.tensor);
       expect(out.length).toBe(ref.length);
       if (precision === 'fp32') expect(worstFp32Excess(out, ref)).toBeLessThanOrEqual(0);
       else expect(psnr(out, ref)).toBeGreaterThanOrEqual(40);

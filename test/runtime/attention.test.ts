@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bool, f32, runOp, values } from './build.js';
-import { seeded } from './ort.js';
+import { seededFloats } from '../helpers/seeded.js';
 
 /** softmax(q·kᵀ/√E + mask)·v for one batch, in float64. */
 function attention(q: Float32Array, k: Float32Array, v: Float32Array, L: number, S: number, E: number, EV: number, keep?: (i: number, j: number) => boolean): number[] {
@@ -22,9 +22,9 @@ function attention(q: Float32Array, k: Float32Array, v: Float32Array, L: number,
 
 describe('scaled_dot_product_attention', () => {
   const [L, S, E, EV] = [3, 4, 5, 2];
-  const q = seeded(L * E, 61);
-  const k = seeded(S * E, 62);
-  const v = seeded(S * EV, 63);
+  const q = seededFloats(L * E, 61);
+  const k = seededFloats(S * E, 62);
+  const v = seededFloats(S * EV, 63);
   const params = { query: f32([1, L, E], q), key: f32([1, S, E], k), value: f32([1, S, EV], v) };
 
   it('computes softmax(QKᵀ/√E)·V', () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runProgram } from '../../src/runtime/interpreter.js';
 import { f16, f32, int, ints, op, program, runOp, str, v, values } from './build.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { maxAbsDiff, runOnnxNode, seeded, type OnnxAttr } from './ort.js';
+import { seededFloats } from '../helpers/seeded.js';
+import { maxAbsDiff, runOnnxNode, type OnnxAttr } from './ort.js';
 
 interface ConvCase {
   name: string;
@@ -55,9 +56,9 @@ describe('conv', () => {
     { name: '3-D', x: [1, 2, 5, 6, 4], w: [3, 2, 2, 3, 2], attrs: { pads: [1, 0, 1, 1, 0, 1] }, mil: { pad_type: str('custom'), pad: ints([1, 1, 0, 0, 1, 1]) } },
     { name: '2-D pointwise', x: [1, 16, 5, 5], w: [8, 16, 1, 1], attrs: {}, mil: {} },
   ] as ConvCase[])('$name matches onnxruntime', async ({ x: xs, w: ws, attrs, mil }) => {
-    const x = f32(xs, seeded(xs.reduce((p, d) => p * d), 3));
-    const weight = f32(ws, seeded(ws.reduce((p, d) => p * d), 7));
-    const bias = f32([ws[0]!], seeded(ws[0]!, 11));
+    const x = f32(xs, seededFloats(xs.reduce((p, d) => p * d), 3));
+    const weight = f32(ws, seededFloats(ws.reduce((p, d) => p * d), 7));
+    const bias = f32([ws[0]!], seededFloats(ws[0]!, 11));
     const ref = await runOnnxNode('Conv', { x }, { w: weight, b: bias }, attrs);
     const out = runOp('conv', { x, weight, bias, ...mil }, anyShape(xs.length))[0]!;
     expect(maxAbsDiff(values(out), ref)).toBeLessThan(1e-5);
@@ -99,8 +100,8 @@ describe('conv_transpose', () => {
   });
 
   it('output_shape adds trailing positions like ONNX output_padding', async () => {
-    const x = f32([1, 2, 3, 3], seeded(18, 5));
-    const weight = f32([2, 3, 3, 3], seeded(54, 9));
+    const x = f32([1, 2, 3, 3], seededFloats(18, 5));
+    const weight = f32([2, 3, 3, 3], seededFloats(54, 9));
     const bias = f32([3], [0.1, 0.2, 0.3]);
     const ref = await runOnnxNode('ConvTranspose', { x }, { w: weight, b: bias }, { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] });
     const [out] = runOp('conv_transpose', { x, weight, bias, strides: ints([2, 2]), pad_type: str('custom'), pad: ints([1, 1, 1, 1]), output_shape: ints([1, 3, 6, 6]) }, F([1, 3, 6, 6]));
@@ -108,8 +109,8 @@ describe('conv_transpose', () => {
   });
 
   it('groups and dilations match onnxruntime', async () => {
-    const x = f32([2, 4, 4, 5], seeded(160, 2));
-    const weight = f32([4, 3, 2, 3], seeded(72, 4));
+    const x = f32([2, 4, 4, 5], seededFloats(160, 2));
+    const weight = f32([4, 3, 2, 3], seededFloats(72, 4));
     const ref = await runOnnxNode('ConvTranspose', { x }, { w: weight }, { group: 2, dilations: [2, 1], strides: [1, 2] });
     const [out] = runOp('conv_transpose', { x, weight, groups: int(2), dilations: ints([2, 1]), strides: ints([1, 2]) }, F([2, 6, 6, 11]));
     expect(maxAbsDiff(values(out!), ref)).toBeLessThan(1e-5);

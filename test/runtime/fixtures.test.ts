@@ -5,29 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { readMlPackage } from '../../src/coreml/package.js';
 import { readTensorProtoFile } from '../../src/onnx/tensor-proto.js';
 import { runModel } from '../../src/runtime/interpreter.js';
-import { float16ArrayToFloat32, float32ArrayToFloat16 } from '../../src/tensor/fp16.js';
+import { float32ArrayToFloat16 } from '../../src/tensor/fp16.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { asFloat32, psnr } from '../helpers/float-compare.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/coremltools/', import.meta.url));
 
 /** Minimum PSNR (dB) per variant; fp32 is checked element-wise instead. */
 const MIN_PSNR: Record<string, number> = { fp16: 40, int8: 30, palettize4: 20 };
-
-function asFloat32(t: Tensor): Float32Array {
-  if (t.dtype === 'float16') return float16ArrayToFloat32(t.data as Uint16Array);
-  return Float32Array.from(t.data as ArrayLike<number>);
-}
-
-function psnr(out: Float32Array, ref: Float32Array): number {
-  let peak = 0;
-  let se = 0;
-  for (let i = 0; i < ref.length; i++) {
-    peak = Math.max(peak, Math.abs(ref[i]!));
-    se += (out[i]! - ref[i]!) ** 2;
-  }
-  const rmse = Math.sqrt(se / ref.length);
-  return rmse === 0 ? Infinity : 20 * Math.log10(peak / rmse);
-}
 
 /** Largest abs(out − ref) − 1e-3·abs(ref): ≤ 1e-4 means every element passes the fp32 gate. NaN fails. */
 function fp32Excess(out: Float32Array, ref: Float32Array): number {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { gemm, gemmScalar, matrix, rowTimesWeightT } from '../../src/runtime/gemm.js';
 import { wasmGemmKernel } from '../../src/runtime/wasm-gemm.js';
-import { maxAbsDiff, seeded } from './ort.js';
+import { seededFloats } from '../helpers/seeded.js';
+import { maxAbsDiff } from './ort.js';
 
 /** Textbook triple loop in float64: the reference for both kernels. */
 function naive(m: number, n: number, k: number, a: Float32Array, b: Float32Array): Float64Array {
@@ -25,8 +26,8 @@ describe('gemm', () => {
     [37, 53, 300],
     [130, 17, 513],
   ])('m=%i n=%i k=%i matches a naive product (edge tiles, K panels)', (m, n, k) => {
-    const a = seeded(m * k, m);
-    const b = seeded(k * n, n);
+    const a = seededFloats(m * k, m);
+    const b = seededFloats(k * n, n);
     const want = naive(m, n, k, a, b);
     const fast = new Float32Array(m * n);
     gemm(m, n, k, matrix(a, 0, k), matrix(b, 0, n), fast, 0, n);
@@ -38,8 +39,8 @@ describe('gemm', () => {
 
   it('reads transposed operands through strides and accumulates into a strided C', () => {
     const m = 20, n = 30, k = 40;
-    const a = seeded(m * k, 1);
-    const b = seeded(k * n, 2);
+    const a = seededFloats(m * k, 1);
+    const b = seededFloats(k * n, 2);
     const aT = new Float32Array(k * m);
     const bT = new Float32Array(n * k);
     for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) aT[p * m + i] = a[i * k + p]!;
@@ -56,9 +57,9 @@ describe('gemm', () => {
 
   it('adds a row bias in both the SIMD and the scalar path', () => {
     for (const [m, n, k] of [[9, 33, 40], [2, 3, 4]] as const) {
-      const a = seeded(m * k, 5);
-      const b = seeded(k * n, 6);
-      const bias = seeded(m, 7);
+      const a = seededFloats(m * k, 5);
+      const b = seededFloats(k * n, 6);
+      const bias = seededFloats(m, 7);
       const want = naive(m, n, k, a, b).map((v, i) => v + bias[Math.floor(i / n)]!);
       const c = new Float32Array(m * n);
       gemm(m, n, k, matrix(a, 0, k), matrix(b, 0, n), c, 0, n, { rowBias: bias });
@@ -67,8 +68,8 @@ describe('gemm', () => {
   });
 
   it('rowTimesWeightT computes x·Wᵀ row by row', () => {
-    const x = seeded(2 * 6, 3);
-    const w = seeded(5 * 6, 4);
+    const x = seededFloats(2 * 6, 3);
+    const w = seededFloats(5 * 6, 4);
     const out = new Float32Array(10);
     rowTimesWeightT(2, 5, 6, x, 0, w, out, 0);
     const wT = new Float32Array(30);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runProgram } from '../../src/runtime/interpreter.js';
 import { f32, flag, op, program, runOp, v, values } from './build.js';
-import { maxAbsDiff, runOnnxNode, seeded } from './ort.js';
+import { seededFloats } from '../helpers/seeded.js';
+import { maxAbsDiff, runOnnxNode } from './ort.js';
 
 const F = (shape: number[]) => ({ dtype: 'float32' as const, shape });
 
@@ -12,9 +13,9 @@ describe('linear', () => {
   });
 
   it('matches onnxruntime Gemm(transB) for many rows (the blocked GEMM path)', async () => {
-    const x = f32([37, 70], seeded(37 * 70, 1));
-    const weight = f32([19, 70], seeded(19 * 70, 2));
-    const bias = f32([19], seeded(19, 3));
+    const x = f32([37, 70], seededFloats(37 * 70, 1));
+    const weight = f32([19, 70], seededFloats(19 * 70, 2));
+    const bias = f32([19], seededFloats(19, 3));
     const ref = await runOnnxNode('Gemm', { x }, { w: weight, b: bias }, { transB: 1 });
     const [out] = runOp('linear', { x, weight, bias }, F([37, 19]));
     expect(maxAbsDiff(values(out!), ref)).toBeLessThan(1e-5);
@@ -22,9 +23,9 @@ describe('linear', () => {
 
   it('batch-1 rows against constant weights (resident SIMD path) match onnxruntime, with ragged sizes', async () => {
     for (const [rows, dIn, dOut] of [[1, 2048, 1000], [3, 7, 5], [1, 1, 1]] as const) {
-      const x = f32([rows, dIn], seeded(rows * dIn, dIn));
-      const weight = f32([dOut, dIn], seeded(dOut * dIn, dOut));
-      const bias = f32([dOut], seeded(dOut, 9));
+      const x = f32([rows, dIn], seededFloats(rows * dIn, dIn));
+      const weight = f32([dOut, dIn], seededFloats(dOut * dIn, dOut));
+      const bias = f32([dOut], seededFloats(dOut, 9));
       const ref = await runOnnxNode('Gemm', { x }, { w: weight, b: bias }, { transB: 1 });
       for (let run = 0; run < 2; run++) {
         const [out] = runOp('linear', { x, weight, bias }, F([rows, dOut]));
@@ -51,8 +52,8 @@ describe('linear', () => {
 
 describe('matmul', () => {
   it('broadcasts batch dims like NumPy', async () => {
-    const x = f32([2, 1, 3, 4], seeded(24, 4));
-    const y = f32([3, 4, 5], seeded(60, 5));
+    const x = f32([2, 1, 3, 4], seededFloats(24, 4));
+    const y = f32([3, 4, 5], seededFloats(60, 5));
     const ref = await runOnnxNode('MatMul', { a: x, b: y }, {});
     const [out] = runOp('matmul', { x, y }, F([2, 3, 3, 5]));
     expect(maxAbsDiff(values(out!), ref)).toBeLessThan(1e-6);

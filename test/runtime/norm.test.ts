@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { f32, ints, runOp, scalar, values } from './build.js';
-import { maxAbsDiff, runOnnxNode, seeded } from './ort.js';
+import { seededFloats } from '../helpers/seeded.js';
+import { maxAbsDiff, runOnnxNode } from './ort.js';
 
 const F = (shape: number[]) => ({ dtype: 'float32' as const, shape });
 
@@ -14,7 +15,7 @@ describe('normalization', () => {
   });
 
   it('instance_norm normalizes each (n, c) plane', async () => {
-    const x = f32([2, 3, 4, 5], seeded(120, 6));
+    const x = f32([2, 3, 4, 5], seededFloats(120, 6));
     const gamma = f32([3], [1, 2, 0.5]);
     const beta = f32([3], [0, 1, -1]);
     const ref = await runOnnxNode('InstanceNormalization', { x }, { s: gamma, b: beta }, { epsilon: 1e-5 });
@@ -23,9 +24,9 @@ describe('normalization', () => {
   });
 
   it('layer_norm over the trailing axis with gamma and beta', async () => {
-    const x = f32([2, 3, 8], seeded(48, 8));
-    const gamma = f32([8], seeded(8, 9));
-    const beta = f32([8], seeded(8, 10));
+    const x = f32([2, 3, 8], seededFloats(48, 8));
+    const gamma = f32([8], seededFloats(8, 9));
+    const beta = f32([8], seededFloats(8, 10));
     const ref = await runOnnxNode('LayerNormalization', { x }, { g: gamma, b: beta }, { axis: -1, epsilon: 1e-5 });
     const [out] = runOp('layer_norm', { x, axes: ints([-1]), gamma, beta, epsilon: scalar(1e-5) }, F([2, 3, 8]));
     expect(maxAbsDiff(values(out!), ref)).toBeLessThan(1e-5);
@@ -44,7 +45,7 @@ describe('normalization', () => {
   });
 
   it('local_response_norm matches onnxruntime LRN', async () => {
-    const x = f32([1, 5, 2, 2], seeded(20, 12));
+    const x = f32([1, 5, 2, 2], seededFloats(20, 12));
     const ref = await runOnnxNode('LRN', { x }, {}, { size: 3, alpha: 0.001, beta: 0.75, bias: 1.5 });
     const [out] = runOp('local_response_norm', { x, size: f32([], [3]), alpha: scalar(0.001), beta: scalar(0.75), k: scalar(1.5) }, F([1, 5, 2, 2]));
     expect(maxAbsDiff(values(out!), ref)).toBeLessThan(1e-6);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { f32, flag, ints, runOp, str, values } from './build.js';
-import { maxAbsDiff, runOnnxNode, seeded, type OnnxAttr } from './ort.js';
+import { seededFloats } from '../helpers/seeded.js';
+import { maxAbsDiff, runOnnxNode, type OnnxAttr } from './ort.js';
 
 const F = (shape: number[]) => ({ dtype: 'float32' as const, shape });
 const x4 = f32([1, 1, 4, 4], Array.from({ length: 16 }, (_, i) => i));
@@ -35,7 +36,7 @@ describe('pooling', () => {
     { name: 'avg ceil_mode with pads, count_include_pad', op: 'avg_pool', onnx: 'AveragePool', attrs: { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 0, 1, 1], ceil_mode: 1, count_include_pad: 1 }, mil: { kernel_sizes: ints([3, 2]), strides: ints([2, 2]), pad_type: str('custom'), pad: ints([1, 1, 0, 1]), ceil_mode: flag(true) } },
     { name: 'avg excluding pads', op: 'avg_pool', onnx: 'AveragePool', attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, mil: { kernel_sizes: ints([3, 3]), pad_type: str('custom'), pad: ints([1, 1, 1, 1]), exclude_padding_from_average: flag(true) } },
   ] as { name: string; op: string; onnx: string; attrs: Record<string, OnnxAttr>; mil: Record<string, Tensor> }[])('$name matches onnxruntime', async ({ op, onnx, attrs, mil }) => {
-    const x = f32([1, 2, 7, 8], seeded(112, 21));
+    const x = f32([1, 2, 7, 8], seededFloats(112, 21));
     const ref = await runOnnxNode(onnx, { x }, {}, attrs);
     const [out] = runOp(op, { x, ...mil }, { dtype: 'float32', shape: [null, null, null, null] });
     expect(out!.data.length).toBe(ref.length);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { f32, flag, runOp, str, values } from './build.js';
-import { maxAbsDiff, runOnnxNode, seeded } from './ort.js';
+import { seededFloats } from '../helpers/seeded.js';
+import { maxAbsDiff, runOnnxNode } from './ort.js';
 
 /** Reorders 4 stacked gate blocks of `rows` rows each from ONNX order (i, o, f, c) to MIL order (i, f, o, c). */
 function onnxToMilGates(w: Float32Array, rows: number, cols: number): Float32Array {
@@ -12,10 +13,10 @@ function onnxToMilGates(w: Float32Array, rows: number, cols: number): Float32Arr
 
 describe('lstm', () => {
   const seq = 5, batch = 2, input = 3, hidden = 4;
-  const x = f32([seq, batch, input], seeded(seq * batch * input, 41));
-  const W = seeded(4 * hidden * input, 42);
-  const R = seeded(4 * hidden * hidden, 43);
-  const B = seeded(8 * hidden, 44);
+  const x = f32([seq, batch, input], seededFloats(seq * batch * input, 41));
+  const W = seededFloats(4 * hidden * input, 42);
+  const R = seededFloats(4 * hidden * hidden, 43);
+  const B = seededFloats(8 * hidden, 44);
   const milParams = () => {
     const bias = new Float32Array(4 * hidden);
     for (let i = 0; i < 4 * hidden; i++) bias[i] = B[i]! + B[4 * hidden + i]!;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { f32, flag, int, ints, runOp, scalar, str, values } from './build.js';
-import { maxAbsDiff, runOnnxNode, seeded } from './ort.js';
+import { seededFloats } from '../helpers/seeded.js';
+import { maxAbsDiff, runOnnxNode } from './ort.js';
 
 const F = (shape: number[]) => ({ dtype: 'float32' as const, shape });
 const x = f32([1, 1, 2, 2], [1, 2, 3, 4]);
@@ -22,14 +23,14 @@ describe('resampling', () => {
   });
 
   it('upsample_bilinear without align_corners uses half-pixel centers (PyTorch align_corners=False)', async () => {
-    const input = f32([1, 2, 3, 4], seeded(24, 31));
+    const input = f32([1, 2, 3, 4], seededFloats(24, 31));
     const ref = await onnxResize(input, [1, 2, 6, 8], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
     const [out] = runOp('upsample_bilinear', { x: input, scale_factor_height: scalar(2), scale_factor_width: scalar(2), align_corners: flag(false) }, F([1, 2, 6, 8]));
     expect(maxAbsDiff(values(out!), ref)).toBeLessThan(1e-6);
   });
 
   it('resize_bilinear sampling modes match their ONNX coordinate transforms', async () => {
-    const input = f32([1, 1, 3, 5], seeded(15, 32));
+    const input = f32([1, 1, 3, 5], seededFloats(15, 32));
     const cases = [
       ['STRICT_ALIGN_CORNERS', 'align_corners'],
       ['UNALIGN_CORNERS', 'half_pixel'],

@@ -1,4 +1,3 @@
-import * as ort from 'onnxruntime-node';
 import { convertOnnxModel } from '../../../src/convert/index.js';
 import type { DeploymentTarget } from '../../../src/mil/ir.js';
 import { encodeOnnxModel } from '../../../src/onnx/encode.js';
@@ -8,6 +7,8 @@ import { evaluateOutput, type OutputVerdict } from '../../../src/parity/verdict.
 import { runModel } from '../../../src/runtime/interpreter.js';
 import { makeTensor, type Tensor } from '../../../src/tensor/tensor.js';
 import { model, valueInfo } from '../../helpers/onnx-graph.js';
+import { runOnOrt } from '../../helpers/ort.js';
+import { seededFloats } from '../../helpers/seeded.js';
 
 /**
  * Runs one ONNX node on onnxruntime-node and, converted, on the reference
@@ -15,18 +16,9 @@ import { model, valueInfo } from '../../helpers/onnx-graph.js';
  * implementations agreeing is what shows a converter kept ONNX's meaning.
  */
 
-/** Deterministic values in [-1, 1) (xorshift), so failures reproduce. */
+/** Deterministic float32 values in [-1, 1), so failures reproduce. */
 export function seededTensor(shape: number[], seed = 7): Tensor {
-  let s = seed >>> 0 || 1;
-  const n = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 4294967296) * 2 - 1;
-  }
-  return makeTensor('float32', shape, out);
+  return makeTensor('float32', shape, seededFloats(shape.reduce((a, b) => a * b, 1), seed));
 }
 
 export async function compareWithOrt(
@@ -43,10 +35,7 @@ export async function compareWithOrt(
     initializers,
     opset: options.opset ?? 17,
   });
-  const session = await ort.InferenceSession.create(encodeOnnxModel(m));
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, t] of Object.entries(inputs)) feeds[name] = new ort.Tensor('float32', t.data as Float32Array, [...t.shape]);
-  const expected = await session.run(feeds);
+  const expected = await runOnOrt(encodeOnnxModel(m), inputs);
 
   const converted = convertOnnxModel(m, { target: options.target ?? 'iOS15', precision: 'fp32' });
   const feedsMil: Record<string, Tensor> = {};
