@@ -1,6 +1,7 @@
 import type { KernelTable, OpContext } from '../kernel.js';
 import { gemm, gemmPacked, matrix, PACK_COLS, type PackB } from '../gemm.js';
 import { makeFloat, type RtFloatValue, type RtValue } from '../value.js';
+import { lift, resolvePads, spatialParam, spatialRank, type Triple } from './window.js';
 
 /**
  * conv and conv_transpose over 1–3 spatial dims. Spatial dims are lifted to
@@ -8,42 +9,6 @@ import { makeFloat, type RtFloatValue, type RtValue } from '../value.js';
  * im2col + GEMM (or straight GEMM for unpadded 1×1 convs); depthwise-like
  * convs with few output channels per group run as a direct loop.
  */
-
-/** Spatial parameter list of length `s` (default all `fallback`). */
-export function spatialParam(ctx: OpContext, name: string, s: number, fallback: number): number[] {
-  const v = ctx.ints(name) ?? new Array<number>(s).fill(fallback);
-  if (v.length !== s) ctx.fail(`'${name}' must have ${s} values, got ${v.length}`);
-  return v;
-}
-
-/**
- * Pads before/after each spatial dim for a pad type. `same` puts the odd extra
- * pad at the end, `same_lower` at the start.
- */
-export function resolvePads(
-  ctx: OpContext, padType: string, inSize: readonly number[], kernel: readonly number[],
-  stride: readonly number[], dilation: readonly number[],
-): { before: number[]; after: number[] } {
-  const s = inSize.length;
-  if (padType === 'valid') return { before: new Array<number>(s).fill(0), after: new Array<number>(s).fill(0) };
-  if (padType === 'custom') {
-    const pad = spatialParam(ctx, 'pad', 2 * s, 0);
-    return { before: pad.filter((_, i) => i % 2 === 0), after: pad.filter((_, i) => i % 2 === 1) };
-  }
-  if (padType !== 'same' && padType !== 'same_lower') ctx.fail(`unknown pad_type '${padType}'`);
-  const before: number[] = [];
-  const after: number[] = [];
-  for (let i = 0; i < s; i++) {
-    const out = Math.ceil(inSize[i]! / stride[i]!);
-    const total = Math.max((out - 1) * stride[i]! + (kernel[i]! - 1) * dilation[i]! + 1 - inSize[i]!, 0);
-    const small = Math.floor(total / 2);
-    before.push(padType === 'same' ? small : total - small);
-    after.push(padType === 'same' ? total - small : small);
-  }
-  return { before, after };
-}
-
-type Triple = readonly [number, number, number];
 
 interface Geometry {
   /** Input spatial size, kernel, stride, dilation, pad before/after, output size; each as depth, height, width. */
@@ -56,12 +21,6 @@ interface Geometry {
   outSize: Triple;
 }
 
-/** Lifts a 1–3 entry spatial list to three entries, with leading `fill`s. */
-function lift(values: readonly number[], fill: number): Triple {
-  const at = (i: number): number => values[i - (3 - values.length)] ?? fill;
-  return [at(0), at(1), at(2)];
-}
-
 /** The spatial parameters conv and conv_transpose read the same way. */
 interface SpatialParams {
   /** Number of spatial dims (1–3). */
@@ -70,12 +29,6 @@ interface SpatialParams {
   kernel: number[];
   stride: number[];
   dilation: number[];
-}
-
-function spatialRank(ctx: OpContext, x: RtFloatValue): number {
-  const s = x.shape.length - 2;
-  if (s < 1 || s > 3) ctx.fail(`x must have 1 to 3 spatial dims, got shape [${x.shape.join(',')}]`);
-  return s;
 }
 
 function spatialParams(ctx: OpContext, s: number, x: RtFloatValue, w: RtFloatValue): SpatialParams {

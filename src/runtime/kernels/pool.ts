@@ -1,6 +1,6 @@
 import type { KernelTable, OpContext } from '../kernel.js';
 import { makeFloat, type RtValue } from '../value.js';
-import { resolvePads, spatialParam } from './conv.js';
+import { lift, resolvePads, spatialParam, spatialRank } from './window.js';
 
 /** max_pool, avg_pool, l2_pool over 1–3 spatial dims. */
 
@@ -34,24 +34,18 @@ function poolWindow(ctx: OpContext, inSize: number[]): PoolWindow {
   return { kernel, stride, padBefore: before, padAfter: after, inSize, outSize };
 }
 
-function lift3(v: number[], fill: number): [number, number, number] {
-  const r = [...new Array<number>(3 - v.length).fill(fill), ...v];
-  return [r[0]!, r[1]!, r[2]!];
-}
-
 function pool(kind: PoolKind) {
   return (ctx: OpContext): RtValue[] => {
     const x = ctx.float('x');
-    const s = x.shape.length - 2;
-    if (s < 1 || s > 3) ctx.fail(`x must have 1 to 3 spatial dims, got shape [${x.shape.join(',')}]`);
+    spatialRank(ctx, x); // fails unless x has 1 to 3 spatial dims
     const w = poolWindow(ctx, x.shape.slice(2));
     const excludePad = kind === 'avg' && ctx.bool('exclude_padding_from_average', false);
-    const [ID, IH, IW] = lift3(w.inSize, 1);
-    const [KD, KH, KW] = lift3(w.kernel, 1);
-    const [SD, SH, SW] = lift3(w.stride, 1);
-    const [PD, PH, PW] = lift3(w.padBefore, 0);
-    const [AD, AH, AW] = lift3(w.padAfter, 0);
-    const [OD, OH, OW] = lift3(w.outSize, 1);
+    const [ID, IH, IW] = lift(w.inSize, 1);
+    const [KD, KH, KW] = lift(w.kernel, 1);
+    const [SD, SH, SW] = lift(w.stride, 1);
+    const [PD, PH, PW] = lift(w.padBefore, 0);
+    const [AD, AH, AW] = lift(w.padAfter, 0);
+    const [OD, OH, OW] = lift(w.outSize, 1);
     const planes = x.shape[0]! * x.shape[1]!;
     const out = makeFloat(x.dtype, [x.shape[0]!, x.shape[1]!, ...w.outSize]);
     const inVol = ID * IH * IW;
