@@ -1,8 +1,7 @@
-import { elementCount } from '../../tensor/tensor.js';
+import { elementCount, stridesOf } from '../../tensor/tensor.js';
 import { normAxis, type KernelTable, type OpContext } from '../kernel.js';
 import { allocFor, makeValue, type RtFloatValue, type RtNumeric, type RtNumericValue, type RtValue } from '../value.js';
 import { milDType } from './misc.js';
-import { stridesFor } from './layout.js';
 
 /**
  * Compression ops that compute constant weights at load time, plus the
@@ -90,8 +89,8 @@ function lutDense(ctx: OpContext, indices: RtNumericValue, lut: RtNumericValue):
   const groupSize = indices.shape.map((d, i) => d / lut.shape[i]!);
   if (groupSize.some((g) => !Number.isInteger(g))) ctx.fail(`lut groups [${lut.shape.slice(0, rank).join(',')}] do not divide indices [${indices.shape.join(',')}]`);
   const outShape = indices.shape.map((d, i) => (i === vectorAxis ? d * vector : d));
-  const outStrides = stridesFor(outShape);
-  const lutStrides = stridesFor(lut.shape);
+  const outStrides = stridesOf(outShape);
+  const lutStrides = stridesOf(lut.shape);
   const out = allocFor(lut.dtype, elementCount(outShape));
   const coord = new Array<number>(rank).fill(0);
   for (let flat = 0; flat < indices.data.length; flat++) {
@@ -149,7 +148,7 @@ function shiftScaleDense(ctx: OpContext, data: RtNumericValue, scale: RtFloatVal
   if (scale.shape.length !== rank) ctx.fail(`scale rank ${scale.shape.length} must equal data rank ${rank}`);
   const block = data.shape.map((d, i) => d / scale.shape[i]!);
   if (block.some((b) => !Number.isInteger(b))) ctx.fail(`scale shape [${scale.shape.join(',')}] does not divide data [${data.shape.join(',')}]`);
-  const scaleStrides = stridesFor(scale.shape);
+  const scaleStrides = stridesOf(scale.shape);
   const out = new Float32Array(data.data.length);
   const coord = new Array<number>(rank).fill(0);
   for (let i = 0; i < out.length; i++) {

@@ -1,3 +1,4 @@
+import { stridesOf } from '../../tensor/tensor.js';
 import type { RtNumeric, RtValue } from '../value.js';
 import { allocFor } from '../value.js';
 
@@ -7,17 +8,6 @@ import { allocFor } from '../value.js';
  * permutation (transpose).
  */
 
-/** Row-major strides. */
-export function stridesFor(shape: readonly number[]): number[] {
-  const out = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    out[i] = s;
-    s *= shape[i]!;
-  }
-  return out;
-}
-
 /**
  * out[i0, …, ik] = x[maps[0][i0], …, maps[k][ik]], or `fill` where any map
  * entry is −1. The output shape is the list of map lengths.
@@ -26,7 +16,7 @@ export function gatherByDimMaps(x: RtValue, maps: readonly Int32Array[], fill = 
   const rank = maps.length;
   const outShape = maps.map((m) => m.length);
   const n = outShape.reduce((p, d) => p * d, 1);
-  const strides = stridesFor(x.shape);
+  const strides = stridesOf(x.shape);
   const isString = x.dtype === 'string';
   const out: RtNumeric | string[] = isString ? new Array<string>(n).fill('') : allocFor(x.dtype, n);
   if (n === 0) return out;
@@ -66,7 +56,7 @@ export function gatherByDimMaps(x: RtValue, maps: readonly Int32Array[], fill = 
 export function permute(x: RtValue, perm: readonly number[]): RtValue {
   const rank = x.shape.length;
   const outShape = perm.map((p) => x.shape[p]!);
-  const inStrides = stridesFor(x.shape);
+  const inStrides = stridesOf(x.shape);
   const stepFor = perm.map((p) => inStrides[p]!);
   const n = x.data.length;
   const isString = x.dtype === 'string';

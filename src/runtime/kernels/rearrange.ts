@@ -1,8 +1,8 @@
-import { elementCount } from '../../tensor/tensor.js';
+import { elementCount, stridesOf } from '../../tensor/tensor.js';
 import { normAxis, type KernelTable, type OpContext } from '../kernel.js';
 import { allocFor, type RtNumeric, type RtValue } from '../value.js';
-import { permute, stridesFor } from './layout.js';
-import { sliceMap } from './shape.js';
+import { permute } from './layout.js';
+import { readSliceAttributes, sliceMap } from './shape.js';
 
 /**
  * pixel_unshuffle, space_to_batch / batch_to_space, sliding_windows and
@@ -63,11 +63,7 @@ function sliceUpdate(ctx: OpContext): RtValue[] {
   const x = ctx.numeric('x');
   const update = ctx.numeric('update');
   const rank = x.shape.length;
-  const begin = ctx.requiredInts('begin');
-  const end = ctx.requiredInts('end');
-  const stride = ctx.ints('stride') ?? new Array<number>(rank).fill(1);
-  const mask = (name: string): boolean[] => (ctx.ints(name) ?? new Array<number>(rank).fill(0)).map((m) => m !== 0);
-  const [beginMask, endMask, squeezeMask] = [mask('begin_mask'), mask('end_mask'), mask('squeeze_mask')];
+  const { begin, end, stride, beginMask, endMask, squeezeMask } = readSliceAttributes(ctx, rank);
   const maps = x.shape.map((dim, i) => {
     if (squeezeMask[i]) return Int32Array.of(begin[i]! < 0 ? begin[i]! + dim : begin[i]!);
     return sliceMap(dim, begin[i]!, end[i]!, stride[i]!, beginMask[i]!, endMask[i]!);
@@ -76,7 +72,7 @@ function sliceUpdate(ctx: OpContext): RtValue[] {
     ctx.fail(`update [${update.shape.join(',')}] does not match the selected slice [${maps.map((m) => m.length).join(',')}]`);
   }
   const out = x.data.slice();
-  const strides = stridesFor(x.shape);
+  const strides = stridesOf(x.shape);
   const counter = new Array<number>(rank).fill(0);
   for (let u = 0; u < update.data.length; u++) {
     let dst = 0;

@@ -155,14 +155,25 @@ export function sliceMap(dim: number, begin: number, end: number, stride: number
   return map;
 }
 
+/** The attributes slice_by_index and slice_update share; absent stride and masks mean 1 and false per dim. */
+export function readSliceAttributes(ctx: OpContext, rank: number): {
+  begin: number[]; end: number[]; stride: number[]; beginMask: boolean[]; endMask: boolean[]; squeezeMask: boolean[];
+} {
+  const mask = (name: string): boolean[] => (ctx.ints(name) ?? new Array<number>(rank).fill(0)).map((m) => m !== 0);
+  return {
+    begin: ctx.requiredInts('begin'),
+    end: ctx.requiredInts('end'),
+    stride: ctx.ints('stride') ?? new Array<number>(rank).fill(1),
+    beginMask: mask('begin_mask'),
+    endMask: mask('end_mask'),
+    squeezeMask: mask('squeeze_mask'),
+  };
+}
+
 function sliceByIndex(ctx: OpContext): RtValue[] {
   const x = ctx.input('x');
   const rank = x.shape.length;
-  const begin = ctx.requiredInts('begin');
-  const end = ctx.requiredInts('end');
-  const stride = ctx.ints('stride') ?? new Array<number>(rank).fill(1);
-  const mask = (name: string): boolean[] => (ctx.ints(name) ?? new Array<number>(rank).fill(0)).map((m) => m !== 0);
-  const [beginMask, endMask, squeezeMask] = [mask('begin_mask'), mask('end_mask'), mask('squeeze_mask')];
+  const { begin, end, stride, beginMask, endMask, squeezeMask } = readSliceAttributes(ctx, rank);
   if (begin.length !== rank || end.length !== rank || stride.length !== rank) ctx.fail(`begin/end/stride must have ${rank} values`);
   const maps = x.shape.map((dim, i) => {
     if (stride[i] === 0) ctx.fail(`stride of dim ${i} is 0`);
