@@ -7,6 +7,7 @@
  */
 
 import type { TextSink } from '../progress.js';
+import { scaleBytes } from '../report/format.js';
 
 export type { TextSink };
 
@@ -63,16 +64,9 @@ export function writeJson(sink: TextSink, value: unknown): void {
   sink.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-const BYTE_UNITS = ['B', 'KB', 'MB', 'GB'] as const;
-
-/** 1234567 → "1.2 MB" (decimal units, as file managers show). */
+/** 1234567 → "1.2 MB": the report's units (scaleBytes), one decimal fewer to keep terminal lines short. */
 export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < BYTE_UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${BYTE_UNITS[unit]}`;
+  const { value, unit } = scaleBytes(bytes);
+  const digits = unit === 'B' || value >= 100 ? 0 : 1;
+  return `${value.toFixed(digits)} ${unit}`;
 }

@@ -1,17 +1,27 @@
 /** Number formatting for reports: short, unambiguous, locale-independent. */
 
-const UNITS = ['B', 'KB', 'MB', 'GB'];
+const BYTE_UNITS = ['B', 'KB', 'MB', 'GB'] as const;
 
-/** 1,234,567 → "1.23 MB" (powers of 1000, as file managers and GitHub show sizes). */
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';
+/**
+ * A byte count in the largest decimal unit (powers of 1000, as file managers and GitHub
+ * show sizes) that keeps it at 1 or more: 1,234,567 → { value: 1.234567, unit: 'MB' }.
+ * The report and the terminal round it differently, so they share only this ladder.
+ */
+export function scaleBytes(bytes: number): { value: number; unit: (typeof BYTE_UNITS)[number] } {
   let value = bytes;
   let unit = 0;
-  while (Math.abs(value) >= 1000 && unit < UNITS.length - 1) {
+  while (Math.abs(value) >= 1000 && unit < BYTE_UNITS.length - 1) {
     value /= 1000;
     unit++;
   }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${UNITS[unit]}`;
+  return { value, unit: BYTE_UNITS[unit]! };
+}
+
+/** 1,234,567 → "1.23 MB": three significant digits from 1 KB up; "—" when there is no size. */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';
+  const { value, unit } = scaleBytes(bytes);
+  return unit === 'B' ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${unit}`;
 }
 
 /** Relative change as a signed percentage: "+12.5%", "−3.0%", "±0%". */
