@@ -2,6 +2,7 @@ import { milConst, type MilArg } from '../../mil/builder.js';
 import { attrFloat, attrInt, type OnnxNode } from '../../onnx/ir.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
+import { batchNormTraining } from './norm-training.js';
 import { paramOperand, scaleShift, normVariantConverters } from './norm-variants.js';
 import { floatScalar, floatTensor, floatValues, outputName, requireConstant, reshapeConstant, typeOfInput, wantsOutput } from './nn-util.js';
 
@@ -57,10 +58,10 @@ function batchNormRuntime(node: OnnxNode, ctx: ConvertContext, x: string, epsilo
 
 const batchNorm: OpConverter = {
   opsets: [1, LATEST_ONNX_OPSET],
-  milOps: ['batch_norm', 'mul', 'add', 'sub', 'rsqrt', 'reshape'],
-  limits: 'inference only (training_mode = 0); run-time scale, bias, mean or variance need a static channel count',
+  milOps: ['batch_norm', 'mul', 'add', 'sub', 'rsqrt', 'reshape', 'reduce_mean'],
+  limits: 'run-time scale, bias, mean or variance and training mode need a static channel count',
   convert(node, ctx) {
-    if (attrInt(node, 'training_mode', 0) === 1) ctx.unsupported(node, 'training_mode = 1 is not supported');
+    if (attrInt(node, 'training_mode', 0) === 1) return batchNormTraining(node, ctx);
     refuseExtraOutputs(node, ctx, 'training statistics');
     const x = ctx.requireInput(node, 0);
     const xt = typeOfInput(ctx, x);

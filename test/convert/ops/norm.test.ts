@@ -29,9 +29,9 @@ describe('BatchNormalization converter', () => {
     expect(r.outType()).toEqual(f32(8, 2));
   });
 
-  it('refuses training mode', () => {
+  it('refuses training mode when the channel count is unknown', () => {
     const n = node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y'], { training_mode: 1 });
-    expect(() => convertNode(n, { x: f32(1, 2, 3) }, bnInits)).toThrow(/training_mode/);
+    expect(() => convertNode(n, { x: f32(1, null, 3) }, bnInits)).toThrow(/training mode needs .* static channel count/);
   });
 
   it('computes with a run-time mean instead of batch_norm, which needs constants', () => {
@@ -84,6 +84,14 @@ describe('BatchNormalization with statistics computed at run time agrees with on
   it('refuses run-time statistics when the channel count is unknown', () => {
     const n = node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y']);
     expect(() => convertNode(n, { x: f32(1, null, 4), s: f32(null), b: f32(null), m: f32(null), v: f32(null) })).toThrow(/static channel count/);
+  });
+});
+
+describe('BatchNormalization in training mode normalizes with the batch statistics', () => {
+  it('Y, running_mean and running_var agree with onnxruntime', async () => {
+    const n = node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y', 'rm', 'rv'], { training_mode: 1, momentum: 0.8, epsilon: 1e-3 }, ['momentum', 'epsilon']);
+    const inits = { s: seededTensor([3], 2), b: seededTensor([3], 3), m: seededTensor([3], 4), v: makeTensor('float32', [3], Float32Array.from([0.5, 1, 2])) };
+    for (const v of await compareWithOrt(n, { x: seededTensor([2, 3, 4, 5]) }, inits, { opset: 15 })) expect(v.pass, v.reason).toBe(true);
   });
 });
 
