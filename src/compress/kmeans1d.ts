@@ -107,7 +107,7 @@ function pointsFromBins(count: Float64Array, sum: Float64Array, squares: Float64
   return { values, prefixCount, prefixSum, prefixSquares };
 }
 
-/** Index of the first value ≥ x. */
+/** Index of the first entry ≥ x in an ascending array. */
 function lowerBound(values: Float64Array, x: number): number {
   let lo = 0;
   let hi = values.length;
@@ -165,21 +165,10 @@ function quantileInit(points: WeightedPoints, k: number, offset: number): Float6
   const out = new Float64Array(k);
   for (let c = 0; c < k; c++) {
     const target = ((c + offset) / k) * total;
-    const idx = Math.min(points.values.length - 1, Math.max(0, lowerBoundCount(points.prefixCount, target) - 1));
+    const idx = Math.min(points.values.length - 1, Math.max(0, lowerBound(points.prefixCount, target) - 1));
     out[c] = points.values[idx]!;
   }
   return out;
-}
-
-function lowerBoundCount(prefix: Float64Array, target: number): number {
-  let lo = 0;
-  let hi = prefix.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (prefix[mid]! < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Centroids spread evenly between min and max: covers the tails that quantiles miss. */
@@ -351,7 +340,7 @@ function mergeRuns(points: WeightedPoints, maxPoints: number): WeightedPoints {
   const total = points.prefixCount[n]!;
   const bounds = [0];
   for (let r = 1; r < maxPoints; r++) {
-    const b = lowerBoundCount(points.prefixCount, (r / maxPoints) * total);
+    const b = lowerBound(points.prefixCount, (r / maxPoints) * total);
     if (b > bounds[bounds.length - 1]! && b < n) bounds.push(b);
   }
   bounds.push(n);
