@@ -7,7 +7,7 @@ import { assignHalfToCentroids, assignToCentroids, binHalfWeights, binWeights, k
  * output channels share one table) need iOS18.
  */
 
-export const PALETTE_BITS = [1, 2, 3, 4, 6, 8] as const;
+const PALETTE_BITS = [1, 2, 3, 4, 6, 8] as const;
 export type PaletteBits = (typeof PALETTE_BITS)[number];
 
 export interface Palettized {

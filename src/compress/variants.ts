@@ -1,6 +1,7 @@
 import { targetRank, type DeploymentTarget } from '../mil/ir.js';
 import { EIGHT_BIT_GATE, FP16_GATE, FP32_GATE, LOW_BIT_GATE, type Gate } from '../parity/gates.js';
 import { minimumTargetFor, type CompressionSpec } from './apply.js';
+import type { PaletteBits } from './palettize.js';
 
 /**
  * The variants a model can be built in. The CLI's `--compress`, the action's
@@ -26,7 +27,7 @@ export interface VariantDefinition {
  */
 const KEEP_HEAD_BELOW_BITS = 3;
 
-const palettized = (nbits: 1 | 2 | 3 | 4 | 6 | 8): VariantDefinition => ({
+const palettized = (nbits: PaletteBits): VariantDefinition => ({
   name: `palettize${nbits}`,
   precision: 'fp16',
   compression: nbits < KEEP_HEAD_BELOW_BITS ? { kind: 'palettize', nbits, keepOutputHead: true } : { kind: 'palettize', nbits },

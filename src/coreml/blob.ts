@@ -12,11 +12,11 @@ import { packSubByte, subBytePaddingBits, unpackSubByte, type SubByteStorage } f
  * metadata record. All integers are little-endian.
  */
 
-export const BLOB_STORAGE_VERSION = 2;
-export const BLOB_ALIGNMENT = 64;
-export const BLOB_HEADER_SIZE = 64;
-export const BLOB_METADATA_SIZE = 64;
-export const BLOB_SENTINEL = 0xdeadbeef;
+const BLOB_STORAGE_VERSION = 2;
+const BLOB_ALIGNMENT = 64;
+const BLOB_HEADER_SIZE = 64;
+const BLOB_METADATA_SIZE = 64;
+const BLOB_SENTINEL = 0xdeadbeef;
 
 /** One metadata record as stored in the file. */
 export interface BlobMetadata {
@@ -42,7 +42,7 @@ function encodeHeader(count: number): Uint8Array {
 }
 
 /** Little-endian bytes of a tensor as a blob stores them: a view for whole-byte types, packed for sub-byte types. */
-export function blobBytesOf(tensor: Tensor): { bytes: Uint8Array; paddingBits: number } {
+function blobBytesOf(tensor: Tensor): { bytes: Uint8Array; paddingBits: number } {
   if (subByteBits(tensor.dtype) !== undefined) {
     const data = tensor.data as SubByteStorage;
     return { bytes: packSubByte(tensor.dtype, data), paddingBits: subBytePaddingBits(tensor.dtype, data.length) };

@@ -31,10 +31,10 @@ import { encodeProgram, type BlobSink } from './program-encode.js';
  */
 
 /** How constants refer to the weight file; `@model_path` is the folder holding model.mlmodel. */
-export const MODEL_PATH_PREFIX = '@model_path/';
-export const WEIGHTS_BLOB_FILE_NAME = `${MODEL_PATH_PREFIX}${WEIGHTS_ITEM_NAME}/${WEIGHTS_FILE_NAME}`;
+const MODEL_PATH_PREFIX = '@model_path/';
+const WEIGHTS_BLOB_FILE_NAME = `${MODEL_PATH_PREFIX}${WEIGHTS_ITEM_NAME}/${WEIGHTS_FILE_NAME}`;
 /** The first specification version (iOS15) that holds ML programs. */
-export const MIN_ML_PROGRAM_SPEC_VERSION = 6;
+const MIN_ML_PROGRAM_SPEC_VERSION = 6;
 
 const ModelMessage = CoreML.Specification.Model;
 

@@ -42,7 +42,7 @@ const BLOB_DTYPES_FROM_SPEC: Partial<Record<DType, number>> = {
 };
 
 /** coremltools' rule for storing a constant in weight.bin rather than inline. */
-export function shouldUseBlob(tensor: Tensor, specificationVersion: number): boolean {
+function shouldUseBlob(tensor: Tensor, specificationVersion: number): boolean {
   if (elementCount(tensor.shape) < MIN_BLOB_ELEMENTS) return false;
   if (subByteBits(tensor.dtype) !== undefined) return true;
   const fromSpec = BLOB_DTYPES_FROM_SPEC[tensor.dtype];

@@ -1,6 +1,6 @@
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { DEPLOYMENT_TARGETS, targetRank, type DeploymentTarget, type MilTensorType } from './ir.js';
+import { targetRank, type DeploymentTarget, type MilTensorType } from './ir.js';
 
 /**
  * The MIL op catalogue: for every op this project emits, per opset, its
@@ -72,15 +72,3 @@ export function lookupMilOp(name: string, target: DeploymentTarget): MilOpDef | 
   return found;
 }
 
-/** The earliest target that has the op, or undefined if unknown. */
-export function earliestTargetFor(name: string): DeploymentTarget | undefined {
-  return definitions.get(name)?.[0]?.since;
-}
-
-export function registeredMilOpNames(): string[] {
-  return [...definitions.keys()].sort();
-}
-
-export function allTargets(): readonly DeploymentTarget[] {
-  return DEPLOYMENT_TARGETS;
-}

@@ -15,7 +15,7 @@ export function isValidIdentifier(name: string): boolean {
 }
 
 /** Maps any string to a legal identifier (not yet unique). `prefix` is used when it starts with a digit. */
-export function sanitizeIdentifier(name: string, prefix = 'var_'): string {
+function sanitizeIdentifier(name: string, prefix = 'var_'): string {
   let s = name.replace(/[^A-Za-z0-9_]/g, '_');
   if (s.length === 0) s = prefix.replace(/_$/, '') || 'v';
   if (!/^[A-Za-z_]/.test(s)) s = prefix + s;

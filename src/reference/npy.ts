@@ -60,7 +60,7 @@ export function parseNpy(bytes: Uint8Array, file: string): Tensor {
   return makeTensor(header.kind.dtype, header.shape, data);
 }
 
-export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
+function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
   if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) {
     throw new ToolError('MALFORMED', 'not a .npy file (missing the \\x93NUMPY magic)', { file });
   }

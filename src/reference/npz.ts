@@ -22,7 +22,7 @@ import type { NamedTensor, TestDataSet } from './test-data-set.js';
  */
 
 /** Largest .npz file and largest total unpacked size accepted (zip bombs declare small files). */
-export const MAX_NPZ_BYTES = 2 ** 31 - 1;
+const MAX_NPZ_BYTES = 2 ** 31 - 1;
 
 const GROUPS = { input: 'inputs/', output: 'outputs/' } as const;
 

@@ -19,7 +19,7 @@ export interface InputSpec {
  * valid indices, lengths and token ids for most models; bool is 0 or 1.
  */
 /** Largest generated input: 2^24 elements (64 MB of float32). Models come from pull requests and may declare any shape. */
-export const MAX_GENERATED_ELEMENTS = 2 ** 24;
+const MAX_GENERATED_ELEMENTS = 2 ** 24;
 
 export function generateInputs(specs: readonly InputSpec[], seed: number): Record<string, Tensor> {
   const inputs: Record<string, Tensor> = {};

@@ -66,44 +66,34 @@ interface DTypeInfo {
   /** Bits per element when stored packed (files, blobs). */
   readonly bits: number;
   readonly isFloat: boolean;
-  readonly isInteger: boolean;
-  readonly isSigned: boolean;
   readonly alloc: (n: number) => TensorData;
 }
 
 const DTYPE_INFO: { readonly [D in DType]: DTypeInfo } = {
-  float16: { bits: 16, isFloat: true, isInteger: false, isSigned: true, alloc: (n) => new Uint16Array(n) },
-  bfloat16: { bits: 16, isFloat: true, isInteger: false, isSigned: true, alloc: (n) => new Uint16Array(n) },
-  float32: { bits: 32, isFloat: true, isInteger: false, isSigned: true, alloc: (n) => new Float32Array(n) },
-  float64: { bits: 64, isFloat: true, isInteger: false, isSigned: true, alloc: (n) => new Float64Array(n) },
-  int4: { bits: 4, isFloat: false, isInteger: true, isSigned: true, alloc: (n) => new Int8Array(n) },
-  int8: { bits: 8, isFloat: false, isInteger: true, isSigned: true, alloc: (n) => new Int8Array(n) },
-  int16: { bits: 16, isFloat: false, isInteger: true, isSigned: true, alloc: (n) => new Int16Array(n) },
-  int32: { bits: 32, isFloat: false, isInteger: true, isSigned: true, alloc: (n) => new Int32Array(n) },
-  int64: { bits: 64, isFloat: false, isInteger: true, isSigned: true, alloc: (n) => new BigInt64Array(n) },
-  uint1: { bits: 1, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint8Array(n) },
-  uint2: { bits: 2, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint8Array(n) },
-  uint3: { bits: 3, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint8Array(n) },
-  uint4: { bits: 4, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint8Array(n) },
-  uint6: { bits: 6, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint8Array(n) },
-  uint8: { bits: 8, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint8Array(n) },
-  uint16: { bits: 16, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint16Array(n) },
-  uint32: { bits: 32, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint32Array(n) },
-  uint64: { bits: 64, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new BigUint64Array(n) },
-  bool: { bits: 8, isFloat: false, isInteger: false, isSigned: false, alloc: (n) => new Uint8Array(n) },
-  string: { bits: 0, isFloat: false, isInteger: false, isSigned: false, alloc: (n) => new Array<string>(n).fill('') },
+  float16: { bits: 16, isFloat: true, alloc: (n) => new Uint16Array(n) },
+  bfloat16: { bits: 16, isFloat: true, alloc: (n) => new Uint16Array(n) },
+  float32: { bits: 32, isFloat: true, alloc: (n) => new Float32Array(n) },
+  float64: { bits: 64, isFloat: true, alloc: (n) => new Float64Array(n) },
+  int4: { bits: 4, isFloat: false, alloc: (n) => new Int8Array(n) },
+  int8: { bits: 8, isFloat: false, alloc: (n) => new Int8Array(n) },
+  int16: { bits: 16, isFloat: false, alloc: (n) => new Int16Array(n) },
+  int32: { bits: 32, isFloat: false, alloc: (n) => new Int32Array(n) },
+  int64: { bits: 64, isFloat: false, alloc: (n) => new BigInt64Array(n) },
+  uint1: { bits: 1, isFloat: false, alloc: (n) => new Uint8Array(n) },
+  uint2: { bits: 2, isFloat: false, alloc: (n) => new Uint8Array(n) },
+  uint3: { bits: 3, isFloat: false, alloc: (n) => new Uint8Array(n) },
+  uint4: { bits: 4, isFloat: false, alloc: (n) => new Uint8Array(n) },
+  uint6: { bits: 6, isFloat: false, alloc: (n) => new Uint8Array(n) },
+  uint8: { bits: 8, isFloat: false, alloc: (n) => new Uint8Array(n) },
+  uint16: { bits: 16, isFloat: false, alloc: (n) => new Uint16Array(n) },
+  uint32: { bits: 32, isFloat: false, alloc: (n) => new Uint32Array(n) },
+  uint64: { bits: 64, isFloat: false, alloc: (n) => new BigUint64Array(n) },
+  bool: { bits: 8, isFloat: false, alloc: (n) => new Uint8Array(n) },
+  string: { bits: 0, isFloat: false, alloc: (n) => new Array<string>(n).fill('') },
 };
-
-export function dtypeInfo(dtype: DType): DTypeInfo {
-  return DTYPE_INFO[dtype];
-}
 
 export function isFloatDType(dtype: DType): boolean {
   return DTYPE_INFO[dtype].isFloat;
-}
-
-export function isIntegerDType(dtype: DType): boolean {
-  return DTYPE_INFO[dtype].isInteger;
 }
 
 /** Allocates zeroed storage for `n` elements of `dtype`. */
@@ -116,4 +106,3 @@ export function packedByteLength(dtype: DType, n: number): number {
   return Math.ceil((n * DTYPE_INFO[dtype].bits) / 8);
 }
 
-export const ALL_DTYPES: readonly DType[] = Object.keys(DTYPE_INFO) as DType[];

@@ -56,7 +56,7 @@ const SAME_SHAPE: Record<string, SameShapeLoop> = {
 };
 
 /** Applies `f` with broadcasting, writing into a new array of `dtype`. */
-export function broadcastBinary(
+function broadcastBinary(
   ctx: OpContext, x: RtNumericValue, y: RtNumericValue, dtype: DType, f: Binary, sameShapeLoop?: SameShapeLoop,
 ): RtNumericValue {
   const shape = broadcastShapes(ctx, [x.shape, y.shape]);
@@ -161,7 +161,7 @@ const WITH_EPSILON: Record<string, { f: (x: number, eps: number) => number; epsi
   inverse: { f: (x, eps) => 1 / (x + eps), epsilon: 1e-4 },
 };
 
-export function mapUnary(x: RtNumericValue, dtype: DType, f: Unary): RtNumericValue {
+function mapUnary(x: RtNumericValue, dtype: DType, f: Unary): RtNumericValue {
   const out = makeValue(dtype, x.shape);
   const o = out.data;
   const a = x.data;
