@@ -1,5 +1,3 @@
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import packageJson from '../package.json';
 import { ToolError } from './errors.js';
 import { runAggregateMode } from './github/aggregate.js';
@@ -14,6 +12,7 @@ import { runPlanMode } from './github/plan.js';
 import { runPullRequestMode } from './github/pr.js';
 import { runReleaseMode } from './github/release.js';
 import { loadRunModels, type RunModels } from './github/runner.js';
+import { isProcessEntry } from './process-entry.js';
 import type { ActionSession, ModeOutcome } from './github/session.js';
 
 /**
@@ -96,17 +95,7 @@ export function defaultDeps(): ActionDeps {
   };
 }
 
-/** True when this module is the process entry (the bundled dist/index.js), not imported by a test. */
-function isEntryPoint(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+// Only as the process entry (the bundled dist/index.js), not when a test imports this module.
+if (isProcessEntry(import.meta.url)) {
   await runAction({ env: process.env, cwd: process.cwd() }, defaultDeps());
 }

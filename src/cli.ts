@@ -1,6 +1,5 @@
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { main } from './cli/main.js';
+import { isProcessEntry } from './process-entry.js';
 
 /**
  * The `onnx-coreml` command. All behaviour lives in `main` (src/cli/main.ts),
@@ -8,17 +7,6 @@ import { main } from './cli/main.js';
  */
 
 export { main, VERSION, type CliIO } from './cli/main.js';
-
-/** True when this module is the script node was started with (also through an npm bin symlink). */
-function isProcessEntry(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
 /** A reader that stops early (`| head`) closes the pipe; that ends the command quietly, as for any Unix tool. */
 function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
@@ -28,7 +16,7 @@ function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
   });
 }
 
-if (isProcessEntry()) {
+if (isProcessEntry(import.meta.url)) {
   exitQuietlyOnClosedPipe(process.stdout);
   exitQuietlyOnClosedPipe(process.stderr);
   const io = { stdout: process.stdout, stderr: process.stderr, stderrIsTTY: process.stderr.isTTY === true };
