@@ -1,9 +1,10 @@
 import { milConst, type MilArg } from '../../mil/builder.js';
 import { milDTypeName } from '../../mil/ops/misc.js';
 import { attrInt, type OnnxNode } from '../../onnx/ir.js';
-import { readWindow } from '../../onnx/shapes/window.js';
+import { readWindow, type OnnxWindow } from '../../onnx/shapes/window.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { milPadding } from './conv.js';
+import { dilatedMaxPool } from './pool-dilated.js';
 import { guarded, outputName, typeOfInput, wantsOutput } from './nn-util.js';
 
 /**
@@ -15,6 +16,8 @@ import { guarded, outputName, typeOfInput, wantsOutput } from './nn-util.js';
 interface PoolSetup {
   x: string;
   args: Record<string, MilArg>;
+  /** MaxPool's window when it has dilations (spelled out by dilatedMaxPool). */
+  dilated?: OnnxWindow;
 }
 
 function poolSetup(node: OnnxNode, ctx: ConvertContext): PoolSetup {
@@ -23,7 +26,10 @@ function poolSetup(node: OnnxNode, ctx: ConvertContext): PoolSetup {
   const spatial = xt.shape.length - 2;
   if (spatial < 1 || spatial > 3) ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML pooling takes 1 to 3 spatial dims`);
   const win = guarded(ctx, node, () => readWindow(node, spatial));
-  if (win.dilations.some((d) => d !== 1)) ctx.unsupported(node, 'dilations other than 1 are not supported by Core ML pooling');
+  if (win.dilations.some((d) => d !== 1)) {
+    if (node.opType === 'MaxPool') return { x, args: {}, dilated: win };
+    ctx.unsupported(node, 'dilations other than 1 are not supported by Core ML pooling');
+  }
   const padding = milPadding(ctx, node, win, xt.shape.slice(2));
   const ceilMode = attrInt(node, 'ceil_mode', 0) === 1;
   if (ceilMode) {
@@ -63,12 +69,14 @@ function integerMaxPool(node: OnnxNode, ctx: ConvertContext, x: string, args: Re
 
 const maxPool: OpConverter = {
   opsets: [1, LATEST_ONNX_OPSET],
-  milOps: ['max_pool', 'cast'],
-  limits: 'no Indices output; dilations must be 1; storage_order is irrelevant without Indices; int8/uint8 input pooled as float32',
+  milOps: ['max_pool', 'cast', 'pad', 'slice_by_index', 'maximum'],
+  limits: 'no Indices output; dilations as up to 64 strided slices (static spatial dims, no ceil_mode); storage_order is irrelevant without Indices; int8/uint8 input pooled as float32',
   convert(node, ctx) {
     if (wantsOutput(node, 1)) ctx.unsupported(node, 'the Indices output is not supported');
-    const { x, args } = poolSetup(node, ctx);
+    const { x, args, dilated } = poolSetup(node, ctx);
     const dtype = typeOfInput(ctx, x).dtype;
+    if (dilated && (dtype === 'float32' || dtype === 'float16')) return ctx.setOutput(node, 0, dilatedMaxPool(node, ctx, x, dilated));
+    if (dilated) return ctx.unsupported(node, 'dilated pooling of integer input is not supported');
     if (dtype !== 'float32' && dtype !== 'float16') return ctx.setOutput(node, 0, integerMaxPool(node, ctx, x, args));
     ctx.setOutput(node, 0, ctx.b.op1('max_pool', { x, ...args }, { name: outputName(node) }));
   },

@@ -3,6 +3,7 @@ import { makeTensor } from '../../../src/tensor/tensor.js';
 import { model, node, valueInfo } from '../../helpers/onnx-graph.js';
 import { convertNode, f32 } from './harness.js';
 import { compareModelWithOrt } from './ort-graph.js';
+import { seededTensor } from './ort-parity.js';
 
 describe('MaxPool and AveragePool converters', () => {
   it('emits max_pool with kernel, strides and explicit pads', () => {
@@ -32,8 +33,8 @@ describe('MaxPool and AveragePool converters', () => {
     expect(r2.outType().shape).toEqual([1, 2, 9]);
   });
 
-  it('refuses dilations and the Indices output', () => {
-    expect(() => convertNode(node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2], dilations: [2, 2] }), { x: f32(1, 1, 8, 8) })).toThrow(/dilations/);
+  it('refuses AveragePool dilations and the MaxPool Indices output', () => {
+    expect(() => convertNode(node('AveragePool', ['x'], ['y'], { kernel_shape: [2, 2], dilations: [2, 2] }), { x: f32(1, 1, 8, 8) })).toThrow(/dilations/);
     expect(() => convertNode(node('MaxPool', ['x'], ['y', 'i'], { kernel_shape: [2, 2] }), { x: f32(1, 1, 8, 8) })).toThrow(/Indices/);
   });
 
@@ -72,5 +73,25 @@ describe('MaxPool on 8-bit integers', () => {
   it('refuses an integer input it cannot prove exact, instead of failing as a converter bug', () => {
     const i32 = { dtype: 'int32' as const, shape: [1, 1, 4, 4] };
     expect(() => convertNode(node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2] }), { x: i32 })).toThrow(/max_pool takes floats/);
+  });
+});
+
+describe('MaxPool with dilations is the maximum over strided slices and agrees with onnxruntime', () => {
+  async function expectParity(attrs: Record<string, number[] | string>, shape: number[]): Promise<void> {
+    const m = model({ nodes: [node('MaxPool', ['x'], ['y'], attrs)], inputs: [valueInfo('x', 'float32', shape)], outputs: [{ name: 'y', dtype: 'float32' }] });
+    const [verdicts] = await compareModelWithOrt(m, [{ x: seededTensor(shape) }]);
+    for (const v of verdicts!) expect(v.pass, v.reason).toBe(true);
+  }
+  it('2-D kernel 2 × 2 with dilation 2', async () => {
+    await expectParity({ kernel_shape: [2, 2], dilations: [2, 2] }, [1, 1, 4, 4]);
+  });
+  it('2-D kernel 3 × 2 with dilations, strides and pads', async () => {
+    await expectParity({ kernel_shape: [3, 2], dilations: [2, 3], strides: [2, 1], pads: [1, 1, 2, 0] }, [2, 3, 9, 8]);
+  });
+  it('1-D with a stride that skips the last elements', async () => {
+    await expectParity({ kernel_shape: [3], dilations: [3], strides: [2] }, [1, 2, 12]);
+  });
+  it('refuses ceil_mode with dilations', () => {
+    expect(() => convertNode(node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2], dilations: [2, 2], ceil_mode: 1 }), { x: f32(1, 1, 8, 8) })).toThrow(/ceil_mode/);
   });
 });
