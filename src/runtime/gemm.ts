@@ -33,47 +33,59 @@ export function matrix(data: Float32Array, offset: number, rowStride: number, co
   return { data, offset, rowStride, colStride };
 }
 
-/** Copies rows [i0, i0+mc) × cols [k0, k0+kc) of A into 4-row strips, zero-padding the last strip. */
-function packA(a: MatrixView, i0: number, mc: number, k0: number, kc: number): void {
+/**
+ * Packs A rows [i0, i0+mc) × cols [k0, k0+kc) into strips of `width` rows at float
+ * index `at`: within a strip, column k's `width` values lie together. The last
+ * strip is zero-padded.
+ */
+function packRowStrips(mem: Float32Array, at: number, a: MatrixView, i0: number, mc: number, k0: number, kc: number, width: number): void {
   const src = a.data;
   const rs = a.rowStride;
   const cs = a.colStride;
-  let p = 0;
-  for (let i = 0; i < mc; i += MR) {
-    const rows = Math.min(MR, mc - i);
+  let p = at;
+  for (let i = 0; i < mc; i += width) {
+    const rows = Math.min(width, mc - i);
     for (let k = 0; k < kc; k++) {
       const base = a.offset + (i0 + i) * rs + (k0 + k) * cs;
-      for (let r = 0; r < MR; r++) packedA[p++] = r < rows ? src[base + r * rs]! : 0;
+      for (let r = 0; r < width; r++) mem[p++] = r < rows ? src[base + r * rs]! : 0;
     }
   }
 }
 
-/** Copies rows [k0, k0+kc) × all n columns of B into 4-column strips. */
-function packB(b: MatrixView, k0: number, kc: number, n: number): void {
-  const need = Math.ceil(n / NR) * NR * kc;
-  if (packedB.length < need) packedB = new Float32Array(need);
+/**
+ * Packs B rows [k0, k0+kc) × all n cols into strips of `width` columns at float
+ * index `at`: within a strip, row k's `width` values lie together. The last strip
+ * is zero-padded.
+ */
+function packColumnStrips(mem: Float32Array, at: number, b: MatrixView, k0: number, kc: number, n: number, width: number): void {
   const src = b.data;
   const rs = b.rowStride;
   const cs = b.colStride;
-  let p = 0;
-  for (let j = 0; j < n; j += NR) {
-    const cols = Math.min(NR, n - j);
-    if (cols === NR && cs === 1) {
-      for (let k = 0; k < kc; k++) {
-        const base = b.offset + (k0 + k) * rs + j;
-        packedB[p] = src[base]!;
-        packedB[p + 1] = src[base + 1]!;
-        packedB[p + 2] = src[base + 2]!;
-        packedB[p + 3] = src[base + 3]!;
-        p += 4;
-      }
-    } else {
-      for (let k = 0; k < kc; k++) {
-        const base = b.offset + (k0 + k) * rs + j * cs;
-        for (let c = 0; c < NR; c++) packedB[p++] = c < cols ? src[base + c * cs]! : 0;
+  let p = at;
+  for (let j = 0; j < n; j += width) {
+    const cols = Math.min(width, n - j);
+    for (let k = 0; k < kc; k++) {
+      const base = b.offset + (k0 + k) * rs + j * cs;
+      if (cols === width && cs === 1) {
+        for (let c = 0; c < width; c++) mem[p + c] = src[base + c]!;
+        p += width;
+      } else {
+        for (let c = 0; c < width; c++) mem[p++] = c < cols ? src[base + c * cs]! : 0;
       }
     }
   }
+}
+
+/** Copies rows [i0, i0+mc) × cols [k0, k0+kc) of A into the scalar kernel's 4-row strips. */
+function packA(a: MatrixView, i0: number, mc: number, k0: number, kc: number): void {
+  packRowStrips(packedA, 0, a, i0, mc, k0, kc, MR);
+}
+
+/** Copies rows [k0, k0+kc) × all n columns of B into the scalar kernel's 4-column strips. */
+function packB(b: MatrixView, k0: number, kc: number, n: number): void {
+  const need = Math.ceil(n / NR) * NR * kc;
+  if (packedB.length < need) packedB = new Float32Array(need);
+  packColumnStrips(packedB, 0, b, k0, kc, n, NR);
 }
 
 /** C[4×4 tile] (+)= packed A strip × packed B strip over kc. */
@@ -206,41 +218,6 @@ function wasmView(kernel: WasmGemmKernel, bytes: number): Float32Array {
   return new Float32Array(kernel.memory.buffer);
 }
 
-/** Packs A rows [i0, i0+mc) × cols [k0, k0+kc) into TILE_ROWS-row strips at float index `at`. */
-function packAInto(mem: Float32Array, at: number, a: MatrixView, i0: number, mc: number, k0: number, kc: number): void {
-  const src = a.data;
-  const rs = a.rowStride;
-  const cs = a.colStride;
-  let p = at;
-  for (let i = 0; i < mc; i += WASM_MR) {
-    const rows = Math.min(WASM_MR, mc - i);
-    for (let k = 0; k < kc; k++) {
-      const base = a.offset + (i0 + i) * rs + (k0 + k) * cs;
-      for (let r = 0; r < WASM_MR; r++) mem[p++] = r < rows ? src[base + r * rs]! : 0;
-    }
-  }
-}
-
-/** Packs B rows [k0, k0+kc) × all n cols into 8-column strips at float index `at`. */
-function packBInto(mem: Float32Array, at: number, b: MatrixView, k0: number, kc: number, n: number): void {
-  const src = b.data;
-  const rs = b.rowStride;
-  const cs = b.colStride;
-  let p = at;
-  for (let j = 0; j < n; j += WASM_NR) {
-    const cols = Math.min(WASM_NR, n - j);
-    for (let k = 0; k < kc; k++) {
-      const base = b.offset + (k0 + k) * rs + j * cs;
-      if (cols === WASM_NR && cs === 1) {
-        for (let c = 0; c < WASM_NR; c++) mem[p + c] = src[base + c]!;
-        p += WASM_NR;
-      } else {
-        for (let c = 0; c < WASM_NR; c++) mem[p++] = c < cols ? src[base + c * cs]! : 0;
-      }
-    }
-  }
-}
-
 /**
  * Writes rows [k0, k0+kc) × all n columns of an implicit B matrix into
  * TILE_COLS-column strips at float index `at` of `mem` (strip j, row k at
@@ -250,7 +227,7 @@ function packBInto(mem: Float32Array, at: number, b: MatrixView, k0: number, kc:
 export type PackB = (mem: Float32Array, at: number, k0: number, kc: number, n: number) => void;
 
 function viewPacker(b: MatrixView): PackB {
-  return (mem, at, k0, kc, n) => packBInto(mem, at, b, k0, kc, n);
+  return (mem, at, k0, kc, n) => packColumnStrips(mem, at, b, k0, kc, n, WASM_NR);
 }
 
 /**
@@ -275,7 +252,7 @@ function packedPanels(a: MatrixView, m: number, k: number): Float32Array {
       const kc = Math.min(KC, k - k0);
       for (let i0 = 0; i0 < m; i0 += WASM_MC) {
         const mc = Math.min(WASM_MC, m - i0);
-        packAInto(panels, at, a, i0, mc, k0, kc);
+        packRowStrips(panels, at, a, i0, mc, k0, kc, WASM_MR);
         at += Math.ceil(mc / WASM_MR) * WASM_MR * kc;
       }
     }
@@ -311,7 +288,7 @@ function gemmWasm(
         mem.set(panels.subarray(panelAt, panelAt + strips * WASM_MR * kc), aAt);
         panelAt += strips * WASM_MR * kc;
       } else {
-        packAInto(mem, aAt, a, i0, mc, k0, kc);
+        packRowStrips(mem, aAt, a, i0, mc, k0, kc, WASM_MR);
       }
       kernel.tile(aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4);
     }
