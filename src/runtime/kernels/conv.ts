@@ -6,7 +6,7 @@ import { lift, resolvePads, spatialParam, spatialRank, type Triple } from './win
 /**
  * conv and conv_transpose over 1–3 spatial dims. Spatial dims are lifted to
  * three (leading 1s) so one code path serves all ranks. conv runs as
- * im2col + GEMM (or straight GEMM for unpadded 1×1 convs); depthwise-like
+ * im2col + GEMM (or straight GEMM for unpadded stride-1 1×1 convs); depthwise-like
  * convs with few output channels per group run as a direct loop.
  */
 
@@ -67,7 +67,7 @@ function validRange(outLen: number, stride: number, pad: number, offset: number,
   return [lo, Math.max(lo, hi)];
 }
 
-/** Unfolds channels [c0, c0+channels) of one image into col[(c·kvol + kidx), outVol]. */
+/** Unfolds `channels` channels of one image, starting at `srcOffset`, into col[(c·kvol + kidx), outVol]. */
 function im2col(src: Float32Array, srcOffset: number, channels: number, g: Geometry, col: Float32Array): void {
   const [ID, IH, IW] = g.inSize;
   const [KD, KH, KW] = g.kernel;
