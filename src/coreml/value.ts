@@ -104,6 +104,8 @@ function rawBytes(data: NumericTypedArray): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+// The generated types ask for number[]; the protobuf writer reads any array-like of
+// numbers, so the typed array goes in as it is instead of being copied to a plain array.
 const ENCODE_IMMEDIATE: Record<ImmediateField, (t: Tensor) => TensorValueProto> = {
   floats: (t) => ({ floats: { values: numericArray(t.data) as unknown as number[] } }),
   doubles: (t) => ({ doubles: { values: numericArray(t.data) as unknown as number[] } }),
