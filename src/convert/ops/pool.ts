@@ -4,7 +4,7 @@ import { attrInt, type OnnxNode } from '../../onnx/ir.js';
 import { readWindow, type OnnxWindow } from '../../onnx/shapes/window.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { milPadding } from './conv.js';
-import { dilatedMaxPool } from './pool-dilated.js';
+import { dilatedMaxPool, maxPoolWithIndices } from './pool-taps.js';
 import { guarded, outputName, typeOfInput, wantsOutput } from './nn-util.js';
 
 /**
@@ -67,12 +67,24 @@ function integerMaxPool(node: OnnxNode, ctx: ConvertContext, x: string, args: Re
   return ctx.b.op1('cast', { x: pooled, dtype: milConst.str(milDTypeName(typeOfInput(ctx, x).dtype)) }, { name });
 }
 
+/** MaxPool with the Indices output, spelled out per kernel tap on float input. */
+function maxPoolIndices(node: OnnxNode, ctx: ConvertContext): void {
+  const x = ctx.requireInput(node, 0);
+  const xt = typeOfInput(ctx, x);
+  if (xt.dtype !== 'float32' && xt.dtype !== 'float16') return ctx.unsupported(node, 'the Indices output of integer input is not supported');
+  const spatial = xt.shape.length - 2;
+  if (spatial < 1 || spatial > 3) return ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML pooling takes 1 to 3 spatial dims`);
+  const [values, indices] = maxPoolWithIndices(node, ctx, x, guarded(ctx, node, () => readWindow(node, spatial)));
+  ctx.setOutput(node, 0, values);
+  ctx.setOutput(node, 1, indices);
+}
+
 const maxPool: OpConverter = {
   opsets: [1, LATEST_ONNX_OPSET],
-  milOps: ['max_pool', 'cast', 'pad', 'slice_by_index', 'maximum'],
-  limits: 'no Indices output; dilations as up to 64 strided slices (static spatial dims, no ceil_mode); storage_order is irrelevant without Indices; int8/uint8 input pooled as float32',
+  milOps: ['max_pool', 'cast', 'pad', 'slice_by_index', 'maximum', 'greater', 'select', 'add'],
+  limits: 'dilations and the Indices output as up to 64 strided slices (static spatial dims, no ceil_mode; Indices also static N and C); int8/uint8 input pooled as float32',
   convert(node, ctx) {
-    if (wantsOutput(node, 1)) ctx.unsupported(node, 'the Indices output is not supported');
+    if (wantsOutput(node, 1)) return maxPoolIndices(node, ctx);
     const { x, args, dilated } = poolSetup(node, ctx);
     const dtype = typeOfInput(ctx, x).dtype;
     if (dilated && (dtype === 'float32' || dtype === 'float16')) return ctx.setOutput(node, 0, dilatedMaxPool(node, ctx, x, dilated));

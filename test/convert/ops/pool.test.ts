@@ -33,9 +33,9 @@ describe('MaxPool and AveragePool converters', () => {
     expect(r2.outType().shape).toEqual([1, 2, 9]);
   });
 
-  it('refuses AveragePool dilations and the MaxPool Indices output', () => {
+  it('refuses AveragePool dilations, and MaxPool Indices without static batch and channels', () => {
     expect(() => convertNode(node('AveragePool', ['x'], ['y'], { kernel_shape: [2, 2], dilations: [2, 2] }), { x: f32(1, 1, 8, 8) })).toThrow(/dilations/);
-    expect(() => convertNode(node('MaxPool', ['x'], ['y', 'i'], { kernel_shape: [2, 2] }), { x: f32(1, 1, 8, 8) })).toThrow(/Indices/);
+    expect(() => convertNode(node('MaxPool', ['x'], ['y', 'i'], { kernel_shape: [2, 2] }), { x: f32(null, 1, 8, 8) })).toThrow(/Indices/);
   });
 
   it('converts SAME_LOWER pooling to explicit pads on iOS15', () => {
@@ -93,5 +93,27 @@ describe('MaxPool with dilations is the maximum over strided slices and agrees w
   });
   it('refuses ceil_mode with dilations', () => {
     expect(() => convertNode(node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2], dilations: [2, 2], ceil_mode: 1 }), { x: f32(1, 1, 8, 8) })).toThrow(/ceil_mode/);
+  });
+});
+
+describe('MaxPool with the Indices output agrees with onnxruntime', () => {
+  async function expectParity(attrs: Record<string, number[] | number>, shape: number[], x = seededTensor(shape)): Promise<void> {
+    const m = model({
+      nodes: [node('MaxPool', ['x'], ['y', 'i'], attrs)],
+      inputs: [valueInfo('x', 'float32', shape)],
+      outputs: [{ name: 'y', dtype: 'float32' }, { name: 'i', dtype: 'int64' }],
+    });
+    const [verdicts] = await compareModelWithOrt(m, [{ x }]);
+    for (const v of verdicts!) expect(v.pass, v.reason).toBe(true);
+  }
+  it('flat indices over [N, C, H, W] with pads and strides', async () => {
+    await expectParity({ kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, [2, 3, 7, 6]);
+  });
+  it('storage_order 1 gives column-major spatial indices', async () => {
+    await expectParity({ kernel_shape: [2, 2], storage_order: 1 }, [1, 2, 4, 5]);
+  });
+  it('ties keep the first maximum in kernel order', async () => {
+    const x = makeTensor('float32', [1, 1, 4, 4], new Float32Array(16).fill(1));
+    await expectParity({ kernel_shape: [2, 2], strides: [1, 1] }, [1, 1, 4, 4], x);
   });
 });
