@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dequantizeLinear, quantizeBlockwise, quantizeLinear } from '../../src/compress/quantize.js';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../../src/tensor/fp16.js';
-
-function seededUniform(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296) * 2 - 1;
-  return out;
-}
+import { seededUniform } from '../helpers/seeded.js';
 
 function noise(ref: Float32Array, approx: Float32Array): number {
   let e = 0;
