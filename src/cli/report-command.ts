@@ -7,7 +7,7 @@ import { serializeReport } from '../report/schema.js';
 import { discoverModels } from '../run/discover.js';
 import { COMMENT_FILE, REPORT_FILE } from '../run/files.js';
 import type { RunOptions } from '../run/index.js';
-import { parseArgsOrUsageError } from './args.js';
+import { DEFAULT_TARGET, parseArgsOrUsageError } from './args.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './failure.js';
 import { LinePrinter, escapeTerminal, type CliIO } from './terminal.js';
 import { parseInputShapes } from './shape-args.js';
@@ -23,7 +23,6 @@ import { PROGRAM } from './usage.js';
 export const REPORT_COMMAND = 'report';
 
 const DEFAULT_VARIANTS = ['fp32', 'fp16'];
-const DEFAULT_TARGET: DeploymentTarget = 'iOS15';
 
 export const REPORT_HELP = [
   `Usage: ${PROGRAM} report PATH... --out DIR [options]`,
