@@ -4,6 +4,7 @@ import { readPadSpec, readResizeTarget, type ResizeTarget } from '../../onnx/sha
 import { narrowConstant } from '../narrow.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { floatScalar, guarded, outputName, typeOfInput } from './nn-util.js';
+import { padThenCrop, runtimePad } from './pad-dynamic.js';
 import { planResize } from './resize-plan.js';
 import { shapeElements } from './resize-sizes.js';
 
@@ -17,8 +18,8 @@ const PAD_MODES: Readonly<Record<string, string>> = { constant: 'constant', refl
 
 const pad: OpConverter = {
   opsets: [1, LATEST_ONNX_OPSET],
-  milOps: ['pad', 'identity'],
-  limits: 'constant, reflect and edge modes; pads (and axes) must be constants and non-negative',
+  milOps: ['pad', 'identity', 'slice_by_index', 'transpose', 'reshape', 'maximum', 'mul', 'sub', 'shape'],
+  limits: 'constant, reflect and edge modes; negative pads (cropping) and run-time pads in constant mode only; constant_value and axes must be constants',
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const xt = typeOfInput(ctx, x);
@@ -30,29 +31,25 @@ const pad: OpConverter = {
         return t ? narrowConstant(t, node.inputs[i]!) : undefined;
       }),
     );
-    if (!spec) return ctx.unsupported(node, 'pads, constant_value and axes must be constants');
+    if (!spec && ctx.opset >= 11 && node.inputs[1] && !ctx.constant(node, 1)) return ctx.setOutput(node, 0, runtimePad(node, ctx, x));
+    if (!spec) return ctx.unsupported(node, 'constant_value and axes must be constants');
     const mode = PAD_MODES[spec.mode];
     if (!mode) return ctx.unsupported(node, `mode "${spec.mode}" is not supported (constant, reflect, edge are)`);
-    if ([...spec.begins, ...spec.ends].some((p) => p < 0)) return ctx.unsupported(node, 'negative pads (cropping) are not supported');
-    const first = spec.begins.findIndex((p, i) => p !== 0 || spec.ends[i] !== 0);
-    if (first < 0) {
-      ctx.setOutput(node, 0, ctx.b.op1('identity', { x }, { name: outputName(node) }));
-      return;
+    const cropping = [...spec.begins, ...spec.ends].some((p) => p < 0);
+    if (cropping && mode !== 'constant') return ctx.unsupported(node, `negative pads (cropping) in ${spec.mode} mode are not supported`);
+    const grow = (p: number) => Math.max(p, 0);
+    const first = spec.begins.findIndex((p, i) => grow(p) !== 0 || grow(spec.ends[i]!) !== 0);
+    const name = cropping ? `${outputName(node)}_grown` : outputName(node);
+    let y = x;
+    if (first < 0 && !cropping) y = ctx.b.op1('identity', { x }, { name });
+    if (first >= 0) {
+      // MIL pads the last N dims; start at the first padded axis.
+      const milPad: number[] = [];
+      for (let axis = first; axis < rank; axis++) milPad.push(grow(spec.begins[axis]!), grow(spec.ends[axis]!));
+      const args = { x, pad: milConst.ints(milPad), mode: milConst.str(mode), ...(mode === 'constant' ? { constant_val: floatScalar(spec.value, xt.dtype) } : {}) };
+      y = ctx.b.op1('pad', args, { name });
     }
-    // MIL pads the last N dims; start at the first padded axis.
-    const milPad: number[] = [];
-    for (let axis = first; axis < rank; axis++) milPad.push(spec.begins[axis]!, spec.ends[axis]!);
-    const y = ctx.b.op1(
-      'pad',
-      {
-        x,
-        pad: milConst.ints(milPad),
-        mode: milConst.str(mode),
-        ...(mode === 'constant' ? { constant_val: floatScalar(spec.value, xt.dtype) } : {}),
-      },
-      { name: outputName(node) },
-    );
-    ctx.setOutput(node, 0, y);
+    ctx.setOutput(node, 0, cropping ? padThenCrop(node, ctx, y, spec.begins, spec.ends) : y);
   },
 };
 

@@ -9,7 +9,7 @@ import { makeTensor, type Tensor } from '../../../src/tensor/tensor.js';
 
 /**
  * Converts a whole ONNX model once (its inputs may have symbolic dims) and
- * compares every output with onnxruntime-node for each set of feeds (float32, int8, uint8):
+ * compares every output with onnxruntime-node for each set of feeds (float32, int8, uint8, int64):
  * a converter that kept a dim dynamic must agree at several concrete sizes.
  */
 
@@ -20,8 +20,12 @@ function fromOrt(t: ort.Tensor): Tensor {
   return makeTensor('float32', shape, Float32Array.from(t.data as Float32Array));
 }
 
-/** A feed for onnxruntime, and the same values as Core ML takes them (8-bit integers widen to int32). */
+/** A feed for onnxruntime, and the same values as Core ML takes them (8-bit integers widen and int64 narrows to int32). */
 function feedPair(t: Tensor): { ort: ort.Tensor; mil: Tensor } {
+  if (t.dtype === 'int64') {
+    const values = t.data as BigInt64Array;
+    return { ort: new ort.Tensor('int64', values, [...t.shape]), mil: makeTensor('int32', t.shape, Int32Array.from(values, (v) => Number(v))) };
+  }
   if (t.dtype === 'uint8' || t.dtype === 'int8') {
     return { ort: new ort.Tensor(t.dtype, t.data as Uint8Array | Int8Array, [...t.shape]), mil: makeTensor('int32', t.shape, Int32Array.from(t.data as Uint8Array)) };
   }

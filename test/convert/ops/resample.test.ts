@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { makeTensor } from '../../../src/tensor/tensor.js';
-import { node } from '../../helpers/onnx-graph.js';
+import { model, node, valueInfo } from '../../helpers/onnx-graph.js';
 import { convertNode, f32 } from './harness.js';
+import { compareModelWithOrt } from './ort-graph.js';
+import { seededTensor } from './ort-parity.js';
 
 const i64 = (...v: number[]) => makeTensor('int64', [v.length], BigInt64Array.from(v.map(BigInt)));
 const fl = (...v: number[]) => makeTensor('float32', [v.length], Float32Array.from(v));
@@ -30,10 +32,38 @@ describe('Pad converter', () => {
     expect(r.outType().shape).toEqual([2, 6]);
   });
 
-  it('refuses wrap mode, negative pads and non-constant pads', () => {
+  it('refuses wrap mode, cropping outside constant mode and run-time pads outside constant mode', () => {
     expect(() => convertNode(node('Pad', ['x', 'p'], ['y'], { mode: 'wrap' }), { x: f32(3, 3) }, { p: i64(1, 1, 1, 1) }, { opset: 19 })).toThrow(/wrap/);
-    expect(() => convertNode(node('Pad', ['x', 'p'], ['y']), { x: f32(3, 3) }, { p: i64(-1, 0, 0, 0) })).toThrow(/negative/);
-    expect(() => convertNode(node('Pad', ['x', 'p'], ['y']), { x: f32(3, 3), p: { dtype: 'int32', shape: [4] } })).toThrow(/constants/);
+    expect(() => convertNode(node('Pad', ['x', 'p'], ['y'], { mode: 'edge' }), { x: f32(3, 3) }, { p: i64(-1, 0, 0, 0) })).toThrow(/negative/);
+    expect(() => convertNode(node('Pad', ['x', 'p'], ['y'], { mode: 'reflect' }), { x: f32(3, 3), p: { dtype: 'int32', shape: [4] } })).toThrow(/constant mode/);
+  });
+
+  it('crops with constant negative pads: static output shape', () => {
+    const r = convertNode(node('Pad', ['x', 'p'], ['y']), { x: f32(3, 5) }, { p: i64(-1, 2, 0, -2) });
+    expect(r.outType()).toEqual(f32(2, 5));
+  });
+});
+
+describe('Pad agrees with onnxruntime where MIL pad alone differs', () => {
+  const graph = (pads: ReturnType<typeof i64> | undefined, shape: number[]) =>
+    model({
+      nodes: [node('Pad', ['x', 'p', 'v'], ['y'])],
+      inputs: [valueInfo('x', 'float32', shape), ...(pads ? [] : [valueInfo('p', 'int64', [2 * shape.length])])],
+      outputs: [{ name: 'y', dtype: 'float32' }],
+      initializers: { v: fl(0.25), ...(pads ? { p: pads } : {}) },
+    });
+
+  it('negative constant pads crop while positive ones pad', async () => {
+    const [verdicts] = await compareModelWithOrt(graph(i64(0, -1, 2, 1, 0, -2), [2, 5, 4]), [{ x: seededTensor([2, 5, 4]) }]);
+    for (const v of verdicts!) expect(v.pass, v.reason).toBe(true);
+  });
+
+  it('pads computed at run time, of either sign, at two settings', async () => {
+    const results = await compareModelWithOrt(graph(undefined, [2, 5, 4]), [
+      { x: seededTensor([2, 5, 4]), p: i64(0, 1, 2, 0, 3, 1) },
+      { x: seededTensor([2, 5, 4], 9), p: i64(1, -2, 0, 0, 1, -1) },
+    ]);
+    for (const verdicts of results) for (const v of verdicts) expect(v.pass, v.reason).toBe(true);
   });
 });
 
