@@ -70,20 +70,7 @@ export async function runModels(options: RunOptions): Promise<RunReport> {
   try {
     for (const [i, onnxPath] of paths.entries()) {
       const prefix = `[${i + 1}/${paths.length}]`;
-      const job: ModelJob = {
-        onnxPath,
-        label: labels[i]!,
-        dataDir: dirname(onnxPath),
-        stem: stemOf(onnxPath),
-        packageDir: join(outDir, slugs[i]!),
-        packagePrefix: slugs[i]!,
-        variants,
-        target: options.target,
-        gates: options.gates,
-        ...(options.timeoutSecondsPerModel === undefined ? {} : { timeoutSeconds: options.timeoutSecondsPerModel }),
-        ...(options.inputShapes === undefined ? {} : { inputShapes: options.inputShapes }),
-        progress: (message) => progress(`${prefix} ${message}`),
-      };
+      const job = modelJob(options, { onnxPath, label: labels[i]!, slug: slugs[i]!, outDir, variants }, (message) => progress(`${prefix} ${message}`));
       const size = await lstat(onnxPath).then((info) => (info.isFile() ? info.size : 0), () => 0);
       if (totalBytes + size > maxTotalBytes) {
         models.push(overTotalLimit(job.label, size, totalBytes, maxTotalBytes));
@@ -113,6 +100,29 @@ export async function runModels(options: RunOptions): Promise<RunReport> {
   };
   await writeReportFiles(report, outDir, base?.commit);
   return report;
+}
+
+/** The job for one model of the run: where it is read from, shown as, and written to. */
+function modelJob(
+  options: RunOptions,
+  where: { onnxPath: string; label: string; slug: string; outDir: string; variants: readonly VariantDefinition[] },
+  progress: (message: string) => void,
+): ModelJob {
+  const { onnxPath, label, slug, outDir, variants } = where;
+  return {
+    onnxPath,
+    label,
+    dataDir: dirname(onnxPath),
+    stem: stemOf(onnxPath),
+    packageDir: join(outDir, slug),
+    packagePrefix: slug,
+    variants,
+    target: options.target,
+    gates: options.gates,
+    ...(options.timeoutSecondsPerModel === undefined ? {} : { timeoutSeconds: options.timeoutSecondsPerModel }),
+    ...(options.inputShapes === undefined ? {} : { inputShapes: options.inputShapes }),
+    progress,
+  };
 }
 
 /** A pull request may add any number of 2 GiB files; the run stops reading new ones past this total. */
