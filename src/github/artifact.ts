@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { errorMessage } from '../errors.js';
 import type { Env } from './inputs.js';
 import type { ActionLog } from './log.js';
 import { ActionError } from './errors.js';
@@ -80,7 +81,7 @@ export function createArtifactUploader(
         log.info(`uploaded artifact ${name} (${files.length} files)`);
         return { id: result.id, name, url };
       } catch (err) {
-        throw new ActionError('ARTIFACT', `uploading artifact ${name} failed: ${(err as Error).message}`, { cause: err });
+        throw new ActionError('ARTIFACT', `uploading artifact ${name} failed: ${errorMessage(err)}`, { cause: err });
       }
     },
   };

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ToolError } from '../errors.js';
+import { ToolError, errorMessage } from '../errors.js';
 import type { Env } from './inputs.js';
 
 /**
@@ -74,7 +74,7 @@ function readPayload(path: string | undefined): Json {
     const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
     return isObject(parsed) ? parsed : {};
   } catch (err) {
-    throw new ToolError('USAGE', `cannot read the event payload (GITHUB_EVENT_PATH): ${(err as Error).message}`);
+    throw new ToolError('USAGE', `cannot read the event payload (GITHUB_EVENT_PATH): ${errorMessage(err)}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { errorMessage } from '../errors.js';
 import { renderReportMarkdown } from '../report/markdown.js';
 import type { RunReport } from '../report/schema.js';
 import { fitCommentBody, GITHUB_COMMENT_LIMIT } from '../report/truncate.js';
@@ -77,7 +78,7 @@ async function postComment(target: DeliveryTarget, markdown: string, detailsUrl:
   } catch (err) {
     const status = commentFailureStatus(err);
     const hint = status !== undefined ? FORBIDDEN_HINT[status] : undefined;
-    const message = `${(err as Error).message}${hint ? ` (${hint})` : ''}`;
+    const message = `${errorMessage(err)}${hint ? ` (${hint})` : ''}`;
     // Never fail the step over the comment alone: the summary and the artifact carry the results.
     target.log.warning(`${message}; the results are in the job summary and the artifact`);
     return { kind: 'refused', status, message };
@@ -88,7 +89,7 @@ async function uploadArtifact(target: DeliveryTarget): Promise<UploadedArtifact 
   try {
     return await target.artifacts.upload(target.artifactName, target.reportDir);
   } catch (err) {
-    target.log.warning((err as Error).message);
+    target.log.warning(errorMessage(err));
     return undefined;
   }
 }
@@ -103,7 +104,7 @@ export async function deliverReport(target: DeliveryTarget, report: RunReport): 
       target.log.info('no job summary file (GITHUB_STEP_SUMMARY is not set)');
     }
   } catch (err) {
-    target.log.warning(`writing the job summary failed: ${(err as Error).message}`);
+    target.log.warning(`writing the job summary failed: ${errorMessage(err)}`);
   }
   const comment = await postComment(target, markdown, detailsUrl);
   await writeOutputs(target.env.GITHUB_OUTPUT, {
