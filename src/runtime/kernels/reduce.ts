@@ -1,6 +1,6 @@
 import { elementCount } from '../../tensor/tensor.js';
 import { normAxis, type KernelTable, type OpContext } from '../kernel.js';
-import { allocFor, makeValue, type RtNumericValue, type RtValue } from '../value.js';
+import { allocFor, makeValue, type RtNumeric, type RtNumericValue, type RtValue } from '../value.js';
 
 /** Reductions over a set of axes (omitted axes: all), and arg-reductions over one axis. */
 
@@ -53,41 +53,39 @@ function reducedAxes(ctx: OpContext, x: RtNumericValue): number[] {
   return given ? [...new Set(given.map((a) => normAxis(ctx, a, x.shape.length)))].sort((p, q) => p - q) : all;
 }
 
-function reduceKernel(r: Reducer) {
-  return (ctx: OpContext): RtValue[] => {
-    const x = ctx.numeric('x');
-    const axes = reducedAxes(ctx, x);
-    const keep = ctx.bool('keep_dims', false);
-    const { outer, inner } = reductionPlan(x.shape, axes);
-    const out = allocFor(x.dtype, outer.length);
-    const a = x.data;
-    for (let i = 0; i < outer.length; i++) {
-      let acc = r.init;
-      const base = outer[i]!;
-      for (let j = 0; j < inner.length; j++) acc = r.step(acc, a[base + inner[j]!]!);
-      out[i] = r.finish(acc, inner.length);
-    }
-    const shape = keep ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
-    return [makeValue(x.dtype, shape, out)];
-  };
-}
+/** One output element: reduces the inputs at `base + inner[j]` for every j. */
+type GroupReduction = (data: RtNumeric, base: number, inner: Int32Array) => number;
 
-/** log Σ exp(x), shifted by the maximum so large inputs do not overflow. */
-function reduceLogSumExp(ctx: OpContext): RtValue[] {
+/** Runs `reduceGroup` for every output element of a reduction over the op's axes, and shapes the result. */
+function reduceOverAxes(ctx: OpContext, reduceGroup: GroupReduction): RtValue[] {
   const x = ctx.numeric('x');
   const axes = reducedAxes(ctx, x);
   const keep = ctx.bool('keep_dims', false);
   const { outer, inner } = reductionPlan(x.shape, axes);
   const out = allocFor(x.dtype, outer.length);
-  for (let i = 0; i < outer.length; i++) {
-    let max = -Infinity;
-    for (let j = 0; j < inner.length; j++) max = Math.max(max, x.data[outer[i]! + inner[j]!]!);
-    let sum = 0;
-    for (let j = 0; j < inner.length; j++) sum += Math.exp(x.data[outer[i]! + inner[j]!]! - max);
-    out[i] = max === -Infinity ? -Infinity : max + Math.log(sum);
-  }
+  for (let i = 0; i < outer.length; i++) out[i] = reduceGroup(x.data, outer[i]!, inner);
   const shape = keep ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
   return [makeValue(x.dtype, shape, out)];
+}
+
+function reduceKernel(r: Reducer) {
+  return (ctx: OpContext): RtValue[] =>
+    reduceOverAxes(ctx, (a, base, inner) => {
+      let acc = r.init;
+      for (let j = 0; j < inner.length; j++) acc = r.step(acc, a[base + inner[j]!]!);
+      return r.finish(acc, inner.length);
+    });
+}
+
+/** log Σ exp(x), shifted by the maximum so large inputs do not overflow. */
+function reduceLogSumExp(ctx: OpContext): RtValue[] {
+  return reduceOverAxes(ctx, (a, base, inner) => {
+    let max = -Infinity;
+    for (let j = 0; j < inner.length; j++) max = Math.max(max, a[base + inner[j]!]!);
+    let sum = 0;
+    for (let j = 0; j < inner.length; j++) sum += Math.exp(a[base + inner[j]!]! - max);
+    return max === -Infinity ? -Infinity : max + Math.log(sum);
+  });
 }
 
 /** Index of the first maximum (or minimum) along one axis. */
