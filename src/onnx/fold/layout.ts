@@ -1,13 +1,13 @@
 import { elementCount, stridesOf, toNumberList } from '../../tensor/tensor.js';
-import { attrInts } from '../ir.js';
-import { malformed, normalizeAxes } from '../shapes/params.js';
+import { attrInt, attrInts } from '../ir.js';
+import { isDynamic, malformed, normalizeAxes, normalizeAxis, splitSizes } from '../shapes/params.js';
 import type { FoldFn, FoldTable } from './types.js';
-import { checkFoldSize, takeElements } from './values.js';
+import { checkFoldSize, FoldSkip, takeElements } from './values.js';
 
 /**
  * Fold evaluators that move elements of a constant without changing them:
  * Transpose (exporters transpose pad lists, [[b0, e0], [b1, e1]] → [b..., e...])
- * and Tile. Any dtype; the result's size is bounded like every fold.
+ * Tile and Split. Any dtype; the result's size is bounded like every fold.
  */
 
 /** For each element of `outShape`, the flat index it reads from `inShape` through `coordOf`. */
@@ -51,7 +51,24 @@ const foldTile: FoldFn = (node, inputs) => {
   return [takeElements(x, outShape, gatherIndex(outShape, x.shape, (out, d) => out[d]! % x.shape[d]!))];
 };
 
+/** Split of a constant (exporters split shape vectors into their dims). */
+const foldSplit: FoldFn = (node, inputs, opset) => {
+  const x = inputs[0];
+  if (!x) throw malformed(node, 'needs an input');
+  const axis = normalizeAxis(node, attrInt(node, 'axis', 0), x.shape.length);
+  const sizes = splitSizes(node, opset, (i) => inputs[i], x.shape[axis]);
+  if (sizes === undefined || isDynamic(sizes)) throw new FoldSkip('split sizes are not constant');
+  let start = 0;
+  return sizes.map((size) => {
+    const shape = x.shape.map((d, a) => (a === axis ? size : d));
+    const from = start;
+    start += size;
+    return takeElements(x, shape, gatherIndex(shape, x.shape, (out, d) => out[d]! + (d === axis ? from : 0)));
+  });
+};
+
 export const layoutFolds: FoldTable = {
   Transpose: foldTranspose,
   Tile: foldTile,
+  Split: foldSplit,
 };

@@ -96,6 +96,11 @@ export const mathFolds: FoldTable = {
   Mod: foldMod,
   Min: variadic(minOf),
   Max: variadic(maxOf),
+  Sum: variadic((vals) => vals.reduce((a, v) => a + v, 0)),
+  Pow: (node, inputs) => {
+    const [x, y] = present(node, inputs, 2) as [Tensor, Tensor];
+    return [mapBroadcast(node, [x, y], x.dtype, ([a, b]) => Math.pow(a!, b!))];
+  },
   Abs: unary(Math.abs),
   Sign: unary((v) => (Number.isNaN(v) ? NaN : Math.sign(v) + 0)),
   Floor: unary(Math.floor, true),

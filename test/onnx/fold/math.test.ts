@@ -28,9 +28,11 @@ describe('arithmetic fold evaluators for padding and shape arithmetic', () => {
     expect(() => fold('Mod', [i64([1]), i64([0])])).toThrow(/zero/);
   });
 
-  it('Min and Max broadcast any number of inputs in the first dtype', () => {
+  it('Min, Max and Sum broadcast any number of inputs in the first dtype; Pow keeps the base dtype', () => {
     expect(toNumberList(fold('Min', [i64([5, 1, 9]), i64([4], []), i64([7, 0, 8])]))).toEqual([4, 0, 4]);
     expect(toNumberList(fold('Max', [f32([1.5, -2]), f32([0])]))).toEqual([1.5, 0]);
+    expect(toNumberList(fold('Sum', [i64([1, 2]), i64([10], []), i64([100, 200])]))).toEqual([111, 212]);
+    expect(toNumberList(fold('Pow', [i64([2, 3]), i64([3])]))).toEqual([8, 27]);
   });
 
   it('Floor, Ceil, Round (half to even), Sqrt, Abs, Sign and Reciprocal', () => {
@@ -71,5 +73,13 @@ describe('layout fold evaluators', () => {
     const out = fold('Tile', [i64([1, 2], [1, 2]), i64([2, 2])]);
     expect(out.shape).toEqual([2, 4]);
     expect(toNumberList(out)).toEqual([1, 2, 1, 2, 1, 2, 1, 2]);
+  });
+
+  it('Split of a shape vector by sizes (opset 13 input) and into equal parts', () => {
+    const shape = i64([2, 3, 4, 5]);
+    const parts = foldFunctionFor('Split')!(node('Split', ['s', 'k'], ['a', 'b']), [shape, i64([1, 3])], 13);
+    expect(parts.map(toNumberList)).toEqual([[2], [3, 4, 5]]);
+    const halves = foldFunctionFor('Split')!(node('Split', ['x'], ['a', 'b'], { axis: 1 }), [i64([1, 2, 3, 4], [2, 2])], 13);
+    expect(halves.map((t) => [t.shape, toNumberList(t)])).toEqual([[[2, 1], [1, 3]], [[2, 1], [2, 4]]]);
   });
 });
