@@ -1,4 +1,5 @@
 import type { Gate } from '../parity/gates.js';
+import type { OutputMetrics } from '../parity/metrics.js';
 import type { OutputVerdict } from '../parity/verdict.js';
 import type { OutputResult } from '../report/schema.js';
 import type { DType } from '../tensor/dtype.js';
@@ -73,12 +74,11 @@ function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-export function outputReport(name: string, dtype: DType, verdict: OutputVerdict): VerifyOutputReport {
-  const m = verdict.metrics;
-  const line: VerifyOutputReport = {
-    name,
-    shape: m.actualShape,
-    dtype,
+/** The metric fields a report line shares with the pipeline report's, as JSON can hold them (see VerifyOutputReport). */
+export type ReportedMetrics = Pick<OutputResult, 'maxAbsError' | 'maxRelError' | 'meanAbsError' | 'snrDb' | 'psnrDb' | 'cosine' | 'top1Agreement'>;
+
+export function reportedMetrics(m: OutputMetrics): ReportedMetrics {
+  return {
     maxAbsError: finiteOrNull(m.maxAbsError),
     maxRelError: finiteOrNull(m.maxRelError),
     meanAbsError: finiteOrNull(m.meanAbsError),
@@ -86,6 +86,16 @@ export function outputReport(name: string, dtype: DType, verdict: OutputVerdict)
     psnrDb: finiteOrNull(m.psnrDb),
     cosine: finiteOrNull(m.cosine),
     top1Agreement: m.top1Agreement,
+  };
+}
+
+export function outputReport(name: string, dtype: DType, verdict: OutputVerdict): VerifyOutputReport {
+  const m = verdict.metrics;
+  const line: VerifyOutputReport = {
+    name,
+    shape: m.actualShape,
+    dtype,
+    ...reportedMetrics(m),
     top5Agreement: m.top5Agreement,
     pass: verdict.pass,
   };
