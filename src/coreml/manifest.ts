@@ -93,7 +93,8 @@ export function parseManifest(text: string, file: string): Manifest {
   checkFormatVersion(json['fileFormatVersion'], fail);
   const entries = json['itemInfoEntries'];
   if (!isRecord(entries)) return fail('itemInfoEntries is missing or not an object');
-  const items: Record<string, ManifestItem> = {};
+  // Identifiers are untrusted keys: a null-prototype object keeps "__proto__" an ordinary entry.
+  const items: Record<string, ManifestItem> = Object.create(null) as Record<string, ManifestItem>;
   for (const [id, info] of Object.entries(entries)) {
     const keys = ['path', 'name', 'author', 'description'] as const;
     if (!isRecord(info) || keys.some((k) => typeof info[k] !== 'string')) {
@@ -104,6 +105,6 @@ export function parseManifest(text: string, file: string): Manifest {
   }
   const root = json['rootModelIdentifier'];
   if (typeof root !== 'string') return fail('rootModelIdentifier is missing');
-  if (!items[root]) fail(`root model identifier "${root}" is not among the items`);
+  if (!Object.hasOwn(items, root)) fail(`root model identifier "${root}" is not among the items`);
   return { fileFormatVersion: json['fileFormatVersion'] as string, itemInfoEntries: items, rootModelIdentifier: root };
 }
