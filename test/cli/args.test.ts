@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPackagePath, parseCommandLine, wantsJson } from '../../src/cli/args.js';
-import { ToolError } from '../../src/errors.js';
-
-function usageMessage(argv: string[]): string {
-  try {
-    parseCommandLine(argv);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ToolError);
-    expect((err as ToolError).code).toBe('USAGE');
-    return (err as ToolError).message;
-  }
-  throw new Error(`expected a usage error for ${JSON.stringify(argv)}`);
-}
+import { usageMessage } from './usage-error.js';
 
 describe('parseCommandLine: convert', () => {
   it('defaults to iOS15, fp16 and a package next to the model', () => {

@@ -11,23 +11,13 @@ import { mainFunction } from '../../src/mil/ir.js';
 import { encodeOnnxModel } from '../../src/onnx/encode.js';
 import { model, node, valueInfo } from '../helpers/onnx-graph.js';
 import { STACK_LINE, captureIO, makeTempDir } from './fixtures.js';
+import { usageMessage } from './usage-error.js';
 
 let temp: ReturnType<typeof makeTempDir>;
 beforeAll(() => {
   temp = makeTempDir();
 });
 afterAll(() => temp.remove());
-
-function usageMessage(argv: string[]): string {
-  try {
-    parseCommandLine(argv);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ToolError);
-    expect((err as ToolError).code).toBe('USAGE');
-    return (err as ToolError).message;
-  }
-  throw new Error(`expected a usage error for ${JSON.stringify(argv)}`);
-}
 
 /** x[N, 4] → Relu → y, with the batch symbolic. */
 function writeBatchModel(name = 'batch.onnx'): string {
