@@ -20,7 +20,7 @@ function fromOrt(t: ort.Tensor): Tensor {
   return makeTensor('float32', shape, Float32Array.from(t.data as Float32Array));
 }
 
-/** A feed for onnxruntime, and the same values as Core ML takes them (8-bit integers widen and int64 narrows to int32). */
+/** A feed for onnxruntime, and the same values as Core ML takes them (8-bit integers widen and int64 narrows to int32; a float scalar is [1]). */
 function feedPair(t: Tensor): { ort: ort.Tensor; mil: Tensor } {
   if (t.dtype === 'int64') {
     const values = t.data as BigInt64Array;
@@ -29,7 +29,7 @@ function feedPair(t: Tensor): { ort: ort.Tensor; mil: Tensor } {
   if (t.dtype === 'uint8' || t.dtype === 'int8') {
     return { ort: new ort.Tensor(t.dtype, t.data as Uint8Array | Int8Array, [...t.shape]), mil: makeTensor('int32', t.shape, Int32Array.from(t.data as Uint8Array)) };
   }
-  return { ort: new ort.Tensor('float32', t.data as Float32Array, [...t.shape]), mil: t };
+  return { ort: new ort.Tensor('float32', t.data as Float32Array, [...t.shape]), mil: t.shape.length === 0 ? makeTensor('float32', [1], t.data as Float32Array) : t };
 }
 
 export async function compareModelWithOrt(m: OnnxModel, feedSets: Record<string, Tensor>[]): Promise<OutputVerdict[][]> {

@@ -58,6 +58,20 @@ describe('Pad agrees with onnxruntime where MIL pad alone differs', () => {
     for (const v of verdicts!) expect(v.pass, v.reason).toBe(true);
   });
 
+  it('a constant_value computed at run time fills the padding, with constant or run-time pads', async () => {
+    const withValue = (pads?: ReturnType<typeof i64>) =>
+      model({
+        nodes: [node('Pad', ['x', 'p', 'v'], ['y'])],
+        inputs: [valueInfo('x', 'float32', [2, 3]), valueInfo('v', 'float32', []), ...(pads ? [] : [valueInfo('p', 'int64', [4])])],
+        outputs: [{ name: 'y', dtype: 'float32' }],
+        initializers: pads ? { p: pads } : {},
+      });
+    const v = makeTensor('float32', [], Float32Array.from([-3.5]));
+    const [fixed] = await compareModelWithOrt(withValue(i64(1, 0, 0, 2)), [{ x: seededTensor([2, 3]), v }]);
+    const [computed] = await compareModelWithOrt(withValue(), [{ x: seededTensor([2, 3]), v, p: i64(0, 2, 1, -1) }]);
+    for (const r of [...fixed!, ...computed!]) expect(r.pass, r.reason).toBe(true);
+  });
+
   it('pads computed at run time, of either sign, at two settings', async () => {
     const results = await compareModelWithOrt(graph(undefined, [2, 5, 4]), [
       { x: seededTensor([2, 5, 4]), p: i64(0, 1, 2, 0, 3, 1) },
