@@ -9,7 +9,7 @@ import type { GateSettings, OutputResult } from '../report/schema.js';
 import { runProgram } from '../runtime/interpreter.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { matchTensors } from '../verify/matching.js';
-import { foldVerdict } from '../verify/report.js';
+import { foldVerdict, reportedMetrics } from '../verify/report.js';
 import type { Deadline } from './deadline.js';
 
 /**
@@ -78,8 +78,6 @@ function isExactMatch(m: OutputMetrics): boolean {
   return m.exactMatch ?? (m.maxAbsError === 0 && m.failure === null);
 }
 
-const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
-
 /** An output's line in the report, from its verdict folded over every data set (foldVerdict). */
 function outputResult(name: string, dtype: string, verdict: OutputVerdict, exact: boolean): OutputResult {
   const m = verdict.metrics;
@@ -87,13 +85,7 @@ function outputResult(name: string, dtype: string, verdict: OutputVerdict, exact
     name,
     shape: [...m.referenceShape],
     dtype,
-    maxAbsError: finiteOrNull(m.maxAbsError),
-    maxRelError: finiteOrNull(m.maxRelError),
-    meanAbsError: finiteOrNull(m.meanAbsError),
-    snrDb: finiteOrNull(m.snrDb),
-    psnrDb: finiteOrNull(m.psnrDb),
-    cosine: finiteOrNull(m.cosine),
-    top1Agreement: m.top1Agreement,
+    ...reportedMetrics(m),
     exact,
     pass: verdict.pass,
   };
