@@ -17,13 +17,13 @@ interface TapPlan {
 }
 
 /** Pads x with −∞ and works out the output size; refuses what the tap form cannot express. */
-function planTaps(node: OnnxNode, ctx: ConvertContext, x: string, win: OnnxWindow): TapPlan {
+function planTaps(node: OnnxNode, ctx: ConvertContext, x: string, win: OnnxWindow, limitTaps = true): TapPlan {
   const xt = typeOfInput(ctx, x);
   const inDims = xt.shape.slice(2);
   if (inDims.some((d) => d === null)) return ctx.unsupported(node, 'pooling spelled out per kernel tap needs static spatial dims');
   if (attrInt(node, 'ceil_mode', 0) === 1) return ctx.unsupported(node, 'pooling spelled out per kernel tap does not support ceil_mode');
   const taps = win.kernel.reduce((a, k) => a * k, 1);
-  if (taps > MAX_TAPS) return ctx.unsupported(node, `a kernel of ${taps} taps (at most ${MAX_TAPS} are spelled out)`);
+  if (limitTaps && taps > MAX_TAPS) return ctx.unsupported(node, `a kernel of ${taps} taps (at most ${MAX_TAPS} are spelled out)`);
   const n = win.kernel.length;
   const dims = inDims as number[];
   const pads = resolvePads(win, dims);
@@ -45,18 +45,41 @@ function tapSlice(ctx: ConvertContext, plan: TapPlan, win: OnnxWindow, offset: n
 }
 
 /**
- * MaxPool spelled out as the maximum over the kernel's taps, each tap a
- * strided slice of x padded with −∞: exact, and it covers what Core ML's
- * max_pool lacks (dilations). Needs static spatial dims and ceil_mode = 0.
+ * MaxPool with dilations, which Core ML's max_pool lacks: over a strided
+ * subsample when the strides allow, else the maximum over the kernel's taps,
+ * each tap a strided slice of x padded with −∞. Exact; needs static spatial
+ * dims and ceil_mode = 0.
  */
 export function dilatedMaxPool(node: OnnxNode, ctx: ConvertContext, x: string, win: OnnxWindow): string {
-  const plan = planTaps(node, ctx, x, win);
+  const subsampled = win.strides.every((s, a) => s % win.dilations[a]! === 0);
+  const plan = planTaps(node, ctx, x, win, !subsampled);
+  if (subsampled) return subsampledMaxPool(node, ctx, plan, win);
   let result: string | undefined;
   for (const offset of kernelOffsets(win.kernel)) {
     const tap = tapSlice(ctx, plan, win, offset);
     result = result === undefined ? tap : ctx.b.op1('maximum', { x: result, y: tap });
   }
   return ctx.b.op1('identity', { x: result! }, { name: outputName(node) });
+}
+
+/**
+ * When every stride is a multiple of its dilation, each window reads only
+ * every d-th element of the padded input from 0: take that strided slice, and
+ * the dilated pool is max_pool over it with kernel k and stride s / d. Exact,
+ * and any kernel size (PyTorch tests use 60 × 80 with dilation 10).
+ */
+function subsampledMaxPool(node: OnnxNode, ctx: ConvertContext, plan: TapPlan, win: OnnxWindow): string {
+  const end = plan.outDims.map((o, a) => (o - 1) * win.strides[a]! + (win.kernel[a]! - 1) * win.dilations[a]! + 1);
+  const args = { x: plan.padded, begin: milConst.ints([0, 0, ...end.map(() => 0)]), end: milConst.ints([0, 0, ...end]), stride: milConst.ints([1, 1, ...win.dilations]) };
+  const every = ctx.b.op1('slice_by_index', { ...args, ...plan.masks }, { name: `${outputName(node)}_subsampled` });
+  const pool = {
+    x: every,
+    kernel_sizes: milConst.ints(win.kernel),
+    strides: milConst.ints(win.strides.map((s, a) => s / win.dilations[a]!)),
+    pad_type: milConst.str('valid'),
+    ceil_mode: milConst.bool(false),
+  };
+  return ctx.b.op1('max_pool', pool, { name: outputName(node) });
 }
 
 /**

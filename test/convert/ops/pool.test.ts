@@ -91,6 +91,9 @@ describe('MaxPool with dilations is the maximum over strided slices and agrees w
   it('1-D with a stride that skips the last elements', async () => {
     await expectParity({ kernel_shape: [3], dilations: [3], strides: [2] }, [1, 2, 12]);
   });
+  it('strides that are multiples of the dilations pool a strided subsample, for any kernel size', async () => {
+    await expectParity({ kernel_shape: [6, 8], dilations: [2, 3], strides: [4, 3], pads: [2, 3, 2, 3] }, [1, 2, 21, 30]);
+  });
   it('refuses ceil_mode with dilations', () => {
     expect(() => convertNode(node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2], dilations: [2, 2], ceil_mode: 1 }), { x: f32(1, 1, 8, 8) })).toThrow(/ceil_mode/);
   });
