@@ -4,8 +4,10 @@ import type { Tensor } from '../tensor/tensor.js';
 
 /**
  * Pairs the tensors a model expects (inputs it takes, outputs it produces) with the
- * tensors test data gives. A name match wins. Otherwise the tensor at the same position
- * is used, but only when its name is empty or names nothing the model has: test data
+ * tensors test data gives. When every model tensor has a same-named one, names decide.
+ * When some do not and the counts agree, position decides for all. Otherwise each takes
+ * its name match, or the tensor at its position if that one's name is empty or names
+ * nothing the model has: test data
  * written by the ONNX tools names tensors after the ONNX graph, and a converter may have
  * renamed them (MIL names cannot hold every ONNX name), while position is the ONNX
  * test-data convention (`input_K.pb` is the K-th graph input).
@@ -17,6 +19,14 @@ export function matchTensors(
 ): Map<string, Tensor> {
   const expectedNames = new Set(expected);
   const matched = new Map<string, Tensor>();
+  // Names decide only when every model tensor finds its own: a sanitized name can collide
+  // with another tensor's original name (x.1 → x_1 next to an original x_1), and then the
+  // data's order — the model's input order — is the reliable key.
+  const allNamed = expected.every((name) => given.some((t) => t.name === name));
+  if (!allNamed && given.length === expected.length) {
+    expected.forEach((name, position) => matched.set(name, given[position]!.tensor));
+    return matched;
+  }
   expected.forEach((name, position) => {
     const byName = given.find((t) => t.name === name);
     const atPosition = given[position];

@@ -23,6 +23,12 @@ describe('matchTensors', () => {
     );
   });
 
+  it('pairs by position when a sanitized name collides with another original name', () => {
+    // ONNX inputs "x.1" and "x_1" become Core ML "x_1" and "x_1_0": the name "x_1" would pick the wrong tensor.
+    const m = matchTensors(['x_1', 'x_1_0'], [{ name: 'x.1', tensor: t(1) }, { name: 'x_1', tensor: t(2) }], context);
+    expect([value(m, 'x_1'), value(m, 'x_1_0')]).toEqual([1, 2]);
+  });
+
   it('names the data file in the error', () => {
     expect(() => matchTensors(['a'], [], context)).toThrow(expect.objectContaining({ code: 'REFERENCE', file: 'data' }));
   });
