@@ -2,6 +2,10 @@ import type { ConverterTable, OpConverter } from './types.js';
 import { elementwiseConverters } from './ops/elementwise.js';
 import { activationConverters } from './ops/activation.js';
 import { shapeConverters } from './ops/shape.js';
+import { indexingConverters } from './ops/indexing.js';
+import { scatterGatherConverters } from './ops/scatter-gather.js';
+import { spaceConverters } from './ops/space.js';
+import { einsumConverters } from './ops/einsum.js';
 import { reduceConverters } from './ops/reduce.js';
 import { convConverters } from './ops/conv.js';
 import { linearConverters } from './ops/linear.js';
@@ -24,6 +28,10 @@ export const CONVERTER_FAMILIES: Readonly<Record<string, ConverterTable>> = {
   elementwise: elementwiseConverters,
   activation: activationConverters,
   shape: shapeConverters,
+  indexing: indexingConverters,
+  'scatter-gather': scatterGatherConverters,
+  space: spaceConverters,
+  einsum: einsumConverters,
   reduce: reduceConverters,
   conv: convConverters,
   linear: linearConverters,

@@ -9,11 +9,7 @@ import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import { milDTypeFor } from '../narrow.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { constantInts, constantsOf, inputType, isFullyStatic } from '../values.js';
-import { indexingConverters } from './indexing.js';
 import { dynamicSplit, dynamicSqueeze, dynamicUnsqueeze } from './shape-dynamic.js';
-import { scatterGatherConverters } from './scatter-gather.js';
-import { spaceConverters } from './space.js';
-import { einsumConverters } from './einsum.js';
 
 /** ONNX → MIL converters for the shape family: reshapes, joins, splits, casts and shape queries. */
 
@@ -281,8 +277,4 @@ export const shapeConverters: ConverterTable = {
   Unsqueeze: unsqueeze,
   Concat: concat,
   Split: split,
-  ...indexingConverters,
-  ...scatterGatherConverters,
-  ...spaceConverters,
-  ...einsumConverters,
 };
