@@ -1,6 +1,6 @@
 import { markdownTable } from 'markdown-table';
 import type { CaseResult } from './cases.js';
-import { SUITES } from './cases.js';
+import { SUITES, testDataRoot } from './cases.js';
 
 /** The conformance page: totals per suite, then failing cases grouped by op. */
 export function renderConformanceMarkdown(results: readonly CaseResult[]): string {
@@ -15,14 +15,19 @@ export function renderConformanceMarkdown(results: readonly CaseResult[]): strin
     '## Totals',
     '',
     markdownTable([
-      ['Suite', 'Cases', 'Converted', 'Passed', 'Pass rate'],
+      ['Suite', 'Cases', 'Converted', 'Passed', 'Pass rate', 'Pass rate, inference ops only'],
       ...SUITES.filter((s) => results.some((r) => r.suite === s)).map((suite) => {
         const rs = results.filter((r) => r.suite === suite);
         const converted = rs.filter((r) => r.status === 'passed' || r.status === 'failed' || r.stage === 'run').length;
         const passed = rs.filter((r) => r.status === 'passed').length;
-        return [suite, String(rs.length), String(converted), String(passed), `${((passed / rs.length) * 100).toFixed(1)}%`];
+        const inference = rs.filter((r) => !r.ops.some(isTrainingOp));
+        const inferencePassed = inference.filter((r) => r.status === 'passed').length;
+        return [suite, String(rs.length), String(converted), String(passed), percent(passed, rs.length), `${percent(inferencePassed, inference.length)} (${inferencePassed} of ${inference.length})`];
       }),
-    ], { align: ['l', 'r', 'r', 'r', 'r'] }),
+    ], { align: ['l', 'r', 'r', 'r', 'r', 'r'] }),
+    '',
+    '"Inference ops only" leaves out the cases that use training operators (domain',
+    '`ai.onnx.preview.training`: Adam, Adagrad, Momentum, Gradient), which have no inference meaning.',
     '',
     '## Cases that do not pass, by op',
     '',
@@ -34,9 +39,18 @@ export function renderConformanceMarkdown(results: readonly CaseResult[]): strin
     byOp.set(key, [...(byOp.get(key) ?? []), r]);
   }
   for (const [op, rs] of [...byOp.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(`### ${op}`, '', markdownTable([['Suite', 'Case', 'Status', 'Reason'], ...rs.map((r) => [r.suite, r.name, `${r.status}${r.stage ? ` (${r.stage})` : ''}`, cell(r.reason ?? '')])]), '');
+    const rows = rs.map((r) => [r.suite, r.name, `${r.status}${r.stage ? ` (${r.stage})` : ''}`, cell(r.reason ?? '')]);
+    lines.push(`### ${op}`, '', markdownTable([['Suite', 'Case', 'Status', 'Reason'], ...rows], { alignDelimiters: false }), '');
   }
   return `${lines.join('\n')}\n`;
+}
+
+function isTrainingOp(op: string): boolean {
+  return op.startsWith('ai.onnx.preview.training.');
+}
+
+function percent(n: number, of: number): string {
+  return of === 0 ? '—' : `${((n / of) * 100).toFixed(1)}%`;
 }
 
 /** For multi-op cases, the op named by the failure (or the case name), else the first op. */
@@ -47,6 +61,7 @@ function guessOp(r: CaseResult): string {
   return fromName ?? r.ops.join(' + ');
 }
 
+/** A reason as a table cell: file paths shown relative to the test-data folder. */
 function cell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 200);
+  return s.split(`${testDataRoot()}/`).join('').replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 200);
 }
