@@ -103,9 +103,9 @@ function isDeploymentTarget(s) {
   return DEPLOYMENT_TARGETS.includes(s);
 }
 function* walkOperations(block) {
-  for (const op of block.operations) {
-    yield op;
-    for (const inner of op.blocks) yield* walkOperations(inner);
+  for (const op5 of block.operations) {
+    yield op5;
+    for (const inner of op5.blocks) yield* walkOperations(inner);
   }
 }
 function mainFunction(program) {
@@ -137,33 +137,32 @@ function allocStorage(dtype, n) {
 function packedByteLength(dtype, n) {
   return Math.ceil(n * DTYPE_INFO[dtype].bits / 8);
 }
-var DTYPE_INFO, ALL_DTYPES;
+var DTYPE_INFO;
 var init_dtype = __esm({
   "src/tensor/dtype.ts"() {
     "use strict";
     DTYPE_INFO = {
-      float16: { bits: 16, isFloat: true, isInteger: false, isSigned: true, alloc: (n) => new Uint16Array(n) },
-      bfloat16: { bits: 16, isFloat: true, isInteger: false, isSigned: true, alloc: (n) => new Uint16Array(n) },
-      float32: { bits: 32, isFloat: true, isInteger: false, isSigned: true, alloc: (n) => new Float32Array(n) },
-      float64: { bits: 64, isFloat: true, isInteger: false, isSigned: true, alloc: (n) => new Float64Array(n) },
-      int4: { bits: 4, isFloat: false, isInteger: true, isSigned: true, alloc: (n) => new Int8Array(n) },
-      int8: { bits: 8, isFloat: false, isInteger: true, isSigned: true, alloc: (n) => new Int8Array(n) },
-      int16: { bits: 16, isFloat: false, isInteger: true, isSigned: true, alloc: (n) => new Int16Array(n) },
-      int32: { bits: 32, isFloat: false, isInteger: true, isSigned: true, alloc: (n) => new Int32Array(n) },
-      int64: { bits: 64, isFloat: false, isInteger: true, isSigned: true, alloc: (n) => new BigInt64Array(n) },
-      uint1: { bits: 1, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint8Array(n) },
-      uint2: { bits: 2, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint8Array(n) },
-      uint3: { bits: 3, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint8Array(n) },
-      uint4: { bits: 4, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint8Array(n) },
-      uint6: { bits: 6, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint8Array(n) },
-      uint8: { bits: 8, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint8Array(n) },
-      uint16: { bits: 16, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint16Array(n) },
-      uint32: { bits: 32, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new Uint32Array(n) },
-      uint64: { bits: 64, isFloat: false, isInteger: true, isSigned: false, alloc: (n) => new BigUint64Array(n) },
-      bool: { bits: 8, isFloat: false, isInteger: false, isSigned: false, alloc: (n) => new Uint8Array(n) },
-      string: { bits: 0, isFloat: false, isInteger: false, isSigned: false, alloc: (n) => new Array(n).fill("") }
+      float16: { bits: 16, isFloat: true, alloc: (n) => new Uint16Array(n) },
+      bfloat16: { bits: 16, isFloat: true, alloc: (n) => new Uint16Array(n) },
+      float32: { bits: 32, isFloat: true, alloc: (n) => new Float32Array(n) },
+      float64: { bits: 64, isFloat: true, alloc: (n) => new Float64Array(n) },
+      int4: { bits: 4, isFloat: false, alloc: (n) => new Int8Array(n) },
+      int8: { bits: 8, isFloat: false, alloc: (n) => new Int8Array(n) },
+      int16: { bits: 16, isFloat: false, alloc: (n) => new Int16Array(n) },
+      int32: { bits: 32, isFloat: false, alloc: (n) => new Int32Array(n) },
+      int64: { bits: 64, isFloat: false, alloc: (n) => new BigInt64Array(n) },
+      uint1: { bits: 1, isFloat: false, alloc: (n) => new Uint8Array(n) },
+      uint2: { bits: 2, isFloat: false, alloc: (n) => new Uint8Array(n) },
+      uint3: { bits: 3, isFloat: false, alloc: (n) => new Uint8Array(n) },
+      uint4: { bits: 4, isFloat: false, alloc: (n) => new Uint8Array(n) },
+      uint6: { bits: 6, isFloat: false, alloc: (n) => new Uint8Array(n) },
+      uint8: { bits: 8, isFloat: false, alloc: (n) => new Uint8Array(n) },
+      uint16: { bits: 16, isFloat: false, alloc: (n) => new Uint16Array(n) },
+      uint32: { bits: 32, isFloat: false, alloc: (n) => new Uint32Array(n) },
+      uint64: { bits: 64, isFloat: false, alloc: (n) => new BigUint64Array(n) },
+      bool: { bits: 8, isFloat: false, alloc: (n) => new Uint8Array(n) },
+      string: { bits: 0, isFloat: false, alloc: (n) => new Array(n).fill("") }
     };
-    ALL_DTYPES = Object.keys(DTYPE_INFO);
   }
 });
 
@@ -213,9 +212,9 @@ var init_tensor = __esm({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/aspromise.js
+// node_modules/protobufjs/src/util/aspromise.js
 var require_aspromise = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/aspromise.js"(exports, module) {
+  "node_modules/protobufjs/src/util/aspromise.js"(exports, module) {
     "use strict";
     module.exports = asPromise;
     function asPromise(fn, ctx) {
@@ -249,9 +248,9 @@ var require_aspromise = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/base64.js
+// node_modules/protobufjs/src/util/base64.js
 var require_base64 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/base64.js"(exports) {
+  "node_modules/protobufjs/src/util/base64.js"(exports) {
     "use strict";
     var base64 = exports;
     base64.length = function length(string) {
@@ -353,9 +352,9 @@ var require_base64 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/eventemitter.js
+// node_modules/protobufjs/src/util/eventemitter.js
 var require_eventemitter = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/eventemitter.js"(exports, module) {
+  "node_modules/protobufjs/src/util/eventemitter.js"(exports, module) {
     "use strict";
     module.exports = EventEmitter;
     function EventEmitter() {
@@ -401,9 +400,9 @@ var require_eventemitter = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/float.js
+// node_modules/protobufjs/src/util/float.js
 var require_float = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/float.js"(exports, module) {
+  "node_modules/protobufjs/src/util/float.js"(exports, module) {
     "use strict";
     module.exports = factory(factory);
     function factory(exports2) {
@@ -595,9 +594,9 @@ var require_float = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/utf8.js
+// node_modules/protobufjs/src/util/utf8.js
 var require_utf8 = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/utf8.js"(exports) {
+  "node_modules/protobufjs/src/util/utf8.js"(exports) {
     "use strict";
     var utf82 = exports;
     var looseDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -709,21 +708,21 @@ var require_utf8 = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/pool.js
+// node_modules/protobufjs/src/util/pool.js
 var require_pool = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/pool.js"(exports, module) {
+  "node_modules/protobufjs/src/util/pool.js"(exports, module) {
     "use strict";
     module.exports = pool3;
     function pool3(alloc, slice3, size2) {
-      var SIZE = size2 || 8192;
-      var MAX = SIZE >>> 1;
+      var SIZE2 = size2 || 8192;
+      var MAX = SIZE2 >>> 1;
       var slab = null;
-      var offset = SIZE;
+      var offset = SIZE2;
       return function pool_alloc(size3) {
         if (size3 < 1 || size3 > MAX)
           return alloc(size3);
-        if (offset + size3 > SIZE) {
-          slab = alloc(SIZE);
+        if (offset + size3 > SIZE2) {
+          slab = alloc(SIZE2);
           offset = 0;
         }
         var buf = slice3.call(slab, offset, offset += size3);
@@ -735,9 +734,9 @@ var require_pool = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/longbits.js
+// node_modules/protobufjs/src/util/longbits.js
 var require_longbits = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/longbits.js"(exports, module) {
+  "node_modules/protobufjs/src/util/longbits.js"(exports, module) {
     "use strict";
     module.exports = LongBits;
     var Long2;
@@ -840,9 +839,9 @@ var require_longbits = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/long/umd/index.js
+// node_modules/long/umd/index.js
 var require_umd = __commonJS({
-  "../../work/main/node_modules/long/umd/index.js"(exports, module) {
+  "node_modules/long/umd/index.js"(exports, module) {
     (function(global2, factory) {
       function preferDefault(exports2) {
         return exports2.default || exports2;
@@ -1313,8 +1312,8 @@ var require_umd = __commonJS({
         Long2.ZERO = ZERO2;
         var UZERO2 = fromInt2(0, true);
         Long2.UZERO = UZERO2;
-        var ONE2 = fromInt2(1);
-        Long2.ONE = ONE2;
+        var ONE3 = fromInt2(1);
+        Long2.ONE = ONE3;
         var UONE2 = fromInt2(1, true);
         Long2.UONE = UONE2;
         var NEG_ONE2 = fromInt2(-1);
@@ -1442,7 +1441,7 @@ var require_umd = __commonJS({
         };
         LongPrototype2.gte = LongPrototype2.greaterThanOrEqual;
         LongPrototype2.ge = LongPrototype2.greaterThanOrEqual;
-        LongPrototype2.compare = function compare2(other) {
+        LongPrototype2.compare = function compare3(other) {
           if (!isLong2(other)) other = fromValue2(other);
           if (this.eq(other)) return 0;
           var thisNeg = this.isNegative(), otherNeg = other.isNegative();
@@ -1454,7 +1453,7 @@ var require_umd = __commonJS({
         LongPrototype2.comp = LongPrototype2.compare;
         LongPrototype2.negate = function negate2() {
           if (!this.unsigned && this.eq(MIN_VALUE2)) return MIN_VALUE2;
-          return this.not().add(ONE2);
+          return this.not().add(ONE3);
         };
         LongPrototype2.neg = LongPrototype2.negate;
         LongPrototype2.add = function add2(addend) {
@@ -1562,14 +1561,14 @@ var require_umd = __commonJS({
           var approx, rem, res;
           if (!this.unsigned) {
             if (this.eq(MIN_VALUE2)) {
-              if (divisor.eq(ONE2) || divisor.eq(NEG_ONE2))
+              if (divisor.eq(ONE3) || divisor.eq(NEG_ONE2))
                 return MIN_VALUE2;
-              else if (divisor.eq(MIN_VALUE2)) return ONE2;
+              else if (divisor.eq(MIN_VALUE2)) return ONE3;
               else {
                 var halfThis = this.shr(1);
                 approx = halfThis.div(divisor).shl(1);
                 if (approx.eq(ZERO2)) {
-                  return divisor.isNegative() ? ONE2 : NEG_ONE2;
+                  return divisor.isNegative() ? ONE3 : NEG_ONE2;
                 } else {
                   rem = this.sub(divisor.mul(approx));
                   res = approx.add(rem.div(divisor));
@@ -1598,7 +1597,7 @@ var require_umd = __commonJS({
               approxRes = fromNumber2(approx, this.unsigned);
               approxRem = approxRes.mul(divisor);
             }
-            if (approxRes.isZero()) approxRes = ONE2;
+            if (approxRes.isZero()) approxRes = ONE3;
             res = res.add(approxRes);
             rem = rem.sub(approxRem);
           }
@@ -1818,9 +1817,9 @@ var require_umd = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/util/minimal.js
+// node_modules/protobufjs/src/util/minimal.js
 var require_minimal = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/util/minimal.js"(exports) {
+  "node_modules/protobufjs/src/util/minimal.js"(exports) {
     "use strict";
     var util = exports;
     util.asPromise = require_aspromise();
@@ -2023,9 +2022,9 @@ var require_minimal = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/writer.js
+// node_modules/protobufjs/src/writer.js
 var require_writer = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/writer.js"(exports, module) {
+  "node_modules/protobufjs/src/writer.js"(exports, module) {
     "use strict";
     module.exports = Writer;
     var util = require_minimal();
@@ -2445,9 +2444,9 @@ var require_writer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/writer_buffer.js
+// node_modules/protobufjs/src/writer_buffer.js
 var require_writer_buffer = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/writer_buffer.js"(exports, module) {
+  "node_modules/protobufjs/src/writer_buffer.js"(exports, module) {
     "use strict";
     module.exports = BufferWriter;
     var Writer = require_writer();
@@ -2510,17 +2509,17 @@ var require_writer_buffer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/reader.js
+// node_modules/protobufjs/src/reader.js
 var require_reader = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/reader.js"(exports, module) {
+  "node_modules/protobufjs/src/reader.js"(exports, module) {
     "use strict";
     module.exports = Reader;
     var util = require_minimal();
     var BufferReader;
     var LongBits = util.LongBits;
     var utf82 = util.utf8;
-    function indexOutOfRange(reader, writeLength) {
-      return RangeError("index out of range: " + reader.pos + " + " + (writeLength || 1) + " > " + reader.len);
+    function indexOutOfRange(reader2, writeLength) {
+      return RangeError("index out of range: " + reader2.pos + " + " + (writeLength || 1) + " > " + reader2.len);
     }
     function Reader(buffer) {
       this.buf = buffer;
@@ -2547,17 +2546,17 @@ var require_reader = __commonJS({
     Reader.prototype.raw = function read_raw(start, end) {
       return this.buf.subarray(start, end);
     };
-    function readVarint32NearEnd(reader) {
+    function readVarint32NearEnd(reader2) {
       var value = 0;
       for (var i2 = 0; i2 < 4; ++i2) {
-        if (reader.pos >= reader.len)
-          throw indexOutOfRange(reader);
-        var b3 = reader.buf[reader.pos++];
+        if (reader2.pos >= reader2.len)
+          throw indexOutOfRange(reader2);
+        var b3 = reader2.buf[reader2.pos++];
         value = (value | (b3 & 127) << i2 * 7) >>> 0;
         if (b3 < 128)
           return value;
       }
-      throw indexOutOfRange(reader);
+      throw indexOutOfRange(reader2);
     }
     Reader.prototype.uint32 = function read_uint32() {
       if (this.len - this.pos < 5) {
@@ -2837,12 +2836,12 @@ var require_reader = __commonJS({
     };
     var VIEW_THRESHOLD_FLOAT = 8;
     var VIEW_THRESHOLD_INT = 128;
-    function getLazyView(reader, count, threshold) {
-      var view = reader.view;
+    function getLazyView(reader2, count, threshold) {
+      var view = reader2.view;
       if (view || count < threshold)
         return view;
-      var buf = reader.buf;
-      return reader.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      var buf = reader2.buf;
+      return reader2.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     }
     Reader.prototype.fixed32s = function read_fixed32s(array) {
       if (array === void 0) array = [];
@@ -3072,9 +3071,9 @@ var require_reader = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/reader_buffer.js
+// node_modules/protobufjs/src/reader_buffer.js
 var require_reader_buffer = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/reader_buffer.js"(exports, module) {
+  "node_modules/protobufjs/src/reader_buffer.js"(exports, module) {
     "use strict";
     module.exports = BufferReader;
     var Reader = require_reader();
@@ -3108,9 +3107,9 @@ var require_reader_buffer = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/rpc/service.js
+// node_modules/protobufjs/src/rpc/service.js
 var require_service = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/rpc/service.js"(exports, module) {
+  "node_modules/protobufjs/src/rpc/service.js"(exports, module) {
     "use strict";
     module.exports = Service;
     var util = require_minimal();
@@ -3190,26 +3189,26 @@ var require_service = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/rpc.js
+// node_modules/protobufjs/src/rpc.js
 var require_rpc = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/rpc.js"(exports) {
+  "node_modules/protobufjs/src/rpc.js"(exports) {
     "use strict";
     var rpc = exports;
     rpc.Service = require_service();
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/roots.js
+// node_modules/protobufjs/src/roots.js
 var require_roots = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/roots.js"(exports, module) {
+  "node_modules/protobufjs/src/roots.js"(exports, module) {
     "use strict";
     module.exports = /* @__PURE__ */ Object.create(null);
   }
 });
 
-// ../../work/main/node_modules/protobufjs/src/index-minimal.js
+// node_modules/protobufjs/src/index-minimal.js
 var require_index_minimal = __commonJS({
-  "../../work/main/node_modules/protobufjs/src/index-minimal.js"(exports) {
+  "node_modules/protobufjs/src/index-minimal.js"(exports) {
     "use strict";
     exports.build = "minimal";
     exports.Writer = require_writer();
@@ -3229,9 +3228,9 @@ var require_index_minimal = __commonJS({
   }
 });
 
-// ../../work/main/node_modules/protobufjs/minimal.js
+// node_modules/protobufjs/minimal.js
 var require_minimal2 = __commonJS({
-  "../../work/main/node_modules/protobufjs/minimal.js"(exports, module) {
+  "node_modules/protobufjs/minimal.js"(exports, module) {
     "use strict";
     module.exports = require_index_minimal();
   }
@@ -9633,28 +9632,29 @@ var init_subbyte = __esm({
 // src/tensor/fp16.ts
 function float32ToFloat16Bits(value) {
   f32[0] = value;
-  const x2 = u32[0];
+  return halfBitsOfFloat32Bits(u32[0]);
+}
+function halfBitsOfFloat32Bits(x2) {
   const sign = x2 >>> 16 & 32768;
   const exp = x2 >>> 23 & 255;
   let mant = x2 & 8388607;
+  const e = exp - 127 + 15;
+  if (e > 0 && e < 31) {
+    const half2 = e << 10 | mant >>> 13;
+    const rem2 = mant & 8191;
+    return sign | (rem2 > 4096 || rem2 === 4096 && (half2 & 1) !== 0 ? half2 + 1 : half2);
+  }
   if (exp === 255) {
     return sign | 31744 | (mant !== 0 ? 512 | mant >>> 13 : 0);
   }
-  const e = exp - 127 + 15;
   if (e >= 31) return sign | 31744;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 8388608;
-    const shift = 14 - e;
-    let half2 = mant >>> shift;
-    const rem2 = mant & (1 << shift) - 1;
-    const mid = 1 << shift - 1;
-    if (rem2 > mid || rem2 === mid && (half2 & 1) !== 0) half2 += 1;
-    return sign | half2;
-  }
-  let half = e << 10 | mant >>> 13;
-  const rem = mant & 8191;
-  if (rem > 4096 || rem === 4096 && (half & 1) !== 0) half += 1;
+  if (e < -10) return sign;
+  mant |= 8388608;
+  const shift = 14 - e;
+  let half = mant >>> shift;
+  const rem = mant & (1 << shift) - 1;
+  const mid = 1 << shift - 1;
+  if (rem > mid || rem === mid && (half & 1) !== 0) half += 1;
   return sign | half;
 }
 function float16BitsToFloat32(bits2) {
@@ -9673,21 +9673,8 @@ function halfDecodeTable() {
   return decodeTable;
 }
 function float32ArrayToFloat16(src, dst = new Uint16Array(src.length)) {
-  const n = src.length;
-  const bits2 = new Uint32Array(src.buffer, src.byteOffset, n);
-  for (let i2 = 0; i2 < n; i2++) {
-    const x2 = bits2[i2];
-    const exp = x2 >>> 23 & 255;
-    if (exp > 112 && exp < 143) {
-      const sign = x2 >>> 16 & 32768;
-      const rem = x2 & 8191;
-      let half = sign | (exp - 112 << 10 | x2 >>> 13 & 1023);
-      if (rem > 4096 || rem === 4096 && (half & 1) !== 0) half += 1;
-      dst[i2] = half;
-    } else {
-      dst[i2] = float32ToFloat16Bits(src[i2]);
-    }
-  }
+  const bits2 = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  for (let i2 = 0; i2 < src.length; i2++) dst[i2] = halfBitsOfFloat32Bits(bits2[i2]);
   return dst;
 }
 function float16ArrayToFloat32(src, dst = new Float32Array(src.length)) {
@@ -9698,19 +9685,7 @@ function float16ArrayToFloat32(src, dst = new Float32Array(src.length)) {
 function roundToFloat16InPlace(values) {
   const table3 = halfDecodeTable();
   const bits2 = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  for (let i2 = 0; i2 < values.length; i2++) {
-    const x2 = bits2[i2];
-    const exp = x2 >>> 23 & 255;
-    if (exp > 112 && exp < 143) {
-      const sign = x2 >>> 16 & 32768;
-      const rem = x2 & 8191;
-      let half = sign | (exp - 112 << 10 | x2 >>> 13 & 1023);
-      if (rem > 4096 || rem === 4096 && (half & 1) !== 0) half += 1;
-      values[i2] = table3[half];
-    } else {
-      values[i2] = table3[float32ToFloat16Bits(values[i2])];
-    }
-  }
+  for (let i2 = 0; i2 < values.length; i2++) values[i2] = table3[halfBitsOfFloat32Bits(bits2[i2])];
   return values;
 }
 function bfloat16ArrayToFloat32(src, dst = new Float32Array(src.length)) {
@@ -9856,20 +9831,10 @@ function quantileInit(points, k, offset) {
   const out2 = new Float64Array(k);
   for (let c = 0; c < k; c++) {
     const target = (c + offset) / k * total;
-    const idx = Math.min(points.values.length - 1, Math.max(0, lowerBoundCount(points.prefixCount, target) - 1));
+    const idx = Math.min(points.values.length - 1, Math.max(0, lowerBound(points.prefixCount, target) - 1));
     out2[c] = points.values[idx];
   }
   return out2;
-}
-function lowerBoundCount(prefix, target) {
-  let lo = 0;
-  let hi = prefix.length;
-  while (lo < hi) {
-    const mid = lo + hi >>> 1;
-    if (prefix[mid] < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 function uniformInit(points, k) {
   const lo = points.values[0];
@@ -9945,16 +9910,16 @@ function optimalInit(points, k) {
   for (let i2 = 1; i2 <= n; i2++) prev[i2] = pq[i2] - ps[i2] * ps[i2] / pc[i2];
   let cur = new Float64Array(n + 1);
   const splits = [];
-  const stack3 = new Int32Array(4 * 64);
+  const stack4 = new Int32Array(4 * 64);
   for (let j = 1; j < k; j++) {
     const arg = new Int32Array(n + 1);
     let top = 0;
-    stack3[top++] = 0;
-    stack3[top++] = n;
-    stack3[top++] = 0;
-    stack3[top++] = n;
+    stack4[top++] = 0;
+    stack4[top++] = n;
+    stack4[top++] = 0;
+    stack4[top++] = n;
     while (top > 0) {
-      const optHi = stack3[--top], optLo = stack3[--top], hi = stack3[--top], lo = stack3[--top];
+      const optHi = stack4[--top], optLo = stack4[--top], hi = stack4[--top], lo = stack4[--top];
       if (lo > hi) continue;
       const mid = lo + hi >>> 1;
       let best = Infinity;
@@ -9971,14 +9936,14 @@ function optimalInit(points, k) {
       }
       cur[mid] = best;
       arg[mid] = bestM;
-      stack3[top++] = lo;
-      stack3[top++] = mid - 1;
-      stack3[top++] = optLo;
-      stack3[top++] = bestM;
-      stack3[top++] = mid + 1;
-      stack3[top++] = hi;
-      stack3[top++] = bestM;
-      stack3[top++] = optHi;
+      stack4[top++] = lo;
+      stack4[top++] = mid - 1;
+      stack4[top++] = optLo;
+      stack4[top++] = bestM;
+      stack4[top++] = mid + 1;
+      stack4[top++] = hi;
+      stack4[top++] = bestM;
+      stack4[top++] = optHi;
     }
     splits.push(arg);
     [prev, cur] = [cur, prev];
@@ -9999,7 +9964,7 @@ function mergeRuns(points, maxPoints) {
   const total = points.prefixCount[n];
   const bounds = [0];
   for (let r = 1; r < maxPoints; r++) {
-    const b3 = lowerBoundCount(points.prefixCount, r / maxPoints * total);
+    const b3 = lowerBound(points.prefixCount, r / maxPoints * total);
     if (b3 > bounds[bounds.length - 1] && b3 < n) bounds.push(b3);
   }
   bounds.push(n);
@@ -10238,11 +10203,11 @@ function quantizeGroup(group, s, zp, range3, out2, offset) {
     out2[offset + i2] = q;
   }
 }
-function quantizeBlockwise(weights, shape3, dtype, blockSize, scaleDType = "float32") {
+function quantizeBlockwise(weights, shape3, dtype, blockSize2, scaleDType = "float32") {
   if (shape3.length < 2) throw new RangeError("block quantization needs a weight of rank ≥ 2");
   const [cout, cin] = [shape3[0], shape3[1]];
   const inner = weights.length / (cout * cin);
-  const block = Math.min(blockSize, cin);
+  const block = Math.min(blockSize2, cin);
   if (cin % block !== 0) throw new RangeError(`input channels ${cin} are not a multiple of block size ${block}`);
   const blocks = cin / block;
   const range3 = RANGES[dtype];
@@ -10279,12 +10244,12 @@ var init_quantize = __esm({
 });
 
 // src/compress/constexpr.ts
-function compressConstOp(op, val, spec, target) {
+function compressConstOp(op5, val, spec, target) {
   const dtype = val.dtype === "float16" ? "float16" : "float32";
   const weights = new WeightValues(val);
   const shape3 = [...val.shape];
-  const output = { name: op.outputs[0].name, type: { dtype, shape: shape3 } };
-  const base = { name: op.name, outputs: [output], blocks: [] };
+  const output = { name: op5.outputs[0].name, type: { dtype, shape: shape3 } };
+  const base = { name: op5.name, outputs: [output], blocks: [] };
   const ios18 = targetRank(target) >= targetRank("iOS18");
   const asInputs = (type, params) => ({ ...base, type, inputs: inline(params), attributes: {} });
   const asAttributes = (type, params) => ({ ...base, type, inputs: {}, attributes: params });
@@ -10408,20 +10373,20 @@ var init_constexpr = __esm({
 // src/compress/head.ts
 function outputHeadWeights(block) {
   const producers = /* @__PURE__ */ new Map();
-  for (const op of block.operations) for (const o of op.outputs) producers.set(o.name, op);
+  for (const op5 of block.operations) for (const o of op5.outputs) producers.set(o.name, op5);
   const isConstant = (name2) => {
     const p = producers.get(name2);
     return p !== void 0 && (p.type === "const" || p.type.startsWith("constexpr_"));
   };
   const heads = /* @__PURE__ */ new Set();
   const visited = /* @__PURE__ */ new Set();
-  const pending = block.outputs.map((name2) => producers.get(name2)).filter((op) => op !== void 0);
+  const pending = block.outputs.map((name2) => producers.get(name2)).filter((op5) => op5 !== void 0);
   while (pending.length > 0) {
-    const op = pending.pop();
-    if (visited.has(op)) continue;
-    visited.add(op);
-    const reads = Object.values(op.inputs).flatMap((bindings) => bindings.flatMap((b3) => b3.kind === "name" ? [b3.name] : []));
-    if (WEIGHTED_OPS.has(op.type)) {
+    const op5 = pending.pop();
+    if (visited.has(op5)) continue;
+    visited.add(op5);
+    const reads = Object.values(op5.inputs).flatMap((bindings) => bindings.flatMap((b3) => b3.kind === "name" ? [b3.name] : []));
+    if (WEIGHTED_OPS.has(op5.type)) {
       for (const name2 of reads) if (isConstant(name2)) heads.add(name2);
       continue;
     }
@@ -10462,19 +10427,19 @@ function describeSpec(spec) {
 }
 function compressBlock(block, spec, options, stats) {
   const minElements = options.minElements ?? 2048;
-  block.operations = block.operations.map((op) => {
-    for (const inner of op.blocks) compressBlock(inner, spec, options, stats);
-    const val = op.type === "const" ? op.attributes["val"] : void 0;
-    if (!val || val.dtype !== "float32" && val.dtype !== "float16") return op;
+  block.operations = block.operations.map((op5) => {
+    for (const inner of op5.blocks) compressBlock(inner, spec, options, stats);
+    const val = op5.type === "const" ? op5.attributes["val"] : void 0;
+    if (!val || val.dtype !== "float32" && val.dtype !== "float16") return op5;
     if (val.data.length < minElements || !compressible(val, spec)) {
       stats.keptSmall++;
-      return op;
+      return op5;
     }
-    if (options.keep.has(op.outputs[0].name)) {
+    if (options.keep.has(op5.outputs[0].name)) {
       stats.keptHead++;
-      return op;
+      return op5;
     }
-    const replacement = compressConstOp(op, val, spec, options.target);
+    const replacement = compressConstOp(op5, val, spec, options.target);
     stats.compressed++;
     stats.bytesBefore += val.data.length * (val.dtype === "float32" ? 4 : 2);
     stats.bytesAfter += payloadBytes(replacement);
@@ -10487,8 +10452,8 @@ function compressible(val, spec) {
   if (spec.kind === "palettize" && spec.channelGroupSize) return rows3 % Math.min(spec.channelGroupSize, rows3) === 0;
   return true;
 }
-function payloadBytes(op) {
-  const tensors = [...Object.values(op.attributes), ...Object.values(op.inputs).flatMap((b3) => b3.map((x2) => x2.kind === "value" ? x2.value : void 0))];
+function payloadBytes(op5) {
+  const tensors = [...Object.values(op5.attributes), ...Object.values(op5.inputs).flatMap((b3) => b3.map((x2) => x2.kind === "value" ? x2.value : void 0))];
   let bytes = 0;
   for (const t of tensors) {
     if (!t || t.dtype === "string") continue;
@@ -10507,6 +10472,80 @@ var init_apply = __esm({
   }
 });
 
+// src/parity/gates.ts
+function gateForProgram(program) {
+  const types = valueTypes(program);
+  let gate = FP32_GATE;
+  for (const fn of Object.values(program.functions)) {
+    if (fn.inputs.some((v) => v.type.dtype === "float16")) gate = looser(gate, FP16_GATE);
+    for (const op5 of walkOperations(fn.block)) {
+      if (op5.outputs.some((v) => v.type.dtype === "float16")) gate = looser(gate, FP16_GATE);
+      const compressed = COMPRESSION_RULES[op5.type];
+      if (compressed) gate = looser(gate, compressed(op5, types));
+    }
+  }
+  return gate;
+}
+function looser(a, b3) {
+  return gateRank(b3) > gateRank(a) ? b3 : a;
+}
+function gateRank(g) {
+  if (g.kind === "exact") return 0;
+  if (g.kind === "elementwise") return 1;
+  return 1e3 - g.minDb;
+}
+function gateForBits(bits2) {
+  return bits2 <= 4 ? LOW_BIT_GATE : EIGHT_BIT_GATE;
+}
+function gateForQuantizedData(op5, param, types) {
+  const type = paramType(op5, param, types);
+  return gateForBits(type ? SUB_BYTE_BITS2[type.dtype] ?? 8 : 8);
+}
+function gateForLut(op5, types) {
+  const lut = paramType(op5, "lut", types);
+  const shape3 = lut?.shape ?? [];
+  const palettes = shape3.length === 1 ? shape3[0] : shape3[shape3.length - 2];
+  if (typeof palettes !== "number" || palettes < 2) return LOW_BIT_GATE;
+  return gateForBits(Math.ceil(Math.log2(palettes)));
+}
+function valueTypes(program) {
+  const types = /* @__PURE__ */ new Map();
+  for (const fn of Object.values(program.functions)) {
+    for (const v of fn.inputs) types.set(v.name, v.type);
+    for (const op5 of walkOperations(fn.block)) for (const v of op5.outputs) types.set(v.name, v.type);
+  }
+  return types;
+}
+function paramType(op5, param, types) {
+  const attribute = op5.attributes[param];
+  if (attribute) return { dtype: attribute.dtype, shape: [...attribute.shape] };
+  const binding = op5.inputs[param]?.[0];
+  if (!binding) return void 0;
+  if (binding.kind === "value") return { dtype: binding.value.dtype, shape: [...binding.value.shape] };
+  return types.get(binding.name);
+}
+var FP32_GATE, FP16_GATE, EIGHT_BIT_GATE, LOW_BIT_GATE, EXACT_GATE, SUB_BYTE_BITS2, COMPRESSION_RULES;
+var init_gates = __esm({
+  "src/parity/gates.ts"() {
+    "use strict";
+    init_ir();
+    FP32_GATE = { kind: "elementwise", atol: 1e-4, rtol: 1e-3 };
+    FP16_GATE = { kind: "psnr", minDb: 40 };
+    EIGHT_BIT_GATE = { kind: "psnr", minDb: 30 };
+    LOW_BIT_GATE = { kind: "psnr", minDb: 20 };
+    EXACT_GATE = { kind: "exact" };
+    SUB_BYTE_BITS2 = { int4: 4, uint1: 1, uint2: 2, uint3: 3, uint4: 4, uint6: 6 };
+    COMPRESSION_RULES = {
+      constexpr_affine_dequantize: (op5, types) => gateForQuantizedData(op5, "quantized_data", types),
+      constexpr_blockwise_shift_scale: (op5, types) => gateForQuantizedData(op5, "data", types),
+      constexpr_lut_to_dense: gateForLut,
+      constexpr_sparse_to_dense: () => LOW_BIT_GATE,
+      constexpr_lut_to_sparse: () => LOW_BIT_GATE,
+      constexpr_sparse_blockwise_shift_scale: () => LOW_BIT_GATE
+    };
+  }
+});
+
 // src/compress/variants.ts
 function findVariant(name2) {
   return VARIANTS.find((v) => v.name === name2);
@@ -10519,37 +10558,36 @@ function targetForVariant(variant, requested) {
   const needed = minimumTargetFor(variant.compression);
   return targetRank(needed) > targetRank(requested) ? { target: needed, raised: true } : { target: requested, raised: false };
 }
-var FP32_GATE, psnr, KEEP_HEAD_BELOW_BITS, palettized, VARIANTS;
+var KEEP_HEAD_BELOW_BITS, palettized, VARIANTS;
 var init_variants = __esm({
   "src/compress/variants.ts"() {
     "use strict";
     init_ir();
+    init_gates();
     init_apply();
-    FP32_GATE = { kind: "elementwise", atol: 1e-4, rtol: 1e-3 };
-    psnr = (minDb) => ({ kind: "psnr", minDb });
     KEEP_HEAD_BELOW_BITS = 3;
     palettized = (nbits) => ({
       name: `palettize${nbits}`,
       precision: "fp16",
       compression: nbits < KEEP_HEAD_BELOW_BITS ? { kind: "palettize", nbits, keepOutputHead: true } : { kind: "palettize", nbits },
-      gate: psnr(nbits >= 6 ? 30 : 20),
+      gate: nbits >= 6 ? EIGHT_BIT_GATE : LOW_BIT_GATE,
       description: `${nbits}-bit k-means palettized weights (one look-up table per tensor${nbits < KEEP_HEAD_BELOW_BITS ? ", output head kept" : ""})${nbits === 3 ? ", iOS18" : ""}, fp16 compute`
     });
     VARIANTS = [
       { name: "fp32", precision: "fp32", gate: FP32_GATE, description: "fp32 weights and compute" },
-      { name: "fp16", precision: "fp16", gate: psnr(40), description: "fp16 weights and compute, fp32 inputs and outputs" },
+      { name: "fp16", precision: "fp16", gate: FP16_GATE, description: "fp16 weights and compute, fp32 inputs and outputs" },
       {
         name: "int8",
         precision: "fp16",
         compression: { kind: "linear", dtype: "int8", symmetric: true, perChannel: true },
-        gate: psnr(30),
+        gate: EIGHT_BIT_GATE,
         description: "int8 weights, symmetric per output channel, fp16 compute"
       },
       {
         name: "int4",
         precision: "fp16",
         compression: { kind: "blockwise", dtype: "int4", blockSize: 32 },
-        gate: psnr(20),
+        gate: LOW_BIT_GATE,
         description: "int4 weights, one scale per output channel and block of 32 input channels (iOS18), fp16 compute"
       },
       palettized(1),
@@ -10563,7 +10601,7 @@ var init_variants = __esm({
         precision: "fp16",
         // Dropping the smaller half of a weight keeps ≈ 9 dB of its SNR: the output head stays dense.
         compression: { kind: "prune", sparsity: 0.5, keepOutputHead: true },
-        gate: psnr(20),
+        gate: LOW_BIT_GATE,
         description: "50% of weights pruned by magnitude (sparse storage, output head kept), fp16 compute"
       }
     ];
@@ -10573,9 +10611,9 @@ var init_variants = __esm({
 // src/convert/finish.ts
 function renameValue(fn, from, to) {
   if (from === to) return;
-  for (const op of walkOperations(fn.block)) {
-    for (const out2 of op.outputs) if (out2.name === from) out2.name = to;
-    for (const bindings of Object.values(op.inputs)) {
+  for (const op5 of walkOperations(fn.block)) {
+    for (const out2 of op5.outputs) if (out2.name === from) out2.name = to;
+    for (const bindings of Object.values(op5.inputs)) {
       for (const b3 of bindings) if (b3.kind === "name" && b3.name === from) b3.name = to;
     }
   }
@@ -10583,8 +10621,8 @@ function renameValue(fn, from, to) {
 }
 function usedValues(fn) {
   const used = new Set(fn.block.outputs);
-  for (const op of walkOperations(fn.block)) {
-    for (const bindings of Object.values(op.inputs)) for (const b3 of bindings) if (b3.kind === "name") used.add(b3.name);
+  for (const op5 of walkOperations(fn.block)) {
+    for (const bindings of Object.values(op5.inputs)) for (const b3 of bindings) if (b3.kind === "name") used.add(b3.name);
   }
   return used;
 }
@@ -10607,7 +10645,7 @@ function consumeUnusedInputs(fn, names) {
 function countMilOps(program) {
   const counts = {};
   for (const fn of Object.values(program.functions)) {
-    for (const op of walkOperations(fn.block)) counts[op.type] = (counts[op.type] ?? 0) + 1;
+    for (const op5 of walkOperations(fn.block)) counts[op5.type] = (counts[op5.type] ?? 0) + 1;
   }
   return counts;
 }
@@ -10724,10 +10762,10 @@ function broadcastDim(a, b3, shapes) {
 function broadcastShapes(...shapes) {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out2 = new Array(rank).fill(1);
-  const describe2 = () => shapes.map((s) => formatShape(s)).join(" and ");
+  const describe4 = () => shapes.map((s) => formatShape(s)).join(" and ");
   for (const shape3 of shapes) {
     const offset = rank - shape3.length;
-    for (let i2 = 0; i2 < shape3.length; i2++) out2[offset + i2] = broadcastDim(out2[offset + i2], shape3[i2], describe2);
+    for (let i2 = 0; i2 < shape3.length; i2++) out2[offset + i2] = broadcastDim(out2[offset + i2], shape3[i2], describe4);
   }
   return out2;
 }
@@ -11098,9 +11136,9 @@ function ints(input, param) {
   const v = input.value(param);
   return v ? toNumberList(v) : void 0;
 }
-function axisIn(axis, rank, op) {
+function axisIn(axis, rank, op5) {
   const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) throw new MilShapeError(`${op}: axis ${axis} is out of range for rank ${rank}`);
+  if (a < 0 || a >= rank) throw new MilShapeError(`${op5}: axis ${axis} is out of range for rank ${rank}`);
   return a;
 }
 function out(dtype, shape3) {
@@ -11539,10 +11577,10 @@ function boolParam(input, param, fallback) {
   const v = input.value(param);
   return v ? toNumberList(v)[0] !== 0 : fallback;
 }
-function padTypeParam(input, op) {
+function padTypeParam(input, op5) {
   const p = stringParam(input, "pad_type", "valid").toLowerCase();
-  if (!PAD_TYPES.includes(p)) throw new Error(`${op}: unknown pad_type "${p}"`);
-  if (p === "same_lower" && input.target === "iOS15") throw new Error(`${op}: pad_type same_lower needs iOS16 or later`);
+  if (!PAD_TYPES.includes(p)) throw new Error(`${op5}: unknown pad_type "${p}"`);
+  if (p === "same_lower" && input.target === "iOS15") throw new Error(`${op5}: pad_type same_lower needs iOS16 or later`);
   return p;
 }
 var PAD_TYPES;
@@ -11555,9 +11593,9 @@ var init_window = __esm({
 });
 
 // src/mil/ops/conv.ts
-function requireType(input, param, op) {
+function requireType(input, param, op5) {
   const t = input.type(param);
-  if (!t) throw new Error(`${op}: missing ${param}`);
+  if (!t) throw new Error(`${op5}: missing ${param}`);
   return t;
 }
 function convOutputs(input) {
@@ -11676,9 +11714,9 @@ var init_conv = __esm({
 });
 
 // src/mil/ops/linear.ts
-function need(input, param, op) {
+function need(input, param, op5) {
   const t = input.type(param);
-  if (!t) throw new Error(`${op}: missing ${param}`);
+  if (!t) throw new Error(`${op5}: missing ${param}`);
   return t;
 }
 function broadcastDim2(a, b3) {
@@ -11781,28 +11819,28 @@ var init_linear = __esm({
 });
 
 // src/mil/ops/norm.ts
-function need2(input, op) {
+function need2(input, op5) {
   const t = input.type("x");
-  if (!t) throw new Error(`${op}: missing x`);
+  if (!t) throw new Error(`${op5}: missing x`);
   return t;
 }
-function sameAsX(op, minRank, maxRank) {
+function sameAsX(op5, minRank, maxRank) {
   return (input) => {
-    const x2 = need2(input, op);
+    const x2 = need2(input, op5);
     if (x2.shape.length < minRank || x2.shape.length > maxRank) {
-      throw new Error(`${op}: x must have rank ${minRank} to ${maxRank}, got ${x2.shape.length}`);
+      throw new Error(`${op5}: x must have rank ${minRank} to ${maxRank}, got ${x2.shape.length}`);
     }
     return [{ dtype: x2.dtype, shape: [...x2.shape] }];
   };
 }
-function checkChannelVectors(op, params) {
-  const base = sameAsX(op, 3, 5);
+function checkChannelVectors(op5, params) {
+  const base = sameAsX(op5, 3, 5);
   return (input) => {
     const out2 = base(input);
     const c = out2[0].shape[1];
     for (const p of params) {
       const t = input.type(p);
-      if (t && (t.shape.length !== 1 || c !== null && t.shape[0] !== c)) throw new Error(`${op}: ${p} must be [C]`);
+      if (t && (t.shape.length !== 1 || c !== null && t.shape[0] !== c)) throw new Error(`${op5}: ${p} must be [C]`);
     }
     return out2;
   };
@@ -11896,21 +11934,21 @@ var init_norm = __esm({
 });
 
 // src/mil/ops/pool.ts
-function poolOutputs(op) {
+function poolOutputs(op5) {
   return (input) => {
     const x2 = input.type("x");
-    if (!x2) throw new Error(`${op}: missing x`);
+    if (!x2) throw new Error(`${op5}: missing x`);
     const spatial2 = x2.shape.length - 2;
-    if (spatial2 < 1 || spatial2 > 3) throw new Error(`${op}: x must have rank 3 to 5, got ${x2.shape.length}`);
+    if (spatial2 < 1 || spatial2 > 3) throw new Error(`${op5}: x must have rank 3 to 5, got ${x2.shape.length}`);
     const kernel = intsParam(input, "kernel_sizes", spatial2, 1);
-    if (kernel.length !== spatial2) throw new Error(`${op}: kernel_sizes must have ${spatial2} entries`);
-    const padType = padTypeParam(input, op);
+    if (kernel.length !== spatial2) throw new Error(`${op5}: kernel_sizes must have ${spatial2} entries`);
+    const padType = padTypeParam(input, op5);
     const pad4 = intsParam(input, "pad", 2 * spatial2, 0);
     const ceilMode = boolParam(input, "ceil_mode", false);
     if (ceilMode) {
-      if (spatial2 > 2) throw new Error(`${op}: ceil_mode only for 1-D or 2-D pooling`);
-      if (padType === "same") throw new Error(`${op}: ceil_mode needs pad_type valid or custom`);
-      for (let d = 0; d < spatial2; d++) if (pad4[2 * d] !== pad4[2 * d + 1]) throw new Error(`${op}: ceil_mode needs symmetric pads`);
+      if (spatial2 > 2) throw new Error(`${op5}: ceil_mode only for 1-D or 2-D pooling`);
+      if (padType === "same") throw new Error(`${op5}: ceil_mode needs pad_type valid or custom`);
+      for (let d = 0; d < spatial2; d++) if (pad4[2 * d] !== pad4[2 * d + 1]) throw new Error(`${op5}: ceil_mode needs symmetric pads`);
     }
     const dims = windowOutputDims(x2.shape.slice(2), {
       padType,
@@ -11959,10 +11997,10 @@ var init_pool = __esm({
 });
 
 // src/mil/ops/resample.ts
-function needX(input, op, minRank) {
+function needX(input, op5, minRank) {
   const x2 = input.type("x");
-  if (!x2) throw new Error(`${op}: missing x`);
-  if (x2.shape.length < minRank) throw new Error(`${op}: x must have rank >= ${minRank}`);
+  if (!x2) throw new Error(`${op5}: missing x`);
+  if (x2.shape.length < minRank) throw new Error(`${op5}: x must have rank >= ${minRank}`);
   return x2;
 }
 function scalarParam(input, param, fallback) {
@@ -11992,9 +12030,9 @@ function padOutputs(input) {
   });
   return [{ dtype: x2.dtype, shape: shape3 }];
 }
-function upsampleOutputs(op) {
+function upsampleOutputs(op5) {
   return (input) => {
-    const x2 = needX(input, op, 3);
+    const x2 = needX(input, op5, 3);
     const scales = [scalarParam(input, "scale_factor_height", 1), scalarParam(input, "scale_factor_width", 1)];
     const shape3 = [...x2.shape];
     for (let i2 = 0; i2 < 2; i2++) {
@@ -12005,12 +12043,12 @@ function upsampleOutputs(op) {
     return [{ dtype: x2.dtype, shape: shape3 }];
   };
 }
-function resizeToTargetOutputs(op, checkMode) {
+function resizeToTargetOutputs(op5, checkMode) {
   return (input) => {
-    const x2 = needX(input, op, 3);
+    const x2 = needX(input, op5, 3);
     if (checkMode) {
       const mode = stringParam(input, "sampling_mode", "DEFAULT");
-      if (!SAMPLING_MODES.includes(mode)) throw new Error(`${op}: unknown sampling_mode "${mode}"`);
+      if (!SAMPLING_MODES.includes(mode)) throw new Error(`${op5}: unknown sampling_mode "${mode}"`);
     }
     const shape3 = [...x2.shape];
     shape3[shape3.length - 2] = scalarParam(input, "target_size_height", 1);
@@ -12139,28 +12177,28 @@ var init_resample = __esm({
 });
 
 // src/mil/ops/recurrent.ts
-function checkWeights(op, ih, hh) {
-  if (!ih || !hh || ih.shape.length !== 2 || hh.shape.length !== 2) throw new Error(`${op}: weights must be 2-D`);
+function checkWeights(op5, ih, hh) {
+  if (!ih || !hh || ih.shape.length !== 2 || hh.shape.length !== 2) throw new Error(`${op5}: weights must be 2-D`);
   const hidden = hh.shape[1];
-  const gates = GATES[op];
+  const gates = GATES[op5];
   if (hidden === null || hh.shape[0] !== gates * hidden || ih.shape[0] !== gates * hidden) {
-    throw new Error(`${op}: weight_ih/weight_hh must be [${gates}*H, I] and [${gates}*H, H]`);
+    throw new Error(`${op5}: weight_ih/weight_hh must be [${gates}*H, I] and [${gates}*H, H]`);
   }
   return hidden;
 }
-function recurrentOutputs(op) {
+function recurrentOutputs(op5) {
   return (input) => {
     const x2 = input.type("x");
-    if (!x2 || x2.shape.length !== 3) throw new Error(`${op}: x must be [T, B, I]`);
+    if (!x2 || x2.shape.length !== 3) throw new Error(`${op5}: x must be [T, B, I]`);
     const direction = stringParam(input, "direction", "forward");
-    if (!DIRECTIONS[op].includes(direction)) throw new Error(`${op}: unknown direction "${direction}"`);
+    if (!DIRECTIONS[op5].includes(direction)) throw new Error(`${op5}: unknown direction "${direction}"`);
     for (const p of ["activation", "recurrent_activation", "cell_activation"]) {
       const a = stringParam(input, p, "tanh");
-      if (!RECURRENT_ACTIVATIONS.includes(a)) throw new Error(`${op}: unknown ${p} "${a}"`);
+      if (!RECURRENT_ACTIVATIONS.includes(a)) throw new Error(`${op5}: unknown ${p} "${a}"`);
     }
-    const hidden = checkWeights(op, input.type("weight_ih"), input.type("weight_hh"));
+    const hidden = checkWeights(op5, input.type("weight_ih"), input.type("weight_hh"));
     const directions = direction === "bidirectional" ? 2 : 1;
-    if (directions === 2) checkWeights(op, input.type("weight_ih_back"), input.type("weight_hh_back"));
+    if (directions === 2) checkWeights(op5, input.type("weight_ih_back"), input.type("weight_hh_back"));
     const [seq, batch] = x2.shape;
     const width = directions * hidden;
     const sequence = {
@@ -12168,7 +12206,7 @@ function recurrentOutputs(op) {
       shape: [boolParam(input, "output_sequence", false) ? seq ?? null : 1, batch ?? null, width]
     };
     const state = { dtype: x2.dtype, shape: [batch ?? null, width] };
-    return op === "lstm" ? [sequence, state, { ...state }] : [sequence, state];
+    return op5 === "lstm" ? [sequence, state, { ...state }] : [sequence, state];
   };
 }
 function recurrentDef(name2, since) {
@@ -12468,9 +12506,9 @@ var init_control = __esm({
 });
 
 // src/mil/ops/scatter.ts
-function checkedMode(input, op) {
+function checkedMode(input, op5) {
   const mode = stringParam(input, "mode", "add");
-  if (!SCATTER_MODES.includes(mode)) throw new MilShapeError(`${op}: mode "${mode}" is not one of ${SCATTER_MODES.join(", ")}`);
+  if (!SCATTER_MODES.includes(mode)) throw new MilShapeError(`${op5}: mode "${mode}" is not one of ${SCATTER_MODES.join(", ")}`);
 }
 function scatterDef(name2, since, withAxis) {
   const inputs = { data: { type: "T" }, indices: { type: ["int32"] }, updates: { type: "T" } };
@@ -12550,10 +12588,10 @@ function intParam2(input, param, fallback) {
   const v = input.value(param);
   return v ? toNumberList(v)[0] : fallback;
 }
-function axisOf(input, op, rank, fallback) {
+function axisOf(input, op5, rank, fallback) {
   const raw = intParam2(input, "axis", fallback);
   const axis = raw < 0 ? raw + rank : raw;
-  if (axis < 0 || axis >= rank) throw new MilShapeError(`${op}: axis ${raw} is out of range for rank ${rank}`);
+  if (axis < 0 || axis >= rank) throw new MilShapeError(`${op5}: axis ${raw} is out of range for rank ${rank}`);
   return axis;
 }
 function topkOutputs(input, withOptions) {
@@ -12599,14 +12637,14 @@ function reverseSequenceDef(since) {
     summary: "per slice along batch_axis, reverses the first lengths[i] elements along seq_axis"
   };
 }
-function rank4(input, op) {
+function rank4(input, op5) {
   const shape3 = requiredType(input, "x").shape;
-  if (shape3.length !== 4) throw new MilShapeError(`${op}: x must have rank 4, got ${shape3.length}`);
+  if (shape3.length !== 4) throw new MilShapeError(`${op5}: x must have rank 4, got ${shape3.length}`);
   return shape3;
 }
-function divDim(d, f, op, what) {
+function divDim(d, f, op5, what) {
   if (d === null) return null;
-  if (d % f !== 0) throw new MilShapeError(`${op}: ${what} ${d} is not divisible by ${f}`);
+  if (d % f !== 0) throw new MilShapeError(`${op5}: ${what} ${d} is not divisible by ${f}`);
   return d / f;
 }
 function toSpaceDef(name2, factor, summary) {
@@ -12700,6 +12738,66 @@ var init_tensor_ops = __esm({
   }
 });
 
+// src/mil/ops/vision.ts
+function rank42(input, param) {
+  const t = input.type(param);
+  if (!t) throw new MilShapeError(`resample: missing ${param}`);
+  if (t.shape.length !== 4) throw new MilShapeError(`resample: ${param} must have rank 4, got ${t.shape.length}`);
+  return t;
+}
+function oneOf(input, param, allowed) {
+  const v = stringParam(input, param, "");
+  if (!allowed.includes(v)) throw new MilShapeError(`resample: ${param} must be one of ${allowed.join(", ")}, got "${v}"`);
+}
+function resampleOutputs(input) {
+  const x2 = rank42(input, "x");
+  const coords = rank42(input, "coordinates");
+  const [xb, c] = x2.shape;
+  const [cb, h2, w2, two] = coords.shape;
+  if (xb !== null && cb !== null && xb !== cb) throw new MilShapeError(`resample: batch ${xb} of x differs from batch ${cb} of coordinates`);
+  if (two !== null && two !== 2) throw new MilShapeError(`resample: the last dim of coordinates must be 2, got ${two}`);
+  oneOf(input, "sampling_mode", RESAMPLE_SAMPLING_MODES);
+  oneOf(input, "padding_mode", RESAMPLE_PADDING_MODES);
+  oneOf(input, "coordinates_mode", RESAMPLE_COORDINATE_MODES);
+  return [{ dtype: x2.dtype, shape: [xb ?? cb ?? null, c ?? null, h2 ?? null, w2 ?? null] }];
+}
+function resampleDef(since, coordinateTypes) {
+  return {
+    name: "resample",
+    since,
+    inputs: {
+      x: { type: "T" },
+      coordinates: { type: "U" },
+      sampling_mode: { type: ["string"], const: true },
+      padding_mode: { type: ["string"], const: true },
+      padding_value: { type: "T", const: true },
+      coordinates_mode: { type: ["string"], const: true },
+      align_corners: { type: ["bool"], const: true }
+    },
+    typeDomains: { T: F5, U: coordinateTypes },
+    outputs: resampleOutputs,
+    summary: "samples x[b, c] at the (x, y) points of coordinates[b, h, w] with bilinear or nearest interpolation and a padding rule"
+  };
+}
+var F5, RESAMPLE_SAMPLING_MODES, RESAMPLE_PADDING_MODES, RESAMPLE_COORDINATE_MODES;
+var init_vision = __esm({
+  "src/mil/ops/vision.ts"() {
+    "use strict";
+    init_catalogue();
+    init_elementwise();
+    init_window();
+    F5 = ["float16", "float32"];
+    RESAMPLE_SAMPLING_MODES = ["bilinear", "nearest"];
+    RESAMPLE_PADDING_MODES = ["constant", "border", "reflection", "symmetric"];
+    RESAMPLE_COORDINATE_MODES = ["unnormalized", "normalized_minus_one_to_one", "normalized_zero_to_one"];
+    defineMilOps([
+      resampleDef("iOS15", ["int32", "float32"]),
+      resampleDef("iOS16", ["int32", "float16", "float32"]),
+      resampleDef("iOS17", ["int32", "float16", "float32"])
+    ]);
+  }
+});
+
 // src/mil/ops/index.ts
 var init_ops = __esm({
   "src/mil/ops/index.ts"() {
@@ -12719,6 +12817,7 @@ var init_ops = __esm({
     init_control();
     init_scatter();
     init_tensor_ops();
+    init_vision();
   }
 });
 
@@ -12820,16 +12919,16 @@ var init_builder = __esm({
           name: i2 === 0 && !options.outputNames ? opName : this.names.allocate(options.outputNames?.[i2] ?? `${opName}_${i2}`),
           type: t
         }));
-        const op = { type, name: opName, inputs, outputs, attributes: {}, blocks: nested?.blocks ?? [] };
+        const op5 = { type, name: opName, inputs, outputs, attributes: {}, blocks: nested?.blocks ?? [] };
         if (def.paramsAsAttributes) {
           for (const [param, bindings] of Object.entries(inputs)) {
             const value = this.constants.get(bindings[0].name);
             if (!value) throw new MilBuildError(`${type}.${param} must be constant`);
-            op.attributes[param] = value;
+            op5.attributes[param] = value;
           }
-          op.inputs = {};
+          op5.inputs = {};
         }
-        this.current().operations.push(op);
+        this.current().operations.push(op5);
         for (const o of outputs) this.types.set(o.name, o.type);
         return outputs.map((o) => o.name);
       }
@@ -12918,8 +13017,8 @@ var init_builder = __esm({
       isConstLike(name2) {
         if (this.constants.has(name2)) return true;
         for (const frame of this.frames) {
-          const op = frame.block.operations.find((o) => o.outputs.some((v) => v.name === name2));
-          if (op && op.type.startsWith("constexpr_")) return true;
+          const op5 = frame.block.operations.find((o) => o.outputs.some((v) => v.name === name2));
+          if (op5 && op5.type.startsWith("constexpr_")) return true;
         }
         return false;
       }
@@ -13013,11 +13112,61 @@ function checkFrozenValue(input, value, file) {
 function fileOption(file) {
   return file === void 0 ? {} : { file };
 }
+function freezeValuesFor(model, values) {
+  const file = model.sourcePath;
+  const out2 = {};
+  for (const [name2, numbers] of Object.entries(values)) {
+    const input = model.graph.inputs.find((i2) => i2.name === name2);
+    if (!input) {
+      const known2 = model.graph.inputs.map((i2) => i2.name).join(", ") || "(none)";
+      throw new ModelInputError("USAGE", `cannot freeze "${name2}": the model has no input of that name (inputs: ${known2})`, fileOption(file));
+    }
+    const dtype = input.dtype ?? "float32";
+    const shape3 = frozenShape(input, numbers.length, file);
+    out2[name2] = makeTensor(dtype, shape3, typedValues(dtype, numbers, name2, file));
+  }
+  return out2;
+}
+function frozenShape(input, count, file) {
+  const declared = input.shape;
+  if (declared === void 0) return count === 1 ? [] : [count];
+  const known2 = declared.reduce((p, d) => typeof d === "number" ? p * d : p, 1);
+  const unknown = declared.filter((d) => typeof d !== "number").length;
+  const fill3 = unknown === 1 && known2 > 0 && count % known2 === 0 ? count / known2 : void 0;
+  if (unknown === 0 && known2 === count || fill3 !== void 0) return declared.map((d) => typeof d === "number" ? d : fill3);
+  const shown = formatShape(declared.map((d) => typeof d === "number" ? d : null));
+  throw new ModelInputError("USAGE", `cannot freeze "${input.name}": ${count} value(s) do not fill its shape ${shown}`, fileOption(file));
+}
+function typedValues(dtype, numbers, name2, file) {
+  const store = STORAGE[dtype];
+  if (!store) throw new ModelInputError("USAGE", `cannot freeze "${name2}": inputs of type ${dtype} cannot be given on the command line`, fileOption(file));
+  const integer = !["float16", "float32", "float64"].includes(dtype);
+  if (integer && numbers.some((n) => !Number.isInteger(n))) {
+    throw new ModelInputError("USAGE", `cannot freeze "${name2}": it is ${dtype}, so its values must be integers`, fileOption(file));
+  }
+  return store(numbers);
+}
+var STORAGE;
 var init_freeze = __esm({
   "src/onnx/passes/freeze.ts"() {
     "use strict";
     init_errors();
+    init_fp16();
     init_tensor();
+    STORAGE = {
+      float32: (ns) => Float32Array.from(ns),
+      float64: (ns) => Float64Array.from(ns),
+      float16: (ns) => Uint16Array.from(ns, (n) => float32ToFloat16Bits(n)),
+      int64: (ns) => BigInt64Array.from(ns, (n) => BigInt(n)),
+      uint64: (ns) => BigUint64Array.from(ns, (n) => BigInt(n)),
+      int32: (ns) => Int32Array.from(ns),
+      uint32: (ns) => Uint32Array.from(ns),
+      int16: (ns) => Int16Array.from(ns),
+      uint16: (ns) => Uint16Array.from(ns),
+      int8: (ns) => Int8Array.from(ns),
+      uint8: (ns) => Uint8Array.from(ns),
+      bool: (ns) => Uint8Array.from(ns, (n) => n !== 0 ? 1 : 0)
+    };
   }
 });
 
@@ -13137,6 +13286,9 @@ function staticProduct(shape3) {
   }
   return n;
 }
+function isStaticShape(shape3) {
+  return shape3 !== void 0 && shape3.every((d) => typeof d === "number");
+}
 function splitSizes(node, opset, constant2, dim) {
   const explicit = intsParam2(node, opset, constant2, "split", 1, 13);
   if (isDynamic(explicit)) return DYNAMIC;
@@ -13174,6 +13326,16 @@ function constantNodeValue(node) {
     if (t) return t;
   }
   throw malformed(node, "Constant has no supported value attribute (sparse_value is not supported)");
+}
+function dropoutRandomness(node, constant2) {
+  if (!node.inputs[2]) return void 0;
+  const training = constant2(2);
+  if (training && !training.data[0]) return void 0;
+  const ratio = node.inputs[1] ? constant2(1) : void 0;
+  const ratioValue = node.inputs[1] ? ratio ? Number(ratio.data[0]) : void 0 : 0.5;
+  if (ratioValue === 0) return void 0;
+  const mode = training ? "training_mode is true" : "training_mode is computed at run time";
+  return ratioValue === void 0 ? `${mode} and the ratio is not a constant 0 (random)` : `${mode} with ratio ${ratioValue} (random)`;
 }
 var DYNAMIC, ONNX_DTYPE_CODES, CONSTANT_ATTRIBUTES;
 var init_params = __esm({
@@ -13232,11 +13394,11 @@ function fromNumbers(dtype, shape3, values) {
   checkFoldSize(shape3);
   const out2 = allocStorage(dtype, values.length);
   const write = WRITERS[dtype];
-  const isFloat2 = dtype === "float32" || dtype === "float64";
+  const isFloat3 = dtype === "float32" || dtype === "float64";
   for (let i2 = 0; i2 < values.length; i2++) {
     const v = values[i2];
     if (write) write(out2, i2, v);
-    else if (isFloat2) out2[i2] = v;
+    else if (isFloat3) out2[i2] = v;
     else {
       if (!Number.isFinite(v)) throw new FoldSkip("non-finite value cast to an integer");
       out2[i2] = Math.trunc(v);
@@ -13376,6 +13538,8 @@ var init_shape2 = __esm({
     foldSize = (node, inputs) => [int64Tensor([], [elementCount(need3(node, inputs, 0).shape)])];
     foldIdentity = (node, inputs) => [need3(node, inputs, 0)];
     foldDropout = (node, inputs) => {
+      const random = dropoutRandomness(node, lookup(inputs));
+      if (random !== void 0) throw new FoldSkip(random);
       const x2 = need3(node, inputs, 0);
       if (node.outputs.length < 2 || node.outputs[1] === "") return [x2];
       return [x2, makeTensor("bool", x2.shape, new Uint8Array(elementCount(x2.shape)).fill(1))];
@@ -13534,7 +13698,7 @@ function intDivide(a, b3) {
   if (b3 === 0) throw new Error("integer division by zero");
   return Math.trunc(a / b3);
 }
-var foldEqual, foldWhere, foldNot, elementwiseFolds;
+var foldEqual, foldWhere, foldNeg, foldNot, elementwiseFolds;
 var init_elementwise2 = __esm({
   "src/onnx/fold/elementwise.ts"() {
     "use strict";
@@ -13551,6 +13715,11 @@ var init_elementwise2 = __esm({
       if (!c || !x2 || !y) throw malformed(node, "needs three inputs");
       return [broadcastMap(node, [c, x2, y], x2.dtype, ([cond3, a, b3]) => cond3 ? a : b3)];
     };
+    foldNeg = (node, inputs) => {
+      const x2 = inputs[0];
+      if (!x2) throw malformed(node, "needs an input");
+      return [broadcastMap(node, [x2], x2.dtype, ([v]) => -v)];
+    };
     foldNot = (node, inputs) => {
       const x2 = inputs[0];
       if (!x2) throw malformed(node, "needs an input");
@@ -13563,7 +13732,8 @@ var init_elementwise2 = __esm({
       Div: binary2((a, b3, integer) => integer ? intDivide(a, b3) : a / b3),
       Equal: foldEqual,
       Where: foldWhere,
-      Not: foldNot
+      Not: foldNot,
+      Neg: foldNeg
     };
   }
 });
@@ -13615,6 +13785,172 @@ var init_reduce2 = __esm({
   }
 });
 
+// src/onnx/fold/math.ts
+function isFloat(t) {
+  return t.dtype === "float32" || t.dtype === "float64" || t.dtype === "float16" || t.dtype === "bfloat16";
+}
+function present(node, inputs, count) {
+  const ts = inputs.slice(0, count);
+  if (ts.length < count || ts.some((t) => t === void 0)) throw malformed(node, `needs ${count} input(s)`);
+  return ts;
+}
+function mapBroadcast(node, tensors, dtype, fn) {
+  let shape3 = [];
+  for (const t of tensors) shape3 = shape3 && broadcastShapes3(shape3, t.shape);
+  if (!shape3) throw malformed(node, `inputs of shapes ${tensors.map((t) => `[${t.shape.join(", ")}]`).join(", ")} do not broadcast`);
+  checkFoldSize(shape3);
+  const values = tensors.map(toNumbers);
+  const maps = tensors.map((t) => broadcastIndex(t.shape, shape3));
+  const out2 = new Float64Array(elementCount(shape3));
+  const args = new Array(tensors.length);
+  for (let k = 0; k < out2.length; k++) {
+    for (let j = 0; j < tensors.length; j++) args[j] = values[j][maps[j][k]];
+    out2[k] = fn(args);
+  }
+  return fromNumbers(dtype, shape3, out2);
+}
+function unary2(fn, floatOnly = false) {
+  return (node, inputs) => {
+    const [x2] = present(node, inputs, 1);
+    if (floatOnly && !isFloat(x2)) throw malformed(node, `${node.opType} takes float tensors, not ${x2.dtype}`);
+    return [mapBroadcast(node, [x2], x2.dtype, ([v]) => fn(v))];
+  };
+}
+function compare(fn) {
+  return (node, inputs) => [mapBroadcast(node, present(node, inputs, 2), "bool", ([a, b3]) => fn(a, b3) ? 1 : 0)];
+}
+function variadic(fn) {
+  return (node, inputs) => {
+    const ts = inputs.filter((t) => t !== void 0);
+    if (ts.length === 0) throw malformed(node, "needs at least one input");
+    return [mapBroadcast(node, ts, ts[0].dtype, fn)];
+  };
+}
+function roundHalfEven(v) {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+function logic(fn) {
+  return (node, inputs) => [mapBroadcast(node, present(node, inputs, 2), "bool", ([a, b3]) => fn(a !== 0, b3 !== 0) ? 1 : 0)];
+}
+var minOf, maxOf, foldMod, mathFolds;
+var init_math = __esm({
+  "src/onnx/fold/math.ts"() {
+    "use strict";
+    init_tensor();
+    init_ir2();
+    init_params();
+    init_values();
+    minOf = (vals) => vals.some(Number.isNaN) ? NaN : Math.min(...vals);
+    maxOf = (vals) => vals.some(Number.isNaN) ? NaN : Math.max(...vals);
+    foldMod = (node, inputs) => {
+      const [a, b3] = present(node, inputs, 2);
+      const fmod = attrInt(node, "fmod", 0) !== 0;
+      const float = isFloat(a);
+      if (float && !fmod) throw malformed(node, "Mod of floats needs fmod = 1");
+      return [
+        mapBroadcast(node, [a, b3], a.dtype, ([x2, y]) => {
+          if (!float && y === 0) throw new FoldSkip("integer modulo by zero");
+          const r = x2 % y;
+          if (fmod || r === 0 || r < 0 === y < 0) return r;
+          return r + y;
+        })
+      ];
+    };
+    mathFolds = {
+      Mod: foldMod,
+      Min: variadic(minOf),
+      Max: variadic(maxOf),
+      Sum: variadic((vals) => vals.reduce((a, v) => a + v, 0)),
+      Pow: (node, inputs) => {
+        const [x2, y] = present(node, inputs, 2);
+        return [mapBroadcast(node, [x2, y], x2.dtype, ([a, b3]) => Math.pow(a, b3))];
+      },
+      Abs: unary2(Math.abs),
+      Sign: unary2((v) => Number.isNaN(v) ? NaN : Math.sign(v) + 0),
+      Floor: unary2(Math.floor, true),
+      Ceil: unary2(Math.ceil, true),
+      Round: unary2(roundHalfEven, true),
+      Sqrt: unary2(Math.sqrt, true),
+      Reciprocal: unary2((v) => 1 / v, true),
+      Less: compare((a, b3) => a < b3),
+      LessOrEqual: compare((a, b3) => a <= b3),
+      Greater: compare((a, b3) => a > b3),
+      GreaterOrEqual: compare((a, b3) => a >= b3),
+      And: logic((a, b3) => a && b3),
+      Or: logic((a, b3) => a || b3),
+      Xor: logic((a, b3) => a !== b3)
+    };
+  }
+});
+
+// src/onnx/fold/layout.ts
+function gatherIndex(outShape, inShape, coordOf) {
+  checkFoldSize(outShape);
+  const inStrides = stridesOf(inShape);
+  const n = elementCount(outShape);
+  const source = new Int32Array(n);
+  const coord = new Array(outShape.length).fill(0);
+  for (let k = 0; k < n; k++) {
+    let src = 0;
+    for (let d = 0; d < inShape.length; d++) src += coordOf(coord, d) * inStrides[d];
+    source[k] = src;
+    for (let d = outShape.length - 1; d >= 0; d--) {
+      if (++coord[d] < outShape[d]) break;
+      coord[d] = 0;
+    }
+  }
+  return source;
+}
+var foldTranspose, foldTile, foldSplit, layoutFolds;
+var init_layout = __esm({
+  "src/onnx/fold/layout.ts"() {
+    "use strict";
+    init_tensor();
+    init_ir2();
+    init_params();
+    init_values();
+    foldTranspose = (node, inputs) => {
+      const x2 = inputs[0];
+      if (!x2) throw malformed(node, "needs an input");
+      const rank = x2.shape.length;
+      const perm = normalizeAxes(node, attrInts(node, "perm") ?? Array.from({ length: rank }, (_, i2) => rank - 1 - i2), rank);
+      if (perm.length !== rank || new Set(perm).size !== rank) throw malformed(node, `perm [${perm.join(", ")}] is not a permutation of ${rank} axes`);
+      const outShape = perm.map((p) => x2.shape[p]);
+      const outAxisOf = new Array(rank);
+      perm.forEach((p, j) => outAxisOf[p] = j);
+      return [takeElements(x2, outShape, gatherIndex(outShape, x2.shape, (out2, d) => out2[outAxisOf[d]]))];
+    };
+    foldTile = (node, inputs) => {
+      const [x2, repeatsT] = [inputs[0], inputs[1]];
+      if (!x2 || !repeatsT) throw malformed(node, "needs an input and repeats");
+      const repeats = toNumberList(repeatsT);
+      if (repeats.length !== x2.shape.length || repeats.some((r) => r < 0)) throw malformed(node, `repeats [${repeats.join(", ")}] do not fit rank ${x2.shape.length}`);
+      const outShape = x2.shape.map((d, i2) => d * repeats[i2]);
+      return [takeElements(x2, outShape, gatherIndex(outShape, x2.shape, (out2, d) => out2[d] % x2.shape[d]))];
+    };
+    foldSplit = (node, inputs, opset) => {
+      const x2 = inputs[0];
+      if (!x2) throw malformed(node, "needs an input");
+      const axis = normalizeAxis(node, attrInt(node, "axis", 0), x2.shape.length);
+      const sizes = splitSizes(node, opset, (i2) => inputs[i2], x2.shape[axis]);
+      if (sizes === void 0 || isDynamic(sizes)) throw new FoldSkip("split sizes are not constant");
+      let start = 0;
+      return sizes.map((size2) => {
+        const shape3 = x2.shape.map((d, a) => a === axis ? size2 : d);
+        const from = start;
+        start += size2;
+        return takeElements(x2, shape3, gatherIndex(shape3, x2.shape, (out2, d) => out2[d] + (d === axis ? from : 0)));
+      });
+    };
+    layoutFolds = {
+      Transpose: foldTranspose,
+      Tile: foldTile,
+      Split: foldSplit
+    };
+  }
+});
+
 // src/onnx/fold/index.ts
 function foldFunctionFor(opType) {
   return byOp.get(opType);
@@ -13629,10 +13965,12 @@ var init_fold = __esm({
     init_shape2();
     init_elementwise2();
     init_reduce2();
+    init_math();
+    init_layout();
     init_values();
-    FAMILIES = [shapeFolds, elementwiseFolds, reduceFolds];
+    FAMILIES = [shapeFolds, elementwiseFolds, reduceFolds, mathFolds, layoutFolds];
     byOp = /* @__PURE__ */ new Map();
-    for (const table3 of FAMILIES) for (const [op, fn] of Object.entries(table3)) byOp.set(op, fn);
+    for (const table3 of FAMILIES) for (const [op5, fn] of Object.entries(table3)) byOp.set(op5, fn);
     SHAPE_ONLY_OPS = /* @__PURE__ */ new Set(["Shape", "Size"]);
   }
 });
@@ -13665,10 +14003,14 @@ function broadcastOnnx(node, shapes) {
 function typed(dtype, shape3) {
   return { ...dtype ? { dtype } : {}, ...shape3 ? { shape: shape3 } : {} };
 }
+function legacyBroadcast(node, opset) {
+  return opset < 7 && node.inputs.length === 2 && attrInt(node, "broadcast", 0) !== 0;
+}
 function broadcasting(fixedDType, dtypeFrom = 0) {
-  return ({ node, inputs }) => {
-    const present = inputs.filter((_, i2) => node.inputs[i2] !== "");
-    const shape3 = broadcastOnnx(node, present.map((t) => t?.shape));
+  return ({ node, inputs, opset }) => {
+    if (legacyBroadcast(node, opset)) return [typed(fixedDType ?? inputs[dtypeFrom]?.dtype, inputs[0]?.shape ? [...inputs[0].shape] : void 0)];
+    const present2 = inputs.filter((_, i2) => node.inputs[i2] !== "");
+    const shape3 = broadcastOnnx(node, present2.map((t) => t?.shape));
     return [typed(fixedDType ?? inputs[dtypeFrom]?.dtype, shape3)];
   };
 }
@@ -13676,13 +14018,14 @@ var sameAsFirstInput, boolLikeInput, ARITHMETIC2, COMPARISON_AND_LOGIC, UNARY, e
 var init_elementwise3 = __esm({
   "src/onnx/shapes/elementwise.ts"() {
     "use strict";
+    init_ir2();
     init_params();
     sameAsFirstInput = ({ inputs }) => {
       const x2 = inputs[0];
       return [typed(x2?.dtype, x2?.shape ? [...x2.shape] : void 0)];
     };
     boolLikeInput = ({ inputs }) => [typed("bool", inputs[0]?.shape ? [...inputs[0].shape] : void 0)];
-    ARITHMETIC2 = ["Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean"];
+    ARITHMETIC2 = ["Add", "Sub", "Mul", "Div", "Pow", "Mod", "Max", "Min", "Sum", "Mean", "BitShift"];
     COMPARISON_AND_LOGIC = ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"];
     UNARY = [
       "Sqrt",
@@ -13704,16 +14047,19 @@ var init_elementwise3 = __esm({
       "Sinh",
       "Cosh",
       "Atanh",
+      "Asinh",
+      "Acosh",
       "Round"
     ];
     elementwiseShapes = {
-      ...Object.fromEntries(ARITHMETIC2.map((op) => [op, broadcasting()])),
-      ...Object.fromEntries(COMPARISON_AND_LOGIC.map((op) => [op, broadcasting("bool")])),
-      ...Object.fromEntries(UNARY.map((op) => [op, sameAsFirstInput])),
+      ...Object.fromEntries(ARITHMETIC2.map((op5) => [op5, broadcasting()])),
+      ...Object.fromEntries(COMPARISON_AND_LOGIC.map((op5) => [op5, broadcasting("bool")])),
+      ...Object.fromEntries(UNARY.map((op5) => [op5, sameAsFirstInput])),
       Not: boolLikeInput,
       IsNaN: boolLikeInput,
       IsInf: boolLikeInput,
-      Where: broadcasting(void 0, 1)
+      Where: broadcasting(void 0, 1),
+      CastLike: ({ inputs }) => [typed(inputs[1]?.dtype, inputs[0]?.shape ? [...inputs[0].shape] : void 0)]
     };
   }
 });
@@ -13741,15 +14087,125 @@ var init_activation2 = __esm({
       "LogSoftmax",
       "ThresholdedRelu",
       "Celu",
-      "Mish"
+      "Mish",
+      "Hardmax",
+      "Shrink"
     ];
     activationShapes = {
-      ...Object.fromEntries(SAME_AS_INPUT.map((op) => [op, sameAsFirstInput])),
-      PRelu: ({ node, inputs }) => {
+      ...Object.fromEntries(SAME_AS_INPUT.map((op5) => [op5, sameAsFirstInput])),
+      PRelu: ({ node, inputs, opset }) => {
         const x2 = inputs[0];
+        if (opset < 7) return sameAsFirstInput({ node, inputs, opset, constant: () => void 0 });
         const shape3 = broadcastOnnx(node, [x2?.shape, inputs[1]?.shape]);
         return [{ ...x2?.dtype ? { dtype: x2.dtype } : {}, ...shape3 ? { shape: shape3 } : {} }];
       }
+    };
+  }
+});
+
+// src/onnx/shapes/scatter-gather.ts
+function typeAt(input, i2) {
+  return input.inputs[i2] ?? {};
+}
+function shapeOfInput(i2) {
+  return (input) => [{ dtype: typeAt(input, 0).dtype, shape: typeAt(input, i2).shape }];
+}
+function blockMove(toSpace2) {
+  return (input) => {
+    const x2 = typeAt(input, 0);
+    const b3 = attrInt(input.node, "blocksize", 1);
+    if (!x2.shape || x2.shape.length !== 4) return [{ dtype: x2.dtype }];
+    const [n, c, h, w] = x2.shape;
+    const shape3 = toSpace2 ? [n, over(c, b3 * b3), times(h, b3), times(w, b3)] : [n, times(c, b3 * b3), over(h, b3), over(w, b3)];
+    return [{ dtype: x2.dtype, shape: shape3 }];
+  };
+}
+var likeInput0, gatherNd, oneHot2, compress, nonZero2, topK, times, over, einsum, det, scatterGatherShapes;
+var init_scatter_gather = __esm({
+  "src/onnx/shapes/scatter-gather.ts"() {
+    "use strict";
+    init_tensor();
+    init_ir2();
+    init_params();
+    likeInput0 = (input) => [{ ...typeAt(input, 0) }];
+    gatherNd = (input) => {
+      const x2 = typeAt(input, 0);
+      const k = typeAt(input, 1).shape;
+      const depth = k?.[k.length - 1];
+      if (!x2.shape || !k || typeof depth !== "number") return [{ dtype: x2.dtype }];
+      const batch = attrInt(input.node, "batch_dims", 0);
+      return [{ dtype: x2.dtype, shape: [...k.slice(0, -1), ...x2.shape.slice(batch + depth)] }];
+    };
+    oneHot2 = (input) => {
+      const indices = typeAt(input, 0).shape;
+      const dtype = typeAt(input, 2).dtype;
+      if (!indices) return [{ dtype }];
+      const depthTensor = input.constant(1);
+      const depth = depthTensor ? Math.trunc(toNumberList(depthTensor)[0]) : null;
+      const axis = normalizeAxis(input.node, attrInt(input.node, "axis", -1), indices.length + 1);
+      return [{ dtype, shape: [...indices.slice(0, axis), depth, ...indices.slice(axis)] }];
+    };
+    compress = (input) => {
+      const x2 = typeAt(input, 0);
+      const cond3 = input.constant(1);
+      const count = cond3 ? toNumberList(cond3).filter((v) => v !== 0).length : null;
+      const axis = attrInt(input.node, "axis");
+      if (axis === void 0) return [{ dtype: x2.dtype, shape: [count] }];
+      if (!x2.shape) return [{ dtype: x2.dtype }];
+      const a = normalizeAxis(input.node, axis, x2.shape.length);
+      return [{ dtype: x2.dtype, shape: x2.shape.map((d, i2) => i2 === a ? count : d) }];
+    };
+    nonZero2 = (input) => {
+      const shape3 = typeAt(input, 0).shape;
+      return [{ dtype: "int64", shape: shape3 ? [Math.max(shape3.length, 1), null] : [null, null] }];
+    };
+    topK = (input) => {
+      const x2 = typeAt(input, 0);
+      if (!x2.shape) return [{ dtype: x2.dtype }, { dtype: "int64" }];
+      const axis = normalizeAxis(input.node, attrInt(input.node, "axis", -1), x2.shape.length);
+      const kTensor = input.opset < 10 ? void 0 : input.constant(1);
+      const k = input.opset < 10 ? attrInt(input.node, "k") ?? null : kTensor ? toNumberList(kTensor)[0] : null;
+      const shape3 = x2.shape.map((d, i2) => i2 === axis ? k : d);
+      return [{ dtype: x2.dtype, shape: shape3 }, { dtype: "int64", shape: [...shape3] }];
+    };
+    times = (d, f) => typeof d === "number" ? d * f : null;
+    over = (d, f) => typeof d === "number" ? Math.floor(d / f) : null;
+    einsum = (input) => {
+      const dtype = typeAt(input, 0).dtype;
+      const eq = attrString(input.node, "equation", "").replace(/\s+/g, "");
+      const [lhs, rhs] = eq.split("->");
+      if (rhs === void 0 || eq.includes("...")) return [{ dtype }];
+      const sizes = /* @__PURE__ */ new Map();
+      lhs.split(",").forEach((term, i2) => {
+        const shape3 = typeAt(input, i2).shape;
+        term.split("").forEach((l, d) => {
+          const dim = shape3?.[d];
+          if (typeof dim === "number" || !sizes.has(l)) sizes.set(l, typeof dim === "number" ? dim : null);
+        });
+      });
+      return [{ dtype, shape: rhs.split("").map((l) => sizes.get(l) ?? null) }];
+    };
+    det = (input) => {
+      const x2 = typeAt(input, 0);
+      return [x2.shape ? { dtype: x2.dtype, shape: x2.shape.slice(0, -2) } : { dtype: x2.dtype }];
+    };
+    scatterGatherShapes = {
+      GatherElements: shapeOfInput(1),
+      GatherND: gatherNd,
+      ScatterElements: likeInput0,
+      Scatter: likeInput0,
+      ScatterND: likeInput0,
+      OneHot: oneHot2,
+      Compress: compress,
+      NonZero: nonZero2,
+      TopK: topK,
+      CumSum: likeInput0,
+      Trilu: likeInput0,
+      ReverseSequence: likeInput0,
+      DepthToSpace: blockMove(true),
+      SpaceToDepth: blockMove(false),
+      Einsum: einsum,
+      Det: det
     };
   }
 });
@@ -13791,6 +14247,7 @@ var init_shape3 = __esm({
     init_tensor();
     init_ir2();
     init_params();
+    init_scatter_gather();
     passThrough = (input) => [{ ...inputType(input, 0) }];
     flatten = (input) => {
       const x2 = inputType(input, 0);
@@ -13840,8 +14297,8 @@ var init_shape3 = __esm({
       if (!parts.every((p) => known(p.shape)) || !known(first.shape)) return [{ dtype: first.dtype }];
       const axis = normalizeAxis(input.node, attrInt(input.node, "axis", 0), first.shape.length);
       const shape3 = first.shape.map((d, i2) => {
-        const column = parts.map((p) => p.shape[i2]);
-        return i2 === axis ? productSum(column) : column.find((v) => typeof v === "number") ?? d;
+        const column2 = parts.map((p) => p.shape[i2]);
+        return i2 === axis ? productSum(column2) : column2.find((v) => typeof v === "number") ?? d;
       });
       return [{ dtype: first.dtype, shape: shape3 }];
     };
@@ -13936,7 +14393,8 @@ var init_shape3 = __esm({
         return [{ dtype: v.dtype, shape: [...v.shape] }];
       },
       ConstantOfShape: constantOfShape,
-      Range: range
+      Range: range,
+      ...scatterGatherShapes
     };
   }
 });
@@ -13975,7 +14433,7 @@ var init_reduce3 = __esm({
       "ReduceSumSquare"
     ];
     reduceShapes = {
-      ...Object.fromEntries(REDUCE_OP_TYPES.map((op) => [op, reduce])),
+      ...Object.fromEntries(REDUCE_OP_TYPES.map((op5) => [op5, reduce])),
       ArgMax: argReduce,
       ArgMin: argReduce
     };
@@ -14174,6 +14632,8 @@ var init_norm2 = __esm({
       InstanceNormalization: sameAsInput,
       LayerNormalization: layerNorm,
       LpNormalization: sameAsInput,
+      GroupNormalization: sameAsInput,
+      MeanVarianceNormalization: sameAsInput,
       LRN: sameAsInput
     };
   }
@@ -14359,6 +14819,194 @@ var init_loss = __esm({
   }
 });
 
+// src/onnx/data-type.ts
+function dtypeOfOnnxType(code) {
+  return ELEMENT_TYPES[code]?.dtype;
+}
+function onnxTypeName(code) {
+  return ELEMENT_TYPES[code]?.name ?? `type ${code}`;
+}
+var ELEMENT_TYPES, CODE_OF_DTYPE, ONNX_STORABLE_DTYPES;
+var init_data_type = __esm({
+  "src/onnx/data-type.ts"() {
+    "use strict";
+    ELEMENT_TYPES = {
+      0: { name: "undefined" },
+      1: { name: "float", dtype: "float32" },
+      2: { name: "uint8", dtype: "uint8" },
+      3: { name: "int8", dtype: "int8" },
+      4: { name: "uint16", dtype: "uint16" },
+      5: { name: "int16", dtype: "int16" },
+      6: { name: "int32", dtype: "int32" },
+      7: { name: "int64", dtype: "int64" },
+      8: { name: "string", dtype: "string" },
+      9: { name: "bool", dtype: "bool" },
+      10: { name: "float16", dtype: "float16" },
+      11: { name: "double", dtype: "float64" },
+      12: { name: "uint32", dtype: "uint32" },
+      13: { name: "uint64", dtype: "uint64" },
+      14: { name: "complex64" },
+      15: { name: "complex128" },
+      16: { name: "bfloat16", dtype: "bfloat16" },
+      17: { name: "float8e4m3fn" },
+      18: { name: "float8e4m3fnuz" },
+      19: { name: "float8e5m2" },
+      20: { name: "float8e5m2fnuz" },
+      21: { name: "uint4", dtype: "uint4" },
+      22: { name: "int4", dtype: "int4" },
+      23: { name: "float4e2m1" },
+      24: { name: "float8e8m0" },
+      25: { name: "uint2", dtype: "uint2" },
+      26: { name: "int2" }
+    };
+    CODE_OF_DTYPE = new Map(
+      Object.entries(ELEMENT_TYPES).flatMap(([code, t]) => t.dtype ? [[t.dtype, Number(code)]] : [])
+    );
+    ONNX_STORABLE_DTYPES = [...CODE_OF_DTYPE.keys()];
+  }
+});
+
+// src/onnx/shapes/generator.ts
+var windowShape, generatorShapes;
+var init_generator = __esm({
+  "src/onnx/shapes/generator.ts"() {
+    "use strict";
+    init_data_type();
+    init_ir2();
+    init_tensor();
+    windowShape = ({ node, constant: constant2 }) => {
+      const dtype = dtypeOfOnnxType(attrInt(node, "output_datatype", 1));
+      const size2 = constant2(0);
+      return [{ ...dtype ? { dtype } : {}, shape: [size2 ? toNumberList(size2)[0] : null] }];
+    };
+    generatorShapes = {
+      HannWindow: windowShape,
+      HammingWindow: windowShape,
+      BlackmanWindow: windowShape,
+      EyeLike: ({ node, inputs }) => {
+        const code = attrInt(node, "dtype");
+        const dtype = code === void 0 ? inputs[0]?.dtype : dtypeOfOnnxType(code);
+        const shape3 = inputs[0]?.shape;
+        return [{ ...dtype ? { dtype } : {}, ...shape3 ? { shape: [...shape3] } : {} }];
+      }
+    };
+  }
+});
+
+// src/onnx/shapes/quant.ts
+var DTYPE_BY_CODE, quantize, dequantize, dynamicQuantize, quantShapes;
+var init_quant = __esm({
+  "src/onnx/shapes/quant.ts"() {
+    "use strict";
+    init_ir2();
+    DTYPE_BY_CODE = { 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 21: "uint4", 22: "int4" };
+    quantize = ({ node, inputs }) => {
+      const code = attrInt(node, "output_dtype", 0);
+      const dtype = inputs[2]?.dtype ?? DTYPE_BY_CODE[code] ?? "uint8";
+      return [{ dtype, ...inputs[0]?.shape ? { shape: [...inputs[0].shape] } : {} }];
+    };
+    dequantize = ({ inputs }) => [
+      { dtype: inputs[1]?.dtype ?? "float32", ...inputs[0]?.shape ? { shape: [...inputs[0].shape] } : {} }
+    ];
+    dynamicQuantize = ({ inputs }) => [
+      { dtype: "uint8", ...inputs[0]?.shape ? { shape: [...inputs[0].shape] } : {} },
+      { dtype: "float32", shape: [] },
+      { dtype: "uint8", shape: [] }
+    ];
+    quantShapes = { QuantizeLinear: quantize, DequantizeLinear: dequantize, DynamicQuantizeLinear: dynamicQuantize };
+  }
+});
+
+// src/onnx/shapes/vision.ts
+function maxUnpoolShape(node, xShape, outputShape) {
+  if (outputShape) return [...outputShape];
+  const spatial2 = xShape.length - 2;
+  const kernel = attrInts(node, "kernel_shape") ?? [];
+  if (kernel.length !== spatial2) throw malformed(node, `kernel_shape must have ${spatial2} entries`);
+  const strides2 = attrInts(node, "strides") ?? kernel.map(() => 1);
+  const pads = attrInts(node, "pads") ?? new Array(2 * spatial2).fill(0);
+  const dims = kernel.map((k, d) => (xShape[d + 2] - 1) * strides2[d] - pads[d] - pads[d + spatial2] + k);
+  return [xShape[0], xShape[1], ...dims];
+}
+var visionShapes;
+var init_vision2 = __esm({
+  "src/onnx/shapes/vision.ts"() {
+    "use strict";
+    init_ir2();
+    init_tensor();
+    init_params();
+    init_window2();
+    visionShapes = {
+      GridSample: ({ inputs }) => {
+        const x2 = typeOf(inputs[0]);
+        const grid = typeOf(inputs[1]);
+        if (!x2.shape || !grid.shape) return [{ ...x2.dtype ? { dtype: x2.dtype } : {} }];
+        const shape3 = [x2.shape[0] ?? null, x2.shape[1] ?? null, ...grid.shape.slice(1, -1)];
+        return [{ ...x2.dtype ? { dtype: x2.dtype } : {}, shape: shape3 }];
+      },
+      RoiAlign: ({ node, inputs }) => {
+        const x2 = typeOf(inputs[0]);
+        const rois = typeOf(inputs[1]).shape?.[0] ?? null;
+        const shape3 = [rois, x2.shape?.[1] ?? null, attrInt(node, "output_height", 1), attrInt(node, "output_width", 1)];
+        return [{ ...x2.dtype ? { dtype: x2.dtype } : {}, shape: shape3 }];
+      },
+      MaxUnpool: ({ node, inputs, constant: constant2 }) => {
+        const x2 = typeOf(inputs[0]);
+        const given = node.inputs[2] ? constant2(2) : void 0;
+        if (node.inputs[2] && !given) return [{ ...x2.dtype ? { dtype: x2.dtype } : {} }];
+        if (!given && !isStaticShape(x2.shape)) return [{ ...x2.dtype ? { dtype: x2.dtype } : {} }];
+        const shape3 = maxUnpoolShape(node, x2.shape ?? [], given ? toNumberList(given) : void 0);
+        return [{ ...x2.dtype ? { dtype: x2.dtype } : {}, shape: shape3 }];
+      }
+    };
+  }
+});
+
+// src/onnx/shapes/signal.ts
+function dftAxis(raw, rank) {
+  const axis = raw < 0 ? raw + rank : raw;
+  return axis >= 1 && axis <= rank - 2 ? axis : void 0;
+}
+function dftOutputLength(n, onesided) {
+  return onesided ? Math.floor(n / 2) + 1 : n;
+}
+var dft, stft, signalShapes;
+var init_signal = __esm({
+  "src/onnx/shapes/signal.ts"() {
+    "use strict";
+    init_ir2();
+    init_tensor();
+    init_window2();
+    dft = ({ node, opset, inputs, constant: constant2 }) => {
+      const x2 = typeOf(inputs[0]);
+      const dtype = x2.dtype ? { dtype: x2.dtype } : {};
+      if (!x2.shape) return [dtype];
+      const rank = x2.shape.length;
+      const axisValue2 = opset >= 20 ? node.inputs[2] ? constant2(2) : void 0 : void 0;
+      if (opset >= 20 && node.inputs[2] && !axisValue2) return [dtype];
+      const axis = dftAxis(axisValue2 ? toNumberList(axisValue2)[0] : opset >= 20 ? -2 : attrInt(node, "axis", 1), rank);
+      if (axis === void 0) return [dtype];
+      const lengthValue = node.inputs[1] ? constant2(1) : void 0;
+      const n = lengthValue ? toNumberList(lengthValue)[0] : node.inputs[1] ? null : x2.shape[axis] ?? null;
+      const onesided = attrInt(node, "onesided", 0) === 1;
+      const shape3 = x2.shape.map((d, i2) => i2 === axis ? typeof n === "number" ? dftOutputLength(n, onesided) : null : d);
+      shape3[rank - 1] = 2;
+      return [{ ...dtype, shape: shape3 }];
+    };
+    stft = ({ node, inputs, constant: constant2 }) => {
+      const x2 = typeOf(inputs[0]);
+      const dtype = x2.dtype ? { dtype: x2.dtype } : {};
+      const length = x2.shape?.[1];
+      const step = node.inputs[1] ? constant2(1) : void 0;
+      const frameLength = node.inputs[3] && constant2(3) ? toNumberList(constant2(3))[0] : inputs[2]?.shape?.[0];
+      if (!x2.shape || typeof length !== "number" || !step || typeof frameLength !== "number") return [{ ...dtype, shape: [x2.shape?.[0] ?? null, null, null, 2] }];
+      const frames = Math.floor((length - frameLength) / toNumberList(step)[0]) + 1;
+      return [{ ...dtype, shape: [x2.shape[0] ?? null, frames, dftOutputLength(frameLength, attrInt(node, "onesided", 1) === 1), 2] }];
+    };
+    signalShapes = { DFT: dft, STFT: stft };
+  }
+});
+
 // src/onnx/shapes/index.ts
 function shapeFunctionFor(opType) {
   return byOp2.get(opType);
@@ -14378,6 +15026,10 @@ var init_shapes = __esm({
     init_resample2();
     init_recurrent2();
     init_loss();
+    init_generator();
+    init_quant();
+    init_vision2();
+    init_signal();
     FAMILIES2 = [
       elementwiseShapes,
       activationShapes,
@@ -14389,10 +15041,14 @@ var init_shapes = __esm({
       poolShapes,
       resampleShapes,
       recurrentShapes,
-      lossShapes
+      lossShapes,
+      generatorShapes,
+      quantShapes,
+      visionShapes,
+      signalShapes
     ];
     byOp2 = /* @__PURE__ */ new Map();
-    for (const table3 of FAMILIES2) for (const [op, fn] of Object.entries(table3)) byOp2.set(op, fn);
+    for (const table3 of FAMILIES2) for (const [op5, fn] of Object.entries(table3)) byOp2.set(op5, fn);
   }
 });
 
@@ -14537,6 +15193,159 @@ var init_infer = __esm({
     init_fold();
     init_shapes();
     init_topo();
+  }
+});
+
+// src/onnx/passes/inline.ts
+function isDefaultDomain2(domain) {
+  return domain === "" || domain === "ai.onnx";
+}
+function renameNode(node, rename2, prefix, index) {
+  const attributes = /* @__PURE__ */ new Map();
+  for (const [k, v] of node.attributes) {
+    if (v.type === "graph") attributes.set(k, { type: "graph", value: renameGraphReads(v.value, rename2) });
+    else if (v.type === "graphs") attributes.set(k, { type: "graphs", value: v.value.map((g) => renameGraphReads(g, rename2)) });
+    else attributes.set(k, v);
+  }
+  const renamed = {
+    ...node,
+    name: `${prefix}${node.name || `${node.opType}_${index}`}`,
+    inputs: node.inputs.map((i2) => i2 === "" ? "" : rename2(i2)),
+    outputs: node.outputs.map((o) => o === "" ? "" : rename2(o)),
+    attributes
+  };
+  return renamed;
+}
+function renameGraphReads(graph, rename2) {
+  const own2 = /* @__PURE__ */ new Set([...graph.inputs.map((i2) => i2.name), ...graph.initializers.keys()]);
+  for (const n of graph.nodes) for (const o of n.outputs) own2.add(o);
+  const outer = (name2) => own2.has(name2) ? name2 : rename2(name2);
+  const nodes = graph.nodes.map((n) => ({ ...renameNode(n, outer, "", 0), name: n.name, outputs: n.outputs }));
+  return { ...graph, nodes, outputs: graph.outputs.map((o) => ({ ...o, name: outer(o.name) })) };
+}
+function resolveAttributes(inner, caller, fn) {
+  const out2 = new Map(inner.attributes);
+  for (const [name2, ref] of inner.attributeRefs ?? []) {
+    const value = caller.attributes.get(ref) ?? fn.attributeDefaults?.get(ref);
+    if (value) out2.set(name2, value);
+  }
+  return out2;
+}
+function expandCall(caller, fn, callIndex) {
+  const prefix = `${caller.name || `${fn.name}_${callIndex}`}/`;
+  const bound = /* @__PURE__ */ new Map();
+  fn.inputs.forEach((name2, k) => bound.set(name2, caller.inputs[k] ?? ""));
+  fn.outputs.forEach((name2, k) => {
+    const target = caller.outputs[k];
+    if (target) bound.set(name2, target);
+  });
+  const rename2 = (name2) => bound.get(name2) ?? `${prefix}${name2}`;
+  return fn.nodes.map((inner, k) => {
+    const node = renameNode({ ...inner, attributes: resolveAttributes(inner, caller, fn) }, rename2, prefix, k);
+    delete node.attributeRefs;
+    return node;
+  });
+}
+function functionKey(domain, name2) {
+  return `${isDefaultDomain2(domain) ? "" : domain}::${name2}`;
+}
+function withInlinedSubgraphs(node, inline2) {
+  if (![...node.attributes.values()].some((a) => a.type === "graph" || a.type === "graphs")) return node;
+  const attributes = /* @__PURE__ */ new Map();
+  for (const [k, v] of node.attributes) {
+    if (v.type === "graph") attributes.set(k, { type: "graph", value: { ...v.value, nodes: inline2(v.value.nodes) } });
+    else if (v.type === "graphs") attributes.set(k, { type: "graphs", value: v.value.map((g) => ({ ...g, nodes: inline2(g.nodes) })) });
+    else attributes.set(k, v);
+  }
+  return { ...node, attributes };
+}
+function inlineFunctions(model) {
+  if (model.functions.length === 0) return model;
+  const byKey = new Map(model.functions.map((f) => [functionKey(f.domain, f.name), f]));
+  const inline2 = (graphNodes) => {
+    let nodes = graphNodes;
+    for (let depth = 0; ; depth++) {
+      let calls = 0;
+      nodes = nodes.flatMap((node, k) => {
+        const fn = byKey.get(functionKey(node.domain, node.opType));
+        if (!fn) return [node];
+        calls++;
+        return expandCall(node, fn, k);
+      });
+      if (calls === 0) return nodes.map((n) => withInlinedSubgraphs(n, inline2));
+      if (depth >= MAX_CALL_DEPTH) {
+        const file = model.sourcePath;
+        throw new ModelInputError("MALFORMED", `local functions call each other more than ${MAX_CALL_DEPTH} levels deep (recursion?)`, file === void 0 ? {} : { file });
+      }
+    }
+  };
+  return { ...model, graph: { ...model.graph, nodes: inline2(model.graph.nodes) }, functions: [] };
+}
+function truthy(t) {
+  if (t.data.length !== 1) return false;
+  const v = t.data[0];
+  return typeof v === "bigint" ? v !== 0n : Boolean(v);
+}
+function expandIf(node, constants2, initializers, index) {
+  const cond3 = constants2.get(node.inputs[0] ?? "");
+  if (!cond3 || cond3.data.length !== 1) return void 0;
+  const attribute = node.attributes.get(truthy(cond3) ? "then_branch" : "else_branch");
+  if (attribute?.type !== "graph") return void 0;
+  const branch2 = attribute.value;
+  const prefix = `${node.name || `If_${index}`}/`;
+  const own2 = new Set(branch2.initializers.keys());
+  for (const n of branch2.nodes) for (const o of n.outputs) if (o !== "") own2.add(o);
+  const rename2 = (name2) => own2.has(name2) ? `${prefix}${name2}` : name2;
+  for (const [name2, t] of branch2.initializers) initializers.set(rename2(name2), t);
+  const body = branch2.nodes.map((n, k) => renameNode(n, rename2, prefix, k));
+  const results = branch2.outputs.map((o, k) => ({
+    name: `${prefix}output_${k}`,
+    opType: "Identity",
+    domain: "",
+    inputs: [rename2(o.name)],
+    outputs: [node.outputs[k] ?? ""],
+    attributes: /* @__PURE__ */ new Map()
+  }));
+  return [...body, ...results.filter((r) => r.outputs[0] !== "")];
+}
+function inlineConstantIfs(model) {
+  const initializers = new Map(model.graph.initializers);
+  let changed = false;
+  const nodes = model.graph.nodes.flatMap((node, k) => {
+    if (node.opType !== "If" || !isDefaultDomain2(node.domain)) return [node];
+    const expanded = expandIf(node, model.graph.initializers, initializers, k);
+    if (!expanded) return [node];
+    changed = true;
+    return expanded;
+  });
+  return changed ? { ...model, graph: { ...model.graph, nodes, initializers } } : model;
+}
+var MAX_CALL_DEPTH;
+var init_inline = __esm({
+  "src/onnx/passes/inline.ts"() {
+    "use strict";
+    init_errors();
+    MAX_CALL_DEPTH = 32;
+  }
+});
+
+// src/onnx/passes/prepare.ts
+function prepareForConversion(model) {
+  let current = inferShapesAndFold(inlineFunctions(model)).model;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const inlined = inlineConstantIfs(current);
+    if (inlined === current) break;
+    current = inferShapesAndFold(inlined).model;
+  }
+  return current;
+}
+var MAX_ROUNDS;
+var init_prepare = __esm({
+  "src/onnx/passes/prepare.ts"() {
+    "use strict";
+    init_infer();
+    init_inline();
+    MAX_ROUNDS = 8;
   }
 });
 
@@ -14700,6 +15509,15 @@ var init_context = __esm({
   }
 });
 
+// src/convert/types.ts
+var LATEST_ONNX_OPSET;
+var init_types = __esm({
+  "src/convert/types.ts"() {
+    "use strict";
+    LATEST_ONNX_OPSET = 22;
+  }
+});
+
 // src/convert/ops/elementwise.ts
 function scalarLike(ctx, like, value) {
   const dtype = ctx.b.typeOf(like).dtype;
@@ -14734,25 +15552,43 @@ function binary3(ctx, milOp, a, b3, name2) {
 }
 function unaryConverter(milOp, since = 6) {
   return {
-    opsets: [since, LATEST],
+    opsets: [since, LATEST_ONNX_OPSET],
     milOps: [milOp],
     convert(node, ctx) {
       ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: ctx.requireInput(node, 0) }, { name: outName(node) }));
     }
   };
 }
-function binaryConverter(milOp, since = 7) {
+function legacyBroadcastOperand(node, ctx, a, b3) {
+  if (ctx.opset >= 7 || attrInt(node, "broadcast", 0) === 0) return b3;
+  const axis = attrInt(node, "axis");
+  if (axis === void 0) return b3;
+  const rankA = ctx.b.typeOf(a).shape.length;
+  const rankB = ctx.b.typeOf(b3).shape.length;
+  const start = axis < 0 ? axis + rankA : axis;
+  const trailing = rankA - start - rankB;
+  if (start < 0 || trailing < 0) ctx.unsupported(node, `B of rank ${rankB} does not fit A of rank ${rankA} at axis ${axis}`);
+  if (trailing === 0) return b3;
+  const axes = Array.from({ length: trailing }, (_, k) => rankB + k);
+  return ctx.b.op1("expand_dims", { x: b3, axes: milConst.ints(axes) });
+}
+function operands(node, ctx) {
+  const a = ctx.requireInput(node, 0);
+  return [a, legacyBroadcastOperand(node, ctx, a, ctx.requireInput(node, 1))];
+}
+function binaryConverter(milOp, since = 1) {
   return {
-    opsets: [since, LATEST],
-    milOps: [milOp, "cast"],
+    opsets: [since, LATEST_ONNX_OPSET],
+    milOps: [milOp, "cast", "expand_dims"],
     convert(node, ctx) {
-      ctx.setOutput(node, 0, binary3(ctx, milOp, ctx.requireInput(node, 0), ctx.requireInput(node, 1), outName(node)));
+      const [a, b3] = operands(node, ctx);
+      ctx.setOutput(node, 0, binary3(ctx, milOp, a, b3, outName(node)));
     }
   };
 }
 function variadicConverter(milOp) {
   return {
-    opsets: [8, LATEST],
+    opsets: [1, LATEST_ONNX_OPSET],
     milOps: [milOp, "cast"],
     convert(node, ctx) {
       const values = node.inputs.map((_, i2) => ctx.requireInput(node, i2));
@@ -14777,7 +15613,7 @@ function isScalarTwo(t) {
 }
 function exactWithEpsilon(milOp) {
   return {
-    opsets: [6, LATEST],
+    opsets: [1, LATEST_ONNX_OPSET],
     milOps: [milOp],
     convert(node, ctx) {
       const x2 = ctx.requireInput(node, 0);
@@ -14785,30 +15621,34 @@ function exactWithEpsilon(milOp) {
     }
   };
 }
-var LATEST, div, mod, pow, neg, equal, where, mean, isNaN2, isInf, UNARY2, BINARY, elementwiseConverters;
+function hypot1(ctx, x2, c) {
+  return ctx.b.op1("sqrt", { x: ctx.b.op1("add", { x: ctx.b.op1("mul", { x: x2, y: x2 }), y: scalarLike(ctx, x2, c) }) });
+}
+var div, mod, pow, neg, equal, where, mean, isNaN2, isInf, asinh, acosh, castLike, POWERS_OF_TWO, bitShift, UNARY2, BINARY, elementwiseConverters;
 var init_elementwise4 = __esm({
   "src/convert/ops/elementwise.ts"() {
     "use strict";
     init_builder();
     init_misc();
     init_ir2();
+    init_narrow();
     init_dtype();
     init_fp16();
     init_tensor();
-    LATEST = 21;
+    init_types();
     div = {
-      opsets: [7, LATEST],
-      milOps: ["real_div", "floor_div", "abs", "sign", "mul", "cast"],
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["real_div", "floor_div", "abs", "sign", "mul", "cast", "expand_dims"],
       limits: "integer division truncates toward zero (ONNX semantics), computed as sign(a)·sign(b)·floor(|a|/|b|)",
       convert(node, ctx) {
-        const a = ctx.requireInput(node, 0);
-        const b3 = castTo(ctx, ctx.requireInput(node, 1), ctx.b.typeOf(a).dtype);
+        const [a, divisor] = operands(node, ctx);
+        const b3 = castTo(ctx, divisor, ctx.b.typeOf(a).dtype);
         const out2 = ctx.b.typeOf(a).dtype === "int32" ? truncatingIntDiv(ctx, a, b3, outName(node)) : ctx.b.op1("real_div", { x: a, y: b3 }, { name: outName(node) });
         ctx.setOutput(node, 0, out2);
       }
     };
     mod = {
-      opsets: [10, LATEST],
+      opsets: [10, LATEST_ONNX_OPSET],
       milOps: ["mod", "real_div", "floor_div", "floor", "abs", "sign", "mul", "sub", "cast"],
       limits: "fmod=0 relies on MIL mod following Python semantics (as coremltools evaluates it); fmod=1 on floats computes x - trunc(x/y)·y, which can differ from C fmod in the last bits for large quotients",
       convert(node, ctx) {
@@ -14824,12 +15664,12 @@ var init_elementwise4 = __esm({
       }
     };
     pow = {
-      opsets: [7, LATEST],
-      milOps: ["pow", "exp", "mul", "cast"],
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["pow", "exp", "mul", "cast", "expand_dims"],
       limits: "a constant base of 2 becomes exp(y·ln 2): Core ML computes pow(2, y) wrongly",
       convert(node, ctx) {
         const base = ctx.constant(node, 0);
-        const y = ctx.requireInput(node, 1);
+        const y = legacyBroadcastOperand(node, ctx, ctx.requireInput(node, 0), ctx.requireInput(node, 1));
         const baseShape = base?.shape.length ?? 0;
         if (isScalarTwo(base) && isFloatDType(base.dtype) && baseShape <= ctx.b.typeOf(y).shape.length) {
           const floatY = castTo(ctx, y, base.dtype === "float16" ? "float16" : "float32");
@@ -14849,7 +15689,7 @@ var init_elementwise4 = __esm({
       }
     };
     neg = {
-      opsets: [6, LATEST],
+      opsets: [1, LATEST_ONNX_OPSET],
       milOps: ["mul"],
       convert(node, ctx) {
         const x2 = ctx.requireInput(node, 0);
@@ -14857,12 +15697,11 @@ var init_elementwise4 = __esm({
       }
     };
     equal = {
-      opsets: [7, LATEST],
-      milOps: ["equal", "logical_xor", "logical_not", "cast"],
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["equal", "logical_xor", "logical_not", "cast", "expand_dims"],
       limits: "string inputs are not supported",
       convert(node, ctx) {
-        const a = ctx.requireInput(node, 0);
-        const b3 = ctx.requireInput(node, 1);
+        const [a, b3] = operands(node, ctx);
         if (ctx.b.typeOf(a).dtype === "string") ctx.unsupported(node, "Core ML cannot compare strings");
         if (ctx.b.typeOf(a).dtype === "bool") {
           const differs = binary3(ctx, "logical_xor", a, b3);
@@ -14873,7 +15712,7 @@ var init_elementwise4 = __esm({
       }
     };
     where = {
-      opsets: [9, LATEST],
+      opsets: [9, LATEST_ONNX_OPSET],
       milOps: ["select", "cast"],
       convert(node, ctx) {
         const cond3 = castTo(ctx, ctx.requireInput(node, 0), "bool");
@@ -14883,7 +15722,7 @@ var init_elementwise4 = __esm({
       }
     };
     mean = {
-      opsets: [8, LATEST],
+      opsets: [1, LATEST_ONNX_OPSET],
       milOps: ["add", "real_div", "cast"],
       convert(node, ctx) {
         const values = node.inputs.map((_, i2) => ctx.requireInput(node, i2));
@@ -14892,7 +15731,7 @@ var init_elementwise4 = __esm({
       }
     };
     isNaN2 = {
-      opsets: [9, LATEST],
+      opsets: [9, LATEST_ONNX_OPSET],
       milOps: ["not_equal"],
       convert(node, ctx) {
         const x2 = ctx.requireInput(node, 0);
@@ -14900,7 +15739,7 @@ var init_elementwise4 = __esm({
       }
     };
     isInf = {
-      opsets: [10, LATEST],
+      opsets: [10, LATEST_ONNX_OPSET],
       milOps: ["equal", "abs", "less"],
       convert(node, ctx) {
         const x2 = ctx.requireInput(node, 0);
@@ -14917,13 +15756,64 @@ var init_elementwise4 = __esm({
         }
       }
     };
+    asinh = {
+      opsets: [9, LATEST_ONNX_OPSET],
+      milOps: ["abs", "mul", "add", "sqrt", "log", "sign"],
+      limits: "computed as sign(x)·log(|x| + sqrt(x² + 1)); |x| above ~1.8e19 overflows to infinity",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const magnitude = ctx.b.op1("abs", { x: x2 });
+        const sum = ctx.b.op1("add", { x: magnitude, y: hypot1(ctx, magnitude, 1) });
+        const log = ctx.b.op1("log", { x: sum, epsilon: scalarLike(ctx, x2, 0) });
+        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: log, y: ctx.b.op1("sign", { x: x2 }) }, { name: outName(node) }));
+      }
+    };
+    acosh = {
+      opsets: [9, LATEST_ONNX_OPSET],
+      milOps: ["mul", "add", "sqrt", "log"],
+      limits: "computed as log(x + sqrt(x² − 1)); x above ~1.8e19 overflows to infinity",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const sum = ctx.b.op1("add", { x: x2, y: hypot1(ctx, x2, -1) });
+        ctx.setOutput(node, 0, ctx.b.op1("log", { x: sum, epsilon: scalarLike(ctx, x2, 0) }, { name: outName(node) }));
+      }
+    };
+    castLike = {
+      opsets: [15, LATEST_ONNX_OPSET],
+      milOps: ["cast"],
+      limits: "no string or bfloat16 targets; int64 and float64 targets become int32 and fp32",
+      convert(node, ctx) {
+        const onnxTarget = ctx.info(node.inputs[1] ?? "")?.dtype ?? ctx.b.typeOf(ctx.requireInput(node, 1)).dtype;
+        const target = milDTypeFor(onnxTarget);
+        if (target === void 0 || target === "string" || onnxTarget === "bfloat16") return ctx.unsupported(node, `cast to ${onnxTarget} has no Core ML counterpart`);
+        const x2 = ctx.requireInput(node, 0);
+        ctx.setOutput(node, 0, ctx.b.typeOf(x2).dtype === target ? x2 : castTo(ctx, x2, target, outName(node)));
+      }
+    };
+    POWERS_OF_TWO = Int32Array.from({ length: 31 }, (_, k) => 2 ** k);
+    bitShift = {
+      opsets: [11, LATEST_ONNX_OPSET],
+      milOps: ["gather", "mul", "floor_div"],
+      limits: "values are held as int32: shift amounts 0..30, and results must fit int32",
+      convert(node, ctx) {
+        const direction = attrString(node, "direction", "");
+        if (direction !== "LEFT" && direction !== "RIGHT") ctx.unsupported(node, `direction "${direction}" is not LEFT or RIGHT`);
+        const x2 = ctx.requireInput(node, 0);
+        const shift = ctx.constant(node, 1);
+        const constantShift = shift ? constantAsFloat32(shift) : void 0;
+        if (constantShift?.some((k) => !(k >= 0 && k <= 30))) ctx.unsupported(node, "shift amounts must lie in 0..30 for int32 values");
+        const factor = constantShift ? makeTensor("int32", shift.shape, Int32Array.from(constantShift, (k) => POWERS_OF_TWO[k])) : ctx.b.op1("gather", { x: makeTensor("int32", [POWERS_OF_TWO.length], POWERS_OF_TWO), indices: castTo(ctx, ctx.requireInput(node, 1), "int32"), axis: milConst.int(0) });
+        const op5 = direction === "LEFT" ? "mul" : "floor_div";
+        ctx.setOutput(node, 0, ctx.b.op1(op5, { x: castTo(ctx, x2, "int32"), y: factor }, { name: outName(node) }));
+      }
+    };
     UNARY2 = {
-      Sqrt: ["sqrt", 6],
-      Exp: ["exp", 6],
-      Abs: ["abs", 6],
+      Sqrt: ["sqrt", 1],
+      Exp: ["exp", 1],
+      Abs: ["abs", 1],
       Erf: ["erf", 9],
-      Floor: ["floor", 6],
-      Ceil: ["ceil", 6],
+      Floor: ["floor", 1],
+      Ceil: ["ceil", 1],
       Sign: ["sign", 9],
       Sin: ["sin", 7],
       Cos: ["cos", 7],
@@ -14938,20 +15828,20 @@ var init_elementwise4 = __esm({
       Round: ["round", 11]
     };
     BINARY = {
-      Add: ["add", 7],
-      Sub: ["sub", 7],
-      Mul: ["mul", 7],
-      Less: ["less", 7],
-      Greater: ["greater", 7],
+      Add: ["add", 1],
+      Sub: ["sub", 1],
+      Mul: ["mul", 1],
+      Less: ["less", 1],
+      Greater: ["greater", 1],
       LessOrEqual: ["less_equal", 12],
       GreaterOrEqual: ["greater_equal", 12],
-      And: ["logical_and", 7],
-      Or: ["logical_or", 7],
-      Xor: ["logical_xor", 7]
+      And: ["logical_and", 1],
+      Or: ["logical_or", 1],
+      Xor: ["logical_xor", 1]
     };
     elementwiseConverters = {
-      ...Object.fromEntries(Object.entries(UNARY2).map(([op, [mil, since]]) => [op, unaryConverter(mil, since)])),
-      ...Object.fromEntries(Object.entries(BINARY).map(([op, [mil, since]]) => [op, binaryConverter(mil, since)])),
+      ...Object.fromEntries(Object.entries(UNARY2).map(([op5, [mil, since]]) => [op5, unaryConverter(mil, since)])),
+      ...Object.fromEntries(Object.entries(BINARY).map(([op5, [mil, since]]) => [op5, binaryConverter(mil, since)])),
       Div: div,
       Pow: pow,
       Mod: mod,
@@ -14965,724 +15855,11 @@ var init_elementwise4 = __esm({
       Max: variadicConverter("maximum"),
       Min: variadicConverter("minimum"),
       Sum: variadicConverter("add"),
-      Mean: mean
-    };
-  }
-});
-
-// src/convert/ops/activation.ts
-function simple(milOp, since = 6) {
-  return {
-    opsets: [since, LATEST2],
-    milOps: [milOp],
-    convert(node, ctx) {
-      ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: ctx.requireInput(node, 0) }, { name: outName(node) }));
-    }
-  };
-}
-function withScalars(milOp, params, since = 6) {
-  return {
-    opsets: [since, LATEST2],
-    milOps: [milOp],
-    convert(node, ctx) {
-      const x2 = ctx.requireInput(node, 0);
-      const args = { x: x2 };
-      for (const [param, [attr2, fallback]] of Object.entries(params)) args[param] = scalarLike(ctx, x2, attrFloat(node, attr2, fallback));
-      ctx.setOutput(node, 0, ctx.b.op1(milOp, args, { name: outName(node) }));
-    }
-  };
-}
-function perChannelSlope(xShape, slope) {
-  const rank = xShape.length;
-  const channels = xShape[1];
-  if (rank < 3 || rank > 5 || channels === null || channels === void 0 || slope.shape.length > rank) return void 0;
-  const aligned = [...new Array(rank - slope.shape.length).fill(1), ...slope.shape];
-  const onlyChannels = aligned.every((d, i2) => i2 === 1 ? d === channels : d === 1);
-  return onlyChannels ? constantAsFloat32(slope) : void 0;
-}
-function clipBound(node, ctx, which) {
-  if (ctx.opset < 11) return attrFloat(node, which);
-  const index = which === "min" ? 1 : 2;
-  const value = ctx.constant(node, index);
-  if (value) return constantAsFloat32(value)[0];
-  return ctx.input(node, index);
-}
-function normalizationPlan(node, ctx, x2) {
-  const shape3 = ctx.b.typeOf(x2).shape;
-  const rank = shape3.length;
-  const rawAxis = attrInt(node, "axis", ctx.opset < 13 ? 1 : -1);
-  const axis = rawAxis < 0 ? rawAxis + rank : rawAxis;
-  if (axis < 0 || axis >= Math.max(rank, 1)) ctx.unsupported(node, `axis ${rawAxis} is outside rank ${rank}`);
-  const keep = { value: x2, axis, restore: (r) => r };
-  if (ctx.opset >= 13 || axis >= rank - 1) return keep;
-  const trailing = shape3.slice(axis);
-  if (trailing.some((d) => d === null)) ctx.unsupported(node, `opset ${ctx.opset} flattens at axis ${axis}, which needs static dims from that axis on`);
-  const inner = trailing.reduce((p, d) => p * d, 1);
-  const flat = ctx.b.op1("reshape", { x: x2, shape: milConst.ints([-1, inner]) }, { name: `${outName(node)}_2d` });
-  const unknown = shape3.filter((d) => d === null).length;
-  const restore = (result, name2) => {
-    const target = unknown <= 1 ? milConst.ints(shape3.map((d) => d ?? -1)) : ctx.b.op1("shape", { x: x2 });
-    return ctx.b.op1("reshape", { x: result, shape: target }, { name: name2 });
-  };
-  return { value: flat, axis: 1, restore };
-}
-var LATEST2, relu, prelu, clip, SELU_ALPHA, SELU_GAMMA, selu, hardSwish, thresholdedRelu, celu, mish, GELU_MODES2, gelu, softmax, logSoftmax, activationConverters;
-var init_activation3 = __esm({
-  "src/convert/ops/activation.ts"() {
-    "use strict";
-    init_builder();
-    init_ir2();
-    init_tensor();
-    init_elementwise4();
-    LATEST2 = 21;
-    relu = {
-      opsets: [6, LATEST2],
-      milOps: ["relu", "maximum"],
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const out2 = ctx.b.typeOf(x2).dtype === "int32" ? ctx.b.op1("maximum", { x: x2, y: scalarLike(ctx, x2, 0) }, { name: outName(node) }) : ctx.b.op1("relu", { x: x2 }, { name: outName(node) });
-        ctx.setOutput(node, 0, out2);
-      }
-    };
-    prelu = {
-      opsets: [7, LATEST2],
-      milOps: ["leaky_relu", "prelu", "maximum", "minimum", "mul", "add", "cast"],
-      limits: "a constant per-channel slope becomes prelu, a single slope leaky_relu; any other slope is computed as max(x,0) + slope·min(x,0)",
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const xType = ctx.b.typeOf(x2);
-        const slope = ctx.constant(node, 1);
-        const isFloat2 = xType.dtype !== "int32";
-        if (isFloat2 && slope && elementCount(slope.shape) === 1 && slope.shape.length <= xType.shape.length) {
-          const alpha = scalarLike(ctx, x2, constantAsFloat32(slope)[0]);
-          ctx.setOutput(node, 0, ctx.b.op1("leaky_relu", { x: x2, alpha }, { name: outName(node) }));
-          return;
-        }
-        const channels = isFloat2 && slope ? perChannelSlope(xType.shape, slope) : void 0;
-        if (channels) {
-          ctx.setOutput(node, 0, ctx.b.op1("prelu", { x: x2, alpha: floatVector(channels, xType.dtype) }, { name: outName(node) }));
-          return;
-        }
-        const positive = ctx.b.op1("maximum", { x: x2, y: scalarLike(ctx, x2, 0) });
-        const negative = ctx.b.op1("minimum", { x: x2, y: scalarLike(ctx, x2, 0) });
-        const scaled2 = binary3(ctx, "mul", negative, ctx.requireInput(node, 1));
-        ctx.setOutput(node, 0, ctx.b.op1("add", { x: positive, y: scaled2 }, { name: outName(node) }));
-      }
-    };
-    clip = {
-      opsets: [6, LATEST2],
-      milOps: ["clip", "maximum", "minimum", "identity", "cast"],
-      limits: "constant bounds on float input become clip; a missing, infinite or computed bound (or integer input) uses maximum/minimum",
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const useful = (b3) => typeof b3 === "number" && !Number.isFinite(b3) ? void 0 : b3;
-        const lo = useful(clipBound(node, ctx, "min"));
-        const hi = useful(clipBound(node, ctx, "max"));
-        const name2 = outName(node);
-        if (typeof lo === "number" && typeof hi === "number" && ctx.b.typeOf(x2).dtype !== "int32") {
-          const args = { x: x2, alpha: scalarLike(ctx, x2, lo), beta: scalarLike(ctx, x2, hi) };
-          ctx.setOutput(node, 0, ctx.b.op1("clip", args, { name: name2 }));
-          return;
-        }
-        const apply = (v, op, bound, last) => {
-          if (bound === void 0) return v;
-          const y = typeof bound === "number" ? scalarLike(ctx, v, bound) : castTo(ctx, bound, ctx.b.typeOf(v).dtype);
-          return ctx.b.op1(op, { x: v, y }, last ? { name: name2 } : {});
-        };
-        let out2 = apply(x2, "maximum", lo, hi === void 0);
-        out2 = apply(out2, "minimum", hi, true);
-        if (out2 === x2) out2 = ctx.b.op1("identity", { x: x2 }, { name: name2 });
-        ctx.setOutput(node, 0, out2);
-      }
-    };
-    SELU_ALPHA = 1.6732632423543772;
-    SELU_GAMMA = 1.0507009873554805;
-    selu = {
-      opsets: [6, LATEST2],
-      milOps: ["elu", "mul"],
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const elu = ctx.b.op1("elu", { x: x2, alpha: scalarLike(ctx, x2, attrFloat(node, "alpha", SELU_ALPHA)) });
-        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: elu, y: scalarLike(ctx, x2, attrFloat(node, "gamma", SELU_GAMMA)) }, { name: outName(node) }));
-      }
-    };
-    hardSwish = {
-      opsets: [14, LATEST2],
-      milOps: ["sigmoid_hard", "mul"],
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const gate = ctx.b.op1("sigmoid_hard", { x: x2, alpha: scalarLike(ctx, x2, 1 / 6), beta: scalarLike(ctx, x2, 0.5) });
-        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: x2, y: gate }, { name: outName(node) }));
-      }
-    };
-    thresholdedRelu = {
-      opsets: [10, LATEST2],
-      milOps: ["greater", "select"],
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const keep = ctx.b.op1("greater", { x: x2, y: scalarLike(ctx, x2, attrFloat(node, "alpha", 1)) });
-        ctx.setOutput(node, 0, ctx.b.op1("select", { cond: keep, a: x2, b: scalarLike(ctx, x2, 0) }, { name: outName(node) }));
-      }
-    };
-    celu = {
-      opsets: [12, LATEST2],
-      milOps: ["real_div", "elu", "mul"],
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const alpha = attrFloat(node, "alpha", 1);
-        if (!(alpha > 0)) ctx.unsupported(node, `alpha ${alpha} must be positive`);
-        const scaled2 = ctx.b.op1("real_div", { x: x2, y: scalarLike(ctx, x2, alpha) });
-        const elu = ctx.b.op1("elu", { x: scaled2, alpha: scalarLike(ctx, x2, 1) });
-        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: elu, y: scalarLike(ctx, x2, alpha) }, { name: outName(node) }));
-      }
-    };
-    mish = {
-      opsets: [18, LATEST2],
-      milOps: ["softplus", "tanh", "mul"],
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const gate = ctx.b.op1("tanh", { x: ctx.b.op1("softplus", { x: x2 }) });
-        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: x2, y: gate }, { name: outName(node) }));
-      }
-    };
-    GELU_MODES2 = { none: "EXACT", tanh: "TANH_APPROXIMATION" };
-    gelu = {
-      opsets: [20, LATEST2],
-      milOps: ["gelu"],
-      convert(node, ctx) {
-        const approximate = attrString(node, "approximate", "none");
-        const mode = GELU_MODES2[approximate];
-        if (!mode) ctx.unsupported(node, `approximate="${approximate}" is not one of none, tanh`);
-        ctx.setOutput(node, 0, ctx.b.op1("gelu", { x: ctx.requireInput(node, 0), mode: milConst.str(mode) }, { name: outName(node) }));
-      }
-    };
-    softmax = {
-      opsets: [1, LATEST2],
-      milOps: ["softmax", "reshape", "shape"],
-      limits: "before opset 13, an axis other than the last needs static dims from that axis on",
-      convert(node, ctx) {
-        const plan = normalizationPlan(node, ctx, ctx.requireInput(node, 0));
-        const direct = plan.value === ctx.requireInput(node, 0);
-        const name2 = outName(node);
-        const y = ctx.b.op1("softmax", { x: plan.value, axis: milConst.int(plan.axis) }, direct ? { name: name2 } : {});
-        ctx.setOutput(node, 0, direct ? y : plan.restore(y, name2));
-      }
-    };
-    logSoftmax = {
-      opsets: [1, LATEST2],
-      milOps: ["reduce_max", "sub", "exp", "reduce_sum", "log", "reshape", "shape"],
-      limits: "before opset 13, an axis other than the last needs static dims from that axis on",
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const plan = normalizationPlan(node, ctx, x2);
-        const direct = plan.value === x2;
-        const reduce3 = { axes: milConst.ints([plan.axis]), keep_dims: milConst.bool(true) };
-        const max2 = ctx.b.op1("reduce_max", { x: plan.value, ...reduce3 });
-        const shifted = ctx.b.op1("sub", { x: plan.value, y: max2 });
-        const sum = ctx.b.op1("reduce_sum", { x: ctx.b.op1("exp", { x: shifted }), ...reduce3 });
-        const logSum = ctx.b.op1("log", { x: sum, epsilon: scalarLike(ctx, sum, 0) });
-        const name2 = outName(node);
-        const y = ctx.b.op1("sub", { x: shifted, y: logSum }, direct ? { name: name2 } : {});
-        ctx.setOutput(node, 0, direct ? y : plan.restore(y, name2));
-      }
-    };
-    activationConverters = {
-      Relu: relu,
-      LeakyRelu: withScalars("leaky_relu", { alpha: ["alpha", 0.01] }),
-      PRelu: prelu,
-      Sigmoid: simple("sigmoid"),
-      Tanh: simple("tanh"),
-      HardSigmoid: withScalars("sigmoid_hard", { alpha: ["alpha", 0.2], beta: ["beta", 0.5] }),
-      HardSwish: hardSwish,
-      Clip: clip,
-      Elu: withScalars("elu", { alpha: ["alpha", 1] }),
-      Selu: selu,
-      Softplus: simple("softplus", 1),
-      Softsign: simple("softsign", 1),
-      Gelu: gelu,
-      ThresholdedRelu: thresholdedRelu,
-      Celu: celu,
-      Mish: mish,
-      Softmax: softmax,
-      LogSoftmax: logSoftmax
-    };
-  }
-});
-
-// src/convert/values.ts
-function inputType2(ctx, node, i2) {
-  return ctx.b.typeOf(ctx.requireInput(node, i2));
-}
-function constantsOf(ctx, node) {
-  return (i2) => ctx.constant(node, i2);
-}
-function constantInts(ctx, node, i2) {
-  const t = ctx.constant(node, i2);
-  return t ? toNumberList(narrowConstant(t, node.inputs[i2])) : void 0;
-}
-function requireStatic(ctx, node, value, what) {
-  if (isDynamic(value)) ctx.unsupported(node, `${what} must be a constant (it is computed at run time)`);
-  return value;
-}
-function isFullyStatic(shape3) {
-  return shape3.every((d) => d !== null);
-}
-function clampToInt32(v) {
-  return Math.min(Math.max(v, -(2 ** 31)), 2 ** 31 - 1);
-}
-var init_values2 = __esm({
-  "src/convert/values.ts"() {
-    "use strict";
-    init_params();
-    init_tensor();
-    init_narrow();
-  }
-});
-
-// src/convert/ops/indexing.ts
-function sliceArgs(dims, p) {
-  const rank = dims.length;
-  const a = {
-    begin: new Array(rank).fill(0),
-    end: new Array(rank).fill(0),
-    stride: new Array(rank).fill(1),
-    beginMask: new Array(rank).fill(true),
-    endMask: new Array(rank).fill(true)
-  };
-  p.axes.forEach((axis, j) => {
-    const [start, end, step] = [p.starts[j], p.ends[j], p.steps[j]];
-    const dim = dims[axis];
-    a.stride[axis] = step;
-    if (typeof dim === "number") {
-      const r = resolveSliceRange(dim, start, end, step);
-      const stop = r.start + r.count * step;
-      a.begin[axis] = r.start;
-      a.beginMask[axis] = false;
-      a.end[axis] = stop < 0 ? 0 : stop;
-      a.endMask[axis] = stop < 0;
-      return;
-    }
-    const past = step > 0 ? end >= 2 ** 31 - 1 : end <= -(2 ** 31);
-    a.begin[axis] = clampToInt32(start);
-    a.beginMask[axis] = false;
-    a.end[axis] = past ? 0 : clampToInt32(end);
-    a.endMask[axis] = past;
-  });
-  return a;
-}
-function normalizedIndices(node, ctx, indices, dim) {
-  const values = toNumberList(indices);
-  if (values.some((v) => v < 0)) {
-    if (dim === null) return ctx.unsupported(node, "negative indices into a dimension of unknown size");
-    return makeTensor("int32", indices.shape, Int32Array.from(values, (v) => v < 0 ? v + dim : v));
-  }
-  return narrowConstant(indices, node.inputs[1]);
-}
-function guardNegativeIndices(node, ctx, indices, dim) {
-  if (dim === null) return ctx.unsupported(node, "run-time indices into a dimension of unknown size (iOS17+ needs them non-negative)");
-  const b3 = ctx.b;
-  const nonNegative = b3.op1("greater_equal", { x: indices, y: milConst.int(0) }, { name: `${node.outputs[0]}_nonneg` });
-  const wrapped = b3.op1("add", { x: indices, y: milConst.int(dim) }, { name: `${node.outputs[0]}_wrapped` });
-  return b3.op1("select", { cond: nonNegative, a: indices, b: wrapped }, { name: `${node.outputs[0]}_indices` });
-}
-function scalarOf(dtype, v) {
-  if (dtype === "int32") return milConst.int(v);
-  return milConst.float(v, dtype === "float16" ? "float16" : "float32");
-}
-var LATEST_OPSET, slice2, gather2, expand2, tile2, constantOfShape2, range2, indexingConverters;
-var init_indexing = __esm({
-  "src/convert/ops/indexing.ts"() {
-    "use strict";
-    init_builder();
-    init_ir();
-    init_ir2();
-    init_params();
-    init_tensor();
-    init_narrow();
-    init_values2();
-    LATEST_OPSET = 22;
-    slice2 = {
-      opsets: [1, LATEST_OPSET],
-      milOps: ["slice_by_index"],
-      limits: "starts, ends, axes and steps must be constants",
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const dims = ctx.b.typeOf(x2).shape;
-        const p = requireStatic(ctx, node, sliceParams(node, ctx.opset, constantsOf(ctx, node), dims.length), "slice bounds");
-        const a = sliceArgs(dims, p);
-        const bools = (v) => makeTensor("bool", [v.length], Uint8Array.from(v, (b3) => b3 ? 1 : 0));
-        const out2 = ctx.b.op1(
-          "slice_by_index",
-          {
-            x: x2,
-            begin: milConst.ints(a.begin),
-            end: milConst.ints(a.end),
-            stride: milConst.ints(a.stride),
-            begin_mask: bools(a.beginMask),
-            end_mask: bools(a.endMask)
-          },
-          { name: node.outputs[0] }
-        );
-        ctx.setOutput(node, 0, out2);
-      }
-    };
-    gather2 = {
-      opsets: [1, LATEST_OPSET],
-      milOps: ["gather", "squeeze", "greater_equal", "add", "select"],
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const dims = ctx.b.typeOf(x2).shape;
-        const axis = normalizeAxis(node, attrInt(node, "axis", 0), dims.length);
-        const constIdx = ctx.constant(node, 1);
-        let indices;
-        if (constIdx) indices = ctx.b.const(normalizedIndices(node, ctx, constIdx, dims[axis]), `${node.outputs[0]}_indices`);
-        else {
-          indices = ctx.requireInput(node, 1);
-          if (targetRank(ctx.target) >= targetRank("iOS17")) indices = guardNegativeIndices(node, ctx, indices, dims[axis]);
-        }
-        const scalar2 = ctx.b.typeOf(indices).shape.length === 0;
-        if (scalar2) indices = ctx.b.op1("expand_dims", { x: indices, axes: milConst.ints([0]) }, { name: `${node.outputs[0]}_index` });
-        const gathered = ctx.b.op1("gather", { x: x2, indices, axis: milConst.int(axis) }, { name: scalar2 ? `${node.outputs[0]}_gathered` : node.outputs[0] });
-        ctx.setOutput(node, 0, scalar2 ? ctx.b.op1("squeeze", { x: gathered, axes: milConst.ints([axis]) }, { name: node.outputs[0] }) : gathered);
-      }
-    };
-    expand2 = {
-      opsets: [8, LATEST_OPSET],
-      milOps: ["expand_dims", "tile", "fill", "add"],
-      convert(node, ctx) {
-        let x2 = ctx.requireInput(node, 0);
-        const target = constantInts(ctx, node, 1);
-        const dtype = ctx.b.typeOf(x2).dtype;
-        if (!target) {
-          if (dtype === "bool") return ctx.unsupported(node, "bool tensors expanded to a run-time shape");
-          const zeros = ctx.b.op1("fill", { shape: ctx.requireInput(node, 1), value: scalarOf(dtype, 0) }, { name: `${node.outputs[0]}_zeros` });
-          return ctx.setOutput(node, 0, ctx.b.op1("add", { x: x2, y: zeros }, { name: node.outputs[0] }));
-        }
-        let dims = ctx.b.typeOf(x2).shape;
-        if (target.length > dims.length) {
-          const extra = Array.from({ length: target.length - dims.length }, (_, i2) => i2);
-          x2 = ctx.b.op1("expand_dims", { x: x2, axes: milConst.ints(extra) }, { name: `${node.outputs[0]}_ranked` });
-          dims = ctx.b.typeOf(x2).shape;
-        }
-        const offset = dims.length - target.length;
-        const reps = dims.map((d, i2) => {
-          const want = i2 < offset ? 1 : target[i2 - offset];
-          if (d === 1) return Math.max(want, 1);
-          if (want !== 1 && want !== d && d !== null) return ctx.unsupported(node, `cannot expand dim ${i2} of size ${d} to ${want}`);
-          if (d === null && want > 1) return ctx.unsupported(node, `dim ${i2} has unknown size`);
-          return 1;
-        });
-        if (reps.every((r) => r === 1)) return ctx.setOutput(node, 0, x2);
-        ctx.setOutput(node, 0, ctx.b.op1("tile", { x: x2, reps: milConst.ints(reps) }, { name: node.outputs[0] }));
-      }
-    };
-    tile2 = {
-      opsets: [6, LATEST_OPSET],
-      milOps: ["tile"],
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const reps = constantInts(ctx, node, 1);
-        const repsValue = reps ? milConst.ints(reps) : ctx.requireInput(node, 1);
-        ctx.setOutput(node, 0, ctx.b.op1("tile", { x: x2, reps: repsValue }, { name: node.outputs[0] }));
-      }
-    };
-    constantOfShape2 = {
-      opsets: [9, LATEST_OPSET],
-      milOps: ["fill"],
-      limits: "constant shapes fold to constants; run-time shapes use fill",
-      convert(node, ctx) {
-        const value = narrowConstant(attrTensor(node, "value") ?? makeTensor("float32", [1], new Float32Array([0])), `${node.name}.value`);
-        const scalar2 = makeTensor(value.dtype, [], value.data);
-        const shapeArg = constantInts(ctx, node, 0);
-        if (shapeArg && isFullyStatic(shapeArg)) {
-          return ctx.setOutput(node, 0, ctx.b.op1("fill", { shape: milConst.ints(shapeArg), value: scalar2 }, { name: node.outputs[0] }));
-        }
-        ctx.setOutput(node, 0, ctx.b.op1("fill", { shape: ctx.requireInput(node, 0), value: scalar2 }, { name: node.outputs[0] }));
-      }
-    };
-    range2 = {
-      opsets: [11, LATEST_OPSET],
-      milOps: ["range_1d"],
-      convert(node, ctx) {
-        const [start, end, step] = [0, 1, 2].map((i2) => ctx.requireInput(node, i2));
-        ctx.setOutput(node, 0, ctx.b.op1("range_1d", { end, start, step }, { name: node.outputs[0] }));
-      }
-    };
-    indexingConverters = {
-      Slice: slice2,
-      Gather: gather2,
-      Expand: expand2,
-      Tile: tile2,
-      ConstantOfShape: constantOfShape2,
-      Range: range2
-    };
-  }
-});
-
-// src/convert/ops/shape.ts
-function forward(node, ctx) {
-  const c = ctx.constant(node, 0);
-  if (c) ctx.setConstantOutput(node, 0, c);
-  else ctx.setOutput(node, 0, ctx.requireInput(node, 0));
-}
-function reshapeTarget(node, ctx, resolved, target, rank) {
-  if (isFullyStatic(resolved)) return resolved;
-  if (resolved.filter((d) => d === null).length > 1) {
-    if (target.length !== rank) return ctx.unsupported(node, "several unknown dims whose 0 entries Core ML would read differently");
-    return target;
-  }
-  return resolved.map((d) => d ?? -1);
-}
-var LATEST_OPSET2, identity, dropout2, constant, cast, shape2, size, flatten2, reshape2, transpose2, squeeze2, unsqueeze2, concat2, split2, shapeConverters;
-var init_shape4 = __esm({
-  "src/convert/ops/shape.ts"() {
-    "use strict";
-    init_builder();
-    init_misc();
-    init_ir2();
-    init_params();
-    init_shape2();
-    init_narrow();
-    init_values2();
-    init_indexing();
-    LATEST_OPSET2 = 22;
-    identity = { opsets: [1, LATEST_OPSET2], milOps: [], convert: forward };
-    dropout2 = {
-      opsets: [1, LATEST_OPSET2],
-      milOps: ["fill"],
-      limits: "inference mode only (training_mode must be a constant false)",
-      convert(node, ctx) {
-        const training = ctx.constant(node, 2);
-        if (training && training.data[0]) return ctx.unsupported(node, "training_mode is true");
-        forward(node, ctx);
-        if (node.outputs[1]) {
-          const shape3 = inputType2(ctx, node, 0).shape;
-          if (!isFullyStatic(shape3)) return ctx.unsupported(node, "the mask output needs a static input shape");
-          ctx.setOutput(node, 1, ctx.b.op1("fill", { shape: milConst.ints(shape3), value: milConst.bool(true) }, { name: node.outputs[1] }));
-        }
-      }
-    };
-    constant = {
-      opsets: [1, LATEST_OPSET2],
-      milOps: ["const"],
-      convert: (node, ctx) => ctx.setConstantOutput(node, 0, constantNodeValue(node))
-    };
-    cast = {
-      opsets: [6, LATEST_OPSET2],
-      milOps: ["cast"],
-      limits: "no string, float8 or 4-bit targets; int64 and float64 become int32 and fp32",
-      convert(node, ctx) {
-        const to = milDTypeFor(castTarget(node));
-        if (to === void 0 || to === "string") return ctx.unsupported(node, `cast to ${castTarget(node)} has no Core ML counterpart`);
-        const x2 = ctx.requireInput(node, 0);
-        if (ctx.b.typeOf(x2).dtype === to) return ctx.setOutput(node, 0, x2);
-        ctx.setOutput(node, 0, ctx.b.op1("cast", { x: x2, dtype: milConst.str(milDTypeName(to)) }, { name: node.outputs[0] }));
-      }
-    };
-    shape2 = {
-      opsets: [1, LATEST_OPSET2],
-      milOps: ["shape", "slice_by_index"],
-      limits: "static shapes fold to constants; dynamic shapes use the shape op",
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const rank = ctx.b.typeOf(x2).shape.length;
-        const [start, end] = shapeWindow(node, rank);
-        const full = ctx.b.op1("shape", { x: x2 }, { name: start === 0 && end === rank ? node.outputs[0] : `${node.outputs[0]}_full` });
-        if (start === 0 && end === rank) return ctx.setOutput(node, 0, full);
-        const part = ctx.b.op1("slice_by_index", { x: full, begin: milConst.ints([start]), end: milConst.ints([end]) }, { name: node.outputs[0] });
-        ctx.setOutput(node, 0, part);
-      }
-    };
-    size = {
-      opsets: [1, LATEST_OPSET2],
-      milOps: ["shape", "reduce_prod"],
-      convert(node, ctx) {
-        const dims = ctx.b.op1("shape", { x: ctx.requireInput(node, 0) }, { name: `${node.outputs[0]}_shape` });
-        ctx.setOutput(node, 0, ctx.b.op1("reduce_prod", { x: dims, keep_dims: milConst.bool(false) }, { name: node.outputs[0] }));
-      }
-    };
-    flatten2 = {
-      opsets: [1, LATEST_OPSET2],
-      milOps: ["reshape", "flatten2d"],
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const dims = ctx.b.typeOf(x2).shape;
-        const raw = attrInt(node, "axis", 1);
-        const axis = raw < 0 ? raw + dims.length : raw;
-        if (axis < 0 || axis > dims.length) return ctx.unsupported(node, `axis ${raw} is out of range for rank ${dims.length}`);
-        if (isFullyStatic(dims)) {
-          const target = [dims.slice(0, axis).reduce((a, b3) => a * b3, 1), dims.slice(axis).reduce((a, b3) => a * b3, 1)];
-          return ctx.setOutput(node, 0, ctx.b.op1("reshape", { x: x2, shape: milConst.ints(target) }, { name: node.outputs[0] }));
-        }
-        ctx.setOutput(node, 0, ctx.b.op1("flatten2d", { x: x2, axis: milConst.int(axis) }, { name: node.outputs[0] }));
-      }
-    };
-    reshape2 = {
-      opsets: [5, LATEST_OPSET2],
-      milOps: ["reshape"],
-      limits: "a target computed at run time is passed through with Core ML 0/-1 semantics",
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const dims = ctx.b.typeOf(x2).shape;
-        const target = constantInts(ctx, node, 1);
-        const allowzero = attrInt(node, "allowzero", 0) !== 0;
-        if (!target) {
-          ctx.warn(node, "reshape target is computed at run time; 0 entries follow Core ML semantics");
-          return ctx.setOutput(node, 0, ctx.b.op1("reshape", { x: x2, shape: ctx.requireInput(node, 1) }, { name: node.outputs[0] }));
-        }
-        if (allowzero && target.includes(0)) return ctx.unsupported(node, "allowzero with a 0 dim makes an empty tensor");
-        const resolved = resolveReshape(node, dims, target, allowzero).map((d) => typeof d === "number" ? d : null);
-        ctx.setOutput(node, 0, ctx.b.op1("reshape", { x: x2, shape: milConst.ints(reshapeTarget(node, ctx, resolved, target, dims.length)) }, { name: node.outputs[0] }));
-      }
-    };
-    transpose2 = {
-      opsets: [1, LATEST_OPSET2],
-      milOps: ["transpose"],
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const rank = ctx.b.typeOf(x2).shape.length;
-        const perm = attrInts(node, "perm") ?? Array.from({ length: rank }, (_, i2) => rank - 1 - i2);
-        ctx.setOutput(node, 0, ctx.b.op1("transpose", { x: x2, perm: milConst.ints(normalizeAxes(node, perm, rank)) }, { name: node.outputs[0] }));
-      }
-    };
-    squeeze2 = {
-      opsets: [1, LATEST_OPSET2],
-      milOps: ["squeeze"],
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const dims = ctx.b.typeOf(x2).shape;
-        const axes = requireStatic(ctx, node, intsParam2(node, ctx.opset, constantsOf(ctx, node), "axes", 1, 13), "axes");
-        if (!axes && !isFullyStatic(dims)) return ctx.unsupported(node, "squeezing all size-1 dims needs a static input shape");
-        const drop = axes ? normalizeAxes(node, axes, dims.length) : dims.flatMap((d, i2) => d === 1 ? [i2] : []);
-        if (drop.length === 0) return ctx.setOutput(node, 0, x2);
-        ctx.setOutput(node, 0, ctx.b.op1("squeeze", { x: x2, axes: milConst.ints(drop) }, { name: node.outputs[0] }));
-      }
-    };
-    unsqueeze2 = {
-      opsets: [1, LATEST_OPSET2],
-      milOps: ["expand_dims"],
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const axes = requireStatic(ctx, node, intsParam2(node, ctx.opset, constantsOf(ctx, node), "axes", 1, 13), "axes");
-        if (!axes) return ctx.unsupported(node, "axes are missing");
-        const rank = ctx.b.typeOf(x2).shape.length + axes.length;
-        const sorted = normalizeAxes(node, axes, rank).sort((a, b3) => a - b3);
-        ctx.setOutput(node, 0, ctx.b.op1("expand_dims", { x: x2, axes: milConst.ints(sorted) }, { name: node.outputs[0] }));
-      }
-    };
-    concat2 = {
-      opsets: [1, LATEST_OPSET2],
-      milOps: ["concat"],
-      convert(node, ctx) {
-        const values = node.inputs.flatMap((name2, i2) => name2 === "" ? [] : [ctx.requireInput(node, i2)]);
-        const rank = ctx.b.typeOf(values[0]).shape.length;
-        const axis = normalizeAxis(node, attrInt(node, "axis", 0), rank);
-        const nonEmpty = values.filter((v) => ctx.b.typeOf(v).shape[axis] !== 0);
-        if (nonEmpty.length === 0) return ctx.unsupported(node, "every input is empty");
-        if (nonEmpty.length === 1) return ctx.setOutput(node, 0, nonEmpty[0]);
-        ctx.setOutput(node, 0, ctx.b.op1("concat", { values: nonEmpty, axis: milConst.int(axis), interleave: milConst.bool(false) }, { name: node.outputs[0] }));
-      }
-    };
-    split2 = {
-      opsets: [2, LATEST_OPSET2],
-      milOps: ["split"],
-      convert(node, ctx) {
-        const x2 = ctx.requireInput(node, 0);
-        const dims = ctx.b.typeOf(x2).shape;
-        const axis = normalizeAxis(node, attrInt(node, "axis", 0), dims.length);
-        const sizes = splitSizes(node, ctx.opset, constantsOf(ctx, node), dims[axis] ?? void 0);
-        if (isDynamic(sizes)) return ctx.unsupported(node, "split sizes must be constant");
-        const outputs = node.outputs;
-        if (outputs.length === 1) return ctx.setOutput(node, 0, x2);
-        const args = sizes ? { x: x2, split_sizes: milConst.ints(sizes), axis: milConst.int(axis) } : { x: x2, num_splits: milConst.int(outputs.length), axis: milConst.int(axis) };
-        const names = ctx.b.op("split", args, { name: node.name, outputNames: outputs.map((o, k) => o || `${node.name}_unused_${k}`) });
-        names.forEach((v, k) => ctx.setOutput(node, k, v));
-      }
-    };
-    shapeConverters = {
-      Identity: identity,
-      Dropout: dropout2,
-      Constant: constant,
-      Cast: cast,
-      Shape: shape2,
-      Size: size,
-      Flatten: flatten2,
-      Reshape: reshape2,
-      Transpose: transpose2,
-      Squeeze: squeeze2,
-      Unsqueeze: unsqueeze2,
-      Concat: concat2,
-      Split: split2,
-      ...indexingConverters
-    };
-  }
-});
-
-// src/convert/ops/reduce.ts
-function reduction(milOp) {
-  return {
-    opsets: [1, LATEST_OPSET3],
-    milOps: [milOp],
-    limits: "axes must be constant",
-    convert(node, ctx) {
-      const x2 = ctx.requireInput(node, 0);
-      const t = ctx.b.typeOf(x2);
-      if (t.dtype === "bool") return ctx.unsupported(node, "reductions over bool tensors");
-      const rank = t.shape.length;
-      const p = requireStatic(ctx, node, reduceParams(node, ctx.opset, constantsOf(ctx, node), rank), "axes");
-      if (p.axes !== void 0 && p.axes.length === 0) return ctx.setOutput(node, 0, x2);
-      const axes = p.axes ?? Array.from({ length: rank }, (_, i2) => i2);
-      const out2 = ctx.b.op1(milOp, { x: x2, axes: milConst.ints(axes), keep_dims: milConst.bool(p.keepdims) }, { name: node.outputs[0] });
-      ctx.setOutput(node, 0, out2);
-    }
-  };
-}
-function argReduction(milOp) {
-  return {
-    opsets: [1, LATEST_OPSET3],
-    milOps: [milOp, "reverse", "sub"],
-    limits: "select_last_index=1 needs a static size along the axis",
-    convert(node, ctx) {
-      const x2 = ctx.requireInput(node, 0);
-      const dims = ctx.b.typeOf(x2).shape;
-      const axis = normalizeAxis(node, attrInt(node, "axis", 0), dims.length);
-      const keep = milConst.bool(attrInt(node, "keepdims", 1) !== 0);
-      if (attrInt(node, "select_last_index", 0) === 0) {
-        return ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: x2, axis: milConst.int(axis), keep_dims: keep }, { name: node.outputs[0] }));
-      }
-      const n = dims[axis];
-      if (n === null || n === void 0) return ctx.unsupported(node, "select_last_index=1 along an axis of unknown size");
-      const reversed = ctx.b.op1("reverse", { x: x2, axes: milConst.ints([axis]) }, { name: `${node.outputs[0]}_reversed` });
-      const fromEnd = ctx.b.op1(milOp, { x: reversed, axis: milConst.int(axis), keep_dims: keep }, { name: `${node.outputs[0]}_from_end` });
-      ctx.setOutput(node, 0, ctx.b.op1("sub", { x: milConst.int(n - 1), y: fromEnd }, { name: node.outputs[0] }));
-    }
-  };
-}
-var LATEST_OPSET3, MIL_REDUCTION, reduceConverters;
-var init_reduce4 = __esm({
-  "src/convert/ops/reduce.ts"() {
-    "use strict";
-    init_builder();
-    init_ir2();
-    init_params();
-    init_values2();
-    LATEST_OPSET3 = 22;
-    MIL_REDUCTION = {
-      ReduceSum: "reduce_sum",
-      ReduceMean: "reduce_mean",
-      ReduceMax: "reduce_max",
-      ReduceMin: "reduce_min",
-      ReduceProd: "reduce_prod",
-      ReduceL1: "reduce_l1_norm",
-      ReduceL2: "reduce_l2_norm",
-      ReduceLogSum: "reduce_log_sum",
-      ReduceLogSumExp: "reduce_log_sum_exp",
-      ReduceSumSquare: "reduce_sum_square"
-    };
-    reduceConverters = {
-      ...Object.fromEntries(Object.entries(MIL_REDUCTION).map(([onnx2, mil]) => [onnx2, reduction(mil)])),
-      ArgMax: argReduction("reduce_argmax"),
-      ArgMin: argReduction("reduce_argmin")
+      Mean: mean,
+      Asinh: asinh,
+      Acosh: acosh,
+      CastLike: castLike,
+      BitShift: bitShift
     };
   }
 });
@@ -15751,6 +15928,1655 @@ var init_nn_util = __esm({
     init_fp16();
     init_tensor();
     init_narrow();
+  }
+});
+
+// src/convert/ops/activation.ts
+function simple(milOp, since = 1) {
+  return {
+    opsets: [since, LATEST_ONNX_OPSET],
+    milOps: [milOp],
+    convert(node, ctx) {
+      ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: ctx.requireInput(node, 0) }, { name: outName(node) }));
+    }
+  };
+}
+function withScalars(milOp, params, since = 1) {
+  return {
+    opsets: [since, LATEST_ONNX_OPSET],
+    milOps: [milOp],
+    convert(node, ctx) {
+      const x2 = ctx.requireInput(node, 0);
+      const args = { x: x2 };
+      for (const [param, [attr2, fallback]] of Object.entries(params)) args[param] = scalarLike(ctx, x2, attrFloat(node, attr2, fallback));
+      ctx.setOutput(node, 0, ctx.b.op1(milOp, args, { name: outName(node) }));
+    }
+  };
+}
+function perChannelSlope(xShape, slope) {
+  const rank = xShape.length;
+  const channels = xShape[1];
+  if (rank < 3 || rank > 5 || channels === null || channels === void 0 || slope.shape.length > rank) return void 0;
+  const aligned = [...new Array(rank - slope.shape.length).fill(1), ...slope.shape];
+  const onlyChannels = aligned.every((d, i2) => i2 === 1 ? d === channels : d === 1);
+  return onlyChannels ? constantAsFloat32(slope) : void 0;
+}
+function legacySlopeShape(ctx, xShape, slopeShape) {
+  const channels = xShape[1];
+  if (ctx.opset >= 7 || xShape.length < 3 || slopeShape.length !== 1 || channels === null || channels === void 0) return void 0;
+  return slopeShape[0] === channels && channels !== 1 ? [channels, ...new Array(xShape.length - 2).fill(1)] : void 0;
+}
+function clipBound(node, ctx, which) {
+  if (ctx.opset < 11) return attrFloat(node, which);
+  const index = which === "min" ? 1 : 2;
+  const value = ctx.constant(node, index);
+  if (value) return constantAsFloat32(value)[0];
+  return ctx.input(node, index);
+}
+function normalizationPlan(node, ctx, x2) {
+  const shape3 = ctx.b.typeOf(x2).shape;
+  const rank = shape3.length;
+  const rawAxis = attrInt(node, "axis", ctx.opset < 13 ? 1 : -1);
+  const axis = rawAxis < 0 ? rawAxis + rank : rawAxis;
+  if (axis < 0 || axis >= Math.max(rank, 1)) ctx.unsupported(node, `axis ${rawAxis} is outside rank ${rank}`);
+  const keep = { value: x2, axis, restore: (r) => r };
+  if (ctx.opset >= 13 || axis >= rank - 1) return keep;
+  const trailing = shape3.slice(axis);
+  if (trailing.some((d) => d === null)) ctx.unsupported(node, `opset ${ctx.opset} flattens at axis ${axis}, which needs static dims from that axis on`);
+  const inner = trailing.reduce((p, d) => p * d, 1);
+  const flat = ctx.b.op1("reshape", { x: x2, shape: milConst.ints([-1, inner]) }, { name: `${outName(node)}_2d` });
+  const unknown = shape3.filter((d) => d === null).length;
+  const restore = (result, name2) => {
+    const target = unknown <= 1 ? milConst.ints(shape3.map((d) => d ?? -1)) : ctx.b.op1("shape", { x: x2 });
+    return ctx.b.op1("reshape", { x: result, shape: target }, { name: name2 });
+  };
+  return { value: flat, axis: 1, restore };
+}
+var relu, prelu, clip, SELU_ALPHA, SELU_GAMMA, selu, hardSwish, thresholdedRelu, celu, mish, GELU_MODES2, gelu, softmax, logSoftmax, hardmax, shrink, activationConverters;
+var init_activation3 = __esm({
+  "src/convert/ops/activation.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_tensor();
+    init_types();
+    init_elementwise4();
+    init_nn_util();
+    relu = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["relu", "maximum"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const out2 = ctx.b.typeOf(x2).dtype === "int32" ? ctx.b.op1("maximum", { x: x2, y: scalarLike(ctx, x2, 0) }, { name: outName(node) }) : ctx.b.op1("relu", { x: x2 }, { name: outName(node) });
+        ctx.setOutput(node, 0, out2);
+      }
+    };
+    prelu = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["leaky_relu", "prelu", "maximum", "minimum", "mul", "add", "cast", "expand_dims"],
+      limits: "a constant per-channel slope becomes prelu, a single slope leaky_relu; any other slope is computed as max(x,0) + slope·min(x,0)",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const xType = ctx.b.typeOf(x2);
+        const rawSlope = ctx.constant(node, 1);
+        const legacyShape = legacySlopeShape(ctx, xType.shape, rawSlope?.shape ?? ctx.b.typeOf(ctx.requireInput(node, 1)).shape);
+        const slope = rawSlope && legacyShape ? reshapeConstant(rawSlope, legacyShape) : rawSlope;
+        const isFloat3 = xType.dtype !== "int32";
+        if (isFloat3 && slope && elementCount(slope.shape) === 1 && slope.shape.length <= xType.shape.length) {
+          const alpha = scalarLike(ctx, x2, constantAsFloat32(slope)[0]);
+          ctx.setOutput(node, 0, ctx.b.op1("leaky_relu", { x: x2, alpha }, { name: outName(node) }));
+          return;
+        }
+        const channels = isFloat3 && slope ? perChannelSlope(xType.shape, slope) : void 0;
+        if (channels) {
+          ctx.setOutput(node, 0, ctx.b.op1("prelu", { x: x2, alpha: floatVector(channels, xType.dtype) }, { name: outName(node) }));
+          return;
+        }
+        const slopeValue = legacyShape ? ctx.b.op1("expand_dims", { x: ctx.requireInput(node, 1), axes: milConst.ints(legacyShape.slice(1).map((_, k) => k + 1)) }) : ctx.requireInput(node, 1);
+        const positive = ctx.b.op1("maximum", { x: x2, y: scalarLike(ctx, x2, 0) });
+        const negative = ctx.b.op1("minimum", { x: x2, y: scalarLike(ctx, x2, 0) });
+        const scaled2 = binary3(ctx, "mul", negative, slopeValue);
+        ctx.setOutput(node, 0, ctx.b.op1("add", { x: positive, y: scaled2 }, { name: outName(node) }));
+      }
+    };
+    clip = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["clip", "maximum", "minimum", "identity", "cast"],
+      limits: "constant bounds on float input become clip; a missing, infinite or computed bound (or integer input) uses maximum/minimum",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const useful = (b3) => typeof b3 === "number" && !Number.isFinite(b3) ? void 0 : b3;
+        const lo = useful(clipBound(node, ctx, "min"));
+        const hi = useful(clipBound(node, ctx, "max"));
+        const name2 = outName(node);
+        if (typeof lo === "number" && typeof hi === "number" && ctx.b.typeOf(x2).dtype !== "int32") {
+          const args = { x: x2, alpha: scalarLike(ctx, x2, lo), beta: scalarLike(ctx, x2, hi) };
+          ctx.setOutput(node, 0, ctx.b.op1("clip", args, { name: name2 }));
+          return;
+        }
+        const apply = (v, op5, bound, last) => {
+          if (bound === void 0) return v;
+          const y = typeof bound === "number" ? scalarLike(ctx, v, bound) : castTo(ctx, bound, ctx.b.typeOf(v).dtype);
+          return ctx.b.op1(op5, { x: v, y }, last ? { name: name2 } : {});
+        };
+        let out2 = apply(x2, "maximum", lo, hi === void 0);
+        out2 = apply(out2, "minimum", hi, true);
+        if (out2 === x2) out2 = ctx.b.op1("identity", { x: x2 }, { name: name2 });
+        ctx.setOutput(node, 0, out2);
+      }
+    };
+    SELU_ALPHA = 1.6732632423543772;
+    SELU_GAMMA = 1.0507009873554805;
+    selu = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["elu", "mul"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const elu = ctx.b.op1("elu", { x: x2, alpha: scalarLike(ctx, x2, attrFloat(node, "alpha", SELU_ALPHA)) });
+        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: elu, y: scalarLike(ctx, x2, attrFloat(node, "gamma", SELU_GAMMA)) }, { name: outName(node) }));
+      }
+    };
+    hardSwish = {
+      opsets: [14, LATEST_ONNX_OPSET],
+      milOps: ["sigmoid_hard", "mul"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const gate = ctx.b.op1("sigmoid_hard", { x: x2, alpha: scalarLike(ctx, x2, 1 / 6), beta: scalarLike(ctx, x2, 0.5) });
+        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: x2, y: gate }, { name: outName(node) }));
+      }
+    };
+    thresholdedRelu = {
+      opsets: [10, LATEST_ONNX_OPSET],
+      milOps: ["greater", "select"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const keep = ctx.b.op1("greater", { x: x2, y: scalarLike(ctx, x2, attrFloat(node, "alpha", 1)) });
+        ctx.setOutput(node, 0, ctx.b.op1("select", { cond: keep, a: x2, b: scalarLike(ctx, x2, 0) }, { name: outName(node) }));
+      }
+    };
+    celu = {
+      opsets: [12, LATEST_ONNX_OPSET],
+      milOps: ["real_div", "elu", "mul"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const alpha = attrFloat(node, "alpha", 1);
+        if (!(alpha > 0)) ctx.unsupported(node, `alpha ${alpha} must be positive`);
+        const scaled2 = ctx.b.op1("real_div", { x: x2, y: scalarLike(ctx, x2, alpha) });
+        const elu = ctx.b.op1("elu", { x: scaled2, alpha: scalarLike(ctx, x2, 1) });
+        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: elu, y: scalarLike(ctx, x2, alpha) }, { name: outName(node) }));
+      }
+    };
+    mish = {
+      opsets: [18, LATEST_ONNX_OPSET],
+      milOps: ["softplus", "tanh", "mul"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const gate = ctx.b.op1("tanh", { x: ctx.b.op1("softplus", { x: x2 }) });
+        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: x2, y: gate }, { name: outName(node) }));
+      }
+    };
+    GELU_MODES2 = { none: "EXACT", tanh: "TANH_APPROXIMATION" };
+    gelu = {
+      opsets: [20, LATEST_ONNX_OPSET],
+      milOps: ["gelu"],
+      convert(node, ctx) {
+        const approximate = attrString(node, "approximate", "none");
+        const mode = GELU_MODES2[approximate];
+        if (!mode) ctx.unsupported(node, `approximate="${approximate}" is not one of none, tanh`);
+        ctx.setOutput(node, 0, ctx.b.op1("gelu", { x: ctx.requireInput(node, 0), mode: milConst.str(mode) }, { name: outName(node) }));
+      }
+    };
+    softmax = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["softmax", "reshape", "shape"],
+      limits: "before opset 13, an axis other than the last needs static dims from that axis on",
+      convert(node, ctx) {
+        const plan = normalizationPlan(node, ctx, ctx.requireInput(node, 0));
+        const direct = plan.value === ctx.requireInput(node, 0);
+        const name2 = outName(node);
+        const y = ctx.b.op1("softmax", { x: plan.value, axis: milConst.int(plan.axis) }, direct ? { name: name2 } : {});
+        ctx.setOutput(node, 0, direct ? y : plan.restore(y, name2));
+      }
+    };
+    logSoftmax = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["reduce_max", "sub", "exp", "reduce_sum", "log", "reshape", "shape"],
+      limits: "before opset 13, an axis other than the last needs static dims from that axis on",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const plan = normalizationPlan(node, ctx, x2);
+        const direct = plan.value === x2;
+        const reduce3 = { axes: milConst.ints([plan.axis]), keep_dims: milConst.bool(true) };
+        const max2 = ctx.b.op1("reduce_max", { x: plan.value, ...reduce3 });
+        const shifted = ctx.b.op1("sub", { x: plan.value, y: max2 });
+        const sum = ctx.b.op1("reduce_sum", { x: ctx.b.op1("exp", { x: shifted }), ...reduce3 });
+        const logSum = ctx.b.op1("log", { x: sum, epsilon: scalarLike(ctx, sum, 0) });
+        const name2 = outName(node);
+        const y = ctx.b.op1("sub", { x: shifted, y: logSum }, direct ? { name: name2 } : {});
+        ctx.setOutput(node, 0, direct ? y : plan.restore(y, name2));
+      }
+    };
+    hardmax = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["reduce_argmax", "equal", "cast", "reshape", "shape"],
+      limits: "the normalized axis needs a static size (and, before opset 13, static dims from that axis on)",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const plan = normalizationPlan(node, ctx, x2);
+        const shape3 = ctx.b.typeOf(plan.value).shape;
+        const size2 = shape3[plan.axis];
+        if (size2 === null || size2 === void 0) return ctx.unsupported(node, "the size of the hardmax axis must be static");
+        const argmax = ctx.b.op1("reduce_argmax", { x: plan.value, axis: milConst.int(plan.axis), keep_dims: milConst.bool(true) });
+        const positions = makeTensor("int32", [size2, ...new Array(shape3.length - plan.axis - 1).fill(1)], Int32Array.from({ length: size2 }, (_, i2) => i2));
+        const isMax = ctx.b.op1("equal", { x: argmax, y: positions });
+        const direct = plan.value === x2;
+        const name2 = outName(node);
+        const y = castTo(ctx, isMax, ctx.b.typeOf(x2).dtype, direct ? name2 : `${name2}_flat`);
+        ctx.setOutput(node, 0, direct ? y : plan.restore(y, name2));
+      }
+    };
+    shrink = {
+      opsets: [9, LATEST_ONNX_OPSET],
+      milOps: ["less", "greater", "add", "sub", "select", "cast"],
+      convert(node, ctx) {
+        const input = ctx.requireInput(node, 0);
+        const dtype = ctx.b.typeOf(input).dtype;
+        const x2 = dtype === "int32" ? castTo(ctx, input, "float32") : input;
+        const lambd = attrFloat(node, "lambd", 0.5);
+        const bias = scalarLike(ctx, x2, attrFloat(node, "bias", 0));
+        const below = ctx.b.op1("select", {
+          cond: ctx.b.op1("less", { x: x2, y: scalarLike(ctx, x2, -lambd) }),
+          a: ctx.b.op1("add", { x: x2, y: bias }),
+          b: scalarLike(ctx, x2, 0)
+        });
+        const name2 = outName(node);
+        const hi = ctx.b.op1("greater", { x: x2, y: scalarLike(ctx, x2, lambd) });
+        const y = ctx.b.op1("select", { cond: hi, a: ctx.b.op1("sub", { x: x2, y: bias }), b: below }, dtype === "int32" ? {} : { name: name2 });
+        ctx.setOutput(node, 0, dtype === "int32" ? castTo(ctx, y, "int32", name2) : y);
+      }
+    };
+    activationConverters = {
+      Relu: relu,
+      LeakyRelu: withScalars("leaky_relu", { alpha: ["alpha", 0.01] }),
+      PRelu: prelu,
+      Sigmoid: simple("sigmoid"),
+      Tanh: simple("tanh"),
+      HardSigmoid: withScalars("sigmoid_hard", { alpha: ["alpha", 0.2], beta: ["beta", 0.5] }),
+      HardSwish: hardSwish,
+      Clip: clip,
+      Elu: withScalars("elu", { alpha: ["alpha", 1] }),
+      Selu: selu,
+      Softplus: simple("softplus", 1),
+      Softsign: simple("softsign", 1),
+      Gelu: gelu,
+      ThresholdedRelu: thresholdedRelu,
+      Celu: celu,
+      Mish: mish,
+      Softmax: softmax,
+      LogSoftmax: logSoftmax,
+      Hardmax: hardmax,
+      Shrink: shrink
+    };
+  }
+});
+
+// src/convert/values.ts
+function inputType2(ctx, node, i2) {
+  return ctx.b.typeOf(ctx.requireInput(node, i2));
+}
+function constantsOf(ctx, node) {
+  return (i2) => ctx.constant(node, i2);
+}
+function constantInts(ctx, node, i2) {
+  const t = ctx.constant(node, i2);
+  return t ? toNumberList(narrowConstant(t, node.inputs[i2])) : void 0;
+}
+function isFullyStatic(shape3) {
+  return shape3.every((d) => d !== null);
+}
+function clampToInt32(v) {
+  return Math.min(Math.max(v, -(2 ** 31)), 2 ** 31 - 1);
+}
+var init_values2 = __esm({
+  "src/convert/values.ts"() {
+    "use strict";
+    init_params();
+    init_tensor();
+    init_narrow();
+  }
+});
+
+// src/convert/ops/shape-dynamic.ts
+function op(ctx, type, args, name2) {
+  return ctx.b.op1(type, args, { name: name2 });
+}
+function runtimeAxes(node, ctx, i2, rank, name2) {
+  const raw = ctx.requireInput(node, i2);
+  const count = ctx.b.typeOf(raw).shape[0];
+  if (typeof count !== "number" || ctx.b.typeOf(raw).shape.length !== 1) return ctx.unsupported(node, `the run-time axes (input ${i2}) must be a vector of static length`);
+  const negative = op(ctx, "less", { x: raw, y: milConst.int(0) }, `${name2}_axes_neg`);
+  const wrapped = op(ctx, "add", { x: raw, y: milConst.int(rank) }, `${name2}_axes_wrapped`);
+  return { axes: op(ctx, "select", { cond: negative, a: wrapped, b: raw }, `${name2}_axes`), count };
+}
+function axisFlags(ctx, axes, n, name2) {
+  const column2 = op(ctx, "expand_dims", { x: axes, axes: milConst.ints([1]) }, `${name2}_axes_col`);
+  const positions = milConst.ints(Array.from({ length: n }, (_, p) => p));
+  const hits = op(ctx, "cast", { x: op(ctx, "equal", { x: column2, y: positions }, `${name2}_hits`), dtype: milConst.str("int32") }, `${name2}_hits_int`);
+  const any = op(ctx, "reduce_max", { x: hits, axes: milConst.ints([0]), keep_dims: milConst.bool(false) }, `${name2}_any`);
+  return op(ctx, "greater", { x: any, y: milConst.int(0) }, `${name2}_flags`);
+}
+function dimsVector(ctx, x2, name2) {
+  const dims = ctx.b.typeOf(x2).shape;
+  return isFullyStatic(dims) ? milConst.ints(dims) : op(ctx, "shape", { x: x2 }, `${name2}_dims`);
+}
+function reshapeTo(ctx, x2, target, name2) {
+  return op(ctx, "reshape", { x: x2, shape: target }, name2);
+}
+function dynamicUnsqueeze(node, ctx) {
+  const name2 = node.outputs[0];
+  const x2 = ctx.requireInput(node, 0);
+  const rank = ctx.b.typeOf(x2).shape.length;
+  const probe = ctx.b.typeOf(ctx.requireInput(node, 1)).shape[0];
+  const outRank = rank + (typeof probe === "number" ? probe : 0);
+  const { axes } = runtimeAxes(node, ctx, 1, outRank, name2);
+  if (rank === 0) return ctx.setOutput(node, 0, reshapeTo(ctx, x2, milConst.ints(new Array(outRank).fill(1)), name2));
+  const flags = axisFlags(ctx, axes, outRank, name2);
+  const inserted = op(ctx, "cast", { x: flags, dtype: milConst.str("int32") }, `${name2}_inserted`);
+  const before = op(ctx, "cumsum", { x: inserted, axis: milConst.int(0), exclusive: milConst.bool(true), reverse: milConst.bool(false) }, `${name2}_before`);
+  const source = op(ctx, "sub", { x: milConst.ints(Array.from({ length: outRank }, (_, p) => p)), y: before }, `${name2}_source`);
+  const clamped = op(ctx, "minimum", { x: op(ctx, "maximum", { x: source, y: milConst.int(0) }, `${name2}_source_lo`), y: milConst.int(rank - 1) }, `${name2}_source_clamped`);
+  const dims = op(ctx, "gather", { x: dimsVector(ctx, x2, name2), indices: clamped, axis: milConst.int(0) }, `${name2}_moved_dims`);
+  const target = op(ctx, "select", { cond: flags, a: milConst.int(1), b: dims }, `${name2}_target`);
+  ctx.setOutput(node, 0, reshapeTo(ctx, x2, target, name2));
+}
+function dimsWithout(ctx, x2, flags, count, name2) {
+  const rank = ctx.b.typeOf(x2).shape.length;
+  const outRank = rank - count;
+  const kept = op(ctx, "cast", { x: op(ctx, "logical_not", { x: flags }, `${name2}_kept`), dtype: milConst.str("int32") }, `${name2}_kept_int`);
+  const place2 = op(ctx, "cumsum", { x: kept, axis: milConst.int(0), exclusive: milConst.bool(true), reverse: milConst.bool(false) }, `${name2}_place`);
+  const dest = op(ctx, "select", { cond: flags, a: milConst.int(outRank), b: place2 }, `${name2}_dest`);
+  const buffer = op(ctx, "scatter", {
+    data: milConst.ints(new Array(outRank + 1).fill(0)),
+    indices: dest,
+    updates: dimsVector(ctx, x2, name2),
+    axis: milConst.int(0),
+    mode: milConst.str("update")
+  }, `${name2}_buffer`);
+  return op(ctx, "slice_by_index", { x: buffer, begin: milConst.ints([0]), end: milConst.ints([outRank]) }, `${name2}_kept_dims`);
+}
+function dynamicSqueeze(node, ctx) {
+  const name2 = node.outputs[0];
+  const x2 = ctx.requireInput(node, 0);
+  const rank = ctx.b.typeOf(x2).shape.length;
+  const { axes, count } = runtimeAxes(node, ctx, 1, rank, name2);
+  if (count > rank) return ctx.unsupported(node, `${count} axes for a rank-${rank} tensor`);
+  if (count === rank) return ctx.setOutput(node, 0, reshapeTo(ctx, x2, milConst.ints([]), name2));
+  ctx.setOutput(node, 0, reshapeTo(ctx, x2, dimsWithout(ctx, x2, axisFlags(ctx, axes, rank, name2), count, name2), name2));
+}
+function dynamicSplit(node, ctx, axis) {
+  const name2 = node.name;
+  const x2 = ctx.requireInput(node, 0);
+  const rank = ctx.b.typeOf(x2).shape.length;
+  const sizes = ctx.requireInput(node, 1);
+  if (ctx.b.typeOf(sizes).shape[0] !== node.outputs.length) return ctx.unsupported(node, `the run-time split sizes must have one entry per output (${node.outputs.length})`);
+  const ends = op(ctx, "cumsum", { x: sizes, axis: milConst.int(0), exclusive: milConst.bool(false), reverse: milConst.bool(false) }, `${name2}_ends`);
+  const begins = op(ctx, "sub", { x: ends, y: sizes }, `${name2}_begins`);
+  const others = makeTensor("bool", [rank], Uint8Array.from({ length: rank }, (_, d) => d === axis ? 0 : 1));
+  const fullRank = (v, i2, what) => {
+    const one = op(ctx, "slice_by_index", { x: v, begin: milConst.ints([i2]), end: milConst.ints([i2 + 1]) }, `${name2}_${what}${i2}_at`);
+    const parts = [milConst.ints(new Array(axis).fill(0)), one, milConst.ints(new Array(rank - axis - 1).fill(0))];
+    return op(ctx, "concat", { values: parts.filter((p) => typeof p === "string" || p.shape[0] > 0), axis: milConst.int(0) }, `${name2}_${what}${i2}`);
+  };
+  node.outputs.forEach((out2, i2) => {
+    if (!out2) return;
+    const piece = op(ctx, "slice_by_index", { x: x2, begin: fullRank(begins, i2, "begin"), end: fullRank(ends, i2, "end"), begin_mask: others, end_mask: others }, out2);
+    ctx.setOutput(node, i2, piece);
+  });
+}
+function dynamicReduce(node, ctx, milOp, keepdims) {
+  const name2 = node.outputs[0];
+  if (milOp === "reduce_log_sum") {
+    const sum = `${name2}_sum`;
+    dynamicReduceWith(node, ctx, "reduce_sum", keepdims, ctx.requireInput(node, 0), sum);
+    const log = op(ctx, "log", { x: sum, epsilon: milConst.float(0, ctx.b.typeOf(sum).dtype === "float16" ? "float16" : "float32") }, name2);
+    return ctx.setOutput(node, 0, log);
+  }
+  if (milOp === "reduce_sum_square") {
+    const x2 = ctx.requireInput(node, 0);
+    return dynamicReduceWith(node, ctx, "reduce_sum", keepdims, op(ctx, "mul", { x: x2, y: x2 }, `${name2}_square`), name2, true);
+  }
+  if (!SEQUENTIAL_REDUCTIONS.has(milOp)) return ctx.unsupported(node, `${milOp} over run-time axes`);
+  dynamicReduceWith(node, ctx, milOp, keepdims, ctx.requireInput(node, 0), name2, true);
+}
+function dynamicReduceWith(node, ctx, milOp, keepdims, x2, name2, bind = false) {
+  const rank = ctx.b.typeOf(x2).shape.length;
+  const { axes, count } = runtimeAxes(node, ctx, 1, rank, name2);
+  if (count === 0) return ctx.unsupported(node, "an empty run-time axes vector");
+  const flags = axisFlags(ctx, axes, rank, name2);
+  let y = x2;
+  for (let d = 0; d < rank; d++) {
+    const reduced = op(ctx, milOp, { x: y, axes: milConst.ints([d]), keep_dims: milConst.bool(true) }, `${name2}_r${d}`);
+    const flag = op(ctx, "slice_by_index", { x: flags, begin: milConst.ints([d]), end: milConst.ints([d + 1]) }, `${name2}_flag${d}`);
+    y = op(ctx, "select", { cond: flag, a: reduced, b: y }, `${name2}_s${d}`);
+  }
+  const end = op(ctx, "select", { cond: flags, a: milConst.int(1), b: dimsVector(ctx, x2, name2) }, `${name2}_end`);
+  const kept = op(ctx, "slice_by_index", { x: y, begin: milConst.ints(new Array(rank).fill(0)), end }, keepdims ? name2 : `${name2}_kept`);
+  let out2 = kept;
+  if (!keepdims) out2 = reshapeTo(ctx, kept, count >= rank ? milConst.ints([]) : dimsWithout(ctx, x2, flags, count, name2), name2);
+  if (bind) ctx.setOutput(node, 0, out2);
+}
+var SEQUENTIAL_REDUCTIONS;
+var init_shape_dynamic = __esm({
+  "src/convert/ops/shape-dynamic.ts"() {
+    "use strict";
+    init_builder();
+    init_tensor();
+    init_values2();
+    SEQUENTIAL_REDUCTIONS = /* @__PURE__ */ new Set(["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_l1_norm", "reduce_l2_norm", "reduce_log_sum_exp"]);
+  }
+});
+
+// src/convert/ops/shape.ts
+function forward(node, ctx) {
+  const c = ctx.constant(node, 0);
+  if (c) ctx.setConstantOutput(node, 0, c);
+  else ctx.setOutput(node, 0, ctx.requireInput(node, 0));
+}
+function targetLength(node, ctx, shape3) {
+  const candidates = [ctx.b.typeOf(shape3).shape[0], ctx.info(node.inputs[1])?.shape?.[0], ctx.info(node.outputs[0])?.shape?.length];
+  const k = candidates.find((d) => typeof d === "number");
+  if (k === void 0) return ctx.unsupported(node, "the length of the run-time target shape is unknown");
+  return k;
+}
+function runtimeReshapeTarget(node, ctx, x2, allowzero) {
+  if (allowzero) return ctx.unsupported(node, 'allowzero=1 with a run-time target: Core ML reads a 0 entry as "copy the input dim"');
+  const b3 = ctx.b;
+  const name2 = node.outputs[0];
+  let shape3 = ctx.requireInput(node, 1);
+  const k = targetLength(node, ctx, shape3);
+  if (b3.typeOf(shape3).shape[0] !== k) shape3 = b3.op1("reshape", { x: shape3, shape: milConst.ints([k]) }, { name: `${name2}_target` });
+  if (k === b3.typeOf(x2).shape.length) return shape3;
+  const isZero2 = b3.op1("equal", { x: shape3, y: milConst.int(0) }, { name: `${name2}_target_zero` });
+  return b3.op1("select", { cond: isZero2, a: copiedDims(ctx, x2, k, name2), b: shape3 }, { name: `${name2}_target_resolved` });
+}
+function copiedDims(ctx, x2, k, name2) {
+  const b3 = ctx.b;
+  const dims = b3.typeOf(x2).shape;
+  const copied = Array.from({ length: k }, (_, i2) => i2 < dims.length ? dims[i2] : 1);
+  if (isFullyStatic(copied)) return milConst.ints(copied);
+  const full = b3.op1("shape", { x: x2 }, { name: `${name2}_input_dims` });
+  if (k <= dims.length) return b3.op1("slice_by_index", { x: full, begin: milConst.ints([0]), end: milConst.ints([k]) }, { name: `${name2}_copied_dims` });
+  return b3.op1("concat", { values: [full, milConst.ints(new Array(k - dims.length).fill(1))], axis: milConst.int(0) }, { name: `${name2}_copied_dims` });
+}
+function namedUnknownDims(dims) {
+  return dims.map((d, i2) => d ?? `unknown dim ${i2}`);
+}
+function reshapeTarget(node, ctx, x2, resolved, target) {
+  if (isFullyStatic(resolved)) return resolved;
+  if (resolved.filter((d) => d === null).length > 1) {
+    if (target.length === ctx.b.typeOf(x2).shape.length) return target;
+    return copiedUnknownDims(ctx, x2, resolved, target, node.outputs[0]);
+  }
+  return resolved.map((d) => d ?? -1);
+}
+function copiedUnknownDims(ctx, x2, resolved, target, name2) {
+  const b3 = ctx.b;
+  const k = resolved.length;
+  const copied = resolved.map((d, i2) => d === null && target[i2] === 0);
+  const known2 = milConst.ints(resolved.map((d, i2) => d ?? (copied[i2] ? 0 : -1)));
+  const copy = makeTensor("bool", [k], Uint8Array.from(copied, (c) => c ? 1 : 0));
+  return b3.op1("select", { cond: copy, a: copiedDims(ctx, x2, k, name2), b: known2 }, { name: `${name2}_target_resolved` });
+}
+var identity, dropout2, constant, cast, shape2, size, flatten2, reshape2, transpose2, squeeze2, unsqueeze2, concat2, split2, shapeConverters;
+var init_shape4 = __esm({
+  "src/convert/ops/shape.ts"() {
+    "use strict";
+    init_builder();
+    init_misc();
+    init_ir2();
+    init_params();
+    init_shape2();
+    init_tensor();
+    init_narrow();
+    init_types();
+    init_values2();
+    init_shape_dynamic();
+    identity = { opsets: [1, LATEST_ONNX_OPSET], milOps: [], convert: forward };
+    dropout2 = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["fill", "shape"],
+      limits: "inference mode, or ratio a constant 0 in training mode (anything else is random)",
+      convert(node, ctx) {
+        const random = dropoutRandomness(node, constantsOf(ctx, node));
+        if (random !== void 0) return ctx.unsupported(node, random);
+        forward(node, ctx);
+        if (!node.outputs[1]) return;
+        const shape3 = inputType2(ctx, node, 0).shape;
+        const dims = isFullyStatic(shape3) ? milConst.ints(shape3) : ctx.b.op1("shape", { x: ctx.requireInput(node, 0) }, { name: `${node.outputs[1]}_shape` });
+        ctx.setOutput(node, 1, ctx.b.op1("fill", { shape: dims, value: milConst.bool(true) }, { name: node.outputs[1] }));
+      }
+    };
+    constant = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["const"],
+      convert: (node, ctx) => ctx.setConstantOutput(node, 0, constantNodeValue(node))
+    };
+    cast = {
+      opsets: [6, LATEST_ONNX_OPSET],
+      milOps: ["cast"],
+      limits: "no string, float8 or 4-bit targets; int64 and float64 become int32 and fp32",
+      convert(node, ctx) {
+        const to = milDTypeFor(castTarget(node));
+        if (to === void 0 || to === "string") return ctx.unsupported(node, `cast to ${castTarget(node)} has no Core ML counterpart`);
+        const x2 = ctx.requireInput(node, 0);
+        if (ctx.b.typeOf(x2).dtype === to) return ctx.setOutput(node, 0, x2);
+        ctx.setOutput(node, 0, ctx.b.op1("cast", { x: x2, dtype: milConst.str(milDTypeName(to)) }, { name: node.outputs[0] }));
+      }
+    };
+    shape2 = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["shape", "slice_by_index"],
+      limits: "static shapes fold to constants; dynamic shapes use the shape op",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const rank = ctx.b.typeOf(x2).shape.length;
+        const [start, end] = shapeWindow(node, rank);
+        const full = ctx.b.op1("shape", { x: x2 }, { name: start === 0 && end === rank ? node.outputs[0] : `${node.outputs[0]}_full` });
+        if (start === 0 && end === rank) return ctx.setOutput(node, 0, full);
+        const part = ctx.b.op1("slice_by_index", { x: full, begin: milConst.ints([start]), end: milConst.ints([end]) }, { name: node.outputs[0] });
+        ctx.setOutput(node, 0, part);
+      }
+    };
+    size = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["shape", "reduce_prod"],
+      convert(node, ctx) {
+        const dims = ctx.b.op1("shape", { x: ctx.requireInput(node, 0) }, { name: `${node.outputs[0]}_shape` });
+        ctx.setOutput(node, 0, ctx.b.op1("reduce_prod", { x: dims, keep_dims: milConst.bool(false) }, { name: node.outputs[0] }));
+      }
+    };
+    flatten2 = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["reshape", "flatten2d"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const dims = ctx.b.typeOf(x2).shape;
+        const raw = attrInt(node, "axis", 1);
+        const axis = raw < 0 ? raw + dims.length : raw;
+        if (axis < 0 || axis > dims.length) return ctx.unsupported(node, `axis ${raw} is out of range for rank ${dims.length}`);
+        if (isFullyStatic(dims)) {
+          const target = [dims.slice(0, axis).reduce((a, b3) => a * b3, 1), dims.slice(axis).reduce((a, b3) => a * b3, 1)];
+          return ctx.setOutput(node, 0, ctx.b.op1("reshape", { x: x2, shape: milConst.ints(target) }, { name: node.outputs[0] }));
+        }
+        ctx.setOutput(node, 0, ctx.b.op1("flatten2d", { x: x2, axis: milConst.int(axis) }, { name: node.outputs[0] }));
+      }
+    };
+    reshape2 = {
+      opsets: [5, LATEST_ONNX_OPSET],
+      milOps: ["reshape", "equal", "select", "shape", "slice_by_index", "concat"],
+      limits: "a target computed at run time needs a known length; allowzero=1 only with a constant target",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const dims = ctx.b.typeOf(x2).shape;
+        const target = constantInts(ctx, node, 1);
+        const allowzero = attrInt(node, "allowzero", 0) !== 0;
+        if (!target) return ctx.setOutput(node, 0, ctx.b.op1("reshape", { x: x2, shape: runtimeReshapeTarget(node, ctx, x2, allowzero) }, { name: node.outputs[0] }));
+        if (allowzero && target.includes(0)) return ctx.unsupported(node, "allowzero with a 0 dim makes an empty tensor");
+        const resolved = resolveReshape(node, namedUnknownDims(dims), target, allowzero).map((d) => typeof d === "number" ? d : null);
+        const shape3 = reshapeTarget(node, ctx, x2, resolved, target);
+        ctx.setOutput(node, 0, ctx.b.op1("reshape", { x: x2, shape: typeof shape3 === "string" ? shape3 : milConst.ints(shape3) }, { name: node.outputs[0] }));
+      }
+    };
+    transpose2 = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["transpose"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const rank = ctx.b.typeOf(x2).shape.length;
+        const perm = attrInts(node, "perm") ?? Array.from({ length: rank }, (_, i2) => rank - 1 - i2);
+        ctx.setOutput(node, 0, ctx.b.op1("transpose", { x: x2, perm: milConst.ints(normalizeAxes(node, perm, rank)) }, { name: node.outputs[0] }));
+      }
+    };
+    squeeze2 = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["squeeze", "reshape", "scatter", "cumsum", "equal", "reduce_max", "select"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const dims = ctx.b.typeOf(x2).shape;
+        const param = intsParam2(node, ctx.opset, constantsOf(ctx, node), "axes", 1, 13);
+        if (isDynamic(param)) return dynamicSqueeze(node, ctx);
+        const axes = param;
+        if (!axes && !isFullyStatic(dims)) return ctx.unsupported(node, "squeezing all size-1 dims needs a static input shape");
+        const drop = axes ? normalizeAxes(node, axes, dims.length) : dims.flatMap((d, i2) => d === 1 ? [i2] : []);
+        if (drop.length === 0) return ctx.setOutput(node, 0, x2);
+        ctx.setOutput(node, 0, ctx.b.op1("squeeze", { x: x2, axes: milConst.ints(drop) }, { name: node.outputs[0] }));
+      }
+    };
+    unsqueeze2 = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["expand_dims", "reshape", "cumsum", "equal", "reduce_max", "gather", "select"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const param = intsParam2(node, ctx.opset, constantsOf(ctx, node), "axes", 1, 13);
+        if (isDynamic(param)) return dynamicUnsqueeze(node, ctx);
+        const axes = param;
+        if (!axes) return ctx.unsupported(node, "axes are missing");
+        const rank = ctx.b.typeOf(x2).shape.length + axes.length;
+        const sorted = normalizeAxes(node, axes, rank).sort((a, b3) => a - b3);
+        ctx.setOutput(node, 0, ctx.b.op1("expand_dims", { x: x2, axes: milConst.ints(sorted) }, { name: node.outputs[0] }));
+      }
+    };
+    concat2 = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["concat"],
+      convert(node, ctx) {
+        const values = node.inputs.flatMap((name2, i2) => name2 === "" ? [] : [ctx.requireInput(node, i2)]);
+        const rank = ctx.b.typeOf(values[0]).shape.length;
+        const axis = normalizeAxis(node, attrInt(node, "axis", 0), rank);
+        const nonEmpty = values.filter((v) => ctx.b.typeOf(v).shape[axis] !== 0);
+        if (nonEmpty.length === 0) return ctx.unsupported(node, "every input is empty");
+        if (nonEmpty.length === 1) return ctx.setOutput(node, 0, nonEmpty[0]);
+        ctx.setOutput(node, 0, ctx.b.op1("concat", { values: nonEmpty, axis: milConst.int(axis), interleave: milConst.bool(false) }, { name: node.outputs[0] }));
+      }
+    };
+    split2 = {
+      opsets: [2, LATEST_ONNX_OPSET],
+      milOps: ["split", "cumsum", "slice_by_index", "concat"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const dims = ctx.b.typeOf(x2).shape;
+        const axis = normalizeAxis(node, attrInt(node, "axis", 0), dims.length);
+        const sizes = splitSizes(node, ctx.opset, constantsOf(ctx, node), dims[axis] ?? void 0);
+        if (isDynamic(sizes)) return dynamicSplit(node, ctx, axis);
+        const outputs = node.outputs;
+        if (outputs.length === 1) return ctx.setOutput(node, 0, x2);
+        const args = sizes ? { x: x2, split_sizes: milConst.ints(sizes), axis: milConst.int(axis) } : { x: x2, num_splits: milConst.int(outputs.length), axis: milConst.int(axis) };
+        const names = ctx.b.op("split", args, { name: node.name, outputNames: outputs.map((o, k) => o || `${node.name}_unused_${k}`) });
+        names.forEach((v, k) => ctx.setOutput(node, k, v));
+      }
+    };
+    shapeConverters = {
+      Identity: identity,
+      Dropout: dropout2,
+      Constant: constant,
+      Cast: cast,
+      Shape: shape2,
+      Size: size,
+      Flatten: flatten2,
+      Reshape: reshape2,
+      Transpose: transpose2,
+      Squeeze: squeeze2,
+      Unsqueeze: unsqueeze2,
+      Concat: concat2,
+      Split: split2
+    };
+  }
+});
+
+// src/convert/ops/scatter-gather.ts
+function indexedSizes(ctx, x2, axes, perPosition, name2) {
+  const dims = ctx.b.typeOf(x2).shape;
+  const sizes = axes.map((a) => dims[a]);
+  if (sizes.every((d) => typeof d === "number")) return perPosition ? milConst.ints(sizes) : milConst.int(sizes[0]);
+  const shape3 = ctx.b.op1("shape", { x: x2 }, { name: `${name2}_shape` });
+  const picked = ctx.b.op1("gather", { x: shape3, indices: milConst.ints([...axes]), axis: milConst.int(0) }, { name: `${name2}_sizes` });
+  return perPosition ? picked : ctx.b.op1("reshape", { x: picked, shape: milConst.ints([]) }, { name: `${name2}_size` });
+}
+function wrapConstant(values, shape3, sizes) {
+  const dims = toNumberList(sizes);
+  return makeTensor("int32", shape3, Int32Array.from(values, (v, k) => v < 0 ? v + dims[k % dims.length] : v));
+}
+function wrapNegatives(ctx, indices, sizes, name2) {
+  const b3 = ctx.b;
+  const nonNegative = b3.op1("greater_equal", { x: indices, y: milConst.int(0) }, { name: `${name2}_nonneg` });
+  const wrapped = b3.op1("add", { x: indices, y: sizes }, { name: `${name2}_wrapped` });
+  return b3.op1("select", { cond: nonNegative, a: indices, b: wrapped }, { name: name2 });
+}
+function nonNegativeIndices(node, ctx, i2, x2, axes, perPosition) {
+  const name2 = `${node.outputs[0]}_indices`;
+  const constant2 = ctx.constant(node, i2);
+  if (constant2) {
+    const narrowed = narrowConstant(constant2, node.inputs[i2]);
+    const values = toNumberList(narrowed);
+    if (values.every((v) => v >= 0)) return ctx.b.const(narrowed, name2);
+    const sizes = indexedSizes(ctx, x2, axes, perPosition, name2);
+    if (typeof sizes !== "string") return ctx.b.const(wrapConstant(values, narrowed.shape, sizes), name2);
+    return wrapNegatives(ctx, ctx.b.const(narrowed, `${name2}_raw`), sizes, name2);
+  }
+  let indices = ctx.requireInput(node, i2);
+  if (ctx.b.typeOf(indices).dtype !== "int32") indices = ctx.b.op1("cast", { x: indices, dtype: milConst.str("int32") }, { name: `${name2}_int` });
+  return wrapNegatives(ctx, indices, indexedSizes(ctx, x2, axes, perPosition, name2), name2);
+}
+function ndAxes(node, ctx, data, indicesInput, batchDims) {
+  const rank = ctx.b.typeOf(data).shape.length;
+  const k = ctx.info(node.inputs[indicesInput])?.shape ?? ctx.b.typeOf(ctx.requireInput(node, indicesInput)).shape;
+  const depth = k[k.length - 1];
+  if (typeof depth !== "number") return ctx.unsupported(node, "the last dim of indices must be static");
+  if (batchDims + depth > rank) return ctx.unsupported(node, `indices address ${depth} dims after ${batchDims} batch dims of a rank-${rank} tensor`);
+  return Array.from({ length: depth }, (_, d) => batchDims + d);
+}
+function scatterMode(node, ctx) {
+  const reduction2 = attrString(node, "reduction", "none");
+  const r = REDUCTIONS[reduction2];
+  if (!r || ctx.opset < r.since) return ctx.unsupported(node, `reduction "${reduction2}" is not defined at opset ${ctx.opset}`);
+  return r.mode;
+}
+function scatterData(node, ctx) {
+  const data = ctx.requireInput(node, 0);
+  const dtype = ctx.b.typeOf(data).dtype;
+  if (dtype !== "float32" && dtype !== "float16" && dtype !== "int32") return ctx.unsupported(node, `Core ML scatters only fp16, fp32 and int32 tensors, not ${dtype}`);
+  return data;
+}
+function asScalar(ctx, value, name2) {
+  const rank = ctx.b.typeOf(value).shape.length;
+  if (rank === 0) return value;
+  return ctx.b.op1("reshape", { x: value, shape: milConst.ints([]) }, { name: name2 });
+}
+function toInt322(ctx, value, name2) {
+  return ctx.b.typeOf(value).dtype === "int32" ? value : ctx.b.op1("cast", { x: value, dtype: milConst.str("int32") }, { name: name2 });
+}
+function oneHotDepth(node, ctx) {
+  const c = ctx.constant(node, 1);
+  if (c) {
+    const depth = Math.trunc(toNumberList(c)[0]);
+    if (!(depth > 0)) return ctx.unsupported(node, `depth ${depth} must be positive`);
+    return { value: milConst.int(depth), known: depth };
+  }
+  const raw = ctx.requireInput(node, 1);
+  return { value: asScalar(ctx, toInt322(ctx, raw, `${node.outputs[0]}_depth_int`), `${node.outputs[0]}_depth`) };
+}
+function oneHotIndices(node, ctx, depth) {
+  const b3 = ctx.b;
+  const name2 = node.outputs[0];
+  const indices = toInt322(ctx, ctx.requireInput(node, 0), `${name2}_indices_int`);
+  const nonNegative = b3.op1("greater_equal", { x: indices, y: milConst.int(0) }, { name: `${name2}_nonneg` });
+  const wrapped = b3.op1("add", { x: indices, y: depth }, { name: `${name2}_wrapped` });
+  return b3.op1("select", { cond: nonNegative, a: indices, b: wrapped }, { name: `${name2}_indices` });
+}
+function truePositions(t) {
+  return toNumberList(t).flatMap((v, i2) => v !== 0 ? [i2] : []);
+}
+function foldNonZero(t) {
+  const shape3 = t.shape.length === 0 ? [1] : t.shape;
+  const hits = truePositions(t);
+  const out2 = new BigInt64Array(shape3.length * hits.length);
+  hits.forEach((flat, h) => {
+    let rem = flat;
+    for (let d = shape3.length - 1; d >= 0; d--) {
+      out2[d * hits.length + h] = BigInt(rem % shape3[d]);
+      rem = Math.floor(rem / shape3[d]);
+    }
+  });
+  return makeTensor("int64", [shape3.length, hits.length], out2);
+}
+var gatherElements, gatherNd2, REDUCTIONS, scatterElements, scatterNd, oneHot3, compress2, nonZero3, scatterGatherConverters;
+var init_scatter_gather2 = __esm({
+  "src/convert/ops/scatter-gather.ts"() {
+    "use strict";
+    init_builder();
+    init_ir();
+    init_ir2();
+    init_params();
+    init_tensor();
+    init_narrow();
+    init_types();
+    gatherElements = {
+      opsets: [11, LATEST_ONNX_OPSET],
+      milOps: ["gather_along_axis", "greater_equal", "add", "select"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const dims = ctx.b.typeOf(x2).shape;
+        const axis = normalizeAxis(node, attrInt(node, "axis", 0), dims.length);
+        const indices = nonNegativeIndices(node, ctx, 1, x2, [axis], false);
+        ctx.setOutput(node, 0, ctx.b.op1("gather_along_axis", { x: x2, indices, axis: milConst.int(axis) }, { name: node.outputs[0] }));
+      }
+    };
+    gatherNd2 = {
+      opsets: [11, LATEST_ONNX_OPSET],
+      milOps: ["gather_nd", "greater_equal", "add", "select"],
+      limits: "batch_dims needs iOS16",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const batchDims = attrInt(node, "batch_dims", 0);
+        if (batchDims > 0 && targetRank(ctx.target) < targetRank("iOS16")) return ctx.unsupported(node, "batch_dims needs iOS16 or later");
+        const indices = nonNegativeIndices(node, ctx, 1, x2, ndAxes(node, ctx, x2, 1, batchDims), true);
+        const args = batchDims > 0 ? { x: x2, indices, batch_dims: milConst.int(batchDims) } : { x: x2, indices };
+        ctx.setOutput(node, 0, ctx.b.op1("gather_nd", args, { name: node.outputs[0] }));
+      }
+    };
+    REDUCTIONS = {
+      none: { mode: "update", since: 1 },
+      add: { mode: "add", since: 16 },
+      mul: { mode: "mul", since: 16 },
+      max: { mode: "max", since: 18 },
+      min: { mode: "min", since: 18 }
+    };
+    scatterElements = {
+      opsets: [11, LATEST_ONNX_OPSET],
+      milOps: ["scatter_along_axis", "greater_equal", "add", "select"],
+      limits: "fp16, fp32 and int32 data",
+      convert(node, ctx) {
+        const data = scatterData(node, ctx);
+        const dims = ctx.b.typeOf(data).shape;
+        const axis = normalizeAxis(node, attrInt(node, "axis", 0), dims.length);
+        const indices = nonNegativeIndices(node, ctx, 1, data, [axis], false);
+        const args = { data, indices, updates: ctx.requireInput(node, 2), axis: milConst.int(axis), mode: milConst.str(scatterMode(node, ctx)) };
+        ctx.setOutput(node, 0, ctx.b.op1("scatter_along_axis", args, { name: node.outputs[0] }));
+      }
+    };
+    scatterNd = {
+      opsets: [11, LATEST_ONNX_OPSET],
+      milOps: ["scatter_nd", "greater_equal", "add", "select"],
+      limits: "fp16, fp32 and int32 data",
+      convert(node, ctx) {
+        const data = scatterData(node, ctx);
+        const indices = nonNegativeIndices(node, ctx, 1, data, ndAxes(node, ctx, data, 1, 0), true);
+        const args = { data, indices, updates: ctx.requireInput(node, 2), mode: milConst.str(scatterMode(node, ctx)) };
+        ctx.setOutput(node, 0, ctx.b.op1("scatter_nd", args, { name: node.outputs[0] }));
+      }
+    };
+    oneHot3 = {
+      opsets: [9, LATEST_ONNX_OPSET],
+      milOps: ["one_hot", "cast", "greater_equal", "add", "select", "slice_by_index", "sub", "mul"],
+      convert(node, ctx) {
+        const b3 = ctx.b;
+        const name2 = node.outputs[0];
+        const depth = oneHotDepth(node, ctx);
+        const indices = oneHotIndices(node, ctx, depth.value);
+        const axis = attrInt(node, "axis", -1);
+        const values = ctx.constant(node, 2);
+        if (values) {
+          const v = narrowConstant(values, node.inputs[2]);
+          const [off2, on2] = [0, 1].map((k) => makeTensor(v.dtype, [], v.data.slice(k, k + 1)));
+          const args = { indices, one_hot_vector_size: depth.value, axis: milConst.int(axis), on_value: on2, off_value: off2 };
+          return ctx.setOutput(node, 0, b3.op1("one_hot", args, { name: name2 }));
+        }
+        const vals = ctx.requireInput(node, 2);
+        const dtype = b3.typeOf(vals).dtype;
+        const unit = dtype === "int32" ? [milConst.int(1), milConst.int(0)] : [milConst.float(1, dtype === "float16" ? "float16" : "float32"), milConst.float(0, dtype === "float16" ? "float16" : "float32")];
+        const hot = b3.op1("one_hot", { indices, one_hot_vector_size: depth.value, axis: milConst.int(axis), on_value: unit[0], off_value: unit[1] }, { name: `${name2}_unit` });
+        const off = b3.op1("slice_by_index", { x: vals, begin: milConst.ints([0]), end: milConst.ints([1]) }, { name: `${name2}_off` });
+        const on = b3.op1("slice_by_index", { x: vals, begin: milConst.ints([1]), end: milConst.ints([2]) }, { name: `${name2}_on` });
+        const span = b3.op1("sub", { x: on, y: off }, { name: `${name2}_span` });
+        const scaled2 = b3.op1("mul", { x: hot, y: span }, { name: `${name2}_scaled` });
+        ctx.setOutput(node, 0, b3.op1("add", { x: scaled2, y: off }, { name: name2 }));
+      }
+    };
+    compress2 = {
+      opsets: [9, LATEST_ONNX_OPSET],
+      milOps: ["gather", "non_zero", "reshape"],
+      limits: "a run-time condition gives a data-dependent output size",
+      convert(node, ctx) {
+        const b3 = ctx.b;
+        const name2 = node.outputs[0];
+        let x2 = ctx.requireInput(node, 0);
+        const rawAxis = attrInt(node, "axis");
+        if (rawAxis === void 0) x2 = b3.op1("reshape", { x: x2, shape: milConst.ints([-1]) }, { name: `${name2}_flat` });
+        const axis = rawAxis === void 0 ? 0 : normalizeAxis(node, rawAxis, b3.typeOf(x2).shape.length);
+        const cond3 = ctx.constant(node, 1);
+        let indices;
+        if (cond3) {
+          const hits = truePositions(cond3);
+          if (hits.length === 0) return ctx.unsupported(node, "the condition selects nothing (Core ML has no empty tensors)");
+          indices = b3.const(milConst.ints(hits), `${name2}_indices`);
+        } else {
+          const coords = b3.op1("non_zero", { x: ctx.requireInput(node, 1) }, { name: `${name2}_coords` });
+          indices = b3.op1("reshape", { x: coords, shape: milConst.ints([-1]) }, { name: `${name2}_indices` });
+        }
+        ctx.setOutput(node, 0, b3.op1("gather", { x: x2, indices, axis: milConst.int(axis) }, { name: name2 }));
+      }
+    };
+    nonZero3 = {
+      opsets: [9, LATEST_ONNX_OPSET],
+      milOps: ["non_zero", "transpose"],
+      limits: "the output size is data-dependent",
+      convert(node, ctx) {
+        const c = ctx.constant(node, 0);
+        if (c) return ctx.setConstantOutput(node, 0, foldNonZero(c));
+        const x2 = ctx.requireInput(node, 0);
+        if (ctx.b.typeOf(x2).shape.length === 0) return ctx.unsupported(node, "NonZero of a run-time scalar");
+        const coords = ctx.b.op1("non_zero", { x: x2 }, { name: `${node.outputs[0]}_coords` });
+        ctx.setOutput(node, 0, ctx.b.op1("transpose", { x: coords, perm: milConst.ints([1, 0]) }, { name: node.outputs[0] }));
+      }
+    };
+    scatterGatherConverters = {
+      GatherElements: gatherElements,
+      GatherND: gatherNd2,
+      ScatterElements: scatterElements,
+      Scatter: { ...scatterElements, opsets: [9, 10] },
+      ScatterND: scatterNd,
+      OneHot: oneHot3,
+      Compress: compress2,
+      NonZero: nonZero3
+    };
+  }
+});
+
+// src/convert/ops/slice-dynamic.ts
+function vectorInput(node, ctx, i2) {
+  const ints2 = constantInts(ctx, node, i2);
+  if (ints2) return { ints: ints2, value: milConst.ints(ints2.map(clampToInt32)), length: ints2.length };
+  const value = ctx.requireInput(node, i2);
+  const length = ctx.b.typeOf(value).shape[0];
+  if (typeof length !== "number") return ctx.unsupported(node, `the length of input ${i2} must be static`);
+  return { value, length };
+}
+function op2(ctx, type, args, name2) {
+  return ctx.b.op1(type, args, { name: name2 });
+}
+function dimsOf(ctx, x2, axes, staticAxes, name2) {
+  const dims = ctx.b.typeOf(x2).shape;
+  if (staticAxes) {
+    const sizes = staticAxes.map((a) => dims[a]);
+    if (isFullyStatic(sizes)) return milConst.ints(sizes);
+  } else if (isFullyStatic(dims)) {
+    return op2(ctx, "gather", { x: milConst.ints(dims), indices: axes, axis: milConst.int(0) }, `${name2}_dims`);
+  }
+  const shape3 = op2(ctx, "shape", { x: x2 }, `${name2}_shape`);
+  return op2(ctx, "gather", { x: shape3, indices: axes, axis: milConst.int(0) }, `${name2}_dims`);
+}
+function scatterToFullRank(node, ctx, x2, starts, ends, steps) {
+  const name2 = node.outputs[0];
+  const rank = ctx.b.typeOf(x2).shape.length;
+  const all = Array.from({ length: rank }, (_, i2) => i2);
+  const raw = ctx.requireInput(node, 3);
+  const negative = op2(ctx, "less", { x: raw, y: milConst.int(0) }, `${name2}_axes_neg`);
+  const axes = op2(ctx, "select", { cond: negative, a: op2(ctx, "add", { x: raw, y: milConst.int(rank) }, `${name2}_axes_wrapped`), b: raw }, `${name2}_axes`);
+  const scatter2 = (data, updates, what) => op2(ctx, "scatter", { data, indices: axes, updates, axis: milConst.int(0), mode: milConst.str("update") }, `${name2}_${what}`);
+  const dims = dimsOf(ctx, x2, milConst.ints(all), all, name2);
+  return {
+    axes: all,
+    starts: scatter2(milConst.ints(new Array(rank).fill(0)), starts, "starts_full"),
+    ends: scatter2(dims, ends, "ends_full"),
+    steps: steps === void 0 ? all.map(() => 1) : scatter2(milConst.ints(all.map(() => 1)), steps, "steps_full")
+  };
+}
+function readBounds(node, ctx, x2) {
+  const rank = ctx.b.typeOf(x2).shape.length;
+  const starts = vectorInput(node, ctx, 1);
+  const ends = vectorInput(node, ctx, 2);
+  if (starts.length !== ends.length) return ctx.unsupported(node, "starts and ends must have the same length");
+  const steps = node.inputs[4] ? vectorInput(node, ctx, 4) : void 0;
+  if (steps?.ints?.some((s) => s === 0)) return ctx.unsupported(node, "a slice step is 0");
+  if (node.inputs[3] && !constantInts(ctx, node, 3)) return scatterToFullRank(node, ctx, x2, starts.value, ends.value, steps?.value);
+  const axesConst = node.inputs[3] ? constantInts(ctx, node, 3) : starts.ints?.map((_, i2) => i2) ?? Array.from({ length: starts.length }, (_, i2) => i2);
+  const stepList = steps ? steps.ints ?? steps.value : axesConst.map(() => 1);
+  return { axes: normalizeAxes(node, axesConst, rank), starts: starts.value, ends: ends.value, steps: stepList };
+}
+function clampBound(ctx, v, dims, lo, hi, name2) {
+  const negative = op2(ctx, "less", { x: v, y: milConst.int(0) }, `${name2}_neg`);
+  const wrapped = op2(ctx, "select", { cond: negative, a: op2(ctx, "add", { x: v, y: dims }, `${name2}_plus_dim`), b: v }, `${name2}_wrapped`);
+  return op2(ctx, "minimum", { x: op2(ctx, "maximum", { x: wrapped, y: lo }, `${name2}_lo`), y: hi }, name2);
+}
+function sliceByIndex(node, ctx, x2, bd, steps) {
+  const name2 = node.outputs[0];
+  const rank = ctx.b.typeOf(x2).shape.length;
+  const dims = dimsOf(ctx, x2, milConst.ints(bd.axes), bd.axes, name2);
+  const zero = milConst.int(0);
+  const begin = clampBound(ctx, bd.starts, dims, zero, dims, `${name2}_begin_k`);
+  const end = clampBound(ctx, bd.ends, dims, zero, dims, `${name2}_end_k`);
+  const position = new Array(rank).fill(0);
+  bd.axes.forEach((a, j) => position[a] = j);
+  const full = (v, what) => op2(ctx, "gather", { x: v, indices: milConst.ints(position), axis: zero }, `${name2}_${what}`);
+  const sliced = new Set(bd.axes);
+  const unsliced = makeTensor("bool", [rank], Uint8Array.from({ length: rank }, (_, i2) => sliced.has(i2) ? 0 : 1));
+  const stride = Array.from({ length: rank }, (_, i2) => sliced.has(i2) ? steps[bd.axes.indexOf(i2)] : 1);
+  return op2(ctx, "slice_by_index", {
+    x: x2,
+    begin: full(begin, "begin"),
+    end: full(end, "end"),
+    stride: milConst.ints(stride),
+    begin_mask: unsliced,
+    end_mask: unsliced
+  }, name2);
+}
+function element(ctx, v, j, name2) {
+  const one = op2(ctx, "slice_by_index", { x: v, begin: milConst.ints([j]), end: milConst.ints([j + 1]) }, `${name2}_1`);
+  return op2(ctx, "reshape", { x: one, shape: milConst.ints([]) }, name2);
+}
+function gatherRanges(node, ctx, x2, bd) {
+  const name2 = node.outputs[0];
+  const dims = dimsOf(ctx, x2, milConst.ints(bd.axes), bd.axes, name2);
+  const steps = typeof bd.steps === "string" ? bd.steps : milConst.ints(bd.steps);
+  const forward2 = op2(ctx, "greater", { x: steps, y: milConst.int(0) }, `${name2}_forward`);
+  const last = op2(ctx, "sub", { x: dims, y: milConst.int(1) }, `${name2}_last`);
+  const hi = op2(ctx, "select", { cond: forward2, a: dims, b: last }, `${name2}_hi`);
+  const loEnd = op2(ctx, "select", { cond: forward2, a: milConst.int(0), b: milConst.int(-1) }, `${name2}_lo_end`);
+  const begin = clampBound(ctx, bd.starts, dims, milConst.int(0), hi, `${name2}_begin_k`);
+  const end = clampBound(ctx, bd.ends, dims, loEnd, hi, `${name2}_end_k`);
+  let out2 = x2;
+  bd.axes.forEach((axis, j) => {
+    const at = (v, what) => element(ctx, v, j, `${name2}_${what}${j}`);
+    const indices = op2(ctx, "range_1d", { start: at(begin, "start"), end: at(end, "stop"), step: at(steps, "step") }, `${name2}_range${j}`);
+    out2 = op2(ctx, "gather", { x: out2, indices, axis: milConst.int(axis) }, j === bd.axes.length - 1 ? name2 : `${name2}_axis${j}`);
+  });
+  return out2;
+}
+function convertDynamicSlice(node, ctx) {
+  if (ctx.opset < 10) return ctx.unsupported(node, "slice bounds must be constants before opset 10");
+  const x2 = ctx.requireInput(node, 0);
+  const bounds = readBounds(node, ctx, x2);
+  const steps = bounds.steps;
+  const out2 = typeof steps !== "string" && steps.every((s) => s > 0) ? sliceByIndex(node, ctx, x2, bounds, steps) : gatherRanges(node, ctx, x2, bounds);
+  ctx.setOutput(node, 0, out2);
+}
+var init_slice_dynamic = __esm({
+  "src/convert/ops/slice-dynamic.ts"() {
+    "use strict";
+    init_builder();
+    init_params();
+    init_tensor();
+    init_values2();
+  }
+});
+
+// src/convert/ops/indexing.ts
+function sliceArgs(dims, p) {
+  const rank = dims.length;
+  const a = {
+    begin: new Array(rank).fill(0),
+    end: new Array(rank).fill(0),
+    stride: new Array(rank).fill(1),
+    beginMask: new Array(rank).fill(true),
+    endMask: new Array(rank).fill(true)
+  };
+  p.axes.forEach((axis, j) => {
+    const [start, end, step] = [p.starts[j], p.ends[j], p.steps[j]];
+    const dim = dims[axis];
+    a.stride[axis] = step;
+    if (typeof dim === "number") {
+      const r = resolveSliceRange(dim, start, end, step);
+      const stop = r.start + r.count * step;
+      a.begin[axis] = r.start;
+      a.beginMask[axis] = false;
+      a.end[axis] = stop < 0 ? 0 : stop;
+      a.endMask[axis] = stop < 0;
+      return;
+    }
+    const past = step > 0 ? end >= 2 ** 31 - 1 : end <= -(2 ** 31);
+    a.begin[axis] = clampToInt32(start);
+    a.beginMask[axis] = false;
+    a.end[axis] = past ? 0 : clampToInt32(end);
+    a.endMask[axis] = past;
+  });
+  return a;
+}
+function expandByBroadcast(node, ctx, x2, shape3) {
+  const b3 = ctx.b;
+  const name2 = node.outputs[0];
+  const isBool = b3.typeOf(x2).dtype === "bool";
+  const source = isBool ? b3.op1("cast", { x: x2, dtype: milConst.str("int32") }, { name: `${name2}_int` }) : x2;
+  const zeros = b3.op1("fill", { shape: shape3, value: scalarOf(b3.typeOf(source).dtype, 0) }, { name: `${name2}_zeros` });
+  const sum = b3.op1("add", { x: source, y: zeros }, { name: isBool ? `${name2}_sum` : name2 });
+  return isBool ? b3.op1("cast", { x: sum, dtype: milConst.str("bool") }, { name: name2 }) : sum;
+}
+function expandReps(node, ctx, dims, target) {
+  const offset = dims.length - target.length;
+  const reps = [];
+  for (const [i2, d] of dims.entries()) {
+    const want = i2 < offset ? 1 : target[i2 - offset];
+    if (d === null && want > 1) return void 0;
+    if (d !== 1 && d !== null && want !== 1 && want !== d) return ctx.unsupported(node, `cannot expand dim ${i2} of size ${d} to ${want}`);
+    reps.push(d === 1 ? Math.max(want, 1) : 1);
+  }
+  return reps;
+}
+function scalarOf(dtype, v) {
+  if (dtype === "int32") return milConst.int(v);
+  return milConst.float(v, dtype === "float16" ? "float16" : "float32");
+}
+var slice2, gather2, expand2, tile2, constantOfShape2, range2, indexingConverters;
+var init_indexing = __esm({
+  "src/convert/ops/indexing.ts"() {
+    "use strict";
+    init_builder();
+    init_ir();
+    init_ir2();
+    init_params();
+    init_tensor();
+    init_narrow();
+    init_scatter_gather2();
+    init_slice_dynamic();
+    init_types();
+    init_values2();
+    slice2 = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["slice_by_index", "gather", "range_1d", "scatter", "shape", "less", "greater", "add", "sub", "select", "maximum", "minimum", "reshape"],
+      limits: "run-time bounds need static vector lengths; run-time or negative steps gather each sliced axis",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const dims = ctx.b.typeOf(x2).shape;
+        const params = sliceParams(node, ctx.opset, constantsOf(ctx, node), dims.length);
+        if (isDynamic(params)) return convertDynamicSlice(node, ctx);
+        const p = params;
+        const a = sliceArgs(dims, p);
+        const bools = (v) => makeTensor("bool", [v.length], Uint8Array.from(v, (b3) => b3 ? 1 : 0));
+        const out2 = ctx.b.op1(
+          "slice_by_index",
+          {
+            x: x2,
+            begin: milConst.ints(a.begin),
+            end: milConst.ints(a.end),
+            stride: milConst.ints(a.stride),
+            begin_mask: bools(a.beginMask),
+            end_mask: bools(a.endMask)
+          },
+          { name: node.outputs[0] }
+        );
+        ctx.setOutput(node, 0, out2);
+      }
+    };
+    gather2 = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["gather", "squeeze", "greater_equal", "add", "select"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const dims = ctx.b.typeOf(x2).shape;
+        const axis = normalizeAxis(node, attrInt(node, "axis", 0), dims.length);
+        const guard = ctx.constant(node, 1) !== void 0 || targetRank(ctx.target) >= targetRank("iOS17");
+        let indices = guard ? nonNegativeIndices(node, ctx, 1, x2, [axis], false) : ctx.requireInput(node, 1);
+        const scalar3 = ctx.b.typeOf(indices).shape.length === 0;
+        if (scalar3) indices = ctx.b.op1("expand_dims", { x: indices, axes: milConst.ints([0]) }, { name: `${node.outputs[0]}_index` });
+        const gathered = ctx.b.op1("gather", { x: x2, indices, axis: milConst.int(axis) }, { name: scalar3 ? `${node.outputs[0]}_gathered` : node.outputs[0] });
+        ctx.setOutput(node, 0, scalar3 ? ctx.b.op1("squeeze", { x: gathered, axes: milConst.ints([axis]) }, { name: node.outputs[0] }) : gathered);
+      }
+    };
+    expand2 = {
+      opsets: [8, LATEST_ONNX_OPSET],
+      milOps: ["expand_dims", "tile", "fill", "add", "cast"],
+      convert(node, ctx) {
+        let x2 = ctx.requireInput(node, 0);
+        const target = constantInts(ctx, node, 1);
+        if (!target) return ctx.setOutput(node, 0, expandByBroadcast(node, ctx, x2, ctx.requireInput(node, 1)));
+        if (target.includes(0)) return ctx.unsupported(node, "a 0 in the target shape makes an empty tensor (Core ML has none)");
+        let dims = ctx.b.typeOf(x2).shape;
+        if (target.length > dims.length) {
+          const extra = Array.from({ length: target.length - dims.length }, (_, i2) => i2);
+          x2 = ctx.b.op1("expand_dims", { x: x2, axes: milConst.ints(extra) }, { name: `${node.outputs[0]}_ranked` });
+          dims = ctx.b.typeOf(x2).shape;
+        }
+        const reps = expandReps(node, ctx, dims, target);
+        if (!reps) return ctx.setOutput(node, 0, expandByBroadcast(node, ctx, x2, milConst.ints(target)));
+        if (reps.every((r) => r === 1)) return ctx.setOutput(node, 0, x2);
+        ctx.setOutput(node, 0, ctx.b.op1("tile", { x: x2, reps: milConst.ints(reps) }, { name: node.outputs[0] }));
+      }
+    };
+    tile2 = {
+      opsets: [6, LATEST_ONNX_OPSET],
+      milOps: ["tile"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const reps = constantInts(ctx, node, 1);
+        const repsValue = reps ? milConst.ints(reps) : ctx.requireInput(node, 1);
+        ctx.setOutput(node, 0, ctx.b.op1("tile", { x: x2, reps: repsValue }, { name: node.outputs[0] }));
+      }
+    };
+    constantOfShape2 = {
+      opsets: [9, LATEST_ONNX_OPSET],
+      milOps: ["fill"],
+      limits: "constant shapes fold to constants; run-time shapes use fill",
+      convert(node, ctx) {
+        const value = narrowConstant(attrTensor(node, "value") ?? makeTensor("float32", [1], new Float32Array([0])), `${node.name}.value`);
+        const scalar3 = makeTensor(value.dtype, [], value.data);
+        const shapeArg = constantInts(ctx, node, 0);
+        if (shapeArg && isFullyStatic(shapeArg)) {
+          return ctx.setOutput(node, 0, ctx.b.op1("fill", { shape: milConst.ints(shapeArg), value: scalar3 }, { name: node.outputs[0] }));
+        }
+        ctx.setOutput(node, 0, ctx.b.op1("fill", { shape: ctx.requireInput(node, 0), value: scalar3 }, { name: node.outputs[0] }));
+      }
+    };
+    range2 = {
+      opsets: [11, LATEST_ONNX_OPSET],
+      milOps: ["range_1d"],
+      convert(node, ctx) {
+        const [start, end, step] = [0, 1, 2].map((i2) => ctx.requireInput(node, i2));
+        ctx.setOutput(node, 0, ctx.b.op1("range_1d", { end, start, step }, { name: node.outputs[0] }));
+      }
+    };
+    indexingConverters = {
+      Slice: slice2,
+      Gather: gather2,
+      Expand: expand2,
+      Tile: tile2,
+      ConstantOfShape: constantOfShape2,
+      Range: range2
+    };
+  }
+});
+
+// src/convert/ops/space.ts
+function floatRank4(node, ctx) {
+  const x2 = ctx.requireInput(node, 0);
+  const t = ctx.b.typeOf(x2);
+  if (t.shape.length !== 4) return ctx.unsupported(node, `Core ML moves blocks of rank-4 tensors only (got rank ${t.shape.length})`);
+  if (t.dtype !== "float32" && t.dtype !== "float16") return ctx.unsupported(node, `Core ML moves blocks of fp16/fp32 tensors only (got ${t.dtype})`);
+  return x2;
+}
+function blockSize(node, ctx) {
+  const b3 = attrInt(node, "blocksize");
+  if (b3 === void 0 || b3 < 1) return ctx.unsupported(node, "blocksize must be a positive integer");
+  return b3;
+}
+function keepsBand(upper, k) {
+  if (upper) return k <= 0 ? { lower: -k, upper: -1 } : void 0;
+  return k >= 0 ? { lower: -1, upper: k } : void 0;
+}
+function diagonalOffsets(rows3, cols) {
+  const out2 = new Int32Array(rows3 * cols);
+  for (let r = 0; r < rows3; r++) for (let c = 0; c < cols; c++) out2[r * cols + c] = c - r;
+  return makeTensor("int32", [rows3, cols], out2);
+}
+function zeroLike(dtype) {
+  if (dtype === "bool") return milConst.bool(false);
+  if (dtype === "int32") return milConst.int(0);
+  return milConst.float(0, dtype === "float16" ? "float16" : "float32");
+}
+var depthToSpace, spaceToDepth2, reverseSequence, trilu, spaceConverters;
+var init_space = __esm({
+  "src/convert/ops/space.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_params();
+    init_tensor();
+    init_types();
+    depthToSpace = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["depth_to_space", "pixel_shuffle"],
+      limits: "rank-4 fp16/fp32 input",
+      convert(node, ctx) {
+        const x2 = floatRank4(node, ctx);
+        const b3 = blockSize(node, ctx);
+        const mode = ctx.opset >= 11 ? attrString(node, "mode", "DCR") : "DCR";
+        if (mode !== "DCR" && mode !== "CRD") return ctx.unsupported(node, `mode "${mode}" is not DCR or CRD`);
+        const out2 = mode === "DCR" ? ctx.b.op1("depth_to_space", { x: x2, block_size: milConst.int(b3) }, { name: node.outputs[0] }) : ctx.b.op1("pixel_shuffle", { x: x2, upscale_factor: milConst.int(b3) }, { name: node.outputs[0] });
+        ctx.setOutput(node, 0, out2);
+      }
+    };
+    spaceToDepth2 = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["space_to_depth"],
+      limits: "rank-4 fp16/fp32 input",
+      convert(node, ctx) {
+        const x2 = floatRank4(node, ctx);
+        ctx.setOutput(node, 0, ctx.b.op1("space_to_depth", { x: x2, block_size: milConst.int(blockSize(node, ctx)) }, { name: node.outputs[0] }));
+      }
+    };
+    reverseSequence = {
+      opsets: [10, LATEST_ONNX_OPSET],
+      milOps: ["reverse_sequence"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const rank = ctx.b.typeOf(x2).shape.length;
+        const batchAxis = normalizeAxis(node, attrInt(node, "batch_axis", 1), rank);
+        const timeAxis = normalizeAxis(node, attrInt(node, "time_axis", 0), rank);
+        if (batchAxis === timeAxis) return ctx.unsupported(node, "batch_axis and time_axis must differ");
+        const args = { x: x2, lengths: ctx.requireInput(node, 1), seq_axis: milConst.int(timeAxis), batch_axis: milConst.int(batchAxis) };
+        ctx.setOutput(node, 0, ctx.b.op1("reverse_sequence", args, { name: node.outputs[0] }));
+      }
+    };
+    trilu = {
+      opsets: [14, LATEST_ONNX_OPSET],
+      milOps: ["band_part", "greater_equal", "less_equal", "select"],
+      limits: "a diagonal offset band_part cannot express, or given at run time, needs static matrix dims",
+      convert(node, ctx) {
+        const b3 = ctx.b;
+        const x2 = ctx.requireInput(node, 0);
+        const t = b3.typeOf(x2);
+        const upper = attrInt(node, "upper", 1) !== 0;
+        const kConst = node.inputs[1] ? ctx.constant(node, 1) : makeTensor("int32", [], new Int32Array([0]));
+        const k = kConst ? toNumberList(kConst)[0] : void 0;
+        const band = k === void 0 ? void 0 : keepsBand(upper, k);
+        if (band) return ctx.setOutput(node, 0, b3.op1("band_part", { x: x2, lower: milConst.int(band.lower), upper: milConst.int(band.upper) }, { name: node.outputs[0] }));
+        const [rows3, cols] = t.shape.slice(-2);
+        if (typeof rows3 !== "number" || typeof cols !== "number") return ctx.unsupported(node, "the matrix dims must be static for this diagonal offset");
+        if (rows3 === 0 || cols === 0) return ctx.unsupported(node, "an empty matrix (Core ML has no empty tensors)");
+        const name2 = node.outputs[0];
+        const offsets = b3.const(diagonalOffsets(rows3, cols), `${name2}_offsets`);
+        const kValue = k === void 0 ? ctx.requireInput(node, 1) : milConst.int(Math.max(Math.min(k, 2 ** 31 - 1), -(2 ** 31)));
+        const keep = b3.op1(upper ? "greater_equal" : "less_equal", { x: offsets, y: kValue }, { name: `${name2}_keep` });
+        ctx.setOutput(node, 0, b3.op1("select", { cond: keep, a: x2, b: zeroLike(t.dtype) }, { name: name2 }));
+      }
+    };
+    spaceConverters = {
+      DepthToSpace: depthToSpace,
+      SpaceToDepth: spaceToDepth2,
+      ReverseSequence: reverseSequence,
+      Trilu: trilu
+    };
+  }
+});
+
+// src/convert/ops/einsum.ts
+function expandEllipsis(node, ctx, term, rank, maxEllipsis) {
+  const parts = term.split("...");
+  if (parts.length > 2) return ctx.unsupported(node, `"${term}" has more than one ellipsis`);
+  const letters = parts.join("").split("");
+  if (letters.some((c) => !/^[a-zA-Z]$/.test(c))) return ctx.unsupported(node, `"${term}" has a label that is not a letter`);
+  if (parts.length === 1) return letters;
+  const count = rank === void 0 ? maxEllipsis : rank - letters.length;
+  if (count < 0) return ctx.unsupported(node, `"${term}" has more labels than its operand has dims`);
+  const ellipsis = Array.from({ length: count }, (_, i2) => `.${maxEllipsis - count + i2}`);
+  return [...parts[0].split(""), ...ellipsis, ...parts[1].split("")];
+}
+function parseEquation(node, ctx, ranks) {
+  const eq = attrString(node, "equation", "").replace(/\s+/g, "");
+  const [lhs, rhs] = eq.split("->");
+  const terms = lhs.split(",");
+  if (terms.length !== ranks.length) return ctx.unsupported(node, `the equation has ${terms.length} operands, the node ${ranks.length}`);
+  const maxEllipsis = Math.max(0, ...terms.map((t, i2) => t.includes("...") ? ranks[i2] - t.replace("...", "").length : 0));
+  const inputs = terms.map((t, i2) => expandEllipsis(node, ctx, t, ranks[i2], maxEllipsis));
+  if (rhs !== void 0) return { inputs, output: expandEllipsis(node, ctx, rhs, void 0, maxEllipsis) };
+  const counts = /* @__PURE__ */ new Map();
+  for (const l of inputs.flat()) counts.set(l, (counts.get(l) ?? 0) + 1);
+  const ellipsis = [...counts.keys()].filter((l) => l.startsWith(".")).sort();
+  const once = [...counts].filter(([l, n]) => n === 1 && !l.startsWith(".")).map(([l]) => l).sort();
+  return { inputs, output: [...ellipsis, ...once] };
+}
+function op3(ctx, type, args, name2) {
+  return ctx.b.op1(type, args, { name: name2 });
+}
+function product2(dims) {
+  return dims.reduce((a, b3) => a * b3, 1);
+}
+function permute(ctx, t, labels, name2) {
+  const perm = labels.map((l) => t.labels.indexOf(l));
+  if (perm.every((p, i2) => p === i2)) return t;
+  return { value: op3(ctx, "transpose", { x: t.value, perm: milConst.ints(perm) }, name2), labels, dims: perm.map((p) => t.dims[p]) };
+}
+function reshape3(ctx, value, shape3, name2) {
+  return op3(ctx, "reshape", { x: value, shape: milConst.ints(shape3) }, name2);
+}
+function takeDiagonals(node, ctx, t, name2) {
+  const repeated = t.labels.find((l, i2) => t.labels.indexOf(l) !== i2);
+  if (repeated === void 0) return t;
+  const [p, q] = [t.labels.indexOf(repeated), t.labels.lastIndexOf(repeated)];
+  const n = t.dims[p];
+  if (t.dims[q] !== n) return ctx.unsupported(node, `label ${repeated} spans dims of sizes ${n} and ${t.dims[q]}`);
+  const others = t.labels.flatMap((_, i2) => i2 === p || i2 === q ? [] : [i2]);
+  const perm = [...others, p, q];
+  const moved = perm.every((v, i2) => v === i2) ? t.value : op3(ctx, "transpose", { x: t.value, perm: milConst.ints(perm) }, `${name2}_pair`);
+  const outer = others.map((i2) => t.dims[i2]);
+  const flat = reshape3(ctx, moved, [...outer, n * n], `${name2}_flat`);
+  const diagonal = Array.from({ length: n }, (_, i2) => i2 * (n + 1));
+  const value = op3(ctx, "gather", { x: flat, indices: milConst.ints(diagonal), axis: milConst.int(outer.length) }, `${name2}_diag`);
+  return takeDiagonals(node, ctx, { value, labels: [...others.map((i2) => t.labels[i2]), repeated], dims: [...outer, n] }, `${name2}_d`);
+}
+function sumUnneeded(ctx, t, needed, name2) {
+  const axes = t.labels.flatMap((l, i2) => needed.has(l) ? [] : [i2]);
+  if (axes.length === 0) return t;
+  const value = op3(ctx, "reduce_sum", { x: t.value, axes: milConst.ints(axes), keep_dims: milConst.bool(false) }, name2);
+  return { value, labels: t.labels.filter((l) => needed.has(l)), dims: t.dims.filter((_, i2) => !axes.includes(i2)) };
+}
+function contract(node, ctx, a, b3, needed, name2) {
+  const inB = new Set(b3.labels);
+  const batch = a.labels.filter((l) => inB.has(l) && needed.has(l));
+  const shared = a.labels.filter((l) => inB.has(l) && !needed.has(l));
+  const left = a.labels.filter((l) => !inB.has(l));
+  const right = b3.labels.filter((l) => !a.labels.includes(l));
+  for (const l of [...batch, ...shared]) {
+    if (a.dims[a.labels.indexOf(l)] !== b3.dims[b3.labels.indexOf(l)]) return ctx.unsupported(node, `label ${l.startsWith(".") ? "..." : l} has different sizes in the two operands (broadcasting is not supported)`);
+  }
+  const pa = permute(ctx, a, [...batch, ...left, ...shared], `${name2}_a`);
+  const pb = permute(ctx, b3, [...batch, ...shared, ...right], `${name2}_b`);
+  const size2 = (t, labels) => labels.map((l) => t.dims[t.labels.indexOf(l)]);
+  const [bd, ld, sd, rd] = [size2(pa, batch), size2(pa, left), size2(pa, shared), size2(pb, right)];
+  const x2 = reshape3(ctx, pa.value, [product2(bd), product2(ld), product2(sd)], `${name2}_a3`);
+  const y = reshape3(ctx, pb.value, [product2(bd), product2(sd), product2(rd)], `${name2}_b3`);
+  const mm = op3(ctx, "matmul", { x: x2, y, transpose_x: milConst.bool(false), transpose_y: milConst.bool(false) }, `${name2}_mm`);
+  const dims = [...bd, ...ld, ...rd];
+  return { value: reshape3(ctx, mm, dims, `${name2}_out`), labels: [...batch, ...left, ...right], dims };
+}
+function neededAfter(terms, from, output) {
+  return /* @__PURE__ */ new Set([...output, ...terms.slice(from).flatMap((t) => t.labels)]);
+}
+var einsum2, Cofactors, MAX_DET_SIZE, det2, einsumConverters;
+var init_einsum = __esm({
+  "src/convert/ops/einsum.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_tensor();
+    init_types();
+    einsum2 = {
+      opsets: [12, LATEST_ONNX_OPSET],
+      milOps: ["transpose", "reshape", "gather", "reduce_sum", "matmul"],
+      limits: "static shapes; operands whose shared labels have equal sizes (no broadcasting)",
+      convert(node, ctx) {
+        const name2 = node.outputs[0];
+        const values = node.inputs.map((_, i2) => ctx.requireInput(node, i2));
+        const types = values.map((v) => ctx.b.typeOf(v));
+        const dimsList = types.map((t) => t.shape.every((d) => d !== null) ? t.shape : ctx.unsupported(node, "operand shapes must be static"));
+        const eq = parseEquation(node, ctx, dimsList.map((d) => d.length));
+        let terms = values.map((value, i2) => {
+          if (eq.inputs[i2].length !== dimsList[i2].length) return ctx.unsupported(node, `operand ${i2} has rank ${dimsList[i2].length}, its term ${eq.inputs[i2].length} labels`);
+          return takeDiagonals(node, ctx, { value, labels: eq.inputs[i2], dims: dimsList[i2] }, `${name2}_in${i2}`);
+        });
+        terms = terms.map((t, i2) => sumUnneeded(ctx, t, neededAfter(terms.filter((_, j) => j !== i2), 0, eq.output), `${name2}_sum${i2}`));
+        let acc = terms[0];
+        for (let i2 = 1; i2 < terms.length; i2++) acc = contract(node, ctx, acc, terms[i2], neededAfter(terms, i2 + 1, eq.output), `${name2}_c${i2}`);
+        acc = sumUnneeded(ctx, acc, new Set(eq.output), `${name2}_final_sum`);
+        if (eq.output.some((l) => !acc.labels.includes(l))) return ctx.unsupported(node, "an output label does not appear in any operand");
+        const out2 = permute(ctx, acc, eq.output, name2);
+        ctx.setOutput(node, 0, out2.value);
+      }
+    };
+    Cofactors = class {
+      constructor(ctx, x2, rank, name2) {
+        this.ctx = ctx;
+        this.x = x2;
+        this.rank = rank;
+        this.name = name2;
+      }
+      ctx;
+      x;
+      rank;
+      name;
+      memo = /* @__PURE__ */ new Map();
+      elements = /* @__PURE__ */ new Map();
+      /** x[..., i, j] kept as [..., 1, 1]. */
+      element(i2, j) {
+        const key = `${i2},${j}`;
+        const cached = this.elements.get(key);
+        if (cached) return cached;
+        const lead = this.rank - 2;
+        const mask = (v) => makeTensor("bool", [this.rank], Uint8Array.from(v, (f) => f ? 1 : 0));
+        const leading = Array.from({ length: this.rank }, (_, d) => d < lead);
+        const value = op3(this.ctx, "slice_by_index", {
+          x: this.x,
+          begin: milConst.ints([...new Array(lead).fill(0), i2, j]),
+          end: milConst.ints([...new Array(lead).fill(0), i2 + 1, j + 1]),
+          begin_mask: mask(leading),
+          end_mask: mask(leading)
+        }, `${this.name}_e${i2}${j}`);
+        this.elements.set(key, value);
+        return value;
+      }
+      /** Determinant of rows row… and the given columns. */
+      minor(row, cols) {
+        if (cols.length === 1) return this.element(row, cols[0]);
+        const key = `${row}:${cols.join(",")}`;
+        const cached = this.memo.get(key);
+        if (cached) return cached;
+        let acc;
+        cols.forEach((c, k) => {
+          const term = op3(this.ctx, "mul", { x: this.element(row, c), y: this.minor(row + 1, cols.filter((_, m) => m !== k)) }, `${this.name}_t${key}_${k}`);
+          acc = acc === void 0 ? term : op3(this.ctx, k % 2 === 0 ? "add" : "sub", { x: acc, y: term }, `${this.name}_s${key}_${k}`);
+        });
+        this.memo.set(key, acc);
+        return acc;
+      }
+    };
+    MAX_DET_SIZE = 4;
+    det2 = {
+      opsets: [11, LATEST_ONNX_OPSET],
+      milOps: ["slice_by_index", "mul", "add", "sub", "squeeze"],
+      limits: `static matrices up to ${MAX_DET_SIZE} × ${MAX_DET_SIZE} (cofactor expansion)`,
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const t = ctx.b.typeOf(x2);
+        const [rows3, cols] = t.shape.slice(-2);
+        if (t.shape.length < 2 || rows3 !== cols || typeof rows3 !== "number") return ctx.unsupported(node, "the input must end in a static square matrix");
+        if (rows3 > MAX_DET_SIZE) return ctx.unsupported(node, `${rows3} × ${rows3} matrices (cofactor expansion is limited to ${MAX_DET_SIZE} × ${MAX_DET_SIZE})`);
+        if (t.dtype !== "float32" && t.dtype !== "float16") return ctx.unsupported(node, `determinants of ${t.dtype} tensors`);
+        const name2 = node.outputs[0];
+        const value = new Cofactors(ctx, x2, t.shape.length, name2).minor(0, Array.from({ length: rows3 }, (_, i2) => i2));
+        const rank = t.shape.length;
+        ctx.setOutput(node, 0, op3(ctx, "squeeze", { x: value, axes: milConst.ints([rank - 2, rank - 1]) }, name2));
+      }
+    };
+    einsumConverters = { Einsum: einsum2, Det: det2 };
+  }
+});
+
+// src/convert/ops/reduce.ts
+function reduceConstants(ctx, node) {
+  const lookup2 = constantsOf(ctx, node);
+  return (i2) => {
+    const c = lookup2(i2);
+    if (c || i2 !== 1 || !node.inputs[1]) return c;
+    const shape3 = ctx.info(node.inputs[1])?.shape;
+    return shape3?.length === 1 && shape3[0] === 0 ? makeTensor("int64", [0], new BigInt64Array(0)) : void 0;
+  };
+}
+function reduction(milOp) {
+  return {
+    opsets: [1, LATEST_ONNX_OPSET],
+    milOps: [milOp],
+    limits: "run-time axes need a static count",
+    convert(node, ctx) {
+      const x2 = ctx.requireInput(node, 0);
+      const t = ctx.b.typeOf(x2);
+      if (t.dtype === "bool") return ctx.unsupported(node, "reductions over bool tensors");
+      const rank = t.shape.length;
+      const params = reduceParams(node, ctx.opset, reduceConstants(ctx, node), rank);
+      if (isDynamic(params)) return dynamicReduce(node, ctx, milOp, attrInt(node, "keepdims", 1) !== 0);
+      const p = params;
+      if (p.axes !== void 0 && p.axes.length === 0) return ctx.setOutput(node, 0, x2);
+      const axes = p.axes ?? Array.from({ length: rank }, (_, i2) => i2);
+      const out2 = ctx.b.op1(milOp, { x: x2, axes: milConst.ints(axes), keep_dims: milConst.bool(p.keepdims) }, { name: node.outputs[0] });
+      ctx.setOutput(node, 0, out2);
+    }
+  };
+}
+function argReduction(milOp) {
+  return {
+    opsets: [1, LATEST_ONNX_OPSET],
+    milOps: [milOp, "reverse", "sub"],
+    limits: "select_last_index=1 needs a static size along the axis",
+    convert(node, ctx) {
+      const x2 = ctx.requireInput(node, 0);
+      const dims = ctx.b.typeOf(x2).shape;
+      const axis = normalizeAxis(node, attrInt(node, "axis", 0), dims.length);
+      const keep = milConst.bool(attrInt(node, "keepdims", 1) !== 0);
+      if (attrInt(node, "select_last_index", 0) === 0) {
+        return ctx.setOutput(node, 0, ctx.b.op1(milOp, { x: x2, axis: milConst.int(axis), keep_dims: keep }, { name: node.outputs[0] }));
+      }
+      const n = dims[axis];
+      if (n === null || n === void 0) return ctx.unsupported(node, "select_last_index=1 along an axis of unknown size");
+      const reversed = ctx.b.op1("reverse", { x: x2, axes: milConst.ints([axis]) }, { name: `${node.outputs[0]}_reversed` });
+      const fromEnd = ctx.b.op1(milOp, { x: reversed, axis: milConst.int(axis), keep_dims: keep }, { name: `${node.outputs[0]}_from_end` });
+      ctx.setOutput(node, 0, ctx.b.op1("sub", { x: milConst.int(n - 1), y: fromEnd }, { name: node.outputs[0] }));
+    }
+  };
+}
+function runtimeAxisMatches(ctx, node, axis, d, rank) {
+  const name2 = `${node.outputs[0]}_axis${d}`;
+  const b3 = ctx.b;
+  const isD = b3.op1("equal", { x: axis, y: milConst.int(d) }, { name: `${name2}_pos` });
+  const isNegD = b3.op1("equal", { x: axis, y: milConst.int(d - rank) }, { name: `${name2}_neg` });
+  return b3.op1("logical_or", { x: isD, y: isNegD }, { name: name2 });
+}
+function topkK(node, ctx) {
+  if (ctx.opset < 10) return attrInt(node, "k") ?? ctx.unsupported(node, "the k attribute is missing");
+  const k = constantInts(ctx, node, 1);
+  return k ? k[0] : ctx.requireInput(node, 1);
+}
+var MIL_REDUCTION, cumSum, topK2, reduceConverters;
+var init_reduce4 = __esm({
+  "src/convert/ops/reduce.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_params();
+    init_tensor();
+    init_types();
+    init_values2();
+    init_shape_dynamic();
+    MIL_REDUCTION = {
+      ReduceSum: "reduce_sum",
+      ReduceMean: "reduce_mean",
+      ReduceMax: "reduce_max",
+      ReduceMin: "reduce_min",
+      ReduceProd: "reduce_prod",
+      ReduceL1: "reduce_l1_norm",
+      ReduceL2: "reduce_l2_norm",
+      ReduceLogSum: "reduce_log_sum",
+      ReduceLogSumExp: "reduce_log_sum_exp",
+      ReduceSumSquare: "reduce_sum_square"
+    };
+    cumSum = {
+      opsets: [11, LATEST_ONNX_OPSET],
+      milOps: ["cumsum", "equal", "logical_or", "select"],
+      limits: "a run-time axis costs one cumsum per dim",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const t = ctx.b.typeOf(x2);
+        if (t.dtype !== "float32" && t.dtype !== "float16" && t.dtype !== "int32") return ctx.unsupported(node, `Core ML sums fp16, fp32 and int32 only (got ${t.dtype})`);
+        const rank = t.shape.length;
+        const flags = { exclusive: milConst.bool(attrInt(node, "exclusive", 0) !== 0), reverse: milConst.bool(attrInt(node, "reverse", 0) !== 0) };
+        const along = (axis2, name2) => ctx.b.op1("cumsum", { x: x2, axis: milConst.int(axis2), ...flags }, { name: name2 });
+        const constAxis = constantInts(ctx, node, 1);
+        if (constAxis || rank === 1) return ctx.setOutput(node, 0, along(normalizeAxis(node, constAxis?.[0] ?? 0, rank), node.outputs[0]));
+        const axis = ctx.requireInput(node, 1);
+        let out2 = along(rank - 1, `${node.outputs[0]}_along${rank - 1}`);
+        for (let d = rank - 2; d >= 0; d--) {
+          const cond3 = runtimeAxisMatches(ctx, node, axis, d, rank);
+          const name2 = d === 0 ? node.outputs[0] : `${node.outputs[0]}_upto${d}`;
+          out2 = ctx.b.op1("select", { cond: cond3, a: along(d, `${node.outputs[0]}_along${d}`), b: out2 }, { name: name2 });
+        }
+        ctx.setOutput(node, 0, out2);
+      }
+    };
+    topK2 = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["topk", "argsort", "slice_by_index", "concat", "gather_along_axis"],
+      convert(node, ctx) {
+        const b3 = ctx.b;
+        const x2 = ctx.requireInput(node, 0);
+        const rank = b3.typeOf(x2).shape.length;
+        const axis = normalizeAxis(node, attrInt(node, "axis", -1), rank);
+        const ascending = milConst.bool(attrInt(node, "largest", 1) === 0);
+        const k = topkK(node, ctx);
+        const [valuesName, indicesName] = [node.outputs[0] || `${node.name}_values`, node.outputs[1] || `${node.name}_indices`];
+        if (typeof k === "number") {
+          const size2 = b3.typeOf(x2).shape[axis];
+          if (k < 1 || typeof size2 === "number" && k > size2) return ctx.unsupported(node, `K=${k} is outside [1, ${size2 ?? "axis size"}]`);
+          const [values, indices2] = b3.op("topk", { x: x2, k: milConst.int(k), axis: milConst.int(axis), ascending }, { name: node.name, outputNames: [valuesName, indicesName] });
+          ctx.setOutput(node, 0, values);
+          if (node.outputs[1]) ctx.setOutput(node, 1, indices2);
+          return;
+        }
+        const order = b3.op1("argsort", { x: x2, axis: milConst.int(axis), ascending }, { name: `${node.name}_order` });
+        const end = b3.op1("concat", { values: [milConst.ints(new Array(axis).fill(0)), k, milConst.ints(new Array(rank - axis - 1).fill(0))].filter((v) => typeof v === "string" || v.shape[0] > 0), axis: milConst.int(0) }, { name: `${node.name}_end` });
+        const mask = (v) => makeTensor("bool", [rank], Uint8Array.from(v, (f) => f ? 1 : 0));
+        const indices = b3.op1("slice_by_index", {
+          x: order,
+          begin: milConst.ints(new Array(rank).fill(0)),
+          end,
+          end_mask: mask(Array.from({ length: rank }, (_, i2) => i2 !== axis))
+        }, { name: indicesName });
+        ctx.setOutput(node, 0, b3.op1("gather_along_axis", { x: x2, indices, axis: milConst.int(axis) }, { name: valuesName }));
+        if (node.outputs[1]) ctx.setOutput(node, 1, indices);
+      }
+    };
+    reduceConverters = {
+      ...Object.fromEntries(Object.entries(MIL_REDUCTION).map(([onnx2, mil]) => [onnx2, reduction(mil)])),
+      ArgMax: argReduction("reduce_argmax"),
+      ArgMin: argReduction("reduce_argmin"),
+      CumSum: cumSum,
+      TopK: topK2
+    };
   }
 });
 
@@ -15829,8 +17655,8 @@ function extendAndAddBias(node, ctx, y, milPad, bias) {
   if (!bias) return padded;
   const biasValue = requireConstant(ctx, node, 2, "bias of a transposed convolution whose output is extended");
   const spatial2 = milPad.length / 2;
-  const column = reshapeConstant(biasValue, [biasValue.shape[0], ...new Array(spatial2).fill(1)]);
-  return ctx.b.op1("add", { x: padded, y: column }, { name: outputName(node) });
+  const column2 = reshapeConstant(biasValue, [biasValue.shape[0], ...new Array(spatial2).fill(1)]);
+  return ctx.b.op1("add", { x: padded, y: column2 }, { name: outputName(node) });
 }
 var conv2, convTranspose2, convConverters;
 var init_conv3 = __esm({
@@ -15840,9 +17666,10 @@ var init_conv3 = __esm({
     init_ir();
     init_ir2();
     init_window2();
+    init_types();
     init_nn_util();
     conv2 = {
-      opsets: [1, 22],
+      opsets: [1, LATEST_ONNX_OPSET],
       milOps: ["conv"],
       limits: "1-3 spatial dims; SAME_LOWER with unknown input sizes needs iOS16; non-constant weight needs dilations 1",
       convert(node, ctx) {
@@ -15867,7 +17694,7 @@ var init_conv3 = __esm({
       }
     };
     convTranspose2 = {
-      opsets: [1, 22],
+      opsets: [1, LATEST_ONNX_OPSET],
       milOps: ["conv_transpose", "pad", "add"],
       limits: "1-3 spatial dims; weight must be constant before iOS17; output_shape/SAME need static input sizes",
       convert(node, ctx) {
@@ -15939,9 +17766,10 @@ var init_linear3 = __esm({
     init_dtype();
     init_tensor();
     init_narrow();
+    init_types();
     init_nn_util();
     gemm2 = {
-      opsets: [1, 22],
+      opsets: [1, LATEST_ONNX_OPSET],
       milOps: ["linear", "matmul", "mul", "add"],
       limits: "linear when B is constant and transA = 0; otherwise matmul with transpose flags",
       convert(node, ctx) {
@@ -15974,7 +17802,7 @@ var init_linear3 = __esm({
       }
     };
     matmul2 = {
-      opsets: [1, 22],
+      opsets: [1, LATEST_ONNX_OPSET],
       milOps: ["linear", "matmul"],
       limits: "linear when the right operand is a constant matrix and the left rank is 1 to 3",
       convert(node, ctx) {
@@ -15996,6 +17824,146 @@ var init_linear3 = __esm({
   }
 });
 
+// src/convert/ops/norm-variants.ts
+function paramOperand(ctx, node, i2, shape3, dtype) {
+  const constant2 = ctx.constant(node, i2);
+  const count = shape3.reduce((a, b3) => a * b3, 1);
+  if (constant2) {
+    const values = floatValues(constant2);
+    if (values.length !== count) ctx.unsupported(node, `input ${i2} has ${values.length} values where ${count} are needed`);
+    return floatTensor2(dtype, shape3, values);
+  }
+  const v = castTo(ctx, ctx.requireInput(node, i2), dtype);
+  const t = typeOfInput(ctx, v);
+  if (t.shape.length === 1 && t.shape[0] !== null && t.shape[0] !== count) {
+    ctx.unsupported(node, `input ${i2} has ${t.shape[0]} values where ${count} are needed`);
+  }
+  return ctx.b.op1("reshape", { x: v, shape: milConst.ints(shape3) }, { name: `${outputName(node)}_param${i2}` });
+}
+function staticTail(ctx, node, shape3) {
+  const tail = shape3.slice(1);
+  if (tail.some((d) => d === null)) ctx.unsupported(node, "the channel and spatial dims of X must be static");
+  return tail;
+}
+function scaleShift(ctx, node, y, shape3, dtype, name2) {
+  const scaled2 = ctx.b.op1("mul", { x: y, y: paramOperand(ctx, node, 1, shape3, dtype) }, { name: `${name2}_scaled` });
+  return ctx.b.op1("add", { x: scaled2, y: paramOperand(ctx, node, 2, shape3, dtype) }, { name: name2 });
+}
+var groupNorm, meanVarianceNorm, lpNorm, normVariantConverters;
+var init_norm_variants = __esm({
+  "src/convert/ops/norm-variants.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_params();
+    init_types();
+    init_elementwise4();
+    init_nn_util();
+    groupNorm = {
+      opsets: [18, LATEST_ONNX_OPSET],
+      milOps: ["reshape", "layer_norm", "mul", "add"],
+      limits: "the channel and spatial dims of X must be static; computed in X's float type (stash_type ignored)",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const xt = typeOfInput(ctx, x2);
+        if (xt.shape.length < 3) ctx.unsupported(node, `X must have rank >= 3, got ${xt.shape.length}`);
+        const tail = staticTail(ctx, node, xt.shape);
+        const channels = tail[0];
+        const groups = attrInt(node, "num_groups");
+        if (groups === void 0 || groups <= 0 || channels % groups !== 0) {
+          return ctx.unsupported(node, `num_groups ${groups ?? "(missing)"} must be positive and divide the ${channels} channels`);
+        }
+        const name2 = outputName(node);
+        const perGroup = tail.reduce((a, b3) => a * b3, 1) / groups;
+        const grouped = ctx.b.op1("reshape", { x: x2, shape: milConst.ints([-1, groups, perGroup]) }, { name: `${name2}_grouped` });
+        const eps = floatScalar(attrFloat(node, "epsilon", 1e-5), xt.dtype);
+        let y = ctx.b.op1("layer_norm", { x: grouped, axes: milConst.ints([2]), epsilon: eps }, { name: `${name2}_normalized` });
+        const perChannel2 = ctx.opset >= 21;
+        if (!perChannel2) y = scaleShift(ctx, node, y, [groups, 1], xt.dtype, `${name2}_affine`);
+        y = ctx.b.op1("reshape", { x: y, shape: milConst.ints([-1, ...tail]) }, { name: perChannel2 ? `${name2}_ungrouped` : name2 });
+        if (perChannel2) y = scaleShift(ctx, node, y, [channels, ...tail.slice(1).map(() => 1)], xt.dtype, name2);
+        ctx.setOutput(node, 0, y);
+      }
+    };
+    meanVarianceNorm = {
+      opsets: [9, LATEST_ONNX_OPSET],
+      milOps: ["reduce_mean", "sub", "mul", "sqrt", "add", "real_div"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const xt = typeOfInput(ctx, x2);
+        const rank = xt.shape.length;
+        const axes = guarded(ctx, node, () => normalizeAxes(node, attrInts(node, "axes") ?? [0, 2, 3], rank));
+        const name2 = outputName(node);
+        const reduce3 = (v, hint) => ctx.b.op1("reduce_mean", { x: v, axes: milConst.ints(axes), keep_dims: milConst.bool(true) }, { name: `${name2}_${hint}` });
+        const centred = ctx.b.op1("sub", { x: x2, y: reduce3(x2, "mean") }, { name: `${name2}_centred` });
+        const squared = ctx.b.op1("mul", { x: centred, y: centred }, { name: `${name2}_squared` });
+        const std = ctx.b.op1("sqrt", { x: reduce3(squared, "variance") }, { name: `${name2}_std` });
+        const denom = ctx.b.op1("add", { x: std, y: floatScalar(1e-9, xt.dtype) }, { name: `${name2}_denom` });
+        ctx.setOutput(node, 0, ctx.b.op1("real_div", { x: centred, y: denom }, { name: name2 }));
+      }
+    };
+    lpNorm = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["reduce_l1_norm", "reduce_l2_norm", "real_div"],
+      limits: "p must be 1 or 2",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const rank = typeOfInput(ctx, x2).shape.length;
+        const p = attrInt(node, "p", 2);
+        if (p !== 1 && p !== 2) ctx.unsupported(node, `p = ${p}: ONNX defines only p = 1 and p = 2`);
+        const axis = guarded(ctx, node, () => normalizeAxis(node, attrInt(node, "axis", -1), rank));
+        const name2 = outputName(node);
+        const norm = ctx.b.op1(p === 1 ? "reduce_l1_norm" : "reduce_l2_norm", { x: x2, axes: milConst.ints([axis]), keep_dims: milConst.bool(true) }, { name: `${name2}_norm` });
+        ctx.setOutput(node, 0, ctx.b.op1("real_div", { x: x2, y: norm }, { name: name2 }));
+      }
+    };
+    normVariantConverters = {
+      GroupNormalization: groupNorm,
+      MeanVarianceNormalization: meanVarianceNorm,
+      LpNormalization: lpNorm
+    };
+  }
+});
+
+// src/convert/ops/norm-training.ts
+function batchNormTraining(node, ctx) {
+  const x2 = ctx.requireInput(node, 0);
+  const xt = typeOfInput(ctx, x2);
+  const rank = xt.shape.length;
+  const channels = xt.shape[1];
+  if (rank < 2 || typeof channels !== "number") return ctx.unsupported(node, "training mode needs an input of rank ≥ 2 with a static channel count");
+  const name2 = outputName(node);
+  const b3 = ctx.b;
+  const reduce3 = { axes: milConst.ints([0, ...Array.from({ length: rank - 2 }, (_, k) => k + 2)]), keep_dims: milConst.bool(true) };
+  const mean2 = b3.op1("reduce_mean", { x: x2, ...reduce3 }, { name: `${name2}_batch_mean` });
+  const centered = b3.op1("sub", { x: x2, y: mean2 }, { name: `${name2}_centered` });
+  const variance = b3.op1("reduce_mean", { x: b3.op1("mul", { x: centered, y: centered }), ...reduce3 }, { name: `${name2}_batch_var` });
+  const epsilon = floatScalar(attrFloat(node, "epsilon", 1e-5), xt.dtype);
+  const normalized = b3.op1("mul", { x: centered, y: b3.op1("rsqrt", { x: variance, epsilon }) }, { name: `${name2}_normalized` });
+  const shape3 = [channels, ...xt.shape.slice(2).map(() => 1)];
+  const scaled2 = b3.op1("mul", { x: normalized, y: paramOperand(ctx, node, 1, shape3, xt.dtype) }, { name: `${name2}_scaled` });
+  ctx.setOutput(node, 0, b3.op1("add", { x: scaled2, y: paramOperand(ctx, node, 2, shape3, xt.dtype) }, { name: name2 }));
+  const momentum = attrFloat(node, "momentum", 0.9);
+  const running = (i2, current) => {
+    if (!wantsOutput(node, i2)) return;
+    const flat = b3.op1("reshape", { x: current, shape: milConst.ints([channels]) }, { name: `${outputName(node, i2)}_current` });
+    const kept = b3.op1("mul", { x: paramOperand(ctx, node, i2 + 2, [channels], xt.dtype), y: floatScalar(momentum, xt.dtype) });
+    const added = b3.op1("mul", { x: flat, y: floatScalar(1 - momentum, xt.dtype) });
+    ctx.setOutput(node, i2, b3.op1("add", { x: kept, y: added }, { name: outputName(node, i2) }));
+  };
+  running(1, mean2);
+  running(2, variance);
+}
+var init_norm_training = __esm({
+  "src/convert/ops/norm-training.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_norm_variants();
+    init_nn_util();
+  }
+});
+
 // src/convert/ops/norm.ts
 function refuseExtraOutputs(node, ctx, what) {
   for (let i2 = 1; i2 < node.outputs.length; i2++) if (wantsOutput(node, i2)) ctx.unsupported(node, `${what} output ${i2} is not supported`);
@@ -16013,6 +17981,46 @@ function batchNormAsAffine(node, ctx, x2, p, epsilon) {
   const scaledX = ctx.b.op1("mul", { x: x2, y: floatTensor2(dtype, [scale.length], scale) }, { name: `${name2}_scaled` });
   return ctx.b.op1("add", { x: scaledX, y: floatTensor2(dtype, [shift.length], shift) }, { name: name2 });
 }
+function batchNormRuntime(node, ctx, x2, epsilon) {
+  const xt = typeOfInput(ctx, x2);
+  const channels = xt.shape[1];
+  if (typeof channels !== "number") return ctx.unsupported(node, "run-time scale, B, mean or var need a static channel count");
+  const shape3 = [channels, ...xt.shape.slice(2).map(() => 1)];
+  const [scale, bias, mean2, variance] = [1, 2, 3, 4].map((i2) => paramOperand(ctx, node, i2, shape3, xt.dtype));
+  const name2 = outputName(node);
+  const inv = ctx.b.op1("rsqrt", { x: variance, epsilon: floatScalar(epsilon, xt.dtype) }, { name: `${name2}_inv_std` });
+  const factor = ctx.b.op1("mul", { x: scale, y: inv }, { name: `${name2}_factor` });
+  const centered = ctx.b.op1("sub", { x: x2, y: mean2 }, { name: `${name2}_centered` });
+  const scaled2 = ctx.b.op1("mul", { x: centered, y: factor }, { name: `${name2}_scaled` });
+  return ctx.b.op1("add", { x: scaled2, y: bias }, { name: name2 });
+}
+function instanceNormalize(node, ctx, x2, name2) {
+  if (!ctx.constant(node, 1) || !ctx.constant(node, 2)) return instanceNormRuntimeAffine(node, ctx, x2, name2);
+  const dtype = typeOfInput(ctx, x2).dtype;
+  const args = {
+    x: x2,
+    gamma: paramLike(ctx, node, 1, "scale", dtype),
+    beta: paramLike(ctx, node, 2, "B", dtype),
+    epsilon: floatScalar(attrFloat(node, "epsilon", 1e-5), dtype)
+  };
+  return ctx.b.op1("instance_norm", args, { name: name2 });
+}
+function volumeView(node, ctx, x2) {
+  const [n, ...rest] = typeOfInput(ctx, x2).shape;
+  if (rest.some((d2) => d2 === null)) return ctx.unsupported(node, "rank-5 input needs static channel and spatial dims");
+  const [c, d, h, w] = rest;
+  const batch = n ?? -1;
+  const flat = ctx.b.op1("reshape", { x: x2, shape: milConst.ints([batch, c, d, h * w]) }, { name: `${outputName(node)}_view` });
+  return { flat, back: [batch, c, d, h, w] };
+}
+function instanceNormRuntimeAffine(node, ctx, x2, name2) {
+  const xt = typeOfInput(ctx, x2);
+  const channels = xt.shape[1];
+  if (channels === null || channels === void 0) return ctx.unsupported(node, "run-time scale and B need a static channel count");
+  const eps = floatScalar(attrFloat(node, "epsilon", 1e-5), xt.dtype);
+  const normalized = ctx.b.op1("instance_norm", { x: x2, epsilon: eps }, { name: `${name2}_normalized` });
+  return scaleShift(ctx, node, normalized, [channels, ...xt.shape.slice(2).map(() => 1)], xt.dtype, name2);
+}
 function toNormalizedShape(node, ctx, t, dims) {
   if (dims.some((d) => d === null)) return ctx.unsupported(node, "normalized dims must be static");
   const size2 = dims.reduce((a, b3) => a * b3, 1);
@@ -16021,24 +18029,50 @@ function toNormalizedShape(node, ctx, t, dims) {
   if (count === 1) return floatTensor2(t.dtype, dims, new Float32Array(size2).fill(floatValues(t)[0]));
   return ctx.unsupported(node, `scale/bias of shape [${t.shape.join(", ")}] does not cover the normalized dims`);
 }
+function layerNormStatistics(node, ctx, x2, axes, epsilon) {
+  if (!wantsOutput(node, 1) && !wantsOutput(node, 2)) return;
+  const name2 = outputName(node);
+  const xDtype = typeOfInput(ctx, x2).dtype;
+  const src = xDtype === "float32" ? x2 : ctx.b.op1("cast", { x: x2, dtype: milConst.str("fp32") }, { name: `${name2}_stash` });
+  const reduce3 = { axes: milConst.ints(axes), keep_dims: milConst.bool(true) };
+  const meanName = wantsOutput(node, 1) ? outputName(node, 1) : `${name2}_mean`;
+  const mean2 = ctx.b.op1("reduce_mean", { x: src, ...reduce3 }, { name: meanName });
+  if (wantsOutput(node, 1)) ctx.setOutput(node, 1, mean2);
+  if (!wantsOutput(node, 2)) return;
+  const centered = ctx.b.op1("sub", { x: src, y: mean2 }, { name: `${name2}_centered` });
+  const squared = ctx.b.op1("mul", { x: centered, y: centered }, { name: `${name2}_squared` });
+  const variance = ctx.b.op1("reduce_mean", { x: squared, ...reduce3 }, { name: `${name2}_variance` });
+  const inv = ctx.b.op1("rsqrt", { x: variance, epsilon: floatScalar(epsilon, "float32") }, { name: outputName(node, 2) });
+  ctx.setOutput(node, 2, inv);
+}
+function layerNormRuntimeAffine(node, ctx, args) {
+  const name2 = outputName(node);
+  const normalized = ctx.b.op1("layer_norm", args, { name: `${name2}_normalized` });
+  const scaled2 = ctx.b.op1("mul", { x: normalized, y: ctx.requireInput(node, 1) }, { name: node.inputs[2] ? `${name2}_scaled` : name2 });
+  return node.inputs[2] ? ctx.b.op1("add", { x: scaled2, y: ctx.requireInput(node, 2) }, { name: name2 }) : scaled2;
+}
 var batchNorm, instanceNorm, layerNorm2, lrn, normConverters;
 var init_norm3 = __esm({
   "src/convert/ops/norm.ts"() {
     "use strict";
     init_builder();
     init_ir2();
+    init_types();
+    init_norm_training();
+    init_norm_variants();
     init_nn_util();
     batchNorm = {
-      opsets: [1, 22],
-      milOps: ["batch_norm", "mul", "add"],
-      limits: "inference only (training_mode = 0); scale, bias, mean and variance must be constants",
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["batch_norm", "mul", "add", "sub", "rsqrt", "reshape", "reduce_mean"],
+      limits: "run-time scale, bias, mean or variance and training mode need a static channel count",
       convert(node, ctx) {
-        if (attrInt(node, "training_mode", 0) === 1) ctx.unsupported(node, "training_mode = 1 is not supported");
+        if (attrInt(node, "training_mode", 0) === 1) return batchNormTraining(node, ctx);
         refuseExtraOutputs(node, ctx, "training statistics");
         const x2 = ctx.requireInput(node, 0);
         const xt = typeOfInput(ctx, x2);
-        const params = ["scale", "B", "input_mean", "input_var"].map((what, k) => paramLike(ctx, node, k + 1, what, xt.dtype));
         const epsilon = attrFloat(node, "epsilon", 1e-5);
+        if ([1, 2, 3, 4].some((i2) => ctx.constant(node, i2) === void 0)) return ctx.setOutput(node, 0, batchNormRuntime(node, ctx, x2, epsilon));
+        const params = ["scale", "B", "input_mean", "input_var"].map((what, k) => paramLike(ctx, node, k + 1, what, xt.dtype));
         const rank = xt.shape.length;
         if (rank === 2) {
           ctx.setOutput(node, 0, batchNormAsAffine(node, ctx, x2, params, epsilon));
@@ -16055,32 +18089,27 @@ var init_norm3 = __esm({
       }
     };
     instanceNorm = {
-      opsets: [1, 22],
-      milOps: ["instance_norm"],
-      limits: "input rank 3 or 4; scale and bias must be constants",
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["instance_norm", "reshape", "mul", "add"],
+      limits: "input rank 3 to 5 (rank 5 needs static channel and spatial dims); run-time scale and bias need a static channel count",
       convert(node, ctx) {
         const x2 = ctx.requireInput(node, 0);
-        const xt = typeOfInput(ctx, x2);
-        if (xt.shape.length < 3 || xt.shape.length > 4) ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML instance_norm takes rank 3 or 4`);
-        const y = ctx.b.op1(
-          "instance_norm",
-          {
-            x: x2,
-            gamma: paramLike(ctx, node, 1, "scale", xt.dtype),
-            beta: paramLike(ctx, node, 2, "B", xt.dtype),
-            epsilon: floatScalar(attrFloat(node, "epsilon", 1e-5), xt.dtype)
-          },
-          { name: outputName(node) }
-        );
-        ctx.setOutput(node, 0, y);
+        const rank = typeOfInput(ctx, x2).shape.length;
+        if (rank < 3 || rank > 5) ctx.unsupported(node, `input rank ${rank}: Core ML instance_norm takes rank 3 or 4 (rank 5 through a rank-4 view)`);
+        const name2 = outputName(node);
+        if (rank < 5) {
+          ctx.setOutput(node, 0, instanceNormalize(node, ctx, x2, name2));
+          return;
+        }
+        const view = volumeView(node, ctx, x2);
+        const normalized = instanceNormalize(node, ctx, view.flat, `${name2}_flat`);
+        ctx.setOutput(node, 0, ctx.b.op1("reshape", { x: normalized, shape: milConst.ints(view.back) }, { name: name2 }));
       }
     };
     layerNorm2 = {
-      opsets: [17, 22],
-      milOps: ["layer_norm"],
-      limits: "Mean and InvStdDev outputs are not supported; Scale and B must be constants",
+      opsets: [17, LATEST_ONNX_OPSET],
+      milOps: ["layer_norm", "reduce_mean", "sub", "mul", "add", "rsqrt", "cast"],
       convert(node, ctx) {
-        refuseExtraOutputs(node, ctx, "Mean/InvStdDev");
         const x2 = ctx.requireInput(node, 0);
         const xt = typeOfInput(ctx, x2);
         const rank = xt.shape.length;
@@ -16089,18 +18118,21 @@ var init_norm3 = __esm({
         if (axis < 0 || axis >= rank) ctx.unsupported(node, `axis ${raw} is out of range for rank ${rank}`);
         const axes = Array.from({ length: rank - axis }, (_, k) => axis + k);
         const dims = axes.map((a) => xt.shape[a] ?? null);
-        const gamma = toNormalizedShape(node, ctx, paramLike(ctx, node, 1, "Scale", xt.dtype), dims);
-        const beta = node.inputs[2] ? toNormalizedShape(node, ctx, paramLike(ctx, node, 2, "B", xt.dtype), dims) : void 0;
-        const y = ctx.b.op1(
-          "layer_norm",
-          { x: x2, axes: milConst.ints(axes), gamma, beta, epsilon: floatScalar(attrFloat(node, "epsilon", 1e-5), xt.dtype) },
-          { name: outputName(node) }
-        );
-        ctx.setOutput(node, 0, y);
+        const epsilon = attrFloat(node, "epsilon", 1e-5);
+        const args = { x: x2, axes: milConst.ints(axes), epsilon: floatScalar(epsilon, xt.dtype) };
+        const constantAffine = ctx.constant(node, 1) !== void 0 && (!node.inputs[2] || ctx.constant(node, 2) !== void 0);
+        if (constantAffine) {
+          const gamma = toNormalizedShape(node, ctx, paramLike(ctx, node, 1, "Scale", xt.dtype), dims);
+          const beta = node.inputs[2] ? toNormalizedShape(node, ctx, paramLike(ctx, node, 2, "B", xt.dtype), dims) : void 0;
+          ctx.setOutput(node, 0, ctx.b.op1("layer_norm", { ...args, gamma, beta }, { name: outputName(node) }));
+        } else {
+          ctx.setOutput(node, 0, layerNormRuntimeAffine(node, ctx, args));
+        }
+        layerNormStatistics(node, ctx, x2, axes, epsilon);
       }
     };
     lrn = {
-      opsets: [1, 22],
+      opsets: [1, LATEST_ONNX_OPSET],
       milOps: ["local_response_norm"],
       convert(node, ctx) {
         const x2 = ctx.requireInput(node, 0);
@@ -16125,8 +18157,125 @@ var init_norm3 = __esm({
       BatchNormalization: batchNorm,
       InstanceNormalization: instanceNorm,
       LayerNormalization: layerNorm2,
-      LRN: lrn
+      LRN: lrn,
+      ...normVariantConverters
     };
+  }
+});
+
+// src/convert/ops/pool-taps.ts
+function planTaps(node, ctx, x2, win, limitTaps = true) {
+  const xt = typeOfInput(ctx, x2);
+  const inDims = xt.shape.slice(2);
+  if (inDims.some((d) => d === null)) return ctx.unsupported(node, "pooling spelled out per kernel tap needs static spatial dims");
+  if (attrInt(node, "ceil_mode", 0) === 1) return ctx.unsupported(node, "pooling spelled out per kernel tap does not support ceil_mode");
+  const taps = win.kernel.reduce((a, k) => a * k, 1);
+  if (limitTaps && taps > MAX_TAPS) return ctx.unsupported(node, `a kernel of ${taps} taps (at most ${MAX_TAPS} are spelled out)`);
+  const n = win.kernel.length;
+  const dims = inDims;
+  const pads = resolvePads(win, dims);
+  const outDims = dims.map((d, a) => Math.floor((d + pads[a] + pads[a + n] - effectiveKernelSize(win.kernel[a], win.dilations[a])) / win.strides[a]) + 1);
+  if (outDims.some((d) => d < 1)) return ctx.unsupported(node, "the kernel is larger than the padded input");
+  const padded = pads.some((p) => p !== 0) ? ctx.b.op1("pad", { x: x2, pad: milConst.ints(onnxPadsToMil(pads)), mode: milConst.str("constant"), constant_val: floatScalar(-Infinity, xt.dtype) }, { name: `${outputName(node)}_padded` }) : x2;
+  const lead = [true, true, ...dims.map(() => false)];
+  return { padded, dims, outDims, pads, masks: { begin_mask: boolList(lead), end_mask: boolList(lead) } };
+}
+function tapSlice(ctx, plan, win, offset) {
+  const begin = offset.map((o, a) => o * win.dilations[a]);
+  const end = begin.map((s, a) => s + (plan.outDims[a] - 1) * win.strides[a] + 1);
+  const args = { x: plan.padded, begin: milConst.ints([0, 0, ...begin]), end: milConst.ints([0, 0, ...end]), stride: milConst.ints([1, 1, ...win.strides]) };
+  return ctx.b.op1("slice_by_index", { ...args, ...plan.masks });
+}
+function dilatedMaxPool(node, ctx, x2, win) {
+  const subsampled = win.strides.every((s, a) => s % win.dilations[a] === 0);
+  const plan = planTaps(node, ctx, x2, win, !subsampled);
+  if (subsampled) return subsampledMaxPool(node, ctx, plan, win);
+  let result;
+  for (const offset of kernelOffsets(win.kernel)) {
+    const tap2 = tapSlice(ctx, plan, win, offset);
+    result = result === void 0 ? tap2 : ctx.b.op1("maximum", { x: result, y: tap2 });
+  }
+  return ctx.b.op1("identity", { x: result }, { name: outputName(node) });
+}
+function subsampledMaxPool(node, ctx, plan, win) {
+  const end = plan.outDims.map((o, a) => (o - 1) * win.strides[a] + (win.kernel[a] - 1) * win.dilations[a] + 1);
+  const args = { x: plan.padded, begin: milConst.ints([0, 0, ...end.map(() => 0)]), end: milConst.ints([0, 0, ...end]), stride: milConst.ints([1, 1, ...win.dilations]) };
+  const every = ctx.b.op1("slice_by_index", { ...args, ...plan.masks }, { name: `${outputName(node)}_subsampled` });
+  const pool3 = {
+    x: every,
+    kernel_sizes: milConst.ints(win.kernel),
+    strides: milConst.ints(win.strides.map((s, a) => s / win.dilations[a])),
+    pad_type: milConst.str("valid"),
+    ceil_mode: milConst.bool(false)
+  };
+  return ctx.b.op1("max_pool", pool3, { name: outputName(node) });
+}
+function maxPoolWithIndices(node, ctx, x2, win) {
+  const shape3 = typeOfInput(ctx, x2).shape;
+  const [batch, channels] = shape3;
+  if (typeof batch !== "number" || typeof channels !== "number") return ctx.unsupported(node, "the Indices output needs static batch and channel dims");
+  const plan = planTaps(node, ctx, x2, win);
+  const columnMajor = attrInt(node, "storage_order", 0) === 1;
+  const b3 = ctx.b;
+  let best;
+  let bestIndex;
+  for (const offset of kernelOffsets(win.kernel)) {
+    const tap2 = tapSlice(ctx, plan, win, offset);
+    const index = tapIndices(plan, win, offset, columnMajor);
+    if (best === void 0) {
+      [best, bestIndex] = [tap2, index];
+      continue;
+    }
+    const wins = b3.op1("greater", { x: tap2, y: best });
+    best = b3.op1("select", { cond: wins, a: tap2, b: best });
+    bestIndex = b3.op1("select", { cond: wins, a: index, b: bestIndex });
+  }
+  const area = plan.dims.reduce((a, d) => a * d, 1);
+  const planes = makeTensor("int32", [batch, channels, ...plan.dims.map(() => 1)], Int32Array.from({ length: batch * channels }, (_, k) => k * area));
+  const values = b3.op1("identity", { x: best }, { name: outputName(node) });
+  return [values, b3.op1("add", { x: bestIndex, y: planes }, { name: outputName(node, 1) })];
+}
+function tapIndices(plan, win, offset, columnMajor) {
+  const n = plan.dims.length;
+  const strides2 = new Array(n);
+  let acc = 1;
+  for (let k = 0; k < n; k++) {
+    const a = columnMajor ? k : n - 1 - k;
+    strides2[a] = acc;
+    acc *= plan.dims[a];
+  }
+  const total = plan.outDims.reduce((a, d) => a * d, 1);
+  const out2 = new Int32Array(total);
+  const coord = new Array(n).fill(0);
+  for (let i2 = 0; i2 < total; i2++) {
+    let flat = 0;
+    for (let a = 0; a < n; a++) flat += (coord[a] * win.strides[a] + offset[a] * win.dilations[a] - plan.pads[a]) * strides2[a];
+    out2[i2] = flat;
+    for (let a = n - 1; a >= 0; a--) {
+      if (++coord[a] < plan.outDims[a]) break;
+      coord[a] = 0;
+    }
+  }
+  return makeTensor("int32", plan.outDims, out2);
+}
+function boolList(values) {
+  return makeTensor("bool", [values.length], Uint8Array.from(values, (v) => v ? 1 : 0));
+}
+function kernelOffsets(kernel) {
+  let out2 = [[]];
+  for (const k of kernel) out2 = out2.flatMap((prefix) => Array.from({ length: k }, (_, i2) => [...prefix, i2]));
+  return out2;
+}
+var MAX_TAPS;
+var init_pool_taps = __esm({
+  "src/convert/ops/pool-taps.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_window2();
+    init_tensor();
+    init_nn_util();
+    MAX_TAPS = 64;
   }
 });
 
@@ -16137,7 +18286,10 @@ function poolSetup(node, ctx) {
   const spatial2 = xt.shape.length - 2;
   if (spatial2 < 1 || spatial2 > 3) ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML pooling takes 1 to 3 spatial dims`);
   const win = guarded(ctx, node, () => readWindow(node, spatial2));
-  if (win.dilations.some((d) => d !== 1)) ctx.unsupported(node, "dilations other than 1 are not supported by Core ML pooling");
+  if (win.dilations.some((d) => d !== 1)) {
+    if (node.opType === "MaxPool") return { x: x2, args: {}, dilated: win };
+    ctx.unsupported(node, "dilations other than 1 are not supported by Core ML pooling");
+  }
   const padding = milPadding(ctx, node, win, xt.shape.slice(2));
   const ceilMode = attrInt(node, "ceil_mode", 0) === 1;
   if (ceilMode) {
@@ -16155,9 +18307,29 @@ function poolSetup(node, ctx) {
   };
   return { x: x2, args };
 }
+function integerMaxPool(node, ctx, x2, args) {
+  const onnxDType = ctx.info(node.inputs[0])?.dtype;
+  if (onnxDType === void 0 || !EXACT_IN_FLOAT.has(onnxDType)) {
+    return ctx.unsupported(node, `max_pool takes floats; ${onnxDType ?? "integer"} input values may not convert to float exactly`);
+  }
+  const name2 = outputName(node);
+  const asFloat = ctx.b.op1("cast", { x: x2, dtype: milConst.str("fp32") }, { name: `${name2}_float` });
+  const pooled = ctx.b.op1("max_pool", { x: asFloat, ...args }, { name: `${name2}_pooled` });
+  return ctx.b.op1("cast", { x: pooled, dtype: milConst.str(milDTypeName(typeOfInput(ctx, x2).dtype)) }, { name: name2 });
+}
+function maxPoolIndices(node, ctx) {
+  const x2 = ctx.requireInput(node, 0);
+  const xt = typeOfInput(ctx, x2);
+  if (xt.dtype !== "float32" && xt.dtype !== "float16") return ctx.unsupported(node, "the Indices output of integer input is not supported");
+  const spatial2 = xt.shape.length - 2;
+  if (spatial2 < 1 || spatial2 > 3) return ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML pooling takes 1 to 3 spatial dims`);
+  const [values, indices] = maxPoolWithIndices(node, ctx, x2, guarded(ctx, node, () => readWindow(node, spatial2)));
+  ctx.setOutput(node, 0, values);
+  ctx.setOutput(node, 1, indices);
+}
 function globalPool2(reduceOp) {
   return {
-    opsets: [1, 22],
+    opsets: [1, LATEST_ONNX_OPSET],
     milOps: [reduceOp],
     convert(node, ctx) {
       const x2 = ctx.requireInput(node, 0);
@@ -16169,27 +18341,35 @@ function globalPool2(reduceOp) {
     }
   };
 }
-var maxPool, averagePool, lpPool, poolConverters;
+var EXACT_IN_FLOAT, maxPool, averagePool, lpPool, poolConverters;
 var init_pool3 = __esm({
   "src/convert/ops/pool.ts"() {
     "use strict";
     init_builder();
+    init_misc();
     init_ir2();
     init_window2();
+    init_types();
     init_conv3();
+    init_pool_taps();
     init_nn_util();
+    EXACT_IN_FLOAT = /* @__PURE__ */ new Set(["int8", "uint8"]);
     maxPool = {
-      opsets: [1, 22],
-      milOps: ["max_pool"],
-      limits: "no Indices output; dilations must be 1; storage_order is irrelevant without Indices",
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["max_pool", "cast", "pad", "slice_by_index", "maximum", "greater", "select", "add"],
+      limits: "dilations and the Indices output as up to 64 strided slices (static spatial dims, no ceil_mode; Indices also static N and C); int8/uint8 input pooled as float32",
       convert(node, ctx) {
-        if (wantsOutput(node, 1)) ctx.unsupported(node, "the Indices output is not supported");
-        const { x: x2, args } = poolSetup(node, ctx);
+        if (wantsOutput(node, 1)) return maxPoolIndices(node, ctx);
+        const { x: x2, args, dilated } = poolSetup(node, ctx);
+        const dtype = typeOfInput(ctx, x2).dtype;
+        if (dilated && (dtype === "float32" || dtype === "float16")) return ctx.setOutput(node, 0, dilatedMaxPool(node, ctx, x2, dilated));
+        if (dilated) return ctx.unsupported(node, "dilated pooling of integer input is not supported");
+        if (dtype !== "float32" && dtype !== "float16") return ctx.setOutput(node, 0, integerMaxPool(node, ctx, x2, args));
         ctx.setOutput(node, 0, ctx.b.op1("max_pool", { x: x2, ...args }, { name: outputName(node) }));
       }
     };
     averagePool = {
-      opsets: [1, 22],
+      opsets: [1, LATEST_ONNX_OPSET],
       milOps: ["avg_pool"],
       limits: "dilations must be 1",
       convert(node, ctx) {
@@ -16200,7 +18380,7 @@ var init_pool3 = __esm({
       }
     };
     lpPool = {
-      opsets: [1, 22],
+      opsets: [1, LATEST_ONNX_OPSET],
       milOps: ["l2_pool"],
       limits: "p = 2 only",
       convert(node, ctx) {
@@ -16216,6 +18396,59 @@ var init_pool3 = __esm({
       GlobalAveragePool: globalPool2("reduce_mean"),
       GlobalMaxPool: globalPool2("reduce_max")
     };
+  }
+});
+
+// src/convert/ops/pad-dynamic.ts
+function padThenCrop(node, ctx, grown, begins, ends) {
+  const rank = begins.length;
+  const cropBegin = begins.map((p) => Math.max(-p, 0));
+  const cropEnd = ends.map((p) => Math.max(-p, 0));
+  const endMask = makeTensor("bool", [rank], Uint8Array.from(cropEnd, (c) => c === 0 ? 1 : 0));
+  const args = { x: grown, begin: milConst.ints(cropBegin), end: milConst.ints(cropEnd.map((c) => -c)), end_mask: endMask };
+  return ctx.b.op1("slice_by_index", args, { name: outputName(node) });
+}
+function fillPaddingWithRuntimeValue(node, ctx, x2, pad4, padded, name2) {
+  const b3 = ctx.b;
+  const xt = typeOfInput(ctx, x2);
+  const shape3 = isFullyStatic(xt.shape) ? milConst.ints(xt.shape) : b3.op1("shape", { x: x2 });
+  const ones = b3.op1("fill", { shape: shape3, value: floatScalar(1, xt.dtype) }, { name: `${name2}_ones` });
+  const mask = b3.op1("pad", { x: ones, pad: pad4, mode: milConst.str("constant"), constant_val: floatScalar(0, xt.dtype) }, { name: `${name2}_inside` });
+  const inside = b3.op1("greater", { x: mask, y: floatScalar(0.5, xt.dtype) });
+  return b3.op1("select", { cond: inside, a: padded, b: castTo(ctx, ctx.requireInput(node, 2), xt.dtype) }, { name: name2 });
+}
+function runtimePad(node, ctx, x2) {
+  const b3 = ctx.b;
+  const xt = typeOfInput(ctx, x2);
+  const rank = xt.shape.length;
+  if (attrString(node, "mode", "constant") !== "constant") return ctx.unsupported(node, "run-time pads are supported in constant mode only");
+  if (node.inputs[3] && !ctx.constant(node, 3)) return ctx.unsupported(node, "axes must be a constant");
+  const axes = node.inputs[3] ? toNumberList(narrowConstant(ctx.constant(node, 3), node.inputs[3])).map((a) => a < 0 ? a + rank : a) : void 0;
+  if (axes && (axes.length !== rank || axes.some((a, i2) => a !== i2))) return ctx.unsupported(node, "run-time pads need every axis, in order");
+  const valueConstant = node.inputs[2] ? ctx.constant(node, 2) : void 0;
+  const runtimeValue = node.inputs[2] !== void 0 && node.inputs[2] !== "" && !valueConstant;
+  const value = valueConstant ? toNumberList(valueConstant)[0] ?? 0 : 0;
+  const name2 = outputName(node);
+  const pads = castTo(ctx, ctx.requireInput(node, 1), "int32");
+  const byAxis = b3.op1("transpose", { x: b3.op1("reshape", { x: pads, shape: milConst.ints([2, rank]) }), perm: milConst.ints([1, 0]) }, { name: `${name2}_pairs` });
+  const grow = b3.op1("maximum", { x: b3.op1("reshape", { x: byAxis, shape: milConst.ints([2 * rank]) }), y: milConst.int(0) }, { name: `${name2}_grow` });
+  const crop = b3.op1("maximum", { x: b3.op1("mul", { x: byAxis, y: milConst.int(-1) }), y: milConst.int(0) }, { name: `${name2}_crop` });
+  const padded = b3.op1("pad", { x: x2, pad: grow, mode: milConst.str("constant"), constant_val: floatScalar(value, xt.dtype) }, { name: `${name2}_grown` });
+  const grown = runtimeValue ? fillPaddingWithRuntimeValue(node, ctx, x2, grow, padded, `${name2}_filled`) : padded;
+  const column2 = (k, hint) => b3.op1("reshape", { x: b3.op1("slice_by_index", { x: crop, begin: milConst.ints([0, k]), end: milConst.ints([rank, k + 1]) }), shape: milConst.ints([rank]) }, { name: `${name2}_${hint}` });
+  const end = b3.op1("sub", { x: b3.op1("shape", { x: grown }), y: column2(1, "crop_end") }, { name: `${name2}_end` });
+  return b3.op1("slice_by_index", { x: grown, begin: column2(0, "crop_begin"), end }, { name: name2 });
+}
+var init_pad_dynamic = __esm({
+  "src/convert/ops/pad-dynamic.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_tensor();
+    init_narrow();
+    init_values2();
+    init_elementwise4();
+    init_nn_util();
   }
 });
 
@@ -16302,14 +18535,95 @@ var init_resize_plan = __esm({
   }
 });
 
+// src/convert/ops/resize-sizes.ts
+function onlyNumbers(elements) {
+  return elements?.every((e) => typeof e === "number") ? elements : void 0;
+}
+function shapeElements(b3, name2) {
+  const producers = /* @__PURE__ */ new Map();
+  for (const op5 of b3.operations()) for (const out2 of op5.outputs) producers.set(out2.name, op5);
+  const read = (binding, depth) => {
+    if (!binding || depth > 32) return void 0;
+    if (binding.kind === "value") return smallVector(toNumberList(binding.value));
+    const constant2 = b3.constValue(binding.name);
+    if (constant2) return smallVector(toNumberList(constant2));
+    const op5 = producers.get(binding.name);
+    if (!op5) return void 0;
+    const next = (inner) => read(inner, depth + 1);
+    if (op5.type === "shape") return shapeOf(b3, op5.inputs["x"]?.[0]);
+    if (ORDER_KEEPING.has(op5.type)) return next(op5.inputs["x"]?.[0]);
+    return EVALUATORS[op5.type]?.(op5, next);
+  };
+  return read({ kind: "name", name: name2 }, 0);
+}
+function smallVector(values) {
+  return values.length <= MAX_ELEMENTS ? values : void 0;
+}
+function shapeOf(b3, x2) {
+  if (!x2 || x2.kind !== "name") return void 0;
+  return b3.typeOf(x2.name).shape.map((d, axis) => d ?? { dimOf: x2.name, axis });
+}
+var MAX_ELEMENTS, ORDER_KEEPING, EVALUATORS;
+var init_resize_sizes = __esm({
+  "src/convert/ops/resize-sizes.ts"() {
+    "use strict";
+    init_tensor();
+    MAX_ELEMENTS = 8;
+    ORDER_KEEPING = /* @__PURE__ */ new Set(["expand_dims", "squeeze", "reshape", "identity", "cast"]);
+    EVALUATORS = {
+      concat: (op5, read) => {
+        const axis = onlyNumbers(read(op5.inputs["axis"]?.[0]));
+        if (!axis || axis[0] !== 0 && axis[0] !== -1) return void 0;
+        const parts = (op5.inputs["values"] ?? []).map((b3) => read(b3));
+        return parts.every((p) => p !== void 0) ? parts.flat() : void 0;
+      },
+      gather: (op5, read) => {
+        const x2 = read(op5.inputs["x"]?.[0]);
+        const indices = onlyNumbers(read(op5.inputs["indices"]?.[0]));
+        const axis = op5.inputs["axis"] ? onlyNumbers(read(op5.inputs["axis"][0])) : [0];
+        if (!x2 || !indices || !axis || axis[0] !== 0) return void 0;
+        const picked = indices.map((i2) => x2[i2 < 0 ? i2 + x2.length : i2]);
+        return picked.every((e) => e !== void 0) ? picked : void 0;
+      },
+      slice_by_index: (op5, read) => {
+        const x2 = read(op5.inputs["x"]?.[0]);
+        const [begin, end] = [onlyNumbers(read(op5.inputs["begin"]?.[0])), onlyNumbers(read(op5.inputs["end"]?.[0]))];
+        const stride = op5.inputs["stride"] ? onlyNumbers(read(op5.inputs["stride"][0])) : [1];
+        const masks = ["begin_mask", "end_mask", "squeeze_mask"].map((m) => op5.inputs[m] ? onlyNumbers(read(op5.inputs[m][0])) : [0]);
+        if (!x2 || !begin || !end || !stride || masks.some((m) => !m) || stride[0] !== 1 || masks[2][0]) return void 0;
+        const clamp = (v) => Math.min(Math.max(v < 0 ? v + x2.length : v, 0), x2.length);
+        return x2.slice(masks[0][0] ? 0 : clamp(begin[0]), masks[1][0] ? x2.length : clamp(end[0]));
+      }
+    };
+  }
+});
+
 // src/convert/ops/resample.ts
+function planningDims(shape3) {
+  if (shape3.slice(-2).some((d) => d === null)) return void 0;
+  return shape3.map((d) => d ?? UNKNOWN_DIM);
+}
+function runtimeSizesTarget(node, ctx, x2, dims) {
+  if (node.opType !== "Resize" || ctx.opset < 11 || !node.inputs[3]) return void 0;
+  if (attrInts(node, "axes") || attrString(node, "keep_aspect_ratio_policy", "stretch") !== "stretch") return void 0;
+  const elements = shapeElements(ctx.b, ctx.requireInput(node, 3));
+  if (!elements || elements.length !== dims.length) return void 0;
+  const sizes = [];
+  for (const [axis, e] of elements.entries()) {
+    if (typeof e === "number") sizes.push(e);
+    else if (e && e.dimOf === x2 && e.axis === axis) sizes.push(dims[axis]);
+    else return void 0;
+  }
+  return { sizes, scales: sizes.map((s, i2) => s / dims[i2]), fromSizes: true };
+}
 function convertResize(node, ctx, legacy) {
   const x2 = ctx.requireInput(node, 0);
-  const dims = staticDims(typeOfInput(ctx, x2));
-  if (!dims) return ctx.unsupported(node, "the input shape must be static");
-  if (dims.length < 3) return ctx.unsupported(node, `input rank ${dims.length}: Core ML resizes the last two dims of rank >= 3 tensors`);
-  const target = guarded(ctx, node, () => readResizeTarget(node, ctx.opset, dims, (i2) => ctx.constant(node, i2)));
-  if (!target) return ctx.unsupported(node, "scales or sizes must be constants");
+  const shape3 = typeOfInput(ctx, x2).shape;
+  if (shape3.length < 3) return ctx.unsupported(node, `input rank ${shape3.length}: Core ML resizes the last two dims of rank >= 3 tensors`);
+  const dims = planningDims(shape3);
+  if (!dims) return ctx.unsupported(node, "the last two input dims must be static");
+  const target = guarded(ctx, node, () => readResizeTarget(node, ctx.opset, dims, (i2) => ctx.constant(node, i2))) ?? runtimeSizesTarget(node, ctx, x2, dims);
+  if (!target) return ctx.unsupported(node, "scales or sizes must be constants, or sizes computed from shapes whose resized two dims are static");
   const plan = planResize({
     inDims: dims,
     target,
@@ -16322,7 +18636,7 @@ function convertResize(node, ctx, legacy) {
   if ("reason" in plan) return ctx.unsupported(node, plan.reason);
   ctx.setOutput(node, 0, ctx.b.op1(plan.op, { x: x2, ...plan.args }, { name: outputName(node) }));
 }
-var PAD_MODES2, pad2, resize2, upsample, resampleConverters;
+var PAD_MODES2, pad2, UNKNOWN_DIM, resize2, upsample, resampleConverters;
 var init_resample3 = __esm({
   "src/convert/ops/resample.ts"() {
     "use strict";
@@ -16330,54 +18644,58 @@ var init_resample3 = __esm({
     init_ir2();
     init_resample2();
     init_narrow();
+    init_types();
     init_nn_util();
+    init_pad_dynamic();
     init_resize_plan();
+    init_resize_sizes();
     PAD_MODES2 = { constant: "constant", reflect: "reflect", edge: "replicate" };
     pad2 = {
-      opsets: [1, 22],
-      milOps: ["pad", "identity"],
-      limits: "constant, reflect and edge modes; pads (and axes) must be constants and non-negative",
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["pad", "identity", "slice_by_index", "transpose", "reshape", "maximum", "mul", "sub", "shape", "fill", "greater", "select"],
+      limits: "constant, reflect and edge modes; negative pads (cropping) and run-time pads in constant mode only; axes must be a constant",
       convert(node, ctx) {
         const x2 = ctx.requireInput(node, 0);
         const xt = typeOfInput(ctx, x2);
         const rank = xt.shape.length;
         if (xt.dtype !== "float32" && xt.dtype !== "float16") return ctx.unsupported(node, `Core ML pads only float tensors, not ${xt.dtype}`);
+        if (ctx.opset >= 11 && node.inputs[1] && !ctx.constant(node, 1)) return ctx.setOutput(node, 0, runtimePad(node, ctx, x2));
+        const runtimeValue = ctx.opset >= 11 && !!node.inputs[2] && !ctx.constant(node, 2);
         const spec = guarded(
           ctx,
           node,
           () => readPadSpec(node, ctx.opset, rank, (i2) => {
             const t = ctx.constant(node, i2);
+            if (!t && i2 === 2 && runtimeValue) return floatScalar(0, "float32");
             return t ? narrowConstant(t, node.inputs[i2]) : void 0;
           })
         );
-        if (!spec) return ctx.unsupported(node, "pads, constant_value and axes must be constants");
+        if (!spec) return ctx.unsupported(node, "axes must be a constant");
         const mode = PAD_MODES2[spec.mode];
         if (!mode) return ctx.unsupported(node, `mode "${spec.mode}" is not supported (constant, reflect, edge are)`);
-        if ([...spec.begins, ...spec.ends].some((p) => p < 0)) return ctx.unsupported(node, "negative pads (cropping) are not supported");
-        const first = spec.begins.findIndex((p, i2) => p !== 0 || spec.ends[i2] !== 0);
-        if (first < 0) {
-          ctx.setOutput(node, 0, ctx.b.op1("identity", { x: x2 }, { name: outputName(node) }));
-          return;
+        const cropping = [...spec.begins, ...spec.ends].some((p) => p < 0);
+        if (cropping && mode !== "constant") return ctx.unsupported(node, `negative pads (cropping) in ${spec.mode} mode are not supported`);
+        const grow = (p) => Math.max(p, 0);
+        const first = spec.begins.findIndex((p, i2) => grow(p) !== 0 || grow(spec.ends[i2]) !== 0);
+        const name2 = cropping ? `${outputName(node)}_grown` : outputName(node);
+        let y = x2;
+        if (first < 0 && !cropping) y = ctx.b.op1("identity", { x: x2 }, { name: name2 });
+        if (first >= 0) {
+          const milPad = [];
+          for (let axis = first; axis < rank; axis++) milPad.push(grow(spec.begins[axis]), grow(spec.ends[axis]));
+          const fill3 = runtimeValue && mode === "constant";
+          const args = { x: x2, pad: milConst.ints(milPad), mode: milConst.str(mode), ...mode === "constant" ? { constant_val: floatScalar(spec.value, xt.dtype) } : {} };
+          y = ctx.b.op1("pad", args, { name: fill3 ? `${name2}_zero_padded` : name2 });
+          if (fill3) y = fillPaddingWithRuntimeValue(node, ctx, x2, milConst.ints(milPad), y, name2);
         }
-        const milPad = [];
-        for (let axis = first; axis < rank; axis++) milPad.push(spec.begins[axis], spec.ends[axis]);
-        const y = ctx.b.op1(
-          "pad",
-          {
-            x: x2,
-            pad: milConst.ints(milPad),
-            mode: milConst.str(mode),
-            ...mode === "constant" ? { constant_val: floatScalar(spec.value, xt.dtype) } : {}
-          },
-          { name: outputName(node) }
-        );
-        ctx.setOutput(node, 0, y);
+        ctx.setOutput(node, 0, cropping ? padThenCrop(node, ctx, y, spec.begins, spec.ends) : y);
       }
     };
+    UNKNOWN_DIM = -1;
     resize2 = {
-      opsets: [10, 22],
+      opsets: [10, LATEST_ONNX_OPSET],
       milOps: ["upsample_nearest_neighbor", "upsample_bilinear", "resize_nearest_neighbor", "resize_bilinear"],
-      limits: "static shapes; last two dims only; nearest and linear modes where Core ML samples the same grid",
+      limits: "last two dims only, with static sizes (leading dims may be dynamic); nearest and linear modes where Core ML samples the same grid",
       convert(node, ctx) {
         convertResize(node, ctx, ctx.opset < 11);
       }
@@ -16385,7 +18703,7 @@ var init_resample3 = __esm({
     upsample = {
       opsets: [7, 9],
       milOps: ["upsample_nearest_neighbor", "resize_nearest_neighbor", "resize_bilinear"],
-      limits: "static shapes; last two dims only",
+      limits: "last two dims only, with static sizes (leading dims may be dynamic)",
       convert(node, ctx) {
         convertResize(node, ctx, true);
       }
@@ -16405,7 +18723,6 @@ function readInput(node, ctx, gates) {
   const r = ctx.info(node.inputs[2])?.shape?.[1];
   const hidden = attrInt(node, "hidden_size") ?? (typeof r === "number" ? r / gates : void 0);
   if (hidden === void 0) ctx.unsupported(node, "hidden_size is unknown (no attribute and R has no static shape)");
-  if (steps === null) ctx.unsupported(node, "the sequence length must be static");
   const directions = attrString(node, "direction", "forward") === "bidirectional" ? 2 : 1;
   return { x: x2, steps, batch, hidden, directions, layout, dtype: t.dtype };
 }
@@ -16441,13 +18758,20 @@ function directionParam(ctx, node, i2, d) {
 function initialState(ctx, node, i2, d, input) {
   const name2 = node.inputs[i2];
   if (!name2) {
-    if (input.batch === null) return ctx.unsupported(node, "an omitted initial state needs a static batch size");
+    if (input.batch === null) return zeroStateOfRuntimeBatch(ctx, input);
     return floatTensor2(input.dtype, [input.batch, input.hidden], new Float32Array(input.batch * input.hidden));
   }
   const c = ctx.constant(node, i2);
   let arg = c ? narrowConstant(c, name2) : ctx.requireInput(node, i2);
   if (input.layout === 1) arg = typeof arg === "string" ? ctx.b.op1("transpose", { x: arg, perm: milConst.ints([1, 0, 2]) }) : transposeState(arg);
   return rows(ctx, arg, d, d + 1, true);
+}
+function zeroStateOfRuntimeBatch(ctx, input) {
+  const b3 = ctx.b;
+  const dims = b3.op1("shape", { x: input.x });
+  const batch = b3.op1("slice_by_index", { x: dims, begin: milConst.ints([1]), end: milConst.ints([2]) });
+  const shape3 = b3.op1("concat", { values: [batch, milConst.ints([input.hidden])], axis: milConst.int(0) });
+  return b3.op1("fill", { shape: shape3, value: floatScalar(0, input.dtype) });
 }
 function transposeState(t) {
   const [b3, d, h] = t.shape;
@@ -16492,9 +18816,9 @@ function stepMasks(ctx, node, input) {
   }
   let lens = ctx.requireInput(node, 4);
   if (ctx.b.typeOf(lens).dtype !== "int32") lens = ctx.b.op1("cast", { x: lens, dtype: milConst.str("int32") });
-  const column = ctx.b.op1("expand_dims", { x: lens, axes: milConst.ints([1]) }, { name: `${outputName(node)}_lens` });
+  const column2 = ctx.b.op1("expand_dims", { x: lens, axes: milConst.ints([1]) }, { name: `${outputName(node)}_lens` });
   return (t) => {
-    const inside = ctx.b.op1("less", { x: milConst.int(t), y: column });
+    const inside = ctx.b.op1("less", { x: milConst.int(t), y: column2 });
     return ctx.b.op1("cast", { x: inside, dtype: milConst.str(dtype === "float16" ? "fp16" : "fp32") });
   };
 }
@@ -16610,8 +18934,9 @@ function masked(ctx, mask, next, prev) {
 }
 function unrollDirection(ctx, node, input, options) {
   const { kind, direction: d } = options;
-  if (input.steps > MAX_UNROLLED_STEPS) {
-    ctx.unsupported(node, `this ${kind} needs the unrolled form, which is limited to ${MAX_UNROLLED_STEPS} time steps (the sequence has ${input.steps})`);
+  const steps = input.steps ?? ctx.unsupported(node, `this ${kind} needs the unrolled form, which needs a static sequence length`);
+  if (steps > MAX_UNROLLED_STEPS) {
+    ctx.unsupported(node, `this ${kind} needs the unrolled form, which is limited to ${MAX_UNROLLED_STEPS} time steps (the sequence has ${steps})`);
   }
   const GH = GATES2[kind] * input.hidden;
   const bias = directionParam(ctx, node, 3, d);
@@ -16626,11 +18951,11 @@ function unrollDirection(ctx, node, input, options) {
   };
   const cell = kind === "LSTM" ? lstmCell(params, directionParam(ctx, node, 7, d)) : kind === "GRU" ? gruCell(params) : rnnCell(params);
   const xw = matmulT(params, input.x, directionParam(ctx, node, 1, d), bias === void 0 ? void 0 : rows(ctx, bias, 0, GH));
-  const perStep = input.steps === 1 ? [xw] : ctx.b.op("split", { x: xw, num_splits: milConst.int(input.steps), axis: milConst.int(0) }, { numOutputs: input.steps });
+  const perStep = steps === 1 ? [xw] : ctx.b.op("split", { x: xw, num_splits: milConst.int(steps), axis: milConst.int(0) }, { numOutputs: steps });
   let state = { h: initialState(ctx, node, 5, d, input), ...kind === "LSTM" ? { c: initialState(ctx, node, 6, d, input) } : {} };
-  const outputs = new Array(input.steps);
-  for (let s = 0; s < input.steps; s++) {
-    const t = options.reverse ? input.steps - 1 - s : s;
+  const outputs = new Array(steps);
+  for (let s = 0; s < steps; s++) {
+    const t = options.reverse ? steps - 1 - s : s;
     const xt = ctx.b.op1("squeeze", { x: perStep[t], axes: milConst.ints([0]) });
     const next = cell.step(xt, state);
     const mask = options.masks?.(t);
@@ -16671,7 +18996,7 @@ function constantParam(ctx, node, i2, d) {
   return makeTensor(t.dtype, t.shape.slice(1), t.data.slice(d * inner, (d + 1) * inner));
 }
 function fullLength(lens, steps) {
-  return lens !== void 0 && toNumberList(lens).every((n) => n === steps);
+  return lens !== void 0 && steps !== null && toNumberList(lens).every((n) => n === steps);
 }
 function fusedBlocker(ctx, node, plan) {
   const { kind, input } = plan;
@@ -16735,7 +19060,11 @@ function convertRecurrent(kind, node, ctx) {
   if (plan.names.length !== perDirection * input.directions) {
     ctx.unsupported(node, `expected ${perDirection * input.directions} activations, got ${plan.names.length}`);
   }
-  const fused = fusedBlocker(ctx, node, plan) === void 0;
+  const blocker = fusedBlocker(ctx, node, plan);
+  if (blocker !== void 0 && input.steps === null) {
+    ctx.unsupported(node, `the sequence length is dynamic, which only the fused Core ML ${kind.toLowerCase()} op takes, and it cannot compute this node exactly (${blocker})`);
+  }
+  const fused = blocker === void 0;
   const masks = fused ? void 0 : stepMasks(ctx, node, input);
   const allActs = fused ? [] : activations(ctx, node, plan.names, input.dtype);
   const results = Array.from({ length: input.directions }, (_, d) => {
@@ -16763,6 +19092,7 @@ var init_recurrent3 = __esm({
     init_ir2();
     init_tensor();
     init_narrow();
+    init_types();
     init_nn_util();
     init_recurrent_unroll();
     init_recurrent_util();
@@ -16774,11 +19104,502 @@ var init_recurrent3 = __esm({
       GRU: ["Sigmoid", "Tanh"],
       RNN: ["Tanh"]
     };
-    LIMITS = "sequence length must be static; sequences longer than 512 steps need constant weights and the fused Core ML op";
+    LIMITS = "a dynamic sequence length only where the fused Core ML op is exact; sequences longer than 512 steps need constant weights and the fused Core ML op";
     recurrentConverters = {
-      LSTM: converter("LSTM", [7, 22], "lstm"),
-      GRU: converter("GRU", [7, 22], "gru"),
-      RNN: converter("RNN", [7, 22], "rnn")
+      LSTM: converter("LSTM", [7, LATEST_ONNX_OPSET], "lstm"),
+      GRU: converter("GRU", [7, LATEST_ONNX_OPSET], "gru"),
+      RNN: converter("RNN", [7, LATEST_ONNX_OPSET], "rnn")
+    };
+  }
+});
+
+// src/convert/ops/loop.ts
+function truthy2(t) {
+  const v = t.data[0];
+  return typeof v === "bigint" ? v !== 0n : Boolean(v);
+}
+function bodyOf(node, ctx) {
+  const a = attr(node, "body");
+  return a?.type === "graph" ? a.value : ctx.unsupported(node, "the body attribute is missing");
+}
+function asValue(ctx, b3, hint) {
+  return typeof b3 === "string" ? b3 : ctx.b.const(narrowConstant(b3, hint), hint);
+}
+function initialState2(node, ctx, carried) {
+  return Array.from({ length: carried }, (_, k) => ctx.constant(node, k + 2) ?? ctx.requireInput(node, k + 2));
+}
+function unroll(node, ctx, trips, keepGoing) {
+  const body = bodyOf(node, ctx);
+  const carried = node.inputs.length - 2;
+  let state = initialState2(node, ctx, carried);
+  const scans = [];
+  let go = keepGoing;
+  for (let t = 0; t < trips && go; t++) {
+    const outs = convertSubgraph(ctx, node, body, [makeTensor("int64", [], BigInt64Array.of(BigInt(t))), TRUE, ...state]);
+    const cond3 = outs[0];
+    if (typeof cond3 === "string") return false;
+    go = truthy2(cond3);
+    state = outs.slice(1, 1 + carried);
+    scans.push(outs.slice(1 + carried));
+  }
+  state.forEach((v, k) => typeof v === "string" ? ctx.setOutput(node, k, v) : ctx.setConstantOutput(node, k, v));
+  const scanCount = body.outputs.length - 1 - carried;
+  for (let s = 0; s < scanCount; s++) {
+    if (scans.length === 0) ctx.unsupported(node, "a scan output of a loop that runs zero times has no element type to build an empty tensor from");
+    const values = scans.map((iteration, t) => asValue(ctx, iteration[s], `${outputName(node, carried + s)}_${t}`));
+    ctx.setOutput(node, carried + s, ctx.b.op1("stack", { values, axis: milConst.int(0) }, { name: outputName(node, carried + s) }));
+  }
+  return true;
+}
+function scalar2(ctx, v) {
+  return ctx.b.typeOf(v).shape.length === 0 ? v : ctx.b.op1("reshape", { x: v, shape: milConst.ints([]) });
+}
+function own(ctx, v) {
+  const made = ctx.b.operations().some((op5) => op5.outputs.some((o) => o.name === v));
+  return made ? v : ctx.b.op1("identity", { x: v });
+}
+function describe2(t) {
+  return `${t.dtype}${formatShape(t.shape)}`;
+}
+function whileLoop2(node, ctx) {
+  const body = bodyOf(node, ctx);
+  const carried = node.inputs.length - 2;
+  const trip = node.inputs[0] ? scalar2(ctx, ctx.requireInput(node, 0)) : void 0;
+  const start = [milConst.int(0), node.inputs[1] ? scalar2(ctx, ctx.requireInput(node, 1)) : milConst.bool(true)].map((v, k) => asValue(ctx, v, `${outputName(node)}_${k === 0 ? "i" : "cond"}`));
+  const vars = [...start, ...initialState2(node, ctx, carried).map((v, k) => asValue(ctx, v, `${outputName(node)}_v${k}`))];
+  const types = vars.map((v, k) => ({ name: `${outputName(node)}_var${k}`, type: ctx.b.typeOf(v) }));
+  const condition = ctx.b.nestedBlock(types, ([i2, c]) => {
+    if (trip === void 0) return [own(ctx, c)];
+    return [ctx.b.op1("logical_and", { x: ctx.b.op1("less", { x: i2, y: trip }), y: c })];
+  });
+  const loopBody = ctx.b.nestedBlock(types, ([i2, c, ...v]) => {
+    const outs2 = convertSubgraph(ctx, node, body, [i2, c, ...v]);
+    const next = [ctx.b.op1("add", { x: i2, y: milConst.int(1) }), scalar2(ctx, asValue(ctx, outs2[0], "cond")), ...outs2.slice(1).map((o, k) => asValue(ctx, o, `carried_${k}`))];
+    return next.map((n) => own(ctx, n));
+  });
+  loopBody.outputs.forEach((o, k) => {
+    const [want, got] = [types[k].type, ctx.b.typeOf(o)];
+    if (describe2(want) !== describe2(got)) {
+      ctx.unsupported(node, `Core ML's while_loop needs carried value ${k - 2} to keep its type: it enters as ${describe2(want)} and leaves the body as ${describe2(got)}`);
+    }
+  });
+  const outs = ctx.b.opWithBlocks("while_loop", { loop_vars: vars }, [condition, loopBody], { numOutputs: vars.length });
+  outs.slice(2).forEach((v, k) => ctx.setOutput(node, k, v));
+}
+var MAX_UNROLLED_ITERATIONS, TRUE, loopConverter;
+var init_loop = __esm({
+  "src/convert/ops/loop.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_tensor();
+    init_narrow();
+    init_types();
+    init_control2();
+    init_nn_util();
+    MAX_UNROLLED_ITERATIONS = 64;
+    TRUE = makeTensor("bool", [], Uint8Array.of(1));
+    loopConverter = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["while_loop", "stack", "less", "logical_and", "add", "identity", "reshape"],
+      limits: `unrolled with a constant trip count ≤ ${MAX_UNROLLED_ITERATIONS} and a condition that folds; otherwise while_loop, which cannot produce scan outputs and needs carried values of fixed type`,
+      convert(node, ctx) {
+        const body = bodyOf(node, ctx);
+        const carried = node.inputs.length - 2;
+        const trips = ctx.constant(node, 0);
+        const cond3 = node.inputs[1] ? ctx.constant(node, 1) : TRUE;
+        if (trips && cond3) {
+          const count = toNumberList(trips)[0];
+          if (count <= MAX_UNROLLED_ITERATIONS && unroll(node, ctx, count, truthy2(cond3))) return;
+        }
+        if (body.outputs.length - 1 - carried > 0) {
+          ctx.unsupported(node, `scan outputs need a trip count known at conversion time (at most ${MAX_UNROLLED_ITERATIONS}) and a condition that folds; freeze the inputs that decide them`);
+        }
+        whileLoop2(node, ctx);
+      }
+    };
+  }
+});
+
+// src/convert/ops/scan.ts
+function layoutOf(node, ctx, body, first) {
+  const scanInputs = attrInt(node, "num_scan_inputs") ?? ctx.unsupported(node, "num_scan_inputs is missing");
+  const states = node.inputs.length - first - scanInputs;
+  const scanOutputs = body.outputs.length - states;
+  const list = (name2, n) => attrInts(node, name2) ?? new Array(n).fill(0);
+  return {
+    states,
+    scanInputs,
+    inputAxes: list("scan_input_axes", scanInputs),
+    inputReversed: list("scan_input_directions", scanInputs).map((d) => d === 1),
+    outputAxes: list("scan_output_axes", scanOutputs),
+    outputReversed: list("scan_output_directions", scanOutputs).map((d) => d === 1)
+  };
+}
+function take(ctx, x2, axis, index) {
+  const rank = ctx.b.typeOf(x2).shape.length;
+  const flags = (pick) => makeTensor("bool", [rank], Uint8Array.from({ length: rank }, (_, d) => pick(d) ? 1 : 0));
+  const at = (v) => milConst.ints(Array.from({ length: rank }, (_, d) => d === axis ? v : 0));
+  return ctx.b.op1("slice_by_index", {
+    x: x2,
+    begin: at(index),
+    end: at(index + 1),
+    begin_mask: flags((d) => d !== axis),
+    end_mask: flags((d) => d !== axis),
+    squeeze_mask: flags((d) => d === axis)
+  });
+}
+function asValue2(ctx, b3, hint) {
+  return typeof b3 === "string" ? b3 : ctx.b.const(narrowConstant(b3, hint), hint);
+}
+function stack2(ctx, values, axis, name2) {
+  return ctx.b.op1("stack", { values, axis: milConst.int(axis) }, name2 ? { name: name2 } : {});
+}
+function runSequence(ctx, node, body, layout, start) {
+  const lengths = start.scans.map((x2, k) => ctx.b.typeOf(x2).shape[normalize(layout.inputAxes[k], ctx.b.typeOf(x2).shape.length)]);
+  const steps = lengths[0];
+  if (typeof steps !== "number" || lengths.some((n) => n !== steps)) ctx.unsupported(node, "scan inputs need one static sequence length");
+  if (steps > MAX_SCAN_ITERATIONS) ctx.unsupported(node, `unrolling is limited to ${MAX_SCAN_ITERATIONS} iterations (the sequence has ${steps})`);
+  if (steps === 0) ctx.unsupported(node, "an empty sequence leaves the scan outputs without an element type");
+  let states = start.states;
+  const perIteration = [];
+  for (let t = 0; t < steps; t++) {
+    const slices = start.scans.map((x2, k) => {
+      const axis = normalize(layout.inputAxes[k], ctx.b.typeOf(x2).shape.length);
+      return take(ctx, x2, axis, layout.inputReversed[k] ? steps - 1 - t : t);
+    });
+    const outs = convertSubgraph(ctx, node, body, [...states, ...slices]);
+    states = outs.slice(0, layout.states);
+    perIteration.push(outs.slice(layout.states).map((o, k) => asValue2(ctx, o, `${outputName(node)}_scan${k}_${t}`)));
+  }
+  const outputs = layout.outputAxes.map((axis, k) => {
+    const values = perIteration.map((iteration) => iteration[k]);
+    if (layout.outputReversed[k]) values.reverse();
+    return stack2(ctx, values, normalize(axis, ctx.b.typeOf(values[0]).shape.length + 1));
+  });
+  return { states, outputs };
+}
+function normalize(axis, rank) {
+  return axis < 0 ? axis + rank : axis;
+}
+function bodyOf2(node, ctx) {
+  const a = attr(node, "body");
+  return a?.type === "graph" ? a.value : ctx.unsupported(node, "the body attribute is missing");
+}
+function bindResults(ctx, node, states, outputs) {
+  states.forEach((s, k) => ctx.setOutput(node, k, ctx.b.op1("identity", { x: asValue2(ctx, s, `${outputName(node, k)}_state`) }, { name: outputName(node, k) })));
+  outputs.forEach((v, k) => ctx.setOutput(node, states.length + k, v));
+}
+function convertBatched(node, ctx, body) {
+  if (node.inputs[0]) ctx.unsupported(node, "sequence_lens is not supported");
+  const layout = layoutOf(node, ctx, body, 1);
+  const inputs = node.inputs.slice(1).map((_, k) => ctx.requireInput(node, k + 1));
+  const batch = ctx.b.typeOf(inputs[0]).shape[0];
+  if (typeof batch !== "number") ctx.unsupported(node, "the batch size must be static");
+  layout.inputAxes = layout.inputAxes.map(() => 0);
+  layout.outputAxes = layout.outputAxes.map(() => 0);
+  const rows3 = Array.from({ length: batch }, (_, b3) => {
+    const row = inputs.map((x2) => take(ctx, x2, 0, b3));
+    return runSequence(ctx, node, body, layout, { states: row.slice(0, layout.states), scans: row.slice(layout.states) });
+  });
+  const states = Array.from({ length: layout.states }, (_, k) => stack2(ctx, rows3.map((r) => asValue2(ctx, r.states[k], `state${k}`)), 0, outputName(node, k)));
+  const outputs = layout.outputAxes.map((_, k) => stack2(ctx, rows3.map((r) => r.outputs[k]), 0, outputName(node, layout.states + k)));
+  states.forEach((s, k) => ctx.setOutput(node, k, s));
+  outputs.forEach((v, k) => ctx.setOutput(node, layout.states + k, v));
+}
+var MAX_SCAN_ITERATIONS, scanConverter;
+var init_scan = __esm({
+  "src/convert/ops/scan.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_tensor();
+    init_narrow();
+    init_types();
+    init_control2();
+    init_nn_util();
+    MAX_SCAN_ITERATIONS = 256;
+    scanConverter = {
+      opsets: [8, LATEST_ONNX_OPSET],
+      milOps: ["slice_by_index", "stack", "identity"],
+      limits: `unrolled: static sequence length up to ${MAX_SCAN_ITERATIONS}; opset 8 without sequence_lens`,
+      convert(node, ctx) {
+        const body = bodyOf2(node, ctx);
+        if (ctx.opset < 9) return convertBatched(node, ctx, body);
+        const layout = layoutOf(node, ctx, body, 0);
+        const states = Array.from({ length: layout.states }, (_, k) => ctx.constant(node, k) ?? ctx.requireInput(node, k));
+        const scans = Array.from({ length: layout.scanInputs }, (_, k) => ctx.requireInput(node, layout.states + k));
+        const result = runSequence(ctx, node, body, layout, { states, scans });
+        bindResults(ctx, node, result.states, result.outputs);
+      }
+    };
+  }
+});
+
+// src/convert/ops/control.ts
+function reader(name2) {
+  return { name: `read ${name2}`, opType: "Identity", domain: "", inputs: [name2], outputs: [], attributes: /* @__PURE__ */ new Map() };
+}
+function outerReads(graph) {
+  const own2 = /* @__PURE__ */ new Set([...graph.inputs.map((i2) => i2.name), ...graph.initializers.keys(), ""]);
+  for (const n of graph.nodes) for (const o of n.outputs) own2.add(o);
+  const reads = /* @__PURE__ */ new Set();
+  for (const n of graph.nodes) for (const i2 of n.inputs) if (!own2.has(i2)) reads.add(i2);
+  for (const o of graph.outputs) if (!own2.has(o.name)) reads.add(o.name);
+  return [...reads];
+}
+function infoOf(ctx, name2, mil) {
+  const known2 = ctx.info(name2);
+  return { name: name2, dtype: known2?.dtype ?? mil.dtype, shape: known2?.shape ?? [...mil.shape] };
+}
+function prepareSubgraph(ctx, graph, bindings) {
+  const initializers = new Map(graph.initializers);
+  const inputs = [];
+  graph.inputs.forEach((info, k) => {
+    const bound = bindings[k];
+    if (typeof bound === "string") inputs.push({ name: info.name, dtype: info.dtype ?? ctx.b.typeOf(bound).dtype, shape: [...ctx.b.typeOf(bound).shape] });
+    else initializers.set(info.name, bound);
+  });
+  for (const name2 of outerReads(graph)) {
+    const c = ctx.constant(reader(name2), 0);
+    if (c) initializers.set(name2, c);
+    else inputs.push(infoOf(ctx, name2, ctx.b.typeOf(ctx.input(reader(name2), 0))));
+  }
+  const model = {
+    irVersion: 8,
+    opsetImports: /* @__PURE__ */ new Map([["", ctx.opset]]),
+    producerName: "",
+    producerVersion: "",
+    metadata: /* @__PURE__ */ new Map(),
+    functions: [],
+    graph: { ...graph, inputs, initializers }
+  };
+  return inferShapesAndFold(model).model.graph;
+}
+function convertSubgraph(ctx, node, graph, bindings = []) {
+  graph.inputs.forEach((info, k) => {
+    const bound = bindings[k];
+    const binder = { ...reader(info.name), outputs: [info.name] };
+    if (typeof bound === "string") ctx.setOutput(binder, 0, bound);
+    else ctx.setConstantOutput(binder, 0, bound);
+  });
+  const prepared = prepareSubgraph(ctx, graph, bindings);
+  const outer = new Set(prepared.inputs.map((i2) => i2.name));
+  for (const [name2, value] of prepared.initializers) {
+    if (!outer.has(name2)) ctx.setConstantOutput({ ...reader(name2), outputs: [name2] }, 0, value);
+  }
+  for (const inner of topologicalOrder(prepared)) {
+    const conv4 = findConverter(inner.opType, ctx.opset);
+    if (!conv4 || inner.domain !== "" && inner.domain !== "ai.onnx") {
+      ctx.unsupported(node, `its body uses ${inner.opType} (node "${inner.name}"), which has no converter`);
+    }
+    conv4.convert(inner, ctx);
+  }
+  return graph.outputs.map((o) => ctx.constant(reader(o.name), 0) ?? ctx.input(reader(o.name), 0));
+}
+function valueOf(ctx, name2) {
+  return ctx.input(reader(name2), 0);
+}
+function branch(node, which, ctx) {
+  const a = attr(node, which);
+  return a?.type === "graph" ? a.value : ctx.unsupported(node, `${which} is missing`);
+}
+function ownValue(ctx, value, madeHere) {
+  return madeHere.has(value) ? value : ctx.b.op1("identity", { x: value });
+}
+function blockFor(ctx, node, graph) {
+  return ctx.b.nestedBlock([], () => {
+    convertSubgraph(ctx, node, graph);
+    const values = graph.outputs.map((o) => valueOf(ctx, o.name));
+    const madeHere = new Set(ctx.b.operations().flatMap((op5) => op5.outputs.map((o) => o.name)));
+    return values.map((v) => ownValue(ctx, v, madeHere));
+  });
+}
+function describe3(types) {
+  return types.map((t) => `${t.dtype}${formatShape(t.shape)}`).join(", ");
+}
+function sameTypes(a, b3) {
+  return a.length === b3.length && a.every((t, i2) => t.dtype === b3[i2].dtype && formatShape(t.shape) === formatShape(b3[i2].shape));
+}
+function truthy3(t) {
+  const v = t.data[0];
+  return typeof v === "bigint" ? v !== 0n : Boolean(v);
+}
+var ifConverter, controlConverters;
+var init_control2 = __esm({
+  "src/convert/ops/control.ts"() {
+    "use strict";
+    init_ir2();
+    init_infer();
+    init_topo();
+    init_tensor();
+    init_registry();
+    init_types();
+    init_loop();
+    init_nn_util();
+    init_scan();
+    ifConverter = {
+      opsets: [1, LATEST_ONNX_OPSET],
+      milOps: ["cond", "identity", "squeeze"],
+      limits: "a run-time condition needs both branches to return the same dtypes and shapes (freeze the input that decides it to inline one branch)",
+      convert(node, ctx) {
+        const constant2 = ctx.constant(node, 0);
+        if (constant2 && constant2.data.length === 1) {
+          const taken = branch(node, truthy3(constant2) ? "then_branch" : "else_branch", ctx);
+          convertSubgraph(ctx, node, taken);
+          taken.outputs.forEach((o, k) => ctx.setOutput(node, k, valueOf(ctx, o.name)));
+          return;
+        }
+        let pred = ctx.requireInput(node, 0);
+        if (ctx.b.typeOf(pred).shape.length > 0) pred = ctx.b.op1("squeeze", { x: pred }, { name: `${outputName(node)}_pred` });
+        const then = blockFor(ctx, node, branch(node, "then_branch", ctx));
+        const otherwise = blockFor(ctx, node, branch(node, "else_branch", ctx));
+        const [a, b3] = [then, otherwise].map((blk) => blk.outputs.map((o) => ctx.b.typeOf(o)));
+        if (!sameTypes(a, b3)) {
+          ctx.unsupported(node, `Core ML's cond needs both branches to return the same types: then (${describe3(a)}), else (${describe3(b3)})`);
+        }
+        const outputNames = node.outputs.map((_, k) => outputName(node, k));
+        const outs = ctx.b.opWithBlocks("cond", { pred }, [then, otherwise], { outputNames });
+        outs.forEach((v, k) => ctx.setOutput(node, k, v));
+      }
+    };
+    controlConverters = { If: ifConverter, Loop: loopConverter, Scan: scanConverter };
+  }
+});
+
+// src/convert/ops/quant.ts
+function refuseBlocks(node, ctx) {
+  if (attrInt(node, "block_size", 0) > 0) ctx.unsupported(node, "blocked quantization (block_size > 0) of run-time values is not supported");
+}
+function axisShape(node, ctx, param, rank) {
+  const shape3 = ctx.info(node.inputs[param] ?? "")?.shape ?? (ctx.input(node, param) ? ctx.b.typeOf(ctx.input(node, param)).shape : void 0);
+  if (!shape3 || shape3.length === 0 || shape3.length === 1 && shape3[0] === 1) return void 0;
+  if (shape3.length !== 1 || typeof shape3[0] !== "number") ctx.unsupported(node, "scale must be a scalar or a 1-D tensor with a static length");
+  const axis = attrInt(node, "axis", 1);
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) ctx.unsupported(node, `axis ${axis} is out of range for rank ${rank}`);
+  return Array.from({ length: rank }, (_, i2) => i2 === a ? shape3[0] : 1);
+}
+function floatParam(node, ctx, i2, rank, dtype) {
+  if (!node.inputs[i2]) return void 0;
+  const shape3 = axisShape(node, ctx, i2, rank);
+  const c = ctx.constant(node, i2);
+  if (c) return floatTensor2(dtype, shape3 ?? [], shape3 ? floatValues(c) : Float32Array.of(floatValues(c)[0]));
+  let v = ctx.requireInput(node, i2);
+  if (ctx.b.typeOf(v).dtype !== dtype) v = ctx.b.op1("cast", { x: v, dtype: milConst.str(dtype === "float16" ? "fp16" : "fp32") });
+  return ctx.b.op1("reshape", { x: v, shape: milConst.ints(shape3 ?? []) });
+}
+function quantizedDType(node, ctx) {
+  const zp = node.inputs[2] ? ctx.info(node.inputs[2])?.dtype : void 0;
+  const dtype = zp ?? OUTPUT_DTYPE_CODES[attrInt(node, "output_dtype", 0)] ?? "uint8";
+  if (!RANGES2[dtype]) ctx.unsupported(node, `quantizing to ${dtype} is not supported (8-, 16- and 4-bit integers are)`);
+  return dtype;
+}
+function scaleIndexer(node, ctx, shape3, scaleShape) {
+  const count = scaleShape.reduce((a, b3) => a * b3, 1);
+  if (count === 1) return () => 0;
+  const rank = shape3.length;
+  const axis = attrInt(node, "axis", 1) < 0 ? attrInt(node, "axis", 1) + rank : attrInt(node, "axis", 1);
+  const inner = shape3.slice(axis + 1).reduce((a, b3) => a * b3, 1);
+  const block = attrInt(node, "block_size", 0);
+  if (block === 0) return (k) => Math.floor(k / inner) % shape3[axis];
+  if (scaleShape.length !== rank) ctx.unsupported(node, "blocked quantization needs a scale of the same rank as x");
+  const dim = shape3[axis];
+  const blocks = scaleShape[axis];
+  return (k) => {
+    const outer = Math.floor(k / (inner * dim));
+    const a = Math.floor(k / inner) % dim;
+    return (outer * blocks + Math.floor(a / block)) * inner + k % inner;
+  };
+}
+function foldDequantize(node, ctx) {
+  const [x2, scale] = [ctx.constant(node, 0), ctx.constant(node, 1)];
+  const zp = node.inputs[2] ? ctx.constant(node, 2) : void 0;
+  if (!x2 || !scale || node.inputs[2] && !zp) return void 0;
+  const q = toNumberList(x2);
+  const s = floatValues(scale);
+  const z = zp ? toNumberList(zp) : void 0;
+  const index = scaleIndexer(node, ctx, x2.shape, scale.shape);
+  const out2 = Float32Array.from(q, (v, k) => {
+    const j = index(k);
+    return (v - (z ? z[j] : 0)) * s[j];
+  });
+  return scale.dtype === "float16" ? floatTensor2("float16", x2.shape, out2) : makeTensor("float32", x2.shape, out2);
+}
+var RANGES2, OUTPUT_DTYPE_CODES, quantizeLinear2, dequantizeLinear, dynamicQuantizeLinear, quantConverters;
+var init_quant2 = __esm({
+  "src/convert/ops/quant.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_tensor();
+    init_types();
+    init_nn_util();
+    RANGES2 = {
+      uint8: [0, 255],
+      int8: [-128, 127],
+      uint16: [0, 65535],
+      int16: [-32768, 32767],
+      uint4: [0, 15],
+      int4: [-8, 7],
+      int32: [-(2 ** 31), 2 ** 31 - 1]
+    };
+    OUTPUT_DTYPE_CODES = { 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 21: "uint4", 22: "int4" };
+    quantizeLinear2 = {
+      opsets: [10, LATEST_ONNX_OPSET],
+      milOps: ["real_div", "round", "add", "clip", "cast", "reshape"],
+      limits: "integer outputs only (no float8); no blocked quantization",
+      convert(node, ctx) {
+        refuseBlocks(node, ctx);
+        const x2 = ctx.requireInput(node, 0);
+        const { dtype, shape: shape3 } = ctx.b.typeOf(x2);
+        const [lo, hi] = RANGES2[quantizedDType(node, ctx)];
+        let q = ctx.b.op1("round", { x: ctx.b.op1("real_div", { x: x2, y: floatParam(node, ctx, 1, shape3.length, dtype) }) });
+        const zp = floatParam(node, ctx, 2, shape3.length, dtype);
+        if (zp !== void 0) q = ctx.b.op1("add", { x: q, y: zp });
+        const clipped = ctx.b.op1("clip", { x: q, alpha: floatScalar(lo, dtype), beta: floatScalar(hi, dtype) });
+        ctx.setOutput(node, 0, ctx.b.op1("cast", { x: clipped, dtype: milConst.str("int32") }, { name: outputName(node) }));
+      }
+    };
+    dequantizeLinear = {
+      opsets: [10, LATEST_ONNX_OPSET],
+      milOps: ["cast", "sub", "mul", "reshape"],
+      limits: "constant inputs fold to a float weight (also blocked); run-time inputs: no blocked quantization",
+      convert(node, ctx) {
+        const folded = foldDequantize(node, ctx);
+        if (folded) return ctx.setConstantOutput(node, 0, folded);
+        refuseBlocks(node, ctx);
+        const x2 = ctx.requireInput(node, 0);
+        const rank = ctx.b.typeOf(x2).shape.length;
+        const dtype = (ctx.info(node.inputs[1])?.dtype ?? "float32") === "float16" ? "float16" : "float32";
+        let y = ctx.b.op1("cast", { x: x2, dtype: milConst.str(dtype === "float16" ? "fp16" : "fp32") });
+        const zp = floatParam(node, ctx, 2, rank, dtype);
+        if (zp !== void 0) y = ctx.b.op1("sub", { x: y, y: zp });
+        ctx.setOutput(node, 0, ctx.b.op1("mul", { x: y, y: floatParam(node, ctx, 1, rank, dtype) }, { name: outputName(node) }));
+      }
+    };
+    dynamicQuantizeLinear = {
+      opsets: [11, LATEST_ONNX_OPSET],
+      milOps: ["reduce_min", "reduce_max", "minimum", "maximum", "sub", "real_div", "round", "add", "clip", "cast"],
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const { dtype } = ctx.b.typeOf(x2);
+        const zero = floatScalar(0, dtype);
+        const low = ctx.b.op1("minimum", { x: ctx.b.op1("reduce_min", { x: x2, keep_dims: milConst.bool(false) }), y: zero });
+        const high = ctx.b.op1("maximum", { x: ctx.b.op1("reduce_max", { x: x2, keep_dims: milConst.bool(false) }), y: zero });
+        const scale = ctx.b.op1("real_div", { x: ctx.b.op1("sub", { x: high, y: low }), y: floatScalar(255, dtype) }, { name: outputName(node, 1) });
+        const saturate = (v) => ctx.b.op1("clip", { x: v, alpha: zero, beta: floatScalar(255, dtype) });
+        const zp = saturate(ctx.b.op1("round", { x: ctx.b.op1("real_div", { x: ctx.b.op1("sub", { x: zero, y: low }), y: scale }) }));
+        const q = saturate(ctx.b.op1("add", { x: ctx.b.op1("round", { x: ctx.b.op1("real_div", { x: x2, y: scale }) }), y: zp }));
+        ctx.setOutput(node, 0, ctx.b.op1("cast", { x: q, dtype: milConst.str("int32") }, { name: outputName(node, 0) }));
+        ctx.setOutput(node, 1, scale);
+        ctx.setOutput(node, 2, ctx.b.op1("cast", { x: zp, dtype: milConst.str("int32") }, { name: outputName(node, 2) }));
+      }
+    };
+    quantConverters = {
+      QuantizeLinear: quantizeLinear2,
+      DequantizeLinear: dequantizeLinear,
+      DynamicQuantizeLinear: dynamicQuantizeLinear
     };
   }
 });
@@ -16786,7 +19607,7 @@ var init_recurrent3 = __esm({
 // src/convert/ops/loss.ts
 function readReduction(node, ctx) {
   const reduction2 = attrString(node, "reduction", "mean");
-  if (!REDUCTIONS.includes(reduction2)) ctx.unsupported(node, `reduction "${reduction2}" is not one of none, sum, mean`);
+  if (!REDUCTIONS2.includes(reduction2)) ctx.unsupported(node, `reduction "${reduction2}" is not one of none, sum, mean`);
   return reduction2;
 }
 function checkRanks(node, ctx, logProb, target) {
@@ -16835,15 +19656,15 @@ function logSoftmaxAxis1(ctx, x2, name2) {
   const sum = ctx.b.op1("reduce_sum", { x: ctx.b.op1("exp", { x: shifted }), ...reduce3 });
   return ctx.b.op1("sub", { x: shifted, y: ctx.b.op1("log", { x: sum, epsilon: scalarLike(ctx, sum, 0) }) }, { name: name2 });
 }
-var LATEST3, REDUCTIONS, LOSS_MIL_OPS, negativeLogLikelihoodLoss, softmaxCrossEntropyLoss, lossConverters;
+var REDUCTIONS2, LOSS_MIL_OPS, negativeLogLikelihoodLoss, softmaxCrossEntropyLoss, lossConverters;
 var init_loss2 = __esm({
   "src/convert/ops/loss.ts"() {
     "use strict";
     init_builder();
     init_ir2();
+    init_types();
     init_elementwise4();
-    LATEST3 = 21;
-    REDUCTIONS = ["none", "sum", "mean"];
+    REDUCTIONS2 = ["none", "sum", "mean"];
     LOSS_MIL_OPS = [
       "not_equal",
       "select",
@@ -16858,7 +19679,7 @@ var init_loss2 = __esm({
       "cast"
     ];
     negativeLogLikelihoodLoss = {
-      opsets: [12, LATEST3],
+      opsets: [12, LATEST_ONNX_OPSET],
       milOps: LOSS_MIL_OPS,
       limits: "target values other than ignore_index must lie in [0, C)",
       convert(node, ctx) {
@@ -16867,7 +19688,7 @@ var init_loss2 = __esm({
       }
     };
     softmaxCrossEntropyLoss = {
-      opsets: [12, LATEST3],
+      opsets: [12, LATEST_ONNX_OPSET],
       milOps: [...LOSS_MIL_OPS, "reduce_max", "sub", "exp", "log"],
       limits: "label values other than ignore_index must lie in [0, C)",
       convert(node, ctx) {
@@ -16886,7 +19707,466 @@ var init_loss2 = __esm({
   }
 });
 
+// src/convert/ops/generator.ts
+function eyeDType(node, ctx, x2) {
+  const code = attrInt(node, "dtype");
+  const onnx2 = code === void 0 ? ctx.info(node.inputs[0])?.dtype ?? ctx.b.typeOf(x2).dtype : dtypeOfOnnxType(code);
+  const mil = onnx2 === void 0 ? void 0 : milDTypeFor(onnx2);
+  if (mil === void 0 || ONE[mil] === void 0) return ctx.unsupported(node, `dtype ${onnx2 ?? code} has no Core ML counterpart`);
+  return mil;
+}
+function eyeConstant(dtype, rows3, cols, k) {
+  const t = makeTensor(dtype, [rows3, cols]);
+  for (let r = 0; r < rows3; r++) {
+    const c = r + k;
+    if (c >= 0 && c < cols) t.data[r * cols + c] = ONE[dtype];
+  }
+  return t;
+}
+function indexRange(ctx, shape3, axis) {
+  const dim = ctx.b.op1("gather", { x: shape3, indices: milConst.int(axis), axis: milConst.int(0) });
+  return ctx.b.op1("range_1d", { start: milConst.int(0), end: dim, step: milConst.int(1) });
+}
+function eyeDynamic(ctx, x2, k, dtype, name2) {
+  const shape3 = ctx.b.op1("shape", { x: x2 });
+  const rows3 = ctx.b.op1("expand_dims", { x: indexRange(ctx, shape3, 0), axes: milConst.ints([1]) });
+  const shifted = ctx.b.op1("add", { x: rows3, y: milConst.int(k) });
+  const onDiagonal = ctx.b.op1("equal", { x: shifted, y: indexRange(ctx, shape3, 1) });
+  return castTo(ctx, onDiagonal, dtype, name2);
+}
+function windowConstant(coefficients, size2, periodic) {
+  const [a0, a1, a2] = coefficients;
+  const n = periodic ? size2 : size2 - 1;
+  const values = Float32Array.from({ length: size2 }, (_, i2) => a0 - a1 * Math.cos(2 * Math.PI * i2 / n) + a2 * Math.cos(4 * Math.PI * i2 / n));
+  return makeTensor("float32", [size2], values);
+}
+function windowDynamic(ctx, size2, coefficients, periodic) {
+  const [a0, a1, a2] = coefficients;
+  const count = castTo(ctx, size2, "int32");
+  const positions = castTo(ctx, ctx.b.op1("range_1d", { start: milConst.int(0), end: count, step: milConst.int(1) }), "float32");
+  const sizeF = castTo(ctx, count, "float32");
+  const n = periodic ? sizeF : ctx.b.op1("sub", { x: sizeF, y: milConst.float(1) });
+  const angle = ctx.b.op1("real_div", { x: ctx.b.op1("mul", { x: positions, y: milConst.float(2 * Math.PI) }), y: n });
+  const term = (a, multiple) => ctx.b.op1("mul", { x: ctx.b.op1("cos", { x: multiple === 1 ? angle : ctx.b.op1("mul", { x: angle, y: milConst.float(multiple) }) }), y: milConst.float(a) });
+  const first = ctx.b.op1("sub", { x: milConst.float(a0), y: term(a1, 1) });
+  return a2 === 0 ? first : ctx.b.op1("add", { x: first, y: term(a2, 2) });
+}
+function windowConverter(coefficients) {
+  return {
+    opsets: [17, LATEST_ONNX_OPSET],
+    milOps: ["range_1d", "cast", "sub", "mul", "real_div", "cos", "add"],
+    limits: "output_datatype float64 becomes fp32",
+    convert(node, ctx) {
+      const code = attrInt(node, "output_datatype", 1);
+      const onnx2 = dtypeOfOnnxType(code);
+      const dtype = onnx2 === void 0 ? void 0 : milDTypeFor(onnx2);
+      if (dtype === void 0 || dtype === "string" || dtype === "bool") return ctx.unsupported(node, `output_datatype ${onnx2 ?? code} has no Core ML counterpart`);
+      const periodic = attrInt(node, "periodic", 1) !== 0;
+      const sizeConstant = ctx.constant(node, 0);
+      if (sizeConstant) {
+        const size2 = constantAsFloat32(sizeConstant)[0];
+        if (!(size2 >= 0)) return ctx.unsupported(node, `size ${size2} is negative`);
+        const window3 = windowConstant(coefficients, size2, periodic);
+        ctx.setConstantOutput(node, 0, dtype === "float32" ? window3 : castWindow(window3, dtype));
+        return;
+      }
+      const window2 = windowDynamic(ctx, ctx.requireInput(node, 0), coefficients, periodic);
+      ctx.setOutput(node, 0, castTo(ctx, window2, dtype, outName(node)));
+    }
+  };
+}
+function castWindow(window2, dtype) {
+  const values = window2.data;
+  if (dtype === "int32") return makeTensor("int32", window2.shape, Int32Array.from(values, (v) => Math.trunc(v)));
+  return makeTensor("float16", window2.shape, Uint16Array.from(values, (v) => float32ToFloat16Bits(v)));
+}
+var ONE, eyeLike, WINDOWS, generatorConverters;
+var init_generator2 = __esm({
+  "src/convert/ops/generator.ts"() {
+    "use strict";
+    init_builder();
+    init_data_type();
+    init_ir2();
+    init_fp16();
+    init_tensor();
+    init_narrow();
+    init_types();
+    init_elementwise4();
+    ONE = { float16: 15360, float32: 1, int32: 1, bool: 1 };
+    eyeLike = {
+      opsets: [9, LATEST_ONNX_OPSET],
+      milOps: ["shape", "gather", "range_1d", "expand_dims", "add", "equal", "cast"],
+      limits: "a static input shape gives a constant; int64/float64 outputs become int32/fp32",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const shape3 = ctx.b.typeOf(x2).shape;
+        if (shape3.length !== 2) return ctx.unsupported(node, `input has rank ${shape3.length}; EyeLike takes a 2-D tensor`);
+        const dtype = eyeDType(node, ctx, x2);
+        const k = attrInt(node, "k", 0);
+        const [rows3, cols] = shape3;
+        if (rows3 !== null && rows3 !== void 0 && cols !== null && cols !== void 0) {
+          ctx.setConstantOutput(node, 0, eyeConstant(dtype, rows3, cols, k));
+          return;
+        }
+        ctx.setOutput(node, 0, eyeDynamic(ctx, x2, k, dtype, outName(node)));
+      }
+    };
+    WINDOWS = {
+      HannWindow: [0.5, 0.5, 0],
+      HammingWindow: [25 / 46, 21 / 46, 0],
+      BlackmanWindow: [0.42, 0.5, 0.08]
+    };
+    generatorConverters = {
+      EyeLike: eyeLike,
+      ...Object.fromEntries(Object.entries(WINDOWS).map(([op5, c]) => [op5, windowConverter(c)]))
+    };
+  }
+});
+
+// src/convert/ops/roi-align.ts
+function scalarT(r, v) {
+  return floatScalar(v, r.dtype);
+}
+function op4(r, type, args, hint) {
+  return r.ctx.b.op1(type, args, { name: `${r.name}_${hint}` });
+}
+function column(r, rois, c, hint) {
+  const allRows = makeTensor("bool", [2], new Uint8Array([1, 0]));
+  return op4(r, "slice_by_index", { x: rois, begin: milConst.ints([0, c]), end: milConst.ints([0, c + 1]), begin_mask: allRows, end_mask: allRows }, hint);
+}
+function axisWeights(r, start, extent, a) {
+  const tag = a.column === 0 ? "x" : "y";
+  const k = a.bins * a.samples;
+  const fractions = floatTensor2(r.dtype, [1, k], Float32Array.from({ length: k }, (_, j) => (j + 0.5) / k));
+  const pos = op4(r, "add", { x: start, y: op4(r, "mul", { x: extent, y: fractions }, `${tag}_offsets`) }, `${tag}_pos`);
+  const pos3 = op4(r, "expand_dims", { x: pos, axes: milConst.ints([-1]) }, `${tag}_pos3`);
+  const inside = op4(
+    r,
+    "logical_and",
+    { x: op4(r, "greater_equal", { x: pos3, y: scalarT(r, -1) }, `${tag}_above`), y: op4(r, "less_equal", { x: pos3, y: scalarT(r, a.size) }, `${tag}_below`) },
+    `${tag}_inside`
+  );
+  const clamped = op4(r, "clip", { x: pos3, alpha: scalarT(r, 0), beta: scalarT(r, a.size - 1) }, `${tag}_clamped`);
+  const low = op4(r, "floor", { x: clamped }, `${tag}_low`);
+  const frac = op4(r, "sub", { x: clamped, y: low }, `${tag}_frac`);
+  const pixels = floatTensor2(r.dtype, [1, 1, a.size], Float32Array.from({ length: a.size }, (_, i2) => i2));
+  const zero = scalarT(r, 0);
+  const atLow = op4(r, "select", { cond: op4(r, "equal", { x: pixels, y: low }, `${tag}_is_low`), a: op4(r, "sub", { x: scalarT(r, 1), y: frac }, `${tag}_wlow`), b: zero }, `${tag}_low_w`);
+  const high = op4(r, "add", { x: low, y: scalarT(r, 1) }, `${tag}_high`);
+  const atHigh = op4(r, "select", { cond: op4(r, "equal", { x: pixels, y: high }, `${tag}_is_high`), a: frac, b: zero }, `${tag}_high_w`);
+  const weights = op4(r, "select", { cond: inside, a: op4(r, "add", { x: atLow, y: atHigh }, `${tag}_w`), b: zero }, `${tag}_weights`);
+  const perBin = op4(r, "reshape", { x: weights, shape: milConst.ints([-1, a.bins, a.samples, a.size]) }, `${tag}_per_bin`);
+  return op4(r, "reduce_mean", { x: perBin, axes: milConst.ints([2]), keep_dims: milConst.bool(false) }, `${tag}_matrix`);
+}
+function roiGeometry(r, node, rois, halfPixel) {
+  const scale = attrFloat(node, "spatial_scale", 1);
+  let scaled2 = op4(r, "mul", { x: rois, y: scalarT(r, scale) }, "scaled");
+  if (halfPixel) scaled2 = op4(r, "sub", { x: scaled2, y: scalarT(r, 0.5) }, "shifted");
+  const start = [0, 1].map((c) => column(r, scaled2, c, `start${c}`));
+  const extent = [0, 1].map((c) => {
+    const size2 = op4(r, "sub", { x: column(r, scaled2, c + 2, `end${c}`), y: start[c] }, `extent${c}`);
+    return halfPixel ? size2 : op4(r, "maximum", { x: size2, y: scalarT(r, 1) }, `extent${c}_min1`);
+  });
+  return { start, extent };
+}
+function readModes(node, ctx) {
+  const mode = attrString(node, "mode", "avg");
+  if (mode !== "avg") ctx.unsupported(node, `mode "${mode}": the maximum over sampling points does not factor into per-axis weights; only avg is supported`);
+  const transform = attrString(node, "coordinate_transformation_mode", ctx.opset >= 16 ? "half_pixel" : "output_half_pixel");
+  if (transform !== "half_pixel" && transform !== "output_half_pixel") ctx.unsupported(node, `coordinate_transformation_mode "${transform}" is not an ONNX mode`);
+  const samples = attrInt(node, "sampling_ratio", 0);
+  if (samples <= 0) ctx.unsupported(node, "sampling_ratio 0 (adaptive) takes ceil(ROI size / output size) samples per bin, a count that depends on each run-time ROI");
+  return { halfPixel: transform === "half_pixel", samples };
+}
+var roiAlign;
+var init_roi_align = __esm({
+  "src/convert/ops/roi-align.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_tensor();
+    init_types();
+    init_elementwise4();
+    init_nn_util();
+    roiAlign = {
+      opsets: [10, LATEST_ONNX_OPSET],
+      milOps: ["gather", "slice_by_index", "mul", "sub", "add", "maximum", "clip", "floor", "equal", "select", "greater_equal", "less_equal", "logical_and", "reshape", "reduce_mean", "expand_dims", "matmul"],
+      limits: "avg mode with a fixed sampling_ratio; X must have static height and width",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const xt = typeOfInput(ctx, x2);
+        const [height, width] = xt.shape.slice(2);
+        if (xt.shape.length !== 4 || typeof height !== "number" || typeof width !== "number") return ctx.unsupported(node, "X must be [N, C, H, W] with static H and W");
+        const { halfPixel, samples } = readModes(node, ctx);
+        const r = { ctx, name: outputName(node), dtype: xt.dtype };
+        const rois = castTo(ctx, ctx.requireInput(node, 1), xt.dtype);
+        const { start, extent } = roiGeometry(r, node, rois, halfPixel);
+        const outH = attrInt(node, "output_height", 1);
+        const outW = attrInt(node, "output_width", 1);
+        const px = axisWeights(r, start[0], extent[0], { column: 0, size: width, bins: outW, samples });
+        const py = axisWeights(r, start[1], extent[1], { column: 1, size: height, bins: outH, samples });
+        const batch = castTo(ctx, ctx.requireInput(node, 2), "int32");
+        const images = op4(r, "gather", { x: x2, indices: batch, axis: milConst.int(0) }, "images");
+        const rows3 = op4(r, "matmul", { x: op4(r, "expand_dims", { x: py, axes: milConst.ints([1]) }, "py4"), y: images }, "rows");
+        const pxT = op4(r, "expand_dims", { x: px, axes: milConst.ints([1]) }, "px4");
+        ctx.setOutput(node, 0, ctx.b.op1("matmul", { x: rows3, y: pxT, transpose_y: milConst.bool(true) }, { name: r.name }));
+      }
+    };
+  }
+});
+
+// src/convert/ops/vision.ts
+function milPaddingMode(padding, alignCorners) {
+  if (padding === "zeros") return "constant";
+  if (padding === "border") return "border";
+  if (padding === "reflection") return alignCorners ? "reflection" : "symmetric";
+  return void 0;
+}
+function maxUnpoolOutputShape(node, ctx, xShape) {
+  if (node.inputs[2] && !ctx.constant(node, 2)) return castTo(ctx, ctx.requireInput(node, 2), "int32");
+  const given = node.inputs[2] ? toNumberList(ctx.constant(node, 2)) : void 0;
+  try {
+    return maxUnpoolShape(node, xShape, given);
+  } catch (err2) {
+    return ctx.unsupported(node, err2.message);
+  }
+}
+var SAMPLING, gridSample, maxUnpool, visionConverters;
+var init_vision3 = __esm({
+  "src/convert/ops/vision.ts"() {
+    "use strict";
+    init_builder();
+    init_ir();
+    init_ir2();
+    init_vision2();
+    init_tensor();
+    init_types();
+    init_elementwise4();
+    init_nn_util();
+    init_roi_align();
+    SAMPLING = { bilinear: "bilinear", linear: "bilinear", nearest: "nearest" };
+    gridSample = {
+      opsets: [16, LATEST_ONNX_OPSET],
+      milOps: ["resample"],
+      limits: "4-D X only; bicubic/cubic mode is not supported (MIL resample samples bilinear or nearest); nearest rounds ties to even",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const xt = typeOfInput(ctx, x2);
+        if (xt.shape.length !== 4) ctx.unsupported(node, `X of rank ${xt.shape.length}: MIL resample samples 2-D images only (rank 4)`);
+        const mode = attrString(node, "mode", ctx.opset >= 20 ? "linear" : "bilinear");
+        const sampling = SAMPLING[mode];
+        if (!sampling) ctx.unsupported(node, `mode "${mode}": MIL resample has only bilinear and nearest sampling`);
+        const align = attrInt(node, "align_corners", 0) === 1;
+        const padding = attrString(node, "padding_mode", "zeros");
+        const milPadding2 = milPaddingMode(padding, align);
+        if (!milPadding2) return ctx.unsupported(node, `padding_mode "${padding}" is not an ONNX padding mode`);
+        let grid = ctx.requireInput(node, 1);
+        if (targetRank(ctx.target) < targetRank("iOS16")) grid = castTo(ctx, grid, "float32");
+        const y = ctx.b.op1(
+          "resample",
+          {
+            x: x2,
+            coordinates: grid,
+            sampling_mode: milConst.str(sampling),
+            padding_mode: milConst.str(milPadding2),
+            padding_value: floatScalar(0, xt.dtype),
+            coordinates_mode: milConst.str("normalized_minus_one_to_one"),
+            align_corners: milConst.bool(align)
+          },
+          { name: outputName(node) }
+        );
+        ctx.setOutput(node, 0, y);
+      }
+    };
+    maxUnpool = {
+      opsets: [9, LATEST_ONNX_OPSET],
+      milOps: ["reshape", "fill", "scatter", "reduce_prod"],
+      limits: "X must have a static shape",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const xt = typeOfInput(ctx, x2);
+        const dims = staticDims(xt);
+        if (!dims) return ctx.unsupported(node, "X must have a static shape");
+        const outShape = maxUnpoolOutputShape(node, ctx, dims);
+        const name2 = outputName(node);
+        const total = typeof outShape === "string" ? ctx.b.op1("reduce_prod", { x: outShape, axes: milConst.ints([0]), keep_dims: milConst.bool(true) }, { name: `${name2}_size` }) : milConst.ints([outShape.reduce((a, b3) => a * b3, 1)]);
+        const flat = (v, hint) => ctx.b.op1("reshape", { x: v, shape: milConst.ints([-1]) }, { name: `${name2}_${hint}` });
+        const indices = flat(castTo(ctx, ctx.requireInput(node, 1), "int32"), "indices");
+        const zeros = ctx.b.op1("fill", { shape: total, value: floatScalar(0, xt.dtype) }, { name: `${name2}_zeros` });
+        const scattered = ctx.b.op1(
+          "scatter",
+          { data: zeros, indices, updates: flat(x2, "values"), axis: milConst.int(0), mode: milConst.str("update") },
+          { name: `${name2}_scattered` }
+        );
+        const shape3 = typeof outShape === "string" ? outShape : milConst.ints(outShape);
+        ctx.setOutput(node, 0, ctx.b.op1("reshape", { x: scattered, shape: shape3 }, { name: name2 }));
+      }
+    };
+    visionConverters = {
+      GridSample: gridSample,
+      MaxUnpool: maxUnpool,
+      RoiAlign: roiAlign
+    };
+  }
+});
+
+// src/convert/ops/signal.ts
+function dftMatrix(p) {
+  const cols = 2 * p.bins;
+  const w = new Float32Array(p.length * p.components * cols);
+  const sign = p.inverse ? 1 : -1;
+  const scale = p.inverse ? 1 / p.n : 1;
+  for (let t = 0; t < Math.min(p.length, p.n); t++) {
+    for (let k = 0; k < p.bins; k++) {
+      const theta = 2 * Math.PI * (k * t % p.n) / p.n;
+      const cos = Math.cos(theta) * scale;
+      const sin = Math.sin(theta) * sign * scale;
+      const re = t * p.components * cols + 2 * k;
+      w[re] = cos;
+      w[re + 1] = sin;
+      if (p.components === 2) {
+        w[re + cols] = -sin;
+        w[re + cols + 1] = cos;
+      }
+    }
+  }
+  return w;
+}
+function swapPerm(rank, a, b3) {
+  const perm = Array.from({ length: rank }, (_, i2) => i2);
+  perm[a] = b3;
+  perm[b3] = a;
+  return perm;
+}
+function staticAfterBatch(ctx, node, t) {
+  const tail = t.shape.slice(1);
+  if (tail.some((d) => d === null)) ctx.unsupported(node, "every dim of the signal but the batch must be static");
+  return tail;
+}
+function emitDft(ctx, node, x2, axis, plan, window2) {
+  const xt = typeOfInput(ctx, x2);
+  const rank = xt.shape.length;
+  const entries = plan.length * plan.components * 2 * plan.bins;
+  if (entries > MAX_MATRIX_ENTRIES) ctx.unsupported(node, `a ${plan.length}-sample transform to ${plan.bins} bins needs a ${entries}-entry matrix (limit ${MAX_MATRIX_ENTRIES})`);
+  const name2 = outputName(node);
+  const perm = swapPerm(rank, axis, rank - 2);
+  const moved = axis === rank - 2 ? x2 : ctx.b.op1("transpose", { x: x2, perm: milConst.ints(perm) }, { name: `${name2}_to_rows` });
+  const lead = staticAfterBatch(ctx, node, typeOfInput(ctx, moved)).slice(0, -2);
+  const flat = ctx.b.op1("reshape", { x: moved, shape: milConst.ints([-1, ...lead, plan.length * plan.components]) }, { name: `${name2}_rows` });
+  const w = dftMatrix(plan);
+  if (window2) applyWindow(w, window2, plan);
+  const matrix2 = floatTensor2(xt.dtype, [plan.length * plan.components, 2 * plan.bins], w);
+  const product3 = ctx.b.op1("matmul", { x: flat, y: matrix2 }, { name: `${name2}_dft` });
+  const bins = ctx.b.op1("reshape", { x: product3, shape: milConst.ints([-1, ...lead, plan.bins, 2]) }, { name: axis === rank - 2 ? name2 : `${name2}_bins` });
+  return axis === rank - 2 ? bins : ctx.b.op1("transpose", { x: bins, perm: milConst.ints(perm) }, { name: name2 });
+}
+function applyWindow(w, window2, plan) {
+  const rowLength = 2 * plan.bins;
+  for (let t = 0; t < plan.length; t++) {
+    for (let j = 0; j < plan.components; j++) {
+      const start = (t * plan.components + j) * rowLength;
+      for (let i2 = start; i2 < start + rowLength; i2++) w[i2] = w[i2] * window2[t];
+    }
+  }
+}
+function scalarInput(ctx, node, i2, what) {
+  if (!node.inputs[i2]) return void 0;
+  const t = ctx.constant(node, i2);
+  if (!t) return ctx.unsupported(node, `${what} must be a constant (it sets the output shape)`);
+  return toNumberList(t)[0];
+}
+function componentsOf(ctx, node, t) {
+  const c = t.shape[t.shape.length - 1];
+  if (c !== 1 && c !== 2) return ctx.unsupported(node, `the last dim of the signal must be 1 (real) or 2 (complex), got ${c ?? "a dynamic size"}`);
+  return c;
+}
+function stftWindow(ctx, node, frameLength) {
+  if (!node.inputs[2]) {
+    if (frameLength === void 0) return ctx.unsupported(node, "either window or frame_length is required");
+    return new Float32Array(frameLength).fill(1);
+  }
+  const t = ctx.constant(node, 2);
+  if (!t) return ctx.unsupported(node, "window must be a constant");
+  const values = Float32Array.from(toNumberList(t));
+  if (frameLength !== void 0 && frameLength !== values.length) ctx.unsupported(node, `window has ${values.length} values but frame_length is ${frameLength}`);
+  return values;
+}
+function frameIndices(frames, frameLength, step) {
+  const idx = new Int32Array(frames * frameLength);
+  for (let f = 0; f < frames; f++) for (let t = 0; t < frameLength; t++) idx[f * frameLength + t] = f * step + t;
+  return makeTensor("int32", [frames, frameLength], idx);
+}
+var MAX_MATRIX_ENTRIES, dft2, stft2, signalConverters;
+var init_signal2 = __esm({
+  "src/convert/ops/signal.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_signal();
+    init_tensor();
+    init_types();
+    init_nn_util();
+    MAX_MATRIX_ENTRIES = 1 << 24;
+    dft2 = {
+      opsets: [17, LATEST_ONNX_OPSET],
+      milOps: ["transpose", "reshape", "matmul"],
+      limits: "static signal length along the axis; dft_length and (opset 20) axis must be constants; a matrix of at most 2^24 entries",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const xt = typeOfInput(ctx, x2);
+        const rank = xt.shape.length;
+        const components = componentsOf(ctx, node, xt);
+        const rawAxis = ctx.opset >= 20 ? scalarInput(ctx, node, 2, "axis") ?? -2 : attrInt(node, "axis", 1);
+        const axis = dftAxis(rawAxis, rank);
+        if (axis === void 0) return ctx.unsupported(node, `axis ${rawAxis} is not a signal axis of a rank-${rank} input`);
+        const length = xt.shape[axis];
+        if (length === null || length === void 0) return ctx.unsupported(node, "the signal length along the axis must be static");
+        const n = scalarInput(ctx, node, 1, "dft_length") ?? length;
+        const inverse = attrInt(node, "inverse", 0) === 1;
+        const onesided = attrInt(node, "onesided", 0) === 1;
+        if (inverse && onesided) ctx.unsupported(node, "an inverse transform with onesided = 1 (ONNX leaves it undefined)");
+        if (n < 1) ctx.unsupported(node, `dft_length ${n} must be positive`);
+        const plan = { length, components, n, bins: dftOutputLength(n, onesided), inverse };
+        ctx.setOutput(node, 0, emitDft(ctx, node, x2, axis, plan));
+      }
+    };
+    stft2 = {
+      opsets: [17, LATEST_ONNX_OPSET],
+      milOps: ["gather", "reshape", "matmul"],
+      limits: "frame_step, window and frame_length must be constants; the signal length must be static",
+      convert(node, ctx) {
+        const x2 = ctx.requireInput(node, 0);
+        const xt = typeOfInput(ctx, x2);
+        if (xt.shape.length !== 3) ctx.unsupported(node, `the signal must be [batch, length, 1 or 2], got rank ${xt.shape.length}`);
+        const components = componentsOf(ctx, node, xt);
+        const length = xt.shape[1];
+        if (length === null || length === void 0) return ctx.unsupported(node, "the signal length must be static");
+        const step = scalarInput(ctx, node, 1, "frame_step");
+        if (step === void 0 || step < 1) return ctx.unsupported(node, "frame_step must be a positive constant");
+        const window2 = stftWindow(ctx, node, scalarInput(ctx, node, 3, "frame_length"));
+        const frameLength = window2.length;
+        if (frameLength < 1 || frameLength > length) return ctx.unsupported(node, `frame_length ${frameLength} must be in [1, ${length}]`);
+        const frames = Math.floor((length - frameLength) / step) + 1;
+        const onesided = attrInt(node, "onesided", 1) === 1;
+        const name2 = outputName(node);
+        const framed = ctx.b.op1("gather", { x: x2, indices: frameIndices(frames, frameLength, step), axis: milConst.int(1) }, { name: `${name2}_frames` });
+        const plan = { length: frameLength, components, n: frameLength, bins: dftOutputLength(frameLength, onesided), inverse: false };
+        ctx.setOutput(node, 0, emitDft(ctx, node, framed, 2, plan, window2));
+      }
+    };
+    signalConverters = {
+      DFT: dft2,
+      STFT: stft2
+    };
+  }
+});
+
 // src/convert/registry.ts
+function findConverter(opType, opset) {
+  const conv4 = byOp3.get(opType);
+  if (!conv4) return void 0;
+  return opset >= conv4.opsets[0] && opset <= conv4.opsets[1] ? conv4 : void 0;
+}
 function converterFor(opType) {
   return byOp3.get(opType);
 }
@@ -16897,6 +20177,10 @@ var init_registry = __esm({
     init_elementwise4();
     init_activation3();
     init_shape4();
+    init_indexing();
+    init_scatter_gather2();
+    init_space();
+    init_einsum();
     init_reduce4();
     init_conv3();
     init_linear3();
@@ -16904,11 +20188,20 @@ var init_registry = __esm({
     init_pool3();
     init_resample3();
     init_recurrent3();
+    init_control2();
+    init_quant2();
     init_loss2();
+    init_generator2();
+    init_vision3();
+    init_signal2();
     CONVERTER_FAMILIES = {
       elementwise: elementwiseConverters,
       activation: activationConverters,
       shape: shapeConverters,
+      indexing: indexingConverters,
+      "scatter-gather": scatterGatherConverters,
+      space: spaceConverters,
+      einsum: einsumConverters,
       reduce: reduceConverters,
       conv: convConverters,
       linear: linearConverters,
@@ -16916,27 +20209,32 @@ var init_registry = __esm({
       pool: poolConverters,
       resample: resampleConverters,
       recurrent: recurrentConverters,
-      loss: lossConverters
+      control: controlConverters,
+      quant: quantConverters,
+      loss: lossConverters,
+      generator: generatorConverters,
+      vision: visionConverters,
+      signal: signalConverters
     };
     byOp3 = /* @__PURE__ */ new Map();
     for (const [family, table3] of Object.entries(CONVERTER_FAMILIES)) {
-      for (const [op, conv4] of Object.entries(table3)) {
-        if (byOp3.has(op)) throw new Error(`ONNX op ${op} has two converters (second in family ${family})`);
-        byOp3.set(op, conv4);
+      for (const [op5, conv4] of Object.entries(table3)) {
+        if (byOp3.has(op5)) throw new Error(`ONNX op ${op5} has two converters (second in family ${family})`);
+        byOp3.set(op5, conv4);
       }
     }
   }
 });
 
 // src/convert/coverage.ts
-function isDefaultDomain2(domain) {
+function isDefaultDomain3(domain) {
   return domain === "" || domain === "ai.onnx";
 }
 function qualifiedOpName(node) {
-  return isDefaultDomain2(node.domain) ? node.opType : `${node.domain}.${node.opType}`;
+  return isDefaultDomain3(node.domain) ? node.opType : `${node.domain}.${node.opType}`;
 }
 function unsupportedReason(node, opset) {
-  if (!isDefaultDomain2(node.domain)) return `ops of domain "${node.domain}" are not supported`;
+  if (!isDefaultDomain3(node.domain)) return `ops of domain "${node.domain}" are not supported`;
   const conv4 = converterFor(node.opType);
   if (!conv4) return `no converter for ${node.opType}`;
   const [lo, hi] = conv4.opsets;
@@ -16964,17 +20262,17 @@ function checkOnnxModel(model) {
   }
   const unsupported = findUnsupportedNodes({ ...model, graph: { ...model.graph, nodes: remaining } });
   const unsupportedOps = new Set(unsupported.map((u) => u.op));
-  const ops = [...counts.entries()].map(([op, { node, count }]) => ({
-    op,
+  const ops = [...counts.entries()].map(([op5, { node, count }]) => ({
+    op: op5,
     count,
-    supported: unsupportedReason(node, opset) === void 0 || !unsupportedOps.has(op),
-    milOps: isDefaultDomain2(node.domain) ? [...converterFor(node.opType)?.milOps ?? []] : []
+    supported: unsupportedReason(node, opset) === void 0 || !unsupportedOps.has(op5),
+    milOps: isDefaultDomain3(node.domain) ? [...converterFor(node.opType)?.milOps ?? []] : []
   })).sort((a, b3) => a.op.localeCompare(b3.op));
   return { ops, unsupported };
 }
 function foldedGraphNodes(model) {
   try {
-    return inferShapesAndFold(model).model.graph.nodes;
+    return prepareForConversion(model).graph.nodes;
   } catch {
     return model.graph.nodes;
   }
@@ -16983,7 +20281,7 @@ var init_coverage = __esm({
   "src/convert/coverage.ts"() {
     "use strict";
     init_ir2();
-    init_infer();
+    init_prepare();
     init_registry();
   }
 });
@@ -17010,17 +20308,23 @@ function edgeTypes(ctx, info, role) {
   if (info.shape.length > MAX_RANK) fail(ctx, `model ${role} "${info.name}" has rank ${info.shape.length}; Core ML supports rank ≤ ${MAX_RANK}`);
   return { mil, io };
 }
-function declareInput(ctx, info) {
+function declareInput(ctx, info, declared) {
   const { mil, io } = edgeTypes(ctx, info, "input");
   const dims = info.shape;
-  const scalar2 = dims.length === 0;
-  const feature = inputFeature(ctx, info.name, scalar2 ? [1] : dims, io);
-  const milShape = scalar2 ? [1] : dims.map((d) => typeof d === "number" ? d : null);
+  const scalar3 = dims.length === 0;
+  const feature = declared && !scalar3 ? declaredFeature(info.name, declared, io) : inputFeature(ctx, info.name, scalar3 ? [1] : dims, io);
+  const milShape = scalar3 ? [1] : dims.map((d) => typeof d === "number" ? d : null);
   const name2 = ctx.b.addInput(info.name, { dtype: io, shape: milShape });
   let value = name2;
-  if (scalar2) value = ctx.b.op1("squeeze", { x: value, axes: milConst.ints([0]) }, { name: `${info.name}_scalar` });
+  if (scalar3) value = ctx.b.op1("squeeze", { x: value, axes: milConst.ints([0]) }, { name: `${info.name}_scalar` });
   if (mil !== io) value = ctx.b.op1("cast", { x: value, dtype: milConst.str(milDTypeName(mil)) }, { name: `${info.name}_${milDTypeName(mil)}` });
   return { value, feature: { name: name2, type: feature.type } };
+}
+function declaredFeature(name2, declared, dtype) {
+  const type = { kind: "multiArray", dtype, shape: [...declared.shape] };
+  if (declared.shapeRange) type.shapeRange = declared.shapeRange.map(([lo, hi]) => [lo, hi]);
+  if (declared.enumeratedShapes) type.enumeratedShapes = declared.enumeratedShapes.map((s) => [...s]);
+  return { name: name2, type };
 }
 function inputFeature(ctx, name2, dims, dtype) {
   const symbolic = dims.flatMap((d, i2) => typeof d === "number" ? [] : [i2]);
@@ -17071,13 +20375,215 @@ var init_edges = __esm({
   }
 });
 
-// src/mil/passes/uses.ts
-function isConstLikeOp(op) {
-  return op.type === "const" || op.type.startsWith("constexpr_");
+// src/convert/input-shapes.ts
+function isEmpty(options) {
+  return [options.inputShapes, options.ranges, options.enumeratedShapes].every((r) => r === void 0 || Object.keys(r).length === 0);
 }
-function boundNames(op) {
+function applyInputShapeOptions(model, options, target) {
+  if (isEmpty(options)) return { model, declarations: /* @__PURE__ */ new Map(), warnings: [] };
+  const fail2 = new Failure(model.sourcePath);
+  checkNames(model, options, fail2);
+  const declarations = /* @__PURE__ */ new Map();
+  const warnings = [];
+  const effective = withSharedDims(model.graph.inputs, options, warnings);
+  const inputs = model.graph.inputs.map((info) => {
+    const shaped = shapeInput(info, effective, fail2, warnings);
+    if (shaped.declaration) declarations.set(info.name, shaped.declaration);
+    return shaped.info;
+  });
+  checkModelRules(inputs, declarations, target, fail2);
+  return { model: { ...model, graph: { ...model.graph, inputs } }, declarations, warnings };
+}
+function withSharedDims(inputs, options, warnings) {
+  const known2 = sharedDimBounds(inputs, options);
+  if (known2.size === 0) return options;
+  const mentioned = (name2) => [options.inputShapes, options.ranges, options.enumeratedShapes].some((r) => r !== void 0 && Object.hasOwn(r, name2));
+  const inputShapes = { ...options.inputShapes };
+  const ranges = { ...options.ranges };
+  for (const info of inputs) {
+    const symbolic = [...new Set((info.shape ?? []).filter((d) => typeof d === "string"))];
+    const followed = symbolic.filter((d) => known2.has(d));
+    if (mentioned(info.name) || followed.length === 0) continue;
+    const described = followed.map((d) => `${d} (${showBounds(known2.get(d).bounds)} from "${known2.get(d).from}")`).join(", ");
+    warnings.push(`input "${info.name}": symbolic dim ${described} follows the input that shares its name`);
+    const allFixed = symbolic.every((d) => known2.has(d) && known2.get(d).bounds[0] === known2.get(d).bounds[1]);
+    if (allFixed) inputShapes[info.name] = info.shape.map((d) => typeof d === "number" ? d : known2.get(d ?? "").bounds[0]);
+    else ranges[info.name] = Object.fromEntries(followed.map((d) => [d, known2.get(d).bounds]));
+  }
+  return { ...options, inputShapes, ranges };
+}
+function sharedDimBounds(inputs, options) {
+  const known2 = /* @__PURE__ */ new Map();
+  const note = (dim, bounds, from) => {
+    if (typeof dim === "string" && !known2.has(dim)) known2.set(dim, { bounds, from });
+  };
+  for (const info of inputs) {
+    const dims = info.shape ?? [];
+    for (const [key, bounds] of Object.entries(options.ranges?.[info.name] ?? {})) {
+      note(/^\d+$/.test(key) ? dims[Number(key)] : key, bounds, info.name);
+    }
+    const fixed = options.inputShapes?.[info.name];
+    if (!fixed || options.ranges?.[info.name] || options.enumeratedShapes?.[info.name]) continue;
+    dims.forEach((d, i2) => fixed[i2] !== void 0 && note(d, [fixed[i2], fixed[i2]], info.name));
+  }
+  return known2;
+}
+function checkNames(model, options, fail2) {
+  const names = new Set(model.graph.inputs.map((i2) => i2.name));
+  const known2 = [...names].join(", ") || "(none)";
+  const groups = [
+    ["an input shape", options.inputShapes],
+    ["a range", options.ranges],
+    ["enumerated shapes", options.enumeratedShapes]
+  ];
+  for (const [what, record] of groups) {
+    for (const name2 of Object.keys(record ?? {})) {
+      if (!names.has(name2)) fail2.usage(`cannot give "${name2}" ${what}: the model has no input of that name (inputs: ${known2})`);
+    }
+  }
+  for (const name2 of Object.keys(options.ranges ?? {})) {
+    if (options.enumeratedShapes?.[name2]) fail2.usage(`input "${name2}" is given both a range and enumerated shapes; Core ML allows one kind of flexibility`);
+  }
+}
+function shapeInput(info, options, fail2, warnings) {
+  const fixed = options.inputShapes?.[info.name];
+  if (fixed) checkShape(info, fixed, "input shape", fail2);
+  const ranges = options.ranges?.[info.name];
+  const enumerated = options.enumeratedShapes?.[info.name];
+  if (ranges) return rangedInput(info, ranges, fixed, fail2, warnings);
+  if (enumerated) return enumeratedInput(info, enumerated, fixed, fail2);
+  return fixed ? { info: { ...info, shape: [...fixed] } } : { info };
+}
+function checkShape(info, shape3, what, fail2) {
+  if (!shape3.every((d) => Number.isInteger(d) && d >= 1)) fail2.usage(`input "${info.name}": ${what} ${formatShape(shape3)} must have positive integer sizes`);
+  if (info.shape !== void 0 && info.shape.length !== shape3.length) {
+    fail2.usage(`input "${info.name}" has rank ${info.shape.length} (${showDims(info.shape)}), but the ${what} ${formatShape(shape3)} has rank ${shape3.length}`);
+  }
+}
+function dimsNamed(info, dims, key, fail2) {
+  if (/^\d+$/.test(key)) {
+    const axis = Number(key);
+    if (axis >= dims.length) fail2.usage(`input "${info.name}" has rank ${dims.length}, so it has no dim ${axis}`);
+    return [axis];
+  }
+  const axes = dims.flatMap((d, i2) => d === key ? [i2] : []);
+  if (axes.length === 0) {
+    const symbolic = [...new Set(dims.filter((d) => typeof d === "string"))];
+    const hint = symbolic.length > 0 ? `its symbolic dims are ${symbolic.join(", ")}` : "it has no symbolic dims; name the dim by its index";
+    fail2.usage(`input "${info.name}" has no dim named "${key}" (${hint})`);
+  }
+  return axes;
+}
+function rangedInput(info, ranges, fixed, fail2, warnings) {
+  const dims = info.shape ?? fixed;
+  if (dims === void 0) fail2.usage(`input "${info.name}" declares no shape; give it an input shape too so its rank is known`);
+  const bounds = /* @__PURE__ */ new Map();
+  for (const [key, range3] of Object.entries(ranges)) {
+    const [min, max2] = range3;
+    if (!Number.isInteger(min) || !Number.isInteger(max2) || min < 1) {
+      fail2.usage(`input "${info.name}": range ${min}..${max2} for dim ${key} must be positive integers`);
+    }
+    if (min > max2) fail2.usage(`input "${info.name}": range ${min}..${max2} for dim ${key} has its minimum above its maximum`);
+    for (const axis of dimsNamed(info, dims, key, fail2)) bounds.set(axis, [min, max2]);
+  }
+  const unbounded = [];
+  const shapeRange = dims.map((d, i2) => {
+    const b3 = bounds.get(i2);
+    if (b3) return b3;
+    const size2 = fixed?.[i2] ?? d;
+    if (typeof size2 === "number") return [size2, size2];
+    unbounded.push(i2);
+    return [1, SYMBOLIC_DIM_UPPER_BOUND];
+  });
+  const shape3 = shapeRange.map(([min], i2) => fixed?.[i2] ?? min);
+  shape3.forEach((size2, i2) => {
+    const [min, max2] = shapeRange[i2];
+    if (size2 < min || size2 > max2) {
+      fail2.usage(`input "${info.name}": default size ${size2} of dim ${i2} (from its input shape) lies outside its range ${min}..${max2}`);
+    }
+  });
+  if (unbounded.length > 0) {
+    warnings.push(
+      `input "${info.name}": dimension ${unbounded.join(", ")} is symbolic and has no range; declared as 1..${SYMBOLIC_DIM_UPPER_BOUND} with default 1.`
+    );
+  }
+  const graphDims = dims.map((d, i2) => shapeRange[i2][0] === shapeRange[i2][1] ? shape3[i2] : symbolicName(info.name, d, i2));
+  return { info: { ...info, shape: graphDims }, declaration: { shape: shape3, shapeRange } };
+}
+function symbolicName(input, dim, axis) {
+  return typeof dim === "string" ? dim : `${input}__dim${axis}`;
+}
+function enumeratedInput(info, shapes, fixed, fail2) {
+  if (shapes.length === 0) fail2.usage(`input "${info.name}": enumerated shapes need at least one shape`);
+  if (shapes.length > MAX_ENUMERATED_SHAPES) {
+    fail2.usage(`input "${info.name}" has ${shapes.length} enumerated shapes; Core ML takes at most ${MAX_ENUMERATED_SHAPES}`);
+  }
+  shapes.forEach((s) => checkShape(info, s, "enumerated shape", fail2));
+  const rank = shapes[0].length;
+  if (shapes.some((s) => s.length !== rank)) fail2.usage(`input "${info.name}": enumerated shapes must all have the same rank`);
+  const same = (a, b3) => a.length === b3.length && a.every((d, i2) => d === b3[i2]);
+  if (fixed && !shapes.some((s) => same(s, fixed))) {
+    fail2.usage(`input "${info.name}": input shape ${formatShape(fixed)} is not one of its enumerated shapes, so it cannot be the default`);
+  }
+  const declared = info.shape;
+  const graphDims = shapes[0].map(
+    (size2, i2) => shapes.every((s) => s[i2] === size2) ? size2 : symbolicName(info.name, declared?.[i2] ?? null, i2)
+  );
+  return {
+    info: { ...info, shape: graphDims },
+    declaration: { shape: [...fixed ?? shapes[0]], enumeratedShapes: shapes.map((s) => [...s]) }
+  };
+}
+function checkModelRules(inputs, declarations, target, fail2) {
+  const enumerated = [...declarations].filter(([, d]) => d.enumeratedShapes);
+  if (enumerated.length === 0) return;
+  const ranged = [...declarations].filter(([, d]) => d.shapeRange).map(([name2]) => name2);
+  const symbolic = inputs.filter((i2) => !declarations.has(i2.name) && (i2.shape ?? []).some((d) => typeof d !== "number")).map((i2) => i2.name);
+  const names = enumerated.map(([name2]) => `"${name2}"`).join(", ");
+  if (ranged.length > 0) fail2.usage(`inputs ${names} have enumerated shapes and "${ranged[0]}" a range; Core ML rejects models that mix the two`);
+  if (symbolic.length > 0) {
+    fail2.usage(
+      `input "${symbolic[0]}" has symbolic dims, which are declared as a range, while ${names} has enumerated shapes; Core ML rejects models that mix the two, so give it an input shape or enumerated shapes as well`
+    );
+  }
+  if (enumerated.length > 1 && targetRank(target) < targetRank("iOS18")) {
+    fail2.usage(`inputs ${names} all have enumerated shapes, which Core ML allows only from iOS18 (target is ${target}); raise the target or enumerate one input`);
+  }
+  const counts = new Set(enumerated.map(([, d]) => d.enumeratedShapes.length));
+  if (counts.size > 1) {
+    fail2.usage(`inputs ${names} have different numbers of enumerated shapes; Core ML matches several enumerated inputs by index, so the counts must be equal`);
+  }
+}
+var MAX_ENUMERATED_SHAPES, Failure, showDims, showBounds;
+var init_input_shapes = __esm({
+  "src/convert/input-shapes.ts"() {
+    "use strict";
+    init_errors();
+    init_ir();
+    init_tensor();
+    init_edges();
+    MAX_ENUMERATED_SHAPES = 128;
+    Failure = class {
+      constructor(file) {
+        this.file = file;
+      }
+      file;
+      usage(message) {
+        throw new ModelInputError("USAGE", message, this.file === void 0 ? {} : { file: this.file });
+      }
+    };
+    showDims = (dims) => formatShape(dims.map((d) => typeof d === "number" ? d : null));
+    showBounds = ([min, max2]) => min === max2 ? `${min}` : `${min}..${max2}`;
+  }
+});
+
+// src/mil/passes/uses.ts
+function isConstLikeOp(op5) {
+  return op5.type === "const" || op5.type.startsWith("constexpr_");
+}
+function boundNames(op5) {
   const names = [];
-  for (const bindings of Object.values(op.inputs)) {
+  for (const bindings of Object.values(op5.inputs)) {
     for (const b3 of bindings) if (b3.kind === "name") names.push(b3.name);
   }
   return names;
@@ -17086,9 +20592,9 @@ function countUses(block, counts = /* @__PURE__ */ new Map()) {
   const bump = (name2) => {
     counts.set(name2, (counts.get(name2) ?? 0) + 1);
   };
-  for (const op of block.operations) {
-    for (const name2 of boundNames(op)) bump(name2);
-    for (const inner of op.blocks) countUses(inner, counts);
+  for (const op5 of block.operations) {
+    for (const name2 of boundNames(op5)) bump(name2);
+    for (const inner of op5.blocks) countUses(inner, counts);
   }
   for (const name2 of block.outputs) bump(name2);
   return counts;
@@ -17110,15 +20616,15 @@ function sweepBlock(block, live) {
   let removed = 0;
   const kept = [];
   for (let i2 = block.operations.length - 1; i2 >= 0; i2--) {
-    const op = block.operations[i2];
-    const isLive = op.outputs.length === 0 || op.outputs.some((o) => live.has(o.name));
+    const op5 = block.operations[i2];
+    const isLive = op5.outputs.length === 0 || op5.outputs.some((o) => live.has(o.name));
     if (!isLive) {
       removed++;
       continue;
     }
-    for (const inner of op.blocks) removed += sweepBlock(inner, live);
-    for (const name2 of boundNames(op)) live.add(name2);
-    kept.push(op);
+    for (const inner of op5.blocks) removed += sweepBlock(inner, live);
+    for (const name2 of boundNames(op5)) live.add(name2);
+    kept.push(op5);
   }
   block.operations = kept.reverse();
   return removed;
@@ -17153,12 +20659,18 @@ function constOp(name2, value) {
     blocks: []
   };
 }
-function hasFiniteOverflow(data) {
+function scanFp16Range(data) {
+  let overflow = 0;
+  let belowNormal = 0;
+  let nonZero5 = 0;
   for (let i2 = 0; i2 < data.length; i2++) {
     const a = Math.abs(data[i2]);
-    if (a > FLOAT16_MAX && a < INFINITY_LIKE) return true;
+    if (a === 0) continue;
+    nonZero5++;
+    if (a > FLOAT16_MAX && a < INFINITY_LIKE) overflow++;
+    else if (a < FLOAT16_MIN_NORMAL) belowNormal++;
   }
-  return false;
+  return { overflow, belowNormal, nonZero: nonZero5 };
 }
 function toFloat16Tensor(value) {
   if (value.dtype !== "float32") return { tensor: value, saturated: 0 };
@@ -17179,7 +20691,7 @@ function toFloat16Tensor(value) {
   }
   return { tensor: makeTensor("float16", value.shape, out2), saturated };
 }
-var SKIPPED_OPS, KEPT_FP32_FROM_IOS17, UNDERFLOW_GUARD_LIMIT, INFINITY_LIKE, FunctionRewriter, POS_MAX_BITS, NEG_MAX_BITS, POS_TINY_BITS;
+var SKIPPED_OPS, KEPT_FP32_FROM_IOS17, UNDERFLOW_GUARD_LIMIT, INFINITY_LIKE, MAX_SUBNORMAL_SHARE, FunctionRewriter, POS_MAX_BITS, NEG_MAX_BITS, POS_TINY_BITS;
 var init_fp162 = __esm({
   "src/mil/passes/fp16.ts"() {
     "use strict";
@@ -17218,6 +20730,7 @@ var init_fp162 = __esm({
     };
     UNDERFLOW_GUARD_LIMIT = 400;
     INFINITY_LIKE = 1e38;
+    MAX_SUBNORMAL_SHARE = 0.01;
     FunctionRewriter = class {
       constructor(fn, target, options, warnings) {
         this.fn = fn;
@@ -17254,59 +20767,65 @@ var init_fp162 = __esm({
       }
       indexBlock(block) {
         for (const v of block.inputs) this.remember(v.name, v.type);
-        for (const op of block.operations) {
-          this.names.allocate(op.name);
-          for (const o of op.outputs) this.remember(o.name, o.type);
-          const val = op.type === "const" ? op.attributes["val"] : void 0;
-          if (val && op.outputs[0]) this.constants.set(op.outputs[0].name, val);
-          for (const inner of op.blocks) this.indexBlock(inner);
+        for (const op5 of block.operations) {
+          this.names.allocate(op5.name);
+          for (const o of op5.outputs) this.remember(o.name, o.type);
+          const val = op5.type === "const" ? op5.attributes["val"] : void 0;
+          if (val && op5.outputs[0]) this.constants.set(op5.outputs[0].name, val);
+          for (const inner of op5.blocks) this.indexBlock(inner);
         }
       }
       rewriteBlock(block, scope) {
-        for (const op of block.operations) this.rewriteOp(op, scope);
+        for (const op5 of block.operations) this.rewriteOp(op5, scope);
         block.outputs = block.outputs.map((n) => this.isFp32(n) ? this.asFp32(n, scope) : n);
         block.operations = scope.out;
       }
-      rewriteOp(op, scope) {
-        const def = lookupMilOp(op.type, this.target);
-        if (!def || SKIPPED_OPS.has(op.type) || isConstLikeOp(op) || this.blockedByOverflow(op)) {
-          this.keepInFp32(op, scope);
+      rewriteOp(op5, scope) {
+        const def = lookupMilOp(op5.type, this.target);
+        if (!def || SKIPPED_OPS.has(op5.type) || isConstLikeOp(op5) || this.blockedByOverflow(op5)) {
+          this.keepInFp32(op5, scope);
           return;
         }
-        const plan = this.planInputs(op, def);
+        const plan = this.planInputs(op5, def);
         let outTypes;
         try {
-          outTypes = def.outputs(this.ruleInput(plan, op.outputs.length));
+          outTypes = def.outputs(this.ruleInput(plan, op5.outputs.length));
         } catch {
-          this.keepInFp32(op, scope);
+          this.keepInFp32(op5, scope);
           return;
         }
-        op.inputs = this.emitInputs(plan, scope);
-        op.outputs = op.outputs.map((orig, i2) => this.retypeOutput(op, orig.name, orig.type, outTypes[i2] ?? orig.type, scope));
-        scope.out.push(op);
+        op5.inputs = this.emitInputs(plan, scope);
+        op5.outputs = op5.outputs.map((orig, i2) => this.retypeOutput(op5, orig.name, orig.type, outTypes[i2] ?? orig.type, scope));
+        scope.out.push(op5);
       }
       /** An op left as it is: its fp32 reads must see fp32 values, casting back where the producer went fp16. */
-      keepInFp32(op, scope) {
-        for (const bindings of Object.values(op.inputs)) {
+      keepInFp32(op5, scope) {
+        for (const bindings of Object.values(op5.inputs)) {
           for (let i2 = 0; i2 < bindings.length; i2++) {
             const b3 = bindings[i2];
             if (b3.kind === "name" && this.isFp32(b3.name)) bindings[i2] = { kind: "name", name: this.asFp32(b3.name, scope) };
           }
         }
-        for (const inner of op.blocks) {
+        for (const inner of op5.blocks) {
           this.rewriteBlock(inner, { fp16: new Map(scope.fp16), fp32: new Map(scope.fp32), out: [], isTop: false });
         }
-        scope.out.push(op);
+        scope.out.push(op5);
       }
-      blockedByOverflow(op) {
-        if (!this.options.keepOverflowingOpsInFp32) return false;
-        for (const bindings of Object.values(op.inputs)) {
+      blockedByOverflow(op5) {
+        const policy = this.options.keepOverflowingOpsInFp32;
+        if (policy === false) return false;
+        for (const [param, bindings] of Object.entries(op5.inputs)) {
           for (const b3 of bindings) {
             const value = b3.kind === "value" ? b3.value : this.constants.get(b3.name);
-            if (value?.dtype === "float32" && hasFiniteOverflow(value.data)) {
-              this.warnings.push(`${op.type} "${op.name}" kept in fp32: a constant input exceeds the fp16 range`);
-              return true;
-            }
+            if (value?.dtype !== "float32" || policy === void 0 && value.data.length < UNDERFLOW_GUARD_LIMIT) continue;
+            const range3 = scanFp16Range(value.data);
+            const subnormalHeavy = value.data.length >= UNDERFLOW_GUARD_LIMIT && range3.belowNormal > MAX_SUBNORMAL_SHARE * range3.nonZero;
+            if (range3.overflow === 0 && !subnormalHeavy) continue;
+            const what = b3.kind === "name" ? `constant "${b3.name}"` : `inline ${param}`;
+            this.warnings.push(
+              `${op5.type} "${op5.name}" kept in fp32: ${what} has ${range3.overflow} value(s) beyond ±${FLOAT16_MAX} and ${range3.belowNormal} of ${range3.nonZero} non-zero value(s) below fp16's smallest normal ${FLOAT16_MIN_NORMAL.toExponential(2)}`
+            );
+            return true;
           }
         }
         return false;
@@ -17321,9 +20840,9 @@ var init_fp162 = __esm({
         return domain === void 0 || domain.includes("float16");
       }
       /** Decides, per binding, whether it reads the fp16 or the fp32 version; nothing is emitted yet. */
-      planInputs(op, def) {
+      planInputs(op5, def) {
         const plan = {};
-        for (const [param, bindings] of Object.entries(op.inputs)) {
+        for (const [param, bindings] of Object.entries(op5.inputs)) {
           const toFp16 = this.allowsFp16(def, param, def.inputs[param]);
           plan[param] = bindings.map((b3) => {
             const dtype = b3.kind === "name" ? this.types.get(b3.name)?.dtype : b3.value.dtype;
@@ -17337,7 +20856,7 @@ var init_fp162 = __esm({
           const t = p.binding.kind === "name" ? this.types.get(p.binding.name) : { dtype: p.binding.value.dtype, shape: [...p.binding.value.shape] };
           return t && p.toFp16 ? { dtype: "float16", shape: t.shape } : t;
         };
-        const valueOf = (p) => {
+        const valueOf2 = (p) => {
           if (!p) return void 0;
           const v = p.binding.kind === "name" ? this.constants.get(p.binding.name) : p.binding.value;
           return v && p.toFp16 ? toFloat16Tensor(v).tensor : v;
@@ -17345,7 +20864,7 @@ var init_fp162 = __esm({
         return {
           type: (param) => plan[param]?.[0] ? typeOf2(plan[param][0]) : void 0,
           types: (param) => (plan[param] ?? []).map((p) => typeOf2(p)),
-          value: (param) => valueOf(plan[param]?.[0]),
+          value: (param) => valueOf2(plan[param]?.[0]),
           numOutputs,
           target: this.target
         };
@@ -17363,10 +20882,10 @@ var init_fp162 = __esm({
         }
         return inputs;
       }
-      retypeOutput(op, name2, orig, next, scope) {
+      retypeOutput(op5, name2, orig, next, scope) {
         if (orig.dtype !== "float32" || next.dtype !== "float16") return { name: name2, type: orig };
         const renamed = this.names.allocate(`${name2}_cast_fp16`);
-        if (op.name === name2) op.name = renamed;
+        if (op5.name === name2) op5.name = renamed;
         this.types.set(renamed, next);
         this.converted.add(name2);
         this.freedNames.add(name2);
@@ -17436,9 +20955,9 @@ var init_fp162 = __esm({
         const uses = countUses(this.fn.block);
         const prune = (block) => {
           block.operations = block.operations.filter(
-            (op) => !(op.type === "const" && this.copiedConsts.has(op.outputs[0].name) && !uses.get(op.outputs[0].name))
+            (op5) => !(op5.type === "const" && this.copiedConsts.has(op5.outputs[0].name) && !uses.get(op5.outputs[0].name))
           );
-          for (const op of block.operations) for (const inner of op.blocks) prune(inner);
+          for (const op5 of block.operations) for (const inner of op5.blocks) prune(inner);
         };
         prune(this.fn.block);
       }
@@ -17468,13 +20987,14 @@ var init_program_passes = __esm({
 function convertOnnxModel(model, options) {
   const file = model.sourcePath;
   const frozen = options.freeze && Object.keys(options.freeze).length > 0 ? freezeInputs(model, options.freeze) : model;
-  const prepared = inferShapesAndFold(frozen).model;
+  const shaped = applyInputShapeOptions(frozen, options, options.target);
+  const prepared = prepareForConversion(shaped.model);
   rejectUnsupported(prepared);
   const b3 = new MilBuilder(options.target);
-  const edge2 = { b: b3, file, warnings: [] };
+  const edge2 = { b: b3, file, warnings: [...shaped.warnings] };
   const ctx = new ConversionContext(b3, prepared.graph, defaultOpset(prepared), file);
   const inputs = prepared.graph.inputs.map((info) => {
-    const { value, feature } = declareInput(edge2, info);
+    const { value, feature } = declareInput(edge2, info, shaped.declarations.get(info.name));
     ctx.bind(info.name, value);
     return feature;
   });
@@ -17589,11 +21109,11 @@ function bindOutputs(model, ctx, edge2) {
   });
 }
 function isFunctionInput(ctx, milName) {
-  return !ctx.b.operations().some((op) => op.outputs.some((o) => o.name === milName));
+  return !ctx.b.operations().some((op5) => op5.outputs.some((o) => o.name === milName));
 }
 function finalType(program, name2) {
   const fn = mainFunction(program);
-  for (const op of walkOperations(fn.block)) for (const o of op.outputs) if (o.name === name2) return o.type;
+  for (const op5 of walkOperations(fn.block)) for (const o of op5.outputs) if (o.name === name2) return o.type;
   const input = fn.inputs.find((i2) => i2.name === name2);
   if (!input) throw new ToolError("INTERNAL", `model output "${name2}" vanished from the program`);
   return input.type;
@@ -17623,13 +21143,14 @@ var init_convert = __esm({
     init_ir();
     init_ir2();
     init_freeze();
-    init_infer();
+    init_prepare();
     init_topo();
     init_tensor();
     init_context();
     init_coverage();
     init_edges();
     init_finish();
+    init_input_shapes();
     init_narrow();
     init_program_passes();
     init_registry();
@@ -17700,27 +21221,27 @@ function checkBlock(scope, block, outer) {
     scope.types.set(v.name, v.type);
     visible.add(v.name);
   }
-  for (const op of block.operations) {
-    const where2 = `${scope.fn}: ${op.type} "${op.name}"`;
-    if (!isValidIdentifier(op.name)) scope.problems.push(`${where2}: op name is not a valid MIL identifier`);
-    for (const [param, bindings] of Object.entries(op.inputs)) {
+  for (const op5 of block.operations) {
+    const where2 = `${scope.fn}: ${op5.type} "${op5.name}"`;
+    if (!isValidIdentifier(op5.name)) scope.problems.push(`${where2}: op name is not a valid MIL identifier`);
+    for (const [param, bindings] of Object.entries(op5.inputs)) {
       for (const b3 of bindings) {
         if (b3.kind !== "name") continue;
         if (!visible.has(b3.name)) scope.problems.push(`${where2}: ${param} reads "${b3.name}" before it is defined`);
         const readers = scope.readers.get(b3.name) ?? [];
-        readers.push(op);
+        readers.push(op5);
         scope.readers.set(b3.name, readers);
       }
     }
-    checkAgainstCatalogue(scope, op, where2);
-    for (const inner of op.blocks) checkBlock(scope, inner, visible);
-    const constValue2 = op.type === "const" ? op.attributes["val"] : void 0;
-    if (constValue2 && op.outputs[0]) scope.values.set(op.outputs[0].name, constValue2);
-    for (const out2 of op.outputs) {
-      define2(scope, out2.name, op, "output");
+    for (const inner of op5.blocks) checkBlock(scope, inner, visible);
+    checkAgainstCatalogue(scope, op5, where2);
+    const constValue2 = op5.type === "const" ? op5.attributes["val"] : void 0;
+    if (constValue2 && op5.outputs[0]) scope.values.set(op5.outputs[0].name, constValue2);
+    for (const out2 of op5.outputs) {
+      define2(scope, out2.name, op5, "output");
       scope.types.set(out2.name, out2.type);
       visible.add(out2.name);
-      if (!isConstLikeOp(op) && out2.type.shape.length > MAX_RANK2) {
+      if (!isConstLikeOp(op5) && out2.type.shape.length > MAX_RANK2) {
         scope.problems.push(`${where2}: output "${out2.name}" has rank ${out2.type.shape.length}; Core ML allows at most ${MAX_RANK2}`);
       }
     }
@@ -17729,15 +21250,15 @@ function checkBlock(scope, block, outer) {
     if (!visible.has(name2)) scope.problems.push(`${scope.fn}: block output "${name2}" is not defined`);
   }
 }
-function checkAgainstCatalogue(scope, op, where2) {
-  if (op.type === "const" || !scope.target) return;
-  const def = lookupMilOp(op.type, scope.target);
+function checkAgainstCatalogue(scope, op5, where2) {
+  if (op5.type === "const" || !scope.target) return;
+  const def = lookupMilOp(op5.type, scope.target);
   if (!def) {
     scope.problems.push(`${where2}: op does not exist in opset of ${scope.target}`);
     return;
   }
-  const bound = def.paramsAsAttributes ? op.attributes : op.inputs;
-  for (const param of Object.keys(op.inputs)) {
+  const bound = def.paramsAsAttributes ? op5.attributes : op5.inputs;
+  for (const param of Object.keys(op5.inputs)) {
     if (!def.inputs[param]) scope.problems.push(`${where2}: no parameter "${param}" in the ${scope.target} definition`);
   }
   for (const [param, spec] of Object.entries(def.inputs)) {
@@ -17746,7 +21267,7 @@ function checkAgainstCatalogue(scope, op, where2) {
       continue;
     }
     if (!spec.const || def.paramsAsAttributes) continue;
-    for (const b3 of op.inputs[param] ?? []) {
+    for (const b3 of op5.inputs[param] ?? []) {
       if (b3.kind !== "name") continue;
       const producer = scope.producers.get(b3.name);
       if (!producer || !isConstLikeOp(producer)) {
@@ -17754,14 +21275,14 @@ function checkAgainstCatalogue(scope, op, where2) {
       }
     }
   }
-  checkTypes(scope, def, op, where2);
+  checkTypes(scope, def, op5, where2);
 }
-function bindingsOf(def, op) {
-  if (!def.paramsAsAttributes) return op.inputs;
-  return Object.fromEntries(Object.entries(op.attributes).map(([k, v]) => [k, [{ kind: "value", value: v }]]));
+function bindingsOf(def, op5) {
+  if (!def.paramsAsAttributes) return op5.inputs;
+  return Object.fromEntries(Object.entries(op5.attributes).map(([k, v]) => [k, [{ kind: "value", value: v }]]));
 }
-function checkTypes(scope, def, op, where2) {
-  const bindings = bindingsOf(def, op);
+function checkTypes(scope, def, op5, where2) {
+  const bindings = bindingsOf(def, op5);
   const typeOf2 = (b3) => b3 === void 0 ? void 0 : b3.kind === "name" ? scope.types.get(b3.name) : { dtype: b3.value.dtype, shape: [...b3.value.shape] };
   const domainDTypes = /* @__PURE__ */ new Map();
   for (const [param, spec] of Object.entries(def.inputs)) {
@@ -17783,8 +21304,12 @@ function checkTypes(scope, def, op, where2) {
       const b3 = bindings[p]?.[0];
       return b3 === void 0 ? void 0 : b3.kind === "value" ? b3.value : scope.values.get(b3.name);
     },
-    numOutputs: op.outputs.length,
-    target: scope.target
+    numOutputs: op5.outputs.length,
+    target: scope.target,
+    blocks: op5.blocks.map((blk) => ({
+      inputs: blk.inputs.map((v) => v.type),
+      outputs: blk.outputs.flatMap((name2) => scope.types.get(name2) ?? [])
+    }))
   };
   let expected;
   try {
@@ -17793,7 +21318,7 @@ function checkTypes(scope, def, op, where2) {
     scope.problems.push(`${where2}: arguments rejected by the type rule: ${err2 instanceof Error ? err2.message : String(err2)}`);
     return;
   }
-  op.outputs.forEach((out2, i2) => {
+  op5.outputs.forEach((out2, i2) => {
     const want = expected[i2];
     if (want && !compatible(out2.type, want)) {
       scope.problems.push(`${where2}: output "${out2.name}" is declared ${printType(out2.type)} but the op gives ${printType(want)}`);
@@ -17830,10 +21355,10 @@ var init_validate = __esm({
 });
 
 // src/run/build.ts
-function buildVariantModel(model, variant, requestedTarget, onProgress) {
+function buildVariantModel(model, variant, requestedTarget, onProgress, shapes = {}) {
   const { target, raised } = targetForVariant(variant, requestedTarget);
   const warnings = raised ? [`${variant.name} needs ${target} or later; deployment target raised from ${requestedTarget} to ${target}`] : [];
-  const converted = convertOnnxModel(model, { target, precision: variant.precision, onProgress });
+  const converted = convertOnnxModel(model, { target, precision: variant.precision, onProgress, ...shapes });
   warnings.push(...converted.warnings);
   if (variant.compression) {
     const outputDType = variant.precision === "fp16" ? "float16" : "float32";
@@ -18067,7 +21592,7 @@ var init_blob = __esm({
   }
 });
 
-// ../../work/main/node_modules/long/index.js
+// node_modules/long/index.js
 function Long(low, high, unsigned) {
   this.low = low | 0;
   this.high = high | 0;
@@ -18162,9 +21687,9 @@ function fromValue(val, unsigned) {
     typeof unsigned === "boolean" ? unsigned : val.unsigned
   );
 }
-var wasm, INT_CACHE, UINT_CACHE, pow_dbl, TWO_PWR_16_DBL, TWO_PWR_24_DBL, TWO_PWR_32_DBL, TWO_PWR_64_DBL, TWO_PWR_63_DBL, TWO_PWR_24, ZERO, UZERO, ONE, UONE, NEG_ONE, MAX_VALUE, MAX_UNSIGNED_VALUE, MIN_VALUE, LongPrototype, long_default;
+var wasm, INT_CACHE, UINT_CACHE, pow_dbl, TWO_PWR_16_DBL, TWO_PWR_24_DBL, TWO_PWR_32_DBL, TWO_PWR_64_DBL, TWO_PWR_63_DBL, TWO_PWR_24, ZERO, UZERO, ONE2, UONE, NEG_ONE, MAX_VALUE, MAX_UNSIGNED_VALUE, MIN_VALUE, LongPrototype, long_default;
 var init_long = __esm({
-  "../../work/main/node_modules/long/index.js"() {
+  "node_modules/long/index.js"() {
     wasm = null;
     try {
       wasm = new WebAssembly.Instance(
@@ -18511,8 +22036,8 @@ var init_long = __esm({
     Long.ZERO = ZERO;
     UZERO = fromInt(0, true);
     Long.UZERO = UZERO;
-    ONE = fromInt(1);
-    Long.ONE = ONE;
+    ONE2 = fromInt(1);
+    Long.ONE = ONE2;
     UONE = fromInt(1, true);
     Long.UONE = UONE;
     NEG_ONE = fromInt(-1);
@@ -18640,7 +22165,7 @@ var init_long = __esm({
     };
     LongPrototype.gte = LongPrototype.greaterThanOrEqual;
     LongPrototype.ge = LongPrototype.greaterThanOrEqual;
-    LongPrototype.compare = function compare(other) {
+    LongPrototype.compare = function compare2(other) {
       if (!isLong(other)) other = fromValue(other);
       if (this.eq(other)) return 0;
       var thisNeg = this.isNegative(), otherNeg = other.isNegative();
@@ -18652,7 +22177,7 @@ var init_long = __esm({
     LongPrototype.comp = LongPrototype.compare;
     LongPrototype.negate = function negate() {
       if (!this.unsigned && this.eq(MIN_VALUE)) return MIN_VALUE;
-      return this.not().add(ONE);
+      return this.not().add(ONE2);
     };
     LongPrototype.neg = LongPrototype.negate;
     LongPrototype.add = function add(addend) {
@@ -18751,14 +22276,14 @@ var init_long = __esm({
       var approx, rem, res;
       if (!this.unsigned) {
         if (this.eq(MIN_VALUE)) {
-          if (divisor.eq(ONE) || divisor.eq(NEG_ONE))
+          if (divisor.eq(ONE2) || divisor.eq(NEG_ONE))
             return MIN_VALUE;
-          else if (divisor.eq(MIN_VALUE)) return ONE;
+          else if (divisor.eq(MIN_VALUE)) return ONE2;
           else {
             var halfThis = this.shr(1);
             approx = halfThis.div(divisor).shl(1);
             if (approx.eq(ZERO)) {
-              return divisor.isNegative() ? ONE : NEG_ONE;
+              return divisor.isNegative() ? ONE2 : NEG_ONE;
             } else {
               rem = this.sub(divisor.mul(approx));
               res = approx.add(rem.div(divisor));
@@ -18787,7 +22312,7 @@ var init_long = __esm({
           approxRes = fromNumber(approx, this.unsigned);
           approxRem = approxRes.mul(divisor);
         }
-        if (approxRes.isZero()) approxRes = ONE;
+        if (approxRes.isZero()) approxRes = ONE2;
         res = res.add(approxRes);
         rem = rem.sub(approxRem);
       }
@@ -19341,19 +22866,19 @@ function parseManifest(text, file) {
   checkFormatVersion(json["fileFormatVersion"], fail2);
   const entries = json["itemInfoEntries"];
   if (!isRecord(entries)) return fail2("itemInfoEntries is missing or not an object");
-  const items = {};
+  const items2 = /* @__PURE__ */ Object.create(null);
   for (const [id, info] of Object.entries(entries)) {
     const keys = ["path", "name", "author", "description"];
     if (!isRecord(info) || keys.some((k) => typeof info[k] !== "string")) {
       fail2(`invalid itemInfo for identifier "${id}" (needs string path, name, author and description)`);
     }
     const entry = info;
-    items[id] = { path: entry.path, name: entry.name, author: entry.author, description: entry.description };
+    items2[id] = { path: entry.path, name: entry.name, author: entry.author, description: entry.description };
   }
   const root = json["rootModelIdentifier"];
   if (typeof root !== "string") return fail2("rootModelIdentifier is missing");
-  if (!items[root]) fail2(`root model identifier "${root}" is not among the items`);
-  return { fileFormatVersion: json["fileFormatVersion"], itemInfoEntries: items, rootModelIdentifier: root };
+  if (!Object.hasOwn(items2, root)) fail2(`root model identifier "${root}" is not among the items`);
+  return { fileFormatVersion: json["fileFormatVersion"], itemInfoEntries: items2, rootModelIdentifier: root };
 }
 var MANIFEST_FILE_NAME, PACKAGE_DATA_DIR, PACKAGE_AUTHOR, MODEL_ITEM_NAME, WEIGHTS_ITEM_NAME, WEIGHTS_FILE_NAME, SUPPORTED_FORMAT_VERSION;
 var init_manifest = __esm({
@@ -19421,26 +22946,26 @@ var init_program_decode = __esm({
         if (b3.value) return { kind: "value", value: this.value(b3.value, what) };
         throw invalidProgram(`${what} is bound to nothing`, this.file);
       }
-      operation(op, index) {
-        const type = op.type ?? "";
+      operation(op5, index) {
+        const type = op5.type ?? "";
         if (type === "") throw invalidProgram(`operation #${index} has no type`, this.file);
-        const outputs = (op.outputs ?? []).map((o, i2) => this.namedType(o, `output ${i2} of ${type} operation #${index}`));
-        const name2 = stringOfValue(op.attributes?.["name"]) ?? outputs[0]?.name ?? `${type}_${index}`;
+        const outputs = (op5.outputs ?? []).map((o, i2) => this.namedType(o, `output ${i2} of ${type} operation #${index}`));
+        const name2 = stringOfValue(op5.attributes?.["name"]) ?? outputs[0]?.name ?? `${type}_${index}`;
         const inputs = {};
-        for (const [param, arg] of Object.entries(op.inputs ?? {})) {
+        for (const [param, arg] of Object.entries(op5.inputs ?? {})) {
           inputs[param] = (arg.arguments ?? []).map((b3, i2) => this.binding(b3, `parameter ${param}[${i2}] of ${type} "${name2}"`));
         }
         const attributes = {};
-        for (const [key, value] of Object.entries(op.attributes ?? {})) {
+        for (const [key, value] of Object.entries(op5.attributes ?? {})) {
           if (key !== "name") attributes[key] = this.value(value, `attribute ${key} of ${type} "${name2}"`);
         }
-        const blocks = (op.blocks ?? []).map((b3) => this.block(b3));
+        const blocks = (op5.blocks ?? []).map((b3) => this.block(b3));
         return { type, name: name2, inputs, outputs, attributes, blocks };
       }
       block(block) {
         return {
           inputs: (block.inputs ?? []).map((v, i2) => this.namedType(v, `block input ${i2}`)),
-          operations: (block.operations ?? []).map((op, i2) => this.operation(op, i2)),
+          operations: (block.operations ?? []).map((op5, i2) => this.operation(op5, i2)),
           outputs: [...block.outputs ?? []]
         };
       }
@@ -19549,18 +23074,18 @@ var init_program_encode = __esm({
       binding(b3) {
         return b3.kind === "name" ? { name: b3.name } : { value: this.value(b3.value) };
       }
-      operation(op) {
+      operation(op5) {
         const inputs = {};
-        for (const [param, bindings] of Object.entries(op.inputs)) {
-          inputs[checkIdentifier(param, `parameter of ${op.type}`)] = { arguments: bindings.map((b3) => this.binding(b3)) };
+        for (const [param, bindings] of Object.entries(op5.inputs)) {
+          inputs[checkIdentifier(param, `parameter of ${op5.type}`)] = { arguments: bindings.map((b3) => this.binding(b3)) };
         }
-        const attributes = { name: stringScalarValue(checkIdentifier(op.name, `${op.type} op name`)) };
-        for (const [key, tensor] of Object.entries(op.attributes)) attributes[checkIdentifier(key, `attribute of ${op.type}`)] = this.value(tensor);
+        const attributes = { name: stringScalarValue(checkIdentifier(op5.name, `${op5.type} op name`)) };
+        for (const [key, tensor] of Object.entries(op5.attributes)) attributes[checkIdentifier(key, `attribute of ${op5.type}`)] = this.value(tensor);
         return {
-          type: op.type,
+          type: op5.type,
           inputs,
-          outputs: op.outputs.map((o) => this.namedType(o)),
-          blocks: op.blocks.map((b3) => this.block(b3)),
+          outputs: op5.outputs.map((o) => this.namedType(o)),
+          blocks: op5.blocks.map((b3) => this.block(b3)),
           attributes
         };
       }
@@ -19568,7 +23093,7 @@ var init_program_encode = __esm({
         return {
           inputs: block.inputs.map((v) => this.namedType(v)),
           outputs: [...block.outputs],
-          operations: block.operations.map((op) => this.operation(op))
+          operations: block.operations.map((op5) => this.operation(op5))
         };
       }
       function(fn) {
@@ -19748,9 +23273,9 @@ var init_package2 = __esm({
         if (!isInside(this.packageRoot, path)) fail2(`weight file name "${fileName}" points outside the package`);
         if (!existsSync(path)) fail2(`weight file "${fileName}" does not exist in the package`);
         if (!isInside(this.packageRoot, realpathSync(path))) fail2(`weight file "${fileName}" links outside the package`);
-        const reader = new BlobFileReader(readFileSync(path), path);
-        this.readers.set(fileName, reader);
-        return reader;
+        const reader2 = new BlobFileReader(readFileSync(path), path);
+        this.readers.set(fileName, reader2);
+        return reader2;
       }
     };
   }
@@ -22751,53 +26276,6 @@ var init_onnx = __esm({
   }
 });
 
-// src/onnx/data-type.ts
-function dtypeOfOnnxType(code) {
-  return ELEMENT_TYPES[code]?.dtype;
-}
-function onnxTypeName(code) {
-  return ELEMENT_TYPES[code]?.name ?? `type ${code}`;
-}
-var ELEMENT_TYPES, CODE_OF_DTYPE, ONNX_STORABLE_DTYPES;
-var init_data_type = __esm({
-  "src/onnx/data-type.ts"() {
-    "use strict";
-    ELEMENT_TYPES = {
-      0: { name: "undefined" },
-      1: { name: "float", dtype: "float32" },
-      2: { name: "uint8", dtype: "uint8" },
-      3: { name: "int8", dtype: "int8" },
-      4: { name: "uint16", dtype: "uint16" },
-      5: { name: "int16", dtype: "int16" },
-      6: { name: "int32", dtype: "int32" },
-      7: { name: "int64", dtype: "int64" },
-      8: { name: "string", dtype: "string" },
-      9: { name: "bool", dtype: "bool" },
-      10: { name: "float16", dtype: "float16" },
-      11: { name: "double", dtype: "float64" },
-      12: { name: "uint32", dtype: "uint32" },
-      13: { name: "uint64", dtype: "uint64" },
-      14: { name: "complex64" },
-      15: { name: "complex128" },
-      16: { name: "bfloat16", dtype: "bfloat16" },
-      17: { name: "float8e4m3fn" },
-      18: { name: "float8e4m3fnuz" },
-      19: { name: "float8e5m2" },
-      20: { name: "float8e5m2fnuz" },
-      21: { name: "uint4", dtype: "uint4" },
-      22: { name: "int4", dtype: "int4" },
-      23: { name: "float4e2m1" },
-      24: { name: "float8e8m0" },
-      25: { name: "uint2", dtype: "uint2" },
-      26: { name: "int2" }
-    };
-    CODE_OF_DTYPE = new Map(
-      Object.entries(ELEMENT_TYPES).flatMap(([code, t]) => t.dtype ? [[t.dtype, Number(code)]] : [])
-    );
-    ONNX_STORABLE_DTYPES = [...CODE_OF_DTYPE.keys()];
-  }
-});
-
 // src/onnx/proto-values.ts
 function int64ToBigInt(value) {
   if (typeof value === "number") return BigInt(value);
@@ -22912,7 +26390,8 @@ var init_limits = __esm({
       maxTensorElements: 2 ** 30,
       maxTotalElements: 2 ** 31,
       maxNodes: 1e6,
-      maxSubgraphDepth: 16
+      maxSubgraphDepth: 16,
+      maxDecodeWork: 2 ** 27
     });
     ElementBudget = class {
       constructor(limits, file) {
@@ -22945,9 +26424,9 @@ var init_limits = __esm({
 });
 
 // src/onnx/proto-decode.ts
-function decodeProtoSafely(decode, bytes, file, what) {
+function decodeProtoSafely(decode, bytes, file, what, budget) {
   try {
-    return decode(bytes);
+    return decode(new BudgetReader(bytes, budget, file, what));
   } catch (err2) {
     throw protoDecodeError(err2, file, what);
   }
@@ -22973,10 +26452,120 @@ function isDepthError(err2) {
 function asBuffer(bytes) {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+var import_minimal3, FIELD_COST, LENGTH_DELIMITED_COST, INT64_COST, BudgetReader;
 var init_proto_decode = __esm({
   "src/onnx/proto-decode.ts"() {
     "use strict";
+    import_minimal3 = __toESM(require_minimal2(), 1);
     init_errors();
+    FIELD_COST = 1;
+    LENGTH_DELIMITED_COST = 8;
+    INT64_COST = 16;
+    BudgetReader = class extends import_minimal3.default.BufferReader {
+      constructor(buffer, budget, file, what) {
+        super(buffer);
+        this.budget = budget;
+        this.file = file;
+        this.what = what;
+      }
+      budget;
+      file;
+      what;
+      spent = 0;
+      inPacked = false;
+      charge(units) {
+        this.spent += units;
+        if (this.spent > this.budget) {
+          throw new ModelInputError(
+            "LIMIT_EXCEEDED",
+            `the ${this.what} declares more fields and repeated values than the decoder allows (limit ${this.budget} units of decoding work)`,
+            { file: this.file }
+          );
+        }
+      }
+      /** Byte length of the packed field at the current position, without consuming it. */
+      peekLength() {
+        const start = this.pos;
+        const length = super.size();
+        this.pos = start;
+        return length;
+      }
+      packed(unitsPerByte, read) {
+        this.charge(this.peekLength() * unitsPerByte);
+        this.inPacked = true;
+        try {
+          return read();
+        } finally {
+          this.inPacked = false;
+        }
+      }
+      scalar64(read) {
+        if (!this.inPacked) this.charge(INT64_COST);
+        return read();
+      }
+      tag() {
+        this.charge(FIELD_COST);
+        return super.tag();
+      }
+      size() {
+        this.charge(LENGTH_DELIMITED_COST);
+        return super.size();
+      }
+      int64() {
+        return this.scalar64(() => super.int64());
+      }
+      uint64() {
+        return this.scalar64(() => super.uint64());
+      }
+      sint64() {
+        return this.scalar64(() => super.sint64());
+      }
+      fixed64() {
+        return this.scalar64(() => super.fixed64());
+      }
+      sfixed64() {
+        return this.scalar64(() => super.sfixed64());
+      }
+      int64s(a) {
+        return this.packed(INT64_COST, () => super.int64s(a));
+      }
+      uint64s(a) {
+        return this.packed(INT64_COST, () => super.uint64s(a));
+      }
+      sint64s(a) {
+        return this.packed(INT64_COST, () => super.sint64s(a));
+      }
+      fixed64s(a) {
+        return this.packed(INT64_COST / 8, () => super.fixed64s(a));
+      }
+      sfixed64s(a) {
+        return this.packed(INT64_COST / 8, () => super.sfixed64s(a));
+      }
+      int32s(a) {
+        return this.packed(1, () => super.int32s(a));
+      }
+      uint32s(a) {
+        return this.packed(1, () => super.uint32s(a));
+      }
+      sint32s(a) {
+        return this.packed(1, () => super.sint32s(a));
+      }
+      bools(a) {
+        return this.packed(1, () => super.bools(a));
+      }
+      floats(a) {
+        return this.packed(1 / 4, () => super.floats(a));
+      }
+      fixed32s(a) {
+        return this.packed(1 / 4, () => super.fixed32s(a));
+      }
+      sfixed32s(a) {
+        return this.packed(1 / 4, () => super.sfixed32s(a));
+      }
+      doubles(a) {
+        return this.packed(1 / 4, () => super.doubles(a));
+      }
+    };
   }
 });
 
@@ -23063,7 +26652,15 @@ function tensorFromProto(proto, ctx) {
   const shape3 = dims.map(Number);
   return { dtype, shape: shape3, data: readTensorData(proto, dtype, n, what, ctx) };
 }
+function checkSingleValueField(proto, what, file) {
+  const present2 = VALUE_FIELDS.filter(([field]) => (proto[field]?.length ?? 0) > 0).map(([, name2]) => name2);
+  if (proto.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) present2.push("external data");
+  if (present2.length > 1) {
+    throw new ModelInputError("MALFORMED", `${what} sets more than one value field (${present2.join(", ")}); ONNX allows exactly one`, { file });
+  }
+}
 function readTensorData(proto, dtype, n, what, ctx) {
+  checkSingleValueField(proto, what, ctx.file);
   if (proto.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     if (dtype === "string") throw new ModelInputError("MALFORMED", `${what} is a string tensor stored as external data`, { file: ctx.file });
     if (!ctx.readExternal) {
@@ -23088,18 +26685,18 @@ function readTensorData(proto, dtype, n, what, ctx) {
   return readTypedField(proto, dtype, n, what, ctx.file);
 }
 function readTypedField(proto, dtype, n, what, file) {
-  const reader = FIELD_READERS[dtype];
-  if (!reader) throw new ModelInputError("UNSUPPORTED_FEATURE", `${what} of type ${dtype} cannot be read from typed fields`, { file });
-  const values = proto[reader.field] ?? [];
+  const reader2 = FIELD_READERS[dtype];
+  if (!reader2) throw new ModelInputError("UNSUPPORTED_FEATURE", `${what} of type ${dtype} cannot be read from typed fields`, { file });
+  const values = proto[reader2.field] ?? [];
   const expected = fieldValueCount(dtype, n);
   if (values.length !== expected) {
-    const problem = values.length === 0 ? "has no data" : `has ${values.length} values in ${reader.fieldName}`;
+    const problem = values.length === 0 ? "has no data" : `has ${values.length} values in ${reader2.fieldName}`;
     throw new ModelInputError("MALFORMED", `${what} ${problem}, but its shape needs ${expected}`, { file });
   }
-  return reader.read(values, dtype, n);
+  return reader2.read(values, dtype, n);
 }
 function decodeTensorProto(bytes, source = "tensor") {
-  const proto = decodeProtoSafely((b3) => onnx.TensorProto.decode(b3), asBuffer(bytes), source, "tensor");
+  const proto = decodeProtoSafely((r) => onnx.TensorProto.decode(r), asBuffer(bytes), source, "tensor", DEFAULT_ONNX_LIMITS.maxDecodeWork);
   const tensor = tensorFromProto(proto, { file: source, budget: new ElementBudget(DEFAULT_ONNX_LIMITS, source) });
   return { name: proto.name ?? "", tensor };
 }
@@ -23115,7 +26712,7 @@ async function readTensorProtoFile(path) {
   }
   return decodeTensorProto(await readFile2(path), path);
 }
-var int32Field, packedInt32Field, FIELD_READERS;
+var int32Field, packedInt32Field, FIELD_READERS, VALUE_FIELDS;
 var init_tensor_proto = __esm({
   "src/onnx/tensor-proto.ts"() {
     "use strict";
@@ -23160,6 +26757,15 @@ var init_tensor_proto = __esm({
       uint64: { field: "uint64Data", fieldName: "uint64_data", read: (v) => BigUint64Array.from(v, uint64ToBigInt) },
       string: { field: "stringData", fieldName: "string_data", read: (v) => v.map(bytesToString) }
     };
+    VALUE_FIELDS = [
+      ["rawData", "raw_data"],
+      ["floatData", "float_data"],
+      ["int32Data", "int32_data"],
+      ["stringData", "string_data"],
+      ["int64Data", "int64_data"],
+      ["doubleData", "double_data"],
+      ["uint64Data", "uint64_data"]
+    ];
   }
 });
 
@@ -23177,8 +26783,8 @@ function subgraph(g, ctx, depth, where2) {
 }
 function attributeType(a) {
   if (a.type) return a.type;
-  const present = TYPE_BY_PRESENT_FIELD.find(([field]) => Object.prototype.hasOwnProperty.call(a, field));
-  return present ? present[1] : AttributeType.UNDEFINED;
+  const present2 = TYPE_BY_PRESENT_FIELD.find(([field]) => Object.prototype.hasOwnProperty.call(a, field));
+  return present2 ? present2[1] : AttributeType.UNDEFINED;
 }
 function attributeFromProto(a, ctx, depth, where2) {
   const type = attributeType(a);
@@ -23325,6 +26931,23 @@ var init_decode_graph = __esm({
   }
 });
 
+// src/onnx/lfs-pointer.ts
+function isLfsPointer(bytes) {
+  return bytes.length < LFS_POINTER_MAX_BYTES && LFS_POINTER_PREFIXES.some((prefix) => bytes.length >= prefix.length && Buffer.compare(prefix, bytes.subarray(0, prefix.length)) === 0);
+}
+function lfsPointerSize(bytes) {
+  if (!bytes) return void 0;
+  return /^size (\d{1,20})$/m.exec(Buffer.from(bytes).toString("latin1"))?.[1];
+}
+var LFS_POINTER_PREFIXES, LFS_POINTER_MAX_BYTES;
+var init_lfs_pointer = __esm({
+  "src/onnx/lfs-pointer.ts"() {
+    "use strict";
+    LFS_POINTER_PREFIXES = ["version https://git-lfs.github.com/spec/", "version https://hawser.github.com/spec/"].map((p) => Buffer.from(p));
+    LFS_POINTER_MAX_BYTES = 1024;
+  }
+});
+
 // src/onnx/external-data.ts
 import { closeSync as closeSync2, constants, fstatSync, openSync as openSync2, readSync, realpathSync as realpathSync2 } from "node:fs";
 import { constants as bufferConstants } from "node:buffer";
@@ -23399,6 +27022,15 @@ function readRange(real, ext, expectedBytes, what, fail2) {
     const info = fstatSync(fd2);
     if (!info.isFile()) throw fail2(`${what}: external data "${ext.location}" is not a regular file`);
     if (info.nlink > 1) throw fail2(`${what}: external data "${ext.location}" is a hard link, which could point outside the model's folder`);
+    if (info.size < 1024) {
+      const head = readExactly(fd2, info.size, 0);
+      if (isLfsPointer(head)) {
+        const real2 = lfsPointerSize(head);
+        throw fail2(
+          `${what}: external data "${ext.location}" is a Git LFS pointer${real2 === void 0 ? "" : ` (the real file has ${real2} bytes)`}; check the repository out with \`lfs: true\` (actions/checkout)`
+        );
+      }
+    }
     const size2 = BigInt(info.size);
     const length = ext.length ?? size2 - ext.offset;
     if (ext.offset + length > size2 || length < 0n) {
@@ -23430,18 +27062,17 @@ var init_external_data = __esm({
   "src/onnx/external-data.ts"() {
     "use strict";
     init_errors();
+    init_lfs_pointer();
     KNOWN_KEYS = /* @__PURE__ */ new Set(["location", "offset", "length", "checksum", "basepath"]);
   }
 });
 
 // src/onnx/decode.ts
-function isLfsPointer(bytes) {
-  return bytes.length >= LFS_POINTER_PREFIX.length && Buffer.compare(LFS_POINTER_PREFIX, bytes.subarray(0, LFS_POINTER_PREFIX.length)) === 0;
-}
-function lfsPointerError(file) {
+function lfsPointerError(file, bytes) {
+  const size2 = lfsPointerSize(bytes);
   return new ModelInputError(
     "LFS_POINTER",
-    "this is a Git LFS pointer, not the model; check the repository out with `lfs: true` (actions/checkout) so the real file is present",
+    `this is a Git LFS pointer${size2 === void 0 ? "" : ` (the real model has ${size2} bytes)`}, not the model; check the repository out with \`lfs: true\` (actions/checkout) so the real file is present`,
     { file }
   );
 }
@@ -23450,13 +27081,16 @@ function checkEnvelope(bytes, file, limits) {
     throw new ModelInputError("FILE_TOO_LARGE", `the model has ${bytes.length} bytes, above the limit of ${limits.maxFileBytes}`, { file });
   }
   if (bytes.length === 0) throw new ModelInputError("MALFORMED", "the file is empty", { file });
-  if (isLfsPointer(bytes)) throw lfsPointerError(file);
+  if (isLfsPointer(bytes)) throw lfsPointerError(file, bytes);
 }
 function metadataFromProto(props) {
   return new Map(props.map((p) => [p.key ?? "", p.value ?? ""]));
 }
 function modelFromProto(proto, ctx) {
   if (!proto.graph) throw new ModelInputError("MALFORMED", "the file holds no graph: it is not an ONNX model", { file: ctx.file });
+  if (proto.irVersion == null || int64ToBigInt(proto.irVersion) <= 0n) {
+    throw new ModelInputError("MALFORMED", "the model sets no ir_version: it is not a valid ONNX model", { file: ctx.file });
+  }
   const opsetImports = opsetImportsFromProto(proto.opsetImport ?? [], ctx);
   const model = {
     irVersion: int64ToSafeNumber(proto.irVersion ?? 0, "ir_version", ctx.file),
@@ -23476,7 +27110,7 @@ function decodeOnnxModel(bytes, options) {
   const limits = resolveLimits(options.limits);
   const buffer = asBuffer(bytes);
   checkEnvelope(buffer, file, limits);
-  const proto = decodeProtoSafely((b3) => onnx.ModelProto.decode(b3), buffer, file, "model");
+  const proto = decodeProtoSafely((r) => onnx.ModelProto.decode(r), buffer, file, "model", limits.maxDecodeWork);
   const ctx = {
     file,
     limits,
@@ -23493,7 +27127,6 @@ function decodeOnnxModel(bytes, options) {
     throw err2;
   }
 }
-var LFS_POINTER_PREFIX;
 var init_decode = __esm({
   "src/onnx/decode.ts"() {
     "use strict";
@@ -23501,10 +27134,10 @@ var init_decode = __esm({
     init_onnx();
     init_decode_graph();
     init_external_data();
+    init_lfs_pointer();
     init_limits();
     init_proto_decode();
     init_proto_values();
-    LFS_POINTER_PREFIX = Buffer.from("version https://git-lfs.github.com/spec/");
   }
 });
 
@@ -23550,7 +27183,7 @@ async function loadOnnxModel(path, limits) {
   const resolved = resolveLimits(limits);
   const size2 = await checkModelFile(path, resolved);
   const bytes = await readWhole(path, size2);
-  if (isLfsPointer(bytes)) throw lfsPointerError(path);
+  if (isLfsPointer(bytes)) throw lfsPointerError(path, bytes);
   return decodeOnnxModel(bytes, { path, limits: resolved });
 }
 var init_load = __esm({
@@ -23562,78 +27195,63 @@ var init_load = __esm({
   }
 });
 
-// src/parity/gates.ts
-function gateForProgram(program) {
-  const types = valueTypes(program);
-  let gate = FP32_GATE2;
-  for (const fn of Object.values(program.functions)) {
-    if (fn.inputs.some((v) => v.type.dtype === "float16")) gate = looser(gate, FP16_GATE);
-    for (const op of walkOperations(fn.block)) {
-      if (op.outputs.some((v) => v.type.dtype === "float16")) gate = looser(gate, FP16_GATE);
-      const compressed = COMPRESSION_RULES[op.type];
-      if (compressed) gate = looser(gate, compressed(op, types));
-    }
+// src/report/format.ts
+function scaleBytes(bytes) {
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1e3 && unit < BYTE_UNITS.length - 1) {
+    value /= 1e3;
+    unit++;
   }
-  return gate;
+  return { value, unit: BYTE_UNITS[unit] };
 }
-function looser(a, b3) {
-  return gateRank(b3) > gateRank(a) ? b3 : a;
+function formatBytes(bytes) {
+  if (bytes === null || bytes === void 0 || !Number.isFinite(bytes)) return "—";
+  const { value, unit } = scaleBytes(bytes);
+  return unit === "B" ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${unit}`;
 }
-function gateRank(g) {
-  if (g.kind === "exact") return 0;
-  if (g.kind === "elementwise") return 1;
-  return 1e3 - g.minDb;
+function formatPercentChange(now, before) {
+  if (now === null || now === void 0 || before === null || before === void 0 || before === 0) return "—";
+  const pct = (now - before) / before * 100;
+  if (Math.abs(pct) < 0.05) return "±0%";
+  return `${pct > 0 ? "+" : "−"}${Math.abs(pct).toFixed(1)}%`;
 }
-function gateForBits(bits2) {
-  return bits2 <= 4 ? LOW_BIT_GATE : EIGHT_BIT_GATE;
+function formatBytesDelta(now, before) {
+  if (now === null || now === void 0 || before === null || before === void 0) return "—";
+  const diff = now - before;
+  if (diff === 0) return "±0 B";
+  const sign = diff > 0 ? "+" : "−";
+  return `${sign}${formatBytes(Math.abs(diff))} (${formatPercentChange(now, before)})`;
 }
-function gateForQuantizedData(op, param, types) {
-  const type = paramType(op, param, types);
-  return gateForBits(type ? SUB_BYTE_BITS2[type.dtype] ?? 8 : 8);
+function formatError(x2) {
+  if (x2 === null || x2 === void 0) return "—";
+  if (x2 === 0) return "0";
+  if (!Number.isFinite(x2)) return Number.isNaN(x2) ? "NaN" : "∞";
+  return Math.abs(x2) >= 0.01 && Math.abs(x2) < 1e3 ? x2.toPrecision(2) : x2.toExponential(1);
 }
-function gateForLut(op, types) {
-  const lut = paramType(op, "lut", types);
-  const shape3 = lut?.shape ?? [];
-  const palettes = shape3.length === 1 ? shape3[0] : shape3[shape3.length - 2];
-  if (typeof palettes !== "number" || palettes < 2) return LOW_BIT_GATE;
-  return gateForBits(Math.ceil(Math.log2(palettes)));
+function formatDb(db, exact = false) {
+  if (db === null || db === void 0) return exact ? "∞" : "—";
+  if (!Number.isFinite(db)) return db > 0 ? "∞" : "−∞";
+  return `${db.toFixed(1)} dB`;
 }
-function valueTypes(program) {
-  const types = /* @__PURE__ */ new Map();
-  for (const fn of Object.values(program.functions)) {
-    for (const v of fn.inputs) types.set(v.name, v.type);
-    for (const op of walkOperations(fn.block)) for (const v of op.outputs) types.set(v.name, v.type);
-  }
-  return types;
+function formatDbDelta(now, before) {
+  if (now === null || now === void 0 || before === null || before === void 0) return "—";
+  const d = now - before;
+  if (Math.abs(d) < 0.05) return "±0 dB";
+  return `${d > 0 ? "+" : "−"}${Math.abs(d).toFixed(1)} dB`;
 }
-function paramType(op, param, types) {
-  const attribute = op.attributes[param];
-  if (attribute) return { dtype: attribute.dtype, shape: [...attribute.shape] };
-  const binding = op.inputs[param]?.[0];
-  if (!binding) return void 0;
-  if (binding.kind === "value") return { dtype: binding.value.dtype, shape: [...binding.value.shape] };
-  return types.get(binding.name);
+function formatFraction(x2) {
+  if (x2 === null || x2 === void 0 || !Number.isFinite(x2)) return "—";
+  return `${(x2 * 100).toFixed(x2 === 1 ? 0 : 1)}%`;
 }
-var FP32_GATE2, FP16_GATE, EIGHT_BIT_GATE, LOW_BIT_GATE, EXACT_GATE, SUB_BYTE_BITS2, COMPRESSION_RULES;
-var init_gates = __esm({
-  "src/parity/gates.ts"() {
+function formatSeconds(s) {
+  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
+}
+var BYTE_UNITS;
+var init_format = __esm({
+  "src/report/format.ts"() {
     "use strict";
-    init_errors();
-    init_ir();
-    FP32_GATE2 = { kind: "elementwise", atol: 1e-4, rtol: 1e-3 };
-    FP16_GATE = { kind: "psnr", minDb: 40 };
-    EIGHT_BIT_GATE = { kind: "psnr", minDb: 30 };
-    LOW_BIT_GATE = { kind: "psnr", minDb: 20 };
-    EXACT_GATE = { kind: "exact" };
-    SUB_BYTE_BITS2 = { int4: 4, uint1: 1, uint2: 2, uint3: 3, uint4: 4, uint6: 6 };
-    COMPRESSION_RULES = {
-      constexpr_affine_dequantize: (op, types) => gateForQuantizedData(op, "quantized_data", types),
-      constexpr_blockwise_shift_scale: (op, types) => gateForQuantizedData(op, "data", types),
-      constexpr_lut_to_dense: gateForLut,
-      constexpr_sparse_to_dense: () => LOW_BIT_GATE,
-      constexpr_lut_to_sparse: () => LOW_BIT_GATE,
-      constexpr_sparse_blockwise_shift_scale: () => LOW_BIT_GATE
-    };
+    BYTE_UNITS = ["B", "KB", "MB", "GB"];
   }
 });
 
@@ -23855,13 +27473,13 @@ function overallPass(verdicts) {
 function failed(metrics, gate) {
   return { metrics, gate, pass: false, reason: metrics.failure ?? "comparison failed" };
 }
-function checkPsnr(minDb, psnrDb) {
-  if (psnrDb >= minDb) return void 0;
-  return `PSNR ${psnrDb.toFixed(2)} dB is below the ${minDb} dB gate`;
+function checkPsnr(minDb, metrics) {
+  if (metrics.psnrDb >= minDb || metrics.maxAbsError <= PSNR_ABSOLUTE_FLOOR) return void 0;
+  return `PSNR ${metrics.psnrDb.toFixed(2)} dB is below the ${minDb} dB gate`;
 }
 function checkElementwise(gate, ref, act) {
   let violations = 0;
-  let worst2 = -1;
+  let worst = -1;
   let worstExcess = 0;
   for (let i2 = 0; i2 < ref.length; i2++) {
     const r = ref[i2];
@@ -23873,14 +27491,14 @@ function checkElementwise(gate, ref, act) {
     if (!(err2 <= limit)) {
       violations++;
       const excess = err2 / limit;
-      if (worst2 < 0 || !(excess <= worstExcess)) {
-        worst2 = i2;
+      if (worst < 0 || !(excess <= worstExcess)) {
+        worst = i2;
         worstExcess = excess;
       }
     }
   }
   if (violations === 0) return void 0;
-  return `${violations} of ${ref.length} elements exceed |actual − reference| ≤ ${gate.atol} + ${gate.rtol}·|reference| (worst at flat index ${worst2}: reference ${ref[worst2]}, actual ${act[worst2]})`;
+  return `${violations} of ${ref.length} elements exceed |actual − reference| ≤ ${gate.atol} + ${gate.rtol}·|reference| (worst at flat index ${worst}: reference ${ref[worst]}, actual ${act[worst]})`;
 }
 function checkExact(ref, act) {
   let differing = 0;
@@ -23895,19 +27513,21 @@ function checkExact(ref, act) {
   if (differing === 0) return void 0;
   return `${differing} of ${ref.length} elements differ (first at flat index ${first}: reference ${ref[first]}, actual ${act[first]})`;
 }
-var GATE_CHECKS;
+var GATE_CHECKS, PSNR_ABSOLUTE_FLOOR;
 var init_verdict = __esm({
   "src/parity/verdict.ts"() {
     "use strict";
+    init_fp16();
     init_tensor();
     init_gates();
     init_metrics();
     init_values3();
     GATE_CHECKS = {
       elementwise: (gate, _metrics, ref, act) => gate.kind === "elementwise" ? checkElementwise(gate, ref, act) : void 0,
-      psnr: (gate, metrics) => gate.kind === "psnr" ? checkPsnr(gate.minDb, metrics.psnrDb) : void 0,
+      psnr: (gate, metrics) => gate.kind === "psnr" ? checkPsnr(gate.minDb, metrics) : void 0,
       exact: (_gate, _metrics, ref, act) => checkExact(ref, act)
     };
+    PSNR_ABSOLUTE_FLOOR = FLOAT16_MIN_NORMAL;
   }
 });
 
@@ -23965,12 +27585,113 @@ var init_cast = __esm({
   }
 });
 
+// src/reference/onnxruntime-process.ts
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+function toWire(name2, t) {
+  const data = t.data;
+  return { name: name2, type: t.type, dims: Array.from(t.dims, Number), data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64") };
+}
+function fromWire(w) {
+  const ctor = CTORS[w.type];
+  const bytes = Buffer.from(w.data, "base64");
+  const aligned = new ArrayBuffer(bytes.length);
+  new Uint8Array(aligned).set(bytes);
+  return { type: w.type, dims: w.dims, data: ctor ? new ctor(aligned) : [] };
+}
+async function runSessionInChild(modelPath, feeds, options, timeoutMs) {
+  const ortModule = createRequire(import.meta.url).resolve("onnxruntime-node");
+  const request = JSON.stringify({ modelPath, options, feeds: Object.entries(feeds).map(([name2, t]) => toWire(name2, t)) });
+  const child = spawn(process.execPath, ["-e", CHILD_SOURCE], {
+    // Only what the child needs: no inputs, tokens or other secrets of the parent's environment.
+    env: { PATH: process.env["PATH"] ?? "", ONNX_COREML_ORT_MODULE: ortModule },
+    stdio: ["pipe", "pipe", "pipe"]
+  });
+  const out2 = [];
+  child.stdout.on("data", (c) => out2.push(c));
+  child.stderr.resume();
+  child.stdin.on("error", () => void 0);
+  child.stdin.end(request);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, timeoutMs);
+  try {
+    const code = await new Promise((resolve4, reject) => {
+      child.on("error", reject);
+      child.on("close", resolve4);
+    });
+    if (timedOut) throw new ToolError("REFERENCE", `onnxruntime did not finish within ${Math.round(timeoutMs / 1e3)} s and was stopped`, { file: modelPath });
+    let reply;
+    try {
+      reply = JSON.parse(Buffer.concat(out2).toString("utf8"));
+    } catch {
+      throw new ToolError("REFERENCE", `onnxruntime exited (code ${String(code)}) without a result`, { file: modelPath });
+    }
+    if (reply.error !== void 0 || !reply.outputs) {
+      throw new ToolError("REFERENCE", `onnxruntime failed to run the model: ${reply.error ?? "no outputs"}`, { file: modelPath });
+    }
+    return Object.fromEntries(reply.outputs.map((w) => [w.name, fromWire(w)]));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+var CHILD_SOURCE, CTORS;
+var init_onnxruntime_process = __esm({
+  "src/reference/onnxruntime-process.ts"() {
+    "use strict";
+    init_errors();
+    CHILD_SOURCE = `
+const ort = require(process.env.ONNX_COREML_ORT_MODULE);
+const chunks = [];
+process.stdin.on('data', (c) => chunks.push(c));
+process.stdin.on('end', async () => {
+  const reply = (value) => process.stdout.write(JSON.stringify(value));
+  try {
+    const request = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const session = await ort.InferenceSession.create(request.modelPath, request.options);
+    const feeds = {};
+    for (const f of request.feeds) feeds[f.name] = new ort.Tensor(f.type, new CTORS[f.type](bytesOf(f.data)), f.dims);
+    const results = await session.run(feeds);
+    const outputs = [];
+    for (const name of session.outputNames) {
+      const t = results[name];
+      const data = ArrayBuffer.isView(t.data) ? Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') : '';
+      outputs.push({ name, type: t.type, dims: Array.from(t.dims, Number), data });
+    }
+    reply({ outputs });
+  } catch (err) {
+    reply({ error: String(err && err.message ? err.message : err) });
+  }
+});
+function bytesOf(b64) { const b = Buffer.from(b64, 'base64'); const out = new ArrayBuffer(b.length); new Uint8Array(out).set(b); return out; }
+const CTORS = { float32: Float32Array, float64: Float64Array, float16: Uint16Array, int8: Int8Array, int16: Int16Array, int32: Int32Array,
+  int64: BigInt64Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, uint64: BigUint64Array, bool: Uint8Array };
+`;
+    CTORS = {
+      float32: Float32Array,
+      float64: Float64Array,
+      float16: Uint16Array,
+      int8: Int8Array,
+      int16: Int16Array,
+      int32: Int32Array,
+      int64: BigInt64Array,
+      uint8: Uint8Array,
+      uint16: Uint16Array,
+      uint32: Uint32Array,
+      uint64: BigUint64Array,
+      bool: Uint8Array
+    };
+  }
+});
+
 // src/reference/onnxruntime.ts
 async function runOnnxRuntime(modelPath, inputs, options = {}) {
   const ort = await loadOnnxRuntime(modelPath);
   let session;
+  const sessionOptions = options.threads ? { intraOpNumThreads: options.threads } : {};
   try {
-    const sessionOptions = options.threads ? { intraOpNumThreads: options.threads } : {};
     session = await ort.InferenceSession.create(modelPath, sessionOptions);
   } catch (err2) {
     throw new ToolError("REFERENCE", `onnxruntime cannot load the model: ${errorMessage(err2)}`, { file: modelPath, cause: err2 });
@@ -23986,7 +27707,7 @@ async function runOnnxRuntime(modelPath, inputs, options = {}) {
       const wanted = meta.isTensor ? meta.type : input.dtype;
       feeds[meta.name] = toOrtTensor(ort.Tensor, castTensor(input, wanted, `${modelPath}: input "${meta.name}"`), modelPath);
     });
-    const results = await runSession(session, feeds, modelPath);
+    const results = options.timeoutMs !== void 0 && Number.isFinite(options.timeoutMs) ? await runSessionInChild(modelPath, feeds, sessionOptions, options.timeoutMs) : await runSession(session, feeds, modelPath);
     const outputs = {};
     for (const name2 of session.outputNames) outputs[name2] = fromOrtTensor(results[name2], name2, modelPath);
     return outputs;
@@ -24036,6 +27757,7 @@ var init_onnxruntime = __esm({
     init_fp16();
     init_tensor();
     init_cast();
+    init_onnxruntime_process();
     ORT_TYPES = /* @__PURE__ */ new Set([
       "float32",
       "float64",
@@ -24062,8 +27784,14 @@ function generateInputs(specs, seed) {
     }
     const generate = GENERATORS[spec.dtype];
     if (!generate) throw new ToolError("REFERENCE", `cannot generate input "${spec.name}" of type ${spec.dtype}`);
-    const random = mulberry32((seed ^ fnv1a(spec.name)) >>> 0);
     const n = elementCount(spec.shape);
+    if (!(n <= MAX_GENERATED_ELEMENTS)) {
+      throw new ToolError(
+        "REFERENCE",
+        `cannot generate input "${spec.name}": shape ${formatShape(spec.shape)} has ${n} elements, above the ${MAX_GENERATED_ELEMENTS} a generated input may have (ship test data beside the model instead)`
+      );
+    }
+    const random = mulberry32((seed ^ fnv1a(spec.name)) >>> 0);
     inputs[spec.name] = makeTensor(spec.dtype, spec.shape, generate(n, random));
   }
   return inputs;
@@ -24098,7 +27826,7 @@ function fnv1a(text) {
   }
   return hash >>> 0;
 }
-var SMALL_INT_RANGE, smallInt, GENERATORS;
+var MAX_GENERATED_ELEMENTS, SMALL_INT_RANGE, smallInt, GENERATORS;
 var init_seeded_inputs = __esm({
   "src/reference/seeded-inputs.ts"() {
     "use strict";
@@ -24106,6 +27834,7 @@ var init_seeded_inputs = __esm({
     init_dtype();
     init_fp16();
     init_tensor();
+    MAX_GENERATED_ELEMENTS = 2 ** 24;
     SMALL_INT_RANGE = 10;
     smallInt = (random) => Math.floor(random() * SMALL_INT_RANGE);
     GENERATORS = {
@@ -24125,8 +27854,8 @@ var init_seeded_inputs = __esm({
   }
 });
 
-// ../../work/main/node_modules/fflate/esm/index.mjs
-import { createRequire } from "module";
+// node_modules/fflate/esm/index.mjs
+import { createRequire as createRequire2 } from "module";
 function inflateSync(data, opts) {
   return inflt(data, { i: 2 }, opts && opts.out, opts && opts.dictionary);
 }
@@ -24188,8 +27917,8 @@ function unzipSync(data, opts) {
 }
 var require2, _a, Worker, isMarkedAsUntransferable, u8, u16, i32, fleb, fdeb, clim, freb, _a, fl, revfl, _b, fd, revfd, rev, x, i, hMap, flt, i, i, i, i, fdt, i, flrm, fdrm, max, bits, bits16, shft, slc, ec, err, inflt, et, b2, b4, b8, td, tds, dutf8, slzh, zh, z64hs;
 var init_esm = __esm({
-  "../../work/main/node_modules/fflate/esm/index.mjs"() {
-    require2 = createRequire("/");
+  "node_modules/fflate/esm/index.mjs"() {
+    require2 = createRequire2("/");
     try {
       _a = require2("worker_threads"), Worker = _a.Worker, isMarkedAsUntransferable = _a.isMarkedAsUntransferable;
     } catch (e) {
@@ -24823,7 +28552,7 @@ function withBufferPool(pool3, f) {
   }
 }
 function allocFor(dtype, n) {
-  const ctor = STORAGE[dtype];
+  const ctor = STORAGE2[dtype];
   if (!ctor) throw new ToolError("RUNTIME", `the interpreter cannot hold values of dtype ${dtype}`);
   if (ctor === Float32Array && n >= POOLED_MIN_LENGTH) return activePool?.take(n) ?? new Float32Array(n);
   return new ctor(n);
@@ -24865,7 +28594,7 @@ function toTensor(v, dtype = v.dtype) {
     for (let i2 = 0; i2 < data.length; i2++) out3[i2] = BigInt(Math.trunc(data[i2]));
     return { dtype, shape: shape3, data: out3 };
   }
-  const ctor = STORAGE[dtype];
+  const ctor = STORAGE2[dtype];
   if (!ctor) throw new ToolError("RUNTIME", `cannot return a value as dtype ${dtype}`);
   if (data instanceof ctor) return { dtype, shape: shape3, data };
   const out2 = new ctor(data.length);
@@ -24878,14 +28607,14 @@ function computeDType(dtype) {
 function settleFloat16(v) {
   if (v.dtype === "float16" && v.data instanceof Float32Array) roundToFloat16InPlace(v.data);
 }
-var STORAGE, NARROWED, BufferPool, activePool, POOLED_MIN_LENGTH, FROM_STORED;
+var STORAGE2, NARROWED, BufferPool, activePool, POOLED_MIN_LENGTH, FROM_STORED;
 var init_value2 = __esm({
   "src/runtime/value.ts"() {
     "use strict";
     init_fp16();
     init_tensor();
     init_errors();
-    STORAGE = {
+    STORAGE2 = {
       float16: Float32Array,
       float32: Float32Array,
       int32: Int32Array,
@@ -24944,8 +28673,8 @@ var init_kernel = __esm({
     init_errors();
     init_value2();
     OpContext = class {
-      constructor(op, opset, params, constantParams2, runBlock) {
-        this.op = op;
+      constructor(op5, opset, params, constantParams2, runBlock) {
+        this.op = op5;
         this.opset = opset;
         this.params = params;
         this.constantParams = constantParams2;
@@ -25128,14 +28857,14 @@ function binaryKernel(f, resultIsBool, sameShapeLoop) {
   return (ctx) => {
     const x2 = ctx.numeric("x");
     const y = ctx.numeric("y");
-    if (!resultIsBool && x2.dtype !== y.dtype && !(isFloat(x2.dtype) && isFloat(y.dtype))) {
+    if (!resultIsBool && x2.dtype !== y.dtype && !(isFloat2(x2.dtype) && isFloat2(y.dtype))) {
       ctx.fail(`x (${x2.dtype}) and y (${y.dtype}) must have the same dtype`);
     }
     const dtype = resultIsBool ? "bool" : x2.dtype;
     return [broadcastBinary(ctx, x2, y, dtype, f, sameShapeLoop)];
   };
 }
-function isFloat(d) {
+function isFloat2(d) {
   return d === "float32" || d === "float16";
 }
 function erf(x2) {
@@ -25532,7 +29261,7 @@ var init_wasm_asm = __esm({
     get = (i2) => [OP.localGet, ...uleb(i2)];
     set = (i2) => [OP.localSet, ...uleb(i2)];
     i32c = (v) => [OP.i32Const, ...sleb(v)];
-    simd = (op, ...imm) => [OP.simd, ...uleb(op), ...imm];
+    simd = (op5, ...imm) => [OP.simd, ...uleb(op5), ...imm];
     mem = (offset) => [0, ...uleb(offset)];
   }
 });
@@ -25678,44 +29407,44 @@ var init_wasm_gemm = __esm({
 function matrix(data, offset, rowStride, colStride = 1) {
   return { data, offset, rowStride, colStride };
 }
-function packA(a, i0, mc, k0, kc) {
+function packRowStrips(mem2, at, a, i0, mc, k0, kc, width) {
   const src = a.data;
   const rs = a.rowStride;
   const cs = a.colStride;
-  let p = 0;
-  for (let i2 = 0; i2 < mc; i2 += MR) {
-    const rows3 = Math.min(MR, mc - i2);
+  let p = at;
+  for (let i2 = 0; i2 < mc; i2 += width) {
+    const rows3 = Math.min(width, mc - i2);
     for (let k = 0; k < kc; k++) {
       const base = a.offset + (i0 + i2) * rs + (k0 + k) * cs;
-      for (let r = 0; r < MR; r++) packedA[p++] = r < rows3 ? src[base + r * rs] : 0;
+      for (let r = 0; r < width; r++) mem2[p++] = r < rows3 ? src[base + r * rs] : 0;
     }
   }
+}
+function packColumnStrips(mem2, at, b3, k0, kc, n, width) {
+  const src = b3.data;
+  const rs = b3.rowStride;
+  const cs = b3.colStride;
+  let p = at;
+  for (let j = 0; j < n; j += width) {
+    const cols = Math.min(width, n - j);
+    for (let k = 0; k < kc; k++) {
+      const base = b3.offset + (k0 + k) * rs + j * cs;
+      if (cols === width && cs === 1) {
+        for (let c = 0; c < width; c++) mem2[p + c] = src[base + c];
+        p += width;
+      } else {
+        for (let c = 0; c < width; c++) mem2[p++] = c < cols ? src[base + c * cs] : 0;
+      }
+    }
+  }
+}
+function packA(a, i0, mc, k0, kc) {
+  packRowStrips(packedA, 0, a, i0, mc, k0, kc, MR);
 }
 function packB(b3, k0, kc, n) {
   const need4 = Math.ceil(n / NR) * NR * kc;
   if (packedB.length < need4) packedB = new Float32Array(need4);
-  const src = b3.data;
-  const rs = b3.rowStride;
-  const cs = b3.colStride;
-  let p = 0;
-  for (let j = 0; j < n; j += NR) {
-    const cols = Math.min(NR, n - j);
-    if (cols === NR && cs === 1) {
-      for (let k = 0; k < kc; k++) {
-        const base = b3.offset + (k0 + k) * rs + j;
-        packedB[p] = src[base];
-        packedB[p + 1] = src[base + 1];
-        packedB[p + 2] = src[base + 2];
-        packedB[p + 3] = src[base + 3];
-        p += 4;
-      }
-    } else {
-      for (let k = 0; k < kc; k++) {
-        const base = b3.offset + (k0 + k) * rs + j * cs;
-        for (let c = 0; c < NR; c++) packedB[p++] = c < cols ? src[base + c * cs] : 0;
-      }
-    }
-  }
+  packColumnStrips(packedB, 0, b3, k0, kc, n, NR);
 }
 function microKernel(ap, aStart, bp, bStart, kc, c, cStart, ldc, rows3, cols, accumulate) {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
@@ -25867,39 +29596,8 @@ function wasmView(kernel, bytes) {
   if (have < bytes) kernel.memory.grow(Math.ceil((bytes - have) / 65536));
   return new Float32Array(kernel.memory.buffer);
 }
-function packAInto(mem2, at, a, i0, mc, k0, kc) {
-  const src = a.data;
-  const rs = a.rowStride;
-  const cs = a.colStride;
-  let p = at;
-  for (let i2 = 0; i2 < mc; i2 += WASM_MR) {
-    const rows3 = Math.min(WASM_MR, mc - i2);
-    for (let k = 0; k < kc; k++) {
-      const base = a.offset + (i0 + i2) * rs + (k0 + k) * cs;
-      for (let r = 0; r < WASM_MR; r++) mem2[p++] = r < rows3 ? src[base + r * rs] : 0;
-    }
-  }
-}
-function packBInto(mem2, at, b3, k0, kc, n) {
-  const src = b3.data;
-  const rs = b3.rowStride;
-  const cs = b3.colStride;
-  let p = at;
-  for (let j = 0; j < n; j += WASM_NR) {
-    const cols = Math.min(WASM_NR, n - j);
-    for (let k = 0; k < kc; k++) {
-      const base = b3.offset + (k0 + k) * rs + j * cs;
-      if (cols === WASM_NR && cs === 1) {
-        for (let c = 0; c < WASM_NR; c++) mem2[p + c] = src[base + c];
-        p += WASM_NR;
-      } else {
-        for (let c = 0; c < WASM_NR; c++) mem2[p++] = c < cols ? src[base + c * cs] : 0;
-      }
-    }
-  }
-}
 function viewPacker(b3) {
-  return (mem2, at, k0, kc, n) => packBInto(mem2, at, b3, k0, kc, n);
+  return (mem2, at, k0, kc, n) => packColumnStrips(mem2, at, b3, k0, kc, n, WASM_NR);
 }
 function packedPanels(a, m, k) {
   let byView = packedWeights.get(a.data);
@@ -25916,7 +29614,7 @@ function packedPanels(a, m, k) {
       const kc = Math.min(KC, k - k0);
       for (let i0 = 0; i0 < m; i0 += WASM_MC) {
         const mc = Math.min(WASM_MC, m - i0);
-        packAInto(panels, at, a, i0, mc, k0, kc);
+        packRowStrips(panels, at, a, i0, mc, k0, kc, WASM_MR);
         at += Math.ceil(mc / WASM_MR) * WASM_MR * kc;
       }
     }
@@ -25946,7 +29644,7 @@ function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, options) {
         mem2.set(panels.subarray(panelAt, panelAt + strips * WASM_MR * kc), aAt);
         panelAt += strips * WASM_MR * kc;
       } else {
-        packAInto(mem2, aAt, a, i0, mc, k0, kc);
+        packRowStrips(mem2, aAt, a, i0, mc, k0, kc, WASM_MR);
       }
       kernel.tile(aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4);
     }
@@ -26076,7 +29774,7 @@ function cast2(ctx) {
   }
   return [makeValue(dtype, x2.shape, out2)];
 }
-function shapeOf(ctx) {
+function shapeOf2(ctx) {
   const x2 = ctx.input("x");
   return [makeValue("int32", [x2.shape.length], Int32Array.from(x2.shape))];
 }
@@ -26105,7 +29803,7 @@ function range1d(ctx) {
   for (let i2 = 0; i2 < n; i2++) out2[i2] = start + i2 * step;
   return [makeValue(dtype, [n], out2)];
 }
-function oneHot2(ctx) {
+function oneHot4(ctx) {
   const indices = ctx.numeric("indices");
   const depth = ctx.num("one_hot_vector_size");
   const rank = indices.shape.length + 1;
@@ -26209,7 +29907,7 @@ function argsort2(ctx) {
   }
   return [makeValue("int32", x2.shape, out2)];
 }
-function nonZero2(ctx) {
+function nonZero4(ctx) {
   const x2 = ctx.numeric("x");
   const rank = x2.shape.length;
   const hits = [];
@@ -26228,7 +29926,7 @@ function cond2(ctx) {
   const pred = ctx.numeric("pred");
   return ctx.runBlock(pred.data[0] ? 0 : 1, []);
 }
-function whileLoop2(ctx) {
+function whileLoop3(ctx) {
   let vars = ctx.variadic("loop_vars");
   for (let i2 = 0; ; i2++) {
     if (i2 >= MAX_LOOP_ITERATIONS) ctx.fail(`loop ran ${MAX_LOOP_ITERATIONS} iterations without ending`);
@@ -26262,109 +29960,19 @@ var init_misc2 = __esm({
       const: (ctx) => [ctx.input("val")],
       identity: (ctx) => [ctx.input("x")],
       cast: cast2,
-      shape: shapeOf,
+      shape: shapeOf2,
       fill: fill2,
       fill_like: fillLike,
       range_1d: range1d,
-      one_hot: oneHot2,
+      one_hot: oneHot4,
       cumsum: cumsum2,
       band_part: bandPart2,
       topk,
       argsort: argsort2,
-      non_zero: nonZero2,
+      non_zero: nonZero4,
       cond: cond2,
-      while_loop: whileLoop2
+      while_loop: whileLoop3
     };
-  }
-});
-
-// src/runtime/kernels/layout.ts
-function stridesFor(shape3) {
-  const out2 = new Array(shape3.length);
-  let s = 1;
-  for (let i2 = shape3.length - 1; i2 >= 0; i2--) {
-    out2[i2] = s;
-    s *= shape3[i2];
-  }
-  return out2;
-}
-function gatherByDimMaps(x2, maps, fill3 = 0) {
-  const rank = maps.length;
-  const outShape = maps.map((m) => m.length);
-  const n = outShape.reduce((p, d) => p * d, 1);
-  const strides2 = stridesFor(x2.shape);
-  const isString = x2.dtype === "string";
-  const out2 = isString ? new Array(n).fill("") : allocFor(x2.dtype, n);
-  if (n === 0) return out2;
-  if (rank === 0) {
-    out2[0] = x2.data[0];
-    return out2;
-  }
-  const src = x2.data;
-  const last = maps[rank - 1];
-  const lastStride = strides2[rank - 1];
-  const counter = new Array(rank - 1).fill(0);
-  for (let o = 0; o < n; o += last.length) {
-    let base = 0;
-    let padded = false;
-    for (let d = 0; d < rank - 1; d++) {
-      const idx = maps[d][counter[d]];
-      if (idx < 0) padded = true;
-      base += idx * strides2[d];
-    }
-    for (let j = 0; j < last.length; j++) {
-      const idx = last[j];
-      if (padded || idx < 0) {
-        if (!isString) out2[o + j] = fill3;
-      } else {
-        out2[o + j] = src[base + idx * lastStride];
-      }
-    }
-    for (let d = rank - 2; d >= 0; d--) {
-      if (++counter[d] < outShape[d]) break;
-      counter[d] = 0;
-    }
-  }
-  return out2;
-}
-function permute(x2, perm) {
-  const rank = x2.shape.length;
-  const outShape = perm.map((p) => x2.shape[p]);
-  const inStrides = stridesFor(x2.shape);
-  const stepFor = perm.map((p) => inStrides[p]);
-  const n = x2.data.length;
-  const isString = x2.dtype === "string";
-  const out2 = isString ? new Array(n) : allocFor(x2.dtype, n);
-  if (rank === 0 || n === 0) {
-    if (n > 0) out2[0] = x2.data[0];
-    return { dtype: x2.dtype, shape: outShape, data: out2 };
-  }
-  const src = x2.data;
-  const inner = outShape[rank - 1];
-  const innerStep = stepFor[rank - 1];
-  const counter = new Array(rank).fill(0);
-  let base = 0;
-  for (let o = 0; o < n; o += inner) {
-    for (let j = 0; j < inner; j++) out2[o + j] = src[base + j * innerStep];
-    for (let d = rank - 2; d >= 0; d--) {
-      counter[d]++;
-      base += stepFor[d];
-      if (counter[d] < outShape[d]) break;
-      base -= stepFor[d] * counter[d];
-      counter[d] = 0;
-    }
-  }
-  return { dtype: x2.dtype, shape: outShape, data: out2 };
-}
-function iota(n) {
-  const m = new Int32Array(n);
-  for (let i2 = 0; i2 < n; i2++) m[i2] = i2;
-  return m;
-}
-var init_layout = __esm({
-  "src/runtime/kernels/layout.ts"() {
-    "use strict";
-    init_value2();
   }
 });
 
@@ -26433,8 +30041,8 @@ function lutDense(ctx, indices, lut) {
   const groupSize = indices.shape.map((d, i2) => d / lut.shape[i2]);
   if (groupSize.some((g) => !Number.isInteger(g))) ctx.fail(`lut groups [${lut.shape.slice(0, rank).join(",")}] do not divide indices [${indices.shape.join(",")}]`);
   const outShape = indices.shape.map((d, i2) => i2 === vectorAxis ? d * vector : d);
-  const outStrides = stridesFor(outShape);
-  const lutStrides = stridesFor(lut.shape);
+  const outStrides = stridesOf(outShape);
+  const lutStrides = stridesOf(lut.shape);
   const out2 = allocFor(lut.dtype, elementCount(outShape));
   const coord = new Array(rank).fill(0);
   for (let flat = 0; flat < indices.data.length; flat++) {
@@ -26485,7 +30093,7 @@ function shiftScaleDense(ctx, data, scale, offset) {
   if (scale.shape.length !== rank) ctx.fail(`scale rank ${scale.shape.length} must equal data rank ${rank}`);
   const block = data.shape.map((d, i2) => d / scale.shape[i2]);
   if (block.some((b3) => !Number.isInteger(b3))) ctx.fail(`scale shape [${scale.shape.join(",")}] does not divide data [${data.shape.join(",")}]`);
-  const scaleStrides = stridesFor(scale.shape);
+  const scaleStrides = stridesOf(scale.shape);
   const out2 = new Float32Array(data.data.length);
   const coord = new Array(rank).fill(0);
   for (let i2 = 0; i2 < out2.length; i2++) {
@@ -26536,7 +30144,7 @@ function sparseBlockwiseShiftScale(ctx) {
   const offset = ctx.optional("offset") ? ctx.numeric("offset") : void 0;
   return sparsify(shiftScaleDense(ctx, data, ctx.float("scale"), offset), mask.data);
 }
-function quantize(ctx) {
+function quantize2(ctx) {
   const x2 = ctx.float("input");
   const scale = ctx.float("scale").data;
   const zero = ctx.optional("zero_point") ? ctx.numeric("zero_point").data : void 0;
@@ -26552,7 +30160,7 @@ function quantize(ctx) {
   }
   return [makeValue(dtype, x2.shape, out2)];
 }
-function dequantize(ctx) {
+function dequantize2(ctx) {
   const q = ctx.numeric("input");
   const scale = ctx.float("scale");
   const zero = ctx.optional("zero_point") ? ctx.numeric("zero_point").data : void 0;
@@ -26571,7 +30179,6 @@ var init_constexpr3 = __esm({
     init_kernel();
     init_value2();
     init_misc2();
-    init_layout();
     constexprKernels = {
       constexpr_affine_dequantize: affineDequantize,
       constexpr_cast: constexprCast,
@@ -26580,16 +30187,13 @@ var init_constexpr3 = __esm({
       constexpr_blockwise_shift_scale: blockwiseShiftScale,
       constexpr_lut_to_sparse: lutToSparse,
       constexpr_sparse_blockwise_shift_scale: sparseBlockwiseShiftScale,
-      quantize,
-      dequantize
+      quantize: quantize2,
+      dequantize: dequantize2
     };
   }
 });
 
-// src/runtime/kernels/conv.ts
-function lift(values, fill3) {
-  return [...new Array(3 - values.length).fill(fill3), ...values];
-}
+// src/runtime/kernels/window.ts
 function spatialParam(ctx, name2, s, fallback) {
   const v = ctx.ints(name2) ?? new Array(s).fill(fallback);
   if (v.length !== s) ctx.fail(`'${name2}' must have ${s} values, got ${v.length}`);
@@ -26614,26 +30218,54 @@ function resolvePads2(ctx, padType, inSize, kernel, stride, dilation) {
   }
   return { before, after };
 }
-function convGeometry(ctx, x2, w) {
+function spatialRank(ctx, x2) {
   const s = x2.shape.length - 2;
   if (s < 1 || s > 3) ctx.fail(`x must have 1 to 3 spatial dims, got shape [${x2.shape.join(",")}]`);
+  return s;
+}
+function lift(values, fill3) {
+  const at = (i2) => values[i2 - (3 - values.length)] ?? fill3;
+  return [at(0), at(1), at(2)];
+}
+var init_window3 = __esm({
+  "src/runtime/kernels/window.ts"() {
+    "use strict";
+  }
+});
+
+// src/runtime/kernels/conv.ts
+function spatialParams(ctx, s, x2, w) {
+  return {
+    s,
+    inSize: x2.shape.slice(2),
+    kernel: w.shape.slice(2),
+    stride: spatialParam(ctx, "strides", s, 1),
+    dilation: spatialParam(ctx, "dilations", s, 1)
+  };
+}
+function liftGeometry(p, before, after, outSize) {
+  return {
+    inSize: lift(p.inSize, 1),
+    kernel: lift(p.kernel, 1),
+    stride: lift(p.stride, 1),
+    dilation: lift(p.dilation, 1),
+    padBefore: lift(before, 0),
+    padAfter: lift(after, 0),
+    outSize: lift(outSize, 1)
+  };
+}
+function convGeometry(ctx, x2, w) {
+  const s = spatialRank(ctx, x2);
   if (w.shape.length !== s + 2) ctx.fail(`weight rank ${w.shape.length} does not match x rank ${x2.shape.length}`);
-  const inSize = x2.shape.slice(2);
-  const kernel = w.shape.slice(2);
-  const stride = spatialParam(ctx, "strides", s, 1);
-  const dilation = spatialParam(ctx, "dilations", s, 1);
+  const p = spatialParams(ctx, s, x2, w);
+  const { inSize, kernel, stride, dilation } = p;
   const pads = resolvePads2(ctx, ctx.str("pad_type", "valid"), inSize, kernel, stride, dilation);
   const outSize = inSize.map((d, i2) => Math.floor((d + pads.before[i2] + pads.after[i2] - (kernel[i2] - 1) * dilation[i2] - 1) / stride[i2]) + 1);
   if (outSize.some((d) => d <= 0)) ctx.fail(`kernel [${kernel.join(",")}] does not fit input [${inSize.join(",")}]`);
-  return {
-    inSize: lift(inSize, 1),
-    kernel: lift(kernel, 1),
-    stride: lift(stride, 1),
-    dilation: lift(dilation, 1),
-    padBefore: lift(pads.before, 0),
-    padAfter: lift(pads.after, 0),
-    outSize: lift(outSize, 1)
-  };
+  return liftGeometry(p, pads.before, pads.after, outSize);
+}
+function volume([d, h, w]) {
+  return d * h * w;
 }
 function validRange(outLen, stride, pad4, offset, size2) {
   const lo = Math.max(0, Math.ceil((pad4 - offset) / stride));
@@ -26767,10 +30399,10 @@ function conv3(ctx) {
   if (bias && bias.length !== cout) ctx.fail(`bias has ${bias.length} values for ${cout} output channels`);
   const cinG = cin / groups;
   const coutG = cout / groups;
-  const kvol = g.kernel[0] * g.kernel[1] * g.kernel[2];
-  const inVol = g.inSize[0] * g.inSize[1] * g.inSize[2];
-  const outVol = g.outSize[0] * g.outSize[1] * g.outSize[2];
-  const out2 = makeFloat(x2.dtype, [batch, cout, ...x2.shape.slice(2).map((_, i2) => g.outSize[3 - (x2.shape.length - 2) + i2])]);
+  const kvol = volume(g.kernel);
+  const inVol = volume(g.inSize);
+  const outVol = volume(g.outSize);
+  const out2 = makeFloat(x2.dtype, [batch, cout, ...g.outSize.slice(3 - (x2.shape.length - 2))]);
   const pointwise = isPointwise(g);
   const direct = coutG * cinG <= 4 && !pointwise;
   const col = pointwise || direct ? void 0 : new LazyBuffer(cinG * kvol * outVol);
@@ -26831,12 +30463,8 @@ function col2im(col, channels, g, out2, outOffset) {
   }
 }
 function transposeGeometry(ctx, x2, w, coutTotal) {
-  const s = x2.shape.length - 2;
-  if (s < 1 || s > 3) ctx.fail(`x must have 1 to 3 spatial dims, got shape [${x2.shape.join(",")}]`);
-  const inSize = x2.shape.slice(2);
-  const kernel = w.shape.slice(2);
-  const stride = spatialParam(ctx, "strides", s, 1);
-  const dilation = spatialParam(ctx, "dilations", s, 1);
+  const p = spatialParams(ctx, spatialRank(ctx, x2), x2, w);
+  const { s, inSize, kernel, stride, dilation } = p;
   const full = inSize.map((d, i2) => (d - 1) * stride[i2] + (kernel[i2] - 1) * dilation[i2] + 1);
   const padType = ctx.str("pad_type", "valid");
   const requested = ctx.ints("output_shape");
@@ -26857,15 +30485,7 @@ function transposeGeometry(ctx, x2, w, coutTotal) {
     if (spatial2.length !== s) ctx.fail(`output_shape [${requested.join(",")}] does not match ${s} spatial dims`);
     outSize = spatial2;
   }
-  return {
-    inSize: lift(inSize, 1),
-    kernel: lift(kernel, 1),
-    stride: lift(stride, 1),
-    dilation: lift(dilation, 1),
-    padBefore: lift(before, 0),
-    padAfter: lift(after, 0),
-    outSize: lift(outSize, 1)
-  };
+  return liftGeometry(p, before, after, outSize);
 }
 function convTranspose3(ctx) {
   const x2 = ctx.float("x");
@@ -26879,9 +30499,9 @@ function convTranspose3(ctx) {
   const cout = coutG * groups;
   const g = transposeGeometry(ctx, x2, w, cout);
   const s = x2.shape.length - 2;
-  const kvol = g.kernel[0] * g.kernel[1] * g.kernel[2];
-  const inVol = g.inSize[0] * g.inSize[1] * g.inSize[2];
-  const outVol = g.outSize[0] * g.outSize[1] * g.outSize[2];
+  const kvol = volume(g.kernel);
+  const inVol = volume(g.inSize);
+  const outVol = volume(g.outSize);
   const out2 = makeFloat(x2.dtype, [batch, cout, ...g.outSize.slice(3 - s)]);
   const col = new Float32Array(coutG * kvol * inVol);
   for (let n = 0; n < batch; n++) {
@@ -26900,6 +30520,7 @@ var init_conv4 = __esm({
     "use strict";
     init_gemm();
     init_value2();
+    init_window3();
     LazyBuffer = class {
       constructor(size2) {
         this.size = size2;
@@ -26921,6 +30542,11 @@ function checkedIndex(ctx, raw, dim) {
   const i2 = raw < 0 && allowNegative ? raw + dim : raw;
   if (i2 < 0 || i2 >= dim) ctx.fail(`index ${raw} is out of bounds for a dim of size ${dim}`);
   return i2;
+}
+function tupleOffset(ctx, indices, at, dims, depth) {
+  let offset = 0;
+  for (let d = 0; d < depth; d++) offset = offset * dims[d] + checkedIndex(ctx, indices[at + d], dims[d]);
+  return offset;
 }
 function storageLike(x2, n) {
   return x2.dtype === "string" ? new Array(n) : allocFor(x2.dtype, n);
@@ -26967,7 +30593,7 @@ function gatherAlongAxis(ctx) {
   }
   return [{ dtype: x2.dtype, shape: [...indices.shape], data: out2 }];
 }
-function gatherNd(ctx) {
+function gatherNd3(ctx) {
   const x2 = ctx.input("x");
   const indices = ctx.numeric("indices");
   const batchDims = ctx.num("batch_dims", 0);
@@ -26982,32 +30608,27 @@ function gatherNd(ctx) {
   let o = 0;
   for (let b3 = 0; b3 < batch; b3++) {
     for (let l = 0; l < lookups; l++) {
-      let offset = 0;
-      for (let d = 0; d < depth; d++) {
-        offset = offset * indexed[d] + checkedIndex(ctx, indices.data[(b3 * lookups + l) * depth + d], indexed[d]);
-      }
+      const offset = tupleOffset(ctx, indices.data, (b3 * lookups + l) * depth, indexed, depth);
       const start = b3 * perBatch + offset * slice3;
       for (let j = 0; j < slice3; j++) out2[o++] = x2.data[start + j];
     }
   }
   return [{ dtype: x2.dtype, shape: shape3, data: out2 }];
 }
-function scatterMode(ctx) {
+function scatterMode2(ctx) {
   const mode = ctx.str("mode", "add");
   const f = SCATTER_MODES2[mode];
   if (!f) ctx.fail(`unknown scatter mode '${mode}' (expected ${Object.keys(SCATTER_MODES2).join(", ")})`);
   return f;
 }
-function copyNumeric(ctx, name2) {
-  const v = ctx.numeric(name2);
-  return { shape: v.shape, dtype: v.dtype, data: v.data.slice() };
+function scatterInputs(ctx) {
+  const v = ctx.numeric("data");
+  return { data: { shape: v.shape, dtype: v.dtype, data: v.data.slice() }, indices: ctx.numeric("indices"), updates: ctx.numeric("updates") };
 }
 function scatter(ctx) {
-  const data = copyNumeric(ctx, "data");
-  const indices = ctx.numeric("indices");
-  const updates = ctx.numeric("updates");
+  const { data, indices, updates } = scatterInputs(ctx);
   const axis = normAxis(ctx, ctx.num("axis", 0), data.shape.length);
-  const f = scatterMode(ctx);
+  const f = scatterMode2(ctx);
   const dim = data.shape[axis];
   const outer = elementCount(data.shape.slice(0, axis));
   const inner = elementCount(data.shape.slice(axis + 1));
@@ -27024,11 +30645,9 @@ function scatter(ctx) {
   return [data];
 }
 function scatterAlongAxis(ctx) {
-  const data = copyNumeric(ctx, "data");
-  const indices = ctx.numeric("indices");
-  const updates = ctx.numeric("updates");
+  const { data, indices, updates } = scatterInputs(ctx);
   const axis = normAxis(ctx, ctx.num("axis", 0), data.shape.length);
-  const f = scatterMode(ctx);
+  const f = scatterMode2(ctx);
   const dim = data.shape[axis];
   const n = indices.shape[axis];
   const inner = elementCount(indices.shape.slice(axis + 1));
@@ -27039,17 +30658,14 @@ function scatterAlongAxis(ctx) {
   }
   return [data];
 }
-function scatterNd(ctx) {
-  const data = copyNumeric(ctx, "data");
-  const indices = ctx.numeric("indices");
-  const updates = ctx.numeric("updates");
-  const f = scatterMode(ctx);
+function scatterNd2(ctx) {
+  const { data, indices, updates } = scatterInputs(ctx);
+  const f = scatterMode2(ctx);
   const depth = indices.shape[indices.shape.length - 1];
   const lookups = elementCount(indices.shape.slice(0, -1));
   const slice3 = elementCount(data.shape.slice(depth));
   for (let l = 0; l < lookups; l++) {
-    let offset = 0;
-    for (let d = 0; d < depth; d++) offset = offset * data.shape[d] + checkedIndex(ctx, indices.data[l * depth + d], data.shape[d]);
+    const offset = tupleOffset(ctx, indices.data, l * depth, data.shape, depth);
     for (let j = 0; j < slice3; j++) {
       const dst = offset * slice3 + j;
       data.data[dst] = f(data.data[dst], updates.data[l * slice3 + j]);
@@ -27076,10 +30692,10 @@ var init_gather2 = __esm({
     gatherKernels = {
       gather: gather3,
       gather_along_axis: gatherAlongAxis,
-      gather_nd: gatherNd,
+      gather_nd: gatherNd3,
       scatter,
       scatter_along_axis: scatterAlongAxis,
-      scatter_nd: scatterNd
+      scatter_nd: scatterNd2
     };
   }
 });
@@ -27446,23 +31062,18 @@ function poolWindow(ctx, inSize) {
   if (outSize.some((d) => d <= 0)) ctx.fail(`kernel [${kernel.join(",")}] does not fit input [${inSize.join(",")}]`);
   return { kernel, stride, padBefore: before, padAfter: after, inSize, outSize };
 }
-function lift3(v, fill3) {
-  const r = [...new Array(3 - v.length).fill(fill3), ...v];
-  return [r[0], r[1], r[2]];
-}
 function pool2(kind) {
   return (ctx) => {
     const x2 = ctx.float("x");
-    const s = x2.shape.length - 2;
-    if (s < 1 || s > 3) ctx.fail(`x must have 1 to 3 spatial dims, got shape [${x2.shape.join(",")}]`);
+    spatialRank(ctx, x2);
     const w = poolWindow(ctx, x2.shape.slice(2));
     const excludePad = kind === "avg" && ctx.bool("exclude_padding_from_average", false);
-    const [ID, IH, IW] = lift3(w.inSize, 1);
-    const [KD, KH, KW] = lift3(w.kernel, 1);
-    const [SD, SH, SW] = lift3(w.stride, 1);
-    const [PD, PH, PW] = lift3(w.padBefore, 0);
-    const [AD, AH, AW] = lift3(w.padAfter, 0);
-    const [OD, OH, OW] = lift3(w.outSize, 1);
+    const [ID, IH, IW] = lift(w.inSize, 1);
+    const [KD, KH, KW] = lift(w.kernel, 1);
+    const [SD, SH, SW] = lift(w.stride, 1);
+    const [PD, PH, PW] = lift(w.padBefore, 0);
+    const [AD, AH, AW] = lift(w.padAfter, 0);
+    const [OD, OH, OW] = lift(w.outSize, 1);
     const planes = x2.shape[0] * x2.shape[1];
     const out2 = makeFloat(x2.dtype, [x2.shape[0], x2.shape[1], ...w.outSize]);
     const inVol = ID * IH * IW;
@@ -27507,7 +31118,7 @@ var init_pool4 = __esm({
   "src/runtime/kernels/pool.ts"() {
     "use strict";
     init_value2();
-    init_conv4();
+    init_window3();
     poolKernels = { max_pool: pool2("max"), avg_pool: pool2("avg"), l2_pool: pool2("l2") };
   }
 });
@@ -27677,11 +31288,93 @@ var init_recurrent4 = __esm({
   }
 });
 
+// src/runtime/kernels/layout.ts
+function gatherByDimMaps(x2, maps, fill3 = 0) {
+  const rank = maps.length;
+  const outShape = maps.map((m) => m.length);
+  const n = outShape.reduce((p, d) => p * d, 1);
+  const strides2 = stridesOf(x2.shape);
+  const isString = x2.dtype === "string";
+  const out2 = isString ? new Array(n).fill("") : allocFor(x2.dtype, n);
+  if (n === 0) return out2;
+  if (rank === 0) {
+    out2[0] = x2.data[0];
+    return out2;
+  }
+  const src = x2.data;
+  const last = maps[rank - 1];
+  const lastStride = strides2[rank - 1];
+  const counter = new Array(rank - 1).fill(0);
+  for (let o = 0; o < n; o += last.length) {
+    let base = 0;
+    let padded = false;
+    for (let d = 0; d < rank - 1; d++) {
+      const idx = maps[d][counter[d]];
+      if (idx < 0) padded = true;
+      base += idx * strides2[d];
+    }
+    for (let j = 0; j < last.length; j++) {
+      const idx = last[j];
+      if (padded || idx < 0) {
+        if (!isString) out2[o + j] = fill3;
+      } else {
+        out2[o + j] = src[base + idx * lastStride];
+      }
+    }
+    for (let d = rank - 2; d >= 0; d--) {
+      if (++counter[d] < outShape[d]) break;
+      counter[d] = 0;
+    }
+  }
+  return out2;
+}
+function permute2(x2, perm) {
+  const rank = x2.shape.length;
+  const outShape = perm.map((p) => x2.shape[p]);
+  const inStrides = stridesOf(x2.shape);
+  const stepFor = perm.map((p) => inStrides[p]);
+  const n = x2.data.length;
+  const isString = x2.dtype === "string";
+  const out2 = isString ? new Array(n) : allocFor(x2.dtype, n);
+  if (rank === 0 || n === 0) {
+    if (n > 0) out2[0] = x2.data[0];
+    return { dtype: x2.dtype, shape: outShape, data: out2 };
+  }
+  const src = x2.data;
+  const inner = outShape[rank - 1];
+  const innerStep = stepFor[rank - 1];
+  const counter = new Array(rank).fill(0);
+  let base = 0;
+  for (let o = 0; o < n; o += inner) {
+    for (let j = 0; j < inner; j++) out2[o + j] = src[base + j * innerStep];
+    for (let d = rank - 2; d >= 0; d--) {
+      counter[d]++;
+      base += stepFor[d];
+      if (counter[d] < outShape[d]) break;
+      base -= stepFor[d] * counter[d];
+      counter[d] = 0;
+    }
+  }
+  return { dtype: x2.dtype, shape: outShape, data: out2 };
+}
+function iota(n) {
+  const m = new Int32Array(n);
+  for (let i2 = 0; i2 < n; i2++) m[i2] = i2;
+  return m;
+}
+var init_layout2 = __esm({
+  "src/runtime/kernels/layout.ts"() {
+    "use strict";
+    init_tensor();
+    init_value2();
+  }
+});
+
 // src/runtime/kernels/shape.ts
 function withShape2(x2, shape3) {
   return { dtype: x2.dtype, shape: [...shape3], data: x2.data };
 }
-function reshape3(ctx) {
+function reshape4(ctx) {
   const x2 = ctx.input("x");
   const target = ctx.requiredInts("shape");
   const rightAligned = ctx.opset === "CoreML7" || ctx.opset === "CoreML8";
@@ -27704,7 +31397,7 @@ function transpose3(ctx) {
   const x2 = ctx.input("x");
   const perm = ctx.requiredInts("perm").map((p) => normAxis(ctx, p, x2.shape.length));
   if (perm.length !== x2.shape.length || new Set(perm).size !== perm.length) ctx.fail(`perm [${perm.join(",")}] is not a permutation of rank ${x2.shape.length}`);
-  return [permute(x2, perm)];
+  return [permute2(x2, perm)];
 }
 function squeeze3(ctx) {
   const x2 = ctx.input("x");
@@ -27769,7 +31462,7 @@ function concatValues(ctx, values, axisIn2, interleave) {
 function concat3(ctx) {
   return [concatValues(ctx, ctx.variadic("values"), ctx.num("axis"), ctx.bool("interleave", false))];
 }
-function stack2(ctx) {
+function stack3(ctx) {
   const values = ctx.variadic("values");
   if (values.length === 0) ctx.fail("needs at least one value");
   const axis = normAxis(ctx, ctx.num("axis"), values[0].shape.length + 1);
@@ -27810,14 +31503,21 @@ function sliceMap(dim, begin, end, stride, beginAll, endAll) {
   for (let i2 = 0; i2 < count; i2++) map[i2] = b3 + i2 * stride;
   return map;
 }
-function sliceByIndex(ctx) {
+function readSliceAttributes(ctx, rank) {
+  const mask = (name2) => (ctx.ints(name2) ?? new Array(rank).fill(0)).map((m) => m !== 0);
+  return {
+    begin: ctx.requiredInts("begin"),
+    end: ctx.requiredInts("end"),
+    stride: ctx.ints("stride") ?? new Array(rank).fill(1),
+    beginMask: mask("begin_mask"),
+    endMask: mask("end_mask"),
+    squeezeMask: mask("squeeze_mask")
+  };
+}
+function sliceByIndex2(ctx) {
   const x2 = ctx.input("x");
   const rank = x2.shape.length;
-  const begin = ctx.requiredInts("begin");
-  const end = ctx.requiredInts("end");
-  const stride = ctx.ints("stride") ?? new Array(rank).fill(1);
-  const mask = (name2) => (ctx.ints(name2) ?? new Array(rank).fill(0)).map((m) => m !== 0);
-  const [beginMask, endMask, squeezeMask] = [mask("begin_mask"), mask("end_mask"), mask("squeeze_mask")];
+  const { begin, end, stride, beginMask, endMask, squeezeMask } = readSliceAttributes(ctx, rank);
   if (begin.length !== rank || end.length !== rank || stride.length !== rank) ctx.fail(`begin/end/stride must have ${rank} values`);
   const maps = x2.shape.map((dim, i2) => {
     if (stride[i2] === 0) ctx.fail(`stride of dim ${i2} is 0`);
@@ -27882,7 +31582,7 @@ var init_shape5 = __esm({
     init_tensor();
     init_kernel();
     init_value2();
-    init_layout();
+    init_layout2();
     PAD_SOURCE = {
       constant: (i2, dim) => i2 >= 0 && i2 < dim ? i2 : -1,
       reflect: (i2, dim) => {
@@ -27894,15 +31594,15 @@ var init_shape5 = __esm({
       replicate: (i2, dim) => Math.min(Math.max(i2, 0), dim - 1)
     };
     shapeKernels = {
-      reshape: reshape3,
+      reshape: reshape4,
       transpose: transpose3,
       squeeze: squeeze3,
       expand_dims: expandDims,
       flatten2d,
       concat: concat3,
-      stack: stack2,
+      stack: stack3,
       split: split4,
-      slice_by_index: sliceByIndex,
+      slice_by_index: sliceByIndex2,
       slice_by_size: sliceBySize,
       tile: tile3,
       pad: pad3,
@@ -27915,37 +31615,17 @@ var init_shape5 = __esm({
 function withShape3(x2, shape3) {
   return { dtype: x2.dtype, shape: [...shape3], data: x2.data };
 }
-function rank42(ctx) {
+function rank43(ctx) {
   const x2 = ctx.input("x");
   if (x2.shape.length !== 4) ctx.fail(`x must be rank 4 [n, C, H, W], got [${x2.shape.join(",")}]`);
   const [n, c, h, w] = x2.shape;
   return [x2, n, c, h, w];
 }
 function rearrange(x2, view, perm, outShape) {
-  return [withShape3(permute(withShape3(x2, view), perm), outShape)];
-}
-function depthToSpace(ctx) {
-  const [x2, n, c, h, w] = rank42(ctx);
-  const b3 = ctx.num("block_size");
-  if (c % (b3 * b3) !== 0) ctx.fail(`block_size ${b3} squared must divide the ${c} channels`);
-  const co = c / (b3 * b3);
-  return rearrange(x2, [n, b3, b3, co, h, w], [0, 3, 4, 1, 5, 2], [n, co, h * b3, w * b3]);
-}
-function spaceToDepth2(ctx) {
-  const [x2, n, c, h, w] = rank42(ctx);
-  const b3 = ctx.num("block_size");
-  if (b3 < 1 || h % b3 !== 0 || w % b3 !== 0) ctx.fail(`block_size ${b3} must divide H (${h}) and W (${w})`);
-  return rearrange(x2, [n, c, h / b3, b3, w / b3, b3], [0, 3, 5, 1, 2, 4], [n, c * b3 * b3, h / b3, w / b3]);
-}
-function pixelShuffle(ctx) {
-  const [x2, n, c, h, w] = rank42(ctx);
-  const f = ctx.num("upscale_factor");
-  if (c % (f * f) !== 0) ctx.fail(`upscale_factor ${f} squared must divide the ${c} channels`);
-  const co = c / (f * f);
-  return rearrange(x2, [n, co, f, f, h, w], [0, 1, 4, 2, 5, 3], [n, co, h * f, w * f]);
+  return [withShape3(permute2(withShape3(x2, view), perm), outShape)];
 }
 function pixelUnshuffle(ctx) {
-  const [x2, n, c, h, w] = rank42(ctx);
+  const [x2, n, c, h, w] = rank43(ctx);
   const f = ctx.num("downscale_factor");
   if (h % f !== 0 || w % f !== 0) ctx.fail(`downscale_factor ${f} must divide H (${h}) and W (${w})`);
   return rearrange(x2, [n, c, h / f, f, w / f, f], [0, 1, 3, 5, 2, 4], [n, c * f * f, h / f, w / f]);
@@ -27977,11 +31657,7 @@ function sliceUpdate(ctx) {
   const x2 = ctx.numeric("x");
   const update = ctx.numeric("update");
   const rank = x2.shape.length;
-  const begin = ctx.requiredInts("begin");
-  const end = ctx.requiredInts("end");
-  const stride = ctx.ints("stride") ?? new Array(rank).fill(1);
-  const mask = (name2) => (ctx.ints(name2) ?? new Array(rank).fill(0)).map((m) => m !== 0);
-  const [beginMask, endMask, squeezeMask] = [mask("begin_mask"), mask("end_mask"), mask("squeeze_mask")];
+  const { begin, end, stride, beginMask, endMask, squeezeMask } = readSliceAttributes(ctx, rank);
   const maps = x2.shape.map((dim, i2) => {
     if (squeezeMask[i2]) return Int32Array.of(begin[i2] < 0 ? begin[i2] + dim : begin[i2]);
     return sliceMap(dim, begin[i2], end[i2], stride[i2], beginMask[i2], endMask[i2]);
@@ -27990,7 +31666,7 @@ function sliceUpdate(ctx) {
     ctx.fail(`update [${update.shape.join(",")}] does not match the selected slice [${maps.map((m) => m.length).join(",")}]`);
   }
   const out2 = x2.data.slice();
-  const strides2 = stridesFor(x2.shape);
+  const strides2 = stridesOf(x2.shape);
   const counter = new Array(rank).fill(0);
   for (let u = 0; u < update.data.length; u++) {
     let dst = 0;
@@ -28003,6 +31679,44 @@ function sliceUpdate(ctx) {
   }
   return [{ dtype: x2.dtype, shape: [...x2.shape], data: out2 }];
 }
+function spaceToBatch(ctx) {
+  const [x2, n, c, h, w] = rank43(ctx);
+  const [bh, bw] = ctx.requiredInts("block_shape");
+  const [pt, pb, pl, pr] = ctx.requiredInts("paddings");
+  const [oh, ow] = [(h + pt + pb) / bh, (w + pl + pr) / bw];
+  if (!Number.isInteger(oh) || !Number.isInteger(ow)) ctx.fail(`padded spatial size ${h + pt + pb}×${w + pl + pr} is not divisible by the block ${bh}×${bw}`);
+  const out2 = allocFor(x2.dtype, n * bh * bw * c * oh * ow);
+  let o = 0;
+  for (let i2 = 0; i2 < bh; i2++) for (let j = 0; j < bw; j++) for (let b3 = 0; b3 < n; b3++) for (let ch = 0; ch < c; ch++) {
+    for (let y = 0; y < oh; y++) {
+      const sy = y * bh + i2 - pt;
+      for (let z = 0; z < ow; z++, o++) {
+        const sz = z * bw + j - pl;
+        if (sy >= 0 && sy < h && sz >= 0 && sz < w) out2[o] = x2.data[((b3 * c + ch) * h + sy) * w + sz];
+      }
+    }
+  }
+  return [{ dtype: x2.dtype, shape: [n * bh * bw, c, oh, ow], data: out2 }];
+}
+function batchToSpace(ctx) {
+  const [x2, n, c, h, w] = rank43(ctx);
+  const [bh, bw] = ctx.requiredInts("block_shape");
+  const [ct, cb, cl, cr] = ctx.requiredInts("crops");
+  if (n % (bh * bw) !== 0) ctx.fail(`batch ${n} is not divisible by the block ${bh}×${bw}`);
+  const batch = n / (bh * bw);
+  const [oh, ow] = [h * bh - ct - cb, w * bw - cl - cr];
+  const out2 = allocFor(x2.dtype, batch * c * oh * ow);
+  let o = 0;
+  for (let b3 = 0; b3 < batch; b3++) for (let ch = 0; ch < c; ch++) for (let y = 0; y < oh; y++) {
+    const py = y + ct;
+    for (let z = 0; z < ow; z++, o++) {
+      const pz = z + cl;
+      const src = (py % bh * bw + pz % bw) * batch + b3;
+      out2[o] = x2.data[((src * c + ch) * h + Math.floor(py / bh)) * w + Math.floor(pz / bw)];
+    }
+  }
+  return [{ dtype: x2.dtype, shape: [batch, c, oh, ow], data: out2 }];
+}
 var rearrangeKernels;
 var init_rearrange = __esm({
   "src/runtime/kernels/rearrange.ts"() {
@@ -28010,12 +31724,11 @@ var init_rearrange = __esm({
     init_tensor();
     init_kernel();
     init_value2();
-    init_layout();
+    init_layout2();
     init_shape5();
     rearrangeKernels = {
-      depth_to_space: depthToSpace,
-      space_to_depth: spaceToDepth2,
-      pixel_shuffle: pixelShuffle,
+      space_to_batch: spaceToBatch,
+      batch_to_space: batchToSpace,
       pixel_unshuffle: pixelUnshuffle,
       sliding_windows: slidingWindows,
       slice_update: sliceUpdate
@@ -28049,39 +31762,31 @@ function reducedAxes(ctx, x2) {
   const all = x2.shape.map((_, i2) => i2);
   return given ? [...new Set(given.map((a) => normAxis(ctx, a, x2.shape.length)))].sort((p, q) => p - q) : all;
 }
-function reduceKernel(r) {
-  return (ctx) => {
-    const x2 = ctx.numeric("x");
-    const axes = reducedAxes(ctx, x2);
-    const keep = ctx.bool("keep_dims", false);
-    const { outer, inner } = reductionPlan(x2.shape, axes);
-    const out2 = allocFor(x2.dtype, outer.length);
-    const a = x2.data;
-    for (let i2 = 0; i2 < outer.length; i2++) {
-      let acc = r.init;
-      const base = outer[i2];
-      for (let j = 0; j < inner.length; j++) acc = r.step(acc, a[base + inner[j]]);
-      out2[i2] = r.finish(acc, inner.length);
-    }
-    const shape3 = keep ? x2.shape.map((d, i2) => axes.includes(i2) ? 1 : d) : x2.shape.filter((_, i2) => !axes.includes(i2));
-    return [makeValue(x2.dtype, shape3, out2)];
-  };
-}
-function reduceLogSumExp(ctx) {
+function reduceOverAxes(ctx, reduceGroup) {
   const x2 = ctx.numeric("x");
   const axes = reducedAxes(ctx, x2);
   const keep = ctx.bool("keep_dims", false);
   const { outer, inner } = reductionPlan(x2.shape, axes);
   const out2 = allocFor(x2.dtype, outer.length);
-  for (let i2 = 0; i2 < outer.length; i2++) {
-    let max2 = -Infinity;
-    for (let j = 0; j < inner.length; j++) max2 = Math.max(max2, x2.data[outer[i2] + inner[j]]);
-    let sum = 0;
-    for (let j = 0; j < inner.length; j++) sum += Math.exp(x2.data[outer[i2] + inner[j]] - max2);
-    out2[i2] = max2 === -Infinity ? -Infinity : max2 + Math.log(sum);
-  }
+  for (let i2 = 0; i2 < outer.length; i2++) out2[i2] = reduceGroup(x2.data, outer[i2], inner);
   const shape3 = keep ? x2.shape.map((d, i2) => axes.includes(i2) ? 1 : d) : x2.shape.filter((_, i2) => !axes.includes(i2));
   return [makeValue(x2.dtype, shape3, out2)];
+}
+function reduceKernel(r) {
+  return (ctx) => reduceOverAxes(ctx, (a, base, inner) => {
+    let acc = r.init;
+    for (let j = 0; j < inner.length; j++) acc = r.step(acc, a[base + inner[j]]);
+    return r.finish(acc, inner.length);
+  });
+}
+function reduceLogSumExp(ctx) {
+  return reduceOverAxes(ctx, (a, base, inner) => {
+    let max2 = -Infinity;
+    for (let j = 0; j < inner.length; j++) max2 = Math.max(max2, a[base + inner[j]]);
+    let sum = 0;
+    for (let j = 0; j < inner.length; j++) sum += Math.exp(a[base + inner[j]] - max2);
+    return max2 === -Infinity ? -Infinity : max2 + Math.log(sum);
+  });
 }
 function argReduce2(pickLarger) {
   return (ctx) => {
@@ -28216,13 +31921,13 @@ function upsampleBilinear(ctx) {
   const outW = Math.floor(inW * ctx.num("scale_factor_width", 1));
   const alignCorners = ctx.bool("align_corners", true);
   const halfPixel = ctx.bool("half_pixel_centers", !alignCorners);
-  const rule = alignCorners ? SAMPLING.STRICT_ALIGN_CORNERS : halfPixel ? SAMPLING.UNALIGN_CORNERS : ASYMMETRIC;
+  const rule = alignCorners ? SAMPLING2.STRICT_ALIGN_CORNERS : halfPixel ? SAMPLING2.UNALIGN_CORNERS : ASYMMETRIC;
   return [bilinear(x2, outH, outW, rule)];
 }
 function samplingRule(ctx) {
   const mode = ctx.str("sampling_mode", "DEFAULT");
-  const rule = SAMPLING[mode];
-  if (!rule) ctx.fail(`unknown sampling_mode '${mode}' (expected ${Object.keys(SAMPLING).join(", ")})`);
+  const rule = SAMPLING2[mode];
+  if (!rule) ctx.fail(`unknown sampling_mode '${mode}' (expected ${Object.keys(SAMPLING2).join(", ")})`);
   return rule;
 }
 function resizeBilinear(ctx) {
@@ -28246,14 +31951,14 @@ function resize3(ctx) {
   if (mode !== "LINEAR") ctx.fail(`unknown interpolation_mode '${mode}'`);
   return [bilinear(x2, outH, outW, samplingRule(ctx))];
 }
-var clampTo, SAMPLING, ASYMMETRIC, resampleKernels;
+var clampTo, SAMPLING2, ASYMMETRIC, resampleKernels;
 var init_resample4 = __esm({
   "src/runtime/kernels/resample.ts"() {
     "use strict";
     init_tensor();
     init_value2();
     clampTo = (v, inLen) => Math.min(inLen - 1, Math.max(0, v));
-    SAMPLING = {
+    SAMPLING2 = {
       STRICT_ALIGN_CORNERS: (i2, inLen, outLen) => outLen === 1 ? 0 : clampTo(i2 * (inLen - 1) / (outLen - 1), inLen),
       ALIGN_CORNERS: (i2, inLen, outLen) => outLen === 1 ? (inLen - 1) / 2 : clampTo(i2 * (inLen - 1) / (outLen - 1), inLen),
       DEFAULT: (i2, inLen, outLen) => outLen === 1 ? 0 : clampTo(i2 * (inLen - inLen / outLen) / (outLen - 1), inLen),
@@ -28275,14 +31980,14 @@ var init_resample4 = __esm({
 });
 
 // src/runtime/kernels/space.ts
-function rank43(ctx) {
+function rank44(ctx) {
   const x2 = ctx.numeric("x");
   if (x2.shape.length !== 4) ctx.fail(`x must have rank 4, got [${x2.shape.join(",")}]`);
   const [n, c, h, w] = x2.shape;
   return [x2, n, c, h, w];
 }
 function toSpace(ctx, factorParam, source) {
-  const [x2, n, c, h, w] = rank43(ctx);
+  const [x2, n, c, h, w] = rank44(ctx);
   const b3 = ctx.num(factorParam);
   if (b3 < 1 || c % (b3 * b3) !== 0) ctx.fail(`${factorParam} ${b3} does not divide the ${c} channels into b² groups`);
   const outC = c / (b3 * b3);
@@ -28304,7 +32009,7 @@ function toSpace(ctx, factorParam, source) {
   return [makeValue(x2.dtype, [n, outC, outH, outW], out2)];
 }
 function spaceToDepth3(ctx) {
-  const [x2, n, c, h, w] = rank43(ctx);
+  const [x2, n, c, h, w] = rank44(ctx);
   const b3 = ctx.num("block_size");
   if (b3 < 1 || h % b3 !== 0 || w % b3 !== 0) ctx.fail(`block_size ${b3} does not divide the spatial size ${h}×${w}`);
   const outH = h / b3;
@@ -28330,7 +32035,7 @@ function strides(shape3) {
   for (let i2 = shape3.length - 2; i2 >= 0; i2--) out2[i2] = out2[i2 + 1] * shape3[i2 + 1];
   return out2;
 }
-function reverseSequence(ctx) {
+function reverseSequence2(ctx) {
   const x2 = ctx.input("x");
   const lengths = ctx.numeric("lengths");
   const rank = x2.shape.length;
@@ -28351,7 +32056,7 @@ function reverseSequence(ctx) {
   return [{ dtype: x2.dtype, shape: x2.shape, data: out2 }];
 }
 var DEPTH_COLUMN_ROW, COLUMN_ROW_DEPTH, spaceKernels;
-var init_space = __esm({
+var init_space2 = __esm({
   "src/runtime/kernels/space.ts"() {
     "use strict";
     init_kernel();
@@ -28362,7 +32067,88 @@ var init_space = __esm({
       depth_to_space: (ctx) => toSpace(ctx, "block_size", DEPTH_COLUMN_ROW),
       pixel_shuffle: (ctx) => toSpace(ctx, "upscale_factor", COLUMN_ROW_DEPTH),
       space_to_depth: spaceToDepth3,
-      reverse_sequence: reverseSequence
+      reverse_sequence: reverseSequence2
+    };
+  }
+});
+
+// src/runtime/kernels/vision.ts
+function roundHalfToEven(v) {
+  const r = Math.round(v);
+  return Math.abs(v - Math.trunc(v)) === 0.5 ? 2 * Math.round(v / 2) : r;
+}
+function tap(s, yi, xi) {
+  const y = s.pad(yi, s.h);
+  const x2 = s.pad(xi, s.w);
+  return y < 0 || x2 < 0 ? s.fill : s.plane[s.base + y * s.w + x2];
+}
+function bilinearAt(s, py, px) {
+  const y0 = Math.floor(py);
+  const x0 = Math.floor(px);
+  const fy = py - y0;
+  const fx = px - x0;
+  const top = tap(s, y0, x0) * (1 - fx) + tap(s, y0, x0 + 1) * fx;
+  const bottom = tap(s, y0 + 1, x0) * (1 - fx) + tap(s, y0 + 1, x0 + 1) * fx;
+  return top * (1 - fy) + bottom * fy;
+}
+function resample(ctx) {
+  const x2 = ctx.float("x");
+  const coords = ctx.numeric("coordinates");
+  const [batch, channels, h, w] = x2.shape;
+  const [cb, outH, outW] = coords.shape;
+  if (cb !== batch) ctx.fail(`coordinates batch ${cb} differs from x batch ${batch}`);
+  const toPixel = TO_PIXEL[ctx.str("coordinates_mode")];
+  const pad4 = PAD[ctx.str("padding_mode")];
+  const mode = ctx.str("sampling_mode");
+  if (!toPixel || !pad4 || mode !== "bilinear" && mode !== "nearest") ctx.fail("unknown sampling, padding or coordinates mode");
+  const align = ctx.bool("align_corners", false);
+  const fill3 = ctx.str("padding_mode") === "constant" ? ctx.num("padding_value") : 0;
+  const out2 = makeFloat(x2.dtype, [batch, channels, outH, outW]);
+  const points = outH * outW;
+  for (let b3 = 0; b3 < batch; b3++) {
+    for (let p = 0; p < points; p++) {
+      const k = (b3 * points + p) * 2;
+      const px = toPixel(Number(coords.data[k]), w, align);
+      const py = toPixel(Number(coords.data[k + 1]), h, align);
+      for (let c = 0; c < channels; c++) {
+        const s = { plane: x2.data, base: (b3 * channels + c) * h * w, h, w, pad: pad4, fill: fill3 };
+        let v;
+        if (!Number.isFinite(px) || !Number.isFinite(py)) v = fill3;
+        else if (mode === "bilinear") v = bilinearAt(s, py, px);
+        else v = tap(s, roundHalfToEven(py), roundHalfToEven(px));
+        out2.data[(b3 * channels + c) * points + p] = v;
+      }
+    }
+  }
+  return [out2];
+}
+var TO_PIXEL, PAD, visionKernels;
+var init_vision4 = __esm({
+  "src/runtime/kernels/vision.ts"() {
+    "use strict";
+    init_value2();
+    TO_PIXEL = {
+      unnormalized: (c) => c,
+      normalized_minus_one_to_one: (c, n, align) => align ? (c + 1) / 2 * (n - 1) : ((c + 1) * n - 1) / 2,
+      normalized_zero_to_one: (c, n, align) => align ? c * (n - 1) : c * n - 0.5
+    };
+    PAD = {
+      constant: (i2, n) => i2 >= 0 && i2 < n ? i2 : -1,
+      border: (i2, n) => Math.min(n - 1, Math.max(0, i2)),
+      reflection: (i2, n) => {
+        if (n === 1) return 0;
+        const period = 2 * (n - 1);
+        const m = (Math.abs(i2) % period + period) % period;
+        return m >= n ? period - m : m;
+      },
+      symmetric: (i2, n) => {
+        const period = 2 * n;
+        const m = (i2 % period + period) % period;
+        return m >= n ? period - 1 - m : m;
+      }
+    };
+    visionKernels = {
+      resample
     };
   }
 });
@@ -28387,7 +32173,8 @@ var init_kernels = __esm({
     init_reduce5();
     init_resample4();
     init_shape5();
-    init_space();
+    init_space2();
+    init_vision4();
     KERNELS = {
       ...elementwiseKernels,
       ...activationKernels,
@@ -28404,17 +32191,18 @@ var init_kernels = __esm({
       ...attentionKernels,
       ...constexprKernels,
       ...miscKernels,
-      ...spaceKernels
+      ...spaceKernels,
+      ...visionKernels
     };
   }
 });
 
 // src/runtime/interpreter.ts
-function namesReadBy(op, into) {
-  for (const bindings of Object.values(op.inputs)) {
+function namesReadBy(op5, into) {
+  for (const bindings of Object.values(op5.inputs)) {
     for (const b3 of bindings) if (b3.kind === "name") into.add(b3.name);
   }
-  for (const inner of op.blocks) {
+  for (const inner of op5.blocks) {
     for (const innerOp of inner.operations) namesReadBy(innerOp, into);
     for (const out2 of inner.outputs) into.add(out2);
   }
@@ -28423,18 +32211,18 @@ function releasePlan(block) {
   const cached = releasePlans.get(block);
   if (cached) return cached;
   const lastReader = /* @__PURE__ */ new Map();
-  block.operations.forEach((op, i2) => {
+  block.operations.forEach((op5, i2) => {
     const read = /* @__PURE__ */ new Set();
-    namesReadBy(op, read);
+    namesReadBy(op5, read);
     for (const name2 of read) lastReader.set(name2, i2);
   });
   const kept = new Set(block.outputs);
   const plan = block.operations.map(() => []);
   const local = /* @__PURE__ */ new Set();
-  for (const op of block.operations) for (const out2 of op.outputs) local.add(out2.name);
+  for (const op5 of block.operations) for (const out2 of op5.outputs) local.add(out2.name);
   for (const [name2, i2] of lastReader) if (local.has(name2) && !kept.has(name2)) plan[i2].push(name2);
-  block.operations.forEach((op, i2) => {
-    for (const out2 of op.outputs) if (!lastReader.has(out2.name) && !kept.has(out2.name)) plan[i2].push(out2.name);
+  block.operations.forEach((op5, i2) => {
+    for (const out2 of op5.outputs) if (!lastReader.has(out2.name) && !kept.has(out2.name)) plan[i2].push(out2.name);
   });
   releasePlans.set(block, plan);
   return plan;
@@ -28447,35 +32235,35 @@ function inlineValue(t) {
   }
   return v;
 }
-function isConstantOp(op) {
-  return op.type === "const" || op.type.startsWith("constexpr_");
+function isConstantOp(op5) {
+  return op5.type === "const" || op5.type.startsWith("constexpr_");
 }
-function constantParams(op, scope) {
-  const out2 = new Set(Object.keys(op.attributes));
-  for (const [param, bindings] of Object.entries(op.inputs)) {
+function constantParams(op5, scope) {
+  const out2 = new Set(Object.keys(op5.attributes));
+  for (const [param, bindings] of Object.entries(op5.inputs)) {
     if (bindings.every((b3) => b3.kind === "value" || scope.constants.has(b3.name))) out2.add(param);
   }
   return out2;
 }
-function resolveParams(op, scope) {
+function resolveParams(op5, scope) {
   const params = /* @__PURE__ */ new Map();
-  for (const [param, bindings] of Object.entries(op.inputs)) {
+  for (const [param, bindings] of Object.entries(op5.inputs)) {
     params.set(
       param,
       bindings.map((b3) => {
         if (b3.kind === "value") return inlineValue(b3.value);
         const v = scope.get(b3.name);
-        if (!v) throw new ToolError("RUNTIME", `${op.type} '${op.name}': parameter '${param}' reads '${b3.name}', which is not defined before it`);
+        if (!v) throw new ToolError("RUNTIME", `${op5.type} '${op5.name}': parameter '${param}' reads '${b3.name}', which is not defined before it`);
         return v;
       })
     );
   }
-  for (const [attr2, tensor] of Object.entries(op.attributes)) {
+  for (const [attr2, tensor] of Object.entries(op5.attributes)) {
     if (!params.has(attr2)) params.set(attr2, [inlineValue(tensor)]);
   }
   return params;
 }
-function settleOutput(op, declared, value, params) {
+function settleOutput(op5, declared, value, params) {
   const dtype = computeDType(declared.dtype);
   let data = value.data;
   if (dtype !== value.dtype && dtype !== "string" && value.dtype !== "string") {
@@ -28491,50 +32279,60 @@ function settleOutput(op, declared, value, params) {
   }
   const settled = { dtype, shape: value.shape, data };
   settleFloat16(settled);
-  return checkShape(op, declared, settled);
+  return checkShape2(op5, declared, settled);
 }
 function sharesInput(data, params) {
   for (const vs of params.values()) for (const v of vs) if (v.data === data) return true;
   return false;
 }
-function checkShape(op, declared, v) {
+function checkShape2(op5, declared, v) {
   const ok = declared.shape.length === v.shape.length && declared.shape.every((d, i2) => d === null || d === v.shape[i2]);
   if (ok) return v;
   if (v.data.length === 1 && declared.shape.every((d) => d === 1 || d === null)) {
     return { dtype: v.dtype, shape: declared.shape.map(() => 1), data: v.data };
   }
-  throw new ToolError("RUNTIME", `${op.type} '${op.name}' produced shape ${formatShape(v.shape)}, but the program declares ${formatShape(declared.shape)}`);
+  throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' produced shape ${formatShape(v.shape)}, but the program declares ${formatShape(declared.shape)}`);
 }
-function runOperation(op, scope, opset) {
-  const kernel = KERNELS[op.type];
-  if (!kernel) throw new ToolError("RUNTIME", `no interpreter kernel for op type '${op.type}' (op '${op.name}')`);
-  const constant2 = isConstantOp(op);
-  let results = constant2 ? constantResults.get(op) : void 0;
-  const params = resolveParams(op, scope);
-  if (!results) {
-    const runBlock = (index, blockInputs) => runNestedBlock(op, index, blockInputs, scope, opset);
-    const ctx = new OpContext(op, opset, params, constantParams(op, scope), runBlock);
-    results = kernel(ctx);
-    if (results.length !== op.outputs.length) {
-      throw new ToolError("RUNTIME", `${op.type} '${op.name}' produced ${results.length} outputs, the program declares ${op.outputs.length}`);
-    }
-    results = results.map((r, i2) => settleOutput(op, op.outputs[i2].type, r, params));
-    if (constant2) constantResults.set(op, results);
+function runKernel(kernel, ctx) {
+  try {
+    return kernel(ctx);
+  } catch (err2) {
+    if (err2 instanceof ToolError) throw err2;
+    throw new ToolError("RUNTIME", `${ctx.label} failed: ${errorMessage(err2)}`, { cause: err2 });
   }
-  op.outputs.forEach((out2, i2) => scope.set(out2.name, results[i2]));
+}
+function runOperation(op5, scope, opset, heartbeat) {
+  const kernel = KERNELS[op5.type];
+  if (!kernel) throw new ToolError("RUNTIME", `no interpreter kernel for op type '${op5.type}' (op '${op5.name}')`);
+  const constant2 = isConstantOp(op5);
+  let results = constant2 ? constantResults.get(op5) : void 0;
+  const params = resolveParams(op5, scope);
+  if (!results) {
+    const runBlock = (index, blockInputs) => runNestedBlock(op5, index, blockInputs, scope, opset, heartbeat);
+    const ctx = new OpContext(op5, opset, params, constantParams(op5, scope), runBlock);
+    results = runKernel(kernel, ctx);
+    if (results.length !== op5.outputs.length) {
+      throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' produced ${results.length} outputs, the program declares ${op5.outputs.length}`);
+    }
+    results = results.map((r, i2) => settleOutput(op5, op5.outputs[i2].type, r, params));
+    if (constant2) constantResults.set(op5, results);
+  }
+  op5.outputs.forEach((out2, i2) => scope.set(out2.name, results[i2]));
   if (constant2) {
-    for (const out2 of op.outputs) scope.constants.add(out2.name);
+    for (const out2 of op5.outputs) scope.constants.add(out2.name);
   } else {
     for (const r of results) scope.buffers.adopt(r.data, !sharesInput(r.data, params));
   }
 }
-function executeBlock(block, scope, opset, onOp) {
+function executeBlock(block, scope, opset, onOp, heartbeat) {
   const plan = releasePlan(block);
   const total = block.operations.length;
   for (let i2 = 0; i2 < total; i2++) {
-    runOperation(block.operations[i2], scope, opset);
+    const beat = heartbeat ?? (onOp ? () => onOp(i2, total) : void 0);
+    runOperation(block.operations[i2], scope, opset, beat);
     for (const name2 of plan[i2]) scope.release(name2);
     onOp?.(i2, total);
+    if (heartbeat) heartbeat();
   }
   return block.outputs.map((name2) => {
     const v = scope.get(name2);
@@ -28542,15 +32340,15 @@ function executeBlock(block, scope, opset, onOp) {
     return v;
   });
 }
-function runNestedBlock(op, index, blockInputs, outer, opset) {
-  const block = op.blocks[index];
-  if (!block) throw new ToolError("RUNTIME", `${op.type} '${op.name}' has no nested block ${index}`);
+function runNestedBlock(op5, index, blockInputs, outer, opset, heartbeat) {
+  const block = op5.blocks[index];
+  if (!block) throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' has no nested block ${index}`);
   if (block.inputs.length !== blockInputs.length) {
-    throw new ToolError("RUNTIME", `${op.type} '${op.name}': block ${index} takes ${block.inputs.length} inputs, got ${blockInputs.length}`);
+    throw new ToolError("RUNTIME", `${op5.type} '${op5.name}': block ${index} takes ${block.inputs.length} inputs, got ${blockInputs.length}`);
   }
   const scope = new Scope(outer);
   block.inputs.forEach((v, i2) => scope.set(v.name, blockInputs[i2]));
-  return executeBlock(block, scope, opset);
+  return executeBlock(block, scope, opset, void 0, heartbeat);
 }
 function checkInput(name2, declared, t) {
   if (!t) throw new ToolError("RUNTIME", `missing input '${name2}' (${declared.dtype} ${formatShape(declared.shape)})`);
@@ -28601,8 +32399,8 @@ var init_interpreter = __esm({
     init_errors();
     init_kernel();
     init_kernels();
-    init_kernels();
     init_value2();
+    init_kernels();
     Scope = class {
       constructor(parent) {
         this.parent = parent;
@@ -28656,6 +32454,11 @@ var init_interpreter = __esm({
 function matchTensors(expected, given, context) {
   const expectedNames = new Set(expected);
   const matched = /* @__PURE__ */ new Map();
+  const allNamed = expected.every((name2) => given.some((t) => t.name === name2));
+  if (!allNamed && given.length === expected.length) {
+    expected.forEach((name2, position) => matched.set(name2, given[position].tensor));
+    return matched;
+  }
   expected.forEach((name2, position) => {
     const byName = given.find((t) => t.name === name2);
     const atPosition = given[position];
@@ -28693,10 +32496,10 @@ function worstLow(a, b3) {
 function worstAgreement(a, b3) {
   return a === null || b3 === null ? a ?? b3 : Math.min(a, b3);
 }
-function foldVerdict(worst2, next, dataSet, multipleSets) {
+function foldVerdict(worst, next, dataSet, multipleSets) {
   const labelled = next.pass || !multipleSets ? next : { ...next, reason: `${dataSet}: ${next.reason ?? "failed"}` };
-  if (!worst2) return labelled;
-  const a = worst2.metrics;
+  if (!worst) return labelled;
+  const a = worst.metrics;
   const b3 = labelled.metrics;
   const metrics = {
     ...a,
@@ -28709,12 +32512,23 @@ function foldVerdict(worst2, next, dataSet, multipleSets) {
     top1Agreement: worstAgreement(a.top1Agreement, b3.top1Agreement),
     top5Agreement: worstAgreement(a.top5Agreement, b3.top5Agreement)
   };
-  const reason = worst2.reason ?? labelled.reason;
-  const pass = worst2.pass && labelled.pass;
-  return reason === void 0 ? { metrics, gate: worst2.gate, pass } : { metrics, gate: worst2.gate, pass, reason };
+  const reason = worst.reason ?? labelled.reason;
+  const pass = worst.pass && labelled.pass;
+  return reason === void 0 ? { metrics, gate: worst.gate, pass } : { metrics, gate: worst.gate, pass, reason };
 }
 function finiteOrNull(x2) {
   return Number.isFinite(x2) ? x2 : null;
+}
+function reportedMetrics(m) {
+  return {
+    maxAbsError: finiteOrNull(m.maxAbsError),
+    maxRelError: finiteOrNull(m.maxRelError),
+    meanAbsError: finiteOrNull(m.meanAbsError),
+    snrDb: finiteOrNull(m.snrDb),
+    psnrDb: finiteOrNull(m.psnrDb),
+    cosine: finiteOrNull(m.cosine),
+    top1Agreement: m.top1Agreement
+  };
 }
 function outputReport(name2, dtype, verdict) {
   const m = verdict.metrics;
@@ -28722,13 +32536,7 @@ function outputReport(name2, dtype, verdict) {
     name: name2,
     shape: m.actualShape,
     dtype,
-    maxAbsError: finiteOrNull(m.maxAbsError),
-    maxRelError: finiteOrNull(m.maxRelError),
-    meanAbsError: finiteOrNull(m.meanAbsError),
-    snrDb: finiteOrNull(m.snrDb),
-    psnrDb: finiteOrNull(m.psnrDb),
-    cosine: finiteOrNull(m.cosine),
-    top1Agreement: m.top1Agreement,
+    ...reportedMetrics(m),
     top5Agreement: m.top5Agreement,
     pass: verdict.pass
   };
@@ -28751,12 +32559,12 @@ async function verifyPackage(packagePath, source, options = {}) {
   const gate = options.gate ?? gateForProgram(model.program);
   const dataSets = "dataDir" in source ? await readTestDataSets(source.dataDir) : [await seededDataSet(model, source.onnxPath, options)];
   const referenceFile = "dataDir" in source ? source.dataDir : source.onnxPath;
-  const worst2 = /* @__PURE__ */ new Map();
+  const worst = /* @__PURE__ */ new Map();
   for (const set2 of dataSets) {
     const verdicts = verifyDataSet(model, packagePath, set2, { gate, referenceFile, verdict: verdictOptions(options) });
-    for (const [name2, verdict] of verdicts) worst2.set(name2, foldVerdict(worst2.get(name2), verdict, set2.name, dataSets.length > 1));
+    for (const [name2, verdict] of verdicts) worst.set(name2, foldVerdict(worst.get(name2), verdict, set2.name, dataSets.length > 1));
   }
-  const outputs = model.outputs.map((o) => outputReport(o.name, o.type.dtype, worst2.get(o.name)));
+  const outputs = model.outputs.map((o) => outputReport(o.name, o.type.dtype, worst.get(o.name)));
   return { pass: overallPass(outputs), engine: "reference interpreter", gate, dataSets: dataSets.map((s) => s.name), outputs };
 }
 function verdictOptions(options) {
@@ -28819,19 +32627,52 @@ var init_verify = __esm({
   }
 });
 
+// src/report/escape.ts
+function truncateCodePoints(s, max2) {
+  const points = Array.from(s);
+  return points.length <= max2 ? s : `${points.slice(0, Math.max(0, max2 - 1)).join("")}…`;
+}
+function escapeMarkdown(s, maxLength = 300) {
+  const flat = truncateCodePoints(s.replace(/\r\n|\r|\n|\t/g, " ").replace(CONTROL_CHARS, ""), maxLength);
+  return flat.replace(/[&<>"]/g, (c) => HTML_ENTITIES[c]).replace(MARKDOWN_PUNCTUATION, (c) => `\\${c}`).replace(/@/g, `@${ZERO_WIDTH_SPACE}`).replace(/:\/\//g, `:${ZERO_WIDTH_SPACE}//`).replace(/www\\\./gi, (m) => `${m.slice(0, 3)}${ZERO_WIDTH_SPACE}${m.slice(3)}`);
+}
+function escapeMarkdownCode(s, maxLength = 300) {
+  const flat = truncateCodePoints(s.replace(/[\r\n\t]+/g, " ").replace(CONTROL_CHARS, ""), maxLength).replace(/\|/g, "\\|").replace(/<!--/g, `<${ZERO_WIDTH_SPACE}!--`).replace(/-->/g, `--${ZERO_WIDTH_SPACE}>`).replace(/@/g, `@${ZERO_WIDTH_SPACE}`);
+  const longestTicks = Math.max(0, ...(flat.match(/`+/g) ?? []).map((t) => t.length));
+  const fence = "`".repeat(longestTicks + 1);
+  const pad4 = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
+  return `${fence}${pad4}${flat}${pad4}${fence}`;
+}
+var ZERO_WIDTH_SPACE, CONTROL_CHARS, MARKDOWN_PUNCTUATION, HTML_ENTITIES;
+var init_escape = __esm({
+  "src/report/escape.ts"() {
+    "use strict";
+    ZERO_WIDTH_SPACE = "​";
+    CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+    MARKDOWN_PUNCTUATION = /[\\`*_{}[\]()#+\-.!|~]/g;
+    HTML_ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+  }
+});
+
 // src/report/schema.ts
 function finiteOrNull2(_key, value) {
   return typeof value === "number" && !Number.isFinite(value) ? null : value;
 }
+function reportValue(key, value) {
+  if (typeof value === "string" && value.length > MAX_REPORT_STRING) return truncateCodePoints(value, MAX_REPORT_STRING);
+  return finiteOrNull2(key, value);
+}
 function serializeReport(report) {
-  return `${JSON.stringify(report, finiteOrNull2, 2)}
+  return `${JSON.stringify(report, reportValue, 2)}
 `;
 }
-var REPORT_SCHEMA_VERSION;
+var REPORT_SCHEMA_VERSION, MAX_REPORT_STRING;
 var init_schema = __esm({
   "src/report/schema.ts"() {
     "use strict";
+    init_escape();
     REPORT_SCHEMA_VERSION = 1;
+    MAX_REPORT_STRING = 4096;
   }
 });
 
@@ -28873,7 +32714,7 @@ var init_files = __esm({
   }
 });
 
-// ../../work/main/node_modules/markdown-table/index.js
+// node_modules/markdown-table/index.js
 function defaultStringLength(value) {
   return value.length;
 }
@@ -29016,90 +32857,7 @@ function toAlignment(value) {
   return code === 67 || code === 99 ? 99 : code === 76 || code === 108 ? 108 : code === 82 || code === 114 ? 114 : 0;
 }
 var init_markdown_table = __esm({
-  "../../work/main/node_modules/markdown-table/index.js"() {
-  }
-});
-
-// src/report/escape.ts
-function truncateCodePoints(s, max2) {
-  const points = Array.from(s);
-  return points.length <= max2 ? s : `${points.slice(0, Math.max(0, max2 - 1)).join("")}…`;
-}
-function escapeMarkdown(s, maxLength = 300) {
-  const flat = truncateCodePoints(s.replace(/\r\n|\r|\n|\t/g, " ").replace(CONTROL_CHARS, ""), maxLength);
-  return flat.replace(/[&<>"]/g, (c) => HTML_ENTITIES[c]).replace(MARKDOWN_PUNCTUATION, (c) => `\\${c}`).replace(/@/g, `@${ZERO_WIDTH_SPACE}`).replace(/:\/\//g, `:${ZERO_WIDTH_SPACE}//`).replace(/www\\\./gi, (m) => `${m.slice(0, 3)}${ZERO_WIDTH_SPACE}${m.slice(3)}`);
-}
-function escapeMarkdownCode(s, maxLength = 300) {
-  const flat = truncateCodePoints(s.replace(/[\r\n\t]+/g, " ").replace(CONTROL_CHARS, ""), maxLength).replace(/\|/g, "\\|").replace(/<!--/g, `<${ZERO_WIDTH_SPACE}!--`).replace(/-->/g, `--${ZERO_WIDTH_SPACE}>`).replace(/@/g, `@${ZERO_WIDTH_SPACE}`);
-  const longestTicks = Math.max(0, ...(flat.match(/`+/g) ?? []).map((t) => t.length));
-  const fence = "`".repeat(longestTicks + 1);
-  const pad4 = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
-  return `${fence}${pad4}${flat}${pad4}${fence}`;
-}
-var ZERO_WIDTH_SPACE, CONTROL_CHARS, MARKDOWN_PUNCTUATION, HTML_ENTITIES;
-var init_escape = __esm({
-  "src/report/escape.ts"() {
-    "use strict";
-    ZERO_WIDTH_SPACE = "​";
-    CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-    MARKDOWN_PUNCTUATION = /[\\`*_{}[\]()#+\-.!|~]/g;
-    HTML_ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
-  }
-});
-
-// src/report/format.ts
-function formatBytes2(bytes) {
-  if (bytes === null || bytes === void 0 || !Number.isFinite(bytes)) return "—";
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1e3 && unit < UNITS.length - 1) {
-    value /= 1e3;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${UNITS[unit]}`;
-}
-function formatPercentChange(now, before) {
-  if (now === null || now === void 0 || before === null || before === void 0 || before === 0) return "—";
-  const pct = (now - before) / before * 100;
-  if (Math.abs(pct) < 0.05) return "±0%";
-  return `${pct > 0 ? "+" : "−"}${Math.abs(pct).toFixed(1)}%`;
-}
-function formatBytesDelta(now, before) {
-  if (now === null || now === void 0 || before === null || before === void 0) return "—";
-  const diff = now - before;
-  if (diff === 0) return "±0 B";
-  const sign = diff > 0 ? "+" : "−";
-  return `${sign}${formatBytes2(Math.abs(diff))} (${formatPercentChange(now, before)})`;
-}
-function formatError(x2) {
-  if (x2 === null || x2 === void 0) return "—";
-  if (x2 === 0) return "0";
-  if (!Number.isFinite(x2)) return Number.isNaN(x2) ? "NaN" : "∞";
-  return Math.abs(x2) >= 0.01 && Math.abs(x2) < 1e3 ? x2.toPrecision(2) : x2.toExponential(1);
-}
-function formatDb(db, exact = false) {
-  if (db === null || db === void 0) return exact ? "∞" : "—";
-  if (!Number.isFinite(db)) return db > 0 ? "∞" : "−∞";
-  return `${db.toFixed(1)} dB`;
-}
-function formatDbDelta(now, before) {
-  if (now === null || now === void 0 || before === null || before === void 0) return "—";
-  const d = now - before;
-  if (Math.abs(d) < 0.05) return "±0 dB";
-  return `${d > 0 ? "+" : "−"}${Math.abs(d).toFixed(1)} dB`;
-}
-function formatFraction(x2) {
-  if (x2 === null || x2 === void 0 || !Number.isFinite(x2)) return "—";
-  return `${(x2 * 100).toFixed(x2 === 1 ? 0 : 1)}%`;
-}
-function formatSeconds(s) {
-  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
-}
-var UNITS;
-var init_format = __esm({
-  "src/report/format.ts"() {
-    "use strict";
-    UNITS = ["B", "KB", "MB", "GB"];
+  "node_modules/markdown-table/index.js"() {
   }
 });
 
@@ -29126,7 +32884,7 @@ function renderHeadline(report, options) {
   ].join("\n");
 }
 function countStatuses(models) {
-  const order = ["passed", "failed", "unsupported", "error"];
+  const order = ["passed", "failed", "unverified", "unsupported", "error"];
   return order.map((s) => [s, models.filter((m) => m.status === s).length]).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(" · ") || "nothing to check";
 }
 function safeSha(sha) {
@@ -29147,18 +32905,18 @@ function statusSummary(m) {
 }
 function variantHeadline(v) {
   if (v.status === "error") return "💥";
-  const worst2 = worstPsnr(v.outputs);
+  const worst = worstPsnr(v.outputs);
   const mark = v.status === "passed" ? "✓" : v.status === "failed" ? "✗" : "?";
-  return `${mark} ${formatBytes2(v.sizeBytes)}${worst2 === void 0 ? "" : `, ${formatDb(worst2.psnrDb, worst2.exact)}`}`;
+  return `${mark} ${formatBytes(v.sizeBytes)}${worst === void 0 ? "" : `, ${formatDb(worst.psnrDb, worst.exact)}`}`;
 }
 function worstPsnr(outputs) {
-  let worst2;
+  let worst;
   for (const o of outputs) {
     const v = o.psnrDb ?? (o.exact ? Infinity : -Infinity);
-    const w = worst2 ? worst2.psnrDb ?? (worst2.exact ? Infinity : -Infinity) : Infinity;
-    if (!worst2 || v < w) worst2 = o;
+    const w = worst ? worst.psnrDb ?? (worst.exact ? Infinity : -Infinity) : Infinity;
+    if (!worst || v < w) worst = o;
   }
-  return worst2;
+  return worst;
 }
 function renderFailures(failures) {
   return ["**Failed gates**", "", ...failures.map((f) => `- ${escapeMarkdown(f, 500)}`)].join("\n");
@@ -29178,10 +32936,10 @@ function renderSizeTable(m) {
   const hasBase = m.base !== void 0;
   const header = ["Artifact", "Size", "vs ONNX", ...hasBase ? ["Δ vs base"] : []];
   const baseFor = (name2) => m.base?.variants.find((v) => v.name === name2);
-  const onnxRow = ["ONNX", formatBytes2(m.onnxBytes), "", ...hasBase ? [m.base === null ? "new" : formatBytesDelta(m.onnxBytes, m.base?.onnxBytes)] : []];
+  const onnxRow = ["ONNX", formatBytes(m.onnxBytes), "", ...hasBase ? [m.base === null ? "new" : formatBytesDelta(m.onnxBytes, m.base?.onnxBytes)] : []];
   const rows3 = m.variants.map((v) => [
     `Core ML ${escapeMarkdown(v.name)}`,
-    formatBytes2(v.sizeBytes),
+    formatBytes(v.sizeBytes),
     v.sizeBytes !== null && m.onnxBytes ? `${(v.sizeBytes / m.onnxBytes * 100).toFixed(0)}%` : "—",
     ...hasBase ? [m.base === null ? "new" : formatBytesDelta(v.sizeBytes, baseFor(v.name)?.sizeBytes)] : []
   ]);
@@ -29262,6 +33020,7 @@ var init_markdown = __esm({
     STATUS_ICON = {
       passed: "✅",
       failed: "❌",
+      unverified: "❔",
       unsupported: "⚠️",
       error: "💥"
     };
@@ -29372,7 +33131,7 @@ function sizeFailures(m, maxPercent) {
     const percent = (v.sizeBytes - before) / before * 100;
     if (!(percent <= maxPercent)) {
       lines.push(
-        `${m.path} [${v.name}]: package grew ${percent.toFixed(1)}% vs base (${formatBytes2(before)} → ${formatBytes2(v.sizeBytes)}), over the ${maxPercent}% limit`
+        `${m.path} [${v.name}]: package grew ${percent.toFixed(1)}% vs base (${formatBytes(before)} → ${formatBytes(v.sizeBytes)}), over the ${maxPercent}% limit`
       );
     }
   }
@@ -29490,7 +33249,9 @@ async function readShippedTestData(dir, stem) {
 async function onnxRuntimeReference(request, warnings) {
   const specs = request.model.graph.inputs.map((info) => inputSpec(info, warnings));
   const inputs = generateInputs(specs, REFERENCE_SEED);
-  const outputs = await request.deadline.race(runOnnxRuntime(request.modelPath, inputs), "computing reference outputs with onnxruntime");
+  const remaining = request.deadline.remainingMs();
+  const ortOptions = Number.isFinite(remaining) ? { timeoutMs: remaining + 1e3 } : {};
+  const outputs = await request.deadline.race(runOnnxRuntime(request.modelPath, inputs, ortOptions), "computing reference outputs with onnxruntime");
   const names = request.model.graph.outputs.map((o) => o.name);
   return {
     name: `onnxruntime on seeded inputs (seed ${REFERENCE_SEED})`,
@@ -29533,28 +33294,32 @@ var init_references = __esm({
 
 // src/run/verify-variant.ts
 function verifyAgainstReferences(request) {
-  const perOutput = [];
+  const { sets, model } = request;
+  const worst = [];
+  const exact = [];
   const actualDTypes = [];
-  for (const set2 of request.sets) {
+  for (const set2 of sets) {
     const outputs = runOnSet(request, set2);
     if (set2.outputs.length !== outputs.length) {
       throw new ToolError("REFERENCE", `${set2.name} has ${set2.outputs.length} outputs, the model has ${outputs.length}`, { file: request.file });
     }
+    const references = matchTensors(model.outputs.map((o) => o.name), set2.outputs, { what: "output", dataSet: set2.name, file: request.file });
     outputs.forEach((actual, k) => {
-      (perOutput[k] ??= []).push(evaluateOutput(set2.outputs[k].tensor, actual, request.gate));
+      const verdict = evaluateOutput(references.get(model.outputs[k].name), actual, request.gate);
+      worst[k] = foldVerdict(worst[k], verdict, set2.name, sets.length > 1);
+      exact[k] = (exact[k] ?? true) && isExactMatch(verdict.metrics);
       actualDTypes[k] = actual.dtype;
     });
   }
-  return perOutput.map((verdicts, k) => summarizeOutput(request.outputNames[k] ?? request.model.outputs[k].name, actualDTypes[k], verdicts));
+  return worst.map((verdict, k) => outputResult(request.outputNames[k] ?? model.outputs[k].name, actualDTypes[k], verdict, exact[k]));
 }
 function runOnSet(request, set2) {
   const { model, deadline, file } = request;
+  const given = matchTensors(model.inputs.map((i2) => i2.name), set2.inputs, { what: "input", dataSet: set2.name, file });
   const inputs = {};
-  model.inputs.forEach((desc, k) => {
-    const given = pickInput(set2.inputs, desc, k, model.inputs.length);
-    if (!given) throw new ToolError("REFERENCE", `${set2.name} has no value for model input "${desc.name}"`, { file });
-    inputs[desc.name] = castTensor(given.tensor, desc.type.dtype, `${file}: ${set2.name} input "${desc.name}"`);
-  });
+  for (const desc of model.inputs) {
+    inputs[desc.name] = castTensor(given.get(desc.name), desc.type.dtype, `${file}: ${set2.name} input "${desc.name}"`);
+  }
   const raw = runProgram(model.program, inputs, { onOp: () => deadline.check("running the Core ML model") });
   return model.outputs.map((desc) => {
     const t = raw[desc.name];
@@ -29562,37 +33327,20 @@ function runOnSet(request, set2) {
     return t;
   });
 }
-function pickInput(given, desc, k, expected) {
-  if (given.length === expected) return given[k];
-  return given.find((t) => t.name === desc.name);
+function isExactMatch(m) {
+  return m.exactMatch ?? (m.maxAbsError === 0 && m.failure === null);
 }
-function worst(values, pick) {
-  let out2 = null;
-  for (const v of values) {
-    if (v === null) continue;
-    if (Number.isNaN(v)) return NaN;
-    out2 = out2 === null ? v : pick(out2, v);
-  }
-  return out2;
-}
-function summarizeOutput(name2, dtype, verdicts) {
-  const m = verdicts.map((v) => v.metrics);
-  const failing = verdicts.find((v) => !v.pass);
+function outputResult(name2, dtype, verdict, exact) {
+  const m = verdict.metrics;
   const result = {
     name: name2,
-    shape: [...m[0].referenceShape],
+    shape: [...m.referenceShape],
     dtype,
-    maxAbsError: finiteOrNull3(worst(m.map((x2) => x2.maxAbsError), Math.max)),
-    maxRelError: finiteOrNull3(worst(m.map((x2) => x2.maxRelError), Math.max)),
-    meanAbsError: finiteOrNull3(worst(m.map((x2) => x2.meanAbsError), Math.max)),
-    snrDb: finiteOrNull3(worst(m.map((x2) => x2.snrDb), Math.min)),
-    psnrDb: finiteOrNull3(worst(m.map((x2) => x2.psnrDb), Math.min)),
-    cosine: finiteOrNull3(worst(m.map((x2) => x2.cosine), Math.min)),
-    top1Agreement: worst(m.map((x2) => x2.top1Agreement), Math.min),
-    exact: m.every((x2) => x2.exactMatch ?? (x2.maxAbsError === 0 && x2.failure === null)),
-    pass: failing === void 0
+    ...reportedMetrics(m),
+    exact,
+    pass: verdict.pass
   };
-  if (failing?.reason !== void 0) result.reason = verdicts.length > 1 ? `${failing.reason} (set ${verdicts.indexOf(failing) + 1} of ${verdicts.length})` : failing.reason;
+  if (verdict.reason !== void 0) result.reason = verdict.reason;
   return result;
 }
 function effectiveGate(defaultGate, gates) {
@@ -29603,7 +33351,7 @@ function effectiveGate(defaultGate, gates) {
 function gateLabel(gate) {
   return GATE_LABELS[gate.kind](gate);
 }
-var finiteOrNull3, GATE_LABELS;
+var GATE_LABELS;
 var init_verify_variant = __esm({
   "src/run/verify-variant.ts"() {
     "use strict";
@@ -29611,7 +33359,8 @@ var init_verify_variant = __esm({
     init_verdict();
     init_cast();
     init_interpreter();
-    finiteOrNull3 = (x2) => x2 !== null && Number.isFinite(x2) ? x2 : null;
+    init_matching();
+    init_report();
     GATE_LABELS = {
       elementwise: (g) => g.rtol === 0 ? `max abs error ≤ ${g.atol}` : `|error| ≤ ${g.atol} + ${g.rtol}·|ref|`,
       psnr: (g) => `PSNR ≥ ${g.minDb} dB`,
@@ -29655,6 +33404,12 @@ async function runVariant(job) {
       file: job.file
     });
     result.status = result.outputs.length > 0 && result.outputs.every((o) => o.pass) ? "passed" : "failed";
+    const overflowed = result.outputs.filter((o) => !o.pass && o.reason?.includes("NaN or infinite"));
+    if (job.variant.precision === "fp16" && overflowed.length > 0) {
+      result.warnings.push(
+        `${overflowed.map((o) => `"${o.name}"`).join(", ")} became NaN or infinite in fp16 compute, where the reference is finite: values beyond ±65504 overflow float16; use fp32 compute precision for this model (the fp32 variant)`
+      );
+    }
   } catch (err2) {
     if (err2 instanceof ModelTimeoutError) throw err2;
     result.status = "error";
@@ -29706,7 +33461,7 @@ async function runModelJob(job) {
 }
 async function processModel(job, deadline, result) {
   job.progress(`${job.label}: reading`);
-  const model = await loadOnnxModel(job.onnxPath);
+  const model = withInputShapes(await loadOnnxModel(job.onnxPath), job);
   result.onnxBytes = (await stat7(job.onnxPath)).size;
   deadline.check("checking op coverage");
   const coverage = checkOnnxModel(model);
@@ -29735,10 +33490,17 @@ async function processModel(job, deadline, result) {
     });
     result.variants.push(relabelVariant(variantResult, job.onnxPath, job.label));
   }
-  result.status = statusOf(result.variants);
+  result.status = modelStatusOf(result.variants);
 }
-function statusOf(variants) {
-  return variants.some((v) => v.status === "failed" || v.status === "error") ? "failed" : "passed";
+function withInputShapes(model, job) {
+  const given = job.inputShapes ?? {};
+  const names = new Set(model.graph.inputs.map((i2) => i2.name));
+  const inputShapes = Object.fromEntries(Object.entries(given).filter(([name2]) => names.has(name2)));
+  return applyInputShapeOptions(model, { inputShapes }, job.target).model;
+}
+function modelStatusOf(variants) {
+  if (variants.some((v) => v.status === "failed" || v.status === "error")) return "failed";
+  return variants.length > 0 && variants.every((v) => v.status === "passed") ? "passed" : "unverified";
 }
 function relabel(message, openedAs, label) {
   return openedAs === label ? message : message.split(openedAs).join(label);
@@ -29756,6 +33518,7 @@ var init_model = __esm({
   "src/run/model.ts"() {
     "use strict";
     init_coverage();
+    init_input_shapes();
     init_load();
     init_deadline();
     init_references();
@@ -29768,10 +33531,11 @@ var init_model = __esm({
 var run_exports = {};
 __export(run_exports, {
   COMMENT_FILE: () => COMMENT_FILE,
+  DEFAULT_MAX_TOTAL_BYTES: () => DEFAULT_MAX_TOTAL_BYTES,
   REPORT_FILE: () => REPORT_FILE,
   runModels: () => runModels
 });
-import { mkdir as mkdir5, mkdtemp as mkdtemp2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { lstat as lstat4, mkdir as mkdir5, mkdtemp as mkdtemp2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
 import { dirname as dirname7, join as join9, resolve as resolve3 } from "node:path";
 async function runModels(options) {
@@ -29786,22 +33550,18 @@ async function runModels(options) {
   if (paths.length === 0) notes.push("No ONNX models to check.");
   const base = options.baseRef === void 0 ? void 0 : await prepareBase(options.baseRef, cwd, notes);
   const models = [];
+  const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
+  let totalBytes = 0;
   try {
     for (const [i2, onnxPath] of paths.entries()) {
       const prefix = `[${i2 + 1}/${paths.length}]`;
-      const job = {
-        onnxPath,
-        label: labels[i2],
-        dataDir: dirname7(onnxPath),
-        stem: stemOf(onnxPath),
-        packageDir: join9(outDir, slugs[i2]),
-        packagePrefix: slugs[i2],
-        variants,
-        target: options.target,
-        gates: options.gates,
-        ...options.timeoutSecondsPerModel === void 0 ? {} : { timeoutSeconds: options.timeoutSecondsPerModel },
-        progress: (message) => progress(`${prefix} ${message}`)
-      };
+      const job = modelJob(options, { onnxPath, label: labels[i2], slug: slugs[i2], outDir, variants }, (message) => progress(`${prefix} ${message}`));
+      const size2 = await lstat4(onnxPath).then((info) => info.isFile() ? info.size : 0, () => 0);
+      if (totalBytes + size2 > maxTotalBytes) {
+        models.push(overTotalLimit(job.label, size2, totalBytes, maxTotalBytes));
+        continue;
+      }
+      totalBytes += size2;
       const result = await runModelJob(job);
       if (base) await compareWithBase(result, job, base, cwd).catch((err2) => result.warnings.push(`not compared with base: ${errorMessage(err2)}`));
       progress(`${prefix} ${result.path}: ${result.status} (${result.seconds.toFixed(1)} s)`);
@@ -29824,6 +33584,40 @@ async function runModels(options) {
   };
   await writeReportFiles(report, outDir, base?.commit);
   return report;
+}
+function modelJob(options, where2, progress) {
+  const { onnxPath, label, slug, outDir, variants } = where2;
+  return {
+    onnxPath,
+    label,
+    dataDir: dirname7(onnxPath),
+    stem: stemOf(onnxPath),
+    packageDir: join9(outDir, slug),
+    packagePrefix: slug,
+    variants,
+    target: options.target,
+    gates: options.gates,
+    ...options.timeoutSecondsPerModel === void 0 ? {} : { timeoutSeconds: options.timeoutSecondsPerModel },
+    ...options.inputShapes === void 0 ? {} : { inputShapes: options.inputShapes },
+    progress
+  };
+}
+function overTotalLimit(path, size2, total, limit) {
+  return {
+    path,
+    status: "error",
+    onnxBytes: size2,
+    reference: "none",
+    coverage: [],
+    unsupported: [],
+    variants: [],
+    warnings: [],
+    seconds: 0,
+    error: {
+      code: "LIMIT_EXCEEDED",
+      message: `${path}: not read: with its ${size2} bytes the models of this run would add up to ${total + size2} bytes, above the limit of ${limit}`
+    }
+  };
 }
 function resolveVariants(names) {
   if (names.length === 0) throw new ToolError("USAGE", `no variants given (known: ${variantNames().join(", ")})`);
@@ -29876,6 +33670,7 @@ async function writeReportFiles(report, outDir, baseCommit) {
   const comment = renderReportMarkdown(report, baseCommit === void 0 ? {} : { baseSha: baseCommit.slice(0, 12) });
   await writeFile3(join9(outDir, COMMENT_FILE), comment);
 }
+var DEFAULT_MAX_TOTAL_BYTES;
 var init_run = __esm({
   "src/run/index.ts"() {
     "use strict";
@@ -29889,12 +33684,9 @@ var init_run = __esm({
     init_gates2();
     init_model();
     init_files();
+    DEFAULT_MAX_TOTAL_BYTES = 16 * 2 ** 30;
   }
 });
-
-// src/cli.ts
-import { realpathSync as realpathSync3 } from "node:fs";
-import { fileURLToPath } from "node:url";
 
 // src/cli/main.ts
 init_package();
@@ -29904,6 +33696,79 @@ init_errors();
 init_ir();
 init_build();
 import { parseArgs } from "node:util";
+
+// src/cli/shape-args.ts
+var SIZE = /^[1-9]\d*$/;
+function items(raw) {
+  return Array.isArray(raw) ? raw : [];
+}
+function parseDims(text) {
+  const parts = text.trim().split(/x/i);
+  return parts.every((p) => SIZE.test(p.trim())) ? parts.map((p) => Number(p.trim())) : void 0;
+}
+function splitAssignment(item) {
+  const eq = item.lastIndexOf("=");
+  return eq <= 0 ? void 0 : { name: item.slice(0, eq), value: item.slice(eq + 1) };
+}
+function parseInputShapes(raw, fail2) {
+  const list = items(raw);
+  if (list.length === 0) return void 0;
+  const out2 = {};
+  for (const item of list) {
+    const parts = splitAssignment(item);
+    const dims = parts && parseDims(parts.value);
+    if (!parts || !dims) fail2(`--input-shape takes NAME=SIZExSIZE... with positive integer sizes, e.g. x=1x3x224x224, got '${item}'`);
+    if (Object.hasOwn(out2, parts.name)) fail2(`--input-shape names input '${parts.name}' twice`);
+    out2[parts.name] = dims;
+  }
+  return out2;
+}
+function parseRanges(raw, fail2) {
+  const list = items(raw);
+  if (list.length === 0) return void 0;
+  const out2 = {};
+  for (const item of list) {
+    const parts = splitAssignment(item);
+    const colon = parts ? parts.name.lastIndexOf(":") : -1;
+    const bounds = parts ? /^\s*([1-9]\d*)\s*\.\.\s*([1-9]\d*)\s*$/.exec(parts.value) : null;
+    if (!parts || colon <= 0 || colon === parts.name.length - 1 || !bounds) {
+      fail2(`--range takes NAME:DIM=MIN..MAX with DIM an index or a symbolic dim name and positive integer bounds, e.g. x:0=1..8, got '${item}'`);
+    }
+    const name2 = parts.name.slice(0, colon);
+    const dim = parts.name.slice(colon + 1);
+    const [min, max2] = [Number(bounds[1]), Number(bounds[2])];
+    if (min > max2) fail2(`--range ${name2}:${dim}: the minimum ${min} is above the maximum ${max2}`);
+    const dims = out2[name2] ??= {};
+    if (Object.hasOwn(dims, dim)) fail2(`--range gives dim ${dim} of input '${name2}' twice`);
+    dims[dim] = [min, max2];
+  }
+  return out2;
+}
+function parseEnumerated(raw, fail2) {
+  const list = items(raw);
+  if (list.length === 0) return void 0;
+  const out2 = {};
+  for (const item of list) {
+    const parts = splitAssignment(item);
+    const shapes = parts?.value.split(",").map(parseDims);
+    if (!parts || !shapes || shapes.some((s) => s === void 0)) {
+      fail2(`--enumerate takes NAME=SHAPE,SHAPE... with shapes like 1x3x224x224, got '${item}'`);
+    }
+    if (Object.hasOwn(out2, parts.name)) fail2(`--enumerate names input '${parts.name}' twice`);
+    out2[parts.name] = shapes;
+  }
+  return out2;
+}
+function parseShapeArgs(values, fail2) {
+  const inputShapes = parseInputShapes(values["input-shape"], fail2);
+  const ranges = parseRanges(values["range"], fail2);
+  const enumeratedShapes = parseEnumerated(values["enumerate"], fail2);
+  return {
+    ...inputShapes === void 0 ? {} : { inputShapes },
+    ...ranges === void 0 ? {} : { ranges },
+    ...enumeratedShapes === void 0 ? {} : { enumeratedShapes }
+  };
+}
 
 // src/cli/usage.ts
 var PROGRAM = "onnx-coreml";
@@ -29951,6 +33816,22 @@ var CONVERT_HELP = [
   "  --precision PRECISION   compute precision: fp16 or fp32 (default: fp16)",
   "  --compress VARIANT      compress the weights: int8, int4, palettize1..8 or prune50;",
   "                          raises --target, with a warning, when the variant needs it",
+  "  --freeze NAME=VALUE     fix model input NAME to VALUE (a number or a comma list,",
+  "                          typed like the input) before converting; repeatable.",
+  "                          Branches (If) decided by it are inlined: --freeze sr=16000",
+  "  --input-shape NAME=SHAPE",
+  "                          convert input NAME at SHAPE (e.g. 1x3x224x224), replacing",
+  "                          its declared shape so the program becomes static; repeatable.",
+  "                          Inputs not named that share its symbolic dim names follow.",
+  "                          With --range or --enumerate it gives the default shape",
+  "  --range NAME:DIM=MIN..MAX",
+  "                          keep dim DIM (an index or a symbolic name) of input NAME",
+  "                          dynamic, accepting MIN..MAX (default MIN); repeatable.",
+  "                          Symbolic dims not given a range or shape get 1..1024",
+  "  --enumerate NAME=SHAPE,SHAPE...",
+  "                          input NAME accepts exactly these shapes (the first is the",
+  "                          default); repeatable. A model cannot mix --range and",
+  "                          --enumerate, and several enumerated inputs need iOS18",
   ...COMMON_OPTIONS,
   "",
   ...EXIT_CODES
@@ -30014,11 +33895,41 @@ function buildConvert(model, values, flags) {
   if (!/\.mlpackage$/i.test(output)) {
     throw usageError(`--output must end in .mlpackage, got '${output}'`, "convert");
   }
-  const compress = stringValue(values, "compress");
-  if (compress !== void 0 && !compressionVariantNames().includes(compress)) {
-    throw usageError(`--compress must be one of ${compressionVariantNames().join(", ")}, got '${compress}'`, "convert");
+  const compress3 = stringValue(values, "compress");
+  if (compress3 !== void 0 && !compressionVariantNames().includes(compress3)) {
+    throw usageError(`--compress must be one of ${compressionVariantNames().join(", ")}, got '${compress3}'`, "convert");
   }
-  return { command: "convert", model, output, target, precision, ...compress === void 0 ? {} : { compress }, ...flags };
+  const freeze = parseFreeze(values["freeze"]);
+  const shapes = parseShapeArgs(values, (message) => {
+    throw usageError(message, "convert");
+  });
+  return {
+    command: "convert",
+    model,
+    output,
+    target,
+    precision,
+    ...compress3 === void 0 ? {} : { compress: compress3 },
+    ...freeze === void 0 ? {} : { freeze },
+    ...shapes,
+    ...flags
+  };
+}
+function parseFreeze(raw) {
+  if (!Array.isArray(raw) || raw.length === 0) return void 0;
+  const out2 = {};
+  for (const item of raw) {
+    const eq = item.indexOf("=");
+    const name2 = item.slice(0, eq);
+    const parts = item.slice(eq + 1).split(",").map((v) => v.trim());
+    const numbers = parts.map(Number);
+    if (eq <= 0 || parts.some((p) => p === "") || numbers.some((n) => !Number.isFinite(n))) {
+      throw usageError(`--freeze takes NAME=VALUE with a number or a comma list of numbers, got '${item}'`, "convert");
+    }
+    if (name2 in out2) throw usageError(`--freeze names input '${name2}' twice`, "convert");
+    out2[name2] = numbers;
+  }
+  return out2;
 }
 function buildVerify(packagePath, values, flags) {
   const dataDir = stringValue(values, "data");
@@ -30038,7 +33949,11 @@ var COMMANDS = {
       output: { type: "string", short: "o" },
       target: { type: "string" },
       precision: { type: "string" },
-      compress: { type: "string" }
+      compress: { type: "string" },
+      freeze: { type: "string", multiple: true },
+      "input-shape": { type: "string", multiple: true },
+      range: { type: "string", multiple: true },
+      enumerate: { type: "string", multiple: true }
     },
     build: buildConvert
   },
@@ -30063,19 +33978,20 @@ function parseArgsMessage(err2) {
   if (unknown) return `unknown option '${unknown[1]}'`;
   return err2.message.replace(/\.\s*$/, "");
 }
-function parseOrUsageError(args, options, command) {
+function parseArgsOrUsageError(args, options, usageError3) {
   try {
-    const parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
-    return { values: parsed.values, positionals: parsed.positionals };
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
   } catch (err2) {
     const code = err2.code;
-    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) throw usageError(parseArgsMessage(err2), command);
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) throw usageError3(parseArgsMessage(err2));
     throw err2;
   }
 }
 function parseCommand(command, args) {
   const spec = COMMANDS[command];
-  const { values, positionals } = parseOrUsageError(args, spec.options, command);
+  const parsed = parseArgsOrUsageError(args, spec.options, (message) => usageError(message, command));
+  const values = parsed.values;
+  const positionals = parsed.positionals;
   if (values["help"] === true) return { command: "help", text: spec.help };
   const [positional, ...extra] = positionals;
   if (positional === void 0) throw usageError(`missing ${spec.positional}`, command);
@@ -30111,6 +34027,7 @@ init_coverage();
 init_convert();
 init_package2();
 init_load();
+init_freeze();
 init_build();
 import { mkdir as mkdir2, stat as stat4 } from "node:fs/promises";
 import { dirname as dirname4 } from "node:path";
@@ -30130,7 +34047,8 @@ async function convertFile(onnxPath, outPath, options) {
   const report = options.onProgress ?? (() => void 0);
   const started = performance.now();
   report("load", 0, 1);
-  const model = await loadOnnxModel(onnxPath, options.limits);
+  const loaded = await loadOnnxModel(onnxPath, options.limits);
+  const model = options.freeze ? freezeInputs(loaded, freezeValuesFor(loaded, options.freeze)) : loaded;
   const onnxBytes = await fileSize(onnxPath);
   const load = seconds(started);
   report("load", 1, 1);
@@ -30139,7 +34057,8 @@ async function convertFile(onnxPath, outPath, options) {
   const check = seconds(checkStarted);
   const convertStarted = performance.now();
   const onConvertProgress = (done, total) => report("convert", done, total);
-  const converted = options.compress === void 0 ? { ...convertOnnxModel(model, { target: options.target, precision: options.precision, onProgress: onConvertProgress }), target: options.target } : buildVariantModel(model, compressionVariant(options.compress, options.precision), options.target, onConvertProgress);
+  const shapes = shapeOptionsOf(options);
+  const converted = options.compress === void 0 ? { ...convertOnnxModel(model, { target: options.target, precision: options.precision, onProgress: onConvertProgress, ...shapes }), target: options.target } : buildVariantModel(model, compressionVariant(options.compress, options.precision), options.target, onConvertProgress, shapes);
   const convert = seconds(convertStarted);
   report("write", 0, 1);
   const writeStarted = performance.now();
@@ -30163,6 +34082,14 @@ async function convertFile(onnxPath, outPath, options) {
     renamed: converted.renamed,
     onnxOps: converted.onnxOps,
     milOps: converted.milOps
+  };
+}
+function shapeOptionsOf(options) {
+  const { inputShapes, ranges, enumeratedShapes } = options;
+  return {
+    ...inputShapes === void 0 ? {} : { inputShapes },
+    ...ranges === void 0 ? {} : { ranges },
+    ...enumeratedShapes === void 0 ? {} : { enumeratedShapes }
   };
 }
 
@@ -30259,12 +34186,13 @@ function describeFailure(err2) {
 function failureJson(failure, extra = {}) {
   const body = { ...extra, error: { code: failure.code, message: failure.message } };
   if (failure.unsupported && failure.unsupported.length > 0) {
-    body["unsupported"] = failure.unsupported.map(({ op, node, reason }) => ({ op, node, reason }));
+    body["unsupported"] = failure.unsupported.map(({ op: op5, node, reason }) => ({ op: op5, node, reason }));
   }
   return body;
 }
 
 // src/cli/terminal.ts
+init_format();
 var NAMED_ESCAPES = {
   "\n": "\\n",
   "\r": "\\r",
@@ -30298,16 +34226,10 @@ function writeJson(sink, value) {
   sink.write(`${JSON.stringify(value, null, 2)}
 `);
 }
-var BYTE_UNITS = ["B", "KB", "MB", "GB"];
-function formatBytes(bytes) {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1e3 && unit < BYTE_UNITS.length - 1) {
-    value /= 1e3;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${BYTE_UNITS[unit]}`;
+function formatBytes2(bytes) {
+  const { value, unit } = scaleBytes(bytes);
+  const digits = unit === "B" || value >= 100 ? 0 : 1;
+  return `${value.toFixed(digits)} ${unit}`;
 }
 
 // src/cli/render.ts
@@ -30344,8 +34266,8 @@ function renderConvert(result) {
   const { timings } = result;
   return [
     `wrote ${result.output} (${result.target}, ${result.precision})`,
-    `  ${result.model}: ${nodeCount(result.ops)} node(s), ${result.ops.length} op type(s), ${formatBytes(result.onnxBytes)}`,
-    `  package ${formatBytes(result.sizeBytes)} (weights ${formatBytes(result.weightBytes)})`,
+    `  ${result.model}: ${nodeCount(result.ops)} node(s), ${result.ops.length} op type(s), ${formatBytes2(result.onnxBytes)}`,
+    `  package ${formatBytes2(result.sizeBytes)} (weights ${formatBytes2(result.weightBytes)})`,
     `  ${secs(result.seconds)} (load ${secs(timings.load)}, convert ${secs(timings.convert)}, write ${secs(timings.write)})`
   ];
 }
@@ -30408,6 +34330,10 @@ async function runConvert(request, ctx) {
       target: request.target,
       precision: request.precision,
       ...request.compress === void 0 ? {} : { compress: request.compress },
+      ...request.freeze === void 0 ? {} : { freeze: request.freeze },
+      ...request.inputShapes === void 0 ? {} : { inputShapes: request.inputShapes },
+      ...request.ranges === void 0 ? {} : { ranges: request.ranges },
+      ...request.enumeratedShapes === void 0 ? {} : { enumeratedShapes: request.enumeratedShapes },
       onProgress: (stage, done, total) => progress.update(`${STAGE_VERBS[stage]} ${name2}`, done, stage === "convert" ? total : 0)
     });
     progress.clear();
@@ -30434,7 +34360,6 @@ async function runVerify(request, ctx) {
 init_variants();
 init_errors();
 init_ir();
-import { parseArgs as parseArgs2 } from "node:util";
 init_schema();
 
 // src/run/discover.ts
@@ -30478,7 +34403,6 @@ async function onnxFilesUnder(dir) {
 init_files();
 var REPORT_COMMAND = "report";
 var DEFAULT_VARIANTS = ["fp32", "fp16"];
-var DEFAULT_TARGET2 = "iOS15";
 var REPORT_HELP = [
   `Usage: ${PROGRAM} report PATH... --out DIR [options]`,
   "",
@@ -30494,8 +34418,10 @@ var REPORT_HELP = [
   '                               differences (a model missing at REF is "new")',
   `  --variants LIST              comma-separated, from: ${variantNames().join(", ")}`,
   `                               (default: ${DEFAULT_VARIANTS.join(",")})`,
-  `  --target TARGET              ${DEPLOYMENT_TARGETS.join(", ")} (default: ${DEFAULT_TARGET2}; raised per`,
+  `  --target TARGET              ${DEPLOYMENT_TARGETS.join(", ")} (default: ${DEFAULT_TARGET}; raised per`,
   "                               variant when its compression needs a newer target)",
+  "  --input-shape NAME=SHAPE     convert and verify input NAME at SHAPE (e.g. 1x3x224x224) in",
+  "                               every model that has such an input; repeatable",
   "  --max-abs-error X            gate for fp32 variants: max |Core ML − reference| (default:",
   "                               1e-4 + 1e-3·|reference| per element)",
   "  --min-psnr DB                gate for fp16 and compressed variants (default: 40 dB fp16,",
@@ -30525,6 +34451,7 @@ var OPTIONS = {
   "max-size-increase": { type: "string" },
   "fail-on-unsupported": { type: "string" },
   timeout: { type: "string" },
+  "input-shape": { type: "string", multiple: true },
   json: { type: "boolean" },
   debug: { type: "boolean" },
   help: { type: "boolean", short: "h" }
@@ -30544,24 +34471,12 @@ function parseVariantList(value) {
   if (unknown.length > 0) throw usageError2(`unknown variant ${unknown.map((u) => `'${u}'`).join(", ")}; known: ${variantNames().join(", ")}`);
   return names;
 }
-function parseValues(args) {
-  try {
-    return parseArgs2({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true });
-  } catch (err2) {
-    const code = err2.code;
-    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
-      const unknown = /^Unknown option '([^']*)'/.exec(err2.message);
-      throw usageError2(unknown ? `unknown option '${unknown[1]}'` : err2.message.replace(/\.\s*$/, ""));
-    }
-    throw err2;
-  }
-}
 function parseReportArgs(args) {
-  const { values, positionals } = parseValues(args);
+  const { values, positionals } = parseArgsOrUsageError(args, OPTIONS, usageError2);
   if (values.help === true) return "help";
   if (positionals.length === 0) throw usageError2("missing PATH (an .onnx file or a folder)");
   if (values.out === void 0 || values.out === "") throw usageError2("missing --out DIR");
-  const target = values.target ?? DEFAULT_TARGET2;
+  const target = values.target ?? DEFAULT_TARGET;
   if (!isDeploymentTarget(target)) throw usageError2(`--target must be one of ${DEPLOYMENT_TARGETS.join(", ")}, got '${target}'`);
   const failOnUnsupported = BOOLEANS[(values["fail-on-unsupported"] ?? "true").toLowerCase()];
   if (failOnUnsupported === void 0) throw usageError2(`--fail-on-unsupported must be true or false, got '${values["fail-on-unsupported"]}'`);
@@ -30577,6 +34492,10 @@ function parseReportArgs(args) {
   const request = { paths: positionals, outDir: values.out, variants: parseVariantList(values.variants), target, gates, json: values.json === true };
   if (values["base-ref"] !== void 0) request.baseRef = values["base-ref"];
   if (timeoutSeconds !== void 0) request.timeoutSeconds = timeoutSeconds;
+  const inputShapes = parseInputShapes(values["input-shape"], (message) => {
+    throw usageError2(message);
+  });
+  if (inputShapes !== void 0) request.inputShapes = inputShapes;
   return request;
 }
 function renderReportSummary(report, outDir) {
@@ -30609,6 +34528,7 @@ async function runReportCommand(args, io) {
   };
   if (request.baseRef !== void 0) options.baseRef = request.baseRef;
   if (request.timeoutSeconds !== void 0) options.timeoutSecondsPerModel = request.timeoutSeconds;
+  if (request.inputShapes !== void 0) options.inputShapes = request.inputShapes;
   let report;
   try {
     const { runModels: runModels2 } = await Promise.resolve().then(() => (init_run(), run_exports));
@@ -30678,23 +34598,27 @@ async function main(argv, io) {
   }
 }
 
-// src/cli.ts
-function isProcessEntry() {
+// src/process-entry.ts
+import { realpathSync as realpathSync3 } from "node:fs";
+import { fileURLToPath } from "node:url";
+function isProcessEntry(moduleUrl) {
   const script = process.argv[1];
-  if (script === void 0) return false;
+  if (script === void 0 || script === "") return false;
   try {
-    return realpathSync3(script) === realpathSync3(fileURLToPath(import.meta.url));
+    return realpathSync3(script) === realpathSync3(fileURLToPath(moduleUrl));
   } catch {
     return false;
   }
 }
+
+// src/cli.ts
 function exitQuietlyOnClosedPipe(stream) {
   stream.on("error", (err2) => {
     if (err2.code === "EPIPE") process.exit(process.exitCode ?? 0);
     throw err2;
   });
 }
-if (isProcessEntry()) {
+if (isProcessEntry(import.meta.url)) {
   exitQuietlyOnClosedPipe(process.stdout);
   exitQuietlyOnClosedPipe(process.stderr);
   const io = { stdout: process.stdout, stderr: process.stderr, stderrIsTTY: process.stderr.isTTY === true };
