@@ -1,33 +1,15 @@
-import type { DType } from '../../tensor/dtype.js';
-import { elementCount, type Tensor } from '../../tensor/tensor.js';
+import { isFloatDType } from '../../tensor/dtype.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { malformed } from '../shapes/params.js';
-import type { OnnxNode } from '../ir.js';
 import type { FoldFn, FoldTable } from './types.js';
-import { broadcastIndex, broadcastShapes, checkFoldSize, fromNumbers, toNumbers } from './values.js';
+import { broadcastMap } from './values.js';
 
 /** Fold evaluators for the element-wise ops of shape arithmetic (int and float). */
 
 type Binary = (a: number, b: number, integer: boolean) => number;
 
 function isIntegerTensor(t: Tensor): boolean {
-  return t.dtype !== 'float32' && t.dtype !== 'float64' && t.dtype !== 'float16' && t.dtype !== 'bfloat16';
-}
-
-/** Broadcasts the inputs and applies `fn` element by element; the result has `outDType`. */
-function broadcastMap(node: OnnxNode, tensors: Tensor[], outDType: DType, fn: (vals: number[]) => number): Tensor {
-  let shape: number[] | undefined = [];
-  for (const t of tensors) shape = shape && broadcastShapes(shape, t.shape);
-  if (!shape) throw malformed(node, `inputs of shapes ${tensors.map((t) => `[${t.shape.join(', ')}]`).join(', ')} do not broadcast`);
-  checkFoldSize(shape);
-  const values = tensors.map(toNumbers);
-  const maps = tensors.map((t) => broadcastIndex(t.shape, shape!));
-  const out = new Float64Array(elementCount(shape));
-  const args = new Array<number>(tensors.length);
-  for (let k = 0; k < out.length; k++) {
-    for (let j = 0; j < tensors.length; j++) args[j] = values[j]![maps[j]![k]!]!;
-    out[k] = fn(args);
-  }
-  return fromNumbers(outDType, shape, out);
+  return !isFloatDType(t.dtype);
 }
 
 function binary(fn: Binary): FoldFn {

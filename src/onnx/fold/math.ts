@@ -1,8 +1,9 @@
-import { elementCount, type Tensor } from '../../tensor/tensor.js';
+import { isFloatDType } from '../../tensor/dtype.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { attrInt, type OnnxNode } from '../ir.js';
 import { malformed } from '../shapes/params.js';
 import type { FoldFn, FoldTable } from './types.js';
-import { broadcastIndex, broadcastShapes, checkFoldSize, FoldSkip, fromNumbers, toNumbers } from './values.js';
+import { broadcastMap, FoldSkip } from './values.js';
 
 /**
  * Fold evaluators for the arithmetic, comparison and logic ops exporters use
@@ -12,7 +13,7 @@ import { broadcastIndex, broadcastShapes, checkFoldSize, FoldSkip, fromNumbers, 
  */
 
 function isFloat(t: Tensor): boolean {
-  return t.dtype === 'float32' || t.dtype === 'float64' || t.dtype === 'float16' || t.dtype === 'bfloat16';
+  return isFloatDType(t.dtype);
 }
 
 function present(node: OnnxNode, inputs: (Tensor | undefined)[], count: number): Tensor[] {
@@ -21,33 +22,16 @@ function present(node: OnnxNode, inputs: (Tensor | undefined)[], count: number):
   return ts as Tensor[];
 }
 
-/** Broadcasts every input against the others and maps element-wise into `dtype`. */
-function mapBroadcast(node: OnnxNode, tensors: Tensor[], dtype: Tensor['dtype'], fn: (vals: number[]) => number): Tensor {
-  let shape: number[] | undefined = [];
-  for (const t of tensors) shape = shape && broadcastShapes(shape, t.shape);
-  if (!shape) throw malformed(node, `inputs of shapes ${tensors.map((t) => `[${t.shape.join(', ')}]`).join(', ')} do not broadcast`);
-  checkFoldSize(shape);
-  const values = tensors.map(toNumbers);
-  const maps = tensors.map((t) => broadcastIndex(t.shape, shape!));
-  const out = new Float64Array(elementCount(shape));
-  const args = new Array<number>(tensors.length);
-  for (let k = 0; k < out.length; k++) {
-    for (let j = 0; j < tensors.length; j++) args[j] = values[j]![maps[j]![k]!]!;
-    out[k] = fn(args);
-  }
-  return fromNumbers(dtype, shape, out);
-}
-
 function unary(fn: (v: number) => number, floatOnly = false): FoldFn {
   return (node, inputs) => {
     const [x] = present(node, inputs, 1) as [Tensor];
     if (floatOnly && !isFloat(x)) throw malformed(node, `${node.opType} takes float tensors, not ${x.dtype}`);
-    return [mapBroadcast(node, [x], x.dtype, ([v]) => fn(v!))];
+    return [broadcastMap(node, [x], x.dtype, ([v]) => fn(v!))];
   };
 }
 
 function compare(fn: (a: number, b: number) => boolean): FoldFn {
-  return (node, inputs) => [mapBroadcast(node, present(node, inputs, 2), 'bool', ([a, b]) => (fn(a!, b!) ? 1 : 0))];
+  return (node, inputs) => [broadcastMap(node, present(node, inputs, 2), 'bool', ([a, b]) => (fn(a!, b!) ? 1 : 0))];
 }
 
 /** Min, Max and Mean-like variadic ops: every input broadcast together, result in the first input's dtype. */
@@ -55,7 +39,7 @@ function variadic(fn: (vals: number[]) => number): FoldFn {
   return (node, inputs) => {
     const ts = inputs.filter((t): t is Tensor => t !== undefined);
     if (ts.length === 0) throw malformed(node, 'needs at least one input');
-    return [mapBroadcast(node, ts, ts[0]!.dtype, fn)];
+    return [broadcastMap(node, ts, ts[0]!.dtype, fn)];
   };
 }
 
@@ -79,7 +63,7 @@ const foldMod: FoldFn = (node, inputs) => {
   const float = isFloat(a);
   if (float && !fmod) throw malformed(node, 'Mod of floats needs fmod = 1');
   return [
-    mapBroadcast(node, [a, b], a.dtype, ([x, y]) => {
+    broadcastMap(node, [a, b], a.dtype, ([x, y]) => {
       if (!float && y === 0) throw new FoldSkip('integer modulo by zero');
       const r = x! % y!;
       if (fmod || r === 0 || r < 0 === y! < 0) return r;
@@ -89,7 +73,7 @@ const foldMod: FoldFn = (node, inputs) => {
 };
 
 function logic(fn: (a: boolean, b: boolean) => boolean): FoldFn {
-  return (node, inputs) => [mapBroadcast(node, present(node, inputs, 2), 'bool', ([a, b]) => (fn(a !== 0, b !== 0) ? 1 : 0))];
+  return (node, inputs) => [broadcastMap(node, present(node, inputs, 2), 'bool', ([a, b]) => (fn(a !== 0, b !== 0) ? 1 : 0))];
 }
 
 export const mathFolds: FoldTable = {
@@ -99,7 +83,7 @@ export const mathFolds: FoldTable = {
   Sum: variadic((vals) => vals.reduce((a, v) => a + v, 0)),
   Pow: (node, inputs) => {
     const [x, y] = present(node, inputs, 2) as [Tensor, Tensor];
-    return [mapBroadcast(node, [x, y], x.dtype, ([a, b]) => Math.pow(a!, b!))];
+    return [broadcastMap(node, [x, y], x.dtype, ([a, b]) => Math.pow(a!, b!))];
   },
   Abs: unary(Math.abs),
   Sign: unary((v) => (Number.isNaN(v) ? NaN : Math.sign(v) + 0)),

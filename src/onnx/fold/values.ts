@@ -1,6 +1,8 @@
 import { allocStorage, type DType, type TensorData } from '../../tensor/dtype.js';
 import { float16ArrayToFloat32, float32ToFloat16Bits, bfloat16ArrayToFloat32 } from '../../tensor/fp16.js';
 import { elementCount, makeTensor, stridesOf, type Tensor } from '../../tensor/tensor.js';
+import type { OnnxNode } from '../ir.js';
+import { malformed } from '../shapes/params.js';
 
 /**
  * Numeric helpers for constant folding. Folding only ever sees small tensors
@@ -127,4 +129,21 @@ export function selectByAxisIndices(t: Tensor, perAxis: readonly (readonly numbe
 
 export function int64Tensor(shape: readonly number[], values: readonly number[]): Tensor {
   return makeTensor('int64', shape, BigInt64Array.from(values.map((v) => BigInt(v))));
+}
+
+/** Broadcasts every input against the others and maps element-wise into `dtype` (the fold size is bounded). */
+export function broadcastMap(node: OnnxNode, tensors: Tensor[], dtype: DType, fn: (vals: number[]) => number): Tensor {
+  let shape: number[] | undefined = [];
+  for (const t of tensors) shape = shape && broadcastShapes(shape, t.shape);
+  if (!shape) throw malformed(node, `inputs of shapes ${tensors.map((t) => `[${t.shape.join(', ')}]`).join(', ')} do not broadcast`);
+  checkFoldSize(shape);
+  const values = tensors.map(toNumbers);
+  const maps = tensors.map((t) => broadcastIndex(t.shape, shape!));
+  const out = new Float64Array(elementCount(shape));
+  const args = new Array<number>(tensors.length);
+  for (let k = 0; k < out.length; k++) {
+    for (let j = 0; j < tensors.length; j++) args[j] = values[j]![maps[j]![k]!]!;
+    out[k] = fn(args);
+  }
+  return fromNumbers(dtype, shape, out);
 }
