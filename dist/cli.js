@@ -13463,6 +13463,21 @@ function selectByAxisIndices(t, perAxis) {
 function int64Tensor(shape3, values) {
   return makeTensor("int64", shape3, BigInt64Array.from(values.map((v) => BigInt(v))));
 }
+function broadcastMap(node, tensors, dtype, fn) {
+  let shape3 = [];
+  for (const t of tensors) shape3 = shape3 && broadcastShapes3(shape3, t.shape);
+  if (!shape3) throw malformed(node, `inputs of shapes ${tensors.map((t) => `[${t.shape.join(", ")}]`).join(", ")} do not broadcast`);
+  checkFoldSize(shape3);
+  const values = tensors.map(toNumbers);
+  const maps = tensors.map((t) => broadcastIndex(t.shape, shape3));
+  const out2 = new Float64Array(elementCount(shape3));
+  const args = new Array(tensors.length);
+  for (let k = 0; k < out2.length; k++) {
+    for (let j = 0; j < tensors.length; j++) args[j] = values[j][maps[j][k]];
+    out2[k] = fn(args);
+  }
+  return fromNumbers(dtype, shape3, out2);
+}
 var MAX_FOLD_ELEMENTS, FoldSkip, WRITERS;
 var init_values = __esm({
   "src/onnx/fold/values.ts"() {
@@ -13470,6 +13485,7 @@ var init_values = __esm({
     init_dtype();
     init_fp16();
     init_tensor();
+    init_params();
     MAX_FOLD_ELEMENTS = 1 << 20;
     FoldSkip = class extends Error {
       constructor(reason) {
@@ -13669,22 +13685,7 @@ var init_shape2 = __esm({
 
 // src/onnx/fold/elementwise.ts
 function isIntegerTensor(t) {
-  return t.dtype !== "float32" && t.dtype !== "float64" && t.dtype !== "float16" && t.dtype !== "bfloat16";
-}
-function broadcastMap(node, tensors, outDType, fn) {
-  let shape3 = [];
-  for (const t of tensors) shape3 = shape3 && broadcastShapes3(shape3, t.shape);
-  if (!shape3) throw malformed(node, `inputs of shapes ${tensors.map((t) => `[${t.shape.join(", ")}]`).join(", ")} do not broadcast`);
-  checkFoldSize(shape3);
-  const values = tensors.map(toNumbers);
-  const maps = tensors.map((t) => broadcastIndex(t.shape, shape3));
-  const out2 = new Float64Array(elementCount(shape3));
-  const args = new Array(tensors.length);
-  for (let k = 0; k < out2.length; k++) {
-    for (let j = 0; j < tensors.length; j++) args[j] = values[j][maps[j][k]];
-    out2[k] = fn(args);
-  }
-  return fromNumbers(outDType, shape3, out2);
+  return !isFloatDType(t.dtype);
 }
 function binary2(fn) {
   return (node, inputs) => {
@@ -13702,7 +13703,7 @@ var foldEqual, foldWhere, foldNeg, foldNot, elementwiseFolds;
 var init_elementwise2 = __esm({
   "src/onnx/fold/elementwise.ts"() {
     "use strict";
-    init_tensor();
+    init_dtype();
     init_params();
     init_values();
     foldEqual = (node, inputs) => {
@@ -13787,43 +13788,28 @@ var init_reduce2 = __esm({
 
 // src/onnx/fold/math.ts
 function isFloat(t) {
-  return t.dtype === "float32" || t.dtype === "float64" || t.dtype === "float16" || t.dtype === "bfloat16";
+  return isFloatDType(t.dtype);
 }
 function present(node, inputs, count) {
   const ts = inputs.slice(0, count);
   if (ts.length < count || ts.some((t) => t === void 0)) throw malformed(node, `needs ${count} input(s)`);
   return ts;
 }
-function mapBroadcast(node, tensors, dtype, fn) {
-  let shape3 = [];
-  for (const t of tensors) shape3 = shape3 && broadcastShapes3(shape3, t.shape);
-  if (!shape3) throw malformed(node, `inputs of shapes ${tensors.map((t) => `[${t.shape.join(", ")}]`).join(", ")} do not broadcast`);
-  checkFoldSize(shape3);
-  const values = tensors.map(toNumbers);
-  const maps = tensors.map((t) => broadcastIndex(t.shape, shape3));
-  const out2 = new Float64Array(elementCount(shape3));
-  const args = new Array(tensors.length);
-  for (let k = 0; k < out2.length; k++) {
-    for (let j = 0; j < tensors.length; j++) args[j] = values[j][maps[j][k]];
-    out2[k] = fn(args);
-  }
-  return fromNumbers(dtype, shape3, out2);
-}
 function unary2(fn, floatOnly = false) {
   return (node, inputs) => {
     const [x2] = present(node, inputs, 1);
     if (floatOnly && !isFloat(x2)) throw malformed(node, `${node.opType} takes float tensors, not ${x2.dtype}`);
-    return [mapBroadcast(node, [x2], x2.dtype, ([v]) => fn(v))];
+    return [broadcastMap(node, [x2], x2.dtype, ([v]) => fn(v))];
   };
 }
 function compare(fn) {
-  return (node, inputs) => [mapBroadcast(node, present(node, inputs, 2), "bool", ([a, b3]) => fn(a, b3) ? 1 : 0)];
+  return (node, inputs) => [broadcastMap(node, present(node, inputs, 2), "bool", ([a, b3]) => fn(a, b3) ? 1 : 0)];
 }
 function variadic(fn) {
   return (node, inputs) => {
     const ts = inputs.filter((t) => t !== void 0);
     if (ts.length === 0) throw malformed(node, "needs at least one input");
-    return [mapBroadcast(node, ts, ts[0].dtype, fn)];
+    return [broadcastMap(node, ts, ts[0].dtype, fn)];
   };
 }
 function roundHalfEven(v) {
@@ -13831,13 +13817,13 @@ function roundHalfEven(v) {
   return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 function logic(fn) {
-  return (node, inputs) => [mapBroadcast(node, present(node, inputs, 2), "bool", ([a, b3]) => fn(a !== 0, b3 !== 0) ? 1 : 0)];
+  return (node, inputs) => [broadcastMap(node, present(node, inputs, 2), "bool", ([a, b3]) => fn(a !== 0, b3 !== 0) ? 1 : 0)];
 }
 var minOf, maxOf, foldMod, mathFolds;
 var init_math = __esm({
   "src/onnx/fold/math.ts"() {
     "use strict";
-    init_tensor();
+    init_dtype();
     init_ir2();
     init_params();
     init_values();
@@ -13849,7 +13835,7 @@ var init_math = __esm({
       const float = isFloat(a);
       if (float && !fmod) throw malformed(node, "Mod of floats needs fmod = 1");
       return [
-        mapBroadcast(node, [a, b3], a.dtype, ([x2, y]) => {
+        broadcastMap(node, [a, b3], a.dtype, ([x2, y]) => {
           if (!float && y === 0) throw new FoldSkip("integer modulo by zero");
           const r = x2 % y;
           if (fmod || r === 0 || r < 0 === y < 0) return r;
@@ -13864,7 +13850,7 @@ var init_math = __esm({
       Sum: variadic((vals) => vals.reduce((a, v) => a + v, 0)),
       Pow: (node, inputs) => {
         const [x2, y] = present(node, inputs, 2);
-        return [mapBroadcast(node, [x2, y], x2.dtype, ([a, b3]) => Math.pow(a, b3))];
+        return [broadcastMap(node, [x2, y], x2.dtype, ([a, b3]) => Math.pow(a, b3))];
       },
       Abs: unary2(Math.abs),
       Sign: unary2((v) => Number.isNaN(v) ? NaN : Math.sign(v) + 0),
