@@ -1,7 +1,7 @@
 import type { DType } from '../../tensor/dtype.js';
 import type { DeploymentTarget } from '../ir.js';
 import { defineMilOps, type MilOpDef, type MilParamDef } from '../catalogue.js';
-import { DOMAIN_F, DOMAIN_FI, MilShapeError, requiredType, sameTypeAs } from './elementwise.js';
+import { DOMAIN_F, DOMAIN_FI, MilShapeError, requiredType, sameTypeAs, unary } from './elementwise.js';
 
 /**
  * MIL op definitions: activations. Ops with constant `alpha`/`beta` were
@@ -10,14 +10,7 @@ import { DOMAIN_F, DOMAIN_FI, MilShapeError, requiredType, sameTypeAs } from './
  */
 
 function activation(name: string, domain: readonly DType[], extra: Record<string, MilParamDef> = {}): MilOpDef {
-  return {
-    name,
-    since: 'iOS15',
-    inputs: { x: { type: 'T' }, ...extra },
-    typeDomains: { T: domain },
-    outputs: sameTypeAs('x'),
-    summary: `activation ${name}`,
-  };
+  return unary(name, domain, extra, 'activation');
 }
 
 /** Output rule for activations whose constant parameters are scalars. */

@@ -83,14 +83,15 @@ function binary(name: string, domain: readonly DType[], outDType?: DType): MilOp
   };
 }
 
-function unary(name: string, domain: readonly DType[], extra: MilOpDef['inputs'] = {}): MilOpDef {
+/** An op of one input `x` whose output has x's type (unary math, most activations). */
+export function unary(name: string, domain: readonly DType[], extra: MilOpDef['inputs'] = {}, kind = 'element-wise'): MilOpDef {
   return {
     name,
     since: 'iOS15',
     inputs: { x: { type: 'T' }, ...extra },
     typeDomains: { T: domain },
     outputs: sameTypeAs('x'),
-    summary: `element-wise ${name}`,
+    summary: `${kind} ${name}`,
   };
 }
 
