@@ -10,7 +10,7 @@ import { REPORT_SCHEMA_VERSION, serializeReport, type GateSettings, type ModelRe
 import { readBaseFile, resolveCommit, toBaseResult } from './base.js';
 import { COMMENT_FILE, REPORT_FILE, repoRelative, uniqueSlugs } from './files.js';
 import { gateFailures } from './gates.js';
-import { runModelJob, stemOf, type ModelJob } from './model.js';
+import { emptyModelResult, runModelJob, stemOf, type ModelJob } from './model.js';
 
 /**
  * The main job: every model through load → coverage → variants (convert,
@@ -130,15 +130,8 @@ export const DEFAULT_MAX_TOTAL_BYTES = 16 * 2 ** 30;
 
 function overTotalLimit(path: string, size: number, total: number, limit: number): ModelResult {
   return {
-    path,
+    ...emptyModelResult(path, size),
     status: 'error',
-    onnxBytes: size,
-    reference: 'none',
-    coverage: [],
-    unsupported: [],
-    variants: [],
-    warnings: [],
-    seconds: 0,
     error: {
       code: 'LIMIT_EXCEEDED',
       message: `${path}: not read: with its ${size} bytes the models of this run would add up to ${total + size} bytes, above the limit of ${limit}`,

@@ -41,17 +41,7 @@ export interface ModelJob {
 export async function runModelJob(job: ModelJob): Promise<ModelResult> {
   const started = performance.now();
   const deadline = new Deadline(job.label, job.timeoutSeconds);
-  const result: ModelResult = {
-    path: job.label,
-    status: 'passed',
-    onnxBytes: null,
-    reference: 'none',
-    coverage: [],
-    unsupported: [],
-    variants: [],
-    warnings: [],
-    seconds: 0,
-  };
+  const result = emptyModelResult(job.label);
   try {
     await processModel(job, deadline, result);
   } catch (err) {
@@ -133,3 +123,8 @@ function relabelVariant(v: VariantResult, openedAs: string, label: string): Vari
 }
 
 export const stemOf = (path: string): string => basename(path).replace(/\.onnx$/i, '');
+
+/** A result with nothing measured yet; its status is settled once the model has been processed. */
+export function emptyModelResult(path: string, onnxBytes: number | null = null): ModelResult {
+  return { path, status: 'passed', onnxBytes, reference: 'none', coverage: [], unsupported: [], variants: [], warnings: [], seconds: 0 };
+}
