@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { resolveOnnxRuntimeModule } from './ort-module.js';
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import { ToolError } from '../errors.js';
 
@@ -81,7 +81,7 @@ export async function runSessionInChild(
   options: { intraOpNumThreads?: number },
   timeoutMs: number,
 ): Promise<Record<string, OrtTensor>> {
-  const ortModule = createRequire(import.meta.url).resolve('onnxruntime-node');
+  const ortModule = resolveOnnxRuntimeModule();
   const request = JSON.stringify({ modelPath, options, feeds: Object.entries(feeds).map(([name, t]) => toWire(name, t)) });
   const child = spawn(process.execPath, ['-e', CHILD_SOURCE], {
     // Only what the child needs: no inputs, tokens or other secrets of the parent's environment.

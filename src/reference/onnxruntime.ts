@@ -5,6 +5,7 @@ import { float32ArrayToFloat16 } from '../tensor/fp16.js';
 import { makeTensor, type Tensor } from '../tensor/tensor.js';
 import { castTensor } from './cast.js';
 import { runSessionInChild } from './onnxruntime-process.js';
+import { requireOnnxRuntime } from './ort-module.js';
 
 export interface OnnxRuntimeOptions {
   /** Threads for one operator (intraOpNumThreads); default: onnxruntime's choice. */
@@ -71,7 +72,7 @@ type OrtModule = typeof import('onnxruntime-node');
 
 async function loadOnnxRuntime(modelPath: string): Promise<OrtModule> {
   try {
-    return await import('onnxruntime-node');
+    return requireOnnxRuntime<OrtModule>();
   } catch (err) {
     throw new ToolError('REFERENCE', `onnxruntime-node is not available: ${errorMessage(err)}`, { file: modelPath, cause: err });
   }
