@@ -10797,14 +10797,14 @@ function binary(name2, domain, outDType) {
     summary: `element-wise ${name2} with NumPy broadcasting`
   };
 }
-function unary(name2, domain, extra = {}) {
+function unary(name2, domain, extra = {}, kind = "element-wise") {
   return {
     name: name2,
     since: "iOS15",
     inputs: { x: { type: "T" }, ...extra },
     typeDomains: { T: domain },
     outputs: sameTypeAs("x"),
-    summary: `element-wise ${name2}`
+    summary: `${kind} ${name2}`
   };
 }
 function withEpsilon(name2) {
@@ -10884,14 +10884,7 @@ var init_elementwise = __esm({
 
 // src/mil/ops/activation.ts
 function activation(name2, domain, extra = {}) {
-  return {
-    name: name2,
-    since: "iOS15",
-    inputs: { x: { type: "T" }, ...extra },
-    typeDomains: { T: domain },
-    outputs: sameTypeAs("x"),
-    summary: `activation ${name2}`
-  };
+  return unary(name2, domain, extra, "activation");
 }
 function scalarParams(params) {
   return (input) => {
@@ -27571,9 +27564,31 @@ var init_cast = __esm({
   }
 });
 
+// src/reference/ort-module.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+function resolveOnnxRuntimeModule() {
+  const require3 = createRequire(import.meta.url);
+  try {
+    return require3.resolve("onnxruntime-node");
+  } catch (err2) {
+    const vendored = fileURLToPath(new URL("./vendor/node_modules/onnxruntime-node/dist/index.js", import.meta.url));
+    if (existsSync2(vendored)) return vendored;
+    throw err2;
+  }
+}
+function requireOnnxRuntime() {
+  return createRequire(import.meta.url)(resolveOnnxRuntimeModule());
+}
+var init_ort_module = __esm({
+  "src/reference/ort-module.ts"() {
+    "use strict";
+  }
+});
+
 // src/reference/onnxruntime-process.ts
 import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
 function toWire(name2, t) {
   const data = t.data;
   return { name: name2, type: t.type, dims: Array.from(t.dims, Number), data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64") };
@@ -27586,7 +27601,7 @@ function fromWire(w) {
   return { type: w.type, dims: w.dims, data: ctor ? new ctor(aligned) : [] };
 }
 async function runSessionInChild(modelPath, feeds, options, timeoutMs) {
-  const ortModule = createRequire(import.meta.url).resolve("onnxruntime-node");
+  const ortModule = resolveOnnxRuntimeModule();
   const request = JSON.stringify({ modelPath, options, feeds: Object.entries(feeds).map(([name2, t]) => toWire(name2, t)) });
   const child = spawn(process.execPath, ["-e", CHILD_SOURCE], {
     // Only what the child needs: no inputs, tokens or other secrets of the parent's environment.
@@ -27627,6 +27642,7 @@ var CHILD_SOURCE, CTORS;
 var init_onnxruntime_process = __esm({
   "src/reference/onnxruntime-process.ts"() {
     "use strict";
+    init_ort_module();
     init_errors();
     CHILD_SOURCE = `
 const ort = require(process.env.ONNX_COREML_ORT_MODULE);
@@ -27703,7 +27719,7 @@ async function runOnnxRuntime(modelPath, inputs, options = {}) {
 }
 async function loadOnnxRuntime(modelPath) {
   try {
-    return await import("onnxruntime-node");
+    return requireOnnxRuntime();
   } catch (err2) {
     throw new ToolError("REFERENCE", `onnxruntime-node is not available: ${errorMessage(err2)}`, { file: modelPath, cause: err2 });
   }
@@ -27744,6 +27760,7 @@ var init_onnxruntime = __esm({
     init_tensor();
     init_cast();
     init_onnxruntime_process();
+    init_ort_module();
     ORT_TYPES = /* @__PURE__ */ new Set([
       "float32",
       "float64",
@@ -33425,17 +33442,7 @@ import { basename as basename5, join as join8 } from "node:path";
 async function runModelJob(job) {
   const started = performance.now();
   const deadline = new Deadline(job.label, job.timeoutSeconds);
-  const result = {
-    path: job.label,
-    status: "passed",
-    onnxBytes: null,
-    reference: "none",
-    coverage: [],
-    unsupported: [],
-    variants: [],
-    warnings: [],
-    seconds: 0
-  };
+  const result = emptyModelResult(job.label);
   try {
     await processModel(job, deadline, result);
   } catch (err2) {
@@ -33498,6 +33505,9 @@ function relabelVariant(v, openedAs, label) {
   const out2 = { ...v, warnings: v.warnings.map((w) => relabel(w, openedAs, label)) };
   if (v.error) out2.error = relabelError(v.error, openedAs, label);
   return out2;
+}
+function emptyModelResult(path, onnxBytes = null) {
+  return { path, status: "passed", onnxBytes, reference: "none", coverage: [], unsupported: [], variants: [], warnings: [], seconds: 0 };
 }
 var stemOf;
 var init_model = __esm({
@@ -33590,15 +33600,8 @@ function modelJob(options, where2, progress) {
 }
 function overTotalLimit(path, size2, total, limit) {
   return {
-    path,
+    ...emptyModelResult(path, size2),
     status: "error",
-    onnxBytes: size2,
-    reference: "none",
-    coverage: [],
-    unsupported: [],
-    variants: [],
-    warnings: [],
-    seconds: 0,
     error: {
       code: "LIMIT_EXCEEDED",
       message: `${path}: not read: with its ${size2} bytes the models of this run would add up to ${total + size2} bytes, above the limit of ${limit}`
@@ -34586,12 +34589,12 @@ async function main(argv, io) {
 
 // src/process-entry.ts
 import { realpathSync as realpathSync3 } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath as fileURLToPath2 } from "node:url";
 function isProcessEntry(moduleUrl) {
   const script = process.argv[1];
   if (script === void 0 || script === "") return false;
   try {
-    return realpathSync3(script) === realpathSync3(fileURLToPath(moduleUrl));
+    return realpathSync3(script) === realpathSync3(fileURLToPath2(moduleUrl));
   } catch {
     return false;
   }
