@@ -66,6 +66,15 @@ describe('renderReportMarkdown', () => {
     expect(renderReportMarkdown(report([model({ base: null })]))).toContain('new');
   });
 
+  it('shows what each compressed variant saves against the fp32 package', () => {
+    const m = model();
+    const fp32 = { ...m.variants[0]!, name: 'fp32', sizeBytes: 4_000_000 };
+    const int8 = { ...m.variants[0]!, name: 'int8', sizeBytes: 1_000_000 };
+    const md = renderReportMarkdown(report([model({ variants: [fp32, int8] })]));
+    expect(md).toContain('Δ vs fp32');
+    expect(md).toContain('−3.00 MB (−75.0%)');
+  });
+
   it('names unsupported nodes in the coverage table', () => {
     const md = renderReportMarkdown(
       report([
