@@ -32937,16 +32937,19 @@ function renderModel(m) {
 }
 function renderSizeTable(m) {
   const hasBase = m.base !== void 0;
-  const header = ["Artifact", "Size", "vs ONNX", ...hasBase ? ["Δ vs base"] : []];
+  const reference = m.variants.find((v) => v.name === "fp32") ?? m.variants.find((v) => v.name === "fp16");
+  const vsReference = reference && m.variants.length > 1;
+  const header = ["Artifact", "Size", "vs ONNX", ...vsReference ? [`Δ vs ${escapeMarkdown(reference.name)}`] : [], ...hasBase ? ["Δ vs base"] : []];
   const baseFor = (name2) => m.base?.variants.find((v) => v.name === name2);
-  const onnxRow = ["ONNX", formatBytes(m.onnxBytes), "", ...hasBase ? [m.base === null ? "new" : formatBytesDelta(m.onnxBytes, m.base?.onnxBytes)] : []];
+  const onnxRow = ["ONNX", formatBytes(m.onnxBytes), "", ...vsReference ? [""] : [], ...hasBase ? [m.base === null ? "new" : formatBytesDelta(m.onnxBytes, m.base?.onnxBytes)] : []];
   const rows3 = m.variants.map((v) => [
     `Core ML ${escapeMarkdown(v.name)}`,
     formatBytes(v.sizeBytes),
     v.sizeBytes !== null && m.onnxBytes ? `${(v.sizeBytes / m.onnxBytes * 100).toFixed(0)}%` : "—",
+    ...vsReference ? [v === reference ? "" : formatBytesDelta(v.sizeBytes, reference.sizeBytes)] : [],
     ...hasBase ? [m.base === null ? "new" : formatBytesDelta(v.sizeBytes, baseFor(v.name)?.sizeBytes)] : []
   ]);
-  return titled("Size", markdownTable([header, onnxRow, ...rows3], { align: ["l", "r", "r", "r"] }), rows3.length + 1);
+  return titled("Size", markdownTable([header, onnxRow, ...rows3], { align: ["l", "r", "r", "r", "r"] }), rows3.length + 1);
 }
 function renderAccuracyTable(m) {
   const hasBase = m.base !== void 0;
