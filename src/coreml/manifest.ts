@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ModelInputError } from '../errors.js';
 
 /**
@@ -27,10 +27,34 @@ export const WEIGHTS_ITEM_NAME = 'weights';
 export const WEIGHTS_FILE_NAME = 'weight.bin';
 const SUPPORTED_FORMAT_VERSION = [1, 0, 0] as const;
 
-/** The manifest coremltools writes: a model item and a weights item, with fresh UUID identifiers. */
-export function createManifest(): Manifest {
-  const modelId = randomUUID().toUpperCase();
-  const weightsId = randomUUID().toUpperCase();
+/** SHA-256 digests (hex) of the two items' contents, which name them in the manifest. */
+export interface ManifestContentHashes {
+  model: string;
+  weights: string;
+}
+
+/**
+ * An item identifier in the UUID shape Core ML's ModelPackage expects, derived
+ * from the item's path and a digest of its content (an RFC 9562 version 8
+ * UUID: custom bits, version and variant set). coremltools writes random
+ * UUIDs; deriving them instead makes a package's bytes a function of the
+ * model alone, so converting the same model twice (a re-run of a release)
+ * gives identical files and checksums.
+ */
+export function contentItemIdentifier(itemPath: string, contentSha256: string): string {
+  const bytes = createHash('sha256').update(`${itemPath}\0${contentSha256}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex').toUpperCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The manifest coremltools writes: a model item and a weights item, identified by their contents. */
+export function createManifest(contents: ManifestContentHashes): Manifest {
+  const modelPath = `${PACKAGE_AUTHOR}/${MODEL_ITEM_NAME}`;
+  const weightsPath = `${PACKAGE_AUTHOR}/${WEIGHTS_ITEM_NAME}`;
+  const modelId = contentItemIdentifier(modelPath, contents.model);
+  const weightsId = contentItemIdentifier(weightsPath, contents.weights);
   return {
     fileFormatVersion: '1.0.0',
     itemInfoEntries: {
@@ -38,13 +62,13 @@ export function createManifest(): Manifest {
         author: PACKAGE_AUTHOR,
         description: 'CoreML Model Specification',
         name: MODEL_ITEM_NAME,
-        path: `${PACKAGE_AUTHOR}/${MODEL_ITEM_NAME}`,
+        path: modelPath,
       },
       [weightsId]: {
         author: PACKAGE_AUTHOR,
         description: 'CoreML Model Weights',
         name: WEIGHTS_ITEM_NAME,
-        path: `${PACKAGE_AUTHOR}/${WEIGHTS_ITEM_NAME}`,
+        path: weightsPath,
       },
     },
     rootModelIdentifier: modelId,

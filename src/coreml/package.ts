@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConversionError, ModelInputError, ToolError } from '../errors.js';
@@ -98,6 +98,13 @@ async function directorySize(dir: string, files: readonly string[]): Promise<num
   return sizes.reduce((a, b) => a + b, 0);
 }
 
+/** SHA-256 (hex) of a file, streamed: weight files can be gigabytes. */
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
 /** Moves `staged` onto `outPath`, keeping the old destination until the new one is in place. */
 async function replaceDirectory(staged: string, outPath: string): Promise<void> {
   const backup = `${outPath}.old-${randomUUID()}`;
@@ -135,7 +142,8 @@ export async function writeMlPackage(model: CoreMLModel, outPath: string): Promi
     }
     const { sizeBytes: weightBytes } = weights.close();
     await writeFile(modelPath, bytes);
-    await writeFile(join(staged, MANIFEST_FILE_NAME), serializeManifest(createManifest()));
+    const contents = { model: createHash('sha256').update(bytes).digest('hex'), weights: await sha256OfFile(weightsPath) };
+    await writeFile(join(staged, MANIFEST_FILE_NAME), serializeManifest(createManifest(contents)));
     const sizeBytes = await directorySize(staged, [MANIFEST_FILE_NAME, relative(staged, modelPath), relative(staged, weightsPath)]);
     await replaceDirectory(staged, target);
     return { sizeBytes, weightBytes };

@@ -183,6 +183,27 @@ describe('writeMlPackage / readMlPackage', () => {
     expect(Object.values(manifest.itemInfoEntries).map((i) => i['path']).sort()).toEqual(['com.apple.CoreML/model.mlmodel', 'com.apple.CoreML/weights']);
   });
 
+  it('writes byte-identical packages for the same model, so a re-run gives the same checksums', async () => {
+    const files = ['Manifest.json', 'Data/com.apple.CoreML/model.mlmodel', 'Data/com.apple.CoreML/weights/weight.bin'];
+    const first = join(dir, 'first.mlpackage');
+    const second = join(dir, 'second.mlpackage');
+    await writeMlPackage(sampleModel(), first);
+    await writeMlPackage(sampleModel(), second);
+    for (const f of files) expect(readFileSync(join(second, f)).equals(readFileSync(join(first, f))), f).toBe(true);
+  });
+
+  it('names the weights item after its content: other weights get another identifier', async () => {
+    const ids = (pkg: string) => Object.keys((JSON.parse(readFileSync(join(pkg, 'Manifest.json'), 'utf8')) as { itemInfoEntries: object }).itemInfoEntries).sort();
+    const original = join(dir, 'a.mlpackage');
+    const changed = join(dir, 'b.mlpackage');
+    await writeMlPackage(sampleModel(), original);
+    const other = sampleModel();
+    const w = other.program.functions['main']!.block.operations.find((o) => o.name === 'w')!;
+    (w.attributes['val']!.data as Uint16Array)[0] = 0x4400;
+    await writeMlPackage(other, changed);
+    expect(ids(changed)).not.toEqual(ids(original));
+  });
+
   it('reports the package size as the sum of its files', async () => {
     const pkg = join(dir, 'm.mlpackage');
     const { sizeBytes, weightBytes } = await writeMlPackage(sampleModel(), pkg);

@@ -49,6 +49,17 @@ describe('release mode', () => {
     expect(github.requestsTo('DELETE', /\/releases\/assets\/\d+$/)).toHaveLength(3);
   });
 
+  test('two release runs on the same commit upload byte-identical zips and SHA256SUMS', async () => {
+    const release = github.addRelease('v1.0.0');
+    const payload = { action: 'published', release: { id: release.id, tag_name: 'v1.0.0', upload_url: github.uploadUrl(release) } };
+    const uploaded = () => Object.fromEntries(release.assets.map((a) => [a.name, createHash('sha256').update(a.bytes).digest('hex')]));
+    expect((await releaseRun(payload)).code).toBe(0);
+    const first = uploaded();
+    expect((await releaseRun(payload)).code).toBe(0);
+    expect(Object.keys(first).sort()).toEqual(['SHA256SUMS', 'models-a.mlpackage.zip', 'nets-unet.mlpackage.zip']);
+    expect(uploaded()).toEqual(first);
+  });
+
   test('finds the release by tag on a tag push', async () => {
     const release = github.addRelease('v2');
     const result = await runBundledAction({ cwd: repo.dir, apiUrl: github.url, eventName: 'push', payload: {}, inputs: { mode: 'release' }, env: { GITHUB_REF: 'refs/tags/v2' } });
