@@ -5,6 +5,14 @@ import { makeFloat, type RtValue } from '../value.js';
  * lstm, gru and rnn (iOS15 definitions). x is [seq, batch, input]; weights are
  * [gates·H, I] and [gates·H, H]. LSTM gates are stacked in the order
  * input, forget, output, cell ("ifoz"); GRU gates as reset, output(new), update.
+ *
+ * Two points where Apple's op tests (iOS14/test_recurrent.py, checked against
+ * Core ML) pin down what the definitions leave open:
+ * - direction "reverse" emits the output sequence in processing order: step k
+ *   holds h after reading x[T-1-k]. Only the backward half of a bidirectional
+ *   lstm is stored back at the time index it read (as PyTorch lays it out).
+ * - gru applies the reset gate to h before the recurrent matmul:
+ *   o = act(W_o·x + R_o·(r∘h) + b_o).
  */
 
 const ACTIVATIONS: Record<string, (v: number) => number> = {
@@ -39,7 +47,13 @@ interface Direction {
   bias: Float32Array | undefined;
   peephole: Float32Array | undefined;
   reverse: boolean;
+  /** Where step `step` (reading time `t`) lands in the output sequence. */
+  slot: (step: number, t: number) => number;
 }
+
+/** A unidirectional op's output follows processing order; a bidirectional op's backward half follows input time. */
+const PROCESSING_ORDER = (step: number): number => step;
+const INPUT_ORDER = (_step: number, t: number): number => t;
 
 interface LstmRun {
   seq: number;
@@ -80,7 +94,7 @@ function lstmDirection(
       c[k] = cell;
       h[k] = o * r.outAct(cell);
     }
-    seqOut.set(h, (t * r.batch + b) * width + dirIndex * H);
+    seqOut.set(h, (d.slot(step, t) * r.batch + b) * width + dirIndex * H);
   }
   hOut.set(h, b * width + dirIndex * H);
   for (let k = 0; k < H; k++) cOut[b * width + dirIndex * H + k] = c[k]!;
@@ -93,13 +107,13 @@ function lstm(ctx: OpContext): RtValue[] {
   const hidden = ctx.float('weight_hh').shape[1]!;
   const forward: Direction = {
     wih: ctx.float('weight_ih').data, whh: ctx.float('weight_hh').data, bias: ctx.optionalFloat('bias')?.data,
-    peephole: ctx.optionalFloat('peephole')?.data, reverse: direction === 'reverse',
+    peephole: ctx.optionalFloat('peephole')?.data, reverse: direction === 'reverse', slot: PROCESSING_ORDER,
   };
   const dirs = [forward];
   if (direction === 'bidirectional') {
     dirs.push({
       wih: ctx.float('weight_ih_back').data, whh: ctx.float('weight_hh_back').data, bias: ctx.optionalFloat('bias_back')?.data,
-      peephole: ctx.optionalFloat('peephole_back')?.data, reverse: true,
+      peephole: ctx.optionalFloat('peephole_back')?.data, reverse: true, slot: INPUT_ORDER,
     });
   } else if (direction !== 'forward' && direction !== 'reverse') {
     ctx.fail(`unknown direction '${direction}'`);
@@ -139,7 +153,7 @@ function runCell(ctx: OpContext, gates: number, step: (x: Float32Array, xOffset:
       const next = new Float32Array(hidden);
       step(x.data, (t * batch + b) * input, h, next);
       h = next;
-      seqOut.set(h, (t * batch + b) * hidden);
+      seqOut.set(h, (s * batch + b) * hidden);
     }
     hOut.set(h, b * hidden);
   }
@@ -157,14 +171,22 @@ function gru(ctx: OpContext): RtValue[] {
   const act = activation(ctx, 'activation', 'tanh');
   const gx = new Float64Array(3 * hidden);
   const gh = new Float64Array(3 * hidden);
+  const resetH = new Float32Array(hidden);
+  const go = new Float64Array(hidden);
+  const whhOutput = whh.subarray(hidden * hidden, 2 * hidden * hidden);
   return runCell(ctx, 3, (x, xo, h, next) => {
     matVec(wih, 3 * hidden, input, x, xo, gx);
     matVec(whh, 3 * hidden, hidden, h, 0, gh);
+    const z = new Float64Array(hidden);
     for (let k = 0; k < hidden; k++) {
-      const r = recurrentAct(gx[k]! + gh[k]! + bias[k]!);
-      const z = recurrentAct(gx[2 * hidden + k]! + gh[2 * hidden + k]! + bias[2 * hidden + k]!);
-      const o = act(gx[hidden + k]! + bias[hidden + k]! + r * gh[hidden + k]!);
-      next[k] = (1 - z) * o + z * h[k]!;
+      resetH[k] = recurrentAct(gx[k]! + gh[k]! + bias[k]!) * h[k]!;
+      z[k] = recurrentAct(gx[2 * hidden + k]! + gh[2 * hidden + k]! + bias[2 * hidden + k]!);
+    }
+    // The reset gate scales h before the recurrent matmul of the output gate.
+    matVec(whhOutput, hidden, hidden, resetH, 0, go);
+    for (let k = 0; k < hidden; k++) {
+      const o = act(gx[hidden + k]! + bias[hidden + k]! + go[k]!);
+      next[k] = (1 - z[k]!) * o + z[k]! * h[k]!;
     }
   });
 }
