@@ -9,8 +9,8 @@ import { directionParam, initialState, rows, stack, type Activation, type Direct
  * matmul, add, mul and the activation ops. Used whenever the fused MIL
  * lstm/gru/rnn cannot express the node exactly: weights computed at run time,
  * sequence_lens shorter than the sequence, clip, input_forget, parameterized
- * activations, GRU's linear_before_reset = 0 (Core ML's gru always resets
- * after the recurrent matmul and has no recurrent bias for the candidate).
+ * activations, GRU's linear_before_reset = 1 (Core ML's gru resets h before
+ * the recurrent matmul, which is ONNX's linear_before_reset = 0).
  */
 
 export type RecurrentKind = 'LSTM' | 'GRU' | 'RNN';

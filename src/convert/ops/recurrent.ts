@@ -16,8 +16,14 @@ import {
  * ONNX LSTM, GRU and RNN. Each direction becomes one fused MIL lstm/gru/rnn
  * op when that op computes exactly the ONNX recurrence (constant weights, no
  * clip, plain activations, full-length sequences; for GRU linear_before_reset
- * = 1 without a recurrent candidate bias), and the exact recurrence unrolled
- * over time otherwise. Directions are stacked back into ONNX's layouts.
+ * = 0, because Core ML's gru applies the reset gate to h before the recurrent
+ * matmul), and the exact recurrence unrolled over time otherwise. Directions
+ * are stacked back into ONNX's layouts.
+ *
+ * A reverse-direction Core ML op emits its sequence in processing order (its
+ * first row is the step that read the last time step), while ONNX stores
+ * every step at the time index it read, so the sequence of every reverse op
+ * is reversed along time before it is stacked.
  *
  * ONNX stacks gates LSTM [i, o, f, c], GRU [z, r, h]; MIL wants LSTM
  * [i, f, o, c] and GRU [r, o(h), z], with one summed bias.
@@ -77,18 +83,15 @@ function fusedBlocker(ctx: ConvertContext, node: OnnxNode, plan: Plan): string |
   if (hasActivationParams(node) || plan.names.some((n) => !FUSED_ACTIVATIONS[n])) return 'activations';
   if (node.inputs[4] && !fullLength(ctx.constant(node, 4), input.steps)) return 'sequence_lens';
   if (input.dtype === 'float16' && targetRank(ctx.target) < targetRank('iOS17')) return 'fp16 before iOS17';
-  if (kind === 'GRU') {
-    if (attrInt(node, 'linear_before_reset', 0) === 0) return 'linear_before_reset = 0';
-    const H = input.hidden;
-    for (let d = 0; d < input.directions; d++) {
-      const bias = constantParam(ctx, node, 3, d);
-      if (bias && floatValues(bias).subarray(5 * H, 6 * H).some((v) => v !== 0)) return 'a recurrent candidate bias';
-    }
-  }
+  if (kind === 'GRU' && attrInt(node, 'linear_before_reset', 0) !== 0) return 'linear_before_reset = 1';
   return undefined;
 }
 
-/** Bias for the fused op: input + recurrent bias, except GRU's candidate (which only has the input part). */
+/**
+ * Bias for the fused op: input + recurrent bias. For GRU with
+ * linear_before_reset = 0 the candidate's recurrent bias is added outside the
+ * reset product too, so it folds into the one bias like the others.
+ */
 function fusedBias(ctx: ConvertContext, node: OnnxNode, plan: Plan, d: number): Tensor {
   const GH = GATES[plan.kind] * plan.input.hidden;
   const values = new Float32Array(GH);
@@ -120,9 +123,11 @@ function fusedDirection(ctx: ConvertContext, node: OnnxNode, plan: Plan, d: numb
     ...(kind === 'RNN' ? { activation: acts[0] } : { recurrent_activation: acts[0], activation: acts[kind === 'LSTM' ? 2 : 1] }),
     ...(kind === 'LSTM' ? { cell_activation: acts[1] } : {}),
   };
-  const outputNames = [`${name}_sequence`, `${name}_h`, ...(kind === 'LSTM' ? [`${name}_c`] : [])];
-  const [sequence, lastH, lastC] = ctx.b.op(kind.toLowerCase(), args, { outputNames });
-  return { sequence: sequence!, lastH: lastH!, ...(lastC ? { lastC } : {}) };
+  const outputNames = [`${name}_${reverse ? 'steps' : 'sequence'}`, `${name}_h`, ...(kind === 'LSTM' ? [`${name}_c`] : [])];
+  const [steps, lastH, lastC] = ctx.b.op(kind.toLowerCase(), args, { outputNames });
+  // A reverse op lists its steps in processing order; ONNX wants them at the time index each step read.
+  const sequence = reverse ? ctx.b.op1('reverse', { x: steps!, axes: milConst.ints([0]) }, { name: `${name}_sequence` }) : steps!;
+  return { sequence, lastH: lastH!, ...(lastC ? { lastC } : {}) };
 }
 
 function convertRecurrent(kind: RecurrentKind, node: OnnxNode, ctx: ConvertContext): void {
@@ -155,7 +160,7 @@ const LIMITS = 'a dynamic sequence length only where the fused Core ML op is exa
 function converter(kind: RecurrentKind, opsets: readonly [number, number], fusedOp: string): OpConverter {
   return {
     opsets,
-    milOps: [fusedOp, 'matmul', 'add', 'mul', 'sub', 'split', 'squeeze', 'stack', 'expand_dims', 'transpose', 'sigmoid', 'tanh', 'relu', 'clip'],
+    milOps: [fusedOp, 'reverse', 'matmul', 'add', 'mul', 'sub', 'split', 'squeeze', 'stack', 'expand_dims', 'transpose', 'sigmoid', 'tanh', 'relu', 'clip'],
     limits: LIMITS,
     convert: (node, ctx) => convertRecurrent(kind, node, ctx),
   };

@@ -33,20 +33,19 @@ describe('recurrent nodes with a dynamic sequence length agree with onnxruntime 
   it('bidirectional LSTM', async () => {
     await expectParityAtTwoLengths(node('LSTM', ['x', 'w', 'r', 'b'], ['y', 'yh', 'yc'], { hidden_size: H, direction: 'bidirectional' }), params(4, 2));
   });
-  it('GRU with linear_before_reset = 1 (as PyTorch exports it)', async () => {
-    const p = params(3, 1);
-    const bias = Float32Array.from(p.b!.data as Float32Array).fill(0, 5 * H, 6 * H);
-    await expectParityAtTwoLengths(node('GRU', ['x', 'w', 'r', 'b'], ['y', 'yh'], { hidden_size: H, linear_before_reset: 1 }), {
-      ...p,
-      b: { ...p.b!, data: bias },
-    });
+  it('GRU with linear_before_reset = 0 (the fused gru resets h before its recurrent matmul)', async () => {
+    await expectParityAtTwoLengths(node('GRU', ['x', 'w', 'r', 'b'], ['y', 'yh'], { hidden_size: H }), params(3, 1));
+  });
+  it('reverse GRU and RNN, whose fused ops emit the sequence in processing order', async () => {
+    await expectParityAtTwoLengths(node('GRU', ['x', 'w', 'r', 'b'], ['y', 'yh'], { hidden_size: H, direction: 'reverse' }), params(3, 1));
+    await expectParityAtTwoLengths(node('RNN', ['x', 'w', 'r', 'b'], ['y', 'yh'], { hidden_size: H, direction: 'reverse' }), params(1, 1));
   });
   it('tanh RNN', async () => {
     await expectParityAtTwoLengths(node('RNN', ['x', 'w', 'r', 'b'], ['y', 'yh'], { hidden_size: H }), params(1, 1));
   });
   it('refuses, naming why, a node only the unrolled form computes exactly', async () => {
-    const n = node('GRU', ['x', 'w', 'r', 'b'], ['y', 'yh'], { hidden_size: H });
-    await expect(compareModelWithOrt(dynamicModel(n, params(3, 1)), [])).rejects.toThrow(/sequence length is dynamic.*linear_before_reset = 0/);
+    const n = node('GRU', ['x', 'w', 'r', 'b'], ['y', 'yh'], { hidden_size: H, linear_before_reset: 1 });
+    await expect(compareModelWithOrt(dynamicModel(n, params(3, 1)), [])).rejects.toThrow(/sequence length is dynamic.*linear_before_reset = 1/);
   });
 });
 

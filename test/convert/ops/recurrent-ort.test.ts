@@ -24,21 +24,18 @@ function params(gates: number, dirs = 1): Record<string, Tensor> {
 const asInputs = (p: Record<string, Tensor>) => p;
 
 describe('GRU agrees with onnxruntime', () => {
-  it('linear_before_reset = 0 (the default) unrolls exactly', async () => {
+  it('linear_before_reset = 0 (the default) becomes the fused gru, which resets h before its recurrent matmul', async () => {
     const n = node('GRU', ['x', 'w', 'r', 'b'], ['y', 'yh'], { hidden_size: H });
+    expect(convertNode(n, { x: f32(T, B, I) }, params(3)).ops.map((o) => o.type)).toContain('gru');
     await expectParity(n, { x: seededTensor([T, B, I]) }, params(3));
   });
-  it('linear_before_reset = 1 with a recurrent candidate bias', async () => {
-    const n = node('GRU', ['x', 'w', 'r', 'b', '', 'h0'], ['y', 'yh'], { hidden_size: H, linear_before_reset: 1 });
-    await expectParity(n, { x: seededTensor([T, B, I]), h0: seededTensor([1, B, H], 9) }, params(3));
-  });
-  it('linear_before_reset = 1 without a recurrent candidate bias becomes the fused gru', async () => {
+  it('linear_before_reset = 1 (as PyTorch exports it) unrolls exactly, with and without a recurrent candidate bias', async () => {
+    const withInitial = node('GRU', ['x', 'w', 'r', 'b', '', 'h0'], ['y', 'yh'], { hidden_size: H, linear_before_reset: 1 });
+    await expectParity(withInitial, { x: seededTensor([T, B, I]), h0: seededTensor([1, B, H], 9) }, params(3));
     const p = params(3);
-    const bias = Float32Array.from(p.b!.data as Float32Array);
-    bias.fill(0, 5 * H, 6 * H);
-    const withoutRbh = { ...p, b: makeTensor('float32', [1, 6 * H], bias) };
+    const withoutRbh = { ...p, b: makeTensor('float32', [1, 6 * H], Float32Array.from(p.b!.data as Float32Array).fill(0, 5 * H, 6 * H)) };
     const n = node('GRU', ['x', 'w', 'r', 'b'], ['y', 'yh'], { hidden_size: H, linear_before_reset: 1 });
-    expect(convertNode(n, { x: f32(T, B, I) }, withoutRbh).ops.map((o) => o.type)).toContain('gru');
+    expect(convertNode(n, { x: f32(T, B, I) }, withoutRbh).ops.map((o) => o.type)).not.toContain('gru');
     await expectParity(n, { x: seededTensor([T, B, I]) }, withoutRbh);
   });
   it('bidirectional (onnxruntime has no batch-major GRU; the backend test gru_batchwise covers layout 1)', async () => {
@@ -49,6 +46,34 @@ describe('GRU agrees with onnxruntime', () => {
     const n = node('GRU', ['x', 'w', 'r', 'b', 'len'], ['y', 'yh'], { hidden_size: H, direction: 'reverse' });
     await expectParity(n, { x: seededTensor([T, B, I]), ...asInputs(params(3)) }, { len: lens(3, 5) });
   });
+});
+
+/**
+ * The fused Core ML ops in every direction, hidden size 3, at two inputs each:
+ * a reverse op's sequence comes out in processing order and has to be put
+ * back in time order, which only shows when Y is compared step by step.
+ */
+describe('fused LSTM, GRU and RNN agree with onnxruntime in every direction', () => {
+  const kinds = [
+    { kind: 'LSTM', op: 'lstm', gates: 4, outputs: ['y', 'yh', 'yc'] },
+    { kind: 'GRU', op: 'gru', gates: 3, outputs: ['y', 'yh'] },
+    { kind: 'RNN', op: 'rnn', gates: 1, outputs: ['y', 'yh'] },
+  ] as const;
+  for (const { kind, op, gates, outputs } of kinds) {
+    for (const direction of ['forward', 'reverse', 'bidirectional'] as const) {
+      it(`${kind} ${direction}`, async () => {
+        const dirs = direction === 'bidirectional' ? 2 : 1;
+        const n = node(kind, ['x', 'w', 'r', 'b', '', 'h0'], [...outputs], { hidden_size: H, direction });
+        const converted = convertNode(n, { x: f32(T, B, I), h0: f32(dirs, B, H) }, params(gates, dirs));
+        const types = converted.ops.map((o) => o.type);
+        expect(types.filter((t) => t === op)).toHaveLength(dirs);
+        expect(types.includes('reverse')).toBe(direction !== 'forward');
+        for (const seed of [11, 12]) {
+          await expectParity(n, { x: seededTensor([T, B, I], seed), h0: seededTensor([dirs, B, H], seed + 1) }, params(gates, dirs));
+        }
+      });
+    }
+  }
 });
 
 describe('RNN agrees with onnxruntime', () => {
