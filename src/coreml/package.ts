@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, realpathSync } from 'node:fs';
-import { mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { constants as bufferConstants } from 'node:buffer';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ConversionError, ModelInputError, ToolError } from '../errors.js';
+import { isInsideFolder, readRegularFile, readRegularFileSync, type SafeFileOptions } from '../safe-file.js';
 import { CoreML } from '../gen/coreml.js';
 import { specificationVersionForTarget, targetForOpset } from '../mil/ir.js';
 import type { DType } from '../tensor/dtype.js';
@@ -154,12 +156,6 @@ export async function writeMlPackage(model: CoreMLModel, outPath: string): Promi
   }
 }
 
-/** True when `child` is `root` or lies below it. */
-function isInside(root: string, child: string): boolean {
-  const rel = relative(root, child);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
-
 /** Resolves `@model_path/...` weight file names inside the package, loading each file once. */
 class PackageBlobSource implements BlobSource {
   private readonly readers = new Map<string, BlobFileReader>();
@@ -182,43 +178,53 @@ class PackageBlobSource implements BlobSource {
     };
     if (!fileName.startsWith(MODEL_PATH_PREFIX)) fail(`weight file name "${fileName}" does not start with ${MODEL_PATH_PREFIX}`);
     const path = resolve(this.modelDir, fileName.slice(MODEL_PATH_PREFIX.length));
-    if (!isInside(this.packageRoot, path)) fail(`weight file name "${fileName}" points outside the package`);
-    if (!existsSync(path)) fail(`weight file "${fileName}" does not exist in the package`);
-    if (!isInside(this.packageRoot, realpathSync(path))) fail(`weight file "${fileName}" links outside the package`);
-    const reader = new BlobFileReader(readFileSync(path), path);
+    if (!isInsideFolder(this.packageRoot, path)) fail(`weight file name "${fileName}" points outside the package`);
+    const bytes = readRegularFileSync(path, { ...packagePart(this.packageRoot, `weight file "${fileName}"`), file: path });
+    const reader = new BlobFileReader(bytes, path);
     this.readers.set(fileName, reader);
     return reader;
   }
 }
 
+/** Largest package part read: one buffer's worth (weight files of large models pass 2 GiB). */
+const MAX_PART_BYTES = bufferConstants.MAX_LENGTH;
+/** Manifest.json is a few hundred bytes; anything near this is not a manifest. */
+const MAX_MANIFEST_BYTES = 1 << 20;
+
+/** Opener options for a file inside the package: a regular file whose real path stays in the package. */
+function packagePart(root: string, what: string, maxBytes = MAX_PART_BYTES): SafeFileOptions {
+  return { what, maxBytes, within: root, code: 'INVALID_PACKAGE' };
+}
+
 /** Reads an .mlpackage written by this project or by coremltools, weights included. */
 export async function readMlPackage(path: string): Promise<CoreMLModel> {
   const manifestPath = join(path, MANIFEST_FILE_NAME);
-  if (!existsSync(manifestPath)) {
-    throw new ModelInputError(existsSync(path) ? 'INVALID_PACKAGE' : 'FILE_NOT_FOUND', existsSync(path) ? `${MANIFEST_FILE_NAME} is missing` : 'package does not exist', { file: path });
-  }
-  const manifest = parseManifest(await readFile(manifestPath, 'utf8'), manifestPath);
+  const kind = await stat(path).catch(() => undefined);
+  if (!kind) throw new ModelInputError('FILE_NOT_FOUND', 'package does not exist', { file: path });
+  if (!kind.isDirectory()) throw new ModelInputError('INVALID_PACKAGE', 'a package is a folder (.mlpackage), and this is not one', { file: path });
   const root = await realpath(path);
+  if (!existsSync(manifestPath)) throw new ModelInputError('INVALID_PACKAGE', `${MANIFEST_FILE_NAME} is missing`, { file: path });
+  const manifestBytes = await readRegularFile(manifestPath, packagePart(root, MANIFEST_FILE_NAME, MAX_MANIFEST_BYTES));
+  const manifest = parseManifest(manifestBytes.toString('utf8'), manifestPath);
   const dataDir = join(root, PACKAGE_DATA_DIR);
   for (const [id, item] of Object.entries(manifest.itemInfoEntries)) {
     const itemPath = resolve(dataDir, item.path);
-    if (!isInside(dataDir, itemPath)) {
+    if (!isInsideFolder(dataDir, itemPath)) {
       throw new ModelInputError('INVALID_PACKAGE', `item "${id}" has path "${item.path}" outside ${PACKAGE_DATA_DIR}/`, { file: manifestPath });
     }
     if (!existsSync(itemPath)) {
       throw new ModelInputError('INVALID_PACKAGE', `item does not exist for identifier "${id}" (${PACKAGE_DATA_DIR}/${item.path})`, { file: manifestPath });
     }
   }
-  const modelPath = resolve(dataDir, manifest.itemInfoEntries[manifest.rootModelIdentifier]!.path);
-  if (!isInside(root, await realpath(modelPath))) {
-    throw new ModelInputError('INVALID_PACKAGE', 'the root model links outside the package', { file: manifestPath });
-  }
+  const rootItem = manifest.itemInfoEntries[manifest.rootModelIdentifier]!;
+  const modelPath = resolve(dataDir, rootItem.path);
+  const what = `the root model (${PACKAGE_DATA_DIR}/${rootItem.path})`;
+  const bytes = await readRegularFile(modelPath, { ...packagePart(root, what), file: manifestPath });
   const blobs = new PackageBlobSource(root, dirname(modelPath), modelPath);
-  return decodeModel(await readFile(modelPath), modelPath, blobs);
+  return decodeModel(bytes, modelPath, blobs);
 }
 
 /** Reads a bare .mlmodel file; ML programs whose constants live in a weight file cannot be loaded this way. */
 export async function readMlModelSpec(path: string): Promise<CoreMLModel> {
-  if (!existsSync(path)) throw new ModelInputError('FILE_NOT_FOUND', 'model file does not exist', { file: path });
-  return decodeModel(await readFile(path), path);
+  return decodeModel(await readRegularFile(path, { what: 'the model file', maxBytes: MAX_PART_BYTES, code: 'INVALID_PACKAGE' }), path);
 }

@@ -1,10 +1,11 @@
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, realpathSync } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import { dirname, isAbsolute, join, sep, win32 } from 'node:path';
 import { ModelInputError, type ErrorCode } from '../errors.js';
 import type { onnx } from '../gen/onnx.js';
 import { isLfsPointer, lfsPointerSize } from './lfs-pointer.js';
 import type { ExternalDataReader } from './tensor-proto.js';
+import { openRegularFile, readRangeSync } from '../safe-file.js';
 
 /**
  * Safe resolution of ONNX external data (TensorProto.data_location = EXTERNAL).
@@ -41,7 +42,7 @@ export function createExternalDataReader(modelPath: string): ExternalDataReader 
   return (proto, expectedBytes, what) => {
     const ext = parseExternalData(proto.externalData ?? [], what, fail);
     const real = resolveInside(folder(), ext.location, what, fail);
-    return readRange(real, ext, expectedBytes, what, fail);
+    return readRange(folder(), real, ext, expectedBytes, what, fail, modelPath);
   };
 }
 
@@ -91,20 +92,19 @@ function resolveInside(folder: string, location: string, what: string, fail: Fai
   return real;
 }
 
-function readRange(real: string, ext: ExternalLocation, expectedBytes: number, what: string, fail: Fail): Uint8Array {
-  let fd: number;
+function readRange(folder: string, real: string, ext: ExternalLocation, expectedBytes: number, what: string, fail: Fail, modelPath: string): Uint8Array {
+  // The opener refuses FIFOs and devices without blocking, a real path swapped for a symlink since, and hard links.
+  const checked = openRegularFile(real, {
+    what: `${what}: external data "${ext.location}"`,
+    maxBytes: Number.MAX_SAFE_INTEGER,
+    within: folder,
+    singleLink: true,
+    code: 'EXTERNAL_DATA',
+    file: modelPath,
+  });
   try {
-    // O_NOFOLLOW: the checked real path must not have been swapped for a symlink since.
-    fd = openSync(real, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-  } catch (err) {
-    throw fail(`${what}: cannot open external data "${ext.location}"`, err);
-  }
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) throw fail(`${what}: external data "${ext.location}" is not a regular file`);
-    if (info.nlink > 1) throw fail(`${what}: external data "${ext.location}" is a hard link, which could point outside the model's folder`);
-    if (info.size < 1024) {
-      const head = readExactly(fd, info.size, 0);
+    if (checked.size < 1024) {
+      const head = readRangeSync(checked, checked.size, 0, modelPath);
       if (isLfsPointer(head)) {
         const real = lfsPointerSize(head);
         throw fail(
@@ -112,7 +112,7 @@ function readRange(real: string, ext: ExternalLocation, expectedBytes: number, w
         );
       }
     }
-    const size = BigInt(info.size);
+    const size = BigInt(checked.size);
     const length = ext.length ?? size - ext.offset;
     if (ext.offset + length > size || length < 0n) {
       throw fail(`${what}: external data "${ext.location}" has ${size} bytes, but offset ${ext.offset} + length ${length} reaches past its end`);
@@ -123,19 +123,8 @@ function readRange(real: string, ext: ExternalLocation, expectedBytes: number, w
     if (expectedBytes > bufferConstants.MAX_LENGTH) {
       throw fail(`${what} needs ${expectedBytes} bytes, more than one buffer can hold`, undefined, 'LIMIT_EXCEEDED');
     }
-    return readExactly(fd, expectedBytes, Number(ext.offset));
+    return readRangeSync(checked, expectedBytes, Number(ext.offset), modelPath);
   } finally {
-    closeSync(fd);
+    closeSync(checked.fd);
   }
-}
-
-function readExactly(fd: number, length: number, position: number): Uint8Array {
-  const out = Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, out, done, length - done, position + done);
-    if (n === 0) throw new Error('external data file shrank while being read');
-    done += n;
-  }
-  return out;
 }

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readRegularFile } from '../safe-file.js';
 import { ModelInputError } from '../errors.js';
 import { onnx } from '../gen/onnx.js';
 import { packedByteLength, type DType, type TensorData } from '../tensor/dtype.js';
@@ -184,16 +184,17 @@ export function decodeTensorProto(bytes: Uint8Array, source = 'tensor'): { name:
   return { name: proto.name ?? '', tensor };
 }
 
-/** Reads a .pb file holding one TensorProto (e.g. test_data_set_0/output_0.pb). */
-export async function readTensorProtoFile(path: string): Promise<{ name: string; tensor: Tensor }> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (err) {
-    throw new ModelInputError('FILE_NOT_FOUND', 'cannot read the tensor file', { file: path, cause: err });
-  }
-  if (size > DEFAULT_ONNX_LIMITS.maxFileBytes) {
-    throw new ModelInputError('FILE_TOO_LARGE', `the tensor file has ${size} bytes, above ${DEFAULT_ONNX_LIMITS.maxFileBytes}`, { file: path });
-  }
-  return decodeTensorProto(await readFile(path), path);
+/**
+ * Reads a .pb file holding one TensorProto (e.g. test_data_set_0/output_0.pb)
+ * through the safe opener; `within` is the folder its real path must stay in
+ * (default: its own folder).
+ */
+export async function readTensorProtoFile(path: string, within?: string): Promise<{ name: string; tensor: Tensor }> {
+  const bytes = await readRegularFile(path, {
+    what: 'the tensor file',
+    maxBytes: DEFAULT_ONNX_LIMITS.maxFileBytes,
+    code: 'REFERENCE',
+    ...(within === undefined ? {} : { within }),
+  });
+  return decodeTensorProto(bytes, path);
 }

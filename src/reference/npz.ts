@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { unzipSync, type UnzipFileInfo } from 'fflate';
 import { ToolError } from '../errors.js';
+import { readRegularFile } from '../safe-file.js';
 import { parseNpy } from './npy.js';
 import type { NamedTensor, TestDataSet } from './test-data-set.js';
 
@@ -26,15 +26,10 @@ const MAX_NPZ_BYTES = 2 ** 31 - 1;
 
 const GROUPS = { input: 'inputs/', output: 'outputs/' } as const;
 
-export async function readNpzTestData(path: string): Promise<TestDataSet> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (err) {
-    throw new ToolError('FILE_NOT_FOUND', 'cannot read the .npz file', { file: path, cause: err });
-  }
-  if (size > MAX_NPZ_BYTES) throw new ToolError('FILE_TOO_LARGE', `the .npz file has ${size} bytes, above ${MAX_NPZ_BYTES}`, { file: path });
-  return parseNpzTestData(await readFile(path), path);
+/** Reads one .npz through the safe opener; `within` is the folder its real path must stay in (default: its own). */
+export async function readNpzTestData(path: string, within?: string): Promise<TestDataSet> {
+  const bytes = await readRegularFile(path, { what: 'the .npz file', maxBytes: MAX_NPZ_BYTES, code: 'REFERENCE', ...(within === undefined ? {} : { within }) });
+  return parseNpzTestData(bytes, path);
 }
 
 export function parseNpzTestData(bytes: Uint8Array, path: string): TestDataSet {

@@ -17,7 +17,7 @@ export type { NamedTensor, TestDataSet } from './test-data-set.js';
  */
 export async function readTestDataSets(path: string): Promise<TestDataSet[]> {
   const info = await statOrThrow(path);
-  if (info.isFile()) {
+  if (!info.isDirectory()) {
     if (path.endsWith('.npz')) return [await readNpzTestData(path)];
     throw new ToolError('REFERENCE', 'test data must be a folder or an .npz file', { file: path });
   }
@@ -26,27 +26,31 @@ export async function readTestDataSets(path: string): Promise<TestDataSet[]> {
     .filter((e) => e.isDirectory() && /^test_data_set_\d+$/.test(e.name))
     .map((e) => e.name)
     .sort((a, b) => trailingNumber(a) - trailingNumber(b));
-  const npzFiles = entries.filter((e) => e.isFile() && e.name.endsWith('.npz')).map((e) => e.name).sort();
+  const npzFiles = entries.filter((e) => !e.isDirectory() && e.name.endsWith('.npz')).map((e) => e.name).sort();
   if (setDirs.length > 0 || npzFiles.length > 0) {
     const sets: TestDataSet[] = [];
-    for (const dir of setDirs) sets.push(await readProtoTestDataSet(join(path, dir)));
-    for (const file of npzFiles) sets.push(await readNpzTestData(join(path, file)));
+    // Every file read must stay inside the folder the test data was named by.
+    for (const dir of setDirs) sets.push(await readProtoTestDataSet(join(path, dir), path));
+    for (const file of npzFiles) sets.push(await readNpzTestData(join(path, file), path));
     return sets;
   }
-  if (entries.some((e) => e.isFile() && /^(input|output)_\d+\.pb$/.test(e.name))) return [await readProtoTestDataSet(path)];
+  if (entries.some((e) => /^(input|output)_\d+\.pb$/.test(e.name))) return [await readProtoTestDataSet(path)];
   throw new ToolError('REFERENCE', 'no test data found (expected test_data_set_N/ folders, input_K.pb/output_K.pb files or .npz files)', { file: path });
 }
 
-/** Reads one `test_data_set_N/` folder of TensorProto files. */
-export async function readProtoTestDataSet(dir: string): Promise<TestDataSet> {
+/**
+ * Reads one `test_data_set_N/` folder of TensorProto files; each file's real
+ * path must stay inside `within` (default: the set's own folder).
+ */
+export async function readProtoTestDataSet(dir: string, within: string = dir): Promise<TestDataSet> {
   const files = (await readdir(dir)).filter((f) => /^(input|output)_\d+\.pb$/.test(f));
-  const inputs = await readNumbered(dir, files, 'input');
-  const outputs = await readNumbered(dir, files, 'output');
+  const inputs = await readNumbered(dir, files, 'input', within);
+  const outputs = await readNumbered(dir, files, 'output', within);
   if (outputs.length === 0) throw new ToolError('REFERENCE', 'the test data set has no output_K.pb files', { file: dir });
   return { name: basename(dir), inputs, outputs };
 }
 
-async function readNumbered(dir: string, files: readonly string[], prefix: 'input' | 'output'): Promise<NamedTensor[]> {
+async function readNumbered(dir: string, files: readonly string[], prefix: 'input' | 'output', within: string): Promise<NamedTensor[]> {
   const numbers = files
     .filter((f) => f.startsWith(`${prefix}_`))
     .map(trailingNumber)
@@ -57,7 +61,7 @@ async function readNumbered(dir: string, files: readonly string[], prefix: 'inpu
   });
   const tensors: NamedTensor[] = [];
   for (const k of numbers) {
-    const { name, tensor } = await readTensorProtoFile(join(dir, `${prefix}_${k}.pb`));
+    const { name, tensor } = await readTensorProtoFile(join(dir, `${prefix}_${k}.pb`), within);
     tensors.push({ name, tensor });
   }
   return tensors;
