@@ -1,11 +1,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ToolError } from '../errors.js';
-import { DEPLOYMENT_TARGETS, isDeploymentTarget, type DeploymentTarget } from '../mil/ir.js';
+import type { DeploymentTarget } from '../mil/ir.js';
+import { cliOption, parseArgsOptions, type CliValues } from '../options/cli.js';
 import type { Precision } from '../pipeline.js';
 import type { VerifySource } from '../verify.js';
-import { compressionVariantNames } from '../run/build.js';
 import { parseShapeArgs, type ShapeArgs } from './shape-args.js';
-import { CHECK_HELP, CONVERT_HELP, PROGRAM, TOP_LEVEL_HELP, VERIFY_HELP } from './usage.js';
+import { CHECK_HELP, COMMON_OPTION_KEYS, CONVERT_HELP, CONVERT_OPTION_KEYS, PROGRAM, TOP_LEVEL_HELP, VERIFY_HELP, VERIFY_OPTION_KEYS } from './usage.js';
 
 /**
  * Turns argv into one typed request. Everything wrong with the command line is
@@ -53,16 +53,9 @@ export type CliRequest = CommandRequest | { command: 'help'; text: string } | { 
 
 export const DEFAULT_TARGET: DeploymentTarget = 'iOS15';
 export const DEFAULT_PRECISION: Precision = 'fp16';
-const PRECISIONS: readonly Precision[] = ['fp16', 'fp32'];
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | string[] | boolean | undefined>;
-
-const COMMON_OPTIONS: Options = {
-  json: { type: 'boolean' },
-  debug: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-};
+type Values = CliValues;
 
 interface CommandSpec {
   help: string;
@@ -77,40 +70,27 @@ function usageError(message: string, command?: CommandName): ToolError {
   return new ToolError('USAGE', `${message} (see '${hint}')`);
 }
 
-function stringValue(values: Values, name: string): string | undefined {
-  const v = values[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
 /** MODEL.onnx → MODEL.mlpackage in the same folder. */
 export function defaultPackagePath(modelPath: string): string {
   return `${modelPath.replace(/\.onnx$/i, '')}.mlpackage`;
 }
 
 function buildConvert(model: string, values: Values, flags: OutputFlags): ConvertRequest {
-  const target = stringValue(values, 'target') ?? DEFAULT_TARGET;
-  if (!isDeploymentTarget(target)) {
-    throw usageError(`--target must be one of ${DEPLOYMENT_TARGETS.join(', ')}, got '${target}'`, 'convert');
-  }
-  const precision = stringValue(values, 'precision') ?? DEFAULT_PRECISION;
-  if (!PRECISIONS.includes(precision as Precision)) {
-    throw usageError(`--precision must be one of ${PRECISIONS.join(', ')}, got '${precision}'`, 'convert');
-  }
-  const output = stringValue(values, 'output') ?? defaultPackagePath(model);
+  const fail = (message: string) => usageError(message, 'convert');
+  const target = cliOption(values, 'target', fail) ?? DEFAULT_TARGET;
+  const precision = cliOption(values, 'precision', fail) ?? DEFAULT_PRECISION;
+  const output = cliOption(values, 'output', fail) ?? defaultPackagePath(model);
   // Core ML recognises a package only by its extension; another name would silently not load.
   if (!/\.mlpackage$/i.test(output)) {
     throw usageError(`--output must end in .mlpackage, got '${output}'`, 'convert');
   }
-  const compress = stringValue(values, 'compress');
-  if (compress !== undefined && !compressionVariantNames().includes(compress)) {
-    throw usageError(`--compress must be one of ${compressionVariantNames().join(', ')}, got '${compress}'`, 'convert');
-  }
+  const compress = cliOption(values, 'compress', fail);
   const freeze = parseFreeze(values['freeze']);
   const shapes = parseShapeArgs(values, (message) => {
     throw usageError(message, 'convert');
   });
   return {
-    command: 'convert', model, output, target, precision: precision as Precision,
+    command: 'convert', model, output, target, precision,
     ...(compress === undefined ? {} : { compress }), ...(freeze === undefined ? {} : { freeze }), ...shapes, ...flags,
   };
 }
@@ -134,8 +114,9 @@ function parseFreeze(raw: Values[string]): Record<string, number[]> | undefined 
 }
 
 function buildVerify(packagePath: string, values: Values, flags: OutputFlags): VerifyRequest {
-  const dataDir = stringValue(values, 'data');
-  const onnxPath = stringValue(values, 'onnx');
+  const fail = (message: string) => usageError(message, 'verify');
+  const dataDir = cliOption(values, 'data', fail);
+  const onnxPath = cliOption(values, 'onnx', fail);
   if ((dataDir === undefined) === (onnxPath === undefined)) {
     throw usageError('give exactly one of --data DIR or --onnx MODEL.onnx', 'verify');
   }
@@ -147,29 +128,19 @@ const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   convert: {
     help: CONVERT_HELP,
     positional: 'MODEL.onnx',
-    options: {
-      ...COMMON_OPTIONS,
-      output: { type: 'string', short: 'o' },
-      target: { type: 'string' },
-      precision: { type: 'string' },
-      compress: { type: 'string' },
-      freeze: { type: 'string', multiple: true },
-      'input-shape': { type: 'string', multiple: true },
-      range: { type: 'string', multiple: true },
-      enumerate: { type: 'string', multiple: true },
-    },
+    options: parseArgsOptions(CONVERT_OPTION_KEYS),
     build: buildConvert,
   },
   check: {
     help: CHECK_HELP,
     positional: 'MODEL.onnx',
-    options: COMMON_OPTIONS,
+    options: parseArgsOptions(COMMON_OPTION_KEYS),
     build: (model, _values, flags) => ({ command: 'check', model, ...flags }),
   },
   verify: {
     help: VERIFY_HELP,
     positional: 'PACKAGE.mlpackage',
-    options: { ...COMMON_OPTIONS, data: { type: 'string' }, onnx: { type: 'string' } },
+    options: parseArgsOptions(VERIFY_OPTION_KEYS),
     build: buildVerify,
   },
 };

@@ -1,6 +1,8 @@
-import { findVariant, variantNames } from '../compress/variants.js';
 import { ToolError } from '../errors.js';
-import { DEPLOYMENT_TARGETS, isDeploymentTarget, type DeploymentTarget } from '../mil/ir.js';
+import type { DeploymentTarget } from '../mil/ir.js';
+import { cliHelpLines, cliOption, parseArgsOptions, type CliValues } from '../options/cli.js';
+import { DEFAULT_VARIANTS, type OptionKey } from '../options/definitions.js';
+import { splitList } from '../options/spec.js';
 import { ProgressLine } from '../progress.js';
 import type { GateSettings, RunReport } from '../report/schema.js';
 import { serializeReport } from '../report/schema.js';
@@ -22,7 +24,10 @@ import { PROGRAM } from './usage.js';
 
 export const REPORT_COMMAND = 'report';
 
-const DEFAULT_VARIANTS = ['fp32', 'fp16'];
+/** The options of `report`, in the order its help lists them. */
+export const REPORT_OPTION_KEYS = [
+  'out', 'baseRef', 'variants', 'target', 'inputShape', 'maxAbsError', 'minPsnr', 'maxSizeIncrease', 'failOnUnsupported', 'timeout', 'json', 'debug', 'help',
+] as const satisfies readonly OptionKey[];
 
 export const REPORT_HELP = [
   `Usage: ${PROGRAM} report PATH... --out DIR [options]`,
@@ -34,24 +39,7 @@ export const REPORT_HELP = [
   'A model that cannot be read or converted is reported; the others still run.',
   '',
   'Options:',
-  '  --out DIR                    output folder (required)',
-  '  --base-ref REF               also run each model as it is at git REF and show the',
-  '                               differences (a model missing at REF is "new")',
-  `  --variants LIST              comma-separated, from: ${variantNames().join(', ')}`,
-  `                               (default: ${DEFAULT_VARIANTS.join(',')})`,
-  `  --target TARGET              ${DEPLOYMENT_TARGETS.join(', ')} (default: ${DEFAULT_TARGET}; raised per`,
-  '                               variant when its compression needs a newer target)',
-  '  --input-shape NAME=SHAPE     convert and verify input NAME at SHAPE (e.g. 1x3x224x224) in',
-  '                               every model that has such an input; repeatable',
-  '  --max-abs-error X            gate for fp32 variants: max |Core ML − reference| (default:',
-  '                               1e-4 + 1e-3·|reference| per element)',
-  '  --min-psnr DB                gate for fp16 and compressed variants (default: 40 dB fp16,',
-  '                               30 dB 8-bit, 20 dB 4-bit and below, pruned)',
-  '  --max-size-increase PCT      fail when a package grows more than PCT% vs --base-ref',
-  '  --fail-on-unsupported BOOL   fail when a model has unsupported ops (default: true)',
-  '  --timeout SECONDS            time limit per model (default: none)',
-  '  --json                       print the JSON report on stdout',
-  '  -h, --help                   show this help',
+  ...cliHelpLines(REPORT_OPTION_KEYS),
   '',
   'Exit codes:',
   '  0  every gate passed',
@@ -77,62 +65,33 @@ function usageError(message: string): ToolError {
   return new ToolError('USAGE', `${message} (see '${PROGRAM} ${REPORT_COMMAND} --help')`);
 }
 
-const OPTIONS = {
-  out: { type: 'string' },
-  'base-ref': { type: 'string' },
-  variants: { type: 'string' },
-  target: { type: 'string' },
-  'max-abs-error': { type: 'string' },
-  'min-psnr': { type: 'string' },
-  'max-size-increase': { type: 'string' },
-  'fail-on-unsupported': { type: 'string' },
-  timeout: { type: 'string' },
-  'input-shape': { type: 'string', multiple: true },
-  json: { type: 'boolean' },
-  debug: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-/** A number option: undefined when absent; a usage error unless it is finite and passes `valid`. */
-function numberOption(value: string | undefined, name: string, valid: (x: number) => boolean, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || !valid(x)) throw usageError(`--${name} must be ${what}, got '${value}'`);
-  return x;
-}
-
-const BOOLEANS: Readonly<Record<string, boolean>> = { true: true, false: false, yes: true, no: false, '1': true, '0': false };
-
-function parseVariantList(value: string | undefined): string[] {
-  if (value === undefined) return [...DEFAULT_VARIANTS];
-  const names = [...new Set(value.split(',').map((v) => v.trim()).filter((v) => v !== ''))];
-  if (names.length === 0) throw usageError('--variants needs at least one variant');
-  const unknown = names.filter((n) => findVariant(n) === undefined);
-  if (unknown.length > 0) throw usageError(`unknown variant ${unknown.map((u) => `'${u}'`).join(', ')}; known: ${variantNames().join(', ')}`);
-  return names;
-}
-
 /** Reads the arguments after `report`; `help` when -h/--help is given. */
 export function parseReportArgs(args: readonly string[]): ReportRequest | 'help' {
-  const { values, positionals } = parseArgsOrUsageError(args, OPTIONS, usageError);
-  if (values.help === true) return 'help';
-  if (positionals.length === 0) throw usageError('missing PATH (an .onnx file or a folder)');
-  if (values.out === undefined || values.out === '') throw usageError('missing --out DIR');
-  const target = values.target ?? DEFAULT_TARGET;
-  if (!isDeploymentTarget(target)) throw usageError(`--target must be one of ${DEPLOYMENT_TARGETS.join(', ')}, got '${target}'`);
-  const failOnUnsupported = BOOLEANS[(values['fail-on-unsupported'] ?? 'true').toLowerCase()];
-  if (failOnUnsupported === undefined) throw usageError(`--fail-on-unsupported must be true or false, got '${values['fail-on-unsupported']}'`);
-  const gates: GateSettings = { failOnUnsupported };
-  const maxAbsError = numberOption(values['max-abs-error'], 'max-abs-error', (x) => x > 0, 'a positive number');
-  const minPsnr = numberOption(values['min-psnr'], 'min-psnr', () => true, 'a number of dB');
-  const maxSizeIncrease = numberOption(values['max-size-increase'], 'max-size-increase', (x) => x >= 0, 'a percentage ≥ 0');
-  const timeoutSeconds = numberOption(values.timeout, 'timeout', (x) => x > 0, 'a positive number of seconds');
+  const parsed = parseArgsOrUsageError(args, parseArgsOptions(REPORT_OPTION_KEYS), usageError);
+  const values = parsed.values as CliValues;
+  if (values['help'] === true) return 'help';
+  if (parsed.positionals.length === 0) throw usageError('missing PATH (an .onnx file or a folder)');
+  const outDir = cliOption(values, 'out', usageError);
+  if (outDir === undefined || outDir === '') throw usageError('missing --out DIR');
+  const gates: GateSettings = { failOnUnsupported: cliOption(values, 'failOnUnsupported', usageError) ?? true };
+  const maxAbsError = cliOption(values, 'maxAbsError', usageError);
+  const minPsnr = cliOption(values, 'minPsnr', usageError);
+  const maxSizeIncrease = cliOption(values, 'maxSizeIncrease', usageError);
+  const timeoutSeconds = cliOption(values, 'timeout', usageError);
+  const baseRef = cliOption(values, 'baseRef', usageError);
   if (maxAbsError !== undefined) gates.maxAbsError = maxAbsError;
   if (minPsnr !== undefined) gates.minPsnr = minPsnr;
   if (maxSizeIncrease !== undefined) gates.maxSizeIncrease = maxSizeIncrease;
-  if (maxSizeIncrease !== undefined && values['base-ref'] === undefined) throw usageError('--max-size-increase needs --base-ref to compare with');
-  const request: ReportRequest = { paths: positionals, outDir: values.out, variants: parseVariantList(values.variants), target, gates, json: values.json === true };
-  if (values['base-ref'] !== undefined) request.baseRef = values['base-ref'];
+  if (maxSizeIncrease !== undefined && baseRef === undefined) throw usageError('--max-size-increase needs --base-ref to compare with');
+  const request: ReportRequest = {
+    paths: parsed.positionals,
+    outDir,
+    variants: cliOption(values, 'variants', usageError) ?? splitList(DEFAULT_VARIANTS),
+    target: cliOption(values, 'target', usageError) ?? DEFAULT_TARGET,
+    gates,
+    json: values['json'] === true,
+  };
+  if (baseRef !== undefined) request.baseRef = baseRef;
   if (timeoutSeconds !== undefined) request.timeoutSeconds = timeoutSeconds;
   const inputShapes = parseInputShapes(values['input-shape'], (message) => {
     throw usageError(message);

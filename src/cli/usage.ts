@@ -1,6 +1,10 @@
+import { cliHelpLines } from '../options/cli.js';
+import type { OptionKey } from '../options/definitions.js';
+
 /**
  * Help texts, one per command. They are the CLI reference users see first, so
- * they list every option with its default and the exit codes.
+ * they list every option with its default and the exit codes; the option
+ * lines come from the option table in src/options/.
  */
 
 export const PROGRAM = 'onnx-coreml';
@@ -12,11 +16,12 @@ const EXIT_CODES = [
   '  2  usage error or unreadable input',
 ];
 
-const COMMON_OPTIONS = [
-  '  --json           print exactly one JSON object on stdout (messages stay on stderr)',
-  '  --debug          show stack traces for errors',
-  '  -h, --help       show this help',
-];
+/** Options every command takes. */
+export const COMMON_OPTION_KEYS = ['json', 'debug', 'help'] as const satisfies readonly OptionKey[];
+export const CONVERT_OPTION_KEYS = [
+  'output', 'target', 'precision', 'compress', 'freeze', 'inputShape', 'range', 'enumerate', ...COMMON_OPTION_KEYS,
+] as const satisfies readonly OptionKey[];
+export const VERIFY_OPTION_KEYS = ['data', 'onnx', ...COMMON_OPTION_KEYS] as const satisfies readonly OptionKey[];
 
 export const TOP_LEVEL_HELP = [
   `Usage: ${PROGRAM} <command> [options]`,
@@ -45,30 +50,7 @@ export const CONVERT_HELP = [
   'listed with its node name before anything is written.',
   '',
   'Options:',
-  '  -o, --output PATH       where to write the .mlpackage',
-  '                          (default: next to the model, MODEL.mlpackage)',
-  '  --target TARGET         minimum deployment target: iOS15, iOS16, iOS17, iOS18',
-  '                          (default: iOS15, the widest reach)',
-  '  --precision PRECISION   compute precision: fp16 or fp32 (default: fp16)',
-  '  --compress VARIANT      compress the weights: int8, int4, palettize1..8 or prune50;',
-  '                          raises --target, with a warning, when the variant needs it',
-  '  --freeze NAME=VALUE     fix model input NAME to VALUE (a number or a comma list,',
-  '                          typed like the input) before converting; repeatable.',
-  '                          Branches (If) decided by it are inlined: --freeze sr=16000',
-  '  --input-shape NAME=SHAPE',
-  '                          convert input NAME at SHAPE (e.g. 1x3x224x224), replacing',
-  '                          its declared shape so the program becomes static; repeatable.',
-  '                          Inputs not named that share its symbolic dim names follow.',
-  '                          With --range or --enumerate it gives the default shape',
-  '  --range NAME:DIM=MIN..MAX',
-  '                          keep dim DIM (an index or a symbolic name) of input NAME',
-  '                          dynamic, accepting MIN..MAX (default MIN); repeatable.',
-  '                          Symbolic dims not given a range or shape get 1..1024',
-  '  --enumerate NAME=SHAPE,SHAPE...',
-  '                          input NAME accepts exactly these shapes (the first is the',
-  '                          default); repeatable. A model cannot mix --range and',
-  '                          --enumerate, and several enumerated inputs need iOS18',
-  ...COMMON_OPTIONS,
+  ...cliHelpLines(CONVERT_OPTION_KEYS),
   '',
   ...EXIT_CODES,
 ].join('\n');
@@ -80,7 +62,7 @@ export const CHECK_HELP = [
   'it converts. Writes nothing. Exits 1 when some node cannot be converted.',
   '',
   'Options:',
-  ...COMMON_OPTIONS,
+  ...cliHelpLines(COMMON_OPTION_KEYS),
   '',
   ...EXIT_CODES,
 ].join('\n');
@@ -93,9 +75,7 @@ export const VERIFY_HELP = [
   'onnxruntime on seeded inputs when given the ONNX model.',
   '',
   'Options:',
-  '  --data DIR          folder holding test_data_set_N/ (input_K.pb, output_K.pb)',
-  '  --onnx MODEL.onnx   compute reference outputs with onnxruntime instead',
-  ...COMMON_OPTIONS,
+  ...cliHelpLines(VERIFY_OPTION_KEYS),
   '',
   ...EXIT_CODES,
 ].join('\n');

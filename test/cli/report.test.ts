@@ -69,7 +69,7 @@ describe('onnx-coreml report', () => {
       [[model, '--out', 'x', '--variants', 'fp32,int3'], /unknown variant 'int3'/],
       [[model, '--out', 'x', '--target', 'iOS14'], /--target must be one of iOS15/],
       [[model, '--out', 'x', '--min-psnr', 'loud'], /--min-psnr must be a number of dB, got 'loud'/],
-      [[model, '--out', 'x', '--max-abs-error', '0'], /--max-abs-error must be a positive number, got '0'/],
+      [[model, '--out', 'x', '--max-abs-error=-1'], /--max-abs-error must be a number ≥ 0, got '-1'/],
       [[model, '--out', 'x', '--fail-on-unsupported', 'maybe'], /--fail-on-unsupported must be true or false/],
       [[model, '--out', 'x', '--max-size-increase', '5'], /--max-size-increase needs --base-ref/],
       [[model, '--out', 'x', '--frobnicate'], /unknown option '--frobnicate'/],

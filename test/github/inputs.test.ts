@@ -43,7 +43,7 @@ describe('parseInputs', () => {
 
   test.each([
     [{ format: 'neuralnetwork' }, /input `format`: neuralnetwork .* not implemented yet; use mlprogram/],
-    [{ variants: 'fp32,int3' }, /input `variants`: unknown int3; known variants: fp32, fp16/],
+    [{ variants: 'fp32,int3' }, /input `variants`: unknown variant 'int3'; known variants: fp32, fp16/],
     [{ mode: 'deploy' }, /input `mode`: "deploy" is not one of pr, release, plan, aggregate/],
     [{ 'deployment-target': 'iOS14' }, /input `deployment-target`/],
     [{ 'max-abs-error': '-1' }, /input `max-abs-error`: "-1" is not a number ≥ 0/],
