@@ -11,6 +11,7 @@ import { convConverters } from './ops/conv.js';
 import { linearConverters } from './ops/linear.js';
 import { normConverters } from './ops/norm.js';
 import { poolConverters } from './ops/pool.js';
+import { padConverters } from './ops/pad.js';
 import { resampleConverters } from './ops/resample.js';
 import { recurrentConverters } from './ops/recurrent.js';
 import { controlConverters } from './ops/control.js';
@@ -37,6 +38,7 @@ export const CONVERTER_FAMILIES: Readonly<Record<string, ConverterTable>> = {
   linear: linearConverters,
   norm: normConverters,
   pool: poolConverters,
+  pad: padConverters,
   resample: resampleConverters,
   recurrent: recurrentConverters,
   control: controlConverters,

@@ -93,6 +93,8 @@ function gru18(): MilOpDef {
 }
 
 defineMilOps([
-  ...['lstm', 'gru', 'rnn'].flatMap((name) => [recurrentDef(name, 'iOS15'), recurrentDef(name, 'iOS17')]),
+  recurrentDef('lstm', 'iOS15'), recurrentDef('lstm', 'iOS17'),
+  recurrentDef('gru', 'iOS15'), recurrentDef('gru', 'iOS17'),
+  recurrentDef('rnn', 'iOS15'), recurrentDef('rnn', 'iOS17'),
   gru18(),
 ]);

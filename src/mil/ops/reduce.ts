@@ -1,9 +1,16 @@
+import type { DType } from '../../tensor/dtype.js';
 import { toNumberList } from '../../tensor/tensor.js';
-import { defineMilOps, type MilOpDef } from '../catalogue.js';
-import type { DeploymentTarget } from '../ir.js';
-import { DOMAIN_FI, MilShapeError, requiredType } from './elementwise.js';
+import { defineMilOps, type MilOpDef, type MilParamDef, type TypeRuleInput } from '../catalogue.js';
+import type { DeploymentTarget, MilTensorType } from '../ir.js';
+import { DOMAIN_FI, MilShapeError, requiredType, sameTypeAs } from './elementwise.js';
+import { axisOf, boolParam, intParam, stringParam } from './window.js';
 
-/** MIL op definitions: reductions (coreml-format §7.3 "Reductions"). Omitted axes reduce over all axes. */
+/**
+ * MIL op definitions: reductions (coreml-format §7.3 "Reductions"; omitted
+ * axes reduce over all axes), and the ops ONNX's TopK and CumSum map onto:
+ * cumsum, topk (iOS16 adds sort/return_indices, iOS17 the small integer types
+ * and output_indices_dtype) and argsort.
+ */
 
 export const REDUCE_OPS = [
   'reduce_sum', 'reduce_mean', 'reduce_max', 'reduce_min', 'reduce_prod', 'reduce_l1_norm', 'reduce_l2_norm',
@@ -66,3 +73,63 @@ defineMilOps([
   argDef('reduce_argmax', 'iOS15'), argDef('reduce_argmax', 'iOS17'),
   argDef('reduce_argmin', 'iOS15'), argDef('reduce_argmin', 'iOS17'),
 ]);
+
+const constIntParam: MilParamDef = { type: ['int32'], const: true, optional: true };
+const constBoolParam: MilParamDef = { type: ['bool'], const: true, optional: true };
+
+const T_SMALL_INTS: readonly DType[] = ['float16', 'float32', 'int8', 'int16', 'int32', 'uint8', 'uint16'];
+
+const cumsum: MilOpDef = {
+  name: 'cumsum',
+  since: 'iOS15',
+  inputs: { x: { type: 'T' }, axis: constIntParam, exclusive: constBoolParam, reverse: constBoolParam },
+  typeDomains: { T: DOMAIN_FI },
+  outputs: (input) => {
+    axisOf(input, 'cumsum', requiredType(input, 'x').shape.length, 0);
+    return sameTypeAs('x')(input);
+  },
+  summary: 'running sum along axis (exclusive leaves out the current element, reverse runs from the end)',
+};
+
+function topkOutputs(input: TypeRuleInput, withOptions: boolean): MilTensorType[] {
+  const x = requiredType(input, 'x');
+  const axis = axisOf(input, 'topk', x.shape.length, -1);
+  const k = intParam(input, 'k', 1);
+  const dim = x.shape[axis];
+  if (typeof dim === 'number' && k > dim) throw new MilShapeError(`topk: k=${k} is greater than the axis size ${dim}`);
+  const shape = x.shape.map((d, i) => (i === axis ? k : d));
+  const indicesDtype = stringParam(input, 'output_indices_dtype', 'int32');
+  if (indicesDtype !== 'int32' && indicesDtype !== 'uint16') throw new MilShapeError(`topk: output_indices_dtype "${indicesDtype}" is not int32 or uint16`);
+  const values: MilTensorType = { dtype: x.dtype, shape };
+  if (withOptions && !boolParam(input, 'return_indices', true)) return [values];
+  return [values, { dtype: indicesDtype, shape }];
+}
+
+function topkDef(since: 'iOS15' | 'iOS16' | 'iOS17'): MilOpDef {
+  const inputs: Record<string, MilParamDef> = { x: { type: 'T' }, k: since === 'iOS17' ? { type: 'K', const: true, optional: true } : constIntParam, axis: constIntParam, ascending: constBoolParam };
+  if (since !== 'iOS15') Object.assign(inputs, { sort: constBoolParam, return_indices: constBoolParam });
+  if (since === 'iOS17') inputs['output_indices_dtype'] = { type: ['string'], const: true, optional: true };
+  return {
+    name: 'topk',
+    since,
+    inputs,
+    typeDomains: since === 'iOS17' ? { T: T_SMALL_INTS, K: ['int8', 'int16', 'int32'] } : { T: DOMAIN_FI },
+    outputs: (input) => topkOutputs(input, since !== 'iOS15'),
+    summary: 'the k largest (or smallest, ascending) values along axis and their indices',
+  };
+}
+
+const argsort: MilOpDef = {
+  name: 'argsort',
+  since: 'iOS15',
+  inputs: { x: { type: 'T' }, axis: constIntParam, ascending: constBoolParam },
+  typeDomains: { T: DOMAIN_FI },
+  outputs: (input) => {
+    const x = requiredType(input, 'x');
+    axisOf(input, 'argsort', x.shape.length, -1);
+    return [{ dtype: 'int32', shape: [...x.shape] }];
+  },
+  summary: 'indices that sort x along axis (descending unless ascending)',
+};
+
+defineMilOps([cumsum, argsort, topkDef('iOS15'), topkDef('iOS16'), topkDef('iOS17')]);

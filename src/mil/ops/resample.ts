@@ -5,13 +5,11 @@ import type { MilTensorType } from '../ir.js';
 import { stringParam } from './window.js';
 
 /**
- * MIL op definitions for spatial resampling and padding: pad,
- * upsample_nearest_neighbor, upsample_bilinear (iOS16 adds half_pixel_centers),
+ * MIL op definitions for spatial resampling: upsample_nearest_neighbor, upsample_bilinear (iOS16 adds half_pixel_centers),
  * resize_nearest_neighbor, resize_bilinear, and iOS17's generic resize.
  */
 
 const F: readonly DType[] = ['float16', 'float32'];
-const PAD_MODES = ['constant', 'reflect', 'replicate'];
 export const SAMPLING_MODES = ['STRICT_ALIGN_CORNERS', 'ALIGN_CORNERS', 'DEFAULT', 'OFFSET_CORNERS', 'UNALIGN_CORNERS'];
 
 function needX(input: TypeRuleInput, op: string, minRank: number): MilTensorType {
@@ -24,30 +22,6 @@ function needX(input: TypeRuleInput, op: string, minRank: number): MilTensorType
 function scalarParam(input: TypeRuleInput, param: string, fallback: number): number {
   const v = input.value(param);
   return v ? toNumberList(v)[0]! : fallback;
-}
-
-function padOutputs(input: TypeRuleInput): MilTensorType[] {
-  const x = needX(input, 'pad', 1);
-  const mode = stringParam(input, 'mode', 'constant');
-  if (!PAD_MODES.includes(mode)) throw new Error(`pad: unknown mode "${mode}"`);
-  const rank = x.shape.length;
-  const padValue = input.value('pad');
-  if (!padValue) {
-    const padType = input.type('pad');
-    if (!padType || padType.shape[0] !== 2 * rank) throw new Error('pad: a non-constant pad must have length 2*rank');
-    return [{ dtype: x.dtype, shape: x.shape.map(() => null) }];
-  }
-  const pads = toNumberList(padValue);
-  if (pads.length % 2 !== 0 || pads.length > 2 * rank) throw new Error(`pad: pad must have an even length <= ${2 * rank}`);
-  const first = rank - pads.length / 2;
-  const shape = x.shape.map((d, i) => {
-    if (i < first || d === null) return d;
-    const before = pads[2 * (i - first)]!;
-    const after = pads[2 * (i - first) + 1]!;
-    if (mode === 'reflect' && (before > d - 1 || after > d - 1)) throw new Error('pad: reflect pads must be < dim');
-    return d + before + after;
-  });
-  return [{ dtype: x.dtype, shape }];
 }
 
 /** Output of the upsample_* ops: floor(in * scale) on the last two dims. */
@@ -118,19 +92,6 @@ const upsampleBilinear15: MilOpDef = {
 };
 
 defineMilOps([
-  {
-    name: 'pad',
-    since: 'iOS15',
-    inputs: {
-      x: { type: 'T' },
-      pad: { type: ['int32'] },
-      mode: { type: ['string'], optional: true, const: true },
-      constant_val: { type: 'T', optional: true, const: true },
-    },
-    typeDomains: { T: F },
-    outputs: padOutputs,
-    summary: 'pads the last N dims; pad = [before_0, after_0, before_1, ...]',
-  },
   {
     name: 'upsample_nearest_neighbor',
     since: 'iOS15',

@@ -4,7 +4,6 @@ import { defineMilOps, type MilOpDef, type MilParamDef, type TypeRuleInput } fro
 import type { DeploymentTarget, MilTensorType } from '../ir.js';
 import { DOMAIN_FI, DOMAIN_FIB, MilShapeError, requiredType } from './elementwise.js';
 import { DOMAIN_X17 } from './misc.js';
-import './gather.js';
 
 /**
  * MIL op definitions: shape manipulation and gather (coreml-format §7.3).

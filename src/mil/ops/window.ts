@@ -1,4 +1,5 @@
 import type { TypeRuleInput } from '../catalogue.js';
+import { MilShapeError } from './elementwise.js';
 import { toNumberList } from '../../tensor/tensor.js';
 
 /**
@@ -78,4 +79,18 @@ export function padTypeParam(input: TypeRuleInput, op: string): PadType {
   // iOS15's definitions reject same_lower; the op must not reach a CoreML5 program.
   if (p === 'same_lower' && input.target === 'iOS15') throw new Error(`${op}: pad_type same_lower needs iOS16 or later`);
   return p as PadType;
+}
+
+/** A constant scalar int parameter, or the fallback when it is not bound. */
+export function intParam(input: TypeRuleInput, param: string, fallback: number): number {
+  const v = input.value(param);
+  return v ? toNumberList(v)[0]! : fallback;
+}
+
+/** The axis parameter, normalized for `rank`; out of range fails. */
+export function axisOf(input: TypeRuleInput, op: string, rank: number, fallback: number): number {
+  const raw = intParam(input, 'axis', fallback);
+  const axis = raw < 0 ? raw + rank : raw;
+  if (axis < 0 || axis >= rank) throw new MilShapeError(`${op}: axis ${raw} is out of range for rank ${rank}`);
+  return axis;
 }

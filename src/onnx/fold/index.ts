@@ -2,10 +2,9 @@ import type { FoldFn, FoldTable } from './types.js';
 import { shapeFolds } from './shape.js';
 import { elementwiseFolds } from './elementwise.js';
 import { reduceFolds } from './reduce.js';
-import { mathFolds } from './math.js';
-import { layoutFolds } from './layout.js';
+import { indexingFolds } from './indexing.js';
 
-const FAMILIES: readonly FoldTable[] = [shapeFolds, elementwiseFolds, reduceFolds, mathFolds, layoutFolds];
+const FAMILIES: readonly FoldTable[] = [shapeFolds, indexingFolds, elementwiseFolds, reduceFolds];
 
 const byOp = new Map<string, FoldFn>();
 for (const table of FAMILIES) for (const [op, fn] of Object.entries(table)) byOp.set(op, fn);

@@ -1,30 +1,19 @@
-import { attrInt, attrTensor, type OnnxNode } from '../ir.js';
+import { attrInt, attrInts, type OnnxNode } from '../ir.js';
 import { makeTensor, elementCount, toNumberList, type Tensor } from '../../tensor/tensor.js';
 import {
-  castTarget, constantNodeValue, dropoutRandomness, DYNAMIC, intsParam, isDynamic, malformed, normalizeAxes, normalizeAxis,
-  resolveReshape, resolveSliceRange, sliceParams, type ConstantLookup,
+  castTarget, constantNodeValue, dropoutRandomness, intsParam, isDynamic, malformed, normalizeAxes, normalizeAxis,
+  resolveReshape, splitSizes,
 } from '../shapes/params.js';
 import type { FoldFn, FoldTable } from './types.js';
 import {
-  broadcastIndex, broadcastShapes, checkFoldSize, FoldSkip, fromNumbers, int64Tensor, selectByAxisIndices,
-  takeElements, toNumbers,
+  checkFoldSize, FoldSkip, fromNumbers, gatherIndex, int64Tensor, lookup, need,
+  takeElements, toNumbers, withShape,
 } from './values.js';
 
-/** Fold evaluators for the ops exporters use to compute shapes. ONNX semantics; int64 is kept. */
-
-function need(node: OnnxNode, inputs: (Tensor | undefined)[], i: number): Tensor {
-  const t = inputs[i];
-  if (!t) throw malformed(node, `input ${i} is missing`);
-  return t;
-}
-
-function lookup(inputs: (Tensor | undefined)[]): ConstantLookup {
-  return (i) => inputs[i];
-}
-
-function withShape(t: Tensor, shape: readonly number[]): Tensor {
-  return makeTensor(t.dtype, shape, t.data as never);
-}
+/**
+ * Fold evaluators for the shape family (shape arithmetic, reshapes,
+ * transposes, splits, concatenation). ONNX semantics; int64 is kept.
+ */
 
 /** Shape's [start, end) window (opset 15), clamped like Slice. */
 export function shapeWindow(node: OnnxNode, rank: number): [number, number] {
@@ -62,22 +51,6 @@ const foldCast: FoldFn = (node, inputs) => {
   return [fromNumbers(to, x.shape, toNumbers(x))];
 };
 
-const foldConstantOfShape: FoldFn = (node, inputs) => {
-  const shape = toNumberList(need(node, inputs, 0));
-  checkFoldSize(shape);
-  const value = attrTensor(node, 'value') ?? makeTensor('float32', [1], new Float32Array([0]));
-  return [takeElements(value, shape, new Int32Array(elementCount(shape)))];
-};
-
-const foldRange: FoldFn = (node, inputs) => {
-  const [start, limit, delta] = [0, 1, 2].map((i) => toNumbers(need(node, inputs, i))[0]!);
-  if (delta === 0) throw malformed(node, 'Range delta is 0');
-  const count = Math.max(Math.ceil((limit! - start!) / delta!), 0);
-  checkFoldSize([count]);
-  const values = Float64Array.from({ length: count }, (_, i) => start! + i * delta!);
-  return [fromNumbers(need(node, inputs, 0).dtype, [count], values)];
-};
-
 const foldReshape: FoldFn = (node, inputs, opset) => {
   const x = need(node, inputs, 0);
   let target: number[];
@@ -91,31 +64,6 @@ const foldReshape: FoldFn = (node, inputs, opset) => {
   const shape = resolveReshape(node, x.shape, target, attrInt(node, 'allowzero', 0) !== 0) as number[];
   if (elementCount(shape) !== elementCount(x.shape)) throw malformed(node, `cannot reshape [${x.shape.join(', ')}] to [${shape.join(', ')}]`);
   return [withShape(x, shape)];
-};
-
-const foldExpand: FoldFn = (node, inputs) => {
-  const x = need(node, inputs, 0);
-  const shape = broadcastShapes(x.shape, toNumberList(need(node, inputs, 1)));
-  if (!shape) throw malformed(node, `cannot expand [${x.shape.join(', ')}]`);
-  checkFoldSize(shape);
-  return [takeElements(x, shape, broadcastIndex(x.shape, shape))];
-};
-
-const foldGather: FoldFn = (node, inputs) => {
-  const x = need(node, inputs, 0);
-  const indices = need(node, inputs, 1);
-  const axis = normalizeAxis(node, attrInt(node, 'axis', 0), x.shape.length);
-  const dim = x.shape[axis]!;
-  const idx = toNumberList(indices).map((v) => {
-    const k = v < 0 ? v + dim : v;
-    if (k < 0 || k >= dim) throw malformed(node, `gather index ${v} is out of range for dimension ${dim}`);
-    return k;
-  });
-  // Gather = select every element along `axis` by idx, then reshape that axis into the indices' shape.
-  const perAxis = x.shape.map((d, a) => (a === axis ? idx : Array.from({ length: d }, (_, i) => i)));
-  const picked = selectByAxisIndices(x, perAxis);
-  const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
-  return [withShape(picked, outShape)];
 };
 
 const foldConcat: FoldFn = (node, inputs) => {
@@ -177,16 +125,33 @@ const foldSqueeze: FoldFn = (node, inputs, opset) => {
   return [withShape(x, x.shape.filter((_, i) => !drop.has(i)))];
 };
 
-const foldSlice: FoldFn = (node, inputs, opset) => {
-  const x = need(node, inputs, 0);
-  const p = sliceParams(node, opset, lookup(inputs), x.shape.length);
-  if (p === DYNAMIC) throw new FoldSkip('slice bounds are not constant');
-  const perAxis = x.shape.map((d) => Array.from({ length: d }, (_, i) => i));
-  p.axes.forEach((axis, j) => {
-    const r = resolveSliceRange(x.shape[axis]!, p.starts[j]!, p.ends[j]!, p.steps[j]!);
-    perAxis[axis] = Array.from({ length: r.count }, (_, i) => r.start + i * r.step);
+const foldTranspose: FoldFn = (node, inputs) => {
+  const x = inputs[0];
+  if (!x) throw malformed(node, 'needs an input');
+  const rank = x.shape.length;
+  const perm = normalizeAxes(node, attrInts(node, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i), rank);
+  if (perm.length !== rank || new Set(perm).size !== rank) throw malformed(node, `perm [${perm.join(', ')}] is not a permutation of ${rank} axes`);
+  const outShape = perm.map((p) => x.shape[p]!);
+  // Input axis perm[j] is output axis j.
+  const outAxisOf = new Array<number>(rank);
+  perm.forEach((p, j) => (outAxisOf[p] = j));
+  return [takeElements(x, outShape, gatherIndex(outShape, x.shape, (out, d) => out[outAxisOf[d]!]!))];
+};
+
+/** Split of a constant (exporters split shape vectors into their dims). */
+const foldSplit: FoldFn = (node, inputs, opset) => {
+  const x = inputs[0];
+  if (!x) throw malformed(node, 'needs an input');
+  const axis = normalizeAxis(node, attrInt(node, 'axis', 0), x.shape.length);
+  const sizes = splitSizes(node, opset, (i) => inputs[i], x.shape[axis]);
+  if (sizes === undefined || isDynamic(sizes)) throw new FoldSkip('split sizes are not constant');
+  let start = 0;
+  return sizes.map((size) => {
+    const shape = x.shape.map((d, a) => (a === axis ? size : d));
+    const from = start;
+    start += size;
+    return takeElements(x, shape, gatherIndex(shape, x.shape, (out, d) => out[d]! + (d === axis ? from : 0)));
   });
-  return [selectByAxisIndices(x, perAxis)];
 };
 
 export const shapeFolds: FoldTable = {
@@ -196,13 +161,10 @@ export const shapeFolds: FoldTable = {
   Dropout: foldDropout,
   Constant: foldConstant,
   Cast: foldCast,
-  ConstantOfShape: foldConstantOfShape,
-  Range: foldRange,
   Reshape: foldReshape,
-  Expand: foldExpand,
-  Gather: foldGather,
   Concat: foldConcat,
   Unsqueeze: foldUnsqueeze,
   Squeeze: foldSqueeze,
-  Slice: foldSlice,
+  Transpose: foldTranspose,
+  Split: foldSplit,
 };

@@ -2,7 +2,7 @@ import { allocStorage, type DType, type TensorData } from '../../tensor/dtype.js
 import { float16ArrayToFloat32, float32ToFloat16Bits, bfloat16ArrayToFloat32 } from '../../tensor/fp16.js';
 import { elementCount, makeTensor, stridesOf, type Tensor } from '../../tensor/tensor.js';
 import type { OnnxNode } from '../ir.js';
-import { malformed } from '../shapes/params.js';
+import { malformed, type ConstantLookup } from '../shapes/params.js';
 
 /**
  * Numeric helpers for constant folding. Folding only ever sees small tensors
@@ -146,4 +146,38 @@ export function broadcastMap(node: OnnxNode, tensors: Tensor[], dtype: DType, fn
     out[k] = fn(args);
   }
   return fromNumbers(dtype, shape, out);
+}
+
+/** Input i of a node being folded; a missing input is a malformed graph. */
+export function need(node: OnnxNode, inputs: (Tensor | undefined)[], i: number): Tensor {
+  const t = inputs[i];
+  if (!t) throw malformed(node, `input ${i} is missing`);
+  return t;
+}
+
+export function lookup(inputs: (Tensor | undefined)[]): ConstantLookup {
+  return (i) => inputs[i];
+}
+
+export function withShape(t: Tensor, shape: readonly number[]): Tensor {
+  return makeTensor(t.dtype, shape, t.data as never);
+}
+
+/** For each element of `outShape`, the flat index it reads from `inShape` through `coordOf`. */
+export function gatherIndex(outShape: readonly number[], inShape: readonly number[], coordOf: (out: number[], axis: number) => number): Int32Array {
+  checkFoldSize(outShape);
+  const inStrides = stridesOf(inShape);
+  const n = elementCount(outShape);
+  const source = new Int32Array(n);
+  const coord = new Array<number>(outShape.length).fill(0);
+  for (let k = 0; k < n; k++) {
+    let src = 0;
+    for (let d = 0; d < inShape.length; d++) src += coordOf(coord, d) * inStrides[d]!;
+    source[k] = src;
+    for (let d = outShape.length - 1; d >= 0; d--) {
+      if (++coord[d]! < outShape[d]!) break;
+      coord[d] = 0;
+    }
+  }
+  return source;
 }

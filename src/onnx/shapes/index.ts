@@ -2,6 +2,11 @@ import type { ShapeFn, ShapeTable } from './types.js';
 import { elementwiseShapes } from './elementwise.js';
 import { activationShapes } from './activation.js';
 import { shapeShapes } from './shape.js';
+import { indexingShapes } from './indexing.js';
+import { scatterGatherShapes } from './scatter-gather.js';
+import { spaceShapes } from './space.js';
+import { einsumShapes } from './einsum.js';
+import { padShapes } from './pad.js';
 import { reduceShapes } from './reduce.js';
 import { convShapes } from './conv.js';
 import { linearShapes } from './linear.js';
@@ -16,8 +21,8 @@ import { visionShapes } from './vision.js';
 import { signalShapes } from './signal.js';
 
 const FAMILIES: readonly ShapeTable[] = [
-  elementwiseShapes, activationShapes, shapeShapes, reduceShapes, convShapes,
-  linearShapes, normShapes, poolShapes, resampleShapes, recurrentShapes, lossShapes, generatorShapes, quantShapes,
+  elementwiseShapes, activationShapes, shapeShapes, indexingShapes, scatterGatherShapes, spaceShapes, einsumShapes, reduceShapes, convShapes,
+  linearShapes, normShapes, poolShapes, padShapes, resampleShapes, recurrentShapes, lossShapes, generatorShapes, quantShapes,
   visionShapes, signalShapes,
 ];
 

@@ -1,28 +1,21 @@
 import type { DType } from '../../tensor/dtype.js';
 import { toNumberList } from '../../tensor/tensor.js';
-import { attrInt, attrInts, attrTensor, type OnnxDim } from '../ir.js';
+import { attrInt, attrInts, type OnnxDim } from '../ir.js';
 import {
   castTarget, constantNodeValue, intsParam, isDynamic, normalizeAxes, normalizeAxis, resolveReshape,
-  resolveSliceRange, sliceParams, splitSizes, staticProduct,
+  splitSizes, staticProduct,
 } from './params.js';
-import { scatterGatherShapes } from './scatter-gather.js';
-import type { InferredType, ShapeFn, ShapeInferenceInput, ShapeTable } from './types.js';
+import { inputType, likeInput0, type InferredType, type ShapeFn, type ShapeTable } from './types.js';
 
-/** ONNX shape inference for the shape family (reshapes, slicing, gathering, shape arithmetic). */
+/** ONNX shape inference for the shape family (reshapes, transposes, concatenation, shape arithmetic). */
 
-function inputType(input: ShapeInferenceInput, i: number): InferredType {
-  return input.inputs[i] ?? {};
-}
-
-function known(shape: OnnxDim[] | undefined): shape is OnnxDim[] {
+export function known(shape: OnnxDim[] | undefined): shape is OnnxDim[] {
   return shape !== undefined;
 }
 
 function productDim(dims: readonly OnnxDim[]): OnnxDim {
   return staticProduct(dims) ?? null;
 }
-
-const passThrough: ShapeFn = (input) => [{ ...inputType(input, 0) }];
 
 const flatten: ShapeFn = (input) => {
   const x = inputType(input, 0);
@@ -105,26 +98,6 @@ const split: ShapeFn = (input) => {
   });
 };
 
-const slice: ShapeFn = (input) => {
-  const x = inputType(input, 0);
-  if (!known(x.shape)) return [{ dtype: x.dtype }];
-  const p = sliceParams(input.node, input.opset, input.constant, x.shape.length);
-  if (isDynamic(p)) return [{ dtype: x.dtype, shape: x.shape.map(() => null) }];
-  const shape = [...x.shape];
-  p.axes.forEach((axis, j) => {
-    const d = x.shape![axis];
-    shape[axis] = typeof d === 'number' ? resolveSliceRange(d, p.starts[j]!, p.ends[j]!, p.steps[j]!).count : null;
-  });
-  return [{ dtype: x.dtype, shape }];
-};
-
-const gather: ShapeFn = (input) => {
-  const [x, idx] = [inputType(input, 0), inputType(input, 1)];
-  if (!known(x.shape) || !known(idx.shape)) return [{ dtype: x.dtype }];
-  const axis = normalizeAxis(input.node, attrInt(input.node, 'axis', 0), x.shape.length);
-  return [{ dtype: x.dtype, shape: [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)] }];
-};
-
 /** Broadcast of symbolic shapes: a static non-1 dim wins; unknown otherwise. */
 export function broadcastDims(a: readonly OnnxDim[], b: readonly OnnxDim[]): OnnxDim[] {
   const rank = Math.max(a.length, b.length);
@@ -139,21 +112,6 @@ export function broadcastDims(a: readonly OnnxDim[], b: readonly OnnxDim[]): Onn
   });
 }
 
-const expand: ShapeFn = (input) => {
-  const x = inputType(input, 0);
-  const target = input.constant(1);
-  if (!known(x.shape) || !target) return [{ dtype: x.dtype }];
-  return [{ dtype: x.dtype, shape: broadcastDims(x.shape, toNumberList(target)) }];
-};
-
-const tile: ShapeFn = (input) => {
-  const x = inputType(input, 0);
-  const reps = input.constant(1);
-  if (!known(x.shape)) return [{ dtype: x.dtype }];
-  const r = reps ? toNumberList(reps) : undefined;
-  return [{ dtype: x.dtype, shape: x.shape.map((d, i) => (r && typeof d === 'number' ? d * r[i]! : null)) }];
-};
-
 const shape: ShapeFn = (input) => {
   const x = inputType(input, 0);
   if (!known(x.shape)) return [{ dtype: 'int64', shape: [null] }];
@@ -161,22 +119,6 @@ const shape: ShapeFn = (input) => {
   const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + rank : v, 0), rank);
   const [start, end] = [clamp(attrInt(input.node, 'start', 0)), clamp(attrInt(input.node, 'end', rank))];
   return [{ dtype: 'int64', shape: [Math.max(0, end - start)] }];
-};
-
-const constantOfShape: ShapeFn = (input) => {
-  const dtype: DType = attrTensor(input.node, 'value')?.dtype ?? 'float32';
-  const dims = input.constant(0);
-  if (dims) return [{ dtype, shape: toNumberList(dims) }];
-  const k = inputType(input, 0).shape?.[0];
-  return [typeof k === 'number' ? { dtype, shape: new Array<OnnxDim>(k).fill(null) } : { dtype }];
-};
-
-const range: ShapeFn = (input) => {
-  const [s, l, d] = [0, 1, 2].map((i) => input.constant(i));
-  const dtype = inputType(input, 0).dtype;
-  if (!s || !l || !d) return [{ dtype, shape: [null] }];
-  const [start, limit, delta] = [s, l, d].map((t) => toNumberList(t)[0]!);
-  return [{ dtype, shape: [Math.max(0, Math.ceil((limit! - start!) / delta!))] }];
 };
 
 const dropout: ShapeFn = (input) => {
@@ -192,20 +134,13 @@ export const shapeShapes: ShapeTable = {
   Unsqueeze: unsqueeze,
   Concat: concat,
   Split: split,
-  Slice: slice,
-  Gather: gather,
-  Expand: expand,
-  Tile: tile,
   Shape: shape,
   Size: () => [{ dtype: 'int64', shape: [] }],
   Cast: (input) => [{ ...inputType(input, 0), dtype: castTarget(input.node) }],
-  Identity: passThrough,
+  Identity: likeInput0,
   Dropout: dropout,
   Constant: (input) => {
     const v = constantNodeValue(input.node);
     return [{ dtype: v.dtype, shape: [...v.shape] }];
   },
-  ConstantOfShape: constantOfShape,
-  Range: range,
-  ...scatterGatherShapes,
 };

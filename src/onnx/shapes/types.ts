@@ -23,3 +23,11 @@ export type ShapeFn = (input: ShapeInferenceInput) => InferredType[];
 
 /** One op family's shape functions, keyed by ONNX op type. */
 export type ShapeTable = Readonly<Record<string, ShapeFn>>;
+
+/** The known type of input i ({} when omitted or unknown). */
+export function inputType(input: ShapeInferenceInput, i: number): InferredType {
+  return input.inputs[i] ?? {};
+}
+
+/** Output 0 has the type of input 0. */
+export const likeInput0: ShapeFn = (input) => [{ ...inputType(input, 0) }];

@@ -2,12 +2,14 @@ import type { KernelTable } from '../kernel.js';
 import { activationKernels } from './activation.js';
 import { attentionKernels } from './attention.js';
 import { constexprKernels } from './constexpr.js';
+import { controlKernels } from './control.js';
 import { convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
-import { gatherKernels } from './gather.js';
+import { scatterGatherKernels } from './scatter-gather.js';
 import { linearKernels } from './linear.js';
 import { miscKernels } from './misc.js';
 import { normKernels } from './norm.js';
+import { padKernels } from './pad.js';
 import { poolKernels } from './pool.js';
 import { recurrentKernels } from './recurrent.js';
 import { rearrangeKernels } from './rearrange.js';
@@ -28,12 +30,14 @@ export const KERNELS: KernelTable = {
   ...reduceKernels,
   ...shapeKernels,
   ...rearrangeKernels,
-  ...gatherKernels,
+  ...scatterGatherKernels,
   ...resampleKernels,
   ...recurrentKernels,
   ...attentionKernels,
   ...constexprKernels,
   ...miscKernels,
+  ...controlKernels,
+  ...padKernels,
   ...spaceKernels,
   ...visionKernels,
 };

@@ -117,11 +117,89 @@ function argReduce(pickLarger: boolean) {
   };
 }
 
+/** Views a tensor around one axis as [outer, n, inner]. */
+function axisSplit(shape: readonly number[], axis: number): [number, number, number] {
+  return [elementCount(shape.slice(0, axis)), shape[axis]!, elementCount(shape.slice(axis + 1))];
+}
+
+function cumsum(ctx: OpContext): RtValue[] {
+  const x = ctx.numeric('x');
+  const axis = normAxis(ctx, ctx.num('axis', 0), x.shape.length);
+  const exclusive = ctx.bool('exclusive', false);
+  const reverse = ctx.bool('reverse', false);
+  const [outer, n, inner] = axisSplit(x.shape, axis);
+  const out = allocFor(x.dtype, x.data.length);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      let sum = 0;
+      for (let s = 0; s < n; s++) {
+        const k = reverse ? n - 1 - s : s;
+        const idx = (o * n + k) * inner + j;
+        const v = x.data[idx]!;
+        if (!exclusive) sum += v;
+        out[idx] = sum;
+        if (exclusive) sum += v;
+      }
+    }
+  }
+  return [makeValue(x.dtype, x.shape, out)];
+}
+
+/** Sorted order along an axis; ties keep their original order. */
+function sortedAlong(data: RtNumeric, n: number, inner: number, o: number, j: number, ascending: boolean): number[] {
+  const order = Array.from({ length: n }, (_, k) => k);
+  const at = (k: number): number => data[(o * n + k) * inner + j]!;
+  order.sort((p, q) => {
+    const d = ascending ? at(p) - at(q) : at(q) - at(p);
+    return d !== 0 && !Number.isNaN(d) ? d : p - q;
+  });
+  return order;
+}
+
+function topk(ctx: OpContext): RtValue[] {
+  const x = ctx.numeric('x');
+  const axis = normAxis(ctx, ctx.num('axis', -1), x.shape.length);
+  const ascending = ctx.bool('ascending', false);
+  const [outer, n, inner] = axisSplit(x.shape, axis);
+  const k = Math.min(ctx.num('k', 1), n);
+  const shape = x.shape.map((d, i) => (i === axis ? k : d));
+  const values = allocFor(x.dtype, outer * k * inner);
+  const indices = new Int32Array(outer * k * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const order = sortedAlong(x.data, n, inner, o, j, ascending);
+      for (let s = 0; s < k; s++) {
+        values[(o * k + s) * inner + j] = x.data[(o * n + order[s]!) * inner + j]!;
+        indices[(o * k + s) * inner + j] = order[s]!;
+      }
+    }
+  }
+  const results: RtValue[] = [makeValue(x.dtype, shape, values), makeValue('int32', shape, indices)];
+  return results.slice(0, ctx.outputCount);
+}
+
+function argsort(ctx: OpContext): RtValue[] {
+  const x = ctx.numeric('x');
+  const axis = normAxis(ctx, ctx.num('axis', -1), x.shape.length);
+  const [outer, n, inner] = axisSplit(x.shape, axis);
+  const out = new Int32Array(x.data.length);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const order = sortedAlong(x.data, n, inner, o, j, ctx.bool('ascending', false));
+      for (let s = 0; s < n; s++) out[(o * n + s) * inner + j] = order[s]!;
+    }
+  }
+  return [makeValue('int32', x.shape, out)];
+}
+
 function table(): KernelTable {
   const t: Record<string, (ctx: OpContext) => RtValue[]> = {
     reduce_log_sum_exp: reduceLogSumExp,
     reduce_argmax: argReduce(true),
     reduce_argmin: argReduce(false),
+    cumsum,
+    topk,
+    argsort,
   };
   for (const [name, r] of Object.entries(REDUCERS)) t[name] = reduceKernel(r);
   return t;

@@ -1,6 +1,6 @@
 import { elementCount } from '../../tensor/tensor.js';
 import { normAxis, type KernelTable, type OpContext } from '../kernel.js';
-import { allocFor, type RtNumeric, type RtValue } from '../value.js';
+import { allocFor, makeValue, type RtNumeric, type RtValue } from '../value.js';
 import { gatherByDimMaps, iota, permute } from './layout.js';
 
 /** reshape, transpose, squeeze, expand_dims, flatten2d, concat, stack, split, slices, tile, pad, reverse. */
@@ -210,42 +210,44 @@ function tile(ctx: OpContext): RtValue[] {
   return [{ dtype: x.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x, maps) }];
 }
 
-/** Source index for each padded position, per mode; −1 marks a constant-filled position. */
-const PAD_SOURCE: Record<string, (i: number, dim: number) => number> = {
-  constant: (i, dim) => (i >= 0 && i < dim ? i : -1),
-  reflect: (i, dim) => {
-    if (dim === 1) return 0;
-    const period = 2 * (dim - 1);
-    const m = ((i % period) + period) % period;
-    return m < dim ? m : period - m;
-  },
-  replicate: (i, dim) => Math.min(Math.max(i, 0), dim - 1),
-};
-
-function pad(ctx: OpContext): RtValue[] {
-  const x = ctx.input('x');
-  const pads = ctx.requiredInts('pad');
-  const mode = ctx.str('mode', 'constant');
-  const source = PAD_SOURCE[mode];
-  if (!source) ctx.fail(`unknown pad mode '${mode}' (expected ${Object.keys(PAD_SOURCE).join(', ')})`);
-  const padded = pads.length / 2;
-  if (!Number.isInteger(padded) || padded > x.shape.length) ctx.fail(`pad has ${pads.length} values for rank ${x.shape.length}`);
-  const first = x.shape.length - padded;
-  const maps = x.shape.map((dim, i) => {
-    if (i < first) return iota(dim);
-    const before = pads[2 * (i - first)]!;
-    const after = pads[2 * (i - first) + 1]!;
-    if (mode === 'reflect' && (before > dim - 1 || after > dim - 1)) ctx.fail(`reflect padding of dim ${i} must be at most ${dim - 1}`);
-    return iota(dim + before + after).map((k) => source(k - before, dim));
-  });
-  return [{ dtype: x.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x, maps, ctx.num('constant_val', 0)) }];
-}
-
 function reverse(ctx: OpContext): RtValue[] {
   const x = ctx.input('x');
   const axes = (ctx.ints('axes') ?? x.shape.map((_, i) => i)).map((a) => normAxis(ctx, a, x.shape.length));
   const maps = x.shape.map((dim, i) => (axes.includes(i) ? iota(dim).map((k) => dim - 1 - k) : iota(dim)));
   return [{ dtype: x.dtype, shape: [...x.shape], data: gatherByDimMaps(x, maps) }];
+}
+
+function shapeOf(ctx: OpContext): RtValue[] {
+  const x = ctx.input('x');
+  return [makeValue('int32', [x.shape.length], Int32Array.from(x.shape))];
+}
+
+function fill(ctx: OpContext): RtValue[] {
+  const shape = ctx.requiredInts('shape');
+  const dtype = ctx.outputDType();
+  const out = allocFor(dtype === 'float16' ? 'float32' : dtype, elementCount(shape));
+  out.fill(ctx.num('value', 0));
+  return [makeValue(dtype, shape, out)];
+}
+
+function fillLike(ctx: OpContext): RtValue[] {
+  const ref = ctx.input('ref_tensor');
+  const dtype = ctx.outputDType();
+  const out = allocFor(dtype, ref.data.length);
+  out.fill(ctx.num('value', 0));
+  return [makeValue(dtype, ref.shape, out)];
+}
+
+function range1d(ctx: OpContext): RtValue[] {
+  const start = ctx.num('start');
+  const end = ctx.num('end');
+  const step = ctx.num('step');
+  if (step === 0) ctx.fail('step must not be 0');
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const dtype = ctx.numeric('start').dtype;
+  const out = allocFor(dtype, n);
+  for (let i = 0; i < n; i++) out[i] = start + i * step;
+  return [makeValue(dtype, [n], out)];
 }
 
 export const shapeKernels: KernelTable = {
@@ -260,6 +262,9 @@ export const shapeKernels: KernelTable = {
   slice_by_index: sliceByIndex,
   slice_by_size: sliceBySize,
   tile,
-  pad,
   reverse,
+  shape: shapeOf,
+  fill,
+  fill_like: fillLike,
+  range_1d: range1d,
 };

@@ -95,9 +95,27 @@ function reverseSequence(ctx: OpContext): RtValue[] {
   return [{ dtype: x.dtype, shape: x.shape, data: out }];
 }
 
+function bandPart(ctx: OpContext): RtValue[] {
+  const x = ctx.numeric('x');
+  const lower = ctx.num('lower', -1);
+  const upper = ctx.num('upper', -1);
+  const r = x.shape.length;
+  const rows = x.shape[r - 2]!;
+  const cols = x.shape[r - 1]!;
+  const out = allocFor(x.dtype, x.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const c = i % cols;
+    const row = Math.floor(i / cols) % rows;
+    const keep = (lower < 0 || row - c <= lower) && (upper < 0 || c - row <= upper);
+    out[i] = keep ? x.data[i]! : 0;
+  }
+  return [makeValue(x.dtype, x.shape, out)];
+}
+
 export const spaceKernels: KernelTable = {
   depth_to_space: (ctx) => toSpace(ctx, 'block_size', DEPTH_COLUMN_ROW),
   pixel_shuffle: (ctx) => toSpace(ctx, 'upscale_factor', COLUMN_ROW_DEPTH),
   space_to_depth: spaceToDepth,
   reverse_sequence: reverseSequence,
+  band_part: bandPart,
 };

@@ -1,6 +1,6 @@
 import { elementCount } from '../../tensor/tensor.js';
 import { normAxis, type KernelTable, type OpContext } from '../kernel.js';
-import { allocFor, type RtNumeric, type RtNumericValue, type RtValue } from '../value.js';
+import { allocFor, makeValue, type RtNumeric, type RtNumericValue, type RtValue } from '../value.js';
 
 /** gather, gather_along_axis, gather_nd, scatter, scatter_along_axis, scatter_nd. */
 
@@ -173,11 +173,50 @@ function scatterNd(ctx: OpContext): RtValue[] {
   return [data];
 }
 
-export const gatherKernels: KernelTable = {
+function oneHot(ctx: OpContext): RtValue[] {
+  const indices = ctx.numeric('indices');
+  const depth = ctx.num('one_hot_vector_size');
+  const rank = indices.shape.length + 1;
+  const axis = normAxis(ctx, ctx.num('axis', -1), rank);
+  const on = ctx.num('on_value', 1);
+  const off = ctx.num('off_value', 0);
+  const shape = [...indices.shape.slice(0, axis), depth, ...indices.shape.slice(axis)];
+  const dtype = ctx.outputDType();
+  const out = allocFor(dtype === 'float16' ? 'float32' : dtype, elementCount(shape)).fill(off);
+  const inner = elementCount(indices.shape.slice(axis));
+  for (let i = 0; i < indices.data.length; i++) {
+    let k = indices.data[i]!;
+    if (k < 0) k += depth;
+    if (k < 0 || k >= depth) continue;
+    const outer = Math.floor(i / inner);
+    out[(outer * depth + k) * inner + (i % inner)] = on;
+  }
+  return [makeValue(dtype, shape, out)];
+}
+
+function nonZero(ctx: OpContext): RtValue[] {
+  const x = ctx.numeric('x');
+  const rank = x.shape.length;
+  const hits: number[] = [];
+  for (let i = 0; i < x.data.length; i++) if (x.data[i] !== 0) hits.push(i);
+  const out = new Int32Array(hits.length * rank);
+  hits.forEach((flat, h) => {
+    let rem = flat;
+    for (let d = rank - 1; d >= 0; d--) {
+      out[h * rank + d] = rem % x.shape[d]!;
+      rem = Math.floor(rem / x.shape[d]!);
+    }
+  });
+  return [makeValue('int32', [hits.length, rank], out)];
+}
+
+export const scatterGatherKernels: KernelTable = {
   gather,
   gather_along_axis: gatherAlongAxis,
   gather_nd: gatherNd,
   scatter,
   scatter_along_axis: scatterAlongAxis,
   scatter_nd: scatterNd,
+  one_hot: oneHot,
+  non_zero: nonZero,
 };

@@ -1,45 +1,17 @@
 import type { DType } from '../../tensor/dtype.js';
-import { toNumberList } from '../../tensor/tensor.js';
 import { defineMilOps, type MilOpDef, type MilParamDef, type TypeRuleInput } from '../catalogue.js';
-import type { MilTensorType } from '../ir.js';
-import { DOMAIN_F, DOMAIN_FI, DOMAIN_FIB, MilShapeError, requiredType, sameTypeAs } from './elementwise.js';
-import { boolParam, stringParam } from './window.js';
+import { DOMAIN_F, DOMAIN_FIB, MilShapeError, requiredType, sameTypeAs } from './elementwise.js';
+import { intParam } from './window.js';
 
 /**
- * MIL definitions of the tensor operations ONNX's indexing ops map onto:
- * cumsum, band_part, topk (iOS16 adds sort/return_indices, iOS17 the small
- * integer types and output_indices_dtype), argsort, reverse_sequence (iOS17:
+ * MIL definitions of the space family: band_part, reverse_sequence (iOS17:
  * more dtypes and 8/16-bit lengths), and the rank-4 space/depth shuffles
  * depth_to_space, space_to_depth and pixel_shuffle.
  */
 
 const constInt: MilParamDef = { type: ['int32'], const: true, optional: true };
-const constBool: MilParamDef = { type: ['bool'], const: true, optional: true };
+
 const T_SMALL_INTS: readonly DType[] = ['float16', 'float32', 'int8', 'int16', 'int32', 'uint8', 'uint16'];
-
-function intParam(input: TypeRuleInput, param: string, fallback: number): number {
-  const v = input.value(param);
-  return v ? toNumberList(v)[0]! : fallback;
-}
-
-function axisOf(input: TypeRuleInput, op: string, rank: number, fallback: number): number {
-  const raw = intParam(input, 'axis', fallback);
-  const axis = raw < 0 ? raw + rank : raw;
-  if (axis < 0 || axis >= rank) throw new MilShapeError(`${op}: axis ${raw} is out of range for rank ${rank}`);
-  return axis;
-}
-
-const cumsum: MilOpDef = {
-  name: 'cumsum',
-  since: 'iOS15',
-  inputs: { x: { type: 'T' }, axis: constInt, exclusive: constBool, reverse: constBool },
-  typeDomains: { T: DOMAIN_FI },
-  outputs: (input) => {
-    axisOf(input, 'cumsum', requiredType(input, 'x').shape.length, 0);
-    return sameTypeAs('x')(input);
-  },
-  summary: 'running sum along axis (exclusive leaves out the current element, reverse runs from the end)',
-};
 
 const bandPart: MilOpDef = {
   name: 'band_part',
@@ -51,47 +23,6 @@ const bandPart: MilOpDef = {
     return sameTypeAs('x')(input);
   },
   summary: 'keeps the band of the last two dims with row - col <= lower and col - row <= upper (negative: unbounded); zeros elsewhere',
-};
-
-function topkOutputs(input: TypeRuleInput, withOptions: boolean): MilTensorType[] {
-  const x = requiredType(input, 'x');
-  const axis = axisOf(input, 'topk', x.shape.length, -1);
-  const k = intParam(input, 'k', 1);
-  const dim = x.shape[axis];
-  if (typeof dim === 'number' && k > dim) throw new MilShapeError(`topk: k=${k} is greater than the axis size ${dim}`);
-  const shape = x.shape.map((d, i) => (i === axis ? k : d));
-  const indicesDtype = stringParam(input, 'output_indices_dtype', 'int32');
-  if (indicesDtype !== 'int32' && indicesDtype !== 'uint16') throw new MilShapeError(`topk: output_indices_dtype "${indicesDtype}" is not int32 or uint16`);
-  const values: MilTensorType = { dtype: x.dtype, shape };
-  if (withOptions && !boolParam(input, 'return_indices', true)) return [values];
-  return [values, { dtype: indicesDtype, shape }];
-}
-
-function topkDef(since: 'iOS15' | 'iOS16' | 'iOS17'): MilOpDef {
-  const inputs: Record<string, MilParamDef> = { x: { type: 'T' }, k: since === 'iOS17' ? { type: 'K', const: true, optional: true } : constInt, axis: constInt, ascending: constBool };
-  if (since !== 'iOS15') Object.assign(inputs, { sort: constBool, return_indices: constBool });
-  if (since === 'iOS17') inputs['output_indices_dtype'] = { type: ['string'], const: true, optional: true };
-  return {
-    name: 'topk',
-    since,
-    inputs,
-    typeDomains: since === 'iOS17' ? { T: T_SMALL_INTS, K: ['int8', 'int16', 'int32'] } : { T: DOMAIN_FI },
-    outputs: (input) => topkOutputs(input, since !== 'iOS15'),
-    summary: 'the k largest (or smallest, ascending) values along axis and their indices',
-  };
-}
-
-const argsort: MilOpDef = {
-  name: 'argsort',
-  since: 'iOS15',
-  inputs: { x: { type: 'T' }, axis: constInt, ascending: constBool },
-  typeDomains: { T: DOMAIN_FI },
-  outputs: (input) => {
-    const x = requiredType(input, 'x');
-    axisOf(input, 'argsort', x.shape.length, -1);
-    return [{ dtype: 'int32', shape: [...x.shape] }];
-  },
-  summary: 'indices that sort x along axis (descending unless ascending)',
 };
 
 function reverseSequenceDef(since: 'iOS15' | 'iOS17'): MilOpDef {
@@ -160,9 +91,9 @@ const spaceToDepth: MilOpDef = {
   summary: 'moves each block_size × block_size spatial block into channels: out[n, (i·b + j)·C + c, h, w] = x[n, c, h·b + i, w·b + j]',
 };
 
+
 defineMilOps([
-  cumsum, bandPart, argsort, spaceToDepth,
-  topkDef('iOS15'), topkDef('iOS16'), topkDef('iOS17'),
+  bandPart, spaceToDepth,
   reverseSequenceDef('iOS15'), reverseSequenceDef('iOS17'),
   toSpaceDef('depth_to_space', 'block_size', 'channels into blocks, depth-column-row order: out[n, c, h·b + i, w·b + j] = x[n, (i·b + j)·C\' + c, h, w]'),
   toSpaceDef('pixel_shuffle', 'upscale_factor', 'channels into blocks, PyTorch order: out[n, c, h·f + i, w·f + j] = x[n, c·f² + i·f + j, h, w]'),
