@@ -2,7 +2,8 @@ import packageJson from '../package.json';
 import { ToolError } from './errors.js';
 import { runAggregateMode } from './github/aggregate.js';
 import { createArtifactUploader, type ArtifactUploader } from './github/artifact.js';
-import { readActionContext, type ActionContext } from './github/context.js';
+import { context as actionsContext } from '@actions/github';
+import { readActionContext, type ActionContext, type GitHubEventContext } from './github/context.js';
 import { ActionError } from './github/errors.js';
 import { createGitRunner, type GitRunner } from './github/git.js';
 import { parseInputs, readInput, type Env, type Mode } from './github/inputs.js';
@@ -28,6 +29,8 @@ export interface ActionEnvironment {
 }
 
 export interface ActionDeps {
+  /** The event and repository: @actions/github's `context`. */
+  context: GitHubEventContext;
   runModels: () => Promise<RunModels>;
   octokitFactory: (options: GitHubApiOptions) => GitHubApi;
   log: ActionLog;
@@ -62,7 +65,7 @@ export async function runAction(environment: ActionEnvironment, deps: ActionDeps
     if (token) deps.log.setSecret(token);
     const inputs = parseInputs(environment.env);
     mode = inputs.mode;
-    const ctx = readActionContext(environment.env, environment.cwd);
+    const ctx = readActionContext(deps.context, environment.env.GITHUB_WORKSPACE || environment.cwd);
     const api = deps.octokitFactory({ token: inputs.token, baseUrl: ctx.apiUrl, log: deps.log, requestTimeoutMs: inputs.requestTimeoutSeconds * 1000 });
     const session: ActionSession = {
       env: environment.env,
@@ -87,6 +90,7 @@ export async function runAction(environment: ActionEnvironment, deps: ActionDeps
 
 export function defaultDeps(): ActionDeps {
   return {
+    context: actionsContext,
     runModels: loadRunModels,
     octokitFactory: createGitHubApi,
     log: coreLog(),

@@ -6,7 +6,7 @@ import type { RunReport } from '../report/schema.js';
 import { deliverReport } from './deliver.js';
 import { ActionError } from './errors.js';
 import { shown } from './log.js';
-import { arrayOf, describeRequestError, paginate, type GitHubApi } from './octokit.js';
+import { collectPages, describeRequestError, type GitHubApi } from './octokit.js';
 import { emptyReport, REPORT_FILE, withNotes, writeReportFile } from './report-files.js';
 import { MAX_REPORT_BYTES, parseRunReport } from './report-validate.js';
 import type { ActionSession, ModeOutcome } from './session.js';
@@ -52,20 +52,6 @@ export async function readReportsFromFolder(dir: string): Promise<SourcedReport[
   return reports;
 }
 
-interface ArtifactEntry {
-  id: number;
-  name: string;
-  size: number;
-  expired: boolean;
-}
-
-function artifactEntries(data: unknown): ArtifactEntry[] {
-  const list = typeof data === 'object' && data !== null ? (data as { artifacts?: unknown }).artifacts : undefined;
-  return arrayOf(list).flatMap((a) =>
-    typeof a.id === 'number' && typeof a.name === 'string' ? [{ id: a.id, name: a.name, size: typeof a.size_in_bytes === 'number' ? a.size_in_bytes : 0, expired: a.expired === true }] : [],
-  );
-}
-
 function reportsInZip(bytes: Uint8Array, artifactName: string): SourcedReport[] {
   const files = unzipSync(bytes, { filter: (f) => f.name.split('/').pop() === REPORT_FILE && f.originalSize <= MAX_REPORT_BYTES });
   return Object.entries(files).map(([name, data]) => {
@@ -74,14 +60,19 @@ function reportsInZip(bytes: Uint8Array, artifactName: string): SourcedReport[] 
   });
 }
 
+/** Artifact lists are ten pages at most: a run with more than 1,000 artifacts is not a report fan-out. */
+const MAX_ARTIFACT_PAGES = 10;
+
 export async function downloadRunReports(api: GitHubApi, owner: string, repo: string, runId: number, namePattern: string): Promise<SourcedReport[]> {
   const matches = picomatch(namePattern, { dot: true });
-  const artifacts = await paginate(api, 'GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts', { owner, repo, run_id: runId }, artifactEntries, 10);
+  const pages = api.paginate.iterator(api.rest.actions.listWorkflowRunArtifacts, { owner, repo, run_id: runId, per_page: 100 });
+  const artifacts = await collectPages(pages, MAX_ARTIFACT_PAGES);
   const wanted = artifacts.filter((a) => !a.expired && (a.name === namePattern || matches(a.name)));
   const reports: SourcedReport[] = [];
   for (const artifact of wanted) {
-    if (artifact.size > MAX_ARTIFACT_BYTES) throw new ActionError('ARTIFACT', `artifact ${artifact.name} is ${artifact.size} bytes, above the ${MAX_ARTIFACT_BYTES}-byte limit`);
-    const { data } = await api.request('GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}', { owner, repo, artifact_id: artifact.id, archive_format: 'zip' });
+    if (artifact.size_in_bytes > MAX_ARTIFACT_BYTES) throw new ActionError('ARTIFACT', `artifact ${artifact.name} is ${artifact.size_in_bytes} bytes, above the ${MAX_ARTIFACT_BYTES}-byte limit`);
+    const { data } = await api.rest.actions.downloadArtifact({ owner, repo, artifact_id: artifact.id, archive_format: 'zip' });
+    // The endpoint redirects to blob storage; Octokit reads a non-JSON body as an ArrayBuffer.
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof Uint8Array ? data : undefined;
     if (!bytes) throw new ActionError('ARTIFACT', `artifact ${artifact.name}: the download was not a zip file`);
     reports.push(...reportsInZip(bytes, artifact.name));
@@ -89,21 +80,22 @@ export async function downloadRunReports(api: GitHubApi, owner: string, repo: st
   return reports;
 }
 
+/** Open PRs listed when the head commit is not associated with its PR: ten pages of 100. */
+const MAX_OPEN_PULL_PAGES = 10;
+
 /**
  * The PR a workflow_run belongs to. GitHub leaves `pull_requests` empty for
  * forks, so the PR is looked up from the run's head commit instead; the
  * artifact is never trusted to say which PR it is about.
  */
 export async function pullNumberForRun(api: GitHubApi, owner: string, repo: string, headSha: string): Promise<number | undefined> {
-  const isOpenAt = (p: Record<string, unknown>) => p.state === 'open' && (p.head as { sha?: unknown } | undefined)?.sha === headSha;
-  const { data } = await api.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', { owner, repo, commit_sha: headSha });
-  let match = arrayOf(data).find(isOpenAt);
-  if (!match) {
-    // Commits on a fork's branch are not always associated with the PR; scan the open PRs instead.
-    const open = await paginate(api, 'GET /repos/{owner}/{repo}/pulls', { owner, repo, state: 'open' }, arrayOf, 10);
-    match = open.find(isOpenAt);
-  }
-  return typeof match?.number === 'number' ? match.number : undefined;
+  const isOpenAt = (p: { state: string; head: { sha: string } }) => p.state === 'open' && p.head.sha === headSha;
+  const { data } = await api.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: headSha });
+  const associated = data.find(isOpenAt);
+  if (associated) return associated.number;
+  // Commits on a fork's branch are not always associated with the PR; scan the open PRs instead.
+  const open = await collectPages(api.paginate.iterator(api.rest.pulls.list, { owner, repo, state: 'open', per_page: 100 }), MAX_OPEN_PULL_PAGES);
+  return open.find(isOpenAt)?.number;
 }
 
 async function targetPull(session: ActionSession): Promise<number | undefined> {
@@ -148,7 +140,7 @@ export async function runAggregateMode(session: ActionSession): Promise<ModeOutc
   const pullNumber = await targetPull(session);
   const detailsUrl = runId !== undefined ? `${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/actions/runs/${runId}` : undefined;
   const delivery = await deliverReport(
-    { env: session.env, ctx, api: session.api, log, artifacts: noUpload, artifactName: inputs.artifactName, comment: inputs.comment, commentAuthor: inputs.commentAuthor, pullNumber, reportDir: outDir, reportPath, models, detailsUrl },
+    { ctx, api: session.api, log, artifacts: noUpload, artifactName: inputs.artifactName, comment: inputs.comment, commentAuthor: inputs.commentAuthor, pullNumber, reportDir: outDir, reportPath, models, detailsUrl },
     report,
   );
   return { passed: delivery.passed, reportPath, models };

@@ -3,7 +3,7 @@ import { escapeForLog } from '../report/escape.js';
 import { ActionError } from './errors.js';
 import type { GitRunner } from './git.js';
 import { ensureCommit, hasCommit, parseNameStatusZ } from './git.js';
-import { arrayOf, describeRequestError, paginate, type GitHubApi } from './octokit.js';
+import { collectPages, describeRequestError, type GitHubApi } from './octokit.js';
 
 /**
  * The ONNX models a pull request adds or changes. The files API is the source
@@ -56,10 +56,6 @@ interface FileEntry {
   status: string;
 }
 
-function fileEntries(data: unknown): FileEntry[] {
-  return arrayOf(data).flatMap((f) => (typeof f.filename === 'string' && typeof f.status === 'string' ? [{ filename: f.filename, status: f.status }] : []));
-}
-
 function classify(entries: readonly FileEntry[], matches: (p: string) => boolean, counted: (status: string) => boolean, removedStatus: string) {
   const paths = new Set<string>();
   const removed = new Set<string>();
@@ -75,7 +71,9 @@ export async function listChangedModels(request: ChangedModelsRequest): Promise<
   const matches = modelMatcher(request.patterns);
   let files: FileEntry[];
   try {
-    files = await paginate(request.api, 'GET /repos/{owner}/{repo}/pulls/{pull_number}/files', { owner: request.owner, repo: request.repo, pull_number: request.pullNumber }, fileEntries, PULL_FILES_API_CAP / 100);
+    const { api } = request;
+    const pages = api.paginate.iterator(api.rest.pulls.listFiles, { owner: request.owner, repo: request.repo, pull_number: request.pullNumber, per_page: 100 });
+    files = (await collectPages(pages, PULL_FILES_API_CAP / 100)).map((f) => ({ filename: f.filename, status: f.status }));
   } catch (err) {
     throw new ActionError('GITHUB_API', `listing the files of pull request #${request.pullNumber} failed: ${describeRequestError(err)}`, { cause: err });
   }

@@ -1,13 +1,16 @@
-import { readFileSync } from 'node:fs';
+import type { context as actionsContext } from '@actions/github';
 import { ToolError, errorMessage } from '../errors.js';
-import type { Env } from './inputs.js';
 
 /**
- * What the action needs to know about the event that started it, read from
- * the runner's environment and the event payload file. Payload fields are
- * checked for type: the file is written by GitHub, but a fork controls the
- * strings in it (branch names, titles), so nothing here is trusted as text.
+ * What the action needs to know about the event that started it, taken from
+ * @actions/github's `context` (the runner's environment and the event payload
+ * file). Payload fields are still checked for type: the file is written by
+ * GitHub, but a fork controls the strings in it (branch names, titles), and
+ * the payload's TypeScript type promises nothing, so nothing here is trusted.
  */
+
+/** The part of @actions/github's `context` the action reads. */
+export type GitHubEventContext = Pick<typeof actionsContext, 'payload' | 'eventName' | 'sha' | 'ref' | 'apiUrl' | 'serverUrl' | 'runId' | 'repo'>;
 
 export interface PullRequestInfo {
   number: number;
@@ -38,6 +41,8 @@ export interface ActionContext {
   repo: string;
   eventName: string;
   sha: string;
+  /** The ref that started the run (refs/tags/v1 on a tag push). */
+  ref: string;
   apiUrl: string;
   serverUrl: string;
   runId: number | undefined;
@@ -66,16 +71,6 @@ function int(v: unknown): number | undefined {
 function child(o: Json | undefined, key: string): Json | undefined {
   const v = o?.[key];
   return isObject(v) ? v : undefined;
-}
-
-function readPayload(path: string | undefined): Json {
-  if (!path) return {};
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return isObject(parsed) ? parsed : {};
-  } catch (err) {
-    throw new ToolError('USAGE', `cannot read the event payload (GITHUB_EVENT_PATH): ${errorMessage(err)}`);
-  }
 }
 
 function pullRequestFrom(payload: Json, repoFullName: string): PullRequestInfo | undefined {
@@ -115,24 +110,34 @@ function workflowRunFrom(payload: Json): WorkflowRunInfo | undefined {
   return { id, headSha, pullRequests };
 }
 
-export function readActionContext(env: Env, cwd: string): ActionContext {
-  const repository = env.GITHUB_REPOSITORY ?? '';
-  const [owner, repo] = repository.split('/');
-  if (!owner || !repo) throw new ToolError('USAGE', 'GITHUB_REPOSITORY is not set to owner/name; is this running inside GitHub Actions?');
-  const payload = readPayload(env.GITHUB_EVENT_PATH);
-  const serverUrl = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
-  const runId = env.GITHUB_RUN_ID && /^\d+$/.test(env.GITHUB_RUN_ID) ? Number(env.GITHUB_RUN_ID) : undefined;
+function repositoryOf(github: GitHubEventContext): { owner: string; repo: string } {
+  try {
+    const { owner, repo } = github.repo;
+    if (owner && repo) return { owner, repo };
+  } catch (err) {
+    throw new ToolError('USAGE', `${errorMessage(err)}; is this running inside GitHub Actions?`);
+  }
+  throw new ToolError('USAGE', 'GITHUB_REPOSITORY is not set to owner/name; is this running inside GitHub Actions?');
+}
+
+/** `workspace` is where the checkout lives (GITHUB_WORKSPACE, else the working directory). */
+export function readActionContext(github: GitHubEventContext, workspace: string): ActionContext {
+  const { owner, repo } = repositoryOf(github);
+  const payload: Json = isObject(github.payload) ? github.payload : {};
+  const serverUrl = github.serverUrl.replace(/\/+$/, '');
+  const runId = Number.isSafeInteger(github.runId) && github.runId > 0 ? github.runId : undefined;
   return {
     owner,
     repo,
-    eventName: env.GITHUB_EVENT_NAME ?? '',
-    sha: env.GITHUB_SHA ?? '',
-    apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
+    eventName: github.eventName ?? '',
+    sha: github.sha ?? '',
+    ref: github.ref ?? '',
+    apiUrl: github.apiUrl.replace(/\/+$/, ''),
     serverUrl,
     runId,
     runUrl: runId !== undefined ? `${serverUrl}/${owner}/${repo}/actions/runs/${runId}` : undefined,
-    workspace: env.GITHUB_WORKSPACE || cwd,
-    pullRequest: pullRequestFrom(payload, repository),
+    workspace,
+    pullRequest: pullRequestFrom(payload, `${owner}/${repo}`),
     release: releaseFrom(payload),
     workflowRun: workflowRunFrom(payload),
   };

@@ -5,10 +5,10 @@ import type { RunReport } from '../report/schema.js';
 import { fitCommentBody, GITHUB_COMMENT_LIMIT } from '../report/truncate.js';
 import type { ArtifactUploader, UploadedArtifact } from './artifact.js';
 import type { ActionContext } from './context.js';
-import type { CommentMode, Env } from './inputs.js';
+import type { CommentMode } from './inputs.js';
 import { shown, type ActionLog } from './log.js';
 import type { GitHubApi } from './octokit.js';
-import { writeOutputs } from './outputs.js';
+import { setActionOutputs } from './outputs.js';
 import { COMMENT_MARKER, commentFailureStatus, upsertStickyComment, type StickyResult } from './sticky-comment.js';
 import { writeJobSummary } from './summary.js';
 
@@ -20,7 +20,6 @@ import { writeJobSummary } from './summary.js';
  */
 
 export interface DeliveryTarget {
-  env: Env;
   ctx: ActionContext;
   api: GitHubApi;
   log: ActionLog;
@@ -99,15 +98,9 @@ export async function deliverReport(target: DeliveryTarget, report: RunReport): 
   const detailsUrl = artifact?.url ?? target.detailsUrl ?? target.ctx.runUrl;
   const renderOptions = { detailsUrl, headSha: target.headSha, baseSha: target.baseSha };
   const markdown = renderReportMarkdown(report, Object.fromEntries(Object.entries(renderOptions).filter(([, v]) => v !== undefined)));
-  try {
-    if (!(await writeJobSummary(target.env.GITHUB_STEP_SUMMARY, markdown, truncationNote(detailsUrl)))) {
-      target.log.info('no job summary file (GITHUB_STEP_SUMMARY is not set)');
-    }
-  } catch (err) {
-    target.log.warning(`writing the job summary failed: ${errorMessage(err)}`);
-  }
+  await writeJobSummary(markdown, truncationNote(detailsUrl), target.log);
   const comment = await postComment(target, markdown, detailsUrl);
-  await writeOutputs(target.env.GITHUB_OUTPUT, {
+  setActionOutputs({
     report: relative(target.ctx.workspace, target.reportPath) || target.reportPath,
     passed: report.passed ? 'true' : 'false',
     models: JSON.stringify(target.models),

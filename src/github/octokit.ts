@@ -1,30 +1,18 @@
-import { Octokit } from '@octokit/core';
+import { getOctokit } from '@actions/github';
+import { defaults as actionsDefaults } from '@actions/github/lib/utils';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import type { ActionLog } from './log.js';
 
 /**
- * The GitHub REST client: @octokit/core with the retry plugin (5xx and network
- * errors, a bounded number of times) and the throttling plugin (primary and
- * secondary rate limits, retried only while the wait fits the budget), a
- * per-request timeout, and a cap on the total time spent waiting. The rest of
- * the action sees only `GitHubApi`, so tests can hand it a fake.
+ * The GitHub REST client: @actions/github's Octokit (typed `rest` methods,
+ * `paginate`, the runner's proxy settings) with the retry plugin (5xx and
+ * network errors, a bounded number of times) and the throttling plugin
+ * (primary and secondary rate limits, retried only while the wait fits the
+ * budget), a per-request timeout, and a cap on the total time spent waiting.
  */
 
-export interface ApiResponse {
-  status: number;
-  data: unknown;
-  headers: Record<string, string | number | undefined>;
-}
-
-export type RequestParams = Record<string, unknown> & {
-  /** Per-request options; `retries: 0` turns the retry plugin off for a request that must not repeat blindly. */
-  request?: { retries?: number };
-};
-
-export interface GitHubApi {
-  request(route: string, params?: RequestParams): Promise<ApiResponse>;
-}
+export type GitHubApi = ReturnType<typeof getOctokit>;
 
 export interface GitHubApiOptions {
   token: string;
@@ -42,6 +30,8 @@ export interface GitHubApiOptions {
   totalWaitBudgetSeconds?: number;
   /** Base of the retry plugin's quadratic back-off (1 s on GitHub; smaller in tests). */
   retryBaseMs?: number;
+  /** What one second of a rate-limit `retry-after` means, in ms (1000 on GitHub; tests shorten the waits). */
+  rateLimitSecondMs?: number;
 }
 
 const USER_AGENT = 'onnx-coreml-action';
@@ -60,21 +50,24 @@ export function describeRequestError(err: unknown): string {
   return status !== undefined ? `HTTP ${status}: ${message}` : message;
 }
 
-/** fetch with a timeout of its own for every request, combined with any caller signal. */
+/** The runner's fetch (honouring its proxy settings), with a timeout of its own for every request. */
 function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  const base = (actionsDefaults.request?.fetch as typeof fetch | undefined) ?? fetch;
   return (input, init) => {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return fetch(input, { ...init, signal });
+    return base(input, { ...init, signal });
   };
 }
 
-function rateLimitHandler(kind: string, options: Required<Pick<GitHubApiOptions, 'rateLimitRetries' | 'maxRateLimitWaitSeconds' | 'totalWaitBudgetSeconds'>>, log: ActionLog) {
+type RateLimits = Required<Pick<GitHubApiOptions, 'rateLimitRetries' | 'maxRateLimitWaitSeconds' | 'totalWaitBudgetSeconds'>>;
+
+function rateLimitHandler(kind: string, limits: RateLimits, log: ActionLog) {
   let waited = 0;
   return (retryAfter: number, request: { method?: string; url?: string }, _octokit: unknown, retryCount: number): boolean => {
     const what = `${request.method ?? 'GET'} ${request.url ?? ''}`;
-    const withinBudget = retryAfter <= options.maxRateLimitWaitSeconds && waited + retryAfter <= options.totalWaitBudgetSeconds;
-    if (retryCount >= options.rateLimitRetries || !withinBudget) {
+    const withinBudget = retryAfter <= limits.maxRateLimitWaitSeconds && waited + retryAfter <= limits.totalWaitBudgetSeconds;
+    if (retryCount >= limits.rateLimitRetries || !withinBudget) {
       log.warning(`GitHub ${kind} rate limit on ${what}: not retrying (would wait ${retryAfter} s after ${retryCount} retries)`);
       return false;
     }
@@ -90,52 +83,39 @@ export function createGitHubApi(options: GitHubApiOptions): GitHubApi {
     maxRateLimitWaitSeconds: options.maxRateLimitWaitSeconds ?? 120,
     totalWaitBudgetSeconds: options.totalWaitBudgetSeconds ?? 300,
   };
-  const ThrottledOctokit = Octokit.plugin(throttling, retry);
-  const octokit = new ThrottledOctokit({
-    auth: options.token || undefined,
-    baseUrl: options.baseUrl,
-    userAgent: USER_AGENT,
-    // Octokit's own log would print request details on some failures; route only warnings and errors, as text.
-    log: { debug: () => {}, info: () => {}, warn: (m: string) => options.log.warning(String(m)), error: (m: string) => options.log.error(String(m)) },
-    request: { fetch: fetchWithTimeout(options.requestTimeoutMs ?? 30_000) },
-    // 429 is left to the throttling handlers, which honour retry-after and the wait budget;
-    // the retry plugin would otherwise repeat it on its own schedule after they gave up.
-    retry: { retries: options.retries ?? 3, retryAfterBaseValue: options.retryBaseMs ?? 1000, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
-    throttle: {
-      onRateLimit: rateLimitHandler('primary', limits, options.log),
-      onSecondaryRateLimit: rateLimitHandler('secondary', limits, options.log),
+  return getOctokit(
+    options.token,
+    {
+      baseUrl: options.baseUrl,
+      userAgent: USER_AGENT,
+      // Octokit's own log would print request details on some failures; route only warnings and errors, as text.
+      log: { debug: () => {}, info: () => {}, warn: (m: string) => options.log.warning(String(m)), error: (m: string) => options.log.error(String(m)) },
+      request: { fetch: fetchWithTimeout(options.requestTimeoutMs ?? 30_000) },
+      // 429 is left to the throttling handlers, which honour retry-after and the wait budget;
+      // the retry plugin would otherwise repeat it on its own schedule after they gave up.
+      retry: { retries: options.retries ?? 3, retryAfterBaseValue: options.retryBaseMs ?? 1000, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
+      throttle: {
+        onRateLimit: rateLimitHandler('primary', limits, options.log),
+        onSecondaryRateLimit: rateLimitHandler('secondary', limits, options.log),
+        retryAfterBaseValue: options.rateLimitSecondMs ?? 1000,
+      },
     },
-  });
-  return {
-    request: async (route, params) => {
-      const response = await octokit.request(route, params);
-      return { status: response.status, data: response.data as unknown, headers: response.headers as ApiResponse['headers'] };
-    },
-  };
+    throttling,
+    retry,
+  );
 }
 
 /**
- * Reads every page of a list endpoint by page number (per_page 100), stopping
- * at a short page or at `maxPages`; `items` picks the array out of a page.
+ * Reads pages from an Octokit page iterator (`api.paginate.iterator(...)`)
+ * until the last page or `maxPages`, whichever comes first: a list longer
+ * than that is pathological (or, for a PR's files, cut by GitHub anyway).
  */
-export async function paginate<T>(
-  api: GitHubApi,
-  route: string,
-  params: RequestParams,
-  items: (data: unknown) => T[],
-  maxPages = 100,
-): Promise<T[]> {
+export async function collectPages<T>(pages: AsyncIterable<{ data: T[] }>, maxPages: number): Promise<T[]> {
   const all: T[] = [];
-  for (let page = 1; page <= maxPages; page++) {
-    const response = await api.request(route, { ...params, per_page: 100, page });
-    const batch = items(response.data);
-    all.push(...batch);
-    if (batch.length < 100) break;
+  let read = 0;
+  for await (const { data } of pages) {
+    all.push(...data);
+    if (++read >= maxPages) break;
   }
   return all;
-}
-
-/** Array page picker for endpoints that return a bare JSON array. */
-export function arrayOf(data: unknown): Record<string, unknown>[] {
-  return Array.isArray(data) ? data.filter((d): d is Record<string, unknown> => typeof d === 'object' && d !== null) : [];
 }

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { appendFile } from 'node:fs/promises';
-import { ActionError } from './errors.js';
+import * as core from '@actions/core';
 
 /**
- * Step outputs go to the $GITHUB_OUTPUT file in the runner's heredoc form.
- * The delimiter is random per value and checked against the value, so text
- * in a value (a model path) cannot end it early and forge another output.
+ * The step's outputs, set through @actions/core, which writes them to the
+ * $GITHUB_OUTPUT file in the runner's heredoc form with a random delimiter
+ * (so text in a value, such as a model path, cannot forge another output).
  */
 
 export interface ActionOutputs {
@@ -16,19 +14,8 @@ export interface ActionOutputs {
   models: string;
 }
 
-export function formatOutput(name: string, value: string, delimiter = `ghadelimiter_${randomUUID()}`): string {
-  if (name.includes(delimiter) || value.includes(delimiter)) {
-    throw new ActionError('REPORT', `output ${name} contains its own delimiter`);
+export function setActionOutputs(outputs: Partial<ActionOutputs>): void {
+  for (const [name, value] of Object.entries(outputs)) {
+    if (typeof value === 'string') core.setOutput(name, value);
   }
-  return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
-}
-
-export async function writeOutputs(file: string | undefined, outputs: Partial<ActionOutputs>): Promise<boolean> {
-  if (!file) return false;
-  const text = Object.entries(outputs)
-    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
-    .map(([name, value]) => formatOutput(name, value))
-    .join('');
-  await appendFile(file, text, 'utf8');
-  return true;
 }

@@ -1,7 +1,7 @@
 import { findModelsInCheckout } from './checkout-models.js';
 import { shown } from './log.js';
 import { changedModelsOf } from './pr.js';
-import { writeOutputs } from './outputs.js';
+import { setActionOutputs } from './outputs.js';
 import type { ActionSession, ModeOutcome } from './session.js';
 import { escapeMarkdownCode } from '../report/escape.js';
 import { writeJobSummary } from './summary.js';
@@ -37,7 +37,7 @@ export async function runPlanMode(session: ActionSession): Promise<ModeOutcome> 
     session.log.setFailed(`plan: ${models.length} models exceed GitHub's limit of ${MAX_MATRIX_JOBS} matrix jobs; narrow the models glob or split the workflow`);
     passed = false;
   }
-  await writeJobSummary(session.env.GITHUB_STEP_SUMMARY, planSummary(models, notes), 'The plan was cut to fit the job summary.');
-  await writeOutputs(session.env.GITHUB_OUTPUT, { models: JSON.stringify(models), passed: passed ? 'true' : 'false' });
+  await writeJobSummary(planSummary(models, notes), 'The plan was cut to fit the job summary.', session.log);
+  setActionOutputs({ models: JSON.stringify(models), passed: passed ? 'true' : 'false' });
   return { passed, reportPath: undefined, models };
 }

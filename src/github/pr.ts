@@ -97,7 +97,6 @@ export async function runPullRequestMode(session: ActionSession): Promise<ModeOu
   const reportPath = await writeReportFile(outDir, report);
   const delivery = await deliverReport(
     {
-      env: session.env,
       ctx,
       api: session.api,
       log,

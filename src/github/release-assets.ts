@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
 import { ActionError } from './errors.js';
-import { arrayOf, describeRequestError, httpStatus, paginate, type GitHubApi } from './octokit.js';
+import { collectPages, describeRequestError, httpStatus, type GitHubApi } from './octokit.js';
 
 /**
  * Release assets: one zip per model holding its .mlpackage folders, and a
@@ -31,6 +31,8 @@ export interface ReleaseTarget {
 /** Zip entries get this timestamp so the same packages always give the same bytes. */
 const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
 const UPLOAD_ATTEMPTS = 3;
+/** A release holds at most 1,000 assets: ten pages of 100. */
+const MAX_ASSET_PAGES = 10;
 
 async function addFolder(zip: Zippable, dir: string, prefix: string): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -64,21 +66,28 @@ interface ExistingAsset {
 }
 
 async function listAssets(target: ReleaseTarget): Promise<ExistingAsset[]> {
-  const all = await paginate(target.api, 'GET /repos/{owner}/{repo}/releases/{release_id}/assets', { owner: target.owner, repo: target.repo, release_id: target.releaseId }, arrayOf, 10);
-  return all.flatMap((a) => (typeof a.id === 'number' && typeof a.name === 'string' ? [{ id: a.id, name: a.name }] : []));
+  const { api } = target;
+  const pages = api.paginate.iterator(api.rest.repos.listReleaseAssets, { owner: target.owner, repo: target.repo, release_id: target.releaseId, per_page: 100 });
+  return (await collectPages(pages, MAX_ASSET_PAGES)).map((a) => ({ id: a.id, name: a.name }));
 }
 
 async function deleteNamed(target: ReleaseTarget, name: string, existing: readonly ExistingAsset[]): Promise<void> {
   for (const asset of existing.filter((a) => a.name === name)) {
-    await target.api.request('DELETE /repos/{owner}/{repo}/releases/assets/{asset_id}', { owner: target.owner, repo: target.repo, asset_id: asset.id });
+    await target.api.rest.repos.deleteReleaseAsset({ owner: target.owner, repo: target.repo, asset_id: asset.id });
     target.log(`replaced release asset ${name}`);
   }
 }
 
 async function uploadOnce(target: ReleaseTarget, asset: ReleaseAsset): Promise<void> {
-  await target.api.request(`POST ${target.uploadUrl}`, {
+  await target.api.rest.repos.uploadReleaseAsset({
+    // The release's own upload URL (its host differs from the API's); Octokit expands the {?name,label} template.
+    url: target.uploadUrl,
+    owner: target.owner,
+    repo: target.repo,
+    release_id: target.releaseId,
     name: asset.name,
-    data: asset.bytes,
+    // Octokit's endpoint types declare the body a string, but the request layer sends binary bodies as they are.
+    data: asset.bytes as unknown as string,
     headers: { 'content-type': asset.contentType, 'content-length': asset.bytes.byteLength },
     request: { retries: 0 },
   });

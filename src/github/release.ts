@@ -20,16 +20,14 @@ import type { ActionSession, ModeOutcome } from './session.js';
  */
 
 function tagOf(session: ActionSession): string | undefined {
-  const ref = session.env.GITHUB_REF ?? '';
+  const ref = session.ctx.ref;
   return session.inputs.tag ?? (ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined);
 }
 
 async function releaseByTag(api: GitHubApi, ctx: ActionContext, tag: string): Promise<ReleaseInfo> {
   try {
-    const { data } = await api.request('GET /repos/{owner}/{repo}/releases/tags/{tag}', { owner: ctx.owner, repo: ctx.repo, tag });
-    const r = data as { id?: unknown; upload_url?: unknown };
-    if (typeof r.id !== 'number' || typeof r.upload_url !== 'string') throw new Error('unexpected response');
-    return { id: r.id, tag, uploadUrl: r.upload_url };
+    const { data } = await api.rest.repos.getReleaseByTag({ owner: ctx.owner, repo: ctx.repo, tag });
+    return { id: data.id, tag, uploadUrl: data.upload_url };
   } catch (err) {
     throw new ActionError('GITHUB_API', `finding the release for tag ${shown(tag)} failed: ${describeRequestError(err)} (create the release first, or run on a release event)`, { cause: err });
   }
@@ -77,7 +75,7 @@ export async function runReleaseMode(session: ActionSession): Promise<ModeOutcom
   log.info(`release assets: ${published.map(shown).join(', ') || 'none'}`);
 
   const delivery = await deliverReport(
-    { env: session.env, ctx: session.ctx, api: session.api, log, artifacts: session.artifacts, artifactName: inputs.artifactName, comment: 'off', pullNumber: undefined, reportDir: outDir, reportPath, models },
+    { ctx: session.ctx, api: session.api, log, artifacts: session.artifacts, artifactName: inputs.artifactName, comment: 'off', pullNumber: undefined, reportDir: outDir, reportPath, models },
     report,
   );
   return { passed: delivery.passed, reportPath, models };

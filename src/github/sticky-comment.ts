@@ -1,5 +1,5 @@
 import { ActionError } from './errors.js';
-import { arrayOf, describeRequestError, httpStatus, paginate, type GitHubApi } from './octokit.js';
+import { collectPages, describeRequestError, httpStatus, type GitHubApi } from './octokit.js';
 
 /**
  * One comment per pull request, edited in place on every run. The comment is
@@ -45,31 +45,26 @@ export interface BotComment {
  */
 export async function resolveCommentAuthor(api: GitHubApi): Promise<string> {
   try {
-    const { data } = await api.request('GET /user', { request: { retries: 0 } });
-    const login = (data as { login?: unknown }).login;
-    return typeof login === 'string' && login.length > 0 ? login : ACTIONS_BOT_LOGIN;
+    const { data } = await api.rest.users.getAuthenticated({ request: { retries: 0 } });
+    return data.login.length > 0 ? data.login : ACTIONS_BOT_LOGIN;
   } catch {
     return ACTIONS_BOT_LOGIN;
   }
 }
 
-function isOwnMarkedComment(comment: Record<string, unknown>, author: string): boolean {
-  const user = comment.user as { login?: unknown } | null | undefined;
-  return typeof comment.body === 'string' && comment.body.includes(COMMENT_MARKER) && user?.login === author && typeof comment.id === 'number';
+type IssueComment = Awaited<ReturnType<GitHubApi['rest']['issues']['listComments']>>['data'][number];
+
+function isOwnMarkedComment(comment: IssueComment, author: string): comment is IssueComment & { body: string } {
+  return typeof comment.body === 'string' && comment.body.includes(COMMENT_MARKER) && comment.user?.login === author;
 }
 
 export async function findStickyComment(target: CommentTarget, author: string): Promise<BotComment | undefined> {
-  const comments = await paginate(
-    target.api,
-    'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
-    { owner: target.owner, repo: target.repo, issue_number: target.issueNumber },
-    arrayOf,
-    MAX_COMMENT_PAGES,
-  );
+  const pages = target.api.paginate.iterator(target.api.rest.issues.listComments, { owner: target.owner, repo: target.repo, issue_number: target.issueNumber, per_page: 100 });
+  const comments = await collectPages(pages, MAX_COMMENT_PAGES);
   // The oldest own comment is the sticky one; later copies can only come from runs racing each other.
   const own = comments.find((c) => isOwnMarkedComment(c, author));
-  if (!own) return undefined;
-  return { id: own.id as number, body: own.body as string, url: typeof own.html_url === 'string' ? own.html_url : undefined };
+  if (!own?.body) return undefined;
+  return { id: own.id, body: own.body, url: own.html_url };
 }
 
 /** Puts the marker on the first line, where GitHub hides it. */
@@ -79,7 +74,7 @@ export function markedBody(body: string): string {
 
 async function updateComment(target: CommentTarget, comment: BotComment, body: string): Promise<StickyResult> {
   if (comment.body === body) return { action: 'unchanged', id: comment.id, url: comment.url };
-  await target.api.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner: target.owner, repo: target.repo, comment_id: comment.id, body });
+  await target.api.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: comment.id, body });
   return { action: 'updated', id: comment.id, url: comment.url };
 }
 
@@ -92,15 +87,14 @@ function outcomeUnknown(err: unknown): boolean {
 async function createComment(target: CommentTarget, author: string, body: string): Promise<StickyResult> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const { data } = await target.api.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      const { data } = await target.api.rest.issues.createComment({
         owner: target.owner,
         repo: target.repo,
         issue_number: target.issueNumber,
         body,
         request: { retries: 0 },
       });
-      const created = data as { id?: unknown; html_url?: unknown };
-      return { action: 'created', id: typeof created.id === 'number' ? created.id : 0, url: typeof created.html_url === 'string' ? created.html_url : undefined };
+      return { action: 'created', id: data.id, url: data.html_url };
     } catch (err) {
       if (!outcomeUnknown(err) || attempt >= CREATE_ATTEMPTS) throw err;
       target.log(`creating the comment failed (${describeRequestError(err)}); checking whether GitHub created it anyway`);

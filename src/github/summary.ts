@@ -1,10 +1,13 @@
-import { appendFile } from 'node:fs/promises';
+import * as core from '@actions/core';
+import { errorMessage } from '../errors.js';
 import { fitCommentBody } from '../report/truncate.js';
+import type { ActionLog } from './log.js';
 
 /**
- * The job summary ($GITHUB_STEP_SUMMARY) needs no token, so it is written on
- * every run, fork PRs included. The runner refuses a step summary over 1 MiB
- * (bytes, not characters), so a longer report is cut below that.
+ * The job summary needs no token, so it is written on every run, fork PRs
+ * included, through @actions/core's `summary` ($GITHUB_STEP_SUMMARY). The
+ * runner refuses a step summary over 1 MiB (bytes, not characters), so a
+ * longer report is cut below that first.
  */
 
 export const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024;
@@ -21,9 +24,12 @@ export function fitSummary(markdown: string, note: string, limitBytes = STEP_SUM
   return text;
 }
 
-/** Appends the report to the step summary; returns false when no summary file is available (outside Actions). */
-export async function writeJobSummary(file: string | undefined, markdown: string, note: string): Promise<boolean> {
-  if (!file) return false;
-  await appendFile(file, `${fitSummary(markdown, note)}\n`, 'utf8');
-  return true;
+/** Appends the report, cut to fit, to the job summary; a runner without one (or a failed write) is only warned about. */
+export async function writeJobSummary(markdown: string, note: string, log: ActionLog): Promise<void> {
+  try {
+    await core.summary.addRaw(fitSummary(markdown, note), true).write();
+  } catch (err) {
+    core.summary.emptyBuffer();
+    log.warning(`writing the job summary failed: ${errorMessage(err)}`);
+  }
 }

@@ -1,13 +1,19 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { runAction, type ActionDeps } from '../../src/action.js';
+import type { GitHubEventContext } from '../../src/github/context.js';
 import type { ActionLog } from '../../src/github/log.js';
 import type { RunOptions } from '../../src/github/runner.js';
 import { emptyReport } from '../../src/github/report-files.js';
 import type { RunReport } from '../../src/report/schema.js';
 import { fakeApi, page } from '../github/fake-api.js';
+import * as core from '../helpers/actions-core.js';
+
+vi.mock('@actions/core', () => import('../helpers/actions-core.js'));
+
+beforeEach(core.resetCoreMock);
 
 const TOKEN = 'ghs_actionUnitToken';
 
@@ -21,8 +27,8 @@ interface Recorded {
 
 function setup(options: { inputs?: Record<string, string>; payload?: unknown; files?: { filename: string; status: string }[]; report?: Partial<RunReport>; runnerError?: Error } = {}) {
   const cwd = mkdtempSync(join(tmpdir(), 'action-'));
-  const eventPath = join(cwd, 'event.json');
-  writeFileSync(eventPath, JSON.stringify(options.payload ?? { pull_request: { number: 3, head: { sha: 'h' }, base: { sha: 'b', ref: 'main' } } }));
+  const payload = options.payload ?? { pull_request: { number: 3, head: { sha: 'h' }, base: { sha: 'b', ref: 'main' } } };
+  const context: GitHubEventContext = { payload, eventName: 'pull_request', sha: 'h', ref: '', apiUrl: 'https://api.github.com', serverUrl: 'https://github.com', runId: 9, repo: { owner: 'octo', repo: 'models' } };
   const rec: Recorded = { log: [], secrets: [], failed: [], runs: [], runnerLoaded: 0 };
   const log: ActionLog = {
     info: (m) => void rec.log.push(m),
@@ -34,6 +40,7 @@ function setup(options: { inputs?: Record<string, string>; payload?: unknown; fi
   const files = options.files ?? [{ filename: 'm/a.onnx', status: 'added' }];
   const api = fakeApi((route, params) => (route.includes('/files') ? page(files, params) : route.startsWith('GET') ? [] : { id: 1 }));
   const deps: ActionDeps = {
+    context,
     runModels: async () => {
       rec.runnerLoaded++;
       return async (opts) => {
@@ -48,9 +55,7 @@ function setup(options: { inputs?: Record<string, string>; payload?: unknown; fi
     artifactsFactory: () => ({ upload: async () => undefined }),
   };
   const env = {
-    GITHUB_REPOSITORY: 'octo/models',
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_WORKSPACE: cwd,
     INPUT_TOKEN: TOKEN,
     ...Object.fromEntries(Object.entries(options.inputs ?? {}).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
   };
@@ -70,6 +75,8 @@ describe('runAction', () => {
     const { cwd, rec, run } = setup({ inputs: { variants: 'fp16,int8', 'deployment-target': 'iOS16', 'timeout-minutes': '2', 'min-psnr': '35' } });
     const result = await run();
     expect(result).toMatchObject({ passed: true, mode: 'pr', models: ['m/a.onnx'], error: undefined });
+    expect(core.outputsSet()).toEqual({ report: join('coreml-report', 'report.json'), passed: 'true', models: '["m/a.onnx"]' });
+    expect(core.summary.written).toHaveLength(1);
     expect(rec.runs).toEqual([
       expect.objectContaining({ models: ['m/a.onnx'], outDir: join(cwd, 'coreml-report'), variants: ['fp16', 'int8'], target: 'iOS16', baseRef: 'b', cwd, timeoutSecondsPerModel: 120, gates: { failOnUnsupported: true, minPsnr: 35 } }),
     ]);

@@ -252,10 +252,22 @@ export class FakeGitHub {
   private route(method: string, url: URL, body: Buffer, contentType: string | undefined): Answer {
     const page = Number(url.searchParams.get('page') ?? '1');
     const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? '30'));
-    const paged = <T>(items: T[]): T[] => items.slice((page - 1) * perPage, page * perPage);
+    let next: string | undefined;
+    // A full page that is not the last one links to the next, as GitHub's Link header does; Octokit's paginate follows it.
+    const paged = <T>(items: T[]): T[] => {
+      if (page * perPage < items.length) {
+        const nextUrl = new URL(`${this.url}${url.pathname}${url.search}`);
+        nextUrl.searchParams.set('page', String(page + 1));
+        nextUrl.searchParams.set('per_page', String(perPage));
+        next = nextUrl.href;
+      }
+      return items.slice((page - 1) * perPage, page * perPage);
+    };
     for (const [m, pattern, handler] of this.routes()) {
       const match = m === method ? pattern.exec(url.pathname) : null;
-      if (match) return handler({ match, url, body, contentType, paged });
+      if (!match) continue;
+      const answer = handler({ match, url, body, contentType, paged });
+      return next ? { ...answer, headers: { ...answer.headers, link: `<${next}>; rel="next"` } } : answer;
     }
     return { status: 404, json: { message: `Not Found: ${method} ${url.pathname}` } };
   }

@@ -44,7 +44,8 @@ describe('pull request mode', () => {
     const result = await run();
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const pages = github.requestsTo('GET', /\/pulls\/7\/files$/).map((r) => r.query.get('page'));
+    // The first page carries no page number; the next is the one the Link header named.
+    const pages = github.requestsTo('GET', /\/pulls\/7\/files$/).map((r) => r.query.get('page') ?? '1');
     expect(pages).toEqual(['1', '2']);
     expect(JSON.parse(result.outputs.models!)).toEqual(['models/new.onnx', 'models/renamed.onnx']);
     expect(result.outputs.passed).toBe('true');

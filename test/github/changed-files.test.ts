@@ -53,7 +53,7 @@ describe('listChangedModels', () => {
     const files = Array.from({ length: 200 }, (_, i) => ({ filename: `m${i}.onnx`, status: 'added' }));
     const { api, run } = request(files);
     expect((await run).paths).toHaveLength(200);
-    expect(api.calls.map((c) => c.params.page)).toEqual([1, 2, 3]);
+    expect(api.calls.map((c) => c.params.page ?? 1)).toEqual([1, 2, 3]);
   });
 
   test('switches to git when the PR has more files than the API listed', async () => {

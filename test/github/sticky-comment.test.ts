@@ -86,7 +86,7 @@ describe('upsertStickyComment', () => {
   test('turns off the client retry for the POST so only this logic decides about repeating it', async () => {
     const { api, target } = commentsApi([]);
     await upsertStickyComment(target, 'report');
-    expect(api.calls.find((c) => c.route.startsWith('POST'))!.params.request).toEqual({ retries: 0 });
+    expect(api.calls.find((c) => c.route.startsWith('POST'))!.params.request).toMatchObject({ retries: 0 });
   });
 
   test('reports a 403 with the status and the issue number, not retried', async () => {
