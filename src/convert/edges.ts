@@ -61,7 +61,7 @@ function edgeTypes(ctx: EdgeContext, info: OnnxValueInfo, role: 'input' | 'outpu
  * Declares one model input on the builder and returns the MIL value the graph
  * should read (after the scalar reshape and the bool cast, when needed).
  */
-export function declareInput(ctx: EdgeContext, info: OnnxValueInfo, declared?: InputDeclaration): { value: string; feature: FeatureDescription } {
+export function declareInput(ctx: EdgeContext, info: OnnxValueInfo, declared?: InputDeclaration): { value: string; feature: FeatureDescription<ArrayFeature> } {
   const { mil, io } = edgeTypes(ctx, info, 'input');
   const dims = info.shape!;
   const scalar = dims.length === 0;
@@ -75,14 +75,14 @@ export function declareInput(ctx: EdgeContext, info: OnnxValueInfo, declared?: I
 }
 
 /** The description of an input whose flexibility the user declared (a range or enumerated shapes). */
-function declaredFeature(name: string, declared: InputDeclaration, dtype: ArrayDType): FeatureDescription {
+function declaredFeature(name: string, declared: InputDeclaration, dtype: ArrayDType): FeatureDescription<ArrayFeature> {
   const type: ArrayFeature = { kind: 'multiArray', dtype, shape: [...declared.shape] };
   if (declared.shapeRange) type.shapeRange = declared.shapeRange.map(([lo, hi]): [number, number] => [lo, hi]);
   if (declared.enumeratedShapes) type.enumeratedShapes = declared.enumeratedShapes.map((s) => [...s]);
   return { name, type };
 }
 
-function inputFeature(ctx: EdgeContext, name: string, dims: readonly OnnxDim[], dtype: ArrayDType): FeatureDescription {
+function inputFeature(ctx: EdgeContext, name: string, dims: readonly OnnxDim[], dtype: ArrayDType): FeatureDescription<ArrayFeature> {
   const symbolic = dims.flatMap((d, i) => (typeof d === 'number' ? [] : [i]));
   const type: ArrayFeature = { kind: 'multiArray', dtype, shape: dims.map((d) => (typeof d === 'number' ? d : 1)) };
   if (symbolic.length > 0) {
@@ -115,7 +115,7 @@ export function prepareOutput(ctx: EdgeContext, info: OnnxValueInfo, value: stri
 }
 
 /** The feature description of a finished output var: static shapes are declared, dynamic ones left empty. */
-export function outputFeature(name: string, type: MilTensorType): FeatureDescription {
+export function outputFeature(name: string, type: MilTensorType): FeatureDescription<ArrayFeature> {
   const dtype = type.dtype as ArrayDType;
   const shape = type.shape.every((d): d is number => d !== null) ? type.shape : [];
   return { name, type: { kind: 'multiArray', dtype, shape: [...shape] } };

@@ -1,4 +1,4 @@
-import type { CoreMLModel } from '../coreml/model.js';
+import type { ArrayFeature, CoreMLModel } from '../coreml/model.js';
 import { ConversionError, ToolError, type UnsupportedNode } from '../errors.js';
 import { MilBuilder } from '../mil/builder.js';
 import { mainFunction, specificationVersionForTarget, walkOperations, type DeploymentTarget, type MilProgram, type MilTensorType } from '../mil/ir.js';
@@ -32,7 +32,8 @@ export interface ConvertOptions {
 }
 
 export interface ConversionResult {
-  model: CoreMLModel;
+  /** Tensors in and out; the app-facing interface (images, classifier, metadata) is applied afterwards. */
+  model: CoreMLModel<ArrayFeature>;
   warnings: string[];
   /** ONNX input/output name → the name the Core ML model uses, for names that had to change. */
   renamed: Record<string, string>;

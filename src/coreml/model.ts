@@ -21,10 +21,70 @@ export interface ArrayFeature {
   enumeratedShapes?: number[][];
 }
 
-export interface FeatureDescription {
+/** Core ML's image color spaces (ImageFeatureType.ColorSpace). */
+export type ImageColorSpace = 'RGB' | 'BGR' | 'GRAYSCALE' | 'GRAYSCALE_FLOAT16';
+
+/**
+ * An image (CVPixelBuffer) feature. An ML program sees it as a [1, C, H, W] tensor
+ * (C = 3 for RGB/BGR in that channel order, 1 for grayscale) holding raw pixel values.
+ */
+export interface ImageFeature {
+  kind: 'image';
+  /** The tensor the program sees: float32 (float16 for GRAYSCALE_FLOAT16) [1, C, height, width]. */
+  dtype: 'float32' | 'float16';
+  shape: number[];
+  width: number;
+  height: number;
+  colorSpace: ImageColorSpace;
+  /** Flexible sizes: inclusive [lower, upper] per axis (upper -1: unbounded). */
+  sizeRange?: { width: [number, number]; height: [number, number] };
+  enumeratedSizes?: { width: number; height: number }[];
+}
+
+/** A classifier's predicted label (string or int64) or a plain double. */
+export interface ScalarFeature {
+  kind: 'string' | 'int64' | 'double';
+  /** The value as the program holds it: a scalar of this dtype. */
+  dtype: 'string' | 'int64' | 'float64';
+  shape: [];
+}
+
+/** A classifier's probabilities: class label → probability. */
+export interface DictionaryFeature {
+  kind: 'dictionary';
+  keyType: 'string' | 'int64';
+  /** The values as the program holds them: float64, one per class (shape [classes], or [] when unknown). */
+  dtype: 'float64';
+  shape: number[];
+}
+
+export type FeatureType = ArrayFeature | ImageFeature | ScalarFeature | DictionaryFeature;
+
+export interface FeatureDescription<T extends FeatureType = FeatureType> {
   name: string;
   shortDescription?: string;
-  type: ArrayFeature;
+  type: T;
+}
+
+/** Number of channels of an image color space. */
+export function imageChannels(colorSpace: ImageColorSpace): number {
+  return colorSpace === 'RGB' || colorSpace === 'BGR' ? 3 : 1;
+}
+
+/** An image feature with the tensor shape its color space and size imply. */
+export function imageFeature(colorSpace: ImageColorSpace, width: number, height: number): ImageFeature {
+  const dtype = colorSpace === 'GRAYSCALE_FLOAT16' ? 'float16' : 'float32';
+  return { kind: 'image', dtype, shape: [1, imageChannels(colorSpace), height, width], width, height, colorSpace };
+}
+
+const SCALAR_DTYPES = { string: 'string', int64: 'int64', double: 'float64' } as const;
+
+export function scalarFeature(kind: ScalarFeature['kind']): ScalarFeature {
+  return { kind, dtype: SCALAR_DTYPES[kind], shape: [] };
+}
+
+export function dictionaryFeature(keyType: DictionaryFeature['keyType'], entries?: number): DictionaryFeature {
+  return { kind: 'dictionary', keyType, dtype: 'float64', shape: entries === undefined ? [] : [entries] };
 }
 
 export interface ModelMetadata {
@@ -35,10 +95,14 @@ export interface ModelMetadata {
   userDefined?: Record<string, string>;
 }
 
-export interface CoreMLModel {
+/** `T` narrows the feature kinds: a freshly converted model has only multiarrays. */
+export interface CoreMLModel<T extends FeatureType = FeatureType> {
   specificationVersion: number;
-  inputs: FeatureDescription[];
-  outputs: FeatureDescription[];
+  inputs: FeatureDescription<T>[];
+  outputs: FeatureDescription<T>[];
   metadata: ModelMetadata;
+  /** Classifiers: the output holding the predicted label, and the one holding the probabilities dictionary. */
+  predictedFeatureName?: string;
+  predictedProbabilitiesName?: string;
   program: MilProgram;
 }

@@ -10,7 +10,7 @@ import { specificationVersionForTarget, targetForOpset } from '../mil/ir.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BlobFileReader, BlobFileWriter } from './blob.js';
-import { decodeDescription, encodeDescription } from './description.js';
+import { decodeDescription, encodeDescription, type DescriptionExtras } from './description.js';
 import {
   createManifest,
   MANIFEST_FILE_NAME,
@@ -68,7 +68,7 @@ export function encodeModel(model: CoreMLModel, blobs?: BlobSink): Uint8Array {
   const spec = model.specificationVersion;
   const message: CoreML.Specification.Model.$Properties = {
     specificationVersion: spec,
-    description: encodeDescription(model.inputs, model.outputs, model.metadata, spec),
+    description: encodeDescription(model.inputs, model.outputs, model.metadata, spec, classifierNames(model)),
     mlProgram: encodeProgram(model.program, blobs ? { specificationVersion: spec, blobs } : { specificationVersion: spec }),
   };
   return ModelMessage.encode(message).finish();
@@ -85,14 +85,22 @@ export function decodeModel(bytes: Uint8Array, file: string, blobs?: BlobSource)
   if (!message.mlProgram) {
     throw new ModelInputError('UNSUPPORTED_FEATURE', 'the model is not an ML program (only mlProgram models can be read)', { file });
   }
-  const { inputs, outputs, metadata } = decodeDescription(message.description, file);
+  const { inputs, outputs, metadata, ...names } = decodeDescription(message.description, file);
   return {
     specificationVersion: message.specificationVersion,
     inputs,
     outputs,
     metadata,
+    ...names,
     program: decodeProgram(message.mlProgram, file, blobs),
   };
+}
+
+function classifierNames(model: CoreMLModel): DescriptionExtras {
+  const names: DescriptionExtras = {};
+  if (model.predictedFeatureName !== undefined) names.predictedFeatureName = model.predictedFeatureName;
+  if (model.predictedProbabilitiesName !== undefined) names.predictedProbabilitiesName = model.predictedProbabilitiesName;
+  return names;
 }
 
 async function directorySize(dir: string, files: readonly string[]): Promise<number> {

@@ -11,7 +11,7 @@ import {
 } from '../mil/ir.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { decodeImmediate, decodeTensorType, invalidProgram, stringOfValue, type ValueProto } from './value.js';
+import { decodeImmediate, decodeListValue, decodeTensorType, decodeValueType, invalidProgram, stringOfValue, type ValueProto } from './value.js';
 
 import M = CoreML.Specification.MILSpec;
 
@@ -34,6 +34,7 @@ class ProgramDecoder {
 
   value(value: ValueProto | null | undefined, what: string): Tensor {
     if (!value) throw invalidProgram(`${what} has no value`, this.file);
+    if (value.type?.listType) return decodeListValue(value, decodeValueType(value.type, what, this.file).dtype, what, this.file);
     const type = decodeTensorType(value.type, what, this.file);
     if (type.shape.some((d) => d === null)) throw invalidProgram(`${what} is a constant without a static shape`, this.file);
     const shape = type.shape as number[];
@@ -50,7 +51,7 @@ class ProgramDecoder {
   namedType(nvt: M.NamedValueType.$Properties, what: string): MilVar {
     const name = nvt.name ?? '';
     if (name === '') throw invalidProgram(`${what} has no name`, this.file);
-    return { name, type: decodeTensorType(nvt.type, `${what} "${name}"`, this.file) };
+    return { name, type: decodeValueType(nvt.type, `${what} "${name}"`, this.file) };
   }
 
   binding(b: M.Argument.Binding.$Properties, what: string): MilBinding {

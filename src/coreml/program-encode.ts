@@ -4,7 +4,7 @@ import type { MilBinding, MilBlock, MilFunction, MilOperation, MilProgram, MilVa
 import type { DType } from '../tensor/dtype.js';
 import { elementCount, type Tensor } from '../tensor/tensor.js';
 import { subByteBits } from './dtypes.js';
-import { encodeTensorType, immediateValue, stringScalarValue, type ValueProto } from './value.js';
+import { encodeTensorType, encodeValueType, immediateValue, listValue, stringScalarValue, type ValueProto } from './value.js';
 
 import M = CoreML.Specification.MILSpec;
 
@@ -97,7 +97,7 @@ class ProgramEncoder {
   }
 
   namedType(v: MilVar): M.NamedValueType.$Properties {
-    return { name: checkIdentifier(v.name, 'value name'), type: encodeTensorType(v.type) };
+    return { name: checkIdentifier(v.name, 'value name'), type: encodeValueType(v.type) };
   }
 
   binding(b: MilBinding): M.Argument.Binding.$Properties {
@@ -110,7 +110,11 @@ class ProgramEncoder {
       inputs[checkIdentifier(param, `parameter of ${op.type}`)] = { arguments: bindings.map((b) => this.binding(b)) };
     }
     const attributes: Record<string, ValueProto> = { name: stringScalarValue(checkIdentifier(op.name, `${op.type} op name`)) };
-    for (const [key, tensor] of Object.entries(op.attributes)) attributes[checkIdentifier(key, `attribute of ${op.type}`)] = this.value(tensor);
+    // A const whose result is a list (a classifier's classes) holds a list value, not a tensor.
+    const isList = op.type === 'const' && op.outputs[0]?.type.collection?.kind === 'list';
+    for (const [key, tensor] of Object.entries(op.attributes)) {
+      attributes[checkIdentifier(key, `attribute of ${op.type}`)] = isList && key === 'val' ? listValue(tensor) : this.value(tensor);
+    }
     return {
       type: op.type,
       inputs,

@@ -61,6 +61,24 @@ function toBigInt(v: number | Long): bigint {
 
 // ---------------------------------------------------------------- types
 
+function scalarType(dtype: DType): ValueTypeProto {
+  return encodeTensorType({ dtype, shape: [] });
+}
+
+/** A MIL type as a ValueType: a tensor, or the list / dictionary of scalars a classifier uses. */
+export function encodeValueType(type: MilTensorType): ValueTypeProto {
+  const collection = type.collection;
+  if (!collection) return encodeTensorType(type);
+  if (collection.kind === 'dictionary') return { dictionaryType: { keyType: scalarType(collection.keyDType), valueType: scalarType(type.dtype) } };
+  const length = type.shape[0];
+  return {
+    listType: {
+      type: scalarType(type.dtype),
+      length: length === null || length === undefined ? { unknown: { variadic: false } } : { constant: { size: length } },
+    },
+  };
+}
+
 export function encodeTensorType(type: MilTensorType): ValueTypeProto {
   const dataType = milDataTypeCode(type.dtype);
   if (dataType === undefined) throw new TypeError(`dtype ${type.dtype} has no MIL data type`);
@@ -71,6 +89,29 @@ export function encodeTensorType(type: MilTensorType): ValueTypeProto {
       dimensions: type.shape.map((d) => (d === null ? { unknown: { variadic: false } } : { constant: { size: d } })),
     },
   };
+}
+
+function decodeScalarDType(vt: ValueTypeProto | null | undefined, what: string, file: string): DType {
+  const type = decodeTensorType(vt, what, file);
+  if (type.shape.length !== 0) throw invalidProgram(`${what} must be a scalar, got rank ${type.shape.length}`, file);
+  return type.dtype;
+}
+
+/** A tensor, list-of-scalars or dictionary-of-scalars ValueType as a MilTensorType. */
+export function decodeValueType(vt: ValueTypeProto | null | undefined, what: string, file: string): MilTensorType {
+  const list = vt?.listType;
+  if (list) {
+    const dtype = decodeScalarDType(list.type, `${what} (list element)`, file);
+    const size = list.length?.constant ? toNumber(list.length.constant.size) : null;
+    return { dtype, shape: [size], collection: { kind: 'list' } };
+  }
+  const dict = vt?.dictionaryType;
+  if (dict) {
+    const keyDType = decodeScalarDType(dict.keyType, `${what} (dictionary key)`, file);
+    const dtype = decodeScalarDType(dict.valueType, `${what} (dictionary value)`, file);
+    return { dtype, shape: [null], collection: { kind: 'dictionary', keyDType } };
+  }
+  return decodeTensorType(vt, what, file);
 }
 
 /** A tensor ValueType as a MilTensorType; unknown dimensions become null. */
@@ -205,6 +246,29 @@ export function stringScalarValue(s: string): ValueProto {
 export function stringOfValue(value: ValueProto | null | undefined): string | undefined {
   const strings = value?.immediateValue?.tensor?.strings?.values;
   return strings && strings.length === 1 ? strings[0] : undefined;
+}
+
+/** A list Value of scalars (how coremltools writes a classifier's class list): one scalar Value per element. */
+export function listValue(tensor: Tensor): ValueProto {
+  const values: ValueProto[] = [];
+  for (let i = 0; i < tensor.data.length; i++) {
+    const element = makeTensor(tensor.dtype, [], tensor.data.slice(i, i + 1) as DTypeStorage[DType]);
+    values.push(immediateValue(element));
+  }
+  return { type: encodeValueType({ dtype: tensor.dtype, shape: [tensor.data.length], collection: { kind: 'list' } }), immediateValue: { list: { values } } };
+}
+
+/** A list Value of scalars as a rank-1 tensor. */
+export function decodeListValue(value: ValueProto, dtype: DType, what: string, file: string): Tensor {
+  const elements = (value.immediateValue?.list?.values ?? []).map((v, i) => {
+    const tv = v.immediateValue?.tensor;
+    if (!tv) throw invalidProgram(`${what}: list element ${i} is not a scalar`, file);
+    return decodeImmediate(tv, dtype, [], `${what}[${i}]`, file);
+  });
+  if (dtype === 'string') return makeTensor('string', [elements.length], elements.map((t) => (t.data as string[])[0]!));
+  const out = allocStorage(dtype, elements.length);
+  elements.forEach((t, i) => (out as unknown as { [k: number]: unknown })[i] = (t.data as unknown as { [k: number]: unknown })[0]);
+  return makeTensor(dtype, [elements.length], out);
 }
 
 /** An immediate Value holding a whole tensor. */

@@ -12,7 +12,15 @@ import type { Tensor } from '../tensor/tensor.js';
 export interface MilTensorType {
   dtype: DType;
   shape: (number | null)[];
+  /**
+   * Set for the two non-tensor MIL types a classifier needs. A list of scalars of `dtype`
+   * has `shape` [length]; a dictionary maps `keyDType` scalars to `dtype` scalars and has
+   * `shape` [entries] (null when unknown). Absent: a tensor.
+   */
+  collection?: MilCollection;
 }
+
+export type MilCollection = { kind: 'list' } | { kind: 'dictionary'; keyDType: DType };
 
 export interface MilVar {
   name: string;

@@ -4,6 +4,7 @@ import { formatShape, type Tensor } from '../tensor/tensor.js';
 import { errorMessage, ToolError } from '../errors.js';
 import { OpContext, type Kernel } from './kernel.js';
 import { KERNELS } from './kernels/index.js';
+import { imageToProgramTensor } from './image.js';
 import {
   allocFor, BufferPool, computeDType, fromTensor, POOLED_MIN_LENGTH, settleFloat16, toTensor, withBufferPool, type RtNumeric, type RtValue,
 } from './value.js';
@@ -297,11 +298,19 @@ export function runProgram(program: MilProgram, inputs: Record<string, Tensor>, 
 }
 
 /**
- * Runs a Core ML model's program. Outputs are keyed by the model description's
- * output names and converted to the described dtypes.
+ * Runs a Core ML model's program. Image inputs take uint8 pixels (see `image.ts`).
+ * Outputs are keyed by the model description's output names and converted to the
+ * described dtypes: a classifier's label is a string (or int64) scalar and its
+ * probabilities dictionary a float64 tensor with one value per class, in class order;
+ * an image output is its float32 [1, C, H, W] pixel values before 8-bit rounding.
  */
 export function runModel(model: CoreMLModel, inputs: Record<string, Tensor>): Record<string, Tensor> {
-  const raw = runProgram(model.program, inputs);
+  const programInputs: Record<string, Tensor> = { ...inputs };
+  for (const desc of model.inputs) {
+    const given = inputs[desc.name];
+    if (desc.type.kind === 'image' && given) programInputs[desc.name] = imageToProgramTensor(desc.type, desc.name, given);
+  }
+  const raw = runProgram(model.program, programInputs);
   const out: Record<string, Tensor> = {};
   for (const desc of model.outputs) {
     const t = raw[desc.name];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CoreMLModel } from '../../src/coreml/model.js';
+import type { ArrayFeature, CoreMLModel } from '../../src/coreml/model.js';
 import { encodeModel, readMlModelSpec, readMlPackage, writeMlPackage } from '../../src/coreml/package.js';
 import { ConversionError, ToolError } from '../../src/errors.js';
 import { CoreML } from '../../src/gen/coreml.js';
@@ -394,7 +394,7 @@ describe('flexible input shapes', () => {
     model.inputs = inputs;
     return model;
   }
-  const arrayOf = (shape: number[], flex: Partial<CoreMLModel['inputs'][number]['type']>) => ({ kind: 'multiArray' as const, dtype: 'float32' as const, shape, ...flex });
+  const arrayOf = (shape: number[], flex: Partial<ArrayFeature>) => ({ kind: 'multiArray' as const, dtype: 'float32' as const, shape, ...flex });
 
   it('refuses unbounded ranges', () => {
     expect(() => encodeModel(withInputs([{ name: 'x', type: arrayOf([1, 3], { shapeRange: [[1, 1], [1, -1]] }) }]))).toThrow(/unbounded range on axis 1/);

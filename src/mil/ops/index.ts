@@ -19,3 +19,4 @@ import './control.js';
 import './scatter-gather.js';
 import './space.js';
 import './vision.js';
+import './classify.js';

@@ -1,6 +1,7 @@
 import type { KernelTable } from '../kernel.js';
 import { activationKernels } from './activation.js';
 import { attentionKernels } from './attention.js';
+import { classifyKernels } from './classify.js';
 import { constexprKernels } from './constexpr.js';
 import { controlKernels } from './control.js';
 import { convKernels } from './conv.js';
@@ -40,6 +41,7 @@ export const KERNELS: KernelTable = {
   ...padKernels,
   ...spaceKernels,
   ...visionKernels,
+  ...classifyKernels,
 };
 
 /** The MIL op types the interpreter can run. */
