@@ -7,7 +7,8 @@ import { writeMlPackage } from './coreml/package.js';
 import type { DeploymentTarget } from './mil/ir.js';
 import { loadOnnxModel } from './onnx/load.js';
 import { freezeInputs, freezeValuesFor } from './onnx/passes/freeze.js';
-import { buildVariantModel, compressionVariant } from './run/build.js';
+import { buildVariantModel, compressionVariant, withInterface } from './run/build.js';
+import { fileSha256, resolveInterface, sourceFactsOf, type InterfaceRequest } from './convert/interface-source.js';
 import type { OnnxModel } from './onnx/ir.js';
 
 /**
@@ -44,6 +45,8 @@ export interface ConvertFileOptions {
   inputShapes?: InputShapeOptions['inputShapes'];
   ranges?: InputShapeOptions['ranges'];
   enumeratedShapes?: InputShapeOptions['enumeratedShapes'];
+  /** The app-facing interface: image inputs/outputs, class labels, metadata (see `interface/`). */
+  interface?: InterfaceRequest;
 }
 
 /** Seconds spent in each stage, measured with a monotonic clock. */
@@ -82,6 +85,8 @@ export interface ConvertFileResult extends CheckFileResult {
   onnxOps: Record<string, number>;
   /** MIL op type → operation count in the written program. */
   milOps: Record<string, number>;
+  /** What the interface did (folded normalization numbers, an added softmax, the labels used). */
+  interfaceNotes: string[];
 }
 
 const seconds = (startMs: number): number => (performance.now() - startMs) / 1000;
@@ -128,10 +133,15 @@ export async function convertFile(onnxPath: string, outPath: string, options: Co
   const convertStarted = performance.now();
   const onConvertProgress = (done: number, total: number) => report('convert', done, total);
   const shapes = shapeOptionsOf(options);
+  // Every package records the source file's SHA-256, so the interface is always applied.
+  const face = { options: await resolveInterface(options.interface ?? {}, model), source: sourceFactsOf(model, await fileSha256(onnxPath)) };
   const converted =
     options.compress === undefined
-      ? { ...convertOnnxModel(model, { target: options.target, precision: options.precision, onProgress: onConvertProgress, ...shapes }), target: options.target }
-      : buildVariantModel(model, compressionVariant(options.compress, options.precision), options.target, onConvertProgress, shapes);
+      ? {
+          ...withInterface(convertOnnxModel(model, { target: options.target, precision: options.precision, onProgress: onConvertProgress, ...shapes }), face),
+          target: options.target,
+        }
+      : buildVariantModel(model, compressionVariant(options.compress, options.precision), options.target, onConvertProgress, shapes, face);
   const convert = seconds(convertStarted);
 
   report('write', 0, 1);
@@ -157,6 +167,7 @@ export async function convertFile(onnxPath: string, outPath: string, options: Co
     renamed: converted.renamed,
     onnxOps: converted.onnxOps,
     milOps: converted.milOps,
+    interfaceNotes: converted.interfaceNotes,
   };
 }
 

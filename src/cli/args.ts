@@ -6,6 +6,8 @@ import type { Precision } from '../pipeline.js';
 import type { VerifySource } from '../verify.js';
 import { parseShapeArgs, type ShapeArgs } from './shape-args.js';
 import { CHECK_HELP, COMMON_OPTION_KEYS, CONVERT_HELP, CONVERT_OPTION_KEYS, PROGRAM, TOP_LEVEL_HELP, VERIFY_HELP, VERIFY_OPTION_KEYS } from './usage.js';
+import { parseInterfaceArgs } from './interface-args.js';
+import type { InterfaceRequest } from '../convert/interface-source.js';
 
 /**
  * Turns argv into one typed request. Everything wrong with the command line is
@@ -33,6 +35,8 @@ export interface ConvertRequest extends OutputFlags {
   inputShapes?: ShapeArgs['inputShapes'];
   ranges?: ShapeArgs['ranges'];
   enumeratedShapes?: ShapeArgs['enumeratedShapes'];
+  /** Image inputs/outputs, class labels and metadata (see `interface-args.ts`). */
+  interface?: InterfaceRequest;
 }
 
 export interface CheckRequest extends OutputFlags {
@@ -87,11 +91,13 @@ function buildConvert(model: string, values: Values, flags: OutputFlags): Conver
   const compress = cliOption(values, 'compress', fail);
   const freeze = parseFreeze(values['freeze']);
   const shapes = parseShapeArgs(values, (message) => {
-    throw usageError(message, 'convert');
+    throw fail(message);
   });
+  const face = parseInterfaceArgs(values, fail);
   return {
     command: 'convert', model, output, target, precision,
-    ...(compress === undefined ? {} : { compress }), ...(freeze === undefined ? {} : { freeze }), ...shapes, ...flags,
+    ...(compress === undefined ? {} : { compress }), ...(freeze === undefined ? {} : { freeze }), ...shapes,
+    ...(face === undefined ? {} : { interface: face }), ...flags,
   };
 }
 

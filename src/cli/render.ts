@@ -55,6 +55,7 @@ export function renderConvert(result: ConvertFileResult): string[] {
     `  ${result.model}: ${nodeCount(result.ops)} node(s), ${result.ops.length} op type(s), ${formatBytes(result.onnxBytes)}`,
     `  package ${formatBytes(result.sizeBytes)} (weights ${formatBytes(result.weightBytes)})`,
     `  ${secs(result.seconds)} (load ${secs(timings.load)}, convert ${secs(timings.convert)}, write ${secs(timings.write)})`,
+    ...result.interfaceNotes.map((note) => `  ${note}`),
   ];
 }
 

@@ -18,9 +18,15 @@ const EXIT_CODES = [
 
 /** Options every command takes. */
 export const COMMON_OPTION_KEYS = ['json', 'debug', 'help'] as const satisfies readonly OptionKey[];
-export const CONVERT_OPTION_KEYS = [
+/** The interface options of `convert` (image inputs and outputs, class labels, metadata). */
+export const INTERFACE_OPTION_KEYS = [
+  'imageInput', 'pixelScale', 'pixelBias', 'mean', 'std', 'pixelRange', 'imageOutput', 'classLabels', 'probabilitiesOutput',
+  'author', 'license', 'modelVersion', 'description', 'inputDescription', 'outputDescription', 'metadata',
+] as const satisfies readonly OptionKey[];
+const CONVERT_CORE_KEYS = [
   'output', 'target', 'precision', 'compress', 'freeze', 'inputShape', 'range', 'enumerate', ...COMMON_OPTION_KEYS,
 ] as const satisfies readonly OptionKey[];
+export const CONVERT_OPTION_KEYS = [...CONVERT_CORE_KEYS, ...INTERFACE_OPTION_KEYS] as const satisfies readonly OptionKey[];
 export const VERIFY_OPTION_KEYS = ['data', 'onnx', ...COMMON_OPTION_KEYS] as const satisfies readonly OptionKey[];
 
 export const TOP_LEVEL_HELP = [
@@ -50,7 +56,10 @@ export const CONVERT_HELP = [
   'listed with its node name before anything is written.',
   '',
   'Options:',
-  ...cliHelpLines(CONVERT_OPTION_KEYS),
+  ...cliHelpLines(CONVERT_CORE_KEYS),
+  '',
+  'App interface (what Xcode, Vision and an app see):',
+  ...cliHelpLines(INTERFACE_OPTION_KEYS),
   '',
   ...EXIT_CODES,
 ].join('\n');

@@ -55,6 +55,9 @@ function modelFromProto(proto: onnx.ModelProto, ctx: DecodeContext): OnnxModel {
     sourcePath: ctx.file,
   };
   if (proto.docString) model.docString = proto.docString;
+  if (proto.modelVersion != null && int64ToBigInt(proto.modelVersion) !== 0n) {
+    model.modelVersion = int64ToSafeNumber(proto.modelVersion, 'model_version', ctx.file);
+  }
   return model;
 }
 

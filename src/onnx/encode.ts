@@ -118,5 +118,6 @@ export function encodeOnnxModel(model: OnnxModel): Uint8Array {
     functions: model.functions.map(functionToProto),
   };
   if (model.docString) proto.docString = model.docString;
+  if (model.modelVersion !== undefined) proto.modelVersion = model.modelVersion;
   return onnx.ModelProto.encode(proto).finish();
 }

@@ -85,6 +85,8 @@ export interface OnnxModel {
   producerName: string;
   producerVersion: string;
   docString?: string;
+  /** model_version, when the model sets one (non-zero). */
+  modelVersion?: number;
   metadata: Map<string, string>;
   graph: OnnxGraph;
   functions: OnnxFunction[];

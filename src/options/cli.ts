@@ -53,6 +53,22 @@ export function cliOption<K extends OptionKey>(values: CliValues, key: K, usageE
   }
 }
 
+/** The typed values of a repeatable option, one per occurrence, in order (empty when not given). */
+export function cliOptionList<K extends OptionKey>(values: CliValues, key: K, usageError: (message: string) => Error): OptionValue<K>[] {
+  const s = spec(key);
+  const given = values[s.flag];
+  const items = Array.isArray(given) ? given : typeof given === 'string' ? [given] : [];
+  return items.map((item) => {
+    const raw = item.trim();
+    try {
+      return s.parse(raw) as OptionValue<K>;
+    } catch (err) {
+      if (err instanceof OptionRejected) throw usageError(cliRejection(s.flag, raw, err));
+      throw err;
+    }
+  });
+}
+
 const HELP_COLUMN_MAX = 31;
 
 /** `  --flag METAVAR   help…`, the help aligned in one column per command. */

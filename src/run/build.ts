@@ -7,6 +7,9 @@ import { ToolError } from '../errors.js';
 import type { DeploymentTarget } from '../mil/ir.js';
 import { validateProgram } from '../mil/validate.js';
 import type { OnnxModel } from '../onnx/ir.js';
+import type { CoreMLModel } from '../coreml/model.js';
+import { applyInterface, type InterfaceOptions, type SourceFacts } from '../interface/index.js';
+import { version as packageVersion } from '../../package.json';
 
 /**
  * Builds the Core ML model of one variant in memory: conversion at the variant's
@@ -14,8 +17,28 @@ import type { OnnxModel } from '../onnx/ir.js';
  * `convert --compress`; it neither writes nor verifies, so it stays light to load.
  */
 
-export interface BuiltVariant extends ConversionResult {
+/** A conversion with its interface applied: images, classifier and metadata as the app sees them. */
+export interface InterfacedConversion extends Omit<ConversionResult, 'model'> {
+  model: CoreMLModel;
+  /** What the interface did (folded normalization, added softmax), in words; empty without one. */
+  interfaceNotes: string[];
+}
+
+export interface BuiltVariant extends InterfacedConversion {
   target: DeploymentTarget;
+}
+
+/** The app-facing interface to apply after conversion and before compression. */
+export interface InterfaceSettings {
+  options: InterfaceOptions;
+  source: SourceFacts;
+}
+
+/** Applies the interface to a fresh conversion, in place of its tensor-only description. */
+export function withInterface(converted: ConversionResult, settings: InterfaceSettings | undefined): InterfacedConversion {
+  if (!settings) return { ...converted, interfaceNotes: [] };
+  const applied = applyInterface(converted.model, settings.options, settings.source, packageVersion);
+  return { ...converted, model: applied.model, interfaceNotes: applied.notes };
 }
 
 /**
@@ -28,10 +51,11 @@ export function buildVariantModel(
   requestedTarget: DeploymentTarget,
   onProgress?: (done: number, total: number) => void,
   shapes: InputShapeOptions = {},
+  face?: InterfaceSettings,
 ): BuiltVariant {
   const { target, raised } = targetForVariant(variant, requestedTarget);
   const warnings = raised ? [`${variant.name} needs ${target} or later; deployment target raised from ${requestedTarget} to ${target}`] : [];
-  const converted = convertOnnxModel(model, { target, precision: variant.precision, onProgress, ...shapes });
+  const converted = withInterface(convertOnnxModel(model, { target, precision: variant.precision, onProgress, ...shapes }), face);
   warnings.push(...converted.warnings);
   if (variant.compression) {
     // Conversion has already run the fp16 pass, so an fp16 program's weights are fp16 constants

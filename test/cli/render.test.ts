@@ -60,12 +60,14 @@ describe('renderConvert', () => {
       renamed: {},
       onnxOps: {},
       milOps: {},
+      interfaceNotes: ['image input "x" (RGB): tensor = pixel·0.5 + [0, 0, 0]'],
     };
     expect(renderConvert(result)).toEqual([
       'wrote out/m.mlpackage (iOS16, fp32)',
       '  m.onnx: 7 node(s), 4 op type(s), 2.0 MB',
       '  package 2.1 MB (weights 1.9 MB)',
       '  0.50 s (load 0.10 s, convert 0.20 s, write 0.15 s)',
+      '  image input "x" (RGB): tensor = pixel·0.5 + [0, 0, 0]',
     ]);
   });
 });

@@ -1,0 +1,93 @@
+/**
+ * The app-facing interface of a package, as options (what the user asks for) and as the
+ * record kept in the package (what was applied), which verification and the report read.
+ * Nothing here knows ONNX: facts about the source model arrive as `SourceFacts`.
+ */
+
+export type ImageColor = 'RGB' | 'BGR' | 'GRAY';
+
+/** How pixel values (0–255) become the model's input tensor. */
+export interface PixelNormalization {
+  /** Core ML's own form: value·scale + bias (bias: one value, or one per channel in the input's channel order). */
+  scale?: number;
+  bias?: number[];
+  /** Or mean/std (one per channel, in the input's channel order) on the 0–`pixelRange` scale: (pixel·pixelRange/255 − mean)/std. */
+  mean?: number[];
+  std?: number[];
+  pixelRange?: 1 | 255;
+}
+
+export interface ImageInputOptions extends PixelNormalization {
+  name: string;
+  color: ImageColor;
+}
+
+/** How an image output's values become pixels: value·scale + bias, then clipped to 0–255. */
+export interface ImageOutputOptions {
+  name: string;
+  color: ImageColor;
+  scale?: number;
+  bias?: number[];
+}
+
+export interface ClassifierOptions {
+  /** Class labels, one per score: strings, or integers for an integer-labelled classifier. */
+  labels: string[] | number[];
+  /** Where the labels came from, for the report (a file path, or "the model's metadata_props"). */
+  labelSource: string;
+  /** The output holding the class scores; needed when several outputs could. */
+  probabilitiesOutput?: string;
+}
+
+export interface MetadataOptions {
+  author?: string;
+  license?: string;
+  version?: string;
+  description?: string;
+  inputDescriptions?: Record<string, string>;
+  outputDescriptions?: Record<string, string>;
+  /** Extra user-defined metadata entries. */
+  metadata?: Record<string, string>;
+}
+
+export interface InterfaceOptions extends MetadataOptions {
+  imageInputs?: ImageInputOptions[];
+  imageOutputs?: ImageOutputOptions[];
+  classifier?: ClassifierOptions;
+}
+
+/** What the interface needs to know about the source model, gathered by the caller. */
+export interface SourceFacts {
+  /** SHA-256 of the source file's bytes, hex. */
+  sha256: string;
+  docString?: string;
+  producerName?: string;
+  producerVersion?: string;
+  modelVersion?: number;
+  /** The source model's own key → value metadata. */
+  properties: Record<string, string>;
+}
+
+/** Folded Core ML preprocessing of one image input: value·scale + bias, then ·channelScale (the extra `mul`) when set. */
+export interface FoldedPreprocessing {
+  scale: number;
+  bias: number[];
+  channelScale?: number[];
+}
+
+/** What was applied, stored in the package's user-defined metadata under INTERFACE_KEY. */
+export interface InterfaceRecord {
+  /** The program's tensor outputs before the interface, in order: the source model's outputs. */
+  tensorOutputs: string[];
+  imageInputs: (ImageInputOptions & { folded: FoldedPreprocessing })[];
+  imageOutputs: Required<ImageOutputOptions>[];
+  classifier?: {
+    /** The model output whose scores feed the classifier (its name in the package before classify replaced it). */
+    scores: string;
+    labelOutput: string;
+    probabilitiesOutput: string;
+    labelCount: number;
+    labelType: 'string' | 'int64';
+    softmaxAdded: boolean;
+  };
+}
