@@ -12,6 +12,8 @@ import type { DType } from './tensor/dtype.js';
 import type { Tensor } from './tensor/tensor.js';
 import { matchTensors, namedTensors } from './verify/matching.js';
 import { foldVerdict, outputReport, type VerifyReport } from './verify/report.js';
+import { classifierClasses, labelIndexTensor, packageInterface, referencesForPackage, seededImages } from './verify/interface.js';
+import type { InterfaceRecord } from './interface/index.js';
 
 export type { VerifyOutputReport, VerifyReport } from './verify/report.js';
 
@@ -38,7 +40,11 @@ export interface VerifyOptions {
 export async function verifyPackage(packagePath: string, source: VerifySource, options: VerifyOptions = {}): Promise<VerifyReport> {
   const model = await readMlPackage(packagePath);
   const gate = options.gate ?? gateForProgram(model.program);
-  const dataSets = 'dataDir' in source ? await readTestDataSets(source.dataDir) : [await seededDataSet(model, source.onnxPath, options)];
+  const face = packageInterface(model, packagePath);
+  if (face && 'dataDir' in source) {
+    throw new ToolError('USAGE', 'the package has an image or classifier interface: verify it with --onnx MODEL.onnx, which computes references from the same pixels', { file: packagePath });
+  }
+  const dataSets = 'dataDir' in source ? await readTestDataSets(source.dataDir) : [await seededDataSet(model, source.onnxPath, options, face)];
   const referenceFile = 'dataDir' in source ? source.dataDir : source.onnxPath;
   const worst = new Map<string, OutputVerdict>();
   for (const set of dataSets) {
@@ -66,10 +72,12 @@ function verifyDataSet(model: CoreMLModel, packagePath: string, set: TestDataSet
   const given = matchTensors(model.inputs.map((i) => i.name), set.inputs, { ...context, what: 'input' });
   const inputs: Record<string, Tensor> = {};
   for (const desc of model.inputs) {
-    inputs[desc.name] = castTensor(given.get(desc.name)!, desc.type.dtype, `${referenceFile}: ${set.name}: input "${desc.name}"`);
+    // Image inputs take their pixels as they are; the package's own preprocessing is under test.
+    const tensor = given.get(desc.name)!;
+    inputs[desc.name] = desc.type.kind === 'image' ? tensor : castTensor(tensor, desc.type.dtype, `${referenceFile}: ${set.name}: input "${desc.name}"`);
   }
   const references = matchTensors(model.outputs.map((o) => o.name), set.outputs, { ...context, what: 'output' });
-  const actual = runPackage(model, packagePath, inputs);
+  const actual = comparableOutputs(model, runPackage(model, packagePath, inputs));
   const verdicts = new Map<string, OutputVerdict>();
   for (const desc of model.outputs) {
     const produced = actual[desc.name];
@@ -93,14 +101,26 @@ function runPackage(model: CoreMLModel, packagePath: string, inputs: Record<stri
 /** Values are generated in fp32 even for fp16 inputs, so onnxruntime sees them unrounded. */
 const GENERATED_DTYPE: Readonly<Partial<Record<DType, DType>>> = { float16: 'float32', float64: 'float32' };
 
-async function seededDataSet(model: CoreMLModel, onnxPath: string, options: VerifyOptions): Promise<TestDataSet> {
+/**
+ * Seeded inputs and onnxruntime's outputs on them. With an interface, image inputs get
+ * seeded pixels (the ONNX model gets them normalized) and the references are put in the
+ * package's terms (see verify/interface.ts).
+ */
+async function seededDataSet(model: CoreMLModel, onnxPath: string, options: VerifyOptions, face: InterfaceRecord | undefined): Promise<TestDataSet> {
   const seed = options.seed ?? 0;
-  const specs: InputSpec[] = model.inputs.map((i) => ({
-    name: i.name,
-    dtype: GENERATED_DTYPE[i.type.dtype] ?? i.type.dtype,
-    shape: i.type.shape,
-  }));
+  const specs: InputSpec[] = model.inputs
+    .filter((i) => i.type.kind !== 'image')
+    .map((i) => ({ name: i.name, dtype: GENERATED_DTYPE[i.type.dtype] ?? i.type.dtype, shape: i.type.shape }));
   const generated = generateInputs(specs, seed);
-  const references = await runOnnxRuntime(onnxPath, generated, options.threads === undefined ? {} : { threads: options.threads });
-  return { name: `seeded inputs (seed ${seed})`, inputs: namedTensors(generated), outputs: namedTensors(references) };
+  const images = face ? seededImages(model.inputs, face, seed) : { pixels: {}, normalized: {} };
+  const references = await runOnnxRuntime(onnxPath, { ...generated, ...images.normalized }, options.threads === undefined ? {} : { threads: options.threads });
+  const outputs = face ? referencesForPackage(model, face, Object.values(references)) : references;
+  return { name: `seeded inputs (seed ${seed})`, inputs: namedTensors({ ...generated, ...images.pixels }), outputs: namedTensors(outputs) };
+}
+
+/** A classifier's label as its class index, so it compares exactly with the reference's top class. */
+function comparableOutputs(model: CoreMLModel, outputs: Record<string, Tensor>): Record<string, Tensor> {
+  const label = model.predictedFeatureName;
+  if (label === undefined || !outputs[label]) return outputs;
+  return { ...outputs, [label]: labelIndexTensor(outputs[label], classifierClasses(model)) };
 }

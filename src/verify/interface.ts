@@ -1,0 +1,134 @@
+import type { CoreMLModel, FeatureDescription, ImageFeature } from '../coreml/model.js';
+import { ToolError } from '../errors.js';
+import { readInterfaceRecord, type ImageInputOptions, type InterfaceRecord } from '../interface/index.js';
+import { walkOperations, mainFunction } from '../mil/ir.js';
+import { generatePixels } from '../reference/seeded-inputs.js';
+import { makeTensor, type Tensor } from '../tensor/tensor.js';
+
+/**
+ * Verification of a package's app-facing interface. The ONNX model computes on the
+ * normalized tensor; the package computes on the image. Both start from the same integer
+ * pixels: the normalized tensor is computed here straight from the options the user gave
+ * (mean/std or scale/bias, as recorded in the package), not from the folded numbers in
+ * the program, so a wrong fold shows up as a failed output. ONNX outputs are then put in
+ * the package's terms: the predicted label as a class index (exact), the probabilities
+ * (softmax applied when the package added one), image outputs de-normalized and clipped.
+ */
+
+/** The interface record of a package, or undefined when it has no image or classifier interface. */
+export function packageInterface(model: CoreMLModel, file: string): InterfaceRecord | undefined {
+  const hasInterface = model.inputs.some((f) => f.type.kind === 'image') || model.outputs.some((f) => f.type.kind !== 'multiArray');
+  if (!hasInterface) return undefined;
+  const record = readInterfaceRecord(model.metadata);
+  if (!record) {
+    throw new ToolError('UNSUPPORTED_FEATURE', 'the package has image or classifier features but no record of their normalization (it was not written by this tool), so no ONNX reference can be computed', { file });
+  }
+  return record;
+}
+
+/** Pixel channel (R, G, B / gray) that each model channel reads, by color. */
+const MODEL_CHANNEL_FROM_PIXEL: Record<ImageInputOptions['color'], readonly number[]> = { RGB: [0, 1, 2], BGR: [2, 1, 0], GRAY: [0] };
+
+/** The tensor the ONNX model gets for these pixels: (p·range/255 − mean)/std, or p·scale + bias. */
+export function normalizedImage(pixels: Tensor, options: ImageInputOptions): Tensor {
+  const order = MODEL_CHANNEL_FROM_PIXEL[options.color];
+  const [height, width] = pixels.shape as [number, number, number];
+  const plane = height * width;
+  const src = pixels.data as Uint8Array;
+  const out = new Float32Array(order.length * plane);
+  const pick = (values: readonly number[] | undefined, c: number, fallback: number): number => values?.[values.length === 1 ? 0 : c] ?? fallback;
+  const meanStd = options.mean !== undefined || options.std !== undefined || options.pixelRange !== undefined;
+  order.forEach((from, c) => {
+    const mean = pick(options.mean, c, 0);
+    const std = pick(options.std, c, 1);
+    const range = options.pixelRange ?? 255;
+    const scale = options.scale ?? 1;
+    const bias = pick(options.bias, c, 0);
+    for (let i = 0; i < plane; i++) {
+      const p = src[i * order.length + from]!;
+      out[c * plane + i] = meanStd ? ((p * range) / 255 - mean) / std : p * scale + bias;
+    }
+  });
+  return makeTensor('float32', [1, order.length, height, width], out);
+}
+
+/** Seeded pixels for every image input, and the normalized tensors the ONNX model takes instead. */
+export function seededImages(inputs: readonly FeatureDescription[], record: InterfaceRecord, seed: number): { pixels: Record<string, Tensor>; normalized: Record<string, Tensor> } {
+  const pixels: Record<string, Tensor> = {};
+  const normalized: Record<string, Tensor> = {};
+  for (const desc of inputs) {
+    if (desc.type.kind !== 'image') continue;
+    const options = record.imageInputs.find((o) => o.name === desc.name);
+    if (!options) throw new ToolError('UNSUPPORTED_FEATURE', `image input "${desc.name}" has no recorded normalization`);
+    const image: ImageFeature = desc.type;
+    const channels = MODEL_CHANNEL_FROM_PIXEL[options.color].length;
+    pixels[desc.name] = generatePixels(desc.name, image.height, image.width, channels, seed);
+    normalized[desc.name] = normalizedImage(pixels[desc.name]!, options);
+  }
+  return { pixels, normalized };
+}
+
+/** The classes of the package's classify op, in order. */
+export function classifierClasses(model: CoreMLModel): readonly (string | bigint | number)[] {
+  const fn = mainFunction(model.program);
+  const ops = [...walkOperations(fn.block)];
+  const classify = ops.find((op) => op.type === 'classify');
+  const binding = classify?.inputs['classes']?.[0];
+  if (!binding) throw new ToolError('INVALID_PACKAGE', 'the package is a classifier but has no classify op with classes');
+  const value = binding.kind === 'value' ? binding.value : ops.find((op) => op.outputs.some((o) => o.name === binding.name))?.attributes['val'];
+  if (!value) throw new ToolError('INVALID_PACKAGE', 'the classify op\'s classes are not a constant');
+  return Array.from(value.data as ArrayLike<string | bigint | number>);
+}
+
+function softmax(values: Float64Array): Float64Array {
+  let max = -Infinity;
+  for (const v of values) max = Math.max(max, v);
+  const out = values.map((v) => Math.exp(v - max));
+  const sum = out.reduce((a, b) => a + b, 0);
+  return out.map((v) => v / sum);
+}
+
+function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}
+
+const asFloat64 = (t: Tensor): Float64Array => Float64Array.from(t.data as ArrayLike<number>, Number);
+
+/** The predicted label as its index among the classes, so labels compare exactly. */
+export function labelIndexTensor(label: Tensor, classes: readonly (string | bigint | number)[]): Tensor {
+  const value = (label.data as ArrayLike<string | bigint | number>)[0];
+  const index = classes.findIndex((c) => String(c) === String(value));
+  return makeTensor('int32', [1], Int32Array.of(index));
+}
+
+/**
+ * ONNX outputs (by the package's pre-interface output names, in order) as the package's
+ * outputs: label index, probabilities, de-normalized images, and the rest as they are.
+ */
+export function referencesForPackage(model: CoreMLModel, record: InterfaceRecord, onnx: readonly Tensor[]): Record<string, Tensor> {
+  const byName = new Map(record.tensorOutputs.map((name, i) => [name, onnx[i]!]));
+  const out: Record<string, Tensor> = {};
+  for (const [name, t] of byName) out[name] = t;
+  for (const image of record.imageOutputs) {
+    const ref = byName.get(image.name);
+    if (!ref) continue;
+    const data = asFloat64(ref);
+    const plane = data.length / image.bias.length;
+    const pixels = Float32Array.from(data, (v, i) => Math.min(255, Math.max(0, v * image.scale + image.bias[Math.floor(i / plane)]!)));
+    out[image.name] = makeTensor('float32', ref.shape, pixels);
+  }
+  const classifier = record.classifier;
+  if (classifier) {
+    const scores = byName.get(classifier.scores);
+    if (!scores) throw new ToolError('INTERNAL', `no reference for the classifier scores "${classifier.scores}"`);
+    delete out[classifier.scores];
+    const values = asFloat64(scores);
+    const probabilities = classifier.softmaxAdded ? softmax(values) : values;
+    out[classifier.probabilitiesOutput] = makeTensor('float64', [probabilities.length], probabilities);
+    out[classifier.labelOutput] = makeTensor('int32', [1], Int32Array.of(argmax(probabilities)));
+  }
+  for (const desc of model.outputs) if (!out[desc.name]) throw new ToolError('INTERNAL', `no reference for package output "${desc.name}"`);
+  return out;
+}
