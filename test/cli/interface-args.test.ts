@@ -34,10 +34,10 @@ describe('convert interface options', () => {
 
   it.each([
     [['--mean', '0.5'], /need an --image-input/],
-    [['--image-input', 'x', '--pixel-range', '100'], /--pixel-range takes 1 or 255/],
-    [['--image-input', 'x', '--pixel-scale', '1,2'], /--pixel-scale takes one number/],
-    [['--image-input', 'x', '--mean', 'a,b'], /--mean takes a number or a comma list/],
-    [['--metadata', 'novalue'], /--metadata takes KEY=TEXT/],
+    [['--image-input', 'x', '--pixel-range', '100'], /--pixel-range must be one of 1, 255, got '100'/],
+    [['--image-input', 'x', '--pixel-scale', '1,2'], /--pixel-scale: takes one number/],
+    [['--image-input', 'x', '--mean', 'a,b'], /--mean must be a number or a comma list of numbers, got 'a,b'/],
+    [['--metadata', 'novalue'], /--metadata must be KEY=TEXT, got 'novalue'/],
   ])('refuses %j with a usage error', (args, message) => {
     expect(() => convert(...args)).toThrow(message);
   });
