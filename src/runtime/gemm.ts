@@ -45,6 +45,17 @@ function packRowStrips(mem: Float32Array, at: number, a: MatrixView, i0: number,
   let p = at;
   for (let i = 0; i < mc; i += width) {
     const rows = Math.min(width, mc - i);
+    if (rows === 4 && width === 4) {
+      // Full strips of the SIMD tile's height: four row cursors, no bounds test.
+      let r0 = a.offset + (i0 + i) * rs + k0 * cs;
+      for (let k = 0; k < kc; k++, r0 += cs, p += 4) {
+        mem[p] = src[r0]!;
+        mem[p + 1] = src[r0 + rs]!;
+        mem[p + 2] = src[r0 + 2 * rs]!;
+        mem[p + 3] = src[r0 + 3 * rs]!;
+      }
+      continue;
+    }
     for (let k = 0; k < kc; k++) {
       const base = a.offset + (i0 + i) * rs + (k0 + k) * cs;
       for (let r = 0; r < width; r++) mem[p++] = r < rows ? src[base + r * rs]! : 0;
@@ -208,8 +219,12 @@ export function rowTimesWeightT(
 const WASM_MIN_WORK = 8192;
 const WASM_MR = TILE_ROWS;
 const WASM_NR = TILE_COLS;
-/** Rows of A packed per block: a whole number of tiles, about 70 KB of packed A. */
-const WASM_MC = TILE_ROWS * 12;
+/**
+ * Rows of A packed per block: a whole number of tiles, 128 KB of packed A at
+ * the full K panel, so the block stays in L2 while every B strip (8 KB, in L1)
+ * sweeps it, and B is streamed from memory about once per K panel.
+ */
+const WASM_MC = TILE_ROWS * 32;
 
 /** Grows the kernel's memory to at least `bytes` and returns a fresh f32 view of it. */
 function wasmView(kernel: WasmGemmKernel, bytes: number): Float32Array {
@@ -261,6 +276,32 @@ function packedPanels(a: MatrixView, m: number, k: number): Float32Array {
   return panels;
 }
 
+/**
+ * Packed strips of constant B matrices (the transposed weight of `linear`),
+ * in gemmWasm's layout: K panel k0 starts at k0 · nPad, so each call copies a
+ * panel instead of gathering a strided weight column by column.
+ */
+const packedConstantB = new WeakMap<Float32Array, Map<string, Float32Array>>();
+
+function constantPacker(b: MatrixView, k: number, n: number): PackB {
+  let byView = packedConstantB.get(b.data);
+  if (!byView) {
+    byView = new Map();
+    packedConstantB.set(b.data, byView);
+  }
+  const key = `${b.offset}:${b.rowStride}:${b.colStride}:${k}:${n}`;
+  const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
+  let strips = byView.get(key);
+  if (!strips) {
+    const packed = new Float32Array(k * nPad);
+    for (let k0 = 0; k0 < k; k0 += KC) packColumnStrips(packed, k0 * nPad, b, k0, Math.min(KC, k - k0), n, WASM_NR);
+    byView.set(key, packed);
+    strips = packed;
+  }
+  const cached = strips;
+  return (mem, at, k0, kc) => mem.set(cached.subarray(k0 * nPad, (k0 + kc) * nPad), at);
+}
+
 /** The blocked GEMM with the SIMD register tile; C accumulates in wasm memory and is copied out once. */
 function gemmWasm(
   kernel: WasmGemmKernel, m: number, n: number, k: number, a: MatrixView, packB: PackB,
@@ -306,6 +347,8 @@ export interface GemmOptions {
   accumulate?: boolean;
   /** A is a constant (weights): its packed form may be cached across calls. Never set it for values computed at run time. */
   constantA?: boolean;
+  /** B is a constant (weights), as `constantA`. */
+  constantB?: boolean;
   /** Added to every element of row i of C (conv and linear biases); ignored with `accumulate`. */
   rowBias?: Float32Array;
 }
@@ -329,7 +372,7 @@ export function gemm(
 ): void {
   const kernel = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : undefined;
   if (kernel && k > 0) {
-    gemmWasm(kernel, m, n, k, a, viewPacker(b), c, cOffset, ldc, options);
+    gemmWasm(kernel, m, n, k, a, options.constantB ? constantPacker(b, k, n) : viewPacker(b), c, cOffset, ldc, options);
     return;
   }
   gemmScalar(m, n, k, a, b, c, cOffset, ldc, options.accumulate ?? false);

@@ -75,9 +75,10 @@ export class BufferPool {
     else this.free.set(buffer.length, [buffer]);
   }
 
-  take(n: number): Float32Array | undefined {
+  /** A free buffer of length n, zeroed unless the caller will overwrite every element. */
+  take(n: number, zeroed = true): Float32Array | undefined {
     const buffer = this.free.get(n)?.pop();
-    return buffer?.fill(0);
+    return zeroed ? buffer?.fill(0) : buffer;
   }
 }
 
@@ -117,6 +118,17 @@ export function makeValue(dtype: DType, shape: readonly number[], data?: RtNumer
 export function makeFloat(dtype: 'float16' | 'float32' | DType, shape: readonly number[], data?: Float32Array): RtFloatValue {
   const fdt = dtype === 'float16' ? 'float16' : 'float32';
   return makeValue(fdt, shape, data ?? allocFor('float32', elementCount(shape))) as RtFloatValue;
+}
+
+/**
+ * makeFloat for kernels that write every element of the result: a recycled
+ * buffer is handed out as it is, skipping a zeroing pass over memory the
+ * kernel overwrites anyway.
+ */
+export function makeFloatToOverwrite(dtype: 'float16' | 'float32' | DType, shape: readonly number[]): RtFloatValue {
+  const n = elementCount(shape);
+  const data = n >= POOLED_MIN_LENGTH ? activePool?.take(n, false) : undefined;
+  return makeFloat(dtype, shape, data);
 }
 
 function narrowBigInts(t: Tensor): RtValue {

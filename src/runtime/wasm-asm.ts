@@ -16,7 +16,7 @@ export const OP = {
   f32Load: 0x2a, f32Store: 0x38, f32Add: 0x92, simd: 0xfd,
 } as const;
 export const SIMD = {
-  v128Load: 0, v128Store: 11, v128Const: 12, f32x4Splat: 19, f32x4ExtractLane: 31, f32x4Add: 228, f32x4Mul: 230,
+  v128Load: 0, v128Load32Splat: 9, v128Store: 11, v128Const: 12, f32x4Splat: 19, f32x4ExtractLane: 31, f32x4Add: 228, f32x4Mul: 230,
 } as const;
 
 export function uleb(n: number): number[] {

@@ -10,68 +10,81 @@
 
 import { countedLoop, EMPTY_BLOCK_TYPE, get, I32, i32c, instantiate, mem, moduleWithOneFunction, OP, set, simd, SIMD, uleb, V128, type WasmMemory } from './wasm-asm.js';
 
-/** Parameters and locals of the kernel, by index. */
+/** Parameters of the kernel, by index. */
 const P = { ap: 0, bp: 1, cp: 2, mStrips: 3, nStrips: 4, kc: 5, ldc: 6 } as const;
 /** Rows per register tile; each row holds two f32x4 accumulators (8 columns). */
 export const TILE_ROWS = 4;
 /** Two f32x4 vectors per row; packers rely on this being 8. */
 export const TILE_COLS = 8;
-const L = { js: 7, is: 8, k: 9, a: 10, b: 11, c: 12, acc: 13, bv0: 13 + 2 * TILE_ROWS, bv1: 14 + 2 * TILE_ROWS, av: 15 + 2 * TILE_ROWS } as const;
-const V128_LOCALS = 2 * TILE_ROWS + 3;
-const rows = Array.from({ length: TILE_ROWS }, (_, r) => r);
 
+function locals(rows: number) {
+  const acc = 13;
+  return { js: 7, is: 8, k: 9, a: 10, b: 11, c: 12, acc, bv0: acc + 2 * rows, bv1: acc + 2 * rows + 1, av: acc + 2 * rows + 2, vectors: 2 * rows + 3 };
+}
 
-/** acc[r·2 + h] += splat(A[k][r]) · B[k][h·4 … h·4+3] for one row r. */
-function rowUpdate(r: number): number[] {
+/**
+ * while (k ≠ 0) { acc[r] += splat(A[k][r]) · B[k][0…7] for every row; a, b advance; k-- }.
+ * A values are splat straight from memory (load32_splat), which keeps the
+ * shuffle units free for the arithmetic. Measured on x64: 4 rows is the
+ * largest tile V8 keeps in registers (5 or 6 rows spill and run at half
+ * speed), and unrolling the k loop does not help.
+ */
+function kLoop(rows: number): number[] {
+  const L = locals(rows);
+  const step = [
+    ...get(L.b), ...simd(SIMD.v128Load, ...mem(0)), ...set(L.bv0),
+    ...get(L.b), ...simd(SIMD.v128Load, ...mem(16)), ...set(L.bv1),
+  ];
+  for (let r = 0; r < rows; r++) {
+    step.push(
+      ...get(L.a), ...simd(SIMD.v128Load32Splat, ...mem(r * 4)), ...set(L.av),
+      ...get(L.acc + 2 * r), ...get(L.av), ...get(L.bv0), ...simd(SIMD.f32x4Mul), ...simd(SIMD.f32x4Add), ...set(L.acc + 2 * r),
+      ...get(L.acc + 2 * r + 1), ...get(L.av), ...get(L.bv1), ...simd(SIMD.f32x4Mul), ...simd(SIMD.f32x4Add), ...set(L.acc + 2 * r + 1),
+    );
+  }
   return [
-    ...get(L.a), OP.f32Load, 2, ...uleb(r * 4), ...simd(SIMD.f32x4Splat), ...set(L.av),
-    ...get(L.acc + 2 * r), ...get(L.av), ...get(L.bv0), ...simd(SIMD.f32x4Mul), ...simd(SIMD.f32x4Add), ...set(L.acc + 2 * r),
-    ...get(L.acc + 2 * r + 1), ...get(L.av), ...get(L.bv1), ...simd(SIMD.f32x4Mul), ...simd(SIMD.f32x4Add), ...set(L.acc + 2 * r + 1),
+    ...get(P.kc), ...set(L.k),
+    OP.block, EMPTY_BLOCK_TYPE, OP.loop, EMPTY_BLOCK_TYPE,
+    ...get(L.k), OP.i32Eqz, OP.brIf, 1,
+    ...step,
+    ...get(L.a), ...i32c(4 * rows), OP.i32Add, ...set(L.a),
+    ...get(L.b), ...i32c(32), OP.i32Add, ...set(L.b),
+    ...get(L.k), ...i32c(1), OP.i32Sub, ...set(L.k),
+    OP.br, 0, OP.end, OP.end,
   ];
 }
 
 /** C[row r] += acc for both halves of the 8-wide tile, then advance c by one row. */
-function rowStore(r: number): number[] {
+function rowStore(rows: number, r: number): number[] {
+  const L = locals(rows);
   const half = (h: number): number[] => [
     ...get(L.c), ...get(L.c), ...simd(SIMD.v128Load, ...mem(h * 16)), ...get(L.acc + 2 * r + h), ...simd(SIMD.f32x4Add), ...simd(SIMD.v128Store, ...mem(h * 16)),
   ];
   return [...half(0), ...half(1), ...get(L.c), ...get(P.ldc), OP.i32Add, ...set(L.c)];
 }
 
-function kernelBody(): number[] {
+function kernelBody(rows: number): number[] {
+  const L = locals(rows);
   const zero = simd(SIMD.v128Const, ...new Array<number>(16).fill(0));
-  const clearAcc = Array.from({ length: 2 * TILE_ROWS }, (_, i) => [...zero, ...set(L.acc + i)]).flat();
-  const kLoop = [
-    ...get(P.kc), ...set(L.k),
-    OP.block, EMPTY_BLOCK_TYPE, OP.loop, EMPTY_BLOCK_TYPE,
-    ...get(L.k), OP.i32Eqz, OP.brIf, 1,
-    ...get(L.b), ...simd(SIMD.v128Load, ...mem(0)), ...set(L.bv0),
-    ...get(L.b), ...simd(SIMD.v128Load, ...mem(16)), ...set(L.bv1),
-    ...rows.flatMap(rowUpdate),
-    ...get(L.a), ...i32c(4 * TILE_ROWS), OP.i32Add, ...set(L.a),
-    ...get(L.b), ...i32c(32), OP.i32Add, ...set(L.b),
-    ...get(L.k), ...i32c(1), OP.i32Sub, ...set(L.k),
-    OP.br, 0, OP.end, OP.end,
-  ];
+  const clearAcc = Array.from({ length: 2 * rows }, (_, i) => [...zero, ...set(L.acc + i)]).flat();
   const tile = [
     ...clearAcc,
-    // a = ap + is·kc·(4·TILE_ROWS); b = bp + js·kc·32
-    ...get(P.ap), ...get(L.is), ...get(P.kc), OP.i32Mul, ...i32c(4 * TILE_ROWS), OP.i32Mul, OP.i32Add, ...set(L.a),
+    // a = ap + is·kc·(4·rows); b = bp + js·kc·32
+    ...get(P.ap), ...get(L.is), ...get(P.kc), OP.i32Mul, ...i32c(4 * rows), OP.i32Mul, OP.i32Add, ...set(L.a),
     ...get(P.bp), ...get(L.js), ...get(P.kc), OP.i32Mul, ...i32c(5), OP.i32Shl, OP.i32Add, ...set(L.b),
-    ...kLoop,
-    // c = cp + is·TILE_ROWS·ldc + js·32
-    ...get(P.cp), ...get(L.is), ...i32c(TILE_ROWS), OP.i32Mul, ...get(P.ldc), OP.i32Mul, OP.i32Add,
+    ...kLoop(rows),
+    // c = cp + is·rows·ldc + js·32
+    ...get(P.cp), ...get(L.is), ...i32c(rows), OP.i32Mul, ...get(P.ldc), OP.i32Mul, OP.i32Add,
     ...get(L.js), ...i32c(5), OP.i32Shl, OP.i32Add, ...set(L.c),
-    ...rows.flatMap(rowStore),
+    ...Array.from({ length: rows }, (_, r) => rowStore(rows, r)).flat(),
   ];
-  const locals = [2, ...uleb(6), I32, ...uleb(V128_LOCALS), V128];
-  const code = [...locals, ...countedLoop(L.js, P.nStrips, countedLoop(L.is, P.mStrips, tile)), OP.end];
-  return code;
+  const declared = [2, ...uleb(6), I32, ...uleb(L.vectors), V128];
+  return [...declared, ...countedLoop(L.js, P.nStrips, countedLoop(L.is, P.mStrips, tile)), OP.end];
 }
 
 /**
- * The micro-kernel: for every (j, i) strip pair, C[TILE_ROWS × 8 cols] +=
- * Apack strip i (kc × TILE_ROWS) · Bpack strip j (kc × 8). Addresses and
+ * The micro-kernel: for every (j, i) strip pair, C[rows × 8 cols] +=
+ * Apack strip i (kc × rows) · Bpack strip j (kc × 8). Addresses and
  * `ldc` are bytes.
  */
 export type TileKernel = (ap: number, bp: number, cp: number, mStrips: number, nStrips: number, kc: number, ldc: number) => void;
@@ -81,15 +94,19 @@ export interface WasmGemmKernel {
   readonly tile: TileKernel;
 }
 
+/** Compiles a kernel with tiles of `rows` rows; throws where WebAssembly SIMD is unavailable. */
+export function buildTileKernel(rows: number): WasmGemmKernel {
+  const { memory, exports } = instantiate(moduleWithOneFunction('tile', new Array<number>(7).fill(I32), kernelBody(rows)));
+  return { memory, tile: exports['tile'] as TileKernel };
+}
+
 let instance: WasmGemmKernel | null | undefined;
 
 /** The SIMD kernel, or undefined when this runtime cannot compile it. */
 export function wasmGemmKernel(): WasmGemmKernel | undefined {
   if (instance === undefined) {
     try {
-      const params = new Array<number>(7).fill(I32);
-      const { memory, exports } = instantiate(moduleWithOneFunction('tile', params, kernelBody()));
-      instance = { memory, tile: exports['tile'] as TileKernel };
+      instance = buildTileKernel(TILE_ROWS);
     } catch {
       instance = null;
     }

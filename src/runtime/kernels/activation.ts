@@ -1,6 +1,6 @@
 import type { Kernel, KernelTable, OpContext } from '../kernel.js';
 import { normAxis } from '../kernel.js';
-import { makeFloat, type RtFloatValue, type RtValue } from '../value.js';
+import { makeFloatToOverwrite, type RtFloatValue, type RtValue } from '../value.js';
 import { erf } from './elementwise.js';
 
 /** Activation ops: element-wise with scalar parameters, per-channel ones, and softmax. */
@@ -11,7 +11,7 @@ const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 function mapFloat(x: RtFloatValue, f: (v: number) => number): RtFloatValue {
-  const out = makeFloat(x.dtype, x.shape);
+  const out = makeFloatToOverwrite(x.dtype, x.shape);
   const o = out.data;
   const a = x.data;
   for (let i = 0; i < a.length; i++) o[i] = f(a[i]!);
@@ -60,7 +60,7 @@ function perChannel(ctx: OpContext, f: (v: number, p: number, q: number) => numb
   }
   let inner = 1;
   for (let i = 2; i < x.shape.length; i++) inner *= x.shape[i]!;
-  const out = makeFloat(x.dtype, x.shape);
+  const out = makeFloatToOverwrite(x.dtype, x.shape);
   const a = x.data;
   const o = out.data;
   for (let base = 0, c = 0; base < a.length; base += inner, c = (c + 1) % channels) {
@@ -79,7 +79,7 @@ function softmax(ctx: OpContext): RtValue[] {
   let inner = 1;
   for (let i = axis + 1; i < rank; i++) inner *= x.shape[i]!;
   const outer = x.data.length / (n * inner || 1);
-  const out = makeFloat(x.dtype, x.shape);
+  const out = makeFloatToOverwrite(x.dtype, x.shape);
   const a = x.data;
   const o = out.data;
   for (let b = 0; b < outer; b++) {
@@ -103,7 +103,7 @@ function softmax(ctx: OpContext): RtValue[] {
 /** relu gets its own loop: it follows nearly every conv, and a call per element is measurable there. */
 function relu(ctx: OpContext): RtValue[] {
   const x = ctx.float('x');
-  const out = makeFloat(x.dtype, x.shape);
+  const out = makeFloatToOverwrite(x.dtype, x.shape);
   const a = x.data;
   const o = out.data;
   for (let i = 0; i < a.length; i++) {

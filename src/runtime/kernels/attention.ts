@@ -1,7 +1,7 @@
 import { elementCount } from '../../tensor/tensor.js';
 import type { KernelTable, OpContext } from '../kernel.js';
 import { gemm, matrix } from '../gemm.js';
-import { makeFloat, type RtValue } from '../value.js';
+import { makeFloatToOverwrite, type RtValue } from '../value.js';
 import { broadcastIndex, broadcastShapes } from './broadcast.js';
 
 /**
@@ -26,7 +26,7 @@ function scaledDotProductAttention(ctx: OpContext): RtValue[] {
   if (mask) broadcastShapes(ctx, [mask.shape, [...batch, L, S]]);
   const scale = 1 / Math.sqrt(E);
   const scores = new Float32Array(L * S);
-  const out = makeFloat(q.dtype, [...batch, L, EV]);
+  const out = makeFloatToOverwrite(q.dtype, [...batch, L, EV]);
   for (let b = 0; b < batches; b++) {
     gemm(L, S, E, matrix(q.data, b * L * E, E), matrix(k.data, b * S * E, 1, E), scores, 0, S);
     for (let i = 0; i < L; i++) {

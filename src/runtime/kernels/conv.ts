@@ -1,6 +1,6 @@
 import type { KernelTable, OpContext } from '../kernel.js';
 import { gemm, gemmPacked, matrix, PACK_COLS, type PackB } from '../gemm.js';
-import { makeFloat, type RtFloatValue, type RtValue } from '../value.js';
+import { makeFloat, makeFloatToOverwrite, type RtFloatValue, type RtValue } from '../value.js';
 import { lift, resolvePads, spatialParam, spatialRank, type Triple } from './window.js';
 
 /**
@@ -146,10 +146,16 @@ function im2colPacker(src: Float32Array, srcOffset: number, g: Geometry): PackB 
           if (ih < 0 || ih >= IH) continue;
           const inRow = cBase + (id * IH + ih) * IW - pw + kw * dw;
           const p0 = (od * OH + oh) * OW;
-          for (let ow = owLo; ow < owHi; ow++) {
+          // Strips are PACK_COLS = 8 columns wide: p >> 3 is the strip, p & 7 the column in it.
+          // Copy the output row in runs that stay inside one strip.
+          for (let ow = owLo; ow < owHi;) {
             const p = p0 + ow;
-            // Strips are PACK_COLS = 8 columns wide: p >> 3 is the strip, p & 7 the column in it.
-            mem[rowAt + (p >> 3) * stripStride + (p & 7)] = src[inRow + ow * sw]!;
+            const column = p & 7;
+            const run = Math.min(PACK_COLS - column, owHi - ow);
+            const dst = rowAt + (p >> 3) * stripStride + column;
+            const from = inRow + ow * sw;
+            for (let t = 0; t < run; t++) mem[dst + t] = src[from + t * sw]!;
+            ow += run;
           }
         }
       }
@@ -221,9 +227,11 @@ function conv(ctx: OpContext): RtValue[] {
   const kvol = volume(g.kernel);
   const inVol = volume(g.inSize);
   const outVol = volume(g.outSize);
-  const out = makeFloat(x.dtype, [batch, cout, ...g.outSize.slice(3 - (x.shape.length - 2))]);
   const pointwise = isPointwise(g);
   const direct = coutG * cinG <= 4 && !pointwise;
+  // The direct loop accumulates into the result; GEMM writes every element of it.
+  const outShape = [batch, cout, ...g.outSize.slice(3 - (x.shape.length - 2))];
+  const out = direct ? makeFloat(x.dtype, outShape) : makeFloatToOverwrite(x.dtype, outShape);
   const col = pointwise || direct ? undefined : new LazyBuffer(cinG * kvol * outVol);
   for (let n = 0; n < batch; n++) {
     for (let grp = 0; grp < groups; grp++) {

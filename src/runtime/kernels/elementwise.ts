@@ -1,7 +1,7 @@
 import type { DType } from '../../tensor/dtype.js';
 import { elementCount } from '../../tensor/tensor.js';
 import type { Kernel, KernelTable, OpContext } from '../kernel.js';
-import { allocFor, makeValue, type RtNumeric, type RtNumericValue, type RtValue } from '../value.js';
+import { allocFor, makeFloatToOverwrite, makeValue, type RtNumeric, type RtNumericValue, type RtValue } from '../value.js';
 import { broadcastIndex, broadcastShapes } from './broadcast.js';
 
 /** Element-wise binary ops (NumPy broadcasting), unary math, and select. */
@@ -35,54 +35,97 @@ const COMPARISON: Record<string, Binary> = {
 };
 
 /**
- * Dedicated same-shape loops for the arithmetic that dominates real networks
- * (residual adds, scales): each has its own call-free loop, where the generic
- * path calls `f` through a shared, megamorphic call site.
+ * One run of a binary op: o[oAt + i] = f(a[aAt + i·aStep], b[bAt + i·bStep])
+ * for i < len, where a step of 0 repeats one value (a broadcast dim).
  */
-type SameShapeLoop = (o: RtNumeric, a: RtNumeric, b: RtNumeric) => void;
-const SAME_SHAPE: Record<string, SameShapeLoop> = {
-  add: (o, a, b) => {
-    for (let i = 0; i < o.length; i++) o[i] = a[i]! + b[i]!;
+type RunLoop = (o: RtNumeric, oAt: number, a: RtNumeric, aAt: number, aStep: number, b: RtNumeric, bAt: number, bStep: number, len: number) => void;
+
+/**
+ * Dedicated loops for the arithmetic that dominates real networks (residual
+ * and bias adds, scales, GELU's divides): each has its own call-free loop,
+ * where the generic path calls `f` through a shared, megamorphic call site.
+ */
+const DEDICATED: Record<string, RunLoop> = {
+  add: (o, oAt, a, aAt, aStep, b, bAt, bStep, len) => {
+    for (let i = 0; i < len; i++) o[oAt + i] = a[aAt + i * aStep]! + b[bAt + i * bStep]!;
   },
-  sub: (o, a, b) => {
-    for (let i = 0; i < o.length; i++) o[i] = a[i]! - b[i]!;
+  sub: (o, oAt, a, aAt, aStep, b, bAt, bStep, len) => {
+    for (let i = 0; i < len; i++) o[oAt + i] = a[aAt + i * aStep]! - b[bAt + i * bStep]!;
   },
-  mul: (o, a, b) => {
-    for (let i = 0; i < o.length; i++) o[i] = a[i]! * b[i]!;
+  mul: (o, oAt, a, aAt, aStep, b, bAt, bStep, len) => {
+    for (let i = 0; i < len; i++) o[oAt + i] = a[aAt + i * aStep]! * b[bAt + i * bStep]!;
   },
-  real_div: (o, a, b) => {
-    for (let i = 0; i < o.length; i++) o[i] = a[i]! / b[i]!;
+  real_div: (o, oAt, a, aAt, aStep, b, bAt, bStep, len) => {
+    for (let i = 0; i < len; i++) o[oAt + i] = a[aAt + i * aStep]! / b[bAt + i * bStep]!;
   },
 };
 
-/** Applies `f` with broadcasting, writing into a new array of `dtype`. */
-function broadcastBinary(
-  ctx: OpContext, x: RtNumericValue, y: RtNumericValue, dtype: DType, f: Binary, sameShapeLoop?: SameShapeLoop,
-): RtNumericValue {
+function genericRun(f: Binary): RunLoop {
+  return (o, oAt, a, aAt, aStep, b, bAt, bStep, len) => {
+    for (let i = 0; i < len; i++) o[oAt + i] = f(a[aAt + i * aStep]!, b[bAt + i * bStep]!);
+  };
+}
+
+/**
+ * How a broadcast splits into runs: the trailing output dims over which each
+ * operand either advances by one or stays put are merged into one run of
+ * `len`; `aBase`/`bBase` give each operand's start for every run (null when
+ * the operand spans every outer dim: run r then starts at r·len, or at r for
+ * an operand repeated along the run).
+ */
+interface RunPlan {
+  len: number;
+  runs: number;
+  aStep: number;
+  bStep: number;
+  aBase: Int32Array | null;
+  bBase: Int32Array | null;
+}
+
+function runPlan(aShape: readonly number[], bShape: readonly number[], outShape: readonly number[]): RunPlan {
+  const rank = outShape.length;
+  const dimOf = (shape: readonly number[], d: number): number => shape[d - (rank - shape.length)] ?? 1;
+  const advances = (shape: readonly number[], d: number): boolean => dimOf(shape, d) !== 1 || outShape[d] === 1;
+  let len = 1;
+  let split = rank;
+  const aStep = rank > 0 && advances(aShape, rank - 1) ? 1 : 0;
+  const bStep = rank > 0 && advances(bShape, rank - 1) ? 1 : 0;
+  while (split > 0 && Number(advances(aShape, split - 1)) === aStep && Number(advances(bShape, split - 1)) === bStep) {
+    split--;
+    len *= outShape[split]!;
+  }
+  const outer = outShape.slice(0, split);
+  const outerOf = (shape: readonly number[]): number[] => outer.map((_, d) => dimOf(shape, d));
+  const scale = (index: Int32Array | null, step: number): Int32Array | null => {
+    if (!index || step === 0) return index;
+    return index.map((v) => v * len);
+  };
+  const aBase = scale(broadcastIndex(outerOf(aShape), outer), aStep);
+  const bBase = scale(broadcastIndex(outerOf(bShape), outer), bStep);
+  return { len, runs: outer.reduce((p, d) => p * d, 1), aStep, bStep, aBase, bBase };
+}
+
+/** A result every element of which the caller writes. */
+function resultValue(dtype: DType, shape: readonly number[]): RtNumericValue {
+  return isFloat(dtype) ? makeFloatToOverwrite(dtype, shape) : makeValue(dtype, shape);
+}
+
+/** Applies the op with broadcasting, writing into a new array of `dtype`. */
+function broadcastBinary(ctx: OpContext, x: RtNumericValue, y: RtNumericValue, dtype: DType, run: RunLoop): RtNumericValue {
   const shape = broadcastShapes(ctx, [x.shape, y.shape]);
-  const out = makeValue(dtype, shape);
-  const o = out.data;
-  const a = x.data;
-  const b = y.data;
-  const n = o.length;
-  if (a.length === n && b.length === n && x.shape.length === y.shape.length) {
-    if (sameShapeLoop) sameShapeLoop(o, a, b);
-    else for (let i = 0; i < n; i++) o[i] = f(a[i]!, b[i]!);
-  } else if (b.length === 1 && a.length === n) {
-    const bv = b[0]!;
-    for (let i = 0; i < n; i++) o[i] = f(a[i]!, bv);
-  } else if (a.length === 1 && b.length === n) {
-    const av = a[0]!;
-    for (let i = 0; i < n; i++) o[i] = f(av, b[i]!);
-  } else {
-    const ia = broadcastIndex(x.shape, shape);
-    const ib = broadcastIndex(y.shape, shape);
-    for (let i = 0; i < n; i++) o[i] = f(a[ia ? ia[i]! : i]!, b[ib ? ib[i]! : i]!);
+  const out = resultValue(dtype, shape);
+  const plan = runPlan(x.shape, y.shape, shape);
+  const { len, aStep, bStep, aBase, bBase } = plan;
+  if (len === 0) return out;
+  for (let r = 0; r < plan.runs; r++) {
+    const aAt = aBase ? aBase[r]! : aStep ? r * len : r;
+    const bAt = bBase ? bBase[r]! : bStep ? r * len : r;
+    run(out.data, r * len, x.data, aAt, aStep, y.data, bAt, bStep, len);
   }
   return out;
 }
 
-function binaryKernel(f: Binary, resultIsBool: boolean, sameShapeLoop?: SameShapeLoop): Kernel {
+function binaryKernel(run: RunLoop, resultIsBool: boolean): Kernel {
   return (ctx) => {
     const x = ctx.numeric('x');
     const y = ctx.numeric('y');
@@ -90,7 +133,7 @@ function binaryKernel(f: Binary, resultIsBool: boolean, sameShapeLoop?: SameShap
       ctx.fail(`x (${x.dtype}) and y (${y.dtype}) must have the same dtype`);
     }
     const dtype = resultIsBool ? 'bool' : x.dtype;
-    return [broadcastBinary(ctx, x, y, dtype, f, sameShapeLoop)];
+    return [broadcastBinary(ctx, x, y, dtype, run)];
   };
 }
 
@@ -162,7 +205,7 @@ const WITH_EPSILON: Record<string, { f: (x: number, eps: number) => number; epsi
 };
 
 function mapUnary(x: RtNumericValue, dtype: DType, f: Unary): RtNumericValue {
-  const out = makeValue(dtype, x.shape);
+  const out = resultValue(dtype, x.shape);
   const o = out.data;
   const a = x.data;
   for (let i = 0; i < a.length; i++) o[i] = f(a[i]!);
@@ -174,6 +217,16 @@ function unaryKernel(f: Unary): Kernel {
     const x = ctx.numeric('x');
     return [mapUnary(x, x.dtype, f)];
   };
+}
+
+/** erf gets its own loop (GELU runs it over every MLP activation): the shared one calls through a megamorphic site. */
+function erfKernel(ctx: OpContext): RtValue[] {
+  const x = ctx.numeric('x');
+  const out = resultValue(x.dtype, x.shape);
+  const a = x.data;
+  const o = out.data;
+  for (let i = 0; i < a.length; i++) o[i] = erf(a[i]!);
+  return [out];
 }
 
 function epsilonKernel(f: (x: number, eps: number) => number, fallback: number): Kernel {
@@ -202,9 +255,9 @@ function select(ctx: OpContext): RtValue[] {
 
 function table(): KernelTable {
   const t: Record<string, Kernel> = { select };
-  for (const [name, f] of Object.entries(ARITHMETIC)) t[name] = binaryKernel(f, false, SAME_SHAPE[name]);
-  for (const [name, f] of Object.entries(COMPARISON)) t[name] = binaryKernel(f, true);
-  for (const [name, f] of Object.entries(UNARY)) t[name] = unaryKernel(f);
+  for (const [name, f] of Object.entries(ARITHMETIC)) t[name] = binaryKernel(DEDICATED[name] ?? genericRun(f), false);
+  for (const [name, f] of Object.entries(COMPARISON)) t[name] = binaryKernel(genericRun(f), true);
+  for (const [name, f] of Object.entries(UNARY)) t[name] = f === erf ? erfKernel : unaryKernel(f);
   for (const [name, { f, epsilon }] of Object.entries(WITH_EPSILON)) t[name] = epsilonKernel(f, epsilon);
   return t;
 }

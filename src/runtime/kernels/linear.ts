@@ -1,6 +1,6 @@
 import type { KernelTable, OpContext } from '../kernel.js';
 import { gemm, matrix, rowTimesWeightT } from '../gemm.js';
-import { makeFloat, type RtValue } from '../value.js';
+import { makeFloat, makeFloatToOverwrite, type RtValue } from '../value.js';
 import { residentRowsTimesWeightT } from '../wasm-matvec.js';
 import { broadcastIndex, broadcastShapes } from './broadcast.js';
 
@@ -19,10 +19,10 @@ function linear(ctx: OpContext): RtValue[] {
   if (k !== dIn) ctx.fail(`x [${x.shape.join(',')}] does not match weight [${w.shape.join(',')}]`);
   if (bias && bias.length !== dOut) ctx.fail(`bias has ${bias.length} values for ${dOut} outputs`);
   const rows = x.data.length / (dIn || 1);
-  const out = makeFloat(x.dtype, [...x.shape.slice(0, -1), dOut]);
+  const out = makeFloatToOverwrite(x.dtype, [...x.shape.slice(0, -1), dOut]);
   if (rows >= DOT_ROWS) {
     // out = x · Wᵀ; the bias runs along columns here, so it is added below.
-    gemm(rows, dOut, dIn, matrix(x.data, 0, dIn), matrix(w.data, 0, 1, dIn), out.data, 0, dOut);
+    gemm(rows, dOut, dIn, matrix(x.data, 0, dIn), matrix(w.data, 0, 1, dIn), out.data, 0, dOut, { constantB: ctx.isConstant('weight') });
   } else if (!(ctx.isConstant('weight') && residentRowsTimesWeightT(rows, dOut, dIn, x.data, w.data, out.data))) {
     rowTimesWeightT(rows, dOut, dIn, x.data, 0, w.data, out.data, 0);
   }
@@ -52,7 +52,7 @@ function matmul(ctx: OpContext): RtValue[] {
   const bx = broadcastIndex(xs.slice(0, -2), batch);
   const by = broadcastIndex(ys.slice(0, -2), batch);
   const batches = batch.reduce((p, d) => p * d, 1);
-  const out = new Float32Array(batches * m * n);
+  const out = makeFloatToOverwrite(x.dtype, [batches * m * n]).data;
   const xMat = xs[xr - 2]! * xs[xr - 1]!;
   const yMat = ys[yr - 2]! * ys[yr - 1]!;
   for (let b = 0; b < batches; b++) {

@@ -1,6 +1,6 @@
 import { elementCount } from '../../tensor/tensor.js';
 import { normAxis, type KernelTable, type OpContext } from '../kernel.js';
-import { makeFloat, type RtFloatValue, type RtValue } from '../value.js';
+import { makeFloat, makeFloatToOverwrite, type RtFloatValue, type RtValue } from '../value.js';
 
 /** batch_norm, instance_norm, layer_norm, l2_norm, local_response_norm. */
 
@@ -21,11 +21,13 @@ function batchNorm(ctx: OpContext): RtValue[] {
   const beta = channelParam(ctx, 'beta', channels, 0);
   const eps = ctx.num('epsilon', 1e-5);
   const inner = elementCount(x.shape.slice(2));
-  const out = makeFloat(x.dtype, x.shape);
-  for (let base = 0, c = 0; base < x.data.length; base += inner, c = (c + 1) % channels) {
+  const out = makeFloatToOverwrite(x.dtype, x.shape);
+  const a = x.data;
+  const o = out.data;
+  for (let base = 0, c = 0; base < a.length; base += inner, c = (c + 1) % channels) {
     const scale = gamma[c]! / Math.sqrt(variance[c]! + eps);
     const shift = beta[c]! - mean[c]! * scale;
-    for (let i = base; i < base + inner; i++) out.data[i] = x.data[i]! * scale + shift;
+    for (let i = base; i < base + inner; i++) o[i] = a[i]! * scale + shift;
   }
   return [out];
 }
