@@ -9,49 +9,20 @@
  *
  * Targets: ≤ 1.0 s conversion and ≤ 350 MB peak RSS.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodeOnnxModel } from '../src/onnx/encode.js';
+import { findRepositoryRoot, runMeasured } from './lib/child.js';
 import { buildResNet50 } from './lib/resnet50.js';
-
-/**
- * The repository root: the nearest folder above this file with the project's package.json.
- * Searched for because the runner executes a bundled copy from node_modules/.cache.
- */
-function findRepositoryRoot(from: string): string {
-  for (let dir = from; dirname(dir) !== dir; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'onnx-coreml-action') return dir;
-  }
-  throw new Error(`no onnx-coreml-action package.json above ${from}`);
-}
 
 const REPO = findRepositoryRoot(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(REPO, 'dist', 'cli.js');
 const TARGET_SECONDS = 1.0;
 const TARGET_RSS_MB = 350;
 const MB = 1e6;
-
-/**
- * Loaded into the child with --import: reports the child's own peak RSS when it exits.
- * VmHWM is read first because it belongs to the address space made by exec; getrusage's
- * maxRSS survives exec on Linux and would include the parent's RSS at fork time (this
- * parent holds the whole model in memory).
- */
-const RSS_PROBE = `import { readFileSync, writeFileSync } from 'node:fs';
-function peakRssBytes() {
-  try {
-    const kb = /^VmHWM:\\s+(\\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (kb) return Number(kb[1]) * 1024;
-  } catch {}
-  return process.resourceUsage().maxRSS * 1024;
-}
-process.on('exit', () => writeFileSync(process.env.BENCH_RSS_FILE, String(peakRssBytes())));
-`;
 
 interface StageSeconds {
   load: number;
@@ -74,17 +45,11 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function convertInChild(onnxPath: string, outPath: string, probePath: string, rssFile: string): RunResult {
-  const started = performance.now();
-  const child = spawnSync(process.execPath, ['--import', probePath, CLI, 'convert', onnxPath, '-o', outPath, '--precision', 'fp16', '--json'], {
-    encoding: 'utf8',
-    env: { ...process.env, BENCH_RSS_FILE: rssFile },
-    maxBuffer: 64 * MB,
-  });
-  const wallSeconds = (performance.now() - started) / 1000;
+function convertInChild(onnxPath: string, outPath: string, scratch: string): RunResult {
+  const child = runMeasured(CLI, ['convert', onnxPath, '-o', outPath, '--precision', 'fp16', '--json'], scratch);
   if (child.status !== 0) throw new Error(`convert exited ${child.status}:\n${child.stderr}${child.stdout}`);
   const report = JSON.parse(child.stdout) as { seconds: number; sizeBytes: number; timings: StageSeconds };
-  return { wallSeconds, pipelineSeconds: report.seconds, stages: report.timings, peakRssBytes: Number(readFileSync(rssFile, 'utf8')), packageBytes: report.sizeBytes };
+  return { wallSeconds: child.wallSeconds, pipelineSeconds: report.seconds, stages: report.timings, peakRssBytes: child.peakRssBytes, packageBytes: report.sizeBytes };
 }
 
 /** The floor any converter must pay: read every byte of the model and write a file of that size. */
@@ -108,15 +73,13 @@ function main(): void {
     const onnxPath = join(dir, 'resnet50.onnx');
     const bytes = encodeOnnxModel(built.model);
     writeFileSync(onnxPath, bytes);
-    const probePath = join(dir, 'rss-probe.mjs');
-    writeFileSync(probePath, RSS_PROBE);
     console.log(`model: ResNet-50, ${built.convCount} Conv, ${(built.parameterCount / 1e6).toFixed(2)} M params, ${(bytes.length / MB).toFixed(1)} MB`);
 
     const results: RunResult[] = [];
     const copies: number[] = [];
     for (let i = 0; i < runs; i++) {
       copies.push(plainCopySeconds(onnxPath, join(dir, 'copy.onnx')));
-      results.push(convertInChild(onnxPath, join(dir, `out${i}.mlpackage`), probePath, join(dir, 'rss.txt')));
+      results.push(convertInChild(onnxPath, join(dir, `out${i}.mlpackage`), dir));
       const r = results.at(-1)!;
       const stages = Object.entries(r.stages).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
       console.log(`run ${i + 1}: convert ${r.pipelineSeconds.toFixed(3)} s (${stages}; process ${r.wallSeconds.toFixed(3)} s), peak RSS ${(r.peakRssBytes / MB).toFixed(0)} MB, copy ${copies.at(-1)!.toFixed(3)} s`);
