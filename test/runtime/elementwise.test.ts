@@ -21,6 +21,41 @@ describe('element-wise binary ops', () => {
     expect(values(runOp('mul', { x: scalar(-1), y: f32([2], [4, 5]) }, F32([2]))[0]!)).toEqual([-4, -5]);
   });
 
+  it('every broadcast pattern matches an index-by-index reference, for the dedicated and the generic loops', () => {
+    // Trailing bias, per-channel, both sides broadcast, middle dims, a [1]-dim output and a scalar on the left.
+    const cases: [number[], number[]][] = [
+      [[2, 3, 4], [4]], [[2, 3, 4], [1, 3, 1]], [[3, 1, 4], [1, 2, 1]], [[2, 1, 3, 1], [2, 5, 1, 4]], [[1], [2, 1]], [[], [2, 3]],
+    ];
+    const reference = (f: (a: number, b: number) => number, xs: number[], ys: number[], xv: number[], yv: number[]): number[] => {
+      const rank = Math.max(xs.length, ys.length);
+      const pad = (s: number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
+      const [px, py] = [pad(xs), pad(ys)];
+      const out = px.map((d, i) => Math.max(d, py[i]!));
+      const count = out.reduce((p, d) => p * d, 1);
+      const flat = (shape: number[], idx: number[]) => idx.reduce((acc, v, i) => acc * shape[i]! + (shape[i] === 1 ? 0 : v), 0);
+      return Array.from({ length: count }, (_, o) => {
+        const idx: number[] = [];
+        for (let d = rank - 1, r = o; d >= 0; d--) {
+          idx.unshift(r % out[d]!);
+          r = Math.floor(r / out[d]!);
+        }
+        return f(xv[flat(px, idx)]!, yv[flat(py, idx)]!);
+      });
+    };
+    for (const [xs, ys] of cases) {
+      const xv = Array.from({ length: xs.reduce((p, d) => p * d, 1) }, (_, i) => i + 1);
+      const yv = Array.from({ length: ys.reduce((p, d) => p * d, 1) }, (_, i) => 10 * (i + 1));
+      const outShape = [...new Array<number>(Math.max(xs.length, ys.length))].map((_, i, arr) => {
+        const at = (s: number[]) => s[i - (arr.length - s.length)] ?? 1;
+        return Math.max(at(xs), at(ys));
+      });
+      for (const [op, f] of [['add', (a: number, b: number) => a + b], ['maximum', Math.max]] as const) {
+        const [out] = runOp(op, { x: f32(xs, xv), y: f32(ys, yv) }, F32(outShape));
+        expect(values(out!), `${op} [${xs.join(',')}] with [${ys.join(',')}]`).toEqual(reference(f, xs, ys, xv, yv));
+      }
+    }
+  });
+
   it('floor_div and mod follow Python signs (mod takes the divisor sign)', () => {
     const x = f32([4], [7, -7, 7, -7]);
     const y = f32([4], [2, 2, -2, -2]);

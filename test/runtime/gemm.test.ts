@@ -67,6 +67,19 @@ describe('gemm', () => {
     }
   });
 
+  it('a constant B is packed once and gives the same product on every later call', () => {
+    const m = 13, n = 21, k = 300;
+    const w = seededFloats(n * k, 8);
+    const wT = new Float32Array(k * n);
+    for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) wT[p * n + j] = w[j * k + p]!;
+    for (const seed of [9, 10]) {
+      const a = seededFloats(m * k, seed);
+      const c = new Float32Array(m * n);
+      gemm(m, n, k, matrix(a, 0, k), matrix(w, 0, 1, k), c, 0, n, { constantB: true });
+      expect(maxAbsDiff(c, naive(m, n, k, a, wT))).toBeLessThan(1e-4);
+    }
+  });
+
   it('rowTimesWeightT computes x·Wᵀ row by row', () => {
     const x = seededFloats(2 * 6, 3);
     const w = seededFloats(5 * 6, 4);
