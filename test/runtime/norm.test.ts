@@ -51,3 +51,40 @@ describe('normalization', () => {
     expect(maxAbsDiff(values(out!), ref)).toBeLessThan(1e-6);
   });
 });
+
+/**
+ * local_response_norm as Apple's tests (iOS14/test_normalization.py) pin it:
+ * axis -3 is the channel axis whatever the rank, and channel c sums the
+ * squares of [c - floor(size/2), c + floor((size-1)/2)], scaled by alpha / size.
+ */
+function appleLrn(x: Float32Array, shape: number[], size: number, alpha: number, beta: number, k: number): number[] {
+  const rank = shape.length;
+  const channels = shape[rank - 3]!;
+  const inner = shape.slice(rank - 2).reduce((a, b) => a * b, 1);
+  return Array.from(x, (v, idx) => {
+    const c = Math.floor(idx / inner) % channels;
+    const base = idx - c * inner;
+    let sq = 0;
+    for (let j = Math.max(0, c - Math.floor(size / 2)); j <= Math.min(channels - 1, c + Math.floor((size - 1) / 2)); j++) sq += x[base + j * inner]! ** 2;
+    return v / Math.pow(k + (alpha / size) * sq, beta);
+  });
+}
+
+describe('local_response_norm as Apple tests it', () => {
+  const cases = [
+    { what: 'rank 3 normalizes its first axis', shape: [4, 3, 2], size: 3 },
+    { what: 'rank 4 with an even window reaches one channel below', shape: [2, 5, 2, 3], size: 2 },
+    { what: 'rank 4 with a window of 4', shape: [1, 6, 2, 2], size: 4 },
+    { what: 'rank 5 normalizes axis -3, not axis 1', shape: [2, 2, 5, 2, 2], size: 3 },
+  ];
+  for (const { what, shape, size } of cases) {
+    it(what, () => {
+      for (const seed of [71, 72]) {
+        // Values up to ±30 so the squared sums move the result well beyond rounding.
+        const data = seededFloats(shape.reduce((a, b) => a * b, 1), seed).map((v) => 30 * v);
+        const [out] = runOp('local_response_norm', { x: f32(shape, data), size: f32([], [size]), alpha: scalar(0.01), beta: scalar(0.75), k: scalar(1) }, F(shape));
+        expect(maxAbsDiff(values(out!), appleLrn(data, shape, size, 0.01, 0.75, 1))).toBeLessThan(1e-5);
+      }
+    });
+  }
+});

@@ -139,18 +139,28 @@ function l2Norm(ctx: OpContext): RtValue[] {
   return [out];
 }
 
+/**
+ * Normalizes along axis -3 (Core ML treats the last three dims as C, H, W, so
+ * a rank-3 x normalizes its first axis). The window of channel c is
+ * [c - floor(size/2), c + floor((size-1)/2)]: for an even size one more
+ * channel below c than above, as Apple's tests (iOS14/test_normalization.py,
+ * checked against PyTorch's LocalResponseNorm) expect.
+ */
 function localResponseNorm(ctx: OpContext): RtValue[] {
   const x = ctx.float('x');
+  const rank = x.shape.length;
+  if (rank < 3) ctx.fail(`x must have rank ≥ 3, got ${rank}`);
   const size = ctx.num('size');
   const alpha = ctx.num('alpha', 1e-4);
   const beta = ctx.num('beta', 0.75);
   const k = ctx.num('k', 1);
-  const channels = x.shape[1]!;
-  const inner = elementCount(x.shape.slice(2));
-  const below = Math.floor((size - 1) / 2);
+  const outer = elementCount(x.shape.slice(0, rank - 3));
+  const channels = x.shape[rank - 3]!;
+  const inner = elementCount(x.shape.slice(rank - 2));
+  const below = Math.floor(size / 2);
   const above = size - 1 - below;
   const out = makeFloat(x.dtype, x.shape);
-  for (let n = 0; n < x.shape[0]!; n++) {
+  for (let n = 0; n < outer; n++) {
     for (let c = 0; c < channels; c++) {
       const lo = Math.max(0, c - below);
       const hi = Math.min(channels - 1, c + above);
