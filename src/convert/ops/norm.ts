@@ -210,27 +210,62 @@ const layerNorm: OpConverter = {
   },
 };
 
+/**
+ * Core ML's local_response_norm normalizes axis -3 with the window
+ * [c - floor(size/2), c + floor((size-1)/2)]; ONNX normalizes axis 1 with
+ * [c - floor((size-1)/2), c + ceil((size-1)/2)]. X is brought to rank 4
+ * ([N, C, D1, D2·…·Dk], so axis 1 is axis -3), and for an even size the
+ * channels are reversed around the op, which mirrors one window onto the other.
+ */
+interface Rank4 {
+  x4: string;
+  /** Back to X's shape, naming the result `name`; undefined when X already has rank 4. */
+  restore?: (y: string, name: string) => string;
+}
+
+function lrnRank4(node: OnnxNode, ctx: ConvertContext, x: string): Rank4 {
+  const shape = typeOfInput(ctx, x).shape;
+  const rank4 = `${outputName(node)}_rank4`;
+  if (shape.length < 3) ctx.unsupported(node, `X must have rank ≥ 3, got rank ${shape.length}`);
+  if (shape.length === 4) return { x4: x };
+  if (shape.length === 3) {
+    return {
+      x4: ctx.b.op1('expand_dims', { x, axes: milConst.ints([3]) }, { name: rank4 }),
+      restore: (y, name) => ctx.b.op1('squeeze', { x: y, axes: milConst.ints([3]) }, { name }),
+    };
+  }
+  if (shape.some((d) => d === null)) ctx.unsupported(node, `a rank-${shape.length} X needs a static shape (it is folded to rank 4)`);
+  const dims = shape as number[];
+  const folded = [dims[0]!, dims[1]!, dims[2]!, dims.slice(3).reduce((a, b) => a * b, 1)];
+  return {
+    x4: ctx.b.op1('reshape', { x, shape: milConst.ints(folded) }, { name: rank4 }),
+    restore: (y, name) => ctx.b.op1('reshape', { x: y, shape: milConst.ints(dims) }, { name }),
+  };
+}
+
 const lrn: OpConverter = {
   opsets: [1, LATEST_ONNX_OPSET],
-  milOps: ['local_response_norm'],
+  milOps: ['local_response_norm', 'reverse', 'expand_dims', 'squeeze', 'reshape'],
+  limits: 'X of rank above 4 needs a static shape',
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const dtype = typeOfInput(ctx, x).dtype;
     const size = attrInt(node, 'size');
     if (size === undefined) return ctx.unsupported(node, 'the size attribute is required');
+    const out = outputName(node);
+    const { x4, restore } = lrnRank4(node, ctx, x);
+    const mirror = size % 2 === 0;
+    const flip = (v: string, name: string) => ctx.b.op1('reverse', { x: v, axes: milConst.ints([1]) }, { name });
     // ONNX and Core ML both scale the squared sum by alpha / size.
-    const y = ctx.b.op1(
-      'local_response_norm',
-      {
-        x,
-        size: milConst.int(size),
-        alpha: floatScalar(attrFloat(node, 'alpha', 1e-4), dtype),
-        beta: floatScalar(attrFloat(node, 'beta', 0.75), dtype),
-        k: floatScalar(attrFloat(node, 'bias', 1), dtype),
-      },
-      { name: outputName(node) },
-    );
-    ctx.setOutput(node, 0, y);
+    let y = ctx.b.op1('local_response_norm', {
+      x: mirror ? flip(x4, `${out}_mirrored`) : x4,
+      size: milConst.int(size),
+      alpha: floatScalar(attrFloat(node, 'alpha', 1e-4), dtype),
+      beta: floatScalar(attrFloat(node, 'beta', 0.75), dtype),
+      k: floatScalar(attrFloat(node, 'bias', 1), dtype),
+    }, { name: mirror || restore ? `${out}_normalized` : out });
+    if (mirror) y = flip(y, restore ? `${out}_unmirrored` : out);
+    ctx.setOutput(node, 0, restore ? restore(y, out) : y);
   },
 };
 
