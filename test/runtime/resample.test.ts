@@ -48,6 +48,16 @@ describe('resampling', () => {
     expect(values(out!)).toEqual([1, 1, 2, 2]);
   });
 
+  it('resize (iOS17) NEAREST_NEIGHBOR picks the grid point of the sampling mode, rounded (Apple: 2 → 3 rows read [0, 1, 1])', () => {
+    const column = f32([1, 1, 2, 1], [-6.5, 9.25]);
+    const [out] = runOp('resize', { x: column, shape: ints([3, 2]), resized_dims: int(2), interpolation_mode: str('NEAREST_NEIGHBOR'), sampling_mode: str('DEFAULT') }, F([1, 1, 3, 2]), 'CoreML7');
+    expect(values(out!)).toEqual([-6.5, -6.5, 9.25, 9.25, 9.25, 9.25]);
+    // 4 → 6 on the DEFAULT grid i·(4 − 4/6)/5 = 0, 0.67, 1.33, 2, 2.67, 3.33 reads [0, 1, 1, 2, 3, 3].
+    const row = f32([1, 4], [10, 20, 30, 40]);
+    const [wide] = runOp('resize', { x: row, shape: ints([6]), resized_dims: int(1), interpolation_mode: str('NEAREST_NEIGHBOR'), sampling_mode: str('DEFAULT') }, F([1, 6]), 'CoreML7');
+    expect(values(wide!)).toEqual([10, 20, 20, 30, 40, 40]);
+  });
+
   it('resize (iOS17) resizes the trailing dims, 0 keeping a dim', () => {
     const [out] = runOp('resize', { x, shape: ints([0, 3]), resized_dims: int(2), interpolation_mode: str('LINEAR'), sampling_mode: str('STRICT_ALIGN_CORNERS') }, F([1, 1, 2, 3]), 'CoreML7');
     expect(values(out!)).toEqual([1, 1.5, 2, 3, 3.5, 4]);

@@ -32,8 +32,13 @@ describe('resample', () => {
     expect(sampleRow(xs, 'symmetric')).toEqual([2, 1, 3, 2]);
   });
 
-  it('nearest sampling rounds ties to even', () => {
-    expect(sampleRow([0.5, 1.5, 1.49], 'border', 'nearest')).toEqual([1, 3, 2]);
+  it('nearest sampling takes the upper pixel at an exact half (Apple: iOS15/test_image_resizing.py TestResample)', () => {
+    // Half-to-even would read pixels 0, 2, 1, 0; Core ML reads 1, 2, 1, 0 (and -0.5 rounds up to pixel 0).
+    expect(sampleRow([0.5, 1.5, 1.49, -0.5], 'border', 'nearest')).toEqual([2, 3, 2, 1]);
+  });
+  it('nearest sampling rounds halves up before a symmetric pad mirrors them', () => {
+    // Position 2.5 rounds to 3, which the symmetric pad of a 3-wide row maps back to pixel 2.
+    expect(sampleRow([2.5, -1.5], 'symmetric', 'nearest')).toEqual([3, 1]);
   });
 
   it('maps normalized coordinates to pixel centres with align_corners and to pixel edges without', () => {

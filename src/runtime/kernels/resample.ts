@@ -77,9 +77,19 @@ function nearest(x: RtFloatValue, outH: number, outW: number): RtFloatValue {
   const rank = x.shape.length;
   const inH = x.shape[rank - 2]!;
   const inW = x.shape[rank - 1]!;
-  const planes = elementCount(x.shape.slice(0, -2));
   const rows = Int32Array.from({ length: outH }, (_, i) => Math.min(inH - 1, Math.floor((i * inH) / outH)));
   const cols = Int32Array.from({ length: outW }, (_, j) => Math.min(inW - 1, Math.floor((j * inW) / outW)));
+  return gatherRowsCols(x, rows, cols);
+}
+
+/** out[..., i, j] = x[..., rows[i], cols[j]]. */
+function gatherRowsCols(x: RtFloatValue, rows: Int32Array, cols: Int32Array): RtFloatValue {
+  const rank = x.shape.length;
+  const inH = x.shape[rank - 2]!;
+  const inW = x.shape[rank - 1]!;
+  const outH = rows.length;
+  const outW = cols.length;
+  const planes = elementCount(x.shape.slice(0, -2));
   const out = makeFloat(x.dtype, [...x.shape.slice(0, -2), outH, outW]);
   let o = 0;
   for (let p = 0; p < planes; p++) {
@@ -89,6 +99,19 @@ function nearest(x: RtFloatValue, outH: number, outW: number): RtFloatValue {
     }
   }
   return out;
+}
+
+/**
+ * iOS17 resize in NEAREST_NEIGHBOR mode: the pixel nearest to the sampling
+ * mode's grid point, halves rounded up. Apple's test (iOS17/test_image_resizing.py,
+ * DEFAULT mode, 2 → 3 rows) expects rows [0, 1, 1], where floor(i·in/out) gives [0, 0, 1].
+ */
+function nearestOnGrid(x: RtFloatValue, outH: number, outW: number, rule: GridRule): RtFloatValue {
+  const rank = x.shape.length;
+  const inH = x.shape[rank - 2]!;
+  const inW = x.shape[rank - 1]!;
+  const pick = (i: number, inLen: number, outLen: number) => clampTo(Math.floor(rule(i, inLen, outLen) + 0.5), inLen);
+  return gatherRowsCols(x, Int32Array.from({ length: outH }, (_, i) => pick(i, inH, outH)), Int32Array.from({ length: outW }, (_, j) => pick(j, inW, outW)));
 }
 
 function spatial(ctx: OpContext): { x: RtFloatValue; inH: number; inW: number } {
@@ -141,7 +164,7 @@ function resize(ctx: OpContext): RtValue[] {
   const outW = last[last.length - 1] || inW;
   const outH = dims === 2 ? last[0] || inH : inH;
   const mode = ctx.str('interpolation_mode', 'LINEAR');
-  if (mode === 'NEAREST_NEIGHBOR') return [nearest(x, outH, outW)];
+  if (mode === 'NEAREST_NEIGHBOR') return [nearestOnGrid(x, outH, outW, samplingRule(ctx))];
   if (mode !== 'LINEAR') ctx.fail(`unknown interpolation_mode '${mode}'`);
   return [bilinear(x, outH, outW, samplingRule(ctx))];
 }

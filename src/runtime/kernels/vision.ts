@@ -8,7 +8,9 @@ import { makeFloat, type RtValue } from '../value.js';
  * false: their outer edges). The image is taken as padded by padding_mode
  * (constant value, replicated border, reflection without the edge pixel,
  * symmetric reflection with it), and read with bilinear weights or at the
- * nearest pixel (ties to even).
+ * nearest pixel. A position exactly halfway between two pixels takes the
+ * upper one, as Apple's tests (iOS15/test_image_resizing.py, TestResample)
+ * expect.
  */
 
 type ToPixel = (c: number, size: number, alignCorners: boolean) => number;
@@ -38,10 +40,7 @@ const PAD: Record<string, PadRule> = {
   },
 };
 
-function roundHalfToEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v - Math.trunc(v)) === 0.5 ? 2 * Math.round(v / 2) : r;
-}
+const roundHalfUp = (v: number): number => Math.floor(v + 0.5);
 
 interface Sampler {
   plane: Float32Array | ArrayLike<number>;
@@ -92,7 +91,7 @@ function resample(ctx: OpContext): RtValue[] {
         let v: number;
         if (!Number.isFinite(px) || !Number.isFinite(py)) v = fill;
         else if (mode === 'bilinear') v = bilinearAt(s, py, px);
-        else v = tap(s, roundHalfToEven(py), roundHalfToEven(px));
+        else v = tap(s, roundHalfUp(py), roundHalfUp(px));
         out.data[(b * channels + c) * points + p] = v;
       }
     }
