@@ -5,7 +5,7 @@ import { maxUnpoolShape } from '../../onnx/shapes/vision.js';
 import { toNumberList } from '../../tensor/tensor.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { castTo } from './elementwise.js';
-import { floatScalar, outputName, staticDims, typeOfInput } from './nn-util.js';
+import { floatScalar, floatTensor, outputName, staticDims, typeOfInput } from './nn-util.js';
 import { roiAlign } from './roi-align.js';
 
 /**
@@ -27,10 +27,39 @@ function milPaddingMode(padding: string, alignCorners: boolean): string | undefi
   return undefined;
 }
 
+/**
+ * Nearest mode: ONNX rounds a pixel position exactly halfway between two
+ * pixels to the even one, Core ML's resample rounds it up. The grid is turned
+ * into pixel positions here, rounded half to even with floor, and handed to
+ * resample as whole unnormalized positions, which it reads without rounding.
+ * The padding modes then act on the rounded index in both.
+ */
+function nearestPixelGrid(ctx: ConvertContext, node: OnnxNode, grid: string, xShape: readonly (number | null)[], align: boolean): string {
+  const [h, w] = [xShape[2], xShape[3]];
+  if (typeof h !== 'number' || typeof w !== 'number') ctx.unsupported(node, 'nearest mode needs a static height and width of X');
+  const dtype = ctx.b.typeOf(grid).dtype;
+  const b = ctx.b;
+  const name = (what: string) => `${outputName(node)}_${what}`;
+  // Pixel position p = g·a + c per axis (x then y, as the grid's last axis lists them).
+  // align_corners: p = (g + 1)/2 · (n − 1); otherwise p = ((g + 1)·n − 1)/2. Both offsets are (n − 1)/2.
+  const scale = (n: number) => (align ? (n - 1) / 2 : n / 2);
+  const vec = (x: number, y: number) => floatTensor(dtype, [2], Float32Array.of(x, y));
+  const p = b.op1('add', { x: b.op1('mul', { x: grid, y: vec(scale(w), scale(h)) }), y: vec((w - 1) / 2, (h - 1) / 2) }, { name: name('pixels') });
+  const f = b.op1('floor', { x: p });
+  const frac = b.op1('sub', { x: p, y: f });
+  const half = floatScalar(0.5, dtype);
+  const asFloat = (v: string) => castTo(ctx, v, dtype);
+  const above = asFloat(b.op1('greater', { x: frac, y: half }));
+  const tie = asFloat(b.op1('equal', { x: frac, y: half }));
+  const odd = b.op1('sub', { x: f, y: b.op1('mul', { x: b.op1('floor', { x: b.op1('mul', { x: f, y: half }) }), y: floatScalar(2, dtype) }) });
+  const up = b.op1('add', { x: above, y: b.op1('mul', { x: tie, y: odd }) });
+  return b.op1('add', { x: f, y: up }, { name: name('nearest_pixels') });
+}
+
 const gridSample: OpConverter = {
   opsets: [16, LATEST_ONNX_OPSET],
-  milOps: ['resample'],
-  limits: '4-D X only; bicubic/cubic mode is not supported (MIL resample samples bilinear or nearest); nearest rounds ties to even',
+  milOps: ['resample', 'mul', 'add', 'sub', 'floor', 'greater', 'equal', 'cast'],
+  limits: '4-D X only; bicubic/cubic mode is not supported (MIL resample samples bilinear or nearest); nearest mode needs a static height and width',
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const xt = typeOfInput(ctx, x);
@@ -45,6 +74,8 @@ const gridSample: OpConverter = {
     let grid = ctx.requireInput(node, 1);
     // iOS15's resample takes fp32 (or int32) coordinates only.
     if (targetRank(ctx.target) < targetRank('iOS16')) grid = castTo(ctx, grid, 'float32');
+    const nearest = sampling === 'nearest';
+    if (nearest) grid = nearestPixelGrid(ctx, node, grid, xt.shape, align);
     const y = ctx.b.op1(
       'resample',
       {
@@ -53,7 +84,7 @@ const gridSample: OpConverter = {
         sampling_mode: milConst.str(sampling),
         padding_mode: milConst.str(milPadding),
         padding_value: floatScalar(0, xt.dtype),
-        coordinates_mode: milConst.str('normalized_minus_one_to_one'),
+        coordinates_mode: milConst.str(nearest ? 'unnormalized' : 'normalized_minus_one_to_one'),
         align_corners: milConst.bool(align),
       },
       { name: outputName(node) },

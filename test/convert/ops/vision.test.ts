@@ -55,6 +55,35 @@ describe('GridSample converter', () => {
   }
 });
 
+/**
+ * A grid whose every point lies exactly halfway between two pixels (positions
+ * j + 0.5, j from -2 to n): onnxruntime rounds those to the even pixel, Core ML's
+ * resample rounds them up, so the converter has to round them itself.
+ */
+function tieGrid(n: number, align: boolean, seed: number) {
+  const toGrid = (p: number) => (align ? (2 * p) / (n - 1) - 1 : (2 * p + 1) / n - 1);
+  const ties = Array.from({ length: n + 3 }, (_, k) => toGrid(k - 2 + 0.5));
+  const pick = seededTensor([2 * 5 * 6 * 2], seed).data as Float32Array;
+  return makeTensor('float32', [2, 5, 6, 2], pick.map((v) => ties[Math.floor(((v + 1) / 2) * ties.length)]!));
+}
+
+describe('GridSample nearest at exact halves', () => {
+  for (const padding of ['zeros', 'border', 'reflection']) {
+    for (const align of [0, 1]) {
+      it(`rounds them to even like onnxruntime: ${padding} padding, align_corners ${align}`, async () => {
+        const n = node('GridSample', ['x', 'g'], ['y'], { mode: 'nearest', padding_mode: padding, align_corners: align });
+        const size = align ? 5 : 4;
+        for (const seed of [21, 22]) await expectParity(n, { x: seededTensor([2, 3, size, size], seed), g: tieGrid(size, align === 1, seed) }, {}, { opset: 16 });
+      });
+    }
+  }
+  it('hands resample whole pixel positions', () => {
+    const r = convertNode(node('GridSample', ['x', 'g'], ['y'], { mode: 'nearest' }), { x: f32(1, 3, 5, 6), g: f32(1, 4, 2, 2) }, {}, { opset: 16 });
+    expect(r.paramValues(r.op('resample'), 'coordinates_mode')).toEqual(['unnormalized']);
+    expect(r.ops.map((o) => o.type)).toContain('floor');
+  });
+});
+
 describe('MaxUnpool converter', () => {
   const i64 = (shape: number[], v: number[]) => makeTensor('int64', shape, BigInt64Array.from(v.map(BigInt)));
 
