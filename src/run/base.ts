@@ -4,25 +4,22 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isLfsPointer } from '../onnx/decode.js';
 import type { BaseResult, ModelResult } from '../report/schema.js';
+import { readLfsObject, type GitCommand, type GitRun } from './base-lfs.js';
 
 /**
  * The base-branch side of a comparison: each model's file at the base ref, read
- * with `git show` (no checkout, so the working tree is never touched), run through
- * the same pipeline, and kept only as sizes and metrics.
+ * with `git show` (no checkout, so the working tree is never touched; a Git LFS
+ * pointer is read through git's filters, see base-lfs.ts), run through the same
+ * pipeline, and kept only as sizes and metrics.
  */
 
 /** Largest model read from git; beyond it the comparison is skipped rather than exhausting memory. */
 const MAX_BASE_BYTES = 2 * 1024 ** 3 - 1;
 
-interface GitResult {
-  code: number;
-  stdout: Buffer;
-  stderr: string;
-}
-
-function git(args: readonly string[], cwd: string): Promise<GitResult> {
+function git(args: readonly string[], cwd: string, options: Parameters<GitCommand>[1] = {}): Promise<GitRun> {
   return new Promise((resolve) => {
-    execFile('git', [...args], { cwd, encoding: 'buffer', maxBuffer: MAX_BASE_BYTES, windowsHide: true }, (err, stdout, stderr) => {
+    const { env, timeoutMs = 0 } = options;
+    execFile('git', [...args], { cwd, env, timeout: timeoutMs, encoding: 'buffer', maxBuffer: MAX_BASE_BYTES, windowsHide: true }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
       resolve({ code, stdout: Buffer.from(stdout ?? []), stderr: Buffer.from(stderr ?? []).toString('utf8').trim() });
     });
@@ -40,7 +37,6 @@ export async function resolveCommit(ref: string, cwd: string): Promise<string | 
 export type BaseFile =
   | { kind: 'file'; path: string; cleanup: () => Promise<void> }
   | { kind: 'missing' }
-  | { kind: 'lfs-pointer' }
   | { kind: 'unavailable'; reason: string };
 
 /**
@@ -54,12 +50,17 @@ export async function readBaseFile(commit: string, repoPath: string, cwd: string
     if (/does not exist|exists on disk, but not in/.test(result.stderr)) return { kind: 'missing' };
     return { kind: 'unavailable', reason: `git show failed: ${result.stderr.split('\n')[0] ?? 'unknown error'}` };
   }
-  if (isLfsPointer(result.stdout)) return { kind: 'lfs-pointer' };
+  let bytes = result.stdout;
+  if (isLfsPointer(bytes)) {
+    const object = await readLfsObject((args, options) => git(args, cwd, options), commit, repoPath, bytes);
+    if (object.kind === 'unavailable') return object;
+    bytes = object.bytes;
+  }
   const dir = await mkdtemp(join(tmpdir(), 'onnx-coreml-base-'));
   const name = repoPath.slice(repoPath.lastIndexOf('/') + 1);
   const path = join(dir, name);
   try {
-    await writeFile(path, result.stdout);
+    await writeFile(path, bytes);
     await copyBaseTestData(commit, repoPath, cwd, dir);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });

@@ -164,10 +164,6 @@ async function compareWithBase(result: ModelResult, job: ModelJob, base: BaseCon
     result.base = null;
     return;
   }
-  if (file.kind === 'lfs-pointer') {
-    result.warnings.push('the base version is a Git LFS pointer (LFS objects not fetched); not compared with base');
-    return;
-  }
   if (file.kind === 'unavailable') {
     result.warnings.push(`not compared with base: ${file.reason}`);
     return;

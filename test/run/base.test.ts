@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readBaseFile, resolveCommit } from '../../src/run/base.js';
 import { runModels, type RunOptions } from '../../src/run/index.js';
-import { fixtureModel, makeTempDir } from '../cli/fixtures.js';
+import { makeTempDir } from '../cli/fixtures.js';
 import { writeTinyModel } from '../cli/models.js';
 import { copyFixture } from './helpers.js';
 
@@ -111,16 +111,6 @@ describe('base comparison through git', () => {
     expect(report.models[0]!.status).toBe('passed');
     expect(report.models[0]!.base).toBeUndefined();
     expect(report.notes[0]).toMatch(/^Base ref "no-such-branch" cannot be resolved/);
-  });
-
-  it('does not compare a base version that is a Git LFS pointer, and says why', async () => {
-    mkdirSync(join(temp.dir, 'act'));
-    writeFileSync(join(temp.dir, 'act', 'model.onnx'), `version https://git-lfs.github.com/spec/v1\noid sha256:${'cd'.repeat(32)}\nsize 601\n`);
-    const base = commitAll('pointer');
-    copyFileSync(fixtureModel('seed_custom_activation'), join(temp.dir, 'act', 'model.onnx'));
-    const report = await runModels(options(['act/model.onnx'], { baseRef: base }));
-    expect(report.models[0]!.base).toBeUndefined();
-    expect(report.models[0]!.warnings).toContain('the base version is a Git LFS pointer (LFS objects not fetched); not compared with base');
   });
 });
 
