@@ -1,4 +1,5 @@
-import type { ConverterTable, OpConverter } from './types.js';
+import { mergeFamilyTables, type FamilyTables } from '../tables.js';
+import type { OpConverter } from './types.js';
 import { elementwiseConverters } from './ops/elementwise.js';
 import { activationConverters } from './ops/activation.js';
 import { shapeConverters } from './ops/shape.js';
@@ -25,7 +26,7 @@ import { signalConverters } from './ops/signal.js';
  * Every converter family, by name. The op list, the coverage table and
  * docs/ops.md are all derived from these tables.
  */
-export const CONVERTER_FAMILIES: Readonly<Record<string, ConverterTable>> = {
+export const CONVERTER_FAMILIES: FamilyTables<OpConverter> = {
   elementwise: elementwiseConverters,
   activation: activationConverters,
   shape: shapeConverters,
@@ -49,25 +50,19 @@ export const CONVERTER_FAMILIES: Readonly<Record<string, ConverterTable>> = {
   signal: signalConverters,
 };
 
-const byOp = new Map<string, OpConverter>();
-for (const [family, table] of Object.entries(CONVERTER_FAMILIES)) {
-  for (const [op, conv] of Object.entries(table)) {
-    if (byOp.has(op)) throw new Error(`ONNX op ${op} has two converters (second in family ${family})`);
-    byOp.set(op, conv);
-  }
-}
+const byOp = mergeFamilyTables('converter for ONNX op', CONVERTER_FAMILIES);
 
 /** The converter for an ai.onnx op at the given opset, if supported. */
 export function findConverter(opType: string, opset: number): OpConverter | undefined {
-  const conv = byOp.get(opType);
+  const conv = byOp[opType];
   if (!conv) return undefined;
   return opset >= conv.opsets[0] && opset <= conv.opsets[1] ? conv : undefined;
 }
 
 export function supportedOps(): string[] {
-  return [...byOp.keys()].sort();
+  return Object.keys(byOp).sort();
 }
 
 export function converterFor(opType: string): OpConverter | undefined {
-  return byOp.get(opType);
+  return byOp[opType];
 }

@@ -13,7 +13,6 @@ import {
   type MilVar,
 } from './ir.js';
 import { NameAllocator } from './sanitize.js';
-import './ops/index.js';
 
 /** An argument: the name of an existing value, or a tensor that becomes a const op. */
 export type MilArg = string | Tensor;

@@ -1,12 +1,14 @@
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { mergeFamilyTables } from '../tables.js';
 import { targetRank, type DeploymentTarget, type MilTensorType } from './ir.js';
+import { MIL_OP_FAMILIES } from './ops/index.js';
 
 /**
  * The MIL op catalogue: for every op this project emits, per opset, its
  * parameters, which must be compile-time constants, the allowed dtypes, and
  * the rule that gives its output types. Definitions live in `mil/ops/<family>.ts`
- * and are registered with `defineMilOps`; the builder validates every op it
+ * and are listed in `mil/ops/index.ts`; the builder validates every op it
  * creates against them, so a wrong parameter fails at conversion time, not on
  * a user's device.
  */
@@ -50,17 +52,30 @@ export interface MilOpDef {
   summary?: string;
 }
 
-const definitions = new Map<string, MilOpDef[]>();
+/** Op name → its definitions, oldest deployment target first. */
+const definitions = definitionsByName(MIL_OP_FAMILIES);
 
-/** Registers definitions; a later `since` for the same name is a redefinition. */
-export function defineMilOps(defs: readonly MilOpDef[]): void {
-  for (const def of defs) {
-    const list = definitions.get(def.name) ?? [];
-    if (list.some((d) => d.since === def.since)) throw new Error(`MIL op ${def.name} defined twice for ${def.since}`);
-    list.push(def);
-    list.sort((a, b) => targetRank(a.since) - targetRank(b.since));
-    definitions.set(def.name, list);
+/**
+ * Groups the definition list by op name. An op defined by two families, or
+ * twice for one deployment target, throws when the module loads.
+ */
+function definitionsByName(families: Readonly<Record<string, readonly MilOpDef[]>>): ReadonlyMap<string, readonly MilOpDef[]> {
+  const grouped: Record<string, Record<string, MilOpDef[]>> = {};
+  for (const [family, defs] of Object.entries(families)) {
+    const byName: Record<string, MilOpDef[]> = (grouped[family] = Object.create(null) as Record<string, MilOpDef[]>);
+    for (const def of defs) {
+      const list = (byName[def.name] ??= []);
+      if (list.some((d) => d.since === def.since)) throw new Error(`MIL op ${def.name} defined twice for ${def.since}`);
+      list.push(def);
+    }
   }
+  const merged = mergeFamilyTables('MIL op', grouped);
+  return new Map(Object.entries(merged).map(([name, list]) => [name, [...list].sort((a, b) => targetRank(a.since) - targetRank(b.since))]));
+}
+
+/** Names of every op in the catalogue. */
+export function milOpNames(): string[] {
+  return [...definitions.keys()].sort();
 }
 
 /** The definition in force for `target`, or undefined when the op does not exist there. */

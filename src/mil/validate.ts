@@ -11,7 +11,6 @@ import {
   type MilTensorType,
 } from './ir.js';
 import { printType } from './print.js';
-import './ops/index.js';
 import { isConstLikeOp } from './passes/uses.js';
 import { isValidIdentifier } from './sanitize.js';
 

@@ -1,6 +1,6 @@
 import type { DType } from '../../tensor/dtype.js';
 import type { DeploymentTarget } from '../ir.js';
-import { defineMilOps, type MilOpDef, type MilParamDef } from '../catalogue.js';
+import type { MilOpDef, MilParamDef } from '../catalogue.js';
 import { DOMAIN_F, DOMAIN_FI, MilShapeError, requiredType, sameTypeAs, unary } from './elementwise.js';
 
 /**
@@ -74,7 +74,8 @@ const geluRule: MilOpDef['outputs'] = (input) => {
   return sameTypeAs('x')(input);
 };
 
-defineMilOps([
+/** The activation family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const activationOpDefs: readonly MilOpDef[] = [
   ...['relu', 'relu6', 'sigmoid', 'silu', 'softsign', 'softplus'].map((n) => activation(n, DOMAIN_F)),
   { ...activation('gelu', DOMAIN_F, { mode: { type: ['string'], optional: true, const: true } }), outputs: geluRule },
   { ...activation('softmax', DOMAIN_F, { axis: { type: ['int32'], optional: true, const: true } }), outputs: softmaxRule },
@@ -92,4 +93,4 @@ defineMilOps([
   ...parameterized('sigmoid_hard', ['alpha', 'beta']),
   ...parameterized('scaled_tanh', ['alpha', 'beta']),
   ...parameterized('softplus_parametric', ['alpha', 'beta'], sameTypeAs('x')),
-]);
+];

@@ -1,4 +1,4 @@
-import { defineMilOps } from '../catalogue.js';
+import type { MilOpDef } from '../catalogue.js';
 import { MilShapeError, requiredType } from './elementwise.js';
 
 /**
@@ -9,7 +9,8 @@ import { MilShapeError, requiredType } from './elementwise.js';
  * Their consumers are the model outputs only.
  */
 
-defineMilOps([
+/** The classify family's MIL op definitions. */
+export const classifyOpDefs: readonly MilOpDef[] = [
   {
     name: 'classify',
     since: 'iOS15',
@@ -30,4 +31,4 @@ defineMilOps([
     },
     summary: 'the predicted class and a class → probability dictionary (makes the model a classifier)',
   },
-]);
+];

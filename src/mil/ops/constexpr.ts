@@ -1,6 +1,6 @@
 import type { DType } from '../../tensor/dtype.js';
 import { toNumberList, type Tensor } from '../../tensor/tensor.js';
-import { defineMilOps, type MilOpDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, TypeRuleInput } from '../catalogue.js';
 import type { MilTensorType } from '../ir.js';
 import { MilShapeError, requiredType } from './elementwise.js';
 import { dtypeFromMilName } from './misc.js';
@@ -116,7 +116,8 @@ const sparseToDenseIos18Rule: MilOpDef['outputs'] = (input) => {
 
 const C = { const: true } as const;
 
-defineMilOps([
+/** The constexpr family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const constexprOpDefs: readonly MilOpDef[] = [
   {
     name: 'constexpr_affine_dequantize',
     since: 'iOS16',
@@ -194,4 +195,4 @@ defineMilOps([
     outputs: blockwiseShiftScaleRule,
     summary: 'scale[block] * (data - offset[block]) with blocks given by the shape ratio',
   },
-]);
+];

@@ -1,5 +1,5 @@
 import type { DType } from '../../tensor/dtype.js';
-import { defineMilOps, type MilOpDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, TypeRuleInput } from '../catalogue.js';
 import type { MilTensorType } from '../ir.js';
 import { MilShapeError } from './elementwise.js';
 
@@ -67,4 +67,5 @@ const whileLoop: MilOpDef = {
   summary: 'repeats the body block on loop_vars while the condition block returns true',
 };
 
-defineMilOps([cond, whileLoop]);
+/** The control family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const controlOpDefs: readonly MilOpDef[] = [cond, whileLoop];

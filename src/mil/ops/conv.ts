@@ -1,5 +1,5 @@
 import type { DType } from '../../tensor/dtype.js';
-import { defineMilOps, type MilOpDef, type MilParamDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, MilParamDef, TypeRuleInput } from '../catalogue.js';
 import type { MilTensorType } from '../ir.js';
 import { effectiveKernel, intsParam, padTypeParam, windowOutputDims } from './window.js';
 
@@ -110,7 +110,8 @@ const convTranspose15: MilOpDef = {
   summary: 'transposed convolution; weight [C_in, C_out/groups, *K]; custom pad crops the output',
 };
 
-defineMilOps([
+/** The conv family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const convOpDefs: readonly MilOpDef[] = [
   conv15,
   convTranspose15,
   {
@@ -125,4 +126,4 @@ defineMilOps([
     inputs: { ...convTranspose15.inputs, weight: { type: 'U' }, bias: { type: 'U', optional: true } },
     typeDomains: { T: F, U: F },
   },
-]);
+];

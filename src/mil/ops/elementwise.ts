@@ -1,6 +1,6 @@
 import type { DType } from '../../tensor/dtype.js';
 import { formatShape } from '../../tensor/tensor.js';
-import { defineMilOps, type MilOpDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, TypeRuleInput } from '../catalogue.js';
 import type { MilTensorType } from '../ir.js';
 
 /**
@@ -129,7 +129,8 @@ const selectOp: MilOpDef = {
   summary: 'cond ? a : b element-wise, all three broadcast',
 };
 
-defineMilOps([
+/** The elementwise family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const elementwiseOpDefs: readonly MilOpDef[] = [
   ...ARITHMETIC.map((n) => binary(n, DOMAIN_FI)),
   ...COMPARISONS.map((n) => binary(n, DOMAIN_FI, 'bool')),
   ...LOGICAL.map((n) => binary(n, ['bool'], 'bool')),
@@ -140,4 +141,4 @@ defineMilOps([
   ...withEpsilon('log'),
   ...withEpsilon('rsqrt'),
   selectOp,
-]);
+];

@@ -1,22 +1,45 @@
+import type { MilOpDef } from '../catalogue.js';
+import { activationOpDefs } from './activation.js';
+import { constexprOpDefs } from './constexpr.js';
+import { controlOpDefs } from './control.js';
+import { convOpDefs } from './conv.js';
+import { elementwiseOpDefs } from './elementwise.js';
+import { linearOpDefs } from './linear.js';
+import { miscOpDefs } from './misc.js';
+import { normOpDefs } from './norm.js';
+import { padOpDefs } from './pad.js';
+import { poolOpDefs } from './pool.js';
+import { recurrentOpDefs } from './recurrent.js';
+import { reduceOpDefs } from './reduce.js';
+import { resampleOpDefs } from './resample.js';
+import { scatterGatherOpDefs } from './scatter-gather.js';
+import { shapeOpDefs } from './shape.js';
+import { spaceOpDefs } from './space.js';
+import { visionOpDefs } from './vision.js';
+import { classifyOpDefs } from './classify.js';
+
 /**
- * Registers every MIL op family's definitions with the catalogue.
- * Each family file calls `defineMilOps([...])` at load time.
+ * Every MIL op definition this project knows, by family: mil/ops/<family>.ts,
+ * named like the interpreter's kernel files. The catalogue is built from this
+ * list; nothing registers itself by being imported.
  */
-import './elementwise.js';
-import './activation.js';
-import './shape.js';
-import './reduce.js';
-import './conv.js';
-import './linear.js';
-import './norm.js';
-import './pool.js';
-import './pad.js';
-import './resample.js';
-import './recurrent.js';
-import './constexpr.js';
-import './misc.js';
-import './control.js';
-import './scatter-gather.js';
-import './space.js';
-import './vision.js';
-import './classify.js';
+export const MIL_OP_FAMILIES: Readonly<Record<string, readonly MilOpDef[]>> = {
+  activation: activationOpDefs,
+  constexpr: constexprOpDefs,
+  control: controlOpDefs,
+  conv: convOpDefs,
+  elementwise: elementwiseOpDefs,
+  linear: linearOpDefs,
+  misc: miscOpDefs,
+  norm: normOpDefs,
+  pad: padOpDefs,
+  pool: poolOpDefs,
+  recurrent: recurrentOpDefs,
+  reduce: reduceOpDefs,
+  resample: resampleOpDefs,
+  'scatter-gather': scatterGatherOpDefs,
+  shape: shapeOpDefs,
+  space: spaceOpDefs,
+  vision: visionOpDefs,
+  classify: classifyOpDefs,
+};

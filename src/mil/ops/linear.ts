@@ -1,5 +1,5 @@
 import type { DType } from '../../tensor/dtype.js';
-import { defineMilOps, type MilOpDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, TypeRuleInput } from '../catalogue.js';
 import type { MilTensorType } from '../ir.js';
 import { boolParam } from './window.js';
 
@@ -106,7 +106,8 @@ const matmul15: MilOpDef = {
   summary: 'batched matrix product with NumPy broadcasting and 1-D promotion',
 };
 
-defineMilOps([
+/** The linear family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const linearOpDefs: readonly MilOpDef[] = [
   linear15,
   matmul15,
   {
@@ -116,4 +117,4 @@ defineMilOps([
     typeDomains: { T: FI, U: FI },
   },
   { ...matmul15, since: 'iOS17', inputs: { ...matmul15.inputs, y: { type: 'U' } }, typeDomains: { T: FI, U: FI } },
-]);
+];

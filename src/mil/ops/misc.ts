@@ -1,5 +1,5 @@
 import type { DType } from '../../tensor/dtype.js';
-import { defineMilOps, type MilOpDef } from '../catalogue.js';
+import type { MilOpDef } from '../catalogue.js';
 import { DOMAIN_FIB, MilShapeError, requiredType, sameTypeAs } from './elementwise.js';
 
 /** MIL op definitions: `cast` (per-opset dtype domains) and `identity`. */
@@ -67,7 +67,8 @@ function castDef(since: 'iOS15' | 'iOS17', domain: readonly DType[]): MilOpDef {
   };
 }
 
-defineMilOps([
+/** The misc family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const miscOpDefs: readonly MilOpDef[] = [
   castDef('iOS15', DOMAIN_FIB),
   castDef('iOS17', DOMAIN_X17),
   {
@@ -77,4 +78,4 @@ defineMilOps([
     outputs: sameTypeAs('x'),
     summary: 'returns x unchanged',
   },
-]);
+];

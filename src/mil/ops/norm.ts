@@ -1,6 +1,6 @@
 import type { DType } from '../../tensor/dtype.js';
 import { toNumberList } from '../../tensor/tensor.js';
-import { defineMilOps, type MilOpDef, type MilParamDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, MilParamDef, TypeRuleInput } from '../catalogue.js';
 import type { MilTensorType } from '../ir.js';
 
 /**
@@ -123,4 +123,6 @@ function redefine17(def: MilOpDef): MilOpDef {
 }
 
 const iOS15Defs = defs15();
-defineMilOps([...iOS15Defs, ...iOS15Defs.map(redefine17)]);
+
+/** The norm family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const normOpDefs: readonly MilOpDef[] = [...iOS15Defs, ...iOS15Defs.map(redefine17)];

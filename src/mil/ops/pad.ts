@@ -1,6 +1,6 @@
 import type { DType } from '../../tensor/dtype.js';
 import { toNumberList } from '../../tensor/tensor.js';
-import { defineMilOps, type MilOpDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, TypeRuleInput } from '../catalogue.js';
 import type { MilTensorType } from '../ir.js';
 import { stringParam } from './window.js';
 
@@ -48,4 +48,5 @@ const pad: MilOpDef = {
   summary: 'pads the last N dims; pad = [before_0, after_0, before_1, ...]',
 };
 
-defineMilOps([pad]);
+/** The pad family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const padOpDefs: readonly MilOpDef[] = [pad];

@@ -1,5 +1,5 @@
 import type { DType } from '../../tensor/dtype.js';
-import { defineMilOps, type MilOpDef, type MilParamDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, MilParamDef, TypeRuleInput } from '../catalogue.js';
 import type { MilTensorType } from '../ir.js';
 import { boolParam, intsParam, padTypeParam, windowOutputDims } from './window.js';
 
@@ -58,10 +58,11 @@ function poolDef(name: string, summary: string, extra: Record<string, MilParamDe
   };
 }
 
-defineMilOps([
+/** The pool family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const poolOpDefs: readonly MilOpDef[] = [
   poolDef('max_pool', 'max over each window'),
   poolDef('avg_pool', 'mean over each window', {
     exclude_padding_from_average: { type: ['bool'], optional: true, const: true },
   }),
   poolDef('l2_pool', 'sqrt of the sum of squares over each window'),
-]);
+];

@@ -1,5 +1,5 @@
 import type { DType } from '../../tensor/dtype.js';
-import { defineMilOps, type MilOpDef, type MilParamDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, MilParamDef, TypeRuleInput } from '../catalogue.js';
 import type { MilTensorType } from '../ir.js';
 import { boolParam, stringParam } from './window.js';
 
@@ -92,9 +92,10 @@ function gru18(): MilOpDef {
   };
 }
 
-defineMilOps([
+/** The recurrent family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const recurrentOpDefs: readonly MilOpDef[] = [
   recurrentDef('lstm', 'iOS15'), recurrentDef('lstm', 'iOS17'),
   recurrentDef('gru', 'iOS15'), recurrentDef('gru', 'iOS17'),
   recurrentDef('rnn', 'iOS15'), recurrentDef('rnn', 'iOS17'),
   gru18(),
-]);
+];

@@ -1,6 +1,6 @@
 import type { DType } from '../../tensor/dtype.js';
 import { toNumberList } from '../../tensor/tensor.js';
-import { defineMilOps, type MilOpDef, type MilParamDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, MilParamDef, TypeRuleInput } from '../catalogue.js';
 import type { DeploymentTarget, MilTensorType } from '../ir.js';
 import { DOMAIN_FI, MilShapeError, requiredType, sameTypeAs } from './elementwise.js';
 import { axisOf, boolParam, intParam, stringParam } from './window.js';
@@ -68,11 +68,6 @@ function argDef(name: 'reduce_argmax' | 'reduce_argmin', since: DeploymentTarget
   };
 }
 
-defineMilOps([
-  ...REDUCE_OPS.map(reduceDef),
-  argDef('reduce_argmax', 'iOS15'), argDef('reduce_argmax', 'iOS17'),
-  argDef('reduce_argmin', 'iOS15'), argDef('reduce_argmin', 'iOS17'),
-]);
 
 const constIntParam: MilParamDef = { type: ['int32'], const: true, optional: true };
 const constBoolParam: MilParamDef = { type: ['bool'], const: true, optional: true };
@@ -132,4 +127,12 @@ const argsort: MilOpDef = {
   summary: 'indices that sort x along axis (descending unless ascending)',
 };
 
-defineMilOps([cumsum, argsort, topkDef('iOS15'), topkDef('iOS16'), topkDef('iOS17')]);
+/** The reduce family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const reduceOpDefs: readonly MilOpDef[] = [
+  ...[
+  ...REDUCE_OPS.map(reduceDef),
+  argDef('reduce_argmax', 'iOS15'), argDef('reduce_argmax', 'iOS17'),
+  argDef('reduce_argmin', 'iOS15'), argDef('reduce_argmin', 'iOS17'),
+],
+  ...[cumsum, argsort, topkDef('iOS15'), topkDef('iOS16'), topkDef('iOS17')],
+];

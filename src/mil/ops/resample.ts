@@ -1,6 +1,6 @@
 import type { DType } from '../../tensor/dtype.js';
 import { toNumberList } from '../../tensor/tensor.js';
-import { defineMilOps, type MilOpDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, TypeRuleInput } from '../catalogue.js';
 import type { MilTensorType } from '../ir.js';
 import { stringParam } from './window.js';
 
@@ -91,7 +91,8 @@ const upsampleBilinear15: MilOpDef = {
   summary: 'bilinear upsampling of the last two dims by scale factors',
 };
 
-defineMilOps([
+/** The resample family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const resampleOpDefs: readonly MilOpDef[] = [
   {
     name: 'upsample_nearest_neighbor',
     since: 'iOS15',
@@ -149,4 +150,4 @@ defineMilOps([
     outputs: resizeOutputs,
     summary: 'resizes the right-most resized_dims dims to `shape` (0 keeps a dim)',
   },
-]);
+];

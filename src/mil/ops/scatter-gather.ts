@@ -1,6 +1,6 @@
 import type { DType } from '../../tensor/dtype.js';
 import { toNumberList } from '../../tensor/tensor.js';
-import { defineMilOps, type MilOpDef, type MilParamDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, MilParamDef, TypeRuleInput } from '../catalogue.js';
 import type { DeploymentTarget } from '../ir.js';
 import { DOMAIN_FI, DOMAIN_FIB, MilShapeError, requiredType, sameTypeAs } from './elementwise.js';
 import { stringParam } from './window.js';
@@ -155,13 +155,13 @@ function gatherNdDef(since: GatherTarget): MilOpDef {
   };
 }
 
-const defs: MilOpDef[] = [
+/** The scatter-gather family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const scatterGatherOpDefs: readonly MilOpDef[] = [
   oneHot, nonZero,
   gatherDef('iOS15'), gatherDef('iOS16'), gatherDef('iOS17'),
   gatherAlongAxisDef('iOS15'), gatherAlongAxisDef('iOS16'), gatherAlongAxisDef('iOS17'),
   gatherNdDef('iOS15'), gatherNdDef('iOS16'), gatherNdDef('iOS17'),
+  scatterDef('scatter', 'iOS15', true), scatterDef('scatter', 'iOS17', true),
+  scatterDef('scatter_along_axis', 'iOS15', true), scatterDef('scatter_along_axis', 'iOS17', true),
+  scatterDef('scatter_nd', 'iOS15', false), scatterDef('scatter_nd', 'iOS17', false),
 ];
-for (const since of ['iOS15', 'iOS17'] as const satisfies readonly DeploymentTarget[]) {
-  defs.push(scatterDef('scatter', since, true), scatterDef('scatter_along_axis', since, true), scatterDef('scatter_nd', since, false));
-}
-defineMilOps(defs);

@@ -1,6 +1,6 @@
 import type { DType } from '../../tensor/dtype.js';
 import { toNumberList, type Tensor } from '../../tensor/tensor.js';
-import { defineMilOps, type MilOpDef, type MilParamDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, MilParamDef, TypeRuleInput } from '../catalogue.js';
 import type { DeploymentTarget, MilTensorType } from '../ir.js';
 import { DOMAIN_FI, DOMAIN_FIB, MilShapeError, requiredType } from './elementwise.js';
 import { DOMAIN_X17 } from './misc.js';
@@ -335,5 +335,3 @@ export const shapeOpDefs: readonly MilOpDef[] = [
   variadicJoin('concat'), variadicJoin('stack'),
   splitDef, tileDef, flatten2dDef, reverseDef, shapeDef, rangeDef, fillDef,
 ];
-
-defineMilOps(shapeOpDefs);

@@ -1,5 +1,5 @@
 import type { DType } from '../../tensor/dtype.js';
-import { defineMilOps, type MilOpDef, type MilParamDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, MilParamDef, TypeRuleInput } from '../catalogue.js';
 import { DOMAIN_F, DOMAIN_FIB, MilShapeError, requiredType, sameTypeAs } from './elementwise.js';
 import { intParam } from './window.js';
 
@@ -91,10 +91,10 @@ const spaceToDepth: MilOpDef = {
   summary: 'moves each block_size × block_size spatial block into channels: out[n, (i·b + j)·C + c, h, w] = x[n, c, h·b + i, w·b + j]',
 };
 
-
-defineMilOps([
+/** The space family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const spaceOpDefs: readonly MilOpDef[] = [
   bandPart, spaceToDepth,
   reverseSequenceDef('iOS15'), reverseSequenceDef('iOS17'),
   toSpaceDef('depth_to_space', 'block_size', 'channels into blocks, depth-column-row order: out[n, c, h·b + i, w·b + j] = x[n, (i·b + j)·C\' + c, h, w]'),
   toSpaceDef('pixel_shuffle', 'upscale_factor', 'channels into blocks, PyTorch order: out[n, c, h·f + i, w·f + j] = x[n, c·f² + i·f + j, h, w]'),
-]);
+];

@@ -1,5 +1,5 @@
 import type { DType } from '../../tensor/dtype.js';
-import { defineMilOps, type MilOpDef, type TypeRuleInput } from '../catalogue.js';
+import type { MilOpDef, TypeRuleInput } from '../catalogue.js';
 import type { MilTensorType } from '../ir.js';
 import { MilShapeError } from './elementwise.js';
 import { stringParam } from './window.js';
@@ -60,8 +60,9 @@ function resampleDef(since: 'iOS15' | 'iOS16' | 'iOS17', coordinateTypes: readon
   };
 }
 
-defineMilOps([
+/** The vision family's MIL op definitions, one entry per op and deployment target that changed it. */
+export const visionOpDefs: readonly MilOpDef[] = [
   resampleDef('iOS15', ['int32', 'float32']),
   resampleDef('iOS16', ['int32', 'float16', 'float32']),
   resampleDef('iOS17', ['int32', 'float16', 'float32']),
-]);
+];

@@ -1,17 +1,23 @@
-import type { FoldFn, FoldTable } from './types.js';
+import { mergeFamilyTables, type FamilyTables } from '../../tables.js';
+import type { FoldFn } from './types.js';
 import { shapeFolds } from './shape.js';
 import { elementwiseFolds } from './elementwise.js';
 import { reduceFolds } from './reduce.js';
 import { indexingFolds } from './indexing.js';
 
-const FAMILIES: readonly FoldTable[] = [shapeFolds, indexingFolds, elementwiseFolds, reduceFolds];
+/** Every fold family, by the family name the converters use. */
+export const FOLD_FAMILIES: FamilyTables<FoldFn> = {
+  shape: shapeFolds,
+  indexing: indexingFolds,
+  elementwise: elementwiseFolds,
+  reduce: reduceFolds,
+};
 
-const byOp = new Map<string, FoldFn>();
-for (const table of FAMILIES) for (const [op, fn] of Object.entries(table)) byOp.set(op, fn);
+const byOp = mergeFamilyTables('fold evaluator for ONNX op', FOLD_FAMILIES);
 
 /** The fold evaluator for an ai.onnx op type, if any. */
 export function foldFunctionFor(opType: string): FoldFn | undefined {
-  return byOp.get(opType);
+  return byOp[opType];
 }
 
 /** Ops whose result depends only on the input's static shape, not its values. */

@@ -1,4 +1,5 @@
-import type { ShapeFn, ShapeTable } from './types.js';
+import { mergeFamilyTables, type FamilyTables } from '../../tables.js';
+import type { ShapeFn } from './types.js';
 import { elementwiseShapes } from './elementwise.js';
 import { activationShapes } from './activation.js';
 import { shapeShapes } from './shape.js';
@@ -20,16 +21,33 @@ import { quantShapes } from './quant.js';
 import { visionShapes } from './vision.js';
 import { signalShapes } from './signal.js';
 
-const FAMILIES: readonly ShapeTable[] = [
-  elementwiseShapes, activationShapes, shapeShapes, indexingShapes, scatterGatherShapes, spaceShapes, einsumShapes, reduceShapes, convShapes,
-  linearShapes, normShapes, poolShapes, padShapes, resampleShapes, recurrentShapes, lossShapes, generatorShapes, quantShapes,
-  visionShapes, signalShapes,
-];
+/** Every shape-function family, by the family name the converters use. */
+export const SHAPE_FAMILIES: FamilyTables<ShapeFn> = {
+  elementwise: elementwiseShapes,
+  activation: activationShapes,
+  shape: shapeShapes,
+  indexing: indexingShapes,
+  'scatter-gather': scatterGatherShapes,
+  space: spaceShapes,
+  einsum: einsumShapes,
+  reduce: reduceShapes,
+  conv: convShapes,
+  linear: linearShapes,
+  norm: normShapes,
+  pool: poolShapes,
+  pad: padShapes,
+  resample: resampleShapes,
+  recurrent: recurrentShapes,
+  quant: quantShapes,
+  loss: lossShapes,
+  generator: generatorShapes,
+  vision: visionShapes,
+  signal: signalShapes,
+};
 
-const byOp = new Map<string, ShapeFn>();
-for (const table of FAMILIES) for (const [op, fn] of Object.entries(table)) byOp.set(op, fn);
+const byOp = mergeFamilyTables('shape function for ONNX op', SHAPE_FAMILIES);
 
 /** The shape function for an ONNX op type, if any. */
 export function shapeFunctionFor(opType: string): ShapeFn | undefined {
-  return byOp.get(opType);
+  return byOp[opType];
 }

@@ -1,4 +1,5 @@
-import type { KernelTable } from '../kernel.js';
+import { mergeFamilyTables, type FamilyTables } from '../../tables.js';
+import type { Kernel, KernelTable } from '../kernel.js';
 import { activationKernels } from './activation.js';
 import { attentionKernels } from './attention.js';
 import { classifyKernels } from './classify.js';
@@ -20,29 +21,32 @@ import { shapeKernels } from './shape.js';
 import { spaceKernels } from './space.js';
 import { visionKernels } from './vision.js';
 
-/** Every kernel the interpreter has, keyed by MIL op type. */
-export const KERNELS: KernelTable = {
-  ...elementwiseKernels,
-  ...activationKernels,
-  ...convKernels,
-  ...linearKernels,
-  ...normKernels,
-  ...poolKernels,
-  ...reduceKernels,
-  ...shapeKernels,
-  ...rearrangeKernels,
-  ...scatterGatherKernels,
-  ...resampleKernels,
-  ...recurrentKernels,
-  ...attentionKernels,
-  ...constexprKernels,
-  ...miscKernels,
-  ...controlKernels,
-  ...padKernels,
-  ...spaceKernels,
-  ...visionKernels,
-  ...classifyKernels,
+/** Every kernel family, by name: runtime/kernels/<family>.ts, named like the MIL definition files. */
+export const KERNEL_FAMILIES: FamilyTables<Kernel> = {
+  elementwise: elementwiseKernels,
+  activation: activationKernels,
+  conv: convKernels,
+  linear: linearKernels,
+  norm: normKernels,
+  pool: poolKernels,
+  reduce: reduceKernels,
+  shape: shapeKernels,
+  rearrange: rearrangeKernels,
+  'scatter-gather': scatterGatherKernels,
+  resample: resampleKernels,
+  recurrent: recurrentKernels,
+  attention: attentionKernels,
+  constexpr: constexprKernels,
+  misc: miscKernels,
+  control: controlKernels,
+  pad: padKernels,
+  space: spaceKernels,
+  vision: visionKernels,
+  classify: classifyKernels,
 };
+
+/** Every kernel the interpreter has, keyed by MIL op type. */
+export const KERNELS: KernelTable = mergeFamilyTables('kernel for MIL op', KERNEL_FAMILIES);
 
 /** The MIL op types the interpreter can run. */
 export function supportedOpTypes(): string[] {
