@@ -45,4 +45,19 @@ describe('action metadata', () => {
   test('defaults the token to the workflow token', () => {
     expect(declaredInputs().get('token')).toBe('${{ github.token }}');
   });
+
+  test("the repository's own workflows give `uses: ./` only inputs action.yml declares, and CI runs .ci/run", () => {
+    const workflows = join(root, '.github', 'workflows');
+    const testAction = readFileSync(join(workflows, 'test-action.yml'), 'utf8');
+    const steps = testAction.split(/\n {6}- /).filter((step) => /\n\s*uses: \.\/\n/.test(`\n${step}\n`));
+    expect(steps.length).toBeGreaterThan(0);
+    const declared = declaredInputs();
+    for (const step of steps) {
+      const given = [...step.slice(step.indexOf('with:')).matchAll(/^ {10}([a-z-]+):/gm)].map((m) => m[1]!);
+      expect(given.length).toBeGreaterThan(0);
+      for (const name of given) expect([name, declared.has(name)]).toEqual([name, true]);
+    }
+    expect(testAction).toMatch(/os: \[ubuntu-latest, macos-latest, windows-latest\]/);
+    expect(readFileSync(join(workflows, 'ci.yml'), 'utf8')).toMatch(/\n {8}run: \.ci\/run\n/);
+  });
 });
