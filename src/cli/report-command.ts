@@ -1,3 +1,4 @@
+import { loadSettingsFile } from '../options/settings-file.js';
 import { ToolError } from '../errors.js';
 import type { DeploymentTarget } from '../mil/ir.js';
 import { cliHelpLines, cliOption, parseArgsOptions, type CliValues } from '../options/cli.js';
@@ -26,7 +27,7 @@ export const REPORT_COMMAND = 'report';
 
 /** The options of `report`, in the order its help lists them. */
 export const REPORT_OPTION_KEYS = [
-  'out', 'baseRef', 'variants', 'target', 'inputShape', 'maxAbsError', 'minPsnr', 'maxSizeIncrease', 'failOnUnsupported', 'timeout', 'json', 'debug', 'help',
+  'out', 'baseRef', 'variants', 'target', 'inputShape', 'maxAbsError', 'minPsnr', 'maxSizeIncrease', 'failOnUnsupported', 'timeout', 'config', 'json', 'debug', 'help',
 ] as const satisfies readonly OptionKey[];
 
 export const REPORT_HELP = [
@@ -58,6 +59,8 @@ export interface ReportRequest {
   timeoutSeconds?: number;
   /** `--input-shape NAME=SHAPE`, by input name. */
   inputShapes?: Record<string, number[]>;
+  /** The per-model settings file named with --config. */
+  config?: string;
   json: boolean;
 }
 
@@ -97,6 +100,8 @@ export function parseReportArgs(args: readonly string[]): ReportRequest | 'help'
     throw usageError(message);
   });
   if (inputShapes !== undefined) request.inputShapes = inputShapes;
+  const config = cliOption(values, 'config', usageError);
+  if (config !== undefined) request.config = config;
   return request;
 }
 
@@ -119,6 +124,8 @@ export async function runReportCommand(args: readonly string[], io: CliIO): Prom
     io.stdout.write(`${REPORT_HELP}\n`);
     return EXIT_OK;
   }
+  // Read first: a mistake in it stops the run before any model runs.
+  const settings = await loadSettingsFile(process.cwd(), request.config);
   const models = await discoverModels(request.paths);
   const progress = new ProgressLine(io.stderr, { enabled: io.stderrIsTTY });
   const options: RunOptions = {
@@ -132,6 +139,7 @@ export async function runReportCommand(args: readonly string[], io: CliIO): Prom
   if (request.baseRef !== undefined) options.baseRef = request.baseRef;
   if (request.timeoutSeconds !== undefined) options.timeoutSecondsPerModel = request.timeoutSeconds;
   if (request.inputShapes !== undefined) options.inputShapes = request.inputShapes;
+  if (settings !== undefined) options.settings = settings;
   let report: RunReport;
   try {
     // Loaded on demand, like verify: the run pulls in the interpreter, which convert and check never need.

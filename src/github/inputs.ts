@@ -39,6 +39,8 @@ export interface ActionInputs {
   reportsPath: string | undefined;
   /** Workflow run whose artifacts mode `aggregate` downloads; defaults to the triggering run. */
   runId: number | undefined;
+  /** The per-model settings file, when named (else onnx-coreml.yml is read if it exists). */
+  config: string | undefined;
 }
 
 /** The defaults action.yml declares, so the path without a runner (tests, local runs) behaves the same. */
@@ -74,5 +76,6 @@ export function parseInputs(env: Env): ActionInputs {
     tag: actionOption(env, 'tag'),
     reportsPath: actionOption(env, 'reportsPath'),
     runId: actionOption(env, 'runId'),
+    config: actionOption(env, 'config'),
   };
 }

@@ -1,3 +1,4 @@
+import { loadSettingsFile } from '../options/settings-file.js';
 import { resolve } from 'node:path';
 import type { RunReport } from '../report/schema.js';
 import { listChangedModels, type ChangedModels } from './changed-files.js';
@@ -50,8 +51,11 @@ async function runChangedModels(session: ActionSession, pr: PullRequest, paths: 
     if (!(await ensureCommit(session.git, session.cwd, pr.baseSha))) {
       log.warning(`the base commit ${shown(pr.baseSha)} could not be fetched; there will be no comparison with the base branch`);
     }
+    // A mistake in the settings file stops the run here, before any model runs.
+    const settings = await loadSettingsFile(session.cwd, inputs.config);
     const runModels = await session.runModels();
     report = await runModels({
+      ...(settings === undefined ? {} : { settings }),
       models: runnable,
       outDir,
       variants: inputs.variants,

@@ -1,3 +1,4 @@
+import { loadSettingsFile } from '../options/settings-file.js';
 import { join, resolve } from 'node:path';
 import type { RunReport } from '../report/schema.js';
 import { modelSlug } from '../run/files.js';
@@ -62,8 +63,10 @@ export async function runReleaseMode(session: ActionSession): Promise<ModeOutcom
   const outDir = resolve(session.cwd, inputs.reportDir);
   let report = emptyReport(inputs.variants, inputs.gates, session.version);
   if (runnable.length > 0) {
+    // A mistake in the settings file stops the run here, before any model runs.
+    const settings = await loadSettingsFile(session.cwd, inputs.config);
     const runModels = await session.runModels();
-    report = await runModels({ models: runnable, outDir, variants: inputs.variants, target: inputs.target, gates: inputs.gates, cwd: session.cwd, onProgress: (m) => log.info(shown(m)), timeoutSecondsPerModel: inputs.timeoutMinutes * 60 });
+    report = await runModels({ ...(settings === undefined ? {} : { settings }), models: runnable, outDir, variants: inputs.variants, target: inputs.target, gates: inputs.gates, cwd: session.cwd, onProgress: (m) => log.info(shown(m)), timeoutSecondsPerModel: inputs.timeoutMinutes * 60 });
   }
   report = withExtraModels(report, pointers.map((p) => erroredModel(p.path, 'LFS_POINTER', lfsPointerMessage(p))), pointers.map((p) => `${p.path}: Git LFS pointer, not a model`));
   const reportPath = await writeReportFile(outDir, report);

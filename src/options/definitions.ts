@@ -1,7 +1,7 @@
 import { findVariant, variantNames } from '../compress/variants.js';
 import { DEPLOYMENT_TARGETS } from '../mil/ir.js';
 import { compressionVariantNames } from '../run/build.js';
-import { INTERFACE_OPTIONS } from './interface.js';
+import { INTERFACE_OPTIONS, SETTINGS_FILE_OPTIONS } from './interface.js';
 import { booleanRule, choiceRule, numberRule, problem, splitList, textRule, type OptionSpec } from './spec.js';
 
 /**
@@ -198,6 +198,7 @@ export const OPTIONS = {
   debug: flagSwitch('debug', 'show stack traces for errors'),
   help: flagSwitch('help', 'show this help', 'h'),
   ...INTERFACE_OPTIONS,
+  ...SETTINGS_FILE_OPTIONS,
 } as const satisfies Record<string, OptionSpec<unknown>>;
 
 export type OptionKey = keyof typeof OPTIONS;

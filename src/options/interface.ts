@@ -96,3 +96,12 @@ export const INTERFACE_OPTIONS = {
     flag: 'metadata', type: 'string', multiple: true, parse: parseAssignment, metavar: 'KEY=VALUE', cliHelp: ['user-defined metadata entry; repeatable'],
   },
 } as const satisfies Record<string, OptionSpec<unknown>>;
+
+/** The per-model settings file, read by the action and by `report`. */
+export const SETTINGS_FILE_OPTIONS = {
+  config: {
+    flag: 'config', input: 'config', type: 'string', parse: textRule, metavar: 'FILE', defaultLabel: 'onnx-coreml.yml',
+    cliHelp: ['per-model settings: model globs mapped to options (default:', 'onnx-coreml.yml in the current folder, when it exists)'],
+    description: 'per-model settings file: model globs mapped to target, variants, gates, shapes, image inputs, class labels and metadata (see below); `onnx-coreml.yml` at the repository root is read when it exists',
+  },
+} as const satisfies Record<string, OptionSpec<unknown>>;

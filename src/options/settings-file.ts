@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { parseInterfaceArgs } from '../cli/interface-args.js';
@@ -232,6 +233,15 @@ export async function readSettingsFile(path: string, label: string, required: bo
     throw new ToolError('FILE_NOT_FOUND', `cannot read the settings file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file: label, cause: err });
   }
   return parseSettings(text, label);
+}
+
+/**
+ * The run's settings file: the one named (which must exist), else the default file in
+ * `cwd` when there is one. Read before any model runs, so a mistake stops the run early.
+ */
+export async function loadSettingsFile(cwd: string, named: string | undefined): Promise<SettingsFile | undefined> {
+  const label = named ?? DEFAULT_SETTINGS_FILE;
+  return readSettingsFile(resolve(cwd, label), label, named !== undefined);
 }
 
 /** The settings for a model path (relative to the repository), merged over every matching entry. */

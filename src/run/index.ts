@@ -11,6 +11,8 @@ import { readBaseFile, resolveCommit, toBaseResult } from './base.js';
 import { COMMENT_FILE, REPORT_FILE, repoRelative, uniqueSlugs } from './files.js';
 import { gateFailures } from './gates.js';
 import { emptyModelResult, runModelJob, stemOf, type ModelJob } from './model.js';
+import { settingsFor, type SettingsFile } from '../options/settings-file.js';
+import type { InterfaceRequest } from '../convert/interface-source.js';
 
 /**
  * The main job: every model through load → coverage → variants (convert,
@@ -43,6 +45,8 @@ export interface RunOptions {
    * (others are left alone): conversion and seeded reference inputs both use them.
    */
   inputShapes?: Record<string, number[]>;
+  /** Per-model settings (onnx-coreml.yml), matched against each model's repository path. */
+  settings?: SettingsFile;
 }
 
 export { COMMENT_FILE, REPORT_FILE } from './files.js';
@@ -109,6 +113,8 @@ function modelJob(
   progress: (message: string) => void,
 ): ModelJob {
   const { onnxPath, label, slug, outDir, variants } = where;
+  const own = settingsFor(options.settings, label);
+  const inputShapes = own.inputShapes || options.inputShapes ? { ...options.inputShapes, ...own.inputShapes } : undefined;
   return {
     onnxPath,
     label,
@@ -116,13 +122,22 @@ function modelJob(
     stem: stemOf(onnxPath),
     packageDir: join(outDir, slug),
     packagePrefix: slug,
-    variants,
-    target: options.target,
-    gates: options.gates,
+    variants: own.variants ? resolveVariants(own.variants) : variants,
+    target: own.target ?? options.target,
+    gates: { ...options.gates, ...own.gates },
     ...(options.timeoutSecondsPerModel === undefined ? {} : { timeoutSeconds: options.timeoutSecondsPerModel }),
-    ...(options.inputShapes === undefined ? {} : { inputShapes: options.inputShapes }),
+    ...(inputShapes === undefined ? {} : { inputShapes }),
+    ...(own.freeze === undefined ? {} : { freeze: own.freeze }),
+    ...(own.ranges === undefined ? {} : { ranges: own.ranges }),
+    ...(own.enumeratedShapes === undefined ? {} : { enumeratedShapes: own.enumeratedShapes }),
+    ...(own.interface === undefined ? {} : { interface: withRepoPaths(own.interface, options.cwd ?? process.cwd()) }),
     progress,
   };
+}
+
+/** A labels file in the settings is a repository path. */
+function withRepoPaths(face: InterfaceRequest, cwd: string): InterfaceRequest {
+  return face.classLabels === undefined ? face : { ...face, classLabels: resolve(cwd, face.classLabels) };
 }
 
 /** A pull request may add any number of 2 GiB files; the run stops reading new ones past this total. */

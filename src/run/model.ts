@@ -2,7 +2,9 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { VariantDefinition } from '../compress/variants.js';
 import { checkOnnxModel } from '../convert/coverage.js';
-import { applyInputShapeOptions } from '../convert/input-shapes.js';
+import { applyInputShapeOptions, type InputShapeOptions } from '../convert/input-shapes.js';
+import { fileSha256, resolveInterface, sourceFactsOf, type InterfaceRequest } from '../convert/interface-source.js';
+import { freezeInputs, freezeValuesFor } from '../onnx/passes/freeze.js';
 import type { DeploymentTarget } from '../mil/ir.js';
 import type { OnnxModel } from '../onnx/ir.js';
 import { loadOnnxModel } from '../onnx/load.js';
@@ -35,6 +37,11 @@ export interface ModelJob {
   timeoutSeconds?: number;
   /** Input shapes by input name; names the model does not have are ignored. */
   inputShapes?: Record<string, number[]>;
+  /** This model's own settings (from the settings file): frozen inputs, dim ranges, the interface. */
+  freeze?: Record<string, readonly number[]>;
+  ranges?: InputShapeOptions['ranges'];
+  enumeratedShapes?: InputShapeOptions['enumeratedShapes'];
+  interface?: InterfaceRequest;
   progress: (message: string) => void;
 }
 
@@ -54,7 +61,8 @@ export async function runModelJob(job: ModelJob): Promise<ModelResult> {
 
 async function processModel(job: ModelJob, deadline: Deadline, result: ModelResult): Promise<void> {
   job.progress(`${job.label}: reading`);
-  const model = withInputShapes(await loadOnnxModel(job.onnxPath), job);
+  const loaded = await loadOnnxModel(job.onnxPath);
+  const model = withInputShapes(job.freeze ? freezeInputs(loaded, freezeValuesFor(loaded, job.freeze)) : loaded, job);
   result.onnxBytes = (await stat(job.onnxPath)).size;
   deadline.check('checking op coverage');
   const coverage = checkOnnxModel(model);
@@ -68,6 +76,12 @@ async function processModel(job: ModelJob, deadline: Deadline, result: ModelResu
   const references = await findReferences({ modelPath: job.onnxPath, dataDir: job.dataDir, stem: job.stem, model, deadline });
   result.reference = references.source;
   result.warnings.push(...references.warnings.map((w) => relabel(w, job.onnxPath, job.label)));
+  // Every package records its source's SHA-256, so the interface applies even when none was asked for.
+  const face = { options: await resolveInterface(job.interface ?? {}, model), source: sourceFactsOf(model, await fileSha256(job.onnxPath)) };
+  const shapes: InputShapeOptions = {
+    ...(job.ranges === undefined ? {} : { ranges: job.ranges }),
+    ...(job.enumeratedShapes === undefined ? {} : { enumeratedShapes: job.enumeratedShapes }),
+  };
   for (const variant of job.variants) {
     job.progress(`${job.label}: building and verifying ${variant.name}`);
     const variantResult = await runVariant({
@@ -80,6 +94,8 @@ async function processModel(job: ModelJob, deadline: Deadline, result: ModelResu
       gates: job.gates,
       deadline,
       file: job.label,
+      shapes,
+      face,
     });
     result.variants.push(relabelVariant(variantResult, job.onnxPath, job.label));
   }

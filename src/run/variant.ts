@@ -8,7 +8,8 @@ import type { OnnxModel } from '../onnx/ir.js';
 import type { GateSettings, VariantResult } from '../report/schema.js';
 import { ModelTimeoutError, type Deadline } from './deadline.js';
 import { sizeOnDisk } from './files.js';
-import { buildVariantModel } from './build.js';
+import { buildVariantModel, type InterfaceSettings } from './build.js';
+import type { InputShapeOptions } from '../convert/input-shapes.js';
 import type { References } from './references.js';
 import { effectiveGate, gateLabel, verifyAgainstReferences } from './verify-variant.js';
 
@@ -32,6 +33,10 @@ export interface VariantJob {
   deadline: Deadline;
   /** The model file as reports name it. */
   file: string;
+  /** Dim ranges and enumerated shapes for the conversion. */
+  shapes?: InputShapeOptions;
+  /** The app-facing interface and the source facts its metadata records. */
+  face?: InterfaceSettings;
 }
 
 /** A conversion result for a variant: the target it was built for, MIL op counts taken after compression. */
@@ -49,7 +54,7 @@ export async function runVariant(job: VariantJob): Promise<VariantResult> {
   };
   try {
     job.deadline.check(`converting ${job.variant.name}`);
-    const built = buildVariantModel(job.model, job.variant, job.requestedTarget, () => job.deadline.check(`converting ${job.variant.name}`));
+    const built = buildVariantModel(job.model, job.variant, job.requestedTarget, () => job.deadline.check(`converting ${job.variant.name}`), job.shapes, job.face);
     result.target = built.target;
     result.warnings.push(...built.warnings);
     await mkdir(dirname(job.packagePath), { recursive: true });

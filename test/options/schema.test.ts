@@ -64,6 +64,7 @@ const SAMPLES: Readonly<Record<string, readonly string[]>> = {
   failOnUnsupported: ['true', 'True', 'FALSE', 'yes', 'no', '1', 'on', 'maybe'],
   target: ['iOS17', 'ios16', 'iOS14'],
   variants: ['fp16', 'fp32,int8', 'fp32\nint8', 'fp32,int3', ','],
+  config: ['onnx-coreml.yml', 'ci/settings.yml'],
 };
 
 describe('one rule per option', () => {

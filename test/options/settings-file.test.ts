@@ -62,3 +62,18 @@ describe('the per-model settings file', () => {
     expect(() => parseSettings('models:\n  - match: a\n    target: iOS16\n    target: iOS17\n', 'c.yml')).toThrow(/c\.yml: line \d+: not valid YAML: Map keys must be unique/);
   });
 });
+
+describe("the README's settings example", () => {
+  it('parses, and selects the classifier settings for the classifier', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = /### Per-model settings[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
+    const file = parseSettings(block, 'README.md');
+    expect(settingsFor(file, 'models/classifier/resnet50.onnx')).toMatchObject({
+      target: 'iOS16',
+      variants: ['fp32', 'fp16', 'int8'],
+      interface: { classLabels: 'models/classifier/labels.txt', license: 'MIT', imageInputs: [{ name: 'input', color: 'RGB', pixelRange: 1 }] },
+    });
+    expect(settingsFor(file, 'models/segmentation/unet.onnx').interface?.imageOutputs).toEqual([{ name: 'mask', color: 'GRAY', scale: 255 }]);
+  });
+});
