@@ -66,6 +66,8 @@ function git(cwd: string, ...args: string[]): string {
 }
 
 export interface RepoSpec {
+  /** Patterns kept in Git LFS (`git lfs track`), from the base commit on; the objects stay in the local LFS store. */
+  lfs?: string[];
   /** Files in the base commit: path → fixture model name, or literal text. */
   base: Record<string, { fixture: string } | { text: string }>;
   /** Changes for the head commit: new or replaced files, renames, deletions. */
@@ -88,6 +90,11 @@ function writeEntry(dir: string, path: string, entry: { fixture: string } | { te
 export function makeRepo(spec: RepoSpec): TestRepo {
   const dir = mkdtempSync(join(tmpdir(), 'onnx-coreml-e2e-repo-'));
   git(dir, 'init', '-q', '-b', 'main');
+  if (spec.lfs) {
+    // The filter configuration only; hooks would push LFS objects, and there is no remote.
+    git(dir, 'lfs', 'install', '--local', '--skip-repo');
+    git(dir, 'lfs', 'track', ...spec.lfs);
+  }
   for (const [path, entry] of Object.entries(spec.base)) writeEntry(dir, path, entry);
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', 'base');

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { FakeGitHub } from './fake-github.js';
 import { buildBundleOnce, makeRepo, pullRequestPayload, runBundledAction, TOKEN, visibleText, type TestRepo } from './harness.js';
@@ -169,5 +170,17 @@ describe('pull request with more files than the files API lists', () => {
     expect(JSON.parse(result.outputs.models!)).toEqual(['zz/late.onnx']);
     expect(result.stdout).toContain('listed with git diff');
     expect(botComments()[0]!.body).toContain('git diff');
+  });
+
+  test('compares a changed model kept in Git LFS with its base version: the comment has the Δ vs base columns', async () => {
+    repo = makeRepo({ lfs: ['*.onnx'], base: { 'models/net.onnx': { fixture: 'tiny_convnet' } }, head: { write: { 'models/net.onnx': { fixture: 'seed_simple_cnn' } } } });
+    // What `git show` gives for the base: the pointer, not the model.
+    expect(execFileSync('git', ['show', `${repo.baseSha}:models/net.onnx`], { cwd: repo.dir, encoding: 'utf8' })).toMatch(/^version https:\/\/git-lfs\.github\.com\/spec\/v1\n/);
+    github.state.pullFiles.set(7, [{ filename: 'models/net.onnx', status: 'modified' }]);
+    const result = await run({ inputs: { variants: 'fp16' } });
+    expect(result.code).toBe(0);
+    const [comment] = botComments();
+    expect(comment!.body).toContain('Δ vs base');
+    expect(comment!.body).not.toMatch(/not compared with base|Git LFS pointer/);
   });
 });
