@@ -3,7 +3,7 @@ import { checkFile, convertFile, type PipelineStage } from '../pipeline.js';
 import { ProgressLine } from '../progress.js';
 import type { CheckRequest, ConvertRequest, VerifyRequest } from './args.js';
 import { EXIT_FAILED, EXIT_OK, type ExitCode } from './failure.js';
-import { renderCheck, renderConvert, renderVerify } from './render.js';
+import { renderCheck, renderConvert, renderDescription, renderVerify } from './render.js';
 import { LinePrinter, escapeTerminal, writeJson, type CliIO } from './terminal.js';
 
 /**
@@ -27,10 +27,24 @@ const STAGE_VERBS: Readonly<Record<PipelineStage, string>> = {
 };
 
 export async function runCheck(request: CheckRequest, ctx: CommandContext): Promise<ExitCode> {
+  if (isPackagePath(request.model)) return describePackage(request, ctx);
   const result = await checkFile(request.model);
   if (request.json) writeJson(ctx.io.stdout, result);
   else ctx.out.lines(renderCheck(result));
   return result.unsupported.length === 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+const isPackagePath = (path: string): boolean => /\.mlpackage[\\/]?$/i.test(path);
+
+/** `check PACKAGE.mlpackage`: what an app sees of the package (its description), nothing converted. */
+async function describePackage(request: CheckRequest, ctx: CommandContext): Promise<ExitCode> {
+  const { readMlPackage } = await import('../coreml/package.js');
+  const { describeInterface } = await import('../interface/describe.js');
+  const model = await readMlPackage(request.model);
+  const description = { package: request.model, specificationVersion: model.specificationVersion, ...describeInterface(model) };
+  if (request.json) writeJson(ctx.io.stdout, description);
+  else ctx.out.lines(renderDescription(description));
+  return EXIT_OK;
 }
 
 export async function runConvert(request: ConvertRequest, ctx: CommandContext): Promise<ExitCode> {

@@ -1,3 +1,5 @@
+import type { FeatureSummary, InterfaceSummary } from '../interface/describe.js';
+import { escapeTerminal } from './terminal.js';
 import type { Gate } from '../parity/gates.js';
 import type { CheckFileResult, ConvertFileResult, OpCoverage } from '../pipeline.js';
 import type { VerifyOutputReport, VerifyReport } from '../verify.js';
@@ -109,4 +111,21 @@ export function renderVerify(packagePath: string, report: VerifyReport): string[
   const head = `${report.pass ? 'PASS' : 'FAIL'} ${packagePath}`;
   const basis = `  engine: ${report.engine}; gate: ${describeGate(report.gate)}; data: ${report.dataSets.join(', ') || '(none)'}`;
   return [head, basis, ...report.outputs.map((o) => `  ${describeOutput(o)}`)];
+}
+
+/** `check PACKAGE.mlpackage`: inputs, outputs, classifier and metadata, one item a line. */
+export function renderDescription(d: InterfaceSummary & { package: string; specificationVersion: number }): string[] {
+  const feature = (f: FeatureSummary): string[] => [
+    `  ${escapeTerminal(f.name)}: ${escapeTerminal(f.type)}${f.description ? ` (${escapeTerminal(f.description)})` : ''}`,
+    ...(f.normalization ? [`    ${escapeTerminal(f.normalization)}`] : []),
+  ];
+  const lines = [`${escapeTerminal(d.package)}: specification version ${d.specificationVersion}`, 'inputs:', ...d.inputs.flatMap(feature), 'outputs:', ...d.outputs.flatMap(feature)];
+  if (d.classifier) {
+    const c = d.classifier;
+    const softmax = c.softmaxAdded === null ? '' : c.softmaxAdded ? ', softmax added' : ', scores already normalized';
+    lines.push(`classifier: ${c.labels} labels; label "${escapeTerminal(c.labelOutput)}", probabilities "${escapeTerminal(c.probabilitiesOutput)}"${softmax}`);
+  }
+  const meta = [...Object.entries(d.metadata), ...Object.entries(d.userDefined)];
+  if (meta.length > 0) lines.push('metadata:', ...meta.map(([k, v]) => `  ${escapeTerminal(k)}: ${escapeTerminal(v)}`));
+  return lines;
 }

@@ -65,10 +65,12 @@ export const CONVERT_HELP = [
 ].join('\n');
 
 export const CHECK_HELP = [
-  `Usage: ${PROGRAM} check MODEL.onnx [options]`,
+  `Usage: ${PROGRAM} check (MODEL.onnx | PACKAGE.mlpackage) [options]`,
   '',
   'Reads an ONNX model and reports, per op type, how many nodes use it and whether',
   'it converts. Writes nothing. Exits 1 when some node cannot be converted.',
+  'Given a package, prints what an app sees of it: inputs and outputs with their',
+  'types (images with their normalization), the classifier and the metadata.',
   '',
   'Options:',
   ...cliHelpLines(COMMON_OPTION_KEYS),

@@ -72,7 +72,7 @@ describe('parseCommandLine: help, version, commands', () => {
   it('gives each command its own help, even with other arguments missing', () => {
     expect(parseCommandLine(['convert', '--help'])).toMatchObject({ text: expect.stringContaining('--precision') });
     expect(parseCommandLine(['verify', '-h'])).toMatchObject({ text: expect.stringContaining('--data DIR') });
-    expect(parseCommandLine(['check', '--help'])).toMatchObject({ text: expect.stringContaining('check MODEL.onnx') });
+    expect(parseCommandLine(['check', '--help'])).toMatchObject({ text: expect.stringContaining('check (MODEL.onnx | PACKAGE.mlpackage)') });
   });
 
   it('rejects a missing or unknown command and points to --help', () => {
