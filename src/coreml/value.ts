@@ -86,7 +86,7 @@ export function encodeTensorType(type: MilTensorType): ValueTypeProto {
     tensorType: {
       dataType,
       rank: type.shape.length,
-      dimensions: type.shape.map((d) => (d === null ? { unknown: { variadic: false } } : { constant: { size: d } })),
+      dimensions: type.shape.map((d) => (d === null ? { unknown: { variadic: type.anyRank === true } } : { constant: { size: d } })),
     },
   };
 }
@@ -125,6 +125,8 @@ export function decodeTensorType(vt: ValueTypeProto | null | undefined, what: st
   if (rank < 0) throw invalidProgram(`${what} has variable rank, which is not supported`, file);
   if (dims.length !== rank) throw invalidProgram(`${what} has rank ${rank} but ${dims.length} dimensions`, file);
   const shape = dims.map((d) => (d.constant ? toNumber(d.constant.size) : null));
+  // One variadic dimension stands for any number of dims: the rank is only known at run time.
+  if (dims.length === 1 && dims[0]!.unknown?.variadic) return { dtype, shape, anyRank: true };
   return { dtype, shape };
 }
 

@@ -18,6 +18,11 @@ export interface MilTensorType {
    * `shape` [entries] (null when unknown). Absent: a tensor.
    */
   collection?: MilCollection;
+  /**
+   * The rank is unknown until run time (a variadic dimension in MIL.proto, as
+   * coremltools writes for fill with a run-time shape): `shape` is then [null].
+   */
+  anyRank?: boolean;
 }
 
 export type MilCollection = { kind: 'list' } | { kind: 'dictionary'; keyDType: DType };

@@ -185,6 +185,7 @@ function sharesInput(data: RtValue['data'], params: Map<string, RtValue[]>): boo
  * declaration (scalar vs [1]): shape-generic kernels cannot always tell.
  */
 function checkShape(op: MilOperation, declared: MilTensorType, v: RtValue): RtValue {
+  if (declared.anyRank) return v;
   const ok = declared.shape.length === v.shape.length && declared.shape.every((d, i) => d === null || d === v.shape[i]);
   if (ok) return v;
   if (v.data.length === 1 && declared.shape.every((d) => d === 1 || d === null)) {

@@ -82,6 +82,13 @@ describe('tensor types', () => {
     expect(encodeTensorType({ dtype: 'int32', shape: [] }).tensorType!.rank).toBe(0);
   });
 
+  it('reads one variadic dimension as a type of any rank and writes it back the same way', () => {
+    const vt = { tensorType: { dataType: M.DataType.FLOAT32, rank: 1, dimensions: [{ unknown: { variadic: true } }] } };
+    const type = decodeTensorType(vt, 'x', 'm');
+    expect(type).toEqual({ dtype: 'float32', shape: [null], anyRank: true });
+    expect(encodeTensorType(type).tensorType!.dimensions).toEqual([{ unknown: { variadic: true } }]);
+  });
+
   it('maps every MIL data type code in both directions', () => {
     const dtypes: DType[] = ['bool', 'string', 'float16', 'float32', 'float64', 'bfloat16', 'int4', 'int8', 'int16', 'int32', 'int64',
       'uint1', 'uint2', 'uint3', 'uint4', 'uint6', 'uint8', 'uint16', 'uint32', 'uint64'];

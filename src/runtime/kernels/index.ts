@@ -6,6 +6,7 @@ import { classifyKernels } from './classify.js';
 import { constexprKernels } from './constexpr.js';
 import { controlKernels } from './control.js';
 import { convKernels } from './conv.js';
+import { einsumKernels } from './einsum.js';
 import { elementwiseKernels } from './elementwise.js';
 import { scatterGatherKernels } from './scatter-gather.js';
 import { linearKernels } from './linear.js';
@@ -13,6 +14,7 @@ import { miscKernels } from './misc.js';
 import { normKernels } from './norm.js';
 import { padKernels } from './pad.js';
 import { poolKernels } from './pool.js';
+import { randomKernels } from './random.js';
 import { recurrentKernels } from './recurrent.js';
 import { rearrangeKernels } from './rearrange.js';
 import { reduceKernels } from './reduce.js';
@@ -42,6 +44,8 @@ export const KERNEL_FAMILIES: FamilyTables<Kernel> = {
   pad: padKernels,
   space: spaceKernels,
   vision: visionKernels,
+  einsum: einsumKernels,
+  random: randomKernels,
   classify: classifyKernels,
 };
 

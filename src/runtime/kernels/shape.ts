@@ -33,6 +33,24 @@ function reshape(ctx: OpContext): RtValue[] {
   return [withShape(x, resolved)];
 }
 
+/**
+ * reshape_like (iOS16): the target shape is the concatenation, over the
+ * reference tensors, of ref_i.shape[begins[i]:ends[i]] (to the end when
+ * end_masks[i]).
+ */
+function reshapeLike(ctx: OpContext): RtValue[] {
+  const x = ctx.input('x');
+  const refs = ctx.variadic('ref_tensors');
+  const scalars = (name: string) => ctx.variadic(name).map((v) => Number(v.data[0]));
+  const [begins, ends, masks] = [scalars('begins'), scalars('ends'), scalars('end_masks')];
+  if (begins.length !== refs.length || ends.length !== refs.length || masks.length !== refs.length) {
+    ctx.fail('ref_tensors, begins, ends and end_masks must have the same length');
+  }
+  const shape = refs.flatMap((ref, i) => ref.shape.slice(begins[i]!, masks[i] ? ref.shape.length : ends[i]!));
+  if (elementCount(shape) !== x.data.length) ctx.fail(`cannot reshape [${x.shape.join(',')}] to [${shape.join(',')}]`);
+  return [withShape(x, shape)];
+}
+
 function transpose(ctx: OpContext): RtValue[] {
   const x = ctx.input('x');
   const perm = ctx.requiredInts('perm').map((p) => normAxis(ctx, p, x.shape.length));
@@ -252,6 +270,7 @@ function range1d(ctx: OpContext): RtValue[] {
 
 export const shapeKernels: KernelTable = {
   reshape,
+  reshape_like: reshapeLike,
   transpose,
   squeeze,
   expand_dims: expandDims,

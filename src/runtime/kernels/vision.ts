@@ -1,5 +1,5 @@
 import type { KernelTable, OpContext } from '../kernel.js';
-import { makeFloat, type RtValue } from '../value.js';
+import { makeFloat, type RtFloatValue, type RtNumericValue, type RtValue } from '../value.js';
 
 /**
  * resample: x [B, C, H, W] sampled at coordinates [B, H2, W2, 2] ((x, y)
@@ -69,8 +69,13 @@ function bilinearAt(s: Sampler, py: number, px: number): number {
 
 function resample(ctx: OpContext): RtValue[] {
   const x = ctx.float('x');
-  const coords = ctx.numeric('coordinates');
-  const [batch, channels, h, w] = x.shape as [number, number, number, number];
+  const [, channels, h, w] = x.shape as [number, number, number, number];
+  return [sampleAt(ctx, x, ctx.numeric('coordinates'), channels, h, w)];
+}
+
+/** Samples x at coordinates [B, H2, W2, 2] ((x, y) pairs) with the op's sampling, padding and coordinates modes. */
+function sampleAt(ctx: OpContext, x: RtFloatValue, coords: RtNumericValue, channels: number, h: number, w: number): RtFloatValue {
+  const batch = x.shape[0]!;
   const [cb, outH, outW] = coords.shape as [number, number, number, number];
   if (cb !== batch) ctx.fail(`coordinates batch ${cb} differs from x batch ${batch}`);
   const toPixel = TO_PIXEL[ctx.str('coordinates_mode')];
@@ -96,9 +101,154 @@ function resample(ctx: OpContext): RtValue[] {
       }
     }
   }
+  return out;
+}
+
+/** crop: drops crop_height [top, bottom] rows and crop_width [left, right] columns of the last two dims. */
+function crop(ctx: OpContext): RtValue[] {
+  const x = ctx.float('x');
+  const rank = x.shape.length;
+  if (rank < 3) ctx.fail(`x must have rank ≥ 3, got ${rank}`);
+  const [top, bottom] = ctx.requiredInts('crop_height') as [number, number];
+  const [left, right] = ctx.requiredInts('crop_width') as [number, number];
+  const h = x.shape[rank - 2]!;
+  const w = x.shape[rank - 1]!;
+  const outH = h - top - bottom;
+  const outW = w - left - right;
+  if (outH < 0 || outW < 0) ctx.fail(`crops ${top}+${bottom} × ${left}+${right} exceed ${h} × ${w}`);
+  const planes = x.data.length / (h * w);
+  const out = makeFloat(x.dtype, [...x.shape.slice(0, -2), outH, outW]);
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    for (let i = 0; i < outH; i++) {
+      const row = (p * h + top + i) * w + left;
+      for (let j = 0; j < outW; j++) out.data[o++] = x.data[row + j]!;
+    }
+  }
   return [out];
+}
+
+/** A box as [h_start, w_start, h_end, w_end] from one of the four box_coordinate_mode layouts. */
+const BOX_LAYOUT: Record<string, (b: number[]) => [number, number, number, number]> = {
+  CORNERS_HEIGHT_FIRST: ([a, b, c, d]) => [a!, b!, c!, d!],
+  CORNERS_WIDTH_FIRST: ([a, b, c, d]) => [b!, a!, d!, c!],
+  CENTER_SIZE_HEIGHT_FIRST: ([hc, wc, hs, ws]) => [hc! - hs! / 2, wc! - ws! / 2, hc! + hs! / 2, wc! + ws! / 2],
+  CENTER_SIZE_WIDTH_FIRST: ([wc, hc, ws, hs]) => [hc! - hs! / 2, wc! - ws! / 2, hc! + hs! / 2, wc! + ws! / 2],
+};
+
+/** Position of output i of n between start and end: the corner-aligned grids Apple's tests pin down. */
+const BOX_GRID: Record<string, (start: number, end: number, i: number, n: number) => number> = {
+  ALIGN_CORNERS: (s, e, i, n) => (n === 1 ? (s + e) / 2 : s + (i * (e - s)) / (n - 1)),
+  STRICT_ALIGN_CORNERS: (s, e, i, n) => (n === 1 ? s : s + (i * (e - s)) / (n - 1)),
+};
+
+interface CropBox {
+  image: number;
+  /** [h_start, w_start, h_end, w_end] in pixels. */
+  box: [number, number, number, number];
+}
+
+/**
+ * crop_resize: each box of x is sampled bilinearly on a th × tw grid. Normalized
+ * coordinates scale by (H − 1, W − 1); a sample outside the image reads
+ * pad_value (iOS17; 0 before), as Apple's tests (iOS17/test_image_resizing.py
+ * TestCropResize) expect. Only the corner-aligned sampling modes are pinned by
+ * those tests and implemented.
+ */
+function cropResize(ctx: OpContext): RtValue[] {
+  const x = ctx.float('x');
+  if (x.shape.length !== 4) ctx.fail(`x must have rank 4, got ${x.shape.length}`);
+  const [batch, channels, h, w] = x.shape as [number, number, number, number];
+  const th = ctx.num('target_height', 1);
+  const tw = ctx.num('target_width', 1);
+  const layout = BOX_LAYOUT[ctx.str('box_coordinate_mode', 'CORNERS_HEIGHT_FIRST')];
+  const grid = BOX_GRID[ctx.str('sampling_mode', 'DEFAULT')];
+  if (!layout) ctx.fail(`unknown box_coordinate_mode '${ctx.str('box_coordinate_mode')}'`);
+  if (!grid) ctx.fail(`sampling_mode '${ctx.str('sampling_mode', 'DEFAULT')}' is not implemented (only ${Object.keys(BOX_GRID).join(', ')})`);
+  const scale = ctx.bool('normalized_coordinates', false) ? [h - 1, w - 1] : [ctx.num('spatial_scale', 1), ctx.num('spatial_scale', 1)];
+  const toPixels = (b: number[]) => layout(b).map((v, k) => v * scale[k % 2]!) as CropBox['box'];
+  const crops = ctx.has('roi') ? roiCrops(ctx, batch, toPixels) : boxCrops(ctx, batch, toPixels);
+  const fill = ctx.num('pad_value', 0);
+  const out = makeFloat(x.dtype, [crops.length, channels, th, tw]);
+  let o = 0;
+  for (const { image, box } of crops) {
+    for (let c = 0; c < channels; c++) {
+      const s: Sampler = { plane: x.data, base: (image * channels + c) * h * w, h, w, pad: PAD.constant!, fill };
+      for (let i = 0; i < th; i++) {
+        const py = grid(box[0], box[2], i, th);
+        for (let j = 0; j < tw; j++) {
+          const px = grid(box[1], box[3], j, tw);
+          out.data[o++] = py < 0 || py > h - 1 || px < 0 || px > w - 1 ? fill : bilinearAt(s, py, px);
+        }
+      }
+    }
+  }
+  if (!ctx.has('roi')) return [out];
+  // iOS15 returns [N, B, C, th, tw] for four-number rois (every image) and [N, 1, C, th, tw] for five.
+  const perRoi = ctx.float('roi').shape[2] === 4 ? batch : 1;
+  return [{ ...out, shape: [crops.length / perRoi, perRoi, channels, th, tw] }];
+}
+
+/** iOS15 roi [N, 1, 4 or 5, 1, 1]: four numbers crop every image; five start with the image index. */
+function roiCrops(ctx: OpContext, batch: number, toPixels: (b: number[]) => CropBox['box']): CropBox[] {
+  const roi = ctx.float('roi');
+  const [n, , k] = roi.shape as [number, number, number];
+  if (k !== 4 && k !== 5) ctx.fail(`roi must be [N, 1, 4 or 5, 1, 1], got ${roi.shape.join('×')}`);
+  const crops: CropBox[] = [];
+  for (let r = 0; r < n; r++) {
+    const v = Array.from(roi.data.subarray(r * k, (r + 1) * k));
+    if (k === 5) crops.push({ image: v[0]!, box: toPixels(v.slice(1)) });
+    else for (let b = 0; b < batch; b++) crops.push({ image: b, box: toPixels(v) });
+  }
+  return crops;
+}
+
+/** iOS17 boxes [N, 4] with box_indices [N] (default: box i crops image i). */
+function boxCrops(ctx: OpContext, batch: number, toPixels: (b: number[]) => CropBox['box']): CropBox[] {
+  const boxes = ctx.float('boxes');
+  const n = boxes.shape[0]!;
+  const indices = ctx.ints('box_indices') ?? Array.from({ length: n }, (_, i) => i);
+  return indices.map((image, r) => {
+    if (image < 0 || image >= batch) ctx.fail(`box_indices[${r}] = ${image} is outside the batch of ${batch}`);
+    return { image, box: toPixels(Array.from(boxes.data.subarray(r * 4, r * 4 + 4))) };
+  });
+}
+
+/**
+ * affine: output pixel (j, i) sits at normalized (x, y) in [-1, 1] of the
+ * output image (corner pixel centres with align_corners, edges without); it
+ * reads x at (a0·x + a1·y + a2, b0·x + b1·y + b2), with resample's sampling.
+ * Apple's test (iOS15/test_image_resizing.py TestAffine) pins the
+ * align_corners, bilinear, constant-padding case.
+ */
+function affine(ctx: OpContext): RtValue[] {
+  const x = ctx.float('x');
+  const m = ctx.float('transform_matrix');
+  const [batch, channels, h, w] = x.shape as [number, number, number, number];
+  const outH = ctx.num('output_height');
+  const outW = ctx.num('output_width');
+  const mode = ctx.str('coordinates_mode');
+  if (mode !== 'normalized_minus_one_to_one') ctx.fail(`coordinates_mode '${mode}' is not implemented`);
+  if (m.shape[0] !== 1 && m.shape[0] !== batch) ctx.fail(`transform_matrix must have 1 or ${batch} rows, got ${m.shape[0]}`);
+  const align = ctx.bool('align_corners', true);
+  const axis = (i: number, n: number) => (align ? (n === 1 ? 0 : -1 + (2 * i) / (n - 1)) : -1 + (2 * i + 1) / n);
+  const coords = new Float32Array(batch * outH * outW * 2);
+  for (let b = 0; b < batch; b++) {
+    const [a0, a1, a2, b0, b1, b2] = m.data.subarray((m.shape[0] === 1 ? 0 : b) * 6) as unknown as number[];
+    for (let i = 0; i < outH; i++) {
+      for (let j = 0; j < outW; j++) {
+        const k = ((b * outH + i) * outW + j) * 2;
+        coords[k] = a0! * axis(j, outW) + a1! * axis(i, outH) + a2!;
+        coords[k + 1] = b0! * axis(j, outW) + b1! * axis(i, outH) + b2!;
+      }
+    }
+  }
+  return [sampleAt(ctx, x, { dtype: 'float32', shape: [batch, outH, outW, 2], data: coords }, channels, h, w)];
 }
 
 export const visionKernels: KernelTable = {
   resample,
+  crop,
+  crop_resize: cropResize,
+  affine,
 };
