@@ -1,4 +1,4 @@
-import type { UnsupportedNode } from '../errors.js';
+import { ModelInputError, type UnsupportedNode } from '../errors.js';
 import { defaultOpset, type OnnxModel, type OnnxNode } from '../onnx/ir.js';
 import { prepareForConversion } from '../onnx/passes/prepare.js';
 import { converterFor } from './registry.js';
@@ -67,11 +67,15 @@ export function checkOnnxModel(model: OnnxModel): CoverageReport {
   return { ops, unsupported };
 }
 
-/** The nodes left after folding; the raw nodes when the model cannot be analysed (the converter will say why). */
+/**
+ * The nodes left after folding. An inconsistent model is an input error here as
+ * in convert; anything else leaves the raw nodes (the converter will say why).
+ */
 function foldedGraphNodes(model: OnnxModel): OnnxNode[] {
   try {
-    return prepareForConversion(model).graph.nodes;
-  } catch {
+    return prepareForConversion(model, { checkDeclared: true }).graph.nodes;
+  } catch (err) {
+    if (err instanceof ModelInputError) throw err;
     return model.graph.nodes;
   }
 }

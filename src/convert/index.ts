@@ -1,5 +1,5 @@
 import type { ArrayFeature, CoreMLModel } from '../coreml/model.js';
-import { ConversionError, ToolError, type UnsupportedNode } from '../errors.js';
+import { ConversionError, ModelInputError, ToolError, type UnsupportedNode } from '../errors.js';
 import { MilBuilder } from '../mil/builder.js';
 import { mainFunction, specificationVersionForTarget, walkOperations, type DeploymentTarget, type MilProgram, type MilTensorType } from '../mil/ir.js';
 import { defaultOpset, type OnnxModel, type OnnxNode } from '../onnx/ir.js';
@@ -52,7 +52,8 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
   const file = model.sourcePath;
   const frozen = options.freeze && Object.keys(options.freeze).length > 0 ? freezeInputs(model, options.freeze) : model;
   const shaped = applyInputShapeOptions(frozen, options, options.target);
-  const prepared = prepareForConversion(shaped.model);
+  // Declared shapes describe the model's own inputs; replaced input shapes make them moot.
+  const prepared = prepareForConversion(shaped.model, { checkDeclared: shaped.model === frozen });
   rejectUnsupported(prepared);
 
   const b = new MilBuilder(options.target);
@@ -66,7 +67,7 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
   // Reserved now so that no intermediate takes them; the output vars are renamed to them at the end.
   const outputNames = prepared.graph.outputs.map((o) => b.names.allocate(o.name));
 
-  convertNodes(prepared, ctx, options.onProgress);
+  convertNodes(prepared, ctx, options.onProgress, declaredNames(shaped.model));
   const outputValues = bindOutputs(prepared, ctx, edge);
   const fn = b.finish(outputValues);
   outputValues.forEach((v, k) => renameValue(fn, v, outputNames[k]!));
@@ -118,7 +119,7 @@ function throwIfAny(unsupported: UnsupportedNode[], file: string | undefined): v
  * only it can see (a run-time Slice bound, say); conversion then goes on with
  * the nodes that do not depend on it, so that one error lists every refusal.
  */
-function convertNodes(model: OnnxModel, ctx: ConversionContext, onProgress: ConvertOptions['onProgress']): void {
+function convertNodes(model: OnnxModel, ctx: ConversionContext, onProgress: ConvertOptions['onProgress'], declared: ReadonlySet<string>): void {
   const nodes = topologicalOrder(model.graph, model.sourcePath);
   const refused: UnsupportedNode[] = [];
   const blocked = new Set<string>();
@@ -129,7 +130,7 @@ function convertNodes(model: OnnxModel, ctx: ConversionContext, onProgress: Conv
     }
     try {
       converterFor(node.opType)!.convert(node, ctx);
-      checkNodeOutputs(node, ctx);
+      checkNodeOutputs(node, ctx, declared, model.sourcePath);
     } catch (err) {
       if (err instanceof ConversionError && err.unsupported.length > 0) {
         refused.push(...err.unsupported);
@@ -149,21 +150,31 @@ function internalError(node: OnnxNode, problem: string, cause?: unknown): ToolEr
   return new ToolError('INTERNAL', `converter bug at node "${node.name}" (${node.opType}): ${problem}`, cause === undefined ? {} : { cause });
 }
 
+/** Names whose type the model itself declares (value_info, graph outputs). */
+function declaredNames(model: OnnxModel): Set<string> {
+  return new Set([...model.graph.valueInfo.keys(), ...model.graph.outputs.map((o) => o.name)]);
+}
+
 /**
  * Every output must be bound, and where both ONNX shape inference and the MIL
  * type rules know a shape, they must agree: a mismatch is a converter bug,
- * caught here rather than as wrong numbers later.
+ * caught here rather than as wrong numbers later. Two cases are the model's
+ * doing instead: an output the op does not have (a Relu with two outputs) is
+ * refused as unsupported, and a type the model declares for a value that its
+ * graph computes differently is an input error.
  */
-function checkNodeOutputs(node: OnnxNode, ctx: ConversionContext): void {
-  node.outputs.forEach((name) => {
+function checkNodeOutputs(node: OnnxNode, ctx: ConversionContext, declared: ReadonlySet<string>, file: string | undefined): void {
+  node.outputs.forEach((name, k) => {
     if (name === '') return;
-    if (!ctx.isBound(name)) throw internalError(node, `output "${name}" was not produced`);
+    if (!ctx.isBound(name)) ctx.unsupported(node, `output ${k} ("${name}") is not one this converter produces for ${node.opType}`);
     const expected = ctx.info(name);
     const actual = milTypeOf(ctx, name);
     if (!expected || !actual) return;
+    const mismatch = (problem: string): ToolError =>
+      declared.has(name) ? new ModelInputError('MALFORMED', `node "${node.name}" (${node.opType}): ${problem}`, file === undefined ? {} : { file }) : internalError(node, problem);
     const wantDType = expected.dtype === undefined ? undefined : milDTypeFor(expected.dtype);
     if (wantDType !== undefined && actual.dtype !== wantDType) {
-      throw internalError(node, `output "${name}" is ${actual.dtype} in MIL but ${expected.dtype} in ONNX`);
+      throw mismatch(`output "${name}" is ${expected.dtype} as declared but computes to ${actual.dtype}`);
     }
     const want = expected.shape;
     if (!want) return;
@@ -172,7 +183,7 @@ function checkNodeOutputs(node: OnnxNode, ctx: ConversionContext): void {
       want.every((d, i) => typeof d !== 'number' || actual.shape[i] === null || actual.shape[i] === d);
     if (!agree) {
       const onnx = formatShape(want.map((d) => (typeof d === 'number' ? d : null)));
-      throw internalError(node, `output "${name}" has shape ${formatShape(actual.shape)} in MIL but ${onnx} in ONNX`);
+      throw mismatch(`output "${name}" has shape ${onnx} as declared but computes to ${formatShape(actual.shape)}`);
     }
   });
 }

@@ -8,7 +8,7 @@ describe('checkOnnxModel', () => {
     const m = model({
       nodes: [node('Transpose', ['x'], ['a']), node('Transpose', ['a'], ['b']), node('ReduceMean', ['b'], ['y'], { axes: [0] })],
       inputs: [valueInfo('x', 'float32', [2, 3])],
-      outputs: [valueInfo('y', 'float32', [1, 2])],
+      outputs: [valueInfo('y', 'float32', [1, 3])],
       opset: 13,
     });
     const report = checkOnnxModel(m);

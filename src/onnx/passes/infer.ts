@@ -4,6 +4,10 @@ import { defaultOpset, type OnnxDim, type OnnxModel, type OnnxNode, type OnnxVal
 import { foldFunctionFor, foldsFromShapeAlone, FoldSkip } from '../fold/index.js';
 import { shapeFunctionFor } from '../shapes/index.js';
 import type { InferredType } from '../shapes/types.js';
+import { malformed } from '../shapes/params.js';
+import { ShapeMismatch } from '../shapes/types.js';
+import { badDimReason, FLOAT_INPUT_OPS, NUMERIC_INPUT_OPS } from '../validate.js';
+import { isFloatDType } from '../../tensor/dtype.js';
 import { topologicalOrder } from './topo.js';
 
 export interface InferenceResult {
@@ -19,8 +23,9 @@ export interface InferenceResult {
  * evaluator becomes constants; otherwise its output types are inferred with
  * the op's shape function. The result is a new model; the input model is not changed.
  */
-export function inferShapesAndFold(model: OnnxModel): InferenceResult {
+export function inferShapesAndFold(model: OnnxModel, options: InferenceOptions = {}): InferenceResult {
   const graph = model.graph;
+  const declared = options.checkDeclared ? declaredTypes(model) : undefined;
   const opset = defaultOpset(model);
   const constants = new Map<string, Tensor>(graph.initializers);
   const types = new Map<string, OnnxValueInfo>(graph.valueInfo);
@@ -32,12 +37,13 @@ export function inferShapesAndFold(model: OnnxModel): InferenceResult {
   for (const node of topologicalOrder(graph, model.sourcePath)) {
     const folded = isDefaultDomain(node) ? tryFold(node, opset, constants, types) : undefined;
     if (folded) {
+      folded.forEach((t, k) => checkOutput(node, node.outputs[k], t.shape, declared));
       folded.forEach((t, k) => recordConstant(node.outputs[k], t, constants, types));
       foldedNodes++;
       continue;
     }
     kept.push(node);
-    inferNode(node, opset, constants, types);
+    inferNode(node, opset, constants, types, declared);
   }
 
   const initializers = new Map(graph.initializers);
@@ -87,23 +93,77 @@ function shapeOnlyPlaceholder(node: OnnxNode, name: string, types: Map<string, O
   return { dtype: types.get(name)?.dtype ?? 'float32', shape: [...shape], data: new Float32Array(0) } as Tensor;
 }
 
-function inferNode(node: OnnxNode, opset: number, constants: Map<string, Tensor>, types: Map<string, OnnxValueInfo>): void {
+function inferNode(
+  node: OnnxNode,
+  opset: number,
+  constants: Map<string, Tensor>,
+  types: Map<string, OnnxValueInfo>,
+  declared: ReadonlyMap<string, OnnxValueInfo> | undefined,
+): void {
   const fn = isDefaultDomain(node) ? shapeFunctionFor(node.opType) : undefined;
   if (!fn) return;
   const inputs = node.inputs.map((name) => (name === '' ? undefined : types.get(name)));
+  checkInputTypes(node, inputs);
   let inferred: InferredType[];
   try {
     inferred = fn({ node, opset, inputs, constant: (i) => (node.inputs[i] ? constants.get(node.inputs[i]!) : undefined) });
   } catch (err) {
     if (err instanceof ToolError) throw err;
+    // The inputs' shapes cannot be combined: the model is inconsistent, and the node is named.
+    if (err instanceof ShapeMismatch) throw malformed(node, err.message);
     // A shape function bug must not stop conversion; the converter still checks its own shapes.
     return;
   }
   node.outputs.forEach((name, k) => {
     if (name === '' || !inferred[k]) return;
+    checkOutput(node, name, inferred[k].shape, declared);
     types.set(name, mergeInfo({ name, ...inferred[k] }, types.get(name)));
   });
 }
+
+/** Input types an op's ONNX schema rules out (ints where it takes floats, bools where it takes numbers). */
+function checkInputTypes(node: OnnxNode, inputs: readonly (OnnxValueInfo | undefined)[]): void {
+  const first = inputs[0]?.dtype;
+  if (first !== undefined && FLOAT_INPUT_OPS.has(node.opType) && !isFloatDType(first)) {
+    throw malformed(node, `input "${node.inputs[0]}" is ${first}, but ${node.opType} takes floating-point tensors only`);
+  }
+  if (!NUMERIC_INPUT_OPS.has(node.opType)) return;
+  inputs.forEach((t, k) => {
+    if (t?.dtype === 'bool') throw malformed(node, `input "${node.inputs[k]}" is bool, but ${node.opType} takes numeric tensors only`);
+  });
+}
+
+/** Options of inferShapesAndFold. */
+export interface InferenceOptions {
+  /**
+   * Refuse a node whose computed output shape contradicts the shape the model
+   * declares for it (value_info or graph outputs). Off when input shapes were
+   * replaced by options, since the declarations then describe other inputs.
+   */
+  checkDeclared?: boolean;
+}
+
+/** The shapes a model declares for values that nodes compute: value_info and graph outputs. */
+function declaredTypes(model: OnnxModel): Map<string, OnnxValueInfo> {
+  const declared = new Map(model.graph.valueInfo);
+  for (const o of model.graph.outputs) declared.set(o.name, o);
+  return declared;
+}
+
+/** A computed output dim must fit Core ML, and agree with a static shape the model declares for it. */
+function checkOutput(node: OnnxNode, name: string | undefined, shape: readonly OnnxDim[] | undefined, declared: ReadonlyMap<string, OnnxValueInfo> | undefined): void {
+  if (!name || !shape) return;
+  for (const d of shape) {
+    const reason = badDimReason(d);
+    if (reason !== undefined) throw malformed(node, `output "${name}" would have ${reason}`);
+  }
+  const want = declared?.get(name)?.shape;
+  if (!want) return;
+  const agree = want.length === shape.length && want.every((d, i) => typeof d !== 'number' || typeof shape[i] !== 'number' || d === shape[i]);
+  if (!agree) throw malformed(node, `output "${name}" is declared ${showDims(want)} but computes to ${showDims(shape)}`);
+}
+
+const showDims = (dims: readonly OnnxDim[]): string => `[${dims.map((d) => (typeof d === 'number' ? String(d) : typeof d === 'string' ? d : '?')).join(', ')}]`;
 
 /** Combines two descriptions of the same value: known dtype and static dims win. */
 function mergeInfo(primary: OnnxValueInfo, secondary: OnnxValueInfo | undefined): OnnxValueInfo {

@@ -1,5 +1,5 @@
 import { attrInt, attrInts, type OnnxDim, type OnnxNode } from '../ir.js';
-import type { ShapeFn, ShapeInferenceInput, ShapeTable } from './types.js';
+import { ShapeMismatch, type ShapeFn, type ShapeInferenceInput, type ShapeTable } from './types.js';
 import { effectiveKernelSize, readWindow, windowOutput, type OnnxWindow } from './window.js';
 
 /** ONNX shape inference for the conv family: Conv and ConvTranspose. */
@@ -17,8 +17,23 @@ const conv: ShapeFn = ({ inputs, node }) => {
   const spatial = x.shape.length - 2;
   const win = readWindow(node, spatial, staticKernel(w?.shape, spatial));
   const cout: OnnxDim = w?.shape?.[0] ?? null;
+  checkConvChannels(node, x.shape[1] ?? null, w?.shape, inputs[2]?.shape);
   return [{ ...(x.dtype ? { dtype: x.dtype } : {}), shape: [x.shape[0] ?? null, cout, ...windowOutput(win, x.shape.slice(2))] }];
 };
+
+/** Input channels must be the weight's channels × group, and output channels a multiple of group, as long as the bias. */
+function checkConvChannels(node: OnnxNode, cin: OnnxDim, w: readonly OnnxDim[] | undefined, bias: readonly OnnxDim[] | undefined): void {
+  const group = attrInt(node, 'group', 1);
+  const [cout, perGroup] = [w?.[0], w?.[1]];
+  if (typeof cin === 'number' && typeof perGroup === 'number' && cin !== perGroup * group) {
+    throw new ShapeMismatch(`the input has ${cin} channels but the weight expects ${perGroup} (× group ${group})`);
+  }
+  if (typeof cout === 'number' && cout % group !== 0) throw new ShapeMismatch(`the weight has ${cout} output channels, which group ${group} does not divide`);
+  const b = bias?.[0];
+  if (bias && (bias.length !== 1 || (typeof b === 'number' && typeof cout === 'number' && b !== cout))) {
+    throw new ShapeMismatch(`the bias has ${bias.length === 1 ? `${b} values` : `rank ${bias.length}`} but the weight has ${cout} output channels`);
+  }
+}
 
 /**
  * Spatial output sizes of ConvTranspose. An explicit output_shape wins (it

@@ -1,5 +1,5 @@
 import { attrInt } from '../ir.js';
-import type { ShapeFn, ShapeTable } from './types.js';
+import { ShapeMismatch, type ShapeFn, type ShapeTable } from './types.js';
 import { typeOf } from './window.js';
 
 /**
@@ -20,8 +20,20 @@ const layerNorm: ShapeFn = ({ inputs, node }) => {
   return [x, stats, { ...stats, shape: [...stats.shape] }];
 };
 
+/** scale, B, mean and var hold one value per channel (axis 1 of X). */
+const batchNorm: ShapeFn = ({ inputs }) => {
+  const channels = inputs[0]?.shape?.[1];
+  ['scale', 'B', 'input_mean', 'input_var'].forEach((name, k) => {
+    const shape = inputs[k + 1]?.shape;
+    if (!shape || typeof channels !== 'number') return;
+    if (shape.length !== 1) throw new ShapeMismatch(`${name} has rank ${shape.length}, not 1`);
+    if (typeof shape[0] === 'number' && shape[0] !== channels) throw new ShapeMismatch(`${name} has ${shape[0]} values but the input has ${channels} channels`);
+  });
+  return [typeOf(inputs[0])];
+};
+
 export const normShapes: ShapeTable = {
-  BatchNormalization: sameAsInput,
+  BatchNormalization: batchNorm,
   InstanceNormalization: sameAsInput,
   LayerNormalization: layerNorm,
   LpNormalization: sameAsInput,

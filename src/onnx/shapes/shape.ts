@@ -5,7 +5,7 @@ import {
   castTarget, constantNodeValue, intsParam, isDynamic, normalizeAxes, normalizeAxis, resolveReshape,
   splitSizes, staticProduct,
 } from './params.js';
-import { inputType, likeInput0, type InferredType, type ShapeFn, type ShapeTable } from './types.js';
+import { inputType, likeInput0, ShapeMismatch, type InferredType, type ShapeFn, type ShapeTable } from './types.js';
 
 /** ONNX shape inference for the shape family (reshapes, transposes, concatenation, shape arithmetic). */
 
@@ -69,8 +69,12 @@ const concat: ShapeFn = (input) => {
   const first = parts[0] ?? {};
   if (!parts.every((p) => known(p.shape)) || !known(first.shape)) return [{ dtype: first.dtype }];
   const axis = normalizeAxis(input.node, attrInt(input.node, 'axis', 0), first.shape.length);
+  const rank = first.shape.length;
+  if (parts.some((p) => p.shape!.length !== rank)) throw new ShapeMismatch(`inputs have ranks ${parts.map((p) => p.shape!.length).join(', ')}, not one rank`);
   const shape = first.shape.map((d, i) => {
     const column = parts.map((p) => p.shape![i]!);
+    const sizes = [...new Set(column.filter((v) => typeof v === 'number'))];
+    if (i !== axis && sizes.length > 1) throw new ShapeMismatch(`inputs differ on axis ${i} (${sizes.join(' vs ')}), which is not the concat axis`);
     return i === axis ? productSum(column) : column.find((v) => typeof v === 'number') ?? d;
   });
   return [{ dtype: first.dtype, shape }];

@@ -31,3 +31,12 @@ export function inputType(input: ShapeInferenceInput, i: number): InferredType {
 
 /** Output 0 has the type of input 0. */
 export const likeInput0: ShapeFn = (input) => [{ ...inputType(input, 0) }];
+
+/**
+ * Thrown by shape helpers when the inputs' shapes cannot be combined (dims that
+ * do not broadcast, inner dims that differ): the model is inconsistent, and
+ * shape inference reports it as an input error naming the node.
+ */
+export class ShapeMismatch extends Error {
+  override name = 'ShapeMismatch';
+}

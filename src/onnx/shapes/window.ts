@@ -1,5 +1,5 @@
 import { attrInts, attrString, type OnnxDim, type OnnxNode } from '../ir.js';
-import type { InferredType } from './types.js';
+import { ShapeMismatch, type InferredType } from './types.js';
 
 /**
  * ONNX sliding-window geometry (Conv, ConvTranspose, pooling): attribute
@@ -67,6 +67,16 @@ export function resolvePads(w: OnnxWindow, inDims: readonly number[]): number[] 
 /** Output spatial sizes of a Conv or pooling window; null where unknown. */
 export function windowOutput(w: OnnxWindow, inDims: readonly OnnxDim[], ceilMode = false): OnnxDim[] {
   return inDims.map((inDim, d) => {
+    const out = windowOutputDim(w, inDim, d, ceilMode);
+    if (typeof out === 'number' && typeof inDim === 'number' && out < 1) {
+      throw new ShapeMismatch(`spatial dim ${d} would have output size ${out}: the window is larger than the padded input (${inDim})`);
+    }
+    return out;
+  });
+}
+
+function windowOutputDim(w: OnnxWindow, inDim: OnnxDim, d: number, ceilMode: boolean): OnnxDim {
+  {
     if (typeof inDim !== 'number') return null;
     if (w.autoPad === 'SAME_UPPER' || w.autoPad === 'SAME_LOWER') return Math.ceil(inDim / w.strides[d]!);
     const n = w.kernel.length;
@@ -79,7 +89,7 @@ export function windowOutput(w: OnnxWindow, inDims: readonly OnnxDim[], ceilMode
     // The last window must start inside the input or the begin padding.
     if ((out - 1) * s >= inDim + begin) out -= 1;
     return out;
-  });
+  }
 }
 
 export function typeOf(input: InferredType | undefined): InferredType {
@@ -93,7 +103,7 @@ export function broadcastOnnxDim(a: OnnxDim, b: OnnxDim): OnnxDim {
   if (a === b) return a;
   if (typeof a === 'number' && typeof b !== 'number') return a;
   if (typeof b === 'number' && typeof a !== 'number') return b;
-  if (typeof a === 'number' && typeof b === 'number') throw new Error(`dims ${a} and ${b} do not broadcast`);
+  if (typeof a === 'number' && typeof b === 'number') throw new ShapeMismatch(`dims ${a} and ${b} do not broadcast`);
   return null;
 }
 
