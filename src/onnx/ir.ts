@@ -110,6 +110,12 @@ export function attrInt(node: OnnxNode, name: string, fallback?: number): number
   return a?.type === 'int' ? a.value : fallback;
 }
 
+/** An int attribute read as a flag: ONNX treats any non-zero value as true (transB = 255 transposes). */
+export function attrBool(node: OnnxNode, name: string, fallback: boolean): boolean {
+  const a = node.attributes.get(name);
+  return a?.type === 'int' ? a.value !== 0 : fallback;
+}
+
 export function attrFloat(node: OnnxNode, name: string, fallback: number): number;
 export function attrFloat(node: OnnxNode, name: string): number | undefined;
 export function attrFloat(node: OnnxNode, name: string, fallback?: number): number | undefined {

@@ -1,5 +1,5 @@
 import { milConst } from '../../mil/builder.js';
-import { attrFloat, attrInt, type OnnxNode } from '../../onnx/ir.js';
+import { attrFloat, attrBool, type OnnxNode } from '../../onnx/ir.js';
 import { isFloatDType } from '../../tensor/dtype.js';
 import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import { narrowConstant } from '../narrow.js';
@@ -53,8 +53,8 @@ const gemm: OpConverter = {
     const a = ctx.requireInput(node, 0);
     const alpha = attrFloat(node, 'alpha', 1);
     const beta = attrFloat(node, 'beta', 1);
-    const transA = attrInt(node, 'transA', 0) === 1;
-    const transB = attrInt(node, 'transB', 0) === 1;
+    const transA = attrBool(node, 'transA', false);
+    const transB = attrBool(node, 'transB', false);
     const hasC = Boolean(node.inputs[2]);
     const bConst = constantInput(ctx, node, 1);
     const name = outputName(node);

@@ -1,5 +1,5 @@
 import { milConst, type MilArg } from '../../mil/builder.js';
-import { attrFloat, attrInt, type OnnxNode } from '../../onnx/ir.js';
+import { attrFloat, attrBool, attrInt, type OnnxNode } from '../../onnx/ir.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { batchNormTraining } from './norm-training.js';
@@ -61,7 +61,7 @@ const batchNorm: OpConverter = {
   milOps: ['batch_norm', 'mul', 'add', 'sub', 'rsqrt', 'reshape', 'reduce_mean'],
   limits: 'run-time scale, bias, mean or variance and training mode need a static channel count',
   convert(node, ctx) {
-    if (attrInt(node, 'training_mode', 0) === 1) return batchNormTraining(node, ctx);
+    if (attrBool(node, 'training_mode', false)) return batchNormTraining(node, ctx);
     refuseExtraOutputs(node, ctx, 'training statistics');
     const x = ctx.requireInput(node, 0);
     const xt = typeOfInput(ctx, x);

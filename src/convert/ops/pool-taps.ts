@@ -1,5 +1,5 @@
 import { milConst, type MilArg } from '../../mil/builder.js';
-import { attrInt, type OnnxNode } from '../../onnx/ir.js';
+import { attrBool, type OnnxNode } from '../../onnx/ir.js';
 import { effectiveKernelSize, resolvePads, type OnnxWindow } from '../../onnx/shapes/window.js';
 import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import type { ConvertContext } from '../types.js';
@@ -21,7 +21,7 @@ function planTaps(node: OnnxNode, ctx: ConvertContext, x: string, win: OnnxWindo
   const xt = typeOfInput(ctx, x);
   const inDims = xt.shape.slice(2);
   if (inDims.some((d) => d === null)) return ctx.unsupported(node, 'pooling spelled out per kernel tap needs static spatial dims');
-  if (attrInt(node, 'ceil_mode', 0) === 1) return ctx.unsupported(node, 'pooling spelled out per kernel tap does not support ceil_mode');
+  if (attrBool(node, 'ceil_mode', false)) return ctx.unsupported(node, 'pooling spelled out per kernel tap does not support ceil_mode');
   const taps = win.kernel.reduce((a, k) => a * k, 1);
   if (limitTaps && taps > MAX_TAPS) return ctx.unsupported(node, `a kernel of ${taps} taps (at most ${MAX_TAPS} are spelled out)`);
   const n = win.kernel.length;
@@ -93,7 +93,7 @@ export function maxPoolWithIndices(node: OnnxNode, ctx: ConvertContext, x: strin
   const [batch, channels] = shape;
   if (typeof batch !== 'number' || typeof channels !== 'number') return ctx.unsupported(node, 'the Indices output needs static batch and channel dims');
   const plan = planTaps(node, ctx, x, win);
-  const columnMajor = attrInt(node, 'storage_order', 0) === 1;
+  const columnMajor = attrBool(node, 'storage_order', false);
   const b = ctx.b;
   let best: string | undefined;
   let bestIndex: MilArg | undefined;

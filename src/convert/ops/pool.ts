@@ -1,6 +1,6 @@
 import { milConst, type MilArg } from '../../mil/builder.js';
 import { milDTypeName } from '../../mil/ops/misc.js';
-import { attrInt, type OnnxNode } from '../../onnx/ir.js';
+import { attrBool, attrInt, type OnnxNode } from '../../onnx/ir.js';
 import { readWindow, type OnnxWindow } from '../../onnx/shapes/window.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { milPadding } from './conv.js';
@@ -31,7 +31,7 @@ function poolSetup(node: OnnxNode, ctx: ConvertContext): PoolSetup {
     ctx.unsupported(node, 'dilations other than 1 are not supported by Core ML pooling');
   }
   const padding = milPadding(ctx, node, win, xt.shape.slice(2));
-  const ceilMode = attrInt(node, 'ceil_mode', 0) === 1;
+  const ceilMode = attrBool(node, 'ceil_mode', false);
   if (ceilMode) {
     if (spatial > 2) ctx.unsupported(node, 'ceil_mode is only supported for 1-D and 2-D pooling');
     const pad = padding.pad ?? [];

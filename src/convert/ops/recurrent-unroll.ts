@@ -1,5 +1,5 @@
 import { milConst, type MilArg } from '../../mil/builder.js';
-import { attrFloat, attrInt, type OnnxNode } from '../../onnx/ir.js';
+import { attrFloat, attrBool, attrInt, type OnnxNode } from '../../onnx/ir.js';
 import type { ConvertContext } from '../types.js';
 import { floatScalar } from './nn-util.js';
 import { directionParam, initialState, rows, stack, type Activation, type DirectionResult, type RecurrentInput } from './recurrent-util.js';
@@ -56,7 +56,7 @@ function lstmCell(p: CellParams, peephole: MilArg | undefined): Cell {
   const H = p.hidden;
   const [f, g, h] = p.acts as [Activation, Activation, Activation];
   const peep = peephole === undefined ? undefined : [0, 1, 2].map((k) => rows(p.ctx, peephole, k * H, (k + 1) * H));
-  const coupled = attrInt(p.node, 'input_forget', 0) === 1;
+  const coupled = attrBool(p.node, 'input_forget', false);
   return {
     step(xt, prev) {
       const pre = b(p).op1('add', { x: xt, y: matmulT(p, prev.h, p.r, p.rb) });

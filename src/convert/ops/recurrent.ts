@@ -1,6 +1,6 @@
 import { milConst } from '../../mil/builder.js';
 import { targetRank } from '../../mil/ir.js';
-import { attrFloat, attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
+import { attrFloat, attrBool, attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
 import type { NumericTypedArray } from '../../tensor/dtype.js';
 import { makeTensor, toNumberList, type Tensor } from '../../tensor/tensor.js';
 import { narrowConstant } from '../narrow.js';
@@ -79,7 +79,7 @@ function fusedBlocker(ctx: ConvertContext, node: OnnxNode, plan: Plan): string |
   const constantInputs = kind === 'LSTM' ? [1, 2, 3, 7] : [1, 2, 3];
   if (constantInputs.some((i) => node.inputs[i] && !ctx.constant(node, i))) return 'weights computed at run time';
   if (attrFloat(node, 'clip') !== undefined) return 'clip';
-  if (attrInt(node, 'input_forget', 0) === 1) return 'input_forget';
+  if (attrBool(node, 'input_forget', false)) return 'input_forget';
   if (hasActivationParams(node) || plan.names.some((n) => !FUSED_ACTIVATIONS[n])) return 'activations';
   if (node.inputs[4] && !fullLength(ctx.constant(node, 4), input.steps)) return 'sequence_lens';
   if (input.dtype === 'float16' && targetRank(ctx.target) < targetRank('iOS17')) return 'fp16 before iOS17';

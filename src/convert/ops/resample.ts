@@ -1,4 +1,4 @@
-import { attrInt, attrInts, attrString, type OnnxNode } from '../../onnx/ir.js';
+import { attrBool, attrInts, attrString, type OnnxNode } from '../../onnx/ir.js';
 import { readResizeTarget, type ResizeTarget } from '../../onnx/shapes/resample.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { guarded, outputName, typeOfInput } from './nn-util.js';
@@ -63,7 +63,7 @@ function convertResize(node: OnnxNode, ctx: ConvertContext, legacy: boolean): vo
     // Upsample and Resize-10 sample asymmetrically and truncate (ONNX Runtime's behaviour).
     coordinateMode: legacy ? 'asymmetric' : attrString(node, 'coordinate_transformation_mode', 'half_pixel'),
     nearestMode: legacy ? 'floor' : attrString(node, 'nearest_mode', 'round_prefer_floor'),
-    antialias: attrInt(node, 'antialias', 0) === 1,
+    antialias: attrBool(node, 'antialias', false),
   });
   if ('reason' in plan) return ctx.unsupported(node, plan.reason);
   ctx.setOutput(node, 0, ctx.b.op1(plan.op, { x, ...plan.args }, { name: outputName(node) }));

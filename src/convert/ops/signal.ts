@@ -1,6 +1,6 @@
 import { milConst } from '../../mil/builder.js';
 import type { MilTensorType } from '../../mil/ir.js';
-import { attrInt, type OnnxNode } from '../../onnx/ir.js';
+import { attrBool, attrInt, type OnnxNode } from '../../onnx/ir.js';
 import { dftAxis, dftOutputLength } from '../../onnx/shapes/signal.js';
 import { makeTensor, toNumberList, type Tensor } from '../../tensor/tensor.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
@@ -130,8 +130,8 @@ const dft: OpConverter = {
     const length = xt.shape[axis];
     if (length === null || length === undefined) return ctx.unsupported(node, 'the signal length along the axis must be static');
     const n = scalarInput(ctx, node, 1, 'dft_length') ?? length;
-    const inverse = attrInt(node, 'inverse', 0) === 1;
-    const onesided = attrInt(node, 'onesided', 0) === 1;
+    const inverse = attrBool(node, 'inverse', false);
+    const onesided = attrBool(node, 'onesided', false);
     if (inverse && onesided) ctx.unsupported(node, 'an inverse transform with onesided = 1 (ONNX leaves it undefined)');
     if (n < 1) ctx.unsupported(node, `dft_length ${n} must be positive`);
     const plan: DftPlan = { length, components, n, bins: dftOutputLength(n, onesided), inverse };
@@ -180,7 +180,7 @@ const stft: OpConverter = {
     const frameLength = window.length;
     if (frameLength < 1 || frameLength > length) return ctx.unsupported(node, `frame_length ${frameLength} must be in [1, ${length}]`);
     const frames = Math.floor((length - frameLength) / step) + 1;
-    const onesided = attrInt(node, 'onesided', 1) === 1;
+    const onesided = attrBool(node, 'onesided', true);
     const name = outputName(node);
     const framed = ctx.b.op1('gather', { x, indices: frameIndices(frames, frameLength, step), axis: milConst.int(1) }, { name: `${name}_frames` });
     const plan: DftPlan = { length: frameLength, components, n: frameLength, bins: dftOutputLength(frameLength, onesided), inverse: false };

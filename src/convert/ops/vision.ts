@@ -1,6 +1,6 @@
 import { milConst } from '../../mil/builder.js';
 import { targetRank } from '../../mil/ir.js';
-import { attrInt, attrString, type OnnxNode } from '../../onnx/ir.js';
+import { attrBool, attrString, type OnnxNode } from '../../onnx/ir.js';
 import { maxUnpoolShape } from '../../onnx/shapes/vision.js';
 import { toNumberList } from '../../tensor/tensor.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
@@ -67,7 +67,7 @@ const gridSample: OpConverter = {
     const mode = attrString(node, 'mode', ctx.opset >= 20 ? 'linear' : 'bilinear');
     const sampling = SAMPLING[mode];
     if (!sampling) ctx.unsupported(node, `mode "${mode}": MIL resample has only bilinear and nearest sampling`);
-    const align = attrInt(node, 'align_corners', 0) === 1;
+    const align = attrBool(node, 'align_corners', false);
     const padding = attrString(node, 'padding_mode', 'zeros');
     const milPadding = milPaddingMode(padding, align);
     if (!milPadding) return ctx.unsupported(node, `padding_mode "${padding}" is not an ONNX padding mode`);

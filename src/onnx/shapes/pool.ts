@@ -1,4 +1,4 @@
-import { attrInt } from '../ir.js';
+import { attrBool } from '../ir.js';
 import type { ShapeFn, ShapeTable } from './types.js';
 import { readWindow, typeOf, windowOutput } from './window.js';
 
@@ -9,7 +9,7 @@ const pool: ShapeFn = ({ inputs, node }) => {
   if (!x.shape) return [x, {}];
   const spatial = x.shape.length - 2;
   const win = readWindow(node, spatial);
-  const dims = windowOutput(win, x.shape.slice(2), attrInt(node, 'ceil_mode', 0) === 1);
+  const dims = windowOutput(win, x.shape.slice(2), attrBool(node, 'ceil_mode', false));
   const shape = [...x.shape.slice(0, 2), ...dims];
   // MaxPool's optional second output holds int64 indices of the same shape.
   return [{ ...x, shape }, { dtype: 'int64', shape: [...shape] }];

@@ -1,4 +1,4 @@
-import { attrInt, type OnnxDim } from '../ir.js';
+import { attrBool, attrInt, type OnnxDim } from '../ir.js';
 import { toNumberList } from '../../tensor/tensor.js';
 import type { ShapeFn, ShapeTable } from './types.js';
 import { typeOf } from './window.js';
@@ -31,7 +31,7 @@ const dft: ShapeFn = ({ node, opset, inputs, constant }) => {
   if (axis === undefined) return [dtype];
   const lengthValue = node.inputs[1] ? constant(1) : undefined;
   const n: OnnxDim = lengthValue ? toNumberList(lengthValue)[0]! : node.inputs[1] ? null : (x.shape[axis] ?? null);
-  const onesided = attrInt(node, 'onesided', 0) === 1;
+  const onesided = attrBool(node, 'onesided', false);
   const shape = x.shape.map((d, i): OnnxDim => (i === axis ? (typeof n === 'number' ? dftOutputLength(n, onesided) : null) : d));
   shape[rank - 1] = 2;
   return [{ ...dtype, shape }];
@@ -45,7 +45,7 @@ const stft: ShapeFn = ({ node, inputs, constant }) => {
   const frameLength = node.inputs[3] && constant(3) ? toNumberList(constant(3)!)[0] : inputs[2]?.shape?.[0];
   if (!x.shape || typeof length !== 'number' || !step || typeof frameLength !== 'number') return [{ ...dtype, shape: [x.shape?.[0] ?? null, null, null, 2] }];
   const frames = Math.floor((length - frameLength) / toNumberList(step)[0]!) + 1;
-  return [{ ...dtype, shape: [x.shape[0] ?? null, frames, dftOutputLength(frameLength, attrInt(node, 'onesided', 1) === 1), 2] }];
+  return [{ ...dtype, shape: [x.shape[0] ?? null, frames, dftOutputLength(frameLength, attrBool(node, 'onesided', true)), 2] }];
 };
 
 export const signalShapes: ShapeTable = { DFT: dft, STFT: stft };

@@ -41,6 +41,19 @@ describe('Gemm converter', () => {
     expect(r.outType()).toEqual(f32(4, 2));
   });
 
+  it('reads transB = 255 as true, as ONNX reads any non-zero int (the same linear as transB = 1)', () => {
+    const build = (transB: number) => convertNode(node('Gemm', ['a', 'b'], ['y'], { transB }), { a: f32(4, 3) }, { b: seq(2, 3) });
+    const [one, big] = [build(1), build(255)];
+    expect(toNumberList(big.param(big.op('linear'), 'weight')!)).toEqual(toNumberList(one.param(one.op('linear'), 'weight')!));
+    expect(big.outType()).toEqual(f32(4, 2));
+  });
+
+  it('reads transA = 7 as true and sets transpose_x', () => {
+    const r = convertNode(node('Gemm', ['a', 'b'], ['y'], { transA: 7 }), { a: f32(3, 4) }, { b: seq(3, 5) });
+    expect(r.paramValues(r.op('matmul'), 'transpose_x')).toEqual([1]);
+    expect(r.outType()).toEqual(f32(4, 5));
+  });
+
   it('uses matmul with transpose_x for transA', () => {
     const n = node('Gemm', ['a', 'b', 'c'], ['y'], { transA: 1 });
     const r = convertNode(n, { a: f32(3, 4) }, { b: seq(3, 5), c: seq(5) });
