@@ -24,6 +24,8 @@ interface WireTensor {
 /** Runs in the child: plain CommonJS, no access to this project's code. */
 const CHILD_SOURCE = `
 const ort = require(process.env.ONNX_COREML_ORT_MODULE);
+// Names from the model reach onnxruntime's log lines (see ort-quiet.ts); its stderr is discarded too.
+ort.env.logLevel = 'fatal';
 const chunks = [];
 process.stdin.on('data', (c) => chunks.push(c));
 process.stdin.on('end', async () => {
@@ -78,7 +80,7 @@ function fromWire(w: WireTensor): OrtTensor {
 export async function runSessionInChild(
   modelPath: string,
   feeds: Record<string, OrtTensor>,
-  options: { intraOpNumThreads?: number },
+  options: { intraOpNumThreads?: number; logSeverityLevel?: number },
   timeoutMs: number,
 ): Promise<Record<string, OrtTensor>> {
   const ortModule = resolveOnnxRuntimeModule();

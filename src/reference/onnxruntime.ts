@@ -6,6 +6,7 @@ import { makeTensor, type Tensor } from '../tensor/tensor.js';
 import { castTensor } from './cast.js';
 import { runSessionInChild } from './onnxruntime-process.js';
 import { requireOnnxRuntime } from './ort-module.js';
+import { QUIET_SESSION_OPTIONS, silenceOrtLogger } from './ort-quiet.js';
 
 export interface OnnxRuntimeOptions {
   /** Threads for one operator (intraOpNumThreads); default: onnxruntime's choice. */
@@ -38,8 +39,9 @@ export async function runOnnxRuntime(
   options: OnnxRuntimeOptions = {},
 ): Promise<Record<string, Tensor>> {
   const ort = await loadOnnxRuntime(modelPath);
+  silenceOrtLogger(ort);
   let session: InferenceSession;
-  const sessionOptions: InferenceSession.SessionOptions = options.threads ? { intraOpNumThreads: options.threads } : {};
+  const sessionOptions: InferenceSession.SessionOptions = { ...QUIET_SESSION_OPTIONS, ...(options.threads ? { intraOpNumThreads: options.threads } : {}) };
   try {
     session = await ort.InferenceSession.create(modelPath, sessionOptions);
   } catch (err) {
