@@ -1,3 +1,5 @@
+import { capEchoed, capName } from './report/escape.js';
+
 /**
  * Typed errors. Every error a user can cause names the file and the problem;
  * `code` is stable and scriptable, `message` is for people.
@@ -25,7 +27,8 @@ export class ToolError extends Error {
   readonly file: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: { file?: string; cause?: unknown } = {}) {
-    super(options.file ? `${options.file}: ${message}` : message, { cause: options.cause });
+    // Messages quote names from the model: capped here, so no error can echo a 100,000-character op type.
+    super(capEchoed(options.file ? `${options.file}: ${message}` : message), { cause: options.cause });
     this.name = 'ToolError';
     this.code = code;
     this.file = options.file;
@@ -53,7 +56,7 @@ export class ConversionError extends ToolError {
   constructor(message: string, unsupported: readonly UnsupportedNode[] = [], options: { file?: string; cause?: unknown } = {}) {
     super(unsupported.length > 0 ? 'UNSUPPORTED_OP' : 'CONVERSION', message, options);
     this.name = 'ConversionError';
-    this.unsupported = unsupported;
+    this.unsupported = unsupported.map(({ op, node, reason }) => ({ op: capName(op), node: capName(node), reason: capEchoed(reason) }));
   }
 }
 

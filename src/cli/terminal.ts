@@ -7,6 +7,7 @@
  */
 
 import type { TextSink } from '../progress.js';
+import { capEchoed, capJsonStrings } from '../report/escape.js';
 import { scaleBytes } from '../report/format.js';
 
 export type { TextSink };
@@ -51,7 +52,7 @@ export class LinePrinter {
   constructor(private readonly sink: TextSink) {}
 
   line(text = ''): void {
-    this.sink.write(`${escapeTerminal(text)}\n`);
+    this.sink.write(`${escapeTerminal(capEchoed(text))}\n`);
   }
 
   lines(texts: readonly string[]): void {
@@ -59,9 +60,9 @@ export class LinePrinter {
   }
 }
 
-/** Writes one JSON document; JSON.stringify already escapes control characters inside strings. */
+/** Writes one JSON document; JSON.stringify already escapes control characters inside strings, and names are capped. */
 export function writeJson(sink: TextSink, value: unknown): void {
-  sink.write(`${JSON.stringify(value, null, 2)}\n`);
+  sink.write(`${JSON.stringify(capJsonStrings(value), null, 2)}\n`);
 }
 
 /** 1234567 → "1.2 MB": the report's units (scaleBytes), one decimal fewer to keep terminal lines short. */

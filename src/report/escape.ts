@@ -22,6 +22,50 @@ export function truncateCodePoints(s: string, max: number): string {
   return points.length <= max ? s : `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
 }
 
+/** Longest untrusted name (tensor, node, op type, file) echoed whole; longer ones are cut. */
+export const MAX_ECHOED_NAME = 200;
+/** Longest message echoed whole (one error, one warning, one JSON string). */
+export const MAX_ECHOED_TEXT = 4000;
+
+/**
+ * Cuts a name longer than `max` code points to its first `max`, marked with an
+ * ellipsis and the full length: an op type of 100,000 characters must not make
+ * a 500 KB error line, and the reader still sees how long it was.
+ */
+export function capName(s: string, max = MAX_ECHOED_NAME): string {
+  if (s.length <= max) return s;
+  const points = Array.from(s);
+  return points.length <= max ? s : `${points.slice(0, max).join('')}… (${points.length} characters)`;
+}
+
+/**
+ * Runs of non-space characters long enough to be a name that needs cutting. The
+ * slack above MAX_ECHOED_NAME lets a name already cut, with the quotes and
+ * punctuation around it, pass a second time unchanged.
+ */
+const LONG_RUN = new RegExp(`\\S{${MAX_ECHOED_NAME + 16},}`, 'gu');
+
+/**
+ * Caps a message that quotes untrusted names: each long run of non-space
+ * characters as a name, then the whole text. Messages are built from many
+ * sources; capping where they are printed bounds them all.
+ */
+export function capEchoed(text: string): string {
+  if (text.length <= MAX_ECHOED_NAME) return text;
+  return capName(text.replace(LONG_RUN, (run) => capName(run)), MAX_ECHOED_TEXT);
+}
+
+/** A JSON value with every string and key capped (see capEchoed), for output that echoes a model's names. */
+export function capJsonStrings(value: unknown): unknown {
+  if (typeof value === 'string') return capEchoed(value);
+  if (Array.isArray(value)) return value.map(capJsonStrings);
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[capName(k)] = capJsonStrings(v);
+  return out;
+}
+
 /**
  * Escapes text for a Markdown paragraph or table cell on GitHub. The result
  * renders as the literal text (one line) and carries no markup.

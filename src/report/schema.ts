@@ -4,7 +4,7 @@
  * file), so they only ever grow; `schemaVersion` changes on any breaking edit.
  */
 
-import { truncateCodePoints } from './escape.js';
+import { capJsonStrings } from './escape.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -106,17 +106,10 @@ export function finiteOrNull(_key: string, value: unknown): unknown {
 }
 
 /**
- * Longest string kept in the JSON report. Names and messages come from models in pull
- * requests; a multi-megabyte tensor name quoted by an error must not make the report
- * (an artifact other jobs download and post) megabytes long.
+ * Names and messages come from models in pull requests; a multi-megabyte tensor name
+ * quoted by an error must not make the report (an artifact other jobs download and
+ * post) megabytes long, so every string and key is capped (capJsonStrings).
  */
-export const MAX_REPORT_STRING = 4096;
-
-function reportValue(key: string, value: unknown): unknown {
-  if (typeof value === 'string' && value.length > MAX_REPORT_STRING) return truncateCodePoints(value, MAX_REPORT_STRING);
-  return finiteOrNull(key, value);
-}
-
 export function serializeReport(report: RunReport): string {
-  return `${JSON.stringify(report, reportValue, 2)}\n`;
+  return `${JSON.stringify(capJsonStrings(report), finiteOrNull, 2)}\n`;
 }

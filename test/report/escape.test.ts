@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  capEchoed,
+  capJsonStrings,
+  capName,
+  MAX_ECHOED_TEXT,
   escapeForLog,
   escapeMarkdown,
   escapeMarkdownCode,
@@ -69,5 +73,36 @@ describe('truncateCodePoints', () => {
     expect(Array.from(t)).toHaveLength(5);
     expect(t.endsWith('…')).toBe(true);
     expect(/[\ud800-\udbff]$/.test(t.slice(0, -1))).toBe(false);
+  });
+});
+
+describe('capName and capEchoed', () => {
+  it('keeps a name of 200 characters and cuts a longer one to 200, marked with an ellipsis and its length', () => {
+    expect(capName('a'.repeat(200))).toBe('a'.repeat(200));
+    expect(capName('b'.repeat(100_000))).toBe(`${'b'.repeat(200)}… (100000 characters)`);
+  });
+
+  it('counts code points, so an emoji is never split', () => {
+    expect(capName('😀'.repeat(300))).toBe(`${'😀'.repeat(200)}… (300 characters)`);
+  });
+
+  it('cuts each long name inside a message and keeps the words around it', () => {
+    const message = `node "${'x'.repeat(50_000)}" (Relu): something is wrong`;
+    const capped = capEchoed(message);
+    expect(capped).toBe(`node "${'x'.repeat(199)}… (50002 characters) (Relu): something is wrong`);
+  });
+
+  it('bounds a message of many short words as a whole', () => {
+    const capped = capEchoed('ab '.repeat(100_000));
+    expect(capped.length).toBeLessThan(MAX_ECHOED_TEXT + 40);
+    expect(capped).toMatch(/… \(300000 characters\)$/);
+  });
+
+  it('caps JSON keys and values, and leaves numbers and short strings alone', () => {
+    const long = 'k'.repeat(1000);
+    expect(capJsonStrings({ [long]: 3, list: [long, 'ok', 1.5, null] })).toEqual({
+      [capName(long)]: 3,
+      list: [capName(long), 'ok', 1.5, null],
+    });
   });
 });
