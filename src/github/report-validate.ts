@@ -33,6 +33,17 @@ const object = (fields: Record<string, Check>): Check => (v, w) => {
   for (const [key, check] of Object.entries(fields)) check(v[key], `${w}.${key}`);
 };
 
+const optional = (check: Check): Check => (v, w) => (v === undefined ? undefined : check(v, w));
+const stringMap: Check = (v, w) => (isObj(v) ? Object.entries(v).forEach(([k, x]) => string(x, `${w}.${k}`)) : fail(w, 'expected an object'));
+const featureCheck = object({ name: string, kind: string, type: string, normalization: optional(string), description: optional(string) });
+const interfaceCheck = object({
+  inputs: arrayOf(featureCheck),
+  outputs: arrayOf(featureCheck),
+  classifier: optional(object({ labels: numberOrNull, labelOutput: string, probabilitiesOutput: string })),
+  metadata: stringMap,
+  userDefined: stringMap,
+});
+
 const variantCheck = object({
   name: string,
   status: oneOf(VARIANT_STATUSES),
@@ -49,6 +60,7 @@ const modelCheck = object({
   unsupported: arrayOf(object({ op: string, node: string, reason: string })),
   variants: arrayOf(variantCheck),
   warnings: arrayOf(string),
+  interface: optional(interfaceCheck),
 });
 
 const reportCheck = object({

@@ -9,6 +9,7 @@ import {
   formatFraction,
   formatSeconds,
 } from './format.js';
+import { renderInterfaceSection } from './interface-section.js';
 import type { ModelResult, ModelStatus, OutputResult, RunReport, VariantResult } from './schema.js';
 
 /**
@@ -112,6 +113,7 @@ function renderModel(m: ModelResult): string {
   const sections = [title];
   if (m.error) sections.push(`**${escapeMarkdown(m.error.code)}**: ${escapeMarkdown(m.error.message, 1000)}`);
   if (m.variants.length > 0) sections.push(renderSizeTable(m), renderAccuracyTable(m));
+  if (m.interface) sections.push(renderInterfaceSection(m.interface));
   if (m.coverage.length > 0) sections.push(renderCoverageTable(m));
   if (m.warnings.length > 0) {
     sections.push(fold(`Warnings (${m.warnings.length})`, m.warnings.map((w) => `- ${escapeMarkdown(w, 500)}`).join('\n'), true));

@@ -4,6 +4,7 @@
  * file), so they only ever grow; `schemaVersion` changes on any breaking edit.
  */
 
+import type { InterfaceSummary } from '../interface/describe.js';
 import { capJsonStrings } from './escape.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -71,6 +72,8 @@ export interface ModelResult {
   error?: { code: string; message: string };
   /** The same model on the base branch; null when the model is new there, undefined when not compared. */
   base?: BaseResult | null;
+  /** What an app sees of the converted package (inputs, outputs, classifier, metadata); absent when nothing was built. */
+  interface?: InterfaceSummary;
 }
 
 export interface BaseResult {

@@ -96,6 +96,9 @@ async function processModel(job: ModelJob, deadline: Deadline, result: ModelResu
       file: job.label,
       shapes,
       face,
+      onInterface: (summary) => {
+        result.interface ??= summary;
+      },
     });
     result.variants.push(relabelVariant(variantResult, job.onnxPath, job.label));
   }

@@ -9,6 +9,7 @@ import type { GateSettings, VariantResult } from '../report/schema.js';
 import { ModelTimeoutError, type Deadline } from './deadline.js';
 import { sizeOnDisk } from './files.js';
 import { buildVariantModel, type InterfaceSettings } from './build.js';
+import { describeInterface, type InterfaceSummary } from '../interface/describe.js';
 import type { InputShapeOptions } from '../convert/input-shapes.js';
 import type { References } from './references.js';
 import { effectiveGate, gateLabel, verifyAgainstReferences } from './verify-variant.js';
@@ -37,6 +38,8 @@ export interface VariantJob {
   shapes?: InputShapeOptions;
   /** The app-facing interface and the source facts its metadata records. */
   face?: InterfaceSettings;
+  /** Told what an app sees of the built package (the model result shows it once). */
+  onInterface?: (summary: InterfaceSummary) => void;
 }
 
 /** A conversion result for a variant: the target it was built for, MIL op counts taken after compression. */
@@ -59,6 +62,7 @@ export async function runVariant(job: VariantJob): Promise<VariantResult> {
     result.warnings.push(...built.warnings);
     await mkdir(dirname(job.packagePath), { recursive: true });
     await writeMlPackage(built.model, job.packagePath);
+    job.onInterface?.(describeInterface(built.model));
     result.sizeBytes = await sizeOnDisk(job.packagePath);
     result.package = job.packageLabel;
     if (job.references.source === 'none') return result;

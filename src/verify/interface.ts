@@ -4,6 +4,7 @@ import { readInterfaceRecord, type ImageInputOptions, type InterfaceRecord } fro
 import { walkOperations, mainFunction } from '../mil/ir.js';
 import { generatePixels } from '../reference/seeded-inputs.js';
 import { makeTensor, type Tensor } from '../tensor/tensor.js';
+import type { NamedTensor, TestDataSet } from '../reference/test-data-set.js';
 
 /**
  * Verification of a package's app-facing interface. The ONNX model computes on the
@@ -130,5 +131,66 @@ export function referencesForPackage(model: CoreMLModel, record: InterfaceRecord
     out[classifier.labelOutput] = makeTensor('int32', [1], Int32Array.of(argmax(probabilities)));
   }
   for (const desc of model.outputs) if (!out[desc.name]) throw new ToolError('INTERNAL', `no reference for package output "${desc.name}"`);
+  return out;
+}
+
+/**
+ * The pixels an app would pass for the tensor a model was given: the normalization undone,
+ * rounded and clipped to 0..255, channels back in R, G, B (or gray) order.
+ */
+export function pixelsFromNormalized(tensor: Tensor, options: ImageInputOptions): Tensor {
+  const order = MODEL_CHANNEL_FROM_PIXEL[options.color];
+  const [batch, channels, height, width] = tensor.shape as number[];
+  if (tensor.shape.length !== 4 || batch !== 1 || channels !== order.length) {
+    throw new ToolError('REFERENCE', `image input "${options.name}": reference data of shape [${tensor.shape.join(', ')}] is not one ${options.color} image [1, ${order.length}, H, W]`);
+  }
+  const plane = height! * width!;
+  const src = Float64Array.from(tensor.data as ArrayLike<number>, Number);
+  const out = new Uint8Array(plane * order.length);
+  const pick = (values: readonly number[] | undefined, c: number, fallback: number): number => values?.[values.length === 1 ? 0 : c] ?? fallback;
+  const meanStd = options.mean !== undefined || options.std !== undefined || options.pixelRange !== undefined;
+  order.forEach((to, c) => {
+    const range = options.pixelRange ?? 255;
+    for (let i = 0; i < plane; i++) {
+      const x = src[c * plane + i]!;
+      const p = meanStd ? ((x * pick(options.std, c, 1) + pick(options.mean, c, 0)) * 255) / range : (x - pick(options.bias, c, 0)) / (options.scale ?? 1);
+      out[i * order.length + to] = Math.min(255, Math.max(0, Math.round(p)));
+    }
+  });
+  return makeTensor('uint8', [height!, width!, order.length], out);
+}
+
+/**
+ * Reference sets in the package's terms. Sets written for the ONNX model (test data, or
+ * seeded tensors) hold normalized image tensors: their pixels are recovered, normalized
+ * again and the references recomputed with `engine`, so the ONNX model and the package
+ * start from the same integer pixels; outputs become the package's (label index,
+ * probabilities, de-normalized images).
+ */
+export async function packageDataSets(
+  model: CoreMLModel,
+  record: InterfaceRecord,
+  sets: readonly TestDataSet[],
+  engine: (inputs: Record<string, Tensor>) => Promise<Record<string, Tensor>>,
+): Promise<TestDataSet[]> {
+  const out: TestDataSet[] = [];
+  for (const set of sets) {
+    const feeds: Record<string, Tensor> = {};
+    const inputs: NamedTensor[] = [];
+    for (const { name, tensor } of set.inputs) {
+      const image = record.imageInputs.find((o) => o.name === name);
+      if (!image) {
+        feeds[name] = tensor;
+        inputs.push({ name, tensor });
+        continue;
+      }
+      const pixels = pixelsFromNormalized(tensor, image);
+      feeds[name] = normalizedImage(pixels, image);
+      inputs.push({ name, tensor: pixels });
+    }
+    const onnx = record.imageInputs.length > 0 ? Object.values(await engine(feeds)) : set.outputs.map((o) => o.tensor);
+    const outputs = referencesForPackage(model, record, onnx);
+    out.push({ name: set.name, inputs, outputs: model.outputs.map((o) => ({ name: o.name, tensor: outputs[o.name]! })) });
+  }
   return out;
 }

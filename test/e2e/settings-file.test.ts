@@ -64,6 +64,10 @@ describe('per-model settings from onnx-coreml.yml', () => {
     const plain = await readMlPackage(join(repo.dir, 'coreml-report', byPath.get('models/plain.onnx')!.variants[0]!.package!));
     expect(plain.metadata.author).toBe('Vision team');
     expect(plain.metadata.license).toBeUndefined();
+    // The comment shows each model's interface, with the metadata the settings gave it.
+    const comment = (github.state.comments.get(7) ?? [])[0]!.body;
+    expect(comment).toContain('<summary>Interface: 1 input(s) · 1 output(s) · author, license set</summary>');
+    expect(comment).toContain('- author: Vision team');
   });
 
   test('a mistake in the file fails the run with the file, line and key before any model runs', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { foldNormalization } from '../../src/interface/image-input.js';
-import { normalizedImage } from '../../src/verify/interface.js';
+import { normalizedImage, pixelsFromNormalized } from '../../src/verify/interface.js';
 import { makeTensor } from '../../src/tensor/tensor.js';
+import type { ImageInputOptions, PixelNormalization } from '../../src/interface/index.js';
 
 /** Applies a folded preprocessing to one pixel value of channel c, as the program ops do. */
 function applyFolded(f: ReturnType<typeof foldNormalization>, p: number, c: number): number {
@@ -40,5 +41,19 @@ describe('folding image normalization into Core ML scale and bias', () => {
     expect(() => foldNormalization('x', 'RGB', { scale: 2, mean: [0] })).toThrow(/either --pixel-scale\/--pixel-bias or --mean/);
     expect(() => foldNormalization('x', 'RGB', { mean: [0, 0] })).toThrow(/the mean has 2 values; the input has 3 channel/);
     expect(() => foldNormalization('x', 'GRAY', { std: [0] })).toThrow(/every std must be a positive number/);
+  });
+});
+
+describe('pixels recovered from reference tensors', () => {
+  const cases: [ImageInputOptions['color'], PixelNormalization][] = [
+    ['RGB', { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], pixelRange: 1 }],
+    ['BGR', { scale: 1 / 255, bias: [-0.5] }],
+    ['GRAY', { mean: [127.5], std: [127.5] }],
+  ];
+  it.each(cases)('undo the %s normalization exactly for integer pixels', (color, options) => {
+    const channels = color === 'GRAY' ? 1 : 3;
+    const pixels = makeTensor('uint8', [2, 3, channels], Uint8Array.from({ length: 6 * channels }, (_, i) => (i * 53 + 7) % 256));
+    const image: ImageInputOptions = { name: 'x', color, ...options };
+    expect(pixelsFromNormalized(normalizedImage(pixels, image), image)).toEqual(pixels);
   });
 });
