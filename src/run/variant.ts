@@ -10,6 +10,8 @@ import { ModelTimeoutError, type Deadline } from './deadline.js';
 import { sizeOnDisk } from './files.js';
 import { buildVariantModel, type InterfaceSettings } from './build.js';
 import { describeInterface, type InterfaceSummary } from '../interface/describe.js';
+import { packageDataSets, packageInterface } from '../verify/interface.js';
+import { runOnnxRuntime } from '../reference/onnxruntime.js';
 import type { InputShapeOptions } from '../convert/input-shapes.js';
 import type { References } from './references.js';
 import { effectiveGate, gateLabel, verifyAgainstReferences } from './verify-variant.js';
@@ -68,10 +70,17 @@ export async function runVariant(job: VariantJob): Promise<VariantResult> {
     if (job.references.source === 'none') return result;
     // Verify what is on disk, not what is in memory: the package is the product.
     const written = await readMlPackage(job.packagePath);
+    // An image or classifier package is judged from the app's side: pixels in, labels out.
+    const face = packageInterface(written, job.packageLabel);
+    const modelPath = job.model.sourcePath;
+    const sets =
+      face && modelPath !== undefined
+        ? await packageDataSets(written, face, job.references.sets, (inputs) => runOnnxRuntime(modelPath, inputs))
+        : job.references.sets;
     result.outputs = verifyAgainstReferences({
       model: written,
-      sets: job.references.sets,
-      outputNames: job.model.graph.outputs.map((o) => o.name),
+      sets,
+      outputNames: face ? written.outputs.map((o) => o.name) : job.model.graph.outputs.map((o) => o.name),
       gate,
       deadline: job.deadline,
       file: job.file,

@@ -9,6 +9,8 @@ import type { GateSettings, OutputResult } from '../report/schema.js';
 import { runProgram } from '../runtime/interpreter.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { matchTensors } from '../verify/matching.js';
+import { classifierClasses, labelIndexTensor } from '../verify/interface.js';
+import { imageToProgramTensor } from '../runtime/image.js';
 import { foldVerdict, reportedMetrics } from '../verify/report.js';
 import type { Deadline } from './deadline.js';
 
@@ -63,13 +65,17 @@ function runOnSet(request: VerifyRequest, set: TestDataSet): Tensor[] {
   const given = matchTensors(model.inputs.map((i) => i.name), set.inputs, { what: 'input', dataSet: set.name, file });
   const inputs: Record<string, Tensor> = {};
   for (const desc of model.inputs) {
-    inputs[desc.name] = castTensor(given.get(desc.name)!, desc.type.dtype, `${file}: ${set.name} input "${desc.name}"`);
+    const tensor = given.get(desc.name)!;
+    // An image input takes pixels, which Core ML hands the program as raw channel values.
+    inputs[desc.name] =
+      desc.type.kind === 'image' ? imageToProgramTensor(desc.type, desc.name, tensor) : castTensor(tensor, desc.type.dtype, `${file}: ${set.name} input "${desc.name}"`);
   }
   const raw = runProgram(model.program, inputs, { onOp: () => deadline.check('running the Core ML model') });
   return model.outputs.map((desc) => {
     const t = raw[desc.name];
     if (!t) throw new ToolError('RUNTIME', `model output "${desc.name}" is not produced by the program`, { file });
-    return t;
+    // A classifier's label is judged as its class index, exactly.
+    return desc.name === model.predictedFeatureName ? labelIndexTensor(t, classifierClasses(model)) : t;
   });
 }
 
