@@ -49,7 +49,7 @@ const KIND_NAMES: readonly [(s: Stats) => boolean, string][] = [
 ];
 
 /** "a directory", "a FIFO (named pipe)", ... for anything that is not a regular file. */
-function kindOf(info: Stats): string {
+export function describeKind(info: Stats): string {
   return KIND_NAMES.find(([test]) => test(info))?.[1] ?? 'not a regular file';
 }
 
@@ -88,7 +88,7 @@ export function openRegularFile(path: string, options: SafeFileOptions): Checked
     throw fail(link.isSymbolicLink() ? 'is a symlink that leads outside its folder; refusing to read it' : 'lies outside its folder (through a symlinked parent); refusing to read it');
   }
   const target = lstatSync(real);
-  if (!target.isFile()) throw fail(`is ${kindOf(target)}, not a regular file`);
+  if (!target.isFile()) throw fail(`is ${describeKind(target)}, not a regular file`);
   if (options.singleLink && target.nlink > 1) throw fail('is a hard link, which could point outside its folder');
   if (target.size > options.maxBytes) throw fail(`has ${target.size} bytes, above the limit of ${options.maxBytes}`, 'FILE_TOO_LARGE');
   let fd: number;

@@ -7,7 +7,7 @@ import { splitList } from '../options/spec.js';
 import { ProgressLine } from '../progress.js';
 import type { GateSettings, RunReport } from '../report/schema.js';
 import { serializeReport } from '../report/schema.js';
-import { discoverModels } from '../run/discover.js';
+import { discoverModelFiles } from '../run/discover.js';
 import { COMMENT_FILE, REPORT_FILE } from '../run/files.js';
 import type { RunOptions } from '../run/index.js';
 import { DEFAULT_TARGET, parseArgsOrUsageError } from './args.js';
@@ -126,7 +126,9 @@ export async function runReportCommand(args: readonly string[], io: CliIO): Prom
   }
   // Read first: a mistake in it stops the run before any model runs.
   const settings = await loadSettingsFile(process.cwd(), request.config);
-  const models = await discoverModels(request.paths);
+  const { models, skipped } = await discoverModelFiles(request.paths);
+  const stderr = new LinePrinter(io.stderr);
+  stderr.lines(skipped.map((s) => `${PROGRAM}: warning: skipped ${s.path}: ${s.reason}`));
   const progress = new ProgressLine(io.stderr, { enabled: io.stderrIsTTY });
   const options: RunOptions = {
     models,
@@ -150,14 +152,21 @@ export async function runReportCommand(args: readonly string[], io: CliIO): Prom
   }
   if (request.json) io.stdout.write(serializeReport(report));
   else new LinePrinter(io.stdout).lines(renderReportSummary(report, request.outDir));
-  return exitCodeOf(report);
+  const exitCode = exitCodeOf(report);
+  // Exit 2 always comes with its reason on stderr, also under --json.
+  if (exitCode === EXIT_USAGE) stderr.lines(unreadableModels(report).map((m) => `${PROGRAM}: error: ${m.error?.message ?? m.path}`));
+  return exitCode;
 }
 
 /** Error codes of model files that cannot be read at all, as opposed to models that fail a check. */
 const UNREADABLE_INPUT_CODES = new Set(['FILE_NOT_FOUND', 'FILE_TOO_LARGE', 'TRUNCATED', 'MALFORMED', 'LFS_POINTER', 'EXTERNAL_DATA']);
 
+function unreadableModels(report: RunReport): RunReport['models'] {
+  return report.models.filter((m) => m.status === 'error' && UNREADABLE_INPUT_CODES.has(m.error?.code ?? ''));
+}
+
 /** Unreadable input outranks a failed gate, as it does for the single-model commands. */
 export function exitCodeOf(report: RunReport): ExitCode {
-  if (report.models.some((m) => m.status === 'error' && UNREADABLE_INPUT_CODES.has(m.error?.code ?? ''))) return EXIT_USAGE;
+  if (unreadableModels(report).length > 0) return EXIT_USAGE;
   return report.passed ? EXIT_OK : EXIT_FAILED;
 }
