@@ -159,6 +159,9 @@ function isCommandName(name: string): name is CommandName {
 function parseArgsMessage(err: Error): string {
   const unknown = /^Unknown option '([^']*)'/.exec(err.message);
   if (unknown) return `unknown option '${unknown[1]}'`;
+  // "--timeout -1": the value looks like an option, and node's message is a paragraph about it.
+  const ambiguous = /^Option '(--?[\w-]+)[^']*' argument is ambiguous/.exec(err.message);
+  if (ambiguous) return `${ambiguous[1]} needs a value; a value starting with '-' is written ${ambiguous[1]}=-VALUE`;
   return err.message.replace(/\.\s*$/, '');
 }
 

@@ -4,6 +4,7 @@ import { ProgressLine } from '../progress.js';
 import type { CheckRequest, ConvertRequest, VerifyRequest } from './args.js';
 import { EXIT_FAILED, EXIT_OK, type ExitCode } from './failure.js';
 import { renderCheck, renderConvert, renderDescription, renderVerify } from './render.js';
+import { PROGRAM } from './usage.js';
 import { LinePrinter, escapeTerminal, writeJson, type CliIO } from './terminal.js';
 
 /**
@@ -31,6 +32,11 @@ export async function runCheck(request: CheckRequest, ctx: CommandContext): Prom
   const result = await checkFile(request.model);
   if (request.json) writeJson(ctx.io.stdout, result);
   else ctx.out.lines(renderCheck(result));
+  // Under --json stdout holds only the object: the reason for exit 1 goes to stderr.
+  if (request.json && result.unsupported.length > 0) {
+    const ops = [...new Set(result.unsupported.map((u) => u.op))].sort().join(', ');
+    ctx.err.line(`${PROGRAM}: ${result.unsupported.length} node(s) use ops that cannot be converted (${ops})`);
+  }
   return result.unsupported.length === 0 ? EXIT_OK : EXIT_FAILED;
 }
 

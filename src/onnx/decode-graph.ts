@@ -15,6 +15,7 @@ export interface DecodeContext {
   readonly readExternal: ExternalDataReader;
   /** Nodes seen so far over every graph and function. */
   nodeCount: number;
+  subgraphCount: number;
 }
 
 const AttributeType = onnx.AttributeProto.AttributeType;
@@ -35,6 +36,10 @@ function subgraph(g: onnx.IGraphProto, ctx: DecodeContext, depth: number, where:
     throw new ModelInputError('LIMIT_EXCEEDED', `${where} nests subgraphs ${depth + 1} levels deep, above the limit of ${ctx.limits.maxSubgraphDepth}`, {
       file: ctx.file,
     });
+  }
+  ctx.subgraphCount += 1;
+  if (ctx.subgraphCount > ctx.limits.maxSubgraphs) {
+    throw new ModelInputError('LIMIT_EXCEEDED', `the model has more than ${ctx.limits.maxSubgraphs} subgraphs (If, Loop and Scan bodies)`, { file: ctx.file });
   }
   return graphFromProto(g, ctx, depth + 1);
 }

@@ -80,6 +80,7 @@ export function decodeOnnxModel(bytes: Buffer, options: DecodeOnnxOptions): Onnx
     budget: new ElementBudget(limits, file),
     readExternal: createExternalDataReader(file),
     nodeCount: 0,
+    subgraphCount: 0,
   };
   try {
     return modelFromProto(proto, ctx);

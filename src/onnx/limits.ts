@@ -16,6 +16,11 @@ export interface OnnxLimits {
   maxNodes: number;
   /** Deepest nesting of subgraphs (If/Loop/Scan bodies inside bodies). Default 16. */
   maxSubgraphDepth: number;
+  /**
+   * Most subgraphs in one model, all levels together. Default 1024. Depth alone does
+   * not bound the work: 16 levels of If with both branches nested hold 65,535 bodies.
+   */
+  maxSubgraphs: number;
   /** Decoding work of the protobuf decoder, in units of about 8 bytes of heap (see proto-decode.ts). Default 2^27. */
   maxDecodeWork: number;
 }
@@ -26,6 +31,7 @@ export const DEFAULT_ONNX_LIMITS: Readonly<OnnxLimits> = Object.freeze({
   maxTotalElements: 2 ** 31,
   maxNodes: 1_000_000,
   maxSubgraphDepth: 16,
+  maxSubgraphs: 1024,
   maxDecodeWork: 2 ** 27,
 });
 

@@ -43,6 +43,9 @@ export const NUMERIC_INPUT_OPS: ReadonlySet<string> = new Set([
   'MaxPool', 'GlobalMaxPool', 'Sum', 'Mean', 'Max', 'Min', 'Clip', 'ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd',
 ]);
 
+/** Ops whose first input is a condition, bool in every ONNX opset. */
+export const BOOL_FIRST_INPUT_OPS: ReadonlySet<string> = new Set(['If', 'Where', 'Not', 'And', 'Or', 'Xor']);
+
 export function validateOnnxModel(model: OnnxModel): void {
   const file = model.sourcePath;
   const fail = (message: string): ModelInputError => new ModelInputError('MALFORMED', message, file === undefined ? {} : { file });

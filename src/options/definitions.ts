@@ -162,7 +162,9 @@ export const OPTIONS = {
   },
   timeout: {
     flag: 'timeout', type: 'string', parse: numberRule((x) => x > 0, 'a positive number of seconds'), metavar: 'SECONDS',
-    cliHelp: ['time limit per model (default: none)'],
+    // The action's timeout-minutes default (10): a model that never ends must not hang a local run either.
+    default: '600',
+    cliHelp: ['time limit per model (default: 600, as the action)'],
   },
   output: {
     flag: 'output', short: 'o', type: 'string', parse: textRule, metavar: 'PATH',

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
@@ -6,6 +5,7 @@ import { parseInterfaceArgs } from '../cli/interface-args.js';
 import { parseShapeArgs, type ShapeArgs } from '../cli/shape-args.js';
 import type { InterfaceRequest } from '../convert/interface-source.js';
 import { ToolError } from '../errors.js';
+import { readRegularFile } from '../safe-file.js';
 import type { DeploymentTarget } from '../mil/ir.js';
 import type { GateSettings } from '../report/schema.js';
 import { cliOption, type CliValues } from './cli.js';
@@ -220,6 +220,9 @@ export function parseSettings(text: string, file: string): SettingsFile {
   return { file, entries };
 }
 
+/** A settings file is a few kilobytes of YAML; this is far beyond any real one. */
+const MAX_SETTINGS_BYTES = 1 << 20;
+
 /**
  * Reads the settings file. A missing file is no error when it is the default one
  * (`required` false): the run then has no per-model settings.
@@ -227,10 +230,11 @@ export function parseSettings(text: string, file: string): SettingsFile {
 export async function readSettingsFile(path: string, label: string, required: boolean): Promise<SettingsFile | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Through the safe opener: the file may come with a pull request (a FIFO, a link to anywhere).
+    text = (await readRegularFile(path, { what: 'the settings file', maxBytes: MAX_SETTINGS_BYTES, code: 'USAGE', file: label })).toString('utf8');
   } catch (err) {
-    if (!required && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ToolError('FILE_NOT_FOUND', `cannot read the settings file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file: label, cause: err });
+    if (!required && err instanceof ToolError && err.code === 'FILE_NOT_FOUND') return undefined;
+    throw err;
   }
   return parseSettings(text, label);
 }

@@ -42,7 +42,22 @@ export function matchTensors(
     }
     matched.set(name, found.tensor);
   });
+  if (context.what === 'output') refuseExtraOutputs(expected, given, context);
   return matched;
+}
+
+/**
+ * An expected output the model does not have (an output_3.pb beside three model
+ * outputs) would otherwise be ignored, and the test data would look fully used.
+ */
+function refuseExtraOutputs(expected: readonly string[], given: readonly NamedTensor[], context: { dataSet: string; file: string }): void {
+  if (given.length <= expected.length) return;
+  const extra = given.slice(expected.length).map((t, i) => (t.name === '' ? `#${expected.length + i}` : `"${t.name}"`));
+  throw new ToolError(
+    'REFERENCE',
+    `${context.dataSet} has ${given.length} expected outputs, but the model has ${expected.length}; ${extra.join(', ')} match no model output`,
+    { file: context.file },
+  );
 }
 
 /** Turns a record into named tensors in its key order, for matching engine outputs like test data. */

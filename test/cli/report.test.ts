@@ -123,7 +123,7 @@ describe('parseReportArgs', () => {
     });
   });
 
-  it('defaults to fp32 and fp16 for iOS15, failing on unsupported ops', () => {
+  it('defaults to fp32 and fp16 for iOS15, failing on unsupported ops, with the action\'s 600 s per model', () => {
     expect(parseReportArgs(['m.onnx', '--out', 'o'])).toEqual({
       paths: ['m.onnx'],
       outDir: 'o',
@@ -131,6 +131,7 @@ describe('parseReportArgs', () => {
       target: 'iOS15',
       gates: { failOnUnsupported: true },
       json: false,
+      timeoutSeconds: 600,
     });
   });
 });

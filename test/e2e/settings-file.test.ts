@@ -83,6 +83,6 @@ describe('per-model settings from onnx-coreml.yml', () => {
     const repo = settingsRepo(SETTINGS);
     const result = await run(repo, { config: 'ci/missing.yml' });
     expect(result.code).not.toBe(0);
-    expect(result.stdout + result.stderr).toContain('ci/missing.yml: cannot read the settings file (ENOENT)');
+    expect(result.stdout + result.stderr).toContain('ci/missing.yml: the settings file does not exist (ENOENT)');
   });
 });

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ModelInputError } from '../../src/errors.js';
-import { onnx } from '../../src/gen/onnx.js';
 import { loadOnnxModel } from '../../src/onnx/load.js';
+import { externalDataModelBytes } from '../helpers/external-model.js';
 
 const root = mkdtempSync(join(tmpdir(), 'onnx-external-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -19,24 +19,7 @@ let folderCount = 0;
 function modelFolder(externalData: Record<string, string>): { folder: string; model: string } {
   const folder = join(root, `m${folderCount++}`);
   mkdirSync(folder);
-  const bytes = onnx.ModelProto.encode({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      node: [{ opType: 'Add', input: ['x', 'w'], output: ['y'] }],
-      input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 4 }] } } } }],
-      output: [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 4 }] } } } }],
-      initializer: [
-        {
-          name: 'w',
-          dataType: 1,
-          dims: [4],
-          dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
-          externalData: Object.entries(externalData).map(([key, value]) => ({ key, value })),
-        },
-      ],
-    },
-  }).finish();
+  const bytes = externalDataModelBytes(externalData);
   const model = join(folder, 'model.onnx');
   writeFileSync(model, bytes);
   return { folder, model };

@@ -182,6 +182,7 @@ describe('decodeOnnxModel limits', () => {
       maxTotalElements: 2 ** 31,
       maxNodes: 1_000_000,
       maxSubgraphDepth: 16,
+      maxSubgraphs: 1024,
       maxDecodeWork: 2 ** 27,
     });
   });

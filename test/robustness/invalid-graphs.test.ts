@@ -202,6 +202,18 @@ const CASES: InvalidCase[] = [
     message: /node "iconv" \(Conv\): input "x" is int32, but Conv takes floating-point tensors only/,
   },
   {
+    name: 'an If whose condition is a float tensor',
+    build: () => {
+      const branch = (name: string, op: string) => ({ name, nodes: [node(op, ['x'], [`${name}_out`])], inputs: [], outputs: [valueInfo(`${name}_out`, 'float32', [2])], initializers: new Map(), valueInfo: new Map() });
+      return model({
+        nodes: [named(node('If', ['c'], ['y'], { then_branch: { type: 'graph', value: branch('then', 'Sigmoid') }, else_branch: { type: 'graph', value: branch('else', 'Tanh') } }), 'fif')],
+        inputs: [valueInfo('x', 'float32', [2]), valueInfo('c', 'float32', [])],
+        outputs: [valueInfo('y', 'float32', [2])],
+      });
+    },
+    message: /node "fif" \(If\): input "c" is float32, but If takes a bool condition/,
+  },
+  {
     name: 'Gemm on a bool input',
     build: () => model({ nodes: [named(node('Gemm', ['x', 'w'], ['y']), 'bgemm')], inputs: [valueInfo('x', 'bool', [1, 2])], outputs: [valueInfo('y', 'float32', [1, 3])], initializers: { w: f32([2, 3]) } }),
     message: /node "bgemm" \(Gemm\): input "x" is bool, but Gemm takes numeric tensors only/,

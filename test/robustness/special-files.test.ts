@@ -3,10 +3,10 @@ import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { onnx } from '../../src/gen/onnx.js';
 import { encodeTensorProto } from '../../src/onnx/tensor-proto.js';
 import { makeTensor } from '../../src/tensor/tensor.js';
 import { captureIO, makeTempDir, STACK_LINE } from '../cli/fixtures.js';
+import { externalDataModelBytes } from '../helpers/external-model.js';
 import { writeTinyModel } from '../cli/models.js';
 
 /**
@@ -76,16 +76,7 @@ const MODEL_MLMODEL = join('Data', 'com.apple.CoreML', 'model.mlmodel');
 describe('special files are refused by name, without blocking', () => {
   it("a FIFO as an initializer's external-data file", async () => {
     const dir = freshDir();
-    const bytes = onnx.ModelProto.encode({
-      irVersion: 8,
-      opsetImport: [{ domain: '', version: 17 }],
-      graph: {
-        node: [{ opType: 'Add', input: ['x', 'w'], output: ['y'] }],
-        input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 4 }] } } } }],
-        output: [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 4 }] } } } }],
-        initializer: [{ name: 'w', dataType: 1, dims: [4], dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: 'w.bin' }] }],
-      },
-    }).finish();
+    const bytes = externalDataModelBytes({ location: 'w.bin' });
     writeFileSync(join(dir, 'model.onnx'), bytes);
     mkfifo(join(dir, 'w.bin'));
     await expectRefused(['check', join(dir, 'model.onnx')], join(dir, 'model.onnx'), /external data "w\.bin" is a FIFO \(named pipe\), not a regular file/);

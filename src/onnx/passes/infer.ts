@@ -6,7 +6,7 @@ import { shapeFunctionFor } from '../shapes/index.js';
 import type { InferredType } from '../shapes/types.js';
 import { malformed } from '../shapes/params.js';
 import { ShapeMismatch } from '../shapes/types.js';
-import { badDimReason, FLOAT_INPUT_OPS, NUMERIC_INPUT_OPS } from '../validate.js';
+import { badDimReason, BOOL_FIRST_INPUT_OPS, FLOAT_INPUT_OPS, NUMERIC_INPUT_OPS } from '../validate.js';
 import { isFloatDType } from '../../tensor/dtype.js';
 import { topologicalOrder } from './topo.js';
 
@@ -100,10 +100,11 @@ function inferNode(
   types: Map<string, OnnxValueInfo>,
   declared: ReadonlyMap<string, OnnxValueInfo> | undefined,
 ): void {
-  const fn = isDefaultDomain(node) ? shapeFunctionFor(node.opType) : undefined;
-  if (!fn) return;
+  if (!isDefaultDomain(node)) return;
   const inputs = node.inputs.map((name) => (name === '' ? undefined : types.get(name)));
   checkInputTypes(node, inputs);
+  const fn = shapeFunctionFor(node.opType);
+  if (!fn) return;
   let inferred: InferredType[];
   try {
     inferred = fn({ node, opset, inputs, constant: (i) => (node.inputs[i] ? constants.get(node.inputs[i]!) : undefined) });
@@ -126,6 +127,9 @@ function checkInputTypes(node: OnnxNode, inputs: readonly (OnnxValueInfo | undef
   const first = inputs[0]?.dtype;
   if (first !== undefined && FLOAT_INPUT_OPS.has(node.opType) && !isFloatDType(first)) {
     throw malformed(node, `input "${node.inputs[0]}" is ${first}, but ${node.opType} takes floating-point tensors only`);
+  }
+  if (first !== undefined && BOOL_FIRST_INPUT_OPS.has(node.opType) && first !== 'bool') {
+    throw malformed(node, `input "${node.inputs[0]}" is ${first}, but ${node.opType} takes a bool condition`);
   }
   if (!NUMERIC_INPUT_OPS.has(node.opType)) return;
   inputs.forEach((t, k) => {
