@@ -4,13 +4,13 @@
 // the sources: no timestamps, no absolute paths, no source maps.
 // Usage: node scripts/bundle.mjs [--outdir DIR]   (default dist/; tests build elsewhere)
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { outdir: { type: 'string' }, 'no-vendor': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { outdir: { type: 'string' }, 'no-engine': { type: 'boolean' } } });
 const outDir = values.outdir ? resolve(values.outdir) : join(root, 'dist');
 
 // CommonJS dependencies bundled into an ES module still call require(); give them one.
@@ -33,8 +33,9 @@ for (const { entry, outfile, executable } of entries) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    // Native addon: it must be loaded from node_modules at run time, never inlined.
-    external: ['onnxruntime-node'],
+    // Loaded by file path at run time (src/reference/engine.ts), never inlined: the native
+    // addon from node_modules, the wasm build from dist/ort/.
+    external: ['onnxruntime-node', 'onnxruntime-web'],
     banner: { js: executable ? `#!/usr/bin/env node\n${requireShim}` : requireShim },
     legalComments: 'none',
     charset: 'utf8',
@@ -49,42 +50,43 @@ for (const { entry, outfile, executable } of entries) {
 }
 
 // A GitHub Action runs dist/index.js straight from the repository, with no
-// node_modules. onnxruntime-node (reference outputs for models without test
-// data) is a native addon that cannot be bundled, so a minimal copy of it —
-// its JavaScript and the native libraries for the runners the Action supports,
-// linux-x64 and darwin-arm64 — ships under dist/vendor/. It sits outside
-// Node's normal lookup path: an installed onnxruntime-node always wins, and
-// src/reference/ort-module.ts falls back to this copy only when there is none.
-const VENDORED = {
-  'onnxruntime-node': ['package.json', 'dist/index.js', 'dist/backend.js', 'dist/binding.js', 'dist/version.js',
-    'bin/napi-v6/linux/x64/onnxruntime_binding.node', 'bin/napi-v6/linux/x64/libonnxruntime.so.1',
-    'bin/napi-v6/darwin/arm64/onnxruntime_binding.node', 'bin/napi-v6/darwin/arm64/libonnxruntime.1.dylib'],
-  'onnxruntime-common': ['package.json', ...listFiles(join(root, 'node_modules', 'onnxruntime-common'), 'dist/cjs').filter((f) => f.endsWith('.js') || f.endsWith('package.json'))],
-};
+// node_modules. Reference outputs for models without test data come from ONNX
+// Runtime: onnxruntime-node when it is installed, else onnxruntime-web's
+// WebAssembly build, which ships here in dist/ort/ so that it is always there:
+// its JavaScript bundled into one module (loaded by path, also by the child
+// process that runs a session under a time limit), the Emscripten loader and
+// the SIMD CPU .wasm (no WebGPU/JSEP, JSPI or asyncify variants), copied
+// unmodified. src/reference/engine.ts finds them beside the bundle.
+const WASM_FILES = ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
 
-function listFiles(base, dir) {
-  return readdirSync(join(base, dir), { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listFiles(base, join(dir, e.name)) : [join(dir, e.name)],
-  );
-}
-
-function vendorOnnxRuntime() {
-  const vendor = join(outDir, 'vendor', 'node_modules');
-  rmSync(join(outDir, 'vendor'), { recursive: true, force: true });
-  const notices = [];
-  for (const [pkg, files] of Object.entries(VENDORED)) {
-    const from = join(root, 'node_modules', pkg);
-    const manifest = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8'));
-    for (const file of [...files].sort()) {
-      mkdirSync(dirname(join(vendor, pkg, file)), { recursive: true });
-      copyFileSync(join(from, file), join(vendor, pkg, file));
-    }
-    notices.push(`${pkg} ${manifest.version}, license ${manifest.license}, ${manifest.repository?.url ?? ''}`);
+async function shipOnnxRuntimeWeb() {
+  const ortDir = join(outDir, 'ort');
+  rmSync(ortDir, { recursive: true, force: true });
+  mkdirSync(ortDir, { recursive: true });
+  const built = await build({
+    absWorkingDir: root,
+    stdin: { contents: "export * from 'onnxruntime-web';", resolveDir: root, loader: 'js' },
+    outfile: join(ortDir, 'onnxruntime-web.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    legalComments: 'inline',
+    charset: 'utf8',
+    logLevel: 'warning',
+  }).catch(() => undefined);
+  if (!built) {
+    console.error('bundle: onnxruntime-web failed');
+    process.exit(1);
   }
-  writeFileSync(join(outDir, 'vendor', 'NOTICE'),
-    'Copied unmodified from the npm packages below (ONNX Runtime, Copyright (c) Microsoft Corporation, MIT License):\n' +
-    notices.map((n) => `- ${n}\n`).join(''));
-  console.log(`bundle: vendored onnxruntime-node -> ${relative(root, join(outDir, 'vendor'))}`);
+  const from = join(root, 'node_modules', 'onnxruntime-web');
+  for (const file of WASM_FILES) copyFileSync(join(from, 'dist', file), join(ortDir, file));
+  const manifest = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8'));
+  writeFileSync(join(ortDir, 'NOTICE'),
+    `onnxruntime-web ${manifest.version} (${manifest.repository?.url ?? ''}): ONNX Runtime, Copyright (c) Microsoft Corporation,\n` +
+    'licensed under the MIT License. onnxruntime-web.mjs bundles its JavaScript and that of onnxruntime-common;\n' +
+    `${WASM_FILES.join(' and ')} are copied unmodified from its dist/ folder.\n`);
+  console.log(`bundle: onnxruntime-web ${manifest.version} -> ${relative(root, ortDir)}`);
 }
 
-if (!values['no-vendor']) vendorOnnxRuntime();
+if (!values['no-engine']) await shipOnnxRuntimeWeb();

@@ -24,6 +24,7 @@ function fail(where: string, what: string): never {
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const string: Check = (v, w) => (typeof v === 'string' ? undefined : fail(w, 'expected a string'));
+const optionalString: Check = (v, w) => (v === undefined || typeof v === 'string' ? undefined : fail(w, 'expected a string'));
 const boolean: Check = (v, w) => (typeof v === 'boolean' ? undefined : fail(w, 'expected true or false'));
 const numberOrNull: Check = (v, w) => (v === null || typeof v === 'number' ? undefined : fail(w, 'expected a number or null'));
 const oneOf = (allowed: Set<string>): Check => (v, w) => (typeof v === 'string' && allowed.has(v) ? undefined : fail(w, `expected one of ${[...allowed].join(', ')}`));
@@ -61,6 +62,8 @@ const modelCheck = object({
   variants: arrayOf(variantCheck),
   warnings: arrayOf(string),
   interface: optional(interfaceCheck),
+  referenceEngine: optionalString,
+  unverifiedReason: optionalString,
 });
 
 const reportCheck = object({

@@ -1,16 +1,17 @@
 import { spawn } from 'node:child_process';
-import { resolveOnnxRuntimeModule } from './ort-module.js';
-import type { Tensor as OrtTensor } from 'onnxruntime-node';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { ToolError } from '../errors.js';
+import { APPLY_ENGINE_SETTINGS_SOURCE, type EngineLocation } from './engine.js';
 
 /**
- * One onnxruntime session run in a child process that can be killed. onnxruntime-node
- * runs a session on the calling thread: a model from a pull request whose Loop never
+ * One onnxruntime session run in a child process that can be killed. Both engines
+ * (onnxruntime-node, and onnxruntime-web's wasm on one thread) run a session on the calling thread: a model from a pull request whose Loop never
  * ends would block the event loop, so no timer could fire and the whole job would
  * hang with every result unwritten. In a child, the parent's timer kills it instead.
  *
- * The parent sends the prepared feeds (already cast to the model's input types) as JSON
- * with base64 payloads on stdin; the child answers the same way on stdout.
+ * The parent sends the engine's module path and settings and the prepared feeds (already
+ * cast to the model's input types) as JSON with base64 payloads on stdin; the child answers
+ * the same way on stdout.
  */
 
 interface WireTensor {
@@ -23,15 +24,17 @@ interface WireTensor {
 
 /** Runs in the child: plain CommonJS, no access to this project's code. */
 const CHILD_SOURCE = `
-const ort = require(process.env.ONNX_COREML_ORT_MODULE);
-// Names from the model reach onnxruntime's log lines (see ort-quiet.ts); its stderr is discarded too.
-ort.env.logLevel = 'fatal';
+const { pathToFileURL } = require('node:url');
 const chunks = [];
 process.stdin.on('data', (c) => chunks.push(c));
 process.stdin.on('end', async () => {
   const reply = (value) => process.stdout.write(JSON.stringify(value));
   try {
     const request = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const imported = await import(pathToFileURL(request.engine.modulePath).href);
+    const ort = imported.InferenceSession ? imported : imported.default;
+    // The settings keep onnxruntime's logger silent: names from the model reach its log lines (see ort-quiet.ts); its stderr is discarded too.
+    applyEngineSettings(ort, request.engine.settings);
     const session = await ort.InferenceSession.create(request.modelPath, request.options);
     const feeds = {};
     for (const f of request.feeds) feeds[f.name] = new ort.Tensor(f.type, new CTORS[f.type](bytesOf(f.data)), f.dims);
@@ -50,6 +53,7 @@ process.stdin.on('end', async () => {
 function bytesOf(b64) { const b = Buffer.from(b64, 'base64'); const out = new ArrayBuffer(b.length); new Uint8Array(out).set(b); return out; }
 const CTORS = { float32: Float32Array, float64: Float64Array, float16: Uint16Array, int8: Int8Array, int16: Int16Array, int32: Int32Array,
   int64: BigInt64Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, uint64: BigUint64Array, bool: Uint8Array };
+${APPLY_ENGINE_SETTINGS_SOURCE}
 `;
 
 type ArrayCtor = new (buffer: ArrayBuffer) => ArrayBufferView;
@@ -74,20 +78,20 @@ function fromWire(w: WireTensor): OrtTensor {
 }
 
 /**
- * Runs `modelPath` on `feeds` in a child process and returns its outputs by name. The
+ * Runs `modelPath` on `feeds` with the engine at `engine` in a child process and returns its outputs by name. The
  * child is killed after `timeoutMs`, and the promise then rejects with a REFERENCE error.
  */
 export async function runSessionInChild(
+  engine: EngineLocation,
   modelPath: string,
   feeds: Record<string, OrtTensor>,
-  options: { intraOpNumThreads?: number; logSeverityLevel?: number },
+  options: InferenceSession.SessionOptions,
   timeoutMs: number,
 ): Promise<Record<string, OrtTensor>> {
-  const ortModule = resolveOnnxRuntimeModule();
-  const request = JSON.stringify({ modelPath, options, feeds: Object.entries(feeds).map(([name, t]) => toWire(name, t)) });
+  const request = JSON.stringify({ engine, modelPath, options, feeds: Object.entries(feeds).map(([name, t]) => toWire(name, t)) });
   const child = spawn(process.execPath, ['-e', CHILD_SOURCE], {
     // Only what the child needs: no inputs, tokens or other secrets of the parent's environment.
-    env: { PATH: process.env['PATH'] ?? '', ONNX_COREML_ORT_MODULE: ortModule },
+    env: { PATH: process.env['PATH'] ?? '' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const out: Buffer[] = [];

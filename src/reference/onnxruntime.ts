@@ -1,12 +1,11 @@
-import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-common';
 import { ToolError, errorMessage } from '../errors.js';
 import type { DType, DTypeStorage } from '../tensor/dtype.js';
 import { float32ArrayToFloat16 } from '../tensor/fp16.js';
 import { makeTensor, type Tensor } from '../tensor/tensor.js';
 import { castTensor } from './cast.js';
+import { loadEngine, referenceEngine, sessionOptions, type EngineLocation, type LoadedEngine, type OrtModule } from './engine.js';
 import { runSessionInChild } from './onnxruntime-process.js';
-import { requireOnnxRuntime } from './ort-module.js';
-import { QUIET_SESSION_OPTIONS, silenceOrtLogger } from './ort-quiet.js';
 
 export interface OnnxRuntimeOptions {
   /** Threads for one operator (intraOpNumThreads); default: onnxruntime's choice. */
@@ -17,6 +16,14 @@ export interface OnnxRuntimeOptions {
    * model that never ends blocks everything.
    */
   timeoutMs?: number;
+  /** The engine to run; default: referenceEngine()'s choice (onnxruntime-node when installed, else wasm). */
+  engine?: EngineLocation;
+}
+
+/** Reference outputs and the engine that computed them ("onnxruntime-web 1.30.0 (wasm)"). */
+export interface EngineOutputs {
+  outputs: Record<string, Tensor>;
+  engine: string;
 }
 
 /** Element types that both this project and onnxruntime-node hold in typed arrays. */
@@ -25,58 +32,70 @@ const ORT_TYPES = new Set<DType>([
 ]);
 
 /**
- * Runs an ONNX model with onnxruntime-node (CPU) and returns every output, keyed by the
+ * Runs an ONNX model with onnxruntime (CPU) and returns every output, keyed by the
  * model's output names in graph order. Each model input takes the entry of `inputs` with
  * its name; failing that, the entry at its position when that entry's name is not one of
  * the model's (a converted package may have renamed the inputs). Inputs are cast
  * to the element types the model declares (so int32 or fp32 test data can feed int64 or
- * fp16 inputs). The native module is loaded only here, so commands that never need
- * onnxruntime do not pay for it or fail without it.
+ * fp16 inputs). The engine is loaded only here, so commands that never need
+ * onnxruntime do not pay for it.
  */
 export async function runOnnxRuntime(
   modelPath: string,
   inputs: Record<string, Tensor>,
   options: OnnxRuntimeOptions = {},
 ): Promise<Record<string, Tensor>> {
-  const ort = await loadOnnxRuntime(modelPath);
-  silenceOrtLogger(ort);
+  return (await runReferenceEngine(modelPath, inputs, options)).outputs;
+}
+
+/** runOnnxRuntime, also naming the engine that ran the model. */
+export async function runReferenceEngine(
+  modelPath: string,
+  inputs: Record<string, Tensor>,
+  options: OnnxRuntimeOptions = {},
+): Promise<EngineOutputs> {
+  const engine = await loadReferenceEngine(modelPath, options.engine);
+  const { ort } = engine;
   let session: InferenceSession;
-  const sessionOptions: InferenceSession.SessionOptions = { ...QUIET_SESSION_OPTIONS, ...(options.threads ? { intraOpNumThreads: options.threads } : {}) };
+  const settings = sessionOptions(options.threads);
   try {
-    session = await ort.InferenceSession.create(modelPath, sessionOptions);
+    session = await ort.InferenceSession.create(modelPath, settings);
   } catch (err) {
-    throw new ToolError('REFERENCE', `onnxruntime cannot load the model: ${errorMessage(err)}`, { file: modelPath, cause: err });
+    throw new ToolError('REFERENCE', `${engine.label} cannot load the model: ${errorMessage(err)}`, { file: modelPath, cause: err });
   }
   try {
-    const feeds: Record<string, OrtTensor> = {};
-    const given = Object.entries(inputs);
-    const modelNames = new Set(session.inputNames);
-    session.inputMetadata.forEach((meta, position) => {
-      const atPosition = given[position];
-      const input = inputs[meta.name] ?? (atPosition && !modelNames.has(atPosition[0]) ? atPosition[1] : undefined);
-      if (!input) throw new ToolError('REFERENCE', `no value given for model input "${meta.name}"`, { file: modelPath });
-      const wanted = meta.isTensor ? (meta.type as DType) : input.dtype;
-      feeds[meta.name] = toOrtTensor(ort.Tensor, castTensor(input, wanted, `${modelPath}: input "${meta.name}"`), modelPath);
-    });
+    const feeds = modelFeeds(ort, session, inputs, modelPath);
     const results =
       options.timeoutMs !== undefined && Number.isFinite(options.timeoutMs)
-        ? await runSessionInChild(modelPath, feeds, sessionOptions, options.timeoutMs)
+        ? await runSessionInChild(engine.location, modelPath, feeds, settings, options.timeoutMs)
         : await runSession(session, feeds, modelPath);
     const outputs: Record<string, Tensor> = {};
     for (const name of session.outputNames) outputs[name] = fromOrtTensor(results[name] as OrtTensor, name, modelPath);
-    return outputs;
+    return { outputs, engine: engine.label };
   } finally {
     await session.release();
   }
 }
 
-type OrtModule = typeof import('onnxruntime-node');
+function modelFeeds(ort: OrtModule, session: InferenceSession, inputs: Record<string, Tensor>, modelPath: string): Record<string, OrtTensor> {
+  const feeds: Record<string, OrtTensor> = {};
+  const given = Object.entries(inputs);
+  const modelNames = new Set(session.inputNames);
+  session.inputMetadata.forEach((meta, position) => {
+    const atPosition = given[position];
+    const input = inputs[meta.name] ?? (atPosition && !modelNames.has(atPosition[0]) ? atPosition[1] : undefined);
+    if (!input) throw new ToolError('REFERENCE', `no value given for model input "${meta.name}"`, { file: modelPath });
+    const wanted = meta.isTensor ? (meta.type as DType) : input.dtype;
+    feeds[meta.name] = toOrtTensor(ort.Tensor, castTensor(input, wanted, `${modelPath}: input "${meta.name}"`), modelPath);
+  });
+  return feeds;
+}
 
-async function loadOnnxRuntime(modelPath: string): Promise<OrtModule> {
+async function loadReferenceEngine(modelPath: string, location: EngineLocation | undefined): Promise<LoadedEngine> {
   try {
-    return requireOnnxRuntime<OrtModule>();
+    return await (location ? loadEngine(location) : referenceEngine());
   } catch (err) {
-    throw new ToolError('REFERENCE', `onnxruntime-node is not available: ${errorMessage(err)}`, { file: modelPath, cause: err });
+    throw new ToolError('REFERENCE', `no onnxruntime engine is available: ${errorMessage(err)}`, { file: modelPath, cause: err });
   }
 }
 

@@ -8,15 +8,8 @@
  * the error it throws, which the tool escapes like any other message.
  */
 
-/** The part of onnxruntime's module (node or web) that sets the process-wide log level. */
-interface OrtEnvHolder {
-  env: { logLevel?: string };
-}
-
 /** Session options that silence one session's logger. */
 export const QUIET_SESSION_OPTIONS = Object.freeze({ logSeverityLevel: 4 as const, logVerbosityLevel: 0 });
 
-/** Silences the engine's process-wide logger; call before the first session is created. */
-export function silenceOrtLogger(ort: OrtEnvHolder): void {
-  ort.env.logLevel = 'fatal';
-}
+/** The process-wide log level (env.logLevel) every engine is given before its first session; see engine.ts. */
+export const QUIET_LOG_LEVEL = 'fatal';

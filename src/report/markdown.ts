@@ -112,6 +112,8 @@ function renderModel(m: ModelResult): string {
   const title = `### ${STATUS_ICON[m.status]} ${escapeMarkdownCode(m.path, 200)}`;
   const sections = [title];
   if (m.error) sections.push(`**${escapeMarkdown(m.error.code)}**: ${escapeMarkdown(m.error.message, 1000)}`);
+  const references = referencesLine(m);
+  if (references) sections.push(references);
   if (m.variants.length > 0) sections.push(renderSizeTable(m), renderAccuracyTable(m));
   if (m.interface) sections.push(renderInterfaceSection(m.interface));
   if (m.coverage.length > 0) sections.push(renderCoverageTable(m));
@@ -119,6 +121,15 @@ function renderModel(m: ModelResult): string {
     sections.push(fold(`Warnings (${m.warnings.length})`, m.warnings.map((w) => `- ${escapeMarkdown(w, 500)}`).join('\n'), true));
   }
   return sections.join('\n\n');
+}
+
+/** Where the reference outputs came from, or why there are none (with the fix). */
+function referencesLine(m: ModelResult): string | undefined {
+  if (m.status === 'unverified') return `**Not verified**: ${escapeMarkdown(m.unverifiedReason ?? 'no variant was verified', 1000)}`;
+  if (m.variants.length === 0) return undefined;
+  if (m.reference === 'test data') return 'Reference outputs: the test data beside the model.';
+  if (m.reference === 'onnxruntime') return `Reference outputs: ${escapeMarkdownCode(m.referenceEngine ?? 'onnxruntime', 100)} on seeded inputs.`;
+  return undefined;
 }
 
 function renderSizeTable(m: ModelResult): string {

@@ -64,6 +64,10 @@ export interface ModelResult {
   onnxBytes: number | null;
   /** Where the reference outputs came from. */
   reference: 'test data' | 'onnxruntime' | 'none';
+  /** The onnxruntime build that computed them when `reference` is 'onnxruntime' ("onnxruntime-web 1.30.0 (wasm)"). */
+  referenceEngine?: string;
+  /** Why the model is 'unverified' and how to fix it, in one line. */
+  unverifiedReason?: string;
   coverage: CoverageRow[];
   unsupported: { op: string; node: string; reason: string }[];
   variants: VariantResult[];
@@ -87,6 +91,8 @@ export interface GateSettings {
   minPsnr?: number;
   maxSizeIncrease?: number;
   failOnUnsupported: boolean;
+  /** When true, a model that could not be verified (no reference outputs) does not fail the run. */
+  allowUnverified?: boolean;
 }
 
 export interface RunReport {

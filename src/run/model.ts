@@ -75,6 +75,7 @@ async function processModel(job: ModelJob, deadline: Deadline, result: ModelResu
   job.progress(`${job.label}: computing reference outputs`);
   const references = await findReferences({ modelPath: job.onnxPath, dataDir: job.dataDir, stem: job.stem, model, deadline });
   result.reference = references.source;
+  if (references.engine !== undefined) result.referenceEngine = references.engine;
   result.warnings.push(...references.warnings.map((w) => relabel(w, job.onnxPath, job.label)));
   // Every package records its source's SHA-256, so the interface applies even when none was asked for.
   const face = { options: await resolveInterface(job.interface ?? {}, model), source: sourceFactsOf(model, await fileSha256(job.onnxPath)) };
@@ -103,6 +104,7 @@ async function processModel(job: ModelJob, deadline: Deadline, result: ModelResu
     result.variants.push(relabelVariant(variantResult, job.onnxPath, job.label));
   }
   result.status = modelStatusOf(result.variants);
+  if (result.status === 'unverified') result.unverifiedReason = relabel(references.unverifiedReason ?? 'no variant was verified', job.onnxPath, job.label);
 }
 
 /**

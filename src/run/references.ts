@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ToolError, errorMessage } from '../errors.js';
 import type { OnnxModel, OnnxValueInfo } from '../onnx/ir.js';
 import { formatShape } from '../tensor/tensor.js';
-import { runOnnxRuntime } from '../reference/onnxruntime.js';
+import { runReferenceEngine } from '../reference/onnxruntime.js';
 import { generateInputs, type InputSpec } from '../reference/seeded-inputs.js';
 import { readProtoTestDataSet, readTestDataSets, type TestDataSet } from '../reference/test-data.js';
 import type { ModelResult } from '../report/schema.js';
@@ -13,14 +13,19 @@ import { ModelTimeoutError, type Deadline } from './deadline.js';
  * Where a model's reference outputs come from, in order of preference:
  * 1. `test_data_set_N/` folders beside the model (the ONNX test-data layout);
  * 2. `<stem>.npz` beside the model;
- * 3. onnxruntime-node on seeded inputs;
- * and when none of these works, no reference at all (variants stay unverified).
+ * 3. onnxruntime on seeded inputs (onnxruntime-node when installed, else the wasm build
+ *    that ships with the bundle);
+ * and when none of these works, no reference at all (the model stays unverified).
  */
 
 export interface References {
   source: ModelResult['reference'];
   sets: TestDataSet[];
   warnings: string[];
+  /** The onnxruntime build that computed the references ("onnxruntime-web 1.30.0 (wasm)"), when it did. */
+  engine?: string;
+  /** Why there are no references and how to get them, in one line; set when `source` is 'none'. */
+  unverifiedReason?: string;
 }
 
 export interface ReferenceRequest {
@@ -47,13 +52,26 @@ export async function findReferences(request: ReferenceRequest): Promise<Referen
     warnings.push(`the test data beside the model cannot be used (${errorMessage(err)}); falling back to onnxruntime`);
   }
   try {
-    const set = await onnxRuntimeReference(request, warnings);
-    return { source: 'onnxruntime', sets: [set], warnings };
+    const { set, engine } = await onnxRuntimeReference(request, warnings);
+    return { source: 'onnxruntime', sets: [set], warnings, engine };
   } catch (err) {
     if (err instanceof ModelTimeoutError) throw err;
     warnings.push(`no reference outputs: ${errorMessage(err)}; the Core ML variants are not verified`);
-    return { source: 'none', sets: [], warnings };
+    const reason = unverifiedReason(errorMessage(err), request);
+    return { source: 'none', sets: [], warnings, unverifiedReason: reason };
   }
+}
+
+/**
+ * One line: why no reference outputs could be had, then the fix: reference outputs that
+ * need no engine (test data beside the model), or accepting the model unverified.
+ */
+function unverifiedReason(why: string, request: ReferenceRequest): string {
+  const stripped = why.startsWith(`${request.modelPath}: `) ? why.slice(request.modelPath.length + 2) : why;
+  return (
+    `no reference outputs: ${stripped.replace(/\s*\n\s*/g, ' ')}. Fix: add test_data_set_0/ (input_0.pb, output_0.pb, ...) or ` +
+    `${request.stem}.npz beside the model, or set allow-unverified to accept it unverified`
+  );
 }
 
 /**
@@ -93,24 +111,25 @@ async function readShippedTestData(dir: string, stem: string): Promise<TestDataS
   return npz ? readTestDataSets(join(dir, npz.name)) : [];
 }
 
-async function onnxRuntimeReference(request: ReferenceRequest, warnings: string[]): Promise<TestDataSet> {
+async function onnxRuntimeReference(request: ReferenceRequest, warnings: string[]): Promise<{ set: TestDataSet; engine: string }> {
   const specs = request.model.graph.inputs.map((info) => inputSpec(info, warnings));
   const inputs = generateInputs(specs, REFERENCE_SEED);
   // With a time limit, onnxruntime runs in a child process that can be killed (a Loop that
   // never ends blocks the thread it runs on); a second of slack lets the race report the time-out.
   const remaining = request.deadline.remainingMs();
   const ortOptions = Number.isFinite(remaining) ? { timeoutMs: remaining + 1000 } : {};
-  const outputs = await request.deadline.race(runOnnxRuntime(request.modelPath, inputs, ortOptions), 'computing reference outputs with onnxruntime');
+  const { outputs, engine } = await request.deadline.race(runReferenceEngine(request.modelPath, inputs, ortOptions), 'computing reference outputs with onnxruntime');
   const names = request.model.graph.outputs.map((o) => o.name);
-  return {
-    name: `onnxruntime on seeded inputs (seed ${REFERENCE_SEED})`,
+  const set: TestDataSet = {
+    name: `${engine} on seeded inputs (seed ${REFERENCE_SEED})`,
     inputs: specs.map((s) => ({ name: s.name, tensor: inputs[s.name]! })),
     outputs: names.map((name) => {
       const tensor = outputs[name];
-      if (!tensor) throw new Error(`onnxruntime did not return output "${name}"`);
+      if (!tensor) throw new Error(`${engine} did not return output "${name}"`);
       return { name, tensor };
     }),
   };
+  return { set, engine };
 }
 
 /** Static shape for a generated input: symbolic and unknown dimensions become 1, which the warnings say. */

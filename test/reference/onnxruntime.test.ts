@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compareOutputs } from '../../src/parity/metrics.js';
-import { runOnnxRuntime } from '../../src/reference/onnxruntime.js';
+import { WASM_FILE, locateWasmEngine } from '../../src/reference/engine.js';
+import { runOnnxRuntime, runReferenceEngine } from '../../src/reference/onnxruntime.js';
 import { readTestDataSets } from '../../src/reference/test-data.js';
 import { float32ArrayToFloat16 } from '../../src/tensor/fp16.js';
 import { makeTensor } from '../../src/tensor/tensor.js';
@@ -44,5 +45,44 @@ describe('runOnnxRuntime', () => {
   it('reports a file onnxruntime cannot load as a reference error naming it', async () => {
     const notAModel = join(cnn, 'test_data_set_0/output_0.pb');
     await expect(runOnnxRuntime(notAModel, {})).rejects.toMatchObject({ code: 'REFERENCE', file: notAModel });
+  });
+});
+
+describe('the onnxruntime-web (wasm) engine', () => {
+  const wasm = locateWasmEngine();
+
+  it('is found without onnxruntime-node, from the installed package when no bundle ships it', () => {
+    expect(wasm).toMatchObject({ name: 'onnxruntime-web', settings: { wasm: { numThreads: 1 } } });
+    expect(wasm!.settings.wasm!.wasmPaths.wasm).toMatch(new RegExp(`/${WASM_FILE}$`));
+  });
+
+  it('reproduces the simple CNN reference output within 1e-4 and names itself with its version', async () => {
+    const [set] = await readTestDataSets(join(cnn, 'test_data_set_0'));
+    const result = await runReferenceEngine(join(cnn, 'model.onnx'), { input_0: set!.inputs[0]!.tensor }, { engine: wasm! });
+    expect(result.engine).toMatch(/^onnxruntime-web \d+\.\d+\.\d+ \(wasm\)$/);
+    expect(compareOutputs(set!.outputs[0]!.tensor, result.outputs['output_0']!).maxAbsError).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('runs in a child process that can be stopped, with the same result', async () => {
+    const [set] = await readTestDataSets(join(cnn, 'test_data_set_0'));
+    const result = await runReferenceEngine(join(cnn, 'model.onnx'), { input_0: set!.inputs[0]!.tensor }, { engine: wasm!, timeoutMs: 60_000 });
+    expect(compareOutputs(set!.outputs[0]!.tensor, result.outputs['output_0']!).maxAbsError).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('reports a file it cannot load as a reference error naming the engine and the file', async () => {
+    const notAModel = join(cnn, 'test_data_set_0/output_0.pb');
+    await expect(runReferenceEngine(notAModel, {}, { engine: wasm! })).rejects.toMatchObject({
+      code: 'REFERENCE',
+      file: notAModel,
+      message: expect.stringMatching(/onnxruntime-web .* cannot load the model/),
+    });
+  });
+});
+
+describe('the default engine', () => {
+  it('is onnxruntime-node when it is installed', async () => {
+    const [set] = await readTestDataSets(join(cnn, 'test_data_set_0'));
+    const result = await runReferenceEngine(join(cnn, 'model.onnx'), { input_0: set!.inputs[0]!.tensor });
+    expect(result.engine).toMatch(/^onnxruntime-node \d+\.\d+\.\d+$/);
   });
 });

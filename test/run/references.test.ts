@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeOnnxModel } from '../../src/onnx/encode.js';
 import { loadOnnxModel } from '../../src/onnx/load.js';
 import { Deadline } from '../../src/run/deadline.js';
-import { findReferences } from '../../src/run/references.js';
+import { REFERENCE_SEED, findReferences } from '../../src/run/references.js';
 import { fixtureDir, makeTempDir } from '../cli/fixtures.js';
 import { writeTinyModel } from '../cli/models.js';
 import { model, node, valueInfo } from '../helpers/onnx-graph.js';
@@ -56,5 +56,15 @@ describe('findReferences', () => {
     expect(refs.source).toBe('none');
     expect(refs.sets).toEqual([]);
     expect(refs.warnings.at(-1)).toMatch(/^no reference outputs: .*; the Core ML variants are not verified$/);
+    expect(refs.unverifiedReason).toMatch(/^no reference outputs: [^\n]*string[^\n]*\. Fix: add test_data_set_0\/ .* or model\.npz beside the model, or set allow-unverified/);
+  });
+
+  it('names the engine that computed the references, with its version', async () => {
+    const path = join(temp.dir, 'model.onnx');
+    const m = model({ nodes: [node('Relu', ['x'], ['y'])], inputs: [valueInfo('x', 'float32', [2, 4])], outputs: [valueInfo('y', 'float32', [2, 4])] });
+    writeFileSync(path, encodeOnnxModel(m));
+    const refs = await referencesFor(path);
+    expect(refs.engine).toMatch(/^onnxruntime-(node|web) \d+\.\d+\.\d+/);
+    expect(refs.sets[0]!.name).toBe(`${refs.engine} on seeded inputs (seed ${REFERENCE_SEED})`);
   });
 });

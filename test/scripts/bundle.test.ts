@@ -46,21 +46,24 @@ describe('scripts/bundle.mjs', () => {
     expect(statSync(join(first, 'cli.js')).mode & 0o111).not.toBe(0);
   });
 
-  it('leaves the native onnxruntime-node addon to be loaded at run time, never inlined', () => {
+  it('leaves both onnxruntime engines to be loaded by path at run time, never inlined', () => {
     const cli = readFileSync(join(first, 'cli.js'), 'utf8');
     expect(cli).toMatch(/resolve\(\s*["']onnxruntime-node["']\s*\)/);
     expect(cli).not.toContain('onnxruntime_binding.node');
   });
 
-  it('ships onnxruntime-node for linux-x64 and darwin-arm64 beside the bundle, with its notice', () => {
-    const bin = join(first, 'vendor', 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
-    for (const file of ['linux/x64/onnxruntime_binding.node', 'linux/x64/libonnxruntime.so.1', 'darwin/arm64/onnxruntime_binding.node', 'darwin/arm64/libonnxruntime.1.dylib']) {
-      expect(statSync(join(bin, file)).size).toBeGreaterThan(0);
-    }
-    expect(readFileSync(join(first, 'vendor', 'NOTICE'), 'utf8')).toMatch(/onnxruntime-node \d+\.\d+\.\d+, license MIT/);
+  it('ships the onnxruntime-web wasm engine beside the bundle, with its notice, and no native copy', () => {
+    const ort = join(first, 'ort');
+    expect(statSync(join(ort, 'ort-wasm-simd-threaded.wasm')).size).toBeGreaterThan(1_000_000);
+    expect(statSync(join(ort, 'ort-wasm-simd-threaded.mjs')).size).toBeGreaterThan(0);
+    expect(readFileSync(join(ort, 'onnxruntime-web.mjs'), 'utf8')).toContain('InferenceSession');
+    expect(readFileSync(join(ort, 'NOTICE'), 'utf8')).toMatch(/onnxruntime-web \d+\.\d+\.\d+ .*MIT License/s);
+    expect(readFileSync(join(first, 'ort', 'ort-wasm-simd-threaded.wasm')).equals(readFileSync(join(second, 'ort', 'ort-wasm-simd-threaded.wasm')))).toBe(true);
+    expect(readFileSync(join(first, 'ort', 'onnxruntime-web.mjs')).equals(readFileSync(join(second, 'ort', 'onnxruntime-web.mjs')))).toBe(true);
+    expect(() => statSync(join(first, 'vendor'))).toThrow();
   });
 
-  it('computes onnxruntime references with the shipped copy where no node_modules exist (as a GitHub Action runs)', () => {
+  it('computes onnxruntime references with the shipped wasm engine where no node_modules exist (as a GitHub Action runs)', () => {
     const model = join(REPO_DIR, 'examples', 'simple_cnn', 'model.onnx');
     const pkg = join(temp.dir, 'simple.mlpackage');
     execFileSync(process.execPath, [join(first, 'cli.js'), 'convert', model, '-o', pkg, '--precision', 'fp32'], { stdio: 'pipe' });
