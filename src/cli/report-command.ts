@@ -27,7 +27,7 @@ export const REPORT_COMMAND = 'report';
 
 /** The options of `report`, in the order its help lists them. */
 export const REPORT_OPTION_KEYS = [
-  'out', 'baseRef', 'variants', 'target', 'inputShape', 'maxAbsError', 'minPsnr', 'maxSizeIncrease', 'failOnUnsupported', 'timeout', 'config', 'json', 'debug', 'help',
+  'out', 'baseRef', 'variants', 'target', 'inputShape', 'maxAbsError', 'minPsnr', 'maxSizeIncrease', 'failOnUnsupported', 'allowUnverified', 'timeout', 'config', 'json', 'debug', 'help',
 ] as const satisfies readonly OptionKey[];
 
 export const REPORT_HELP = [
@@ -44,7 +44,8 @@ export const REPORT_HELP = [
   '',
   'Exit codes:',
   '  0  every gate passed',
-  '  1  a gate failed (accuracy, size, unsupported ops, a conversion error or time-out)',
+  '  1  a gate failed (accuracy, size, unsupported ops, an unverified model, a conversion',
+  '     error or time-out)',
   '  2  usage error, a PATH that does not exist or holds no .onnx files, or a model file',
   '     that cannot be read (all other models are still run and reported)',
 ].join('\n');
@@ -77,6 +78,7 @@ export function parseReportArgs(args: readonly string[]): ReportRequest | 'help'
   const outDir = cliOption(values, 'out', usageError);
   if (outDir === undefined || outDir === '') throw usageError('missing --out DIR');
   const gates: GateSettings = { failOnUnsupported: cliOption(values, 'failOnUnsupported', usageError) ?? true };
+  if (cliOption(values, 'allowUnverified', usageError) === true) gates.allowUnverified = true;
   const maxAbsError = cliOption(values, 'maxAbsError', usageError);
   const minPsnr = cliOption(values, 'minPsnr', usageError);
   const maxSizeIncrease = cliOption(values, 'maxSizeIncrease', usageError);

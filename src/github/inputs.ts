@@ -48,6 +48,7 @@ export const INPUT_DEFAULTS: Readonly<Record<string, string>> = inputDefaults();
 
 export function parseGates(env: Env): GateSettings {
   const gates: GateSettings = { failOnUnsupported: requiredActionOption(env, 'failOnUnsupported') };
+  if (actionOption(env, 'allowUnverified') === true) gates.allowUnverified = true;
   const maxAbsError = actionOption(env, 'maxAbsError');
   const minPsnr = actionOption(env, 'minPsnr');
   const maxSizeIncrease = actionOption(env, 'maxSizeIncrease');

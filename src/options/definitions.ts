@@ -109,6 +109,11 @@ export const OPTIONS = {
     cliHelp: ['fail when a model has unsupported ops: true or false', '(default: true)'],
     description: 'fail when a model has ops that cannot be converted (`true` or `false`)',
   },
+  allowUnverified: {
+    flag: 'allow-unverified', input: 'allow-unverified', type: 'flag', parse: booleanRule, default: 'false',
+    cliHelp: ['pass a model that could not be verified (no reference', 'outputs: no test data and onnxruntime cannot run it)'],
+    description: 'pass a model that was converted but could not be verified (no test data beside it and onnxruntime cannot run it); by default such a model fails the step (`true` or `false`)',
+  },
   comment: {
     input: 'comment', type: 'string', parse: choiceRule(COMMENT_MODES), default: 'sticky',
     description: '`sticky`: one comment per PR, edited in place; `off`: no comment',

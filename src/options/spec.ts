@@ -32,7 +32,10 @@ export interface OptionSpec<T> {
   readonly short?: string;
   /** The action input name (action.yml); absent when only the CLI has it. */
   readonly input?: string;
-  /** `string`: takes a value; `flag`: a bare CLI switch (`--json`), never an action input. */
+  /**
+   * `string`: takes a value; `flag`: a bare CLI switch (`--json`). A flag that is also an
+   * action input reads that input's text with `parse` (`allow-unverified: true`).
+   */
   readonly type: 'string' | 'flag';
   /** Repeatable on the command line; the parser then sees each occurrence. */
   readonly multiple?: boolean;

@@ -18,6 +18,7 @@ function modelFailures(m: ModelResult, gates: GateSettings): string[] {
     const ops = [...new Set(m.unsupported.map((u) => u.op))].sort();
     lines.push(`${m.path}: ${m.unsupported.length} node(s) use unsupported ops: ${ops.join(', ')}`);
   }
+  if (m.status === 'unverified' && gates.allowUnverified !== true) lines.push(`${m.path}: not verified: ${m.unverifiedReason ?? 'no variant was verified'}`);
   for (const v of m.variants) lines.push(...accuracyFailures(m.path, v));
   if (gates.maxSizeIncrease !== undefined) lines.push(...sizeFailures(m, gates.maxSizeIncrease));
   return lines;

@@ -106,6 +106,12 @@ describe('onnx-coreml report', () => {
 });
 
 describe('parseReportArgs', () => {
+  it('lets unverified models pass only with --allow-unverified', () => {
+    expect(parseReportArgs(['a.onnx', '--out', 'o'])).toMatchObject({ gates: { failOnUnsupported: true } });
+    expect(parseReportArgs(['a.onnx', '--out', 'o'])).not.toHaveProperty('gates.allowUnverified');
+    expect(parseReportArgs(['a.onnx', '--out', 'o', '--allow-unverified'])).toMatchObject({ gates: { allowUnverified: true } });
+  });
+
   it('reads every option into the request', () => {
     const request = parseReportArgs([
       'a.onnx', 'models', '--out', 'o', '--base-ref', 'origin/main', '--variants', 'fp16, int8,fp16', '--target', 'iOS17',

@@ -41,6 +41,13 @@ describe('parseInputs', () => {
     expect(gates).toEqual({ maxAbsError: 0.001, minPsnr: 35, failOnUnsupported: false });
   });
 
+  test('fails unverified models unless allow-unverified is true', () => {
+    expect(parseInputs(env({})).gates.allowUnverified).toBeUndefined();
+    expect(parseInputs(env({ 'allow-unverified': 'false' })).gates.allowUnverified).toBeUndefined();
+    expect(parseInputs(env({ 'allow-unverified': 'true' })).gates.allowUnverified).toBe(true);
+    expect(() => parseInputs(env({ 'allow-unverified': 'sometimes' }))).toThrow(/input `allow-unverified`/);
+  });
+
   test.each([
     [{ format: 'neuralnetwork' }, /input `format`: neuralnetwork .* not implemented yet; use mlprogram/],
     [{ variants: 'fp32,int3' }, /input `variants`: unknown variant 'int3'; known variants: fp32, fp16/],

@@ -68,9 +68,10 @@ const SAMPLES: Readonly<Record<string, readonly string[]>> = {
 };
 
 describe('one rule per option', () => {
+  // A bare switch (`--allow-unverified`) takes no text on the command line; its input is read below.
   const shared = (Object.keys(OPTIONS) as OptionKey[]).filter((k) => {
     const s: OptionSpec<unknown> = OPTIONS[k];
-    return s.flag !== undefined && s.input !== undefined;
+    return s.flag !== undefined && s.input !== undefined && s.type === 'string';
   });
 
   test('every option both sides have is sampled here', () => {
@@ -89,6 +90,22 @@ describe('one rule per option', () => {
           cli: [action.value['target'], action.value['variants'], action.value['gates']],
         });
       }
+    }
+  });
+
+  test('allowUnverified: the bare CLI switch and the input set the same gate; the input reads booleans by the same rule', () => {
+    const cli = parseReportArgs(['m.onnx', '--out', 'o', '--allow-unverified']);
+    expect(cli !== 'help' && cli.gates.allowUnverified).toBe(true);
+    expect(parseInputs({ 'INPUT_ALLOW-UNVERIFIED': 'true' }).gates.allowUnverified).toBe(true);
+    for (const raw of SAMPLES['failOnUnsupported']!) {
+      const read = (name: string) => {
+        try {
+          return Boolean(parseInputs({ [`INPUT_${name}`]: raw }).gates[name === 'ALLOW-UNVERIFIED' ? 'allowUnverified' : 'failOnUnsupported']);
+        } catch {
+          return 'rejected';
+        }
+      };
+      expect({ raw, read: read('ALLOW-UNVERIFIED') }).toEqual({ raw, read: read('FAIL-ON-UNSUPPORTED') });
     }
   });
 
