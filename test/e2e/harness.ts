@@ -141,6 +141,8 @@ export interface RunSpec {
   inputs?: Record<string, string>;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** The action's entry script; default: the scratch bundle (BUNDLE). */
+  bundle?: string;
 }
 
 export function pullRequestPayload(repo: TestRepo, number: number, options: { fork?: boolean; changedFiles?: number } = {}): unknown {
@@ -183,7 +185,7 @@ export async function runBundledAction(spec: RunSpec): Promise<ActionRun> {
     ...spec.env,
   };
   const started = Date.now();
-  const child = spawn(process.execPath, [BUNDLE], { cwd: spec.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [spec.bundle ?? BUNDLE], { cwd: spec.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
