@@ -4,7 +4,7 @@ import { ToolError, errorMessage } from './errors.js';
 import { gateForProgram, type Gate } from './parity/gates.js';
 import { evaluateOutput, overallPass, type OutputVerdict, type VerdictOptions } from './parity/verdict.js';
 import { castTensor } from './reference/cast.js';
-import { runOnnxRuntime } from './reference/onnxruntime.js';
+import { runReferenceEngine } from './reference/onnxruntime.js';
 import { generateInputs, type InputSpec } from './reference/seeded-inputs.js';
 import { readTestDataSets, type TestDataSet } from './reference/test-data.js';
 import { runModel } from './runtime/interpreter.js';
@@ -36,7 +36,7 @@ export interface VerifyOptions {
  * Runs an .mlpackage with the reference interpreter and compares every output with its
  * reference. With test data, every data set must pass, and each output reports its worst
  * metrics over the sets. With an ONNX model, seeded inputs are generated from the package's
- * input descriptions and onnxruntime-node computes the references.
+ * input descriptions and onnxruntime (native when installed, else wasm) computes the references.
  */
 export async function verifyPackage(packagePath: string, source: VerifySource, options: VerifyOptions = {}): Promise<VerifyReport> {
   const model = await readMlPackage(packagePath);
@@ -118,9 +118,10 @@ async function seededDataSet(model: CoreMLModel, onnxPath: string, options: Veri
     .map((i) => ({ name: i.name, dtype: GENERATED_DTYPE[i.type.dtype] ?? i.type.dtype, shape: i.type.shape }));
   const generated = generateInputs(specs, seed);
   const images = face ? seededImages(model.inputs, face, seed) : { pixels: {}, normalized: {} };
-  const references = await runOnnxRuntime(onnxPath, { ...generated, ...images.normalized }, options.threads === undefined ? {} : { threads: options.threads });
+  const { outputs: references, engine } = await runReferenceEngine(onnxPath, { ...generated, ...images.normalized }, options.threads === undefined ? {} : { threads: options.threads });
   const outputs = face ? referencesForPackage(model, face, Object.values(references)) : references;
-  return { name: `seeded inputs (seed ${seed})`, inputs: namedTensors({ ...generated, ...images.pixels }), outputs: namedTensors(outputs) };
+  // The set's name says which engine computed the references ("onnxruntime-web 1.30.0 (wasm) on seeded inputs").
+  return { name: `${engine} on seeded inputs (seed ${seed})`, inputs: namedTensors({ ...generated, ...images.pixels }), outputs: namedTensors(outputs) };
 }
 
 /** A classifier's label as its class index, so it compares exactly with the reference's top class. */
