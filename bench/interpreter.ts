@@ -23,6 +23,7 @@ import { runProgram } from '../src/runtime/interpreter.js';
 import { makeTensor } from '../src/tensor/tensor.js';
 import type { BenchModel } from './lib/graph.js';
 import { buildResNet50 } from './lib/resnet50.js';
+import { median, seededInput } from './lib/sampling.js';
 import { buildVitB16 } from './lib/vit.js';
 
 const TARGET_RATIO = 4;
@@ -33,21 +34,6 @@ const MODELS: Record<string, { label: string; build: () => BenchModel }> = {
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, model: { type: 'string', multiple: true } } });
 const runs = Math.max(1, Number(values.runs));
 const selected = values.model ?? Object.keys(MODELS);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
-function seededInput(n: number): Float32Array {
-  let state = 12345;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    out[i] = state / 4294967296 - 0.5;
-  }
-  return out;
-}
 
 function loadAverage(): string {
   return loadavg().map((l) => l.toFixed(2)).join(' ');
