@@ -1,4 +1,5 @@
 import { capEchoed, capName } from './report/escape.js';
+import type { CoverageReport } from './convert/outcomes.js';
 
 /**
  * Typed errors. Every error a user can cause names the file and the problem;
@@ -50,9 +51,21 @@ export interface UnsupportedNode {
   reason: string;
 }
 
+export type NodeStatus = 'converted' | 'folded' | 'failed' | 'skipped';
+
+/** What one conversion attempt did with one ONNX node; `reason` says why a node failed or was skipped. */
+export interface NodeOutcome {
+  op: string;
+  node: string;
+  status: NodeStatus;
+  reason?: string;
+}
+
 /** The model is readable but cannot be expressed in Core ML (yet). */
 export class ConversionError extends ToolError {
   readonly unsupported: readonly UnsupportedNode[];
+  /** The op-coverage table of the attempt that failed, when the conversion got that far. */
+  coverage?: CoverageReport;
   constructor(message: string, unsupported: readonly UnsupportedNode[] = [], options: { file?: string; cause?: unknown } = {}) {
     super(unsupported.length > 0 ? 'UNSUPPORTED_OP' : 'CONVERSION', message, options);
     this.name = 'ConversionError';

@@ -22,14 +22,18 @@ function coverageSummary(result: CheckFileResult): string {
 
 function opTable(ops: readonly OpCoverage[]): string[] {
   const width = Math.max(2, ...ops.map((o) => o.op.length));
-  const header = `  ${'op'.padEnd(width)}  nodes  converts to`;
+  const header = `  ${'op'.padEnd(width)}  nodes  folded  converted to`;
   const rows = [...ops]
     .sort((a, b) => a.op.localeCompare(b.op))
-    .map((o) => {
-      const target = o.supported ? o.milOps.join(', ') || '(no Core ML op)' : 'UNSUPPORTED';
-      return `  ${o.op.padEnd(width)}  ${String(o.count).padStart(5)}  ${target}`;
-    });
+    .map((o) => `  ${o.op.padEnd(width)}  ${String(o.count).padStart(5)}  ${String(o.folded).padStart(6)}  ${convertedTo(o)}`);
   return [header, ...rows];
+}
+
+/** The MIL ops a type's nodes became (with counts above one), or why they did not. */
+function convertedTo(o: OpCoverage): string {
+  if (!o.supported) return 'UNSUPPORTED';
+  if (o.milOps.length === 0) return o.folded === o.count ? '(folded)' : '(no Core ML op)';
+  return o.milOps.map((m) => (o.emitted[m]! > 1 ? `${m} ×${o.emitted[m]}` : m)).join(', ');
 }
 
 /** One line per unsupported node, op types aligned so long lists stay scannable. */

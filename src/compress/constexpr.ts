@@ -33,7 +33,7 @@ export function compressConstOp(op: MilOperation, val: Tensor, spec: Compression
   const weights = new WeightValues(val);
   const shape = [...val.shape];
   const output = { name: op.outputs[0]!.name, type: { dtype: dtype as DType, shape } };
-  const base = { name: op.name, outputs: [output], blocks: [] };
+  const base = { name: op.name, outputs: [output], blocks: [], ...(op.source ? { source: op.source } : {}) };
   const ios18 = targetRank(target) >= targetRank('iOS18');
   const asInputs = (type: string, params: Record<string, Tensor>): MilOperation => ({ ...base, type, inputs: inline(params), attributes: {} });
   const asAttributes = (type: string, params: Record<string, Tensor>): MilOperation => ({ ...base, type, inputs: {}, attributes: params });

@@ -4,6 +4,8 @@ import type { DeploymentTarget } from '../mil/ir.js';
 import type { OnnxGraph, OnnxNode, OnnxValueInfo } from '../onnx/ir.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { narrowConstant } from './narrow.js';
+import { NodeOutcomes, qualifiedOpName, unsupportedReason } from './outcomes.js';
+import { converterFor } from './registry.js';
 import type { ConvertContext } from './types.js';
 
 /** What an ONNX value name is bound to during conversion. */
@@ -23,6 +25,7 @@ export class ConversionContext implements ConvertContext {
   readonly opset: number;
   readonly target: DeploymentTarget;
   readonly warnings: string[] = [];
+  readonly outcomes = new NodeOutcomes();
   private readonly bindings = new Map<string, Binding>();
   private readonly infos: Map<string, OnnxValueInfo>;
   private readonly file: string | undefined;
@@ -102,6 +105,26 @@ export class ConversionContext implements ConvertContext {
     this.bindings.set(name, { kind: 'const', value });
   }
 
+  convertNode(node: OnnxNode): void {
+    const refused = unsupportedReason(node, this.opset);
+    if (refused !== undefined) {
+      this.outcomes.record(node, 'failed', refused);
+      this.unsupported(node, refused);
+    }
+    try {
+      this.b.withSource({ node: node.name, opType: qualifiedOpName(node) }, () => converterFor(node.opType)!.convert(node, this));
+    } catch (err) {
+      if (err instanceof ConversionError && err.unsupported.length > 0) this.outcomes.record(node, 'failed', failureReason(node, err));
+      throw err;
+    }
+    const computed = node.outputs.every((o) => o === '' || this.constantValue(o) !== undefined);
+    this.outcomes.record(node, computed ? 'folded' : 'converted');
+  }
+
+  recordFailure(node: OnnxNode, reason: string): void {
+    this.outcomes.record(node, 'failed', reason);
+  }
+
   warn(node: OnnxNode, message: string): void {
     this.warnings.push(`node "${node.name}" (${node.opType}): ${message}`);
   }
@@ -109,7 +132,7 @@ export class ConversionContext implements ConvertContext {
   unsupported(node: OnnxNode, reason: string): never {
     throw new ConversionError(
       `node "${node.name}" (${node.opType}) cannot be converted: ${reason}`,
-      [{ op: node.opType, node: node.name, reason }],
+      [{ op: qualifiedOpName(node), node: node.name, reason }],
       this.fileOption(),
     );
   }
@@ -117,4 +140,12 @@ export class ConversionContext implements ConvertContext {
   private fileOption(): { file?: string } {
     return this.file === undefined ? {} : { file: this.file };
   }
+}
+
+/** A refusal's reason for this node: its own, or the refusal inside its body that stopped it. */
+function failureReason(node: OnnxNode, err: ConversionError): string {
+  const own = err.unsupported.find((u) => u.node === node.name);
+  if (own) return own.reason;
+  const inner = err.unsupported[0]!;
+  return `its body node "${inner.node}" (${inner.op}) cannot be converted: ${inner.reason}`;
 }

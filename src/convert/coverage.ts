@@ -1,81 +1,47 @@
-import { ModelInputError, type UnsupportedNode } from '../errors.js';
-import { defaultOpset, type OnnxModel, type OnnxNode } from '../onnx/ir.js';
-import { prepareForConversion } from '../onnx/passes/prepare.js';
-import { converterFor } from './registry.js';
+import { ConversionError, ModelInputError } from '../errors.js';
+import { DEPLOYMENT_TARGETS, type DeploymentTarget } from '../mil/ir.js';
+import { defaultOpset, type OnnxModel } from '../onnx/ir.js';
+import { convertOnnxModel } from './index.js';
+import { coverageOf, NodeOutcomes, unsupportedReason, type CoverageReport } from './outcomes.js';
 
-export interface CoverageReport {
-  ops: { op: string; count: number; supported: boolean; milOps: string[] }[];
-  unsupported: UnsupportedNode[];
+export { qualifiedOpName, unsupportedReason, type CoverageReport, type OpCoverageRow } from './outcomes.js';
+
+/** The default deployment target of `convert` and the action, so that `check` and the report agree. */
+const DEFAULT_TARGET: DeploymentTarget = DEPLOYMENT_TARGETS[0];
+
+/**
+ * Op coverage of a model from converting it (in fp32, writing nothing): per
+ * op type the node count, how many folded, the MIL ops the nodes became and
+ * every node the converter refused, with its reason. A refused conversion
+ * still yields its table; an inconsistent graph or a converter bug is thrown
+ * as it is.
+ */
+export function checkOnnxModel(model: OnnxModel, target: DeploymentTarget = DEFAULT_TARGET): CoverageReport {
+  try {
+    return convertOnnxModel(model, { target, precision: 'fp32' }).coverage;
+  } catch (err) {
+    if (err instanceof ConversionError && err.coverage) return err.coverage;
+    // An inconsistent model is an input error here as in convert.
+    if (err instanceof ModelInputError) throw err;
+    const refused = refusedBeforeConversion(model);
+    if (refused) return refused;
+    throw err;
+  }
 }
 
-function isDefaultDomain(domain: string): boolean {
-  return domain === '' || domain === 'ai.onnx';
-}
-
-/** Op name as reports show it: plain for ai.onnx, domain-qualified otherwise. */
-export function qualifiedOpName(node: Pick<OnnxNode, 'domain' | 'opType'>): string {
-  return isDefaultDomain(node.domain) ? node.opType : `${node.domain}.${node.opType}`;
-}
-
-/** Why a node cannot be converted, or undefined when a converter handles it at this opset. */
-export function unsupportedReason(node: OnnxNode, opset: number): string | undefined {
-  if (!isDefaultDomain(node.domain)) return `ops of domain "${node.domain}" are not supported`;
-  const conv = converterFor(node.opType);
-  if (!conv) return `no converter for ${node.opType}`;
-  const [lo, hi] = conv.opsets;
-  if (opset < lo || opset > hi) return `${node.opType} is supported for opsets ${lo}–${hi}, the model uses opset ${opset}`;
-  return undefined;
-}
-
-/** Every node of the graph that no converter handles, in graph order. */
-export function findUnsupportedNodes(model: OnnxModel): UnsupportedNode[] {
+/**
+ * When the graph cannot even be prepared (a local function that calls itself,
+ * say), the nodes no converter knows are the report: they are what keeps the
+ * model from converting, and the rest is not reached.
+ */
+function refusedBeforeConversion(model: OnnxModel): CoverageReport | undefined {
   const opset = defaultOpset(model);
-  const out: UnsupportedNode[] = [];
+  const outcomes = new NodeOutcomes();
+  let refusals = 0;
   for (const node of model.graph.nodes) {
     const reason = unsupportedReason(node, opset);
-    if (reason !== undefined) out.push({ op: qualifiedOpName(node), node: node.name, reason });
+    if (reason !== undefined) refusals++;
+    outcomes.record(node, reason === undefined ? 'skipped' : 'failed', reason ?? 'not converted: the graph could not be prepared');
   }
-  return out;
-}
-
-/**
- * Op coverage of a model without building anything: counts per op, whether
- * each converts, and every unsupported node. Nodes that constant folding
- * removes (shape arithmetic) need no converter, so they never count as
- * unsupported.
- */
-export function checkOnnxModel(model: OnnxModel): CoverageReport {
-  const opset = defaultOpset(model);
-  const remaining = foldedGraphNodes(model);
-  const counts = new Map<string, { node: OnnxNode; count: number }>();
-  for (const node of model.graph.nodes) {
-    const key = qualifiedOpName(node);
-    const entry = counts.get(key);
-    if (entry) entry.count++;
-    else counts.set(key, { node, count: 1 });
-  }
-  const unsupported = findUnsupportedNodes({ ...model, graph: { ...model.graph, nodes: remaining } });
-  const unsupportedOps = new Set(unsupported.map((u) => u.op));
-  const ops = [...counts.entries()]
-    .map(([op, { node, count }]) => ({
-      op,
-      count,
-      supported: unsupportedReason(node, opset) === undefined || !unsupportedOps.has(op),
-      milOps: isDefaultDomain(node.domain) ? [...(converterFor(node.opType)?.milOps ?? [])] : [],
-    }))
-    .sort((a, b) => a.op.localeCompare(b.op));
-  return { ops, unsupported };
-}
-
-/**
- * The nodes left after folding. An inconsistent model is an input error here as
- * in convert; anything else leaves the raw nodes (the converter will say why).
- */
-function foldedGraphNodes(model: OnnxModel): OnnxNode[] {
-  try {
-    return prepareForConversion(model, { checkDeclared: true }).graph.nodes;
-  } catch (err) {
-    if (err instanceof ModelInputError) throw err;
-    return model.graph.nodes;
-  }
+  return refusals > 0 ? coverageOf(model, outcomes.list(), []) : undefined;
 }

@@ -8,13 +8,12 @@ import { prepareForConversion } from '../onnx/passes/prepare.js';
 import { topologicalOrder } from '../onnx/passes/topo.js';
 import { formatShape, type Tensor } from '../tensor/tensor.js';
 import { ConversionContext } from './context.js';
-import { findUnsupportedNodes, qualifiedOpName } from './coverage.js';
+import { coverageOf, qualifiedOpName, unsupportedReason, type CoverageReport } from './outcomes.js';
 import { declareInput, outputFeature, prepareOutput, type EdgeContext } from './edges.js';
 import { consumeUnusedInputs, countMilOps, renameValue } from './finish.js';
 import { applyInputShapeOptions, type InputShapeOptions } from './input-shapes.js';
 import { milDTypeFor } from './narrow.js';
 import { runProgramPasses } from './program-passes.js';
-import { converterFor } from './registry.js';
 
 export interface ConvertOptions {
   target: DeploymentTarget;
@@ -41,6 +40,8 @@ export interface ConversionResult {
   onnxOps: Record<string, number>;
   /** MIL op counts of the finished program. */
   milOps: Record<string, number>;
+  /** Op coverage from this conversion: per ONNX op type, the nodes, how many folded, the MIL ops they became. */
+  coverage: CoverageReport;
 }
 
 /**
@@ -54,7 +55,6 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
   const shaped = applyInputShapeOptions(frozen, options, options.target);
   // Declared shapes describe the model's own inputs; replaced input shapes make them moot.
   const prepared = prepareForConversion(shaped.model, { checkDeclared: shaped.model === frozen });
-  rejectUnsupported(prepared);
 
   const b = new MilBuilder(options.target);
   const edge: EdgeContext = { b, file, warnings: [...shaped.warnings] };
@@ -67,7 +67,12 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
   // Reserved now so that no intermediate takes them; the output vars are renamed to them at the end.
   const outputNames = prepared.graph.outputs.map((o) => b.names.allocate(o.name));
 
-  convertNodes(prepared, ctx, options.onProgress, declaredNames(shaped.model));
+  try {
+    convertNodes(prepared, ctx, options.onProgress, declaredNames(shaped.model));
+  } catch (err) {
+    if (err instanceof ConversionError) err.coverage = coverageOf(model, ctx.outcomes.list(), b.operations());
+    throw err;
+  }
   const outputValues = bindOutputs(prepared, ctx, edge);
   const fn = b.finish(outputValues);
   outputValues.forEach((v, k) => renameValue(fn, v, outputNames[k]!));
@@ -92,11 +97,8 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
     renamed,
     onnxOps: countOnnxOps(model),
     milOps: countMilOps(program),
+    coverage: coverageOf(model, ctx.outcomes.list(), mainFunction(program).block.operations),
   };
-}
-
-function rejectUnsupported(model: OnnxModel): void {
-  throwIfAny(findUnsupportedNodes(model), model.sourcePath);
 }
 
 /** How many refused nodes the error message spells out; the full list is in `unsupported`. */
@@ -126,10 +128,11 @@ function convertNodes(model: OnnxModel, ctx: ConversionContext, onProgress: Conv
   nodes.forEach((node, k) => {
     if (node.inputs.some((i) => blocked.has(i))) {
       node.outputs.forEach((o) => blocked.add(o));
+      skip(node, ctx, refused);
       return;
     }
     try {
-      converterFor(node.opType)!.convert(node, ctx);
+      ctx.convertNode(node);
       checkNodeOutputs(node, ctx, declared, model.sourcePath);
     } catch (err) {
       if (err instanceof ConversionError && err.unsupported.length > 0) {
@@ -144,6 +147,20 @@ function convertNodes(model: OnnxModel, ctx: ConversionContext, onProgress: Conv
     onProgress?.(k + 1, nodes.length);
   });
   throwIfAny(refused, model.sourcePath);
+}
+
+/**
+ * A node downstream of a refused one is not converted; an op no converter
+ * handles is still listed as refused, so one error names every such node.
+ */
+function skip(node: OnnxNode, ctx: ConversionContext, refused: UnsupportedNode[]): void {
+  const reason = unsupportedReason(node, ctx.opset);
+  if (reason === undefined) {
+    ctx.outcomes.record(node, 'skipped', 'an input comes from a node that could not be converted');
+    return;
+  }
+  ctx.recordFailure(node, reason);
+  refused.push({ op: qualifiedOpName(node), node: node.name, reason });
 }
 
 function internalError(node: OnnxNode, problem: string, cause?: unknown): ToolError {

@@ -31,6 +31,14 @@ export interface ConvertContext {
   setOutput(node: OnnxNode, i: number, milValue: string): void;
   /** Binds ONNX output `i` to a constant computed at conversion time (no MIL op unless used). */
   setConstantOutput(node: OnnxNode, i: number, value: Tensor): void;
+  /**
+   * Converts one node, of the graph or of a subgraph body, with its converter:
+   * the MIL ops it adds record the node as their source, and its outcome goes
+   * into the coverage table. Throws a ConversionError when the node is refused.
+   */
+  convertNode(node: OnnxNode): void;
+  /** Records a node as refused without converting it (a body node that keeps its enclosing node from converting). */
+  recordFailure(node: OnnxNode, reason: string): void;
   /** Records a warning shown to the user (e.g. an attribute that is ignored). */
   warn(node: OnnxNode, message: string): void;
   /** Throws a ConversionError for this node: the reason says what is not supported. */

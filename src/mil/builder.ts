@@ -9,6 +9,7 @@ import {
   type MilBlock,
   type MilFunction,
   type MilOperation,
+  type MilOpSource,
   type MilTensorType,
   type MilVar,
 } from './ir.js';
@@ -49,9 +50,21 @@ export class MilBuilder {
   private readonly constants = new Map<string, Tensor>();
   private readonly inputs: MilVar[] = [];
   private readonly frames: BlockFrame[] = [{ block: { inputs: [], operations: [], outputs: [] } }];
+  private source: MilOpSource | undefined;
 
   constructor(target: DeploymentTarget) {
     this.target = target;
+  }
+
+  /** Runs `body` with every op it adds recorded as made for `source`; the previous source is restored after, so nested nodes (subgraph bodies) record their own. */
+  withSource<T>(source: MilOpSource, body: () => T): T {
+    const outer = this.source;
+    this.source = source;
+    try {
+      return body();
+    } finally {
+      this.source = outer;
+    }
   }
 
   /** Declares a function input; returns its (sanitized) name. */
@@ -74,6 +87,7 @@ export class MilBuilder {
       outputs: [{ name, type }],
       attributes: { val: value },
       blocks: [],
+      ...this.sourceField(),
     });
     this.types.set(name, type);
     this.constants.set(name, value);
@@ -132,7 +146,7 @@ export class MilBuilder {
       name: i === 0 && !options.outputNames ? opName : this.names.allocate(options.outputNames?.[i] ?? `${opName}_${i}`),
       type: t,
     }));
-    const op: MilOperation = { type, name: opName, inputs, outputs, attributes: {}, blocks: nested?.blocks ?? [] };
+    const op: MilOperation = { type, name: opName, inputs, outputs, attributes: {}, blocks: nested?.blocks ?? [], ...this.sourceField() };
     if (def.paramsAsAttributes) {
       for (const [param, bindings] of Object.entries(inputs)) {
         const value = this.constants.get((bindings[0] as { name: string }).name);
@@ -180,6 +194,10 @@ export class MilBuilder {
   /** The operations emitted so far in the current block (passes and tests read this). */
   operations(): readonly MilOperation[] {
     return this.current().operations;
+  }
+
+  private sourceField(): { source?: MilOpSource } {
+    return this.source ? { source: this.source } : {};
   }
 
   private current(): MilBlock {

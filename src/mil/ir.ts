@@ -35,6 +35,16 @@ export interface MilVar {
 /** How one argument of an operation is bound: to a named value, or to an inline constant. */
 export type MilBinding = { kind: 'name'; name: string } | { kind: 'value'; value: Tensor };
 
+/**
+ * The source-model node an operation was made for: its name and op type. It is
+ * kept through the program passes and compression so a verdict or a coverage
+ * row can point at the node; it is in-memory only and never written to a package.
+ */
+export interface MilOpSource {
+  node: string;
+  opType: string;
+}
+
 export interface MilOperation {
   /** MIL op type, e.g. "conv", "const". */
   type: string;
@@ -50,6 +60,8 @@ export interface MilOperation {
   attributes: Record<string, Tensor>;
   /** Nested blocks (cond, while_loop). */
   blocks: MilBlock[];
+  /** The node this op was made for; absent for ops a package read back, and for the program's own edges (input and output casts). */
+  source?: MilOpSource;
 }
 
 export interface MilBlock {

@@ -10,7 +10,7 @@ import {
   formatSeconds,
 } from './format.js';
 import { renderInterfaceSection } from './interface-section.js';
-import type { ModelResult, ModelStatus, OutputResult, RunReport, VariantResult } from './schema.js';
+import type { CoverageRow, ModelResult, ModelStatus, OutputResult, RunReport, VariantResult } from './schema.js';
 
 /**
  * Renders a RunReport as GitHub-flavoured Markdown: a headline, one status line
@@ -184,24 +184,40 @@ function resultCell(v: VariantResult): string {
 }
 
 function renderCoverageTable(m: ModelResult): string {
-  const unsupportedNodes = new Map<string, string[]>();
-  for (const u of m.unsupported) unsupportedNodes.set(u.op, [...(unsupportedNodes.get(u.op) ?? []), u.node]);
+  const failures = new Map<string, { node: string; reason: string }[]>();
+  for (const u of m.unsupported) failures.set(u.op, [...(failures.get(u.op) ?? []), u]);
   const rows = [...m.coverage]
     .sort((a, b) => Number(a.supported) - Number(b.supported) || b.count - a.count || a.op.localeCompare(b.op))
     .map((c) => [
       escapeMarkdownCode(c.op, 60),
       String(c.count),
-      c.milOps.length > 0 ? c.milOps.map((o) => escapeMarkdown(o)).join(', ') : '—',
-      c.supported ? '✅' : `❌ ${nodeList(unsupportedNodes.get(c.op) ?? [])}`,
+      String(c.folded ?? 0),
+      emittedCell(c),
+      coverageStatus(c, failures.get(c.op) ?? []),
     ]);
   const supported = m.coverage.filter((c) => c.supported).length;
   const title = `Op coverage: ${supported} of ${m.coverage.length} ONNX op types supported`;
-  return fold(title, markdownTable([['ONNX op', 'Count', 'Core ML ops', 'Status'], ...rows]), supported === m.coverage.length);
+  return fold(title, markdownTable([['ONNX op', 'Nodes', 'Folded', 'Core ML ops emitted', 'Status'], ...rows]), supported === m.coverage.length);
 }
 
-function nodeList(nodes: readonly string[]): string {
-  const shown = nodes.slice(0, 5).map((n) => escapeMarkdownCode(n, 60));
-  return nodes.length > 5 ? `${shown.join(', ')} and ${nodes.length - 5} more` : shown.join(', ');
+/** The MIL ops the nodes became, with a count where there is more than one. */
+function emittedCell(c: CoverageRow): string {
+  if (c.milOps.length === 0) return '—';
+  return c.milOps.map((o) => {
+    const n = c.emitted?.[o] ?? 1;
+    return n > 1 ? `${escapeMarkdown(o)} ×${n}` : escapeMarkdown(o);
+  }).join(', ');
+}
+
+/** ✅, or ❌ with each refused node and its reason, or a note on nodes an earlier failure kept from converting. */
+function coverageStatus(c: CoverageRow, failed: readonly { node: string; reason: string }[]): string {
+  if (!c.supported) {
+    const shown = failed.slice(0, 3).map((u) => `${escapeMarkdownCode(u.node, 60)}: ${escapeMarkdown(u.reason, 200)}`);
+    if (failed.length > 3) shown.push(`and ${failed.length - 3} more`);
+    return `❌ ${shown.join('; ')}`;
+  }
+  const skipped = c.skipped ?? 0;
+  return skipped > 0 ? `⚠️ ${skipped} not converted: an input failed` : '✅';
 }
 
 /** A titled table, folded into <details> when long. */

@@ -47,10 +47,21 @@ export interface VariantResult {
   error?: { code: string; message: string };
 }
 
+/** One ONNX op type of a model, as its conversion went. */
 export interface CoverageRow {
   op: string;
+  /** Nodes of this type, If/Loop/Scan bodies included. */
   count: number;
+  /** Nodes computed at conversion time (folded to constants, or in an untaken branch). */
+  folded: number;
+  /** Nodes the conversion refused; their reasons are in ModelResult.unsupported. */
+  failed: number;
+  /** Nodes not converted because an input came from a refused node. */
+  skipped: number;
+  /** Core ML ops the nodes actually became, most used first. */
   milOps: string[];
+  /** How many of each of those ops. */
+  emitted: Record<string, number>;
   supported: boolean;
 }
 

@@ -65,8 +65,8 @@ async function processModel(job: ModelJob, deadline: Deadline, result: ModelResu
   const model = withInputShapes(job.freeze ? freezeInputs(loaded, freezeValuesFor(loaded, job.freeze)) : loaded, job);
   result.onnxBytes = (await stat(job.onnxPath)).size;
   deadline.check('checking op coverage');
-  const coverage = checkOnnxModel(model);
-  result.coverage = coverage.ops.map((o) => ({ op: o.op, count: o.count, milOps: o.milOps, supported: o.supported }));
+  const coverage = checkOnnxModel(model, job.target);
+  result.coverage = coverage.ops;
   result.unsupported = coverage.unsupported.map((u) => ({ op: u.op, node: u.node, reason: u.reason }));
   if (coverage.unsupported.length > 0) {
     result.status = 'unsupported';

@@ -1,27 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { describeGate, formatMetric, renderCheck, renderConvert, renderVerify, unsupportedLines } from '../../src/cli/render.js';
-import type { ConvertFileResult } from '../../src/pipeline.js';
+import type { CheckFileResult, ConvertFileResult } from '../../src/pipeline.js';
 
-const coverage = {
+const coverage: CheckFileResult = {
   model: 'm.onnx',
   ops: [
-    { op: 'Relu', count: 3, supported: true, milOps: ['relu'] },
-    { op: 'Conv', count: 2, supported: true, milOps: ['conv'] },
-    { op: 'Shape', count: 1, supported: true, milOps: [] },
-    { op: 'Weird', count: 1, supported: false, milOps: [] },
+    { op: 'Relu', count: 3, folded: 0, failed: 0, skipped: 0, supported: true, milOps: ['relu'], emitted: { relu: 3 } },
+    { op: 'Conv', count: 2, folded: 0, failed: 0, skipped: 0, supported: true, milOps: ['conv', 'add'], emitted: { conv: 2, add: 1 } },
+    { op: 'Shape', count: 1, folded: 1, failed: 0, skipped: 0, supported: true, milOps: [], emitted: {} },
+    { op: 'Weird', count: 1, folded: 0, failed: 1, skipped: 0, supported: false, milOps: [], emitted: {} },
   ],
   unsupported: [{ op: 'Weird', node: 'w1', reason: 'no converter for Weird' }],
 };
 
 describe('renderCheck', () => {
-  it('summarises, lists op types alphabetically with counts, then the unsupported nodes', () => {
+  it('summarises, lists op types alphabetically with counts and the ops they became, then the unsupported nodes', () => {
     expect(renderCheck(coverage)).toEqual([
       'm.onnx: 4 op type(s), 7 node(s), 1 unsupported node(s)',
-      '  op     nodes  converts to',
-      '  Conv       2  conv',
-      '  Relu       3  relu',
-      '  Shape      1  (no Core ML op)',
-      '  Weird      1  UNSUPPORTED',
+      '  op     nodes  folded  converted to',
+      '  Conv       2       0  conv ×2, add',
+      '  Relu       3       0  relu ×3',
+      '  Shape      1       1  (folded)',
+      '  Weird      1       0  UNSUPPORTED',
       'unsupported nodes (1):',
       "  Weird  node 'w1': no converter for Weird",
     ]);

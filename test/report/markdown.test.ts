@@ -10,8 +10,8 @@ function model(overrides: Partial<ModelResult> = {}): ModelResult {
     onnxBytes: 4_000_000,
     reference: 'test data',
     coverage: [
-      { op: 'Conv', count: 3, milOps: ['conv'], supported: true },
-      { op: 'Relu', count: 3, milOps: ['relu'], supported: true },
+      { op: 'Conv', count: 3, folded: 0, failed: 0, skipped: 0, milOps: ['conv'], emitted: { conv: 3 }, supported: true },
+      { op: 'Relu', count: 3, folded: 0, failed: 0, skipped: 0, milOps: ['relu'], emitted: { relu: 3 }, supported: true },
     ],
     unsupported: [],
     variants: [
@@ -75,19 +75,26 @@ describe('renderReportMarkdown', () => {
     expect(md).toContain('−3.00 MB (−75.0%)');
   });
 
-  it('names unsupported nodes in the coverage table', () => {
+  it('names each refused node with its reason in the coverage table', () => {
     const md = renderReportMarkdown(
       report([
         model({
           status: 'unsupported',
           variants: [],
-          coverage: [{ op: 'NonMaxSuppression', count: 1, milOps: [], supported: false }],
-          unsupported: [{ op: 'NonMaxSuppression', node: 'nms_1', reason: 'no converter' }],
+          coverage: [{ op: 'NonMaxSuppression', count: 1, folded: 0, failed: 1, skipped: 0, milOps: [], emitted: {}, supported: false }],
+          unsupported: [{ op: 'NonMaxSuppression', node: 'nms_1', reason: 'no converter for NonMaxSuppression' }],
         }),
       ]),
     );
-    expect(md).toContain('`nms_1`');
+    expect(md).toMatch(/\| ❌ `nms_1`: no converter for NonMaxSuppression +\|/);
     expect(md).toContain('1 unsupported op type');
+  });
+
+  it('shows the ops each type became with their counts, and the folded nodes', () => {
+    const md = renderReportMarkdown(
+      report([model({ coverage: [{ op: 'Gemm', count: 2, folded: 1, failed: 0, skipped: 0, milOps: ['linear', 'transpose'], emitted: { linear: 1, transpose: 2 }, supported: true }] })]),
+    );
+    expect(md).toMatch(/\| `Gemm` +\| 2 +\| 1 +\| linear, transpose ×2 +\| ✅ +\|/);
   });
 
   it('escapes hostile file and tensor names', () => {

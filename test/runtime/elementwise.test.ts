@@ -160,4 +160,16 @@ describe('select', () => {
     const b = f32([2], [-1, -2]);
     expect(values(runOp('select', { cond, a, b }, F32([2, 2]))[0]!)).toEqual([1, 2, -1, -2]);
   });
+
+  it('exp raises e to each element', () => {
+    const [out] = runOp('exp', { x: f32([3], [0, 1, -1]) }, F32([3]));
+    expect(values(out!).map((v) => Number(v.toFixed(6)))).toEqual([1, Number(Math.E.toFixed(6)), Number((1 / Math.E).toFixed(6))]);
+  });
+
+  it('greater and less_equal compare element-wise with broadcasting, giving bool', () => {
+    const x = f32([3], [1, 2, 3]);
+    const y = scalar(2);
+    expect(values(runOp('greater', { x, y }, { dtype: 'bool', shape: [3] })[0]!)).toEqual([0, 0, 1]);
+    expect(values(runOp('less_equal', { x, y }, { dtype: 'bool', shape: [3] })[0]!)).toEqual([1, 1, 0]);
+  });
 });

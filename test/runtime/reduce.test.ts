@@ -39,4 +39,10 @@ describe('reductions', () => {
     const [amin] = runOp('reduce_argmin', { x: t, axis: int(0), keep_dims: flag(true) }, { dtype: 'int32', shape: [1, 3] });
     expect(values(amin!)).toEqual([0, 1, 1]);
   });
+
+  it('argsort gives the indices that sort along the axis, descending unless ascending', () => {
+    const x = f32([2, 3], [3, 1, 2, 0, 5, 4]);
+    expect(values(runOp('argsort', { x, axis: int(-1) }, { dtype: 'int32', shape: [2, 3] })[0]!)).toEqual([0, 2, 1, 1, 2, 0]);
+    expect(values(runOp('argsort', { x, axis: int(-1), ascending: flag(true) }, { dtype: 'int32', shape: [2, 3] })[0]!)).toEqual([1, 2, 0, 0, 2, 1]);
+  });
 });

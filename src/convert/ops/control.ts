@@ -84,9 +84,10 @@ export function convertSubgraph(ctx: ConvertContext, node: OnnxNode, graph: Onnx
   for (const inner of topologicalOrder(prepared)) {
     const conv = findConverter(inner.opType, ctx.opset);
     if (!conv || (inner.domain !== '' && inner.domain !== 'ai.onnx')) {
+      ctx.recordFailure(inner, `no converter for ${inner.opType}`);
       ctx.unsupported(node, `its body uses ${inner.opType} (node "${inner.name}"), which has no converter`);
     }
-    conv.convert(inner, ctx);
+    ctx.convertNode(inner);
   }
   return graph.outputs.map((o) => ctx.constant(reader(o.name), 0) ?? ctx.input(reader(o.name), 0)!);
 }

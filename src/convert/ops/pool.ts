@@ -81,7 +81,7 @@ function maxPoolIndices(node: OnnxNode, ctx: ConvertContext): void {
 
 const maxPool: OpConverter = {
   opsets: [1, LATEST_ONNX_OPSET],
-  milOps: ['max_pool', 'cast', 'pad', 'slice_by_index', 'maximum', 'greater', 'select', 'add'],
+  milOps: ['max_pool', 'cast', 'pad', 'slice_by_index', 'maximum', 'greater', 'select', 'add', 'identity'],
   limits: 'dilations and the Indices output as up to 64 strided slices (static spatial dims, no ceil_mode; Indices also static N and C); int8/uint8 input pooled as float32',
   convert(node, ctx) {
     if (wantsOutput(node, 1)) return maxPoolIndices(node, ctx);

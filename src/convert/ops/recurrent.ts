@@ -160,7 +160,10 @@ const LIMITS = 'a dynamic sequence length only where the fused Core ML op is exa
 function converter(kind: RecurrentKind, opsets: readonly [number, number], fusedOp: string): OpConverter {
   return {
     opsets,
-    milOps: [fusedOp, 'reverse', 'matmul', 'add', 'mul', 'sub', 'split', 'squeeze', 'stack', 'expand_dims', 'transpose', 'sigmoid', 'tanh', 'relu', 'clip'],
+    milOps: [
+      fusedOp, 'reverse', 'matmul', 'add', 'mul', 'sub', 'split', 'squeeze', 'stack', 'expand_dims', 'transpose', 'slice_by_index',
+      'sigmoid', 'tanh', 'relu', 'clip', ...(kind === 'LSTM' ? ['cast', 'less'] : []),
+    ],
     limits: LIMITS,
     convert: (node, ctx) => convertRecurrent(kind, node, ctx),
   };

@@ -35,10 +35,15 @@ function reduceConstants(ctx: ConvertContext, node: OnnxNode): ConstantLookup {
   };
 }
 
+/** What run-time axes add: the axes are normalized, deduplicated and turned into a reshape or a mask at run time. */
+const RUNTIME_AXES_OPS = [
+  'cast', 'add', 'less', 'greater', 'equal', 'logical_not', 'select', 'slice_by_index', 'expand_dims', 'cumsum', 'scatter', 'reduce_max', 'reshape',
+];
+
 function reduction(milOp: string): OpConverter {
   return {
     opsets: [1, LATEST_ONNX_OPSET],
-    milOps: [milOp],
+    milOps: [milOp, ...RUNTIME_AXES_OPS],
     limits: 'run-time axes need a static count',
     convert(node, ctx) {
       const x = ctx.requireInput(node, 0);

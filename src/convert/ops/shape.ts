@@ -202,7 +202,7 @@ const transpose: OpConverter = {
 
 const squeeze: OpConverter = {
   opsets: [1, LATEST_ONNX_OPSET],
-  milOps: ['squeeze', 'reshape', 'scatter', 'cumsum', 'equal', 'reduce_max', 'select'],
+  milOps: ['squeeze', 'reshape', 'scatter', 'cumsum', 'equal', 'reduce_max', 'select', 'cast', 'add', 'expand_dims', 'greater', 'less', 'logical_not', 'slice_by_index'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const dims = ctx.b.typeOf(x).shape;
@@ -218,7 +218,7 @@ const squeeze: OpConverter = {
 
 const unsqueeze: OpConverter = {
   opsets: [1, LATEST_ONNX_OPSET],
-  milOps: ['expand_dims', 'reshape', 'cumsum', 'equal', 'reduce_max', 'gather', 'select'],
+  milOps: ['expand_dims', 'reshape', 'cumsum', 'equal', 'reduce_max', 'gather', 'select', 'cast', 'add', 'greater', 'less', 'maximum', 'minimum', 'sub'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const param = intsParam(node, ctx.opset, constantsOf(ctx, node), 'axes', 1, 13);
@@ -248,7 +248,7 @@ const concat: OpConverter = {
 
 const split: OpConverter = {
   opsets: [2, LATEST_ONNX_OPSET],
-  milOps: ['split', 'cumsum', 'slice_by_index', 'concat'],
+  milOps: ['split', 'cumsum', 'slice_by_index', 'concat', 'sub'],
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const dims = ctx.b.typeOf(x).shape;

@@ -10,6 +10,7 @@ import {
   type MilFunction,
   type MilOperation,
   type MilProgram,
+  type MilOpSource,
   type MilTensorType,
 } from '../ir.js';
 import { NameAllocator } from '../sanitize.js';
@@ -93,6 +94,8 @@ class FunctionRewriter {
   private readonly dtypeConsts = new Map<string, string>();
   private readonly prelude: MilOperation[] = [];
   private readonly copiedConsts = new Set<string>();
+  /** Value name → the source of the op that produced it; a cast or fp16 copy of a value records its producer's source. */
+  private readonly sources = new Map<string, MilOpSource>();
 
   constructor(
     private readonly fn: MilFunction,
@@ -122,6 +125,7 @@ class FunctionRewriter {
     for (const op of block.operations) {
       this.names.allocate(op.name);
       for (const o of op.outputs) this.remember(o.name, o.type);
+      if (op.source) for (const o of op.outputs) this.sources.set(o.name, op.source);
       const val = op.type === 'const' ? op.attributes['val'] : undefined;
       if (val && op.outputs[0]) this.constants.set(op.outputs[0].name, val);
       for (const inner of op.blocks) this.indexBlock(inner);
@@ -265,11 +269,11 @@ class FunctionRewriter {
     const out = this.names.allocate(`${name}_to_fp16`);
     if (value) {
       const half = this.convertConst(value, `const "${name}"`);
-      scope.out.push(constOp(out, half));
+      scope.out.push(withSource(constOp(out, half), this.sources.get(name)));
       this.constants.set(out, half);
       this.copiedConsts.add(name);
     } else {
-      scope.out.push(this.castOp(this.asFp32(name, scope), out, 'fp16'));
+      scope.out.push(withSource(this.castOp(this.asFp32(name, scope), out, 'fp16'), this.sources.get(name)));
     }
     this.types.set(out, { dtype: 'float16', shape: [...shape] });
     scope.fp16.set(name, out);
@@ -284,7 +288,7 @@ class FunctionRewriter {
     const reuse = this.freedNames.has(name) && (scope.isTop || !this.functionOutputs.has(name));
     const out = reuse ? name : this.names.allocate(`${name}_to_fp32`);
     this.freedNames.delete(out);
-    scope.out.push(this.castOp(scope.fp16.get(name)!, out, 'fp32'));
+    scope.out.push(withSource(this.castOp(scope.fp16.get(name)!, out, 'fp32'), this.sources.get(name)));
     this.types.set(out, { dtype: 'float32', shape: [...this.types.get(name)!.shape] });
     scope.fp32.set(name, out);
     return out;
@@ -335,6 +339,10 @@ class FunctionRewriter {
 interface PlannedBinding {
   binding: MilBinding;
   toFp16: boolean;
+}
+
+function withSource(op: MilOperation, source: MilOpSource | undefined): MilOperation {
+  return source ? { ...op, source } : op;
 }
 
 function constOp(name: string, value: Tensor): MilOperation {

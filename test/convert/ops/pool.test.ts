@@ -33,6 +33,13 @@ describe('MaxPool and AveragePool converters', () => {
     expect(r2.outType().shape).toEqual([1, 2, 9]);
   });
 
+  it('turns LpPool with p = 2 into l2_pool and refuses other p, which Core ML cannot pool', () => {
+    const r = convertNode(node('LpPool', ['x'], ['y'], { kernel_shape: [2, 2], strides: [2, 2], p: 2 }), { x: f32(1, 3, 8, 8) });
+    expect(r.paramValues(r.op('l2_pool'), 'kernel_sizes')).toEqual([2, 2]);
+    expect(r.outType()).toEqual(f32(1, 3, 4, 4));
+    expect(() => convertNode(node('LpPool', ['x'], ['y'], { kernel_shape: [2, 2], p: 3 }), { x: f32(1, 3, 8, 8) })).toThrow(/p = 3: Core ML only has L2 pooling/);
+  });
+
   it('refuses AveragePool dilations, and MaxPool Indices without static batch and channels', () => {
     expect(() => convertNode(node('AveragePool', ['x'], ['y'], { kernel_shape: [2, 2], dilations: [2, 2] }), { x: f32(1, 1, 8, 8) })).toThrow(/dilations/);
     expect(() => convertNode(node('MaxPool', ['x'], ['y', 'i'], { kernel_shape: [2, 2] }), { x: f32(null, 1, 8, 8) })).toThrow(/Indices/);
