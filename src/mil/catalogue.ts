@@ -48,8 +48,6 @@ export interface MilOpDef {
   outputs: (input: TypeRuleInput) => MilTensorType[];
   /** iOS16/iOS17 constexpr ops store their parameters as attributes rather than inputs. */
   paramsAsAttributes?: boolean;
-  /** One line on semantics, for docs. */
-  summary?: string;
 }
 
 /** Op name → its definitions, oldest deployment target first. */

@@ -10,7 +10,7 @@ import { DOMAIN_F, DOMAIN_FI, MilShapeError, requiredType, sameTypeAs, unary } f
  */
 
 function activation(name: string, domain: readonly DType[], extra: Record<string, MilParamDef> = {}): MilOpDef {
-  return unary(name, domain, extra, 'activation');
+  return unary(name, domain, extra);
 }
 
 /** Output rule for activations whose constant parameters are scalars. */
@@ -38,7 +38,6 @@ function parameterized(name: string, params: readonly string[], extraRule?: MilO
       inputs,
       typeDomains: domainVar === 'T' ? { T: DOMAIN_F } : { T: DOMAIN_F, U: DOMAIN_F },
       outputs: extraRule ?? scalarParams(params),
-      summary: `activation ${name}(${params.join(', ')})`,
     };
   };
   return [build('iOS15', 'T'), build('iOS17', 'U')];

@@ -29,6 +29,5 @@ export const classifyOpDefs: readonly MilOpDef[] = [
         { dtype: 'float64', shape: [count], collection: { kind: 'dictionary', keyDType: classes.dtype } },
       ];
     },
-    summary: 'the predicted class and a class → probability dictionary (makes the model a classifier)',
   },
 ];

@@ -129,7 +129,6 @@ export const constexprOpDefs: readonly MilOpDef[] = [
       axis: { type: ['int32'], ...C },
     },
     outputs: affineDequantizeRule,
-    summary: 'scale * (quantized_data - zero_point), per tensor or along axis',
   },
   {
     name: 'constexpr_cast',
@@ -137,14 +136,12 @@ export const constexprOpDefs: readonly MilOpDef[] = [
     paramsAsAttributes: true,
     inputs: { source_val: { type: ['float16'], ...C }, output_dtype: { type: ['string'], ...C } },
     outputs: castRule,
-    summary: 'fp16 constant widened at load time',
   },
   {
     name: 'constexpr_cast',
     since: 'iOS18',
     inputs: { source_val: { type: ['float16'], ...C }, output_dtype: { type: ['string'], ...C } },
     outputs: castRule,
-    summary: 'fp16 constant widened at load time',
   },
   {
     name: 'constexpr_lut_to_dense',
@@ -152,7 +149,6 @@ export const constexprOpDefs: readonly MilOpDef[] = [
     paramsAsAttributes: true,
     inputs: { indices: { type: ['uint8'], ...C }, lut: { type: LUT_VALUES, ...C }, shape: { type: ['uint32'], ...C } },
     outputs: lutToDenseIos16Rule,
-    summary: 'palettized weight: packed n-bit indices into a lookup table',
   },
   {
     name: 'constexpr_lut_to_dense',
@@ -163,7 +159,6 @@ export const constexprOpDefs: readonly MilOpDef[] = [
       vector_axis: { type: ['int32'], optional: true, ...C },
     },
     outputs: lutToDenseIos18Rule,
-    summary: 'palettized weight with per-group (and optionally vector) lookup tables',
   },
   {
     name: 'constexpr_sparse_to_dense',
@@ -175,14 +170,12 @@ export const constexprOpDefs: readonly MilOpDef[] = [
       shape: { type: ['uint32'], ...C },
     },
     outputs: sparseToDenseIos16Rule,
-    summary: 'pruned weight: non-zero values scattered by a packed bit mask',
   },
   {
     name: 'constexpr_sparse_to_dense',
     since: 'iOS18',
     inputs: { nonzero_data: { type: QUANTIZED, ...C }, mask: { type: ['uint1'], ...C } },
     outputs: sparseToDenseIos18Rule,
-    summary: 'pruned weight: non-zero values scattered by a uint1 mask shaped like the output',
   },
   {
     name: 'constexpr_blockwise_shift_scale',
@@ -193,6 +186,5 @@ export const constexprOpDefs: readonly MilOpDef[] = [
       offset: { type: QUANTIZED, optional: true, ...C },
     },
     outputs: blockwiseShiftScaleRule,
-    summary: 'scale[block] * (data - offset[block]) with blocks given by the shape ratio',
   },
 ];

@@ -55,7 +55,6 @@ const cond: MilOpDef = {
   since: 'iOS15',
   inputs: { pred: { type: ['bool'] } },
   outputs: condOutputs,
-  summary: 'runs the first block when pred is true, the second otherwise',
 };
 
 const whileLoop: MilOpDef = {
@@ -64,7 +63,6 @@ const whileLoop: MilOpDef = {
   // A fixed dtype list (not a type domain), so that each loop var keeps its own dtype.
   inputs: { loop_vars: { type: ANY, variadic: true } },
   outputs: whileOutputs,
-  summary: 'repeats the body block on loop_vars while the condition block returns true',
 };
 
 /** The control family's MIL op definitions, one entry per op and deployment target that changed it. */

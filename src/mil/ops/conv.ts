@@ -88,7 +88,6 @@ const conv15: MilOpDef = {
   },
   typeDomains: { T: F },
   outputs: convOutputs,
-  summary: 'N-D convolution over the last 1-3 dims; weight [C_out, C_in/groups, *K]',
 };
 
 const convTranspose15: MilOpDef = {
@@ -107,7 +106,6 @@ const convTranspose15: MilOpDef = {
   },
   typeDomains: { T: F },
   outputs: convTransposeOutputs,
-  summary: 'transposed convolution; weight [C_in, C_out/groups, *K]; custom pad crops the output',
 };
 
 /** The conv family's MIL op definitions, one entry per op and deployment target that changed it. */

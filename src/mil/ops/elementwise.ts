@@ -79,19 +79,17 @@ function binary(name: string, domain: readonly DType[], outDType?: DType): MilOp
     inputs: { x: { type: 'T' }, y: { type: 'T' } },
     typeDomains: { T: domain },
     outputs: broadcastRule(outDType),
-    summary: `element-wise ${name} with NumPy broadcasting`,
   };
 }
 
 /** An op of one input `x` whose output has x's type (unary math, most activations). */
-export function unary(name: string, domain: readonly DType[], extra: MilOpDef['inputs'] = {}, kind = 'element-wise'): MilOpDef {
+export function unary(name: string, domain: readonly DType[], extra: MilOpDef['inputs'] = {}): MilOpDef {
   return {
     name,
     since: 'iOS15',
     inputs: { x: { type: 'T' }, ...extra },
     typeDomains: { T: domain },
     outputs: sameTypeAs('x'),
-    summary: `${kind} ${name}`,
   };
 }
 
@@ -126,7 +124,6 @@ const selectOp: MilOpDef = {
     const b = requiredType(input, 'b');
     return [{ dtype: a.dtype, shape: broadcastShapes(cond.shape, a.shape, b.shape) }];
   },
-  summary: 'cond ? a : b element-wise, all three broadcast',
 };
 
 /** The elementwise family's MIL op definitions, one entry per op and deployment target that changed it. */

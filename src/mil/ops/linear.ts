@@ -89,7 +89,6 @@ const linear15: MilOpDef = {
   },
   typeDomains: { T: FI },
   outputs: linearOutputs,
-  summary: 'x · weightᵀ + bias with weight [D_out, D_in]',
 };
 
 const matmul15: MilOpDef = {
@@ -103,7 +102,6 @@ const matmul15: MilOpDef = {
   },
   typeDomains: { T: FI },
   outputs: matmulOutputs,
-  summary: 'batched matrix product with NumPy broadcasting and 1-D promotion',
 };
 
 /** The linear family's MIL op definitions, one entry per op and deployment target that changed it. */

@@ -63,7 +63,6 @@ function castDef(since: 'iOS15' | 'iOS17', domain: readonly DType[]): MilOpDef {
       }
       return [{ dtype, shape: [...x.shape] }];
     },
-    summary: 'converts x to the dtype named by `dtype`',
   };
 }
 
@@ -76,6 +75,5 @@ export const miscOpDefs: readonly MilOpDef[] = [
     since: 'iOS15',
     inputs: { x: { type: 'T' } },
     outputs: sameTypeAs('x'),
-    summary: 'returns x unchanged',
   },
 ];

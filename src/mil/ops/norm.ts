@@ -74,7 +74,6 @@ function defs15(): MilOpDef[] {
       },
       typeDomains: { T: F },
       outputs: checkChannelVectors('batch_norm', ['mean', 'variance', 'gamma', 'beta']),
-      summary: 'inference batch normalization over channel dim 1',
     },
     {
       name: 'instance_norm',
@@ -82,7 +81,6 @@ function defs15(): MilOpDef[] {
       inputs: { x: { type: 'T' }, ...floats('T', ['gamma', 'beta', 'epsilon']) },
       typeDomains: { T: F },
       outputs: checkChannelVectors('instance_norm', ['gamma', 'beta']),
-      summary: 'per-sample, per-channel normalization over the spatial dims',
     },
     {
       name: 'layer_norm',
@@ -94,7 +92,6 @@ function defs15(): MilOpDef[] {
       },
       typeDomains: { T: F },
       outputs: layerNormOutputs,
-      summary: 'normalization over `axes`; gamma/beta shaped like the normalized dims',
     },
     {
       name: 'l2_norm',
@@ -102,7 +99,6 @@ function defs15(): MilOpDef[] {
       inputs: { x: { type: 'T' }, ...floats('T', ['epsilon']) },
       typeDomains: { T: F },
       outputs: sameAsX('l2_norm', 3, 5),
-      summary: 'x / sqrt(sum of squares over the last 3 dims + epsilon)',
     },
     {
       name: 'local_response_norm',
@@ -110,7 +106,6 @@ function defs15(): MilOpDef[] {
       inputs: { x: { type: 'T' }, size: { type: ['int32'], const: true }, ...floats('T', ['alpha', 'beta', 'k']) },
       typeDomains: { T: F },
       outputs: sameAsX('local_response_norm', 3, 5),
-      summary: 'cross-channel LRN',
     },
   ];
 }

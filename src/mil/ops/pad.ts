@@ -45,7 +45,6 @@ const pad: MilOpDef = {
   },
   typeDomains: { T: F },
   outputs: padOutputs,
-  summary: 'pads the last N dims; pad = [before_0, after_0, before_1, ...]',
 };
 
 /** The pad family's MIL op definitions, one entry per op and deployment target that changed it. */

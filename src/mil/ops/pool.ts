@@ -47,22 +47,21 @@ const POOL_INPUTS: Record<string, MilParamDef> = {
   ceil_mode: { type: ['bool'], optional: true, const: true },
 };
 
-function poolDef(name: string, summary: string, extra: Record<string, MilParamDef> = {}): MilOpDef {
+function poolDef(name: string, extra: Record<string, MilParamDef> = {}): MilOpDef {
   return {
     name,
     since: 'iOS15',
     inputs: { ...POOL_INPUTS, ...extra },
     typeDomains: { T: F },
     outputs: poolOutputs(name),
-    summary,
   };
 }
 
 /** The pool family's MIL op definitions, one entry per op and deployment target that changed it. */
 export const poolOpDefs: readonly MilOpDef[] = [
-  poolDef('max_pool', 'max over each window'),
-  poolDef('avg_pool', 'mean over each window', {
+  poolDef('max_pool'),
+  poolDef('avg_pool', {
     exclude_padding_from_average: { type: ['bool'], optional: true, const: true },
   }),
-  poolDef('l2_pool', 'sqrt of the sum of squares over each window'),
+  poolDef('l2_pool'),
 ];

@@ -79,7 +79,7 @@ function recurrentDef(name: string, since: 'iOS15' | 'iOS17'): MilOpDef {
     ...(name === 'lstm' ? { clip: constT(true) } : {}),
   };
   const T: readonly DType[] = since === 'iOS15' ? ['float32'] : ['float16', 'float32'];
-  return { name, since, inputs, typeDomains: { T }, outputs: recurrentOutputs(name), summary: `${name} over a [T, B, I] sequence` };
+  return { name, since, inputs, typeDomains: { T }, outputs: recurrentOutputs(name) };
 }
 
 /** iOS18's gru adds reset_after (PyTorch/ONNX linear_before_reset) and a separate input bias. */

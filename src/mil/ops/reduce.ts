@@ -38,7 +38,6 @@ function reduceDef(name: string): MilOpDef {
       const shape = keep ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : x.shape.filter((_, i) => !reduced.has(i));
       return [{ dtype: x.dtype, shape }];
     },
-    summary: `${name.slice('reduce_'.length).replace(/_/g, ' ')} over axes`,
   };
 }
 
@@ -64,7 +63,6 @@ function argDef(name: 'reduce_argmax' | 'reduce_argmin', since: DeploymentTarget
       const shape = keep ? x.shape.map((d, i) => (i === axis ? 1 : d)) : x.shape.filter((_, i) => i !== axis);
       return [{ dtype: outName === 'uint16' ? 'uint16' : 'int32', shape }];
     },
-    summary: `index of the ${name === 'reduce_argmax' ? 'largest' : 'smallest'} element along axis`,
   };
 }
 
@@ -83,7 +81,6 @@ const cumsum: MilOpDef = {
     axisOf(input, 'cumsum', requiredType(input, 'x').shape.length, 0);
     return sameTypeAs('x')(input);
   },
-  summary: 'running sum along axis (exclusive leaves out the current element, reverse runs from the end)',
 };
 
 function topkOutputs(input: TypeRuleInput, withOptions: boolean): MilTensorType[] {
@@ -110,7 +107,6 @@ function topkDef(since: 'iOS15' | 'iOS16' | 'iOS17'): MilOpDef {
     inputs,
     typeDomains: since === 'iOS17' ? { T: T_SMALL_INTS, K: ['int8', 'int16', 'int32'] } : { T: DOMAIN_FI },
     outputs: (input) => topkOutputs(input, since !== 'iOS15'),
-    summary: 'the k largest (or smallest, ascending) values along axis and their indices',
   };
 }
 
@@ -124,7 +120,6 @@ const argsort: MilOpDef = {
     axisOf(input, 'argsort', x.shape.length, -1);
     return [{ dtype: 'int32', shape: [...x.shape] }];
   },
-  summary: 'indices that sort x along axis (descending unless ascending)',
 };
 
 /** The reduce family's MIL op definitions, one entry per op and deployment target that changed it. */

@@ -88,7 +88,6 @@ const upsampleBilinear15: MilOpDef = {
   },
   typeDomains: { T: F, U: ['int32', 'float32'] },
   outputs: upsampleOutputs('upsample_bilinear'),
-  summary: 'bilinear upsampling of the last two dims by scale factors',
 };
 
 /** The resample family's MIL op definitions, one entry per op and deployment target that changed it. */
@@ -103,7 +102,6 @@ export const resampleOpDefs: readonly MilOpDef[] = [
     },
     typeDomains: { T: F, U: ['float32', 'int32'] },
     outputs: upsampleOutputs('upsample_nearest_neighbor'),
-    summary: 'nearest-neighbour upsampling of the last two dims: out[i] = in[floor(i / scale)]',
   },
   upsampleBilinear15,
   {
@@ -121,7 +119,6 @@ export const resampleOpDefs: readonly MilOpDef[] = [
     },
     typeDomains: { T: F },
     outputs: resizeToTargetOutputs('resize_nearest_neighbor', false),
-    summary: 'nearest-neighbour resize of the last two dims to a target size',
   },
   {
     name: 'resize_bilinear',
@@ -134,7 +131,6 @@ export const resampleOpDefs: readonly MilOpDef[] = [
     },
     typeDomains: { T: F },
     outputs: resizeToTargetOutputs('resize_bilinear', true),
-    summary: 'bilinear resize of the last two dims to a target size, with a sampling-grid mode',
   },
   {
     name: 'resize',
@@ -148,6 +144,5 @@ export const resampleOpDefs: readonly MilOpDef[] = [
     },
     typeDomains: { T: ['float16', 'float32', 'int32'], U: ['int32', 'int16', 'uint16', 'uint32'] },
     outputs: resizeOutputs,
-    summary: 'resizes the right-most resized_dims dims to `shape` (0 keeps a dim)',
   },
 ];

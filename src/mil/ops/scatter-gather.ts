@@ -39,7 +39,6 @@ function scatterDef(name: string, since: 'iOS15' | 'iOS17', withAxis: boolean): 
       checkedMode(input, name);
       return sameTypeAs('data')(input);
     },
-    summary: 'returns data with updates combined into the positions the indices address (mode: update, add, sub, mul, div, max, min)',
   };
 }
 
@@ -70,7 +69,6 @@ const oneHot: MilOpDef = {
     const dtype: DType = input.type('on_value')?.dtype ?? input.type('off_value')?.dtype ?? 'int32';
     return [{ dtype, shape: [...indices.slice(0, axis), depth, ...indices.slice(axis)] }];
   },
-  summary: 'one-hot vectors of length one_hot_vector_size inserted at axis',
 };
 
 const nonZero: MilOpDef = {
@@ -79,7 +77,6 @@ const nonZero: MilOpDef = {
   inputs: { x: { type: 'T' } },
   typeDomains: { T: DOMAIN_FIB },
   outputs: (input) => [{ dtype: 'int32', shape: [null, requiredType(input, 'x').shape.length] }],
-  summary: 'coordinates [N, rank] of the non-zero elements of x, in row-major order',
 };
 
 const T_17: readonly DType[] = ['float16', 'float32', 'int8', 'uint8', 'int16', 'uint16', 'int32'];
@@ -120,7 +117,6 @@ function gatherDef(since: GatherTarget): MilOpDef {
       const batch = scalar(input, 'batch_dims', 0);
       return [{ dtype: x.dtype, shape: [...x.shape.slice(0, axis), ...indices.shape.slice(batch), ...x.shape.slice(axis + 1)] }];
     },
-    summary: 'selects slices of x along axis by indices',
   };
 }
 
@@ -133,7 +129,6 @@ function gatherAlongAxisDef(since: GatherTarget): MilOpDef {
     inputs,
     typeDomains: { T: since === 'iOS17' ? T_17 : DOMAIN_FI, I: INDICES[since] },
     outputs: (input) => [{ dtype: requiredType(input, 'x').dtype, shape: [...requiredType(input, 'indices').shape] }],
-    summary: 'ONNX GatherElements: output[i] = x[... indices[i] ...] along axis',
   };
 }
 
@@ -151,7 +146,6 @@ function gatherNdDef(since: GatherTarget): MilOpDef {
       const batch = scalar(input, 'batch_dims', 0);
       return [{ dtype: x.dtype, shape: [...k.slice(0, -1), ...x.shape.slice(batch + depth)] }];
     },
-    summary: 'gathers slices of x addressed by the last dim of indices',
   };
 }
 

@@ -67,7 +67,6 @@ function reshapeDef(since: DeploymentTarget): MilOpDef {
       if (k === null || k === undefined) throw new MilShapeError('reshape: the length of a dynamic shape must be known');
       return out(x.dtype, new Array<Dim>(k).fill(null));
     },
-    summary: 'reshapes x to `shape` (-1 inferred)',
   };
 }
 
@@ -87,7 +86,6 @@ function expandDimsDef(since: DeploymentTarget): MilOpDef {
       for (let i = 0; i < rank; i++) shape.push(inserted.has(i) ? 1 : x.shape[k++]!);
       return out(x.dtype, shape);
     },
-    summary: 'inserts size-1 dims at `axes` (positions in the output)',
   };
 }
 
@@ -104,7 +102,6 @@ function squeezeDef(since: DeploymentTarget): MilOpDef {
       const drop = new Set(axes ? axes.map((a) => axisIn(a, x.shape.length, 'squeeze')) : x.shape.flatMap((d, i) => (d === 1 ? [i] : [])));
       return out(x.dtype, x.shape.filter((d, i) => !drop.has(i) || (d !== null && d !== 1)));
     },
-    summary: 'removes size-1 dims (all, or those in `axes`)',
   };
 }
 
@@ -120,7 +117,6 @@ function transposeDef(since: DeploymentTarget): MilOpDef {
       if (perm.length !== x.shape.length) throw new MilShapeError(`transpose: perm has ${perm.length} entries for rank ${x.shape.length}`);
       return out(x.dtype, perm.map((p) => x.shape[axisIn(p, x.shape.length, 'transpose')]!));
     },
-    summary: 'permutes the dims of x',
   };
 }
 
@@ -140,7 +136,6 @@ function sliceIndexDef(since: DeploymentTarget): MilOpDef {
     },
     typeDomains: iOS17 ? { T: DOMAIN_X17, U: INDEX_17 } : { T: DOMAIN_FIB },
     outputs: sliceByIndexShape,
-    summary: 'Python-style strided slice per dim, with begin/end/squeeze masks',
   };
 }
 
@@ -193,7 +188,6 @@ function sliceSizeDef(since: DeploymentTarget): MilOpDef {
         return d === null || !begin ? null : d - (begin[i]! < 0 ? begin[i]! + d : begin[i]!);
       }));
     },
-    summary: 'slice of `size` elements from `begin` (-1 = to the end)',
   };
 }
 
@@ -220,7 +214,6 @@ function variadicJoin(name: 'concat' | 'stack'): MilOpDef {
       shape[a] = values.reduce<Dim>((s, v) => (s === null || v.shape[a] === null ? null : s + v.shape[a]!), 0);
       return out(first.dtype, shape);
     },
-    summary: name === 'concat' ? 'joins values along an existing axis' : 'joins values along a new axis',
   };
 }
 
@@ -240,7 +233,6 @@ const splitDef: MilOpDef = {
     const each = sizes ?? new Array<number>(num).fill(dim === null ? -1 : dim / num);
     return each.map((s) => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === a ? (s < 0 || !Number.isInteger(s) ? null : s) : d)) }));
   },
-  summary: 'splits x along axis into equal parts or split_sizes',
 };
 
 const tileDef: MilOpDef = {
@@ -253,7 +245,6 @@ const tileDef: MilOpDef = {
     const reps = ints(input, 'reps');
     return out(x.dtype, x.shape.map((d, i) => (reps && d !== null ? d * reps[i]! : null)));
   },
-  summary: 'repeats x reps[i] times along each dim',
 };
 
 const flatten2dDef: MilOpDef = {
@@ -269,7 +260,6 @@ const flatten2dDef: MilOpDef = {
     const prod = (dims: Dim[]): Dim => dims.reduce<Dim>((p, d) => (p === null || d === null ? null : p * d), 1);
     return out(x.dtype, [prod(x.shape.slice(0, a)), prod(x.shape.slice(a))]);
   },
-  summary: 'reshapes x to [prod(x[:axis]), prod(x[axis:])]',
 };
 
 const reverseDef: MilOpDef = {
@@ -282,7 +272,6 @@ const reverseDef: MilOpDef = {
     for (const a of ints(input, 'axes') ?? []) axisIn(a, x.shape.length, 'reverse');
     return out(x.dtype, [...x.shape]);
   },
-  summary: 'reverses x along axes (all axes when omitted)',
 };
 
 const shapeDef: MilOpDef = {
@@ -291,7 +280,6 @@ const shapeDef: MilOpDef = {
   inputs: { x: req('T') },
   typeDomains: { T: DOMAIN_FIB },
   outputs: (input) => out('int32', [requiredType(input, 'x').shape.length]),
-  summary: 'the shape of x as int32',
 };
 
 const rangeDef: MilOpDef = {
@@ -306,7 +294,6 @@ const rangeDef: MilOpDef = {
     const [e, s, d] = [end, start, step].map((t: Tensor) => toNumberList(t)[0]!);
     return out(dtype, [Math.max(0, Math.ceil((e! - s!) / d!))]);
   },
-  summary: 'the sequence [start, end) by step',
 };
 
 const fillDef: MilOpDef = {
@@ -322,7 +309,6 @@ const fillDef: MilOpDef = {
     if (k === null || k === undefined) throw new MilShapeError('fill: the length of a dynamic shape must be known');
     return out(dtype, new Array<Dim>(k).fill(null));
   },
-  summary: 'a tensor of `shape` filled with `value`',
 };
 
 export const shapeOpDefs: readonly MilOpDef[] = [

@@ -22,7 +22,6 @@ const bandPart: MilOpDef = {
     if (requiredType(input, 'x').shape.length < 2) throw new MilShapeError('band_part: x must have rank >= 2');
     return sameTypeAs('x')(input);
   },
-  summary: 'keeps the band of the last two dims with row - col <= lower and col - row <= upper (negative: unbounded); zeros elsewhere',
 };
 
 function reverseSequenceDef(since: 'iOS15' | 'iOS17'): MilOpDef {
@@ -39,7 +38,6 @@ function reverseSequenceDef(since: 'iOS15' | 'iOS17'): MilOpDef {
       }
       return sameTypeAs('x')(input);
     },
-    summary: 'per slice along batch_axis, reverses the first lengths[i] elements along seq_axis',
   };
 }
 
@@ -60,7 +58,7 @@ function divDim(d: number | null, f: number, op: string, what: string): number |
 }
 
 /** depth_to_space and pixel_shuffle: [n, C, H, W] → [n, C/b², H·b, W·b]. */
-function toSpaceDef(name: string, factor: string, summary: string): MilOpDef {
+function toSpaceDef(name: string, factor: string): MilOpDef {
   return {
     name,
     since: 'iOS15',
@@ -72,7 +70,6 @@ function toSpaceDef(name: string, factor: string, summary: string): MilOpDef {
       if (b < 1) throw new MilShapeError(`${name}: ${factor} must be positive, got ${b}`);
       return [{ dtype: requiredType(input, 'x').dtype, shape: [n, divDim(c, b * b, name, 'channel count'), mulDim(h, b), mulDim(w, b)] }];
     },
-    summary,
   };
 }
 
@@ -88,13 +85,14 @@ const spaceToDepth: MilOpDef = {
     const out = [n, mulDim(c, b * b), divDim(h, b, 'space_to_depth', 'height'), divDim(w, b, 'space_to_depth', 'width')];
     return [{ dtype: requiredType(input, 'x').dtype, shape: out }];
   },
-  summary: 'moves each block_size × block_size spatial block into channels: out[n, (i·b + j)·C + c, h, w] = x[n, c, h·b + i, w·b + j]',
 };
 
 /** The space family's MIL op definitions, one entry per op and deployment target that changed it. */
 export const spaceOpDefs: readonly MilOpDef[] = [
   bandPart, spaceToDepth,
   reverseSequenceDef('iOS15'), reverseSequenceDef('iOS17'),
-  toSpaceDef('depth_to_space', 'block_size', 'channels into blocks, depth-column-row order: out[n, c, h·b + i, w·b + j] = x[n, (i·b + j)·C\' + c, h, w]'),
-  toSpaceDef('pixel_shuffle', 'upscale_factor', 'channels into blocks, PyTorch order: out[n, c, h·f + i, w·f + j] = x[n, c·f² + i·f + j, h, w]'),
+  // depth_to_space moves channels into blocks in depth-column-row order: out[n, c, h·b + i, w·b + j] = x[n, (i·b + j)·C' + c, h, w].
+  toSpaceDef('depth_to_space', 'block_size'),
+  // pixel_shuffle in PyTorch order: out[n, c, h·f + i, w·f + j] = x[n, c·f² + i·f + j, h, w].
+  toSpaceDef('pixel_shuffle', 'upscale_factor'),
 ];

@@ -56,7 +56,6 @@ function resampleDef(since: 'iOS15' | 'iOS16' | 'iOS17', coordinateTypes: readon
     },
     typeDomains: { T: F, U: coordinateTypes },
     outputs: resampleOutputs,
-    summary: 'samples x[b, c] at the (x, y) points of coordinates[b, h, w] with bilinear or nearest interpolation and a padding rule',
   };
 }
 

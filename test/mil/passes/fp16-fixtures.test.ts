@@ -29,7 +29,11 @@ function computeOps(program: MilProgram): string[] {
     .sort();
 }
 
-describe.skipIf(pairs.length === 0)('applyFp16ComputePrecision on coremltools fp32 packages', () => {
+describe('applyFp16ComputePrecision on coremltools fp32 packages', () => {
+  it('finds fp32/fp16 package pairs among the coremltools fixtures in ../shared', () => {
+    expect(pairs.length, `no fp32/fp16 pairs under ${FIXTURES}: the shared fixtures are missing`).toBeGreaterThan(0);
+  });
+
   it.each(pairs)('%s matches the compute ops of the coremltools fp16 package', async (name) => {
     const fp32 = await readMlPackage(join(FIXTURES, `${name}_fp32`, 'model.mlpackage'));
     const fp16 = await readMlPackage(join(FIXTURES, `${name}_fp16`, 'model.mlpackage'));
