@@ -101,8 +101,8 @@ function buildConvert(model: string, values: Values, flags: OutputFlags): Conver
   };
 }
 
-/** `--freeze NAME=VALUE[,VALUE...]`, repeatable: the values a model input is fixed to. */
-function parseFreeze(raw: Values[string]): Record<string, number[]> | undefined {
+/** `--freeze NAME=VALUE[,VALUE...]`, repeatable: the values a model input is fixed to. `fail` makes the usage error. */
+export function parseFreeze(raw: Values[string], fail: (message: string) => Error = (message) => usageError(message, 'convert')): Record<string, number[]> | undefined {
   if (!Array.isArray(raw) || raw.length === 0) return undefined;
   const out: Record<string, number[]> = {};
   for (const item of raw) {
@@ -111,9 +111,9 @@ function parseFreeze(raw: Values[string]): Record<string, number[]> | undefined 
     const parts = item.slice(eq + 1).split(',').map((v) => v.trim());
     const numbers = parts.map(Number);
     if (eq <= 0 || parts.some((p) => p === '') || numbers.some((n) => !Number.isFinite(n))) {
-      throw usageError(`--freeze takes NAME=VALUE with a number or a comma list of numbers, got '${item}'`, 'convert');
+      throw fail(`--freeze takes NAME=VALUE with a number or a comma list of numbers, got '${item}'`);
     }
-    if (name in out) throw usageError(`--freeze names input '${name}' twice`, 'convert');
+    if (name in out) throw fail(`--freeze names input '${name}' twice`);
     out[name] = numbers;
   }
   return out;

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { parseFreeze } from '../cli/args.js';
 import { parseInterfaceArgs } from '../cli/interface-args.js';
 import { parseShapeArgs, type ShapeArgs } from '../cli/shape-args.js';
 import type { InterfaceRequest } from '../convert/interface-source.js';
@@ -150,7 +151,7 @@ function entrySettings(reader: Reader, values: CliValues, line: number): ModelSe
   if (maxSizeIncrease !== undefined) gates.maxSizeIncrease = maxSizeIncrease;
   if (values['fail-on-unsupported'] !== undefined) gates.failOnUnsupported = cliOption(values, 'failOnUnsupported', fail)!;
   if (Object.keys(gates).length > 0) settings.gates = gates;
-  const freeze = freezeValues(values['freeze'], fail);
+  const freeze = parseFreeze(values['freeze'], fail);
   if (freeze) settings.freeze = freeze;
   Object.assign(
     settings,
@@ -163,17 +164,6 @@ function entrySettings(reader: Reader, values: CliValues, line: number): ModelSe
   return settings;
 }
 
-function freezeValues(raw: CliValues[string], fail: (message: string) => Error): Record<string, number[]> | undefined {
-  if (!Array.isArray(raw)) return undefined;
-  const out: Record<string, number[]> = {};
-  for (const item of raw) {
-    const eq = item.indexOf('=');
-    const numbers = item.slice(eq + 1).split(',').map(Number);
-    if (numbers.some((n) => !Number.isFinite(n))) throw fail(`'freeze' takes input: number or a list of numbers, got '${item}'`);
-    out[item.slice(0, eq)] = numbers;
-  }
-  return out;
-}
 
 function readEntry(reader: Reader, node: unknown, index: number): SettingsEntry {
   if (!isMap(node)) throw new SettingsError(reader.file, lineOf(reader, node as Node), `models[${index}] must be a map with 'match' and settings`);

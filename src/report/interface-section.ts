@@ -32,7 +32,10 @@ function headline(s: InterfaceSummary): string {
 }
 
 function metadataLines(s: InterfaceSummary): string[] {
-  const lines = Object.entries(s.metadata).map(([k, v]) => `- ${escapeMarkdown(k)}: ${escapeMarkdown(v, 300)}`);
+  // A description can be a whole document (ONNX doc_strings run to megabytes): the comment gives its length only.
+  const lines = Object.entries(s.metadata).map(([k, v]) =>
+    k === 'description' ? `- description: set (${Array.from(v).length} characters)` : `- ${escapeMarkdown(k)}: ${escapeMarkdown(v, 120)}`,
+  );
   const entries = Object.entries(s.userDefined);
   const shown = entries.slice(0, SHOWN_ENTRIES).map(([k, v]) => `${escapeMarkdownCode(k, 80)} = ${escapeMarkdownCode(v, 100)}`);
   if (entries.length > 0) lines.push(`- user-defined: ${shown.join(', ')}${entries.length > SHOWN_ENTRIES ? ` and ${entries.length - SHOWN_ENTRIES} more` : ''}`);
