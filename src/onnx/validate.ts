@@ -43,6 +43,11 @@ export const NUMERIC_INPUT_OPS: ReadonlySet<string> = new Set([
   'MaxPool', 'GlobalMaxPool', 'Sum', 'Mean', 'Max', 'Min', 'Clip', 'ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd',
 ]);
 
+/** Ops whose tensor inputs share one type variable T in the ONNX schema: int32 times float32 is invalid. */
+export const SAME_TYPE_INPUT_OPS: ReadonlySet<string> = new Set([
+  'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'Conv', 'ConvTranspose', 'Sum', 'Mean', 'Max', 'Min', 'Concat', 'PRelu',
+]);
+
 /** Ops whose first input is a condition, bool in every ONNX opset. */
 export const BOOL_FIRST_INPUT_OPS: ReadonlySet<string> = new Set(['If', 'Where', 'Not', 'And', 'Or', 'Xor']);
 

@@ -214,6 +214,11 @@ const CASES: InvalidCase[] = [
     message: /node "fif" \(If\): input "c" is float32, but If takes a bool condition/,
   },
   {
+    name: 'Gemm of an int32 input and float32 weights',
+    build: () => model({ nodes: [named(node('Gemm', ['x', 'w'], ['y']), 'mixed')], inputs: [valueInfo('x', 'int32', [1, 2])], outputs: [valueInfo('y', 'float32', [1, 3])], initializers: { w: f32([2, 3]) } }),
+    message: /node "mixed" \(Gemm\): inputs "x" \(int32\) and "w" \(float32\) differ in type, but Gemm takes one type/,
+  },
+  {
     name: 'Gemm on a bool input',
     build: () => model({ nodes: [named(node('Gemm', ['x', 'w'], ['y']), 'bgemm')], inputs: [valueInfo('x', 'bool', [1, 2])], outputs: [valueInfo('y', 'float32', [1, 3])], initializers: { w: f32([2, 3]) } }),
     message: /node "bgemm" \(Gemm\): input "x" is bool, but Gemm takes numeric tensors only/,

@@ -6,7 +6,7 @@ import { shapeFunctionFor } from '../shapes/index.js';
 import type { InferredType } from '../shapes/types.js';
 import { malformed } from '../shapes/params.js';
 import { ShapeMismatch } from '../shapes/types.js';
-import { badDimReason, BOOL_FIRST_INPUT_OPS, FLOAT_INPUT_OPS, NUMERIC_INPUT_OPS } from '../validate.js';
+import { badDimReason, BOOL_FIRST_INPUT_OPS, FLOAT_INPUT_OPS, NUMERIC_INPUT_OPS, SAME_TYPE_INPUT_OPS } from '../validate.js';
 import { isFloatDType } from '../../tensor/dtype.js';
 import { topologicalOrder } from './topo.js';
 
@@ -131,10 +131,16 @@ function checkInputTypes(node: OnnxNode, inputs: readonly (OnnxValueInfo | undef
   if (first !== undefined && BOOL_FIRST_INPUT_OPS.has(node.opType) && first !== 'bool') {
     throw malformed(node, `input "${node.inputs[0]}" is ${first}, but ${node.opType} takes a bool condition`);
   }
-  if (!NUMERIC_INPUT_OPS.has(node.opType)) return;
-  inputs.forEach((t, k) => {
-    if (t?.dtype === 'bool') throw malformed(node, `input "${node.inputs[k]}" is bool, but ${node.opType} takes numeric tensors only`);
-  });
+  if (NUMERIC_INPUT_OPS.has(node.opType)) {
+    inputs.forEach((t, k) => {
+      if (t?.dtype === 'bool') throw malformed(node, `input "${node.inputs[k]}" is bool, but ${node.opType} takes numeric tensors only`);
+    });
+  }
+  if (SAME_TYPE_INPUT_OPS.has(node.opType)) {
+    const typed = inputs.map((t, k) => [k, t?.dtype] as const).filter(([, d]) => d !== undefined);
+    const other = typed.find(([, d]) => d !== typed[0]![1]);
+    if (other) throw malformed(node, `inputs "${node.inputs[typed[0]![0]]}" (${typed[0]![1]}) and "${node.inputs[other[0]]}" (${other[1]}) differ in type, but ${node.opType} takes one type`);
+  }
 }
 
 /** Options of inferShapesAndFold. */
