@@ -1,0 +1,75 @@
+import { markdownTable } from 'markdown-table';
+import { familyIndex } from '../tables.js';
+import { KERNEL_FAMILIES } from './kernels/index.js';
+
+/**
+ * Which of Apple's MIL op unit tests (coremltools
+ * converters/mil/mil/ops/tests/, run against Core ML on Apple's CI) each
+ * kernel's semantics were checked against, and where the interpreter
+ * deliberately departs from them. The checks themselves are the tests under
+ * test/runtime/ that compute the expected values from those tests' formulas.
+ * docs/semantics.md is generated from this table (`npm run docs:semantics`).
+ */
+
+export interface OpSemantics {
+  /** Apple test file(s), relative to coremltools/converters/mil/mil/ops/tests/, or the op definition when no test pins the op. */
+  checkedAgainst: string;
+  /** A deliberate difference from Core ML, or a part the tests leave open. */
+  difference?: string;
+}
+
+const RECURRENT = 'iOS14/test_recurrent.py';
+const NORMALIZATION = 'iOS14/test_normalization.py';
+
+export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
+  lstm: { checkedAgainst: RECURRENT, difference: 'a reverse op emits steps in processing order; the backward half of bidirectional in input order' },
+  gru: { checkedAgainst: RECURRENT, difference: 'reset gate applied to h before R_o (iOS18 reset_after is not implemented)' },
+  rnn: { checkedAgainst: RECURRENT, difference: 'a reverse op emits steps in processing order' },
+  local_response_norm: { checkedAgainst: NORMALIZATION, difference: 'axis -3 at every rank; window [c − ⌊size/2⌋, c + ⌊(size−1)/2⌋]' },
+  l2_norm: { checkedAgainst: NORMALIZATION },
+  resize: { checkedAgainst: 'iOS17/test_image_resizing.py', difference: 'NEAREST_NEIGHBOR rounds the sampling mode’s grid point, halves up (a choice: the tests pin no tie)' },
+  resize_bilinear: { checkedAgainst: 'iOS14/test_image_resizing.py, iOS15/test_image_resizing.py' },
+  resize_nearest_neighbor: { checkedAgainst: 'iOS14/test_image_resizing.py' },
+  upsample_bilinear: { checkedAgainst: 'iOS14/test_image_resizing.py' },
+  upsample_nearest_neighbor: { checkedAgainst: 'iOS14/test_image_resizing.py, iOS15/test_image_resizing.py (fractional scales)' },
+  resample: { checkedAgainst: 'iOS15/test_image_resizing.py, iOS17/test_image_resizing.py', difference: 'nearest takes the upper pixel at an exact half' },
+  crop: { checkedAgainst: 'iOS14/test_image_resizing.py' },
+  crop_resize: {
+    checkedAgainst: 'iOS14/test_image_resizing.py, iOS17/test_image_resizing.py',
+    difference: 'only ALIGN_CORNERS and STRICT_ALIGN_CORNERS sampling (the others are refused)',
+  },
+  affine: { checkedAgainst: 'iOS15/test_image_resizing.py', difference: 'normalized_minus_one_to_one coordinates only, as the op definition allows' },
+  einsum: { checkedAgainst: 'op definition (defs/iOS15/linear.py)', difference: 'any two-operand letter equation, wider than the definition’s batched-matmul forms' },
+  reshape_like: { checkedAgainst: 'iOS16/test_tensor_transformation.py' },
+  random_uniform: { checkedAgainst: 'op definition (defs/iOS15/random.py): shape and distribution', difference: 'own seeded generator: values differ from a device; verify never passes an output that depends on it' },
+  random_normal: { checkedAgainst: 'op definition (defs/iOS15/random.py): shape and distribution', difference: 'own seeded generator: values differ from a device; verify never passes an output that depends on it' },
+  random_bernoulli: { checkedAgainst: 'op definition (defs/iOS15/random.py): shape and distribution', difference: 'own seeded generator: values differ from a device; verify never passes an output that depends on it' },
+  random_categorical: { checkedAgainst: 'op definition (defs/iOS15/random.py): shape and distribution', difference: 'own seeded generator: values differ from a device; verify never passes an output that depends on it' },
+};
+
+const cell = (s: string) => s.replace(/\|/g, '\\|');
+
+/** docs/semantics.md: every MIL op the interpreter runs, with the Apple test it was checked against. */
+export function renderSemanticsMarkdown(): string {
+  const families = familyIndex('kernel for MIL op', KERNEL_FAMILIES);
+  const ops = [...families.keys()].sort();
+  const rows = ops.map((op) => {
+    const s = SEMANTICS[op];
+    return [`\`${op}\``, families.get(op)!, s ? cell(s.checkedAgainst) : 'not yet checked', cell(s?.difference ?? '')];
+  });
+  const checked = ops.filter((op) => SEMANTICS[op]).length;
+  return [
+    '# Interpreter semantics',
+    '',
+    'The reference interpreter (`src/runtime/`) judges the converter, so it follows Core ML as Apple’s',
+    'own MIL op unit tests pin it down (coremltools `converters/mil/mil/ops/tests/`, run against Core ML',
+    'on Apple’s CI), not the converter’s reading of the op definitions. For each op below, the tests under',
+    '`test/runtime/` compute the expected values from the formulas of the Apple test file named here.',
+    `${checked} of ${ops.length} ops are checked so far.`,
+    '',
+    'Generated from `src/runtime/semantics.ts` by `npm run docs:semantics`; do not edit by hand.',
+    '',
+    markdownTable([['MIL op', 'Kernel family', 'Checked against (Apple test file)', 'Deliberate difference / open point'], ...rows], { alignDelimiters: false }),
+    '',
+  ].join('\n');
+}
