@@ -13,6 +13,7 @@ import { runPlanMode } from './github/plan.js';
 import { runPullRequestMode } from './github/pr.js';
 import { runReleaseMode } from './github/release.js';
 import { loadRunModels, type RunModels } from './github/runner.js';
+import { isPoolWorker } from './parallel/worker.js';
 import { isProcessEntry } from './process-entry.js';
 import type { ActionSession, ModeOutcome } from './github/session.js';
 
@@ -98,6 +99,9 @@ export function defaultDeps(): ActionDeps {
     artifactsFactory: (env, log, ctx) => createArtifactUploader(env, log, ctx.runUrl),
   };
 }
+
+// A worker thread of the run (see run/parallel.ts) starts from this same bundle: it serves its one task.
+if (isPoolWorker()) await (await import('./run/parallel.js')).serveRunTask();
 
 // Only as the process entry (the bundled dist/index.js), not when a test imports this module.
 if (isProcessEntry(import.meta.url)) {

@@ -1,4 +1,5 @@
 import { main } from './cli/main.js';
+import { isPoolWorker } from './parallel/worker.js';
 import { isProcessEntry } from './process-entry.js';
 
 /**
@@ -15,6 +16,9 @@ function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
     throw err;
   });
 }
+
+// A worker thread of a parallel `report` runs this same bundle: it serves its one task.
+if (isPoolWorker()) await (await import('./run/parallel.js')).serveRunTask();
 
 if (isProcessEntry(import.meta.url)) {
   exitQuietlyOnClosedPipe(process.stdout);

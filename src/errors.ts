@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'INVALID_PACKAGE'
   | 'RUNTIME'
   | 'REFERENCE'
+  /** A worker thread running part of the job died (out of memory, a crash). */
+  | 'WORKER'
   | 'INTERNAL';
 
 export class ToolError extends Error {

@@ -49,14 +49,15 @@ export interface ChildRun {
   peakRssBytes: number;
 }
 
-/** Runs `node script ...args` with the usage probe; `scratch` is a folder for the probe's files. */
-export function runMeasured(script: string, args: readonly string[], scratch: string): ChildRun {
+/** Runs `node script ...args` (in `cwd`, default this process's) with the usage probe; `scratch` is a folder for the probe's files. */
+export function runMeasured(script: string, args: readonly string[], scratch: string, cwd?: string): ChildRun {
   const probe = join(scratch, 'usage-probe.mjs');
   const usageFile = join(scratch, 'usage.json');
   writeFileSync(probe, USAGE_PROBE);
   const started = performance.now();
   const child = spawnSync(process.execPath, ['--import', probe, script, ...args], {
     encoding: 'utf8',
+    ...(cwd === undefined ? {} : { cwd }),
     env: { ...process.env, BENCH_USAGE_FILE: usageFile },
     maxBuffer: 64 * 1024 * 1024,
   });

@@ -27,7 +27,7 @@ export const REPORT_COMMAND = 'report';
 
 /** The options of `report`, in the order its help lists them. */
 export const REPORT_OPTION_KEYS = [
-  'out', 'baseRef', 'variants', 'target', 'inputShape', 'maxAbsError', 'minPsnr', 'maxSizeIncrease', 'failOnUnsupported', 'allowUnverified', 'timeout', 'config', 'json', 'debug', 'help',
+  'out', 'baseRef', 'variants', 'target', 'inputShape', 'maxAbsError', 'minPsnr', 'maxSizeIncrease', 'failOnUnsupported', 'allowUnverified', 'timeout', 'config', 'jobs', 'memoryBudget', 'json', 'debug', 'help',
 ] as const satisfies readonly OptionKey[];
 
 export const REPORT_HELP = [
@@ -62,6 +62,8 @@ export interface ReportRequest {
   inputShapes?: Record<string, number[]>;
   /** The per-model settings file named with --config. */
   config?: string;
+  jobs?: number;
+  memoryBudgetBytes?: number;
   json: boolean;
 }
 
@@ -98,6 +100,10 @@ export function parseReportArgs(args: readonly string[]): ReportRequest | 'help'
   };
   if (baseRef !== undefined) request.baseRef = baseRef;
   if (timeoutSeconds !== undefined) request.timeoutSeconds = timeoutSeconds;
+  const jobs = cliOption(values, 'jobs', usageError);
+  const memoryBudget = cliOption(values, 'memoryBudget', usageError);
+  if (jobs !== undefined) request.jobs = jobs;
+  if (memoryBudget !== undefined) request.memoryBudgetBytes = memoryBudget * 1e6;
   const inputShapes = parseInputShapes(values['input-shape'], (message) => {
     throw usageError(message);
   });
@@ -144,6 +150,8 @@ export async function runReportCommand(args: readonly string[], io: CliIO): Prom
   if (request.timeoutSeconds !== undefined) options.timeoutSecondsPerModel = request.timeoutSeconds;
   if (request.inputShapes !== undefined) options.inputShapes = request.inputShapes;
   if (settings !== undefined) options.settings = settings;
+  if (request.jobs !== undefined) options.jobs = request.jobs;
+  if (request.memoryBudgetBytes !== undefined) options.memoryBudgetBytes = request.memoryBudgetBytes;
   let report: RunReport;
   try {
     // Loaded on demand, like verify: the run pulls in the interpreter, which convert and check never need.

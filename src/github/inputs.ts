@@ -30,6 +30,10 @@ export interface ActionInputs {
   token: string;
   artifactName: string;
   timeoutMinutes: number;
+  /** Most models and variants verified at once; undefined: one per available core. */
+  jobs: number | undefined;
+  /** Megabytes the running workers are planned to use at most; undefined: half the machine's memory. */
+  memoryBudgetMb: number | undefined;
   /** Abort any single GitHub API request after this many seconds. */
   requestTimeoutSeconds: number;
   reportDir: string;
@@ -72,11 +76,21 @@ export function parseInputs(env: Env): ActionInputs {
     token: readInput(env, 'token'),
     artifactName: requiredActionOption(env, 'artifactName'),
     timeoutMinutes: requiredActionOption(env, 'timeoutMinutes'),
+    jobs: actionOption(env, 'jobs'),
+    memoryBudgetMb: actionOption(env, 'memoryBudget'),
     requestTimeoutSeconds: requiredActionOption(env, 'requestTimeoutSeconds'),
     reportDir: requiredActionOption(env, 'reportDir'),
     tag: actionOption(env, 'tag'),
     reportsPath: actionOption(env, 'reportsPath'),
     runId: actionOption(env, 'runId'),
     config: actionOption(env, 'config'),
+  };
+}
+
+/** The run's parallelism settings from the inputs, as runModels takes them (absent: its defaults). */
+export function parallelRunOptions(inputs: Pick<ActionInputs, 'jobs' | 'memoryBudgetMb'>): { jobs?: number; memoryBudgetBytes?: number } {
+  return {
+    ...(inputs.jobs === undefined ? {} : { jobs: inputs.jobs }),
+    ...(inputs.memoryBudgetMb === undefined ? {} : { memoryBudgetBytes: inputs.memoryBudgetMb * 1e6 }),
   };
 }

@@ -2,7 +2,7 @@ import { loadSettingsFile } from '../options/settings-file.js';
 import { resolve } from 'node:path';
 import type { RunReport } from '../report/schema.js';
 import { listChangedModels, type ChangedModels } from './changed-files.js';
-import type { CommentMode } from './inputs.js';
+import { parallelRunOptions, type CommentMode } from './inputs.js';
 import { deliverReport } from './deliver.js';
 import { ActionError } from './errors.js';
 import { ensureCommit } from './git.js';
@@ -66,6 +66,7 @@ async function runChangedModels(session: ActionSession, pr: PullRequest, paths: 
       // Progress lines quote model paths, which the PR controls.
       onProgress: (m) => log.info(shown(m)),
       timeoutSecondsPerModel: inputs.timeoutMinutes * 60,
+      ...parallelRunOptions(inputs),
     });
   }
   return withExtraModels(

@@ -1,4 +1,5 @@
 import { loadSettingsFile } from '../options/settings-file.js';
+import { parallelRunOptions } from './inputs.js';
 import { join, resolve } from 'node:path';
 import type { RunReport } from '../report/schema.js';
 import { modelSlug } from '../run/files.js';
@@ -66,7 +67,7 @@ export async function runReleaseMode(session: ActionSession): Promise<ModeOutcom
     // A mistake in the settings file stops the run here, before any model runs.
     const settings = await loadSettingsFile(session.cwd, inputs.config);
     const runModels = await session.runModels();
-    report = await runModels({ ...(settings === undefined ? {} : { settings }), models: runnable, outDir, variants: inputs.variants, target: inputs.target, gates: inputs.gates, cwd: session.cwd, onProgress: (m) => log.info(shown(m)), timeoutSecondsPerModel: inputs.timeoutMinutes * 60 });
+    report = await runModels({ ...(settings === undefined ? {} : { settings }), models: runnable, outDir, variants: inputs.variants, target: inputs.target, gates: inputs.gates, cwd: session.cwd, onProgress: (m) => log.info(shown(m)), timeoutSecondsPerModel: inputs.timeoutMinutes * 60, ...parallelRunOptions(inputs) });
   }
   report = withExtraModels(report, pointers.map((p) => erroredModel(p.path, 'LFS_POINTER', lfsPointerMessage(p))), pointers.map((p) => `${p.path}: Git LFS pointer, not a model`));
   const reportPath = await writeReportFile(outDir, report);

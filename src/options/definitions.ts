@@ -138,6 +138,16 @@ export const OPTIONS = {
     input: 'timeout-minutes', type: 'string', parse: numberRule((x) => x > 0, 'a positive number of minutes'), default: '10',
     description: 'time limit per model (and separately for its base version), in minutes',
   },
+  jobs: {
+    flag: 'jobs', input: 'jobs', type: 'string', parse: numberRule((x) => Number.isInteger(x) && x >= 1, 'a whole number ≥ 1'), metavar: 'N',
+    cliHelp: ['run up to N models and variants at once, each in a', 'worker thread (default: the available cores); 1 runs them', 'in turn. The report is the same for any N'],
+    description: 'most models and variants verified at once, each in a worker thread; empty means one per available core. The report does not depend on it',
+  },
+  memoryBudget: {
+    flag: 'memory-budget', input: 'memory-budget', type: 'string', parse: numberRule((x) => x > 0, 'a positive number of megabytes'), metavar: 'MB',
+    cliHelp: ['a worker only starts while the planned memory of those', 'running stays within MB megabytes (default: half of', 'the machine\'s memory; one always runs)'],
+    description: 'megabytes the workers running at once are planned to use at most: another worker waits while the running ones would exceed it (one always runs); empty means half of the machine\'s memory',
+  },
   requestTimeoutSeconds: {
     input: 'request-timeout-seconds', type: 'string', parse: numberRule((x) => x > 0, 'a positive number of seconds'), default: '30',
     description: 'abort one GitHub API request after this many seconds (it is then retried or reported)',

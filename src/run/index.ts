@@ -1,5 +1,5 @@
 import { lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { version as packageVersion } from '../../package.json';
 import { findVariant, variantNames, type VariantDefinition } from '../compress/variants.js';
@@ -13,6 +13,8 @@ import { gateFailures } from './gates.js';
 import { emptyModelResult, runModelJob, stemOf, type ModelJob } from './model.js';
 import { settingsFor, type SettingsFile } from '../options/settings-file.js';
 import type { InterfaceRequest } from '../convert/interface-source.js';
+import { defaultMemoryBudgetBytes } from '../parallel/pool.js';
+import { bundleScript, runModelsInWorkers, type PlannedModel } from './parallel.js';
 
 /**
  * The main job: every model through load → coverage → variants (convert,
@@ -47,6 +49,13 @@ export interface RunOptions {
   inputShapes?: Record<string, number[]>;
   /** Per-model settings (onnx-coreml.yml), matched against each model's repository path. */
   settings?: SettingsFile;
+  /**
+   * Most worker threads running models' variants at once; default the machine's available
+   * parallelism. 1 runs everything in this thread, one model after the other.
+   */
+  jobs?: number;
+  /** Planned memory of the variants running at once stays within this (bytes); default half the machine's memory. */
+  memoryBudgetBytes?: number;
 }
 
 export { COMMENT_FILE, REPORT_FILE } from './files.js';
@@ -72,18 +81,27 @@ export async function runModels(options: RunOptions): Promise<RunReport> {
   const maxTotalBytes = options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES;
   let totalBytes = 0;
   try {
+    const planned: (PlannedModel | ModelResult)[] = [];
     for (const [i, onnxPath] of paths.entries()) {
       const prefix = `[${i + 1}/${paths.length}]`;
       const job = modelJob(options, { onnxPath, label: labels[i]!, slug: slugs[i]!, outDir, variants }, (message) => progress(`${prefix} ${message}`));
       const size = await lstat(onnxPath).then((info) => (info.isFile() ? info.size : 0), () => 0);
       if (totalBytes + size > maxTotalBytes) {
-        models.push(overTotalLimit(job.label, size, totalBytes, maxTotalBytes));
+        planned.push(overTotalLimit(job.label, size, totalBytes, maxTotalBytes));
         continue;
       }
       totalBytes += size;
-      const result = await runModelJob(job);
-      if (base) await compareWithBase(result, job, base, cwd).catch((err: unknown) => result.warnings.push(`not compared with base: ${errorMessage(err)}`));
-      progress(`${prefix} ${result.path}: ${result.status} (${result.seconds.toFixed(1)} s)`);
+      planned.push({ job, onnxBytes: size });
+    }
+    const results = await runPlannedModels(planned.filter((p): p is PlannedModel => 'job' in p), options);
+    for (const [i, entry] of planned.entries()) {
+      if (!('job' in entry)) {
+        models.push(entry);
+        continue;
+      }
+      const result = results.shift()!;
+      if (base) await compareWithBase(result, entry.job, base, cwd).catch((err: unknown) => result.warnings.push(`not compared with base: ${errorMessage(err)}`));
+      progress(`[${i + 1}/${paths.length}] ${result.path}: ${result.status} (${result.seconds.toFixed(1)} s)`);
       models.push(result);
     }
   } finally {
@@ -104,6 +122,22 @@ export async function runModels(options: RunOptions): Promise<RunReport> {
   };
   await writeReportFiles(report, outDir, base?.commit);
   return report;
+}
+
+/**
+ * Every planned model's result, in order: in worker threads when more than one
+ * job may run and there is more than one variant to run, else in this thread.
+ */
+async function runPlannedModels(planned: PlannedModel[], options: RunOptions): Promise<ModelResult[]> {
+  const jobs = options.jobs ?? availableParallelism();
+  const script = bundleScript();
+  const tasks = planned.reduce((n, p) => n + p.job.variants.length, 0);
+  if (jobs > 1 && tasks > 1 && script) {
+    return runModelsInWorkers(planned, { jobs, memoryBudgetBytes: options.memoryBudgetBytes ?? defaultMemoryBudgetBytes(), script });
+  }
+  const results: ModelResult[] = [];
+  for (const { job } of planned) results.push(await runModelJob(job));
+  return results;
 }
 
 /** The job for one model of the run: where it is read from, shown as, and written to. */
