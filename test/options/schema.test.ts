@@ -65,6 +65,8 @@ const SAMPLES: Readonly<Record<string, readonly string[]>> = {
   target: ['iOS17', 'ios16', 'iOS14'],
   variants: ['fp16', 'fp32,int8', 'fp32\nint8', 'fp32,int3', ','],
   config: ['onnx-coreml.yml', 'ci/settings.yml'],
+  jobs: ['1', '4', '0', '2.5', 'many'],
+  memoryBudget: ['1000', '0.5', '0', '-1', 'lots'],
 };
 
 describe('one rule per option', () => {
