@@ -246,22 +246,31 @@ function viewPacker(b: MatrixView): PackB {
 }
 
 /**
- * Packed panels of constant A matrices (weights), in the order gemmWasm
- * consumes them, so repeated runs copy panels instead of re-packing them.
- * Keyed by the weight array, so they live exactly as long as the program.
+ * Packed forms of constant matrices (weights), keyed by the weight array and
+ * the view's geometry, so repeated runs copy packed panels instead of packing
+ * again. Keyed weakly by the array, so they live exactly as long as the program.
  */
-const packedWeights = new WeakMap<Float32Array, Map<string, Float32Array>>();
+const packedConstants = new WeakMap<Float32Array, Map<string, Float32Array>>();
 
-function packedPanels(a: MatrixView, m: number, k: number): Float32Array {
-  let byView = packedWeights.get(a.data);
+function packedConstant(view: MatrixView, kind: string, rows: number, cols: number, pack: () => Float32Array): Float32Array {
+  let byView = packedConstants.get(view.data);
   if (!byView) {
     byView = new Map();
-    packedWeights.set(a.data, byView);
+    packedConstants.set(view.data, byView);
   }
-  const key = `${a.offset}:${a.rowStride}:${a.colStride}:${m}:${k}`;
-  let panels = byView.get(key);
-  if (!panels) {
-    panels = new Float32Array(Math.ceil(m / WASM_MR) * WASM_MR * k);
+  const key = `${kind}:${view.offset}:${view.rowStride}:${view.colStride}:${rows}:${cols}`;
+  let packed = byView.get(key);
+  if (!packed) {
+    packed = pack();
+    byView.set(key, packed);
+  }
+  return packed;
+}
+
+/** Constant A (conv weights) in the order gemmWasm consumes its panels. */
+function packedPanels(a: MatrixView, m: number, k: number): Float32Array {
+  return packedConstant(a, 'A', m, k, () => {
+    const panels = new Float32Array(Math.ceil(m / WASM_MR) * WASM_MR * k);
     let at = 0;
     for (let k0 = 0; k0 < k; k0 += KC) {
       const kc = Math.min(KC, k - k0);
@@ -271,34 +280,22 @@ function packedPanels(a: MatrixView, m: number, k: number): Float32Array {
         at += Math.ceil(mc / WASM_MR) * WASM_MR * kc;
       }
     }
-    byView.set(key, panels);
-  }
-  return panels;
+    return panels;
+  });
 }
 
 /**
- * Packed strips of constant B matrices (the transposed weight of `linear`),
- * in gemmWasm's layout: K panel k0 starts at k0 · nPad, so each call copies a
- * panel instead of gathering a strided weight column by column.
+ * Constant B (the transposed weight of `linear`) in gemmWasm's strip layout:
+ * K panel k0 starts at k0 · nPad, so each call copies a panel instead of
+ * gathering a strided weight column by column.
  */
-const packedConstantB = new WeakMap<Float32Array, Map<string, Float32Array>>();
-
 function constantPacker(b: MatrixView, k: number, n: number): PackB {
-  let byView = packedConstantB.get(b.data);
-  if (!byView) {
-    byView = new Map();
-    packedConstantB.set(b.data, byView);
-  }
-  const key = `${b.offset}:${b.rowStride}:${b.colStride}:${k}:${n}`;
   const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
-  let strips = byView.get(key);
-  if (!strips) {
+  const cached = packedConstant(b, 'B', k, n, () => {
     const packed = new Float32Array(k * nPad);
     for (let k0 = 0; k0 < k; k0 += KC) packColumnStrips(packed, k0 * nPad, b, k0, Math.min(KC, k - k0), n, WASM_NR);
-    byView.set(key, packed);
-    strips = packed;
-  }
-  const cached = strips;
+    return packed;
+  });
   return (mem, at, k0, kc) => mem.set(cached.subarray(k0 * nPad, (k0 + kc) * nPad), at);
 }
 
