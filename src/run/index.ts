@@ -125,14 +125,23 @@ export async function runModels(options: RunOptions): Promise<RunReport> {
 }
 
 /**
+ * Below this many ONNX bytes in all, a run stays in this thread: starting a
+ * worker (parsing the bundle, loading the model and its references again)
+ * costs more than small models take to verify.
+ */
+export const PARALLEL_MIN_ONNX_BYTES = 16 * 2 ** 20;
+
+/**
  * Every planned model's result, in order: in worker threads when more than one
- * job may run and there is more than one variant to run, else in this thread.
+ * job may run, there is more than one variant to run and the models are big
+ * enough to pay for workers; else in this thread.
  */
 async function runPlannedModels(planned: PlannedModel[], options: RunOptions): Promise<ModelResult[]> {
   const jobs = options.jobs ?? availableParallelism();
   const script = bundleScript();
   const tasks = planned.reduce((n, p) => n + p.job.variants.length, 0);
-  if (jobs > 1 && tasks > 1 && script) {
+  const onnxBytes = planned.reduce((n, p) => n + p.onnxBytes, 0);
+  if (jobs > 1 && tasks > 1 && onnxBytes >= PARALLEL_MIN_ONNX_BYTES && script) {
     return runModelsInWorkers(planned, { jobs, memoryBudgetBytes: options.memoryBudgetBytes ?? defaultMemoryBudgetBytes(), script });
   }
   const results: ModelResult[] = [];
