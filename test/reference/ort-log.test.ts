@@ -55,4 +55,13 @@ describe("onnxruntime's logger cannot inject workflow commands", () => {
     for (const stream of [r.stderr, r.stdout]) expect(stream).not.toMatch(/^::(warning|add-mask)/m);
     expect(r.stderr).not.toMatch(/Removing initializer/);
   }, 120_000);
+
+  for (const engine of ['onnxruntime-node', 'onnxruntime-web']) {
+    it(`${engine}, in process and in the child process: nothing it writes starts a workflow command`, () => {
+      const r = spawnSync(process.execPath, [join(REPO_DIR, 'scripts', 'run-ts.mjs'), join(REPO_DIR, 'test', 'reference', 'ort-log-engine.ts'), engine, modelPath], { encoding: 'utf8', cwd: REPO_DIR });
+      expect(r.status, r.stderr).toBe(0);
+      for (const stream of [r.stderr, r.stdout]) expect(stream).not.toMatch(/^::(warning|add-mask)/m);
+      expect(r.stderr + r.stdout).not.toMatch(/Removing initializer/);
+    }, 120_000);
+  }
 });
