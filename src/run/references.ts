@@ -39,7 +39,10 @@ export interface ReferenceRequest {
   deadline: Deadline;
 }
 
-/** Seed for generated inputs: fixed, so head and base runs see the same inputs. */
+/**
+ * The one seed of generated inputs: fixed, so head and base runs, and `verify --onnx`
+ * and `report`, see the same inputs.
+ */
 export const REFERENCE_SEED = 20240611;
 
 export async function findReferences(request: ReferenceRequest): Promise<References> {
@@ -52,7 +55,7 @@ export async function findReferences(request: ReferenceRequest): Promise<Referen
     warnings.push(`the test data beside the model cannot be used (${errorMessage(err)}); falling back to onnxruntime`);
   }
   try {
-    const { set, engine } = await onnxRuntimeReference(request, warnings);
+    const { set, engine } = await seededReference(request, warnings);
     return { source: 'onnxruntime', sets: [set], warnings, engine };
   } catch (err) {
     if (err instanceof ModelTimeoutError) throw err;
@@ -111,13 +114,33 @@ async function readShippedTestData(dir: string, stem: string): Promise<TestDataS
   return npz ? readTestDataSets(join(dir, npz.name)) : [];
 }
 
-async function onnxRuntimeReference(request: ReferenceRequest, warnings: string[]): Promise<{ set: TestDataSet; engine: string }> {
-  const specs = request.model.graph.inputs.map((info) => inputSpec(info, warnings));
+export interface SeededReferenceRequest {
+  /** The ONNX file onnxruntime runs. */
+  modelPath: string;
+  /** The model read from it, with any input shapes applied: its inputs decide what is generated. */
+  model: OnnxModel;
+  deadline: Deadline;
+  /** Sizes for dims the ONNX model leaves symbolic, by input name (a package's fixed input shapes); else 1. */
+  shapeHints?: ReadonlyMap<string, readonly number[]>;
+  /** onnxruntime intra-op threads. */
+  threads?: number;
+}
+
+/**
+ * The one seed policy: inputs generated from the ONNX model's declared inputs (element
+ * type and shape, symbolic dims from `shapeHints` or 1) with REFERENCE_SEED, and
+ * onnxruntime's outputs on them as the reference.
+ */
+export async function seededReference(request: SeededReferenceRequest, warnings: string[]): Promise<{ set: TestDataSet; engine: string }> {
+  const specs = request.model.graph.inputs.map((info) => inputSpec(info, request.shapeHints?.get(info.name), warnings));
   const inputs = generateInputs(specs, REFERENCE_SEED);
   // With a time limit, onnxruntime runs in a child process that can be killed (a Loop that
   // never ends blocks the thread it runs on); a second of slack lets the race report the time-out.
   const remaining = request.deadline.remainingMs();
-  const ortOptions = Number.isFinite(remaining) ? { timeoutMs: remaining + 1000 } : {};
+  const ortOptions = {
+    ...(Number.isFinite(remaining) ? { timeoutMs: remaining + 1000 } : {}),
+    ...(request.threads === undefined ? {} : { threads: request.threads }),
+  };
   const { outputs, engine } = await request.deadline.race(runReferenceEngine(request.modelPath, inputs, ortOptions), 'computing reference outputs with onnxruntime');
   const names = request.model.graph.outputs.map((o) => o.name);
   const set: TestDataSet = {
@@ -132,14 +155,17 @@ async function onnxRuntimeReference(request: ReferenceRequest, warnings: string[
   return { set, engine };
 }
 
-/** Static shape for a generated input: symbolic and unknown dimensions become 1, which the warnings say. */
-function inputSpec(info: OnnxValueInfo, warnings: string[]): InputSpec {
+/** Static shape for a generated input: symbolic and unknown dimensions take the hint's size, else 1, which the warnings say. */
+function inputSpec(info: OnnxValueInfo, hint: readonly number[] | undefined, warnings: string[]): InputSpec {
   if (info.dtype === undefined || info.shape === undefined) {
     throw new Error(`input "${info.name}" has no declared element type or rank, so no input can be generated`);
   }
   const symbolic: string[] = [];
+  const usableHint = hint?.length === info.shape.length ? hint : undefined;
   const shape = info.shape.map((d, i) => {
     if (typeof d === 'number' && d >= 0) return d;
+    const hinted = usableHint?.[i];
+    if (hinted !== undefined && Number.isSafeInteger(hinted) && hinted >= 0) return hinted;
     symbolic.push(typeof d === 'string' && d !== '' ? d : `dim ${i}`);
     return 1;
   });

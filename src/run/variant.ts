@@ -84,6 +84,7 @@ export async function runVariant(job: VariantJob): Promise<VariantResult> {
       gate,
       deadline: job.deadline,
       file: job.file,
+      packageFile: job.packageLabel,
     });
     result.status = result.outputs.length > 0 && result.outputs.every((o) => o.pass) ? 'passed' : 'failed';
     const overflowed = result.outputs.filter((o) => !o.pass && o.reason?.includes('NaN or infinite'));

@@ -305,13 +305,13 @@ export function runProgram(program: MilProgram, inputs: Record<string, Tensor>, 
  * probabilities dictionary a float64 tensor with one value per class, in class order;
  * an image output is its float32 [1, C, H, W] pixel values before 8-bit rounding.
  */
-export function runModel(model: CoreMLModel, inputs: Record<string, Tensor>): Record<string, Tensor> {
+export function runModel(model: CoreMLModel, inputs: Record<string, Tensor>, options: RunOptions = {}): Record<string, Tensor> {
   const programInputs: Record<string, Tensor> = { ...inputs };
   for (const desc of model.inputs) {
     const given = inputs[desc.name];
     if (desc.type.kind === 'image' && given) programInputs[desc.name] = imageToProgramTensor(desc.type, desc.name, given);
   }
-  const raw = runProgram(model.program, programInputs);
+  const raw = runProgram(model.program, programInputs, options);
   const out: Record<string, Tensor> = {};
   for (const desc of model.outputs) {
     const t = raw[desc.name];
