@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { loadSettingsFile } from '../options/settings-file.js';
 import { ToolError } from '../errors.js';
 import type { DeploymentTarget } from '../mil/ir.js';
@@ -8,7 +9,7 @@ import { ProgressLine } from '../progress.js';
 import type { GateSettings, RunReport } from '../report/schema.js';
 import { serializeReport } from '../report/schema.js';
 import { discoverModelFiles } from '../run/discover.js';
-import { COMMENT_FILE, REPORT_FILE } from '../run/files.js';
+import { COMMENT_FILE, REPORT_FILE, writeReportFiles } from '../report/files.js';
 import type { RunOptions } from '../run/index.js';
 import { DEFAULT_TARGET, parseArgsOrUsageError } from './args.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type ExitCode } from './failure.js';
@@ -160,6 +161,7 @@ export async function runReportCommand(args: readonly string[], io: CliIO): Prom
   } finally {
     progress.clear();
   }
+  await writeReportFiles(resolve(request.outDir), report);
   if (request.json) io.stdout.write(serializeReport(report));
   else new LinePrinter(io.stdout).lines(renderReportSummary(report, request.outDir));
   const exitCode = exitCodeOf(report);

@@ -7,7 +7,8 @@ import { deliverReport } from './deliver.js';
 import { ActionError } from './errors.js';
 import { shown } from './log.js';
 import { collectPages, describeRequestError, type GitHubApi } from './octokit.js';
-import { emptyReport, REPORT_FILE, withNotes, writeReportFile } from './report-files.js';
+import { emptyReport, REPORT_FILE, writeReportFiles } from '../report/files.js';
+import { withNotes } from './report-files.js';
 import { MAX_REPORT_BYTES, parseRunReport } from './report-validate.js';
 import type { ActionSession, ModeOutcome } from './session.js';
 
@@ -135,7 +136,7 @@ export async function runAggregateMode(session: ActionSession): Promise<ModeOutc
     report = withNotes(report, [`These results were produced by the pull request's own workflow run ${runId} and posted from its artifact.`]);
   }
   const outDir = resolve(session.cwd, inputs.reportDir);
-  const reportPath = await writeReportFile(outDir, report);
+  const reportPath = await writeReportFiles(outDir, report);
   const models = report.models.map((m) => m.path);
   const pullNumber = await targetPull(session);
   const detailsUrl = runId !== undefined ? `${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/actions/runs/${runId}` : undefined;

@@ -8,7 +8,8 @@ import { ActionError } from './errors.js';
 import { ensureCommit } from './git.js';
 import { findLfsPointers, lfsPointerMessage, type LfsPointer } from './lfs.js';
 import { shown } from './log.js';
-import { emptyReport, erroredModel, withExtraModels, withNotes, writeReportFile } from './report-files.js';
+import { emptyReport, writeReportFiles } from '../report/files.js';
+import { erroredModel, withExtraModels, withNotes } from './report-files.js';
 import type { ActionSession, ModeOutcome } from './session.js';
 
 /**
@@ -99,7 +100,7 @@ export async function runPullRequestMode(session: ActionSession): Promise<ModeOu
 
   const outDir = resolve(session.cwd, inputs.reportDir);
   const report = withNotes(await runChangedModels(session, pr, changed.paths, pointers, outDir), changeNotes(changed, inputs.models));
-  const reportPath = await writeReportFile(outDir, report);
+  const reportPath = await writeReportFiles(outDir, report, { headSha: pr.headSha, baseSha: pr.baseSha });
   const delivery = await deliverReport(
     {
       ctx,

@@ -11,7 +11,8 @@ import { findLfsPointers, lfsPointerMessage } from './lfs.js';
 import { shown } from './log.js';
 import { describeRequestError, type GitHubApi } from './octokit.js';
 import { assetName, publishReleaseAssets, sha256Sums, zipPackages, type ReleaseAsset } from './release-assets.js';
-import { emptyReport, erroredModel, withExtraModels, writeReportFile } from './report-files.js';
+import { emptyReport, writeReportFiles } from '../report/files.js';
+import { erroredModel, withExtraModels } from './report-files.js';
 import type { ActionSession, ModeOutcome } from './session.js';
 
 /**
@@ -70,7 +71,7 @@ export async function runReleaseMode(session: ActionSession): Promise<ModeOutcom
     report = await runModels({ ...(settings === undefined ? {} : { settings }), models: runnable, outDir, variants: inputs.variants, target: inputs.target, gates: inputs.gates, cwd: session.cwd, onProgress: (m) => log.info(shown(m)), timeoutSecondsPerModel: inputs.timeoutMinutes * 60, ...parallelRunOptions(inputs) });
   }
   report = withExtraModels(report, pointers.map((p) => erroredModel(p.path, 'LFS_POINTER', lfsPointerMessage(p))), pointers.map((p) => `${p.path}: Git LFS pointer, not a model`));
-  const reportPath = await writeReportFile(outDir, report);
+  const reportPath = await writeReportFiles(outDir, report);
 
   const zips = await modelAssets(report, outDir);
   const assets = zips.length > 0 ? [...zips, sha256Sums(zips)] : [];

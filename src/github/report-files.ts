@@ -1,30 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { renderReportMarkdown } from '../report/markdown.js';
-import { REPORT_SCHEMA_VERSION, serializeReport, type ModelResult, type RunReport } from '../report/schema.js';
+import type { ModelResult, RunReport } from '../report/schema.js';
 
 /**
  * Report-level edits the action makes around the run: models it reports
- * without running (Git LFS pointers), notes about how models were found, and
- * the report file written back after those edits.
+ * without running (Git LFS pointers) and notes about how models were found.
+ * The files are written once, after these edits (report/files.ts).
  */
-
-export const REPORT_FILE = 'report.json';
-export const COMMENT_FILE = 'comment.md';
-
-export function emptyReport(variants: string[], gates: RunReport['gates'], version: string): RunReport {
-  return {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: 'onnx-coreml-action', version },
-    engine: 'reference interpreter',
-    variants,
-    models: [],
-    gates,
-    failures: [],
-    passed: true,
-    notes: [],
-  };
-}
 
 /** A model the action did not run, shown with its error in the tables. */
 export function erroredModel(path: string, code: string, message: string): ModelResult {
@@ -45,17 +25,4 @@ export function withExtraModels(report: RunReport, models: readonly ModelResult[
 export function withNotes(report: RunReport, notes: readonly string[]): RunReport {
   const fresh = notes.filter((n) => !report.notes.includes(n));
   return fresh.length === 0 ? report : { ...report, notes: [...report.notes, ...fresh] };
-}
-
-/**
- * Writes report.json and comment.md after the action's own edits, so the
- * artifact holds exactly what the comment and summary show (the run wrote
- * both before the action added LFS pointers and notes). Returns the report path.
- */
-export async function writeReportFile(dir: string, report: RunReport): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, REPORT_FILE);
-  await writeFile(path, serializeReport(report), 'utf8');
-  await writeFile(join(dir, COMMENT_FILE), renderReportMarkdown(report), 'utf8');
-  return path;
 }

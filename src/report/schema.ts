@@ -118,6 +118,8 @@ export interface RunReport {
   passed: boolean;
   /** Notes about the run as a whole (fallbacks, skipped files). */
   notes: string[];
+  /** The commit the models were compared with (the base ref, resolved); absent without a comparison. */
+  baseCommit?: string;
 }
 
 /** JSON.stringify replacer: non-finite numbers have no JSON form, so they become null. */

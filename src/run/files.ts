@@ -1,10 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
-/** The files a run writes into its output folder, beside one folder of packages per model. */
-export const REPORT_FILE = 'report.json';
-export const COMMENT_FILE = 'comment.md';
-
 /** Bytes of every regular file under `path` (a package is a folder), not following links. */
 export async function sizeOnDisk(path: string): Promise<number> {
   const info = await lstat(path);

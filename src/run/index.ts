@@ -1,14 +1,13 @@
-import { lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { version as packageVersion } from '../../package.json';
 import { findVariant, variantNames, type VariantDefinition } from '../compress/variants.js';
 import { ToolError, errorMessage } from '../errors.js';
 import type { DeploymentTarget } from '../mil/ir.js';
-import { renderReportMarkdown } from '../report/markdown.js';
-import { REPORT_SCHEMA_VERSION, serializeReport, type GateSettings, type ModelResult, type RunReport } from '../report/schema.js';
+import { emptyReport } from '../report/files.js';
+import type { GateSettings, ModelResult, RunReport } from '../report/schema.js';
 import { readBaseFile, resolveCommit, toBaseResult } from './base.js';
-import { COMMENT_FILE, REPORT_FILE, repoRelative, uniqueSlugs } from './files.js';
+import { repoRelative, uniqueSlugs } from './files.js';
 import { gateFailures } from './gates.js';
 import { emptyModelResult, runModelJob, stemOf, type ModelJob } from './model.js';
 import { settingsFor, type SettingsFile } from '../options/settings-file.js';
@@ -19,9 +18,10 @@ import { bundleScript, runModelsInWorkers, type PlannedModel } from './parallel.
 /**
  * The main job: every model through load → coverage → variants (convert,
  * compress, write, measure, verify), optionally the same for each model's
- * version at a base ref, then the gates. Writes `report.json` and `comment.md`
- * into the output folder and returns the report. One model's failure never
- * stops the others; it is reported in that model's result.
+ * version at a base ref, then the gates. Writes the packages into the output
+ * folder and returns the report; the report files are written by its caller
+ * (report/files.ts). One model's failure never stops the others; it is
+ * reported in that model's result.
  */
 
 export interface RunOptions {
@@ -57,8 +57,6 @@ export interface RunOptions {
   /** Planned memory of the variants running at once stays within this (bytes); default half the machine's memory. */
   memoryBudgetBytes?: number;
 }
-
-export { COMMENT_FILE, REPORT_FILE } from './files.js';
 
 interface BaseContext {
   commit: string;
@@ -110,17 +108,13 @@ export async function runModels(options: RunOptions): Promise<RunReport> {
 
   const failures = gateFailures(models, options.gates);
   const report: RunReport = {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: 'onnx-coreml-action', version: packageVersion },
-    engine: 'reference interpreter',
-    variants: variants.map((v) => v.name),
+    ...emptyReport(variants.map((v) => v.name), options.gates),
     models,
-    gates: options.gates,
     failures,
     passed: failures.length === 0,
     notes,
   };
-  await writeReportFiles(report, outDir, base?.commit);
+  if (base) report.baseCommit = base.commit;
   return report;
 }
 
@@ -240,11 +234,4 @@ async function compareWithBase(result: ModelResult, job: ModelJob, base: BaseCon
   } finally {
     await file.cleanup();
   }
-}
-
-async function writeReportFiles(report: RunReport, outDir: string, baseCommit: string | undefined): Promise<void> {
-  await mkdir(outDir, { recursive: true });
-  await writeFile(join(outDir, REPORT_FILE), serializeReport(report));
-  const comment = renderReportMarkdown(report, baseCommit === undefined ? {} : { baseSha: baseCommit.slice(0, 12) });
-  await writeFile(join(outDir, COMMENT_FILE), comment);
 }

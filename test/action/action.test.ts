@@ -6,7 +6,7 @@ import { runAction, type ActionDeps } from '../../src/action.js';
 import type { GitHubEventContext } from '../../src/github/context.js';
 import type { ActionLog } from '../../src/github/log.js';
 import type { RunOptions } from '../../src/github/runner.js';
-import { emptyReport } from '../../src/github/report-files.js';
+import { emptyReport } from '../../src/report/files.js';
 import type { RunReport } from '../../src/report/schema.js';
 import { fakeApi, page } from '../github/fake-api.js';
 import * as core from '../helpers/actions-core.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { describe, expect, test } from 'vitest';
 import { downloadRunReports, pullNumberForRun, readReportsFromFolder } from '../../src/github/aggregate.js';
-import { emptyReport } from '../../src/github/report-files.js';
+import { emptyReport } from '../../src/report/files.js';
 import { fakeApi } from './fake-api.js';
 
 const REPORT = { ...emptyReport(['fp32'], { failOnUnsupported: true }, '0.1.0'), models: [] };

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { emptyReport, erroredModel, withExtraModels, withNotes, writeReportFile } from '../../src/github/report-files.js';
+import { erroredModel, withExtraModels, withNotes } from '../../src/github/report-files.js';
+import { emptyReport, writeReportFiles } from '../../src/report/files.js';
 
 const base = () => emptyReport(['fp32'], { failOnUnsupported: true }, '0.1.0');
 
@@ -22,7 +23,7 @@ describe('report edits around the run', () => {
   test('writes report.json and a comment.md that shows the same models', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'report-'));
     const report = withExtraModels(base(), [erroredModel('lfs/pointer.onnx', 'LFS_POINTER', 'pointer')], []);
-    const path = await writeReportFile(dir, report);
+    const path = await writeReportFiles(dir, report);
     expect(JSON.parse(readFileSync(path, 'utf8')).models[0].path).toBe('lfs/pointer.onnx');
     expect(readFileSync(join(dir, 'comment.md'), 'utf8')).toContain('`lfs/pointer.onnx`');
   });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { parseRunReport } from '../../src/github/report-validate.js';
 import { mergeReports } from '../../src/github/aggregate.js';
-import { emptyReport } from '../../src/github/report-files.js';
+import { emptyReport } from '../../src/report/files.js';
 import type { RunReport } from '../../src/report/schema.js';
 
 function report(paths: string[], passed = true): RunReport {

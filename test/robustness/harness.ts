@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import { encodeOnnxModel } from '../../src/onnx/encode.js';
 import type { OnnxModel } from '../../src/onnx/ir.js';
 import { escapeMarkdown } from '../../src/report/escape.js';
+import { writeReportFiles } from '../../src/report/files.js';
 import { runModels, type RunOptions } from '../../src/run/index.js';
 import type { ModelResult, RunReport } from '../../src/report/schema.js';
 import { makeTensor } from '../../src/tensor/tensor.js';
@@ -60,6 +61,7 @@ export async function runWhole(dir: string, models: string[], extra: Partial<Run
     onProgress: (m) => lines.push(m),
     ...extra,
   });
+  await writeReportFiles(join(dir, 'out'), report);
   return {
     report,
     comment: readFileSync(join(dir, 'out', 'comment.md'), 'utf8'),

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { writeReportFiles } from '../../src/report/files.js';
 import { runModels, type RunOptions } from '../../src/run/index.js';
 import { makeTempDir } from '../cli/fixtures.js';
 import { writeTinyModel } from '../cli/models.js';
@@ -75,6 +76,7 @@ describe('base comparison of a model in Git LFS', () => {
     expect(model.base?.status).toBe('passed');
     expect(model.base!.onnxBytes).toBeLessThan(model.onnxBytes!);
     expect(model.base!.variants[0]!.sizeBytes).toBeLessThan(model.variants[0]!.sizeBytes!);
+    await writeReportFiles(join(work, 'out'), report);
     const comment = readFileSync(join(work, 'out', 'comment.md'), 'utf8');
     expect(comment).toContain('Δ vs base');
   });

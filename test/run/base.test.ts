@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeReportFiles } from '../../src/report/files.js';
 import { readBaseFile, resolveCommit } from '../../src/run/base.js';
 import { runModels, type RunOptions } from '../../src/run/index.js';
 import { makeTempDir } from '../cli/fixtures.js';
@@ -61,7 +62,10 @@ describe('base comparison through git', () => {
       expect(before.sizeBytes).toBeGreaterThan(0);
       expect(v.sizeBytes!).toBeGreaterThan(before.sizeBytes!);
     }
+    expect(report.baseCommit).toBe(base);
+    await writeReportFiles(join(temp.dir, 'out'), report);
     const comment = await import('node:fs').then((fs) => fs.readFileSync(join(temp.dir, 'out', 'comment.md'), 'utf8'));
+    expect(comment).toContain(`compared with base \`${base.slice(0, 12)}\``);
     expect(comment).toContain('Δ vs base');
     expect(comment).toMatch(/\+\d[\d.]* KB \(\+\d/);
   });
