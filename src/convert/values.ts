@@ -1,6 +1,6 @@
 import type { MilTensorType } from '../mil/ir.js';
 import type { OnnxNode } from '../onnx/ir.js';
-import { isDynamic, type ConstantLookup, type Dynamic } from '../onnx/shapes/params.js';
+import type { ConstantLookup } from '../onnx/shapes/params.js';
 import { toNumberList } from '../tensor/tensor.js';
 import { narrowConstant } from './narrow.js';
 import type { ConvertContext } from './types.js';
@@ -24,12 +24,6 @@ export function constantsOf(ctx: ConvertContext, node: OnnxNode): ConstantLookup
 export function constantInts(ctx: ConvertContext, node: OnnxNode, i: number): number[] | undefined {
   const t = ctx.constant(node, i);
   return t ? toNumberList(narrowConstant(t, node.inputs[i]!)) : undefined;
-}
-
-/** Unwraps a parameter that must be a compile-time constant for Core ML. */
-export function requireStatic<T>(ctx: ConvertContext, node: OnnxNode, value: T | Dynamic, what: string): T {
-  if (isDynamic(value)) ctx.unsupported(node, `${what} must be a constant (it is computed at run time)`);
-  return value;
 }
 
 export function isFullyStatic(shape: readonly (number | null)[]): shape is number[] {

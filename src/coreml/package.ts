@@ -231,8 +231,3 @@ export async function readMlPackage(path: string): Promise<CoreMLModel> {
   const blobs = new PackageBlobSource(root, dirname(modelPath), modelPath);
   return decodeModel(bytes, modelPath, blobs);
 }
-
-/** Reads a bare .mlmodel file; ML programs whose constants live in a weight file cannot be loaded this way. */
-export async function readMlModelSpec(path: string): Promise<CoreMLModel> {
-  return decodeModel(await readRegularFile(path, { what: 'the model file', maxBytes: MAX_PART_BYTES, code: 'INVALID_PACKAGE' }), path);
-}

@@ -100,16 +100,3 @@ export function escapeForLog(s: string, maxLength = 500): string {
   const shown = s.replace(CONTROL_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return truncateCodePoints(shown, maxLength);
 }
-
-/**
- * GitHub Actions workflow commands (`::error::`, `::set-output::`) are parsed
- * from log lines; data written to the log must not be able to start one.
- */
-export function escapeWorkflowCommandData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-
-/** Single-quotes a string for a POSIX shell command line shown to users. */
-export function quoteForShell(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}

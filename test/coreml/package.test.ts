@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ArrayFeature, CoreMLModel } from '../../src/coreml/model.js';
-import { encodeModel, readMlModelSpec, readMlPackage, writeMlPackage } from '../../src/coreml/package.js';
+import { encodeModel, readMlPackage, writeMlPackage } from '../../src/coreml/package.js';
 import { ConversionError, ToolError } from '../../src/errors.js';
 import { CoreML } from '../../src/gen/coreml.js';
 import type { MilOperation, MilVar } from '../../src/mil/ir.js';
@@ -366,21 +366,6 @@ describe('readMlPackage rejects broken packages', () => {
 
   it('a path that does not exist, as FILE_NOT_FOUND', async () => {
     await expect(readMlPackage(join(dir, 'absent.mlpackage'))).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
-  });
-});
-
-describe('readMlModelSpec', () => {
-  it('reads a bare .mlmodel whose constants are all inline', async () => {
-    const model = ios18Model();
-    const path = join(dir, 'm.mlmodel');
-    writeFileSync(path, encodeModel(model));
-    expect(await readMlModelSpec(path)).toEqual(model);
-  });
-
-  it('refuses a bare .mlmodel whose constants live in a weight file', async () => {
-    const pkg = join(dir, 'm.mlpackage');
-    await writeMlPackage(sampleModel(), pkg);
-    await expect(readMlModelSpec(join(pkg, 'Data/com.apple.CoreML/model.mlmodel'))).rejects.toThrow(/refers to a weight file, but none is available/);
   });
 });
 

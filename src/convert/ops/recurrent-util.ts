@@ -112,17 +112,6 @@ function transposeState(t: Tensor): Tensor {
   return makeTensor(t.dtype, [d, b, h], out as Tensor['data']);
 }
 
-/** a + b, folded when both are constants of the same shape. */
-export function addArgs(ctx: ConvertContext, a: MilArg, b: MilArg): MilArg {
-  const ca = typeof a === 'string' ? ctx.b.constValue(a) : a;
-  const cb = typeof b === 'string' ? ctx.b.constValue(b) : b;
-  if (ca && cb && ca.dtype === 'float32' && cb.dtype === 'float32' && ca.data.length === cb.data.length) {
-    const x = ca.data as Float32Array;
-    const y = cb.data as Float32Array;
-    return makeTensor('float32', ca.shape, Float32Array.from(x, (v, k) => v + y[k]!));
-  }
-  return ctx.b.op1('add', { x: a, y: b });
-}
 
 /** An activation: emits its MIL op on x. */
 export type Activation = (ctx: ConvertContext, x: string) => string;
