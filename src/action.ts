@@ -2,11 +2,12 @@ import packageJson from '../package.json';
 import { ToolError } from './errors.js';
 import { runAggregateMode } from './github/aggregate.js';
 import { createArtifactUploader, type ArtifactUploader } from './github/artifact.js';
+import * as core from '@actions/core';
 import { context as actionsContext } from '@actions/github';
 import { readActionContext, type ActionContext, type GitHubEventContext } from './github/context.js';
 import { ActionError } from './github/errors.js';
 import { createGitRunner, type GitRunner } from './github/git.js';
-import { parseInputs, readInput, type Env, type Mode } from './github/inputs.js';
+import { parseInputs, type Env, type InputSource, type Mode } from './github/inputs.js';
 import { coreLog, type ActionLog } from './github/log.js';
 import { createGitHubApi, type GitHubApi, type GitHubApiOptions } from './github/octokit.js';
 import { runPlanMode } from './github/plan.js';
@@ -32,6 +33,8 @@ export interface ActionEnvironment {
 export interface ActionDeps {
   /** The event and repository: @actions/github's `context`. */
   context: GitHubEventContext;
+  /** The action's inputs: @actions/core's getInput. */
+  input: InputSource;
   runModels: () => Promise<RunModels>;
   octokitFactory: (options: GitHubApiOptions) => GitHubApi;
   log: ActionLog;
@@ -62,9 +65,9 @@ export async function runAction(environment: ActionEnvironment, deps: ActionDeps
   let mode: Mode | undefined;
   try {
     // Mask first: nothing may print the token before the runner knows to hide it.
-    const token = readInput(environment.env, 'token');
+    const token = deps.input('token');
     if (token) deps.log.setSecret(token);
-    const inputs = parseInputs(environment.env);
+    const inputs = parseInputs(deps.input);
     mode = inputs.mode;
     const ctx = readActionContext(deps.context, environment.env.GITHUB_WORKSPACE || environment.cwd);
     const api = deps.octokitFactory({ token: inputs.token, baseUrl: ctx.apiUrl, log: deps.log, requestTimeoutMs: inputs.requestTimeoutSeconds * 1000 });
@@ -92,6 +95,7 @@ export async function runAction(environment: ActionEnvironment, deps: ActionDeps
 export function defaultDeps(): ActionDeps {
   return {
     context: actionsContext,
+    input: (name) => core.getInput(name),
     runModels: loadRunModels,
     octokitFactory: createGitHubApi,
     log: coreLog(),

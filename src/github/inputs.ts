@@ -1,17 +1,17 @@
 import type { DeploymentTarget } from '../mil/ir.js';
-import { actionOption, inputDefaults, readInput, requiredActionOption, type Env } from '../options/action.js';
+import { actionOption, inputDefaults, requiredActionOption, type InputSource } from '../options/action.js';
 import type { CommentMode, Mode, ModelFormat } from '../options/definitions.js';
 import type { GateSettings } from '../report/schema.js';
 
 /**
- * The action's inputs, read from the INPUT_* variables the runner sets and
- * validated once, so every later step works with typed values. Names,
+ * The action's inputs, read through `@actions/core` getInput and validated
+ * once, so every later step works with typed values. Names,
  * defaults and rules come from the option table in src/options/, which the
  * command line reads too; each rejection names the input and what it accepts.
  */
 
 export { COMMENT_MODES, FORMATS, MODES, type CommentMode, type Mode, type ModelFormat } from '../options/definitions.js';
-export { readInput, type Env } from '../options/action.js';
+export type { Env, InputSource } from '../options/action.js';
 
 export interface ActionInputs {
   /** Glob patterns (newline- or comma-separated in the input). */
@@ -50,40 +50,40 @@ export interface ActionInputs {
 /** The defaults action.yml declares, so the path without a runner (tests, local runs) behaves the same. */
 export const INPUT_DEFAULTS: Readonly<Record<string, string>> = inputDefaults();
 
-export function parseGates(env: Env): GateSettings {
-  const gates: GateSettings = { failOnUnsupported: requiredActionOption(env, 'failOnUnsupported') };
-  if (actionOption(env, 'allowUnverified') === true) gates.allowUnverified = true;
-  const maxAbsError = actionOption(env, 'maxAbsError');
-  const minPsnr = actionOption(env, 'minPsnr');
-  const maxSizeIncrease = actionOption(env, 'maxSizeIncrease');
+export function parseGates(input: InputSource): GateSettings {
+  const gates: GateSettings = { failOnUnsupported: requiredActionOption(input, 'failOnUnsupported') };
+  if (actionOption(input, 'allowUnverified') === true) gates.allowUnverified = true;
+  const maxAbsError = actionOption(input, 'maxAbsError');
+  const minPsnr = actionOption(input, 'minPsnr');
+  const maxSizeIncrease = actionOption(input, 'maxSizeIncrease');
   if (maxAbsError !== undefined) gates.maxAbsError = maxAbsError;
   if (minPsnr !== undefined) gates.minPsnr = minPsnr;
   if (maxSizeIncrease !== undefined) gates.maxSizeIncrease = maxSizeIncrease;
   return gates;
 }
 
-export function parseInputs(env: Env): ActionInputs {
+export function parseInputs(input: InputSource): ActionInputs {
   return {
-    models: requiredActionOption(env, 'models'),
-    format: requiredActionOption(env, 'format'),
-    target: requiredActionOption(env, 'target'),
-    variants: requiredActionOption(env, 'variants'),
-    gates: parseGates(env),
-    comment: requiredActionOption(env, 'comment'),
-    commentAuthor: actionOption(env, 'commentAuthor'),
-    mode: requiredActionOption(env, 'mode'),
+    models: requiredActionOption(input, 'models'),
+    format: requiredActionOption(input, 'format'),
+    target: requiredActionOption(input, 'target'),
+    variants: requiredActionOption(input, 'variants'),
+    gates: parseGates(input),
+    comment: requiredActionOption(input, 'comment'),
+    commentAuthor: actionOption(input, 'commentAuthor'),
+    mode: requiredActionOption(input, 'mode'),
     // The runner fills the default (the workflow token); without a runner there is none.
-    token: readInput(env, 'token'),
-    artifactName: requiredActionOption(env, 'artifactName'),
-    timeoutMinutes: requiredActionOption(env, 'timeoutMinutes'),
-    jobs: actionOption(env, 'jobs'),
-    memoryBudgetMb: actionOption(env, 'memoryBudget'),
-    requestTimeoutSeconds: requiredActionOption(env, 'requestTimeoutSeconds'),
-    reportDir: requiredActionOption(env, 'reportDir'),
-    tag: actionOption(env, 'tag'),
-    reportsPath: actionOption(env, 'reportsPath'),
-    runId: actionOption(env, 'runId'),
-    config: actionOption(env, 'config'),
+    token: input('token'),
+    artifactName: requiredActionOption(input, 'artifactName'),
+    timeoutMinutes: requiredActionOption(input, 'timeoutMinutes'),
+    jobs: actionOption(input, 'jobs'),
+    memoryBudgetMb: actionOption(input, 'memoryBudget'),
+    requestTimeoutSeconds: requiredActionOption(input, 'requestTimeoutSeconds'),
+    reportDir: requiredActionOption(input, 'reportDir'),
+    tag: actionOption(input, 'tag'),
+    reportsPath: actionOption(input, 'reportsPath'),
+    runId: actionOption(input, 'runId'),
+    config: actionOption(input, 'config'),
   };
 }
 

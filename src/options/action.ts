@@ -3,19 +3,18 @@ import { ACTION_INPUT_KEYS, OPTIONS, type OptionKey, type OptionValue } from './
 import { OptionRejected, type OptionSpec } from './spec.js';
 
 /**
- * The action's view of the option table: reading an input the way
- * `@actions/core` getInput does (INPUT_<NAME>, trimmed; an empty value takes
- * the default), the rejection worded for the log, and the text of action.yml's
- * inputs and the README's input table.
+ * The action's view of the option table: an input's typed value (an empty
+ * input takes the default), the rejection worded for the log, and the text of
+ * action.yml's inputs and the README's input table.
  */
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** getInput's lookup: INPUT_<name uppercased, spaces as underscores>, trimmed. */
-export function readInput(env: Env, name: string): string {
-  const value = env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '';
-  return value.trim();
-}
+/**
+ * Where an input's raw text comes from: `@actions/core` getInput on a runner
+ * (it reads INPUT_<NAME> and trims); tests hand in their own inputs.
+ */
+export type InputSource = (name: string) => string;
 
 function spec(key: OptionKey): OptionSpec<unknown> & { input: string } {
   const s: OptionSpec<unknown> = OPTIONS[key];
@@ -28,9 +27,9 @@ export function inputRejection(name: string, raw: string, err: OptionRejected): 
 }
 
 /** The typed value of an input: given, else its default, else undefined. */
-export function actionOption<K extends OptionKey>(env: Env, key: K): OptionValue<K> | undefined {
+export function actionOption<K extends OptionKey>(input: InputSource, key: K): OptionValue<K> | undefined {
   const s = spec(key);
-  const raw = readInput(env, s.input) || s.default;
+  const raw = input(s.input) || s.default;
   if (raw === undefined) return undefined;
   try {
     return s.parse(raw) as OptionValue<K>;
@@ -41,8 +40,8 @@ export function actionOption<K extends OptionKey>(env: Env, key: K): OptionValue
 }
 
 /** Like actionOption, for inputs that have a default and so always a value. */
-export function requiredActionOption<K extends OptionKey>(env: Env, key: K): OptionValue<K> {
-  const value = actionOption(env, key);
+export function requiredActionOption<K extends OptionKey>(input: InputSource, key: K): OptionValue<K> {
+  const value = actionOption(input, key);
   if (value === undefined) throw new Error(`input ${spec(key).input} has no default`);
   return value;
 }

@@ -10,6 +10,7 @@ import { emptyReport } from '../../src/report/files.js';
 import type { RunReport } from '../../src/report/schema.js';
 import { fakeApi, page } from '../github/fake-api.js';
 import * as core from '../helpers/actions-core.js';
+import { inputsFromEnv } from '../helpers/action-inputs.js';
 
 vi.mock('@actions/core', () => import('../helpers/actions-core.js'));
 
@@ -41,6 +42,7 @@ function setup(options: { inputs?: Record<string, string>; payload?: unknown; fi
   const api = fakeApi((route, params) => (route.includes('/files') ? page(files, params) : route.startsWith('GET') ? [] : { id: 1 }));
   const deps: ActionDeps = {
     context,
+    input: (name) => inputsFromEnv(env)(name),
     runModels: async () => {
       rec.runnerLoaded++;
       return async (opts) => {

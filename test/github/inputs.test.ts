@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { parseInputs, readInput } from '../../src/github/inputs.js';
+import { parseInputs } from '../../src/github/inputs.js';
+import { inputsFromEnv } from '../helpers/action-inputs.js';
 
-const env = (inputs: Record<string, string>) => Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
+const env = (inputs: Record<string, string>) => inputsFromEnv(Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])));
 
 describe('parseInputs', () => {
   test('fills every input with the defaults action.yml declares', () => {
-    const inputs = parseInputs({});
+    const inputs = parseInputs(env({}));
     expect(inputs).toMatchObject({
       models: ['**/*.onnx'],
       format: 'mlprogram',
@@ -22,12 +23,12 @@ describe('parseInputs', () => {
   });
 
   test('reads hyphenated names from INPUT_ variables that keep the hyphen', () => {
-    expect(readInput({ 'INPUT_DEPLOYMENT-TARGET': ' iOS17 ' }, 'deployment-target')).toBe('iOS17');
+    expect(parseInputs(inputsFromEnv({ 'INPUT_DEPLOYMENT-TARGET': ' iOS17 ' })).target).toBe('iOS17');
     expect(parseInputs(env({ 'deployment-target': 'ios17' })).target).toBe('iOS17');
   });
 
   test('takes the comment author as given, and detects it from the token when empty', () => {
-    expect(parseInputs({}).commentAuthor).toBeUndefined();
+    expect(parseInputs(env({})).commentAuthor).toBeUndefined();
     expect(parseInputs(env({ 'comment-author': ' coreml-app[bot] ' })).commentAuthor).toBe('coreml-app[bot]');
     expect(parseInputs(env({ 'comment-author': 'octo-cat' })).commentAuthor).toBe('octo-cat');
   });

@@ -6,6 +6,7 @@ import { parseCommandLine } from '../../src/cli/args.js';
 import { parseReportArgs, REPORT_HELP, REPORT_OPTION_KEYS } from '../../src/cli/report-command.js';
 import { CONVERT_HELP, CONVERT_OPTION_KEYS, VERIFY_HELP, VERIFY_OPTION_KEYS } from '../../src/cli/usage.js';
 import { parseInputs } from '../../src/github/inputs.js';
+import { inputsFromEnv } from '../helpers/action-inputs.js';
 import { withGeneratedActionInputs, withGeneratedReadmeInputs } from '../../src/options/action.js';
 import { OPTIONS, type OptionKey } from '../../src/options/definitions.js';
 import type { OptionSpec } from '../../src/options/spec.js';
@@ -42,7 +43,7 @@ describe('generated documentation', () => {
 /** The action's reading of one input, or the error it throws. */
 function fromAction(input: string, raw: string): unknown {
   try {
-    return { value: parseInputs({ [`INPUT_${input.toUpperCase()}`]: raw }) };
+    return { value: parseInputs(inputsFromEnv({ [`INPUT_${input.toUpperCase()}`]: raw })) };
   } catch (err) {
     return { rejected: (err as Error).message.includes(`input \`${input}\``) };
   }
@@ -98,11 +99,11 @@ describe('one rule per option', () => {
   test('allowUnverified: the bare CLI switch and the input set the same gate; the input reads booleans by the same rule', () => {
     const cli = parseReportArgs(['m.onnx', '--out', 'o', '--allow-unverified']);
     expect(cli !== 'help' && cli.gates.allowUnverified).toBe(true);
-    expect(parseInputs({ 'INPUT_ALLOW-UNVERIFIED': 'true' }).gates.allowUnverified).toBe(true);
+    expect(parseInputs(inputsFromEnv({ 'INPUT_ALLOW-UNVERIFIED': 'true' })).gates.allowUnverified).toBe(true);
     for (const raw of SAMPLES['failOnUnsupported']!) {
       const read = (name: string) => {
         try {
-          return Boolean(parseInputs({ [`INPUT_${name}`]: raw }).gates[name === 'ALLOW-UNVERIFIED' ? 'allowUnverified' : 'failOnUnsupported']);
+          return Boolean(parseInputs(inputsFromEnv({ [`INPUT_${name}`]: raw })).gates[name === 'ALLOW-UNVERIFIED' ? 'allowUnverified' : 'failOnUnsupported']);
         } catch {
           return 'rejected';
         }
@@ -134,7 +135,7 @@ describe('booleans', () => {
     }
     let actual: boolean | 'rejected';
     try {
-      actual = parseInputs({ [variable]: raw }).gates.failOnUnsupported;
+      actual = parseInputs(inputsFromEnv({ [variable]: raw })).gates.failOnUnsupported;
     } catch {
       actual = 'rejected';
     }
