@@ -30374,6 +30374,23 @@ var init_onnxruntime = __esm({
   }
 });
 
+// src/tensor/random.ts
+function mulberry32(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = state + 1831565813 >>> 0;
+    let t = state;
+    t = Math.imul(t ^ t >>> 15, t | 1);
+    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
+    return ((t ^ t >>> 14) >>> 0) / 4294967296;
+  };
+}
+var init_random = __esm({
+  "src/tensor/random.ts"() {
+    "use strict";
+  }
+});
+
 // src/reference/seeded-inputs.ts
 function generateInputs(specs, seed) {
   const inputs = {};
@@ -30407,16 +30424,6 @@ function normal(random) {
   const v = random();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
-function mulberry32(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = state + 1831565813 >>> 0;
-    let t = state;
-    t = Math.imul(t ^ t >>> 15, t | 1);
-    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
-    return ((t ^ t >>> 14) >>> 0) / 4294967296;
-  };
-}
 function fnv1a(text) {
   let hash = 2166136261;
   for (let i2 = 0; i2 < text.length; i2++) {
@@ -30440,6 +30447,7 @@ var init_seeded_inputs = __esm({
     init_errors();
     init_dtype();
     init_fp16();
+    init_random();
     init_tensor();
     MAX_GENERATED_ELEMENTS = 2 ** 24;
     SMALL_INT_RANGE = 10;
@@ -34224,14 +34232,7 @@ var init_pool4 = __esm({
 // src/runtime/kernels/random.ts
 function generator(ctx) {
   const seed = ctx.num("seed", -1);
-  let s = (seed === -1 ? DEFAULT_SEED : seed) >>> 0;
-  return () => {
-    s = s + 1831565813 >>> 0;
-    let t = s;
-    t = Math.imul(t ^ t >>> 15, t | 1);
-    t ^= t + Math.imul(t ^ t >>> 7, t | 61);
-    return ((t ^ t >>> 14) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed === -1 ? DEFAULT_SEED : seed);
 }
 function filled(ctx, shape3, draw) {
   const dtype = ctx.outputDType();
@@ -34280,10 +34281,11 @@ function randomCategorical(ctx) {
   return filled(ctx, [...x2.shape.slice(0, -1), size2], () => picks[i2++]);
 }
 var NONDETERMINISTIC_OPS, DEFAULT_SEED, randomKernels;
-var init_random = __esm({
+var init_random2 = __esm({
   "src/runtime/kernels/random.ts"() {
     "use strict";
     init_tensor();
+    init_random();
     init_value2();
     NONDETERMINISTIC_OPS = /* @__PURE__ */ new Set(["random_uniform", "random_normal", "random_bernoulli", "random_categorical"]);
     DEFAULT_SEED = 24301;
@@ -35507,7 +35509,7 @@ var init_kernels = __esm({
     init_norm4();
     init_pad4();
     init_pool4();
-    init_random();
+    init_random2();
     init_recurrent4();
     init_rearrange();
     init_reduce5();
@@ -35882,7 +35884,7 @@ function nondeterministicOutputs(program, functionName = "main") {
 var init_nondeterminism = __esm({
   "src/runtime/nondeterminism.ts"() {
     "use strict";
-    init_random();
+    init_random2();
   }
 });
 

@@ -1,23 +1,12 @@
 import type { OnnxAttributeValue, OnnxModel, OnnxNode, OnnxValueInfo } from '../../src/onnx/ir.js';
 import { makeTensor, type Tensor } from '../../src/tensor/tensor.js';
+import { mulberry32 } from '../../src/tensor/random.js';
 
 /**
  * Helpers the benchmark network builders share: a seeded generator, nodes,
  * random weights and constants, and the model wrapper. Weights are random but
  * reproducible; the shapes and op mix are those of the real networks.
  */
-
-/** mulberry32: tiny, fast and reproducible, which is all a benchmark needs. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GraphParts {
   nodes: OnnxNode[];
@@ -27,7 +16,7 @@ export interface GraphParts {
 }
 
 export function newGraph(seed: number): GraphParts {
-  return { nodes: [], initializers: new Map(), random: seededRandom(seed), parameterCount: 0 };
+  return { nodes: [], initializers: new Map(), random: mulberry32(seed), parameterCount: 0 };
 }
 
 export function ints(value: number[]): OnnxAttributeValue {

@@ -1,6 +1,7 @@
 import { ToolError } from '../errors.js';
 import { allocStorage, type DType, type DTypeStorage } from '../tensor/dtype.js';
 import { float32ToFloat16Bits } from '../tensor/fp16.js';
+import { mulberry32 } from '../tensor/random.js';
 import { elementCount, formatShape, makeTensor, type Tensor } from '../tensor/tensor.js';
 
 /** What a model input needs to be generated: its name, element type and static shape. */
@@ -77,18 +78,6 @@ function normal(random: Random): number {
   const u = 1 - random();
   const v = random();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
-
-/** A small, fast 32-bit PRNG with a full period; plenty for test inputs, and identical on every platform. */
-function mulberry32(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function fnv1a(text: string): number {

@@ -1,4 +1,5 @@
 import { elementCount } from '../../tensor/tensor.js';
+import { mulberry32 } from '../../tensor/random.js';
 import type { KernelTable, OpContext } from '../kernel.js';
 import { allocFor, makeValue, type RtValue } from '../value.js';
 
@@ -17,14 +18,7 @@ const DEFAULT_SEED = 0x5eed;
 /** Uniform values in [0, 1). */
 function generator(ctx: OpContext): () => number {
   const seed = ctx.num('seed', -1);
-  let s = (seed === -1 ? DEFAULT_SEED : seed) >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed === -1 ? DEFAULT_SEED : seed);
 }
 
 /** A tensor of the declared output dtype and the given shape, filled by `draw`. */
