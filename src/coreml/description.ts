@@ -84,7 +84,7 @@ function encodeFeatureType(type: FeatureType, name: string, specificationVersion
 function encodeFeature(f: FeatureDescription, specificationVersion: number): S.FeatureDescription.$Properties {
   const out: S.FeatureDescription.$Properties = {
     name: f.name,
-    type: encodeFeatureType(f.type, f.name, specificationVersion),
+    type: { ...encodeFeatureType(f.type, f.name, specificationVersion), ...(f.optional ? { isOptional: true } : {}) },
   };
   if (f.shortDescription) out.shortDescription = f.shortDescription;
   return out;
@@ -187,6 +187,7 @@ function decodeFeature(f: S.FeatureDescription.$Properties, file: string): Featu
   const name = f.name ?? '';
   const out: FeatureDescription = { name, type: decodeFeatureType(f.type, name, file) };
   if (f.shortDescription) out.shortDescription = f.shortDescription;
+  if (f.type?.isOptional) out.optional = true;
   return out;
 }
 

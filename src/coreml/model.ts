@@ -64,6 +64,8 @@ export interface FeatureDescription<T extends FeatureType = FeatureType> {
   name: string;
   shortDescription?: string;
   type: T;
+  /** An input the caller may leave out (FeatureType.isOptional): the model has a default for it. */
+  optional?: boolean;
 }
 
 /** Number of channels of an image color space. */
@@ -95,6 +97,43 @@ export interface ModelMetadata {
   userDefined?: Record<string, string>;
 }
 
+/**
+ * Core ML's NonMaximumSuppression model (PickTop): boxes as rows of `confidence` [N, C]
+ * and `coordinates` [N, 4] (cx, cy, w, h), kept by descending confidence and suppressed
+ * by IoU, optionally per class. Thresholds may be overridden by optional double inputs.
+ */
+export interface NonMaximumSuppressionModel {
+  kind: 'nonMaximumSuppression';
+  specificationVersion: number;
+  inputs: FeatureDescription[];
+  outputs: FeatureDescription[];
+  /** Suppression only among boxes of the same class (the argmax of the confidence row). */
+  perClass: boolean;
+  iouThreshold: number;
+  confidenceThreshold: number;
+  classLabels?: string[] | number[];
+  confidenceInput: string;
+  coordinatesInput: string;
+  /** Names of the optional threshold inputs, when the thresholds can be overridden. */
+  iouThresholdInput?: string;
+  confidenceThresholdInput?: string;
+  confidenceOutput: string;
+  coordinatesOutput: string;
+}
+
+/** A stage of a pipeline after its ML program. */
+export type PipelineStage = NonMaximumSuppressionModel;
+
+/**
+ * A pipeline (Model.pipeline): the ML program runs first, with its own description;
+ * the stages after it read its outputs. The model-level inputs and outputs are the
+ * pipeline's: what an app passes and gets back.
+ */
+export interface PipelineLayout {
+  program: { specificationVersion: number; inputs: FeatureDescription[]; outputs: FeatureDescription[] };
+  stages: PipelineStage[];
+}
+
 /** `T` narrows the feature kinds: a freshly converted model has only multiarrays. */
 export interface CoreMLModel<T extends FeatureType = FeatureType> {
   specificationVersion: number;
@@ -104,5 +143,13 @@ export interface CoreMLModel<T extends FeatureType = FeatureType> {
   /** Classifiers: the output holding the predicted label, and the one holding the probabilities dictionary. */
   predictedFeatureName?: string;
   predictedProbabilitiesName?: string;
+  /** The ML program (a pipeline's first stage). */
   program: MilProgram;
+  /** Set when the package is a pipeline: the program's own description and the stages after it. */
+  pipeline?: PipelineLayout;
+}
+
+/** The ML program's own inputs and outputs: the model's, or its stage's in a pipeline. */
+export function programDescription(model: CoreMLModel): { inputs: FeatureDescription[]; outputs: FeatureDescription[] } {
+  return model.pipeline ? model.pipeline.program : { inputs: model.inputs, outputs: model.outputs };
 }

@@ -22,7 +22,8 @@ import {
   WEIGHTS_FILE_NAME,
   WEIGHTS_ITEM_NAME,
 } from './manifest.js';
-import type { CoreMLModel } from './model.js';
+import { programDescription, type CoreMLModel, type PipelineLayout } from './model.js';
+import { checkPipelineWiring, decodeNmsStage, encodeStage, pipelineWeightFileName } from './pipeline.js';
 import { decodeProgram, type BlobSource } from './program-decode.js';
 import { encodeProgram, type BlobSink } from './program-encode.js';
 
@@ -34,7 +35,10 @@ import { encodeProgram, type BlobSink } from './program-encode.js';
 
 /** How constants refer to the weight file; `@model_path` is the folder holding model.mlmodel. */
 const MODEL_PATH_PREFIX = '@model_path/';
-const WEIGHTS_BLOB_FILE_NAME = `${MODEL_PATH_PREFIX}${WEIGHTS_ITEM_NAME}/${WEIGHTS_FILE_NAME}`;
+/** The weight file of a plain ML program, and of the ML program stage (index 0) of a pipeline. */
+function weightFileName(model: CoreMLModel): string {
+  return model.pipeline ? pipelineWeightFileName(0) : WEIGHTS_FILE_NAME;
+}
 /** The first specification version (iOS15) that holds ML programs. */
 const MIN_ML_PROGRAM_SPEC_VERSION = 6;
 
@@ -54,24 +58,36 @@ function checkModelForWriting(model: CoreMLModel): void {
   const main = model.program.functions['main'];
   if (!main) throw new ConversionError('ML program has no "main" function');
   const sameNames = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((n, i) => n === b[i]);
-  if (!sameNames(model.inputs.map((f) => f.name), main.inputs.map((v) => v.name))) {
+  const described = programDescription(model);
+  if (!sameNames(described.inputs.map((f) => f.name), main.inputs.map((v) => v.name))) {
     throw new ConversionError('model description inputs do not match the inputs of function "main"');
   }
-  if (!sameNames(model.outputs.map((f) => f.name), main.block.outputs)) {
+  if (!sameNames(described.outputs.map((f) => f.name), main.block.outputs)) {
     throw new ConversionError('model description outputs do not match the outputs of function "main"');
   }
+  if (model.pipeline) checkPipelineWiring(model.inputs, model.outputs, [model.pipeline.program, ...model.pipeline.stages]);
 }
 
 /** Serializes the Model message; blob constants go to `blobs` when given. */
 export function encodeModel(model: CoreMLModel, blobs?: BlobSink): Uint8Array {
   checkModelForWriting(model);
   const spec = model.specificationVersion;
-  const message: CoreML.Specification.Model.$Properties = {
-    specificationVersion: spec,
-    description: encodeDescription(model.inputs, model.outputs, model.metadata, spec, classifierNames(model)),
-    mlProgram: encodeProgram(model.program, blobs ? { specificationVersion: spec, blobs } : { specificationVersion: spec }),
+  const description = encodeDescription(model.inputs, model.outputs, model.metadata, spec, classifierNames(model));
+  const layout = model.pipeline;
+  if (!layout) {
+    const mlProgram = encodeProgram(model.program, blobs ? { specificationVersion: spec, blobs } : { specificationVersion: spec });
+    return ModelMessage.encode({ specificationVersion: spec, description, mlProgram }).finish();
+  }
+  // As coremltools' make_pipeline writes it: the pipeline's version is the newest of its stages'.
+  const programSpec = layout.program.specificationVersion;
+  const programStage: CoreML.Specification.Model.$Properties = {
+    specificationVersion: programSpec,
+    description: encodeDescription(layout.program.inputs, layout.program.outputs, {}, programSpec),
+    mlProgram: encodeProgram(model.program, blobs ? { specificationVersion: programSpec, blobs } : { specificationVersion: programSpec }),
   };
-  return ModelMessage.encode(message).finish();
+  const stages = layout.stages.map(encodeStage);
+  const pipelineSpec = Math.max(spec, programSpec, ...layout.stages.map((s) => s.specificationVersion));
+  return ModelMessage.encode({ specificationVersion: pipelineSpec, description, pipeline: { models: [programStage, ...stages] } }).finish();
 }
 
 /** Parses Model bytes; `file` names the source in errors. */
@@ -82,17 +98,31 @@ export function decodeModel(bytes: Uint8Array, file: string, blobs?: BlobSource)
   } catch (err) {
     throw new ModelInputError('INVALID_PACKAGE', `not a Core ML model specification (${(err as Error).message})`, { file, cause: err });
   }
-  if (!message.mlProgram) {
-    throw new ModelInputError('UNSUPPORTED_FEATURE', 'the model is not an ML program (only mlProgram models can be read)', { file });
-  }
   const { inputs, outputs, metadata, ...names } = decodeDescription(message.description, file);
+  const top = { specificationVersion: message.specificationVersion, inputs, outputs, metadata, ...names };
+  if (message.pipeline) return { ...top, ...decodePipeline(message.pipeline, file, blobs) };
+  if (!message.mlProgram) {
+    throw new ModelInputError('UNSUPPORTED_FEATURE', 'the model is neither an ML program nor a pipeline starting with one (only those can be read)', { file });
+  }
+  return { ...top, program: decodeProgram(message.mlProgram, file, blobs) };
+}
+
+/** A pipeline this tool can run: an ML program followed by NonMaximumSuppression stages. */
+function decodePipeline(pipeline: CoreML.Specification.Pipeline.$Properties, file: string, blobs?: BlobSource): { program: CoreMLModel['program']; pipeline: PipelineLayout } {
+  const [first, ...rest] = pipeline.models ?? [];
+  if (!first?.mlProgram) {
+    throw new ModelInputError('UNSUPPORTED_FEATURE', 'the pipeline does not start with an ML program (only such pipelines can be read)', { file });
+  }
+  const stages = rest.map((stage, i) => {
+    if (!stage.nonMaximumSuppression) {
+      throw new ModelInputError('UNSUPPORTED_FEATURE', `pipeline stage ${i + 1} is not a NonMaximumSuppression model (the only stage after the ML program this tool runs)`, { file });
+    }
+    return decodeNmsStage(stage, file);
+  });
+  const { inputs, outputs } = decodeDescription(first.description, file);
   return {
-    specificationVersion: message.specificationVersion,
-    inputs,
-    outputs,
-    metadata,
-    ...names,
-    program: decodeProgram(message.mlProgram, file, blobs),
+    program: decodeProgram(first.mlProgram, file, blobs),
+    pipeline: { program: { specificationVersion: first.specificationVersion ?? 0, inputs, outputs }, stages },
   };
 }
 
@@ -138,14 +168,15 @@ export async function writeMlPackage(model: CoreMLModel, outPath: string): Promi
   const target = resolve(outPath);
   const staged = join(dirname(target), `.${basename(target)}.tmp-${randomUUID()}`);
   const modelDir = join(staged, PACKAGE_DATA_DIR, PACKAGE_AUTHOR);
-  const weightsPath = join(modelDir, WEIGHTS_ITEM_NAME, WEIGHTS_FILE_NAME);
+  const weightsPath = join(modelDir, WEIGHTS_ITEM_NAME, weightFileName(model));
   const modelPath = join(modelDir, MODEL_ITEM_NAME);
   try {
     await mkdir(join(modelDir, WEIGHTS_ITEM_NAME), { recursive: true });
     const weights = new BlobFileWriter(weightsPath);
     let bytes: Uint8Array;
     try {
-      bytes = encodeModel(model, { fileName: WEIGHTS_BLOB_FILE_NAME, append: (t) => weights.appendTensor(t) });
+      const fileName = `${MODEL_PATH_PREFIX}${WEIGHTS_ITEM_NAME}/${weightFileName(model)}`;
+      bytes = encodeModel(model, { fileName, append: (t) => weights.appendTensor(t) });
     } catch (err) {
       weights.abandon();
       throw err;

@@ -1,10 +1,11 @@
 import type { MilBlock, MilFunction, MilOperation, MilOpset, MilProgram, MilTensorType } from '../mil/ir.js';
-import type { CoreMLModel } from '../coreml/model.js';
+import { programDescription, type CoreMLModel } from '../coreml/model.js';
 import { formatShape, type Tensor } from '../tensor/tensor.js';
 import { errorMessage, ToolError } from '../errors.js';
 import { OpContext, type Kernel } from './kernel.js';
 import { KERNELS } from './kernels/index.js';
 import { imageToProgramTensor } from './image.js';
+import { runNmsStage } from './nms-model.js';
 import {
   allocFor, BufferPool, computeDType, fromTensor, POOLED_MIN_LENGTH, settleFloat16, toTensor, withBufferPool, type RtNumeric, type RtValue,
 } from './value.js';
@@ -304,19 +305,39 @@ export function runProgram(program: MilProgram, inputs: Record<string, Tensor>, 
  * described dtypes: a classifier's label is a string (or int64) scalar and its
  * probabilities dictionary a float64 tensor with one value per class, in class order;
  * an image output is its float32 [1, C, H, W] pixel values before 8-bit rounding.
+ * A pipeline runs its ML program, then each later stage on the pipeline's inputs and
+ * the earlier stages' outputs; optional inputs left out take the stage's defaults.
  */
 export function runModel(model: CoreMLModel, inputs: Record<string, Tensor>, options: RunOptions = {}): Record<string, Tensor> {
-  const programInputs: Record<string, Tensor> = { ...inputs };
-  for (const desc of model.inputs) {
+  const programInputs: Record<string, Tensor> = {};
+  const described = programDescription(model);
+  for (const desc of described.inputs) {
     const given = inputs[desc.name];
-    if (desc.type.kind === 'image' && given) programInputs[desc.name] = imageToProgramTensor(desc.type, desc.name, given);
+    if (!given) continue;
+    programInputs[desc.name] = desc.type.kind === 'image' ? imageToProgramTensor(desc.type, desc.name, given) : given;
   }
+  for (const name of Object.keys(inputs)) {
+    if (!model.inputs.some((d) => d.name === name)) throw new ToolError('RUNTIME', `unknown input '${name}' (the model takes: ${model.inputs.map((d) => d.name).join(', ')})`);
+  }
+  const values = new Map<string, Tensor>(Object.entries(inputs));
   const raw = runProgram(model.program, programInputs, options);
-  const out: Record<string, Tensor> = {};
-  for (const desc of model.outputs) {
+  for (const desc of described.outputs) {
     const t = raw[desc.name];
     if (!t) throw new ToolError('RUNTIME', `model output '${desc.name}' is not produced by the program`);
-    out[desc.name] = t.dtype === desc.type.dtype ? t : toTensor(fromTensor(t), desc.type.dtype);
+    values.set(desc.name, asDescribed(t, desc.type.dtype));
+  }
+  for (const stage of model.pipeline?.stages ?? []) {
+    for (const [name, t] of Object.entries(runNmsStage(stage, values))) values.set(name, t);
+  }
+  const out: Record<string, Tensor> = {};
+  for (const desc of model.outputs) {
+    const t = values.get(desc.name);
+    if (!t) throw new ToolError('RUNTIME', `model output '${desc.name}' is not produced by the model`);
+    out[desc.name] = asDescribed(t, desc.type.dtype);
   }
   return out;
+}
+
+function asDescribed(t: Tensor, dtype: Tensor['dtype']): Tensor {
+  return t.dtype === dtype ? t : toTensor(fromTensor(t), dtype);
 }
