@@ -39,6 +39,10 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
     difference: 'only ALIGN_CORNERS and STRICT_ALIGN_CORNERS sampling (the others are refused)',
   },
   affine: { checkedAgainst: 'iOS15/test_image_resizing.py', difference: 'normalized_minus_one_to_one coordinates only, as the op definition allows' },
+  non_maximum_suppression: {
+    checkedAgainst: 'iOS15/test_tensor_operation.py (smoke test, and the TensorFlow reference its stress test computes expected values with)',
+    difference: 'the iOS17 form (box axis last, no score threshold) is read from the op definition: no Apple test pins it',
+  },
   einsum: { checkedAgainst: 'op definition (defs/iOS15/linear.py)', difference: 'any two-operand letter equation, wider than the definition’s batched-matmul forms' },
   reshape_like: { checkedAgainst: 'iOS16/test_tensor_transformation.py' },
   random_uniform: { checkedAgainst: 'op definition (defs/iOS15/random.py): shape and distribution', difference: 'own seeded generator: values differ from a device; verify never passes an output that depends on it' },

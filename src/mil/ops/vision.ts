@@ -1,13 +1,16 @@
 import type { DType } from '../../tensor/dtype.js';
 import type { MilOpDef, TypeRuleInput } from '../catalogue.js';
 import type { MilTensorType } from '../ir.js';
-import { MilShapeError } from './elementwise.js';
-import { stringParam } from './window.js';
+import { MilShapeError, requiredType } from './elementwise.js';
+import { intParam, stringParam } from './window.js';
 
 /**
- * MIL op definitions for image sampling: resample (iOS15; iOS16 allows fp16
- * coordinates; iOS17 redefines it with the same parameters). Every parameter
- * of resample is required.
+ * MIL op definitions for image sampling and detection: resample (iOS15; iOS16
+ * allows fp16 coordinates; iOS17 redefines it with the same parameters; every
+ * parameter is required) and non_maximum_suppression (iOS15: boxes [n, B, 4],
+ * scores [n, B, K], a score threshold and four outputs ending in the count of
+ * boxes kept per batch; iOS17: the box axis last, no score threshold and no
+ * count).
  */
 
 const F: readonly DType[] = ['float16', 'float32'];
@@ -59,9 +62,68 @@ function resampleDef(since: 'iOS15' | 'iOS16' | 'iOS17', coordinateTypes: readon
   };
 }
 
+/** The n, B and K of non_maximum_suppression's boxes and scores, checked against each other. */
+function nmsDims(input: TypeRuleInput, boxAxis: 1 | 2): { n: number | null; k: number | null; maxBoxes: number } {
+  const boxes = requiredType(input, 'boxes');
+  const scores = requiredType(input, 'scores');
+  if (boxes.shape.length !== 3 || scores.shape.length !== 3) throw new MilShapeError('non_maximum_suppression: boxes and scores must have rank 3');
+  const coordAxis = boxAxis === 1 ? 2 : 1;
+  if (boxes.shape[coordAxis] !== null && boxes.shape[coordAxis] !== 4) throw new MilShapeError(`non_maximum_suppression: boxes must have 4 coordinates on axis ${coordAxis}, got ${boxes.shape[coordAxis]}`);
+  for (const axis of [0, boxAxis]) {
+    const [a, b] = [boxes.shape[axis], scores.shape[axis]];
+    if (a !== null && a !== undefined && b !== null && b !== undefined && a !== b) throw new MilShapeError(`non_maximum_suppression: boxes and scores differ on axis ${axis} (${a} and ${b})`);
+  }
+  const maxBoxes = intParam(input, 'max_boxes', 0);
+  if (!(maxBoxes >= 1)) throw new MilShapeError(`non_maximum_suppression: max_boxes must be at least 1, got ${maxBoxes}`);
+  return { n: scores.shape[0] ?? null, k: scores.shape[coordAxis] ?? null, maxBoxes };
+}
+
+const NMS_COMMON_INPUTS = {
+  boxes: { type: 'T' },
+  scores: { type: 'T' },
+  iou_threshold: { type: 'T', const: true },
+  max_boxes: { type: ['int32'], const: true },
+  per_class_suppression: { type: ['bool'], const: true, optional: true },
+} as const;
+
+const nonMaximumSuppressionIOS15: MilOpDef = {
+  name: 'non_maximum_suppression',
+  since: 'iOS15',
+  inputs: { ...NMS_COMMON_INPUTS, score_threshold: { type: 'T', const: true } },
+  typeDomains: { T: F },
+  outputs: (input) => {
+    const { n, k, maxBoxes } = nmsDims(input, 1);
+    const dtype = requiredType(input, 'boxes').dtype;
+    return [
+      { dtype, shape: [n, maxBoxes, 4] },
+      { dtype, shape: [n, maxBoxes, k] },
+      { dtype: 'int32', shape: [n, maxBoxes] },
+      { dtype: 'int32', shape: [n] },
+    ];
+  },
+};
+
+const nonMaximumSuppressionIOS17: MilOpDef = {
+  name: 'non_maximum_suppression',
+  since: 'iOS17',
+  inputs: NMS_COMMON_INPUTS,
+  typeDomains: { T: F },
+  outputs: (input) => {
+    const { n, k, maxBoxes } = nmsDims(input, 2);
+    const dtype = requiredType(input, 'boxes').dtype;
+    return [
+      { dtype, shape: [n, 4, maxBoxes] },
+      { dtype, shape: [n, k, maxBoxes] },
+      { dtype: 'int32', shape: [n, maxBoxes] },
+    ];
+  },
+};
+
 /** The vision family's MIL op definitions, one entry per op and deployment target that changed it. */
 export const visionOpDefs: readonly MilOpDef[] = [
   resampleDef('iOS15', ['int32', 'float32']),
   resampleDef('iOS16', ['int32', 'float16', 'float32']),
   resampleDef('iOS17', ['int32', 'float16', 'float32']),
+  nonMaximumSuppressionIOS15,
+  nonMaximumSuppressionIOS17,
 ];

@@ -1,5 +1,6 @@
 import type { KernelTable, OpContext } from '../kernel.js';
 import { makeFloat, type RtFloatValue, type RtNumericValue, type RtValue } from '../value.js';
+import { nonMaximumSuppression } from './nms.js';
 
 /**
  * resample: x [B, C, H, W] sampled at coordinates [B, H2, W2, 2] ((x, y)
@@ -251,4 +252,5 @@ export const visionKernels: KernelTable = {
   crop,
   crop_resize: cropResize,
   affine,
+  non_maximum_suppression: nonMaximumSuppression,
 };
