@@ -45,6 +45,8 @@ export interface ConvertFileOptions {
   inputShapes?: InputShapeOptions['inputShapes'];
   ranges?: InputShapeOptions['ranges'];
   enumeratedShapes?: InputShapeOptions['enumeratedShapes'];
+  /** Rows a NonMaxSuppression output is padded to (see `convert/input-shapes.ts`). */
+  maxDetections?: number;
   /** The app-facing interface: image inputs/outputs, class labels, metadata (see `interface/`). */
   interface?: InterfaceRequest;
 }
@@ -171,8 +173,9 @@ export async function convertFile(onnxPath: string, outPath: string, options: Co
 }
 
 function shapeOptionsOf(options: InputShapeOptions): InputShapeOptions {
-  const { inputShapes, ranges, enumeratedShapes } = options;
+  const { inputShapes, ranges, enumeratedShapes, maxDetections } = options;
   return {
+    ...(maxDetections === undefined ? {} : { maxDetections }),
     ...(inputShapes === undefined ? {} : { inputShapes }),
     ...(ranges === undefined ? {} : { ranges }),
     ...(enumeratedShapes === undefined ? {} : { enumeratedShapes }),

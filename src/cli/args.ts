@@ -35,6 +35,8 @@ export interface ConvertRequest extends OutputFlags {
   inputShapes?: ShapeArgs['inputShapes'];
   ranges?: ShapeArgs['ranges'];
   enumeratedShapes?: ShapeArgs['enumeratedShapes'];
+  /** Rows ONNX NonMaxSuppression's selected_indices are padded to (`--max-detections K`). */
+  maxDetections?: number;
   /** Image inputs/outputs, class labels and metadata (see `interface-args.ts`). */
   interface?: InterfaceRequest;
 }
@@ -89,6 +91,7 @@ function buildConvert(model: string, values: Values, flags: OutputFlags): Conver
     throw usageError(`--output must end in .mlpackage, got '${output}'`, 'convert');
   }
   const compress = cliOption(values, 'compress', fail);
+  const maxDetections = cliOption(values, 'maxDetections', fail);
   const freeze = parseFreeze(values['freeze']);
   const shapes = parseShapeArgs(values, (message) => {
     throw fail(message);
@@ -97,6 +100,7 @@ function buildConvert(model: string, values: Values, flags: OutputFlags): Conver
   return {
     command: 'convert', model, output, target, precision,
     ...(compress === undefined ? {} : { compress }), ...(freeze === undefined ? {} : { freeze }), ...shapes,
+    ...(maxDetections === undefined ? {} : { maxDetections }),
     ...(face === undefined ? {} : { interface: face }), ...flags,
   };
 }

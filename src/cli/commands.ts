@@ -65,6 +65,7 @@ export async function runConvert(request: ConvertRequest, ctx: CommandContext): 
       ...(request.inputShapes === undefined ? {} : { inputShapes: request.inputShapes }),
       ...(request.ranges === undefined ? {} : { ranges: request.ranges }),
       ...(request.enumeratedShapes === undefined ? {} : { enumeratedShapes: request.enumeratedShapes }),
+      ...(request.maxDetections === undefined ? {} : { maxDetections: request.maxDetections }),
       ...(request.interface === undefined ? {} : { interface: request.interface }),
       onProgress: (stage, done, total) => progress.update(`${STAGE_VERBS[stage]} ${name}`, done, stage === 'convert' ? total : 0),
     });

@@ -24,7 +24,7 @@ export const INTERFACE_OPTION_KEYS = [
   'author', 'license', 'modelVersion', 'description', 'inputDescription', 'outputDescription', 'metadata',
 ] as const satisfies readonly OptionKey[];
 const CONVERT_CORE_KEYS = [
-  'output', 'target', 'precision', 'compress', 'freeze', 'inputShape', 'range', 'enumerate', ...COMMON_OPTION_KEYS,
+  'output', 'target', 'precision', 'compress', 'freeze', 'inputShape', 'range', 'enumerate', 'maxDetections', ...COMMON_OPTION_KEYS,
 ] as const satisfies readonly OptionKey[];
 export const CONVERT_OPTION_KEYS = [...CONVERT_CORE_KEYS, ...INTERFACE_OPTION_KEYS] as const satisfies readonly OptionKey[];
 export const VERIFY_OPTION_KEYS = ['data', 'onnx', ...COMMON_OPTION_KEYS] as const satisfies readonly OptionKey[];

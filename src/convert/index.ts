@@ -28,6 +28,8 @@ export interface ConvertOptions {
   ranges?: InputShapeOptions['ranges'];
   /** Shapes an input accepts (the first is the default); dims that differ stay dynamic in the program. */
   enumeratedShapes?: InputShapeOptions['enumeratedShapes'];
+  /** Rows a data-dependent detection output (ONNX NonMaxSuppression) is padded to. */
+  maxDetections?: number;
 }
 
 export interface ConversionResult {

@@ -28,6 +28,12 @@ export interface InputShapeOptions {
   ranges?: Record<string, Record<string, [number, number]>>;
   /** Input name → the shapes it accepts; the first is the default. */
   enumeratedShapes?: Record<string, number[][]>;
+  /**
+   * The row count a data-dependent output is padded to (`--max-detections`): ONNX
+   * NonMaxSuppression selects a number of boxes only known at run time, Core ML's
+   * outputs have a fixed bound. Not an input shape, but a shape decision made with them.
+   */
+  maxDetections?: number;
 }
 
 /** How one flexible input is described: its default shape and its flexibility. */

@@ -209,6 +209,10 @@ export const OPTIONS = {
     flag: 'enumerate', type: 'string', multiple: true, parse: textRule, metavar: 'NAME=SHAPE,SHAPE...',
     cliHelp: ['input NAME accepts exactly these shapes (the first is the', 'default); repeatable. A model cannot mix --range and', '--enumerate, and several enumerated inputs need iOS18'],
   },
+  maxDetections: {
+    flag: 'max-detections', type: 'string', parse: numberRule((x) => Number.isInteger(x) && x >= 1, 'a whole number ≥ 1'), metavar: 'K',
+    cliHelp: ['the most detections a data-dependent detection output holds:', "ONNX NonMaxSuppression's selected_indices become K rows,", 'the valid ones first, then rows of -1'],
+  },
   data: { flag: 'data', type: 'string', parse: textRule, metavar: 'DIR', cliHelp: ['folder holding test_data_set_N/ (input_K.pb, output_K.pb)'] },
   onnx: { flag: 'onnx', type: 'string', parse: textRule, metavar: 'MODEL.onnx', cliHelp: ['compute reference outputs with onnxruntime instead'] },
   json: flagSwitch('json', 'print exactly one JSON object on stdout (messages stay on stderr)'),

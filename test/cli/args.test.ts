@@ -42,6 +42,12 @@ describe('parseCommandLine: convert', () => {
     expect(usageMessage(['convert', 'a.onnx', 'b.onnx'])).toContain("unexpected argument 'b.onnx'");
   });
 
+  it('reads --max-detections as a whole number of rows and refuses anything else', () => {
+    expect(parseCommandLine(['convert', 'a.onnx', '--max-detections', '100'])).toMatchObject({ maxDetections: 100 });
+    expect(usageMessage(['convert', 'a.onnx', '--max-detections', '0'])).toContain('--max-detections');
+    expect(usageMessage(['convert', 'a.onnx', '--max-detections', '2.5'])).toContain('a whole number');
+  });
+
   it('rejects a string option given without its value', () => {
     expect(usageMessage(['convert', 'a.onnx', '--target'])).toContain('--target');
   });
