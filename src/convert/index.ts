@@ -30,6 +30,8 @@ export interface ConvertOptions {
   enumeratedShapes?: InputShapeOptions['enumeratedShapes'];
   /** Rows a data-dependent detection output (ONNX NonMaxSuppression) is padded to. */
   maxDetections?: number;
+  /** Ops an fp16 program keeps in fp32 (mixed precision), named by their outputs in the fp32 program. */
+  keepInFp32?: ReadonlySet<string>;
 }
 
 export interface ConversionResult {
@@ -80,7 +82,7 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
   outputValues.forEach((v, k) => renameValue(fn, v, outputNames[k]!));
 
   const program: MilProgram = { functions: { main: fn } };
-  const passWarnings = runProgramPasses(program, options.precision);
+  const passWarnings = runProgramPasses(program, options.precision, options.keepInFp32 === undefined ? {} : { keepInFp32: options.keepInFp32 });
   consumeUnusedInputs(mainFunction(program), b.names);
 
   const renamed: Record<string, string> = {};

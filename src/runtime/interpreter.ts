@@ -17,7 +17,16 @@ export interface RunOptions {
   functionName?: string;
   /** Called after each top-level operation of the function finishes. */
   onOp?: (index: number, total: number) => void;
+  /**
+   * Shown the results of each top-level operation as soon as it ran, before any
+   * value is released: float16 results are fp16-rounded values in a Float32Array.
+   * The buffers are reused once released, so an observer copies what it keeps.
+   */
+  onValues?: (op: MilOperation, values: readonly ObservedValue[]) => void;
 }
+
+/** A value as `onValues` sees it (read-only; see RunOptions.onValues). */
+export type ObservedValue = RtValue;
 
 /** Names visible while a block runs: its own values, then the enclosing block's. */
 class Scope {
@@ -233,12 +242,14 @@ function runOperation(op: MilOperation, scope: Scope, opset: MilOpset, heartbeat
   }
 }
 
-function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (index: number, total: number) => void, heartbeat?: () => void): RtValue[] {
+function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (index: number, total: number) => void, heartbeat?: () => void, onValues?: RunOptions['onValues']): RtValue[] {
   const plan = releasePlan(block);
   const total = block.operations.length;
   for (let i = 0; i < total; i++) {
     const beat = heartbeat ?? (onOp ? () => onOp(i, total) : undefined);
-    runOperation(block.operations[i]!, scope, opset, beat);
+    const op = block.operations[i]!;
+    runOperation(op, scope, opset, beat);
+    if (onValues) onValues(op, op.outputs.map((o) => scope.get(o.name)!));
     for (const name of plan[i]!) scope.release(name);
     onOp?.(i, total);
     if (heartbeat) heartbeat();
@@ -291,7 +302,7 @@ export function runProgram(program: MilProgram, inputs: Record<string, Tensor>, 
   }
   const scope = new Scope();
   for (const v of fn.inputs) scope.set(v.name, fromTensor(checkInput(v.name, v.type, inputs[v.name])));
-  const values = withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp));
+  const values = withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp, undefined, options.onValues));
   const result: Record<string, Tensor> = {};
   fn.block.outputs.forEach((name, i) => {
     result[name] = toTensor(values[i]!);

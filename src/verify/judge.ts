@@ -60,9 +60,8 @@ export function judgeOnDataSets(model: CoreMLModel, sets: readonly TestDataSet[]
   return model.outputs.map((o) => ({ name: o.name, dtype: o.type.dtype, verdict: worst.get(o.name)!, exact: exact.get(o.name)! }));
 }
 
-/** Feeds one set to the model (inputs paired by matchTensors, cast to the declared types) and returns its outputs. */
-function runOnSet(model: CoreMLModel, set: TestDataSet, judging: Judging): Record<string, Tensor> {
-  const { referenceFile } = judging;
+/** A set's inputs as the model takes them: paired by matchTensors, cast to the declared types. */
+export function modelInputs(model: CoreMLModel, set: TestDataSet, referenceFile: string): Record<string, Tensor> {
   const given = matchTensors(model.inputs.map((i) => i.name), set.inputs, { what: 'input', dataSet: set.name, file: referenceFile });
   const inputs: Record<string, Tensor> = {};
   for (const desc of model.inputs) {
@@ -70,6 +69,12 @@ function runOnSet(model: CoreMLModel, set: TestDataSet, judging: Judging): Recor
     const tensor = given.get(desc.name)!;
     inputs[desc.name] = desc.type.kind === 'image' ? tensor : castTensor(tensor, desc.type.dtype, `${referenceFile}: ${set.name}: input "${desc.name}"`);
   }
+  return inputs;
+}
+
+/** Feeds one set to the model and returns its outputs. */
+function runOnSet(model: CoreMLModel, set: TestDataSet, judging: Judging): Record<string, Tensor> {
+  const inputs = modelInputs(model, set, judging.referenceFile);
   try {
     return comparableOutputs(model, runModel(model, inputs, judging.onOp === undefined ? {} : { onOp: judging.onOp }));
   } catch (err) {

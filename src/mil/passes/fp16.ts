@@ -39,6 +39,13 @@ export interface Fp16Options {
    * - false: nothing is kept in fp32; overflowing values saturate.
    */
   keepOverflowingOpsInFp32?: boolean;
+  /**
+   * Ops to leave in fp32 whatever they compute (mixed precision), named by
+   * any of their outputs as the program had them before this pass. Their
+   * inputs are cast back to fp32 and their fp32 results cast to fp16 for
+   * the fp16 ops that read them.
+   */
+  keepInFp32?: ReadonlySet<string>;
 }
 
 /** Ops that are never rewritten: casts themselves, control flow, lists and state reads. */
@@ -140,7 +147,7 @@ class FunctionRewriter {
 
   private rewriteOp(op: MilOperation, scope: Scope): void {
     const def = lookupMilOp(op.type, this.target);
-    if (!def || SKIPPED_OPS.has(op.type) || isConstLikeOp(op) || this.blockedByOverflow(op)) {
+    if (!def || SKIPPED_OPS.has(op.type) || isConstLikeOp(op) || this.keptByRequest(op) || this.blockedByOverflow(op)) {
       this.keepInFp32(op, scope);
       return;
     }
@@ -169,6 +176,11 @@ class FunctionRewriter {
       this.rewriteBlock(inner, { fp16: new Map(scope.fp16), fp32: new Map(scope.fp32), out: [], isTop: false });
     }
     scope.out.push(op);
+  }
+
+  private keptByRequest(op: MilOperation): boolean {
+    const kept = this.options.keepInFp32;
+    return kept !== undefined && op.outputs.some((o) => kept.has(o.name));
   }
 
   private blockedByOverflow(op: MilOperation): boolean {
