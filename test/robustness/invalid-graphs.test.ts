@@ -139,6 +139,17 @@ const CASES: InvalidCase[] = [
     message: /node "\/conv1\/Conv" \(Conv\): the input has 3 channels but the weight expects 2 \(× group 1\)/,
   },
   {
+    // Found by `npm run fuzz -- 20000 99` (a mutated kernel_shape): shape inference read the attribute, the converter the weight.
+    name: 'Conv whose kernel_shape contradicts its weight',
+    build: () => model({ nodes: [named(node('Conv', ['x', 'w'], ['y'], { kernel_shape: [1, 3], pads: [1, 1, 1, 1] }), 'kconv')], inputs: [valueInfo('x', 'float32', [1, 2, 4, 4])], outputs: [valueInfo('y', 'float32', [1, 3, 4, 4])], initializers: { w: f32([3, 2, 3, 3]) } }),
+    message: /node "kconv" \(Conv\): kernel_shape \[1, 3\] does not match the weight's spatial dims \[3, 3\]/,
+  },
+  {
+    name: 'ConvTranspose whose kernel_shape contradicts its weight',
+    build: () => model({ nodes: [named(node('ConvTranspose', ['x', 'w'], ['y'], { kernel_shape: [2, 2] }), 'kdeconv')], inputs: [valueInfo('x', 'float32', [1, 2, 4, 4])], outputs: [valueInfo('y', 'float32', [1, 3, 6, 6])], initializers: { w: f32([2, 3, 3, 3]) } }),
+    message: /node "kdeconv" \(ConvTranspose\): kernel_shape \[2, 2\] does not match the weight's spatial dims \[3, 3\]/,
+  },
+  {
     name: 'grouped Conv whose output channels do not divide by group',
     build: () => model({ nodes: [named(node('Conv', ['x', 'w'], ['y'], { group: 2 }), 'gconv')], inputs: [valueInfo('x', 'float32', [1, 4, 8, 8])], outputs: [valueInfo('y', 'float32', [1, 3, 8, 8])], initializers: { w: f32([3, 2, 1, 1]) } }),
     message: /node "gconv" \(Conv\): the weight has 3 output channels, which group 2 does not divide/,
@@ -278,19 +289,32 @@ describe('a node with more outputs than its op has', () => {
 });
 
 describe('an If whose declared output shape differs from what its branches compute', () => {
-  // Shape inference does not look inside branches, so check passes it; convert refuses it as an input error.
-  it('convert refuses it as an input error (exit 2) naming the node', async () => {
-    const branch = (name: string, op: string) => ({ name, nodes: [node(op, ['x'], [`${name}_out`])], inputs: [], outputs: [valueInfo(`${name}_out`, 'float32', [1, 3])], initializers: new Map(), valueInfo: new Map() });
-    const m = model({
-      nodes: [named(node('If', ['c'], ['y'], { then_branch: { type: 'graph', value: branch('then', 'Sigmoid') }, else_branch: { type: 'graph', value: branch('else', 'Tanh') } }), 'pick')],
+  const branch = (name: string, op: string, shape: number[]) => ({ name, nodes: [node(op, ['x'], [`${name}_out`])], inputs: [], outputs: [valueInfo(`${name}_out`, 'float32', shape)], initializers: new Map(), valueInfo: new Map() });
+  const ifModel = (declared: number[]) =>
+    model({
+      nodes: [named(node('If', ['c'], ['y'], { then_branch: { type: 'graph', value: branch('then', 'Sigmoid', [1, 3]) }, else_branch: { type: 'graph', value: branch('else', 'Tanh', [1, 3]) } }), 'pick')],
       inputs: [valueInfo('x', 'float32', [1, 3]), valueInfo('c', 'bool', [])],
-      outputs: [valueInfo('y', 'float32', [17, 3])],
+      outputs: [valueInfo('y', 'float32', declared)],
     });
+
+  it('check and convert refuse it as an input error (exit 2) naming the node', async () => {
     const path = join(temp.dir, 'if-declared.onnx');
-    writeFileSync(path, encodeOnnxModel(m));
-    const { code, err } = await run(['convert', path, '-o', join(temp.dir, 'if-declared.mlpackage')]);
-    expect(err).toMatch(/node "pick" \(If\): output "y" has shape \[17, 3\] as declared but computes to \[1, 3\]/);
-    expect(err).not.toMatch(/bug/);
-    expect(code).toBe(2);
+    writeFileSync(path, encodeOnnxModel(ifModel([17, 3])));
+    for (const args of [['check', path], ['check', path, '--json'], ['convert', path, '-o', join(temp.dir, 'if-declared.mlpackage')]]) {
+      const { code, err } = await run(args);
+      expect(err, args.join(' ')).toMatch(/node "pick" \(If\): output "y" is declared \[17, 3\] but computes to \[1, 3\]/);
+      expect(err).toContain(path);
+      expect(err).not.toMatch(/bug/);
+      expect(err).not.toMatch(STACK_LINE);
+      expect(code, args.join(' ')).toBe(2);
+    }
+  });
+
+  it('a declared shape that matches what both branches compute passes check', async () => {
+    const path = join(temp.dir, 'if-agreed.onnx');
+    writeFileSync(path, encodeOnnxModel(ifModel([1, 3])));
+    const { code, err } = await run(['check', path]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
   });
 });

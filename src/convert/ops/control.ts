@@ -1,7 +1,7 @@
 import type { MilTensorType } from '../../mil/ir.js';
 import { attr, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxValueInfo } from '../../onnx/ir.js';
 import { inferShapesAndFold } from '../../onnx/passes/infer.js';
-import { topologicalOrder } from '../../onnx/passes/topo.js';
+import { outerReads, topologicalOrder } from '../../onnx/passes/topo.js';
 import { formatShape, type Tensor } from '../../tensor/tensor.js';
 import { findConverter } from '../registry.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
@@ -20,16 +20,6 @@ import { scanConverter } from './scan.js';
 /** A stand-in node that reads one value, so the context's per-node readers can resolve a bare name. */
 function reader(name: string): OnnxNode {
   return { name: `read ${name}`, opType: 'Identity', domain: '', inputs: [name], outputs: [], attributes: new Map() };
-}
-
-/** Names a subgraph reads from enclosing graphs. */
-function outerReads(graph: OnnxGraph): string[] {
-  const own = new Set<string>([...graph.inputs.map((i) => i.name), ...graph.initializers.keys(), '']);
-  for (const n of graph.nodes) for (const o of n.outputs) own.add(o);
-  const reads = new Set<string>();
-  for (const n of graph.nodes) for (const i of n.inputs) if (!own.has(i)) reads.add(i);
-  for (const o of graph.outputs) if (!own.has(o.name)) reads.add(o.name);
-  return [...reads];
 }
 
 function infoOf(ctx: ConvertContext, name: string, mil: MilTensorType): OnnxValueInfo {

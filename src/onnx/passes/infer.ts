@@ -1,14 +1,14 @@
 import { ToolError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { defaultOpset, type OnnxDim, type OnnxModel, type OnnxNode, type OnnxValueInfo } from '../ir.js';
+import { attr, defaultOpset, type OnnxDim, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxValueInfo } from '../ir.js';
 import { foldFunctionFor, foldsFromShapeAlone, FoldSkip } from '../fold/index.js';
 import { shapeFunctionFor } from '../shapes/index.js';
-import type { InferredType } from '../shapes/types.js';
+import type { InferredType, ShapeFn } from '../shapes/types.js';
 import { malformed } from '../shapes/params.js';
 import { ShapeMismatch } from '../shapes/types.js';
 import { badDimReason, BOOL_FIRST_INPUT_OPS, FLOAT_INPUT_OPS, NUMERIC_INPUT_OPS, SAME_TYPE_INPUT_OPS } from '../validate.js';
 import { isFloatDType } from '../../tensor/dtype.js';
-import { topologicalOrder } from './topo.js';
+import { outerReads, topologicalOrder } from './topo.js';
 
 export interface InferenceResult {
   /** The model with folded nodes removed, their outputs as initializers, and every known type in graph.valueInfo. */
@@ -103,7 +103,7 @@ function inferNode(
   if (!isDefaultDomain(node)) return;
   const inputs = node.inputs.map((name) => (name === '' ? undefined : types.get(name)));
   checkInputTypes(node, inputs);
-  const fn = shapeFunctionFor(node.opType);
+  const fn = node.opType === 'If' ? ifBranchesShape(constants, types, declared !== undefined) : shapeFunctionFor(node.opType);
   if (!fn) return;
   let inferred: InferredType[];
   try {
@@ -120,6 +120,48 @@ function inferNode(
     checkOutput(node, name, inferred[k].shape, declared);
     types.set(name, mergeInfo({ name, ...inferred[k] }, types.get(name)));
   });
+}
+
+/**
+ * If's outputs are what its branches compute. Each branch is inferred as a
+ * model of its own whose inputs are the values it reads from around it (with
+ * the types and constants known here); an output's shape keeps the dims both
+ * branches agree on, so a declared shape that contradicts them is refused like
+ * any other node's.
+ */
+function ifBranchesShape(constants: ReadonlyMap<string, Tensor>, types: ReadonlyMap<string, OnnxValueInfo>, checkDeclared: boolean): ShapeFn {
+  return ({ node, opset }) => {
+    const branches = ['then_branch', 'else_branch'].map((name) => {
+      const a = attr(node, name);
+      return a?.type === 'graph' ? inferBranch(a.value, opset, constants, types, checkDeclared) : undefined;
+    });
+    const [then, otherwise] = branches;
+    if (!then || !otherwise) return [];
+    return node.outputs.map((_, k) => agreedType(then[k], otherwise[k]));
+  };
+}
+
+function inferBranch(graph: OnnxGraph, opset: number, constants: ReadonlyMap<string, Tensor>, types: ReadonlyMap<string, OnnxValueInfo>, checkDeclared: boolean): InferredType[] {
+  const initializers = new Map(graph.initializers);
+  const inputs: OnnxValueInfo[] = [...graph.inputs];
+  for (const name of outerReads(graph)) {
+    const c = constants.get(name);
+    if (c) initializers.set(name, c);
+    else inputs.push({ ...types.get(name), name });
+  }
+  const branch: OnnxModel = {
+    irVersion: 8, opsetImports: new Map([['', opset]]), producerName: '', producerVersion: '', metadata: new Map(), functions: [],
+    graph: { ...graph, inputs, initializers },
+  };
+  const outputs = inferShapesAndFold(branch, { checkDeclared }).model.graph.outputs;
+  return outputs.map((o) => ({ ...(o.dtype ? { dtype: o.dtype } : {}), ...(o.shape ? { shape: o.shape } : {}) }));
+}
+
+/** The type two branch outputs share: their common dtype, and each dim they agree on (unknown where they differ). */
+function agreedType(a: InferredType | undefined, b: InferredType | undefined): InferredType {
+  const dtype = a?.dtype !== undefined && a.dtype === b?.dtype ? a.dtype : undefined;
+  const shape = a?.shape && b?.shape && a.shape.length === b.shape.length ? a.shape.map((d, i) => (d === b.shape![i] ? d : null)) : undefined;
+  return { ...(dtype ? { dtype } : {}), ...(shape ? { shape } : {}) };
 }
 
 /** Input types an op's ONNX schema rules out (ints where it takes floats, bools where it takes numbers). */

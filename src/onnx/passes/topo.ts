@@ -52,3 +52,13 @@ export function topologicalOrder(graph: OnnxGraph, file?: string): OnnxNode[] {
 function optionsFor(file: string | undefined): { file?: string } {
   return file === undefined ? {} : { file };
 }
+
+/** Names a subgraph (an If branch, a Loop or Scan body) reads from enclosing graphs. */
+export function outerReads(graph: OnnxGraph): string[] {
+  const own = new Set<string>([...graph.inputs.map((i) => i.name), ...graph.initializers.keys(), '']);
+  for (const n of graph.nodes) for (const o of n.outputs) own.add(o);
+  const reads = new Set<string>();
+  for (const n of graph.nodes) for (const i of n.inputs) if (!own.has(i)) reads.add(i);
+  for (const o of graph.outputs) if (!own.has(o.name)) reads.add(o.name);
+  return [...reads];
+}

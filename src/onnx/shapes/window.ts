@@ -27,10 +27,19 @@ export function readAutoPad(node: OnnxNode): AutoPad {
   return p as AutoPad;
 }
 
-/** Reads window attributes; `kernel` falls back to the given kernel (e.g. from the weight shape). */
+/**
+ * Reads window attributes; `kernel` falls back to the given kernel (e.g. from
+ * the weight shape). A kernel_shape that contradicts the weight is refused:
+ * ONNX Runtime refuses it too, and the output size would depend on which of
+ * the two a reader believes.
+ */
 export function readWindow(node: OnnxNode, spatial: number, kernelFallback?: readonly number[]): OnnxWindow {
-  const kernel = attrInts(node, 'kernel_shape') ?? (kernelFallback ? [...kernelFallback] : undefined);
+  const declared = attrInts(node, 'kernel_shape');
+  const kernel = declared ?? (kernelFallback ? [...kernelFallback] : undefined);
   if (!kernel || kernel.length !== spatial) throw new Error(`kernel_shape must have ${spatial} entries`);
+  if (declared && kernelFallback && !declared.every((k, d) => k === kernelFallback[d])) {
+    throw new ShapeMismatch(`kernel_shape [${declared.join(', ')}] does not match the weight's spatial dims [${kernelFallback.join(', ')}]`);
+  }
   const strides = attrInts(node, 'strides') ?? new Array<number>(spatial).fill(1);
   const dilations = attrInts(node, 'dilations') ?? new Array<number>(spatial).fill(1);
   const pads = attrInts(node, 'pads') ?? new Array<number>(2 * spatial).fill(0);
