@@ -216,6 +216,9 @@ function storageFromLongs(dtype: DType, values: (number | Long)[]): TensorData {
 /** Decodes an immediate TensorValue into a tensor of the given dtype and shape. */
 export function decodeImmediate(tv: TensorValueProto, dtype: DType, shape: readonly number[], what: string, file: string): Tensor {
   const count = elementCount(shape);
+  if (dtype === 'string' && (tv.floats || tv.doubles || tv.ints || tv.bools || tv.longInts)) {
+    throw invalidProgram(`${what}: numbers given for a string value`, file);
+  }
   let data: TensorData;
   if (tv.bytes) data = storageFromBytes(dtype, tv.bytes.values ?? new Uint8Array(0), count, what, file);
   else if (tv.floats) data = storageFromNumbers(dtype, tv.floats.values ?? []);

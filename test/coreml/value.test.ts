@@ -69,6 +69,13 @@ describe('immediate values', () => {
     expect(() => decodeImmediate(tv, 'float32', [4], 'val', 'model.mlmodel')).toThrow(ModelInputError);
     expect(() => decodeImmediate(tv, 'float32', [4], 'val', 'model.mlmodel')).toThrow(/needs 4 elements, got 3/);
   });
+
+  // Found by `npm run fuzz -- 20000 7`: a mutated model.mlmodel typed a float immediate as string.
+  it('rejects numbers given for a string value as an invalid program', () => {
+    const tv = encodeImmediate(makeTensor('float32', [2]));
+    expect(() => decodeImmediate(tv, 'string', [2], 'val', 'model.mlmodel')).toThrow(ModelInputError);
+    expect(() => decodeImmediate(tv, 'string', [2], 'val', 'model.mlmodel')).toThrow(/val: numbers given for a string value/);
+  });
 });
 
 describe('tensor types', () => {
