@@ -85,7 +85,9 @@ function checkTakesModelInputs(pkg: CoreMLModel, model: OnnxModel, onnxPath: str
   }
   declared.forEach((info, k) => {
     const shape = pkg.inputs[k]!.type.shape;
-    const fits = info.shape === undefined || (info.shape.length === shape.length && info.shape.every((d, i) => typeof d !== 'number' || d < 0 || d === shape[i]));
+    // An ONNX scalar is a one-element array in Core ML (convert/edges.ts).
+    const scalar = info.shape?.length === 0 && shape.length === 1 && shape[0] === 1;
+    const fits = scalar || info.shape === undefined || (info.shape.length === shape.length && info.shape.every((d, i) => typeof d !== 'number' || d < 0 || d === shape[i]));
     if (!fits) {
       const onnxShape = formatShape((info.shape ?? []).map((d) => (typeof d === 'number' && d >= 0 ? d : null)));
       throw new ToolError('REFERENCE', `input "${info.name}" is ${onnxShape} in the ONNX model but ${formatShape(shape)} in the package`, { file: onnxPath });

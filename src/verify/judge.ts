@@ -52,7 +52,8 @@ export function judgeOnDataSets(model: CoreMLModel, sets: readonly TestDataSet[]
     const references = matchTensors(outputNames, set.outputs, { what: 'output', dataSet: set.name, file: judging.referenceFile });
     const actual = runOnSet(model, set, judging);
     for (const name of outputNames) {
-      const verdict = notComparable(evaluateOutput(references.get(name)!, actual[name]!, judging.gate, judging.verdict), random.get(name));
+      const reference = references.get(name)!;
+      const verdict = notComparable(evaluateOutput(reference, asReferenceRank(actual[name]!, reference), judging.gate, judging.verdict), random.get(name));
       worst.set(name, foldVerdict(worst.get(name), verdict, set.name, sets.length > 1));
       exact.set(name, (exact.get(name) ?? true) && isExactMatch(verdict.metrics));
     }
@@ -67,7 +68,7 @@ export function modelInputs(model: CoreMLModel, set: TestDataSet, referenceFile:
   for (const desc of model.inputs) {
     // Image inputs take their pixels as they are; the package's own preprocessing is under test.
     const tensor = given.get(desc.name)!;
-    inputs[desc.name] = desc.type.kind === 'image' ? tensor : castTensor(tensor, desc.type.dtype, `${referenceFile}: ${set.name}: input "${desc.name}"`);
+    inputs[desc.name] = desc.type.kind === 'image' ? tensor : castTensor(asOneElement(tensor, desc.type.shape), desc.type.dtype, `${referenceFile}: ${set.name}: input "${desc.name}"`);
   }
   return inputs;
 }
@@ -83,6 +84,20 @@ function runOnSet(model: CoreMLModel, set: TestDataSet, judging: Judging): Recor
     const code = err instanceof ToolError ? err.code : 'RUNTIME';
     throw new ToolError(code, `the reference interpreter failed: ${errorMessage(err)}`, { file: judging.packageFile, cause: err });
   }
+}
+
+/**
+ * Core ML has no rank-0 features: an ONNX scalar input is declared [1] and an
+ * ONNX scalar output is returned as [1] (convert/edges.ts). A scalar is fed
+ * as its one-element array, as an app would feed it, and a one-element output
+ * is compared with a scalar reference as the scalar it stands for.
+ */
+function asOneElement(tensor: Tensor, declared: readonly number[]): Tensor {
+  return tensor.shape.length === 0 && declared.length === 1 && declared[0] === 1 ? { ...tensor, shape: [1] } : tensor;
+}
+
+function asReferenceRank(actual: Tensor, reference: Tensor): Tensor {
+  return reference.shape.length === 0 && actual.shape.length === 1 && actual.shape[0] === 1 ? { ...actual, shape: [] } : actual;
 }
 
 /** A device draws other numbers than the interpreter: a match with an output of a random op would be luck, so it is never a pass. */
