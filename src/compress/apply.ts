@@ -3,6 +3,7 @@ import { elementCount, type Tensor } from '../tensor/tensor.js';
 import { targetRank, type DeploymentTarget, type MilBlock, type MilOperation, type MilProgram } from '../mil/ir.js';
 import { compressConstOp, type CompressionKind } from './constexpr.js';
 import { outputHeadWeights } from './head.js';
+import { DEFAULT_LAYOUT, weightLayouts, type WeightLayout } from './layout.js';
 
 /**
  * Replaces large constant weights of a MIL program with constexpr ops that
@@ -40,7 +41,7 @@ export interface CompressOptions {
 export interface CompressStats {
   /** Weights replaced by constexpr ops. */
   compressed: number;
-  /** Float weights left alone because they are below the size threshold or of a shape the spec cannot split (blocks, channel groups). */
+  /** Float weights left alone because they are below the size threshold, vectors, or of a shape the spec cannot split (blocks, channel groups). */
   keptSmall: number;
   /** Float weights left alone because they belong to the output head (`keepOutputHead`). */
   keptHead: number;
@@ -64,7 +65,7 @@ export function compressProgram(program: MilProgram, spec: CompressionSpec, opti
   const stats: CompressStats = { compressed: 0, keptSmall: 0, keptHead: 0, bytesBefore: 0, bytesAfter: 0 };
   for (const fn of Object.values(program.functions)) {
     const keep = spec.keepOutputHead ? outputHeadWeights(fn.block) : new Set<string>();
-    compressBlock(fn.block, spec, { ...options, keep }, stats);
+    compressBlock(fn.block, spec, { ...options, keep, layouts: weightLayouts(fn.block) }, stats);
   }
   return stats;
 }
@@ -75,6 +76,8 @@ function describeSpec(spec: CompressionSpec): string {
 
 interface BlockOptions extends CompressOptions {
   keep: ReadonlySet<string>;
+  /** Where each weight keeps its output and input channels, from the ops reading it. */
+  layouts: ReadonlyMap<string, WeightLayout>;
 }
 
 function compressBlock(block: MilBlock, spec: CompressionSpec, options: BlockOptions, stats: CompressStats): void {
@@ -83,7 +86,8 @@ function compressBlock(block: MilBlock, spec: CompressionSpec, options: BlockOpt
     for (const inner of op.blocks) compressBlock(inner, spec, options, stats);
     const val = op.type === 'const' ? op.attributes['val'] : undefined;
     if (!val || (val.dtype !== 'float32' && val.dtype !== 'float16')) return op;
-    if (val.data.length < minElements || !compressible(val, spec)) {
+    const layout = options.layouts.get(op.outputs[0]!.name) ?? DEFAULT_LAYOUT;
+    if (val.data.length < minElements || !compressible(val, spec, layout)) {
       stats.keptSmall++;
       return op;
     }
@@ -91,7 +95,7 @@ function compressBlock(block: MilBlock, spec: CompressionSpec, options: BlockOpt
       stats.keptHead++;
       return op;
     }
-    const replacement = compressConstOp(op, val, spec, options.target);
+    const replacement = compressConstOp(op, val, spec, options.target, layout);
     stats.compressed++;
     stats.bytesBefore += val.data.length * (val.dtype === 'float32' ? 4 : 2);
     stats.bytesAfter += payloadBytes(replacement);
@@ -99,10 +103,18 @@ function compressBlock(block: MilBlock, spec: CompressionSpec, options: BlockOpt
   });
 }
 
-/** Shapes a spec can represent: block-wise scales need whole blocks of input channels, grouped palettes whole groups. */
-function compressible(val: Tensor, spec: CompressionSpec): boolean {
-  const [rows, cols] = [val.shape[0] ?? 1, val.shape[1] ?? 1];
-  if (spec.kind === 'blockwise') return val.shape.length >= 2 && cols % Math.min(spec.blockSize, cols) === 0;
+/**
+ * Shapes a spec can represent: block-wise scales need whole blocks of input
+ * channels, grouped palettes whole groups. Vectors (biases, norm parameters)
+ * stay as they are: one scale per element would outweigh the fp16 values and
+ * one per tensor would cost their accuracy for a few bytes; coremltools
+ * leaves them alone too.
+ */
+function compressible(val: Tensor, spec: CompressionSpec, layout: WeightLayout): boolean {
+  if (val.shape.length < 2) return false;
+  const rows = val.shape[0]!;
+  const cols = val.shape[layout.input] ?? 1;
+  if (spec.kind === 'blockwise') return cols % Math.min(spec.blockSize, cols) === 0;
   if (spec.kind === 'palettize' && spec.channelGroupSize) return rows % Math.min(spec.channelGroupSize, rows) === 0;
   return true;
 }

@@ -5,7 +5,8 @@ import { makeTensor, type Tensor } from '../tensor/tensor.js';
 import { targetRank, type DeploymentTarget, type MilOperation } from '../mil/ir.js';
 import { palettize, palettizeHalf, type PaletteBits, type Palettized, type PalettizeOptions } from './palettize.js';
 import { pruneByMagnitude } from './prune.js';
-import { quantizeBlockwise, quantizeLinear } from './quantize.js';
+import { DEFAULT_LAYOUT, type WeightLayout } from './layout.js';
+import { quantizeBlocks, quantizeBlockwise, type BlockQuantizedLinear } from './quantize.js';
 
 /**
  * Builds the constexpr op that replaces one constant weight. The op keeps the
@@ -28,7 +29,7 @@ export type CompressionKind =
 
 type FloatDType = 'float16' | 'float32';
 
-export function compressConstOp(op: MilOperation, val: Tensor, spec: CompressionKind, target: DeploymentTarget): MilOperation {
+export function compressConstOp(op: MilOperation, val: Tensor, spec: CompressionKind, target: DeploymentTarget, layout: WeightLayout = DEFAULT_LAYOUT): MilOperation {
   const dtype: FloatDType = val.dtype === 'float16' ? 'float16' : 'float32';
   const weights = new WeightValues(val);
   const shape = [...val.shape];
@@ -40,10 +41,10 @@ export function compressConstOp(op: MilOperation, val: Tensor, spec: Compression
   switch (spec.kind) {
     case 'linear':
       return ios18
-        ? asInputs('constexpr_blockwise_shift_scale', linearShiftScaleParams(weights, shape, spec, dtype))
-        : asAttributes('constexpr_affine_dequantize', affineParams(weights, shape, spec, dtype));
+        ? asInputs('constexpr_blockwise_shift_scale', linearShiftScaleParams(weights, shape, spec, dtype, layout))
+        : asAttributes('constexpr_affine_dequantize', affineParams(weights, shape, spec, dtype, layout));
     case 'blockwise':
-      return asInputs('constexpr_blockwise_shift_scale', blockwiseParams(weights, shape, spec, dtype));
+      return asInputs('constexpr_blockwise_shift_scale', blockwiseParams(weights, shape, spec, dtype, layout));
     case 'palettize':
       return ios18 || spec.channelGroupSize
         ? asInputs('constexpr_lut_to_dense', lutParamsIos18(weights, shape, spec, dtype))
@@ -90,32 +91,63 @@ function quantizedTensor(dtype: 'int8' | 'uint8', shape: number[], data: Int8Arr
 
 type LinearSpec = Extract<CompressionKind, { kind: 'linear' }>;
 
-function affineParams(weights: WeightValues, shape: number[], spec: LinearSpec, dtype: FloatDType): Record<string, Tensor> {
-  const q = quantizeLinear(weights.float32, shape, { ...spec, scaleDType: dtype });
-  const vecShape = q.groups === 1 ? [] : [q.groups];
+function affineParams(weights: WeightValues, shape: number[], spec: LinearSpec, dtype: FloatDType, layout: WeightLayout): Record<string, Tensor> {
+  const q = linearQuantization(weights, shape, spec, dtype, layout, false);
+  // constexpr_affine_dequantize takes a scalar or a vector along one axis.
+  const axis = Math.max(0, q.scaleShape.findIndex((d) => d > 1));
+  const vecShape = q.scale.length === 1 ? [] : [q.scale.length];
   return {
     quantized_data: quantizedTensor(spec.dtype, shape, q.data),
     zero_point: quantizedTensor(spec.dtype, vecShape, q.zeroPoint),
     scale: floatTensor(q.scale, vecShape, dtype),
-    axis: makeTensor('int32', [], new Int32Array([0])),
+    axis: makeTensor('int32', [], new Int32Array([axis])),
   };
 }
 
-/** Per-channel (or per-tensor) linear quantization written as one block spanning all but axis 0. */
-function linearShiftScaleParams(weights: WeightValues, shape: number[], spec: LinearSpec, dtype: FloatDType): Record<string, Tensor> {
-  const q = quantizeLinear(weights.float32, shape, { ...spec, scaleDType: dtype });
-  const scaleShape = shape.map((d, i) => (i === 0 && q.groups > 1 ? d : 1));
+/** Per-channel (or per-tensor) linear quantization written as blocks spanning every axis but the channel one. */
+function linearShiftScaleParams(weights: WeightValues, shape: number[], spec: LinearSpec, dtype: FloatDType, layout: WeightLayout): Record<string, Tensor> {
+  const q = linearQuantization(weights, shape, spec, dtype, layout, true);
   const params: Record<string, Tensor> = {
     data: quantizedTensor(spec.dtype, shape, q.data),
-    scale: floatTensor(q.scale, scaleShape, dtype),
+    scale: floatTensor(q.scale, q.scaleShape, dtype),
   };
   // The offset is optional; symmetric int8 has none.
-  if (q.zeroPoint.some((z) => z !== 0)) params['offset'] = quantizedTensor(spec.dtype, scaleShape, q.zeroPoint);
+  if (q.zeroPoint.some((z) => z !== 0)) params['offset'] = quantizedTensor(spec.dtype, q.scaleShape, q.zeroPoint);
   return params;
 }
 
-function blockwiseParams(weights: WeightValues, shape: number[], spec: Extract<CompressionKind, { kind: 'blockwise' }>, dtype: FloatDType): Record<string, Tensor> {
-  const b = quantizeBlockwise(weights.float32, shape, spec.dtype, spec.blockSize, dtype);
+/**
+ * Quantizes with one scale per output channel. A grouped transposed
+ * convolution has its output channels on two axes (group along axis 0, index
+ * along axis 1): the iOS18 op can give each true output channel its scale,
+ * the iOS16 op only one axis, so there both axes are tried and the lower
+ * error wins.
+ */
+function linearQuantization(weights: WeightValues, shape: number[], spec: LinearSpec, dtype: FloatDType, layout: WeightLayout, anyBlocks: boolean): BlockQuantizedLinear {
+  const options = { dtype: spec.dtype, symmetric: spec.symmetric, scaleDType: dtype };
+  const along = (axes: Record<number, number>): number[] => shape.map((_d, i) => (spec.perChannel ? (axes[i] ?? 1) : 1));
+  const output = layout.output < shape.length ? layout.output : 0;
+  const candidates = [along({ [output]: shape[output]! })];
+  if (spec.perChannel && layout.groups > 1 && shape.length >= 2 && shape[0]! % layout.groups === 0) {
+    candidates.push(along({ 0: shape[0]! }));
+    if (anyBlocks) candidates.push(along({ 0: layout.groups, 1: shape[1]! }));
+  }
+  let best: BlockQuantizedLinear | undefined;
+  for (const scaleShape of candidates) {
+    const q = quantizeBlocks(weights.float32, shape, scaleShape, options);
+    if (!best || q.squaredError < best.squaredError) best = q;
+  }
+  return best!;
+}
+
+function blockwiseParams(
+  weights: WeightValues,
+  shape: number[],
+  spec: Extract<CompressionKind, { kind: 'blockwise' }>,
+  dtype: FloatDType,
+  layout: WeightLayout,
+): Record<string, Tensor> {
+  const b = quantizeBlockwise(weights.float32, shape, spec.dtype, spec.blockSize, dtype, layout);
   return {
     data: makeTensor(spec.dtype, shape, b.data),
     scale: floatTensor(b.scale, b.scaleShape, dtype),

@@ -9,12 +9,10 @@ import { float16BitsToFloat32, float32ToFloat16Bits } from '../tensor/fp16.js';
 
 export type QuantizedDType = 'int8' | 'uint8' | 'int4' | 'uint4';
 
-export interface LinearQuantizeOptions {
+export interface BlockQuantizeOptions {
   dtype: QuantizedDType;
-  /** Symmetric: zero point 0 (int) or mid-range (uint); asymmetric: min/max mapped to the full range. */
-  symmetric: boolean;
-  /** Quantization groups along axis 0 (per output channel) when true, one group otherwise. */
-  perChannel: boolean;
+  /** Symmetric (default): zero point 0 (int) or mid-range (uint); asymmetric: min/max mapped to the full range. */
+  symmetric?: boolean;
   /**
    * How the scales are stored (default float32). With float16 every candidate
    * scale is rounded to fp16 before its error is measured and the weights are
@@ -24,14 +22,30 @@ export interface LinearQuantizeOptions {
   scaleDType?: 'float16' | 'float32';
 }
 
-export interface LinearQuantized {
+export interface LinearQuantizeOptions extends BlockQuantizeOptions {
+  symmetric: boolean;
+  /** One quantization group per index of `axis` (per output channel) when true, one group otherwise. */
+  perChannel: boolean;
+  /** The channel axis of per-channel groups (default 0; a transposed convolution's output channels are axis 1). */
+  axis?: number;
+}
+
+export interface BlockQuantizedLinear {
   /** One quantized value per weight (unpacked), Int8Array for signed, Uint8Array for unsigned types. */
   data: Int8Array | Uint8Array;
-  /** One scale per group (already rounded to the scale dtype). */
+  /** One scale per block (already rounded to the scale dtype), row-major over `scaleShape`. */
   scale: Float32Array;
-  /** One zero point per group, in the quantized domain. */
+  /** One zero point per block, in the quantized domain. */
   zeroPoint: Int8Array | Uint8Array;
-  /** Number of groups (1 or the size of axis 0). */
+  shape: number[];
+  /** Blocks per axis: same rank as the weight, each dim dividing the weight's. */
+  scaleShape: number[];
+  /** Σ (w − ŵ)² over the whole weight, to choose between block layouts. */
+  squaredError: number;
+}
+
+export interface LinearQuantized extends BlockQuantizedLinear {
+  /** Number of groups (1 or the size of the channel axis). */
   groups: number;
 }
 
@@ -66,26 +80,109 @@ interface Candidate {
 }
 
 export function quantizeLinear(weights: Float32Array, shape: readonly number[], options: LinearQuantizeOptions): LinearQuantized {
-  const range = RANGES[options.dtype];
-  const groups = options.perChannel && shape.length > 0 ? shape[0]! : 1;
-  const groupSize = weights.length / groups;
-  const data = range.signed ? new Int8Array(weights.length) : new Uint8Array(weights.length);
-  const scale = new Float32Array(groups);
-  const zeroPoint = range.signed ? new Int8Array(groups) : new Uint8Array(groups);
-  const roundScale = options.scaleDType === 'float16' ? roundToHalf : Math.fround;
-  for (let g = 0; g < groups; g++) {
-    const start = g * groupSize;
-    const group = weights.subarray(start, start + groupSize);
-    const { s, zp } = chooseScale(group, range, options.symmetric, roundScale);
-    scale[g] = s;
-    zeroPoint[g] = zp;
-    quantizeGroup(group, s, zp, range, data, start);
-  }
-  return { data, scale, zeroPoint, groups };
+  const axis = options.axis ?? 0;
+  const scaleShape = shape.map((d, i) => (options.perChannel && i === axis ? d : 1));
+  const q = quantizeBlocks(weights, shape, scaleShape, options);
+  return { ...q, groups: q.scale.length };
 }
 
+/**
+ * Quantizes `weights` with one scale (and zero point) per block, where
+ * `scaleShape` has the weight's rank and each of its dims divides the
+ * weight's: block (i₀, i₁, …) holds the elements whose index along every
+ * axis d lies in [i_d·b_d, (i_d+1)·b_d) with b_d = shape[d] / scaleShape[d].
+ * This is the layout of constexpr_blockwise_shift_scale, and covers
+ * per-tensor, per-channel on any axis and per-block quantization alike.
+ */
+export function quantizeBlocks(weights: Float32Array, shape: readonly number[], scaleShape: readonly number[], options: BlockQuantizeOptions): BlockQuantizedLinear {
+  const range = RANGES[options.dtype];
+  const blocks = new BlockLayout(shape, scaleShape);
+  const data = range.signed ? new Int8Array(weights.length) : new Uint8Array(weights.length);
+  const scale = new Float32Array(blocks.count);
+  const zeroPoint = range.signed ? new Int8Array(blocks.count) : new Uint8Array(blocks.count);
+  const roundScale = options.scaleDType === 'float16' ? roundToHalf : Math.fround;
+  const symmetric = options.symmetric ?? true;
+  let squaredErrorSum = 0;
+  blocks.forEach(weights, (b, group, write) => {
+    const { s, zp } = chooseScale(group, range, symmetric, roundScale);
+    scale[b] = s;
+    zeroPoint[b] = zp;
+    squaredErrorSum += squaredError(group, { s, zp }, range);
+    write(data, quantizeGroup(group, s, zp, range));
+  });
+  return { data, scale, zeroPoint, shape: [...shape], scaleShape: [...scaleShape], squaredError: squaredErrorSum };
+}
+
+/**
+ * Which block every element belongs to. Blocks are visited one at a time with
+ * their elements gathered into a contiguous buffer, so the scale search runs on
+ * plain arrays whatever axes the blocks span.
+ */
+class BlockLayout {
+  readonly count: number;
+  /** The block of every element, row-major. */
+  readonly blockOf: Int32Array;
+  private readonly blockSize: number;
+
+  constructor(shape: readonly number[], scaleShape: readonly number[]) {
+    if (scaleShape.length !== shape.length || shape.some((d, i) => scaleShape[i]! < 1 || d % scaleShape[i]! !== 0)) {
+      throw new RangeError(`scale shape [${scaleShape.join(', ')}] does not divide weight shape [${shape.join(', ')}] into whole blocks`);
+    }
+    const total = shape.reduce((a, d) => a * d, 1);
+    this.count = scaleShape.reduce((a, d) => a * d, 1);
+    this.blockSize = total / this.count;
+    this.blockOf = new Int32Array(total);
+    const rank = shape.length;
+    const index = new Array<number>(rank).fill(0);
+    const per = shape.map((d, i) => d / scaleShape[i]!);
+    const stride = new Array<number>(rank).fill(1);
+    for (let d = rank - 2; d >= 0; d--) stride[d] = stride[d + 1]! * scaleShape[d + 1]!;
+    for (let e = 0; e < total; e++) {
+      let b = 0;
+      for (let d = 0; d < rank; d++) b += Math.floor(index[d]! / per[d]!) * stride[d]!;
+      this.blockOf[e] = b;
+      for (let d = rank - 1; d >= 0; d--) {
+        if (++index[d]! < shape[d]!) break;
+        index[d] = 0;
+      }
+    }
+  }
+
+  /** Calls `visit` with each block's values; `write` scatters a block-sized result back to the elements' places. */
+  forEach(values: Float32Array, visit: (block: number, group: Float32Array, write: (out: Int8Array | Uint8Array, q: Float64Array) => void) => void): void {
+    const members = this.membersByBlock();
+    const group = new Float32Array(this.blockSize);
+    for (let b = 0; b < this.count; b++) {
+      const start = b * this.blockSize;
+      for (let i = 0; i < this.blockSize; i++) group[i] = values[members[start + i]!]!;
+      visit(b, group, (out, q) => {
+        for (let i = 0; i < this.blockSize; i++) out[members[start + i]!] = q[i]!;
+      });
+    }
+  }
+
+  /** Element indices sorted by block (a counting sort; each block's elements keep their order). */
+  private membersByBlock(): Int32Array {
+    const next = new Int32Array(this.count);
+    for (let b = 0; b < this.count; b++) next[b] = b * this.blockSize;
+    const members = new Int32Array(this.blockOf.length);
+    for (let e = 0; e < this.blockOf.length; e++) members[next[this.blockOf[e]!]!++] = e;
+    return members;
+  }
+}
+
+/** The smallest positive fp16 (a subnormal): every fp16 weight below 127 of it is an exact multiple of it. */
+const HALF_MIN_SUBNORMAL = 2 ** -24;
+
+/**
+ * Rounds a scale to fp16, but never down to zero: a channel whose weights
+ * are all tiny (decayed by training, then rescaled by a batch norm) would
+ * otherwise get scale 0, stored as "all zeros", or the fallback scale 1 that
+ * quantizes every weight to 0. The smallest subnormal reproduces such fp16
+ * weights exactly, since they are multiples of it.
+ */
 function roundToHalf(x: number): number {
-  return float16BitsToFloat32(float32ToFloat16Bits(x));
+  return x > 0 ? Math.max(float16BitsToFloat32(float32ToFloat16Bits(x)), HALF_MIN_SUBNORMAL) : float16BitsToFloat32(float32ToFloat16Bits(x));
 }
 
 function minMax(values: Float32Array): { lo: number; hi: number } {
@@ -154,39 +251,46 @@ function squaredError(group: Float32Array, cand: Candidate, range: QuantRange): 
   return err;
 }
 
-function quantizeGroup(group: Float32Array, s: number, zp: number, range: { min: number; max: number }, out: Int8Array | Uint8Array, offset: number): void {
+/** The quantized values of one group (as float64, written into the typed array by the caller). */
+function quantizeGroup(group: Float32Array, s: number, zp: number, range: { min: number; max: number }): Float64Array {
   const inv = 1 / s;
   const { min, max } = range;
+  const out = new Float64Array(group.length);
   for (let i = 0; i < group.length; i++) {
-    let q = group[i]! * inv + ROUND_MAGIC - ROUND_MAGIC + zp;
-    q = q < min ? min : q > max ? max : q;
-    out[offset + i] = q;
+    const q = group[i]! * inv + ROUND_MAGIC - ROUND_MAGIC + zp;
+    out[i] = q < min ? min : q > max ? max : q;
   }
+  return out;
 }
 
 /** scale · (q − zeroPoint) for every element: what the runtime will compute. */
-export function dequantizeLinear(q: LinearQuantized): Float32Array {
+export function dequantizeLinear(q: BlockQuantizedLinear): Float32Array {
   const out = new Float32Array(q.data.length);
-  const groupSize = q.data.length / q.groups;
-  for (let g = 0; g < q.groups; g++) {
-    const s = q.scale[g]!;
-    const zp = q.zeroPoint[g]!;
-    for (let i = g * groupSize, end = i + groupSize; i < end; i++) out[i] = (q.data[i]! - zp) * s;
+  const { blockOf } = new BlockLayout(q.shape, q.scaleShape);
+  for (let e = 0; e < out.length; e++) {
+    const b = blockOf[e]!;
+    out[e] = (q.data[e]! - q.zeroPoint[b]!) * q.scale[b]!;
   }
   return out;
 }
 
 export interface BlockQuantized {
   data: Int8Array;
-  /** Scales shaped like the weight with axis 1 divided by the block size: [C_out, C_in / block, 1, ...]. */
+  /** Scales shaped like the weight with the input axis divided by the block size and every other axis but the output one 1. */
   scale: Float32Array;
   scaleShape: number[];
 }
 
+/** Which axes of a weight hold the output and the input channels of the op reading it. */
+export interface ChannelAxes {
+  output: number;
+  input: number;
+}
+
 /**
- * Symmetric per-block quantization along axis 1 (input channels), as
- * constexpr_blockwise_shift_scale (iOS18) expects: one scale per
- * (output channel, block of `blockSize` input channels).
+ * Symmetric per-block quantization as constexpr_blockwise_shift_scale (iOS18)
+ * expects: one scale per output channel and block of `blockSize` input
+ * channels; every other axis (kernel positions) shares the block's scale.
  */
 export function quantizeBlockwise(
   weights: Float32Array,
@@ -194,27 +298,13 @@ export function quantizeBlockwise(
   dtype: 'int8' | 'int4',
   blockSize: number,
   scaleDType: 'float16' | 'float32' = 'float32',
+  axes: ChannelAxes = { output: 0, input: 1 },
 ): BlockQuantized {
   if (shape.length < 2) throw new RangeError('block quantization needs a weight of rank ≥ 2');
-  const [cout, cin] = [shape[0]!, shape[1]!];
-  const inner = weights.length / (cout * cin);
+  const cin = shape[axes.input]!;
   const block = Math.min(blockSize, cin);
   if (cin % block !== 0) throw new RangeError(`input channels ${cin} are not a multiple of block size ${block}`);
-  const blocks = cin / block;
-  const range = RANGES[dtype];
-  const roundScale = scaleDType === 'float16' ? roundToHalf : Math.fround;
-  const data = new Int8Array(weights.length);
-  const scale = new Float32Array(cout * blocks);
-  for (let o = 0; o < cout; o++) {
-    for (let b = 0; b < blocks; b++) {
-      // A block of input channels is contiguous in row-major order.
-      const start = (o * cin + b * block) * inner;
-      const part = weights.subarray(start, start + block * inner);
-      const { s } = chooseScale(part, range, true, roundScale);
-      scale[o * blocks + b] = s;
-      quantizeGroup(part, s, 0, range, data, start);
-    }
-  }
-  const scaleShape = [cout, blocks, ...shape.slice(2).map(() => 1)];
-  return { data, scale, scaleShape };
+  const scaleShape = shape.map((d, i) => (i === axes.output ? d : i === axes.input ? cin / block : 1));
+  const q = quantizeBlocks(weights, shape, scaleShape, { dtype, symmetric: true, scaleDType });
+  return { data: q.data as Int8Array, scale: q.scale, scaleShape };
 }
