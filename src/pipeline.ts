@@ -138,10 +138,7 @@ export async function convertFile(onnxPath: string, outPath: string, options: Co
   const face = { options: await resolveInterface(options.interface ?? {}, model), source: sourceFactsOf(model, await fileSha256(onnxPath)) };
   const converted =
     options.compress === undefined
-      ? {
-          ...withInterface(convertOnnxModel(model, { target: options.target, precision: options.precision, onProgress: onConvertProgress, ...shapes }), face),
-          target: options.target,
-        }
+      ? withInterface(convertOnnxModel(model, { target: options.target, precision: options.precision, onProgress: onConvertProgress, ...shapes }), face)
       : buildVariantModel(model, compressionVariant(options.compress, options.precision), options.target, onConvertProgress, shapes, face);
   const convert = seconds(convertStarted);
 

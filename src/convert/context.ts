@@ -1,6 +1,6 @@
 import { ConversionError } from '../errors.js';
 import type { MilBuilder } from '../mil/builder.js';
-import type { DeploymentTarget } from '../mil/ir.js';
+import { targetRank, type DeploymentTarget } from '../mil/ir.js';
 import type { OnnxGraph, OnnxNode, OnnxValueInfo } from '../onnx/ir.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { narrowConstant } from './narrow.js';
@@ -26,6 +26,8 @@ export class ConversionContext implements ConvertContext {
   readonly target: DeploymentTarget;
   readonly warnings: string[] = [];
   readonly outcomes = new NodeOutcomes();
+  /** The newest target some node asked for with requireTarget, and why (the first node that asked for it). */
+  neededTarget: { target: DeploymentTarget; why: string } | undefined;
   private readonly bindings = new Map<string, Binding>();
   private readonly infos: Map<string, OnnxValueInfo>;
   private readonly file: string | undefined;
@@ -135,6 +137,14 @@ export class ConversionContext implements ConvertContext {
       [{ op: qualifiedOpName(node), node: node.name, reason }],
       this.fileOption(),
     );
+  }
+
+  requireTarget(node: OnnxNode, target: DeploymentTarget, why: string): void {
+    if (targetRank(this.target) >= targetRank(target)) return;
+    if (!this.neededTarget || targetRank(target) > targetRank(this.neededTarget.target)) {
+      this.neededTarget = { target, why: `node "${node.name}" (${node.opType}) ${why}` };
+    }
+    this.unsupported(node, `${why}, which needs ${target} or later (target is ${this.target})`);
   }
 
   private fileOption(): { file?: string } {

@@ -1,7 +1,7 @@
 import type { ArrayFeature, CoreMLModel } from '../coreml/model.js';
 import { ConversionError, ModelInputError, ToolError, type UnsupportedNode } from '../errors.js';
 import { MilBuilder } from '../mil/builder.js';
-import { mainFunction, specificationVersionForTarget, walkOperations, type DeploymentTarget, type MilProgram, type MilTensorType } from '../mil/ir.js';
+import { mainFunction, specificationVersionForTarget, targetRank, walkOperations, type DeploymentTarget, type MilProgram, type MilTensorType } from '../mil/ir.js';
 import { defaultOpset, type OnnxModel, type OnnxNode } from '../onnx/ir.js';
 import { freezeInputs } from '../onnx/passes/freeze.js';
 import { prepareForConversion } from '../onnx/passes/prepare.js';
@@ -37,6 +37,8 @@ export interface ConvertOptions {
 export interface ConversionResult {
   /** Tensors in and out; the app-facing interface (images, classifier, metadata) is applied afterwards. */
   model: CoreMLModel<ArrayFeature>;
+  /** The deployment target the program was built for: the requested one, or a newer one some node needed. */
+  target: DeploymentTarget;
   warnings: string[];
   /** ONNX input/output name → the name the Core ML model uses, for names that had to change. */
   renamed: Record<string, string>;
@@ -74,6 +76,10 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
   try {
     convertNodes(prepared, ctx, options.onProgress, declaredNames(shaped.model));
   } catch (err) {
+    const needed = ctx.neededTarget;
+    if (err instanceof ConversionError && needed && targetRank(needed.target) > targetRank(options.target)) {
+      return withRaisedTarget(model, options, needed);
+    }
     if (err instanceof ConversionError) err.coverage = coverageOf(model, ctx.outcomes.list(), b.operations());
     throw err;
   }
@@ -90,6 +96,7 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
   prepared.graph.outputs.forEach((info, k) => info.name !== outputNames[k] && (renamed[info.name] = outputNames[k]!));
 
   return {
+    target: options.target,
     model: {
       specificationVersion: specificationVersionForTarget(options.target),
       inputs,
@@ -103,6 +110,16 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
     milOps: countMilOps(program),
     coverage: coverageOf(model, ctx.outcomes.list(), mainFunction(program).block.operations),
   };
+}
+
+/**
+ * Converts again at the target a node asked for (as compression raises the target of
+ * its variants), with a warning saying which node needed it and why.
+ */
+function withRaisedTarget(model: OnnxModel, options: ConvertOptions, needed: { target: DeploymentTarget; why: string }): ConversionResult {
+  const result = convertOnnxModel(model, { ...options, target: needed.target });
+  const warning = `${needed.why}, which needs ${needed.target} or later; deployment target raised from ${options.target} to ${result.target}`;
+  return { ...result, warnings: [warning, ...result.warnings] };
 }
 
 /** How many refused nodes the error message spells out; the full list is in `unsupported`. */

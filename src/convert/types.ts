@@ -43,6 +43,11 @@ export interface ConvertContext {
   warn(node: OnnxNode, message: string): void;
   /** Throws a ConversionError for this node: the reason says what is not supported. */
   unsupported(node: OnnxNode, reason: string): never;
+  /**
+   * Refuses the node when the deployment target is older than `target`, noting the
+   * target it needs: the conversion is then repeated at that target, with a warning.
+   */
+  requireTarget(node: OnnxNode, target: DeploymentTarget, why: string): void;
 }
 
 export interface OpConverter {

@@ -53,9 +53,11 @@ export function buildVariantModel(
   shapes: InputShapeOptions = {},
   face?: InterfaceSettings,
 ): BuiltVariant {
-  const { target, raised } = targetForVariant(variant, requestedTarget);
-  const warnings = raised ? [`${variant.name} needs ${target} or later; deployment target raised from ${requestedTarget} to ${target}`] : [];
-  const converted = withInterface(convertOnnxModel(model, { target, precision: variant.precision, onProgress, ...shapes }), face);
+  const { target: variantTarget, raised } = targetForVariant(variant, requestedTarget);
+  const warnings = raised ? [`${variant.name} needs ${variantTarget} or later; deployment target raised from ${requestedTarget} to ${variantTarget}`] : [];
+  const converted = withInterface(convertOnnxModel(model, { target: variantTarget, precision: variant.precision, onProgress, ...shapes }), face);
+  // A node may have needed a newer target still; the conversion then says so in its warnings.
+  const target = converted.target;
   warnings.push(...converted.warnings);
   if (variant.compression) {
     // Conversion has already run the fp16 pass, so an fp16 program's weights are fp16 constants

@@ -2,7 +2,8 @@ import { attrBool, attrInts, attrString, type OnnxNode } from '../../onnx/ir.js'
 import { readResizeTarget, type ResizeTarget } from '../../onnx/shapes/resample.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { guarded, outputName, typeOfInput } from './nn-util.js';
-import { planResize } from './resize-plan.js';
+import { convertRuntimeSizes } from './resize-dynamic.js';
+import { planResize, type ResizePlan } from './resize-plan.js';
 import { shapeElements } from './resize-sizes.js';
 
 /**
@@ -19,12 +20,17 @@ import { shapeElements } from './resize-sizes.js';
 const UNKNOWN_DIM = -1;
 
 /**
- * The input dims for planning: the last two (the resized ones) must be known; leading
- * unknown dims become UNKNOWN_DIM. Undefined when a resized dim is unknown.
+ * Stands for a resized dim unknown at conversion time (a dynamic height or width). A
+ * large prime: a constant scale turns it into a whole size only when the scale is a
+ * whole number, so a plan made with it holds for every size only when it is an
+ * upsampling by integer factors, or a resize to constant sizes.
  */
-function planningDims(shape: readonly (number | null)[]): number[] | undefined {
-  if (shape.slice(-2).some((d) => d === null)) return undefined;
-  return shape.map((d) => d ?? UNKNOWN_DIM);
+const UNKNOWN_SPATIAL_DIM = 65521;
+
+/** The input dims for planning: unknown leading dims become UNKNOWN_DIM, unknown resized dims UNKNOWN_SPATIAL_DIM. */
+function planningDims(shape: readonly (number | null)[]): number[] {
+  const r = shape.length;
+  return shape.map((d, axis) => d ?? (axis >= r - 2 ? UNKNOWN_SPATIAL_DIM : UNKNOWN_DIM));
 }
 
 /**
@@ -46,16 +52,26 @@ function runtimeSizesTarget(node: OnnxNode, ctx: ConvertContext, x: string, dims
   return { sizes, scales: sizes.map((s, i) => s / dims[i]!), fromSizes: true };
 }
 
+/**
+ * With a dynamic height or width, a plan holds at every input size when it upsamples by
+ * integer factors, or resizes to sizes the model gives as constants.
+ */
+function holdsForEverySize(plan: ResizePlan, target: ResizeTarget, node: OnnxNode): boolean {
+  if (plan.op === 'upsample_nearest_neighbor' || plan.op === 'upsample_bilinear') return true;
+  const constantSizes = target.fromSizes && !target.sizes.slice(-2).includes(UNKNOWN_SPATIAL_DIM);
+  return constantSizes && attrString(node, 'keep_aspect_ratio_policy', 'stretch') === 'stretch';
+}
+
 /** Shared by Resize and Upsample: reads the target, plans, and emits. */
 function convertResize(node: OnnxNode, ctx: ConvertContext, legacy: boolean): void {
   const x = ctx.requireInput(node, 0);
   const shape = typeOfInput(ctx, x).shape;
   if (shape.length < 3) return ctx.unsupported(node, `input rank ${shape.length}: Core ML resizes the last two dims of rank >= 3 tensors`);
   const dims = planningDims(shape);
-  if (!dims) return ctx.unsupported(node, 'the last two input dims must be static');
+  const dynamicSpatial = shape.slice(-2).includes(null);
   const target =
     guarded(ctx, node, () => readResizeTarget(node, ctx.opset, dims, (i) => ctx.constant(node, i))) ?? runtimeSizesTarget(node, ctx, x, dims);
-  if (!target) return ctx.unsupported(node, 'scales or sizes must be constants, or sizes computed from shapes whose resized two dims are static');
+  if (!target) return convertRuntimeSizes(node, ctx, x);
   const plan = planResize({
     inDims: dims,
     target,
@@ -65,14 +81,19 @@ function convertResize(node: OnnxNode, ctx: ConvertContext, legacy: boolean): vo
     nearestMode: legacy ? 'floor' : attrString(node, 'nearest_mode', 'round_prefer_floor'),
     antialias: attrBool(node, 'antialias', false),
   });
+  if (dynamicSpatial && ('reason' in plan || !holdsForEverySize(plan, target, node))) {
+    const scales = target.scales.slice(-2).map((s) => +s.toFixed(6)).join(', ');
+    return ctx.unsupported(node, `the input height and width are dynamic, and Core ML follows a constant scale (${scales}) at every size only as an integer upsampling factor`);
+  }
   if ('reason' in plan) return ctx.unsupported(node, plan.reason);
   ctx.setOutput(node, 0, ctx.b.op1(plan.op, { x, ...plan.args }, { name: outputName(node) }));
 }
 
 const resize: OpConverter = {
   opsets: [10, LATEST_ONNX_OPSET],
-  milOps: ['upsample_nearest_neighbor', 'upsample_bilinear', 'resize_nearest_neighbor', 'resize_bilinear'],
-  limits: 'last two dims only, with static sizes (leading dims may be dynamic); nearest and linear modes where Core ML samples the same grid',
+  milOps: ['upsample_nearest_neighbor', 'upsample_bilinear', 'resize_nearest_neighbor', 'resize_bilinear', 'resize', 'slice_by_index'],
+  limits:
+    'last two dims only; nearest and linear modes where Core ML samples the same grid; a dynamic height or width takes integer upsampling scales, constant sizes, or sizes computed at run time (iOS17 resize: linear, or nearest with round_prefer_ceil; the target is raised to iOS17)',
   convert(node, ctx) {
     convertResize(node, ctx, ctx.opset < 11);
   },
@@ -81,7 +102,7 @@ const resize: OpConverter = {
 const upsample: OpConverter = {
   opsets: [7, 9],
   milOps: ['upsample_nearest_neighbor', 'resize_nearest_neighbor', 'resize_bilinear'],
-  limits: 'last two dims only, with static sizes (leading dims may be dynamic)',
+  limits: 'last two dims only; a dynamic height or width takes integer scales only',
   convert(node, ctx) {
     convertResize(node, ctx, true);
   },

@@ -133,10 +133,19 @@ describe('Resize converter', () => {
     expect(r.outType().shape).toEqual([null, 8, 8, 8]);
   });
 
-  it('refuses resizing a dynamic leading dim and a dynamic spatial dim', () => {
+  it('refuses resizing a dynamic leading dim', () => {
     const n = resize({ mode: 'nearest' }, ['', 's']);
     expect(() => convertNode(n, { x: f32(null, 1, 4, 4) }, { s: fl(2, 1, 2, 2) })).toThrow(/last two dims/);
-    expect(() => convertNode(n, { x: f32(1, 1, null, 4) }, { s: fl(1, 1, 2, 2) })).toThrow(/must be static/);
+  });
+
+  it('upsamples a dynamic height by a constant integer factor, which holds at every size', () => {
+    const r = convertNode(resize({ mode: 'nearest' }, ['', 's']), { x: f32(1, 1, null, 4) }, { s: fl(1, 1, 2, 2) });
+    expect(r.ops.map((o) => o.type)).toEqual(['upsample_nearest_neighbor']);
+    expect(r.outType().shape).toEqual([1, 1, null, 8]);
+  });
+
+  it('refuses a fractional constant scale on a dynamic width, naming the scales', () => {
+    expect(() => convertNode(resize({ mode: 'linear' }, ['', 's']), { x: f32(1, 1, 4, null) }, { s: fl(1, 1, 1, 0.5) })).toThrow(/dynamic.*\(1, 0\.5\)/);
   });
 
   it('refuses cubic mode with a reason', () => {

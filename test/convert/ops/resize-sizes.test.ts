@@ -62,11 +62,16 @@ describe('Resize with sizes computed from shapes', () => {
     expect(constOf(op, 'scale_factor_height')).toEqual([2]);
   });
 
-  it('refuses sizes whose resized dims are only known at run time', () => {
-    expect(() => convert(interpolateToSizeOf({ x: ['batch', 3, 'h', 'w'], y: ['batch', 5, 4, 4] }))).toThrow(/resized two dims are static/);
+  it('resizes to sizes only known at run time with iOS17 resize, raising the target with a warning', () => {
+    const converted = convertOnnxModel(interpolateToSizeOf({ x: ['batch', 3, 'h', 'w'], y: ['batch', 5, 4, 4] }), { target: 'iOS15', precision: 'fp32' });
+    expect(converted.target).toBe('iOS17');
+    expect(converted.warnings[0]).toMatch(/raised from iOS15 to iOS17/);
+    const fn = mainFunction(converted.model.program);
+    const op = resizeOp(fn.block.operations, 'resize');
+    expect(op.outputs[0]!.type.shape).toEqual([null, 5, null, null]);
   });
 
   it('refuses leading sizes taken from another tensor, which could resize the batch', () => {
-    expect(() => convert(interpolateToSizeOf({ x: ['batch', 3, 8, 8], y: ['batch', 5, 4, 4] }, 'other'))).toThrow(/resized two dims are static/);
+    expect(() => convert(interpolateToSizeOf({ x: ['batch', 3, 8, 8], y: ['batch', 5, 4, 4] }, 'other'))).toThrow(/may resize dim 0/);
   });
 });
