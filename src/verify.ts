@@ -14,9 +14,12 @@ import { REFERENCE_SEED, seededReference } from './run/references.js';
 import type { DType } from './tensor/dtype.js';
 import { formatShape } from './tensor/tensor.js';
 import { packageInterface, referencesForPackage, seededImages } from './verify/interface.js';
-import { judgeOnDataSets } from './verify/judge.js';
+import { firstFailingSet, judgeOnDataSets } from './verify/judge.js';
 import { namedTensors } from './verify/matching.js';
 import { outputReport, type VerifyReport } from './verify/report.js';
+import { divergenceOfPackage } from './diagnose.js';
+import { firstDivergenceOf } from './verify/divergence.js';
+import { fp32OpsOf } from './verify/fp32-ops.js';
 
 export type { VerifyOutputReport, VerifyReport } from './verify/report.js';
 
@@ -42,22 +45,36 @@ export interface VerifyOptions {
 export async function verifyPackage(packagePath: string, source: VerifySource, options: VerifyOptions = {}): Promise<VerifyReport> {
   const model = await readMlPackage(packagePath);
   const gate = options.gate ?? gateForProgram(model.program);
+  const dataSets = await referenceSetsFor(model, packagePath, source, options);
+  const judged = judgeOnDataSets(model, dataSets, {
+    gate,
+    ...(options.minTop1Agreement === undefined ? {} : { verdict: { minTop1Agreement: options.minTop1Agreement } satisfies VerdictOptions }),
+    referenceFile: referenceFileOf(source),
+    packageFile: packagePath,
+  });
+  const outputs = judged.map((o) => outputReport(o.name, o.dtype, o.verdict));
+  const report: VerifyReport = { pass: overallPass(outputs), engine: 'reference interpreter', gate, dataSets: dataSets.map((s) => s.name), outputs };
+  const fp32Ops = fp32OpsOf(model.program);
+  if (fp32Ops) report.fp32Ops = fp32Ops;
+  // Where an fp16 or compressed package leaves fp32: only worth the two extra runs when it failed.
+  if (!report.pass && gate.kind === 'psnr') {
+    const failing = firstFailingSet(model, dataSets, { gate, referenceFile: referenceFileOf(source), packageFile: packagePath }) ?? dataSets[0]!;
+    const { profile } = await divergenceOfPackage(model, packagePath, source, failing);
+    report.firstDivergence = profile.first ? firstDivergenceOf(profile.first) : null;
+  }
+  return report;
+}
+
+export const referenceFileOf = (source: VerifySource): string => ('dataDir' in source ? source.dataDir : source.onnxPath);
+
+/** The reference sets `verify` judges a package on: the test data, or onnxruntime on seeded inputs. */
+export async function referenceSetsFor(model: CoreMLModel, packagePath: string, source: VerifySource, options: VerifyOptions = {}): Promise<TestDataSet[]> {
   const face = packageInterface(model, packagePath);
   if (face && 'dataDir' in source) {
     throw new ToolError('USAGE', 'the package has an image or classifier interface: verify it with --onnx MODEL.onnx, which computes references from the same pixels', { file: packagePath });
   }
-  const dataSets =
-    'dataDir' in source
-      ? await readTestDataSets(source.dataDir)
-      : [face ? await interfaceSet(model, source.onnxPath, options, face) : await onnxRuntimeSet(model, source.onnxPath, options)];
-  const judged = judgeOnDataSets(model, dataSets, {
-    gate,
-    ...(options.minTop1Agreement === undefined ? {} : { verdict: { minTop1Agreement: options.minTop1Agreement } satisfies VerdictOptions }),
-    referenceFile: 'dataDir' in source ? source.dataDir : source.onnxPath,
-    packageFile: packagePath,
-  });
-  const outputs = judged.map((o) => outputReport(o.name, o.dtype, o.verdict));
-  return { pass: overallPass(outputs), engine: 'reference interpreter', gate, dataSets: dataSets.map((s) => s.name), outputs };
+  if ('dataDir' in source) return readTestDataSets(source.dataDir);
+  return [face ? await interfaceSet(model, source.onnxPath, options, face) : await onnxRuntimeSet(model, source.onnxPath, options)];
 }
 
 /** onnxruntime on the seeded inputs `report` would generate, sized like the package's inputs where the ONNX model leaves dims open. */

@@ -5,7 +5,7 @@ import { cliOption, parseArgsOptions, type CliValues } from '../options/cli.js';
 import type { Precision } from '../pipeline.js';
 import type { VerifySource } from '../verify.js';
 import { parseShapeArgs, type ShapeArgs } from './shape-args.js';
-import { CHECK_HELP, COMMON_OPTION_KEYS, CONVERT_HELP, CONVERT_OPTION_KEYS, PROGRAM, TOP_LEVEL_HELP, VERIFY_HELP, VERIFY_OPTION_KEYS } from './usage.js';
+import { CHECK_HELP, COMMON_OPTION_KEYS, CONVERT_HELP, DIAGNOSE_HELP, CONVERT_OPTION_KEYS, PROGRAM, TOP_LEVEL_HELP, VERIFY_HELP, VERIFY_OPTION_KEYS } from './usage.js';
 import { parseInterfaceArgs } from './interface-args.js';
 import type { InterfaceRequest } from '../convert/interface-source.js';
 
@@ -14,7 +14,7 @@ import type { InterfaceRequest } from '../convert/interface-source.js';
  * a ToolError with code USAGE (exit 2) whose message says what to change.
  */
 
-export type CommandName = 'convert' | 'check' | 'verify';
+export type CommandName = 'convert' | 'check' | 'verify' | 'diagnose';
 
 interface OutputFlags {
   json: boolean;
@@ -53,7 +53,14 @@ export interface VerifyRequest extends OutputFlags {
   source: VerifySource;
 }
 
-export type CommandRequest = ConvertRequest | CheckRequest | VerifyRequest;
+/** `diagnose`: where a package's numbers leave its fp32 counterpart, op by op. */
+export interface DiagnoseRequest extends OutputFlags {
+  command: 'diagnose';
+  packagePath: string;
+  source: VerifySource;
+}
+
+export type CommandRequest = ConvertRequest | CheckRequest | VerifyRequest | DiagnoseRequest;
 
 export type CliRequest = CommandRequest | { command: 'help'; text: string } | { command: 'version' };
 
@@ -123,15 +130,23 @@ export function parseFreeze(raw: Values[string], fail: (message: string) => Erro
   return out;
 }
 
-function buildVerify(packagePath: string, values: Values, flags: OutputFlags): VerifyRequest {
-  const fail = (message: string) => usageError(message, 'verify');
+/** The references of `verify` and `diagnose`: exactly one of --data DIR and --onnx MODEL. */
+function referenceSource(values: Values, command: 'verify' | 'diagnose'): VerifySource {
+  const fail = (message: string) => usageError(message, command);
   const dataDir = cliOption(values, 'data', fail);
   const onnxPath = cliOption(values, 'onnx', fail);
   if ((dataDir === undefined) === (onnxPath === undefined)) {
-    throw usageError('give exactly one of --data DIR or --onnx MODEL.onnx', 'verify');
+    throw usageError('give exactly one of --data DIR or --onnx MODEL.onnx', command);
   }
-  const source: VerifySource = dataDir !== undefined ? { dataDir } : { onnxPath: onnxPath as string };
-  return { command: 'verify', packagePath, source, ...flags };
+  return dataDir !== undefined ? { dataDir } : { onnxPath: onnxPath as string };
+}
+
+function buildVerify(packagePath: string, values: Values, flags: OutputFlags): VerifyRequest {
+  return { command: 'verify', packagePath, source: referenceSource(values, 'verify'), ...flags };
+}
+
+function buildDiagnose(packagePath: string, values: Values, flags: OutputFlags): DiagnoseRequest {
+  return { command: 'diagnose', packagePath, source: referenceSource(values, 'diagnose'), ...flags };
 }
 
 const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
@@ -152,6 +167,12 @@ const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     positional: 'PACKAGE.mlpackage',
     options: parseArgsOptions(VERIFY_OPTION_KEYS),
     build: buildVerify,
+  },
+  diagnose: {
+    help: DIAGNOSE_HELP,
+    positional: 'PACKAGE.mlpackage',
+    options: parseArgsOptions(VERIFY_OPTION_KEYS),
+    build: buildDiagnose,
   },
 };
 

@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
 import { checkFile, convertFile, type PipelineStage } from '../pipeline.js';
 import { ProgressLine } from '../progress.js';
-import type { CheckRequest, ConvertRequest, VerifyRequest } from './args.js';
+import type { CheckRequest, ConvertRequest, DiagnoseRequest, VerifyRequest } from './args.js';
 import { EXIT_FAILED, EXIT_OK, type ExitCode } from './failure.js';
-import { renderCheck, renderConvert, renderDescription, renderVerify } from './render.js';
+import { renderCheck, renderConvert, renderDescription, renderDiagnose, renderVerify } from './render.js';
 import { PROGRAM } from './usage.js';
 import { LinePrinter, escapeTerminal, writeJson, type CliIO } from './terminal.js';
 
@@ -89,4 +89,12 @@ export async function runVerify(request: VerifyRequest, ctx: CommandContext): Pr
   if (request.json) writeJson(ctx.io.stdout, report);
   else ctx.out.lines(renderVerify(request.packagePath, report));
   return report.pass ? EXIT_OK : EXIT_FAILED;
+}
+
+export async function runDiagnose(request: DiagnoseRequest, ctx: CommandContext): Promise<ExitCode> {
+  const { diagnosePackage } = await import('../diagnose.js');
+  const report = await diagnosePackage(request.packagePath, request.source);
+  if (request.json) writeJson(ctx.io.stdout, report);
+  else ctx.out.lines(renderDiagnose(report));
+  return EXIT_OK;
 }

@@ -1,6 +1,6 @@
 import { version as packageVersion } from '../../package.json';
 import { parseCommandLine, wantsDebug, wantsJson, type CommandRequest } from './args.js';
-import { runCheck, runConvert, runVerify, type CommandContext } from './commands.js';
+import { runCheck, runConvert, runDiagnose, runVerify, type CommandContext } from './commands.js';
 import { EXIT_OK, describeFailure, failureJson, type ExitCode } from './failure.js';
 import { unsupportedLines } from './render.js';
 import { REPORT_COMMAND, runReportCommand } from './report-command.js';
@@ -18,6 +18,7 @@ const RUNNERS: { [C in CommandRequest['command']]: Runner<Extract<CommandRequest
   convert: runConvert,
   check: runCheck,
   verify: runVerify,
+  diagnose: runDiagnose,
 };
 
 function dispatch(request: CommandRequest, ctx: CommandContext): Promise<ExitCode> {
@@ -28,7 +29,7 @@ function dispatch(request: CommandRequest, ctx: CommandContext): Promise<ExitCod
 /** The input file a request is about, echoed in JSON failures so scripts can tell models apart. */
 function subjectOf(request: CommandRequest | undefined): Record<string, string> {
   if (request === undefined) return {};
-  return request.command === 'verify' ? { package: request.packagePath } : { model: request.model };
+  return request.command === 'verify' || request.command === 'diagnose' ? { package: request.packagePath } : { model: request.model };
 }
 
 function reportFailure(err: unknown, io: CliIO, argv: readonly string[], request: CommandRequest | undefined): ExitCode {

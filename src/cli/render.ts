@@ -4,6 +4,9 @@ import type { Gate } from '../parity/gates.js';
 import type { CheckFileResult, ConvertFileResult, OpCoverage } from '../pipeline.js';
 import type { VerifyOutputReport, VerifyReport } from '../verify.js';
 import { formatBytes } from './terminal.js';
+import type { DiagnoseReport } from '../diagnose.js';
+import type { Fp32OpsSummary } from '../report/schema.js';
+import { describeDivergence, formatRange } from '../verify/divergence-stats.js';
 
 /**
  * Human-readable reports, as lists of lines. The printer escapes each line, so
@@ -114,7 +117,38 @@ function describeOutput(o: VerifyOutputReport): string {
 export function renderVerify(packagePath: string, report: VerifyReport): string[] {
   const head = `${report.pass ? 'PASS' : 'FAIL'} ${packagePath}`;
   const basis = `  engine: ${report.engine}; gate: ${describeGate(report.gate)}; data: ${report.dataSets.join(', ') || '(none)'}`;
-  return [head, basis, ...report.outputs.map((o) => `  ${describeOutput(o)}`)];
+  const lines = [head, basis, ...report.outputs.map((o) => `  ${describeOutput(o)}`)];
+  if (report.fp32Ops) lines.push(`  ${fp32OpsLine(report.fp32Ops)}`);
+  if (report.firstDivergence) lines.push(`  first divergence from fp32: ${describeDivergence(report.firstDivergence, 'package', quoted)}`);
+  else if (report.firstDivergence === null) lines.push('  first divergence from fp32: no single op stands out');
+  return lines;
+}
+
+const quoted = (name: string): string => `"${name}"`;
+
+/** `4 ops computed in fp32: pow "squared", ...`. */
+export function fp32OpsLine(summary: Fp32OpsSummary): string {
+  const budget = summary.budget === undefined ? '' : ` (budget ${summary.budget})`;
+  const stopped = summary.stoppedBecause === undefined ? '' : `; stopped: ${summary.stoppedBecause}`;
+  const ops = summary.ops.map((o) => `${o.op} ${quoted(o.onnxNode ?? o.outputName)}`).join(', ');
+  return `${summary.count} op(s) computed in fp32${budget}${summary.count > 0 ? `: ${ops}` : ''}${stopped}`;
+}
+
+/** `diagnose`: the fp32 counterpart, then one line per op; the first divergence is marked with ▶. */
+export function renderDiagnose(report: DiagnoseReport): string[] {
+  const head = [
+    `${report.package}: compared with ${report.fp32} on ${report.dataSet}`,
+    report.firstDivergence ? `first divergence: ${describeDivergence(report.firstDivergence, 'package', quoted)}` : 'first divergence: no single op stands out',
+  ];
+  if (report.unpaired > 0) head.push(`${report.unpaired} compute op(s) of the package have no fp32 counterpart and are not compared`);
+  const width = Math.max(2, ...report.ops.map((o) => o.op.length));
+  const rows = report.ops.map((o) => {
+    const mark = report.firstDivergence && o.outputName === report.firstDivergence.outputName ? '▶' : o.jump ? '!' : ' ';
+    const relative = o.error.relative === null ? 'inf' : o.error.relative.toExponential(1);
+    const kind = o.error.kind === 'relative' ? '' : ` ${o.error.kind} ×${o.error.count}`;
+    return `${mark} ${String(o.index).padStart(4)}  ${o.op.padEnd(width)}  ${relative.padStart(8)}${kind}  fp32 ${formatRange(o.fp32Range)} → ${formatRange(o.variantRange)}  ${o.outputName}${o.onnxNode === null ? '' : ` (${o.onnxNode})`}`;
+  });
+  return [...head, `  ${'#'.padStart(4)}  ${'op'.padEnd(width)}  rel.error  ranges  output (ONNX node)`, ...rows];
 }
 
 /** `check PACKAGE.mlpackage`: inputs, outputs, classifier and metadata, one item a line. */

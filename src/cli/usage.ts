@@ -38,6 +38,7 @@ export const TOP_LEVEL_HELP = [
   '  convert MODEL.onnx [-o OUT.mlpackage]   convert a model',
   '  check MODEL.onnx                        list op coverage without writing anything',
   '  verify PACKAGE.mlpackage --data DIR     compare a package with reference outputs',
+  '  diagnose PACKAGE.mlpackage --data DIR   show, op by op, where it leaves fp32',
   '  report PATH... --out DIR                convert, verify and report on many models',
   '',
   'Options:',
@@ -89,4 +90,22 @@ export const VERIFY_HELP = [
   ...cliHelpLines(VERIFY_OPTION_KEYS),
   '',
   ...EXIT_CODES,
+].join('\n');
+
+export const DIAGNOSE_HELP = [
+  `Usage: ${PROGRAM} diagnose PACKAGE.mlpackage (--data DIR | --onnx MODEL.onnx) [options]`,
+  '',
+  'Runs an fp16 or compressed package and its fp32 counterpart side by side in the',
+  'reference interpreter on the first reference set, and prints every op\'s error',
+  'against fp32: relative error, values that overflow to ±inf, turn NaN or underflow',
+  'to zero, and both value ranges. The first op where the error jumps is marked.',
+  'With --onnx the counterpart is the ONNX model converted at fp32 (ops name their',
+  'ONNX nodes); with --data it is the package\'s own program computed in fp32.',
+  '',
+  'Options:',
+  ...cliHelpLines(VERIFY_OPTION_KEYS),
+  '',
+  'Exit codes:',
+  '  0  the profile was printed',
+  '  2  usage error or unreadable input',
 ].join('\n');

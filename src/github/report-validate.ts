@@ -45,12 +45,30 @@ const interfaceCheck = object({
   userDefined: stringMap,
 });
 
+const number: Check = (v, w) => (typeof v === 'number' ? undefined : fail(w, 'expected a number'));
+const stringOrNull: Check = (v, w) => (v === null || typeof v === 'string' ? undefined : fail(w, 'expected a string or null'));
+const rangeEnd: Check = (v, w) => (typeof v === 'number' || (typeof v === 'string' && RANGE_WORDS.has(v)) ? undefined : fail(w, 'expected a number, +inf, -inf or nan'));
+const RANGE_WORDS = new Set(['+inf', '-inf', 'nan']);
+const range: Check = (v, w) => (Array.isArray(v) && v.length === 2 ? v.forEach((x, i) => rangeEnd(x, `${w}[${i}]`)) : fail(w, 'expected [min, max]'));
+const nullable = (check: Check): Check => (v, w) => (v === null ? undefined : check(v, w));
+const fp32OpCheck = object({ op: string, onnxNode: stringOrNull, outputName: string });
+const divergenceCheck = object({
+  op: string,
+  onnxNode: stringOrNull,
+  outputName: string,
+  error: object({ kind: oneOf(new Set(['overflow', 'nan', 'underflow', 'relative'])), relative: numberOrNull, count: number, elements: number }),
+  fp32Range: range,
+  variantRange: range,
+});
+
 const variantCheck = object({
   name: string,
   status: oneOf(VARIANT_STATUSES),
   sizeBytes: numberOrNull,
   outputs: arrayOf(object({ name: string, pass: boolean })),
   warnings: arrayOf(string),
+  firstDivergence: optional(nullable(divergenceCheck)),
+  fp32Ops: optional(object({ count: number, ops: arrayOf(fp32OpCheck), budget: optional(number), stoppedBecause: optionalString })),
 });
 
 const modelCheck = object({

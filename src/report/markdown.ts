@@ -10,7 +10,8 @@ import {
   formatSeconds,
 } from './format.js';
 import { renderInterfaceSection } from './interface-section.js';
-import type { CoverageRow, ModelResult, ModelStatus, OutputResult, RunReport, VariantResult } from './schema.js';
+import type { CoverageRow, Fp32OpsSummary, ModelResult, ModelStatus, OutputResult, RunReport, VariantResult } from './schema.js';
+import { describeDivergence } from '../verify/divergence-stats.js';
 
 /**
  * Renders a RunReport as GitHub-flavoured Markdown: a headline, one status line
@@ -115,6 +116,8 @@ function renderModel(m: ModelResult): string {
   const references = referencesLine(m);
   if (references) sections.push(references);
   if (m.variants.length > 0) sections.push(renderSizeTable(m), renderAccuracyTable(m));
+  const precisionNotes = renderPrecisionNotes(m.variants);
+  if (precisionNotes) sections.push(precisionNotes);
   if (m.interface) sections.push(renderInterfaceSection(m.interface));
   if (m.coverage.length > 0) sections.push(renderCoverageTable(m));
   if (m.warnings.length > 0) {
@@ -175,6 +178,33 @@ function renderAccuracyTable(m: ModelResult): string {
     }
   }
   return titled('Accuracy', markdownTable([header, ...rows]), rows.length);
+}
+
+const inCode = (name: string): string => escapeMarkdownCode(name, 80);
+
+/**
+ * One line under the accuracy table per variant that needs one: where a failing fp16 or
+ * compressed variant first leaves fp32, and which ops a mixed-precision variant keeps in fp32.
+ */
+function renderPrecisionNotes(variants: readonly VariantResult[]): string | undefined {
+  const lines: string[] = [];
+  for (const v of variants) {
+    const name = `**${escapeMarkdown(v.name)}**`;
+    if (v.fp32Ops) lines.push(`- ${name} ${fp32OpsSentence(v.fp32Ops)}`);
+    if (v.firstDivergence) lines.push(`- ${name} first leaves fp32 at ${describeDivergence(v.firstDivergence, escapeMarkdown(v.name), inCode)}`);
+    else if (v.firstDivergence === null) lines.push(`- ${name} drifts from fp32 without a single op standing out`);
+  }
+  return lines.length > 0 ? lines.join('\n') : undefined;
+}
+
+const SHOWN_FP32_OPS = 10;
+
+function fp32OpsSentence(s: Fp32OpsSummary): string {
+  const budget = s.budget === undefined ? '' : ` (budget ${s.budget})`;
+  const shown = s.ops.slice(0, SHOWN_FP32_OPS).map((o) => `${inCode(o.op)} (${inCode(o.onnxNode ?? o.outputName)})`);
+  if (s.ops.length > SHOWN_FP32_OPS) shown.push(`and ${s.ops.length - SHOWN_FP32_OPS} more`);
+  const stopped = s.stoppedBecause === undefined ? '' : `; stopped: ${escapeMarkdown(s.stoppedBecause, 200)}`;
+  return `keeps ${s.count} op${s.count === 1 ? '' : 's'} in fp32${budget}${s.count > 0 ? `: ${shown.join(', ')}` : ''}${stopped}`;
 }
 
 function resultCell(v: VariantResult): string {

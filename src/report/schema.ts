@@ -6,6 +6,7 @@
 
 import type { InterfaceSummary } from '../interface/describe.js';
 import { capJsonStrings } from './escape.js';
+import type { FirstDivergence } from '../verify/divergence.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -30,6 +31,32 @@ export interface OutputResult {
   reason?: string;
 }
 
+/** An op of an fp16 program that computes in fp32. */
+export interface Fp32Op {
+  /** MIL op type. */
+  op: string;
+  /** The ONNX node it was made for; null when the program does not record it (a package read back). */
+  onnxNode: string | null;
+  /** Its (first) output, as the fp32 program names it. */
+  outputName: string;
+}
+
+/** The ops a mixed-precision program keeps in fp32 (`--precision auto`, variant fp16-auto). */
+export interface Fp32OpsSummary {
+  count: number;
+  ops: Fp32Op[];
+  /** The most ops the search could keep; absent when the program was not searched (a package read back). */
+  budget?: number;
+  /** Why the search stopped short of the gate, when it did. */
+  stoppedBecause?: string;
+}
+
+/**
+ * Where a failing fp16 or compressed variant first leaves the fp32 program
+ * (see verify/divergence.ts for `error` and the ranges).
+ */
+export type { FirstDivergence } from '../verify/divergence.js';
+
 export type VariantStatus = 'passed' | 'failed' | 'unverified' | 'error';
 
 export interface VariantResult {
@@ -45,6 +72,10 @@ export interface VariantResult {
   outputs: OutputResult[];
   warnings: string[];
   error?: { code: string; message: string };
+  /** A failing fp16 or compressed variant: the first op where it leaves the fp32 program; null when none stands out. */
+  firstDivergence?: FirstDivergence | null;
+  /** A mixed-precision variant (fp16-auto): the ops it keeps in fp32. */
+  fp32Ops?: Fp32OpsSummary;
 }
 
 /** One ONNX op type of a model, as its conversion went. */

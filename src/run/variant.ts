@@ -8,7 +8,10 @@ import type { OnnxModel } from '../onnx/ir.js';
 import type { GateSettings, VariantResult } from '../report/schema.js';
 import { ModelTimeoutError, type Deadline } from './deadline.js';
 import { sizeOnDisk } from './files.js';
-import { buildVariantModel, type InterfaceSettings } from './build.js';
+import { buildVariantModel, type BuiltVariant, type InterfaceSettings } from './build.js';
+import { firstDivergenceOfVariant } from './divergence.js';
+import type { Gate } from '../parity/gates.js';
+import type { TestDataSet } from '../reference/test-data-set.js';
 import { describeInterface, type InterfaceSummary } from '../interface/describe.js';
 import { packageDataSets, packageInterface } from '../verify/interface.js';
 import { runOnnxRuntime } from '../reference/onnxruntime.js';
@@ -87,6 +90,7 @@ export async function runVariant(job: VariantJob): Promise<VariantResult> {
       packageFile: job.packageLabel,
     });
     result.status = result.outputs.length > 0 && result.outputs.every((o) => o.pass) ? 'passed' : 'failed';
+    if (result.status === 'failed' && gate.kind === 'psnr') traceFailure(job, result, built, sets, gate);
     const overflowed = result.outputs.filter((o) => !o.pass && o.reason?.includes('NaN or infinite'));
     if (job.variant.precision === 'fp16' && overflowed.length > 0) {
       result.warnings.push(
@@ -100,6 +104,19 @@ export async function runVariant(job: VariantJob): Promise<VariantResult> {
     result.error = errorSummary(err);
   }
   return result;
+}
+
+/** Names, in the result, the first op where a failing fp16 or compressed variant leaves fp32; a failure to trace it is only a warning. */
+function traceFailure(job: VariantJob, result: VariantResult, built: BuiltVariant, sets: readonly TestDataSet[], gate: Gate): void {
+  try {
+    result.firstDivergence = firstDivergenceOfVariant({
+      model: job.model, variant: built.model, target: built.target, sets, gate, deadline: job.deadline, file: job.file,
+      ...(job.shapes === undefined ? {} : { shapes: job.shapes }), ...(job.face === undefined ? {} : { face: job.face }),
+    });
+  } catch (err) {
+    if (err instanceof ModelTimeoutError) throw err;
+    result.warnings.push(`could not trace where ${job.variant.name} leaves fp32: ${errorSummary(err).message}`);
+  }
 }
 
 /** Code and message of anything thrown; never a stack trace, since reports are public. */

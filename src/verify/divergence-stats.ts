@@ -39,6 +39,7 @@ export function compareValues(reference: Float32Array, actual: Float32Array): Va
   let nan = 0;
   let flushed = 0;
   let nonZero = 0;
+  let compared = 0;
   for (let i = 0; i < reference.length; i++) {
     const a = reference[i]!;
     const b = actual[i]!;
@@ -52,10 +53,11 @@ export function compareValues(reference: Float32Array, actual: Float32Array): Va
       nonZero++;
       if (b === 0) flushed++;
     }
+    compared++;
     squaredError += (b - a) * (b - a);
     squaredReference += a * a;
   }
-  const relative = squaredReference > 0 ? Math.sqrt(squaredError / squaredReference) : squaredError === 0 ? 0 : Infinity;
+  const relative = compared === 0 ? NaN : squaredReference > 0 ? Math.sqrt(squaredError / squaredReference) : squaredError === 0 ? 0 : Infinity;
   const kind: DivergenceError['kind'] = nan > 0 ? 'nan' : overflow > 0 ? 'overflow' : nonZero > 0 && flushed >= UNDERFLOW_SHARE * nonZero ? 'underflow' : 'relative';
   const count = { nan, overflow, underflow: flushed, relative: 0 }[kind];
   return {
@@ -89,4 +91,28 @@ function rangeEnd(v: number): RangeEnd {
 export function formatRange([min, max]: ValueRange): string {
   const f = (v: RangeEnd): string => (typeof v === 'number' ? Number(v.toPrecision(3)).toString() : v);
   return `[${f(min)}, ${f(max)}]`;
+}
+
+const KIND_WORDS: Readonly<Record<DivergenceError['kind'], string>> = {
+  overflow: 'overflow to ±inf',
+  nan: 'NaN',
+  underflow: 'underflow to zero',
+  relative: 'relative error',
+};
+
+/**
+ * One line on a divergence: `pow (ONNX node "Pow_1", output "x"): overflow to ±inf in 512
+ * of 1024 values (relative error 0.3); fp32 range [0, 1.2e+05], fp16 range [0, +inf]`.
+ * `quote` renders the model's own names for where the line goes (escaped for Markdown, say).
+ */
+export function describeDivergence(
+  d: { op: string; onnxNode: string | null; outputName: string; error: DivergenceError; fp32Range: ValueRange; variantRange: ValueRange },
+  variantLabel: string,
+  quote: (name: string) => string,
+): string {
+  const node = d.onnxNode === null ? '' : `ONNX node ${quote(d.onnxNode)}, `;
+  const e = d.error;
+  const relative = e.relative === null ? 'not finite' : Number(e.relative.toPrecision(2)).toString();
+  const what = e.kind === 'relative' ? `relative error ${relative}` : `${KIND_WORDS[e.kind]} in ${e.count} of ${e.elements} values (relative error of the others ${relative})`;
+  return `${quote(d.op)} (${node}output ${quote(d.outputName)}): ${what}; fp32 range ${formatRange(d.fp32Range)}, ${variantLabel} range ${formatRange(d.variantRange)}`;
 }

@@ -79,11 +79,12 @@ export function traceDivergence(
   variant: CoreMLModel,
   inputs: { fp32: Record<string, Tensor>; variant: Record<string, Tensor> },
   files: { fp32: string; variant: string },
+  onOp?: () => void,
 ): DivergenceProfile {
   const pairs = pairOperations(mainFunction(fp32.program), mainFunction(variant.program));
   const wanted = new Set(pairs.flatMap((p) => p.outputs.map((o) => o.fp32Name)));
   const recorded = new Map<string, Float32Array>();
-  run(fp32, inputs.fp32, files.fp32, (op, values) => {
+  run(fp32, inputs.fp32, files.fp32, onOp, (op, values) => {
     op.outputs.forEach((out, i) => {
       const v = values[i]!;
       if (wanted.has(out.name) && v.data instanceof Float32Array) recorded.set(out.name, Float32Array.from(v.data));
@@ -93,7 +94,7 @@ export function traceDivergence(
   const health = new Map<string, Health>();
   const ops: OpDivergence[] = [];
   let index = 0;
-  run(variant, inputs.variant, files.variant, (op, values) => {
+  run(variant, inputs.variant, files.variant, onOp, (op, values) => {
     const position = index++;
     const pair = byVariantOp.get(op);
     const inputHealth = healthOfInputs(op, health);
@@ -118,9 +119,9 @@ export function traceDivergence(
   return { ops, first: firstOf(ops), unpaired };
 }
 
-function run(model: CoreMLModel, inputs: Record<string, Tensor>, file: string, onValues: (op: MilOperation, values: readonly ObservedValue[]) => void): void {
+function run(model: CoreMLModel, inputs: Record<string, Tensor>, file: string, onOp: (() => void) | undefined, onValues: (op: MilOperation, values: readonly ObservedValue[]) => void): void {
   try {
-    runModel(model, inputs, { onValues });
+    runModel(model, inputs, onOp === undefined ? { onValues } : { onValues, onOp });
   } catch (err) {
     if (err instanceof ToolError && err.file !== undefined) throw err;
     throw new ToolError(err instanceof ToolError ? err.code : 'RUNTIME', `the reference interpreter failed: ${errorMessage(err)}`, { file, cause: err });

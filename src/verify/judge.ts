@@ -61,6 +61,11 @@ export function judgeOnDataSets(model: CoreMLModel, sets: readonly TestDataSet[]
   return model.outputs.map((o) => ({ name: o.name, dtype: o.type.dtype, verdict: worst.get(o.name)!, exact: exact.get(o.name)! }));
 }
 
+/** The first set on which some output misses the gate (a folded verdict does not say which); undefined when all pass. */
+export function firstFailingSet(model: CoreMLModel, sets: readonly TestDataSet[], judging: Judging): TestDataSet | undefined {
+  return sets.find((set) => !judgeOnDataSets(model, [set], judging).every((o) => o.verdict.pass));
+}
+
 /** A set's inputs as the model takes them: paired by matchTensors, cast to the declared types. */
 export function modelInputs(model: CoreMLModel, set: TestDataSet, referenceFile: string): Record<string, Tensor> {
   const given = matchTensors(model.inputs.map((i) => i.name), set.inputs, { what: 'input', dataSet: set.name, file: referenceFile });

@@ -3,7 +3,7 @@ import { mainFunction, type MilOperation } from '../mil/ir.js';
 import type { Gate } from '../parity/gates.js';
 import type { TestDataSet } from '../reference/test-data-set.js';
 import { traceDivergence } from './divergence.js';
-import { judgeOnDataSets, modelInputs } from './judge.js';
+import { firstFailingSet, modelInputs } from './judge.js';
 import { isBookkeepingOp } from './op-pairs.js';
 
 /**
@@ -60,7 +60,12 @@ export function searchMixedPrecision(search: MixedPrecisionSearch): MixedPrecisi
   const kept: KeptOp[] = [];
   for (;;) {
     const model = search.build(keep);
-    const failing = firstFailingSet(model, search);
+    const failing = firstFailingSet(model, search.sets, {
+      gate: search.gate,
+      referenceFile: search.referenceFile,
+      packageFile: search.packageFile,
+      ...(search.onOp === undefined ? {} : { onOp: search.onOp }),
+    });
     if (failing === undefined) return { model, kept, passed: true, budget };
     const stop = (why: string): MixedPrecisionResult => ({ model, kept, passed: false, budget, stoppedBecause: why });
     if (kept.length >= budget) return stop(`the budget of ${budget} fp32 ops is spent`);
@@ -73,22 +78,10 @@ export function searchMixedPrecision(search: MixedPrecisionSearch): MixedPrecisi
   }
 }
 
-function firstFailingSet(model: CoreMLModel, search: MixedPrecisionSearch): TestDataSet | undefined {
-  return search.sets.find((set) => {
-    const judged = judgeOnDataSets(model, [set], {
-      gate: search.gate,
-      referenceFile: search.referenceFile,
-      packageFile: search.packageFile,
-      ...(search.onOp === undefined ? {} : { onOp: search.onOp }),
-    });
-    return !judged.every((o) => o.verdict.pass);
-  });
-}
-
 /** The first diverging op, or the fp16 producers of its inputs when it is already kept. */
 function nextOpsToKeep(search: MixedPrecisionSearch, candidate: CoreMLModel, set: TestDataSet, keep: ReadonlySet<string>, fp32Ops: Map<string, MilOperation>): MilOperation[] {
   const inputs = { fp32: modelInputs(search.fp32, set, search.referenceFile), variant: modelInputs(candidate, set, search.referenceFile) };
-  const profile = traceDivergence(search.fp32, candidate, inputs, { fp32: search.packageFile, variant: search.packageFile });
+  const profile = traceDivergence(search.fp32, candidate, inputs, { fp32: search.packageFile, variant: search.packageFile }, search.onOp);
   const first = profile.first;
   const op = first ? fp32Ops.get(first.outputName) : undefined;
   if (!op) return [];

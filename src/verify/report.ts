@@ -1,7 +1,8 @@
 import type { Gate } from '../parity/gates.js';
 import type { OutputMetrics } from '../parity/metrics.js';
 import type { OutputVerdict } from '../parity/verdict.js';
-import type { OutputResult } from '../report/schema.js';
+import type { Fp32OpsSummary, OutputResult } from '../report/schema.js';
+import type { FirstDivergence } from './divergence.js';
 import type { DType } from '../tensor/dtype.js';
 
 /**
@@ -32,6 +33,14 @@ export interface VerifyReport {
   /** Names of the data sets the package ran on (test data sets, or the seeded inputs). */
   dataSets: string[];
   outputs: VerifyOutputReport[];
+  /**
+   * Present when an fp16 or compressed package failed: the first op where it leaves the
+   * fp32 program (the ONNX model converted at fp32 with --onnx, else the package's own
+   * program computed in fp32); null when no op stands out.
+   */
+  firstDivergence?: FirstDivergence | null;
+  /** Present when an fp16 package computes some ops in fp32 (mixed precision): which. */
+  fp32Ops?: Fp32OpsSummary;
 }
 
 /** The worst of several numbers where higher is worse; NaN (unknown) is worst of all. */
