@@ -285,12 +285,17 @@ export interface BlockQuantized {
 export interface ChannelAxes {
   output: number;
   input: number;
+  /** Groups of a transposed convolution: its input axis (0) is split into this many groups, each feeding its own output channels. */
+  groups?: number;
 }
 
 /**
  * Symmetric per-block quantization as constexpr_blockwise_shift_scale (iOS18)
  * expects: one scale per output channel and block of `blockSize` input
  * channels; every other axis (kernel positions) shares the block's scale.
+ * For a grouped transposed convolution, blocks that stay inside one group
+ * give every true output channel its own scales; they are tried next to the
+ * plain layout and the lower error wins.
  */
 export function quantizeBlockwise(
   weights: Float32Array,
@@ -304,7 +309,14 @@ export function quantizeBlockwise(
   const cin = shape[axes.input]!;
   const block = Math.min(blockSize, cin);
   if (cin % block !== 0) throw new RangeError(`input channels ${cin} are not a multiple of block size ${block}`);
-  const scaleShape = shape.map((d, i) => (i === axes.output ? d : i === axes.input ? cin / block : 1));
-  const q = quantizeBlocks(weights, shape, scaleShape, { dtype, symmetric: true, scaleDType });
-  return { data: q.data as Int8Array, scale: q.scale, scaleShape };
+  const groups = axes.groups ?? 1;
+  const perGroup = groups > 1 && axes.input === 0 && cin % groups === 0 ? cin / groups : cin;
+  const blocks = [...new Set([block, Math.min(blockSize, perGroup)])].filter((b) => cin % b === 0);
+  let best: BlockQuantizedLinear | undefined;
+  for (const b of blocks) {
+    const scaleShape = shape.map((d, i) => (i === axes.output ? d : i === axes.input ? cin / b : 1));
+    const q = quantizeBlocks(weights, shape, scaleShape, { dtype, symmetric: true, scaleDType });
+    if (!best || q.squaredError < best.squaredError) best = q;
+  }
+  return { data: best!.data as Int8Array, scale: best!.scale, scaleShape: best!.scaleShape };
 }

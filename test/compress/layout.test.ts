@@ -76,6 +76,14 @@ describe('per-channel scales follow the output channels', () => {
     expect(scale.kind === 'value' && [...scale.value.shape]).toEqual([2, 8, 1, 1]);
   });
 
+  it('keeps int4 blocks of a depthwise transposed convolution inside its channels', () => {
+    // Weight [C = 64, 1, 2, 2], groups = 64: each input channel is its own output channel.
+    const program = programReading('conv_transpose', 'weight', [64, 1, 2, 2], { groups: int(64) }, (i) => 1.5 ** (Math.floor(i / 4) % 16));
+    const op = compressed(program, { kind: 'blockwise', dtype: 'int4', blockSize: 32 }, 'iOS18');
+    const scale = op.inputs['scale']![0]!;
+    expect(scale.kind === 'value' && [...scale.value.shape]).toEqual([64, 1, 1, 1]);
+  });
+
   it('leaves vectors (biases, norm parameters) uncompressed', () => {
     for (const spec of [INT8, { kind: 'palettize', nbits: 4 } as const]) {
       const program = programReading('batch_norm', 'gamma', [4096]);
