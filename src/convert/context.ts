@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { narrowConstant } from './narrow.js';
 import { NodeOutcomes, qualifiedOpName, unsupportedReason } from './outcomes.js';
 import { converterFor } from './registry.js';
-import type { ConvertContext } from './types.js';
+import type { ConvertContext, RowPadding } from './types.js';
 
 /** What an ONNX value name is bound to during conversion. */
 type Binding =
@@ -28,15 +28,21 @@ export class ConversionContext implements ConvertContext {
   readonly outcomes = new NodeOutcomes();
   /** The newest target some node asked for with requireTarget, and why (the first node that asked for it). */
   neededTarget: { target: DeploymentTarget; why: string } | undefined;
+  /** ONNX value name → how it is padded, for outputs whose valid row count is only known at run time. */
+  readonly paddedValues = new Map<string, RowPadding>();
+  readonly maxDetections: number | undefined;
   private readonly bindings = new Map<string, Binding>();
   private readonly infos: Map<string, OnnxValueInfo>;
   private readonly file: string | undefined;
+  private readonly modelInputs: ReadonlySet<string>;
 
-  constructor(b: MilBuilder, graph: OnnxGraph, opset: number, file?: string) {
+  constructor(b: MilBuilder, graph: OnnxGraph, opset: number, file?: string, maxDetections?: number) {
     this.b = b;
+    this.maxDetections = maxDetections;
     this.opset = opset;
     this.target = b.target;
     this.file = file;
+    this.modelInputs = new Set(graph.inputs.map((i) => i.name));
     this.infos = new Map(graph.valueInfo);
     for (const i of graph.inputs) this.infos.set(i.name, i);
     for (const o of graph.outputs) if (!this.infos.has(o.name)) this.infos.set(o.name, o);
@@ -64,6 +70,10 @@ export class ConversionContext implements ConvertContext {
   constantValue(onnxName: string): Tensor | undefined {
     const binding = this.bindings.get(onnxName);
     return binding?.kind === 'const' ? binding.value : undefined;
+  }
+
+  isModelInput(name: string): boolean {
+    return this.modelInputs.has(name);
   }
 
   isBound(onnxName: string): boolean {
@@ -125,6 +135,11 @@ export class ConversionContext implements ConvertContext {
 
   recordFailure(node: OnnxNode, reason: string): void {
     this.outcomes.record(node, 'failed', reason);
+  }
+
+  padOutput(node: OnnxNode, i: number, padding: RowPadding): void {
+    const name = node.outputs[i];
+    if (name !== undefined && name !== '') this.paddedValues.set(name, padding);
   }
 
   warn(node: OnnxNode, message: string): void {

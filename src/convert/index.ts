@@ -14,6 +14,7 @@ import { consumeUnusedInputs, countMilOps, renameValue } from './finish.js';
 import { applyInputShapeOptions, type InputShapeOptions } from './input-shapes.js';
 import { milDTypeFor } from './narrow.js';
 import { runProgramPasses } from './program-passes.js';
+import { withPaddedOutputs, type PaddedOutputs } from '../coreml/padded-outputs.js';
 
 export interface ConvertOptions {
   target: DeploymentTarget;
@@ -48,6 +49,8 @@ export interface ConversionResult {
   milOps: Record<string, number>;
   /** Op coverage from this conversion: per ONNX op type, the nodes, how many folded, the MIL ops they became. */
   coverage: CoverageReport;
+  /** Outputs whose valid rows come first, then padding (ONNX NonMaxSuppression's selected_indices), by Core ML output name. */
+  paddedOutputs: PaddedOutputs;
 }
 
 /**
@@ -64,7 +67,7 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
 
   const b = new MilBuilder(options.target);
   const edge: EdgeContext = { b, file, warnings: [...shaped.warnings] };
-  const ctx = new ConversionContext(b, prepared.graph, defaultOpset(prepared), file);
+  const ctx = new ConversionContext(b, prepared.graph, defaultOpset(prepared), file, options.maxDetections);
   const inputs = prepared.graph.inputs.map((info) => {
     const { value, feature } = declareInput(edge, info, shaped.declarations.get(info.name));
     ctx.bind(info.name, value);
@@ -87,6 +90,7 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
   const fn = b.finish(outputValues);
   outputValues.forEach((v, k) => renameValue(fn, v, outputNames[k]!));
 
+  const paddedOutputs = paddedGraphOutputs(prepared, ctx, outputNames);
   const program: MilProgram = { functions: { main: fn } };
   const passWarnings = runProgramPasses(program, options.precision, options.keepInFp32 === undefined ? {} : { keepInFp32: options.keepInFp32 });
   consumeUnusedInputs(mainFunction(program), b.names);
@@ -101,7 +105,7 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
       specificationVersion: specificationVersionForTarget(options.target),
       inputs,
       outputs: outputNames.map((name) => outputFeature(name, finalType(program, name))),
-      metadata: metadataOf(model),
+      metadata: withPaddedOutputs(metadataOf(model), paddedOutputs),
       program,
     },
     warnings: [...edge.warnings, ...ctx.warnings, ...passWarnings],
@@ -109,6 +113,7 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
     onnxOps: countOnnxOps(model),
     milOps: countMilOps(program),
     coverage: coverageOf(model, ctx.outcomes.list(), mainFunction(program).block.operations),
+    paddedOutputs,
   };
 }
 
@@ -120,6 +125,16 @@ function withRaisedTarget(model: OnnxModel, options: ConvertOptions, needed: { t
   const result = convertOnnxModel(model, { ...options, target: needed.target });
   const warning = `${needed.why}, which needs ${needed.target} or later; deployment target raised from ${options.target} to ${result.target}`;
   return { ...result, warnings: [warning, ...result.warnings] };
+}
+
+/** The graph outputs a converter padded, under the names the Core ML model gives them. */
+function paddedGraphOutputs(model: OnnxModel, ctx: ConversionContext, outputNames: readonly string[]): PaddedOutputs {
+  const padded: PaddedOutputs = {};
+  model.graph.outputs.forEach((info, k) => {
+    const padding = ctx.paddedValues.get(info.name);
+    if (padding) padded[outputNames[k]!] = padding;
+  });
+  return padded;
 }
 
 /** How many refused nodes the error message spells out; the full list is in `unsupported`. */
@@ -216,9 +231,11 @@ function checkNodeOutputs(node: OnnxNode, ctx: ConversionContext, declared: Read
     }
     const want = expected.shape;
     if (!want) return;
+    // A padded output's row count is its bound, not the count the model declares (that one differs per input).
+    const padded = ctx.paddedValues.has(name);
     const agree =
       want.length === actual.shape.length &&
-      want.every((d, i) => typeof d !== 'number' || actual.shape[i] === null || actual.shape[i] === d);
+      want.every((d, i) => typeof d !== 'number' || actual.shape[i] === null || actual.shape[i] === d || (padded && i === 0));
     if (!agree) {
       const onnx = formatShape(want.map((d) => (typeof d === 'number' ? d : null)));
       throw mismatch(`output "${name}" has shape ${onnx} as declared but computes to ${formatShape(actual.shape)}`);

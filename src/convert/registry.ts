@@ -20,6 +20,7 @@ import { quantConverters } from './ops/quant.js';
 import { lossConverters } from './ops/loss.js';
 import { generatorConverters } from './ops/generator.js';
 import { visionConverters } from './ops/vision.js';
+import { nmsConverters } from './ops/nms.js';
 import { signalConverters } from './ops/signal.js';
 
 /**
@@ -47,6 +48,7 @@ export const CONVERTER_FAMILIES: FamilyTables<OpConverter> = {
   loss: lossConverters,
   generator: generatorConverters,
   vision: visionConverters,
+  nms: nmsConverters,
   signal: signalConverters,
 };
 

@@ -2,6 +2,7 @@ import type { OnnxNode, OnnxValueInfo } from '../onnx/ir.js';
 import type { MilBuilder } from '../mil/builder.js';
 import type { DeploymentTarget } from '../mil/ir.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { RowPaddingRecord } from '../coreml/padded-outputs.js';
 
 /**
  * The newest ai.onnx opset whose operator definitions the converters follow.
@@ -25,6 +26,8 @@ export interface ConvertContext {
   requireInput(node: OnnxNode, i: number): string;
   /** The constant value of input `i`, when it is an initializer or was folded; int64 is kept as int64 here. */
   constant(node: OnnxNode, i: number): Tensor | undefined;
+  /** Whether an ONNX value is a graph input (one `--freeze` can fix). */
+  isModelInput(name: string): boolean;
   /** ONNX type of a value (after shape inference). */
   info(name: string): OnnxValueInfo | undefined;
   /** Binds ONNX output `i` of the node to a MIL value. */
@@ -39,6 +42,14 @@ export interface ConvertContext {
   convertNode(node: OnnxNode): void;
   /** Records a node as refused without converting it (a body node that keeps its enclosing node from converting). */
   recordFailure(node: OnnxNode, reason: string): void;
+  /** The most rows a data-dependent detection output may take (`--max-detections`), when given. */
+  readonly maxDetections: number | undefined;
+  /**
+   * Records that ONNX output `i` of the node holds a run-time number of valid rows
+   * first, then rows of `padValue` up to its fixed row count: verify compares the
+   * valid rows only, and the package says so.
+   */
+  padOutput(node: OnnxNode, i: number, padding: RowPadding): void;
   /** Records a warning shown to the user (e.g. an attribute that is ignored). */
   warn(node: OnnxNode, message: string): void;
   /** Throws a ConversionError for this node: the reason says what is not supported. */
@@ -49,6 +60,9 @@ export interface ConvertContext {
    */
   requireTarget(node: OnnxNode, target: DeploymentTarget, why: string): void;
 }
+
+/** How a padded output is laid out: `rows` rows, the valid ones first, then rows filled with `padValue`. */
+export type RowPadding = RowPaddingRecord;
 
 export interface OpConverter {
   /** ai.onnx opset range handled, inclusive. */

@@ -3,6 +3,7 @@ import { VARIANTS, findVariant, targetForVariant, type VariantDefinition } from 
 import { countMilOps } from '../convert/finish.js';
 import { convertOnnxModel, type ConversionResult } from '../convert/index.js';
 import type { InputShapeOptions } from '../convert/input-shapes.js';
+import { withPaddedOutputs } from '../coreml/padded-outputs.js';
 import { ToolError } from '../errors.js';
 import type { DeploymentTarget } from '../mil/ir.js';
 import { validateProgram } from '../mil/validate.js';
@@ -38,7 +39,9 @@ export interface InterfaceSettings {
 export function withInterface(converted: ConversionResult, settings: InterfaceSettings | undefined): InterfacedConversion {
   if (!settings) return { ...converted, interfaceNotes: [] };
   const applied = applyInterface(converted.model, settings.options, settings.source, packageVersion);
-  return { ...converted, model: applied.model, interfaceNotes: applied.notes };
+  // The interface writes the metadata afresh; the record of padded outputs is the conversion's and stays.
+  const model = { ...applied.model, metadata: withPaddedOutputs(applied.model.metadata, converted.paddedOutputs) };
+  return { ...converted, model, interfaceNotes: applied.notes };
 }
 
 /**

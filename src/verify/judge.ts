@@ -11,6 +11,8 @@ import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { classifierClasses, labelIndexTensor } from './interface.js';
 import { matchTensors } from './matching.js';
+import { evaluatePaddedOutput } from './padded.js';
+import { readPaddedOutputs } from '../coreml/padded-outputs.js';
 import { foldVerdict } from './report.js';
 
 /**
@@ -45,6 +47,7 @@ export interface JudgedOutput {
 export function judgeOnDataSets(model: CoreMLModel, sets: readonly TestDataSet[], judging: Judging): JudgedOutput[] {
   const outputNames = model.outputs.map((o) => o.name);
   const random = nondeterministicOutputs(model.program);
+  const padded = readPaddedOutputs(model.metadata);
   const worst = new Map<string, OutputVerdict>();
   const exact = new Map<string, boolean>();
   for (const set of sets) {
@@ -53,7 +56,11 @@ export function judgeOnDataSets(model: CoreMLModel, sets: readonly TestDataSet[]
     const actual = runOnSet(model, set, judging);
     for (const name of outputNames) {
       const reference = references.get(name)!;
-      const verdict = notComparable(evaluateOutput(reference, asReferenceRank(actual[name]!, reference), judging.gate, judging.verdict), random.get(name));
+      const padding = padded[name];
+      const judged = padding
+        ? evaluatePaddedOutput(reference, actual[name]!, padding, judging.gate, judging.verdict)
+        : evaluateOutput(reference, asReferenceRank(actual[name]!, reference), judging.gate, judging.verdict);
+      const verdict = notComparable(judged, random.get(name));
       worst.set(name, foldVerdict(worst.get(name), verdict, set.name, sets.length > 1));
       exact.set(name, (exact.get(name) ?? true) && isExactMatch(verdict.metrics));
     }
