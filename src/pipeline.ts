@@ -1,5 +1,5 @@
 import { mkdir, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { checkOnnxModel } from './convert/coverage.js';
 import { convertOnnxModel } from './convert/index.js';
 import type { InputShapeOptions } from './convert/input-shapes.js';
@@ -7,7 +7,9 @@ import { writeMlPackage } from './coreml/package.js';
 import type { DeploymentTarget } from './mil/ir.js';
 import { loadOnnxModel } from './onnx/load.js';
 import { freezeInputs, freezeValuesFor } from './onnx/passes/freeze.js';
-import { buildVariantModel, compressionVariant, withInterface } from './run/build.js';
+import { buildVariantModel, compressionVariant, withInterface, type BuiltVariant, type InterfaceSettings } from './run/build.js';
+import { ToolError } from './errors.js';
+import type { Fp32OpsSummary } from './report/schema.js';
 import { fileSha256, resolveInterface, sourceFactsOf, type InterfaceRequest } from './convert/interface-source.js';
 import type { OnnxModel } from './onnx/ir.js';
 
@@ -17,7 +19,8 @@ import type { OnnxModel } from './onnx/ir.js';
  * holds conversion logic of its own.
  */
 
-export type Precision = 'fp16' | 'fp32';
+/** Compute precision; `auto` is fp16 with the fewest ops kept in fp32 that pass the fp16 gate (run/mixed-precision.ts). */
+export type Precision = 'fp16' | 'fp32' | 'auto';
 
 /** Limits handed to the ONNX loader (size caps, depth caps); the loader documents them. */
 export type LoadLimits = NonNullable<Parameters<typeof loadOnnxModel>[1]>;
@@ -89,6 +92,8 @@ export interface ConvertFileResult extends CheckFileResult {
   milOps: Record<string, number>;
   /** What the interface did (folded normalization numbers, an added softmax, the labels used). */
   interfaceNotes: string[];
+  /** With `--precision auto`: the ops kept in fp32. */
+  fp32Ops?: Fp32OpsSummary;
 }
 
 const seconds = (startMs: number): number => (performance.now() - startMs) / 1000;
@@ -136,10 +141,13 @@ export async function convertFile(onnxPath: string, outPath: string, options: Co
   const shapes = shapeOptionsOf(options);
   // Every package records the source file's SHA-256, so the interface is always applied.
   const face = { options: await resolveInterface(options.interface ?? {}, model), source: sourceFactsOf(model, await fileSha256(onnxPath)) };
+  const precision = options.precision;
+  const auto = precision === 'auto' ? await convertMixedPrecision(onnxPath, outPath, model, options, shapes, face, onConvertProgress) : undefined;
   const converted =
-    options.compress === undefined
-      ? withInterface(convertOnnxModel(model, { target: options.target, precision: options.precision, onProgress: onConvertProgress, ...shapes }), face)
-      : buildVariantModel(model, compressionVariant(options.compress, options.precision), options.target, onConvertProgress, shapes, face);
+    auto?.built ??
+    (options.compress === undefined || precision === 'auto'
+      ? withInterface(convertOnnxModel(model, { target: options.target, precision: precision === 'auto' ? 'fp16' : precision, onProgress: onConvertProgress, ...shapes }), face)
+      : buildVariantModel(model, compressionVariant(options.compress, precision), options.target, onConvertProgress, shapes, face));
   const convert = seconds(convertStarted);
 
   report('write', 0, 1);
@@ -166,7 +174,43 @@ export async function convertFile(onnxPath: string, outPath: string, options: Co
     onnxOps: converted.onnxOps,
     milOps: converted.milOps,
     interfaceNotes: converted.interfaceNotes,
+    ...(auto === undefined ? {} : { fp32Ops: auto.fp32Ops }),
   };
+}
+
+/**
+ * `--precision auto`: the references are found as `report` finds them (test data beside the
+ * model, else onnxruntime on seeded inputs), then the fp16 program keeping the fewest ops in
+ * fp32 that pass the fp16 gate on them is searched. Loaded on demand: it runs the interpreter.
+ */
+async function convertMixedPrecision(
+  onnxPath: string,
+  outPath: string,
+  model: OnnxModel,
+  options: ConvertFileOptions,
+  shapes: InputShapeOptions,
+  face: InterfaceSettings,
+  onProgress: (done: number, total: number) => void,
+): Promise<{ built: BuiltVariant; fp32Ops: Fp32OpsSummary }> {
+  if (options.compress !== undefined) throw new ToolError('USAGE', '--precision auto cannot be combined with --compress');
+  const [{ findReferences }, { buildMixedPrecisionVariant }, { Deadline }, { findVariant }, { FP16_GATE }] = await Promise.all([
+    import('./run/references.js'), import('./run/mixed-precision.js'), import('./run/deadline.js'), import('./compress/variants.js'), import('./parity/gates.js'),
+  ]);
+  const deadline = new Deadline(onnxPath, undefined);
+  const stem = basename(onnxPath).replace(/\.onnx$/i, '');
+  const references = await findReferences({ modelPath: onnxPath, dataDir: dirname(onnxPath), stem, model, deadline });
+  if (references.source === 'none') {
+    throw new ToolError('REFERENCE', `--precision auto needs reference outputs: ${references.unverifiedReason ?? 'none could be had'}`, { file: onnxPath });
+  }
+  const result = await buildMixedPrecisionVariant({
+    model, variant: findVariant('fp16-auto')!, requestedTarget: options.target, sets: references.sets, gate: FP16_GATE,
+    deadline, file: onnxPath, packageFile: outPath, shapes, face, onProgress,
+  });
+  const warnings = [...references.warnings, ...result.built.warnings];
+  if (result.fp32Ops.stoppedBecause !== undefined) {
+    warnings.push(`--precision auto kept ${result.fp32Ops.count} op(s) in fp32 and still misses the fp16 gate: ${result.fp32Ops.stoppedBecause}`);
+  }
+  return { built: { ...result.built, warnings }, fp32Ops: result.fp32Ops };
 }
 
 function shapeOptionsOf(options: InputShapeOptions): InputShapeOptions {

@@ -65,6 +65,7 @@ export function renderConvert(result: ConvertFileResult): string[] {
     `  package ${formatBytes(result.sizeBytes)} (weights ${formatBytes(result.weightBytes)})`,
     `  ${secs(result.seconds)} (load ${secs(timings.load)}, convert ${secs(timings.convert)}, write ${secs(timings.write)})`,
     ...result.interfaceNotes.map((note) => `  ${note}`),
+    ...(result.fp32Ops ? [`  ${fp32OpsLine(result.fp32Ops)}`] : []),
   ];
 }
 

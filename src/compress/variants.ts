@@ -17,6 +17,11 @@ export interface VariantDefinition {
   /** Default accuracy gate against the reference outputs. */
   gate: Gate;
   description: string;
+  /**
+   * Mixed precision: fp16 compute with the fewest ops kept in fp32 that pass `gate` on
+   * the reference data (verify/mixed-precision.ts), so building it needs references.
+   */
+  mixedPrecision?: true;
 }
 
 
@@ -37,9 +42,19 @@ const palettized = (nbits: PaletteBits): VariantDefinition => ({
     `${nbits === 3 ? ', iOS18' : ''}, fp16 compute`,
 });
 
+/** Most ops a mixed-precision variant (fp16-auto, `--precision auto`) keeps in fp32 before it gives up. */
+export const FP32_OP_BUDGET = 32;
+
 export const VARIANTS: readonly VariantDefinition[] = [
   { name: 'fp32', precision: 'fp32', gate: FP32_GATE, description: 'fp32 weights and compute' },
   { name: 'fp16', precision: 'fp16', gate: FP16_GATE, description: 'fp16 weights and compute, fp32 inputs and outputs' },
+  {
+    name: 'fp16-auto',
+    precision: 'fp16',
+    mixedPrecision: true,
+    gate: FP16_GATE,
+    description: 'fp16 compute with the fewest ops kept in fp32 (casts around them) that pass the fp16 gate on the reference data',
+  },
   {
     name: 'int8',
     precision: 'fp16',

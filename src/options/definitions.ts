@@ -1,4 +1,4 @@
-import { findVariant, variantNames } from '../compress/variants.js';
+import { FP32_OP_BUDGET, findVariant, variantNames } from '../compress/variants.js';
 import { DEPLOYMENT_TARGETS } from '../mil/ir.js';
 import { compressionVariantNames } from '../run/build.js';
 import { INTERFACE_OPTIONS, SETTINGS_FILE_OPTIONS } from './interface.js';
@@ -22,7 +22,7 @@ export type CommentMode = (typeof COMMENT_MODES)[number];
 export const FORMATS = ['mlprogram', 'neuralnetwork'] as const;
 export type ModelFormat = (typeof FORMATS)[number];
 
-export const PRECISIONS = ['fp16', 'fp32'] as const;
+export const PRECISIONS = ['fp16', 'fp32', 'auto'] as const;
 
 export const DEFAULT_VARIANTS = 'fp32,fp16';
 
@@ -187,7 +187,12 @@ export const OPTIONS = {
   },
   precision: {
     flag: 'precision', type: 'string', parse: choiceRule(PRECISIONS), default: 'fp16', metavar: 'PRECISION',
-    cliHelp: ['compute precision: fp16 or fp32 (default: fp16)'],
+    cliHelp: [
+      'compute precision: fp16, fp32, or auto: fp16 with the fewest',
+      `ops kept in fp32 that pass the fp16 gate on the reference`,
+      `data (test data beside the model, else onnxruntime on`,
+      `seeded inputs; at most ${FP32_OP_BUDGET} ops) (default: fp16)`,
+    ],
   },
   compress: {
     flag: 'compress', type: 'string', parse: choiceRule(compressionVariantNames()), metavar: 'VARIANT',

@@ -55,10 +55,12 @@ export function buildVariantModel(
   onProgress?: (done: number, total: number) => void,
   shapes: InputShapeOptions = {},
   face?: InterfaceSettings,
+  keepInFp32?: ReadonlySet<string>,
 ): BuiltVariant {
   const { target: variantTarget, raised } = targetForVariant(variant, requestedTarget);
   const warnings = raised ? [`${variant.name} needs ${variantTarget} or later; deployment target raised from ${requestedTarget} to ${variantTarget}`] : [];
-  const converted = withInterface(convertOnnxModel(model, { target: variantTarget, precision: variant.precision, onProgress, ...shapes }), face);
+  const options = { target: variantTarget, precision: variant.precision, onProgress, ...shapes, ...(keepInFp32 === undefined ? {} : { keepInFp32 }) };
+  const converted = withInterface(convertOnnxModel(model, options), face);
   // A node may have needed a newer target still; the conversion then says so in its warnings.
   const target = converted.target;
   warnings.push(...converted.warnings);

@@ -10,6 +10,7 @@ import { ModelTimeoutError, type Deadline } from './deadline.js';
 import { sizeOnDisk } from './files.js';
 import { buildVariantModel, type BuiltVariant, type InterfaceSettings } from './build.js';
 import { firstDivergenceOfVariant } from './divergence.js';
+import { buildMixedPrecisionVariant } from './mixed-precision.js';
 import type { Gate } from '../parity/gates.js';
 import type { TestDataSet } from '../reference/test-data-set.js';
 import { describeInterface, type InterfaceSummary } from '../interface/describe.js';
@@ -62,7 +63,7 @@ export async function runVariant(job: VariantJob): Promise<VariantResult> {
   };
   try {
     job.deadline.check(`converting ${job.variant.name}`);
-    const built = buildVariantModel(job.model, job.variant, job.requestedTarget, () => job.deadline.check(`converting ${job.variant.name}`), job.shapes, job.face);
+    const built = await buildForVariant(job, gate, result);
     result.target = built.target;
     result.warnings.push(...built.warnings);
     await mkdir(dirname(job.packagePath), { recursive: true });
@@ -104,6 +105,19 @@ export async function runVariant(job: VariantJob): Promise<VariantResult> {
     result.error = errorSummary(err);
   }
   return result;
+}
+
+/** The variant's model; a mixed-precision one is searched on the references and says which ops it keeps in fp32. */
+async function buildForVariant(job: VariantJob, gate: Gate, result: VariantResult): Promise<BuiltVariant> {
+  const onProgress = () => job.deadline.check(`converting ${job.variant.name}`);
+  if (!job.variant.mixedPrecision) return buildVariantModel(job.model, job.variant, job.requestedTarget, onProgress, job.shapes, job.face);
+  const { built, fp32Ops } = await buildMixedPrecisionVariant({
+    model: job.model, variant: job.variant, requestedTarget: job.requestedTarget, sets: job.references.sets, gate,
+    deadline: job.deadline, file: job.file, packageFile: job.packageLabel, onProgress,
+    ...(job.shapes === undefined ? {} : { shapes: job.shapes }), ...(job.face === undefined ? {} : { face: job.face }),
+  });
+  result.fp32Ops = fp32Ops;
+  return built;
 }
 
 /** Names, in the result, the first op where a failing fp16 or compressed variant leaves fp32; a failure to trace it is only a warning. */

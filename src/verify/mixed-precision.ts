@@ -1,3 +1,4 @@
+import { FP32_OP_BUDGET } from '../compress/variants.js';
 import type { CoreMLModel } from '../coreml/model.js';
 import { mainFunction, type MilOperation } from '../mil/ir.js';
 import type { Gate } from '../parity/gates.js';
@@ -14,9 +15,6 @@ import { isBookkeepingOp } from './op-pairs.js';
  * fp32 too — or, when that op is already fp32 and still diverges, the fp16 ops feeding
  * it — until the gate passes, nothing is left to keep, or the op budget is spent.
  */
-
-/** Most ops `--precision auto` keeps in fp32 before it gives up. */
-export const FP32_OP_BUDGET = 32;
 
 /** An op the mixed program computes in fp32. */
 export interface KeptOp {

@@ -80,3 +80,28 @@ describe('diagnose', () => {
     expect(io.err()).toMatch(/--data DIR or --onnx/);
   });
 });
+
+describe('convert --precision auto', () => {
+  it('writes a package that passes the fp16 gate, says which ops stayed fp32, and verify reads them back from the program', async () => {
+    const out = join(temp.dir, 'block_auto.mlpackage');
+    const io = captureIO();
+    expect(await main(['convert', onnx, '--precision', 'auto', '-o', out, '--json'], io)).toBe(0);
+    const converted = JSON.parse(io.out()) as { precision: string; fp32Ops: { count: number; budget: number; ops: { op: string; onnxNode: string; outputName: string }[] } };
+    expect(converted.precision).toBe('auto');
+    expect(converted.fp32Ops.count).toBeGreaterThan(0);
+    expect(converted.fp32Ops.count).toBeLessThanOrEqual(converted.fp32Ops.budget);
+    expect(converted.fp32Ops.ops.map((o) => o.onnxNode)).toContain('Pow_squared');
+
+    const verified = captureIO();
+    expect(await main(['verify', out, '--onnx', onnx, '--json'], verified)).toBe(0);
+    const report = JSON.parse(verified.out()) as { pass: boolean; fp32Ops: { count: number; ops: { outputName: string }[] } };
+    expect(report.pass).toBe(true);
+    expect(report.fp32Ops.ops.map((o) => o.outputName)).toEqual(converted.fp32Ops.ops.map((o) => o.outputName));
+  });
+
+  it('refuses --compress beside it', async () => {
+    const io = captureIO();
+    expect(await main(['convert', onnx, '--precision', 'auto', '--compress', 'int8', '-o', join(temp.dir, 'x.mlpackage')], io)).toBe(2);
+    expect(io.err()).toMatch(/--precision auto cannot be combined with --compress/);
+  });
+});

@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReportFiles } from '../../src/report/files.js';
 import type { RunReport, VariantResult } from '../../src/report/schema.js';
@@ -11,7 +12,8 @@ import { layerNormBlockBytes } from '../verify/layernorm-block.js';
  * A model whose plain fp16 fails because fp16 itself overflows (a hand-written LayerNorm
  * over activations of a few hundred), run through the whole pipeline with onnxruntime
  * references on seeded inputs: the failing variant names where it leaves fp32, in
- * report.json and in one line of the comment.
+ * report.json and in one line of the comment, and fp16-auto passes by keeping a few ops
+ * in fp32. A model whose fp16 already passes keeps none.
  */
 
 let temp: ReturnType<typeof makeTempDir>;
@@ -20,7 +22,7 @@ let comment: string;
 beforeAll(async () => {
   temp = makeTempDir();
   writeFileSync(join(temp.dir, 'block.onnx'), layerNormBlockBytes(60));
-  report = await runModels({ models: ['block.onnx'], outDir: 'out', variants: ['fp32', 'fp16'], target: 'iOS15', gates: { failOnUnsupported: true }, cwd: temp.dir, jobs: 1 });
+  report = await runModels({ models: ['block.onnx'], outDir: 'out', variants: ['fp32', 'fp16', 'fp16-auto'], target: 'iOS15', gates: { failOnUnsupported: true }, cwd: temp.dir, jobs: 1 });
   await writeReportFiles(join(temp.dir, 'out'), report);
   comment = readFileSync(join(temp.dir, 'out', 'comment.md'), 'utf8');
 }, 120_000);
@@ -48,4 +50,37 @@ describe('a failing fp16 variant in the report', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^- \*\*fp16\*\* first leaves fp32 at `pow` \(ONNX node `Pow_squared`, output `squared`\): overflow to ±inf in \d+ of 1024 values/);
   });
+});
+
+describe('fp16-auto', () => {
+  it('passes the fp16 gate where plain fp16 fails, keeping a few LayerNorm ops in fp32', () => {
+    const auto = variant('fp16-auto');
+    expect(auto.status).toBe('passed');
+    expect(auto.outputs[0]!.psnrDb).toBeGreaterThanOrEqual(40);
+    expect(variant('fp16').outputs[0]!.psnrDb).toBeLessThan(40);
+    const kept = auto.fp32Ops!;
+    expect(kept.budget).toBeGreaterThan(0);
+    expect(kept.count).toBe(kept.ops.length);
+    expect(kept.count).toBeGreaterThan(0);
+    expect(kept.count).toBeLessThanOrEqual(5);
+    expect(kept.ops.map((o) => o.onnxNode)).toContain('Pow_squared');
+    expect(auto).not.toHaveProperty('firstDivergence');
+  });
+
+  it('says in the comment how many ops stayed fp32 and which', () => {
+    // The variant name is escaped like every name in the comment: fp16\-auto.
+    const line = comment.split('\n').find((l) => l.startsWith('- **fp16\\-auto** keeps'));
+    expect(line).toMatch(new RegExp(`keeps ${variant('fp16-auto').fp32Ops!.count} ops in fp32 \\(budget \\d+\\): \`pow\` \\(\`Pow_squared\`\\)`));
+  });
+
+  it('keeps nothing on a model whose plain fp16 passes', async () => {
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'models', 'resnet_mini');
+    cpSync(fixture, join(temp.dir, 'resnet'), { recursive: true });
+    const run = await runModels({ models: ['resnet/model.onnx'], outDir: 'out2', variants: ['fp16', 'fp16-auto'], target: 'iOS15', gates: { failOnUnsupported: true }, cwd: temp.dir, jobs: 1 });
+    const [fp16, auto] = run.models[0]!.variants;
+    expect(run.models[0]!.reference).toBe('test data');
+    expect(fp16!.status).toBe('passed');
+    expect(auto!.status).toBe('passed');
+    expect(auto!.fp32Ops).toMatchObject({ count: 0, ops: [] });
+  }, 120_000);
 });
