@@ -3,6 +3,7 @@ import type { MilBuilder } from '../mil/builder.js';
 import { targetRank, type DeploymentTarget } from '../mil/ir.js';
 import type { OnnxGraph, OnnxNode, OnnxValueInfo } from '../onnx/ir.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { decidersOf, producersOf, type Deciders } from './deciders.js';
 import { narrowConstant } from './narrow.js';
 import { NodeOutcomes, qualifiedOpName, unsupportedReason } from './outcomes.js';
 import { converterFor } from './registry.js';
@@ -35,10 +36,13 @@ export class ConversionContext implements ConvertContext {
   private readonly infos: Map<string, OnnxValueInfo>;
   private readonly file: string | undefined;
   private readonly modelInputs: ReadonlySet<string>;
+  private readonly graph: OnnxGraph;
+  private producers: Map<string, OnnxNode> | undefined;
 
   constructor(b: MilBuilder, graph: OnnxGraph, opset: number, file?: string, maxDetections?: number) {
     this.b = b;
     this.maxDetections = maxDetections;
+    this.graph = graph;
     this.opset = opset;
     this.target = b.target;
     this.file = file;
@@ -160,6 +164,11 @@ export class ConversionContext implements ConvertContext {
       this.neededTarget = { target, why: `node "${node.name}" (${node.opType}) ${why}` };
     }
     this.unsupported(node, `${why}, which needs ${target} or later (target is ${this.target})`);
+  }
+
+  deciders(name: string): Deciders {
+    this.producers ??= producersOf(this.graph);
+    return decidersOf(name, this.producers, this.modelInputs);
   }
 
   private fileOption(): { file?: string } {

@@ -1,6 +1,7 @@
 import type { OnnxNode, OnnxValueInfo } from '../onnx/ir.js';
 import type { MilBuilder } from '../mil/builder.js';
 import type { DeploymentTarget } from '../mil/ir.js';
+import type { Deciders } from './deciders.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { RowPaddingRecord } from '../coreml/padded-outputs.js';
 
@@ -59,6 +60,8 @@ export interface ConvertContext {
    * target it needs: the conversion is then repeated at that target, with a warning.
    */
   requireTarget(node: OnnxNode, target: DeploymentTarget, why: string): void;
+  /** The model inputs a value is computed from, by value or only through their shapes. */
+  deciders(name: string): Deciders;
 }
 
 /** How a padded output is laid out: `rows` rows, the valid ones first, then rows filled with `padValue`. */

@@ -3,6 +3,7 @@ import { attr, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxValueInfo
 import { inferShapesAndFold } from '../../onnx/passes/infer.js';
 import { outerReads, topologicalOrder } from '../../onnx/passes/topo.js';
 import { formatShape, type Tensor } from '../../tensor/tensor.js';
+import { decidersAdvice } from '../deciders.js';
 import { findConverter } from '../registry.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { loopConverter } from './loop.js';
@@ -137,7 +138,8 @@ const ifConverter: OpConverter = {
     const otherwise = blockFor(ctx, node, branch(node, 'else_branch', ctx));
     const [a, b] = [then, otherwise].map((blk) => blk.outputs.map((o) => ctx.b.typeOf(o)));
     if (!sameTypes(a!, b!)) {
-      ctx.unsupported(node, `Core ML's cond needs both branches to return the same types: then (${describe(a!)}), else (${describe(b!)})`);
+      const advice = decidersAdvice('the condition', ctx.deciders(node.inputs[0]!));
+      ctx.unsupported(node, `Core ML's cond needs both branches to return the same types: then (${describe(a!)}), else (${describe(b!)})${advice ? `; ${advice}` : ''}`);
     }
     const outputNames = node.outputs.map((_, k) => outputName(node, k));
     const outs = ctx.b.opWithBlocks('cond', { pred }, [then, otherwise], { outputNames });

@@ -2,6 +2,7 @@ import { ToolError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { attr, defaultOpset, type OnnxDim, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxValueInfo } from '../ir.js';
 import { foldFunctionFor, foldsFromShapeAlone, FoldSkip } from '../fold/index.js';
+import { hasUnknownElements, partialShapeVector, takesPartial } from '../fold/partial.js';
 import { shapeFunctionFor } from '../shapes/index.js';
 import type { InferredType, ShapeFn } from '../shapes/types.js';
 import { malformed } from '../shapes/params.js';
@@ -33,9 +34,10 @@ export function inferShapesAndFold(model: OnnxModel, options: InferenceOptions =
   for (const [name, t] of graph.initializers) types.set(name, { name, dtype: t.dtype, shape: [...t.shape] });
 
   const kept: OnnxNode[] = [];
+  const partials = new Map<string, Tensor>();
   let foldedNodes = 0;
   for (const node of topologicalOrder(graph, model.sourcePath)) {
-    const folded = isDefaultDomain(node) ? tryFold(node, opset, constants, types) : undefined;
+    const folded = isDefaultDomain(node) ? tryFold(node, opset, constants, types, partials) : undefined;
     if (folded) {
       folded.forEach((t, k) => checkOutput(node, node.outputs[k], t.shape, declared));
       folded.forEach((t, k) => recordConstant(node.outputs[k], t, constants, types));
@@ -64,14 +66,28 @@ function recordConstant(name: string | undefined, t: Tensor, constants: Map<stri
   types.set(name, { name, dtype: t.dtype, shape: [...t.shape] });
 }
 
-/** Folds the node when possible; undefined when it must be converted. */
-function tryFold(node: OnnxNode, opset: number, constants: Map<string, Tensor>, types: Map<string, OnnxValueInfo>): Tensor[] | undefined {
+/**
+ * Folds the node when possible; undefined when it must be converted. A shape
+ * vector with unknown elements (fold/partial.ts) is kept in `partials` for the
+ * nodes that pick elements out of it.
+ */
+function tryFold(node: OnnxNode, opset: number, constants: Map<string, Tensor>, types: Map<string, OnnxValueInfo>, partials: Map<string, Tensor>): Tensor[] | undefined {
   const fold = foldFunctionFor(node.opType);
   if (!fold) return undefined;
-  const inputs = node.inputs.map((name) => (name === '' ? undefined : constants.get(name) ?? shapeOnlyPlaceholder(node, name, types)));
-  if (node.inputs.some((name, i) => name !== '' && inputs[i] === undefined)) return undefined;
+  const inputs = node.inputs.map((name, i) =>
+    name === '' ? undefined : constants.get(name) ?? (takesPartial(node, i) ? partials.get(name) : undefined) ?? shapeOnlyPlaceholder(node, name, types),
+  );
+  if (node.inputs.some((name, i) => name !== '' && inputs[i] === undefined)) {
+    const vector = partialShapeVector(node, types.get(node.inputs[0] ?? '')?.shape);
+    if (vector && node.outputs[0]) partials.set(node.outputs[0], vector);
+    return undefined;
+  }
   try {
     const out = fold(node, inputs, opset);
+    if (out.some(hasUnknownElements)) {
+      out.forEach((t, k) => node.outputs[k] && partials.set(node.outputs[k], t));
+      return undefined;
+    }
     return out.length >= node.outputs.filter((o) => o !== '').length ? out : undefined;
   } catch (err) {
     if (err instanceof FoldSkip) return undefined;

@@ -53,12 +53,23 @@ function optionsFor(file: string | undefined): { file?: string } {
   return file === undefined ? {} : { file };
 }
 
-/** Names a subgraph (an If branch, a Loop or Scan body) reads from enclosing graphs. */
+/**
+ * Names a subgraph (an If branch, a Loop or Scan body) reads from enclosing
+ * graphs, also those that only the subgraphs of its own nodes read (an If
+ * nested in a branch may read a value two scopes up).
+ */
 export function outerReads(graph: OnnxGraph): string[] {
   const own = new Set<string>([...graph.inputs.map((i) => i.name), ...graph.initializers.keys(), '']);
   for (const n of graph.nodes) for (const o of n.outputs) own.add(o);
   const reads = new Set<string>();
-  for (const n of graph.nodes) for (const i of n.inputs) if (!own.has(i)) reads.add(i);
+  for (const n of graph.nodes) {
+    for (const i of n.inputs) if (!own.has(i)) reads.add(i);
+    for (const inner of subgraphsOf(n)) for (const r of outerReads(inner)) if (!own.has(r)) reads.add(r);
+  }
   for (const o of graph.outputs) if (!own.has(o.name)) reads.add(o.name);
   return [...reads];
+}
+
+function subgraphsOf(node: OnnxNode): OnnxGraph[] {
+  return [...node.attributes.values()].flatMap((a) => (a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : []));
 }

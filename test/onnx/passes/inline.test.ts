@@ -4,6 +4,7 @@ import { convertOnnxModel } from '../../../src/convert/index.js';
 import { encodeOnnxModel } from '../../../src/onnx/encode.js';
 import type { OnnxFunction, OnnxModel } from '../../../src/onnx/ir.js';
 import { inlineConstantIfs, inlineFunctions } from '../../../src/onnx/passes/inline.js';
+import { outerReads } from '../../../src/onnx/passes/topo.js';
 import { runModel } from '../../../src/runtime/interpreter.js';
 import { makeTensor, toNumberList } from '../../../src/tensor/tensor.js';
 import { model, node, valueInfo } from '../../helpers/onnx-graph.js';
@@ -100,5 +101,17 @@ describe('inlineConstantIfs', () => {
       'Identity(choose/r)->y',
     ]);
     expect(inlined.graph.initializers.has('choose/k')).toBe(true);
+  });
+});
+
+describe('outerReads', () => {
+  it('includes the values only a nested subgraph reads, not the values the subgraph defines itself', () => {
+    const inner = { name: 'inner', nodes: [node('Mul', ['own', 'far'], ['deep'])], inputs: [], outputs: [valueInfo('deep', 'float32', [1])], initializers: new Map(), valueInfo: new Map() };
+    const branch = {
+      name: 'branch',
+      nodes: [node('Relu', ['near'], ['own']), node('If', ['c'], ['picked'], { then_branch: { type: 'graph', value: inner }, else_branch: { type: 'graph', value: inner } })],
+      inputs: [], outputs: [valueInfo('picked', 'float32', [1])], initializers: new Map(), valueInfo: new Map(),
+    };
+    expect(outerReads(branch).sort()).toEqual(['c', 'far', 'near']);
   });
 });
