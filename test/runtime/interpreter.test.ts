@@ -178,3 +178,21 @@ describe('runModel', () => {
     expect(values(out['y']!)).toEqual([4, 0]);
   });
 });
+
+describe('runProgram onValues', () => {
+  it('shows every top-level op its results as they are made, fp16 ones rounded', async () => {
+    const { op: mk, program: prog, v: val, f32: t } = await import('./build.js');
+    const { runProgram: run } = await import('../../src/runtime/interpreter.js');
+    const p = prog(
+      [val('x', 'float32', [2])],
+      [
+        mk('mul', { x: 'x', y: t([2], [3, 3]) }, [val('tripled', 'float32', [2])]),
+        mk('add', { x: 'tripled', y: t([2], [1, 1]) }, [val('y', 'float32', [2])]),
+      ],
+      ['y'],
+    );
+    const seen: [string, number[]][] = [];
+    run(p, { x: t([2], [1, 2]) }, { onValues: (o, values) => seen.push([o.name, Array.from(values[0]!.data as Float32Array)]) });
+    expect(seen).toEqual([['tripled', [3, 6]], ['y', [4, 7]]]);
+  });
+});
