@@ -119,19 +119,25 @@ function linearShiftScaleParams(weights: WeightValues, shape: number[], spec: Li
 /**
  * Quantizes with one scale per output channel. A grouped transposed
  * convolution has its output channels on two axes (group along axis 0, index
- * along axis 1): the iOS18 op can give each true output channel its scale,
- * the iOS16 op only one axis, so there both axes are tried and the lower
- * error wins.
+ * along axis 1). The iOS18 op can give each true output channel its own scale
+ * ([groups, C_out/groups] blocks), tried next to axis 1 alone, the lower error
+ * kept: both keep output channels apart. The iOS16 op scales along one axis:
+ * axis 1, unless each group has one output channel (depthwise), where axis 0
+ * is exactly the output channels. Axes are not chosen by weight error alone:
+ * per input channel can have the lower weight error and still give a small
+ * output channel a large neighbour's step, which a batch norm after the layer
+ * then amplifies.
  */
 function linearQuantization(weights: WeightValues, shape: number[], spec: LinearSpec, dtype: FloatDType, layout: WeightLayout, anyBlocks: boolean): BlockQuantizedLinear {
   const options = { dtype: spec.dtype, symmetric: spec.symmetric, scaleDType: dtype };
   const along = (axes: Record<number, number>): number[] => shape.map((_d, i) => (spec.perChannel ? (axes[i] ?? 1) : 1));
   const output = layout.output < shape.length ? layout.output : 0;
-  const candidates = [along({ [output]: shape[output]! })];
-  if (spec.perChannel && layout.groups > 1 && shape.length >= 2 && shape[0]! % layout.groups === 0) {
-    candidates.push(along({ 0: shape[0]! }));
-    if (anyBlocks) candidates.push(along({ 0: layout.groups, 1: shape[1]! }));
-  }
+  const grouped = spec.perChannel && layout.groups > 1 && shape.length >= 2 && shape[0]! % layout.groups === 0;
+  const candidates =
+    !grouped ? [along({ [output]: shape[output]! })]
+    : shape[1] === 1 ? [along({ 0: shape[0]! })]
+    : anyBlocks ? [along({ [output]: shape[output]! }), along({ 0: layout.groups, 1: shape[1]! })]
+    : [along({ [output]: shape[output]! })];
   let best: BlockQuantizedLinear | undefined;
   for (const scaleShape of candidates) {
     const q = quantizeBlocks(weights.float32, shape, scaleShape, options);
