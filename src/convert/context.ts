@@ -166,9 +166,9 @@ export class ConversionContext implements ConvertContext {
     this.unsupported(node, `${why}, which needs ${target} or later (target is ${this.target})`);
   }
 
-  deciders(name: string): Deciders {
+  deciders(name: string, shapeOnly = false): Deciders {
     this.producers ??= producersOf(this.graph);
-    return decidersOf(name, this.producers, this.modelInputs);
+    return decidersOf(name, this.producers, this.modelInputs, shapeOnly);
   }
 
   private fileOption(): { file?: string } {

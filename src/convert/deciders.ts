@@ -26,7 +26,8 @@ export function producersOf(graph: OnnxGraph, into = new Map<string, OnnxNode>()
   return into;
 }
 
-export function decidersOf(name: string, producers: ReadonlyMap<string, OnnxNode>, modelInputs: ReadonlySet<string>): Deciders {
+/** The inputs deciding a value (or, with `shapeOnly`, deciding only its shape). */
+export function decidersOf(name: string, producers: ReadonlyMap<string, OnnxNode>, modelInputs: ReadonlySet<string>, shapeOnly = false): Deciders {
   const found = { values: new Set<string>(), shapes: new Set<string>() };
   const seen = new Set<string>();
   const visit = (value: string, viaShape: boolean): void => {
@@ -39,8 +40,15 @@ export function decidersOf(name: string, producers: ReadonlyMap<string, OnnxNode
     const shapeOnly = viaShape || SHAPE_READERS.has(producer.opType);
     for (const input of producer.inputs) visit(input, shapeOnly);
   };
-  visit(name, false);
+  visit(name, shapeOnly);
   return { values: [...found.values].sort(), shapes: [...found.shapes].filter((s) => !found.values.has(s)).sort() };
+}
+
+/** The inputs that decide any of several values. */
+export function mergeDeciders(all: readonly Deciders[]): Deciders {
+  const values = new Set(all.flatMap((d) => d.values));
+  const shapes = new Set(all.flatMap((d) => d.shapes).filter((s) => !values.has(s)));
+  return { values: [...values].sort(), shapes: [...shapes].sort() };
 }
 
 /** What to do about a decision made at run time, in words; empty when no model input decides it. */

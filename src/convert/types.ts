@@ -60,8 +60,8 @@ export interface ConvertContext {
    * target it needs: the conversion is then repeated at that target, with a warning.
    */
   requireTarget(node: OnnxNode, target: DeploymentTarget, why: string): void;
-  /** The model inputs a value is computed from, by value or only through their shapes. */
-  deciders(name: string): Deciders;
+  /** The model inputs a value (or with `shapeOnly`, its shape) is computed from, by value or only through their shapes. */
+  deciders(name: string, shapeOnly?: boolean): Deciders;
 }
 
 /** How a padded output is laid out: `rows` rows, the valid ones first, then rows filled with `padValue`. */

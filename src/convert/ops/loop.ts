@@ -4,6 +4,7 @@ import { attr, type OnnxGraph, type OnnxNode } from '../../onnx/ir.js';
 import { formatShape, makeTensor, toNumberList, type Tensor } from '../../tensor/tensor.js';
 import { narrowConstant } from '../narrow.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type OpConverter } from '../types.js';
+import { decidersAdvice, mergeDeciders } from '../deciders.js';
 import { convertSubgraph, type SubgraphBinding } from './control.js';
 import { outputName } from './nn-util.js';
 
@@ -120,7 +121,8 @@ export const loopConverter: OpConverter = {
       if (count <= MAX_UNROLLED_ITERATIONS && unroll(node, ctx, count, truthy(cond))) return;
     }
     if (body.outputs.length - 1 - carried > 0) {
-      ctx.unsupported(node, `scan outputs need a trip count known at conversion time (at most ${MAX_UNROLLED_ITERATIONS}) and a condition that folds; freeze the inputs that decide them`);
+      const advice = decidersAdvice('the trip count or the condition', mergeDeciders([0, 1].map((i) => ctx.deciders(node.inputs[i] ?? ''))));
+      ctx.unsupported(node, `scan outputs need a trip count known at conversion time (at most ${MAX_UNROLLED_ITERATIONS}) and a condition that folds; ${advice || 'freeze the inputs that decide them'}`);
     }
     whileLoop(node, ctx);
   },

@@ -3,6 +3,7 @@ import { attr, attrInt, attrInts, type OnnxGraph, type OnnxNode } from '../../on
 import { makeTensor } from '../../tensor/tensor.js';
 import { narrowConstant } from '../narrow.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type OpConverter } from '../types.js';
+import { decidersAdvice, mergeDeciders } from '../deciders.js';
 import { convertSubgraph, type SubgraphBinding } from './control.js';
 import { outputName } from './nn-util.js';
 
@@ -67,7 +68,10 @@ interface Sequence {
 function runSequence(ctx: ConvertContext, node: OnnxNode, body: OnnxGraph, layout: ScanLayout, start: Sequence): { states: SubgraphBinding[]; outputs: string[] } {
   const lengths = start.scans.map((x, k) => ctx.b.typeOf(x).shape[normalize(layout.inputAxes[k]!, ctx.b.typeOf(x).shape.length)]);
   const steps = lengths[0];
-  if (typeof steps !== 'number' || lengths.some((n) => n !== steps)) ctx.unsupported(node, 'scan inputs need one static sequence length');
+  if (typeof steps !== 'number' || lengths.some((n) => n !== steps)) {
+    const advice = decidersAdvice('the sequence length', mergeDeciders(node.inputs.slice(-layout.scanInputs).map((name) => ctx.deciders(name, true))));
+    ctx.unsupported(node, `scan inputs need one static sequence length${advice ? `; ${advice}` : ''}`);
+  }
   if (steps > MAX_SCAN_ITERATIONS) ctx.unsupported(node, `unrolling is limited to ${MAX_SCAN_ITERATIONS} iterations (the sequence has ${steps})`);
   if (steps === 0) ctx.unsupported(node, 'an empty sequence leaves the scan outputs without an element type');
   let states = start.states;

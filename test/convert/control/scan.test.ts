@@ -54,4 +54,17 @@ describe('Scan', () => {
     });
     await expectParity(m, { s0: seededTensor([3, 2], 5), x: seededTensor([3, 5, 2], 6) });
   });
+
+  it('refuses a dynamic sequence length, naming the input whose shape to fix', () => {
+    const scan = node('Scan', ['s0', 'x'], ['s', 'ys'], { num_scan_inputs: 1, body: { type: 'graph', value: body } });
+    const m = model({
+      nodes: [node('Relu', ['audio'], ['x']), scan],
+      inputs: [valueInfo('s0', 'float32', [2]), valueInfo('audio', 'float32', ['t', 2])],
+      outputs: [valueInfo('s', 'float32', [2]), valueInfo('ys', 'float32', ['t', 2])],
+      opset: 11,
+    });
+    expect(() => convertOnnxModel(m, { target: 'iOS15', precision: 'fp32' })).toThrow(/one static sequence length; the sequence length depends on the shape of input "audio": give it a static shape \(--input-shape audio=DIMS\)/);
+    const fixed = convertOnnxModel(m, { target: 'iOS15', precision: 'fp32', inputShapes: { audio: [3, 2] } });
+    expect(fixed.model.outputs[1]!.type.shape).toEqual([3, 2]);
+  });
 });
