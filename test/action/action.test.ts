@@ -84,6 +84,12 @@ describe('runAction', () => {
     ]);
   });
 
+  test('takes fp16-auto among the variants', async () => {
+    const { rec, run } = setup({ inputs: { variants: 'fp16,fp16-auto' } });
+    await run();
+    expect(rec.runs).toEqual([expect.objectContaining({ variants: ['fp16', 'fp16-auto'] })]);
+  });
+
   test('fails the step with one line per failed gate, after posting the comment', async () => {
     const { rec, api, run } = setup({ report: { passed: false, failures: ['m/a.onnx [fp16]: PSNR 20 dB < 35 dB', 'm/a.onnx: grew 30%'] } });
     await run();

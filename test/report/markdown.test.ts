@@ -138,3 +138,29 @@ describe('serializeReport', () => {
     expect(parsed.schemaVersion).toBe(1);
   });
 });
+
+describe('precision lines under the accuracy table', () => {
+  const failing = (extra: Record<string, unknown>) =>
+    model({ status: 'failed', variants: [{ ...model().variants[0]!, status: 'failed', ...extra }] });
+
+  it('names the first divergence in one line with every model-given name escaped', () => {
+    const md = renderReportMarkdown(report([failing({
+      firstDivergence: {
+        op: 'pow', onnxNode: 'evil`<img src=x>|node', outputName: '**y**\n## heading',
+        error: { kind: 'overflow', relative: 0.001, count: 3, elements: 8 }, fp32Range: [0, 70000], variantRange: [0, '+inf'],
+      },
+    })]));
+    const lines = md.split('\n').filter((l) => l.includes('first leaves fp32'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('overflow to ±inf in 3 of 8 values');
+    expect(lines[0]).toContain('fp32 range [0, 70000], fp16 range [0, +inf]');
+    // In a code span (fenced by more backticks than the name holds) HTML shows as text; a pipe cannot end a table cell.
+    expect(lines[0]).toContain('(ONNX node ``evil`<img src=x>\\|node``, output `**y** ## heading`)');
+    expect(md).not.toMatch(/^## heading/m);
+  });
+
+  it('says how many ops a mixed-precision variant keeps in fp32 and which', () => {
+    const md = renderReportMarkdown(report([failing({ name: 'fp16-auto', status: 'passed', fp32Ops: { count: 2, budget: 32, ops: [{ op: 'pow', onnxNode: 'Pow_1', outputName: 'sq' }, { op: 'sqrt', onnxNode: null, outputName: 'std' }] } })]));
+    expect(md).toContain('- **fp16\\-auto** keeps 2 ops in fp32 (budget 32): `pow` (`Pow_1`), `sqrt` (`std`)');
+  });
+});
