@@ -52,12 +52,13 @@ export async function verifyPackage(packagePath: string, source: VerifySource, o
     referenceFile: referenceFileOf(source),
     packageFile: packagePath,
   });
-  const outputs = judged.map((o) => outputReport(o.name, o.dtype, o.verdict));
+  const outputs = judged.map((o) => outputReport(o.name, o.dtype, o.verdict, o.detection));
   const report: VerifyReport = { pass: overallPass(outputs), engine: 'reference interpreter', gate, dataSets: dataSets.map((s) => s.name), outputs };
   const fp32Ops = fp32OpsOf(model.program);
   if (fp32Ops) report.fp32Ops = fp32Ops;
   // Where an fp16 or compressed package leaves fp32: only worth the two extra runs when it failed.
-  if (!report.pass && gate.kind === 'psnr') {
+  // A detector's failure is a set of boxes; the op-by-op search reads element errors of one program.
+  if (!report.pass && gate.kind === 'psnr' && !model.pipeline) {
     const failing = firstFailingSet(model, dataSets, { gate, referenceFile: referenceFileOf(source), packageFile: packagePath }) ?? dataSets[0]!;
     const { profile } = await divergenceOfPackage(model, packagePath, source, failing);
     report.firstDivergence = profile.first ? firstDivergenceOf(profile.first) : null;
@@ -130,7 +131,7 @@ const GENERATED_DTYPE: Readonly<Partial<Record<DType, DType>>> = { float16: 'flo
  */
 async function interfaceSet(model: CoreMLModel, onnxPath: string, options: VerifyOptions, face: InterfaceRecord): Promise<TestDataSet> {
   const specs: InputSpec[] = model.inputs
-    .filter((i) => i.type.kind !== 'image')
+    .filter((i) => i.type.kind !== 'image' && !i.optional)
     .map((i) => ({ name: i.name, dtype: GENERATED_DTYPE[i.type.dtype] ?? i.type.dtype, shape: i.type.shape }));
   const generated = generateInputs(specs, REFERENCE_SEED);
   const images = seededImages(model.inputs, face, REFERENCE_SEED);

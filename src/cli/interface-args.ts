@@ -1,6 +1,8 @@
 import type { InterfaceRequest } from '../convert/interface-source.js';
 import type { ImageInputOptions, PixelNormalization } from '../interface/index.js';
-import { cliOption, cliOptionList, type CliValues } from '../options/cli.js';
+import { cliOption, cliOptionList, cliRejection, type CliValues } from '../options/cli.js';
+import { DEFAULT_MAX_DETECTIONS } from '../options/interface.js';
+import { booleanRule, OptionRejected } from '../options/spec.js';
 
 /**
  * The interface options of `convert` (defined in options/interface.ts) as one request.
@@ -36,12 +38,46 @@ function assignments(values: CliValues, key: 'inputDescription' | 'outputDescrip
   return out;
 }
 
+/** A switch: set on the command line, or `true`/`false` in the settings file. */
+function switchValue(values: CliValues, flag: string, fail: Fail): boolean {
+  const given = values[flag];
+  if (typeof given !== 'string') return given === true;
+  try {
+    return booleanRule(given.trim());
+  } catch (err) {
+    if (err instanceof OptionRejected) throw fail(cliRejection(flag, given, err));
+    throw err;
+  }
+}
+
+/** Options that only mean something with --nms. */
+const NMS_ONLY_FLAGS = ['nms-layout', 'box-format', 'box-units', 'iou-threshold', 'confidence-threshold', 'class-agnostic'] as const;
+
+function nmsRequest(values: CliValues, fail: Fail): InterfaceRequest['nms'] {
+  if (!switchValue(values, 'nms', fail)) {
+    const stray = NMS_ONLY_FLAGS.find((flag) => values[flag] !== undefined);
+    if (stray !== undefined) throw fail(`--${stray} needs --nms`);
+    return undefined;
+  }
+  return {
+    layout: cliOption(values, 'nmsLayout', fail)!,
+    boxFormat: cliOption(values, 'boxFormat', fail)!,
+    boxUnits: cliOption(values, 'boxUnits', fail)!,
+    iouThreshold: cliOption(values, 'iouThreshold', fail)!,
+    confidenceThreshold: cliOption(values, 'confidenceThreshold', fail)!,
+    perClass: !switchValue(values, 'class-agnostic', fail),
+    maxDetections: cliOption(values, 'maxDetections', fail) ?? DEFAULT_MAX_DETECTIONS,
+  };
+}
+
 export function parseInterfaceArgs(values: CliValues, fail: Fail): InterfaceRequest | undefined {
   const request: InterfaceRequest = {};
   const norm = normalization(values, fail);
   const images: ImageInputOptions[] = cliOptionList(values, 'imageInput', fail).map((image) => ({ ...image, ...norm }));
   if (images.length === 0 && Object.keys(norm).length > 0) throw fail('--pixel-scale, --pixel-bias, --mean, --std and --pixel-range need an --image-input');
   if (images.length > 0) request.imageInputs = images;
+  const nms = nmsRequest(values, fail);
+  if (nms) request.nms = nms;
   const outputs = cliOptionList(values, 'imageOutput', fail);
   if (outputs.length > 0) request.imageOutputs = outputs;
   const texts = { classLabels: 'classLabels', probabilitiesOutput: 'probabilitiesOutput', author: 'author', license: 'license', modelVersion: 'version', description: 'description' } as const;

@@ -98,7 +98,19 @@ const formatCosine = (v: number): string => v.toFixed(6);
 /** Agreement is a fraction of samples; people read it as a percentage. */
 const formatPercent = (v: number): string => formatMetric(v * 100);
 
+/** A detector output: the detections as sets, then the largest error of matched pairs. */
+function describeDetections(o: VerifyOutputReport): (string | undefined)[] {
+  const d = o.detection!;
+  return [
+    `precision ${formatPercent(d.precision)}%`,
+    `recall ${formatPercent(d.recall)}%`,
+    `(${d.matched} matched of ${d.packageCount} package / ${d.referenceCount} reference boxes; gate ≥ ${formatPercent(Math.min(d.minPrecision, d.minRecall))}%)`,
+    metric(o.name === 'coordinates' ? 'max box error' : 'max score error', o.maxAbsError),
+  ];
+}
+
 function describeOutput(o: VerifyOutputReport): string {
+  if (o.detection) return [o.name, o.pass ? 'pass' : 'FAIL', ...describeDetections(o), o.reason].filter((p): p is string => p !== undefined && p !== '').join('  ');
   const parts = [
     o.name,
     `[${o.shape.join(', ')}] ${o.dtype}`,
@@ -164,6 +176,7 @@ export function renderDescription(d: InterfaceSummary & { package: string; speci
     const softmax = c.softmaxAdded === null ? '' : c.softmaxAdded ? ', softmax added' : ', scores already normalized';
     lines.push(`classifier: ${c.labels} labels; label "${escapeTerminal(c.labelOutput)}", probabilities "${escapeTerminal(c.probabilitiesOutput)}"${softmax}`);
   }
+  if (d.pipeline) lines.push(`pipeline: ${d.pipeline.stages.join(' → ')}${d.pipeline.nms ? ` (${escapeTerminal(d.pipeline.nms)})` : ''}`);
   const meta = [...Object.entries(d.metadata), ...Object.entries(d.userDefined)];
   if (meta.length > 0) lines.push('metadata:', ...meta.map(([k, v]) => `  ${escapeTerminal(k)}: ${escapeTerminal(v)}`));
   return lines;

@@ -21,6 +21,7 @@ export const COMMON_OPTION_KEYS = ['json', 'debug', 'help'] as const satisfies r
 /** The interface options of `convert` (image inputs and outputs, class labels, metadata). */
 export const INTERFACE_OPTION_KEYS = [
   'imageInput', 'pixelScale', 'pixelBias', 'mean', 'std', 'pixelRange', 'imageOutput', 'classLabels', 'probabilitiesOutput',
+  'nms', 'nmsLayout', 'boxFormat', 'boxUnits', 'iouThreshold', 'confidenceThreshold', 'classAgnostic',
   'author', 'license', 'modelVersion', 'description', 'inputDescription', 'outputDescription', 'metadata',
 ] as const satisfies readonly OptionKey[];
 const CONVERT_CORE_KEYS = [

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { ModelInputError, ToolError } from '../errors.js';
-import type { InterfaceOptions, SourceFacts } from '../interface/index.js';
+import type { DetectorOptions, InterfaceOptions, SourceFacts } from '../interface/index.js';
 import { labelsFromProperties, readLabelsFile } from '../interface/labels.js';
 import type { OnnxModel } from '../onnx/ir.js';
 
@@ -31,10 +31,12 @@ export function sourceFactsOf(model: OnnxModel, sha256: string): SourceFacts {
 }
 
 /** Interface options as a user gives them: class labels as a file to read. */
-export interface InterfaceRequest extends Omit<InterfaceOptions, 'classifier'> {
+export interface InterfaceRequest extends Omit<InterfaceOptions, 'classifier' | 'detector'> {
   /** A .txt (one per line) or .json (array) file of class labels. */
   classLabels?: string;
   probabilitiesOutput?: string;
+  /** `--nms`: a detector pipeline; the class labels then name the detector's classes. */
+  nms?: Omit<DetectorOptions, 'labels' | 'labelSource'>;
 }
 
 /**
@@ -42,8 +44,13 @@ export interface InterfaceRequest extends Omit<InterfaceOptions, 'classifier'> {
  * (`class_labels`, `classes` or `labels`) when no file is given.
  */
 export async function resolveInterface(request: InterfaceRequest, model: OnnxModel): Promise<InterfaceOptions> {
-  const { classLabels, probabilitiesOutput, ...rest } = request;
+  const { classLabels, probabilitiesOutput, nms, ...rest } = request;
   const options: InterfaceOptions = { ...rest };
+  if (nms) {
+    if (probabilitiesOutput !== undefined) throw new ToolError('USAGE', '--probabilities-output is for classifiers; with --nms the detector outputs are read by their layout (--nms-layout)');
+    options.detector = classLabels === undefined ? { ...nms } : { ...nms, labels: await readLabelsFile(classLabels), labelSource: classLabels };
+    return options;
+  }
   const probabilities = probabilitiesOutput === undefined ? {} : { probabilitiesOutput };
   if (classLabels !== undefined) {
     options.classifier = { labels: await readLabelsFile(classLabels), labelSource: classLabels, ...probabilities };

@@ -1,4 +1,4 @@
-import type { CoreMLModel, FeatureDescription, FeatureType } from '../coreml/model.js';
+import type { CoreMLModel, FeatureDescription, FeatureType, PipelineLayout } from '../coreml/model.js';
 import { METADATA_KEYS, readInterfaceRecord } from './metadata.js';
 import type { ImageInputOptions, InterfaceRecord } from './types.js';
 
@@ -24,6 +24,8 @@ export interface InterfaceSummary {
   inputs: FeatureSummary[];
   outputs: FeatureSummary[];
   classifier?: { labels: number; labelOutput: string; probabilitiesOutput: string; softmaxAdded: boolean | null };
+  /** A pipeline's stages in order, and its NonMaximumSuppression settings in words. */
+  pipeline?: { stages: string[]; nms?: string };
   /** Metadata fields that are set (author, license, version, description), then user-defined entries. */
   metadata: Record<string, string>;
   userDefined: Record<string, string>;
@@ -84,6 +86,7 @@ export function describeInterface(model: CoreMLModel): InterfaceSummary {
   if (m.shortDescription) metadata['description'] = m.shortDescription;
   const { [METADATA_KEYS.interface]: _record, ...userDefined } = m.userDefined ?? {};
   const summary: InterfaceSummary = { inputs, outputs, metadata, userDefined };
+  if (model.pipeline) summary.pipeline = describePipeline(model.pipeline);
   const label = model.predictedFeatureName;
   const probabilities = model.predictedProbabilitiesName;
   if (label !== undefined && probabilities !== undefined) {
@@ -95,6 +98,22 @@ export function describeInterface(model: CoreMLModel): InterfaceSummary {
     };
   }
   return summary;
+}
+
+function describePipeline(layout: PipelineLayout): NonNullable<InterfaceSummary['pipeline']> {
+  const stages = ['ML program', ...layout.stages.map(() => 'NonMaximumSuppression')];
+  const nms = layout.stages[0];
+  if (!nms) return { stages };
+  const confidence = nms.outputs.find((o) => o.name === nms.confidenceOutput)?.type;
+  const most = confidence?.kind === 'multiArray' ? confidence.shapeRange?.[0]?.[1] : undefined;
+  const parts = [
+    `IoU ${num(nms.iouThreshold)}`,
+    `confidence ${num(nms.confidenceThreshold)}`,
+    nms.perClass ? 'per class' : 'class-agnostic',
+    ...(most !== undefined && most >= 0 ? [`at most ${most} boxes`] : []),
+    ...(nms.classLabels ? [`${nms.classLabels.length} class labels`] : []),
+  ];
+  return { stages, nms: parts.join(', ') };
 }
 
 /** The number of classes of a classifier's classify op (for packages without a record). */

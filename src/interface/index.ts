@@ -4,12 +4,15 @@ import { mainFunction } from '../mil/ir.js';
 import { addClassifierEpilogue, classifierOutputs, pickScoresOutput } from './classifier.js';
 import { addImagePrologue, checkImageInputs, describeFolded, foldNormalization, imageInputFeature } from './image-input.js';
 import { addImageEpilogue, imageOutputFeature, resolveImageOutput } from './image-output.js';
+import { addDetectorEpilogue } from './detector.js';
 import { buildMetadata, describeFeatures } from './metadata.js';
+import { NMS_NAMES, withNmsStage } from './nms-pipeline.js';
 import { ProgramEditor } from './program-edit.js';
-import type { InterfaceOptions, InterfaceRecord, SourceFacts } from './types.js';
+import type { DetectorOptions, InterfaceOptions, InterfaceRecord, SourceFacts } from './types.js';
 
 export type * from './types.js';
 export { readInterfaceRecord, METADATA_KEYS, TOOL_NAME } from './metadata.js';
+export { NMS_NAMES } from './nms-pipeline.js';
 
 /**
  * Applies the app-facing interface to a converted model (before compression): image
@@ -56,6 +59,20 @@ export function applyInterface(converted: CoreMLModel, options: InterfaceOptions
     notes.push(`image output "${image.name}" (${image.color}): pixel = clip(value·${image.scale} + [${image.bias.join(', ')}], 0, 255)`);
   }
 
+  const detector = options.detector;
+  if (detector) {
+    if (options.classifier) throw new ToolError('USAGE', 'a model ends either in a classifier or in NonMaximumSuppression (--nms), not both; with --nms the class labels name the detector\'s classes');
+    const imageOutputNames = new Set(record.imageOutputs.map((o) => o.name));
+    const sources = outputs.map((o) => o.name).filter((n) => !imageOutputNames.has(n));
+    const imageSize = detector.boxUnits === 'pixels' ? boxImageSize(inputs) : undefined;
+    const applied = addDetectorEpilogue(editor, sources, { layout: detector.layout, boxFormat: detector.boxFormat, ...(imageSize ? { imageSize } : {}) });
+    const { iouThreshold, confidenceThreshold, perClass, maxDetections } = detector;
+    record.detector = { ...applied, nms: { iouThreshold, confidenceThreshold, perClass, maxDetections } };
+    const rows = (name: string, columns: number): FeatureDescription => ({ name, type: { kind: 'multiArray', dtype: 'float32', shape: [applied.boxes, columns] } });
+    outputs = [rows(NMS_NAMES.rawConfidence, applied.classes), rows(NMS_NAMES.rawCoordinates, 4)];
+    notes.push(detectorNote(detector, applied.layout, applied.outputs, applied.classes, imageSize));
+  }
+
   const named: Pick<CoreMLModel, 'predictedFeatureName' | 'predictedProbabilitiesName'> = {};
   if (options.classifier) {
     const imageOutputNames = new Set(record.imageOutputs.map((o) => o.name));
@@ -72,11 +89,31 @@ export function applyInterface(converted: CoreMLModel, options: InterfaceOptions
     );
   }
 
-  inputs = describeFeatures(inputs, options.inputDescriptions, 'input');
-  outputs = describeFeatures(outputs, options.outputDescriptions, 'output');
-  return {
-    model: { ...converted, inputs, outputs, ...named, metadata: buildMetadata(options, source, toolVersion, record), program },
-    record,
-    notes,
-  };
+  const metadata = buildMetadata(options, source, toolVersion, record);
+  let model: CoreMLModel = { ...converted, inputs, outputs, ...named, metadata, program };
+  if (detector) model = withNmsStage(model, { ...record.detector!.nms, ...(detector.labels ? { labels: detector.labels } : {}) });
+  model.inputs = describeFeatures(model.inputs, options.inputDescriptions, 'input');
+  model.outputs = describeFeatures(model.outputs, options.outputDescriptions, 'output');
+  return { model, record, notes };
+}
+
+/** The width and height pixel boxes are divided by: the image input's, else the first [1, C, H, W] input's. */
+function boxImageSize(inputs: readonly FeatureDescription[]): { width: number; height: number } {
+  const image = inputs.find((f) => f.type.kind === 'image');
+  if (image?.type.kind === 'image') {
+    if (image.type.sizeRange || image.type.enumeratedSizes) throw new ToolError('USAGE', `--box-units pixels needs a fixed image size; image input "${image.name}" has flexible sizes (boxes could not be normalized)`);
+    return { width: image.type.width, height: image.type.height };
+  }
+  const planar = inputs.find((f) => f.type.kind === 'multiArray' && f.type.shape.length === 4 && !f.type.shapeRange && !f.type.enumeratedShapes);
+  if (planar) return { width: planar.type.shape[3]!, height: planar.type.shape[2]! };
+  throw new ToolError('USAGE', '--box-units pixels needs an image input (or a fixed [1, C, H, W] input) to normalize the boxes by; give --box-units normalized when the boxes already are');
+}
+
+function detectorNote(o: DetectorOptions, layout: string, sources: readonly string[], classes: number, imageSize: { width: number; height: number } | undefined): string {
+  const units = imageSize ? `${o.boxFormat} in pixels of ${imageSize.width}×${imageSize.height}` : `${o.boxFormat}, normalized`;
+  const labels = o.labels ? `, ${o.labels.length} labels from ${o.labelSource ?? 'the options'}` : '';
+  return (
+    `detector (${layout}: ${sources.map((s) => `"${s}"`).join(', ')}; ${classes} classes, boxes ${units}${labels}) → NonMaximumSuppression ` +
+    `(IoU ${o.iouThreshold}, confidence ${o.confidenceThreshold}, ${o.perClass ? 'per class' : 'class-agnostic'}, at most ${o.maxDetections} boxes)`
+  );
 }

@@ -36,7 +36,7 @@ export function buildMetadata(options: MetadataOptions, source: SourceFacts, too
   userDefined[METADATA_KEYS.version] = `${TOOL_NAME} ${toolVersion}`;
   const producer = `${source.producerName ?? ''} ${source.producerVersion ?? ''}`.trim();
   if (producer) userDefined[METADATA_KEYS.producer] = producer;
-  if (record.imageInputs.length + record.imageOutputs.length > 0 || record.classifier) userDefined[METADATA_KEYS.interface] = JSON.stringify(record);
+  if (record.imageInputs.length + record.imageOutputs.length > 0 || record.classifier || record.detector) userDefined[METADATA_KEYS.interface] = JSON.stringify(record);
   const meta: ModelMetadata = { userDefined };
   const shortDescription = options.description ?? source.docString;
   if (shortDescription) meta.shortDescription = shortDescription;

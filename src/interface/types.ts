@@ -50,10 +50,50 @@ export interface MetadataOptions {
   metadata?: Record<string, string>;
 }
 
+/** How a detector's raw outputs are laid out (see interface/detector.ts); `auto` reads it from their shapes. */
+export type DetectorLayout = 'auto' | 'separate' | 'yolov8' | 'yolov5';
+export type BoxFormat = 'cxcywh' | 'xyxy';
+export type BoxUnits = 'pixels' | 'normalized';
+
+/** The NonMaximumSuppression stage's settings. */
+export interface NmsSettings {
+  iouThreshold: number;
+  confidenceThreshold: number;
+  /** Suppress only among boxes of the same class. */
+  perClass: boolean;
+  /** Most boxes the model returns. */
+  maxDetections: number;
+}
+
+/** `--nms`: end the model in Core ML's NonMaximumSuppression, as a pipeline. */
+export interface DetectorOptions extends NmsSettings {
+  layout: DetectorLayout;
+  boxFormat: BoxFormat;
+  boxUnits: BoxUnits;
+  /** Class labels, one per score column, and where they came from. */
+  labels?: string[] | number[];
+  labelSource?: string;
+}
+
 export interface InterfaceOptions extends MetadataOptions {
   imageInputs?: ImageInputOptions[];
   imageOutputs?: ImageOutputOptions[];
   classifier?: ClassifierOptions;
+  detector?: DetectorOptions;
+}
+
+/** What `--nms` applied: enough to redo the decoding from the source model's outputs. */
+export interface DetectorRecord {
+  layout: Exclude<DetectorLayout, 'auto'>;
+  /** The source outputs read: boxes then scores (separate), or the one tensor. */
+  outputs: string[];
+  boxFormat: BoxFormat;
+  /** Pixel boxes are divided by this size; absent when they are already normalized. */
+  imageSize?: { width: number; height: number };
+  /** Rows (N) and classes (C). */
+  boxes: number;
+  classes: number;
+  nms: NmsSettings;
 }
 
 /** What the interface needs to know about the source model, gathered by the caller. */
@@ -90,4 +130,5 @@ export interface InterfaceRecord {
     labelType: 'string' | 'int64';
     softmaxAdded: boolean;
   };
+  detector?: DetectorRecord;
 }

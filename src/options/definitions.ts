@@ -1,7 +1,7 @@
 import { FP32_OP_BUDGET, findVariant, variantNames } from '../compress/variants.js';
 import { DEPLOYMENT_TARGETS } from '../mil/ir.js';
 import { compressionVariantNames } from '../run/build.js';
-import { INTERFACE_OPTIONS, SETTINGS_FILE_OPTIONS } from './interface.js';
+import { DEFAULT_MAX_DETECTIONS, INTERFACE_OPTIONS, SETTINGS_FILE_OPTIONS } from './interface.js';
 import { booleanRule, choiceRule, numberRule, problem, splitList, textRule, type OptionSpec } from './spec.js';
 
 /**
@@ -216,7 +216,11 @@ export const OPTIONS = {
   },
   maxDetections: {
     flag: 'max-detections', type: 'string', parse: numberRule((x) => Number.isInteger(x) && x >= 1, 'a whole number ≥ 1'), metavar: 'K',
-    cliHelp: ['the most detections a data-dependent detection output holds:', "ONNX NonMaxSuppression's selected_indices become K rows,", 'the valid ones first, then rows of -1'],
+    cliHelp: [
+      'the most detections a model returns: ONNX NonMaxSuppression\'s',
+      'selected_indices become K rows, the valid ones first, then rows',
+      `of -1; with --nms the NMS outputs' row limit (default ${DEFAULT_MAX_DETECTIONS})`,
+    ],
   },
   data: { flag: 'data', type: 'string', parse: textRule, metavar: 'DIR', cliHelp: ['folder holding test_data_set_N/ (input_K.pb, output_K.pb)'] },
   onnx: { flag: 'onnx', type: 'string', parse: textRule, metavar: 'MODEL.onnx', cliHelp: ['compute reference outputs with onnxruntime instead'] },

@@ -1,5 +1,5 @@
-import type { ImageColor, ImageOutputOptions } from '../interface/index.js';
-import { choiceRule, expected, numberRule, problem, textRule, type OptionSpec } from './spec.js';
+import type { BoxFormat, BoxUnits, DetectorLayout, ImageColor, ImageOutputOptions } from '../interface/index.js';
+import { booleanRule, choiceRule, expected, numberRule, problem, textRule, type OptionSpec } from './spec.js';
 
 /**
  * The interface options (image inputs and outputs, class labels, metadata): their flags,
@@ -7,6 +7,11 @@ import { choiceRule, expected, numberRule, problem, textRule, type OptionSpec } 
  */
 
 export const IMAGE_COLORS: readonly ImageColor[] = ['RGB', 'BGR', 'GRAY'];
+export const DETECTOR_LAYOUTS: readonly DetectorLayout[] = ['auto', 'separate', 'yolov8', 'yolov5'];
+export const BOX_FORMATS: readonly BoxFormat[] = ['cxcywh', 'xyxy'];
+export const BOX_UNITS: readonly BoxUnits[] = ['pixels', 'normalized'];
+/** Boxes a detector returns at most when --max-detections is not given. */
+export const DEFAULT_MAX_DETECTIONS = 100;
 
 /** A comma list of finite numbers. */
 export function numberList(raw: string): number[] {
@@ -81,6 +86,34 @@ export const INTERFACE_OPTIONS = {
   probabilitiesOutput: {
     flag: 'probabilities-output', type: 'string', parse: textRule, metavar: 'NAME',
     cliHelp: ['the output holding the class scores, when several could'],
+  },
+  nms: {
+    flag: 'nms', type: 'flag', parse: booleanRule,
+    cliHelp: ["end in Core ML's NonMaximumSuppression, as a pipeline that", 'Vision reads as recognized objects: outputs confidence [M, C]', 'and coordinates [M, 4] (normalized cx, cy, w, h); the class', 'labels (--class-labels) name the classes'],
+  },
+  nmsLayout: {
+    flag: 'nms-layout', type: 'string', parse: choiceRule(DETECTOR_LAYOUTS), default: 'auto', metavar: DETECTOR_LAYOUTS.join('|'),
+    cliHelp: ['raw outputs: separate boxes [1,N,4] + scores [1,N,C];', 'yolov8 [1,4+C,N]; yolov5 [1,N,5+C] with objectness', '(default: auto, from the output shapes)'],
+  },
+  boxFormat: {
+    flag: 'box-format', type: 'string', parse: choiceRule(BOX_FORMATS), default: 'cxcywh', metavar: BOX_FORMATS.join('|'),
+    cliHelp: ['how the raw boxes are given (default: cxcywh)'],
+  },
+  boxUnits: {
+    flag: 'box-units', type: 'string', parse: choiceRule(BOX_UNITS), default: 'pixels', metavar: BOX_UNITS.join('|'),
+    cliHelp: ["raw boxes in pixels of the image input's size, or already", '0–1 (default: pixels)'],
+  },
+  iouThreshold: {
+    flag: 'iou-threshold', type: 'string', parse: numberRule((x) => x >= 0 && x <= 1, 'a number from 0 to 1'), default: '0.45', metavar: 'X',
+    cliHelp: ['NMS: suppress a box whose IoU with a kept one exceeds X', '(default: 0.45; the iouThreshold input overrides it)'],
+  },
+  confidenceThreshold: {
+    flag: 'confidence-threshold', type: 'string', parse: numberRule((x) => x >= 0, 'a number ≥ 0'), default: '0.25', metavar: 'X',
+    cliHelp: ['NMS: drop boxes whose best class confidence is below X', '(default: 0.25; the confidenceThreshold input overrides it)'],
+  },
+  classAgnostic: {
+    flag: 'class-agnostic', type: 'flag', parse: booleanRule,
+    cliHelp: ['NMS: suppress across classes (default: only among boxes', 'of the same class)'],
   },
   author: { flag: 'author', type: 'string', parse: textRule, metavar: 'TEXT', cliHelp: ['package author (default: the model\'s metadata_props)'] },
   license: { flag: 'license', type: 'string', parse: textRule, metavar: 'TEXT', cliHelp: ['package license (default: the model\'s metadata_props)'] },

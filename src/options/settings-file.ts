@@ -60,6 +60,7 @@ const RUN_KEYS = ['target', 'variants', 'maxAbsError', 'minPsnr', 'maxSizeIncrea
 const SHAPE_KEYS = ['freeze', 'inputShape', 'range', 'enumerate'] as const satisfies readonly OptionKey[];
 const INTERFACE_KEYS = [
   'imageInput', 'pixelScale', 'pixelBias', 'mean', 'std', 'pixelRange', 'imageOutput', 'classLabels', 'probabilitiesOutput',
+  'nms', 'nmsLayout', 'boxFormat', 'boxUnits', 'iouThreshold', 'confidenceThreshold', 'classAgnostic', 'maxDetections',
   'author', 'license', 'modelVersion', 'description', 'inputDescription', 'outputDescription', 'metadata',
 ] as const satisfies readonly OptionKey[];
 const ENTRY_KEYS: readonly OptionKey[] = [...RUN_KEYS, ...SHAPE_KEYS, ...INTERFACE_KEYS];

@@ -26,6 +26,7 @@ function headline(s: InterfaceSummary): string {
   const images = s.inputs.filter((f) => f.kind === 'image').length;
   const parts = [`${s.inputs.length} input(s)${images > 0 ? `, ${images} image` : ''}`, `${s.outputs.length} output(s)`];
   if (s.classifier) parts.push(`classifier with ${s.classifier.labels} labels`);
+  if (s.pipeline) parts.push(`pipeline of ${s.pipeline.stages.length} stages`);
   const set = METADATA_FIELDS.filter((k) => s.metadata[k] !== undefined);
   if (set.length > 0) parts.push(`${set.join(', ')} set`);
   return `Interface: ${parts.join(' · ')}`;
@@ -50,6 +51,7 @@ export function renderInterfaceSection(s: InterfaceSummary): string {
     const softmax = c.softmaxAdded === null ? '' : c.softmaxAdded ? '; a softmax was added to the scores' : '; the scores were already normalized';
     parts.push(`Classifier: ${c.labels} labels; label ${escapeMarkdownCode(c.labelOutput, 80)}, probabilities ${escapeMarkdownCode(c.probabilitiesOutput, 80)}${softmax}.`);
   }
+  if (s.pipeline) parts.push(`Pipeline: ${s.pipeline.stages.map((st) => escapeMarkdown(st)).join(' → ')}${s.pipeline.nms ? ` (${escapeMarkdown(s.pipeline.nms, 300)})` : ''}.`);
   const meta = metadataLines(s);
   if (meta.length > 0) parts.push(['Metadata:', ...meta].join('\n'));
   // The headline holds only counts and fixed field names, nothing a model or user wrote.

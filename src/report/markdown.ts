@@ -90,8 +90,10 @@ function statusSummary(m: ModelResult): string {
 
 function variantHeadline(v: VariantResult): string {
   if (v.status === 'error') return '💥';
-  const worst = worstPsnr(v.outputs);
   const mark = v.status === 'passed' ? '✓' : v.status === 'failed' ? '✗' : '?';
+  const detection = v.outputs.find((o) => o.detection)?.detection;
+  if (detection) return `${mark} ${formatBytes(v.sizeBytes)}, precision ${formatFraction(detection.precision)} / recall ${formatFraction(detection.recall)}`;
+  const worst = worstPsnr(v.outputs);
   return `${mark} ${formatBytes(v.sizeBytes)}${worst === undefined ? '' : `, ${formatDb(worst.psnrDb, worst.exact)}`}`;
 }
 
@@ -118,6 +120,8 @@ function renderModel(m: ModelResult): string {
   if (m.variants.length > 0) sections.push(renderSizeTable(m), renderAccuracyTable(m));
   const precisionNotes = renderPrecisionNotes(m.variants);
   if (precisionNotes) sections.push(precisionNotes);
+  const detections = renderDetectionTable(m);
+  if (detections) sections.push(detections);
   if (m.interface) sections.push(renderInterfaceSection(m.interface));
   if (m.coverage.length > 0) sections.push(renderCoverageTable(m));
   if (m.warnings.length > 0) {
@@ -205,6 +209,33 @@ function fp32OpsSentence(s: Fp32OpsSummary): string {
   if (s.ops.length > SHOWN_FP32_OPS) shown.push(`and ${s.ops.length - SHOWN_FP32_OPS} more`);
   const stopped = s.stoppedBecause === undefined ? '' : `; stopped: ${escapeMarkdown(s.stoppedBecause, 200)}`;
   return `keeps ${s.count} op${s.count === 1 ? '' : 's'} in fp32${budget}${s.count > 0 ? `: ${shown.join(', ')}` : ''}${stopped}`;
+}
+
+/**
+ * A detector's variants judged as sets of detections: precision and recall of the
+ * package's boxes against the reference boxes (same class, IoU ≥ 0.9), and the largest
+ * box and score error of matched pairs.
+ */
+function renderDetectionTable(m: ModelResult): string | undefined {
+  const rows: string[][] = [];
+  for (const v of m.variants) {
+    const line = v.outputs.find((o) => o.detection);
+    const d = line?.detection;
+    if (!line || !d) continue;
+    rows.push([
+      escapeMarkdown(v.name),
+      formatFraction(d.precision),
+      formatFraction(d.recall),
+      `${d.matched} / ${d.packageCount} / ${d.referenceCount}`,
+      formatError(d.maxBoxError),
+      formatError(d.maxScoreError),
+      `precision, recall ≥ ${formatFraction(Math.min(d.minPrecision, d.minRecall))}`,
+      line.pass ? '✅' : `❌ ${escapeMarkdown(line.reason ?? '', 200)}`,
+    ]);
+  }
+  if (rows.length === 0) return undefined;
+  const header = ['Variant', 'Precision', 'Recall', 'Matched / package / reference', 'Max box error', 'Max score error', 'Gate', 'Result'];
+  return titled('Detections', markdownTable([header, ...rows]), rows.length);
 }
 
 function resultCell(v: VariantResult): string {

@@ -29,6 +29,21 @@ export interface OutputResult {
   exact: boolean;
   pass: boolean;
   reason?: string;
+  /** A detector's outputs: detections compared as sets (same class, IoU ≥ 0.9) and the gate applied. */
+  detection?: DetectionResult;
+}
+
+export interface DetectionResult {
+  precision: number;
+  recall: number;
+  referenceCount: number;
+  packageCount: number;
+  matched: number;
+  /** Largest coordinate and confidence error over matched pairs. */
+  maxBoxError: number;
+  maxScoreError: number;
+  minPrecision: number;
+  minRecall: number;
 }
 
 /** An op of an fp16 program that computes in fp32. */

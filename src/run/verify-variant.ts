@@ -35,7 +35,7 @@ export function verifyAgainstReferences(request: VerifyRequest): OutputResult[] 
 }
 
 /** An output's line in the report, from its verdict folded over every data set. */
-function outputResult(name: string, { dtype, verdict, exact }: JudgedOutput): OutputResult {
+function outputResult(name: string, { dtype, verdict, exact, detection }: JudgedOutput): OutputResult {
   const m = verdict.metrics;
   const result: OutputResult = {
     name,
@@ -46,6 +46,7 @@ function outputResult(name: string, { dtype, verdict, exact }: JudgedOutput): Ou
     pass: verdict.pass,
   };
   if (verdict.reason !== undefined) result.reason = verdict.reason;
+  if (detection !== undefined) result.detection = detection;
   return result;
 }
 

@@ -1,10 +1,11 @@
 import type { CoreMLModel, FeatureDescription, ImageFeature } from '../coreml/model.js';
 import { ToolError } from '../errors.js';
-import { readInterfaceRecord, type ImageInputOptions, type InterfaceRecord } from '../interface/index.js';
+import { NMS_NAMES, readInterfaceRecord, type ImageInputOptions, type InterfaceRecord } from '../interface/index.js';
 import { walkOperations, mainFunction } from '../mil/ir.js';
 import { generatePixels } from '../reference/seeded-inputs.js';
 import { makeTensor, type Tensor } from '../tensor/tensor.js';
 import type { NamedTensor, TestDataSet } from '../reference/test-data-set.js';
+import { referenceDetections } from './detections.js';
 
 /**
  * Verification of a package's app-facing interface. The ONNX model computes on the
@@ -13,12 +14,13 @@ import type { NamedTensor, TestDataSet } from '../reference/test-data-set.js';
  * (mean/std or scale/bias, as recorded in the package), not from the folded numbers in
  * the program, so a wrong fold shows up as a failed output. ONNX outputs are then put in
  * the package's terms: the predicted label as a class index (exact), the probabilities
- * (softmax applied when the package added one), image outputs de-normalized and clipped.
+ * (softmax applied when the package added one), image outputs de-normalized and clipped,
+ * a detector's raw outputs decoded and suppressed (verify/detections.ts).
  */
 
 /** The interface record of a package, or undefined when it has no image or classifier interface. */
 export function packageInterface(model: CoreMLModel, file: string): InterfaceRecord | undefined {
-  const hasInterface = model.inputs.some((f) => f.type.kind === 'image') || model.outputs.some((f) => f.type.kind !== 'multiArray');
+  const hasInterface = model.pipeline !== undefined || model.inputs.some((f) => f.type.kind === 'image') || model.outputs.some((f) => f.type.kind !== 'multiArray');
   if (!hasInterface) return undefined;
   const record = readInterfaceRecord(model.metadata);
   if (!record) {
@@ -119,6 +121,13 @@ export function referencesForPackage(model: CoreMLModel, record: InterfaceRecord
     const plane = data.length / image.bias.length;
     const pixels = Float32Array.from(data, (v, i) => Math.min(255, Math.max(0, v * image.scale + image.bias[Math.floor(i / plane)]!)));
     out[image.name] = makeTensor('float32', ref.shape, pixels);
+  }
+  const detector = record.detector;
+  if (detector) {
+    const detections = referenceDetections(detector, byName);
+    for (const source of detector.outputs) delete out[source];
+    out[NMS_NAMES.confidence] = detections.confidence;
+    out[NMS_NAMES.coordinates] = detections.coordinates;
   }
   const classifier = record.classifier;
   if (classifier) {

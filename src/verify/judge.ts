@@ -9,6 +9,8 @@ import { runModel } from '../runtime/interpreter.js';
 import { nondeterministicOutputs } from '../runtime/nondeterminism.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { NMS_NAMES, readInterfaceRecord } from '../interface/index.js';
+import { compareDetections, detectionFailure, detectionGateFor, worstDetections, type DetectionGate, type DetectionMetrics } from './detections.js';
 import { classifierClasses, labelIndexTensor } from './interface.js';
 import { matchTensors } from './matching.js';
 import { evaluatePaddedOutput } from './padded.js';
@@ -42,9 +44,13 @@ export interface JudgedOutput {
   verdict: OutputVerdict;
   /** Whether every element equalled the reference on every set. */
   exact: boolean;
+  /** A detector's outputs: the detections compared as sets, and the gate they met or missed. */
+  detection?: DetectionMetrics & DetectionGate;
 }
 
 export function judgeOnDataSets(model: CoreMLModel, sets: readonly TestDataSet[], judging: Judging): JudgedOutput[] {
+  const detector = model.pipeline ? readInterfaceRecord(model.metadata)?.detector : undefined;
+  if (detector) return judgeDetections(model, sets, judging);
   const outputNames = model.outputs.map((o) => o.name);
   const random = nondeterministicOutputs(model.program);
   const padded = readPaddedOutputs(model.metadata);
@@ -75,9 +81,11 @@ export function firstFailingSet(model: CoreMLModel, sets: readonly TestDataSet[]
 
 /** A set's inputs as the model takes them: paired by matchTensors, cast to the declared types. */
 export function modelInputs(model: CoreMLModel, set: TestDataSet, referenceFile: string): Record<string, Tensor> {
-  const given = matchTensors(model.inputs.map((i) => i.name), set.inputs, { what: 'input', dataSet: set.name, file: referenceFile });
+  // Optional inputs (a detector's threshold overrides) keep the model's defaults.
+  const required = model.inputs.filter((i) => !i.optional);
+  const given = matchTensors(required.map((i) => i.name), set.inputs, { what: 'input', dataSet: set.name, file: referenceFile });
   const inputs: Record<string, Tensor> = {};
-  for (const desc of model.inputs) {
+  for (const desc of required) {
     // Image inputs take their pixels as they are; the package's own preprocessing is under test.
     const tensor = given.get(desc.name)!;
     inputs[desc.name] = desc.type.kind === 'image' ? tensor : castTensor(asOneElement(tensor, desc.type.shape), desc.type.dtype, `${referenceFile}: ${set.name}: input "${desc.name}"`);
@@ -110,6 +118,47 @@ function asOneElement(tensor: Tensor, declared: readonly number[]): Tensor {
 
 function asReferenceRank(actual: Tensor, reference: Tensor): Tensor {
   return reference.shape.length === 0 && actual.shape.length === 1 && actual.shape[0] === 1 ? { ...actual, shape: [] } : actual;
+}
+
+/**
+ * A detector pipeline: its `confidence` and `coordinates` compared as sets of detections
+ * with the reference detections (verify/detections.ts). Both lines carry the same
+ * precision and recall; `maxAbsError` is the largest score error (confidence) or box
+ * error (coordinates) of matched pairs.
+ */
+function judgeDetections(model: CoreMLModel, sets: readonly TestDataSet[], judging: Judging): JudgedOutput[] {
+  const names = [NMS_NAMES.confidence, NMS_NAMES.coordinates];
+  const gate = detectionGateFor(judging.gate.kind === 'elementwise');
+  let worst: DetectionMetrics | undefined;
+  let failure: string | undefined;
+  for (const set of sets) {
+    const references = matchTensors(names, set.outputs, { what: 'output', dataSet: set.name, file: judging.referenceFile });
+    const actual = runOnSet(model, set, judging);
+    const metrics = compareDetections(
+      { confidence: references.get(NMS_NAMES.confidence)!, coordinates: references.get(NMS_NAMES.coordinates)! },
+      { confidence: actual[NMS_NAMES.confidence]!, coordinates: actual[NMS_NAMES.coordinates]! },
+    );
+    const problem = detectionFailure(metrics, gate);
+    if (problem !== undefined && failure === undefined) failure = sets.length > 1 ? `${set.name}: ${problem}` : problem;
+    worst = worst ? worstDetections(worst, metrics) : metrics;
+  }
+  const m = worst ?? { precision: NaN, recall: NaN, referenceCount: 0, packageCount: 0, matched: 0, maxBoxError: NaN, maxScoreError: NaN };
+  const line = (name: string, maxAbsError: number, columns: number): JudgedOutput => {
+    const metrics = detectionLineMetrics(maxAbsError, [m.referenceCount, columns], [m.packageCount, columns]);
+    const verdict: OutputVerdict = failure === undefined && sets.length > 0 ? { metrics, gate: judging.gate, pass: true } : { metrics, gate: judging.gate, pass: false, reason: failure ?? 'no data set' };
+    return { name, dtype: 'float32', verdict, exact: false, detection: { ...m, ...gate } };
+  };
+  const confidence = model.outputs.find((o) => o.name === NMS_NAMES.confidence)?.type;
+  const classes = confidence?.kind === 'multiArray' ? (confidence.shapeRange?.[1]?.[0] ?? 0) : 0;
+  return [line(NMS_NAMES.confidence, m.maxScoreError, classes), line(NMS_NAMES.coordinates, m.maxBoxError, 4)];
+}
+
+/** Element metrics of a detection line: only the largest error of matched pairs means anything. */
+function detectionLineMetrics(maxAbsError: number, referenceShape: number[], actualShape: number[]): OutputMetrics {
+  return {
+    referenceShape, actualShape, elementCount: 0, maxAbsError, maxRelError: NaN, meanAbsError: NaN, snrDb: NaN, psnrDb: NaN, cosine: NaN,
+    top1Agreement: null, top5Agreement: null, exactMatch: null, nonFiniteMismatches: 0, failure: null,
+  };
 }
 
 /** A device draws other numbers than the interpreter: a match with an output of a random op would be luck, so it is never a pass. */

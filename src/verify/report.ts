@@ -1,7 +1,7 @@
 import type { Gate } from '../parity/gates.js';
 import type { OutputMetrics } from '../parity/metrics.js';
 import type { OutputVerdict } from '../parity/verdict.js';
-import type { Fp32OpsSummary, OutputResult } from '../report/schema.js';
+import type { DetectionResult, Fp32OpsSummary, OutputResult } from '../report/schema.js';
 import type { FirstDivergence } from './divergence.js';
 import type { DType } from '../tensor/dtype.js';
 
@@ -98,7 +98,7 @@ export function reportedMetrics(m: OutputMetrics): ReportedMetrics {
   };
 }
 
-export function outputReport(name: string, dtype: DType, verdict: OutputVerdict): VerifyOutputReport {
+export function outputReport(name: string, dtype: DType, verdict: OutputVerdict, detection?: DetectionResult): VerifyOutputReport {
   const m = verdict.metrics;
   const line: VerifyOutputReport = {
     name,
@@ -109,5 +109,6 @@ export function outputReport(name: string, dtype: DType, verdict: OutputVerdict)
     pass: verdict.pass,
   };
   if (verdict.reason !== undefined) line.reason = verdict.reason;
+  if (detection !== undefined) line.detection = detection;
   return line;
 }
