@@ -15,6 +15,9 @@ import { runModel } from '../../src/runtime/interpreter.js';
 import { castTensor } from '../../src/reference/cast.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import type { CoreMLModel } from '../../src/coreml/model.js';
+import { readPaddedOutputs } from '../../src/coreml/padded-outputs.js';
+import { freezeInputs } from '../../src/onnx/passes/freeze.js';
+import { evaluatePaddedOutput } from '../../src/verify/padded.js';
 
 /**
  * One ONNX backend test case, end to end: load, check coverage, convert to an
@@ -78,15 +81,15 @@ export async function runCase(suite: Suite, name: string, workDir?: string): Pro
   try {
     const model = await stage('load', () => loadOnnxModel(join(dir, 'model.onnx')));
     result.ops = [...new Set(model.graph.nodes.map((n) => (n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType)))].sort();
-    const conversion = await stage('coverage', () => convertOrRefuse(model));
+    const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort();
+    const { conversion, frozen } = await stage('coverage', () => convertFreezingAsAsked(model, sets.map((set) => join(dir, set))));
     if ('unsupported' in conversion) return { ...result, status: 'unsupported', stage: 'coverage', reason: conversion.unsupported };
     result.undeclared = undeclaredOps(conversion.coverage);
     const converted = conversion.model;
     const pkg = join(tmp, `${suite}-${name}.mlpackage`);
     await stage('write', () => writeMlPackage(converted, pkg));
     const coreml = await stage('read', () => readMlPackage(pkg));
-    const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort();
-    for (const set of sets) await compareDataSet(model, coreml, join(dir, set));
+    for (const set of sets) await compareDataSet(model, coreml, join(dir, set), frozen);
     return { ...result, status: 'passed' };
   } catch (err) {
     if (err instanceof StageError) {
@@ -99,14 +102,57 @@ export async function runCase(suite: Suite, name: string, workDir?: string): Pro
   }
 }
 
-/** The conversion, or the op types it refused: coverage comes from the conversion itself. */
-function convertOrRefuse(model: OnnxModel): ReturnType<typeof convertOnnxModel> | { unsupported: string } {
+/**
+ * The conversion, or the op types it refused (with the model inputs a refusal asks to
+ * freeze): coverage comes from the conversion itself.
+ */
+function convertOrRefuse(model: OnnxModel): ReturnType<typeof convertOnnxModel> | { unsupported: string; freezable: string[] } {
   try {
     return convertOnnxModel(model, { target: CONFORMANCE_TARGET, precision: 'fp32' });
   } catch (err) {
     if (!(err instanceof ConversionError) || err.unsupported.length === 0) throw err;
-    return { unsupported: `unsupported: ${[...new Set(err.unsupported.map((u) => u.op))].sort().join(', ')}` };
+    const inputs = new Set(model.graph.inputs.map((i) => i.name));
+    const asked = err.unsupported.flatMap((u) => [...u.reason.matchAll(/--freeze (\S+?)=/g)].map((m) => m[1]!));
+    return {
+      unsupported: `unsupported: ${[...new Set(err.unsupported.map((u) => u.op))].sort().join(', ')}`,
+      freezable: [...new Set(asked)].filter((name) => inputs.has(name)),
+    };
   }
+}
+
+/**
+ * The conversion as a user gets it: when the converter refuses a node until a model
+ * input is frozen (its reason names `--freeze NAME=`), and every data set of the case
+ * gives that input the same value, the model is converted again with it frozen to that
+ * value, as `convert --freeze` would. The frozen inputs are left out of the package.
+ */
+async function convertFreezingAsAsked(model: OnnxModel, setDirs: readonly string[]): Promise<{ conversion: ReturnType<typeof convertOrRefuse>; frozen: ReadonlySet<string> }> {
+  const first = convertOrRefuse(model);
+  if (!('unsupported' in first) || first.freezable.length === 0) return { conversion: first, frozen: new Set() };
+  const values = await sharedInputValues(model, setDirs, first.freezable);
+  if (!values) return { conversion: first, frozen: new Set() };
+  return { conversion: convertOrRefuse(freezeInputs(model, values)), frozen: new Set(Object.keys(values)) };
+}
+
+/** The values the data sets give the named inputs, when they all give the same ones. */
+async function sharedInputValues(model: OnnxModel, setDirs: readonly string[], names: readonly string[]): Promise<Record<string, Tensor> | undefined> {
+  const values: Record<string, Tensor> = {};
+  for (const dir of setDirs) {
+    const data = await readProtoTestDataSet(dir);
+    for (const name of names) {
+      const k = model.graph.inputs.findIndex((i) => i.name === name);
+      const given = data.inputs.find((t) => t.name === name) ?? data.inputs[k];
+      if (!given) return undefined;
+      const seen = values[name];
+      if (seen && !sameValues(seen, given.tensor)) return undefined;
+      values[name] = given.tensor;
+    }
+  }
+  return values;
+}
+
+function sameValues(a: Tensor, b: Tensor): boolean {
+  return a.dtype === b.dtype && a.shape.join() === b.shape.join() && Array.from(a.data as ArrayLike<unknown>).every((v, i) => v === (b.data as ArrayLike<unknown>)[i]);
 }
 
 /** Emitted MIL ops missing from their converter's declared list (the list docs/ops.md shows). */
@@ -117,10 +163,13 @@ export function undeclaredOps(coverage: CoverageReport): string[] {
   });
 }
 
-async function compareDataSet(model: OnnxModel, coreml: CoreMLModel, setDir: string): Promise<void> {
-  const data = await stage('run', () => readProtoTestDataSet(setDir));
+async function compareDataSet(model: OnnxModel, coreml: CoreMLModel, setDir: string, frozen: ReadonlySet<string>): Promise<void> {
+  const read = await stage('run', () => readProtoTestDataSet(setDir));
+  const kept = model.graph.inputs.map((i) => !frozen.has(i.name));
+  const data = { ...read, inputs: read.inputs.filter((_, k) => kept[k] !== false) };
   const inputs: Record<string, Tensor> = {};
-  const onnxInputs = model.graph.inputs;
+  const onnxInputs = model.graph.inputs.filter((i) => !frozen.has(i.name));
+  const padded = readPaddedOutputs(coreml.metadata);
   if (data.inputs.length !== coreml.inputs.length) {
     throw new StageError('run', `test data has ${data.inputs.length} inputs, the package ${coreml.inputs.length}`);
   }
@@ -133,7 +182,10 @@ async function compareDataSet(model: OnnxModel, coreml: CoreMLModel, setDir: str
     const expected = data.outputs[k];
     const actual = outputs[desc.name];
     if (!expected || !actual) throw new StageError('compare', `output ${k} (${desc.name}) missing`);
-    const verdict = evaluateOutput(expected.tensor, asDescribedShape(actual, expected.tensor.shape), FP32_GATE);
+    const padding = padded[desc.name];
+    const verdict = padding
+      ? evaluatePaddedOutput(expected.tensor, actual, padding, FP32_GATE)
+      : evaluateOutput(expected.tensor, asDescribedShape(actual, expected.tensor.shape), FP32_GATE);
     if (!verdict.pass) throw new StageError('compare', `${desc.name}: ${verdict.reason ?? 'mismatch'}`);
   });
 }

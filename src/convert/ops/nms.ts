@@ -41,45 +41,59 @@ interface NmsPlan {
   scoreThreshold: number;
 }
 
-/** A scalar input that must be known at conversion time; the message names the fix. */
+/** The scalar value of a constant input; undefined when the input is omitted. */
 function constantScalar(ctx: ConvertContext, node: OnnxNode, i: number, what: string): number | undefined {
-  const name = node.inputs[i];
-  if (name === undefined || name === '') return undefined;
   const value = ctx.constant(node, i);
-  if (!value) {
-    const fix = ctx.isModelInput(name) ? `--freeze ${name}=VALUE` : `--freeze the model input "${name}" is computed from`;
-    return ctx.unsupported(node, `${what} ("${name}") is only known at run time; Core ML's non_maximum_suppression needs it constant: ${fix}`);
-  }
+  if (!value) return undefined;
   const values = toNumberList(value);
   if (values.length !== 1) ctx.unsupported(node, `${what} must hold one value, got ${values.length}`);
   return values[0]!;
+}
+
+/**
+ * Refuses, in one message naming every fix, a node whose thresholds are only known
+ * at run time, or whose selected-row count has no bound (a run-time
+ * max_output_boxes_per_class without `--max-detections`).
+ */
+function refuseRunTimeInputs(node: OnnxNode, ctx: ConvertContext): void {
+  const runTime = (i: number) => {
+    const name = node.inputs[i];
+    return name !== undefined && name !== '' && !ctx.constant(node, i) ? name : undefined;
+  };
+  const freeze = (name: string, value: string) => (ctx.isModelInput(name) ? `--freeze ${name}=${value}` : `--freeze the model input "${name}" is computed from`);
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  for (const [i, what] of [[3, 'iou_threshold'], [4, 'score_threshold']] as const) {
+    const name = runTime(i);
+    if (name === undefined) continue;
+    problems.push(`${what} ("${name}")`);
+    fixes.push(freeze(name, 'VALUE'));
+  }
+  const max = runTime(2);
+  if (max !== undefined && ctx.maxDetections === undefined) {
+    problems.push(`max_output_boxes_per_class ("${max}"), so the number of selected boxes has no bound,`);
+    fixes.push(`give --max-detections K${ctx.isModelInput(max) ? ` or ${freeze(max, 'N')}` : ''}`);
+  }
+  if (problems.length === 0) return;
+  ctx.unsupported(node, `${problems.join(', ')} only known at run time; Core ML's non_maximum_suppression needs constant thresholds and a row bound: ${fixes.join('; ')}`);
 }
 
 function planOf(node: OnnxNode, ctx: ConvertContext, boxesShape: readonly (number | null)[], scoresShape: readonly (number | null)[]): NmsPlan {
   if (boxesShape.length !== 3 || scoresShape.length !== 3) ctx.unsupported(node, 'boxes must be [batches, boxes, 4] and scores [batches, classes, boxes]');
   const [batches, classes] = [boxesShape[0] ?? scoresShape[0] ?? null, scoresShape[1] ?? null];
   if (batches === null || classes === null) ctx.unsupported(node, 'the batch and class counts must be static (fix them with --input-shape)');
+  refuseRunTimeInputs(node, ctx);
   const boxes = boxesShape[1] ?? scoresShape[2] ?? null;
   const iouThreshold = constantScalar(ctx, node, 3, 'iou_threshold') ?? 0;
   const scoreThreshold = constantScalar(ctx, node, 4, 'score_threshold') ?? NO_SCORE_THRESHOLD;
   const given = ctx.maxDetections;
-  const maxPerClass = maxOutputBoxes(node, ctx, given);
-  const perClass = Math.min(maxPerClass ?? given!, boxes ?? Infinity);
+  // An omitted max_output_boxes_per_class is 0 (nothing selected); a run-time one is bounded by --max-detections.
+  const hasMax = node.inputs[2] !== undefined && node.inputs[2] !== '';
+  const maxPerClass = hasMax ? constantScalar(ctx, node, 2, 'max_output_boxes_per_class') : 0;
+  const perClass = Math.min(maxPerClass === undefined ? given! : Math.max(0, maxPerClass), boxes ?? Infinity);
   if (!(perClass >= 1)) ctx.unsupported(node, 'max_output_boxes_per_class is 0 (or there are no boxes): the node never selects a box');
   const rows = given ?? batches * classes * perClass;
   return { batches, classes, boxes, perClass, rows, iouThreshold, scoreThreshold };
-}
-
-/** max_output_boxes_per_class when constant; undefined when computed, which `--max-detections` must then bound. */
-function maxOutputBoxes(node: OnnxNode, ctx: ConvertContext, given: number | undefined): number | undefined {
-  const name = node.inputs[2];
-  if (name === undefined || name === '') return 0;
-  if (!ctx.constant(node, 2)) {
-    if (given !== undefined) return undefined;
-    const fix = ctx.isModelInput(name) ? ` or --freeze ${name}=N` : '';
-    return ctx.unsupported(node, `max_output_boxes_per_class ("${name}") is only known at run time, so the number of selected boxes has no bound: give --max-detections K${fix}`);
-  }
-  return Math.max(0, constantScalar(ctx, node, 2, 'max_output_boxes_per_class')!);
 }
 
 /**
