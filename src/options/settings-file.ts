@@ -41,6 +41,8 @@ export interface ModelSettings {
   inputShapes?: ShapeArgs['inputShapes'];
   ranges?: ShapeArgs['ranges'];
   enumeratedShapes?: ShapeArgs['enumeratedShapes'];
+  /** Rows ONNX NonMaxSuppression's selected_indices are padded to. */
+  maxDetections?: number;
   interface?: InterfaceRequest;
 }
 
@@ -58,12 +60,13 @@ export interface SettingsFile {
 /** Keys an entry may hold besides `match`: run options, shape options and the interface options. */
 const RUN_KEYS = ['target', 'variants', 'maxAbsError', 'minPsnr', 'maxSizeIncrease', 'failOnUnsupported'] as const satisfies readonly OptionKey[];
 const SHAPE_KEYS = ['freeze', 'inputShape', 'range', 'enumerate'] as const satisfies readonly OptionKey[];
+const CONVERT_KEYS = ['maxDetections'] as const satisfies readonly OptionKey[];
 const INTERFACE_KEYS = [
   'imageInput', 'pixelScale', 'pixelBias', 'mean', 'std', 'pixelRange', 'imageOutput', 'classLabels', 'probabilitiesOutput',
   'nms', 'nmsLayout', 'boxFormat', 'boxUnits', 'iouThreshold', 'confidenceThreshold', 'classAgnostic', 'maxDetections',
   'author', 'license', 'modelVersion', 'description', 'inputDescription', 'outputDescription', 'metadata',
 ] as const satisfies readonly OptionKey[];
-const ENTRY_KEYS: readonly OptionKey[] = [...RUN_KEYS, ...SHAPE_KEYS, ...INTERFACE_KEYS];
+const ENTRY_KEYS: readonly OptionKey[] = [...RUN_KEYS, ...SHAPE_KEYS, ...CONVERT_KEYS, ...INTERFACE_KEYS];
 const KEY_BY_FLAG = new Map(ENTRY_KEYS.map((k) => [(OPTIONS[k] as OptionSpec<unknown>).flag!, k]));
 
 class SettingsError extends ToolError {
@@ -154,6 +157,8 @@ function entrySettings(reader: Reader, values: CliValues, line: number): ModelSe
   if (Object.keys(gates).length > 0) settings.gates = gates;
   const freeze = parseFreeze(values['freeze'], fail);
   if (freeze) settings.freeze = freeze;
+  const maxDetections = cliOption(values, 'maxDetections', fail);
+  if (maxDetections !== undefined) settings.maxDetections = maxDetections;
   Object.assign(
     settings,
     parseShapeArgs(values, (message) => {

@@ -165,6 +165,7 @@ function modelJob(
     ...(options.timeoutSecondsPerModel === undefined ? {} : { timeoutSeconds: options.timeoutSecondsPerModel }),
     ...(inputShapes === undefined ? {} : { inputShapes }),
     ...(own.freeze === undefined ? {} : { freeze: own.freeze }),
+    ...(own.maxDetections === undefined ? {} : { maxDetections: own.maxDetections }),
     ...(own.ranges === undefined ? {} : { ranges: own.ranges }),
     ...(own.enumeratedShapes === undefined ? {} : { enumeratedShapes: own.enumeratedShapes }),
     ...(own.interface === undefined ? {} : { interface: withRepoPaths(own.interface, options.cwd ?? process.cwd()) }),

@@ -41,6 +41,8 @@ export interface ModelJob {
   freeze?: Record<string, readonly number[]>;
   ranges?: InputShapeOptions['ranges'];
   enumeratedShapes?: InputShapeOptions['enumeratedShapes'];
+  /** Rows ONNX NonMaxSuppression's selected_indices are padded to. */
+  maxDetections?: number;
   interface?: InterfaceRequest;
   progress: (message: string) => void;
 }
@@ -82,6 +84,7 @@ async function processModel(job: ModelJob, deadline: Deadline, result: ModelResu
   const shapes: InputShapeOptions = {
     ...(job.ranges === undefined ? {} : { ranges: job.ranges }),
     ...(job.enumeratedShapes === undefined ? {} : { enumeratedShapes: job.enumeratedShapes }),
+    ...(job.maxDetections === undefined ? {} : { maxDetections: job.maxDetections }),
   };
   for (const variant of job.variants) {
     job.progress(`${job.label}: building and verifying ${variant.name}`);

@@ -41,6 +41,12 @@ describe('the per-model settings file', () => {
     expect(settingsFor(file, 'elsewhere/x.onnx')).toEqual({});
   });
 
+  it('reads max-detections for a model with NonMaxSuppression, by the command line rule', () => {
+    const file = parseSettings('models:\n  - match: det/*.onnx\n    max-detections: 100\n', 'c.yml');
+    expect(settingsFor(file, 'det/yolo.onnx')).toEqual({ maxDetections: 100 });
+    expect(() => parseSettings('models:\n  - match: a\n    max-detections: 0\n', 'c.yml')).toThrow("c.yml: line 3: 'max-detections' must be a whole number ≥ 1, got '0'");
+  });
+
   it('names the file, the line and the key of an unknown key', () => {
     const text = 'models:\n  - match: a.onnx\n    colour: RGB\n';
     expect(() => parseSettings(text, 'onnx-coreml.yml')).toThrow(/^onnx-coreml\.yml: line 3: unknown key 'colour'; known keys: match, target/);
