@@ -106,70 +106,94 @@ export function quantizeBlocks(weights: Float32Array, shape: readonly number[], 
   const roundScale = options.scaleDType === 'float16' ? roundToHalf : Math.fround;
   const symmetric = options.symmetric ?? true;
   let squaredErrorSum = 0;
-  blocks.forEach(weights, (b, group, write) => {
-    const { s, zp } = chooseScale(group, range, symmetric, roundScale);
+  blocks.forEach(weights, data, (b, group, out) => {
+    const { s, zp, err } = chooseScale(group, range, symmetric, roundScale);
     scale[b] = s;
     zeroPoint[b] = zp;
-    squaredErrorSum += squaredError(group, { s, zp }, range);
-    write(data, quantizeGroup(group, s, zp, range));
+    squaredErrorSum += err;
+    quantizeGroup(group, s, zp, range, out);
   });
   return { data, scale, zeroPoint, shape: [...shape], scaleShape: [...scaleShape], squaredError: squaredErrorSum };
 }
 
 /**
- * Which block every element belongs to. Blocks are visited one at a time with
- * their elements gathered into a contiguous buffer, so the scale search runs on
- * plain arrays whatever axes the blocks span.
+ * Which block every element belongs to. Blocks are visited one at a time as
+ * contiguous arrays: views when the blocks are runs of the row-major order
+ * (per channel on axis 0, blocks of input channels after it), gathered and
+ * scattered otherwise, so the scale search runs on plain arrays whatever axes
+ * the blocks span.
  */
 class BlockLayout {
   readonly count: number;
-  /** The block of every element, row-major. */
-  readonly blockOf: Int32Array;
   private readonly blockSize: number;
+  private readonly contiguous: boolean;
+  private elementBlocks: Int32Array | undefined;
 
-  constructor(shape: readonly number[], scaleShape: readonly number[]) {
+  constructor(
+    private readonly shape: readonly number[],
+    private readonly scaleShape: readonly number[],
+  ) {
     if (scaleShape.length !== shape.length || shape.some((d, i) => scaleShape[i]! < 1 || d % scaleShape[i]! !== 0)) {
       throw new RangeError(`scale shape [${scaleShape.join(', ')}] does not divide weight shape [${shape.join(', ')}] into whole blocks`);
     }
-    const total = shape.reduce((a, d) => a * d, 1);
     this.count = scaleShape.reduce((a, d) => a * d, 1);
-    this.blockSize = total / this.count;
-    this.blockOf = new Int32Array(total);
+    this.blockSize = shape.reduce((a, d) => a * d, 1) / this.count;
+    // Runs of the row-major order: every axis before the last split one has one index per block, every axis after it is whole.
+    const last = scaleShape.reduce((at, d, i) => (d > 1 ? i : at), -1);
+    this.contiguous = scaleShape.every((d, i) => (i < last ? d === shape[i] : i > last ? d === 1 : true));
+  }
+
+  /** The block of every element, row-major. */
+  get blockOf(): Int32Array {
+    this.elementBlocks ??= this.computeBlockOf();
+    return this.elementBlocks;
+  }
+
+  /** Calls `visit` with each block's values and a same-sized buffer whose contents land at the block's elements of `out`. */
+  forEach<T extends Int8Array | Uint8Array>(values: Float32Array, out: T, visit: (block: number, group: Float32Array, groupOut: T) => void): void {
+    const size = this.blockSize;
+    if (this.contiguous) {
+      for (let b = 0; b < this.count; b++) visit(b, values.subarray(b * size, (b + 1) * size), out.subarray(b * size, (b + 1) * size) as T);
+      return;
+    }
+    const members = this.membersByBlock();
+    const group = new Float32Array(size);
+    const groupOut = out.slice(0, size) as T;
+    for (let b = 0; b < this.count; b++) {
+      const start = b * size;
+      for (let i = 0; i < size; i++) group[i] = values[members[start + i]!]!;
+      visit(b, group, groupOut);
+      for (let i = 0; i < size; i++) out[members[start + i]!] = groupOut[i]!;
+    }
+  }
+
+  private computeBlockOf(): Int32Array {
+    const { shape, scaleShape } = this;
     const rank = shape.length;
+    const blockOf = new Int32Array(this.count * this.blockSize);
     const index = new Array<number>(rank).fill(0);
     const per = shape.map((d, i) => d / scaleShape[i]!);
     const stride = new Array<number>(rank).fill(1);
     for (let d = rank - 2; d >= 0; d--) stride[d] = stride[d + 1]! * scaleShape[d + 1]!;
-    for (let e = 0; e < total; e++) {
+    for (let e = 0; e < blockOf.length; e++) {
       let b = 0;
       for (let d = 0; d < rank; d++) b += Math.floor(index[d]! / per[d]!) * stride[d]!;
-      this.blockOf[e] = b;
+      blockOf[e] = b;
       for (let d = rank - 1; d >= 0; d--) {
         if (++index[d]! < shape[d]!) break;
         index[d] = 0;
       }
     }
-  }
-
-  /** Calls `visit` with each block's values; `write` scatters a block-sized result back to the elements' places. */
-  forEach(values: Float32Array, visit: (block: number, group: Float32Array, write: (out: Int8Array | Uint8Array, q: Float64Array) => void) => void): void {
-    const members = this.membersByBlock();
-    const group = new Float32Array(this.blockSize);
-    for (let b = 0; b < this.count; b++) {
-      const start = b * this.blockSize;
-      for (let i = 0; i < this.blockSize; i++) group[i] = values[members[start + i]!]!;
-      visit(b, group, (out, q) => {
-        for (let i = 0; i < this.blockSize; i++) out[members[start + i]!] = q[i]!;
-      });
-    }
+    return blockOf;
   }
 
   /** Element indices sorted by block (a counting sort; each block's elements keep their order). */
   private membersByBlock(): Int32Array {
+    const blockOf = this.blockOf;
     const next = new Int32Array(this.count);
     for (let b = 0; b < this.count; b++) next[b] = b * this.blockSize;
-    const members = new Int32Array(this.blockOf.length);
-    for (let e = 0; e < this.blockOf.length; e++) members[next[this.blockOf[e]!]!++] = e;
+    const members = new Int32Array(blockOf.length);
+    for (let e = 0; e < blockOf.length; e++) members[next[blockOf[e]!]!++] = e;
     return members;
   }
 }
@@ -204,7 +228,7 @@ function minMax(values: Float32Array): { lo: number; hi: number } {
  * is worse than its predecessor: the error is close to unimodal in the
  * clipping fraction, and most groups stop after two evaluations.
  */
-function chooseScale(group: Float32Array, range: QuantRange, symmetric: boolean, roundScale: (s: number) => number): Candidate {
+function chooseScale(group: Float32Array, range: QuantRange, symmetric: boolean, roundScale: (s: number) => number): Candidate & { err: number } {
   const { lo, hi } = minMax(group);
   const fractions = range.max - range.min > 16 ? FRACTIONS_8BIT : FRACTIONS_4BIT;
   let best = scaleFor(lo, hi, range, symmetric, roundScale);
@@ -218,7 +242,7 @@ function chooseScale(group: Float32Array, range: QuantRange, symmetric: boolean,
     best = cand;
     bestErr = err;
   }
-  return best;
+  return { ...best, err: bestErr };
 }
 
 function scaleFor(lo: number, hi: number, range: QuantRange, symmetric: boolean, roundScale: (s: number) => number): Candidate {
@@ -254,16 +278,13 @@ function squaredError(group: Float32Array, cand: Candidate, range: QuantRange): 
   return err;
 }
 
-/** The quantized values of one group (as float64, written into the typed array by the caller). */
-function quantizeGroup(group: Float32Array, s: number, zp: number, range: { min: number; max: number }): Float64Array {
+function quantizeGroup(group: Float32Array, s: number, zp: number, range: { min: number; max: number }, out: Int8Array | Uint8Array): void {
   const inv = 1 / s;
   const { min, max } = range;
-  const out = new Float64Array(group.length);
   for (let i = 0; i < group.length; i++) {
     const q = group[i]! * inv + ROUND_MAGIC - ROUND_MAGIC + zp;
     out[i] = q < min ? min : q > max ? max : q;
   }
-  return out;
 }
 
 /** scale · (q − zeroPoint) for every element: what the runtime will compute. */
