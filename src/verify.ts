@@ -18,7 +18,7 @@ import { firstFailingSet, judgeOnDataSets } from './verify/judge.js';
 import { namedTensors } from './verify/matching.js';
 import { outputReport, type VerifyReport } from './verify/report.js';
 import { divergenceOfPackage } from './diagnose.js';
-import { firstDivergenceOf } from './verify/divergence.js';
+import { firstDivergenceOf, type FirstDivergence } from './verify/divergence.js';
 import { fp32OpsOf } from './verify/fp32-ops.js';
 
 export type { VerifyOutputReport, VerifyReport } from './verify/report.js';
@@ -60,10 +60,20 @@ export async function verifyPackage(packagePath: string, source: VerifySource, o
   // A detector's failure is a set of boxes; the op-by-op search reads element errors of one program.
   if (!report.pass && gate.kind === 'psnr' && !model.pipeline) {
     const failing = firstFailingSet(model, dataSets, { gate, referenceFile: referenceFileOf(source), packageFile: packagePath }) ?? dataSets[0]!;
-    const { profile } = await divergenceOfPackage(model, packagePath, source, failing);
-    report.firstDivergence = profile.first ? firstDivergenceOf(profile.first) : null;
+    const first = await firstDivergenceOrUndefined(model, packagePath, source, failing);
+    if (first !== undefined) report.firstDivergence = first;
   }
   return report;
+}
+
+/** The verdict stands without it: a trace that cannot run (the counterpart fails in the interpreter) leaves the field out. */
+async function firstDivergenceOrUndefined(model: CoreMLModel, packagePath: string, source: VerifySource, set: TestDataSet): Promise<FirstDivergence | null | undefined> {
+  try {
+    const { profile } = await divergenceOfPackage(model, packagePath, source, set);
+    return profile.first ? firstDivergenceOf(profile.first) : null;
+  } catch {
+    return undefined;
+  }
 }
 
 export const referenceFileOf = (source: VerifySource): string => ('dataDir' in source ? source.dataDir : source.onnxPath);

@@ -36,7 +36,8 @@ export interface VerifyReport {
   /**
    * Present when an fp16 or compressed package failed: the first op where it leaves the
    * fp32 program (the ONNX model converted at fp32 with --onnx, else the package's own
-   * program computed in fp32); null when no op stands out.
+   * program computed in fp32); null when no op stands out; absent when the package passed,
+   * computes in fp32 only, or the trace could not run.
    */
   firstDivergence?: FirstDivergence | null;
   /** Present when an fp16 package computes some ops in fp32 (mixed precision): which. */
