@@ -14,7 +14,7 @@ import {
   type MilTensorType,
 } from '../ir.js';
 import { NameAllocator } from '../sanitize.js';
-import { countUses, isConstLikeOp } from './uses.js';
+import { constOp, countUses, isConstLikeOp } from './uses.js';
 
 /**
  * fp16 compute precision, the way coremltools' FP16ComputePrecision pass
@@ -33,8 +33,10 @@ export interface Fp16Options {
    * weight, more than 1% of the non-zero values below fp16's smallest normal
    * (where fp16 keeps only a few significant bits). Such an op stays fp32,
    * with casts around it, and a warning gives the counts.
-   * - undefined (default): weights (≥ 400 elements) keep their op in fp32;
-   *   small constants (clip bounds, fill values) saturate to ±65504 with a count.
+   * - undefined (default): weights (≥ 400 elements) and per-channel affine
+   *   parameters (normalization statistics, scales and shifts, biases) keep
+   *   their op in fp32; other small constants (clip bounds, fill values,
+   *   masks) saturate to ±65504 with a count.
    * - true: every such constant keeps its op in fp32, as coremltools does.
    * - false: nothing is kept in fp32; overflowing values saturate.
    */
@@ -60,6 +62,22 @@ const KEPT_FP32_FROM_IOS17: Readonly<Record<string, readonly string[]>> = {
   clamped_relu: ['alpha', 'beta'], linear_activation: ['alpha', 'beta'], scaled_tanh: ['alpha', 'beta'],
   sigmoid_hard: ['alpha', 'beta'], softplus_parametric: ['alpha', 'beta'],
   inverse: ['epsilon'], log: ['epsilon'], rsqrt: ['epsilon'],
+};
+
+/**
+ * Parameters that scale or shift every value of a channel. Saturating one is
+ * not a harmless clamp, as it is for a bound or a mask: a running variance of
+ * 7e5 read as 65504 multiplies its channel by 3.3. An overflow in them keeps
+ * the op in fp32 however small the array.
+ */
+const AFFINE_PARAMS: Readonly<Record<string, readonly string[]>> = {
+  batch_norm: ['mean', 'variance', 'gamma', 'beta'],
+  instance_norm: ['gamma', 'beta'],
+  layer_norm: ['gamma', 'beta'],
+  conv: ['bias'],
+  conv_transpose: ['bias'],
+  linear: ['bias'],
+  prelu: ['alpha'],
 };
 
 /** Arrays shorter than this get underflow protection (tiny non-zero values keep their sign and non-zeroness). */
@@ -189,7 +207,8 @@ class FunctionRewriter {
     for (const [param, bindings] of Object.entries(op.inputs)) {
       for (const b of bindings) {
         const value = b.kind === 'value' ? b.value : this.constants.get(b.name);
-        if (value?.dtype !== 'float32' || (policy === undefined && value.data.length < UNDERFLOW_GUARD_LIMIT)) continue;
+        if (value?.dtype !== 'float32') continue;
+        if (policy === undefined && value.data.length < UNDERFLOW_GUARD_LIMIT && !AFFINE_PARAMS[op.type]?.includes(param)) continue;
         const range = scanFp16Range(value.data as Float32Array);
         const subnormalHeavy = value.data.length >= UNDERFLOW_GUARD_LIMIT && range.belowNormal > MAX_SUBNORMAL_SHARE * range.nonZero;
         if (range.overflow === 0 && !subnormalHeavy) continue;
@@ -355,17 +374,6 @@ interface PlannedBinding {
 
 function withSource(op: MilOperation, source: MilOpSource | undefined): MilOperation {
   return source ? { ...op, source } : op;
-}
-
-function constOp(name: string, value: Tensor): MilOperation {
-  return {
-    type: 'const',
-    name,
-    inputs: {},
-    outputs: [{ name, type: { dtype: value.dtype, shape: [...value.shape] } }],
-    attributes: { val: value },
-    blocks: [],
-  };
 }
 
 /** Counts of a constant's values that fp16 cannot hold: finite overflows, and non-zero values below the smallest normal. */

@@ -1,4 +1,6 @@
-import type { MilBlock, MilOperation } from '../ir.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { MilBlock, MilFunction, MilOperation } from '../ir.js';
+import { NameAllocator } from '../sanitize.js';
 
 /** Helpers the passes share: who reads which value, and renaming reads. */
 
@@ -43,4 +45,49 @@ export function renameUses(block: MilBlock, renames: ReadonlyMap<string, string>
     for (const inner of op.blocks) renameUses(inner, renames, true);
   }
   if (includeOutputs) block.outputs = block.outputs.map((n) => renames.get(n) ?? n);
+}
+
+/** Every const op's value by output name, in a block and its nested blocks (names are unique per function). */
+export function constantValues(block: MilBlock, values = new Map<string, Tensor>()): Map<string, Tensor> {
+  for (const op of block.operations) {
+    const val = op.type === 'const' ? op.attributes['val'] : undefined;
+    if (val && op.outputs[0]) values.set(op.outputs[0].name, val);
+    for (const inner of op.blocks) constantValues(inner, values);
+  }
+  return values;
+}
+
+/** The constant an op parameter is bound to (a const op's value or an inline value), if it is one. */
+export function boundConstant(op: MilOperation, param: string, constants: ReadonlyMap<string, Tensor>): Tensor | undefined {
+  const b = op.inputs[param]?.[0];
+  if (!b) return undefined;
+  return b.kind === 'value' ? b.value : constants.get(b.name);
+}
+
+/** A name allocator that already holds every op and value name of the function, for ops a pass adds. */
+export function functionNames(fn: MilFunction): NameAllocator {
+  const names = new NameAllocator();
+  for (const v of fn.inputs) names.allocate(v.name);
+  const visit = (block: MilBlock): void => {
+    for (const v of block.inputs) names.allocate(v.name);
+    for (const op of block.operations) {
+      names.allocate(op.name);
+      for (const o of op.outputs) names.allocate(o.name);
+      for (const inner of op.blocks) visit(inner);
+    }
+  };
+  visit(fn.block);
+  return names;
+}
+
+/** A const op holding `value`, named `name` (its output carries the same name). */
+export function constOp(name: string, value: Tensor): MilOperation {
+  return {
+    type: 'const',
+    name,
+    inputs: {},
+    outputs: [{ name, type: { dtype: value.dtype, shape: [...value.shape] } }],
+    attributes: { val: value },
+    blocks: [],
+  };
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { milConst } from '../../../src/mil/builder.js';
 import { mainFunction, type MilOperation } from '../../../src/mil/ir.js';
 import { applyFp16ComputePrecision } from '../../../src/mil/passes/fp16.js';
 import { validateProgram } from '../../../src/mil/validate.js';
+import { runProgram } from '../../../src/runtime/interpreter.js';
 import { makeTensor, type Tensor } from '../../../src/tensor/tensor.js';
 import { buildProgram, opsOf } from './helpers.js';
 
@@ -81,4 +83,39 @@ describe('fp16 range scan of weights', () => {
     expect(opsOf(program).find((o) => o.type === 'linear')!.outputs[0]!.type.dtype).toBe('float16');
     expect(warnings.join('\n')).toMatch(/1 value\(s\) beyond the fp16 range saturated/);
   });
+
+  it('keeps a batch_norm whose running variance lies beyond ±65504 in fp32 instead of saturating it, so the numbers hold', () => {
+    // Saturated to 65504, the variance 7.2e5 would scale its channel by sqrt(7.2e5 / 65504) ≈ 3.3.
+    const build = () =>
+      buildProgram('iOS15', (b) => {
+        const x = b.addInput('x', { dtype: 'float32', shape: [1, 2, 2, 2] });
+        const bn = b.op1('batch_norm', {
+          x, mean: milConst.floats([-600, 1]), variance: milConst.floats([7.2e5, 0.5]), gamma: milConst.floats([2, 1]), beta: milConst.floats([0.5, 0]),
+          epsilon: milConst.float(1e-5),
+        }, { name: 'bn' });
+        return [b.op1('relu', { x: bn }, { name: 'y' })];
+      });
+    const x = makeTensor('float32', [1, 2, 2, 2], Float32Array.from([-2000, -300, 100, 2500, -1, 0, 0.5, 2]));
+    const reference = runProgram(build(), { x })['y']!.data as Float32Array;
+    const program = build();
+    const { warnings } = applyFp16ComputePrecision(program);
+    expect(validateProgram(program)).toEqual([]);
+    expect(opsOf(program).find((o) => o.type === 'batch_norm')!.outputs[0]!.type.dtype).toBe('float32');
+    expect(warnings.join('\n')).toMatch(/batch_norm "bn" kept in fp32: constant "\w+" has 1 value\(s\) beyond ±65504/);
+    // Model outputs stay fp32 (cast back at the edge).
+    const out = runProgram(program, { x })['y']!;
+    expect(out.dtype).toBe('float32');
+    Array.from(out.data as Float32Array).forEach((v, i) => expect(Math.abs(v - reference[i]!)).toBeLessThanOrEqual(2e-3 * Math.max(1, Math.abs(reference[i]!))));
+  });
+
+  it('still saturates a small bound beyond ±65504, where a clamp at 65504 means the same', () => {
+    const program = buildProgram('iOS15', (b) => {
+      const x = b.addInput('x', { dtype: 'float32', shape: [4] });
+      return [b.op1('clip', { x, alpha: milConst.float(-1e5), beta: milConst.float(1e5) }, { name: 'y' })];
+    });
+    const { warnings } = applyFp16ComputePrecision(program);
+    expect(opsOf(program).find((o) => o.type === 'clip')!.outputs[0]!.type.dtype).toBe('float16');
+    expect(warnings.join('\n')).toMatch(/saturated to ±65504/);
+  });
 });
+
