@@ -13,12 +13,13 @@ import { boundConstant, constantValues, constOp, countUses, functionNames } from
  * reaches fp16, and the tiny weights of nearly dead channels are scaled back
  * up by their large s. The arithmetic is done in float64 from the fp32
  * constants. Only a producer read by nothing but the batch_norm is fused;
- * every weight, bias and statistic must be a float32 constant. Returns the
- * number of batch_norm ops removed.
+ * every weight, bias and statistic must be a float32 constant, and a
+ * producer whose output is named in `keep` (ops mixed precision keeps in
+ * fp32) stays as it is. Returns the number of batch_norm ops removed.
  */
-export function fuseConvBatchNorm(program: MilProgram): number {
+export function fuseConvBatchNorm(program: MilProgram, keep: ReadonlySet<string> = new Set()): number {
   let fused = 0;
-  for (const fn of Object.values(program.functions)) fused += new BatchNormFuser(fn).run();
+  for (const fn of Object.values(program.functions)) fused += new BatchNormFuser(fn, keep).run();
   return fused;
 }
 
@@ -37,7 +38,10 @@ class BatchNormFuser {
   private readonly uses: Map<string, number>;
   private readonly names: NameAllocator;
 
-  constructor(private readonly fn: MilFunction) {
+  constructor(
+    private readonly fn: MilFunction,
+    private readonly keep: ReadonlySet<string>,
+  ) {
     this.constants = constantValues(fn.block);
     this.uses = countUses(fn.block);
     this.names = functionNames(fn);
@@ -73,7 +77,8 @@ class BatchNormFuser {
     const x = bn.inputs['x']?.[0];
     if (x?.kind !== 'name' || outputs.has(x.name) || this.uses.get(x.name) !== 1) return undefined;
     const producer = producers.get(x.name);
-    return producer && FUSABLE_PRODUCERS.has(producer.type) && producer.outputs.length === 1 ? producer : undefined;
+    if (!producer || !FUSABLE_PRODUCERS.has(producer.type) || producer.outputs.length !== 1 || this.keep.has(x.name)) return undefined;
+    return producer;
   }
 
   /** Rewrites the producer in place to compute the batch_norm's output; returns the const ops it now reads, or undefined to leave both. */
