@@ -113,6 +113,12 @@ describe('fuseConvBatchNorm', () => {
     expect(opTypes(program).filter((t) => t !== 'const')).toEqual(['conv', 'batch_norm', 'add', 'batch_norm']);
   });
 
+  it('leaves a conv that mixed precision keeps in fp32, so the request still names an op', () => {
+    const program = buildProgram('iOS15', (b) => convThenBatchNorm(b, true));
+    expect(fuseConvBatchNorm(program, new Set(['conv']))).toBe(0);
+    expect(opTypes(program).filter((t) => t !== 'const')).toEqual(['conv', 'batch_norm', 'relu']);
+  });
+
   it('leaves a conv whose weight is computed at run time', () => {
     const program = buildProgram('iOS17', (b) => {
       const x = b.addInput('x', { dtype: 'float32', shape: [1, 2, 4, 4] });
