@@ -117,7 +117,9 @@ function renderModel(m: ModelResult): string {
   if (m.error) sections.push(`**${escapeMarkdown(m.error.code)}**: ${escapeMarkdown(m.error.message, 1000)}`);
   const references = referencesLine(m);
   if (references) sections.push(references);
-  if (m.variants.length > 0) sections.push(renderSizeTable(m), renderAccuracyTable(m));
+  if (m.variants.length > 0) sections.push(renderSizeTable(m));
+  const accuracy = m.variants.length > 0 ? renderAccuracyTable(m) : undefined;
+  if (accuracy) sections.push(accuracy);
   const precisionNotes = renderPrecisionNotes(m.variants);
   if (precisionNotes) sections.push(precisionNotes);
   const detections = renderDetectionTable(m);
@@ -157,7 +159,8 @@ function renderSizeTable(m: ModelResult): string {
   return titled('Size', markdownTable([header, onnxRow, ...rows], { align: ['l', 'r', 'r', 'r', 'r'] }), rows.length + 1);
 }
 
-function renderAccuracyTable(m: ModelResult): string {
+/** Element-wise numbers per output; a detector's outputs are in the detections table instead. */
+function renderAccuracyTable(m: ModelResult): string | undefined {
   const hasBase = m.base !== undefined;
   const header = ['Variant', 'Output', 'Max abs error', 'PSNR', 'Top-1', ...(hasBase ? ['Δ PSNR vs base'] : []), 'Gate', 'Result'];
   const rows: string[][] = [];
@@ -167,7 +170,7 @@ function renderAccuracyTable(m: ModelResult): string {
       continue;
     }
     const baseVariant = m.base?.variants.find((b) => b.name === v.name);
-    for (const o of v.outputs) {
+    for (const o of v.outputs.filter((out) => !out.detection)) {
       const baseOut = baseVariant?.outputs.find((b) => b.name === o.name);
       rows.push([
         escapeMarkdown(v.name),
@@ -181,6 +184,7 @@ function renderAccuracyTable(m: ModelResult): string {
       ]);
     }
   }
+  if (rows.length === 0) return undefined;
   return titled('Accuracy', markdownTable([header, ...rows]), rows.length);
 }
 

@@ -68,11 +68,13 @@ function git(cwd: string, ...args: string[]): string {
 export interface RepoSpec {
   /** Patterns kept in Git LFS (`git lfs track`), from the base commit on; the objects stay in the local LFS store. */
   lfs?: string[];
-  /** Files in the base commit: path → fixture model name, or literal text. */
-  base: Record<string, { fixture: string } | { text: string }>;
+  /** Files in the base commit: path → fixture model name, literal text, or bytes (a model built by the test). */
+  base: Record<string, RepoFile>;
   /** Changes for the head commit: new or replaced files, renames, deletions. */
-  head: { write?: Record<string, { fixture: string } | { text: string }>; rename?: Record<string, string>; remove?: string[] };
+  head: { write?: Record<string, RepoFile>; rename?: Record<string, string>; remove?: string[] };
 }
+
+export type RepoFile = { fixture: string } | { text: string } | { bytes: Uint8Array };
 
 export interface TestRepo {
   dir: string;
@@ -80,10 +82,11 @@ export interface TestRepo {
   headSha: string;
 }
 
-function writeEntry(dir: string, path: string, entry: { fixture: string } | { text: string }): void {
+function writeEntry(dir: string, path: string, entry: RepoFile): void {
   const target = join(dir, path);
   mkdirSync(dirname(target), { recursive: true });
   if ('fixture' in entry) copyFileSync(join(FIXTURES, entry.fixture, 'model.onnx'), target);
+  else if ('bytes' in entry) writeFileSync(target, entry.bytes);
   else writeFileSync(target, entry.text);
 }
 
