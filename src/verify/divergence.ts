@@ -30,6 +30,12 @@ export interface OpDivergence extends ValueComparison {
   outputName: string;
   /** Whether this op introduced the error (see the module comment). */
   jump: boolean;
+  /**
+   * The relative error this op adds to its inputs' worst (which may be negative: an op can
+   * shrink error); null when either is not finite. Where no op jumps, the op adding the most
+   * is where the error grows.
+   */
+  addedError: number | null;
 }
 
 /** The line `verify --json` and the report give for a failing variant. */
@@ -113,6 +119,7 @@ export function traceDivergence(
       outputName,
       ...worst,
       jump: isJump(worst, inputHealth),
+      addedError: addedErrorOf(worst, inputHealth),
     });
   });
   const unpaired = mainFunction(variant.program).block.operations.filter((op) => !byVariantOp.has(op) && !isBookkeepingOp(op)).length;
@@ -170,6 +177,11 @@ function isJump(c: ValueComparison, inputs: Health): boolean {
   if (kind === 'underflow') return !inputs.underflow && !inputs.nonFinite;
   const relative = c.error.relative ?? Infinity;
   return relative >= DIVERGENCE_THRESHOLD && relative >= JUMP_FACTOR * inputs.relative && !inputs.nonFinite;
+}
+
+function addedErrorOf(c: ValueComparison, inputs: Health): number | null {
+  const added = (c.error.relative ?? Infinity) - inputs.relative;
+  return Number.isFinite(added) ? added : null;
 }
 
 function firstOf(ops: readonly OpDivergence[]): OpDivergence | null {

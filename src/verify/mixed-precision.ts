@@ -3,7 +3,7 @@ import type { CoreMLModel } from '../coreml/model.js';
 import { mainFunction, type MilOperation } from '../mil/ir.js';
 import type { Gate } from '../parity/gates.js';
 import type { TestDataSet } from '../reference/test-data-set.js';
-import { traceDivergence } from './divergence.js';
+import { traceDivergence, type OpDivergence } from './divergence.js';
 import { firstFailingSet, modelInputs } from './judge.js';
 import { isBookkeepingOp } from './op-pairs.js';
 
@@ -13,7 +13,8 @@ import { isBookkeepingOp } from './op-pairs.js';
  * plain fp16, each round runs the candidate against the references; while it fails, the
  * first op where it diverges from the fp32 program (verify/divergence.ts) is kept in
  * fp32 too — or, when that op is already fp32 and still diverges, the fp16 ops feeding
- * it — until the gate passes, nothing is left to keep, or the op budget is spent.
+ * it; when no op stands out, the fp16 op that adds the most error — until the gate
+ * passes, nothing is left to keep, or the op budget is spent.
  */
 
 /** An op the mixed program computes in fp32. */
@@ -82,11 +83,21 @@ function nextOpsToKeep(search: MixedPrecisionSearch, candidate: CoreMLModel, set
   const profile = traceDivergence(search.fp32, candidate, inputs, { fp32: search.packageFile, variant: search.packageFile }, search.onOp);
   const first = profile.first;
   const op = first ? fp32Ops.get(first.outputName) : undefined;
-  if (!op) return [];
+  if (!op) return mostErrorAdding(profile.ops, keep, fp32Ops);
   if (!isKept(op, keep)) return [op];
   return producersOf(op, fp32Ops).filter((p) => !isKept(p, keep));
 }
 
+/** No op jumps, yet the gate fails: the error accumulates, so keep the fp16 op that adds the most of it. */
+function mostErrorAdding(ops: readonly OpDivergence[], keep: ReadonlySet<string>, fp32Ops: Map<string, MilOperation>): MilOperation[] {
+  let best: { op: MilOperation; added: number } | undefined;
+  for (const d of ops) {
+    const op = fp32Ops.get(d.outputName);
+    if (!op || isKept(op, keep) || d.addedError === null || d.addedError <= 0) continue;
+    if (!best || d.addedError > best.added) best = { op, added: d.addedError };
+  }
+  return best ? [best.op] : [];
+}
 function isKept(op: MilOperation, keep: ReadonlySet<string>): boolean {
   return op.outputs.some((o) => keep.has(o.name));
 }

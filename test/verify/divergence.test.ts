@@ -86,4 +86,17 @@ describe('mixed precision search', () => {
     expect(result.passed).toBe(true);
     expect(result.kept).toEqual([]);
   });
+
+  it('widens op by op where the error only accumulates, until a gate plain fp16 misses passes', async () => {
+    const sets = [await referenceSet(1, 1)];
+    const fp16Psnr = psnr(convert(1, 'fp16'), sets);
+    // A gate between fp16's PSNR and fp32's: no op jumps, so the search widens by the op that adds the most error.
+    const gate = { kind: 'psnr', minDb: fp16Psnr + 6 } as const;
+    expect(psnr(convert(1, 'fp32'), sets)).toBeGreaterThan(gate.minDb);
+    const result = searchMixedPrecision({ fp32: convert(1, 'fp32'), build: (keep) => convert(1, 'fp16', keep), sets, gate, referenceFile: 'block.onnx', packageFile: 'block.mlpackage' });
+    expect(result.passed).toBe(true);
+    expect(result.kept.length).toBeGreaterThan(0);
+    const [y] = judgeOnDataSets(result.model, sets, { gate, referenceFile: 'block.onnx', packageFile: 'block.mlpackage' });
+    expect(y!.verdict.metrics.psnrDb).toBeGreaterThanOrEqual(gate.minDb);
+  });
 });
