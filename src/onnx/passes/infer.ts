@@ -134,7 +134,9 @@ function inferNode(
   node.outputs.forEach((name, k) => {
     if (name === '' || !inferred[k]) return;
     checkOutput(node, name, inferred[k].shape, declared);
-    types.set(name, mergeInfo({ name, ...inferred[k] }, types.get(name)));
+    // Dims the op cannot compute (a size read at run time) take the ones the model declares,
+    // graph outputs included, when the declarations describe these inputs (checkDeclared).
+    types.set(name, mergeInfo({ name, ...inferred[k] }, types.get(name) ?? declared?.get(name)));
   });
 }
 

@@ -4,6 +4,7 @@ import { model, node, valueInfo } from '../../helpers/onnx-graph.js';
 import { convertNode, f32 } from './harness.js';
 import { compareModelWithOrt } from './ort-graph.js';
 import { seededTensor } from './ort-parity.js';
+import { convertOnnxModel } from '../../../src/convert/index.js';
 
 const i64 = (...v: number[]) => makeTensor('int64', [v.length], BigInt64Array.from(v.map(BigInt)));
 const fl = (...v: number[]) => makeTensor('float32', [v.length], Float32Array.from(v));
@@ -97,9 +98,11 @@ describe('Resize converter', () => {
     expect(r.ops.map((o) => o.type)).toEqual(['upsample_nearest_neighbor']);
   });
 
-  it('refuses asymmetric round_prefer_floor at scale 3, which rounds 2/3 up', () => {
+  it('resizes by matrices where no Core ML op samples the grid (asymmetric round_prefer_floor at scale 3 rounds 2/3 up)', () => {
     const n = resize({ mode: 'nearest', coordinate_transformation_mode: 'asymmetric' }, ['', 's']);
-    expect(() => convertNode(n, { x: f32(1, 1, 2, 2) }, { s: fl(1, 1, 3, 3) })).toThrow(/nearest_mode/);
+    const r = convertNode(n, { x: f32(1, 1, 2, 2) }, { s: fl(1, 1, 3, 3) });
+    expect(r.ops.map((o) => o.type)).toEqual(['matmul', 'matmul']);
+    expect(r.outType().shape).toEqual([1, 1, 6, 6]);
   });
 
   it('maps align_corners to upsample_bilinear(align_corners=true) and half_pixel to align_corners=false', () => {
@@ -121,9 +124,9 @@ describe('Resize converter', () => {
     }
   });
 
-  it('refuses a scale that differs from out / in, and resizing the channel dim', () => {
+  it('resizes by matrices when the scale differs from out / in, and refuses resizing the channel dim', () => {
     const n = resize({ mode: 'linear' }, ['', 's']);
-    expect(() => convertNode(n, { x: f32(1, 1, 5, 5) }, { s: fl(1, 1, 1.5, 1.5) })).toThrow(/output size \/ input size/);
+    expect(convertNode(n, { x: f32(1, 1, 5, 5) }, { s: fl(1, 1, 1.5, 1.5) }).outType().shape).toEqual([1, 1, 7, 7]);
     expect(() => convertNode(n, { x: f32(1, 2, 4, 4) }, { s: fl(1, 2, 2, 2) })).toThrow(/last two dims/);
   });
 
@@ -148,8 +151,72 @@ describe('Resize converter', () => {
     expect(() => convertNode(resize({ mode: 'linear' }, ['', 's']), { x: f32(1, 1, 4, null) }, { s: fl(1, 1, 1, 0.5) })).toThrow(/dynamic.*\(1, 0\.5\)/);
   });
 
-  it('refuses cubic mode with a reason', () => {
-    expect(() => convertNode(resize({ mode: 'cubic' }, ['', 's']), { x: f32(1, 1, 4, 4) }, { s: fl(1, 1, 2, 2) })).toThrow(/cubic/);
+  it('refuses modes it does not know and antialiased downsampling by matrices, with a reason', () => {
+    expect(() => convertNode(resize({ mode: 'lanczos' }, ['', 's']), { x: f32(1, 1, 4, 4) }, { s: fl(1, 1, 2, 2) })).toThrow(/mode lanczos/);
+    expect(() => convertNode(resize({ mode: 'cubic', antialias: 1 }, ['', 's']), { x: f32(1, 1, 8, 8) }, { s: fl(1, 1, 0.5, 0.5) })).toThrow(/antialiased/);
+  });
+
+  it('takes a run-time sizes input from the output shape the model declares', () => {
+    const m = model({
+      nodes: [resize({ mode: 'cubic' }, ['', '', 'sz'])],
+      inputs: [valueInfo('x', 'float32', [1, 1, 4, 5]), valueInfo('sz', 'int64', [4])],
+      outputs: [valueInfo('y', 'float32', [1, 1, 7, 3])],
+    });
+    const converted = convertOnnxModel(m, { target: 'iOS15', precision: 'fp32' });
+    expect(converted.model.outputs[0]!.type.shape).toEqual([1, 1, 7, 3]);
+  });
+
+  // The matrices follow ONNX's definition; onnxruntime is the independent check of each sampling.
+  const samplings: [string, Record<string, string | number>, number[], number[]][] = [
+    ['cubic half_pixel upsampling', { mode: 'cubic' }, [1, 2, 5, 7], [1, 1, 2, 1.5]],
+    ['cubic align_corners downsampling', { mode: 'cubic', coordinate_transformation_mode: 'align_corners' }, [1, 1, 8, 9], [1, 1, 0.5, 1 / 3]],
+    ['cubic, A = −0.5, exclude_outside', { mode: 'cubic', cubic_coeff_a: -0.5, exclude_outside: 1 }, [1, 1, 8, 9], [1, 1, 0.5, 2]],
+    ['linear half_pixel at a scale other than out / in', { mode: 'linear' }, [2, 3, 5, 4], [1, 1, 0.6, 1.7]],
+    ['linear pytorch_half_pixel', { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }, [1, 1, 6, 6], [1, 1, 0.5, 1.5]],
+    ['nearest asymmetric round_prefer_ceil', { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'round_prefer_ceil' }, [1, 2, 4, 5], [1, 1, 3, 2.5]],
+    ['nearest asymmetric ceil', { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'ceil' }, [1, 1, 7, 5], [1, 1, 0.7, 1.6]],
+  ];
+  it.each(samplings)('matches onnxruntime by matrices: %s', async (_title, attrs, shape, scales) => {
+    const m = model({
+      nodes: [resize(attrs, ['', 's'])],
+      inputs: [valueInfo('x', 'float32', shape)],
+      outputs: [{ name: 'y', dtype: 'float32' }],
+      initializers: { s: fl(...scales) },
+    });
+    const [verdicts] = await compareModelWithOrt(m, [{ x: seededTensor(shape, 5) }]);
+    expect(verdicts!.map((v) => v.reason ?? 'pass')).toEqual(['pass']);
+  });
+
+  // Scales as a graph input: the matrices are computed in the program from the scale it is given.
+  const runtimeSamplings: [string, Record<string, string | number>, number[], number[], number[]][] = [
+    ['cubic half_pixel', { mode: 'cubic' }, [1, 2, 5, 4], [1, 1, 0.6, 1.7], [1, 2, 3, 6]],
+    ['cubic align_corners, A = −0.5, exclude_outside', { mode: 'cubic', coordinate_transformation_mode: 'align_corners', cubic_coeff_a: -0.5, exclude_outside: 1 }, [1, 1, 6, 6], [1, 1, 2, 0.5], [1, 1, 12, 3]],
+    ['linear asymmetric', { mode: 'linear', coordinate_transformation_mode: 'asymmetric' }, [1, 1, 4, 6], [1, 1, 2.5, 0.7], [1, 1, 10, 4]],
+    ['nearest half_pixel round_prefer_ceil', { mode: 'nearest', nearest_mode: 'round_prefer_ceil' }, [1, 1, 5, 5], [1, 1, 1.5, 0.8], [1, 1, 7, 4]],
+  ];
+  it.each(runtimeSamplings)('matches onnxruntime with run-time scales: %s', async (_title, attrs, shape, scales, outShape) => {
+    const m = model({
+      nodes: [resize(attrs, ['', 's'])],
+      inputs: [valueInfo('x', 'float32', shape), valueInfo('s', 'float32', [4])],
+      outputs: [valueInfo('y', 'float32', outShape)],
+    });
+    const [verdicts] = await compareModelWithOrt(m, [{ x: seededTensor(shape, 3), s: fl(...scales) }]);
+    expect(verdicts!.map((v) => v.reason ?? 'pass')).toEqual(['pass']);
+  });
+
+  it('refuses run-time scales without a declared static output shape', () => {
+    expect(() => convertNode(resize({ mode: 'linear' }, ['', 's']), { x: f32(1, 1, 4, 4), s: { dtype: 'float32', shape: [4] } })).toThrow(/declared static output shape/);
+  });
+
+  it('matches onnxruntime by matrices for tf_crop_and_resize with an extrapolation value', async () => {
+    const m = model({
+      nodes: [resize({ mode: 'linear', coordinate_transformation_mode: 'tf_crop_and_resize', extrapolation_value: 3.5 }, ['roi', '', 'sz'])],
+      inputs: [valueInfo('x', 'float32', [1, 1, 6, 6])],
+      outputs: [{ name: 'y', dtype: 'float32' }],
+      initializers: { roi: fl(0, 0, -0.2, 0.3, 1, 1, 0.7, 1.4), sz: i64(1, 1, 5, 4) },
+    });
+    const [verdicts] = await compareModelWithOrt(m, [{ x: seededTensor([1, 1, 6, 6], 9) }]);
+    expect(verdicts!.map((v) => v.reason ?? 'pass')).toEqual(['pass']);
   });
 });
 
