@@ -4,6 +4,7 @@ import type { DType } from '../../tensor/dtype.js';
 import { makeTensor, toNumberList, type Tensor } from '../../tensor/tensor.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type ConverterTable, type OpConverter } from '../types.js';
 import { floatScalar, floatTensor, floatValues, outputName } from './nn-util.js';
+import { quantIntegerConverters } from './quant-integer.js';
 
 /**
  * ONNX linear quantization. DequantizeLinear of constants (a quantized
@@ -155,4 +156,5 @@ export const quantConverters: ConverterTable = {
   QuantizeLinear: quantizeLinear,
   DequantizeLinear: dequantizeLinear,
   DynamicQuantizeLinear: dynamicQuantizeLinear,
+  ...quantIntegerConverters,
 };
