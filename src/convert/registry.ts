@@ -22,6 +22,7 @@ import { generatorConverters } from './ops/generator.js';
 import { visionConverters } from './ops/vision.js';
 import { nmsConverters } from './ops/nms.js';
 import { signalConverters } from './ops/signal.js';
+import { textConverters } from './ops/tfidf.js';
 
 /**
  * Every converter family, by name. The op list, the coverage table and
@@ -50,6 +51,7 @@ export const CONVERTER_FAMILIES: FamilyTables<OpConverter> = {
   vision: visionConverters,
   nms: nmsConverters,
   signal: signalConverters,
+  text: textConverters,
 };
 
 const byOp = mergeFamilyTables('converter for ONNX op', CONVERTER_FAMILIES);
