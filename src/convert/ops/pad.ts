@@ -4,6 +4,8 @@ import { narrowConstant } from '../narrow.js';
 import { LATEST_ONNX_OPSET, type ConverterTable, type OpConverter } from '../types.js';
 import { floatScalar, guarded, outputName, typeOfInput } from './nn-util.js';
 import { fillPaddingWithRuntimeValue, padThenCrop, runtimePad } from './pad-dynamic.js';
+import { gatherPad } from './pad-gather.js';
+import { attrString } from '../../onnx/ir.js';
 
 /** ONNX → MIL converter for Pad; negative and run-time pads are handled in pad-dynamic.ts. */
 
@@ -11,14 +13,22 @@ const PAD_MODES: Readonly<Record<string, string>> = { constant: 'constant', refl
 
 const pad: OpConverter = {
   opsets: [1, LATEST_ONNX_OPSET],
-  milOps: ['pad', 'identity', 'slice_by_index', 'transpose', 'reshape', 'maximum', 'mul', 'sub', 'shape', 'fill', 'greater', 'select'],
-  limits: 'constant, reflect and edge modes; negative pads (cropping) and run-time pads in constant mode only; axes must be a constant',
+  milOps: ['pad', 'identity', 'slice_by_index', 'transpose', 'reshape', 'maximum', 'mul', 'sub', 'shape', 'fill', 'greater', 'select', 'cast', 'clip', 'abs', 'gather'],
+  limits:
+    'constant, reflect and edge modes; negative pads (cropping) in constant mode only; run-time pads in constant mode, or edge and reflect with static input and output shapes; integer tensors in edge and reflect mode with static shapes',
   convert(node, ctx) {
     const x = ctx.requireInput(node, 0);
     const xt = typeOfInput(ctx, x);
     const rank = xt.shape.length;
-    if (xt.dtype !== 'float32' && xt.dtype !== 'float16') return ctx.unsupported(node, `Core ML pads only float tensors, not ${xt.dtype}`);
-    if (ctx.opset >= 11 && node.inputs[1] && !ctx.constant(node, 1)) return ctx.setOutput(node, 0, runtimePad(node, ctx, x));
+    const onnxMode = attrString(node, 'mode', 'constant');
+    const runtimePads = ctx.opset >= 11 && !!node.inputs[1] && !ctx.constant(node, 1);
+    const isFloat = xt.dtype === 'float32' || xt.dtype === 'float16';
+    if (!isFloat || (runtimePads && onnxMode !== 'constant')) {
+      const gathered = gatherPad(node, ctx, x, onnxMode);
+      if (gathered) return ctx.setOutput(node, 0, gathered);
+      if (!isFloat) return ctx.unsupported(node, `Core ML pads only float tensors, not ${xt.dtype} (edge and reflect with static shapes are gathers)`);
+    }
+    if (runtimePads) return ctx.setOutput(node, 0, runtimePad(node, ctx, x));
     const runtimeValue = ctx.opset >= 11 && !!node.inputs[2] && !ctx.constant(node, 2);
     const spec = guarded(ctx, node, () =>
       readPadSpec(node, ctx.opset, rank, (i) => {

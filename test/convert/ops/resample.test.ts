@@ -82,6 +82,30 @@ describe('Pad agrees with onnxruntime where MIL pad alone differs', () => {
   });
 });
 
+describe('Pad as gathers (integer tensors, run-time pads in edge and reflect mode)', () => {
+  const ints = (shape: number[]) => makeTensor('int64', shape, BigInt64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => BigInt((i * 7) % 23 - 11)));
+  it.each(['edge', 'reflect'])('pads an int64 tensor in %s mode with constant pads like onnxruntime', async (mode) => {
+    const m = model({
+      nodes: [node('Pad', ['x', 'p'], ['y'], { mode })],
+      inputs: [valueInfo('x', 'int64', [2, 4, 5])],
+      outputs: [{ name: 'y', dtype: 'int64' }],
+      initializers: { p: i64(0, 2, 3, 1, 1, 0) },
+    });
+    const [verdicts] = await compareModelWithOrt(m, [{ x: ints([2, 4, 5]) }]);
+    expect(verdicts!.map((v) => v.reason ?? 'pass')).toEqual(['pass']);
+  });
+
+  it.each(['edge', 'reflect'])('pads a float tensor in %s mode with run-time pads and a declared output shape like onnxruntime', async (mode) => {
+    const m = model({
+      nodes: [node('Pad', ['x', 'p'], ['y'], { mode })],
+      inputs: [valueInfo('x', 'float32', [1, 3, 4, 5]), valueInfo('p', 'int64', [8])],
+      outputs: [valueInfo('y', 'float32', [1, 3, 7, 8])],
+    });
+    const [verdicts] = await compareModelWithOrt(m, [{ x: seededTensor([1, 3, 4, 5], 2), p: i64(0, 0, 2, 3, 0, 0, 1, 0) }]);
+    expect(verdicts!.map((v) => v.reason ?? 'pass')).toEqual(['pass']);
+  });
+});
+
 describe('Resize converter', () => {
   const resize = (attrs: Record<string, string | number>, inputs: string[]) => node('Resize', ['x', ...inputs], ['y'], attrs);
 
