@@ -113,8 +113,11 @@ function convertOrRefuse(model: OnnxModel): ReturnType<typeof convertOnnxModel> 
     if (!(err instanceof ConversionError) || err.unsupported.length === 0) throw err;
     const inputs = new Set(model.graph.inputs.map((i) => i.name));
     const asked = err.unsupported.flatMap((u) => [...u.reason.matchAll(/--freeze (\S+?)=/g)].map((m) => m[1]!));
+    // Each op once, with the reason its first refused node gives, so the table says why.
+    const reasons = new Map<string, string>();
+    for (const u of err.unsupported) if (!reasons.has(u.op)) reasons.set(u.op, u.reason);
     return {
-      unsupported: `unsupported: ${[...new Set(err.unsupported.map((u) => u.op))].sort().join(', ')}`,
+      unsupported: `unsupported: ${[...reasons].sort(([a], [b]) => a.localeCompare(b)).map(([op, reason]) => (reason ? `${op} (${reason})` : op)).join('; ')}`,
       freezable: [...new Set(asked)].filter((name) => inputs.has(name)),
     };
   }

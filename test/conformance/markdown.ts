@@ -43,10 +43,25 @@ export function renderConformanceMarkdown(results: readonly CaseResult[]): strin
   }
   for (const [op, rs] of [...byOp.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const rows = rs.map((r) => [r.suite, r.name, `${r.status}${r.stage ? ` (${r.stage})` : ''}`, cell(r.reason ?? '')]);
-    lines.push(`### ${op}`, '', markdownTable([['Suite', 'Case', 'Status', 'Reason'], ...rows], { alignDelimiters: false }), '');
+    const why = WHY_NOT_CONVERTED[op];
+    lines.push(`### ${op}`, '', ...(why ? [`Why: ${why}`, ''] : []), markdownTable([['Suite', 'Case', 'Status', 'Reason'], ...rows], { alignDelimiters: false }), '');
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** Ops this tool has no converter for, and why Core ML cannot express them (or not yet). */
+const WHY_NOT_CONVERTED: Readonly<Record<string, string>> = {
+  Bernoulli: 'random draws: Core ML cannot reproduce the reference\'s generator, so no value could be checked.',
+  RandomUniformLike: 'random draws (Bernoulli\'s expanded form): no reproducible values to check.',
+  Unique: 'the output length depends on the input values; Core ML programs here need output shapes known before running.',
+  MelWeightMatrix: 'its output shape is set by input values (bin counts), which the cases give at run time.',
+  StringNormalizer: 'string tensors: Core ML ML programs take and return numeric tensors only.',
+  NonMaxSuppression: 'the cases give the box limit and thresholds as run-time inputs; Core ML\'s non_maximum_suppression takes them as constants (see --max-detections and --freeze).',
+  'ai.onnx.preview.training.Adagrad': 'training optimizer, no inference meaning.',
+  'ai.onnx.preview.training.Adam': 'training optimizer, no inference meaning.',
+  'ai.onnx.preview.training.Momentum': 'training optimizer, no inference meaning.',
+  'ai.onnx.preview.training.Gradient': 'training operator, no inference meaning.',
+};
 
 function isTrainingOp(op: string): boolean {
   return op.startsWith('ai.onnx.preview.training.');
