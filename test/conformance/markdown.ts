@@ -56,7 +56,6 @@ const WHY_NOT_CONVERTED: Readonly<Record<string, string>> = {
   Unique: 'the output length depends on the input values; Core ML programs here need output shapes known before running.',
   MelWeightMatrix: 'its output shape is set by input values (bin counts), which the cases give at run time.',
   StringNormalizer: 'string tensors: Core ML ML programs take and return numeric tensors only.',
-  NonMaxSuppression: 'the cases give the box limit and thresholds as run-time inputs; Core ML\'s non_maximum_suppression takes them as constants (see --max-detections and --freeze).',
   'ai.onnx.preview.training.Adagrad': 'training optimizer, no inference meaning.',
   'ai.onnx.preview.training.Adam': 'training optimizer, no inference meaning.',
   'ai.onnx.preview.training.Momentum': 'training optimizer, no inference meaning.',
