@@ -32,7 +32,7 @@ function bodyOf(node: OnnxNode, ctx: ConvertContext): OnnxGraph {
   return a?.type === 'graph' ? a.value : ctx.unsupported(node, 'the body attribute is missing');
 }
 
-function asValue(ctx: ConvertContext, b: SubgraphBinding, hint: string): string {
+export function asValue(ctx: ConvertContext, b: SubgraphBinding, hint: string): string {
   return typeof b === 'string' ? b : ctx.b.const(narrowConstant(b, hint), hint);
 }
 
@@ -72,12 +72,12 @@ function scalar(ctx: ConvertContext, v: string): string {
 }
 
 /** A value the current block makes itself (Core ML blocks return their own results). */
-function own(ctx: ConvertContext, v: string): string {
+export function own(ctx: ConvertContext, v: string): string {
   const made = ctx.b.operations().some((op) => op.outputs.some((o) => o.name === v));
   return made ? v : ctx.b.op1('identity', { x: v });
 }
 
-function describe(t: MilTensorType): string {
+export function describeType(t: MilTensorType): string {
   return `${t.dtype}${formatShape(t.shape)}`;
 }
 
@@ -99,8 +99,8 @@ function whileLoop(node: OnnxNode, ctx: ConvertContext): void {
   });
   loopBody.outputs.forEach((o, k) => {
     const [want, got] = [types[k]!.type, ctx.b.typeOf(o)];
-    if (describe(want) !== describe(got)) {
-      ctx.unsupported(node, `Core ML's while_loop needs carried value ${k - 2} to keep its type: it enters as ${describe(want)} and leaves the body as ${describe(got)}`);
+    if (describeType(want) !== describeType(got)) {
+      ctx.unsupported(node, `Core ML's while_loop needs carried value ${k - 2} to keep its type: it enters as ${describeType(want)} and leaves the body as ${describeType(got)}`);
     }
   });
   const outs = ctx.b.opWithBlocks('while_loop', { loop_vars: vars }, [condition, loopBody], { numOutputs: vars.length });

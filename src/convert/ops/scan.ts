@@ -5,6 +5,7 @@ import { narrowConstant } from '../narrow.js';
 import { LATEST_ONNX_OPSET, type ConvertContext, type OpConverter } from '../types.js';
 import { decidersAdvice, mergeDeciders } from '../deciders.js';
 import { convertSubgraph, type SubgraphBinding } from './control.js';
+import { scanAsWhileLoop } from './scan-loop.js';
 import { outputName } from './nn-util.js';
 
 /**
@@ -128,14 +129,19 @@ function convertBatched(node: OnnxNode, ctx: ConvertContext, body: OnnxGraph): v
 
 export const scanConverter: OpConverter = {
   opsets: [8, LATEST_ONNX_OPSET],
-  milOps: ['slice_by_index', 'stack', 'identity'],
-  limits: `unrolled: static sequence length up to ${MAX_SCAN_ITERATIONS}; opset 8 without sequence_lens`,
+  milOps: ['slice_by_index', 'stack', 'identity', 'while_loop', 'shape', 'gather', 'sub', 'less', 'add'],
+  limits: `unrolled: static sequence length up to ${MAX_SCAN_ITERATIONS}; a dynamic length only without scan outputs (a while_loop); opset 8 without sequence_lens`,
   convert(node, ctx) {
     const body = bodyOf(node, ctx);
     if (ctx.opset < 9) return convertBatched(node, ctx, body);
     const layout = layoutOf(node, ctx, body, 0);
     const states: SubgraphBinding[] = Array.from({ length: layout.states }, (_, k) => ctx.constant(node, k) ?? ctx.requireInput(node, k));
     const scans = Array.from({ length: layout.scanInputs }, (_, k) => ctx.requireInput(node, layout.states + k));
+    const axes = scans.map((x, k) => normalize(layout.inputAxes[k]!, ctx.b.typeOf(x).shape.length));
+    const dynamicLength = scans.some((x, k) => ctx.b.typeOf(x).shape[axes[k]!] === null);
+    if (dynamicLength && layout.outputAxes.length === 0) {
+      return scanAsWhileLoop(node, ctx, body, { states, scans, axes, reversed: layout.inputReversed });
+    }
     const result = runSequence(ctx, node, body, layout, { states, scans });
     bindResults(ctx, node, result.states, result.outputs);
   },

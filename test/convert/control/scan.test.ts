@@ -4,7 +4,8 @@ import { convertOnnxModel } from '../../../src/convert/index.js';
 import { encodeOnnxModel } from '../../../src/onnx/encode.js';
 import type { OnnxGraph, OnnxModel } from '../../../src/onnx/ir.js';
 import { runModel } from '../../../src/runtime/interpreter.js';
-import { toNumberList, type Tensor } from '../../../src/tensor/tensor.js';
+import { makeTensor, toNumberList, type Tensor } from '../../../src/tensor/tensor.js';
+import { walkOperations } from '../../../src/mil/ir.js';
 import { model, node, valueInfo } from '../../helpers/onnx-graph.js';
 import { seededTensor } from '../ops/ort-parity.js';
 
@@ -66,5 +67,22 @@ describe('Scan', () => {
     expect(() => convertOnnxModel(m, { target: 'iOS15', precision: 'fp32' })).toThrow(/one static sequence length; the sequence length depends on the shape of input "audio": give it a static shape \(--input-shape audio=DIMS\)/);
     const fixed = convertOnnxModel(m, { target: 'iOS15', precision: 'fp32', inputShapes: { audio: [3, 2] } });
     expect(fixed.model.outputs[1]!.type.shape).toEqual([3, 2]);
+  });
+
+  it('becomes a while_loop when the sequence length is dynamic and only states come out, agreeing with onnxruntime at two lengths', async () => {
+    const sum: OnnxGraph = { ...body, nodes: [body.nodes[0]!], outputs: [body.outputs[0]!] };
+    for (const reversed of [0, 1]) {
+      const scan = node('Scan', ['s0', 'x'], ['s'], { num_scan_inputs: 1, scan_input_directions: [reversed], body: { type: 'graph', value: { ...sum, nodes: [node('Mul', ['s_in', 'decay'], ['kept']), node('Add', ['kept', 'x_t'], ['s_out'])] } } });
+      const m = model({
+        nodes: [scan],
+        inputs: [valueInfo('s0', 'float32', [2]), valueInfo('x', 'float32', ['t', 2])],
+        outputs: [valueInfo('s', 'float32', [2])],
+        initializers: { decay: makeTensor('float32', [], Float32Array.of(0.5)) },
+        opset: 11,
+      });
+      const converted = convertOnnxModel(m, { target: 'iOS15', precision: 'fp32' });
+      expect([...walkOperations(converted.model.program.functions.main!.block)].map((o) => o.type)).toContain('while_loop');
+      for (const steps of [5, 3]) await expectParity(m, { s0: seededTensor([2], 7), x: seededTensor([steps, 2], 8 + steps) });
+    }
   });
 });

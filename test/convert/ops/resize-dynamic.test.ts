@@ -106,6 +106,13 @@ describe('Resize with a dynamic height and width', () => {
     expect(report.dataSets).toEqual(['test_data_set_0', 'test_data_set_1']);
     expect(report.outputs[0]!.reason).toBeUndefined();
     expect(report.pass).toBe(true);
+
+    // The fp16 package of the same model passes its gate on the same two sets.
+    const half = join(scratch, 'segmenter-fp16.mlpackage');
+    await writeMlPackage(convertOnnxModel(m, { target: 'iOS15', precision: 'fp16', ranges: RANGES }).model, half);
+    const halfReport = await verifyPackage(half, { dataDir: data });
+    expect(halfReport.gate.kind).toBe('psnr');
+    expect(halfReport.pass, halfReport.outputs[0]!.reason).toBe(true);
   });
 
   it('keeps the requested target when only constant integer scales meet the dynamic dims', () => {
