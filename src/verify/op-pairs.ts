@@ -42,9 +42,14 @@ function indexFp32(fn: MilFunction) {
   return { byProvenance, byOutput };
 }
 
-function compatible(variant: MilOperation, fp32: MilOperation): boolean {
+/**
+ * A name match may pair different op types: a fusion keeps the name of the result it
+ * computes (conv that absorbed a batch_norm, mul by the inverse for real_div), so both
+ * hold the same value. A node match pairs only the same op type.
+ */
+function compatible(variant: MilOperation, fp32: MilOperation, sameTypeNeeded: boolean): boolean {
   return (
-    variant.type === fp32.type &&
+    (!sameTypeNeeded || variant.type === fp32.type) &&
     variant.outputs.length === fp32.outputs.length &&
     variant.outputs.every((o, i) => o.type.shape.length === fp32.outputs[i]!.type.shape.length)
   );
@@ -57,12 +62,12 @@ export function pairOperations(fp32: MilFunction, variant: MilFunction): OpPair[
   const pairs: OpPair[] = [];
   for (const op of variant.block.operations) {
     if (isBookkeepingOp(op)) continue;
-    // A name match decides even when the types differ: a fused op (conv that absorbed a
-    // batch_norm) carries the absorbed op's name and must not pair with its own node's fp32 op.
+    // A name match decides: a fused op (conv that absorbed a batch_norm) carries the absorbed
+    // op's name and pairs with that op, never with its own node's fp32 op.
     const named = byName(op, index.byOutput);
     const traced = byProvenance(op, index.byProvenance, seen);
     const match = named ?? traced;
-    if (!match || used.has(match) || !compatible(op, match)) continue;
+    if (!match || used.has(match) || !compatible(op, match, named === undefined)) continue;
     used.add(match);
     pairs.push({ variant: op, fp32: match, outputs: op.outputs.map((o, i) => ({ variantName: o.name, fp32Name: match.outputs[i]!.name })) });
   }

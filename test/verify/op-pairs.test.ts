@@ -43,8 +43,8 @@ describe('pairing a variant op with its fp32 op', () => {
     ]);
   });
 
-  it('does not pair an op that took over another op\'s name (a fusion) with its own node\'s fp32 op', () => {
-    // The variant folded the add into the mul: its mul now produces "shifted".
+  it('pairs a fused op with the op whose result it took over, never with its own node\'s fp32 op', () => {
+    // The variant folded the add into the mul: its mul now produces "shifted", the same value.
     const fused = program(
       [v('x', 'float32', [4])],
       [
@@ -53,7 +53,7 @@ describe('pairing a variant op with its fp32 op', () => {
       ],
       ['y'],
     );
-    expect(pairsOf(chain(), fused)).toEqual([['relu', 'y→y']]);
+    expect(pairsOf(chain(), fused)).toEqual([['mul', 'shifted→shifted'], ['relu', 'y→y']]);
   });
 
   it('leaves constants and casts unpaired', () => {
