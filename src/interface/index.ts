@@ -62,15 +62,7 @@ export function applyInterface(converted: CoreMLModel, options: InterfaceOptions
   const detector = options.detector;
   if (detector) {
     if (options.classifier) throw new ToolError('USAGE', 'a model ends either in a classifier or in NonMaximumSuppression (--nms), not both; with --nms the class labels name the detector\'s classes');
-    const imageOutputNames = new Set(record.imageOutputs.map((o) => o.name));
-    const sources = outputs.map((o) => o.name).filter((n) => !imageOutputNames.has(n));
-    const imageSize = detector.boxUnits === 'pixels' ? boxImageSize(inputs) : undefined;
-    const applied = addDetectorEpilogue(editor, sources, { layout: detector.layout, boxFormat: detector.boxFormat, ...(imageSize ? { imageSize } : {}) });
-    const { iouThreshold, confidenceThreshold, perClass, maxDetections } = detector;
-    record.detector = { ...applied, nms: { iouThreshold, confidenceThreshold, perClass, maxDetections } };
-    const rows = (name: string, columns: number): FeatureDescription => ({ name, type: { kind: 'multiArray', dtype: 'float32', shape: [applied.boxes, columns] } });
-    outputs = [rows(NMS_NAMES.rawConfidence, applied.classes), rows(NMS_NAMES.rawCoordinates, 4)];
-    notes.push(detectorNote(detector, applied.layout, applied.outputs, applied.classes, imageSize));
+    outputs = applyDetector(editor, detector, inputs, outputs, record, notes);
   }
 
   const named: Pick<CoreMLModel, 'predictedFeatureName' | 'predictedProbabilitiesName'> = {};
@@ -95,6 +87,26 @@ export function applyInterface(converted: CoreMLModel, options: InterfaceOptions
   model.inputs = describeFeatures(model.inputs, options.inputDescriptions, 'input');
   model.outputs = describeFeatures(model.outputs, options.outputDescriptions, 'output');
   return { model, record, notes };
+}
+
+/** The detector epilogue on every non-image output; returns the program's two outputs, raw confidence and coordinates. */
+function applyDetector(
+  editor: ProgramEditor,
+  detector: DetectorOptions,
+  inputs: readonly FeatureDescription[],
+  outputs: readonly FeatureDescription[],
+  record: InterfaceRecord,
+  notes: string[],
+): FeatureDescription[] {
+  const imageOutputNames = new Set(record.imageOutputs.map((o) => o.name));
+  const sources = outputs.map((o) => o.name).filter((n) => !imageOutputNames.has(n));
+  const imageSize = detector.boxUnits === 'pixels' ? boxImageSize(inputs) : undefined;
+  const applied = addDetectorEpilogue(editor, sources, { layout: detector.layout, boxFormat: detector.boxFormat, ...(imageSize ? { imageSize } : {}) });
+  const { iouThreshold, confidenceThreshold, perClass, maxDetections } = detector;
+  record.detector = { ...applied, nms: { iouThreshold, confidenceThreshold, perClass, maxDetections } };
+  notes.push(detectorNote(detector, applied.layout, applied.outputs, applied.classes, imageSize));
+  const rows = (name: string, columns: number): FeatureDescription => ({ name, type: { kind: 'multiArray', dtype: 'float32', shape: [applied.boxes, columns] } });
+  return [rows(NMS_NAMES.rawConfidence, applied.classes), rows(NMS_NAMES.rawCoordinates, 4)];
 }
 
 /** The width and height pixel boxes are divided by: the image input's, else the first [1, C, H, W] input's. */

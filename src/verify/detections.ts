@@ -1,4 +1,5 @@
 import { ToolError } from '../errors.js';
+import type { DetectionResult } from '../report/schema.js';
 import type { DetectorRecord } from '../interface/index.js';
 import { boxIou, nonMaximumSuppression, rowMaxima } from '../runtime/nms-model.js';
 import { makeTensor, type Tensor } from '../tensor/tensor.js';
@@ -15,22 +16,11 @@ import { makeTensor, type Tensor } from '../tensor/tensor.js';
 
 export const MATCH_IOU = 0.9;
 
-export interface DetectionMetrics {
-  precision: number;
-  recall: number;
-  referenceCount: number;
-  packageCount: number;
-  matched: number;
-  /** Largest |coordinate difference| and |confidence difference| over matched pairs (0 when none). */
-  maxBoxError: number;
-  maxScoreError: number;
-}
+/** Precision, recall, counts and the largest errors of matched pairs (0 when none), as the report holds them. */
+export type DetectionMetrics = Omit<DetectionResult, keyof DetectionGate>;
 
 /** The least precision and recall a detector's variant must reach. */
-export interface DetectionGate {
-  minPrecision: number;
-  minRecall: number;
-}
+export type DetectionGate = Pick<DetectionResult, 'minPrecision' | 'minRecall'>;
 
 /** 0.99 for fp32 (elementwise gate), 0.95 for fp16 and compressed variants. */
 export function detectionGateFor(fp32: boolean): DetectionGate {

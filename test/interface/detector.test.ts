@@ -36,7 +36,7 @@ const pixels = (seed: number): Tensor => makeTensor('uint8', [16, 16, 3], Uint8A
 const DETECTORS = {
   yolov8: { build: () => yolov8Detector(3), request: { imageInputs: [{ name: 'images', color: 'RGB', scale: 0.0039215686 }], classLabels: 'labels', nms: NMS } },
   yolov5: { build: () => yolov5Detector(3), request: { imageInputs: [{ name: 'images', color: 'BGR', scale: 0.0039215686 }], nms: { ...NMS, boxFormat: 'xyxy' } } },
-  separate: { build: () => separateDetector(3), request: { nms: { ...NMS, boxUnits: 'normalized', perClass: false } } },
+  separate: { build: () => separateDetector(3), request: { nms: { ...NMS, boxUnits: 'normalized', perClass: false, maxDetections: 300 } } },
 } as const;
 
 async function convertDetector(kind: keyof typeof DETECTORS, precision: 'fp32' | 'fp16') {
