@@ -35,6 +35,6 @@ export function firstDivergenceOfVariant(job: DivergenceJob): FirstDivergence | 
   if (!set) return null;
   const fp32 = buildVariantModel(job.model, findVariant('fp32')!, job.target, undefined, job.shapes, job.face).model;
   const inputs = { fp32: modelInputs(fp32, set, job.file), variant: modelInputs(job.variant, set, job.file) };
-  const profile = traceDivergence(fp32, job.variant, inputs, { fp32: job.file, variant: job.file }, onOp);
+  const profile = traceDivergence(fp32, job.variant, inputs, { fp32: job.file, variant: job.file }, { onOp });
   return profile.first ? firstDivergenceOf(profile.first) : null;
 }

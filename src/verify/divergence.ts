@@ -75,55 +75,109 @@ function worse(a: Health, b: Health): Health {
   return { relative: Math.max(a.relative, b.relative), nonFinite: a.nonFinite || b.nonFinite, underflow: a.underflow || b.underflow };
 }
 
+/** fp32 results held at once while tracing; a program with more is traced in windows of ops, two runs each. */
+export const TRACE_MEMORY_BYTES = 256 * 2 ** 20;
+
+export interface TraceOptions {
+  /** Called after each interpreted op (time limits throw from here). */
+  onOp?: () => void;
+  /** Default TRACE_MEMORY_BYTES. */
+  memoryBytes?: number;
+}
+
 /**
  * Runs `fp32` and `variant` on the same inputs (each cast to its own declared types by
  * the caller) and compares every paired op. The fp32 results of paired ops are copied
- * while the fp32 program runs and released as soon as the variant's are compared.
+ * while the fp32 program runs, up to the memory budget, and released as soon as the
+ * variant's are compared; the ops beyond it are traced by the next pair of runs.
  */
 export function traceDivergence(
   fp32: CoreMLModel,
   variant: CoreMLModel,
   inputs: { fp32: Record<string, Tensor>; variant: Record<string, Tensor> },
   files: { fp32: string; variant: string },
-  onOp?: () => void,
+  options: TraceOptions = {},
 ): DivergenceProfile {
   const pairs = pairOperations(mainFunction(fp32.program), mainFunction(variant.program));
-  const wanted = new Set(pairs.flatMap((p) => p.outputs.map((o) => o.fp32Name)));
+  const byVariantOp = new Map<MilOperation, OpPair>(pairs.map((p) => [p.variant, p]));
+  const pending = new Set(pairs.flatMap((p) => p.outputs.map((o) => o.fp32Name)));
+  const trace: Trace = { health: new Map(), done: new Set(), ops: [] };
+  while (pending.size > 0) {
+    const recorded = recordWindow(fp32, inputs.fp32, files.fp32, pending, options);
+    if (recorded.size === 0) break;
+    for (const name of recorded.keys()) pending.delete(name);
+    compareWindow(variant, inputs.variant, files.variant, byVariantOp, recorded, trace, options.onOp);
+  }
+  const ops = trace.ops.sort((a, b) => a.index - b.index);
+  const unpaired = mainFunction(variant.program).block.operations.filter((op) => !byVariantOp.has(op) && !isBookkeepingOp(op)).length;
+  return { ops, first: firstOf(ops), unpaired };
+}
+
+/** What a trace has found so far: each variant value's health, the ops compared, their results. */
+interface Trace {
+  health: Map<string, Health>;
+  done: Set<MilOperation>;
+  ops: OpDivergence[];
+}
+
+/** Copies the fp32 results still to compare, in program order, until the budget is used. */
+function recordWindow(fp32: CoreMLModel, inputs: Record<string, Tensor>, file: string, pending: Set<string>, options: TraceOptions): Map<string, Float32Array> {
+  const budget = options.memoryBytes ?? TRACE_MEMORY_BYTES;
   const recorded = new Map<string, Float32Array>();
-  run(fp32, inputs.fp32, files.fp32, onOp, (op, values) => {
+  let bytes = 0;
+  run(fp32, inputs, file, options.onOp, (op, values) => {
+    if (bytes >= budget) return;
     op.outputs.forEach((out, i) => {
-      const v = values[i]!;
-      if (wanted.has(out.name) && v.data instanceof Float32Array) recorded.set(out.name, Float32Array.from(v.data));
+      const data = values[i]?.data;
+      if (!pending.has(out.name)) return;
+      if (!(data instanceof Float32Array)) {
+        pending.delete(out.name);
+        return;
+      }
+      recorded.set(out.name, Float32Array.from(data));
+      bytes += data.byteLength;
     });
   });
-  const byVariantOp = new Map<MilOperation, OpPair>(pairs.map((p) => [p.variant, p]));
-  const health = new Map<string, Health>();
-  const ops: OpDivergence[] = [];
+  return recorded;
+}
+
+/** Runs the variant and compares the ops whose fp32 results this window holds. */
+function compareWindow(
+  variant: CoreMLModel,
+  inputs: Record<string, Tensor>,
+  file: string,
+  byVariantOp: Map<MilOperation, OpPair>,
+  recorded: Map<string, Float32Array>,
+  trace: Trace,
+  onOp: (() => void) | undefined,
+): void {
   let index = 0;
-  run(variant, inputs.variant, files.variant, onOp, (op, values) => {
+  run(variant, inputs, file, onOp, (op, values) => {
     const position = index++;
     const pair = byVariantOp.get(op);
-    const inputHealth = healthOfInputs(op, health);
-    const compared = pair ? comparePair(pair, values, recorded) : undefined;
-    if (!compared) {
-      for (const out of op.outputs) health.set(out.name, inputHealth);
+    const inputHealth = healthOfInputs(op, trace.health);
+    const inWindow = pair !== undefined && pair.outputs.some((o) => recorded.has(o.fp32Name));
+    // An op compared in an earlier window keeps the health it was found to have.
+    if (!inWindow && trace.done.has(op)) return;
+    const compared = pair && inWindow ? comparePair(pair, values, recorded) : undefined;
+    if (inWindow) trace.done.add(op);
+    if (!pair || !compared) {
+      for (const out of op.outputs) trace.health.set(out.name, inputHealth);
       return;
     }
     const [worst, outputName] = compared;
-    for (const out of op.outputs) health.set(out.name, worse(inputHealth, healthOf(worst)));
-    ops.push({
+    for (const out of op.outputs) trace.health.set(out.name, worse(inputHealth, healthOf(worst)));
+    trace.ops.push({
       index: position,
       op: op.type,
       name: op.name,
-      onnxNode: op.source?.node ?? pair!.fp32.source?.node ?? null,
+      onnxNode: op.source?.node ?? pair.fp32.source?.node ?? null,
       outputName,
       ...worst,
       jump: isJump(worst, inputHealth),
       addedError: addedErrorOf(worst, inputHealth),
     });
   });
-  const unpaired = mainFunction(variant.program).block.operations.filter((op) => !byVariantOp.has(op) && !isBookkeepingOp(op)).length;
-  return { ops, first: firstOf(ops), unpaired };
 }
 
 function run(model: CoreMLModel, inputs: Record<string, Tensor>, file: string, onOp: (() => void) | undefined, onValues: (op: MilOperation, values: readonly ObservedValue[]) => void): void {

@@ -80,7 +80,7 @@ export function searchMixedPrecision(search: MixedPrecisionSearch): MixedPrecisi
 /** The first diverging op, or the fp16 producers of its inputs when it is already kept. */
 function nextOpsToKeep(search: MixedPrecisionSearch, candidate: CoreMLModel, set: TestDataSet, keep: ReadonlySet<string>, fp32Ops: Map<string, MilOperation>): MilOperation[] {
   const inputs = { fp32: modelInputs(search.fp32, set, search.referenceFile), variant: modelInputs(candidate, set, search.referenceFile) };
-  const profile = traceDivergence(search.fp32, candidate, inputs, { fp32: search.packageFile, variant: search.packageFile }, search.onOp);
+  const profile = traceDivergence(search.fp32, candidate, inputs, { fp32: search.packageFile, variant: search.packageFile }, search.onOp === undefined ? {} : { onOp: search.onOp });
   const first = profile.first;
   const op = first ? fp32Ops.get(first.outputName) : undefined;
   if (!op) return mostErrorAdding(profile.ops, keep, fp32Ops);

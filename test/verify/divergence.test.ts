@@ -54,6 +54,17 @@ describe('fp16 divergence in a hand-written LayerNorm', () => {
     for (const op of profile.ops.filter((o) => o.index < first.index)) expect(op.error.relative!).toBeLessThan(1e-2);
   });
 
+  it('gives the same profile when the fp32 results are held a few at a time', async () => {
+    const set = await referenceSet(60, 1);
+    const [fp32, fp16] = [convert(60, 'fp32'), convert(60, 'fp16')];
+    const trace = (memoryBytes?: number) =>
+      traceDivergence(fp32, fp16, { fp32: inputsOf(set), variant: inputsOf(set) }, { fp32: 'fp32', variant: 'fp16' }, memoryBytes === undefined ? {} : { memoryBytes });
+    const whole = trace();
+    // 4 KB: one [16, 64] activation per window, so the trace takes a pair of runs per op.
+    expect(trace(4096)).toEqual(whole);
+    expect(whole.first!.onnxNode).toBe('Pow_squared');
+  });
+
   it('finds no divergence when the activations are small', async () => {
     const set = await referenceSet(1, 1);
     const profile = traceDivergence(convert(1, 'fp32'), convert(1, 'fp16'), { fp32: inputsOf(set), variant: inputsOf(set) }, { fp32: 'fp32', variant: 'fp16' });
