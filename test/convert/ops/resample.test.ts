@@ -245,6 +245,13 @@ describe('Resize converter', () => {
 });
 
 describe('Upsample converter', () => {
+  it('upsamples a dynamic height and width by constant integer scales (opset 9), leaving the sizes to run time', () => {
+    const r = convertNode(node('Upsample', ['x', 's'], ['y']), { x: f32(1, 3, null, null) }, { s: fl(1, 1, 2, 3) }, { opset: 9 });
+    expect(r.ops.map((o) => o.type)).toEqual(['upsample_nearest_neighbor']);
+    expect(r.paramValues(r.op('upsample_nearest_neighbor'), 'scale_factor_width')).toEqual([3]);
+    expect(r.outType().shape).toEqual([1, 3, null, null]);
+  });
+
   it('reads opset-9 scales from the input and emits nearest upsampling', () => {
     const r = convertNode(node('Upsample', ['x', 's'], ['y']), { x: f32(1, 3, 5, 5) }, { s: fl(1, 1, 2, 2) }, { opset: 9 });
     expect(r.ops.map((o) => o.type)).toEqual(['upsample_nearest_neighbor']);
