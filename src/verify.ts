@@ -82,7 +82,7 @@ export const referenceFileOf = (source: VerifySource): string => ('dataDir' in s
 export async function referenceSetsFor(model: CoreMLModel, packagePath: string, source: VerifySource, options: VerifyOptions = {}): Promise<TestDataSet[]> {
   const face = packageInterface(model, packagePath);
   if (face && 'dataDir' in source) {
-    throw new ToolError('USAGE', 'the package has an image or classifier interface: verify it with --onnx MODEL.onnx, which computes references from the same pixels', { file: packagePath });
+    throw new ToolError('USAGE', 'the package has an image, classifier or detector interface: verify it with --onnx MODEL.onnx, which computes references from the same pixels (and, for a detector, the same suppression)', { file: packagePath });
   }
   if ('dataDir' in source) return readTestDataSets(source.dataDir);
   return [face ? await interfaceSet(model, source.onnxPath, options, face) : await onnxRuntimeSet(model, source.onnxPath, options)];

@@ -63,7 +63,7 @@ const SHAPE_KEYS = ['freeze', 'inputShape', 'range', 'enumerate'] as const satis
 const CONVERT_KEYS = ['maxDetections'] as const satisfies readonly OptionKey[];
 const INTERFACE_KEYS = [
   'imageInput', 'pixelScale', 'pixelBias', 'mean', 'std', 'pixelRange', 'imageOutput', 'classLabels', 'probabilitiesOutput',
-  'nms', 'nmsLayout', 'boxFormat', 'boxUnits', 'iouThreshold', 'confidenceThreshold', 'classAgnostic', 'maxDetections',
+  'nms', 'nmsLayout', 'boxFormat', 'boxUnits', 'iouThreshold', 'confidenceThreshold', 'classAgnostic',
   'author', 'license', 'modelVersion', 'description', 'inputDescription', 'outputDescription', 'metadata',
 ] as const satisfies readonly OptionKey[];
 const ENTRY_KEYS: readonly OptionKey[] = [...RUN_KEYS, ...SHAPE_KEYS, ...CONVERT_KEYS, ...INTERFACE_KEYS];

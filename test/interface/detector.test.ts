@@ -161,6 +161,13 @@ describe('the command line', () => {
     expect(report.outputs[0]!.detection!.packageCount).toBeLessThanOrEqual(20);
   });
 
+  it('refuses to verify a detector against test data, which holds raw outputs and no suppression', async () => {
+    const { out } = await convertDetector('separate', 'fp32');
+    const verify = captureIO();
+    expect(await main(['verify', out, '--data', tmp.dir], verify)).toBe(2);
+    expect(verify.err()).toContain('detector interface: verify it with --onnx MODEL.onnx');
+  });
+
   it('makes --class-agnostic suppress across classes', async () => {
     const onnx = writeModel(tmp.dir, 'yolo.onnx', yolov8Detector(3));
     const pkg = join(tmp.dir, 'agnostic.mlpackage');

@@ -47,6 +47,16 @@ describe('the per-model settings file', () => {
     expect(() => parseSettings('models:\n  - match: a\n    max-detections: 0\n', 'c.yml')).toThrow("c.yml: line 3: 'max-detections' must be a whole number ≥ 1, got '0'");
   });
 
+  it('reads the --nms options of a detector, its maximum shared with NonMaxSuppression models, and refuses a switch that is not true or false', () => {
+    const text = 'models:\n  - match: det/*.onnx\n    nms: true\n    box-format: xyxy\n    class-agnostic: true\n    iou-threshold: 0.6\n    max-detections: 30\n';
+    expect(settingsFor(parseSettings(text, 'c.yml'), 'det/yolo.onnx')).toEqual({
+      maxDetections: 30,
+      interface: { nms: { layout: 'auto', boxFormat: 'xyxy', boxUnits: 'pixels', iouThreshold: 0.6, confidenceThreshold: 0.25, perClass: false, maxDetections: 30 } },
+    });
+    expect(() => parseSettings('models:\n  - match: a\n    nms: yes\n', 'c.yml')).toThrow("c.yml: line 3: 'nms' must be true or false (also True, TRUE, False, FALSE), got 'yes'");
+    expect(() => parseSettings('models:\n  - match: a\n    box-format: xyxy\n', 'c.yml')).toThrow("c.yml: line 2: 'box-format' needs 'nms'");
+  });
+
   it('names the file, the line and the key of an unknown key', () => {
     const text = 'models:\n  - match: a.onnx\n    colour: RGB\n';
     expect(() => parseSettings(text, 'onnx-coreml.yml')).toThrow(/^onnx-coreml\.yml: line 3: unknown key 'colour'; known keys: match, target/);
