@@ -112,7 +112,7 @@ function compressBlock(block: MilBlock, spec: CompressionSpec, options: BlockOpt
  */
 function compressible(val: Tensor, spec: CompressionSpec, layout: WeightLayout): boolean {
   if (val.shape.length < 2) return false;
-  const rows = val.shape[0]!;
+  const rows = val.shape[layout.output] ?? val.shape[0]!;
   const cols = val.shape[layout.input] ?? 1;
   if (spec.kind === 'blockwise') return cols % Math.min(spec.blockSize, cols) === 0;
   if (spec.kind === 'palettize' && spec.channelGroupSize) return rows % Math.min(spec.channelGroupSize, rows) === 0;

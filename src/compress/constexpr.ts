@@ -47,7 +47,7 @@ export function compressConstOp(op: MilOperation, val: Tensor, spec: Compression
       return asInputs('constexpr_blockwise_shift_scale', blockwiseParams(weights, shape, spec, dtype, layout));
     case 'palettize':
       return ios18 || spec.channelGroupSize
-        ? asInputs('constexpr_lut_to_dense', lutParamsIos18(weights, shape, spec, dtype))
+        ? asInputs('constexpr_lut_to_dense', lutParamsIos18(weights, shape, spec, dtype, layout))
         : asAttributes('constexpr_lut_to_dense', lutParamsIos16(weights, shape, spec.nbits, dtype));
     case 'prune':
       return ios18
@@ -66,6 +66,14 @@ class WeightValues {
       this.decoded = this.tensor.dtype === 'float16' ? float16ArrayToFloat32(this.tensor.data as Uint16Array) : (this.tensor.data as Float32Array);
     }
     return this.decoded;
+  }
+
+  /** The same values with `axis` moved to the front. */
+  withAxisFirst(shape: readonly number[], axis: number): WeightValues {
+    const before = dimsBefore(shape, axis);
+    const data = this.tensor.dtype === 'float16' ? swapLeadingDims(this.tensor.data as Uint16Array, before, shape[axis]!) : swapLeadingDims(this.float32, before, shape[axis]!);
+    const moved = [shape[axis]!, ...shape.filter((_, i) => i !== axis)];
+    return new WeightValues(this.tensor.dtype === 'float16' ? makeTensor('float16', moved, data as Uint16Array) : makeTensor('float32', moved, data as Float32Array));
   }
 
   palettize(shape: number[], options: PalettizeOptions): Palettized {
@@ -170,16 +178,44 @@ function lutParamsIos16(weights: WeightValues, shape: number[], nbits: PaletteBi
   };
 }
 
-function lutParamsIos18(weights: WeightValues, shape: number[], spec: Extract<CompressionKind, { kind: 'palettize' }>, dtype: FloatDType): Record<string, Tensor> {
-  const p = weights.palettize(shape, { nbits: spec.nbits, channelGroupSize: spec.channelGroupSize, lutDType: dtype });
+/**
+ * Palettes shared by groups of output channels. The channels are grouped on
+ * the axis the consuming op keeps them on (a transposed convolution's axis 1),
+ * so the weight is palettized with that axis moved to the front and the
+ * indices moved back; the LUT is split along that axis.
+ */
+function lutParamsIos18(
+  weights: WeightValues,
+  shape: number[],
+  spec: Extract<CompressionKind, { kind: 'palettize' }>,
+  dtype: FloatDType,
+  layout: WeightLayout,
+): Record<string, Tensor> {
+  const axis = spec.channelGroupSize && layout.output < shape.length ? layout.output : 0;
+  const front = axis === 0 ? weights : weights.withAxisFirst(shape, axis);
+  const frontShape = [shape[axis]!, ...shape.filter((_, i) => i !== axis)];
+  const p = front.palettize(frontShape, { nbits: spec.nbits, channelGroupSize: spec.channelGroupSize, lutDType: dtype });
   const k = 2 ** spec.nbits;
-  // LUT rank = indices rank + 2: groups along axis 0, every other axis shares the table.
-  const lutShape = [p.groups, ...shape.slice(1).map(() => 1), k, 1];
+  // LUT rank = indices rank + 2: groups along the channel axis, every other axis shares the table.
+  const lutShape = [...shape.map((_, i) => (i === axis ? p.groups : 1)), k, 1];
   return {
-    indices: makeTensor(subByteIndexType(spec.nbits), shape, p.indices),
+    indices: makeTensor(subByteIndexType(spec.nbits), shape, axis === 0 ? p.indices : swapLeadingDims(p.indices, shape[axis]!, dimsBefore(shape, axis))),
     lut: floatTensor(p.lut, lutShape, dtype),
   };
 }
+
+/** [a, b, inner…] → [b, a, inner…]: moves an axis to the front (a = the dims before it) or back (b = the dims it goes after). */
+function swapLeadingDims<T extends Uint8Array | Uint16Array | Float32Array>(data: T, a: number, b: number): T {
+  const inner = data.length / (a * b);
+  const out = data.slice() as T;
+  for (let i = 0; i < a; i++) {
+    for (let j = 0; j < b; j++) out.set(data.subarray((i * b + j) * inner, (i * b + j + 1) * inner), (j * a + i) * inner);
+  }
+  return out;
+}
+
+/** The product of the dims before `axis`. */
+const dimsBefore = (shape: readonly number[], axis: number): number => shape.slice(0, axis).reduce((x, d) => x * d, 1);
 
 function subByteIndexType(nbits: PaletteBits): DType {
   const types: Record<PaletteBits, DType> = { 1: 'uint1', 2: 'uint2', 3: 'uint3', 4: 'uint4', 6: 'uint6', 8: 'uint8' };

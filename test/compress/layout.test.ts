@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { compressProgram, type CompressionSpec } from '../../src/compress/apply.js';
 import { weightLayouts } from '../../src/compress/layout.js';
 import type { DeploymentTarget, MilBinding, MilOperation, MilProgram } from '../../src/mil/ir.js';
+import { runProgram } from '../../src/runtime/interpreter.js';
 import { makeTensor, type Tensor } from '../../src/tensor/tensor.js';
+import { asFloat32 } from '../helpers/float-compare.js';
 import { seededUniform } from '../helpers/seeded.js';
 
 /** A const weight read by one op through `input`, the op's other arguments bound inline. */
@@ -82,6 +84,29 @@ describe('per-channel scales follow the output channels', () => {
     const op = compressed(program, { kind: 'blockwise', dtype: 'int4', blockSize: 32 }, 'iOS18');
     const scale = op.inputs['scale']![0]!;
     expect(scale.kind === 'value' && [...scale.value.shape]).toEqual([64, 1, 1, 1]);
+  });
+
+  it('groups the palettes of a transposed convolution by its output channels', () => {
+    // Weight [C_in = 16, C_out = 24, 2, 2], output channels of 8 magnitudes in 3 groups of 8: one table per group.
+    const magnitude = (i: number): number => 4 ** Math.floor((Math.floor(i / 4) % 24) / 8);
+    const program = programReading('conv_transpose', 'weight', [16, 24, 2, 2], {}, magnitude);
+    const weight = (program.functions['main']!.block.operations[0]!.attributes['val']!.data as Float32Array).slice();
+    const op = compressed(program, { kind: 'palettize', nbits: 4, channelGroupSize: 8 }, 'iOS18');
+    const lut = op.inputs['lut']![0]!;
+    expect(lut.kind === 'value' && [...lut.value.shape]).toEqual([1, 3, 1, 1, 16, 1]);
+    const single: MilProgram = { functions: { main: { inputs: [], opset: 'CoreML8', block: { inputs: [], operations: [op], outputs: ['w'] } } } };
+    const back = asFloat32(runProgram(single, {})['w']!);
+    // Each output channel group's values come back within its own magnitude: relative error per group, not per tensor.
+    for (let g = 0; g < 3; g++) {
+      let signal = 0;
+      let noise = 0;
+      for (let i = 0; i < weight.length; i++) {
+        if (Math.floor((Math.floor(i / 4) % 24) / 8) !== g) continue;
+        signal += weight[i]! ** 2;
+        noise += (back[i]! - weight[i]!) ** 2;
+      }
+      expect(10 * Math.log10(signal / noise)).toBeGreaterThan(15);
+    }
   });
 
   it('leaves vectors (biases, norm parameters) uncompressed', () => {
