@@ -1,4 +1,5 @@
-import type { OnnxDim, OnnxNode } from '../ir.js';
+import { attrInt, type OnnxDim, type OnnxNode } from '../ir.js';
+import { dtypeFromOnnxCode } from '../shapes/params.js';
 import { toNumberList, type Tensor } from '../../tensor/tensor.js';
 import { shapeWindow } from './shape.js';
 import { int64Tensor } from './values.js';
@@ -22,8 +23,10 @@ const MOVERS: Readonly<Record<string, (input: number) => boolean>> = {
   Unsqueeze: (i) => i === 0,
   Identity: (i) => i === 0,
   Concat: () => true,
-  Cast: (i) => i === 0,
 };
+
+/** Cast targets that hold the mark exactly (a narrower type or bool would turn it into a plausible value). */
+const MARK_KEEPING_CASTS = new Set(['int32', 'int64', 'float32', 'float64']);
 
 /** The shape of the Shape node's input as a vector, unknown dims marked; undefined when its rank is unknown. */
 export function partialShapeVector(node: OnnxNode, shape: readonly OnnxDim[] | undefined): Tensor | undefined {
@@ -35,6 +38,7 @@ export function partialShapeVector(node: OnnxNode, shape: readonly OnnxDim[] | u
 
 /** Whether input `i` of the node may be a vector with unknown elements. */
 export function takesPartial(node: OnnxNode, i: number): boolean {
+  if (node.opType === 'Cast') return i === 0 && MARK_KEEPING_CASTS.has(dtypeFromOnnxCode(attrInt(node, 'to') ?? -1) ?? '');
   return MOVERS[node.opType]?.(i) ?? false;
 }
 

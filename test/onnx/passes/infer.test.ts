@@ -37,6 +37,30 @@ describe('inferShapesAndFold', () => {
     expect(out.graph.outputs[0]).toMatchObject({ name: 'y', shape: [3] });
   });
 
+  it('folds the static elements picked out of a partly dynamic shape, and only those', () => {
+    const m = model({
+      nodes: [
+        node('Shape', ['x'], ['s']),
+        node('Cast', ['s'], ['s32'], { to: 6 }),
+        node('Gather', ['s32', 'one'], ['channels'], { axis: 0 }),
+        node('Slice', ['s', 'one', 'two'], ['c_vector']),
+        node('Gather', ['s', 'zero'], ['batch'], { axis: 0 }),
+        node('Cast', ['s'], ['s8'], { to: 3 }),
+        node('Gather', ['s8', 'zero'], ['batch8'], { axis: 0 }),
+        node('Relu', ['x'], ['y']),
+      ],
+      inputs: [valueInfo('x', 'float32', ['n', 3, 't'])],
+      outputs: [valueInfo('y', 'float32', ['n', 3, 't'])],
+      initializers: { zero: i64([0], []), one: i64([1], []), two: i64([2]) },
+    });
+    const { model: out } = inferShapesAndFold(m);
+    expect(toNumberList(out.graph.initializers.get('channels')!)).toEqual([3]);
+    expect(out.graph.initializers.get('channels')!.dtype).toBe('int32');
+    expect(toNumberList(out.graph.initializers.get('c_vector')!)).toEqual([3]);
+    // The batch is dynamic, also after a cast to int8, which could not carry the unknown mark.
+    expect(out.graph.nodes.map((n) => n.outputs[0])).toEqual(['s', 's32', 'batch', 's8', 'batch8', 'y']);
+  });
+
   it('leaves Shape alone when the input has a symbolic dimension', () => {
     const m = model({
       nodes: [node('Shape', ['x'], ['s'])],
