@@ -3,6 +3,7 @@ import { targetRank } from '../../mil/ir.js';
 import { attrInt, type OnnxNode } from '../../onnx/ir.js';
 import { makeTensor, toNumberList } from '../../tensor/tensor.js';
 import type { ConvertContext, ConverterTable, OpConverter } from '../types.js';
+import { castTo } from './elementwise.js';
 import { floatScalar, outputName, typeOfInput } from './nn-util.js';
 
 /**
@@ -148,11 +149,21 @@ function suppress(ctx: ConvertContext, node: OnnxNode, plan: NmsPlan): { indices
   const flatScores = b.op1('reshape', { x: keptScores, shape: milConst.ints([pairs, plan.perClass]) });
   const aboveThreshold = b.op1('greater', { x: flatScores, y: floatScalar(plan.scoreThreshold, dtype) });
   // iOS15 counts the kept boxes; iOS17 only pads the indices (with -1) after them.
+  const slot = milConst.ints(Array.from({ length: plan.perClass }, (_, j) => j));
   const counted =
     count === undefined
       ? b.op1('greater_equal', { x: indices, y: milConst.int(0) })
-      : b.op1('less', { x: milConst.ints(Array.from({ length: plan.perClass }, (_, j) => j)), y: b.op1('reshape', { x: count, shape: milConst.ints([pairs, 1]) }) });
-  return { indices, valid: b.op1('logical_and', { x: counted, y: aboveThreshold }, { name: `${name}_valid` }) };
+      : b.op1('less', { x: slot, y: b.op1('reshape', { x: count, shape: milConst.ints([pairs, 1]) }) });
+  const conditions = [counted, aboveThreshold];
+  // A run-time max_output_boxes_per_class (bounded by --max-detections) still limits each class.
+  const runTimeMax = ctx.constant(node, 2) ? undefined : ctx.input(node, 2);
+  if (runTimeMax !== undefined) {
+    const limit = b.op1('reshape', { x: castTo(ctx, runTimeMax, 'int32'), shape: milConst.ints([1, 1]) });
+    conditions.push(b.op1('less', { x: slot, y: limit }));
+  }
+  const last = conditions.length - 2;
+  const valid = conditions.slice(1).reduce((all, c, k) => b.op1('logical_and', { x: all, y: c }, k === last ? { name: `${name}_valid` } : {}), conditions[0]!);
+  return { indices, valid };
 }
 
 /** The (batch, class) of every slot of the [B·C, M] result, flattened: [B·C·M, 2]. */
@@ -199,7 +210,7 @@ function packRows(ctx: ConvertContext, node: OnnxNode, plan: NmsPlan, indices: s
 
 const nonMaxSuppression: OpConverter = {
   opsets: [10, 22],
-  milOps: ['non_maximum_suppression', 'split', 'add', 'mul', 'sub', 'abs', 'maximum', 'concat', 'expand_dims', 'tile', 'reshape', 'transpose', 'greater', 'greater_equal', 'less', 'logical_and', 'select', 'topk', 'gather'],
+  milOps: ['non_maximum_suppression', 'split', 'add', 'mul', 'sub', 'abs', 'maximum', 'concat', 'expand_dims', 'tile', 'reshape', 'transpose', 'greater', 'greater_equal', 'less', 'logical_and', 'select', 'topk', 'gather', 'cast'],
   limits:
     'iou_threshold and score_threshold must be constants (or frozen inputs), the batch and class counts static; ' +
     'selected_indices is padded to K rows of -1 after the selected ones: K from --max-detections, else batches·classes·max_output_boxes_per_class (which must then be constant)',

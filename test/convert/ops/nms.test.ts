@@ -17,7 +17,7 @@ import { runModel } from '../../../src/runtime/interpreter.js';
 import { makeTensor, type Tensor } from '../../../src/tensor/tensor.js';
 import { verifyPackage } from '../../../src/verify.js';
 import { evaluatePaddedOutput } from '../../../src/verify/padded.js';
-import { model, node, valueInfo } from '../../helpers/onnx-graph.js';
+import { BATCHES, BOXES, CLASSES, detectorTail } from '../../helpers/nms-model.js';
 
 /**
  * A detector tail: box parameters and class logits come from the input through
@@ -25,44 +25,6 @@ import { model, node, valueInfo } from '../../helpers/onnx-graph.js';
  * NonMaxSuppression with constant thresholds. The package is verified against
  * the reference engine running the ONNX model.
  */
-
-const BATCHES = 2;
-const CLASSES = 3;
-const BOXES = 12;
-
-interface Options {
-  centerPointBox?: 0 | 1;
-  /** Which NMS inputs are graph inputs instead of constants. */
-  runTime?: ('max' | 'iou')[];
-  maxPerClass?: number;
-}
-
-function detectorTail(o: Options = {}): OnnxModel {
-  const runTime = new Set(o.runTime ?? []);
-  const scalarF = (v: number) => makeTensor('float32', [1], Float32Array.of(v));
-  const initializers: Record<string, Tensor> = {
-    scale: makeTensor('float32', [1, 1, 4], Float32Array.of(8, 8, 6, 6)),
-    shift: makeTensor('float32', [1, 1, 4], Float32Array.of(0, 0, 2, 2)),
-    score_threshold: scalarF(0.6),
-  };
-  if (!runTime.has('max')) initializers['max_per_class'] = makeTensor('int64', [1], BigInt64Array.of(BigInt(o.maxPerClass ?? 6)));
-  if (!runTime.has('iou')) initializers['iou_threshold'] = scalarF(0.3);
-  const inputs = [valueInfo('raw_boxes', 'float32', [BATCHES, BOXES, 4]), valueInfo('logits', 'float32', [BATCHES, CLASSES, BOXES])];
-  if (runTime.has('max')) inputs.push(valueInfo('max_per_class', 'int64', [1]));
-  if (runTime.has('iou')) inputs.push(valueInfo('iou_threshold', 'float32', [1]));
-  return model({
-    nodes: [
-      node('Mul', ['raw_boxes', 'scale'], ['scaled']),
-      node('Add', ['scaled', 'shift'], ['boxes']),
-      node('Sigmoid', ['logits'], ['scores']),
-      node('NonMaxSuppression', ['boxes', 'scores', 'max_per_class', 'iou_threshold', 'score_threshold'], ['selected'], { center_point_box: o.centerPointBox ?? 0 }),
-    ],
-    inputs,
-    outputs: [valueInfo('selected', 'int64', ['num_selected', 3])],
-    initializers,
-    opset: 11,
-  });
-}
 
 const feedsFor = (seed: number) =>
   generateInputs(
@@ -122,6 +84,7 @@ describe('ONNX NonMaxSuppression → non_maximum_suppression', () => {
       expect(result.warnings.join('\n')).toMatch(/selected_indices is padded to 30 rows: .*then rows of -1; it can select up to 36, and rows beyond 30 are dropped/);
       const pkg = await readMlPackage(out);
       expect(readPaddedOutputs(pkg.metadata)).toEqual({ selected: { rows: 30, padValue: -1 } });
+      expect(pkg.outputs[0]!.shortDescription).toBe('padded to 30 rows: the valid rows first, then rows of -1');
       const report = await verifyPackage(out, { onnxPath: path });
       expect(report.outputs[0]!.reason).toBeUndefined();
       expect(report.pass).toBe(true);
@@ -154,6 +117,22 @@ describe('ONNX NonMaxSuppression → non_maximum_suppression', () => {
     await convertFile(path, tight, { target: 'iOS15', precision: 'fp32', maxDetections: count - 5 });
     const truncated = await verifyPackage(tight, { dataDir: join(scratch, 'good') });
     expect(truncated.outputs[0]!.reason).toBe(`${count - 5} valid rows in the package, ${count} in the reference; the package holds at most ${count - 5} (--max-detections)`);
+  });
+
+  it('keeps a run-time max_output_boxes_per_class as each class’s limit under --max-detections', async () => {
+    const m = detectorTail({ runTime: ['max'] });
+    const path = await writeModel('tail-runtime-max', m);
+    const converted = convertOnnxModel({ ...m, sourcePath: path }, { target: 'iOS15', precision: 'fp32', maxDetections: 36 });
+    const counts = new Set<number>();
+    for (const limit of [1, 2, 5]) {
+      const feeds = { ...feedsFor(3), max_per_class: makeTensor('int64', [1], BigInt64Array.of(BigInt(limit))) };
+      const reference = (await runReferenceEngine(path, feeds)).outputs['selected']!;
+      const actual = runModel(converted.model, { ...feeds, max_per_class: makeTensor('int32', [1], Int32Array.of(limit)) })['selected']!;
+      const verdict = evaluatePaddedOutput(reference, actual, { rows: 36, padValue: -1 }, FP32_GATE);
+      expect(verdict.reason).toBeUndefined();
+      counts.add(reference.shape[0]!);
+    }
+    expect(counts.size).toBe(3);
   });
 
   it('refuses run-time thresholds and an unbounded count, naming --freeze and --max-detections', () => {
