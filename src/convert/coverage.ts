@@ -16,9 +16,9 @@ const DEFAULT_TARGET: DeploymentTarget = DEPLOYMENT_TARGETS[0];
  * still yields its table; an inconsistent graph or a converter bug is thrown
  * as it is.
  */
-export function checkOnnxModel(model: OnnxModel, target: DeploymentTarget = DEFAULT_TARGET): CoverageReport {
+export function checkOnnxModel(model: OnnxModel, target: DeploymentTarget = DEFAULT_TARGET, bounds: { maxDetections?: number } = {}): CoverageReport {
   try {
-    return convertOnnxModel(model, { target, precision: 'fp32' }).coverage;
+    return convertOnnxModel(model, { target, precision: 'fp32', ...bounds }).coverage;
   } catch (err) {
     if (err instanceof ConversionError && err.coverage) return err.coverage;
     // An inconsistent model is an input error here as in convert.

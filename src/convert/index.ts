@@ -1,4 +1,4 @@
-import type { ArrayFeature, CoreMLModel } from '../coreml/model.js';
+import type { ArrayFeature, CoreMLModel, FeatureDescription } from '../coreml/model.js';
 import { ConversionError, ModelInputError, ToolError, type UnsupportedNode } from '../errors.js';
 import { MilBuilder } from '../mil/builder.js';
 import { mainFunction, specificationVersionForTarget, targetRank, walkOperations, type DeploymentTarget, type MilProgram, type MilTensorType } from '../mil/ir.js';
@@ -104,7 +104,7 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
     model: {
       specificationVersion: specificationVersionForTarget(options.target),
       inputs,
-      outputs: outputNames.map((name) => outputFeature(name, finalType(program, name))),
+      outputs: outputNames.map((name) => describePadding(outputFeature(name, finalType(program, name)), paddedOutputs[name])),
       metadata: withPaddedOutputs(metadataOf(model), paddedOutputs),
       program,
     },
@@ -125,6 +125,12 @@ function withRaisedTarget(model: OnnxModel, options: ConvertOptions, needed: { t
   const result = convertOnnxModel(model, { ...options, target: needed.target });
   const warning = `${needed.why}, which needs ${needed.target} or later; deployment target raised from ${options.target} to ${result.target}`;
   return { ...result, warnings: [warning, ...result.warnings] };
+}
+
+/** What an app (and the comment's interface table) is told of a padded output. */
+function describePadding(feature: FeatureDescription<ArrayFeature>, padding: PaddedOutputs[string] | undefined): FeatureDescription<ArrayFeature> {
+  if (!padding) return feature;
+  return { ...feature, shortDescription: `padded to ${padding.rows} rows: the valid rows first, then rows of ${padding.padValue}` };
 }
 
 /** The graph outputs a converter padded, under the names the Core ML model gives them. */

@@ -67,7 +67,7 @@ async function processModel(job: ModelJob, deadline: Deadline, result: ModelResu
   const model = withInputShapes(job.freeze ? freezeInputs(loaded, freezeValuesFor(loaded, job.freeze)) : loaded, job);
   result.onnxBytes = (await stat(job.onnxPath)).size;
   deadline.check('checking op coverage');
-  const coverage = checkOnnxModel(model, job.target);
+  const coverage = checkOnnxModel(model, job.target, job.maxDetections === undefined ? {} : { maxDetections: job.maxDetections });
   result.coverage = coverage.ops;
   result.unsupported = coverage.unsupported.map((u) => ({ op: u.op, node: u.node, reason: u.reason }));
   if (coverage.unsupported.length > 0) {
