@@ -33,7 +33,7 @@ interface ExporterModel {
 const MODELS: readonly ExporterModel[] = [
   { name: 'paddle_mobilenet_opset9', exercises: 'Paddle2ONNX opset 9, dynamic batch: unfolded BatchNormalization, HardSigmoid SE gate, hard-swish with Clip attributes, Upsample(X, scales)', build: () => paddleMobileNet(9) },
   { name: 'paddle_mobilenet_opset10', exercises: 'Paddle2ONNX opset 10: Resize(X, scales) nearest and linear', build: () => paddleMobileNet(10) },
-  { name: 'paddle_mobilenet_opset11', exercises: 'Paddle2ONNX opset 11: Clip with min/max inputs, Resize(X, roi, scales) asymmetric-floor nearest and half-pixel linear', build: () => paddleMobileNet(11) },
+  { name: 'paddle_mobilenet_opset11', exercises: 'Paddle2ONNX opset 11: Clip with min/max inputs, Resize(X, roi, scales) asymmetric-floor nearest and half-pixel cubic (A = −0.75)', build: () => paddleMobileNet(11) },
   { name: 'tf2onnx_keras_opset12', exercises: 'tf2onnx opset 12, dynamic batch: NHWC input with Transpose pairs, Squeeze/Unsqueeze axes attributes, Pad and Slice from Shape→Gather→Sub→Concat→Cast', build: () => tf2onnxKerasNet() },
   { name: 'torch_legacy_opset7', exercises: 'torch.onnx opset 7: BatchNormalization spatial=1, Upsample scales attribute, Slice/Pad/Clip attributes, Dropout ratio, Reshape, Flatten, Gemm', build: () => torchLegacyNet(7) },
   { name: 'torch_legacy_opset9', exercises: 'torch.onnx opset 9: Upsample(X, scales) with scales from Shape arithmetic, Reshape from Shape→Gather→Concat, Slice attributes, Dropout ratio, Flatten, Gemm', build: () => torchLegacyNet(9) },

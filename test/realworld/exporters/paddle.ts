@@ -7,7 +7,7 @@ import { floats, GraphBuilder, scalar } from './graph.js';
  * Conv, hard-swish spelled Add → Clip → Mul → Div (Paddle2ONNX below opset 14),
  * HardSigmoid(slope 0.2, offset 0.5) gating a squeeze-excitation block, ReLU6 as Clip,
  * nearest and bilinear upsampling by constant scales (Upsample at opset 9, Resize(X,
- * scales) at 10, Resize(X, roi, scales) at 11), linear layers as MatMul + Add, Paddle's
+ * scales) at 10, Resize(X, roi, scales) at 11, bicubic there), linear layers as MatMul + Add, Paddle's
  * tensor names (with "/" and "." in them), a dynamic batch named "p2o.DynamicDimension.N" and
  * Constant nodes for every small constant.
  */
@@ -24,14 +24,13 @@ export function paddleMobileNet(opset: 9 | 10 | 11): OnnxModel {
     const shifted = g.op('Add', [x, g.constant(scalar('float32', 3))]);
     return g.op('Div', [g.op('Mul', [x, clip(shifted, 0, 6)]), g.constant(scalar('float32', 6))]);
   };
-  const upsample = (x: string, mode: 'nearest' | 'linear'): string => {
+  const upsample = (x: string, mode: 'nearest' | 'linear' | 'cubic'): string => {
     const scales = g.constant(floats([1, 1, 2, 2]));
     if (opset === 9) return g.op('Upsample', [x, scales], { mode });
     if (opset === 10) return g.op('Resize', [x, scales], { mode });
     const roi = g.constant(floats([], [0]));
-    return mode === 'nearest'
-      ? g.op('Resize', [x, roi, scales], { mode, coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' })
-      : g.op('Resize', [x, roi, scales], { mode, coordinate_transformation_mode: 'half_pixel' });
+    if (mode === 'nearest') return g.op('Resize', [x, roi, scales], { mode, coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+    return g.op('Resize', [x, roi, scales], { mode, coordinate_transformation_mode: 'half_pixel', ...(mode === 'cubic' ? { cubic_coeff_a: -0.75 } : {}) }, ['cubic_coeff_a']);
   };
 
   const stem = hardSwish(batchNorm(conv('x', 3, 8, 3, 2), 8)); // 16×16
@@ -43,7 +42,8 @@ export function paddleMobileNet(opset: 9 | 10 | 11): OnnxModel {
   const c4 = g.op('Relu', [batchNorm(conv(c3, 16, 16, 3, 2), 16)]); // 8×8
   const fused = g.op('Add', [upsample(c4, 'nearest'), c3]);
   const head = g.op('Relu', [batchNorm(conv(fused, 16, 8, 3), 8)]);
-  const prob = g.op('Sigmoid', [conv(upsample(head, 'linear'), 8, 1, 1, 1, 1, true)]);
+  // PaddleGAN-style heads upsample bicubically; Paddle2ONNX writes that only from opset 11.
+  const prob = g.op('Sigmoid', [conv(upsample(head, opset === 11 ? 'cubic' : 'linear'), 8, 1, 1, 1, 1, true)]);
   const pooled = g.op('Flatten', [g.op('GlobalAveragePool', [c4])], { axis: 1 });
   const logits = g.op('Add', [g.op('MatMul', [pooled, g.weight([16, 10], 0.4)]), g.weight([10], 0.1)]);
   const probs = g.op('Softmax', [logits], { axis: 1 });
