@@ -195,9 +195,12 @@ function cropRegion(node: OnnxNode, ctx: ConvertContext, rank: number): number[]
   return Array.from(roi.data as ArrayLike<number>, Number);
 }
 
+/** What computes the resize matrices in the program when the scales arrive at run time (resize-runtime.ts). */
+const RUNTIME_SCALE_OPS = ['real_div', 'sub', 'mul', 'ceil', 'floor', 'clip', 'equal', 'cast', 'select', 'logical_and', 'greater_equal', 'less_equal'] as const;
+
 const resize: OpConverter = {
   opsets: [10, LATEST_ONNX_OPSET],
-  milOps: ['upsample_nearest_neighbor', 'upsample_bilinear', 'resize_nearest_neighbor', 'resize_bilinear', 'resize', 'slice_by_index', 'matmul', 'add', 'identity'],
+  milOps: ['upsample_nearest_neighbor', 'upsample_bilinear', 'resize_nearest_neighbor', 'resize_bilinear', 'resize', 'slice_by_index', 'matmul', 'add', 'identity', ...RUNTIME_SCALE_OPS],
   limits:
     'last two dims only; a Core ML resize op where it samples the same grid, else (static height and width) matrix products: nearest, linear and cubic, every coordinate transform, no antialiased downsampling; scales or sizes given at run time with a static input take the declared output shape; a dynamic height or width takes integer upsampling scales, constant sizes, or sizes computed at run time (iOS17 resize: linear, or nearest with round_prefer_ceil; the target is raised to iOS17)',
   convert(node, ctx) {
@@ -207,7 +210,7 @@ const resize: OpConverter = {
 
 const upsample: OpConverter = {
   opsets: [7, 9],
-  milOps: ['upsample_nearest_neighbor', 'resize_nearest_neighbor', 'resize_bilinear', 'matmul', 'add', 'identity'],
+  milOps: ['upsample_nearest_neighbor', 'resize_nearest_neighbor', 'resize_bilinear', 'matmul', 'add', 'identity', 'slice_by_index', ...RUNTIME_SCALE_OPS],
   limits: 'last two dims only; a dynamic height or width takes integer scales only',
   convert(node, ctx) {
     convertResize(node, ctx, true);
