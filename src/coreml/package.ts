@@ -23,7 +23,7 @@ import {
   WEIGHTS_ITEM_NAME,
 } from './manifest.js';
 import { programDescription, type CoreMLModel, type PipelineLayout } from './model.js';
-import { checkPipelineWiring, decodeNmsStage, encodeStage, pipelineWeightFileName } from './pipeline.js';
+import { checkNmsStage, checkPipelineWiring, decodeNmsStage, encodeStage, pipelineWeightFileName } from './pipeline.js';
 import { decodeProgram, type BlobSource } from './program-decode.js';
 import { encodeProgram, type BlobSink } from './program-encode.js';
 
@@ -65,7 +65,10 @@ function checkModelForWriting(model: CoreMLModel): void {
   if (!sameNames(described.outputs.map((f) => f.name), main.block.outputs)) {
     throw new ConversionError('model description outputs do not match the outputs of function "main"');
   }
-  if (model.pipeline) checkPipelineWiring(model.inputs, model.outputs, [model.pipeline.program, ...model.pipeline.stages]);
+  if (model.pipeline) {
+    model.pipeline.stages.forEach(checkNmsStage);
+    checkPipelineWiring(model.inputs, model.outputs, [model.pipeline.program, ...model.pipeline.stages]);
+  }
 }
 
 /** Serializes the Model message; blob constants go to `blobs` when given. */

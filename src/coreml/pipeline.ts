@@ -46,12 +46,14 @@ function encodeNmsMessage(nms: NonMaximumSuppressionModel): S.NonMaximumSuppress
 }
 
 /** What Core ML's NonMaximumSuppression validator rejects, caught before writing. */
-function checkNmsStage(nms: NonMaximumSuppressionModel): void {
+export function checkNmsStage(nms: NonMaximumSuppressionModel): void {
   if (!(nms.iouThreshold >= 0 && nms.iouThreshold <= 1)) throw new ConversionError(`NMS iouThreshold ${nms.iouThreshold} is not between 0 and 1`);
   if (!(nms.confidenceThreshold >= 0)) throw new ConversionError(`NMS confidenceThreshold ${nms.confidenceThreshold} is negative`);
   const inputNames = [nms.confidenceInput, nms.coordinatesInput, nms.iouThresholdInput, nms.confidenceThresholdInput];
   for (const f of nms.inputs) {
     if (!inputNames.includes(f.name)) throw new ConversionError(`NMS stage input "${f.name}" is not one of its named inputs`);
+    // Core ML's validateOptional: only pipelines, neural networks, trees and a few others take optional inputs.
+    if (f.optional) throw new ConversionError(`NMS stage input "${f.name}" is optional, which Core ML refuses for a NonMaximumSuppression model`);
   }
   const outputNames = [nms.confidenceOutput, nms.coordinatesOutput];
   for (const f of nms.outputs) {

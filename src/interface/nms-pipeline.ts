@@ -76,7 +76,9 @@ export function withNmsStage(model: CoreMLModel, options: NmsStageOptions): Core
   const nms: NonMaximumSuppressionModel = {
     kind: 'nonMaximumSuppression',
     specificationVersion: spec,
-    inputs: [rawConfidence, rawCoordinates, ...thresholds],
+    // Only the two tensors: Core ML refuses optional inputs on a NonMaximumSuppression model. The
+    // threshold inputs are the pipeline's (optional there); the stage reads them by name.
+    inputs: [rawConfidence, rawCoordinates],
     outputs,
     perClass: options.perClass,
     iouThreshold: options.iouThreshold,

@@ -84,6 +84,8 @@ describe('pipeline packages', () => {
       coordinatesOutputFeatureName: 'coordinates',
       stringClassLabels: { vector: ['a', 'b', 'c'] },
     });
+    // Core ML refuses optional inputs on a NonMaximumSuppression model: the thresholds are optional pipeline inputs it reads by name.
+    expect(nms!.description?.input?.map((i: { name?: string | null }) => i.name)).toEqual(['raw_confidence', 'raw_coordinates']);
     expect(raw.description?.input?.map((i) => [i.name, i.type?.isOptional ?? false])).toEqual([
       ['scores', false],
       ['boxes', false],
@@ -136,6 +138,12 @@ describe('pipeline packages', () => {
     model.pipeline!.stages[0]!.confidenceInput = 'elsewhere';
     await expect(writeMlPackage(model, join(dir, 'bad.mlpackage'))).rejects.toThrow(ConversionError);
     expect(existsSync(join(dir, 'bad.mlpackage'))).toBe(false);
+  });
+
+  it('refuse an optional input on the NonMaximumSuppression stage, which Core ML rejects', async () => {
+    const model = pipelineModel();
+    model.pipeline!.stages[0]!.inputs[0] = { ...model.pipeline!.stages[0]!.inputs[0]!, optional: true };
+    await expect(writeMlPackage(model, join(dir, 'bad.mlpackage'))).rejects.toThrow(/optional, which Core ML refuses for a NonMaximumSuppression model/);
   });
 
   it('refuse to read a pipeline whose later stage is not NonMaximumSuppression, naming the stage', async () => {
