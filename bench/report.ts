@@ -34,7 +34,7 @@ const MODEL_FILES = ['resnet50.onnx', 'vit_b16.onnx'] as const;
 /** The CLI bundled from the working tree's sources, inside the repository so onnxruntime-node resolves. */
 function bundleCli(): string {
   const outDir = join(REPO, 'node_modules', '.cache', 'bench-report');
-  const built = spawnSync(process.execPath, [join(REPO, 'scripts', 'bundle.mjs'), '--outdir', outDir, '--no-vendor'], { encoding: 'utf8' });
+  const built = spawnSync(process.execPath, [join(REPO, 'scripts', 'bundle.mjs'), '--outdir', outDir, '--no-engine'], { encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`bundling failed:\n${built.stderr}${built.stdout}`);
   return join(outDir, 'cli.js');
 }
