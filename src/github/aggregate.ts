@@ -136,15 +136,15 @@ export async function runAggregateMode(session: ActionSession): Promise<ModeOutc
     report = withNotes(report, [`These results were produced by the pull request's own workflow run ${runId} and posted from its artifact.`]);
   }
   const outDir = resolve(session.cwd, inputs.reportDir);
-  const reportPath = await writeReportFiles(outDir, report);
+  const written = await writeReportFiles(outDir, report);
   const models = report.models.map((m) => m.path);
   const pullNumber = await targetPull(session);
   const detailsUrl = runId !== undefined ? `${ctx.serverUrl}/${ctx.owner}/${ctx.repo}/actions/runs/${runId}` : undefined;
   const delivery = await deliverReport(
-    { ctx, api: session.api, log, artifacts: noUpload, artifactName: inputs.artifactName, comment: inputs.comment, commentAuthor: inputs.commentAuthor, pullNumber, reportDir: outDir, reportPath, models, detailsUrl },
+    { ctx, api: session.api, log, artifacts: noUpload, artifactName: inputs.artifactName, comment: inputs.comment, commentAuthor: inputs.commentAuthor, pullNumber, reportDir: outDir, written, models, detailsUrl },
     report,
   );
-  return { passed: delivery.passed, reportPath, models };
+  return { passed: delivery.passed, reportPath: written.path, models };
 }
 
 /** Aggregation re-reads artifacts that already exist; uploading them again would only duplicate them. */

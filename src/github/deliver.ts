@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { errorMessage } from '../errors.js';
-import { renderReportMarkdown } from '../report/markdown.js';
+import type { WrittenReport } from '../report/files.js';
+import { withDetailsLink } from '../report/markdown.js';
 import type { RunReport } from '../report/schema.js';
 import { fitCommentBody, GITHUB_COMMENT_LIMIT } from '../report/truncate.js';
 import type { ArtifactUploader, UploadedArtifact } from './artifact.js';
@@ -32,11 +33,10 @@ export interface DeliveryTarget {
   /** The pull request to comment on; none outside PRs. */
   pullNumber: number | undefined;
   reportDir: string;
-  reportPath: string;
+  /** report.json and the comment as written into reportDir (report/files.ts). */
+  written: WrittenReport;
   /** Value of the `models` output. */
   models: readonly string[];
-  headSha?: string;
-  baseSha?: string;
   /** Where the full report lives when this run uploads no artifact (aggregate: the run that made it). */
   detailsUrl?: string;
 }
@@ -96,12 +96,11 @@ async function uploadArtifact(target: DeliveryTarget): Promise<UploadedArtifact 
 export async function deliverReport(target: DeliveryTarget, report: RunReport): Promise<DeliveryResult> {
   const artifact = await uploadArtifact(target);
   const detailsUrl = artifact?.url ?? target.detailsUrl ?? target.ctx.runUrl;
-  const renderOptions = { detailsUrl, headSha: target.headSha, baseSha: target.baseSha };
-  const markdown = renderReportMarkdown(report, Object.fromEntries(Object.entries(renderOptions).filter(([, v]) => v !== undefined)));
+  const markdown = withDetailsLink(target.written.comment, detailsUrl);
   await writeJobSummary(markdown, truncationNote(detailsUrl), target.log);
   const comment = await postComment(target, markdown, detailsUrl);
   setActionOutputs({
-    report: relative(target.ctx.workspace, target.reportPath) || target.reportPath,
+    report: relative(target.ctx.workspace, target.written.path) || target.written.path,
     passed: report.passed ? 'true' : 'false',
     models: JSON.stringify(target.models),
   });

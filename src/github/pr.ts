@@ -100,7 +100,7 @@ export async function runPullRequestMode(session: ActionSession): Promise<ModeOu
 
   const outDir = resolve(session.cwd, inputs.reportDir);
   const report = withNotes(await runChangedModels(session, pr, changed.paths, pointers, outDir), changeNotes(changed, inputs.models));
-  const reportPath = await writeReportFiles(outDir, report, { headSha: pr.headSha, baseSha: pr.baseSha });
+  const written = await writeReportFiles(outDir, report, { headSha: pr.headSha, baseSha: pr.baseSha });
   const delivery = await deliverReport(
     {
       ctx,
@@ -112,12 +112,10 @@ export async function runPullRequestMode(session: ActionSession): Promise<ModeOu
       commentAuthor: inputs.commentAuthor,
       pullNumber: pr.number,
       reportDir: outDir,
-      reportPath,
+      written,
       models: changed.paths,
-      headSha: pr.headSha,
-      baseSha: pr.baseSha,
     },
     report,
   );
-  return { passed: delivery.passed, reportPath, models: changed.paths };
+  return { passed: delivery.passed, reportPath: written.path, models: changed.paths };
 }

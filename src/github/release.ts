@@ -71,7 +71,7 @@ export async function runReleaseMode(session: ActionSession): Promise<ModeOutcom
     report = await runModels({ ...(settings === undefined ? {} : { settings }), models: runnable, outDir, variants: inputs.variants, target: inputs.target, gates: inputs.gates, cwd: session.cwd, onProgress: (m) => log.info(shown(m)), timeoutSecondsPerModel: inputs.timeoutMinutes * 60, ...parallelRunOptions(inputs) });
   }
   report = withExtraModels(report, pointers.map((p) => erroredModel(p.path, 'LFS_POINTER', lfsPointerMessage(p))), pointers.map((p) => `${p.path}: Git LFS pointer, not a model`));
-  const reportPath = await writeReportFiles(outDir, report);
+  const written = await writeReportFiles(outDir, report);
 
   const zips = await modelAssets(report, outDir);
   const assets = zips.length > 0 ? [...zips, sha256Sums(zips)] : [];
@@ -80,8 +80,8 @@ export async function runReleaseMode(session: ActionSession): Promise<ModeOutcom
   log.info(`release assets: ${published.map(shown).join(', ') || 'none'}`);
 
   const delivery = await deliverReport(
-    { ctx: session.ctx, api: session.api, log, artifacts: session.artifacts, artifactName: inputs.artifactName, comment: 'off', pullNumber: undefined, reportDir: outDir, reportPath, models },
+    { ctx: session.ctx, api: session.api, log, artifacts: session.artifacts, artifactName: inputs.artifactName, comment: 'off', pullNumber: undefined, reportDir: outDir, written, models },
     report,
   );
-  return { passed: delivery.passed, reportPath, models };
+  return { passed: delivery.passed, reportPath: written.path, models };
 }

@@ -29,16 +29,25 @@ export function emptyReport(variants: readonly string[], gates: GateSettings, ve
   };
 }
 
+/** What writeReportFiles wrote: the path of report.json, and the comment as rendered into comment.md. */
+export interface WrittenReport {
+  path: string;
+  comment: string;
+}
+
 /**
  * Writes report.json and comment.md into `dir`; comment.md is the comment as
  * rendered from this very report (compared with `report.baseCommit` unless
- * `render` names another base). Returns the path of report.json.
+ * `render` names another base). This is the one rendering of the comment:
+ * the job summary and the pull-request comment are this text (see
+ * `withDetailsLink` for the link delivery adds).
  */
-export async function writeReportFiles(dir: string, report: RunReport, render: RenderOptions = {}): Promise<string> {
+export async function writeReportFiles(dir: string, report: RunReport, render: RenderOptions = {}): Promise<WrittenReport> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, REPORT_FILE);
   await writeFile(path, serializeReport(report), 'utf8');
   const base = report.baseCommit === undefined ? {} : { baseSha: report.baseCommit.slice(0, 12) };
-  await writeFile(join(dir, COMMENT_FILE), renderReportMarkdown(report, { ...base, ...render }), 'utf8');
-  return path;
+  const comment = renderReportMarkdown(report, { ...base, ...render });
+  await writeFile(join(dir, COMMENT_FILE), comment, 'utf8');
+  return { path, comment };
 }

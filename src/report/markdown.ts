@@ -294,7 +294,24 @@ function fold(summary: string, body: string, closed: boolean): string {
   return `<details${closed ? '' : ' open'}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
 }
 
+const FOOTER_END = '</sub>';
+
 function renderFooter(report: RunReport, options: RenderOptions): string {
-  const link = options.detailsUrl ? ` · [full report and packages](${encodeURI(options.detailsUrl).replace(/[()]/g, (c) => (c === '(' ? '%28' : '%29'))})` : '';
-  return `<sub>${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)} · variants: ${report.variants.map((v) => escapeMarkdown(v)).join(', ')}${link}</sub>`;
+  const link = options.detailsUrl ? detailsLink(options.detailsUrl) : '';
+  return `<sub>${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)} · variants: ${report.variants.map((v) => escapeMarkdown(v)).join(', ')}${link}${FOOTER_END}`;
+}
+
+function detailsLink(url: string): string {
+  return ` · [full report and packages](${encodeURI(url).replace(/[()]/g, (c) => (c === '(' ? '%28' : '%29'))})`;
+}
+
+/**
+ * A rendered report with the link to its full report added to the footer.
+ * The comment is rendered once, into comment.md, before the artifact that
+ * holds it exists; delivery adds the artifact's address afterwards.
+ */
+export function withDetailsLink(markdown: string, detailsUrl: string | undefined): string {
+  const end = markdown.lastIndexOf(FOOTER_END);
+  if (detailsUrl === undefined || end < 0) return markdown;
+  return `${markdown.slice(0, end)}${detailsLink(detailsUrl)}${markdown.slice(end)}`;
 }
