@@ -1,7 +1,7 @@
 import { ConversionError, ModelInputError } from '../errors.js';
 import { DEPLOYMENT_TARGETS, type DeploymentTarget } from '../mil/ir.js';
 import { defaultOpset, type OnnxModel } from '../onnx/ir.js';
-import { convertOnnxModel } from './index.js';
+import { convertOnnxModel, type ConversionResult } from './index.js';
 import { coverageOf, NodeOutcomes, unsupportedReason, type CoverageReport } from './outcomes.js';
 
 export { qualifiedOpName, unsupportedReason, type CoverageReport, type OpCoverageRow } from './outcomes.js';
@@ -17,14 +17,26 @@ const DEFAULT_TARGET: DeploymentTarget = DEPLOYMENT_TARGETS[0];
  * as it is.
  */
 export function checkOnnxModel(model: OnnxModel, target: DeploymentTarget = DEFAULT_TARGET, bounds: { maxDetections?: number } = {}): CoverageReport {
+  return coverageConversion(model, () => convertOnnxModel(model, { target, precision: 'fp32', ...bounds })).coverage;
+}
+
+/** The op coverage of a conversion, and the conversion itself when it succeeded (a run reuses it as its fp32 variant's). */
+export interface CoverageConversion {
+  coverage: CoverageReport;
+  converted?: ConversionResult;
+}
+
+/** Op coverage as `checkOnnxModel` reports it, from a conversion the caller makes (of a model it prepared once). */
+export function coverageConversion(model: OnnxModel, convert: () => ConversionResult): CoverageConversion {
   try {
-    return convertOnnxModel(model, { target, precision: 'fp32', ...bounds }).coverage;
+    const converted = convert();
+    return { coverage: converted.coverage, converted };
   } catch (err) {
-    if (err instanceof ConversionError && err.coverage) return err.coverage;
+    if (err instanceof ConversionError && err.coverage) return { coverage: err.coverage };
     // An inconsistent model is an input error here as in convert.
     if (err instanceof ModelInputError) throw err;
     const refused = refusedBeforeConversion(model);
-    if (refused) return refused;
+    if (refused) return { coverage: refused };
     throw err;
   }
 }

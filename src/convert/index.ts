@@ -11,7 +11,7 @@ import { ConversionContext } from './context.js';
 import { coverageOf, qualifiedOpName, unsupportedReason, type CoverageReport } from './outcomes.js';
 import { declareInput, outputFeature, prepareOutput, type EdgeContext } from './edges.js';
 import { consumeUnusedInputs, countMilOps, renameValue } from './finish.js';
-import { applyInputShapeOptions, type InputShapeOptions } from './input-shapes.js';
+import { applyInputShapeOptions, type InputShapeOptions, type ShapedModel } from './input-shapes.js';
 import { milDTypeFor } from './narrow.js';
 import { runProgramPasses } from './program-passes.js';
 import { withPaddedOutputs, type PaddedOutputs } from '../coreml/padded-outputs.js';
@@ -53,17 +53,50 @@ export interface ConversionResult {
   paddedOutputs: PaddedOutputs;
 }
 
+/** The options that shape the graph before any op is converted; the rest choose what a conversion makes of it. */
+export type PrepareOptions = Pick<ConvertOptions, 'target' | 'freeze' | 'inputShapes' | 'ranges' | 'enumeratedShapes'>;
+
+/**
+ * An ONNX model ready to convert: inputs frozen, input shapes applied, shapes
+ * inferred and constants folded. One preparation serves every conversion of
+ * the model (each variant's precision); converting never changes it.
+ */
+export interface PreparedModel {
+  /** The model as given: coverage counts its nodes, metadata comes from it. */
+  source: OnnxModel;
+  /** After freezing and input shapes, before inference: its declarations are the model's own. */
+  shaped: ShapedModel;
+  /** The graph the converters read. */
+  graph: OnnxModel;
+  /** The target preparation checked the input-shape rules against. */
+  target: DeploymentTarget;
+}
+
+/** Freezes inputs, applies input shapes, infers shapes and folds constants. */
+export function prepareOnnxModel(model: OnnxModel, options: PrepareOptions): PreparedModel {
+  const frozen = options.freeze && Object.keys(options.freeze).length > 0 ? freezeInputs(model, options.freeze) : model;
+  const shaped = applyInputShapeOptions(frozen, options, options.target);
+  // Declared shapes describe the model's own inputs; replaced input shapes make them moot.
+  const graph = prepareForConversion(shaped.model, { checkDeclared: shaped.model === frozen });
+  return { source: model, shaped, graph, target: options.target };
+}
+
 /**
  * Converts an ONNX model to a Core ML ML Program: freezes inputs, infers
  * shapes and folds constants, refuses with one error listing every
  * unsupported node, converts node by node, then runs the program passes.
  */
 export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): ConversionResult {
+  return convertPreparedModel(prepareOnnxModel(model, options), options);
+}
+
+/** What a conversion of a prepared model takes besides the preparation: precision, target (which may be raised), progress. */
+export type PreparedConvertOptions = Omit<ConvertOptions, Exclude<keyof PrepareOptions, 'target'>>;
+
+/** Converts a prepared model at one precision and target; the preparation is read, never changed. */
+export function convertPreparedModel(preparation: PreparedModel, options: PreparedConvertOptions): ConversionResult {
+  const { source: model, shaped, graph: prepared } = preparation;
   const file = model.sourcePath;
-  const frozen = options.freeze && Object.keys(options.freeze).length > 0 ? freezeInputs(model, options.freeze) : model;
-  const shaped = applyInputShapeOptions(frozen, options, options.target);
-  // Declared shapes describe the model's own inputs; replaced input shapes make them moot.
-  const prepared = prepareForConversion(shaped.model, { checkDeclared: shaped.model === frozen });
 
   const b = new MilBuilder(options.target);
   const edge: EdgeContext = { b, file, warnings: [...shaped.warnings] };
@@ -81,7 +114,7 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
   } catch (err) {
     const needed = ctx.neededTarget;
     if (err instanceof ConversionError && needed && targetRank(needed.target) > targetRank(options.target)) {
-      return withRaisedTarget(model, options, needed);
+      return withRaisedTarget(preparation, options, needed);
     }
     if (err instanceof ConversionError) err.coverage = coverageOf(model, ctx.outcomes.list(), b.operations());
     throw err;
@@ -121,8 +154,8 @@ export function convertOnnxModel(model: OnnxModel, options: ConvertOptions): Con
  * Converts again at the target a node asked for (as compression raises the target of
  * its variants), with a warning saying which node needed it and why.
  */
-function withRaisedTarget(model: OnnxModel, options: ConvertOptions, needed: { target: DeploymentTarget; why: string }): ConversionResult {
-  const result = convertOnnxModel(model, { ...options, target: needed.target });
+function withRaisedTarget(preparation: PreparedModel, options: PreparedConvertOptions, needed: { target: DeploymentTarget; why: string }): ConversionResult {
+  const result = convertPreparedModel(preparation, { ...options, target: needed.target });
   const warning = `${needed.why}, which needs ${needed.target} or later; deployment target raised from ${options.target} to ${result.target}`;
   return { ...result, warnings: [warning, ...result.warnings] };
 }

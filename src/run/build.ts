@@ -1,7 +1,7 @@
 import { compressProgram } from '../compress/apply.js';
 import { VARIANTS, findVariant, targetForVariant, type VariantDefinition } from '../compress/variants.js';
 import { countMilOps } from '../convert/finish.js';
-import { convertOnnxModel, type ConversionResult } from '../convert/index.js';
+import { convertPreparedModel, prepareOnnxModel, type ConversionResult, type PreparedModel } from '../convert/index.js';
 import type { InputShapeOptions } from '../convert/input-shapes.js';
 import { withPaddedOutputs } from '../coreml/padded-outputs.js';
 import { ToolError } from '../errors.js';
@@ -57,10 +57,39 @@ export function buildVariantModel(
   face?: InterfaceSettings,
   keepInFp32?: ReadonlySet<string>,
 ): BuiltVariant {
+  const { target } = targetForVariant(variant, requestedTarget);
+  const { maxDetections, ...prepare } = shapes;
+  const build = { ...(onProgress ? { onProgress } : {}), ...(face ? { face } : {}), ...(keepInFp32 ? { keepInFp32 } : {}), ...(maxDetections === undefined ? {} : { maxDetections }) };
+  return buildPreparedVariant(prepareOnnxModel(model, { target, ...prepare }), variant, requestedTarget, build);
+}
+
+export interface PreparedBuild {
+  onProgress?: (done: number, total: number) => void;
+  face?: InterfaceSettings;
+  /** Ops an fp16 program keeps in fp32 (mixed precision). */
+  keepInFp32?: ReadonlySet<string>;
+  /** Rows a data-dependent detection output is padded to. */
+  maxDetections?: number;
+  /** A conversion of this preparation already made at the variant's precision and target, used instead of converting again. */
+  converted?: ConversionResult;
+}
+
+/**
+ * A variant of a prepared model (prepared for the variant's target): one
+ * preparation serves every variant of a model, and a conversion made for
+ * another purpose (the run's op coverage) can be handed in as this variant's.
+ */
+export function buildPreparedVariant(prepared: PreparedModel, variant: VariantDefinition, requestedTarget: DeploymentTarget, build: PreparedBuild = {}): BuiltVariant {
   const { target: variantTarget, raised } = targetForVariant(variant, requestedTarget);
   const warnings = raised ? [`${variant.name} needs ${variantTarget} or later; deployment target raised from ${requestedTarget} to ${variantTarget}`] : [];
-  const options = { target: variantTarget, precision: variant.precision, onProgress, ...shapes, ...(keepInFp32 === undefined ? {} : { keepInFp32 }) };
-  const converted = withInterface(convertOnnxModel(model, options), face);
+  const options = {
+    target: variantTarget,
+    precision: variant.precision,
+    ...(build.onProgress ? { onProgress: build.onProgress } : {}),
+    ...(build.keepInFp32 ? { keepInFp32: build.keepInFp32 } : {}),
+    ...(build.maxDetections === undefined ? {} : { maxDetections: build.maxDetections }),
+  };
+  const converted = withInterface(build.converted ?? convertPreparedModel(prepared, options), build.face);
   // A node may have needed a newer target still; the conversion then says so in its warnings.
   const target = converted.target;
   warnings.push(...converted.warnings);
@@ -74,7 +103,7 @@ export function buildVariantModel(
     if (stats.compressed === 0) warnings.push(`${variant.name}: no weight is large enough to compress; the package holds the uncompressed weights`);
     const problems = validateProgram(converted.model.program);
     if (problems.length > 0) {
-      throw new ToolError('CONVERSION', `${variant.name} compression produced a program Core ML would reject: ${problems[0]}`, fileOf(model));
+      throw new ToolError('CONVERSION', `${variant.name} compression produced a program Core ML would reject: ${problems[0]}`, fileOf(prepared.source));
     }
   }
   return { ...converted, warnings, milOps: countMilOps(converted.model.program), target };

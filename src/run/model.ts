@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { VariantDefinition } from '../compress/variants.js';
-import { checkOnnxModel } from '../convert/coverage.js';
+import { targetForVariant } from '../compress/variants.js';
+import { coverageConversion } from '../convert/coverage.js';
+import { convertPreparedModel, prepareOnnxModel, type PreparedModel } from '../convert/index.js';
 import { applyInputShapeOptions, type InputShapeOptions } from '../convert/input-shapes.js';
 import { fileSha256, resolveInterface, sourceFactsOf, type InterfaceRequest } from '../convert/interface-source.js';
 import { freezeInputs, freezeValuesFor } from '../onnx/passes/freeze.js';
@@ -67,7 +69,16 @@ async function processModel(job: ModelJob, deadline: Deadline, result: ModelResu
   const model = withInputShapes(job.freeze ? freezeInputs(loaded, freezeValuesFor(loaded, job.freeze)) : loaded, job);
   result.onnxBytes = (await stat(job.onnxPath)).size;
   deadline.check('checking op coverage');
-  const coverage = checkOnnxModel(model, job.target, job.maxDetections === undefined ? {} : { maxDetections: job.maxDetections });
+  const shapes: InputShapeOptions = {
+    ...(job.ranges === undefined ? {} : { ranges: job.ranges }),
+    ...(job.enumeratedShapes === undefined ? {} : { enumeratedShapes: job.enumeratedShapes }),
+    ...(job.maxDetections === undefined ? {} : { maxDetections: job.maxDetections }),
+  };
+  const prepared = preparations(model, shapes);
+  // The coverage conversion is the fp32 one at the requested target; the fp32 variant reuses it.
+  const bounds = job.maxDetections === undefined ? {} : { maxDetections: job.maxDetections };
+  const { coverage, converted: coverageRun } = coverageConversion(model, () => convertPreparedModel(prepared(job.target, false), { target: job.target, precision: 'fp32', ...bounds }));
+  let converted = coverageRun;
   result.coverage = coverage.ops;
   result.unsupported = coverage.unsupported.map((u) => ({ op: u.op, node: u.node, reason: u.reason }));
   if (coverage.unsupported.length > 0) {
@@ -81,15 +92,14 @@ async function processModel(job: ModelJob, deadline: Deadline, result: ModelResu
   result.warnings.push(...references.warnings.map((w) => relabel(w, job.onnxPath, job.label)));
   // Every package records its source's SHA-256, so the interface applies even when none was asked for.
   const face = { options: await resolveInterface(job.interface ?? {}, model), source: sourceFactsOf(model, await fileSha256(job.onnxPath)) };
-  const shapes: InputShapeOptions = {
-    ...(job.ranges === undefined ? {} : { ranges: job.ranges }),
-    ...(job.enumeratedShapes === undefined ? {} : { enumeratedShapes: job.enumeratedShapes }),
-    ...(job.maxDetections === undefined ? {} : { maxDetections: job.maxDetections }),
-  };
   for (const variant of job.variants) {
     job.progress(`${job.label}: building and verifying ${variant.name}`);
+    const target = targetForVariant(variant, job.target).target;
+    const reuse = converted !== undefined && isCoverageConversion(variant, target, job.target, shapes);
     const variantResult = await runVariant({
       model,
+      prepared: () => prepared(target, true),
+      ...(reuse ? { converted } : {}),
       variant,
       requestedTarget: job.target,
       packagePath: join(job.packageDir, `${variant.name}.mlpackage`),
@@ -104,10 +114,41 @@ async function processModel(job: ModelJob, deadline: Deadline, result: ModelResu
         result.interface ??= summary;
       },
     });
+    // Used once: the variant's build compresses or decorates the program in place.
+    if (reuse) converted = undefined;
     result.variants.push(relabelVariant(variantResult, job.onnxPath, job.label));
   }
   result.status = modelStatusOf(result.variants);
   if (result.status === 'unverified') result.unverifiedReason = relabel(references.unverifiedReason ?? 'no variant was verified', job.onnxPath, job.label);
+}
+
+const hasShapes = (shapes: InputShapeOptions): boolean => shapes.ranges !== undefined || shapes.enumeratedShapes !== undefined;
+
+/**
+ * The model prepared once (inputs frozen and shaped, shapes inferred, constants
+ * folded) for every conversion of it. Without dim ranges or enumerated shapes
+ * preparation does not depend on the target, so one serves all; with them,
+ * one per target (the shape rules depend on it), and op coverage, which is
+ * taken without them as `check` takes it, has its own. A preparation that
+ * fails is not kept: each variant that needs it reports the error.
+ */
+function preparations(model: OnnxModel, shapes: InputShapeOptions): (target: DeploymentTarget, withShapes: boolean) => PreparedModel {
+  const made = new Map<string, PreparedModel>();
+  return (target, withShapes) => {
+    const shaped = withShapes && hasShapes(shapes);
+    const key = shaped ? target : 'plain';
+    let p = made.get(key);
+    if (!p) {
+      p = prepareOnnxModel(model, { target, ...(shaped ? shapes : {}) });
+      made.set(key, p);
+    }
+    return p;
+  };
+}
+
+/** Whether the op-coverage conversion (fp32, the requested target, no dim ranges) is exactly this variant's conversion. */
+function isCoverageConversion(variant: VariantDefinition, target: DeploymentTarget, requested: DeploymentTarget, shapes: InputShapeOptions): boolean {
+  return variant.precision === 'fp32' && !variant.mixedPrecision && target === requested && !hasShapes(shapes);
 }
 
 /**

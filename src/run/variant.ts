@@ -8,7 +8,7 @@ import type { OnnxModel } from '../onnx/ir.js';
 import type { GateSettings, VariantResult } from '../report/schema.js';
 import { ModelTimeoutError, type Deadline } from './deadline.js';
 import { sizeOnDisk } from './files.js';
-import { buildVariantModel, type BuiltVariant, type InterfaceSettings } from './build.js';
+import { buildPreparedVariant, type BuiltVariant, type InterfaceSettings } from './build.js';
 import { firstDivergenceOfVariant } from './divergence.js';
 import { buildMixedPrecisionVariant } from './mixed-precision.js';
 import type { Gate } from '../parity/gates.js';
@@ -16,6 +16,7 @@ import type { TestDataSet } from '../reference/test-data-set.js';
 import { describeInterface, type InterfaceSummary } from '../interface/describe.js';
 import { packageDataSets, packageInterface } from '../verify/interface.js';
 import { runOnnxRuntime } from '../reference/onnxruntime.js';
+import type { ConversionResult, PreparedModel } from '../convert/index.js';
 import type { InputShapeOptions } from '../convert/input-shapes.js';
 import type { References } from './references.js';
 import { effectiveGate, gateLabel, verifyAgainstReferences } from './verify-variant.js';
@@ -28,7 +29,12 @@ import { effectiveGate, gateLabel, verifyAgainstReferences } from './verify-vari
  */
 
 export interface VariantJob {
+  /** The model as read (with the run's input shapes): its outputs label the report's. */
   model: OnnxModel;
+  /** The model prepared for this variant's target, once per model (see model.ts); throws what preparation refuses. */
+  prepared: () => PreparedModel;
+  /** A conversion already made at this variant's precision and target (the op-coverage one), used instead of converting again. */
+  converted?: ConversionResult;
   variant: VariantDefinition;
   requestedTarget: DeploymentTarget;
   /** Where to write the package. */
@@ -40,7 +46,7 @@ export interface VariantJob {
   deadline: Deadline;
   /** The model file as reports name it. */
   file: string;
-  /** Dim ranges and enumerated shapes for the conversion. */
+  /** Dim ranges and enumerated shapes, for the conversions that search mixed precision and trace a failure. */
   shapes?: InputShapeOptions;
   /** The app-facing interface and the source facts its metadata records. */
   face?: InterfaceSettings;
@@ -110,7 +116,14 @@ export async function runVariant(job: VariantJob): Promise<VariantResult> {
 /** The variant's model; a mixed-precision one is searched on the references and says which ops it keeps in fp32. */
 async function buildForVariant(job: VariantJob, gate: Gate, result: VariantResult): Promise<BuiltVariant> {
   const onProgress = () => job.deadline.check(`converting ${job.variant.name}`);
-  if (!job.variant.mixedPrecision) return buildVariantModel(job.model, job.variant, job.requestedTarget, onProgress, job.shapes, job.face);
+  if (!job.variant.mixedPrecision) {
+    return buildPreparedVariant(job.prepared(), job.variant, job.requestedTarget, {
+      onProgress,
+      ...(job.face ? { face: job.face } : {}),
+      ...(job.converted ? { converted: job.converted } : {}),
+      ...(job.shapes?.maxDetections === undefined ? {} : { maxDetections: job.shapes.maxDetections }),
+    });
+  }
   const { built, fp32Ops } = await buildMixedPrecisionVariant({
     model: job.model, variant: job.variant, requestedTarget: job.requestedTarget, sets: job.references.sets, gate,
     deadline: job.deadline, file: job.file, packageFile: job.packageLabel, onProgress,
