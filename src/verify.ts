@@ -6,7 +6,7 @@ import { loadOnnxModel } from './onnx/load.js';
 import type { OnnxModel } from './onnx/ir.js';
 import { gateForProgram, type Gate } from './parity/gates.js';
 import { overallPass, type VerdictOptions } from './parity/verdict.js';
-import { runReferenceEngine } from './reference/onnxruntime.js';
+import { outputsInGraphOrder, runReferenceEngine } from './reference/onnxruntime.js';
 import { generateInputs, type InputSpec } from './reference/seeded-inputs.js';
 import { readTestDataSets, type TestDataSet } from './reference/test-data.js';
 import { Deadline } from './run/deadline.js';
@@ -145,7 +145,7 @@ async function interfaceSet(model: CoreMLModel, onnxPath: string, options: Verif
     .map((i) => ({ name: i.name, dtype: GENERATED_DTYPE[i.type.dtype] ?? i.type.dtype, shape: i.type.shape }));
   const generated = generateInputs(specs, REFERENCE_SEED);
   const images = seededImages(model.inputs, face, REFERENCE_SEED);
-  const { outputs: references, engine } = await runReferenceEngine(onnxPath, { ...generated, ...images.normalized }, options.threads === undefined ? {} : { threads: options.threads });
-  const outputs = referencesForPackage(model, face, Object.values(references));
-  return { name: `${engine} on seeded inputs (seed ${REFERENCE_SEED})`, inputs: namedTensors({ ...generated, ...images.pixels }), outputs: namedTensors(outputs) };
+  const result = await runReferenceEngine(onnxPath, { ...generated, ...images.normalized }, options.threads === undefined ? {} : { threads: options.threads });
+  const outputs = referencesForPackage(model, face, outputsInGraphOrder(result));
+  return { name: `${result.engine} on seeded inputs (seed ${REFERENCE_SEED})`, inputs: namedTensors({ ...generated, ...images.pixels }), outputs: namedTensors(outputs) };
 }

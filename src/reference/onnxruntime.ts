@@ -23,7 +23,17 @@ export interface OnnxRuntimeOptions {
 /** Reference outputs and the engine that computed them ("onnxruntime-web 1.30.0 (wasm)"). */
 export interface EngineOutputs {
   outputs: Record<string, Tensor>;
+  /**
+   * The model's output names in graph order. A record cannot keep that order: JavaScript
+   * puts integer-like keys ("63", "44", as old torch exports name outputs) first.
+   */
+  order: readonly string[];
   engine: string;
+}
+
+/** The outputs as a list in the model's graph order. */
+export function outputsInGraphOrder(result: Pick<EngineOutputs, 'outputs' | 'order'>): Tensor[] {
+  return result.order.map((name) => result.outputs[name]!);
 }
 
 /** Element types that both this project and onnxruntime-node hold in typed arrays. */
@@ -33,7 +43,7 @@ const ORT_TYPES = new Set<DType>([
 
 /**
  * Runs an ONNX model with onnxruntime (CPU) and returns every output, keyed by the
- * model's output names in graph order. Each model input takes the entry of `inputs` with
+ * model's output names (see `EngineOutputs.order` for their graph order). Each model input takes the entry of `inputs` with
  * its name; failing that, the entry at its position when that entry's name is not one of
  * the model's (a converted package may have renamed the inputs). Inputs are cast
  * to the element types the model declares (so int32 or fp32 test data can feed int64 or
@@ -71,7 +81,7 @@ export async function runReferenceEngine(
         : await runSession(session, feeds, modelPath);
     const outputs: Record<string, Tensor> = {};
     for (const name of session.outputNames) outputs[name] = fromOrtTensor(results[name] as OrtTensor, name, modelPath);
-    return { outputs, engine: engine.label };
+    return { outputs, order: [...session.outputNames], engine: engine.label };
   } finally {
     await session.release();
   }

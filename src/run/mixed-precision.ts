@@ -3,7 +3,7 @@ import type { InputShapeOptions } from '../convert/input-shapes.js';
 import type { DeploymentTarget } from '../mil/ir.js';
 import type { OnnxModel } from '../onnx/ir.js';
 import type { Gate } from '../parity/gates.js';
-import { runOnnxRuntime } from '../reference/onnxruntime.js';
+import { runReferenceEngine } from '../reference/onnxruntime.js';
 import type { TestDataSet } from '../reference/test-data-set.js';
 import type { Fp32OpsSummary } from '../report/schema.js';
 import { packageDataSets, packageInterface } from '../verify/interface.js';
@@ -66,5 +66,5 @@ async function setsInPackageTerms(job: MixedPrecisionJob, fp32: BuiltVariant): P
   const face = packageInterface(fp32.model, job.packageFile);
   const modelPath = job.model.sourcePath;
   if (!face || modelPath === undefined) return job.sets;
-  return packageDataSets(fp32.model, face, job.sets, (inputs) => runOnnxRuntime(modelPath, inputs));
+  return packageDataSets(fp32.model, face, job.sets, (inputs) => runReferenceEngine(modelPath, inputs));
 }

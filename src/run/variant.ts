@@ -15,7 +15,7 @@ import type { Gate } from '../parity/gates.js';
 import type { TestDataSet } from '../reference/test-data-set.js';
 import { describeInterface, type InterfaceSummary } from '../interface/describe.js';
 import { packageDataSets, packageInterface } from '../verify/interface.js';
-import { runOnnxRuntime } from '../reference/onnxruntime.js';
+import { runReferenceEngine } from '../reference/onnxruntime.js';
 import type { ConversionResult, PreparedModel } from '../convert/index.js';
 import type { InputShapeOptions } from '../convert/input-shapes.js';
 import type { References } from './references.js';
@@ -85,7 +85,7 @@ export async function runVariant(job: VariantJob): Promise<VariantResult> {
     const modelPath = job.model.sourcePath;
     const sets =
       face && modelPath !== undefined
-        ? await packageDataSets(written, face, job.references.sets, (inputs) => runOnnxRuntime(modelPath, inputs))
+        ? await packageDataSets(written, face, job.references.sets, (inputs) => runReferenceEngine(modelPath, inputs))
         : job.references.sets;
     result.outputs = verifyAgainstReferences({
       model: written,

@@ -2,6 +2,7 @@ import type { CoreMLModel, FeatureDescription, ImageFeature } from '../coreml/mo
 import { ToolError } from '../errors.js';
 import { NMS_NAMES, readInterfaceRecord, type ImageInputOptions, type InterfaceRecord } from '../interface/index.js';
 import { walkOperations, mainFunction } from '../mil/ir.js';
+import { outputsInGraphOrder, type EngineOutputs } from '../reference/onnxruntime.js';
 import { generatePixels } from '../reference/seeded-inputs.js';
 import { makeTensor, type Tensor } from '../tensor/tensor.js';
 import type { NamedTensor, TestDataSet } from '../reference/test-data-set.js';
@@ -180,7 +181,7 @@ export async function packageDataSets(
   model: CoreMLModel,
   record: InterfaceRecord,
   sets: readonly TestDataSet[],
-  engine: (inputs: Record<string, Tensor>) => Promise<Record<string, Tensor>>,
+  engine: (inputs: Record<string, Tensor>) => Promise<EngineOutputs>,
 ): Promise<TestDataSet[]> {
   const out: TestDataSet[] = [];
   for (const set of sets) {
@@ -197,7 +198,7 @@ export async function packageDataSets(
       feeds[name] = normalizedImage(pixels, image);
       inputs.push({ name, tensor: pixels });
     }
-    const onnx = record.imageInputs.length > 0 ? Object.values(await engine(feeds)) : set.outputs.map((o) => o.tensor);
+    const onnx = record.imageInputs.length > 0 ? outputsInGraphOrder(await engine(feeds)) : set.outputs.map((o) => o.tensor);
     const outputs = referencesForPackage(model, record, onnx);
     out.push({ name: set.name, inputs, outputs: model.outputs.map((o) => ({ name: o.name, tensor: outputs[o.name]! })) });
   }

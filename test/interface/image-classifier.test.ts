@@ -11,7 +11,7 @@ import { makeTensor } from '../../src/tensor/tensor.js';
 import { verifyPackage } from '../../src/verify.js';
 import { version } from '../../package.json';
 import { makeTempDir } from '../cli/fixtures.js';
-import { imageClassifier, segmenter, writeModel } from './models.js';
+import { imageClassifier, numberedOutputs, segmenter, writeModel } from './models.js';
 
 const LABELS = ['cat', 'dog', 'bird', 'fish', 'frog'];
 const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], pixelRange: 1 as const };
@@ -123,6 +123,19 @@ describe('a segmentation model with an image output', () => {
     expect(tail).toEqual(['mul', 'clip']);
     const report = await verifyPackage(out, { onnxPath: onnx });
     expect(report.pass).toBe(true);
+  });
+});
+
+describe('an image model whose outputs are named by numbers', () => {
+  it('pairs each reference with its own output although a record lists "44" before "63"', async () => {
+    const onnx = writeModel(tmp.dir, 'numbered.onnx', numberedOutputs());
+    const out = join(tmp.dir, 'numbered.mlpackage');
+    await convertFile(onnx, out, { target: 'iOS15', precision: 'fp32', interface: { imageInputs: [{ name: 'input', color: 'RGB', scale: 1 / 255 }] } });
+    const report = await verifyPackage(out, { onnxPath: onnx });
+    expect(report.outputs.map((o) => [o.name, o.pass])).toEqual([
+      [expect.stringContaining('63'), true],
+      [expect.stringContaining('44'), true],
+    ]);
   });
 });
 

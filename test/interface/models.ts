@@ -49,3 +49,21 @@ export function writeModel(dir: string, name: string, m: OnnxModel): string {
   writeFileSync(path, encodeOnnxModel(m));
   return path;
 }
+
+/**
+ * An image model with two outputs named as old torch exports name them, by number, in an
+ * order that is not numeric: "63" ([1, 2, 8, 8], a conv) before "44" ([1, 2], its pooled
+ * values). A record keyed by these names lists "44" first.
+ */
+export function numberedOutputs(): OnnxModel {
+  return model({
+    nodes: [
+      node('Conv', ['input', 'W'], ['63'], { pads: [1, 1, 1, 1], kernel_shape: [3, 3] }),
+      node('GlobalAveragePool', ['63'], ['p']),
+      node('Flatten', ['p'], ['44']),
+    ],
+    inputs: [valueInfo('input', 'float32', [1, 3, 8, 8])],
+    outputs: [valueInfo('63', 'float32', [1, 2, 8, 8]), valueInfo('44', 'float32', [1, 2])],
+    initializers: { W: ramp([2, 3, 3, 3], 0.8) },
+  });
+}
