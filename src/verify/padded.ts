@@ -1,6 +1,7 @@
 import type { RowPaddingRecord } from '../coreml/padded-outputs.js';
-import type { Gate } from '../parity/gates.js';
+import { EXACT_GATE, type Gate } from '../parity/gates.js';
 import { compareOutputs } from '../parity/metrics.js';
+import { isExactDType } from '../parity/values.js';
 import { evaluateOutput, type OutputVerdict, type VerdictOptions } from '../parity/verdict.js';
 import { numberAt, type Tensor } from '../tensor/tensor.js';
 
@@ -40,7 +41,9 @@ export function evaluatePaddedOutput(reference: Tensor, actual: Tensor, padding:
   const { count, strayRow } = validRows(actual, padding.padValue);
   const expected = reference.shape[0]!;
   const valid = leadingRows(actual, count);
-  const fail = (reason: string): OutputVerdict => ({ metrics: compareOutputs(reference, valid), gate, pass: false, reason });
+  // The gate evaluateOutput would apply: integer indices are held to exact equality.
+  const applied = isExactDType(reference) ? EXACT_GATE : gate;
+  const fail = (reason: string): OutputVerdict => ({ metrics: compareOutputs(reference, valid), gate: applied, pass: false, reason });
   if (strayRow !== undefined) return fail(`row ${strayRow} follows the padding (${padding.padValue}) after ${count} valid rows but is not padding`);
   if (count !== expected) {
     const bound = expected > padding.rows ? `; the package holds at most ${padding.rows} (--max-detections)` : '';
