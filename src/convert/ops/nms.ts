@@ -72,11 +72,12 @@ function refuseRunTimeInputs(node: OnnxNode, ctx: ConvertContext): void {
   }
   const max = runTime(2);
   if (max !== undefined && ctx.maxDetections === undefined) {
-    problems.push(`max_output_boxes_per_class ("${max}"), so the number of selected boxes has no bound,`);
+    problems.push(`max_output_boxes_per_class ("${max}")`);
     fixes.push(`give --max-detections K${ctx.isModelInput(max) ? ` or ${freeze(max, 'N')}` : ''}`);
   }
   if (problems.length === 0) return;
-  ctx.unsupported(node, `${problems.join(', ')} only known at run time; Core ML's non_maximum_suppression needs constant thresholds and a row bound: ${fixes.join('; ')}`);
+  const listed = problems.length === 1 ? `${problems[0]} is` : `${problems.slice(0, -1).join(', ')} and ${problems.at(-1)} are`;
+  ctx.unsupported(node, `${listed} only known at run time; Core ML's non_maximum_suppression needs constant thresholds and a bound on the selected rows: ${fixes.join('; ')}`);
 }
 
 function planOf(node: OnnxNode, ctx: ConvertContext, boxesShape: readonly (number | null)[], scoresShape: readonly (number | null)[]): NmsPlan {

@@ -147,6 +147,11 @@ describe('ONNX NonMaxSuppression → non_maximum_suppression', () => {
     };
     expect(refusal(detectorTail({ runTime: ['iou'] }))).toContain('--freeze iou_threshold=VALUE');
     expect(refusal(detectorTail({ runTime: ['max'] }))).toContain('give --max-detections K or --freeze max_per_class=N');
+    // One refusal names every input to fix.
+    expect(refusal(detectorTail({ runTime: ['max', 'iou'] }))).toBe(
+      'iou_threshold ("iou_threshold") and max_output_boxes_per_class ("max_per_class") are only known at run time; ' +
+        "Core ML's non_maximum_suppression needs constant thresholds and a bound on the selected rows: --freeze iou_threshold=VALUE; give --max-detections K or --freeze max_per_class=N",
+    );
     // A bound given on the command line is enough for a run-time max_output_boxes_per_class.
     const bounded = convertOnnxModel(detectorTail({ runTime: ['max'] }), { target: 'iOS15', precision: 'fp32', maxDetections: 10 });
     expect(bounded.paddedOutputs).toEqual({ selected: { rows: 10, padValue: -1 } });
