@@ -22,7 +22,7 @@ import { generatorConverters } from './ops/generator.js';
 import { visionConverters } from './ops/vision.js';
 import { nmsConverters } from './ops/nms.js';
 import { signalConverters } from './ops/signal.js';
-import { textConverters } from './ops/tfidf.js';
+import { textConverters } from './ops/text.js';
 
 /**
  * Every converter family, by name. The op list, the coverage table and

@@ -20,6 +20,7 @@ import { generatorShapes } from './generator.js';
 import { quantShapes } from './quant.js';
 import { visionShapes } from './vision.js';
 import { signalShapes } from './signal.js';
+import { textShapes } from './text.js';
 
 /** Every shape-function family, by the family name the converters use. */
 export const SHAPE_FAMILIES: FamilyTables<ShapeFn> = {
@@ -43,6 +44,7 @@ export const SHAPE_FAMILIES: FamilyTables<ShapeFn> = {
   generator: generatorShapes,
   vision: visionShapes,
   signal: signalShapes,
+  text: textShapes,
 };
 
 const byOp = mergeFamilyTables('shape function for ONNX op', SHAPE_FAMILIES);

@@ -1,6 +1,8 @@
 import type { DType } from '../../tensor/dtype.js';
 import { attrInt } from '../ir.js';
-import type { ShapeFn, ShapeTable } from './types.js';
+import { convShapes } from './conv.js';
+import { linearShapes } from './linear.js';
+import type { ShapeFn, ShapeInferenceInput, ShapeTable } from './types.js';
 
 /**
  * ONNX shape inference for QuantizeLinear, DequantizeLinear and
@@ -28,4 +30,29 @@ const dynamicQuantize: ShapeFn = ({ inputs }) => [
   { dtype: 'uint8', shape: [] },
 ];
 
-export const quantShapes: ShapeTable = { QuantizeLinear: quantize, DequantizeLinear: dequantize, DynamicQuantizeLinear: dynamicQuantize };
+/**
+ * The integer products (ConvInteger, MatMulInteger, QLinearConv, QLinearMatMul) have the
+ * shape of the float op over the same data operands; `picked` lists where those operands
+ * sit among the node's inputs (the rest are scales and zero points).
+ */
+function likeFloatOp(floatOp: ShapeFn, picked: readonly number[], dtypeOf: (input: ShapeInferenceInput) => DType): ShapeFn {
+  return (input) => {
+    const remapped: ShapeInferenceInput = { ...input, inputs: picked.map((i) => input.inputs[i]), constant: (i) => input.constant(picked[i] ?? -1) };
+    const [out] = floatOp(remapped);
+    return [{ ...out, dtype: dtypeOf(input) }];
+  };
+}
+
+const int32 = (): DType => 'int32';
+/** A QLinear op's output takes y_zero_point's type (input 7), uint8 when it is omitted. */
+const yZeroPointType = ({ inputs }: ShapeInferenceInput): DType => inputs[7]?.dtype ?? 'uint8';
+
+export const quantShapes: ShapeTable = {
+  QuantizeLinear: quantize,
+  DequantizeLinear: dequantize,
+  DynamicQuantizeLinear: dynamicQuantize,
+  ConvInteger: likeFloatOp(convShapes['Conv']!, [0, 1], int32),
+  MatMulInteger: likeFloatOp(linearShapes['MatMul']!, [0, 1], int32),
+  QLinearConv: likeFloatOp(convShapes['Conv']!, [0, 3, 8], yZeroPointType),
+  QLinearMatMul: likeFloatOp(linearShapes['MatMul']!, [0, 3], yZeroPointType),
+};
