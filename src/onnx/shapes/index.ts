@@ -21,6 +21,7 @@ import { quantShapes } from './quant.js';
 import { visionShapes } from './vision.js';
 import { signalShapes } from './signal.js';
 import { textShapes } from './text.js';
+import { nmsShapes } from './nms.js';
 
 /** Every shape-function family, by the family name the converters use. */
 export const SHAPE_FAMILIES: FamilyTables<ShapeFn> = {
@@ -45,6 +46,7 @@ export const SHAPE_FAMILIES: FamilyTables<ShapeFn> = {
   vision: visionShapes,
   signal: signalShapes,
   text: textShapes,
+  nms: nmsShapes,
 };
 
 const byOp = mergeFamilyTables('shape function for ONNX op', SHAPE_FAMILIES);

@@ -34,3 +34,10 @@ describe('TfIdfVectorizer shape inference', () => {
     expect(infer(n, [typed('int32', 'N', 12)])).toEqual([f32('N', 5)]);
   });
 });
+
+describe('NonMaxSuppression shape inference', () => {
+  it('gives int64 rows of (batch, class, box) whose count is only known at run time', () => {
+    const n = node('NonMaxSuppression', ['boxes', 'scores', 'k', 'iou', 'score'], ['selected']);
+    expect(infer(n, [f32(2, 10, 4), f32(2, 3, 10)])).toEqual([typed('int64', null, 3)]);
+  });
+});
