@@ -6,16 +6,13 @@ import { loadOnnxModel } from './onnx/load.js';
 import type { OnnxModel } from './onnx/ir.js';
 import { gateForProgram, type Gate } from './parity/gates.js';
 import { overallPass, type VerdictOptions } from './parity/verdict.js';
-import { outputsInGraphOrder, runReferenceEngine } from './reference/onnxruntime.js';
-import { generateInputs, type InputSpec } from './reference/seeded-inputs.js';
+import { runReferenceEngine } from './reference/onnxruntime.js';
 import { readTestDataSets, type TestDataSet } from './reference/test-data.js';
 import { Deadline } from './run/deadline.js';
-import { REFERENCE_SEED, seededReference } from './run/references.js';
-import type { DType } from './tensor/dtype.js';
+import { seededReference } from './run/references.js';
 import { formatShape } from './tensor/tensor.js';
-import { packageInterface, referencesForPackage, seededImages } from './verify/interface.js';
+import { packageDataSets, packageInterface } from './verify/interface.js';
 import { firstFailingSet, judgeOnDataSets } from './verify/judge.js';
-import { namedTensors } from './verify/matching.js';
 import { outputReport, type VerifyReport } from './verify/report.js';
 import { divergenceOfPackage } from './diagnose.js';
 import { firstDivergenceOf, type FirstDivergence } from './verify/divergence.js';
@@ -130,22 +127,16 @@ function packageShapes(pkg: CoreMLModel, model: OnnxModel): Map<string, readonly
   return new Map(pkg.inputs.map((i) => [i.name, i.type.shape]));
 }
 
-/** Values are generated in fp32 even for fp16 inputs, so onnxruntime sees them unrounded. */
-const GENERATED_DTYPE: Readonly<Partial<Record<DType, DType>>> = { float16: 'float32', float64: 'float32' };
-
 /**
- * A package with an image or classifier interface (which `report` does not build):
- * image inputs get seeded pixels (the ONNX model gets them normalized), other inputs
- * the package's seeded values, and the references are put in the package's terms
- * (see verify/interface.ts). Same seed as every other generated input.
+ * A package with an app interface (images, classifier, detector) is judged on
+ * the sets `report` judges it on: onnxruntime's seeded set for the ONNX model,
+ * put in the package's terms by the same function (verify/interface.ts), so
+ * both commands give the same numbers.
  */
 async function interfaceSet(model: CoreMLModel, onnxPath: string, options: VerifyOptions, face: InterfaceRecord): Promise<TestDataSet> {
-  const specs: InputSpec[] = model.inputs
-    .filter((i) => i.type.kind !== 'image' && !i.optional)
-    .map((i) => ({ name: i.name, dtype: GENERATED_DTYPE[i.type.dtype] ?? i.type.dtype, shape: i.type.shape }));
-  const generated = generateInputs(specs, REFERENCE_SEED);
-  const images = seededImages(model.inputs, face, REFERENCE_SEED);
-  const result = await runReferenceEngine(onnxPath, { ...generated, ...images.normalized }, options.threads === undefined ? {} : { threads: options.threads });
-  const outputs = referencesForPackage(model, face, outputsInGraphOrder(result));
-  return { name: `${result.engine} on seeded inputs (seed ${REFERENCE_SEED})`, inputs: namedTensors({ ...generated, ...images.pixels }), outputs: namedTensors(outputs) };
+  // Optional inputs (a detector's thresholds) are the package's own; the ONNX model does not take them.
+  const seeded = await onnxRuntimeSet({ ...model, inputs: model.inputs.filter((i) => !i.optional) }, onnxPath, options);
+  const engineOptions = options.threads === undefined ? {} : { threads: options.threads };
+  const [set] = await packageDataSets(model, face, [seeded], (inputs) => runReferenceEngine(onnxPath, inputs, engineOptions));
+  return set!;
 }

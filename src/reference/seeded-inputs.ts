@@ -88,16 +88,3 @@ function fnv1a(text: string): number {
   }
   return hash >>> 0;
 }
-
-/**
- * Seeded pixels for an image input: uint8 [height, width, channels], uniform over 0..255,
- * from the same per-input stream as `generateInputs` (seed and input name).
- */
-export function generatePixels(name: string, height: number, width: number, channels: number, seed: number): Tensor {
-  const n = height * width * channels;
-  if (!(n <= MAX_GENERATED_ELEMENTS)) throw new ToolError('REFERENCE', `cannot generate image "${name}": ${width}x${height} is too large to generate`);
-  const random = mulberry32((seed ^ fnv1a(name)) >>> 0);
-  const data = new Uint8Array(n);
-  for (let i = 0; i < n; i++) data[i] = Math.floor(random() * 256);
-  return makeTensor('uint8', [height, width, channels], data);
-}

@@ -1,9 +1,8 @@
-import type { CoreMLModel, FeatureDescription, ImageFeature } from '../coreml/model.js';
+import type { CoreMLModel } from '../coreml/model.js';
 import { ToolError } from '../errors.js';
 import { NMS_NAMES, readInterfaceRecord, type ImageInputOptions, type InterfaceRecord } from '../interface/index.js';
 import { walkOperations, mainFunction } from '../mil/ir.js';
 import { outputsInGraphOrder, type EngineOutputs } from '../reference/onnxruntime.js';
-import { generatePixels } from '../reference/seeded-inputs.js';
 import { makeTensor, type Tensor } from '../tensor/tensor.js';
 import type { NamedTensor, TestDataSet } from '../reference/test-data-set.js';
 import { referenceDetections } from './detections.js';
@@ -54,22 +53,6 @@ export function normalizedImage(pixels: Tensor, options: ImageInputOptions): Ten
     }
   });
   return makeTensor('float32', [1, order.length, height, width], out);
-}
-
-/** Seeded pixels for every image input, and the normalized tensors the ONNX model takes instead. */
-export function seededImages(inputs: readonly FeatureDescription[], record: InterfaceRecord, seed: number): { pixels: Record<string, Tensor>; normalized: Record<string, Tensor> } {
-  const pixels: Record<string, Tensor> = {};
-  const normalized: Record<string, Tensor> = {};
-  for (const desc of inputs) {
-    if (desc.type.kind !== 'image') continue;
-    const options = record.imageInputs.find((o) => o.name === desc.name);
-    if (!options) throw new ToolError('UNSUPPORTED_FEATURE', `image input "${desc.name}" has no recorded normalization`);
-    const image: ImageFeature = desc.type;
-    const channels = MODEL_CHANNEL_FROM_PIXEL[options.color].length;
-    pixels[desc.name] = generatePixels(desc.name, image.height, image.width, channels, seed);
-    normalized[desc.name] = normalizedImage(pixels[desc.name]!, options);
-  }
-  return { pixels, normalized };
 }
 
 /** The classes of the package's classify op, in order. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseSettings } from '../../src/options/settings-file.js';
 import { runModels } from '../../src/run/index.js';
+import { verifyPackage } from '../../src/verify.js';
 import { makeTempDir } from '../cli/fixtures.js';
 import { imageClassifier, segmenter, writeModel } from '../interface/models.js';
 
@@ -50,5 +51,35 @@ describe('report on models whose settings give them an app interface', () => {
     expect(classifier!.interface).toMatchObject({ inputs: [{ kind: 'image', type: 'RGB image 8×8' }], classifier: { labels: 5 }, metadata: { author: 'X' } });
     expect(seg!.status).toBe('passed');
     expect(seg!.interface?.outputs).toEqual([expect.objectContaining({ name: 'mask', kind: 'image', type: 'GRAYSCALE image 8×8' })]);
+  });
+});
+
+describe('verify --onnx on the image packages report built', () => {
+  it('gives the metrics report gave, output by output, for the classifier and the segmenter, in every variant', async () => {
+    writeModel(tmp.dir, 'classifier.onnx', imageClassifier(false));
+    writeModel(tmp.dir, 'seg.onnx', segmenter());
+    writeFileSync(join(tmp.dir, 'labels.txt'), 'cat\ndog\nbird\nfish\nfrog\n');
+    const report = await runModels({
+      models: ['classifier.onnx', 'seg.onnx'],
+      outDir: 'out',
+      variants: ['fp32', 'fp16'],
+      target: 'iOS15',
+      gates: { failOnUnsupported: true },
+      cwd: tmp.dir,
+      settings: parseSettings(SETTINGS, 'onnx-coreml.yml'),
+    });
+    const METRICS = ['maxAbsError', 'maxRelError', 'meanAbsError', 'snrDb', 'psnrDb', 'cosine', 'top1Agreement', 'shape'] as const;
+    const metricsOf = (o: object) => Object.fromEntries(METRICS.map((m) => [m, (o as Record<string, unknown>)[m]]));
+    for (const model of report.models) {
+      expect(model.variants.length).toBe(2);
+      for (const variant of model.variants) {
+        const verified = await verifyPackage(join(tmp.dir, 'out', variant.package!), { onnxPath: join(tmp.dir, model.path) });
+        expect({ model: model.path, variant: variant.name, outputs: verified.outputs.map(metricsOf) }).toEqual({
+          model: model.path,
+          variant: variant.name,
+          outputs: variant.outputs.map(metricsOf),
+        });
+      }
+    }
   });
 });
