@@ -28,20 +28,25 @@ models:
     image-output: mask:GRAY:255
 `;
 
+/** The classifier and the segmenter with their settings, through one report run. */
+async function reportOnInterfaceModels() {
+  writeModel(tmp.dir, 'classifier.onnx', imageClassifier(false));
+  writeModel(tmp.dir, 'seg.onnx', segmenter());
+  writeFileSync(join(tmp.dir, 'labels.txt'), 'cat\ndog\nbird\nfish\nfrog\n');
+  return runModels({
+    models: ['classifier.onnx', 'seg.onnx'],
+    outDir: 'out',
+    variants: ['fp32', 'fp16'],
+    target: 'iOS15',
+    gates: { failOnUnsupported: true },
+    cwd: tmp.dir,
+    settings: parseSettings(SETTINGS, 'onnx-coreml.yml'),
+  });
+}
+
 describe('report on models whose settings give them an app interface', () => {
   it('verifies an image classifier and a segmentation model from pixels, variant by variant, and reports their interface', async () => {
-    writeModel(tmp.dir, 'classifier.onnx', imageClassifier(false));
-    writeModel(tmp.dir, 'seg.onnx', segmenter());
-    writeFileSync(join(tmp.dir, 'labels.txt'), 'cat\ndog\nbird\nfish\nfrog\n');
-    const report = await runModels({
-      models: ['classifier.onnx', 'seg.onnx'],
-      outDir: 'out',
-      variants: ['fp32', 'fp16'],
-      target: 'iOS15',
-      gates: { failOnUnsupported: true },
-      cwd: tmp.dir,
-      settings: parseSettings(SETTINGS, 'onnx-coreml.yml'),
-    });
+    const report = await reportOnInterfaceModels();
     const [classifier, seg] = report.models;
     expect(classifier!.status).toBe('passed');
     expect(classifier!.variants.map((v) => v.outputs.map((o) => [o.name, o.pass]))).toEqual([
@@ -56,18 +61,7 @@ describe('report on models whose settings give them an app interface', () => {
 
 describe('verify --onnx on the image packages report built', () => {
   it('gives the metrics report gave, output by output, for the classifier and the segmenter, in every variant', async () => {
-    writeModel(tmp.dir, 'classifier.onnx', imageClassifier(false));
-    writeModel(tmp.dir, 'seg.onnx', segmenter());
-    writeFileSync(join(tmp.dir, 'labels.txt'), 'cat\ndog\nbird\nfish\nfrog\n');
-    const report = await runModels({
-      models: ['classifier.onnx', 'seg.onnx'],
-      outDir: 'out',
-      variants: ['fp32', 'fp16'],
-      target: 'iOS15',
-      gates: { failOnUnsupported: true },
-      cwd: tmp.dir,
-      settings: parseSettings(SETTINGS, 'onnx-coreml.yml'),
-    });
+    const report = await reportOnInterfaceModels();
     const METRICS = ['maxAbsError', 'maxRelError', 'meanAbsError', 'snrDb', 'psnrDb', 'cosine', 'top1Agreement', 'shape'] as const;
     const metricsOf = (o: object) => Object.fromEntries(METRICS.map((m) => [m, (o as Record<string, unknown>)[m]]));
     for (const model of report.models) {
