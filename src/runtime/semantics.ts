@@ -20,8 +20,28 @@ export interface OpSemantics {
 
 const RECURRENT = 'iOS14/test_recurrent.py';
 const NORMALIZATION = 'iOS14/test_normalization.py';
+const REDUCTION = 'iOS14/test_reduction.py';
+const TENSOR_OPERATION = 'iOS14/test_tensor_operation.py';
 
 export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
+  reduce_argmax: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
+  reduce_argmin: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
+  reduce_l1_norm: { checkedAgainst: REDUCTION },
+  reduce_l2_norm: { checkedAgainst: REDUCTION },
+  reduce_log_sum: { checkedAgainst: REDUCTION },
+  reduce_log_sum_exp: { checkedAgainst: REDUCTION },
+  reduce_max: { checkedAgainst: REDUCTION },
+  reduce_mean: { checkedAgainst: REDUCTION },
+  reduce_min: { checkedAgainst: REDUCTION },
+  reduce_prod: { checkedAgainst: REDUCTION },
+  reduce_sum: { checkedAgainst: REDUCTION },
+  reduce_sum_square: { checkedAgainst: REDUCTION },
+  band_part: { checkedAgainst: TENSOR_OPERATION },
+  cumsum: { checkedAgainst: TENSOR_OPERATION },
+  pad: { checkedAgainst: TENSOR_OPERATION },
+  tile: { checkedAgainst: TENSOR_OPERATION },
+  topk: { checkedAgainst: TENSOR_OPERATION, difference: 'ties keep input order (a choice: the tests pin no tie)' },
+  argsort: { checkedAgainst: TENSOR_OPERATION, difference: 'ties keep input order (a choice: the tests pin no tie)' },
   lstm: { checkedAgainst: RECURRENT, difference: 'a reverse op emits steps in processing order; the backward half of bidirectional in input order' },
   gru: { checkedAgainst: RECURRENT, difference: 'reset gate applied to h before R_o (iOS18 reset_after is not implemented)' },
   rnn: { checkedAgainst: RECURRENT, difference: 'a reverse op emits steps in processing order' },
