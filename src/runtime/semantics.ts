@@ -22,8 +22,21 @@ const RECURRENT = 'iOS14/test_recurrent.py';
 const NORMALIZATION = 'iOS14/test_normalization.py';
 const REDUCTION = 'iOS14/test_reduction.py';
 const TENSOR_OPERATION = 'iOS14/test_tensor_operation.py';
+const ACTIVATION = 'iOS14/test_activation.py';
+const UNARY = 'iOS14/test_elementwise_unary.py';
+const BINARY = 'iOS14/test_elementwise_binary.py';
+
+const checkedOps = (ops: string[], checkedAgainst: string): Record<string, OpSemantics> =>
+  Object.fromEntries(ops.map((op) => [op, { checkedAgainst }]));
 
 export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
+  ...checkedOps(['clamped_relu', 'elu', 'gelu', 'leaky_relu', 'linear_activation', 'prelu', 'relu', 'relu6', 'scaled_tanh', 'sigmoid', 'sigmoid_hard',
+    'silu', 'softmax', 'softplus', 'softplus_parametric', 'softsign', 'thresholded_relu'], ACTIVATION),
+  ...checkedOps(['abs', 'acos', 'asin', 'atan', 'atanh', 'cast', 'ceil', 'clip', 'cos', 'cosh', 'erf', 'exp', 'exp2', 'floor', 'inverse', 'log',
+    'rsqrt', 'sign', 'sin', 'sinh', 'sqrt', 'square', 'tan', 'tanh', 'threshold'], UNARY),
+  round: { checkedAgainst: UNARY, difference: 'halves go to the even neighbour, as NumPy (a choice: the tests pin no tie)' },
+  ...checkedOps(['add', 'floor_div', 'maximum', 'minimum', 'mod', 'mul', 'pow', 'sub'], BINARY),
+  real_div: { checkedAgainst: BINARY, difference: 'two int32 operands: the quotient truncated toward zero (the tests pin only positive quotients)' },
   reduce_argmax: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
   reduce_argmin: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
   reduce_l1_norm: { checkedAgainst: REDUCTION },
