@@ -68,7 +68,7 @@ function capName(s, max2 = MAX_ECHOED_NAME) {
 }
 function capEchoed(text) {
   if (text.length <= MAX_ECHOED_NAME) return text;
-  return capName(text.replace(LONG_RUN, (run) => capName(run)), MAX_ECHOED_TEXT);
+  return capName(text.replace(LONG_RUN, (run2) => capName(run2)), MAX_ECHOED_TEXT);
 }
 function capJsonStrings(value) {
   if (typeof value === "string") return capEchoed(value);
@@ -182,6 +182,15 @@ var init_ir = __esm({
 });
 
 // src/parity/gates.ts
+var gates_exports = {};
+__export(gates_exports, {
+  EIGHT_BIT_GATE: () => EIGHT_BIT_GATE,
+  EXACT_GATE: () => EXACT_GATE,
+  FP16_GATE: () => FP16_GATE,
+  FP32_GATE: () => FP32_GATE,
+  LOW_BIT_GATE: () => LOW_BIT_GATE,
+  gateForProgram: () => gateForProgram
+});
 function gateForProgram(program) {
   const types = valueTypes(program);
   let gate = FP32_GATE;
@@ -340,9 +349,9 @@ var init_tensor = __esm({
   }
 });
 
-// node_modules/protobufjs/src/util/aspromise.js
+// ../main/node_modules/protobufjs/src/util/aspromise.js
 var require_aspromise = __commonJS({
-  "node_modules/protobufjs/src/util/aspromise.js"(exports, module) {
+  "../main/node_modules/protobufjs/src/util/aspromise.js"(exports, module) {
     "use strict";
     module.exports = asPromise;
     function asPromise(fn, ctx) {
@@ -376,9 +385,9 @@ var require_aspromise = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/base64.js
+// ../main/node_modules/protobufjs/src/util/base64.js
 var require_base64 = __commonJS({
-  "node_modules/protobufjs/src/util/base64.js"(exports) {
+  "../main/node_modules/protobufjs/src/util/base64.js"(exports) {
     "use strict";
     var base64 = exports;
     base64.length = function length(string) {
@@ -480,9 +489,9 @@ var require_base64 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/eventemitter.js
+// ../main/node_modules/protobufjs/src/util/eventemitter.js
 var require_eventemitter = __commonJS({
-  "node_modules/protobufjs/src/util/eventemitter.js"(exports, module) {
+  "../main/node_modules/protobufjs/src/util/eventemitter.js"(exports, module) {
     "use strict";
     module.exports = EventEmitter;
     function EventEmitter() {
@@ -528,9 +537,9 @@ var require_eventemitter = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/float.js
+// ../main/node_modules/protobufjs/src/util/float.js
 var require_float = __commonJS({
-  "node_modules/protobufjs/src/util/float.js"(exports, module) {
+  "../main/node_modules/protobufjs/src/util/float.js"(exports, module) {
     "use strict";
     module.exports = factory(factory);
     function factory(exports2) {
@@ -722,9 +731,9 @@ var require_float = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/utf8.js
+// ../main/node_modules/protobufjs/src/util/utf8.js
 var require_utf8 = __commonJS({
-  "node_modules/protobufjs/src/util/utf8.js"(exports) {
+  "../main/node_modules/protobufjs/src/util/utf8.js"(exports) {
     "use strict";
     var utf82 = exports;
     var looseDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -836,9 +845,9 @@ var require_utf8 = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/pool.js
+// ../main/node_modules/protobufjs/src/util/pool.js
 var require_pool = __commonJS({
-  "node_modules/protobufjs/src/util/pool.js"(exports, module) {
+  "../main/node_modules/protobufjs/src/util/pool.js"(exports, module) {
     "use strict";
     module.exports = pool3;
     function pool3(alloc, slice3, size2) {
@@ -862,9 +871,9 @@ var require_pool = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/longbits.js
+// ../main/node_modules/protobufjs/src/util/longbits.js
 var require_longbits = __commonJS({
-  "node_modules/protobufjs/src/util/longbits.js"(exports, module) {
+  "../main/node_modules/protobufjs/src/util/longbits.js"(exports, module) {
     "use strict";
     module.exports = LongBits;
     var Long2;
@@ -912,7 +921,7 @@ var require_longbits = __commonJS({
       }
       return value.low || value.high ? new LongBits(value.low >>> 0, value.high >>> 0) : zero;
     };
-    LongBits.prototype.toNumber = function toNumber4(unsigned) {
+    LongBits.prototype.toNumber = function toNumber5(unsigned) {
       if (!unsigned && this.hi >>> 31) {
         var lo = ~this.lo + 1 >>> 0, hi = ~this.hi >>> 0;
         if (!lo)
@@ -967,9 +976,9 @@ var require_longbits = __commonJS({
   }
 });
 
-// node_modules/long/umd/index.js
+// ../main/node_modules/long/umd/index.js
 var require_umd = __commonJS({
-  "node_modules/long/umd/index.js"(exports, module) {
+  "../main/node_modules/long/umd/index.js"(exports, module) {
     (function(global2, factory) {
       function preferDefault(exports2) {
         return exports2.default || exports2;
@@ -1456,7 +1465,7 @@ var require_umd = __commonJS({
         LongPrototype2.toInt = function toInt2() {
           return this.unsigned ? this.low >>> 0 : this.low;
         };
-        LongPrototype2.toNumber = function toNumber4() {
+        LongPrototype2.toNumber = function toNumber5() {
           if (this.unsigned)
             return (this.high >>> 0) * TWO_PWR_32_DBL2 + (this.low >>> 0);
           return this.high * TWO_PWR_32_DBL2 + (this.low >>> 0);
@@ -1945,9 +1954,9 @@ var require_umd = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/util/minimal.js
+// ../main/node_modules/protobufjs/src/util/minimal.js
 var require_minimal = __commonJS({
-  "node_modules/protobufjs/src/util/minimal.js"(exports) {
+  "../main/node_modules/protobufjs/src/util/minimal.js"(exports) {
     "use strict";
     var util = exports;
     util.asPromise = require_aspromise();
@@ -2150,9 +2159,9 @@ var require_minimal = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/writer.js
+// ../main/node_modules/protobufjs/src/writer.js
 var require_writer = __commonJS({
-  "node_modules/protobufjs/src/writer.js"(exports, module) {
+  "../main/node_modules/protobufjs/src/writer.js"(exports, module) {
     "use strict";
     module.exports = Writer;
     var util = require_minimal();
@@ -2572,9 +2581,9 @@ var require_writer = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/writer_buffer.js
+// ../main/node_modules/protobufjs/src/writer_buffer.js
 var require_writer_buffer = __commonJS({
-  "node_modules/protobufjs/src/writer_buffer.js"(exports, module) {
+  "../main/node_modules/protobufjs/src/writer_buffer.js"(exports, module) {
     "use strict";
     module.exports = BufferWriter;
     var Writer = require_writer();
@@ -2637,9 +2646,9 @@ var require_writer_buffer = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/reader.js
+// ../main/node_modules/protobufjs/src/reader.js
 var require_reader = __commonJS({
-  "node_modules/protobufjs/src/reader.js"(exports, module) {
+  "../main/node_modules/protobufjs/src/reader.js"(exports, module) {
     "use strict";
     module.exports = Reader;
     var util = require_minimal();
@@ -3199,9 +3208,9 @@ var require_reader = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/reader_buffer.js
+// ../main/node_modules/protobufjs/src/reader_buffer.js
 var require_reader_buffer = __commonJS({
-  "node_modules/protobufjs/src/reader_buffer.js"(exports, module) {
+  "../main/node_modules/protobufjs/src/reader_buffer.js"(exports, module) {
     "use strict";
     module.exports = BufferReader;
     var Reader = require_reader();
@@ -3235,9 +3244,9 @@ var require_reader_buffer = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/rpc/service.js
+// ../main/node_modules/protobufjs/src/rpc/service.js
 var require_service = __commonJS({
-  "node_modules/protobufjs/src/rpc/service.js"(exports, module) {
+  "../main/node_modules/protobufjs/src/rpc/service.js"(exports, module) {
     "use strict";
     module.exports = Service;
     var util = require_minimal();
@@ -3317,26 +3326,26 @@ var require_service = __commonJS({
   }
 });
 
-// node_modules/protobufjs/src/rpc.js
+// ../main/node_modules/protobufjs/src/rpc.js
 var require_rpc = __commonJS({
-  "node_modules/protobufjs/src/rpc.js"(exports) {
+  "../main/node_modules/protobufjs/src/rpc.js"(exports) {
     "use strict";
     var rpc = exports;
     rpc.Service = require_service();
   }
 });
 
-// node_modules/protobufjs/src/roots.js
+// ../main/node_modules/protobufjs/src/roots.js
 var require_roots = __commonJS({
-  "node_modules/protobufjs/src/roots.js"(exports, module) {
+  "../main/node_modules/protobufjs/src/roots.js"(exports, module) {
     "use strict";
     module.exports = /* @__PURE__ */ Object.create(null);
   }
 });
 
-// node_modules/protobufjs/src/index-minimal.js
+// ../main/node_modules/protobufjs/src/index-minimal.js
 var require_index_minimal = __commonJS({
-  "node_modules/protobufjs/src/index-minimal.js"(exports) {
+  "../main/node_modules/protobufjs/src/index-minimal.js"(exports) {
     "use strict";
     exports.build = "minimal";
     exports.Writer = require_writer();
@@ -3356,9 +3365,9 @@ var require_index_minimal = __commonJS({
   }
 });
 
-// node_modules/protobufjs/minimal.js
+// ../main/node_modules/protobufjs/minimal.js
 var require_minimal2 = __commonJS({
-  "node_modules/protobufjs/minimal.js"(exports, module) {
+  "../main/node_modules/protobufjs/minimal.js"(exports, module) {
     "use strict";
     module.exports = require_index_minimal();
   }
@@ -3843,13 +3852,13 @@ var init_coreml = __esm({
             return prefix + "/CoreML.Specification.ImageFeatureType";
           };
           ImageFeatureType.ColorSpace = (function() {
-            const valuesById = $Object.create(null), values = $Object.create(valuesById);
-            values[valuesById[0] = "INVALID_COLOR_SPACE"] = 0;
-            values[valuesById[10] = "GRAYSCALE"] = 10;
-            values[valuesById[20] = "RGB"] = 20;
-            values[valuesById[30] = "BGR"] = 30;
-            values[valuesById[40] = "GRAYSCALE_FLOAT16"] = 40;
-            return values;
+            const valuesById = $Object.create(null), values2 = $Object.create(valuesById);
+            values2[valuesById[0] = "INVALID_COLOR_SPACE"] = 0;
+            values2[valuesById[10] = "GRAYSCALE"] = 10;
+            values2[valuesById[20] = "RGB"] = 20;
+            values2[valuesById[30] = "BGR"] = 30;
+            values2[valuesById[40] = "GRAYSCALE_FLOAT16"] = 40;
+            return values2;
           })();
           ImageFeatureType.ImageSize = (function() {
             const ImageSize = function(p) {
@@ -4326,14 +4335,14 @@ var init_coreml = __esm({
             return prefix + "/CoreML.Specification.ArrayFeatureType";
           };
           ArrayFeatureType.ArrayDataType = (function() {
-            const valuesById = $Object.create(null), values = $Object.create(valuesById);
-            values[valuesById[0] = "INVALID_ARRAY_DATA_TYPE"] = 0;
-            values[valuesById[65568] = "FLOAT32"] = 65568;
-            values[valuesById[65600] = "DOUBLE"] = 65600;
-            values[valuesById[131104] = "INT32"] = 131104;
-            values[valuesById[65552] = "FLOAT16"] = 65552;
-            values[valuesById[131080] = "INT8"] = 131080;
-            return values;
+            const valuesById = $Object.create(null), values2 = $Object.create(valuesById);
+            values2[valuesById[0] = "INVALID_ARRAY_DATA_TYPE"] = 0;
+            values2[valuesById[65568] = "FLOAT32"] = 65568;
+            values2[valuesById[65600] = "DOUBLE"] = 65600;
+            values2[valuesById[131104] = "INT32"] = 131104;
+            values2[valuesById[65552] = "FLOAT16"] = 65552;
+            values2[valuesById[131080] = "INT8"] = 131080;
+            return values2;
           })();
           ArrayFeatureType.Shape = (function() {
             const Shape = function(p) {
@@ -6385,31 +6394,31 @@ var init_coreml = __esm({
             return ValueType;
           })();
           MILSpec.DataType = (function() {
-            const valuesById = $Object.create(null), values = $Object.create(valuesById);
-            values[valuesById[0] = "UNUSED_TYPE"] = 0;
-            values[valuesById[1] = "BOOL"] = 1;
-            values[valuesById[2] = "STRING"] = 2;
-            values[valuesById[10] = "FLOAT16"] = 10;
-            values[valuesById[11] = "FLOAT32"] = 11;
-            values[valuesById[12] = "FLOAT64"] = 12;
-            values[valuesById[13] = "BFLOAT16"] = 13;
-            values[valuesById[21] = "INT8"] = 21;
-            values[valuesById[22] = "INT16"] = 22;
-            values[valuesById[23] = "INT32"] = 23;
-            values[valuesById[24] = "INT64"] = 24;
-            values[valuesById[25] = "INT4"] = 25;
-            values[valuesById[31] = "UINT8"] = 31;
-            values[valuesById[32] = "UINT16"] = 32;
-            values[valuesById[33] = "UINT32"] = 33;
-            values[valuesById[34] = "UINT64"] = 34;
-            values[valuesById[35] = "UINT4"] = 35;
-            values[valuesById[36] = "UINT2"] = 36;
-            values[valuesById[37] = "UINT1"] = 37;
-            values[valuesById[38] = "UINT6"] = 38;
-            values[valuesById[39] = "UINT3"] = 39;
-            values[valuesById[40] = "FLOAT8E4M3FN"] = 40;
-            values[valuesById[41] = "FLOAT8E5M2"] = 41;
-            return values;
+            const valuesById = $Object.create(null), values2 = $Object.create(valuesById);
+            values2[valuesById[0] = "UNUSED_TYPE"] = 0;
+            values2[valuesById[1] = "BOOL"] = 1;
+            values2[valuesById[2] = "STRING"] = 2;
+            values2[valuesById[10] = "FLOAT16"] = 10;
+            values2[valuesById[11] = "FLOAT32"] = 11;
+            values2[valuesById[12] = "FLOAT64"] = 12;
+            values2[valuesById[13] = "BFLOAT16"] = 13;
+            values2[valuesById[21] = "INT8"] = 21;
+            values2[valuesById[22] = "INT16"] = 22;
+            values2[valuesById[23] = "INT32"] = 23;
+            values2[valuesById[24] = "INT64"] = 24;
+            values2[valuesById[25] = "INT4"] = 25;
+            values2[valuesById[31] = "UINT8"] = 31;
+            values2[valuesById[32] = "UINT16"] = 32;
+            values2[valuesById[33] = "UINT32"] = 33;
+            values2[valuesById[34] = "UINT64"] = 34;
+            values2[valuesById[35] = "UINT4"] = 35;
+            values2[valuesById[36] = "UINT2"] = 36;
+            values2[valuesById[37] = "UINT1"] = 37;
+            values2[valuesById[38] = "UINT6"] = 38;
+            values2[valuesById[39] = "UINT3"] = 39;
+            values2[valuesById[40] = "FLOAT8E4M3FN"] = 40;
+            values2[valuesById[41] = "FLOAT8E5M2"] = 41;
+            return values2;
           })();
           MILSpec.TensorType = (function() {
             const TensorType = function(p) {
@@ -9472,6 +9481,627 @@ var init_coreml = __esm({
           };
           return ModelDescription;
         })();
+        Specification.StringVector = (function() {
+          const StringVector = function(p) {
+            this.vector = [];
+            if (p) {
+              for (var ks = $Object.keys(p), i2 = 0; i2 < ks.length; ++i2)
+                if (p[ks[i2]] != null && ks[i2] !== "__proto__")
+                  this[ks[i2]] = p[ks[i2]];
+            }
+          };
+          StringVector.prototype.vector = $util.emptyArray;
+          StringVector.create = function(properties) {
+            return new StringVector(properties);
+          };
+          StringVector.encode = function(m, w, q) {
+            if (!w)
+              w = $Writer.create();
+            if (q === $undefined)
+              q = 0;
+            if (q > $util.recursionLimit)
+              throw $Error("max depth exceeded");
+            if (m.vector != null && m.vector.length) {
+              for (var i2 = 0; i2 < m.vector.length; ++i2)
+                w.uint32(
+                  /* id 1, wireType 2 =*/
+                  10
+                ).string(m.vector[i2]);
+            }
+            if (m.$unknowns != null && $Object.hasOwnProperty.call(m, "$unknowns"))
+              for (var i2 = 0; i2 < m.$unknowns.length; ++i2)
+                w.raw(m.$unknowns[i2]);
+            return w;
+          };
+          StringVector.decode = function(r, l, z, q, g) {
+            if (!(r instanceof $Reader))
+              r = $Reader.create(r);
+            if (q === $undefined)
+              q = 0;
+            if (q > $Reader.recursionLimit)
+              throw $Error("max depth exceeded");
+            var c, m;
+            if (l === $undefined)
+              c = r.len;
+            else {
+              c = r.pos + l;
+              if (c > r.len)
+                throw $RangeError("index out of range");
+              l = r.len;
+              r.len = c;
+            }
+            m = g || new $root.CoreML.Specification.StringVector();
+            while (r.pos < c) {
+              var s = r.pos;
+              var t = r.tag();
+              if (t === z) {
+                z = $undefined;
+                break;
+              }
+              var u = t & 7;
+              switch (t >>>= 3) {
+                case 1: {
+                  if (u !== 2)
+                    break;
+                  if (!(m.vector && m.vector.length))
+                    m.vector = [];
+                  m.vector.push(r.stringVerify());
+                  continue;
+                }
+              }
+              r.skipType(u, q, t);
+              if (!r.discardUnknown) {
+                $util.makeProp(m, "$unknowns", false);
+                (m.$unknowns || (m.$unknowns = [])).push(r.raw(s, r.pos));
+              }
+            }
+            if (l !== $undefined) {
+              if (r.pos !== c)
+                throw $RangeError("index out of range");
+              r.len = l;
+            }
+            if (z !== $undefined)
+              throw $Error("missing end group");
+            return m;
+          };
+          StringVector.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+              prefix = "type.googleapis.com";
+            return prefix + "/CoreML.Specification.StringVector";
+          };
+          return StringVector;
+        })();
+        Specification.Int64Vector = (function() {
+          const Int64Vector = function(p) {
+            this.vector = [];
+            if (p) {
+              for (var ks = $Object.keys(p), i2 = 0; i2 < ks.length; ++i2)
+                if (p[ks[i2]] != null && ks[i2] !== "__proto__")
+                  this[ks[i2]] = p[ks[i2]];
+            }
+          };
+          Int64Vector.prototype.vector = $util.emptyArray;
+          Int64Vector.create = function(properties) {
+            return new Int64Vector(properties);
+          };
+          Int64Vector.encode = function(m, w, q) {
+            if (!w)
+              w = $Writer.create();
+            if (q === $undefined)
+              q = 0;
+            if (q > $util.recursionLimit)
+              throw $Error("max depth exceeded");
+            if (m.vector != null && m.vector.length) {
+              w.uint32(
+                /* id 1, wireType 2 =*/
+                10
+              ).int64s(m.vector);
+            }
+            if (m.$unknowns != null && $Object.hasOwnProperty.call(m, "$unknowns"))
+              for (var i2 = 0; i2 < m.$unknowns.length; ++i2)
+                w.raw(m.$unknowns[i2]);
+            return w;
+          };
+          Int64Vector.decode = function(r, l, z, q, g) {
+            if (!(r instanceof $Reader))
+              r = $Reader.create(r);
+            if (q === $undefined)
+              q = 0;
+            if (q > $Reader.recursionLimit)
+              throw $Error("max depth exceeded");
+            var c, m;
+            if (l === $undefined)
+              c = r.len;
+            else {
+              c = r.pos + l;
+              if (c > r.len)
+                throw $RangeError("index out of range");
+              l = r.len;
+              r.len = c;
+            }
+            m = g || new $root.CoreML.Specification.Int64Vector();
+            while (r.pos < c) {
+              var s = r.pos;
+              var t = r.tag();
+              if (t === z) {
+                z = $undefined;
+                break;
+              }
+              var u = t & 7;
+              switch (t >>>= 3) {
+                case 1: {
+                  if (u === 2) {
+                    if (!(m.vector && m.vector.length))
+                      m.vector = [];
+                    r.int64s(m.vector);
+                    continue;
+                  }
+                  if (u !== 0)
+                    break;
+                  if (!(m.vector && m.vector.length))
+                    m.vector = [];
+                  m.vector.push(r.int64());
+                  continue;
+                }
+              }
+              r.skipType(u, q, t);
+              if (!r.discardUnknown) {
+                $util.makeProp(m, "$unknowns", false);
+                (m.$unknowns || (m.$unknowns = [])).push(r.raw(s, r.pos));
+              }
+            }
+            if (l !== $undefined) {
+              if (r.pos !== c)
+                throw $RangeError("index out of range");
+              r.len = l;
+            }
+            if (z !== $undefined)
+              throw $Error("missing end group");
+            return m;
+          };
+          Int64Vector.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+              prefix = "type.googleapis.com";
+            return prefix + "/CoreML.Specification.Int64Vector";
+          };
+          return Int64Vector;
+        })();
+        Specification.Pipeline = (function() {
+          const Pipeline = function(p) {
+            this.models = [];
+            this.names = [];
+            if (p) {
+              for (var ks = $Object.keys(p), i2 = 0; i2 < ks.length; ++i2)
+                if (p[ks[i2]] != null && ks[i2] !== "__proto__")
+                  this[ks[i2]] = p[ks[i2]];
+            }
+          };
+          Pipeline.prototype.models = $util.emptyArray;
+          Pipeline.prototype.names = $util.emptyArray;
+          Pipeline.create = function(properties) {
+            return new Pipeline(properties);
+          };
+          Pipeline.encode = function(m, w, q) {
+            if (!w)
+              w = $Writer.create();
+            if (q === $undefined)
+              q = 0;
+            if (q > $util.recursionLimit)
+              throw $Error("max depth exceeded");
+            if (m.models != null && m.models.length) {
+              for (var i2 = 0; i2 < m.models.length; ++i2)
+                $root.CoreML.Specification.Model.encode(m.models[i2], w.uint32(
+                  /* id 1, wireType 2 =*/
+                  10
+                ).fork(), q + 1).ldelim();
+            }
+            if (m.names != null && m.names.length) {
+              for (var i2 = 0; i2 < m.names.length; ++i2)
+                w.uint32(
+                  /* id 2, wireType 2 =*/
+                  18
+                ).string(m.names[i2]);
+            }
+            if (m.$unknowns != null && $Object.hasOwnProperty.call(m, "$unknowns"))
+              for (var i2 = 0; i2 < m.$unknowns.length; ++i2)
+                w.raw(m.$unknowns[i2]);
+            return w;
+          };
+          Pipeline.decode = function(r, l, z, q, g) {
+            if (!(r instanceof $Reader))
+              r = $Reader.create(r);
+            if (q === $undefined)
+              q = 0;
+            if (q > $Reader.recursionLimit)
+              throw $Error("max depth exceeded");
+            var c, m;
+            if (l === $undefined)
+              c = r.len;
+            else {
+              c = r.pos + l;
+              if (c > r.len)
+                throw $RangeError("index out of range");
+              l = r.len;
+              r.len = c;
+            }
+            m = g || new $root.CoreML.Specification.Pipeline();
+            while (r.pos < c) {
+              var s = r.pos;
+              var t = r.tag();
+              if (t === z) {
+                z = $undefined;
+                break;
+              }
+              var u = t & 7;
+              switch (t >>>= 3) {
+                case 1: {
+                  if (u !== 2)
+                    break;
+                  if (!(m.models && m.models.length))
+                    m.models = [];
+                  m.models.push($root.CoreML.Specification.Model.decode(r, r.size(), $undefined, q + 1));
+                  continue;
+                }
+                case 2: {
+                  if (u !== 2)
+                    break;
+                  if (!(m.names && m.names.length))
+                    m.names = [];
+                  m.names.push(r.stringVerify());
+                  continue;
+                }
+              }
+              r.skipType(u, q, t);
+              if (!r.discardUnknown) {
+                $util.makeProp(m, "$unknowns", false);
+                (m.$unknowns || (m.$unknowns = [])).push(r.raw(s, r.pos));
+              }
+            }
+            if (l !== $undefined) {
+              if (r.pos !== c)
+                throw $RangeError("index out of range");
+              r.len = l;
+            }
+            if (z !== $undefined)
+              throw $Error("missing end group");
+            return m;
+          };
+          Pipeline.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+              prefix = "type.googleapis.com";
+            return prefix + "/CoreML.Specification.Pipeline";
+          };
+          return Pipeline;
+        })();
+        Specification.NonMaximumSuppression = (function() {
+          const NonMaximumSuppression = function(p) {
+            if (p) {
+              for (var ks = $Object.keys(p), i2 = 0; i2 < ks.length; ++i2)
+                if (p[ks[i2]] != null && ks[i2] !== "__proto__")
+                  this[ks[i2]] = p[ks[i2]];
+            }
+          };
+          NonMaximumSuppression.prototype.pickTop = null;
+          NonMaximumSuppression.prototype.stringClassLabels = null;
+          NonMaximumSuppression.prototype.int64ClassLabels = null;
+          NonMaximumSuppression.prototype.iouThreshold = 0;
+          NonMaximumSuppression.prototype.confidenceThreshold = 0;
+          NonMaximumSuppression.prototype.confidenceInputFeatureName = "";
+          NonMaximumSuppression.prototype.coordinatesInputFeatureName = "";
+          NonMaximumSuppression.prototype.iouThresholdInputFeatureName = "";
+          NonMaximumSuppression.prototype.confidenceThresholdInputFeatureName = "";
+          NonMaximumSuppression.prototype.confidenceOutputFeatureName = "";
+          NonMaximumSuppression.prototype.coordinatesOutputFeatureName = "";
+          let $oneOfFields;
+          $Object.defineProperty(NonMaximumSuppression.prototype, "SuppressionMethod", {
+            get: $util.oneOfGetter($oneOfFields = ["pickTop"]),
+            set: $util.oneOfSetter($oneOfFields)
+          });
+          $Object.defineProperty(NonMaximumSuppression.prototype, "ClassLabels", {
+            get: $util.oneOfGetter($oneOfFields = ["stringClassLabels", "int64ClassLabels"]),
+            set: $util.oneOfSetter($oneOfFields)
+          });
+          NonMaximumSuppression.create = function(properties) {
+            return new NonMaximumSuppression(properties);
+          };
+          NonMaximumSuppression.encode = function(m, w, q) {
+            if (!w)
+              w = $Writer.create();
+            if (q === $undefined)
+              q = 0;
+            if (q > $util.recursionLimit)
+              throw $Error("max depth exceeded");
+            if (m.pickTop != null && $Object.hasOwnProperty.call(m, "pickTop"))
+              $root.CoreML.Specification.NonMaximumSuppression.PickTop.encode(m.pickTop, w.uint32(
+                /* id 1, wireType 2 =*/
+                10
+              ).fork(), q + 1).ldelim();
+            if (m.stringClassLabels != null && $Object.hasOwnProperty.call(m, "stringClassLabels"))
+              $root.CoreML.Specification.StringVector.encode(m.stringClassLabels, w.uint32(
+                /* id 100, wireType 2 =*/
+                802
+              ).fork(), q + 1).ldelim();
+            if (m.int64ClassLabels != null && $Object.hasOwnProperty.call(m, "int64ClassLabels"))
+              $root.CoreML.Specification.Int64Vector.encode(m.int64ClassLabels, w.uint32(
+                /* id 101, wireType 2 =*/
+                810
+              ).fork(), q + 1).ldelim();
+            if (m.iouThreshold != null && $Object.hasOwnProperty.call(m, "iouThreshold") && !$Object.is(m.iouThreshold, 0))
+              w.uint32(
+                /* id 110, wireType 1 =*/
+                881
+              ).double(m.iouThreshold);
+            if (m.confidenceThreshold != null && $Object.hasOwnProperty.call(m, "confidenceThreshold") && !$Object.is(m.confidenceThreshold, 0))
+              w.uint32(
+                /* id 111, wireType 1 =*/
+                889
+              ).double(m.confidenceThreshold);
+            if (m.confidenceInputFeatureName != null && $Object.hasOwnProperty.call(m, "confidenceInputFeatureName") && m.confidenceInputFeatureName !== "")
+              w.uint32(
+                /* id 200, wireType 2 =*/
+                1602
+              ).string(m.confidenceInputFeatureName);
+            if (m.coordinatesInputFeatureName != null && $Object.hasOwnProperty.call(m, "coordinatesInputFeatureName") && m.coordinatesInputFeatureName !== "")
+              w.uint32(
+                /* id 201, wireType 2 =*/
+                1610
+              ).string(m.coordinatesInputFeatureName);
+            if (m.iouThresholdInputFeatureName != null && $Object.hasOwnProperty.call(m, "iouThresholdInputFeatureName") && m.iouThresholdInputFeatureName !== "")
+              w.uint32(
+                /* id 202, wireType 2 =*/
+                1618
+              ).string(m.iouThresholdInputFeatureName);
+            if (m.confidenceThresholdInputFeatureName != null && $Object.hasOwnProperty.call(m, "confidenceThresholdInputFeatureName") && m.confidenceThresholdInputFeatureName !== "")
+              w.uint32(
+                /* id 203, wireType 2 =*/
+                1626
+              ).string(m.confidenceThresholdInputFeatureName);
+            if (m.confidenceOutputFeatureName != null && $Object.hasOwnProperty.call(m, "confidenceOutputFeatureName") && m.confidenceOutputFeatureName !== "")
+              w.uint32(
+                /* id 210, wireType 2 =*/
+                1682
+              ).string(m.confidenceOutputFeatureName);
+            if (m.coordinatesOutputFeatureName != null && $Object.hasOwnProperty.call(m, "coordinatesOutputFeatureName") && m.coordinatesOutputFeatureName !== "")
+              w.uint32(
+                /* id 211, wireType 2 =*/
+                1690
+              ).string(m.coordinatesOutputFeatureName);
+            if (m.$unknowns != null && $Object.hasOwnProperty.call(m, "$unknowns"))
+              for (var i2 = 0; i2 < m.$unknowns.length; ++i2)
+                w.raw(m.$unknowns[i2]);
+            return w;
+          };
+          NonMaximumSuppression.decode = function(r, l, z, q, g) {
+            if (!(r instanceof $Reader))
+              r = $Reader.create(r);
+            if (q === $undefined)
+              q = 0;
+            if (q > $Reader.recursionLimit)
+              throw $Error("max depth exceeded");
+            var c, m, v;
+            if (l === $undefined)
+              c = r.len;
+            else {
+              c = r.pos + l;
+              if (c > r.len)
+                throw $RangeError("index out of range");
+              l = r.len;
+              r.len = c;
+            }
+            m = g || new $root.CoreML.Specification.NonMaximumSuppression();
+            while (r.pos < c) {
+              var s = r.pos;
+              var t = r.tag();
+              if (t === z) {
+                z = $undefined;
+                break;
+              }
+              var u = t & 7;
+              switch (t >>>= 3) {
+                case 1: {
+                  if (u !== 2)
+                    break;
+                  m.pickTop = $root.CoreML.Specification.NonMaximumSuppression.PickTop.decode(r, r.size(), $undefined, q + 1, m.pickTop);
+                  m.SuppressionMethod = "pickTop";
+                  continue;
+                }
+                case 100: {
+                  if (u !== 2)
+                    break;
+                  m.stringClassLabels = $root.CoreML.Specification.StringVector.decode(r, r.size(), $undefined, q + 1, m.stringClassLabels);
+                  m.ClassLabels = "stringClassLabels";
+                  continue;
+                }
+                case 101: {
+                  if (u !== 2)
+                    break;
+                  m.int64ClassLabels = $root.CoreML.Specification.Int64Vector.decode(r, r.size(), $undefined, q + 1, m.int64ClassLabels);
+                  m.ClassLabels = "int64ClassLabels";
+                  continue;
+                }
+                case 110: {
+                  if (u !== 1)
+                    break;
+                  if (!$Object.is(v = r.double(), 0))
+                    m.iouThreshold = v;
+                  else
+                    delete m.iouThreshold;
+                  continue;
+                }
+                case 111: {
+                  if (u !== 1)
+                    break;
+                  if (!$Object.is(v = r.double(), 0))
+                    m.confidenceThreshold = v;
+                  else
+                    delete m.confidenceThreshold;
+                  continue;
+                }
+                case 200: {
+                  if (u !== 2)
+                    break;
+                  if ((v = r.stringVerify()).length)
+                    m.confidenceInputFeatureName = v;
+                  else
+                    delete m.confidenceInputFeatureName;
+                  continue;
+                }
+                case 201: {
+                  if (u !== 2)
+                    break;
+                  if ((v = r.stringVerify()).length)
+                    m.coordinatesInputFeatureName = v;
+                  else
+                    delete m.coordinatesInputFeatureName;
+                  continue;
+                }
+                case 202: {
+                  if (u !== 2)
+                    break;
+                  if ((v = r.stringVerify()).length)
+                    m.iouThresholdInputFeatureName = v;
+                  else
+                    delete m.iouThresholdInputFeatureName;
+                  continue;
+                }
+                case 203: {
+                  if (u !== 2)
+                    break;
+                  if ((v = r.stringVerify()).length)
+                    m.confidenceThresholdInputFeatureName = v;
+                  else
+                    delete m.confidenceThresholdInputFeatureName;
+                  continue;
+                }
+                case 210: {
+                  if (u !== 2)
+                    break;
+                  if ((v = r.stringVerify()).length)
+                    m.confidenceOutputFeatureName = v;
+                  else
+                    delete m.confidenceOutputFeatureName;
+                  continue;
+                }
+                case 211: {
+                  if (u !== 2)
+                    break;
+                  if ((v = r.stringVerify()).length)
+                    m.coordinatesOutputFeatureName = v;
+                  else
+                    delete m.coordinatesOutputFeatureName;
+                  continue;
+                }
+              }
+              r.skipType(u, q, t);
+              if (!r.discardUnknown) {
+                $util.makeProp(m, "$unknowns", false);
+                (m.$unknowns || (m.$unknowns = [])).push(r.raw(s, r.pos));
+              }
+            }
+            if (l !== $undefined) {
+              if (r.pos !== c)
+                throw $RangeError("index out of range");
+              r.len = l;
+            }
+            if (z !== $undefined)
+              throw $Error("missing end group");
+            return m;
+          };
+          NonMaximumSuppression.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+              prefix = "type.googleapis.com";
+            return prefix + "/CoreML.Specification.NonMaximumSuppression";
+          };
+          NonMaximumSuppression.PickTop = (function() {
+            const PickTop = function(p) {
+              if (p) {
+                for (var ks = $Object.keys(p), i2 = 0; i2 < ks.length; ++i2)
+                  if (p[ks[i2]] != null && ks[i2] !== "__proto__")
+                    this[ks[i2]] = p[ks[i2]];
+              }
+            };
+            PickTop.prototype.perClass = false;
+            PickTop.create = function(properties) {
+              return new PickTop(properties);
+            };
+            PickTop.encode = function(m, w, q) {
+              if (!w)
+                w = $Writer.create();
+              if (q === $undefined)
+                q = 0;
+              if (q > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+              if (m.perClass != null && $Object.hasOwnProperty.call(m, "perClass") && m.perClass !== false)
+                w.uint32(
+                  /* id 1, wireType 0 =*/
+                  8
+                ).bool(m.perClass);
+              if (m.$unknowns != null && $Object.hasOwnProperty.call(m, "$unknowns"))
+                for (var i2 = 0; i2 < m.$unknowns.length; ++i2)
+                  w.raw(m.$unknowns[i2]);
+              return w;
+            };
+            PickTop.decode = function(r, l, z, q, g) {
+              if (!(r instanceof $Reader))
+                r = $Reader.create(r);
+              if (q === $undefined)
+                q = 0;
+              if (q > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+              var c, m, v;
+              if (l === $undefined)
+                c = r.len;
+              else {
+                c = r.pos + l;
+                if (c > r.len)
+                  throw $RangeError("index out of range");
+                l = r.len;
+                r.len = c;
+              }
+              m = g || new $root.CoreML.Specification.NonMaximumSuppression.PickTop();
+              while (r.pos < c) {
+                var s = r.pos;
+                var t = r.tag();
+                if (t === z) {
+                  z = $undefined;
+                  break;
+                }
+                var u = t & 7;
+                switch (t >>>= 3) {
+                  case 1: {
+                    if (u !== 0)
+                      break;
+                    if (v = r.bool())
+                      m.perClass = v;
+                    else
+                      delete m.perClass;
+                    continue;
+                  }
+                }
+                r.skipType(u, q, t);
+                if (!r.discardUnknown) {
+                  $util.makeProp(m, "$unknowns", false);
+                  (m.$unknowns || (m.$unknowns = [])).push(r.raw(s, r.pos));
+                }
+              }
+              if (l !== $undefined) {
+                if (r.pos !== c)
+                  throw $RangeError("index out of range");
+                r.len = l;
+              }
+              if (z !== $undefined)
+                throw $Error("missing end group");
+              return m;
+            };
+            PickTop.getTypeUrl = function(prefix) {
+              if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+              return prefix + "/CoreML.Specification.NonMaximumSuppression.PickTop";
+            };
+            return PickTop;
+          })();
+          return NonMaximumSuppression;
+        })();
         Specification.Model = (function() {
           const Model = function(p) {
             if (p) {
@@ -9483,10 +10113,12 @@ var init_coreml = __esm({
           Model.prototype.specificationVersion = 0;
           Model.prototype.description = null;
           Model.prototype.isUpdatable = false;
+          Model.prototype.pipeline = null;
           Model.prototype.mlProgram = null;
+          Model.prototype.nonMaximumSuppression = null;
           let $oneOfFields;
           $Object.defineProperty(Model.prototype, "Type", {
-            get: $util.oneOfGetter($oneOfFields = ["mlProgram"]),
+            get: $util.oneOfGetter($oneOfFields = ["pipeline", "mlProgram", "nonMaximumSuppression"]),
             set: $util.oneOfSetter($oneOfFields)
           });
           Model.create = function(properties) {
@@ -9514,10 +10146,20 @@ var init_coreml = __esm({
                 /* id 10, wireType 0 =*/
                 80
               ).bool(m.isUpdatable);
+            if (m.pipeline != null && $Object.hasOwnProperty.call(m, "pipeline"))
+              $root.CoreML.Specification.Pipeline.encode(m.pipeline, w.uint32(
+                /* id 202, wireType 2 =*/
+                1618
+              ).fork(), q + 1).ldelim();
             if (m.mlProgram != null && $Object.hasOwnProperty.call(m, "mlProgram"))
               $root.CoreML.Specification.MILSpec.Program.encode(m.mlProgram, w.uint32(
                 /* id 502, wireType 2 =*/
                 4018
+              ).fork(), q + 1).ldelim();
+            if (m.nonMaximumSuppression != null && $Object.hasOwnProperty.call(m, "nonMaximumSuppression"))
+              $root.CoreML.Specification.NonMaximumSuppression.encode(m.nonMaximumSuppression, w.uint32(
+                /* id 610, wireType 2 =*/
+                4882
               ).fork(), q + 1).ldelim();
             if (m.$unknowns != null && $Object.hasOwnProperty.call(m, "$unknowns"))
               for (var i2 = 0; i2 < m.$unknowns.length; ++i2)
@@ -9575,11 +10217,25 @@ var init_coreml = __esm({
                     delete m.isUpdatable;
                   continue;
                 }
+                case 202: {
+                  if (u !== 2)
+                    break;
+                  m.pipeline = $root.CoreML.Specification.Pipeline.decode(r, r.size(), $undefined, q + 1, m.pipeline);
+                  m.Type = "pipeline";
+                  continue;
+                }
                 case 502: {
                   if (u !== 2)
                     break;
                   m.mlProgram = $root.CoreML.Specification.MILSpec.Program.decode(r, r.size(), $undefined, q + 1, m.mlProgram);
                   m.Type = "mlProgram";
+                  continue;
+                }
+                case 610: {
+                  if (u !== 2)
+                    break;
+                  m.nonMaximumSuppression = $root.CoreML.Specification.NonMaximumSuppression.decode(r, r.size(), $undefined, q + 1, m.nonMaximumSuppression);
+                  m.Type = "nonMaximumSuppression";
                   continue;
                 }
               }
@@ -9716,13 +10372,13 @@ function bitsOf(dtype) {
 function subBytePaddingBits(dtype, count) {
   return (8 - count * bitsOf(dtype) % 8) % 8;
 }
-function packSubByte(dtype, values) {
+function packSubByte(dtype, values2) {
   const bits2 = bitsOf(dtype);
   const mask = (1 << bits2) - 1;
-  const out2 = new Uint8Array(Math.ceil(values.length * bits2 / 8));
+  const out2 = new Uint8Array(Math.ceil(values2.length * bits2 / 8));
   let bitPos = 0;
-  for (let i2 = 0; i2 < values.length; i2++, bitPos += bits2) {
-    const v = values[i2] & mask;
+  for (let i2 = 0; i2 < values2.length; i2++, bitPos += bits2) {
+    const v = values2[i2] & mask;
     const byte = bitPos >>> 3;
     const shift = bitPos & 7;
     out2[byte] |= v << shift & 255;
@@ -9810,11 +10466,11 @@ function float16ArrayToFloat32(src, dst = new Float32Array(src.length)) {
   for (let i2 = 0; i2 < src.length; i2++) dst[i2] = table3[src[i2]];
   return dst;
 }
-function roundToFloat16InPlace(values) {
+function roundToFloat16InPlace(values2) {
   const table3 = halfDecodeTable();
-  const bits2 = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  for (let i2 = 0; i2 < values.length; i2++) values[i2] = table3[halfBitsOfFloat32Bits(bits2[i2])];
-  return values;
+  const bits2 = new Uint32Array(values2.buffer, values2.byteOffset, values2.length);
+  for (let i2 = 0; i2 < values2.length; i2++) values2[i2] = table3[halfBitsOfFloat32Bits(bits2[i2])];
+  return values2;
 }
 function bfloat16ArrayToFloat32(src, dst = new Float32Array(src.length)) {
   const out2 = new Uint32Array(dst.buffer, dst.byteOffset, dst.length);
@@ -9866,13 +10522,13 @@ function binHalfWeights(bits2) {
   return pointsFromBins(count, sum, squares);
 }
 function binFewHalfWeights(bits2) {
-  const values = Float64Array.from(bits2, float16BitsToFloat32).sort();
+  const values2 = Float64Array.from(bits2, float16BitsToFloat32).sort();
   const distinct = [];
   const counts = [];
-  for (let i2 = 0; i2 < values.length; i2++) {
-    if (i2 > 0 && values[i2] === values[i2 - 1]) counts[counts.length - 1]++;
+  for (let i2 = 0; i2 < values2.length; i2++) {
+    if (i2 > 0 && values2[i2] === values2[i2 - 1]) counts[counts.length - 1]++;
     else {
-      distinct.push(values[i2]);
+      distinct.push(values2[i2]);
       counts.push(1);
     }
   }
@@ -9896,25 +10552,25 @@ function pointsFromBins(count, sum, squares) {
   for (let b3 = 0; b3 < 65536; b3++) if (count[b3] > 0) bins.push(b3);
   bins.sort((a, b3) => sum[a] / count[a] - sum[b3] / count[b3]);
   const n = bins.length;
-  const values = new Float64Array(n);
+  const values2 = new Float64Array(n);
   const prefixCount = new Float64Array(n + 1);
   const prefixSum = new Float64Array(n + 1);
   const prefixSquares = new Float64Array(n + 1);
   for (let i2 = 0; i2 < n; i2++) {
     const b3 = bins[i2];
-    values[i2] = sum[b3] / count[b3];
+    values2[i2] = sum[b3] / count[b3];
     prefixCount[i2 + 1] = prefixCount[i2] + count[b3];
     prefixSum[i2 + 1] = prefixSum[i2] + sum[b3];
     prefixSquares[i2 + 1] = prefixSquares[i2] + squares[b3];
   }
-  return { values, prefixCount, prefixSum, prefixSquares };
+  return { values: values2, prefixCount, prefixSum, prefixSquares };
 }
-function lowerBound(values, x2) {
+function lowerBound(values2, x2) {
   let lo = 0;
-  let hi = values.length;
+  let hi = values2.length;
   while (lo < hi) {
     const mid = lo + hi >>> 1;
-    if (values[mid] < x2) lo = mid + 1;
+    if (values2[mid] < x2) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -10245,33 +10901,101 @@ var init_prune = __esm({
   }
 });
 
-// src/compress/quantize.ts
-function quantizeLinear(weights, shape3, options) {
-  const range3 = RANGES[options.dtype];
-  const groups = options.perChannel && shape3.length > 0 ? shape3[0] : 1;
-  const groupSize = weights.length / groups;
-  const data = range3.signed ? new Int8Array(weights.length) : new Uint8Array(weights.length);
-  const scale = new Float32Array(groups);
-  const zeroPoint = range3.signed ? new Int8Array(groups) : new Uint8Array(groups);
-  const roundScale = options.scaleDType === "float16" ? roundToHalf : Math.fround;
-  for (let g = 0; g < groups; g++) {
-    const start = g * groupSize;
-    const group = weights.subarray(start, start + groupSize);
-    const { s, zp } = chooseScale(group, range3, options.symmetric, roundScale);
-    scale[g] = s;
-    zeroPoint[g] = zp;
-    quantizeGroup(group, s, zp, range3, data, start);
+// src/compress/layout.ts
+function weightLayouts(block) {
+  const constants2 = /* @__PURE__ */ new Map();
+  collectConstants(block, constants2);
+  const read2 = (op5, input) => {
+    const binding = op5.inputs[input]?.[0];
+    if (!binding) return void 0;
+    return binding.kind === "value" ? binding.value : constants2.get(binding.name);
+  };
+  const seen = /* @__PURE__ */ new Map();
+  collectUses(block, constants2, read2, seen);
+  const layouts = /* @__PURE__ */ new Map();
+  for (const [name2, found] of seen) {
+    const first = found[0];
+    const agree = found.every((l) => l.output === first.output && l.input === first.input && l.groups === first.groups);
+    layouts.set(name2, agree ? first : DEFAULT_LAYOUT);
   }
-  return { data, scale, zeroPoint, groups };
+  return layouts;
+}
+function collectConstants(block, into) {
+  for (const op5 of block.operations) {
+    const val = op5.type === "const" ? op5.attributes["val"] : void 0;
+    if (val) into.set(op5.outputs[0].name, val);
+    for (const inner of op5.blocks) collectConstants(inner, into);
+  }
+}
+function collectUses(block, constants2, read2, into) {
+  for (const op5 of block.operations) {
+    for (const [input, bindings] of Object.entries(op5.inputs)) {
+      for (const b3 of bindings) {
+        const weight = b3.kind === "name" ? constants2.get(b3.name) : void 0;
+        if (!weight || b3.kind !== "name") continue;
+        const layout = LAYOUT_RULES[op5.type]?.(op5, input, weight.shape.length, read2) ?? DEFAULT_LAYOUT;
+        const list = into.get(b3.name) ?? [];
+        list.push(layout);
+        into.set(b3.name, list);
+      }
+    }
+    for (const inner of op5.blocks) collectUses(inner, constants2, read2, into);
+  }
+}
+var DEFAULT_LAYOUT, flag, LAYOUT_RULES;
+var init_layout = __esm({
+  "src/compress/layout.ts"() {
+    "use strict";
+    DEFAULT_LAYOUT = { output: 0, input: 1, groups: 1 };
+    flag = (op5, name2, read2) => read2(op5, name2)?.data[0] === 1;
+    LAYOUT_RULES = {
+      conv_transpose: (op5, input, _rank, read2) => {
+        if (input !== "weight") return void 0;
+        const groups = Number(read2(op5, "groups")?.data[0] ?? 1);
+        return { output: 1, input: 0, groups: groups > 1 ? groups : 1 };
+      },
+      matmul: (op5, input, rank, read2) => {
+        if (input === "y") {
+          const transposed = flag(op5, "transpose_y", read2);
+          return { output: rank - (transposed ? 2 : 1), input: rank - (transposed ? 1 : 2), groups: 1 };
+        }
+        if (input === "x") {
+          const transposed = flag(op5, "transpose_x", read2);
+          return { output: rank - (transposed ? 1 : 2), input: rank - (transposed ? 2 : 1), groups: 1 };
+        }
+        return void 0;
+      }
+    };
+  }
+});
+
+// src/compress/quantize.ts
+function quantizeBlocks(weights, shape3, scaleShape, options) {
+  const range3 = RANGES[options.dtype];
+  const blocks = new BlockLayout(shape3, scaleShape);
+  const data = range3.signed ? new Int8Array(weights.length) : new Uint8Array(weights.length);
+  const scale = new Float32Array(blocks.count);
+  const zeroPoint = range3.signed ? new Int8Array(blocks.count) : new Uint8Array(blocks.count);
+  const roundScale = options.scaleDType === "float16" ? roundToHalf : Math.fround;
+  const symmetric = options.symmetric ?? true;
+  let squaredErrorSum = 0;
+  blocks.forEach(weights, data, (b3, group, out2) => {
+    const { s, zp, err: err2 } = chooseScale(group, range3, symmetric, roundScale);
+    scale[b3] = s;
+    zeroPoint[b3] = zp;
+    squaredErrorSum += err2;
+    quantizeGroup(group, s, zp, range3, out2);
+  });
+  return { data, scale, zeroPoint, shape: [...shape3], scaleShape: [...scaleShape], squaredError: squaredErrorSum };
 }
 function roundToHalf(x2) {
-  return float16BitsToFloat32(float32ToFloat16Bits(x2));
+  return x2 > 0 ? Math.max(float16BitsToFloat32(float32ToFloat16Bits(x2)), HALF_MIN_SUBNORMAL) : float16BitsToFloat32(float32ToFloat16Bits(x2));
 }
-function minMax(values) {
+function minMax(values2) {
   let lo = 0;
   let hi = 0;
-  for (let i2 = 0; i2 < values.length; i2++) {
-    const v = values[i2];
+  for (let i2 = 0; i2 < values2.length; i2++) {
+    const v = values2[i2];
     if (v < lo) lo = v;
     else if (v > hi) hi = v;
   }
@@ -10291,7 +11015,7 @@ function chooseScale(group, range3, symmetric, roundScale) {
     best = cand;
     bestErr = err2;
   }
-  return best;
+  return { ...best, err: bestErr };
 }
 function scaleFor(lo, hi, range3, symmetric, roundScale) {
   if (symmetric) {
@@ -10322,39 +11046,31 @@ function squaredError(group, cand, range3) {
   }
   return err2;
 }
-function quantizeGroup(group, s, zp, range3, out2, offset) {
+function quantizeGroup(group, s, zp, range3, out2) {
   const inv = 1 / s;
   const { min, max: max2 } = range3;
   for (let i2 = 0; i2 < group.length; i2++) {
-    let q = group[i2] * inv + ROUND_MAGIC - ROUND_MAGIC + zp;
-    q = q < min ? min : q > max2 ? max2 : q;
-    out2[offset + i2] = q;
+    const q = group[i2] * inv + ROUND_MAGIC - ROUND_MAGIC + zp;
+    out2[i2] = q < min ? min : q > max2 ? max2 : q;
   }
 }
-function quantizeBlockwise(weights, shape3, dtype, blockSize2, scaleDType = "float32") {
+function quantizeBlockwise(weights, shape3, dtype, blockSize2, scaleDType = "float32", axes = { output: 0, input: 1 }) {
   if (shape3.length < 2) throw new RangeError("block quantization needs a weight of rank ≥ 2");
-  const [cout, cin] = [shape3[0], shape3[1]];
-  const inner = weights.length / (cout * cin);
+  const cin = shape3[axes.input];
   const block = Math.min(blockSize2, cin);
   if (cin % block !== 0) throw new RangeError(`input channels ${cin} are not a multiple of block size ${block}`);
-  const blocks = cin / block;
-  const range3 = RANGES[dtype];
-  const roundScale = scaleDType === "float16" ? roundToHalf : Math.fround;
-  const data = new Int8Array(weights.length);
-  const scale = new Float32Array(cout * blocks);
-  for (let o = 0; o < cout; o++) {
-    for (let b3 = 0; b3 < blocks; b3++) {
-      const start = (o * cin + b3 * block) * inner;
-      const part = weights.subarray(start, start + block * inner);
-      const { s } = chooseScale(part, range3, true, roundScale);
-      scale[o * blocks + b3] = s;
-      quantizeGroup(part, s, 0, range3, data, start);
-    }
+  const groups = axes.groups ?? 1;
+  const perGroup = groups > 1 && axes.input === 0 && cin % groups === 0 ? cin / groups : cin;
+  const blocks = [.../* @__PURE__ */ new Set([block, Math.min(blockSize2, perGroup)])].filter((b3) => cin % b3 === 0);
+  let best;
+  for (const b3 of blocks) {
+    const scaleShape = shape3.map((d, i2) => i2 === axes.output ? d : i2 === axes.input ? cin / b3 : 1);
+    const q = quantizeBlocks(weights, shape3, scaleShape, { dtype, symmetric: true, scaleDType });
+    if (!best || q.squaredError < best.squaredError) best = q;
   }
-  const scaleShape = [cout, blocks, ...shape3.slice(2).map(() => 1)];
-  return { data, scale, scaleShape };
+  return { data: best.data, scale: best.scale, scaleShape: best.scaleShape };
 }
-var RANGES, FRACTIONS_8BIT, FRACTIONS_4BIT, ROUND_MAGIC;
+var RANGES, FRACTIONS_8BIT, FRACTIONS_4BIT, ROUND_MAGIC, BlockLayout, HALF_MIN_SUBNORMAL;
 var init_quantize = __esm({
   "src/compress/quantize.ts"() {
     "use strict";
@@ -10365,14 +11081,84 @@ var init_quantize = __esm({
       int4: { min: -8, max: 7, signed: true },
       uint4: { min: 0, max: 15, signed: false }
     };
-    FRACTIONS_8BIT = [1, 0.995, 0.99, 0.98, 0.96, 0.93];
+    FRACTIONS_8BIT = [1];
     FRACTIONS_4BIT = [1, 0.97, 0.94, 0.9, 0.86, 0.82, 0.78, 0.74];
     ROUND_MAGIC = 6755399441055744;
+    BlockLayout = class {
+      constructor(shape3, scaleShape) {
+        this.shape = shape3;
+        this.scaleShape = scaleShape;
+        if (scaleShape.length !== shape3.length || shape3.some((d, i2) => scaleShape[i2] < 1 || d % scaleShape[i2] !== 0)) {
+          throw new RangeError(`scale shape [${scaleShape.join(", ")}] does not divide weight shape [${shape3.join(", ")}] into whole blocks`);
+        }
+        this.count = scaleShape.reduce((a, d) => a * d, 1);
+        this.blockSize = shape3.reduce((a, d) => a * d, 1) / this.count;
+        const last = scaleShape.reduce((at, d, i2) => d > 1 ? i2 : at, -1);
+        this.contiguous = scaleShape.every((d, i2) => i2 < last ? d === shape3[i2] : i2 > last ? d === 1 : true);
+      }
+      shape;
+      scaleShape;
+      count;
+      blockSize;
+      contiguous;
+      elementBlocks;
+      /** The block of every element, row-major. */
+      get blockOf() {
+        this.elementBlocks ??= this.computeBlockOf();
+        return this.elementBlocks;
+      }
+      /** Calls `visit` with each block's values and a same-sized buffer whose contents land at the block's elements of `out`. */
+      forEach(values2, out2, visit) {
+        const size2 = this.blockSize;
+        if (this.contiguous) {
+          for (let b3 = 0; b3 < this.count; b3++) visit(b3, values2.subarray(b3 * size2, (b3 + 1) * size2), out2.subarray(b3 * size2, (b3 + 1) * size2));
+          return;
+        }
+        const members = this.membersByBlock();
+        const group = new Float32Array(size2);
+        const groupOut = out2.slice(0, size2);
+        for (let b3 = 0; b3 < this.count; b3++) {
+          const start = b3 * size2;
+          for (let i2 = 0; i2 < size2; i2++) group[i2] = values2[members[start + i2]];
+          visit(b3, group, groupOut);
+          for (let i2 = 0; i2 < size2; i2++) out2[members[start + i2]] = groupOut[i2];
+        }
+      }
+      computeBlockOf() {
+        const { shape: shape3, scaleShape } = this;
+        const rank = shape3.length;
+        const blockOf = new Int32Array(this.count * this.blockSize);
+        const index = new Array(rank).fill(0);
+        const per = shape3.map((d, i2) => d / scaleShape[i2]);
+        const stride = new Array(rank).fill(1);
+        for (let d = rank - 2; d >= 0; d--) stride[d] = stride[d + 1] * scaleShape[d + 1];
+        for (let e = 0; e < blockOf.length; e++) {
+          let b3 = 0;
+          for (let d = 0; d < rank; d++) b3 += Math.floor(index[d] / per[d]) * stride[d];
+          blockOf[e] = b3;
+          for (let d = rank - 1; d >= 0; d--) {
+            if (++index[d] < shape3[d]) break;
+            index[d] = 0;
+          }
+        }
+        return blockOf;
+      }
+      /** Element indices sorted by block (a counting sort; each block's elements keep their order). */
+      membersByBlock() {
+        const blockOf = this.blockOf;
+        const next = new Int32Array(this.count);
+        for (let b3 = 0; b3 < this.count; b3++) next[b3] = b3 * this.blockSize;
+        const members = new Int32Array(blockOf.length);
+        for (let e = 0; e < blockOf.length; e++) members[next[blockOf[e]]++] = e;
+        return members;
+      }
+    };
+    HALF_MIN_SUBNORMAL = 2 ** -24;
   }
 });
 
 // src/compress/constexpr.ts
-function compressConstOp(op5, val, spec2, target) {
+function compressConstOp(op5, val, spec2, target, layout = DEFAULT_LAYOUT) {
   const dtype = val.dtype === "float16" ? "float16" : "float32";
   const weights = new WeightValues(val);
   const shape3 = [...val.shape];
@@ -10383,11 +11169,11 @@ function compressConstOp(op5, val, spec2, target) {
   const asAttributes = (type, params) => ({ ...base, type, inputs: {}, attributes: params });
   switch (spec2.kind) {
     case "linear":
-      return ios18 ? asInputs("constexpr_blockwise_shift_scale", linearShiftScaleParams(weights, shape3, spec2, dtype)) : asAttributes("constexpr_affine_dequantize", affineParams(weights, shape3, spec2, dtype));
+      return ios18 ? asInputs("constexpr_blockwise_shift_scale", linearShiftScaleParams(weights, shape3, spec2, dtype, layout)) : asAttributes("constexpr_affine_dequantize", affineParams(weights, shape3, spec2, dtype, layout));
     case "blockwise":
-      return asInputs("constexpr_blockwise_shift_scale", blockwiseParams(weights, shape3, spec2, dtype));
+      return asInputs("constexpr_blockwise_shift_scale", blockwiseParams(weights, shape3, spec2, dtype, layout));
     case "palettize":
-      return ios18 || spec2.channelGroupSize ? asInputs("constexpr_lut_to_dense", lutParamsIos18(weights, shape3, spec2, dtype)) : asAttributes("constexpr_lut_to_dense", lutParamsIos16(weights, shape3, spec2.nbits, dtype));
+      return ios18 || spec2.channelGroupSize ? asInputs("constexpr_lut_to_dense", lutParamsIos18(weights, shape3, spec2, dtype, layout)) : asAttributes("constexpr_lut_to_dense", lutParamsIos16(weights, shape3, spec2.nbits, dtype));
     case "prune":
       return ios18 ? asInputs("constexpr_sparse_to_dense", sparseParamsIos18(weights, shape3, spec2.sparsity, dtype)) : asAttributes("constexpr_sparse_to_dense", sparseParamsIos16(weights, shape3, spec2.sparsity, dtype));
   }
@@ -10397,34 +11183,47 @@ function inline(params) {
   for (const [k, v] of Object.entries(params)) out2[k] = [{ kind: "value", value: v }];
   return out2;
 }
-function floatTensor(values, shape3, dtype) {
-  return dtype === "float16" ? makeTensor("float16", shape3, float32ArrayToFloat16(values)) : makeTensor("float32", shape3, values);
+function floatTensor(values2, shape3, dtype) {
+  return dtype === "float16" ? makeTensor("float16", shape3, float32ArrayToFloat16(values2)) : makeTensor("float32", shape3, values2);
 }
 function quantizedTensor(dtype, shape3, data) {
   return dtype === "int8" ? makeTensor("int8", shape3, data) : makeTensor("uint8", shape3, data);
 }
-function affineParams(weights, shape3, spec2, dtype) {
-  const q = quantizeLinear(weights.float32, shape3, { ...spec2, scaleDType: dtype });
-  const vecShape = q.groups === 1 ? [] : [q.groups];
+function affineParams(weights, shape3, spec2, dtype, layout) {
+  const q = linearQuantization(weights, shape3, spec2, dtype, layout, false);
+  const axis = Math.max(0, q.scaleShape.findIndex((d) => d > 1));
+  const vecShape = q.scale.length === 1 ? [] : [q.scale.length];
   return {
     quantized_data: quantizedTensor(spec2.dtype, shape3, q.data),
     zero_point: quantizedTensor(spec2.dtype, vecShape, q.zeroPoint),
     scale: floatTensor(q.scale, vecShape, dtype),
-    axis: makeTensor("int32", [], new Int32Array([0]))
+    axis: makeTensor("int32", [], new Int32Array([axis]))
   };
 }
-function linearShiftScaleParams(weights, shape3, spec2, dtype) {
-  const q = quantizeLinear(weights.float32, shape3, { ...spec2, scaleDType: dtype });
-  const scaleShape = shape3.map((d, i2) => i2 === 0 && q.groups > 1 ? d : 1);
+function linearShiftScaleParams(weights, shape3, spec2, dtype, layout) {
+  const q = linearQuantization(weights, shape3, spec2, dtype, layout, true);
   const params = {
     data: quantizedTensor(spec2.dtype, shape3, q.data),
-    scale: floatTensor(q.scale, scaleShape, dtype)
+    scale: floatTensor(q.scale, q.scaleShape, dtype)
   };
-  if (q.zeroPoint.some((z) => z !== 0)) params["offset"] = quantizedTensor(spec2.dtype, scaleShape, q.zeroPoint);
+  if (q.zeroPoint.some((z) => z !== 0)) params["offset"] = quantizedTensor(spec2.dtype, q.scaleShape, q.zeroPoint);
   return params;
 }
-function blockwiseParams(weights, shape3, spec2, dtype) {
-  const b3 = quantizeBlockwise(weights.float32, shape3, spec2.dtype, spec2.blockSize, dtype);
+function linearQuantization(weights, shape3, spec2, dtype, layout, anyBlocks) {
+  const options = { dtype: spec2.dtype, symmetric: spec2.symmetric, scaleDType: dtype };
+  const along = (axes) => shape3.map((_d, i2) => spec2.perChannel ? axes[i2] ?? 1 : 1);
+  const output = layout.output < shape3.length ? layout.output : 0;
+  const grouped = spec2.perChannel && layout.groups > 1 && shape3.length >= 2 && shape3[0] % layout.groups === 0;
+  const candidates = !grouped ? [along({ [output]: shape3[output] })] : shape3[1] === 1 ? [along({ 0: shape3[0] })] : anyBlocks ? [along({ [output]: shape3[output] }), along({ 0: layout.groups, 1: shape3[1] })] : [along({ [output]: shape3[output] })];
+  let best;
+  for (const scaleShape of candidates) {
+    const q = quantizeBlocks(weights.float32, shape3, scaleShape, options);
+    if (!best || q.squaredError < best.squaredError) best = q;
+  }
+  return best;
+}
+function blockwiseParams(weights, shape3, spec2, dtype, layout) {
+  const b3 = quantizeBlockwise(weights.float32, shape3, spec2.dtype, spec2.blockSize, dtype, layout);
   return {
     data: makeTensor(spec2.dtype, shape3, b3.data),
     scale: floatTensor(b3.scale, b3.scaleShape, dtype)
@@ -10439,14 +11238,25 @@ function lutParamsIos16(weights, shape3, nbits, dtype) {
     shape: makeTensor("uint32", [shape3.length], Uint32Array.from(shape3))
   };
 }
-function lutParamsIos18(weights, shape3, spec2, dtype) {
-  const p = weights.palettize(shape3, { nbits: spec2.nbits, channelGroupSize: spec2.channelGroupSize, lutDType: dtype });
+function lutParamsIos18(weights, shape3, spec2, dtype, layout) {
+  const axis = spec2.channelGroupSize && layout.output < shape3.length ? layout.output : 0;
+  const front = axis === 0 ? weights : weights.withAxisFirst(shape3, axis);
+  const frontShape = [shape3[axis], ...shape3.filter((_, i2) => i2 !== axis)];
+  const p = front.palettize(frontShape, { nbits: spec2.nbits, channelGroupSize: spec2.channelGroupSize, lutDType: dtype });
   const k = 2 ** spec2.nbits;
-  const lutShape = [p.groups, ...shape3.slice(1).map(() => 1), k, 1];
+  const lutShape = [...shape3.map((_, i2) => i2 === axis ? p.groups : 1), k, 1];
   return {
-    indices: makeTensor(subByteIndexType(spec2.nbits), shape3, p.indices),
+    indices: makeTensor(subByteIndexType(spec2.nbits), shape3, axis === 0 ? p.indices : swapLeadingDims(p.indices, shape3[axis], dimsBefore(shape3, axis))),
     lut: floatTensor(p.lut, lutShape, dtype)
   };
+}
+function swapLeadingDims(data, a, b3) {
+  const inner = data.length / (a * b3);
+  const out2 = data.slice();
+  for (let i2 = 0; i2 < a; i2++) {
+    for (let j = 0; j < b3; j++) out2.set(data.subarray((i2 * b3 + j) * inner, (i2 * b3 + j + 1) * inner), (j * a + i2) * inner);
+  }
+  return out2;
 }
 function subByteIndexType(nbits) {
   const types = { 1: "uint1", 2: "uint2", 3: "uint3", 4: "uint4", 6: "uint6", 8: "uint8" };
@@ -10468,7 +11278,7 @@ function sparseParamsIos18(weights, shape3, sparsity, dtype) {
     mask: makeTensor("uint1", shape3, p.mask)
   };
 }
-var WeightValues;
+var WeightValues, dimsBefore;
 var init_constexpr = __esm({
   "src/compress/constexpr.ts"() {
     "use strict";
@@ -10478,8 +11288,9 @@ var init_constexpr = __esm({
     init_ir();
     init_palettize();
     init_prune();
+    init_layout();
     init_quantize();
-    WeightValues = class {
+    WeightValues = class _WeightValues {
       constructor(tensor) {
         this.tensor = tensor;
       }
@@ -10491,10 +11302,18 @@ var init_constexpr = __esm({
         }
         return this.decoded;
       }
+      /** The same values with `axis` moved to the front. */
+      withAxisFirst(shape3, axis) {
+        const before = dimsBefore(shape3, axis);
+        const data = this.tensor.dtype === "float16" ? swapLeadingDims(this.tensor.data, before, shape3[axis]) : swapLeadingDims(this.float32, before, shape3[axis]);
+        const moved = [shape3[axis], ...shape3.filter((_, i2) => i2 !== axis)];
+        return new _WeightValues(this.tensor.dtype === "float16" ? makeTensor("float16", moved, data) : makeTensor("float32", moved, data));
+      }
       palettize(shape3, options) {
         return this.tensor.dtype === "float16" ? palettizeHalf(this.tensor.data, shape3, options) : palettize(this.float32, shape3, options);
       }
     };
+    dimsBefore = (shape3, axis) => shape3.slice(0, axis).reduce((x2, d) => x2 * d, 1);
   }
 });
 
@@ -10546,7 +11365,7 @@ function compressProgram(program, spec2, options) {
   const stats = { compressed: 0, keptSmall: 0, keptHead: 0, bytesBefore: 0, bytesAfter: 0 };
   for (const fn of Object.values(program.functions)) {
     const keep = spec2.keepOutputHead ? outputHeadWeights(fn.block) : /* @__PURE__ */ new Set();
-    compressBlock(fn.block, spec2, { ...options, keep }, stats);
+    compressBlock(fn.block, spec2, { ...options, keep, layouts: weightLayouts(fn.block) }, stats);
   }
   return stats;
 }
@@ -10559,7 +11378,8 @@ function compressBlock(block, spec2, options, stats) {
     for (const inner of op5.blocks) compressBlock(inner, spec2, options, stats);
     const val = op5.type === "const" ? op5.attributes["val"] : void 0;
     if (!val || val.dtype !== "float32" && val.dtype !== "float16") return op5;
-    if (val.data.length < minElements || !compressible(val, spec2)) {
+    const layout = options.layouts.get(op5.outputs[0].name) ?? DEFAULT_LAYOUT;
+    if (val.data.length < minElements || !compressible(val, spec2, layout)) {
       stats.keptSmall++;
       return op5;
     }
@@ -10567,16 +11387,18 @@ function compressBlock(block, spec2, options, stats) {
       stats.keptHead++;
       return op5;
     }
-    const replacement = compressConstOp(op5, val, spec2, options.target);
+    const replacement = compressConstOp(op5, val, spec2, options.target, layout);
     stats.compressed++;
     stats.bytesBefore += val.data.length * (val.dtype === "float32" ? 4 : 2);
     stats.bytesAfter += payloadBytes(replacement);
     return replacement;
   });
 }
-function compressible(val, spec2) {
-  const [rows2, cols] = [val.shape[0] ?? 1, val.shape[1] ?? 1];
-  if (spec2.kind === "blockwise") return val.shape.length >= 2 && cols % Math.min(spec2.blockSize, cols) === 0;
+function compressible(val, spec2, layout) {
+  if (val.shape.length < 2) return false;
+  const rows2 = val.shape[layout.output] ?? val.shape[0];
+  const cols = val.shape[layout.input] ?? 1;
+  if (spec2.kind === "blockwise") return cols % Math.min(spec2.blockSize, cols) === 0;
   if (spec2.kind === "palettize" && spec2.channelGroupSize) return rows2 % Math.min(spec2.channelGroupSize, rows2) === 0;
   return true;
 }
@@ -10597,10 +11419,19 @@ var init_apply = __esm({
     init_ir();
     init_constexpr();
     init_head();
+    init_layout();
   }
 });
 
 // src/compress/variants.ts
+var variants_exports = {};
+__export(variants_exports, {
+  FP32_OP_BUDGET: () => FP32_OP_BUDGET,
+  VARIANTS: () => VARIANTS,
+  findVariant: () => findVariant,
+  targetForVariant: () => targetForVariant,
+  variantNames: () => variantNames
+});
 function findVariant(name2) {
   return VARIANTS.find((v) => v.name === name2);
 }
@@ -10612,7 +11443,7 @@ function targetForVariant(variant, requested) {
   const needed = minimumTargetFor(variant.compression);
   return targetRank(needed) > targetRank(requested) ? { target: needed, raised: true } : { target: requested, raised: false };
 }
-var KEEP_HEAD_BELOW_BITS, palettized, VARIANTS;
+var KEEP_HEAD_BELOW_BITS, palettized, FP32_OP_BUDGET, VARIANTS;
 var init_variants = __esm({
   "src/compress/variants.ts"() {
     "use strict";
@@ -10627,9 +11458,17 @@ var init_variants = __esm({
       gate: nbits >= 6 ? EIGHT_BIT_GATE : LOW_BIT_GATE,
       description: `${nbits}-bit k-means palettized weights (one look-up table per tensor${nbits < KEEP_HEAD_BELOW_BITS ? ", output head kept" : ""})${nbits === 3 ? ", iOS18" : ""}, fp16 compute`
     });
+    FP32_OP_BUDGET = 32;
     VARIANTS = [
       { name: "fp32", precision: "fp32", gate: FP32_GATE, description: "fp32 weights and compute" },
       { name: "fp16", precision: "fp16", gate: FP16_GATE, description: "fp16 weights and compute, fp32 inputs and outputs" },
+      {
+        name: "fp16-auto",
+        precision: "fp16",
+        mixedPrecision: true,
+        gate: FP16_GATE,
+        description: "fp16 compute with the fewest ops kept in fp32 (casts around them) that pass the fp16 gate on the reference data"
+      },
       {
         name: "int8",
         precision: "fp16",
@@ -10753,10 +11592,10 @@ function broadcastDim(a, b3, shapes) {
 function broadcastShapes(...shapes) {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out2 = new Array(rank).fill(1);
-  const describe4 = () => shapes.map((s) => formatShape(s)).join(" and ");
+  const describe3 = () => shapes.map((s) => formatShape(s)).join(" and ");
   for (const shape3 of shapes) {
     const offset = rank - shape3.length;
-    for (let i2 = 0; i2 < shape3.length; i2++) out2[offset + i2] = broadcastDim(out2[offset + i2], shape3[i2], describe4);
+    for (let i2 = 0; i2 < shape3.length; i2++) out2[offset + i2] = broadcastDim(out2[offset + i2], shape3[i2], describe3);
   }
   return out2;
 }
@@ -11248,8 +12087,8 @@ var init_control = __esm({
 });
 
 // src/mil/ops/window.ts
-function effectiveKernel(kernel, dilation) {
-  return (kernel - 1) * dilation + 1;
+function effectiveKernel(kernel2, dilation) {
+  return (kernel2 - 1) * dilation + 1;
 }
 function totalPad(g, d, inDim) {
   if (g.padType === "valid") return 0;
@@ -11327,7 +12166,7 @@ function convOutputs(input) {
   const spatial2 = x2.shape.length - 2;
   if (spatial2 < 1 || spatial2 > 3) throw new Error(`conv: x must have rank 3 to 5, got ${x2.shape.length}`);
   if (w.shape.length !== x2.shape.length) throw new Error("conv: weight rank must equal x rank");
-  const kernel = w.shape.slice(2).map((k) => {
+  const kernel2 = w.shape.slice(2).map((k) => {
     if (k === null) throw new Error("conv: weight shape must be static");
     return k;
   });
@@ -11338,7 +12177,7 @@ function convOutputs(input) {
   }
   const spatialDims = windowOutputDims(x2.shape.slice(2), {
     padType: padTypeParam(input, "conv"),
-    kernel,
+    kernel: kernel2,
     strides: intsParam(input, "strides", spatial2, 1),
     dilations: intsParam(input, "dilations", spatial2, 1),
     pad: intsParam(input, "pad", 2 * spatial2, 0),
@@ -11700,8 +12539,8 @@ function poolOutputs(op5) {
     if (!x2) throw new Error(`${op5}: missing x`);
     const spatial2 = x2.shape.length - 2;
     if (spatial2 < 1 || spatial2 > 3) throw new Error(`${op5}: x must have rank 3 to 5, got ${x2.shape.length}`);
-    const kernel = intsParam(input, "kernel_sizes", spatial2, 1);
-    if (kernel.length !== spatial2) throw new Error(`${op5}: kernel_sizes must have ${spatial2} entries`);
+    const kernel2 = intsParam(input, "kernel_sizes", spatial2, 1);
+    if (kernel2.length !== spatial2) throw new Error(`${op5}: kernel_sizes must have ${spatial2} entries`);
     const padType = padTypeParam(input, op5);
     const pad5 = intsParam(input, "pad", 2 * spatial2, 0);
     const ceilMode = boolParam(input, "ceil_mode", false);
@@ -11712,7 +12551,7 @@ function poolOutputs(op5) {
     }
     const dims = windowOutputDims(x2.shape.slice(2), {
       padType,
-      kernel,
+      kernel: kernel2,
       strides: intsParam(input, "strides", spatial2, 1),
       dilations: new Array(spatial2).fill(1),
       pad: pad5,
@@ -11903,9 +12742,9 @@ function topkOutputs(input, withOptions) {
   const shape3 = x2.shape.map((d, i2) => i2 === axis ? k : d);
   const indicesDtype = stringParam(input, "output_indices_dtype", "int32");
   if (indicesDtype !== "int32" && indicesDtype !== "uint16") throw new MilShapeError(`topk: output_indices_dtype "${indicesDtype}" is not int32 or uint16`);
-  const values = { dtype: x2.dtype, shape: shape3 };
-  if (withOptions && !boolParam(input, "return_indices", true)) return [values];
-  return [values, { dtype: indicesDtype, shape: shape3 }];
+  const values2 = { dtype: x2.dtype, shape: shape3 };
+  if (withOptions && !boolParam(input, "return_indices", true)) return [values2];
+  return [values2, { dtype: indicesDtype, shape: shape3 }];
 }
 function topkDef(since) {
   const inputs = { x: { type: "T" }, k: since === "iOS17" ? { type: "K", const: true, optional: true } : constIntParam, axis: constIntParam, ascending: constBoolParam };
@@ -12427,18 +13266,18 @@ function variadicJoin(name2) {
     inputs,
     typeDomains: { T: DOMAIN_FIB },
     outputs: (input) => {
-      const values = input.types("values");
-      const first = values[0];
+      const values2 = input.types("values");
+      const first = values2[0];
       if (!first) throw new MilShapeError(`${name2} needs at least one value`);
       const axisValue2 = ints(input, "axis")[0];
-      if (values.some((v) => v.shape.length !== first.shape.length)) throw new MilShapeError(`${name2}: values differ in rank`);
+      if (values2.some((v) => v.shape.length !== first.shape.length)) throw new MilShapeError(`${name2}: values differ in rank`);
       if (name2 === "stack") {
         const a2 = axisIn(axisValue2, first.shape.length + 1, name2);
-        return out(first.dtype, [...first.shape.slice(0, a2), values.length, ...first.shape.slice(a2)]);
+        return out(first.dtype, [...first.shape.slice(0, a2), values2.length, ...first.shape.slice(a2)]);
       }
       const a = axisIn(axisValue2, first.shape.length, name2);
       const shape3 = [...first.shape];
-      shape3[a] = values.reduce((s, v) => s === null || v.shape[a] === null ? null : s + v.shape[a], 0);
+      shape3[a] = values2.reduce((s, v) => s === null || v.shape[a] === null ? null : s + v.shape[a], 0);
       return out(first.dtype, shape3);
     }
   };
@@ -12695,7 +13534,21 @@ function resampleDef(since, coordinateTypes) {
     outputs: resampleOutputs
   };
 }
-var F6, RESAMPLE_SAMPLING_MODES, RESAMPLE_PADDING_MODES, RESAMPLE_COORDINATE_MODES, visionOpDefs;
+function nmsDims(input, boxAxis) {
+  const boxes = requiredType(input, "boxes");
+  const scores = requiredType(input, "scores");
+  if (boxes.shape.length !== 3 || scores.shape.length !== 3) throw new MilShapeError("non_maximum_suppression: boxes and scores must have rank 3");
+  const coordAxis = boxAxis === 1 ? 2 : 1;
+  if (boxes.shape[coordAxis] !== null && boxes.shape[coordAxis] !== 4) throw new MilShapeError(`non_maximum_suppression: boxes must have 4 coordinates on axis ${coordAxis}, got ${boxes.shape[coordAxis]}`);
+  for (const axis of [0, boxAxis]) {
+    const [a, b3] = [boxes.shape[axis], scores.shape[axis]];
+    if (a !== null && a !== void 0 && b3 !== null && b3 !== void 0 && a !== b3) throw new MilShapeError(`non_maximum_suppression: boxes and scores differ on axis ${axis} (${a} and ${b3})`);
+  }
+  const maxBoxes = intParam(input, "max_boxes", 0);
+  if (!(maxBoxes >= 1)) throw new MilShapeError(`non_maximum_suppression: max_boxes must be at least 1, got ${maxBoxes}`);
+  return { n: scores.shape[0] ?? null, k: scores.shape[coordAxis] ?? null, maxBoxes };
+}
+var F6, RESAMPLE_SAMPLING_MODES, RESAMPLE_PADDING_MODES, RESAMPLE_COORDINATE_MODES, NMS_COMMON_INPUTS, nonMaximumSuppressionIOS15, nonMaximumSuppressionIOS17, visionOpDefs;
 var init_vision = __esm({
   "src/mil/ops/vision.ts"() {
     "use strict";
@@ -12705,10 +13558,50 @@ var init_vision = __esm({
     RESAMPLE_SAMPLING_MODES = ["bilinear", "nearest"];
     RESAMPLE_PADDING_MODES = ["constant", "border", "reflection", "symmetric"];
     RESAMPLE_COORDINATE_MODES = ["unnormalized", "normalized_minus_one_to_one", "normalized_zero_to_one"];
+    NMS_COMMON_INPUTS = {
+      boxes: { type: "T" },
+      scores: { type: "T" },
+      iou_threshold: { type: "T", const: true },
+      max_boxes: { type: ["int32"], const: true },
+      per_class_suppression: { type: ["bool"], const: true, optional: true }
+    };
+    nonMaximumSuppressionIOS15 = {
+      name: "non_maximum_suppression",
+      since: "iOS15",
+      inputs: { ...NMS_COMMON_INPUTS, score_threshold: { type: "T", const: true } },
+      typeDomains: { T: F6 },
+      outputs: (input) => {
+        const { n, k, maxBoxes } = nmsDims(input, 1);
+        const dtype = requiredType(input, "boxes").dtype;
+        return [
+          { dtype, shape: [n, maxBoxes, 4] },
+          { dtype, shape: [n, maxBoxes, k] },
+          { dtype: "int32", shape: [n, maxBoxes] },
+          { dtype: "int32", shape: [n] }
+        ];
+      }
+    };
+    nonMaximumSuppressionIOS17 = {
+      name: "non_maximum_suppression",
+      since: "iOS17",
+      inputs: NMS_COMMON_INPUTS,
+      typeDomains: { T: F6 },
+      outputs: (input) => {
+        const { n, k, maxBoxes } = nmsDims(input, 2);
+        const dtype = requiredType(input, "boxes").dtype;
+        return [
+          { dtype, shape: [n, 4, maxBoxes] },
+          { dtype, shape: [n, k, maxBoxes] },
+          { dtype: "int32", shape: [n, maxBoxes] }
+        ];
+      }
+    };
     visionOpDefs = [
       resampleDef("iOS15", ["int32", "float32"]),
       resampleDef("iOS16", ["int32", "float16", "float32"]),
-      resampleDef("iOS17", ["int32", "float16", "float32"])
+      resampleDef("iOS17", ["int32", "float16", "float32"]),
+      nonMaximumSuppressionIOS15,
+      nonMaximumSuppressionIOS17
     ];
   }
 });
@@ -12793,9 +13686,9 @@ var init_ops = __esm({
 function definitionsByName(families) {
   const grouped = {};
   for (const [family, defs] of Object.entries(families)) {
-    const byName = grouped[family] = /* @__PURE__ */ Object.create(null);
+    const byName2 = grouped[family] = /* @__PURE__ */ Object.create(null);
     for (const def of defs) {
-      const list = byName[def.name] ??= [];
+      const list = byName2[def.name] ??= [];
       if (list.some((d) => d.since === def.since)) throw new Error(`MIL op ${def.name} defined twice for ${def.since}`);
       list.push(def);
     }
@@ -13160,13 +14053,13 @@ var init_ir2 = __esm({
 });
 
 // src/onnx/passes/freeze.ts
-function freezeInputs(model, values) {
+function freezeInputs(model, values2) {
   const file = model.sourcePath;
   const graph = model.graph;
-  const byName = new Map(graph.inputs.map((i2) => [i2.name, i2]));
+  const byName2 = new Map(graph.inputs.map((i2) => [i2.name, i2]));
   const initializers = new Map(graph.initializers);
-  for (const [name2, value] of Object.entries(values)) {
-    const input = byName.get(name2);
+  for (const [name2, value] of Object.entries(values2)) {
+    const input = byName2.get(name2);
     if (!input) {
       const known2 = graph.inputs.map((i2) => i2.name).join(", ") || "(none)";
       throw new ModelInputError("USAGE", `cannot freeze "${name2}": the model has no input of that name (inputs: ${known2})`, fileOption(file));
@@ -13174,7 +14067,7 @@ function freezeInputs(model, values) {
     checkFrozenValue(input, value, file);
     initializers.set(name2, value);
   }
-  const frozen = new Set(Object.keys(values));
+  const frozen = new Set(Object.keys(values2));
   return {
     ...model,
     graph: { ...graph, inputs: graph.inputs.filter((i2) => !frozen.has(i2.name)), initializers }
@@ -13198,10 +14091,10 @@ function checkFrozenValue(input, value, file) {
 function fileOption(file) {
   return file === void 0 ? {} : { file };
 }
-function freezeValuesFor(model, values) {
+function freezeValuesFor(model, values2) {
   const file = model.sourcePath;
   const out2 = {};
-  for (const [name2, numbers] of Object.entries(values)) {
+  for (const [name2, numbers] of Object.entries(values2)) {
     const input = model.graph.inputs.find((i2) => i2.name === name2);
     if (!input) {
       const known2 = model.graph.inputs.map((i2) => i2.name).join(", ") || "(none)";
@@ -13364,6 +14257,20 @@ function topologicalOrder(graph, file) {
 }
 function optionsFor(file) {
   return file === void 0 ? {} : { file };
+}
+function outerReads(graph) {
+  const own2 = /* @__PURE__ */ new Set([...graph.inputs.map((i2) => i2.name), ...graph.initializers.keys(), ""]);
+  for (const n of graph.nodes) for (const o of n.outputs) own2.add(o);
+  const reads = /* @__PURE__ */ new Set();
+  for (const n of graph.nodes) {
+    for (const i2 of n.inputs) if (!own2.has(i2)) reads.add(i2);
+    for (const inner of subgraphsOf(n)) for (const r of outerReads(inner)) if (!own2.has(r)) reads.add(r);
+  }
+  for (const o of graph.outputs) if (!own2.has(o.name)) reads.add(o.name);
+  return [...reads];
+}
+function subgraphsOf(node) {
+  return [...node.attributes.values()].flatMap((a) => a.type === "graph" ? [a.value] : a.type === "graphs" ? a.value : []);
 }
 var init_topo = __esm({
   "src/onnx/passes/topo.ts"() {
@@ -13776,14 +14683,14 @@ function toNumbers(t) {
   for (let i2 = 0; i2 < data.length; i2++) out2[i2] = Number(data[i2]);
   return out2;
 }
-function fromNumbers(dtype, shape3, values) {
+function fromNumbers(dtype, shape3, values2) {
   if (dtype === "string" || dtype === "bfloat16") throw new FoldSkip(`folding to ${dtype} is not supported`);
   checkFoldSize(shape3);
-  const out2 = allocStorage(dtype, values.length);
+  const out2 = allocStorage(dtype, values2.length);
   const write = WRITERS[dtype];
   const isFloat3 = dtype === "float32" || dtype === "float64";
-  for (let i2 = 0; i2 < values.length; i2++) {
-    const v = values[i2];
+  for (let i2 = 0; i2 < values2.length; i2++) {
+    const v = values2[i2];
     if (write) write(out2, i2, v);
     else if (isFloat3) out2[i2] = v;
     else {
@@ -13847,20 +14754,20 @@ function selectByAxisIndices(t, perAxis) {
   }
   return takeElements(t, shape3, source);
 }
-function int64Tensor(shape3, values) {
-  return makeTensor("int64", shape3, BigInt64Array.from(values.map((v) => BigInt(v))));
+function int64Tensor(shape3, values2) {
+  return makeTensor("int64", shape3, BigInt64Array.from(values2.map((v) => BigInt(v))));
 }
 function broadcastMap(node, tensors, dtype, fn) {
   let shape3 = [];
   for (const t of tensors) shape3 = shape3 && broadcastShapes3(shape3, t.shape);
   if (!shape3) throw malformed(node, `inputs of shapes ${tensors.map((t) => `[${t.shape.join(", ")}]`).join(", ")} do not broadcast`);
   checkFoldSize(shape3);
-  const values = tensors.map(toNumbers);
+  const values2 = tensors.map(toNumbers);
   const maps = tensors.map((t) => broadcastIndex(t.shape, shape3));
   const out2 = new Float64Array(elementCount(shape3));
   const args = new Array(tensors.length);
   for (let k = 0; k < out2.length; k++) {
-    for (let j = 0; j < tensors.length; j++) args[j] = values[j][maps[j][k]];
+    for (let j = 0; j < tensors.length; j++) args[j] = values2[j][maps[j][k]];
     out2[k] = fn(args);
   }
   return fromNumbers(dtype, shape3, out2);
@@ -13922,10 +14829,10 @@ function shapeWindow(node, rank) {
   const clamp = (v) => Math.min(Math.max(v < 0 ? v + rank : v, 0), rank);
   return [clamp(attrInt(node, "start", 0)), clamp(attrInt(node, "end", rank))];
 }
-function fromList(like, shape3, values) {
+function fromList(like, shape3, values2) {
   const t = makeTensor(like.dtype, shape3);
   const out2 = t.data;
-  values.forEach((v, i2) => out2[i2] = v);
+  values2.forEach((v, i2) => out2[i2] = v);
   return t;
 }
 function axesOf(node, inputs, opset) {
@@ -14202,18 +15109,18 @@ function reduceFold(reducer) {
   };
 }
 function reduceTensor(x2, axes, outShape, r) {
-  const values = toNumbers(x2);
+  const values2 = toNumbers(x2);
   const keptDims = x2.shape.map((d, i2) => axes.has(i2) ? 1 : d);
   const keptStrides = stridesOf(keptDims);
   const inStrides = stridesOf(x2.shape);
   const out2 = new Float64Array(elementCount(keptDims)).fill(r.init);
-  for (let k = 0; k < values.length; k++) {
+  for (let k = 0; k < values2.length; k++) {
     let target = 0;
     for (let d = 0; d < x2.shape.length; d++) {
       if (axes.has(d)) continue;
       target += Math.floor(k / inStrides[d]) % x2.shape[d] * keptStrides[d];
     }
-    out2[target] = r.step(out2[target], values[k]);
+    out2[target] = r.step(out2[target], values2[k]);
   }
   const count = elementCount(x2.shape) / Math.max(1, out2.length);
   const finished = r.finish ? out2.map((v) => r.finish(v, count)) : out2;
@@ -14256,8 +15163,8 @@ var init_indexing = __esm({
       if (delta === 0) throw malformed(node, "Range delta is 0");
       const count = Math.max(Math.ceil((limit - start) / delta), 0);
       checkFoldSize([count]);
-      const values = Float64Array.from({ length: count }, (_, i2) => start + i2 * delta);
-      return [fromNumbers(need3(node, inputs, 0).dtype, [count], values)];
+      const values2 = Float64Array.from({ length: count }, (_, i2) => start + i2 * delta);
+      return [fromNumbers(need3(node, inputs, 0).dtype, [count], values2)];
     };
     foldExpand = (node, inputs) => {
       const x2 = need3(node, inputs, 0);
@@ -14336,6 +15243,42 @@ var init_fold = __esm({
     };
     byOp = mergeFamilyTables("fold evaluator for ONNX op", FOLD_FAMILIES);
     SHAPE_ONLY_OPS = /* @__PURE__ */ new Set(["Shape", "Size"]);
+  }
+});
+
+// src/onnx/fold/partial.ts
+function partialShapeVector(node, shape3) {
+  if (node.opType !== "Shape" || !shape3) return void 0;
+  const [start, end] = shapeWindow(node, shape3.length);
+  const dims = shape3.slice(start, Math.max(start, end)).map((d) => typeof d === "number" ? d : UNKNOWN_ELEMENT);
+  return int64Tensor([dims.length], dims);
+}
+function takesPartial(node, i2) {
+  if (node.opType === "Cast") return i2 === 0 && MARK_KEEPING_CASTS.has(dtypeFromOnnxCode(attrInt(node, "to") ?? -1) ?? "");
+  return MOVERS[node.opType]?.(i2) ?? false;
+}
+function hasUnknownElements(t) {
+  return t.dtype !== "string" && t.dtype !== "bool" && toNumberList(t).some((v) => v === UNKNOWN_ELEMENT);
+}
+var UNKNOWN_ELEMENT, MOVERS, MARK_KEEPING_CASTS;
+var init_partial = __esm({
+  "src/onnx/fold/partial.ts"() {
+    "use strict";
+    init_ir2();
+    init_params();
+    init_tensor();
+    init_shape2();
+    init_values();
+    UNKNOWN_ELEMENT = -(2 ** 30);
+    MOVERS = {
+      Gather: (i2) => i2 === 0,
+      Slice: (i2) => i2 === 0,
+      Squeeze: (i2) => i2 === 0,
+      Unsqueeze: (i2) => i2 === 0,
+      Identity: (i2) => i2 === 0,
+      Concat: () => true
+    };
+    MARK_KEEPING_CASTS = /* @__PURE__ */ new Set(["int32", "int64", "float32", "float64"]);
   }
 });
 
@@ -14807,15 +15750,19 @@ function readAutoPad(node) {
   return p;
 }
 function readWindow(node, spatial2, kernelFallback) {
-  const kernel = attrInts(node, "kernel_shape") ?? (kernelFallback ? [...kernelFallback] : void 0);
-  if (!kernel || kernel.length !== spatial2) throw new Error(`kernel_shape must have ${spatial2} entries`);
+  const declared = attrInts(node, "kernel_shape");
+  const kernel2 = declared ?? (kernelFallback ? [...kernelFallback] : void 0);
+  if (!kernel2 || kernel2.length !== spatial2) throw new Error(`kernel_shape must have ${spatial2} entries`);
+  if (declared && kernelFallback && !declared.every((k, d) => k === kernelFallback[d])) {
+    throw new ShapeMismatch(`kernel_shape [${declared.join(", ")}] does not match the weight's spatial dims [${kernelFallback.join(", ")}]`);
+  }
   const strides3 = attrInts(node, "strides") ?? new Array(spatial2).fill(1);
   const dilations = attrInts(node, "dilations") ?? new Array(spatial2).fill(1);
   const pads = attrInts(node, "pads") ?? new Array(2 * spatial2).fill(0);
   if (strides3.length !== spatial2 || dilations.length !== spatial2 || pads.length !== 2 * spatial2) {
     throw new Error(`strides/dilations/pads do not match ${spatial2} spatial dims`);
   }
-  return { kernel, strides: strides3, dilations, pads, autoPad: readAutoPad(node) };
+  return { kernel: kernel2, strides: strides3, dilations, pads, autoPad: readAutoPad(node) };
 }
 function effectiveKernelSize(k, dilation) {
   return (k - 1) * dilation + 1;
@@ -15180,10 +16127,10 @@ var init_pool2 = __esm({
 });
 
 // src/onnx/shapes/resample.ts
-function expandToRank(values, axes, rank, fill3) {
-  if (!axes) return values;
+function expandToRank(values2, axes, rank, fill3) {
+  if (!axes) return values2;
   const out2 = new Array(rank).fill(fill3);
-  axes.forEach((ax, i2) => out2[ax < 0 ? ax + rank : ax] = values[i2]);
+  axes.forEach((ax, i2) => out2[ax < 0 ? ax + rank : ax] = values2[i2]);
   return out2;
 }
 function applyAspectPolicy(node, inDims, sizes, axes) {
@@ -15363,11 +16310,20 @@ var init_generator = __esm({
 });
 
 // src/onnx/shapes/quant.ts
-var DTYPE_BY_CODE, quantize, dequantize, dynamicQuantize, quantShapes;
+function likeFloatOp(floatOp, picked, dtypeOf) {
+  return (input) => {
+    const remapped = { ...input, inputs: picked.map((i2) => input.inputs[i2]), constant: (i2) => input.constant(picked[i2] ?? -1) };
+    const [out2] = floatOp(remapped);
+    return [{ ...out2, dtype: dtypeOf(input) }];
+  };
+}
+var DTYPE_BY_CODE, quantize, dequantize, dynamicQuantize, int32, yZeroPointType, quantShapes;
 var init_quant = __esm({
   "src/onnx/shapes/quant.ts"() {
     "use strict";
     init_ir2();
+    init_conv2();
+    init_linear2();
     DTYPE_BY_CODE = { 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 21: "uint4", 22: "int4" };
     quantize = ({ node, inputs }) => {
       const code = attrInt(node, "output_dtype", 0);
@@ -15382,7 +16338,17 @@ var init_quant = __esm({
       { dtype: "float32", shape: [] },
       { dtype: "uint8", shape: [] }
     ];
-    quantShapes = { QuantizeLinear: quantize, DequantizeLinear: dequantize, DynamicQuantizeLinear: dynamicQuantize };
+    int32 = () => "int32";
+    yZeroPointType = ({ inputs }) => inputs[7]?.dtype ?? "uint8";
+    quantShapes = {
+      QuantizeLinear: quantize,
+      DequantizeLinear: dequantize,
+      DynamicQuantizeLinear: dynamicQuantize,
+      ConvInteger: likeFloatOp(convShapes["Conv"], [0, 1], int32),
+      MatMulInteger: likeFloatOp(linearShapes["MatMul"], [0, 1], int32),
+      QLinearConv: likeFloatOp(convShapes["Conv"], [0, 3, 8], yZeroPointType),
+      QLinearMatMul: likeFloatOp(linearShapes["MatMul"], [0, 3], yZeroPointType)
+    };
   }
 });
 
@@ -15390,11 +16356,11 @@ var init_quant = __esm({
 function maxUnpoolShape(node, xShape, outputShape) {
   if (outputShape) return [...outputShape];
   const spatial2 = xShape.length - 2;
-  const kernel = attrInts(node, "kernel_shape") ?? [];
-  if (kernel.length !== spatial2) throw malformed(node, `kernel_shape must have ${spatial2} entries`);
-  const strides3 = attrInts(node, "strides") ?? kernel.map(() => 1);
+  const kernel2 = attrInts(node, "kernel_shape") ?? [];
+  if (kernel2.length !== spatial2) throw malformed(node, `kernel_shape must have ${spatial2} entries`);
+  const strides3 = attrInts(node, "strides") ?? kernel2.map(() => 1);
   const pads = attrInts(node, "pads") ?? new Array(2 * spatial2).fill(0);
-  const dims = kernel.map((k, d) => (xShape[d + 2] - 1) * strides3[d] - pads[d] - pads[d + spatial2] + k);
+  const dims = kernel2.map((k, d) => (xShape[d + 2] - 1) * strides3[d] - pads[d] - pads[d + spatial2] + k);
   return [xShape[0], xShape[1], ...dims];
 }
 var visionShapes;
@@ -15476,6 +16442,32 @@ var init_signal = __esm({
   }
 });
 
+// src/onnx/shapes/text.ts
+var tfIdfVectorizer, textShapes;
+var init_text = __esm({
+  "src/onnx/shapes/text.ts"() {
+    "use strict";
+    init_ir2();
+    tfIdfVectorizer = ({ inputs, node }) => {
+      const columns = (attrInts(node, "ngram_indexes") ?? []).reduce((m, v) => Math.max(m, v + 1), 0);
+      const shape3 = inputs[0]?.shape;
+      if (!shape3 || shape3.length < 1 || shape3.length > 2) return [{ dtype: "float32" }];
+      return [{ dtype: "float32", shape: shape3.length === 1 ? [columns] : [shape3[0], columns] }];
+    };
+    textShapes = { TfIdfVectorizer: tfIdfVectorizer };
+  }
+});
+
+// src/onnx/shapes/nms.ts
+var nonMaxSuppression, nmsShapes;
+var init_nms = __esm({
+  "src/onnx/shapes/nms.ts"() {
+    "use strict";
+    nonMaxSuppression = () => [{ dtype: "int64", shape: [null, 3] }];
+    nmsShapes = { NonMaxSuppression: nonMaxSuppression };
+  }
+});
+
 // src/onnx/shapes/index.ts
 function shapeFunctionFor(opType) {
   return byOp2[opType];
@@ -15505,6 +16497,8 @@ var init_shapes = __esm({
     init_quant();
     init_vision2();
     init_signal();
+    init_text();
+    init_nms();
     SHAPE_FAMILIES = {
       elementwise: elementwiseShapes,
       activation: activationShapes,
@@ -15525,7 +16519,9 @@ var init_shapes = __esm({
       loss: lossShapes,
       generator: generatorShapes,
       vision: visionShapes,
-      signal: signalShapes
+      signal: signalShapes,
+      text: textShapes,
+      nms: nmsShapes
     };
     byOp2 = mergeFamilyTables("shape function for ONNX op", SHAPE_FAMILIES);
   }
@@ -15541,9 +16537,10 @@ function inferShapesAndFold(model, options = {}) {
   for (const i2 of graph.inputs) types.set(i2.name, { ...i2 });
   for (const [name2, t] of graph.initializers) types.set(name2, { name: name2, dtype: t.dtype, shape: [...t.shape] });
   const kept = [];
+  const partials = /* @__PURE__ */ new Map();
   let foldedNodes = 0;
   for (const node of topologicalOrder(graph, model.sourcePath)) {
-    const folded = isDefaultDomain(node) ? tryFold(node, opset, constants2, types) : void 0;
+    const folded = isDefaultDomain(node) ? tryFold(node, opset, constants2, types, partials) : void 0;
     if (folded) {
       folded.forEach((t, k) => checkOutput(node, node.outputs[k], t.shape, declared));
       folded.forEach((t, k) => recordConstant(node.outputs[k], t, constants2, types));
@@ -15568,13 +16565,23 @@ function recordConstant(name2, t, constants2, types) {
   constants2.set(name2, t);
   types.set(name2, { name: name2, dtype: t.dtype, shape: [...t.shape] });
 }
-function tryFold(node, opset, constants2, types) {
+function tryFold(node, opset, constants2, types, partials) {
   const fold2 = foldFunctionFor(node.opType);
   if (!fold2) return void 0;
-  const inputs = node.inputs.map((name2) => name2 === "" ? void 0 : constants2.get(name2) ?? shapeOnlyPlaceholder(node, name2, types));
-  if (node.inputs.some((name2, i2) => name2 !== "" && inputs[i2] === void 0)) return void 0;
+  const inputs = node.inputs.map(
+    (name2, i2) => name2 === "" ? void 0 : constants2.get(name2) ?? (takesPartial(node, i2) ? partials.get(name2) : void 0) ?? shapeOnlyPlaceholder(node, name2, types)
+  );
+  if (node.inputs.some((name2, i2) => name2 !== "" && inputs[i2] === void 0)) {
+    const vector = partialShapeVector(node, types.get(node.inputs[0] ?? "")?.shape);
+    if (vector && node.outputs[0]) partials.set(node.outputs[0], vector);
+    return void 0;
+  }
   try {
     const out2 = fold2(node, inputs, opset);
+    if (out2.some(hasUnknownElements)) {
+      out2.forEach((t, k) => node.outputs[k] && partials.set(node.outputs[k], t));
+      return void 0;
+    }
     return out2.length >= node.outputs.filter((o) => o !== "").length ? out2 : void 0;
   } catch (err2) {
     if (err2 instanceof FoldSkip) return void 0;
@@ -15592,7 +16599,7 @@ function inferNode(node, opset, constants2, types, declared) {
   if (!isDefaultDomain(node)) return;
   const inputs = node.inputs.map((name2) => name2 === "" ? void 0 : types.get(name2));
   checkInputTypes(node, inputs);
-  const fn = shapeFunctionFor(node.opType);
+  const fn = node.opType === "If" ? ifBranchesShape(constants2, types, declared !== void 0) : shapeFunctionFor(node.opType);
   if (!fn) return;
   let inferred;
   try {
@@ -15605,8 +16612,44 @@ function inferNode(node, opset, constants2, types, declared) {
   node.outputs.forEach((name2, k) => {
     if (name2 === "" || !inferred[k]) return;
     checkOutput(node, name2, inferred[k].shape, declared);
-    types.set(name2, mergeInfo({ name: name2, ...inferred[k] }, types.get(name2)));
+    types.set(name2, mergeInfo({ name: name2, ...inferred[k] }, types.get(name2) ?? declared?.get(name2)));
   });
+}
+function ifBranchesShape(constants2, types, checkDeclared) {
+  return ({ node, opset }) => {
+    const branches = ["then_branch", "else_branch"].map((name2) => {
+      const a = attr(node, name2);
+      return a?.type === "graph" ? inferBranch(a.value, opset, constants2, types, checkDeclared) : void 0;
+    });
+    const [then, otherwise] = branches;
+    if (!then || !otherwise) return [];
+    return node.outputs.map((_, k) => agreedType(then[k], otherwise[k]));
+  };
+}
+function inferBranch(graph, opset, constants2, types, checkDeclared) {
+  const initializers = new Map(graph.initializers);
+  const inputs = [...graph.inputs];
+  for (const name2 of outerReads(graph)) {
+    const c = constants2.get(name2);
+    if (c) initializers.set(name2, c);
+    else inputs.push({ ...types.get(name2), name: name2 });
+  }
+  const branch2 = {
+    irVersion: 8,
+    opsetImports: /* @__PURE__ */ new Map([["", opset]]),
+    producerName: "",
+    producerVersion: "",
+    metadata: /* @__PURE__ */ new Map(),
+    functions: [],
+    graph: { ...graph, inputs, initializers }
+  };
+  const outputs = inferShapesAndFold(branch2, { checkDeclared }).model.graph.outputs;
+  return outputs.map((o) => ({ ...o.dtype ? { dtype: o.dtype } : {}, ...o.shape ? { shape: o.shape } : {} }));
+}
+function agreedType(a, b3) {
+  const dtype = a?.dtype !== void 0 && a.dtype === b3?.dtype ? a.dtype : void 0;
+  const shape3 = a?.shape && b3?.shape && a.shape.length === b3.shape.length ? a.shape.map((d, i2) => d === b3.shape[i2] ? d : null) : void 0;
+  return { ...dtype ? { dtype } : {}, ...shape3 ? { shape: shape3 } : {} };
 }
 function checkInputTypes(node, inputs) {
   const first = inputs[0]?.dtype;
@@ -15664,6 +16707,7 @@ var init_infer = __esm({
     init_errors();
     init_ir2();
     init_fold();
+    init_partial();
     init_shapes();
     init_params();
     init_types();
@@ -15830,6 +16874,57 @@ var init_prepare = __esm({
   }
 });
 
+// src/convert/deciders.ts
+function producersOf(graph, into = /* @__PURE__ */ new Map()) {
+  for (const node of graph.nodes) {
+    for (const o of node.outputs) if (o !== "") into.set(o, node);
+    for (const a of node.attributes.values()) {
+      if (a.type === "graph") producersOf(a.value, into);
+      else if (a.type === "graphs") a.value.forEach((g) => producersOf(g, into));
+    }
+  }
+  return into;
+}
+function decidersOf(name2, producers, modelInputs2, shapeOnly = false) {
+  const found = { values: /* @__PURE__ */ new Set(), shapes: /* @__PURE__ */ new Set() };
+  const seen = /* @__PURE__ */ new Set();
+  const visit = (value, viaShape) => {
+    const key = `${viaShape ? "s" : "v"}:${value}`;
+    if (value === "" || seen.has(key)) return;
+    seen.add(key);
+    if (modelInputs2.has(value)) (viaShape ? found.shapes : found.values).add(value);
+    const producer = producers.get(value);
+    if (!producer) return;
+    const shapeOnly2 = viaShape || SHAPE_READERS.has(producer.opType);
+    for (const input of producer.inputs) visit(input, shapeOnly2);
+  };
+  visit(name2, shapeOnly);
+  return { values: [...found.values].sort(), shapes: [...found.shapes].filter((s) => !found.values.has(s)).sort() };
+}
+function mergeDeciders(all) {
+  const values2 = new Set(all.flatMap((d) => d.values));
+  const shapes = new Set(all.flatMap((d) => d.shapes).filter((s) => !values2.has(s)));
+  return { values: [...values2].sort(), shapes: [...shapes].sort() };
+}
+function decidersAdvice(what, deciders) {
+  const quoted2 = (names) => names.map((n) => `"${n}"`).join(", ");
+  const parts = [];
+  if (deciders.values.length > 0) {
+    parts.push(`${what} depends on the value of input ${quoted2(deciders.values)}: freeze it (${deciders.values.map((n) => `--freeze ${n}=VALUE`).join(" ")})`);
+  }
+  if (deciders.shapes.length > 0) {
+    parts.push(`${what} depends on the shape of input ${quoted2(deciders.shapes)}: give it a static shape (${deciders.shapes.map((n) => `--input-shape ${n}=DIMS`).join(" ")})`);
+  }
+  return parts.join("; ");
+}
+var SHAPE_READERS;
+var init_deciders = __esm({
+  "src/convert/deciders.ts"() {
+    "use strict";
+    SHAPE_READERS = /* @__PURE__ */ new Set(["Shape", "Size"]);
+  }
+});
+
 // src/convert/narrow.ts
 function milDTypeFor(onnx2) {
   return MIL_DTYPE_OF[onnx2];
@@ -15910,9 +17005,9 @@ function scalarLike(ctx, like, value) {
   if (dtype === "int32") return milConst.int(value);
   return milConst.float(value);
 }
-function floatVector(values, dtype, shape3 = [values.length]) {
-  if (dtype === "float16") return makeTensor("float16", shape3, float32ArrayToFloat16(values));
-  return makeTensor("float32", shape3, values);
+function floatVector(values2, dtype, shape3 = [values2.length]) {
+  if (dtype === "float16") return makeTensor("float16", shape3, float32ArrayToFloat16(values2));
+  return makeTensor("float32", shape3, values2);
 }
 function constantAsFloat32(t) {
   const out2 = new Float32Array(t.data.length);
@@ -15976,10 +17071,10 @@ function variadicConverter(milOp) {
     opsets: [1, LATEST_ONNX_OPSET],
     milOps: [milOp, "cast"],
     convert(node, ctx) {
-      const values = node.inputs.map((_, i2) => ctx.requireInput(node, i2));
-      let acc = values[0];
-      values.slice(1).forEach((v, k) => {
-        acc = binary3(ctx, milOp, acc, v, k === values.length - 2 ? outName(node) : void 0);
+      const values2 = node.inputs.map((_, i2) => ctx.requireInput(node, i2));
+      let acc = values2[0];
+      values2.slice(1).forEach((v, k) => {
+        acc = binary3(ctx, milOp, acc, v, k === values2.length - 2 ? outName(node) : void 0);
       });
       ctx.setOutput(node, 0, acc);
     }
@@ -16110,9 +17205,9 @@ var init_elementwise4 = __esm({
       opsets: [1, LATEST_ONNX_OPSET],
       milOps: ["add", "real_div", "cast"],
       convert(node, ctx) {
-        const values = node.inputs.map((_, i2) => ctx.requireInput(node, i2));
-        const sum = values.slice(1).reduce((acc, v) => binary3(ctx, "add", acc, v), values[0]);
-        ctx.setOutput(node, 0, ctx.b.op1("real_div", { x: sum, y: scalarLike(ctx, sum, values.length) }, { name: outName(node) }));
+        const values2 = node.inputs.map((_, i2) => ctx.requireInput(node, i2));
+        const sum = values2.slice(1).reduce((acc, v) => binary3(ctx, "add", acc, v), values2[0]);
+        ctx.setOutput(node, 0, ctx.b.op1("real_div", { x: sum, y: scalarLike(ctx, sum, values2.length) }, { name: outName(node) }));
       }
     };
     isNaN2 = {
@@ -16272,9 +17367,9 @@ function floatValues(t) {
   for (let i2 = 0; i2 < src.length; i2++) out2[i2] = Number(src[i2]);
   return out2;
 }
-function floatTensor2(dtype, shape3, values) {
-  if (dtype === "float16") return makeTensor("float16", shape3, Uint16Array.from(values, (v) => float32ToFloat16Bits(v)));
-  return makeTensor("float32", shape3, values);
+function floatTensor2(dtype, shape3, values2) {
+  if (dtype === "float16") return makeTensor("float16", shape3, Uint16Array.from(values2, (v) => float32ToFloat16Bits(v)));
+  return makeTensor("float32", shape3, values2);
 }
 function reshapeConstant(t, shape3) {
   return makeTensor(t.dtype, shape3, t.data);
@@ -16740,8 +17835,8 @@ function dynamicReduceWith(node, ctx, milOp, keepdims, x2, name2, bind = false) 
   let y = x2;
   for (let d = 0; d < rank; d++) {
     const reduced = op(ctx, milOp, { x: y, axes: milConst.ints([d]), keep_dims: milConst.bool(true) }, `${name2}_r${d}`);
-    const flag = op(ctx, "slice_by_index", { x: flags, begin: milConst.ints([d]), end: milConst.ints([d + 1]) }, `${name2}_flag${d}`);
-    y = op(ctx, "select", { cond: flag, a: reduced, b: y }, `${name2}_s${d}`);
+    const flag2 = op(ctx, "slice_by_index", { x: flags, begin: milConst.ints([d]), end: milConst.ints([d + 1]) }, `${name2}_flag${d}`);
+    y = op(ctx, "select", { cond: flag2, a: reduced, b: y }, `${name2}_s${d}`);
   }
   const end = op(ctx, "select", { cond: flags, a: milConst.int(1), b: dimsVector(ctx, x2, name2) }, `${name2}_end`);
   const kept = op(ctx, "slice_by_index", { x: y, begin: milConst.ints(new Array(rank).fill(0)), end }, keepdims ? name2 : `${name2}_kept`);
@@ -16954,10 +18049,10 @@ var init_shape4 = __esm({
       opsets: [1, LATEST_ONNX_OPSET],
       milOps: ["concat"],
       convert(node, ctx) {
-        const values = node.inputs.flatMap((name2, i2) => name2 === "" ? [] : [ctx.requireInput(node, i2)]);
-        const rank = ctx.b.typeOf(values[0]).shape.length;
+        const values2 = node.inputs.flatMap((name2, i2) => name2 === "" ? [] : [ctx.requireInput(node, i2)]);
+        const rank = ctx.b.typeOf(values2[0]).shape.length;
         const axis = normalizeAxis(node, attrInt(node, "axis", 0), rank);
-        const nonEmpty = values.filter((v) => ctx.b.typeOf(v).shape[axis] !== 0);
+        const nonEmpty = values2.filter((v) => ctx.b.typeOf(v).shape[axis] !== 0);
         if (nonEmpty.length === 0) return ctx.unsupported(node, "every input is empty");
         if (nonEmpty.length === 1) return ctx.setOutput(node, 0, nonEmpty[0]);
         ctx.setOutput(node, 0, ctx.b.op1("concat", { values: nonEmpty, axis: milConst.int(axis), interleave: milConst.bool(false) }, { name: node.outputs[0] }));
@@ -17006,9 +18101,9 @@ function indexedSizes(ctx, x2, axes, perPosition, name2) {
   const picked = ctx.b.op1("gather", { x: shape3, indices: milConst.ints([...axes]), axis: milConst.int(0) }, { name: `${name2}_sizes` });
   return perPosition ? picked : ctx.b.op1("reshape", { x: picked, shape: milConst.ints([]) }, { name: `${name2}_size` });
 }
-function wrapConstant(values, shape3, sizes) {
+function wrapConstant(values2, shape3, sizes) {
   const dims = toNumberList(sizes);
-  return makeTensor("int32", shape3, Int32Array.from(values, (v, k) => v < 0 ? v + dims[k % dims.length] : v));
+  return makeTensor("int32", shape3, Int32Array.from(values2, (v, k) => v < 0 ? v + dims[k % dims.length] : v));
 }
 function wrapNegatives(ctx, indices, sizes, name2) {
   const b3 = ctx.b;
@@ -17021,10 +18116,10 @@ function nonNegativeIndices(node, ctx, i2, x2, axes, perPosition) {
   const constant2 = ctx.constant(node, i2);
   if (constant2) {
     const narrowed = narrowConstant(constant2, node.inputs[i2]);
-    const values = toNumberList(narrowed);
-    if (values.every((v) => v >= 0)) return ctx.b.const(narrowed, name2);
+    const values2 = toNumberList(narrowed);
+    if (values2.every((v) => v >= 0)) return ctx.b.const(narrowed, name2);
     const sizes = indexedSizes(ctx, x2, axes, perPosition, name2);
-    if (typeof sizes !== "string") return ctx.b.const(wrapConstant(values, narrowed.shape, sizes), name2);
+    if (typeof sizes !== "string") return ctx.b.const(wrapConstant(values2, narrowed.shape, sizes), name2);
     return wrapNegatives(ctx, ctx.b.const(narrowed, `${name2}_raw`), sizes, name2);
   }
   let indices = ctx.requireInput(node, i2);
@@ -17168,9 +18263,9 @@ var init_scatter_gather3 = __esm({
         const depth = oneHotDepth(node, ctx);
         const indices = oneHotIndices(node, ctx, depth.value);
         const axis = attrInt(node, "axis", -1);
-        const values = ctx.constant(node, 2);
-        if (values) {
-          const v = narrowConstant(values, node.inputs[2]);
+        const values2 = ctx.constant(node, 2);
+        if (values2) {
+          const v = narrowConstant(values2, node.inputs[2]);
           const [off2, on2] = [0, 1].map((k) => makeTensor(v.dtype, [], v.data.slice(k, k + 1)));
           const args = { indices, one_hot_vector_size: depth.value, axis: milConst.int(axis), on_value: on2, off_value: off2 };
           return ctx.setOutput(node, 0, b3.op1("one_hot", args, { name: name2 }));
@@ -17728,11 +18823,11 @@ var init_einsum2 = __esm({
       limits: "static shapes; operands whose shared labels have equal sizes (no broadcasting)",
       convert(node, ctx) {
         const name2 = node.outputs[0];
-        const values = node.inputs.map((_, i2) => ctx.requireInput(node, i2));
-        const types = values.map((v) => ctx.b.typeOf(v));
+        const values2 = node.inputs.map((_, i2) => ctx.requireInput(node, i2));
+        const types = values2.map((v) => ctx.b.typeOf(v));
         const dimsList = types.map((t) => t.shape.every((d) => d !== null) ? t.shape : ctx.unsupported(node, "operand shapes must be static"));
         const eq = parseEquation(node, ctx, dimsList.map((d) => d.length));
-        let terms = values.map((value, i2) => {
+        let terms = values2.map((value, i2) => {
           if (eq.inputs[i2].length !== dimsList[i2].length) return ctx.unsupported(node, `operand ${i2} has rank ${dimsList[i2].length}, its term ${eq.inputs[i2].length} labels`);
           return takeDiagonals(node, ctx, { value, labels: eq.inputs[i2], dims: dimsList[i2] }, `${name2}_in${i2}`);
         });
@@ -17951,8 +19046,8 @@ var init_reduce4 = __esm({
         if (typeof k === "number") {
           const size2 = b3.typeOf(x2).shape[axis];
           if (k < 1 || typeof size2 === "number" && k > size2) return ctx.unsupported(node, `K=${k} is outside [1, ${size2 ?? "axis size"}]`);
-          const [values, indices2] = b3.op("topk", { x: x2, k: milConst.int(k), axis: milConst.int(axis), ascending }, { name: node.name, outputNames: [valuesName, indicesName] });
-          ctx.setOutput(node, 0, values);
+          const [values2, indices2] = b3.op("topk", { x: x2, k: milConst.int(k), axis: milConst.int(axis), ascending }, { name: node.name, outputNames: [valuesName, indicesName] });
+          ctx.setOutput(node, 0, values2);
           if (node.outputs[1]) ctx.setOutput(node, 1, indices2);
           return;
         }
@@ -18002,10 +19097,10 @@ function readConvInputs(node, ctx) {
   const xt = typeOfInput(ctx, x2);
   const spatial2 = xt.shape.length - 2;
   if (spatial2 < 1 || spatial2 > 3) ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML convolution takes 1 to 3 spatial dims`);
-  const kernel = staticDims(typeOfInput(ctx, weight))?.slice(2);
-  if (!kernel) return ctx.unsupported(node, "weight shape must be static");
-  const win = guarded(ctx, node, () => readWindow(node, spatial2, kernel));
-  return { x: x2, weight, kernel, inDims: xt.shape.slice(2), win };
+  const kernel2 = staticDims(typeOfInput(ctx, weight))?.slice(2);
+  if (!kernel2) return ctx.unsupported(node, "weight shape must be static");
+  const win = guarded(ctx, node, () => readWindow(node, spatial2, kernel2));
+  return { x: x2, weight, kernel: kernel2, inDims: xt.shape.slice(2), win };
 }
 function biasArg(node, ctx) {
   const bias = ctx.input(node, 2);
@@ -18142,8 +19237,8 @@ function rowBias(c, n, beta, dtype) {
   const count = c.shape.reduce((a, b3) => a * b3, 1);
   const rowShaped = c.shape.length <= 2 && c.shape.slice(0, -1).every((d) => d === 1);
   if (!rowShaped || count !== n && count !== 1) return void 0;
-  const values = floatValues(c);
-  return floatTensor2(dtype, [n], Float32Array.from({ length: n }, (_, i2) => beta * values[count === 1 ? 0 : i2]));
+  const values2 = floatValues(c);
+  return floatTensor2(dtype, [n], Float32Array.from({ length: n }, (_, i2) => beta * values2[count === 1 ? 0 : i2]));
 }
 function addScaledC(node, ctx, y, beta) {
   const cConst = constantInput(ctx, node, 2);
@@ -18228,9 +19323,9 @@ function paramOperand(ctx, node, i2, shape3, dtype) {
   const constant2 = ctx.constant(node, i2);
   const count = shape3.reduce((a, b3) => a * b3, 1);
   if (constant2) {
-    const values = floatValues(constant2);
-    if (values.length !== count) ctx.unsupported(node, `input ${i2} has ${values.length} values where ${count} are needed`);
-    return floatTensor2(dtype, shape3, values);
+    const values2 = floatValues(constant2);
+    if (values2.length !== count) ctx.unsupported(node, `input ${i2} has ${values2.length} values where ${count} are needed`);
+    return floatTensor2(dtype, shape3, values2);
   }
   const v = castTo(ctx, ctx.requireInput(node, i2), dtype);
   const t = typeOfInput(ctx, v);
@@ -18294,11 +19389,11 @@ var init_norm_variants = __esm({
         const axes = guarded(ctx, node, () => normalizeAxes(node, attrInts(node, "axes") ?? [0, 2, 3], rank));
         const name2 = outputName(node);
         const reduce3 = (v, hint) => ctx.b.op1("reduce_mean", { x: v, axes: milConst.ints(axes), keep_dims: milConst.bool(true) }, { name: `${name2}_${hint}` });
-        const centred = ctx.b.op1("sub", { x: x2, y: reduce3(x2, "mean") }, { name: `${name2}_centred` });
-        const squared = ctx.b.op1("mul", { x: centred, y: centred }, { name: `${name2}_squared` });
+        const centred2 = ctx.b.op1("sub", { x: x2, y: reduce3(x2, "mean") }, { name: `${name2}_centred` });
+        const squared = ctx.b.op1("mul", { x: centred2, y: centred2 }, { name: `${name2}_squared` });
         const std = ctx.b.op1("sqrt", { x: reduce3(squared, "variance") }, { name: `${name2}_std` });
         const denom = ctx.b.op1("add", { x: std, y: floatScalar(1e-9, xt.dtype) }, { name: `${name2}_denom` });
-        ctx.setOutput(node, 0, ctx.b.op1("real_div", { x: centred, y: denom }, { name: name2 }));
+        ctx.setOutput(node, 0, ctx.b.op1("real_div", { x: centred2, y: denom }, { name: name2 }));
       }
     };
     lpNorm = {
@@ -18652,8 +19747,8 @@ function maxPoolWithIndices(node, ctx, x2, win) {
   }
   const area = plan.dims.reduce((a, d) => a * d, 1);
   const planes = makeTensor("int32", [batch, channels, ...plan.dims.map(() => 1)], Int32Array.from({ length: batch * channels }, (_, k) => k * area));
-  const values = b3.op1("identity", { x: best }, { name: outputName(node) });
-  return [values, b3.op1("add", { x: bestIndex, y: planes }, { name: outputName(node, 1) })];
+  const values2 = b3.op1("identity", { x: best }, { name: outputName(node) });
+  return [values2, b3.op1("add", { x: bestIndex, y: planes }, { name: outputName(node, 1) })];
 }
 function tapIndices(plan, win, offset, columnMajor) {
   const n = plan.dims.length;
@@ -18678,12 +19773,12 @@ function tapIndices(plan, win, offset, columnMajor) {
   }
   return makeTensor("int32", plan.outDims, out2);
 }
-function boolList(values) {
-  return makeTensor("bool", [values.length], Uint8Array.from(values, (v) => v ? 1 : 0));
+function boolList(values2) {
+  return makeTensor("bool", [values2.length], Uint8Array.from(values2, (v) => v ? 1 : 0));
 }
-function kernelOffsets(kernel) {
+function kernelOffsets(kernel2) {
   let out2 = [[]];
-  for (const k of kernel) out2 = out2.flatMap((prefix) => Array.from({ length: k }, (_, i2) => [...prefix, i2]));
+  for (const k of kernel2) out2 = out2.flatMap((prefix) => Array.from({ length: k }, (_, i2) => [...prefix, i2]));
   return out2;
 }
 var MAX_TAPS;
@@ -18743,8 +19838,8 @@ function maxPoolIndices(node, ctx) {
   if (xt.dtype !== "float32" && xt.dtype !== "float16") return ctx.unsupported(node, "the Indices output of integer input is not supported");
   const spatial2 = xt.shape.length - 2;
   if (spatial2 < 1 || spatial2 > 3) return ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML pooling takes 1 to 3 spatial dims`);
-  const [values, indices] = maxPoolWithIndices(node, ctx, x2, guarded(ctx, node, () => readWindow(node, spatial2)));
-  ctx.setOutput(node, 0, values);
+  const [values2, indices] = maxPoolWithIndices(node, ctx, x2, guarded(ctx, node, () => readWindow(node, spatial2)));
+  ctx.setOutput(node, 0, values2);
   ctx.setOutput(node, 1, indices);
 }
 function globalPool2(reduceOp) {
@@ -18872,6 +19967,51 @@ var init_pad_dynamic = __esm({
   }
 });
 
+// src/convert/ops/pad-gather.ts
+function beginPad(node, ctx, axis) {
+  const constant2 = ctx.constant(node, 1);
+  if (constant2) return toNumberList(narrowConstant(constant2, node.inputs[1]))[axis];
+  const pads = castTo(ctx, castTo(ctx, ctx.requireInput(node, 1), "int32"), "float32");
+  return ctx.b.op1("slice_by_index", { x: pads, begin: milConst.ints([axis]), end: milConst.ints([axis + 1]) }, { name: `${outputName(node)}_begin${axis}` });
+}
+function gatherPad(node, ctx, x2, mode) {
+  const mirror = SOURCE_INDEX[mode];
+  const inDims = staticDims(typeOfInput(ctx, x2));
+  const outShape = ctx.info(node.outputs[0])?.shape;
+  if (!mirror || !inDims || !outShape || outShape.length !== inDims.length || !outShape.every((d) => typeof d === "number")) return void 0;
+  if (ctx.opset >= 18 && node.inputs[3]) return void 0;
+  const name2 = outputName(node);
+  const axes = inDims.map((_, a) => a).filter((a) => outShape[a] !== inDims[a]);
+  if (axes.length === 0) return ctx.b.op1("identity", { x: x2 }, { name: name2 });
+  return axes.reduce((value, axis, k) => {
+    const n = inDims[axis];
+    const step = `${name2}_axis${axis}`;
+    const positions = ctx.b.const(makeTensor("float32", [outShape[axis]], Float32Array.from({ length: outShape[axis] }, (_, i2) => i2)), `${step}_positions`);
+    const begin = beginPad(node, ctx, axis);
+    const j = ctx.b.op1("sub", { x: positions, y: typeof begin === "number" ? milConst.float(begin) : begin }, { name: `${step}_shifted` });
+    const indices = castTo(ctx, mirror(ctx, j, n, `${step}_source`), "int32", `${step}_indices`);
+    return ctx.b.op1("gather", { x: value, indices, axis: milConst.int(axis) }, { name: k === axes.length - 1 ? name2 : step });
+  }, x2);
+}
+var SOURCE_INDEX;
+var init_pad_gather = __esm({
+  "src/convert/ops/pad-gather.ts"() {
+    "use strict";
+    init_builder();
+    init_tensor();
+    init_narrow();
+    init_elementwise4();
+    init_nn_util();
+    SOURCE_INDEX = {
+      edge: (ctx, j, n, name2) => ctx.b.op1("clip", { x: j, alpha: milConst.float(0), beta: milConst.float(n - 1) }, { name: name2 }),
+      reflect: (ctx, j, n, name2) => {
+        const inner = ctx.b.op1("sub", { x: milConst.float(n - 1), y: ctx.b.op1("abs", { x: j }, { name: `${name2}_abs` }) }, { name: `${name2}_from_end` });
+        return ctx.b.op1("sub", { x: milConst.float(n - 1), y: ctx.b.op1("abs", { x: inner }, { name: `${name2}_fold` }) }, { name: name2 });
+      }
+    };
+  }
+});
+
 // src/convert/ops/pad.ts
 var PAD_MODES2, pad3, padConverters;
 var init_pad3 = __esm({
@@ -18883,17 +20023,26 @@ var init_pad3 = __esm({
     init_types2();
     init_nn_util();
     init_pad_dynamic();
+    init_pad_gather();
+    init_ir2();
     PAD_MODES2 = { constant: "constant", reflect: "reflect", edge: "replicate" };
     pad3 = {
       opsets: [1, LATEST_ONNX_OPSET],
-      milOps: ["pad", "identity", "slice_by_index", "transpose", "reshape", "maximum", "mul", "sub", "shape", "fill", "greater", "select"],
-      limits: "constant, reflect and edge modes; negative pads (cropping) and run-time pads in constant mode only; axes must be a constant",
+      milOps: ["pad", "identity", "slice_by_index", "transpose", "reshape", "maximum", "mul", "sub", "shape", "fill", "greater", "select", "cast", "clip", "abs", "gather"],
+      limits: "constant, reflect and edge modes; negative pads (cropping) in constant mode only; run-time pads in constant mode, or edge and reflect with static input and output shapes; integer tensors in edge and reflect mode with static shapes",
       convert(node, ctx) {
         const x2 = ctx.requireInput(node, 0);
         const xt = typeOfInput(ctx, x2);
         const rank = xt.shape.length;
-        if (xt.dtype !== "float32" && xt.dtype !== "float16") return ctx.unsupported(node, `Core ML pads only float tensors, not ${xt.dtype}`);
-        if (ctx.opset >= 11 && node.inputs[1] && !ctx.constant(node, 1)) return ctx.setOutput(node, 0, runtimePad(node, ctx, x2));
+        const onnxMode = attrString(node, "mode", "constant");
+        const runtimePads = ctx.opset >= 11 && !!node.inputs[1] && !ctx.constant(node, 1);
+        const isFloat3 = xt.dtype === "float32" || xt.dtype === "float16";
+        if (!isFloat3 || runtimePads && onnxMode !== "constant") {
+          const gathered = gatherPad(node, ctx, x2, onnxMode);
+          if (gathered) return ctx.setOutput(node, 0, gathered);
+          if (!isFloat3) return ctx.unsupported(node, `Core ML pads only float tensors, not ${xt.dtype} (edge and reflect with static shapes are gathers)`);
+        }
+        if (runtimePads) return ctx.setOutput(node, 0, runtimePad(node, ctx, x2));
         const runtimeValue = ctx.opset >= 11 && !!node.inputs[2] && !ctx.constant(node, 2);
         const spec2 = guarded(
           ctx,
@@ -18926,6 +20075,317 @@ var init_pad3 = __esm({
       }
     };
     padConverters = { Pad: pad3 };
+  }
+});
+
+// src/convert/ops/resize-sizes.ts
+function onlyNumbers(elements) {
+  return elements?.every((e) => typeof e === "number") ? elements : void 0;
+}
+function shapeElements(b3, name2) {
+  const producers = /* @__PURE__ */ new Map();
+  for (const op5 of b3.operations()) for (const out2 of op5.outputs) producers.set(out2.name, op5);
+  const read2 = (binding, depth) => {
+    if (!binding || depth > 32) return void 0;
+    if (binding.kind === "value") return smallVector(toNumberList(binding.value));
+    const constant2 = b3.constValue(binding.name);
+    if (constant2) return smallVector(toNumberList(constant2));
+    const op5 = producers.get(binding.name);
+    if (!op5) return void 0;
+    const next = (inner) => read2(inner, depth + 1);
+    if (op5.type === "shape") return shapeOf(b3, op5.inputs["x"]?.[0]);
+    if (ORDER_KEEPING.has(op5.type)) return next(op5.inputs["x"]?.[0]);
+    return EVALUATORS[op5.type]?.(op5, next);
+  };
+  return read2({ kind: "name", name: name2 }, 0);
+}
+function smallVector(values2) {
+  return values2.length <= MAX_ELEMENTS ? values2 : void 0;
+}
+function shapeOf(b3, x2) {
+  if (!x2 || x2.kind !== "name") return void 0;
+  return b3.typeOf(x2.name).shape.map((d, axis) => d ?? { dimOf: x2.name, axis });
+}
+var MAX_ELEMENTS, ORDER_KEEPING, EVALUATORS;
+var init_resize_sizes = __esm({
+  "src/convert/ops/resize-sizes.ts"() {
+    "use strict";
+    init_tensor();
+    MAX_ELEMENTS = 8;
+    ORDER_KEEPING = /* @__PURE__ */ new Set(["expand_dims", "squeeze", "reshape", "identity", "cast"]);
+    EVALUATORS = {
+      concat: (op5, read2) => {
+        const axis = onlyNumbers(read2(op5.inputs["axis"]?.[0]));
+        if (!axis || axis[0] !== 0 && axis[0] !== -1) return void 0;
+        const parts = (op5.inputs["values"] ?? []).map((b3) => read2(b3));
+        return parts.every((p) => p !== void 0) ? parts.flat() : void 0;
+      },
+      gather: (op5, read2) => {
+        const x2 = read2(op5.inputs["x"]?.[0]);
+        const indices = onlyNumbers(read2(op5.inputs["indices"]?.[0]));
+        const axis = op5.inputs["axis"] ? onlyNumbers(read2(op5.inputs["axis"][0])) : [0];
+        if (!x2 || !indices || !axis || axis[0] !== 0) return void 0;
+        const picked = indices.map((i2) => x2[i2 < 0 ? i2 + x2.length : i2]);
+        return picked.every((e) => e !== void 0) ? picked : void 0;
+      },
+      slice_by_index: (op5, read2) => {
+        const x2 = read2(op5.inputs["x"]?.[0]);
+        const [begin, end] = [onlyNumbers(read2(op5.inputs["begin"]?.[0])), onlyNumbers(read2(op5.inputs["end"]?.[0]))];
+        const stride = op5.inputs["stride"] ? onlyNumbers(read2(op5.inputs["stride"][0])) : [1];
+        const masks = ["begin_mask", "end_mask", "squeeze_mask"].map((m) => op5.inputs[m] ? onlyNumbers(read2(op5.inputs[m][0])) : [0]);
+        if (!x2 || !begin || !end || !stride || masks.some((m) => !m) || stride[0] !== 1 || masks[2][0]) return void 0;
+        const clamp = (v) => Math.min(Math.max(v < 0 ? v + x2.length : v, 0), x2.length);
+        return x2.slice(masks[0][0] ? 0 : clamp(begin[0]), masks[1][0] ? x2.length : clamp(end[0]));
+      }
+    };
+  }
+});
+
+// src/convert/ops/resize-dynamic.ts
+function samplingFor(node, ctx) {
+  const mode = attrString(node, "mode", "nearest");
+  const coordinates = attrString(node, "coordinate_transformation_mode", "half_pixel");
+  if (mode === "linear") {
+    const sampling = LINEAR_SAMPLING[coordinates];
+    if (!sampling) return ctx.unsupported(node, `linear resize to run-time sizes with coordinate_transformation_mode ${coordinates} has no Core ML sampling mode`);
+    if (coordinates === "pytorch_half_pixel") ctx.warn(node, "an output size of 1 (known only at run time) would be sampled at the half-pixel centre, where ONNX samples the first pixel");
+    return { interpolation: "LINEAR", sampling };
+  }
+  if (mode === "nearest") {
+    const rounding = attrString(node, "nearest_mode", "round_prefer_floor");
+    const sampling = NEAREST_SAMPLING[coordinates];
+    if (!sampling || rounding !== "round_prefer_ceil") {
+      return ctx.unsupported(node, `nearest resize to run-time sizes: Core ML rounds halves up on its grid, which ONNX's nearest_mode ${rounding} with coordinate_transformation_mode ${coordinates} does not match at every size`);
+    }
+    return { interpolation: "NEAREST_NEIGHBOR", sampling };
+  }
+  return ctx.unsupported(node, `mode ${mode} is not supported (nearest and linear are)`);
+}
+function checkLeadingSizes(node, ctx, x2, sizes) {
+  const shape3 = ctx.b.typeOf(x2).shape;
+  const elements = shapeElements(ctx.b, sizes);
+  if (!elements || elements.length !== shape3.length) {
+    ctx.unsupported(node, "sizes are computed at run time in a way conversion cannot follow, so it cannot tell that only the last two dims are resized");
+  }
+  for (let axis = 0; axis < shape3.length - 2; axis++) {
+    const e = elements[axis];
+    const same = typeof e === "number" && e === shape3[axis] || e !== null && typeof e === "object" && e.dimOf === x2 && e.axis === axis;
+    if (!same) ctx.unsupported(node, `sizes may resize dim ${axis}; Core ML only resizes the last two dims`);
+  }
+}
+function convertRuntimeSizes(node, ctx, x2) {
+  if (node.opType !== "Resize" || ctx.opset < 11 || !node.inputs[3]) {
+    ctx.unsupported(node, "scales must be constants (sizes may be computed at run time)");
+  }
+  if (attrInts(node, "axes")) ctx.unsupported(node, "the axes attribute with run-time sizes is not supported");
+  if (attrString(node, "keep_aspect_ratio_policy", "stretch") !== "stretch") ctx.unsupported(node, "keep_aspect_ratio_policy with run-time sizes is not supported");
+  if (attrBool(node, "antialias", false)) ctx.unsupported(node, "antialiased resize to run-time sizes is not supported");
+  const sampling = samplingFor(node, ctx);
+  const sizes = ctx.requireInput(node, 3);
+  checkLeadingSizes(node, ctx, x2, sizes);
+  ctx.requireTarget(node, "iOS17", "resizes to sizes known only at run time");
+  const rank = ctx.b.typeOf(x2).shape.length;
+  const spatial2 = ctx.b.op1("slice_by_index", { x: sizes, begin: milConst.ints([rank - 2]), end: milConst.ints([rank]) }, { name: `${outputName(node)}_hw` });
+  const out2 = ctx.b.op1(
+    "resize",
+    {
+      x: x2,
+      shape: spatial2,
+      resized_dims: makeTensor("uint32", [], Uint32Array.of(2)),
+      interpolation_mode: milConst.str(sampling.interpolation),
+      sampling_mode: milConst.str(sampling.sampling)
+    },
+    { name: outputName(node) }
+  );
+  ctx.setOutput(node, 0, out2);
+}
+var LINEAR_SAMPLING, NEAREST_SAMPLING;
+var init_resize_dynamic = __esm({
+  "src/convert/ops/resize-dynamic.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_tensor();
+    init_nn_util();
+    init_resize_sizes();
+    LINEAR_SAMPLING = {
+      half_pixel: "UNALIGN_CORNERS",
+      // Equal to half_pixel except for an output size of 1 (then ONNX samples 0); see the warning.
+      pytorch_half_pixel: "UNALIGN_CORNERS",
+      align_corners: "STRICT_ALIGN_CORNERS",
+      asymmetric: "DEFAULT"
+    };
+    NEAREST_SAMPLING = {
+      half_pixel: "UNALIGN_CORNERS",
+      asymmetric: "DEFAULT"
+    };
+  }
+});
+
+// src/convert/ops/resize-matrix.ts
+function kernel(s, ratio) {
+  if (s.mode === "linear") return [1 - ratio, ratio];
+  if (s.mode === "nearest") {
+    const right = ratio === 1 || NEAREST_PICKS_RIGHT[s.nearestMode](ratio);
+    return right ? [0, 1] : [1, 0];
+  }
+  const a = s.cubicA;
+  const far = (t) => ((a * t - 5 * a) * t + 8 * a) * t - 4 * a;
+  const near = (t) => ((a + 2) * t - (a + 3)) * t * t + 1;
+  return [far(ratio + 1), near(ratio), near(1 - ratio), far(2 - ratio)];
+}
+function isKnownSampling(s) {
+  if (!(s.coordinateMode in COORDINATES)) return `coordinate_transformation_mode ${s.coordinateMode} is not supported`;
+  if (s.mode === "nearest" && !(s.nearestMode in NEAREST_PICKS_RIGHT)) return `nearest_mode ${s.nearestMode} is not supported`;
+  return void 0;
+}
+function axisMatrix(inLen, outLen, scale, s) {
+  const weights = new Float64Array(outLen * inLen);
+  const outside = [];
+  const transform = COORDINATES[s.coordinateMode];
+  const geometry = { n: inLen, outLen, s: scale, outWidth: scale * inLen, roi: s.roi ?? [0, 1] };
+  for (let i2 = 0; i2 < outLen; i2++) {
+    const x2 = transform(i2, geometry);
+    const isOutside = s.coordinateMode === "tf_crop_and_resize" && (x2 < 0 || x2 > inLen - 1);
+    outside.push(isOutside);
+    if (isOutside) continue;
+    const left = Number.isInteger(x2) ? x2 - 1 : Math.floor(x2);
+    const coeffs = kernel(s, x2 - left);
+    const first = left - (coeffs.length / 2 - 1);
+    if (s.excludeOutside) {
+      coeffs.forEach((_, k) => first + k < 0 || first + k >= inLen ? coeffs[k] = 0 : void 0);
+      const sum = coeffs.reduce((p, c) => p + c, 0);
+      coeffs.forEach((c, k) => coeffs[k] = c / sum);
+    }
+    coeffs.forEach((c, k) => {
+      const j = Math.min(Math.max(first + k, 0), inLen - 1);
+      weights[i2 * inLen + j] += c;
+    });
+  }
+  return { weights, outside };
+}
+function isIdentity(m, inLen, outLen) {
+  if (inLen !== outLen || m.outside.some((o) => o)) return false;
+  return m.weights.every((w, k) => w === (Math.floor(k / inLen) === k % inLen ? 1 : 0));
+}
+function constantMatrices(ctx, inHW, outHW, [h, w], extrapolation, name2) {
+  const matrix2 = (m, k, hint) => isIdentity(m, inHW[k], outHW[k]) ? void 0 : ctx.b.const(makeTensor("float32", [outHW[k], inHW[k]], Float32Array.from(m.weights)), `${name2}_${hint}`);
+  const result = {};
+  const rows2 = matrix2(h, 0, "rows");
+  const cols = matrix2(w, 1, "cols");
+  if (rows2) result.rows = rows2;
+  if (cols) result.cols = cols;
+  if (h.outside.some((o) => o) || w.outside.some((o) => o)) {
+    const fill3 = Float32Array.from({ length: outHW[0] * outHW[1] }, (_, k) => h.outside[Math.floor(k / outHW[1])] || w.outside[k % outHW[1]] ? extrapolation : 0);
+    result.fill = ctx.b.const(makeTensor("float32", [outHW[0], outHW[1]], fill3), `${name2}_extrapolated`);
+  }
+  return result;
+}
+function emitMatrixResize(ctx, x2, m, name2) {
+  const f = milConst.bool(false);
+  const steps = [];
+  const { rows: rows2, cols, fill: fill3 } = m;
+  if (cols) steps.push((input, n) => ctx.b.op1("matmul", { x: input, y: cols, transpose_x: f, transpose_y: milConst.bool(true) }, { name: n }));
+  if (rows2) steps.push((input, n) => ctx.b.op1("matmul", { x: rows2, y: input, transpose_x: f, transpose_y: f }, { name: n }));
+  if (fill3) steps.push((input, n) => ctx.b.op1("add", { x: input, y: fill3 }, { name: n }));
+  if (steps.length === 0) return ctx.b.op1("identity", { x: x2 }, { name: name2 });
+  return steps.reduce((input, step, k) => step(input, k === steps.length - 1 ? name2 : `${name2}_step${k}`), x2);
+}
+var COORDINATES, NEAREST_PICKS_RIGHT;
+var init_resize_matrix = __esm({
+  "src/convert/ops/resize-matrix.ts"() {
+    "use strict";
+    init_builder();
+    init_tensor();
+    COORDINATES = {
+      half_pixel: (i2, { s }) => (i2 + 0.5) / s - 0.5,
+      pytorch_half_pixel: (i2, { s, outWidth }) => outWidth === 1 ? -0.5 : (i2 + 0.5) / s - 0.5,
+      align_corners: (i2, { n, outWidth }) => outWidth === 1 ? 0 : i2 * (n - 1) / (outWidth - 1),
+      asymmetric: (i2, { s }) => i2 / s,
+      tf_half_pixel_for_nn: (i2, { s }) => (i2 + 0.5) / s,
+      half_pixel_symmetric: (i2, { n, s, outLen, outWidth }) => n / 2 * (1 - outLen / outWidth) + (i2 + 0.5) / s - 0.5,
+      tf_crop_and_resize: (i2, { n, outWidth, roi: [start, end] }) => (outWidth === 1 ? (end - start) * (n - 1) / 2 : i2 * (end - start) * (n - 1) / (outWidth - 1)) + start * (n - 1)
+    };
+    NEAREST_PICKS_RIGHT = {
+      round_prefer_floor: (r) => r > 0.5,
+      round_prefer_ceil: (r) => r >= 0.5,
+      floor: () => false,
+      ceil: () => true
+    };
+  }
+});
+
+// src/convert/ops/resize-runtime.ts
+function runtimeSamplingProblem(s) {
+  if (!(s.coordinateMode in RUNTIME_COORDINATES)) return `coordinate_transformation_mode ${s.coordinateMode} needs constant scales`;
+  if (s.mode === "nearest" && !(s.nearestMode in RUNTIME_NEAREST)) return `nearest_mode ${s.nearestMode} is not supported`;
+  return void 0;
+}
+function runtimeAxisMatrix(ctx, scale, inLen, outLen, s, name2) {
+  const emit = (op5, args, hint) => ctx.b.op1(op5, args, { name: `${name2}_${hint}` });
+  const c = (v) => ctx.b.const(makeTensor("float32", [], Float32Array.of(v)), `${name2}_k`);
+  const rows2 = ctx.b.const(makeTensor("float32", [outLen, 1], Float32Array.from({ length: outLen }, (_, i2) => i2)), `${name2}_rows`);
+  const cols = ctx.b.const(makeTensor("float32", [1, inLen], Float32Array.from({ length: inLen }, (_, j) => j)), `${name2}_cols`);
+  const x2 = RUNTIME_COORDINATES[s.coordinateMode](emit, c, rows2, scale, inLen, outLen);
+  const oneHot5 = (tap2) => emit("cast", { x: emit("equal", { x: emit("clip", { x: tap2, alpha: milConst.float(0), beta: milConst.float(inLen - 1) }, "clamped"), y: cols }, "hit"), dtype: milConst.str("fp32") }, "onehot");
+  if (s.mode === "nearest") return oneHot5(RUNTIME_NEAREST[s.nearestMode](emit, c, x2));
+  const left = emit("sub", { x: emit("ceil", { x: x2 }, "ceil"), y: c(1) }, "left");
+  const ratio = emit("sub", { x: x2, y: left }, "ratio");
+  const taps = s.mode === "linear" ? [0, 1] : [-1, 0, 1, 2];
+  let coeffs = s.mode === "linear" ? [emit("sub", { x: c(1), y: ratio }, "w0"), ratio] : cubicCoefficients(emit, c, ratio, s.cubicA);
+  const positions = taps.map((t) => emit("add", { x: left, y: c(t) }, "tap"));
+  if (s.excludeOutside) {
+    coeffs = coeffs.map((w, k) => {
+      const inside = emit("logical_and", { x: emit("greater_equal", { x: positions[k], y: c(0) }, "lo"), y: emit("less_equal", { x: positions[k], y: c(inLen - 1) }, "hi") }, "inside");
+      return emit("mul", { x: w, y: emit("cast", { x: inside, dtype: milConst.str("fp32") }, "mask") }, "kept");
+    });
+    const total = coeffs.reduce((a, b3) => emit("add", { x: a, y: b3 }, "total"));
+    coeffs = coeffs.map((w) => emit("real_div", { x: w, y: total }, "normalized"));
+  }
+  return coeffs.map((w, k) => emit("mul", { x: w, y: oneHot5(positions[k]) }, "term")).reduce((a, b3) => emit("add", { x: a, y: b3 }, "sum"));
+}
+function cubicCoefficients(e, c, ratio, a) {
+  const poly = (t, coefficients, hint) => coefficients.slice(1).reduce((acc, k) => e("add", { x: e("mul", { x: acc, y: t }, `${hint}_h`), y: c(k) }, hint), c(coefficients[0]));
+  const far = [a, -5 * a, 8 * a, -4 * a];
+  const near = [a + 2, -(a + 3), 0, 1];
+  const oneMinus = e("sub", { x: c(1), y: ratio }, "one_minus");
+  return [
+    poly(e("add", { x: ratio, y: c(1) }, "d0"), far, "w0"),
+    poly(ratio, near, "w1"),
+    poly(oneMinus, near, "w2"),
+    poly(e("sub", { x: c(2), y: ratio }, "d3"), far, "w3")
+  ];
+}
+var RUNTIME_COORDINATES, RUNTIME_NEAREST;
+var init_resize_runtime = __esm({
+  "src/convert/ops/resize-runtime.ts"() {
+    "use strict";
+    init_builder();
+    init_tensor();
+    RUNTIME_COORDINATES = {
+      half_pixel: (e, c, i2, s) => e("sub", { x: e("real_div", { x: e("add", { x: i2, y: c(0.5) }, "centre"), y: s }, "scaled"), y: c(0.5) }, "coord"),
+      pytorch_half_pixel: (e, c, i2, s, n) => {
+        const x2 = e("sub", { x: e("real_div", { x: e("add", { x: i2, y: c(0.5) }, "centre"), y: s }, "scaled"), y: c(0.5) }, "coord");
+        return e("select", { cond: e("equal", { x: e("mul", { x: s, y: c(n) }, "width"), y: c(1) }, "single"), a: c(-0.5), b: x2 }, "coord_single");
+      },
+      align_corners: (e, c, i2, s, n) => {
+        const width = e("mul", { x: s, y: c(n) }, "width");
+        const x2 = e("real_div", { x: e("mul", { x: i2, y: c(n - 1) }, "span"), y: e("sub", { x: width, y: c(1) }, "gaps") }, "coord");
+        return e("select", { cond: e("equal", { x: width, y: c(1) }, "single"), a: c(0), b: x2 }, "coord_single");
+      },
+      asymmetric: (e, _c, i2, s) => e("real_div", { x: i2, y: s }, "coord"),
+      tf_half_pixel_for_nn: (e, c, i2, s) => e("real_div", { x: e("add", { x: i2, y: c(0.5) }, "centre"), y: s }, "coord"),
+      half_pixel_symmetric: (e, c, i2, s, n, o) => {
+        const offset = e("mul", { x: c(n / 2), y: e("sub", { x: c(1), y: e("real_div", { x: c(o), y: e("mul", { x: s, y: c(n) }, "width") }, "adjust") }, "shrink") }, "offset");
+        return e("add", { x: offset, y: e("sub", { x: e("real_div", { x: e("add", { x: i2, y: c(0.5) }, "centre"), y: s }, "scaled"), y: c(0.5) }, "coord0") }, "coord");
+      }
+    };
+    RUNTIME_NEAREST = {
+      floor: (e, _c, x2) => e("floor", { x: x2 }, "nearest"),
+      ceil: (e, _c, x2) => e("ceil", { x: x2 }, "nearest"),
+      round_prefer_floor: (e, c, x2) => e("ceil", { x: e("sub", { x: x2, y: c(0.5) }, "down") }, "nearest"),
+      round_prefer_ceil: (e, c, x2) => e("floor", { x: e("add", { x: x2, y: c(0.5) }, "up") }, "nearest")
+    };
   }
 });
 
@@ -19012,73 +20472,10 @@ var init_resize_plan = __esm({
   }
 });
 
-// src/convert/ops/resize-sizes.ts
-function onlyNumbers(elements) {
-  return elements?.every((e) => typeof e === "number") ? elements : void 0;
-}
-function shapeElements(b3, name2) {
-  const producers = /* @__PURE__ */ new Map();
-  for (const op5 of b3.operations()) for (const out2 of op5.outputs) producers.set(out2.name, op5);
-  const read2 = (binding, depth) => {
-    if (!binding || depth > 32) return void 0;
-    if (binding.kind === "value") return smallVector(toNumberList(binding.value));
-    const constant2 = b3.constValue(binding.name);
-    if (constant2) return smallVector(toNumberList(constant2));
-    const op5 = producers.get(binding.name);
-    if (!op5) return void 0;
-    const next = (inner) => read2(inner, depth + 1);
-    if (op5.type === "shape") return shapeOf(b3, op5.inputs["x"]?.[0]);
-    if (ORDER_KEEPING.has(op5.type)) return next(op5.inputs["x"]?.[0]);
-    return EVALUATORS[op5.type]?.(op5, next);
-  };
-  return read2({ kind: "name", name: name2 }, 0);
-}
-function smallVector(values) {
-  return values.length <= MAX_ELEMENTS ? values : void 0;
-}
-function shapeOf(b3, x2) {
-  if (!x2 || x2.kind !== "name") return void 0;
-  return b3.typeOf(x2.name).shape.map((d, axis) => d ?? { dimOf: x2.name, axis });
-}
-var MAX_ELEMENTS, ORDER_KEEPING, EVALUATORS;
-var init_resize_sizes = __esm({
-  "src/convert/ops/resize-sizes.ts"() {
-    "use strict";
-    init_tensor();
-    MAX_ELEMENTS = 8;
-    ORDER_KEEPING = /* @__PURE__ */ new Set(["expand_dims", "squeeze", "reshape", "identity", "cast"]);
-    EVALUATORS = {
-      concat: (op5, read2) => {
-        const axis = onlyNumbers(read2(op5.inputs["axis"]?.[0]));
-        if (!axis || axis[0] !== 0 && axis[0] !== -1) return void 0;
-        const parts = (op5.inputs["values"] ?? []).map((b3) => read2(b3));
-        return parts.every((p) => p !== void 0) ? parts.flat() : void 0;
-      },
-      gather: (op5, read2) => {
-        const x2 = read2(op5.inputs["x"]?.[0]);
-        const indices = onlyNumbers(read2(op5.inputs["indices"]?.[0]));
-        const axis = op5.inputs["axis"] ? onlyNumbers(read2(op5.inputs["axis"][0])) : [0];
-        if (!x2 || !indices || !axis || axis[0] !== 0) return void 0;
-        const picked = indices.map((i2) => x2[i2 < 0 ? i2 + x2.length : i2]);
-        return picked.every((e) => e !== void 0) ? picked : void 0;
-      },
-      slice_by_index: (op5, read2) => {
-        const x2 = read2(op5.inputs["x"]?.[0]);
-        const [begin, end] = [onlyNumbers(read2(op5.inputs["begin"]?.[0])), onlyNumbers(read2(op5.inputs["end"]?.[0]))];
-        const stride = op5.inputs["stride"] ? onlyNumbers(read2(op5.inputs["stride"][0])) : [1];
-        const masks = ["begin_mask", "end_mask", "squeeze_mask"].map((m) => op5.inputs[m] ? onlyNumbers(read2(op5.inputs[m][0])) : [0]);
-        if (!x2 || !begin || !end || !stride || masks.some((m) => !m) || stride[0] !== 1 || masks[2][0]) return void 0;
-        const clamp = (v) => Math.min(Math.max(v < 0 ? v + x2.length : v, 0), x2.length);
-        return x2.slice(masks[0][0] ? 0 : clamp(begin[0]), masks[1][0] ? x2.length : clamp(end[0]));
-      }
-    };
-  }
-});
-
 // src/convert/ops/resample.ts
 function planningDims(shape3) {
-  if (shape3.slice(-2).some((d) => d === null)) return void 0;
-  return shape3.map((d) => d ?? UNKNOWN_DIM);
+  const r = shape3.length;
+  return shape3.map((d, axis) => d ?? (axis >= r - 2 ? UNKNOWN_SPATIAL_DIM : UNKNOWN_DIM));
 }
 function runtimeSizesTarget(node, ctx, x2, dims) {
   if (node.opType !== "Resize" || ctx.opset < 11 || !node.inputs[3]) return void 0;
@@ -19093,27 +20490,110 @@ function runtimeSizesTarget(node, ctx, x2, dims) {
   }
   return { sizes, scales: sizes.map((s, i2) => s / dims[i2]), fromSizes: true };
 }
+function holdsForEverySize(plan, target, node) {
+  if (plan.op === "upsample_nearest_neighbor" || plan.op === "upsample_bilinear") return true;
+  const constantSizes = target.fromSizes && !target.sizes.slice(-2).includes(UNKNOWN_SPATIAL_DIM);
+  return constantSizes && attrString(node, "keep_aspect_ratio_policy", "stretch") === "stretch";
+}
 function convertResize(node, ctx, legacy) {
   const x2 = ctx.requireInput(node, 0);
   const shape3 = typeOfInput(ctx, x2).shape;
   if (shape3.length < 3) return ctx.unsupported(node, `input rank ${shape3.length}: Core ML resizes the last two dims of rank >= 3 tensors`);
   const dims = planningDims(shape3);
-  if (!dims) return ctx.unsupported(node, "the last two input dims must be static");
-  const target = guarded(ctx, node, () => readResizeTarget(node, ctx.opset, dims, (i2) => ctx.constant(node, i2))) ?? runtimeSizesTarget(node, ctx, x2, dims);
-  if (!target) return ctx.unsupported(node, "scales or sizes must be constants, or sizes computed from shapes whose resized two dims are static");
-  const plan = planResize({
+  const dynamicSpatial = shape3.slice(-2).includes(null);
+  const target = guarded(ctx, node, () => readResizeTarget(node, ctx.opset, dims, (i2) => ctx.constant(node, i2))) ?? runtimeSizesTarget(node, ctx, x2, dims) ?? (dynamicSpatial ? void 0 : declaredSizesTarget(node, ctx, dims));
+  if (!target) return dynamicSpatial || !takesRuntimeScales(node, ctx) ? convertRuntimeSizes(node, ctx, x2) : convertRuntimeScales(node, ctx, x2, dims, legacy);
+  const request2 = {
     inDims: dims,
     target,
     mode: attrString(node, "mode", "nearest"),
-    // Upsample and Resize-10 sample asymmetrically and truncate (ONNX Runtime's behaviour).
-    coordinateMode: legacy ? "asymmetric" : attrString(node, "coordinate_transformation_mode", "half_pixel"),
-    nearestMode: legacy ? "floor" : attrString(node, "nearest_mode", "round_prefer_floor"),
+    ...samplingModes(node, legacy),
     antialias: attrBool(node, "antialias", false)
-  });
-  if ("reason" in plan) return ctx.unsupported(node, plan.reason);
+  };
+  const plan = planResize(request2);
+  if (dynamicSpatial && ("reason" in plan || !holdsForEverySize(plan, target, node))) {
+    const scales = target.scales.slice(-2).map((s) => +s.toFixed(6)).join(", ");
+    return ctx.unsupported(node, `the input height and width are dynamic, and Core ML follows a constant scale (${scales}) at every size only as an integer upsampling factor`);
+  }
+  if ("reason" in plan) return convertByMatrices(node, ctx, x2, request2, plan.reason);
   ctx.setOutput(node, 0, ctx.b.op1(plan.op, { x: x2, ...plan.args }, { name: outputName(node) }));
 }
-var UNKNOWN_DIM, resize2, upsample, resampleConverters;
+function samplingModes(node, legacy) {
+  return {
+    coordinateMode: legacy ? "asymmetric" : attrString(node, "coordinate_transformation_mode", "half_pixel"),
+    nearestMode: legacy ? "floor" : attrString(node, "nearest_mode", "round_prefer_floor")
+  };
+}
+function declaredSizesTarget(node, ctx, dims) {
+  if (node.opType !== "Resize" || ctx.opset < 11 || !node.inputs[3] || attrInts(node, "axes")) return void 0;
+  const declared = ctx.info(node.outputs[0])?.shape;
+  if (!declared || declared.length !== dims.length || !declared.every((d) => typeof d === "number" && d > 0)) return void 0;
+  return { sizes: declared, scales: declared.map((s, i2) => s / dims[i2]), fromSizes: true };
+}
+function convertByMatrices(node, ctx, x2, req2, planReason) {
+  const { inDims, target } = req2;
+  const r = inDims.length;
+  const mode = MATRIX_MODES[req2.mode];
+  const refuse = (why) => ctx.unsupported(node, `${planReason}; as matrices: ${why}`);
+  if (!mode) return refuse(`mode ${req2.mode} is not supported`);
+  if (inDims.slice(0, -2).some((d, a) => target.sizes[a] !== d)) return refuse("only the last two dims may be resized");
+  if (req2.antialias && target.scales.some((s) => s < 1)) return refuse("antialiased downsampling is not supported");
+  const inHW = [inDims[r - 2], inDims[r - 1]];
+  const outHW = [target.sizes[r - 2], target.sizes[r - 1]];
+  if (inHW[0] * outHW[0] > MAX_MATRIX_ELEMENTS || inHW[1] * outHW[1] > MAX_MATRIX_ELEMENTS) return refuse(`the ${inHW.join("×")} → ${outHW.join("×")} matrices are too large`);
+  const roi = req2.coordinateMode === "tf_crop_and_resize" ? cropRegion(node, ctx, r) : void 0;
+  if (req2.coordinateMode === "tf_crop_and_resize" && !roi) return refuse("tf_crop_and_resize needs a constant roi over every axis");
+  const sampling = (axis) => ({ ...axisSampling(node, mode, req2), ...roi ? { roi: [roi[axis], roi[r + axis]] } : {} });
+  const unknown = isKnownSampling(sampling(r - 1));
+  if (unknown) return refuse(unknown);
+  const axes = [r - 2, r - 1].map((a, k) => axisMatrix(inHW[k], outHW[k], target.scales[a], sampling(a)));
+  const name2 = outputName(node);
+  ctx.setOutput(node, 0, emitMatrixResize(ctx, x2, constantMatrices(ctx, inHW, outHW, axes, attrFloat(node, "extrapolation_value", 0), name2), name2));
+}
+function axisSampling(node, mode, modes) {
+  return {
+    mode,
+    coordinateMode: modes.coordinateMode,
+    nearestMode: modes.nearestMode,
+    cubicA: attrFloat(node, "cubic_coeff_a", -0.75),
+    excludeOutside: attrInt(node, "exclude_outside", 0) === 1
+  };
+}
+function scalesInput(node, ctx) {
+  if (node.opType === "Upsample") return ctx.opset >= 9 ? 1 : void 0;
+  if (ctx.opset < 11) return 1;
+  return node.inputs[3] ? void 0 : 2;
+}
+function takesRuntimeScales(node, ctx) {
+  const k = scalesInput(node, ctx);
+  return k !== void 0 && !!node.inputs[k] && !ctx.constant(node, k);
+}
+function convertRuntimeScales(node, ctx, x2, dims, legacy) {
+  const refuse = (why) => ctx.unsupported(node, `scales or sizes must be constants, or sizes computed from shapes whose resized two dims are static${why}`);
+  const k = scalesInput(node, ctx);
+  const declared = ctx.info(node.outputs[0])?.shape;
+  if (k === void 0 || !node.inputs[k] || attrInts(node, "axes")) return refuse("");
+  if (!declared || declared.length !== dims.length || !declared.every((d) => typeof d === "number" && d > 0)) return refuse(" (or run-time scales with a declared static output shape)");
+  const r = dims.length;
+  if (dims.slice(0, -2).some((d, a) => d !== declared[a])) return refuse("; with run-time scales only the last two dims may be resized");
+  const mode = MATRIX_MODES[attrString(node, "mode", "nearest")];
+  if (!mode) return refuse(`; mode ${attrString(node, "mode", "nearest")} is not supported`);
+  if (attrBool(node, "antialias", false)) return refuse("; antialias needs constant scales");
+  const sampling = axisSampling(node, mode, samplingModes(node, legacy));
+  const problem2 = runtimeSamplingProblem(sampling);
+  if (problem2) return refuse(`; ${problem2}`);
+  const name2 = outputName(node);
+  const scales = ctx.requireInput(node, k);
+  const scaleOf = (axis) => ctx.b.op1("slice_by_index", { x: scales, begin: milConst.ints([axis]), end: milConst.ints([axis + 1]) }, { name: `${name2}_scale${axis}` });
+  const [rows2, cols] = [r - 2, r - 1].map((a) => runtimeAxisMatrix(ctx, scaleOf(a), dims[a], declared[a], sampling, `${name2}_axis${a}`));
+  ctx.setOutput(node, 0, emitMatrixResize(ctx, x2, { rows: rows2, cols }, name2));
+}
+function cropRegion(node, ctx, rank) {
+  const roi = node.inputs[1] ? ctx.constant(node, 1) : void 0;
+  if (!roi || attrInts(node, "axes") || roi.data.length !== 2 * rank) return void 0;
+  return Array.from(roi.data, Number);
+}
+var UNKNOWN_DIM, UNKNOWN_SPATIAL_DIM, MATRIX_MODES, MAX_MATRIX_ELEMENTS, RUNTIME_SCALE_OPS, resize2, upsample, resampleConverters;
 var init_resample3 = __esm({
   "src/convert/ops/resample.ts"() {
     "use strict";
@@ -19121,21 +20601,29 @@ var init_resample3 = __esm({
     init_resample2();
     init_types2();
     init_nn_util();
+    init_resize_dynamic();
+    init_builder();
+    init_resize_matrix();
+    init_resize_runtime();
     init_resize_plan();
     init_resize_sizes();
     UNKNOWN_DIM = -1;
+    UNKNOWN_SPATIAL_DIM = 65521;
+    MATRIX_MODES = { nearest: "nearest", linear: "linear", bilinear: "linear", cubic: "cubic" };
+    MAX_MATRIX_ELEMENTS = 1 << 22;
+    RUNTIME_SCALE_OPS = ["real_div", "sub", "mul", "ceil", "floor", "clip", "equal", "cast", "select", "logical_and", "greater_equal", "less_equal"];
     resize2 = {
       opsets: [10, LATEST_ONNX_OPSET],
-      milOps: ["upsample_nearest_neighbor", "upsample_bilinear", "resize_nearest_neighbor", "resize_bilinear"],
-      limits: "last two dims only, with static sizes (leading dims may be dynamic); nearest and linear modes where Core ML samples the same grid",
+      milOps: ["upsample_nearest_neighbor", "upsample_bilinear", "resize_nearest_neighbor", "resize_bilinear", "resize", "slice_by_index", "matmul", "add", "identity", ...RUNTIME_SCALE_OPS],
+      limits: "last two dims only; a Core ML resize op where it samples the same grid, else (static height and width) matrix products: nearest, linear and cubic, every coordinate transform, no antialiased downsampling; scales or sizes given at run time with a static input take the declared output shape; a dynamic height or width takes integer upsampling scales, constant sizes, or sizes computed at run time (iOS17 resize: linear, or nearest with round_prefer_ceil; the target is raised to iOS17)",
       convert(node, ctx) {
         convertResize(node, ctx, ctx.opset < 11);
       }
     };
     upsample = {
       opsets: [7, 9],
-      milOps: ["upsample_nearest_neighbor", "resize_nearest_neighbor", "resize_bilinear"],
-      limits: "last two dims only, with static sizes (leading dims may be dynamic)",
+      milOps: ["upsample_nearest_neighbor", "resize_nearest_neighbor", "resize_bilinear", "matmul", "add", "identity", "slice_by_index", ...RUNTIME_SCALE_OPS],
+      limits: "last two dims only; a dynamic height or width takes integer scales only",
       convert(node, ctx) {
         convertResize(node, ctx, true);
       }
@@ -19226,10 +20714,10 @@ function activations(ctx, node, names, dtype) {
   const betas = [...attrFloats(node, "activation_beta") ?? []];
   return names.map((name2) => {
     const spec2 = ACTIVATIONS[name2] ?? ctx.unsupported(node, `activation ${name2} is not supported`);
-    const values = spec2.params.map((fallback, k) => (k === 0 ? alphas.shift() : betas.shift()) ?? fallback);
+    const values2 = spec2.params.map((fallback, k) => (k === 0 ? alphas.shift() : betas.shift()) ?? fallback);
     const args = {};
-    if (values.length > 0) args.alpha = floatScalar(values[0], dtype);
-    if (values.length > 1) args.beta = floatScalar(values[1], dtype);
+    if (values2.length > 0) args.alpha = floatScalar(values2[0], dtype);
+    if (values2.length > 1) args.beta = floatScalar(values2[1], dtype);
     return (c, x2) => c.b.op1(spec2.op, { x: x2, ...args });
   });
 }
@@ -19254,10 +20742,10 @@ function stepMasks(ctx, node, input) {
     return ctx.b.op1("cast", { x: inside, dtype: milConst.str(dtype === "float16" ? "fp16" : "fp32") });
   };
 }
-function stack(ctx, values, axis, name2) {
+function stack(ctx, values2, axis, name2) {
   const options = name2 ? { name: name2 } : {};
-  if (values.length === 1) return ctx.b.op1("expand_dims", { x: values[0], axes: milConst.ints([axis]) }, options);
-  return ctx.b.op1("stack", { values, axis: milConst.int(axis) }, options);
+  if (values2.length === 1) return ctx.b.op1("expand_dims", { x: values2[0], axes: milConst.ints([axis]) }, options);
+  return ctx.b.op1("stack", { values: values2, axis: milConst.int(axis) }, options);
 }
 function bindRecurrentOutputs(ctx, node, input, results) {
   const name2 = (i2) => outputName(node, i2);
@@ -19444,13 +20932,13 @@ function fusedBlocker(ctx, node, plan) {
 }
 function fusedBias(ctx, node, plan, d) {
   const GH = GATES2[plan.kind] * plan.input.hidden;
-  const values = new Float32Array(GH);
+  const values2 = new Float32Array(GH);
   const bias = constantParam(ctx, node, 3, d);
   if (bias) {
     const v = floatValues(bias);
-    for (let k = 0; k < GH; k++) values[k] = v[k] + v[GH + k];
+    for (let k = 0; k < GH; k++) values2[k] = v[k] + v[GH + k];
   }
-  const t = floatTensor2(plan.input.dtype, [GH], values);
+  const t = floatTensor2(plan.input.dtype, [GH], values2);
   return plan.kind === "LSTM" ? reorderBlocks(t, LSTM_GATES_FROM_ONNX) : plan.kind === "GRU" ? reorderBlocks(t, GRU_GATES_FROM_ONNX) : t;
 }
 function fusedDirection(ctx, node, plan, d, reverse2) {
@@ -19590,8 +21078,8 @@ function unroll(node, ctx, trips, keepGoing) {
   const scanCount = body.outputs.length - 1 - carried;
   for (let s = 0; s < scanCount; s++) {
     if (scans.length === 0) ctx.unsupported(node, "a scan output of a loop that runs zero times has no element type to build an empty tensor from");
-    const values = scans.map((iteration, t) => asValue(ctx, iteration[s], `${outputName(node, carried + s)}_${t}`));
-    ctx.setOutput(node, carried + s, ctx.b.op1("stack", { values, axis: milConst.int(0) }, { name: outputName(node, carried + s) }));
+    const values2 = scans.map((iteration, t) => asValue(ctx, iteration[s], `${outputName(node, carried + s)}_${t}`));
+    ctx.setOutput(node, carried + s, ctx.b.op1("stack", { values: values2, axis: milConst.int(0) }, { name: outputName(node, carried + s) }));
   }
   return true;
 }
@@ -19602,7 +21090,7 @@ function own(ctx, v) {
   const made = ctx.b.operations().some((op5) => op5.outputs.some((o) => o.name === v));
   return made ? v : ctx.b.op1("identity", { x: v });
 }
-function describe2(t) {
+function describeType(t) {
   return `${t.dtype}${formatShape(t.shape)}`;
 }
 function whileLoop2(node, ctx) {
@@ -19623,8 +21111,8 @@ function whileLoop2(node, ctx) {
   });
   loopBody.outputs.forEach((o, k) => {
     const [want, got] = [types[k].type, ctx.b.typeOf(o)];
-    if (describe2(want) !== describe2(got)) {
-      ctx.unsupported(node, `Core ML's while_loop needs carried value ${k - 2} to keep its type: it enters as ${describe2(want)} and leaves the body as ${describe2(got)}`);
+    if (describeType(want) !== describeType(got)) {
+      ctx.unsupported(node, `Core ML's while_loop needs carried value ${k - 2} to keep its type: it enters as ${describeType(want)} and leaves the body as ${describeType(got)}`);
     }
   });
   const outs = ctx.b.opWithBlocks("while_loop", { loop_vars: vars }, [condition, loopBody], { numOutputs: vars.length });
@@ -19639,6 +21127,7 @@ var init_loop = __esm({
     init_tensor();
     init_narrow();
     init_types2();
+    init_deciders();
     init_control2();
     init_nn_util();
     MAX_UNROLLED_ITERATIONS = 64;
@@ -19657,11 +21146,52 @@ var init_loop = __esm({
           if (count <= MAX_UNROLLED_ITERATIONS && unroll(node, ctx, count, truthy2(cond3))) return;
         }
         if (body.outputs.length - 1 - carried > 0) {
-          ctx.unsupported(node, `scan outputs need a trip count known at conversion time (at most ${MAX_UNROLLED_ITERATIONS}) and a condition that folds; freeze the inputs that decide them`);
+          const advice = decidersAdvice("the trip count or the condition", mergeDeciders([0, 1].map((i2) => ctx.deciders(node.inputs[i2] ?? ""))));
+          ctx.unsupported(node, `scan outputs need a trip count known at conversion time (at most ${MAX_UNROLLED_ITERATIONS}) and a condition that folds; ${advice || "freeze the inputs that decide them"}`);
         }
         whileLoop2(node, ctx);
       }
     };
+  }
+});
+
+// src/convert/ops/scan-loop.ts
+function lengthAlong(ctx, x2, axis, name2) {
+  const dims = ctx.b.op1("shape", { x: x2 }, { name: `${name2}_dims` });
+  return ctx.b.op1("gather", { x: dims, indices: milConst.int(axis), axis: milConst.int(0) }, { name: name2 });
+}
+function scanAsWhileLoop(node, ctx, body, scan) {
+  const name2 = outputName(node);
+  const length = lengthAlong(ctx, scan.scans[0], scan.axes[0], `${name2}_length`);
+  const last = ctx.b.op1("sub", { x: length, y: milConst.int(1) }, { name: `${name2}_last` });
+  const vars = [ctx.b.const(milConst.int(0), `${name2}_t0`), ...scan.states.map((s, k) => asValue(ctx, s, `${name2}_s${k}`))];
+  const types = vars.map((v, k) => ({ name: `${name2}_var${k}`, type: ctx.b.typeOf(v) }));
+  const condition = ctx.b.nestedBlock(types, ([t]) => [ctx.b.op1("less", { x: t, y: length })]);
+  const loopBody = ctx.b.nestedBlock(types, ([t, ...states]) => {
+    const slices = scan.scans.map((x2, k) => {
+      const index = scan.reversed[k] ? ctx.b.op1("sub", { x: last, y: t }) : t;
+      return ctx.b.op1("gather", { x: x2, indices: index, axis: milConst.int(scan.axes[k]) });
+    });
+    const outs2 = convertSubgraph(ctx, node, body, [...states, ...slices]);
+    const next = [ctx.b.op1("add", { x: t, y: milConst.int(1) }), ...outs2.map((o, k) => asValue(ctx, o, `${name2}_next${k}`))];
+    return next.map((v) => own(ctx, v));
+  });
+  loopBody.outputs.forEach((o, k) => {
+    const [want, got] = [types[k].type, ctx.b.typeOf(o)];
+    if (describeType(want) !== describeType(got)) {
+      ctx.unsupported(node, `Core ML's while_loop needs state ${k - 1} to keep its type: it enters as ${describeType(want)} and leaves the body as ${describeType(got)}`);
+    }
+  });
+  const outs = ctx.b.opWithBlocks("while_loop", { loop_vars: vars }, [condition, loopBody], { numOutputs: vars.length });
+  outs.slice(1).forEach((v, k) => ctx.setOutput(node, k, v));
+}
+var init_scan_loop = __esm({
+  "src/convert/ops/scan-loop.ts"() {
+    "use strict";
+    init_builder();
+    init_control2();
+    init_loop();
+    init_nn_util();
   }
 });
 
@@ -19696,13 +21226,16 @@ function take(ctx, x2, axis, index) {
 function asValue2(ctx, b3, hint) {
   return typeof b3 === "string" ? b3 : ctx.b.const(narrowConstant(b3, hint), hint);
 }
-function stack2(ctx, values, axis, name2) {
-  return ctx.b.op1("stack", { values, axis: milConst.int(axis) }, name2 ? { name: name2 } : {});
+function stack2(ctx, values2, axis, name2) {
+  return ctx.b.op1("stack", { values: values2, axis: milConst.int(axis) }, name2 ? { name: name2 } : {});
 }
 function runSequence(ctx, node, body, layout, start) {
   const lengths = start.scans.map((x2, k) => ctx.b.typeOf(x2).shape[normalize(layout.inputAxes[k], ctx.b.typeOf(x2).shape.length)]);
   const steps = lengths[0];
-  if (typeof steps !== "number" || lengths.some((n) => n !== steps)) ctx.unsupported(node, "scan inputs need one static sequence length");
+  if (typeof steps !== "number" || lengths.some((n) => n !== steps)) {
+    const advice = decidersAdvice("the sequence length", mergeDeciders(node.inputs.slice(-layout.scanInputs).map((name2) => ctx.deciders(name2, true))));
+    ctx.unsupported(node, `scan inputs need one static sequence length${advice ? `; ${advice}` : ""}`);
+  }
   if (steps > MAX_SCAN_ITERATIONS) ctx.unsupported(node, `unrolling is limited to ${MAX_SCAN_ITERATIONS} iterations (the sequence has ${steps})`);
   if (steps === 0) ctx.unsupported(node, "an empty sequence leaves the scan outputs without an element type");
   let states = start.states;
@@ -19717,9 +21250,9 @@ function runSequence(ctx, node, body, layout, start) {
     perIteration.push(outs.slice(layout.states).map((o, k) => asValue2(ctx, o, `${outputName(node)}_scan${k}_${t}`)));
   }
   const outputs = layout.outputAxes.map((axis, k) => {
-    const values = perIteration.map((iteration) => iteration[k]);
-    if (layout.outputReversed[k]) values.reverse();
-    return stack2(ctx, values, normalize(axis, ctx.b.typeOf(values[0]).shape.length + 1));
+    const values2 = perIteration.map((iteration) => iteration[k]);
+    if (layout.outputReversed[k]) values2.reverse();
+    return stack2(ctx, values2, normalize(axis, ctx.b.typeOf(values2[0]).shape.length + 1));
   });
   return { states, outputs };
 }
@@ -19760,19 +21293,26 @@ var init_scan = __esm({
     init_tensor();
     init_narrow();
     init_types2();
+    init_deciders();
     init_control2();
+    init_scan_loop();
     init_nn_util();
     MAX_SCAN_ITERATIONS = 256;
     scanConverter = {
       opsets: [8, LATEST_ONNX_OPSET],
-      milOps: ["slice_by_index", "stack", "identity"],
-      limits: `unrolled: static sequence length up to ${MAX_SCAN_ITERATIONS}; opset 8 without sequence_lens`,
+      milOps: ["slice_by_index", "stack", "identity", "while_loop", "shape", "gather", "sub", "less", "add"],
+      limits: `unrolled: static sequence length up to ${MAX_SCAN_ITERATIONS}; a dynamic length only without scan outputs (a while_loop); opset 8 without sequence_lens`,
       convert(node, ctx) {
         const body = bodyOf2(node, ctx);
         if (ctx.opset < 9) return convertBatched(node, ctx, body);
         const layout = layoutOf(node, ctx, body, 0);
         const states = Array.from({ length: layout.states }, (_, k) => ctx.constant(node, k) ?? ctx.requireInput(node, k));
         const scans = Array.from({ length: layout.scanInputs }, (_, k) => ctx.requireInput(node, layout.states + k));
+        const axes = scans.map((x2, k) => normalize(layout.inputAxes[k], ctx.b.typeOf(x2).shape.length));
+        const dynamicLength = scans.some((x2, k) => ctx.b.typeOf(x2).shape[axes[k]] === null);
+        if (dynamicLength && layout.outputAxes.length === 0) {
+          return scanAsWhileLoop(node, ctx, body, { states, scans, axes, reversed: layout.inputReversed });
+        }
         const result = runSequence(ctx, node, body, layout, { states, scans });
         bindResults(ctx, node, result.states, result.outputs);
       }
@@ -19783,14 +21323,6 @@ var init_scan = __esm({
 // src/convert/ops/control.ts
 function reader(name2) {
   return { name: `read ${name2}`, opType: "Identity", domain: "", inputs: [name2], outputs: [], attributes: /* @__PURE__ */ new Map() };
-}
-function outerReads(graph) {
-  const own2 = /* @__PURE__ */ new Set([...graph.inputs.map((i2) => i2.name), ...graph.initializers.keys(), ""]);
-  for (const n of graph.nodes) for (const o of n.outputs) own2.add(o);
-  const reads = /* @__PURE__ */ new Set();
-  for (const n of graph.nodes) for (const i2 of n.inputs) if (!own2.has(i2)) reads.add(i2);
-  for (const o of graph.outputs) if (!own2.has(o.name)) reads.add(o.name);
-  return [...reads];
 }
 function infoOf(ctx, name2, mil) {
   const known2 = ctx.info(name2);
@@ -19855,12 +21387,12 @@ function ownValue(ctx, value, madeHere) {
 function blockFor(ctx, node, graph) {
   return ctx.b.nestedBlock([], () => {
     convertSubgraph(ctx, node, graph);
-    const values = graph.outputs.map((o) => valueOf(ctx, o.name));
+    const values2 = graph.outputs.map((o) => valueOf(ctx, o.name));
     const madeHere = new Set(ctx.b.operations().flatMap((op5) => op5.outputs.map((o) => o.name)));
-    return values.map((v) => ownValue(ctx, v, madeHere));
+    return values2.map((v) => ownValue(ctx, v, madeHere));
   });
 }
-function describe3(types) {
+function describe2(types) {
   return types.map((t) => `${t.dtype}${formatShape(t.shape)}`).join(", ");
 }
 function sameTypes(a, b3) {
@@ -19878,6 +21410,7 @@ var init_control2 = __esm({
     init_infer();
     init_topo();
     init_tensor();
+    init_deciders();
     init_registry();
     init_types2();
     init_loop();
@@ -19901,7 +21434,8 @@ var init_control2 = __esm({
         const otherwise = blockFor(ctx, node, branch(node, "else_branch", ctx));
         const [a, b3] = [then, otherwise].map((blk) => blk.outputs.map((o) => ctx.b.typeOf(o)));
         if (!sameTypes(a, b3)) {
-          ctx.unsupported(node, `Core ML's cond needs both branches to return the same types: then (${describe3(a)}), else (${describe3(b3)})`);
+          const advice = decidersAdvice("the condition", ctx.deciders(node.inputs[0]));
+          ctx.unsupported(node, `Core ML's cond needs both branches to return the same types: then (${describe2(a)}), else (${describe2(b3)})${advice ? `; ${advice}` : ""}`);
         }
         const outputNames = node.outputs.map((_, k) => outputName(node, k));
         const outs = ctx.b.opWithBlocks("cond", { pred }, [then, otherwise], { outputNames });
@@ -19909,6 +21443,96 @@ var init_control2 = __esm({
       }
     };
     controlConverters = { If: ifConverter, Loop: loopConverter, Scan: scanConverter };
+  }
+});
+
+// src/convert/ops/quant-integer.ts
+function asOnnxValue(ctx, node, value, hint) {
+  const name2 = `${node.name}/${hint}`;
+  ctx.setOutput({ name: name2, opType: "Identity", domain: "", inputs: [], outputs: [name2], attributes: /* @__PURE__ */ new Map() }, 0, value);
+  return name2;
+}
+function floatInput(node, ctx, i2, rank, axis) {
+  const v = ctx.requireInput(node, i2);
+  const { shape: shape3, dtype } = ctx.b.typeOf(v);
+  const asFloat = dtype === "float32" ? v : ctx.b.op1("cast", { x: v, dtype: milConst.str("fp32") }, { name: `${outputName(node)}_in${i2}_f32` });
+  const count = shape3.reduce((a, d) => a * (d ?? -1), 1);
+  if (count === 1) return ctx.b.op1("reshape", { x: asFloat, shape: milConst.ints([]) }, { name: `${outputName(node)}_in${i2}_scalar` });
+  if (shape3.length !== 1 || count < 0) return ctx.unsupported(node, `input ${i2} must be a scalar or a 1-D tensor with a static length`);
+  const along = Array.from({ length: rank }, (_, k) => k === axis ? count : 1);
+  return ctx.b.op1("reshape", { x: asFloat, shape: milConst.ints(along) }, { name: `${outputName(node)}_in${i2}_axis` });
+}
+function centred(node, ctx, i2, zp, axisOf2) {
+  const v = ctx.requireInput(node, i2);
+  const rank = ctx.b.typeOf(v).shape.length;
+  const value = ctx.b.op1("cast", { x: v, dtype: milConst.str("fp32") }, { name: `${outputName(node)}_operand${i2}` });
+  if (!node.inputs[zp]) return value;
+  return ctx.b.op1("sub", { x: value, y: floatInput(node, ctx, zp, rank, axisOf2(rank)) }, { name: `${outputName(node)}_centred${i2}` });
+}
+function accumulate(node, ctx, product3, [a, b3]) {
+  if (product3 === "MatMul") return ctx.b.op1("matmul", { x: a, y: b3 }, { name: `${outputName(node)}_accumulator` });
+  const out2 = `${node.name}/accumulator`;
+  const inner = { ...node, name: `${node.name}/Conv`, opType: "Conv", inputs: [asOnnxValue(ctx, node, a, "x"), asOnnxValue(ctx, node, b3, "w")], outputs: [out2] };
+  convConverters["Conv"].convert(inner, ctx);
+  return ctx.requireInput({ ...inner, inputs: [out2] }, 0);
+}
+function toInt323(ctx, x2, name2) {
+  return ctx.b.op1("cast", { x: ctx.b.op1("round", { x: x2 }, { name: `${name2}_rounded` }), dtype: milConst.str("int32") }, { name: name2 });
+}
+function integerProduct(product3) {
+  const axes = product3 === "Conv" ? CONV_AXES : MATMUL_AXES;
+  return {
+    opsets: [10, LATEST_ONNX_OPSET],
+    milOps: ["cast", "reshape", "sub", product3 === "Conv" ? "conv" : "matmul", "round"],
+    limits: "exact while the accumulator's partial sums stay below 2^24 in magnitude (fp32 products)",
+    convert(node, ctx) {
+      const acc = accumulate(node, ctx, product3, [centred(node, ctx, 0, 2, axes[0]), centred(node, ctx, 1, 3, axes[1])]);
+      ctx.setOutput(node, 0, toInt323(ctx, acc, outputName(node)));
+    }
+  };
+}
+function quantizedProduct(product3) {
+  const axes = product3 === "Conv" ? CONV_AXES : MATMUL_AXES;
+  return {
+    opsets: [10, LATEST_ONNX_OPSET],
+    milOps: ["cast", "reshape", "sub", product3 === "Conv" ? "conv" : "matmul", "add", "mul", "real_div", "round", "clip"],
+    limits: "uint8 and int8 outputs; exact accumulator while its partial sums stay below 2^24 in magnitude",
+    convert(node, ctx) {
+      const name2 = outputName(node);
+      const outType = ctx.info(node.inputs[7] ?? "")?.dtype ?? "uint8";
+      const range3 = SATURATION[outType];
+      if (!range3) return ctx.unsupported(node, `output type ${outType} is not supported (uint8 and int8 are)`);
+      let acc = accumulate(node, ctx, product3, [centred(node, ctx, 0, 2, axes[0]), centred(node, ctx, 3, 5, axes[1])]);
+      const yRank = ctx.b.typeOf(acc).shape.length;
+      const outAxis = product3 === "Conv" ? 1 : yRank - 1;
+      if (product3 === "Conv" && node.inputs[8]) acc = ctx.b.op1("add", { x: acc, y: floatInput(node, ctx, 8, yRank, 1) }, { name: `${name2}_biased` });
+      const aScale = floatInput(node, ctx, 1, yRank, product3 === "Conv" ? 1 : yRank - 2);
+      const bScale = floatInput(node, ctx, 4, yRank, outAxis);
+      const multiplier = ctx.b.op1("real_div", { x: ctx.b.op1("mul", { x: aScale, y: bScale }, { name: `${name2}_ab_scale` }), y: floatInput(node, ctx, 6, yRank, outAxis) }, { name: `${name2}_multiplier` });
+      const scaled2 = ctx.b.op1("round", { x: ctx.b.op1("mul", { x: acc, y: multiplier }, { name: `${name2}_scaled` }) }, { name: `${name2}_rounded` });
+      const shifted = ctx.b.op1("add", { x: scaled2, y: floatInput(node, ctx, 7, yRank, outAxis) }, { name: `${name2}_shifted` });
+      const clipped = ctx.b.op1("clip", { x: shifted, alpha: floatScalar(range3[0], "float32"), beta: floatScalar(range3[1], "float32") }, { name: `${name2}_saturated` });
+      ctx.setOutput(node, 0, ctx.b.op1("cast", { x: clipped, dtype: milConst.str("int32") }, { name: name2 }));
+    }
+  };
+}
+var SATURATION, CONV_AXES, MATMUL_AXES, quantIntegerConverters;
+var init_quant_integer = __esm({
+  "src/convert/ops/quant-integer.ts"() {
+    "use strict";
+    init_builder();
+    init_types2();
+    init_conv3();
+    init_nn_util();
+    SATURATION = { uint8: [0, 255], int8: [-128, 127] };
+    CONV_AXES = [() => 1, () => 0];
+    MATMUL_AXES = [(rank) => rank - 2, (rank) => rank - 1];
+    quantIntegerConverters = {
+      ConvInteger: integerProduct("Conv"),
+      MatMulInteger: integerProduct("MatMul"),
+      QLinearConv: quantizedProduct("Conv"),
+      QLinearMatMul: quantizedProduct("MatMul")
+    };
   }
 });
 
@@ -19971,7 +21595,7 @@ function foldDequantize(node, ctx) {
   });
   return scale.dtype === "float16" ? floatTensor2("float16", x2.shape, out2) : makeTensor("float32", x2.shape, out2);
 }
-var RANGES2, OUTPUT_DTYPE_CODES, quantizeLinear2, dequantizeLinear, dynamicQuantizeLinear, quantConverters;
+var RANGES2, OUTPUT_DTYPE_CODES, quantizeLinear, dequantizeLinear, dynamicQuantizeLinear, quantConverters;
 var init_quant2 = __esm({
   "src/convert/ops/quant.ts"() {
     "use strict";
@@ -19980,6 +21604,7 @@ var init_quant2 = __esm({
     init_tensor();
     init_types2();
     init_nn_util();
+    init_quant_integer();
     RANGES2 = {
       uint8: [0, 255],
       int8: [-128, 127],
@@ -19990,7 +21615,7 @@ var init_quant2 = __esm({
       int32: [-(2 ** 31), 2 ** 31 - 1]
     };
     OUTPUT_DTYPE_CODES = { 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 21: "uint4", 22: "int4" };
-    quantizeLinear2 = {
+    quantizeLinear = {
       opsets: [10, LATEST_ONNX_OPSET],
       milOps: ["real_div", "round", "add", "clip", "cast", "reshape"],
       limits: "integer outputs only (no float8); no blocked quantization",
@@ -20042,9 +21667,10 @@ var init_quant2 = __esm({
       }
     };
     quantConverters = {
-      QuantizeLinear: quantizeLinear2,
+      QuantizeLinear: quantizeLinear,
       DequantizeLinear: dequantizeLinear,
-      DynamicQuantizeLinear: dynamicQuantizeLinear
+      DynamicQuantizeLinear: dynamicQuantizeLinear,
+      ...quantIntegerConverters
     };
   }
 });
@@ -20182,8 +21808,8 @@ function eyeDynamic(ctx, x2, k, dtype, name2) {
 function windowConstant(coefficients, size2, periodic) {
   const [a0, a1, a2] = coefficients;
   const n = periodic ? size2 : size2 - 1;
-  const values = Float32Array.from({ length: size2 }, (_, i2) => a0 - a1 * Math.cos(2 * Math.PI * i2 / n) + a2 * Math.cos(4 * Math.PI * i2 / n));
-  return makeTensor("float32", [size2], values);
+  const values2 = Float32Array.from({ length: size2 }, (_, i2) => a0 - a1 * Math.cos(2 * Math.PI * i2 / n) + a2 * Math.cos(4 * Math.PI * i2 / n));
+  return makeTensor("float32", [size2], values2);
 }
 function windowDynamic(ctx, size2, coefficients, periodic) {
   const [a0, a1, a2] = coefficients;
@@ -20221,9 +21847,9 @@ function windowConverter(coefficients) {
   };
 }
 function castWindow(window2, dtype) {
-  const values = window2.data;
-  if (dtype === "int32") return makeTensor("int32", window2.shape, Int32Array.from(values, (v) => Math.trunc(v)));
-  return makeTensor("float16", window2.shape, Uint16Array.from(values, (v) => float32ToFloat16Bits(v)));
+  const values2 = window2.data;
+  if (dtype === "int32") return makeTensor("int32", window2.shape, Int32Array.from(values2, (v) => Math.trunc(v)));
+  return makeTensor("float16", window2.shape, Uint16Array.from(values2, (v) => float32ToFloat16Bits(v)));
 }
 var ONE, eyeLike, WINDOWS, generatorConverters;
 var init_generator2 = __esm({
@@ -20476,6 +22102,168 @@ var init_vision3 = __esm({
   }
 });
 
+// src/convert/ops/nms.ts
+function constantScalar(ctx, node, i2, what) {
+  const value = ctx.constant(node, i2);
+  if (!value) return void 0;
+  const values2 = toNumberList(value);
+  if (values2.length !== 1) ctx.unsupported(node, `${what} must hold one value, got ${values2.length}`);
+  return values2[0];
+}
+function refuseRunTimeInputs(node, ctx) {
+  const runTime = (i2) => {
+    const name2 = node.inputs[i2];
+    return name2 !== void 0 && name2 !== "" && !ctx.constant(node, i2) ? name2 : void 0;
+  };
+  const freeze = (name2, value) => ctx.isModelInput(name2) ? `--freeze ${name2}=${value}` : `--freeze the model input "${name2}" is computed from`;
+  const problems = [];
+  const fixes = [];
+  for (const [i2, what] of [[3, "iou_threshold"], [4, "score_threshold"]]) {
+    const name2 = runTime(i2);
+    if (name2 === void 0) continue;
+    problems.push(`${what} ("${name2}")`);
+    fixes.push(freeze(name2, "VALUE"));
+  }
+  const max2 = runTime(2);
+  if (max2 !== void 0 && ctx.maxDetections === void 0) {
+    problems.push(`max_output_boxes_per_class ("${max2}")`);
+    fixes.push(`give --max-detections K${ctx.isModelInput(max2) ? ` or ${freeze(max2, "N")}` : ""}`);
+  }
+  if (problems.length === 0) return;
+  const listed = problems.length === 1 ? `${problems[0]} is` : `${problems.slice(0, -1).join(", ")} and ${problems.at(-1)} are`;
+  ctx.unsupported(node, `${listed} only known at run time; Core ML's non_maximum_suppression needs constant thresholds and a bound on the selected rows: ${fixes.join("; ")}`);
+}
+function planOf(node, ctx, boxesShape, scoresShape) {
+  if (boxesShape.length !== 3 || scoresShape.length !== 3) ctx.unsupported(node, "boxes must be [batches, boxes, 4] and scores [batches, classes, boxes]");
+  const [batches, classes] = [boxesShape[0] ?? scoresShape[0] ?? null, scoresShape[1] ?? null];
+  if (batches === null || classes === null) ctx.unsupported(node, "the batch and class counts must be static (fix them with --input-shape)");
+  refuseRunTimeInputs(node, ctx);
+  const boxes = boxesShape[1] ?? scoresShape[2] ?? null;
+  const iouThreshold = constantScalar(ctx, node, 3, "iou_threshold") ?? 0;
+  const scoreThreshold = constantScalar(ctx, node, 4, "score_threshold") ?? NO_SCORE_THRESHOLD;
+  const given = ctx.maxDetections;
+  const hasMax = node.inputs[2] !== void 0 && node.inputs[2] !== "";
+  const maxPerClass = hasMax ? constantScalar(ctx, node, 2, "max_output_boxes_per_class") : 0;
+  const perClass = Math.min(maxPerClass === void 0 ? given : Math.max(0, maxPerClass), boxes ?? Infinity);
+  if (!(perClass >= 1)) ctx.unsupported(node, "max_output_boxes_per_class is 0 (or there are no boxes): the node never selects a box");
+  const rows2 = given ?? batches * classes * perClass;
+  return { batches, classes, boxes, perClass, rows: rows2, iouThreshold, scoreThreshold };
+}
+function centreBoxes(ctx, node, boxes) {
+  const b3 = ctx.b;
+  const name2 = outputName(node);
+  const dtype = typeOfInput(ctx, boxes).dtype;
+  const parts = b3.op("split", { x: boxes, num_splits: milConst.int(4), axis: milConst.int(2) }, { numOutputs: 4, name: `${name2}_box_parts` });
+  const zero = floatScalar(0, dtype);
+  const half = floatScalar(0.5, dtype);
+  const centre = (a, c) => b3.op1("mul", { x: b3.op1("add", { x: a, y: c }), y: half });
+  const extent = (a, c) => b3.op1("abs", { x: b3.op1("sub", { x: c, y: a }) });
+  const [cx, cy, w, h] = attrInt(node, "center_point_box", 0) === 1 ? [parts[0], parts[1], b3.op1("maximum", { x: parts[2], y: zero }), b3.op1("maximum", { x: parts[3], y: zero })] : [centre(parts[1], parts[3]), centre(parts[0], parts[2]), extent(parts[1], parts[3]), extent(parts[0], parts[2])];
+  return b3.op1("concat", { values: [cx, cy, w, h], axis: milConst.int(2), interleave: milConst.bool(false) }, { name: `${name2}_boxes_cxcywh` });
+}
+function perClassBatches(ctx, node, plan) {
+  const b3 = ctx.b;
+  const name2 = outputName(node);
+  const centred2 = centreBoxes(ctx, node, ctx.requireInput(node, 0));
+  const n = plan.boxes ?? -1;
+  const pairs = plan.batches * plan.classes;
+  const expanded = b3.op1("expand_dims", { x: centred2, axes: milConst.ints([1]) });
+  const tiled = plan.classes === 1 ? expanded : b3.op1("tile", { x: expanded, reps: milConst.ints([1, plan.classes, 1, 1]) });
+  const boxes = b3.op1("reshape", { x: tiled, shape: milConst.ints([pairs, n, 4]) }, { name: `${name2}_class_boxes` });
+  const scores = b3.op1("reshape", { x: ctx.requireInput(node, 1), shape: milConst.ints([pairs, n, 1]) }, { name: `${name2}_class_scores` });
+  return { boxes, scores };
+}
+function suppress(ctx, node, plan) {
+  const b3 = ctx.b;
+  const name2 = outputName(node);
+  const { boxes, scores } = perClassBatches(ctx, node, plan);
+  const dtype = typeOfInput(ctx, boxes).dtype;
+  const pairs = plan.batches * plan.classes;
+  const common = { iou_threshold: floatScalar(plan.iouThreshold, dtype), max_boxes: milConst.int(plan.perClass), per_class_suppression: milConst.bool(false) };
+  const iOS17 = targetRank(ctx.target) >= targetRank("iOS17");
+  const outputs = iOS17 ? b3.op("non_maximum_suppression", { ...common, boxes: b3.op1("transpose", { x: boxes, perm: milConst.ints([0, 2, 1]) }), scores: b3.op1("transpose", { x: scores, perm: milConst.ints([0, 2, 1]) }) }, { name: `${name2}_nms`, numOutputs: 3 }) : b3.op("non_maximum_suppression", { ...common, boxes, scores, score_threshold: floatScalar(plan.scoreThreshold, dtype) }, { name: `${name2}_nms`, numOutputs: 4 });
+  const [, keptScores, indices, count] = outputs;
+  const flatScores = b3.op1("reshape", { x: keptScores, shape: milConst.ints([pairs, plan.perClass]) });
+  const aboveThreshold = b3.op1("greater", { x: flatScores, y: floatScalar(plan.scoreThreshold, dtype) });
+  const slot = milConst.ints(Array.from({ length: plan.perClass }, (_, j) => j));
+  const counted = count === void 0 ? b3.op1("greater_equal", { x: indices, y: milConst.int(0) }) : b3.op1("less", { x: slot, y: b3.op1("reshape", { x: count, shape: milConst.ints([pairs, 1]) }) });
+  const conditions = [counted, aboveThreshold];
+  const runTimeMax = ctx.constant(node, 2) ? void 0 : ctx.input(node, 2);
+  if (runTimeMax !== void 0) {
+    const limit = b3.op1("reshape", { x: castTo(ctx, runTimeMax, "int32"), shape: milConst.ints([1, 1]) });
+    conditions.push(b3.op1("less", { x: slot, y: limit }));
+  }
+  const last = conditions.length - 2;
+  const valid = conditions.slice(1).reduce((all, c, k) => b3.op1("logical_and", { x: all, y: c }, k === last ? { name: `${name2}_valid` } : {}), conditions[0]);
+  return { indices, valid };
+}
+function slotOwners(plan) {
+  const slots = plan.batches * plan.classes * plan.perClass;
+  const owners = new Int32Array(slots * 2);
+  for (let p = 0; p < slots; p++) {
+    const pair = Math.floor(p / plan.perClass);
+    owners[2 * p] = Math.floor(pair / plan.classes);
+    owners[2 * p + 1] = pair % plan.classes;
+  }
+  return owners;
+}
+function packRows(ctx, node, plan, indices, valid) {
+  const b3 = ctx.b;
+  const name2 = outputName(node);
+  const slots = plan.batches * plan.classes * plan.perClass;
+  const shape3 = [plan.batches * plan.classes, plan.perClass];
+  const position = makeTensor("int32", shape3, Int32Array.from({ length: slots }, (_, p) => p));
+  const later = makeTensor("int32", shape3, Int32Array.from({ length: slots }, (_, p) => p + slots));
+  const keys = b3.op1("reshape", { x: b3.op1("select", { cond: valid, a: position, b: later }), shape: milConst.ints([slots]) });
+  const taken = Math.min(plan.rows, slots);
+  const [sortedKeys, order] = b3.op("topk", { x: keys, k: milConst.int(taken), axis: milConst.int(0), ascending: milConst.bool(true) }, { numOutputs: 2 });
+  const rows2 = b3.op1("concat", {
+    values: [makeTensor("int32", [slots, 2], slotOwners(plan)), b3.op1("reshape", { x: indices, shape: milConst.ints([slots, 1]) })],
+    axis: milConst.int(1),
+    interleave: milConst.bool(false)
+  });
+  const picked = b3.op1("gather", { x: rows2, indices: order, axis: milConst.int(0) });
+  const isValid = b3.op1("reshape", { x: b3.op1("less", { x: sortedKeys, y: milConst.int(slots) }), shape: milConst.ints([taken, 1]) });
+  const last = plan.rows > slots ? `${name2}_valid_rows` : name2;
+  const packed = b3.op1("select", { cond: isValid, a: picked, b: milConst.int(PAD_VALUE) }, { name: last });
+  if (plan.rows <= slots) return packed;
+  const padding = makeTensor("int32", [plan.rows - slots, 3], new Int32Array((plan.rows - slots) * 3).fill(PAD_VALUE));
+  return b3.op1("concat", { values: [packed, padding], axis: milConst.int(0), interleave: milConst.bool(false) }, { name: name2 });
+}
+var PAD_VALUE, NO_SCORE_THRESHOLD, nonMaxSuppression2, nmsConverters;
+var init_nms2 = __esm({
+  "src/convert/ops/nms.ts"() {
+    "use strict";
+    init_builder();
+    init_ir();
+    init_ir2();
+    init_tensor();
+    init_elementwise4();
+    init_nn_util();
+    PAD_VALUE = -1;
+    NO_SCORE_THRESHOLD = -34028234663852886e22;
+    nonMaxSuppression2 = {
+      opsets: [10, 22],
+      milOps: ["non_maximum_suppression", "split", "add", "mul", "sub", "abs", "maximum", "concat", "expand_dims", "tile", "reshape", "transpose", "greater", "greater_equal", "less", "logical_and", "select", "topk", "gather", "cast"],
+      limits: "iou_threshold and score_threshold must be constants (or frozen inputs), the batch and class counts static; selected_indices is padded to K rows of -1 after the selected ones: K from --max-detections, else batches·classes·max_output_boxes_per_class (which must then be constant)",
+      convert(node, ctx) {
+        const boxesShape = typeOfInput(ctx, ctx.requireInput(node, 0)).shape;
+        const scoresShape = typeOfInput(ctx, ctx.requireInput(node, 1)).shape;
+        const plan = planOf(node, ctx, boxesShape, scoresShape);
+        const { indices, valid } = suppress(ctx, node, plan);
+        ctx.setOutput(node, 0, packRows(ctx, node, plan, indices, valid));
+        ctx.padOutput(node, 0, { rows: plan.rows, padValue: PAD_VALUE });
+        const most = plan.batches * plan.classes * plan.perClass;
+        const truncation = plan.rows < most ? `; it can select up to ${most}, and rows beyond ${plan.rows} are dropped` : "";
+        ctx.warn(node, `selected_indices is padded to ${plan.rows} rows: the selected (batch, class, box) rows first, then rows of ${PAD_VALUE}${truncation}`);
+      }
+    };
+    nmsConverters = {
+      NonMaxSuppression: nonMaxSuppression2
+    };
+  }
+});
+
 // src/convert/ops/signal.ts
 function dftMatrix(p) {
   const cols = 2 * p.bins;
@@ -20553,9 +22341,9 @@ function stftWindow(ctx, node, frameLength) {
   }
   const t = ctx.constant(node, 2);
   if (!t) return ctx.unsupported(node, "window must be a constant");
-  const values = Float32Array.from(toNumberList(t));
-  if (frameLength !== void 0 && frameLength !== values.length) ctx.unsupported(node, `window has ${values.length} values but frame_length is ${frameLength}`);
-  return values;
+  const values2 = Float32Array.from(toNumberList(t));
+  if (frameLength !== void 0 && frameLength !== values2.length) ctx.unsupported(node, `window has ${values2.length} values but frame_length is ${frameLength}`);
+  return values2;
 }
 function frameIndices(frames, frameLength, step) {
   const idx = new Int32Array(frames * frameLength);
@@ -20627,6 +22415,100 @@ var init_signal2 = __esm({
   }
 });
 
+// src/convert/ops/text.ts
+function poolGrams(node, ctx) {
+  const pool3 = attrInts(node, "pool_int64s");
+  if (!pool3) return ctx.unsupported(node, attrInts(node, "pool_strings") ? "string pools have no Core ML form" : "pool_int64s is missing");
+  const starts = attrInts(node, "ngram_counts") ?? [0];
+  const grams = /* @__PURE__ */ new Map();
+  let id = 0;
+  starts.forEach((start, i2) => {
+    const length = i2 + 1;
+    const end = starts[i2 + 1] ?? pool3.length;
+    const list = [];
+    for (let p = start; p + length <= end; p += length) list.push({ tokens: pool3.slice(p, p + length), id: id++ });
+    grams.set(length, list);
+  });
+  return grams;
+}
+function countOccurrences(ctx, x2, [rows2, rowLength], grams, distance, name2) {
+  const n = grams[0].tokens.length;
+  const windows = rowLength - (n - 1) * distance;
+  if (windows <= 0) return void 0;
+  let matches;
+  for (let k = 0; k < n; k++) {
+    const tokens = ctx.b.op1("slice_by_index", { x: x2, begin: milConst.ints([0, k * distance]), end: milConst.ints([rows2, k * distance + windows]) }, { name: `${name2}_tokens${k}` });
+    const wanted = ctx.b.const(makeTensor("int32", [1, 1, grams.length], Int32Array.from(grams, (g) => g.tokens[k])), `${name2}_pool${k}`);
+    const hit = ctx.b.op1("cast", { x: ctx.b.op1("equal", { x: ctx.b.op1("expand_dims", { x: tokens, axes: milConst.ints([-1]) }, { name: `${name2}_column${k}` }), y: wanted }, { name: `${name2}_equal${k}` }), dtype: milConst.str("fp32") }, { name: `${name2}_hit${k}` });
+    matches = matches === void 0 ? hit : ctx.b.op1("mul", { x: matches, y: hit }, { name: `${name2}_all${k}` });
+  }
+  return ctx.b.op1("reduce_sum", { x: matches, axes: milConst.ints([1]), keep_dims: milConst.bool(false) }, { name: `${name2}_count` });
+}
+function gramCounts(node, ctx, x2, size2, byLength, name2) {
+  const minLength = attrInt(node, "min_gram_length", 1);
+  const maxLength = attrInt(node, "max_gram_length", 1);
+  const maxDistance = attrInt(node, "max_skip_count", 0) + 1;
+  const parts = [];
+  const order = [];
+  for (let n = minLength; n <= maxLength; n++) {
+    const grams = byLength.get(n) ?? [];
+    if (grams.length === 0) continue;
+    const distances = n === 1 ? [1] : Array.from({ length: maxDistance }, (_, k) => k + 1);
+    const counts2 = distances.map((d) => countOccurrences(ctx, x2, size2, grams, d, `${name2}_n${n}_d${d}`)).filter((c) => c !== void 0);
+    if (counts2.length === 0) continue;
+    parts.push(counts2.reduce((a, b3) => ctx.b.op1("add", { x: a, y: b3 }, { name: `${name2}_n${n}_sum` })));
+    order.push(...grams);
+  }
+  if (parts.length === 0) return { counts: "", order };
+  const counts = parts.length === 1 ? parts[0] : ctx.b.op1("concat", { values: parts, axis: milConst.int(1), interleave: milConst.bool(false) }, { name: `${name2}_counts` });
+  return { counts, order };
+}
+var MODES, tfIdfVectorizer2, textConverters;
+var init_text2 = __esm({
+  "src/convert/ops/text.ts"() {
+    "use strict";
+    init_builder();
+    init_ir2();
+    init_tensor();
+    init_types2();
+    init_nn_util();
+    MODES = /* @__PURE__ */ new Set(["TF", "IDF", "TFIDF"]);
+    tfIdfVectorizer2 = {
+      opsets: [9, LATEST_ONNX_OPSET],
+      milOps: ["expand_dims", "slice_by_index", "equal", "cast", "mul", "reduce_sum", "add", "concat", "matmul", "greater", "fill", "squeeze"],
+      limits: "integer token ids (no string pools), with a static row length",
+      convert(node, ctx) {
+        const input = ctx.requireInput(node, 0);
+        const dims = staticDims(typeOfInput(ctx, input));
+        if (!dims || dims.length < 1 || dims.length > 2) return ctx.unsupported(node, "X must be [C] or [N, C] with static sizes");
+        const mode = attrString(node, "mode", "TF");
+        if (!MODES.has(mode)) return ctx.unsupported(node, `mode ${mode} is not one of TF, IDF, TFIDF`);
+        const name2 = outputName(node);
+        const x2 = dims.length === 1 ? ctx.b.op1("expand_dims", { x: input, axes: milConst.ints([0]) }, { name: `${name2}_row` }) : input;
+        const rows2 = dims.length === 1 ? 1 : dims[0];
+        const indexes = attrInts(node, "ngram_indexes") ?? [];
+        const columns = indexes.reduce((m, v) => Math.max(m, v + 1), 0);
+        const { counts, order } = gramCounts(node, ctx, x2, [rows2, dims[dims.length - 1]], poolGrams(node, ctx), name2);
+        const weights = attrFloats(node, "weights");
+        let y;
+        if (order.length === 0) {
+          y = ctx.b.const(makeTensor("float32", [rows2, columns]), `${name2}_none`);
+        } else {
+          let perGram = counts;
+          if (mode === "IDF") perGram = ctx.b.op1("cast", { x: ctx.b.op1("greater", { x: perGram, y: milConst.float(0) }, { name: `${name2}_present` }), dtype: milConst.str("fp32") }, { name: `${name2}_idf` });
+          if (mode !== "TF" && weights) perGram = ctx.b.op1("mul", { x: perGram, y: ctx.b.const(makeTensor("float32", [order.length], Float32Array.from(order, (g) => weights[g.id] ?? 0)), `${name2}_weights`) }, { name: `${name2}_weighted` });
+          const scatter2 = new Float32Array(order.length * columns);
+          order.forEach((g, r) => scatter2[r * columns + indexes[g.id]] = 1);
+          y = ctx.b.op1("matmul", { x: perGram, y: ctx.b.const(makeTensor("float32", [order.length, columns], scatter2), `${name2}_columns`) }, { name: dims.length === 1 ? `${name2}_row_out` : name2 });
+        }
+        if (dims.length === 1) y = ctx.b.op1("squeeze", { x: y, axes: milConst.ints([0]) }, { name: name2 });
+        ctx.setOutput(node, 0, y);
+      }
+    };
+    textConverters = { TfIdfVectorizer: tfIdfVectorizer2 };
+  }
+});
+
 // src/convert/registry.ts
 function findConverter(opType, opset) {
   const conv4 = byOp3[opType];
@@ -20661,7 +22543,9 @@ var init_registry = __esm({
     init_loss2();
     init_generator2();
     init_vision3();
+    init_nms2();
     init_signal2();
+    init_text2();
     CONVERTER_FAMILIES = {
       elementwise: elementwiseConverters,
       activation: activationConverters,
@@ -20683,7 +22567,9 @@ var init_registry = __esm({
       loss: lossConverters,
       generator: generatorConverters,
       vision: visionConverters,
-      signal: signalConverters
+      nms: nmsConverters,
+      signal: signalConverters,
+      text: textConverters
     };
     byOp3 = mergeFamilyTables("converter for ONNX op", CONVERTER_FAMILIES);
   }
@@ -20784,6 +22670,8 @@ var init_context = __esm({
   "src/convert/context.ts"() {
     "use strict";
     init_errors();
+    init_ir();
+    init_deciders();
     init_narrow();
     init_outcomes();
     init_registry();
@@ -20793,14 +22681,25 @@ var init_context = __esm({
       target;
       warnings = [];
       outcomes = new NodeOutcomes();
+      /** The newest target some node asked for with requireTarget, and why (the first node that asked for it). */
+      neededTarget;
+      /** ONNX value name → how it is padded, for outputs whose valid row count is only known at run time. */
+      paddedValues = /* @__PURE__ */ new Map();
+      maxDetections;
       bindings = /* @__PURE__ */ new Map();
       infos;
       file;
-      constructor(b3, graph, opset, file) {
+      modelInputs;
+      graph;
+      producers;
+      constructor(b3, graph, opset, file, maxDetections) {
         this.b = b3;
+        this.maxDetections = maxDetections;
+        this.graph = graph;
         this.opset = opset;
         this.target = b3.target;
         this.file = file;
+        this.modelInputs = new Set(graph.inputs.map((i2) => i2.name));
         this.infos = new Map(graph.valueInfo);
         for (const i2 of graph.inputs) this.infos.set(i2.name, i2);
         for (const o of graph.outputs) if (!this.infos.has(o.name)) this.infos.set(o.name, o);
@@ -20825,6 +22724,9 @@ var init_context = __esm({
       constantValue(onnxName) {
         const binding = this.bindings.get(onnxName);
         return binding?.kind === "const" ? binding.value : void 0;
+      }
+      isModelInput(name2) {
+        return this.modelInputs.has(name2);
       }
       isBound(onnxName) {
         return this.bindings.has(onnxName);
@@ -20878,6 +22780,10 @@ var init_context = __esm({
       recordFailure(node, reason) {
         this.outcomes.record(node, "failed", reason);
       }
+      padOutput(node, i2, padding) {
+        const name2 = node.outputs[i2];
+        if (name2 !== void 0 && name2 !== "") this.paddedValues.set(name2, padding);
+      }
       warn(node, message) {
         this.warnings.push(`node "${node.name}" (${node.opType}): ${message}`);
       }
@@ -20887,6 +22793,17 @@ var init_context = __esm({
           [{ op: qualifiedOpName(node), node: node.name, reason }],
           this.fileOption()
         );
+      }
+      requireTarget(node, target, why) {
+        if (targetRank(this.target) >= targetRank(target)) return;
+        if (!this.neededTarget || targetRank(target) > targetRank(this.neededTarget.target)) {
+          this.neededTarget = { target, why: `node "${node.name}" (${node.opType}) ${why}` };
+        }
+        this.unsupported(node, `${why}, which needs ${target} or later (target is ${this.target})`);
+      }
+      deciders(name2, shapeOnly = false) {
+        this.producers ??= producersOf(this.graph);
+        return decidersOf(name2, this.producers, this.modelInputs, shapeOnly);
       }
       fileOption() {
         return this.file === void 0 ? {} : { file: this.file };
@@ -21208,9 +23125,132 @@ function countUses(block, counts = /* @__PURE__ */ new Map()) {
   for (const name2 of block.outputs) bump(name2);
   return counts;
 }
+function renameUses(block, renames, includeOutputs) {
+  if (renames.size === 0) return;
+  for (const op5 of block.operations) {
+    for (const bindings of Object.values(op5.inputs)) {
+      for (let i2 = 0; i2 < bindings.length; i2++) {
+        const b3 = bindings[i2];
+        const to = b3.kind === "name" ? renames.get(b3.name) : void 0;
+        if (to !== void 0) bindings[i2] = { kind: "name", name: to };
+      }
+    }
+    for (const inner of op5.blocks) renameUses(inner, renames, true);
+  }
+  if (includeOutputs) block.outputs = block.outputs.map((n) => renames.get(n) ?? n);
+}
+function constantValues(block, values2 = /* @__PURE__ */ new Map()) {
+  for (const op5 of block.operations) {
+    const val = op5.type === "const" ? op5.attributes["val"] : void 0;
+    if (val && op5.outputs[0]) values2.set(op5.outputs[0].name, val);
+    for (const inner of op5.blocks) constantValues(inner, values2);
+  }
+  return values2;
+}
+function boundConstant(op5, param, constants2) {
+  const b3 = op5.inputs[param]?.[0];
+  if (!b3) return void 0;
+  return b3.kind === "value" ? b3.value : constants2.get(b3.name);
+}
+function functionNames(fn) {
+  const names = new NameAllocator();
+  for (const v of fn.inputs) names.allocate(v.name);
+  const visit = (block) => {
+    for (const v of block.inputs) names.allocate(v.name);
+    for (const op5 of block.operations) {
+      names.allocate(op5.name);
+      for (const o of op5.outputs) names.allocate(o.name);
+      for (const inner of op5.blocks) visit(inner);
+    }
+  };
+  visit(fn.block);
+  return names;
+}
+function constOp(name2, value) {
+  return {
+    type: "const",
+    name: name2,
+    inputs: {},
+    outputs: [{ name: name2, type: { dtype: value.dtype, shape: [...value.shape] } }],
+    attributes: { val: value },
+    blocks: []
+  };
+}
 var init_uses = __esm({
   "src/mil/passes/uses.ts"() {
     "use strict";
+    init_sanitize();
+  }
+});
+
+// src/mil/passes/cast-cleanup.ts
+function removeRedundantCasts(program) {
+  let removed = 0;
+  for (const fn of Object.values(program.functions)) removed += cleanBlock(fn.block, valueTypes2(fn));
+  return removed;
+}
+function isLosslessWidening(from, to) {
+  return from === to || (LOSSLESS_WIDENING[from]?.includes(to) ?? false);
+}
+function valueTypes2(fn) {
+  const types = /* @__PURE__ */ new Map();
+  for (const v of fn.inputs) types.set(v.name, v.type.dtype);
+  const visit = (block) => {
+    for (const v of block.inputs) types.set(v.name, v.type.dtype);
+    for (const op5 of block.operations) {
+      for (const o of op5.outputs) types.set(o.name, o.type.dtype);
+      for (const inner of op5.blocks) visit(inner);
+    }
+  };
+  visit(fn.block);
+  return types;
+}
+function castInput(op5) {
+  const x2 = op5.inputs["x"]?.[0];
+  return op5.type === "cast" && op5.outputs.length === 1 && x2?.kind === "name" ? x2.name : void 0;
+}
+function cleanBlock(block, types) {
+  let removed = 0;
+  for (const op5 of block.operations) for (const inner of op5.blocks) removed += cleanBlock(inner, types);
+  const outputs = new Set(block.outputs);
+  const castFrom = /* @__PURE__ */ new Map();
+  const firstCast = /* @__PURE__ */ new Map();
+  const renames = /* @__PURE__ */ new Map();
+  for (const op5 of block.operations) {
+    const input = castInput(op5);
+    if (input === void 0) {
+      if (renames.size > 0) renameUses({ inputs: [], operations: [op5], outputs: [] }, renames, false);
+      continue;
+    }
+    let x2 = renames.get(input) ?? input;
+    const out2 = op5.outputs[0];
+    const before = castFrom.get(x2);
+    if (before !== void 0 && isLosslessWidening(types.get(before), types.get(x2))) x2 = before;
+    const key = `${x2}|${out2.type.dtype}`;
+    const same = types.get(x2) === out2.type.dtype ? x2 : firstCast.get(key);
+    if (same !== void 0 && !outputs.has(out2.name)) {
+      renames.set(out2.name, same);
+      removed++;
+      continue;
+    }
+    op5.inputs = { ...op5.inputs, x: [{ kind: "name", name: x2 }] };
+    castFrom.set(out2.name, x2);
+    if (!firstCast.has(key)) firstCast.set(key, out2.name);
+  }
+  return removed;
+}
+var LOSSLESS_WIDENING;
+var init_cast_cleanup = __esm({
+  "src/mil/passes/cast-cleanup.ts"() {
+    "use strict";
+    init_uses();
+    LOSSLESS_WIDENING = {
+      float16: ["float32"],
+      int8: ["int16", "int32", "float16", "float32"],
+      uint8: ["int16", "int32", "uint16", "float16", "float32"],
+      int16: ["int32", "float32"],
+      uint16: ["int32", "float32"]
+    };
   }
 });
 
@@ -21245,6 +23285,60 @@ var init_dead_code = __esm({
   }
 });
 
+// src/mil/passes/divide-to-multiply.ts
+function divideToMultiply(program) {
+  let rewritten = 0;
+  for (const fn of Object.values(program.functions)) {
+    const constants2 = constantValues(fn.block);
+    const names = functionNames(fn);
+    const rewriteBlock = (block) => {
+      const kept = [];
+      const reciprocals = /* @__PURE__ */ new Map();
+      for (const op5 of block.operations) {
+        for (const inner of op5.blocks) rewriteBlock(inner);
+        const divisor = op5.type === "real_div" ? boundConstant(op5, "y", constants2) : void 0;
+        const reciprocal = divisor?.dtype === "float32" ? reciprocalOf(divisor) : void 0;
+        if (reciprocal) {
+          const y = op5.inputs["y"][0];
+          let binding = { kind: "value", value: reciprocal };
+          if (y.kind === "name") {
+            let holder = reciprocals.get(y.name);
+            if (!holder) {
+              holder = names.allocate(`${y.name}_reciprocal`);
+              kept.push(constOp(holder, reciprocal));
+              reciprocals.set(y.name, holder);
+            }
+            binding = { kind: "name", name: holder };
+          }
+          op5.type = "mul";
+          op5.inputs = { ...op5.inputs, y: [binding] };
+          rewritten++;
+        }
+        kept.push(op5);
+      }
+      block.operations = kept;
+    };
+    rewriteBlock(fn.block);
+  }
+  return rewritten;
+}
+function reciprocalOf(t) {
+  const src = t.data;
+  const out2 = new Float32Array(src.length);
+  for (let i2 = 0; i2 < src.length; i2++) {
+    out2[i2] = 1 / src[i2];
+    if (!Number.isFinite(out2[i2]) && src[i2] !== 0) return void 0;
+  }
+  return makeTensor("float32", t.shape, out2);
+}
+var init_divide_to_multiply = __esm({
+  "src/mil/passes/divide-to-multiply.ts"() {
+    "use strict";
+    init_tensor();
+    init_uses();
+  }
+});
+
 // src/mil/passes/fp16.ts
 function applyFp16ComputePrecision(program, options = {}) {
   const warnings = [];
@@ -21260,16 +23354,6 @@ function applyFp16ComputePrecision(program, options = {}) {
 }
 function withSource(op5, source) {
   return source ? { ...op5, source } : op5;
-}
-function constOp(name2, value) {
-  return {
-    type: "const",
-    name: name2,
-    inputs: {},
-    outputs: [{ name: name2, type: { dtype: value.dtype, shape: [...value.shape] } }],
-    attributes: { val: value },
-    blocks: []
-  };
 }
 function scanFp16Range(data) {
   let overflow = 0;
@@ -21303,7 +23387,7 @@ function toFloat16Tensor(value) {
   }
   return { tensor: makeTensor("float16", value.shape, out2), saturated };
 }
-var SKIPPED_OPS, KEPT_FP32_FROM_IOS17, UNDERFLOW_GUARD_LIMIT, INFINITY_LIKE, MAX_SUBNORMAL_SHARE, FunctionRewriter, POS_MAX_BITS, NEG_MAX_BITS, POS_TINY_BITS;
+var SKIPPED_OPS, KEPT_FP32_FROM_IOS17, AFFINE_PARAMS, UNDERFLOW_GUARD_LIMIT, INFINITY_LIKE, MAX_SUBNORMAL_SHARE, FunctionRewriter, POS_MAX_BITS, NEG_MAX_BITS, POS_TINY_BITS;
 var init_fp162 = __esm({
   "src/mil/passes/fp16.ts"() {
     "use strict";
@@ -21339,6 +23423,15 @@ var init_fp162 = __esm({
       inverse: ["epsilon"],
       log: ["epsilon"],
       rsqrt: ["epsilon"]
+    };
+    AFFINE_PARAMS = {
+      batch_norm: ["mean", "variance", "gamma", "beta"],
+      instance_norm: ["gamma", "beta"],
+      layer_norm: ["gamma", "beta"],
+      conv: ["bias"],
+      conv_transpose: ["bias"],
+      linear: ["bias"],
+      prelu: ["alpha"]
     };
     UNDERFLOW_GUARD_LIMIT = 400;
     INFINITY_LIKE = 1e38;
@@ -21397,7 +23490,7 @@ var init_fp162 = __esm({
       }
       rewriteOp(op5, scope) {
         const def = lookupMilOp(op5.type, this.target);
-        if (!def || SKIPPED_OPS.has(op5.type) || isConstLikeOp(op5) || this.blockedByOverflow(op5)) {
+        if (!def || SKIPPED_OPS.has(op5.type) || isConstLikeOp(op5) || this.keptByRequest(op5) || this.blockedByOverflow(op5)) {
           this.keepInFp32(op5, scope);
           return;
         }
@@ -21426,13 +23519,18 @@ var init_fp162 = __esm({
         }
         scope.out.push(op5);
       }
+      keptByRequest(op5) {
+        const kept = this.options.keepInFp32;
+        return kept !== void 0 && op5.outputs.some((o) => kept.has(o.name));
+      }
       blockedByOverflow(op5) {
         const policy = this.options.keepOverflowingOpsInFp32;
         if (policy === false) return false;
         for (const [param, bindings] of Object.entries(op5.inputs)) {
           for (const b3 of bindings) {
             const value = b3.kind === "value" ? b3.value : this.constants.get(b3.name);
-            if (value?.dtype !== "float32" || policy === void 0 && value.data.length < UNDERFLOW_GUARD_LIMIT) continue;
+            if (value?.dtype !== "float32") continue;
+            if (policy === void 0 && value.data.length < UNDERFLOW_GUARD_LIMIT && !AFFINE_PARAMS[op5.type]?.includes(param)) continue;
             const range3 = scanFp16Range(value.data);
             const subnormalHeavy = value.data.length >= UNDERFLOW_GUARD_LIMIT && range3.belowNormal > MAX_SUBNORMAL_SHARE * range3.nonZero;
             if (range3.overflow === 0 && !subnormalHeavy) continue;
@@ -21583,30 +23681,196 @@ var init_fp162 = __esm({
   }
 });
 
+// src/mil/passes/fuse-batch-norm.ts
+function fuseConvBatchNorm(program, keep = /* @__PURE__ */ new Set()) {
+  let fused = 0;
+  for (const fn of Object.values(program.functions)) fused += new BatchNormFuser(fn, keep).run();
+  return fused;
+}
+function scaleConvWeight(weight, scale) {
+  const src = weight.data;
+  const perChannel3 = src.length / scale.length;
+  const out2 = new Float32Array(src.length);
+  for (let i2 = 0; i2 < src.length; i2++) out2[i2] = src[i2] * scale[Math.floor(i2 / perChannel3)];
+  return makeTensor("float32", weight.shape, out2);
+}
+function scaleTransposeWeight(weight, scale, groups) {
+  const src = weight.data;
+  const [inChannels, outPerGroup] = weight.shape;
+  const kernel2 = src.length / (inChannels * outPerGroup);
+  const inPerGroup = inChannels / groups;
+  const out2 = new Float32Array(src.length);
+  for (let i2 = 0; i2 < src.length; i2++) {
+    const slice3 = Math.floor(i2 / kernel2);
+    const group = Math.floor(Math.floor(slice3 / outPerGroup) / inPerGroup);
+    out2[i2] = src[i2] * scale[group * outPerGroup + slice3 % outPerGroup];
+  }
+  return makeTensor("float32", weight.shape, out2);
+}
+var FUSABLE_PRODUCERS, BatchNormFuser;
+var init_fuse_batch_norm = __esm({
+  "src/mil/passes/fuse-batch-norm.ts"() {
+    "use strict";
+    init_tensor();
+    init_uses();
+    FUSABLE_PRODUCERS = /* @__PURE__ */ new Set(["conv", "conv_transpose"]);
+    BatchNormFuser = class {
+      constructor(fn, keep) {
+        this.fn = fn;
+        this.keep = keep;
+        this.constants = constantValues(fn.block);
+        this.uses = countUses(fn.block);
+        this.names = functionNames(fn);
+      }
+      fn;
+      keep;
+      constants;
+      uses;
+      names;
+      run() {
+        return this.fuseBlock(this.fn.block);
+      }
+      fuseBlock(block) {
+        let fused = 0;
+        for (const op5 of block.operations) for (const inner of op5.blocks) fused += this.fuseBlock(inner);
+        const producers = /* @__PURE__ */ new Map();
+        const outputs = new Set(block.outputs);
+        const kept = [];
+        for (const op5 of block.operations) {
+          const producer = op5.type === "batch_norm" ? this.fusableProducer(op5, producers, outputs) : void 0;
+          const replacement = producer && this.fuse(producer, op5);
+          if (replacement) {
+            kept.splice(kept.indexOf(producer), 0, ...replacement);
+            fused++;
+            continue;
+          }
+          for (const o of op5.outputs) producers.set(o.name, op5);
+          kept.push(op5);
+        }
+        block.operations = kept;
+        return fused;
+      }
+      fusableProducer(bn, producers, outputs) {
+        const x2 = bn.inputs["x"]?.[0];
+        if (x2?.kind !== "name" || outputs.has(x2.name) || this.uses.get(x2.name) !== 1) return void 0;
+        const producer = producers.get(x2.name);
+        if (!producer || !FUSABLE_PRODUCERS.has(producer.type) || producer.outputs.length !== 1 || this.keep.has(x2.name)) return void 0;
+        return producer;
+      }
+      /** Rewrites the producer in place to compute the batch_norm's output; returns the const ops it now reads, or undefined to leave both. */
+      fuse(producer, bn) {
+        const weight = boundConstant(producer, "weight", this.constants);
+        const bias = boundConstant(producer, "bias", this.constants);
+        if (weight?.dtype !== "float32" || producer.inputs["bias"] && bias?.dtype !== "float32") return void 0;
+        const groups = Number(boundConstant(producer, "groups", this.constants)?.data[0] ?? 1);
+        const channels = producer.type === "conv" ? weight.shape[0] : weight.shape[1] * groups;
+        const affine2 = this.channelAffine(bn, channels);
+        if (!affine2 || bias && bias.data.length !== channels) return void 0;
+        const fusedWeight = producer.type === "conv" ? scaleConvWeight(weight, affine2.scale) : scaleTransposeWeight(weight, affine2.scale, groups);
+        const fusedBias2 = new Float32Array(channels);
+        for (let c = 0; c < channels; c++) fusedBias2[c] = (bias ? bias.data[c] : 0) * affine2.scale[c] + affine2.shift[c];
+        const weightConst = constOp(this.names.allocate(`${bn.name}_fused_weight`), fusedWeight);
+        const biasConst = constOp(this.names.allocate(`${bn.name}_fused_bias`), makeTensor("float32", [channels], fusedBias2));
+        producer.inputs = {
+          ...producer.inputs,
+          weight: [{ kind: "name", name: weightConst.name }],
+          bias: [{ kind: "name", name: biasConst.name }]
+        };
+        producer.name = bn.name;
+        producer.outputs = bn.outputs;
+        return [weightConst, biasConst];
+      }
+      /** scale and shift per channel, or undefined when a statistic is not a float32 constant of `channels` values. */
+      channelAffine(bn, channels) {
+        const vector = (param, fill3) => {
+          if (!bn.inputs[param]) return new Float64Array(channels).fill(fill3);
+          const t = boundConstant(bn, param, this.constants);
+          return t?.dtype === "float32" && t.data.length === channels ? Float64Array.from(t.data) : void 0;
+        };
+        const [mean2, variance, gamma, beta] = [vector("mean", 0), vector("variance", 1), vector("gamma", 1), vector("beta", 0)];
+        const eps = bn.inputs["epsilon"] ? boundConstant(bn, "epsilon", this.constants) : makeTensor("float32", [], Float32Array.of(1e-5));
+        if (!mean2 || !variance || !gamma || !beta || eps?.dtype !== "float32") return void 0;
+        const epsilon = eps.data[0];
+        const scale = new Float64Array(channels);
+        const shift = new Float64Array(channels);
+        for (let c = 0; c < channels; c++) {
+          scale[c] = gamma[c] / Math.sqrt(variance[c] + epsilon);
+          shift[c] = beta[c] - mean2[c] * scale[c];
+        }
+        return { scale, shift };
+      }
+    };
+  }
+});
+
 // src/convert/program-passes.ts
-function runProgramPasses(program, precision) {
+function runProgramPasses(program, precision, fp16 = {}) {
   const warnings = [];
-  if (precision === "fp16") warnings.push(...applyFp16ComputePrecision(program).warnings);
+  if (precision === "fp16") {
+    fuseConvBatchNorm(program, fp16.keepInFp32);
+    divideToMultiply(program);
+    warnings.push(...applyFp16ComputePrecision(program, fp16).warnings);
+    removeRedundantCasts(program);
+  }
   eliminateDeadCode(program);
   return warnings;
 }
 var init_program_passes = __esm({
   "src/convert/program-passes.ts"() {
     "use strict";
+    init_cast_cleanup();
     init_dead_code();
+    init_divide_to_multiply();
     init_fp162();
+    init_fuse_batch_norm();
+  }
+});
+
+// src/coreml/padded-outputs.ts
+function withPaddedOutputs(metadata, padded) {
+  if (Object.keys(padded).length === 0) return metadata;
+  return { ...metadata, userDefined: { ...metadata.userDefined, [PADDED_OUTPUTS_KEY]: JSON.stringify(padded) } };
+}
+function readPaddedOutputs(metadata) {
+  const text = metadata.userDefined?.[PADDED_OUTPUTS_KEY];
+  if (text === void 0) return {};
+  try {
+    const parsed = JSON.parse(text);
+    if (typeof parsed !== "object" || parsed === null) return {};
+    const out2 = {};
+    for (const [name2, entry] of Object.entries(parsed)) {
+      const { rows: rows2, padValue } = entry ?? {};
+      if (Number.isInteger(rows2) && typeof padValue === "number") out2[name2] = { rows: rows2, padValue };
+    }
+    return out2;
+  } catch {
+    return {};
+  }
+}
+var PADDED_OUTPUTS_KEY;
+var init_padded_outputs = __esm({
+  "src/coreml/padded-outputs.ts"() {
+    "use strict";
+    PADDED_OUTPUTS_KEY = "com.github.onnx-coreml-action.padded-outputs";
   }
 });
 
 // src/convert/index.ts
-function convertOnnxModel(model, options) {
-  const file = model.sourcePath;
+function prepareOnnxModel(model, options) {
   const frozen = options.freeze && Object.keys(options.freeze).length > 0 ? freezeInputs(model, options.freeze) : model;
   const shaped = applyInputShapeOptions(frozen, options, options.target);
-  const prepared = prepareForConversion(shaped.model, { checkDeclared: shaped.model === frozen });
+  const graph = prepareForConversion(shaped.model, { checkDeclared: shaped.model === frozen });
+  return { source: model, shaped, graph, target: options.target };
+}
+function convertOnnxModel(model, options) {
+  return convertPreparedModel(prepareOnnxModel(model, options), options);
+}
+function convertPreparedModel(preparation, options) {
+  const { source: model, shaped, graph: prepared } = preparation;
+  const file = model.sourcePath;
   const b3 = new MilBuilder(options.target);
   const edge2 = { b: b3, file, warnings: [...shaped.warnings] };
-  const ctx = new ConversionContext(b3, prepared.graph, defaultOpset(prepared), file);
+  const ctx = new ConversionContext(b3, prepared.graph, defaultOpset(prepared), file, options.maxDetections);
   const inputs = prepared.graph.inputs.map((info) => {
     const { value, feature } = declareInput(edge2, info, shaped.declarations.get(info.name));
     ctx.bind(info.name, value);
@@ -21616,32 +23880,56 @@ function convertOnnxModel(model, options) {
   try {
     convertNodes(prepared, ctx, options.onProgress, declaredNames(shaped.model));
   } catch (err2) {
+    const needed = ctx.neededTarget;
+    if (err2 instanceof ConversionError && needed && targetRank(needed.target) > targetRank(options.target)) {
+      return withRaisedTarget(preparation, options, needed);
+    }
     if (err2 instanceof ConversionError) err2.coverage = coverageOf(model, ctx.outcomes.list(), b3.operations());
     throw err2;
   }
   const outputValues = bindOutputs(prepared, ctx, edge2);
   const fn = b3.finish(outputValues);
   outputValues.forEach((v, k) => renameValue(fn, v, outputNames[k]));
+  const paddedOutputs = paddedGraphOutputs(prepared, ctx, outputNames);
   const program = { functions: { main: fn } };
-  const passWarnings = runProgramPasses(program, options.precision);
+  const passWarnings = runProgramPasses(program, options.precision, options.keepInFp32 === void 0 ? {} : { keepInFp32: options.keepInFp32 });
   consumeUnusedInputs(mainFunction(program), b3.names);
   const renamed = {};
   prepared.graph.inputs.forEach((info, k) => info.name !== inputs[k].name && (renamed[info.name] = inputs[k].name));
   prepared.graph.outputs.forEach((info, k) => info.name !== outputNames[k] && (renamed[info.name] = outputNames[k]));
   return {
+    target: options.target,
     model: {
       specificationVersion: specificationVersionForTarget(options.target),
       inputs,
-      outputs: outputNames.map((name2) => outputFeature(name2, finalType(program, name2))),
-      metadata: metadataOf(model),
+      outputs: outputNames.map((name2) => describePadding(outputFeature(name2, finalType(program, name2)), paddedOutputs[name2])),
+      metadata: withPaddedOutputs(metadataOf(model), paddedOutputs),
       program
     },
     warnings: [...edge2.warnings, ...ctx.warnings, ...passWarnings],
     renamed,
     onnxOps: countOnnxOps(model),
     milOps: countMilOps(program),
-    coverage: coverageOf(model, ctx.outcomes.list(), mainFunction(program).block.operations)
+    coverage: coverageOf(model, ctx.outcomes.list(), mainFunction(program).block.operations),
+    paddedOutputs
   };
+}
+function withRaisedTarget(preparation, options, needed) {
+  const result = convertPreparedModel(preparation, { ...options, target: needed.target });
+  const warning = `${needed.why}, which needs ${needed.target} or later; deployment target raised from ${options.target} to ${result.target}`;
+  return { ...result, warnings: [warning, ...result.warnings] };
+}
+function describePadding(feature, padding) {
+  if (!padding) return feature;
+  return { ...feature, shortDescription: `padded to ${padding.rows} rows: the valid rows first, then rows of ${padding.padValue}` };
+}
+function paddedGraphOutputs(model, ctx, outputNames) {
+  const padded = {};
+  model.graph.outputs.forEach((info, k) => {
+    const padding = ctx.paddedValues.get(info.name);
+    if (padding) padded[outputNames[k]] = padding;
+  });
+  return padded;
 }
 function throwIfAny(unsupported, file) {
   if (unsupported.length === 0) return;
@@ -21709,7 +23997,8 @@ function checkNodeOutputs(node, ctx, declared, file) {
     }
     const want = expected2.shape;
     if (!want) return;
-    const agree = want.length === actual.shape.length && want.every((d, i2) => typeof d !== "number" || actual.shape[i2] === null || actual.shape[i2] === d);
+    const padded = ctx.paddedValues.has(name2);
+    const agree = want.length === actual.shape.length && want.every((d, i2) => typeof d !== "number" || actual.shape[i2] === null || actual.shape[i2] === d || padded && i2 === 0);
     if (!agree) {
       const onnx2 = formatShape(want.map((d) => typeof d === "number" ? d : null));
       throw mismatch(`output "${name2}" has shape ${onnx2} as declared but computes to ${formatShape(actual.shape)}`);
@@ -21784,6 +24073,7 @@ var init_convert = __esm({
     init_input_shapes();
     init_narrow();
     init_program_passes();
+    init_padded_outputs();
     MAX_LISTED_NODES = 5;
   }
 });
@@ -21997,6 +24287,9 @@ function scalarFeature(kind) {
 function dictionaryFeature(keyType, entries) {
   return { kind: "dictionary", keyType, dtype: "float64", shape: entries === void 0 ? [] : [entries] };
 }
+function programDescription(model) {
+  return model.pipeline ? model.pipeline.program : { inputs: model.inputs, outputs: model.outputs };
+}
 var SCALAR_DTYPES;
 var init_model = __esm({
   "src/coreml/model.ts"() {
@@ -22113,9 +24406,9 @@ function redirectBlock(block, from, to, skip2) {
   }
   block.outputs = block.outputs.map((o) => o === from ? to : o);
 }
-function channelConstant(values) {
-  if (values.length === 1) return makeTensor("float32", [], Float32Array.of(values[0]));
-  return makeTensor("float32", [1, values.length, 1, 1], Float32Array.from(values));
+function channelConstant(values2) {
+  if (values2.length === 1) return makeTensor("float32", [], Float32Array.of(values2[0]));
+  return makeTensor("float32", [1, values2.length, 1, 1], Float32Array.from(values2));
 }
 var ProgramEditor;
 var init_program_edit = __esm({
@@ -22192,11 +24485,11 @@ var init_program_edit = __esm({
 });
 
 // src/interface/image-input.ts
-function perChannel(values, channels, what, input, fallback) {
-  if (values === void 0) return new Array(channels).fill(fallback);
-  if (values.length === 1) return new Array(channels).fill(values[0]);
-  if (values.length !== channels) throw usage2(`image input "${input}": ${what} has ${values.length} values; the input has ${channels} channel(s)`);
-  return [...values];
+function perChannel(values2, channels, what, input, fallback) {
+  if (values2 === void 0) return new Array(channels).fill(fallback);
+  if (values2.length === 1) return new Array(channels).fill(values2[0]);
+  if (values2.length !== channels) throw usage2(`image input "${input}": ${what} has ${values2.length} values; the input has ${channels} channel(s)`);
+  return [...values2];
 }
 function foldNormalization(name2, color, n) {
   const channels = imageChannels(COLOR_SPACE[color]);
@@ -22249,8 +24542,8 @@ function addImagePrologue(editor, name2, folded) {
   const type = editor.typeOf(name2);
   const ops = [];
   let current = name2;
-  const step = (opType, values, hint) => {
-    const constant2 = editor.constOp(channelConstant(values), `${name2}_${hint}`);
+  const step = (opType, values2, hint) => {
+    const constant2 = editor.constOp(channelConstant(values2), `${name2}_${hint}`);
     const out2 = editor.fresh(`${name2}_${hint}ed`);
     ops.push(constant2, editor.op(opType, { x: current, y: constant2.name }, [{ name: out2, type: { ...type, shape: [...type.shape] } }], `${name2}_${hint}`));
     current = out2;
@@ -22350,6 +24643,211 @@ var init_image_output = __esm({
   }
 });
 
+// src/interface/nms-pipeline.ts
+function checkNmsOptions(o) {
+  if (!(o.iouThreshold >= 0 && o.iouThreshold <= 1)) throw usage4(`--iou-threshold must be between 0 and 1 (got ${o.iouThreshold})`);
+  if (!(o.confidenceThreshold >= 0) || !Number.isFinite(o.confidenceThreshold)) throw usage4(`--confidence-threshold must be a non-negative number (got ${o.confidenceThreshold})`);
+  if (!Number.isSafeInteger(o.maxDetections) || o.maxDetections < 1) throw usage4(`--max-detections must be a positive integer (got ${o.maxDetections})`);
+}
+function withNmsStage(model, options) {
+  checkNmsOptions(options);
+  const find = (name2) => {
+    const f = model.outputs.find((o) => o.name === name2);
+    if (f?.type.kind !== "multiArray" || f.type.shape.length !== 2 || f.type.dtype !== "float32") {
+      throw new ToolError("INTERNAL", `the detector program has no float32 [N, *] output "${name2}"`);
+    }
+    return f;
+  };
+  const rawConfidence = find(NMS_NAMES.rawConfidence);
+  const rawCoordinates = find(NMS_NAMES.rawCoordinates);
+  const classes = rawConfidence.type.shape[1];
+  if (options.labels && options.labels.length !== classes) {
+    throw usage4(`the detector scores ${classes} classes but there are ${options.labels.length} class labels`);
+  }
+  const thresholds = [
+    { name: NMS_NAMES.iouThreshold, type: scalarFeature("double"), optional: true, shortDescription: `(optional) IoU threshold override (default: ${options.iouThreshold})` },
+    {
+      name: NMS_NAMES.confidenceThreshold,
+      type: scalarFeature("double"),
+      optional: true,
+      shortDescription: `(optional) Confidence threshold override (default: ${options.confidenceThreshold})`
+    }
+  ];
+  const bounded = (columns) => ({ kind: "multiArray", dtype: "float32", shape: [], shapeRange: [[0, options.maxDetections], [columns, columns]] });
+  const outputs = [
+    { name: NMS_NAMES.confidence, type: bounded(classes), shortDescription: `Boxes × class confidence (at most ${options.maxDetections} boxes)` },
+    { name: NMS_NAMES.coordinates, type: bounded(4), shortDescription: "Boxes × [x, y, width, height] (relative to image size)" }
+  ];
+  const spec2 = model.specificationVersion;
+  const nms = {
+    kind: "nonMaximumSuppression",
+    specificationVersion: spec2,
+    // Only the two tensors: Core ML refuses optional inputs on a NonMaximumSuppression model. The
+    // threshold inputs are the pipeline's (optional there); the stage reads them by name.
+    inputs: [rawConfidence, rawCoordinates],
+    outputs,
+    perClass: options.perClass,
+    iouThreshold: options.iouThreshold,
+    confidenceThreshold: options.confidenceThreshold,
+    confidenceInput: rawConfidence.name,
+    coordinatesInput: rawCoordinates.name,
+    iouThresholdInput: NMS_NAMES.iouThreshold,
+    confidenceThresholdInput: NMS_NAMES.confidenceThreshold,
+    confidenceOutput: NMS_NAMES.confidence,
+    coordinatesOutput: NMS_NAMES.coordinates,
+    ...options.labels ? { classLabels: options.labels } : {}
+  };
+  return {
+    ...model,
+    inputs: [...model.inputs, ...thresholds],
+    outputs,
+    pipeline: { program: { specificationVersion: spec2, inputs: model.inputs, outputs: model.outputs }, stages: [nms] }
+  };
+}
+var NMS_NAMES, usage4;
+var init_nms_pipeline = __esm({
+  "src/interface/nms-pipeline.ts"() {
+    "use strict";
+    init_model();
+    init_errors();
+    NMS_NAMES = {
+      rawConfidence: "raw_confidence",
+      rawCoordinates: "raw_coordinates",
+      confidence: "confidence",
+      coordinates: "coordinates",
+      iouThreshold: "iouThreshold",
+      confidenceThreshold: "confidenceThreshold"
+    };
+    usage4 = (message) => new ToolError("USAGE", message);
+  }
+});
+
+// src/interface/detector.ts
+function staticShape(editor, name2) {
+  const type = editor.typeOf(name2);
+  if (type.shape.some((d) => d === null)) throw usage5(`--nms needs output "${name2}" to have a static shape (it is [${type.shape.map((d) => d ?? "?").join(", ")}])`);
+  if (type.dtype !== "float32" && type.dtype !== "float16") throw usage5(`--nms needs float outputs; "${name2}" is ${type.dtype}`);
+  return type.shape;
+}
+function resolveLayout(editor, outputs, layout) {
+  const shapes = outputs.map((o) => staticShape(editor, o));
+  const described = outputs.map((o, i2) => `"${o}" [${shapes[i2].join(", ")}]`).join(", ");
+  if (layout === "auto") {
+    if (shapes.length === 2) return "separate";
+    if (shapes.length === 1 && shapes[0].length === 3) return shapes[0][1] < shapes[0][2] ? "yolov8" : "yolov5";
+    throw usage5(`--nms cannot tell the detector layout from the outputs ${described}; expected boxes [1, N, 4] and scores [1, N, C], or one [1, 4+C, N] or [1, N, 5+C] tensor (set --nms-layout)`);
+  }
+  const wanted = layout === "separate" ? 2 : 1;
+  if (shapes.length !== wanted) throw usage5(`--nms-layout ${layout} takes ${wanted} output(s); the model has ${described}`);
+  return layout;
+}
+function int322(values2) {
+  return makeTensor("int32", [values2.length], Int32Array.from(values2));
+}
+function boxMatrix(format, imageSize) {
+  const sx = imageSize ? 1 / imageSize.width : 1;
+  const sy = imageSize ? 1 / imageSize.height : 1;
+  const m = format === "xyxy" ? [0.5 * sx, 0, -sx, 0, 0, 0.5 * sy, 0, -sy, 0.5 * sx, 0, sx, 0, 0, 0.5 * sy, 0, sy] : [sx, 0, 0, 0, 0, sy, 0, 0, 0, 0, sx, 0, 0, 0, 0, sy];
+  const identity2 = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+  return m.every((v, i2) => v === identity2[i2]) ? void 0 : Float32Array.from(m);
+}
+function rowsOf(chain, editor, outputs, layout) {
+  const dtype = editor.typeOf(outputs[0]).dtype;
+  const shapes = outputs.map((o) => editor.typeOf(o).shape);
+  const fail3 = (expected2) => {
+    throw usage5(`--nms-layout ${layout} expects ${expected2}; the model gives [${shapes.map((s) => s.join(", ")).join("] and [")}]`);
+  };
+  if (layout === "separate") {
+    const boxesAt = shapes[1][shapes[1].length - 1] === 4 && shapes[0][shapes[0].length - 1] !== 4 ? 1 : 0;
+    const [b3, s] = [shapes[boxesAt], shapes[1 - boxesAt]];
+    if (b3.length !== 3 || s.length !== 3 || b3[0] !== 1 || s[0] !== 1 || b3[2] !== 4 || b3[1] !== s[1]) fail3("boxes [1, N, 4] and scores [1, N, C]");
+    const n2 = b3[1];
+    const classes = s[2];
+    const sources = [outputs[boxesAt], outputs[1 - boxesAt]];
+    return { boxes: chain.reshape(sources[0], [n2, 4], dtype), scores: chain.reshape(sources[1], [n2, classes], dtype), n: n2, classes, dtype, sources };
+  }
+  const shape3 = shapes[0];
+  if (shape3.length !== 3 || shape3[0] !== 1) fail3(layout === "yolov8" ? "[1, 4+C, N]" : "[1, N, 5+C]");
+  if (layout === "yolov8") {
+    const [, channels2, n2] = shape3;
+    if (channels2 < 5) fail3("[1, 4+C, N] with C ≥ 1");
+    const rows3 = chain.reshape(chain.add("transpose", outputs[0], { perm: int322([0, 2, 1]) }, { dtype, shape: [1, n2, channels2] }), [n2, channels2], dtype);
+    return { boxes: chain.columns(rows3, n2, 0, 4, dtype), scores: chain.columns(rows3, n2, 4, channels2, dtype), n: n2, classes: channels2 - 4, dtype, sources: [...outputs] };
+  }
+  const [, n, channels] = shape3;
+  if (channels < 6) fail3("[1, N, 5+C] with C ≥ 1");
+  const rows2 = chain.reshape(outputs[0], [n, channels], dtype);
+  const objectness = chain.columns(rows2, n, 4, 5, dtype);
+  const classScores = chain.columns(rows2, n, 5, channels, dtype);
+  const scores = chain.add("mul", classScores, {}, { dtype, shape: [n, channels - 5] }, { y: objectness });
+  return { boxes: chain.columns(rows2, n, 0, 4, dtype), scores, n, classes: channels - 5, dtype, sources: [...outputs] };
+}
+function addDetectorEpilogue(editor, outputs, options) {
+  const layout = resolveLayout(editor, outputs, options.layout);
+  const chain = new OpChain(editor, "detector");
+  const rows2 = rowsOf(chain, editor, outputs, layout);
+  const { n, classes } = rows2;
+  const scores = chain.toFloat32(rows2.scores, [n, classes], rows2.dtype);
+  let boxes = chain.toFloat32(rows2.boxes, [n, 4], rows2.dtype);
+  const matrix2 = boxMatrix(options.boxFormat, options.imageSize);
+  if (matrix2) {
+    const m = editor.constOp(makeTensor("float32", [4, 4], matrix2), "detector_box_matrix");
+    chain.ops.push(m);
+    boxes = chain.add("matmul", boxes, {}, { dtype: "float32", shape: [n, 4] }, { y: m.name });
+  }
+  const confidenceName = editor.claim(NMS_NAMES.rawConfidence, "the detector confidence output");
+  const coordinatesName = editor.claim(NMS_NAMES.rawCoordinates, "the detector coordinates output");
+  const f322 = (shape3) => ({ dtype: "float32", shape: shape3 });
+  chain.ops.push(editor.op("identity", { x: scores }, [{ name: confidenceName, type: f322([n, classes]) }], "detector_confidence"));
+  chain.ops.push(editor.op("identity", { x: boxes }, [{ name: coordinatesName, type: f322([n, 4]) }], "detector_coordinates"));
+  editor.append(chain.ops);
+  editor.fn.block.outputs = [confidenceName, coordinatesName];
+  const record = { layout, outputs: rows2.sources, boxFormat: options.boxFormat, boxes: n, classes };
+  if (options.imageSize) record.imageSize = options.imageSize;
+  return record;
+}
+var usage5, OpChain;
+var init_detector = __esm({
+  "src/interface/detector.ts"() {
+    "use strict";
+    init_errors();
+    init_tensor();
+    init_nms_pipeline();
+    usage5 = (message) => new ToolError("USAGE", message);
+    OpChain = class {
+      constructor(editor, hint) {
+        this.editor = editor;
+        this.hint = hint;
+      }
+      editor;
+      hint;
+      ops = [];
+      add(type, x2, params, outType, extra = {}) {
+        const bound = { x: x2, ...extra };
+        for (const [param, value] of Object.entries(params)) {
+          const c = this.editor.constOp(value, `${this.hint}_${type}_${param}`);
+          this.ops.push(c);
+          bound[param] = c.name;
+        }
+        const out2 = this.editor.fresh(`${this.hint}_${type}`);
+        this.ops.push(this.editor.op(type, bound, [{ name: out2, type: outType }], `${this.hint}_${type}`));
+        return out2;
+      }
+      reshape(x2, shape3, dtype) {
+        return this.add("reshape", x2, { shape: int322(shape3) }, { dtype, shape: shape3 });
+      }
+      /** Columns [from, to) of a [rows, cols] tensor. */
+      columns(x2, rows2, from, to, dtype) {
+        return this.add("slice_by_index", x2, { begin: int322([0, from]), end: int322([rows2, to]) }, { dtype, shape: [rows2, to - from] });
+      }
+      toFloat32(x2, shape3, dtype) {
+        if (dtype === "float32") return x2;
+        return this.add("cast", x2, { dtype: makeTensor("string", [], ["fp32"]) }, { dtype: "float32", shape: shape3 });
+      }
+    };
+  }
+});
+
 // src/interface/metadata.ts
 function fromProperties(props, keys) {
   for (const k of keys) if (props[k]) return props[k];
@@ -22362,7 +24860,7 @@ function buildMetadata(options, source, toolVersion, record) {
   userDefined[METADATA_KEYS.version] = `${TOOL_NAME} ${toolVersion}`;
   const producer = `${source.producerName ?? ""} ${source.producerVersion ?? ""}`.trim();
   if (producer) userDefined[METADATA_KEYS.producer] = producer;
-  if (record.imageInputs.length + record.imageOutputs.length > 0 || record.classifier) userDefined[METADATA_KEYS.interface] = JSON.stringify(record);
+  if (record.imageInputs.length + record.imageOutputs.length > 0 || record.classifier || record.detector) userDefined[METADATA_KEYS.interface] = JSON.stringify(record);
   const meta = { userDefined };
   const shortDescription = options.description ?? source.docString;
   if (shortDescription) meta.shortDescription = shortDescription;
@@ -22444,6 +24942,11 @@ function applyInterface(converted, options, source, toolVersion) {
     record.imageOutputs.push(image);
     notes.push(`image output "${image.name}" (${image.color}): pixel = clip(value·${image.scale} + [${image.bias.join(", ")}], 0, 255)`);
   }
+  const detector = options.detector;
+  if (detector) {
+    if (options.classifier) throw new ToolError("USAGE", "a model ends either in a classifier or in NonMaximumSuppression (--nms), not both; with --nms the class labels name the detector's classes");
+    outputs = applyDetector(editor, detector, inputs, outputs, record, notes);
+  }
   const named = {};
   if (options.classifier) {
     const imageOutputNames = new Set(record.imageOutputs.map((o) => o.name));
@@ -22458,13 +24961,38 @@ function applyInterface(converted, options, source, toolVersion) {
       `classifier: ${classifier.labelCount} labels from ${options.classifier.labelSource} over output "${scores}"; ` + (classifier.softmaxAdded ? "a softmax was added (the scores were not normalized)" : "no softmax added (the scores already come from a softmax)")
     );
   }
-  inputs = describeFeatures(inputs, options.inputDescriptions, "input");
-  outputs = describeFeatures(outputs, options.outputDescriptions, "output");
-  return {
-    model: { ...converted, inputs, outputs, ...named, metadata: buildMetadata(options, source, toolVersion, record), program },
-    record,
-    notes
-  };
+  const metadata = buildMetadata(options, source, toolVersion, record);
+  let model = { ...converted, inputs, outputs, ...named, metadata, program };
+  if (detector) model = withNmsStage(model, { ...record.detector.nms, ...detector.labels ? { labels: detector.labels } : {} });
+  model.inputs = describeFeatures(model.inputs, options.inputDescriptions, "input");
+  model.outputs = describeFeatures(model.outputs, options.outputDescriptions, "output");
+  return { model, record, notes };
+}
+function applyDetector(editor, detector, inputs, outputs, record, notes) {
+  const imageOutputNames = new Set(record.imageOutputs.map((o) => o.name));
+  const sources = outputs.map((o) => o.name).filter((n) => !imageOutputNames.has(n));
+  const imageSize = detector.boxUnits === "pixels" ? boxImageSize(inputs) : void 0;
+  const applied = addDetectorEpilogue(editor, sources, { layout: detector.layout, boxFormat: detector.boxFormat, ...imageSize ? { imageSize } : {} });
+  const { iouThreshold, confidenceThreshold, perClass, maxDetections } = detector;
+  record.detector = { ...applied, nms: { iouThreshold, confidenceThreshold, perClass, maxDetections } };
+  notes.push(detectorNote(detector, applied.layout, applied.outputs, applied.classes, imageSize));
+  const rows2 = (name2, columns) => ({ name: name2, type: { kind: "multiArray", dtype: "float32", shape: [applied.boxes, columns] } });
+  return [rows2(NMS_NAMES.rawConfidence, applied.classes), rows2(NMS_NAMES.rawCoordinates, 4)];
+}
+function boxImageSize(inputs) {
+  const image = inputs.find((f) => f.type.kind === "image");
+  if (image?.type.kind === "image") {
+    if (image.type.sizeRange || image.type.enumeratedSizes) throw new ToolError("USAGE", `--box-units pixels needs a fixed image size; image input "${image.name}" has flexible sizes (boxes could not be normalized)`);
+    return { width: image.type.width, height: image.type.height };
+  }
+  const planar = inputs.find((f) => f.type.kind === "multiArray" && f.type.shape.length === 4 && !f.type.shapeRange && !f.type.enumeratedShapes);
+  if (planar) return { width: planar.type.shape[3], height: planar.type.shape[2] };
+  throw new ToolError("USAGE", "--box-units pixels needs an image input (or a fixed [1, C, H, W] input) to normalize the boxes by; give --box-units normalized when the boxes already are");
+}
+function detectorNote(o, layout, sources, classes, imageSize) {
+  const units = imageSize ? `${o.boxFormat} in pixels of ${imageSize.width}×${imageSize.height}` : `${o.boxFormat}, normalized`;
+  const labels = o.labels ? `, ${o.labels.length} labels from ${o.labelSource ?? "the options"}` : "";
+  return `detector (${layout}: ${sources.map((s) => `"${s}"`).join(", ")}; ${classes} classes, boxes ${units}${labels}) → NonMaximumSuppression (IoU ${o.iouThreshold}, confidence ${o.confidenceThreshold}, ${o.perClass ? "per class" : "class-agnostic"}, at most ${o.maxDetections} boxes)`;
 }
 var init_interface = __esm({
   "src/interface/index.ts"() {
@@ -22474,9 +25002,12 @@ var init_interface = __esm({
     init_classifier();
     init_image_input();
     init_image_output();
+    init_detector();
     init_metadata();
+    init_nms_pipeline();
     init_program_edit();
     init_metadata();
+    init_nms_pipeline();
   }
 });
 
@@ -22484,12 +25015,27 @@ var init_interface = __esm({
 function withInterface(converted, settings) {
   if (!settings) return { ...converted, interfaceNotes: [] };
   const applied = applyInterface(converted.model, settings.options, settings.source, version);
-  return { ...converted, model: applied.model, interfaceNotes: applied.notes };
+  const model = { ...applied.model, metadata: withPaddedOutputs(applied.model.metadata, converted.paddedOutputs) };
+  return { ...converted, model, interfaceNotes: applied.notes };
 }
-function buildVariantModel(model, variant, requestedTarget, onProgress, shapes = {}, face) {
-  const { target, raised } = targetForVariant(variant, requestedTarget);
-  const warnings = raised ? [`${variant.name} needs ${target} or later; deployment target raised from ${requestedTarget} to ${target}`] : [];
-  const converted = withInterface(convertOnnxModel(model, { target, precision: variant.precision, onProgress, ...shapes }), face);
+function buildVariantModel(model, variant, requestedTarget, onProgress, shapes = {}, face, keepInFp32) {
+  const { target } = targetForVariant(variant, requestedTarget);
+  const { maxDetections, ...prepare } = shapes;
+  const build = { ...onProgress ? { onProgress } : {}, ...face ? { face } : {}, ...keepInFp32 ? { keepInFp32 } : {}, ...maxDetections === void 0 ? {} : { maxDetections } };
+  return buildPreparedVariant(prepareOnnxModel(model, { target, ...prepare }), variant, requestedTarget, build);
+}
+function buildPreparedVariant(prepared, variant, requestedTarget, build = {}) {
+  const { target: variantTarget, raised } = targetForVariant(variant, requestedTarget);
+  const warnings = raised ? [`${variant.name} needs ${variantTarget} or later; deployment target raised from ${requestedTarget} to ${variantTarget}`] : [];
+  const options = {
+    target: variantTarget,
+    precision: variant.precision,
+    ...build.onProgress ? { onProgress: build.onProgress } : {},
+    ...build.keepInFp32 ? { keepInFp32: build.keepInFp32 } : {},
+    ...build.maxDetections === void 0 ? {} : { maxDetections: build.maxDetections }
+  };
+  const converted = withInterface(build.converted ?? convertPreparedModel(prepared, options), build.face);
+  const target = converted.target;
   warnings.push(...converted.warnings);
   if (variant.compression) {
     const outputDType = variant.precision === "fp16" ? "float16" : "float32";
@@ -22497,7 +25043,7 @@ function buildVariantModel(model, variant, requestedTarget, onProgress, shapes =
     if (stats.compressed === 0) warnings.push(`${variant.name}: no weight is large enough to compress; the package holds the uncompressed weights`);
     const problems = validateProgram(converted.model.program);
     if (problems.length > 0) {
-      throw new ToolError("CONVERSION", `${variant.name} compression produced a program Core ML would reject: ${problems[0]}`, fileOf(model));
+      throw new ToolError("CONVERSION", `${variant.name} compression produced a program Core ML would reject: ${problems[0]}`, fileOf(prepared.source));
     }
   }
   return { ...converted, warnings, milOps: countMilOps(converted.model.program), target };
@@ -22522,6 +25068,7 @@ var init_build = __esm({
     init_variants();
     init_finish();
     init_convert();
+    init_padded_outputs();
     init_errors();
     init_validate2();
     init_interface();
@@ -22543,8 +25090,8 @@ function numberRule(valid, what) {
     return x2;
   };
 }
-function choiceRule(values) {
-  return (raw) => values.find((v) => v.toLowerCase() === raw.toLowerCase()) ?? expected(`one of ${values.join(", ")}`);
+function choiceRule(values2) {
+  return (raw) => values2.find((v) => v.toLowerCase() === raw.toLowerCase()) ?? expected(`one of ${values2.join(", ")}`);
 }
 function booleanRule(raw) {
   if (TRUE_WORDS.includes(raw)) return true;
@@ -22611,16 +25158,20 @@ function parseAssignment(raw) {
   return [raw.slice(0, eq), raw.slice(eq + 1)];
 }
 function parsePixelScale(raw) {
-  const values = numberList(raw);
-  if (values.length !== 1) problem("takes one number (Core ML has one scale; use --std for one per channel)");
-  return values[0];
+  const values2 = numberList(raw);
+  if (values2.length !== 1) problem("takes one number (Core ML has one scale; use --std for one per channel)");
+  return values2[0];
 }
-var IMAGE_COLORS, INTERFACE_OPTIONS, SETTINGS_FILE_OPTIONS;
+var IMAGE_COLORS, DETECTOR_LAYOUTS, BOX_FORMATS, BOX_UNITS, DEFAULT_MAX_DETECTIONS, INTERFACE_OPTIONS, SETTINGS_FILE_OPTIONS;
 var init_interface2 = __esm({
   "src/options/interface.ts"() {
     "use strict";
     init_spec();
     IMAGE_COLORS = ["RGB", "BGR", "GRAY"];
+    DETECTOR_LAYOUTS = ["auto", "separate", "yolov8", "yolov5"];
+    BOX_FORMATS = ["cxcywh", "xyxy"];
+    BOX_UNITS = ["pixels", "normalized"];
+    DEFAULT_MAX_DETECTIONS = 100;
     INTERFACE_OPTIONS = {
       imageInput: {
         flag: "image-input",
@@ -22674,6 +25225,58 @@ var init_interface2 = __esm({
         parse: textRule,
         metavar: "NAME",
         cliHelp: ["the output holding the class scores, when several could"]
+      },
+      nms: {
+        flag: "nms",
+        type: "flag",
+        parse: booleanRule,
+        cliHelp: ["end in Core ML's NonMaximumSuppression, as a pipeline that", "Vision reads as recognized objects: outputs confidence [M, C]", "and coordinates [M, 4] (normalized cx, cy, w, h); the class", "labels (--class-labels) name the classes"]
+      },
+      nmsLayout: {
+        flag: "nms-layout",
+        type: "string",
+        parse: choiceRule(DETECTOR_LAYOUTS),
+        default: "auto",
+        metavar: DETECTOR_LAYOUTS.join("|"),
+        cliHelp: ["raw outputs: separate boxes [1,N,4] + scores [1,N,C];", "yolov8 [1,4+C,N]; yolov5 [1,N,5+C] with objectness", "(default: auto, from the output shapes)"]
+      },
+      boxFormat: {
+        flag: "box-format",
+        type: "string",
+        parse: choiceRule(BOX_FORMATS),
+        default: "cxcywh",
+        metavar: BOX_FORMATS.join("|"),
+        cliHelp: ["how the raw boxes are given (default: cxcywh)"]
+      },
+      boxUnits: {
+        flag: "box-units",
+        type: "string",
+        parse: choiceRule(BOX_UNITS),
+        default: "pixels",
+        metavar: BOX_UNITS.join("|"),
+        cliHelp: ["raw boxes in pixels of the image input's size, or already", "0–1 (default: pixels)"]
+      },
+      iouThreshold: {
+        flag: "iou-threshold",
+        type: "string",
+        parse: numberRule((x2) => x2 >= 0 && x2 <= 1, "a number from 0 to 1"),
+        default: "0.45",
+        metavar: "X",
+        cliHelp: ["NMS: suppress a box whose IoU with a kept one exceeds X", "(default: 0.45; the iouThreshold input overrides it)"]
+      },
+      confidenceThreshold: {
+        flag: "confidence-threshold",
+        type: "string",
+        parse: numberRule((x2) => x2 >= 0, "a number ≥ 0"),
+        default: "0.25",
+        metavar: "X",
+        cliHelp: ["NMS: drop boxes whose best class confidence is below X", "(default: 0.25; the confidenceThreshold input overrides it)"]
+      },
+      classAgnostic: {
+        flag: "class-agnostic",
+        type: "flag",
+        parse: booleanRule,
+        cliHelp: ["NMS: suppress across classes (default: only among boxes", "of the same class)"]
       },
       author: { flag: "author", type: "string", parse: textRule, metavar: "TEXT", cliHelp: ["package author (default: the model's metadata_props)"] },
       license: { flag: "license", type: "string", parse: textRule, metavar: "TEXT", cliHelp: ["package license (default: the model's metadata_props)"] },
@@ -22750,7 +25353,7 @@ function wrapWords(text, width = 56) {
   }
   return lines;
 }
-var MODES, COMMENT_MODES, FORMATS, PRECISIONS, DEFAULT_VARIANTS, LOGIN, flagSwitch, OPTIONS, ACTION_INPUT_KEYS;
+var MODES2, COMMENT_MODES, FORMATS, PRECISIONS, DEFAULT_VARIANTS, LOGIN, flagSwitch, OPTIONS, ACTION_INPUT_KEYS;
 var init_definitions = __esm({
   "src/options/definitions.ts"() {
     "use strict";
@@ -22759,14 +25362,14 @@ var init_definitions = __esm({
     init_build();
     init_interface2();
     init_spec();
-    MODES = ["pr", "release", "plan", "aggregate"];
+    MODES2 = ["pr", "release", "plan", "aggregate"];
     COMMENT_MODES = ["sticky", "off"];
     FORMATS = ["mlprogram", "neuralnetwork"];
-    PRECISIONS = ["fp16", "fp32"];
+    PRECISIONS = ["fp16", "fp32", "auto"];
     DEFAULT_VARIANTS = "fp32,fp16";
     LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\[bot\])?$/;
-    flagSwitch = (flag, help, short) => ({
-      flag,
+    flagSwitch = (flag2, help, short) => ({
+      flag: flag2,
       type: "flag",
       parse: () => true,
       cliHelp: [help],
@@ -22870,7 +25473,7 @@ var init_definitions = __esm({
       mode: {
         input: "mode",
         type: "string",
-        parse: choiceRule(MODES),
+        parse: choiceRule(MODES2),
         default: "pr",
         description: "`pr`, `release`, `plan` or `aggregate` (below)"
       },
@@ -22977,7 +25580,12 @@ var init_definitions = __esm({
         parse: choiceRule(PRECISIONS),
         default: "fp16",
         metavar: "PRECISION",
-        cliHelp: ["compute precision: fp16 or fp32 (default: fp16)"]
+        cliHelp: [
+          "compute precision: fp16, fp32, or auto: fp16 with the fewest",
+          `ops kept in fp32 that pass the fp16 gate on the reference`,
+          `data (test data beside the model, else onnxruntime on`,
+          `seeded inputs; at most ${FP32_OP_BUDGET} ops) (default: fp16)`
+        ]
       },
       compress: {
         flag: "compress",
@@ -23018,6 +25626,17 @@ var init_definitions = __esm({
         metavar: "NAME=SHAPE,SHAPE...",
         cliHelp: ["input NAME accepts exactly these shapes (the first is the", "default); repeatable. A model cannot mix --range and", "--enumerate, and several enumerated inputs need iOS18"]
       },
+      maxDetections: {
+        flag: "max-detections",
+        type: "string",
+        parse: numberRule((x2) => Number.isInteger(x2) && x2 >= 1, "a whole number ≥ 1"),
+        metavar: "K",
+        cliHelp: [
+          "the most detections a model returns: ONNX NonMaxSuppression's",
+          "selected_indices become K rows, the valid ones first, then rows",
+          `of -1; with --nms the NMS outputs' row limit (default ${DEFAULT_MAX_DETECTIONS})`
+        ]
+      },
       data: { flag: "data", type: "string", parse: textRule, metavar: "DIR", cliHelp: ["folder holding test_data_set_N/ (input_K.pb, output_K.pb)"] },
       onnx: { flag: "onnx", type: "string", parse: textRule, metavar: "MODEL.onnx", cliHelp: ["compute reference outputs with onnxruntime instead"] },
       json: flagSwitch("json", "print exactly one JSON object on stdout (messages stay on stderr)"),
@@ -23048,12 +25667,12 @@ function parseArgsOptions(keys) {
   }
   return options;
 }
-function cliRejection(flag, raw, err2) {
-  return err2.expected !== void 0 ? `--${flag} must be ${err2.expected}, got '${raw}'` : `--${flag}: ${err2.problem}`;
+function cliRejection(flag2, raw, err2) {
+  return err2.expected !== void 0 ? `--${flag2} must be ${err2.expected}, got '${raw}'` : `--${flag2}: ${err2.problem}`;
 }
-function cliOption(values, key, usageError3) {
+function cliOption(values2, key, usageError3) {
   const s = spec(key);
-  const given = values[s.flag];
+  const given = values2[s.flag];
   if (s.type === "flag") return given === true ? true : void 0;
   const raw = typeof given === "string" ? given.trim() : s.default;
   if (raw === void 0) return void 0;
@@ -23064,9 +25683,9 @@ function cliOption(values, key, usageError3) {
     throw err2;
   }
 }
-function cliOptionList(values, key, usageError3) {
+function cliOptionList(values2, key, usageError3) {
   const s = spec(key);
-  const given = values[s.flag];
+  const given = values2[s.flag];
   const items2 = Array.isArray(given) ? given : typeof given === "string" ? [given] : [];
   return items2.map((item) => {
     const raw = item.trim();
@@ -23166,10 +25785,10 @@ function parseEnumerated(raw, fail3) {
   }
   return out2;
 }
-function parseShapeArgs(values, fail3) {
-  const inputShapes = parseInputShapes(values["input-shape"], fail3);
-  const ranges = parseRanges(values["range"], fail3);
-  const enumeratedShapes = parseEnumerated(values["enumerate"], fail3);
+function parseShapeArgs(values2, fail3) {
+  const inputShapes = parseInputShapes(values2["input-shape"], fail3);
+  const ranges = parseRanges(values2["range"], fail3);
+  const enumeratedShapes = parseEnumerated(values2["enumerate"], fail3);
   return {
     ...inputShapes === void 0 ? {} : { inputShapes },
     ...ranges === void 0 ? {} : { ranges },
@@ -23185,7 +25804,7 @@ var init_shape_args = __esm({
 });
 
 // src/cli/usage.ts
-var PROGRAM, EXIT_CODES, COMMON_OPTION_KEYS, INTERFACE_OPTION_KEYS, CONVERT_CORE_KEYS, CONVERT_OPTION_KEYS, VERIFY_OPTION_KEYS, TOP_LEVEL_HELP, CONVERT_HELP, CHECK_HELP, VERIFY_HELP;
+var PROGRAM, EXIT_CODES, COMMON_OPTION_KEYS, INTERFACE_OPTION_KEYS, CONVERT_CORE_KEYS, CONVERT_OPTION_KEYS, VERIFY_OPTION_KEYS, TOP_LEVEL_HELP, CONVERT_HELP, CHECK_HELP, VERIFY_HELP, DIAGNOSE_HELP;
 var init_usage = __esm({
   "src/cli/usage.ts"() {
     "use strict";
@@ -23208,6 +25827,13 @@ var init_usage = __esm({
       "imageOutput",
       "classLabels",
       "probabilitiesOutput",
+      "nms",
+      "nmsLayout",
+      "boxFormat",
+      "boxUnits",
+      "iouThreshold",
+      "confidenceThreshold",
+      "classAgnostic",
       "author",
       "license",
       "modelVersion",
@@ -23225,6 +25851,7 @@ var init_usage = __esm({
       "inputShape",
       "range",
       "enumerate",
+      "maxDetections",
       ...COMMON_OPTION_KEYS
     ];
     CONVERT_OPTION_KEYS = [...CONVERT_CORE_KEYS, ...INTERFACE_OPTION_KEYS];
@@ -23238,6 +25865,7 @@ var init_usage = __esm({
       "  convert MODEL.onnx [-o OUT.mlpackage]   convert a model",
       "  check MODEL.onnx                        list op coverage without writing anything",
       "  verify PACKAGE.mlpackage --data DIR     compare a package with reference outputs",
+      "  diagnose PACKAGE.mlpackage --data DIR   show, op by op, where it leaves fp32",
       "  report PATH... --out DIR                convert, verify and report on many models",
       "",
       "Options:",
@@ -23287,58 +25915,107 @@ var init_usage = __esm({
       "",
       ...EXIT_CODES
     ].join("\n");
+    DIAGNOSE_HELP = [
+      `Usage: ${PROGRAM} diagnose PACKAGE.mlpackage (--data DIR | --onnx MODEL.onnx) [options]`,
+      "",
+      "Runs an fp16 or compressed package and its fp32 counterpart side by side in the",
+      "reference interpreter on the first reference set, and prints every op's error",
+      "against fp32: relative error, values that overflow to ±inf, turn NaN or underflow",
+      "to zero, and both value ranges. The first op where the error jumps is marked.",
+      "With --onnx the counterpart is the ONNX model converted at fp32 (ops name their",
+      "ONNX nodes); with --data it is the package's own program computed in fp32.",
+      "",
+      "Options:",
+      ...cliHelpLines(VERIFY_OPTION_KEYS),
+      "",
+      "Exit codes:",
+      "  0  the profile was printed",
+      "  2  usage error or unreadable input"
+    ].join("\n");
   }
 });
 
 // src/cli/interface-args.ts
-function normalization(values, fail3) {
+function normalization(values2, fail3) {
   const out2 = {};
-  const scale = cliOption(values, "pixelScale", fail3);
+  const scale = cliOption(values2, "pixelScale", fail3);
   if (scale !== void 0) out2.scale = scale;
-  const bias = cliOption(values, "pixelBias", fail3);
+  const bias = cliOption(values2, "pixelBias", fail3);
   if (bias !== void 0) out2.bias = bias;
-  const mean2 = cliOption(values, "mean", fail3);
+  const mean2 = cliOption(values2, "mean", fail3);
   if (mean2 !== void 0) out2.mean = mean2;
-  const std = cliOption(values, "std", fail3);
+  const std = cliOption(values2, "std", fail3);
   if (std !== void 0) out2.std = std;
-  const range3 = cliOption(values, "pixelRange", fail3);
+  const range3 = cliOption(values2, "pixelRange", fail3);
   if (range3 !== void 0) out2.pixelRange = range3;
   return out2;
 }
-function assignments(values, key, flag, fail3) {
-  const pairs = cliOptionList(values, key, fail3);
+function assignments(values2, key, flag2, fail3) {
+  const pairs = cliOptionList(values2, key, fail3);
   if (pairs.length === 0) return void 0;
   const out2 = {};
   for (const [k, v] of pairs) {
-    if (Object.hasOwn(out2, k)) throw fail3(`--${flag} sets '${k}' twice`);
+    if (Object.hasOwn(out2, k)) throw fail3(`--${flag2} sets '${k}' twice`);
     out2[k] = v;
   }
   return out2;
 }
-function parseInterfaceArgs(values, fail3) {
+function switchValue(values2, flag2, fail3) {
+  const given = values2[flag2];
+  if (typeof given !== "string") return given === true;
+  try {
+    return booleanRule(given.trim());
+  } catch (err2) {
+    if (err2 instanceof OptionRejected) throw fail3(cliRejection(flag2, given, err2));
+    throw err2;
+  }
+}
+function nmsRequest(values2, fail3) {
+  if (!switchValue(values2, "nms", fail3)) {
+    const stray = NMS_ONLY_FLAGS.find((flag2) => values2[flag2] !== void 0);
+    if (stray !== void 0) throw fail3(`--${stray} needs --nms`);
+    return void 0;
+  }
+  return {
+    layout: cliOption(values2, "nmsLayout", fail3),
+    boxFormat: cliOption(values2, "boxFormat", fail3),
+    boxUnits: cliOption(values2, "boxUnits", fail3),
+    iouThreshold: cliOption(values2, "iouThreshold", fail3),
+    confidenceThreshold: cliOption(values2, "confidenceThreshold", fail3),
+    perClass: !switchValue(values2, "class-agnostic", fail3),
+    maxDetections: cliOption(values2, "maxDetections", fail3) ?? DEFAULT_MAX_DETECTIONS
+  };
+}
+function parseInterfaceArgs(values2, fail3) {
   const request2 = {};
-  const norm = normalization(values, fail3);
-  const images = cliOptionList(values, "imageInput", fail3).map((image) => ({ ...image, ...norm }));
+  const norm = normalization(values2, fail3);
+  const images = cliOptionList(values2, "imageInput", fail3).map((image) => ({ ...image, ...norm }));
   if (images.length === 0 && Object.keys(norm).length > 0) throw fail3("--pixel-scale, --pixel-bias, --mean, --std and --pixel-range need an --image-input");
   if (images.length > 0) request2.imageInputs = images;
-  const outputs = cliOptionList(values, "imageOutput", fail3);
+  const nms = nmsRequest(values2, fail3);
+  if (nms) request2.nms = nms;
+  const outputs = cliOptionList(values2, "imageOutput", fail3);
   if (outputs.length > 0) request2.imageOutputs = outputs;
   const texts = { classLabels: "classLabels", probabilitiesOutput: "probabilitiesOutput", author: "author", license: "license", modelVersion: "version", description: "description" };
   for (const [key, field] of Object.entries(texts)) {
-    const v = cliOption(values, key, fail3);
+    const v = cliOption(values2, key, fail3);
     if (v !== void 0) request2[field] = v;
   }
   const described = { inputDescription: ["input-description", "inputDescriptions"], outputDescription: ["output-description", "outputDescriptions"], metadata: ["metadata", "metadata"] };
-  for (const [key, [flag, field]] of Object.entries(described)) {
-    const v = assignments(values, key, flag, fail3);
+  for (const [key, [flag2, field]] of Object.entries(described)) {
+    const v = assignments(values2, key, flag2, fail3);
     if (v !== void 0) request2[field] = v;
   }
   return Object.keys(request2).length > 0 ? request2 : void 0;
 }
+var NMS_ONLY_FLAGS;
 var init_interface_args = __esm({
   "src/cli/interface-args.ts"() {
     "use strict";
     init_cli();
+    init_interface2();
+    init_spec();
+    NMS_ONLY_FLAGS = ["nms-layout", "box-format", "box-units", "iou-threshold", "confidence-threshold", "class-agnostic"];
   }
 });
 
@@ -23351,20 +26028,21 @@ function usageError(message, command) {
 function defaultPackagePath(modelPath) {
   return `${modelPath.replace(/\.onnx$/i, "")}.mlpackage`;
 }
-function buildConvert(model, values, flags) {
+function buildConvert(model, values2, flags) {
   const fail3 = (message) => usageError(message, "convert");
-  const target = cliOption(values, "target", fail3) ?? DEFAULT_TARGET;
-  const precision = cliOption(values, "precision", fail3) ?? DEFAULT_PRECISION;
-  const output = cliOption(values, "output", fail3) ?? defaultPackagePath(model);
+  const target = cliOption(values2, "target", fail3) ?? DEFAULT_TARGET;
+  const precision = cliOption(values2, "precision", fail3) ?? DEFAULT_PRECISION;
+  const output = cliOption(values2, "output", fail3) ?? defaultPackagePath(model);
   if (!/\.mlpackage$/i.test(output)) {
     throw usageError(`--output must end in .mlpackage, got '${output}'`, "convert");
   }
-  const compress3 = cliOption(values, "compress", fail3);
-  const freeze = parseFreeze(values["freeze"]);
-  const shapes = parseShapeArgs(values, (message) => {
+  const compress3 = cliOption(values2, "compress", fail3);
+  const maxDetections = cliOption(values2, "maxDetections", fail3);
+  const freeze = parseFreeze(values2["freeze"]);
+  const shapes = parseShapeArgs(values2, (message) => {
     throw fail3(message);
   });
-  const face = parseInterfaceArgs(values, fail3);
+  const face = parseInterfaceArgs(values2, fail3);
   return {
     command: "convert",
     model,
@@ -23374,6 +26052,7 @@ function buildConvert(model, values, flags) {
     ...compress3 === void 0 ? {} : { compress: compress3 },
     ...freeze === void 0 ? {} : { freeze },
     ...shapes,
+    ...maxDetections === void 0 ? {} : { maxDetections },
     ...face === void 0 ? {} : { interface: face },
     ...flags
   };
@@ -23394,15 +26073,20 @@ function parseFreeze(raw, fail3 = (message) => usageError(message, "convert")) {
   }
   return out2;
 }
-function buildVerify(packagePath, values, flags) {
-  const fail3 = (message) => usageError(message, "verify");
-  const dataDir = cliOption(values, "data", fail3);
-  const onnxPath = cliOption(values, "onnx", fail3);
+function referenceSource(values2, command) {
+  const fail3 = (message) => usageError(message, command);
+  const dataDir = cliOption(values2, "data", fail3);
+  const onnxPath = cliOption(values2, "onnx", fail3);
   if (dataDir === void 0 === (onnxPath === void 0)) {
-    throw usageError("give exactly one of --data DIR or --onnx MODEL.onnx", "verify");
+    throw usageError("give exactly one of --data DIR or --onnx MODEL.onnx", command);
   }
-  const source = dataDir !== void 0 ? { dataDir } : { onnxPath };
-  return { command: "verify", packagePath, source, ...flags };
+  return dataDir !== void 0 ? { dataDir } : { onnxPath };
+}
+function buildVerify(packagePath, values2, flags) {
+  return { command: "verify", packagePath, source: referenceSource(values2, "verify"), ...flags };
+}
+function buildDiagnose(packagePath, values2, flags) {
+  return { command: "diagnose", packagePath, source: referenceSource(values2, "diagnose"), ...flags };
 }
 function isCommandName(name2) {
   return Object.hasOwn(COMMANDS, name2);
@@ -23426,14 +26110,14 @@ function parseArgsOrUsageError(args, options, usageError3) {
 function parseCommand(command, args) {
   const spec2 = COMMANDS[command];
   const parsed = parseArgsOrUsageError(args, spec2.options, (message) => usageError(message, command));
-  const values = parsed.values;
+  const values2 = parsed.values;
   const positionals = parsed.positionals;
-  if (values["help"] === true) return { command: "help", text: spec2.help };
+  if (values2["help"] === true) return { command: "help", text: spec2.help };
   const [positional, ...extra] = positionals;
   if (positional === void 0) throw usageError(`missing ${spec2.positional}`, command);
   if (extra.length > 0) throw usageError(`unexpected argument '${extra[0]}'`, command);
-  const flags = { json: values["json"] === true, debug: values["debug"] === true };
-  return spec2.build(positional, values, flags);
+  const flags = { json: values2["json"] === true, debug: values2["debug"] === true };
+  return spec2.build(positional, values2, flags);
 }
 function parseCommandLine(argv) {
   const [first, ...rest] = argv;
@@ -23483,20 +26167,30 @@ var init_args = __esm({
         positional: "PACKAGE.mlpackage",
         options: parseArgsOptions(VERIFY_OPTION_KEYS),
         build: buildVerify
+      },
+      diagnose: {
+        help: DIAGNOSE_HELP,
+        positional: "PACKAGE.mlpackage",
+        options: parseArgsOptions(VERIFY_OPTION_KEYS),
+        build: buildDiagnose
       }
     };
   }
 });
 
 // src/convert/coverage.ts
-function checkOnnxModel(model, target = DEFAULT_TARGET2) {
+function checkOnnxModel(model, target = DEFAULT_TARGET2, bounds = {}) {
+  return coverageConversion(model, () => convertOnnxModel(model, { target, precision: "fp32", ...bounds })).coverage;
+}
+function coverageConversion(model, convert) {
   try {
-    return convertOnnxModel(model, { target, precision: "fp32" }).coverage;
+    const converted = convert();
+    return { coverage: converted.coverage, converted };
   } catch (err2) {
-    if (err2 instanceof ConversionError && err2.coverage) return err2.coverage;
+    if (err2 instanceof ConversionError && err2.coverage) return { coverage: err2.coverage };
     if (err2 instanceof ModelInputError) throw err2;
     const refused = refusedBeforeConversion(model);
-    if (refused) return refused;
+    if (refused) return { coverage: refused };
     throw err2;
   }
 }
@@ -23836,7 +26530,7 @@ var init_blob = __esm({
   }
 });
 
-// node_modules/long/index.js
+// ../main/node_modules/long/index.js
 function Long(low, high, unsigned) {
   this.low = low | 0;
   this.high = high | 0;
@@ -23933,7 +26627,7 @@ function fromValue(val, unsigned) {
 }
 var wasm, INT_CACHE, UINT_CACHE, pow_dbl, TWO_PWR_16_DBL, TWO_PWR_24_DBL, TWO_PWR_32_DBL, TWO_PWR_64_DBL, TWO_PWR_63_DBL, TWO_PWR_24, ZERO, UZERO, ONE2, UONE, NEG_ONE, MAX_VALUE, MAX_UNSIGNED_VALUE, MIN_VALUE, LongPrototype, long_default;
 var init_long = __esm({
-  "node_modules/long/index.js"() {
+  "../main/node_modules/long/index.js"() {
     wasm = null;
     try {
       wasm = new WebAssembly.Instance(
@@ -24847,17 +27541,17 @@ function rawBytes(data) {
 function encodeImmediate(tensor) {
   return ENCODE_IMMEDIATE[IMMEDIATE_FIELD[tensor.dtype]](tensor);
 }
-function storageFromNumbers(dtype, values) {
-  const out2 = allocStorage(dtype, values.length);
+function storageFromNumbers(dtype, values2) {
+  const out2 = allocStorage(dtype, values2.length);
   if (dtype === "string") throw new TypeError("numbers cannot fill a string tensor");
   if (dtype === "float16" || dtype === "bfloat16") {
     const bits2 = out2;
-    for (let i2 = 0; i2 < values.length; i2++) bits2[i2] = float32ToFloat16Bits(values[i2]);
+    for (let i2 = 0; i2 < values2.length; i2++) bits2[i2] = float32ToFloat16Bits(values2[i2]);
   } else if (dtype === "int64" || dtype === "uint64") {
     const big = out2;
-    for (let i2 = 0; i2 < values.length; i2++) big[i2] = BigInt(Math.trunc(values[i2]));
+    for (let i2 = 0; i2 < values2.length; i2++) big[i2] = BigInt(Math.trunc(values2[i2]));
   } else {
-    out2.set(values);
+    out2.set(values2);
   }
   return out2;
 }
@@ -24878,16 +27572,19 @@ function storageFromBytes(dtype, bytes, count, what, file) {
   target.set(bytes);
   return out2;
 }
-function storageFromLongs(dtype, values) {
+function storageFromLongs(dtype, values2) {
   if (dtype === "int64" || dtype === "uint64") {
-    const out2 = allocStorage(dtype, values.length);
-    for (let i2 = 0; i2 < values.length; i2++) out2[i2] = BigInt.asIntN(64, toBigInt(values[i2]));
+    const out2 = allocStorage(dtype, values2.length);
+    for (let i2 = 0; i2 < values2.length; i2++) out2[i2] = BigInt.asIntN(64, toBigInt(values2[i2]));
     return out2;
   }
-  return storageFromNumbers(dtype, values.map(toNumber2));
+  return storageFromNumbers(dtype, values2.map(toNumber2));
 }
 function decodeImmediate(tv, dtype, shape3, what, file) {
   const count = elementCount(shape3);
+  if (dtype === "string" && (tv.floats || tv.doubles || tv.ints || tv.bools || tv.longInts)) {
+    throw invalidProgram(`${what}: numbers given for a string value`, file);
+  }
   let data;
   if (tv.bytes) data = storageFromBytes(dtype, tv.bytes.values ?? new Uint8Array(0), count, what, file);
   else if (tv.floats) data = storageFromNumbers(dtype, tv.floats.values ?? []);
@@ -24916,12 +27613,12 @@ function stringOfValue(value) {
   return strings && strings.length === 1 ? strings[0] : void 0;
 }
 function listValue(tensor) {
-  const values = [];
+  const values2 = [];
   for (let i2 = 0; i2 < tensor.data.length; i2++) {
     const element2 = makeTensor(tensor.dtype, [], tensor.data.slice(i2, i2 + 1));
-    values.push(immediateValue(element2));
+    values2.push(immediateValue(element2));
   }
-  return { type: encodeValueType({ dtype: tensor.dtype, shape: [tensor.data.length], collection: { kind: "list" } }), immediateValue: { list: { values } } };
+  return { type: encodeValueType({ dtype: tensor.dtype, shape: [tensor.data.length], collection: { kind: "list" } }), immediateValue: { list: { values: values2 } } };
 }
 function decodeListValue(value, dtype, what, file) {
   const elements = (value.immediateValue?.list?.values ?? []).map((v, i2) => {
@@ -25037,7 +27734,7 @@ function encodeFeatureType(type, name2, specificationVersion) {
 function encodeFeature(f, specificationVersion) {
   const out2 = {
     name: f.name,
-    type: encodeFeatureType(f.type, f.name, specificationVersion)
+    type: { ...encodeFeatureType(f.type, f.name, specificationVersion), ...f.optional ? { isOptional: true } : {} }
   };
   if (f.shortDescription) out2.shortDescription = f.shortDescription;
   return out2;
@@ -25118,6 +27815,7 @@ function decodeFeature(f, file) {
   const name2 = f.name ?? "";
   const out2 = { name: name2, type: decodeFeatureType(f.type, name2, file) };
   if (f.shortDescription) out2.shortDescription = f.shortDescription;
+  if (f.type?.isOptional) out2.optional = true;
   return out2;
 }
 function decodeArrayFeature(array, name2, file) {
@@ -25274,6 +27972,105 @@ var init_manifest = __esm({
     WEIGHTS_ITEM_NAME = "weights";
     WEIGHTS_FILE_NAME = "weight.bin";
     SUPPORTED_FORMAT_VERSION = [1, 0, 0];
+  }
+});
+
+// src/coreml/pipeline.ts
+function pipelineWeightFileName(index) {
+  return `${index}-weight.bin`;
+}
+function encodeNmsMessage(nms) {
+  const out2 = {
+    pickTop: { perClass: nms.perClass },
+    iouThreshold: nms.iouThreshold,
+    confidenceThreshold: nms.confidenceThreshold,
+    confidenceInputFeatureName: nms.confidenceInput,
+    coordinatesInputFeatureName: nms.coordinatesInput,
+    confidenceOutputFeatureName: nms.confidenceOutput,
+    coordinatesOutputFeatureName: nms.coordinatesOutput
+  };
+  if (nms.iouThresholdInput !== void 0) out2.iouThresholdInputFeatureName = nms.iouThresholdInput;
+  if (nms.confidenceThresholdInput !== void 0) out2.confidenceThresholdInputFeatureName = nms.confidenceThresholdInput;
+  const labels = nms.classLabels;
+  if (labels && labels.length > 0) {
+    if (typeof labels[0] === "number") out2.int64ClassLabels = { vector: labels.map((l) => long_default.fromNumber(l)) };
+    else out2.stringClassLabels = { vector: [...labels] };
+  }
+  return out2;
+}
+function checkNmsStage(nms) {
+  if (!(nms.iouThreshold >= 0 && nms.iouThreshold <= 1)) throw new ConversionError(`NMS iouThreshold ${nms.iouThreshold} is not between 0 and 1`);
+  if (!(nms.confidenceThreshold >= 0)) throw new ConversionError(`NMS confidenceThreshold ${nms.confidenceThreshold} is negative`);
+  const inputNames = [nms.confidenceInput, nms.coordinatesInput, nms.iouThresholdInput, nms.confidenceThresholdInput];
+  for (const f of nms.inputs) {
+    if (!inputNames.includes(f.name)) throw new ConversionError(`NMS stage input "${f.name}" is not one of its named inputs`);
+    if (f.optional) throw new ConversionError(`NMS stage input "${f.name}" is optional, which Core ML refuses for a NonMaximumSuppression model`);
+  }
+  const outputNames = [nms.confidenceOutput, nms.coordinatesOutput];
+  for (const f of nms.outputs) {
+    if (!outputNames.includes(f.name)) throw new ConversionError(`NMS stage output "${f.name}" is not one of its named outputs`);
+  }
+}
+function encodeStage(stage) {
+  checkNmsStage(stage);
+  return {
+    specificationVersion: stage.specificationVersion,
+    description: encodeDescription(stage.inputs, stage.outputs, {}, stage.specificationVersion),
+    nonMaximumSuppression: encodeNmsMessage(stage)
+  };
+}
+function checkPipelineWiring(inputs, outputs, stages) {
+  const known2 = new Map(inputs.map((f) => [f.name, f]));
+  const sameType2 = (a, b3) => JSON.stringify(a.type) === JSON.stringify(b3.type) && !!a.optional === !!b3.optional;
+  stages.forEach((stage, i2) => {
+    for (const f of stage.inputs) {
+      const source = known2.get(f.name);
+      if (!source) throw new ConversionError(`pipeline stage ${i2} reads "${f.name}", which is neither a pipeline input nor an earlier stage's output`);
+      if (!sameType2(source, f)) throw new ConversionError(`pipeline stage ${i2} reads "${f.name}" with another type than the one it is given`);
+    }
+    for (const f of stage.outputs) known2.set(f.name, f);
+  });
+  for (const f of outputs) {
+    const source = known2.get(f.name);
+    if (!source) throw new ConversionError(`pipeline output "${f.name}" is produced by no stage`);
+    if (!sameType2(source, f)) throw new ConversionError(`pipeline output "${f.name}" has another type than the stage that produces it`);
+  }
+}
+function decodeNmsStage(message, file) {
+  const nms = message.nonMaximumSuppression;
+  if (!nms.pickTop) throw invalidProgram("the NonMaximumSuppression model names no suppression method (pickTop)", file);
+  const { inputs, outputs } = decodeDescription(message.description, file);
+  const stage = {
+    kind: "nonMaximumSuppression",
+    specificationVersion: message.specificationVersion ?? 0,
+    inputs,
+    outputs,
+    perClass: nms.pickTop.perClass ?? false,
+    iouThreshold: nms.iouThreshold ?? 0,
+    confidenceThreshold: nms.confidenceThreshold ?? 0,
+    confidenceInput: nms.confidenceInputFeatureName ?? "",
+    coordinatesInput: nms.coordinatesInputFeatureName ?? "",
+    confidenceOutput: nms.confidenceOutputFeatureName ?? "",
+    coordinatesOutput: nms.coordinatesOutputFeatureName ?? ""
+  };
+  if (nms.iouThresholdInputFeatureName) stage.iouThresholdInput = nms.iouThresholdInputFeatureName;
+  if (nms.confidenceThresholdInputFeatureName) stage.confidenceThresholdInput = nms.confidenceThresholdInputFeatureName;
+  const strings = nms.stringClassLabels?.vector ?? [];
+  const integers = nms.int64ClassLabels?.vector ?? [];
+  if (strings.length > 0) stage.classLabels = [...strings];
+  else if (integers.length > 0) stage.classLabels = integers.map(toNumber4);
+  return stage;
+}
+var toNumber4;
+var init_pipeline = __esm({
+  "src/coreml/pipeline.ts"() {
+    "use strict";
+    init_long();
+    init_errors();
+    init_coreml();
+    init_description();
+    init_value();
+    toNumber4 = (v) => typeof v === "number" ? v : v.toNumber();
   }
 });
 
@@ -25506,6 +28303,9 @@ import { constants as bufferConstants } from "node:buffer";
 import { createReadStream, existsSync } from "node:fs";
 import { mkdir, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname as dirname2, join, relative as relative2, resolve } from "node:path";
+function weightFileName(model) {
+  return model.pipeline ? pipelineWeightFileName(0) : WEIGHTS_FILE_NAME;
+}
 function checkModelForWriting(model) {
   if (model.specificationVersion < MIN_ML_PROGRAM_SPEC_VERSION) {
     throw new ConversionError(`specification version ${model.specificationVersion} cannot hold an ML program (needs ≥ ${MIN_ML_PROGRAM_SPEC_VERSION})`);
@@ -25519,22 +28319,36 @@ function checkModelForWriting(model) {
   const main2 = model.program.functions["main"];
   if (!main2) throw new ConversionError('ML program has no "main" function');
   const sameNames = (a, b3) => a.length === b3.length && a.every((n, i2) => n === b3[i2]);
-  if (!sameNames(model.inputs.map((f) => f.name), main2.inputs.map((v) => v.name))) {
+  const described = programDescription(model);
+  if (!sameNames(described.inputs.map((f) => f.name), main2.inputs.map((v) => v.name))) {
     throw new ConversionError('model description inputs do not match the inputs of function "main"');
   }
-  if (!sameNames(model.outputs.map((f) => f.name), main2.block.outputs)) {
+  if (!sameNames(described.outputs.map((f) => f.name), main2.block.outputs)) {
     throw new ConversionError('model description outputs do not match the outputs of function "main"');
+  }
+  if (model.pipeline) {
+    model.pipeline.stages.forEach(checkNmsStage);
+    checkPipelineWiring(model.inputs, model.outputs, [model.pipeline.program, ...model.pipeline.stages]);
   }
 }
 function encodeModel(model, blobs) {
   checkModelForWriting(model);
   const spec2 = model.specificationVersion;
-  const message = {
-    specificationVersion: spec2,
-    description: encodeDescription(model.inputs, model.outputs, model.metadata, spec2, classifierNames(model)),
-    mlProgram: encodeProgram(model.program, blobs ? { specificationVersion: spec2, blobs } : { specificationVersion: spec2 })
+  const description = encodeDescription(model.inputs, model.outputs, model.metadata, spec2, classifierNames(model));
+  const layout = model.pipeline;
+  if (!layout) {
+    const mlProgram = encodeProgram(model.program, blobs ? { specificationVersion: spec2, blobs } : { specificationVersion: spec2 });
+    return ModelMessage.encode({ specificationVersion: spec2, description, mlProgram }).finish();
+  }
+  const programSpec = layout.program.specificationVersion;
+  const programStage = {
+    specificationVersion: programSpec,
+    description: encodeDescription(layout.program.inputs, layout.program.outputs, {}, programSpec),
+    mlProgram: encodeProgram(model.program, blobs ? { specificationVersion: programSpec, blobs } : { specificationVersion: programSpec })
   };
-  return ModelMessage.encode(message).finish();
+  const stages = layout.stages.map(encodeStage);
+  const pipelineSpec = Math.max(spec2, programSpec, ...layout.stages.map((s) => s.specificationVersion));
+  return ModelMessage.encode({ specificationVersion: pipelineSpec, description, pipeline: { models: [programStage, ...stages] } }).finish();
 }
 function decodeModel(bytes, file, blobs) {
   let message;
@@ -25543,17 +28357,29 @@ function decodeModel(bytes, file, blobs) {
   } catch (err2) {
     throw new ModelInputError("INVALID_PACKAGE", `not a Core ML model specification (${err2.message})`, { file, cause: err2 });
   }
-  if (!message.mlProgram) {
-    throw new ModelInputError("UNSUPPORTED_FEATURE", "the model is not an ML program (only mlProgram models can be read)", { file });
-  }
   const { inputs, outputs, metadata, ...names } = decodeDescription(message.description, file);
+  const top = { specificationVersion: message.specificationVersion, inputs, outputs, metadata, ...names };
+  if (message.pipeline) return { ...top, ...decodePipeline(message.pipeline, file, blobs) };
+  if (!message.mlProgram) {
+    throw new ModelInputError("UNSUPPORTED_FEATURE", "the model is neither an ML program nor a pipeline starting with one (only those can be read)", { file });
+  }
+  return { ...top, program: decodeProgram(message.mlProgram, file, blobs) };
+}
+function decodePipeline(pipeline, file, blobs) {
+  const [first, ...rest] = pipeline.models ?? [];
+  if (!first?.mlProgram) {
+    throw new ModelInputError("UNSUPPORTED_FEATURE", "the pipeline does not start with an ML program (only such pipelines can be read)", { file });
+  }
+  const stages = rest.map((stage, i2) => {
+    if (!stage.nonMaximumSuppression) {
+      throw new ModelInputError("UNSUPPORTED_FEATURE", `pipeline stage ${i2 + 1} is not a NonMaximumSuppression model (the only stage after the ML program this tool runs)`, { file });
+    }
+    return decodeNmsStage(stage, file);
+  });
+  const { inputs, outputs } = decodeDescription(first.description, file);
   return {
-    specificationVersion: message.specificationVersion,
-    inputs,
-    outputs,
-    metadata,
-    ...names,
-    program: decodeProgram(message.mlProgram, file, blobs)
+    program: decodeProgram(first.mlProgram, file, blobs),
+    pipeline: { program: { specificationVersion: first.specificationVersion ?? 0, inputs, outputs }, stages }
   };
 }
 function classifierNames(model) {
@@ -25587,14 +28413,15 @@ async function writeMlPackage(model, outPath) {
   const target = resolve(outPath);
   const staged = join(dirname2(target), `.${basename(target)}.tmp-${randomUUID()}`);
   const modelDir = join(staged, PACKAGE_DATA_DIR, PACKAGE_AUTHOR);
-  const weightsPath = join(modelDir, WEIGHTS_ITEM_NAME, WEIGHTS_FILE_NAME);
+  const weightsPath = join(modelDir, WEIGHTS_ITEM_NAME, weightFileName(model));
   const modelPath = join(modelDir, MODEL_ITEM_NAME);
   try {
     await mkdir(join(modelDir, WEIGHTS_ITEM_NAME), { recursive: true });
     const weights = new BlobFileWriter(weightsPath);
     let bytes;
     try {
-      bytes = encodeModel(model, { fileName: WEIGHTS_BLOB_FILE_NAME, append: (t) => weights.appendTensor(t) });
+      const fileName = `${MODEL_PATH_PREFIX}${WEIGHTS_ITEM_NAME}/${weightFileName(model)}`;
+      bytes = encodeModel(model, { fileName, append: (t) => weights.appendTensor(t) });
     } catch (err2) {
       weights.abandon();
       throw err2;
@@ -25641,7 +28468,7 @@ async function readMlPackage(path) {
   const blobs = new PackageBlobSource(root, dirname2(modelPath), modelPath);
   return decodeModel(bytes, modelPath, blobs);
 }
-var MODEL_PATH_PREFIX, WEIGHTS_BLOB_FILE_NAME, MIN_ML_PROGRAM_SPEC_VERSION, ModelMessage, PackageBlobSource, MAX_PART_BYTES, MAX_MANIFEST_BYTES;
+var MODEL_PATH_PREFIX, MIN_ML_PROGRAM_SPEC_VERSION, ModelMessage, PackageBlobSource, MAX_PART_BYTES, MAX_MANIFEST_BYTES;
 var init_package2 = __esm({
   "src/coreml/package.ts"() {
     "use strict";
@@ -25652,10 +28479,11 @@ var init_package2 = __esm({
     init_blob();
     init_description();
     init_manifest();
+    init_model();
+    init_pipeline();
     init_program_decode();
     init_program_encode();
     MODEL_PATH_PREFIX = "@model_path/";
-    WEIGHTS_BLOB_FILE_NAME = `${MODEL_PATH_PREFIX}${WEIGHTS_ITEM_NAME}/${WEIGHTS_FILE_NAME}`;
     MIN_ML_PROGRAM_SPEC_VERSION = 6;
     ModelMessage = CoreML.Specification.Model;
     PackageBlobSource = class {
@@ -26867,23 +29695,23 @@ var init_onnx = __esm({
           return prefix + "/onnx.AttributeProto";
         };
         AttributeProto.AttributeType = (function() {
-          const valuesById = $Object2.create(null), values = $Object2.create(valuesById);
-          values[valuesById[0] = "UNDEFINED"] = 0;
-          values[valuesById[1] = "FLOAT"] = 1;
-          values[valuesById[2] = "INT"] = 2;
-          values[valuesById[3] = "STRING"] = 3;
-          values[valuesById[4] = "TENSOR"] = 4;
-          values[valuesById[5] = "GRAPH"] = 5;
-          values[valuesById[6] = "FLOATS"] = 6;
-          values[valuesById[7] = "INTS"] = 7;
-          values[valuesById[8] = "STRINGS"] = 8;
-          values[valuesById[9] = "TENSORS"] = 9;
-          values[valuesById[10] = "GRAPHS"] = 10;
-          values[valuesById[11] = "SPARSE_TENSOR"] = 11;
-          values[valuesById[12] = "SPARSE_TENSORS"] = 12;
-          values[valuesById[13] = "TYPE_PROTO"] = 13;
-          values[valuesById[14] = "TYPE_PROTOS"] = 14;
-          return values;
+          const valuesById = $Object2.create(null), values2 = $Object2.create(valuesById);
+          values2[valuesById[0] = "UNDEFINED"] = 0;
+          values2[valuesById[1] = "FLOAT"] = 1;
+          values2[valuesById[2] = "INT"] = 2;
+          values2[valuesById[3] = "STRING"] = 3;
+          values2[valuesById[4] = "TENSOR"] = 4;
+          values2[valuesById[5] = "GRAPH"] = 5;
+          values2[valuesById[6] = "FLOATS"] = 6;
+          values2[valuesById[7] = "INTS"] = 7;
+          values2[valuesById[8] = "STRINGS"] = 8;
+          values2[valuesById[9] = "TENSORS"] = 9;
+          values2[valuesById[10] = "GRAPHS"] = 10;
+          values2[valuesById[11] = "SPARSE_TENSOR"] = 11;
+          values2[valuesById[12] = "SPARSE_TENSORS"] = 12;
+          values2[valuesById[13] = "TYPE_PROTO"] = 13;
+          values2[valuesById[14] = "TYPE_PROTOS"] = 14;
+          return values2;
         })();
         return AttributeProto;
       })();
@@ -27347,35 +30175,35 @@ var init_onnx = __esm({
           return prefix + "/onnx.TensorProto";
         };
         TensorProto.DataType = (function() {
-          const valuesById = $Object2.create(null), values = $Object2.create(valuesById);
-          values[valuesById[0] = "UNDEFINED"] = 0;
-          values[valuesById[1] = "FLOAT"] = 1;
-          values[valuesById[2] = "UINT8"] = 2;
-          values[valuesById[3] = "INT8"] = 3;
-          values[valuesById[4] = "UINT16"] = 4;
-          values[valuesById[5] = "INT16"] = 5;
-          values[valuesById[6] = "INT32"] = 6;
-          values[valuesById[7] = "INT64"] = 7;
-          values[valuesById[8] = "STRING"] = 8;
-          values[valuesById[9] = "BOOL"] = 9;
-          values[valuesById[10] = "FLOAT16"] = 10;
-          values[valuesById[11] = "DOUBLE"] = 11;
-          values[valuesById[12] = "UINT32"] = 12;
-          values[valuesById[13] = "UINT64"] = 13;
-          values[valuesById[14] = "COMPLEX64"] = 14;
-          values[valuesById[15] = "COMPLEX128"] = 15;
-          values[valuesById[16] = "BFLOAT16"] = 16;
-          values[valuesById[17] = "FLOAT8E4M3FN"] = 17;
-          values[valuesById[18] = "FLOAT8E4M3FNUZ"] = 18;
-          values[valuesById[19] = "FLOAT8E5M2"] = 19;
-          values[valuesById[20] = "FLOAT8E5M2FNUZ"] = 20;
-          values[valuesById[21] = "UINT4"] = 21;
-          values[valuesById[22] = "INT4"] = 22;
-          values[valuesById[23] = "FLOAT4E2M1"] = 23;
-          values[valuesById[24] = "FLOAT8E8M0"] = 24;
-          values[valuesById[25] = "UINT2"] = 25;
-          values[valuesById[26] = "INT2"] = 26;
-          return values;
+          const valuesById = $Object2.create(null), values2 = $Object2.create(valuesById);
+          values2[valuesById[0] = "UNDEFINED"] = 0;
+          values2[valuesById[1] = "FLOAT"] = 1;
+          values2[valuesById[2] = "UINT8"] = 2;
+          values2[valuesById[3] = "INT8"] = 3;
+          values2[valuesById[4] = "UINT16"] = 4;
+          values2[valuesById[5] = "INT16"] = 5;
+          values2[valuesById[6] = "INT32"] = 6;
+          values2[valuesById[7] = "INT64"] = 7;
+          values2[valuesById[8] = "STRING"] = 8;
+          values2[valuesById[9] = "BOOL"] = 9;
+          values2[valuesById[10] = "FLOAT16"] = 10;
+          values2[valuesById[11] = "DOUBLE"] = 11;
+          values2[valuesById[12] = "UINT32"] = 12;
+          values2[valuesById[13] = "UINT64"] = 13;
+          values2[valuesById[14] = "COMPLEX64"] = 14;
+          values2[valuesById[15] = "COMPLEX128"] = 15;
+          values2[valuesById[16] = "BFLOAT16"] = 16;
+          values2[valuesById[17] = "FLOAT8E4M3FN"] = 17;
+          values2[valuesById[18] = "FLOAT8E4M3FNUZ"] = 18;
+          values2[valuesById[19] = "FLOAT8E5M2"] = 19;
+          values2[valuesById[20] = "FLOAT8E5M2FNUZ"] = 20;
+          values2[valuesById[21] = "UINT4"] = 21;
+          values2[valuesById[22] = "INT4"] = 22;
+          values2[valuesById[23] = "FLOAT4E2M1"] = 23;
+          values2[valuesById[24] = "FLOAT8E8M0"] = 24;
+          values2[valuesById[25] = "UINT2"] = 25;
+          values2[valuesById[26] = "INT2"] = 26;
+          return values2;
         })();
         TensorProto.Segment = (function() {
           const Segment = function(p) {
@@ -27475,10 +30303,10 @@ var init_onnx = __esm({
           return Segment;
         })();
         TensorProto.DataLocation = (function() {
-          const valuesById = $Object2.create(null), values = $Object2.create(valuesById);
-          values[valuesById[0] = "DEFAULT"] = 0;
-          values[valuesById[1] = "EXTERNAL"] = 1;
-          return values;
+          const valuesById = $Object2.create(null), values2 = $Object2.create(valuesById);
+          values2[valuesById[0] = "DEFAULT"] = 0;
+          values2[valuesById[1] = "EXTERNAL"] = 1;
+          return values2;
         })();
         return TensorProto;
       })();
@@ -28727,25 +31555,25 @@ function shapeFromProto(shape3) {
   if (!shape3) return void 0;
   return (shape3.dim ?? []).map(dimFromProto);
 }
-function describeType(type, depth = 0) {
+function describeType2(type, depth = 0) {
   if (!type || depth > 64) return {};
   if (type.tensorType) return { kind: "tensor", typeName: `tensor(${onnxTypeName(type.tensorType.elemType ?? 0)})` };
   if (type.sparseTensorType) {
     return { kind: "sparse_tensor", typeName: `sparse_tensor(${onnxTypeName(type.sparseTensorType.elemType ?? 0)})` };
   }
-  if (type.sequenceType) return { kind: "sequence", typeName: `seq(${describeType(type.sequenceType.elemType, depth + 1).typeName ?? "?"})` };
+  if (type.sequenceType) return { kind: "sequence", typeName: `seq(${describeType2(type.sequenceType.elemType, depth + 1).typeName ?? "?"})` };
   if (type.optionalType) {
-    return { kind: "optional", typeName: `optional(${describeType(type.optionalType.elemType, depth + 1).typeName ?? "?"})` };
+    return { kind: "optional", typeName: `optional(${describeType2(type.optionalType.elemType, depth + 1).typeName ?? "?"})` };
   }
   if (type.mapType) {
-    const value = describeType(type.mapType.valueType, depth + 1).typeName ?? "?";
+    const value = describeType2(type.mapType.valueType, depth + 1).typeName ?? "?";
     return { kind: "map", typeName: `map(${onnxTypeName(type.mapType.keyType ?? 0)}, ${value})` };
   }
   return {};
 }
 function valueInfoFromProto(proto) {
   const info = { name: proto.name ?? "" };
-  const { kind, typeName } = describeType(proto.type);
+  const { kind, typeName } = describeType2(proto.type);
   if (kind) info.kind = kind;
   if (typeName) info.typeName = typeName;
   const tensorType = proto.type?.tensorType;
@@ -29029,13 +31857,13 @@ function readTensorData(proto, dtype, n, what, ctx) {
 function readTypedField(proto, dtype, n, what, file) {
   const reader2 = FIELD_READERS[dtype];
   if (!reader2) throw new ModelInputError("UNSUPPORTED_FEATURE", `${what} of type ${dtype} cannot be read from typed fields`, { file });
-  const values = proto[reader2.field] ?? [];
+  const values2 = proto[reader2.field] ?? [];
   const expected2 = fieldValueCount(dtype, n);
-  if (values.length !== expected2) {
-    const problem2 = values.length === 0 ? "has no data" : `has ${values.length} values in ${reader2.fieldName}`;
+  if (values2.length !== expected2) {
+    const problem2 = values2.length === 0 ? "has no data" : `has ${values2.length} values in ${reader2.fieldName}`;
     throw new ModelInputError("MALFORMED", `${what} ${problem2}, but its shape needs ${expected2}`, { file });
   }
-  return reader2.read(values, dtype, n);
+  return reader2.read(values2, dtype, n);
 }
 function decodeTensorProto(bytes, source = "tensor") {
   const proto = decodeProtoSafely((r) => onnx.TensorProto.decode(r), asBuffer(bytes), source, "tensor", DEFAULT_ONNX_LIMITS.maxDecodeWork);
@@ -29316,19 +32144,19 @@ function createExternalDataReader(modelPath) {
   };
 }
 function parseExternalData(entries, what, fail3) {
-  const values = /* @__PURE__ */ new Map();
+  const values2 = /* @__PURE__ */ new Map();
   for (const { key, value } of entries) {
     const k = key ?? "";
     if (!KNOWN_KEYS.has(k)) throw fail3(`${what} has an unknown external_data key "${k}"`);
-    if (values.has(k)) throw fail3(`${what} repeats the external_data key "${k}"`);
-    values.set(k, value ?? "");
+    if (values2.has(k)) throw fail3(`${what} repeats the external_data key "${k}"`);
+    values2.set(k, value ?? "");
   }
-  const location = values.get("location");
+  const location = values2.get("location");
   if (!location) throw fail3(`${what} is stored externally but names no location`);
   return {
     location,
-    offset: parseByteCount(values.get("offset"), "offset", what, fail3) ?? 0n,
-    length: parseByteCount(values.get("length"), "length", what, fail3)
+    offset: parseByteCount(values2.get("offset"), "offset", what, fail3) ?? 0n,
+    length: parseByteCount(values2.get("length"), "length", what, fail3)
   };
 }
 function parseByteCount(text, key, what, fail3) {
@@ -29584,8 +32412,13 @@ function sourceFactsOf(model, sha256) {
   return facts;
 }
 async function resolveInterface(request2, model) {
-  const { classLabels, probabilitiesOutput, ...rest } = request2;
+  const { classLabels, probabilitiesOutput, nms, ...rest } = request2;
   const options = { ...rest };
+  if (nms) {
+    if (probabilitiesOutput !== void 0) throw new ToolError("USAGE", "--probabilities-output is for classifiers; with --nms the detector outputs are read by their layout (--nms-layout)");
+    options.detector = classLabels === void 0 ? { ...nms } : { ...nms, labels: await readLabelsFile(classLabels), labelSource: classLabels };
+    return options;
+  }
   const probabilities = probabilitiesOutput === void 0 ? {} : { probabilitiesOutput };
   if (classLabels !== void 0) {
     options.classifier = { labels: await readLabelsFile(classLabels), labelSource: classLabels, ...probabilities };
@@ -29601,188 +32434,6 @@ var init_interface_source = __esm({
     "use strict";
     init_errors();
     init_labels();
-  }
-});
-
-// src/report/format.ts
-function scaleBytes(bytes) {
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1e3 && unit < BYTE_UNITS.length - 1) {
-    value /= 1e3;
-    unit++;
-  }
-  return { value, unit: BYTE_UNITS[unit] };
-}
-function formatBytes(bytes) {
-  if (bytes === null || bytes === void 0 || !Number.isFinite(bytes)) return "—";
-  const { value, unit } = scaleBytes(bytes);
-  return unit === "B" ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${unit}`;
-}
-function formatPercentChange(now, before) {
-  if (now === null || now === void 0 || before === null || before === void 0 || before === 0) return "—";
-  const pct = (now - before) / before * 100;
-  if (Math.abs(pct) < 0.05) return "±0%";
-  return `${pct > 0 ? "+" : "−"}${Math.abs(pct).toFixed(1)}%`;
-}
-function formatBytesDelta(now, before) {
-  if (now === null || now === void 0 || before === null || before === void 0) return "—";
-  const diff = now - before;
-  if (diff === 0) return "±0 B";
-  const sign = diff > 0 ? "+" : "−";
-  return `${sign}${formatBytes(Math.abs(diff))} (${formatPercentChange(now, before)})`;
-}
-function formatError(x2) {
-  if (x2 === null || x2 === void 0) return "—";
-  if (x2 === 0) return "0";
-  if (!Number.isFinite(x2)) return Number.isNaN(x2) ? "NaN" : "∞";
-  return Math.abs(x2) >= 0.01 && Math.abs(x2) < 1e3 ? x2.toPrecision(2) : x2.toExponential(1);
-}
-function formatDb(db, exact = false) {
-  if (db === null || db === void 0) return exact ? "∞" : "—";
-  if (!Number.isFinite(db)) return db > 0 ? "∞" : "−∞";
-  return `${db.toFixed(1)} dB`;
-}
-function formatDbDelta(now, before) {
-  if (now === null || now === void 0 || before === null || before === void 0) return "—";
-  const d = now - before;
-  if (Math.abs(d) < 0.05) return "±0 dB";
-  return `${d > 0 ? "+" : "−"}${Math.abs(d).toFixed(1)} dB`;
-}
-function formatFraction(x2) {
-  if (x2 === null || x2 === void 0 || !Number.isFinite(x2)) return "—";
-  return `${(x2 * 100).toFixed(x2 === 1 ? 0 : 1)}%`;
-}
-function formatSeconds(s) {
-  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
-}
-var BYTE_UNITS;
-var init_format = __esm({
-  "src/report/format.ts"() {
-    "use strict";
-    BYTE_UNITS = ["B", "KB", "MB", "GB"];
-  }
-});
-
-// src/interface/describe.ts
-var describe_exports = {};
-__export(describe_exports, {
-  describeInterface: () => describeInterface
-});
-function typeText(type) {
-  return TYPE_TEXT[type.kind](type);
-}
-function inputNormalization(o) {
-  const given = o.mean !== void 0 || o.std !== void 0 || o.pixelRange !== void 0 ? `mean [${(o.mean ?? [0]).map(num).join(", ")}], std [${(o.std ?? [1]).map(num).join(", ")}] on 0–${o.pixelRange ?? 255}` : `scale ${num(o.scale ?? 1)}, bias [${(o.bias ?? [0]).map(num).join(", ")}]`;
-  const f = o.folded;
-  const folded = `pixel·${num(f.scale)} + [${f.bias.map(num).join(", ")}]${f.channelScale ? ` then ·[${f.channelScale.map(num).join(", ")}]` : ""}`;
-  return `${given} → ${folded}`;
-}
-function summarize(f, normalization2) {
-  const out2 = { name: f.name, kind: f.type.kind, type: typeText(f.type) };
-  if (normalization2 !== void 0) out2.normalization = normalization2;
-  if (f.shortDescription) out2.description = f.shortDescription;
-  return out2;
-}
-function describeInterface(model) {
-  const record = readInterfaceRecord(model.metadata);
-  const inputs = model.inputs.map((f) => {
-    const image = record?.imageInputs.find((o) => o.name === f.name);
-    return summarize(f, image && f.type.kind === "image" ? inputNormalization(image) : void 0);
-  });
-  const outputs = model.outputs.map((f) => {
-    const image = record?.imageOutputs.find((o) => o.name === f.name);
-    return summarize(f, image && f.type.kind === "image" ? `pixel = clip(value·${num(image.scale)} + [${image.bias.map(num).join(", ")}], 0, 255)` : void 0);
-  });
-  const m = model.metadata;
-  const metadata = {};
-  if (m.author) metadata["author"] = m.author;
-  if (m.license) metadata["license"] = m.license;
-  if (m.versionString) metadata["version"] = m.versionString;
-  if (m.shortDescription) metadata["description"] = m.shortDescription;
-  const { [METADATA_KEYS.interface]: _record, ...userDefined } = m.userDefined ?? {};
-  const summary = { inputs, outputs, metadata, userDefined };
-  const label = model.predictedFeatureName;
-  const probabilities = model.predictedProbabilitiesName;
-  if (label !== void 0 && probabilities !== void 0) {
-    summary.classifier = {
-      labels: record?.classifier?.labelCount ?? classCount(model),
-      labelOutput: label,
-      probabilitiesOutput: probabilities,
-      softmaxAdded: record?.classifier?.softmaxAdded ?? null
-    };
-  }
-  return summary;
-}
-function classCount(model) {
-  for (const fn of Object.values(model.program.functions)) {
-    for (const op5 of fn.block.operations) if (op5.type === "const" && op5.outputs[0]?.type.collection?.kind === "list") return op5.outputs[0].type.shape[0] ?? 0;
-  }
-  return 0;
-}
-var sizeRange, TYPE_TEXT, num;
-var init_describe = __esm({
-  "src/interface/describe.ts"() {
-    "use strict";
-    init_metadata();
-    sizeRange = ([lo, hi]) => hi < 0 ? `${lo}+` : lo === hi ? String(lo) : `${lo}–${hi}`;
-    TYPE_TEXT = {
-      multiArray: (t) => `${t.dtype} [${t.shape.join(", ")}]${t.shapeRange ? ` (ranges ${t.shapeRange.map(sizeRange).join(" × ")})` : ""}${t.enumeratedShapes ? ` (${t.enumeratedShapes.length} enumerated shapes)` : ""}`,
-      image: (t) => `${t.colorSpace} image ${t.width}×${t.height}` + (t.sizeRange ? ` (width ${sizeRange(t.sizeRange.width)}, height ${sizeRange(t.sizeRange.height)})` : "") + (t.enumeratedSizes ? ` (sizes ${t.enumeratedSizes.map((s) => `${s.width}×${s.height}`).join(", ")})` : ""),
-      string: () => "string",
-      int64: () => "int64",
-      double: () => "double",
-      dictionary: (t) => `dictionary ${t.keyType} → double`
-    };
-    num = (v) => String(Number(v.toPrecision(6)));
-  }
-});
-
-// src/parity/top-k.ts
-function classScoreLayout(shape3) {
-  const kept = shape3.filter((d) => d !== 1);
-  if (kept.length === 1 && kept[0] >= 2) return { rows: 1, classes: kept[0] };
-  if (kept.length === 2 && kept[1] >= 2) return { rows: kept[0], classes: kept[1] };
-  return null;
-}
-function classAgreement(shape3, ref, act) {
-  const layout = classScoreLayout(shape3);
-  if (!layout || layout.rows === 0) return { top1: null, top5: null };
-  const { rows: rows2, classes } = layout;
-  let top1 = 0;
-  let top5 = 0;
-  for (let row = 0; row < rows2; row++) {
-    const start = row * classes;
-    const refRow = ref.subarray(start, start + classes);
-    const actRow = act.subarray(start, start + classes);
-    const refBest = argMax(refRow);
-    if (argMax(actRow) === refBest) top1++;
-    if (rankOf(actRow, refBest) < 5) top5++;
-  }
-  return { top1: top1 / rows2, top5: classes > 5 ? top5 / rows2 : null };
-}
-function argMax(row) {
-  let best = 0;
-  for (let i2 = 0; i2 < row.length; i2++) {
-    const v = row[i2];
-    if (Number.isNaN(v)) return i2;
-    if (v > row[best]) best = i2;
-  }
-  return best;
-}
-function rankOf(row, index) {
-  const score = row[index];
-  if (Number.isNaN(score)) return 0;
-  let above = 0;
-  for (let i2 = 0; i2 < row.length; i2++) {
-    const v = row[i2];
-    if (v > score || Number.isNaN(v)) above++;
-  }
-  return above;
-}
-var init_top_k = __esm({
-  "src/parity/top-k.ts"() {
-    "use strict";
   }
 });
 
@@ -29807,238 +32458,31 @@ var init_values3 = __esm({
   }
 });
 
-// src/parity/metrics.ts
-function compareOutputs(reference, actual) {
-  if (!sameShape(reference.shape, actual.shape)) return shapeMismatchMetrics(reference, actual);
-  return compareDecoded(reference, actual, tensorValues(reference), tensorValues(actual));
-}
-function compareDecoded(reference, actual, ref, act) {
-  const sums = accumulateErrors(ref, act);
-  const exact = isExactDType(reference) || isExactDType(actual);
-  const agreement = exact ? { top1: null, top5: null } : classAgreement(reference.shape, ref, act);
-  const base = {
-    referenceShape: [...reference.shape],
-    actualShape: [...actual.shape],
-    elementCount: ref.length,
-    top1Agreement: agreement.top1,
-    top5Agreement: agreement.top5,
-    exactMatch: exact ? sums.equalCount === ref.length : null,
-    nonFiniteMismatches: sums.nonFiniteMismatches
-  };
-  if (sums.nonFiniteMismatches > 0) {
-    return {
-      ...base,
-      maxAbsError: Infinity,
-      maxRelError: Infinity,
-      meanAbsError: Infinity,
-      snrDb: -Infinity,
-      psnrDb: -Infinity,
-      cosine: NaN,
-      failure: describeNonFinite(sums, ref, act)
-    };
-  }
-  return { ...base, ...summarize2(sums), failure: null };
-}
-function accumulateErrors(ref, act) {
-  const s = {
-    maxAbs: 0,
-    maxRel: 0,
-    sumAbs: 0,
-    sumSqErr: 0,
-    sumSqRef: 0,
-    sumSqAct: 0,
-    dot: 0,
-    maxAbsRef: 0,
-    finiteCount: 0,
-    equalCount: 0,
-    nonFiniteMismatches: 0,
-    firstMismatch: -1
-  };
-  for (let i2 = 0; i2 < ref.length; i2++) {
-    const r = ref[i2];
-    const a = act[i2];
-    if (!Number.isFinite(r) || !Number.isFinite(a)) {
-      if (sameNonFinite(r, a)) {
-        s.equalCount++;
-      } else {
-        if (s.nonFiniteMismatches === 0) s.firstMismatch = i2;
-        s.nonFiniteMismatches++;
-      }
-      continue;
-    }
-    const d = Math.abs(a - r);
-    const absRef = Math.abs(r);
-    if (d === 0) s.equalCount++;
-    if (d > s.maxAbs) s.maxAbs = d;
-    if (absRef > 0 && d / absRef > s.maxRel) s.maxRel = d / absRef;
-    if (absRef > s.maxAbsRef) s.maxAbsRef = absRef;
-    s.sumAbs += d;
-    s.sumSqErr += d * d;
-    s.sumSqRef += r * r;
-    s.sumSqAct += a * a;
-    s.dot += r * a;
-    s.finiteCount++;
-  }
-  return s;
-}
-function sameNonFinite(r, a) {
-  return Number.isNaN(r) && Number.isNaN(a) || r === a;
-}
-function summarize2(s) {
-  const n = s.finiteCount;
-  const rmse = n > 0 ? Math.sqrt(s.sumSqErr / n) : 0;
-  return {
-    maxAbsError: s.maxAbs,
-    maxRelError: s.maxRel,
-    meanAbsError: n > 0 ? s.sumAbs / n : 0,
-    // log10(0) is -Infinity, which is the right answer for an all-zero reference with errors.
-    snrDb: s.sumSqErr === 0 ? Infinity : 10 * Math.log10(s.sumSqRef / s.sumSqErr),
-    psnrDb: rmse === 0 ? Infinity : 20 * Math.log10(s.maxAbsRef / rmse),
-    cosine: cosineOf(s)
-  };
-}
-function cosineOf(s) {
-  const normRef = Math.sqrt(s.sumSqRef);
-  const normAct = Math.sqrt(s.sumSqAct);
-  if (normRef === 0 && normAct === 0) return 1;
-  if (normRef === 0 || normAct === 0) return 0;
-  return Math.max(-1, Math.min(1, s.dot / (normRef * normAct)));
-}
-function describeNonFinite(s, ref, act) {
-  const i2 = s.firstMismatch;
-  return `${s.nonFiniteMismatches} of ${ref.length} elements are NaN or infinite where the other side is not (first at flat index ${i2}: reference ${ref[i2]}, actual ${act[i2]})`;
-}
-function shapeMismatchMetrics(reference, actual) {
-  return {
-    referenceShape: [...reference.shape],
-    actualShape: [...actual.shape],
-    elementCount: reference.data.length,
-    maxAbsError: NaN,
-    maxRelError: NaN,
-    meanAbsError: NaN,
-    snrDb: NaN,
-    psnrDb: NaN,
-    cosine: NaN,
-    top1Agreement: null,
-    top5Agreement: null,
-    exactMatch: isExactDType(reference) ? false : null,
-    nonFiniteMismatches: 0,
-    failure: `shape ${formatShape(actual.shape)} differs from the reference shape ${formatShape(reference.shape)}`
-  };
-}
-var init_metrics = __esm({
-  "src/parity/metrics.ts"() {
-    "use strict";
-    init_tensor();
-    init_top_k();
-    init_values3();
-  }
-});
-
-// src/parity/verdict.ts
-function evaluateOutput(reference, actual, gate, options = {}) {
-  const applied = isExactDType(reference) ? EXACT_GATE : gate;
-  if (!sameShape(reference.shape, actual.shape)) return failed(compareOutputs(reference, actual), applied);
-  const ref = tensorValues(reference);
-  const act = tensorValues(actual);
-  const metrics = compareDecoded(reference, actual, ref, act);
-  if (metrics.failure !== null) return failed(metrics, applied);
-  const reason = GATE_CHECKS[applied.kind](applied, metrics, ref, act) ?? checkTop1(options.minTop1Agreement, metrics.top1Agreement);
-  return reason === void 0 ? { metrics, gate: applied, pass: true } : { metrics, gate: applied, pass: false, reason };
-}
-function checkTop1(min, agreement) {
-  if (min === void 0 || agreement === null || agreement >= min) return void 0;
-  return `top-1 agreement ${agreement} is below the required ${min}`;
-}
-function overallPass(verdicts) {
-  return verdicts.length > 0 && verdicts.every((v) => v.pass);
-}
-function failed(metrics, gate) {
-  return { metrics, gate, pass: false, reason: metrics.failure ?? "comparison failed" };
-}
-function checkPsnr(minDb, metrics) {
-  if (metrics.psnrDb >= minDb || metrics.maxAbsError <= PSNR_ABSOLUTE_FLOOR) return void 0;
-  return `PSNR ${metrics.psnrDb.toFixed(2)} dB is below the ${minDb} dB gate`;
-}
-function checkElementwise(gate, ref, act) {
-  let violations = 0;
-  let worst = -1;
-  let worstExcess = 0;
-  for (let i2 = 0; i2 < ref.length; i2++) {
-    const r = ref[i2];
-    const a = act[i2];
-    if (Number.isNaN(r) && Number.isNaN(a)) continue;
-    if (r === a) continue;
-    const limit = gate.atol + gate.rtol * Math.abs(r);
-    const err2 = Math.abs(a - r);
-    if (!(err2 <= limit)) {
-      violations++;
-      const excess = err2 / limit;
-      if (worst < 0 || !(excess <= worstExcess)) {
-        worst = i2;
-        worstExcess = excess;
-      }
-    }
-  }
-  if (violations === 0) return void 0;
-  return `${violations} of ${ref.length} elements exceed |actual − reference| ≤ ${gate.atol} + ${gate.rtol}·|reference| (worst at flat index ${worst}: reference ${ref[worst]}, actual ${act[worst]})`;
-}
-function checkExact(ref, act) {
-  let differing = 0;
-  let first = -1;
-  for (let i2 = 0; i2 < ref.length; i2++) {
-    const r = ref[i2];
-    const a = act[i2];
-    if (r === a || Number.isNaN(r) && Number.isNaN(a)) continue;
-    if (first < 0) first = i2;
-    differing++;
-  }
-  if (differing === 0) return void 0;
-  return `${differing} of ${ref.length} elements differ (first at flat index ${first}: reference ${ref[first]}, actual ${act[first]})`;
-}
-var GATE_CHECKS, PSNR_ABSOLUTE_FLOOR;
-var init_verdict = __esm({
-  "src/parity/verdict.ts"() {
-    "use strict";
-    init_fp16();
-    init_tensor();
-    init_gates();
-    init_metrics();
-    init_values3();
-    GATE_CHECKS = {
-      elementwise: (gate, _metrics, ref, act) => gate.kind === "elementwise" ? checkElementwise(gate, ref, act) : void 0,
-      psnr: (gate, metrics) => gate.kind === "psnr" ? checkPsnr(gate.minDb, metrics) : void 0,
-      exact: (_gate, _metrics, ref, act) => checkExact(ref, act)
-    };
-    PSNR_ABSOLUTE_FLOOR = FLOAT16_MIN_NORMAL;
-  }
-});
-
 // src/reference/cast.ts
 function castTensor(tensor, dtype, what) {
   if (tensor.dtype === dtype) return tensor;
   if (tensor.dtype === "string" || dtype === "string") {
     throw new ToolError("REFERENCE", `${what}: cannot convert ${tensor.dtype} to ${dtype}`);
   }
-  const values = tensorValues(tensor);
-  if (dtype === "float16") return makeTensor("float16", tensor.shape, float32ArrayToFloat16(Float32Array.from(values)));
-  if (dtype === "bool") return makeTensor("bool", tensor.shape, Uint8Array.from(values, (v) => v !== 0 ? 1 : 0));
-  if (isFloatDType(dtype)) return makeTensor(dtype, tensor.shape, floatStorage(dtype, values));
-  return makeTensor(dtype, tensor.shape, integerStorage(dtype, values, what));
+  const values2 = tensorValues(tensor);
+  if (dtype === "float16") return makeTensor("float16", tensor.shape, float32ArrayToFloat16(Float32Array.from(values2)));
+  if (dtype === "bool") return makeTensor("bool", tensor.shape, Uint8Array.from(values2, (v) => v !== 0 ? 1 : 0));
+  if (isFloatDType(dtype)) return makeTensor(dtype, tensor.shape, floatStorage(dtype, values2));
+  return makeTensor(dtype, tensor.shape, integerStorage(dtype, values2, what));
 }
-function floatStorage(dtype, values) {
-  if (dtype === "float32") return Float32Array.from(values);
-  if (dtype === "float64") return values;
+function floatStorage(dtype, values2) {
+  if (dtype === "float32") return Float32Array.from(values2);
+  if (dtype === "float64") return values2;
   throw new ToolError("REFERENCE", `cannot convert test data to ${dtype}`);
 }
-function integerStorage(dtype, values, what) {
+function integerStorage(dtype, values2, what) {
   const range3 = INTEGER_RANGES[dtype];
   if (!range3) throw new ToolError("REFERENCE", `${what}: cannot convert test data to ${dtype}`);
   const [low, high] = range3;
-  const out2 = allocStorage(dtype, values.length);
+  const out2 = allocStorage(dtype, values2.length);
   const big = dtype === "int64" || dtype === "uint64";
-  for (let i2 = 0; i2 < values.length; i2++) {
-    const v = values[i2];
+  for (let i2 = 0; i2 < values2.length; i2++) {
+    const v = values2[i2];
     if (!Number.isInteger(v) || v < low || v > high) {
       throw new ToolError("REFERENCE", `${what}: value ${v} at flat index ${i2} does not fit ${dtype}`);
     }
@@ -30081,7 +32525,7 @@ var init_ort_quiet = __esm({
 // src/reference/engine.ts
 import { existsSync as existsSync2 } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname as dirname5, join as join3 } from "node:path";
+import { dirname as dirname4, join as join3 } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 function locateNativeEngine() {
   try {
@@ -30092,10 +32536,10 @@ function locateNativeEngine() {
 }
 function locateWasmEngine() {
   const shipped = fileURLToPath(new URL(`./ort/${WEB_MODULE_FILE}`, import.meta.url));
-  if (existsSync2(shipped)) return wasmLocation(shipped, dirname5(shipped));
+  if (existsSync2(shipped)) return wasmLocation(shipped, dirname4(shipped));
   try {
     const modulePath = requireHere.resolve("onnxruntime-web");
-    return wasmLocation(modulePath, dirname5(requireHere.resolve(`onnxruntime-web/${WASM_FILE}`)));
+    return wasmLocation(modulePath, dirname4(requireHere.resolve(`onnxruntime-web/${WASM_FILE}`)));
   } catch {
     return void 0;
   }
@@ -30277,8 +32721,8 @@ ${APPLY_ENGINE_SETTINGS_SOURCE}
 });
 
 // src/reference/onnxruntime.ts
-async function runOnnxRuntime(modelPath, inputs, options = {}) {
-  return (await runReferenceEngine(modelPath, inputs, options)).outputs;
+function outputsInGraphOrder(result) {
+  return result.order.map((name2) => result.outputs[name2]);
 }
 async function runReferenceEngine(modelPath, inputs, options = {}) {
   const engine = await loadReferenceEngine(modelPath, options.engine);
@@ -30295,7 +32739,7 @@ async function runReferenceEngine(modelPath, inputs, options = {}) {
     const results = options.timeoutMs !== void 0 && Number.isFinite(options.timeoutMs) ? await runSessionInChild(engine.location, modelPath, feeds, settings, options.timeoutMs) : await runSession(session, feeds, modelPath);
     const outputs = {};
     for (const name2 of session.outputNames) outputs[name2] = fromOrtTensor(results[name2], name2, modelPath);
-    return { outputs, engine: engine.label };
+    return { outputs, order: [...session.outputNames], engine: engine.label };
   } finally {
     await session.release();
   }
@@ -30341,8 +32785,8 @@ function fromOrtTensor(value, name2, modelPath) {
   }
   const dims = value.dims.map(Number);
   if (dtype === "float16" && !(value.data instanceof Uint16Array)) {
-    const values = Float32Array.from(value.data);
-    return makeTensor("float16", dims, float32ArrayToFloat16(values));
+    const values2 = Float32Array.from(value.data);
+    return makeTensor("float16", dims, float32ArrayToFloat16(values2));
   }
   const data = value.data.slice();
   return makeTensor(dtype, dims, data);
@@ -30432,14 +32876,6 @@ function fnv1a(text) {
   }
   return hash >>> 0;
 }
-function generatePixels(name2, height, width, channels, seed) {
-  const n = height * width * channels;
-  if (!(n <= MAX_GENERATED_ELEMENTS)) throw new ToolError("REFERENCE", `cannot generate image "${name2}": ${width}x${height} is too large to generate`);
-  const random = mulberry32((seed ^ fnv1a(name2)) >>> 0);
-  const data = new Uint8Array(n);
-  for (let i2 = 0; i2 < n; i2++) data[i2] = Math.floor(random() * 256);
-  return makeTensor("uint8", [height, width, channels], data);
-}
 var MAX_GENERATED_ELEMENTS, SMALL_INT_RANGE, smallInt, GENERATORS;
 var init_seeded_inputs = __esm({
   "src/reference/seeded-inputs.ts"() {
@@ -30469,7 +32905,7 @@ var init_seeded_inputs = __esm({
   }
 });
 
-// node_modules/fflate/esm/index.mjs
+// ../main/node_modules/fflate/esm/index.mjs
 import { createRequire as createRequire2 } from "module";
 function inflateSync(data, opts) {
   return inflt(data, { i: 2 }, opts && opts.out, opts && opts.dictionary);
@@ -30532,7 +32968,7 @@ function unzipSync(data, opts) {
 }
 var require2, _a, Worker, isMarkedAsUntransferable, u8, u16, i32, fleb, fdeb, clim, freb, _a, fl, revfl, _b, fd, revfd, rev, x, i, hMap, flt, i, i, i, i, fdt, i, flrm, fdrm, max, bits, bits16, shft, slc, ec, err, inflt, et, b2, b4, b8, td, tds, dutf8, slzh, zh, z64hs;
 var init_esm = __esm({
-  "node_modules/fflate/esm/index.mjs"() {
+  "../main/node_modules/fflate/esm/index.mjs"() {
     require2 = createRequire2("/");
     try {
       _a = require2("worker_threads"), Worker = _a.Worker, isMarkedAsUntransferable = _a.isMarkedAsUntransferable;
@@ -31089,7 +33525,7 @@ var init_npz = __esm({
 });
 
 // src/reference/test-data.ts
-import { readdir, stat as stat3 } from "node:fs/promises";
+import { readdir, stat as stat2 } from "node:fs/promises";
 import { basename as basename3, join as join4 } from "node:path";
 async function readTestDataSets(path) {
   const info = await statOrThrow(path);
@@ -31133,7 +33569,7 @@ function trailingNumber(name2) {
 }
 async function statOrThrow(path) {
   try {
-    return await stat3(path);
+    return await stat2(path);
   } catch (err2) {
     throw new ToolError("FILE_NOT_FOUND", "cannot read the test data", { file: path, cause: err2 });
   }
@@ -31148,6 +33584,11 @@ var init_test_data = __esm({
 });
 
 // src/run/deadline.ts
+var deadline_exports = {};
+__export(deadline_exports, {
+  Deadline: () => Deadline,
+  ModelTimeoutError: () => ModelTimeoutError
+});
 var ModelTimeoutError, Deadline;
 var init_deadline = __esm({
   "src/run/deadline.ts"() {
@@ -31201,6 +33642,12 @@ var init_deadline = __esm({
 });
 
 // src/run/references.ts
+var references_exports = {};
+__export(references_exports, {
+  REFERENCE_SEED: () => REFERENCE_SEED,
+  findReferences: () => findReferences,
+  seededReference: () => seededReference
+});
 import { readdir as readdir2 } from "node:fs/promises";
 import { join as join5 } from "node:path";
 async function findReferences(request2) {
@@ -31304,9 +33751,259 @@ var init_references = __esm({
   }
 });
 
+// src/runtime/nms-model.ts
+function boxIou(coords, a, b3) {
+  const [ax0, ay0, ax1, ay1] = corners(coords, a);
+  const [bx0, by0, bx1, by1] = corners(coords, b3);
+  const iw = Math.min(ax1, bx1) - Math.max(ax0, bx0);
+  const ih = Math.min(ay1, by1) - Math.max(ay0, by0);
+  if (!(iw > 0 && ih > 0)) return 0;
+  const inter = iw * ih;
+  const union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter;
+  return union > 0 ? inter / union : 0;
+}
+function corners(coords, row) {
+  const cx = coords[row * 4];
+  const cy = coords[row * 4 + 1];
+  const hw = Math.max(0, coords[row * 4 + 2]) / 2;
+  const hh = Math.max(0, coords[row * 4 + 3]) / 2;
+  return [cx - hw, cy - hh, cx + hw, cy + hh];
+}
+function rowMaxima(confidence, classes) {
+  const rows2 = classes === 0 ? 0 : confidence.length / classes;
+  const score = new Float64Array(rows2);
+  const label = new Int32Array(rows2);
+  for (let r = 0; r < rows2; r++) {
+    let best = -Infinity;
+    let at = 0;
+    for (let c = 0; c < classes; c++) {
+      const v = confidence[r * classes + c];
+      if (v > best) {
+        best = v;
+        at = c;
+      }
+    }
+    score[r] = best;
+    label[r] = at;
+  }
+  return { score, label };
+}
+function suppressedRows(confidence, classes, coordinates, settings) {
+  const { score, label } = rowMaxima(confidence, classes);
+  const candidates = [];
+  for (let r = 0; r < score.length; r++) if (score[r] >= settings.confidenceThreshold) candidates.push(r);
+  candidates.sort((a, b3) => score[b3] - score[a] || a - b3);
+  const kept = [];
+  const limit = settings.maxBoxes ?? Infinity;
+  for (const r of candidates) {
+    if (kept.length >= limit) break;
+    const suppressed = kept.some((k) => (!settings.perClass || label[k] === label[r]) && boxIou(coordinates, k, r) > settings.iouThreshold);
+    if (!suppressed) kept.push(r);
+  }
+  return kept;
+}
+function nonMaximumSuppression(confidence, coordinates, settings) {
+  if (confidence.shape.length !== 2 || coordinates.shape.length !== 2 || coordinates.shape[1] !== 4 || confidence.shape[0] !== coordinates.shape[0]) {
+    throw new ToolError("RUNTIME", `NonMaximumSuppression takes confidence [N, C] and coordinates [N, 4]; got [${confidence.shape.join(", ")}] and [${coordinates.shape.join(", ")}]`);
+  }
+  const conf = floatData(confidence, "confidence");
+  const coords = floatData(coordinates, "coordinates");
+  const classes = confidence.shape[1];
+  const kept = suppressedRows(conf, classes, coords, settings);
+  const rows2 = Math.max(kept.length, settings.minBoxes ?? 0);
+  const make = (dtype, length) => dtype === "float32" ? new Float32Array(length) : new Float64Array(length);
+  const outConf = make(confidence.dtype, rows2 * classes);
+  const outCoords = make(coordinates.dtype, rows2 * 4);
+  kept.forEach((r, i2) => {
+    outConf.set(conf.subarray(r * classes, (r + 1) * classes), i2 * classes);
+    outCoords.set(coords.subarray(r * 4, r * 4 + 4), i2 * 4);
+  });
+  return {
+    confidence: makeTensor(confidence.dtype, [rows2, classes], outConf),
+    coordinates: makeTensor(coordinates.dtype, [rows2, 4], outCoords)
+  };
+}
+function floatData(t, what) {
+  if (t.dtype !== "float32" && t.dtype !== "float64") throw new ToolError("RUNTIME", `NonMaximumSuppression ${what} must be float32 or double, got ${t.dtype}`);
+  return t.data;
+}
+function rowBounds(output) {
+  if (output?.type.kind !== "multiArray") return {};
+  const { shape: shape3, shapeRange } = output.type;
+  if (shapeRange && shapeRange.length === 2) {
+    const [lo, hi] = shapeRange[0];
+    return { minBoxes: lo, ...hi >= 0 ? { maxBoxes: hi } : {} };
+  }
+  if (shape3.length === 2) return { minBoxes: shape3[0], maxBoxes: shape3[0] };
+  return {};
+}
+function thresholdOf(values2, name2, fallback) {
+  const given = name2 === void 0 ? void 0 : values2.get(name2);
+  if (!given) return fallback;
+  const v = Number(given.data[0]);
+  if (!Number.isFinite(v)) throw new ToolError("RUNTIME", `NonMaximumSuppression input "${name2}" is not a finite number`);
+  return v;
+}
+function runNmsStage(stage, values2) {
+  const need4 = (name2) => {
+    const t = values2.get(name2);
+    if (!t) throw new ToolError("RUNTIME", `NonMaximumSuppression input "${name2}" was not given`);
+    return t;
+  };
+  const bounds = rowBounds(stage.outputs.find((o) => o.name === stage.confidenceOutput));
+  const coordinateBounds = rowBounds(stage.outputs.find((o) => o.name === stage.coordinatesOutput));
+  const settings = {
+    iouThreshold: thresholdOf(values2, stage.iouThresholdInput, stage.iouThreshold),
+    confidenceThreshold: thresholdOf(values2, stage.confidenceThresholdInput, stage.confidenceThreshold),
+    perClass: stage.perClass,
+    ...coordinateBounds,
+    ...bounds
+  };
+  const out2 = nonMaximumSuppression(need4(stage.confidenceInput), need4(stage.coordinatesInput), settings);
+  return { [stage.confidenceOutput]: out2.confidence, [stage.coordinatesOutput]: out2.coordinates };
+}
+var init_nms_model = __esm({
+  "src/runtime/nms-model.ts"() {
+    "use strict";
+    init_errors();
+    init_tensor();
+  }
+});
+
+// src/verify/detections.ts
+function detectionGateFor(fp32) {
+  return fp32 ? { minPrecision: 0.99, minRecall: 0.99 } : { minPrecision: 0.95, minRecall: 0.95 };
+}
+function decodeRawDetections(record, outputs) {
+  const get2 = (name2) => {
+    const t = outputs.get(name2);
+    if (!t) throw new ToolError("REFERENCE", `no reference for detector output "${name2}"`);
+    return values(t);
+  };
+  const n = record.boxes;
+  const c = record.classes;
+  const boxes = new Float64Array(n * 4);
+  const confidence = new Float64Array(n * c);
+  if (record.layout === "separate") {
+    boxes.set(get2(record.outputs[0]).subarray(0, n * 4));
+    confidence.set(get2(record.outputs[1]).subarray(0, n * c));
+  } else if (record.layout === "yolov8") {
+    const raw = get2(record.outputs[0]);
+    for (let r = 0; r < n; r++) {
+      for (let k = 0; k < 4; k++) boxes[r * 4 + k] = raw[k * n + r];
+      for (let k = 0; k < c; k++) confidence[r * c + k] = raw[(4 + k) * n + r];
+    }
+  } else {
+    const raw = get2(record.outputs[0]);
+    const width = 5 + c;
+    for (let r = 0; r < n; r++) {
+      for (let k = 0; k < 4; k++) boxes[r * 4 + k] = raw[r * width + k];
+      for (let k = 0; k < c; k++) confidence[r * c + k] = raw[r * width + 5 + k] * raw[r * width + 4];
+    }
+  }
+  return { confidence, coordinates: normalizeBoxes(boxes, record) };
+}
+function normalizeBoxes(boxes, record) {
+  const sx = record.imageSize ? record.imageSize.width : 1;
+  const sy = record.imageSize ? record.imageSize.height : 1;
+  const out2 = new Float64Array(boxes.length);
+  for (let r = 0; r < boxes.length / 4; r++) {
+    const [a, b3, c, d] = [boxes[r * 4], boxes[r * 4 + 1], boxes[r * 4 + 2], boxes[r * 4 + 3]];
+    const [cx, cy, w, h] = record.boxFormat === "xyxy" ? [(a + c) / 2, (b3 + d) / 2, c - a, d - b3] : [a, b3, c, d];
+    out2.set([cx / sx, cy / sy, w / sx, h / sy], r * 4);
+  }
+  return out2;
+}
+function referenceDetections(record, outputs) {
+  const raw = decodeRawDetections(record, outputs);
+  const n = record.boxes;
+  const { iouThreshold, confidenceThreshold, perClass, maxDetections } = record.nms;
+  return nonMaximumSuppression(
+    makeTensor("float64", [n, record.classes], raw.confidence),
+    makeTensor("float64", [n, 4], raw.coordinates),
+    { iouThreshold, confidenceThreshold, perClass, maxBoxes: maxDetections }
+  );
+}
+function compareDetections(reference, actual) {
+  const classes = reference.confidence.shape[1] ?? 0;
+  if ((actual.confidence.shape[1] ?? 0) !== classes) {
+    throw new ToolError("RUNTIME", `the package scores ${actual.confidence.shape[1]} classes, the reference ${classes}`);
+  }
+  const ref = { conf: values(reference.confidence), box: values(reference.coordinates) };
+  const act = { conf: values(actual.confidence), box: values(actual.coordinates) };
+  const refBest = rowMaxima(ref.conf, classes);
+  const actBest = rowMaxima(act.conf, classes);
+  const refCount = refBest.score.length;
+  const actCount = actBest.score.length;
+  const boxes = new Float64Array((refCount + actCount) * 4);
+  boxes.set(ref.box);
+  boxes.set(act.box, refCount * 4);
+  const order = [...Array(refCount).keys()].sort((a, b3) => refBest.score[b3] - refBest.score[a] || a - b3);
+  const used = new Uint8Array(actCount);
+  let matched = 0;
+  let maxBoxError = 0;
+  let maxScoreError = 0;
+  for (const r of order) {
+    let best = -1;
+    let bestIou = MATCH_IOU;
+    for (let a = 0; a < actCount; a++) {
+      if (used[a] || actBest.label[a] !== refBest.label[r]) continue;
+      const iou2 = boxIou(boxes, r, refCount + a);
+      if (iou2 >= bestIou) {
+        best = a;
+        bestIou = iou2;
+      }
+    }
+    if (best < 0) continue;
+    used[best] = 1;
+    matched++;
+    for (let k = 0; k < 4; k++) maxBoxError = Math.max(maxBoxError, Math.abs(ref.box[r * 4 + k] - act.box[best * 4 + k]));
+    for (let k = 0; k < classes; k++) maxScoreError = Math.max(maxScoreError, Math.abs(ref.conf[r * classes + k] - act.conf[best * classes + k]));
+  }
+  return {
+    precision: actCount === 0 ? refCount === 0 ? 1 : 0 : matched / actCount,
+    recall: refCount === 0 ? 1 : matched / refCount,
+    referenceCount: refCount,
+    packageCount: actCount,
+    matched,
+    maxBoxError,
+    maxScoreError
+  };
+}
+function detectionFailure(m, gate) {
+  const pct = (x2) => `${(x2 * 100).toFixed(1)}%`;
+  const problems = [];
+  if (!(m.precision >= gate.minPrecision)) problems.push(`precision ${pct(m.precision)} < ${pct(gate.minPrecision)}`);
+  if (!(m.recall >= gate.minRecall)) problems.push(`recall ${pct(m.recall)} < ${pct(gate.minRecall)}`);
+  if (problems.length === 0) return void 0;
+  return `detections: ${problems.join(", ")} (${m.matched} of ${m.packageCount} package and ${m.referenceCount} reference boxes matched at IoU ≥ ${MATCH_IOU}, same class)`;
+}
+function worstDetections(a, b3) {
+  return {
+    precision: Math.min(a.precision, b3.precision),
+    recall: Math.min(a.recall, b3.recall),
+    referenceCount: a.referenceCount + b3.referenceCount,
+    packageCount: a.packageCount + b3.packageCount,
+    matched: a.matched + b3.matched,
+    maxBoxError: Math.max(a.maxBoxError, b3.maxBoxError),
+    maxScoreError: Math.max(a.maxScoreError, b3.maxScoreError)
+  };
+}
+var MATCH_IOU, values;
+var init_detections = __esm({
+  "src/verify/detections.ts"() {
+    "use strict";
+    init_errors();
+    init_nms_model();
+    init_tensor();
+    MATCH_IOU = 0.9;
+    values = (t) => Float64Array.from(t.data, Number);
+  }
+});
+
 // src/verify/interface.ts
 function packageInterface(model, file) {
-  const hasInterface = model.inputs.some((f) => f.type.kind === "image") || model.outputs.some((f) => f.type.kind !== "multiArray");
+  const hasInterface = model.pipeline !== void 0 || model.inputs.some((f) => f.type.kind === "image") || model.outputs.some((f) => f.type.kind !== "multiArray");
   if (!hasInterface) return void 0;
   const record = readInterfaceRecord(model.metadata);
   if (!record) {
@@ -31320,7 +34017,7 @@ function normalizedImage(pixels, options) {
   const plane = height * width;
   const src = pixels.data;
   const out2 = new Float32Array(order.length * plane);
-  const pick = (values, c, fallback) => values?.[values.length === 1 ? 0 : c] ?? fallback;
+  const pick = (values2, c, fallback) => values2?.[values2.length === 1 ? 0 : c] ?? fallback;
   const meanStd = options.mean !== void 0 || options.std !== void 0 || options.pixelRange !== void 0;
   order.forEach((from, c) => {
     const mean2 = pick(options.mean, c, 0);
@@ -31335,20 +34032,6 @@ function normalizedImage(pixels, options) {
   });
   return makeTensor("float32", [1, order.length, height, width], out2);
 }
-function seededImages(inputs, record, seed) {
-  const pixels = {};
-  const normalized = {};
-  for (const desc of inputs) {
-    if (desc.type.kind !== "image") continue;
-    const options = record.imageInputs.find((o) => o.name === desc.name);
-    if (!options) throw new ToolError("UNSUPPORTED_FEATURE", `image input "${desc.name}" has no recorded normalization`);
-    const image = desc.type;
-    const channels = MODEL_CHANNEL_FROM_PIXEL[options.color].length;
-    pixels[desc.name] = generatePixels(desc.name, image.height, image.width, channels, seed);
-    normalized[desc.name] = normalizedImage(pixels[desc.name], options);
-  }
-  return { pixels, normalized };
-}
 function classifierClasses(model) {
   const fn = mainFunction(model.program);
   const ops = [...walkOperations(fn.block)];
@@ -31359,16 +34042,16 @@ function classifierClasses(model) {
   if (!value) throw new ToolError("INVALID_PACKAGE", "the classify op's classes are not a constant");
   return Array.from(value.data);
 }
-function softmax2(values) {
+function softmax2(values2) {
   let max2 = -Infinity;
-  for (const v of values) max2 = Math.max(max2, v);
-  const out2 = values.map((v) => Math.exp(v - max2));
+  for (const v of values2) max2 = Math.max(max2, v);
+  const out2 = values2.map((v) => Math.exp(v - max2));
   const sum = out2.reduce((a, b3) => a + b3, 0);
   return out2.map((v) => v / sum);
 }
-function argmax(values) {
+function argmax(values2) {
   let best = 0;
-  for (let i2 = 1; i2 < values.length; i2++) if (values[i2] > values[best]) best = i2;
+  for (let i2 = 1; i2 < values2.length; i2++) if (values2[i2] > values2[best]) best = i2;
   return best;
 }
 function labelIndexTensor(label, classes) {
@@ -31377,24 +34060,31 @@ function labelIndexTensor(label, classes) {
   return makeTensor("int32", [1], Int32Array.of(index));
 }
 function referencesForPackage(model, record, onnx2) {
-  const byName = new Map(record.tensorOutputs.map((name2, i2) => [name2, onnx2[i2]]));
+  const byName2 = new Map(record.tensorOutputs.map((name2, i2) => [name2, onnx2[i2]]));
   const out2 = {};
-  for (const [name2, t] of byName) out2[name2] = t;
+  for (const [name2, t] of byName2) out2[name2] = t;
   for (const image of record.imageOutputs) {
-    const ref = byName.get(image.name);
+    const ref = byName2.get(image.name);
     if (!ref) continue;
     const data = asFloat64(ref);
     const plane = data.length / image.bias.length;
     const pixels = Float32Array.from(data, (v, i2) => Math.min(255, Math.max(0, v * image.scale + image.bias[Math.floor(i2 / plane)])));
     out2[image.name] = makeTensor("float32", ref.shape, pixels);
   }
+  const detector = record.detector;
+  if (detector) {
+    const detections = referenceDetections(detector, byName2);
+    for (const source of detector.outputs) delete out2[source];
+    out2[NMS_NAMES.confidence] = detections.confidence;
+    out2[NMS_NAMES.coordinates] = detections.coordinates;
+  }
   const classifier = record.classifier;
   if (classifier) {
-    const scores = byName.get(classifier.scores);
+    const scores = byName2.get(classifier.scores);
     if (!scores) throw new ToolError("INTERNAL", `no reference for the classifier scores "${classifier.scores}"`);
     delete out2[classifier.scores];
-    const values = asFloat64(scores);
-    const probabilities = classifier.softmaxAdded ? softmax2(values) : values;
+    const values2 = asFloat64(scores);
+    const probabilities = classifier.softmaxAdded ? softmax2(values2) : values2;
     out2[classifier.probabilitiesOutput] = makeTensor("float64", [probabilities.length], probabilities);
     out2[classifier.labelOutput] = makeTensor("int32", [1], Int32Array.of(argmax(probabilities)));
   }
@@ -31410,7 +34100,7 @@ function pixelsFromNormalized(tensor, options) {
   const plane = height * width;
   const src = Float64Array.from(tensor.data, Number);
   const out2 = new Uint8Array(plane * order.length);
-  const pick = (values, c, fallback) => values?.[values.length === 1 ? 0 : c] ?? fallback;
+  const pick = (values2, c, fallback) => values2?.[values2.length === 1 ? 0 : c] ?? fallback;
   const meanStd = options.mean !== void 0 || options.std !== void 0 || options.pixelRange !== void 0;
   order.forEach((to, c) => {
     const range3 = options.pixelRange ?? 255;
@@ -31438,7 +34128,7 @@ async function packageDataSets(model, record, sets, engine) {
       feeds[name2] = normalizedImage(pixels, image);
       inputs.push({ name: name2, tensor: pixels });
     }
-    const onnx2 = record.imageInputs.length > 0 ? Object.values(await engine(feeds)) : set2.outputs.map((o) => o.tensor);
+    const onnx2 = record.imageInputs.length > 0 ? outputsInGraphOrder(await engine(feeds)) : set2.outputs.map((o) => o.tensor);
     const outputs = referencesForPackage(model, record, onnx2);
     out2.push({ name: set2.name, inputs, outputs: model.outputs.map((o) => ({ name: o.name, tensor: outputs[o.name] })) });
   }
@@ -31451,8 +34141,9 @@ var init_interface3 = __esm({
     init_errors();
     init_interface();
     init_ir();
-    init_seeded_inputs();
+    init_onnxruntime();
     init_tensor();
+    init_detections();
     MODEL_CHANNEL_FROM_PIXEL = { RGB: [0, 1, 2], BGR: [2, 1, 0], GRAY: [0] };
     asFloat64 = (t) => Float64Array.from(t.data, Number);
   }
@@ -31786,7 +34477,7 @@ function runPlan(aShape, bShape, outShape) {
 function resultValue(dtype, shape3) {
   return isFloat2(dtype) ? makeFloatToOverwrite(dtype, shape3) : makeValue(dtype, shape3);
 }
-function broadcastBinary(ctx, x2, y, dtype, run) {
+function broadcastBinary(ctx, x2, y, dtype, run2) {
   const shape3 = broadcastShapes4(ctx, [x2.shape, y.shape]);
   const out2 = resultValue(dtype, shape3);
   const plan = runPlan(x2.shape, y.shape, shape3);
@@ -31795,11 +34486,11 @@ function broadcastBinary(ctx, x2, y, dtype, run) {
   for (let r = 0; r < plan.runs; r++) {
     const aAt = aBase ? aBase[r] : aStep ? r * len : r;
     const bAt = bBase ? bBase[r] : bStep ? r * len : r;
-    run(out2.data, r * len, x2.data, aAt, aStep, y.data, bAt, bStep, len);
+    run2(out2.data, r * len, x2.data, aAt, aStep, y.data, bAt, bStep, len);
   }
   return out2;
 }
-function binaryKernel(run, resultIsBool) {
+function binaryKernel(run2, resultIsBool) {
   return (ctx) => {
     const x2 = ctx.numeric("x");
     const y = ctx.numeric("y");
@@ -31807,7 +34498,7 @@ function binaryKernel(run, resultIsBool) {
       ctx.fail(`x (${x2.dtype}) and y (${y.dtype}) must have the same dtype`);
     }
     const dtype = resultIsBool ? "bool" : x2.dtype;
-    return [broadcastBinary(ctx, x2, y, dtype, run)];
+    return [broadcastBinary(ctx, x2, y, dtype, run2)];
   };
 }
 function isFloat2(d) {
@@ -32417,7 +35108,7 @@ function packB(b3, k0, kc, n) {
   if (packedB.length < need4) packedB = new Float32Array(need4);
   packColumnStrips(packedB, 0, b3, k0, kc, n, NR);
 }
-function microKernel(ap, aStart, bp, bStart, kc, c, cStart, ldc, rows2, cols, accumulate) {
+function microKernel(ap, aStart, bp, bStart, kc, c, cStart, ldc, rows2, cols, accumulate2) {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
   let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
@@ -32448,7 +35139,7 @@ function microKernel(ap, aStart, bp, bStart, kc, c, cStart, ldc, rows2, cols, ac
   }
   if (rows2 === MR && cols === NR) {
     const r0 = cStart, r1 = cStart + ldc, r2 = cStart + 2 * ldc, r3 = cStart + 3 * ldc;
-    if (accumulate) {
+    if (accumulate2) {
       c[r0] += c00;
       c[r0 + 1] += c01;
       c[r0 + 2] += c02;
@@ -32504,21 +35195,21 @@ function microKernel(ap, aStart, bp, bStart, kc, c, cStart, ldc, rows2, cols, ac
   for (let r = 0; r < rows2; r++) {
     for (let j = 0; j < cols; j++) {
       const idx = cStart + r * ldc + j;
-      c[idx] = accumulate ? c[idx] + edge[r * NR + j] : edge[r * NR + j];
+      c[idx] = accumulate2 ? c[idx] + edge[r * NR + j] : edge[r * NR + j];
     }
   }
 }
-function gemmScalar(m, n, k, a, b3, c, cOffset, ldc, accumulate = false) {
+function gemmScalar(m, n, k, a, b3, c, cOffset, ldc, accumulate2 = false) {
   if (m === 0 || n === 0) return;
   if (k === 0) {
-    if (!accumulate) for (let i2 = 0; i2 < m; i2++) c.fill(0, cOffset + i2 * ldc, cOffset + i2 * ldc + n);
+    if (!accumulate2) for (let i2 = 0; i2 < m; i2++) c.fill(0, cOffset + i2 * ldc, cOffset + i2 * ldc + n);
     return;
   }
   const nStrips = Math.ceil(n / NR);
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = Math.min(KC, k - k0);
     packB(b3, k0, kc, n);
-    const add2 = accumulate || k0 > 0;
+    const add2 = accumulate2 || k0 > 0;
     for (let i0 = 0; i0 < m; i0 += MC) {
       const mc = Math.min(MC, m - i0);
       packA(a, i0, mc, k0, kc);
@@ -32562,10 +35253,10 @@ function rowTimesWeightT(rows2, n, k, x2, xOffset, w, out2, outOffset) {
     }
   }
 }
-function wasmView(kernel, bytes) {
-  const have = kernel.memory.buffer.byteLength;
-  if (have < bytes) kernel.memory.grow(Math.ceil((bytes - have) / 65536));
-  return new Float32Array(kernel.memory.buffer);
+function wasmView(kernel2, bytes) {
+  const have = kernel2.memory.buffer.byteLength;
+  if (have < bytes) kernel2.memory.grow(Math.ceil((bytes - have) / 65536));
+  return new Float32Array(kernel2.memory.buffer);
 }
 function viewPacker(b3) {
   return (mem2, at, k0, kc, n) => packColumnStrips(mem2, at, b3, k0, kc, n, WASM_NR);
@@ -32608,16 +35299,16 @@ function constantPacker(b3, k, n) {
   });
   return (mem2, at, k0, kc) => mem2.set(cached.subarray(k0 * nPad, (k0 + kc) * nPad), at);
 }
-function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, options) {
-  const { accumulate = false, constantA = false, rowBias: rowBias2 } = options;
+function gemmWasm(kernel2, m, n, k, a, packB2, c, cOffset, ldc, options) {
+  const { accumulate: accumulate2 = false, constantA = false, rowBias: rowBias2 } = options;
   const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
   const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
   const aAt = 0;
   const bAt = aAt + WASM_MC * KC;
   const cAt = bAt + KC * nPad;
   const panels = constantA ? packedPanels(a, m, k) : void 0;
-  const mem2 = wasmView(kernel, (cAt + mPad * nPad) * 4);
-  if (rowBias2 && !accumulate) for (let i2 = 0; i2 < m; i2++) mem2.fill(rowBias2[i2], cAt + i2 * nPad, cAt + (i2 + 1) * nPad);
+  const mem2 = wasmView(kernel2, (cAt + mPad * nPad) * 4);
+  if (rowBias2 && !accumulate2) for (let i2 = 0; i2 < m; i2++) mem2.fill(rowBias2[i2], cAt + i2 * nPad, cAt + (i2 + 1) * nPad);
   else mem2.fill(0, cAt, cAt + mPad * nPad);
   let panelAt = 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
@@ -32632,13 +35323,13 @@ function gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, options) {
       } else {
         packRowStrips(mem2, aAt, a, i0, mc, k0, kc, WASM_MR);
       }
-      kernel.tile(aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4);
+      kernel2.tile(aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4);
     }
   }
   for (let i2 = 0; i2 < m; i2++) {
     const src = cAt + i2 * nPad;
     const dst = cOffset + i2 * ldc;
-    if (accumulate) for (let j = 0; j < n; j++) c[dst + j] += mem2[src + j];
+    if (accumulate2) for (let j = 0; j < n; j++) c[dst + j] += mem2[src + j];
     else c.set(mem2.subarray(src, src + n), dst);
   }
 }
@@ -32649,18 +35340,18 @@ function addRowBias(m, n, c, cOffset, ldc, bias) {
   }
 }
 function gemm3(m, n, k, a, b3, c, cOffset, ldc, options = {}) {
-  const kernel = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : void 0;
-  if (kernel && k > 0) {
-    gemmWasm(kernel, m, n, k, a, options.constantB ? constantPacker(b3, k, n) : viewPacker(b3), c, cOffset, ldc, options);
+  const kernel2 = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : void 0;
+  if (kernel2 && k > 0) {
+    gemmWasm(kernel2, m, n, k, a, options.constantB ? constantPacker(b3, k, n) : viewPacker(b3), c, cOffset, ldc, options);
     return;
   }
   gemmScalar(m, n, k, a, b3, c, cOffset, ldc, options.accumulate ?? false);
   if (options.rowBias && !options.accumulate) addRowBias(m, n, c, cOffset, ldc, options.rowBias);
 }
 function gemmPacked(m, n, k, a, packB2, c, cOffset, ldc, options = {}) {
-  const kernel = wasmGemmKernel();
-  if (!kernel || k === 0) return false;
-  gemmWasm(kernel, m, n, k, a, packB2, c, cOffset, ldc, options);
+  const kernel2 = wasmGemmKernel();
+  if (!kernel2 || k === 0) return false;
+  gemmWasm(kernel2, m, n, k, a, packB2, c, cOffset, ldc, options);
   return true;
 }
 var MR, NR, KC, MC, packedA, packedB, edge, WASM_MIN_WORK, WASM_MR, WASM_NR, WASM_MC, packedConstants;
@@ -32903,20 +35594,20 @@ function lutToDense(ctx) {
   return ctx.has("shape") ? lutToDenseIos16(ctx, lut) : lutToDenseIos18(ctx, lut);
 }
 function sparseToDense(ctx) {
-  const values = ctx.numeric("nonzero_data");
+  const values2 = ctx.numeric("nonzero_data");
   const maskValue = ctx.numeric("mask");
   const shape3 = ctx.ints("shape") ?? [...maskValue.shape];
   const n = elementCount(shape3);
   const mask = ctx.has("shape") ? unpackBits2(maskValue.data, 1, n) : maskValue.data;
-  const out2 = allocFor(values.dtype, n);
+  const out2 = allocFor(values2.dtype, n);
   let k = 0;
   for (let i2 = 0; i2 < n; i2++) {
     if (mask[i2]) {
-      if (k >= values.data.length) ctx.fail(`mask sets more positions than the ${values.data.length} nonzero values`);
-      out2[i2] = values.data[k++];
+      if (k >= values2.data.length) ctx.fail(`mask sets more positions than the ${values2.data.length} nonzero values`);
+      out2[i2] = values2.data[k++];
     }
   }
-  return [makeValue(values.dtype, shape3, out2)];
+  return [makeValue(values2.dtype, shape3, out2)];
 }
 function blockwiseShiftScale(ctx) {
   const offset = ctx.optional("offset") ? ctx.numeric("offset") : void 0;
@@ -32941,23 +35632,23 @@ function shiftScaleDense(ctx, data, scale, offset) {
   }
   return makeValue(scale.dtype, data.shape, out2);
 }
-function densify(ctx, mask, values) {
-  const out2 = allocFor(values.dtype, mask.data.length);
+function densify(ctx, mask, values2) {
+  const out2 = allocFor(values2.dtype, mask.data.length);
   let k = 0;
   for (let i2 = 0; i2 < mask.data.length; i2++) {
     if (!mask.data[i2]) continue;
-    if (k >= values.data.length) ctx.fail(`mask sets more positions than the ${values.data.length} nonzero values`);
-    out2[i2] = values.data[k++];
+    if (k >= values2.data.length) ctx.fail(`mask sets more positions than the ${values2.data.length} nonzero values`);
+    out2[i2] = values2.data[k++];
   }
-  return makeValue(values.dtype, mask.shape, out2);
+  return makeValue(values2.dtype, mask.shape, out2);
 }
 function sparsify(dense, mask) {
   let count = 0;
   for (let i2 = 0; i2 < mask.length; i2++) if (mask[i2]) count++;
-  const values = allocFor(dense.dtype, count);
+  const values2 = allocFor(dense.dtype, count);
   let k = 0;
-  for (let i2 = 0; i2 < mask.length; i2++) if (mask[i2]) values[k++] = dense.data[i2];
-  return [makeValue("uint1", dense.shape, Uint8Array.from(mask)), makeValue(dense.dtype, [count], values)];
+  for (let i2 = 0; i2 < mask.length; i2++) if (mask[i2]) values2[k++] = dense.data[i2];
+  return [makeValue("uint1", dense.shape, Uint8Array.from(mask)), makeValue(dense.dtype, [count], values2)];
 }
 function lutToSparse(ctx) {
   const mask = ctx.numeric("indices_mask");
@@ -33059,7 +35750,7 @@ function spatialParam(ctx, name2, s, fallback) {
   if (v.length !== s) ctx.fail(`'${name2}' must have ${s} values, got ${v.length}`);
   return v;
 }
-function resolvePads2(ctx, padType, inSize, kernel, stride, dilation) {
+function resolvePads2(ctx, padType, inSize, kernel2, stride, dilation) {
   const s = inSize.length;
   if (padType === "valid") return { before: new Array(s).fill(0), after: new Array(s).fill(0) };
   if (padType === "custom") {
@@ -33071,7 +35762,7 @@ function resolvePads2(ctx, padType, inSize, kernel, stride, dilation) {
   const after = [];
   for (let i2 = 0; i2 < s; i2++) {
     const out2 = Math.ceil(inSize[i2] / stride[i2]);
-    const total = Math.max((out2 - 1) * stride[i2] + (kernel[i2] - 1) * dilation[i2] + 1 - inSize[i2], 0);
+    const total = Math.max((out2 - 1) * stride[i2] + (kernel2[i2] - 1) * dilation[i2] + 1 - inSize[i2], 0);
     const small = Math.floor(total / 2);
     before.push(padType === "same" ? small : total - small);
     after.push(padType === "same" ? total - small : small);
@@ -33083,8 +35774,8 @@ function spatialRank(ctx, x2) {
   if (s < 1 || s > 3) ctx.fail(`x must have 1 to 3 spatial dims, got shape [${x2.shape.join(",")}]`);
   return s;
 }
-function lift(values, fill3) {
-  const at = (i2) => values[i2 - (3 - values.length)] ?? fill3;
+function lift(values2, fill3) {
+  const at = (i2) => values2[i2 - (3 - values2.length)] ?? fill3;
   return [at(0), at(1), at(2)];
 }
 var init_window3 = __esm({
@@ -33118,10 +35809,10 @@ function convGeometry(ctx, x2, w) {
   const s = spatialRank(ctx, x2);
   if (w.shape.length !== s + 2) ctx.fail(`weight rank ${w.shape.length} does not match x rank ${x2.shape.length}`);
   const p = spatialParams(ctx, s, x2, w);
-  const { inSize, kernel, stride, dilation } = p;
-  const pads = resolvePads2(ctx, ctx.str("pad_type", "valid"), inSize, kernel, stride, dilation);
-  const outSize = inSize.map((d, i2) => Math.floor((d + pads.before[i2] + pads.after[i2] - (kernel[i2] - 1) * dilation[i2] - 1) / stride[i2]) + 1);
-  if (outSize.some((d) => d <= 0)) ctx.fail(`kernel [${kernel.join(",")}] does not fit input [${inSize.join(",")}]`);
+  const { inSize, kernel: kernel2, stride, dilation } = p;
+  const pads = resolvePads2(ctx, ctx.str("pad_type", "valid"), inSize, kernel2, stride, dilation);
+  const outSize = inSize.map((d, i2) => Math.floor((d + pads.before[i2] + pads.after[i2] - (kernel2[i2] - 1) * dilation[i2] - 1) / stride[i2]) + 1);
+  if (outSize.some((d) => d <= 0)) ctx.fail(`kernel [${kernel2.join(",")}] does not fit input [${inSize.join(",")}]`);
   return liftGeometry(p, pads.before, pads.after, outSize);
 }
 function volume([d, h, w]) {
@@ -33198,11 +35889,11 @@ function im2colPacker(src, srcOffset, g) {
           for (let ow = owLo; ow < owHi; ) {
             const p = p0 + ow;
             const column2 = p & 7;
-            const run = Math.min(TILE_COLS - column2, owHi - ow);
+            const run2 = Math.min(TILE_COLS - column2, owHi - ow);
             const dst = rowAt + (p >> 3) * stripStride + column2;
             const from = inRow + ow * sw;
-            for (let t = 0; t < run; t++) mem2[dst + t] = src[from + t * sw];
-            ow += run;
+            for (let t = 0; t < run2; t++) mem2[dst + t] = src[from + t * sw];
+            ow += run2;
           }
         }
       }
@@ -33330,8 +36021,8 @@ function col2im(col, channels, g, out2, outOffset) {
 }
 function transposeGeometry(ctx, x2, w, coutTotal) {
   const p = spatialParams(ctx, spatialRank(ctx, x2), x2, w);
-  const { s, inSize, kernel, stride, dilation } = p;
-  const full = inSize.map((d, i2) => (d - 1) * stride[i2] + (kernel[i2] - 1) * dilation[i2] + 1);
+  const { s, inSize, kernel: kernel2, stride, dilation } = p;
+  const full = inSize.map((d, i2) => (d - 1) * stride[i2] + (kernel2[i2] - 1) * dilation[i2] + 1);
   const padType = ctx.str("pad_type", "valid");
   const requested = ctx.ints("output_shape");
   let before;
@@ -33342,7 +36033,7 @@ function transposeGeometry(ctx, x2, w, coutTotal) {
     before = padType === "same" ? small : total.map((t, i2) => t - small[i2]);
     after = total.map((t, i2) => t - before[i2]);
   } else {
-    ({ before, after } = resolvePads2(ctx, padType, inSize, kernel, stride, dilation));
+    ({ before, after } = resolvePads2(ctx, padType, inSize, kernel2, stride, dilation));
   }
   let outSize = full.map((f, i2) => f - before[i2] - after[i2]);
   if (requested) {
@@ -33408,10 +36099,10 @@ function parse(ctx, equation) {
   if (!m) ctx.fail(`equation '${equation}' is not of the form "ab,bc->ac" (two operands, letters only)`);
   return { inputs: [m[1], m[2]], output: m[3] };
 }
-function letterSizes(ctx, p, values) {
+function letterSizes(ctx, p, values2) {
   const sizes = /* @__PURE__ */ new Map();
   p.inputs.forEach((labels, k) => {
-    const shape3 = values[k].shape;
+    const shape3 = values2[k].shape;
     if (labels.length !== shape3.length) ctx.fail(`operand ${k} has rank ${shape3.length} but '${labels}' names ${labels.length} dims`);
     [...labels].forEach((l, d) => {
       const prev = sizes.get(l);
@@ -33434,21 +36125,21 @@ function strides(labels, shape3, letters) {
   });
 }
 function einsum3(ctx) {
-  const values = ctx.variadic("values").map((v, k) => {
+  const values2 = ctx.variadic("values").map((v, k) => {
     if (v.dtype !== "float32" && v.dtype !== "float16") ctx.fail(`operand ${k} must be fp16 or fp32`);
     return v;
   });
-  if (values.length !== 2) ctx.fail(`expects two operands, got ${values.length}`);
+  if (values2.length !== 2) ctx.fail(`expects two operands, got ${values2.length}`);
   const p = parse(ctx, ctx.str("equation"));
-  const sizes = letterSizes(ctx, p, values);
+  const sizes = letterSizes(ctx, p, values2);
   const outLetters = [...p.output];
   for (const l of outLetters) if (!sizes.has(l)) ctx.fail(`output letter '${l}' is in no operand`);
   const letters = [...outLetters, ...[...sizes.keys()].filter((l) => !p.output.includes(l))];
   const dims = letters.map((l) => sizes.get(l));
-  const [sa, sb] = values.map((v, k) => strides(p.inputs[k], v.shape, letters));
-  const [a, b3] = [values[0].data, values[1].data];
+  const [sa, sb] = values2.map((v, k) => strides(p.inputs[k], v.shape, letters));
+  const [a, b3] = [values2[0].data, values2[1].data];
   const outShape = dims.slice(0, outLetters.length);
-  const out2 = makeFloat(values[0].dtype, outShape);
+  const out2 = makeFloat(values2[0].dtype, outShape);
   const sumCount = elementCount(dims.slice(outLetters.length));
   const idx = new Array(letters.length).fill(0);
   for (let o = 0; o < out2.data.length; o++) {
@@ -34104,7 +36795,7 @@ function iota(n) {
   for (let i2 = 0; i2 < n; i2++) m[i2] = i2;
   return m;
 }
-var init_layout = __esm({
+var init_layout2 = __esm({
   "src/runtime/kernels/layout.ts"() {
     "use strict";
     init_tensor();
@@ -34135,7 +36826,7 @@ var PAD_SOURCE, padKernels;
 var init_pad4 = __esm({
   "src/runtime/kernels/pad.ts"() {
     "use strict";
-    init_layout();
+    init_layout2();
     PAD_SOURCE = {
       constant: (i2, dim) => i2 >= 0 && i2 < dim ? i2 : -1,
       reflect: (i2, dim) => {
@@ -34153,20 +36844,20 @@ var init_pad4 = __esm({
 // src/runtime/kernels/pool.ts
 function poolWindow(ctx, inSize) {
   const s = inSize.length;
-  const kernel = ctx.requiredInts("kernel_sizes");
-  if (kernel.length !== s) ctx.fail(`kernel_sizes has ${kernel.length} values for ${s} spatial dims`);
+  const kernel2 = ctx.requiredInts("kernel_sizes");
+  if (kernel2.length !== s) ctx.fail(`kernel_sizes has ${kernel2.length} values for ${s} spatial dims`);
   const stride = spatialParam(ctx, "strides", s, 1);
   const padType = ctx.str("pad_type", "valid");
-  const { before, after } = resolvePads2(ctx, padType, inSize, kernel, stride, new Array(s).fill(1));
+  const { before, after } = resolvePads2(ctx, padType, inSize, kernel2, stride, new Array(s).fill(1));
   const ceilMode = ctx.bool("ceil_mode", false) && (padType === "valid" || padType === "custom");
   const outSize = inSize.map((d, i2) => {
-    const span = d + before[i2] + after[i2] - kernel[i2];
+    const span = d + before[i2] + after[i2] - kernel2[i2];
     let out2 = (ceilMode ? Math.ceil(span / stride[i2]) : Math.floor(span / stride[i2])) + 1;
     if (ceilMode && (out2 - 1) * stride[i2] >= d + before[i2]) out2--;
     return out2;
   });
-  if (outSize.some((d) => d <= 0)) ctx.fail(`kernel [${kernel.join(",")}] does not fit input [${inSize.join(",")}]`);
-  return { kernel, stride, padBefore: before, padAfter: after, inSize, outSize };
+  if (outSize.some((d) => d <= 0)) ctx.fail(`kernel [${kernel2.join(",")}] does not fit input [${inSize.join(",")}]`);
+  return { kernel: kernel2, stride, padBefore: before, padAfter: after, inSize, outSize };
 }
 function pool2(kind) {
   return (ctx) => {
@@ -34367,7 +37058,7 @@ function lstm(ctx) {
   } else if (direction !== "forward" && direction !== "reverse") {
     ctx.fail(`unknown direction '${direction}'`);
   }
-  const run = {
+  const run2 = {
     seq,
     batch,
     input,
@@ -34384,7 +37075,7 @@ function lstm(ctx) {
   const seqOut = new Float32Array(seq * batch * width);
   const hOut = new Float32Array(batch * width);
   const cOut = new Float32Array(batch * width);
-  for (let b3 = 0; b3 < batch; b3++) dirs.forEach((d, i2) => lstmDirection(run, d, i2, b3, x2.data, h0, c0, seqOut, hOut, cOut));
+  for (let b3 = 0; b3 < batch; b3++) dirs.forEach((d, i2) => lstmDirection(run2, d, i2, b3, x2.data, h0, c0, seqOut, hOut, cOut));
   const outputSequence = ctx.bool("output_sequence", false);
   const first = outputSequence ? makeFloat(x2.dtype, [seq, batch, width], seqOut) : makeFloat(x2.dtype, [1, batch, width], hOut.slice());
   return [first, makeFloat(x2.dtype, [batch, width], hOut), makeFloat(x2.dtype, [batch, width], cOut)];
@@ -34543,17 +37234,17 @@ function flatten2d(ctx) {
 function newStorage(x2, n) {
   return x2.dtype === "string" ? new Array(n) : allocFor(x2.dtype, n);
 }
-function concatValues(ctx, values, axisIn2, interleave) {
-  if (values.length === 0) ctx.fail("needs at least one value");
-  const first = values[0];
+function concatValues(ctx, values2, axisIn2, interleave) {
+  if (values2.length === 0) ctx.fail("needs at least one value");
+  const first = values2[0];
   const rank = first.shape.length;
   const axis = normAxis(ctx, axisIn2, rank);
-  for (const v of values) {
+  for (const v of values2) {
     if (v.shape.length !== rank || v.shape.some((d, i2) => i2 !== axis && d !== first.shape[i2])) {
-      ctx.fail(`cannot concatenate shapes ${values.map((u) => `[${u.shape.join(",")}]`).join(", ")} on axis ${axis}`);
+      ctx.fail(`cannot concatenate shapes ${values2.map((u) => `[${u.shape.join(",")}]`).join(", ")} on axis ${axis}`);
     }
   }
-  const total = values.reduce((s, v) => s + v.shape[axis], 0);
+  const total = values2.reduce((s, v) => s + v.shape[axis], 0);
   const shape3 = first.shape.map((d, i2) => i2 === axis ? total : d);
   const outer = elementCount(first.shape.slice(0, axis));
   const inner = elementCount(first.shape.slice(axis + 1));
@@ -34563,11 +37254,11 @@ function concatValues(ctx, values, axisIn2, interleave) {
     if (interleave) {
       const n = first.shape[axis];
       for (let k = 0; k < n; k++) {
-        for (const v of values) for (let j = 0; j < inner; j++) out2[o++] = v.data[(b3 * n + k) * inner + j];
+        for (const v of values2) for (let j = 0; j < inner; j++) out2[o++] = v.data[(b3 * n + k) * inner + j];
       }
       continue;
     }
-    for (const v of values) {
+    for (const v of values2) {
       const chunk = v.shape[axis] * inner;
       const start = b3 * chunk;
       for (let j = 0; j < chunk; j++) out2[o++] = v.data[start + j];
@@ -34579,10 +37270,10 @@ function concat3(ctx) {
   return [concatValues(ctx, ctx.variadic("values"), ctx.num("axis"), ctx.bool("interleave", false))];
 }
 function stack3(ctx) {
-  const values = ctx.variadic("values");
-  if (values.length === 0) ctx.fail("needs at least one value");
-  const axis = normAxis(ctx, ctx.num("axis"), values[0].shape.length + 1);
-  const expanded = values.map((v) => withShape2(v, [...v.shape.slice(0, axis), 1, ...v.shape.slice(axis)]));
+  const values2 = ctx.variadic("values");
+  if (values2.length === 0) ctx.fail("needs at least one value");
+  const axis = normAxis(ctx, ctx.num("axis"), values2[0].shape.length + 1);
+  const expanded = values2.map((v) => withShape2(v, [...v.shape.slice(0, axis), 1, ...v.shape.slice(axis)]));
   return [concatValues(ctx, expanded, axis, false)];
 }
 function split4(ctx) {
@@ -34709,7 +37400,7 @@ var init_shape5 = __esm({
     init_tensor();
     init_kernel();
     init_value2();
-    init_layout();
+    init_layout2();
     shapeKernels = {
       reshape: reshape4,
       reshape_like: reshapeLike,
@@ -34845,7 +37536,7 @@ var init_rearrange = __esm({
     init_tensor();
     init_kernel();
     init_value2();
-    init_layout();
+    init_layout2();
     init_shape5();
     rearrangeKernels = {
       space_to_batch: spaceToBatch,
@@ -34977,18 +37668,18 @@ function topk(ctx) {
   const [outer, n, inner] = axisSplit(x2.shape, axis);
   const k = Math.min(ctx.num("k", 1), n);
   const shape3 = x2.shape.map((d, i2) => i2 === axis ? k : d);
-  const values = allocFor(x2.dtype, outer * k * inner);
+  const values2 = allocFor(x2.dtype, outer * k * inner);
   const indices = new Int32Array(outer * k * inner);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const order = sortedAlong(x2.data, n, inner, o, j, ascending);
       for (let s = 0; s < k; s++) {
-        values[(o * k + s) * inner + j] = x2.data[(o * n + order[s]) * inner + j];
+        values2[(o * k + s) * inner + j] = x2.data[(o * n + order[s]) * inner + j];
         indices[(o * k + s) * inner + j] = order[s];
       }
     }
   }
-  const results = [makeValue(x2.dtype, shape3, values), makeValue("int32", shape3, indices)];
+  const results = [makeValue(x2.dtype, shape3, values2), makeValue("int32", shape3, indices)];
   return results.slice(0, ctx.outputCount);
 }
 function argsort2(ctx) {
@@ -35296,6 +37987,101 @@ var init_space4 = __esm({
   }
 });
 
+// src/runtime/kernels/nms.ts
+function corners2(cx, cy, w, h) {
+  const [x1, x2] = [Math.min(cx - w / 2, cx + w / 2), Math.max(cx - w / 2, cx + w / 2)];
+  const [y1, y2] = [Math.min(cy - h / 2, cy + h / 2), Math.max(cy - h / 2, cy + h / 2)];
+  return { x1, y1, x2, y2, area: (x2 - x1) * (y2 - y1) };
+}
+function iou(a, b3) {
+  if (a.area <= 0 || b3.area <= 0) return 0;
+  const w = Math.max(0, Math.min(a.x2, b3.x2) - Math.max(a.x1, b3.x1));
+  const h = Math.max(0, Math.min(a.y2, b3.y2) - Math.max(a.y1, b3.y1));
+  const inter = w * h;
+  return inter / (a.area + b3.area - inter);
+}
+function selectBoxes(best, classOf, box, s) {
+  const order = Array.from(best.keys()).filter((i2) => best[i2] > s.scoreThreshold);
+  order.sort((a, b3) => best[b3] - best[a] || a - b3);
+  const kept = [];
+  for (const i2 of order) {
+    if (kept.length >= s.maxBoxes) break;
+    const overlaps = kept.some((k) => (!s.perClass || classOf[k] === classOf[i2]) && iou(box(k), box(i2)) > s.iouThreshold);
+    if (!overlaps) kept.push(i2);
+  }
+  if (kept.length === 0 && best.length > 0) kept.push(Array.from(best.keys()).reduce((m, i2) => best[i2] > best[m] ? i2 : m, 0));
+  return kept;
+}
+function nonMaximumSuppression2(ctx) {
+  const layout = ctx.opset === "CoreML5" || ctx.opset === "CoreML6" ? BOX_AXIS_MIDDLE : BOX_AXIS_LAST;
+  const boxes = ctx.float("boxes");
+  const scores = ctx.float("scores");
+  if (boxes.shape.length !== 3 || scores.shape.length !== 3) ctx.fail("boxes and scores must have rank 3");
+  const n = scores.shape[0];
+  const [count, classes] = layout === BOX_AXIS_MIDDLE ? [scores.shape[1], scores.shape[2]] : [scores.shape[2], scores.shape[1]];
+  const settings = {
+    iouThreshold: ctx.num("iou_threshold"),
+    scoreThreshold: layout.withThreshold ? ctx.num("score_threshold") : -Infinity,
+    maxBoxes: ctx.num("max_boxes"),
+    perClass: ctx.bool("per_class_suppression", false)
+  };
+  const m = settings.maxBoxes;
+  const outBoxes = makeFloat(boxes.dtype, layout === BOX_AXIS_MIDDLE ? [n, m, 4] : [n, 4, m]);
+  const outScores = makeFloat(scores.dtype, layout === BOX_AXIS_MIDDLE ? [n, m, classes] : [n, classes, m]);
+  const outIndices = makeValue("int32", [n, m], new Int32Array(n * m).fill(-1));
+  const outCount = makeValue("int32", [n]);
+  for (let b3 = 0; b3 < n; b3++) {
+    const kept = suppressBatch(boxes, scores, b3, count, classes, layout, settings);
+    kept.forEach((i2, j) => {
+      for (let c = 0; c < 4; c++) outBoxes.data[b3 * 4 * m + layout.out(j, c, m, 4)] = layout.at(boxes.data, b3 * 4 * count, i2, c, count, 4);
+      for (let c = 0; c < classes; c++) outScores.data[b3 * classes * m + layout.out(j, c, m, classes)] = layout.at(scores.data, b3 * classes * count, i2, c, count, classes);
+      outIndices.data[b3 * m + j] = i2;
+    });
+    outCount.data[b3] = kept.length;
+  }
+  return layout.withCount ? [outBoxes, outScores, outIndices, outCount] : [outBoxes, outScores, outIndices];
+}
+function suppressBatch(boxes, scores, b3, count, classes, layout, s) {
+  const best = new Float64Array(count).fill(-Infinity);
+  const classOf = new Int32Array(count);
+  for (let i2 = 0; i2 < count; i2++) {
+    for (let c = 0; c < classes; c++) {
+      const v = layout.at(scores.data, b3 * classes * count, i2, c, count, classes);
+      if (v > best[i2]) [best[i2], classOf[i2]] = [v, c];
+    }
+  }
+  const cache = /* @__PURE__ */ new Map();
+  const box = (i2) => {
+    let found = cache.get(i2);
+    if (!found) {
+      const v = (c) => layout.at(boxes.data, b3 * 4 * count, i2, c, count, 4);
+      found = corners2(v(0), v(1), v(2), v(3));
+      cache.set(i2, found);
+    }
+    return found;
+  };
+  return selectBoxes(best, classOf, box, s);
+}
+var BOX_AXIS_MIDDLE, BOX_AXIS_LAST;
+var init_nms3 = __esm({
+  "src/runtime/kernels/nms.ts"() {
+    "use strict";
+    init_value2();
+    BOX_AXIS_MIDDLE = {
+      at: (p, base, i2, c, _boxes, channels) => p[base + i2 * channels + c],
+      out: (j, c, _rows, channels) => j * channels + c,
+      withThreshold: true,
+      withCount: true
+    };
+    BOX_AXIS_LAST = {
+      at: (p, base, i2, c, boxes) => p[base + c * boxes + i2],
+      out: (j, c, rows2) => c * rows2 + j,
+      withThreshold: false,
+      withCount: false
+    };
+  }
+});
+
 // src/runtime/kernels/vision.ts
 function tap(s, yi, xi) {
   const y = s.pad(yi, s.h);
@@ -35449,6 +38235,7 @@ var init_vision4 = __esm({
   "src/runtime/kernels/vision.ts"() {
     "use strict";
     init_value2();
+    init_nms3();
     TO_PIXEL = {
       unnormalized: (c) => c,
       normalized_minus_one_to_one: (c, n, align) => align ? (c + 1) / 2 * (n - 1) : ((c + 1) * n - 1) / 2,
@@ -35484,7 +38271,8 @@ var init_vision4 = __esm({
       resample,
       crop,
       crop_resize: cropResize,
-      affine
+      affine,
+      non_maximum_suppression: nonMaximumSuppression2
     };
   }
 });
@@ -35686,24 +38474,24 @@ function checkShape2(op5, declared, v) {
   }
   throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' produced shape ${formatShape(v.shape)}, but the program declares ${formatShape(declared.shape)}`);
 }
-function runKernel(kernel, ctx) {
+function runKernel(kernel2, ctx) {
   try {
-    return kernel(ctx);
+    return kernel2(ctx);
   } catch (err2) {
     if (err2 instanceof ToolError) throw err2;
     throw new ToolError("RUNTIME", `${ctx.label} failed: ${errorMessage(err2)}`, { cause: err2 });
   }
 }
 function runOperation(op5, scope, opset, heartbeat) {
-  const kernel = KERNELS[op5.type];
-  if (!kernel) throw new ToolError("RUNTIME", `no interpreter kernel for op type '${op5.type}' (op '${op5.name}')`);
+  const kernel2 = KERNELS[op5.type];
+  if (!kernel2) throw new ToolError("RUNTIME", `no interpreter kernel for op type '${op5.type}' (op '${op5.name}')`);
   const constant2 = isConstantOp(op5);
   let results = constant2 ? constantResults.get(op5) : void 0;
   const params = resolveParams(op5, scope);
   if (!results) {
     const runBlock = (index, blockInputs) => runNestedBlock(op5, index, blockInputs, scope, opset, heartbeat);
     const ctx = new OpContext(op5, opset, params, constantParams(op5, scope), runBlock);
-    results = runKernel(kernel, ctx);
+    results = runKernel(kernel2, ctx);
     if (results.length !== op5.outputs.length) {
       throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' produced ${results.length} outputs, the program declares ${op5.outputs.length}`);
     }
@@ -35717,12 +38505,14 @@ function runOperation(op5, scope, opset, heartbeat) {
     for (const r of results) scope.buffers.adopt(r.data, !sharesInput(r.data, params));
   }
 }
-function executeBlock(block, scope, opset, onOp, heartbeat) {
+function executeBlock(block, scope, opset, onOp, heartbeat, onValues) {
   const plan = releasePlan(block);
   const total = block.operations.length;
   for (let i2 = 0; i2 < total; i2++) {
     const beat = heartbeat ?? (onOp ? () => onOp(i2, total) : void 0);
-    runOperation(block.operations[i2], scope, opset, beat);
+    const op5 = block.operations[i2];
+    runOperation(op5, scope, opset, beat);
+    if (onValues) onValues(op5, op5.outputs.map((o) => scope.get(o.name)));
     for (const name2 of plan[i2]) scope.release(name2);
     onOp?.(i2, total);
     if (heartbeat) heartbeat();
@@ -35767,37 +38557,56 @@ function runProgram(program, inputs, options = {}) {
   }
   const scope = new Scope();
   for (const v of fn.inputs) scope.set(v.name, fromTensor(checkInput(v.name, v.type, inputs[v.name])));
-  const values = withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp));
+  const values2 = withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp, void 0, options.onValues));
   const result = {};
   fn.block.outputs.forEach((name2, i2) => {
-    result[name2] = toTensor(values[i2]);
+    result[name2] = toTensor(values2[i2]);
   });
   return result;
 }
 function runModel(model, inputs, options = {}) {
-  const programInputs = { ...inputs };
-  for (const desc of model.inputs) {
+  const programInputs = {};
+  const described = programDescription(model);
+  for (const desc of described.inputs) {
     const given = inputs[desc.name];
-    if (desc.type.kind === "image" && given) programInputs[desc.name] = imageToProgramTensor(desc.type, desc.name, given);
+    if (!given) continue;
+    programInputs[desc.name] = desc.type.kind === "image" ? imageToProgramTensor(desc.type, desc.name, given) : given;
   }
+  for (const name2 of Object.keys(inputs)) {
+    if (!model.inputs.some((d) => d.name === name2)) throw new ToolError("RUNTIME", `unknown input '${name2}' (the model takes: ${model.inputs.map((d) => d.name).join(", ")})`);
+  }
+  const values2 = new Map(Object.entries(inputs));
   const raw = runProgram(model.program, programInputs, options);
-  const out2 = {};
-  for (const desc of model.outputs) {
+  for (const desc of described.outputs) {
     const t = raw[desc.name];
     if (!t) throw new ToolError("RUNTIME", `model output '${desc.name}' is not produced by the program`);
-    out2[desc.name] = t.dtype === desc.type.dtype ? t : toTensor(fromTensor(t), desc.type.dtype);
+    values2.set(desc.name, asDescribed(t, desc.type.dtype));
+  }
+  for (const stage of model.pipeline?.stages ?? []) {
+    for (const [name2, t] of Object.entries(runNmsStage(stage, values2))) values2.set(name2, t);
+  }
+  const out2 = {};
+  for (const desc of model.outputs) {
+    const t = values2.get(desc.name);
+    if (!t) throw new ToolError("RUNTIME", `model output '${desc.name}' is not produced by the model`);
+    out2[desc.name] = asDescribed(t, desc.type.dtype);
   }
   return out2;
+}
+function asDescribed(t, dtype) {
+  return t.dtype === dtype ? t : toTensor(fromTensor(t), dtype);
 }
 var Scope, BufferTracker, releasePlans, inlineValues, constantResults;
 var init_interpreter = __esm({
   "src/runtime/interpreter.ts"() {
     "use strict";
+    init_model();
     init_tensor();
     init_errors();
     init_kernel();
     init_kernels();
     init_image();
+    init_nms_model();
     init_value2();
     init_kernels();
     Scope = class {
@@ -35846,6 +38655,533 @@ var init_interpreter = __esm({
     releasePlans = /* @__PURE__ */ new WeakMap();
     inlineValues = /* @__PURE__ */ new WeakMap();
     constantResults = /* @__PURE__ */ new WeakMap();
+  }
+});
+
+// src/verify/divergence-stats.ts
+function compareValues(reference, actual) {
+  let squaredError2 = 0;
+  let squaredReference = 0;
+  let overflow = 0;
+  let nan = 0;
+  let flushed = 0;
+  let nonZero5 = 0;
+  let compared = 0;
+  for (let i2 = 0; i2 < reference.length; i2++) {
+    const a = reference[i2];
+    const b3 = actual[i2];
+    if (Number.isFinite(a) && !Number.isFinite(b3)) {
+      if (Number.isNaN(b3)) nan++;
+      else overflow++;
+      continue;
+    }
+    if (!Number.isFinite(a) || !Number.isFinite(b3)) continue;
+    if (a !== 0) {
+      nonZero5++;
+      if (b3 === 0) flushed++;
+    }
+    compared++;
+    squaredError2 += (b3 - a) * (b3 - a);
+    squaredReference += a * a;
+  }
+  const relative4 = compared === 0 ? NaN : squaredReference > 0 ? Math.sqrt(squaredError2 / squaredReference) : squaredError2 === 0 ? 0 : Infinity;
+  const kind = nan > 0 ? "nan" : overflow > 0 ? "overflow" : nonZero5 > 0 && flushed >= UNDERFLOW_SHARE * nonZero5 ? "underflow" : "relative";
+  const count = { nan, overflow, underflow: flushed, relative: 0 }[kind];
+  return {
+    error: { kind, relative: Number.isFinite(relative4) ? relative4 : null, count, elements: reference.length },
+    fp32Range: rangeOf(reference),
+    variantRange: rangeOf(actual)
+  };
+}
+function rangeOf(data) {
+  let min = Infinity;
+  let max2 = -Infinity;
+  let any = false;
+  for (let i2 = 0; i2 < data.length; i2++) {
+    const v = data[i2];
+    if (Number.isNaN(v)) continue;
+    any = true;
+    if (v < min) min = v;
+    if (v > max2) max2 = v;
+  }
+  return any ? [rangeEnd(min), rangeEnd(max2)] : ["nan", "nan"];
+}
+function rangeEnd(v) {
+  if (v === Infinity) return "+inf";
+  if (v === -Infinity) return "-inf";
+  return v;
+}
+function formatRange([min, max2]) {
+  const f = (v) => typeof v === "number" ? Number(v.toPrecision(3)).toString() : v;
+  return `[${f(min)}, ${f(max2)}]`;
+}
+function describeDivergence(d, variantLabel, quote) {
+  const node = d.onnxNode === null ? "" : `ONNX node ${quote(d.onnxNode)}, `;
+  const e = d.error;
+  const relative4 = e.relative === null ? "not finite" : Number(e.relative.toPrecision(2)).toString();
+  const what = e.kind === "relative" ? `relative error ${relative4}` : `${KIND_WORDS[e.kind]} in ${e.count} of ${e.elements} values (relative error of the others ${relative4})`;
+  return `${quote(d.op)} (${node}output ${quote(d.outputName)}): ${what}; fp32 range ${formatRange(d.fp32Range)}, ${variantLabel} range ${formatRange(d.variantRange)}`;
+}
+var UNDERFLOW_SHARE, KIND_WORDS;
+var init_divergence_stats = __esm({
+  "src/verify/divergence-stats.ts"() {
+    "use strict";
+    UNDERFLOW_SHARE = 0.01;
+    KIND_WORDS = {
+      overflow: "overflow to ±inf",
+      nan: "NaN",
+      underflow: "underflow to zero",
+      relative: "relative error"
+    };
+  }
+});
+
+// src/verify/op-pairs.ts
+function isBookkeepingOp(op5) {
+  return op5.type === "const" || op5.type.startsWith("constexpr_") || op5.type === "cast";
+}
+function provenanceKey(op5) {
+  return op5.source ? `${op5.source.node}\0${op5.type}` : void 0;
+}
+function indexFp32(fn) {
+  const byProvenance2 = /* @__PURE__ */ new Map();
+  const byOutput = /* @__PURE__ */ new Map();
+  for (const op5 of fn.block.operations) {
+    if (isBookkeepingOp(op5)) continue;
+    const key = provenanceKey(op5);
+    if (key !== void 0) byProvenance2.set(key, [...byProvenance2.get(key) ?? [], op5]);
+    for (const out2 of op5.outputs) byOutput.set(out2.name, op5);
+  }
+  return { byProvenance: byProvenance2, byOutput };
+}
+function compatible2(variant, fp32, sameTypeNeeded) {
+  return (!sameTypeNeeded || variant.type === fp32.type) && variant.outputs.length === fp32.outputs.length && variant.outputs.every((o, i2) => o.type.shape.length === fp32.outputs[i2].type.shape.length);
+}
+function pairOperations(fp32, variant) {
+  const index = indexFp32(fp32);
+  const seen = /* @__PURE__ */ new Map();
+  const used = /* @__PURE__ */ new Set();
+  const pairs = [];
+  for (const op5 of variant.block.operations) {
+    if (isBookkeepingOp(op5)) continue;
+    const named = byName(op5, index.byOutput);
+    const traced = byProvenance(op5, index.byProvenance, seen);
+    const match = named ?? traced;
+    if (!match || used.has(match) || !compatible2(op5, match, named === void 0)) continue;
+    used.add(match);
+    pairs.push({ variant: op5, fp32: match, outputs: op5.outputs.map((o, i2) => ({ variantName: o.name, fp32Name: match.outputs[i2].name })) });
+  }
+  return pairs;
+}
+function byProvenance(op5, index, seen) {
+  const key = provenanceKey(op5);
+  if (key === void 0) return void 0;
+  const k = seen.get(key) ?? 0;
+  seen.set(key, k + 1);
+  return index.get(key)?.[k];
+}
+function byName(op5, byOutput) {
+  const first = op5.outputs[0]?.name;
+  if (first === void 0) return void 0;
+  return byOutput.get(first) ?? byOutput.get(first.replace(FP16_RENAME, ""));
+}
+var FP16_RENAME;
+var init_op_pairs = __esm({
+  "src/verify/op-pairs.ts"() {
+    "use strict";
+    FP16_RENAME = /_cast_fp16(?:_\d+)?$/;
+  }
+});
+
+// src/verify/divergence.ts
+function worse(a, b3) {
+  return { relative: Math.max(a.relative, b3.relative), nonFinite: a.nonFinite || b3.nonFinite, underflow: a.underflow || b3.underflow };
+}
+function traceDivergence(fp32, variant, inputs, files, options = {}) {
+  const pairs = pairOperations(mainFunction(fp32.program), mainFunction(variant.program));
+  const byVariantOp = new Map(pairs.map((p) => [p.variant, p]));
+  const pending = new Set(pairs.flatMap((p) => p.outputs.map((o) => o.fp32Name)));
+  const trace = { health: /* @__PURE__ */ new Map(), done: /* @__PURE__ */ new Set(), ops: [] };
+  while (pending.size > 0) {
+    const recorded = recordWindow(fp32, inputs.fp32, files.fp32, pending, options);
+    if (recorded.size === 0) break;
+    for (const name2 of recorded.keys()) pending.delete(name2);
+    compareWindow(variant, inputs.variant, files.variant, byVariantOp, recorded, trace, options.onOp);
+  }
+  const ops = trace.ops.sort((a, b3) => a.index - b3.index);
+  const unpaired = mainFunction(variant.program).block.operations.filter((op5) => !byVariantOp.has(op5) && !isBookkeepingOp(op5)).length;
+  return { ops, first: firstOf(ops), unpaired };
+}
+function recordWindow(fp32, inputs, file, pending, options) {
+  const budget = options.memoryBytes ?? TRACE_MEMORY_BYTES;
+  const recorded = /* @__PURE__ */ new Map();
+  let bytes = 0;
+  run(fp32, inputs, file, options.onOp, (op5, values2) => {
+    if (bytes >= budget) return;
+    op5.outputs.forEach((out2, i2) => {
+      const data = values2[i2]?.data;
+      if (!pending.has(out2.name)) return;
+      if (!(data instanceof Float32Array)) {
+        pending.delete(out2.name);
+        return;
+      }
+      recorded.set(out2.name, Float32Array.from(data));
+      bytes += data.byteLength;
+    });
+  });
+  return recorded;
+}
+function compareWindow(variant, inputs, file, byVariantOp, recorded, trace, onOp) {
+  let index = 0;
+  run(variant, inputs, file, onOp, (op5, values2) => {
+    const position = index++;
+    const pair = byVariantOp.get(op5);
+    const inputHealth = healthOfInputs(op5, trace.health);
+    const inWindow = pair !== void 0 && pair.outputs.some((o) => recorded.has(o.fp32Name));
+    if (!inWindow && trace.done.has(op5)) return;
+    const compared = pair && inWindow ? comparePair(pair, values2, recorded) : void 0;
+    if (inWindow) trace.done.add(op5);
+    if (!pair || !compared) {
+      for (const out2 of op5.outputs) trace.health.set(out2.name, inputHealth);
+      return;
+    }
+    const [worst, outputName2] = compared;
+    for (const out2 of op5.outputs) trace.health.set(out2.name, worse(inputHealth, healthOf(worst)));
+    trace.ops.push({
+      index: position,
+      op: op5.type,
+      name: op5.name,
+      onnxNode: op5.source?.node ?? pair.fp32.source?.node ?? null,
+      outputName: outputName2,
+      ...worst,
+      jump: isJump(worst, inputHealth),
+      addedError: addedErrorOf(worst, inputHealth)
+    });
+  });
+}
+function run(model, inputs, file, onOp, onValues) {
+  try {
+    runModel(model, inputs, onOp === void 0 ? { onValues } : { onValues, onOp });
+  } catch (err2) {
+    if (err2 instanceof ToolError && err2.file !== void 0) throw err2;
+    throw new ToolError(err2 instanceof ToolError ? err2.code : "RUNTIME", `the reference interpreter failed: ${errorMessage(err2)}`, { file, cause: err2 });
+  }
+}
+function comparePair(pair, values2, recorded) {
+  let worst;
+  pair.outputs.forEach(({ fp32Name }, i2) => {
+    const reference = recorded.get(fp32Name);
+    const actual = values2[i2]?.data;
+    recorded.delete(fp32Name);
+    if (!reference || !(actual instanceof Float32Array) || actual.length !== reference.length) return;
+    const c = compareValues(reference, actual);
+    if (!worst || severity(c) > severity(worst[0])) worst = [c, fp32Name];
+  });
+  return worst;
+}
+function severity(c) {
+  return KIND_RANK[c.error.kind] * 10 + Math.min(9, c.error.relative ?? 9);
+}
+function healthOf(c) {
+  return {
+    relative: c.error.relative ?? Infinity,
+    nonFinite: c.error.kind === "overflow" || c.error.kind === "nan",
+    underflow: c.error.kind === "underflow"
+  };
+}
+function healthOfInputs(op5, health) {
+  let h = CLEAN;
+  for (const bindings of Object.values(op5.inputs)) {
+    for (const b3 of bindings) if (b3.kind === "name") h = worse(h, health.get(b3.name) ?? CLEAN);
+  }
+  return h;
+}
+function isJump(c, inputs) {
+  const kind = c.error.kind;
+  if (kind === "overflow" || kind === "nan") return !inputs.nonFinite;
+  if (kind === "underflow") return !inputs.underflow && !inputs.nonFinite;
+  const relative4 = c.error.relative ?? Infinity;
+  return relative4 >= DIVERGENCE_THRESHOLD && relative4 >= JUMP_FACTOR * inputs.relative && !inputs.nonFinite;
+}
+function addedErrorOf(c, inputs) {
+  const added = (c.error.relative ?? Infinity) - inputs.relative;
+  return Number.isFinite(added) ? added : null;
+}
+function firstOf(ops) {
+  return ops.find((o) => o.jump) ?? ops.find((o) => (o.error.relative ?? Infinity) >= DIVERGENCE_THRESHOLD) ?? null;
+}
+function firstDivergenceOf(d) {
+  return { op: d.op, onnxNode: d.onnxNode, outputName: d.outputName, error: d.error, fp32Range: d.fp32Range, variantRange: d.variantRange };
+}
+var DIVERGENCE_THRESHOLD, JUMP_FACTOR, CLEAN, TRACE_MEMORY_BYTES, KIND_RANK;
+var init_divergence = __esm({
+  "src/verify/divergence.ts"() {
+    "use strict";
+    init_errors();
+    init_ir();
+    init_interpreter();
+    init_divergence_stats();
+    init_op_pairs();
+    DIVERGENCE_THRESHOLD = 0.01;
+    JUMP_FACTOR = 10;
+    CLEAN = { relative: 0, nonFinite: false, underflow: false };
+    TRACE_MEMORY_BYTES = 256 * 2 ** 20;
+    KIND_RANK = { relative: 0, underflow: 1, overflow: 2, nan: 3 };
+  }
+});
+
+// src/parity/top-k.ts
+function classScoreLayout(shape3) {
+  const kept = shape3.filter((d) => d !== 1);
+  if (kept.length === 1 && kept[0] >= 2) return { rows: 1, classes: kept[0] };
+  if (kept.length === 2 && kept[1] >= 2) return { rows: kept[0], classes: kept[1] };
+  return null;
+}
+function classAgreement(shape3, ref, act) {
+  const layout = classScoreLayout(shape3);
+  if (!layout || layout.rows === 0) return { top1: null, top5: null };
+  const { rows: rows2, classes } = layout;
+  let top1 = 0;
+  let top5 = 0;
+  for (let row = 0; row < rows2; row++) {
+    const start = row * classes;
+    const refRow = ref.subarray(start, start + classes);
+    const actRow = act.subarray(start, start + classes);
+    const refBest = argMax(refRow);
+    if (argMax(actRow) === refBest) top1++;
+    if (rankOf(actRow, refBest) < 5) top5++;
+  }
+  return { top1: top1 / rows2, top5: classes > 5 ? top5 / rows2 : null };
+}
+function argMax(row) {
+  let best = 0;
+  for (let i2 = 0; i2 < row.length; i2++) {
+    const v = row[i2];
+    if (Number.isNaN(v)) return i2;
+    if (v > row[best]) best = i2;
+  }
+  return best;
+}
+function rankOf(row, index) {
+  const score = row[index];
+  if (Number.isNaN(score)) return 0;
+  let above = 0;
+  for (let i2 = 0; i2 < row.length; i2++) {
+    const v = row[i2];
+    if (v > score || Number.isNaN(v)) above++;
+  }
+  return above;
+}
+var init_top_k = __esm({
+  "src/parity/top-k.ts"() {
+    "use strict";
+  }
+});
+
+// src/parity/metrics.ts
+function compareOutputs(reference, actual) {
+  if (!sameShape(reference.shape, actual.shape)) return shapeMismatchMetrics(reference, actual);
+  return compareDecoded(reference, actual, tensorValues(reference), tensorValues(actual));
+}
+function compareDecoded(reference, actual, ref, act) {
+  const sums = accumulateErrors(ref, act);
+  const exact = isExactDType(reference) || isExactDType(actual);
+  const agreement = exact ? { top1: null, top5: null } : classAgreement(reference.shape, ref, act);
+  const base = {
+    referenceShape: [...reference.shape],
+    actualShape: [...actual.shape],
+    elementCount: ref.length,
+    top1Agreement: agreement.top1,
+    top5Agreement: agreement.top5,
+    exactMatch: exact ? sums.equalCount === ref.length : null,
+    nonFiniteMismatches: sums.nonFiniteMismatches
+  };
+  if (sums.nonFiniteMismatches > 0) {
+    return {
+      ...base,
+      maxAbsError: Infinity,
+      maxRelError: Infinity,
+      meanAbsError: Infinity,
+      snrDb: -Infinity,
+      psnrDb: -Infinity,
+      cosine: NaN,
+      failure: describeNonFinite(sums, ref, act)
+    };
+  }
+  return { ...base, ...summarize(sums), failure: null };
+}
+function accumulateErrors(ref, act) {
+  const s = {
+    maxAbs: 0,
+    maxRel: 0,
+    sumAbs: 0,
+    sumSqErr: 0,
+    sumSqRef: 0,
+    sumSqAct: 0,
+    dot: 0,
+    maxAbsRef: 0,
+    finiteCount: 0,
+    equalCount: 0,
+    nonFiniteMismatches: 0,
+    firstMismatch: -1
+  };
+  for (let i2 = 0; i2 < ref.length; i2++) {
+    const r = ref[i2];
+    const a = act[i2];
+    if (!Number.isFinite(r) || !Number.isFinite(a)) {
+      if (sameNonFinite(r, a)) {
+        s.equalCount++;
+      } else {
+        if (s.nonFiniteMismatches === 0) s.firstMismatch = i2;
+        s.nonFiniteMismatches++;
+      }
+      continue;
+    }
+    const d = Math.abs(a - r);
+    const absRef = Math.abs(r);
+    if (d === 0) s.equalCount++;
+    if (d > s.maxAbs) s.maxAbs = d;
+    if (absRef > 0 && d / absRef > s.maxRel) s.maxRel = d / absRef;
+    if (absRef > s.maxAbsRef) s.maxAbsRef = absRef;
+    s.sumAbs += d;
+    s.sumSqErr += d * d;
+    s.sumSqRef += r * r;
+    s.sumSqAct += a * a;
+    s.dot += r * a;
+    s.finiteCount++;
+  }
+  return s;
+}
+function sameNonFinite(r, a) {
+  return Number.isNaN(r) && Number.isNaN(a) || r === a;
+}
+function summarize(s) {
+  const n = s.finiteCount;
+  const rmse = n > 0 ? Math.sqrt(s.sumSqErr / n) : 0;
+  return {
+    maxAbsError: s.maxAbs,
+    maxRelError: s.maxRel,
+    meanAbsError: n > 0 ? s.sumAbs / n : 0,
+    // log10(0) is -Infinity, which is the right answer for an all-zero reference with errors.
+    snrDb: s.sumSqErr === 0 ? Infinity : 10 * Math.log10(s.sumSqRef / s.sumSqErr),
+    psnrDb: rmse === 0 ? Infinity : 20 * Math.log10(s.maxAbsRef / rmse),
+    cosine: cosineOf(s)
+  };
+}
+function cosineOf(s) {
+  const normRef = Math.sqrt(s.sumSqRef);
+  const normAct = Math.sqrt(s.sumSqAct);
+  if (normRef === 0 && normAct === 0) return 1;
+  if (normRef === 0 || normAct === 0) return 0;
+  return Math.max(-1, Math.min(1, s.dot / (normRef * normAct)));
+}
+function describeNonFinite(s, ref, act) {
+  const i2 = s.firstMismatch;
+  return `${s.nonFiniteMismatches} of ${ref.length} elements are NaN or infinite where the other side is not (first at flat index ${i2}: reference ${ref[i2]}, actual ${act[i2]})`;
+}
+function shapeMismatchMetrics(reference, actual) {
+  return {
+    referenceShape: [...reference.shape],
+    actualShape: [...actual.shape],
+    elementCount: reference.data.length,
+    maxAbsError: NaN,
+    maxRelError: NaN,
+    meanAbsError: NaN,
+    snrDb: NaN,
+    psnrDb: NaN,
+    cosine: NaN,
+    top1Agreement: null,
+    top5Agreement: null,
+    exactMatch: isExactDType(reference) ? false : null,
+    nonFiniteMismatches: 0,
+    failure: `shape ${formatShape(actual.shape)} differs from the reference shape ${formatShape(reference.shape)}`
+  };
+}
+var init_metrics = __esm({
+  "src/parity/metrics.ts"() {
+    "use strict";
+    init_tensor();
+    init_top_k();
+    init_values3();
+  }
+});
+
+// src/parity/verdict.ts
+function evaluateOutput(reference, actual, gate, options = {}) {
+  const applied = isExactDType(reference) ? EXACT_GATE : gate;
+  if (!sameShape(reference.shape, actual.shape)) return failed(compareOutputs(reference, actual), applied);
+  const ref = tensorValues(reference);
+  const act = tensorValues(actual);
+  const metrics = compareDecoded(reference, actual, ref, act);
+  if (metrics.failure !== null) return failed(metrics, applied);
+  const reason = GATE_CHECKS[applied.kind](applied, metrics, ref, act) ?? checkTop1(options.minTop1Agreement, metrics.top1Agreement);
+  return reason === void 0 ? { metrics, gate: applied, pass: true } : { metrics, gate: applied, pass: false, reason };
+}
+function checkTop1(min, agreement) {
+  if (min === void 0 || agreement === null || agreement >= min) return void 0;
+  return `top-1 agreement ${agreement} is below the required ${min}`;
+}
+function overallPass(verdicts) {
+  return verdicts.length > 0 && verdicts.every((v) => v.pass);
+}
+function failed(metrics, gate) {
+  return { metrics, gate, pass: false, reason: metrics.failure ?? "comparison failed" };
+}
+function checkPsnr(minDb, metrics) {
+  if (metrics.psnrDb >= minDb || metrics.maxAbsError <= PSNR_ABSOLUTE_FLOOR) return void 0;
+  return `PSNR ${metrics.psnrDb.toFixed(2)} dB is below the ${minDb} dB gate`;
+}
+function checkElementwise(gate, ref, act) {
+  let violations = 0;
+  let worst = -1;
+  let worstExcess = 0;
+  for (let i2 = 0; i2 < ref.length; i2++) {
+    const r = ref[i2];
+    const a = act[i2];
+    if (Number.isNaN(r) && Number.isNaN(a)) continue;
+    if (r === a) continue;
+    const limit = gate.atol + gate.rtol * Math.abs(r);
+    const err2 = Math.abs(a - r);
+    if (!(err2 <= limit)) {
+      violations++;
+      const excess = err2 / limit;
+      if (worst < 0 || !(excess <= worstExcess)) {
+        worst = i2;
+        worstExcess = excess;
+      }
+    }
+  }
+  if (violations === 0) return void 0;
+  return `${violations} of ${ref.length} elements exceed |actual − reference| ≤ ${gate.atol} + ${gate.rtol}·|reference| (worst at flat index ${worst}: reference ${ref[worst]}, actual ${act[worst]})`;
+}
+function checkExact(ref, act) {
+  let differing = 0;
+  let first = -1;
+  for (let i2 = 0; i2 < ref.length; i2++) {
+    const r = ref[i2];
+    const a = act[i2];
+    if (r === a || Number.isNaN(r) && Number.isNaN(a)) continue;
+    if (first < 0) first = i2;
+    differing++;
+  }
+  if (differing === 0) return void 0;
+  return `${differing} of ${ref.length} elements differ (first at flat index ${first}: reference ${ref[first]}, actual ${act[first]})`;
+}
+var GATE_CHECKS, PSNR_ABSOLUTE_FLOOR;
+var init_verdict = __esm({
+  "src/parity/verdict.ts"() {
+    "use strict";
+    init_fp16();
+    init_tensor();
+    init_gates();
+    init_metrics();
+    init_values3();
+    GATE_CHECKS = {
+      elementwise: (gate, _metrics, ref, act) => gate.kind === "elementwise" ? checkElementwise(gate, ref, act) : void 0,
+      psnr: (gate, metrics) => gate.kind === "psnr" ? checkPsnr(gate.minDb, metrics) : void 0,
+      exact: (_gate, _metrics, ref, act) => checkExact(ref, act)
+    };
+    PSNR_ABSOLUTE_FLOOR = FLOAT16_MIN_NORMAL;
   }
 });
 
@@ -35898,10 +39234,10 @@ function matchTensors(expected2, given, context) {
     return matched;
   }
   expected2.forEach((name2, position) => {
-    const byName = given.find((t) => t.name === name2);
+    const byName2 = given.find((t) => t.name === name2);
     const atPosition = given[position];
     const byPosition = atPosition && !expectedNames.has(atPosition.name) ? atPosition : void 0;
-    const found = byName ?? byPosition;
+    const found = byName2 ?? byPosition;
     if (!found) {
       const names = given.map((t, i2) => t.name === "" ? `#${i2}` : `"${t.name}"`).join(", ") || "none";
       throw new ToolError(
@@ -35924,13 +39260,54 @@ function refuseExtraOutputs2(expected2, given, context) {
     { file: context.file }
   );
 }
-function namedTensors(record) {
-  return Object.entries(record).map(([name2, tensor]) => ({ name: name2, tensor }));
-}
 var init_matching = __esm({
   "src/verify/matching.ts"() {
     "use strict";
     init_errors();
+  }
+});
+
+// src/verify/padded.ts
+function validRows(actual, padValue) {
+  const rows2 = actual.shape[0] ?? 0;
+  const width = rows2 === 0 ? 0 : actual.data.length / rows2;
+  const isPadding = (r) => {
+    for (let i2 = r * width; i2 < (r + 1) * width; i2++) if (numberAt(actual.data, i2) !== padValue) return false;
+    return true;
+  };
+  let count = 0;
+  while (count < rows2 && !isPadding(count)) count++;
+  for (let r = count; r < rows2; r++) if (!isPadding(r)) return { count, strayRow: r };
+  return { count };
+}
+function leadingRows(t, count) {
+  const rows2 = t.shape[0] ?? 0;
+  const width = rows2 === 0 ? 0 : t.data.length / rows2;
+  const data = Array.isArray(t.data) ? t.data.slice(0, count * width) : t.data.subarray(0, count * width);
+  return { ...t, shape: [count, ...t.shape.slice(1)], data };
+}
+function evaluatePaddedOutput(reference, actual, padding, gate, options = {}) {
+  if (actual.shape.length === 0 || reference.shape.length !== actual.shape.length) return evaluateOutput(reference, actual, gate, options);
+  const { count, strayRow } = validRows(actual, padding.padValue);
+  const expected2 = reference.shape[0];
+  const valid = leadingRows(actual, count);
+  const applied = isExactDType(reference) ? EXACT_GATE : gate;
+  const fail3 = (reason) => ({ metrics: compareOutputs(reference, valid), gate: applied, pass: false, reason });
+  if (strayRow !== void 0) return fail3(`row ${strayRow} follows the padding (${padding.padValue}) after ${count} valid rows but is not padding`);
+  if (count !== expected2) {
+    const bound = expected2 > padding.rows ? `; the package holds at most ${padding.rows} (--max-detections)` : "";
+    return fail3(`${count} valid rows in the package, ${expected2} in the reference${bound}`);
+  }
+  return evaluateOutput(reference, valid, gate, options);
+}
+var init_padded = __esm({
+  "src/verify/padded.ts"() {
+    "use strict";
+    init_gates();
+    init_metrics();
+    init_values3();
+    init_verdict();
+    init_tensor();
   }
 });
 
@@ -35978,7 +39355,7 @@ function reportedMetrics(m) {
     top1Agreement: m.top1Agreement
   };
 }
-function outputReport(name2, dtype, verdict) {
+function outputReport(name2, dtype, verdict, detection) {
   const m = verdict.metrics;
   const line = {
     name: name2,
@@ -35989,6 +39366,7 @@ function outputReport(name2, dtype, verdict) {
     pass: verdict.pass
   };
   if (verdict.reason !== void 0) line.reason = verdict.reason;
+  if (detection !== void 0) line.detection = detection;
   return line;
 }
 var init_report = __esm({
@@ -35999,29 +39377,42 @@ var init_report = __esm({
 
 // src/verify/judge.ts
 function judgeOnDataSets(model, sets, judging) {
+  const detector = model.pipeline ? readInterfaceRecord(model.metadata)?.detector : void 0;
+  if (detector) return judgeDetections(model, sets, judging);
   const outputNames = model.outputs.map((o) => o.name);
   const random = nondeterministicOutputs(model.program);
+  const padded = readPaddedOutputs(model.metadata);
   const worst = /* @__PURE__ */ new Map();
   const exact = /* @__PURE__ */ new Map();
   for (const set2 of sets) {
     const references = matchTensors(outputNames, set2.outputs, { what: "output", dataSet: set2.name, file: judging.referenceFile });
     const actual = runOnSet(model, set2, judging);
     for (const name2 of outputNames) {
-      const verdict = notComparable(evaluateOutput(references.get(name2), actual[name2], judging.gate, judging.verdict), random.get(name2));
+      const reference = references.get(name2);
+      const padding = padded[name2];
+      const judged = padding ? evaluatePaddedOutput(reference, actual[name2], padding, judging.gate, judging.verdict) : evaluateOutput(reference, asReferenceRank(actual[name2], reference), judging.gate, judging.verdict);
+      const verdict = notComparable(judged, random.get(name2));
       worst.set(name2, foldVerdict(worst.get(name2), verdict, set2.name, sets.length > 1));
       exact.set(name2, (exact.get(name2) ?? true) && isExactMatch(verdict.metrics));
     }
   }
   return model.outputs.map((o) => ({ name: o.name, dtype: o.type.dtype, verdict: worst.get(o.name), exact: exact.get(o.name) }));
 }
-function runOnSet(model, set2, judging) {
-  const { referenceFile } = judging;
-  const given = matchTensors(model.inputs.map((i2) => i2.name), set2.inputs, { what: "input", dataSet: set2.name, file: referenceFile });
+function firstFailingSet(model, sets, judging) {
+  return sets.find((set2) => !judgeOnDataSets(model, [set2], judging).every((o) => o.verdict.pass));
+}
+function modelInputs(model, set2, referenceFile) {
+  const required = model.inputs.filter((i2) => !i2.optional);
+  const given = matchTensors(required.map((i2) => i2.name), set2.inputs, { what: "input", dataSet: set2.name, file: referenceFile });
   const inputs = {};
-  for (const desc of model.inputs) {
+  for (const desc of required) {
     const tensor = given.get(desc.name);
-    inputs[desc.name] = desc.type.kind === "image" ? tensor : castTensor(tensor, desc.type.dtype, `${referenceFile}: ${set2.name}: input "${desc.name}"`);
+    inputs[desc.name] = desc.type.kind === "image" ? tensor : castTensor(asOneElement(tensor, desc.type.shape), desc.type.dtype, `${referenceFile}: ${set2.name}: input "${desc.name}"`);
   }
+  return inputs;
+}
+function runOnSet(model, set2, judging) {
+  const inputs = modelInputs(model, set2, judging.referenceFile);
   try {
     return comparableOutputs(model, runModel(model, inputs, judging.onOp === void 0 ? {} : { onOp: judging.onOp }));
   } catch (err2) {
@@ -36029,6 +39420,56 @@ function runOnSet(model, set2, judging) {
     const code = err2 instanceof ToolError ? err2.code : "RUNTIME";
     throw new ToolError(code, `the reference interpreter failed: ${errorMessage(err2)}`, { file: judging.packageFile, cause: err2 });
   }
+}
+function asOneElement(tensor, declared) {
+  return tensor.shape.length === 0 && declared.length === 1 && declared[0] === 1 ? { ...tensor, shape: [1] } : tensor;
+}
+function asReferenceRank(actual, reference) {
+  return reference.shape.length === 0 && actual.shape.length === 1 && actual.shape[0] === 1 ? { ...actual, shape: [] } : actual;
+}
+function judgeDetections(model, sets, judging) {
+  const names = [NMS_NAMES.confidence, NMS_NAMES.coordinates];
+  const gate = detectionGateFor(judging.gate.kind === "elementwise");
+  let worst;
+  let failure;
+  for (const set2 of sets) {
+    const references = matchTensors(names, set2.outputs, { what: "output", dataSet: set2.name, file: judging.referenceFile });
+    const actual = runOnSet(model, set2, judging);
+    const metrics = compareDetections(
+      { confidence: references.get(NMS_NAMES.confidence), coordinates: references.get(NMS_NAMES.coordinates) },
+      { confidence: actual[NMS_NAMES.confidence], coordinates: actual[NMS_NAMES.coordinates] }
+    );
+    const problem2 = detectionFailure(metrics, gate);
+    if (problem2 !== void 0 && failure === void 0) failure = sets.length > 1 ? `${set2.name}: ${problem2}` : problem2;
+    worst = worst ? worstDetections(worst, metrics) : metrics;
+  }
+  const m = worst ?? { precision: NaN, recall: NaN, referenceCount: 0, packageCount: 0, matched: 0, maxBoxError: NaN, maxScoreError: NaN };
+  const line = (name2, maxAbsError, columns) => {
+    const metrics = detectionLineMetrics(maxAbsError, [m.referenceCount, columns], [m.packageCount, columns]);
+    const verdict = failure === void 0 && sets.length > 0 ? { metrics, gate: judging.gate, pass: true } : { metrics, gate: judging.gate, pass: false, reason: failure ?? "no data set" };
+    return { name: name2, dtype: "float32", verdict, exact: false, detection: { ...m, ...gate } };
+  };
+  const confidence = model.outputs.find((o) => o.name === NMS_NAMES.confidence)?.type;
+  const classes = confidence?.kind === "multiArray" ? confidence.shapeRange?.[1]?.[0] ?? 0 : 0;
+  return [line(NMS_NAMES.confidence, m.maxScoreError, classes), line(NMS_NAMES.coordinates, m.maxBoxError, 4)];
+}
+function detectionLineMetrics(maxAbsError, referenceShape, actualShape) {
+  return {
+    referenceShape,
+    actualShape,
+    elementCount: 0,
+    maxAbsError,
+    maxRelError: NaN,
+    meanAbsError: NaN,
+    snrDb: NaN,
+    psnrDb: NaN,
+    cosine: NaN,
+    top1Agreement: null,
+    top5Agreement: null,
+    exactMatch: null,
+    nonFiniteMismatches: 0,
+    failure: null
+  };
 }
 function notComparable(verdict, randomSource2) {
   return randomSource2 === void 0 ? verdict : { ...verdict, pass: false, reason: `depends on ${randomSource2}, whose values differ on a device: not comparable` };
@@ -36049,33 +39490,454 @@ var init_judge = __esm({
     init_cast();
     init_interpreter();
     init_nondeterminism();
+    init_interface();
+    init_detections();
     init_interface3();
     init_matching();
+    init_padded();
+    init_padded_outputs();
     init_report();
+  }
+});
+
+// src/verify/mixed-precision.ts
+function searchMixedPrecision(search) {
+  const budget = search.budget ?? FP32_OP_BUDGET;
+  const fp32Ops = computeOpsByOutput(search.fp32);
+  const keep = /* @__PURE__ */ new Set();
+  const kept = [];
+  for (; ; ) {
+    const model = search.build(keep);
+    const failing = firstFailingSet(model, search.sets, {
+      gate: search.gate,
+      referenceFile: search.referenceFile,
+      packageFile: search.packageFile,
+      ...search.onOp === void 0 ? {} : { onOp: search.onOp }
+    });
+    if (failing === void 0) return { model, kept, passed: true, budget };
+    const stop = (why) => ({ model, kept, passed: false, budget, stoppedBecause: why });
+    if (kept.length >= budget) return stop(`the budget of ${budget} fp32 ops is spent`);
+    const additions = nextOpsToKeep(search, model, failing, keep, fp32Ops).slice(0, budget - kept.length);
+    if (additions.length === 0) return stop("no diverging op is left to keep in fp32");
+    for (const op5 of additions) {
+      keep.add(op5.outputs[0].name);
+      kept.push({ op: op5.type, onnxNode: op5.source?.node ?? null, outputName: op5.outputs[0].name });
+    }
+  }
+}
+function nextOpsToKeep(search, candidate, set2, keep, fp32Ops) {
+  const inputs = { fp32: modelInputs(search.fp32, set2, search.referenceFile), variant: modelInputs(candidate, set2, search.referenceFile) };
+  const profile = traceDivergence(search.fp32, candidate, inputs, { fp32: search.packageFile, variant: search.packageFile }, search.onOp === void 0 ? {} : { onOp: search.onOp });
+  const first = profile.first;
+  const op5 = first ? fp32Ops.get(first.outputName) : void 0;
+  if (!op5) return mostErrorAdding(profile.ops, keep, fp32Ops);
+  if (!isKept(op5, keep)) return [op5];
+  return producersOf2(op5, fp32Ops).filter((p) => !isKept(p, keep));
+}
+function mostErrorAdding(ops, keep, fp32Ops) {
+  let best;
+  for (const d of ops) {
+    const op5 = fp32Ops.get(d.outputName);
+    if (!op5 || isKept(op5, keep) || d.addedError === null || d.addedError <= 0) continue;
+    if (!best || d.addedError > best.added) best = { op: op5, added: d.addedError };
+  }
+  return best ? [best.op] : [];
+}
+function isKept(op5, keep) {
+  return op5.outputs.some((o) => keep.has(o.name));
+}
+function computeOpsByOutput(model) {
+  const ops = /* @__PURE__ */ new Map();
+  for (const op5 of mainFunction(model.program).block.operations) {
+    if (!isBookkeepingOp(op5)) for (const out2 of op5.outputs) ops.set(out2.name, op5);
+  }
+  return ops;
+}
+function producersOf2(op5, fp32Ops) {
+  const found = /* @__PURE__ */ new Set();
+  for (const bindings of Object.values(op5.inputs)) {
+    for (const b3 of bindings) {
+      const producer = b3.kind === "name" ? fp32Ops.get(b3.name) : void 0;
+      if (producer?.outputs.some((o) => o.type.dtype === "float32")) found.add(producer);
+    }
+  }
+  return [...found];
+}
+var init_mixed_precision = __esm({
+  "src/verify/mixed-precision.ts"() {
+    "use strict";
+    init_variants();
+    init_ir();
+    init_divergence();
+    init_judge();
+    init_op_pairs();
+  }
+});
+
+// src/run/mixed-precision.ts
+var mixed_precision_exports = {};
+__export(mixed_precision_exports, {
+  buildMixedPrecisionVariant: () => buildMixedPrecisionVariant
+});
+async function buildMixedPrecisionVariant(job) {
+  const build = (variant, keep) => buildVariantModel(job.model, variant, job.requestedTarget, job.onProgress, job.shapes, job.face, keep);
+  if (job.sets.length === 0) {
+    const built = build(job.variant);
+    return { built, fp32Ops: { count: 0, ops: [], budget: FP32_OP_BUDGET, stoppedBecause: "no reference outputs to search with: plain fp16" } };
+  }
+  const fp32 = build(findVariant("fp32"));
+  const sets = await setsInPackageTerms(job, fp32);
+  let last;
+  const result = searchMixedPrecision({
+    fp32: fp32.model,
+    build: (keep) => {
+      job.deadline.check(`building ${job.variant.name}`);
+      last = build(job.variant, keep);
+      return last.model;
+    },
+    sets,
+    gate: job.gate,
+    referenceFile: job.file,
+    packageFile: job.packageFile,
+    onOp: () => job.deadline.check(`searching the ops ${job.variant.name} keeps in fp32`)
+  });
+  const fp32Ops = { count: result.kept.length, ops: result.kept, budget: result.budget };
+  if (result.stoppedBecause !== void 0) fp32Ops.stoppedBecause = result.stoppedBecause;
+  return { built: last, fp32Ops };
+}
+async function setsInPackageTerms(job, fp32) {
+  const face = packageInterface(fp32.model, job.packageFile);
+  const modelPath = job.model.sourcePath;
+  if (!face || modelPath === void 0) return job.sets;
+  return packageDataSets(fp32.model, face, job.sets, (inputs) => runReferenceEngine(modelPath, inputs));
+}
+var init_mixed_precision2 = __esm({
+  "src/run/mixed-precision.ts"() {
+    "use strict";
+    init_variants();
+    init_onnxruntime();
+    init_interface3();
+    init_mixed_precision();
+    init_build();
+  }
+});
+
+// src/report/format.ts
+function scaleBytes(bytes) {
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1e3 && unit < BYTE_UNITS.length - 1) {
+    value /= 1e3;
+    unit++;
+  }
+  return { value, unit: BYTE_UNITS[unit] };
+}
+function formatBytes(bytes) {
+  if (bytes === null || bytes === void 0 || !Number.isFinite(bytes)) return "—";
+  const { value, unit } = scaleBytes(bytes);
+  return unit === "B" ? `${value} B` : `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${unit}`;
+}
+function formatPercentChange(now, before) {
+  if (now === null || now === void 0 || before === null || before === void 0 || before === 0) return "—";
+  const pct = (now - before) / before * 100;
+  if (Math.abs(pct) < 0.05) return "±0%";
+  return `${pct > 0 ? "+" : "−"}${Math.abs(pct).toFixed(1)}%`;
+}
+function formatBytesDelta(now, before) {
+  if (now === null || now === void 0 || before === null || before === void 0) return "—";
+  const diff = now - before;
+  if (diff === 0) return "±0 B";
+  const sign = diff > 0 ? "+" : "−";
+  return `${sign}${formatBytes(Math.abs(diff))} (${formatPercentChange(now, before)})`;
+}
+function formatError(x2) {
+  if (x2 === null || x2 === void 0) return "—";
+  if (x2 === 0) return "0";
+  if (!Number.isFinite(x2)) return Number.isNaN(x2) ? "NaN" : "∞";
+  return Math.abs(x2) >= 0.01 && Math.abs(x2) < 1e3 ? x2.toPrecision(2) : x2.toExponential(1);
+}
+function formatDb(db, exact = false) {
+  if (db === null || db === void 0) return exact ? "∞" : "—";
+  if (!Number.isFinite(db)) return db > 0 ? "∞" : "−∞";
+  return `${db.toFixed(1)} dB`;
+}
+function formatDbDelta(now, before) {
+  if (now === null || now === void 0 || before === null || before === void 0) return "—";
+  const d = now - before;
+  if (Math.abs(d) < 0.05) return "±0 dB";
+  return `${d > 0 ? "+" : "−"}${Math.abs(d).toFixed(1)} dB`;
+}
+function formatFraction(x2) {
+  if (x2 === null || x2 === void 0 || !Number.isFinite(x2)) return "—";
+  return `${(x2 * 100).toFixed(x2 === 1 ? 0 : 1)}%`;
+}
+function formatSeconds(s) {
+  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
+}
+var BYTE_UNITS;
+var init_format = __esm({
+  "src/report/format.ts"() {
+    "use strict";
+    BYTE_UNITS = ["B", "KB", "MB", "GB"];
+  }
+});
+
+// src/interface/describe.ts
+var describe_exports = {};
+__export(describe_exports, {
+  describeInterface: () => describeInterface
+});
+function typeText(type) {
+  return TYPE_TEXT[type.kind](type);
+}
+function inputNormalization(o) {
+  const given = o.mean !== void 0 || o.std !== void 0 || o.pixelRange !== void 0 ? `mean [${(o.mean ?? [0]).map(num).join(", ")}], std [${(o.std ?? [1]).map(num).join(", ")}] on 0–${o.pixelRange ?? 255}` : `scale ${num(o.scale ?? 1)}, bias [${(o.bias ?? [0]).map(num).join(", ")}]`;
+  const f = o.folded;
+  const folded = `pixel·${num(f.scale)} + [${f.bias.map(num).join(", ")}]${f.channelScale ? ` then ·[${f.channelScale.map(num).join(", ")}]` : ""}`;
+  return `${given} → ${folded}`;
+}
+function summarize2(f, normalization2) {
+  const out2 = { name: f.name, kind: f.type.kind, type: typeText(f.type) };
+  if (normalization2 !== void 0) out2.normalization = normalization2;
+  if (f.shortDescription) out2.description = f.shortDescription;
+  return out2;
+}
+function describeInterface(model) {
+  const record = readInterfaceRecord(model.metadata);
+  const inputs = model.inputs.map((f) => {
+    const image = record?.imageInputs.find((o) => o.name === f.name);
+    return summarize2(f, image && f.type.kind === "image" ? inputNormalization(image) : void 0);
+  });
+  const outputs = model.outputs.map((f) => {
+    const image = record?.imageOutputs.find((o) => o.name === f.name);
+    return summarize2(f, image && f.type.kind === "image" ? `pixel = clip(value·${num(image.scale)} + [${image.bias.map(num).join(", ")}], 0, 255)` : void 0);
+  });
+  const m = model.metadata;
+  const metadata = {};
+  if (m.author) metadata["author"] = m.author;
+  if (m.license) metadata["license"] = m.license;
+  if (m.versionString) metadata["version"] = m.versionString;
+  if (m.shortDescription) metadata["description"] = m.shortDescription;
+  const { [METADATA_KEYS.interface]: _record, ...userDefined } = m.userDefined ?? {};
+  const summary = { inputs, outputs, metadata, userDefined };
+  if (model.pipeline) summary.pipeline = describePipeline(model.pipeline);
+  const label = model.predictedFeatureName;
+  const probabilities = model.predictedProbabilitiesName;
+  if (label !== void 0 && probabilities !== void 0) {
+    summary.classifier = {
+      labels: record?.classifier?.labelCount ?? classCount(model),
+      labelOutput: label,
+      probabilitiesOutput: probabilities,
+      softmaxAdded: record?.classifier?.softmaxAdded ?? null
+    };
+  }
+  return summary;
+}
+function describePipeline(layout) {
+  const stages = ["ML program", ...layout.stages.map(() => "NonMaximumSuppression")];
+  const nms = layout.stages[0];
+  if (!nms) return { stages };
+  const confidence = nms.outputs.find((o) => o.name === nms.confidenceOutput)?.type;
+  const most = confidence?.kind === "multiArray" ? confidence.shapeRange?.[0]?.[1] : void 0;
+  const parts = [
+    `IoU ${num(nms.iouThreshold)}`,
+    `confidence ${num(nms.confidenceThreshold)}`,
+    nms.perClass ? "per class" : "class-agnostic",
+    ...most !== void 0 && most >= 0 ? [`at most ${most} boxes`] : [],
+    ...nms.classLabels ? [`${nms.classLabels.length} class labels`] : []
+  ];
+  return { stages, nms: parts.join(", ") };
+}
+function classCount(model) {
+  for (const fn of Object.values(model.program.functions)) {
+    for (const op5 of fn.block.operations) if (op5.type === "const" && op5.outputs[0]?.type.collection?.kind === "list") return op5.outputs[0].type.shape[0] ?? 0;
+  }
+  return 0;
+}
+var sizeRange, TYPE_TEXT, num;
+var init_describe = __esm({
+  "src/interface/describe.ts"() {
+    "use strict";
+    init_metadata();
+    sizeRange = ([lo, hi]) => hi < 0 ? `${lo}+` : lo === hi ? String(lo) : `${lo}–${hi}`;
+    TYPE_TEXT = {
+      multiArray: (t) => `${t.dtype} [${t.shape.join(", ")}]${t.shapeRange ? ` (ranges ${t.shapeRange.map(sizeRange).join(" × ")})` : ""}${t.enumeratedShapes ? ` (${t.enumeratedShapes.length} enumerated shapes)` : ""}`,
+      image: (t) => `${t.colorSpace} image ${t.width}×${t.height}` + (t.sizeRange ? ` (width ${sizeRange(t.sizeRange.width)}, height ${sizeRange(t.sizeRange.height)})` : "") + (t.enumeratedSizes ? ` (sizes ${t.enumeratedSizes.map((s) => `${s.width}×${s.height}`).join(", ")})` : ""),
+      string: () => "string",
+      int64: () => "int64",
+      double: () => "double",
+      dictionary: (t) => `dictionary ${t.keyType} → double`
+    };
+    num = (v) => String(Number(v.toPrecision(6)));
+  }
+});
+
+// src/mil/passes/widen-fp32.ts
+function widenedToFp32(program) {
+  const functions = {};
+  for (const [name2, fn] of Object.entries(program.functions)) {
+    functions[name2] = { ...fn, inputs: fn.inputs.map(widenVar), block: widenBlock(fn.block) };
+  }
+  return { ...program, functions };
+}
+function widenBlock(block) {
+  return { inputs: block.inputs.map(widenVar), operations: block.operations.map(widenOp), outputs: [...block.outputs] };
+}
+function widenOp(op5) {
+  const inputs = {};
+  for (const [param, bindings] of Object.entries(op5.inputs)) {
+    inputs[param] = bindings.map((b3) => b3.kind === "value" ? { kind: "value", value: widenTensor(b3.value) } : { ...b3 });
+  }
+  const attributes = {};
+  for (const [name2, t] of Object.entries(op5.attributes)) attributes[name2] = widenTensor(t);
+  return { ...op5, inputs, outputs: op5.outputs.map(widenVar), attributes, blocks: op5.blocks.map(widenBlock) };
+}
+function widenVar(v) {
+  return { name: v.name, type: widenType(v.type) };
+}
+function widenType(t) {
+  return t.dtype === "float16" ? { ...t, dtype: "float32", shape: [...t.shape] } : t;
+}
+function widenTensor(t) {
+  if (t.dtype === "float16") return makeTensor("float32", t.shape, float16ArrayToFloat32(t.data));
+  if (t.dtype === "string" && t.data.includes("fp16")) {
+    return makeTensor("string", t.shape, t.data.map((s) => s === "fp16" ? "fp32" : s));
+  }
+  return t;
+}
+var init_widen_fp32 = __esm({
+  "src/mil/passes/widen-fp32.ts"() {
+    "use strict";
+    init_fp16();
+    init_tensor();
+  }
+});
+
+// src/diagnose.ts
+var diagnose_exports = {};
+__export(diagnose_exports, {
+  diagnosePackage: () => diagnosePackage,
+  divergenceOfPackage: () => divergenceOfPackage
+});
+async function diagnosePackage(packagePath, source) {
+  const model = await readMlPackage(packagePath);
+  const [set2] = await referenceSetsFor(model, packagePath, source);
+  const { profile, fp32 } = await divergenceOfPackage(model, packagePath, source, set2);
+  return {
+    package: packagePath,
+    fp32,
+    dataSet: set2.name,
+    firstDivergence: profile.first ? firstDivergenceOf(profile.first) : null,
+    ops: profile.ops,
+    unpaired: profile.unpaired
+  };
+}
+async function divergenceOfPackage(model, packagePath, source, set2) {
+  const counterpart = await fp32Counterpart(model, packagePath, source, set2);
+  const referenceFile = referenceFileOf(source);
+  const inputs = { fp32: modelInputs(counterpart.model, set2, referenceFile), variant: modelInputs(model, set2, referenceFile) };
+  const profile = traceDivergence(counterpart.model, model, inputs, { fp32: counterpart.file, variant: packagePath });
+  return { profile, fp32: counterpart.label };
+}
+async function fp32Counterpart(model, packagePath, source, set2) {
+  const own2 = { model: widenedModel(model), label: OWN_PROGRAM, file: packagePath };
+  if (!("onnxPath" in source) || packageInterface(model, packagePath)) return own2;
+  try {
+    const onnx2 = await loadOnnxModel(source.onnxPath);
+    const graphInputs = onnx2.graph.inputs.filter((i2) => !onnx2.graph.initializers.has(i2.name)).map((i2) => i2.name);
+    const given = matchTensors(graphInputs, set2.inputs, { what: "input", dataSet: set2.name, file: source.onnxPath });
+    const inputShapes = Object.fromEntries([...given].map(([name2, t]) => [name2, [...t.shape]]));
+    const target = targetForOpset(mainFunction(model.program).opset) ?? "iOS15";
+    const converted = convertOnnxModel(onnx2, { target, precision: "fp32", inputShapes }).model;
+    return { model: converted, label: "the ONNX model converted at fp32", file: source.onnxPath };
+  } catch (err2) {
+    return { ...own2, label: `${OWN_PROGRAM} (converting the ONNX model at fp32 failed: ${errorMessage(err2)})` };
+  }
+}
+function widenedModel(model) {
+  return { ...model, inputs: model.inputs.map(widenFeature), outputs: model.outputs.map(widenFeature), program: widenedToFp32(model.program) };
+}
+function widenFeature(f) {
+  return f.type.kind === "multiArray" && f.type.dtype === "float16" ? { ...f, type: { ...f.type, dtype: "float32" } } : f;
+}
+var OWN_PROGRAM;
+var init_diagnose = __esm({
+  "src/diagnose.ts"() {
+    "use strict";
+    init_package2();
+    init_convert();
+    init_errors();
+    init_ir();
+    init_widen_fp32();
+    init_load();
+    init_verify();
+    init_divergence();
+    init_interface3();
+    init_judge();
+    init_matching();
+    OWN_PROGRAM = "the package's own program computed in fp32";
+  }
+});
+
+// src/verify/fp32-ops.ts
+function fp32OpsOf(program) {
+  const ops = Object.values(program.functions).flatMap((fn) => [...walkOperations(fn.block)]).filter((op5) => !isBookkeepingOp(op5));
+  const computesFp16 = ops.some((op5) => op5.outputs.some((o) => o.type.dtype === "float16"));
+  const fp32 = ops.filter((op5) => op5.outputs.some((o) => o.type.dtype === "float32"));
+  if (!computesFp16 || fp32.length === 0) return void 0;
+  return { count: fp32.length, ops: fp32.map((op5) => ({ op: op5.type, onnxNode: op5.source?.node ?? null, outputName: op5.outputs[0].name })) };
+}
+var init_fp32_ops = __esm({
+  "src/verify/fp32-ops.ts"() {
+    "use strict";
+    init_ir();
+    init_op_pairs();
   }
 });
 
 // src/verify.ts
 var verify_exports = {};
 __export(verify_exports, {
+  referenceFileOf: () => referenceFileOf,
+  referenceSetsFor: () => referenceSetsFor,
   verifyPackage: () => verifyPackage
 });
 async function verifyPackage(packagePath, source, options = {}) {
   const model = await readMlPackage(packagePath);
   const gate = options.gate ?? gateForProgram(model.program);
-  const face = packageInterface(model, packagePath);
-  if (face && "dataDir" in source) {
-    throw new ToolError("USAGE", "the package has an image or classifier interface: verify it with --onnx MODEL.onnx, which computes references from the same pixels", { file: packagePath });
-  }
-  const dataSets = "dataDir" in source ? await readTestDataSets(source.dataDir) : [face ? await interfaceSet(model, source.onnxPath, options, face) : await onnxRuntimeSet(model, source.onnxPath, options)];
+  const dataSets = await referenceSetsFor(model, packagePath, source, options);
   const judged = judgeOnDataSets(model, dataSets, {
     gate,
     ...options.minTop1Agreement === void 0 ? {} : { verdict: { minTop1Agreement: options.minTop1Agreement } },
-    referenceFile: "dataDir" in source ? source.dataDir : source.onnxPath,
+    referenceFile: referenceFileOf(source),
     packageFile: packagePath
   });
-  const outputs = judged.map((o) => outputReport(o.name, o.dtype, o.verdict));
-  return { pass: overallPass(outputs), engine: "reference interpreter", gate, dataSets: dataSets.map((s) => s.name), outputs };
+  const outputs = judged.map((o) => outputReport(o.name, o.dtype, o.verdict, o.detection));
+  const report = { pass: overallPass(outputs), engine: "reference interpreter", gate, dataSets: dataSets.map((s) => s.name), outputs };
+  const fp32Ops = fp32OpsOf(model.program);
+  if (fp32Ops) report.fp32Ops = fp32Ops;
+  if (!report.pass && gate.kind === "psnr" && !model.pipeline) {
+    const failing = firstFailingSet(model, dataSets, { gate, referenceFile: referenceFileOf(source), packageFile: packagePath }) ?? dataSets[0];
+    const first = await firstDivergenceOrUndefined(model, packagePath, source, failing);
+    if (first !== void 0) report.firstDivergence = first;
+  }
+  return report;
+}
+async function firstDivergenceOrUndefined(model, packagePath, source, set2) {
+  try {
+    const { profile } = await divergenceOfPackage(model, packagePath, source, set2);
+    return profile.first ? firstDivergenceOf(profile.first) : null;
+  } catch {
+    return void 0;
+  }
+}
+async function referenceSetsFor(model, packagePath, source, options = {}) {
+  const face = packageInterface(model, packagePath);
+  if (face && "dataDir" in source) {
+    throw new ToolError("USAGE", "the package has an image, classifier or detector interface: verify it with --onnx MODEL.onnx, which computes references from the same pixels (and, for a detector, the same suppression)", { file: packagePath });
+  }
+  if ("dataDir" in source) return readTestDataSets(source.dataDir);
+  return [face ? await interfaceSet(model, source.onnxPath, options, face) : await onnxRuntimeSet(model, source.onnxPath, options)];
 }
 async function onnxRuntimeSet(pkg, onnxPath, options) {
   const model = await loadOnnxModel(onnxPath);
@@ -36099,7 +39961,8 @@ function checkTakesModelInputs(pkg, model, onnxPath) {
   }
   declared.forEach((info, k) => {
     const shape3 = pkg.inputs[k].type.shape;
-    const fits = info.shape === void 0 || info.shape.length === shape3.length && info.shape.every((d, i2) => typeof d !== "number" || d < 0 || d === shape3[i2]);
+    const scalar3 = info.shape?.length === 0 && shape3.length === 1 && shape3[0] === 1;
+    const fits = scalar3 || info.shape === void 0 || info.shape.length === shape3.length && info.shape.every((d, i2) => typeof d !== "number" || d < 0 || d === shape3[i2]);
     if (!fits) {
       const onnxShape = formatShape((info.shape ?? []).map((d) => typeof d === "number" && d >= 0 ? d : null));
       throw new ToolError("REFERENCE", `input "${info.name}" is ${onnxShape} in the ONNX model but ${formatShape(shape3)} in the package`, { file: onnxPath });
@@ -36112,14 +39975,12 @@ function packageShapes(pkg, model) {
   return new Map(pkg.inputs.map((i2) => [i2.name, i2.type.shape]));
 }
 async function interfaceSet(model, onnxPath, options, face) {
-  const specs = model.inputs.filter((i2) => i2.type.kind !== "image").map((i2) => ({ name: i2.name, dtype: GENERATED_DTYPE[i2.type.dtype] ?? i2.type.dtype, shape: i2.type.shape }));
-  const generated = generateInputs(specs, REFERENCE_SEED);
-  const images = seededImages(model.inputs, face, REFERENCE_SEED);
-  const { outputs: references, engine } = await runReferenceEngine(onnxPath, { ...generated, ...images.normalized }, options.threads === void 0 ? {} : { threads: options.threads });
-  const outputs = referencesForPackage(model, face, Object.values(references));
-  return { name: `${engine} on seeded inputs (seed ${REFERENCE_SEED})`, inputs: namedTensors({ ...generated, ...images.pixels }), outputs: namedTensors(outputs) };
+  const seeded = await onnxRuntimeSet({ ...model, inputs: model.inputs.filter((i2) => !i2.optional) }, onnxPath, options);
+  const engineOptions = options.threads === void 0 ? {} : { threads: options.threads };
+  const [set2] = await packageDataSets(model, face, [seeded], (inputs) => runReferenceEngine(onnxPath, inputs, engineOptions));
+  return set2;
 }
-var GENERATED_DTYPE;
+var referenceFileOf;
 var init_verify = __esm({
   "src/verify.ts"() {
     "use strict";
@@ -36129,22 +39990,23 @@ var init_verify = __esm({
     init_gates();
     init_verdict();
     init_onnxruntime();
-    init_seeded_inputs();
     init_test_data();
     init_deadline();
     init_references();
     init_tensor();
     init_interface3();
     init_judge();
-    init_matching();
     init_report();
-    GENERATED_DTYPE = { float16: "float32", float64: "float32" };
+    init_diagnose();
+    init_divergence();
+    init_fp32_ops();
+    referenceFileOf = (source) => "dataDir" in source ? source.dataDir : source.onnxPath;
   }
 });
 
-// node_modules/picomatch/lib/constants.js
+// ../main/node_modules/picomatch/lib/constants.js
 var require_constants = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports, module) {
+  "../main/node_modules/picomatch/lib/constants.js"(exports, module) {
     "use strict";
     var WIN_SLASH = "\\\\/";
     var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
@@ -36344,9 +40206,9 @@ var require_constants = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/utils.js
+// ../main/node_modules/picomatch/lib/utils.js
 var require_utils = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports) {
+  "../main/node_modules/picomatch/lib/utils.js"(exports) {
     "use strict";
     var {
       REGEX_BACKSLASH,
@@ -36408,9 +40270,9 @@ var require_utils = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/scan.js
+// ../main/node_modules/picomatch/lib/scan.js
 var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports, module) {
+  "../main/node_modules/picomatch/lib/scan.js"(exports, module) {
     "use strict";
     var utils = require_utils();
     var {
@@ -36746,9 +40608,9 @@ var require_scan = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/parse.js
+// ../main/node_modules/picomatch/lib/parse.js
 var require_parse = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports, module) {
+  "../main/node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
     var constants2 = require_constants();
     var utils = require_utils();
@@ -36853,11 +40715,11 @@ var require_parse = __commonJS({
       return value.replace(/\\(.)/g, "$1");
     };
     var hasRepeatedCharPrefixOverlap = (branches) => {
-      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-      for (let i2 = 0; i2 < values.length; i2++) {
-        for (let j = i2 + 1; j < values.length; j++) {
-          const a = values[i2];
-          const b3 = values[j];
+      const values2 = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i2 = 0; i2 < values2.length; i2++) {
+        for (let j = i2 + 1; j < values2.length; j++) {
+          const a = values2[i2];
+          const b3 = values2[j];
           const char = a[0];
           if (!char || a !== char.repeat(a.length) || b3 !== char.repeat(b3.length)) {
             continue;
@@ -37761,9 +41623,9 @@ var require_parse = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/picomatch.js
+// ../main/node_modules/picomatch/lib/picomatch.js
 var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
+  "../main/node_modules/picomatch/lib/picomatch.js"(exports, module) {
     "use strict";
     var scan = require_scan();
     var parse2 = require_parse();
@@ -37901,9 +41763,9 @@ var require_picomatch = __commonJS({
   }
 });
 
-// node_modules/picomatch/index.js
+// ../main/node_modules/picomatch/index.js
 var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports, module) {
+  "../main/node_modules/picomatch/index.js"(exports, module) {
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
@@ -37918,9 +41780,9 @@ var require_picomatch2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/identity.js
+// ../main/node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "node_modules/yaml/dist/nodes/identity.js"(exports) {
+  "../main/node_modules/yaml/dist/nodes/identity.js"(exports) {
     "use strict";
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
     var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
@@ -37975,9 +41837,9 @@ var require_identity = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/visit.js
+// ../main/node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "node_modules/yaml/dist/visit.js"(exports) {
+  "../main/node_modules/yaml/dist/visit.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
@@ -38133,9 +41995,9 @@ var require_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/directives.js
+// ../main/node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "node_modules/yaml/dist/doc/directives.js"(exports) {
+  "../main/node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var visit = require_visit();
@@ -38304,9 +42166,9 @@ var require_directives = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/anchors.js
+// ../main/node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "node_modules/yaml/dist/doc/anchors.js"(exports) {
+  "../main/node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var visit = require_visit();
@@ -38374,9 +42236,9 @@ var require_anchors = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/applyReviver.js
+// ../main/node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "node_modules/yaml/dist/doc/applyReviver.js"(exports) {
+  "../main/node_modules/yaml/dist/doc/applyReviver.js"(exports) {
     "use strict";
     function applyReviver(reviver, obj, key, val) {
       if (val && typeof val === "object") {
@@ -38424,9 +42286,9 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/toJS.js
+// ../main/node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "node_modules/yaml/dist/nodes/toJS.js"(exports) {
+  "../main/node_modules/yaml/dist/nodes/toJS.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     function toJS(value, arg, ctx) {
@@ -38454,9 +42316,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Node.js
+// ../main/node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "node_modules/yaml/dist/nodes/Node.js"(exports) {
+  "../main/node_modules/yaml/dist/nodes/Node.js"(exports) {
     "use strict";
     var applyReviver = require_applyReviver();
     var identity2 = require_identity();
@@ -38495,9 +42357,9 @@ var require_Node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Alias.js
+// ../main/node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "node_modules/yaml/dist/nodes/Alias.js"(exports) {
+  "../main/node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var visit = require_visit();
@@ -38613,9 +42475,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Scalar.js
+// ../main/node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "node_modules/yaml/dist/nodes/Scalar.js"(exports) {
+  "../main/node_modules/yaml/dist/nodes/Scalar.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Node = require_Node();
@@ -38643,9 +42505,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/createNode.js
+// ../main/node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "node_modules/yaml/dist/doc/createNode.js"(exports) {
+  "../main/node_modules/yaml/dist/doc/createNode.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity2 = require_identity();
@@ -38718,9 +42580,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Collection.js
+// ../main/node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "node_modules/yaml/dist/nodes/Collection.js"(exports) {
+  "../main/node_modules/yaml/dist/nodes/Collection.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var identity2 = require_identity();
@@ -38861,9 +42723,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyComment.js
+// ../main/node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
+  "../main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
@@ -38878,9 +42740,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/foldFlowLines.js
+// ../main/node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
+  "../main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
     "use strict";
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
@@ -39014,9 +42876,9 @@ ${indent}${text.slice(fold2 + 1, end2)}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyString.js
+// ../main/node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
+  "../main/node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
@@ -39297,9 +43159,9 @@ ${indent}`);
   }
 });
 
-// node_modules/yaml/dist/stringify/stringify.js
+// ../main/node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "node_modules/yaml/dist/stringify/stringify.js"(exports) {
+  "../main/node_modules/yaml/dist/stringify/stringify.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var identity2 = require_identity();
@@ -39421,9 +43283,9 @@ ${ctx.indent}${str}`;
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyPair.js
+// ../main/node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
+  "../main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Scalar = require_Scalar();
@@ -39554,9 +43416,9 @@ ${ctx.indent}`;
   }
 });
 
-// node_modules/yaml/dist/log.js
+// ../main/node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "node_modules/yaml/dist/log.js"(exports) {
+  "../main/node_modules/yaml/dist/log.js"(exports) {
     "use strict";
     var node_process = __require("process");
     function debug(logLevel, ...messages) {
@@ -39576,9 +43438,9 @@ var require_log = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// ../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Scalar = require_Scalar();
@@ -39636,9 +43498,9 @@ var require_merge = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/addPairToJSMap.js
+// ../main/node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
+  "../main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
     var merge = require_merge();
@@ -39700,9 +43562,9 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/Pair.js
+// ../main/node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "node_modules/yaml/dist/nodes/Pair.js"(exports) {
+  "../main/node_modules/yaml/dist/nodes/Pair.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
@@ -39740,9 +43602,9 @@ var require_Pair = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyCollection.js
+// ../main/node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
+  "../main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var stringify = require_stringify();
@@ -39891,9 +43753,9 @@ ${indent}${end}`;
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLMap.js
+// ../main/node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
+  "../main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
     "use strict";
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
@@ -40035,9 +43897,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/map.js
+// ../main/node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "node_modules/yaml/dist/schema/common/map.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/common/map.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var YAMLMap = require_YAMLMap();
@@ -40057,9 +43919,9 @@ var require_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/nodes/YAMLSeq.js
+// ../main/node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
+  "../main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
@@ -40173,9 +44035,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/seq.js
+// ../main/node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "node_modules/yaml/dist/schema/common/seq.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/common/seq.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var YAMLSeq = require_YAMLSeq();
@@ -40195,9 +44057,9 @@ var require_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/string.js
+// ../main/node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "node_modules/yaml/dist/schema/common/string.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/common/string.js"(exports) {
     "use strict";
     var stringifyString = require_stringifyString();
     var string = {
@@ -40214,9 +44076,9 @@ var require_string = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/common/null.js
+// ../main/node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "node_modules/yaml/dist/schema/common/null.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var nullTag = {
@@ -40232,9 +44094,9 @@ var require_null = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/bool.js
+// ../main/node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "node_modules/yaml/dist/schema/core/bool.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var boolTag = {
@@ -40256,9 +44118,9 @@ var require_bool = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyNumber.js
+// ../main/node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
+  "../main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
     "use strict";
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
@@ -40283,9 +44145,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/float.js
+// ../main/node_modules/yaml/dist/schema/core/float.js
 var require_float2 = __commonJS({
-  "node_modules/yaml/dist/schema/core/float.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -40329,9 +44191,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/int.js
+// ../main/node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "node_modules/yaml/dist/schema/core/int.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/core/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -40374,9 +44236,9 @@ var require_int = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/core/schema.js
+// ../main/node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "node_modules/yaml/dist/schema/core/schema.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/core/schema.js"(exports) {
     "use strict";
     var map = require_map();
     var _null = require_null();
@@ -40402,9 +44264,9 @@ var require_schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/json/schema.js
+// ../main/node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "node_modules/yaml/dist/schema/json/schema.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var map = require_map();
@@ -40469,9 +44331,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// ../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
     var Scalar = require_Scalar();
@@ -40535,9 +44397,9 @@ var require_binary = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// ../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Pair = require_Pair();
@@ -40613,9 +44475,9 @@ ${cn.comment}` : item.comment;
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// ../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var toJS = require_toJS();
@@ -40691,9 +44553,9 @@ var require_omap = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// ../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function boolStringify({ value, source }, ctx) {
@@ -40723,9 +44585,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/float.js
+// ../main/node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float3 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -40772,9 +44634,9 @@ var require_float3 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/int.js
+// ../main/node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -40851,9 +44713,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/set.js
+// ../main/node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Pair = require_Pair();
@@ -40940,9 +44802,9 @@ var require_set = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// ../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
@@ -41028,9 +44890,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// ../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
     "use strict";
     var map = require_map();
     var _null = require_null();
@@ -41072,9 +44934,9 @@ var require_schema3 = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/tags.js
+// ../main/node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "node_modules/yaml/dist/schema/tags.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/tags.js"(exports) {
     "use strict";
     var map = require_map();
     var _null = require_null();
@@ -41166,9 +45028,9 @@ var require_tags = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/schema/Schema.js
+// ../main/node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "node_modules/yaml/dist/schema/Schema.js"(exports) {
+  "../main/node_modules/yaml/dist/schema/Schema.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var map = require_map();
@@ -41198,9 +45060,9 @@ var require_Schema = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/stringify/stringifyDocument.js
+// ../main/node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
+  "../main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var stringify = require_stringify();
@@ -41278,9 +45140,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/doc/Document.js
+// ../main/node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "node_modules/yaml/dist/doc/Document.js"(exports) {
+  "../main/node_modules/yaml/dist/doc/Document.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var Collection = require_Collection();
@@ -41587,9 +45449,9 @@ var require_Document = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/errors.js
+// ../main/node_modules/yaml/dist/errors.js
 var require_errors = __commonJS({
-  "node_modules/yaml/dist/errors.js"(exports) {
+  "../main/node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
       constructor(name2, pos, code, message) {
@@ -41652,9 +45514,9 @@ ${pointer}
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-props.js
+// ../main/node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
@@ -41786,9 +45648,9 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-contains-newline.js
+// ../main/node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
     "use strict";
     function containsNewline(key) {
       if (!key)
@@ -41828,9 +45690,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-flow-indent-check.js
+// ../main/node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
     "use strict";
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent, fc, onError) {
@@ -41846,9 +45708,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-map-includes.js
+// ../main/node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     function mapIncludes(ctx, items2, search) {
@@ -41862,9 +45724,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-map.js
+// ../main/node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
     "use strict";
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
@@ -41970,9 +45832,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-seq.js
+// ../main/node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
     "use strict";
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
@@ -42021,9 +45883,9 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-end.js
+// ../main/node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-end.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/resolve-end.js"(exports) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
@@ -42064,9 +45926,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-collection.js
+// ../main/node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Pair = require_Pair();
@@ -42258,9 +46120,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-collection.js
+// ../main/node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Scalar = require_Scalar();
@@ -42323,9 +46185,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-block-scalar.js
+// ../main/node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar3, onError) {
@@ -42506,9 +46368,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// ../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
@@ -42727,9 +46589,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-scalar.js
+// ../main/node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Scalar = require_Scalar();
@@ -42808,9 +46670,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// ../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
     "use strict";
     function emptyScalarPosition(offset, before, pos) {
       if (before) {
@@ -42838,9 +46700,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-node.js
+// ../main/node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "node_modules/yaml/dist/compose/compose-node.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/compose-node.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity2 = require_identity();
@@ -42944,9 +46806,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/compose-doc.js
+// ../main/node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "node_modules/yaml/dist/compose/compose-doc.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/compose-doc.js"(exports) {
     "use strict";
     var Document = require_Document();
     var composeNode = require_compose_node();
@@ -42987,9 +46849,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/compose/composer.js
+// ../main/node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "node_modules/yaml/dist/compose/composer.js"(exports) {
+  "../main/node_modules/yaml/dist/compose/composer.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var directives = require_directives();
@@ -43195,9 +47057,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// node_modules/yaml/dist/parse/cst-scalar.js
+// ../main/node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
+  "../main/node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
     "use strict";
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -43380,9 +47242,9 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-stringify.js
+// ../main/node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
+  "../main/node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
     "use strict";
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
@@ -43441,9 +47303,9 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst-visit.js
+// ../main/node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "node_modules/yaml/dist/parse/cst-visit.js"(exports) {
+  "../main/node_modules/yaml/dist/parse/cst-visit.js"(exports) {
     "use strict";
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
@@ -43503,9 +47365,9 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/cst.js
+// ../main/node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "node_modules/yaml/dist/parse/cst.js"(exports) {
+  "../main/node_modules/yaml/dist/parse/cst.js"(exports) {
     "use strict";
     var cstScalar = require_cst_scalar();
     var cstStringify = require_cst_stringify();
@@ -43605,9 +47467,9 @@ var require_cst = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/lexer.js
+// ../main/node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "node_modules/yaml/dist/parse/lexer.js"(exports) {
+  "../main/node_modules/yaml/dist/parse/lexer.js"(exports) {
     "use strict";
     var cst = require_cst();
     function isEmpty2(ch) {
@@ -44194,9 +48056,9 @@ var require_lexer = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/line-counter.js
+// ../main/node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "node_modules/yaml/dist/parse/line-counter.js"(exports) {
+  "../main/node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
     var LineCounter2 = class {
       constructor() {
@@ -44225,9 +48087,9 @@ var require_line_counter = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/parse/parser.js
+// ../main/node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "node_modules/yaml/dist/parse/parser.js"(exports) {
+  "../main/node_modules/yaml/dist/parse/parser.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var cst = require_cst();
@@ -45099,9 +48961,9 @@ var require_parser = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/public-api.js
+// ../main/node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "node_modules/yaml/dist/public-api.js"(exports) {
+  "../main/node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -45196,9 +49058,9 @@ var require_public_api = __commonJS({
   }
 });
 
-// node_modules/yaml/dist/index.js
+// ../main/node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "node_modules/yaml/dist/index.js"(exports) {
+  "../main/node_modules/yaml/dist/index.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -45297,31 +49159,33 @@ function checkValue(reader2, key, raw, line) {
     }
   }
 }
-function entrySettings(reader2, values, line) {
+function entrySettings(reader2, values2, line) {
   const fail3 = (message) => new SettingsError(reader2.file, line, message.replace(/--([a-z-]+)/g, "'$1'"));
   const settings = {};
-  const target = cliOption(values, "target", fail3);
-  if (values["target"] !== void 0 && target !== void 0) settings.target = target;
-  const variants = values["variants"] === void 0 ? void 0 : cliOption(values, "variants", fail3);
+  const target = cliOption(values2, "target", fail3);
+  if (values2["target"] !== void 0 && target !== void 0) settings.target = target;
+  const variants = values2["variants"] === void 0 ? void 0 : cliOption(values2, "variants", fail3);
   if (variants !== void 0) settings.variants = variants;
   const gates = {};
-  const maxAbsError = cliOption(values, "maxAbsError", fail3);
+  const maxAbsError = cliOption(values2, "maxAbsError", fail3);
   if (maxAbsError !== void 0) gates.maxAbsError = maxAbsError;
-  const minPsnr = cliOption(values, "minPsnr", fail3);
+  const minPsnr = cliOption(values2, "minPsnr", fail3);
   if (minPsnr !== void 0) gates.minPsnr = minPsnr;
-  const maxSizeIncrease = cliOption(values, "maxSizeIncrease", fail3);
+  const maxSizeIncrease = cliOption(values2, "maxSizeIncrease", fail3);
   if (maxSizeIncrease !== void 0) gates.maxSizeIncrease = maxSizeIncrease;
-  if (values["fail-on-unsupported"] !== void 0) gates.failOnUnsupported = cliOption(values, "failOnUnsupported", fail3);
+  if (values2["fail-on-unsupported"] !== void 0) gates.failOnUnsupported = cliOption(values2, "failOnUnsupported", fail3);
   if (Object.keys(gates).length > 0) settings.gates = gates;
-  const freeze = parseFreeze(values["freeze"], fail3);
+  const freeze = parseFreeze(values2["freeze"], fail3);
   if (freeze) settings.freeze = freeze;
+  const maxDetections = cliOption(values2, "maxDetections", fail3);
+  if (maxDetections !== void 0) settings.maxDetections = maxDetections;
   Object.assign(
     settings,
-    parseShapeArgs(values, (message) => {
+    parseShapeArgs(values2, (message) => {
       throw fail3(message);
     })
   );
-  const face = parseInterfaceArgs(values, fail3);
+  const face = parseInterfaceArgs(values2, fail3);
   if (face) settings.interface = face;
   return settings;
 }
@@ -45329,7 +49193,7 @@ function readEntry(reader2, node, index) {
   if (!(0, import_yaml.isMap)(node)) throw new SettingsError(reader2.file, lineOf(reader2, node), `models[${index}] must be a map with 'match' and settings`);
   const map = node;
   const line = lineOf(reader2, map);
-  const values = {};
+  const values2 = {};
   let globs;
   for (const pair of map.items) {
     const name2 = scalarText(reader2, pair.key, `models[${index}]`);
@@ -45342,12 +49206,12 @@ function readEntry(reader2, node, index) {
     if (!key) throw new SettingsError(reader2.file, at, `unknown key '${name2}'; known keys: match, ${[...KEY_BY_FLAG.keys()].join(", ")}`);
     const raw = rawValue(reader2, key, pair.value);
     checkValue(reader2, key, raw, at);
-    values[name2] = raw;
+    values2[name2] = raw;
   }
   if (!globs || globs.length === 0) throw new SettingsError(reader2.file, line, `models[${index}] has no 'match' (a glob or a list of globs)`);
   const literal = new Set(globs);
   const glob = (0, import_picomatch.default)(globs, { dot: true });
-  return { line, matches: (path) => literal.has(path) || glob(path), settings: entrySettings(reader2, values, line) };
+  return { line, matches: (path) => literal.has(path) || glob(path), settings: entrySettings(reader2, values2, line) };
 }
 function parseSettings(text, file) {
   const lines = new import_yaml.LineCounter();
@@ -45392,7 +49256,7 @@ function settingsFor(file, path) {
   }
   return merged;
 }
-var import_picomatch, import_yaml, DEFAULT_SETTINGS_FILE, RUN_KEYS, SHAPE_KEYS, INTERFACE_KEYS, ENTRY_KEYS, KEY_BY_FLAG, SettingsError, MAX_SETTINGS_BYTES;
+var import_picomatch, import_yaml, DEFAULT_SETTINGS_FILE, RUN_KEYS, SHAPE_KEYS, CONVERT_KEYS, INTERFACE_KEYS, ENTRY_KEYS, KEY_BY_FLAG, SettingsError, MAX_SETTINGS_BYTES;
 var init_settings_file = __esm({
   "src/options/settings-file.ts"() {
     "use strict";
@@ -45409,6 +49273,7 @@ var init_settings_file = __esm({
     DEFAULT_SETTINGS_FILE = "onnx-coreml.yml";
     RUN_KEYS = ["target", "variants", "maxAbsError", "minPsnr", "maxSizeIncrease", "failOnUnsupported"];
     SHAPE_KEYS = ["freeze", "inputShape", "range", "enumerate"];
+    CONVERT_KEYS = ["maxDetections"];
     INTERFACE_KEYS = [
       "imageInput",
       "pixelScale",
@@ -45419,6 +49284,13 @@ var init_settings_file = __esm({
       "imageOutput",
       "classLabels",
       "probabilitiesOutput",
+      "nms",
+      "nmsLayout",
+      "boxFormat",
+      "boxUnits",
+      "iouThreshold",
+      "confidenceThreshold",
+      "classAgnostic",
       "author",
       "license",
       "modelVersion",
@@ -45427,7 +49299,7 @@ var init_settings_file = __esm({
       "outputDescription",
       "metadata"
     ];
-    ENTRY_KEYS = [...RUN_KEYS, ...SHAPE_KEYS, ...INTERFACE_KEYS];
+    ENTRY_KEYS = [...RUN_KEYS, ...SHAPE_KEYS, ...CONVERT_KEYS, ...INTERFACE_KEYS];
     KEY_BY_FLAG = new Map(ENTRY_KEYS.map((k) => [OPTIONS[k].flag, k]));
     SettingsError = class extends ToolError {
       constructor(file, line, message) {
@@ -45455,7 +49327,7 @@ var init_schema = __esm({
   }
 });
 
-// node_modules/markdown-table/index.js
+// ../main/node_modules/markdown-table/index.js
 function defaultStringLength(value) {
   return value.length;
 }
@@ -45598,7 +49470,7 @@ function toAlignment(value) {
   return code === 67 || code === 99 ? 99 : code === 76 || code === 108 ? 108 : code === 82 || code === 114 ? 114 : 0;
 }
 var init_markdown_table = __esm({
-  "node_modules/markdown-table/index.js"() {
+  "../main/node_modules/markdown-table/index.js"() {
   }
 });
 
@@ -45614,6 +49486,7 @@ function headline(s) {
   const images = s.inputs.filter((f) => f.kind === "image").length;
   const parts = [`${s.inputs.length} input(s)${images > 0 ? `, ${images} image` : ""}`, `${s.outputs.length} output(s)`];
   if (s.classifier) parts.push(`classifier with ${s.classifier.labels} labels`);
+  if (s.pipeline) parts.push(`pipeline of ${s.pipeline.stages.length} stages`);
   const set2 = METADATA_FIELDS.filter((k) => s.metadata[k] !== void 0);
   if (set2.length > 0) parts.push(`${set2.join(", ")} set`);
   return `Interface: ${parts.join(" · ")}`;
@@ -45635,6 +49508,7 @@ function renderInterfaceSection(s) {
     const softmax4 = c.softmaxAdded === null ? "" : c.softmaxAdded ? "; a softmax was added to the scores" : "; the scores were already normalized";
     parts.push(`Classifier: ${c.labels} labels; label ${escapeMarkdownCode(c.labelOutput, 80)}, probabilities ${escapeMarkdownCode(c.probabilitiesOutput, 80)}${softmax4}.`);
   }
+  if (s.pipeline) parts.push(`Pipeline: ${s.pipeline.stages.map((st) => escapeMarkdown(st)).join(" → ")}${s.pipeline.nms ? ` (${escapeMarkdown(s.pipeline.nms, 300)})` : ""}.`);
   const meta = metadataLines(s);
   if (meta.length > 0) parts.push(["Metadata:", ...meta].join("\n"));
   return `<details><summary>${headline(s)}</summary>
@@ -45698,8 +49572,10 @@ function statusSummary(m) {
 }
 function variantHeadline(v) {
   if (v.status === "error") return "💥";
-  const worst = worstPsnr(v.outputs);
   const mark = v.status === "passed" ? "✓" : v.status === "failed" ? "✗" : "?";
+  const detection = v.outputs.find((o) => o.detection)?.detection;
+  if (detection) return `${mark} ${formatBytes(v.sizeBytes)}, precision ${formatFraction(detection.precision)} / recall ${formatFraction(detection.recall)}`;
+  const worst = worstPsnr(v.outputs);
   return `${mark} ${formatBytes(v.sizeBytes)}${worst === void 0 ? "" : `, ${formatDb(worst.psnrDb, worst.exact)}`}`;
 }
 function worstPsnr(outputs) {
@@ -45720,7 +49596,13 @@ function renderModel(m) {
   if (m.error) sections.push(`**${escapeMarkdown(m.error.code)}**: ${escapeMarkdown(m.error.message, 1e3)}`);
   const references = referencesLine(m);
   if (references) sections.push(references);
-  if (m.variants.length > 0) sections.push(renderSizeTable(m), renderAccuracyTable(m));
+  if (m.variants.length > 0) sections.push(renderSizeTable(m));
+  const accuracy = m.variants.length > 0 ? renderAccuracyTable(m) : void 0;
+  if (accuracy) sections.push(accuracy);
+  const precisionNotes = renderPrecisionNotes(m.variants);
+  if (precisionNotes) sections.push(precisionNotes);
+  const detections = renderDetectionTable(m);
+  if (detections) sections.push(detections);
   if (m.interface) sections.push(renderInterfaceSection(m.interface));
   if (m.coverage.length > 0) sections.push(renderCoverageTable(m));
   if (m.warnings.length > 0) {
@@ -45761,7 +49643,7 @@ function renderAccuracyTable(m) {
       continue;
     }
     const baseVariant = m.base?.variants.find((b3) => b3.name === v.name);
-    for (const o of v.outputs) {
+    for (const o of v.outputs.filter((out2) => !out2.detection)) {
       const baseOut = baseVariant?.outputs.find((b3) => b3.name === o.name);
       rows2.push([
         escapeMarkdown(v.name),
@@ -45775,7 +49657,46 @@ function renderAccuracyTable(m) {
       ]);
     }
   }
+  if (rows2.length === 0) return void 0;
   return titled("Accuracy", markdownTable([header, ...rows2]), rows2.length);
+}
+function renderPrecisionNotes(variants) {
+  const lines = [];
+  for (const v of variants) {
+    const name2 = `**${escapeMarkdown(v.name)}**`;
+    if (v.fp32Ops) lines.push(`- ${name2} ${fp32OpsSentence(v.fp32Ops)}`);
+    if (v.firstDivergence) lines.push(`- ${name2} first leaves fp32 at ${describeDivergence(v.firstDivergence, escapeMarkdown(v.name), inCode)}`);
+    else if (v.firstDivergence === null) lines.push(`- ${name2} drifts from fp32 without a single op standing out`);
+  }
+  return lines.length > 0 ? lines.join("\n") : void 0;
+}
+function fp32OpsSentence(s) {
+  const budget = s.budget === void 0 ? "" : ` (budget ${s.budget})`;
+  const shown = s.ops.slice(0, SHOWN_FP32_OPS).map((o) => `${inCode(o.op)} (${inCode(o.onnxNode ?? o.outputName)})`);
+  if (s.ops.length > SHOWN_FP32_OPS) shown.push(`and ${s.ops.length - SHOWN_FP32_OPS} more`);
+  const stopped = s.stoppedBecause === void 0 ? "" : `; stopped: ${escapeMarkdown(s.stoppedBecause, 200)}`;
+  return `keeps ${s.count} op${s.count === 1 ? "" : "s"} in fp32${budget}${s.count > 0 ? `: ${shown.join(", ")}` : ""}${stopped}`;
+}
+function renderDetectionTable(m) {
+  const rows2 = [];
+  for (const v of m.variants) {
+    const line = v.outputs.find((o) => o.detection);
+    const d = line?.detection;
+    if (!line || !d) continue;
+    rows2.push([
+      escapeMarkdown(v.name),
+      formatFraction(d.precision),
+      formatFraction(d.recall),
+      `${d.matched} / ${d.packageCount} / ${d.referenceCount}`,
+      formatError(d.maxBoxError),
+      formatError(d.maxScoreError),
+      `precision, recall ≥ ${formatFraction(Math.min(d.minPrecision, d.minRecall))}`,
+      line.pass ? "✅" : `❌ ${escapeMarkdown(line.reason ?? "", 200)}`
+    ]);
+  }
+  if (rows2.length === 0) return void 0;
+  const header = ["Variant", "Precision", "Recall", "Matched / package / reference", "Max box error", "Max score error", "Gate", "Result"];
+  return titled("Detections", markdownTable([header, ...rows2]), rows2.length);
 }
 function resultCell(v) {
   if (v.status === "error") return `💥 ${escapeMarkdown(v.error?.message ?? "error", 200)}`;
@@ -45825,10 +49746,13 @@ ${body}
 </details>`;
 }
 function renderFooter(report, options) {
-  const link = options.detailsUrl ? ` · [full report and packages](${encodeURI(options.detailsUrl).replace(/[()]/g, (c) => c === "(" ? "%28" : "%29")})` : "";
-  return `<sub>${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)} · variants: ${report.variants.map((v) => escapeMarkdown(v)).join(", ")}${link}</sub>`;
+  const link = options.detailsUrl ? detailsLink(options.detailsUrl) : "";
+  return `<sub>${escapeMarkdown(report.tool.name)} ${escapeMarkdown(report.tool.version)} · variants: ${report.variants.map((v) => escapeMarkdown(v)).join(", ")}${link}${FOOTER_END}`;
 }
-var FOLD_ROWS, STATUS_ICON;
+function detailsLink(url) {
+  return ` · [full report and packages](${encodeURI(url).replace(/[()]/g, (c) => c === "(" ? "%28" : "%29")})`;
+}
+var FOLD_ROWS, STATUS_ICON, inCode, SHOWN_FP32_OPS, FOOTER_END;
 var init_markdown = __esm({
   "src/report/markdown.ts"() {
     "use strict";
@@ -45836,6 +49760,7 @@ var init_markdown = __esm({
     init_escape();
     init_format();
     init_interface_section();
+    init_divergence_stats();
     FOLD_ROWS = 8;
     STATUS_ICON = {
       passed: "✅",
@@ -45844,6 +49769,9 @@ var init_markdown = __esm({
       unsupported: "⚠️",
       error: "💥"
     };
+    inCode = (name2) => escapeMarkdownCode(name2, 80);
+    SHOWN_FP32_OPS = 10;
+    FOOTER_END = "</sub>";
   }
 });
 
@@ -45868,8 +49796,9 @@ async function writeReportFiles(dir, report, render = {}) {
   const path = join7(dir, REPORT_FILE);
   await writeFile2(path, serializeReport(report), "utf8");
   const base = report.baseCommit === void 0 ? {} : { baseSha: report.baseCommit.slice(0, 12) };
-  await writeFile2(join7(dir, COMMENT_FILE), renderReportMarkdown(report, { ...base, ...render }), "utf8");
-  return path;
+  const comment = renderReportMarkdown(report, { ...base, ...render });
+  await writeFile2(join7(dir, COMMENT_FILE), comment, "utf8");
+  return { path, comment };
 }
 var REPORT_FILE, COMMENT_FILE;
 var init_files = __esm({
@@ -46096,6 +50025,26 @@ var init_gates2 = __esm({
   }
 });
 
+// src/run/divergence.ts
+function firstDivergenceOfVariant(job) {
+  const onOp = () => job.deadline.check("tracing where the variant leaves fp32");
+  const set2 = job.sets.length === 1 ? job.sets[0] : firstFailingSet(job.variant, job.sets, { gate: job.gate, referenceFile: job.file, packageFile: job.file, onOp }) ?? job.sets[0];
+  if (!set2) return null;
+  const fp32 = buildVariantModel(job.model, findVariant("fp32"), job.target, void 0, job.shapes, job.face).model;
+  const inputs = { fp32: modelInputs(fp32, set2, job.file), variant: modelInputs(job.variant, set2, job.file) };
+  const profile = traceDivergence(fp32, job.variant, inputs, { fp32: job.file, variant: job.file }, { onOp });
+  return profile.first ? firstDivergenceOf(profile.first) : null;
+}
+var init_divergence2 = __esm({
+  "src/run/divergence.ts"() {
+    "use strict";
+    init_variants();
+    init_divergence();
+    init_judge();
+    init_build();
+  }
+});
+
 // src/run/verify-variant.ts
 function verifyAgainstReferences(request2) {
   const judged = judgeOnDataSets(request2.model, request2.sets, {
@@ -46106,7 +50055,7 @@ function verifyAgainstReferences(request2) {
   });
   return judged.map((output, k) => outputResult(request2.outputNames[k] ?? output.name, output));
 }
-function outputResult(name2, { dtype, verdict, exact }) {
+function outputResult(name2, { dtype, verdict, exact, detection }) {
   const m = verdict.metrics;
   const result = {
     name: name2,
@@ -46117,6 +50066,7 @@ function outputResult(name2, { dtype, verdict, exact }) {
     pass: verdict.pass
   };
   if (verdict.reason !== void 0) result.reason = verdict.reason;
+  if (detection !== void 0) result.detection = detection;
   return result;
 }
 function effectiveGate(defaultGate, gates) {
@@ -46158,7 +50108,7 @@ async function runVariant(job) {
   };
   try {
     job.deadline.check(`converting ${job.variant.name}`);
-    const built = buildVariantModel(job.model, job.variant, job.requestedTarget, () => job.deadline.check(`converting ${job.variant.name}`), job.shapes, job.face);
+    const built = await buildForVariant(job, gate, result);
     result.target = built.target;
     result.warnings.push(...built.warnings);
     await mkdir5(dirname8(job.packagePath), { recursive: true });
@@ -46170,7 +50120,7 @@ async function runVariant(job) {
     const written = await readMlPackage(job.packagePath);
     const face = packageInterface(written, job.packageLabel);
     const modelPath = job.model.sourcePath;
-    const sets = face && modelPath !== void 0 ? await packageDataSets(written, face, job.references.sets, (inputs) => runOnnxRuntime(modelPath, inputs)) : job.references.sets;
+    const sets = face && modelPath !== void 0 ? await packageDataSets(written, face, job.references.sets, (inputs) => runReferenceEngine(modelPath, inputs)) : job.references.sets;
     result.outputs = verifyAgainstReferences({
       model: written,
       sets,
@@ -46181,6 +50131,7 @@ async function runVariant(job) {
       packageFile: job.packageLabel
     });
     result.status = result.outputs.length > 0 && result.outputs.every((o) => o.pass) ? "passed" : "failed";
+    if (result.status === "failed" && gate.kind === "psnr") traceFailure(job, result, built, sets, gate);
     const overflowed = result.outputs.filter((o) => !o.pass && o.reason?.includes("NaN or infinite"));
     if (job.variant.precision === "fp16" && overflowed.length > 0) {
       result.warnings.push(
@@ -46194,6 +50145,50 @@ async function runVariant(job) {
   }
   return result;
 }
+async function buildForVariant(job, gate, result) {
+  const onProgress = () => job.deadline.check(`converting ${job.variant.name}`);
+  if (!job.variant.mixedPrecision) {
+    return buildPreparedVariant(job.prepared(), job.variant, job.requestedTarget, {
+      onProgress,
+      ...job.face ? { face: job.face } : {},
+      ...job.converted ? { converted: job.converted } : {},
+      ...job.shapes?.maxDetections === void 0 ? {} : { maxDetections: job.shapes.maxDetections }
+    });
+  }
+  const { built, fp32Ops } = await buildMixedPrecisionVariant({
+    model: job.model,
+    variant: job.variant,
+    requestedTarget: job.requestedTarget,
+    sets: job.references.sets,
+    gate,
+    deadline: job.deadline,
+    file: job.file,
+    packageFile: job.packageLabel,
+    onProgress,
+    ...job.shapes === void 0 ? {} : { shapes: job.shapes },
+    ...job.face === void 0 ? {} : { face: job.face }
+  });
+  result.fp32Ops = fp32Ops;
+  return built;
+}
+function traceFailure(job, result, built, sets, gate) {
+  try {
+    result.firstDivergence = firstDivergenceOfVariant({
+      model: job.model,
+      variant: built.model,
+      target: built.target,
+      sets,
+      gate,
+      deadline: job.deadline,
+      file: job.file,
+      ...job.shapes === void 0 ? {} : { shapes: job.shapes },
+      ...job.face === void 0 ? {} : { face: job.face }
+    });
+  } catch (err2) {
+    if (err2 instanceof ModelTimeoutError) throw err2;
+    result.warnings.push(`could not trace where ${job.variant.name} leaves fp32: ${errorSummary(err2).message}`);
+  }
+}
 function errorSummary(err2) {
   if (err2 instanceof ToolError) return { code: err2.code, message: err2.message };
   return { code: "INTERNAL", message: `internal error: ${errorMessage(err2)}` };
@@ -46206,6 +50201,8 @@ var init_variant = __esm({
     init_deadline();
     init_files2();
     init_build();
+    init_divergence2();
+    init_mixed_precision2();
     init_describe();
     init_interface3();
     init_onnxruntime();
@@ -46215,7 +50212,7 @@ var init_variant = __esm({
 
 // src/run/model.ts
 import { stat as stat4 } from "node:fs/promises";
-import { basename as basename5, join as join10 } from "node:path";
+import { basename as basename6, join as join10 } from "node:path";
 async function runModelJob(job) {
   const started = performance.now();
   const deadline = new Deadline(job.label, job.timeoutSeconds);
@@ -46235,7 +50232,15 @@ async function processModel(job, deadline, result) {
   const model = withInputShapes(job.freeze ? freezeInputs(loaded2, freezeValuesFor(loaded2, job.freeze)) : loaded2, job);
   result.onnxBytes = (await stat4(job.onnxPath)).size;
   deadline.check("checking op coverage");
-  const coverage = checkOnnxModel(model, job.target);
+  const shapes = {
+    ...job.ranges === void 0 ? {} : { ranges: job.ranges },
+    ...job.enumeratedShapes === void 0 ? {} : { enumeratedShapes: job.enumeratedShapes },
+    ...job.maxDetections === void 0 ? {} : { maxDetections: job.maxDetections }
+  };
+  const prepared = preparations(model, shapes);
+  const bounds = job.maxDetections === void 0 ? {} : { maxDetections: job.maxDetections };
+  const { coverage, converted: coverageRun } = coverageConversion(model, () => convertPreparedModel(prepared(job.target, false), { target: job.target, precision: "fp32", ...bounds }));
+  let converted = coverageRun;
   result.coverage = coverage.ops;
   result.unsupported = coverage.unsupported.map((u) => ({ op: u.op, node: u.node, reason: u.reason }));
   if (coverage.unsupported.length > 0) {
@@ -46248,14 +50253,14 @@ async function processModel(job, deadline, result) {
   if (references.engine !== void 0) result.referenceEngine = references.engine;
   result.warnings.push(...references.warnings.map((w) => relabel(w, job.onnxPath, job.label)));
   const face = { options: await resolveInterface(job.interface ?? {}, model), source: sourceFactsOf(model, await fileSha256(job.onnxPath)) };
-  const shapes = {
-    ...job.ranges === void 0 ? {} : { ranges: job.ranges },
-    ...job.enumeratedShapes === void 0 ? {} : { enumeratedShapes: job.enumeratedShapes }
-  };
   for (const variant of job.variants) {
     job.progress(`${job.label}: building and verifying ${variant.name}`);
+    const target = targetForVariant(variant, job.target).target;
+    const reuse = converted !== void 0 && isCoverageConversion(variant, target, job.target, shapes);
     const variantResult = await runVariant({
       model,
+      prepared: () => prepared(target, true),
+      ...reuse ? { converted } : {},
       variant,
       requestedTarget: job.target,
       packagePath: join10(job.packageDir, `${variant.name}.mlpackage`),
@@ -46270,10 +50275,27 @@ async function processModel(job, deadline, result) {
         result.interface ??= summary;
       }
     });
+    if (reuse) converted = void 0;
     result.variants.push(relabelVariant(variantResult, job.onnxPath, job.label));
   }
   result.status = modelStatusOf(result.variants);
   if (result.status === "unverified") result.unverifiedReason = relabel(references.unverifiedReason ?? "no variant was verified", job.onnxPath, job.label);
+}
+function preparations(model, shapes) {
+  const made = /* @__PURE__ */ new Map();
+  return (target, withShapes) => {
+    const shaped = withShapes && hasShapes(shapes);
+    const key = shaped ? target : "plain";
+    let p = made.get(key);
+    if (!p) {
+      p = prepareOnnxModel(model, { target, ...shaped ? shapes : {} });
+      made.set(key, p);
+    }
+    return p;
+  };
+}
+function isCoverageConversion(variant, target, requested, shapes) {
+  return variant.precision === "fp32" && !variant.mixedPrecision && target === requested && !hasShapes(shapes);
 }
 function withInputShapes(model, job) {
   const given = job.inputShapes ?? {};
@@ -46299,11 +50321,13 @@ function relabelVariant(v, openedAs, label) {
 function emptyModelResult(path, onnxBytes = null) {
   return { path, status: "passed", onnxBytes, reference: "none", coverage: [], unsupported: [], variants: [], warnings: [], seconds: 0 };
 }
-var stemOf;
+var hasShapes, stemOf;
 var init_model2 = __esm({
   "src/run/model.ts"() {
     "use strict";
+    init_variants();
     init_coverage();
+    init_convert();
     init_input_shapes();
     init_interface_source();
     init_freeze();
@@ -46311,7 +50335,8 @@ var init_model2 = __esm({
     init_deadline();
     init_references();
     init_variant();
-    stemOf = (path) => basename5(path).replace(/\.onnx$/i, "");
+    hasShapes = (shapes) => shapes.ranges !== void 0 || shapes.enumeratedShapes !== void 0;
+    stemOf = (path) => basename6(path).replace(/\.onnx$/i, "");
   }
 });
 
@@ -46400,9 +50425,9 @@ var init_pool5 = __esm({
 
 // src/parallel/worker.ts
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-function registerTaskHandler(name2, run) {
+function registerTaskHandler(name2, run2) {
   if (handlers.has(name2)) throw new Error(`task handler '${name2}' is registered twice`);
-  handlers.set(name2, run);
+  handlers.set(name2, run2);
 }
 function request() {
   if (isMainThread || typeof workerData !== "object" || workerData === null) return void 0;
@@ -46606,6 +50631,7 @@ function modelJob(options, where2, progress) {
     ...options.timeoutSecondsPerModel === void 0 ? {} : { timeoutSeconds: options.timeoutSecondsPerModel },
     ...inputShapes === void 0 ? {} : { inputShapes },
     ...own2.freeze === void 0 ? {} : { freeze: own2.freeze },
+    ...own2.maxDetections === void 0 ? {} : { maxDetections: own2.maxDetections },
     ...own2.ranges === void 0 ? {} : { ranges: own2.ranges },
     ...own2.enumeratedShapes === void 0 ? {} : { enumeratedShapes: own2.enumeratedShapes },
     ...own2.interface === void 0 ? {} : { interface: withRepoPaths(own2.interface, options.cwd ?? process.cwd()) },
@@ -46690,7 +50716,7 @@ init_package();
 init_args();
 
 // src/cli/commands.ts
-import { basename as basename4 } from "node:path";
+import { basename as basename5 } from "node:path";
 
 // src/pipeline.ts
 init_coverage();
@@ -46699,12 +50725,13 @@ init_package2();
 init_load();
 init_freeze();
 init_build();
+init_errors();
 init_interface_source();
-import { mkdir as mkdir2, stat as stat2 } from "node:fs/promises";
-import { dirname as dirname4 } from "node:path";
+import { mkdir as mkdir2, stat as stat3 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname5 } from "node:path";
 var seconds = (startMs) => (performance.now() - startMs) / 1e3;
 async function fileSize(path) {
-  return (await stat2(path)).size;
+  return (await stat3(path)).size;
 }
 function checkModel(onnxPath, model) {
   const coverage = checkOnnxModel(model);
@@ -46728,14 +50755,13 @@ async function convertFile(onnxPath, outPath, options) {
   const onConvertProgress = (done, total) => report("convert", done, total);
   const shapes = shapeOptionsOf(options);
   const face = { options: await resolveInterface(options.interface ?? {}, model), source: sourceFactsOf(model, await fileSha256(onnxPath)) };
-  const converted = options.compress === void 0 ? {
-    ...withInterface(convertOnnxModel(model, { target: options.target, precision: options.precision, onProgress: onConvertProgress, ...shapes }), face),
-    target: options.target
-  } : buildVariantModel(model, compressionVariant(options.compress, options.precision), options.target, onConvertProgress, shapes, face);
+  const precision = options.precision;
+  const auto = precision === "auto" ? await convertMixedPrecision(onnxPath, outPath, model, options, shapes, face, onConvertProgress) : void 0;
+  const converted = auto?.built ?? (options.compress === void 0 || precision === "auto" ? withInterface(convertOnnxModel(model, { target: options.target, precision: precision === "auto" ? "fp16" : precision, onProgress: onConvertProgress, ...shapes }), face) : buildVariantModel(model, compressionVariant(options.compress, precision), options.target, onConvertProgress, shapes, face));
   const convert = seconds(convertStarted);
   report("write", 0, 1);
   const writeStarted = performance.now();
-  await mkdir2(dirname4(outPath), { recursive: true });
+  await mkdir2(dirname5(outPath), { recursive: true });
   const written = await writeMlPackage(converted.model, outPath);
   const write = seconds(writeStarted);
   report("write", 1, 1);
@@ -46755,12 +50781,48 @@ async function convertFile(onnxPath, outPath, options) {
     renamed: converted.renamed,
     onnxOps: converted.onnxOps,
     milOps: converted.milOps,
-    interfaceNotes: converted.interfaceNotes
+    interfaceNotes: converted.interfaceNotes,
+    ...auto === void 0 ? {} : { fp32Ops: auto.fp32Ops }
   };
 }
+async function convertMixedPrecision(onnxPath, outPath, model, options, shapes, face, onProgress) {
+  if (options.compress !== void 0) throw new ToolError("USAGE", "--precision auto cannot be combined with --compress");
+  const [{ findReferences: findReferences2 }, { buildMixedPrecisionVariant: buildMixedPrecisionVariant2 }, { Deadline: Deadline2 }, { findVariant: findVariant2 }, { FP16_GATE: FP16_GATE2 }] = await Promise.all([
+    Promise.resolve().then(() => (init_references(), references_exports)),
+    Promise.resolve().then(() => (init_mixed_precision2(), mixed_precision_exports)),
+    Promise.resolve().then(() => (init_deadline(), deadline_exports)),
+    Promise.resolve().then(() => (init_variants(), variants_exports)),
+    Promise.resolve().then(() => (init_gates(), gates_exports))
+  ]);
+  const deadline = new Deadline2(onnxPath, void 0);
+  const stem = basename4(onnxPath).replace(/\.onnx$/i, "");
+  const references = await findReferences2({ modelPath: onnxPath, dataDir: dirname5(onnxPath), stem, model, deadline });
+  if (references.source === "none") {
+    throw new ToolError("REFERENCE", `--precision auto needs reference outputs: ${references.unverifiedReason ?? "none could be had"}`, { file: onnxPath });
+  }
+  const result = await buildMixedPrecisionVariant2({
+    model,
+    variant: findVariant2("fp16-auto"),
+    requestedTarget: options.target,
+    sets: references.sets,
+    gate: FP16_GATE2,
+    deadline,
+    file: onnxPath,
+    packageFile: outPath,
+    shapes,
+    face,
+    onProgress
+  });
+  const warnings = [...references.warnings, ...result.built.warnings];
+  if (result.fp32Ops.stoppedBecause !== void 0) {
+    warnings.push(`--precision auto kept ${result.fp32Ops.count} op(s) in fp32 and still misses the fp16 gate: ${result.fp32Ops.stoppedBecause}`);
+  }
+  return { built: { ...result.built, warnings }, fp32Ops: result.fp32Ops };
+}
 function shapeOptionsOf(options) {
-  const { inputShapes, ranges, enumeratedShapes } = options;
+  const { inputShapes, ranges, enumeratedShapes, maxDetections } = options;
   return {
+    ...maxDetections === void 0 ? {} : { maxDetections },
     ...inputShapes === void 0 ? {} : { inputShapes },
     ...ranges === void 0 ? {} : { ranges },
     ...enumeratedShapes === void 0 ? {} : { enumeratedShapes }
@@ -46909,6 +50971,7 @@ function formatBytes2(bytes) {
 }
 
 // src/cli/render.ts
+init_divergence_stats();
 function nodeCount(ops) {
   return ops.reduce((sum, o) => sum + o.count, 0);
 }
@@ -46947,7 +51010,8 @@ function renderConvert(result) {
     `  ${result.model}: ${nodeCount(result.ops)} node(s), ${result.ops.length} op type(s), ${formatBytes2(result.onnxBytes)}`,
     `  package ${formatBytes2(result.sizeBytes)} (weights ${formatBytes2(result.weightBytes)})`,
     `  ${secs(result.seconds)} (load ${secs(timings.load)}, convert ${secs(timings.convert)}, write ${secs(timings.write)})`,
-    ...result.interfaceNotes.map((note) => `  ${note}`)
+    ...result.interfaceNotes.map((note) => `  ${note}`),
+    ...result.fp32Ops ? [`  ${fp32OpsLine(result.fp32Ops)}`] : []
   ];
 }
 function formatMetric(value) {
@@ -46968,7 +51032,17 @@ function metric(label, value, unit = "", format = formatMetric) {
 }
 var formatCosine = (v) => v.toFixed(6);
 var formatPercent = (v) => formatMetric(v * 100);
+function describeDetections(o) {
+  const d = o.detection;
+  return [
+    `precision ${formatPercent(d.precision)}%`,
+    `recall ${formatPercent(d.recall)}%`,
+    `(${d.matched} matched of ${d.packageCount} package / ${d.referenceCount} reference boxes; gate ≥ ${formatPercent(Math.min(d.minPrecision, d.minRecall))}%)`,
+    metric(o.name === "coordinates" ? "max box error" : "max score error", o.maxAbsError)
+  ];
+}
 function describeOutput(o) {
+  if (o.detection) return [o.name, o.pass ? "pass" : "FAIL", ...describeDetections(o), o.reason].filter((p) => p !== void 0 && p !== "").join("  ");
   const parts = [
     o.name,
     `[${o.shape.join(", ")}] ${o.dtype}`,
@@ -46986,7 +51060,33 @@ function describeOutput(o) {
 function renderVerify(packagePath, report) {
   const head = `${report.pass ? "PASS" : "FAIL"} ${packagePath}`;
   const basis = `  engine: ${report.engine}; gate: ${describeGate(report.gate)}; data: ${report.dataSets.join(", ") || "(none)"}`;
-  return [head, basis, ...report.outputs.map((o) => `  ${describeOutput(o)}`)];
+  const lines = [head, basis, ...report.outputs.map((o) => `  ${describeOutput(o)}`)];
+  if (report.fp32Ops) lines.push(`  ${fp32OpsLine(report.fp32Ops)}`);
+  if (report.firstDivergence) lines.push(`  first divergence from fp32: ${describeDivergence(report.firstDivergence, "package", quoted)}`);
+  else if (report.firstDivergence === null) lines.push("  first divergence from fp32: no single op stands out");
+  return lines;
+}
+var quoted = (name2) => `"${name2}"`;
+function fp32OpsLine(summary) {
+  const budget = summary.budget === void 0 ? "" : ` (budget ${summary.budget})`;
+  const stopped = summary.stoppedBecause === void 0 ? "" : `; stopped: ${summary.stoppedBecause}`;
+  const ops = summary.ops.map((o) => `${o.op} ${quoted(o.onnxNode ?? o.outputName)}`).join(", ");
+  return `${summary.count} op(s) computed in fp32${budget}${summary.count > 0 ? `: ${ops}` : ""}${stopped}`;
+}
+function renderDiagnose(report) {
+  const head = [
+    `${report.package}: compared with ${report.fp32} on ${report.dataSet}`,
+    report.firstDivergence ? `first divergence: ${describeDivergence(report.firstDivergence, "package", quoted)}` : "first divergence: no single op stands out"
+  ];
+  if (report.unpaired > 0) head.push(`${report.unpaired} compute op(s) of the package have no fp32 counterpart and are not compared`);
+  const width = Math.max(2, ...report.ops.map((o) => o.op.length));
+  const rows2 = report.ops.map((o) => {
+    const mark = report.firstDivergence && o.outputName === report.firstDivergence.outputName ? "▶" : o.jump ? "!" : " ";
+    const relative4 = o.error.relative === null ? "inf" : o.error.relative.toExponential(1);
+    const kind = o.error.kind === "relative" ? "" : ` ${o.error.kind} ×${o.error.count}`;
+    return `${mark} ${String(o.index).padStart(4)}  ${o.op.padEnd(width)}  ${relative4.padStart(8)}${kind}  fp32 ${formatRange(o.fp32Range)} → ${formatRange(o.variantRange)}  ${o.outputName}${o.onnxNode === null ? "" : ` (${o.onnxNode})`}`;
+  });
+  return [...head, `  ${"#".padStart(4)}  ${"op".padEnd(width)}  rel.error  ranges  output (ONNX node)`, ...rows2];
 }
 function renderDescription(d) {
   const feature = (f) => [
@@ -46999,6 +51099,7 @@ function renderDescription(d) {
     const softmax4 = c.softmaxAdded === null ? "" : c.softmaxAdded ? ", softmax added" : ", scores already normalized";
     lines.push(`classifier: ${c.labels} labels; label "${escapeTerminal(c.labelOutput)}", probabilities "${escapeTerminal(c.probabilitiesOutput)}"${softmax4}`);
   }
+  if (d.pipeline) lines.push(`pipeline: ${d.pipeline.stages.join(" → ")}${d.pipeline.nms ? ` (${escapeTerminal(d.pipeline.nms)})` : ""}`);
   const meta = [...Object.entries(d.metadata), ...Object.entries(d.userDefined)];
   if (meta.length > 0) lines.push("metadata:", ...meta.map(([k, v]) => `  ${escapeTerminal(k)}: ${escapeTerminal(v)}`));
   return lines;
@@ -47034,7 +51135,7 @@ async function describePackage(request2, ctx) {
 }
 async function runConvert(request2, ctx) {
   const progress = new ProgressLine(ctx.io.stderr, { enabled: ctx.io.stderrIsTTY });
-  const name2 = escapeTerminal(basename4(request2.model));
+  const name2 = escapeTerminal(basename5(request2.model));
   try {
     const result = await convertFile(request2.model, request2.output, {
       target: request2.target,
@@ -47044,6 +51145,7 @@ async function runConvert(request2, ctx) {
       ...request2.inputShapes === void 0 ? {} : { inputShapes: request2.inputShapes },
       ...request2.ranges === void 0 ? {} : { ranges: request2.ranges },
       ...request2.enumeratedShapes === void 0 ? {} : { enumeratedShapes: request2.enumeratedShapes },
+      ...request2.maxDetections === void 0 ? {} : { maxDetections: request2.maxDetections },
       ...request2.interface === void 0 ? {} : { interface: request2.interface },
       onProgress: (stage, done, total) => progress.update(`${STAGE_VERBS[stage]} ${name2}`, done, stage === "convert" ? total : 0)
     });
@@ -47065,6 +51167,13 @@ async function runVerify(request2, ctx) {
   if (request2.json) writeJson(ctx.io.stdout, report);
   else ctx.out.lines(renderVerify(request2.packagePath, report));
   return report.pass ? EXIT_OK : EXIT_FAILED;
+}
+async function runDiagnose(request2, ctx) {
+  const { diagnosePackage: diagnosePackage2 } = await Promise.resolve().then(() => (init_diagnose(), diagnose_exports));
+  const report = await diagnosePackage2(request2.packagePath, request2.source);
+  if (request2.json) writeJson(ctx.io.stdout, report);
+  else ctx.out.lines(renderDiagnose(report));
+  return EXIT_OK;
 }
 
 // src/cli/report-command.ts
@@ -47182,18 +51291,18 @@ function usageError2(message) {
 }
 function parseReportArgs(args) {
   const parsed = parseArgsOrUsageError(args, parseArgsOptions(REPORT_OPTION_KEYS), usageError2);
-  const values = parsed.values;
-  if (values["help"] === true) return "help";
+  const values2 = parsed.values;
+  if (values2["help"] === true) return "help";
   if (parsed.positionals.length === 0) throw usageError2("missing PATH (an .onnx file or a folder)");
-  const outDir = cliOption(values, "out", usageError2);
+  const outDir = cliOption(values2, "out", usageError2);
   if (outDir === void 0 || outDir === "") throw usageError2("missing --out DIR");
-  const gates = { failOnUnsupported: cliOption(values, "failOnUnsupported", usageError2) ?? true };
-  if (cliOption(values, "allowUnverified", usageError2) === true) gates.allowUnverified = true;
-  const maxAbsError = cliOption(values, "maxAbsError", usageError2);
-  const minPsnr = cliOption(values, "minPsnr", usageError2);
-  const maxSizeIncrease = cliOption(values, "maxSizeIncrease", usageError2);
-  const timeoutSeconds = cliOption(values, "timeout", usageError2);
-  const baseRef = cliOption(values, "baseRef", usageError2);
+  const gates = { failOnUnsupported: cliOption(values2, "failOnUnsupported", usageError2) ?? true };
+  if (cliOption(values2, "allowUnverified", usageError2) === true) gates.allowUnverified = true;
+  const maxAbsError = cliOption(values2, "maxAbsError", usageError2);
+  const minPsnr = cliOption(values2, "minPsnr", usageError2);
+  const maxSizeIncrease = cliOption(values2, "maxSizeIncrease", usageError2);
+  const timeoutSeconds = cliOption(values2, "timeout", usageError2);
+  const baseRef = cliOption(values2, "baseRef", usageError2);
   if (maxAbsError !== void 0) gates.maxAbsError = maxAbsError;
   if (minPsnr !== void 0) gates.minPsnr = minPsnr;
   if (maxSizeIncrease !== void 0) gates.maxSizeIncrease = maxSizeIncrease;
@@ -47201,22 +51310,22 @@ function parseReportArgs(args) {
   const request2 = {
     paths: parsed.positionals,
     outDir,
-    variants: cliOption(values, "variants", usageError2) ?? splitList(DEFAULT_VARIANTS),
-    target: cliOption(values, "target", usageError2) ?? DEFAULT_TARGET,
+    variants: cliOption(values2, "variants", usageError2) ?? splitList(DEFAULT_VARIANTS),
+    target: cliOption(values2, "target", usageError2) ?? DEFAULT_TARGET,
     gates,
-    json: values["json"] === true
+    json: values2["json"] === true
   };
   if (baseRef !== void 0) request2.baseRef = baseRef;
   if (timeoutSeconds !== void 0) request2.timeoutSeconds = timeoutSeconds;
-  const jobs = cliOption(values, "jobs", usageError2);
-  const memoryBudget = cliOption(values, "memoryBudget", usageError2);
+  const jobs = cliOption(values2, "jobs", usageError2);
+  const memoryBudget = cliOption(values2, "memoryBudget", usageError2);
   if (jobs !== void 0) request2.jobs = jobs;
   if (memoryBudget !== void 0) request2.memoryBudgetBytes = memoryBudget * 1e6;
-  const inputShapes = parseInputShapes(values["input-shape"], (message) => {
+  const inputShapes = parseInputShapes(values2["input-shape"], (message) => {
     throw usageError2(message);
   });
   if (inputShapes !== void 0) request2.inputShapes = inputShapes;
-  const config = cliOption(values, "config", usageError2);
+  const config = cliOption(values2, "config", usageError2);
   if (config !== void 0) request2.config = config;
   return request2;
 }
@@ -47286,7 +51395,8 @@ var VERSION = version;
 var RUNNERS = {
   convert: runConvert,
   check: runCheck,
-  verify: runVerify
+  verify: runVerify,
+  diagnose: runDiagnose
 };
 function dispatch(request2, ctx) {
   const runner = RUNNERS[request2.command];
@@ -47294,7 +51404,7 @@ function dispatch(request2, ctx) {
 }
 function subjectOf(request2) {
   if (request2 === void 0) return {};
-  return request2.command === "verify" ? { package: request2.packagePath } : { model: request2.model };
+  return request2.command === "verify" || request2.command === "diagnose" ? { package: request2.packagePath } : { model: request2.model };
 }
 function reportFailure(err2, io, argv, request2) {
   const failure = describeFailure(err2);

@@ -82,15 +82,15 @@ export function addImagePrologue(editor: ProgramEditor, name: string, folded: Fo
   const type = editor.typeOf(name);
   const ops: MilOperation[] = [];
   let current = name;
-  const step = (opType: 'mul' | 'add', values: number[], hint: string): void => {
+  const step = (opType: 'mul' | 'add', values: number[], hint: string, result: string): void => {
     const constant = editor.constOp(channelConstant(values), `${name}_${hint}`);
-    const out = editor.fresh(`${name}_${hint}ed`);
+    const out = editor.fresh(`${name}_${result}`);
     ops.push(constant, editor.op(opType, { x: current, y: constant.name }, [{ name: out, type: { ...type, shape: [...type.shape] } }], `${name}_${hint}`));
     current = out;
   };
-  if (folded.scale !== 1) step('mul', [folded.scale], 'scale');
-  if (folded.bias.some((b) => b !== 0)) step('add', folded.bias, 'bias');
-  if (folded.channelScale) step('mul', folded.channelScale, 'channel_scale');
+  if (folded.scale !== 1) step('mul', [folded.scale], 'scale', 'scaled');
+  if (folded.bias.some((b) => b !== 0)) step('add', folded.bias, 'bias', 'biased');
+  if (folded.channelScale) step('mul', folded.channelScale, 'channel_scale', 'channel_scaled');
   if (current === name) return;
   const added = new Set(ops);
   editor.prepend(ops);
