@@ -25,6 +25,7 @@ const TENSOR_OPERATION = 'iOS14/test_tensor_operation.py';
 const ACTIVATION = 'iOS14/test_activation.py';
 const UNARY = 'iOS14/test_elementwise_unary.py';
 const BINARY = 'iOS14/test_elementwise_binary.py';
+const TRANSFORMATION = 'iOS14/test_tensor_transformation.py';
 
 const checkedOps = (ops: string[], checkedAgainst: string): Record<string, OpSemantics> =>
   Object.fromEntries(ops.map((op) => [op, { checkedAgainst }]));
@@ -36,6 +37,11 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
     'rsqrt', 'sign', 'sin', 'sinh', 'sqrt', 'square', 'tan', 'tanh', 'threshold'], UNARY),
   round: { checkedAgainst: UNARY, difference: 'halves go to the even neighbour, as NumPy (a choice: the tests pin no tie)' },
   ...checkedOps(['add', 'floor_div', 'maximum', 'minimum', 'mod', 'mul', 'pow', 'sub'], BINARY),
+  ...checkedOps(['slice_by_index', 'slice_by_size', 'pixel_shuffle', 'space_to_batch', 'batch_to_space', 'reverse_sequence', 'sliding_windows',
+    'split', 'concat'], TRANSFORMATION),
+  depth_to_space: { checkedAgainst: TRANSFORMATION, difference: 'channel order for more than one output channel (depth, column, row) is read from the op definition: the test has one' },
+  space_to_depth: { checkedAgainst: TRANSFORMATION, difference: 'channel order for more than one input channel is read from the op definition: the test has one' },
+  reshape: { checkedAgainst: `${TRANSFORMATION}, iOS15 and iOS17/test_tensor_transformation.py (0 in shape; right-aligned from iOS17)` },
   real_div: { checkedAgainst: BINARY, difference: 'two int32 operands: the quotient truncated toward zero (the tests pin only positive quotients)' },
   reduce_argmax: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
   reduce_argmin: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
