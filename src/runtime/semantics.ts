@@ -26,6 +26,8 @@ const ACTIVATION = 'iOS14/test_activation.py';
 const UNARY = 'iOS14/test_elementwise_unary.py';
 const BINARY = 'iOS14/test_elementwise_binary.py';
 const TRANSFORMATION = 'iOS14/test_tensor_transformation.py';
+const SCATTER_GATHER = 'iOS14/test_scatter_gather.py';
+const NEGATIVE_INDICES = 'negative indices count from the end before iOS17 and are refused from iOS17, as the iOS17 definitions require';
 
 const checkedOps = (ops: string[], checkedAgainst: string): Record<string, OpSemantics> =>
   Object.fromEntries(ops.map((op) => [op, { checkedAgainst }]));
@@ -42,6 +44,12 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
   depth_to_space: { checkedAgainst: TRANSFORMATION, difference: 'channel order for more than one output channel (depth, column, row) is read from the op definition: the test has one' },
   space_to_depth: { checkedAgainst: TRANSFORMATION, difference: 'channel order for more than one input channel is read from the op definition: the test has one' },
   reshape: { checkedAgainst: `${TRANSFORMATION}, iOS15 and iOS17/test_tensor_transformation.py (0 in shape; right-aligned from iOS17)` },
+  gather: { checkedAgainst: `${SCATTER_GATHER}, iOS16 and iOS17/test_scatter_gather.py (batch_dims, index rules)`, difference: NEGATIVE_INDICES },
+  gather_nd: { checkedAgainst: `${SCATTER_GATHER}, iOS16/test_scatter_gather.py (batch_dims)`, difference: NEGATIVE_INDICES },
+  gather_along_axis: { checkedAgainst: SCATTER_GATHER, difference: NEGATIVE_INDICES },
+  scatter: { checkedAgainst: SCATTER_GATHER, difference: `${NEGATIVE_INDICES}; repeated indices in update mode: the last wins (the tests pin no repeat there)` },
+  scatter_along_axis: { checkedAgainst: SCATTER_GATHER, difference: NEGATIVE_INDICES },
+  scatter_nd: { checkedAgainst: SCATTER_GATHER, difference: NEGATIVE_INDICES },
   real_div: { checkedAgainst: BINARY, difference: 'two int32 operands: the quotient truncated toward zero (the tests pin only positive quotients)' },
   reduce_argmax: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
   reduce_argmin: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
