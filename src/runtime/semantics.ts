@@ -27,6 +27,8 @@ const UNARY = 'iOS14/test_elementwise_unary.py';
 const BINARY = 'iOS14/test_elementwise_binary.py';
 const TRANSFORMATION = 'iOS14/test_tensor_transformation.py';
 const SCATTER_GATHER = 'iOS14/test_scatter_gather.py';
+const POOL = 'iOS14/test_pool.py';
+const CEIL_MODE = 'ceil_mode (no Apple test pins it): a window may not start in the trailing padding, the PyTorch/ONNX rule';
 const NEGATIVE_INDICES = 'negative indices count from the end before iOS17 and are refused from iOS17, as the iOS17 definitions require';
 
 const checkedOps = (ops: string[], checkedAgainst: string): Record<string, OpSemantics> =>
@@ -50,6 +52,9 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
   scatter: { checkedAgainst: SCATTER_GATHER, difference: `${NEGATIVE_INDICES}; repeated indices in update mode: the last wins (the tests pin no repeat there)` },
   scatter_along_axis: { checkedAgainst: SCATTER_GATHER, difference: NEGATIVE_INDICES },
   scatter_nd: { checkedAgainst: SCATTER_GATHER, difference: NEGATIVE_INDICES },
+  avg_pool: { checkedAgainst: POOL, difference: CEIL_MODE },
+  max_pool: { checkedAgainst: POOL, difference: CEIL_MODE },
+  l2_pool: { checkedAgainst: POOL, difference: CEIL_MODE },
   real_div: { checkedAgainst: BINARY, difference: 'two int32 operands: the quotient truncated toward zero (the tests pin only positive quotients)' },
   reduce_argmax: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
   reduce_argmin: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
