@@ -52,6 +52,8 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
   scatter: { checkedAgainst: SCATTER_GATHER, difference: `${NEGATIVE_INDICES}; repeated indices in update mode: the last wins (the tests pin no repeat there)` },
   scatter_along_axis: { checkedAgainst: SCATTER_GATHER, difference: NEGATIVE_INDICES },
   scatter_nd: { checkedAgainst: SCATTER_GATHER, difference: NEGATIVE_INDICES },
+  conv: { checkedAgainst: 'iOS14/test_conv.py (same, same_lower, valid, custom with groups and dilations)' },
+  conv_transpose: { checkedAgainst: 'iOS14/test_conv.py', difference: 'same and same_lower padding are read from the op definition: the tests pin custom padding only' },
   avg_pool: { checkedAgainst: POOL, difference: CEIL_MODE },
   max_pool: { checkedAgainst: POOL, difference: CEIL_MODE },
   l2_pool: { checkedAgainst: POOL, difference: CEIL_MODE },
