@@ -145,6 +145,28 @@ describe('element-wise unary ops', () => {
     got.forEach((g, i) => expect(Math.abs(g - want[i]!)).toBeLessThan(1e-6));
   });
 
+  it('erf near zero rounds to the same float32 as the term-by-term Maclaurin sum', () => {
+    const termByTerm = (x: number): number => {
+      const x2 = x * x;
+      let term = x;
+      let sum = x;
+      for (let n = 1; n < 12; n++) {
+        term *= -x2 / n;
+        sum += term / (2 * n + 1);
+      }
+      return (2 / Math.sqrt(Math.PI)) * sum;
+    };
+    // Every 2039th float32 bit pattern from 2^-24 up to 0.5, both signs.
+    const bits = new Uint32Array(1);
+    const asFloat = new Float32Array(bits.buffer);
+    const xs: number[] = [];
+    for (bits[0] = 0x33800000; asFloat[0]! < 0.5; bits[0] += 2039) xs.push(asFloat[0]!, -asFloat[0]!);
+    const got = values(runOp('erf', { x: f32([xs.length], xs) }, F32([xs.length]))[0]!);
+    const mismatches = xs.filter((x, i) => got[i] !== Math.fround(termByTerm(x)));
+    expect(xs.length).toBeGreaterThan(100_000);
+    expect(mismatches).toEqual([]);
+  });
+
   it('trig and hyperbolic functions', () => {
     const t = f32([1], [0.5]);
     for (const [op, f] of [['sin', Math.sin], ['cos', Math.cos], ['tan', Math.tan], ['atan', Math.atan], ['sinh', Math.sinh], ['cosh', Math.cosh], ['tanh', Math.tanh], ['asin', Math.asin], ['acos', Math.acos], ['atanh', Math.atanh]] as const) {
