@@ -52,16 +52,13 @@ function bytesOf(t: Tensor): Uint8Array | undefined {
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
-/** A cheap bucket key: dtype, shape and an FNV-1a hash of the bytes (or strings). */
+/**
+ * The bucket a constant is compared within: its dtype and shape. Constants of one
+ * shape are compared byte by byte, which stops at the first differing byte, so
+ * distinct weights cost next to nothing and no pass over every weight byte is needed.
+ */
 function constantKey(t: Tensor): string {
-  let h = 0x811c9dc5;
-  const bytes = bytesOf(t);
-  if (bytes) {
-    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  } else {
-    for (const s of t.data as string[]) for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  }
-  return `${t.dtype}|${t.shape.join(',')}|${h >>> 0}`;
+  return `${t.dtype}|${t.shape.join(',')}`;
 }
 
 /** Bitwise equality, so NaN payloads and signed zeros count as different values only when their bits differ. */
