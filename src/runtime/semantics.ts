@@ -54,6 +54,8 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
   scatter_nd: { checkedAgainst: SCATTER_GATHER, difference: NEGATIVE_INDICES },
   conv: { checkedAgainst: 'iOS14/test_conv.py (same, same_lower, valid, custom with groups and dilations)' },
   conv_transpose: { checkedAgainst: 'iOS14/test_conv.py', difference: 'same and same_lower padding are read from the op definition: the tests pin custom padding only' },
+  linear: { checkedAgainst: 'iOS14/test_linear.py, iOS17/test_linear.py (mixed dtypes, int32 operands)', difference: 'int32 operands multiply in fp32: exact while partial sums stay below 2^24' },
+  matmul: { checkedAgainst: 'iOS14/test_linear.py, iOS17/test_linear.py (mixed dtypes, int32 operands)', difference: 'int32 operands multiply in fp32: exact while partial sums stay below 2^24' },
   avg_pool: { checkedAgainst: POOL, difference: CEIL_MODE },
   max_pool: { checkedAgainst: POOL, difference: CEIL_MODE },
   l2_pool: { checkedAgainst: POOL, difference: CEIL_MODE },

@@ -1,29 +1,49 @@
 import type { KernelTable, OpContext } from '../kernel.js';
 import { gemm, matrix, rowTimesWeightT } from '../gemm.js';
-import { makeFloat, makeFloatToOverwrite, type RtValue } from '../value.js';
+import { isFloatValue, makeFloat, makeFloatToOverwrite, type RtFloatValue, type RtValue } from '../value.js';
 import { residentRowsTimesWeightT } from '../wasm-matvec.js';
 import { broadcastIndex, broadcastShapes } from './broadcast.js';
 
 /** linear (x·Wᵀ + b) and matmul (batched, broadcast, optional transposes). */
 
+/**
+ * An operand as floats. iOS17 lets linear and matmul take int32 operands
+ * beside float ones (Apple's iOS17 test_linear.py); their products run in
+ * fp32, exact while every partial sum stays below 2^24, and the interpreter
+ * gives the result the op's declared dtype (an int32 result truncates, as
+ * cast does).
+ */
+function floatOperand(ctx: OpContext, name: string): RtFloatValue | undefined {
+  const v = ctx.optional(name);
+  if (!v || isFloatValue(v)) return v;
+  if (v.dtype !== 'int32') ctx.fail(`parameter '${name}' must be fp16, fp32 or int32, got ${v.dtype}`);
+  return makeFloat('float32', v.shape, Float32Array.from(v.data as Int32Array));
+}
+
+function requiredFloatOperand(ctx: OpContext, name: string): RtFloatValue {
+  return floatOperand(ctx, name) ?? ctx.fail(`missing parameter '${name}'`);
+}
+
 /** Below this many rows the dot-product form beats packing the weight for GEMM. */
 const DOT_ROWS = 4;
 
 function linear(ctx: OpContext): RtValue[] {
-  const x = ctx.float('x');
-  const w = ctx.float('weight');
-  const bias = ctx.optionalFloat('bias')?.data;
+  const x = requiredFloatOperand(ctx, 'x');
+  const w = requiredFloatOperand(ctx, 'weight');
+  const bias = floatOperand(ctx, 'bias')?.data;
   if (w.shape.length !== 2) ctx.fail(`weight must be rank 2, got [${w.shape.join(',')}]`);
   const [dOut, dIn] = w.shape as [number, number];
   const k = x.shape[x.shape.length - 1] ?? 1;
   if (k !== dIn) ctx.fail(`x [${x.shape.join(',')}] does not match weight [${w.shape.join(',')}]`);
   if (bias && bias.length !== dOut) ctx.fail(`bias has ${bias.length} values for ${dOut} outputs`);
   const rows = x.data.length / (dIn || 1);
+  // A converted int32 weight is a fresh array each run: not worth caching in packed or resident form.
+  const constantWeight = ctx.isConstant('weight') && isFloatValue(ctx.input('weight'));
   const out = makeFloatToOverwrite(x.dtype, [...x.shape.slice(0, -1), dOut]);
   if (rows >= DOT_ROWS) {
     // out = x · Wᵀ; the bias runs along columns here, so it is added below.
-    gemm(rows, dOut, dIn, matrix(x.data, 0, dIn), matrix(w.data, 0, 1, dIn), out.data, 0, dOut, { constantB: ctx.isConstant('weight') });
-  } else if (!(ctx.isConstant('weight') && residentRowsTimesWeightT(rows, dOut, dIn, x.data, w.data, out.data))) {
+    gemm(rows, dOut, dIn, matrix(x.data, 0, dIn), matrix(w.data, 0, 1, dIn), out.data, 0, dOut, { constantB: constantWeight });
+  } else if (!(constantWeight && residentRowsTimesWeightT(rows, dOut, dIn, x.data, w.data, out.data))) {
     rowTimesWeightT(rows, dOut, dIn, x.data, 0, w.data, out.data, 0);
   }
   if (bias) {
@@ -34,8 +54,8 @@ function linear(ctx: OpContext): RtValue[] {
 }
 
 function matmul(ctx: OpContext): RtValue[] {
-  const x = ctx.float('x');
-  const y = ctx.float('y');
+  const x = requiredFloatOperand(ctx, 'x');
+  const y = requiredFloatOperand(ctx, 'y');
   const tx = ctx.bool('transpose_x', false);
   const ty = ctx.bool('transpose_y', false);
   // 1-D operands become a row (x) or a column (y); the added dim is dropped afterwards.
