@@ -59,6 +59,8 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
   avg_pool: { checkedAgainst: POOL, difference: CEIL_MODE },
   max_pool: { checkedAgainst: POOL, difference: CEIL_MODE },
   l2_pool: { checkedAgainst: POOL, difference: CEIL_MODE },
+  ...checkedOps(['fill', 'non_zero', 'one_hot', 'range_1d', 'flatten2d'], TENSOR_OPERATION),
+  ...checkedOps(['stack', 'expand_dims', 'squeeze', 'transpose', 'reverse'], TRANSFORMATION),
   real_div: { checkedAgainst: BINARY, difference: 'two int32 operands: the quotient truncated toward zero (the tests pin only positive quotients)' },
   reduce_argmax: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
   reduce_argmin: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
