@@ -169,3 +169,23 @@ describe('element-wise binary on x = [[10, 20, 30], [40, 50, 60]], y = [[11 … 
     expect(values(grid!)).toEqual(xs.map((v, i) => Math.trunc(v / ys[i]!)));
   });
 });
+
+describe('comparisons of x = [[1, 2, 3], [4, 5, 6]] with y = [[-1, 2, -3], [4, -5, 6]] and with scalars', () => {
+  const x = f32([2, 3], [1, 2, 3, 4, 5, 6]);
+  const y = t;
+  const cmp = (op: string, a: Tensor, b: Tensor) => values(runOp(op, { x: a, y: b }, { dtype: 'bool', shape: [2, 3] })[0]!);
+  it('element-wise, a bool result', () => {
+    expect(cmp('equal', x, y)).toEqual([0, 1, 0, 1, 0, 1]);
+    expect(cmp('not_equal', x, y)).toEqual([1, 0, 1, 0, 1, 0]);
+    expect(cmp('greater', x, y)).toEqual([1, 0, 1, 0, 1, 0]);
+    expect(cmp('greater_equal', x, y)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(cmp('less', x, y)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(cmp('less_equal', x, y)).toEqual([0, 1, 0, 1, 0, 1]);
+  });
+  it('a scalar operand broadcasts on either side', () => {
+    expect(cmp('equal', scalar(-3), y)).toEqual([0, 0, 1, 0, 0, 0]);
+    expect(cmp('greater', x, scalar(3.5))).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(cmp('greater_equal', x, scalar(3.5))).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(cmp('less', x, scalar(3.5))).toEqual([1, 1, 1, 0, 0, 0]);
+  });
+});
