@@ -4,6 +4,8 @@ import { formatShape, type Tensor } from '../tensor/tensor.js';
 import { errorMessage, ToolError } from '../errors.js';
 import { OpContext, type Kernel } from './kernel.js';
 import { KERNELS } from './kernels/index.js';
+import { batchNormInto } from './kernels/norm.js';
+import { normReluChains } from './fusion.js';
 import { imageToProgramTensor } from './image.js';
 import { runNmsStage } from './nms-model.js';
 import {
@@ -67,6 +69,11 @@ class BufferTracker {
     const count = this.live.get(data);
     if (count !== undefined) this.live.set(data, count + 1);
     else if (fresh && data instanceof Float32Array && data.length >= POOLED_MIN_LENGTH) this.live.set(data, 1);
+  }
+
+  /** True when `data` was made by this run and only one name holds it. */
+  soleOwner(data: RtValue['data']): boolean {
+    return this.live.get(data) === 1;
   }
 
   drop(data: RtValue['data']): void {
@@ -242,13 +249,46 @@ function runOperation(op: MilOperation, scope: Scope, opset: MilOpset, heartbeat
   }
 }
 
+/**
+ * Runs batch_norm `norm` (and the chain's relu) in place on its x, a conv
+ * result, and returns true; returns false (doing nothing) when x is not a
+ * float32 buffer this run owns alone, so the ops then run one by one.
+ */
+function runChainInPlace(norm: MilOperation, relu: MilOperation | undefined, scope: Scope, opset: MilOpset): boolean {
+  const xBinding = norm.inputs['x']![0]!;
+  const x = xBinding.kind === 'name' ? scope.get(xBinding.name) : undefined;
+  if (!x || x.dtype !== 'float32' || !(x.data instanceof Float32Array) || !scope.buffers.soleOwner(x.data)) return false;
+  const data = x.data;
+  const params = resolveParams(norm, scope);
+  const noBlocks = (): RtValue[] => [];
+  const ctx = new OpContext(norm, opset, params, constantParams(norm, scope), noBlocks);
+  runKernel(() => {
+    batchNormInto(ctx, { dtype: 'float32', shape: x.shape, data }, data, relu !== undefined);
+    return [];
+  }, ctx);
+  for (const op of relu ? [norm, relu] : [norm]) {
+    scope.set(op.outputs[0]!.name, settleOutput(op, op.outputs[0]!.type, { dtype: 'float32', shape: x.shape, data }, params));
+    scope.buffers.adopt(data, false);
+  }
+  return true;
+}
+
 function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (index: number, total: number) => void, heartbeat?: () => void, onValues?: RunOptions['onValues']): RtValue[] {
   const plan = releasePlan(block);
+  // An observer sees every op's own result, so chains run in place only when nobody watches.
+  const chains = onValues ? undefined : normReluChains(block);
+  const doneEarly = new Set<number>();
   const total = block.operations.length;
   for (let i = 0; i < total; i++) {
     const beat = heartbeat ?? (onOp ? () => onOp(i, total) : undefined);
     const op = block.operations[i]!;
-    runOperation(op, scope, opset, beat);
+    const chain = chains?.get(i);
+    const relu = chain?.reluAt === undefined ? undefined : block.operations[chain.reluAt];
+    if (chain && runChainInPlace(op, relu, scope, opset)) {
+      if (relu) doneEarly.add(chain.reluAt!);
+    } else if (!doneEarly.has(i)) {
+      runOperation(op, scope, opset, beat);
+    }
     if (onValues) onValues(op, op.outputs.map((o) => scope.get(o.name)!));
     for (const name of plan[i]!) scope.release(name);
     onOp?.(i, total);

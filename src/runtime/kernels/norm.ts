@@ -14,6 +14,17 @@ function channelParam(ctx: OpContext, name: string, channels: number, fill: numb
 
 function batchNorm(ctx: OpContext): RtValue[] {
   const x = ctx.float('x');
+  const out = makeFloatToOverwrite(x.dtype, x.shape);
+  batchNormInto(ctx, x, out.data, false);
+  return [out];
+}
+
+/**
+ * batch_norm of ctx's x into `o` (which may be x's own buffer), optionally
+ * followed by relu: the interpreter runs conv → batch_norm → relu this way in
+ * place. Each value is rounded to float32 before relu, as the separate ops do.
+ */
+export function batchNormInto(ctx: OpContext, x: RtFloatValue, o: Float32Array, relu: boolean): void {
   const channels = x.shape[1] ?? 1;
   const mean = channelParam(ctx, 'mean', channels, 0);
   const variance = channelParam(ctx, 'variance', channels, 1);
@@ -21,15 +32,19 @@ function batchNorm(ctx: OpContext): RtValue[] {
   const beta = channelParam(ctx, 'beta', channels, 0);
   const eps = ctx.num('epsilon', 1e-5);
   const inner = elementCount(x.shape.slice(2));
-  const out = makeFloatToOverwrite(x.dtype, x.shape);
   const a = x.data;
-  const o = out.data;
   for (let base = 0, c = 0; base < a.length; base += inner, c = (c + 1) % channels) {
     const scale = gamma[c]! / Math.sqrt(variance[c]! + eps);
     const shift = beta[c]! - mean[c]! * scale;
-    for (let i = base; i < base + inner; i++) o[i] = a[i]! * scale + shift;
+    if (!relu) {
+      for (let i = base; i < base + inner; i++) o[i] = a[i]! * scale + shift;
+      continue;
+    }
+    for (let i = base; i < base + inner; i++) {
+      const v = Math.fround(a[i]! * scale + shift);
+      o[i] = v > 0 ? v : 0;
+    }
   }
-  return [out];
 }
 
 /** Normalizes each contiguous run of `inner` elements; gamma/beta are indexed by run % channels. */

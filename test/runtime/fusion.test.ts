@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import type { MilProgram } from '../../src/mil/ir.js';
+import { normReluChains } from '../../src/runtime/fusion.js';
+import { runProgram } from '../../src/runtime/interpreter.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { f32, op, program, scalar, str, v } from './build.js';
+
+/** Deterministic values in [-1, 1) that differ with the seed. */
+function noise(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+const C_IN = 3;
+const C_OUT = 4;
+const SIZE = 40; // 4 × 40 × 40 values: large enough for the run's buffer pool to own them
+
+/** conv → batch_norm → relu with the statistics declared as consts between the ops, as converted models have them. */
+function convNormRelu(seed: number, outputs: string[] = ['y']): MilProgram {
+  const shape = [1, C_OUT, SIZE, SIZE];
+  const stat = (name: string, k: number, offset: number) =>
+    op('const', {}, [v(name, 'float32', [C_OUT])], { val: f32([C_OUT], noise(C_OUT, seed + k).map((x) => x + offset)) });
+  return program([v('x', 'float32', [1, C_IN, SIZE, SIZE])], [
+    op('const', {}, [v('w', 'float32', [C_OUT, C_IN, 3, 3])], { val: f32([C_OUT, C_IN, 3, 3], noise(C_OUT * C_IN * 9, seed)) }),
+    op('conv', { x: 'x', weight: 'w', pad_type: str('same') }, [v('c', 'float32', shape)]),
+    stat('mean', 1, 0), stat('variance', 2, 1.5), stat('gamma', 3, 0), stat('beta', 4, 0),
+    op('batch_norm', { x: 'c', mean: 'mean', variance: 'variance', gamma: 'gamma', beta: 'beta', epsilon: scalar(1e-3) }, [v('n', 'float32', shape)]),
+    op('const', {}, [v('unrelated', 'float32', [])], { val: scalar(7) }),
+    op('relu', { x: 'n' }, [v('y', 'float32', shape)]),
+  ], outputs);
+}
+
+function run(prog: MilProgram, x: Tensor, inPlace: boolean): Record<string, Tensor> {
+  // An observer sees each op's own result, which turns in-place chains off: the op-by-op path.
+  return runProgram(prog, { x }, inPlace ? {} : { onValues: () => undefined });
+}
+
+describe('conv → batch_norm → relu in place', () => {
+  it('finds the chain across the consts declared between its ops', () => {
+    const block = convNormRelu(1).functions['main']!.block;
+    const normAt = block.operations.findIndex((o) => o.type === 'batch_norm');
+    const reluAt = block.operations.findIndex((o) => o.type === 'relu');
+    expect([...normReluChains(block)]).toEqual([[normAt, { reluAt }]]);
+  });
+
+  it('gives bit-identical results to running the ops one by one', () => {
+    for (const seed of [3, 17, 99]) {
+      const prog = convNormRelu(seed);
+      const x = f32([1, C_IN, SIZE, SIZE], noise(C_IN * SIZE * SIZE, seed * 7));
+      const fused = run(prog, x, true)['y']!.data as Float32Array;
+      const opByOp = run(prog, x, false)['y']!.data as Float32Array;
+      expect(fused.some((y) => y > 0) && fused.some((y) => y === 0)).toBe(true);
+      expect(Buffer.from(fused.buffer, fused.byteOffset, fused.byteLength).equals(Buffer.from(opByOp.buffer, opByOp.byteOffset, opByOp.byteLength))).toBe(true);
+    }
+  });
+
+  it('leaves a conv result that is also an output untouched', () => {
+    const prog = convNormRelu(5, ['c', 'y']);
+    expect(normReluChains(prog.functions['main']!.block).size).toBe(0);
+    const x = f32([1, C_IN, SIZE, SIZE], noise(C_IN * SIZE * SIZE, 11));
+    const got = run(prog, x, true);
+    const want = run(prog, x, false);
+    expect(Array.from(got['c']!.data as Float32Array)).toEqual(Array.from(want['c']!.data as Float32Array));
+    expect(Array.from(got['c']!.data as Float32Array).some((c) => c < 0)).toBe(true);
+  });
+
+  it('keeps the batch_norm out of the chain when another op reads its result too', () => {
+    const prog = convNormRelu(5, ['n', 'y']);
+    const chains = [...normReluChains(prog.functions['main']!.block).values()];
+    expect(chains).toEqual([{}]);
+    const x = f32([1, C_IN, SIZE, SIZE], noise(C_IN * SIZE * SIZE, 13));
+    const got = run(prog, x, true);
+    const want = run(prog, x, false);
+    expect(Array.from(got['n']!.data as Float32Array)).toEqual(Array.from(want['n']!.data as Float32Array));
+    expect(Array.from(got['y']!.data as Float32Array)).toEqual(Array.from(want['y']!.data as Float32Array));
+  });
+
+  it('reports progress once per op, in order, with the chain in place', () => {
+    const seen: number[] = [];
+    const prog = convNormRelu(2);
+    runProgram(prog, { x: f32([1, C_IN, SIZE, SIZE], noise(C_IN * SIZE * SIZE, 2)) }, { onOp: (i) => seen.push(i) });
+    expect(seen).toEqual([...prog.functions['main']!.block.operations.keys()]);
+  });
+});
