@@ -1,6 +1,7 @@
 import { elementCount, stridesOf } from '../../tensor/tensor.js';
 import { normAxis, type KernelTable, type OpContext } from '../kernel.js';
 import { allocFor, makeValue, type RtFloatValue, type RtNumeric, type RtNumericValue, type RtValue } from '../value.js';
+import { roundHalfEven } from './elementwise.js';
 import { milDType } from './misc.js';
 
 /**
@@ -226,7 +227,8 @@ function quantize(ctx: OpContext): RtValue[] {
   const inner = elementCount(x.shape.slice(axis + 1));
   const out = allocFor(dtype, x.data.length);
   for (let i = 0; i < out.length; i++) {
-    const q = Math.round(x.data[i]! / axisValue(scale, i, n, inner)) + axisValue(zero, i, n, inner);
+    // Halves to even, as coremltools' value inference (np.around) and the PyTorch quantizer its tests compare with.
+    const q = roundHalfEven(x.data[i]! / axisValue(scale, i, n, inner)) + axisValue(zero, i, n, inner);
     out[i] = Math.min(hi, Math.max(lo, q));
   }
   return [makeValue(dtype, x.shape, out)];

@@ -177,6 +177,12 @@ export function erf(x: number): number {
   return x < 0 ? -y : y;
 }
 
+/** NumPy's rounding (np.round, np.around): halves go to the even neighbour. MIL round and quantize follow it. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 const UNARY: Record<string, Unary> = {
   abs: Math.abs,
   sqrt: Math.sqrt,
@@ -185,11 +191,7 @@ const UNARY: Record<string, Unary> = {
   erf,
   floor: Math.floor,
   ceil: Math.ceil,
-  // MIL round follows NumPy: halves go to the even neighbour.
-  round: (x) => {
-    const r = Math.round(x);
-    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-  },
+  round: roundHalfEven,
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
   square: (x) => x * x,
   sin: Math.sin,
