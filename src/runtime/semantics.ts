@@ -68,6 +68,7 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
   constexpr_sparse_to_dense: { checkedAgainst: 'iOS16/test_constexpr_ops.py', difference: 'the iOS18 form is read from the op definition' },
   quantize: { checkedAgainst: 'iOS17/test_quantization.py', difference: 'halves round to even, as coremltools’ value inference (np.around) and the PyTorch quantizer the tests compare with; no test case sits on a tie' },
   dequantize: { checkedAgainst: 'iOS17/test_quantization.py' },
+  scaled_dot_product_attention: { checkedAgainst: 'iOS18/test_transformers.py' },
   real_div: { checkedAgainst: BINARY, difference: 'two int32 operands: the quotient truncated toward zero (the tests pin only positive quotients)' },
   reduce_argmax: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
   reduce_argmin: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
