@@ -34,6 +34,42 @@ function poolWindow(ctx: OpContext, inSize: number[]): PoolWindow {
   return { kernel, stride, padBefore: before, padAfter: after, inSize, outSize };
 }
 
+/** Reduces the window [dLo, dHi) × [hLo, hHi) × [wLo, wHi) of the plane at `base`. */
+type WindowReducer = (src: Float32Array, base: number, IH: number, IW: number, dLo: number, dHi: number, hLo: number, hHi: number, wLo: number, wHi: number) => number;
+
+/** One function per kind, so each inner loop stays monomorphic (max_pool follows ResNet's stem). */
+const WINDOW_REDUCERS: Record<PoolKind, WindowReducer> = {
+  max: (src, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi) => {
+    let acc = -Infinity;
+    for (let d = dLo; d < dHi; d++) {
+      for (let h = hLo; h < hHi; h++) {
+        const row = base + (d * IH + h) * IW;
+        for (let i = wLo; i < wHi; i++) {
+          const v = src[row + i]!;
+          acc = v > acc || Number.isNaN(v) ? v : acc;
+        }
+      }
+    }
+    return acc;
+  },
+  avg: (src, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi) => sumWindow(src, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi, false),
+  l2: (src, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi) => sumWindow(src, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi, true),
+};
+
+function sumWindow(src: Float32Array, base: number, IH: number, IW: number, dLo: number, dHi: number, hLo: number, hHi: number, wLo: number, wHi: number, squares: boolean): number {
+  let acc = 0;
+  for (let d = dLo; d < dHi; d++) {
+    for (let h = hLo; h < hHi; h++) {
+      const row = base + (d * IH + h) * IW;
+      for (let i = wLo; i < wHi; i++) {
+        const v = src[row + i]!;
+        acc += squares ? v * v : v;
+      }
+    }
+  }
+  return acc;
+}
+
 function pool(kind: PoolKind) {
   return (ctx: OpContext): RtValue[] => {
     const x = ctx.float('x');
@@ -46,6 +82,7 @@ function pool(kind: PoolKind) {
     const [PD, PH, PW] = lift(w.padBefore, 0);
     const [AD, AH, AW] = lift(w.padAfter, 0);
     const [OD, OH, OW] = lift(w.outSize, 1);
+    const reduce = WINDOW_REDUCERS[kind];
     const planes = x.shape[0]! * x.shape[1]!;
     const out = makeFloat(x.dtype, [x.shape[0]!, x.shape[1]!, ...w.outSize]);
     const inVol = ID * IH * IW;
@@ -61,17 +98,7 @@ function pool(kind: PoolKind) {
           for (let ow = 0; ow < OW; ow++, o++) {
             const w0 = ow * SW - PW;
             const wLo = Math.max(w0, 0), wHi = Math.min(w0 + KW, IW);
-            let acc = kind === 'max' ? -Infinity : 0;
-            for (let d = dLo; d < dHi; d++) {
-              for (let h = hLo; h < hHi; h++) {
-                const row = base + (d * IH + h) * IW;
-                for (let i = wLo; i < wHi; i++) {
-                  const v = x.data[row + i]!;
-                  if (kind === 'max') acc = v > acc || Number.isNaN(v) ? v : acc;
-                  else acc += kind === 'l2' ? v * v : v;
-                }
-              }
-            }
+            let acc = reduce(x.data, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi);
             if (kind === 'l2') acc = Math.sqrt(acc);
             else if (kind === 'avg') {
               // Padding counts toward the divisor unless excluded; overhang beyond the padding never does.
