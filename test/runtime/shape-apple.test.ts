@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { f32, i32, int, ints, runOp, scalar, values, type Arg } from './build.js';
+import { f32, flag, i32, int, ints, runOp, scalar, values, type Arg } from './build.js';
 
 /**
  * Shape-making and shape-changing ops on the cases Apple's tests pin
@@ -86,5 +86,22 @@ describe('shape-changing ops', () => {
     expect(run('reverse', { x }, [2, 3])).toEqual([6, 5, 4, 3, 2, 1]);
     expect(run('reverse', { x, axes: ints([0]) }, [2, 3])).toEqual([4, 5, 6, 1, 2, 3]);
     expect(run('reverse', { x, axes: ints([-1]) }, [2, 3])).toEqual([3, 2, 1, 6, 5, 4]);
+  });
+});
+
+describe('iOS16 tensor operations', () => {
+  it('fill_like takes the shape of an int32 reference and the dtype of the value', () => {
+    const [out] = runOp('fill_like', { ref_tensor: i32([2, 1, 3], [0, 0, 0, 0, 0, 0]), value: scalar(1) }, F([2, 1, 3]), 'CoreML6');
+    expect(out!.dtype).toBe('float32');
+    expect(values(out!)).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+  it('topk with sort false still returns the values in order, and return_indices false returns the values alone', () => {
+    const x = f32([2, 3], [-1, 2, -3, 4, -5, 6]);
+    for (const sort of [true, false]) {
+      const both = runOp('topk', { x, k: int(2), axis: int(1), sort: flag(sort), return_indices: flag(true) }, [F([2, 2]), I([2, 2])], 'CoreML6').map(values);
+      expect(both).toEqual([[2, -1, 6, 4], [1, 0, 2, 0]]);
+      const only = runOp('topk', { x, k: int(2), axis: int(1), sort: flag(sort), return_indices: flag(false) }, [F([2, 2])], 'CoreML6').map(values);
+      expect(only).toEqual([[2, -1, 6, 4]]);
+    }
   });
 });

@@ -136,3 +136,47 @@ describe('split, concat, reshape', () => {
     expect(() => run('reshape', { x, shape: ints([4, 0, -1, 0]) }, [4, 1, 2, 3], 'CoreML7')).toThrow();
   });
 });
+
+describe('iOS18 slice_update writes update where slice_by_index would read, on x = arange(24) as [2, 3, 4]', () => {
+  const x = f32([2, 3, 4], Array.from({ length: 24 }, (_, i) => i));
+  const mask = (m: boolean[]) => bool([3], m.map(Number));
+  const none = [false, false, false];
+  // [numpy target, begin, end, stride, begin_mask, end_mask, squeeze_mask, update shape, result with update −1, −2, …]
+  const cases: [string, number[], number[], number[], boolean[], boolean[], boolean[], number[], number[]][] = [
+    ['x[1:2, 1:3, 1:3]', [1, 1, 1], [2, 3, 3], [1, 1, 1], none, none, none, [1, 2, 2], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, -1, -2, 19, 20, -3, -4, 23]],
+    ['x[:2, 1:3, :4:2]', [1, 1, 1], [2, 3, 4], [1, 1, 2], [true, false, true], none, none, [2, 2, 2], [0, 1, 2, 3, -1, 5, -2, 7, -3, 9, -4, 11, 12, 13, 14, 15, -5, 17, -6, 19, -7, 21, -8, 23]],
+    ['x[:, 1:, :4:2]', [1, 1, 1], [2, 3, 4], [1, 1, 2], [true, false, true], [true, true, false], none, [2, 2, 2], [0, 1, 2, 3, -1, 5, -2, 7, -3, 9, -4, 11, 12, 13, 14, 15, -5, 17, -6, 19, -7, 21, -8, 23]],
+    ['x[1::1, 1, :3:2]', [1, 1, 1], [2, 3, 3], [1, 1, 2], [false, false, true], [true, false, false], [false, true, false], [1, 2], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, -1, 17, -2, 19, 20, 21, 22, 23]],
+    ['x[-1:0:-2, -1:1:-1, -1:-3:-3]', [-1, -1, -1], [0, 1, -3], [-2, -1, -3], none, none, none, [1, 1, 1], [...Array.from({ length: 23 }, (_, i) => i), -1]],
+  ];
+  for (const [name, begin, end, stride, bm, em, sm, updateShape, want] of cases) {
+    it(name, () => {
+      const n = updateShape.reduce((p, d) => p * d, 1);
+      const update = f32(updateShape, Array.from({ length: n }, (_, i) => -(i + 1)));
+      const got = run('slice_update', {
+        x, update, begin: ints(begin), end: ints(end), stride: ints(stride), begin_mask: mask(bm), end_mask: mask(em), squeeze_mask: mask(sm),
+      }, [2, 3, 4], 'CoreML8');
+      expect(got).toEqual(want);
+    });
+  }
+});
+
+describe('iOS16 pixel_unshuffle is torch.nn.PixelUnshuffle', () => {
+  it('[1, 1, 2, 2] by 2', () => {
+    const [out] = runOp('pixel_unshuffle', { x: f32([1, 1, 2, 2], [9, 5, 1, 3]), downscale_factor: int(2) }, F([1, 4, 1, 1]), 'CoreML6');
+    expect(values(out!)).toEqual([9, 5, 1, 3]);
+  });
+  for (const [shape, r] of [[[1, 2, 4, 4], 2], [[1, 2, 4, 4], 4], [[2, 1, 8, 4], 2], [[2, 1, 8, 4], 4]] as const) {
+    it(`[${shape.join(', ')}] by ${r}: out[n, c·r² + i·r + j, h, w] = x[n, c, h·r + i, w·r + j]`, () => {
+      const [n, c, h, w] = shape;
+      const [oh, ow, oc] = [h / r, w / r, c * r * r];
+      const x = Array.from({ length: n * c * h * w }, (_, i) => i);
+      const got = run('pixel_unshuffle', { x: f32([...shape], x), downscale_factor: int(r) }, [n, oc, oh, ow], 'CoreML6');
+      got.forEach((v, o) => {
+        const [b, ch, y, z] = [Math.floor(o / (oc * oh * ow)), Math.floor(o / (oh * ow)) % oc, Math.floor(o / ow) % oh, o % ow];
+        const [src, i, j] = [Math.floor(ch / (r * r)), Math.floor((ch % (r * r)) / r), ch % r];
+        expect(v).toBe(((b * c + src) * h + y * r + i) * w + z * r + j);
+      });
+    });
+  }
+});
