@@ -72,6 +72,7 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
   slice_update: { checkedAgainst: 'iOS18/test_tensor_transformation.py' },
   pixel_unshuffle: { checkedAgainst: 'iOS16/test_tensor_transformation.py' },
   fill_like: { checkedAgainst: 'iOS16/test_tensor_operation.py' },
+  select: { checkedAgainst: 'iOS14/test_control_flow.py' },
   real_div: { checkedAgainst: BINARY, difference: 'two int32 operands: the quotient truncated toward zero (the tests pin only positive quotients)' },
   reduce_argmax: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
   reduce_argmin: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },

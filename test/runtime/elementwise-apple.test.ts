@@ -189,3 +189,21 @@ describe('comparisons of x = [[1, 2, 3], [4, 5, 6]] with y = [[-1, 2, -3], [4, -
     expect(cmp('less', x, scalar(3.5))).toEqual([1, 1, 1, 0, 0, 0]);
   });
 });
+
+describe('select (iOS14/test_control_flow.py)', () => {
+  const asBool = (shape: number[], v: number[]) => runOp('cast', { x: f32(shape, v), dtype: str('bool') }, { dtype: 'bool', shape })[0]!;
+  it('cast to bool marks non-zero values true; select takes a where true, b elsewhere', () => {
+    const cond = asBool([3, 3], [3, 0, 0, 0, 4, 0, 5, 6, 0]);
+    expect(values(cond)).toEqual([1, 0, 0, 0, 1, 0, 1, 1, 0]);
+    const a = f32([3, 3], [3, 1, 1, 1, 4, 1, 5, 6, 1]);
+    const b = f32([3, 3], [3, 2, 2, 2, 4, 2, 5, 6, 2]);
+    expect(run('select', { cond, a, b }, [3, 3])).toEqual([3, 2, 2, 2, 4, 2, 5, 6, 2]);
+  });
+  it('cond, a and b broadcast together, a scalar included', () => {
+    const cond = asBool([3, 1], [1, 0, 2]);
+    const b = f32([3, 3], [3, 2, 2, 2, 4, 2, 5, 6, 2]);
+    expect(run('select', { cond, a: f32([3], [1, 7, 8]), b }, [3, 3])).toEqual([1, 7, 8, 2, 4, 2, 1, 7, 8]);
+    expect(run('select', { cond, a: scalar(1), b }, [3, 3])).toEqual([1, 1, 1, 2, 4, 2, 1, 1, 1]);
+    expect(run('select', { cond, a: f32([3, 2], [1, 2, 3, 4, 5, 6]), b: f32([2], [7, 8]) }, [3, 2])).toEqual([1, 2, 7, 8, 5, 6]);
+  });
+});
