@@ -71,9 +71,10 @@ export function encodeValueType(type: MilTensorType): ValueTypeProto {
   if (!collection) return encodeTensorType(type);
   if (collection.kind === 'dictionary') return { dictionaryType: { keyType: scalarType(collection.keyDType), valueType: scalarType(type.dtype) } };
   const length = type.shape[0];
+  const element = collection.elementShape ? encodeTensorType({ dtype: type.dtype, shape: collection.elementShape }) : scalarType(type.dtype);
   return {
     listType: {
-      type: scalarType(type.dtype),
+      type: element,
       length: length === null || length === undefined ? { unknown: { variadic: false } } : { constant: { size: length } },
     },
   };
@@ -101,9 +102,11 @@ function decodeScalarDType(vt: ValueTypeProto | null | undefined, what: string, 
 export function decodeValueType(vt: ValueTypeProto | null | undefined, what: string, file: string): MilTensorType {
   const list = vt?.listType;
   if (list) {
-    const dtype = decodeScalarDType(list.type, `${what} (list element)`, file);
+    const element = decodeTensorType(list.type, `${what} (list element)`, file);
+    if (element.anyRank) throw invalidProgram(`${what} is a list whose elements have no fixed rank`, file);
     const size = list.length?.constant ? toNumber(list.length.constant.size) : null;
-    return { dtype, shape: [size], collection: { kind: 'list' } };
+    if (element.shape.length === 0) return { dtype: element.dtype, shape: [size], collection: { kind: 'list' } };
+    return { dtype: element.dtype, shape: [size], collection: { kind: 'list', elementShape: element.shape } };
   }
   const dict = vt?.dictionaryType;
   if (dict) {

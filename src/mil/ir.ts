@@ -25,7 +25,12 @@ export interface MilTensorType {
   anyRank?: boolean;
 }
 
-export type MilCollection = { kind: 'list' } | { kind: 'dictionary'; keyDType: DType };
+/**
+ * A list's elements are scalars of `dtype` unless `elementShape` is set: then each element is a
+ * tensor of that shape (make_list, list_write …); `shape` [length] is null while the length is
+ * only known at run time (a dynamic-length list).
+ */
+export type MilCollection = { kind: 'list'; elementShape?: (number | null)[] } | { kind: 'dictionary'; keyDType: DType };
 
 export interface MilVar {
   name: string;

@@ -9,7 +9,7 @@ import { normReluChains } from './fusion.js';
 import { imageToProgramTensor } from './image.js';
 import { runNmsStage } from './nms-model.js';
 import {
-  allocFor, BufferPool, computeDType, fromTensor, POOLED_MIN_LENGTH, settleFloat16, toTensor, withBufferPool, type RtNumeric, type RtValue,
+  allocFor, BufferPool, computeDType, fromTensor, isListValue, POOLED_MIN_LENGTH, settleFloat16, toTensor, withBufferPool, type RtNumeric, type RtValue,
 } from './value.js';
 
 export { supportedOpTypes } from './kernels/index.js';
@@ -172,6 +172,8 @@ function resolveParams(op: MilOperation, scope: Scope): Map<string, RtValue[]> {
 
 /** Gives a kernel result its declared dtype; fp16 results are rounded to half precision here. */
 function settleOutput(op: MilOperation, declared: MilTensorType, value: RtValue, params: Map<string, RtValue[]>): RtValue {
+  if (declared.collection?.kind === 'list' && declared.collection.elementShape) return settleList(op, declared, value);
+  if (isListValue(value)) throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced a list, but the program declares a tensor`);
   const dtype = computeDType(declared.dtype);
   let data = value.data;
   if (dtype !== value.dtype && dtype !== 'string' && value.dtype !== 'string') {
@@ -189,6 +191,15 @@ function settleOutput(op: MilOperation, declared: MilTensorType, value: RtValue,
   const settled: RtValue = { dtype, shape: value.shape, data };
   settleFloat16(settled);
   return checkShape(op, declared, settled);
+}
+
+/** A list result must be a list of the declared element dtype; its length and element shape are checked as it is written. */
+function settleList(op: MilOperation, declared: MilTensorType, value: RtValue): RtValue {
+  if (!isListValue(value)) throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced a tensor, but the program declares a list`);
+  if (value.dtype !== computeDType(declared.dtype)) {
+    throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced a list of ${value.dtype}, but the program declares a list of ${declared.dtype}`);
+  }
+  return value;
 }
 
 function sharesInput(data: RtValue['data'], params: Map<string, RtValue[]>): boolean {
@@ -345,6 +356,7 @@ export function runProgram(program: MilProgram, inputs: Record<string, Tensor>, 
   const values = withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp, undefined, options.onValues));
   const result: Record<string, Tensor> = {};
   fn.block.outputs.forEach((name, i) => {
+    if (isListValue(values[i]!)) throw new ToolError('RUNTIME', `program output '${name}' is a list; a Core ML model returns tensors (gather it with list_gather)`);
     result[name] = toTensor(values[i]!);
   });
   return result;

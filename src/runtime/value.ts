@@ -186,3 +186,29 @@ export function computeDType(dtype: DType): DType {
 export function settleFloat16(v: RtValue): void {
   if (v.dtype === 'float16' && v.data instanceof Float32Array) roundToFloat16InPlace(v.data);
 }
+
+/**
+ * A MIL list (make_list …) while a program runs: tensors of one dtype, each of
+ * `elementShape` once that is known. Lists are values: list_write returns a new
+ * list and leaves the one it read unchanged. An element never written reads as zeros.
+ */
+export interface RtList {
+  readonly items: readonly (RtNumericValue | undefined)[];
+  /** Undefined until the first write when make_list left elem_shape out. */
+  readonly elementShape: readonly number[] | undefined;
+  /** Whether a write past the end grows the list (make_list's dynamic_length). */
+  readonly dynamic: boolean;
+}
+
+/** A list value: `dtype` is the elements' dtype and `shape` [length]; it has no numeric data of its own. */
+export interface RtListValue extends RtValue {
+  readonly list: RtList;
+}
+
+export function isListValue(v: RtValue): v is RtListValue {
+  return (v as Partial<RtListValue>).list !== undefined;
+}
+
+export function makeListValue(dtype: DType, list: RtList): RtListValue {
+  return { dtype, shape: [list.items.length], data: new Uint8Array(0), list };
+}

@@ -29,7 +29,7 @@ function condOutputs(input: TypeRuleInput): MilTensorType[] {
   if (then.length !== otherwise.length || then.some((t, i) => !sameType(t, otherwise[i]!))) {
     throw new MilShapeError(`cond branches must return the same types: (${describe(then)}) vs (${describe(otherwise)})`);
   }
-  return then.map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
+  return then.map((t) => ({ ...t, shape: [...t.shape] }));
 }
 
 function whileOutputs(input: TypeRuleInput): MilTensorType[] {
@@ -47,7 +47,7 @@ function whileOutputs(input: TypeRuleInput): MilTensorType[] {
   if (body.outputs.length !== vars.length || body.outputs.some((t, i) => !sameType(t, vars[i]!))) {
     throw new MilShapeError(`while_loop body must return the loop_vars' types (${describe(vars)}), got (${describe(body.outputs)})`);
   }
-  return vars.map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
+  return vars.map((t) => ({ ...t, shape: [...t.shape] }));
 }
 
 const cond: MilOpDef = {

@@ -5,6 +5,7 @@ import { controlOpDefs } from './control.js';
 import { convOpDefs } from './conv.js';
 import { elementwiseOpDefs } from './elementwise.js';
 import { linearOpDefs } from './linear.js';
+import { listOpDefs } from './list.js';
 import { miscOpDefs } from './misc.js';
 import { normOpDefs } from './norm.js';
 import { padOpDefs } from './pad.js';
@@ -30,6 +31,7 @@ export const MIL_OP_FAMILIES: Readonly<Record<string, readonly MilOpDef[]>> = {
   conv: convOpDefs,
   elementwise: elementwiseOpDefs,
   linear: linearOpDefs,
+  list: listOpDefs,
   misc: miscOpDefs,
   norm: normOpDefs,
   pad: padOpDefs,

@@ -10,6 +10,7 @@ import { einsumKernels } from './einsum.js';
 import { elementwiseKernels } from './elementwise.js';
 import { scatterGatherKernels } from './scatter-gather.js';
 import { linearKernels } from './linear.js';
+import { listKernels } from './list.js';
 import { miscKernels } from './misc.js';
 import { normKernels } from './norm.js';
 import { padKernels } from './pad.js';
@@ -41,6 +42,7 @@ export const KERNEL_FAMILIES: FamilyTables<Kernel> = {
   constexpr: constexprKernels,
   misc: miscKernels,
   control: controlKernels,
+  list: listKernels,
   pad: padKernels,
   space: spaceKernels,
   vision: visionKernels,
