@@ -28,6 +28,8 @@ const BINARY = 'iOS14/test_elementwise_binary.py';
 const TRANSFORMATION = 'iOS14/test_tensor_transformation.py';
 const SCATTER_GATHER = 'iOS14/test_scatter_gather.py';
 const POOL = 'iOS14/test_pool.py';
+const LIST = 'iOS14/test_control_flow.py (TestList: smoke test and while_loop accumulation)';
+const LIST_WITHOUT_SHAPE = 'an element never written reads as zeros of elem_shape; without elem_shape (which no Apple test leaves out) reading it is refused';
 const CEIL_MODE = 'ceil_mode (no Apple test pins it): a window may not start in the trailing padding, the PyTorch/ONNX rule';
 const NEGATIVE_INDICES = 'negative indices count from the end before iOS17 and are refused from iOS17, as the iOS17 definitions require';
 
@@ -122,6 +124,9 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
   random_normal: { checkedAgainst: 'op definition (defs/iOS15/random.py): shape and distribution', difference: 'own seeded generator: values differ from a device; verify never passes an output that depends on it' },
   random_bernoulli: { checkedAgainst: 'op definition (defs/iOS15/random.py): shape and distribution', difference: 'own seeded generator: values differ from a device; verify never passes an output that depends on it' },
   random_categorical: { checkedAgainst: 'op definition (defs/iOS15/random.py): shape and distribution', difference: 'own seeded generator: values differ from a device; verify never passes an output that depends on it' },
+  ...checkedOps(['list_gather', 'list_length', 'list_scatter', 'list_write'], LIST),
+  make_list: { checkedAgainst: LIST, difference: LIST_WITHOUT_SHAPE },
+  list_read: { checkedAgainst: LIST, difference: LIST_WITHOUT_SHAPE },
 };
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');

@@ -13,7 +13,8 @@ import { MilShapeError } from './elementwise.js';
 const ANY: readonly DType[] = ['float16', 'float32', 'int32', 'bool'];
 
 function sameType(a: MilTensorType, b: MilTensorType): boolean {
-  return a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+  const sameKind = a.collection?.kind === b.collection?.kind;
+  return sameKind && a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
 }
 
 function describe(types: readonly MilTensorType[]): string {
