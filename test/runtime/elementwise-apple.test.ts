@@ -50,17 +50,16 @@ describe('activations with scalar parameters', () => {
   });
 });
 
+/** erf as its integral, by the midpoint rule: accurate to well beyond the 5 digits compared. */
+function erfIntegral(x: number): number {
+  const n = 4000;
+  let s = 0;
+  for (let k = 0; k < n; k++) s += Math.exp(-((((k + 0.5) / n) * x) ** 2));
+  return (2 / Math.sqrt(Math.PI)) * s * (x / n);
+}
+
 describe('gelu modes', () => {
-  const erf = (x: number) => {
-    // erf by the midpoint rule: accurate to well beyond the 5 digits compared.
-    const n = 2000;
-    let s = 0;
-    for (let k = 0; k < n; k++) {
-      const u = ((k + 0.5) / n) * x;
-      s += Math.exp(-u * u);
-    }
-    return (2 / Math.sqrt(Math.PI)) * s * (x / n);
-  };
+  const erf = erfIntegral;
   const formulas: Record<string, (x: number) => number> = {
     EXACT: (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
     TANH_APPROXIMATION: (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
@@ -123,12 +122,7 @@ describe('element-wise unary', () => {
     close(run('sqrt', { x: f32([2, 3], pos) }), pos.map(Math.sqrt));
   });
   it('erf against its integral', () => {
-    const integral = (x: number) => {
-      let s = 0;
-      for (let k = 0; k < 4000; k++) s += Math.exp(-((((k + 0.5) / 4000) * x) ** 2));
-      return (2 / Math.sqrt(Math.PI)) * s * (x / 4000);
-    };
-    close(run('erf', { x: t }), signed.map(integral));
+    close(run('erf', { x: t }), signed.map(erfIntegral));
   });
   it('trigonometric and hyperbolic ops', () => {
     for (const [op, f] of [['sin', Math.sin], ['cos', Math.cos], ['tan', Math.tan], ['tanh', Math.tanh], ['exp', Math.exp], ['abs', Math.abs], ['square', (x: number) => x * x]] as const) {
