@@ -23,8 +23,16 @@ export function printProgram(program: MilProgram): string {
   return lines.join('\n');
 }
 
+const dimText = (d: number | null): string => (d === null ? '?' : String(d));
+
+/** A type in MIL text form: tensor<fp32, [1, ?]>, list<tensor<fp32, [2]>, ?>, dict<string, fp32>. */
 export function printType(type: MilTensorType): string {
-  return `tensor<${dtypeName(type.dtype)}, [${type.shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]>`;
+  const collection = type.collection;
+  if (collection?.kind === 'dictionary') return `dict<${dtypeName(collection.keyDType)}, ${dtypeName(type.dtype)}>`;
+  if (collection?.kind === 'list') {
+    return `list<${printType({ dtype: type.dtype, shape: collection.elementShape ?? [] })}, ${dimText(type.shape[0] ?? null)}>`;
+  }
+  return `tensor<${dtypeName(type.dtype)}, [${type.shape.map(dimText).join(', ')}]>`;
 }
 
 function dtypeName(dtype: DType): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { milConst } from '../../src/mil/builder.js';
-import { printProgram, printTensor } from '../../src/mil/print.js';
+import { printProgram, printTensor, printType } from '../../src/mil/print.js';
 import { makeTensor } from '../../src/tensor/tensor.js';
 import { buildProgram } from './passes/helpers.js';
 
@@ -15,6 +15,14 @@ describe('printProgram', () => {
     expect(text).toContain('tensor<fp32, []> y_y = const()[name = "y_y", val = tensor<fp32, []>(2)];');
     expect(text).toContain('tensor<fp32, [1, ?]> y = add(x = x, y = y_y)[name = "y"];');
     expect(text).toContain('} -> (y);');
+  });
+});
+
+describe('printType', () => {
+  it('prints lists with their element type and length, and dictionaries with key and value types', () => {
+    expect(printType({ dtype: 'float32', shape: [null], collection: { kind: 'list', elementShape: [2, 3] } })).toBe('list<tensor<fp32, [2, 3]>, ?>');
+    expect(printType({ dtype: 'string', shape: [4], collection: { kind: 'list' } })).toBe('list<tensor<string, []>, 4>');
+    expect(printType({ dtype: 'float64', shape: [null], collection: { kind: 'dictionary', keyDType: 'string' } })).toBe('dict<string, fp64>');
   });
 });
 
