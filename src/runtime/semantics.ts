@@ -62,7 +62,7 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
   avg_pool: { checkedAgainst: POOL, difference: CEIL_MODE },
   max_pool: { checkedAgainst: POOL, difference: CEIL_MODE },
   l2_pool: { checkedAgainst: POOL, difference: CEIL_MODE },
-  ...checkedOps(['fill', 'non_zero', 'one_hot', 'range_1d', 'flatten2d'], TENSOR_OPERATION),
+  ...checkedOps(['fill', 'non_zero', 'one_hot', 'range_1d', 'flatten2d', 'shape', 'identity'], TENSOR_OPERATION),
   ...checkedOps(['stack', 'expand_dims', 'squeeze', 'transpose', 'reverse'], TRANSFORMATION),
   constexpr_affine_dequantize: { checkedAgainst: 'iOS16/test_constexpr_ops.py' },
   constexpr_cast: { checkedAgainst: 'iOS16/test_constexpr_ops.py' },

@@ -105,3 +105,20 @@ describe('iOS16 tensor operations', () => {
     }
   });
 });
+
+describe('shape and identity', () => {
+  it('shape is the int32 dims of a float or int32 input', () => {
+    for (const x of [f32([2, 3], [1, 2, 3, 4, 5, 6]), i32([2, 3], [1, 2, 3, 4, 5, 6]), f32([1, 2, 3], [1, 2, 3, 4, 5, 6])]) {
+      const [out] = runOp('shape', { x }, I([x.shape.length]));
+      expect(out!.dtype).toBe('int32');
+      expect(values(out!)).toEqual([...x.shape]);
+    }
+  });
+  it('identity passes values and dtype through', () => {
+    for (const x of [f32([2, 3], [1, 2, 3, 4, 5, 6]), i32([2, 3], [1, 2, 3, 4, 5, 6])]) {
+      const [out] = runOp('identity', { x }, { dtype: x.dtype as 'float32' | 'int32', shape: [2, 3] });
+      expect(out!.dtype).toBe(x.dtype);
+      expect(values(out!)).toEqual([1, 2, 3, 4, 5, 6]);
+    }
+  });
+});
