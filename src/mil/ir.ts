@@ -27,8 +27,8 @@ export interface MilTensorType {
 
 /**
  * A list's elements are scalars of `dtype` unless `elementShape` is set: then each element is a
- * tensor of that shape (make_list, list_write …); `shape` [length] is null while the length is
- * only known at run time (a dynamic-length list).
+ * tensor of that shape (make_list, list_write …); `shape` [length] holds its initial length (a
+ * dynamic-length list may grow past it at run time), null when that is unknown.
  */
 export type MilCollection = { kind: 'list'; elementShape?: (number | null)[] } | { kind: 'dictionary'; keyDType: DType };
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runProgram } from '../../src/runtime/interpreter.js';
-import { f32, int, op, program, v, values } from './build.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { f32, int, ints, op, program, str, v, values } from './build.js';
 import { expectedRows, listVar, smokeProgram, whileLoopProgram } from './list-programs.js';
 
 describe('MIL lists as Apple\'s list tests pin them (iOS14 test_control_flow.py, TestList)', () => {
@@ -42,6 +43,17 @@ describe('MIL lists as Apple\'s list tests pin them (iOS14 test_control_flow.py,
       op('list_length', { ls: 'ls1' }, [v('n', 'int32', [])]),
     ], ['n']);
     expect(() => runProgram(wrongShape, {})).toThrow(/value of shape \[3\] does not match the list's elem_shape \[2\]/);
+  });
+
+  it('takes elem_shape as coremltools writes it, a tuple of scalars, and learns a run-time size from the first write', () => {
+    const prog = (parts: (Tensor)[]) => program([], [
+      op('make_list', { init_length: int(0), elem_shape: parts }, [listVar('ls', 0)]),
+      op('list_write', { ls: 'ls', index: int(1), value: f32([2], [7, 8]) }, [listVar('ls1')]),
+      op('list_gather', { ls: 'ls1', indices: ints([1, 0]) }, [v('y', 'float32', [2, 2])]),
+    ], ['y']);
+    expect(values(runProgram(prog([int(2)]), {})['y']!)).toEqual([7, 8, 0, 0]);
+    expect(values(runProgram(prog([str('n')]), {})['y']!)).toEqual([7, 8, 0, 0]);
+    expect(() => runProgram(prog([int(3)]), {})).toThrow(/value of shape \[2\] does not match the list's elem_shape \[3\]/);
   });
 
   it('list_write leaves the list it read unchanged', () => {

@@ -8,8 +8,8 @@ import { dtypeFromMilName } from './misc.js';
 /**
  * MIL lists (iOS15): make_list creates a list of tensors, list_write and
  * list_scatter return a new list, list_read, list_gather and list_length read
- * one. A list's type is its element dtype and shape and its length (unknown
- * for a dynamic-length list); coremltools writes these ops for TensorArray-style
+ * one. A list's type is its element dtype and shape and its length (its
+ * init_length, which a dynamic-length list may outgrow at run time); coremltools writes these ops for TensorArray-style
  * accumulation inside while_loop bodies.
  */
 
@@ -26,19 +26,31 @@ function list(dtype: DType, length: number | null, elementShape: (number | null)
   return { dtype, shape: [length], collection: { kind: 'list', elementShape } };
 }
 
+/**
+ * elem_shape is one int32 vector, or (as coremltools writes it) a tuple of
+ * scalars, each an int32 size or a string naming a size known only at run time.
+ */
+function elementShapeOf(input: TypeRuleInput): (number | null)[] {
+  const parts = input.types('elem_shape');
+  if (parts.length === 1 && parts[0]!.shape.length === 1) {
+    const value = input.value('elem_shape');
+    if (!value) throw new MilShapeError('make_list.elem_shape must be a constant');
+    return toNumberList(value);
+  }
+  if (parts.some((p) => p.shape.length !== 0)) throw new MilShapeError('make_list.elem_shape must be one int32 vector or a tuple of scalars');
+  const first = input.value('elem_shape');
+  return parts.map((p, i) => (i === 0 && first && p.dtype === 'int32' ? Number(first.data[0]) : null));
+}
+
 function makeListOutputs(input: TypeRuleInput): MilTensorType[] {
   const name = input.value('dtype');
   const dtype = name ? dtypeFromMilName(String(name.data[0])) : 'float32';
   if (!dtype || !ELEMENT.includes(dtype)) throw new MilShapeError(`make_list.dtype ${name ? String(name.data[0]) : ''} is not a list element dtype`);
-  const shapeParts = input.types('elem_shape');
-  const shapeValue = input.value('elem_shape');
-  if (shapeParts.length > 0 && !shapeValue) throw new MilShapeError('make_list.elem_shape must be a constant');
-  const elementShape = shapeValue ? toNumberList(shapeValue) : [];
-  const init = input.value('init_length');
-  const dynamic = input.value('dynamic_length');
-  const isDynamic = dynamic ? Number(dynamic.data[0]) !== 0 : true;
-  const length = init ? Number(init.data[0]) : 1;
-  return [list(dtype, isDynamic ? null : length, elementShape)];
+  const elementShape = elementShapeOf(input);
+  // coremltools types a list by its init_length whether or not it may grow; a run-time length leaves it unknown.
+  const init = input.types('init_length').length === 0 ? 1 : input.value('init_length');
+  const length = typeof init === 'number' ? init : init ? Number(init.data[0]) : null;
+  return [list(dtype, length, elementShape)];
 }
 
 function sameList(input: TypeRuleInput): MilTensorType[] {
@@ -50,9 +62,9 @@ const makeList: MilOpDef = {
   name: 'make_list',
   since: 'iOS15',
   inputs: {
-    init_length: { type: INT, optional: true, const: true },
+    init_length: { type: INT, optional: true },
     dynamic_length: { type: ['bool'], optional: true, const: true },
-    elem_shape: { type: INT, optional: true, const: true },
+    elem_shape: { type: ['int32', 'string'], optional: true, const: true, variadic: true },
     dtype: { type: ['string'], optional: true, const: true },
   },
   outputs: makeListOutputs,

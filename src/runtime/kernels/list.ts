@@ -15,10 +15,14 @@ function listParam(ctx: OpContext, name: string): RtListValue {
   return v;
 }
 
-/** elem_shape as a tensor of ints, or as a tuple of int scalars (older coremltools). */
+/**
+ * elem_shape as one int32 vector, or as coremltools writes it: a tuple of
+ * scalars where a string names a size known only at run time. With such a
+ * size (or no elem_shape) the first write fixes the element shape.
+ */
 function elementShape(ctx: OpContext): number[] | undefined {
   const parts = ctx.variadic('elem_shape');
-  if (parts.length === 0) return undefined;
+  if (parts.length === 0 || parts.some((p) => p.dtype === 'string')) return undefined;
   const dims = parts.flatMap((p) => Array.from(p.data as ArrayLike<number>));
   if (dims.some((d) => !Number.isInteger(d) || d < 0)) ctx.fail(`elem_shape [${dims.join(', ')}] must hold non-negative integers`);
   return dims;

@@ -14,7 +14,10 @@ describe('list ops in the MIL catalogue', () => {
     const fixed = b.op1('make_list', { init_length: milConst.int(3), dynamic_length: makeTensor('bool', [], Uint8Array.of(0)), elem_shape: ints(2, 4) });
     expect(b.typeOf(fixed)).toEqual({ dtype: 'float32', shape: [3], collection: { kind: 'list', elementShape: [2, 4] } });
     const grown = b.op1('make_list', { elem_shape: ints(2), dtype: milConst.str('int32') });
-    expect(b.typeOf(grown)).toEqual({ dtype: 'int32', shape: [null], collection: { kind: 'list', elementShape: [2] } });
+    expect(b.typeOf(grown)).toEqual({ dtype: 'int32', shape: [1], collection: { kind: 'list', elementShape: [2] } });
+    // coremltools' form: a tuple of scalars, a string naming a size known only at run time.
+    const tuple = b.op1('make_list', { init_length: milConst.int(0), elem_shape: [milConst.int(3), milConst.str('seq')] });
+    expect(b.typeOf(tuple)).toEqual({ dtype: 'float32', shape: [0], collection: { kind: 'list', elementShape: [3, null] } });
     expect(b.typeOf(b.op1('list_read', { ls: fixed, index: milConst.int(0) }))).toEqual({ dtype: 'float32', shape: [2, 4] });
     expect(b.typeOf(b.op1('list_gather', { ls: fixed, indices: ints(0, 2) }))).toEqual({ dtype: 'float32', shape: [2, 2, 4] });
     expect(b.typeOf(b.op1('list_length', { ls: grown }))).toEqual({ dtype: 'int32', shape: [] });
