@@ -349,9 +349,9 @@ var init_tensor = __esm({
   }
 });
 
-// ../main/node_modules/protobufjs/src/util/aspromise.js
+// node_modules/protobufjs/src/util/aspromise.js
 var require_aspromise = __commonJS({
-  "../main/node_modules/protobufjs/src/util/aspromise.js"(exports, module) {
+  "node_modules/protobufjs/src/util/aspromise.js"(exports, module) {
     "use strict";
     module.exports = asPromise;
     function asPromise(fn, ctx) {
@@ -385,9 +385,9 @@ var require_aspromise = __commonJS({
   }
 });
 
-// ../main/node_modules/protobufjs/src/util/base64.js
+// node_modules/protobufjs/src/util/base64.js
 var require_base64 = __commonJS({
-  "../main/node_modules/protobufjs/src/util/base64.js"(exports) {
+  "node_modules/protobufjs/src/util/base64.js"(exports) {
     "use strict";
     var base64 = exports;
     base64.length = function length(string) {
@@ -489,9 +489,9 @@ var require_base64 = __commonJS({
   }
 });
 
-// ../main/node_modules/protobufjs/src/util/eventemitter.js
+// node_modules/protobufjs/src/util/eventemitter.js
 var require_eventemitter = __commonJS({
-  "../main/node_modules/protobufjs/src/util/eventemitter.js"(exports, module) {
+  "node_modules/protobufjs/src/util/eventemitter.js"(exports, module) {
     "use strict";
     module.exports = EventEmitter;
     function EventEmitter() {
@@ -537,9 +537,9 @@ var require_eventemitter = __commonJS({
   }
 });
 
-// ../main/node_modules/protobufjs/src/util/float.js
+// node_modules/protobufjs/src/util/float.js
 var require_float = __commonJS({
-  "../main/node_modules/protobufjs/src/util/float.js"(exports, module) {
+  "node_modules/protobufjs/src/util/float.js"(exports, module) {
     "use strict";
     module.exports = factory(factory);
     function factory(exports2) {
@@ -731,9 +731,9 @@ var require_float = __commonJS({
   }
 });
 
-// ../main/node_modules/protobufjs/src/util/utf8.js
+// node_modules/protobufjs/src/util/utf8.js
 var require_utf8 = __commonJS({
-  "../main/node_modules/protobufjs/src/util/utf8.js"(exports) {
+  "node_modules/protobufjs/src/util/utf8.js"(exports) {
     "use strict";
     var utf82 = exports;
     var looseDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -845,9 +845,9 @@ var require_utf8 = __commonJS({
   }
 });
 
-// ../main/node_modules/protobufjs/src/util/pool.js
+// node_modules/protobufjs/src/util/pool.js
 var require_pool = __commonJS({
-  "../main/node_modules/protobufjs/src/util/pool.js"(exports, module) {
+  "node_modules/protobufjs/src/util/pool.js"(exports, module) {
     "use strict";
     module.exports = pool3;
     function pool3(alloc, slice3, size2) {
@@ -871,9 +871,9 @@ var require_pool = __commonJS({
   }
 });
 
-// ../main/node_modules/protobufjs/src/util/longbits.js
+// node_modules/protobufjs/src/util/longbits.js
 var require_longbits = __commonJS({
-  "../main/node_modules/protobufjs/src/util/longbits.js"(exports, module) {
+  "node_modules/protobufjs/src/util/longbits.js"(exports, module) {
     "use strict";
     module.exports = LongBits;
     var Long2;
@@ -976,9 +976,9 @@ var require_longbits = __commonJS({
   }
 });
 
-// ../main/node_modules/long/umd/index.js
+// node_modules/long/umd/index.js
 var require_umd = __commonJS({
-  "../main/node_modules/long/umd/index.js"(exports, module) {
+  "node_modules/long/umd/index.js"(exports, module) {
     (function(global2, factory) {
       function preferDefault(exports2) {
         return exports2.default || exports2;
@@ -1954,9 +1954,9 @@ var require_umd = __commonJS({
   }
 });
 
-// ../main/node_modules/protobufjs/src/util/minimal.js
+// node_modules/protobufjs/src/util/minimal.js
 var require_minimal = __commonJS({
-  "../main/node_modules/protobufjs/src/util/minimal.js"(exports) {
+  "node_modules/protobufjs/src/util/minimal.js"(exports) {
     "use strict";
     var util = exports;
     util.asPromise = require_aspromise();
@@ -2159,9 +2159,9 @@ var require_minimal = __commonJS({
   }
 });
 
-// ../main/node_modules/protobufjs/src/writer.js
+// node_modules/protobufjs/src/writer.js
 var require_writer = __commonJS({
-  "../main/node_modules/protobufjs/src/writer.js"(exports, module) {
+  "node_modules/protobufjs/src/writer.js"(exports, module) {
     "use strict";
     module.exports = Writer;
     var util = require_minimal();
@@ -2581,9 +2581,9 @@ var require_writer = __commonJS({
   }
 });
 
-// ../main/node_modules/protobufjs/src/writer_buffer.js
+// node_modules/protobufjs/src/writer_buffer.js
 var require_writer_buffer = __commonJS({
-  "../main/node_modules/protobufjs/src/writer_buffer.js"(exports, module) {
+  "node_modules/protobufjs/src/writer_buffer.js"(exports, module) {
     "use strict";
     module.exports = BufferWriter;
     var Writer = require_writer();
@@ -2646,9 +2646,9 @@ var require_writer_buffer = __commonJS({
   }
 });
 
-// ../main/node_modules/protobufjs/src/reader.js
+// node_modules/protobufjs/src/reader.js
 var require_reader = __commonJS({
-  "../main/node_modules/protobufjs/src/reader.js"(exports, module) {
+  "node_modules/protobufjs/src/reader.js"(exports, module) {
     "use strict";
     module.exports = Reader;
     var util = require_minimal();
@@ -3208,9 +3208,9 @@ var require_reader = __commonJS({
   }
 });
 
-// ../main/node_modules/protobufjs/src/reader_buffer.js
+// node_modules/protobufjs/src/reader_buffer.js
 var require_reader_buffer = __commonJS({
-  "../main/node_modules/protobufjs/src/reader_buffer.js"(exports, module) {
+  "node_modules/protobufjs/src/reader_buffer.js"(exports, module) {
     "use strict";
     module.exports = BufferReader;
     var Reader = require_reader();
@@ -3244,9 +3244,9 @@ var require_reader_buffer = __commonJS({
   }
 });
 
-// ../main/node_modules/protobufjs/src/rpc/service.js
+// node_modules/protobufjs/src/rpc/service.js
 var require_service = __commonJS({
-  "../main/node_modules/protobufjs/src/rpc/service.js"(exports, module) {
+  "node_modules/protobufjs/src/rpc/service.js"(exports, module) {
     "use strict";
     module.exports = Service;
     var util = require_minimal();
@@ -3326,26 +3326,26 @@ var require_service = __commonJS({
   }
 });
 
-// ../main/node_modules/protobufjs/src/rpc.js
+// node_modules/protobufjs/src/rpc.js
 var require_rpc = __commonJS({
-  "../main/node_modules/protobufjs/src/rpc.js"(exports) {
+  "node_modules/protobufjs/src/rpc.js"(exports) {
     "use strict";
     var rpc = exports;
     rpc.Service = require_service();
   }
 });
 
-// ../main/node_modules/protobufjs/src/roots.js
+// node_modules/protobufjs/src/roots.js
 var require_roots = __commonJS({
-  "../main/node_modules/protobufjs/src/roots.js"(exports, module) {
+  "node_modules/protobufjs/src/roots.js"(exports, module) {
     "use strict";
     module.exports = /* @__PURE__ */ Object.create(null);
   }
 });
 
-// ../main/node_modules/protobufjs/src/index-minimal.js
+// node_modules/protobufjs/src/index-minimal.js
 var require_index_minimal = __commonJS({
-  "../main/node_modules/protobufjs/src/index-minimal.js"(exports) {
+  "node_modules/protobufjs/src/index-minimal.js"(exports) {
     "use strict";
     exports.build = "minimal";
     exports.Writer = require_writer();
@@ -3365,9 +3365,9 @@ var require_index_minimal = __commonJS({
   }
 });
 
-// ../main/node_modules/protobufjs/minimal.js
+// node_modules/protobufjs/minimal.js
 var require_minimal2 = __commonJS({
-  "../main/node_modules/protobufjs/minimal.js"(exports, module) {
+  "node_modules/protobufjs/minimal.js"(exports, module) {
     "use strict";
     module.exports = require_index_minimal();
   }
@@ -10934,9 +10934,9 @@ function collectUses(block, constants2, read2, into) {
         const weight = b3.kind === "name" ? constants2.get(b3.name) : void 0;
         if (!weight || b3.kind !== "name") continue;
         const layout = LAYOUT_RULES[op5.type]?.(op5, input, weight.shape.length, read2) ?? DEFAULT_LAYOUT;
-        const list = into.get(b3.name) ?? [];
-        list.push(layout);
-        into.set(b3.name, list);
+        const list2 = into.get(b3.name) ?? [];
+        list2.push(layout);
+        into.set(b3.name, list2);
       }
     }
     for (const inner of op5.blocks) collectUses(inner, constants2, read2, into);
@@ -12030,7 +12030,8 @@ var init_constexpr2 = __esm({
 
 // src/mil/ops/control.ts
 function sameType(a, b3) {
-  return a.dtype === b3.dtype && a.shape.length === b3.shape.length && a.shape.every((d, i2) => d === b3.shape[i2]);
+  const sameKind = a.collection?.kind === b3.collection?.kind;
+  return sameKind && a.dtype === b3.dtype && a.shape.length === b3.shape.length && a.shape.every((d, i2) => d === b3.shape[i2]);
 }
 function describe(types) {
   return types.map((t) => `${t.dtype}[${t.shape.map((d) => d ?? "?").join(", ")}]`).join(", ");
@@ -12044,7 +12045,7 @@ function condOutputs(input) {
   if (then.length !== otherwise.length || then.some((t, i2) => !sameType(t, otherwise[i2]))) {
     throw new MilShapeError(`cond branches must return the same types: (${describe(then)}) vs (${describe(otherwise)})`);
   }
-  return then.map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
+  return then.map((t) => ({ ...t, shape: [...t.shape] }));
 }
 function whileOutputs(input) {
   const vars = input.types("loop_vars");
@@ -12061,7 +12062,7 @@ function whileOutputs(input) {
   if (body.outputs.length !== vars.length || body.outputs.some((t, i2) => !sameType(t, vars[i2]))) {
     throw new MilShapeError(`while_loop body must return the loop_vars' types (${describe(vars)}), got (${describe(body.outputs)})`);
   }
-  return vars.map((t) => ({ dtype: t.dtype, shape: [...t.shape] }));
+  return vars.map((t) => ({ ...t, shape: [...t.shape] }));
 }
 var ANY, cond, whileLoop, controlOpDefs;
 var init_control = __esm({
@@ -12371,6 +12372,100 @@ var init_linear = __esm({
       },
       { ...matmul15, since: "iOS17", inputs: { ...matmul15.inputs, y: { type: "U" } }, typeDomains: { T: FI, U: FI } }
     ];
+  }
+});
+
+// src/mil/ops/list.ts
+function listType(input, param) {
+  const t = input.type(param);
+  if (!t || t.collection?.kind !== "list") throw new MilShapeError(`${param} must be a list`);
+  return t;
+}
+function list(dtype, length, elementShape2) {
+  return { dtype, shape: [length], collection: { kind: "list", elementShape: elementShape2 } };
+}
+function elementShapeOf(input) {
+  const parts = input.types("elem_shape");
+  if (parts.length === 1 && parts[0].shape.length === 1) {
+    const value = input.value("elem_shape");
+    if (!value) throw new MilShapeError("make_list.elem_shape must be a constant");
+    return toNumberList(value);
+  }
+  if (parts.some((p) => p.shape.length !== 0)) throw new MilShapeError("make_list.elem_shape must be one int32 vector or a tuple of scalars");
+  const first = input.value("elem_shape");
+  return parts.map((p, i2) => i2 === 0 && first && p.dtype === "int32" ? Number(first.data[0]) : null);
+}
+function makeListOutputs(input) {
+  const name2 = input.value("dtype");
+  const dtype = name2 ? dtypeFromMilName(String(name2.data[0])) : "float32";
+  if (!dtype || !ELEMENT.includes(dtype)) throw new MilShapeError(`make_list.dtype ${name2 ? String(name2.data[0]) : ""} is not a list element dtype`);
+  const elementShape2 = elementShapeOf(input);
+  const init = input.types("init_length").length === 0 ? 1 : input.value("init_length");
+  const length = typeof init === "number" ? init : init ? Number(init.data[0]) : null;
+  return [list(dtype, length, elementShape2)];
+}
+function sameList(input) {
+  const ls = listType(input, "ls");
+  return [list(ls.dtype, ls.shape[0] ?? null, [...ls.collection.elementShape ?? []])];
+}
+var ELEMENT, INT, makeList, listLength, listWrite, listRead, listGather, listScatter, listOpDefs;
+var init_list = __esm({
+  "src/mil/ops/list.ts"() {
+    "use strict";
+    init_tensor();
+    init_elementwise();
+    init_misc();
+    ELEMENT = ["float16", "float32", "int32", "bool"];
+    INT = ["int32"];
+    makeList = {
+      name: "make_list",
+      since: "iOS15",
+      inputs: {
+        init_length: { type: INT, optional: true },
+        dynamic_length: { type: ["bool"], optional: true, const: true },
+        elem_shape: { type: ["int32", "string"], optional: true, const: true, variadic: true },
+        dtype: { type: ["string"], optional: true, const: true }
+      },
+      outputs: makeListOutputs
+    };
+    listLength = {
+      name: "list_length",
+      since: "iOS15",
+      inputs: { ls: { type: ELEMENT } },
+      outputs: (input) => (listType(input, "ls"), [{ dtype: "int32", shape: [] }])
+    };
+    listWrite = {
+      name: "list_write",
+      since: "iOS15",
+      inputs: { ls: { type: ELEMENT }, index: { type: INT }, value: { type: ELEMENT } },
+      outputs: sameList
+    };
+    listRead = {
+      name: "list_read",
+      since: "iOS15",
+      inputs: { ls: { type: ELEMENT }, index: { type: INT } },
+      outputs: (input) => {
+        const ls = listType(input, "ls");
+        return [{ dtype: ls.dtype, shape: [...ls.collection.elementShape ?? []] }];
+      }
+    };
+    listGather = {
+      name: "list_gather",
+      since: "iOS15",
+      inputs: { ls: { type: ELEMENT }, indices: { type: INT } },
+      outputs: (input) => {
+        const ls = listType(input, "ls");
+        const indices = input.type("indices");
+        return [{ dtype: ls.dtype, shape: [indices?.shape[0] ?? null, ...ls.collection.elementShape ?? []] }];
+      }
+    };
+    listScatter = {
+      name: "list_scatter",
+      since: "iOS15",
+      inputs: { ls: { type: ELEMENT }, indices: { type: INT }, value: { type: ELEMENT } },
+      outputs: sameList
+    };
+    listOpDefs = [makeList, listLength, listWrite, listRead, listGather, listScatter];
   }
 });
 
@@ -13647,6 +13742,7 @@ var init_ops = __esm({
     init_conv();
     init_elementwise();
     init_linear();
+    init_list();
     init_misc();
     init_norm();
     init_pad();
@@ -13666,6 +13762,7 @@ var init_ops = __esm({
       conv: convOpDefs,
       elementwise: elementwiseOpDefs,
       linear: linearOpDefs,
+      list: listOpDefs,
       misc: miscOpDefs,
       norm: normOpDefs,
       pad: padOpDefs,
@@ -13688,19 +13785,19 @@ function definitionsByName(families) {
   for (const [family, defs] of Object.entries(families)) {
     const byName2 = grouped[family] = /* @__PURE__ */ Object.create(null);
     for (const def of defs) {
-      const list = byName2[def.name] ??= [];
-      if (list.some((d) => d.since === def.since)) throw new Error(`MIL op ${def.name} defined twice for ${def.since}`);
-      list.push(def);
+      const list2 = byName2[def.name] ??= [];
+      if (list2.some((d) => d.since === def.since)) throw new Error(`MIL op ${def.name} defined twice for ${def.since}`);
+      list2.push(def);
     }
   }
   const merged = mergeFamilyTables("MIL op", grouped);
-  return new Map(Object.entries(merged).map(([name2, list]) => [name2, [...list].sort((a, b3) => targetRank(a.since) - targetRank(b3.since))]));
+  return new Map(Object.entries(merged).map(([name2, list2]) => [name2, [...list2].sort((a, b3) => targetRank(a.since) - targetRank(b3.since))]));
 }
 function lookupMilOp(name2, target) {
-  const list = definitions.get(name2);
-  if (!list) return void 0;
+  const list2 = definitions.get(name2);
+  if (!list2) return void 0;
   let found;
-  for (const def of list) if (targetRank(def.since) <= targetRank(target)) found = def;
+  for (const def of list2) if (targetRank(def.since) <= targetRank(target)) found = def;
   return found;
 }
 var definitions;
@@ -13878,10 +13975,10 @@ var init_builder = __esm({
         const inputs = {};
         for (const [param, arg] of Object.entries(args)) {
           if (arg === void 0) continue;
-          const list = Array.isArray(arg) ? arg : [arg];
-          inputs[param] = list.map((a, i2) => ({
+          const list2 = Array.isArray(arg) ? arg : [arg];
+          inputs[param] = list2.map((a, i2) => ({
             kind: "name",
-            name: typeof a === "string" ? a : this.const(a, `${opName}_${param}${list.length > 1 ? `_${i2}` : ""}`)
+            name: typeof a === "string" ? a : this.const(a, `${opName}_${param}${list2.length > 1 ? `_${i2}` : ""}`)
           }));
         }
         this.validate(def, inputs);
@@ -20755,9 +20852,9 @@ function bindRecurrentOutputs(ctx, node, input, results) {
     ctx.setOutput(node, 0, batchMajor ? ctx.b.op1("transpose", { x: y, perm: milConst.ints([2, 0, 1, 3]) }, { name: name2(0) }) : y);
   }
   const states = [results.map((r) => r.lastH), results.map((r) => r.lastC)];
-  states.forEach((list, k) => {
-    if (!wantsOutput(node, k + 1) || list.some((v) => v === void 0)) return;
-    const s = stack(ctx, list, batchMajor ? 1 : 0, name2(k + 1));
+  states.forEach((list2, k) => {
+    if (!wantsOutput(node, k + 1) || list2.some((v) => v === void 0)) return;
+    const s = stack(ctx, list2, batchMajor ? 1 : 0, name2(k + 1));
     ctx.setOutput(node, k + 1, s);
   });
 }
@@ -21200,14 +21297,14 @@ function layoutOf(node, ctx, body, first) {
   const scanInputs = attrInt(node, "num_scan_inputs") ?? ctx.unsupported(node, "num_scan_inputs is missing");
   const states = node.inputs.length - first - scanInputs;
   const scanOutputs = body.outputs.length - states;
-  const list = (name2, n) => attrInts(node, name2) ?? new Array(n).fill(0);
+  const list2 = (name2, n) => attrInts(node, name2) ?? new Array(n).fill(0);
   return {
     states,
     scanInputs,
-    inputAxes: list("scan_input_axes", scanInputs),
-    inputReversed: list("scan_input_directions", scanInputs).map((d) => d === 1),
-    outputAxes: list("scan_output_axes", scanOutputs),
-    outputReversed: list("scan_output_directions", scanOutputs).map((d) => d === 1)
+    inputAxes: list2("scan_input_axes", scanInputs),
+    inputReversed: list2("scan_input_directions", scanInputs).map((d) => d === 1),
+    outputAxes: list2("scan_output_axes", scanOutputs),
+    outputReversed: list2("scan_output_directions", scanOutputs).map((d) => d === 1)
   };
 }
 function take(ctx, x2, axis, index) {
@@ -22425,9 +22522,9 @@ function poolGrams(node, ctx) {
   starts.forEach((start, i2) => {
     const length = i2 + 1;
     const end = starts[i2 + 1] ?? pool3.length;
-    const list = [];
-    for (let p = start; p + length <= end; p += length) list.push({ tokens: pool3.slice(p, p + length), id: id++ });
-    grams.set(length, list);
+    const list2 = [];
+    for (let p = start; p + length <= end; p += length) list2.push({ tokens: pool3.slice(p, p + length), id: id++ });
+    grams.set(length, list2);
   });
   return grams;
 }
@@ -22615,17 +22712,17 @@ function coverageOf(model, outcomes, operations) {
   const counts = countNodes(model.graph);
   const byOp4 = /* @__PURE__ */ new Map();
   for (const o of outcomes) byOp4.set(o.op, [...byOp4.get(o.op) ?? [], o]);
-  for (const [op5, list] of byOp4) if (list.length > (counts.get(op5) ?? 0)) counts.set(op5, list.length);
+  for (const [op5, list2] of byOp4) if (list2.length > (counts.get(op5) ?? 0)) counts.set(op5, list2.length);
   const emitted = emittedBySourceOp(operations);
   const ops = [...counts.entries()].map(([op5, count]) => {
-    const list = byOp4.get(op5) ?? [];
-    const n = (status) => list.filter((o) => o.status === status).length;
+    const list2 = byOp4.get(op5) ?? [];
+    const n = (status) => list2.filter((o) => o.status === status).length;
     const made = emitted.get(op5) ?? {};
     const failed2 = n("failed");
     return {
       op: op5,
       count,
-      folded: n("folded") + (count - list.length),
+      folded: n("folded") + (count - list2.length),
       failed: failed2,
       skipped: n("skipped"),
       milOps: Object.keys(made).sort((a, b3) => made[b3] - made[a] || a.localeCompare(b3)),
@@ -23285,6 +23382,70 @@ var init_dead_code = __esm({
   }
 });
 
+// src/mil/passes/dedupe-constants.ts
+function dedupeConstants(program) {
+  let removed = 0;
+  for (const fn of Object.values(program.functions)) removed += dedupeBlock(fn.block);
+  return removed;
+}
+function dedupeBlock(block) {
+  let removed = 0;
+  for (const op5 of block.operations) for (const inner of op5.blocks) removed += dedupeBlock(inner);
+  const outputs = new Set(block.outputs);
+  const seen = /* @__PURE__ */ new Map();
+  const renames = /* @__PURE__ */ new Map();
+  const kept = [];
+  for (const op5 of block.operations) {
+    const value = op5.type === "const" ? op5.attributes["val"] : void 0;
+    const out2 = op5.outputs[0];
+    if (!value || !out2) {
+      kept.push(op5);
+      continue;
+    }
+    const key = constantKey(value);
+    const candidates = seen.get(key) ?? [];
+    const twin = outputs.has(out2.name) ? void 0 : candidates.find((c) => sameTensor(c.value, value));
+    if (twin) {
+      renames.set(out2.name, twin.name);
+      removed++;
+      continue;
+    }
+    candidates.push({ name: out2.name, value });
+    seen.set(key, candidates);
+    kept.push(op5);
+  }
+  block.operations = kept;
+  renameUses(block, renames, false);
+  return removed;
+}
+function bytesOf(t) {
+  if (Array.isArray(t.data)) return void 0;
+  const d = t.data;
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+function constantKey(t) {
+  return `${t.dtype}|${t.shape.join(",")}`;
+}
+function sameTensor(a, b3) {
+  if (a.dtype !== b3.dtype || a.shape.length !== b3.shape.length || a.shape.some((d, i2) => d !== b3.shape[i2])) return false;
+  const x2 = bytesOf(a);
+  const y = bytesOf(b3);
+  if (!x2 || !y) {
+    const s = a.data;
+    const t = b3.data;
+    return s.length === t.length && s.every((v, i2) => v === t[i2]);
+  }
+  if (x2.length !== y.length) return false;
+  for (let i2 = 0; i2 < x2.length; i2++) if (x2[i2] !== y[i2]) return false;
+  return true;
+}
+var init_dedupe_constants = __esm({
+  "src/mil/passes/dedupe-constants.ts"() {
+    "use strict";
+    init_uses();
+  }
+});
+
 // src/mil/passes/divide-to-multiply.ts
 function divideToMultiply(program) {
   let rewritten = 0;
@@ -23813,6 +23974,7 @@ function runProgramPasses(program, precision, fp16 = {}) {
     removeRedundantCasts(program);
   }
   eliminateDeadCode(program);
+  dedupeConstants(program);
   return warnings;
 }
 var init_program_passes = __esm({
@@ -23820,6 +23982,7 @@ var init_program_passes = __esm({
     "use strict";
     init_cast_cleanup();
     init_dead_code();
+    init_dedupe_constants();
     init_divide_to_multiply();
     init_fp162();
     init_fuse_batch_norm();
@@ -24080,7 +24243,12 @@ var init_convert = __esm({
 
 // src/mil/print.ts
 function printType(type) {
-  return `tensor<${dtypeName(type.dtype)}, [${type.shape.map((d) => d === null ? "?" : String(d)).join(", ")}]>`;
+  const collection = type.collection;
+  if (collection?.kind === "dictionary") return `dict<${dtypeName(collection.keyDType)}, ${dtypeName(type.dtype)}>`;
+  if (collection?.kind === "list") {
+    return `list<${printType({ dtype: type.dtype, shape: collection.elementShape ?? [] })}, ${dimText(type.shape[0] ?? null)}>`;
+  }
+  return `tensor<${dtypeName(type.dtype)}, [${type.shape.map(dimText).join(", ")}]>`;
 }
 function dtypeName(dtype) {
   try {
@@ -24089,11 +24257,13 @@ function dtypeName(dtype) {
     return dtype;
   }
 }
+var dimText;
 var init_print = __esm({
   "src/mil/print.ts"() {
     "use strict";
     init_fp16();
     init_misc();
+    dimText = (d) => d === null ? "?" : String(d);
   }
 });
 
@@ -24542,15 +24712,15 @@ function addImagePrologue(editor, name2, folded) {
   const type = editor.typeOf(name2);
   const ops = [];
   let current = name2;
-  const step = (opType, values2, hint) => {
+  const step = (opType, values2, hint, result) => {
     const constant2 = editor.constOp(channelConstant(values2), `${name2}_${hint}`);
-    const out2 = editor.fresh(`${name2}_${hint}ed`);
+    const out2 = editor.fresh(`${name2}_${result}`);
     ops.push(constant2, editor.op(opType, { x: current, y: constant2.name }, [{ name: out2, type: { ...type, shape: [...type.shape] } }], `${name2}_${hint}`));
     current = out2;
   };
-  if (folded.scale !== 1) step("mul", [folded.scale], "scale");
-  if (folded.bias.some((b3) => b3 !== 0)) step("add", folded.bias, "bias");
-  if (folded.channelScale) step("mul", folded.channelScale, "channel_scale");
+  if (folded.scale !== 1) step("mul", [folded.scale], "scale", "scaled");
+  if (folded.bias.some((b3) => b3 !== 0)) step("add", folded.bias, "bias", "biased");
+  if (folded.channelScale) step("mul", folded.channelScale, "channel_scale", "channel_scaled");
   if (current === name2) return;
   const added = new Set(ops);
   editor.prepend(ops);
@@ -25737,10 +25907,10 @@ function splitAssignment(item) {
   return eq <= 0 ? void 0 : { name: item.slice(0, eq), value: item.slice(eq + 1) };
 }
 function parseInputShapes(raw, fail3) {
-  const list = items(raw);
-  if (list.length === 0) return void 0;
+  const list2 = items(raw);
+  if (list2.length === 0) return void 0;
   const out2 = {};
-  for (const item of list) {
+  for (const item of list2) {
     const parts = splitAssignment(item);
     const dims = parts && parseDims(parts.value);
     if (!parts || !dims) fail3(`--input-shape takes NAME=SIZExSIZE... with positive integer sizes, e.g. x=1x3x224x224, got '${item}'`);
@@ -25750,10 +25920,10 @@ function parseInputShapes(raw, fail3) {
   return out2;
 }
 function parseRanges(raw, fail3) {
-  const list = items(raw);
-  if (list.length === 0) return void 0;
+  const list2 = items(raw);
+  if (list2.length === 0) return void 0;
   const out2 = {};
-  for (const item of list) {
+  for (const item of list2) {
     const parts = splitAssignment(item);
     const colon = parts ? parts.name.lastIndexOf(":") : -1;
     const bounds = parts ? /^\s*([1-9]\d*)\s*\.\.\s*([1-9]\d*)\s*$/.exec(parts.value) : null;
@@ -25771,10 +25941,10 @@ function parseRanges(raw, fail3) {
   return out2;
 }
 function parseEnumerated(raw, fail3) {
-  const list = items(raw);
-  if (list.length === 0) return void 0;
+  const list2 = items(raw);
+  if (list2.length === 0) return void 0;
   const out2 = {};
-  for (const item of list) {
+  for (const item of list2) {
     const parts = splitAssignment(item);
     const shapes = parts?.value.split(",").map(parseDims);
     if (!parts || !shapes || shapes.some((s) => s === void 0)) {
@@ -26530,7 +26700,7 @@ var init_blob = __esm({
   }
 });
 
-// ../main/node_modules/long/index.js
+// node_modules/long/index.js
 function Long(low, high, unsigned) {
   this.low = low | 0;
   this.high = high | 0;
@@ -26627,7 +26797,7 @@ function fromValue(val, unsigned) {
 }
 var wasm, INT_CACHE, UINT_CACHE, pow_dbl, TWO_PWR_16_DBL, TWO_PWR_24_DBL, TWO_PWR_32_DBL, TWO_PWR_64_DBL, TWO_PWR_63_DBL, TWO_PWR_24, ZERO, UZERO, ONE2, UONE, NEG_ONE, MAX_VALUE, MAX_UNSIGNED_VALUE, MIN_VALUE, LongPrototype, long_default;
 var init_long = __esm({
-  "../main/node_modules/long/index.js"() {
+  "node_modules/long/index.js"() {
     wasm = null;
     try {
       wasm = new WebAssembly.Instance(
@@ -27475,9 +27645,10 @@ function encodeValueType(type) {
   if (!collection) return encodeTensorType(type);
   if (collection.kind === "dictionary") return { dictionaryType: { keyType: scalarType(collection.keyDType), valueType: scalarType(type.dtype) } };
   const length = type.shape[0];
+  const element3 = collection.elementShape ? encodeTensorType({ dtype: type.dtype, shape: collection.elementShape }) : scalarType(type.dtype);
   return {
     listType: {
-      type: scalarType(type.dtype),
+      type: element3,
       length: length === null || length === void 0 ? { unknown: { variadic: false } } : { constant: { size: length } }
     }
   };
@@ -27499,11 +27670,13 @@ function decodeScalarDType(vt, what, file) {
   return type.dtype;
 }
 function decodeValueType(vt, what, file) {
-  const list = vt?.listType;
-  if (list) {
-    const dtype = decodeScalarDType(list.type, `${what} (list element)`, file);
-    const size2 = list.length?.constant ? toNumber2(list.length.constant.size) : null;
-    return { dtype, shape: [size2], collection: { kind: "list" } };
+  const list2 = vt?.listType;
+  if (list2) {
+    const element3 = decodeTensorType(list2.type, `${what} (list element)`, file);
+    if (element3.anyRank) throw invalidProgram(`${what} is a list whose elements have no fixed rank`, file);
+    const size2 = list2.length?.constant ? toNumber2(list2.length.constant.size) : null;
+    if (element3.shape.length === 0) return { dtype: element3.dtype, shape: [size2], collection: { kind: "list" } };
+    return { dtype: element3.dtype, shape: [size2], collection: { kind: "list", elementShape: element3.shape } };
   }
   const dict = vt?.dictionaryType;
   if (dict) {
@@ -27615,8 +27788,8 @@ function stringOfValue(value) {
 function listValue(tensor) {
   const values2 = [];
   for (let i2 = 0; i2 < tensor.data.length; i2++) {
-    const element2 = makeTensor(tensor.dtype, [], tensor.data.slice(i2, i2 + 1));
-    values2.push(immediateValue(element2));
+    const element3 = makeTensor(tensor.dtype, [], tensor.data.slice(i2, i2 + 1));
+    values2.push(immediateValue(element3));
   }
   return { type: encodeValueType({ dtype: tensor.dtype, shape: [tensor.data.length], collection: { kind: "list" } }), immediateValue: { list: { values: values2 } } };
 }
@@ -32905,7 +33078,7 @@ var init_seeded_inputs = __esm({
   }
 });
 
-// ../main/node_modules/fflate/esm/index.mjs
+// node_modules/fflate/esm/index.mjs
 import { createRequire as createRequire2 } from "module";
 function inflateSync(data, opts) {
   return inflt(data, { i: 2 }, opts && opts.out, opts && opts.dictionary);
@@ -32968,7 +33141,7 @@ function unzipSync(data, opts) {
 }
 var require2, _a, Worker, isMarkedAsUntransferable, u8, u16, i32, fleb, fdeb, clim, freb, _a, fl, revfl, _b, fd, revfd, rev, x, i, hMap, flt, i, i, i, i, fdt, i, flrm, fdrm, max, bits, bits16, shft, slc, ec, err, inflt, et, b2, b4, b8, td, tds, dutf8, slzh, zh, z64hs;
 var init_esm = __esm({
-  "../main/node_modules/fflate/esm/index.mjs"() {
+  "node_modules/fflate/esm/index.mjs"() {
     require2 = createRequire2("/");
     try {
       _a = require2("worker_threads"), Worker = _a.Worker, isMarkedAsUntransferable = _a.isMarkedAsUntransferable;
@@ -34223,6 +34396,12 @@ function computeDType(dtype) {
 function settleFloat16(v) {
   if (v.dtype === "float16" && v.data instanceof Float32Array) roundToFloat16InPlace(v.data);
 }
+function isListValue(v) {
+  return v.list !== void 0;
+}
+function makeListValue(dtype, list2) {
+  return { dtype, shape: [list2.items.length], data: new Uint8Array(0), list: list2 };
+}
 var STORAGE2, NARROWED, BufferPool, activePool, POOLED_MIN_LENGTH, FROM_STORED;
 var init_value2 = __esm({
   "src/runtime/value.ts"() {
@@ -34256,8 +34435,8 @@ var init_value2 = __esm({
     BufferPool = class {
       free = /* @__PURE__ */ new Map();
       give(buffer) {
-        const list = this.free.get(buffer.length);
-        if (list) list.push(buffer);
+        const list2 = this.free.get(buffer.length);
+        if (list2) list2.push(buffer);
         else this.free.set(buffer.length, [buffer]);
       }
       /** A free buffer of length n, zeroed unless the caller will overwrite every element. */
@@ -34507,19 +34686,17 @@ function isFloat2(d) {
 function erf(x2) {
   const ax = Math.abs(x2);
   if (ax < 0.5) {
-    const x22 = x2 * x2;
-    let term = x2;
-    let sum = x2;
-    for (let n = 1; n < 12; n++) {
-      term *= -x22 / n;
-      sum += term / (2 * n + 1);
-    }
-    return 2 / Math.sqrt(Math.PI) * sum;
+    const z = x2 * x2;
+    return x2 * (S0 + z * (S1 + z * (S2 + z * (S3 + z * (S4 + z * (S5 + z * (S6 + z * (S7 + z * (S8 + z * (S9 + z * (S10 + z * S11)))))))))));
   }
   const t = 1 / (1 + erfP * ax);
   const poly = ((((ERF_A[4] * t + ERF_A[3]) * t + ERF_A[2]) * t + ERF_A[1]) * t + ERF_A[0]) * t;
   const y = 1 - poly * Math.exp(-ax * ax);
   return x2 < 0 ? -y : y;
+}
+function roundHalfEven2(x2) {
+  const r = Math.round(x2);
+  return Math.abs(x2 % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 function mapUnary(x2, dtype, f) {
   const out2 = resultValue(dtype, x2.shape);
@@ -34571,7 +34748,7 @@ function table() {
   for (const [name2, { f, epsilon }] of Object.entries(WITH_EPSILON)) t[name2] = epsilonKernel(f, epsilon);
   return t;
 }
-var ARITHMETIC3, COMPARISON, DEDICATED, erfP, ERF_A, UNARY3, WITH_EPSILON, elementwiseKernels;
+var ARITHMETIC3, COMPARISON, DEDICATED, erfP, ERF_A, ERF_SERIES, S0, S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11, UNARY3, WITH_EPSILON, elementwiseKernels;
 var init_elementwise5 = __esm({
   "src/runtime/kernels/elementwise.ts"() {
     "use strict";
@@ -34617,6 +34794,16 @@ var init_elementwise5 = __esm({
     };
     erfP = 0.3275911;
     ERF_A = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429];
+    ERF_SERIES = (() => {
+      const c = new Float64Array(12);
+      let factorial = 1;
+      for (let n = 0; n < c.length; n++) {
+        if (n > 0) factorial *= n;
+        c[n] = (n % 2 === 0 ? 1 : -1) / (factorial * (2 * n + 1)) * (2 / Math.sqrt(Math.PI));
+      }
+      return c;
+    })();
+    [S0, S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11] = ERF_SERIES;
     UNARY3 = {
       abs: Math.abs,
       sqrt: Math.sqrt,
@@ -34625,11 +34812,7 @@ var init_elementwise5 = __esm({
       erf,
       floor: Math.floor,
       ceil: Math.ceil,
-      // MIL round follows NumPy: halves go to the even neighbour.
-      round: (x2) => {
-        const r = Math.round(x2);
-        return Math.abs(x2 % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-      },
+      round: roundHalfEven2,
       sign: (x2) => x2 > 0 ? 1 : x2 < 0 ? -1 : 0,
       square: (x2) => x2 * x2,
       sin: Math.sin,
@@ -35382,40 +35565,40 @@ function scaledDotProductAttention(ctx) {
   const r = q.shape.length;
   if (r < 3 || k.shape.length !== r || v.shape.length !== r) ctx.fail("query, key and value must share a rank of at least 3");
   const [L2, E] = [q.shape[r - 2], q.shape[r - 1]];
-  const S2 = k.shape[r - 2];
+  const S12 = k.shape[r - 2];
   const EV = v.shape[r - 1];
-  if (k.shape[r - 1] !== E || v.shape[r - 2] !== S2) ctx.fail(`key [${k.shape.join(",")}] and value [${v.shape.join(",")}] do not fit query [${q.shape.join(",")}]`);
+  if (k.shape[r - 1] !== E || v.shape[r - 2] !== S12) ctx.fail(`key [${k.shape.join(",")}] and value [${v.shape.join(",")}] do not fit query [${q.shape.join(",")}]`);
   const batch = q.shape.slice(0, -2);
   const batches = elementCount(batch);
   const mask = ctx.optional("attn_mask");
-  const maskIndex = mask ? broadcastIndex2(mask.shape, [...batch, L2, S2]) : null;
-  if (mask) broadcastShapes4(ctx, [mask.shape, [...batch, L2, S2]]);
+  const maskIndex = mask ? broadcastIndex2(mask.shape, [...batch, L2, S12]) : null;
+  if (mask) broadcastShapes4(ctx, [mask.shape, [...batch, L2, S12]]);
   const scale = 1 / Math.sqrt(E);
-  const scores = new Float32Array(L2 * S2);
+  const scores = new Float32Array(L2 * S12);
   const out2 = makeFloatToOverwrite(q.dtype, [...batch, L2, EV]);
   for (let b3 = 0; b3 < batches; b3++) {
-    gemm3(L2, S2, E, matrix(q.data, b3 * L2 * E, E), matrix(k.data, b3 * S2 * E, 1, E), scores, 0, S2);
+    gemm3(L2, S12, E, matrix(q.data, b3 * L2 * E, E), matrix(k.data, b3 * S12 * E, 1, E), scores, 0, S12);
     for (let i2 = 0; i2 < L2; i2++) {
       let max2 = -Infinity;
-      for (let j = 0; j < S2; j++) {
-        const flat = (b3 * L2 + i2) * S2 + j;
-        let s = scores[i2 * S2 + j] * scale;
+      for (let j = 0; j < S12; j++) {
+        const flat = (b3 * L2 + i2) * S12 + j;
+        let s = scores[i2 * S12 + j] * scale;
         if (mask) {
           const m = mask.data[maskIndex ? maskIndex[flat] : flat];
           s = mask.dtype === "bool" ? m ? s : -Infinity : s + m;
         }
-        scores[i2 * S2 + j] = s;
+        scores[i2 * S12 + j] = s;
         max2 = Math.max(max2, s);
       }
       let sum = 0;
-      for (let j = 0; j < S2; j++) {
-        const e = max2 === -Infinity ? 0 : Math.exp(scores[i2 * S2 + j] - max2);
-        scores[i2 * S2 + j] = e;
+      for (let j = 0; j < S12; j++) {
+        const e = max2 === -Infinity ? 0 : Math.exp(scores[i2 * S12 + j] - max2);
+        scores[i2 * S12 + j] = e;
         sum += e;
       }
-      for (let j = 0; j < S2; j++) scores[i2 * S2 + j] = sum > 0 ? scores[i2 * S2 + j] / sum : 0;
+      for (let j = 0; j < S12; j++) scores[i2 * S12 + j] = sum > 0 ? scores[i2 * S12 + j] / sum : 0;
     }
-    gemm3(L2, EV, S2, matrix(scores, 0, S2), matrix(v.data, b3 * S2 * EV, EV), out2.data, b3 * L2 * EV, EV);
+    gemm3(L2, EV, S12, matrix(scores, 0, S12), matrix(v.data, b3 * S12 * EV, EV), out2.data, b3 * L2 * EV, EV);
   }
   return [out2];
 }
@@ -35680,7 +35863,7 @@ function quantize2(ctx) {
   const inner = elementCount(x2.shape.slice(axis + 1));
   const out2 = allocFor(dtype, x2.data.length);
   for (let i2 = 0; i2 < out2.length; i2++) {
-    const q = Math.round(x2.data[i2] / axisValue(scale, i2, n, inner)) + axisValue(zero, i2, n, inner);
+    const q = roundHalfEven2(x2.data[i2] / axisValue(scale, i2, n, inner)) + axisValue(zero, i2, n, inner);
     out2[i2] = Math.min(hi, Math.max(lo, q));
   }
   return [makeValue(dtype, x2.shape, out2)];
@@ -35703,6 +35886,7 @@ var init_constexpr3 = __esm({
     init_tensor();
     init_kernel();
     init_value2();
+    init_elementwise5();
     init_misc2();
     constexprKernels = {
       constexpr_affine_dequantize: affineDequantize,
@@ -36486,20 +36670,30 @@ var init_wasm_matvec = __esm({
 });
 
 // src/runtime/kernels/linear.ts
+function floatOperand(ctx, name2) {
+  const v = ctx.optional(name2);
+  if (!v || isFloatValue(v)) return v;
+  if (v.dtype !== "int32") ctx.fail(`parameter '${name2}' must be fp16, fp32 or int32, got ${v.dtype}`);
+  return makeFloat("float32", v.shape, Float32Array.from(v.data));
+}
+function requiredFloatOperand(ctx, name2) {
+  return floatOperand(ctx, name2) ?? ctx.fail(`missing parameter '${name2}'`);
+}
 function linear(ctx) {
-  const x2 = ctx.float("x");
-  const w = ctx.float("weight");
-  const bias = ctx.optionalFloat("bias")?.data;
+  const x2 = requiredFloatOperand(ctx, "x");
+  const w = requiredFloatOperand(ctx, "weight");
+  const bias = floatOperand(ctx, "bias")?.data;
   if (w.shape.length !== 2) ctx.fail(`weight must be rank 2, got [${w.shape.join(",")}]`);
   const [dOut, dIn] = w.shape;
   const k = x2.shape[x2.shape.length - 1] ?? 1;
   if (k !== dIn) ctx.fail(`x [${x2.shape.join(",")}] does not match weight [${w.shape.join(",")}]`);
   if (bias && bias.length !== dOut) ctx.fail(`bias has ${bias.length} values for ${dOut} outputs`);
   const rows2 = x2.data.length / (dIn || 1);
+  const constantWeight = ctx.isConstant("weight") && isFloatValue(ctx.input("weight"));
   const out2 = makeFloatToOverwrite(x2.dtype, [...x2.shape.slice(0, -1), dOut]);
   if (rows2 >= DOT_ROWS) {
-    gemm3(rows2, dOut, dIn, matrix(x2.data, 0, dIn), matrix(w.data, 0, 1, dIn), out2.data, 0, dOut, { constantB: ctx.isConstant("weight") });
-  } else if (!(ctx.isConstant("weight") && residentRowsTimesWeightT(rows2, dOut, dIn, x2.data, w.data, out2.data))) {
+    gemm3(rows2, dOut, dIn, matrix(x2.data, 0, dIn), matrix(w.data, 0, 1, dIn), out2.data, 0, dOut, { constantB: constantWeight });
+  } else if (!(constantWeight && residentRowsTimesWeightT(rows2, dOut, dIn, x2.data, w.data, out2.data))) {
     rowTimesWeightT(rows2, dOut, dIn, x2.data, 0, w.data, out2.data, 0);
   }
   if (bias) {
@@ -36509,8 +36703,8 @@ function linear(ctx) {
   return [out2];
 }
 function matmul3(ctx) {
-  const x2 = ctx.float("x");
-  const y = ctx.float("y");
+  const x2 = requiredFloatOperand(ctx, "x");
+  const y = requiredFloatOperand(ctx, "y");
   const tx = ctx.bool("transpose_x", false);
   const ty = ctx.bool("transpose_y", false);
   const xs = x2.shape.length === 1 ? [1, x2.shape[0]] : [...x2.shape];
@@ -36554,6 +36748,105 @@ var init_linear4 = __esm({
   }
 });
 
+// src/runtime/kernels/list.ts
+function listParam(ctx, name2) {
+  const v = ctx.input(name2);
+  if (!isListValue(v)) ctx.fail(`parameter '${name2}' must be a list, got a ${v.dtype} tensor`);
+  return v;
+}
+function elementShape(ctx) {
+  const parts = ctx.variadic("elem_shape");
+  if (parts.length === 0 || parts.some((p) => p.dtype === "string")) return void 0;
+  const dims = parts.flatMap((p) => Array.from(p.data));
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) ctx.fail(`elem_shape [${dims.join(", ")}] must hold non-negative integers`);
+  return dims;
+}
+function makeList2(ctx) {
+  const length = ctx.num("init_length", 1);
+  if (!Number.isInteger(length) || length < 0) ctx.fail(`init_length ${length} must be a non-negative integer`);
+  const list2 = { items: new Array(length).fill(void 0), elementShape: elementShape(ctx), dynamic: ctx.bool("dynamic_length", true) };
+  return [makeListValue(computeDType(ctx.outputDType()), list2)];
+}
+function listLength2(ctx) {
+  return [makeValue("int32", [], Int32Array.of(listParam(ctx, "ls").list.items.length))];
+}
+function checkedIndex2(ctx, index, length) {
+  if (!Number.isInteger(index) || index < 0 || index >= length) ctx.fail(`index ${index} is out of range for a list of length ${length}`);
+  return index;
+}
+function sameShape2(a, b3) {
+  return a.length === b3.length && a.every((d, i2) => d === b3[i2]);
+}
+function element2(ctx, ls, index) {
+  const { items: items2, elementShape: elementShape2 } = ls.list;
+  const item = items2[checkedIndex2(ctx, index, items2.length)];
+  if (item) return item;
+  if (!elementShape2) ctx.fail(`element ${index} was never written and the list has no elem_shape to give it zeros`);
+  return makeValue(ls.dtype, elementShape2);
+}
+function writeAll(ctx, ls, writes) {
+  const items2 = [...ls.list.items];
+  let shape3 = ls.list.elementShape;
+  for (const [index, value] of writes) {
+    if (value.dtype !== ls.dtype) ctx.fail(`cannot write a ${value.dtype} value into a list of ${ls.dtype}`);
+    if (shape3 && !sameShape2(shape3, value.shape)) ctx.fail(`value of shape [${value.shape.join(", ")}] does not match the list's elem_shape [${shape3.join(", ")}]`);
+    shape3 ??= [...value.shape];
+    if (!Number.isInteger(index) || index < 0) ctx.fail(`index ${index} is out of range`);
+    if (index >= items2.length) {
+      if (!ls.list.dynamic) ctx.fail(`index ${index} is out of range for a list of fixed length ${items2.length}`);
+      while (items2.length <= index) items2.push(void 0);
+    }
+    items2[index] = makeValue(value.dtype, value.shape, value.data.slice());
+  }
+  return makeListValue(ls.dtype, { items: items2, elementShape: shape3, dynamic: ls.list.dynamic });
+}
+function listWrite2(ctx) {
+  const ls = listParam(ctx, "ls");
+  return [writeAll(ctx, ls, [[ctx.num("index"), ctx.numeric("value")]])];
+}
+function listRead2(ctx) {
+  const ls = listParam(ctx, "ls");
+  const item = element2(ctx, ls, ctx.num("index"));
+  return [makeValue(item.dtype, item.shape, item.data.slice())];
+}
+function listGather2(ctx) {
+  const ls = listParam(ctx, "ls");
+  const indices = ctx.requiredInts("indices");
+  const items2 = indices.map((i2) => element2(ctx, ls, i2));
+  const shape3 = items2[0]?.shape ?? ls.list.elementShape;
+  if (!shape3) ctx.fail("gathers nothing from a list whose elem_shape is unknown");
+  const size2 = elementCount(shape3);
+  const out2 = allocFor(ls.dtype, indices.length * size2);
+  items2.forEach((item, k) => out2.set(item.data, k * size2));
+  return [makeValue(ls.dtype, [indices.length, ...shape3], out2)];
+}
+function listScatter2(ctx) {
+  const ls = listParam(ctx, "ls");
+  const indices = ctx.requiredInts("indices");
+  const value = ctx.numeric("value");
+  if (value.shape[0] !== indices.length) ctx.fail(`value has ${value.shape[0] ?? 0} rows for ${indices.length} indices`);
+  const shape3 = value.shape.slice(1);
+  const size2 = elementCount(shape3);
+  const writes = indices.map((index, k) => [index, makeValue(value.dtype, shape3, value.data.subarray(k * size2, (k + 1) * size2))]);
+  return [writeAll(ctx, ls, writes)];
+}
+var listKernels;
+var init_list2 = __esm({
+  "src/runtime/kernels/list.ts"() {
+    "use strict";
+    init_tensor();
+    init_value2();
+    listKernels = {
+      make_list: makeList2,
+      list_length: listLength2,
+      list_write: listWrite2,
+      list_read: listRead2,
+      list_gather: listGather2,
+      list_scatter: listScatter2
+    };
+  }
+});
+
 // src/runtime/kernels/norm.ts
 function channelParam(ctx, name2, channels, fill3) {
   const v = ctx.optionalFloat(name2)?.data;
@@ -36563,6 +36856,11 @@ function channelParam(ctx, name2, channels, fill3) {
 }
 function batchNorm3(ctx) {
   const x2 = ctx.float("x");
+  const out2 = makeFloatToOverwrite(x2.dtype, x2.shape);
+  batchNormInto(ctx, x2, out2.data, false);
+  return [out2];
+}
+function batchNormInto(ctx, x2, o, relu3) {
   const channels = x2.shape[1] ?? 1;
   const mean2 = channelParam(ctx, "mean", channels, 0);
   const variance = channelParam(ctx, "variance", channels, 1);
@@ -36570,15 +36868,19 @@ function batchNorm3(ctx) {
   const beta = channelParam(ctx, "beta", channels, 0);
   const eps = ctx.num("epsilon", 1e-5);
   const inner = elementCount(x2.shape.slice(2));
-  const out2 = makeFloatToOverwrite(x2.dtype, x2.shape);
   const a = x2.data;
-  const o = out2.data;
   for (let base = 0, c = 0; base < a.length; base += inner, c = (c + 1) % channels) {
     const scale = gamma[c] / Math.sqrt(variance[c] + eps);
     const shift = beta[c] - mean2[c] * scale;
-    for (let i2 = base; i2 < base + inner; i2++) o[i2] = a[i2] * scale + shift;
+    if (!relu3) {
+      for (let i2 = base; i2 < base + inner; i2++) o[i2] = a[i2] * scale + shift;
+      continue;
+    }
+    for (let i2 = base; i2 < base + inner; i2++) {
+      const v = Math.fround(a[i2] * scale + shift);
+      o[i2] = v > 0 ? v : 0;
+    }
   }
-  return [out2];
 }
 function normalizeRuns(x2, inner, channels, gamma, beta, eps) {
   const out2 = makeFloat(x2.dtype, x2.shape);
@@ -36859,6 +37161,19 @@ function poolWindow(ctx, inSize) {
   if (outSize.some((d) => d <= 0)) ctx.fail(`kernel [${kernel2.join(",")}] does not fit input [${inSize.join(",")}]`);
   return { kernel: kernel2, stride, padBefore: before, padAfter: after, inSize, outSize };
 }
+function sumWindow(src, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi, squares) {
+  let acc = 0;
+  for (let d = dLo; d < dHi; d++) {
+    for (let h = hLo; h < hHi; h++) {
+      const row = base + (d * IH + h) * IW;
+      for (let i2 = wLo; i2 < wHi; i2++) {
+        const v = src[row + i2];
+        acc += squares ? v * v : v;
+      }
+    }
+  }
+  return acc;
+}
 function pool2(kind) {
   return (ctx) => {
     const x2 = ctx.float("x");
@@ -36871,6 +37186,7 @@ function pool2(kind) {
     const [PD, PH, PW] = lift(w.padBefore, 0);
     const [AD, AH, AW] = lift(w.padAfter, 0);
     const [OD, OH, OW] = lift(w.outSize, 1);
+    const reduce3 = WINDOW_REDUCERS[kind];
     const planes = x2.shape[0] * x2.shape[1];
     const out2 = makeFloat(x2.dtype, [x2.shape[0], x2.shape[1], ...w.outSize]);
     const inVol = ID * IH * IW;
@@ -36886,17 +37202,7 @@ function pool2(kind) {
           for (let ow = 0; ow < OW; ow++, o++) {
             const w0 = ow * SW - PW;
             const wLo = Math.max(w0, 0), wHi = Math.min(w0 + KW, IW);
-            let acc = kind === "max" ? -Infinity : 0;
-            for (let d = dLo; d < dHi; d++) {
-              for (let h = hLo; h < hHi; h++) {
-                const row = base + (d * IH + h) * IW;
-                for (let i2 = wLo; i2 < wHi; i2++) {
-                  const v = x2.data[row + i2];
-                  if (kind === "max") acc = v > acc || Number.isNaN(v) ? v : acc;
-                  else acc += kind === "l2" ? v * v : v;
-                }
-              }
-            }
+            let acc = reduce3(x2.data, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi);
             if (kind === "l2") acc = Math.sqrt(acc);
             else if (kind === "avg") {
               const count = excludePad ? (dHi - dLo) * (hHi - hLo) * (wHi - wLo) : (Math.min(d0 + KD, ID + AD) - d0) * (Math.min(h0 + KH, IH + AH) - h0) * (Math.min(w0 + KW, IW + AW) - w0);
@@ -36910,12 +37216,29 @@ function pool2(kind) {
     return [out2];
   };
 }
-var poolKernels;
+var WINDOW_REDUCERS, poolKernels;
 var init_pool4 = __esm({
   "src/runtime/kernels/pool.ts"() {
     "use strict";
     init_value2();
     init_window3();
+    WINDOW_REDUCERS = {
+      max: (src, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi) => {
+        let acc = -Infinity;
+        for (let d = dLo; d < dHi; d++) {
+          for (let h = hLo; h < hHi; h++) {
+            const row = base + (d * IH + h) * IW;
+            for (let i2 = wLo; i2 < wHi; i2++) {
+              const v = src[row + i2];
+              acc = v > acc || Number.isNaN(v) ? v : acc;
+            }
+          }
+        }
+        return acc;
+      },
+      avg: (src, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi) => sumWindow(src, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi, false),
+      l2: (src, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi) => sumWindow(src, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi, true)
+    };
     poolKernels = { max_pool: pool2("max"), avg_pool: pool2("avg"), l2_pool: pool2("l2") };
   }
 });
@@ -38293,6 +38616,7 @@ var init_kernels = __esm({
     init_elementwise5();
     init_scatter_gather4();
     init_linear4();
+    init_list2();
     init_misc2();
     init_norm4();
     init_pad4();
@@ -38322,6 +38646,7 @@ var init_kernels = __esm({
       constexpr: constexprKernels,
       misc: miscKernels,
       control: controlKernels,
+      list: listKernels,
       pad: padKernels,
       space: spaceKernels,
       vision: visionKernels,
@@ -38330,6 +38655,59 @@ var init_kernels = __esm({
       classify: classifyKernels
     };
     KERNELS = mergeFamilyTables("kernel for MIL op", KERNEL_FAMILIES);
+  }
+});
+
+// src/runtime/fusion.ts
+function readerCounts(block) {
+  const counts = /* @__PURE__ */ new Map();
+  const count = (op5) => {
+    for (const bindings of Object.values(op5.inputs)) {
+      for (const b3 of bindings) if (b3.kind === "name") counts.set(b3.name, (counts.get(b3.name) ?? 0) + 1);
+    }
+    for (const inner of op5.blocks) {
+      inner.operations.forEach(count);
+      for (const out2 of inner.outputs) counts.set(out2, (counts.get(out2) ?? 0) + 1);
+    }
+  };
+  block.operations.forEach(count);
+  for (const out2 of block.outputs) counts.set(out2, (counts.get(out2) ?? 0) + 1);
+  return counts;
+}
+function feedsOnly(prev, next, readers) {
+  if (prev.outputs.length !== 1 || next.outputs.length !== 1) return false;
+  const name2 = prev.outputs[0].name;
+  const x2 = next.inputs["x"];
+  return x2?.length === 1 && x2[0].kind === "name" && x2[0].name === name2 && readers.get(name2) === 1 && prev.outputs[0].type.dtype === "float32" && next.outputs[0].type.dtype === "float32";
+}
+function normReluChains(block) {
+  let plan = plans.get(block);
+  if (plan) return plan;
+  plan = /* @__PURE__ */ new Map();
+  const readers = readerCounts(block);
+  const ops = block.operations;
+  const producer = /* @__PURE__ */ new Map();
+  const readerAt = /* @__PURE__ */ new Map();
+  ops.forEach((op5, i2) => {
+    for (const out2 of op5.outputs) producer.set(out2.name, op5);
+    for (const b3 of op5.inputs["x"] ?? []) if (b3.kind === "name") readerAt.set(b3.name, i2);
+  });
+  ops.forEach((norm, k) => {
+    const x2 = norm.inputs["x"]?.[0];
+    const conv4 = x2?.kind === "name" ? producer.get(x2.name) : void 0;
+    if (norm.type !== "batch_norm" || conv4?.type !== "conv" || !feedsOnly(conv4, norm, readers)) return;
+    const r = norm.outputs.length === 1 ? readerAt.get(norm.outputs[0].name) : void 0;
+    const relu3 = r === void 0 ? void 0 : ops[r];
+    plan.set(k, relu3?.type === "relu" && r > k && feedsOnly(norm, relu3, readers) ? { reluAt: r } : {});
+  });
+  plans.set(block, plan);
+  return plan;
+}
+var plans;
+var init_fusion = __esm({
+  "src/runtime/fusion.ts"() {
+    "use strict";
+    plans = /* @__PURE__ */ new WeakMap();
   }
 });
 
@@ -38444,6 +38822,8 @@ function resolveParams(op5, scope) {
   return params;
 }
 function settleOutput(op5, declared, value, params) {
+  if (declared.collection?.kind === "list" && declared.collection.elementShape) return settleList(op5, declared, value);
+  if (isListValue(value)) throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' produced a list, but the program declares a tensor`);
   const dtype = computeDType(declared.dtype);
   let data = value.data;
   if (dtype !== value.dtype && dtype !== "string" && value.dtype !== "string") {
@@ -38460,6 +38840,13 @@ function settleOutput(op5, declared, value, params) {
   const settled = { dtype, shape: value.shape, data };
   settleFloat16(settled);
   return checkShape2(op5, declared, settled);
+}
+function settleList(op5, declared, value) {
+  if (!isListValue(value)) throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' produced a tensor, but the program declares a list`);
+  if (value.dtype !== computeDType(declared.dtype)) {
+    throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' produced a list of ${value.dtype}, but the program declares a list of ${declared.dtype}`);
+  }
+  return value;
 }
 function sharesInput(data, params) {
   for (const vs of params.values()) for (const v of vs) if (v.data === data) return true;
@@ -38505,13 +38892,39 @@ function runOperation(op5, scope, opset, heartbeat) {
     for (const r of results) scope.buffers.adopt(r.data, !sharesInput(r.data, params));
   }
 }
+function runChainInPlace(norm, relu3, scope, opset) {
+  const xBinding = norm.inputs["x"][0];
+  const x2 = xBinding.kind === "name" ? scope.get(xBinding.name) : void 0;
+  if (!x2 || x2.dtype !== "float32" || !(x2.data instanceof Float32Array) || !scope.buffers.soleOwner(x2.data)) return false;
+  const data = x2.data;
+  const params = resolveParams(norm, scope);
+  const noBlocks = () => [];
+  const ctx = new OpContext(norm, opset, params, constantParams(norm, scope), noBlocks);
+  runKernel(() => {
+    batchNormInto(ctx, { dtype: "float32", shape: x2.shape, data }, data, relu3 !== void 0);
+    return [];
+  }, ctx);
+  for (const op5 of relu3 ? [norm, relu3] : [norm]) {
+    scope.set(op5.outputs[0].name, settleOutput(op5, op5.outputs[0].type, { dtype: "float32", shape: x2.shape, data }, params));
+    scope.buffers.adopt(data, false);
+  }
+  return true;
+}
 function executeBlock(block, scope, opset, onOp, heartbeat, onValues) {
   const plan = releasePlan(block);
+  const chains = onValues ? void 0 : normReluChains(block);
+  const doneEarly = /* @__PURE__ */ new Set();
   const total = block.operations.length;
   for (let i2 = 0; i2 < total; i2++) {
     const beat = heartbeat ?? (onOp ? () => onOp(i2, total) : void 0);
     const op5 = block.operations[i2];
-    runOperation(op5, scope, opset, beat);
+    const chain = chains?.get(i2);
+    const relu3 = chain?.reluAt === void 0 ? void 0 : block.operations[chain.reluAt];
+    if (chain && runChainInPlace(op5, relu3, scope, opset)) {
+      if (relu3) doneEarly.add(chain.reluAt);
+    } else if (!doneEarly.has(i2)) {
+      runOperation(op5, scope, opset, beat);
+    }
     if (onValues) onValues(op5, op5.outputs.map((o) => scope.get(o.name)));
     for (const name2 of plan[i2]) scope.release(name2);
     onOp?.(i2, total);
@@ -38560,6 +38973,7 @@ function runProgram(program, inputs, options = {}) {
   const values2 = withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp, void 0, options.onValues));
   const result = {};
   fn.block.outputs.forEach((name2, i2) => {
+    if (isListValue(values2[i2])) throw new ToolError("RUNTIME", `program output '${name2}' is a list; a Core ML model returns tensors (gather it with list_gather)`);
     result[name2] = toTensor(values2[i2]);
   });
   return result;
@@ -38605,6 +39019,8 @@ var init_interpreter = __esm({
     init_errors();
     init_kernel();
     init_kernels();
+    init_norm4();
+    init_fusion();
     init_image();
     init_nms_model();
     init_value2();
@@ -38640,6 +39056,10 @@ var init_interpreter = __esm({
         const count = this.live.get(data);
         if (count !== void 0) this.live.set(data, count + 1);
         else if (fresh && data instanceof Float32Array && data.length >= POOLED_MIN_LENGTH) this.live.set(data, 1);
+      }
+      /** True when `data` was made by this run and only one name holds it. */
+      soleOwner(data) {
+        return this.live.get(data) === 1;
       }
       drop(data) {
         const count = this.live.get(data);
@@ -40004,9 +40424,9 @@ var init_verify = __esm({
   }
 });
 
-// ../main/node_modules/picomatch/lib/constants.js
+// node_modules/picomatch/lib/constants.js
 var require_constants = __commonJS({
-  "../main/node_modules/picomatch/lib/constants.js"(exports, module) {
+  "node_modules/picomatch/lib/constants.js"(exports, module) {
     "use strict";
     var WIN_SLASH = "\\\\/";
     var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
@@ -40206,9 +40626,9 @@ var require_constants = __commonJS({
   }
 });
 
-// ../main/node_modules/picomatch/lib/utils.js
+// node_modules/picomatch/lib/utils.js
 var require_utils = __commonJS({
-  "../main/node_modules/picomatch/lib/utils.js"(exports) {
+  "node_modules/picomatch/lib/utils.js"(exports) {
     "use strict";
     var {
       REGEX_BACKSLASH,
@@ -40270,9 +40690,9 @@ var require_utils = __commonJS({
   }
 });
 
-// ../main/node_modules/picomatch/lib/scan.js
+// node_modules/picomatch/lib/scan.js
 var require_scan = __commonJS({
-  "../main/node_modules/picomatch/lib/scan.js"(exports, module) {
+  "node_modules/picomatch/lib/scan.js"(exports, module) {
     "use strict";
     var utils = require_utils();
     var {
@@ -40608,9 +41028,9 @@ var require_scan = __commonJS({
   }
 });
 
-// ../main/node_modules/picomatch/lib/parse.js
+// node_modules/picomatch/lib/parse.js
 var require_parse = __commonJS({
-  "../main/node_modules/picomatch/lib/parse.js"(exports, module) {
+  "node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
     var constants2 = require_constants();
     var utils = require_utils();
@@ -41623,9 +42043,9 @@ var require_parse = __commonJS({
   }
 });
 
-// ../main/node_modules/picomatch/lib/picomatch.js
+// node_modules/picomatch/lib/picomatch.js
 var require_picomatch = __commonJS({
-  "../main/node_modules/picomatch/lib/picomatch.js"(exports, module) {
+  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
     "use strict";
     var scan = require_scan();
     var parse2 = require_parse();
@@ -41763,9 +42183,9 @@ var require_picomatch = __commonJS({
   }
 });
 
-// ../main/node_modules/picomatch/index.js
+// node_modules/picomatch/index.js
 var require_picomatch2 = __commonJS({
-  "../main/node_modules/picomatch/index.js"(exports, module) {
+  "node_modules/picomatch/index.js"(exports, module) {
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
@@ -41780,9 +42200,9 @@ var require_picomatch2 = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/nodes/identity.js
+// node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
-  "../main/node_modules/yaml/dist/nodes/identity.js"(exports) {
+  "node_modules/yaml/dist/nodes/identity.js"(exports) {
     "use strict";
     var ALIAS = /* @__PURE__ */ Symbol.for("yaml.alias");
     var DOC = /* @__PURE__ */ Symbol.for("yaml.document");
@@ -41837,9 +42257,9 @@ var require_identity = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/visit.js
+// node_modules/yaml/dist/visit.js
 var require_visit = __commonJS({
-  "../main/node_modules/yaml/dist/visit.js"(exports) {
+  "node_modules/yaml/dist/visit.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
@@ -41995,9 +42415,9 @@ var require_visit = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/doc/directives.js
+// node_modules/yaml/dist/doc/directives.js
 var require_directives = __commonJS({
-  "../main/node_modules/yaml/dist/doc/directives.js"(exports) {
+  "node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var visit = require_visit();
@@ -42166,9 +42586,9 @@ var require_directives = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/doc/anchors.js
+// node_modules/yaml/dist/doc/anchors.js
 var require_anchors = __commonJS({
-  "../main/node_modules/yaml/dist/doc/anchors.js"(exports) {
+  "node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var visit = require_visit();
@@ -42236,9 +42656,9 @@ var require_anchors = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/doc/applyReviver.js
+// node_modules/yaml/dist/doc/applyReviver.js
 var require_applyReviver = __commonJS({
-  "../main/node_modules/yaml/dist/doc/applyReviver.js"(exports) {
+  "node_modules/yaml/dist/doc/applyReviver.js"(exports) {
     "use strict";
     function applyReviver(reviver, obj, key, val) {
       if (val && typeof val === "object") {
@@ -42286,9 +42706,9 @@ var require_applyReviver = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/nodes/toJS.js
+// node_modules/yaml/dist/nodes/toJS.js
 var require_toJS = __commonJS({
-  "../main/node_modules/yaml/dist/nodes/toJS.js"(exports) {
+  "node_modules/yaml/dist/nodes/toJS.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     function toJS(value, arg, ctx) {
@@ -42316,9 +42736,9 @@ var require_toJS = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/nodes/Node.js
+// node_modules/yaml/dist/nodes/Node.js
 var require_Node = __commonJS({
-  "../main/node_modules/yaml/dist/nodes/Node.js"(exports) {
+  "node_modules/yaml/dist/nodes/Node.js"(exports) {
     "use strict";
     var applyReviver = require_applyReviver();
     var identity2 = require_identity();
@@ -42357,9 +42777,9 @@ var require_Node = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/nodes/Alias.js
+// node_modules/yaml/dist/nodes/Alias.js
 var require_Alias = __commonJS({
-  "../main/node_modules/yaml/dist/nodes/Alias.js"(exports) {
+  "node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var visit = require_visit();
@@ -42475,9 +42895,9 @@ var require_Alias = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/nodes/Scalar.js
+// node_modules/yaml/dist/nodes/Scalar.js
 var require_Scalar = __commonJS({
-  "../main/node_modules/yaml/dist/nodes/Scalar.js"(exports) {
+  "node_modules/yaml/dist/nodes/Scalar.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Node = require_Node();
@@ -42505,9 +42925,9 @@ var require_Scalar = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/doc/createNode.js
+// node_modules/yaml/dist/doc/createNode.js
 var require_createNode = __commonJS({
-  "../main/node_modules/yaml/dist/doc/createNode.js"(exports) {
+  "node_modules/yaml/dist/doc/createNode.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity2 = require_identity();
@@ -42580,9 +43000,9 @@ var require_createNode = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/nodes/Collection.js
+// node_modules/yaml/dist/nodes/Collection.js
 var require_Collection = __commonJS({
-  "../main/node_modules/yaml/dist/nodes/Collection.js"(exports) {
+  "node_modules/yaml/dist/nodes/Collection.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var identity2 = require_identity();
@@ -42723,9 +43143,9 @@ var require_Collection = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/stringify/stringifyComment.js
+// node_modules/yaml/dist/stringify/stringifyComment.js
 var require_stringifyComment = __commonJS({
-  "../main/node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
     var stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
@@ -42740,9 +43160,9 @@ var require_stringifyComment = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/stringify/foldFlowLines.js
+// node_modules/yaml/dist/stringify/foldFlowLines.js
 var require_foldFlowLines = __commonJS({
-  "../main/node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
+  "node_modules/yaml/dist/stringify/foldFlowLines.js"(exports) {
     "use strict";
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
@@ -42876,9 +43296,9 @@ ${indent}${text.slice(fold2 + 1, end2)}`;
   }
 });
 
-// ../main/node_modules/yaml/dist/stringify/stringifyString.js
+// node_modules/yaml/dist/stringify/stringifyString.js
 var require_stringifyString = __commonJS({
-  "../main/node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
@@ -43159,9 +43579,9 @@ ${indent}`);
   }
 });
 
-// ../main/node_modules/yaml/dist/stringify/stringify.js
+// node_modules/yaml/dist/stringify/stringify.js
 var require_stringify = __commonJS({
-  "../main/node_modules/yaml/dist/stringify/stringify.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringify.js"(exports) {
     "use strict";
     var anchors = require_anchors();
     var identity2 = require_identity();
@@ -43283,9 +43703,9 @@ ${ctx.indent}${str}`;
   }
 });
 
-// ../main/node_modules/yaml/dist/stringify/stringifyPair.js
+// node_modules/yaml/dist/stringify/stringifyPair.js
 var require_stringifyPair = __commonJS({
-  "../main/node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Scalar = require_Scalar();
@@ -43416,9 +43836,9 @@ ${ctx.indent}`;
   }
 });
 
-// ../main/node_modules/yaml/dist/log.js
+// node_modules/yaml/dist/log.js
 var require_log = __commonJS({
-  "../main/node_modules/yaml/dist/log.js"(exports) {
+  "node_modules/yaml/dist/log.js"(exports) {
     "use strict";
     var node_process = __require("process");
     function debug(logLevel, ...messages) {
@@ -43438,9 +43858,9 @@ var require_log = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js
+// node_modules/yaml/dist/schema/yaml-1.1/merge.js
 var require_merge = __commonJS({
-  "../main/node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Scalar = require_Scalar();
@@ -43498,9 +43918,9 @@ var require_merge = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/nodes/addPairToJSMap.js
+// node_modules/yaml/dist/nodes/addPairToJSMap.js
 var require_addPairToJSMap = __commonJS({
-  "../main/node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
+  "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
     var merge = require_merge();
@@ -43562,9 +43982,9 @@ var require_addPairToJSMap = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/nodes/Pair.js
+// node_modules/yaml/dist/nodes/Pair.js
 var require_Pair = __commonJS({
-  "../main/node_modules/yaml/dist/nodes/Pair.js"(exports) {
+  "node_modules/yaml/dist/nodes/Pair.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
@@ -43602,9 +44022,9 @@ var require_Pair = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/stringify/stringifyCollection.js
+// node_modules/yaml/dist/stringify/stringifyCollection.js
 var require_stringifyCollection = __commonJS({
-  "../main/node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var stringify = require_stringify();
@@ -43753,9 +44173,9 @@ ${indent}${end}`;
   }
 });
 
-// ../main/node_modules/yaml/dist/nodes/YAMLMap.js
+// node_modules/yaml/dist/nodes/YAMLMap.js
 var require_YAMLMap = __commonJS({
-  "../main/node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
+  "node_modules/yaml/dist/nodes/YAMLMap.js"(exports) {
     "use strict";
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
@@ -43897,9 +44317,9 @@ var require_YAMLMap = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/common/map.js
+// node_modules/yaml/dist/schema/common/map.js
 var require_map = __commonJS({
-  "../main/node_modules/yaml/dist/schema/common/map.js"(exports) {
+  "node_modules/yaml/dist/schema/common/map.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var YAMLMap = require_YAMLMap();
@@ -43919,9 +44339,9 @@ var require_map = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/nodes/YAMLSeq.js
+// node_modules/yaml/dist/nodes/YAMLSeq.js
 var require_YAMLSeq = __commonJS({
-  "../main/node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
+  "node_modules/yaml/dist/nodes/YAMLSeq.js"(exports) {
     "use strict";
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
@@ -44035,9 +44455,9 @@ var require_YAMLSeq = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/common/seq.js
+// node_modules/yaml/dist/schema/common/seq.js
 var require_seq = __commonJS({
-  "../main/node_modules/yaml/dist/schema/common/seq.js"(exports) {
+  "node_modules/yaml/dist/schema/common/seq.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var YAMLSeq = require_YAMLSeq();
@@ -44057,9 +44477,9 @@ var require_seq = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/common/string.js
+// node_modules/yaml/dist/schema/common/string.js
 var require_string = __commonJS({
-  "../main/node_modules/yaml/dist/schema/common/string.js"(exports) {
+  "node_modules/yaml/dist/schema/common/string.js"(exports) {
     "use strict";
     var stringifyString = require_stringifyString();
     var string = {
@@ -44076,9 +44496,9 @@ var require_string = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/common/null.js
+// node_modules/yaml/dist/schema/common/null.js
 var require_null = __commonJS({
-  "../main/node_modules/yaml/dist/schema/common/null.js"(exports) {
+  "node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var nullTag = {
@@ -44094,9 +44514,9 @@ var require_null = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/core/bool.js
+// node_modules/yaml/dist/schema/core/bool.js
 var require_bool = __commonJS({
-  "../main/node_modules/yaml/dist/schema/core/bool.js"(exports) {
+  "node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var boolTag = {
@@ -44118,9 +44538,9 @@ var require_bool = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/stringify/stringifyNumber.js
+// node_modules/yaml/dist/stringify/stringifyNumber.js
 var require_stringifyNumber = __commonJS({
-  "../main/node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyNumber.js"(exports) {
     "use strict";
     function stringifyNumber({ format, minFractionDigits, tag, value }) {
       if (typeof value === "bigint")
@@ -44145,9 +44565,9 @@ var require_stringifyNumber = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/core/float.js
+// node_modules/yaml/dist/schema/core/float.js
 var require_float2 = __commonJS({
-  "../main/node_modules/yaml/dist/schema/core/float.js"(exports) {
+  "node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -44191,9 +44611,9 @@ var require_float2 = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/core/int.js
+// node_modules/yaml/dist/schema/core/int.js
 var require_int = __commonJS({
-  "../main/node_modules/yaml/dist/schema/core/int.js"(exports) {
+  "node_modules/yaml/dist/schema/core/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -44236,9 +44656,9 @@ var require_int = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/core/schema.js
+// node_modules/yaml/dist/schema/core/schema.js
 var require_schema = __commonJS({
-  "../main/node_modules/yaml/dist/schema/core/schema.js"(exports) {
+  "node_modules/yaml/dist/schema/core/schema.js"(exports) {
     "use strict";
     var map = require_map();
     var _null = require_null();
@@ -44264,9 +44684,9 @@ var require_schema = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/json/schema.js
+// node_modules/yaml/dist/schema/json/schema.js
 var require_schema2 = __commonJS({
-  "../main/node_modules/yaml/dist/schema/json/schema.js"(exports) {
+  "node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var map = require_map();
@@ -44331,9 +44751,9 @@ var require_schema2 = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js
+// node_modules/yaml/dist/schema/yaml-1.1/binary.js
 var require_binary = __commonJS({
-  "../main/node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
     var Scalar = require_Scalar();
@@ -44397,9 +44817,9 @@ var require_binary = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js
+// node_modules/yaml/dist/schema/yaml-1.1/pairs.js
 var require_pairs = __commonJS({
-  "../main/node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Pair = require_Pair();
@@ -44475,9 +44895,9 @@ ${cn.comment}` : item.comment;
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js
+// node_modules/yaml/dist/schema/yaml-1.1/omap.js
 var require_omap = __commonJS({
-  "../main/node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var toJS = require_toJS();
@@ -44553,9 +44973,9 @@ var require_omap = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js
+// node_modules/yaml/dist/schema/yaml-1.1/bool.js
 var require_bool2 = __commonJS({
-  "../main/node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function boolStringify({ value, source }, ctx) {
@@ -44585,9 +45005,9 @@ var require_bool2 = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/yaml-1.1/float.js
+// node_modules/yaml/dist/schema/yaml-1.1/float.js
 var require_float3 = __commonJS({
-  "../main/node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
@@ -44634,9 +45054,9 @@ var require_float3 = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/yaml-1.1/int.js
+// node_modules/yaml/dist/schema/yaml-1.1/int.js
 var require_int2 = __commonJS({
-  "../main/node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/int.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
@@ -44713,9 +45133,9 @@ var require_int2 = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/yaml-1.1/set.js
+// node_modules/yaml/dist/schema/yaml-1.1/set.js
 var require_set = __commonJS({
-  "../main/node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Pair = require_Pair();
@@ -44802,9 +45222,9 @@ var require_set = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
+// node_modules/yaml/dist/schema/yaml-1.1/timestamp.js
 var require_timestamp = __commonJS({
-  "../main/node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     function parseSexagesimal(str, asBigInt) {
@@ -44890,9 +45310,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js
+// node_modules/yaml/dist/schema/yaml-1.1/schema.js
 var require_schema3 = __commonJS({
-  "../main/node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
+  "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
     "use strict";
     var map = require_map();
     var _null = require_null();
@@ -44934,9 +45354,9 @@ var require_schema3 = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/tags.js
+// node_modules/yaml/dist/schema/tags.js
 var require_tags = __commonJS({
-  "../main/node_modules/yaml/dist/schema/tags.js"(exports) {
+  "node_modules/yaml/dist/schema/tags.js"(exports) {
     "use strict";
     var map = require_map();
     var _null = require_null();
@@ -45028,9 +45448,9 @@ var require_tags = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/schema/Schema.js
+// node_modules/yaml/dist/schema/Schema.js
 var require_Schema = __commonJS({
-  "../main/node_modules/yaml/dist/schema/Schema.js"(exports) {
+  "node_modules/yaml/dist/schema/Schema.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var map = require_map();
@@ -45060,9 +45480,9 @@ var require_Schema = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/stringify/stringifyDocument.js
+// node_modules/yaml/dist/stringify/stringifyDocument.js
 var require_stringifyDocument = __commonJS({
-  "../main/node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
+  "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var stringify = require_stringify();
@@ -45140,9 +45560,9 @@ var require_stringifyDocument = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/doc/Document.js
+// node_modules/yaml/dist/doc/Document.js
 var require_Document = __commonJS({
-  "../main/node_modules/yaml/dist/doc/Document.js"(exports) {
+  "node_modules/yaml/dist/doc/Document.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var Collection = require_Collection();
@@ -45449,9 +45869,9 @@ var require_Document = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/errors.js
+// node_modules/yaml/dist/errors.js
 var require_errors = __commonJS({
-  "../main/node_modules/yaml/dist/errors.js"(exports) {
+  "node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
       constructor(name2, pos, code, message) {
@@ -45514,9 +45934,9 @@ ${pointer}
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/resolve-props.js
+// node_modules/yaml/dist/compose/resolve-props.js
 var require_resolve_props = __commonJS({
-  "../main/node_modules/yaml/dist/compose/resolve-props.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
     function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
@@ -45648,9 +46068,9 @@ var require_resolve_props = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/util-contains-newline.js
+// node_modules/yaml/dist/compose/util-contains-newline.js
 var require_util_contains_newline = __commonJS({
-  "../main/node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
+  "node_modules/yaml/dist/compose/util-contains-newline.js"(exports) {
     "use strict";
     function containsNewline(key) {
       if (!key)
@@ -45690,9 +46110,9 @@ var require_util_contains_newline = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/util-flow-indent-check.js
+// node_modules/yaml/dist/compose/util-flow-indent-check.js
 var require_util_flow_indent_check = __commonJS({
-  "../main/node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
+  "node_modules/yaml/dist/compose/util-flow-indent-check.js"(exports) {
     "use strict";
     var utilContainsNewline = require_util_contains_newline();
     function flowIndentCheck(indent, fc, onError) {
@@ -45708,9 +46128,9 @@ var require_util_flow_indent_check = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/util-map-includes.js
+// node_modules/yaml/dist/compose/util-map-includes.js
 var require_util_map_includes = __commonJS({
-  "../main/node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
+  "node_modules/yaml/dist/compose/util-map-includes.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     function mapIncludes(ctx, items2, search) {
@@ -45724,9 +46144,9 @@ var require_util_map_includes = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/resolve-block-map.js
+// node_modules/yaml/dist/compose/resolve-block-map.js
 var require_resolve_block_map = __commonJS({
-  "../main/node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-block-map.js"(exports) {
     "use strict";
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
@@ -45832,9 +46252,9 @@ var require_resolve_block_map = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/resolve-block-seq.js
+// node_modules/yaml/dist/compose/resolve-block-seq.js
 var require_resolve_block_seq = __commonJS({
-  "../main/node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-block-seq.js"(exports) {
     "use strict";
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
@@ -45883,9 +46303,9 @@ var require_resolve_block_seq = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/resolve-end.js
+// node_modules/yaml/dist/compose/resolve-end.js
 var require_resolve_end = __commonJS({
-  "../main/node_modules/yaml/dist/compose/resolve-end.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-end.js"(exports) {
     "use strict";
     function resolveEnd(end, offset, reqSpace, onError) {
       let comment = "";
@@ -45926,9 +46346,9 @@ var require_resolve_end = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/resolve-flow-collection.js
+// node_modules/yaml/dist/compose/resolve-flow-collection.js
 var require_resolve_flow_collection = __commonJS({
-  "../main/node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Pair = require_Pair();
@@ -46120,9 +46540,9 @@ var require_resolve_flow_collection = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/compose-collection.js
+// node_modules/yaml/dist/compose/compose-collection.js
 var require_compose_collection = __commonJS({
-  "../main/node_modules/yaml/dist/compose/compose-collection.js"(exports) {
+  "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Scalar = require_Scalar();
@@ -46185,9 +46605,9 @@ var require_compose_collection = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/resolve-block-scalar.js
+// node_modules/yaml/dist/compose/resolve-block-scalar.js
 var require_resolve_block_scalar = __commonJS({
-  "../main/node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar3, onError) {
@@ -46368,9 +46788,9 @@ var require_resolve_block_scalar = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js
+// node_modules/yaml/dist/compose/resolve-flow-scalar.js
 var require_resolve_flow_scalar = __commonJS({
-  "../main/node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
+  "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
@@ -46589,9 +47009,9 @@ var require_resolve_flow_scalar = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/compose-scalar.js
+// node_modules/yaml/dist/compose/compose-scalar.js
 var require_compose_scalar = __commonJS({
-  "../main/node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
+  "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity2 = require_identity();
     var Scalar = require_Scalar();
@@ -46670,9 +47090,9 @@ var require_compose_scalar = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js
+// node_modules/yaml/dist/compose/util-empty-scalar-position.js
 var require_util_empty_scalar_position = __commonJS({
-  "../main/node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
+  "node_modules/yaml/dist/compose/util-empty-scalar-position.js"(exports) {
     "use strict";
     function emptyScalarPosition(offset, before, pos) {
       if (before) {
@@ -46700,9 +47120,9 @@ var require_util_empty_scalar_position = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/compose-node.js
+// node_modules/yaml/dist/compose/compose-node.js
 var require_compose_node = __commonJS({
-  "../main/node_modules/yaml/dist/compose/compose-node.js"(exports) {
+  "node_modules/yaml/dist/compose/compose-node.js"(exports) {
     "use strict";
     var Alias = require_Alias();
     var identity2 = require_identity();
@@ -46806,9 +47226,9 @@ var require_compose_node = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/compose-doc.js
+// node_modules/yaml/dist/compose/compose-doc.js
 var require_compose_doc = __commonJS({
-  "../main/node_modules/yaml/dist/compose/compose-doc.js"(exports) {
+  "node_modules/yaml/dist/compose/compose-doc.js"(exports) {
     "use strict";
     var Document = require_Document();
     var composeNode = require_compose_node();
@@ -46849,9 +47269,9 @@ var require_compose_doc = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/compose/composer.js
+// node_modules/yaml/dist/compose/composer.js
 var require_composer = __commonJS({
-  "../main/node_modules/yaml/dist/compose/composer.js"(exports) {
+  "node_modules/yaml/dist/compose/composer.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var directives = require_directives();
@@ -47057,9 +47477,9 @@ ${end.comment}` : end.comment;
   }
 });
 
-// ../main/node_modules/yaml/dist/parse/cst-scalar.js
+// node_modules/yaml/dist/parse/cst-scalar.js
 var require_cst_scalar = __commonJS({
-  "../main/node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
+  "node_modules/yaml/dist/parse/cst-scalar.js"(exports) {
     "use strict";
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -47242,9 +47662,9 @@ var require_cst_scalar = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/parse/cst-stringify.js
+// node_modules/yaml/dist/parse/cst-stringify.js
 var require_cst_stringify = __commonJS({
-  "../main/node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
+  "node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
     "use strict";
     var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
@@ -47303,9 +47723,9 @@ var require_cst_stringify = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/parse/cst-visit.js
+// node_modules/yaml/dist/parse/cst-visit.js
 var require_cst_visit = __commonJS({
-  "../main/node_modules/yaml/dist/parse/cst-visit.js"(exports) {
+  "node_modules/yaml/dist/parse/cst-visit.js"(exports) {
     "use strict";
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
@@ -47365,9 +47785,9 @@ var require_cst_visit = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/parse/cst.js
+// node_modules/yaml/dist/parse/cst.js
 var require_cst = __commonJS({
-  "../main/node_modules/yaml/dist/parse/cst.js"(exports) {
+  "node_modules/yaml/dist/parse/cst.js"(exports) {
     "use strict";
     var cstScalar = require_cst_scalar();
     var cstStringify = require_cst_stringify();
@@ -47467,9 +47887,9 @@ var require_cst = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/parse/lexer.js
+// node_modules/yaml/dist/parse/lexer.js
 var require_lexer = __commonJS({
-  "../main/node_modules/yaml/dist/parse/lexer.js"(exports) {
+  "node_modules/yaml/dist/parse/lexer.js"(exports) {
     "use strict";
     var cst = require_cst();
     function isEmpty2(ch) {
@@ -48056,9 +48476,9 @@ var require_lexer = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/parse/line-counter.js
+// node_modules/yaml/dist/parse/line-counter.js
 var require_line_counter = __commonJS({
-  "../main/node_modules/yaml/dist/parse/line-counter.js"(exports) {
+  "node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
     var LineCounter2 = class {
       constructor() {
@@ -48087,22 +48507,22 @@ var require_line_counter = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/parse/parser.js
+// node_modules/yaml/dist/parse/parser.js
 var require_parser = __commonJS({
-  "../main/node_modules/yaml/dist/parse/parser.js"(exports) {
+  "node_modules/yaml/dist/parse/parser.js"(exports) {
     "use strict";
     var node_process = __require("process");
     var cst = require_cst();
     var lexer = require_lexer();
-    function includesToken(list, type) {
-      for (let i2 = 0; i2 < list.length; ++i2)
-        if (list[i2].type === type)
+    function includesToken(list2, type) {
+      for (let i2 = 0; i2 < list2.length; ++i2)
+        if (list2[i2].type === type)
           return true;
       return false;
     }
-    function findNonEmptyIndex(list) {
-      for (let i2 = 0; i2 < list.length; ++i2) {
-        switch (list[i2].type) {
+    function findNonEmptyIndex(list2) {
+      for (let i2 = 0; i2 < list2.length; ++i2) {
+        switch (list2[i2].type) {
           case "space":
           case "comment":
           case "newline":
@@ -48961,9 +49381,9 @@ var require_parser = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/public-api.js
+// node_modules/yaml/dist/public-api.js
 var require_public_api = __commonJS({
-  "../main/node_modules/yaml/dist/public-api.js"(exports) {
+  "node_modules/yaml/dist/public-api.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -49058,9 +49478,9 @@ var require_public_api = __commonJS({
   }
 });
 
-// ../main/node_modules/yaml/dist/index.js
+// node_modules/yaml/dist/index.js
 var require_dist = __commonJS({
-  "../main/node_modules/yaml/dist/index.js"(exports) {
+  "node_modules/yaml/dist/index.js"(exports) {
     "use strict";
     var composer = require_composer();
     var Document = require_Document();
@@ -49327,7 +49747,7 @@ var init_schema = __esm({
   }
 });
 
-// ../main/node_modules/markdown-table/index.js
+// node_modules/markdown-table/index.js
 function defaultStringLength(value) {
   return value.length;
 }
@@ -49470,7 +49890,7 @@ function toAlignment(value) {
   return code === 67 || code === 99 ? 99 : code === 76 || code === 108 ? 108 : code === 82 || code === 114 ? 114 : 0;
 }
 var init_markdown_table = __esm({
-  "../main/node_modules/markdown-table/index.js"() {
+  "node_modules/markdown-table/index.js"() {
   }
 });
 

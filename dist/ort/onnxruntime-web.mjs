@@ -1,7 +1,7 @@
-// ../main/node_modules/onnxruntime-web/dist/ort.node.min.mjs
+// node_modules/onnxruntime-web/dist/ort.node.min.mjs
 import { createRequire } from "module";
 
-// ../main/node_modules/onnxruntime-common/dist/esm/backend-impl.js
+// node_modules/onnxruntime-common/dist/esm/backend-impl.js
 var backends = /* @__PURE__ */ new Map();
 var backendsSortedByPriority = [];
 var registerBackend = (name, backend, priority) => {
@@ -104,10 +104,10 @@ var resolveBackendAndExecutionProviders = async (options) => {
   ];
 };
 
-// ../main/node_modules/onnxruntime-common/dist/esm/version.js
+// node_modules/onnxruntime-common/dist/esm/version.js
 var version = "1.30.0";
 
-// ../main/node_modules/onnxruntime-common/dist/esm/env-impl.js
+// node_modules/onnxruntime-common/dist/esm/env-impl.js
 var logLevelValue = "warning";
 var env = {
   wasm: {},
@@ -129,10 +129,10 @@ var env = {
 };
 Object.defineProperty(env, "logLevel", { enumerable: true });
 
-// ../main/node_modules/onnxruntime-common/dist/esm/env.js
+// node_modules/onnxruntime-common/dist/esm/env.js
 var env2 = env;
 
-// ../main/node_modules/onnxruntime-common/dist/esm/tensor-conversion-impl.js
+// node_modules/onnxruntime-common/dist/esm/tensor-conversion-impl.js
 var tensorToDataURL = (tensor, options) => {
   const canvas = typeof document !== "undefined" ? document.createElement("canvas") : new OffscreenCanvas(1, 1);
   canvas.width = tensor.dims[3];
@@ -291,7 +291,7 @@ var tensorToImageData = (tensor, options) => {
   return image;
 };
 
-// ../main/node_modules/onnxruntime-common/dist/esm/tensor-factory-impl.js
+// node_modules/onnxruntime-common/dist/esm/tensor-factory-impl.js
 var bufferToTensor = (buffer, options) => {
   if (buffer === void 0) {
     throw new Error("Image buffer must be defined");
@@ -500,7 +500,7 @@ var tensorFromMLTensor = (mlTensor, options) => {
 };
 var tensorFromPinnedBuffer = (type, buffer, dims) => new Tensor({ location: "cpu-pinned", type, data: buffer, dims: dims ?? [buffer.length] });
 
-// ../main/node_modules/onnxruntime-common/dist/esm/tensor-impl-type-mapping.js
+// node_modules/onnxruntime-common/dist/esm/tensor-impl-type-mapping.js
 var NUMERIC_TENSOR_TYPE_TO_TYPEDARRAY_MAP = /* @__PURE__ */ new Map([
   ["float32", Float32Array],
   ["uint8", Uint8Array],
@@ -549,7 +549,7 @@ var checkTypedArray = () => {
   }
 };
 
-// ../main/node_modules/onnxruntime-common/dist/esm/tensor-utils-impl.js
+// node_modules/onnxruntime-common/dist/esm/tensor-utils-impl.js
 var calculateSize = (dims) => {
   let size = 1;
   for (let i = 0; i < dims.length; i++) {
@@ -601,7 +601,7 @@ var tensorReshape = (tensor, dims) => {
   }
 };
 
-// ../main/node_modules/onnxruntime-common/dist/esm/tensor-impl.js
+// node_modules/onnxruntime-common/dist/esm/tensor-impl.js
 var Tensor = class {
   /**
    * implementation.
@@ -868,10 +868,10 @@ var Tensor = class {
   }
 };
 
-// ../main/node_modules/onnxruntime-common/dist/esm/tensor.js
+// node_modules/onnxruntime-common/dist/esm/tensor.js
 var Tensor2 = Tensor;
 
-// ../main/node_modules/onnxruntime-common/dist/esm/trace.js
+// node_modules/onnxruntime-common/dist/esm/trace.js
 var TRACE = (deviceType, label) => {
   if (typeof env.trace === "undefined" ? !env.wasm.trace : !env.trace) {
     return;
@@ -920,7 +920,7 @@ var TRACE_EVENT_END = (extraMsg) => {
   console.timeEnd(`ORT::${extraMsg}`);
 };
 
-// ../main/node_modules/onnxruntime-common/dist/esm/inference-session-impl.js
+// node_modules/onnxruntime-common/dist/esm/inference-session-impl.js
 var InferenceSession = class _InferenceSession {
   constructor(handler) {
     this.handler = handler;
@@ -1098,10 +1098,10 @@ var InferenceSession = class _InferenceSession {
   }
 };
 
-// ../main/node_modules/onnxruntime-common/dist/esm/inference-session.js
+// node_modules/onnxruntime-common/dist/esm/inference-session.js
 var InferenceSession2 = InferenceSession;
 
-// ../main/node_modules/onnxruntime-web/dist/ort.node.min.mjs
+// node_modules/onnxruntime-web/dist/ort.node.min.mjs
 /*!
  * ONNX Runtime Web v1.30.0
  * Copyright (c) Microsoft Corporation. All rights reserved.
