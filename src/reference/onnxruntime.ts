@@ -43,22 +43,13 @@ const ORT_TYPES = new Set<DType>([
 
 /**
  * Runs an ONNX model with onnxruntime (CPU) and returns every output, keyed by the
- * model's output names (see `EngineOutputs.order` for their graph order). Each model input takes the entry of `inputs` with
- * its name; failing that, the entry at its position when that entry's name is not one of
- * the model's (a converted package may have renamed the inputs). Inputs are cast
- * to the element types the model declares (so int32 or fp32 test data can feed int64 or
- * fp16 inputs). The engine is loaded only here, so commands that never need
- * onnxruntime do not pay for it.
+ * model's output names (`order` gives their graph order), and the engine that ran it.
+ * Each model input takes the entry of `inputs` with its name; failing that, the entry at
+ * its position when that entry's name is not one of the model's (a converted package may
+ * have renamed the inputs). Inputs are cast to the element types the model declares (so
+ * int32 or fp32 test data can feed int64 or fp16 inputs). The engine is loaded only
+ * here, so commands that never need onnxruntime do not pay for it.
  */
-export async function runOnnxRuntime(
-  modelPath: string,
-  inputs: Record<string, Tensor>,
-  options: OnnxRuntimeOptions = {},
-): Promise<Record<string, Tensor>> {
-  return (await runReferenceEngine(modelPath, inputs, options)).outputs;
-}
-
-/** runOnnxRuntime, also naming the engine that ran the model. */
 export async function runReferenceEngine(
   modelPath: string,
   inputs: Record<string, Tensor>,

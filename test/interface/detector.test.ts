@@ -8,7 +8,7 @@ import { CoreML } from '../../src/gen/coreml.js';
 import { readInterfaceRecord } from '../../src/interface/index.js';
 import { mainFunction } from '../../src/mil/ir.js';
 import { convertFile } from '../../src/pipeline.js';
-import { runOnnxRuntime } from '../../src/reference/onnxruntime.js';
+import { runReferenceEngine } from '../../src/reference/onnxruntime.js';
 import { runModel } from '../../src/runtime/interpreter.js';
 import { makeTensor, type Tensor } from '../../src/tensor/tensor.js';
 import { verifyPackage, type VerifyReport } from '../../src/verify.js';
@@ -91,7 +91,7 @@ describe('--nms on a YOLOv8-style head with an RGB image input and class labels'
     const record = readInterfaceRecord((await readMlPackage(out)).metadata)!.detector!;
     const reference = async (seed: number) => {
       const image = normalizedImage(pixels(seed), { name: 'images', color: 'RGB', scale: 0.0039215686 });
-      const raw = await runOnnxRuntime(onnx, { images: image });
+      const { outputs: raw } = await runReferenceEngine(onnx, { images: image });
       return referenceDetections(record, new Map(Object.entries(raw)));
     };
     const [a, b] = [await reference(1), await reference(2)];

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compareOutputs } from '../../src/parity/metrics.js';
 import { WASM_FILE, locateWasmEngine } from '../../src/reference/engine.js';
-import { runOnnxRuntime, runReferenceEngine } from '../../src/reference/onnxruntime.js';
+import { runReferenceEngine } from '../../src/reference/onnxruntime.js';
 import { readTestDataSets } from '../../src/reference/test-data.js';
 import { float32ArrayToFloat16 } from '../../src/tensor/fp16.js';
 import { makeTensor } from '../../src/tensor/tensor.js';
@@ -11,10 +11,10 @@ import { makeTensor } from '../../src/tensor/tensor.js';
 const fixtures = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
 const cnn = join(fixtures, 'onnx/seed_simple_cnn');
 
-describe('runOnnxRuntime', () => {
+describe('runReferenceEngine', () => {
   it('reproduces the simple CNN reference output within 1e-4', async () => {
     const [set] = await readTestDataSets(join(cnn, 'test_data_set_0'));
-    const outputs = await runOnnxRuntime(join(cnn, 'model.onnx'), { input_0: set!.inputs[0]!.tensor }, { threads: 1 });
+    const { outputs } = await runReferenceEngine(join(cnn, 'model.onnx'), { input_0: set!.inputs[0]!.tensor }, { threads: 1 });
     const m = compareOutputs(set!.outputs[0]!.tensor, outputs['output_0']!);
     expect(outputs['output_0']!.shape).toEqual([1, 10]);
     expect(m.failure).toBeNull();
@@ -25,18 +25,18 @@ describe('runOnnxRuntime', () => {
     const [set] = await readTestDataSets(join(cnn, 'test_data_set_0'));
     const input = set!.inputs[0]!.tensor;
     const half = makeTensor('float16', input.shape, float32ArrayToFloat16(input.data as Float32Array));
-    const outputs = await runOnnxRuntime(join(cnn, 'model.onnx'), { input_0: half });
+    const { outputs } = await runReferenceEngine(join(cnn, 'model.onnx'), { input_0: half });
     expect(compareOutputs(set!.outputs[0]!.tensor, outputs['output_0']!).psnrDb).toBeGreaterThan(40);
   });
 
   it('feeds an input under another name by position when that name is not one of the model', async () => {
     const [set] = await readTestDataSets(join(cnn, 'test_data_set_0'));
-    const outputs = await runOnnxRuntime(join(cnn, 'model.onnx'), { renamed_input: set!.inputs[0]!.tensor });
+    const { outputs } = await runReferenceEngine(join(cnn, 'model.onnx'), { renamed_input: set!.inputs[0]!.tensor });
     expect(compareOutputs(set!.outputs[0]!.tensor, outputs['output_0']!).maxAbsError).toBeLessThanOrEqual(1e-4);
   });
 
   it('names the missing input when a feed is absent', async () => {
-    await expect(runOnnxRuntime(join(cnn, 'model.onnx'), {})).rejects.toMatchObject({
+    await expect(runReferenceEngine(join(cnn, 'model.onnx'), {})).rejects.toMatchObject({
       code: 'REFERENCE',
       message: expect.stringMatching(/model\.onnx: no value given for model input "input_0"/),
     });
@@ -44,7 +44,7 @@ describe('runOnnxRuntime', () => {
 
   it('reports a file onnxruntime cannot load as a reference error naming it', async () => {
     const notAModel = join(cnn, 'test_data_set_0/output_0.pb');
-    await expect(runOnnxRuntime(notAModel, {})).rejects.toMatchObject({ code: 'REFERENCE', file: notAModel });
+    await expect(runReferenceEngine(notAModel, {})).rejects.toMatchObject({ code: 'REFERENCE', file: notAModel });
   });
 });
 
