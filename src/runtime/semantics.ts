@@ -75,6 +75,11 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
   pixel_unshuffle: { checkedAgainst: 'iOS16/test_tensor_transformation.py' },
   fill_like: { checkedAgainst: 'iOS16/test_tensor_operation.py' },
   select: { checkedAgainst: 'iOS14/test_control_flow.py' },
+  cond: { checkedAgainst: 'iOS14/test_control_flow.py (TestCond)' },
+  while_loop: {
+    checkedAgainst: 'iOS14/test_control_flow.py (TestWhileLoop: smoke, power, nested)',
+    difference: 'the condition may be a bool scalar or a bool [1], as the tests return; loop vars keep their shape (the definition lets a dimension change, no test does)',
+  },
   real_div: { checkedAgainst: BINARY, difference: 'two int32 operands: the quotient truncated toward zero (the tests pin only positive quotients)' },
   reduce_argmax: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },
   reduce_argmin: { checkedAgainst: `${REDUCTION}, iOS17/test_reduction.py (output_dtype)` },

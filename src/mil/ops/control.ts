@@ -7,7 +7,9 @@ import { MilShapeError } from './elementwise.js';
  * MIL control flow: `cond` (pred; blocks [then, else], both returning the
  * same types) and `while_loop` (loop_vars; blocks [condition, body]: the
  * condition block returns one bool, the body returns new loop_vars of the
- * same types). Output types come from the nested blocks.
+ * same types). Output types come from the nested blocks. The condition may be
+ * a bool scalar or a bool [1]: Apple's while_loop tests return `less` of two
+ * [1] tensors there, and Core ML runs them.
  */
 
 const ANY: readonly DType[] = ['float16', 'float32', 'int32', 'bool'];
@@ -20,6 +22,8 @@ function sameType(a: MilTensorType, b: MilTensorType): boolean {
 function describe(types: readonly MilTensorType[]): string {
   return types.map((t) => `${t.dtype}[${t.shape.map((d) => d ?? '?').join(', ')}]`).join(', ');
 }
+
+const isOneValue = (t: MilTensorType): boolean => t.shape.length === 0 || (t.shape.length === 1 && t.shape[0] === 1);
 
 function condOutputs(input: TypeRuleInput): MilTensorType[] {
   const blocks = input.blocks ?? [];
@@ -44,7 +48,9 @@ function whileOutputs(input: TypeRuleInput): MilTensorType[] {
     }
   }
   const test = condition.outputs;
-  if (test.length !== 1 || test[0]!.dtype !== 'bool' || test[0]!.shape.length !== 0) throw new MilShapeError('while_loop condition must return one bool scalar');
+  if (test.length !== 1 || test[0]!.dtype !== 'bool' || !isOneValue(test[0]!)) {
+    throw new MilShapeError(`while_loop condition must return one bool (a scalar or [1]), got (${describe(test)})`);
+  }
   if (body.outputs.length !== vars.length || body.outputs.some((t, i) => !sameType(t, vars[i]!))) {
     throw new MilShapeError(`while_loop body must return the loop_vars' types (${describe(vars)}), got (${describe(body.outputs)})`);
   }
