@@ -12,8 +12,17 @@ import { KERNEL_FAMILIES } from './kernels/index.js';
  */
 
 export interface OpSemantics {
-  /** Apple test file(s), relative to coremltools/converters/mil/mil/ops/tests/, or the op definition when no test pins the op. */
+  /**
+   * Apple test file(s), relative to coremltools/converters/mil/mil/ops/tests/; for `pinnedBy`
+   * 'conversion test', relative to coremltools/converters/mil/; for 'definition', the op definition.
+   */
   checkedAgainst: string;
+  /**
+   * What pins the semantics when no MIL op test does: Apple's conversion tests, which run the op
+   * on Core ML against the source framework, or only the op definition (no Apple test runs the op).
+   * Absent: Apple's MIL op unit tests.
+   */
+  pinnedBy?: 'conversion test' | 'definition';
   /** A deliberate difference from Core ML, or a part the tests leave open. */
   difference?: string;
 }
@@ -33,8 +42,15 @@ const LIST_WITHOUT_SHAPE = 'an element never written reads as zeros of elem_shap
 const CEIL_MODE = 'ceil_mode (no Apple test pins it): a window may not start in the trailing padding, the PyTorch/ONNX rule';
 const NEGATIVE_INDICES = 'negative indices count from the end before iOS17 and are refused from iOS17, as the iOS17 definitions require';
 
-const checkedOps = (ops: string[], checkedAgainst: string): Record<string, OpSemantics> =>
-  Object.fromEntries(ops.map((op) => [op, { checkedAgainst }]));
+const RANDOM_DEFINITION: OpSemantics = {
+  checkedAgainst: 'op definition (defs/iOS15/random.py): shape and distribution',
+  pinnedBy: 'definition',
+  difference: 'own seeded generator: values differ from a device; verify never passes an output that depends on it',
+};
+const LOGICAL = 'frontend/torch/test/test_torch_ops.py (TestLogicalAnd/Or/Xor/Not: bool, fp32 and int32 operands cast to bool)';
+
+const checkedOps = (ops: string[], checkedAgainst: string, pinnedBy?: OpSemantics['pinnedBy']): Record<string, OpSemantics> =>
+  Object.fromEntries(ops.map((op) => [op, pinnedBy ? { checkedAgainst, pinnedBy } : { checkedAgainst }]));
 
 export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
   ...checkedOps(['clamped_relu', 'elu', 'gelu', 'leaky_relu', 'linear_activation', 'prelu', 'relu', 'relu6', 'scaled_tanh', 'sigmoid', 'sigmoid_hard',
@@ -76,6 +92,13 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
   fill_like: { checkedAgainst: 'iOS16/test_tensor_operation.py' },
   select: { checkedAgainst: 'iOS14/test_control_flow.py' },
   cond: { checkedAgainst: 'iOS14/test_control_flow.py (TestCond)' },
+  const: { checkedAgainst: 'iOS14/test_control_flow.py (TestConst: int32, fp16 and fp32 values; TestWhileLoop: constants read inside nested loops)' },
+  classify: {
+    checkedAgainst: 'frontend/torch/test/test_torch_conversion_api.py (test_classifier_from_torch_model, test_torch_classifier: the label of the largest score, string or int64 classes)',
+    pinnedBy: 'conversion test',
+    difference: 'ties go to the first class and NaN never wins (no test pins either); the dictionary’s values are not pinned by the tests, only its presence',
+  },
+  ...checkedOps(['logical_and', 'logical_or', 'logical_xor', 'logical_not'], LOGICAL, 'conversion test'),
   while_loop: {
     checkedAgainst: 'iOS14/test_control_flow.py (TestWhileLoop: smoke, power, nested)',
     difference: 'the condition may be a bool scalar or a bool [1], as the tests return; loop vars keep their shape (the definition lets a dimension change, no test does)',
@@ -123,12 +146,12 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
     checkedAgainst: 'iOS15/test_tensor_operation.py (smoke test, and the TensorFlow reference its stress test computes expected values with)',
     difference: 'the iOS17 form (box axis last, no score threshold) is read from the op definition: no Apple test pins it',
   },
-  einsum: { checkedAgainst: 'op definition (defs/iOS15/linear.py)', difference: 'any two-operand letter equation, wider than the definition’s batched-matmul forms' },
+  einsum: { checkedAgainst: 'op definition (defs/iOS15/linear.py)', pinnedBy: 'definition', difference: 'any two-operand letter equation, wider than the definition’s batched-matmul forms' },
   reshape_like: { checkedAgainst: 'iOS16/test_tensor_transformation.py' },
-  random_uniform: { checkedAgainst: 'op definition (defs/iOS15/random.py): shape and distribution', difference: 'own seeded generator: values differ from a device; verify never passes an output that depends on it' },
-  random_normal: { checkedAgainst: 'op definition (defs/iOS15/random.py): shape and distribution', difference: 'own seeded generator: values differ from a device; verify never passes an output that depends on it' },
-  random_bernoulli: { checkedAgainst: 'op definition (defs/iOS15/random.py): shape and distribution', difference: 'own seeded generator: values differ from a device; verify never passes an output that depends on it' },
-  random_categorical: { checkedAgainst: 'op definition (defs/iOS15/random.py): shape and distribution', difference: 'own seeded generator: values differ from a device; verify never passes an output that depends on it' },
+  random_uniform: RANDOM_DEFINITION,
+  random_normal: RANDOM_DEFINITION,
+  random_bernoulli: RANDOM_DEFINITION,
+  random_categorical: RANDOM_DEFINITION,
   ...checkedOps(['list_gather', 'list_length', 'list_scatter', 'list_write'], LIST),
   make_list: { checkedAgainst: LIST, difference: LIST_WITHOUT_SHAPE },
   list_read: { checkedAgainst: LIST, difference: LIST_WITHOUT_SHAPE },
@@ -142,9 +165,11 @@ export function renderSemanticsMarkdown(): string {
   const ops = [...families.keys()].sort();
   const rows = ops.map((op) => {
     const s = SEMANTICS[op];
-    return [`\`${op}\``, families.get(op)!, s ? cell(s.checkedAgainst) : 'not yet checked', cell(s?.difference ?? '')];
+    const source = s?.pinnedBy ? `${s.pinnedBy}: ` : '';
+    return [`\`${op}\``, families.get(op)!, s ? cell(source + s.checkedAgainst) : 'not yet checked', cell(s?.difference ?? '')];
   });
-  const checked = ops.filter((op) => SEMANTICS[op]).length;
+  const count = (pinnedBy: OpSemantics['pinnedBy']) => ops.filter((op) => SEMANTICS[op] && SEMANTICS[op]!.pinnedBy === pinnedBy).length;
+  const unchecked = ops.filter((op) => !SEMANTICS[op]).length;
   return [
     '# Interpreter semantics',
     '',
@@ -152,7 +177,12 @@ export function renderSemanticsMarkdown(): string {
     'own MIL op unit tests pin it down (coremltools `converters/mil/mil/ops/tests/`, run against Core ML',
     'on Apple’s CI), not the converter’s reading of the op definitions. For each op below, the tests under',
     '`test/runtime/` compute the expected values from the formulas of the Apple test file named here.',
-    `${checked} of ${ops.length} ops are checked so far.`,
+    'Where no MIL op test covers an op, the file named is one of Apple’s conversion tests',
+    '(`converters/mil/frontend/`), which run the op on Core ML against the source framework, or else the',
+    'op definition alone.',
+    '',
+    `Of ${ops.length} ops: ${count(undefined)} checked against Apple’s MIL op tests, ${count('conversion test')} against Apple’s conversion tests,`,
+    `${count('definition')} against the op definition only, ${unchecked} not yet checked.`,
     '',
     'Generated from `src/runtime/semantics.ts` by `npm run docs:semantics`; do not edit by hand.',
     '',

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { MilBlock, MilOperation, MilProgram } from '../../src/mil/ir.js';
 import { validateProgram } from '../../src/mil/validate.js';
 import { runProgram } from '../../src/runtime/interpreter.js';
-import { bool, f32, op, program, v, values } from './build.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { bool, f16, f32, i32, op, program, str, v, values } from './build.js';
 
 /**
- * cond and while_loop on the programs of Apple's control-flow tests
- * (iOS14/test_control_flow.py, TestCond and TestWhileLoop): fp32 values of
+ * cond, while_loop and const on the programs of Apple's control-flow tests
+ * (iOS14/test_control_flow.py, TestCond, TestWhileLoop and TestConst): fp32 values of
  * shape [1], a while_loop condition that returns the bool [1] of `less`, loop
  * bodies that read values defined outside the loop. The expected values are
  * the tests' formulas, computed here for several inputs; every program must
@@ -162,5 +163,24 @@ describe('while_loop as Apple\'s TestWhileLoop pins it', () => {
       expect(values(runProgram(loopOver(shape), { start: f32(shape, [0.5]) })['end']!)).toEqual([3.5]);
     }
     expect(validateProgram(loopOver([2])).join('\n')).toMatch(/while_loop condition must return one bool \(a scalar or \[1\]\), got \(bool\[2\]\)/);
+  });
+});
+
+describe('const as Apple\'s TestConst pins it', () => {
+  /** y = const(val); x + cast(y, fp32). */
+  const constPlusInput = (val: Tensor): MilProgram => program([v('x', 'float32', [4, 2])], [
+    op('const', {}, [v('y', val.dtype, [4, 2])], { val }),
+    op('cast', { x: 'y', dtype: str('fp32') }, [v('y32', 'float32', [4, 2])]),
+    op('add', { x: 'x', y: 'y32' }, [v('sum', 'float32', [4, 2])]),
+  ], ['sum']);
+
+  it('an int32, fp16 or fp32 constant keeps its values through cast to fp32: x + constant', () => {
+    const x = [3, 0, 4, 1, 2, 2, 0, 4];
+    const constant = [1, 4, 0, 3, 2, 0, 4, 1];
+    for (const val of [i32([4, 2], constant), f16([4, 2], constant), f32([4, 2], constant)]) {
+      const prog = constPlusInput(val);
+      expectValid(prog);
+      expect(values(runProgram(prog, { x: f32([4, 2], x) })['sum']!)).toEqual(x.map((xi, i) => xi + constant[i]!));
+    }
   });
 });

@@ -183,6 +183,7 @@ export function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
+/** MIL's element-wise unary ops. There is no acosh or asinh in MIL (a program using them does not compile), so no kernel either. */
 const UNARY: Record<string, Unary> = {
   abs: Math.abs,
   sqrt: Math.sqrt,
@@ -203,8 +204,6 @@ const UNARY: Record<string, Unary> = {
   sinh: Math.sinh,
   cosh: Math.cosh,
   tanh: Math.tanh,
-  asinh: Math.asinh,
-  acosh: Math.acosh,
   atanh: Math.atanh,
   logical_not: (x) => (x === 0 ? 1 : 0),
 };
