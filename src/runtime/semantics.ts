@@ -37,6 +37,7 @@ const BINARY = 'iOS14/test_elementwise_binary.py';
 const TRANSFORMATION = 'iOS14/test_tensor_transformation.py';
 const SCATTER_GATHER = 'iOS14/test_scatter_gather.py';
 const POOL = 'iOS14/test_pool.py';
+const COMPRESSION = 'iOS18/test_compression.py';
 const LIST = 'iOS14/test_control_flow.py (TestList: smoke test and while_loop accumulation)';
 const LIST_WITHOUT_SHAPE = 'an element never written reads as zeros of elem_shape; without elem_shape (which no Apple test leaves out) reading it is refused';
 const CEIL_MODE = 'ceil_mode (no Apple test pins it): a window may not start in the trailing padding, the PyTorch/ONNX rule';
@@ -82,8 +83,14 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
   ...checkedOps(['stack', 'expand_dims', 'squeeze', 'transpose', 'reverse'], TRANSFORMATION),
   constexpr_affine_dequantize: { checkedAgainst: 'iOS16/test_constexpr_ops.py' },
   constexpr_cast: { checkedAgainst: 'iOS16/test_constexpr_ops.py' },
-  constexpr_lut_to_dense: { checkedAgainst: 'iOS16/test_constexpr_ops.py', difference: 'the iOS18 form (per-group palettes, vector_axis) is read from the op definition' },
-  constexpr_sparse_to_dense: { checkedAgainst: 'iOS16/test_constexpr_ops.py', difference: 'the iOS18 form is read from the op definition' },
+  constexpr_lut_to_dense: { checkedAgainst: `iOS16/test_constexpr_ops.py, ${COMPRESSION} (the iOS18 form: per-group and vector palettes, a quantized lut)` },
+  constexpr_sparse_to_dense: { checkedAgainst: `iOS16/test_constexpr_ops.py, ${COMPRESSION} (the iOS18 form, after the sparse-to-sparse ops)` },
+  constexpr_blockwise_shift_scale: { checkedAgainst: `${COMPRESSION} (int4, uint4, int8, uint8, fp16 data; every block layout of the stress test; float offsets)` },
+  constexpr_lut_to_sparse: {
+    checkedAgainst: `${COMPRESSION} (scalar and vector palettes, 2- to 8-bit indices, a quantized lut)`,
+    difference: 'the stress grid’s palettes per element or per row are checked at 2 bits only (larger luts run to millions of entries)',
+  },
+  constexpr_sparse_blockwise_shift_scale: { checkedAgainst: `${COMPRESSION} (per channel, per block, the conv-weight corner case, the stress grid)` },
   quantize: { checkedAgainst: 'iOS17/test_quantization.py', difference: 'halves round to even, as coremltools’ value inference (np.around) and the PyTorch quantizer the tests compare with; no test case sits on a tie' },
   dequantize: { checkedAgainst: 'iOS17/test_quantization.py' },
   scaled_dot_product_attention: { checkedAgainst: 'iOS18/test_transformers.py' },

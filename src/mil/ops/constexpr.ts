@@ -9,13 +9,15 @@ import { dtypeFromMilName } from './misc.js';
  * MIL op definitions: constexpr ops, which Core ML evaluates once at load time
  * to decompress weights. Every parameter must be constant. The iOS16
  * definitions store their parameters as op attributes; the iOS18 ones
- * (blockwise shift-scale, the per-group LUT, the uint1-mask sparse form) take
- * them as inputs.
+ * (blockwise shift-scale, the per-group LUT, the uint1-mask sparse form and
+ * their sparse-to-sparse forms) take them as inputs, and check them as the
+ * iOS18 definitions do.
  */
 
 const SUB_BYTE_UNSIGNED: readonly DType[] = ['uint1', 'uint2', 'uint3', 'uint4', 'uint6', 'uint8'];
 const QUANTIZED: readonly DType[] = ['int4', 'uint4', 'int8', 'uint8', 'float16', 'float32'];
 const LUT_VALUES: readonly DType[] = ['int8', 'uint8', 'float16', 'float32'];
+const FLOATS: readonly DType[] = ['float16', 'float32'];
 const NBITS_BY_PALETTE = new Map([[2, 1], [4, 2], [16, 4], [64, 6], [256, 8]]);
 
 function constValue(input: TypeRuleInput, param: string): Tensor {
@@ -74,42 +76,112 @@ const castRule: MilOpDef['outputs'] = (input) => {
   return [{ dtype, shape: [...src.shape] }];
 };
 
-/** scale (and offset) have data's rank; each data dim is a whole number of blocks. */
-const blockwiseShiftScaleRule: MilOpDef['outputs'] = (input) => {
-  const data = requiredType(input, 'data');
+/**
+ * The shift-scale checks of the iOS18 definitions: data of rank 1 or more, scale of
+ * data's rank dividing each of its dims into whole blocks, offset shaped like scale
+ * and, unless it is a float, of data's dtype.
+ */
+function checkShiftScale(input: TypeRuleInput, dataShape: readonly (number | null)[], dataDType: DType): MilTensorType {
   const scale = requiredType(input, 'scale');
   const offset = input.type('offset');
-  if (scale.shape.length !== data.shape.length) throw new MilShapeError('scale must have the rank of data');
-  data.shape.forEach((d, i) => {
+  if (dataShape.length < 1) throw new MilShapeError('data must have rank 1 or more');
+  if (scale.shape.length !== dataShape.length) throw new MilShapeError('scale must have the rank of data');
+  dataShape.forEach((d, i) => {
     const s = scale.shape[i];
     if (d !== null && s !== null && s !== undefined && (s === 0 || d % s !== 0)) {
       throw new MilShapeError(`data dim ${i} (${d}) is not a multiple of scale dim ${s}`);
     }
   });
   if (offset && offset.shape.join(',') !== scale.shape.join(',')) throw new MilShapeError('offset must have the shape of scale');
+  if (offset && !FLOATS.includes(offset.dtype) && offset.dtype !== dataDType) {
+    throw new MilShapeError(`an ${offset.dtype} offset must have data's dtype ${dataDType} (only a float offset may differ)`);
+  }
+  return scale;
+}
+
+const blockwiseShiftScaleRule: MilOpDef['outputs'] = (input) => {
+  const data = requiredType(input, 'data');
+  const scale = checkShiftScale(input, data.shape, data.dtype);
   return [{ dtype: scale.dtype, shape: [...data.shape] }];
 };
+
+/**
+ * The LUT checks of the iOS18 definitions, returning the output shape: lut is
+ * [...group dims, NUM_PALETTES, VECTOR_SIZE] with group dims dividing the index dims,
+ * NUM_PALETTES = 2^nbits for uint<nbits> indices, and a scalar vector_axis within the
+ * indices' rank, required when VECTOR_SIZE > 1, whose dim the vectors widen.
+ */
+function lutOutputShape(input: TypeRuleInput, indicesShape: readonly (number | null)[], indicesDType: DType): (number | null)[] {
+  const lut = requiredType(input, 'lut');
+  const rank = indicesShape.length;
+  if (rank < 1) throw new MilShapeError('indices must have rank 1 or more');
+  if (lut.shape.length !== rank + 2) throw new MilShapeError(`lut must have rank ${rank + 2} for indices of rank ${rank}`);
+  indicesShape.forEach((d, i) => {
+    const g = lut.shape[i];
+    if (d !== null && g !== null && g !== undefined && (g === 0 || d % g !== 0)) throw new MilShapeError(`indices dim ${i} (${d}) is not a multiple of lut dim ${g}`);
+  });
+  const palettes = lut.shape[rank];
+  const nbits = palettes === null || palettes === undefined ? undefined : Math.log2(palettes);
+  if (nbits !== undefined && `uint${nbits}` !== indicesDType) {
+    throw new MilShapeError(`a lut of ${palettes} palette entries needs uint<log2 ${palettes}> indices, got ${indicesDType}`);
+  }
+  const vectorSize = lut.shape[rank + 1] ?? 1;
+  const shape = [...indicesShape];
+  const axisType = input.type('vector_axis');
+  if (axisType && axisType.shape.length !== 0) throw new MilShapeError('vector_axis must be a scalar');
+  const axisValue = input.value('vector_axis');
+  const axis = axisValue ? Number(axisValue.data[0]) : undefined;
+  if (axis !== undefined && (axis < -rank || axis >= rank)) throw new MilShapeError(`vector_axis ${axis} is outside rank ${rank}`);
+  if (vectorSize !== 1) {
+    if (axis === undefined) throw new MilShapeError('vector_axis is required when VECTOR_SIZE > 1');
+    const dim = shape[(axis + rank) % rank];
+    shape[(axis + rank) % rank] = dim === null || dim === undefined || vectorSize === null ? null : dim * vectorSize;
+  }
+  return shape;
+}
 
 /** iOS18 LUT: lut is [...group dims, NUM_PALETTES, VECTOR_SIZE]; vector palettes widen `vector_axis`. */
 const lutToDenseIos18Rule: MilOpDef['outputs'] = (input) => {
   const indices = requiredType(input, 'indices');
-  const lut = requiredType(input, 'lut');
-  const rank = indices.shape.length;
-  if (lut.shape.length !== rank + 2) throw new MilShapeError(`lut must have rank ${rank + 2} for indices of rank ${rank}`);
-  const vectorSize = lut.shape[rank + 1] ?? 1;
-  const shape = [...indices.shape];
-  if (vectorSize !== 1) {
-    const axisValue = input.value('vector_axis');
-    if (!axisValue) throw new MilShapeError('vector_axis is required when VECTOR_SIZE > 1');
-    const axis = (Number(axisValue.data[0]) + rank) % rank;
-    const dim = shape[axis];
-    shape[axis] = dim === null || dim === undefined || vectorSize === null ? null : dim * vectorSize;
+  return [{ dtype: requiredType(input, 'lut').dtype, shape: lutOutputShape(input, indices.shape, indices.dtype) }];
+};
+
+/** The sparse checks of the iOS18 definitions: nonzero values of rank 1, as many as the mask sets when both are known. */
+function checkSparse(input: TypeRuleInput, valuesParam: string, maskParam: string): MilTensorType {
+  const data = requiredType(input, valuesParam);
+  if (data.shape.length !== 1) throw new MilShapeError(`${valuesParam} must have rank 1`);
+  const mask = input.value(maskParam);
+  if (mask && data.shape[0] !== null) {
+    let set = 0;
+    for (let i = 0; i < mask.data.length; i++) if (mask.data[i]) set++;
+    if (set !== data.shape[0]) throw new MilShapeError(`${maskParam} sets ${set} positions for ${data.shape[0]} values in ${valuesParam}`);
   }
-  return [{ dtype: lut.dtype, shape }];
+  return data;
+}
+
+/** Outputs (mask widened along vector_axis, de-palettized values in the order of that mask). */
+const lutToSparseRule: MilOpDef['outputs'] = (input) => {
+  const indices = checkSparse(input, 'indices_nonzero_data', 'indices_mask');
+  const mask = requiredType(input, 'indices_mask');
+  const lut = requiredType(input, 'lut');
+  const vectorSize = lut.shape[lut.shape.length - 1] ?? null;
+  const count = indices.shape[0] ?? null;
+  return [
+    { dtype: 'uint1', shape: lutOutputShape(input, mask.shape, indices.dtype) },
+    { dtype: lut.dtype, shape: [count === null || vectorSize === null ? null : count * vectorSize] },
+  ];
+};
+
+/** Outputs (the mask, the nonzero values shifted and scaled by the blocks they sit in). */
+const sparseBlockwiseShiftScaleRule: MilOpDef['outputs'] = (input) => {
+  const data = checkSparse(input, 'nonzero_data', 'data_mask');
+  const mask = requiredType(input, 'data_mask');
+  const scale = checkShiftScale(input, mask.shape, data.dtype);
+  return [{ dtype: 'uint1', shape: [...mask.shape] }, { dtype: scale.dtype, shape: [...data.shape] }];
 };
 
 const sparseToDenseIos18Rule: MilOpDef['outputs'] = (input) => {
-  const data = requiredType(input, 'nonzero_data');
+  const data = checkSparse(input, 'nonzero_data', 'mask');
   const mask = requiredType(input, 'mask');
   return [{ dtype: data.dtype, shape: [...mask.shape] } satisfies MilTensorType];
 };
@@ -182,9 +254,31 @@ export const constexprOpDefs: readonly MilOpDef[] = [
     since: 'iOS18',
     inputs: {
       data: { type: QUANTIZED, ...C },
-      scale: { type: ['float16', 'float32'], ...C },
+      scale: { type: FLOATS, ...C },
       offset: { type: QUANTIZED, optional: true, ...C },
     },
     outputs: blockwiseShiftScaleRule,
+  },
+  {
+    name: 'constexpr_lut_to_sparse',
+    since: 'iOS18',
+    inputs: {
+      indices_mask: { type: ['uint1'], ...C },
+      indices_nonzero_data: { type: SUB_BYTE_UNSIGNED, ...C },
+      lut: { type: LUT_VALUES, ...C },
+      vector_axis: { type: ['int32'], optional: true, ...C },
+    },
+    outputs: lutToSparseRule,
+  },
+  {
+    name: 'constexpr_sparse_blockwise_shift_scale',
+    since: 'iOS18',
+    inputs: {
+      data_mask: { type: ['uint1'], ...C },
+      nonzero_data: { type: QUANTIZED, ...C },
+      scale: { type: FLOATS, ...C },
+      offset: { type: QUANTIZED, optional: true, ...C },
+    },
+    outputs: sparseBlockwiseShiftScaleRule,
   },
 ];

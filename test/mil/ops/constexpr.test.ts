@@ -83,7 +83,7 @@ describe('constexpr MIL ops', () => {
     const b18 = new MilBuilder('iOS18');
     const w18 = b18.op1('constexpr_sparse_to_dense', {
       nonzero_data: makeTensor('float16', [2], new Uint16Array(2)),
-      mask: makeTensor('uint1', [2, 4], new Uint8Array(8)),
+      mask: makeTensor('uint1', [2, 4], Uint8Array.from([1, 0, 0, 0, 0, 0, 1, 0])),
     });
     expect(b18.typeOf(w18)).toEqual({ dtype: 'float16', shape: [2, 4] });
   });
