@@ -234,15 +234,38 @@ function wasmView(kernel: WasmGemmKernel, bytes: number): Float32Array {
 }
 
 /**
- * Writes rows [k0, k0+kc) × all n columns of an implicit B matrix into
- * TILE_COLS-column strips at float index `at` of `mem` (strip j, row k at
- * at + j·kc·TILE_COLS + (k−k0)·TILE_COLS), zero-filling columns past n.
- * Lets conv pack straight from the image without an im2col buffer.
+ * Writes rows [k0, k0+kc) × all n columns of an implicit B matrix at float
+ * index `at` of the kernel's memory, in one of two layouts the tile reads:
+ * 'strips', TILE_COLS-column strips (strip j, row k at at + j·kc·TILE_COLS +
+ * (k−k0)·TILE_COLS), or 'rows', row-major rows of nPad = n rounded up to
+ * TILE_COLS floats (row k at at + (k−k0)·nPad). Columns past n are zero.
+ * Lets conv write straight from the image without an im2col buffer.
  */
-export type PackB = (mem: Float32Array, at: number, k0: number, kc: number, n: number) => void;
+export interface PackB {
+  readonly layout: 'strips' | 'rows';
+  write(mem: Float32Array, at: number, k0: number, kc: number, n: number): void;
+}
+
+/** n rounded up to whole tile columns: the row length of the 'rows' layout and of C in wasm memory. */
+export function paddedColumns(n: number): number {
+  return Math.ceil(n / WASM_NR) * WASM_NR;
+}
+
+/** Copies rows [k0, k0+kc) of a row-contiguous view into the 'rows' layout. */
+function copyRows(mem: Float32Array, at: number, b: MatrixView, k0: number, kc: number, n: number): void {
+  const nPad = paddedColumns(n);
+  for (let k = 0; k < kc; k++) {
+    const from = b.offset + (k0 + k) * b.rowStride;
+    const to = at + k * nPad;
+    mem.set(b.data.subarray(from, from + n), to);
+    if (nPad > n) mem.fill(0, to + n, to + nPad);
+  }
+}
 
 function viewPacker(b: MatrixView): PackB {
-  return (mem, at, k0, kc, n) => packColumnStrips(mem, at, b, k0, kc, n, WASM_NR);
+  // Contiguous rows copy as they are; strided ones are gathered into strips.
+  if (b.colStride === 1) return { layout: 'rows', write: (mem, at, k0, kc, n) => copyRows(mem, at, b, k0, kc, n) };
+  return { layout: 'strips', write: (mem, at, k0, kc, n) => packColumnStrips(mem, at, b, k0, kc, n, WASM_NR) };
 }
 
 /**
@@ -296,29 +319,58 @@ function constantPacker(b: MatrixView, k: number, n: number): PackB {
     for (let k0 = 0; k0 < k; k0 += KC) packColumnStrips(packed, k0 * nPad, b, k0, Math.min(KC, k - k0), n, WASM_NR);
     return packed;
   });
-  return (mem, at, k0, kc) => mem.set(cached.subarray(k0 * nPad, (k0 + kc) * nPad), at);
+  return { layout: 'strips', write: (mem, at, k0, kc) => mem.set(cached.subarray(k0 * nPad, (k0 + kc) * nPad), at) };
 }
 
-/** The blocked GEMM with the SIMD register tile; C accumulates in wasm memory and is copied out once. */
+/** Float offsets of gemmWasm's regions in the kernel's memory. */
+function wasmLayout(m: number, n: number) {
+  const nPad = paddedColumns(n);
+  const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
+  const aAt = 0;
+  const biasAt = aAt + WASM_MC * KC;
+  const bAt = biasAt + mPad;
+  const cAt = bAt + KC * nPad;
+  return { nPad, mPad, aAt, biasAt, bAt, cAt, end: cAt + mPad * nPad };
+}
+
+/** C rows from wasm memory into `c` (added to it with `accumulate`). */
+function copyOut(mem: Float32Array, cAt: number, nPad: number, m: number, n: number, c: Float32Array, cOffset: number, ldc: number, accumulate: boolean): void {
+  if (!accumulate && nPad === n && ldc === n) {
+    c.set(mem.subarray(cAt, cAt + m * n), cOffset);
+    return;
+  }
+  for (let i = 0; i < m; i++) {
+    const src = cAt + i * nPad;
+    const dst = cOffset + i * ldc;
+    if (accumulate) for (let j = 0; j < n; j++) c[dst + j]! += mem[src + j]!;
+    else c.set(mem.subarray(src, src + n), dst);
+  }
+}
+
+/**
+ * The blocked GEMM with the SIMD register tile; C is built in wasm memory and
+ * copied out once. The first K panel stores bias + product, later ones add to
+ * C, so C needs no clearing.
+ */
 function gemmWasm(
   kernel: WasmGemmKernel, m: number, n: number, k: number, a: MatrixView, packB: PackB,
   c: Float32Array, cOffset: number, ldc: number, options: GemmOptions,
 ): void {
   const { accumulate = false, constantA = false, rowBias } = options;
-  const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
-  const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
-  const aAt = 0;
-  const bAt = aAt + WASM_MC * KC;
-  const cAt = bAt + KC * nPad;
+  const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = wasmLayout(m, n);
   const panels = constantA ? packedPanels(a, m, k) : undefined;
-  const mem = wasmView(kernel, (cAt + mPad * nPad) * 4);
-  // C starts as the bias (one value per row) or zero, so no separate bias pass is needed.
-  if (rowBias && !accumulate) for (let i = 0; i < m; i++) mem.fill(rowBias[i]!, cAt + i * nPad, cAt + (i + 1) * nPad);
-  else mem.fill(0, cAt, cAt + mPad * nPad);
+  const mem = wasmView(kernel, end * 4);
+  if (rowBias && !accumulate) {
+    mem.set(rowBias.subarray(0, m), biasAt);
+    mem.fill(0, biasAt + m, biasAt + mPad);
+  } else {
+    mem.fill(0, biasAt, biasAt + mPad);
+  }
+  const rows = packB.layout === 'rows';
   let panelAt = 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = Math.min(KC, k - k0);
-    packB(mem, bAt, k0, kc, n);
+    packB.write(mem, bAt, k0, kc, n);
     for (let i0 = 0; i0 < m; i0 += WASM_MC) {
       const mc = Math.min(WASM_MC, m - i0);
       const strips = Math.ceil(mc / WASM_MR);
@@ -328,15 +380,13 @@ function gemmWasm(
       } else {
         packRowStrips(mem, aAt, a, i0, mc, k0, kc, WASM_MR);
       }
-      kernel.tile(aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4);
+      kernel.tile(
+        aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4,
+        rows ? nPad * 4 : WASM_NR * 4, rows ? WASM_NR * 4 : kc * WASM_NR * 4, (biasAt + i0) * 4, k0 === 0 ? 1 : 0,
+      );
     }
   }
-  for (let i = 0; i < m; i++) {
-    const src = cAt + i * nPad;
-    const dst = cOffset + i * ldc;
-    if (accumulate) for (let j = 0; j < n; j++) c[dst + j]! += mem[src + j]!;
-    else c.set(mem.subarray(src, src + n), dst);
-  }
+  copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, accumulate);
 }
 
 export interface GemmOptions {
@@ -391,4 +441,4 @@ export function gemmPacked(
   return true;
 }
 
-export { TILE_COLS as PACK_COLS };
+

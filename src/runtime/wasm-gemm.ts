@@ -11,15 +11,19 @@
 import { countedLoop, EMPTY_BLOCK_TYPE, get, I32, i32c, instantiate, mem, moduleWithOneFunction, OP, set, simd, SIMD, uleb, V128, type WasmMemory } from './wasm-asm.js';
 
 /** Parameters of the kernel, by index. */
-const P = { ap: 0, bp: 1, cp: 2, mStrips: 3, nStrips: 4, kc: 5, ldc: 6 } as const;
+const P = { ap: 0, bp: 1, cp: 2, mStrips: 3, nStrips: 4, kc: 5, ldc: 6, ldb: 7, bStrip: 8, biasp: 9, first: 10 } as const;
+const PARAM_COUNT = 11;
 /** Rows per register tile; each row holds two f32x4 accumulators (8 columns). */
 export const TILE_ROWS = 4;
 /** Two f32x4 vectors per row; packers rely on this being 8. */
 export const TILE_COLS = 8;
 
 function locals(rows: number) {
-  const acc = 13;
-  return { js: 7, is: 8, k: 9, a: 10, b: 11, c: 12, acc, bv0: acc + 2 * rows, bv1: acc + 2 * rows + 1, av: acc + 2 * rows + 2, vectors: 2 * rows + 3 };
+  const acc = PARAM_COUNT + 7;
+  return {
+    js: PARAM_COUNT, is: PARAM_COUNT + 1, k: PARAM_COUNT + 2, a: PARAM_COUNT + 3, b: PARAM_COUNT + 4, c: PARAM_COUNT + 5, bias: PARAM_COUNT + 6,
+    acc, bv0: acc + 2 * rows, bv1: acc + 2 * rows + 1, av: acc + 2 * rows + 2, vectors: 2 * rows + 3,
+  };
 }
 
 /**
@@ -27,10 +31,14 @@ function locals(rows: number) {
  * A values are splat straight from memory (load32_splat), which keeps the
  * shuffle units free for the arithmetic. Measured on x64: 4 rows is the
  * largest tile V8 keeps in registers (5 or 6 rows spill and run at half
- * speed), and unrolling the k loop does not help.
+ * speed), and unrolling the k loop does not help. A fused multiply-add
+ * (relaxed SIMD, behind a flag in Node 20) ran no faster on an AMD Zen 5
+ * host, where multiplies and adds issue on separate pipes, and would change
+ * rounding, so the tile keeps them separate.
  */
 function kLoop(rows: number): number[] {
   const L = locals(rows);
+  const madd = (acc: number, b: number): number[] => [...get(acc), ...get(L.av), ...get(b), ...simd(SIMD.f32x4Mul), ...simd(SIMD.f32x4Add), ...set(acc)];
   const step = [
     ...get(L.b), ...simd(SIMD.v128Load, ...mem(0)), ...set(L.bv0),
     ...get(L.b), ...simd(SIMD.v128Load, ...mem(16)), ...set(L.bv1),
@@ -38,8 +46,8 @@ function kLoop(rows: number): number[] {
   for (let r = 0; r < rows; r++) {
     step.push(
       ...get(L.a), ...simd(SIMD.v128Load32Splat, ...mem(r * 4)), ...set(L.av),
-      ...get(L.acc + 2 * r), ...get(L.av), ...get(L.bv0), ...simd(SIMD.f32x4Mul), ...simd(SIMD.f32x4Add), ...set(L.acc + 2 * r),
-      ...get(L.acc + 2 * r + 1), ...get(L.av), ...get(L.bv1), ...simd(SIMD.f32x4Mul), ...simd(SIMD.f32x4Add), ...set(L.acc + 2 * r + 1),
+      ...madd(L.acc + 2 * r, L.bv0),
+      ...madd(L.acc + 2 * r + 1, L.bv1),
     );
   }
   return [
@@ -48,17 +56,28 @@ function kLoop(rows: number): number[] {
     ...get(L.k), OP.i32Eqz, OP.brIf, 1,
     ...step,
     ...get(L.a), ...i32c(4 * rows), OP.i32Add, ...set(L.a),
-    ...get(L.b), ...i32c(32), OP.i32Add, ...set(L.b),
+    ...get(L.b), ...get(P.ldb), OP.i32Add, ...set(L.b),
     ...get(L.k), ...i32c(1), OP.i32Sub, ...set(L.k),
     OP.br, 0, OP.end, OP.end,
   ];
 }
 
-/** C[row r] += acc for both halves of the 8-wide tile, then advance c by one row. */
+/**
+ * C[row r] = start + acc for both halves of the 8-wide tile, then advance c by
+ * one row. `start` is C's current value, or on the first K panel the row's
+ * bias: C needs no clearing beforehand, and the sum is the one a cleared C
+ * would give (bias + acc).
+ */
 function rowStore(rows: number, r: number): number[] {
   const L = locals(rows);
   const half = (h: number): number[] => [
-    ...get(L.c), ...get(L.c), ...simd(SIMD.v128Load, ...mem(h * 16)), ...get(L.acc + 2 * r + h), ...simd(SIMD.f32x4Add), ...simd(SIMD.v128Store, ...mem(h * 16)),
+    ...get(L.c),
+    ...get(P.first), OP.if, V128,
+    ...get(L.bias), ...simd(SIMD.v128Load32Splat, ...mem(r * 4)),
+    OP.else,
+    ...get(L.c), ...simd(SIMD.v128Load, ...mem(h * 16)),
+    OP.end,
+    ...get(L.acc + 2 * r + h), ...simd(SIMD.f32x4Add), ...simd(SIMD.v128Store, ...mem(h * 16)),
   ];
   return [...half(0), ...half(1), ...get(L.c), ...get(P.ldc), OP.i32Add, ...set(L.c)];
 }
@@ -69,25 +88,32 @@ function kernelBody(rows: number): number[] {
   const clearAcc = Array.from({ length: 2 * rows }, (_, i) => [...zero, ...set(L.acc + i)]).flat();
   const tile = [
     ...clearAcc,
-    // a = ap + is·kc·(4·rows); b = bp + js·kc·32
+    // a = ap + is·kc·(4·rows); b = bp + js·bStrip
     ...get(P.ap), ...get(L.is), ...get(P.kc), OP.i32Mul, ...i32c(4 * rows), OP.i32Mul, OP.i32Add, ...set(L.a),
-    ...get(P.bp), ...get(L.js), ...get(P.kc), OP.i32Mul, ...i32c(5), OP.i32Shl, OP.i32Add, ...set(L.b),
+    ...get(P.bp), ...get(L.js), ...get(P.bStrip), OP.i32Mul, OP.i32Add, ...set(L.b),
     ...kLoop(rows),
-    // c = cp + is·rows·ldc + js·32
+    // c = cp + is·rows·ldc + js·32; bias = biasp + is·rows·4
     ...get(P.cp), ...get(L.is), ...i32c(rows), OP.i32Mul, ...get(P.ldc), OP.i32Mul, OP.i32Add,
     ...get(L.js), ...i32c(5), OP.i32Shl, OP.i32Add, ...set(L.c),
+    ...get(P.biasp), ...get(L.is), ...i32c(4 * rows), OP.i32Mul, OP.i32Add, ...set(L.bias),
     ...Array.from({ length: rows }, (_, r) => rowStore(rows, r)).flat(),
   ];
-  const declared = [2, ...uleb(6), I32, ...uleb(L.vectors), V128];
+  const declared = [2, ...uleb(7), I32, ...uleb(L.vectors), V128];
   return [...declared, ...countedLoop(L.js, P.nStrips, countedLoop(L.is, P.mStrips, tile)), OP.end];
 }
 
 /**
- * The micro-kernel: for every (j, i) strip pair, C[rows × 8 cols] +=
- * Apack strip i (kc × rows) · Bpack strip j (kc × 8). Addresses and
- * `ldc` are bytes.
+ * The micro-kernel: for every (j, i) strip pair, C[rows × 8 cols] = start +
+ * Apack strip i (kc × rows) · B strip j (kc × 8), where start is C itself or,
+ * when `first` is 1, the rows' values at `biasp`. B strip j begins at
+ * bp + j·bStrip and its rows lie `ldb` apart: packed strips have ldb = 32 and
+ * bStrip = kc·32, a row-major matrix has ldb = its row length and bStrip = 32.
+ * Addresses, `ldc`, `ldb` and `bStrip` are bytes.
  */
-export type TileKernel = (ap: number, bp: number, cp: number, mStrips: number, nStrips: number, kc: number, ldc: number) => void;
+export type TileKernel = (
+  ap: number, bp: number, cp: number, mStrips: number, nStrips: number, kc: number, ldc: number,
+  ldb: number, bStrip: number, biasp: number, first: number,
+) => void;
 
 export interface WasmGemmKernel {
   readonly memory: WasmMemory;
@@ -96,7 +122,7 @@ export interface WasmGemmKernel {
 
 /** Compiles a kernel with tiles of `rows` rows; throws where WebAssembly SIMD is unavailable. */
 export function buildTileKernel(rows: number): WasmGemmKernel {
-  const { memory, exports } = instantiate(moduleWithOneFunction('tile', new Array<number>(7).fill(I32), kernelBody(rows)));
+  const { memory, exports } = instantiate(moduleWithOneFunction('tile', new Array<number>(PARAM_COUNT).fill(I32), kernelBody(rows)));
   return { memory, tile: exports['tile'] as TileKernel };
 }
 

@@ -56,7 +56,7 @@ describe('gemm', () => {
   });
 
   it('adds a row bias in both the SIMD and the scalar path', () => {
-    for (const [m, n, k] of [[9, 33, 40], [2, 3, 4]] as const) {
+    for (const [m, n, k] of [[9, 33, 40], [2, 3, 4], [130, 17, 513]] as const) {
       const a = seededFloats(m * k, 5);
       const b = seededFloats(k * n, 6);
       const bias = seededFloats(m, 7);
@@ -65,6 +65,17 @@ describe('gemm', () => {
       gemm(m, n, k, matrix(a, 0, k), matrix(b, 0, n), c, 0, n, { rowBias: bias });
       expect(maxAbsDiff(c, want)).toBeLessThan(1e-4);
     }
+  });
+
+  it('a product does not see what an earlier, larger product left in the kernel memory', () => {
+    const big = 64, k = 300;
+    gemm(big, big, k, matrix(seededFloats(big * k, 11), 0, k), matrix(seededFloats(k * big, 12), 0, big), new Float32Array(big * big), 0, big);
+    const m = 6, n = 10;
+    const a = seededFloats(m * k, 13);
+    const b = seededFloats(k * n, 14);
+    const c = new Float32Array(m * n);
+    gemm(m, n, k, matrix(a, 0, k), matrix(b, 0, n), c, 0, n);
+    expect(maxAbsDiff(c, naive(m, n, k, a, b))).toBeLessThan(1e-4);
   });
 
   it('a constant B is packed once and gives the same product on every later call', () => {

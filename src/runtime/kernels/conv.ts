@@ -1,5 +1,5 @@
 import type { KernelTable, OpContext } from '../kernel.js';
-import { gemm, gemmPacked, matrix, PACK_COLS, type PackB } from '../gemm.js';
+import { gemm, gemmPacked, matrix, paddedColumns, type PackB } from '../gemm.js';
 import { makeFloat, makeFloatToOverwrite, type RtFloatValue, type RtValue } from '../value.js';
 import { lift, resolvePads, spatialParam, spatialRank, type Triple } from './window.js';
 
@@ -67,42 +67,50 @@ function validRange(outLen: number, stride: number, pad: number, offset: number,
   return [lo, Math.max(lo, hi)];
 }
 
-/** Unfolds `channels` channels of one image, starting at `srcOffset`, into col[(c·kvol + kidx), outVol]. */
-function im2col(src: Float32Array, srcOffset: number, channels: number, g: Geometry, col: Float32Array): void {
+/**
+ * Writes rows [k0, k0+kc) of one image's unfolded matrix, row k = (channel,
+ * kd, kh, kw) and column p = output position, to dst with row k at
+ * at + (k−k0)·rowStride. Every element of a row's outVol columns is written
+ * (zeros where the window lies in the padding).
+ */
+function unfoldRows(src: Float32Array, srcOffset: number, g: Geometry, k0: number, kc: number, dst: Float32Array, at: number, rowStride: number): void {
   const [ID, IH, IW] = g.inSize;
   const [KD, KH, KW] = g.kernel;
   const [OD, OH, OW] = g.outSize;
   const [sd, sh, sw] = g.stride;
   const [dd, dh, dw] = g.dilation;
   const [pd, ph, pw] = g.padBefore;
-  const outVol = OD * OH * OW;
-  let row = 0;
-  for (let c = 0; c < channels; c++) {
+  for (let row = k0; row < k0 + kc; row++) {
+    const kw = row % KW;
+    const kh = Math.floor(row / KW) % KH;
+    const kd = Math.floor(row / (KW * KH)) % KD;
+    const c = Math.floor(row / (KW * KH * KD));
     const cBase = srcOffset + c * ID * IH * IW;
-    for (let kd = 0; kd < KD; kd++) {
-      for (let kh = 0; kh < KH; kh++) {
-        for (let kw = 0; kw < KW; kw++, row++) {
-          const rowBase = row * outVol;
-          const [owLo, owHi] = validRange(OW, sw, pw, kw * dw, IW);
-          for (let od = 0; od < OD; od++) {
-            const id = od * sd - pd + kd * dd;
-            for (let oh = 0; oh < OH; oh++) {
-              const ih = oh * sh - ph + kh * dh;
-              const o = rowBase + (od * OH + oh) * OW;
-              if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
-                col.fill(0, o, o + OW);
-                continue;
-              }
-              const inRow = cBase + (id * IH + ih) * IW - pw + kw * dw;
-              for (let ow = 0; ow < owLo; ow++) col[o + ow] = 0;
-              for (let ow = owLo; ow < owHi; ow++) col[o + ow] = src[inRow + ow * sw]!;
-              for (let ow = owHi; ow < OW; ow++) col[o + ow] = 0;
-            }
-          }
+    const rowAt = at + (row - k0) * rowStride;
+    const [owLo, owHi] = validRange(OW, sw, pw, kw * dw, IW);
+    for (let od = 0; od < OD; od++) {
+      const id = od * sd - pd + kd * dd;
+      for (let oh = 0; oh < OH; oh++) {
+        const ih = oh * sh - ph + kh * dh;
+        const o = rowAt + (od * OH + oh) * OW;
+        if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
+          dst.fill(0, o, o + OW);
+          continue;
         }
+        const inRow = cBase + (id * IH + ih) * IW - pw + kw * dw;
+        for (let ow = 0; ow < owLo; ow++) dst[o + ow] = 0;
+        if (sw === 1) for (let ow = owLo; ow < owHi; ow++) dst[o + ow] = src[inRow + ow]!;
+        else for (let ow = owLo; ow < owHi; ow++) dst[o + ow] = src[inRow + ow * sw]!;
+        for (let ow = owHi; ow < OW; ow++) dst[o + ow] = 0;
       }
     }
   }
+}
+
+/** Unfolds `channels` channels of one image, starting at `srcOffset`, into col[(c·kvol + kidx), outVol]. */
+function im2col(src: Float32Array, srcOffset: number, channels: number, g: Geometry, col: Float32Array): void {
+  const outVol = volume(g.outSize);
+  unfoldRows(src, srcOffset, g, 0, channels * volume(g.kernel), col, 0, outVol);
 }
 
 /** A scratch buffer allocated only if some path needs it. */
@@ -115,51 +123,15 @@ class LazyBuffer {
   }
 }
 
-/**
- * im2col written straight into the GEMM's packed strip layout: row k of the
- * unfolded matrix is (channel, kd, kh, kw); column p is an output position.
- */
+/** im2col written straight into the GEMM's row layout in wasm memory, a K panel at a time. */
 function im2colPacker(src: Float32Array, srcOffset: number, g: Geometry): PackB {
-  const [ID, IH, IW] = g.inSize;
-  const [KD, KH, KW] = g.kernel;
-  const [OD, OH, OW] = g.outSize;
-  const [sd, sh, sw] = g.stride;
-  const [dd, dh, dw] = g.dilation;
-  const [pd, ph, pw] = g.padBefore;
-  return (mem, at, k0, kc, n) => {
-    const stripStride = kc * PACK_COLS;
-    const strips = Math.ceil(n / PACK_COLS);
-    mem.fill(0, at, at + strips * stripStride);
-    for (let row = k0; row < k0 + kc; row++) {
-      const kw = row % KW;
-      const kh = Math.floor(row / KW) % KH;
-      const kd = Math.floor(row / (KW * KH)) % KD;
-      const c = Math.floor(row / (KW * KH * KD));
-      const cBase = srcOffset + c * ID * IH * IW;
-      const rowAt = at + (row - k0) * PACK_COLS;
-      const [owLo, owHi] = validRange(OW, sw, pw, kw * dw, IW);
-      for (let od = 0; od < OD; od++) {
-        const id = od * sd - pd + kd * dd;
-        if (id < 0 || id >= ID) continue;
-        for (let oh = 0; oh < OH; oh++) {
-          const ih = oh * sh - ph + kh * dh;
-          if (ih < 0 || ih >= IH) continue;
-          const inRow = cBase + (id * IH + ih) * IW - pw + kw * dw;
-          const p0 = (od * OH + oh) * OW;
-          // Strips are PACK_COLS = 8 columns wide: p >> 3 is the strip, p & 7 the column in it.
-          // Copy the output row in runs that stay inside one strip.
-          for (let ow = owLo; ow < owHi;) {
-            const p = p0 + ow;
-            const column = p & 7;
-            const run = Math.min(PACK_COLS - column, owHi - ow);
-            const dst = rowAt + (p >> 3) * stripStride + column;
-            const from = inRow + ow * sw;
-            for (let t = 0; t < run; t++) mem[dst + t] = src[from + t * sw]!;
-            ow += run;
-          }
-        }
-      }
-    }
+  return {
+    layout: 'rows',
+    write: (mem, at, k0, kc, n) => {
+      const nPad = paddedColumns(n);
+      unfoldRows(src, srcOffset, g, k0, kc, mem, at, nPad);
+      if (nPad > n) for (let k = 0; k < kc; k++) mem.fill(0, at + k * nPad + n, at + (k + 1) * nPad);
+    },
   };
 }
 
