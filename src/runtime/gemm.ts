@@ -333,8 +333,23 @@ function wasmLayout(m: number, n: number) {
   return { nPad, mPad, aAt, biasAt, bAt, cAt, end: cAt + mPad * nPad };
 }
 
-/** C rows from wasm memory into `c` (added to it with `accumulate`). */
-function copyOut(mem: Float32Array, cAt: number, nPad: number, m: number, n: number, c: Float32Array, cOffset: number, ldc: number, accumulate: boolean): void {
+/**
+ * C rows from wasm memory into `c`: added to it with `accumulate`, or with
+ * `columnBias[j]` added to column j (each sum rounded to float32 as it is stored,
+ * as a separate bias pass over the result would).
+ */
+function copyOut(
+  mem: Float32Array, cAt: number, nPad: number, m: number, n: number, c: Float32Array, cOffset: number, ldc: number,
+  accumulate: boolean, columnBias: Float32Array | undefined,
+): void {
+  if (columnBias && !accumulate) {
+    for (let i = 0; i < m; i++) {
+      const src = cAt + i * nPad;
+      const dst = cOffset + i * ldc;
+      for (let j = 0; j < n; j++) c[dst + j] = mem[src + j]! + columnBias[j]!;
+    }
+    return;
+  }
   if (!accumulate && nPad === n && ldc === n) {
     c.set(mem.subarray(cAt, cAt + m * n), cOffset);
     return;
@@ -356,7 +371,7 @@ function gemmWasm(
   kernel: WasmGemmKernel, m: number, n: number, k: number, a: MatrixView, packB: PackB,
   c: Float32Array, cOffset: number, ldc: number, options: GemmOptions,
 ): void {
-  const { accumulate = false, constantA = false, rowBias } = options;
+  const { accumulate = false, constantA = false, rowBias, columnBias } = options;
   const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = wasmLayout(m, n);
   const panels = constantA ? packedPanels(a, m, k) : undefined;
   const mem = wasmView(kernel, end * 4);
@@ -386,7 +401,7 @@ function gemmWasm(
       );
     }
   }
-  copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, accumulate);
+  copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, accumulate, columnBias);
 }
 
 export interface GemmOptions {
@@ -398,12 +413,21 @@ export interface GemmOptions {
   constantB?: boolean;
   /** Added to every element of row i of C (conv and linear biases); ignored with `accumulate`. */
   rowBias?: Float32Array;
+  /** Added to every element of column j of C (linear's bias along its outputs); ignored with `accumulate`. */
+  columnBias?: Float32Array;
 }
 
 function addRowBias(m: number, n: number, c: Float32Array, cOffset: number, ldc: number, bias: Float32Array): void {
   for (let i = 0; i < m; i++) {
     const b = bias[i]!;
     for (let j = cOffset + i * ldc; j < cOffset + i * ldc + n; j++) c[j]! += b;
+  }
+}
+
+function addColumnBias(m: number, n: number, c: Float32Array, cOffset: number, ldc: number, bias: Float32Array): void {
+  for (let i = 0; i < m; i++) {
+    const row = cOffset + i * ldc;
+    for (let j = 0; j < n; j++) c[row + j]! += bias[j]!;
   }
 }
 
@@ -424,6 +448,7 @@ export function gemm(
   }
   gemmScalar(m, n, k, a, b, c, cOffset, ldc, options.accumulate ?? false);
   if (options.rowBias && !options.accumulate) addRowBias(m, n, c, cOffset, ldc, options.rowBias);
+  if (options.columnBias && !options.accumulate) addColumnBias(m, n, c, cOffset, ldc, options.columnBias);
 }
 
 /**

@@ -41,9 +41,11 @@ function linear(ctx: OpContext): RtValue[] {
   const constantWeight = ctx.isConstant('weight') && isFloatValue(ctx.input('weight'));
   const out = makeFloatToOverwrite(x.dtype, [...x.shape.slice(0, -1), dOut]);
   if (rows >= DOT_ROWS) {
-    // out = x · Wᵀ; the bias runs along columns here, so it is added below.
-    gemm(rows, dOut, dIn, matrix(x.data, 0, dIn), matrix(w.data, 0, 1, dIn), out.data, 0, dOut, { constantB: constantWeight });
-  } else if (!(constantWeight && residentRowsTimesWeightT(rows, dOut, dIn, x.data, w.data, out.data))) {
+    // out = x · Wᵀ + b; the bias runs along columns here, added as the product is stored.
+    gemm(rows, dOut, dIn, matrix(x.data, 0, dIn), matrix(w.data, 0, 1, dIn), out.data, 0, dOut, { constantB: constantWeight, columnBias: bias });
+    return [out];
+  }
+  if (!(constantWeight && residentRowsTimesWeightT(rows, dOut, dIn, x.data, w.data, out.data))) {
     rowTimesWeightT(rows, dOut, dIn, x.data, 0, w.data, out.data, 0);
   }
   if (bias) {
