@@ -145,8 +145,8 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
   resample: { checkedAgainst: 'iOS15/test_image_resizing.py, iOS17/test_image_resizing.py', difference: 'nearest takes the upper pixel at an exact half' },
   crop: { checkedAgainst: 'iOS14/test_image_resizing.py' },
   crop_resize: {
-    checkedAgainst: 'iOS14/test_image_resizing.py, iOS17/test_image_resizing.py',
-    difference: 'only ALIGN_CORNERS and STRICT_ALIGN_CORNERS sampling (the others are refused)',
+    checkedAgainst: 'iOS14, iOS16 and iOS17/test_image_resizing.py (ALIGN_CORNERS: normalized, inverted and outside boxes, pad_value); iOS14/iOS15 resize_bilinear grids for DEFAULT, OFFSET_CORNERS and UNALIGN_CORNERS over a box',
+    difference: 'DEFAULT, OFFSET_CORNERS and UNALIGN_CORNERS take the box as resize_bilinear takes the image and refuse inverted boxes or boxes leaving the image: Apple’s one such case (iOS15, UNALIGN_CORNERS, an inverted box past 1) returns the whole image resized, which no reading of the definition gives',
   },
   affine: { checkedAgainst: 'iOS15/test_image_resizing.py', difference: 'normalized_minus_one_to_one coordinates only, as the op definition allows' },
   non_maximum_suppression: {

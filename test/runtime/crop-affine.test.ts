@@ -62,8 +62,78 @@ describe('crop_resize', () => {
     expect(values(out!)).toEqual([...first, ...first.map((v) => -v)]);
   });
 
-  it('refuses the sampling modes the tests do not pin down', () => {
-    expect(() => runOp('crop_resize', { x: image, boxes: f32([1, 4], [0, 0, 1, 1]), sampling_mode: str('OFFSET_CORNERS') }, F([1, 1, 1, 1]), 'CoreML7')).toThrow(/not implemented/);
+  it('iOS16 roi [N, 1, 5, 1, 1]: Apple\'s three normalized ALIGN_CORNERS boxes on a 4 × 4 ramp, pad_value where a sample leaves the image', () => {
+    const ramp = (h: number, w: number) => 4 * h + w + 1;
+    const x = f32([1, 1, 4, 4], Array.from({ length: 16 }, (_, k) => ramp(Math.floor(k / 4), k % 4)));
+    const rois = [[0.1, 0.3, 1.3, 1], [0.5, 1.8, 1.0, 0.3], [0.0, 0.4, 0.6, 0.7]];
+    for (const pad of [0, 1, 10]) {
+      const [out] = runOp('crop_resize', {
+        x, roi: f32([3, 1, 5, 1, 1], rois.flatMap((r) => [0, ...r])), target_height: int(2), target_width: int(2),
+        normalized_coordinates: flag(true), box_coordinate_mode: str('CORNERS_HEIGHT_FIRST'), sampling_mode: str('ALIGN_CORNERS'), pad_value: scalar(pad),
+      }, F([3, 1, 1, 2, 2]));
+      const want = rois.flatMap((r) => {
+        const [h0, w0, h1, w1] = r.map((c) => c * 3) as [number, number, number, number];
+        return [[h0, w0], [h0, w1], [h1, w0], [h1, w1]].map(([h, w]) => (h! < 0 || h! > 3 || w! < 0 || w! > 3 ? pad : ramp(h!, w!)));
+      });
+      values(out!).forEach((v, k) => expect(v).toBeCloseTo(want[k]!, 4));
+      expect(want.filter((v) => v === pad).length).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  /**
+   * The resize_bilinear grids of the op definitions (the ones Apple's iOS14/iOS15
+   * resize_bilinear tests pin), for `x` pixels resized to `n`.
+   */
+  const RESIZE_GRID: Record<string, (i: number, x: number, n: number) => number> = {
+    DEFAULT: (i, x, n) => (n === 1 ? 0 : Math.min(x - 1, (i * (x - x / n)) / (n - 1))),
+    OFFSET_CORNERS: (i, x, n) => Math.min(x - 1, 0.5 * (Math.max(1, x - 1) / n) + i * (Math.max(1, x - 1) / n)),
+    UNALIGN_CORNERS: (i, x, n) => Math.min(x - 1, Math.max(0, i * (x / n) + 0.5 * (x / n) - 0.5)),
+  };
+  /** The same grid inside a box of pixels [start, end]: the box's end − start + 1 pixels play the image. */
+  const inBox = (mode: string, start: number, end: number, i: number, n: number) => start + RESIZE_GRID[mode]!(i, end - start + 1, n);
+  const cropResize = (x: ReturnType<typeof f32>, box: number[], th: number, tw: number, mode: string, normalized = false) =>
+    values(runOp('crop_resize', {
+      x, boxes: f32([1, 4], box), target_height: int(th), target_width: int(tw),
+      normalized_coordinates: flag(normalized), box_coordinate_mode: str('CORNERS_HEIGHT_FIRST'), sampling_mode: str(mode),
+    }, F([1, 1, th, tw]), 'CoreML7')[0]!);
+
+  for (const mode of Object.keys(RESIZE_GRID)) {
+    it(`${mode}: a box over the whole image resizes it as resize_bilinear does (Apple's 2 → 5 grids)`, () => {
+      const row = f32([1, 1, 1, 2], [0, 1]);
+      const want = [0, 1, 2, 3, 4].map((i) => RESIZE_GRID[mode]!(i, 2, 5));
+      expect(cropResize(row, [0, 0, 0, 1], 1, 5, mode).map((v) => Math.fround(v))).toEqual(want.map((v) => Math.fround(v)));
+      const [resized] = runOp('resize_bilinear', { x: f32([1, 1, 2], [0, 1]), target_size_height: int(1), target_size_width: int(5), sampling_mode: str(mode) }, F([1, 1, 5]));
+      expect(cropResize(row, [0, 0, 0, 1], 1, 5, mode)).toEqual(values(resized!));
+    });
+
+    it(`${mode}: a box inside the image samples the box as resize_bilinear samples that crop of the image`, () => {
+      for (const [box, th, tw] of [[[1, 1, 3, 4], 3, 4], [[0, 2, 4, 5], 2, 7], [[2, 0, 2, 3], 1, 1]] as const) {
+        const got = cropResize(image, [...box], th, tw, mode);
+        const want: number[] = [];
+        for (let i = 0; i < th; i++) for (let j = 0; j < tw; j++) want.push(plane(inBox(mode, box[0], box[2], i, th), inBox(mode, box[1], box[3], j, tw)));
+        got.forEach((v, k) => expect(v).toBeCloseTo(want[k]!, 4));
+        // The crop as its own image, resized with the same grid.
+        const [rows, cols] = [box[2] - box[0] + 1, box[3] - box[1] + 1];
+        const crop = f32([1, 1, rows, cols], Array.from({ length: rows * cols }, (_, k) => plane(box[0] + Math.floor(k / cols), box[1] + (k % cols))));
+        const [resized] = runOp('resize_bilinear', { x: crop, target_size_height: int(th), target_size_width: int(tw), sampling_mode: str(mode) }, F([1, 1, th, tw]));
+        got.forEach((v, k) => expect(v).toBeCloseTo(values(resized!)[k]!, 4));
+      }
+    });
+  }
+
+  it('normalized boxes scale by (H − 1, W − 1) in every grid', () => {
+    const got = cropResize(image, [0.25, 0.2, 1, 0.8], 2, 3, 'OFFSET_CORNERS', true);
+    const [h0, w0, h1, w1] = [0.25 * (H - 1), 0.2 * (W - 1), 1 * (H - 1), 0.8 * (W - 1)];
+    const want: number[] = [];
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) want.push(plane(inBox('OFFSET_CORNERS', h0, h1, i, 2), inBox('OFFSET_CORNERS', w0, w1, j, 3)));
+    got.forEach((v, k) => expect(v).toBeCloseTo(want[k]!, 4));
+  });
+
+  it('refuses, in those grids, boxes that are inverted or leave the image: no Apple test pins them (its one UNALIGN_CORNERS case, an inverted box past 1, gives the whole image resized)', () => {
+    const x = f32([1, 1, 4, 4], Array.from({ length: 16 }, (_, k) => k + 1));
+    expect(() => cropResize(x, [2, 2, 1, 1], 2, 2, 'UNALIGN_CORNERS', true)).toThrow(/UNALIGN_CORNERS sampling of box \[6, 6, 3, 3\].*only boxes inside the 4×4 image with start ≤ end/);
+    expect(() => cropResize(x, [0, 0, 3, 4], 2, 2, 'DEFAULT')).toThrow(/DEFAULT sampling of box/);
+    expect(() => cropResize(x, [1, 1, 2, 2], 2, 2, 'NEAREST')).toThrow(/unknown sampling_mode 'NEAREST'/);
   });
 });
 

@@ -137,11 +137,24 @@ const BOX_LAYOUT: Record<string, (b: number[]) => [number, number, number, numbe
   CENTER_SIZE_WIDTH_FIRST: ([wc, hc, ws, hs]) => [hc! - hs! / 2, wc! - ws! / 2, hc! + hs! / 2, wc! + ws! / 2],
 };
 
-/** Position of output i of n between start and end: the corner-aligned grids Apple's tests pin down. */
+/**
+ * Position of output i of n in a box from start to end (pixels). The corner-aligned
+ * grids are the ones Apple's crop_resize tests pin, inverted boxes included. The
+ * others are resize_bilinear's grids with the box in place of the image: the box
+ * spans L = end − start pixel steps, X = L + 1 pixels, and a grid point never
+ * passes its end; for a box covering the image they are resize_bilinear's, as
+ * Apple's resize_bilinear tests pin them.
+ */
 const BOX_GRID: Record<string, (start: number, end: number, i: number, n: number) => number> = {
   ALIGN_CORNERS: (s, e, i, n) => (n === 1 ? (s + e) / 2 : s + (i * (e - s)) / (n - 1)),
   STRICT_ALIGN_CORNERS: (s, e, i, n) => (n === 1 ? s : s + (i * (e - s)) / (n - 1)),
+  DEFAULT: (s, e, i, n) => (n === 1 ? s : s + Math.min(e - s, (i * (e - s + 1) * (1 - 1 / n)) / (n - 1))),
+  OFFSET_CORNERS: (s, e, i, n) => s + Math.min(e - s, ((i + 0.5) * Math.max(1, e - s)) / n),
+  UNALIGN_CORNERS: (s, e, i, n) => s + Math.min(e - s, Math.max(0, ((i + 0.5) * (e - s + 1)) / n - 0.5)),
 };
+
+/** The grids whose reading of a box outside the image, or inverted, no Apple test pins: such boxes are refused there. */
+const INSIDE_BOXES_ONLY = new Set(['DEFAULT', 'OFFSET_CORNERS', 'UNALIGN_CORNERS']);
 
 interface CropBox {
   image: number;
@@ -152,9 +165,8 @@ interface CropBox {
 /**
  * crop_resize: each box of x is sampled bilinearly on a th × tw grid. Normalized
  * coordinates scale by (H − 1, W − 1); a sample outside the image reads
- * pad_value (iOS17; 0 before), as Apple's tests (iOS17/test_image_resizing.py
- * TestCropResize) expect. Only the corner-aligned sampling modes are pinned by
- * those tests and implemented.
+ * pad_value (iOS16; 0 before), as Apple's tests (iOS14, iOS16 and iOS17
+ * test_image_resizing.py, TestCropResize) expect of the corner-aligned grids.
  */
 function cropResize(ctx: OpContext): RtValue[] {
   const x = ctx.float('x');
@@ -163,12 +175,14 @@ function cropResize(ctx: OpContext): RtValue[] {
   const th = ctx.num('target_height', 1);
   const tw = ctx.num('target_width', 1);
   const layout = BOX_LAYOUT[ctx.str('box_coordinate_mode', 'CORNERS_HEIGHT_FIRST')];
-  const grid = BOX_GRID[ctx.str('sampling_mode', 'DEFAULT')];
+  const mode = ctx.str('sampling_mode', 'DEFAULT');
+  const grid = BOX_GRID[mode];
   if (!layout) ctx.fail(`unknown box_coordinate_mode '${ctx.str('box_coordinate_mode')}'`);
-  if (!grid) ctx.fail(`sampling_mode '${ctx.str('sampling_mode', 'DEFAULT')}' is not implemented (only ${Object.keys(BOX_GRID).join(', ')})`);
+  if (!grid) ctx.fail(`unknown sampling_mode '${mode}' (expected one of ${Object.keys(BOX_GRID).join(', ')})`);
   const scale = ctx.bool('normalized_coordinates', false) ? [h - 1, w - 1] : [ctx.num('spatial_scale', 1), ctx.num('spatial_scale', 1)];
   const toPixels = (b: number[]) => layout(b).map((v, k) => v * scale[k % 2]!) as CropBox['box'];
   const crops = ctx.has('roi') ? roiCrops(ctx, batch, toPixels) : boxCrops(ctx, batch, toPixels);
+  if (INSIDE_BOXES_ONLY.has(mode)) for (const { box } of crops) checkInside(ctx, mode, box, h, w);
   const fill = ctx.num('pad_value', 0);
   const out = makeFloat(x.dtype, [crops.length, channels, th, tw]);
   let o = 0;
@@ -188,6 +202,11 @@ function cropResize(ctx: OpContext): RtValue[] {
   // iOS15 returns [N, B, C, th, tw] for four-number rois (every image) and [N, 1, C, th, tw] for five.
   const perRoi = ctx.float('roi').shape[2] === 4 ? batch : 1;
   return [{ ...out, shape: [crops.length / perRoi, perRoi, channels, th, tw] }];
+}
+
+function checkInside(ctx: OpContext, mode: string, [h0, w0, h1, w1]: CropBox['box'], h: number, w: number): void {
+  if (h0 <= h1 && w0 <= w1 && h0 >= 0 && w0 >= 0 && h1 <= h - 1 && w1 <= w - 1) return;
+  ctx.fail(`${mode} sampling of box [${[h0, w0, h1, w1].join(', ')}] (pixels, height first): only boxes inside the ${h}×${w} image with start ≤ end have a grid Core ML is known to use`);
 }
 
 /** iOS15 roi [N, 1, 4 or 5, 1, 1]: four numbers crop every image; five start with the image index. */
