@@ -43,9 +43,8 @@ const LIST_WITHOUT_SHAPE = 'an element never written reads as zeros of elem_shap
 const CEIL_MODE = 'ceil_mode (no Apple test pins it): a window may not start in the trailing padding, the PyTorch/ONNX rule';
 const NEGATIVE_INDICES = 'negative indices count from the end before iOS17 and are refused from iOS17, as the iOS17 definitions require';
 
-const RANDOM_DEFINITION: OpSemantics = {
-  checkedAgainst: 'op definition (defs/iOS15/random.py): shape and distribution',
-  pinnedBy: 'definition',
+const RANDOM: OpSemantics = {
+  checkedAgainst: 'iOS14/test_random.py (degenerate distributions of static and run-time shapes; random_categorical’s frequencies from logits and probabilities)',
   difference: 'own seeded generator: values differ from a device; verify never passes an output that depends on it',
 };
 const LOGICAL = 'frontend/torch/test/test_torch_ops.py (TestLogicalAnd/Or/Xor/Not: bool, fp32 and int32 operands cast to bool)';
@@ -153,18 +152,22 @@ export const SEMANTICS: Readonly<Record<string, OpSemantics>> = {
     checkedAgainst: 'iOS15/test_tensor_operation.py (smoke test, and the TensorFlow reference its stress test computes expected values with)',
     difference: 'the iOS17 form (box axis last, no score threshold) is read from the op definition: no Apple test pins it',
   },
-  einsum: { checkedAgainst: 'op definition (defs/iOS15/linear.py)', pinnedBy: 'definition', difference: 'any two-operand letter equation, wider than the definition’s batched-matmul forms' },
+  einsum: { checkedAgainst: 'iOS14/test_linear.py (TestEinsum: abcd,adce->abce and vnm,mno->vno, size-1 dims broadcast)', difference: 'any two-operand letter equation, wider than the definition’s batched-matmul forms' },
   reshape_like: { checkedAgainst: 'iOS16/test_tensor_transformation.py' },
-  random_uniform: RANDOM_DEFINITION,
-  random_normal: RANDOM_DEFINITION,
-  random_bernoulli: RANDOM_DEFINITION,
-  random_categorical: RANDOM_DEFINITION,
+  random_uniform: RANDOM,
+  random_normal: RANDOM,
+  random_bernoulli: RANDOM,
+  random_categorical: RANDOM,
   ...checkedOps(['list_gather', 'list_length', 'list_scatter', 'list_write'], LIST),
   make_list: { checkedAgainst: LIST, difference: LIST_WITHOUT_SHAPE },
   list_read: { checkedAgainst: LIST, difference: LIST_WITHOUT_SHAPE },
 };
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
+
+/** "Of N ops: a …, b …." naming the first count always and the others when not zero. */
+const summary = (total: number, counts: [number, string][]) =>
+  `Of ${total} ops: ${counts.filter(([n], i) => i === 0 || n > 0).map(([n, what]) => `${n} ${what}`).join(', ')}.`;
 
 /** docs/semantics.md: every MIL op the interpreter runs, with the Apple test it was checked against. */
 export function renderSemanticsMarkdown(): string {
@@ -188,8 +191,12 @@ export function renderSemanticsMarkdown(): string {
     '(`converters/mil/frontend/`), which run the op on Core ML against the source framework, or else the',
     'op definition alone.',
     '',
-    `Of ${ops.length} ops: ${count(undefined)} checked against Apple’s MIL op tests, ${count('conversion test')} against Apple’s conversion tests,`,
-    `${count('definition')} against the op definition only, ${unchecked} not yet checked.`,
+    summary(ops.length, [
+      [count(undefined), 'checked against Apple’s MIL op tests'],
+      [count('conversion test'), 'against Apple’s conversion tests'],
+      [count('definition'), 'against the op definition only'],
+      [unchecked, 'not yet checked'],
+    ]),
     '',
     'Generated from `src/runtime/semantics.ts` by `npm run docs:semantics`; do not edit by hand.',
     '',
