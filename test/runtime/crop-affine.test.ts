@@ -62,6 +62,23 @@ describe('crop_resize', () => {
     expect(values(out!)).toEqual([...first, ...first.map((v) => -v)]);
   });
 
+  it('iOS14: Apple\'s five ALIGN_CORNERS crops of a 4 × 4 ramp (2 × 2, 4 × 4, a 1 × 1 centre, normalized, inverted)', () => {
+    const ramp = (h: number, w: number) => 4 * h + w + 1;
+    const x = f32([1, 1, 4, 4], Array.from({ length: 16 }, (_, k) => ramp(Math.floor(k / 4), k % 4)));
+    const align = (s: number, e: number, i: number, n: number) => (n === 1 ? (s + e) / 2 : s + (i * (e - s)) / (n - 1));
+    const cases: [number[], number, boolean][] = [[[1, 1, 2, 2], 2, false], [[1, 1, 2, 2], 4, false], [[1, 1, 2, 2], 1, false], [[0, 0, 0, 1 / 3, 1 / 3], 2, true], [[2, 2, 1, 1], 2, false]];
+    for (const [roi, n, normalized] of cases) {
+      const [out] = runOp('crop_resize', {
+        x, roi: f32([1, 1, roi.length, 1, 1], roi), target_height: int(n), target_width: int(n),
+        normalized_coordinates: flag(normalized), box_coordinate_mode: str('CORNERS_HEIGHT_FIRST'), sampling_mode: str('ALIGN_CORNERS'),
+      }, F([1, 1, 1, n, n]));
+      const [h0, w0, h1, w1] = roi.slice(-4).map((c) => (normalized ? c * 3 : c)) as [number, number, number, number];
+      const want: number[] = [];
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) want.push(ramp(align(h0, h1, i, n), align(w0, w1, j, n)));
+      values(out!).forEach((v, k) => expect(v).toBeCloseTo(want[k]!, 4));
+    }
+  });
+
   it('iOS16 roi [N, 1, 5, 1, 1]: Apple\'s three normalized ALIGN_CORNERS boxes on a 4 × 4 ramp, pad_value where a sample leaves the image', () => {
     const ramp = (h: number, w: number) => 4 * h + w + 1;
     const x = f32([1, 1, 4, 4], Array.from({ length: 16 }, (_, k) => ramp(Math.floor(k / 4), k % 4)));
