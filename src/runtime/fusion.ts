@@ -68,3 +68,89 @@ export function normReluChains(block: MilBlock): Map<number, NormReluChain> {
   plans.set(block, plan);
   return plan;
 }
+
+/**
+ * The erf form of GELU as exporters write it, x · (erf(x / c1) + c2) · c3:
+ * real_div → erf → add → mul (by x) → mul, each result read only by the next
+ * op, every c a const. The interpreter runs it as one loop that rounds each
+ * op's result to float32 exactly as the separate ops store it, so the values
+ * are the same while four intermediate tensors are never written.
+ */
+export interface ErfGeluChain {
+  /** Indices of erf, add and the two muls: skipped at their own places. */
+  readonly rest: readonly number[];
+  /** The shared input x and the names of c1 (divisor), c2 (added) and c3 (last factor). */
+  readonly x: string;
+  readonly divisor: string;
+  readonly addend: string;
+  readonly factor: string;
+  /** Indices of the const ops making c1…c3: run before the chain when they come later in the block. */
+  readonly constants: readonly number[];
+}
+
+const geluPlans = new WeakMap<MilBlock, Map<number, ErfGeluChain>>();
+
+function nameOf(op: MilOperation, param: string): string | undefined {
+  const b = op.inputs[param];
+  return b?.length === 1 && b[0]!.kind === 'name' ? b[0]!.name : undefined;
+}
+
+/** The other operand of a binary op whose one operand is `known`, or undefined when neither is. */
+function otherOperand(op: MilOperation, known: string): string | undefined {
+  const x = nameOf(op, 'x');
+  const y = nameOf(op, 'y');
+  if (x === known) return y;
+  if (y === known) return x;
+  return undefined;
+}
+
+/** Chains keyed by the index of their real_div in `block`. */
+export function erfGeluChains(block: MilBlock): Map<number, ErfGeluChain> {
+  let plan = geluPlans.get(block);
+  if (plan) return plan;
+  plan = new Map();
+  const readers = readerCounts(block);
+  const ops = block.operations;
+  const at = new Map<string, number>();
+  const soleReader = new Map<string, number>();
+  ops.forEach((op, i) => {
+    for (const out of op.outputs) at.set(out.name, i);
+    for (const bindings of Object.values(op.inputs)) for (const b of bindings) if (b.kind === 'name') soleReader.set(b.name, i);
+  });
+  const constIndex = (name: string | undefined): number | undefined => {
+    const i = name === undefined ? undefined : at.get(name);
+    return i !== undefined && ops[i]!.type === 'const' ? i : undefined;
+  };
+  /** The op that alone reads `op`'s only result, if it has type `type` and both are float32. */
+  const next = (op: MilOperation, type: string): [MilOperation, number] | undefined => {
+    if (op.outputs.length !== 1) return undefined;
+    const out = op.outputs[0]!;
+    const i = soleReader.get(out.name);
+    const reader = i === undefined ? undefined : ops[i]!;
+    if (!reader || reader.type !== type || readers.get(out.name) !== 1 || reader.outputs.length !== 1) return undefined;
+    if (out.type.dtype !== 'float32' || reader.outputs[0]!.type.dtype !== 'float32') return undefined;
+    return [reader, i!];
+  };
+  ops.forEach((div, d) => {
+    if (div.type !== 'real_div') return;
+    const x = nameOf(div, 'x');
+    const divisor = nameOf(div, 'y');
+    const erfStep = next(div, 'erf');
+    const addStep = erfStep && next(erfStep[0], 'add');
+    const mulStep = addStep && next(addStep[0], 'mul');
+    const scaleStep = mulStep && next(mulStep[0], 'mul');
+    if (!x || !scaleStep) return;
+    const addend = otherOperand(addStep[0], erfStep[0].outputs[0]!.name);
+    const byX = otherOperand(mulStep[0], addStep[0].outputs[0]!.name);
+    const factor = otherOperand(scaleStep[0], mulStep[0].outputs[0]!.name);
+    const constants = [constIndex(divisor), constIndex(addend), constIndex(factor)];
+    if (byX !== x || constants.some((c) => c === undefined)) return;
+    plan.set(d, {
+      rest: [erfStep[1], addStep[1], mulStep[1], scaleStep[1]],
+      x, divisor: divisor!, addend: addend!, factor: factor!,
+      constants: (constants as number[]).filter((c) => c > d),
+    });
+  });
+  geluPlans.set(block, plan);
+  return plan;
+}

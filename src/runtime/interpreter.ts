@@ -4,12 +4,13 @@ import { formatShape, type Tensor } from '../tensor/tensor.js';
 import { errorMessage, ToolError } from '../errors.js';
 import { OpContext, type Kernel } from './kernel.js';
 import { KERNELS } from './kernels/index.js';
+import { erfGeluInto } from './kernels/elementwise.js';
 import { batchNormInto } from './kernels/norm.js';
-import { normReluChains } from './fusion.js';
+import { erfGeluChains, normReluChains, type ErfGeluChain } from './fusion.js';
 import { imageToProgramTensor } from './image.js';
 import { runNmsStage } from './nms-model.js';
 import {
-  allocFor, BufferPool, computeDType, fromTensor, isListValue, POOLED_MIN_LENGTH, settleFloat16, toTensor, withBufferPool, type RtNumeric, type RtValue,
+  allocFor, BufferPool, computeDType, makeFloatToOverwrite, fromTensor, isListValue, POOLED_MIN_LENGTH, settleFloat16, toTensor, withBufferPool, type RtNumeric, type RtValue,
 } from './value.js';
 
 export { supportedOpTypes } from './kernels/index.js';
@@ -284,10 +285,45 @@ function runChainInPlace(norm: MilOperation, relu: MilOperation | undefined, sco
   return true;
 }
 
+/** A float32 value holding one element, as the chain's constants must be, or undefined. */
+function scalarOf(scope: Scope, name: string, rank: number): number | undefined {
+  const v = scope.get(name);
+  return v && v.dtype === 'float32' && v.data instanceof Float32Array && v.data.length === 1 && v.shape.length <= rank ? v.data[0] : undefined;
+}
+
+/**
+ * Runs an erf GELU chain starting at real_div `div` as one loop and returns
+ * true; returns false (doing nothing but the early constants) when its x or
+ * constants are not float32 of the shapes the chain assumes, so the ops then
+ * run one by one.
+ */
+function runErfGelu(chain: ErfGeluChain, block: MilBlock, scope: Scope, opset: MilOpset, doneEarly: Set<number>): boolean {
+  for (const c of chain.constants) {
+    runOperation(block.operations[c]!, scope, opset);
+    doneEarly.add(c);
+  }
+  const x = scope.get(chain.x);
+  if (!x || x.dtype !== 'float32' || !(x.data instanceof Float32Array)) return false;
+  const rank = x.shape.length;
+  const c1 = scalarOf(scope, chain.divisor, rank);
+  const c2 = scalarOf(scope, chain.addend, rank);
+  const c3 = scalarOf(scope, chain.factor, rank);
+  if (c1 === undefined || c2 === undefined || c3 === undefined) return false;
+  const last = block.operations[chain.rest[chain.rest.length - 1]!]!;
+  const out = makeFloatToOverwrite('float32', x.shape);
+  erfGeluInto(x.data, c1, c2, c3, out.data);
+  // A fresh float32 result shares no input, so settling needs no parameters.
+  scope.set(last.outputs[0]!.name, settleOutput(last, last.outputs[0]!.type, out, new Map()));
+  scope.buffers.adopt(out.data, true);
+  for (const i of chain.rest) doneEarly.add(i);
+  return true;
+}
+
 function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (index: number, total: number) => void, heartbeat?: () => void, onValues?: RunOptions['onValues']): RtValue[] {
   const plan = releasePlan(block);
   // An observer sees every op's own result, so chains run in place only when nobody watches.
   const chains = onValues ? undefined : normReluChains(block);
+  const gelus = onValues ? undefined : erfGeluChains(block);
   const doneEarly = new Set<number>();
   const total = block.operations.length;
   for (let i = 0; i < total; i++) {
@@ -295,8 +331,11 @@ function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (in
     const op = block.operations[i]!;
     const chain = chains?.get(i);
     const relu = chain?.reluAt === undefined ? undefined : block.operations[chain.reluAt];
+    const gelu = gelus?.get(i);
     if (chain && runChainInPlace(op, relu, scope, opset)) {
       if (relu) doneEarly.add(chain.reluAt!);
+    } else if (gelu && runErfGelu(gelu, block, scope, opset, doneEarly)) {
+      // The chain's last op holds the result; the others are skipped at their places.
     } else if (!doneEarly.has(i)) {
       runOperation(op, scope, opset, beat);
     }

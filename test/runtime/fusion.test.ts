@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MilProgram } from '../../src/mil/ir.js';
-import { normReluChains } from '../../src/runtime/fusion.js';
+import { erfGeluChains, normReluChains } from '../../src/runtime/fusion.js';
 import { runProgram } from '../../src/runtime/interpreter.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { f32, op, program, scalar, str, v } from './build.js';
@@ -84,6 +84,73 @@ describe('conv → batch_norm → relu in place', () => {
     const seen: number[] = [];
     const prog = convNormRelu(2);
     runProgram(prog, { x: f32([1, C_IN, SIZE, SIZE], noise(C_IN * SIZE * SIZE, 2)) }, { onOp: (i) => seen.push(i) });
+    expect(seen).toEqual([...prog.functions['main']!.block.operations.keys()]);
+  });
+});
+
+const TOKENS = [1, 50, 96];
+
+/** x · (erf(x / √2) + 1) · 0.5 as exporters write GELU, each constant declared just before its op. */
+function erfGelu(outputs: string[] = ['y'], addend: { shape: number[]; values: number[] } = { shape: [], values: [1] }): MilProgram {
+  const t = (name: string) => v(name, 'float32', TOKENS);
+  const c = (name: string, shape: number[], values: number[]) => op('const', {}, [v(name, 'float32', shape)], { val: f32(shape, values) });
+  return program([t('x')], [
+    c('sqrt2', [], [Math.SQRT2]),
+    op('real_div', { x: 'x', y: 'sqrt2' }, [t('d')]),
+    op('erf', { x: 'd' }, [t('e')]),
+    c('one', addend.shape, addend.values),
+    op('add', { x: 'e', y: 'one' }, [t('a')]),
+    op('mul', { x: 'x', y: 'a' }, [t('m')]),
+    c('half', [1], [0.5]),
+    op('mul', { x: 'm', y: 'half' }, [t('y')]),
+  ], outputs);
+}
+
+function bytesOf(t: Tensor): Buffer {
+  const d = t.data as Float32Array;
+  return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+}
+
+describe('the erf GELU chain in one loop', () => {
+  it('finds real_div → erf → add → mul → mul with constants declared between the ops', () => {
+    const block = erfGelu().functions['main']!.block;
+    const at = (type: string, nth = 0) => block.operations.map((o, i) => [o.type, i] as const).filter(([t]) => t === type)[nth]![1];
+    expect([...erfGeluChains(block)]).toEqual([[at('real_div'), {
+      rest: [at('erf'), at('add'), at('mul'), at('mul', 1)], x: 'x', divisor: 'sqrt2', addend: 'one', factor: 'half',
+      constants: [at('const', 1), at('const', 2)],
+    }]]);
+  });
+
+  it('gives bit-identical results to running the ops one by one', () => {
+    for (const seed of [4, 21, 77]) {
+      const prog = erfGelu();
+      const x = f32(TOKENS, noise(50 * 96, seed).map((n) => n * 6));
+      const fused = run(prog, x, true)['y']!;
+      const opByOp = run(prog, x, false)['y']!;
+      expect(bytesOf(fused).equals(bytesOf(opByOp))).toBe(true);
+      expect(Array.from(fused.data as Float32Array).some((y) => y < 0)).toBe(true);
+    }
+  });
+
+  it('runs the ops one by one when an intermediate result is also an output', () => {
+    const prog = erfGelu(['e', 'y']);
+    expect(erfGeluChains(prog.functions['main']!.block).size).toBe(0);
+    const x = f32(TOKENS, noise(50 * 96, 8));
+    const got = run(prog, x, true);
+    expect(bytesOf(got['y']!).equals(bytesOf(run(prog, x, false)['y']!))).toBe(true);
+  });
+
+  it('falls back to the ops when a constant is not a scalar (the add broadcasts along the last axis)', () => {
+    const prog = erfGelu(['y'], { shape: [96], values: Array.from(noise(96, 5)) });
+    expect(erfGeluChains(prog.functions['main']!.block).size).toBe(1);
+    const x = f32(TOKENS, noise(50 * 96, 9));
+    expect(bytesOf(run(prog, x, true)['y']!).equals(bytesOf(run(prog, x, false)['y']!))).toBe(true);
+  });
+
+  it('reports progress once per op, in order', () => {
+    const seen: number[] = [];
+    const prog = erfGelu();
+    runProgram(prog, { x: f32(TOKENS, noise(50 * 96, 3)) }, { onOp: (i) => seen.push(i) });
     expect(seen).toEqual([...prog.functions['main']!.block.operations.keys()]);
   });
 });

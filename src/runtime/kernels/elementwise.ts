@@ -177,6 +177,19 @@ export function erf(x: number): number {
   return x < 0 ? -y : y;
 }
 
+/**
+ * x · (erf(x / c1) + c2) · c3 over every element, each step rounded to float32
+ * as real_div, erf, add, mul and mul store their results: the erf GELU chain
+ * (see fusion.ts) in one pass.
+ */
+export function erfGeluInto(x: Float32Array, c1: number, c2: number, c3: number, out: Float32Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    const e = Math.fround(erf(Math.fround(v / c1)));
+    out[i] = Math.fround(v * Math.fround(e + c2)) * c3;
+  }
+}
+
 /** NumPy's rounding (np.round, np.around): halves go to the even neighbour. MIL round and quantize follow it. */
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
