@@ -56,19 +56,28 @@ function deathReason(err: unknown): string {
   return `the worker crashed: ${errorMessage(err)}`;
 }
 
+/** What a running task tells its submitter besides its outcome. */
+export interface TaskListener {
+  /** A line of progress (each message is one whole line). */
+  onProgress?: (message: string) => void;
+  /** A value the task posts before it ends (see worker.ts's `emit`). */
+  onEvent?: (value: unknown) => void;
+}
+
 /** Runs one task in its own worker; never rejects. */
-function runInWorker<I, O>(index: number, input: I, options: PoolOptions<I, O>): Promise<TaskOutcome<O>> {
+function runInWorker<I, O>(handler: string, input: I, listener: TaskListener, spawn: (script: URL, request: WorkerRequest<I>) => Worker, script: URL): Promise<TaskOutcome<O>> {
   return new Promise((resolve) => {
     let outcome: TaskOutcome<O> | undefined;
     let worker: Worker;
     try {
-      worker = (options.spawn ?? spawnWorker)(options.script, { handler: options.handler, input });
+      worker = spawn(script, { handler, input });
     } catch (err) {
       resolve({ ok: false, reason: `the worker could not start: ${errorMessage(err)}` });
       return;
     }
     worker.on('message', (reply: WorkerReply<O>) => {
-      if (reply.type === 'progress') options.onProgress?.(index, reply.message);
+      if (reply.type === 'progress') listener.onProgress?.(reply.message);
+      else if (reply.type === 'event') listener.onEvent?.(reply.value);
       else if (reply.type === 'result') outcome = { ok: true, value: reply.value };
       else outcome = { ok: false, reason: reply.message };
     });
@@ -81,30 +90,85 @@ function runInWorker<I, O>(index: number, input: I, options: PoolOptions<I, O>):
   });
 }
 
+export interface WorkerPoolOptions {
+  /** Most workers at once (≥ 1). */
+  jobs: number;
+  /** A worker does not start while the running tasks' bytes plus its own would exceed this (one task always runs). */
+  memoryBudgetBytes: number;
+  /** Module each worker runs: the running bundle, whose entry calls servePoolTask in a worker thread. */
+  script: URL;
+  /** Test seam: the worker constructor. */
+  spawn?: (script: URL, request: WorkerRequest<unknown>) => Worker;
+}
+
+interface Queued {
+  handler: string;
+  input: unknown;
+  bytes: number;
+  priority: number;
+  order: number;
+  listener: TaskListener;
+  settle: (outcome: TaskOutcome<unknown>) => void;
+}
+
+/**
+ * Workers for tasks submitted at any time, even by the listener of a running
+ * task. Waiting tasks start by priority (lower first), then in the order they
+ * were submitted; the first waiting task that does not fit the budget holds the
+ * others back, so a big task is not starved by small ones.
+ */
+export class WorkerPool {
+  private readonly waiting: Queued[] = [];
+  private running = 0;
+  private bytesInUse = 0;
+  private submitted = 0;
+
+  constructor(private readonly options: WorkerPoolOptions) {}
+
+  /** Runs `input` with the worker handler named `handler`; never rejects. */
+  submit<I, O>(task: { handler: string; input: I; bytes: number; priority?: number }, listener: TaskListener = {}): Promise<TaskOutcome<O>> {
+    return new Promise((settle) => {
+      this.waiting.push({ ...task, priority: task.priority ?? 0, order: this.submitted++, listener, settle: settle as (o: TaskOutcome<unknown>) => void });
+      this.waiting.sort((a, b) => a.priority - b.priority || a.order - b.order);
+      this.startMore();
+    });
+  }
+
+  private fits(bytes: number): boolean {
+    return this.running === 0 || this.bytesInUse + bytes <= this.options.memoryBudgetBytes;
+  }
+
+  private startMore(): void {
+    const jobs = Math.max(1, Math.floor(this.options.jobs));
+    while (this.waiting.length > 0 && this.running < jobs && this.fits(this.waiting[0]!.bytes)) {
+      const task = this.waiting.shift()!;
+      this.running++;
+      this.bytesInUse += task.bytes;
+      const spawn = this.options.spawn ?? spawnWorker;
+      void runInWorker(task.handler, task.input, task.listener, spawn, this.options.script).then((outcome) => {
+        this.running--;
+        this.bytesInUse -= task.bytes;
+        task.settle(outcome);
+        this.startMore();
+      });
+    }
+  }
+}
+
+/** Runs a fixed list of tasks with one handler; outcomes come back in task order. */
 export async function runPool<I, O>(tasks: readonly PoolTask<I>[], options: PoolOptions<I, O>): Promise<TaskOutcome<O>[]> {
-  const jobs = Math.max(1, Math.floor(options.jobs));
-  const outcomes = new Array<TaskOutcome<O>>(tasks.length);
-  let next = 0;
-  let running = 0;
-  let bytesInUse = 0;
-  return new Promise((resolve) => {
-    const fits = (bytes: number): boolean => running === 0 || bytesInUse + bytes <= options.memoryBudgetBytes;
-    const startMore = (): void => {
-      while (next < tasks.length && running < jobs && fits(tasks[next]!.bytes)) {
-        const index = next++;
-        const task = tasks[index]!;
-        running++;
-        bytesInUse += task.bytes;
-        void runInWorker(index, task.input, options).then((outcome) => {
-          running--;
-          bytesInUse -= task.bytes;
-          outcomes[index] = outcome;
-          options.onSettled?.(index, outcome);
-          startMore();
-        });
-      }
-      if (next === tasks.length && running === 0) resolve(outcomes);
-    };
-    startMore();
+  const pool = new WorkerPool({
+    jobs: options.jobs,
+    memoryBudgetBytes: options.memoryBudgetBytes,
+    script: options.script,
+    ...(options.spawn ? { spawn: options.spawn as (script: URL, request: WorkerRequest<unknown>) => Worker } : {}),
   });
+  return Promise.all(
+    tasks.map(async (task, index) => {
+      const listener = options.onProgress ? { onProgress: (message: string) => options.onProgress!(index, message) } : {};
+      const outcome = await pool.submit<I, O>({ handler: options.handler, input: task.input, bytes: task.bytes }, listener);
+      options.onSettled?.(index, outcome);
+      return outcome;
+    }),
+  );
 }

@@ -10,5 +10,7 @@ export interface WorkerRequest<I> {
 
 export type WorkerReply<O> =
   | { type: 'progress'; message: string }
+  /** Something the task tells its submitter while it runs (a part of its work is ready). */
+  | { type: 'event'; value: unknown }
   | { type: 'result'; value: O }
   | { type: 'failure'; message: string };

@@ -20,13 +20,19 @@ export class ModelTimeoutError extends ToolError {
 export class Deadline {
   private readonly endsAt: number;
 
-  /** `seconds` undefined or not positive-finite means no limit. */
+  /**
+   * `seconds` undefined or not positive-finite means no limit. `remainingMs`, for work
+   * carried on in another thread (whose clock has another origin), is what is left of
+   * the limit there; by default all of it.
+   */
   constructor(
     private readonly file: string,
     private readonly seconds: number | undefined,
     private readonly now: () => number = () => performance.now(),
+    remainingMs?: number,
   ) {
-    this.endsAt = seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? now() + seconds * 1000 : Infinity;
+    const limited = seconds !== undefined && Number.isFinite(seconds) && seconds > 0;
+    this.endsAt = limited ? now() + Math.min(remainingMs ?? Infinity, seconds * 1000) : Infinity;
   }
 
   /** Milliseconds left; Infinity without a limit. */

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import type { VariantDefinition } from '../compress/variants.js';
 import { targetForVariant } from '../compress/variants.js';
 import { coverageConversion } from '../convert/coverage.js';
-import { convertPreparedModel, prepareOnnxModel, type PreparedModel } from '../convert/index.js';
+import { convertPreparedModel, prepareOnnxModel, type ConversionResult, type PreparedModel } from '../convert/index.js';
 import { applyInputShapeOptions, type InputShapeOptions } from '../convert/input-shapes.js';
 import { fileSha256, resolveInterface, sourceFactsOf, type InterfaceRequest } from '../convert/interface-source.js';
 import { freezeInputs, freezeValuesFor } from '../onnx/passes/freeze.js';
@@ -12,8 +12,10 @@ import type { OnnxModel } from '../onnx/ir.js';
 import { loadOnnxModel } from '../onnx/load.js';
 import type { GateSettings, ModelResult, ModelStatus, VariantResult } from '../report/schema.js';
 import { Deadline } from './deadline.js';
-import { findReferences } from './references.js';
-import { errorSummary, runVariant } from './variant.js';
+import type { InterfaceSummary } from '../interface/describe.js';
+import type { InterfaceSettings } from './build.js';
+import { findReferences, type References } from './references.js';
+import { buildVariantPackage, errorSummary, needsVerifying, verifyJobOf, verifyVariantPackage, type VariantJob, type VerifyJob } from './variant.js';
 
 /**
  * The whole pipeline for one model, isolated from every other model: anything
@@ -49,77 +51,159 @@ export interface ModelJob {
   progress: (message: string) => void;
 }
 
-export async function runModelJob(job: ModelJob): Promise<ModelResult> {
+/** The whole pipeline for one model, each variant verified in turn after it is built. */
+export function runModelJob(job: ModelJob): Promise<ModelResult> {
+  return runModelPipeline(job, (verify, built) => verifyWithProgress(job, verify, built)).then(({ result }) => result);
+}
+
+/**
+ * Where a variant goes once its package is written: verified in turn here (one
+ * job), or handed to another worker (parallel.ts), in which case the result
+ * so far stands in for it until that worker's verdict replaces it.
+ */
+export type VerifyStep = (job: VerifyJob, built: VariantResult) => Promise<VariantResult | undefined>;
+
+/** Verifies a built variant, saying so when there is anything to verify. */
+export function verifyWithProgress(job: Pick<ModelJob, 'label' | 'progress'>, verify: VerifyJob, built: VariantResult): Promise<VariantResult> {
+  if (needsVerifying(verify, built)) job.progress(`${job.label}: verifying ${verify.variant.name}`);
+  return verifyVariantPackage(verify, built);
+}
+
+/** A model's result, and why it is unverified should its variants' verdicts leave it so. */
+export interface PipelineOutcome {
+  result: ModelResult;
+  unverifiedReason?: string;
+}
+
+/**
+ * Reads the model, takes its op coverage and reference outputs once, then
+ * builds and writes each variant and passes it to `verify`. Anything that goes
+ * wrong, including running out of time, ends up in the ModelResult.
+ */
+export async function runModelPipeline(job: ModelJob, verify: VerifyStep): Promise<PipelineOutcome> {
   const started = performance.now();
   const deadline = new Deadline(job.label, job.timeoutSeconds);
-  const result = emptyModelResult(job.label);
+  const outcome: PipelineOutcome = { result: emptyModelResult(job.label) };
+  const { result } = outcome;
   try {
-    await processModel(job, deadline, result);
+    const stage = await startModel(job, deadline, result);
+    if (stage) {
+      for (const variant of job.variants) {
+        const variantJob = variantJobOf(job, stage, variant, deadline, (summary) => {
+          result.interface ??= summary;
+        });
+        job.progress(`${job.label}: building ${variant.name}`);
+        const built = await buildVariantPackage(variantJob);
+        // Used once: the variant's build compresses or decorates the program in place.
+        if (variantJob.converted) stage.converted = undefined;
+        const verified = await verify(verifyJobOf(variantJob, built), built);
+        result.variants.push(relabelVariant(verified ?? built, job.onnxPath, job.label));
+      }
+      if (stage.references.unverifiedReason !== undefined) outcome.unverifiedReason = relabel(stage.references.unverifiedReason, job.onnxPath, job.label);
+      settleModelStatus(outcome);
+    }
   } catch (err) {
     result.status = 'error';
     result.error = relabelError(errorSummary(err), job.onnxPath, job.label);
   }
   result.seconds = (performance.now() - started) / 1000;
-  return result;
+  return outcome;
 }
 
-async function processModel(job: ModelJob, deadline: Deadline, result: ModelResult): Promise<void> {
+/** A converted model's status from its variants' verdicts, and why it is unverified when it is. */
+export function settleModelStatus({ result, unverifiedReason }: PipelineOutcome): void {
+  result.status = modelStatusOf(result.variants);
+  if (result.status === 'unverified') result.unverifiedReason = unverifiedReason ?? 'no variant was verified';
+  else delete result.unverifiedReason;
+}
+
+/** What every variant of a model shares, made once per model. */
+export interface ModelStage {
+  /** The model as read, inputs frozen and shaped as the job says. */
+  model: OnnxModel;
+  prepared: (target: DeploymentTarget, withShapes: boolean) => PreparedModel;
+  shapes: InputShapeOptions;
+  references: References;
+  face: InterfaceSettings;
+  /** The op-coverage conversion, until the variant it is exactly the conversion of has used it. */
+  converted?: ConversionResult | undefined;
+}
+
+/** Reading, op coverage and references, recorded in `result`; undefined when the model cannot be converted. */
+async function startModel(job: ModelJob, deadline: Deadline, result: ModelResult): Promise<ModelStage | undefined> {
   job.progress(`${job.label}: reading`);
-  const loaded = await loadOnnxModel(job.onnxPath);
-  const model = withInputShapes(job.freeze ? freezeInputs(loaded, freezeValuesFor(loaded, job.freeze)) : loaded, job);
+  const model = await readJobModel(job);
   result.onnxBytes = (await stat(job.onnxPath)).size;
   deadline.check('checking op coverage');
-  const shapes: InputShapeOptions = {
-    ...(job.ranges === undefined ? {} : { ranges: job.ranges }),
-    ...(job.enumeratedShapes === undefined ? {} : { enumeratedShapes: job.enumeratedShapes }),
-    ...(job.maxDetections === undefined ? {} : { maxDetections: job.maxDetections }),
-  };
+  const shapes = shapeOptions(job);
   const prepared = preparations(model, shapes);
   // The coverage conversion is the fp32 one at the requested target; the fp32 variant reuses it.
   const bounds = job.maxDetections === undefined ? {} : { maxDetections: job.maxDetections };
-  const { coverage, converted: coverageRun } = coverageConversion(model, () => convertPreparedModel(prepared(job.target, false), { target: job.target, precision: 'fp32', ...bounds }));
-  let converted = coverageRun;
+  const { coverage, converted } = coverageConversion(model, () => convertPreparedModel(prepared(job.target, false), { target: job.target, precision: 'fp32', ...bounds }));
   result.coverage = coverage.ops;
   result.unsupported = coverage.unsupported.map((u) => ({ op: u.op, node: u.node, reason: u.reason }));
   if (coverage.unsupported.length > 0) {
     result.status = 'unsupported';
-    return;
+    return undefined;
   }
   job.progress(`${job.label}: computing reference outputs`);
   const references = await findReferences({ modelPath: job.onnxPath, dataDir: job.dataDir, stem: job.stem, model, deadline });
   result.reference = references.source;
   if (references.engine !== undefined) result.referenceEngine = references.engine;
   result.warnings.push(...references.warnings.map((w) => relabel(w, job.onnxPath, job.label)));
-  // Every package records its source's SHA-256, so the interface applies even when none was asked for.
-  const face = { options: await resolveInterface(job.interface ?? {}, model), source: sourceFactsOf(model, await fileSha256(job.onnxPath)) };
-  for (const variant of job.variants) {
-    job.progress(`${job.label}: building and verifying ${variant.name}`);
-    const target = targetForVariant(variant, job.target).target;
-    const reuse = converted !== undefined && isCoverageConversion(variant, target, job.target, shapes);
-    const variantResult = await runVariant({
-      model,
-      prepared: () => prepared(target, true),
-      ...(reuse ? { converted } : {}),
-      variant,
-      requestedTarget: job.target,
-      packagePath: join(job.packageDir, `${variant.name}.mlpackage`),
-      packageLabel: `${job.packagePrefix}/${variant.name}.mlpackage`,
-      references,
-      gates: job.gates,
-      deadline,
-      file: job.label,
-      shapes,
-      face,
-      onInterface: (summary) => {
-        result.interface ??= summary;
-      },
-    });
-    // Used once: the variant's build compresses or decorates the program in place.
-    if (reuse) converted = undefined;
-    result.variants.push(relabelVariant(variantResult, job.onnxPath, job.label));
-  }
-  result.status = modelStatusOf(result.variants);
-  if (result.status === 'unverified') result.unverifiedReason = relabel(references.unverifiedReason ?? 'no variant was verified', job.onnxPath, job.label);
+  return { model, prepared, shapes, references, face: await faceOf(job, model), converted };
+}
+
+/**
+ * What rebuilding a variant needs, made again from the job in a worker that
+ * has only the job and the references: the model read and prepared as
+ * `startModel` did, without op coverage or references.
+ */
+export async function restartModel(job: ModelJob, references: References): Promise<ModelStage> {
+  const model = await readJobModel(job);
+  const shapes = shapeOptions(job);
+  return { model, prepared: preparations(model, shapes), shapes, references, face: await faceOf(job, model) };
+}
+
+/** The model read, its inputs frozen and shaped as the job says. */
+async function readJobModel(job: ModelJob): Promise<OnnxModel> {
+  const loaded = await loadOnnxModel(job.onnxPath);
+  return withInputShapes(job.freeze ? freezeInputs(loaded, freezeValuesFor(loaded, job.freeze)) : loaded, job);
+}
+
+function shapeOptions(job: ModelJob): InputShapeOptions {
+  return {
+    ...(job.ranges === undefined ? {} : { ranges: job.ranges }),
+    ...(job.enumeratedShapes === undefined ? {} : { enumeratedShapes: job.enumeratedShapes }),
+    ...(job.maxDetections === undefined ? {} : { maxDetections: job.maxDetections }),
+  };
+}
+
+/** Every package records its source's SHA-256, so the interface applies even when none was asked for. */
+async function faceOf(job: ModelJob, model: OnnxModel): Promise<InterfaceSettings> {
+  return { options: await resolveInterface(job.interface ?? {}, model), source: sourceFactsOf(model, await fileSha256(job.onnxPath)) };
+}
+
+/** One variant's job within its model's. */
+export function variantJobOf(job: ModelJob, stage: ModelStage, variant: VariantDefinition, deadline: Deadline, onInterface?: (summary: InterfaceSummary) => void): VariantJob {
+  const target = targetForVariant(variant, job.target).target;
+  const reuse = stage.converted !== undefined && isCoverageConversion(variant, target, job.target, stage.shapes);
+  return {
+    model: stage.model,
+    prepared: () => stage.prepared(target, true),
+    ...(reuse ? { converted: stage.converted } : {}),
+    variant,
+    requestedTarget: job.target,
+    packagePath: join(job.packageDir, `${variant.name}.mlpackage`),
+    packageLabel: `${job.packagePrefix}/${variant.name}.mlpackage`,
+    references: stage.references,
+    gates: job.gates,
+    deadline,
+    file: job.label,
+    shapes: stage.shapes,
+    face: stage.face,
+    ...(onInterface ? { onInterface } : {}),
+  };
 }
 
 const hasShapes = (shapes: InputShapeOptions): boolean => shapes.ranges !== undefined || shapes.enumeratedShapes !== undefined;
@@ -177,11 +261,11 @@ export function relabel(message: string, openedAs: string, label: string): strin
   return openedAs === label ? message : message.split(openedAs).join(label);
 }
 
-function relabelError(error: { code: string; message: string }, openedAs: string, label: string) {
+export function relabelError(error: { code: string; message: string }, openedAs: string, label: string) {
   return { code: error.code, message: relabel(error.message, openedAs, label) };
 }
 
-function relabelVariant(v: VariantResult, openedAs: string, label: string): VariantResult {
+export function relabelVariant(v: VariantResult, openedAs: string, label: string): VariantResult {
   const out: VariantResult = { ...v, warnings: v.warnings.map((w) => relabel(w, openedAs, label)) };
   if (v.error) out.error = relabelError(v.error, openedAs, label);
   return out;

@@ -1,42 +1,144 @@
-import { findVariant } from '../compress/variants.js';
-import type { ModelResult } from '../report/schema.js';
-import { runPool, type PoolTask, type TaskOutcome } from '../parallel/pool.js';
+import { findVariant, type VariantDefinition } from '../compress/variants.js';
+import type { ModelResult, VariantResult } from '../report/schema.js';
+import { WorkerPool, type TaskListener, type TaskOutcome } from '../parallel/pool.js';
 import { registerTaskHandler, servePoolTask } from '../parallel/worker.js';
-import { emptyModelResult, modelStatusOf, runModelJob, type ModelJob } from './model.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Deadline, ModelTimeoutError } from './deadline.js';
+import {
+  emptyModelResult,
+  relabelError,
+  relabelVariant,
+  restartModel,
+  runModelPipeline,
+  settleModelStatus,
+  variantJobOf,
+  verifyWithProgress,
+  type ModelJob,
+  type PipelineOutcome,
+} from './model.js';
+import type { References } from './references.js';
+import { errorSummary, needsVerifying, verifyJobOf, type VerifyJob } from './variant.js';
 
 /**
- * The run's models in worker threads: one task per (model, variant), each
- * loading its model and computing its references itself, so variants of one
- * model run side by side too. Results are put back together in model and
+ * The run's models in worker threads, as a schedule over the pipeline one job
+ * runs (model.ts). A model's own work (reading, op coverage, reference outputs,
+ * building and writing each variant's package) is one task, done once; as each
+ * package is written, verifying it becomes a task of its own, handed the
+ * model's references, so a model's variants are verified side by side and
+ * beside other models' builds. Results are put back together in model and
  * variant order, giving the same report as one job running everything in turn.
  */
 
 /** A model job as it crosses to a worker: plain data, variants by name. */
-type TaskInput = Omit<ModelJob, 'variants' | 'progress'> & { variant: string };
+type PlainJob = Omit<ModelJob, 'variants' | 'progress'> & { variants: string[] };
 
-const HANDLER = 'run-model-variant';
+/** A written package's verification as it crosses to a worker. */
+type PlainVerify = Omit<VerifyJob, 'variant' | 'deadline' | 'rebuild'> & { variant: string };
 
-registerTaskHandler<TaskInput, ModelResult>(HANDLER, async (input, progress) => {
-  const { variant, ...job } = input;
-  const definition = findVariant(variant);
-  if (!definition) throw new Error(`unknown variant '${variant}'`);
-  return runModelJob({ ...job, variants: [definition], progress });
+interface VerifyInput {
+  job: PlainJob;
+  verify: PlainVerify;
+  /** The variant's result so far, as its build left it. */
+  built: VariantResult;
+  /** What was left of the model's time limit when its package was written; null without a limit. */
+  remainingMs: number | null;
+}
+
+/** A verify task's answer: the variant's verdict, or the model's time-out. */
+type VerifyOutput = { seconds: number } & ({ variant: VariantResult } | { timedOut: { code: string; message: string } });
+
+const BUILD = 'run-model-build';
+const VERIFY = 'run-variant-verify';
+
+function variantNamed(name: string): VariantDefinition {
+  const definition = findVariant(name);
+  if (!definition) throw new Error(`unknown variant '${name}'`);
+  return definition;
+}
+
+function modelJobOf(plain: PlainJob, progress: (message: string) => void): ModelJob {
+  return { ...plain, variants: plain.variants.map(variantNamed), progress };
+}
+
+function plainJob(job: ModelJob): PlainJob {
+  const { variants, progress: _progress, ...plain } = job;
+  return { ...plain, variants: variants.map((v) => v.name) };
+}
+
+registerTaskHandler<PlainJob, PipelineOutcome>(BUILD, (plain, channel) => {
+  const job = modelJobOf(plain, channel.progress);
+  return runModelPipeline(job, async (verify, built) => {
+    if (!needsVerifying(verify, built)) return built;
+    const remaining = verify.deadline.remainingMs();
+    const input: VerifyInput = { job: plain, verify: plainVerify(verify), built, remainingMs: Number.isFinite(remaining) ? remaining : null };
+    channel.emit(input);
+    return undefined;
+  });
 });
 
+registerTaskHandler<VerifyInput, VerifyOutput>(VERIFY, async (input, channel) => {
+  const started = performance.now();
+  const job = modelJobOf(input.job, channel.progress);
+  const variant = variantNamed(input.verify.variant);
+  const deadline = new Deadline(job.label, job.timeoutSeconds, undefined, input.remainingMs ?? undefined);
+  const verify: VerifyJob = {
+    ...input.verify,
+    variant,
+    deadline,
+    rebuild: async () => {
+      const stage = await restartModel(job, input.verify.references);
+      return verifyJobOf(variantJobOf(job, stage, variant, deadline), input.built).rebuild();
+    },
+  };
+  const seconds = (): number => (performance.now() - started) / 1000;
+  try {
+    const verdict = await verifyWithProgress(job, verify, input.built);
+    return { variant: relabelVariant(verdict, job.onnxPath, job.label), seconds: seconds() };
+  } catch (err) {
+    if (!(err instanceof ModelTimeoutError)) throw err;
+    return { timedOut: relabelError(errorSummary(err), job.onnxPath, job.label), seconds: seconds() };
+  }
+});
+
+/** The verification's plain part, its reference tensors in buffers of their own so no bigger buffer is copied along. */
+function plainVerify(job: VerifyJob): PlainVerify {
+  const { variant, deadline: _deadline, rebuild: _rebuild, ...plain } = job;
+  return { ...plain, variant: variant.name, references: compactReferences(plain.references) };
+}
+
+function compactReferences(references: References): References {
+  const compact = (t: Tensor): Tensor => (Array.isArray(t.data) || t.data.byteLength === t.data.buffer.byteLength ? t : { ...t, data: t.data.slice() as Tensor['data'] });
+  const sets = references.sets.map((set) => ({
+    ...set,
+    inputs: set.inputs.map((n) => ({ ...n, tensor: compact(n.tensor) })),
+    outputs: set.outputs.map((n) => ({ ...n, tensor: compact(n.tensor) })),
+  }));
+  return { ...references, sets };
+}
+
 /**
- * Memory a (model, variant) task is planned to need: the ONNX file's bytes
- * several times over (parsed weights, the converted program, the package,
- * the interpreter's fp32 copies and the reference engine's session) plus a
- * fixed share for the runtime itself.
+ * Memory a task is planned to need, measured on ResNet-50 and ViT-B/16: a
+ * model's build holds its parsed weights, one variant's program and the
+ * reference engine's session at once; a verification holds one package and
+ * the interpreter's fp32 copies of its weights. Each is a fixed share for the
+ * worker's runtime plus a multiple of the ONNX file's bytes.
  */
-export const TASK_BYTES_PER_ONNX_BYTE = 6;
-export const TASK_BASE_BYTES = 256 * 2 ** 20;
+export const BUILD_BYTES_PER_ONNX_BYTE = 3;
+export const VERIFY_BYTES_PER_ONNX_BYTE = 2;
+export const TASK_BASE_BYTES = 96 * 2 ** 20;
+
+/** Runs tasks: the worker pool, or in tests anything that runs the registered handlers. */
+export interface TaskRunner {
+  submit<I, O>(task: { handler: string; input: I; bytes: number; priority?: number }, listener?: TaskListener): Promise<TaskOutcome<O>>;
+}
 
 export interface ParallelSettings {
   jobs: number;
   memoryBudgetBytes: number;
   /** The bundle workers run (see parallel/worker.ts). */
   script: URL;
+  /** Test seam: what runs the tasks instead of a worker pool. */
+  runner?: TaskRunner;
 }
 
 export interface PlannedModel {
@@ -44,53 +146,65 @@ export interface PlannedModel {
   onnxBytes: number;
 }
 
-function taskInput(job: ModelJob, variant: string): TaskInput {
-  const { variants: _variants, progress: _progress, ...plain } = job;
-  return { ...plain, variant };
+/** Waiting verifications start before waiting builds: a model under way is finished before the next one is read. */
+const VERIFY_PRIORITY = 0;
+const BUILD_PRIORITY = 1;
+
+/** Runs every planned model in workers; returns one ModelResult per model, in order. */
+export function runModelsInWorkers(models: readonly PlannedModel[], settings: ParallelSettings): Promise<ModelResult[]> {
+  const runner = settings.runner ?? new WorkerPool({ jobs: settings.jobs, memoryBudgetBytes: settings.memoryBudgetBytes, script: settings.script });
+  return Promise.all(models.map((model) => runModelInWorkers(model, runner)));
 }
 
-/** Runs every planned model's variants in workers; returns one ModelResult per model, in order. */
-export async function runModelsInWorkers(models: readonly PlannedModel[], settings: ParallelSettings): Promise<ModelResult[]> {
-  const owners: { model: number; variant: number }[] = [];
-  const tasks: PoolTask<TaskInput>[] = [];
-  models.forEach(({ job, onnxBytes }, model) => {
-    job.variants.forEach((variant, v) => {
-      owners.push({ model, variant: v });
-      tasks.push({ input: taskInput(job, variant.name), bytes: TASK_BASE_BYTES + TASK_BYTES_PER_ONNX_BYTE * onnxBytes });
-    });
-  });
-  const outcomes = await runPool<TaskInput, ModelResult>(tasks, {
-    jobs: settings.jobs,
-    memoryBudgetBytes: settings.memoryBudgetBytes,
-    handler: HANDLER,
-    script: settings.script,
-    onProgress: (index, message) => models[owners[index]!.model]!.job.progress(message),
-    onSettled: (index, outcome) => {
-      const { job } = models[owners[index]!.model]!;
-      const variant = job.variants[owners[index]!.variant]!.name;
-      job.progress(`${job.label}: ${variant} ${outcome.ok ? outcome.value.variants[0]?.status ?? outcome.value.status : 'failed'}`);
-    },
-  });
-  return models.map(({ job }, model) => mergeVariantResults(job.label, outcomes.filter((_, i) => owners[i]!.model === model)));
+async function runModelInWorkers({ job, onnxBytes }: PlannedModel, runner: TaskRunner): Promise<ModelResult> {
+  const verdicts = new Map<string, Promise<TaskOutcome<VerifyOutput>>>();
+  const verifyBytes = TASK_BASE_BYTES + VERIFY_BYTES_PER_ONNX_BYTE * onnxBytes;
+  const onEvent = (value: unknown): void => {
+    const input = value as VerifyInput;
+    const name = input.verify.variant;
+    const verdict = runner.submit<VerifyInput, VerifyOutput>({ handler: VERIFY, input, bytes: verifyBytes, priority: VERIFY_PRIORITY }, { onProgress: job.progress });
+    verdicts.set(
+      name,
+      verdict.then((outcome) => {
+        const status = outcome.ok ? ('variant' in outcome.value ? outcome.value.variant.status : 'timed out') : 'failed';
+        job.progress(`${job.label}: ${name} ${status}`);
+        return outcome;
+      }),
+    );
+  };
+  const build = await runner.submit<PlainJob, PipelineOutcome>(
+    { handler: BUILD, input: plainJob(job), bytes: TASK_BASE_BYTES + BUILD_BYTES_PER_ONNX_BYTE * onnxBytes, priority: BUILD_PRIORITY },
+    { onProgress: job.progress, onEvent },
+  );
+  const names = [...verdicts.keys()];
+  const settled = await Promise.all(names.map((name) => verdicts.get(name)!));
+  return mergeModelResult(job.label, build, new Map(names.map((name, i) => [name, settled[i]!])));
 }
 
 /**
- * One model's result from its per-variant results (in variant order). What
- * precedes the variants (reading, coverage, references) is the same in each,
- * so it is taken from the first; a worker that died fails the whole model.
+ * One model's result from its build task and the verdicts of its verify tasks:
+ * each variant the build wrote takes its verdict, in variant order. A worker
+ * that died fails the whole model; a verification that ran out of the model's
+ * time ends it there, as it would in turn.
  */
-export function mergeVariantResults(label: string, outcomes: readonly TaskOutcome<ModelResult>[]): ModelResult {
-  const died = outcomes.find((o): o is { ok: false; reason: string } => !o.ok);
-  const results = outcomes.flatMap((o) => (o.ok ? [o.value] : []));
-  const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
-  if (died) {
-    return { ...emptyModelResult(label), status: 'error', seconds, error: { code: 'WORKER', message: `${label}: ${died.reason}` } };
+export function mergeModelResult(label: string, build: TaskOutcome<PipelineOutcome>, verdicts: ReadonlyMap<string, TaskOutcome<VerifyOutput>>): ModelResult {
+  const verifySeconds = [...verdicts.values()].reduce((sum, o) => sum + (o.ok ? o.value.seconds : 0), 0);
+  const died = [build, ...verdicts.values()].find((o): o is { ok: false; reason: string } => !o.ok);
+  if (died || !build.ok) {
+    const reason = died?.reason ?? 'no result';
+    return { ...emptyModelResult(label), status: 'error', seconds: verifySeconds, error: { code: 'WORKER', message: `${label}: ${reason}` } };
   }
-  const first = results[0];
-  if (!first) return { ...emptyModelResult(label), status: 'error', error: { code: 'WORKER', message: `${label}: no variant was run` } };
-  if (first.status === 'error' || first.status === 'unsupported') return { ...first, seconds };
-  const variants = results.flatMap((r) => r.variants);
-  return { ...first, variants, status: modelStatusOf(variants), seconds };
+  const { result } = build.value;
+  const merged: ModelResult = { ...result, variants: [], seconds: result.seconds + verifySeconds };
+  for (const built of result.variants) {
+    const verdict = verdicts.get(built.name);
+    const value = verdict?.ok ? verdict.value : undefined;
+    if (value && 'timedOut' in value) return { ...merged, status: 'error', error: value.timedOut };
+    merged.variants.push(value ? value.variant : built);
+  }
+  if (result.status === 'error' || result.status === 'unsupported') return merged;
+  settleModelStatus({ result: merged, ...(build.value.unverifiedReason === undefined ? {} : { unverifiedReason: build.value.unverifiedReason }) });
+  return merged;
 }
 
 /** A worker thread's whole life: run the one task it was started for (see cli.ts and action.ts). */

@@ -8,7 +8,7 @@ import type { OnnxModel } from '../onnx/ir.js';
 import type { GateSettings, VariantResult } from '../report/schema.js';
 import { ModelTimeoutError, type Deadline } from './deadline.js';
 import { sizeOnDisk } from './files.js';
-import { buildPreparedVariant, type BuiltVariant, type InterfaceSettings } from './build.js';
+import { buildPreparedVariant, buildVariantModel, type BuiltVariant, type InterfaceSettings, type PreparedBuild } from './build.js';
 import { firstDivergenceOfVariant } from './divergence.js';
 import { buildMixedPrecisionVariant } from './mixed-precision.js';
 import type { Gate } from '../parity/gates.js';
@@ -54,8 +54,73 @@ export interface VariantJob {
   onInterface?: (summary: InterfaceSummary) => void;
 }
 
-/** A conversion result for a variant: the target it was built for, MIL op counts taken after compression. */
+/**
+ * What verifying a written package needs, all of it plain data but `rebuild`:
+ * a worker can verify a package another one built.
+ */
+export interface VerifyJob {
+  variant: VariantDefinition;
+  /** The package to verify, and its path as the report shows it. */
+  packagePath: string;
+  packageLabel: string;
+  references: References;
+  /** The ONNX model's output names in graph order, which label the outputs of a plain package. */
+  outputNames: readonly string[];
+  /** The ONNX file onnxruntime runs again for a package with an image or classifier interface. */
+  modelPath: string | undefined;
+  gates: GateSettings;
+  deadline: Deadline;
+  /** The model file as reports name it. */
+  file: string;
+  /**
+   * The model and this variant's program built again, for tracing where a failing
+   * variant leaves fp32: the in-memory program records the ONNX node of every op,
+   * which the package does not. Called only for a failure, so a verified variant's
+   * program is not held while it is verified.
+   */
+  rebuild: () => Promise<RebuiltVariant>;
+}
+
+export interface RebuiltVariant {
+  model: OnnxModel;
+  built: BuiltVariant;
+  shapes?: InputShapeOptions;
+  face?: InterfaceSettings;
+}
+
+/** One variant in turn: built and written, then verified. */
 export async function runVariant(job: VariantJob): Promise<VariantResult> {
+  const result = await buildVariantPackage(job);
+  return verifyVariantPackage(verifyJobOf(job, result), result);
+}
+
+/** What verifying the package `buildVariantPackage` wrote for `job` needs. */
+export function verifyJobOf(job: VariantJob, built: VariantResult): VerifyJob {
+  return {
+    variant: job.variant,
+    packagePath: job.packagePath,
+    packageLabel: job.packageLabel,
+    references: job.references,
+    outputNames: job.model.graph.outputs.map((o) => o.name),
+    modelPath: job.model.sourcePath,
+    gates: job.gates,
+    deadline: job.deadline,
+    file: job.file,
+    rebuild: async () => ({
+      model: job.model,
+      built: rebuildVariant(job, built),
+      ...(job.shapes === undefined ? {} : { shapes: job.shapes }),
+      ...(job.face === undefined ? {} : { face: job.face }),
+    }),
+  };
+}
+
+/**
+ * Converts, compresses and writes the variant's package and measures it: the
+ * result so far, 'unverified' until `verifyVariantPackage` has judged it, or
+ * 'error'. The program is dropped once written: verification reads the package.
+ */
+export async function buildVariantPackage(job: VariantJob): Promise<VariantResult> {
   const gate = effectiveGate(job.variant.gate, job.gates);
   const result: VariantResult = {
     name: job.variant.name,
@@ -77,12 +142,30 @@ export async function runVariant(job: VariantJob): Promise<VariantResult> {
     job.onInterface?.(describeInterface(built.model));
     result.sizeBytes = await sizeOnDisk(job.packagePath);
     result.package = job.packageLabel;
-    if (job.references.source === 'none') return result;
+  } catch (err) {
+    if (err instanceof ModelTimeoutError) throw err;
+    result.status = 'error';
+    result.error = errorSummary(err);
+  }
+  return result;
+}
+
+/** Whether there is anything to verify: a package was written and there are references. */
+export function needsVerifying(job: Pick<VerifyJob, 'references'>, built: VariantResult): boolean {
+  return built.status !== 'error' && job.references.source !== 'none';
+}
+
+/** Judges a written package against the references: `built` (from buildVariantPackage) completed with its outputs and verdict. */
+export async function verifyVariantPackage(job: VerifyJob, built: VariantResult): Promise<VariantResult> {
+  if (!needsVerifying(job, built)) return built;
+  const result: VariantResult = { ...built, warnings: [...built.warnings] };
+  const gate = effectiveGate(job.variant.gate, job.gates);
+  try {
     // Verify what is on disk, not what is in memory: the package is the product.
     const written = await readMlPackage(job.packagePath);
     // An image or classifier package is judged from the app's side: pixels in, labels out.
     const face = packageInterface(written, job.packageLabel);
-    const modelPath = job.model.sourcePath;
+    const modelPath = job.modelPath;
     const sets =
       face && modelPath !== undefined
         ? await packageDataSets(written, face, job.references.sets, (inputs) => runReferenceEngine(modelPath, inputs))
@@ -90,14 +173,14 @@ export async function runVariant(job: VariantJob): Promise<VariantResult> {
     result.outputs = verifyAgainstReferences({
       model: written,
       sets,
-      outputNames: face ? written.outputs.map((o) => o.name) : job.model.graph.outputs.map((o) => o.name),
+      outputNames: face ? written.outputs.map((o) => o.name) : job.outputNames,
       gate,
       deadline: job.deadline,
       file: job.file,
       packageFile: job.packageLabel,
     });
     result.status = result.outputs.length > 0 && result.outputs.every((o) => o.pass) ? 'passed' : 'failed';
-    if (result.status === 'failed' && gate.kind === 'psnr') traceFailure(job, result, built, sets, gate);
+    if (result.status === 'failed' && gate.kind === 'psnr') await traceFailure(job, result, sets, gate);
     const overflowed = result.outputs.filter((o) => !o.pass && o.reason?.includes('NaN or infinite'));
     if (job.variant.precision === 'fp16' && overflowed.length > 0) {
       result.warnings.push(
@@ -113,15 +196,32 @@ export async function runVariant(job: VariantJob): Promise<VariantResult> {
   return result;
 }
 
+/**
+ * The variant's program as buildVariantPackage built it: the same conversion
+ * (never the shared op-coverage one, which that build consumed), and for a
+ * mixed-precision variant the ops its search kept in fp32, without searching again.
+ */
+function rebuildVariant(job: VariantJob, built: VariantResult): BuiltVariant {
+  if (!job.variant.mixedPrecision) return buildPreparedVariant(job.prepared(), job.variant, job.requestedTarget, preparedBuild(job));
+  const keep = new Set((built.fp32Ops?.ops ?? []).map((op) => op.outputName));
+  return buildVariantModel(job.model, job.variant, job.requestedTarget, undefined, job.shapes, job.face, keep);
+}
+
+function preparedBuild(job: VariantJob, onProgress?: () => void): PreparedBuild {
+  return {
+    ...(onProgress ? { onProgress } : {}),
+    ...(job.face ? { face: job.face } : {}),
+    ...(job.shapes?.maxDetections === undefined ? {} : { maxDetections: job.shapes.maxDetections }),
+  };
+}
+
 /** The variant's model; a mixed-precision one is searched on the references and says which ops it keeps in fp32. */
 async function buildForVariant(job: VariantJob, gate: Gate, result: VariantResult): Promise<BuiltVariant> {
   const onProgress = () => job.deadline.check(`converting ${job.variant.name}`);
   if (!job.variant.mixedPrecision) {
     return buildPreparedVariant(job.prepared(), job.variant, job.requestedTarget, {
-      onProgress,
-      ...(job.face ? { face: job.face } : {}),
+      ...preparedBuild(job, onProgress),
       ...(job.converted ? { converted: job.converted } : {}),
-      ...(job.shapes?.maxDetections === undefined ? {} : { maxDetections: job.shapes.maxDetections }),
     });
   }
   const { built, fp32Ops } = await buildMixedPrecisionVariant({
@@ -134,11 +234,12 @@ async function buildForVariant(job: VariantJob, gate: Gate, result: VariantResul
 }
 
 /** Names, in the result, the first op where a failing fp16 or compressed variant leaves fp32; a failure to trace it is only a warning. */
-function traceFailure(job: VariantJob, result: VariantResult, built: BuiltVariant, sets: readonly TestDataSet[], gate: Gate): void {
+async function traceFailure(job: VerifyJob, result: VariantResult, sets: readonly TestDataSet[], gate: Gate): Promise<void> {
   try {
+    const { model, built, shapes, face } = await job.rebuild();
     result.firstDivergence = firstDivergenceOfVariant({
-      model: job.model, variant: built.model, target: built.target, sets, gate, deadline: job.deadline, file: job.file,
-      ...(job.shapes === undefined ? {} : { shapes: job.shapes }), ...(job.face === undefined ? {} : { face: job.face }),
+      model, variant: built.model, target: built.target, sets, gate, deadline: job.deadline, file: job.file,
+      ...(shapes === undefined ? {} : { shapes }), ...(face === undefined ? {} : { face }),
     });
   } catch (err) {
     if (err instanceof ModelTimeoutError) throw err;

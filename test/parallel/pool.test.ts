@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { runPool, type PoolTask } from '../../src/parallel/pool.js';
+import { WorkerPool, runPool, type PoolTask } from '../../src/parallel/pool.js';
 import type { WorkerRequest } from '../../src/parallel/protocol.js';
 
 /**
@@ -88,5 +88,28 @@ describe('runPool', () => {
 
   it('settles an empty task list at once', async () => {
     expect(await runPool([], { ...base, jobs: 3, memoryBudgetBytes: 1 })).toEqual([]);
+  });
+});
+
+describe('WorkerPool', () => {
+  it('starts waiting tasks by priority, then in the order they came, including tasks submitted while others run', async () => {
+    const pool = new WorkerPool({ jobs: 1, memoryBudgetBytes: 100, script: base.script, spawn: spawn as never });
+    const { list } = tasks([0, 1, 2, 3].map((value) => ({ kind: 'answer', value, delayMs: 10 })));
+    const started: number[] = [];
+    const submit = (index: number, priority: number, onEvent?: () => void): Promise<unknown> =>
+      pool.submit({ handler: 'test', input: list[index]!.input, bytes: 1, priority }, onEvent ? { onEvent } : {}).then((o) => {
+        started.push(index);
+        onEvent?.();
+        return o;
+      });
+    let later: Promise<unknown> | undefined;
+    const first = submit(0, 1, () => {
+      later ??= submit(3, 0);
+    });
+    const rest = [submit(1, 1), submit(2, 0)];
+    await Promise.all([first, ...rest]);
+    await later;
+    // Task 0 runs at once; of those waiting, the priority-0 ones go first, task 3 joining them.
+    expect(started).toEqual([0, 2, 3, 1]);
   });
 });

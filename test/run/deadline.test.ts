@@ -17,6 +17,16 @@ describe('Deadline', () => {
     expect(() => d.check('converting fp16')).toThrow('m.onnx: timed out after 2 s (per-model time limit) while converting fp16');
   });
 
+  it('carried on in another thread, keeps what was left of the limit and names the whole limit', () => {
+    const c = clock();
+    const d = new Deadline('m.onnx', 10, c.now, 1500);
+    c.advance(1499);
+    expect(() => d.check('verifying fp16')).not.toThrow();
+    c.advance(1);
+    expect(() => d.check('verifying fp16')).toThrow('m.onnx: timed out after 10 s (per-model time limit) while verifying fp16');
+    expect(new Deadline('m.onnx', undefined, c.now, 1500).remainingMs()).toBe(Infinity);
+  });
+
   it('never expires without a limit, or with a limit that is not a positive number', () => {
     for (const seconds of [undefined, 0, -1, NaN, Infinity]) {
       const c = clock();
