@@ -13,6 +13,8 @@ export interface DecodeContext {
   readonly limits: OnnxLimits;
   readonly budget: ElementBudget;
   readonly readExternal: ExternalDataReader;
+  /** Tensors get data of their own instead of views into the decoded bytes. */
+  readonly ownData: boolean;
   /** Nodes seen so far over every graph and function. */
   nodeCount: number;
   subgraphCount: number;
@@ -49,7 +51,7 @@ const unsupportedAttribute = (kind: string): AttributeConverter => (_a, ctx, _d,
 };
 
 const tensorAttr = (t: onnx.ITensorProto, ctx: DecodeContext, where: string): Tensor =>
-  tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, label: `tensor of ${where}` });
+  tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, label: `tensor of ${where}`, ownData: ctx.ownData });
 
 const ATTRIBUTE_CONVERTERS: Readonly<Record<number, AttributeConverter>> = {
   [AttributeType.FLOAT]: (a) => ({ type: 'float', value: a.f ?? 0 }),
@@ -149,7 +151,7 @@ function initializersFromProto(g: onnx.IGraphProto, ctx: DecodeContext): Map<str
   for (const t of g.initializer ?? []) {
     const name = t.name ?? '';
     if (initializers.has(name)) throw new ModelInputError('MALFORMED', `initializer "${name}" appears twice`, { file: ctx.file });
-    initializers.set(name, tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal }));
+    initializers.set(name, tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, ownData: ctx.ownData }));
   }
   return initializers;
 }

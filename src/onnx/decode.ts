@@ -12,6 +12,14 @@ export interface DecodeOnnxOptions {
   /** The file the bytes came from: named in errors, and its folder is where external data is looked up. */
   path: string;
   limits?: Partial<OnnxLimits>;
+  /**
+   * Give every raw_data tensor an array of its own instead of a view into `bytes`.
+   * For a file read only to be decoded: raw_data sits at arbitrary offsets, so most
+   * float tensors are copied to be aligned anyway, and a single aligned view would
+   * keep the whole file's buffer alive beside those copies (1.75x the weights for
+   * ViT-B/16). Copying all of them lets the buffer go once decoded.
+   */
+  ownData?: boolean;
 }
 
 export { isLfsPointer };
@@ -70,7 +78,7 @@ function modelFromProto(proto: onnx.ModelProto, ctx: DecodeContext): OnnxModel {
 export function decodeOnnxModel(bytes: Buffer, options: DecodeOnnxOptions): OnnxModel {
   const file = options.path;
   const limits = resolveLimits(options.limits);
-  // Callers holding a plain Uint8Array still get views, not copies, for raw_data.
+  // Callers holding a plain Uint8Array still get views, not copies, for raw_data (unless they ask for data of its own).
   const buffer = asBuffer(bytes);
   checkEnvelope(buffer, file, limits);
   const proto = decodeProtoSafely((r) => onnx.ModelProto.decode(r), buffer, file, 'model', limits.maxDecodeWork);
@@ -79,6 +87,7 @@ export function decodeOnnxModel(bytes: Buffer, options: DecodeOnnxOptions): Onnx
     limits,
     budget: new ElementBudget(limits, file),
     readExternal: createExternalDataReader(file),
+    ownData: options.ownData === true,
     nodeCount: 0,
     subgraphCount: 0,
   };

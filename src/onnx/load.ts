@@ -15,7 +15,8 @@ export async function loadOnnxModel(path: string, limits?: Partial<OnnxLimits>):
   const resolved = resolveLimits(limits);
   const bytes = await readRegularFile(path, { what: 'the model', maxBytes: resolved.maxFileBytes });
   if (isLfsPointer(bytes)) throw lfsPointerError(path, bytes);
-  const model = decodeOnnxModel(bytes, { path, limits: resolved });
+  // The file's bytes are not kept: the model holds its weights once.
+  const model = decodeOnnxModel(bytes, { path, limits: resolved, ownData: true });
   validateOnnxModel(model);
   return model;
 }

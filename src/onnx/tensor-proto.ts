@@ -21,6 +21,8 @@ export interface TensorProtoContext {
   readExternal?: ExternalDataReader;
   /** How to name the tensor in errors when it has no name of its own. */
   label?: string;
+  /** Copy raw_data out of the bytes decoded, so those can be freed (see DecodeOnnxOptions.ownData). */
+  ownData?: boolean;
 }
 
 /** One ONNX typed value field: which dtypes it carries and how its values become typed arrays. */
@@ -137,7 +139,8 @@ function readTensorData(proto: onnx.ITensorProto, dtype: DType, n: number, what:
         { file: ctx.file },
       );
     }
-    return readPayload(dtype, raw, n);
+    // A copy (raw may be a Buffer, whose slice() is a view).
+    return readPayload(dtype, ctx.ownData ? new Uint8Array(raw) : raw, n);
   }
   return readTypedField(proto, dtype, n, what, ctx.file);
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -194,8 +195,9 @@ describe('decodeOnnxModel graph details', () => {
     expect([...fn.opsetImports]).toEqual([['', 17]]);
   });
 
-  it('keeps aligned raw_data initializers as views into the file buffer and copies only misaligned ones', async () => {
-    const m = await loadOnnxModel(join(fixtures, 'tiny_transformer', 'model.onnx'));
+  it('decoding keeps aligned raw_data initializers as views into the bytes and copies only misaligned ones', () => {
+    const path = join(fixtures, 'tiny_transformer', 'model.onnx');
+    const m = decodeOnnxModel(readFileSync(path), { path });
     const arrays = [...m.graph.initializers.values()].map((t) => t.data as Float32Array).filter((d) => d.length > 0);
     const fileBuffer = arrays.map((d) => d.buffer).find((b) => arrays.filter((d) => d.buffer === b).length > 1);
     expect(fileBuffer).toBeDefined();
@@ -204,4 +206,16 @@ describe('decodeOnnxModel graph details', () => {
       else expect(d.buffer.byteLength).toBe(d.byteLength);
     }
   });
+
+  it('loading a file gives every initializer an array of its own, so the file\'s bytes are not kept', async () => {
+    const path = join(fixtures, 'tiny_transformer', 'model.onnx');
+    const m = await loadOnnxModel(path);
+    const arrays = [...m.graph.initializers.values()].map((t) => t.data as Float32Array).filter((d) => d.length > 0);
+    expect(arrays.length).toBeGreaterThan(1);
+    for (const d of arrays) expect(d.buffer.byteLength).toBe(d.byteLength);
+    const viewed = decodeOnnxModel(readFileSync(path), { path });
+    expect([...m.graph.initializers.keys()]).toEqual([...viewed.graph.initializers.keys()]);
+    for (const [name, t] of m.graph.initializers) expect(t.data).toEqual(viewed.graph.initializers.get(name)!.data);
+  });
+
 });
