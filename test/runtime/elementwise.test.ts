@@ -21,7 +21,7 @@ describe('element-wise binary ops', () => {
     expect(values(runOp('mul', { x: scalar(-1), y: f32([2], [4, 5]) }, F32([2]))[0]!)).toEqual([-4, -5]);
   });
 
-  it('every broadcast pattern matches an index-by-index reference, for the dedicated and the generic loops', () => {
+  it('every broadcast pattern matches an index-by-index reference, for the dedicated float32, dedicated and generic loops', () => {
     // Trailing bias, per-channel, both sides broadcast, middle dims, a [1]-dim output and a scalar on the left.
     const cases: [number[], number[]][] = [
       [[2, 3, 4], [4]], [[2, 3, 4], [1, 3, 1]], [[3, 1, 4], [1, 2, 1]], [[2, 1, 3, 1], [2, 5, 1, 4]], [[1], [2, 1]], [[], [2, 3]],
@@ -49,7 +49,11 @@ describe('element-wise binary ops', () => {
         const at = (s: number[]) => s[i - (arr.length - s.length)] ?? 1;
         return Math.max(at(xs), at(ys));
       });
-      for (const [op, f] of [['add', (a: number, b: number) => a + b], ['maximum', Math.max]] as const) {
+      const ops = [
+        ['add', (a: number, b: number) => a + b], ['sub', (a: number, b: number) => a - b],
+        ['real_div', (a: number, b: number) => Math.fround(a / b)], ['maximum', Math.max],
+      ] as const;
+      for (const [op, f] of ops) {
         const [out] = runOp(op, { x: f32(xs, xv), y: f32(ys, yv) }, F32(outShape));
         expect(values(out!), `${op} [${xs.join(',')}] with [${ys.join(',')}]`).toEqual(reference(f, xs, ys, xv, yv));
       }

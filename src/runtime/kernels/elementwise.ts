@@ -111,21 +111,64 @@ function resultValue(dtype: DType, shape: readonly number[]): RtNumericValue {
 }
 
 /** Applies the op with broadcasting, writing into a new array of `dtype`. */
-function broadcastBinary(ctx: OpContext, x: RtNumericValue, y: RtNumericValue, dtype: DType, run: RunLoop): RtNumericValue {
+function broadcastBinary(ctx: OpContext, x: RtNumericValue, y: RtNumericValue, dtype: DType, run: RunLoop, op?: string): RtNumericValue {
   const shape = broadcastShapes(ctx, [x.shape, y.shape]);
   const out = resultValue(dtype, shape);
   const plan = runPlan(x.shape, y.shape, shape);
   const { len, aStep, bStep, aBase, bBase } = plan;
   if (len === 0) return out;
+  const floats = floatRun(op, x, y, out, aStep, bStep);
   for (let r = 0; r < plan.runs; r++) {
     const aAt = aBase ? aBase[r]! : aStep ? r * len : r;
     const bAt = bBase ? bBase[r]! : bStep ? r * len : r;
-    run(out.data, r * len, x.data, aAt, aStep, y.data, bAt, bStep, len);
+    if (floats) floats(out.data as Float32Array, r * len, x.data as Float32Array, aAt, y.data as Float32Array, bAt, len);
+    else run(out.data, r * len, x.data, aAt, aStep, y.data, bAt, bStep, len);
   }
   return out;
 }
 
-function binaryKernel(run: RunLoop, resultIsBool: boolean): Kernel {
+/**
+ * float32 copies of the dedicated loops, one per step pattern (both operands
+ * advance, or one repeats a value): each loop body sees one array type and no
+ * index multiplications, which the shared loops over every numeric type cannot.
+ */
+type FloatRun = (o: Float32Array, oAt: number, a: Float32Array, aAt: number, b: Float32Array, bAt: number, len: number) => void;
+interface FloatRuns { both: FloatRun; aOnly: FloatRun; bOnly: FloatRun }
+
+const FLOAT_DEDICATED: Record<string, FloatRuns> = {
+  add: {
+    both: (o, oAt, a, aAt, b, bAt, len) => { for (let i = 0; i < len; i++) o[oAt + i] = a[aAt + i]! + b[bAt + i]!; },
+    aOnly: (o, oAt, a, aAt, b, bAt, len) => { const v = b[bAt]!; for (let i = 0; i < len; i++) o[oAt + i] = a[aAt + i]! + v; },
+    bOnly: (o, oAt, a, aAt, b, bAt, len) => { const v = a[aAt]!; for (let i = 0; i < len; i++) o[oAt + i] = v + b[bAt + i]!; },
+  },
+  sub: {
+    both: (o, oAt, a, aAt, b, bAt, len) => { for (let i = 0; i < len; i++) o[oAt + i] = a[aAt + i]! - b[bAt + i]!; },
+    aOnly: (o, oAt, a, aAt, b, bAt, len) => { const v = b[bAt]!; for (let i = 0; i < len; i++) o[oAt + i] = a[aAt + i]! - v; },
+    bOnly: (o, oAt, a, aAt, b, bAt, len) => { const v = a[aAt]!; for (let i = 0; i < len; i++) o[oAt + i] = v - b[bAt + i]!; },
+  },
+  mul: {
+    both: (o, oAt, a, aAt, b, bAt, len) => { for (let i = 0; i < len; i++) o[oAt + i] = a[aAt + i]! * b[bAt + i]!; },
+    aOnly: (o, oAt, a, aAt, b, bAt, len) => { const v = b[bAt]!; for (let i = 0; i < len; i++) o[oAt + i] = a[aAt + i]! * v; },
+    bOnly: (o, oAt, a, aAt, b, bAt, len) => { const v = a[aAt]!; for (let i = 0; i < len; i++) o[oAt + i] = v * b[bAt + i]!; },
+  },
+  real_div: {
+    both: (o, oAt, a, aAt, b, bAt, len) => { for (let i = 0; i < len; i++) o[oAt + i] = a[aAt + i]! / b[bAt + i]!; },
+    aOnly: (o, oAt, a, aAt, b, bAt, len) => { const v = b[bAt]!; for (let i = 0; i < len; i++) o[oAt + i] = a[aAt + i]! / v; },
+    bOnly: (o, oAt, a, aAt, b, bAt, len) => { const v = a[aAt]!; for (let i = 0; i < len; i++) o[oAt + i] = v / b[bAt + i]!; },
+  },
+};
+
+/** The float32 loop for this op and step pattern, or undefined when the general loop must run. */
+function floatRun(op: string | undefined, x: RtNumericValue, y: RtNumericValue, out: RtNumericValue, aStep: number, bStep: number): FloatRun | undefined {
+  const runs = op === undefined ? undefined : FLOAT_DEDICATED[op];
+  if (!runs || !(x.data instanceof Float32Array && y.data instanceof Float32Array && out.data instanceof Float32Array)) return undefined;
+  if (aStep === 1 && bStep === 1) return runs.both;
+  if (aStep === 1) return runs.aOnly;
+  if (bStep === 1) return runs.bOnly;
+  return undefined;
+}
+
+function binaryKernel(run: RunLoop, resultIsBool: boolean, op?: string): Kernel {
   return (ctx) => {
     const x = ctx.numeric('x');
     const y = ctx.numeric('y');
@@ -133,7 +176,7 @@ function binaryKernel(run: RunLoop, resultIsBool: boolean): Kernel {
       ctx.fail(`x (${x.dtype}) and y (${y.dtype}) must have the same dtype`);
     }
     const dtype = resultIsBool ? 'bool' : x.dtype;
-    return [broadcastBinary(ctx, x, y, dtype, run)];
+    return [broadcastBinary(ctx, x, y, dtype, run, op)];
   };
 }
 
@@ -279,7 +322,7 @@ function select(ctx: OpContext): RtValue[] {
 
 function table(): KernelTable {
   const t: Record<string, Kernel> = { select };
-  for (const [name, f] of Object.entries(ARITHMETIC)) t[name] = binaryKernel(DEDICATED[name] ?? genericRun(f), false);
+  for (const [name, f] of Object.entries(ARITHMETIC)) t[name] = binaryKernel(DEDICATED[name] ?? genericRun(f), false, name);
   for (const [name, f] of Object.entries(COMPARISON)) t[name] = binaryKernel(genericRun(f), true);
   for (const [name, f] of Object.entries(UNARY)) t[name] = f === erf ? erfKernel : unaryKernel(f);
   for (const [name, { f, epsilon }] of Object.entries(WITH_EPSILON)) t[name] = epsilonKernel(f, epsilon);
