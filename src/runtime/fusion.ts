@@ -154,3 +154,31 @@ export function erfGeluChains(block: MilBlock): Map<number, ErfGeluChain> {
   geluPlans.set(block, plan);
   return plan;
 }
+
+const addReluPlans = new WeakMap<MilBlock, Map<number, number>>();
+
+/**
+ * add → relu pairs (the residual join of ResNet blocks) where the relu is the
+ * only reader of the add's float32 result: the interpreter computes both in
+ * one loop, rounding the sum to float32 before the relu as the separate ops
+ * do. Keyed by the add's index; the value is the relu's index.
+ */
+export function addReluPairs(block: MilBlock): Map<number, number> {
+  let plan = addReluPlans.get(block);
+  if (plan) return plan;
+  plan = new Map();
+  const readers = readerCounts(block);
+  const ops = block.operations;
+  const readerAt = new Map<string, number>();
+  ops.forEach((op, i) => {
+    for (const b of op.inputs['x'] ?? []) if (b.kind === 'name') readerAt.set(b.name, i);
+  });
+  ops.forEach((add, k) => {
+    if (add.type !== 'add' || add.outputs.length !== 1) return;
+    const r = readerAt.get(add.outputs[0]!.name);
+    const relu = r === undefined ? undefined : ops[r];
+    if (relu?.type === 'relu' && r! > k && feedsOnly(add, relu, readers)) plan.set(k, r!);
+  });
+  addReluPlans.set(block, plan);
+  return plan;
+}

@@ -4,9 +4,9 @@ import { formatShape, type Tensor } from '../tensor/tensor.js';
 import { errorMessage, ToolError } from '../errors.js';
 import { OpContext, type Kernel } from './kernel.js';
 import { KERNELS } from './kernels/index.js';
-import { erfGeluInto } from './kernels/elementwise.js';
+import { addReluInto, erfGeluInto } from './kernels/elementwise.js';
 import { batchNormInto } from './kernels/norm.js';
-import { erfGeluChains, normReluChains, type ErfGeluChain } from './fusion.js';
+import { addReluPairs, erfGeluChains, normReluChains, type ErfGeluChain } from './fusion.js';
 import { imageToProgramTensor } from './image.js';
 import { runNmsStage } from './nms-model.js';
 import {
@@ -319,11 +319,34 @@ function runErfGelu(chain: ErfGeluChain, block: MilBlock, scope: Scope, opset: M
   return true;
 }
 
+/**
+ * Runs `add` and the `relu` reading it as one loop and returns true; returns
+ * false (doing nothing) unless both operands are float32 of the same shape,
+ * so the ops then run one by one.
+ */
+function runAddRelu(add: MilOperation, relu: MilOperation, scope: Scope): boolean {
+  const operand = (param: string): RtValue | undefined => {
+    const b = add.inputs[param]?.[0];
+    return b?.kind === 'name' ? scope.get(b.name) : undefined;
+  };
+  const x = operand('x');
+  const y = operand('y');
+  if (!x || !y || x.dtype !== 'float32' || y.dtype !== 'float32' || !(x.data instanceof Float32Array) || !(y.data instanceof Float32Array)) return false;
+  if (x.shape.length !== y.shape.length || x.shape.some((d, i) => d !== y.shape[i])) return false;
+  const out = makeFloatToOverwrite('float32', x.shape);
+  addReluInto(x.data, y.data, out.data);
+  // A fresh float32 result shares no input, so settling needs no parameters.
+  scope.set(relu.outputs[0]!.name, settleOutput(relu, relu.outputs[0]!.type, out, new Map()));
+  scope.buffers.adopt(out.data, true);
+  return true;
+}
+
 function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (index: number, total: number) => void, heartbeat?: () => void, onValues?: RunOptions['onValues']): RtValue[] {
   const plan = releasePlan(block);
   // An observer sees every op's own result, so chains run in place only when nobody watches.
   const chains = onValues ? undefined : normReluChains(block);
   const gelus = onValues ? undefined : erfGeluChains(block);
+  const addRelus = onValues ? undefined : addReluPairs(block);
   const doneEarly = new Set<number>();
   const total = block.operations.length;
   for (let i = 0; i < total; i++) {
@@ -332,10 +355,13 @@ function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (in
     const chain = chains?.get(i);
     const relu = chain?.reluAt === undefined ? undefined : block.operations[chain.reluAt];
     const gelu = gelus?.get(i);
+    const addRelu = addRelus?.get(i);
     if (chain && runChainInPlace(op, relu, scope, opset)) {
       if (relu) doneEarly.add(chain.reluAt!);
     } else if (gelu && runErfGelu(gelu, block, scope, opset, doneEarly)) {
       // The chain's last op holds the result; the others are skipped at their places.
+    } else if (addRelu !== undefined && runAddRelu(op, block.operations[addRelu]!, scope)) {
+      doneEarly.add(addRelu);
     } else if (!doneEarly.has(i)) {
       runOperation(op, scope, opset, beat);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MilProgram } from '../../src/mil/ir.js';
-import { erfGeluChains, normReluChains } from '../../src/runtime/fusion.js';
+import { addReluPairs, erfGeluChains, normReluChains } from '../../src/runtime/fusion.js';
 import { runProgram } from '../../src/runtime/interpreter.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { f32, op, program, scalar, str, v } from './build.js';
@@ -152,5 +152,41 @@ describe('the erf GELU chain in one loop', () => {
     const prog = erfGelu();
     runProgram(prog, { x: f32(TOKENS, noise(50 * 96, 3)) }, { onOp: (i) => seen.push(i) });
     expect(seen).toEqual([...prog.functions['main']!.block.operations.keys()]);
+  });
+});
+
+/** relu(a + b) as a residual join writes it; `second` is the shape of b. */
+function addRelu(second: number[] = [1, C_OUT, SIZE, SIZE], outputs: string[] = ['y']): MilProgram {
+  const shape = [1, C_OUT, SIZE, SIZE];
+  return program([v('a', 'float32', shape), v('b', 'float32', second)], [
+    op('add', { x: 'a', y: 'b' }, [v('s', 'float32', shape)]),
+    op('relu', { x: 's' }, [v('y', 'float32', shape)]),
+  ], outputs);
+}
+
+describe('add → relu in one loop', () => {
+  const runBoth = (prog: MilProgram, a: Tensor, b: Tensor, fused: boolean) => runProgram(prog, { a, b }, fused ? {} : { onValues: () => undefined });
+
+  it('gives bit-identical results to running the ops one by one', () => {
+    const prog = addRelu();
+    expect([...addReluPairs(prog.functions['main']!.block)]).toEqual([[0, 1]]);
+    const shape = [1, C_OUT, SIZE, SIZE];
+    const n = C_OUT * SIZE * SIZE;
+    const a = f32(shape, noise(n, 31).map((x) => x * 1e3));
+    const b = f32(shape, noise(n, 32).map((x) => x * 1e-3));
+    const fused = runBoth(prog, a, b, true)['y']!;
+    const opByOp = runBoth(prog, a, b, false)['y']!;
+    expect(bytesOf(fused).equals(bytesOf(opByOp))).toBe(true);
+    const ys = Array.from(fused.data as Float32Array);
+    expect(ys.some((y) => y > 0) && ys.some((y) => y === 0)).toBe(true);
+  });
+
+  it('runs the ops one by one when b broadcasts, and keeps the sum when it is an output', () => {
+    const n = C_OUT * SIZE * SIZE;
+    const a = f32([1, C_OUT, SIZE, SIZE], noise(n, 33));
+    const b = f32([1, C_OUT, 1, 1], noise(C_OUT, 34));
+    const broadcast = addRelu([1, C_OUT, 1, 1]);
+    expect(bytesOf(runBoth(broadcast, a, b, true)['y']!).equals(bytesOf(runBoth(broadcast, a, b, false)['y']!))).toBe(true);
+    expect(addReluPairs(addRelu(undefined, ['s', 'y']).functions['main']!.block).size).toBe(0);
   });
 });

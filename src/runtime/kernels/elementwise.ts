@@ -233,6 +233,14 @@ export function erfGeluInto(x: Float32Array, c1: number, c2: number, c3: number,
   }
 }
 
+/** relu(a + b) over same-length float32 arrays, the sum rounded to float32 first as add stores it. */
+export function addReluInto(a: Float32Array, b: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const v = Math.fround(a[i]! + b[i]!);
+    out[i] = v > 0 ? v : 0;
+  }
+}
+
 /** NumPy's rounding (np.round, np.around): halves go to the even neighbour. MIL round and quantize follow it. */
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
