@@ -117,15 +117,26 @@ function compactReferences(references: References): References {
 }
 
 /**
- * Memory a task is planned to need, measured on ResNet-50 and ViT-B/16: a
- * model's build holds its parsed weights, one variant's program and the
- * reference engine's session at once; a verification holds one package and
- * the interpreter's fp32 copies of its weights. Each is a fixed share for the
- * worker's runtime plus a multiple of the ONNX file's bytes.
+ * Memory a task is planned to need, as measured on ResNet-50 and ViT-B/16
+ * (array buffers at the task's peak, over its worker's own runtime). A build
+ * holds the parsed weights, the reference engine's session for a while, and
+ * one variant's conversion with its float32 intermediates: about four times
+ * the ONNX file. A verification holds the package read back and what the
+ * interpreter makes of its weights: packed copies for an fp32 package (twice
+ * the package), one layer's widened weights at a time for fp16 and compressed
+ * ones (a little over the package).
  */
-export const BUILD_BYTES_PER_ONNX_BYTE = 3;
-export const VERIFY_BYTES_PER_ONNX_BYTE = 2;
-export const TASK_BASE_BYTES = 96 * 2 ** 20;
+export const BUILD_BYTES_PER_ONNX_BYTE = 4;
+export const VERIFY_BYTES_PER_PACKAGE_BYTE = 2;
+export const TASK_BASE_BYTES = 64 * 2 ** 20;
+
+export function buildTaskBytes(onnxBytes: number): number {
+  return TASK_BASE_BYTES + BUILD_BYTES_PER_ONNX_BYTE * onnxBytes;
+}
+
+export function verifyTaskBytes(packageBytes: number): number {
+  return TASK_BASE_BYTES + VERIFY_BYTES_PER_PACKAGE_BYTE * packageBytes;
+}
 
 /** Runs tasks: the worker pool, or in tests anything that runs the registered handlers. */
 export interface TaskRunner {
@@ -158,11 +169,11 @@ export function runModelsInWorkers(models: readonly PlannedModel[], settings: Pa
 
 async function runModelInWorkers({ job, onnxBytes }: PlannedModel, runner: TaskRunner): Promise<ModelResult> {
   const verdicts = new Map<string, Promise<TaskOutcome<VerifyOutput>>>();
-  const verifyBytes = TASK_BASE_BYTES + VERIFY_BYTES_PER_ONNX_BYTE * onnxBytes;
   const onEvent = (value: unknown): void => {
     const input = value as VerifyInput;
     const name = input.verify.variant;
-    const verdict = runner.submit<VerifyInput, VerifyOutput>({ handler: VERIFY, input, bytes: verifyBytes, priority: VERIFY_PRIORITY }, { onProgress: job.progress });
+    const bytes = verifyTaskBytes(input.built.sizeBytes ?? onnxBytes);
+    const verdict = runner.submit<VerifyInput, VerifyOutput>({ handler: VERIFY, input, bytes, priority: VERIFY_PRIORITY }, { onProgress: job.progress });
     verdicts.set(
       name,
       verdict.then((outcome) => {
@@ -173,7 +184,7 @@ async function runModelInWorkers({ job, onnxBytes }: PlannedModel, runner: TaskR
     );
   };
   const build = await runner.submit<PlainJob, PipelineOutcome>(
-    { handler: BUILD, input: plainJob(job), bytes: TASK_BASE_BYTES + BUILD_BYTES_PER_ONNX_BYTE * onnxBytes, priority: BUILD_PRIORITY },
+    { handler: BUILD, input: plainJob(job), bytes: buildTaskBytes(onnxBytes), priority: BUILD_PRIORITY },
     { onProgress: job.progress, onEvent },
   );
   const names = [...verdicts.keys()];

@@ -30,6 +30,8 @@ export function verifyAgainstReferences(request: VerifyRequest): OutputResult[] 
     referenceFile: request.file,
     packageFile: request.packageFile ?? request.file,
     onOp: () => request.deadline.check('running the Core ML model'),
+    // The package was read for this verdict alone: nothing is kept for another run.
+    once: true,
   });
   return judged.map((output, k) => outputResult(request.outputNames[k] ?? output.name, output));
 }

@@ -26,6 +26,13 @@ export interface RunOptions {
    * The buffers are reused once released, so an observer copies what it keeps.
    */
   onValues?: (op: MilOperation, values: readonly ObservedValue[]) => void;
+  /**
+   * The caller runs the program this once: the top-level block's constants
+   * (fp16 weights widened to float32, decompressed constexpr weights, and what
+   * kernels derive from them) are not kept for later runs but freed after
+   * their last reader, so a run holds one layer's widened weights instead of all.
+   */
+  once?: boolean;
 }
 
 /** A value as `onValues` sees it (read-only; see RunOptions.onValues). */
@@ -151,13 +158,14 @@ function constantParams(op: MilOperation, scope: Scope): Set<string> {
   return out;
 }
 
-function resolveParams(op: MilOperation, scope: Scope): Map<string, RtValue[]> {
+function resolveParams(op: MilOperation, scope: Scope, keepInline = true): Map<string, RtValue[]> {
+  const inline = keepInline ? inlineValue : fromTensor;
   const params = new Map<string, RtValue[]>();
   for (const [param, bindings] of Object.entries(op.inputs)) {
     params.set(
       param,
       bindings.map((b) => {
-        if (b.kind === 'value') return inlineValue(b.value);
+        if (b.kind === 'value') return inline(b.value);
         const v = scope.get(b.name);
         if (!v) throw new ToolError('RUNTIME', `${op.type} '${op.name}': parameter '${param}' reads '${b.name}', which is not defined before it`);
         return v;
@@ -166,7 +174,7 @@ function resolveParams(op: MilOperation, scope: Scope): Map<string, RtValue[]> {
   }
   // iOS16/17 constexpr ops (and const's `val`) carry their parameters as attributes.
   for (const [attr, tensor] of Object.entries(op.attributes)) {
-    if (!params.has(attr)) params.set(attr, [inlineValue(tensor)]);
+    if (!params.has(attr)) params.set(attr, [inline(tensor)]);
   }
   return params;
 }
@@ -237,12 +245,13 @@ function runKernel(kernel: Kernel, ctx: OpContext): RtValue[] {
  * `heartbeat` is called after every op, nested blocks included, so a caller's
  * deadline check also fires inside a long while_loop body.
  */
-function runOperation(op: MilOperation, scope: Scope, opset: MilOpset, heartbeat?: () => void): void {
+function runOperation(op: MilOperation, scope: Scope, opset: MilOpset, heartbeat?: () => void, keepConstants = true): void {
   const kernel = KERNELS[op.type];
   if (!kernel) throw new ToolError('RUNTIME', `no interpreter kernel for op type '${op.type}' (op '${op.name}')`);
   const constant = isConstantOp(op);
   let results = constant ? constantResults.get(op) : undefined;
-  const params = resolveParams(op, scope);
+  const keep = !constant || keepConstants;
+  const params = resolveParams(op, scope, keep);
   if (!results) {
     const runBlock = (index: number, blockInputs: RtValue[]): RtValue[] => runNestedBlock(op, index, blockInputs, scope, opset, heartbeat);
     const ctx = new OpContext(op, opset, params, constantParams(op, scope), runBlock);
@@ -251,7 +260,7 @@ function runOperation(op: MilOperation, scope: Scope, opset: MilOpset, heartbeat
       throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced ${results.length} outputs, the program declares ${op.outputs.length}`);
     }
     results = results.map((r, i) => settleOutput(op, op.outputs[i]!.type, r, params));
-    if (constant) constantResults.set(op, results);
+    if (constant && keep) constantResults.set(op, results);
   }
   op.outputs.forEach((out, i) => scope.set(out.name, results[i]!));
   if (constant) {
@@ -341,7 +350,9 @@ function runAddRelu(add: MilOperation, relu: MilOperation, scope: Scope): boolea
   return true;
 }
 
-function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (index: number, total: number) => void, heartbeat?: () => void, onValues?: RunOptions['onValues']): RtValue[] {
+function executeBlock(
+  block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (index: number, total: number) => void, heartbeat?: () => void, onValues?: RunOptions['onValues'], keepConstants = true,
+): RtValue[] {
   const plan = releasePlan(block);
   // An observer sees every op's own result, so chains run in place only when nobody watches.
   const chains = onValues ? undefined : normReluChains(block);
@@ -363,7 +374,7 @@ function executeBlock(block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (in
     } else if (addRelu !== undefined && runAddRelu(op, block.operations[addRelu]!, scope)) {
       doneEarly.add(addRelu);
     } else if (!doneEarly.has(i)) {
-      runOperation(op, scope, opset, beat);
+      runOperation(op, scope, opset, beat, keepConstants);
     }
     if (onValues) onValues(op, op.outputs.map((o) => scope.get(o.name)!));
     for (const name of plan[i]!) scope.release(name);
@@ -418,7 +429,7 @@ export function runProgram(program: MilProgram, inputs: Record<string, Tensor>, 
   }
   const scope = new Scope();
   for (const v of fn.inputs) scope.set(v.name, fromTensor(checkInput(v.name, v.type, inputs[v.name])));
-  const values = withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp, undefined, options.onValues));
+  const values = withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp, undefined, options.onValues, options.once !== true));
   const result: Record<string, Tensor> = {};
   fn.block.outputs.forEach((name, i) => {
     if (isListValue(values[i]!)) throw new ToolError('RUNTIME', `program output '${name}' is a list; a Core ML model returns tensors (gather it with list_gather)`);

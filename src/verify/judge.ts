@@ -33,6 +33,11 @@ export interface Judging {
   packageFile: string;
   /** Called after each interpreted operation (time limits throw from here). */
   onOp?: () => void;
+  /**
+   * The model is judged here and then dropped: each set's run frees the widened
+   * constants it made instead of keeping them for later runs (see RunOptions.once).
+   */
+  once?: boolean;
 }
 
 export interface JudgedOutput {
@@ -97,7 +102,8 @@ export function modelInputs(model: CoreMLModel, set: TestDataSet, referenceFile:
 function runOnSet(model: CoreMLModel, set: TestDataSet, judging: Judging): Record<string, Tensor> {
   const inputs = modelInputs(model, set, judging.referenceFile);
   try {
-    return comparableOutputs(model, runModel(model, inputs, judging.onOp === undefined ? {} : { onOp: judging.onOp }));
+    const options = { ...(judging.onOp === undefined ? {} : { onOp: judging.onOp }), ...(judging.once ? { once: true } : {}) };
+    return comparableOutputs(model, runModel(model, inputs, options));
   } catch (err) {
     // An error that already names its file (a time-out names the model) passes unchanged.
     if (err instanceof ToolError && err.file !== undefined) throw err;

@@ -7,7 +7,7 @@ import type { TaskOutcome } from '../../src/parallel/pool.js';
 import { runTaskHere } from '../../src/parallel/worker.js';
 import type { ModelResult, VariantResult } from '../../src/report/schema.js';
 import { emptyModelResult, runModelJob, type ModelJob, type PipelineOutcome } from '../../src/run/model.js';
-import { mergeModelResult, runModelsInWorkers, type TaskRunner } from '../../src/run/parallel.js';
+import { buildTaskBytes, mergeModelResult, runModelsInWorkers, verifyTaskBytes, type TaskRunner } from '../../src/run/parallel.js';
 import * as references from '../../src/run/references.js';
 import { makeTempDir } from '../cli/fixtures.js';
 import { layerNormBlockBytes } from '../verify/layernorm-block.js';
@@ -31,10 +31,11 @@ vi.mock('../../src/onnx/load.js', async (original) => {
 });
 
 /** Runs the registered handlers in this thread, cloning what crosses, in the order tasks are submitted. */
-function inThreadRunner(log: string[]): TaskRunner {
+function inThreadRunner(log: string[], planned: number[]): TaskRunner {
   return {
-    async submit<I, O>(task: { handler: string; input: I }, listener: { onProgress?: (m: string) => void; onEvent?: (v: unknown) => void } = {}): Promise<TaskOutcome<O>> {
+    async submit<I, O>(task: { handler: string; input: I; bytes: number }, listener: { onProgress?: (m: string) => void; onEvent?: (v: unknown) => void } = {}): Promise<TaskOutcome<O>> {
       log.push(task.handler);
+      planned.push(task.bytes);
       await Promise.resolve();
       const reply = await runTaskHere(
         { handler: task.handler, input: structuredClone(task.input) },
@@ -67,6 +68,7 @@ let jobs: ModelJob[];
 let inTurn: ModelResult[];
 let scheduled: ModelResult[];
 const tasks: string[] = [];
+const plannedBytes: number[] = [];
 const progress: string[] = [];
 const calls = { references: 0, loads: 0 };
 
@@ -83,8 +85,8 @@ beforeAll(async () => {
   vi.mocked(references.findReferences).mockClear();
   vi.mocked(load.loadOnnxModel).mockClear();
   scheduled = await runModelsInWorkers(
-    jobs.map((j) => ({ job: j, onnxBytes: 1 })),
-    { jobs: 2, memoryBudgetBytes: 2 ** 40, script: new URL('file:///unused.js'), runner: inThreadRunner(tasks) },
+    jobs.map((j) => ({ job: j, onnxBytes: 1000 })),
+    { jobs: 2, memoryBudgetBytes: 2 ** 40, script: new URL('file:///unused.js'), runner: inThreadRunner(tasks, plannedBytes) },
   );
   calls.references = vi.mocked(references.findReferences).mock.calls.length;
   calls.loads = vi.mocked(load.loadOnnxModel).mock.calls.length;
@@ -103,6 +105,12 @@ describe('the parallel schedule', () => {
   it('builds each model in one task and verifies each package in a task of its own', () => {
     expect(tasks.filter((t) => t === 'run-model-build')).toHaveLength(2);
     expect(tasks.filter((t) => t === 'run-variant-verify')).toHaveLength(6);
+  });
+
+  it('plans a build by its ONNX file and a verification by its package, for the memory budget', () => {
+    const packages = scheduled.flatMap((m) => m.variants.map((v) => v.sizeBytes!));
+    expect(plannedBytes.filter((_, i) => tasks[i] === 'run-model-build')).toEqual([buildTaskBytes(1000), buildTaskBytes(1000)]);
+    expect(plannedBytes.filter((_, i) => tasks[i] === 'run-variant-verify').sort()).toEqual(packages.map(verifyTaskBytes).sort());
   });
 
   it('computes each model\'s references once, and reads a model again only to trace a failing variant', () => {

@@ -137,6 +137,36 @@ describe('runProgram', () => {
   });
 });
 
+describe('a run told it is the only one', () => {
+  /** y = x · w with an fp16 weight the interpreter widens to float32. */
+  const weighted = (): MilProgram =>
+    program([v('x', 'float16', [2])], [
+      op('const', {}, [v('w', 'float16', [2])], { val: f16([2], [0.5, 3]) }),
+      op('mul', { x: 'x', y: 'w' }, [v('y', 'float16', [2])]),
+    ], ['y']);
+
+  /** The weight's widened value as each of two runs sees it, and the runs' outputs. */
+  function twoRuns(once: boolean): { weights: unknown[]; outputs: number[][] } {
+    const prog = weighted();
+    const weights: unknown[] = [];
+    const outputs: number[][] = [];
+    for (let run = 0; run < 2; run++) {
+      const out = runProgram(prog, { x: f16([2], [2, -1]) }, { once, onValues: (o, vs) => (o.type === 'const' ? weights.push(vs[0]!.data) : undefined) });
+      outputs.push(values(out['y']!));
+    }
+    return { weights, outputs };
+  }
+
+  it('widens its constants afresh instead of keeping them for later runs, with the same results', () => {
+    const kept = twoRuns(false);
+    const freed = twoRuns(true);
+    expect(kept.weights[1]).toBe(kept.weights[0]);
+    expect(freed.weights[1]).not.toBe(freed.weights[0]);
+    expect(freed.outputs).toEqual([[1, -3], [1, -3]]);
+    expect(freed.outputs).toEqual(kept.outputs);
+  });
+});
+
 describe('buffer reuse', () => {
   it('recycles dead buffers without disturbing values still visible through views', () => {
     const n = 8192;
