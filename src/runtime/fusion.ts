@@ -182,3 +182,49 @@ export function addReluPairs(block: MilBlock): Map<number, number> {
   addReluPlans.set(block, plan);
   return plan;
 }
+
+/** linear → add of a constant vector along its outputs (a bias written as its own op). */
+export interface LinearAdd {
+  /** Index of the add: skipped at its own place. */
+  readonly addAt: number;
+  /** Name of the constant added. */
+  readonly addend: string;
+  /** Index of the const op making it, when it comes after the linear: run before the pair. */
+  readonly constantAt?: number;
+}
+
+const linearAddPlans = new WeakMap<MilBlock, Map<number, LinearAdd>>();
+
+/**
+ * linear → add pairs where the add alone reads the linear's float32 result
+ * and its other operand is a const: the interpreter adds the constant as the
+ * linear's product leaves the GEMM (see linearThenAdd), when at run time it
+ * holds one float32 value per output feature. Keyed by the linear's index.
+ */
+export function linearAddPairs(block: MilBlock): Map<number, LinearAdd> {
+  let plan = linearAddPlans.get(block);
+  if (plan) return plan;
+  plan = new Map();
+  const readers = readerCounts(block);
+  const ops = block.operations;
+  const at = new Map<string, number>();
+  const readerAt = new Map<string, number>();
+  ops.forEach((op, i) => {
+    for (const out of op.outputs) at.set(out.name, i);
+    for (const param of ['x', 'y']) for (const b of op.inputs[param] ?? []) if (b.kind === 'name') readerAt.set(b.name, i);
+  });
+  ops.forEach((linear, k) => {
+    if (linear.type !== 'linear' || linear.outputs.length !== 1) return;
+    const out = linear.outputs[0]!;
+    const a = readerAt.get(out.name);
+    const add = a === undefined ? undefined : ops[a];
+    if (add?.type !== 'add' || add.outputs.length !== 1 || readers.get(out.name) !== 1) return;
+    if (out.type.dtype !== 'float32' || add.outputs[0]!.type.dtype !== 'float32') return;
+    const addend = otherOperand(add, out.name);
+    const c = addend === undefined ? undefined : at.get(addend);
+    if (c === undefined || ops[c]!.type !== 'const') return;
+    plan.set(k, { addAt: a!, addend: addend!, ...(c > k ? { constantAt: c } : {}) });
+  });
+  linearAddPlans.set(block, plan);
+  return plan;
+}

@@ -335,18 +335,22 @@ function wasmLayout(m: number, n: number) {
 
 /**
  * C rows from wasm memory into `c`: added to it with `accumulate`, or with
- * `columnBias[j]` added to column j (each sum rounded to float32 as it is stored,
- * as a separate bias pass over the result would).
+ * each of `columnAdds` added to every row in turn (vector k's element j to
+ * column j), each sum rounded to float32 as it is stored, as separate passes
+ * over the result would.
  */
 function copyOut(
   mem: Float32Array, cAt: number, nPad: number, m: number, n: number, c: Float32Array, cOffset: number, ldc: number,
-  accumulate: boolean, columnBias: Float32Array | undefined,
+  accumulate: boolean, columnAdds: readonly Float32Array[],
 ): void {
-  if (columnBias && !accumulate) {
+  if (columnAdds.length > 0 && !accumulate) {
+    const [first, ...rest] = columnAdds as [Float32Array, ...Float32Array[]];
     for (let i = 0; i < m; i++) {
       const src = cAt + i * nPad;
       const dst = cOffset + i * ldc;
-      for (let j = 0; j < n; j++) c[dst + j] = mem[src + j]! + columnBias[j]!;
+      for (let j = 0; j < n; j++) c[dst + j] = mem[src + j]! + first[j]!;
+      // The row is still in cache: later vectors cost a short pass each.
+      for (const add of rest) for (let j = 0; j < n; j++) c[dst + j]! += add[j]!;
     }
     return;
   }
@@ -371,7 +375,7 @@ function gemmWasm(
   kernel: WasmGemmKernel, m: number, n: number, k: number, a: MatrixView, packB: PackB,
   c: Float32Array, cOffset: number, ldc: number, options: GemmOptions,
 ): void {
-  const { accumulate = false, constantA = false, rowBias, columnBias } = options;
+  const { accumulate = false, constantA = false, rowBias, columnAdds = [] } = options;
   const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = wasmLayout(m, n);
   const panels = constantA ? packedPanels(a, m, k) : undefined;
   const mem = wasmView(kernel, end * 4);
@@ -401,7 +405,7 @@ function gemmWasm(
       );
     }
   }
-  copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, accumulate, columnBias);
+  copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, accumulate, columnAdds);
 }
 
 export interface GemmOptions {
@@ -413,8 +417,12 @@ export interface GemmOptions {
   constantB?: boolean;
   /** Added to every element of row i of C (conv and linear biases); ignored with `accumulate`. */
   rowBias?: Float32Array;
-  /** Added to every element of column j of C (linear's bias along its outputs); ignored with `accumulate`. */
-  columnBias?: Float32Array;
+  /**
+   * Vectors of n values added in turn to every row of C (linear's bias along its
+   * outputs, then an add fused after it), each sum rounded to float32; ignored
+   * with `accumulate`.
+   */
+  columnAdds?: readonly Float32Array[];
 }
 
 function addRowBias(m: number, n: number, c: Float32Array, cOffset: number, ldc: number, bias: Float32Array): void {
@@ -448,7 +456,7 @@ export function gemm(
   }
   gemmScalar(m, n, k, a, b, c, cOffset, ldc, options.accumulate ?? false);
   if (options.rowBias && !options.accumulate) addRowBias(m, n, c, cOffset, ldc, options.rowBias);
-  if (options.columnBias && !options.accumulate) addColumnBias(m, n, c, cOffset, ldc, options.columnBias);
+  if (!options.accumulate) for (const add of options.columnAdds ?? []) addColumnBias(m, n, c, cOffset, ldc, add);
 }
 
 /**

@@ -5,8 +5,9 @@ import { errorMessage, ToolError } from '../errors.js';
 import { OpContext, type Kernel } from './kernel.js';
 import { KERNELS } from './kernels/index.js';
 import { addReluInto, erfGeluInto } from './kernels/elementwise.js';
+import { linearThenAdd } from './kernels/linear.js';
 import { batchNormInto } from './kernels/norm.js';
-import { addReluPairs, erfGeluChains, normReluChains, type ErfGeluChain } from './fusion.js';
+import { addReluPairs, erfGeluChains, linearAddPairs, normReluChains, type ErfGeluChain, type LinearAdd } from './fusion.js';
 import { imageToProgramTensor } from './image.js';
 import { runNmsStage } from './nms-model.js';
 import {
@@ -306,9 +307,9 @@ function scalarOf(scope: Scope, name: string, rank: number): number | undefined 
  * constants are not float32 of the shapes the chain assumes, so the ops then
  * run one by one.
  */
-function runErfGelu(chain: ErfGeluChain, block: MilBlock, scope: Scope, opset: MilOpset, doneEarly: Set<number>): boolean {
+function runErfGelu(chain: ErfGeluChain, block: MilBlock, scope: Scope, opset: MilOpset, doneEarly: Set<number>, keepConstants: boolean): boolean {
   for (const c of chain.constants) {
-    runOperation(block.operations[c]!, scope, opset);
+    runOperation(block.operations[c]!, scope, opset, undefined, keepConstants);
     doneEarly.add(c);
   }
   const x = scope.get(chain.x);
@@ -350,32 +351,85 @@ function runAddRelu(add: MilOperation, relu: MilOperation, scope: Scope): boolea
   return true;
 }
 
+/**
+ * Runs `linear` with the pair's constant added as its product is stored and
+ * returns true; returns false (having run only the constant early) unless the
+ * constant is float32 holding one value per output feature along the last
+ * axis, so the ops then run one by one.
+ */
+function runLinearAdd(
+  linear: MilOperation, pair: LinearAdd, block: MilBlock, scope: Scope, opset: MilOpset, doneEarly: Set<number>, keepConstants: boolean,
+): boolean {
+  if (pair.constantAt !== undefined) {
+    runOperation(block.operations[pair.constantAt]!, scope, opset, undefined, keepConstants);
+    doneEarly.add(pair.constantAt);
+  }
+  const addend = scope.get(pair.addend);
+  const outShape = linear.outputs[0]!.type.shape;
+  if (!addend || addend.dtype !== 'float32' || !(addend.data instanceof Float32Array)) return false;
+  const features = addend.shape[addend.shape.length - 1];
+  // The add must not broadcast the result any wider: all but its last dim are 1, and no more dims than the result.
+  if (addend.shape.length > outShape.length || addend.shape.slice(0, -1).some((d) => d !== 1) || features !== outShape[outShape.length - 1]) return false;
+  const params = resolveParams(linear, scope);
+  const ctx = new OpContext(linear, opset, params, constantParams(linear, scope), () => []);
+  const out = runKernel(() => [linearThenAdd(ctx, addend.data as Float32Array)], ctx)[0]!;
+  const add = block.operations[pair.addAt]!;
+  scope.set(add.outputs[0]!.name, settleOutput(add, add.outputs[0]!.type, out, params));
+  scope.buffers.adopt(out.data, true);
+  doneEarly.add(pair.addAt);
+  return true;
+}
+
+/** The fusion plans of a block (see fusion.ts). */
+interface Fusions {
+  readonly normRelu: ReturnType<typeof normReluChains>;
+  readonly erfGelu: ReturnType<typeof erfGeluChains>;
+  readonly addRelu: ReturnType<typeof addReluPairs>;
+  readonly linearAdd: ReturnType<typeof linearAddPairs>;
+}
+
+function fusionsOf(block: MilBlock): Fusions {
+  return { normRelu: normReluChains(block), erfGelu: erfGeluChains(block), addRelu: addReluPairs(block), linearAdd: linearAddPairs(block) };
+}
+
+/**
+ * Runs op `i` fused with the ops after it when a plan starts there and its
+ * run-time checks pass, marking the ops it covered in `doneEarly`; false when
+ * the op must run on its own.
+ */
+function runFused(i: number, block: MilBlock, fusions: Fusions, scope: Scope, opset: MilOpset, doneEarly: Set<number>, keepConstants: boolean): boolean {
+  const op = block.operations[i]!;
+  const chain = fusions.normRelu.get(i);
+  if (chain) {
+    const relu = chain.reluAt === undefined ? undefined : block.operations[chain.reluAt];
+    if (!runChainInPlace(op, relu, scope, opset)) return false;
+    if (relu) doneEarly.add(chain.reluAt!);
+    return true;
+  }
+  const gelu = fusions.erfGelu.get(i);
+  if (gelu) return runErfGelu(gelu, block, scope, opset, doneEarly, keepConstants);
+  const reluAt = fusions.addRelu.get(i);
+  if (reluAt !== undefined) {
+    if (!runAddRelu(op, block.operations[reluAt]!, scope)) return false;
+    doneEarly.add(reluAt);
+    return true;
+  }
+  const linearAdd = fusions.linearAdd.get(i);
+  return linearAdd !== undefined && runLinearAdd(op, linearAdd, block, scope, opset, doneEarly, keepConstants);
+}
+
 function executeBlock(
   block: MilBlock, scope: Scope, opset: MilOpset, onOp?: (index: number, total: number) => void, heartbeat?: () => void, onValues?: RunOptions['onValues'], keepConstants = true,
 ): RtValue[] {
   const plan = releasePlan(block);
-  // An observer sees every op's own result, so chains run in place only when nobody watches.
-  const chains = onValues ? undefined : normReluChains(block);
-  const gelus = onValues ? undefined : erfGeluChains(block);
-  const addRelus = onValues ? undefined : addReluPairs(block);
+  // An observer sees every op's own result, so ops run fused only when nobody watches.
+  const fusions = onValues ? undefined : fusionsOf(block);
   const doneEarly = new Set<number>();
   const total = block.operations.length;
   for (let i = 0; i < total; i++) {
     const beat = heartbeat ?? (onOp ? () => onOp(i, total) : undefined);
     const op = block.operations[i]!;
-    const chain = chains?.get(i);
-    const relu = chain?.reluAt === undefined ? undefined : block.operations[chain.reluAt];
-    const gelu = gelus?.get(i);
-    const addRelu = addRelus?.get(i);
-    if (chain && runChainInPlace(op, relu, scope, opset)) {
-      if (relu) doneEarly.add(chain.reluAt!);
-    } else if (gelu && runErfGelu(gelu, block, scope, opset, doneEarly)) {
-      // The chain's last op holds the result; the others are skipped at their places.
-    } else if (addRelu !== undefined && runAddRelu(op, block.operations[addRelu]!, scope)) {
-      doneEarly.add(addRelu);
-    } else if (!doneEarly.has(i)) {
-      runOperation(op, scope, opset, beat, keepConstants);
-    }
+    if (!doneEarly.has(i) && !(fusions && runFused(i, block, fusions, scope, opset, doneEarly, keepConstants))) runOperation(op, scope, opset, beat, keepConstants);
     if (onValues) onValues(op, op.outputs.map((o) => scope.get(o.name)!));
     for (const name of plan[i]!) scope.release(name);
     onOp?.(i, total);

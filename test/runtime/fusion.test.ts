@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MilProgram } from '../../src/mil/ir.js';
-import { addReluPairs, erfGeluChains, normReluChains } from '../../src/runtime/fusion.js';
+import { addReluPairs, erfGeluChains, linearAddPairs, normReluChains } from '../../src/runtime/fusion.js';
 import { runProgram } from '../../src/runtime/interpreter.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { f32, op, program, scalar, str, v } from './build.js';
@@ -188,5 +188,44 @@ describe('add → relu in one loop', () => {
     const broadcast = addRelu([1, C_OUT, 1, 1]);
     expect(bytesOf(runBoth(broadcast, a, b, true)['y']!).equals(bytesOf(runBoth(broadcast, a, b, false)['y']!))).toBe(true);
     expect(addReluPairs(addRelu(undefined, ['s', 'y']).functions['main']!.block).size).toBe(0);
+  });
+});
+
+const D_IN = 40;
+const D_OUT = 24;
+
+/** linear (with its own bias) → add of a constant declared after it, as converters write a bias add. */
+function linearAdd(rows: number, addendShape: number[], outputs: string[] = ['y']): MilProgram {
+  const shape = [1, rows, D_OUT];
+  const count = addendShape.reduce((p, d) => p * d, 1);
+  return program([v('x', 'float32', [1, rows, D_IN])], [
+    op('const', {}, [v('w', 'float32', [D_OUT, D_IN])], { val: f32([D_OUT, D_IN], noise(D_OUT * D_IN, 41)) }),
+    op('const', {}, [v('b', 'float32', [D_OUT])], { val: f32([D_OUT], noise(D_OUT, 42)) }),
+    op('linear', { x: 'x', weight: 'w', bias: 'b' }, [v('l', 'float32', shape)]),
+    op('const', {}, [v('extra', 'float32', addendShape)], { val: f32(addendShape, noise(count, 43).map((n) => n * 100)) }),
+    op('add', { x: 'l', y: 'extra' }, [v('y', 'float32', shape)]),
+  ], outputs);
+}
+
+describe('linear → add of a constant in the GEMM', () => {
+  it('finds the pair with its constant declared after the linear', () => {
+    expect([...linearAddPairs(linearAdd(8, [D_OUT]).functions['main']!.block)]).toEqual([[2, { addAt: 4, addend: 'extra', constantAt: 3 }]]);
+  });
+
+  it.each([[8], [2]])('gives bit-identical results to running the ops one by one (%i rows)', (rows) => {
+    for (const shape of [[D_OUT], [1, 1, D_OUT]]) {
+      const prog = linearAdd(rows, shape);
+      const x = f32([1, rows, D_IN], noise(rows * D_IN, rows));
+      expect(bytesOf(run(prog, x, true)['y']!).equals(bytesOf(run(prog, x, false)['y']!))).toBe(true);
+    }
+  });
+
+  it('runs the ops one by one when the constant is not one value per output feature', () => {
+    for (const shape of [[1], [8, 1]]) {
+      const prog = linearAdd(8, shape);
+      const x = f32([1, 8, D_IN], noise(8 * D_IN, 44));
+      expect(bytesOf(run(prog, x, true)['y']!).equals(bytesOf(run(prog, x, false)['y']!))).toBe(true);
+    }
+    expect(linearAddPairs(linearAdd(8, [D_OUT], ['l', 'y']).functions['main']!.block).size).toBe(0);
   });
 });

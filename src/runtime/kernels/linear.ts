@@ -28,6 +28,15 @@ function requiredFloatOperand(ctx: OpContext, name: string): RtFloatValue {
 const DOT_ROWS = 4;
 
 function linear(ctx: OpContext): RtValue[] {
+  return [linearThenAdd(ctx)];
+}
+
+/**
+ * linear, then `addend` (one value per output feature) added to its result as
+ * a following add op would, each sum rounded to float32: the interpreter fuses
+ * a bias add written as its own op into the linear this way (see fusion.ts).
+ */
+export function linearThenAdd(ctx: OpContext, addend?: Float32Array): RtFloatValue {
   const x = requiredFloatOperand(ctx, 'x');
   const w = requiredFloatOperand(ctx, 'weight');
   const bias = floatOperand(ctx, 'bias')?.data;
@@ -36,23 +45,23 @@ function linear(ctx: OpContext): RtValue[] {
   const k = x.shape[x.shape.length - 1] ?? 1;
   if (k !== dIn) ctx.fail(`x [${x.shape.join(',')}] does not match weight [${w.shape.join(',')}]`);
   if (bias && bias.length !== dOut) ctx.fail(`bias has ${bias.length} values for ${dOut} outputs`);
+  if (addend && addend.length !== dOut) ctx.fail(`the fused add has ${addend.length} values for ${dOut} outputs`);
   const rows = x.data.length / (dIn || 1);
   // A converted int32 weight is a fresh array each run: not worth caching in packed or resident form.
   const constantWeight = ctx.isConstant('weight') && isFloatValue(ctx.input('weight'));
   const out = makeFloatToOverwrite(x.dtype, [...x.shape.slice(0, -1), dOut]);
+  const columnAdds = [bias, addend].filter((v): v is Float32Array => v !== undefined);
   if (rows >= DOT_ROWS) {
     // out = x · Wᵀ + b; the bias runs along columns here, added as the product is stored.
-    gemm(rows, dOut, dIn, matrix(x.data, 0, dIn), matrix(w.data, 0, 1, dIn), out.data, 0, dOut, { constantB: constantWeight, columnBias: bias });
-    return [out];
+    gemm(rows, dOut, dIn, matrix(x.data, 0, dIn), matrix(w.data, 0, 1, dIn), out.data, 0, dOut, { constantB: constantWeight, columnAdds });
+    return out;
   }
   if (!(constantWeight && residentRowsTimesWeightT(rows, dOut, dIn, x.data, w.data, out.data))) {
     rowTimesWeightT(rows, dOut, dIn, x.data, 0, w.data, out.data, 0);
   }
-  if (bias) {
-    const o = out.data;
-    for (let r = 0; r < rows; r++) for (let j = 0; j < dOut; j++) o[r * dOut + j]! += bias[j]!;
-  }
-  return [out];
+  const o = out.data;
+  for (const add of columnAdds) for (let r = 0; r < rows; r++) for (let j = 0; j < dOut; j++) o[r * dOut + j]! += add[j]!;
+  return out;
 }
 
 function matmul(ctx: OpContext): RtValue[] {
