@@ -216,6 +216,10 @@ export class MilBuilder {
         const n = nameOf(inputs[p]?.[0]);
         return n === undefined ? undefined : this.constants.get(n);
       },
+      values: (p) => (inputs[p] ?? []).map((b) => {
+        const n = nameOf(b);
+        return n === undefined ? undefined : this.constants.get(n);
+      }),
       numOutputs,
       target: this.target,
     };

@@ -31,6 +31,8 @@ export interface TypeRuleInput {
   types(param: string): MilTensorType[];
   /** Value of a parameter bound to a constant, undefined otherwise. */
   value(param: string): Tensor | undefined;
+  /** Values of a variadic parameter's bindings, in order, undefined where one is not a constant. */
+  values(param: string): (Tensor | undefined)[];
   /** Number of outputs requested by the caller (ops such as split need it). */
   readonly numOutputs: number;
   readonly target: DeploymentTarget;

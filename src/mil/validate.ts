@@ -160,13 +160,13 @@ function checkTypes(scope: FunctionScope, def: MilOpDef, op: MilOperation, where
       domainDTypes.set(spec.type, t.dtype);
     }
   }
+  const valueOf = (b: MilBinding | undefined): Tensor | undefined =>
+    b === undefined ? undefined : b.kind === 'value' ? b.value : scope.values.get(b.name);
   const input: TypeRuleInput = {
     type: (p) => typeOf(bindings[p]?.[0]),
     types: (p) => (bindings[p] ?? []).flatMap((b) => typeOf(b) ?? []),
-    value: (p) => {
-      const b = bindings[p]?.[0];
-      return b === undefined ? undefined : b.kind === 'value' ? b.value : scope.values.get(b.name);
-    },
+    value: (p) => valueOf(bindings[p]?.[0]),
+    values: (p) => (bindings[p] ?? []).map(valueOf),
     numOutputs: op.outputs.length,
     target: scope.target!,
     blocks: op.blocks.map((blk) => ({

@@ -11,7 +11,9 @@ import { dtypeFromMilName } from './misc.js';
  * definitions store their parameters as op attributes; the iOS18 ones
  * (blockwise shift-scale, the per-group LUT, the uint1-mask sparse form and
  * their sparse-to-sparse forms) take them as inputs, and check them as the
- * iOS18 definitions do.
+ * iOS18 definitions do. quantize and dequantize (iOS17) live here too, beside
+ * the kernels that share their arithmetic: they run on tensors, and only their
+ * scale, zero point and axis must be constant.
  */
 
 const SUB_BYTE_UNSIGNED: readonly DType[] = ['uint1', 'uint2', 'uint3', 'uint4', 'uint6', 'uint8'];
@@ -186,6 +188,56 @@ const sparseToDenseIos18Rule: MilOpDef['outputs'] = (input) => {
   return [{ dtype: data.dtype, shape: [...mask.shape] } satisfies MilTensorType];
 };
 
+/**
+ * quantize / dequantize (iOS17) take a per-tensor scalar scale (and zero point)
+ * with no axis, or a vector of input.shape[axis] entries with one.
+ */
+function checkQuantizationParams(input: TypeRuleInput, op: string): MilTensorType {
+  const data = requiredType(input, 'input');
+  const scale = requiredType(input, 'scale');
+  const zeroPoint = input.type('zero_point');
+  const axis = input.value('axis');
+  if (scale.shape.length === 0) {
+    if (axis) throw new MilShapeError(`${op}: axis must be omitted when scale is a scalar`);
+    if (zeroPoint && zeroPoint.shape.length !== 0) throw new MilShapeError(`${op}: zero_point must be a scalar when scale is`);
+    return data;
+  }
+  if (scale.shape.length !== 1) throw new MilShapeError(`${op}: scale and zero_point must be scalars or vectors, scale has rank ${scale.shape.length}`);
+  if (!axis) throw new MilShapeError(`${op}: a vector scale needs an axis`);
+  const rank = data.shape.length;
+  const a = Number(axis.data[0]);
+  if (a < -rank || a >= rank) throw new MilShapeError(`${op}: axis ${a} is outside rank ${rank}`);
+  const channels = data.shape[(a + rank) % rank];
+  for (const [param, t] of [['scale', scale], ['zero_point', zeroPoint]] as const) {
+    if (!t) continue;
+    if (t.shape.length !== 1) throw new MilShapeError(`${op}: zero_point must be a vector when scale is`);
+    if (channels !== null && channels !== undefined && t.shape[0] !== null && t.shape[0] !== channels) {
+      throw new MilShapeError(`${op}: ${param} has ${t.shape[0]} entries but input has ${channels} along axis ${a}`);
+    }
+  }
+  return data;
+}
+
+const QUANTIZED_8: readonly DType[] = ['uint8', 'int8'];
+
+/** quantize: clip(round(input / scale) + zero_point) in output_dtype, which zero_point's dtype must match. */
+const quantizeRule: MilOpDef['outputs'] = (input) => {
+  const name = constValue(input, 'output_dtype').data[0];
+  const dtype = typeof name === 'string' ? dtypeFromMilName(name) : undefined;
+  if (!dtype || !QUANTIZED_8.includes(dtype)) throw new MilShapeError(`quantize: output_dtype "${String(name)}" is not uint8 or int8`);
+  const zeroPoint = input.type('zero_point');
+  if (zeroPoint && zeroPoint.dtype !== dtype) throw new MilShapeError(`quantize: zero_point is ${zeroPoint.dtype} but output_dtype is ${dtype}`);
+  const scale = input.value('scale');
+  if (scale && toNumberList(scale).every((v) => v === 0)) throw new MilShapeError('quantize: scale cannot be 0');
+  return [{ dtype, shape: [...checkQuantizationParams(input, 'quantize').shape] }];
+};
+
+/** dequantize: scale · (input − zero_point), in scale's dtype. */
+const dequantizeRule: MilOpDef['outputs'] = (input) => {
+  const data = checkQuantizationParams(input, 'dequantize');
+  return [{ dtype: requiredType(input, 'scale').dtype, shape: [...data.shape] }];
+};
+
 const C = { const: true } as const;
 
 /** The constexpr family's MIL op definitions, one entry per op and deployment target that changed it. */
@@ -280,5 +332,30 @@ export const constexprOpDefs: readonly MilOpDef[] = [
       offset: { type: QUANTIZED, optional: true, ...C },
     },
     outputs: sparseBlockwiseShiftScaleRule,
+  },
+  {
+    name: 'quantize',
+    since: 'iOS17',
+    inputs: {
+      input: { type: 'SrcT' },
+      zero_point: { type: 'DstT', optional: true, ...C },
+      scale: { type: 'SrcT', ...C },
+      axis: { type: ['int32'], optional: true, ...C },
+      output_dtype: { type: ['string'], ...C },
+    },
+    typeDomains: { SrcT: FLOATS, DstT: QUANTIZED_8 },
+    outputs: quantizeRule,
+  },
+  {
+    name: 'dequantize',
+    since: 'iOS17',
+    inputs: {
+      input: { type: 'SrcT' },
+      zero_point: { type: 'SrcT', optional: true, ...C },
+      scale: { type: 'DstT', ...C },
+      axis: { type: ['int32'], optional: true, ...C },
+    },
+    typeDomains: { SrcT: QUANTIZED_8, DstT: FLOATS },
+    outputs: dequantizeRule,
   },
 ];

@@ -1,8 +1,10 @@
 import type { MilOpDef } from '../catalogue.js';
 import { activationOpDefs } from './activation.js';
+import { attentionOpDefs } from './attention.js';
 import { constexprOpDefs } from './constexpr.js';
 import { controlOpDefs } from './control.js';
 import { convOpDefs } from './conv.js';
+import { einsumOpDefs } from './einsum.js';
 import { elementwiseOpDefs } from './elementwise.js';
 import { linearOpDefs } from './linear.js';
 import { listOpDefs } from './list.js';
@@ -10,6 +12,8 @@ import { miscOpDefs } from './misc.js';
 import { normOpDefs } from './norm.js';
 import { padOpDefs } from './pad.js';
 import { poolOpDefs } from './pool.js';
+import { randomOpDefs } from './random.js';
+import { rearrangeOpDefs } from './rearrange.js';
 import { recurrentOpDefs } from './recurrent.js';
 import { reduceOpDefs } from './reduce.js';
 import { resampleOpDefs } from './resample.js';
@@ -26,9 +30,11 @@ import { classifyOpDefs } from './classify.js';
  */
 export const MIL_OP_FAMILIES: Readonly<Record<string, readonly MilOpDef[]>> = {
   activation: activationOpDefs,
+  attention: attentionOpDefs,
   constexpr: constexprOpDefs,
   control: controlOpDefs,
   conv: convOpDefs,
+  einsum: einsumOpDefs,
   elementwise: elementwiseOpDefs,
   linear: linearOpDefs,
   list: listOpDefs,
@@ -36,6 +42,8 @@ export const MIL_OP_FAMILIES: Readonly<Record<string, readonly MilOpDef[]>> = {
   norm: normOpDefs,
   pad: padOpDefs,
   pool: poolOpDefs,
+  random: randomOpDefs,
+  rearrange: rearrangeOpDefs,
   recurrent: recurrentOpDefs,
   reduce: reduceOpDefs,
   resample: resampleOpDefs,

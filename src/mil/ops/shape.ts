@@ -144,7 +144,8 @@ function maskOf(input: TypeRuleInput, param: string, rank: number): boolean[] {
   return v ? v.map((b) => b !== 0) : new Array<boolean>(rank).fill(false);
 }
 
-function sliceByIndexShape(input: TypeRuleInput): MilTensorType[] {
+/** slice_by_index's output: x sliced by begin, end, stride and the masks; unknown dims where they are not constants. */
+export function sliceByIndexShape(input: TypeRuleInput): MilTensorType[] {
   const x = requiredType(input, 'x');
   const rank = x.shape.length;
   const [begin, end] = [ints(input, 'begin'), ints(input, 'end')];
@@ -296,20 +297,79 @@ const rangeDef: MilOpDef = {
   },
 };
 
+/**
+ * The dims an int32 `shape` parameter names (fill, the random ops): its values
+ * when constant, else as many unknown dims as its length, which must be known
+ * (a tensor of unknown rank has no type here).
+ */
+export function dimsFromShapeParam(input: TypeRuleInput, op: string, param = 'shape'): Dim[] {
+  const shape = ints(input, param);
+  if (shape) return shape;
+  const k = requiredType(input, param).shape[0];
+  if (k === null || k === undefined) throw new MilShapeError(`${op}: the length of a dynamic ${param} must be known`);
+  return new Array<Dim>(k).fill(null);
+}
+
 const fillDef: MilOpDef = {
   name: 'fill',
   since: 'iOS15',
   inputs: { shape: req(INT32), value: req('T', { const: true, optional: true }) },
   typeDomains: { T: DOMAIN_FIB },
-  outputs: (input) => {
-    const dtype = input.type('value')?.dtype ?? 'float32';
-    const shape = ints(input, 'shape');
-    if (shape) return out(dtype, shape);
-    const k = requiredType(input, 'shape').shape[0];
-    if (k === null || k === undefined) throw new MilShapeError('fill: the length of a dynamic shape must be known');
-    return out(dtype, new Array<Dim>(k).fill(null));
-  },
+  outputs: (input) => out(input.type('value')?.dtype ?? 'float32', dimsFromShapeParam(input, 'fill')),
 };
+
+/** fill_like (iOS16): the shape of ref_tensor, filled with value (0.0 as fp32 by default). */
+const fillLikeDef: MilOpDef = {
+  name: 'fill_like',
+  since: 'iOS16',
+  inputs: { ref_tensor: req('T'), value: req('U', { const: true, optional: true }) },
+  typeDomains: { T: DOMAIN_FIB, U: DOMAIN_FIB },
+  outputs: (input) => out(input.type('value')?.dtype ?? 'float32', [...requiredType(input, 'ref_tensor').shape]),
+};
+
+/** The scalar constants of a variadic parameter (reshape_like's begins, ends and end_masks). */
+function scalarTuple(input: TypeRuleInput, param: string, dtype: DType, count: number): number[] {
+  const types = input.types(param);
+  if (types.length !== count) throw new MilShapeError(`reshape_like: ${param} has ${types.length} entries for ${count} ref_tensors`);
+  if (types.some((t) => t.dtype !== dtype || t.shape.length !== 0)) throw new MilShapeError(`reshape_like: ${param} must be ${dtype} scalars`);
+  return input.values(param).map((v) => {
+    if (!v) throw new MilShapeError(`reshape_like: ${param} must be constants`);
+    return toNumberList(v)[0]!;
+  });
+}
+
+/**
+ * reshape_like (iOS16; iOS17 widens the dtypes): the output shape joins
+ * ref_tensors[i].shape[begins[i]:ends[i]] (to the end when end_masks[i]), in
+ * Python slice semantics; it must be fully known and hold as many elements as x.
+ */
+function reshapeLikeDef(since: 'iOS16' | 'iOS17'): MilOpDef {
+  return {
+    name: 'reshape_like',
+    since,
+    inputs: {
+      x: req('T'),
+      ref_tensors: req('R', { variadic: true }),
+      begins: req(INT32, { variadic: true, const: true }),
+      ends: req(INT32, { variadic: true, const: true }),
+      end_masks: req(BOOL, { variadic: true, const: true }),
+    },
+    typeDomains: { T: since === 'iOS17' ? DOMAIN_X17 : DOMAIN_FIB },
+    outputs: (input) => {
+      const x = requiredType(input, 'x');
+      const refs = input.types('ref_tensors');
+      const begins = scalarTuple(input, 'begins', 'int32', refs.length);
+      const ends = scalarTuple(input, 'ends', 'int32', refs.length);
+      const endMasks = scalarTuple(input, 'end_masks', 'bool', refs.length);
+      const shape = refs.flatMap((ref, i) => (endMasks[i] ? ref.shape.slice(begins[i]) : ref.shape.slice(begins[i], ends[i])));
+      if (shape.some((d) => d === null)) throw new MilShapeError(`reshape_like: the output shape [${shape.map((d) => d ?? '?').join(', ')}] must be known`);
+      const count = (dims: readonly Dim[]) => dims.reduce<Dim>((p, d) => (p === null || d === null ? null : p * d), 1);
+      const [have, want] = [count(x.shape), count(shape)];
+      if (have !== null && have !== want) throw new MilShapeError(`reshape_like: x has ${have} elements but the output shape [${shape.join(', ')}] holds ${want}`);
+      return out(x.dtype, shape);
+    },
+  };
+}
 
 export const shapeOpDefs: readonly MilOpDef[] = [
   reshapeDef('iOS15'), reshapeDef('iOS17'),
@@ -319,5 +379,6 @@ export const shapeOpDefs: readonly MilOpDef[] = [
   sliceIndexDef('iOS15'), sliceIndexDef('iOS17'),
   sliceSizeDef('iOS15'), sliceSizeDef('iOS17'),
   variadicJoin('concat'), variadicJoin('stack'),
-  splitDef, tileDef, flatten2dDef, reverseDef, shapeDef, rangeDef, fillDef,
+  splitDef, tileDef, flatten2dDef, reverseDef, shapeDef, rangeDef, fillDef, fillLikeDef,
+  reshapeLikeDef('iOS16'), reshapeLikeDef('iOS17'),
 ];

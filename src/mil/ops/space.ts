@@ -43,7 +43,8 @@ function reverseSequenceDef(since: 'iOS15' | 'iOS17'): MilOpDef {
 
 type Rank4 = [number | null, number | null, number | null, number | null];
 
-function rank4(input: TypeRuleInput, op: string): Rank4 {
+/** x's four dims (the space and rearrange families' image ops take rank 4 only). */
+export function rank4(input: TypeRuleInput, op: string): Rank4 {
   const shape = requiredType(input, 'x').shape;
   if (shape.length !== 4) throw new MilShapeError(`${op}: x must have rank 4, got ${shape.length}`);
   return shape as Rank4;
@@ -51,7 +52,7 @@ function rank4(input: TypeRuleInput, op: string): Rank4 {
 
 const mulDim = (d: number | null, f: number): number | null => (d === null ? null : d * f);
 
-function divDim(d: number | null, f: number, op: string, what: string): number | null {
+export function divDim(d: number | null, f: number, op: string, what: string): number | null {
   if (d === null) return null;
   if (d % f !== 0) throw new MilShapeError(`${op}: ${what} ${d} is not divisible by ${f}`);
   return d / f;

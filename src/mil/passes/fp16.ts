@@ -261,6 +261,7 @@ class FunctionRewriter {
       type: (param) => (plan[param]?.[0] ? typeOf(plan[param][0]) : undefined),
       types: (param) => (plan[param] ?? []).map((p) => typeOf(p)!),
       value: (param) => valueOf(plan[param]?.[0]),
+      values: (param) => (plan[param] ?? []).map(valueOf),
       numOutputs,
       target: this.target,
     };

@@ -94,3 +94,40 @@ describe('constexpr MIL ops', () => {
     expect(b.typeOf(w)).toEqual({ dtype: 'float32', shape: [3] });
   });
 });
+
+describe('quantize and dequantize (iOS17), on the cases of Apple\'s iOS17/test_quantization.py', () => {
+  const int8s = (shape: number[]) => makeTensor('int8', shape, new Int8Array(shape.reduce((p, d) => p * d, 1)));
+  const uint8s = (shape: number[]) => makeTensor('uint8', shape, new Uint8Array(shape.reduce((p, d) => p * d, 1)));
+  const floats = (v: number[]) => makeTensor('float32', [v.length], Float32Array.from(v));
+
+  function quantized(args: Record<string, unknown>, shape = [2, 3]) {
+    const b = new MilBuilder('iOS17');
+    const input = b.addInput('input', { dtype: 'float32', shape });
+    return b.typeOf(b.op1('quantize', { input, ...(args as Record<string, never>) }));
+  }
+
+  it('quantize gives output_dtype in the input\'s shape, per tensor or per channel', () => {
+    expect(quantized({ scale: milConst.float(0.5), zero_point: uint8s([]), output_dtype: milConst.str('uint8') })).toEqual({ dtype: 'uint8', shape: [2, 3] });
+    expect(quantized({ scale: floats([1, 2]), zero_point: int8s([2]), axis: milConst.int(0), output_dtype: milConst.str('int8') })).toEqual({ dtype: 'int8', shape: [2, 3] });
+    expect(quantized({ scale: floats([1, 2, 3]), axis: milConst.int(-1), output_dtype: milConst.str('int8') })).toEqual({ dtype: 'int8', shape: [2, 3] });
+  });
+
+  it('quantize refuses a zero_point unlike output_dtype, a zero scale, an axis with scalar scale, and a vector of the wrong size', () => {
+    expect(() => quantized({ scale: milConst.float(1), zero_point: int8s([]), output_dtype: milConst.str('uint8') })).toThrow(/zero_point is int8 but output_dtype is uint8/);
+    expect(() => quantized({ scale: milConst.float(0), output_dtype: milConst.str('int8') })).toThrow(/scale cannot be 0/);
+    expect(() => quantized({ scale: milConst.float(1), axis: milConst.int(0), output_dtype: milConst.str('int8') })).toThrow(/axis must be omitted/);
+    expect(() => quantized({ scale: floats([1, 2]), axis: milConst.int(1), output_dtype: milConst.str('int8') })).toThrow(/2 entries but input has 3/);
+    expect(() => quantized({ scale: milConst.float(1), output_dtype: milConst.str('fp16') })).toThrow(/not uint8 or int8/);
+  });
+
+  it('dequantize gives scale\'s dtype in the input\'s shape', () => {
+    const b = new MilBuilder('iOS17');
+    const input = b.addInput('input', { dtype: 'uint8', shape: [4] });
+    expect(b.typeOf(b.op1('dequantize', { input, scale: milConst.float(0.1, 'float16'), zero_point: uint8s([]) }))).toEqual({ dtype: 'float16', shape: [4] });
+    expect(b.typeOf(b.op1('dequantize', { input, scale: floats([1, 2, 3, 4]), axis: milConst.int(0) }))).toEqual({ dtype: 'float32', shape: [4] });
+    expect(() => b.op1('dequantize', { input, scale: floats([1, 2]), axis: milConst.int(0) })).toThrow(/2 entries but input has 4/);
+    expect(() => b.op1('dequantize', { input, scale: milConst.float(1), zero_point: int8s([]) })).toThrow(MilBuildError);
+    const old = new MilBuilder('iOS16');
+    expect(() => old.op1('dequantize', { input: old.addInput('q', { dtype: 'uint8', shape: [4] }), scale: milConst.float(1) })).toThrow(/does not exist/);
+  });
+});

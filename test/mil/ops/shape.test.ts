@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MilBuilder, milConst } from '../../../src/mil/builder.js';
+import { validateProgram } from '../../../src/mil/validate.js';
 import { makeTensor } from '../../../src/tensor/tensor.js';
 
 function builder(target: 'iOS15' | 'iOS16' | 'iOS17' = 'iOS15'): { b: MilBuilder; x: string } {
@@ -111,5 +112,44 @@ describe('MIL shape op definitions', () => {
     expect(b.typeOf(b.op1('gather_along_axis', { x, indices: idx, axis: milConst.int(2) })).shape).toEqual([2, 3, 1]);
     const nd = b.const(makeTensor('int32', [5, 2], new Int32Array(10)));
     expect(b.typeOf(b.op1('gather_nd', { x, indices: nd })).shape).toEqual([5, 4]);
+  });
+});
+
+describe('reshape_like (iOS16) and fill_like (iOS16), on the shapes of Apple\'s iOS16 tests', () => {
+  /** x reshaped like slices of two reference tensors, as Apple's TestReshapeLike cases. */
+  function reshapeLike(target: 'iOS16' | 'iOS17', x: number[], refs: [number[], number[]], begins: number[], ends: number[], masks: boolean[], dtype: 'float32' | 'int8' = 'float32') {
+    const b = new MilBuilder(target);
+    const input = b.addInput('x', { dtype, shape: x });
+    const refTensors = refs.map((shape, i) => b.addInput(`ref_${i}`, { dtype: 'bool', shape }));
+    const args = { x: input, ref_tensors: refTensors, begins: begins.map(milConst.int), ends: ends.map(milConst.int), end_masks: masks.map(milConst.bool) };
+    const y = b.op1('reshape_like', args);
+    return { type: b.typeOf(y), problems: validateProgram({ functions: { main: b.finish([y]) } }) };
+  }
+
+  it('joins the slices ref[begin:end] (or ref[begin:] under end_mask): [4, 3] like [2, 2, 3][0:2] + [1, 3][1:2] is [2, 2, 3]', () => {
+    const { type, problems } = reshapeLike('iOS16', [4, 3], [[2, 2, 3], [1, 3]], [0, 1], [2, 2], [false, false]);
+    expect(type).toEqual({ dtype: 'float32', shape: [2, 2, 3] });
+    expect(problems).toEqual([]);
+  });
+
+  it('[32] like [1, 2, 2, 2][1:] + [3, 2, 2][1:] is [2, 2, 2, 2, 2]; [72, 1] like [1, 2, 3, 4, 1][1:] + [3][0:1] is [2, 3, 4, 1, 3]', () => {
+    expect(reshapeLike('iOS16', [32], [[1, 2, 2, 2], [3, 2, 2]], [1, 1], [0, 0], [true, true]).type.shape).toEqual([2, 2, 2, 2, 2]);
+    expect(reshapeLike('iOS16', [72, 1], [[1, 2, 3, 4, 1], [3]], [1, 0], [0, 1], [true, false]).type.shape).toEqual([2, 3, 4, 1, 3]);
+  });
+
+  it('refuses a shape holding another element count, and int8 before iOS17', () => {
+    expect(() => reshapeLike('iOS16', [5, 3], [[2, 2, 3], [1, 3]], [0, 1], [2, 2], [false, false])).toThrow(/15 elements/);
+    expect(() => reshapeLike('iOS16', [4, 3], [[2, 2, 3], [1, 3]], [0, 1], [2, 2], [false, false], 'int8')).toThrow(/dtype int8/);
+    expect(reshapeLike('iOS17', [4, 3], [[2, 2, 3], [1, 3]], [0, 1], [2, 2], [false, false], 'int8').type).toEqual({ dtype: 'int8', shape: [2, 2, 3] });
+  });
+
+  it('fill_like takes ref_tensor\'s shape and value\'s dtype: an int32 [2, 1, 3] filled with 1.0 is fp32 [2, 1, 3]', () => {
+    const b = new MilBuilder('iOS16');
+    const ref = b.addInput('ref', { dtype: 'int32', shape: [2, 1, null] });
+    expect(b.typeOf(b.op1('fill_like', { ref_tensor: ref, value: milConst.float(1) }))).toEqual({ dtype: 'float32', shape: [2, 1, null] });
+    expect(b.typeOf(b.op1('fill_like', { ref_tensor: ref, value: milConst.int(7) }))).toEqual({ dtype: 'int32', shape: [2, 1, null] });
+    expect(b.typeOf(b.op1('fill_like', { ref_tensor: ref }))).toEqual({ dtype: 'float32', shape: [2, 1, null] });
+    const old = new MilBuilder('iOS15');
+    expect(() => old.op1('fill_like', { ref_tensor: old.addInput('r', { dtype: 'int32', shape: [2] }) })).toThrow(/does not exist/);
   });
 });
