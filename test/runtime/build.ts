@@ -14,6 +14,7 @@ export const bool = (shape: number[], values: ArrayLike<number>): Tensor => make
 export const str = (s: string): Tensor => makeTensor('string', [], [s]);
 export const scalar = (v: number): Tensor => f32([], [v]);
 export const int = (v: number): Tensor => i32([], [v]);
+export const uint = (v: number): Tensor => makeTensor('uint32', [], Uint32Array.from([v]));
 export const ints = (v: number[]): Tensor => i32([v.length], v);
 export const flag = (v: boolean): Tensor => bool([], [v ? 1 : 0]);
 

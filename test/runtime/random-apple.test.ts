@@ -49,9 +49,9 @@ describe('the random ops\' degenerate distributions, as Apple\'s smoke and stres
     }
   });
 
-  it('random_categorical over one int32 logit always draws class 0, once or size times', () => {
-    const [one] = runOp('random_categorical', { x: i32([1], [1]), seed: int(1) }, F([1]));
-    const [four] = runOp('random_categorical', { x: i32([1], [1]), seed: int(1), size: int(4) }, F([4]));
+  it('random_categorical over one logit (the 1 Apple feeds its fp32 input) always draws class 0, once or size times', () => {
+    const [one] = runOp('random_categorical', { x: f32([1], [1]), seed: int(1) }, F([1]));
+    const [four] = runOp('random_categorical', { x: f32([1], [1]), seed: int(1), size: int(4) }, F([4]));
     expect(values(one!)).toEqual([0]);
     expect(values(four!)).toEqual([0, 0, 0, 0]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bool, f32, int, ints, runOp, values } from './build.js';
+import { bool, f32, i32, int, ints, runOp, uint, values } from './build.js';
 import { seededFloats } from '../helpers/seeded.js';
 import { runOnnxNode } from './ort.js';
 
@@ -25,7 +25,7 @@ describe('block rearrangements', () => {
 
   it('pixel_unshuffle inverts pixel_shuffle', () => {
     const [shuffled] = runOp('pixel_shuffle', { x, upscale_factor: int(2) }, F([1, 2, 4, 6]));
-    const [back] = runOp('pixel_unshuffle', { x: shuffled!, downscale_factor: int(2) }, F([1, 8, 2, 3]));
+    const [back] = runOp('pixel_unshuffle', { x: shuffled!, downscale_factor: uint(2) }, F([1, 8, 2, 3]));
     expect(values(back!)).toEqual(values(x));
   });
 
@@ -37,11 +37,11 @@ describe('block rearrangements', () => {
 describe('batch and sequence rearrangements', () => {
   it('space_to_batch moves padded spatial blocks into the batch, and batch_to_space undoes it', () => {
     const img = f32([1, 1, 2, 4], [1, 2, 3, 4, 5, 6, 7, 8]);
-    const [blocks] = runOp('space_to_batch', { x: img, block_shape: ints([2, 2]), paddings: ints([0, 0, 0, 0]) }, F([4, 1, 1, 2]));
+    const [blocks] = runOp('space_to_batch', { x: img, block_shape: ints([2, 2]), paddings: i32([2, 2], [0, 0, 0, 0]) }, F([4, 1, 1, 2]));
     expect(values(blocks!)).toEqual([1, 3, 2, 4, 5, 7, 6, 8]);
-    const [back] = runOp('batch_to_space', { x: blocks!, block_shape: ints([2, 2]), crops: ints([0, 0, 0, 0]) }, F([1, 1, 2, 4]));
+    const [back] = runOp('batch_to_space', { x: blocks!, block_shape: ints([2, 2]), crops: i32([2, 2], [0, 0, 0, 0]) }, F([1, 1, 2, 4]));
     expect(values(back!)).toEqual(values(img));
-    const [padded] = runOp('space_to_batch', { x: f32([1, 1, 1, 2], [1, 2]), block_shape: ints([1, 2]), paddings: ints([0, 0, 1, 1]) }, F([2, 1, 1, 2]));
+    const [padded] = runOp('space_to_batch', { x: f32([1, 1, 1, 2], [1, 2]), block_shape: ints([1, 2]), paddings: i32([2, 2], [0, 0, 1, 1]) }, F([2, 1, 1, 2]));
     expect(values(padded!)).toEqual([0, 2, 1, 0]);
   });
 

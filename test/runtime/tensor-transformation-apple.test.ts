@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MilOpset } from '../../src/mil/ir.js';
-import { bool, f32, flag, i32, int, ints, runOp, values, type Arg } from './build.js';
+import { bool, f32, flag, i32, int, ints, runOp, uint, values, type Arg } from './build.js';
 
 /**
  * Tensor transformations on the cases Apple's MIL op tests pin
@@ -163,7 +163,7 @@ describe('iOS18 slice_update writes update where slice_by_index would read, on x
 
 describe('iOS16 pixel_unshuffle is torch.nn.PixelUnshuffle', () => {
   it('[1, 1, 2, 2] by 2', () => {
-    const [out] = runOp('pixel_unshuffle', { x: f32([1, 1, 2, 2], [9, 5, 1, 3]), downscale_factor: int(2) }, F([1, 4, 1, 1]), 'CoreML6');
+    const [out] = runOp('pixel_unshuffle', { x: f32([1, 1, 2, 2], [9, 5, 1, 3]), downscale_factor: uint(2) }, F([1, 4, 1, 1]), 'CoreML6');
     expect(values(out!)).toEqual([9, 5, 1, 3]);
   });
   for (const [shape, r] of [[[1, 2, 4, 4], 2], [[1, 2, 4, 4], 4], [[2, 1, 8, 4], 2], [[2, 1, 8, 4], 4]] as const) {
@@ -171,7 +171,7 @@ describe('iOS16 pixel_unshuffle is torch.nn.PixelUnshuffle', () => {
       const [n, c, h, w] = shape;
       const [oh, ow, oc] = [h / r, w / r, c * r * r];
       const x = Array.from({ length: n * c * h * w }, (_, i) => i);
-      const got = run('pixel_unshuffle', { x: f32([...shape], x), downscale_factor: int(r) }, [n, oc, oh, ow], 'CoreML6');
+      const got = run('pixel_unshuffle', { x: f32([...shape], x), downscale_factor: uint(r) }, [n, oc, oh, ow], 'CoreML6');
       got.forEach((v, o) => {
         const [b, ch, y, z] = [Math.floor(o / (oc * oh * ow)), Math.floor(o / (oh * ow)) % oc, Math.floor(o / ow) % oh, o % ow];
         const [src, i, j] = [Math.floor(ch / (r * r)), Math.floor((ch % (r * r)) / r), ch % r];
