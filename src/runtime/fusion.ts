@@ -228,3 +228,48 @@ export function linearAddPairs(block: MilBlock): Map<number, LinearAdd> {
   linearAddPlans.set(block, plan);
   return plan;
 }
+
+/** A conv → batch_norm (→ relu) chain run from the conv's place. */
+export interface ConvNormChain {
+  readonly normAt: number;
+  readonly reluAt?: number;
+  /** Indices of const ops the batch_norm reads that come after the conv: run before the chain. */
+  readonly constants: readonly number[];
+}
+
+const convNormPlans = new WeakMap<MilBlock, Map<number, ConvNormChain>>();
+
+/**
+ * The chains of normReluChains seen from their conv: the interpreter applies
+ * the batch_norm (and relu) as the conv's GEMM stores each channel, instead of
+ * in a second pass. Only when everything else the batch_norm reads is a const
+ * or exists before the conv. Keyed by the conv's index.
+ */
+export function convNormChains(block: MilBlock): Map<number, ConvNormChain> {
+  let plan = convNormPlans.get(block);
+  if (plan) return plan;
+  plan = new Map();
+  const ops = block.operations;
+  const at = new Map<string, number>();
+  ops.forEach((op, i) => {
+    for (const out of op.outputs) at.set(out.name, i);
+  });
+  for (const [normAt, chain] of normReluChains(block)) {
+    const norm = ops[normAt]!;
+    const convAt = at.get(nameOf(norm, 'x')!)!;
+    const later: number[] = [];
+    let usable = true;
+    for (const [param, bindings] of Object.entries(norm.inputs)) {
+      if (param === 'x') continue;
+      for (const b of bindings) {
+        const p = b.kind === 'name' ? at.get(b.name) : undefined;
+        if (p === undefined || p < convAt) continue;
+        if (ops[p]!.type === 'const') later.push(p);
+        else usable = false;
+      }
+    }
+    if (usable) plan.set(convAt, { normAt, ...(chain.reluAt === undefined ? {} : { reluAt: chain.reluAt }), constants: later });
+  }
+  convNormPlans.set(block, plan);
+  return plan;
+}

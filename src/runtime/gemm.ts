@@ -1,3 +1,4 @@
+import { affineRun, type ChannelAffine } from './affine.js';
 import { TILE_COLS, TILE_ROWS, wasmGemmKernel, type WasmGemmKernel } from './wasm-gemm.js';
 
 /**
@@ -341,8 +342,13 @@ function wasmLayout(m: number, n: number) {
  */
 function copyOut(
   mem: Float32Array, cAt: number, nPad: number, m: number, n: number, c: Float32Array, cOffset: number, ldc: number,
-  accumulate: boolean, columnAdds: readonly Float32Array[],
+  accumulate: boolean, columnAdds: readonly Float32Array[], rowAffine: ChannelAffine | undefined,
 ): void {
+  if (rowAffine && !accumulate) {
+    const { scale, shift, relu } = rowAffine;
+    for (let i = 0; i < m; i++) affineRun(mem, cAt + i * nPad, cAt + i * nPad + n, c, cOffset + i * ldc, scale[i]!, shift[i]!, relu);
+    return;
+  }
   if (columnAdds.length > 0 && !accumulate) {
     const [first, ...rest] = columnAdds as [Float32Array, ...Float32Array[]];
     for (let i = 0; i < m; i++) {
@@ -375,7 +381,7 @@ function gemmWasm(
   kernel: WasmGemmKernel, m: number, n: number, k: number, a: MatrixView, packB: PackB,
   c: Float32Array, cOffset: number, ldc: number, options: GemmOptions,
 ): void {
-  const { accumulate = false, constantA = false, rowBias, columnAdds = [] } = options;
+  const { accumulate = false, constantA = false, rowBias, columnAdds = [], rowAffine } = options;
   const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = wasmLayout(m, n);
   const panels = constantA ? packedPanels(a, m, k) : undefined;
   const mem = wasmView(kernel, end * 4);
@@ -405,7 +411,7 @@ function gemmWasm(
       );
     }
   }
-  copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, accumulate, columnAdds);
+  copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, accumulate, columnAdds, rowAffine);
 }
 
 export interface GemmOptions {
@@ -423,6 +429,12 @@ export interface GemmOptions {
    * with `accumulate`.
    */
   columnAdds?: readonly Float32Array[];
+  /**
+   * Applied to each row of C after the product and row bias (conv → batch_norm
+   * (→ relu), channel i on row i), each value rounded to float32 as it is
+   * stored; excludes `columnAdds`, ignored with `accumulate`.
+   */
+  rowAffine?: ChannelAffine;
 }
 
 function addRowBias(m: number, n: number, c: Float32Array, cOffset: number, ldc: number, bias: Float32Array): void {
@@ -457,6 +469,8 @@ export function gemm(
   gemmScalar(m, n, k, a, b, c, cOffset, ldc, options.accumulate ?? false);
   if (options.rowBias && !options.accumulate) addRowBias(m, n, c, cOffset, ldc, options.rowBias);
   if (!options.accumulate) for (const add of options.columnAdds ?? []) addColumnBias(m, n, c, cOffset, ldc, add);
+  const affine = options.accumulate ? undefined : options.rowAffine;
+  if (affine) for (let i = 0; i < m; i++) affineRun(c, cOffset + i * ldc, cOffset + i * ldc + n, c, cOffset + i * ldc, affine.scale[i]!, affine.shift[i]!, affine.relu);
 }
 
 /**

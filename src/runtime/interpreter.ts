@@ -6,8 +6,9 @@ import { OpContext, type Kernel } from './kernel.js';
 import { KERNELS } from './kernels/index.js';
 import { addReluInto, erfGeluInto } from './kernels/elementwise.js';
 import { linearThenAdd } from './kernels/linear.js';
-import { batchNormInto } from './kernels/norm.js';
-import { addReluPairs, erfGeluChains, linearAddPairs, normReluChains, type ErfGeluChain, type LinearAdd } from './fusion.js';
+import { batchNormAffine, batchNormInto } from './kernels/norm.js';
+import { convThenNorm } from './kernels/conv.js';
+import { addReluPairs, convNormChains, erfGeluChains, linearAddPairs, normReluChains, type ConvNormChain, type ErfGeluChain, type LinearAdd } from './fusion.js';
 import { imageToProgramTensor } from './image.js';
 import { runNmsStage } from './nms-model.js';
 import {
@@ -301,6 +302,15 @@ function scalarOf(scope: Scope, name: string, rank: number): number | undefined 
   return v && v.dtype === 'float32' && v.data instanceof Float32Array && v.data.length === 1 && v.shape.length <= rank ? v.data[0] : undefined;
 }
 
+/** Runs the const ops at `indices` now, ahead of their places, where they are skipped. */
+function runConstantsEarly(indices: readonly number[], block: MilBlock, scope: Scope, opset: MilOpset, doneEarly: Set<number>, keepConstants: boolean): void {
+  for (const c of indices) {
+    if (doneEarly.has(c)) continue;
+    runOperation(block.operations[c]!, scope, opset, undefined, keepConstants);
+    doneEarly.add(c);
+  }
+}
+
 /**
  * Runs an erf GELU chain starting at real_div `div` as one loop and returns
  * true; returns false (doing nothing but the early constants) when its x or
@@ -308,10 +318,7 @@ function scalarOf(scope: Scope, name: string, rank: number): number | undefined 
  * run one by one.
  */
 function runErfGelu(chain: ErfGeluChain, block: MilBlock, scope: Scope, opset: MilOpset, doneEarly: Set<number>, keepConstants: boolean): boolean {
-  for (const c of chain.constants) {
-    runOperation(block.operations[c]!, scope, opset, undefined, keepConstants);
-    doneEarly.add(c);
-  }
+  runConstantsEarly(chain.constants, block, scope, opset, doneEarly, keepConstants);
   const x = scope.get(chain.x);
   if (!x || x.dtype !== 'float32' || !(x.data instanceof Float32Array)) return false;
   const rank = x.shape.length;
@@ -360,10 +367,7 @@ function runAddRelu(add: MilOperation, relu: MilOperation, scope: Scope): boolea
 function runLinearAdd(
   linear: MilOperation, pair: LinearAdd, block: MilBlock, scope: Scope, opset: MilOpset, doneEarly: Set<number>, keepConstants: boolean,
 ): boolean {
-  if (pair.constantAt !== undefined) {
-    runOperation(block.operations[pair.constantAt]!, scope, opset, undefined, keepConstants);
-    doneEarly.add(pair.constantAt);
-  }
+  if (pair.constantAt !== undefined) runConstantsEarly([pair.constantAt], block, scope, opset, doneEarly, keepConstants);
   const addend = scope.get(pair.addend);
   const outShape = linear.outputs[0]!.type.shape;
   if (!addend || addend.dtype !== 'float32' || !(addend.data instanceof Float32Array)) return false;
@@ -380,8 +384,38 @@ function runLinearAdd(
   return true;
 }
 
+/**
+ * Runs conv with the chain's batch_norm (and relu) applied as each channel is
+ * stored and returns true; returns false (having run only the constants
+ * early) when the conv's x is not float32, so the ops then run as before.
+ */
+function runConvNorm(
+  conv: MilOperation, chain: ConvNormChain, block: MilBlock, scope: Scope, opset: MilOpset, doneEarly: Set<number>, keepConstants: boolean,
+): boolean {
+  runConstantsEarly(chain.constants, block, scope, opset, doneEarly, keepConstants);
+  const convParams = resolveParams(conv, scope);
+  const x = convParams.get('x')?.[0];
+  const w = convParams.get('weight')?.[0];
+  if (!x || !w || x.dtype !== 'float32' || !(x.data instanceof Float32Array)) return false;
+  const norm = block.operations[chain.normAt]!;
+  // The batch_norm's x is the conv's result, which never exists on its own here.
+  const normOp: MilOperation = { ...norm, inputs: Object.fromEntries(Object.entries(norm.inputs).filter(([param]) => param !== 'x')) };
+  const normCtx = new OpContext(normOp, opset, resolveParams(normOp, scope), constantParams(normOp, scope), () => []);
+  const affine = batchNormAffine(normCtx, w.shape[0] ?? 1, chain.reluAt !== undefined);
+  const convCtx = new OpContext(conv, opset, convParams, constantParams(conv, scope), () => []);
+  const out = runKernel(() => [convThenNorm(convCtx, affine)], convCtx)[0]!;
+  const last = block.operations[chain.reluAt ?? chain.normAt]!;
+  // A fresh float32 result shares no input, so settling needs no parameters.
+  scope.set(last.outputs[0]!.name, settleOutput(last, last.outputs[0]!.type, out, new Map()));
+  scope.buffers.adopt(out.data, true);
+  doneEarly.add(chain.normAt);
+  if (chain.reluAt !== undefined) doneEarly.add(chain.reluAt);
+  return true;
+}
+
 /** The fusion plans of a block (see fusion.ts). */
 interface Fusions {
+  readonly convNorm: ReturnType<typeof convNormChains>;
   readonly normRelu: ReturnType<typeof normReluChains>;
   readonly erfGelu: ReturnType<typeof erfGeluChains>;
   readonly addRelu: ReturnType<typeof addReluPairs>;
@@ -389,7 +423,7 @@ interface Fusions {
 }
 
 function fusionsOf(block: MilBlock): Fusions {
-  return { normRelu: normReluChains(block), erfGelu: erfGeluChains(block), addRelu: addReluPairs(block), linearAdd: linearAddPairs(block) };
+  return { convNorm: convNormChains(block), normRelu: normReluChains(block), erfGelu: erfGeluChains(block), addRelu: addReluPairs(block), linearAdd: linearAddPairs(block) };
 }
 
 /**
@@ -399,6 +433,8 @@ function fusionsOf(block: MilBlock): Fusions {
  */
 function runFused(i: number, block: MilBlock, fusions: Fusions, scope: Scope, opset: MilOpset, doneEarly: Set<number>, keepConstants: boolean): boolean {
   const op = block.operations[i]!;
+  const convNorm = fusions.convNorm.get(i);
+  if (convNorm) return runConvNorm(op, convNorm, block, scope, opset, doneEarly, keepConstants);
   const chain = fusions.normRelu.get(i);
   if (chain) {
     const relu = chain.reluAt === undefined ? undefined : block.operations[chain.reluAt];

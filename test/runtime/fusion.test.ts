@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { MilProgram } from '../../src/mil/ir.js';
-import { addReluPairs, erfGeluChains, linearAddPairs, normReluChains } from '../../src/runtime/fusion.js';
+import { addReluPairs, convNormChains, erfGeluChains, linearAddPairs, normReluChains } from '../../src/runtime/fusion.js';
 import { runProgram } from '../../src/runtime/interpreter.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { f32, op, program, scalar, str, v } from './build.js';
+import { f32, int, op, program, scalar, str, v } from './build.js';
 
 /** Deterministic values in [-1, 1) that differ with the seed. */
 function noise(n: number, seed: number): Float32Array {
@@ -227,5 +227,38 @@ describe('linear → add of a constant in the GEMM', () => {
       expect(bytesOf(run(prog, x, true)['y']!).equals(bytesOf(run(prog, x, false)['y']!))).toBe(true);
     }
     expect(linearAddPairs(linearAdd(8, [D_OUT], ['l', 'y']).functions['main']!.block).size).toBe(0);
+  });
+});
+
+/** conv (groups, bias) → batch_norm with no relu, the statistics declared after the conv. */
+function convNorm(groups: number, seed: number): MilProgram {
+  const shape = [1, C_OUT, SIZE, SIZE];
+  const cin = groups === 1 ? C_IN : C_OUT;
+  const stat = (name: string, k: number, offset: number) =>
+    op('const', {}, [v(name, 'float32', [C_OUT])], { val: f32([C_OUT], noise(C_OUT, seed + k).map((x) => x + offset)) });
+  return program([v('x', 'float32', [1, cin, SIZE, SIZE])], [
+    op('const', {}, [v('w', 'float32', [C_OUT, cin / groups, 3, 3])], { val: f32([C_OUT, cin / groups, 3, 3], noise(C_OUT * (cin / groups) * 9, seed)) }),
+    op('const', {}, [v('b', 'float32', [C_OUT])], { val: f32([C_OUT], noise(C_OUT, seed + 9)) }),
+    op('conv', { x: 'x', weight: 'w', bias: 'b', groups: int(groups), pad_type: str('same') }, [v('c', 'float32', shape)]),
+    stat('mean', 1, 0), stat('variance', 2, 1.5), stat('gamma', 3, 0), stat('beta', 4, 0),
+    op('batch_norm', { x: 'c', mean: 'mean', variance: 'variance', gamma: 'gamma', beta: 'beta', epsilon: scalar(1e-3) }, [v('y', 'float32', shape)]),
+  ], ['y']);
+}
+
+describe('conv → batch_norm (→ relu) applied as the conv stores each channel', () => {
+  it('plans the chain from the conv, running the statistics declared after it first', () => {
+    const block = convNormRelu(1).functions['main']!.block;
+    const at = (type: string) => block.operations.findIndex((o) => o.type === type);
+    const consts = block.operations.map((o, i) => [o, i] as const).filter(([o, i]) => o.type === 'const' && i > at('conv') && i < at('batch_norm')).map(([, i]) => i);
+    expect([...convNormChains(block)]).toEqual([[at('conv'), { normAt: at('batch_norm'), reluAt: at('relu'), constants: consts.slice(0, 4) }]]);
+  });
+
+  it.each([[1], [C_OUT]])('gives bit-identical results without a relu, with a bias (groups %i)', (groups) => {
+    const prog = convNorm(groups, 23);
+    const cin = groups === 1 ? C_IN : C_OUT;
+    const x = f32([1, cin, SIZE, SIZE], noise(cin * SIZE * SIZE, 24));
+    const fused = run(prog, x, true)['y']!;
+    expect(bytesOf(fused).equals(bytesOf(run(prog, x, false)['y']!))).toBe(true);
+    expect(Array.from(fused.data as Float32Array).some((y) => y < 0)).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import type { KernelTable, OpContext } from '../kernel.js';
+import { affineRun, type ChannelAffine } from '../affine.js';
 import { gemm, gemmPacked, matrix, paddedColumns, type PackB } from '../gemm.js';
 import { makeFloat, makeFloatToOverwrite, type RtFloatValue, type RtValue } from '../value.js';
 import { lift, resolvePads, spatialParam, spatialRank, type Triple } from './window.js';
@@ -182,6 +183,21 @@ function isPointwise(g: Geometry): boolean {
 }
 
 function conv(ctx: OpContext): RtValue[] {
+  return [convThenNorm(ctx)];
+}
+
+/** The channels [from, to) of a per-channel affine map. */
+function affineSlice(affine: ChannelAffine, from: number, to: number): ChannelAffine {
+  return { scale: affine.scale.subarray(from, to), shift: affine.shift.subarray(from, to), relu: affine.relu };
+}
+
+/**
+ * conv, then `affine` (a following batch_norm, and relu, as one multiply-add
+ * per output channel) applied as each channel is stored, with the rounding the
+ * separate ops give: the interpreter fuses conv → batch_norm (→ relu) this way
+ * (see fusion.ts).
+ */
+export function convThenNorm(ctx: OpContext, affine?: ChannelAffine): RtFloatValue {
   const x = ctx.float('x');
   const w = ctx.float('weight');
   const bias = ctx.optionalFloat('bias')?.data;
@@ -210,25 +226,28 @@ function conv(ctx: OpContext): RtValue[] {
       const inOffset = (n * cin + grp * cinG) * inVol;
       const outOffset = (n * cout + grp * coutG) * outVol;
       const rowBias = bias?.subarray(grp * coutG, (grp + 1) * coutG);
+      const rowAffine = affine && affineSlice(affine, grp * coutG, (grp + 1) * coutG);
       if (direct) {
         for (let oc = 0; oc < coutG; oc++) {
-          if (rowBias) out.data.fill(rowBias[oc]!, outOffset + oc * outVol, outOffset + (oc + 1) * outVol);
+          const at = outOffset + oc * outVol;
+          if (rowBias) out.data.fill(rowBias[oc]!, at, at + outVol);
           for (let ic = 0; ic < cinG; ic++) {
             const wOffset = ((grp * coutG + oc) * cinG + ic) * kvol;
-            directChannel(x.data, inOffset + ic * inVol, w.data, wOffset, g, out.data, outOffset + oc * outVol);
+            directChannel(x.data, inOffset + ic * inVol, w.data, wOffset, g, out.data, at);
           }
+          if (rowAffine) affineRun(out.data, at, at + outVol, out.data, at, rowAffine.scale[oc]!, rowAffine.shift[oc]!, rowAffine.relu);
         }
         continue;
       }
       const weights = matrix(w.data, grp * coutG * cinG * kvol, cinG * kvol);
-      const options = { constantA: weightIsConstant, rowBias };
+      const options = { constantA: weightIsConstant, rowBias, rowAffine };
       if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x.data, inOffset, g), out.data, outOffset, outVol, options)) continue;
       if (col) im2col(x.data, inOffset, cinG, g, col.get());
       const b = col ? matrix(col.get(), 0, outVol) : matrix(x.data, inOffset, inVol);
       gemm(coutG, outVol, cinG * kvol, weights, b, out.data, outOffset, outVol, options);
     }
   }
-  return [out];
+  return out;
 }
 
 /** Scatter-adds col[(c·kvol + kidx), inVol] into one output image (the adjoint of im2col). */

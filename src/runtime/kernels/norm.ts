@@ -1,5 +1,6 @@
 import { elementCount } from '../../tensor/tensor.js';
 import { normAxis, type KernelTable, type OpContext } from '../kernel.js';
+import { affineRun, type ChannelAffine } from '../affine.js';
 import { makeFloat, makeFloatToOverwrite, type RtFloatValue, type RtValue } from '../value.js';
 
 /** batch_norm, instance_norm, layer_norm, l2_norm, local_response_norm. */
@@ -19,6 +20,22 @@ function batchNorm(ctx: OpContext): RtValue[] {
   return [out];
 }
 
+/** batch_norm's per-channel scale and shift for `channels` channels, from ctx's parameters. */
+export function batchNormAffine(ctx: OpContext, channels: number, relu: boolean): ChannelAffine {
+  const mean = channelParam(ctx, 'mean', channels, 0);
+  const variance = channelParam(ctx, 'variance', channels, 1);
+  const gamma = channelParam(ctx, 'gamma', channels, 1);
+  const beta = channelParam(ctx, 'beta', channels, 0);
+  const eps = ctx.num('epsilon', 1e-5);
+  const scale = new Float64Array(channels);
+  const shift = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    scale[c] = gamma[c]! / Math.sqrt(variance[c]! + eps);
+    shift[c] = beta[c]! - mean[c]! * scale[c]!;
+  }
+  return { scale, shift, relu };
+}
+
 /**
  * batch_norm of ctx's x into `o` (which may be x's own buffer), optionally
  * followed by relu: the interpreter runs conv → batch_norm → relu this way in
@@ -26,24 +43,11 @@ function batchNorm(ctx: OpContext): RtValue[] {
  */
 export function batchNormInto(ctx: OpContext, x: RtFloatValue, o: Float32Array, relu: boolean): void {
   const channels = x.shape[1] ?? 1;
-  const mean = channelParam(ctx, 'mean', channels, 0);
-  const variance = channelParam(ctx, 'variance', channels, 1);
-  const gamma = channelParam(ctx, 'gamma', channels, 1);
-  const beta = channelParam(ctx, 'beta', channels, 0);
-  const eps = ctx.num('epsilon', 1e-5);
+  const { scale, shift } = batchNormAffine(ctx, channels, relu);
   const inner = elementCount(x.shape.slice(2));
   const a = x.data;
   for (let base = 0, c = 0; base < a.length; base += inner, c = (c + 1) % channels) {
-    const scale = gamma[c]! / Math.sqrt(variance[c]! + eps);
-    const shift = beta[c]! - mean[c]! * scale;
-    if (!relu) {
-      for (let i = base; i < base + inner; i++) o[i] = a[i]! * scale + shift;
-      continue;
-    }
-    for (let i = base; i < base + inner; i++) {
-      const v = Math.fround(a[i]! * scale + shift);
-      o[i] = v > 0 ? v : 0;
-    }
+    affineRun(a, base, base + inner, o, base, scale[c]!, shift[c]!, relu);
   }
 }
 
