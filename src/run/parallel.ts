@@ -121,13 +121,12 @@ function compactReferences(references: References): References {
  * (array buffers at the task's peak, over its worker's own runtime). A build
  * holds the parsed weights, the reference engine's session for a while, and
  * one variant's conversion with its float32 intermediates: about four times
- * the ONNX file. A verification holds the package read back and what the
- * interpreter makes of its weights: packed copies for an fp32 package (twice
- * the package), one layer's widened weights at a time for fp16 and compressed
- * ones (a little over the package).
+ * the ONNX file. A verification holds the package read back and, one layer
+ * at a time, what the interpreter makes of its weights (packed panels, fp16
+ * or compressed weights widened to float32): a little over the package.
  */
 export const BUILD_BYTES_PER_ONNX_BYTE = 4;
-export const VERIFY_BYTES_PER_PACKAGE_BYTE = 2;
+export const VERIFY_BYTES_PER_PACKAGE_BYTE = 1.25;
 export const TASK_BASE_BYTES = 64 * 2 ** 20;
 
 export function buildTaskBytes(onnxBytes: number): number {
@@ -135,7 +134,7 @@ export function buildTaskBytes(onnxBytes: number): number {
 }
 
 export function verifyTaskBytes(packageBytes: number): number {
-  return TASK_BASE_BYTES + VERIFY_BYTES_PER_PACKAGE_BYTE * packageBytes;
+  return TASK_BASE_BYTES + Math.ceil(VERIFY_BYTES_PER_PACKAGE_BYTE * packageBytes);
 }
 
 /** Runs tasks: the worker pool, or in tests anything that runs the registered handlers. */

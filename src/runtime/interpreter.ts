@@ -31,8 +31,9 @@ export interface RunOptions {
   /**
    * The caller runs the program this once: the top-level block's constants
    * (fp16 weights widened to float32, decompressed constexpr weights, and what
-   * kernels derive from them) are not kept for later runs but freed after
-   * their last reader, so a run holds one layer's widened weights instead of all.
+   * kernels derive from them, such as packed weight panels) are not kept for
+   * later runs but freed after their last reader, so a run holds one layer's
+   * derived weights at a time instead of all of them.
    */
   once?: boolean;
 }
@@ -160,8 +161,21 @@ function constantParams(op: MilOperation, scope: Scope): Set<string> {
   return out;
 }
 
+/**
+ * A constant's value for one run only: what the run derives from it and keys
+ * by its array (packed weight panels, see gemm.ts) goes with the run's view,
+ * where the program's own array would keep it as long as the program.
+ */
+function valueForThisRun(t: Tensor): RtValue {
+  const v = fromTensor(t);
+  if (v.data !== t.data || Array.isArray(v.data)) return v;
+  const data = v.data as RtNumeric;
+  const Ctor = data.constructor as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => RtNumeric;
+  return { ...v, data: new Ctor(data.buffer, data.byteOffset, data.length) };
+}
+
 function resolveParams(op: MilOperation, scope: Scope, keepInline = true): Map<string, RtValue[]> {
-  const inline = keepInline ? inlineValue : fromTensor;
+  const inline = keepInline ? inlineValue : valueForThisRun;
   const params = new Map<string, RtValue[]>();
   for (const [param, bindings] of Object.entries(op.inputs)) {
     params.set(

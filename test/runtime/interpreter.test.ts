@@ -165,6 +165,19 @@ describe('a run told it is the only one', () => {
     expect(freed.outputs).toEqual([[1, -3], [1, -3]]);
     expect(freed.outputs).toEqual(kept.outputs);
   });
+
+  it('reads an fp32 constant through a view of its own, sharing the program\'s bytes, so nothing derived from it outlives the run', () => {
+    const weight = f32([2], [0.5, 3]);
+    const prog = program([v('x', 'float32', [2])], [
+      op('const', {}, [v('w', 'float32', [2])], { val: weight }),
+      op('mul', { x: 'x', y: 'w' }, [v('y', 'float32', [2])]),
+    ], ['y']);
+    let seen: unknown;
+    const out = runProgram(prog, { x: f32([2], [2, -1]) }, { once: true, onValues: (o, vs) => (o.type === 'const' ? (seen = vs[0]!.data) : undefined) });
+    expect(values(out['y']!)).toEqual([1, -3]);
+    expect(seen).not.toBe(weight.data);
+    expect((seen as Float32Array).buffer).toBe((weight.data as Float32Array).buffer);
+  });
 });
 
 describe('buffer reuse', () => {
