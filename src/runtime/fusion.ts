@@ -17,7 +17,36 @@ export interface NormReluChain {
   readonly reluAt?: number;
 }
 
-const plans = new WeakMap<MilBlock, Map<number, NormReluChain>>();
+/** A plan computed once per block and kept as long as the block lives. */
+function perBlock<T>(build: (block: MilBlock) => T): (block: MilBlock) => T {
+  const plans = new WeakMap<MilBlock, T>();
+  return (block) => {
+    let plan = plans.get(block);
+    if (plan === undefined) {
+      plan = build(block);
+      plans.set(block, plan);
+    }
+    return plan;
+  };
+}
+
+/** Index of the last op reading each value through one of `params`. */
+function readerIndex(ops: readonly MilOperation[], params: readonly string[]): Map<string, number> {
+  const at = new Map<string, number>();
+  ops.forEach((op, i) => {
+    for (const param of params) for (const b of op.inputs[param] ?? []) if (b.kind === 'name') at.set(b.name, i);
+  });
+  return at;
+}
+
+/** Index of the op making each value of the block. */
+function producerIndex(ops: readonly MilOperation[]): Map<string, number> {
+  const at = new Map<string, number>();
+  ops.forEach((op, i) => {
+    for (const out of op.outputs) at.set(out.name, i);
+  });
+  return at;
+}
 
 function readerCounts(block: MilBlock): Map<string, number> {
   const counts = new Map<string, number>();
@@ -45,29 +74,23 @@ function feedsOnly(prev: MilOperation, next: MilOperation, readers: Map<string, 
 }
 
 /** Chains keyed by the index of their batch_norm in `block`. */
-export function normReluChains(block: MilBlock): Map<number, NormReluChain> {
-  let plan = plans.get(block);
-  if (plan) return plan;
-  plan = new Map();
+export const normReluChains = perBlock((block: MilBlock): Map<number, NormReluChain> => {
+  const plan = new Map<number, NormReluChain>();
   const readers = readerCounts(block);
   const ops = block.operations;
-  const producer = new Map<string, MilOperation>();
-  const readerAt = new Map<string, number>();
-  ops.forEach((op, i) => {
-    for (const out of op.outputs) producer.set(out.name, op);
-    for (const b of op.inputs['x'] ?? []) if (b.kind === 'name') readerAt.set(b.name, i);
-  });
+  const producer = producerIndex(ops);
+  const readerAt = readerIndex(ops, ['x']);
   ops.forEach((norm, k) => {
     const x = norm.inputs['x']?.[0];
-    const conv = x?.kind === 'name' ? producer.get(x.name) : undefined;
+    const convAt = x?.kind === 'name' ? producer.get(x.name) : undefined;
+    const conv = convAt === undefined ? undefined : ops[convAt];
     if (norm.type !== 'batch_norm' || conv?.type !== 'conv' || !feedsOnly(conv, norm, readers)) return;
     const r = norm.outputs.length === 1 ? readerAt.get(norm.outputs[0]!.name) : undefined;
     const relu = r === undefined ? undefined : ops[r];
     plan.set(k, relu?.type === 'relu' && r! > k && feedsOnly(norm, relu, readers) ? { reluAt: r! } : {});
   });
-  plans.set(block, plan);
   return plan;
-}
+});
 
 /**
  * The erf form of GELU as exporters write it, x · (erf(x / c1) + c2) · c3:
@@ -88,8 +111,6 @@ export interface ErfGeluChain {
   readonly constants: readonly number[];
 }
 
-const geluPlans = new WeakMap<MilBlock, Map<number, ErfGeluChain>>();
-
 function nameOf(op: MilOperation, param: string): string | undefined {
   const b = op.inputs[param];
   return b?.length === 1 && b[0]!.kind === 'name' ? b[0]!.name : undefined;
@@ -105,16 +126,13 @@ function otherOperand(op: MilOperation, known: string): string | undefined {
 }
 
 /** Chains keyed by the index of their real_div in `block`. */
-export function erfGeluChains(block: MilBlock): Map<number, ErfGeluChain> {
-  let plan = geluPlans.get(block);
-  if (plan) return plan;
-  plan = new Map();
+export const erfGeluChains = perBlock((block: MilBlock): Map<number, ErfGeluChain> => {
+  const plan = new Map<number, ErfGeluChain>();
   const readers = readerCounts(block);
   const ops = block.operations;
-  const at = new Map<string, number>();
+  const at = producerIndex(ops);
   const soleReader = new Map<string, number>();
   ops.forEach((op, i) => {
-    for (const out of op.outputs) at.set(out.name, i);
     for (const bindings of Object.values(op.inputs)) for (const b of bindings) if (b.kind === 'name') soleReader.set(b.name, i);
   });
   const constIndex = (name: string | undefined): number | undefined => {
@@ -151,11 +169,8 @@ export function erfGeluChains(block: MilBlock): Map<number, ErfGeluChain> {
       constants: (constants as number[]).filter((c) => c > d),
     });
   });
-  geluPlans.set(block, plan);
   return plan;
-}
-
-const addReluPlans = new WeakMap<MilBlock, Map<number, number>>();
+});
 
 /**
  * add → relu pairs (the residual join of ResNet blocks) where the relu is the
@@ -163,25 +178,19 @@ const addReluPlans = new WeakMap<MilBlock, Map<number, number>>();
  * one loop, rounding the sum to float32 before the relu as the separate ops
  * do. Keyed by the add's index; the value is the relu's index.
  */
-export function addReluPairs(block: MilBlock): Map<number, number> {
-  let plan = addReluPlans.get(block);
-  if (plan) return plan;
-  plan = new Map();
+export const addReluPairs = perBlock((block: MilBlock): Map<number, number> => {
+  const plan = new Map<number, number>();
   const readers = readerCounts(block);
   const ops = block.operations;
-  const readerAt = new Map<string, number>();
-  ops.forEach((op, i) => {
-    for (const b of op.inputs['x'] ?? []) if (b.kind === 'name') readerAt.set(b.name, i);
-  });
+  const readerAt = readerIndex(ops, ['x']);
   ops.forEach((add, k) => {
     if (add.type !== 'add' || add.outputs.length !== 1) return;
     const r = readerAt.get(add.outputs[0]!.name);
     const relu = r === undefined ? undefined : ops[r];
     if (relu?.type === 'relu' && r! > k && feedsOnly(add, relu, readers)) plan.set(k, r!);
   });
-  addReluPlans.set(block, plan);
   return plan;
-}
+});
 
 /** linear → add of a constant vector along its outputs (a bias written as its own op). */
 export interface LinearAdd {
@@ -193,26 +202,18 @@ export interface LinearAdd {
   readonly constantAt?: number;
 }
 
-const linearAddPlans = new WeakMap<MilBlock, Map<number, LinearAdd>>();
-
 /**
  * linear → add pairs where the add alone reads the linear's float32 result
  * and its other operand is a const: the interpreter adds the constant as the
  * linear's product leaves the GEMM (see linearThenAdd), when at run time it
  * holds one float32 value per output feature. Keyed by the linear's index.
  */
-export function linearAddPairs(block: MilBlock): Map<number, LinearAdd> {
-  let plan = linearAddPlans.get(block);
-  if (plan) return plan;
-  plan = new Map();
+export const linearAddPairs = perBlock((block: MilBlock): Map<number, LinearAdd> => {
+  const plan = new Map<number, LinearAdd>();
   const readers = readerCounts(block);
   const ops = block.operations;
-  const at = new Map<string, number>();
-  const readerAt = new Map<string, number>();
-  ops.forEach((op, i) => {
-    for (const out of op.outputs) at.set(out.name, i);
-    for (const param of ['x', 'y']) for (const b of op.inputs[param] ?? []) if (b.kind === 'name') readerAt.set(b.name, i);
-  });
+  const at = producerIndex(ops);
+  const readerAt = readerIndex(ops, ['x', 'y']);
   ops.forEach((linear, k) => {
     if (linear.type !== 'linear' || linear.outputs.length !== 1) return;
     const out = linear.outputs[0]!;
@@ -225,9 +226,8 @@ export function linearAddPairs(block: MilBlock): Map<number, LinearAdd> {
     if (c === undefined || ops[c]!.type !== 'const') return;
     plan.set(k, { addAt: a!, addend: addend!, ...(c > k ? { constantAt: c } : {}) });
   });
-  linearAddPlans.set(block, plan);
   return plan;
-}
+});
 
 /** A conv → batch_norm (→ relu) chain run from the conv's place. */
 export interface ConvNormChain {
@@ -237,23 +237,16 @@ export interface ConvNormChain {
   readonly constants: readonly number[];
 }
 
-const convNormPlans = new WeakMap<MilBlock, Map<number, ConvNormChain>>();
-
 /**
  * The chains of normReluChains seen from their conv: the interpreter applies
  * the batch_norm (and relu) as the conv's GEMM stores each channel, instead of
  * in a second pass. Only when everything else the batch_norm reads is a const
  * or exists before the conv. Keyed by the conv's index.
  */
-export function convNormChains(block: MilBlock): Map<number, ConvNormChain> {
-  let plan = convNormPlans.get(block);
-  if (plan) return plan;
-  plan = new Map();
+export const convNormChains = perBlock((block: MilBlock): Map<number, ConvNormChain> => {
+  const plan = new Map<number, ConvNormChain>();
   const ops = block.operations;
-  const at = new Map<string, number>();
-  ops.forEach((op, i) => {
-    for (const out of op.outputs) at.set(out.name, i);
-  });
+  const at = producerIndex(ops);
   for (const [normAt, chain] of normReluChains(block)) {
     const norm = ops[normAt]!;
     const convAt = at.get(nameOf(norm, 'x')!)!;
@@ -270,6 +263,5 @@ export function convNormChains(block: MilBlock): Map<number, ConvNormChain> {
     }
     if (usable) plan.set(convAt, { normAt, ...(chain.reluAt === undefined ? {} : { reluAt: chain.reluAt }), constants: later });
   }
-  convNormPlans.set(block, plan);
   return plan;
-}
+});
