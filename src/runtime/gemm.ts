@@ -243,9 +243,19 @@ function wasmView(kernel: WasmGemmKernel, bytes: number): Float32Array {
  * Lets conv write straight from the image without an im2col buffer.
  */
 export interface PackB {
-  readonly layout: 'strips' | 'rows';
+  readonly layout: 'strips' | 'rows' | 'indexed';
+  /**
+   * 'indexed' only: floats of B data after the row table, and `write` puts at
+   * `at` a table of kc i32 byte offsets (row k of the panel starts that far
+   * past at + INDEX_TABLE_FLOATS, column j at 4·j bytes further) and, on the
+   * first panel, the data the table points into.
+   */
+  readonly dataFloats?: number;
   write(mem: Float32Array, at: number, k0: number, kc: number, n: number): void;
 }
+
+/** Floats reserved for an 'indexed' B's row table, one i32 per row of a K panel. */
+export const INDEX_TABLE_FLOATS = 256;
 
 /** n rounded up to whole tile columns: the row length of the 'rows' layout and of C in wasm memory. */
 export function paddedColumns(n: number): number {
@@ -324,13 +334,13 @@ function constantPacker(b: MatrixView, k: number, n: number): PackB {
 }
 
 /** Float offsets of gemmWasm's regions in the kernel's memory. */
-function wasmLayout(m: number, n: number) {
+function wasmLayout(m: number, n: number, packB: PackB) {
   const nPad = paddedColumns(n);
   const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
   const aAt = 0;
   const biasAt = aAt + WASM_MC * KC;
   const bAt = biasAt + mPad;
-  const cAt = bAt + KC * nPad;
+  const cAt = bAt + (packB.layout === 'indexed' ? INDEX_TABLE_FLOATS + (packB.dataFloats ?? 0) : KC * nPad);
   return { nPad, mPad, aAt, biasAt, bAt, cAt, end: cAt + mPad * nPad };
 }
 
@@ -342,11 +352,18 @@ function wasmLayout(m: number, n: number) {
  */
 function copyOut(
   mem: Float32Array, cAt: number, nPad: number, m: number, n: number, c: Float32Array, cOffset: number, ldc: number,
-  accumulate: boolean, columnAdds: readonly Float32Array[], rowAffine: ChannelAffine | undefined,
+  accumulate: boolean, columnAdds: readonly Float32Array[], rowAffine: ChannelAffine | undefined, columnRuns?: ColumnRuns,
 ): void {
-  if (rowAffine && !accumulate) {
-    const { scale, shift, relu } = rowAffine;
-    for (let i = 0; i < m; i++) affineRun(mem, cAt + i * nPad, cAt + i * nPad + n, c, cOffset + i * ldc, scale[i]!, shift[i]!, relu);
+  const { runs, stride, width } = columnRuns ?? { runs: 1, stride: n, width: n };
+  if (columnRuns || (rowAffine && !accumulate)) {
+    for (let i = 0; i < m; i++) {
+      for (let r = 0; r < runs; r++) {
+        const src = cAt + i * nPad + r * stride;
+        const dst = cOffset + i * ldc + r * width;
+        if (rowAffine) affineRun(mem, src, src + width, c, dst, rowAffine.scale[i]!, rowAffine.shift[i]!, rowAffine.relu);
+        else c.set(mem.subarray(src, src + width), dst);
+      }
+    }
     return;
   }
   if (columnAdds.length > 0 && !accumulate) {
@@ -382,7 +399,7 @@ function gemmWasm(
   c: Float32Array, cOffset: number, ldc: number, options: GemmOptions,
 ): void {
   const { accumulate = false, constantA = false, rowBias, columnAdds = [], rowAffine } = options;
-  const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = wasmLayout(m, n);
+  const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = wasmLayout(m, n, packB);
   const panels = constantA ? packedPanels(a, m, k) : undefined;
   const mem = wasmView(kernel, end * 4);
   if (rowBias && !accumulate) {
@@ -391,7 +408,8 @@ function gemmWasm(
   } else {
     mem.fill(0, biasAt, biasAt + mPad);
   }
-  const rows = packB.layout === 'rows';
+  // B's address, row step (or table address) and strip step in bytes, per layout.
+  const bStep = { strips: (kc: number) => [bAt * 4, WASM_NR * 4, kc * WASM_NR * 4], rows: () => [bAt * 4, nPad * 4, WASM_NR * 4], indexed: () => [(bAt + INDEX_TABLE_FLOATS) * 4, bAt * 4, WASM_NR * 4] }[packB.layout];
   let panelAt = 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = Math.min(KC, k - k0);
@@ -405,13 +423,21 @@ function gemmWasm(
       } else {
         packRowStrips(mem, aAt, a, i0, mc, k0, kc, WASM_MR);
       }
-      kernel.tile(
-        aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4,
-        rows ? nPad * 4 : WASM_NR * 4, rows ? WASM_NR * 4 : kc * WASM_NR * 4, (biasAt + i0) * 4, k0 === 0 ? 1 : 0,
-      );
+      const [bp, ldb, bStrip] = bStep(kc) as [number, number, number];
+      kernel.tile(aAt * 4, bp, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4, ldb, bStrip, (biasAt + i0) * 4, k0 === 0 ? 1 : 0);
     }
   }
-  copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, accumulate, columnAdds, rowAffine);
+  copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, accumulate, columnAdds, rowAffine, options.columnRuns);
+}
+
+/**
+ * C's n columns hold `runs` runs of `width` useful columns, one every `stride`
+ * columns: conv over a padded image computes the padding's columns too.
+ */
+export interface ColumnRuns {
+  readonly runs: number;
+  readonly stride: number;
+  readonly width: number;
 }
 
 export interface GemmOptions {
@@ -435,6 +461,8 @@ export interface GemmOptions {
    * stored; excludes `columnAdds`, ignored with `accumulate`.
    */
   rowAffine?: ChannelAffine;
+  /** Only these columns of C are stored, packed together (gemmPacked only; excludes `accumulate` and `columnAdds`). */
+  columnRuns?: ColumnRuns;
 }
 
 function addRowBias(m: number, n: number, c: Float32Array, cOffset: number, ldc: number, bias: Float32Array): void {
@@ -482,7 +510,7 @@ export function gemmPacked(
   m: number, n: number, k: number, a: MatrixView, packB: PackB, c: Float32Array, cOffset: number, ldc: number,
   options: Omit<GemmOptions, 'accumulate'> = {},
 ): boolean {
-  const kernel = wasmGemmKernel();
+  const kernel = wasmGemmKernel(packB.layout === 'indexed');
   if (!kernel || k === 0) return false;
   gemmWasm(kernel, m, n, k, a, packB, c, cOffset, ldc, options);
   return true;

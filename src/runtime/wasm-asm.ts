@@ -13,7 +13,7 @@ export const OP = {
   block: 0x02, loop: 0x03, if: 0x04, else: 0x05, br: 0x0c, brIf: 0x0d, end: 0x0b,
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
   i32Const: 0x41, i32Eqz: 0x45, i32GeU: 0x4f, i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32Shl: 0x74,
-  f32Load: 0x2a, f32Store: 0x38, f32Add: 0x92, simd: 0xfd,
+  i32Load: 0x28, f32Load: 0x2a, f32Store: 0x38, f32Add: 0x92, simd: 0xfd,
 } as const;
 export const SIMD = {
   v128Load: 0, v128Load32Splat: 9, v128Store: 11, v128Const: 12, f32x4Splat: 19, f32x4ExtractLane: 31, f32x4Add: 228, f32x4Mul: 230,

@@ -18,10 +18,13 @@ export const TILE_ROWS = 4;
 /** Two f32x4 vectors per row; packers rely on this being 8. */
 export const TILE_COLS = 8;
 
+const I32_LOCALS = 9;
+
 function locals(rows: number) {
-  const acc = PARAM_COUNT + 7;
+  const acc = PARAM_COUNT + I32_LOCALS;
   return {
     js: PARAM_COUNT, is: PARAM_COUNT + 1, k: PARAM_COUNT + 2, a: PARAM_COUNT + 3, b: PARAM_COUNT + 4, c: PARAM_COUNT + 5, bias: PARAM_COUNT + 6,
+    bBase: PARAM_COUNT + 7, t: PARAM_COUNT + 8,
     acc, bv0: acc + 2 * rows, bv1: acc + 2 * rows + 1, av: acc + 2 * rows + 2, vectors: 2 * rows + 3,
   };
 }
@@ -36,10 +39,16 @@ function locals(rows: number) {
  * host, where multiplies and adds issue on separate pipes, and would change
  * rounding, so the tile keeps them separate.
  */
-function kLoop(rows: number): number[] {
+function kLoop(rows: number, indexed: boolean): number[] {
   const L = locals(rows);
+  // Indexed: row k of the B strip lies at bBase + table[k] (table at t, one i32 per row).
+  const rowStart = indexed ? [...get(L.bBase), ...get(L.t), OP.i32Load, 2, 0, OP.i32Add, ...set(L.b)] : [];
+  const advanceB = indexed
+    ? [...get(L.t), ...i32c(4), OP.i32Add, ...set(L.t)]
+    : [...get(L.b), ...get(P.ldb), OP.i32Add, ...set(L.b)];
   const madd = (acc: number, b: number): number[] => [...get(acc), ...get(L.av), ...get(b), ...simd(SIMD.f32x4Mul), ...simd(SIMD.f32x4Add), ...set(acc)];
   const step = [
+    ...rowStart,
     ...get(L.b), ...simd(SIMD.v128Load, ...mem(0)), ...set(L.bv0),
     ...get(L.b), ...simd(SIMD.v128Load, ...mem(16)), ...set(L.bv1),
   ];
@@ -56,7 +65,7 @@ function kLoop(rows: number): number[] {
     ...get(L.k), OP.i32Eqz, OP.brIf, 1,
     ...step,
     ...get(L.a), ...i32c(4 * rows), OP.i32Add, ...set(L.a),
-    ...get(L.b), ...get(P.ldb), OP.i32Add, ...set(L.b),
+    ...advanceB,
     ...get(L.k), ...i32c(1), OP.i32Sub, ...set(L.k),
     OP.br, 0, OP.end, OP.end,
   ];
@@ -82,7 +91,7 @@ function rowStore(rows: number, r: number): number[] {
   return [...half(0), ...half(1), ...get(L.c), ...get(P.ldc), OP.i32Add, ...set(L.c)];
 }
 
-function kernelBody(rows: number): number[] {
+function kernelBody(rows: number, indexed: boolean): number[] {
   const L = locals(rows);
   const zero = simd(SIMD.v128Const, ...new Array<number>(16).fill(0));
   const clearAcc = Array.from({ length: 2 * rows }, (_, i) => [...zero, ...set(L.acc + i)]).flat();
@@ -90,15 +99,16 @@ function kernelBody(rows: number): number[] {
     ...clearAcc,
     // a = ap + is·kc·(4·rows); b = bp + js·bStrip
     ...get(P.ap), ...get(L.is), ...get(P.kc), OP.i32Mul, ...i32c(4 * rows), OP.i32Mul, OP.i32Add, ...set(L.a),
-    ...get(P.bp), ...get(L.js), ...get(P.bStrip), OP.i32Mul, OP.i32Add, ...set(L.b),
-    ...kLoop(rows),
+    ...get(P.bp), ...get(L.js), ...get(P.bStrip), OP.i32Mul, OP.i32Add, ...set(indexed ? L.bBase : L.b),
+    ...(indexed ? [...get(P.ldb), ...set(L.t)] : []),
+    ...kLoop(rows, indexed),
     // c = cp + is·rows·ldc + js·32; bias = biasp + is·rows·4
     ...get(P.cp), ...get(L.is), ...i32c(rows), OP.i32Mul, ...get(P.ldc), OP.i32Mul, OP.i32Add,
     ...get(L.js), ...i32c(5), OP.i32Shl, OP.i32Add, ...set(L.c),
     ...get(P.biasp), ...get(L.is), ...i32c(4 * rows), OP.i32Mul, OP.i32Add, ...set(L.bias),
     ...Array.from({ length: rows }, (_, r) => rowStore(rows, r)).flat(),
   ];
-  const declared = [2, ...uleb(7), I32, ...uleb(L.vectors), V128];
+  const declared = [2, ...uleb(I32_LOCALS), I32, ...uleb(L.vectors), V128];
   return [...declared, ...countedLoop(L.js, P.nStrips, countedLoop(L.is, P.mStrips, tile)), OP.end];
 }
 
@@ -120,22 +130,28 @@ export interface WasmGemmKernel {
   readonly tile: TileKernel;
 }
 
-/** Compiles a kernel with tiles of `rows` rows; throws where WebAssembly SIMD is unavailable. */
-export function buildTileKernel(rows: number): WasmGemmKernel {
-  const { memory, exports } = instantiate(moduleWithOneFunction('tile', new Array<number>(PARAM_COUNT).fill(I32), kernelBody(rows)));
+/**
+ * Compiles a kernel with tiles of `rows` rows; throws where WebAssembly SIMD
+ * is unavailable. An `indexed` kernel finds B's rows through a table instead
+ * of a fixed stride: its `ldb` is the byte address of kc i32 byte offsets,
+ * row k of strip j lying at bp + j·bStrip + table[k]. Conv reads shifted
+ * windows of a padded image this way, with no im2col copy.
+ */
+export function buildTileKernel(rows: number, indexed = false): WasmGemmKernel {
+  const { memory, exports } = instantiate(moduleWithOneFunction('tile', new Array<number>(PARAM_COUNT).fill(I32), kernelBody(rows, indexed)));
   return { memory, tile: exports['tile'] as TileKernel };
 }
 
-let instance: WasmGemmKernel | null | undefined;
+const instances = new Map<boolean, WasmGemmKernel | null>();
 
-/** The SIMD kernel, or undefined when this runtime cannot compile it. */
-export function wasmGemmKernel(): WasmGemmKernel | undefined {
-  if (instance === undefined) {
+/** The SIMD kernel (the indexed one when asked), or undefined when this runtime cannot compile it. */
+export function wasmGemmKernel(indexed = false): WasmGemmKernel | undefined {
+  if (!instances.has(indexed)) {
     try {
-      instance = buildTileKernel(TILE_ROWS);
+      instances.set(indexed, buildTileKernel(TILE_ROWS, indexed));
     } catch {
-      instance = null;
+      instances.set(indexed, null);
     }
   }
-  return instance ?? undefined;
+  return instances.get(indexed) ?? undefined;
 }

@@ -3,6 +3,7 @@ import { runProgram } from '../../src/runtime/interpreter.js';
 import { f16, f32, int, ints, op, program, runOp, str, v, values } from './build.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { seededFloats } from '../helpers/seeded.js';
+import { gemm, matrix } from '../../src/runtime/gemm.js';
 import { maxAbsDiff, runOnnxNode, type OnnxAttr } from './ort.js';
 
 interface ConvCase {
@@ -114,5 +115,44 @@ describe('conv_transpose', () => {
     const ref = await runOnnxNode('ConvTranspose', { x }, { w: weight }, { group: 2, dilations: [2, 1], strides: [1, 2] });
     const [out] = runOp('conv_transpose', { x, weight, groups: int(2), dilations: ints([2, 1]), strides: ints([1, 2]) }, F([2, 6, 6, 11]));
     expect(maxAbsDiff(values(out!), ref)).toBeLessThan(1e-5);
+  });
+});
+
+/** Explicit im2col of one image (stride 1, no dilation) and one GEMM over it: the same products summed in the same order as conv's. */
+function im2colThenGemm(x: Float32Array, [cin, h, w]: number[], weight: Float32Array, cout: number, [kh, kw]: number[], [pt, pl, pb, pr]: number[]): Float32Array {
+  const oh = h + pt + pb - kh + 1;
+  const ow = w + pl + pr - kw + 1;
+  const k = cin * kh * kw;
+  const col = new Float32Array(k * oh * ow);
+  for (let c = 0; c < cin; c++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
+    const row = (c * kh + i) * kw + j;
+    for (let y = 0; y < oh; y++) for (let z = 0; z < ow; z++) {
+      const iy = y + i - pt;
+      const iz = z + j - pl;
+      col[row * oh * ow + y * ow + z] = iy >= 0 && iy < h && iz >= 0 && iz < w ? x[(c * h + iy) * w + iz]! : 0;
+    }
+  }
+  const out = new Float32Array(cout * oh * ow);
+  gemm(cout, oh * ow, k, matrix(weight, 0, k), matrix(col, 0, oh * ow), out, 0, oh * ow);
+  return out;
+}
+
+describe('stride-1 conv read from the padded image', () => {
+  it.each([
+    ['3×3 same, two K panels', [40, 9, 11], 6, [3, 3], [1, 1, 1, 1]],
+    ['5×3 asymmetric pads', [3, 7, 12], 5, [5, 3], [2, 0, 1, 2]],
+    ['1×7 valid over a wide row', [4, 1, 60], 16, [1, 7], [0, 0, 0, 0]],
+  ] as const)('%s: bit-identical to im2col and a GEMM', (_, inShape, cout, kernel, pads) => {
+    const [cin, h, w] = inShape;
+    const x = seededFloats(cin * h * w, cin + h);
+    const weight = seededFloats(cout * cin * kernel[0] * kernel[1], cout);
+    const oh = h + pads[0] + pads[2] - kernel[0] + 1;
+    const ow = w + pads[1] + pads[3] - kernel[1] + 1;
+    const [out] = runOp('conv', {
+      x: f32([1, cin, h, w], x), weight: f32([cout, cin, ...kernel], weight), pad_type: str('custom'), pad: ints([pads[0], pads[2], pads[1], pads[3]]),
+    }, F([1, cout, oh, ow]));
+    const want = im2colThenGemm(x, [...inShape], weight, cout, [...kernel], [...pads]);
+    const got = out!.data as Float32Array;
+    expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer))).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import type { KernelTable, OpContext } from '../kernel.js';
 import { affineRun, type ChannelAffine } from '../affine.js';
-import { gemm, gemmPacked, matrix, paddedColumns, type PackB } from '../gemm.js';
+import { gemm, gemmPacked, INDEX_TABLE_FLOATS, matrix, paddedColumns, type ColumnRuns, type GemmOptions, type PackB } from '../gemm.js';
 import { makeFloat, makeFloatToOverwrite, type RtFloatValue, type RtValue } from '../value.js';
 import { lift, resolvePads, spatialParam, spatialRank, type Triple } from './window.js';
 
@@ -136,6 +136,65 @@ function im2colPacker(src: Float32Array, srcOffset: number, g: Geometry): PackB 
   };
 }
 
+/**
+ * A stride-1, undilated 2-D conv needs no im2col: over the input padded to
+ * Hp × Wp, row (c, kh, kw) of the unfolded matrix is the padded channel c
+ * read from offset kh·Wp + kw, if output (oh, ow) is taken as column
+ * oh·Wp + ow. The GEMM then computes Wp − OW padding columns per output row,
+ * which are not stored.
+ */
+function readsShiftedWindows(g: Geometry): boolean {
+  return g.kernel[0] === 1 && g.inSize[0] === 1 && g.padBefore[0] === 0 && g.padAfter[0] === 0
+    && g.stride.every((s) => s === 1) && g.dilation.every((d) => d === 1);
+}
+
+/** The padded image of `channels` channels and each K panel's row offsets into it (see readsShiftedWindows). */
+function shiftedWindowPacker(src: Float32Array, srcOffset: number, channels: number, g: Geometry): { packB: PackB; n: number; runs: ColumnRuns } {
+  const [, IH, IW] = g.inSize;
+  const [, KH, KW] = g.kernel;
+  const [, ph, pw] = g.padBefore;
+  const Hp = IH + ph + g.padAfter[1];
+  const Wp = IW + pw + g.padAfter[2];
+  const plane = Hp * Wp;
+  // The last strip reads up to KW − 1 + 7 floats past the image.
+  const dataFloats = channels * plane + KW + 8;
+  const write = (mem: Float32Array, at: number, k0: number, kc: number): void => {
+    const data = at + INDEX_TABLE_FLOATS;
+    if (k0 === 0) {
+      mem.fill(0, data, data + dataFloats);
+      for (let c = 0; c < channels; c++) {
+        for (let ih = 0; ih < IH; ih++) {
+          const from = srcOffset + (c * IH + ih) * IW;
+          mem.set(src.subarray(from, from + IW), data + c * plane + (ih + ph) * Wp + pw);
+        }
+      }
+    }
+    const table = new Int32Array(mem.buffer, mem.byteOffset + at * 4, kc);
+    for (let k = 0; k < kc; k++) {
+      const row = k0 + k;
+      const kw = row % KW;
+      const kh = Math.floor(row / KW) % KH;
+      const c = Math.floor(row / (KW * KH));
+      table[k] = (c * plane + kh * Wp + kw) * 4;
+    }
+  };
+  const [, OH, OW] = g.outSize;
+  return { packB: { layout: 'indexed', dataFloats, write }, n: OH * Wp, runs: { runs: OH, stride: Wp, width: OW } };
+}
+
+/** conv of one image group as a GEMM whose B is read from the image in wasm memory; false when the SIMD kernel is unavailable. */
+function convPacked(
+  coutG: number, kRows: number, weights: ReturnType<typeof matrix>, src: Float32Array, srcOffset: number, cinG: number, g: Geometry,
+  out: Float32Array, outOffset: number, options: Omit<GemmOptions, 'accumulate'>,
+): boolean {
+  const outVol = volume(g.outSize);
+  if (readsShiftedWindows(g)) {
+    const { packB, n, runs } = shiftedWindowPacker(src, srcOffset, cinG, g);
+    return gemmPacked(coutG, n, kRows, weights, packB, out, outOffset, outVol, { ...options, columnRuns: runs });
+  }
+  return gemmPacked(coutG, outVol, kRows, weights, im2colPacker(src, srcOffset, g), out, outOffset, outVol, options);
+}
+
 /** Direct convolution of one input channel into one output channel (depthwise shape). */
 function directChannel(
   src: Float32Array, srcOffset: number, w: Float32Array, wOffset: number, g: Geometry, out: Float32Array, outOffset: number,
@@ -241,7 +300,7 @@ export function convThenNorm(ctx: OpContext, affine?: ChannelAffine): RtFloatVal
       }
       const weights = matrix(w.data, grp * coutG * cinG * kvol, cinG * kvol);
       const options = { constantA: weightIsConstant, rowBias, rowAffine };
-      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x.data, inOffset, g), out.data, outOffset, outVol, options)) continue;
+      if (col && convPacked(coutG, cinG * kvol, weights, x.data, inOffset, cinG, g, out.data, outOffset, options)) continue;
       if (col) im2col(x.data, inOffset, cinG, g, col.get());
       const b = col ? matrix(col.get(), 0, outVol) : matrix(x.data, inOffset, inVol);
       gemm(coutG, outVol, cinG * kvol, weights, b, out.data, outOffset, outVol, options);
