@@ -47,9 +47,9 @@ class Scope {
   /** Names of values made by const and constexpr ops, shared by nested scopes. */
   readonly constants: Set<string>;
   readonly buffers: BufferTracker;
-  constructor(private readonly parent?: Scope) {
+  constructor(private readonly parent?: Scope, pool?: BufferPool) {
     this.constants = parent?.constants ?? new Set();
-    this.buffers = parent?.buffers ?? new BufferTracker();
+    this.buffers = parent?.buffers ?? new BufferTracker(pool);
   }
 
   get(name: string): RtValue | undefined {
@@ -72,8 +72,8 @@ class Scope {
  * counted, so they are never recycled.
  */
 class BufferTracker {
-  readonly pool = new BufferPool();
   private readonly live = new Map<RtValue['data'], number>();
+  constructor(readonly pool = new BufferPool()) {}
 
   /** Records an op result: a fresh buffer starts at one name, a view of a counted one adds a name. */
   adopt(data: RtValue['data'], fresh: boolean): void {
@@ -522,6 +522,23 @@ function selectFunction(program: MilProgram, name: string): MilFunction {
 }
 
 /**
+ * The buffers a function's earlier runs released, kept for its next run: a
+ * program run again (a benchmark, a reference compared run by run) reuses its
+ * activations' memory instead of faulting in and collecting fresh arrays each
+ * time. Kept as long as the function; a run told it is the only one starts a
+ * pool of its own and leaves nothing behind.
+ */
+const poolsByFunction = new WeakMap<MilFunction, BufferPool>();
+function poolFor(fn: MilFunction): BufferPool {
+  let pool = poolsByFunction.get(fn);
+  if (!pool) {
+    pool = new BufferPool();
+    poolsByFunction.set(fn, pool);
+  }
+  return pool;
+}
+
+/**
  * Runs one function of an ML program on the given inputs and returns its
  * outputs by name, each in its declared dtype (float16 as half bit patterns).
  */
@@ -531,7 +548,7 @@ export function runProgram(program: MilProgram, inputs: Record<string, Tensor>, 
   for (const name of Object.keys(inputs)) {
     if (!declaredNames.has(name)) throw new ToolError('RUNTIME', `unknown input '${name}' (the program takes: ${[...declaredNames].join(', ')})`);
   }
-  const scope = new Scope();
+  const scope = new Scope(undefined, options.once ? undefined : poolFor(fn));
   for (const v of fn.inputs) scope.set(v.name, fromTensor(checkInput(v.name, v.type, inputs[v.name])));
   const values = withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp, undefined, options.onValues, options.once !== true));
   const result: Record<string, Tensor> = {};

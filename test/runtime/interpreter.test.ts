@@ -205,6 +205,24 @@ describe('buffer reuse', () => {
     }
     expect(Array.from(x.data as Float32Array).slice(0, 7)).toEqual([-3, -2, -1, 0, 1, 2, 3]);
   });
+
+  it('a later run reuses what an earlier one released but never the outputs it returned', () => {
+    const n = 8192;
+    const prog = program([v('x', 'float32', [n])], [
+      op('relu', { x: 'x' }, [v('a', 'float32', [n])]),
+      op('mul', { x: 'a', y: f32([], [3]) }, [v('b', 'float32', [n])]),
+      op('add', { x: 'b', y: f32([], [1]) }, [v('y', 'float32', [n])]),
+    ], ['y']);
+    const input = (k: number) => f32([n], Float32Array.from({ length: n }, (_, i) => ((i * k) % 11) - 5));
+    const first = runProgram(prog, { x: input(1) })['y']!.data as Float32Array;
+    const kept = Float32Array.from(first);
+    for (const k of [2, 3]) {
+      const y = runProgram(prog, { x: input(k) })['y']!.data as Float32Array;
+      expect(y).not.toBe(first);
+      expect(y[7]).toBe(Math.max(((7 * k) % 11) - 5, 0) * 3 + 1);
+    }
+    expect(first).toEqual(kept);
+  });
 });
 
 describe('runModel', () => {
