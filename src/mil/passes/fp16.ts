@@ -1,4 +1,4 @@
-import { FLOAT16_MAX, FLOAT16_MIN_NORMAL, FLOAT16_MIN_SUBNORMAL, float32ToFloat16Bits } from '../../tensor/fp16.js';
+import { FLOAT16_MAX, FLOAT16_MIN_NORMAL, FLOAT16_MIN_SUBNORMAL, float32BitsToFloat16Bits, float32ToFloat16Bits } from '../../tensor/fp16.js';
 import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import { lookupMilOp, type MilOpDef, type MilParamDef, type TypeRuleInput } from '../catalogue.js';
 import {
@@ -395,6 +395,9 @@ function scanFp16Range(data: Float32Array): { overflow: number; belowNormal: num
 const POS_MAX_BITS = 0x7bff;
 const NEG_MAX_BITS = 0xfbff;
 const POS_TINY_BITS = float32ToFloat16Bits(FLOAT16_MIN_SUBNORMAL);
+/** Exponent bits of a float32 (all set: Inf or NaN) and its sign bit. */
+const F32_EXPONENT = 0x7f800000;
+const F32_SIGN = 0x80000000;
 
 /**
  * fp32 → fp16 for a constant: finite values that would round to ±Inf saturate
@@ -405,17 +408,19 @@ const POS_TINY_BITS = float32ToFloat16Bits(FLOAT16_MIN_SUBNORMAL);
 export function toFloat16Tensor(value: Tensor): { tensor: Tensor; saturated: number } {
   if (value.dtype !== 'float32') return { tensor: value, saturated: 0 };
   const src = value.data as Float32Array;
+  // The float32 bits, read as integers: sign, finiteness and zero are tests on them.
+  const words = new Uint32Array(src.buffer, src.byteOffset, src.length);
   const out = new Uint16Array(src.length);
   const guardUnderflow = src.length < UNDERFLOW_GUARD_LIMIT;
   let saturated = 0;
-  for (let i = 0; i < src.length; i++) {
-    const v = src[i]!;
-    let bits = float32ToFloat16Bits(v);
-    if ((bits & 0x7fff) === 0x7c00 && Number.isFinite(v)) {
-      bits = v > 0 ? POS_MAX_BITS : NEG_MAX_BITS;
+  for (let i = 0; i < words.length; i++) {
+    const x = words[i]!;
+    let bits = float32BitsToFloat16Bits(x);
+    if ((bits & 0x7fff) === 0x7c00 && (x & F32_EXPONENT) !== F32_EXPONENT) {
+      bits = x & F32_SIGN ? NEG_MAX_BITS : POS_MAX_BITS;
       saturated++;
-    } else if (guardUnderflow && (bits & 0x7fff) === 0 && v !== 0) {
-      bits = v > 0 ? POS_TINY_BITS : POS_TINY_BITS | 0x8000;
+    } else if (guardUnderflow && (bits & 0x7fff) === 0 && (x & ~F32_SIGN) !== 0) {
+      bits = x & F32_SIGN ? POS_TINY_BITS | 0x8000 : POS_TINY_BITS;
     }
     out[i] = bits;
   }
