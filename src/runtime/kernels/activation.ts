@@ -1,11 +1,14 @@
 import type { Kernel, KernelTable, OpContext } from '../kernel.js';
 import { normAxis } from '../kernel.js';
 import { makeFloatToOverwrite, type RtFloatValue, type RtValue } from '../value.js';
-import { erf } from './elementwise.js';
+import { erf, fastExp } from '../fast-math.js';
 
 /** Activation ops: element-wise with scalar parameters, per-channel ones, and softmax. */
 
-const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+const sigmoid = (x: number): number => {
+  const e = fastExp(-Math.abs(x));
+  return x >= 0 ? 1 / (1 + e) : e / (1 + e);
+};
 /** log(1 + e^x) without overflow for large x. */
 const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -89,7 +92,7 @@ function softmax(ctx: OpContext): RtValue[] {
       for (let k = 0; k < n; k++) max = Math.max(max, a[start + k * inner]!);
       let sum = 0;
       for (let k = 0; k < n; k++) {
-        const e = Math.exp(a[start + k * inner]! - max);
+        const e = fastExp(a[start + k * inner]! - max);
         o[start + k * inner] = e;
         sum += e;
       }

@@ -1,6 +1,7 @@
 import { elementCount } from '../../tensor/tensor.js';
 import type { KernelTable, OpContext } from '../kernel.js';
 import { gemm, matrix } from '../gemm.js';
+import { fastExp } from '../fast-math.js';
 import { makeFloatToOverwrite, type RtValue } from '../value.js';
 import { broadcastIndex, broadcastShapes } from './broadcast.js';
 
@@ -43,7 +44,7 @@ function scaledDotProductAttention(ctx: OpContext): RtValue[] {
       }
       let sum = 0;
       for (let j = 0; j < S; j++) {
-        const e = max === -Infinity ? 0 : Math.exp(scores[i * S + j]! - max);
+        const e = max === -Infinity ? 0 : fastExp(scores[i * S + j]! - max);
         scores[i * S + j] = e;
         sum += e;
       }

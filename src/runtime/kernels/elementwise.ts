@@ -1,6 +1,7 @@
 import type { DType } from '../../tensor/dtype.js';
 import { elementCount } from '../../tensor/tensor.js';
 import type { Kernel, KernelTable, OpContext } from '../kernel.js';
+import { erf, fastExp } from '../fast-math.js';
 import { allocFor, makeFloatToOverwrite, makeValue, type RtNumeric, type RtNumericValue, type RtValue } from '../value.js';
 import { broadcastIndex, broadcastShapes } from './broadcast.js';
 
@@ -184,42 +185,6 @@ function isFloat(d: DType): boolean {
   return d === 'float32' || d === 'float16';
 }
 
-const erfP = 0.3275911;
-const ERF_A = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429] as const;
-
-/**
- * Coefficients of erf's Maclaurin series, 2/√π · (−1)ⁿ / (n!·(2n+1)) for
- * n = 0…11, so the series is one Horner chain in x² (no divisions per element:
- * GELU-shaped models call erf millions of times per run).
- */
-const ERF_SERIES = ((): Float64Array => {
-  const c = new Float64Array(12);
-  let factorial = 1;
-  for (let n = 0; n < c.length; n++) {
-    if (n > 0) factorial *= n;
-    c[n] = ((n % 2 === 0 ? 1 : -1) / (factorial * (2 * n + 1))) * (2 / Math.sqrt(Math.PI));
-  }
-  return c;
-})();
-const [S0, S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11] = ERF_SERIES as unknown as number[];
-
-/**
- * erf to ~1e-7 absolute (Abramowitz–Stegun 7.1.26 is only 1.5e-7; refine with
- * the series near zero where relative error matters most).
- */
-export function erf(x: number): number {
-  const ax = Math.abs(x);
-  if (ax < 0.5) {
-    // Maclaurin series: converges fast for small |x| and keeps relative accuracy.
-    const z = x * x;
-    return x * (S0! + z * (S1! + z * (S2! + z * (S3! + z * (S4! + z * (S5! + z * (S6! + z * (S7! + z * (S8! + z * (S9! + z * (S10! + z * S11!)))))))))));
-  }
-  const t = 1 / (1 + erfP * ax);
-  const poly = ((((ERF_A[4] * t + ERF_A[3]) * t + ERF_A[2]) * t + ERF_A[1]) * t + ERF_A[0]) * t;
-  const y = 1 - poly * Math.exp(-ax * ax);
-  return x < 0 ? -y : y;
-}
-
 /**
  * x · (erf(x / c1) + c2) · c3 over every element, each step rounded to float32
  * as real_div, erf, add, mul and mul store their results: the erf GELU chain
@@ -251,7 +216,7 @@ export function roundHalfEven(x: number): number {
 const UNARY: Record<string, Unary> = {
   abs: Math.abs,
   sqrt: Math.sqrt,
-  exp: Math.exp,
+  exp: fastExp,
   exp2: (x) => Math.pow(2, x),
   erf,
   floor: Math.floor,
