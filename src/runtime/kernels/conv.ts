@@ -2,6 +2,7 @@ import type { KernelTable, OpContext } from '../kernel.js';
 import { affineRun, type ChannelAffine } from '../affine.js';
 import { gemm, gemmPacked, INDEX_TABLE_FLOATS, matrix, paddedColumns, type ColumnRuns, type GemmOptions, type PackB } from '../gemm.js';
 import { makeFloat, makeFloatToOverwrite, type RtFloatValue, type RtValue } from '../value.js';
+import { prefersWinograd, winogradConv, type WinogradConv } from './conv-winograd.js';
 import { lift, resolvePads, spatialParam, spatialRank, type Triple } from './window.js';
 
 /**
@@ -237,6 +238,15 @@ function addBias(out: Float32Array, bias: Float32Array | undefined, batches: num
   }
 }
 
+/** The conv as Winograd sees it, when it is a float32 3×3 stride-1 undilated 2-D conv with one group. */
+function winogradShape(g: Geometry, x: RtFloatValue, cout: number, groups: number): WinogradConv | undefined {
+  if (groups !== 1 || x.dtype !== 'float32' || !readsShiftedWindows(g) || g.kernel[1] !== 3 || g.kernel[2] !== 3) return undefined;
+  const [batch, cin] = x.shape as [number, number];
+  return {
+    batch, cin, cout, inH: g.inSize[1], inW: g.inSize[2], padTop: g.padBefore[1], padLeft: g.padBefore[2], outH: g.outSize[1], outW: g.outSize[2],
+  };
+}
+
 function isPointwise(g: Geometry): boolean {
   return [0, 1, 2].every((i) => g.kernel[i] === 1 && g.stride[i] === 1 && g.padBefore[i] === 0 && g.padAfter[i] === 0);
 }
@@ -279,6 +289,11 @@ export function convThenNorm(ctx: OpContext, affine?: ChannelAffine): RtFloatVal
   // The direct loop accumulates into the result; GEMM writes every element of it.
   const outShape = [batch, cout, ...g.outSize.slice(3 - (x.shape.length - 2))];
   const out = direct ? makeFloat(x.dtype, outShape) : makeFloatToOverwrite(x.dtype, outShape);
+  const winograd = direct ? undefined : winogradShape(g, x, cout, groups);
+  if (winograd && prefersWinograd(winograd)) {
+    winogradConv(x.data, w.data, weightIsConstant, winograd, bias, affine, out.data);
+    return out;
+  }
   const col = pointwise || direct ? undefined : new LazyBuffer(cinG * kvol * outVol);
   for (let n = 0; n < batch; n++) {
     for (let grp = 0; grp < groups; grp++) {
