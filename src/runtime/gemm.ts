@@ -99,21 +99,27 @@ function packedConstant(view: MatrixView, kind: string, rows: number, cols: numb
   return packed;
 }
 
-/** Constant A (conv weights) in the order gemmWasm consumes its panels. */
-function packedPanels(a: MatrixView, m: number, k: number): Float32Array {
-  return packedConstant(a, 'A', m, k, () => {
-    const panels = new Float32Array(Math.ceil(m / WASM_MR) * WASM_MR * k);
-    let at = 0;
-    for (let k0 = 0; k0 < k; k0 += KC) {
-      const kc = Math.min(KC, k - k0);
-      for (let i0 = 0; i0 < m; i0 += WASM_MC) {
-        const mc = Math.min(WASM_MC, m - i0);
-        packRowStrips(panels, at, a, i0, mc, k0, kc, WASM_MR);
-        at += Math.ceil(mc / WASM_MR) * WASM_MR * kc;
-      }
+/**
+ * A (m × k) in the order gemmWasm consumes its panels: a caller that keeps
+ * this instead of A passes it as GemmOptions.packedA.
+ */
+export function packConstantA(a: MatrixView, m: number, k: number): Float32Array {
+  const panels = new Float32Array(Math.ceil(m / WASM_MR) * WASM_MR * k);
+  let at = 0;
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = Math.min(KC, k - k0);
+    for (let i0 = 0; i0 < m; i0 += WASM_MC) {
+      const mc = Math.min(WASM_MC, m - i0);
+      packRowStrips(panels, at, a, i0, mc, k0, kc, WASM_MR);
+      at += Math.ceil(mc / WASM_MR) * WASM_MR * kc;
     }
-    return panels;
-  });
+  }
+  return panels;
+}
+
+/** Constant A (conv weights) packed once per weight. */
+function packedPanels(a: MatrixView, m: number, k: number): Float32Array {
+  return packedConstant(a, 'A', m, k, () => packConstantA(a, m, k));
 }
 
 /**
@@ -198,7 +204,7 @@ function gemmWasm(
 ): void {
   const { accumulate = false, constantA = false, rowBias, columnAdds = [], rowAffine } = options;
   const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = wasmLayout(m, n, packB);
-  const panels = constantA ? packedPanels(a, m, k) : undefined;
+  const panels = options.packedA ?? (constantA ? packedPanels(a, m, k) : undefined);
   const mem = wasmView(kernel, end * 4);
   if (rowBias && !accumulate) {
     mem.set(rowBias.subarray(0, m), biasAt);
@@ -243,6 +249,11 @@ export interface GemmOptions {
   accumulate?: boolean;
   /** A is a constant (weights): its packed form may be cached across calls. Never set it for values computed at run time. */
   constantA?: boolean;
+  /**
+   * A as packConstantA packed it for this m and k; the view of A is then not
+   * read. Only with the SIMD kernel (wasmGemmKernel() defined).
+   */
+  packedA?: Float32Array;
   /** B is a constant (weights), as `constantA`. */
   constantB?: boolean;
   /** Added to every element of row i of C (conv and linear biases); ignored with `accumulate`. */
@@ -287,7 +298,8 @@ export function gemm(
   m: number, n: number, k: number, a: MatrixView, b: MatrixView,
   c: Float32Array, cOffset: number, ldc: number, options: GemmOptions = {},
 ): void {
-  const kernel = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : undefined;
+  const kernel = options.packedA || m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : undefined;
+  if (options.packedA && !kernel) throw new Error('gemm: a packed A needs the WebAssembly SIMD kernel');
   if (kernel && k > 0) {
     gemmWasm(kernel, m, n, k, a, options.constantB ? constantPacker(b, k, n) : viewPacker(b), c, cOffset, ldc, options);
     return;

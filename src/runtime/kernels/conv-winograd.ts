@@ -1,5 +1,5 @@
 import { affineRun, type ChannelAffine } from '../affine.js';
-import { gemm, matrix } from '../gemm.js';
+import { gemm, matrix, packConstantA } from '../gemm.js';
 import { wasmGemmKernel } from '../wasm-gemm.js';
 
 /**
@@ -46,8 +46,12 @@ export function prefersWinograd(c: WinogradConv): boolean {
   return Math.min(c.cin, c.cout) >= MIN_CHANNELS && tiles >= MIN_TILES;
 }
 
-/** Transformed filters of constant weights, kept as long as the weight array (like gemm's packed panels). */
-const transformedWeights = new WeakMap<Float32Array, Float32Array>();
+/**
+ * Transformed filters of constant weights, each position's cout × cin matrix
+ * packed for the GEMM, kept as long as the weight array (like gemm's packed
+ * panels of the direct conv's weights, which then are never made).
+ */
+const transformedWeights = new WeakMap<Float32Array, Float32Array[]>();
 
 /**
  * U[p·cout·cin + oc·cin + ic] = (G·g·Gᵀ)[p] for filter g = w[oc, ic], with
@@ -84,14 +88,21 @@ function transformWeights(w: Float32Array, cout: number, cin: number): Float32Ar
   return u;
 }
 
-function weightsFor(w: Float32Array, constant: boolean, cout: number, cin: number): Float32Array {
-  if (!constant) return transformWeights(w, cout, cin);
-  let u = transformedWeights.get(w);
-  if (!u) {
-    u = transformWeights(w, cout, cin);
-    transformedWeights.set(w, u);
+/** The 16 positions' cout × cin matrices of the transformed filters, each packed for the GEMM. */
+function packWeights(w: Float32Array, cout: number, cin: number): Float32Array[] {
+  const u = transformWeights(w, cout, cin);
+  return Array.from({ length: 16 }, (_, p) => packConstantA(matrix(u, p * cout * cin, cin), cout, cin));
+}
+
+/** packWeights, once per constant weight array. */
+function packedWeights(w: Float32Array, constant: boolean, cout: number, cin: number): Float32Array[] {
+  if (!constant) return packWeights(w, cout, cin);
+  let packed = transformedWeights.get(w);
+  if (!packed) {
+    packed = packWeights(w, cout, cin);
+    transformedWeights.set(w, packed);
   }
-  return u;
+  return packed;
 }
 
 /** A band of tile rows [ty0, ty1) of image n: the unit the transforms and the 16 products work on. */
@@ -240,7 +251,7 @@ function positionStride(floats: number): number {
 /**
  * The conv of `c` with 3×3 filters w [cout, cin, 3, 3] (+ bias, then the fused
  * per-channel affine) into out [batch, cout, outH, outW], every element written.
- * `weightIsConstant` lets the transformed filters be cached with the weight.
+ * `weightIsConstant` lets the transformed, packed filters be cached with the weight.
  */
 export function winogradConv(
   x: Float32Array, w: Float32Array, weightIsConstant: boolean, c: WinogradConv,
@@ -248,7 +259,9 @@ export function winogradConv(
 ): void {
   const tilesH = Math.ceil(c.outH / 2);
   const tilesW = Math.ceil(c.outW / 2);
-  const u = weightsFor(w, weightIsConstant, c.cout, c.cin);
+  const packed = packedWeights(w, weightIsConstant, c.cout, c.cin);
+  // The GEMM reads A from its packed form only.
+  const unread = matrix(new Float32Array(0), 0, c.cin);
   const rows = bandRows(c, tilesW);
   for (let n = 0; n < c.batch; n++) {
     for (let ty0 = 0; ty0 < tilesH; ty0 += rows) {
@@ -261,7 +274,7 @@ export function winogradConv(
       const { v, m } = scratch;
       transformInput(x, c, band, v, vStride);
       for (let p = 0; p < 16; p++) {
-        gemm(c.cout, T, c.cin, matrix(u, p * c.cout * c.cin, c.cin), matrix(v, p * vStride, T), m, p * mStride, T, { constantA: weightIsConstant });
+        gemm(c.cout, T, c.cin, unread, matrix(v, p * vStride, T), m, p * mStride, T, { packedA: packed[p]! });
       }
       transformOutput(m, mStride, c, band, bias, affine, out);
     }
