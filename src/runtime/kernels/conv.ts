@@ -9,7 +9,8 @@ import { lift, resolvePads, spatialParam, spatialRank, type Triple } from './win
  * conv and conv_transpose over 1–3 spatial dims. Spatial dims are lifted to
  * three (leading 1s) so one code path serves all ranks. conv runs as
  * im2col + GEMM (or straight GEMM for unpadded stride-1 1×1 convs); depthwise-like
- * convs with few output channels per group run as a direct loop.
+ * convs with few output channels per group run as a direct loop; float32 3×3
+ * stride-1 convs with enough channels run as Winograd (conv-winograd.ts).
  */
 
 interface Geometry {
