@@ -138,3 +138,37 @@ export function mainFunction(program: MilProgram): MilFunction {
   if (!main) throw new Error('ML program has no "main" function');
   return main;
 }
+
+/**
+ * A copy of a program that shares its constants' tensors and nothing else:
+ * functions, blocks, operations, bindings and types are new objects, so passes
+ * that edit a program in place (compression, the interface) can run on the copy
+ * while the original stays as it was. Tensors are never edited in place.
+ */
+export function copyProgramStructure(program: MilProgram): MilProgram {
+  const functions: Record<string, MilFunction> = {};
+  for (const [name, fn] of Object.entries(program.functions)) functions[name] = { inputs: fn.inputs.map(copyVar), opset: fn.opset, block: copyBlock(fn.block) };
+  return { functions, ...(program.attributes ? { attributes: { ...program.attributes } } : {}) };
+}
+
+function copyBlock(block: MilBlock): MilBlock {
+  return { inputs: block.inputs.map(copyVar), operations: block.operations.map(copyOperation), outputs: [...block.outputs] };
+}
+
+function copyOperation(op: MilOperation): MilOperation {
+  const inputs: Record<string, MilBinding[]> = {};
+  for (const [param, bindings] of Object.entries(op.inputs)) inputs[param] = bindings.map((b) => ({ ...b }));
+  return {
+    type: op.type,
+    name: op.name,
+    inputs,
+    outputs: op.outputs.map(copyVar),
+    attributes: { ...op.attributes },
+    blocks: op.blocks.map(copyBlock),
+    ...(op.source ? { source: { ...op.source } } : {}),
+  };
+}
+
+function copyVar(v: MilVar): MilVar {
+  return { name: v.name, type: structuredClone(v.type) };
+}

@@ -70,8 +70,8 @@ export interface PreparedBuild {
   keepInFp32?: ReadonlySet<string>;
   /** Rows a data-dependent detection output is padded to. */
   maxDetections?: number;
-  /** A conversion of this preparation already made at the variant's precision and target, used instead of converting again. */
-  converted?: ConversionResult;
+  /** Given how to make this variant's conversion, returns it: made by it, or one made already for other variants (see run/shared-conversions.ts). */
+  shareConversion?: (convert: () => ConversionResult) => ConversionResult;
 }
 
 /**
@@ -89,7 +89,8 @@ export function buildPreparedVariant(prepared: PreparedModel, variant: VariantDe
     ...(build.keepInFp32 ? { keepInFp32: build.keepInFp32 } : {}),
     ...(build.maxDetections === undefined ? {} : { maxDetections: build.maxDetections }),
   };
-  const converted = withInterface(build.converted ?? convertPreparedModel(prepared, options), build.face);
+  const convert = (): ConversionResult => convertPreparedModel(prepared, options);
+  const converted = withInterface(build.shareConversion ? build.shareConversion(convert) : convert(), build.face);
   // A node may have needed a newer target still; the conversion then says so in its warnings.
   const target = converted.target;
   warnings.push(...converted.warnings);

@@ -15,6 +15,7 @@ import { Deadline } from './deadline.js';
 import type { InterfaceSummary } from '../interface/describe.js';
 import type { InterfaceSettings } from './build.js';
 import { findReferences, type References } from './references.js';
+import { SharedConversions, conversionKey } from './shared-conversions.js';
 import { buildVariantPackage, errorSummary, needsVerifying, verifyJobOf, verifyVariantPackage, type VariantJob, type VerifyJob } from './variant.js';
 
 /**
@@ -94,8 +95,6 @@ export async function runModelPipeline(job: ModelJob, verify: VerifyStep): Promi
         });
         job.progress(`${job.label}: building ${variant.name}`);
         const built = await buildVariantPackage(variantJob);
-        // Used once: the variant's build compresses or decorates the program in place.
-        if (variantJob.converted) stage.converted = undefined;
         const verified = await verify(verifyJobOf(variantJob, built), built);
         result.variants.push(relabelVariant(verified ?? built, job.onnxPath, job.label));
       }
@@ -125,8 +124,8 @@ export interface ModelStage {
   shapes: InputShapeOptions;
   references: References;
   face: InterfaceSettings;
-  /** The op-coverage conversion, until the variant it is exactly the conversion of has used it. */
-  converted?: ConversionResult | undefined;
+  /** Conversions more than one variant makes (the op-coverage one among them), until their last variant has taken them. */
+  conversions?: SharedConversions;
 }
 
 /** Reading, op coverage and references, recorded in `result`; undefined when the model cannot be converted. */
@@ -151,7 +150,10 @@ async function startModel(job: ModelJob, deadline: Deadline, result: ModelResult
   result.reference = references.source;
   if (references.engine !== undefined) result.referenceEngine = references.engine;
   result.warnings.push(...references.warnings.map((w) => relabel(w, job.onnxPath, job.label)));
-  return { model, prepared, shapes, references, face: await faceOf(job, model), converted };
+  const conversions = new SharedConversions(job.variants.map((variant) => conversionKey(variant, targetForVariant(variant, job.target).target)));
+  // The coverage conversion is the fp32 one at the requested target, unless dim ranges make the variants' preparation another.
+  if (!hasShapes(shapes)) conversions.offer(conversionKey({ precision: 'fp32' }, job.target)!, converted);
+  return { model, prepared, shapes, references, face: await faceOf(job, model), conversions };
 }
 
 /**
@@ -187,11 +189,12 @@ async function faceOf(job: ModelJob, model: OnnxModel): Promise<InterfaceSetting
 /** One variant's job within its model's. */
 export function variantJobOf(job: ModelJob, stage: ModelStage, variant: VariantDefinition, deadline: Deadline, onInterface?: (summary: InterfaceSummary) => void): VariantJob {
   const target = targetForVariant(variant, job.target).target;
-  const reuse = stage.converted !== undefined && isCoverageConversion(variant, target, job.target, stage.shapes);
+  const key = conversionKey(variant, target);
+  const { conversions } = stage;
   return {
     model: stage.model,
     prepared: () => stage.prepared(target, true),
-    ...(reuse ? { converted: stage.converted } : {}),
+    ...(conversions && key !== undefined ? { shareConversion: (convert: () => ConversionResult) => conversions.take(key, convert) } : {}),
     variant,
     requestedTarget: job.target,
     packagePath: join(job.packageDir, `${variant.name}.mlpackage`),
@@ -228,11 +231,6 @@ function preparations(model: OnnxModel, shapes: InputShapeOptions): (target: Dep
     }
     return p;
   };
-}
-
-/** Whether the op-coverage conversion (fp32, the requested target, no dim ranges) is exactly this variant's conversion. */
-function isCoverageConversion(variant: VariantDefinition, target: DeploymentTarget, requested: DeploymentTarget, shapes: InputShapeOptions): boolean {
-  return variant.precision === 'fp32' && !variant.mixedPrecision && target === requested && !hasShapes(shapes);
 }
 
 /**

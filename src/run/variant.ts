@@ -33,8 +33,12 @@ export interface VariantJob {
   model: OnnxModel;
   /** The model prepared for this variant's target, once per model (see model.ts); throws what preparation refuses. */
   prepared: () => PreparedModel;
-  /** A conversion already made at this variant's precision and target (the op-coverage one), used instead of converting again. */
-  converted?: ConversionResult;
+  /**
+   * Hands this variant a conversion other variants of the model share (made by
+   * `convert` when none is yet): the op-coverage one, or one at the same
+   * precision and target. Without it the variant converts on its own.
+   */
+  shareConversion?: (convert: () => ConversionResult) => ConversionResult;
   variant: VariantDefinition;
   requestedTarget: DeploymentTarget;
   /** Where to write the package. */
@@ -221,7 +225,7 @@ async function buildForVariant(job: VariantJob, gate: Gate, result: VariantResul
   if (!job.variant.mixedPrecision) {
     return buildPreparedVariant(job.prepared(), job.variant, job.requestedTarget, {
       ...preparedBuild(job, onProgress),
-      ...(job.converted ? { converted: job.converted } : {}),
+      ...(job.shareConversion ? { shareConversion: job.shareConversion } : {}),
     });
   }
   const { built, fp32Ops } = await buildMixedPrecisionVariant({

@@ -63,3 +63,21 @@ describe('one model in a run', () => {
     expect(vi.mocked(convert.prepareOnnxModel).mock.calls.map(([, o]) => o.ranges !== undefined)).toEqual([false, true]);
   });
 });
+
+describe('variants of one model that convert alike', () => {
+  const part = (pkg: string, file: string) => readFileSync(join(pkg, 'Data', 'com.apple.CoreML', file));
+  const packageOf = (out: string, variant: string) => join(temp.dir, out, 'cnn-model', `${variant}.mlpackage`);
+
+  it('share one conversion (int8 and palettize4 are both fp16 at iOS16) and write the packages their own conversions write', async () => {
+    copyFixture('seed_simple_cnn', temp.dir, 'cnn');
+    await runModels(options({ variants: ['int8', 'palettize4'] }));
+    // Op coverage (fp32), then one fp16 conversion for both variants.
+    expect(vi.mocked(convert.convertPreparedModel).mock.calls.map(([, o]) => [o.precision, o.target])).toEqual([['fp32', 'iOS15'], ['fp16', 'iOS16']]);
+    for (const variant of ['int8', 'palettize4']) {
+      await runModels(options({ variants: [variant], outDir: `alone-${variant}` }));
+      for (const file of ['weights/weight.bin', 'model.mlmodel']) {
+        expect(part(packageOf('out', variant), file).equals(part(packageOf(`alone-${variant}`, variant), file))).toBe(true);
+      }
+    }
+  });
+});
