@@ -12,6 +12,13 @@ export function float32ToFloat16Bits(value: number): number {
   return float32BitsToFloat16Bits(u32[0]!);
 }
 
+/** float32 bits of 2^-14, the smallest normal half. */
+const F32_MIN_NORMAL_HALF = 0x38800000;
+/** float32 bits of 65520, halfway between the largest half (65504) and 65536: it and all above round to Inf. */
+const F32_ROUNDS_TO_HALF_INFINITY = 0x477ff000;
+/** (127 - 15) << 23: float32's exponent bias minus half's, where float32 keeps its exponent. */
+const F32_HALF_BIAS_DIFFERENCE = 0x38000000;
+
 /**
  * Bit pattern of the half nearest to the float32 whose bits are `x`. Normal halves are
  * tested first: the array conversions spend nearly all their time on them. Array loops
@@ -19,6 +26,13 @@ export function float32ToFloat16Bits(value: number): number {
  * number and back (float32ToFloat16Bits) costs several times the rounding itself.
  */
 export function float32BitsToFloat16Bits(x: number): number {
+  const magnitude = x & 0x7fffffff;
+  if (magnitude >= F32_MIN_NORMAL_HALF && magnitude < F32_ROUNDS_TO_HALF_INFINITY) {
+    // A normal half: adding 0xfff plus the lowest kept bit rounds the 13 dropped bits to
+    // nearest even (a carry moves into the exponent as it should), and subtracting the
+    // exponent bias difference rebiases. Same bits as the general path below, without branches.
+    return ((x >>> 16) & 0x8000) | ((magnitude + 0xfff + ((magnitude >>> 13) & 1) - F32_HALF_BIAS_DIFFERENCE) >>> 13);
+  }
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
