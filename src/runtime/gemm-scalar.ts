@@ -83,6 +83,31 @@ export function packColumnStrips(mem: Float32Array, at: number, b: MatrixView, k
   }
 }
 
+/**
+ * Rows [k0, k0+kc) of B = Wᵀ (W row-major with rows `ldw` apart from
+ * `offset`: column j of B is row j of W) into strips of `width` columns at
+ * float index `at`, the layout packColumnStrips writes: the same floats at the
+ * same places, but each row of W is read in one sequential run and written
+ * `width` floats apart into its strip, where gathering `width` rows float by
+ * float cost a transformer's first run over a second of packing. Columns past
+ * n are zeroed.
+ */
+export function packTransposedStrips(
+  mem: Float32Array, at: number, w: Float32Array, offset: number, ldw: number, k0: number, kc: number, n: number, width: number,
+): void {
+  const nPad = Math.ceil(n / width) * width;
+  for (let j = 0; j < nPad; j++) {
+    const lane = j % width;
+    const to = at + (j - lane) * kc + lane;
+    if (j >= n) {
+      for (let i = 0; i < kc; i++) mem[to + i * width] = 0;
+      continue;
+    }
+    const from = offset + j * ldw + k0;
+    for (let i = 0; i < kc; i++) mem[to + i * width] = w[from + i]!;
+  }
+}
+
 /** Copies rows [i0, i0+mc) × cols [k0, k0+kc) of A into the scalar kernel's 4-row strips. */
 function packA(a: MatrixView, i0: number, mc: number, k0: number, kc: number): void {
   packRowStrips(packedA, 0, a, i0, mc, k0, kc, MR);

@@ -1,5 +1,5 @@
 import { affineRun, type ChannelAffine } from './affine.js';
-import { gemmScalar, KC, packColumnStrips, packRowStrips, type MatrixView } from './gemm-scalar.js';
+import { gemmScalar, KC, packColumnStrips, packRowStrips, packTransposedStrips, type MatrixView } from './gemm-scalar.js';
 import { TILE_COLS, TILE_ROWS, wasmGemmKernel, type WasmGemmKernel } from './wasm-gemm.js';
 
 /**
@@ -71,10 +71,16 @@ function copyRows(mem: Float32Array, at: number, b: MatrixView, k0: number, kc: 
   }
 }
 
+/** Writes B's rows [k0, k0+kc) into strips, reading W's rows in order when B is a transposed W (contiguous columns). */
+function packStrips(mem: Float32Array, at: number, b: MatrixView, k0: number, kc: number, n: number): void {
+  if (b.rowStride === 1) packTransposedStrips(mem, at, b.data, b.offset, b.colStride, k0, kc, n, WASM_NR);
+  else packColumnStrips(mem, at, b, k0, kc, n, WASM_NR);
+}
+
 function viewPacker(b: MatrixView): PackB {
-  // Contiguous rows copy as they are; strided ones are gathered into strips.
+  // Contiguous rows copy as they are; strided ones are packed into strips.
   if (b.colStride === 1) return { layout: 'rows', write: (mem, at, k0, kc, n) => copyRows(mem, at, b, k0, kc, n) };
-  return { layout: 'strips', write: (mem, at, k0, kc, n) => packColumnStrips(mem, at, b, k0, kc, n, WASM_NR) };
+  return { layout: 'strips', write: (mem, at, k0, kc, n) => packStrips(mem, at, b, k0, kc, n) };
 }
 
 /**
@@ -97,6 +103,26 @@ function packedConstant(view: MatrixView, kind: string, rows: number, cols: numb
     byView.set(key, packed);
   }
   return packed;
+}
+
+/** Set while a program runs once: see packConstantsPerCall. */
+let packPerCall = false;
+
+/**
+ * Runs f with constant operands (constantA, constantB) packed straight into
+ * the kernel's memory on each call, like run-time values, instead of into
+ * cached panels: a program run once reads each weight once, so the cache
+ * would only add a fresh copy of every weight to fault in and collect
+ * (ViT-B/16: 86 M floats). Same layout, so the same products.
+ */
+export function packConstantsPerCall<T>(f: () => T): T {
+  const was = packPerCall;
+  packPerCall = true;
+  try {
+    return f();
+  } finally {
+    packPerCall = was;
+  }
 }
 
 /**
@@ -131,7 +157,7 @@ function constantPacker(b: MatrixView, k: number, n: number): PackB {
   const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
   const cached = packedConstant(b, 'B', k, n, () => {
     const packed = new Float32Array(k * nPad);
-    for (let k0 = 0; k0 < k; k0 += KC) packColumnStrips(packed, k0 * nPad, b, k0, Math.min(KC, k - k0), n, WASM_NR);
+    for (let k0 = 0; k0 < k; k0 += KC) packStrips(packed, k0 * nPad, b, k0, Math.min(KC, k - k0), n);
     return packed;
   });
   return { layout: 'strips', write: (mem, at, k0, kc) => mem.set(cached.subarray(k0 * nPad, (k0 + kc) * nPad), at) };
@@ -204,7 +230,7 @@ function gemmWasm(
 ): void {
   const { accumulate = false, constantA = false, rowBias, columnAdds = [], rowAffine } = options;
   const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = wasmLayout(m, n, packB);
-  const panels = options.packedA ?? (constantA ? packedPanels(a, m, k) : undefined);
+  const panels = options.packedA ?? (constantA && !packPerCall ? packedPanels(a, m, k) : undefined);
   const mem = wasmView(kernel, end * 4);
   if (rowBias && !accumulate) {
     mem.set(rowBias.subarray(0, m), biasAt);
@@ -301,7 +327,7 @@ export function gemm(
   const kernel = options.packedA || m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : undefined;
   if (options.packedA && !kernel) throw new Error('gemm: a packed A needs the WebAssembly SIMD kernel');
   if (kernel && k > 0) {
-    gemmWasm(kernel, m, n, k, a, options.constantB ? constantPacker(b, k, n) : viewPacker(b), c, cOffset, ldc, options);
+    gemmWasm(kernel, m, n, k, a, options.constantB && !packPerCall ? constantPacker(b, k, n) : viewPacker(b), c, cOffset, ldc, options);
     return;
   }
   gemmScalar(m, n, k, a, b, c, cOffset, ldc, options.accumulate ?? false);

@@ -8,6 +8,7 @@ import { addReluInto, erfGeluInto } from './kernels/elementwise.js';
 import { linearThenAdd } from './kernels/linear.js';
 import { batchNormAffine, batchNormInto } from './kernels/norm.js';
 import { convThenNorm } from './kernels/conv.js';
+import { packConstantsPerCall } from './gemm.js';
 import { addReluPairs, convNormChains, erfGeluChains, linearAddPairs, normReluChains, type ConvNormChain, type ErfGeluChain, type LinearAdd } from './fusion.js';
 import { imageToProgramTensor } from './image.js';
 import { runNmsStage } from './nms-model.js';
@@ -550,7 +551,8 @@ export function runProgram(program: MilProgram, inputs: Record<string, Tensor>, 
   }
   const scope = new Scope(undefined, options.once ? undefined : poolFor(fn));
   for (const v of fn.inputs) scope.set(v.name, fromTensor(checkInput(v.name, v.type, inputs[v.name])));
-  const values = withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp, undefined, options.onValues, options.once !== true));
+  const run = (): RtValue[] => withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp, undefined, options.onValues, options.once !== true));
+  const values = options.once ? packConstantsPerCall(run) : run();
   const result: Record<string, Tensor> = {};
   fn.block.outputs.forEach((name, i) => {
     if (isListValue(values[i]!)) throw new ToolError('RUNTIME', `program output '${name}' is a list; a Core ML model returns tensors (gather it with list_gather)`);

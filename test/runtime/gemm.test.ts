@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gemm, gemmScalar, matrix, rowTimesWeightT } from '../../src/runtime/gemm.js';
+import { KC, packColumnStrips, packTransposedStrips } from '../../src/runtime/gemm-scalar.js';
 import { wasmGemmKernel } from '../../src/runtime/wasm-gemm.js';
 import { seededFloats } from '../helpers/seeded.js';
 import { maxAbsDiff } from './ort.js';
@@ -89,6 +90,19 @@ describe('gemm', () => {
       gemm(m, n, k, matrix(a, 0, k), matrix(w, 0, 1, k), c, 0, n, { constantB: true });
       expect(maxAbsDiff(c, naive(m, n, k, a, wT))).toBeLessThan(1e-4);
     }
+  });
+
+  it('packing a transposed weight row by row puts every float where the per-panel column gather puts it', () => {
+    // k spans two panels and a partial one, n leaves a partial strip, the rows have slack and an offset.
+    const k = 2 * KC + 37, n = 21, ldw = k + 5, offset = 3, width = 8;
+    const w = seededFloats(offset + n * ldw, 11);
+    const nPad = Math.ceil(n / width) * width;
+    const gathered = new Float32Array(k * nPad).fill(NaN); // both write every float, padding as zeros
+    const view = matrix(w, offset, 1, ldw);
+    for (let k0 = 0; k0 < k; k0 += KC) packColumnStrips(gathered, k0 * nPad, view, k0, Math.min(KC, k - k0), n, width);
+    const byRows = new Float32Array(k * nPad).fill(NaN);
+    for (let k0 = 0; k0 < k; k0 += KC) packTransposedStrips(byRows, k0 * nPad, w, offset, ldw, k0, Math.min(KC, k - k0), n, width);
+    expect(byRows).toEqual(gathered);
   });
 
   it('rowTimesWeightT computes x·Wᵀ row by row', () => {

@@ -180,6 +180,22 @@ describe('a run told it is the only one', () => {
   });
 });
 
+describe('weights run once', () => {
+  it('packs a constant linear weight per call when run once, with the very products the cached panels give', () => {
+    const rows = 8, inF = 300, outF = 37;
+    const seeded = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.5);
+    const prog = program([v('x', 'float32', [rows, inF])], [
+      op('const', {}, [v('w', 'float32', [outF, inF])], { val: f32([outF, inF], seeded(outF * inF, 1)) }),
+      op('linear', { x: 'x', weight: 'w' }, [v('y', 'float32', [rows, outF])]),
+    ], ['y']);
+    const x = f32([rows, inF], seeded(rows * inF, 2));
+    const cached = values(runProgram(prog, { x })['y']!);
+    const once = values(runProgram(prog, { x }, { once: true })['y']!);
+    expect(once).toEqual(cached);
+    expect(cached.some((y) => y !== 0)).toBe(true);
+  });
+});
+
 describe('buffer reuse', () => {
   it('recycles dead buffers without disturbing values still visible through views', () => {
     const n = 8192;
