@@ -156,15 +156,16 @@ function fillPlane(x: Float32Array, c: WinogradConv, b: Band, ch: number, plane:
  * (neighbouring tiles share two columns), then ·B per tile.
  */
 function transformInput(x: Float32Array, c: WinogradConv, b: Band, v: Float32Array, stride: number): void {
-  const T = (b.ty1 - b.ty0) * b.tilesW;
-  const pw = 2 * b.tilesW + 2;
-  if (scratch.plane.length < (2 * (b.ty1 - b.ty0) + 2) * pw) scratch.plane = new Float32Array((2 * (b.ty1 - b.ty0) + 2) * pw);
+  const tileRows = b.ty1 - b.ty0;
+  const tilesW = b.tilesW;
+  const T = tileRows * tilesW;
+  const pw = 2 * tilesW + 2;
+  if (scratch.plane.length < (2 * tileRows + 2) * pw) scratch.plane = new Float32Array((2 * tileRows + 2) * pw);
   if (scratch.cols.length < 4 * pw) scratch.cols = new Float64Array(4 * pw);
   const { plane, cols } = scratch;
   for (let ch = 0; ch < c.cin; ch++) {
     fillPlane(x, c, b, ch, plane);
-    let at = ch * T;
-    for (let ty = 0; ty < b.ty1 - b.ty0; ty++) {
+    for (let ty = 0; ty < tileRows; ty++) {
       const base = 2 * ty * pw;
       for (let j = 0; j < pw; j++) {
         const r0 = plane[base + j]!;
@@ -176,18 +177,23 @@ function transformInput(x: Float32Array, c: WinogradConv, b: Band, v: Float32Arr
         cols[2 * pw + j] = r2 - r1;
         cols[3 * pw + j] = r1 - r3;
       }
-      for (let tx = 0; tx < b.tilesW; tx++, at++) {
-        for (let i = 0; i < 4; i++) {
-          const k = i * pw + 2 * tx;
+      // Row i of Bᵀ·d gives positions 4i … 4i+3: four sequential streams at a time.
+      for (let i = 0; i < 4; i++) {
+        const row = i * pw;
+        const o0 = ch * T + ty * tilesW + i * 4 * stride;
+        const o1 = o0 + stride;
+        const o2 = o1 + stride;
+        const o3 = o2 + stride;
+        for (let tx = 0; tx < tilesW; tx++) {
+          const k = row + 2 * tx;
           const d0 = cols[k]!;
           const d1 = cols[k + 1]!;
           const d2 = cols[k + 2]!;
           const d3 = cols[k + 3]!;
-          const o = at + i * 4 * stride;
-          v[o] = d0 - d2;
-          v[o + stride] = d1 + d2;
-          v[o + 2 * stride] = d2 - d1;
-          v[o + 3 * stride] = d1 - d3;
+          v[o0 + tx] = d0 - d2;
+          v[o1 + tx] = d1 + d2;
+          v[o2 + tx] = d2 - d1;
+          v[o3 + tx] = d1 - d3;
         }
       }
     }
