@@ -125,6 +125,11 @@ export function packConstantsPerCall<T>(f: () => T): T {
   }
 }
 
+/** Whether constants are being packed per call (inside packConstantsPerCall): callers with caches of their own skip them too. */
+export function packingConstantsPerCall(): boolean {
+  return packPerCall;
+}
+
 /**
  * A (m × k) in the order gemmWasm consumes its panels: a caller that keeps
  * this instead of A passes it as GemmOptions.packedA.

@@ -135,6 +135,17 @@ describe('conv as Winograd F(2×2, 3×3)', () => {
     expect(worst).toBeGreaterThan(0);
   });
 
+  it('a program run once transforms its weights afresh and gives the cached weights\' result', () => {
+    const c: Case = { batch: 1, cin: 64, cout: 72, h: 10, w: 9, pads: [1, 1, 1, 1], bias: true };
+    const x = makeTensor('float32', [1, c.cin, c.h, c.w], seededFloats(c.cin * c.h * c.w, 21));
+    const weight = makeTensor('float32', [c.cout, c.cin, 3, 3], seededFloats(c.cout * c.cin * 9, 22));
+    const prog = convProgram(c, weight, f32([c.cout], seededFloats(c.cout, 23)), true);
+    winogradPolicy.mode = 'always';
+    const cached = runProgram(prog, { x })['y']!.data as Float32Array;
+    const once = runProgram(prog, { x }, { once: true })['y']!.data as Float32Array;
+    expect(once).toEqual(cached);
+  });
+
   it('a fused conv → batch_norm → relu gives bit-identical results to running the ops one by one', () => {
     const [cin, cout, size] = [48, 40, 20];
     const shape = [1, cout, size, size];

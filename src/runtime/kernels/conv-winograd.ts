@@ -1,5 +1,5 @@
 import { affineRun, type ChannelAffine } from '../affine.js';
-import { gemm, matrix, packConstantA } from '../gemm.js';
+import { gemm, matrix, packConstantA, packingConstantsPerCall } from '../gemm.js';
 import { wasmGemmKernel } from '../wasm-gemm.js';
 
 /**
@@ -94,9 +94,9 @@ function packWeights(w: Float32Array, cout: number, cin: number): Float32Array[]
   return Array.from({ length: 16 }, (_, p) => packConstantA(matrix(u, p * cout * cin, cin), cout, cin));
 }
 
-/** packWeights, once per constant weight array. */
+/** packWeights, once per constant weight array (per call in a program run once, as gemm packs its constants then). */
 function packedWeights(w: Float32Array, constant: boolean, cout: number, cin: number): Float32Array[] {
-  if (!constant) return packWeights(w, cout, cin);
+  if (!constant || packingConstantsPerCall()) return packWeights(w, cout, cin);
   let packed = transformedWeights.get(w);
   if (!packed) {
     packed = packWeights(w, cout, cin);
