@@ -5,7 +5,7 @@ import { float32ArrayToFloat16 } from '../tensor/fp16.js';
 import { makeTensor, type Tensor } from '../tensor/tensor.js';
 import { castTensor } from './cast.js';
 import { loadEngine, referenceEngine, sessionOptions, type EngineLocation, type LoadedEngine, type OrtModule } from './engine.js';
-import { runSessionInChild } from './onnxruntime-process.js';
+import { openSessionInChild, type SessionMetadata } from './onnxruntime-process.js';
 
 export interface OnnxRuntimeOptions {
   /** Threads for one operator (intraOpNumThreads); default: onnxruntime's choice. */
@@ -56,29 +56,38 @@ export async function runReferenceEngine(
   options: OnnxRuntimeOptions = {},
 ): Promise<EngineOutputs> {
   const engine = await loadReferenceEngine(modelPath, options.engine);
-  const { ort } = engine;
-  let session: InferenceSession;
   const settings = sessionOptions(options.threads);
+  if (options.timeoutMs !== undefined && Number.isFinite(options.timeoutMs)) {
+    // The model is loaded in the killable child only: loading it here too would double the memory and the load time.
+    const child = await openSessionInChild(engine.location, modelPath, settings, options.timeoutMs, engine.label);
+    try {
+      const results = await child.run(modelFeeds(engine.ort, child, inputs, modelPath));
+      return collectOutputs(child, results, engine.label, modelPath);
+    } finally {
+      child.close();
+    }
+  }
+  let session: InferenceSession;
   try {
-    session = await ort.InferenceSession.create(modelPath, settings);
+    session = await engine.ort.InferenceSession.create(modelPath, settings);
   } catch (err) {
     throw new ToolError('REFERENCE', `${engine.label} cannot load the model: ${errorMessage(err)}`, { file: modelPath, cause: err });
   }
   try {
-    const feeds = modelFeeds(ort, session, inputs, modelPath);
-    const results =
-      options.timeoutMs !== undefined && Number.isFinite(options.timeoutMs)
-        ? await runSessionInChild(engine.location, modelPath, feeds, settings, options.timeoutMs)
-        : await runSession(session, feeds, modelPath);
-    const outputs: Record<string, Tensor> = {};
-    for (const name of session.outputNames) outputs[name] = fromOrtTensor(results[name] as OrtTensor, name, modelPath);
-    return { outputs, order: [...session.outputNames], engine: engine.label };
+    const results = await runSession(session, modelFeeds(engine.ort, session, inputs, modelPath), modelPath);
+    return collectOutputs(session, results, engine.label, modelPath);
   } finally {
     await session.release();
   }
 }
 
-function modelFeeds(ort: OrtModule, session: InferenceSession, inputs: Record<string, Tensor>, modelPath: string): Record<string, OrtTensor> {
+function collectOutputs(session: Pick<SessionMetadata, 'outputNames'>, results: Record<string, OrtTensor | unknown>, engine: string, modelPath: string): EngineOutputs {
+  const outputs: Record<string, Tensor> = {};
+  for (const name of session.outputNames) outputs[name] = fromOrtTensor(results[name] as OrtTensor | undefined, name, modelPath);
+  return { outputs, order: [...session.outputNames], engine };
+}
+
+function modelFeeds(ort: OrtModule, session: Pick<SessionMetadata, 'inputNames' | 'inputMetadata'>, inputs: Record<string, Tensor>, modelPath: string): Record<string, OrtTensor> {
   const feeds: Record<string, OrtTensor> = {};
   const given = Object.entries(inputs);
   const modelNames = new Set(session.inputNames);

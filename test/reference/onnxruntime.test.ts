@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compareOutputs } from '../../src/parity/metrics.js';
-import { WASM_FILE, locateWasmEngine } from '../../src/reference/engine.js';
+import { WASM_FILE, loadEngine, locateWasmEngine } from '../../src/reference/engine.js';
 import { runReferenceEngine } from '../../src/reference/onnxruntime.js';
 import { readTestDataSets } from '../../src/reference/test-data.js';
 import { float32ArrayToFloat16 } from '../../src/tensor/fp16.js';
@@ -67,6 +67,37 @@ describe('the onnxruntime-web (wasm) engine', () => {
     const [set] = await readTestDataSets(join(cnn, 'test_data_set_0'));
     const result = await runReferenceEngine(join(cnn, 'model.onnx'), { input_0: set!.inputs[0]!.tensor }, { engine: wasm!, timeoutMs: 60_000 });
     expect(compareOutputs(set!.outputs[0]!.tensor, result.outputs['output_0']!).maxAbsError).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('loads the model only in the child when it runs there: this process creates no session of its own', async () => {
+    const [set] = await readTestDataSets(join(cnn, 'test_data_set_0'));
+    const { ort } = await loadEngine(wasm!);
+    const create = vi.spyOn(ort.InferenceSession, 'create');
+    try {
+      const result = await runReferenceEngine(join(cnn, 'model.onnx'), { input_0: set!.inputs[0]!.tensor }, { engine: wasm!, timeoutMs: 60_000 });
+      expect(result.order).toEqual(['output_0']);
+      expect(create).not.toHaveBeenCalled();
+    } finally {
+      create.mockRestore();
+    }
+  });
+
+  it('casts inputs to the types the child reports, as the in-process run does', async () => {
+    const [set] = await readTestDataSets(join(cnn, 'test_data_set_0'));
+    const input = set!.inputs[0]!.tensor;
+    const half = makeTensor('float16', input.shape, float32ArrayToFloat16(input.data as Float32Array));
+    const { outputs } = await runReferenceEngine(join(cnn, 'model.onnx'), { input_0: half }, { engine: wasm!, timeoutMs: 60_000 });
+    expect(compareOutputs(set!.outputs[0]!.tensor, outputs['output_0']!).psnrDb).toBeGreaterThan(40);
+  });
+
+  it('reports a file the child cannot load with the same error as a load in this process', async () => {
+    const notAModel = join(cnn, 'test_data_set_0/output_0.pb');
+    const inProcess = await runReferenceEngine(notAModel, {}, { engine: wasm! }).catch((err: unknown) => err);
+    const inChild = await runReferenceEngine(notAModel, {}, { engine: wasm!, timeoutMs: 60_000 }).catch((err: unknown) => err);
+    expect(inChild).toMatchObject({ code: 'REFERENCE', file: notAModel, message: expect.stringMatching(/onnxruntime-web .* cannot load the model: .*protobuf/) });
+    // The engine words its own part differently from one load to the next; ours is the same either way.
+    const ours = (err: unknown) => (err as Error).message.split('cannot load the model: ')[0];
+    expect(ours(inChild)).toBe(ours(inProcess));
   });
 
   it('reports a file it cannot load as a reference error naming the engine and the file', async () => {
