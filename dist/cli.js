@@ -167,6 +167,30 @@ function mainFunction(program) {
   if (!main2) throw new Error('ML program has no "main" function');
   return main2;
 }
+function copyProgramStructure(program) {
+  const functions = {};
+  for (const [name2, fn] of Object.entries(program.functions)) functions[name2] = { inputs: fn.inputs.map(copyVar), opset: fn.opset, block: copyBlock(fn.block) };
+  return { functions, ...program.attributes ? { attributes: { ...program.attributes } } : {} };
+}
+function copyBlock(block) {
+  return { inputs: block.inputs.map(copyVar), operations: block.operations.map(copyOperation), outputs: [...block.outputs] };
+}
+function copyOperation(op5) {
+  const inputs = {};
+  for (const [param, bindings] of Object.entries(op5.inputs)) inputs[param] = bindings.map((b3) => ({ ...b3 }));
+  return {
+    type: op5.type,
+    name: op5.name,
+    inputs,
+    outputs: op5.outputs.map(copyVar),
+    attributes: { ...op5.attributes },
+    blocks: op5.blocks.map(copyBlock),
+    ...op5.source ? { source: { ...op5.source } } : {}
+  };
+}
+function copyVar(v) {
+  return { name: v.name, type: structuredClone(v.type) };
+}
 var DEPLOYMENT_TARGETS, TARGET_FACTS;
 var init_ir = __esm({
   "src/mil/ir.ts"() {
@@ -10416,9 +10440,13 @@ var init_subbyte = __esm({
 // src/tensor/fp16.ts
 function float32ToFloat16Bits(value) {
   f32[0] = value;
-  return halfBitsOfFloat32Bits(u32[0]);
+  return float32BitsToFloat16Bits(u32[0]);
 }
-function halfBitsOfFloat32Bits(x2) {
+function float32BitsToFloat16Bits(x2) {
+  const magnitude = x2 & 2147483647;
+  if (magnitude >= F32_MIN_NORMAL_HALF && magnitude < F32_ROUNDS_TO_HALF_INFINITY) {
+    return x2 >>> 16 & 32768 | magnitude + 4095 + (magnitude >>> 13 & 1) - F32_HALF_BIAS_DIFFERENCE >>> 13;
+  }
   const sign = x2 >>> 16 & 32768;
   const exp = x2 >>> 23 & 255;
   let mant = x2 & 8388607;
@@ -10458,7 +10486,7 @@ function halfDecodeTable() {
 }
 function float32ArrayToFloat16(src, dst = new Uint16Array(src.length)) {
   const bits2 = new Uint32Array(src.buffer, src.byteOffset, src.length);
-  for (let i2 = 0; i2 < src.length; i2++) dst[i2] = halfBitsOfFloat32Bits(bits2[i2]);
+  for (let i2 = 0; i2 < src.length; i2++) dst[i2] = float32BitsToFloat16Bits(bits2[i2]);
   return dst;
 }
 function float16ArrayToFloat32(src, dst = new Float32Array(src.length)) {
@@ -10469,7 +10497,7 @@ function float16ArrayToFloat32(src, dst = new Float32Array(src.length)) {
 function roundToFloat16InPlace(values2) {
   const table3 = halfDecodeTable();
   const bits2 = new Uint32Array(values2.buffer, values2.byteOffset, values2.length);
-  for (let i2 = 0; i2 < values2.length; i2++) values2[i2] = table3[halfBitsOfFloat32Bits(bits2[i2])];
+  for (let i2 = 0; i2 < values2.length; i2++) values2[i2] = table3[float32BitsToFloat16Bits(bits2[i2])];
   return values2;
 }
 function bfloat16ArrayToFloat32(src, dst = new Float32Array(src.length)) {
@@ -10477,12 +10505,15 @@ function bfloat16ArrayToFloat32(src, dst = new Float32Array(src.length)) {
   for (let i2 = 0; i2 < src.length; i2++) out2[i2] = src[i2] << 16;
   return dst;
 }
-var f32, u32, decodeTable, FLOAT16_MAX, FLOAT16_MIN_NORMAL, FLOAT16_MIN_SUBNORMAL;
+var f32, u32, F32_MIN_NORMAL_HALF, F32_ROUNDS_TO_HALF_INFINITY, F32_HALF_BIAS_DIFFERENCE, decodeTable, FLOAT16_MAX, FLOAT16_MIN_NORMAL, FLOAT16_MIN_SUBNORMAL;
 var init_fp16 = __esm({
   "src/tensor/fp16.ts"() {
     "use strict";
     f32 = new Float32Array(1);
     u32 = new Uint32Array(f32.buffer);
+    F32_MIN_NORMAL_HALF = 947912704;
+    F32_ROUNDS_TO_HALF_INFINITY = 1199566848;
+    F32_HALF_BIAS_DIFFERENCE = 939524096;
     FLOAT16_MAX = 65504;
     FLOAT16_MIN_NORMAL = 2 ** -14;
     FLOAT16_MIN_SUBNORMAL = 2 ** -24;
@@ -11786,6 +11817,50 @@ var init_activation = __esm({
   }
 });
 
+// src/mil/ops/attention.ts
+function knownDiffer(a, b3) {
+  return a !== null && a !== void 0 && b3 !== null && b3 !== void 0 && a !== b3;
+}
+function checkShapes(query, key, value, mask) {
+  const rank = query.shape.length;
+  if (key.shape.length !== rank || value.shape.length !== rank) {
+    throw new MilShapeError(`scaled_dot_product_attention: query, key and value have ranks ${rank}, ${key.shape.length} and ${value.shape.length}`);
+  }
+  if (rank < 3) throw new MilShapeError(`scaled_dot_product_attention: query, key and value need rank 3 or more, got ${rank}`);
+  for (let i2 = 0; i2 < rank - 2; i2++) {
+    if (knownDiffer(query.shape[i2], key.shape[i2]) || knownDiffer(query.shape[i2], value.shape[i2]) || knownDiffer(key.shape[i2], value.shape[i2])) {
+      throw new MilShapeError(`scaled_dot_product_attention: query, key and value differ in batch dim ${i2}`);
+    }
+  }
+  const [eQuery, sKey, eKey, sValue] = [query.shape[rank - 1], key.shape[rank - 2], key.shape[rank - 1], value.shape[rank - 2]];
+  if (knownDiffer(eQuery, eKey)) throw new MilShapeError(`scaled_dot_product_attention: query embedding ${eQuery} differs from key embedding ${eKey}`);
+  if (knownDiffer(sKey, sValue)) throw new MilShapeError(`scaled_dot_product_attention: key sequence ${sKey} differs from value sequence ${sValue}`);
+  if (!mask) return;
+  if (mask.shape.length === 0) throw new MilShapeError("scaled_dot_product_attention: attn_mask must have rank 1 or more");
+  const sMask = mask.shape[mask.shape.length - 1];
+  if (knownDiffer(sMask, sKey)) throw new MilShapeError(`scaled_dot_product_attention: mask sequence ${sMask} differs from key sequence ${sKey}`);
+  broadcastShapes(query.shape.slice(0, -1), mask.shape.slice(0, -1));
+}
+var scaledDotProductAttention, attentionOpDefs;
+var init_attention = __esm({
+  "src/mil/ops/attention.ts"() {
+    "use strict";
+    init_elementwise();
+    scaledDotProductAttention = {
+      name: "scaled_dot_product_attention",
+      since: "iOS18",
+      inputs: { query: { type: "T" }, key: { type: "T" }, value: { type: "T" }, attn_mask: { type: "M", optional: true } },
+      typeDomains: { T: DOMAIN_F, M: ["bool", "float16", "float32"] },
+      outputs: (input) => {
+        const [query, key, value] = ["query", "key", "value"].map((p) => requiredType(input, p));
+        checkShapes(query, key, value, input.type("attn_mask"));
+        return [{ dtype: query.dtype, shape: [...query.shape.slice(0, -1), value.shape[value.shape.length - 1]] }];
+      }
+    };
+    attentionOpDefs = [scaledDotProductAttention];
+  }
+});
+
 // src/mil/ops/misc.ts
 function milDTypeName(dtype) {
   const name2 = MIL_DTYPE_NAMES[dtype];
@@ -11866,7 +11941,88 @@ function constValue(input, param) {
 function product(shape3) {
   return shape3.reduce((n, d) => n * (d ?? Number.NaN), 1);
 }
-var SUB_BYTE_UNSIGNED, QUANTIZED, LUT_VALUES, NBITS_BY_PALETTE, affineDequantizeRule, lutToDenseIos16Rule, sparseToDenseIos16Rule, castRule, blockwiseShiftScaleRule, lutToDenseIos18Rule, sparseToDenseIos18Rule, C, constexprOpDefs;
+function checkShiftScale(input, dataShape, dataDType) {
+  const scale = requiredType(input, "scale");
+  const offset = input.type("offset");
+  if (dataShape.length < 1) throw new MilShapeError("data must have rank 1 or more");
+  if (scale.shape.length !== dataShape.length) throw new MilShapeError("scale must have the rank of data");
+  dataShape.forEach((d, i2) => {
+    const s = scale.shape[i2];
+    if (d !== null && s !== null && s !== void 0 && (s === 0 || d % s !== 0)) {
+      throw new MilShapeError(`data dim ${i2} (${d}) is not a multiple of scale dim ${s}`);
+    }
+  });
+  if (offset && offset.shape.join(",") !== scale.shape.join(",")) throw new MilShapeError("offset must have the shape of scale");
+  if (offset && !FLOATS.includes(offset.dtype) && offset.dtype !== dataDType) {
+    throw new MilShapeError(`an ${offset.dtype} offset must have data's dtype ${dataDType} (only a float offset may differ)`);
+  }
+  return scale;
+}
+function lutOutputShape(input, indicesShape, indicesDType) {
+  const lut = requiredType(input, "lut");
+  const rank = indicesShape.length;
+  if (rank < 1) throw new MilShapeError("indices must have rank 1 or more");
+  if (lut.shape.length !== rank + 2) throw new MilShapeError(`lut must have rank ${rank + 2} for indices of rank ${rank}`);
+  indicesShape.forEach((d, i2) => {
+    const g = lut.shape[i2];
+    if (d !== null && g !== null && g !== void 0 && (g === 0 || d % g !== 0)) throw new MilShapeError(`indices dim ${i2} (${d}) is not a multiple of lut dim ${g}`);
+  });
+  const palettes = lut.shape[rank];
+  const nbits = palettes === null || palettes === void 0 ? void 0 : Math.log2(palettes);
+  if (nbits !== void 0 && `uint${nbits}` !== indicesDType) {
+    throw new MilShapeError(`a lut of ${palettes} palette entries needs uint<log2 ${palettes}> indices, got ${indicesDType}`);
+  }
+  const vectorSize = lut.shape[rank + 1] ?? 1;
+  const shape3 = [...indicesShape];
+  const axisType = input.type("vector_axis");
+  if (axisType && axisType.shape.length !== 0) throw new MilShapeError("vector_axis must be a scalar");
+  const axisValue2 = input.value("vector_axis");
+  const axis = axisValue2 ? Number(axisValue2.data[0]) : void 0;
+  if (axis !== void 0 && (axis < -rank || axis >= rank)) throw new MilShapeError(`vector_axis ${axis} is outside rank ${rank}`);
+  if (vectorSize !== 1) {
+    if (axis === void 0) throw new MilShapeError("vector_axis is required when VECTOR_SIZE > 1");
+    const dim = shape3[(axis + rank) % rank];
+    shape3[(axis + rank) % rank] = dim === null || dim === void 0 || vectorSize === null ? null : dim * vectorSize;
+  }
+  return shape3;
+}
+function checkSparse(input, valuesParam, maskParam) {
+  const data = requiredType(input, valuesParam);
+  if (data.shape.length !== 1) throw new MilShapeError(`${valuesParam} must have rank 1`);
+  const mask = input.value(maskParam);
+  if (mask && data.shape[0] !== null) {
+    let set2 = 0;
+    for (let i2 = 0; i2 < mask.data.length; i2++) if (mask.data[i2]) set2++;
+    if (set2 !== data.shape[0]) throw new MilShapeError(`${maskParam} sets ${set2} positions for ${data.shape[0]} values in ${valuesParam}`);
+  }
+  return data;
+}
+function checkQuantizationParams(input, op5) {
+  const data = requiredType(input, "input");
+  const scale = requiredType(input, "scale");
+  const zeroPoint = input.type("zero_point");
+  const axis = input.value("axis");
+  if (scale.shape.length === 0) {
+    if (axis) throw new MilShapeError(`${op5}: axis must be omitted when scale is a scalar`);
+    if (zeroPoint && zeroPoint.shape.length !== 0) throw new MilShapeError(`${op5}: zero_point must be a scalar when scale is`);
+    return data;
+  }
+  if (scale.shape.length !== 1) throw new MilShapeError(`${op5}: scale and zero_point must be scalars or vectors, scale has rank ${scale.shape.length}`);
+  if (!axis) throw new MilShapeError(`${op5}: a vector scale needs an axis`);
+  const rank = data.shape.length;
+  const a = Number(axis.data[0]);
+  if (a < -rank || a >= rank) throw new MilShapeError(`${op5}: axis ${a} is outside rank ${rank}`);
+  const channels = data.shape[(a + rank) % rank];
+  for (const [param, t] of [["scale", scale], ["zero_point", zeroPoint]]) {
+    if (!t) continue;
+    if (t.shape.length !== 1) throw new MilShapeError(`${op5}: zero_point must be a vector when scale is`);
+    if (channels !== null && channels !== void 0 && t.shape[0] !== null && t.shape[0] !== channels) {
+      throw new MilShapeError(`${op5}: ${param} has ${t.shape[0]} entries but input has ${channels} along axis ${a}`);
+    }
+  }
+  return data;
+}
+var SUB_BYTE_UNSIGNED, QUANTIZED, LUT_VALUES, FLOATS, NBITS_BY_PALETTE, affineDequantizeRule, lutToDenseIos16Rule, sparseToDenseIos16Rule, castRule, blockwiseShiftScaleRule, lutToDenseIos18Rule, lutToSparseRule, sparseBlockwiseShiftScaleRule, sparseToDenseIos18Rule, QUANTIZED_8, quantizeRule, dequantizeRule, C, constexprOpDefs;
 var init_constexpr2 = __esm({
   "src/mil/ops/constexpr.ts"() {
     "use strict";
@@ -11876,6 +12032,7 @@ var init_constexpr2 = __esm({
     SUB_BYTE_UNSIGNED = ["uint1", "uint2", "uint3", "uint4", "uint6", "uint8"];
     QUANTIZED = ["int4", "uint4", "int8", "uint8", "float16", "float32"];
     LUT_VALUES = ["int8", "uint8", "float16", "float32"];
+    FLOATS = ["float16", "float32"];
     NBITS_BY_PALETTE = /* @__PURE__ */ new Map([[2, 1], [4, 2], [16, 4], [64, 6], [256, 8]]);
     affineDequantizeRule = (input) => {
       const q = requiredType(input, "quantized_data");
@@ -11920,38 +12077,49 @@ var init_constexpr2 = __esm({
     };
     blockwiseShiftScaleRule = (input) => {
       const data = requiredType(input, "data");
-      const scale = requiredType(input, "scale");
-      const offset = input.type("offset");
-      if (scale.shape.length !== data.shape.length) throw new MilShapeError("scale must have the rank of data");
-      data.shape.forEach((d, i2) => {
-        const s = scale.shape[i2];
-        if (d !== null && s !== null && s !== void 0 && (s === 0 || d % s !== 0)) {
-          throw new MilShapeError(`data dim ${i2} (${d}) is not a multiple of scale dim ${s}`);
-        }
-      });
-      if (offset && offset.shape.join(",") !== scale.shape.join(",")) throw new MilShapeError("offset must have the shape of scale");
+      const scale = checkShiftScale(input, data.shape, data.dtype);
       return [{ dtype: scale.dtype, shape: [...data.shape] }];
     };
     lutToDenseIos18Rule = (input) => {
       const indices = requiredType(input, "indices");
+      return [{ dtype: requiredType(input, "lut").dtype, shape: lutOutputShape(input, indices.shape, indices.dtype) }];
+    };
+    lutToSparseRule = (input) => {
+      const indices = checkSparse(input, "indices_nonzero_data", "indices_mask");
+      const mask = requiredType(input, "indices_mask");
       const lut = requiredType(input, "lut");
-      const rank = indices.shape.length;
-      if (lut.shape.length !== rank + 2) throw new MilShapeError(`lut must have rank ${rank + 2} for indices of rank ${rank}`);
-      const vectorSize = lut.shape[rank + 1] ?? 1;
-      const shape3 = [...indices.shape];
-      if (vectorSize !== 1) {
-        const axisValue2 = input.value("vector_axis");
-        if (!axisValue2) throw new MilShapeError("vector_axis is required when VECTOR_SIZE > 1");
-        const axis = (Number(axisValue2.data[0]) + rank) % rank;
-        const dim = shape3[axis];
-        shape3[axis] = dim === null || dim === void 0 || vectorSize === null ? null : dim * vectorSize;
-      }
-      return [{ dtype: lut.dtype, shape: shape3 }];
+      const vectorSize = lut.shape[lut.shape.length - 1] ?? null;
+      const count = indices.shape[0] ?? null;
+      return [
+        { dtype: "uint1", shape: lutOutputShape(input, mask.shape, indices.dtype) },
+        { dtype: lut.dtype, shape: [count === null || vectorSize === null ? null : count * vectorSize] }
+      ];
+    };
+    sparseBlockwiseShiftScaleRule = (input) => {
+      const data = checkSparse(input, "nonzero_data", "data_mask");
+      const mask = requiredType(input, "data_mask");
+      const scale = checkShiftScale(input, mask.shape, data.dtype);
+      return [{ dtype: "uint1", shape: [...mask.shape] }, { dtype: scale.dtype, shape: [...data.shape] }];
     };
     sparseToDenseIos18Rule = (input) => {
-      const data = requiredType(input, "nonzero_data");
+      const data = checkSparse(input, "nonzero_data", "mask");
       const mask = requiredType(input, "mask");
       return [{ dtype: data.dtype, shape: [...mask.shape] }];
+    };
+    QUANTIZED_8 = ["uint8", "int8"];
+    quantizeRule = (input) => {
+      const name2 = constValue(input, "output_dtype").data[0];
+      const dtype = typeof name2 === "string" ? dtypeFromMilName(name2) : void 0;
+      if (!dtype || !QUANTIZED_8.includes(dtype)) throw new MilShapeError(`quantize: output_dtype "${String(name2)}" is not uint8 or int8`);
+      const zeroPoint = input.type("zero_point");
+      if (zeroPoint && zeroPoint.dtype !== dtype) throw new MilShapeError(`quantize: zero_point is ${zeroPoint.dtype} but output_dtype is ${dtype}`);
+      const scale = input.value("scale");
+      if (scale && toNumberList(scale).every((v) => v === 0)) throw new MilShapeError("quantize: scale cannot be 0");
+      return [{ dtype, shape: [...checkQuantizationParams(input, "quantize").shape] }];
+    };
+    dequantizeRule = (input) => {
+      const data = checkQuantizationParams(input, "dequantize");
+      return [{ dtype: requiredType(input, "scale").dtype, shape: [...data.shape] }];
     };
     C = { const: true };
     constexprOpDefs = [
@@ -12019,10 +12187,57 @@ var init_constexpr2 = __esm({
         since: "iOS18",
         inputs: {
           data: { type: QUANTIZED, ...C },
-          scale: { type: ["float16", "float32"], ...C },
+          scale: { type: FLOATS, ...C },
           offset: { type: QUANTIZED, optional: true, ...C }
         },
         outputs: blockwiseShiftScaleRule
+      },
+      {
+        name: "constexpr_lut_to_sparse",
+        since: "iOS18",
+        inputs: {
+          indices_mask: { type: ["uint1"], ...C },
+          indices_nonzero_data: { type: SUB_BYTE_UNSIGNED, ...C },
+          lut: { type: LUT_VALUES, ...C },
+          vector_axis: { type: ["int32"], optional: true, ...C }
+        },
+        outputs: lutToSparseRule
+      },
+      {
+        name: "constexpr_sparse_blockwise_shift_scale",
+        since: "iOS18",
+        inputs: {
+          data_mask: { type: ["uint1"], ...C },
+          nonzero_data: { type: QUANTIZED, ...C },
+          scale: { type: FLOATS, ...C },
+          offset: { type: QUANTIZED, optional: true, ...C }
+        },
+        outputs: sparseBlockwiseShiftScaleRule
+      },
+      {
+        name: "quantize",
+        since: "iOS17",
+        inputs: {
+          input: { type: "SrcT" },
+          zero_point: { type: "DstT", optional: true, ...C },
+          scale: { type: "SrcT", ...C },
+          axis: { type: ["int32"], optional: true, ...C },
+          output_dtype: { type: ["string"], ...C }
+        },
+        typeDomains: { SrcT: FLOATS, DstT: QUANTIZED_8 },
+        outputs: quantizeRule
+      },
+      {
+        name: "dequantize",
+        since: "iOS17",
+        inputs: {
+          input: { type: "SrcT" },
+          zero_point: { type: "SrcT", optional: true, ...C },
+          scale: { type: "DstT", ...C },
+          axis: { type: ["int32"], optional: true, ...C }
+        },
+        typeDomains: { SrcT: QUANTIZED_8, DstT: FLOATS },
+        outputs: dequantizeRule
       }
     ];
   }
@@ -12058,18 +12273,21 @@ function whileOutputs(input) {
     }
   }
   const test = condition.outputs;
-  if (test.length !== 1 || test[0].dtype !== "bool" || test[0].shape.length !== 0) throw new MilShapeError("while_loop condition must return one bool scalar");
+  if (test.length !== 1 || test[0].dtype !== "bool" || !isOneValue(test[0])) {
+    throw new MilShapeError(`while_loop condition must return one bool (a scalar or [1]), got (${describe(test)})`);
+  }
   if (body.outputs.length !== vars.length || body.outputs.some((t, i2) => !sameType(t, vars[i2]))) {
     throw new MilShapeError(`while_loop body must return the loop_vars' types (${describe(vars)}), got (${describe(body.outputs)})`);
   }
   return vars.map((t) => ({ ...t, shape: [...t.shape] }));
 }
-var ANY, cond, whileLoop, controlOpDefs;
+var ANY, isOneValue, cond, whileLoop, controlOpDefs;
 var init_control = __esm({
   "src/mil/ops/control.ts"() {
     "use strict";
     init_elementwise();
     ANY = ["float16", "float32", "int32", "bool"];
+    isOneValue = (t) => t.shape.length === 0 || t.shape.length === 1 && t.shape[0] === 1;
     cond = {
       name: "cond",
       since: "iOS15",
@@ -12273,13 +12491,61 @@ var init_conv = __esm({
   }
 });
 
+// src/mil/ops/einsum.ts
+function letterNumbers(equation) {
+  const sides = equation.replace(/\s+/g, "").split("->");
+  if (sides.length !== 2) throw new MilShapeError(`einsum: equation "${equation}" must have one "->"`);
+  const seen = /* @__PURE__ */ new Map();
+  return [...sides[0].split(","), sides[1]].map((term) => [...term].map((c) => {
+    if (!seen.has(c)) seen.set(c, seen.size);
+    return seen.get(c);
+  }));
+}
+function broadcastDim2(a, b3, what) {
+  if (a === null || b3 === null) return a ?? b3;
+  if (a !== b3 && a !== 1 && b3 !== 1) throw new MilShapeError(`einsum: ${what} sizes ${a} and ${b3} do not broadcast`);
+  return Math.max(a, b3);
+}
+var SUPPORTED, einsum, einsumOpDefs;
+var init_einsum = __esm({
+  "src/mil/ops/einsum.ts"() {
+    "use strict";
+    init_elementwise();
+    init_window();
+    SUPPORTED = ["0123,0324->0124", "012,213->013"];
+    einsum = {
+      name: "einsum",
+      since: "iOS15",
+      inputs: { values: { type: "T", variadic: true }, equation: { type: ["string"], const: true } },
+      typeDomains: { T: DOMAIN_F },
+      outputs: (input) => {
+        const values2 = input.types("values");
+        if (values2.length !== 2) throw new MilShapeError(`einsum: values must hold 2 operands, got ${values2.length}`);
+        const [x2, y] = [values2[0], values2[1]];
+        const rank = x2.shape.length;
+        if (y.shape.length !== rank) throw new MilShapeError(`einsum: operands have ranks ${rank} and ${y.shape.length}`);
+        const equation = stringParam(input, "equation", "");
+        const [first, second, output] = letterNumbers(equation).map((t) => t.join(""));
+        if (first?.length !== rank || !SUPPORTED.includes(`${first},${second}->${output}`)) throw new MilShapeError(`einsum: unsupported equation "${equation}" for rank ${rank}`);
+        const at = (s, i2) => s[rank + i2];
+        const [inner, innerY] = [at(x2.shape, -1), at(y.shape, -3)];
+        if (inner !== null && innerY !== null && inner !== innerY) throw new MilShapeError(`einsum: contracted sizes ${inner} and ${innerY} differ`);
+        const shape3 = [at(x2.shape, -3), broadcastDim2(at(x2.shape, -2), at(y.shape, -2), "axis -2"), at(y.shape, -1)];
+        if (rank === 4) shape3.unshift(broadcastDim2(at(x2.shape, -4), at(y.shape, -4), "axis -4"));
+        return [{ dtype: x2.dtype, shape: shape3 }];
+      }
+    };
+    einsumOpDefs = [einsum];
+  }
+});
+
 // src/mil/ops/linear.ts
 function need(input, param, op5) {
   const t = input.type(param);
   if (!t) throw new Error(`${op5}: missing ${param}`);
   return t;
 }
-function broadcastDim2(a, b3) {
+function broadcastDim3(a, b3) {
   if (a === 1) return b3;
   if (b3 === 1) return a;
   if (a === null) return b3;
@@ -12293,7 +12559,7 @@ function broadcastShapes2(a, b3) {
   for (let i2 = 0; i2 < n; i2++) {
     const da = i2 < n - a.length ? 1 : a[i2 - (n - a.length)];
     const db = i2 < n - b3.length ? 1 : b3[i2 - (n - b3.length)];
-    out2.push(broadcastDim2(da, db));
+    out2.push(broadcastDim3(da, db));
   }
   return out2;
 }
@@ -12688,6 +12954,627 @@ var init_pool = __esm({
   }
 });
 
+// src/mil/ops/shape.ts
+function ints(input, param) {
+  const v = input.value(param);
+  return v ? toNumberList(v) : void 0;
+}
+function axisIn(axis, rank, op5) {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) throw new MilShapeError(`${op5}: axis ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+function out(dtype, shape3) {
+  return [{ dtype, shape: shape3 }];
+}
+function reshapeShape(x2, target, iOS17) {
+  const rank = x2.shape.length;
+  const dims = target.map((d, i2) => {
+    if (d !== 0) return d;
+    if (iOS17) return x2.shape[rank - target.length + i2] ?? 1;
+    if (target.length !== rank) throw new MilShapeError("reshape: 0 in shape needs len(shape) == rank(x) before iOS17");
+    return x2.shape[i2];
+  });
+  const inferAt = dims.indexOf(-1);
+  if (inferAt < 0) return dims;
+  const total = x2.shape.reduce((p, d) => p === null || d === null ? null : p * d, 1);
+  const known2 = dims.reduce((p, d, i2) => i2 === inferAt ? p : p === null || d === null ? null : p * d, 1);
+  dims[inferAt] = total === null || known2 === null || known2 === 0 ? null : total / known2;
+  return dims;
+}
+function reshapeDef(since) {
+  const iOS17 = since === "iOS17";
+  return {
+    name: "reshape",
+    since,
+    inputs: { x: req("T"), shape: req(iOS17 ? "U" : INT32) },
+    typeDomains: iOS17 ? { T: DOMAIN_X17, U: INDEX_17 } : { T: DOMAIN_FIB },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const target = ints(input, "shape");
+      if (target) return out(x2.dtype, reshapeShape(x2, target, iOS17));
+      const k = requiredType(input, "shape").shape[0];
+      if (k === null || k === void 0) throw new MilShapeError("reshape: the length of a dynamic shape must be known");
+      return out(x2.dtype, new Array(k).fill(null));
+    }
+  };
+}
+function expandDimsDef(since) {
+  return {
+    name: "expand_dims",
+    since,
+    inputs: { x: req("T"), axes: constInt32() },
+    typeDomains: { T: since === "iOS17" ? DOMAIN_X17 : DOMAIN_FIB },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const axes = ints(input, "axes");
+      const rank = x2.shape.length + axes.length;
+      const inserted = new Set(axes.map((a) => axisIn(a, rank, "expand_dims")));
+      const shape3 = [];
+      let k = 0;
+      for (let i2 = 0; i2 < rank; i2++) shape3.push(inserted.has(i2) ? 1 : x2.shape[k++]);
+      return out(x2.dtype, shape3);
+    }
+  };
+}
+function squeezeDef(since) {
+  return {
+    name: "squeeze",
+    since,
+    inputs: { x: req("T"), axes: constInt32(true) },
+    typeDomains: { T: since === "iOS17" ? DOMAIN_X17 : DOMAIN_FIB },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const axes = ints(input, "axes");
+      if (!axes && x2.shape.some((d) => d === null)) throw new MilShapeError("squeeze without axes needs a static shape");
+      const drop = new Set(axes ? axes.map((a) => axisIn(a, x2.shape.length, "squeeze")) : x2.shape.flatMap((d, i2) => d === 1 ? [i2] : []));
+      return out(x2.dtype, x2.shape.filter((d, i2) => !drop.has(i2) || d !== null && d !== 1));
+    }
+  };
+}
+function transposeDef(since) {
+  return {
+    name: "transpose",
+    since,
+    inputs: { x: req("T"), perm: constInt32() },
+    typeDomains: { T: since === "iOS17" ? DOMAIN_X17 : DOMAIN_FIB },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const perm = ints(input, "perm");
+      if (perm.length !== x2.shape.length) throw new MilShapeError(`transpose: perm has ${perm.length} entries for rank ${x2.shape.length}`);
+      return out(x2.dtype, perm.map((p) => x2.shape[axisIn(p, x2.shape.length, "transpose")]));
+    }
+  };
+}
+function sliceIndexDef(since) {
+  const iOS17 = since === "iOS17";
+  return {
+    name: "slice_by_index",
+    since,
+    inputs: {
+      x: req("T"),
+      begin: req(iOS17 ? "U" : INT32),
+      end: req(iOS17 ? "U" : INT32),
+      stride: req(iOS17 ? "U" : INT32, { optional: true }),
+      begin_mask: constBool,
+      end_mask: constBool,
+      squeeze_mask: constBool
+    },
+    typeDomains: iOS17 ? { T: DOMAIN_X17, U: INDEX_17 } : { T: DOMAIN_FIB },
+    outputs: sliceByIndexShape
+  };
+}
+function maskOf(input, param, rank) {
+  const v = ints(input, param);
+  return v ? v.map((b3) => b3 !== 0) : new Array(rank).fill(false);
+}
+function sliceByIndexShape(input) {
+  const x2 = requiredType(input, "x");
+  const rank = x2.shape.length;
+  const [begin, end] = [ints(input, "begin"), ints(input, "end")];
+  const stride = input.type("stride") ? ints(input, "stride") : new Array(rank).fill(1);
+  const [bm, em, sm] = ["begin_mask", "end_mask", "squeeze_mask"].map((p) => maskOf(input, p, rank));
+  const shape3 = [];
+  for (let i2 = 0; i2 < rank; i2++) {
+    if (sm[i2]) continue;
+    const dim = x2.shape[i2];
+    if (dim === null || !stride || !bm[i2] && !begin || !em[i2] && !end) {
+      shape3.push(null);
+      continue;
+    }
+    shape3.push(sliceLength(dim, bm[i2] ? void 0 : begin[i2], em[i2] ? void 0 : end[i2], stride[i2]));
+  }
+  return out(x2.dtype, shape3);
+}
+function sliceLength(dim, begin, end, stride) {
+  if (stride === 0) throw new MilShapeError("slice stride is 0");
+  const clamp = (v, lo, hi) => Math.min(Math.max(v < 0 ? v + dim : v, lo), hi);
+  const b3 = begin === void 0 ? stride > 0 ? 0 : dim - 1 : clamp(begin, stride > 0 ? 0 : -1, stride > 0 ? dim : dim - 1);
+  const e = end === void 0 ? stride > 0 ? dim : -1 : clamp(end, stride > 0 ? 0 : -1, stride > 0 ? dim : dim - 1);
+  return Math.max(0, Math.ceil((e - b3) / stride));
+}
+function sliceSizeDef(since) {
+  const iOS17 = since === "iOS17";
+  return {
+    name: "slice_by_size",
+    since,
+    inputs: { x: req("T"), begin: req(iOS17 ? "U" : INT32), size: req(iOS17 ? "U" : INT32) },
+    typeDomains: iOS17 ? { T: DOMAIN_X17, U: INDEX_17 } : { T: DOMAIN_FIB },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const [begin, size2] = [ints(input, "begin"), ints(input, "size")];
+      return out(x2.dtype, x2.shape.map((d, i2) => {
+        if (!size2) return null;
+        if (size2[i2] !== -1) return size2[i2];
+        return d === null || !begin ? null : d - (begin[i2] < 0 ? begin[i2] + d : begin[i2]);
+      }));
+    }
+  };
+}
+function variadicJoin(name2) {
+  const inputs = { values: req("T", { variadic: true }), axis: constInt32() };
+  if (name2 === "concat") inputs["interleave"] = constBool;
+  return {
+    name: name2,
+    since: "iOS15",
+    inputs,
+    typeDomains: { T: DOMAIN_FIB },
+    outputs: (input) => {
+      const values2 = input.types("values");
+      const first = values2[0];
+      if (!first) throw new MilShapeError(`${name2} needs at least one value`);
+      const axisValue2 = ints(input, "axis")[0];
+      if (values2.some((v) => v.shape.length !== first.shape.length)) throw new MilShapeError(`${name2}: values differ in rank`);
+      if (name2 === "stack") {
+        const a2 = axisIn(axisValue2, first.shape.length + 1, name2);
+        return out(first.dtype, [...first.shape.slice(0, a2), values2.length, ...first.shape.slice(a2)]);
+      }
+      const a = axisIn(axisValue2, first.shape.length, name2);
+      const shape3 = [...first.shape];
+      shape3[a] = values2.reduce((s, v) => s === null || v.shape[a] === null ? null : s + v.shape[a], 0);
+      return out(first.dtype, shape3);
+    }
+  };
+}
+function dimsFromShapeParam(input, op5, param = "shape") {
+  const shape3 = ints(input, param);
+  if (shape3) return shape3;
+  const k = requiredType(input, param).shape[0];
+  if (k === null || k === void 0) throw new MilShapeError(`${op5}: the length of a dynamic ${param} must be known`);
+  return new Array(k).fill(null);
+}
+function scalarTuple(input, param, dtype, count) {
+  const types = input.types(param);
+  if (types.length !== count) throw new MilShapeError(`reshape_like: ${param} has ${types.length} entries for ${count} ref_tensors`);
+  if (types.some((t) => t.dtype !== dtype || t.shape.length !== 0)) throw new MilShapeError(`reshape_like: ${param} must be ${dtype} scalars`);
+  return input.values(param).map((v) => {
+    if (!v) throw new MilShapeError(`reshape_like: ${param} must be constants`);
+    return toNumberList(v)[0];
+  });
+}
+function reshapeLikeDef(since) {
+  return {
+    name: "reshape_like",
+    since,
+    inputs: {
+      x: req("T"),
+      ref_tensors: req("R", { variadic: true }),
+      begins: req(INT32, { variadic: true, const: true }),
+      ends: req(INT32, { variadic: true, const: true }),
+      end_masks: req(BOOL, { variadic: true, const: true })
+    },
+    typeDomains: { T: since === "iOS17" ? DOMAIN_X17 : DOMAIN_FIB },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const refs = input.types("ref_tensors");
+      const begins = scalarTuple(input, "begins", "int32", refs.length);
+      const ends = scalarTuple(input, "ends", "int32", refs.length);
+      const endMasks = scalarTuple(input, "end_masks", "bool", refs.length);
+      const shape3 = refs.flatMap((ref, i2) => endMasks[i2] ? ref.shape.slice(begins[i2]) : ref.shape.slice(begins[i2], ends[i2]));
+      if (shape3.some((d) => d === null)) throw new MilShapeError(`reshape_like: the output shape [${shape3.map((d) => d ?? "?").join(", ")}] must be known`);
+      const count = (dims) => dims.reduce((p, d) => p === null || d === null ? null : p * d, 1);
+      const [have, want] = [count(x2.shape), count(shape3)];
+      if (have !== null && have !== want) throw new MilShapeError(`reshape_like: x has ${have} elements but the output shape [${shape3.join(", ")}] holds ${want}`);
+      return out(x2.dtype, shape3);
+    }
+  };
+}
+var INDEX_17, INT32, BOOL, req, constInt32, constBool, splitDef, tileDef, flatten2dDef, reverseDef, shapeDef, rangeDef, fillDef, fillLikeDef, shapeOpDefs;
+var init_shape = __esm({
+  "src/mil/ops/shape.ts"() {
+    "use strict";
+    init_tensor();
+    init_elementwise();
+    init_misc();
+    INDEX_17 = ["int8", "int16", "int32"];
+    INT32 = ["int32"];
+    BOOL = ["bool"];
+    req = (type, extra = {}) => ({ type, ...extra });
+    constInt32 = (optional = false) => ({ type: INT32, const: true, optional });
+    constBool = { type: BOOL, const: true, optional: true };
+    splitDef = {
+      name: "split",
+      since: "iOS15",
+      inputs: { x: req("T"), num_splits: constInt32(true), split_sizes: constInt32(true), axis: constInt32() },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => {
+        const x2 = requiredType(input, "x");
+        const a = axisIn(ints(input, "axis")[0], x2.shape.length, "split");
+        const sizes = ints(input, "split_sizes");
+        const num2 = sizes?.length ?? ints(input, "num_splits")?.[0];
+        if (num2 === void 0) throw new MilShapeError("split needs num_splits or split_sizes");
+        if (num2 !== input.numOutputs) throw new MilShapeError(`split makes ${num2} outputs but ${input.numOutputs} were requested`);
+        const dim = x2.shape[a];
+        const each = sizes ?? new Array(num2).fill(dim === null ? -1 : dim / num2);
+        return each.map((s) => ({ dtype: x2.dtype, shape: x2.shape.map((d, i2) => i2 === a ? s < 0 || !Number.isInteger(s) ? null : s : d) }));
+      }
+    };
+    tileDef = {
+      name: "tile",
+      since: "iOS15",
+      inputs: { x: req("T"), reps: req(INT32) },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => {
+        const x2 = requiredType(input, "x");
+        const reps = ints(input, "reps");
+        return out(x2.dtype, x2.shape.map((d, i2) => reps && d !== null ? d * reps[i2] : null));
+      }
+    };
+    flatten2dDef = {
+      name: "flatten2d",
+      since: "iOS15",
+      inputs: { x: req("T"), axis: constInt32(true) },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => {
+        const x2 = requiredType(input, "x");
+        const rank = x2.shape.length;
+        const raw = ints(input, "axis")?.[0] ?? 1;
+        const a = raw < 0 ? raw + rank : raw;
+        const prod = (dims) => dims.reduce((p, d) => p === null || d === null ? null : p * d, 1);
+        return out(x2.dtype, [prod(x2.shape.slice(0, a)), prod(x2.shape.slice(a))]);
+      }
+    };
+    reverseDef = {
+      name: "reverse",
+      since: "iOS15",
+      inputs: { x: req("T"), axes: constInt32(true) },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => {
+        const x2 = requiredType(input, "x");
+        for (const a of ints(input, "axes") ?? []) axisIn(a, x2.shape.length, "reverse");
+        return out(x2.dtype, [...x2.shape]);
+      }
+    };
+    shapeDef = {
+      name: "shape",
+      since: "iOS15",
+      inputs: { x: req("T") },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => out("int32", [requiredType(input, "x").shape.length])
+    };
+    rangeDef = {
+      name: "range_1d",
+      since: "iOS15",
+      inputs: { end: req("T"), start: req("T"), step: req("T") },
+      typeDomains: { T: DOMAIN_FI },
+      outputs: (input) => {
+        const [end, start, step] = ["end", "start", "step"].map((p) => input.value(p));
+        const dtype = requiredType(input, "start").dtype;
+        if (!end || !start || !step) return out(dtype, [null]);
+        const [e, s, d] = [end, start, step].map((t) => toNumberList(t)[0]);
+        return out(dtype, [Math.max(0, Math.ceil((e - s) / d))]);
+      }
+    };
+    fillDef = {
+      name: "fill",
+      since: "iOS15",
+      inputs: { shape: req(INT32), value: req("T", { const: true, optional: true }) },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => out(input.type("value")?.dtype ?? "float32", dimsFromShapeParam(input, "fill"))
+    };
+    fillLikeDef = {
+      name: "fill_like",
+      since: "iOS16",
+      inputs: { ref_tensor: req("T"), value: req("U", { const: true, optional: true }) },
+      typeDomains: { T: DOMAIN_FIB, U: DOMAIN_FIB },
+      outputs: (input) => out(input.type("value")?.dtype ?? "float32", [...requiredType(input, "ref_tensor").shape])
+    };
+    shapeOpDefs = [
+      reshapeDef("iOS15"),
+      reshapeDef("iOS17"),
+      expandDimsDef("iOS15"),
+      expandDimsDef("iOS17"),
+      squeezeDef("iOS15"),
+      squeezeDef("iOS17"),
+      transposeDef("iOS15"),
+      transposeDef("iOS17"),
+      sliceIndexDef("iOS15"),
+      sliceIndexDef("iOS17"),
+      sliceSizeDef("iOS15"),
+      sliceSizeDef("iOS17"),
+      variadicJoin("concat"),
+      variadicJoin("stack"),
+      splitDef,
+      tileDef,
+      flatten2dDef,
+      reverseDef,
+      shapeDef,
+      rangeDef,
+      fillDef,
+      fillLikeDef,
+      reshapeLikeDef("iOS16"),
+      reshapeLikeDef("iOS17")
+    ];
+  }
+});
+
+// src/mil/ops/random.ts
+function distributionDef(name2, params) {
+  return {
+    name: name2,
+    since: "iOS15",
+    inputs: { shape: { type: ["int32"] }, ...Object.fromEntries(params.map((p) => [p, constT])), seed },
+    typeDomains: { T: DOMAIN_F },
+    outputs: (input) => {
+      const dtype = params.map((p) => input.type(p)?.dtype).find((d) => d !== void 0) ?? "float32";
+      return [{ dtype, shape: dimsFromShapeParam(input, name2) }];
+    }
+  };
+}
+var constT, seed, CATEGORICAL_MODES, randomCategorical, randomOpDefs;
+var init_random = __esm({
+  "src/mil/ops/random.ts"() {
+    "use strict";
+    init_elementwise();
+    init_shape();
+    init_window();
+    constT = { type: "T", const: true, optional: true };
+    seed = { type: ["int32"], const: true, optional: true };
+    CATEGORICAL_MODES = ["logits", "probs"];
+    randomCategorical = {
+      name: "random_categorical",
+      since: "iOS15",
+      inputs: {
+        x: { type: "T" },
+        mode: { type: ["string"], const: true, optional: true },
+        size: { type: ["int32"], const: true, optional: true },
+        seed
+      },
+      typeDomains: { T: DOMAIN_F },
+      outputs: (input) => {
+        const x2 = requiredType(input, "x");
+        if (x2.shape.length === 0) throw new MilShapeError("random_categorical: x must have rank 1 or more");
+        const mode = stringParam(input, "mode", "logits");
+        if (!CATEGORICAL_MODES.includes(mode)) throw new MilShapeError(`random_categorical: mode must be logits or probs, got "${mode}"`);
+        const size2 = intParam(input, "size", 1);
+        if (size2 < 1) throw new MilShapeError(`random_categorical: size must be positive, got ${size2}`);
+        return [{ dtype: x2.dtype, shape: [...x2.shape.slice(0, -1), size2] }];
+      }
+    };
+    randomOpDefs = [
+      distributionDef("random_uniform", ["low", "high"]),
+      distributionDef("random_normal", ["mean", "stddev"]),
+      distributionDef("random_bernoulli", ["prob"]),
+      randomCategorical
+    ];
+  }
+});
+
+// src/mil/ops/space.ts
+function reverseSequenceDef(since) {
+  return {
+    name: "reverse_sequence",
+    since,
+    inputs: { x: { type: "T" }, lengths: { type: since === "iOS17" ? "U" : ["int32"] }, seq_axis: constInt, batch_axis: constInt },
+    typeDomains: since === "iOS17" ? { T: [...T_SMALL_INTS, "bool"], U: ["int8", "int16", "int32"] } : { T: DOMAIN_FIB },
+    outputs: (input) => {
+      const rank = requiredType(input, "x").shape.length;
+      for (const p of ["seq_axis", "batch_axis"]) {
+        const v = intParam(input, p, 0);
+        if (v < -rank || v >= rank) throw new MilShapeError(`reverse_sequence: ${p} ${v} is out of range for rank ${rank}`);
+      }
+      return sameTypeAs("x")(input);
+    }
+  };
+}
+function rank4(input, op5) {
+  const shape3 = requiredType(input, "x").shape;
+  if (shape3.length !== 4) throw new MilShapeError(`${op5}: x must have rank 4, got ${shape3.length}`);
+  return shape3;
+}
+function divDim(d, f, op5, what) {
+  if (d === null) return null;
+  if (d % f !== 0) throw new MilShapeError(`${op5}: ${what} ${d} is not divisible by ${f}`);
+  return d / f;
+}
+function toSpaceDef(name2, factor) {
+  return {
+    name: name2,
+    since: "iOS15",
+    inputs: { x: { type: "T" }, [factor]: { type: ["int32"], const: true } },
+    typeDomains: { T: DOMAIN_F },
+    outputs: (input) => {
+      const [n, c, h, w] = rank4(input, name2);
+      const b3 = intParam(input, factor, 0);
+      if (b3 < 1) throw new MilShapeError(`${name2}: ${factor} must be positive, got ${b3}`);
+      return [{ dtype: requiredType(input, "x").dtype, shape: [n, divDim(c, b3 * b3, name2, "channel count"), mulDim(h, b3), mulDim(w, b3)] }];
+    }
+  };
+}
+var constInt, T_SMALL_INTS, bandPart, mulDim, spaceToDepth, spaceOpDefs;
+var init_space = __esm({
+  "src/mil/ops/space.ts"() {
+    "use strict";
+    init_elementwise();
+    init_window();
+    constInt = { type: ["int32"], const: true, optional: true };
+    T_SMALL_INTS = ["float16", "float32", "int8", "int16", "int32", "uint8", "uint16"];
+    bandPart = {
+      name: "band_part",
+      since: "iOS15",
+      inputs: { x: { type: "T" }, lower: constInt, upper: constInt },
+      typeDomains: { T: DOMAIN_FIB },
+      outputs: (input) => {
+        if (requiredType(input, "x").shape.length < 2) throw new MilShapeError("band_part: x must have rank >= 2");
+        return sameTypeAs("x")(input);
+      }
+    };
+    mulDim = (d, f) => d === null ? null : d * f;
+    spaceToDepth = {
+      name: "space_to_depth",
+      since: "iOS15",
+      inputs: { x: { type: "T" }, block_size: { type: ["int32"], const: true } },
+      typeDomains: { T: DOMAIN_F },
+      outputs: (input) => {
+        const [n, c, h, w] = rank4(input, "space_to_depth");
+        const b3 = intParam(input, "block_size", 0);
+        if (b3 < 1) throw new MilShapeError(`space_to_depth: block_size must be positive, got ${b3}`);
+        const out2 = [n, mulDim(c, b3 * b3), divDim(h, b3, "space_to_depth", "height"), divDim(w, b3, "space_to_depth", "width")];
+        return [{ dtype: requiredType(input, "x").dtype, shape: out2 }];
+      }
+    };
+    spaceOpDefs = [
+      bandPart,
+      spaceToDepth,
+      reverseSequenceDef("iOS15"),
+      reverseSequenceDef("iOS17"),
+      // depth_to_space moves channels into blocks in depth-column-row order: out[n, c, h·b + i, w·b + j] = x[n, (i·b + j)·C' + c, h, w].
+      toSpaceDef("depth_to_space", "block_size"),
+      // pixel_shuffle in PyTorch order: out[n, c, h·f + i, w·f + j] = x[n, c·f² + i·f + j, h, w].
+      toSpaceDef("pixel_shuffle", "upscale_factor")
+    ];
+  }
+});
+
+// src/mil/ops/rearrange.ts
+function blockAndPairs(input, op5, pairsParam) {
+  const [blockValue, pairsValue] = [input.value("block_shape"), input.value(pairsParam)];
+  if (!blockValue || !pairsValue) throw new MilShapeError(`${op5}: block_shape and ${pairsParam} must be constants`);
+  if (blockValue.shape.length !== 1 || blockValue.shape[0] !== 2) throw new MilShapeError(`${op5}: block_shape must have shape [2] (two spatial dims), got [${blockValue.shape.join(", ")}]`);
+  if (pairsValue.shape.length !== 2 || pairsValue.shape[0] !== 2 || pairsValue.shape[1] !== 2) {
+    throw new MilShapeError(`${op5}: ${pairsParam} must have shape [2, 2], got [${pairsValue.shape.join(", ")}]`);
+  }
+  const block = toNumberList(blockValue);
+  if (block.some((b3) => b3 < 1)) throw new MilShapeError(`${op5}: block_shape must be positive, got [${block.join(", ")}]`);
+  return { block, pairs: toNumberList(pairsValue) };
+}
+function slidingWindowsDef(since) {
+  return {
+    name: "sliding_windows",
+    since,
+    inputs: {
+      x: { type: "T" },
+      axis: { type: INT322, const: true },
+      size: { type: INT322, const: true },
+      stride: { type: INT322, const: true, optional: true }
+    },
+    typeDomains: { T: since === "iOS17" ? DOMAIN_X17 : ["float16", "float32", "int32"] },
+    outputs: (input) => {
+      const x2 = requiredType(input, "x");
+      const rank = x2.shape.length;
+      const rawAxis = intParam(input, "axis", 0);
+      const axis = rawAxis < 0 ? rawAxis + rank : rawAxis;
+      if (axis < 0 || axis >= rank) throw new MilShapeError(`sliding_windows: axis ${rawAxis} is out of range for rank ${rank}`);
+      const [size2, stride] = [intParam(input, "size", 0), intParam(input, "stride", 1)];
+      if (size2 < 1 || stride < 1) throw new MilShapeError(`sliding_windows: size and stride must be positive, got ${size2} and ${stride}`);
+      const d = x2.shape[axis];
+      if (d !== null && d < size2) throw new MilShapeError(`sliding_windows: window size ${size2} exceeds dim ${d}`);
+      const shape3 = [...x2.shape];
+      shape3.splice(axis, 1, d === null ? null : Math.floor((d - size2) / stride) + 1, size2);
+      return [{ dtype: x2.dtype, shape: shape3 }];
+    }
+  };
+}
+function sameKnownShape(a, b3) {
+  return a.length === b3.length && a.every((d, i2) => d === null || b3[i2] === null || d === b3[i2]);
+}
+var INT322, INDEX_172, spaceToBatch, batchToSpace, pixelUnshuffle, sliceUpdate, rearrangeOpDefs;
+var init_rearrange = __esm({
+  "src/mil/ops/rearrange.ts"() {
+    "use strict";
+    init_tensor();
+    init_elementwise();
+    init_misc();
+    init_shape();
+    init_space();
+    init_window();
+    INT322 = ["int32"];
+    INDEX_172 = ["int8", "int16", "int32"];
+    spaceToBatch = {
+      name: "space_to_batch",
+      since: "iOS15",
+      inputs: { x: { type: "T" }, block_shape: { type: INT322, const: true }, paddings: { type: INT322, const: true } },
+      typeDomains: { T: DOMAIN_F },
+      outputs: (input) => {
+        const [b3, c, h, w] = rank4(input, "space_to_batch");
+        const { block, pairs } = blockAndPairs(input, "space_to_batch", "paddings");
+        const padded = [h, w].map((d, i2) => d === null ? null : d + pairs[2 * i2] + pairs[2 * i2 + 1]);
+        const spatial2 = padded.map((d, i2) => divDim(d, block[i2], "space_to_batch", `padded spatial dim ${i2}`));
+        return [{ dtype: requiredType(input, "x").dtype, shape: [b3 === null ? null : b3 * block[0] * block[1], c, ...spatial2] }];
+      }
+    };
+    batchToSpace = {
+      name: "batch_to_space",
+      since: "iOS15",
+      inputs: { x: { type: "T" }, block_shape: { type: INT322, const: true }, crops: { type: INT322, const: true } },
+      typeDomains: { T: DOMAIN_F },
+      outputs: (input) => {
+        const [b3, c, h, w] = rank4(input, "batch_to_space");
+        const { block, pairs } = blockAndPairs(input, "batch_to_space", "crops");
+        const spatial2 = [h, w].map((d, i2) => d === null ? null : d * block[i2] - pairs[2 * i2] - pairs[2 * i2 + 1]);
+        if (spatial2.some((d) => d !== null && d < 0)) throw new MilShapeError("batch_to_space: crops are larger than the spatial dims");
+        return [{ dtype: requiredType(input, "x").dtype, shape: [divDim(b3, block[0] * block[1], "batch_to_space", "batch"), c, ...spatial2] }];
+      }
+    };
+    pixelUnshuffle = {
+      name: "pixel_unshuffle",
+      since: "iOS16",
+      inputs: { x: { type: "T" }, downscale_factor: { type: ["uint32"], const: true } },
+      typeDomains: { T: DOMAIN_F },
+      outputs: (input) => {
+        const [n, c, h, w] = rank4(input, "pixel_unshuffle");
+        const f = intParam(input, "downscale_factor", 0);
+        if (f < 1) throw new MilShapeError(`pixel_unshuffle: downscale_factor must be positive, got ${f}`);
+        const shape3 = [n, c === null ? null : c * f * f, divDim(h, f, "pixel_unshuffle", "height"), divDim(w, f, "pixel_unshuffle", "width")];
+        return [{ dtype: requiredType(input, "x").dtype, shape: shape3 }];
+      }
+    };
+    sliceUpdate = {
+      name: "slice_update",
+      since: "iOS18",
+      inputs: {
+        x: { type: "T" },
+        update: { type: "T" },
+        begin: { type: "U" },
+        end: { type: "U" },
+        stride: { type: "U", const: true, optional: true },
+        begin_mask: { type: ["bool"], const: true, optional: true },
+        end_mask: { type: ["bool"], const: true, optional: true },
+        squeeze_mask: { type: ["bool"], const: true, optional: true }
+      },
+      typeDomains: { T: DOMAIN_X17, U: INDEX_172 },
+      outputs: (input) => {
+        const x2 = requiredType(input, "x");
+        const update = requiredType(input, "update");
+        if (update.shape.length === 0) throw new MilShapeError("slice_update: update must not be a scalar");
+        const [slice3] = sliceByIndexShape(input);
+        if (!sameKnownShape(slice3.shape, update.shape)) {
+          throw new MilShapeError(`slice_update: update has shape [${update.shape.join(", ")}] but the slice has [${slice3.shape.map((d) => d ?? "?").join(", ")}]`);
+        }
+        return [{ dtype: x2.dtype, shape: [...x2.shape] }];
+      }
+    };
+    rearrangeOpDefs = [
+      spaceToBatch,
+      batchToSpace,
+      pixelUnshuffle,
+      slidingWindowsDef("iOS15"),
+      slidingWindowsDef("iOS17"),
+      sliceUpdate
+    ];
+  }
+});
+
 // src/mil/ops/recurrent.ts
 function checkWeights(op5, ih, hh) {
   if (!ih || !hh || ih.shape.length !== 2 || hh.shape.length !== 2) throw new Error(`${op5}: weights must be 2-D`);
@@ -12726,22 +13613,22 @@ function recurrentDef(name2, since) {
     x: { type: "T" },
     initial_h: { type: "T" },
     ...name2 === "lstm" ? { initial_c: { type: "T" } } : {},
-    weight_ih: constT(false),
-    weight_hh: constT(false),
-    bias: constT(true),
+    weight_ih: constT2(false),
+    weight_hh: constT2(false),
+    bias: constT2(true),
     ...name2 === "lstm" ? {
-      peephole: constT(true),
-      weight_ih_back: constT(true),
-      weight_hh_back: constT(true),
-      bias_back: constT(true),
-      peephole_back: constT(true)
+      peephole: constT2(true),
+      weight_ih_back: constT2(true),
+      weight_hh_back: constT2(true),
+      bias_back: constT2(true),
+      peephole_back: constT2(true)
     } : {},
     direction: constStr,
     output_sequence: { type: ["bool"], const: true, optional: true },
     ...name2 === "rnn" ? {} : { recurrent_activation: constStr },
     ...name2 === "lstm" ? { cell_activation: constStr } : {},
     activation: constStr,
-    ...name2 === "lstm" ? { clip: constT(true) } : {}
+    ...name2 === "lstm" ? { clip: constT2(true) } : {}
   };
   const T = since === "iOS15" ? ["float32"] : ["float16", "float32"];
   return { name: name2, since, inputs, typeDomains: { T }, outputs: recurrentOutputs(name2) };
@@ -12751,10 +13638,10 @@ function gru18() {
   return {
     ...base,
     since: "iOS18",
-    inputs: { ...base.inputs, reset_after: { type: ["bool"], const: true, optional: true }, input_bias: constT(true) }
+    inputs: { ...base.inputs, reset_after: { type: ["bool"], const: true, optional: true }, input_bias: constT2(true) }
   };
 }
-var DIRECTIONS, GATES, RECURRENT_ACTIVATIONS, constT, constStr, recurrentOpDefs;
+var DIRECTIONS, GATES, RECURRENT_ACTIVATIONS, constT2, constStr, recurrentOpDefs;
 var init_recurrent = __esm({
   "src/mil/ops/recurrent.ts"() {
     "use strict";
@@ -12766,7 +13653,7 @@ var init_recurrent = __esm({
     };
     GATES = { lstm: 4, gru: 3, rnn: 1 };
     RECURRENT_ACTIVATIONS = ["sigmoid", "tanh", "relu", "scaled_tanh", "sigmoid_hard", "linear"];
-    constT = (optional) => ({ type: "T", const: true, optional });
+    constT2 = (optional) => ({ type: "T", const: true, optional });
     constStr = { type: ["string"], const: true, optional: true };
     recurrentOpDefs = [
       recurrentDef("lstm", "iOS15"),
@@ -12849,11 +13736,11 @@ function topkDef(since) {
     name: "topk",
     since,
     inputs,
-    typeDomains: since === "iOS17" ? { T: T_SMALL_INTS, K: ["int8", "int16", "int32"] } : { T: DOMAIN_FI },
+    typeDomains: since === "iOS17" ? { T: T_SMALL_INTS2, K: ["int8", "int16", "int32"] } : { T: DOMAIN_FI },
     outputs: (input) => topkOutputs(input, since !== "iOS15")
   };
 }
-var REDUCE_OPS, constIntParam, constBoolParam, T_SMALL_INTS, cumsum, argsort, reduceOpDefs;
+var REDUCE_OPS, constIntParam, constBoolParam, T_SMALL_INTS2, cumsum, argsort, reduceOpDefs;
 var init_reduce = __esm({
   "src/mil/ops/reduce.ts"() {
     "use strict";
@@ -12874,7 +13761,7 @@ var init_reduce = __esm({
     ];
     constIntParam = { type: ["int32"], const: true, optional: true };
     constBoolParam = { type: ["bool"], const: true, optional: true };
-    T_SMALL_INTS = ["float16", "float32", "int8", "int16", "int32", "uint8", "uint16"];
+    T_SMALL_INTS2 = ["float16", "float32", "int8", "int16", "int32", "uint8", "uint16"];
     cumsum = {
       name: "cumsum",
       since: "iOS15",
@@ -13053,9 +13940,9 @@ function checkedMode(input, op5) {
 }
 function scatterDef(name2, since, withAxis) {
   const inputs = { data: { type: "T" }, indices: { type: ["int32"] }, updates: { type: "T" } };
-  if (withAxis) inputs["axis"] = constInt;
+  if (withAxis) inputs["axis"] = constInt2;
   inputs["mode"] = constStr2;
-  if (since === "iOS17") inputs["validate_indices"] = constBool;
+  if (since === "iOS17") inputs["validate_indices"] = constBool2;
   return {
     name: name2,
     since,
@@ -13077,15 +13964,15 @@ function scalar(input, param, fallback) {
 }
 function gatherInputs(since, extra) {
   const inputs = { x: { type: "T" }, indices: { type: "I" }, ...extra };
-  if (since !== "iOS15") inputs["batch_dims"] = constInt;
-  if (since === "iOS17") inputs["validate_indices"] = constBool;
+  if (since !== "iOS15") inputs["batch_dims"] = constInt2;
+  if (since === "iOS17") inputs["validate_indices"] = constBool2;
   return inputs;
 }
 function gatherDef(since) {
   return {
     name: "gather",
     since,
-    inputs: gatherInputs(since, { axis: constInt }),
+    inputs: gatherInputs(since, { axis: constInt2 }),
     typeDomains: { T: since === "iOS17" ? T_17 : DOMAIN_FI, I: INDICES[since] },
     outputs: (input) => {
       const x2 = requiredType(input, "x");
@@ -13100,8 +13987,8 @@ function gatherDef(since) {
   };
 }
 function gatherAlongAxisDef(since) {
-  const inputs = { x: { type: "T" }, indices: { type: "I" }, axis: constInt };
-  if (since === "iOS17") inputs["validate_indices"] = constBool;
+  const inputs = { x: { type: "T" }, indices: { type: "I" }, axis: constInt2 };
+  if (since === "iOS17") inputs["validate_indices"] = constBool2;
   return {
     name: "gather_along_axis",
     since,
@@ -13126,7 +14013,7 @@ function gatherNdDef(since) {
     }
   };
 }
-var SCATTER_MODES, constInt, constBool, constStr2, oneHot, nonZero, T_17, INDICES, scatterGatherOpDefs;
+var SCATTER_MODES, constInt2, constBool2, constStr2, oneHot, nonZero, T_17, INDICES, scatterGatherOpDefs;
 var init_scatter_gather = __esm({
   "src/mil/ops/scatter-gather.ts"() {
     "use strict";
@@ -13134,8 +14021,8 @@ var init_scatter_gather = __esm({
     init_elementwise();
     init_window();
     SCATTER_MODES = ["update", "add", "sub", "mul", "div", "max", "min"];
-    constInt = { type: ["int32"], const: true, optional: true };
-    constBool = { type: ["bool"], const: true, optional: true };
+    constInt2 = { type: ["int32"], const: true, optional: true };
+    constBool2 = { type: ["bool"], const: true, optional: true };
     constStr2 = { type: ["string"], const: true, optional: true };
     oneHot = {
       name: "one_hot",
@@ -13143,7 +14030,7 @@ var init_scatter_gather = __esm({
       inputs: {
         indices: { type: ["int32"] },
         one_hot_vector_size: { type: ["int32"] },
-        axis: constInt,
+        axis: constInt2,
         on_value: { type: "T", const: true, optional: true },
         off_value: { type: "T", const: true, optional: true }
       },
@@ -13191,400 +14078,6 @@ var init_scatter_gather = __esm({
       scatterDef("scatter_along_axis", "iOS17", true),
       scatterDef("scatter_nd", "iOS15", false),
       scatterDef("scatter_nd", "iOS17", false)
-    ];
-  }
-});
-
-// src/mil/ops/shape.ts
-function ints(input, param) {
-  const v = input.value(param);
-  return v ? toNumberList(v) : void 0;
-}
-function axisIn(axis, rank, op5) {
-  const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) throw new MilShapeError(`${op5}: axis ${axis} is out of range for rank ${rank}`);
-  return a;
-}
-function out(dtype, shape3) {
-  return [{ dtype, shape: shape3 }];
-}
-function reshapeShape(x2, target, iOS17) {
-  const rank = x2.shape.length;
-  const dims = target.map((d, i2) => {
-    if (d !== 0) return d;
-    if (iOS17) return x2.shape[rank - target.length + i2] ?? 1;
-    if (target.length !== rank) throw new MilShapeError("reshape: 0 in shape needs len(shape) == rank(x) before iOS17");
-    return x2.shape[i2];
-  });
-  const inferAt = dims.indexOf(-1);
-  if (inferAt < 0) return dims;
-  const total = x2.shape.reduce((p, d) => p === null || d === null ? null : p * d, 1);
-  const known2 = dims.reduce((p, d, i2) => i2 === inferAt ? p : p === null || d === null ? null : p * d, 1);
-  dims[inferAt] = total === null || known2 === null || known2 === 0 ? null : total / known2;
-  return dims;
-}
-function reshapeDef(since) {
-  const iOS17 = since === "iOS17";
-  return {
-    name: "reshape",
-    since,
-    inputs: { x: req("T"), shape: req(iOS17 ? "U" : INT32) },
-    typeDomains: iOS17 ? { T: DOMAIN_X17, U: INDEX_17 } : { T: DOMAIN_FIB },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const target = ints(input, "shape");
-      if (target) return out(x2.dtype, reshapeShape(x2, target, iOS17));
-      const k = requiredType(input, "shape").shape[0];
-      if (k === null || k === void 0) throw new MilShapeError("reshape: the length of a dynamic shape must be known");
-      return out(x2.dtype, new Array(k).fill(null));
-    }
-  };
-}
-function expandDimsDef(since) {
-  return {
-    name: "expand_dims",
-    since,
-    inputs: { x: req("T"), axes: constInt32() },
-    typeDomains: { T: since === "iOS17" ? DOMAIN_X17 : DOMAIN_FIB },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const axes = ints(input, "axes");
-      const rank = x2.shape.length + axes.length;
-      const inserted = new Set(axes.map((a) => axisIn(a, rank, "expand_dims")));
-      const shape3 = [];
-      let k = 0;
-      for (let i2 = 0; i2 < rank; i2++) shape3.push(inserted.has(i2) ? 1 : x2.shape[k++]);
-      return out(x2.dtype, shape3);
-    }
-  };
-}
-function squeezeDef(since) {
-  return {
-    name: "squeeze",
-    since,
-    inputs: { x: req("T"), axes: constInt32(true) },
-    typeDomains: { T: since === "iOS17" ? DOMAIN_X17 : DOMAIN_FIB },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const axes = ints(input, "axes");
-      if (!axes && x2.shape.some((d) => d === null)) throw new MilShapeError("squeeze without axes needs a static shape");
-      const drop = new Set(axes ? axes.map((a) => axisIn(a, x2.shape.length, "squeeze")) : x2.shape.flatMap((d, i2) => d === 1 ? [i2] : []));
-      return out(x2.dtype, x2.shape.filter((d, i2) => !drop.has(i2) || d !== null && d !== 1));
-    }
-  };
-}
-function transposeDef(since) {
-  return {
-    name: "transpose",
-    since,
-    inputs: { x: req("T"), perm: constInt32() },
-    typeDomains: { T: since === "iOS17" ? DOMAIN_X17 : DOMAIN_FIB },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const perm = ints(input, "perm");
-      if (perm.length !== x2.shape.length) throw new MilShapeError(`transpose: perm has ${perm.length} entries for rank ${x2.shape.length}`);
-      return out(x2.dtype, perm.map((p) => x2.shape[axisIn(p, x2.shape.length, "transpose")]));
-    }
-  };
-}
-function sliceIndexDef(since) {
-  const iOS17 = since === "iOS17";
-  return {
-    name: "slice_by_index",
-    since,
-    inputs: {
-      x: req("T"),
-      begin: req(iOS17 ? "U" : INT32),
-      end: req(iOS17 ? "U" : INT32),
-      stride: req(iOS17 ? "U" : INT32, { optional: true }),
-      begin_mask: constBool2,
-      end_mask: constBool2,
-      squeeze_mask: constBool2
-    },
-    typeDomains: iOS17 ? { T: DOMAIN_X17, U: INDEX_17 } : { T: DOMAIN_FIB },
-    outputs: sliceByIndexShape
-  };
-}
-function maskOf(input, param, rank) {
-  const v = ints(input, param);
-  return v ? v.map((b3) => b3 !== 0) : new Array(rank).fill(false);
-}
-function sliceByIndexShape(input) {
-  const x2 = requiredType(input, "x");
-  const rank = x2.shape.length;
-  const [begin, end] = [ints(input, "begin"), ints(input, "end")];
-  const stride = input.type("stride") ? ints(input, "stride") : new Array(rank).fill(1);
-  const [bm, em, sm] = ["begin_mask", "end_mask", "squeeze_mask"].map((p) => maskOf(input, p, rank));
-  const shape3 = [];
-  for (let i2 = 0; i2 < rank; i2++) {
-    if (sm[i2]) continue;
-    const dim = x2.shape[i2];
-    if (dim === null || !stride || !bm[i2] && !begin || !em[i2] && !end) {
-      shape3.push(null);
-      continue;
-    }
-    shape3.push(sliceLength(dim, bm[i2] ? void 0 : begin[i2], em[i2] ? void 0 : end[i2], stride[i2]));
-  }
-  return out(x2.dtype, shape3);
-}
-function sliceLength(dim, begin, end, stride) {
-  if (stride === 0) throw new MilShapeError("slice stride is 0");
-  const clamp = (v, lo, hi) => Math.min(Math.max(v < 0 ? v + dim : v, lo), hi);
-  const b3 = begin === void 0 ? stride > 0 ? 0 : dim - 1 : clamp(begin, stride > 0 ? 0 : -1, stride > 0 ? dim : dim - 1);
-  const e = end === void 0 ? stride > 0 ? dim : -1 : clamp(end, stride > 0 ? 0 : -1, stride > 0 ? dim : dim - 1);
-  return Math.max(0, Math.ceil((e - b3) / stride));
-}
-function sliceSizeDef(since) {
-  const iOS17 = since === "iOS17";
-  return {
-    name: "slice_by_size",
-    since,
-    inputs: { x: req("T"), begin: req(iOS17 ? "U" : INT32), size: req(iOS17 ? "U" : INT32) },
-    typeDomains: iOS17 ? { T: DOMAIN_X17, U: INDEX_17 } : { T: DOMAIN_FIB },
-    outputs: (input) => {
-      const x2 = requiredType(input, "x");
-      const [begin, size2] = [ints(input, "begin"), ints(input, "size")];
-      return out(x2.dtype, x2.shape.map((d, i2) => {
-        if (!size2) return null;
-        if (size2[i2] !== -1) return size2[i2];
-        return d === null || !begin ? null : d - (begin[i2] < 0 ? begin[i2] + d : begin[i2]);
-      }));
-    }
-  };
-}
-function variadicJoin(name2) {
-  const inputs = { values: req("T", { variadic: true }), axis: constInt32() };
-  if (name2 === "concat") inputs["interleave"] = constBool2;
-  return {
-    name: name2,
-    since: "iOS15",
-    inputs,
-    typeDomains: { T: DOMAIN_FIB },
-    outputs: (input) => {
-      const values2 = input.types("values");
-      const first = values2[0];
-      if (!first) throw new MilShapeError(`${name2} needs at least one value`);
-      const axisValue2 = ints(input, "axis")[0];
-      if (values2.some((v) => v.shape.length !== first.shape.length)) throw new MilShapeError(`${name2}: values differ in rank`);
-      if (name2 === "stack") {
-        const a2 = axisIn(axisValue2, first.shape.length + 1, name2);
-        return out(first.dtype, [...first.shape.slice(0, a2), values2.length, ...first.shape.slice(a2)]);
-      }
-      const a = axisIn(axisValue2, first.shape.length, name2);
-      const shape3 = [...first.shape];
-      shape3[a] = values2.reduce((s, v) => s === null || v.shape[a] === null ? null : s + v.shape[a], 0);
-      return out(first.dtype, shape3);
-    }
-  };
-}
-var INDEX_17, INT32, BOOL, req, constInt32, constBool2, splitDef, tileDef, flatten2dDef, reverseDef, shapeDef, rangeDef, fillDef, shapeOpDefs;
-var init_shape = __esm({
-  "src/mil/ops/shape.ts"() {
-    "use strict";
-    init_tensor();
-    init_elementwise();
-    init_misc();
-    INDEX_17 = ["int8", "int16", "int32"];
-    INT32 = ["int32"];
-    BOOL = ["bool"];
-    req = (type, extra = {}) => ({ type, ...extra });
-    constInt32 = (optional = false) => ({ type: INT32, const: true, optional });
-    constBool2 = { type: BOOL, const: true, optional: true };
-    splitDef = {
-      name: "split",
-      since: "iOS15",
-      inputs: { x: req("T"), num_splits: constInt32(true), split_sizes: constInt32(true), axis: constInt32() },
-      typeDomains: { T: DOMAIN_FIB },
-      outputs: (input) => {
-        const x2 = requiredType(input, "x");
-        const a = axisIn(ints(input, "axis")[0], x2.shape.length, "split");
-        const sizes = ints(input, "split_sizes");
-        const num2 = sizes?.length ?? ints(input, "num_splits")?.[0];
-        if (num2 === void 0) throw new MilShapeError("split needs num_splits or split_sizes");
-        if (num2 !== input.numOutputs) throw new MilShapeError(`split makes ${num2} outputs but ${input.numOutputs} were requested`);
-        const dim = x2.shape[a];
-        const each = sizes ?? new Array(num2).fill(dim === null ? -1 : dim / num2);
-        return each.map((s) => ({ dtype: x2.dtype, shape: x2.shape.map((d, i2) => i2 === a ? s < 0 || !Number.isInteger(s) ? null : s : d) }));
-      }
-    };
-    tileDef = {
-      name: "tile",
-      since: "iOS15",
-      inputs: { x: req("T"), reps: req(INT32) },
-      typeDomains: { T: DOMAIN_FIB },
-      outputs: (input) => {
-        const x2 = requiredType(input, "x");
-        const reps = ints(input, "reps");
-        return out(x2.dtype, x2.shape.map((d, i2) => reps && d !== null ? d * reps[i2] : null));
-      }
-    };
-    flatten2dDef = {
-      name: "flatten2d",
-      since: "iOS15",
-      inputs: { x: req("T"), axis: constInt32(true) },
-      typeDomains: { T: DOMAIN_FIB },
-      outputs: (input) => {
-        const x2 = requiredType(input, "x");
-        const rank = x2.shape.length;
-        const raw = ints(input, "axis")?.[0] ?? 1;
-        const a = raw < 0 ? raw + rank : raw;
-        const prod = (dims) => dims.reduce((p, d) => p === null || d === null ? null : p * d, 1);
-        return out(x2.dtype, [prod(x2.shape.slice(0, a)), prod(x2.shape.slice(a))]);
-      }
-    };
-    reverseDef = {
-      name: "reverse",
-      since: "iOS15",
-      inputs: { x: req("T"), axes: constInt32(true) },
-      typeDomains: { T: DOMAIN_FIB },
-      outputs: (input) => {
-        const x2 = requiredType(input, "x");
-        for (const a of ints(input, "axes") ?? []) axisIn(a, x2.shape.length, "reverse");
-        return out(x2.dtype, [...x2.shape]);
-      }
-    };
-    shapeDef = {
-      name: "shape",
-      since: "iOS15",
-      inputs: { x: req("T") },
-      typeDomains: { T: DOMAIN_FIB },
-      outputs: (input) => out("int32", [requiredType(input, "x").shape.length])
-    };
-    rangeDef = {
-      name: "range_1d",
-      since: "iOS15",
-      inputs: { end: req("T"), start: req("T"), step: req("T") },
-      typeDomains: { T: DOMAIN_FI },
-      outputs: (input) => {
-        const [end, start, step] = ["end", "start", "step"].map((p) => input.value(p));
-        const dtype = requiredType(input, "start").dtype;
-        if (!end || !start || !step) return out(dtype, [null]);
-        const [e, s, d] = [end, start, step].map((t) => toNumberList(t)[0]);
-        return out(dtype, [Math.max(0, Math.ceil((e - s) / d))]);
-      }
-    };
-    fillDef = {
-      name: "fill",
-      since: "iOS15",
-      inputs: { shape: req(INT32), value: req("T", { const: true, optional: true }) },
-      typeDomains: { T: DOMAIN_FIB },
-      outputs: (input) => {
-        const dtype = input.type("value")?.dtype ?? "float32";
-        const shape3 = ints(input, "shape");
-        if (shape3) return out(dtype, shape3);
-        const k = requiredType(input, "shape").shape[0];
-        if (k === null || k === void 0) throw new MilShapeError("fill: the length of a dynamic shape must be known");
-        return out(dtype, new Array(k).fill(null));
-      }
-    };
-    shapeOpDefs = [
-      reshapeDef("iOS15"),
-      reshapeDef("iOS17"),
-      expandDimsDef("iOS15"),
-      expandDimsDef("iOS17"),
-      squeezeDef("iOS15"),
-      squeezeDef("iOS17"),
-      transposeDef("iOS15"),
-      transposeDef("iOS17"),
-      sliceIndexDef("iOS15"),
-      sliceIndexDef("iOS17"),
-      sliceSizeDef("iOS15"),
-      sliceSizeDef("iOS17"),
-      variadicJoin("concat"),
-      variadicJoin("stack"),
-      splitDef,
-      tileDef,
-      flatten2dDef,
-      reverseDef,
-      shapeDef,
-      rangeDef,
-      fillDef
-    ];
-  }
-});
-
-// src/mil/ops/space.ts
-function reverseSequenceDef(since) {
-  return {
-    name: "reverse_sequence",
-    since,
-    inputs: { x: { type: "T" }, lengths: { type: since === "iOS17" ? "U" : ["int32"] }, seq_axis: constInt2, batch_axis: constInt2 },
-    typeDomains: since === "iOS17" ? { T: [...T_SMALL_INTS2, "bool"], U: ["int8", "int16", "int32"] } : { T: DOMAIN_FIB },
-    outputs: (input) => {
-      const rank = requiredType(input, "x").shape.length;
-      for (const p of ["seq_axis", "batch_axis"]) {
-        const v = intParam(input, p, 0);
-        if (v < -rank || v >= rank) throw new MilShapeError(`reverse_sequence: ${p} ${v} is out of range for rank ${rank}`);
-      }
-      return sameTypeAs("x")(input);
-    }
-  };
-}
-function rank4(input, op5) {
-  const shape3 = requiredType(input, "x").shape;
-  if (shape3.length !== 4) throw new MilShapeError(`${op5}: x must have rank 4, got ${shape3.length}`);
-  return shape3;
-}
-function divDim(d, f, op5, what) {
-  if (d === null) return null;
-  if (d % f !== 0) throw new MilShapeError(`${op5}: ${what} ${d} is not divisible by ${f}`);
-  return d / f;
-}
-function toSpaceDef(name2, factor) {
-  return {
-    name: name2,
-    since: "iOS15",
-    inputs: { x: { type: "T" }, [factor]: { type: ["int32"], const: true } },
-    typeDomains: { T: DOMAIN_F },
-    outputs: (input) => {
-      const [n, c, h, w] = rank4(input, name2);
-      const b3 = intParam(input, factor, 0);
-      if (b3 < 1) throw new MilShapeError(`${name2}: ${factor} must be positive, got ${b3}`);
-      return [{ dtype: requiredType(input, "x").dtype, shape: [n, divDim(c, b3 * b3, name2, "channel count"), mulDim(h, b3), mulDim(w, b3)] }];
-    }
-  };
-}
-var constInt2, T_SMALL_INTS2, bandPart, mulDim, spaceToDepth, spaceOpDefs;
-var init_space = __esm({
-  "src/mil/ops/space.ts"() {
-    "use strict";
-    init_elementwise();
-    init_window();
-    constInt2 = { type: ["int32"], const: true, optional: true };
-    T_SMALL_INTS2 = ["float16", "float32", "int8", "int16", "int32", "uint8", "uint16"];
-    bandPart = {
-      name: "band_part",
-      since: "iOS15",
-      inputs: { x: { type: "T" }, lower: constInt2, upper: constInt2 },
-      typeDomains: { T: DOMAIN_FIB },
-      outputs: (input) => {
-        if (requiredType(input, "x").shape.length < 2) throw new MilShapeError("band_part: x must have rank >= 2");
-        return sameTypeAs("x")(input);
-      }
-    };
-    mulDim = (d, f) => d === null ? null : d * f;
-    spaceToDepth = {
-      name: "space_to_depth",
-      since: "iOS15",
-      inputs: { x: { type: "T" }, block_size: { type: ["int32"], const: true } },
-      typeDomains: { T: DOMAIN_F },
-      outputs: (input) => {
-        const [n, c, h, w] = rank4(input, "space_to_depth");
-        const b3 = intParam(input, "block_size", 0);
-        if (b3 < 1) throw new MilShapeError(`space_to_depth: block_size must be positive, got ${b3}`);
-        const out2 = [n, mulDim(c, b3 * b3), divDim(h, b3, "space_to_depth", "height"), divDim(w, b3, "space_to_depth", "width")];
-        return [{ dtype: requiredType(input, "x").dtype, shape: out2 }];
-      }
-    };
-    spaceOpDefs = [
-      bandPart,
-      spaceToDepth,
-      reverseSequenceDef("iOS15"),
-      reverseSequenceDef("iOS17"),
-      // depth_to_space moves channels into blocks in depth-column-row order: out[n, c, h·b + i, w·b + j] = x[n, (i·b + j)·C' + c, h, w].
-      toSpaceDef("depth_to_space", "block_size"),
-      // pixel_shuffle in PyTorch order: out[n, c, h·f + i, w·f + j] = x[n, c·f² + i·f + j, h, w].
-      toSpaceDef("pixel_shuffle", "upscale_factor")
     ];
   }
 });
@@ -13643,11 +14136,40 @@ function nmsDims(input, boxAxis) {
   if (!(maxBoxes >= 1)) throw new MilShapeError(`non_maximum_suppression: max_boxes must be at least 1, got ${maxBoxes}`);
   return { n: scores.shape[0] ?? null, k: scores.shape[coordAxis] ?? null, maxBoxes };
 }
-var F6, RESAMPLE_SAMPLING_MODES, RESAMPLE_PADDING_MODES, RESAMPLE_COORDINATE_MODES, NMS_COMMON_INPUTS, nonMaximumSuppressionIOS15, nonMaximumSuppressionIOS17, visionOpDefs;
+function cropResizeCommon(input, boxParam, boxRank) {
+  const x2 = requiredType(input, "x");
+  if (x2.shape.length !== 4) throw new MilShapeError(`crop_resize: x must have rank 4, got ${x2.shape.length}`);
+  const boxes = requiredType(input, boxParam);
+  if (boxes.shape.length !== boxRank) throw new MilShapeError(`crop_resize: ${boxParam} must have rank ${boxRank}, got ${boxes.shape.length}`);
+  const boxMode = stringParam(input, "box_coordinate_mode", "CORNERS_HEIGHT_FIRST");
+  if (!CROP_RESIZE_BOX_MODES.includes(boxMode)) throw new MilShapeError(`crop_resize: unknown box_coordinate_mode "${boxMode}"`);
+  const samplingMode = stringParam(input, "sampling_mode", "DEFAULT");
+  if (!CROP_RESIZE_SAMPLING_MODES.includes(samplingMode)) throw new MilShapeError(`crop_resize: unknown sampling_mode "${samplingMode}"`);
+  return { x: x2, boxes, size: [intParam(input, "target_height", 1), intParam(input, "target_width", 1)] };
+}
+function cropResizeRoiDef(since) {
+  const padValue = since === "iOS16" ? { pad_value: { type: "T", const: true, optional: true } } : {};
+  return {
+    name: "crop_resize",
+    since,
+    inputs: { x: { type: "T" }, roi: { type: "T" }, ...CROP_RESIZE_OPTIONS, ...padValue },
+    typeDomains: { T: F6 },
+    outputs: (input) => {
+      const { x: x2, boxes, size: size2 } = cropResizeCommon(input, "roi", 5);
+      return [{ dtype: x2.dtype, shape: [boxes.shape[0], x2.shape[0], x2.shape[1], ...size2] }];
+    }
+  };
+}
+function onlyMode(input, param, want) {
+  const got = stringParam(input, param, "");
+  if (got.toLowerCase() !== want) throw new MilShapeError(`affine: ${param} "${got}" is not supported; the definition accepts only "${want}"`);
+}
+var F6, RESAMPLE_SAMPLING_MODES, RESAMPLE_PADDING_MODES, RESAMPLE_COORDINATE_MODES, NMS_COMMON_INPUTS, nonMaximumSuppressionIOS15, nonMaximumSuppressionIOS17, crop, CROP_RESIZE_SAMPLING_MODES, CROP_RESIZE_BOX_MODES, CROP_RESIZE_OPTIONS, cropResizeIOS17, affine, visionOpDefs;
 var init_vision = __esm({
   "src/mil/ops/vision.ts"() {
     "use strict";
     init_elementwise();
+    init_tensor();
     init_window();
     F6 = ["float16", "float32"];
     RESAMPLE_SAMPLING_MODES = ["bilinear", "nearest"];
@@ -13691,12 +14213,104 @@ var init_vision = __esm({
         ];
       }
     };
+    crop = {
+      name: "crop",
+      since: "iOS15",
+      inputs: { x: { type: "T" }, crop_height: { type: ["int32"], const: true }, crop_width: { type: ["int32"], const: true } },
+      typeDomains: { T: F6 },
+      outputs: (input) => {
+        const x2 = requiredType(input, "x");
+        const rank = x2.shape.length;
+        if (rank < 3) throw new MilShapeError(`crop: x must have rank 3 or more, got ${rank}`);
+        const shape3 = [...x2.shape];
+        for (const [param, axis] of [["crop_height", rank - 2], ["crop_width", rank - 1]]) {
+          const amounts = intsParam(input, param, 0, 0);
+          if (amounts.length !== 2) throw new MilShapeError(`crop: ${param} must have 2 elements, got ${amounts.length}`);
+          const d = shape3[axis];
+          const left = d === null ? null : d - amounts[0] - amounts[1];
+          if (left !== null && left < 0) throw new MilShapeError(`crop: ${param} [${amounts.join(", ")}] is larger than dim ${d}`);
+          shape3[axis] = left;
+        }
+        return [{ dtype: x2.dtype, shape: shape3 }];
+      }
+    };
+    CROP_RESIZE_SAMPLING_MODES = ["STRICT_ALIGN_CORNERS", "ALIGN_CORNERS", "UNALIGN_CORNERS", "DEFAULT", "OFFSET_CORNERS"];
+    CROP_RESIZE_BOX_MODES = ["CORNERS_HEIGHT_FIRST", "CORNERS_WIDTH_FIRST", "CENTER_SIZE_HEIGHT_FIRST", "CENTER_SIZE_WIDTH_FIRST"];
+    CROP_RESIZE_OPTIONS = {
+      target_height: { type: ["int32"], const: true, optional: true },
+      target_width: { type: ["int32"], const: true, optional: true },
+      normalized_coordinates: { type: ["bool"], const: true, optional: true },
+      spatial_scale: { type: ["float32"], const: true, optional: true },
+      box_coordinate_mode: { type: ["string"], const: true, optional: true },
+      sampling_mode: { type: ["string"], const: true, optional: true }
+    };
+    cropResizeIOS17 = {
+      name: "crop_resize",
+      since: "iOS17",
+      inputs: {
+        x: { type: "T" },
+        boxes: { type: "BOX_T" },
+        box_indices: { type: "BOX_INDEX_T", optional: true },
+        ...CROP_RESIZE_OPTIONS,
+        pad_value: { type: "T", const: true, optional: true }
+      },
+      typeDomains: { T: F6, BOX_T: ["float16", "float32", "uint16"], BOX_INDEX_T: ["uint16", "int32"] },
+      outputs: (input) => {
+        const { x: x2, boxes, size: size2 } = cropResizeCommon(input, "boxes", 2);
+        const [n, four] = boxes.shape;
+        if (four !== null && four !== 4) throw new MilShapeError(`crop_resize: boxes must have shape [N, 4], got [${boxes.shape.join(", ")}]`);
+        const batch = x2.shape[0];
+        const indices = input.type("box_indices");
+        if (indices && (indices.shape.length !== 1 || indices.shape[0] !== null && n !== null && indices.shape[0] !== n)) {
+          throw new MilShapeError(`crop_resize: box_indices must have shape [${n ?? "?"}], got [${indices.shape.join(", ")}]`);
+        }
+        if (!indices && n !== null && batch !== null && n > batch) throw new MilShapeError(`crop_resize: without box_indices, boxes (${n}) must not outnumber the batch of x (${batch})`);
+        const indexValues = input.value("box_indices");
+        if (indexValues && batch !== null && toNumberList(indexValues).some((i2) => i2 >= batch)) throw new MilShapeError(`crop_resize: box_indices must be below the batch of x (${batch})`);
+        if (boolParam(input, "normalized_coordinates", false) && !F6.includes(boxes.dtype)) throw new MilShapeError("crop_resize: normalized coordinates need fp16 or fp32 boxes");
+        return [{ dtype: x2.dtype, shape: [n, x2.shape[1], ...size2] }];
+      }
+    };
+    affine = {
+      name: "affine",
+      since: "iOS15",
+      inputs: {
+        x: { type: "T" },
+        transform_matrix: { type: "T" },
+        output_height: { type: ["int32"], const: true },
+        output_width: { type: ["int32"], const: true },
+        sampling_mode: { type: ["string"], const: true },
+        padding_mode: { type: ["string"], const: true },
+        padding_value: { type: "T", const: true },
+        coordinates_mode: { type: ["string"], const: true },
+        align_corners: { type: ["bool"], const: true }
+      },
+      typeDomains: { T: F6 },
+      outputs: (input) => {
+        const x2 = requiredType(input, "x");
+        if (x2.shape.length !== 4) throw new MilShapeError(`affine: x must have rank 4, got ${x2.shape.length}`);
+        const matrix2 = requiredType(input, "transform_matrix");
+        if (matrix2.shape.length !== 2) throw new MilShapeError(`affine: transform_matrix must have rank 2, got ${matrix2.shape.length}`);
+        if (matrix2.shape[1] !== null && matrix2.shape[1] !== 6) throw new MilShapeError(`affine: transform_matrix must end in 6 values [a0, a1, a2, b0, b1, b2], got ${matrix2.shape[1]}`);
+        onlyMode(input, "sampling_mode", "bilinear");
+        onlyMode(input, "coordinates_mode", "normalized_minus_one_to_one");
+        onlyMode(input, "padding_mode", "constant");
+        const padValue = input.value("padding_value");
+        if (!padValue || toNumberList(padValue)[0] !== 0) throw new MilShapeError("affine: padding_value must be 0");
+        return [{ dtype: x2.dtype, shape: [x2.shape[0], x2.shape[1], intParam(input, "output_height", 0), intParam(input, "output_width", 0)] }];
+      }
+    };
     visionOpDefs = [
       resampleDef("iOS15", ["int32", "float32"]),
       resampleDef("iOS16", ["int32", "float16", "float32"]),
       resampleDef("iOS17", ["int32", "float16", "float32"]),
       nonMaximumSuppressionIOS15,
-      nonMaximumSuppressionIOS17
+      nonMaximumSuppressionIOS17,
+      crop,
+      cropResizeRoiDef("iOS15"),
+      cropResizeRoiDef("iOS16"),
+      cropResizeIOS17,
+      affine
     ];
   }
 });
@@ -13737,9 +14351,11 @@ var init_ops = __esm({
   "src/mil/ops/index.ts"() {
     "use strict";
     init_activation();
+    init_attention();
     init_constexpr2();
     init_control();
     init_conv();
+    init_einsum();
     init_elementwise();
     init_linear();
     init_list();
@@ -13747,6 +14363,8 @@ var init_ops = __esm({
     init_norm();
     init_pad();
     init_pool();
+    init_random();
+    init_rearrange();
     init_recurrent();
     init_reduce();
     init_resample();
@@ -13757,9 +14375,11 @@ var init_ops = __esm({
     init_classify();
     MIL_OP_FAMILIES = {
       activation: activationOpDefs,
+      attention: attentionOpDefs,
       constexpr: constexprOpDefs,
       control: controlOpDefs,
       conv: convOpDefs,
+      einsum: einsumOpDefs,
       elementwise: elementwiseOpDefs,
       linear: linearOpDefs,
       list: listOpDefs,
@@ -13767,6 +14387,8 @@ var init_ops = __esm({
       norm: normOpDefs,
       pad: padOpDefs,
       pool: poolOpDefs,
+      random: randomOpDefs,
+      rearrange: rearrangeOpDefs,
       recurrent: recurrentOpDefs,
       reduce: reduceOpDefs,
       resample: resampleOpDefs,
@@ -14038,17 +14660,21 @@ var init_builder = __esm({
         return this.frames[this.frames.length - 1].block;
       }
       ruleInput(inputs, numOutputs) {
-        const nameOf = (b3) => b3?.kind === "name" ? b3.name : void 0;
+        const nameOf2 = (b3) => b3?.kind === "name" ? b3.name : void 0;
         return {
           type: (p) => {
-            const n = nameOf(inputs[p]?.[0]);
+            const n = nameOf2(inputs[p]?.[0]);
             return n === void 0 ? void 0 : this.typeOf(n);
           },
-          types: (p) => (inputs[p] ?? []).map((b3) => this.typeOf(nameOf(b3))),
+          types: (p) => (inputs[p] ?? []).map((b3) => this.typeOf(nameOf2(b3))),
           value: (p) => {
-            const n = nameOf(inputs[p]?.[0]);
+            const n = nameOf2(inputs[p]?.[0]);
             return n === void 0 ? void 0 : this.constants.get(n);
           },
+          values: (p) => (inputs[p] ?? []).map((b3) => {
+            const n = nameOf2(b3);
+            return n === void 0 ? void 0 : this.constants.get(n);
+          }),
           numOutputs,
           target: this.target
         };
@@ -15380,7 +16006,7 @@ var init_partial = __esm({
 });
 
 // src/onnx/shapes/elementwise.ts
-function broadcastDim3(node, a, b3) {
+function broadcastDim4(node, a, b3) {
   if (a === 1) return b3;
   if (b3 === 1) return a;
   if (a === b3) return a;
@@ -15399,7 +16025,7 @@ function broadcastOnnx(node, shapes) {
   for (const s of known2) {
     const offset = rank - s.length;
     s.forEach((d, i2) => {
-      out2[offset + i2] = broadcastDim3(node, out2[offset + i2], d);
+      out2[offset + i2] = broadcastDim4(node, out2[offset + i2], d);
     });
   }
   return out2;
@@ -15810,13 +16436,13 @@ var init_space2 = __esm({
 });
 
 // src/onnx/shapes/einsum.ts
-var einsum, det, einsumShapes;
-var init_einsum = __esm({
+var einsum2, det, einsumShapes;
+var init_einsum2 = __esm({
   "src/onnx/shapes/einsum.ts"() {
     "use strict";
     init_ir2();
     init_types();
-    einsum = (input) => {
+    einsum2 = (input) => {
       const dtype = inputType(input, 0).dtype;
       const eq = attrString(input.node, "equation", "").replace(/\s+/g, "");
       const [lhs, rhs] = eq.split("->");
@@ -15835,7 +16461,7 @@ var init_einsum = __esm({
       const x2 = inputType(input, 0);
       return [x2.shape ? { dtype: x2.dtype, shape: x2.shape.slice(0, -2) } : { dtype: x2.dtype }];
     };
-    einsumShapes = { Einsum: einsum, Det: det };
+    einsumShapes = { Einsum: einsum2, Det: det };
   }
 });
 
@@ -16580,7 +17206,7 @@ var init_shapes = __esm({
     init_indexing2();
     init_scatter_gather2();
     init_space2();
-    init_einsum();
+    init_einsum2();
     init_pad2();
     init_reduce3();
     init_conv2();
@@ -17475,8 +18101,45 @@ function transpose2d(t) {
   const [rows2, cols] = t.shape;
   const src = t.data;
   const out2 = new src.constructor(src.length);
-  for (let r = 0; r < rows2; r++) for (let c = 0; c < cols; c++) out2[c * rows2 + r] = src[r * cols + c];
+  const width = src.BYTES_PER_ELEMENT;
+  if (width === 4) transposeWords(wordsOf(Int32Array, src), wordsOf(Int32Array, out2), rows2, cols);
+  else if (width === 2) transposeHalfWords(wordsOf(Uint16Array, src), wordsOf(Uint16Array, out2), rows2, cols);
+  else if (width === 1) transposeBytes(wordsOf(Uint8Array, src), wordsOf(Uint8Array, out2), rows2, cols);
+  else transposeAny(src, out2, rows2, cols);
   return makeTensor(t.dtype, [cols, rows2], out2);
+}
+function wordsOf(ctor, a) {
+  return new ctor(a.buffer, a.byteOffset, a.length);
+}
+function transposeWords(src, out2, rows2, cols) {
+  for (let r0 = 0; r0 < rows2; r0 += TILE) {
+    const r1 = Math.min(rows2, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      for (let c = c0; c < c1; c++) for (let r = r0, o = c * rows2 + r0, i2 = r0 * cols + c; r < r1; r++, o++, i2 += cols) out2[o] = src[i2];
+    }
+  }
+}
+function transposeHalfWords(src, out2, rows2, cols) {
+  for (let r0 = 0; r0 < rows2; r0 += TILE) {
+    const r1 = Math.min(rows2, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      for (let c = c0; c < c1; c++) for (let r = r0, o = c * rows2 + r0, i2 = r0 * cols + c; r < r1; r++, o++, i2 += cols) out2[o] = src[i2];
+    }
+  }
+}
+function transposeBytes(src, out2, rows2, cols) {
+  for (let r0 = 0; r0 < rows2; r0 += TILE) {
+    const r1 = Math.min(rows2, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      for (let c = c0; c < c1; c++) for (let r = r0, o = c * rows2 + r0, i2 = r0 * cols + c; r < r1; r++, o++, i2 += cols) out2[o] = src[i2];
+    }
+  }
+}
+function transposeAny(src, out2, rows2, cols) {
+  for (let r = 0; r < rows2; r++) for (let c = 0; c < cols; c++) out2[c * rows2 + r] = src[r * cols + c];
 }
 function onnxPadsToMil(pads) {
   const n = pads.length / 2;
@@ -17498,6 +18161,7 @@ function wantsOutput(node, i2) {
 function outputName(node, i2 = 0) {
   return node.outputs[i2] || node.name;
 }
+var TILE;
 var init_nn_util = __esm({
   "src/convert/ops/nn-util.ts"() {
     "use strict";
@@ -17505,6 +18169,7 @@ var init_nn_util = __esm({
     init_fp16();
     init_tensor();
     init_narrow();
+    TILE = 64;
   }
 });
 
@@ -18906,15 +19571,15 @@ function contract(node, ctx, a, b3, needed, name2) {
 function neededAfter(terms, from, output) {
   return /* @__PURE__ */ new Set([...output, ...terms.slice(from).flatMap((t) => t.labels)]);
 }
-var einsum2, Cofactors, MAX_DET_SIZE, det2, einsumConverters;
-var init_einsum2 = __esm({
+var einsum3, Cofactors, MAX_DET_SIZE, det2, einsumConverters;
+var init_einsum3 = __esm({
   "src/convert/ops/einsum.ts"() {
     "use strict";
     init_builder();
     init_ir2();
     init_tensor();
     init_types2();
-    einsum2 = {
+    einsum3 = {
       opsets: [12, LATEST_ONNX_OPSET],
       milOps: ["transpose", "reshape", "gather", "reduce_sum", "matmul"],
       limits: "static shapes; operands whose shared labels have equal sizes (no broadcasting)",
@@ -19001,7 +19666,7 @@ var init_einsum2 = __esm({
         ctx.setOutput(node, 0, op3(ctx, "squeeze", { x: value, axes: milConst.ints([rank - 2, rank - 1]) }, name2));
       }
     };
-    einsumConverters = { Einsum: einsum2, Det: det2 };
+    einsumConverters = { Einsum: einsum3, Det: det2 };
   }
 });
 
@@ -19293,9 +19958,9 @@ var init_conv3 = __esm({
         if (!ctx.constant(node, 1) && targetRank(ctx.target) < targetRank("iOS17")) {
           ctx.unsupported(node, "a non-constant weight needs deployment target iOS17 or later");
         }
-        const crop2 = transposeCrop(node, ctx, win, inDims);
-        const cut = [...crop2.begin, ...crop2.end].map((c) => Math.max(0, c));
-        const extend = [...crop2.begin, ...crop2.end].map((c) => Math.max(0, -c));
+        const crop3 = transposeCrop(node, ctx, win, inDims);
+        const cut = [...crop3.begin, ...crop3.end].map((c) => Math.max(0, c));
+        const extend = [...crop3.begin, ...crop3.end].map((c) => Math.max(0, -c));
         const needsExtension = extend.some((e) => e > 0);
         const bias = biasArg(node, ctx);
         let y = ctx.b.op1(
@@ -20012,12 +20677,12 @@ var init_pool3 = __esm({
 });
 
 // src/convert/ops/pad-dynamic.ts
-function padThenCrop(node, ctx, grown, begins, ends) {
+function padThenCrop(node, ctx, grown2, begins, ends) {
   const rank = begins.length;
   const cropBegin = begins.map((p) => Math.max(-p, 0));
   const cropEnd = ends.map((p) => Math.max(-p, 0));
   const endMask = makeTensor("bool", [rank], Uint8Array.from(cropEnd, (c) => c === 0 ? 1 : 0));
-  const args = { x: grown, begin: milConst.ints(cropBegin), end: milConst.ints(cropEnd.map((c) => -c)), end_mask: endMask };
+  const args = { x: grown2, begin: milConst.ints(cropBegin), end: milConst.ints(cropEnd.map((c) => -c)), end_mask: endMask };
   return ctx.b.op1("slice_by_index", args, { name: outputName(node) });
 }
 function fillPaddingWithRuntimeValue(node, ctx, x2, pad5, padded, name2) {
@@ -20044,12 +20709,12 @@ function runtimePad(node, ctx, x2) {
   const pads = castTo(ctx, ctx.requireInput(node, 1), "int32");
   const byAxis = b3.op1("transpose", { x: b3.op1("reshape", { x: pads, shape: milConst.ints([2, rank]) }), perm: milConst.ints([1, 0]) }, { name: `${name2}_pairs` });
   const grow = b3.op1("maximum", { x: b3.op1("reshape", { x: byAxis, shape: milConst.ints([2 * rank]) }), y: milConst.int(0) }, { name: `${name2}_grow` });
-  const crop2 = b3.op1("maximum", { x: b3.op1("mul", { x: byAxis, y: milConst.int(-1) }), y: milConst.int(0) }, { name: `${name2}_crop` });
+  const crop3 = b3.op1("maximum", { x: b3.op1("mul", { x: byAxis, y: milConst.int(-1) }), y: milConst.int(0) }, { name: `${name2}_crop` });
   const padded = b3.op1("pad", { x: x2, pad: grow, mode: milConst.str("constant"), constant_val: floatScalar(value, xt.dtype) }, { name: `${name2}_grown` });
-  const grown = runtimeValue ? fillPaddingWithRuntimeValue(node, ctx, x2, grow, padded, `${name2}_filled`) : padded;
-  const column2 = (k, hint) => b3.op1("reshape", { x: b3.op1("slice_by_index", { x: crop2, begin: milConst.ints([0, k]), end: milConst.ints([rank, k + 1]) }), shape: milConst.ints([rank]) }, { name: `${name2}_${hint}` });
-  const end = b3.op1("sub", { x: b3.op1("shape", { x: grown }), y: column2(1, "crop_end") }, { name: `${name2}_end` });
-  return b3.op1("slice_by_index", { x: grown, begin: column2(0, "crop_begin"), end }, { name: name2 });
+  const grown2 = runtimeValue ? fillPaddingWithRuntimeValue(node, ctx, x2, grow, padded, `${name2}_filled`) : padded;
+  const column2 = (k, hint) => b3.op1("reshape", { x: b3.op1("slice_by_index", { x: crop3, begin: milConst.ints([0, k]), end: milConst.ints([rank, k + 1]) }), shape: milConst.ints([rank]) }, { name: `${name2}_${hint}` });
+  const end = b3.op1("sub", { x: b3.op1("shape", { x: grown2 }), y: column2(1, "crop_end") }, { name: `${name2}_end` });
+  return b3.op1("slice_by_index", { x: grown2, begin: column2(0, "crop_begin"), end }, { name: name2 });
 }
 var init_pad_dynamic = __esm({
   "src/convert/ops/pad-dynamic.ts"() {
@@ -22626,7 +23291,7 @@ var init_registry = __esm({
     init_indexing3();
     init_scatter_gather3();
     init_space3();
-    init_einsum2();
+    init_einsum3();
     init_reduce4();
     init_conv3();
     init_linear3();
@@ -23532,23 +24197,24 @@ function scanFp16Range(data) {
 function toFloat16Tensor(value) {
   if (value.dtype !== "float32") return { tensor: value, saturated: 0 };
   const src = value.data;
+  const words = new Uint32Array(src.buffer, src.byteOffset, src.length);
   const out2 = new Uint16Array(src.length);
   const guardUnderflow = src.length < UNDERFLOW_GUARD_LIMIT;
   let saturated = 0;
-  for (let i2 = 0; i2 < src.length; i2++) {
-    const v = src[i2];
-    let bits2 = float32ToFloat16Bits(v);
-    if ((bits2 & 32767) === 31744 && Number.isFinite(v)) {
-      bits2 = v > 0 ? POS_MAX_BITS : NEG_MAX_BITS;
+  for (let i2 = 0; i2 < words.length; i2++) {
+    const x2 = words[i2];
+    let bits2 = float32BitsToFloat16Bits(x2);
+    if ((bits2 & 32767) === 31744 && (x2 & F32_EXPONENT) !== F32_EXPONENT) {
+      bits2 = x2 & F32_SIGN ? NEG_MAX_BITS : POS_MAX_BITS;
       saturated++;
-    } else if (guardUnderflow && (bits2 & 32767) === 0 && v !== 0) {
-      bits2 = v > 0 ? POS_TINY_BITS : POS_TINY_BITS | 32768;
+    } else if (guardUnderflow && (bits2 & 32767) === 0 && (x2 & ~F32_SIGN) !== 0) {
+      bits2 = x2 & F32_SIGN ? POS_TINY_BITS | 32768 : POS_TINY_BITS;
     }
     out2[i2] = bits2;
   }
   return { tensor: makeTensor("float16", value.shape, out2), saturated };
 }
-var SKIPPED_OPS, KEPT_FP32_FROM_IOS17, AFFINE_PARAMS, UNDERFLOW_GUARD_LIMIT, INFINITY_LIKE, MAX_SUBNORMAL_SHARE, FunctionRewriter, POS_MAX_BITS, NEG_MAX_BITS, POS_TINY_BITS;
+var SKIPPED_OPS, KEPT_FP32_FROM_IOS17, AFFINE_PARAMS, UNDERFLOW_GUARD_LIMIT, INFINITY_LIKE, MAX_SUBNORMAL_SHARE, FunctionRewriter, POS_MAX_BITS, NEG_MAX_BITS, POS_TINY_BITS, F32_EXPONENT, F32_SIGN;
 var init_fp162 = __esm({
   "src/mil/passes/fp16.ts"() {
     "use strict";
@@ -23739,6 +24405,7 @@ var init_fp162 = __esm({
           type: (param) => plan[param]?.[0] ? typeOf2(plan[param][0]) : void 0,
           types: (param) => (plan[param] ?? []).map((p) => typeOf2(p)),
           value: (param) => valueOf2(plan[param]?.[0]),
+          values: (param) => (plan[param] ?? []).map(valueOf2),
           numOutputs,
           target: this.target
         };
@@ -23839,6 +24506,8 @@ var init_fp162 = __esm({
     POS_MAX_BITS = 31743;
     NEG_MAX_BITS = 64511;
     POS_TINY_BITS = float32ToFloat16Bits(FLOAT16_MIN_SUBNORMAL);
+    F32_EXPONENT = 2139095040;
+    F32_SIGN = 2147483648;
   }
 });
 
@@ -23925,11 +24594,11 @@ var init_fuse_batch_norm = __esm({
         if (weight?.dtype !== "float32" || producer.inputs["bias"] && bias?.dtype !== "float32") return void 0;
         const groups = Number(boundConstant(producer, "groups", this.constants)?.data[0] ?? 1);
         const channels = producer.type === "conv" ? weight.shape[0] : weight.shape[1] * groups;
-        const affine2 = this.channelAffine(bn, channels);
-        if (!affine2 || bias && bias.data.length !== channels) return void 0;
-        const fusedWeight = producer.type === "conv" ? scaleConvWeight(weight, affine2.scale) : scaleTransposeWeight(weight, affine2.scale, groups);
+        const affine3 = this.channelAffine(bn, channels);
+        if (!affine3 || bias && bias.data.length !== channels) return void 0;
+        const fusedWeight = producer.type === "conv" ? scaleConvWeight(weight, affine3.scale) : scaleTransposeWeight(weight, affine3.scale, groups);
         const fusedBias2 = new Float32Array(channels);
-        for (let c = 0; c < channels; c++) fusedBias2[c] = (bias ? bias.data[c] : 0) * affine2.scale[c] + affine2.shift[c];
+        for (let c = 0; c < channels; c++) fusedBias2[c] = (bias ? bias.data[c] : 0) * affine3.scale[c] + affine3.shift[c];
         const weightConst = constOp(this.names.allocate(`${bn.name}_fused_weight`), fusedWeight);
         const biasConst = constOp(this.names.allocate(`${bn.name}_fused_bias`), makeTensor("float32", [channels], fusedBias2));
         producer.inputs = {
@@ -24387,13 +25056,12 @@ function checkTypes(scope, def, op5, where2) {
       domainDTypes.set(spec2.type, t.dtype);
     }
   }
+  const valueOf2 = (b3) => b3 === void 0 ? void 0 : b3.kind === "value" ? b3.value : scope.values.get(b3.name);
   const input = {
     type: (p) => typeOf2(bindings[p]?.[0]),
     types: (p) => (bindings[p] ?? []).flatMap((b3) => typeOf2(b3) ?? []),
-    value: (p) => {
-      const b3 = bindings[p]?.[0];
-      return b3 === void 0 ? void 0 : b3.kind === "value" ? b3.value : scope.values.get(b3.name);
-    },
+    value: (p) => valueOf2(bindings[p]?.[0]),
+    values: (p) => (bindings[p] ?? []).map(valueOf2),
     numOutputs: op5.outputs.length,
     target: scope.target,
     blocks: op5.blocks.map((blk) => ({
@@ -25204,7 +25872,8 @@ function buildPreparedVariant(prepared, variant, requestedTarget, build = {}) {
     ...build.keepInFp32 ? { keepInFp32: build.keepInFp32 } : {},
     ...build.maxDetections === void 0 ? {} : { maxDetections: build.maxDetections }
   };
-  const converted = withInterface(build.converted ?? convertPreparedModel(prepared, options), build.face);
+  const convert = () => convertPreparedModel(prepared, options);
+  const converted = withInterface(build.shareConversion ? build.shareConversion(convert) : convert(), build.face);
   const target = converted.target;
   warnings.push(...converted.warnings);
   if (variant.compression) {
@@ -32023,9 +32692,14 @@ function readTensorData(proto, dtype, n, what, ctx) {
         { file: ctx.file }
       );
     }
-    return readPayload(dtype, raw, n);
+    return readPayload(dtype, ctx.ownData ? copyOf(raw) : raw, n);
   }
   return readTypedField(proto, dtype, n, what, ctx.file);
+}
+function copyOf(raw) {
+  const copy = new Uint8Array(raw.length);
+  copy.set(raw);
+  return copy;
 }
 function readTypedField(proto, dtype, n, what, file) {
   const reader2 = FIELD_READERS[dtype];
@@ -32187,7 +32861,7 @@ function initializersFromProto(g, ctx) {
   for (const t of g.initializer ?? []) {
     const name2 = t.name ?? "";
     if (initializers.has(name2)) throw new ModelInputError("MALFORMED", `initializer "${name2}" appears twice`, { file: ctx.file });
-    initializers.set(name2, tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal }));
+    initializers.set(name2, tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, ownData: ctx.ownData }));
   }
   return initializers;
 }
@@ -32244,7 +32918,7 @@ var init_decode_graph = __esm({
     unsupportedAttribute = (kind) => (_a2, ctx, _d, where2) => {
       throw new ModelInputError("UNSUPPORTED_FEATURE", `${where2} is a ${kind} attribute, which this tool does not support`, { file: ctx.file });
     };
-    tensorAttr = (t, ctx, where2) => tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, label: `tensor of ${where2}` });
+    tensorAttr = (t, ctx, where2) => tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, label: `tensor of ${where2}`, ownData: ctx.ownData });
     ATTRIBUTE_CONVERTERS = {
       [AttributeType.FLOAT]: (a) => ({ type: "float", value: a.f ?? 0 }),
       [AttributeType.INT]: (a) => ({ type: "int", value: attrInt2(a.i) }),
@@ -32454,6 +33128,7 @@ function decodeOnnxModel(bytes, options) {
     limits,
     budget: new ElementBudget(limits, file),
     readExternal: createExternalDataReader(file),
+    ownData: options.ownData === true,
     nodeCount: 0,
     subgraphCount: 0
   };
@@ -32485,7 +33160,7 @@ async function loadOnnxModel(path, limits) {
   const resolved = resolveLimits(limits);
   const bytes = await readRegularFile(path, { what: "the model", maxBytes: resolved.maxFileBytes });
   if (isLfsPointer(bytes)) throw lfsPointerError(path, bytes);
-  const model = decodeOnnxModel(bytes, { path, limits: resolved });
+  const model = decodeOnnxModel(bytes, { path, limits: resolved, ownData: true });
   validateOnnxModel(model);
   return model;
 }
@@ -32801,41 +33476,94 @@ function fromWire(w) {
   new Uint8Array(aligned).set(bytes);
   return { type: w.type, dims: w.dims, data: ctor ? new ctor(aligned) : [] };
 }
-async function runSessionInChild(engine, modelPath, feeds, options, timeoutMs) {
-  const request2 = JSON.stringify({ engine, modelPath, options, feeds: Object.entries(feeds).map(([name2, t]) => toWire(name2, t)) });
+function replyReader(child) {
+  const pending = [];
+  const lines = [];
+  const waiting = [];
+  let closed = false;
+  const deliver = (line) => {
+    const next = waiting.shift();
+    if (next) next(line);
+    else if (line !== void 0) lines.push(line);
+  };
+  child.stdout.on("data", (chunk) => {
+    let start = 0;
+    for (let i2 = chunk.indexOf(10); i2 >= 0; i2 = chunk.indexOf(10, start)) {
+      pending.push(chunk.subarray(start, i2));
+      deliver(Buffer.concat(pending).toString("utf8"));
+      pending.length = 0;
+      start = i2 + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  });
+  child.on("close", () => {
+    closed = true;
+    while (waiting.length > 0) deliver(void 0);
+  });
+  return async () => {
+    const line = lines.length > 0 ? lines.shift() : closed ? void 0 : await new Promise((resolve6) => waiting.push(resolve6));
+    if (line === void 0) return void 0;
+    try {
+      return JSON.parse(line);
+    } catch {
+      return { error: "onnxruntime answered with something that is not JSON" };
+    }
+  };
+}
+async function openSessionInChild(engine, modelPath, options, timeoutMs, engineLabel2) {
   const child = spawn(process.execPath, ["-e", CHILD_SOURCE], {
     // Only what the child needs: no inputs, tokens or other secrets of the parent's environment.
     env: { PATH: process.env["PATH"] ?? "" },
     stdio: ["pipe", "pipe", "pipe"]
   });
-  const out2 = [];
-  child.stdout.on("data", (c) => out2.push(c));
   child.stderr.resume();
   child.stdin.on("error", () => void 0);
-  child.stdin.end(request2);
+  let exitCode = null;
+  child.on("close", (code) => {
+    exitCode = code;
+  });
+  const spawnFailed = new Promise((resolve6) => child.on("error", (err2) => resolve6({ error: `cannot start a process for onnxruntime: ${err2.message}` })));
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     child.kill("SIGKILL");
   }, timeoutMs);
-  try {
-    const code = await new Promise((resolve6, reject) => {
-      child.on("error", reject);
-      child.on("close", resolve6);
-    });
-    if (timedOut) throw new ToolError("REFERENCE", `onnxruntime did not finish within ${Math.round(timeoutMs / 1e3)} s and was stopped`, { file: modelPath });
-    let reply;
-    try {
-      reply = JSON.parse(Buffer.concat(out2).toString("utf8"));
-    } catch {
-      throw new ToolError("REFERENCE", `onnxruntime exited (code ${String(code)}) without a result`, { file: modelPath });
-    }
-    if (reply.error !== void 0 || !reply.outputs) {
-      throw new ToolError("REFERENCE", `onnxruntime failed to run the model: ${reply.error ?? "no outputs"}`, { file: modelPath });
-    }
-    return Object.fromEntries(reply.outputs.map((w) => [w.name, fromWire(w)]));
-  } finally {
+  const close = () => {
     clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  const nextReply = replyReader(child);
+  const expectReply = async () => {
+    const reply = await Promise.race([nextReply(), spawnFailed]);
+    if (timedOut) throw new ToolError("REFERENCE", `onnxruntime did not finish within ${Math.round(timeoutMs / 1e3)} s and was stopped`, { file: modelPath });
+    if (reply === void 0) throw new ToolError("REFERENCE", `onnxruntime exited (code ${String(exitCode)}) without a result`, { file: modelPath });
+    if (reply.error !== void 0) {
+      const message = reply.stage === "load" ? `${engineLabel2} cannot load the model: ${reply.error}` : `onnxruntime failed to run the model: ${reply.error}`;
+      throw new ToolError("REFERENCE", message, { file: modelPath });
+    }
+    return reply;
+  };
+  child.stdin.write(`${JSON.stringify({ engine, modelPath, options })}
+`);
+  try {
+    const loaded2 = await expectReply();
+    if (!loaded2.inputNames || !loaded2.inputMetadata || !loaded2.outputNames) throw new ToolError("REFERENCE", "onnxruntime did not describe the model", { file: modelPath });
+    return {
+      inputNames: loaded2.inputNames,
+      inputMetadata: loaded2.inputMetadata,
+      outputNames: loaded2.outputNames,
+      run: async (feeds) => {
+        child.stdin.end(`${JSON.stringify({ feeds: Object.entries(feeds).map(([name2, t]) => toWire(name2, t)) })}
+`);
+        const ran = await expectReply();
+        if (!ran.outputs) throw new ToolError("REFERENCE", "onnxruntime failed to run the model: no outputs", { file: modelPath });
+        return Object.fromEntries(ran.outputs.map((w) => [w.name, fromWire(w)]));
+      },
+      close
+    };
+  } catch (err2) {
+    close();
+    throw err2;
   }
 }
 var CHILD_SOURCE, CTORS;
@@ -32846,19 +33574,37 @@ var init_onnxruntime_process = __esm({
     init_engine();
     CHILD_SOURCE = `
 const { pathToFileURL } = require('node:url');
-const chunks = [];
-process.stdin.on('data', (c) => chunks.push(c));
-process.stdin.on('end', async () => {
-  const reply = (value) => process.stdout.write(JSON.stringify(value));
+const pending = [];
+const lines = [];
+let waiting;
+process.stdin.on('data', (chunk) => {
+  let start = 0;
+  for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, start)) {
+    pending.push(chunk.subarray(start, i));
+    const line = Buffer.concat(pending).toString('utf8');
+    pending.length = 0;
+    start = i + 1;
+    if (waiting) { const w = waiting; waiting = undefined; w(line); } else lines.push(line);
+  }
+  if (start < chunk.length) pending.push(chunk.subarray(start));
+});
+const nextLine = () => (lines.length > 0 ? Promise.resolve(lines.shift()) : new Promise((resolve) => { waiting = resolve; }));
+const reply = (value) => process.stdout.write(JSON.stringify(value) + '\\n');
+(async () => {
+  let stage = 'load';
   try {
-    const request = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const request = JSON.parse(await nextLine());
     const imported = await import(pathToFileURL(request.engine.modulePath).href);
     const ort = imported.InferenceSession ? imported : imported.default;
     // The settings keep onnxruntime's logger silent: names from the model reach its log lines (see ort-quiet.ts); its stderr is discarded too.
     applyEngineSettings(ort, request.engine.settings);
     const session = await ort.InferenceSession.create(request.modelPath, request.options);
+    const inputMetadata = session.inputMetadata.map((m) => (m.isTensor ? { name: m.name, isTensor: true, type: m.type, shape: m.shape } : { name: m.name, isTensor: false }));
+    reply({ inputNames: session.inputNames, inputMetadata, outputNames: session.outputNames });
+    stage = 'run';
+    const request2 = JSON.parse(await nextLine());
     const feeds = {};
-    for (const f of request.feeds) feeds[f.name] = new ort.Tensor(f.type, new CTORS[f.type](bytesOf(f.data)), f.dims);
+    for (const f of request2.feeds) feeds[f.name] = new ort.Tensor(f.type, new CTORS[f.type](bytesOf(f.data)), f.dims);
     const results = await session.run(feeds);
     const outputs = [];
     for (const name of session.outputNames) {
@@ -32868,9 +33614,10 @@ process.stdin.on('end', async () => {
     }
     reply({ outputs });
   } catch (err) {
-    reply({ error: String(err && err.message ? err.message : err) });
+    reply({ error: String(err && err.message ? err.message : err), stage });
   }
-});
+  process.stdin.destroy();
+})();
 function bytesOf(b64) { const b = Buffer.from(b64, 'base64'); const out = new ArrayBuffer(b.length); new Uint8Array(out).set(b); return out; }
 const CTORS = { float32: Float32Array, float64: Float64Array, float16: Uint16Array, int8: Int8Array, int16: Int16Array, int32: Int32Array,
   int64: BigInt64Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, uint64: BigUint64Array, bool: Uint8Array };
@@ -32899,23 +33646,33 @@ function outputsInGraphOrder(result) {
 }
 async function runReferenceEngine(modelPath, inputs, options = {}) {
   const engine = await loadReferenceEngine(modelPath, options.engine);
-  const { ort } = engine;
-  let session;
   const settings = sessionOptions(options.threads);
+  if (options.timeoutMs !== void 0 && Number.isFinite(options.timeoutMs)) {
+    const child = await openSessionInChild(engine.location, modelPath, settings, options.timeoutMs, engine.label);
+    try {
+      const results = await child.run(modelFeeds(engine.ort, child, inputs, modelPath));
+      return collectOutputs(child, results, engine.label, modelPath);
+    } finally {
+      child.close();
+    }
+  }
+  let session;
   try {
-    session = await ort.InferenceSession.create(modelPath, settings);
+    session = await engine.ort.InferenceSession.create(modelPath, settings);
   } catch (err2) {
     throw new ToolError("REFERENCE", `${engine.label} cannot load the model: ${errorMessage(err2)}`, { file: modelPath, cause: err2 });
   }
   try {
-    const feeds = modelFeeds(ort, session, inputs, modelPath);
-    const results = options.timeoutMs !== void 0 && Number.isFinite(options.timeoutMs) ? await runSessionInChild(engine.location, modelPath, feeds, settings, options.timeoutMs) : await runSession(session, feeds, modelPath);
-    const outputs = {};
-    for (const name2 of session.outputNames) outputs[name2] = fromOrtTensor(results[name2], name2, modelPath);
-    return { outputs, order: [...session.outputNames], engine: engine.label };
+    const results = await runSession(session, modelFeeds(engine.ort, session, inputs, modelPath), modelPath);
+    return collectOutputs(session, results, engine.label, modelPath);
   } finally {
     await session.release();
   }
+}
+function collectOutputs(session, results, engine, modelPath) {
+  const outputs = {};
+  for (const name2 of session.outputNames) outputs[name2] = fromOrtTensor(results[name2], name2, modelPath);
+  return { outputs, order: [...session.outputNames], engine };
 }
 function modelFeeds(ort, session, inputs, modelPath) {
   const feeds = {};
@@ -32992,8 +33749,8 @@ var init_onnxruntime = __esm({
 });
 
 // src/tensor/random.ts
-function mulberry32(seed) {
-  let state = seed >>> 0;
+function mulberry32(seed2) {
+  let state = seed2 >>> 0;
   return () => {
     state = state + 1831565813 >>> 0;
     let t = state;
@@ -33002,14 +33759,14 @@ function mulberry32(seed) {
     return ((t ^ t >>> 14) >>> 0) / 4294967296;
   };
 }
-var init_random = __esm({
+var init_random2 = __esm({
   "src/tensor/random.ts"() {
     "use strict";
   }
 });
 
 // src/reference/seeded-inputs.ts
-function generateInputs(specs, seed) {
+function generateInputs(specs, seed2) {
   const inputs = {};
   for (const spec2 of specs) {
     if (!spec2.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
@@ -33024,7 +33781,7 @@ function generateInputs(specs, seed) {
         `cannot generate input "${spec2.name}": shape ${formatShape(spec2.shape)} has ${n} elements, above the ${MAX_GENERATED_ELEMENTS} a generated input may have (ship test data beside the model instead)`
       );
     }
-    const random = mulberry32((seed ^ fnv1a(spec2.name)) >>> 0);
+    const random = mulberry32((seed2 ^ fnv1a(spec2.name)) >>> 0);
     inputs[spec2.name] = makeTensor(spec2.dtype, spec2.shape, generate(n, random));
   }
   return inputs;
@@ -33056,7 +33813,7 @@ var init_seeded_inputs = __esm({
     init_errors();
     init_dtype();
     init_fp16();
-    init_random();
+    init_random2();
     init_tensor();
     MAX_GENERATED_ELEMENTS = 2 ** 24;
     SMALL_INT_RANGE = 10;
@@ -33776,12 +34533,17 @@ var init_deadline = __esm({
       }
     };
     Deadline = class {
-      /** `seconds` undefined or not positive-finite means no limit. */
-      constructor(file, seconds2, now = () => performance.now()) {
+      /**
+       * `seconds` undefined or not positive-finite means no limit. `remainingMs`, for work
+       * carried on in another thread (whose clock has another origin), is what is left of
+       * the limit there; by default all of it.
+       */
+      constructor(file, seconds2, now = () => performance.now(), remainingMs) {
         this.file = file;
         this.seconds = seconds2;
         this.now = now;
-        this.endsAt = seconds2 !== void 0 && Number.isFinite(seconds2) && seconds2 > 0 ? now() + seconds2 * 1e3 : Infinity;
+        const limited = seconds2 !== void 0 && Number.isFinite(seconds2) && seconds2 > 0;
+        this.endsAt = limited ? now() + Math.min(remainingMs ?? Infinity, seconds2 * 1e3) : Infinity;
       }
       file;
       seconds;
@@ -34570,118 +35332,13 @@ var init_kernel = __esm({
   }
 });
 
-// src/runtime/kernels/broadcast.ts
-function broadcastShapes4(ctx, shapes) {
-  const rank = Math.max(...shapes.map((s) => s.length));
-  const out2 = new Array(rank).fill(1);
-  for (const s of shapes) {
-    const offset = rank - s.length;
-    for (let i2 = 0; i2 < s.length; i2++) {
-      const d = s[i2];
-      const cur = out2[offset + i2];
-      if (d === cur || d === 1) continue;
-      if (cur === 1) out2[offset + i2] = d;
-      else ctx.fail(`shapes ${shapes.map((x2) => `[${x2.join(",")}]`).join(" and ")} do not broadcast`);
-    }
-  }
-  return out2;
-}
-function broadcastIndex2(shape3, outShape) {
-  let n = 1;
-  for (const d of outShape) n *= d;
-  let same = shape3.length === outShape.length;
-  for (let i2 = 0; same && i2 < shape3.length; i2++) same = shape3[i2] === outShape[i2];
-  if (same) return null;
-  const rank = outShape.length;
-  const offset = rank - shape3.length;
-  const strides3 = new Array(rank).fill(0);
-  let s = 1;
-  for (let i2 = shape3.length - 1; i2 >= 0; i2--) {
-    strides3[offset + i2] = shape3[i2] === 1 ? 0 : s;
-    s *= shape3[i2];
-  }
-  const index = new Int32Array(n);
-  if (n === 0) return index;
-  const last = rank - 1;
-  const inner = rank > 0 ? outShape[last] : 1;
-  const innerStride = rank > 0 ? strides3[last] : 0;
-  const counter = new Array(rank).fill(0);
-  let base = 0;
-  for (let o = 0; o < n; o += inner) {
-    for (let j = 0; j < inner; j++) index[o + j] = base + j * innerStride;
-    for (let d = last - 1; d >= 0; d--) {
-      counter[d]++;
-      base += strides3[d];
-      if (counter[d] < outShape[d]) break;
-      base -= strides3[d] * counter[d];
-      counter[d] = 0;
-    }
-  }
-  return index;
-}
-var init_broadcast = __esm({
-  "src/runtime/kernels/broadcast.ts"() {
-    "use strict";
-  }
-});
-
-// src/runtime/kernels/elementwise.ts
-function genericRun(f) {
-  return (o, oAt, a, aAt, aStep, b3, bAt, bStep, len) => {
-    for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = f(a[aAt + i2 * aStep], b3[bAt + i2 * bStep]);
-  };
-}
-function runPlan(aShape, bShape, outShape) {
-  const rank = outShape.length;
-  const dimOf = (shape3, d) => shape3[d - (rank - shape3.length)] ?? 1;
-  const advances = (shape3, d) => dimOf(shape3, d) !== 1 || outShape[d] === 1;
-  let len = 1;
-  let split5 = rank;
-  const aStep = rank > 0 && advances(aShape, rank - 1) ? 1 : 0;
-  const bStep = rank > 0 && advances(bShape, rank - 1) ? 1 : 0;
-  while (split5 > 0 && Number(advances(aShape, split5 - 1)) === aStep && Number(advances(bShape, split5 - 1)) === bStep) {
-    split5--;
-    len *= outShape[split5];
-  }
-  const outer = outShape.slice(0, split5);
-  const outerOf = (shape3) => outer.map((_, d) => dimOf(shape3, d));
-  const scale = (index, step) => {
-    if (!index || step === 0) return index;
-    return index.map((v) => v * len);
-  };
-  const aBase = scale(broadcastIndex2(outerOf(aShape), outer), aStep);
-  const bBase = scale(broadcastIndex2(outerOf(bShape), outer), bStep);
-  return { len, runs: outer.reduce((p, d) => p * d, 1), aStep, bStep, aBase, bBase };
-}
-function resultValue(dtype, shape3) {
-  return isFloat2(dtype) ? makeFloatToOverwrite(dtype, shape3) : makeValue(dtype, shape3);
-}
-function broadcastBinary(ctx, x2, y, dtype, run2) {
-  const shape3 = broadcastShapes4(ctx, [x2.shape, y.shape]);
-  const out2 = resultValue(dtype, shape3);
-  const plan = runPlan(x2.shape, y.shape, shape3);
-  const { len, aStep, bStep, aBase, bBase } = plan;
-  if (len === 0) return out2;
-  for (let r = 0; r < plan.runs; r++) {
-    const aAt = aBase ? aBase[r] : aStep ? r * len : r;
-    const bAt = bBase ? bBase[r] : bStep ? r * len : r;
-    run2(out2.data, r * len, x2.data, aAt, aStep, y.data, bAt, bStep, len);
-  }
-  return out2;
-}
-function binaryKernel(run2, resultIsBool) {
-  return (ctx) => {
-    const x2 = ctx.numeric("x");
-    const y = ctx.numeric("y");
-    if (!resultIsBool && x2.dtype !== y.dtype && !(isFloat2(x2.dtype) && isFloat2(y.dtype))) {
-      ctx.fail(`x (${x2.dtype}) and y (${y.dtype}) must have the same dtype`);
-    }
-    const dtype = resultIsBool ? "bool" : x2.dtype;
-    return [broadcastBinary(ctx, x2, y, dtype, run2)];
-  };
-}
-function isFloat2(d) {
-  return d === "float32" || d === "float16";
+// src/runtime/fast-math.ts
+function fastExp(x2) {
+  const c = Math.min(Math.max(x2, EXP_LOWEST), EXP_HIGHEST);
+  const n = c * Math.LOG2E + ROUND_MAGIC2 - ROUND_MAGIC2;
+  const r = c - n * Math.LN2;
+  const p = 1 + r * (1 + r * (E2 + r * (E3 + r * (E4 + r * (E5 + r * (E6 + r * E7))))));
+  return p * POW2[(n | 0) - POW2_MIN];
 }
 function erf(x2) {
   const ax = Math.abs(x2);
@@ -34689,109 +35346,34 @@ function erf(x2) {
     const z = x2 * x2;
     return x2 * (S0 + z * (S1 + z * (S2 + z * (S3 + z * (S4 + z * (S5 + z * (S6 + z * (S7 + z * (S8 + z * (S9 + z * (S10 + z * S11)))))))))));
   }
+  if (!(ax < ERF_SATURATES)) return x2 !== x2 ? x2 : x2 < 0 ? -1 : 1;
   const t = 1 / (1 + erfP * ax);
   const poly = ((((ERF_A[4] * t + ERF_A[3]) * t + ERF_A[2]) * t + ERF_A[1]) * t + ERF_A[0]) * t;
-  const y = 1 - poly * Math.exp(-ax * ax);
+  const y = 1 - poly * fastExp(-ax * ax);
   return x2 < 0 ? -y : y;
 }
-function roundHalfEven2(x2) {
-  const r = Math.round(x2);
-  return Math.abs(x2 % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-function mapUnary(x2, dtype, f) {
-  const out2 = resultValue(dtype, x2.shape);
-  const o = out2.data;
-  const a = x2.data;
-  for (let i2 = 0; i2 < a.length; i2++) o[i2] = f(a[i2]);
-  return out2;
-}
-function unaryKernel(f) {
-  return (ctx) => {
-    const x2 = ctx.numeric("x");
-    return [mapUnary(x2, x2.dtype, f)];
-  };
-}
-function erfKernel(ctx) {
-  const x2 = ctx.numeric("x");
-  const out2 = resultValue(x2.dtype, x2.shape);
-  const a = x2.data;
-  const o = out2.data;
-  for (let i2 = 0; i2 < a.length; i2++) o[i2] = erf(a[i2]);
-  return [out2];
-}
-function epsilonKernel(f, fallback) {
-  return (ctx) => {
-    const x2 = ctx.float("x");
-    const eps = ctx.num("epsilon", fallback);
-    return [mapUnary(x2, x2.dtype, (v) => f(v, eps))];
-  };
-}
-function select(ctx) {
-  const cond3 = ctx.numeric("cond");
-  const a = ctx.numeric("a");
-  const b3 = ctx.numeric("b");
-  const shape3 = broadcastShapes4(ctx, [cond3.shape, a.shape, b3.shape]);
-  const ic = broadcastIndex2(cond3.shape, shape3);
-  const ia = broadcastIndex2(a.shape, shape3);
-  const ib = broadcastIndex2(b3.shape, shape3);
-  const out2 = allocFor(a.dtype, elementCount(shape3));
-  for (let i2 = 0; i2 < out2.length; i2++) {
-    out2[i2] = cond3.data[ic ? ic[i2] : i2] ? a.data[ia ? ia[i2] : i2] : b3.data[ib ? ib[i2] : i2];
-  }
-  return [makeValue(a.dtype, shape3, out2)];
-}
-function table() {
-  const t = { select };
-  for (const [name2, f] of Object.entries(ARITHMETIC3)) t[name2] = binaryKernel(DEDICATED[name2] ?? genericRun(f), false);
-  for (const [name2, f] of Object.entries(COMPARISON)) t[name2] = binaryKernel(genericRun(f), true);
-  for (const [name2, f] of Object.entries(UNARY3)) t[name2] = f === erf ? erfKernel : unaryKernel(f);
-  for (const [name2, { f, epsilon }] of Object.entries(WITH_EPSILON)) t[name2] = epsilonKernel(f, epsilon);
-  return t;
-}
-var ARITHMETIC3, COMPARISON, DEDICATED, erfP, ERF_A, ERF_SERIES, S0, S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11, UNARY3, WITH_EPSILON, elementwiseKernels;
-var init_elementwise5 = __esm({
-  "src/runtime/kernels/elementwise.ts"() {
+var EXP_LOWEST, EXP_HIGHEST, POW2_MIN, POW2, ROUND_MAGIC2, E2, E3, E4, E5, E6, E7, erfP, ERF_A, ERF_SERIES, S0, S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11, ERF_SATURATES;
+var init_fast_math = __esm({
+  "src/runtime/fast-math.ts"() {
     "use strict";
-    init_tensor();
-    init_value2();
-    init_broadcast();
-    ARITHMETIC3 = {
-      add: (a, b3) => a + b3,
-      sub: (a, b3) => a - b3,
-      mul: (a, b3) => a * b3,
-      real_div: (a, b3) => a / b3,
-      floor_div: (a, b3) => Math.floor(a / b3),
-      // Python/NumPy modulo: the result takes the sign of the divisor.
-      mod: (a, b3) => a - Math.floor(a / b3) * b3,
-      pow: (a, b3) => Math.pow(a, b3),
-      maximum: (a, b3) => a > b3 || Number.isNaN(a) ? a : b3,
-      minimum: (a, b3) => a < b3 || Number.isNaN(a) ? a : b3
-    };
-    COMPARISON = {
-      equal: (a, b3) => a === b3 ? 1 : 0,
-      not_equal: (a, b3) => a !== b3 ? 1 : 0,
-      less: (a, b3) => a < b3 ? 1 : 0,
-      less_equal: (a, b3) => a <= b3 ? 1 : 0,
-      greater: (a, b3) => a > b3 ? 1 : 0,
-      greater_equal: (a, b3) => a >= b3 ? 1 : 0,
-      logical_and: (a, b3) => a !== 0 && b3 !== 0 ? 1 : 0,
-      logical_or: (a, b3) => a !== 0 || b3 !== 0 ? 1 : 0,
-      logical_xor: (a, b3) => a !== 0 !== (b3 !== 0) ? 1 : 0
-    };
-    DEDICATED = {
-      add: (o, oAt, a, aAt, aStep, b3, bAt, bStep, len) => {
-        for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2 * aStep] + b3[bAt + i2 * bStep];
-      },
-      sub: (o, oAt, a, aAt, aStep, b3, bAt, bStep, len) => {
-        for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2 * aStep] - b3[bAt + i2 * bStep];
-      },
-      mul: (o, oAt, a, aAt, aStep, b3, bAt, bStep, len) => {
-        for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2 * aStep] * b3[bAt + i2 * bStep];
-      },
-      real_div: (o, oAt, a, aAt, aStep, b3, bAt, bStep, len) => {
-        for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2 * aStep] / b3[bAt + i2 * bStep];
-      }
-    };
+    EXP_LOWEST = -110;
+    EXP_HIGHEST = 100;
+    POW2_MIN = -160;
+    POW2 = (() => {
+      const t = new Float64Array(320);
+      let p = 1;
+      for (let n = 0; n > -150; n--) p /= 2;
+      for (let n = -150; n <= 128; n++, p *= 2) t[n - POW2_MIN] = p;
+      t.fill(Infinity, 128 + 1 - POW2_MIN);
+      return t;
+    })();
+    ROUND_MAGIC2 = 6755399441055744;
+    E2 = 1 / 2;
+    E3 = 1 / 6;
+    E4 = 1 / 24;
+    E5 = 1 / 120;
+    E6 = 1 / 720;
+    E7 = 1 / 5040;
     erfP = 0.3275911;
     ERF_A = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429];
     ERF_SERIES = (() => {
@@ -34804,37 +35386,7 @@ var init_elementwise5 = __esm({
       return c;
     })();
     [S0, S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11] = ERF_SERIES;
-    UNARY3 = {
-      abs: Math.abs,
-      sqrt: Math.sqrt,
-      exp: Math.exp,
-      exp2: (x2) => Math.pow(2, x2),
-      erf,
-      floor: Math.floor,
-      ceil: Math.ceil,
-      round: roundHalfEven2,
-      sign: (x2) => x2 > 0 ? 1 : x2 < 0 ? -1 : 0,
-      square: (x2) => x2 * x2,
-      sin: Math.sin,
-      cos: Math.cos,
-      tan: Math.tan,
-      asin: Math.asin,
-      acos: Math.acos,
-      atan: Math.atan,
-      sinh: Math.sinh,
-      cosh: Math.cosh,
-      tanh: Math.tanh,
-      asinh: Math.asinh,
-      acosh: Math.acosh,
-      atanh: Math.atanh,
-      logical_not: (x2) => x2 === 0 ? 1 : 0
-    };
-    WITH_EPSILON = {
-      rsqrt: { f: (x2, eps) => 1 / Math.sqrt(x2 + eps), epsilon: 1e-12 },
-      log: { f: (x2, eps) => Math.log(x2 + eps), epsilon: 1e-45 },
-      inverse: { f: (x2, eps) => 1 / (x2 + eps), epsilon: 1e-4 }
-    };
-    elementwiseKernels = table();
+    ERF_SATURATES = 4;
   }
 });
 
@@ -34901,7 +35453,7 @@ function softmax3(ctx) {
       for (let k = 0; k < n; k++) max2 = Math.max(max2, a[start + k * inner]);
       let sum = 0;
       for (let k = 0; k < n; k++) {
-        const e = Math.exp(a[start + k * inner] - max2);
+        const e = fastExp(a[start + k * inner] - max2);
         o[start + k * inner] = e;
         sum += e;
       }
@@ -34928,8 +35480,11 @@ var init_activation4 = __esm({
     "use strict";
     init_kernel();
     init_value2();
-    init_elementwise5();
-    sigmoid = (x2) => x2 >= 0 ? 1 / (1 + Math.exp(-x2)) : Math.exp(x2) / (1 + Math.exp(x2));
+    init_fast_math();
+    sigmoid = (x2) => {
+      const e = fastExp(-Math.abs(x2));
+      return x2 >= 0 ? 1 / (1 + e) : e / (1 + e);
+    };
     softplus = (x2) => x2 > 0 ? x2 + Math.log1p(Math.exp(-x2)) : Math.log1p(Math.exp(x2));
     SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
     GELU = {
@@ -34961,284 +35516,24 @@ var init_activation4 = __esm({
   }
 });
 
-// src/runtime/wasm-asm.ts
-function uleb(n) {
-  const out2 = [];
-  do {
-    let byte = n & 127;
-    n >>>= 7;
-    if (n !== 0) byte |= 128;
-    out2.push(byte);
-  } while (n !== 0);
-  return out2;
-}
-function sleb(n) {
-  const out2 = [];
-  for (; ; ) {
-    const byte = n & 127;
-    n >>= 7;
-    if (n === 0 && (byte & 64) === 0 || n === -1 && (byte & 64) !== 0) {
-      out2.push(byte);
-      return out2;
-    }
-    out2.push(byte | 128);
+// src/runtime/affine.ts
+function affineRun(a, from, to, o, oFrom, scale, shift, relu3) {
+  if (!relu3) {
+    for (let i2 = from, j = oFrom; i2 < to; i2++, j++) o[j] = a[i2] * scale + shift;
+    return;
+  }
+  for (let i2 = from, j = oFrom; i2 < to; i2++, j++) {
+    const v = Math.fround(a[i2] * scale + shift);
+    o[j] = v > 0 ? v : 0;
   }
 }
-function section(id, body) {
-  return [id, ...uleb(body.length), ...body];
-}
-function name(s) {
-  const bytes = [...new TextEncoder().encode(s)];
-  return [...uleb(bytes.length), ...bytes];
-}
-function countedLoop(counter, limit, body) {
-  return [
-    ...i32c(0),
-    ...set(counter),
-    OP.block,
-    EMPTY_BLOCK_TYPE,
-    OP.loop,
-    EMPTY_BLOCK_TYPE,
-    ...get(counter),
-    ...get(limit),
-    OP.i32GeU,
-    OP.brIf,
-    1,
-    ...body,
-    ...get(counter),
-    ...i32c(1),
-    OP.i32Add,
-    ...set(counter),
-    OP.br,
-    0,
-    OP.end,
-    OP.end
-  ];
-}
-function moduleWithOneFunction(exportName, params, code) {
-  const type = [1, 96, ...uleb(params.length), ...params, 0];
-  const importMemory = [1, ...name("env"), ...name("memory"), 2, 0, 1];
-  const functions = [1, 0];
-  const exports = [1, ...name(exportName), 0, 0];
-  const body = [1, ...uleb(code.length), ...code];
-  return Uint8Array.from([
-    0,
-    97,
-    115,
-    109,
-    1,
-    0,
-    0,
-    0,
-    ...section(1, type),
-    ...section(2, importMemory),
-    ...section(3, functions),
-    ...section(7, exports),
-    ...section(10, body)
-  ]);
-}
-function instantiate(bytes) {
-  const wasm2 = globalThis.WebAssembly;
-  if (!wasm2) throw new Error("WebAssembly is not available");
-  const memory = new wasm2.Memory({ initial: 1 });
-  const module = new wasm2.Module(bytes);
-  return { memory, exports: new wasm2.Instance(module, { env: { memory } }).exports };
-}
-function floatView(memory, bytes) {
-  const have = memory.buffer.byteLength;
-  if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
-  return new Float32Array(memory.buffer);
-}
-var I32, V128, EMPTY_BLOCK_TYPE, OP, SIMD, get, set, i32c, simd, mem;
-var init_wasm_asm = __esm({
-  "src/runtime/wasm-asm.ts"() {
+var init_affine = __esm({
+  "src/runtime/affine.ts"() {
     "use strict";
-    I32 = 127;
-    V128 = 123;
-    EMPTY_BLOCK_TYPE = 64;
-    OP = {
-      block: 2,
-      loop: 3,
-      br: 12,
-      brIf: 13,
-      end: 11,
-      localGet: 32,
-      localSet: 33,
-      localTee: 34,
-      i32Const: 65,
-      i32Eqz: 69,
-      i32GeU: 79,
-      i32Add: 106,
-      i32Sub: 107,
-      i32Mul: 108,
-      i32Shl: 116,
-      f32Load: 42,
-      f32Store: 56,
-      f32Add: 146,
-      simd: 253
-    };
-    SIMD = {
-      v128Load: 0,
-      v128Load32Splat: 9,
-      v128Store: 11,
-      v128Const: 12,
-      f32x4Splat: 19,
-      f32x4ExtractLane: 31,
-      f32x4Add: 228,
-      f32x4Mul: 230
-    };
-    get = (i2) => [OP.localGet, ...uleb(i2)];
-    set = (i2) => [OP.localSet, ...uleb(i2)];
-    i32c = (v) => [OP.i32Const, ...sleb(v)];
-    simd = (op5, ...imm) => [OP.simd, ...uleb(op5), ...imm];
-    mem = (offset) => [0, ...uleb(offset)];
   }
 });
 
-// src/runtime/wasm-gemm.ts
-function locals(rows2) {
-  const acc = 13;
-  return { js: 7, is: 8, k: 9, a: 10, b: 11, c: 12, acc, bv0: acc + 2 * rows2, bv1: acc + 2 * rows2 + 1, av: acc + 2 * rows2 + 2, vectors: 2 * rows2 + 3 };
-}
-function kLoop(rows2) {
-  const L2 = locals(rows2);
-  const step = [
-    ...get(L2.b),
-    ...simd(SIMD.v128Load, ...mem(0)),
-    ...set(L2.bv0),
-    ...get(L2.b),
-    ...simd(SIMD.v128Load, ...mem(16)),
-    ...set(L2.bv1)
-  ];
-  for (let r = 0; r < rows2; r++) {
-    step.push(
-      ...get(L2.a),
-      ...simd(SIMD.v128Load32Splat, ...mem(r * 4)),
-      ...set(L2.av),
-      ...get(L2.acc + 2 * r),
-      ...get(L2.av),
-      ...get(L2.bv0),
-      ...simd(SIMD.f32x4Mul),
-      ...simd(SIMD.f32x4Add),
-      ...set(L2.acc + 2 * r),
-      ...get(L2.acc + 2 * r + 1),
-      ...get(L2.av),
-      ...get(L2.bv1),
-      ...simd(SIMD.f32x4Mul),
-      ...simd(SIMD.f32x4Add),
-      ...set(L2.acc + 2 * r + 1)
-    );
-  }
-  return [
-    ...get(P.kc),
-    ...set(L2.k),
-    OP.block,
-    EMPTY_BLOCK_TYPE,
-    OP.loop,
-    EMPTY_BLOCK_TYPE,
-    ...get(L2.k),
-    OP.i32Eqz,
-    OP.brIf,
-    1,
-    ...step,
-    ...get(L2.a),
-    ...i32c(4 * rows2),
-    OP.i32Add,
-    ...set(L2.a),
-    ...get(L2.b),
-    ...i32c(32),
-    OP.i32Add,
-    ...set(L2.b),
-    ...get(L2.k),
-    ...i32c(1),
-    OP.i32Sub,
-    ...set(L2.k),
-    OP.br,
-    0,
-    OP.end,
-    OP.end
-  ];
-}
-function rowStore(rows2, r) {
-  const L2 = locals(rows2);
-  const half = (h) => [
-    ...get(L2.c),
-    ...get(L2.c),
-    ...simd(SIMD.v128Load, ...mem(h * 16)),
-    ...get(L2.acc + 2 * r + h),
-    ...simd(SIMD.f32x4Add),
-    ...simd(SIMD.v128Store, ...mem(h * 16))
-  ];
-  return [...half(0), ...half(1), ...get(L2.c), ...get(P.ldc), OP.i32Add, ...set(L2.c)];
-}
-function kernelBody(rows2) {
-  const L2 = locals(rows2);
-  const zero = simd(SIMD.v128Const, ...new Array(16).fill(0));
-  const clearAcc = Array.from({ length: 2 * rows2 }, (_, i2) => [...zero, ...set(L2.acc + i2)]).flat();
-  const tile4 = [
-    ...clearAcc,
-    // a = ap + is·kc·(4·rows); b = bp + js·kc·32
-    ...get(P.ap),
-    ...get(L2.is),
-    ...get(P.kc),
-    OP.i32Mul,
-    ...i32c(4 * rows2),
-    OP.i32Mul,
-    OP.i32Add,
-    ...set(L2.a),
-    ...get(P.bp),
-    ...get(L2.js),
-    ...get(P.kc),
-    OP.i32Mul,
-    ...i32c(5),
-    OP.i32Shl,
-    OP.i32Add,
-    ...set(L2.b),
-    ...kLoop(rows2),
-    // c = cp + is·rows·ldc + js·32
-    ...get(P.cp),
-    ...get(L2.is),
-    ...i32c(rows2),
-    OP.i32Mul,
-    ...get(P.ldc),
-    OP.i32Mul,
-    OP.i32Add,
-    ...get(L2.js),
-    ...i32c(5),
-    OP.i32Shl,
-    OP.i32Add,
-    ...set(L2.c),
-    ...Array.from({ length: rows2 }, (_, r) => rowStore(rows2, r)).flat()
-  ];
-  const declared = [2, ...uleb(6), I32, ...uleb(L2.vectors), V128];
-  return [...declared, ...countedLoop(L2.js, P.nStrips, countedLoop(L2.is, P.mStrips, tile4)), OP.end];
-}
-function buildTileKernel(rows2) {
-  const { memory, exports } = instantiate(moduleWithOneFunction("tile", new Array(7).fill(I32), kernelBody(rows2)));
-  return { memory, tile: exports["tile"] };
-}
-function wasmGemmKernel() {
-  if (instance === void 0) {
-    try {
-      instance = buildTileKernel(TILE_ROWS);
-    } catch {
-      instance = null;
-    }
-  }
-  return instance ?? void 0;
-}
-var P, TILE_ROWS, TILE_COLS, instance;
-var init_wasm_gemm = __esm({
-  "src/runtime/wasm-gemm.ts"() {
-    "use strict";
-    init_wasm_asm();
-    P = { ap: 0, bp: 1, cp: 2, mStrips: 3, nStrips: 4, kc: 5, ldc: 6 };
-    TILE_ROWS = 4;
-    TILE_COLS = 8;
-  }
-});
-
-// src/runtime/gemm.ts
+// src/runtime/gemm-scalar.ts
 function matrix(data, offset, rowStride, colStride = 1) {
   return { data, offset, rowStride, colStride };
 }
@@ -35281,6 +35576,19 @@ function packColumnStrips(mem2, at, b3, k0, kc, n, width) {
         for (let c = 0; c < width; c++) mem2[p++] = c < cols ? src[base + c * cs] : 0;
       }
     }
+  }
+}
+function packTransposedStrips(mem2, at, w, offset, ldw, k0, kc, n, width) {
+  const nPad = Math.ceil(n / width) * width;
+  for (let j = 0; j < nPad; j++) {
+    const lane = j % width;
+    const to = at + (j - lane) * kc + lane;
+    if (j >= n) {
+      for (let i2 = 0; i2 < kc; i2++) mem2[to + i2 * width] = 0;
+      continue;
+    }
+    const from = offset + j * ldw + k0;
+    for (let i2 = 0; i2 < kc; i2++) mem2[to + i2 * width] = w[from + i2];
   }
 }
 function packA(a, i0, mc, k0, kc) {
@@ -35436,13 +35744,346 @@ function rowTimesWeightT(rows2, n, k, x2, xOffset, w, out2, outOffset) {
     }
   }
 }
+var MR, NR, KC, MC, packedA, packedB, edge;
+var init_gemm_scalar = __esm({
+  "src/runtime/gemm-scalar.ts"() {
+    "use strict";
+    MR = 4;
+    NR = 4;
+    KC = 256;
+    MC = 64;
+    packedA = new Float32Array(MC * KC);
+    packedB = new Float32Array(0);
+    edge = new Float32Array(MR * NR);
+  }
+});
+
+// src/runtime/wasm-asm.ts
+function uleb(n) {
+  const out2 = [];
+  do {
+    let byte = n & 127;
+    n >>>= 7;
+    if (n !== 0) byte |= 128;
+    out2.push(byte);
+  } while (n !== 0);
+  return out2;
+}
+function sleb(n) {
+  const out2 = [];
+  for (; ; ) {
+    const byte = n & 127;
+    n >>= 7;
+    if (n === 0 && (byte & 64) === 0 || n === -1 && (byte & 64) !== 0) {
+      out2.push(byte);
+      return out2;
+    }
+    out2.push(byte | 128);
+  }
+}
+function section(id, body) {
+  return [id, ...uleb(body.length), ...body];
+}
+function name(s) {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
+}
+function countedLoop(counter, limit, body) {
+  return [
+    ...i32c(0),
+    ...set(counter),
+    OP.block,
+    EMPTY_BLOCK_TYPE,
+    OP.loop,
+    EMPTY_BLOCK_TYPE,
+    ...get(counter),
+    ...get(limit),
+    OP.i32GeU,
+    OP.brIf,
+    1,
+    ...body,
+    ...get(counter),
+    ...i32c(1),
+    OP.i32Add,
+    ...set(counter),
+    OP.br,
+    0,
+    OP.end,
+    OP.end
+  ];
+}
+function moduleWithOneFunction(exportName, params, code) {
+  const type = [1, 96, ...uleb(params.length), ...params, 0];
+  const importMemory = [1, ...name("env"), ...name("memory"), 2, 0, 1];
+  const functions = [1, 0];
+  const exports = [1, ...name(exportName), 0, 0];
+  const body = [1, ...uleb(code.length), ...code];
+  return Uint8Array.from([
+    0,
+    97,
+    115,
+    109,
+    1,
+    0,
+    0,
+    0,
+    ...section(1, type),
+    ...section(2, importMemory),
+    ...section(3, functions),
+    ...section(7, exports),
+    ...section(10, body)
+  ]);
+}
+function instantiate(bytes) {
+  const wasm2 = globalThis.WebAssembly;
+  if (!wasm2) throw new Error("WebAssembly is not available");
+  const memory = new wasm2.Memory({ initial: 1 });
+  const module = new wasm2.Module(bytes);
+  return { memory, exports: new wasm2.Instance(module, { env: { memory } }).exports };
+}
+function floatView(memory, bytes) {
+  const have = memory.buffer.byteLength;
+  if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
+  return new Float32Array(memory.buffer);
+}
+var I32, V128, EMPTY_BLOCK_TYPE, OP, SIMD, get, set, i32c, simd, mem;
+var init_wasm_asm = __esm({
+  "src/runtime/wasm-asm.ts"() {
+    "use strict";
+    I32 = 127;
+    V128 = 123;
+    EMPTY_BLOCK_TYPE = 64;
+    OP = {
+      block: 2,
+      loop: 3,
+      if: 4,
+      else: 5,
+      br: 12,
+      brIf: 13,
+      end: 11,
+      localGet: 32,
+      localSet: 33,
+      localTee: 34,
+      i32Const: 65,
+      i32Eqz: 69,
+      i32GeU: 79,
+      i32Add: 106,
+      i32Sub: 107,
+      i32Mul: 108,
+      i32Shl: 116,
+      i32Load: 40,
+      f32Load: 42,
+      f32Store: 56,
+      f32Add: 146,
+      simd: 253
+    };
+    SIMD = {
+      v128Load: 0,
+      v128Load32Splat: 9,
+      v128Store: 11,
+      v128Const: 12,
+      f32x4Splat: 19,
+      f32x4ExtractLane: 31,
+      f32x4Add: 228,
+      f32x4Mul: 230
+    };
+    get = (i2) => [OP.localGet, ...uleb(i2)];
+    set = (i2) => [OP.localSet, ...uleb(i2)];
+    i32c = (v) => [OP.i32Const, ...sleb(v)];
+    simd = (op5, ...imm) => [OP.simd, ...uleb(op5), ...imm];
+    mem = (offset) => [0, ...uleb(offset)];
+  }
+});
+
+// src/runtime/wasm-gemm.ts
+function locals(rows2) {
+  const acc = PARAM_COUNT + I32_LOCALS;
+  return {
+    js: PARAM_COUNT,
+    is: PARAM_COUNT + 1,
+    k: PARAM_COUNT + 2,
+    a: PARAM_COUNT + 3,
+    b: PARAM_COUNT + 4,
+    c: PARAM_COUNT + 5,
+    bias: PARAM_COUNT + 6,
+    bBase: PARAM_COUNT + 7,
+    t: PARAM_COUNT + 8,
+    acc,
+    bv0: acc + 2 * rows2,
+    bv1: acc + 2 * rows2 + 1,
+    av: acc + 2 * rows2 + 2,
+    vectors: 2 * rows2 + 3
+  };
+}
+function kLoop(rows2, indexed) {
+  const L2 = locals(rows2);
+  const rowStart = indexed ? [...get(L2.bBase), ...get(L2.t), OP.i32Load, 2, 0, OP.i32Add, ...set(L2.b)] : [];
+  const advanceB = indexed ? [...get(L2.t), ...i32c(4), OP.i32Add, ...set(L2.t)] : [...get(L2.b), ...get(P.ldb), OP.i32Add, ...set(L2.b)];
+  const madd = (acc, b3) => [...get(acc), ...get(L2.av), ...get(b3), ...simd(SIMD.f32x4Mul), ...simd(SIMD.f32x4Add), ...set(acc)];
+  const step = [
+    ...rowStart,
+    ...get(L2.b),
+    ...simd(SIMD.v128Load, ...mem(0)),
+    ...set(L2.bv0),
+    ...get(L2.b),
+    ...simd(SIMD.v128Load, ...mem(16)),
+    ...set(L2.bv1)
+  ];
+  for (let r = 0; r < rows2; r++) {
+    step.push(
+      ...get(L2.a),
+      ...simd(SIMD.v128Load32Splat, ...mem(r * 4)),
+      ...set(L2.av),
+      ...madd(L2.acc + 2 * r, L2.bv0),
+      ...madd(L2.acc + 2 * r + 1, L2.bv1)
+    );
+  }
+  return [
+    ...get(P.kc),
+    ...set(L2.k),
+    OP.block,
+    EMPTY_BLOCK_TYPE,
+    OP.loop,
+    EMPTY_BLOCK_TYPE,
+    ...get(L2.k),
+    OP.i32Eqz,
+    OP.brIf,
+    1,
+    ...step,
+    ...get(L2.a),
+    ...i32c(4 * rows2),
+    OP.i32Add,
+    ...set(L2.a),
+    ...advanceB,
+    ...get(L2.k),
+    ...i32c(1),
+    OP.i32Sub,
+    ...set(L2.k),
+    OP.br,
+    0,
+    OP.end,
+    OP.end
+  ];
+}
+function rowStore(rows2, r) {
+  const L2 = locals(rows2);
+  const half = (h) => [
+    ...get(L2.c),
+    ...get(P.first),
+    OP.if,
+    V128,
+    ...get(L2.bias),
+    ...simd(SIMD.v128Load32Splat, ...mem(r * 4)),
+    OP.else,
+    ...get(L2.c),
+    ...simd(SIMD.v128Load, ...mem(h * 16)),
+    OP.end,
+    ...get(L2.acc + 2 * r + h),
+    ...simd(SIMD.f32x4Add),
+    ...simd(SIMD.v128Store, ...mem(h * 16))
+  ];
+  return [...half(0), ...half(1), ...get(L2.c), ...get(P.ldc), OP.i32Add, ...set(L2.c)];
+}
+function kernelBody(rows2, indexed) {
+  const L2 = locals(rows2);
+  const zero = simd(SIMD.v128Const, ...new Array(16).fill(0));
+  const clearAcc = Array.from({ length: 2 * rows2 }, (_, i2) => [...zero, ...set(L2.acc + i2)]).flat();
+  const tile4 = [
+    ...clearAcc,
+    // a = ap + is·kc·(4·rows); b = bp + js·bStrip
+    ...get(P.ap),
+    ...get(L2.is),
+    ...get(P.kc),
+    OP.i32Mul,
+    ...i32c(4 * rows2),
+    OP.i32Mul,
+    OP.i32Add,
+    ...set(L2.a),
+    ...get(P.bp),
+    ...get(L2.js),
+    ...get(P.bStrip),
+    OP.i32Mul,
+    OP.i32Add,
+    ...set(indexed ? L2.bBase : L2.b),
+    ...indexed ? [...get(P.ldb), ...set(L2.t)] : [],
+    ...kLoop(rows2, indexed),
+    // c = cp + is·rows·ldc + js·32; bias = biasp + is·rows·4
+    ...get(P.cp),
+    ...get(L2.is),
+    ...i32c(rows2),
+    OP.i32Mul,
+    ...get(P.ldc),
+    OP.i32Mul,
+    OP.i32Add,
+    ...get(L2.js),
+    ...i32c(5),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(L2.c),
+    ...get(P.biasp),
+    ...get(L2.is),
+    ...i32c(4 * rows2),
+    OP.i32Mul,
+    OP.i32Add,
+    ...set(L2.bias),
+    ...Array.from({ length: rows2 }, (_, r) => rowStore(rows2, r)).flat()
+  ];
+  const declared = [2, ...uleb(I32_LOCALS), I32, ...uleb(L2.vectors), V128];
+  return [...declared, ...countedLoop(L2.js, P.nStrips, countedLoop(L2.is, P.mStrips, tile4)), OP.end];
+}
+function buildTileKernel(rows2, indexed = false) {
+  const { memory, exports } = instantiate(moduleWithOneFunction("tile", new Array(PARAM_COUNT).fill(I32), kernelBody(rows2, indexed)));
+  return { memory, tile: exports["tile"] };
+}
+function wasmGemmKernel(indexed = false) {
+  if (!instances.has(indexed)) {
+    try {
+      instances.set(indexed, buildTileKernel(TILE_ROWS, indexed));
+    } catch {
+      instances.set(indexed, null);
+    }
+  }
+  return instances.get(indexed) ?? void 0;
+}
+var P, PARAM_COUNT, TILE_ROWS, TILE_COLS, I32_LOCALS, instances;
+var init_wasm_gemm = __esm({
+  "src/runtime/wasm-gemm.ts"() {
+    "use strict";
+    init_wasm_asm();
+    P = { ap: 0, bp: 1, cp: 2, mStrips: 3, nStrips: 4, kc: 5, ldc: 6, ldb: 7, bStrip: 8, biasp: 9, first: 10 };
+    PARAM_COUNT = 11;
+    TILE_ROWS = 4;
+    TILE_COLS = 8;
+    I32_LOCALS = 9;
+    instances = /* @__PURE__ */ new Map();
+  }
+});
+
+// src/runtime/gemm.ts
 function wasmView(kernel2, bytes) {
   const have = kernel2.memory.buffer.byteLength;
   if (have < bytes) kernel2.memory.grow(Math.ceil((bytes - have) / 65536));
   return new Float32Array(kernel2.memory.buffer);
 }
+function paddedColumns(n) {
+  return Math.ceil(n / WASM_NR) * WASM_NR;
+}
+function copyRows(mem2, at, b3, k0, kc, n) {
+  const nPad = paddedColumns(n);
+  for (let k = 0; k < kc; k++) {
+    const from = b3.offset + (k0 + k) * b3.rowStride;
+    const to = at + k * nPad;
+    mem2.set(b3.data.subarray(from, from + n), to);
+    if (nPad > n) mem2.fill(0, to + n, to + nPad);
+  }
+}
+function packStrips(mem2, at, b3, k0, kc, n) {
+  if (b3.rowStride === 1) packTransposedStrips(mem2, at, b3.data, b3.offset, b3.colStride, k0, kc, n, WASM_NR);
+  else packColumnStrips(mem2, at, b3, k0, kc, n, WASM_NR);
+}
 function viewPacker(b3) {
-  return (mem2, at, k0, kc, n) => packColumnStrips(mem2, at, b3, k0, kc, n, WASM_NR);
+  if (b3.colStride === 1) return { layout: "rows", write: (mem2, at, k0, kc, n) => copyRows(mem2, at, b3, k0, kc, n) };
+  return { layout: "strips", write: (mem2, at, k0, kc, n) => packStrips(mem2, at, b3, k0, kc, n) };
 }
 function packedConstant(view, kind, rows2, cols, pack) {
   let byView = packedConstants.get(view.data);
@@ -35458,45 +36099,102 @@ function packedConstant(view, kind, rows2, cols, pack) {
   }
   return packed;
 }
-function packedPanels(a, m, k) {
-  return packedConstant(a, "A", m, k, () => {
-    const panels = new Float32Array(Math.ceil(m / WASM_MR) * WASM_MR * k);
-    let at = 0;
-    for (let k0 = 0; k0 < k; k0 += KC) {
-      const kc = Math.min(KC, k - k0);
-      for (let i0 = 0; i0 < m; i0 += WASM_MC) {
-        const mc = Math.min(WASM_MC, m - i0);
-        packRowStrips(panels, at, a, i0, mc, k0, kc, WASM_MR);
-        at += Math.ceil(mc / WASM_MR) * WASM_MR * kc;
-      }
+function packConstantsPerCall(f) {
+  const was = packPerCall;
+  packPerCall = true;
+  try {
+    return f();
+  } finally {
+    packPerCall = was;
+  }
+}
+function packingConstantsPerCall() {
+  return packPerCall;
+}
+function packConstantA(a, m, k) {
+  const panels = new Float32Array(Math.ceil(m / WASM_MR) * WASM_MR * k);
+  let at = 0;
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = Math.min(KC, k - k0);
+    for (let i0 = 0; i0 < m; i0 += WASM_MC) {
+      const mc = Math.min(WASM_MC, m - i0);
+      packRowStrips(panels, at, a, i0, mc, k0, kc, WASM_MR);
+      at += Math.ceil(mc / WASM_MR) * WASM_MR * kc;
     }
-    return panels;
-  });
+  }
+  return panels;
+}
+function packedPanels(a, m, k) {
+  return packedConstant(a, "A", m, k, () => packConstantA(a, m, k));
 }
 function constantPacker(b3, k, n) {
   const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
   const cached = packedConstant(b3, "B", k, n, () => {
     const packed = new Float32Array(k * nPad);
-    for (let k0 = 0; k0 < k; k0 += KC) packColumnStrips(packed, k0 * nPad, b3, k0, Math.min(KC, k - k0), n, WASM_NR);
+    for (let k0 = 0; k0 < k; k0 += KC) packStrips(packed, k0 * nPad, b3, k0, Math.min(KC, k - k0), n);
     return packed;
   });
-  return (mem2, at, k0, kc) => mem2.set(cached.subarray(k0 * nPad, (k0 + kc) * nPad), at);
+  return { layout: "strips", write: (mem2, at, k0, kc) => mem2.set(cached.subarray(k0 * nPad, (k0 + kc) * nPad), at) };
 }
-function gemmWasm(kernel2, m, n, k, a, packB2, c, cOffset, ldc, options) {
-  const { accumulate: accumulate2 = false, constantA = false, rowBias: rowBias2 } = options;
-  const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
+function wasmLayout(m, n, packB2) {
+  const nPad = paddedColumns(n);
   const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
   const aAt = 0;
-  const bAt = aAt + WASM_MC * KC;
-  const cAt = bAt + KC * nPad;
-  const panels = constantA ? packedPanels(a, m, k) : void 0;
-  const mem2 = wasmView(kernel2, (cAt + mPad * nPad) * 4);
-  if (rowBias2 && !accumulate2) for (let i2 = 0; i2 < m; i2++) mem2.fill(rowBias2[i2], cAt + i2 * nPad, cAt + (i2 + 1) * nPad);
-  else mem2.fill(0, cAt, cAt + mPad * nPad);
+  const biasAt = aAt + WASM_MC * KC;
+  const bAt = biasAt + mPad;
+  const cAt = bAt + (packB2.layout === "indexed" ? INDEX_TABLE_FLOATS + (packB2.dataFloats ?? 0) : KC * nPad);
+  return { nPad, mPad, aAt, biasAt, bAt, cAt, end: cAt + mPad * nPad };
+}
+function copyOut(mem2, cAt, nPad, m, n, c, cOffset, ldc, accumulate2, columnAdds, rowAffine, columnRuns) {
+  const { runs, stride, width } = columnRuns ?? { runs: 1, stride: n, width: n };
+  if (columnRuns || rowAffine && !accumulate2) {
+    for (let i2 = 0; i2 < m; i2++) {
+      for (let r = 0; r < runs; r++) {
+        const src = cAt + i2 * nPad + r * stride;
+        const dst = cOffset + i2 * ldc + r * width;
+        if (rowAffine) affineRun(mem2, src, src + width, c, dst, rowAffine.scale[i2], rowAffine.shift[i2], rowAffine.relu);
+        else c.set(mem2.subarray(src, src + width), dst);
+      }
+    }
+    return;
+  }
+  if (columnAdds.length > 0 && !accumulate2) {
+    const [first, ...rest] = columnAdds;
+    for (let i2 = 0; i2 < m; i2++) {
+      const src = cAt + i2 * nPad;
+      const dst = cOffset + i2 * ldc;
+      for (let j = 0; j < n; j++) c[dst + j] = mem2[src + j] + first[j];
+      for (const add2 of rest) for (let j = 0; j < n; j++) c[dst + j] += add2[j];
+    }
+    return;
+  }
+  if (!accumulate2 && nPad === n && ldc === n) {
+    c.set(mem2.subarray(cAt, cAt + m * n), cOffset);
+    return;
+  }
+  for (let i2 = 0; i2 < m; i2++) {
+    const src = cAt + i2 * nPad;
+    const dst = cOffset + i2 * ldc;
+    if (accumulate2) for (let j = 0; j < n; j++) c[dst + j] += mem2[src + j];
+    else c.set(mem2.subarray(src, src + n), dst);
+  }
+}
+function gemmWasm(kernel2, m, n, k, a, packB2, c, cOffset, ldc, options) {
+  const { accumulate: accumulate2 = false, constantA = false, rowBias: rowBias2, columnAdds = [], rowAffine } = options;
+  const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = wasmLayout(m, n, packB2);
+  const panels = options.packedA ?? (constantA && !packPerCall ? packedPanels(a, m, k) : void 0);
+  const mem2 = wasmView(kernel2, end * 4);
+  if (rowBias2 && !accumulate2) {
+    mem2.set(rowBias2.subarray(0, m), biasAt);
+    mem2.fill(0, biasAt + m, biasAt + mPad);
+  } else {
+    mem2.fill(0, biasAt, biasAt + mPad);
+  }
+  const bStep = { strips: (kc) => [bAt * 4, WASM_NR * 4, kc * WASM_NR * 4], rows: () => [bAt * 4, nPad * 4, WASM_NR * 4], indexed: () => [(bAt + INDEX_TABLE_FLOATS) * 4, bAt * 4, WASM_NR * 4] }[packB2.layout];
   let panelAt = 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = Math.min(KC, k - k0);
-    packB2(mem2, bAt, k0, kc, n);
+    packB2.write(mem2, bAt, k0, kc, n);
     for (let i0 = 0; i0 < m; i0 += WASM_MC) {
       const mc = Math.min(WASM_MC, m - i0);
       const strips = Math.ceil(mc / WASM_MR);
@@ -35506,15 +36204,11 @@ function gemmWasm(kernel2, m, n, k, a, packB2, c, cOffset, ldc, options) {
       } else {
         packRowStrips(mem2, aAt, a, i0, mc, k0, kc, WASM_MR);
       }
-      kernel2.tile(aAt * 4, bAt * 4, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4);
+      const [bp, ldb, bStrip] = bStep(kc);
+      kernel2.tile(aAt * 4, bp, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4, ldb, bStrip, (biasAt + i0) * 4, k0 === 0 ? 1 : 0);
     }
   }
-  for (let i2 = 0; i2 < m; i2++) {
-    const src = cAt + i2 * nPad;
-    const dst = cOffset + i2 * ldc;
-    if (accumulate2) for (let j = 0; j < n; j++) c[dst + j] += mem2[src + j];
-    else c.set(mem2.subarray(src, src + n), dst);
-  }
+  copyOut(mem2, cAt, nPad, m, n, c, cOffset, ldc, accumulate2, columnAdds, rowAffine, options.columnRuns);
 }
 function addRowBias(m, n, c, cOffset, ldc, bias) {
   for (let i2 = 0; i2 < m; i2++) {
@@ -35522,43 +36216,106 @@ function addRowBias(m, n, c, cOffset, ldc, bias) {
     for (let j = cOffset + i2 * ldc; j < cOffset + i2 * ldc + n; j++) c[j] += b3;
   }
 }
+function addColumnBias(m, n, c, cOffset, ldc, bias) {
+  for (let i2 = 0; i2 < m; i2++) {
+    const row = cOffset + i2 * ldc;
+    for (let j = 0; j < n; j++) c[row + j] += bias[j];
+  }
+}
 function gemm3(m, n, k, a, b3, c, cOffset, ldc, options = {}) {
-  const kernel2 = m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : void 0;
+  const kernel2 = options.packedA || m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : void 0;
+  if (options.packedA && !kernel2) throw new Error("gemm: a packed A needs the WebAssembly SIMD kernel");
   if (kernel2 && k > 0) {
-    gemmWasm(kernel2, m, n, k, a, options.constantB ? constantPacker(b3, k, n) : viewPacker(b3), c, cOffset, ldc, options);
+    gemmWasm(kernel2, m, n, k, a, options.constantB && !packPerCall ? constantPacker(b3, k, n) : viewPacker(b3), c, cOffset, ldc, options);
     return;
   }
   gemmScalar(m, n, k, a, b3, c, cOffset, ldc, options.accumulate ?? false);
   if (options.rowBias && !options.accumulate) addRowBias(m, n, c, cOffset, ldc, options.rowBias);
+  if (!options.accumulate) for (const add2 of options.columnAdds ?? []) addColumnBias(m, n, c, cOffset, ldc, add2);
+  const affine3 = options.accumulate ? void 0 : options.rowAffine;
+  if (affine3) for (let i2 = 0; i2 < m; i2++) affineRun(c, cOffset + i2 * ldc, cOffset + i2 * ldc + n, c, cOffset + i2 * ldc, affine3.scale[i2], affine3.shift[i2], affine3.relu);
 }
 function gemmPacked(m, n, k, a, packB2, c, cOffset, ldc, options = {}) {
-  const kernel2 = wasmGemmKernel();
+  const kernel2 = wasmGemmKernel(packB2.layout === "indexed");
   if (!kernel2 || k === 0) return false;
   gemmWasm(kernel2, m, n, k, a, packB2, c, cOffset, ldc, options);
   return true;
 }
-var MR, NR, KC, MC, packedA, packedB, edge, WASM_MIN_WORK, WASM_MR, WASM_NR, WASM_MC, packedConstants;
+var WASM_MIN_WORK, WASM_MR, WASM_NR, WASM_MC, INDEX_TABLE_FLOATS, packedConstants, packPerCall;
 var init_gemm = __esm({
   "src/runtime/gemm.ts"() {
     "use strict";
+    init_affine();
+    init_gemm_scalar();
     init_wasm_gemm();
-    MR = 4;
-    NR = 4;
-    KC = 256;
-    MC = 64;
-    packedA = new Float32Array(MC * KC);
-    packedB = new Float32Array(0);
-    edge = new Float32Array(MR * NR);
+    init_gemm_scalar();
     WASM_MIN_WORK = 8192;
     WASM_MR = TILE_ROWS;
     WASM_NR = TILE_COLS;
     WASM_MC = TILE_ROWS * 32;
+    INDEX_TABLE_FLOATS = 256;
     packedConstants = /* @__PURE__ */ new WeakMap();
+    packPerCall = false;
+  }
+});
+
+// src/runtime/kernels/broadcast.ts
+function broadcastShapes4(ctx, shapes) {
+  const rank = Math.max(...shapes.map((s) => s.length));
+  const out2 = new Array(rank).fill(1);
+  for (const s of shapes) {
+    const offset = rank - s.length;
+    for (let i2 = 0; i2 < s.length; i2++) {
+      const d = s[i2];
+      const cur = out2[offset + i2];
+      if (d === cur || d === 1) continue;
+      if (cur === 1) out2[offset + i2] = d;
+      else ctx.fail(`shapes ${shapes.map((x2) => `[${x2.join(",")}]`).join(" and ")} do not broadcast`);
+    }
+  }
+  return out2;
+}
+function broadcastIndex2(shape3, outShape) {
+  let n = 1;
+  for (const d of outShape) n *= d;
+  let same = shape3.length === outShape.length;
+  for (let i2 = 0; same && i2 < shape3.length; i2++) same = shape3[i2] === outShape[i2];
+  if (same) return null;
+  const rank = outShape.length;
+  const offset = rank - shape3.length;
+  const strides3 = new Array(rank).fill(0);
+  let s = 1;
+  for (let i2 = shape3.length - 1; i2 >= 0; i2--) {
+    strides3[offset + i2] = shape3[i2] === 1 ? 0 : s;
+    s *= shape3[i2];
+  }
+  const index = new Int32Array(n);
+  if (n === 0) return index;
+  const last = rank - 1;
+  const inner = rank > 0 ? outShape[last] : 1;
+  const innerStride = rank > 0 ? strides3[last] : 0;
+  const counter = new Array(rank).fill(0);
+  let base = 0;
+  for (let o = 0; o < n; o += inner) {
+    for (let j = 0; j < inner; j++) index[o + j] = base + j * innerStride;
+    for (let d = last - 1; d >= 0; d--) {
+      counter[d]++;
+      base += strides3[d];
+      if (counter[d] < outShape[d]) break;
+      base -= strides3[d] * counter[d];
+      counter[d] = 0;
+    }
+  }
+  return index;
+}
+var init_broadcast = __esm({
+  "src/runtime/kernels/broadcast.ts"() {
+    "use strict";
   }
 });
 
 // src/runtime/kernels/attention.ts
-function scaledDotProductAttention(ctx) {
+function scaledDotProductAttention2(ctx) {
   const q = ctx.float("query");
   const k = ctx.float("key");
   const v = ctx.float("value");
@@ -35592,7 +36349,7 @@ function scaledDotProductAttention(ctx) {
       }
       let sum = 0;
       for (let j = 0; j < S12; j++) {
-        const e = max2 === -Infinity ? 0 : Math.exp(scores[i2 * S12 + j] - max2);
+        const e = max2 === -Infinity ? 0 : fastExp(scores[i2 * S12 + j] - max2);
         scores[i2 * S12 + j] = e;
         sum += e;
       }
@@ -35603,14 +36360,15 @@ function scaledDotProductAttention(ctx) {
   return [out2];
 }
 var attentionKernels;
-var init_attention = __esm({
+var init_attention2 = __esm({
   "src/runtime/kernels/attention.ts"() {
     "use strict";
     init_tensor();
     init_gemm();
+    init_fast_math();
     init_value2();
     init_broadcast();
-    attentionKernels = { scaled_dot_product_attention: scaledDotProductAttention };
+    attentionKernels = { scaled_dot_product_attention: scaledDotProductAttention2 };
   }
 });
 
@@ -35635,6 +36393,272 @@ var init_classify2 = __esm({
   "src/runtime/kernels/classify.ts"() {
     "use strict";
     classifyKernels = { classify };
+  }
+});
+
+// src/runtime/kernels/elementwise.ts
+function genericRun(f) {
+  return (o, oAt, a, aAt, aStep, b3, bAt, bStep, len) => {
+    for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = f(a[aAt + i2 * aStep], b3[bAt + i2 * bStep]);
+  };
+}
+function runPlan(aShape, bShape, outShape) {
+  const rank = outShape.length;
+  const dimOf = (shape3, d) => shape3[d - (rank - shape3.length)] ?? 1;
+  const advances = (shape3, d) => dimOf(shape3, d) !== 1 || outShape[d] === 1;
+  let len = 1;
+  let split5 = rank;
+  const aStep = rank > 0 && advances(aShape, rank - 1) ? 1 : 0;
+  const bStep = rank > 0 && advances(bShape, rank - 1) ? 1 : 0;
+  while (split5 > 0 && Number(advances(aShape, split5 - 1)) === aStep && Number(advances(bShape, split5 - 1)) === bStep) {
+    split5--;
+    len *= outShape[split5];
+  }
+  const outer = outShape.slice(0, split5);
+  const outerOf = (shape3) => outer.map((_, d) => dimOf(shape3, d));
+  const scale = (index, step) => {
+    if (!index || step === 0) return index;
+    return index.map((v) => v * len);
+  };
+  const aBase = scale(broadcastIndex2(outerOf(aShape), outer), aStep);
+  const bBase = scale(broadcastIndex2(outerOf(bShape), outer), bStep);
+  return { len, runs: outer.reduce((p, d) => p * d, 1), aStep, bStep, aBase, bBase };
+}
+function resultValue(dtype, shape3) {
+  return isFloat2(dtype) ? makeFloatToOverwrite(dtype, shape3) : makeValue(dtype, shape3);
+}
+function broadcastBinary(ctx, x2, y, dtype, run2, op5) {
+  const shape3 = broadcastShapes4(ctx, [x2.shape, y.shape]);
+  const out2 = resultValue(dtype, shape3);
+  const plan = runPlan(x2.shape, y.shape, shape3);
+  const { len, aStep, bStep, aBase, bBase } = plan;
+  if (len === 0) return out2;
+  const floats2 = floatRun(op5, x2, y, out2, aStep, bStep);
+  for (let r = 0; r < plan.runs; r++) {
+    const aAt = aBase ? aBase[r] : aStep ? r * len : r;
+    const bAt = bBase ? bBase[r] : bStep ? r * len : r;
+    if (floats2) floats2(out2.data, r * len, x2.data, aAt, y.data, bAt, len);
+    else run2(out2.data, r * len, x2.data, aAt, aStep, y.data, bAt, bStep, len);
+  }
+  return out2;
+}
+function floatRun(op5, x2, y, out2, aStep, bStep) {
+  const runs = op5 === void 0 ? void 0 : FLOAT_DEDICATED[op5];
+  if (!runs || !(x2.data instanceof Float32Array && y.data instanceof Float32Array && out2.data instanceof Float32Array)) return void 0;
+  if (aStep === 1 && bStep === 1) return runs.both;
+  if (aStep === 1) return runs.aOnly;
+  if (bStep === 1) return runs.bOnly;
+  return void 0;
+}
+function binaryKernel(run2, resultIsBool, op5) {
+  return (ctx) => {
+    const x2 = ctx.numeric("x");
+    const y = ctx.numeric("y");
+    if (!resultIsBool && x2.dtype !== y.dtype && !(isFloat2(x2.dtype) && isFloat2(y.dtype))) {
+      ctx.fail(`x (${x2.dtype}) and y (${y.dtype}) must have the same dtype`);
+    }
+    const dtype = resultIsBool ? "bool" : x2.dtype;
+    return [broadcastBinary(ctx, x2, y, dtype, run2, op5)];
+  };
+}
+function isFloat2(d) {
+  return d === "float32" || d === "float16";
+}
+function erfGeluInto(x2, c1, c2, c3, out2) {
+  for (let i2 = 0; i2 < x2.length; i2++) {
+    const v = x2[i2];
+    const e = Math.fround(erf(Math.fround(v / c1)));
+    out2[i2] = Math.fround(v * Math.fround(e + c2)) * c3;
+  }
+}
+function addReluInto(a, b3, out2) {
+  for (let i2 = 0; i2 < out2.length; i2++) {
+    const v = Math.fround(a[i2] + b3[i2]);
+    out2[i2] = v > 0 ? v : 0;
+  }
+}
+function roundHalfEven2(x2) {
+  const r = Math.round(x2);
+  return Math.abs(x2 % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+function mapUnary(x2, dtype, f) {
+  const out2 = resultValue(dtype, x2.shape);
+  const o = out2.data;
+  const a = x2.data;
+  for (let i2 = 0; i2 < a.length; i2++) o[i2] = f(a[i2]);
+  return out2;
+}
+function unaryKernel(f) {
+  return (ctx) => {
+    const x2 = ctx.numeric("x");
+    return [mapUnary(x2, x2.dtype, f)];
+  };
+}
+function erfKernel(ctx) {
+  const x2 = ctx.numeric("x");
+  const out2 = resultValue(x2.dtype, x2.shape);
+  const a = x2.data;
+  const o = out2.data;
+  for (let i2 = 0; i2 < a.length; i2++) o[i2] = erf(a[i2]);
+  return [out2];
+}
+function epsilonKernel(f, fallback) {
+  return (ctx) => {
+    const x2 = ctx.float("x");
+    const eps = ctx.num("epsilon", fallback);
+    return [mapUnary(x2, x2.dtype, (v) => f(v, eps))];
+  };
+}
+function select(ctx) {
+  const cond3 = ctx.numeric("cond");
+  const a = ctx.numeric("a");
+  const b3 = ctx.numeric("b");
+  const shape3 = broadcastShapes4(ctx, [cond3.shape, a.shape, b3.shape]);
+  const ic = broadcastIndex2(cond3.shape, shape3);
+  const ia = broadcastIndex2(a.shape, shape3);
+  const ib = broadcastIndex2(b3.shape, shape3);
+  const out2 = allocFor(a.dtype, elementCount(shape3));
+  for (let i2 = 0; i2 < out2.length; i2++) {
+    out2[i2] = cond3.data[ic ? ic[i2] : i2] ? a.data[ia ? ia[i2] : i2] : b3.data[ib ? ib[i2] : i2];
+  }
+  return [makeValue(a.dtype, shape3, out2)];
+}
+function table() {
+  const t = { select };
+  for (const [name2, f] of Object.entries(ARITHMETIC3)) t[name2] = binaryKernel(DEDICATED[name2] ?? genericRun(f), false, name2);
+  for (const [name2, f] of Object.entries(COMPARISON)) t[name2] = binaryKernel(genericRun(f), true);
+  for (const [name2, f] of Object.entries(UNARY3)) t[name2] = f === erf ? erfKernel : unaryKernel(f);
+  for (const [name2, { f, epsilon }] of Object.entries(WITH_EPSILON)) t[name2] = epsilonKernel(f, epsilon);
+  return t;
+}
+var ARITHMETIC3, COMPARISON, DEDICATED, FLOAT_DEDICATED, UNARY3, WITH_EPSILON, elementwiseKernels;
+var init_elementwise5 = __esm({
+  "src/runtime/kernels/elementwise.ts"() {
+    "use strict";
+    init_tensor();
+    init_fast_math();
+    init_value2();
+    init_broadcast();
+    ARITHMETIC3 = {
+      add: (a, b3) => a + b3,
+      sub: (a, b3) => a - b3,
+      mul: (a, b3) => a * b3,
+      real_div: (a, b3) => a / b3,
+      floor_div: (a, b3) => Math.floor(a / b3),
+      // Python/NumPy modulo: the result takes the sign of the divisor.
+      mod: (a, b3) => a - Math.floor(a / b3) * b3,
+      pow: (a, b3) => Math.pow(a, b3),
+      maximum: (a, b3) => a > b3 || Number.isNaN(a) ? a : b3,
+      minimum: (a, b3) => a < b3 || Number.isNaN(a) ? a : b3
+    };
+    COMPARISON = {
+      equal: (a, b3) => a === b3 ? 1 : 0,
+      not_equal: (a, b3) => a !== b3 ? 1 : 0,
+      less: (a, b3) => a < b3 ? 1 : 0,
+      less_equal: (a, b3) => a <= b3 ? 1 : 0,
+      greater: (a, b3) => a > b3 ? 1 : 0,
+      greater_equal: (a, b3) => a >= b3 ? 1 : 0,
+      logical_and: (a, b3) => a !== 0 && b3 !== 0 ? 1 : 0,
+      logical_or: (a, b3) => a !== 0 || b3 !== 0 ? 1 : 0,
+      logical_xor: (a, b3) => a !== 0 !== (b3 !== 0) ? 1 : 0
+    };
+    DEDICATED = {
+      add: (o, oAt, a, aAt, aStep, b3, bAt, bStep, len) => {
+        for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2 * aStep] + b3[bAt + i2 * bStep];
+      },
+      sub: (o, oAt, a, aAt, aStep, b3, bAt, bStep, len) => {
+        for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2 * aStep] - b3[bAt + i2 * bStep];
+      },
+      mul: (o, oAt, a, aAt, aStep, b3, bAt, bStep, len) => {
+        for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2 * aStep] * b3[bAt + i2 * bStep];
+      },
+      real_div: (o, oAt, a, aAt, aStep, b3, bAt, bStep, len) => {
+        for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2 * aStep] / b3[bAt + i2 * bStep];
+      }
+    };
+    FLOAT_DEDICATED = {
+      add: {
+        both: (o, oAt, a, aAt, b3, bAt, len) => {
+          for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2] + b3[bAt + i2];
+        },
+        aOnly: (o, oAt, a, aAt, b3, bAt, len) => {
+          const v = b3[bAt];
+          for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2] + v;
+        },
+        bOnly: (o, oAt, a, aAt, b3, bAt, len) => {
+          const v = a[aAt];
+          for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = v + b3[bAt + i2];
+        }
+      },
+      sub: {
+        both: (o, oAt, a, aAt, b3, bAt, len) => {
+          for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2] - b3[bAt + i2];
+        },
+        aOnly: (o, oAt, a, aAt, b3, bAt, len) => {
+          const v = b3[bAt];
+          for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2] - v;
+        },
+        bOnly: (o, oAt, a, aAt, b3, bAt, len) => {
+          const v = a[aAt];
+          for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = v - b3[bAt + i2];
+        }
+      },
+      mul: {
+        both: (o, oAt, a, aAt, b3, bAt, len) => {
+          for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2] * b3[bAt + i2];
+        },
+        aOnly: (o, oAt, a, aAt, b3, bAt, len) => {
+          const v = b3[bAt];
+          for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2] * v;
+        },
+        bOnly: (o, oAt, a, aAt, b3, bAt, len) => {
+          const v = a[aAt];
+          for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = v * b3[bAt + i2];
+        }
+      },
+      real_div: {
+        both: (o, oAt, a, aAt, b3, bAt, len) => {
+          for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2] / b3[bAt + i2];
+        },
+        aOnly: (o, oAt, a, aAt, b3, bAt, len) => {
+          const v = b3[bAt];
+          for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = a[aAt + i2] / v;
+        },
+        bOnly: (o, oAt, a, aAt, b3, bAt, len) => {
+          const v = a[aAt];
+          for (let i2 = 0; i2 < len; i2++) o[oAt + i2] = v / b3[bAt + i2];
+        }
+      }
+    };
+    UNARY3 = {
+      abs: Math.abs,
+      sqrt: Math.sqrt,
+      exp: fastExp,
+      exp2: (x2) => Math.pow(2, x2),
+      erf,
+      floor: Math.floor,
+      ceil: Math.ceil,
+      round: roundHalfEven2,
+      sign: (x2) => x2 > 0 ? 1 : x2 < 0 ? -1 : 0,
+      square: (x2) => x2 * x2,
+      sin: Math.sin,
+      cos: Math.cos,
+      tan: Math.tan,
+      asin: Math.asin,
+      acos: Math.acos,
+      atan: Math.atan,
+      sinh: Math.sinh,
+      cosh: Math.cosh,
+      tanh: Math.tanh,
+      atanh: Math.atanh,
+      logical_not: (x2) => x2 === 0 ? 1 : 0
+    };
+    WITH_EPSILON = {
+      rsqrt: { f: (x2, eps) => 1 / Math.sqrt(x2 + eps), epsilon: 1e-12 },
+      log: { f: (x2, eps) => Math.log(x2 + eps), epsilon: 1e-45 },
+      inverse: { f: (x2, eps) => 1 / (x2 + eps), epsilon: 1e-4 }
+    };
+    elementwiseKernels = table();
   }
 });
 
@@ -35928,6 +36952,194 @@ var init_control3 = __esm({
   }
 });
 
+// src/runtime/kernels/conv-winograd.ts
+function prefersWinograd(c) {
+  if (winogradPolicy.mode === "never" || !wasmGemmKernel()) return false;
+  if (winogradPolicy.mode === "always") return true;
+  const tiles = c.batch * Math.ceil(c.outH / 2) * Math.ceil(c.outW / 2);
+  return Math.min(c.cin, c.cout) >= MIN_CHANNELS && tiles >= MIN_TILES;
+}
+function transformWeights(w, cout, cin) {
+  const u = new Float32Array(16 * cout * cin);
+  const plane = cout * cin;
+  const t = new Float64Array(12);
+  for (let f = 0; f < plane; f++) {
+    const g = f * 9;
+    for (let j = 0; j < 3; j++) {
+      const g0 = w[g + j];
+      const g1 = w[g + 3 + j];
+      const g2 = w[g + 6 + j];
+      t[j] = g0;
+      t[3 + j] = (g0 + g1 + g2) / 2;
+      t[6 + j] = (g0 - g1 + g2) / 2;
+      t[9 + j] = g2;
+    }
+    for (let i2 = 0; i2 < 4; i2++) {
+      const t0 = t[i2 * 3];
+      const t1 = t[i2 * 3 + 1];
+      const t2 = t[i2 * 3 + 2];
+      const at = i2 * 4 * plane + f;
+      u[at] = t0;
+      u[at + plane] = (t0 + t1 + t2) / 2;
+      u[at + 2 * plane] = (t0 - t1 + t2) / 2;
+      u[at + 3 * plane] = t2;
+    }
+  }
+  return u;
+}
+function packWeights(w, cout, cin) {
+  const u = transformWeights(w, cout, cin);
+  return Array.from({ length: 16 }, (_, p) => packConstantA(matrix(u, p * cout * cin, cin), cout, cin));
+}
+function packedWeights(w, constant2, cout, cin) {
+  if (!constant2 || packingConstantsPerCall()) return packWeights(w, cout, cin);
+  let packed = transformedWeights.get(w);
+  if (!packed) {
+    packed = packWeights(w, cout, cin);
+    transformedWeights.set(w, packed);
+  }
+  return packed;
+}
+function grown(have, floats2) {
+  return have.length >= floats2 ? have : new Float32Array(floats2);
+}
+function bandRows(c, tilesW) {
+  return Math.max(1, Math.floor(BAND_FLOATS / (16 * Math.max(c.cin, c.cout) * tilesW)));
+}
+function fillPlane(x2, c, b3, ch, plane) {
+  const pw = 2 * b3.tilesW + 2;
+  const rows2 = 2 * (b3.ty1 - b3.ty0) + 2;
+  plane.fill(0, 0, rows2 * pw);
+  const src = (b3.n * c.cin + ch) * c.inH * c.inW;
+  const width = Math.min(c.inW, pw - c.padLeft);
+  for (let r = 0; r < rows2; r++) {
+    const ih = 2 * b3.ty0 + r - c.padTop;
+    if (ih < 0 || ih >= c.inH) continue;
+    const from = src + ih * c.inW;
+    plane.set(x2.subarray(from, from + width), r * pw + c.padLeft);
+  }
+}
+function transformInput(x2, c, b3, v, stride) {
+  const tileRows = b3.ty1 - b3.ty0;
+  const tilesW = b3.tilesW;
+  const T = tileRows * tilesW;
+  const pw = 2 * tilesW + 2;
+  if (scratch.plane.length < (2 * tileRows + 2) * pw) scratch.plane = new Float32Array((2 * tileRows + 2) * pw);
+  if (scratch.cols.length < 4 * pw) scratch.cols = new Float64Array(4 * pw);
+  const { plane, cols } = scratch;
+  for (let ch = 0; ch < c.cin; ch++) {
+    fillPlane(x2, c, b3, ch, plane);
+    for (let ty = 0; ty < tileRows; ty++) {
+      const base = 2 * ty * pw;
+      for (let j = 0; j < pw; j++) {
+        const r0 = plane[base + j];
+        const r1 = plane[base + pw + j];
+        const r2 = plane[base + 2 * pw + j];
+        const r3 = plane[base + 3 * pw + j];
+        cols[j] = r0 - r2;
+        cols[pw + j] = r1 + r2;
+        cols[2 * pw + j] = r2 - r1;
+        cols[3 * pw + j] = r1 - r3;
+      }
+      for (let i2 = 0; i2 < 4; i2++) {
+        const row = i2 * pw;
+        const o0 = ch * T + ty * tilesW + i2 * 4 * stride;
+        const o1 = o0 + stride;
+        const o2 = o1 + stride;
+        const o3 = o2 + stride;
+        for (let tx = 0; tx < tilesW; tx++) {
+          const k = row + 2 * tx;
+          const d0 = cols[k];
+          const d1 = cols[k + 1];
+          const d2 = cols[k + 2];
+          const d3 = cols[k + 3];
+          v[o0 + tx] = d0 - d2;
+          v[o1 + tx] = d1 + d2;
+          v[o2 + tx] = d2 - d1;
+          v[o3 + tx] = d1 - d3;
+        }
+      }
+    }
+  }
+}
+function transformOutput(m, stride, c, b3, bias, affine3, out2) {
+  const T = (b3.ty1 - b3.ty0) * b3.tilesW;
+  const W = c.outW;
+  const rowsFrom = 2 * b3.ty0;
+  const rowsTo = Math.min(c.outH, 2 * b3.ty1);
+  for (let oc = 0; oc < c.cout; oc++) {
+    const bv = bias ? bias[oc] : 0;
+    const plane = (b3.n * c.cout + oc) * c.outH * W;
+    let at = oc * T;
+    for (let oh = rowsFrom; oh < rowsTo; oh += 2) {
+      const twoRows = oh + 1 < c.outH;
+      for (let ow = 0; ow < W; ow += 2, at++) {
+        const m0 = m[at] + m[at + 4 * stride] + m[at + 8 * stride];
+        const m1 = m[at + stride] + m[at + 5 * stride] + m[at + 9 * stride];
+        const m2 = m[at + 2 * stride] + m[at + 6 * stride] + m[at + 10 * stride];
+        const m3 = m[at + 3 * stride] + m[at + 7 * stride] + m[at + 11 * stride];
+        const o = plane + oh * W + ow;
+        out2[o] = m0 + m1 + m2 + bv;
+        const twoCols = ow + 1 < W;
+        if (twoCols) out2[o + 1] = m1 - m2 - m3 + bv;
+        if (!twoRows) continue;
+        const n0 = m[at + 4 * stride] - m[at + 8 * stride] - m[at + 12 * stride];
+        const n1 = m[at + 5 * stride] - m[at + 9 * stride] - m[at + 13 * stride];
+        const n2 = m[at + 6 * stride] - m[at + 10 * stride] - m[at + 14 * stride];
+        const n3 = m[at + 7 * stride] - m[at + 11 * stride] - m[at + 15 * stride];
+        out2[o + W] = n0 + n1 + n2 + bv;
+        if (twoCols) out2[o + W + 1] = n1 - n2 - n3 + bv;
+      }
+    }
+    if (affine3) {
+      const from = plane + rowsFrom * W;
+      affineRun(out2, from, plane + rowsTo * W, out2, from, affine3.scale[oc], affine3.shift[oc], affine3.relu);
+    }
+  }
+}
+function positionStride(floats2) {
+  const lines = Math.ceil(floats2 / 16);
+  return (lines % 2 === 0 ? lines + 1 : lines) * 16;
+}
+function winogradConv(x2, w, weightIsConstant, c, bias, affine3, out2) {
+  const tilesH = Math.ceil(c.outH / 2);
+  const tilesW = Math.ceil(c.outW / 2);
+  const packed = packedWeights(w, weightIsConstant, c.cout, c.cin);
+  const unread = matrix(new Float32Array(0), 0, c.cin);
+  const rows2 = bandRows(c, tilesW);
+  for (let n = 0; n < c.batch; n++) {
+    for (let ty0 = 0; ty0 < tilesH; ty0 += rows2) {
+      const band = { n, ty0, ty1: Math.min(tilesH, ty0 + rows2), tilesW };
+      const T = (band.ty1 - ty0) * tilesW;
+      const vStride = positionStride(c.cin * T);
+      const mStride = positionStride(c.cout * T);
+      scratch.v = grown(scratch.v, 16 * vStride);
+      scratch.m = grown(scratch.m, 16 * mStride);
+      const { v, m } = scratch;
+      transformInput(x2, c, band, v, vStride);
+      for (let p = 0; p < 16; p++) {
+        gemm3(c.cout, T, c.cin, unread, matrix(v, p * vStride, T), m, p * mStride, T, { packedA: packed[p] });
+      }
+      transformOutput(m, mStride, c, band, bias, affine3, out2);
+    }
+  }
+}
+var winogradPolicy, MIN_CHANNELS, MIN_TILES, transformedWeights, scratch, BAND_FLOATS;
+var init_conv_winograd = __esm({
+  "src/runtime/kernels/conv-winograd.ts"() {
+    "use strict";
+    init_affine();
+    init_gemm();
+    init_wasm_gemm();
+    winogradPolicy = { mode: "auto" };
+    MIN_CHANNELS = 64;
+    MIN_TILES = 16;
+    transformedWeights = /* @__PURE__ */ new WeakMap();
+    scratch = { v: new Float32Array(0), m: new Float32Array(0), plane: new Float32Array(0), cols: new Float64Array(0) };
+    BAND_FLOATS = 1 << 20;
+  }
+});
+
 // src/runtime/kernels/window.ts
 function spatialParam(ctx, name2, s, fallback) {
   const v = ctx.ints(name2) ?? new Array(s).fill(fallback);
@@ -36007,82 +37219,94 @@ function validRange(outLen, stride, pad5, offset, size2) {
   const hi = Math.min(outLen, Math.floor((size2 - 1 + pad5 - offset) / stride) + 1);
   return [lo, Math.max(lo, hi)];
 }
-function im2col(src, srcOffset, channels, g, col) {
+function unfoldRows(src, srcOffset, g, k0, kc, dst, at, rowStride) {
   const [ID, IH, IW] = g.inSize;
   const [KD, KH, KW] = g.kernel;
   const [OD, OH, OW] = g.outSize;
   const [sd, sh, sw] = g.stride;
   const [dd, dh, dw] = g.dilation;
   const [pd, ph, pw] = g.padBefore;
-  const outVol = OD * OH * OW;
-  let row = 0;
-  for (let c = 0; c < channels; c++) {
+  for (let row = k0; row < k0 + kc; row++) {
+    const kw = row % KW;
+    const kh = Math.floor(row / KW) % KH;
+    const kd = Math.floor(row / (KW * KH)) % KD;
+    const c = Math.floor(row / (KW * KH * KD));
     const cBase = srcOffset + c * ID * IH * IW;
-    for (let kd = 0; kd < KD; kd++) {
-      for (let kh = 0; kh < KH; kh++) {
-        for (let kw = 0; kw < KW; kw++, row++) {
-          const rowBase = row * outVol;
-          const [owLo, owHi] = validRange(OW, sw, pw, kw * dw, IW);
-          for (let od = 0; od < OD; od++) {
-            const id = od * sd - pd + kd * dd;
-            for (let oh = 0; oh < OH; oh++) {
-              const ih = oh * sh - ph + kh * dh;
-              const o = rowBase + (od * OH + oh) * OW;
-              if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
-                col.fill(0, o, o + OW);
-                continue;
-              }
-              const inRow = cBase + (id * IH + ih) * IW - pw + kw * dw;
-              for (let ow = 0; ow < owLo; ow++) col[o + ow] = 0;
-              for (let ow = owLo; ow < owHi; ow++) col[o + ow] = src[inRow + ow * sw];
-              for (let ow = owHi; ow < OW; ow++) col[o + ow] = 0;
-            }
-          }
+    const rowAt = at + (row - k0) * rowStride;
+    const [owLo, owHi] = validRange(OW, sw, pw, kw * dw, IW);
+    for (let od = 0; od < OD; od++) {
+      const id = od * sd - pd + kd * dd;
+      for (let oh = 0; oh < OH; oh++) {
+        const ih = oh * sh - ph + kh * dh;
+        const o = rowAt + (od * OH + oh) * OW;
+        if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
+          dst.fill(0, o, o + OW);
+          continue;
         }
+        const inRow = cBase + (id * IH + ih) * IW - pw + kw * dw;
+        for (let ow = 0; ow < owLo; ow++) dst[o + ow] = 0;
+        if (sw === 1) for (let ow = owLo; ow < owHi; ow++) dst[o + ow] = src[inRow + ow];
+        else for (let ow = owLo; ow < owHi; ow++) dst[o + ow] = src[inRow + ow * sw];
+        for (let ow = owHi; ow < OW; ow++) dst[o + ow] = 0;
       }
     }
   }
 }
+function im2col(src, srcOffset, channels, g, col) {
+  const outVol = volume(g.outSize);
+  unfoldRows(src, srcOffset, g, 0, channels * volume(g.kernel), col, 0, outVol);
+}
 function im2colPacker(src, srcOffset, g) {
-  const [ID, IH, IW] = g.inSize;
-  const [KD, KH, KW] = g.kernel;
-  const [OD, OH, OW] = g.outSize;
-  const [sd, sh, sw] = g.stride;
-  const [dd, dh, dw] = g.dilation;
-  const [pd, ph, pw] = g.padBefore;
-  return (mem2, at, k0, kc, n) => {
-    const stripStride = kc * TILE_COLS;
-    const strips = Math.ceil(n / TILE_COLS);
-    mem2.fill(0, at, at + strips * stripStride);
-    for (let row = k0; row < k0 + kc; row++) {
-      const kw = row % KW;
-      const kh = Math.floor(row / KW) % KH;
-      const kd = Math.floor(row / (KW * KH)) % KD;
-      const c = Math.floor(row / (KW * KH * KD));
-      const cBase = srcOffset + c * ID * IH * IW;
-      const rowAt = at + (row - k0) * TILE_COLS;
-      const [owLo, owHi] = validRange(OW, sw, pw, kw * dw, IW);
-      for (let od = 0; od < OD; od++) {
-        const id = od * sd - pd + kd * dd;
-        if (id < 0 || id >= ID) continue;
-        for (let oh = 0; oh < OH; oh++) {
-          const ih = oh * sh - ph + kh * dh;
-          if (ih < 0 || ih >= IH) continue;
-          const inRow = cBase + (id * IH + ih) * IW - pw + kw * dw;
-          const p0 = (od * OH + oh) * OW;
-          for (let ow = owLo; ow < owHi; ) {
-            const p = p0 + ow;
-            const column2 = p & 7;
-            const run2 = Math.min(TILE_COLS - column2, owHi - ow);
-            const dst = rowAt + (p >> 3) * stripStride + column2;
-            const from = inRow + ow * sw;
-            for (let t = 0; t < run2; t++) mem2[dst + t] = src[from + t * sw];
-            ow += run2;
-          }
+  return {
+    layout: "rows",
+    write: (mem2, at, k0, kc, n) => {
+      const nPad = paddedColumns(n);
+      unfoldRows(src, srcOffset, g, k0, kc, mem2, at, nPad);
+      if (nPad > n) for (let k = 0; k < kc; k++) mem2.fill(0, at + k * nPad + n, at + (k + 1) * nPad);
+    }
+  };
+}
+function readsShiftedWindows(g) {
+  return g.kernel[0] === 1 && g.inSize[0] === 1 && g.padBefore[0] === 0 && g.padAfter[0] === 0 && g.stride.every((s) => s === 1) && g.dilation.every((d) => d === 1);
+}
+function shiftedWindowPacker(src, srcOffset, channels, g) {
+  const [, IH, IW] = g.inSize;
+  const [, KH, KW] = g.kernel;
+  const [, ph, pw] = g.padBefore;
+  const Hp = IH + ph + g.padAfter[1];
+  const Wp = IW + pw + g.padAfter[2];
+  const plane = Hp * Wp;
+  const dataFloats = channels * plane + KW + 8;
+  const write = (mem2, at, k0, kc) => {
+    const data = at + INDEX_TABLE_FLOATS;
+    if (k0 === 0) {
+      mem2.fill(0, data, data + dataFloats);
+      for (let c = 0; c < channels; c++) {
+        for (let ih = 0; ih < IH; ih++) {
+          const from = srcOffset + (c * IH + ih) * IW;
+          mem2.set(src.subarray(from, from + IW), data + c * plane + (ih + ph) * Wp + pw);
         }
       }
     }
+    const table3 = new Int32Array(mem2.buffer, mem2.byteOffset + at * 4, kc);
+    for (let k = 0; k < kc; k++) {
+      const row = k0 + k;
+      const kw = row % KW;
+      const kh = Math.floor(row / KW) % KH;
+      const c = Math.floor(row / (KW * KH));
+      table3[k] = (c * plane + kh * Wp + kw) * 4;
+    }
   };
+  const [, OH, OW] = g.outSize;
+  return { packB: { layout: "indexed", dataFloats, write }, n: OH * Wp, runs: { runs: OH, stride: Wp, width: OW } };
+}
+function convPacked(coutG, kRows, weights, src, srcOffset, cinG, g, out2, outOffset, options) {
+  const outVol = volume(g.outSize);
+  if (readsShiftedWindows(g)) {
+    const { packB: packB2, n, runs } = shiftedWindowPacker(src, srcOffset, cinG, g);
+    return gemmPacked(coutG, n, kRows, weights, packB2, out2, outOffset, outVol, { ...options, columnRuns: runs });
+  }
+  return gemmPacked(coutG, outVol, kRows, weights, im2colPacker(src, srcOffset, g), out2, outOffset, outVol, options);
 }
 function directChannel(src, srcOffset, w, wOffset, g, out2, outOffset) {
   const [ID, IH, IW] = g.inSize;
@@ -36121,10 +37345,31 @@ function addBias(out2, bias, batches, channels, vol) {
     }
   }
 }
+function winogradShape(g, x2, cout, groups) {
+  if (groups !== 1 || x2.dtype !== "float32" || !readsShiftedWindows(g) || g.kernel[1] !== 3 || g.kernel[2] !== 3) return void 0;
+  const [batch, cin] = x2.shape;
+  return {
+    batch,
+    cin,
+    cout,
+    inH: g.inSize[1],
+    inW: g.inSize[2],
+    padTop: g.padBefore[1],
+    padLeft: g.padBefore[2],
+    outH: g.outSize[1],
+    outW: g.outSize[2]
+  };
+}
 function isPointwise(g) {
   return [0, 1, 2].every((i2) => g.kernel[i2] === 1 && g.stride[i2] === 1 && g.padBefore[i2] === 0 && g.padAfter[i2] === 0);
 }
 function conv3(ctx) {
+  return [convThenNorm(ctx)];
+}
+function affineSlice(affine3, from, to) {
+  return { scale: affine3.scale.subarray(from, to), shift: affine3.shift.subarray(from, to), relu: affine3.relu };
+}
+function convThenNorm(ctx, affine3) {
   const x2 = ctx.float("x");
   const w = ctx.float("weight");
   const bias = ctx.optionalFloat("bias")?.data;
@@ -36146,31 +37391,39 @@ function conv3(ctx) {
   const direct = coutG * cinG <= 4 && !pointwise;
   const outShape = [batch, cout, ...g.outSize.slice(3 - (x2.shape.length - 2))];
   const out2 = direct ? makeFloat(x2.dtype, outShape) : makeFloatToOverwrite(x2.dtype, outShape);
+  const winograd = direct ? void 0 : winogradShape(g, x2, cout, groups);
+  if (winograd && prefersWinograd(winograd)) {
+    winogradConv(x2.data, w.data, weightIsConstant, winograd, bias, affine3, out2.data);
+    return out2;
+  }
   const col = pointwise || direct ? void 0 : new LazyBuffer(cinG * kvol * outVol);
   for (let n = 0; n < batch; n++) {
     for (let grp = 0; grp < groups; grp++) {
       const inOffset = (n * cin + grp * cinG) * inVol;
       const outOffset = (n * cout + grp * coutG) * outVol;
       const rowBias2 = bias?.subarray(grp * coutG, (grp + 1) * coutG);
+      const rowAffine = affine3 && affineSlice(affine3, grp * coutG, (grp + 1) * coutG);
       if (direct) {
         for (let oc = 0; oc < coutG; oc++) {
-          if (rowBias2) out2.data.fill(rowBias2[oc], outOffset + oc * outVol, outOffset + (oc + 1) * outVol);
+          const at = outOffset + oc * outVol;
+          if (rowBias2) out2.data.fill(rowBias2[oc], at, at + outVol);
           for (let ic = 0; ic < cinG; ic++) {
             const wOffset = ((grp * coutG + oc) * cinG + ic) * kvol;
-            directChannel(x2.data, inOffset + ic * inVol, w.data, wOffset, g, out2.data, outOffset + oc * outVol);
+            directChannel(x2.data, inOffset + ic * inVol, w.data, wOffset, g, out2.data, at);
           }
+          if (rowAffine) affineRun(out2.data, at, at + outVol, out2.data, at, rowAffine.scale[oc], rowAffine.shift[oc], rowAffine.relu);
         }
         continue;
       }
       const weights = matrix(w.data, grp * coutG * cinG * kvol, cinG * kvol);
-      const options = { constantA: weightIsConstant, rowBias: rowBias2 };
-      if (col && gemmPacked(coutG, outVol, cinG * kvol, weights, im2colPacker(x2.data, inOffset, g), out2.data, outOffset, outVol, options)) continue;
+      const options = { constantA: weightIsConstant, rowBias: rowBias2, rowAffine };
+      if (col && convPacked(coutG, cinG * kvol, weights, x2.data, inOffset, cinG, g, out2.data, outOffset, options)) continue;
       if (col) im2col(x2.data, inOffset, cinG, g, col.get());
       const b3 = col ? matrix(col.get(), 0, outVol) : matrix(x2.data, inOffset, inVol);
       gemm3(coutG, outVol, cinG * kvol, weights, b3, out2.data, outOffset, outVol, options);
     }
   }
-  return [out2];
+  return out2;
 }
 function col2im(col, channels, g, out2, outOffset) {
   const [ID, IH, IW] = g.inSize;
@@ -36259,8 +37512,10 @@ var LazyBuffer, convKernels;
 var init_conv4 = __esm({
   "src/runtime/kernels/conv.ts"() {
     "use strict";
+    init_affine();
     init_gemm();
     init_value2();
+    init_conv_winograd();
     init_window3();
     LazyBuffer = class {
       constructor(size2) {
@@ -36308,7 +37563,7 @@ function strides(labels, shape3, letters) {
     return d < 0 ? 0 : own2[d];
   });
 }
-function einsum3(ctx) {
+function einsum4(ctx) {
   const values2 = ctx.variadic("values").map((v, k) => {
     if (v.dtype !== "float32" && v.dtype !== "float16") ctx.fail(`operand ${k} must be fp16 or fp32`);
     return v;
@@ -36346,12 +37601,12 @@ function einsum3(ctx) {
   return [out2];
 }
 var einsumKernels;
-var init_einsum3 = __esm({
+var init_einsum4 = __esm({
   "src/runtime/kernels/einsum.ts"() {
     "use strict";
     init_tensor();
     init_value2();
-    einsumKernels = { einsum: einsum3 };
+    einsumKernels = { einsum: einsum4 };
   }
 });
 
@@ -36680,6 +37935,9 @@ function requiredFloatOperand(ctx, name2) {
   return floatOperand(ctx, name2) ?? ctx.fail(`missing parameter '${name2}'`);
 }
 function linear(ctx) {
+  return [linearThenAdd(ctx)];
+}
+function linearThenAdd(ctx, addend) {
   const x2 = requiredFloatOperand(ctx, "x");
   const w = requiredFloatOperand(ctx, "weight");
   const bias = floatOperand(ctx, "bias")?.data;
@@ -36688,19 +37946,21 @@ function linear(ctx) {
   const k = x2.shape[x2.shape.length - 1] ?? 1;
   if (k !== dIn) ctx.fail(`x [${x2.shape.join(",")}] does not match weight [${w.shape.join(",")}]`);
   if (bias && bias.length !== dOut) ctx.fail(`bias has ${bias.length} values for ${dOut} outputs`);
+  if (addend && addend.length !== dOut) ctx.fail(`the fused add has ${addend.length} values for ${dOut} outputs`);
   const rows2 = x2.data.length / (dIn || 1);
   const constantWeight = ctx.isConstant("weight") && isFloatValue(ctx.input("weight"));
   const out2 = makeFloatToOverwrite(x2.dtype, [...x2.shape.slice(0, -1), dOut]);
+  const columnAdds = [bias, addend].filter((v) => v !== void 0);
   if (rows2 >= DOT_ROWS) {
-    gemm3(rows2, dOut, dIn, matrix(x2.data, 0, dIn), matrix(w.data, 0, 1, dIn), out2.data, 0, dOut, { constantB: constantWeight });
-  } else if (!(constantWeight && residentRowsTimesWeightT(rows2, dOut, dIn, x2.data, w.data, out2.data))) {
+    gemm3(rows2, dOut, dIn, matrix(x2.data, 0, dIn), matrix(w.data, 0, 1, dIn), out2.data, 0, dOut, { constantB: constantWeight, columnAdds });
+    return out2;
+  }
+  if (!(constantWeight && residentRowsTimesWeightT(rows2, dOut, dIn, x2.data, w.data, out2.data))) {
     rowTimesWeightT(rows2, dOut, dIn, x2.data, 0, w.data, out2.data, 0);
   }
-  if (bias) {
-    const o = out2.data;
-    for (let r = 0; r < rows2; r++) for (let j = 0; j < dOut; j++) o[r * dOut + j] += bias[j];
-  }
-  return [out2];
+  const o = out2.data;
+  for (const add2 of columnAdds) for (let r = 0; r < rows2; r++) for (let j = 0; j < dOut; j++) o[r * dOut + j] += add2[j];
+  return out2;
 }
 function matmul3(ctx) {
   const x2 = requiredFloatOperand(ctx, "x");
@@ -36860,26 +38120,27 @@ function batchNorm3(ctx) {
   batchNormInto(ctx, x2, out2.data, false);
   return [out2];
 }
-function batchNormInto(ctx, x2, o, relu3) {
-  const channels = x2.shape[1] ?? 1;
+function batchNormAffine(ctx, channels, relu3) {
   const mean2 = channelParam(ctx, "mean", channels, 0);
   const variance = channelParam(ctx, "variance", channels, 1);
   const gamma = channelParam(ctx, "gamma", channels, 1);
   const beta = channelParam(ctx, "beta", channels, 0);
   const eps = ctx.num("epsilon", 1e-5);
+  const scale = new Float64Array(channels);
+  const shift = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    scale[c] = gamma[c] / Math.sqrt(variance[c] + eps);
+    shift[c] = beta[c] - mean2[c] * scale[c];
+  }
+  return { scale, shift, relu: relu3 };
+}
+function batchNormInto(ctx, x2, o, relu3) {
+  const channels = x2.shape[1] ?? 1;
+  const { scale, shift } = batchNormAffine(ctx, channels, relu3);
   const inner = elementCount(x2.shape.slice(2));
   const a = x2.data;
   for (let base = 0, c = 0; base < a.length; base += inner, c = (c + 1) % channels) {
-    const scale = gamma[c] / Math.sqrt(variance[c] + eps);
-    const shift = beta[c] - mean2[c] * scale;
-    if (!relu3) {
-      for (let i2 = base; i2 < base + inner; i2++) o[i2] = a[i2] * scale + shift;
-      continue;
-    }
-    for (let i2 = base; i2 < base + inner; i2++) {
-      const v = Math.fround(a[i2] * scale + shift);
-      o[i2] = v > 0 ? v : 0;
-    }
+    affineRun(a, base, base + inner, o, base, scale[c], shift[c], relu3);
   }
 }
 function normalizeRuns(x2, inner, channels, gamma, beta, eps) {
@@ -37012,6 +38273,7 @@ var init_norm4 = __esm({
     "use strict";
     init_tensor();
     init_kernel();
+    init_affine();
     init_value2();
     normKernels = {
       batch_norm: batchNorm3,
@@ -37245,8 +38507,8 @@ var init_pool4 = __esm({
 
 // src/runtime/kernels/random.ts
 function generator(ctx) {
-  const seed = ctx.num("seed", -1);
-  return mulberry32(seed === -1 ? DEFAULT_SEED : seed);
+  const seed2 = ctx.num("seed", -1);
+  return mulberry32(seed2 === -1 ? DEFAULT_SEED : seed2);
 }
 function filled(ctx, shape3, draw) {
   const dtype = ctx.outputDType();
@@ -37271,7 +38533,7 @@ function randomBernoulli(ctx) {
   const prob = ctx.num("prob", 0.5);
   return filled(ctx, ctx.requiredInts("shape"), () => next() < prob ? 1 : 0);
 }
-function randomCategorical(ctx) {
+function randomCategorical2(ctx) {
   const next = generator(ctx);
   const x2 = ctx.numeric("x");
   const size2 = ctx.num("size", 1);
@@ -37295,11 +38557,11 @@ function randomCategorical(ctx) {
   return filled(ctx, [...x2.shape.slice(0, -1), size2], () => picks[i2++]);
 }
 var NONDETERMINISTIC_OPS, DEFAULT_SEED, randomKernels;
-var init_random2 = __esm({
+var init_random3 = __esm({
   "src/runtime/kernels/random.ts"() {
     "use strict";
     init_tensor();
-    init_random();
+    init_random2();
     init_value2();
     NONDETERMINISTIC_OPS = /* @__PURE__ */ new Set(["random_uniform", "random_normal", "random_bernoulli", "random_categorical"]);
     DEFAULT_SEED = 24301;
@@ -37307,7 +38569,7 @@ var init_random2 = __esm({
       random_uniform: randomUniform,
       random_normal: randomNormal,
       random_bernoulli: randomBernoulli,
-      random_categorical: randomCategorical
+      random_categorical: randomCategorical2
     };
   }
 });
@@ -37759,7 +39021,7 @@ function rank43(ctx) {
 function rearrange(x2, view, perm, outShape) {
   return [withShape3(permute2(withShape3(x2, view), perm), outShape)];
 }
-function pixelUnshuffle(ctx) {
+function pixelUnshuffle2(ctx) {
   const [x2, n, c, h, w] = rank43(ctx);
   const f = ctx.num("downscale_factor");
   if (h % f !== 0 || w % f !== 0) ctx.fail(`downscale_factor ${f} must divide H (${h}) and W (${w})`);
@@ -37788,7 +39050,7 @@ function slidingWindows(ctx) {
   }
   return [{ dtype: x2.dtype, shape: shape3, data: out2 }];
 }
-function sliceUpdate(ctx) {
+function sliceUpdate2(ctx) {
   const x2 = ctx.numeric("x");
   const update = ctx.numeric("update");
   const rank = x2.shape.length;
@@ -37814,7 +39076,7 @@ function sliceUpdate(ctx) {
   }
   return [{ dtype: x2.dtype, shape: [...x2.shape], data: out2 }];
 }
-function spaceToBatch(ctx) {
+function spaceToBatch2(ctx) {
   const [x2, n, c, h, w] = rank43(ctx);
   const [bh, bw] = ctx.requiredInts("block_shape");
   const [pt, pb, pl, pr] = ctx.requiredInts("paddings");
@@ -37833,7 +39095,7 @@ function spaceToBatch(ctx) {
   }
   return [{ dtype: x2.dtype, shape: [n * bh * bw, c, oh, ow], data: out2 }];
 }
-function batchToSpace(ctx) {
+function batchToSpace2(ctx) {
   const [x2, n, c, h, w] = rank43(ctx);
   const [bh, bw] = ctx.requiredInts("block_shape");
   const [ct, cb, cl, cr] = ctx.requiredInts("crops");
@@ -37853,7 +39115,7 @@ function batchToSpace(ctx) {
   return [{ dtype: x2.dtype, shape: [batch, c, oh, ow], data: out2 }];
 }
 var rearrangeKernels;
-var init_rearrange = __esm({
+var init_rearrange2 = __esm({
   "src/runtime/kernels/rearrange.ts"() {
     "use strict";
     init_tensor();
@@ -37862,11 +39124,11 @@ var init_rearrange = __esm({
     init_layout2();
     init_shape5();
     rearrangeKernels = {
-      space_to_batch: spaceToBatch,
-      batch_to_space: batchToSpace,
-      pixel_unshuffle: pixelUnshuffle,
+      space_to_batch: spaceToBatch2,
+      batch_to_space: batchToSpace2,
+      pixel_unshuffle: pixelUnshuffle2,
       sliding_windows: slidingWindows,
-      slice_update: sliceUpdate
+      slice_update: sliceUpdate2
     };
   }
 });
@@ -38454,7 +39716,7 @@ function sampleAt(ctx, x2, coords, channels, h, w) {
   }
   return out2;
 }
-function crop(ctx) {
+function crop2(ctx) {
   const x2 = ctx.float("x");
   const rank = x2.shape.length;
   if (rank < 3) ctx.fail(`x must have rank ≥ 3, got ${rank}`);
@@ -38483,12 +39745,14 @@ function cropResize(ctx) {
   const th = ctx.num("target_height", 1);
   const tw = ctx.num("target_width", 1);
   const layout = BOX_LAYOUT[ctx.str("box_coordinate_mode", "CORNERS_HEIGHT_FIRST")];
-  const grid = BOX_GRID[ctx.str("sampling_mode", "DEFAULT")];
+  const mode = ctx.str("sampling_mode", "DEFAULT");
+  const grid = BOX_GRID[mode];
   if (!layout) ctx.fail(`unknown box_coordinate_mode '${ctx.str("box_coordinate_mode")}'`);
-  if (!grid) ctx.fail(`sampling_mode '${ctx.str("sampling_mode", "DEFAULT")}' is not implemented (only ${Object.keys(BOX_GRID).join(", ")})`);
+  if (!grid) ctx.fail(`unknown sampling_mode '${mode}' (expected one of ${Object.keys(BOX_GRID).join(", ")})`);
   const scale = ctx.bool("normalized_coordinates", false) ? [h - 1, w - 1] : [ctx.num("spatial_scale", 1), ctx.num("spatial_scale", 1)];
   const toPixels = (b3) => layout(b3).map((v, k) => v * scale[k % 2]);
   const crops = ctx.has("roi") ? roiCrops(ctx, batch, toPixels) : boxCrops(ctx, batch, toPixels);
+  if (INSIDE_BOXES_ONLY.has(mode)) for (const { box } of crops) checkInside(ctx, mode, box, h, w);
   const fill3 = ctx.num("pad_value", 0);
   const out2 = makeFloat(x2.dtype, [crops.length, channels, th, tw]);
   let o = 0;
@@ -38507,6 +39771,10 @@ function cropResize(ctx) {
   if (!ctx.has("roi")) return [out2];
   const perRoi = ctx.float("roi").shape[2] === 4 ? batch : 1;
   return [{ ...out2, shape: [crops.length / perRoi, perRoi, channels, th, tw] }];
+}
+function checkInside(ctx, mode, [h0, w0, h1, w1], h, w) {
+  if (h0 <= h1 && w0 <= w1 && h0 >= 0 && w0 >= 0 && h1 <= h - 1 && w1 <= w - 1) return;
+  ctx.fail(`${mode} sampling of box [${[h0, w0, h1, w1].join(", ")}] (pixels, height first): only boxes inside the ${h}×${w} image with start ≤ end have a grid Core ML is known to use`);
 }
 function roiCrops(ctx, batch, toPixels) {
   const roi = ctx.float("roi");
@@ -38529,7 +39797,7 @@ function boxCrops(ctx, batch, toPixels) {
     return { image, box: toPixels(Array.from(boxes.data.subarray(r * 4, r * 4 + 4))) };
   });
 }
-function affine(ctx) {
+function affine2(ctx) {
   const x2 = ctx.float("x");
   const m = ctx.float("transform_matrix");
   const [batch, channels, h, w] = x2.shape;
@@ -38553,7 +39821,7 @@ function affine(ctx) {
   }
   return [sampleAt(ctx, x2, { dtype: "float32", shape: [batch, outH, outW, 2], data: coords }, channels, h, w)];
 }
-var TO_PIXEL, PAD, roundHalfUp, BOX_LAYOUT, BOX_GRID, visionKernels;
+var TO_PIXEL, PAD, roundHalfUp, BOX_LAYOUT, BOX_GRID, INSIDE_BOXES_ONLY, visionKernels;
 var init_vision4 = __esm({
   "src/runtime/kernels/vision.ts"() {
     "use strict";
@@ -38588,13 +39856,17 @@ var init_vision4 = __esm({
     };
     BOX_GRID = {
       ALIGN_CORNERS: (s, e, i2, n) => n === 1 ? (s + e) / 2 : s + i2 * (e - s) / (n - 1),
-      STRICT_ALIGN_CORNERS: (s, e, i2, n) => n === 1 ? s : s + i2 * (e - s) / (n - 1)
+      STRICT_ALIGN_CORNERS: (s, e, i2, n) => n === 1 ? s : s + i2 * (e - s) / (n - 1),
+      DEFAULT: (s, e, i2, n) => n === 1 ? s : s + Math.min(e - s, i2 * (e - s + 1) * (1 - 1 / n) / (n - 1)),
+      OFFSET_CORNERS: (s, e, i2, n) => s + Math.min(e - s, (i2 + 0.5) * Math.max(1, e - s) / n),
+      UNALIGN_CORNERS: (s, e, i2, n) => s + Math.min(e - s, Math.max(0, (i2 + 0.5) * (e - s + 1) / n - 0.5))
     };
+    INSIDE_BOXES_ONLY = /* @__PURE__ */ new Set(["DEFAULT", "OFFSET_CORNERS", "UNALIGN_CORNERS"]);
     visionKernels = {
       resample,
-      crop,
+      crop: crop2,
       crop_resize: cropResize,
-      affine,
+      affine: affine2,
       non_maximum_suppression: nonMaximumSuppression2
     };
   }
@@ -38607,12 +39879,12 @@ var init_kernels = __esm({
     "use strict";
     init_tables();
     init_activation4();
-    init_attention();
+    init_attention2();
     init_classify2();
     init_constexpr3();
     init_control3();
     init_conv4();
-    init_einsum3();
+    init_einsum4();
     init_elementwise5();
     init_scatter_gather4();
     init_linear4();
@@ -38621,9 +39893,9 @@ var init_kernels = __esm({
     init_norm4();
     init_pad4();
     init_pool4();
-    init_random2();
+    init_random3();
     init_recurrent4();
-    init_rearrange();
+    init_rearrange2();
     init_reduce5();
     init_resample4();
     init_shape5();
@@ -38659,6 +39931,31 @@ var init_kernels = __esm({
 });
 
 // src/runtime/fusion.ts
+function perBlock(build) {
+  const plans = /* @__PURE__ */ new WeakMap();
+  return (block) => {
+    let plan = plans.get(block);
+    if (plan === void 0) {
+      plan = build(block);
+      plans.set(block, plan);
+    }
+    return plan;
+  };
+}
+function readerIndex(ops, params) {
+  const at = /* @__PURE__ */ new Map();
+  ops.forEach((op5, i2) => {
+    for (const param of params) for (const b3 of op5.inputs[param] ?? []) if (b3.kind === "name") at.set(b3.name, i2);
+  });
+  return at;
+}
+function producerIndex(ops) {
+  const at = /* @__PURE__ */ new Map();
+  ops.forEach((op5, i2) => {
+    for (const out2 of op5.outputs) at.set(out2.name, i2);
+  });
+  return at;
+}
 function readerCounts(block) {
   const counts = /* @__PURE__ */ new Map();
   const count = (op5) => {
@@ -38680,34 +39977,140 @@ function feedsOnly(prev, next, readers) {
   const x2 = next.inputs["x"];
   return x2?.length === 1 && x2[0].kind === "name" && x2[0].name === name2 && readers.get(name2) === 1 && prev.outputs[0].type.dtype === "float32" && next.outputs[0].type.dtype === "float32";
 }
-function normReluChains(block) {
-  let plan = plans.get(block);
-  if (plan) return plan;
-  plan = /* @__PURE__ */ new Map();
-  const readers = readerCounts(block);
-  const ops = block.operations;
-  const producer = /* @__PURE__ */ new Map();
-  const readerAt = /* @__PURE__ */ new Map();
-  ops.forEach((op5, i2) => {
-    for (const out2 of op5.outputs) producer.set(out2.name, op5);
-    for (const b3 of op5.inputs["x"] ?? []) if (b3.kind === "name") readerAt.set(b3.name, i2);
-  });
-  ops.forEach((norm, k) => {
-    const x2 = norm.inputs["x"]?.[0];
-    const conv4 = x2?.kind === "name" ? producer.get(x2.name) : void 0;
-    if (norm.type !== "batch_norm" || conv4?.type !== "conv" || !feedsOnly(conv4, norm, readers)) return;
-    const r = norm.outputs.length === 1 ? readerAt.get(norm.outputs[0].name) : void 0;
-    const relu3 = r === void 0 ? void 0 : ops[r];
-    plan.set(k, relu3?.type === "relu" && r > k && feedsOnly(norm, relu3, readers) ? { reluAt: r } : {});
-  });
-  plans.set(block, plan);
-  return plan;
+function nameOf(op5, param) {
+  const b3 = op5.inputs[param];
+  return b3?.length === 1 && b3[0].kind === "name" ? b3[0].name : void 0;
 }
-var plans;
+function otherOperand(op5, known2) {
+  const x2 = nameOf(op5, "x");
+  const y = nameOf(op5, "y");
+  if (x2 === known2) return y;
+  if (y === known2) return x2;
+  return void 0;
+}
+var normReluChains, erfGeluChains, addReluPairs, linearAddPairs, convNormChains;
 var init_fusion = __esm({
   "src/runtime/fusion.ts"() {
     "use strict";
-    plans = /* @__PURE__ */ new WeakMap();
+    normReluChains = perBlock((block) => {
+      const plan = /* @__PURE__ */ new Map();
+      const readers = readerCounts(block);
+      const ops = block.operations;
+      const producer = producerIndex(ops);
+      const readerAt = readerIndex(ops, ["x"]);
+      ops.forEach((norm, k) => {
+        const x2 = norm.inputs["x"]?.[0];
+        const convAt = x2?.kind === "name" ? producer.get(x2.name) : void 0;
+        const conv4 = convAt === void 0 ? void 0 : ops[convAt];
+        if (norm.type !== "batch_norm" || conv4?.type !== "conv" || !feedsOnly(conv4, norm, readers)) return;
+        const r = norm.outputs.length === 1 ? readerAt.get(norm.outputs[0].name) : void 0;
+        const relu3 = r === void 0 ? void 0 : ops[r];
+        plan.set(k, relu3?.type === "relu" && r > k && feedsOnly(norm, relu3, readers) ? { reluAt: r } : {});
+      });
+      return plan;
+    });
+    erfGeluChains = perBlock((block) => {
+      const plan = /* @__PURE__ */ new Map();
+      const readers = readerCounts(block);
+      const ops = block.operations;
+      const at = producerIndex(ops);
+      const soleReader = /* @__PURE__ */ new Map();
+      ops.forEach((op5, i2) => {
+        for (const bindings of Object.values(op5.inputs)) for (const b3 of bindings) if (b3.kind === "name") soleReader.set(b3.name, i2);
+      });
+      const constIndex = (name2) => {
+        const i2 = name2 === void 0 ? void 0 : at.get(name2);
+        return i2 !== void 0 && ops[i2].type === "const" ? i2 : void 0;
+      };
+      const next = (op5, type) => {
+        if (op5.outputs.length !== 1) return void 0;
+        const out2 = op5.outputs[0];
+        const i2 = soleReader.get(out2.name);
+        const reader2 = i2 === void 0 ? void 0 : ops[i2];
+        if (!reader2 || reader2.type !== type || readers.get(out2.name) !== 1 || reader2.outputs.length !== 1) return void 0;
+        if (out2.type.dtype !== "float32" || reader2.outputs[0].type.dtype !== "float32") return void 0;
+        return [reader2, i2];
+      };
+      ops.forEach((div2, d) => {
+        if (div2.type !== "real_div") return;
+        const x2 = nameOf(div2, "x");
+        const divisor = nameOf(div2, "y");
+        const erfStep = next(div2, "erf");
+        const addStep = erfStep && next(erfStep[0], "add");
+        const mulStep = addStep && next(addStep[0], "mul");
+        const scaleStep = mulStep && next(mulStep[0], "mul");
+        if (!x2 || !scaleStep) return;
+        const addend = otherOperand(addStep[0], erfStep[0].outputs[0].name);
+        const byX = otherOperand(mulStep[0], addStep[0].outputs[0].name);
+        const factor = otherOperand(scaleStep[0], mulStep[0].outputs[0].name);
+        const constants2 = [constIndex(divisor), constIndex(addend), constIndex(factor)];
+        if (byX !== x2 || constants2.some((c) => c === void 0)) return;
+        plan.set(d, {
+          rest: [erfStep[1], addStep[1], mulStep[1], scaleStep[1]],
+          x: x2,
+          divisor,
+          addend,
+          factor,
+          constants: constants2.filter((c) => c > d)
+        });
+      });
+      return plan;
+    });
+    addReluPairs = perBlock((block) => {
+      const plan = /* @__PURE__ */ new Map();
+      const readers = readerCounts(block);
+      const ops = block.operations;
+      const readerAt = readerIndex(ops, ["x"]);
+      ops.forEach((add2, k) => {
+        if (add2.type !== "add" || add2.outputs.length !== 1) return;
+        const r = readerAt.get(add2.outputs[0].name);
+        const relu3 = r === void 0 ? void 0 : ops[r];
+        if (relu3?.type === "relu" && r > k && feedsOnly(add2, relu3, readers)) plan.set(k, r);
+      });
+      return plan;
+    });
+    linearAddPairs = perBlock((block) => {
+      const plan = /* @__PURE__ */ new Map();
+      const readers = readerCounts(block);
+      const ops = block.operations;
+      const at = producerIndex(ops);
+      const readerAt = readerIndex(ops, ["x", "y"]);
+      ops.forEach((linear2, k) => {
+        if (linear2.type !== "linear" || linear2.outputs.length !== 1) return;
+        const out2 = linear2.outputs[0];
+        const a = readerAt.get(out2.name);
+        const add2 = a === void 0 ? void 0 : ops[a];
+        if (add2?.type !== "add" || add2.outputs.length !== 1 || readers.get(out2.name) !== 1) return;
+        if (out2.type.dtype !== "float32" || add2.outputs[0].type.dtype !== "float32") return;
+        const addend = otherOperand(add2, out2.name);
+        const c = addend === void 0 ? void 0 : at.get(addend);
+        if (c === void 0 || ops[c].type !== "const") return;
+        plan.set(k, { addAt: a, addend, ...c > k ? { constantAt: c } : {} });
+      });
+      return plan;
+    });
+    convNormChains = perBlock((block) => {
+      const plan = /* @__PURE__ */ new Map();
+      const ops = block.operations;
+      const at = producerIndex(ops);
+      for (const [normAt, chain] of normReluChains(block)) {
+        const norm = ops[normAt];
+        const convAt = at.get(nameOf(norm, "x"));
+        const later = [];
+        let usable = true;
+        for (const [param, bindings] of Object.entries(norm.inputs)) {
+          if (param === "x") continue;
+          for (const b3 of bindings) {
+            const p = b3.kind === "name" ? at.get(b3.name) : void 0;
+            if (p === void 0 || p < convAt) continue;
+            if (ops[p].type === "const") later.push(p);
+            else usable = false;
+          }
+        }
+        if (usable) plan.set(convAt, { normAt, ...chain.reluAt === void 0 ? {} : { reluAt: chain.reluAt }, constants: later });
+      }
+      return plan;
+    });
   }
 });
 
@@ -38803,13 +40206,21 @@ function constantParams(op5, scope) {
   }
   return out2;
 }
-function resolveParams(op5, scope) {
+function valueForThisRun(t) {
+  const v = fromTensor(t);
+  if (v.data !== t.data || Array.isArray(v.data)) return v;
+  const data = v.data;
+  const Ctor = data.constructor;
+  return { ...v, data: new Ctor(data.buffer, data.byteOffset, data.length) };
+}
+function resolveParams(op5, scope, keepInline = true) {
+  const inline2 = keepInline ? inlineValue : valueForThisRun;
   const params = /* @__PURE__ */ new Map();
   for (const [param, bindings] of Object.entries(op5.inputs)) {
     params.set(
       param,
       bindings.map((b3) => {
-        if (b3.kind === "value") return inlineValue(b3.value);
+        if (b3.kind === "value") return inline2(b3.value);
         const v = scope.get(b3.name);
         if (!v) throw new ToolError("RUNTIME", `${op5.type} '${op5.name}': parameter '${param}' reads '${b3.name}', which is not defined before it`);
         return v;
@@ -38817,7 +40228,7 @@ function resolveParams(op5, scope) {
     );
   }
   for (const [attr2, tensor] of Object.entries(op5.attributes)) {
-    if (!params.has(attr2)) params.set(attr2, [inlineValue(tensor)]);
+    if (!params.has(attr2)) params.set(attr2, [inline2(tensor)]);
   }
   return params;
 }
@@ -38869,12 +40280,13 @@ function runKernel(kernel2, ctx) {
     throw new ToolError("RUNTIME", `${ctx.label} failed: ${errorMessage(err2)}`, { cause: err2 });
   }
 }
-function runOperation(op5, scope, opset, heartbeat) {
+function runOperation(op5, scope, opset, heartbeat, keepConstants = true) {
   const kernel2 = KERNELS[op5.type];
   if (!kernel2) throw new ToolError("RUNTIME", `no interpreter kernel for op type '${op5.type}' (op '${op5.name}')`);
   const constant2 = isConstantOp(op5);
   let results = constant2 ? constantResults.get(op5) : void 0;
-  const params = resolveParams(op5, scope);
+  const keep = !constant2 || keepConstants;
+  const params = resolveParams(op5, scope, keep);
   if (!results) {
     const runBlock = (index, blockInputs) => runNestedBlock(op5, index, blockInputs, scope, opset, heartbeat);
     const ctx = new OpContext(op5, opset, params, constantParams(op5, scope), runBlock);
@@ -38883,7 +40295,7 @@ function runOperation(op5, scope, opset, heartbeat) {
       throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' produced ${results.length} outputs, the program declares ${op5.outputs.length}`);
     }
     results = results.map((r, i2) => settleOutput(op5, op5.outputs[i2].type, r, params));
-    if (constant2) constantResults.set(op5, results);
+    if (constant2 && keep) constantResults.set(op5, results);
   }
   op5.outputs.forEach((out2, i2) => scope.set(out2.name, results[i2]));
   if (constant2) {
@@ -38910,21 +40322,118 @@ function runChainInPlace(norm, relu3, scope, opset) {
   }
   return true;
 }
-function executeBlock(block, scope, opset, onOp, heartbeat, onValues) {
+function scalarOf2(scope, name2, rank) {
+  const v = scope.get(name2);
+  return v && v.dtype === "float32" && v.data instanceof Float32Array && v.data.length === 1 && v.shape.length <= rank ? v.data[0] : void 0;
+}
+function runConstantsEarly(indices, block, scope, opset, doneEarly, keepConstants) {
+  for (const c of indices) {
+    if (doneEarly.has(c)) continue;
+    runOperation(block.operations[c], scope, opset, void 0, keepConstants);
+    doneEarly.add(c);
+  }
+}
+function runErfGelu(chain, block, scope, opset, doneEarly, keepConstants) {
+  runConstantsEarly(chain.constants, block, scope, opset, doneEarly, keepConstants);
+  const x2 = scope.get(chain.x);
+  if (!x2 || x2.dtype !== "float32" || !(x2.data instanceof Float32Array)) return false;
+  const rank = x2.shape.length;
+  const c1 = scalarOf2(scope, chain.divisor, rank);
+  const c2 = scalarOf2(scope, chain.addend, rank);
+  const c3 = scalarOf2(scope, chain.factor, rank);
+  if (c1 === void 0 || c2 === void 0 || c3 === void 0) return false;
+  const last = block.operations[chain.rest[chain.rest.length - 1]];
+  const out2 = makeFloatToOverwrite("float32", x2.shape);
+  erfGeluInto(x2.data, c1, c2, c3, out2.data);
+  scope.set(last.outputs[0].name, settleOutput(last, last.outputs[0].type, out2, /* @__PURE__ */ new Map()));
+  scope.buffers.adopt(out2.data, true);
+  for (const i2 of chain.rest) doneEarly.add(i2);
+  return true;
+}
+function runAddRelu(add2, relu3, scope) {
+  const operand = (param) => {
+    const b3 = add2.inputs[param]?.[0];
+    return b3?.kind === "name" ? scope.get(b3.name) : void 0;
+  };
+  const x2 = operand("x");
+  const y = operand("y");
+  if (!x2 || !y || x2.dtype !== "float32" || y.dtype !== "float32" || !(x2.data instanceof Float32Array) || !(y.data instanceof Float32Array)) return false;
+  if (x2.shape.length !== y.shape.length || x2.shape.some((d, i2) => d !== y.shape[i2])) return false;
+  const out2 = makeFloatToOverwrite("float32", x2.shape);
+  addReluInto(x2.data, y.data, out2.data);
+  scope.set(relu3.outputs[0].name, settleOutput(relu3, relu3.outputs[0].type, out2, /* @__PURE__ */ new Map()));
+  scope.buffers.adopt(out2.data, true);
+  return true;
+}
+function runLinearAdd(linear2, pair, block, scope, opset, doneEarly, keepConstants) {
+  if (pair.constantAt !== void 0) runConstantsEarly([pair.constantAt], block, scope, opset, doneEarly, keepConstants);
+  const addend = scope.get(pair.addend);
+  const outShape = linear2.outputs[0].type.shape;
+  if (!addend || addend.dtype !== "float32" || !(addend.data instanceof Float32Array)) return false;
+  const features = addend.shape[addend.shape.length - 1];
+  if (addend.shape.length > outShape.length || addend.shape.slice(0, -1).some((d) => d !== 1) || features !== outShape[outShape.length - 1]) return false;
+  const params = resolveParams(linear2, scope);
+  const ctx = new OpContext(linear2, opset, params, constantParams(linear2, scope), () => []);
+  const out2 = runKernel(() => [linearThenAdd(ctx, addend.data)], ctx)[0];
+  const add2 = block.operations[pair.addAt];
+  scope.set(add2.outputs[0].name, settleOutput(add2, add2.outputs[0].type, out2, params));
+  scope.buffers.adopt(out2.data, true);
+  doneEarly.add(pair.addAt);
+  return true;
+}
+function runConvNorm(conv4, chain, block, scope, opset, doneEarly, keepConstants) {
+  runConstantsEarly(chain.constants, block, scope, opset, doneEarly, keepConstants);
+  const convParams = resolveParams(conv4, scope);
+  const x2 = convParams.get("x")?.[0];
+  const w = convParams.get("weight")?.[0];
+  if (!x2 || !w || x2.dtype !== "float32" || !(x2.data instanceof Float32Array)) return false;
+  const norm = block.operations[chain.normAt];
+  const normOp = { ...norm, inputs: Object.fromEntries(Object.entries(norm.inputs).filter(([param]) => param !== "x")) };
+  const normCtx = new OpContext(normOp, opset, resolveParams(normOp, scope), constantParams(normOp, scope), () => []);
+  const affine3 = batchNormAffine(normCtx, w.shape[0] ?? 1, chain.reluAt !== void 0);
+  const convCtx = new OpContext(conv4, opset, convParams, constantParams(conv4, scope), () => []);
+  const out2 = runKernel(() => [convThenNorm(convCtx, affine3)], convCtx)[0];
+  const last = block.operations[chain.reluAt ?? chain.normAt];
+  scope.set(last.outputs[0].name, settleOutput(last, last.outputs[0].type, out2, /* @__PURE__ */ new Map()));
+  scope.buffers.adopt(out2.data, true);
+  doneEarly.add(chain.normAt);
+  if (chain.reluAt !== void 0) doneEarly.add(chain.reluAt);
+  return true;
+}
+function fusionsOf(block) {
+  return { convNorm: convNormChains(block), normRelu: normReluChains(block), erfGelu: erfGeluChains(block), addRelu: addReluPairs(block), linearAdd: linearAddPairs(block) };
+}
+function runFused(i2, block, fusions, scope, opset, doneEarly, keepConstants) {
+  const op5 = block.operations[i2];
+  const convNorm = fusions.convNorm.get(i2);
+  if (convNorm) return runConvNorm(op5, convNorm, block, scope, opset, doneEarly, keepConstants);
+  const chain = fusions.normRelu.get(i2);
+  if (chain) {
+    const relu3 = chain.reluAt === void 0 ? void 0 : block.operations[chain.reluAt];
+    if (!runChainInPlace(op5, relu3, scope, opset)) return false;
+    if (relu3) doneEarly.add(chain.reluAt);
+    return true;
+  }
+  const gelu3 = fusions.erfGelu.get(i2);
+  if (gelu3) return runErfGelu(gelu3, block, scope, opset, doneEarly, keepConstants);
+  const reluAt = fusions.addRelu.get(i2);
+  if (reluAt !== void 0) {
+    if (!runAddRelu(op5, block.operations[reluAt], scope)) return false;
+    doneEarly.add(reluAt);
+    return true;
+  }
+  const linearAdd = fusions.linearAdd.get(i2);
+  return linearAdd !== void 0 && runLinearAdd(op5, linearAdd, block, scope, opset, doneEarly, keepConstants);
+}
+function executeBlock(block, scope, opset, onOp, heartbeat, onValues, keepConstants = true) {
   const plan = releasePlan(block);
-  const chains = onValues ? void 0 : normReluChains(block);
+  const fusions = onValues ? void 0 : fusionsOf(block);
   const doneEarly = /* @__PURE__ */ new Set();
   const total = block.operations.length;
   for (let i2 = 0; i2 < total; i2++) {
     const beat = heartbeat ?? (onOp ? () => onOp(i2, total) : void 0);
     const op5 = block.operations[i2];
-    const chain = chains?.get(i2);
-    const relu3 = chain?.reluAt === void 0 ? void 0 : block.operations[chain.reluAt];
-    if (chain && runChainInPlace(op5, relu3, scope, opset)) {
-      if (relu3) doneEarly.add(chain.reluAt);
-    } else if (!doneEarly.has(i2)) {
-      runOperation(op5, scope, opset, beat);
-    }
+    if (!doneEarly.has(i2) && !(fusions && runFused(i2, block, fusions, scope, opset, doneEarly, keepConstants))) runOperation(op5, scope, opset, beat, keepConstants);
     if (onValues) onValues(op5, op5.outputs.map((o) => scope.get(o.name)));
     for (const name2 of plan[i2]) scope.release(name2);
     onOp?.(i2, total);
@@ -38962,15 +40471,24 @@ function selectFunction(program, name2) {
   }
   return fn;
 }
+function poolFor(fn) {
+  let pool3 = poolsByFunction.get(fn);
+  if (!pool3) {
+    pool3 = new BufferPool();
+    poolsByFunction.set(fn, pool3);
+  }
+  return pool3;
+}
 function runProgram(program, inputs, options = {}) {
   const fn = selectFunction(program, options.functionName ?? "main");
   const declaredNames2 = new Set(fn.inputs.map((v) => v.name));
   for (const name2 of Object.keys(inputs)) {
     if (!declaredNames2.has(name2)) throw new ToolError("RUNTIME", `unknown input '${name2}' (the program takes: ${[...declaredNames2].join(", ")})`);
   }
-  const scope = new Scope();
+  const scope = new Scope(void 0, options.once ? void 0 : poolFor(fn));
   for (const v of fn.inputs) scope.set(v.name, fromTensor(checkInput(v.name, v.type, inputs[v.name])));
-  const values2 = withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp, void 0, options.onValues));
+  const run2 = () => withBufferPool(scope.buffers.pool, () => executeBlock(fn.block, scope, fn.opset, options.onOp, void 0, options.onValues, options.once !== true));
+  const values2 = options.once ? packConstantsPerCall(run2) : run2();
   const result = {};
   fn.block.outputs.forEach((name2, i2) => {
     if (isListValue(values2[i2])) throw new ToolError("RUNTIME", `program output '${name2}' is a list; a Core ML model returns tensors (gather it with list_gather)`);
@@ -39010,7 +40528,7 @@ function runModel(model, inputs, options = {}) {
 function asDescribed(t, dtype) {
   return t.dtype === dtype ? t : toTensor(fromTensor(t), dtype);
 }
-var Scope, BufferTracker, releasePlans, inlineValues, constantResults;
+var Scope, BufferTracker, releasePlans, inlineValues, constantResults, poolsByFunction;
 var init_interpreter = __esm({
   "src/runtime/interpreter.ts"() {
     "use strict";
@@ -39019,17 +40537,21 @@ var init_interpreter = __esm({
     init_errors();
     init_kernel();
     init_kernels();
+    init_elementwise5();
+    init_linear4();
     init_norm4();
+    init_conv4();
+    init_gemm();
     init_fusion();
     init_image();
     init_nms_model();
     init_value2();
     init_kernels();
     Scope = class {
-      constructor(parent) {
+      constructor(parent, pool3) {
         this.parent = parent;
         this.constants = parent?.constants ?? /* @__PURE__ */ new Set();
-        this.buffers = parent?.buffers ?? new BufferTracker();
+        this.buffers = parent?.buffers ?? new BufferTracker(pool3);
       }
       parent;
       values = /* @__PURE__ */ new Map();
@@ -39049,7 +40571,10 @@ var init_interpreter = __esm({
       }
     };
     BufferTracker = class {
-      pool = new BufferPool();
+      constructor(pool3 = new BufferPool()) {
+        this.pool = pool3;
+      }
+      pool;
       live = /* @__PURE__ */ new Map();
       /** Records an op result: a fresh buffer starts at one name, a view of a counted one adds a name. */
       adopt(data, fresh) {
@@ -39075,6 +40600,7 @@ var init_interpreter = __esm({
     releasePlans = /* @__PURE__ */ new WeakMap();
     inlineValues = /* @__PURE__ */ new WeakMap();
     constantResults = /* @__PURE__ */ new WeakMap();
+    poolsByFunction = /* @__PURE__ */ new WeakMap();
   }
 });
 
@@ -39640,7 +41166,7 @@ function nondeterministicOutputs(program, functionName = "main") {
 var init_nondeterminism = __esm({
   "src/runtime/nondeterminism.ts"() {
     "use strict";
-    init_random2();
+    init_random3();
   }
 });
 
@@ -39834,7 +41360,8 @@ function modelInputs(model, set2, referenceFile) {
 function runOnSet(model, set2, judging) {
   const inputs = modelInputs(model, set2, judging.referenceFile);
   try {
-    return comparableOutputs(model, runModel(model, inputs, judging.onOp === void 0 ? {} : { onOp: judging.onOp }));
+    const options = { ...judging.onOp === void 0 ? {} : { onOp: judging.onOp }, ...judging.once ? { once: true } : {} };
+    return comparableOutputs(model, runModel(model, inputs, options));
   } catch (err2) {
     if (err2 instanceof ToolError && err2.file !== void 0) throw err2;
     const code = err2 instanceof ToolError ? err2.code : "RUNTIME";
@@ -50445,6 +51972,54 @@ var init_gates2 = __esm({
   }
 });
 
+// src/run/shared-conversions.ts
+function conversionKey(variant, target) {
+  return variant.mixedPrecision ? void 0 : `${variant.precision} ${target}`;
+}
+function copyConversion(converted) {
+  const { model, ...rest } = converted;
+  const { program, ...described } = model;
+  return { model: { ...structuredClone(described), program: copyProgramStructure(program) }, ...structuredClone(rest) };
+}
+var SharedConversions;
+var init_shared_conversions = __esm({
+  "src/run/shared-conversions.ts"() {
+    "use strict";
+    init_ir();
+    SharedConversions = class {
+      made = /* @__PURE__ */ new Map();
+      usesLeft = /* @__PURE__ */ new Map();
+      /** `keys`: each variant's key, in the order the variants are built (undefined for one that converts on its own). */
+      constructor(keys) {
+        for (const key of keys) if (key !== void 0) this.usesLeft.set(key, (this.usesLeft.get(key) ?? 0) + 1);
+      }
+      /** A conversion made for another purpose (op coverage), kept when a variant will use it. */
+      offer(key, converted) {
+        if (converted && this.usesLeft.has(key)) this.made.set(key, converted);
+      }
+      /**
+       * The conversion of the variant with `key`, made by `convert` unless it has
+       * been made already: the last variant with this key takes the conversion
+       * itself, the ones before take copies. A conversion that throws is not kept,
+       * so each variant with the key reports the error.
+       */
+      take(key, convert) {
+        const left = this.usesLeft.get(key) ?? 0;
+        const made = this.made.get(key);
+        if (left <= 1) {
+          this.made.delete(key);
+          this.usesLeft.delete(key);
+          return made ?? convert();
+        }
+        this.usesLeft.set(key, left - 1);
+        const shared = made ?? convert();
+        this.made.set(key, shared);
+        return copyConversion(shared);
+      }
+    };
+  }
+});
+
 // src/run/divergence.ts
 function firstDivergenceOfVariant(job) {
   const onOp = () => job.deadline.check("tracing where the variant leaves fp32");
@@ -50471,7 +52046,9 @@ function verifyAgainstReferences(request2) {
     gate: request2.gate,
     referenceFile: request2.file,
     packageFile: request2.packageFile ?? request2.file,
-    onOp: () => request2.deadline.check("running the Core ML model")
+    onOp: () => request2.deadline.check("running the Core ML model"),
+    // The package was read for this verdict alone: nothing is kept for another run.
+    once: true
   });
   return judged.map((output, k) => outputResult(request2.outputNames[k] ?? output.name, output));
 }
@@ -50514,7 +52091,26 @@ var init_verify_variant = __esm({
 // src/run/variant.ts
 import { mkdir as mkdir5 } from "node:fs/promises";
 import { dirname as dirname8 } from "node:path";
-async function runVariant(job) {
+function verifyJobOf(job, built) {
+  return {
+    variant: job.variant,
+    packagePath: job.packagePath,
+    packageLabel: job.packageLabel,
+    references: job.references,
+    outputNames: job.model.graph.outputs.map((o) => o.name),
+    modelPath: job.model.sourcePath,
+    gates: job.gates,
+    deadline: job.deadline,
+    file: job.file,
+    rebuild: async () => ({
+      model: job.model,
+      built: rebuildVariant(job, built),
+      ...job.shapes === void 0 ? {} : { shapes: job.shapes },
+      ...job.face === void 0 ? {} : { face: job.face }
+    })
+  };
+}
+async function buildVariantPackage(job) {
   const gate = effectiveGate(job.variant.gate, job.gates);
   const result = {
     name: job.variant.name,
@@ -50536,22 +52132,36 @@ async function runVariant(job) {
     job.onInterface?.(describeInterface(built.model));
     result.sizeBytes = await sizeOnDisk(job.packagePath);
     result.package = job.packageLabel;
-    if (job.references.source === "none") return result;
+  } catch (err2) {
+    if (err2 instanceof ModelTimeoutError) throw err2;
+    result.status = "error";
+    result.error = errorSummary(err2);
+  }
+  return result;
+}
+function needsVerifying(job, built) {
+  return built.status !== "error" && job.references.source !== "none";
+}
+async function verifyVariantPackage(job, built) {
+  if (!needsVerifying(job, built)) return built;
+  const result = { ...built, warnings: [...built.warnings] };
+  const gate = effectiveGate(job.variant.gate, job.gates);
+  try {
     const written = await readMlPackage(job.packagePath);
     const face = packageInterface(written, job.packageLabel);
-    const modelPath = job.model.sourcePath;
+    const modelPath = job.modelPath;
     const sets = face && modelPath !== void 0 ? await packageDataSets(written, face, job.references.sets, (inputs) => runReferenceEngine(modelPath, inputs)) : job.references.sets;
     result.outputs = verifyAgainstReferences({
       model: written,
       sets,
-      outputNames: face ? written.outputs.map((o) => o.name) : job.model.graph.outputs.map((o) => o.name),
+      outputNames: face ? written.outputs.map((o) => o.name) : job.outputNames,
       gate,
       deadline: job.deadline,
       file: job.file,
       packageFile: job.packageLabel
     });
     result.status = result.outputs.length > 0 && result.outputs.every((o) => o.pass) ? "passed" : "failed";
-    if (result.status === "failed" && gate.kind === "psnr") traceFailure(job, result, built, sets, gate);
+    if (result.status === "failed" && gate.kind === "psnr") await traceFailure(job, result, sets, gate);
     const overflowed = result.outputs.filter((o) => !o.pass && o.reason?.includes("NaN or infinite"));
     if (job.variant.precision === "fp16" && overflowed.length > 0) {
       result.warnings.push(
@@ -50565,14 +52175,24 @@ async function runVariant(job) {
   }
   return result;
 }
+function rebuildVariant(job, built) {
+  if (!job.variant.mixedPrecision) return buildPreparedVariant(job.prepared(), job.variant, job.requestedTarget, preparedBuild(job));
+  const keep = new Set((built.fp32Ops?.ops ?? []).map((op5) => op5.outputName));
+  return buildVariantModel(job.model, job.variant, job.requestedTarget, void 0, job.shapes, job.face, keep);
+}
+function preparedBuild(job, onProgress) {
+  return {
+    ...onProgress ? { onProgress } : {},
+    ...job.face ? { face: job.face } : {},
+    ...job.shapes?.maxDetections === void 0 ? {} : { maxDetections: job.shapes.maxDetections }
+  };
+}
 async function buildForVariant(job, gate, result) {
   const onProgress = () => job.deadline.check(`converting ${job.variant.name}`);
   if (!job.variant.mixedPrecision) {
     return buildPreparedVariant(job.prepared(), job.variant, job.requestedTarget, {
-      onProgress,
-      ...job.face ? { face: job.face } : {},
-      ...job.converted ? { converted: job.converted } : {},
-      ...job.shapes?.maxDetections === void 0 ? {} : { maxDetections: job.shapes.maxDetections }
+      ...preparedBuild(job, onProgress),
+      ...job.shareConversion ? { shareConversion: job.shareConversion } : {}
     });
   }
   const { built, fp32Ops } = await buildMixedPrecisionVariant({
@@ -50591,18 +52211,19 @@ async function buildForVariant(job, gate, result) {
   result.fp32Ops = fp32Ops;
   return built;
 }
-function traceFailure(job, result, built, sets, gate) {
+async function traceFailure(job, result, sets, gate) {
   try {
+    const { model, built, shapes, face } = await job.rebuild();
     result.firstDivergence = firstDivergenceOfVariant({
-      model: job.model,
+      model,
       variant: built.model,
       target: built.target,
       sets,
       gate,
       deadline: job.deadline,
       file: job.file,
-      ...job.shapes === void 0 ? {} : { shapes: job.shapes },
-      ...job.face === void 0 ? {} : { face: job.face }
+      ...shapes === void 0 ? {} : { shapes },
+      ...face === void 0 ? {} : { face }
     });
   } catch (err2) {
     if (err2 instanceof ModelTimeoutError) throw err2;
@@ -50633,73 +52254,108 @@ var init_variant = __esm({
 // src/run/model.ts
 import { stat as stat4 } from "node:fs/promises";
 import { basename as basename6, join as join10 } from "node:path";
-async function runModelJob(job) {
+function runModelJob(job) {
+  return runModelPipeline(job, (verify, built) => verifyWithProgress(job, verify, built)).then(({ result }) => result);
+}
+function verifyWithProgress(job, verify, built) {
+  if (needsVerifying(verify, built)) job.progress(`${job.label}: verifying ${verify.variant.name}`);
+  return verifyVariantPackage(verify, built);
+}
+async function runModelPipeline(job, verify) {
   const started = performance.now();
   const deadline = new Deadline(job.label, job.timeoutSeconds);
-  const result = emptyModelResult(job.label);
+  const outcome = { result: emptyModelResult(job.label) };
+  const { result } = outcome;
   try {
-    await processModel(job, deadline, result);
+    const stage = await startModel(job, deadline, result);
+    if (stage) {
+      for (const variant of job.variants) {
+        const variantJob = variantJobOf(job, stage, variant, deadline, (summary) => {
+          result.interface ??= summary;
+        });
+        job.progress(`${job.label}: building ${variant.name}`);
+        const built = await buildVariantPackage(variantJob);
+        const verified = await verify(verifyJobOf(variantJob, built), built);
+        result.variants.push(relabelVariant(verified ?? built, job.onnxPath, job.label));
+      }
+      if (stage.references.unverifiedReason !== void 0) outcome.unverifiedReason = relabel(stage.references.unverifiedReason, job.onnxPath, job.label);
+      settleModelStatus(outcome);
+    }
   } catch (err2) {
     result.status = "error";
     result.error = relabelError(errorSummary(err2), job.onnxPath, job.label);
   }
   result.seconds = (performance.now() - started) / 1e3;
-  return result;
+  return outcome;
 }
-async function processModel(job, deadline, result) {
+function settleModelStatus({ result, unverifiedReason: unverifiedReason2 }) {
+  result.status = modelStatusOf(result.variants);
+  if (result.status === "unverified") result.unverifiedReason = unverifiedReason2 ?? "no variant was verified";
+  else delete result.unverifiedReason;
+}
+async function startModel(job, deadline, result) {
   job.progress(`${job.label}: reading`);
-  const loaded2 = await loadOnnxModel(job.onnxPath);
-  const model = withInputShapes(job.freeze ? freezeInputs(loaded2, freezeValuesFor(loaded2, job.freeze)) : loaded2, job);
+  const model = await readJobModel(job);
   result.onnxBytes = (await stat4(job.onnxPath)).size;
   deadline.check("checking op coverage");
-  const shapes = {
-    ...job.ranges === void 0 ? {} : { ranges: job.ranges },
-    ...job.enumeratedShapes === void 0 ? {} : { enumeratedShapes: job.enumeratedShapes },
-    ...job.maxDetections === void 0 ? {} : { maxDetections: job.maxDetections }
-  };
+  const shapes = shapeOptions(job);
   const prepared = preparations(model, shapes);
   const bounds = job.maxDetections === void 0 ? {} : { maxDetections: job.maxDetections };
-  const { coverage, converted: coverageRun } = coverageConversion(model, () => convertPreparedModel(prepared(job.target, false), { target: job.target, precision: "fp32", ...bounds }));
-  let converted = coverageRun;
+  const { coverage, converted } = coverageConversion(model, () => convertPreparedModel(prepared(job.target, false), { target: job.target, precision: "fp32", ...bounds }));
   result.coverage = coverage.ops;
   result.unsupported = coverage.unsupported.map((u) => ({ op: u.op, node: u.node, reason: u.reason }));
   if (coverage.unsupported.length > 0) {
     result.status = "unsupported";
-    return;
+    return void 0;
   }
   job.progress(`${job.label}: computing reference outputs`);
   const references = await findReferences({ modelPath: job.onnxPath, dataDir: job.dataDir, stem: job.stem, model, deadline });
   result.reference = references.source;
   if (references.engine !== void 0) result.referenceEngine = references.engine;
   result.warnings.push(...references.warnings.map((w) => relabel(w, job.onnxPath, job.label)));
-  const face = { options: await resolveInterface(job.interface ?? {}, model), source: sourceFactsOf(model, await fileSha256(job.onnxPath)) };
-  for (const variant of job.variants) {
-    job.progress(`${job.label}: building and verifying ${variant.name}`);
-    const target = targetForVariant(variant, job.target).target;
-    const reuse = converted !== void 0 && isCoverageConversion(variant, target, job.target, shapes);
-    const variantResult = await runVariant({
-      model,
-      prepared: () => prepared(target, true),
-      ...reuse ? { converted } : {},
-      variant,
-      requestedTarget: job.target,
-      packagePath: join10(job.packageDir, `${variant.name}.mlpackage`),
-      packageLabel: `${job.packagePrefix}/${variant.name}.mlpackage`,
-      references,
-      gates: job.gates,
-      deadline,
-      file: job.label,
-      shapes,
-      face,
-      onInterface: (summary) => {
-        result.interface ??= summary;
-      }
-    });
-    if (reuse) converted = void 0;
-    result.variants.push(relabelVariant(variantResult, job.onnxPath, job.label));
-  }
-  result.status = modelStatusOf(result.variants);
-  if (result.status === "unverified") result.unverifiedReason = relabel(references.unverifiedReason ?? "no variant was verified", job.onnxPath, job.label);
+  const conversions = new SharedConversions(job.variants.map((variant) => conversionKey(variant, targetForVariant(variant, job.target).target)));
+  if (!hasShapes(shapes)) conversions.offer(conversionKey({ precision: "fp32" }, job.target), converted);
+  return { model, prepared, shapes, references, face: await faceOf(job, model), conversions };
+}
+async function restartModel(job, references) {
+  const model = await readJobModel(job);
+  const shapes = shapeOptions(job);
+  return { model, prepared: preparations(model, shapes), shapes, references, face: await faceOf(job, model) };
+}
+async function readJobModel(job) {
+  const loaded2 = await loadOnnxModel(job.onnxPath);
+  return withInputShapes(job.freeze ? freezeInputs(loaded2, freezeValuesFor(loaded2, job.freeze)) : loaded2, job);
+}
+function shapeOptions(job) {
+  return {
+    ...job.ranges === void 0 ? {} : { ranges: job.ranges },
+    ...job.enumeratedShapes === void 0 ? {} : { enumeratedShapes: job.enumeratedShapes },
+    ...job.maxDetections === void 0 ? {} : { maxDetections: job.maxDetections }
+  };
+}
+async function faceOf(job, model) {
+  return { options: await resolveInterface(job.interface ?? {}, model), source: sourceFactsOf(model, await fileSha256(job.onnxPath)) };
+}
+function variantJobOf(job, stage, variant, deadline, onInterface) {
+  const target = targetForVariant(variant, job.target).target;
+  const key = conversionKey(variant, target);
+  const { conversions } = stage;
+  return {
+    model: stage.model,
+    prepared: () => stage.prepared(target, true),
+    ...conversions && key !== void 0 ? { shareConversion: (convert) => conversions.take(key, convert) } : {},
+    variant,
+    requestedTarget: job.target,
+    packagePath: join10(job.packageDir, `${variant.name}.mlpackage`),
+    packageLabel: `${job.packagePrefix}/${variant.name}.mlpackage`,
+    references: stage.references,
+    gates: job.gates,
+    deadline,
+    file: job.label,
+    shapes: stage.shapes,
+    face: stage.face,
+    ...onInterface ? { onInterface } : {}
+  };
 }
 function preparations(model, shapes) {
   const made = /* @__PURE__ */ new Map();
@@ -50713,9 +52369,6 @@ function preparations(model, shapes) {
     }
     return p;
   };
-}
-function isCoverageConversion(variant, target, requested, shapes) {
-  return variant.precision === "fp32" && !variant.mixedPrecision && target === requested && !hasShapes(shapes);
 }
 function withInputShapes(model, job) {
   const given = job.inputShapes ?? {};
@@ -50754,6 +52407,7 @@ var init_model2 = __esm({
     init_load();
     init_deadline();
     init_references();
+    init_shared_conversions();
     init_variant();
     hasShapes = (shapes) => shapes.ranges !== void 0 || shapes.enumeratedShapes !== void 0;
     stemOf = (path) => basename6(path).replace(/\.onnx$/i, "");
@@ -50783,18 +52437,19 @@ function deathReason(err2) {
   if (code === "ERR_WORKER_OUT_OF_MEMORY") return "the worker ran out of memory";
   return `the worker crashed: ${errorMessage(err2)}`;
 }
-function runInWorker(index, input, options) {
+function runInWorker(handler, input, listener, spawn2, script) {
   return new Promise((resolve6) => {
     let outcome;
     let worker;
     try {
-      worker = (options.spawn ?? spawnWorker)(options.script, { handler: options.handler, input });
+      worker = spawn2(script, { handler, input });
     } catch (err2) {
       resolve6({ ok: false, reason: `the worker could not start: ${errorMessage(err2)}` });
       return;
     }
     worker.on("message", (reply) => {
-      if (reply.type === "progress") options.onProgress?.(index, reply.message);
+      if (reply.type === "progress") listener.onProgress?.(reply.message);
+      else if (reply.type === "event") listener.onEvent?.(reply.value);
       else if (reply.type === "result") outcome = { ok: true, value: reply.value };
       else outcome = { ok: false, reason: reply.message };
     });
@@ -50806,40 +52461,49 @@ function runInWorker(index, input, options) {
     });
   });
 }
-async function runPool(tasks, options) {
-  const jobs = Math.max(1, Math.floor(options.jobs));
-  const outcomes = new Array(tasks.length);
-  let next = 0;
-  let running = 0;
-  let bytesInUse = 0;
-  return new Promise((resolve6) => {
-    const fits = (bytes) => running === 0 || bytesInUse + bytes <= options.memoryBudgetBytes;
-    const startMore = () => {
-      while (next < tasks.length && running < jobs && fits(tasks[next].bytes)) {
-        const index = next++;
-        const task = tasks[index];
-        running++;
-        bytesInUse += task.bytes;
-        void runInWorker(index, task.input, options).then((outcome) => {
-          running--;
-          bytesInUse -= task.bytes;
-          outcomes[index] = outcome;
-          options.onSettled?.(index, outcome);
-          startMore();
-        });
-      }
-      if (next === tasks.length && running === 0) resolve6(outcomes);
-    };
-    startMore();
-  });
-}
-var DEFAULT_MEMORY_SHARE;
+var DEFAULT_MEMORY_SHARE, WorkerPool;
 var init_pool5 = __esm({
   "src/parallel/pool.ts"() {
     "use strict";
     init_errors();
     init_protocol();
     DEFAULT_MEMORY_SHARE = 0.5;
+    WorkerPool = class {
+      constructor(options) {
+        this.options = options;
+      }
+      options;
+      waiting = [];
+      running = 0;
+      bytesInUse = 0;
+      submitted = 0;
+      /** Runs `input` with the worker handler named `handler`; never rejects. */
+      submit(task, listener = {}) {
+        return new Promise((settle) => {
+          this.waiting.push({ ...task, priority: task.priority ?? 0, order: this.submitted++, listener, settle });
+          this.waiting.sort((a, b3) => a.priority - b3.priority || a.order - b3.order);
+          this.startMore();
+        });
+      }
+      fits(bytes) {
+        return this.running === 0 || this.bytesInUse + bytes <= this.options.memoryBudgetBytes;
+      }
+      startMore() {
+        const jobs = Math.max(1, Math.floor(this.options.jobs));
+        while (this.waiting.length > 0 && this.running < jobs && this.fits(this.waiting[0].bytes)) {
+          const task = this.waiting.shift();
+          this.running++;
+          this.bytesInUse += task.bytes;
+          const spawn2 = this.options.spawn ?? spawnWorker;
+          void runInWorker(task.handler, task.input, task.listener, spawn2, this.options.script).then((outcome) => {
+            this.running--;
+            this.bytesInUse -= task.bytes;
+            task.settle(outcome);
+            this.startMore();
+          });
+        }
+      }
+    };
   }
 });
 
@@ -50861,16 +52525,15 @@ async function servePoolTask() {
   const port = parentPort;
   if (!req2 || !port) return;
   const post = (reply) => port.postMessage(reply);
+  post(await runTaskHere(req2, { progress: (message) => post({ type: "progress", message }), emit: (value) => post({ type: "event", value }) }));
+}
+async function runTaskHere(req2, channel) {
   const handler = handlers.get(req2.handler);
-  if (!handler) {
-    post({ type: "failure", message: `no task handler '${req2.handler}' in this bundle` });
-    return;
-  }
+  if (!handler) return { type: "failure", message: `no task handler '${req2.handler}' in this bundle` };
   try {
-    const value = await handler(req2.input, (message) => post({ type: "progress", message }));
-    post({ type: "result", value });
+    return { type: "result", value: await handler(req2.input, channel) };
   } catch (err2) {
-    post({ type: "failure", message: errorMessage(err2) });
+    return { type: "failure", message: errorMessage(err2) };
   }
 }
 var handlers;
@@ -50886,52 +52549,93 @@ var init_worker = __esm({
 // src/run/parallel.ts
 var parallel_exports = {};
 __export(parallel_exports, {
+  BUILD_BYTES_PER_ONNX_BYTE: () => BUILD_BYTES_PER_ONNX_BYTE,
   TASK_BASE_BYTES: () => TASK_BASE_BYTES,
-  TASK_BYTES_PER_ONNX_BYTE: () => TASK_BYTES_PER_ONNX_BYTE,
+  VERIFY_BYTES_PER_PACKAGE_BYTE: () => VERIFY_BYTES_PER_PACKAGE_BYTE,
+  buildTaskBytes: () => buildTaskBytes,
   bundleScript: () => bundleScript,
-  mergeVariantResults: () => mergeVariantResults,
+  mergeModelResult: () => mergeModelResult,
   runModelsInWorkers: () => runModelsInWorkers,
-  serveRunTask: () => serveRunTask
+  serveRunTask: () => serveRunTask,
+  verifyTaskBytes: () => verifyTaskBytes
 });
-function taskInput(job, variant) {
-  const { variants: _variants, progress: _progress, ...plain2 } = job;
-  return { ...plain2, variant };
+function variantNamed(name2) {
+  const definition = findVariant(name2);
+  if (!definition) throw new Error(`unknown variant '${name2}'`);
+  return definition;
 }
-async function runModelsInWorkers(models, settings) {
-  const owners = [];
-  const tasks = [];
-  models.forEach(({ job, onnxBytes }, model) => {
-    job.variants.forEach((variant, v) => {
-      owners.push({ model, variant: v });
-      tasks.push({ input: taskInput(job, variant.name), bytes: TASK_BASE_BYTES + TASK_BYTES_PER_ONNX_BYTE * onnxBytes });
-    });
-  });
-  const outcomes = await runPool(tasks, {
-    jobs: settings.jobs,
-    memoryBudgetBytes: settings.memoryBudgetBytes,
-    handler: HANDLER,
-    script: settings.script,
-    onProgress: (index, message) => models[owners[index].model].job.progress(message),
-    onSettled: (index, outcome) => {
-      const { job } = models[owners[index].model];
-      const variant = job.variants[owners[index].variant].name;
-      job.progress(`${job.label}: ${variant} ${outcome.ok ? outcome.value.variants[0]?.status ?? outcome.value.status : "failed"}`);
-    }
-  });
-  return models.map(({ job }, model) => mergeVariantResults(job.label, outcomes.filter((_, i2) => owners[i2].model === model)));
+function modelJobOf(plain2, progress) {
+  return { ...plain2, variants: plain2.variants.map(variantNamed), progress };
 }
-function mergeVariantResults(label, outcomes) {
-  const died = outcomes.find((o) => !o.ok);
-  const results = outcomes.flatMap((o) => o.ok ? [o.value] : []);
-  const seconds2 = results.reduce((sum, r) => sum + r.seconds, 0);
-  if (died) {
-    return { ...emptyModelResult(label), status: "error", seconds: seconds2, error: { code: "WORKER", message: `${label}: ${died.reason}` } };
+function plainJob(job) {
+  const { variants, progress: _progress, ...plain2 } = job;
+  return { ...plain2, variants: variants.map((v) => v.name) };
+}
+function plainVerify(job) {
+  const { variant, deadline: _deadline, rebuild: _rebuild, ...plain2 } = job;
+  return { ...plain2, variant: variant.name, references: compactReferences(plain2.references) };
+}
+function compactReferences(references) {
+  const compact = (t) => Array.isArray(t.data) || t.data.byteLength === t.data.buffer.byteLength ? t : { ...t, data: t.data.slice() };
+  const sets = references.sets.map((set2) => ({
+    ...set2,
+    inputs: set2.inputs.map((n) => ({ ...n, tensor: compact(n.tensor) })),
+    outputs: set2.outputs.map((n) => ({ ...n, tensor: compact(n.tensor) }))
+  }));
+  return { ...references, sets };
+}
+function buildTaskBytes(onnxBytes) {
+  return TASK_BASE_BYTES + BUILD_BYTES_PER_ONNX_BYTE * onnxBytes;
+}
+function verifyTaskBytes(packageBytes) {
+  return TASK_BASE_BYTES + Math.ceil(VERIFY_BYTES_PER_PACKAGE_BYTE * packageBytes);
+}
+function runModelsInWorkers(models, settings) {
+  const runner = settings.runner ?? new WorkerPool({ jobs: settings.jobs, memoryBudgetBytes: settings.memoryBudgetBytes, script: settings.script });
+  return Promise.all(models.map((model) => runModelInWorkers(model, runner)));
+}
+async function runModelInWorkers({ job, onnxBytes }, runner) {
+  const verdicts = /* @__PURE__ */ new Map();
+  const onEvent = (value) => {
+    const input = value;
+    const name2 = input.verify.variant;
+    const bytes = verifyTaskBytes(input.built.sizeBytes ?? onnxBytes);
+    const verdict = runner.submit({ handler: VERIFY, input, bytes, priority: VERIFY_PRIORITY }, { onProgress: job.progress });
+    verdicts.set(
+      name2,
+      verdict.then((outcome) => {
+        const status = outcome.ok ? "variant" in outcome.value ? outcome.value.variant.status : "timed out" : "failed";
+        job.progress(`${job.label}: ${name2} ${status}`);
+        return outcome;
+      })
+    );
+  };
+  const build = await runner.submit(
+    { handler: BUILD, input: plainJob(job), bytes: buildTaskBytes(onnxBytes), priority: BUILD_PRIORITY },
+    { onProgress: job.progress, onEvent }
+  );
+  const names = [...verdicts.keys()];
+  const settled = await Promise.all(names.map((name2) => verdicts.get(name2)));
+  return mergeModelResult(job.label, build, new Map(names.map((name2, i2) => [name2, settled[i2]])));
+}
+function mergeModelResult(label, build, verdicts) {
+  const verifySeconds = [...verdicts.values()].reduce((sum, o) => sum + (o.ok ? o.value.seconds : 0), 0);
+  const died = [build, ...verdicts.values()].find((o) => !o.ok);
+  if (died || !build.ok) {
+    const reason = died?.reason ?? "no result";
+    return { ...emptyModelResult(label), status: "error", seconds: verifySeconds, error: { code: "WORKER", message: `${label}: ${reason}` } };
   }
-  const first = results[0];
-  if (!first) return { ...emptyModelResult(label), status: "error", error: { code: "WORKER", message: `${label}: no variant was run` } };
-  if (first.status === "error" || first.status === "unsupported") return { ...first, seconds: seconds2 };
-  const variants = results.flatMap((r) => r.variants);
-  return { ...first, variants, status: modelStatusOf(variants), seconds: seconds2 };
+  const { result } = build.value;
+  const merged = { ...result, variants: [], seconds: result.seconds + verifySeconds };
+  for (const built of result.variants) {
+    const verdict = verdicts.get(built.name);
+    const value = verdict?.ok ? verdict.value : void 0;
+    if (value && "timedOut" in value) return { ...merged, status: "error", error: value.timedOut };
+    merged.variants.push(value ? value.variant : built);
+  }
+  if (result.status === "error" || result.status === "unsupported") return merged;
+  settleModelStatus({ result: merged, ...build.value.unverifiedReason === void 0 ? {} : { unverifiedReason: build.value.unverifiedReason } });
+  return merged;
 }
 function serveRunTask() {
   return servePoolTask();
@@ -50940,23 +52644,56 @@ function bundleScript() {
   const self2 = new URL(import.meta.url);
   return self2.protocol === "file:" && /\.m?js$/.test(self2.pathname) ? self2 : void 0;
 }
-var HANDLER, TASK_BYTES_PER_ONNX_BYTE, TASK_BASE_BYTES;
+var BUILD, VERIFY, BUILD_BYTES_PER_ONNX_BYTE, VERIFY_BYTES_PER_PACKAGE_BYTE, TASK_BASE_BYTES, VERIFY_PRIORITY, BUILD_PRIORITY;
 var init_parallel = __esm({
   "src/run/parallel.ts"() {
     "use strict";
     init_variants();
     init_pool5();
     init_worker();
+    init_deadline();
     init_model2();
-    HANDLER = "run-model-variant";
-    registerTaskHandler(HANDLER, async (input, progress) => {
-      const { variant, ...job } = input;
-      const definition = findVariant(variant);
-      if (!definition) throw new Error(`unknown variant '${variant}'`);
-      return runModelJob({ ...job, variants: [definition], progress });
+    init_variant();
+    BUILD = "run-model-build";
+    VERIFY = "run-variant-verify";
+    registerTaskHandler(BUILD, (plain2, channel) => {
+      const job = modelJobOf(plain2, channel.progress);
+      return runModelPipeline(job, async (verify, built) => {
+        if (!needsVerifying(verify, built)) return built;
+        const remaining = verify.deadline.remainingMs();
+        const input = { job: plain2, verify: plainVerify(verify), built, remainingMs: Number.isFinite(remaining) ? remaining : null };
+        channel.emit(input);
+        return void 0;
+      });
     });
-    TASK_BYTES_PER_ONNX_BYTE = 6;
-    TASK_BASE_BYTES = 256 * 2 ** 20;
+    registerTaskHandler(VERIFY, async (input, channel) => {
+      const started = performance.now();
+      const job = modelJobOf(input.job, channel.progress);
+      const variant = variantNamed(input.verify.variant);
+      const deadline = new Deadline(job.label, job.timeoutSeconds, void 0, input.remainingMs ?? void 0);
+      const verify = {
+        ...input.verify,
+        variant,
+        deadline,
+        rebuild: async () => {
+          const stage = await restartModel(job, input.verify.references);
+          return verifyJobOf(variantJobOf(job, stage, variant, deadline), input.built).rebuild();
+        }
+      };
+      const seconds2 = () => (performance.now() - started) / 1e3;
+      try {
+        const verdict = await verifyWithProgress(job, verify, input.built);
+        return { variant: relabelVariant(verdict, job.onnxPath, job.label), seconds: seconds2() };
+      } catch (err2) {
+        if (!(err2 instanceof ModelTimeoutError)) throw err2;
+        return { timedOut: relabelError(errorSummary(err2), job.onnxPath, job.label), seconds: seconds2() };
+      }
+    });
+    BUILD_BYTES_PER_ONNX_BYTE = 4;
+    VERIFY_BYTES_PER_PACKAGE_BYTE = 1.25;
+    TASK_BASE_BYTES = 64 * 2 ** 20;
+    VERIFY_PRIORITY = 0;
+    BUILD_PRIORITY = 1;
   }
 });
 
