@@ -14,8 +14,8 @@ export function float32ToFloat16Bits(value: number): number {
 
 /** float32 bits of 2^-14, the smallest normal half. */
 const F32_MIN_NORMAL_HALF = 0x38800000;
-/** float32 bits of 65520, halfway between the largest half (65504) and 65536: it and all above round to Inf. */
-const F32_ROUNDS_TO_HALF_INFINITY = 0x477ff000;
+/** float32 bits of 2^16, the first float32 above every half's exponent range. */
+const F32_ABOVE_HALF_EXPONENTS = 0x47800000;
 /** (127 - 15) << 23: float32's exponent bias minus half's, where float32 keeps its exponent. */
 const F32_HALF_BIAS_DIFFERENCE = 0x38000000;
 
@@ -27,22 +27,16 @@ const F32_HALF_BIAS_DIFFERENCE = 0x38000000;
  */
 export function float32BitsToFloat16Bits(x: number): number {
   const magnitude = x & 0x7fffffff;
-  if (magnitude >= F32_MIN_NORMAL_HALF && magnitude < F32_ROUNDS_TO_HALF_INFINITY) {
-    // A normal half: adding 0xfff plus the lowest kept bit rounds the 13 dropped bits to
-    // nearest even (a carry moves into the exponent as it should), and subtracting the
-    // exponent bias difference rebiases. Same bits as the general path below, without branches.
+  if (magnitude >= F32_MIN_NORMAL_HALF && magnitude < F32_ABOVE_HALF_EXPONENTS) {
+    // A half's exponent: adding 0xfff plus the lowest kept bit rounds the 13 dropped bits to
+    // nearest even, and subtracting the exponent bias difference rebiases. A carry moves into
+    // the exponent as it should, up to Inf for 65520 and above.
     return ((x >>> 16) & 0x8000) | ((magnitude + 0xfff + ((magnitude >>> 13) & 1) - F32_HALF_BIAS_DIFFERENCE) >>> 13);
   }
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
   const e = exp - 127 + 15;
-  if (e > 0 && e < 0x1f) {
-    const half = (e << 10) | (mant >>> 13);
-    const rem = mant & 0x1fff;
-    // Rounding up may carry into the exponent: that is the correct result.
-    return sign | (rem > 0x1000 || (rem === 0x1000 && (half & 1) !== 0) ? half + 1 : half);
-  }
   if (exp === 0xff) {
     // Inf or NaN; keep NaN quiet and non-zero.
     return sign | 0x7c00 | (mant !== 0 ? 0x200 | (mant >>> 13) : 0);
