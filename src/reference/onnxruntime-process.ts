@@ -172,10 +172,6 @@ export async function openSessionInChild(
   });
   child.stderr.resume();
   child.stdin.on('error', () => undefined);
-  let exitCode: number | null = null;
-  child.on('close', (code) => {
-    exitCode = code;
-  });
   const spawnFailed = new Promise<Reply>((resolve) => child.on('error', (err) => resolve({ error: `cannot start a process for onnxruntime: ${err.message}` })));
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -191,7 +187,7 @@ export async function openSessionInChild(
   const expectReply = async (): Promise<Reply> => {
     const reply = await Promise.race([nextReply(), spawnFailed]);
     if (timedOut) throw new ToolError('REFERENCE', `onnxruntime did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`, { file: modelPath });
-    if (reply === undefined) throw new ToolError('REFERENCE', `onnxruntime exited (code ${String(exitCode)}) without a result`, { file: modelPath });
+    if (reply === undefined) throw new ToolError('REFERENCE', `onnxruntime exited (code ${String(child.exitCode)}) without a result`, { file: modelPath });
     if (reply.error !== undefined) {
       const message = reply.stage === 'load' ? `${engineLabel} cannot load the model: ${reply.error}` : `onnxruntime failed to run the model: ${reply.error}`;
       throw new ToolError('REFERENCE', message, { file: modelPath });

@@ -119,9 +119,10 @@ function compactReferences(references: References): References {
 /**
  * Memory a task is planned to need, as measured on ResNet-50 and ViT-B/16
  * (array buffers at the task's peak, over its worker's own runtime). A build
- * holds the parsed weights, the reference engine's session for a while, and
- * one variant's conversion with its float32 intermediates: about four times
- * the ONNX file. A verification holds the package read back and, one layer
+ * holds the parsed weights and one variant's conversion with its float32
+ * intermediates: about four times the ONNX file. (That was measured while the
+ * reference engine's session still lived in the build's process; under a time
+ * limit it now lives in a child process of its own, so the factor has headroom.) A verification holds the package read back and, one layer
  * at a time, what the interpreter makes of its weights (packed panels, fp16
  * or compressed weights widened to float32): a little over the package.
  */

@@ -92,12 +92,6 @@ export interface RebuiltVariant {
   face?: InterfaceSettings;
 }
 
-/** One variant in turn: built and written, then verified. */
-export async function runVariant(job: VariantJob): Promise<VariantResult> {
-  const result = await buildVariantPackage(job);
-  return verifyVariantPackage(verifyJobOf(job, result), result);
-}
-
 /** What verifying the package `buildVariantPackage` wrote for `job` needs. */
 export function verifyJobOf(job: VariantJob, built: VariantResult): VerifyJob {
   return {
