@@ -10444,18 +10444,13 @@ function float32ToFloat16Bits(value) {
 }
 function float32BitsToFloat16Bits(x2) {
   const magnitude = x2 & 2147483647;
-  if (magnitude >= F32_MIN_NORMAL_HALF && magnitude < F32_ROUNDS_TO_HALF_INFINITY) {
+  if (magnitude >= F32_MIN_NORMAL_HALF && magnitude < F32_ABOVE_HALF_EXPONENTS) {
     return x2 >>> 16 & 32768 | magnitude + 4095 + (magnitude >>> 13 & 1) - F32_HALF_BIAS_DIFFERENCE >>> 13;
   }
   const sign = x2 >>> 16 & 32768;
   const exp = x2 >>> 23 & 255;
   let mant = x2 & 8388607;
   const e = exp - 127 + 15;
-  if (e > 0 && e < 31) {
-    const half2 = e << 10 | mant >>> 13;
-    const rem2 = mant & 8191;
-    return sign | (rem2 > 4096 || rem2 === 4096 && (half2 & 1) !== 0 ? half2 + 1 : half2);
-  }
   if (exp === 255) {
     return sign | 31744 | (mant !== 0 ? 512 | mant >>> 13 : 0);
   }
@@ -10505,14 +10500,14 @@ function bfloat16ArrayToFloat32(src, dst = new Float32Array(src.length)) {
   for (let i2 = 0; i2 < src.length; i2++) out2[i2] = src[i2] << 16;
   return dst;
 }
-var f32, u32, F32_MIN_NORMAL_HALF, F32_ROUNDS_TO_HALF_INFINITY, F32_HALF_BIAS_DIFFERENCE, decodeTable, FLOAT16_MAX, FLOAT16_MIN_NORMAL, FLOAT16_MIN_SUBNORMAL;
+var f32, u32, F32_MIN_NORMAL_HALF, F32_ABOVE_HALF_EXPONENTS, F32_HALF_BIAS_DIFFERENCE, decodeTable, FLOAT16_MAX, FLOAT16_MIN_NORMAL, FLOAT16_MIN_SUBNORMAL;
 var init_fp16 = __esm({
   "src/tensor/fp16.ts"() {
     "use strict";
     f32 = new Float32Array(1);
     u32 = new Uint32Array(f32.buffer);
     F32_MIN_NORMAL_HALF = 947912704;
-    F32_ROUNDS_TO_HALF_INFINITY = 1199566848;
+    F32_ABOVE_HALF_EXPONENTS = 1199570944;
     F32_HALF_BIAS_DIFFERENCE = 939524096;
     FLOAT16_MAX = 65504;
     FLOAT16_MIN_NORMAL = 2 ** -14;
@@ -33518,10 +33513,6 @@ async function openSessionInChild(engine, modelPath, options, timeoutMs, engineL
   });
   child.stderr.resume();
   child.stdin.on("error", () => void 0);
-  let exitCode = null;
-  child.on("close", (code) => {
-    exitCode = code;
-  });
   const spawnFailed = new Promise((resolve6) => child.on("error", (err2) => resolve6({ error: `cannot start a process for onnxruntime: ${err2.message}` })));
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -33536,7 +33527,7 @@ async function openSessionInChild(engine, modelPath, options, timeoutMs, engineL
   const expectReply = async () => {
     const reply = await Promise.race([nextReply(), spawnFailed]);
     if (timedOut) throw new ToolError("REFERENCE", `onnxruntime did not finish within ${Math.round(timeoutMs / 1e3)} s and was stopped`, { file: modelPath });
-    if (reply === void 0) throw new ToolError("REFERENCE", `onnxruntime exited (code ${String(exitCode)}) without a result`, { file: modelPath });
+    if (reply === void 0) throw new ToolError("REFERENCE", `onnxruntime exited (code ${String(child.exitCode)}) without a result`, { file: modelPath });
     if (reply.error !== void 0) {
       const message = reply.stage === "load" ? `${engineLabel2} cannot load the model: ${reply.error}` : `onnxruntime failed to run the model: ${reply.error}`;
       throw new ToolError("REFERENCE", message, { file: modelPath });
