@@ -311,6 +311,16 @@ function runChainInPlace(norm: MilOperation, relu: MilOperation | undefined, sco
   return true;
 }
 
+/**
+ * Stores a fused run's fresh result as `op`'s output, settled to its declared
+ * type and counted as a buffer of its own, as runOperation stores an op's.
+ */
+function storeFusedResult(scope: Scope, op: MilOperation, out: RtValue, params: Map<string, RtValue[]> = new Map()): void {
+  const settled = settleOutput(op, op.outputs[0]!.type, out, params);
+  scope.set(op.outputs[0]!.name, settled);
+  scope.buffers.adopt(settled.data, true);
+}
+
 /** A float32 value holding one element, as the chain's constants must be, or undefined. */
 function scalarOf(scope: Scope, name: string, rank: number): number | undefined {
   const v = scope.get(name);
@@ -345,8 +355,7 @@ function runErfGelu(chain: ErfGeluChain, block: MilBlock, scope: Scope, opset: M
   const out = makeFloatToOverwrite('float32', x.shape);
   erfGeluInto(x.data, c1, c2, c3, out.data);
   // A fresh float32 result shares no input, so settling needs no parameters.
-  scope.set(last.outputs[0]!.name, settleOutput(last, last.outputs[0]!.type, out, new Map()));
-  scope.buffers.adopt(out.data, true);
+  storeFusedResult(scope, last, out);
   for (const i of chain.rest) doneEarly.add(i);
   return true;
 }
@@ -368,8 +377,7 @@ function runAddRelu(add: MilOperation, relu: MilOperation, scope: Scope): boolea
   const out = makeFloatToOverwrite('float32', x.shape);
   addReluInto(x.data, y.data, out.data);
   // A fresh float32 result shares no input, so settling needs no parameters.
-  scope.set(relu.outputs[0]!.name, settleOutput(relu, relu.outputs[0]!.type, out, new Map()));
-  scope.buffers.adopt(out.data, true);
+  storeFusedResult(scope, relu, out);
   return true;
 }
 
@@ -393,8 +401,7 @@ function runLinearAdd(
   const ctx = new OpContext(linear, opset, params, constantParams(linear, scope), () => []);
   const out = runKernel(() => [linearThenAdd(ctx, addend.data as Float32Array)], ctx)[0]!;
   const add = block.operations[pair.addAt]!;
-  scope.set(add.outputs[0]!.name, settleOutput(add, add.outputs[0]!.type, out, params));
-  scope.buffers.adopt(out.data, true);
+  storeFusedResult(scope, add, out, params);
   doneEarly.add(pair.addAt);
   return true;
 }
@@ -421,8 +428,7 @@ function runConvNorm(
   const out = runKernel(() => [convThenNorm(convCtx, affine)], convCtx)[0]!;
   const last = block.operations[chain.reluAt ?? chain.normAt]!;
   // A fresh float32 result shares no input, so settling needs no parameters.
-  scope.set(last.outputs[0]!.name, settleOutput(last, last.outputs[0]!.type, out, new Map()));
-  scope.buffers.adopt(out.data, true);
+  storeFusedResult(scope, last, out);
   doneEarly.add(chain.normAt);
   if (chain.reluAt !== undefined) doneEarly.add(chain.reluAt);
   return true;
