@@ -30,11 +30,11 @@ function perBlock<T>(build: (block: MilBlock) => T): (block: MilBlock) => T {
   };
 }
 
-/** Index of the last op reading each value through one of `params`. */
-function readerIndex(ops: readonly MilOperation[], params: readonly string[]): Map<string, number> {
+/** Index of the last op reading each value through one of `params` (any parameter when none are named). */
+function readerIndex(ops: readonly MilOperation[], params?: readonly string[]): Map<string, number> {
   const at = new Map<string, number>();
   ops.forEach((op, i) => {
-    for (const param of params) for (const b of op.inputs[param] ?? []) if (b.kind === 'name') at.set(b.name, i);
+    for (const param of params ?? Object.keys(op.inputs)) for (const b of op.inputs[param] ?? []) if (b.kind === 'name') at.set(b.name, i);
   });
   return at;
 }
@@ -131,10 +131,8 @@ export const erfGeluChains = perBlock((block: MilBlock): Map<number, ErfGeluChai
   const readers = readerCounts(block);
   const ops = block.operations;
   const at = producerIndex(ops);
-  const soleReader = new Map<string, number>();
-  ops.forEach((op, i) => {
-    for (const bindings of Object.values(op.inputs)) for (const b of bindings) if (b.kind === 'name') soleReader.set(b.name, i);
-  });
+  // With one reader (checked below), the last reader is the only one.
+  const soleReader = readerIndex(ops);
   const constIndex = (name: string | undefined): number | undefined => {
     const i = name === undefined ? undefined : at.get(name);
     return i !== undefined && ops[i]!.type === 'const' ? i : undefined;
