@@ -39936,7 +39936,7 @@ function perBlock(build) {
 function readerIndex(ops, params) {
   const at = /* @__PURE__ */ new Map();
   ops.forEach((op5, i2) => {
-    for (const param of params) for (const b3 of op5.inputs[param] ?? []) if (b3.kind === "name") at.set(b3.name, i2);
+    for (const param of params ?? Object.keys(op5.inputs)) for (const b3 of op5.inputs[param] ?? []) if (b3.kind === "name") at.set(b3.name, i2);
   });
   return at;
 }
@@ -40005,10 +40005,7 @@ var init_fusion = __esm({
       const readers = readerCounts(block);
       const ops = block.operations;
       const at = producerIndex(ops);
-      const soleReader = /* @__PURE__ */ new Map();
-      ops.forEach((op5, i2) => {
-        for (const bindings of Object.values(op5.inputs)) for (const b3 of bindings) if (b3.kind === "name") soleReader.set(b3.name, i2);
-      });
+      const soleReader = readerIndex(ops);
       const constIndex = (name2) => {
         const i2 = name2 === void 0 ? void 0 : at.get(name2);
         return i2 !== void 0 && ops[i2].type === "const" ? i2 : void 0;
@@ -40313,6 +40310,11 @@ function runChainInPlace(norm, relu3, scope, opset) {
   }
   return true;
 }
+function storeFusedResult(scope, op5, out2, params = /* @__PURE__ */ new Map()) {
+  const settled = settleOutput(op5, op5.outputs[0].type, out2, params);
+  scope.set(op5.outputs[0].name, settled);
+  scope.buffers.adopt(settled.data, true);
+}
 function scalarOf2(scope, name2, rank) {
   const v = scope.get(name2);
   return v && v.dtype === "float32" && v.data instanceof Float32Array && v.data.length === 1 && v.shape.length <= rank ? v.data[0] : void 0;
@@ -40336,8 +40338,7 @@ function runErfGelu(chain, block, scope, opset, doneEarly, keepConstants) {
   const last = block.operations[chain.rest[chain.rest.length - 1]];
   const out2 = makeFloatToOverwrite("float32", x2.shape);
   erfGeluInto(x2.data, c1, c2, c3, out2.data);
-  scope.set(last.outputs[0].name, settleOutput(last, last.outputs[0].type, out2, /* @__PURE__ */ new Map()));
-  scope.buffers.adopt(out2.data, true);
+  storeFusedResult(scope, last, out2);
   for (const i2 of chain.rest) doneEarly.add(i2);
   return true;
 }
@@ -40352,8 +40353,7 @@ function runAddRelu(add2, relu3, scope) {
   if (x2.shape.length !== y.shape.length || x2.shape.some((d, i2) => d !== y.shape[i2])) return false;
   const out2 = makeFloatToOverwrite("float32", x2.shape);
   addReluInto(x2.data, y.data, out2.data);
-  scope.set(relu3.outputs[0].name, settleOutput(relu3, relu3.outputs[0].type, out2, /* @__PURE__ */ new Map()));
-  scope.buffers.adopt(out2.data, true);
+  storeFusedResult(scope, relu3, out2);
   return true;
 }
 function runLinearAdd(linear2, pair, block, scope, opset, doneEarly, keepConstants) {
@@ -40367,8 +40367,7 @@ function runLinearAdd(linear2, pair, block, scope, opset, doneEarly, keepConstan
   const ctx = new OpContext(linear2, opset, params, constantParams(linear2, scope), () => []);
   const out2 = runKernel(() => [linearThenAdd(ctx, addend.data)], ctx)[0];
   const add2 = block.operations[pair.addAt];
-  scope.set(add2.outputs[0].name, settleOutput(add2, add2.outputs[0].type, out2, params));
-  scope.buffers.adopt(out2.data, true);
+  storeFusedResult(scope, add2, out2, params);
   doneEarly.add(pair.addAt);
   return true;
 }
@@ -40385,8 +40384,7 @@ function runConvNorm(conv4, chain, block, scope, opset, doneEarly, keepConstants
   const convCtx = new OpContext(conv4, opset, convParams, constantParams(conv4, scope), () => []);
   const out2 = runKernel(() => [convThenNorm(convCtx, affine3)], convCtx)[0];
   const last = block.operations[chain.reluAt ?? chain.normAt];
-  scope.set(last.outputs[0].name, settleOutput(last, last.outputs[0].type, out2, /* @__PURE__ */ new Map()));
-  scope.buffers.adopt(out2.data, true);
+  storeFusedResult(scope, last, out2);
   doneEarly.add(chain.normAt);
   if (chain.reluAt !== void 0) doneEarly.add(chain.reluAt);
   return true;
