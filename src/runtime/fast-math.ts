@@ -26,7 +26,7 @@ const POW2 = ((): Float64Array => {
   return t;
 })();
 /** Adding 1.5·2^52 to a double of magnitude below 2^51 rounds it to an integer (ties to even) with no Math.round call. */
-const ROUND_MAGIC = 6755399441055744;
+export const ROUND_MAGIC = 6755399441055744;
 /** 1/k! for the Taylor series of e^r on |r| ≤ ln2/2: the degree-7 remainder is below 6e-9 of e^r there. */
 const E2 = 1 / 2;
 const E3 = 1 / 6;
@@ -34,6 +34,8 @@ const E4 = 1 / 24;
 const E5 = 1 / 120;
 const E6 = 1 / 720;
 const E7 = 1 / 5040;
+/** 1/k! for k = 2…7, as fastExp's polynomial uses them (for kernels that repeat it in WebAssembly). */
+export const EXP_TAYLOR: readonly number[] = [E2, E3, E4, E5, E6, E7];
 
 /**
  * e^x with x = n·ln2 + r, |r| ≤ ln2/2: a polynomial for e^r scaled by 2^n
@@ -47,8 +49,9 @@ export function fastExp(x: number): number {
   return p * POW2[(n | 0) - POW2_MIN]!;
 }
 
-const erfP = 0.3275911;
-const ERF_A = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429] as const;
+/** Abramowitz–Stegun 7.1.26: erf(x) ≈ 1 − (a0·t + … + a4·t⁵)·e^(−x²), t = 1 / (1 + p·x). */
+export const ERF_AS_P = 0.3275911;
+export const ERF_AS = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429] as const;
 
 /**
  * Coefficients of erf's Maclaurin series, 2/√π · (−1)ⁿ / (n!·(2n+1)) for
@@ -65,8 +68,9 @@ const ERF_SERIES = ((): Float64Array => {
   return c;
 })();
 const [S0, S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11] = ERF_SERIES as unknown as number[];
+export const ERF_SERIES_COEFFICIENTS: readonly number[] = Array.from(ERF_SERIES);
 /** erf(x) rounds to ±1 in float32 from here on (erfc(4) < 2^-25, half the spacing of floats below 1). */
-const ERF_SATURATES = 4;
+export const ERF_SATURATES = 4;
 
 /**
  * erf to ~1e-7 absolute (Abramowitz–Stegun 7.1.26 is only 1.5e-7; refine with
@@ -81,8 +85,8 @@ export function erf(x: number): number {
     return x * (S0! + z * (S1! + z * (S2! + z * (S3! + z * (S4! + z * (S5! + z * (S6! + z * (S7! + z * (S8! + z * (S9! + z * (S10! + z * S11!)))))))))));
   }
   if (!(ax < ERF_SATURATES)) return x !== x ? x : x < 0 ? -1 : 1;
-  const t = 1 / (1 + erfP * ax);
-  const poly = ((((ERF_A[4] * t + ERF_A[3]) * t + ERF_A[2]) * t + ERF_A[1]) * t + ERF_A[0]) * t;
+  const t = 1 / (1 + ERF_AS_P * ax);
+  const poly = ((((ERF_AS[4] * t + ERF_AS[3]) * t + ERF_AS[2]) * t + ERF_AS[1]) * t + ERF_AS[0]) * t;
   const y = 1 - poly * fastExp(-ax * ax);
   return x < 0 ? -y : y;
 }

@@ -16,7 +16,11 @@ export const OP = {
   i32Load: 0x28, f32Load: 0x2a, f32Store: 0x38, f32Add: 0x92, simd: 0xfd,
 } as const;
 export const SIMD = {
-  v128Load: 0, v128Load32Splat: 9, v128Store: 11, v128Const: 12, f32x4Splat: 19, f32x4ExtractLane: 31, f32x4Add: 228, f32x4Mul: 230,
+  v128Load: 0, v128Load32Splat: 9, v128Store: 11, v128Const: 12, i8x16Shuffle: 13, f32x4Splat: 19, f32x4ExtractLane: 31,
+  f64x2Lt: 73, v128And: 78, v128Or: 80, v128Xor: 81, v128Bitselect: 82, f32x4DemoteF64x2Zero: 94, f64x2PromoteLowF32x4: 95,
+  i64x2Shl: 203, i64x2Add: 206, i64x2Sub: 209,
+  f32x4Add: 228, f32x4Sub: 229, f32x4Mul: 230, f32x4Div: 231, f32x4Max: 233,
+  f64x2Abs: 236, f64x2Neg: 237, f64x2Add: 240, f64x2Sub: 241, f64x2Mul: 242, f64x2Div: 243,
 } as const;
 
 export function uleb(n: number): number[] {
@@ -56,6 +60,18 @@ export const get = (i: number): number[] => [OP.localGet, ...uleb(i)];
 export const set = (i: number): number[] => [OP.localSet, ...uleb(i)];
 export const i32c = (v: number): number[] => [OP.i32Const, ...sleb(v)];
 export const simd = (op: number, ...imm: number[]): number[] => [OP.simd, ...uleb(op), ...imm];
+/** v128.const of two f64 lanes holding `v`. */
+export function f64x2Const(v: number): number[] {
+  const bytes = new Uint8Array(new Float64Array([v, v]).buffer);
+  return simd(SIMD.v128Const, ...bytes);
+}
+
+/** v128.const of two i64 lanes holding `v`. */
+export function i64x2Const(v: bigint): number[] {
+  const bytes = new Uint8Array(new BigInt64Array([v, v]).buffer);
+  return simd(SIMD.v128Const, ...bytes);
+}
+
 /** memarg: alignment hint 0 (unaligned allowed), then the static offset. */
 export const mem = (offset: number): number[] => [0, ...uleb(offset)];
 

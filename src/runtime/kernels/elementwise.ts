@@ -2,6 +2,7 @@ import type { DType } from '../../tensor/dtype.js';
 import { elementCount } from '../../tensor/tensor.js';
 import type { Kernel, KernelTable, OpContext } from '../kernel.js';
 import { erf, fastExp } from '../fast-math.js';
+import { erfGeluWasm } from '../wasm-gelu.js';
 import { allocFor, makeFloatToOverwrite, makeValue, type RtNumeric, type RtNumericValue, type RtValue } from '../value.js';
 import { broadcastIndex, broadcastShapes } from './broadcast.js';
 
@@ -191,6 +192,14 @@ function isFloat(d: DType): boolean {
  * (see fusion.ts) in one pass.
  */
 export function erfGeluInto(x: Float32Array, c1: number, c2: number, c3: number, out: Float32Array): void {
+  if (x.length < WASM_GELU_MIN || !erfGeluWasm(x, c1, c2, c3, out)) erfGeluScalar(x, c1, c2, c3, out);
+}
+
+/** Below this many elements the JavaScript loop is as fast as copying into WebAssembly memory and back. */
+const WASM_GELU_MIN = 64;
+
+/** erfGeluInto in JavaScript: the definition the WebAssembly kernel (wasm-gelu.ts) reproduces bit for bit. */
+export function erfGeluScalar(x: Float32Array, c1: number, c2: number, c3: number, out: Float32Array): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
     const e = Math.fround(erf(Math.fround(v / c1)));
