@@ -13,16 +13,19 @@
  * far tails come out exactly 0 or +inf. Clamping instead of branching keeps
  * the function small enough to inline into the kernels' loops.
  */
-const EXP_LOWEST = -110;
-const EXP_HIGHEST = 100;
+export const EXP_LOWEST = -110;
+export const EXP_HIGHEST = 100;
+/** The 2^n table holds exact powers for n in [POW2_LOWEST, POW2_HIGHEST], 0 below and +inf above. */
+export const POW2_LOWEST = -150;
+export const POW2_HIGHEST = 128;
 /** 2^n for n in [POW2_MIN, POW2_MIN + POW2.length), 0 below 2^-150 and +inf above 2^128. */
 const POW2_MIN = -160;
 const POW2 = ((): Float64Array => {
   const t = new Float64Array(320);
   let p = 1;
-  for (let n = 0; n > -150; n--) p /= 2;
-  for (let n = -150; n <= 128; n++, p *= 2) t[n - POW2_MIN] = p;
-  t.fill(Infinity, 128 + 1 - POW2_MIN);
+  for (let n = 0; n > POW2_LOWEST; n--) p /= 2;
+  for (let n = POW2_LOWEST; n <= POW2_HIGHEST; n++, p *= 2) t[n - POW2_MIN] = p;
+  t.fill(Infinity, POW2_HIGHEST + 1 - POW2_MIN);
   return t;
 })();
 /** Adding 1.5·2^52 to a double of magnitude below 2^51 rounds it to an integer (ties to even) with no Math.round call. */

@@ -5,6 +5,7 @@
  */
 
 export const I32 = 0x7f;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
 export const EMPTY_BLOCK_TYPE = 0x40;
 
@@ -13,14 +14,14 @@ export const OP = {
   block: 0x02, loop: 0x03, if: 0x04, else: 0x05, br: 0x0c, brIf: 0x0d, end: 0x0b,
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
   i32Const: 0x41, i32Eqz: 0x45, i32GeU: 0x4f, i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32Shl: 0x74,
-  i32Load: 0x28, f32Load: 0x2a, f32Store: 0x38, f32Add: 0x92, simd: 0xfd,
+  i32Load: 0x28, f32Load: 0x2a, f32Store: 0x38, f32Add: 0x92, f32Max: 0x97, f64Const: 0x44, f64Add: 0xa0, f64Div: 0xa3, f64PromoteF32: 0xbb, simd: 0xfd,
 } as const;
 export const SIMD = {
   v128Load: 0, v128Load32Splat: 9, v128Store: 11, v128Const: 12, i8x16Shuffle: 13, f32x4Splat: 19, f32x4ExtractLane: 31,
-  f64x2Lt: 73, v128And: 78, v128Or: 80, v128Xor: 81, v128Bitselect: 82, f32x4DemoteF64x2Zero: 94, f64x2PromoteLowF32x4: 95,
+  f64x2Splat: 20, f64x2ExtractLane: 33, f64x2Lt: 73, f64x2Gt: 74, v128Andnot: 79, v128And: 78, v128Or: 80, v128Xor: 81, v128Bitselect: 82, f32x4DemoteF64x2Zero: 94, f64x2PromoteLowF32x4: 95,
   i64x2Shl: 203, i64x2Add: 206, i64x2Sub: 209,
   f32x4Add: 228, f32x4Sub: 229, f32x4Mul: 230, f32x4Div: 231, f32x4Max: 233,
-  f64x2Abs: 236, f64x2Neg: 237, f64x2Add: 240, f64x2Sub: 241, f64x2Mul: 242, f64x2Div: 243,
+  f64x2Abs: 236, f64x2Neg: 237, f64x2Add: 240, f64x2Sub: 241, f64x2Mul: 242, f64x2Div: 243, f64x2Min: 244, f64x2Max: 245,
 } as const;
 
 export function uleb(n: number): number[] {
@@ -60,18 +61,6 @@ export const get = (i: number): number[] => [OP.localGet, ...uleb(i)];
 export const set = (i: number): number[] => [OP.localSet, ...uleb(i)];
 export const i32c = (v: number): number[] => [OP.i32Const, ...sleb(v)];
 export const simd = (op: number, ...imm: number[]): number[] => [OP.simd, ...uleb(op), ...imm];
-/** v128.const of two f64 lanes holding `v`. */
-export function f64x2Const(v: number): number[] {
-  const bytes = new Uint8Array(new Float64Array([v, v]).buffer);
-  return simd(SIMD.v128Const, ...bytes);
-}
-
-/** v128.const of two i64 lanes holding `v`. */
-export function i64x2Const(v: bigint): number[] {
-  const bytes = new Uint8Array(new BigInt64Array([v, v]).buffer);
-  return simd(SIMD.v128Const, ...bytes);
-}
-
 /** memarg: alignment hint 0 (unaligned allowed), then the static offset. */
 export const mem = (offset: number): number[] => [0, ...uleb(offset)];
 

@@ -2,6 +2,7 @@ import type { Kernel, KernelTable, OpContext } from '../kernel.js';
 import { normAxis } from '../kernel.js';
 import { makeFloatToOverwrite, type RtFloatValue, type RtValue } from '../value.js';
 import { erf, fastExp } from '../fast-math.js';
+import { softmaxRowsWasm } from '../wasm-softmax.js';
 
 /** Activation ops: element-wise with scalar parameters, per-channel ones, and softmax. */
 
@@ -81,10 +82,22 @@ function softmax(ctx: OpContext): RtValue[] {
   const n = x.shape[axis]!;
   let inner = 1;
   for (let i = axis + 1; i < rank; i++) inner *= x.shape[i]!;
-  const outer = x.data.length / (n * inner || 1);
   const out = makeFloatToOverwrite(x.dtype, x.shape);
-  const a = x.data;
-  const o = out.data;
+  const rowsAreContiguous = inner === 1 && n >= WASM_SOFTMAX_MIN;
+  if (!(rowsAreContiguous && softmaxRowsWasm(x.data, n, out.data))) softmaxScalar(x.data, n, inner, out.data);
+  return [out];
+}
+
+/** Rows shorter than this stay in JavaScript: copying them in and out of WebAssembly memory would cost more. */
+const WASM_SOFTMAX_MIN = 8;
+
+/**
+ * softmax over axis positions k of every (outer, inner) pair, a[start + k·inner]:
+ * e^(x − max) stored as float32 while the double values are summed in order,
+ * then each stored value times 1/sum. wasm-softmax.ts repeats it bit for bit.
+ */
+export function softmaxScalar(a: Float32Array, n: number, inner: number, o: Float32Array): void {
+  const outer = a.length / (n * inner || 1);
   for (let b = 0; b < outer; b++) {
     for (let j = 0; j < inner; j++) {
       const start = b * n * inner + j;
@@ -100,7 +113,6 @@ function softmax(ctx: OpContext): RtValue[] {
       for (let k = 0; k < n; k++) o[start + k * inner]! *= inv;
     }
   }
-  return [out];
 }
 
 /** relu gets its own loop: it follows nearly every conv, and a call per element is measurable there. */
