@@ -1,5 +1,6 @@
 import { affineRun, type ChannelAffine } from './affine.js';
 import { gemmScalar, KC, packColumnStrips, packRowStrips, packTransposedStrips, type MatrixView } from './gemm-scalar.js';
+import { gemmEpilogue } from './wasm-epilogue.js';
 import { TILE_COLS, TILE_ROWS, wasmGemmKernel, type WasmGemmKernel } from './wasm-gemm.js';
 
 /**
@@ -168,7 +169,7 @@ function constantPacker(b: MatrixView, k: number, n: number): PackB {
   return { layout: 'strips', write: (mem, at, k0, kc) => mem.set(cached.subarray(k0 * nPad, (k0 + kc) * nPad), at) };
 }
 
-/** Float offsets of gemmWasm's regions in the kernel's memory. */
+/** Float offsets of gemmWasm's regions in the kernel's memory; `epilogueAt` holds the epilogue's vectors (see applyEpilogue). */
 function wasmLayout(m: number, n: number, packB: PackB) {
   const nPad = paddedColumns(n);
   const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
@@ -176,7 +177,35 @@ function wasmLayout(m: number, n: number, packB: PackB) {
   const biasAt = aAt + WASM_MC * KC;
   const bAt = biasAt + mPad;
   const cAt = bAt + (packB.layout === 'indexed' ? INDEX_TABLE_FLOATS + (packB.dataFloats ?? 0) : KC * nPad);
-  return { nPad, mPad, aAt, biasAt, bAt, cAt, end: cAt + mPad * nPad };
+  const epilogueAt = Math.ceil((cAt + mPad * nPad) / 4) * 4;
+  return { nPad, mPad, aAt, biasAt, bAt, cAt, epilogueAt, end: epilogueAt + Math.max(nPad, 4 * mPad) };
+}
+
+/**
+ * Applies `rowAffine`, or else each of `columnAdds` in turn, to C in wasm
+ * memory (wasm-epilogue.ts, the same values copyOut's loops give); returns
+ * false, doing nothing, when there is nothing to apply or no epilogue kernel.
+ */
+function applyEpilogue(kernel: WasmGemmKernel, layout: ReturnType<typeof wasmLayout>, m: number, n: number, options: GemmOptions): boolean {
+  const { columnAdds = [], rowAffine } = options;
+  const epilogue = rowAffine || columnAdds.length > 0 ? gemmEpilogue(kernel.memory) : undefined;
+  if (!epilogue) return false;
+  const { cAt, nPad, mPad, epilogueAt } = layout;
+  const buffer = kernel.memory.buffer;
+  if (rowAffine) {
+    const doubles = new Float64Array(buffer, epilogueAt * 4, 2 * mPad);
+    doubles.set(rowAffine.scale.subarray(0, m), 0);
+    doubles.set(rowAffine.shift.subarray(0, m), mPad);
+    epilogue.affineRows(cAt * 4, m, nPad / 4, epilogueAt * 4, (epilogueAt + 2 * mPad) * 4, rowAffine.relu ? 1 : 0);
+    return true;
+  }
+  const vector = new Float32Array(buffer, epilogueAt * 4, nPad);
+  for (const add of columnAdds) {
+    vector.set(add.subarray(0, n));
+    vector.fill(0, n);
+    epilogue.addColumns(cAt * 4, m, nPad / 4, epilogueAt * 4);
+  }
+  return true;
 }
 
 /**
@@ -234,7 +263,8 @@ function gemmWasm(
   c: Float32Array, cOffset: number, ldc: number, options: GemmOptions,
 ): void {
   const { accumulate = false, constantA = false, rowBias, columnAdds = [], rowAffine } = options;
-  const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = wasmLayout(m, n, packB);
+  const layout = wasmLayout(m, n, packB);
+  const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = layout;
   const panels = options.packedA ?? (constantA && !packPerCall ? packedPanels(a, m, k) : undefined);
   const mem = wasmView(kernel, end * 4);
   if (rowBias && !accumulate) {
@@ -262,7 +292,8 @@ function gemmWasm(
       kernel.tile(aAt * 4, bp, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4, ldb, bStrip, (biasAt + i0) * 4, k0 === 0 ? 1 : 0);
     }
   }
-  copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, accumulate, columnAdds, rowAffine, options.columnRuns);
+  if (!accumulate && applyEpilogue(kernel, layout, m, n, options)) copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, false, [], undefined, options.columnRuns);
+  else copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, accumulate, columnAdds, rowAffine, options.columnRuns);
 }
 
 /**

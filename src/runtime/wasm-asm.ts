@@ -14,13 +14,13 @@ export const OP = {
   block: 0x02, loop: 0x03, if: 0x04, else: 0x05, br: 0x0c, brIf: 0x0d, end: 0x0b,
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
   i32Const: 0x41, i32Eqz: 0x45, i32GeU: 0x4f, i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32Shl: 0x74,
-  i32Load: 0x28, f32Load: 0x2a, f32Store: 0x38, f32Add: 0x92, f32Max: 0x97, f64Const: 0x44, f64Add: 0xa0, f64Div: 0xa3, f64PromoteF32: 0xbb, simd: 0xfd,
+  i32Load: 0x28, f32Load: 0x2a, f64Load: 0x2b, f32Store: 0x38, f32Add: 0x92, f32Max: 0x97, f64Const: 0x44, f64Add: 0xa0, f64Div: 0xa3, f64PromoteF32: 0xbb, simd: 0xfd,
 } as const;
 export const SIMD = {
-  v128Load: 0, v128Load32Splat: 9, v128Store: 11, v128Const: 12, i8x16Shuffle: 13, f32x4Splat: 19, f32x4ExtractLane: 31,
+  v128Load: 0, v128Load32Splat: 9, v128Store: 11, v128Const: 12, i8x16Shuffle: 13, i32x4Splat: 17, f32x4Splat: 19, f32x4ExtractLane: 31,
   f64x2Splat: 20, f64x2ExtractLane: 33, f64x2Lt: 73, f64x2Gt: 74, v128Andnot: 79, v128And: 78, v128Or: 80, v128Xor: 81, v128Bitselect: 82, f32x4DemoteF64x2Zero: 94, f64x2PromoteLowF32x4: 95,
   i64x2Shl: 203, i64x2Add: 206, i64x2Sub: 209,
-  f32x4Add: 228, f32x4Sub: 229, f32x4Mul: 230, f32x4Div: 231, f32x4Max: 233,
+  f32x4Add: 228, f32x4Sub: 229, f32x4Mul: 230, f32x4Div: 231, f32x4Max: 233, f32x4Pmax: 235,
   f64x2Abs: 236, f64x2Neg: 237, f64x2Add: 240, f64x2Sub: 241, f64x2Mul: 242, f64x2Div: 243, f64x2Min: 244, f64x2Max: 245,
 } as const;
 
@@ -104,11 +104,11 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 
-/** Compiles and instantiates a module with a fresh one-page memory; throws where WebAssembly (SIMD) is unavailable. */
-export function instantiate(bytes: Uint8Array): { memory: WasmMemory; exports: Record<string, unknown> } {
+/** Compiles and instantiates a module with `shared` as its memory, or a fresh one-page one; throws where WebAssembly (SIMD) is unavailable. */
+export function instantiate(bytes: Uint8Array, shared?: WasmMemory): { memory: WasmMemory; exports: Record<string, unknown> } {
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   if (!wasm) throw new Error('WebAssembly is not available');
-  const memory = new wasm.Memory({ initial: 1 });
+  const memory = shared ?? new wasm.Memory({ initial: 1 });
   const module = new wasm.Module(bytes);
   return { memory, exports: new wasm.Instance(module, { env: { memory } }).exports };
 }

@@ -2,6 +2,7 @@ import type { DType } from '../../tensor/dtype.js';
 import { elementCount } from '../../tensor/tensor.js';
 import type { Kernel, KernelTable, OpContext } from '../kernel.js';
 import { erf, fastExp } from '../fast-math.js';
+import { addReluWasm } from '../wasm-elementwise.js';
 import { erfGeluWasm } from '../wasm-gelu.js';
 import { allocFor, makeFloatToOverwrite, makeValue, type RtNumeric, type RtNumericValue, type RtValue } from '../value.js';
 import { broadcastIndex, broadcastShapes } from './broadcast.js';
@@ -209,6 +210,14 @@ export function erfGeluScalar(x: Float32Array, c1: number, c2: number, c3: numbe
 
 /** relu(a + b) over same-length float32 arrays, the sum rounded to float32 first as add stores it. */
 export function addReluInto(a: Float32Array, b: Float32Array, out: Float32Array): void {
+  if (out.length < WASM_ADD_RELU_MIN || !addReluWasm(a, b, out)) addReluScalar(a, b, out);
+}
+
+/** Below this many elements the JavaScript loop is as fast as copying into WebAssembly memory and back. */
+const WASM_ADD_RELU_MIN = 256;
+
+/** addReluInto in JavaScript: the definition wasm-elementwise.ts reproduces bit for bit. */
+export function addReluScalar(a: Float32Array, b: Float32Array, out: Float32Array): void {
   for (let i = 0; i < out.length; i++) {
     const v = Math.fround(a[i]! + b[i]!);
     out[i] = v > 0 ? v : 0;

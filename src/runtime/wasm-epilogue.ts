@@ -1,0 +1,82 @@
+import { EMPTY_BLOCK_TYPE, get, I32, i32c, instantiate, mem, moduleWithOneFunction, OP, set, simd, SIMD, V128, type WasmMemory } from './wasm-asm.js';
+import { constants as k, highToF64, joinToF32, lowToF64, op } from './wasm-math.js';
+
+/**
+ * What the GEMM applies to its result while it is still in WebAssembly
+ * memory, in place and in SIMD, before copying it out: column vectors added
+ * (linear's bias, a fused add) and a per-row affine map (a conv's fused
+ * batch_norm and relu). Each gives what the JavaScript loops it replaces
+ * gave, bit for bit: a float32 sum rounds like the double sum rounded to
+ * float32; the affine map runs in double lanes (x·scale + shift) and rounds
+ * once; relu keeps v where v > 0 and stores 0 otherwise (NaN and −0 included).
+ */
+
+/** Parameters: C's byte address, its rows, f32x4 vectors per row (rows lie that far apart, no gap). */
+const P = { c: 0, rows: 1, vectors: 2, arg: 3, shiftAt: 4, relu: 5 } as const;
+
+/** for (row) { for (q over the row's vectors) body; per-row code first } */
+function overRows(L: { row: number; q: number; end: number }, perRow: number[], body: number[]): number[] {
+  const loop = (counter: number[], test: number[], inner: number[], step: number[]): number[] => [
+    ...counter, OP.block, EMPTY_BLOCK_TYPE, OP.loop, EMPTY_BLOCK_TYPE, ...test, OP.brIf, 1, ...inner, ...step, OP.br, 0, OP.end, OP.end,
+  ];
+  const row = [
+    ...get(P.c), ...get(P.vectors), ...i32c(4), OP.i32Shl, OP.i32Add, ...set(L.end),
+    ...perRow,
+    ...loop([...get(P.c), ...set(L.q)], [...get(L.q), ...get(L.end), OP.i32GeU], body, [...get(L.q), ...i32c(16), OP.i32Add, ...set(L.q)]),
+    ...get(L.end), ...set(P.c),
+  ];
+  return loop([...i32c(0), ...set(L.row)], [...get(L.row), ...get(P.rows), OP.i32GeU], row, [...get(L.row), ...i32c(1), OP.i32Add, ...set(L.row)]);
+}
+
+/** addColumns(c, rows, vectors, v): every row of C += the vector at v, lane by lane in float32. */
+function addColumnsBody(): number[] {
+  const L = { row: 4, q: 5, end: 6, v: 7 };
+  const body = [
+    ...get(L.q),
+    ...get(L.q), ...simd(SIMD.v128Load, ...mem(0)), ...get(L.v), ...simd(SIMD.v128Load, ...mem(0)), ...simd(SIMD.f32x4Add),
+    ...simd(SIMD.v128Store, ...mem(0)),
+    ...get(L.v), ...i32c(16), OP.i32Add, ...set(L.v),
+  ];
+  return [1, 4, I32, ...overRows(L, [...get(P.arg), ...set(L.v)], body), OP.end];
+}
+
+/** affineRows(c, rows, vectors, scaleAt, shiftAt, relu): row i = round32(x·scale[i] + shift[i]) (then relu), scale and shift doubles. */
+function affineRowsBody(): number[] {
+  const L = { row: 6, q: 7, end: 8, scale: 9, shift: 10, keep: 11, v: 12 };
+  const splatRow = (base: number): number[] => [
+    ...get(base), ...get(L.row), ...i32c(3), OP.i32Shl, OP.i32Add, OP.f64Load, 3, 0, ...simd(SIMD.f64x2Splat),
+  ];
+  const perRow = [...splatRow(P.arg), ...set(L.scale), ...splatRow(P.shiftAt), ...set(L.shift)];
+  const mapped = (half: (v: number[]) => number[]): number[] => op(SIMD.f64x2Add, op(SIMD.f64x2Mul, half(get(L.v)), get(L.scale)), get(L.shift));
+  const body = [
+    ...get(L.q), ...simd(SIMD.v128Load, ...mem(0)), ...set(L.v),
+    ...get(L.q),
+    ...joinToF32(mapped(lowToF64), mapped(highToF64)), ...set(L.v),
+    // pmax(0, v) is (0 < v ? v : 0); `keep` is all ones without relu.
+    ...get(L.v), ...op(SIMD.f32x4Pmax, k.f32(0), get(L.v)), ...get(L.keep), ...simd(SIMD.v128Bitselect),
+    ...simd(SIMD.v128Store, ...mem(0)),
+  ];
+  const keep = [...i32c(0), ...get(P.relu), OP.i32Eqz, OP.i32Sub, ...simd(SIMD.i32x4Splat), ...set(L.keep)];
+  return [2, 3, I32, 4, V128, ...keep, ...overRows(L, perRow, body), OP.end];
+}
+
+export interface GemmEpilogue {
+  addColumns(c: number, rows: number, vectors: number, v: number): void;
+  affineRows(c: number, rows: number, vectors: number, scaleAt: number, shiftAt: number, relu: number): void;
+}
+
+const epilogues = new WeakMap<WasmMemory, GemmEpilogue | null>();
+
+/** The epilogue kernels working in `memory` (a GEMM kernel's), or undefined where they cannot be compiled. */
+export function gemmEpilogue(memory: WasmMemory): GemmEpilogue | undefined {
+  if (!epilogues.has(memory)) {
+    try {
+      const add = instantiate(moduleWithOneFunction('f', [I32, I32, I32, I32], addColumnsBody()), memory).exports['f'] as GemmEpilogue['addColumns'];
+      const affine = instantiate(moduleWithOneFunction('f', [I32, I32, I32, I32, I32, I32], affineRowsBody()), memory).exports['f'] as GemmEpilogue['affineRows'];
+      epilogues.set(memory, { addColumns: add, affineRows: affine });
+    } catch {
+      epilogues.set(memory, null);
+    }
+  }
+  return epilogues.get(memory) ?? undefined;
+}
