@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ModelInputError } from '../errors.js';
 import { allocStorage, type DType, type DTypeStorage, type NumericTypedArray } from '../tensor/dtype.js';
+import { isOnDemand, onDemandTensor, releaseOnDemand } from '../tensor/on-demand.js';
 import { elementCount, makeTensor, type Tensor } from '../tensor/tensor.js';
 import { blobDataTypeCode, dtypeFromBlobDataType, subByteBits } from './dtypes.js';
 import { packSubByte, subBytePaddingBits, unpackSubByte, type SubByteStorage } from './subbyte.js';
@@ -80,17 +81,23 @@ export class BlobFileWriter {
     return this.end;
   }
 
-  /** Writes one tensor as a blob and returns the offset of its metadata record. */
+  /**
+   * Writes one tensor as a blob and returns the offset of its metadata record.
+   * A tensor made on demand is known by itself rather than by its data, which
+   * it lets go of once written.
+   */
   appendTensor(tensor: Tensor): number {
     const code = blobDataTypeCode(tensor.dtype);
     if (code === undefined) throw new TypeError(`dtype ${tensor.dtype} cannot be stored in a weight blob`);
-    const seen = this.written.get(tensor.data)?.get(tensor.dtype);
+    const key: object = isOnDemand(tensor) ? tensor : tensor.data;
+    const seen = this.written.get(key)?.get(tensor.dtype);
     if (seen !== undefined) return seen;
     const { bytes, paddingBits } = blobBytesOf(tensor);
     const offset = this.appendBytes(code, bytes, paddingBits);
-    const byDType = this.written.get(tensor.data) ?? new Map<DType, number>();
+    releaseOnDemand(tensor);
+    const byDType = this.written.get(key) ?? new Map<DType, number>();
     byDType.set(tensor.dtype, offset);
-    this.written.set(tensor.data, byDType);
+    this.written.set(key, byDType);
     return offset;
   }
 
@@ -143,42 +150,59 @@ const ELEMENT_BYTES: Partial<Record<DType, number>> = {
   float16: 2, bfloat16: 2, float32: 4, uint8: 1, int8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4,
 };
 
+/** Where a weight file's bytes come from: all held in memory, or read range by range from disk. */
+export interface BlobBytes {
+  readonly byteLength: number;
+  /** The `length` bytes at `offset`, which the reader has checked lie inside the file. */
+  range(offset: number, length: number): Uint8Array;
+  /** Whether `range` reads the disk: the reader then loads each blob's data only when it is first read. */
+  readonly onDemand: boolean;
+}
+
+/** A weight file held in memory: ranges are views into it. */
+export function bytesInMemory(bytes: Uint8Array): BlobBytes {
+  return { byteLength: bytes.byteLength, range: (offset, length) => bytes.subarray(offset, offset + length), onDemand: false };
+}
+
 /**
- * Reads blobs out of a weight file held in memory, validating every field a
- * hostile or corrupt file could get wrong. Returned tensors are views into the
- * file bytes when the data is aligned for its element type, copies otherwise.
+ * Reads blobs out of a weight file, validating every field a hostile or
+ * corrupt file could get wrong. From a file held in memory, returned tensors
+ * are views into its bytes when the data is aligned for its element type,
+ * copies otherwise; from a file read on demand, each tensor reads its own
+ * bytes when its data is first asked for (see tensor/on-demand.ts).
  */
 export class BlobFileReader {
   readonly file: string;
   readonly count: number;
-  private readonly bytes: Uint8Array;
-  private readonly view: DataView;
+  private readonly source: BlobBytes;
 
-  constructor(bytes: Uint8Array, file: string) {
+  constructor(bytes: Uint8Array | BlobBytes, file: string) {
     this.file = file;
-    this.bytes = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (bytes.byteLength < BLOB_HEADER_SIZE) this.fail(`weight file is ${bytes.byteLength} bytes, shorter than its 64-byte header`);
-    const version = this.view.getUint32(4, true);
+    this.source = bytes instanceof Uint8Array ? bytesInMemory(bytes) : bytes;
+    if (this.source.byteLength < BLOB_HEADER_SIZE) this.fail(`weight file is ${this.source.byteLength} bytes, shorter than its 64-byte header`);
+    const header = this.record(0, BLOB_HEADER_SIZE);
+    const version = header.getUint32(4, true);
     if (version !== BLOB_STORAGE_VERSION) this.fail(`weight file has storage version ${version}, expected ${BLOB_STORAGE_VERSION}`);
-    this.count = this.view.getUint32(0, true);
+    this.count = header.getUint32(0, true);
   }
 
   /** Decodes and validates the metadata record at `offset`. */
   metadata(offset: number): BlobMetadata {
-    if (!Number.isSafeInteger(offset) || offset < BLOB_HEADER_SIZE || offset + BLOB_METADATA_SIZE > this.bytes.byteLength) {
-      this.fail(`blob offset ${offset} is outside the weight file (${this.bytes.byteLength} bytes)`);
+    const fileBytes = this.source.byteLength;
+    if (!Number.isSafeInteger(offset) || offset < BLOB_HEADER_SIZE || offset + BLOB_METADATA_SIZE > fileBytes) {
+      this.fail(`blob offset ${offset} is outside the weight file (${fileBytes} bytes)`);
     }
-    const sentinel = this.view.getUint32(offset, true);
+    const view = this.record(offset, BLOB_METADATA_SIZE);
+    const sentinel = view.getUint32(0, true);
     if (sentinel !== BLOB_SENTINEL) this.fail(`invalid sentinel 0x${sentinel.toString(16)} in blob metadata at offset ${offset}`);
-    const code = this.view.getUint32(offset + 4, true);
+    const code = view.getUint32(4, true);
     const dtype = dtypeFromBlobDataType(code);
     if (dtype === undefined) this.fail(`unknown blob data type ${code} at offset ${offset}`);
-    const sizeInBytes = this.u64(offset + 8);
-    const dataOffset = this.u64(offset + 16);
-    const paddingBits = this.u64(offset + 24);
-    if (dataOffset < offset + BLOB_METADATA_SIZE || dataOffset + sizeInBytes > this.bytes.byteLength) {
-      this.fail(`blob at offset ${offset} claims ${sizeInBytes} bytes at ${dataOffset}, beyond the weight file (${this.bytes.byteLength} bytes)`);
+    const sizeInBytes = this.u64(view, 8, offset);
+    const dataOffset = this.u64(view, 16, offset);
+    const paddingBits = this.u64(view, 24, offset);
+    if (dataOffset < offset + BLOB_METADATA_SIZE || dataOffset + sizeInBytes > fileBytes) {
+      this.fail(`blob at offset ${offset} claims ${sizeInBytes} bytes at ${dataOffset}, beyond the weight file (${fileBytes} bytes)`);
     }
     if (paddingBits >= 8) this.fail(`blob at offset ${offset} has padding of ${paddingBits} bits (must be < 8)`);
     return { metadataOffset: offset, dtype, sizeInBytes, dataOffset, paddingBits };
@@ -206,14 +230,22 @@ export class BlobFileReader {
     if (meta.sizeInBytes !== expected) {
       this.fail(`blob at offset ${offset} has ${meta.sizeInBytes} bytes, but ${dtype} [${shape.join(', ')}] needs ${expected}`);
     }
-    const raw = this.bytes.subarray(meta.dataOffset, meta.dataOffset + meta.sizeInBytes);
-    if (bits !== undefined) return makeTensor(dtype, shape, unpackSubByte(dtype, raw, count) as DTypeStorage[DType]);
-    return makeTensor(dtype, shape, typedArrayOver(dtype, raw, count) as DTypeStorage[DType]);
+    const load = (): DTypeStorage[DType] => {
+      const raw = this.source.range(meta.dataOffset, meta.sizeInBytes);
+      return (bits !== undefined ? unpackSubByte(dtype, raw, count) : typedArrayOver(dtype, raw, count)) as DTypeStorage[DType];
+    };
+    return this.source.onDemand ? onDemandTensor(dtype, shape, load) : makeTensor(dtype, shape, load());
   }
 
-  private u64(at: number): number {
-    const v = this.view.getBigUint64(at, true);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`blob field at byte ${at} is too large (${v})`);
+  /** A view of the `length` bytes at `offset` (a header or metadata record). */
+  private record(offset: number, length: number): DataView {
+    const bytes = this.source.range(offset, length);
+    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private u64(view: DataView, at: number, recordOffset: number): number {
+    const v = view.getBigUint64(at, true);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`blob field at byte ${recordOffset + at} is too large (${v})`);
     return Number(v);
   }
 

@@ -1,15 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { constants as bufferConstants } from 'node:buffer';
-import { createReadStream, existsSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync } from 'node:fs';
 import { mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ConversionError, ModelInputError, ToolError } from '../errors.js';
-import { isInsideFolder, readRegularFile, readRegularFileSync, type SafeFileOptions } from '../safe-file.js';
+import { isInsideFolder, openRegularFile, readRangeSync, readRegularFile, readRegularFileSync, type SafeFileOptions } from '../safe-file.js';
 import { CoreML } from '../gen/coreml.js';
 import { specificationVersionForTarget, targetForOpset } from '../mil/ir.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { BlobFileReader, BlobFileWriter } from './blob.js';
+import { BlobFileReader, BlobFileWriter, type BlobBytes } from './blob.js';
 import { decodeDescription, encodeDescription, type DescriptionExtras } from './description.js';
 import {
   createManifest,
@@ -206,6 +206,7 @@ class PackageBlobSource implements BlobSource {
     private readonly packageRoot: string,
     private readonly modelDir: string,
     private readonly modelFile: string,
+    private readonly weights: WeightReading = 'whole',
   ) {}
 
   read(fileName: string, offset: number, dtype: DType, shape: readonly number[]): Tensor {
@@ -221,11 +222,30 @@ class PackageBlobSource implements BlobSource {
     if (!fileName.startsWith(MODEL_PATH_PREFIX)) fail(`weight file name "${fileName}" does not start with ${MODEL_PATH_PREFIX}`);
     const path = resolve(this.modelDir, fileName.slice(MODEL_PATH_PREFIX.length));
     if (!isInsideFolder(this.packageRoot, path)) fail(`weight file name "${fileName}" points outside the package`);
-    const bytes = readRegularFileSync(path, { ...packagePart(this.packageRoot, `weight file "${fileName}"`), file: path });
-    const reader = new BlobFileReader(bytes, path);
+    const options = { ...packagePart(this.packageRoot, `weight file "${fileName}"`), file: path };
+    const reader = new BlobFileReader(this.weights === 'on-demand' ? weightFileOnDisk(path, options) : readRegularFileSync(path, options), path);
     this.readers.set(fileName, reader);
     return reader;
   }
+}
+
+/**
+ * A weight file read range by range: each read opens it again with the same
+ * checks as the first (a regular file inside the package, within the cap), and
+ * a file that shrank since is an input error.
+ */
+function weightFileOnDisk(path: string, options: SafeFileOptions): BlobBytes {
+  const opened = openRegularFile(path, options);
+  closeSync(opened.fd);
+  const range = (offset: number, length: number): Uint8Array => {
+    const file = openRegularFile(path, options);
+    try {
+      return readRangeSync(file, length, offset, path);
+    } finally {
+      closeSync(file.fd);
+    }
+  };
+  return { byteLength: opened.size, range, onDemand: true };
 }
 
 /** Largest package part read: one buffer's worth (weight files of large models pass 2 GiB). */
@@ -238,8 +258,16 @@ function packagePart(root: string, what: string, maxBytes = MAX_PART_BYTES): Saf
   return { what, maxBytes, within: root, code: 'INVALID_PACKAGE' };
 }
 
+/**
+ * How a package's weights are read: the whole weight file at once (the
+ * default), or each weight from disk when its data is first asked for, for a
+ * reader that runs the program once and releases each weight after its last
+ * use (see tensor/on-demand.ts).
+ */
+export type WeightReading = 'whole' | 'on-demand';
+
 /** Reads an .mlpackage written by this project or by coremltools, weights included. */
-export async function readMlPackage(path: string): Promise<CoreMLModel> {
+export async function readMlPackage(path: string, options: { weights?: WeightReading } = {}): Promise<CoreMLModel> {
   const manifestPath = join(path, MANIFEST_FILE_NAME);
   const kind = await stat(path).catch(() => undefined);
   if (!kind) throw new ModelInputError('FILE_NOT_FOUND', 'package does not exist', { file: path });
@@ -262,6 +290,6 @@ export async function readMlPackage(path: string): Promise<CoreMLModel> {
   const modelPath = resolve(dataDir, rootItem.path);
   const what = `the root model (${PACKAGE_DATA_DIR}/${rootItem.path})`;
   const bytes = await readRegularFile(modelPath, { ...packagePart(root, what), file: manifestPath });
-  const blobs = new PackageBlobSource(root, dirname(modelPath), modelPath);
+  const blobs = new PackageBlobSource(root, dirname(modelPath), modelPath, options.weights);
   return decodeModel(bytes, modelPath, blobs);
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BlobFileReader, BlobFileWriter } from '../../src/coreml/blob.js';
 import { ModelInputError } from '../../src/errors.js';
+import { onDemandTensor } from '../../src/tensor/on-demand.js';
 import { makeTensor, type Tensor } from '../../src/tensor/tensor.js';
 
 let dir: string;
@@ -85,6 +86,19 @@ describe('BlobFileWriter', () => {
     const t = makeTensor('float32', [16]);
     const { offsets } = writeBlobs([t, t]);
     expect(offsets).toEqual([64, 64]);
+  });
+});
+
+describe('BlobFileWriter with tensors made on demand', () => {
+  it('writes each once, letting go of its data after writing it', () => {
+    let loads = 0;
+    const tensor = onDemandTensor('float32', [16], () => (loads++, Float32Array.from({ length: 16 }, (_, i) => i / 4)));
+    const { bytes, offsets } = writeBlobs([tensor, tensor]);
+    expect(offsets[1]).toBe(offsets[0]);
+    expect(loads).toBe(1);
+    const back = new BlobFileReader(bytes, 'weight.bin').read(offsets[0]!, 'float32', [16]);
+    expect(back.data).toEqual(tensor.data);
+    expect(loads).toBe(2);
   });
 });
 

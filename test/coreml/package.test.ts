@@ -8,6 +8,7 @@ import { encodeModel, readMlPackage, writeMlPackage } from '../../src/coreml/pac
 import { ConversionError, ToolError } from '../../src/errors.js';
 import { CoreML } from '../../src/gen/coreml.js';
 import type { MilOperation, MilVar } from '../../src/mil/ir.js';
+import { isOnDemand } from '../../src/tensor/on-demand.js';
 import { makeTensor, type Tensor } from '../../src/tensor/tensor.js';
 
 let dir: string;
@@ -270,6 +271,31 @@ describe('writeMlPackage / readMlPackage', () => {
     const model = sampleModel();
     model.outputs[0]!.name = 'other';
     expect(() => encodeModel(model)).toThrow(/outputs do not match/);
+  });
+});
+
+describe('readMlPackage with weights read on demand', () => {
+  it('reads the same model, each weight from disk only when its data is first read', async () => {
+    const model = sampleModel();
+    const pkg = join(dir, 'm.mlpackage');
+    await writeMlPackage(model, pkg);
+    const read = await readMlPackage(pkg, { weights: 'on-demand' });
+    const ops = read.program!.functions['main']!.block.operations;
+    const weight = ops.find((o) => o.name === 'w')!.attributes['val']!;
+    const bias = ops.find((o) => o.name === 'b')!.attributes['val']!;
+    expect(isOnDemand(weight)).toBe(true);
+    expect(isOnDemand(bias)).toBe(false);
+    expect(read).toEqual(model);
+  });
+
+  it('reports a weight file that shrank after the package was read as truncated, naming the file', async () => {
+    const pkg = join(dir, 'm.mlpackage');
+    await writeMlPackage(sampleModel(), pkg);
+    const read = await readMlPackage(pkg, { weights: 'on-demand' });
+    const weights = join(pkg, 'Data/com.apple.CoreML/weights/weight.bin');
+    writeFileSync(weights, readFileSync(weights).subarray(0, 100));
+    const weight = read.program!.functions['main']!.block.operations.find((o) => o.name === 'w')!.attributes['val']!;
+    expect(() => weight.data).toThrow(expect.objectContaining({ code: 'TRUNCATED', message: expect.stringContaining('weight.bin') }));
   });
 });
 
