@@ -159,8 +159,9 @@ export async function verifyVariantPackage(job: VerifyJob, built: VariantResult)
   const result: VariantResult = { ...built, warnings: [...built.warnings] };
   const gate = effectiveGate(job.variant.gate, job.gates);
   try {
-    // Verify what is on disk, not what is in memory: the package is the product.
-    const written = await readMlPackage(job.packagePath);
+    // Verify what is on disk, not what is in memory: the package is the product. Its weights
+    // are read as the run reaches them and let go of after their last use.
+    const written = await readMlPackage(job.packagePath, { weights: 'on-demand' });
     // An image or classifier package is judged from the app's side: pixels in, labels out.
     const face = packageInterface(written, job.packageLabel);
     const modelPath = job.modelPath;

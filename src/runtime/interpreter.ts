@@ -1,5 +1,6 @@
 import type { MilBlock, MilFunction, MilOperation, MilOpset, MilProgram, MilTensorType } from '../mil/ir.js';
 import { programDescription, type CoreMLModel } from '../coreml/model.js';
+import { releaseOnDemand } from '../tensor/on-demand.js';
 import { formatShape, type Tensor } from '../tensor/tensor.js';
 import { errorMessage, ToolError } from '../errors.js';
 import { OpContext, type Kernel } from './kernel.js';
@@ -278,6 +279,8 @@ function runOperation(op: MilOperation, scope: Scope, opset: MilOpset, heartbeat
     }
     results = results.map((r, i) => settleOutput(op, op.outputs[i]!.type, r, params));
     if (constant && keep) constantResults.set(op, results);
+    // Run once: a weight read from disk on demand is let go of here, its value living on only in this run's scope.
+    if (constant && !keep) releaseOperands(op);
   }
   op.outputs.forEach((out, i) => scope.set(out.name, results[i]!));
   if (constant) {
@@ -285,6 +288,12 @@ function runOperation(op: MilOperation, scope: Scope, opset: MilOpset, heartbeat
   } else {
     for (const r of results) scope.buffers.adopt(r.data, !sharesInput(r.data, params));
   }
+}
+
+/** Releases the on-demand data of the constants an op carries (see tensor/on-demand.ts). */
+function releaseOperands(op: MilOperation): void {
+  for (const tensor of Object.values(op.attributes)) releaseOnDemand(tensor);
+  for (const bindings of Object.values(op.inputs)) for (const b of bindings) if (b.kind === 'value') releaseOnDemand(b.value);
 }
 
 /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CoreMLModel } from '../../src/coreml/model.js';
 import type { MilBlock, MilProgram } from '../../src/mil/ir.js';
 import { runModel, runProgram, supportedOpTypes } from '../../src/runtime/interpreter.js';
+import { onDemandTensor } from '../../src/tensor/on-demand.js';
 import { f16, f32, i32, op, program, scalar, str, v, values } from './build.js';
 
 /** y = relu(x · 2) on a [2] fp32 input. */
@@ -177,6 +178,22 @@ describe('a run told it is the only one', () => {
     expect(values(out['y']!)).toEqual([1, -3]);
     expect(seen).not.toBe(weight.data);
     expect((seen as Float32Array).buffer).toBe((weight.data as Float32Array).buffer);
+  });
+
+  it('lets go of a weight read on demand once its const has run, and keeps it for later runs otherwise', () => {
+    let loads = 0;
+    const weight = onDemandTensor('float32', [2], () => (loads++, Float32Array.from([0.5, 3])));
+    const prog = program([v('x', 'float32', [2])], [
+      op('const', {}, [v('w', 'float32', [2])], { val: weight }),
+      op('mul', { x: 'x', y: 'w' }, [v('y', 'float32', [2])]),
+    ], ['y']);
+    const x = f32([2], [2, -1]);
+    expect(values(runProgram(prog, { x }, { once: true })['y']!)).toEqual([1, -3]);
+    expect(values(runProgram(prog, { x }, { once: true })['y']!)).toEqual([1, -3]);
+    expect(loads).toBe(2);
+    expect(values(runProgram(prog, { x })['y']!)).toEqual([1, -3]);
+    expect(values(runProgram(prog, { x })['y']!)).toEqual([1, -3]);
+    expect(loads).toBe(3);
   });
 });
 
