@@ -3,6 +3,7 @@ import type { MilTensorType } from '../../mil/ir.js';
 import type { OnnxNode } from '../../onnx/ir.js';
 import type { DType, NumericTypedArray } from '../../tensor/dtype.js';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../../tensor/fp16.js';
+import { onDemandTensor, releaseOnDemand } from '../../tensor/on-demand.js';
 import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import { narrowConstant } from '../narrow.js';
 import type { ConvertContext } from '../types.js';
@@ -63,14 +64,24 @@ export function reshapeConstant(t: Tensor, shape: readonly number[]): Tensor {
  */
 export function transpose2d(t: Tensor): Tensor {
   const [rows, cols] = t.shape as [number, number];
-  const src = t.data as NumericTypedArray;
+  // Made when first read and let go of by readers that are done with it (the fp16 cast, the
+  // weight file writer), so a conversion does not hold a transposed copy of every weight.
+  const load = (): Tensor['data'] => {
+    const out = transposedData(t.data as NumericTypedArray, rows, cols) as Tensor['data'];
+    releaseOnDemand(t); // a source read from the model file on demand is not held beside its transpose
+    return out;
+  };
+  return onDemandTensor(t.dtype, [cols, rows], load, { of: t, by: 'transpose2d' });
+}
+
+function transposedData(src: NumericTypedArray, rows: number, cols: number): NumericTypedArray {
   const out = new (src.constructor as new (n: number) => NumericTypedArray)(src.length);
   const width = src.BYTES_PER_ELEMENT;
   if (width === 4) transposeWords(wordsOf(Int32Array, src), wordsOf(Int32Array, out), rows, cols);
   else if (width === 2) transposeHalfWords(wordsOf(Uint16Array, src), wordsOf(Uint16Array, out), rows, cols);
   else if (width === 1) transposeBytes(wordsOf(Uint8Array, src), wordsOf(Uint8Array, out), rows, cols);
   else transposeAny(src, out, rows, cols);
-  return makeTensor(t.dtype, [cols, rows], out as Tensor['data']);
+  return out;
 }
 
 function wordsOf<T>(ctor: new (buffer: ArrayBufferLike, byteOffset: number, length: number) => T, a: NumericTypedArray): T {

@@ -1,3 +1,4 @@
+import { originOf } from '../../tensor/on-demand.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { MilBlock, MilOperation, MilProgram } from '../ir.js';
 import { renameUses } from './uses.js';
@@ -61,9 +62,15 @@ function constantKey(t: Tensor): string {
   return `${t.dtype}|${t.shape.join(',')}`;
 }
 
-/** Bitwise equality, so NaN payloads and signed zeros count as different values only when their bits differ. */
+/**
+ * Bitwise equality, so NaN payloads and signed zeros count as different values only when their bits differ.
+ * Two tensors made on demand by one one-to-one function are compared through their sources, without loading either.
+ */
 function sameTensor(a: Tensor, b: Tensor): boolean {
   if (a.dtype !== b.dtype || a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) return false;
+  const from = originOf(a);
+  const to = originOf(b);
+  if (from && to && from.by === to.by) return from.of === to.of || sameTensor(from.of, to.of);
   const x = bytesOf(a);
   const y = bytesOf(b);
   if (!x || !y) {

@@ -1,4 +1,5 @@
 import { FLOAT16_MAX, FLOAT16_MIN_NORMAL, FLOAT16_MIN_SUBNORMAL, float32BitsToFloat16Bits, float32ToFloat16Bits } from '../../tensor/fp16.js';
+import { releaseOnDemand } from '../../tensor/on-demand.js';
 import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import { lookupMilOp, type MilOpDef, type MilParamDef, type TypeRuleInput } from '../catalogue.js';
 import {
@@ -351,6 +352,8 @@ class FunctionRewriter {
 
   private convertConst(value: Tensor, label: string): Tensor {
     const { tensor, saturated } = toFloat16Tensor(value);
+    // A weight made on demand (a transposed copy) is made again should its fp32 const still be written.
+    releaseOnDemand(value);
     if (saturated > 0) this.warnings.push(`${label}: ${saturated} value(s) beyond the fp16 range saturated to ±${FLOAT16_MAX}`);
     return tensor;
   }

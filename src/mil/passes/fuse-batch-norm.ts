@@ -1,3 +1,4 @@
+import { releaseOnDemand } from '../../tensor/on-demand.js';
 import { makeTensor, type Tensor } from '../../tensor/tensor.js';
 import type { MilBlock, MilFunction, MilOperation, MilProgram } from '../ir.js';
 import type { NameAllocator } from '../sanitize.js';
@@ -91,6 +92,8 @@ class BatchNormFuser {
     const affine = this.channelAffine(bn, channels);
     if (!affine || (bias && bias.data.length !== channels)) return undefined;
     const fusedWeight = producer.type === 'conv' ? scaleConvWeight(weight, affine.scale) : scaleTransposeWeight(weight, affine.scale, groups);
+    // A weight read from the model file on demand is not held beside its scaled copy.
+    releaseOnDemand(weight);
     const fusedBias = new Float32Array(channels);
     for (let c = 0; c < channels; c++) fusedBias[c] = (bias ? bias.data[c] as number : 0) * affine.scale[c]! + affine.shift[c]!;
     const weightConst = constOp(this.names.allocate(`${bn.name}_fused_weight`), fusedWeight);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { milConst } from '../../../src/mil/builder.js';
 import { dedupeConstants } from '../../../src/mil/passes/dedupe-constants.js';
-import { makeTensor } from '../../../src/tensor/tensor.js';
+import { onDemandTensor } from '../../../src/tensor/on-demand.js';
+import { makeTensor, type Tensor } from '../../../src/tensor/tensor.js';
 import { buildProgram, opsOf } from './helpers.js';
 
 describe('dedupeConstants', () => {
@@ -37,5 +38,17 @@ describe('dedupeConstants', () => {
       return [first, second];
     });
     expect(dedupeConstants(program)).toBe(0);
+  });
+
+  it('compares constants made on demand by one one-to-one function through their sources, without making either', () => {
+    const source = (seed: number) => makeTensor('float32', [12], Float32Array.from({ length: 12 }, (_, i) => i * seed));
+    let made = 0;
+    const reversed = (t: Tensor) => onDemandTensor('float32', [12], () => (made++, Float32Array.from(t.data as Float32Array).reverse()), { of: t, by: 'reverse' });
+    const program = buildProgram('iOS15', (b) => {
+      const x = b.addInput('x', { dtype: 'float32', shape: [12] });
+      return [b.op1('add', { x, y: reversed(source(1)) }), b.op1('add', { x, y: reversed(source(1)) }), b.op1('add', { x, y: reversed(source(2)) })];
+    });
+    expect(dedupeConstants(program)).toBe(1);
+    expect(made).toBe(0);
   });
 });

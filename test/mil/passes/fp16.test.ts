@@ -5,6 +5,7 @@ import { applyFp16ComputePrecision, toFloat16Tensor } from '../../../src/mil/pas
 import { validateProgram } from '../../../src/mil/validate.js';
 import { printProgram } from '../../../src/mil/print.js';
 import { float16BitsToFloat32 } from '../../../src/tensor/fp16.js';
+import { onDemandTensor } from '../../../src/tensor/on-demand.js';
 import { makeTensor } from '../../../src/tensor/tensor.js';
 import { buildProgram, opsOf } from './helpers.js';
 
@@ -124,6 +125,25 @@ describe('applyFp16ComputePrecision', () => {
     const source = (userCast.inputs['x']![0] as { name: string }).name;
     expect(ops.find((o) => o.outputs[0]?.name === source)!.outputs[0]!.type.dtype).toBe('float32');
     expect(validateProgram(program)).toEqual([]);
+  });
+});
+
+describe('applyFp16ComputePrecision on weights made on demand', () => {
+  it('casts such a weight and lets go of its fp32 data', () => {
+    let loads = 0;
+    const weight = onDemandTensor('float32', [4, 3], () => (loads++, Float32Array.from({ length: 12 }, (_, i) => i / 2)));
+    const program = buildProgram('iOS15', (b) => {
+      const x = b.addInput('x', { dtype: 'float32', shape: [1, 3] });
+      return [b.op1('linear', { x, weight })];
+    });
+    applyFp16ComputePrecision(program);
+    const linear = opsOf(program).find((o) => o.type === 'linear')!;
+    const half = opsOf(program).find((o) => o.outputs[0]!.name === (linear.inputs['weight']![0] as { name: string }).name)!.attributes['val']!;
+    expect(half.dtype).toBe('float16');
+    expect([...(half.data as Uint16Array)].map(float16BitsToFloat32)).toEqual(Array.from({ length: 12 }, (_, i) => i / 2));
+    expect(loads).toBe(1);
+    void weight.data;
+    expect(loads).toBe(2);
   });
 });
 
