@@ -5,7 +5,7 @@ import { valueInfoFromProto } from './decode-types.js';
 import type { OnnxAttributeValue, OnnxFunction, OnnxGraph, OnnxNode } from './ir.js';
 import type { ElementBudget, OnnxLimits } from './limits.js';
 import { bytesToString, int64ToBigInt, int64ToSafeNumber, type ProtoInt64 } from './proto-values.js';
-import { tensorFromProto, type ExternalDataReader } from './tensor-proto.js';
+import { tensorFromProto, type ExternalDataReader, type RawDataSource } from './tensor-proto.js';
 
 /** State shared while one model is decoded: limits are enforced across all graphs together. */
 export interface DecodeContext {
@@ -15,12 +15,19 @@ export interface DecodeContext {
   readonly readExternal: ExternalDataReader;
   /** Tensors get data of their own instead of views into the decoded bytes. */
   readonly ownData: boolean;
+  /** Large raw_data is read again from the file when first used (see DecodeOnnxOptions.rawDataFrom). */
+  readonly rawData?: RawDataSource;
   /** Nodes seen so far over every graph and function. */
   nodeCount: number;
   subgraphCount: number;
 }
 
 const AttributeType = onnx.AttributeProto.AttributeType;
+
+/** How tensors of this model hold their data: copied, views, or read on demand. */
+function tensorDataOptions(ctx: DecodeContext): { ownData: boolean; rawData?: RawDataSource } {
+  return ctx.rawData ? { ownData: ctx.ownData, rawData: ctx.rawData } : { ownData: ctx.ownData };
+}
 
 /**
  * int64 attributes become numbers. Values beyond ±2^53 are sentinels such as
@@ -51,7 +58,7 @@ const unsupportedAttribute = (kind: string): AttributeConverter => (_a, ctx, _d,
 };
 
 const tensorAttr = (t: onnx.ITensorProto, ctx: DecodeContext, where: string): Tensor =>
-  tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, label: `tensor of ${where}`, ownData: ctx.ownData });
+  tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, label: `tensor of ${where}`, ...tensorDataOptions(ctx) });
 
 const ATTRIBUTE_CONVERTERS: Readonly<Record<number, AttributeConverter>> = {
   [AttributeType.FLOAT]: (a) => ({ type: 'float', value: a.f ?? 0 }),
@@ -151,7 +158,7 @@ function initializersFromProto(g: onnx.IGraphProto, ctx: DecodeContext): Map<str
   for (const t of g.initializer ?? []) {
     const name = t.name ?? '';
     if (initializers.has(name)) throw new ModelInputError('MALFORMED', `initializer "${name}" appears twice`, { file: ctx.file });
-    initializers.set(name, tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, ownData: ctx.ownData }));
+    initializers.set(name, tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, ...tensorDataOptions(ctx) }));
   }
   return initializers;
 }

@@ -20,6 +20,13 @@ export interface DecodeOnnxOptions {
    * ViT-B/16). Copying all of them lets the buffer go once decoded.
    */
   ownData?: boolean;
+  /**
+   * Reads a range of the file `bytes` came from again. When given, raw_data of
+   * 64 KiB or more is not held but read from the file when first used (a
+   * tensor made on demand, see tensor/on-demand.ts), so the model holds next to
+   * none of its weights and conversion reads each when it needs it.
+   */
+  rawDataFrom?: (offset: number, length: number) => Uint8Array;
 }
 
 export { isLfsPointer };
@@ -88,6 +95,7 @@ export function decodeOnnxModel(bytes: Buffer, options: DecodeOnnxOptions): Onnx
     budget: new ElementBudget(limits, file),
     readExternal: createExternalDataReader(file),
     ownData: options.ownData === true,
+    ...(options.rawDataFrom ? { rawData: { decoded: buffer, read: options.rawDataFrom } } : {}),
     nodeCount: 0,
     subgraphCount: 0,
   };

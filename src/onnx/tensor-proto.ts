@@ -2,6 +2,7 @@ import { readRegularFile } from '../safe-file.js';
 import { ModelInputError } from '../errors.js';
 import { onnx } from '../gen/onnx.js';
 import { packedByteLength, type DType, type TensorData } from '../tensor/dtype.js';
+import { onDemandTensor } from '../tensor/on-demand.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { dtypeOfOnnxType, onnxTypeName, onnxTypeOfDType } from './data-type.js';
 import { checkedElementCount, DEFAULT_ONNX_LIMITS, ElementBudget } from './limits.js';
@@ -23,7 +24,22 @@ export interface TensorProtoContext {
   label?: string;
   /** Copy raw_data out of the bytes decoded, so those can be freed (see DecodeOnnxOptions.ownData). */
   ownData?: boolean;
+  /** Where large raw_data is read again from when first used, instead of being held. */
+  rawData?: RawDataSource;
 }
+
+/**
+ * The file a model's bytes were decoded from, for raw_data read on demand:
+ * `decoded` is what is being decoded (raw_data's offset in it is its offset in
+ * the file), `read` reads a range of the file again.
+ */
+export interface RawDataSource {
+  readonly decoded: Uint8Array;
+  read(offset: number, length: number): Uint8Array;
+}
+
+/** raw_data below this size is held as it is decoded: small constants are read over and over by shape inference and folding. */
+const ON_DEMAND_MIN_BYTES = 64 * 1024;
 
 /** One ONNX typed value field: which dtypes it carries and how its values become typed arrays. */
 interface FieldReader {
@@ -96,7 +112,27 @@ export function tensorFromProto(proto: onnx.ITensorProto, ctx: TensorProtoContex
   ctx.budget.charge(count, what);
   const n = Number(count);
   const shape = dims.map(Number);
+  const load = rawDataOnDemand(proto, dtype, n, what, ctx);
+  if (load) return onDemandTensor(dtype, shape, load as () => Tensor['data']);
   return { dtype, shape, data: readTensorData(proto, dtype, n, what, ctx) } as Tensor;
+}
+
+/**
+ * For large raw_data decoded from a file that can be read again: a loader that
+ * reads it from the file, so the model holds none of it until it is used (see
+ * tensor/on-demand.ts). The loader keeps only numbers, never the decoded bytes.
+ */
+function rawDataOnDemand(proto: onnx.ITensorProto, dtype: DType, n: number, what: string, ctx: TensorProtoContext): (() => TensorData) | undefined {
+  const source = ctx.rawData;
+  const raw = proto.rawData;
+  if (!source || !raw || raw.length < ON_DEMAND_MIN_BYTES || dtype === 'string' || raw.buffer !== source.decoded.buffer) return undefined;
+  checkSingleValueField(proto, what, ctx.file);
+  const length = raw.length;
+  // A size that does not match is reported by readTensorData.
+  if (length !== packedByteLength(dtype, n)) return undefined;
+  const offset = raw.byteOffset - source.decoded.byteOffset;
+  const read = source.read;
+  return () => readPayload(dtype, read(offset, length), n);
 }
 
 const VALUE_FIELDS = [

@@ -169,7 +169,9 @@ export async function restartModel(job: ModelJob, references: References): Promi
 
 /** The model read, its inputs frozen and shaped as the job says. */
 async function readJobModel(job: ModelJob): Promise<OnnxModel> {
-  const loaded = await loadOnnxModel(job.onnxPath);
+  // Weights are read from the file as each conversion needs them: a build holds one model's
+  // weights at a time, not the ONNX ones beside every conversion's.
+  const loaded = await loadOnnxModel(job.onnxPath, undefined, { weights: 'on-demand' });
   return withInputShapes(job.freeze ? freezeInputs(loaded, freezeValuesFor(loaded, job.freeze)) : loaded, job);
 }
 

@@ -11,6 +11,7 @@ import { encodeOnnxModel } from '../../src/onnx/encode.js';
 import type { OnnxGraph } from '../../src/onnx/ir.js';
 import { loadOnnxModel } from '../../src/onnx/load.js';
 import { DEFAULT_ONNX_LIMITS } from '../../src/onnx/limits.js';
+import { isOnDemand } from '../../src/tensor/on-demand.js';
 import { makeTensor } from '../../src/tensor/tensor.js';
 import { model, node, valueInfo } from '../helpers/onnx-graph.js';
 
@@ -167,6 +168,38 @@ describe('loadOnnxModel refuses unreadable files with typed errors naming the fi
     symlinkSync('real.onnx', join(inner, 'alias.onnx'));
     expect((await loadError(join(inner, 'escape.onnx'))).message).toMatch(/symlink that leads outside/);
     expect((await loadOnnxModel(join(inner, 'alias.onnx'))).graph.nodes).toHaveLength(5);
+  });
+});
+
+describe('loadOnnxModel with weights read on demand', () => {
+  const big = Float32Array.from({ length: 40_000 }, (_, i) => Math.sin(i));
+  const small = Float32Array.from([1, 2, 3]);
+  const bytes = encodeOnnxModel(reluModel({ big: makeTensor('float32', [200, 200], big), small: makeTensor('float32', [3], small) }));
+
+  it('holds no large raw_data, reading each from the file when first used, with the same values', async () => {
+    const path = writeModel('on-demand.onnx', bytes);
+    const loaded = await loadOnnxModel(path, undefined, { weights: 'on-demand' });
+    const whole = await loadOnnxModel(path);
+    const bigTensor = loaded.graph.initializers.get('big')!;
+    expect(isOnDemand(bigTensor)).toBe(true);
+    expect(isOnDemand(loaded.graph.initializers.get('small')!)).toBe(false);
+    expect(bigTensor.data).toEqual(big);
+    expect(loaded.graph.initializers).toEqual(whole.graph.initializers);
+  });
+
+  it('refuses to read weights from a file that changed since it was loaded, naming it', async () => {
+    const path = writeModel('changed.onnx', bytes);
+    const loaded = await loadOnnxModel(path, undefined, { weights: 'on-demand' });
+    writeFileSync(path, bytes.subarray(0, bytes.length - 10));
+    const error = (() => {
+      try {
+        return loaded.graph.initializers.get('big')!.data;
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(error).toBeInstanceOf(ModelInputError);
+    expect(error).toMatchObject({ code: 'MALFORMED', file: path, message: expect.stringContaining('changed on disk') });
   });
 });
 
