@@ -125,7 +125,8 @@ export async function convertFile(onnxPath: string, outPath: string, options: Co
   const started = performance.now();
 
   report('load', 0, 1);
-  const loaded = await loadOnnxModel(onnxPath, options.limits);
+  // Weights stay in the file until the conversion reads them: the model never holds them beside the package's.
+  const loaded = await loadOnnxModel(onnxPath, options.limits, { weights: 'on-demand' });
   const model = options.freeze ? freezeInputs(loaded, freezeValuesFor(loaded, options.freeze)) : loaded;
   // After a successful load the file exists; its size is the input size for throughput figures.
   const onnxBytes = await fileSize(onnxPath);
