@@ -139,6 +139,25 @@ export function readRangeSync(checked: CheckedFile, length: number, position: nu
   return out;
 }
 
+/**
+ * Reads `length` bytes at `position` of a file opened afresh with the checks of
+ * openRegularFile, for readers that come back to a file for one range at a
+ * time. A file whose size is no longer `size` has changed since it was first
+ * read: its bytes would belong to another file, so that is an input error.
+ */
+export function readRegularFileRange(path: string, options: SafeFileOptions, size: number, position: number, length: number): Buffer {
+  const checked = openRegularFile(path, options);
+  const file = options.file ?? path;
+  try {
+    if (checked.size !== size) {
+      throw new ModelInputError(options.code ?? 'MALFORMED', `${options.what} changed on disk while it was being read (${size} bytes, now ${checked.size})`, { file });
+    }
+    return readRangeSync(checked, length, position, file);
+  } finally {
+    closeSync(checked.fd);
+  }
+}
+
 const readAsync = promisify(read);
 
 /** Checks, opens and reads a whole regular file (see openRegularFile), closing it afterwards. */

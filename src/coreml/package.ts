@@ -4,10 +4,11 @@ import { closeSync, createReadStream, existsSync } from 'node:fs';
 import { mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ConversionError, ModelInputError, ToolError } from '../errors.js';
-import { isInsideFolder, openRegularFile, readRangeSync, readRegularFile, readRegularFileSync, type SafeFileOptions } from '../safe-file.js';
+import { isInsideFolder, openRegularFile, readRegularFile, readRegularFileRange, readRegularFileSync, type SafeFileOptions } from '../safe-file.js';
 import { CoreML } from '../gen/coreml.js';
 import { specificationVersionForTarget, targetForOpset } from '../mil/ir.js';
 import type { DType } from '../tensor/dtype.js';
+import type { WeightReading } from '../tensor/on-demand.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BlobFileReader, BlobFileWriter, type BlobBytes } from './blob.js';
 import { decodeDescription, encodeDescription, type DescriptionExtras } from './description.js';
@@ -229,23 +230,12 @@ class PackageBlobSource implements BlobSource {
   }
 }
 
-/**
- * A weight file read range by range: each read opens it again with the same
- * checks as the first (a regular file inside the package, within the cap), and
- * a file that shrank since is an input error.
- */
+/** A weight file read range by range, opened again with the same checks for each (see readRegularFileRange). */
 function weightFileOnDisk(path: string, options: SafeFileOptions): BlobBytes {
   const opened = openRegularFile(path, options);
   closeSync(opened.fd);
-  const range = (offset: number, length: number): Uint8Array => {
-    const file = openRegularFile(path, options);
-    try {
-      return readRangeSync(file, length, offset, path);
-    } finally {
-      closeSync(file.fd);
-    }
-  };
-  return { byteLength: opened.size, range, onDemand: true };
+  const size = opened.size;
+  return { byteLength: size, range: (offset, length) => readRegularFileRange(path, options, size, offset, length), onDemand: true };
 }
 
 /** Largest package part read: one buffer's worth (weight files of large models pass 2 GiB). */
@@ -259,14 +249,11 @@ function packagePart(root: string, what: string, maxBytes = MAX_PART_BYTES): Saf
 }
 
 /**
- * How a package's weights are read: the whole weight file at once (the
- * default), or each weight from disk when its data is first asked for, for a
- * reader that runs the program once and releases each weight after its last
- * use (see tensor/on-demand.ts).
+ * Reads an .mlpackage written by this project or by coremltools, weights
+ * included: the whole weight file at once, or with `weights: 'on-demand'` each
+ * weight from disk when its data is first asked for, for a reader that runs the
+ * program once and releases each weight after its last use.
  */
-export type WeightReading = 'whole' | 'on-demand';
-
-/** Reads an .mlpackage written by this project or by coremltools, weights included. */
 export async function readMlPackage(path: string, options: { weights?: WeightReading } = {}): Promise<CoreMLModel> {
   const manifestPath = join(path, MANIFEST_FILE_NAME);
   const kind = await stat(path).catch(() => undefined);

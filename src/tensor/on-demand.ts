@@ -13,6 +13,9 @@ import type { Tensor } from './tensor.js';
  * it again, so nothing is ever wrong, only slower.
  */
 
+/** How a reader of a model file holds its weights: all read at once, or each read when first used. */
+export type WeightReading = 'whole' | 'on-demand';
+
 const releasers = new WeakMap<Tensor, () => void>();
 
 /**

@@ -288,14 +288,14 @@ describe('readMlPackage with weights read on demand', () => {
     expect(read).toEqual(model);
   });
 
-  it('reports a weight file that shrank after the package was read as truncated, naming the file', async () => {
+  it('refuses weights from a weight file that changed after the package was read, naming the file', async () => {
     const pkg = join(dir, 'm.mlpackage');
     await writeMlPackage(sampleModel(), pkg);
     const read = await readMlPackage(pkg, { weights: 'on-demand' });
     const weights = join(pkg, 'Data/com.apple.CoreML/weights/weight.bin');
     writeFileSync(weights, readFileSync(weights).subarray(0, 100));
     const weight = read.program!.functions['main']!.block.operations.find((o) => o.name === 'w')!.attributes['val']!;
-    expect(() => weight.data).toThrow(expect.objectContaining({ code: 'TRUNCATED', message: expect.stringContaining('weight.bin') }));
+    expect(() => weight.data).toThrow(expect.objectContaining({ code: 'INVALID_PACKAGE', file: weights, message: expect.stringContaining('changed on disk') }));
   });
 });
 
