@@ -1,5 +1,6 @@
 import type { KernelTable, OpContext } from '../kernel.js';
 import { makeFloat, type RtValue } from '../value.js';
+import { maxPool2dWasm } from '../wasm-pool.js';
 import { lift, resolvePads, spatialParam, spatialRank } from './window.js';
 
 /** max_pool, avg_pool, l2_pool over 1–3 spatial dims. */
@@ -85,6 +86,9 @@ function pool(kind: PoolKind) {
     const reduce = WINDOW_REDUCERS[kind];
     const planes = x.shape[0]! * x.shape[1]!;
     const out = makeFloat(x.dtype, [x.shape[0]!, x.shape[1]!, ...w.outSize]);
+    const planar = ID === 1 && KD === 1 && OD === 1 && PD === 0;
+    const geometry2d = { kernel: [KH, KW], stride: [SH, SW], pad: [PH, PW], inSize: [IH, IW], outSize: [OH, OW] } as const satisfies Record<string, [number, number]>;
+    if (kind === 'max' && planar && maxPool2dWasm(x.data, planes, geometry2d, out.data)) return [out];
     const inVol = ID * IH * IW;
     let o = 0;
     for (let p = 0; p < planes; p++) {
