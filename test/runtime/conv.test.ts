@@ -119,16 +119,18 @@ describe('conv_transpose', () => {
 });
 
 /** Explicit im2col of one image (stride 1, no dilation) and one GEMM over it: the same products summed in the same order as conv's. */
-function im2colThenGemm(x: Float32Array, [cin, h, w]: number[], weight: Float32Array, cout: number, [kh, kw]: number[], [pt, pl, pb, pr]: number[]): Float32Array {
-  const oh = h + pt + pb - kh + 1;
-  const ow = w + pl + pr - kw + 1;
+function im2colThenGemm(
+  x: Float32Array, [cin, h, w]: number[], weight: Float32Array, cout: number, [kh, kw]: number[], [pt, pl, pb, pr]: number[], [sh, sw]: number[] = [1, 1],
+): Float32Array {
+  const oh = Math.floor((h + pt + pb - kh) / sh) + 1;
+  const ow = Math.floor((w + pl + pr - kw) / sw) + 1;
   const k = cin * kh * kw;
   const col = new Float32Array(k * oh * ow);
   for (let c = 0; c < cin; c++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
     const row = (c * kh + i) * kw + j;
     for (let y = 0; y < oh; y++) for (let z = 0; z < ow; z++) {
-      const iy = y + i - pt;
-      const iz = z + j - pl;
+      const iy = y * sh + i - pt;
+      const iz = z * sw + j - pl;
       col[row * oh * ow + y * ow + z] = iy >= 0 && iy < h && iz >= 0 && iz < w ? x[(c * h + iy) * w + iz]! : 0;
     }
   }
@@ -153,6 +155,29 @@ describe('stride-1 conv read from the padded image', () => {
     }, F([1, cout, oh, ow]));
     const want = im2colThenGemm(x, [...inShape], weight, cout, [...kernel], [...pads]);
     const got = out!.data as Float32Array;
+    expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer))).toBe(true);
+  });
+});
+
+describe('strided conv read from the padded image split into phases', () => {
+  it.each([
+    ['7×7 stride 2, the ResNet stem', [3, 30, 28], 8, [7, 7], [3, 3, 3, 3], [2, 2]],
+    ['1×1 stride 2, a downsampling shortcut', [300, 9, 7], 12, [1, 1], [0, 0, 0, 0], [2, 2]],
+    ['3×3 stride 2 with one-sided padding, two K panels', [40, 11, 10], 6, [3, 3], [1, 0, 0, 1], [2, 2]],
+    ['2×3 strides 3 and 2', [5, 13, 17], 7, [2, 3], [1, 2, 0, 1], [3, 2]],
+  ] as const)('%s: bit-identical to im2col and a GEMM', (_, inShape, cout, kernel, pads, strides) => {
+    const [cin, h, w] = inShape;
+    const x = seededFloats(cin * h * w, cin + h);
+    const weight = seededFloats(cout * cin * kernel[0] * kernel[1], cout);
+    const oh = Math.floor((h + pads[0] + pads[2] - kernel[0]) / strides[0]) + 1;
+    const ow = Math.floor((w + pads[1] + pads[3] - kernel[1]) / strides[1]) + 1;
+    const [out] = runOp('conv', {
+      x: f32([1, cin, h, w], x), weight: f32([cout, cin, ...kernel], weight), pad_type: str('custom'), pad: ints([pads[0], pads[2], pads[1], pads[3]]),
+      strides: ints([...strides]),
+    }, F([1, cout, oh, ow]));
+    const want = im2colThenGemm(x, [...inShape], weight, cout, [...kernel], [...pads], [...strides]);
+    const got = out!.data as Float32Array;
+    expect(got.length).toBe(want.length);
     expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer))).toBe(true);
   });
 });

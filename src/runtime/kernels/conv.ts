@@ -146,20 +146,32 @@ function im2colPacker(src: Float32Array, srcOffset: number, g: Geometry): PackB 
  * which are not stored.
  */
 function readsShiftedWindows(g: Geometry): boolean {
-  return g.kernel[0] === 1 && g.inSize[0] === 1 && g.padBefore[0] === 0 && g.padAfter[0] === 0
-    && g.stride.every((s) => s === 1) && g.dilation.every((d) => d === 1);
+  return readsPhaseWindows(g) && g.stride.every((s) => s === 1);
 }
 
-/** The padded image of `channels` channels and each K panel's row offsets into it (see readsShiftedWindows). */
+/**
+ * Strided convs read shifted windows too once the padded image is split into
+ * phases (row mod stride, column mod stride): row (c, kh, kw) is phase
+ * (kh mod sh, kw mod sw) of channel c read from offset ⌊kh/sh⌋·Wq + ⌊kw/sw⌋,
+ * Wq the phase planes' width, output (oh, ow) being column oh·Wq + ow. The
+ * products and their order are im2col's, so the values are the same.
+ */
+function readsPhaseWindows(g: Geometry): boolean {
+  return g.kernel[0] === 1 && g.inSize[0] === 1 && g.padBefore[0] === 0 && g.padAfter[0] === 0 && g.dilation.every((d) => d === 1);
+}
+
+/** The padded image of `channels` channels split into phases, and each K panel's row offsets into it (see readsPhaseWindows). */
 function shiftedWindowPacker(src: Float32Array, srcOffset: number, channels: number, g: Geometry): { packB: PackB; n: number; runs: ColumnRuns } {
   const [, IH, IW] = g.inSize;
   const [, KH, KW] = g.kernel;
+  const [, sh, sw] = g.stride;
   const [, ph, pw] = g.padBefore;
-  const Hp = IH + ph + g.padAfter[1];
-  const Wp = IW + pw + g.padAfter[2];
-  const plane = Hp * Wp;
-  // The last strip reads up to KW − 1 + 7 floats past the image.
-  const dataFloats = channels * plane + KW + 8;
+  const Hq = Math.ceil((IH + ph + g.padAfter[1]) / sh);
+  const Wq = Math.ceil((IW + pw + g.padAfter[2]) / sw);
+  const plane = Hq * Wq;
+  const phases = sh * sw;
+  // The last strip reads up to a row and a window past the last plane.
+  const dataFloats = channels * phases * plane + Wq + KW + 8;
   const write = (mem: Float32Array, at: number, k0: number, kc: number): void => {
     const data = at + INDEX_TABLE_FLOATS;
     if (k0 === 0) {
@@ -167,7 +179,24 @@ function shiftedWindowPacker(src: Float32Array, srcOffset: number, channels: num
       for (let c = 0; c < channels; c++) {
         for (let ih = 0; ih < IH; ih++) {
           const from = srcOffset + (c * IH + ih) * IW;
-          mem.set(src.subarray(from, from + IW), data + c * plane + (ih + ph) * Wp + pw);
+          const Y = ih + ph;
+          // Phases no window row reads (a kernel shorter than its stride) are left out.
+          if (Y % sh >= KH) continue;
+          const rowAt = data + (c * phases + (Y % sh) * sw) * plane + Math.floor(Y / sh) * Wq;
+          if (sw === 1) {
+            mem.set(src.subarray(from, from + IW), rowAt + pw);
+            continue;
+          }
+          // Padded column X = iw + pw goes to phase X mod sw, column ⌊X / sw⌋.
+          let phase = pw % sw;
+          let col = rowAt + Math.floor(pw / sw);
+          for (let iw = 0; iw < IW; iw++) {
+            if (phase < KW) mem[col + phase * plane] = src[from + iw]!;
+            if (++phase === sw) {
+              phase = 0;
+              col++;
+            }
+          }
         }
       }
     }
@@ -177,11 +206,11 @@ function shiftedWindowPacker(src: Float32Array, srcOffset: number, channels: num
       const kw = row % KW;
       const kh = Math.floor(row / KW) % KH;
       const c = Math.floor(row / (KW * KH));
-      table[k] = (c * plane + kh * Wp + kw) * 4;
+      table[k] = ((c * phases + (kh % sh) * sw + (kw % sw)) * plane + Math.floor(kh / sh) * Wq + Math.floor(kw / sw)) * 4;
     }
   };
   const [, OH, OW] = g.outSize;
-  return { packB: { layout: 'indexed', dataFloats, write }, n: OH * Wp, runs: { runs: OH, stride: Wp, width: OW } };
+  return { packB: { layout: 'indexed', dataFloats, write }, n: OH * Wq, runs: { runs: OH, stride: Wq, width: OW } };
 }
 
 /** conv of one image group as a GEMM whose B is read from the image in wasm memory; false when the SIMD kernel is unavailable. */
@@ -190,7 +219,7 @@ function convPacked(
   out: Float32Array, outOffset: number, options: Omit<GemmOptions, 'accumulate'>,
 ): boolean {
   const outVol = volume(g.outSize);
-  if (readsShiftedWindows(g)) {
+  if (readsPhaseWindows(g)) {
     const { packB, n, runs } = shiftedWindowPacker(src, srcOffset, cinG, g);
     return gemmPacked(coutG, n, kRows, weights, packB, out, outOffset, outVol, { ...options, columnRuns: runs });
   }
