@@ -1,6 +1,7 @@
 import { affineRun, type ChannelAffine } from '../affine.js';
 import { gemm, matrix, packConstantA, packingConstantsPerCall } from '../gemm.js';
 import { wasmGemmKernel } from '../wasm-gemm.js';
+import { inputBand } from '../wasm-winograd.js';
 
 /**
  * Winograd F(2×2, 3×3) for float32 3×3, stride-1, undilated 2-D convs with
@@ -106,7 +107,7 @@ function packedWeights(w: Float32Array, constant: boolean, cout: number, cin: nu
 }
 
 /** A band of tile rows [ty0, ty1) of image n: the unit the transforms and the 16 products work on. */
-interface Band {
+export interface Band {
   n: number;
   ty0: number;
   ty1: number;
@@ -155,7 +156,7 @@ function fillPlane(x: Float32Array, c: WinogradConv, b: Band, ch: number, plane:
  * [0, 1, 0, −1]]. Bᵀ·d is computed once per plane column of a tile row
  * (neighbouring tiles share two columns), then ·B per tile.
  */
-function transformInput(x: Float32Array, c: WinogradConv, b: Band, v: Float32Array, stride: number): void {
+export function transformInput(x: Float32Array, c: WinogradConv, b: Band, v: Float32Array, stride: number): void {
   const tileRows = b.ty1 - b.ty0;
   const tilesW = b.tilesW;
   const T = tileRows * tilesW;
@@ -244,6 +245,26 @@ function transformOutput(
 }
 
 /**
+ * V of a band: in WebAssembly memory by the SIMD transform (wasm-winograd.ts,
+ * the same values), or by transformInput into scratch where it is unavailable.
+ */
+export function transformedInput(x: Float32Array, c: WinogradConv, b: Band): { v: Float32Array; vStride: number } {
+  const T = (b.ty1 - b.ty0) * b.tilesW;
+  // The SIMD transform writes tiles in pairs: one float past a row's last tile.
+  const vStride = positionStride(c.cin * T + 1);
+  const band = inputBand({ channels: c.cin, tileRows: b.ty1 - b.ty0, tilesW: b.tilesW, T, vStride });
+  if (!band) {
+    scratch.v = grown(scratch.v, 16 * vStride);
+    transformInput(x, c, b, scratch.v, vStride);
+    return { v: scratch.v, vStride };
+  }
+  const planeFloats = (2 * (b.ty1 - b.ty0) + 2) * (2 * b.tilesW + 2);
+  for (let ch = 0; ch < c.cin; ch++) fillPlane(x, c, b, ch, band.planes.subarray(ch * planeFloats, (ch + 1) * planeFloats));
+  band.run();
+  return { v: band.v, vStride };
+}
+
+/**
  * Floats between the 16 positions' matrices: at least `floats`, and an odd
  * number of 64-byte lines, so the 16 streams a tile transform reads or writes
  * fall in different cache sets (a multiple of 4 KB, e.g. 64 channels × 784
@@ -273,12 +294,10 @@ export function winogradConv(
     for (let ty0 = 0; ty0 < tilesH; ty0 += rows) {
       const band: Band = { n, ty0, ty1: Math.min(tilesH, ty0 + rows), tilesW };
       const T = (band.ty1 - ty0) * tilesW;
-      const vStride = positionStride(c.cin * T);
+      const { v, vStride } = transformedInput(x, c, band);
       const mStride = positionStride(c.cout * T);
-      scratch.v = grown(scratch.v, 16 * vStride);
       scratch.m = grown(scratch.m, 16 * mStride);
-      const { v, m } = scratch;
-      transformInput(x, c, band, v, vStride);
+      const { m } = scratch;
       for (let p = 0; p < 16; p++) {
         gemm(c.cout, T, c.cin, unread, matrix(v, p * vStride, T), m, p * mStride, T, { packedA: packed[p]! });
       }
