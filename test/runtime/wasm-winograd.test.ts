@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { transformedInput, transformInput, type Band, type WinogradConv } from '../../src/runtime/kernels/conv-winograd.js';
+import { copyBandRows, transformedInput, transformInput, transformOutput, type Band, type WinogradConv } from '../../src/runtime/kernels/conv-winograd.js';
+import { outputBand } from '../../src/runtime/wasm-winograd.js';
 import { seededFloats } from '../helpers/seeded.js';
 
 /**
- * Winograd's input transform in WebAssembly SIMD against the JavaScript
- * transform, bit for bit, on every float of V: bands with odd and even tile
+ * Winograd's input and output transforms in WebAssembly SIMD against the
+ * JavaScript ones, bit for bit, on every float of V and of the output: bands with odd and even tile
  * counts (a pair's second tile past the row's end), odd output sizes,
  * one-sided and no padding, a band starting below the image top, and values
  * spanning many binades (sums in double, rounded once).
@@ -33,5 +34,37 @@ describe('the Winograd input transform in WebAssembly', () => {
         expect(Buffer.from(got.buffer).equals(Buffer.from(expected.buffer)), `position ${p}`).toBe(true);
       }
     });
+  }
+});
+
+describe('the Winograd output transform in WebAssembly', () => {
+  const affineCases = [
+    { name: 'bias only', bias: true, affine: false, relu: false },
+    { name: 'no bias, the affine map', bias: false, affine: true, relu: false },
+    { name: 'bias, the affine map and relu (NaN and −0 to +0)', bias: true, affine: true, relu: true },
+  ];
+  for (const { band: [ty0, ty1], ...c } of CASES) {
+    for (const k of affineCases) {
+      it(`matches the JavaScript transform bit for bit: ${c.cout} channels of ${c.outH}×${c.outW}, tile rows ${ty0}…${ty1}, ${k.name}`, () => {
+        const tilesW = Math.ceil(c.outW / 2);
+        const b: Band = { n: c.batch - 1, ty0, ty1, tilesW };
+        const T = (ty1 - ty0) * tilesW;
+        const mStride = c.cout * T + 5;
+        const bias = k.bias ? seededFloats(c.cout, 3) : undefined;
+        const affine = k.affine
+          ? { scale: Float64Array.from(seededFloats(c.cout, 4), (s, i) => (i === 0 ? NaN : i === 1 ? 0 : s * 3)), shift: Float64Array.from(seededFloats(c.cout, 5), (s, i) => (i === 1 ? -0 : s)), relu: k.relu }
+          : undefined;
+        const output = outputBand({ channels: c.cout, tileRows: ty1 - ty0, tilesW, T, mStride, bias, affine })!;
+        const m = seededFloats(16 * mStride, T).map((v, i) => v * 2 ** ((i % 37) - 18));
+        output.m.set(m);
+        output.run();
+        const size = c.batch * c.cout * c.outH * c.outW;
+        const got = new Float32Array(size).fill(7);
+        copyBandRows(output.rows, output.rowFloats, c, b, got);
+        const want = new Float32Array(size).fill(7);
+        transformOutput(m, mStride, c, b, bias, affine, want);
+        expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+      });
+    }
   }
 });

@@ -1,7 +1,7 @@
 import { affineRun, type ChannelAffine } from '../affine.js';
 import { gemm, matrix, packConstantA, packingConstantsPerCall } from '../gemm.js';
 import { wasmGemmKernel } from '../wasm-gemm.js';
-import { inputBand } from '../wasm-winograd.js';
+import { inputBand, outputBand } from '../wasm-winograd.js';
 
 /**
  * Winograd F(2×2, 3×3) for float32 3×3, stride-1, undilated 2-D convs with
@@ -206,7 +206,7 @@ export function transformInput(x: Float32Array, c: WinogradConv, b: Band, v: Flo
  * [0, 1, −1, −1]], each value rounded to float32 as conv stores it; then the
  * fused affine per channel, as the direct conv applies it when storing a channel.
  */
-function transformOutput(
+export function transformOutput(
   m: Float32Array, stride: number, c: WinogradConv, b: Band, bias: Float32Array | undefined, affine: ChannelAffine | undefined, out: Float32Array,
 ): void {
   const T = (b.ty1 - b.ty0) * b.tilesW;
@@ -264,6 +264,25 @@ export function transformedInput(x: Float32Array, c: WinogradConv, b: Band): { v
   return { v: band.v, vStride };
 }
 
+/** The band's output rows from outputBand's `rows` (rowFloats apart, 2·tileRows per channel) into out. */
+export function copyBandRows(rows: Float32Array, rowFloats: number, c: WinogradConv, b: Band, out: Float32Array): void {
+  const W = c.outW;
+  const rowsFrom = 2 * b.ty0;
+  const rowsTo = Math.min(c.outH, 2 * b.ty1);
+  const perChannel = 2 * (b.ty1 - b.ty0) * rowFloats;
+  for (let oc = 0; oc < c.cout; oc++) {
+    const plane = (b.n * c.cout + oc) * c.outH * W;
+    if (rowFloats === W) {
+      out.set(rows.subarray(oc * perChannel, oc * perChannel + (rowsTo - rowsFrom) * W), plane + rowsFrom * W);
+      continue;
+    }
+    for (let oh = rowsFrom; oh < rowsTo; oh++) {
+      const from = oc * perChannel + (oh - rowsFrom) * rowFloats;
+      out.set(rows.subarray(from, from + W), plane + oh * W);
+    }
+  }
+}
+
 /**
  * Floats between the 16 positions' matrices: at least `floats`, and an odd
  * number of 64-byte lines, so the 16 streams a tile transform reads or writes
@@ -295,13 +314,20 @@ export function winogradConv(
       const band: Band = { n, ty0, ty1: Math.min(tilesH, ty0 + rows), tilesW };
       const T = (band.ty1 - ty0) * tilesW;
       const { v, vStride } = transformedInput(x, c, band);
-      const mStride = positionStride(c.cout * T);
-      scratch.m = grown(scratch.m, 16 * mStride);
-      const { m } = scratch;
+      // The SIMD output transform reads tiles in pairs: one past a row's last tile.
+      const mStride = positionStride(c.cout * T + 2);
+      const output = outputBand({ channels: c.cout, tileRows: band.ty1 - ty0, tilesW, T, mStride, bias, affine });
+      if (!output) scratch.m = grown(scratch.m, 16 * mStride);
+      const m = output ? output.m : scratch.m;
       for (let p = 0; p < 16; p++) {
         gemm(c.cout, T, c.cin, unread, matrix(v, p * vStride, T), m, p * mStride, T, { packedA: packed[p]! });
       }
-      transformOutput(m, mStride, c, band, bias, affine, out);
+      if (output) {
+        output.run();
+        copyBandRows(output.rows, output.rowFloats, c, band, out);
+      } else {
+        transformOutput(m, mStride, c, band, bias, affine, out);
+      }
     }
   }
 }
