@@ -1,5 +1,6 @@
 import { affineRun, type ChannelAffine } from './affine.js';
 import { gemmScalar, KC, packColumnStrips, packRowStrips, packTransposedStrips, type MatrixView } from './gemm-scalar.js';
+import { residentOffset, scratchBase } from './gemm-resident.js';
 import { gemmEpilogue } from './wasm-epilogue.js';
 import { TILE_COLS, TILE_ROWS, wasmGemmKernel, type WasmGemmKernel } from './wasm-gemm.js';
 
@@ -50,6 +51,8 @@ export interface PackB {
    * first panel, the data the table points into.
    */
   readonly dataFloats?: number;
+  /** 'strips' only: the packed constant B in the strips layout (K panel k0 at k0 · nPad), when B is a weight packed once. */
+  readonly constantStrips?: Float32Array;
   write(mem: Float32Array, at: number, k0: number, kc: number, n: number): void;
 }
 
@@ -166,14 +169,14 @@ function constantPacker(b: MatrixView, k: number, n: number): PackB {
     for (let k0 = 0; k0 < k; k0 += KC) packStrips(packed, k0 * nPad, b, k0, Math.min(KC, k - k0), n);
     return packed;
   });
-  return { layout: 'strips', write: (mem, at, k0, kc) => mem.set(cached.subarray(k0 * nPad, (k0 + kc) * nPad), at) };
+  return { layout: 'strips', constantStrips: cached, write: (mem, at, k0, kc) => mem.set(cached.subarray(k0 * nPad, (k0 + kc) * nPad), at) };
 }
 
 /** Float offsets of gemmWasm's regions in the kernel's memory; `epilogueAt` holds the epilogue's vectors (see applyEpilogue). */
-function wasmLayout(m: number, n: number, packB: PackB) {
+function wasmLayout(m: number, n: number, packB: PackB, base: number) {
   const nPad = paddedColumns(n);
   const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
-  const aAt = 0;
+  const aAt = base;
   const biasAt = aAt + WASM_MC * KC;
   const bAt = biasAt + mPad;
   const cAt = bAt + (packB.layout === 'indexed' ? INDEX_TABLE_FLOATS + (packB.dataFloats ?? 0) : KC * nPad);
@@ -263,9 +266,12 @@ function gemmWasm(
   c: Float32Array, cOffset: number, ldc: number, options: GemmOptions,
 ): void {
   const { accumulate = false, constantA = false, rowBias, columnAdds = [], rowAffine } = options;
-  const layout = wasmLayout(m, n, packB);
-  const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = layout;
   const panels = options.packedA ?? (constantA && !packPerCall ? packedPanels(a, m, k) : undefined);
+  // Constants packed once are read where they lie in the kernel's memory (one per call: placing a second could start the arena over).
+  const residentA = panels && constantA && !packPerCall ? residentOffset(kernel, panels) : undefined;
+  const residentB = residentA === undefined && packB.constantStrips && !packPerCall ? residentOffset(kernel, packB.constantStrips) : undefined;
+  const layout = wasmLayout(m, n, packB, scratchBase(kernel));
+  const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = layout;
   const mem = wasmView(kernel, end * 4);
   if (rowBias && !accumulate) {
     mem.set(rowBias.subarray(0, m), biasAt);
@@ -278,18 +284,22 @@ function gemmWasm(
   let panelAt = 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = Math.min(KC, k - k0);
-    packB.write(mem, bAt, k0, kc, n);
+    if (residentB === undefined) packB.write(mem, bAt, k0, kc, n);
     for (let i0 = 0; i0 < m; i0 += WASM_MC) {
       const mc = Math.min(WASM_MC, m - i0);
       const strips = Math.ceil(mc / WASM_MR);
-      if (panels) {
+      let ap = aAt * 4;
+      if (residentA !== undefined) {
+        ap = (residentA + panelAt) * 4;
+        panelAt += strips * WASM_MR * kc;
+      } else if (panels) {
         mem.set(panels.subarray(panelAt, panelAt + strips * WASM_MR * kc), aAt);
         panelAt += strips * WASM_MR * kc;
       } else {
         packRowStrips(mem, aAt, a, i0, mc, k0, kc, WASM_MR);
       }
-      const [bp, ldb, bStrip] = bStep(kc) as [number, number, number];
-      kernel.tile(aAt * 4, bp, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4, ldb, bStrip, (biasAt + i0) * 4, k0 === 0 ? 1 : 0);
+      const [bp, ldb, bStrip] = residentB === undefined ? bStep(kc) as [number, number, number] : [(residentB + k0 * nPad) * 4, WASM_NR * 4, kc * WASM_NR * 4];
+      kernel.tile(ap, bp, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4, ldb, bStrip, (biasAt + i0) * 4, k0 === 0 ? 1 : 0);
     }
   }
   if (!accumulate && applyEpilogue(kernel, layout, m, n, options)) copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, false, [], undefined, options.columnRuns);
@@ -313,7 +323,8 @@ export interface GemmOptions {
   constantA?: boolean;
   /**
    * A as packConstantA packed it for this m and k; the view of A is then not
-   * read. Only with the SIMD kernel (wasmGemmKernel() defined).
+   * read. Only with the SIMD kernel (wasmGemmKernel() defined). With
+   * `constantA`, the same array (never changed) is passed on every call.
    */
   packedA?: Float32Array;
   /** B is a constant (weights), as `constantA`. */

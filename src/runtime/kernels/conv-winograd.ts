@@ -320,7 +320,7 @@ export function winogradConv(
       if (!output) scratch.m = grown(scratch.m, 16 * mStride);
       const m = output ? output.m : scratch.m;
       for (let p = 0; p < 16; p++) {
-        gemm(c.cout, T, c.cin, unread, matrix(v, p * vStride, T), m, p * mStride, T, { packedA: packed[p]! });
+        gemm(c.cout, T, c.cin, unread, matrix(v, p * vStride, T), m, p * mStride, T, { packedA: packed[p]!, constantA: weightIsConstant });
       }
       if (output) {
         output.run();
