@@ -198,7 +198,7 @@ function resolveParams(op: MilOperation, scope: Scope, keepInline = true): Map<s
 }
 
 /** Gives a kernel result its declared dtype; fp16 results are rounded to half precision here. */
-function settleOutput(op: MilOperation, declared: MilTensorType, value: RtValue, params: Map<string, RtValue[]>): RtValue {
+function settleOutput(op: MilOperation, declared: MilTensorType, value: RtValue, params: Map<string, RtValue[]>, storedHalves = false): RtValue {
   if (declared.collection?.kind === 'list' && declared.collection.elementShape) return settleList(op, declared, value);
   if (isListValue(value)) throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced a list, but the program declares a tensor`);
   const dtype = computeDType(declared.dtype);
@@ -216,7 +216,8 @@ function settleOutput(op: MilOperation, declared: MilTensorType, value: RtValue,
     }
   }
   const settled: RtValue = { dtype, shape: value.shape, data };
-  settleFloat16(settled);
+  // Values widened from stored halves are halves already: rounding them again cannot change one.
+  if (!storedHalves) settleFloat16(settled);
   return checkShape(op, declared, settled);
 }
 
@@ -277,7 +278,8 @@ function runOperation(op: MilOperation, scope: Scope, opset: MilOpset, heartbeat
     if (results.length !== op.outputs.length) {
       throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced ${results.length} outputs, the program declares ${op.outputs.length}`);
     }
-    results = results.map((r, i) => settleOutput(op, op.outputs[i]!.type, r, params));
+    const storedHalves = op.type === 'const' && op.attributes['val']?.dtype === 'float16';
+    results = results.map((r, i) => settleOutput(op, op.outputs[i]!.type, r, params, storedHalves));
     if (constant && keep) constantResults.set(op, results);
     // Run once: a weight read from disk on demand is let go of here, its value living on only in this run's scope.
     if (constant && !keep) releaseOperands(op);
