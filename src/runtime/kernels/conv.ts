@@ -187,15 +187,11 @@ function shiftedWindowPacker(src: Float32Array, srcOffset: number, channels: num
             mem.set(src.subarray(from, from + IW), rowAt + pw);
             continue;
           }
-          // Padded column X = iw + pw goes to phase X mod sw, column ⌊X / sw⌋.
-          let phase = pw % sw;
-          let col = rowAt + Math.floor(pw / sw);
-          for (let iw = 0; iw < IW; iw++) {
-            if (phase < KW) mem[col + phase * plane] = src[from + iw]!;
-            if (++phase === sw) {
-              phase = 0;
-              col++;
-            }
+          // Padded column X = iw + pw goes to phase X mod sw, column ⌊X / sw⌋; phases no window column reads are left out.
+          for (let phase = 0; phase < Math.min(sw, KW); phase++) {
+            const first = (((phase - pw) % sw) + sw) % sw;
+            let to = rowAt + phase * plane + (first + pw - phase) / sw;
+            for (let iw = first; iw < IW; iw += sw) mem[to++] = src[from + iw]!;
           }
         }
       }
