@@ -70,8 +70,11 @@ export function permute(x: RtValue, perm: readonly number[]): RtValue {
   const innerStep = stepFor[rank - 1]!;
   const counter = new Array<number>(rank).fill(0);
   let base = 0;
+  // The last axis kept in place (heads split or joined around attention): each run is one contiguous copy.
+  const runs = innerStep === 1 && !isString ? { from: src as RtNumeric, to: out as RtNumeric } : undefined;
   for (let o = 0; o < n; o += inner) {
-    for (let j = 0; j < inner; j++) out[o + j] = src[base + j * innerStep]!;
+    if (runs) runs.to.set(runs.from.subarray(base, base + inner), o);
+    else for (let j = 0; j < inner; j++) out[o + j] = src[base + j * innerStep]!;
     for (let d = rank - 2; d >= 0; d--) {
       counter[d]!++;
       base += stepFor[d]!;
