@@ -28,6 +28,15 @@ describe('shape kernels', () => {
     expect(values(out!)).toEqual([0, 3, 1, 4, 2, 5]);
   });
 
+  it('transpose keeping the last axis in place (attention heads) puts every element where the index map says', () => {
+    const shape = [2, 5, 3, 4];
+    const x = f32(shape, Float32Array.from({ length: 120 }, (_, i) => i));
+    const [out] = runOp('transpose', { x, perm: ints([2, 0, 1, 3]) }, F([3, 2, 5, 4]));
+    const want: number[] = [];
+    for (let c = 0; c < 3; c++) for (let a = 0; a < 2; a++) for (let b = 0; b < 5; b++) for (let d = 0; d < 4; d++) want.push(((a * 5 + b) * 3 + c) * 4 + d);
+    expect(values(out!)).toEqual(want);
+  });
+
   it('squeeze, expand_dims and flatten2d only change the shape', () => {
     const x = f32([1, 2, 1, 3], [0, 1, 2, 3, 4, 5]);
     expect(runOp('squeeze', { x }, F([2, 3]))[0]!.shape).toEqual([2, 3]);
