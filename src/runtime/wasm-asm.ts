@@ -64,16 +64,19 @@ export const simd = (op: number, ...imm: number[]): number[] => [OP.simd, ...ule
 /** memarg: alignment hint 0 (unaligned allowed), then the static offset. */
 export const mem = (offset: number): number[] => [0, ...uleb(offset)];
 
-/** Loop skeleton: block { loop { if (counter >= limit) break; body; counter++; continue } }. */
-export function countedLoop(counter: number, limit: number, body: number[]): number[] {
+/** Loop skeleton: block { loop { if (a >= b) break; body; continue } }, the body advancing a (unsigned compare). */
+export function loopBelow(a: number, b: number, body: number[]): number[] {
   return [
-    ...i32c(0), ...set(counter),
     OP.block, EMPTY_BLOCK_TYPE, OP.loop, EMPTY_BLOCK_TYPE,
-    ...get(counter), ...get(limit), OP.i32GeU, OP.brIf, 1,
+    ...get(a), ...get(b), OP.i32GeU, OP.brIf, 1,
     ...body,
-    ...get(counter), ...i32c(1), OP.i32Add, ...set(counter),
     OP.br, 0, OP.end, OP.end,
   ];
+}
+
+/** Loop skeleton: counter = 0; while (counter < limit) { body; counter++ }. */
+export function countedLoop(counter: number, limit: number, body: number[]): number[] {
+  return [...i32c(0), ...set(counter), ...loopBelow(counter, limit, [...body, ...get(counter), ...i32c(1), OP.i32Add, ...set(counter)])];
 }
 
 /**
@@ -118,4 +121,24 @@ export function floatView(memory: WasmMemory, bytes: number): Float32Array {
   const have = memory.buffer.byteLength;
   if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
   return new Float32Array(memory.buffer);
+}
+
+/**
+ * A kernel module with one exported function, compiled on first use with a
+ * memory of its own; the getter returns undefined where WebAssembly SIMD is
+ * unavailable, so callers fall back to their JavaScript loops.
+ */
+export function lazyKernel<F>(exportName: string, params: number[], body: () => number[]): () => { memory: WasmMemory; run: F } | undefined {
+  let built: { memory: WasmMemory; run: F } | null | undefined;
+  return () => {
+    if (built === undefined) {
+      try {
+        const { memory, exports } = instantiate(moduleWithOneFunction(exportName, params, body()));
+        built = { memory, run: exports[exportName] as F };
+      } catch {
+        built = null;
+      }
+    }
+    return built ?? undefined;
+  };
 }

@@ -1,4 +1,4 @@
-import { EMPTY_BLOCK_TYPE, floatView, get, I32, i32c, instantiate, mem, moduleWithOneFunction, OP, set, simd, SIMD, type WasmMemory } from './wasm-asm.js';
+import { floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD } from './wasm-asm.js';
 import { constants as k, op } from './wasm-math.js';
 
 /**
@@ -21,32 +21,12 @@ function addReluBody(): number[] {
   ];
   return [
     0,
-    OP.block, EMPTY_BLOCK_TYPE, OP.loop, EMPTY_BLOCK_TYPE,
-    ...get(P.a), ...get(P.to), OP.i32GeU, OP.brIf, 1,
-    ...step,
-    OP.br, 0, OP.end, OP.end,
+    ...loopBelow(P.a, P.to, step),
     OP.end,
   ];
 }
 
-interface AddReluKernel {
-  memory: WasmMemory;
-  addRelu: (a: number, b: number, to: number) => void;
-}
-
-let instance: AddReluKernel | null | undefined;
-
-function addReluKernel(): AddReluKernel | undefined {
-  if (instance === undefined) {
-    try {
-      const { memory, exports } = instantiate(moduleWithOneFunction('addRelu', [I32, I32, I32], addReluBody()));
-      instance = { memory, addRelu: exports['addRelu'] as AddReluKernel['addRelu'] };
-    } catch {
-      instance = null;
-    }
-  }
-  return instance ?? undefined;
-}
+const addReluKernel = lazyKernel<(a: number, b: number, to: number) => void>('addRelu', [I32, I32, I32], addReluBody);
 
 /** Floats per operand per call: both chunks stay in L2. */
 const CHUNK = 16384;
@@ -60,7 +40,7 @@ export function addReluWasm(a: Float32Array, b: Float32Array, out: Float32Array)
     const n = Math.min(CHUNK, out.length - i);
     floats.set(a.subarray(i, i + n), 0);
     floats.set(b.subarray(i, i + n), CHUNK);
-    kernel.addRelu(0, CHUNK * 4, Math.ceil(n / 4) * 16);
+    kernel.run(0, CHUNK * 4, Math.ceil(n / 4) * 16);
     out.set(floats.subarray(0, n), i);
   }
   return true;

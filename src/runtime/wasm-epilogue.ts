@@ -1,4 +1,4 @@
-import { EMPTY_BLOCK_TYPE, get, I32, i32c, instantiate, mem, moduleWithOneFunction, OP, set, simd, SIMD, V128, type WasmMemory } from './wasm-asm.js';
+import { countedLoop, get, I32, i32c, instantiate, loopBelow, mem, moduleWithOneFunction, OP, set, simd, SIMD, V128, type WasmMemory } from './wasm-asm.js';
 import { constants as k, highToF64, joinToF32, lowToF64, op } from './wasm-math.js';
 
 /**
@@ -16,16 +16,14 @@ const P = { c: 0, rows: 1, vectors: 2, arg: 3, shiftAt: 4, relu: 5 } as const;
 
 /** for (row) { for (q over the row's vectors) body; per-row code first } */
 function overRows(L: { row: number; q: number; end: number }, perRow: number[], body: number[]): number[] {
-  const loop = (counter: number[], test: number[], inner: number[], step: number[]): number[] => [
-    ...counter, OP.block, EMPTY_BLOCK_TYPE, OP.loop, EMPTY_BLOCK_TYPE, ...test, OP.brIf, 1, ...inner, ...step, OP.br, 0, OP.end, OP.end,
-  ];
   const row = [
     ...get(P.c), ...get(P.vectors), ...i32c(4), OP.i32Shl, OP.i32Add, ...set(L.end),
     ...perRow,
-    ...loop([...get(P.c), ...set(L.q)], [...get(L.q), ...get(L.end), OP.i32GeU], body, [...get(L.q), ...i32c(16), OP.i32Add, ...set(L.q)]),
+    ...get(P.c), ...set(L.q),
+    ...loopBelow(L.q, L.end, [...body, ...get(L.q), ...i32c(16), OP.i32Add, ...set(L.q)]),
     ...get(L.end), ...set(P.c),
   ];
-  return loop([...i32c(0), ...set(L.row)], [...get(L.row), ...get(P.rows), OP.i32GeU], row, [...get(L.row), ...i32c(1), OP.i32Add, ...set(L.row)]);
+  return countedLoop(L.row, P.rows, row);
 }
 
 /** addColumns(c, rows, vectors, v): every row of C += the vector at v, lane by lane in float32. */

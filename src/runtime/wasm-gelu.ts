@@ -1,5 +1,5 @@
 import { ERF_AS_P, ERF_AS, ERF_SATURATES, ERF_SERIES_COEFFICIENTS } from './fast-math.js';
-import { EMPTY_BLOCK_TYPE, floatView, get, I32, i32c, instantiate, mem, moduleWithOneFunction, OP, set, simd, SIMD, V128, type WasmMemory } from './wasm-asm.js';
+import { floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD, V128 } from './wasm-asm.js';
 import { constants as k, expLanes, highToF64, horner, joinToF32, lowToF64, op } from './wasm-math.js';
 
 /**
@@ -63,32 +63,12 @@ function geluBody(): number[] {
   return [
     1, V128_LOCALS, V128,
     ...constants,
-    OP.block, EMPTY_BLOCK_TYPE, OP.loop, EMPTY_BLOCK_TYPE,
-    ...get(P.from), ...get(P.to), OP.i32GeU, OP.brIf, 1,
-    ...step,
-    OP.br, 0, OP.end, OP.end,
+    ...loopBelow(P.from, P.to, step),
     OP.end,
   ];
 }
 
-interface GeluKernel {
-  memory: WasmMemory;
-  gelu: (from: number, to: number) => void;
-}
-
-let instance: GeluKernel | null | undefined;
-
-function geluKernel(): GeluKernel | undefined {
-  if (instance === undefined) {
-    try {
-      const { memory, exports } = instantiate(moduleWithOneFunction('gelu', [I32, I32], geluBody()));
-      instance = { memory, gelu: exports['gelu'] as GeluKernel['gelu'] };
-    } catch {
-      instance = null;
-    }
-  }
-  return instance ?? undefined;
-}
+const geluKernel = lazyKernel<(from: number, to: number) => void>('gelu', [I32, I32], geluBody);
 
 /** Floats per call: a chunk in and out of wasm memory stays in L2. */
 const CHUNK = 16384;
@@ -108,7 +88,7 @@ export function erfGeluWasm(x: Float32Array, c1: number, c2: number, c3: number,
   for (let i = 0; i < x.length; i += CHUNK) {
     const n = Math.min(CHUNK, x.length - i);
     floats.set(x.subarray(i, i + n), at);
-    kernel.gelu(DATA_AT, DATA_AT + Math.ceil(n / 4) * 16);
+    kernel.run(DATA_AT, DATA_AT + Math.ceil(n / 4) * 16);
     out.set(floats.subarray(at, at + n), i);
   }
   return true;

@@ -1,4 +1,4 @@
-import { EMPTY_BLOCK_TYPE, floatView, get, I32, i32c, instantiate, mem, moduleWithOneFunction, OP, set, simd, SIMD, V128, type WasmMemory } from './wasm-asm.js';
+import { countedLoop, floatView, get, I32, i32c, lazyKernel, mem, OP, set, simd, SIMD, V128 } from './wasm-asm.js';
 import { constants as k, op } from './wasm-math.js';
 
 /**
@@ -15,17 +15,6 @@ import { constants as k, op } from './wasm-math.js';
 const P = { src: 0, table: 1, count: 2, out: 3, rows: 4, vectors: 5, rowStep: 6, outRowBytes: 7 } as const;
 const L = { row: 8, q: 9, e: 10, at: 11, o: 12, acc: 13, v: 14 } as const;
 
-function loop(counter: number, limit: number, body: number[]): number[] {
-  return [
-    ...i32c(0), ...set(counter),
-    OP.block, EMPTY_BLOCK_TYPE, OP.loop, EMPTY_BLOCK_TYPE,
-    ...get(counter), ...get(limit), OP.i32GeU, OP.brIf, 1,
-    ...body,
-    ...get(counter), ...i32c(1), OP.i32Add, ...set(counter),
-    OP.br, 0, OP.end, OP.end,
-  ];
-}
-
 function maxRowsBody(): number[] {
   // at = src + row·rowStep + q·16; v = load(at + table[e]); acc = (v > acc or v ≠ v) ? v : acc
   const element = [
@@ -38,31 +27,19 @@ function maxRowsBody(): number[] {
   const vector = [
     ...get(P.src), ...get(L.row), ...get(P.rowStep), OP.i32Mul, OP.i32Add, ...get(L.q), ...i32c(4), OP.i32Shl, OP.i32Add, ...set(L.at),
     ...k.f32(-Infinity), ...set(L.acc),
-    ...loop(L.e, P.count, element),
+    ...countedLoop(L.e, P.count, element),
     ...get(L.o), ...get(L.q), ...i32c(4), OP.i32Shl, OP.i32Add, ...get(L.acc), ...simd(SIMD.v128Store, ...mem(0)),
   ];
   const row = [
     ...get(P.out), ...get(L.row), ...get(P.outRowBytes), OP.i32Mul, OP.i32Add, ...set(L.o),
-    ...loop(L.q, P.vectors, vector),
+    ...countedLoop(L.q, P.vectors, vector),
   ];
-  return [2, 5, I32, 2, V128, ...loop(L.row, P.rows, row), OP.end];
+  return [2, 5, I32, 2, V128, ...countedLoop(L.row, P.rows, row), OP.end];
 }
 
 type MaxRows = (src: number, table: number, count: number, out: number, rows: number, vectors: number, rowStep: number, outRowBytes: number) => void;
 
-let instance: { memory: WasmMemory; maxRows: MaxRows } | null | undefined;
-
-function kernel(): { memory: WasmMemory; maxRows: MaxRows } | undefined {
-  if (instance === undefined) {
-    try {
-      const { memory, exports } = instantiate(moduleWithOneFunction('maxRows', new Array<number>(8).fill(I32), maxRowsBody()));
-      instance = { memory, maxRows: exports['maxRows'] as MaxRows };
-    } catch {
-      instance = null;
-    }
-  }
-  return instance ?? undefined;
-}
+const kernel = lazyKernel<MaxRows>('maxRows', new Array<number>(8).fill(I32), maxRowsBody);
 
 /** A 2-D pooling window: kernel, stride, padding before, input and output sizes, each as [height, width]. */
 export interface PoolGeometry2d {
@@ -113,7 +90,7 @@ export function maxPool2dWasm(x: Float32Array, planes: number, g: PoolGeometry2d
         }
       }
     }
-    wasm.maxRows(0, tableAt * 4, KH * KW, outAt * 4, OH, vectors, SH * phaseW * 4, vectors * 16);
+    wasm.run(0, tableAt * 4, KH * KW, outAt * 4, OH, vectors, SH * phaseW * 4, vectors * 16);
     for (let oh = 0; oh < OH; oh++) out.set(floats.subarray(outAt + oh * vectors * 4, outAt + oh * vectors * 4 + OW), (p * OH + oh) * OW);
   }
   return true;

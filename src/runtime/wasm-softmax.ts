@@ -1,4 +1,4 @@
-import { EMPTY_BLOCK_TYPE, F64, floatView, get, I32, i32c, instantiate, mem, moduleWithOneFunction, OP, set, simd, SIMD, V128, type WasmMemory } from './wasm-asm.js';
+import { countedLoop, F64, floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD, V128 } from './wasm-asm.js';
 import { constants as k, expLanes, highToF64, joinToF32, lowToF64, op } from './wasm-math.js';
 
 /**
@@ -19,14 +19,7 @@ const L = { q: 3, end: 4, row: 5, sum: 6, max: 7, inv: 8, v: 9, lo: 10, hi: 11, 
 
 /** Loop over the row's vectors: q from `from` to `end` in steps of 16 bytes. */
 function overRow(body: number[]): number[] {
-  return [
-    ...get(P.from), ...set(L.q),
-    OP.block, EMPTY_BLOCK_TYPE, OP.loop, EMPTY_BLOCK_TYPE,
-    ...get(L.q), ...get(L.end), OP.i32GeU, OP.brIf, 1,
-    ...body,
-    ...get(L.q), ...i32c(16), OP.i32Add, ...set(L.q),
-    OP.br, 0, OP.end, OP.end,
-  ];
+  return [...get(P.from), ...set(L.q), ...loopBelow(L.q, L.end, [...body, ...get(L.q), ...i32c(16), OP.i32Add, ...set(L.q)])];
 }
 
 const load = (): number[] => [...get(L.q), ...simd(SIMD.v128Load, ...mem(0))];
@@ -70,34 +63,12 @@ function softmaxBody(): number[] {
   const declared = [3, 3, I32, 1, F64, 8, V128];
   return [
     ...declared,
-    ...i32c(0), ...set(L.row),
-    OP.block, EMPTY_BLOCK_TYPE, OP.loop, EMPTY_BLOCK_TYPE,
-    ...get(L.row), ...get(P.rows), OP.i32GeU, OP.brIf, 1,
-    ...rowBody(),
-    ...get(L.row), ...i32c(1), OP.i32Add, ...set(L.row),
-    OP.br, 0, OP.end, OP.end,
+    ...countedLoop(L.row, P.rows, rowBody()),
     OP.end,
   ];
 }
 
-interface SoftmaxKernel {
-  memory: WasmMemory;
-  softmax: (from: number, rows: number, vectors: number) => void;
-}
-
-let instance: SoftmaxKernel | null | undefined;
-
-function softmaxKernel(): SoftmaxKernel | undefined {
-  if (instance === undefined) {
-    try {
-      const { memory, exports } = instantiate(moduleWithOneFunction('softmax', [I32, I32, I32], softmaxBody()));
-      instance = { memory, softmax: exports['softmax'] as SoftmaxKernel['softmax'] };
-    } catch {
-      instance = null;
-    }
-  }
-  return instance ?? undefined;
-}
+const softmaxKernel = lazyKernel<(from: number, rows: number, vectors: number) => void>('softmax', [I32, I32, I32], softmaxBody);
 
 /** Floats of rows per call: a batch in and out of wasm memory stays in L2. */
 const CHUNK = 16384;
@@ -123,7 +94,7 @@ export function softmaxRowsWasm(x: Float32Array, n: number, out: Float32Array): 
       floats.set(x.subarray(from, from + n), to);
       if (stride > n) floats.fill(-Infinity, to + n, to + stride);
     }
-    kernel.softmax(0, count, stride / 4);
+    kernel.run(0, count, stride / 4);
     for (let r = 0; r < count; r++) out.set(floats.subarray(r * stride, r * stride + n), (r0 + r) * n);
   }
   return true;

@@ -1,4 +1,4 @@
-import { EMPTY_BLOCK_TYPE, floatView, get, I32, i32c, instantiate, mem, moduleWithOneFunction, OP, set, simd, SIMD, V128, type WasmMemory } from './wasm-asm.js';
+import { countedLoop, EMPTY_BLOCK_TYPE, floatView, get, I32, i32c, lazyKernel, mem, OP, set, simd, SIMD, V128 } from './wasm-asm.js';
 import type { ChannelAffine } from './affine.js';
 import { constants, highToF64, joinToF32, lowToF64, op } from './wasm-math.js';
 
@@ -21,17 +21,6 @@ const MAX_TILES_W = 250;
 /** Parameters of transformInput. */
 const P = { img: 0, cols: 1, v: 2, channels: 3, tileRows: 4, pairs: 5, colPairs: 6, rowBytes: 7, chanBytes: 8, tBytes: 9, tileRowBytes: 10, vStride: 11 } as const;
 const L = { ch: 12, ty: 13, j: 14, base: 15, vRow: 16, at: 17, tp: 18, out: 19, a: 20, b: 21, c: 22, r0: 23, r1: 24, r2: 25, r3: 26 } as const;
-
-function loop(counter: number, limit: number, body: number[]): number[] {
-  return [
-    ...i32c(0), ...set(counter),
-    OP.block, EMPTY_BLOCK_TYPE, OP.loop, EMPTY_BLOCK_TYPE,
-    ...get(counter), ...get(limit), OP.i32GeU, OP.brIf, 1,
-    ...body,
-    ...get(counter), ...i32c(1), OP.i32Add, ...set(counter),
-    OP.br, 0, OP.end, OP.end,
-  ];
-}
 
 const add = (...terms: number[][]): number[] => [...terms[0]!, ...terms.slice(1).flatMap((t) => [...t, OP.i32Add])];
 /** Two floats at `address` + offset as f64x2. */
@@ -88,19 +77,19 @@ function tilesStep(): number[] {
 function transformInputBody(): number[] {
   const tileRow = [
     ...add(get(L.at), [...get(L.ty), ...get(P.rowBytes), OP.i32Mul, ...i32c(1), OP.i32Shl]), ...set(L.base),
-    ...loop(L.j, P.colPairs, columnsStep()),
-    ...loop(L.tp, P.pairs, tilesStep()),
+    ...countedLoop(L.j, P.colPairs, columnsStep()),
+    ...countedLoop(L.tp, P.pairs, tilesStep()),
     ...get(L.vRow), ...get(P.tileRowBytes), OP.i32Add, ...set(L.vRow),
   ];
   const channel = [
     ...get(P.v), ...get(L.ch), ...get(P.tBytes), OP.i32Mul, OP.i32Add, ...set(L.vRow),
-    ...loop(L.ty, P.tileRows, [
+    ...countedLoop(L.ty, P.tileRows, [
       // `at` is the channel's first row while the tile row's base is computed from it.
       ...get(P.img), ...get(L.ch), ...get(P.chanBytes), OP.i32Mul, OP.i32Add, ...set(L.at),
       ...tileRow,
     ]),
   ];
-  return [2, 8, I32, 7, V128, ...loop(L.ch, P.channels, channel), OP.end];
+  return [2, 8, I32, 7, V128, ...countedLoop(L.ch, P.channels, channel), OP.end];
 }
 
 type TransformInput = (
@@ -108,19 +97,7 @@ type TransformInput = (
   rowBytes: number, chanBytes: number, tBytes: number, tileRowBytes: number, vStride: number,
 ) => void;
 
-let instance: { memory: WasmMemory; transformInput: TransformInput } | null | undefined;
-
-function kernel(): { memory: WasmMemory; transformInput: TransformInput } | undefined {
-  if (instance === undefined) {
-    try {
-      const { memory, exports } = instantiate(moduleWithOneFunction('transformInput', new Array<number>(12).fill(I32), transformInputBody()));
-      instance = { memory, transformInput: exports['transformInput'] as TransformInput };
-    } catch {
-      instance = null;
-    }
-  }
-  return instance ?? undefined;
-}
+const kernel = lazyKernel<TransformInput>('transformInput', new Array<number>(12).fill(I32), transformInputBody);
 
 /** A band's input for transformInputWasm: `channels` planes of `rows` × `width` floats, laid out by the caller. */
 export interface InputBand {
@@ -148,7 +125,7 @@ export function inputBand(b: InputBand): { planes: Float32Array; v: Float32Array
   const colsAt = Math.ceil(planeFloats / 4) * 4;
   const vAt = colsAt + COLS_ROW_BYTES; // four rows of COLS_ROW_BYTES bytes are COLS_ROW_BYTES floats
   const floats = floatView(wasm.memory, (vAt + 16 * b.vStride + 8) * 4);
-  const run = (): void => wasm.transformInput(
+  const run = (): void => wasm.run(
     0, colsAt * 4, vAt * 4, b.channels, b.tileRows, Math.ceil(b.tilesW / 2), pw / 2,
     pw * 4, rows * pw * 4, b.T * 4, b.tilesW * 4, b.vStride * 4,
   );
@@ -211,32 +188,20 @@ function transformOutputBody(): number[] {
     ...get(Q.bias), ...get(K.oc), ...i32c(2), OP.i32Shl, OP.i32Add, OP.f32Load, 2, 0, OP.f64PromoteF32, ...simd(SIMD.f64x2Splat), ...set(K.bv),
     ...get(Q.affine), OP.if, EMPTY_BLOCK_TYPE, ...splatF64(Q.scale), ...set(K.scale), ...splatF64(Q.shift), ...set(K.shift), OP.end,
     ...get(Q.m), ...get(K.oc), ...get(Q.tBytes), OP.i32Mul, OP.i32Add, ...set(K.mRow),
-    ...loop(K.ty, Q.tileRows, [
+    ...countedLoop(K.ty, Q.tileRows, [
       ...get(K.mRow), ...get(K.ty), ...get(Q.tileRowBytes), OP.i32Mul, OP.i32Add, ...set(K.mTile),
       // rowAt = out + (oc·2·tileRows + 2·ty)·outRowBytes
       ...get(Q.out), ...get(K.oc), ...get(Q.tileRows), OP.i32Mul, ...get(K.ty), OP.i32Add, ...i32c(1), OP.i32Shl, ...get(Q.outRowBytes), OP.i32Mul, OP.i32Add, ...set(K.rowAt),
-      ...loop(K.tp, Q.pairs, outputPair()),
+      ...countedLoop(K.tp, Q.pairs, outputPair()),
     ]),
   ];
   const keep = [...i32c(0), ...get(Q.relu), OP.i32Eqz, OP.i32Sub, ...simd(SIMD.i32x4Splat), ...set(K.keep)];
-  return [2, 7, I32, 21, V128, ...keep, ...loop(K.oc, Q.channels, channel), OP.end];
+  return [2, 7, I32, 21, V128, ...keep, ...countedLoop(K.oc, Q.channels, channel), OP.end];
 }
 
 type TransformOutput = (...args: number[]) => void;
 
-let outputInstance: { memory: WasmMemory; transformOutput: TransformOutput } | null | undefined;
-
-function outputKernel(): { memory: WasmMemory; transformOutput: TransformOutput } | undefined {
-  if (outputInstance === undefined) {
-    try {
-      const { memory, exports } = instantiate(moduleWithOneFunction('transformOutput', new Array<number>(14).fill(I32), transformOutputBody()));
-      outputInstance = { memory, transformOutput: exports['transformOutput'] as TransformOutput };
-    } catch {
-      outputInstance = null;
-    }
-  }
-  return outputInstance ?? undefined;
-}
+const outputKernel = lazyKernel<TransformOutput>('transformOutput', new Array<number>(14).fill(I32), transformOutputBody);
 
 /** A band's output for outputBand. */
 export interface OutputBand {
@@ -273,7 +238,7 @@ export function outputBand(b: OutputBand): { m: Float32Array; rows: Float32Array
     new Float64Array(floats.buffer, scaleAt * 4, b.channels).set(b.affine.scale.subarray(0, b.channels));
     new Float64Array(floats.buffer, shiftAt * 4, b.channels).set(b.affine.shift.subarray(0, b.channels));
   }
-  const run = (): void => wasm.transformOutput(
+  const run = (): void => wasm.run(
     0, b.mStride * 4, mFloats * 4, b.channels, b.tileRows, pairs, b.tilesW * 4, b.T * 4, rowFloats * 4,
     biasAt * 4, scaleAt * 4, shiftAt * 4, b.affine ? 1 : 0, b.affine?.relu ? 1 : 0,
   );
