@@ -11,6 +11,7 @@ import { batchNormAffine, batchNormInto } from './kernels/norm.js';
 import { convThenNorm } from './kernels/conv.js';
 import { packConstantsPerCall } from './gemm.js';
 import { addReluPairs, convNormChains, erfGeluChains, linearAddPairs, normReluChains, type ConvNormChain, type ErfGeluChain, type LinearAdd } from './fusion.js';
+import { resultsAreHalves } from './halves.js';
 import { imageToProgramTensor } from './image.js';
 import { runNmsStage } from './nms-model.js';
 import {
@@ -198,7 +199,7 @@ function resolveParams(op: MilOperation, scope: Scope, keepInline = true): Map<s
 }
 
 /** Gives a kernel result its declared dtype; fp16 results are rounded to half precision here. */
-function settleOutput(op: MilOperation, declared: MilTensorType, value: RtValue, params: Map<string, RtValue[]>, storedHalves = false): RtValue {
+function settleOutput(op: MilOperation, declared: MilTensorType, value: RtValue, params: Map<string, RtValue[]>, halves = false): RtValue {
   if (declared.collection?.kind === 'list' && declared.collection.elementShape) return settleList(op, declared, value);
   if (isListValue(value)) throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced a list, but the program declares a tensor`);
   const dtype = computeDType(declared.dtype);
@@ -216,8 +217,8 @@ function settleOutput(op: MilOperation, declared: MilTensorType, value: RtValue,
     }
   }
   const settled: RtValue = { dtype, shape: value.shape, data };
-  // Values widened from stored halves are halves already: rounding them again cannot change one.
-  if (!storedHalves) settleFloat16(settled);
+  // Halves already (see halves.ts): rounding them again cannot change one.
+  if (!halves) settleFloat16(settled);
   return checkShape(op, declared, settled);
 }
 
@@ -278,8 +279,8 @@ function runOperation(op: MilOperation, scope: Scope, opset: MilOpset, heartbeat
     if (results.length !== op.outputs.length) {
       throw new ToolError('RUNTIME', `${op.type} '${op.name}' produced ${results.length} outputs, the program declares ${op.outputs.length}`);
     }
-    const storedHalves = op.type === 'const' && op.attributes['val']?.dtype === 'float16';
-    results = results.map((r, i) => settleOutput(op, op.outputs[i]!.type, r, params, storedHalves));
+    const halves = resultsAreHalves(op, params);
+    results = results.map((r, i) => settleOutput(op, op.outputs[i]!.type, r, params, halves));
     if (constant && keep) constantResults.set(op, results);
     // Run once: a weight read from disk on demand is let go of here, its value living on only in this run's scope.
     if (constant && !keep) releaseOperands(op);
