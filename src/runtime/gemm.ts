@@ -1,6 +1,7 @@
 import { affineRun, type ChannelAffine } from './affine.js';
 import { gemmScalar, KC, packColumnStrips, packRowStrips, packTransposedStrips, type MatrixView } from './gemm-scalar.js';
 import { residentOffset, scratchBase } from './gemm-resident.js';
+import { floatView } from './wasm-asm.js';
 import { gemmEpilogue } from './wasm-epilogue.js';
 import { TILE_COLS, TILE_ROWS, wasmGemmKernel, type WasmGemmKernel } from './wasm-gemm.js';
 
@@ -26,13 +27,6 @@ const WASM_NR = TILE_COLS;
  * sweeps it, and B is streamed from memory about once per K panel.
  */
 const WASM_MC = TILE_ROWS * 32;
-
-/** Grows the kernel's memory to at least `bytes` and returns a fresh f32 view of it. */
-function wasmView(kernel: WasmGemmKernel, bytes: number): Float32Array {
-  const have = kernel.memory.buffer.byteLength;
-  if (have < bytes) kernel.memory.grow(Math.ceil((bytes - have) / 65536));
-  return new Float32Array(kernel.memory.buffer);
-}
 
 /**
  * Writes rows [k0, k0+kc) × all n columns of an implicit B matrix at float
@@ -272,7 +266,7 @@ function gemmWasm(
   const residentB = residentA === undefined && packB.constantStrips && !packPerCall ? residentOffset(kernel, packB.constantStrips) : undefined;
   const layout = wasmLayout(m, n, packB, scratchBase(kernel));
   const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = layout;
-  const mem = wasmView(kernel, end * 4);
+  const mem = floatView(kernel.memory, end * 4);
   if (rowBias && !accumulate) {
     mem.set(rowBias.subarray(0, m), biasAt);
     mem.fill(0, biasAt + m, biasAt + mPad);

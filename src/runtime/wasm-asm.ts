@@ -119,7 +119,8 @@ export function instantiate(bytes: Uint8Array, shared?: WasmMemory): { memory: W
 /** Grows `memory` to at least `bytes` and returns a fresh f32 view of it. */
 export function floatView(memory: WasmMemory, bytes: number): Float32Array {
   const have = memory.buffer.byteLength;
-  if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
+  // Grown by at least an eighth at a time: every grow detaches the views of the old buffer, and code holding them is deoptimized.
+  if (have < bytes) memory.grow(Math.ceil(Math.max(bytes - have, have / 8) / 65536));
   return new Float32Array(memory.buffer);
 }
 
