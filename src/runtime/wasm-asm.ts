@@ -21,7 +21,7 @@ export const SIMD = {
   f64x2Splat: 20, f64x2ExtractLane: 33, f64x2Lt: 73, f64x2Gt: 74, v128Andnot: 79, v128And: 78, v128Or: 80, v128Xor: 81, v128Bitselect: 82, v128Store64Lane: 91, v128Load64Zero: 93, f32x4DemoteF64x2Zero: 94, f64x2PromoteLowF32x4: 95,
   i64x2Shl: 203, i64x2Add: 206, i64x2Sub: 209,
   f32x4Add: 228, f32x4Sub: 229, f32x4Mul: 230, f32x4Div: 231, f32x4Max: 233, f32x4Pmax: 235,
-  f64x2Abs: 236, f64x2Neg: 237, f64x2Add: 240, f64x2Sub: 241, f64x2Mul: 242, f64x2Div: 243, f64x2Min: 244, f64x2Max: 245,
+  f64x2Abs: 236, f64x2Neg: 237, f64x2Add: 240, f64x2Sub: 241, f64x2Mul: 242, f64x2Div: 243, f64x2Pmin: 246, f64x2Pmax: 247,
 } as const;
 
 export function uleb(n: number): number[] {

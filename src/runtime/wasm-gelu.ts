@@ -33,7 +33,8 @@ function erfLanes(): number[] {
   let poly = k.f64(ERF_AS[4]);
   for (let i = 3; i >= 0; i--) poly = op(SIMD.f64x2Add, op(SIMD.f64x2Mul, poly, t), k.f64(ERF_AS[i]!));
   poly = op(SIMD.f64x2Mul, poly, t);
-  const y = op(SIMD.f64x2Sub, one, op(SIMD.f64x2Mul, poly, expLanes(op(SIMD.f64x2Mul, op(SIMD.f64x2Neg, ax), ax), L)));
+  // −ax² lies in (−16, −0.25] on the lanes that keep this branch.
+  const y = op(SIMD.f64x2Sub, one, op(SIMD.f64x2Mul, poly, expLanes(op(SIMD.f64x2Mul, op(SIMD.f64x2Neg, ax), ax), L, { inRange: true })));
   return [
     ...op(SIMD.f64x2Abs, x), ...set(L.ax),
     ...op(SIMD.f64x2Div, one, op(SIMD.f64x2Add, one, op(SIMD.f64x2Mul, k.f64(ERF_AS_P), ax))), ...set(L.t),

@@ -37,24 +37,29 @@ export interface ExpLocals {
 const MAGIC_BITS = new BigInt64Array(new Float64Array([ROUND_MAGIC]).buffer)[0]!;
 
 /**
- * fastExp of the two doubles `x` pushes, left on the stack: the clamp, the
+ * fastExp of the two doubles `x` pushes, left on the stack: the clamp (pmax
+ * and pmin, which are Math.max and Math.min here: x < lo ? lo : x keeps NaN
+ * and −0, and are single instructions where f64x2.max and min are not), the
  * rounding of x·log2(e) with the magic constant, the degree-7 polynomial and
  * the scale by 2^n, whose exponent bits are built from the rounded n instead
  * of read from fastExp's table, then set to 0 or +inf where the table holds those.
+ * `inRange`: the lanes whose result is used hold x in [−103, 88], where the
+ * clamp changes nothing and n stays within the table's exact powers of two,
+ * so both are left out.
  */
-export function expLanes(x: number[], L: ExpLocals): number[] {
+export function expLanes(x: number[], L: ExpLocals, { inRange = false } = {}): number[] {
   const n = op(SIMD.f64x2Sub, get(L.shifted), k.f64(ROUND_MAGIC));
   const exponent = [
     ...get(L.shifted), ...k.i64(MAGIC_BITS), ...simd(SIMD.i64x2Sub),
     ...k.i64(1023n), ...simd(SIMD.i64x2Add), ...i32c(52), ...simd(SIMD.i64x2Shl),
   ];
-  const pow2 = [
+  const pow2 = inRange ? exponent : [
     ...k.f64(Infinity),
     ...op(SIMD.v128Andnot, exponent, op(SIMD.f64x2Lt, n, k.f64(POW2_LOWEST - 0.5))),
     ...op(SIMD.f64x2Gt, n, k.f64(POW2_HIGHEST + 0.5)), ...simd(SIMD.v128Bitselect),
   ];
   return [
-    ...op(SIMD.f64x2Min, op(SIMD.f64x2Max, x, k.f64(EXP_LOWEST)), k.f64(EXP_HIGHEST)), ...set(L.clamped),
+    ...(inRange ? x : op(SIMD.f64x2Pmin, op(SIMD.f64x2Pmax, x, k.f64(EXP_LOWEST)), k.f64(EXP_HIGHEST))), ...set(L.clamped),
     ...op(SIMD.f64x2Add, op(SIMD.f64x2Mul, get(L.clamped), k.f64(Math.LOG2E)), k.f64(ROUND_MAGIC)), ...set(L.shifted),
     ...op(SIMD.f64x2Sub, get(L.clamped), op(SIMD.f64x2Mul, n, k.f64(Math.LN2))), ...set(L.r),
     ...op(SIMD.f64x2Mul, horner([1, 1, ...EXP_TAYLOR], get(L.r)), pow2),
