@@ -1,4 +1,4 @@
-import { countedLoop, F64, floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD, V128 } from './wasm-asm.js';
+import { countedLoop, EMPTY_BLOCK_TYPE, F64, floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD, V128 } from './wasm-asm.js';
 import { constants as k, expLanes, highToF64, joinToF32, lowToF64, op } from './wasm-math.js';
 
 /**
@@ -8,18 +8,36 @@ import { constants as k, expLanes, highToF64, joinToF32, lowToF64, op } from './
  * by fast-math's fastExp in double lanes, each stored as float32 while the
  * unrounded values are summed in double in row order, one lane after the
  * other as the loop adds them, then every stored value times 1/sum, rounded
- * to float32. Rows lie `vectors` f32x4 apart in memory, padded past their
- * length with −∞, whose e^(x − max) is exactly 0 and changes no sum.
+ * to float32. Rows lie one after the other in memory; the last n mod 4
+ * values of each run through the same steps in a scratch vector padded with
+ * −∞, whose e^(x − max) is exactly 0 and changes no sum, and go back after.
  */
 
-/** Parameters of softmax(from, rows, vectors). */
-const P = { from: 0, rows: 1, vectors: 2 } as const;
+/** Parameters of softmax(from, rows, vectors, tail, scratch): rows of vectors · 4 + tail floats, a 16-byte scratch. */
+const P = { from: 0, rows: 1, vectors: 2, tail: 3, scratch: 4 } as const;
 /** Locals: i32 q, end, row; f64 sum; v128 the rest. */
-const L = { q: 3, end: 4, row: 5, sum: 6, max: 7, inv: 8, v: 9, lo: 10, hi: 11, clamped: 12, shifted: 13, r: 14 } as const;
+const L = { q: 5, end: 6, row: 7, sum: 8, max: 9, inv: 10, v: 11, lo: 12, hi: 13, clamped: 14, shifted: 15, r: 16 } as const;
 
-/** Loop over the row's vectors: q from `from` to `end` in steps of 16 bytes. */
+/** body at q for each whole vector of the row (q from `from` to `end`), then at the scratch vector holding its tail. */
 function overRow(body: number[]): number[] {
-  return [...get(P.from), ...set(L.q), ...loopBelow(L.q, L.end, [...body, ...get(L.q), ...i32c(16), OP.i32Add, ...set(L.q)])];
+  return [
+    ...get(P.from), ...set(L.q), ...loopBelow(L.q, L.end, [...body, ...get(L.q), ...i32c(16), OP.i32Add, ...set(L.q)]),
+    ...get(P.scratch), ...set(L.q), ...body,
+  ];
+}
+
+/** The row's last `tail` floats (from `end`) into the scratch vector, −∞ after them; or back (`back`). */
+function moveTail(back: boolean): number[] {
+  const code = back ? [] : [...get(P.scratch), ...k.f32(-Infinity), ...simd(SIMD.v128Store, ...mem(0))];
+  for (let l = 0; l < 3; l++) {
+    const [to, from] = back ? [L.end, P.scratch] : [P.scratch, L.end];
+    code.push(
+      ...get(P.tail), ...i32c(l), OP.i32GtU, OP.if, EMPTY_BLOCK_TYPE,
+      ...get(to), ...get(from), OP.f32Load, 2, 4 * l, OP.f32Store, 2, 4 * l,
+      OP.end,
+    );
+  }
+  return code;
 }
 
 const load = (): number[] => [...get(L.q), ...simd(SIMD.v128Load, ...mem(0))];
@@ -54,8 +72,10 @@ function rowBody(): number[] {
   ];
   return [
     ...get(P.from), ...get(P.vectors), ...i32c(4), OP.i32Shl, OP.i32Add, ...set(L.end),
+    ...moveTail(false),
     ...maxPass, ...expPass, ...scalePass,
-    ...get(L.end), ...set(P.from),
+    ...moveTail(true),
+    ...get(L.end), ...get(P.tail), ...i32c(2), OP.i32Shl, OP.i32Add, ...set(P.from),
   ];
 }
 
@@ -68,7 +88,7 @@ function softmaxBody(): number[] {
   ];
 }
 
-const softmaxKernel = lazyKernel<(from: number, rows: number, vectors: number) => void>('softmax', [I32, I32, I32], softmaxBody);
+const softmaxKernel = lazyKernel<(from: number, rows: number, vectors: number, tail: number, scratch: number) => void>('softmax', [I32, I32, I32, I32, I32], softmaxBody);
 
 /** Floats of rows per call: a batch in and out of wasm memory stays in L2. */
 const CHUNK = 16384;
@@ -79,23 +99,18 @@ const CHUNK = 16384;
  * unavailable or a row would not fit a chunk.
  */
 export function softmaxRowsWasm(x: Float32Array, n: number, out: Float32Array): boolean {
-  const stride = Math.ceil(n / 4) * 4;
-  if (stride > CHUNK) return false;
+  if (n > CHUNK) return false;
   const kernel = softmaxKernel();
   if (!kernel) return false;
-  const floats = floatView(kernel.memory, CHUNK * 4);
-  const perChunk = Math.floor(CHUNK / stride);
+  // Rows from byte 0; the scratch vector after the chunk.
+  const floats = floatView(kernel.memory, CHUNK * 4 + 16);
+  const perChunk = Math.floor(CHUNK / n);
   const rows = x.length / n;
   for (let r0 = 0; r0 < rows; r0 += perChunk) {
     const count = Math.min(perChunk, rows - r0);
-    for (let r = 0; r < count; r++) {
-      const from = (r0 + r) * n;
-      const to = r * stride;
-      floats.set(x.subarray(from, from + n), to);
-      if (stride > n) floats.fill(-Infinity, to + n, to + stride);
-    }
-    kernel.run(0, count, stride / 4);
-    for (let r = 0; r < count; r++) out.set(floats.subarray(r * stride, r * stride + n), (r0 + r) * n);
+    floats.set(x.subarray(r0 * n, (r0 + count) * n), 0);
+    kernel.run(0, count, Math.floor(n / 4), n % 4, CHUNK * 4);
+    out.set(floats.subarray(0, count * n), r0 * n);
   }
   return true;
 }
