@@ -206,6 +206,27 @@ function applyEpilogue(kernel: WasmGemmKernel, layout: ReturnType<typeof wasmLay
 }
 
 /**
+ * C (its stored columns) into `c` in one copy when c's rows lie back to back:
+ * the rows' padding columns (and a conv's padding runs) squeezed out in wasm
+ * memory first. False, doing nothing, when c's rows are not contiguous.
+ */
+function copyOutWhole(
+  kernel: WasmGemmKernel, mem: Float32Array, layout: ReturnType<typeof wasmLayout>, m: number, n: number, c: Float32Array, cOffset: number, ldc: number,
+  columnRuns: ColumnRuns | undefined,
+): boolean {
+  const { runs, stride, width } = columnRuns ?? { runs: 1, stride: n, width: n };
+  const { cAt, nPad } = layout;
+  if (ldc !== runs * width) return false;
+  if (runs * width !== nPad) {
+    const epilogue = gemmEpilogue(kernel.memory);
+    if (!epilogue) return false;
+    epilogue.compactRuns(cAt * 4, m, runs, width, stride * 4, nPad * 4);
+  }
+  c.set(mem.subarray(cAt, cAt + m * ldc), cOffset);
+  return true;
+}
+
+/**
  * C rows from wasm memory into `c`: added to it with `accumulate`, or with
  * each of `columnAdds` added to every row in turn (vector k's element j to
  * column j), each sum rounded to float32 as it is stored, as separate passes
@@ -296,7 +317,9 @@ function gemmWasm(
       kernel.tile(ap, bp, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4, ldb, bStrip, (biasAt + i0) * 4, k0 === 0 ? 1 : 0);
     }
   }
-  if (!accumulate && applyEpilogue(kernel, layout, m, n, options)) copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, false, [], undefined, options.columnRuns);
+  const applied = !accumulate && applyEpilogue(kernel, layout, m, n, options);
+  if ((applied || (!columnAdds.length && !rowAffine)) && !accumulate && copyOutWhole(kernel, mem, layout, m, n, c, cOffset, ldc, options.columnRuns)) return;
+  if (applied) copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, false, [], undefined, options.columnRuns);
   else copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, accumulate, columnAdds, rowAffine, options.columnRuns);
 }
 

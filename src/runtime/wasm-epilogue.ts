@@ -1,4 +1,4 @@
-import { countedLoop, get, I32, i32c, instantiate, loopBelow, mem, moduleWithOneFunction, OP, set, simd, SIMD, V128, type WasmMemory } from './wasm-asm.js';
+import { countedLoop, EMPTY_BLOCK_TYPE, get, I32, i32c, instantiate, loopBelow, mem, moduleWithOneFunction, OP, set, simd, SIMD, V128, type WasmMemory } from './wasm-asm.js';
 import { constants as k, highToF64, joinToF32, lowToF64, op } from './wasm-math.js';
 
 /**
@@ -58,9 +58,45 @@ function affineRowsBody(): number[] {
   return [2, 3, I32, 4, V128, ...keep, ...overRows(L, perRow, body), OP.end];
 }
 
+/**
+ * compactRuns(c, rows, runs, width, stride, rowBytes): the `runs` runs of
+ * `width` floats, `stride` bytes apart, of each row (rows rowBytes apart),
+ * moved to lie one after the other from c, in order: C ready to copy out in
+ * one piece. Every float moves to a lower or equal address and is read before
+ * anything is written over it.
+ */
+function compactRunsBody(): number[] {
+  const Q = { c: 0, rows: 1, runs: 2, width: 3, stride: 4, rowBytes: 5 };
+  const L = { row: 6, run: 7, src: 8, dst: 9, end: 10, tail: 11, vectorBytes: 12 };
+  const copyRun = [
+    ...get(Q.c), ...get(L.row), ...get(Q.rowBytes), OP.i32Mul, OP.i32Add, ...get(L.run), ...get(Q.stride), OP.i32Mul, OP.i32Add, ...set(L.src),
+    ...get(L.dst), ...get(L.vectorBytes), OP.i32Add, ...set(L.end),
+    ...loopBelow(L.dst, L.end, [
+      ...get(L.dst), ...get(L.src), ...simd(SIMD.v128Load, ...mem(0)), ...simd(SIMD.v128Store, ...mem(0)),
+      ...get(L.src), ...i32c(16), OP.i32Add, ...set(L.src),
+      ...get(L.dst), ...i32c(16), OP.i32Add, ...set(L.dst),
+    ]),
+    ...[0, 1, 2].flatMap((l) => [
+      ...get(L.tail), ...i32c(l), OP.i32GtU, OP.if, EMPTY_BLOCK_TYPE,
+      ...get(L.dst), ...get(L.src), OP.f32Load, 2, 4 * l, OP.f32Store, 2, 4 * l,
+      OP.end,
+    ]),
+    ...get(L.dst), ...get(L.tail), ...i32c(2), OP.i32Shl, OP.i32Add, ...set(L.dst),
+  ];
+  return [
+    1, 7, I32,
+    ...get(Q.c), ...set(L.dst),
+    ...get(Q.width), ...i32c(3), OP.i32And, ...set(L.tail),
+    ...get(Q.width), ...i32c(-4), OP.i32And, ...i32c(2), OP.i32Shl, ...set(L.vectorBytes),
+    ...countedLoop(L.row, Q.rows, countedLoop(L.run, Q.runs, copyRun)),
+    OP.end,
+  ];
+}
+
 export interface GemmEpilogue {
   addColumns(c: number, rows: number, vectors: number, v: number): void;
   affineRows(c: number, rows: number, vectors: number, scaleAt: number, shiftAt: number, relu: number): void;
+  compactRuns(c: number, rows: number, runs: number, width: number, stride: number, rowBytes: number): void;
 }
 
 const epilogues = new WeakMap<WasmMemory, GemmEpilogue | null>();
@@ -71,7 +107,8 @@ export function gemmEpilogue(memory: WasmMemory): GemmEpilogue | undefined {
     try {
       const add = instantiate(moduleWithOneFunction('f', [I32, I32, I32, I32], addColumnsBody()), memory).exports['f'] as GemmEpilogue['addColumns'];
       const affine = instantiate(moduleWithOneFunction('f', [I32, I32, I32, I32, I32, I32], affineRowsBody()), memory).exports['f'] as GemmEpilogue['affineRows'];
-      epilogues.set(memory, { addColumns: add, affineRows: affine });
+      const compact = instantiate(moduleWithOneFunction('f', new Array<number>(6).fill(I32), compactRunsBody()), memory).exports['f'] as GemmEpilogue['compactRuns'];
+      epilogues.set(memory, { addColumns: add, affineRows: affine, compactRuns: compact });
     } catch {
       epilogues.set(memory, null);
     }

@@ -54,4 +54,20 @@ describe('the GEMM epilogue in WebAssembly memory', () => {
       }
     });
   }
+
+  it('squeezes out the padding columns in wasm memory and copies C out in one piece, as row by row', () => {
+    for (const [m, n, k] of [[37, 197, 300], [5, 49, 64], [9, 3, 20]] as const) {
+      const a = seededFloats(m * k, 11);
+      const b = seededFloats(k * n, 12);
+      const whole = new Float32Array(m * n);
+      gemm(m, n, k, matrix(a, 0, k), matrix(b, 0, n), whole, 0, n);
+      // A C row longer than n is copied row by row.
+      const ldc = n + 3;
+      const byRow = new Float32Array(m * ldc);
+      gemm(m, n, k, matrix(a, 0, k), matrix(b, 0, n), byRow, 0, ldc);
+      const rows = new Float32Array(m * n);
+      for (let i = 0; i < m; i++) rows.set(byRow.subarray(i * ldc, i * ldc + n), i * n);
+      expectSameBits(whole, rows);
+    }
+  });
 });
