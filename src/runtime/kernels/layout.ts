@@ -52,6 +52,24 @@ export function gatherByDimMaps(x: RtValue, maps: readonly Int32Array[], fill = 
   return out;
 }
 
+/**
+ * Copies one run of the output's last axis, `inner` values read `innerStep`
+ * apart from `base` to `o`. The last axis kept in place (heads split or
+ * joined around attention) is one contiguous copy; float32 gathers (keys
+ * transposed for attention) get a loop of their own, which sees one array type.
+ */
+function runCopier(src: RtValue['data'], out: RtNumeric | string[], inner: number, innerStep: number): (o: number, base: number) => void {
+  if (innerStep === 1 && !Array.isArray(src) && !Array.isArray(out)) return (o, base) => out.set(src.subarray(base, base + inner), o);
+  if (src instanceof Float32Array && out instanceof Float32Array) {
+    return (o, base) => {
+      for (let j = 0; j < inner; j++) out[o + j] = src[base + j * innerStep]!;
+    };
+  }
+  return (o, base) => {
+    for (let j = 0; j < inner; j++) out[o + j] = src[base + j * innerStep]!;
+  };
+}
+
 /** Transposes x by `perm` (output dim i is input dim perm[i]). */
 export function permute(x: RtValue, perm: readonly number[]): RtValue {
   const rank = x.shape.length;
@@ -70,11 +88,9 @@ export function permute(x: RtValue, perm: readonly number[]): RtValue {
   const innerStep = stepFor[rank - 1]!;
   const counter = new Array<number>(rank).fill(0);
   let base = 0;
-  // The last axis kept in place (heads split or joined around attention): each run is one contiguous copy.
-  const runs = innerStep === 1 && !isString ? { from: src as RtNumeric, to: out as RtNumeric } : undefined;
+  const copyRun = runCopier(src, out, inner, innerStep);
   for (let o = 0; o < n; o += inner) {
-    if (runs) runs.to.set(runs.from.subarray(base, base + inner), o);
-    else for (let j = 0; j < inner; j++) out[o + j] = src[base + j * innerStep]!;
+    copyRun(o, base);
     for (let d = rank - 2; d >= 0; d--) {
       counter[d]!++;
       base += stepFor[d]!;
