@@ -14,7 +14,7 @@ export const OP = {
   block: 0x02, loop: 0x03, if: 0x04, else: 0x05, br: 0x0c, brIf: 0x0d, end: 0x0b,
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
   i32Const: 0x41, i32Eqz: 0x45, i32GtU: 0x4b, i32GeU: 0x4f, i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32And: 0x71, i32Shl: 0x74,
-  i32Load: 0x28, f32Load: 0x2a, f64Load: 0x2b, f32Store: 0x38, f32Add: 0x92, f32Max: 0x97, f64Const: 0x44, f64Add: 0xa0, f64Div: 0xa3, f64PromoteF32: 0xbb, simd: 0xfd,
+  i32Load: 0x28, f32Load: 0x2a, f64Load: 0x2b, f32Store: 0x38, f32Add: 0x92, f32Max: 0x97, f64Const: 0x44, f64Sqrt: 0x9f, f64Add: 0xa0, f64Div: 0xa3, f64PromoteF32: 0xbb, simd: 0xfd,
 } as const;
 export const SIMD = {
   v128Load: 0, v128Load32Splat: 9, v128Store: 11, v128Const: 12, i8x16Shuffle: 13, i32x4Splat: 17, f32x4Splat: 19, f32x4ExtractLane: 31, f32x4Ne: 66, f32x4Gt: 68,

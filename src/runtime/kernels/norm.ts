@@ -2,6 +2,7 @@ import { elementCount } from '../../tensor/tensor.js';
 import { normAxis, type KernelTable, type OpContext } from '../kernel.js';
 import { affineRun, type ChannelAffine } from '../affine.js';
 import { makeFloat, makeFloatToOverwrite, type RtFloatValue, type RtValue } from '../value.js';
+import { layerNormRowsWasm } from '../wasm-norm.js';
 
 /** batch_norm, instance_norm, layer_norm, l2_norm, local_response_norm. */
 
@@ -130,7 +131,12 @@ function layerNorm(ctx: OpContext): RtValue[] {
 
 function layerNormTrailing(x: RtFloatValue, inner: number, gamma: Float32Array, beta: Float32Array, eps: number): RtFloatValue {
   const out = makeFloat(x.dtype, x.shape);
-  const a = x.data;
+  if (!layerNormRowsWasm(x.data, inner, gamma, beta, eps, out.data)) layerNormScalar(x.data, inner, gamma, beta, eps, out.data);
+  return out;
+}
+
+/** layer_norm over trailing runs of `inner` values in JavaScript: the definition wasm-norm.ts reproduces bit for bit. */
+export function layerNormScalar(a: Float32Array, inner: number, gamma: Float32Array, beta: Float32Array, eps: number, o: Float32Array): void {
   for (let base = 0; base < a.length; base += inner) {
     let mean = 0;
     for (let i = 0; i < inner; i++) mean += a[base + i]!;
@@ -138,9 +144,8 @@ function layerNormTrailing(x: RtFloatValue, inner: number, gamma: Float32Array, 
     let variance = 0;
     for (let i = 0; i < inner; i++) variance += (a[base + i]! - mean) ** 2;
     const inv = 1 / Math.sqrt(variance / inner + eps);
-    for (let i = 0; i < inner; i++) out.data[base + i] = (a[base + i]! - mean) * inv * gamma[i]! + beta[i]!;
+    for (let i = 0; i < inner; i++) o[base + i] = (a[base + i]! - mean) * inv * gamma[i]! + beta[i]!;
   }
-  return out;
 }
 
 function l2Norm(ctx: OpContext): RtValue[] {
