@@ -167,7 +167,7 @@ function constantPacker(b: MatrixView, k: number, n: number): PackB {
 }
 
 /** Float offsets of gemmWasm's regions in the kernel's memory; `epilogueAt` holds the epilogue's vectors (see applyEpilogue). */
-function wasmLayout(m: number, n: number, packB: PackB, base: number) {
+function wasmLayout(m: number, n: number, packB: PackB, base: number, aSourceFloats = 0) {
   const nPad = paddedColumns(n);
   const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
   const aAt = base;
@@ -175,7 +175,8 @@ function wasmLayout(m: number, n: number, packB: PackB, base: number) {
   const bAt = biasAt + mPad;
   const cAt = bAt + (packB.layout === 'indexed' ? INDEX_TABLE_FLOATS + (packB.dataFloats ?? 0) : KC * nPad);
   const epilogueAt = Math.ceil((cAt + mPad * nPad) / 4) * 4;
-  return { nPad, mPad, aAt, biasAt, bAt, cAt, epilogueAt, end: epilogueAt + Math.max(nPad, 4 * mPad) };
+  const aSourceAt = epilogueAt + Math.max(nPad, 4 * mPad);
+  return { nPad, mPad, aAt, biasAt, bAt, cAt, epilogueAt, aSourceAt, end: aSourceAt + aSourceFloats };
 }
 
 /**
@@ -271,6 +272,13 @@ function copyOut(
   }
 }
 
+/** A's m rows (row-major, k floats each) at `at`, then zero rows up to mPad, as packRows reads them. */
+function copyRowsOfA(mem: Float32Array, at: number, a: MatrixView, m: number, mPad: number, k: number): void {
+  if (a.rowStride === k) mem.set(a.data.subarray(a.offset, a.offset + m * k), at);
+  else for (let i = 0; i < m; i++) mem.set(a.data.subarray(a.offset + i * a.rowStride, a.offset + i * a.rowStride + k), at + i * k);
+  mem.fill(0, at + m * k, at + mPad * k);
+}
+
 /**
  * The blocked GEMM with the SIMD register tile; C is built in wasm memory and
  * copied out once. The first K panel stores bias + product, later ones add to
@@ -285,9 +293,12 @@ function gemmWasm(
   // Constants packed once are read where they lie in the kernel's memory (one per call: placing a second could start the arena over).
   const residentA = panels && constantA && !packPerCall ? residentOffset(kernel, panels) : undefined;
   const residentB = residentA === undefined && packB.constantStrips && !packPerCall ? residentOffset(kernel, packB.constantStrips) : undefined;
-  const layout = wasmLayout(m, n, packB, scratchBase(kernel));
-  const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = layout;
+  // A run-time A of whole vectors per row is copied in once and packed by the SIMD transpose.
+  const packer = !panels && a.colStride === 1 && k % 4 === 0 ? gemmEpilogue(kernel.memory) : undefined;
+  const layout = wasmLayout(m, n, packB, scratchBase(kernel), packer ? Math.ceil(m / WASM_MR) * WASM_MR * k : 0);
+  const { nPad, mPad, aAt, biasAt, bAt, cAt, aSourceAt, end } = layout;
   const mem = floatView(kernel.memory, end * 4);
+  if (packer) copyRowsOfA(mem, aSourceAt, a, m, mPad, k);
   if (rowBias && !accumulate) {
     mem.set(rowBias.subarray(0, m), biasAt);
     mem.fill(0, biasAt + m, biasAt + mPad);
@@ -310,6 +321,8 @@ function gemmWasm(
       } else if (panels) {
         mem.set(panels.subarray(panelAt, panelAt + strips * WASM_MR * kc), aAt);
         panelAt += strips * WASM_MR * kc;
+      } else if (packer) {
+        packer.packRows((aSourceAt + i0 * k + k0) * 4, aAt * 4, strips, kc, k * 4);
       } else {
         packRowStrips(mem, aAt, a, i0, mc, k0, kc, WASM_MR);
       }

@@ -2,10 +2,10 @@ import { countedLoop, EMPTY_BLOCK_TYPE, get, I32, i32c, instantiate, loopBelow, 
 import { constants as k, highToF64, joinToF32, lowToF64, op } from './wasm-math.js';
 
 /**
- * What the GEMM applies to its result while it is still in WebAssembly
- * memory, in place and in SIMD, before copying it out: column vectors added
- * (linear's bias, a fused add) and a per-row affine map (a conv's fused
- * batch_norm and relu). Each gives what the JavaScript loops it replaces
+ * What the GEMM does in WebAssembly memory besides the tile: packing a
+ * run-time A (packRows), and, in place and in SIMD before copying C out,
+ * column vectors added (linear's bias, a fused add) and a per-row affine map
+ * (a conv's fused batch_norm and relu). Each gives what the JavaScript loops it replaces
  * gave, bit for bit: a float32 sum rounds like the double sum rounded to
  * float32; the affine map runs in double lanes (x·scale + shift) and rounds
  * once; relu keeps v where v > 0 and stores 0 otherwise (NaN and −0 included).
@@ -93,10 +93,49 @@ function compactRunsBody(): number[] {
   ];
 }
 
+/**
+ * packRows(src, dst, strips, kc, lda): A's rows, row-major at src with rows
+ * lda bytes apart, packed into strips of four rows for the tile: within a
+ * strip, column k's four values together (gemm-scalar's packRowStrips
+ * layout), kc a multiple of 4, four columns at a time by a 4×4 transpose.
+ */
+function packRowsBody(): number[] {
+  const Q = { src: 0, dst: 1, strips: 2, kc: 3, lda: 4 };
+  const L = { s: 5, p: 6, end: 7, r: 8 };
+  const lane = (from: number, l: number): number[] => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3].map((b) => b + 16 * from);
+  const shuffle = (a: number, b: number, lanes: [number, number][]): number[] => [
+    ...get(a), ...get(b), ...simd(SIMD.i8x16Shuffle, ...lanes.flatMap(([from, l]) => lane(from, l))),
+  ];
+  const row = (i: number): number[] => [...get(L.p), ...(i === 0 ? [] : [...get(Q.lda), ...i32c(i), OP.i32Mul, OP.i32Add]), ...simd(SIMD.v128Load, ...mem(0)), ...set(L.r + i)];
+  const T = L.r + 4;
+  const step = [
+    ...row(0), ...row(1), ...row(2), ...row(3),
+    // (R0[0], R1[0], R0[1], R1[1]), (R2[0], R3[0], R2[1], R3[1]), then the same for lanes 2 and 3.
+    ...shuffle(L.r, L.r + 1, [[0, 0], [1, 0], [0, 1], [1, 1]]), ...set(T),
+    ...shuffle(L.r + 2, L.r + 3, [[0, 0], [1, 0], [0, 1], [1, 1]]), ...set(T + 1),
+    ...shuffle(L.r, L.r + 1, [[0, 2], [1, 2], [0, 3], [1, 3]]), ...set(T + 2),
+    ...shuffle(L.r + 2, L.r + 3, [[0, 2], [1, 2], [0, 3], [1, 3]]), ...set(T + 3),
+    ...get(Q.dst), ...shuffle(T, T + 1, [[0, 0], [0, 1], [1, 0], [1, 1]]), ...simd(SIMD.v128Store, ...mem(0)),
+    ...get(Q.dst), ...shuffle(T, T + 1, [[0, 2], [0, 3], [1, 2], [1, 3]]), ...simd(SIMD.v128Store, ...mem(16)),
+    ...get(Q.dst), ...shuffle(T + 2, T + 3, [[0, 0], [0, 1], [1, 0], [1, 1]]), ...simd(SIMD.v128Store, ...mem(32)),
+    ...get(Q.dst), ...shuffle(T + 2, T + 3, [[0, 2], [0, 3], [1, 2], [1, 3]]), ...simd(SIMD.v128Store, ...mem(48)),
+    ...get(Q.dst), ...i32c(64), OP.i32Add, ...set(Q.dst),
+    ...get(L.p), ...i32c(16), OP.i32Add, ...set(L.p),
+  ];
+  const strip = [
+    // p = src + s·4·lda; end = p + kc·4
+    ...get(Q.src), ...get(L.s), ...i32c(2), OP.i32Shl, ...get(Q.lda), OP.i32Mul, OP.i32Add, ...set(L.p),
+    ...get(L.p), ...get(Q.kc), ...i32c(2), OP.i32Shl, OP.i32Add, ...set(L.end),
+    ...loopBelow(L.p, L.end, step),
+  ];
+  return [2, 3, I32, 8, V128, ...countedLoop(L.s, Q.strips, strip), OP.end];
+}
+
 export interface GemmEpilogue {
   addColumns(c: number, rows: number, vectors: number, v: number): void;
   affineRows(c: number, rows: number, vectors: number, scaleAt: number, shiftAt: number, relu: number): void;
   compactRuns(c: number, rows: number, runs: number, width: number, stride: number, rowBytes: number): void;
+  packRows(src: number, dst: number, strips: number, kc: number, lda: number): void;
 }
 
 const epilogues = new WeakMap<WasmMemory, GemmEpilogue | null>();
@@ -108,7 +147,8 @@ export function gemmEpilogue(memory: WasmMemory): GemmEpilogue | undefined {
       const add = instantiate(moduleWithOneFunction('f', [I32, I32, I32, I32], addColumnsBody()), memory).exports['f'] as GemmEpilogue['addColumns'];
       const affine = instantiate(moduleWithOneFunction('f', [I32, I32, I32, I32, I32, I32], affineRowsBody()), memory).exports['f'] as GemmEpilogue['affineRows'];
       const compact = instantiate(moduleWithOneFunction('f', new Array<number>(6).fill(I32), compactRunsBody()), memory).exports['f'] as GemmEpilogue['compactRuns'];
-      epilogues.set(memory, { addColumns: add, affineRows: affine, compactRuns: compact });
+      const pack = instantiate(moduleWithOneFunction('f', new Array<number>(5).fill(I32), packRowsBody()), memory).exports['f'] as GemmEpilogue['packRows'];
+      epilogues.set(memory, { addColumns: add, affineRows: affine, compactRuns: compact, packRows: pack });
     } catch {
       epilogues.set(memory, null);
     }

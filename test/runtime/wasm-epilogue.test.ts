@@ -70,4 +70,19 @@ describe('the GEMM epilogue in WebAssembly memory', () => {
       expectSameBits(whole, rows);
     }
   });
+
+  it('packs a run-time A by the SIMD transpose into the strips the JavaScript packer makes: the same products bit for bit', () => {
+    for (const [m, n, k] of [[197, 64, 64], [37, 50, 516], [5, 9, 8], [130, 17, 1024]] as const) {
+      const a = seededFloats(m * k, m + k);
+      const b = seededFloats(k * n, n);
+      // The same A stored transposed (columns contiguous) goes through the JavaScript packer.
+      const aT = new Float32Array(k * m);
+      for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) aT[p * m + i] = a[i * k + p]!;
+      const viaWasm = new Float32Array(m * n);
+      gemm(m, n, k, matrix(a, 0, k), matrix(b, 0, n), viaWasm, 0, n);
+      const viaJs = new Float32Array(m * n);
+      gemm(m, n, k, matrix(aT, 0, 1, m), matrix(b, 0, n), viaJs, 0, n);
+      expectSameBits(viaWasm, viaJs);
+    }
+  });
 });
