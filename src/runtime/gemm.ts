@@ -61,6 +61,11 @@ export function paddedColumns(n: number): number {
 /** Copies rows [k0, k0+kc) of a row-contiguous view into the 'rows' layout. */
 function copyRows(mem: Float32Array, at: number, b: MatrixView, k0: number, kc: number, n: number): void {
   const nPad = paddedColumns(n);
+  if (nPad === n && b.rowStride === n) {
+    // Rows back to back in both: the panel is one copy.
+    mem.set(b.data.subarray(b.offset + k0 * n, b.offset + (k0 + kc) * n), at);
+    return;
+  }
   for (let k = 0; k < kc; k++) {
     const from = b.offset + (k0 + k) * b.rowStride;
     const to = at + k * nPad;

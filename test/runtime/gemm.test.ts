@@ -26,7 +26,8 @@ describe('gemm', () => {
     [7, 9, 5],
     [37, 53, 300],
     [130, 17, 513],
-  ])('m=%i n=%i k=%i matches a naive product (edge tiles, K panels)', (m, n, k) => {
+    [20, 64, 300],
+  ])('m=%i n=%i k=%i matches a naive product (edge tiles, K panels, rows of whole tiles)', (m, n, k) => {
     const a = seededFloats(m * k, m);
     const b = seededFloats(k * n, n);
     const want = naive(m, n, k, a, b);
