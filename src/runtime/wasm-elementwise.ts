@@ -1,4 +1,4 @@
-import { floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD } from './wasm-asm.js';
+import { floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD, V128, type WasmMemory } from './wasm-asm.js';
 import { constants as k, op } from './wasm-math.js';
 
 /**
@@ -44,4 +44,63 @@ export function addReluWasm(a: Float32Array, b: Float32Array, out: Float32Array)
     out.set(floats.subarray(0, n), i);
   }
   return true;
+}
+
+/**
+ * add, sub, mul and real_div of float32 runs in WebAssembly SIMD: a float32
+ * sum, difference, product or quotient rounds to the same value as the
+ * double one the JavaScript loops round to float32, so the results are the
+ * same bit for bit. `both`: a and b advance; `aOnly`: a advances, b repeats
+ * one value; `bOnly`: the other way round.
+ */
+export type RunPattern = 'both' | 'aOnly' | 'bOnly';
+const BINARY_SIMD: Record<string, number> = { add: SIMD.f32x4Add, sub: SIMD.f32x4Sub, mul: SIMD.f32x4Mul, real_div: SIMD.f32x4Div };
+
+/** f(x, y, to): x[i] = a op b over the vectors from byte x up to `to`; the advancing operand(s) at x (and y), a repeated one at y. */
+function binaryBody(code: number, pattern: RunPattern): number[] {
+  const P = { x: 0, y: 1, to: 2, splat: 3 };
+  const loadX = [...get(P.x), ...simd(SIMD.v128Load, ...mem(0))];
+  const other = pattern === 'both' ? [...get(P.y), ...simd(SIMD.v128Load, ...mem(0))] : get(P.splat);
+  const value = pattern === 'bOnly' ? op(code, other, loadX) : op(code, loadX, other);
+  const step = [
+    ...get(P.x), ...value, ...simd(SIMD.v128Store, ...mem(0)),
+    ...get(P.x), ...i32c(16), OP.i32Add, ...set(P.x),
+    ...(pattern === 'both' ? [...get(P.y), ...i32c(16), OP.i32Add, ...set(P.y)] : []),
+  ];
+  const splat = pattern === 'both' ? [] : [...get(P.y), ...simd(SIMD.v128Load32Splat, ...mem(0)), ...set(P.splat)];
+  return [1, 1, V128, ...splat, ...loopBelow(P.x, P.to, step), OP.end];
+}
+
+type BinaryKernel = (x: number, y: number, to: number) => void;
+const binaryKernels = new Map<string, () => { memory: WasmMemory; run: BinaryKernel } | undefined>();
+
+function binaryKernel(opName: string, pattern: RunPattern): { memory: WasmMemory; run: BinaryKernel } | undefined {
+  const code = BINARY_SIMD[opName];
+  if (code === undefined) return undefined;
+  const key = `${opName}:${pattern}`;
+  let compiled = binaryKernels.get(key);
+  if (!compiled) {
+    compiled = lazyKernel<BinaryKernel>('f', [I32, I32, I32], () => binaryBody(code, pattern));
+    binaryKernels.set(key, compiled);
+  }
+  return compiled();
+}
+
+/** A float32 run loop (the shape of elementwise.ts's dedicated loops) doing its work in WebAssembly, or undefined where it cannot. */
+export function binaryRunWasm(opName: string, pattern: RunPattern): ((o: Float32Array, oAt: number, a: Float32Array, aAt: number, b: Float32Array, bAt: number, len: number) => void) | undefined {
+  const kernel = binaryKernel(opName, pattern);
+  if (!kernel) return undefined;
+  return (o, oAt, a, aAt, b, bAt, len) => {
+    const floats = floatView(kernel.memory, 2 * CHUNK * 4);
+    if (pattern === 'aOnly') floats[CHUNK] = b[bAt]!;
+    if (pattern === 'bOnly') floats[CHUNK] = a[aAt]!;
+    for (let i = 0; i < len; i += CHUNK) {
+      const n = Math.min(CHUNK, len - i);
+      if (pattern === 'bOnly') floats.set(b.subarray(bAt + i, bAt + i + n), 0);
+      else floats.set(a.subarray(aAt + i, aAt + i + n), 0);
+      if (pattern === 'both') floats.set(b.subarray(bAt + i, bAt + i + n), CHUNK);
+      kernel.run(0, CHUNK * 4, Math.ceil(n / 4) * 16);
+      o.set(floats.subarray(0, n), oAt + i);
+    }
+  };
 }

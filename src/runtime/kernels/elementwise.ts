@@ -2,7 +2,7 @@ import type { DType } from '../../tensor/dtype.js';
 import { elementCount } from '../../tensor/tensor.js';
 import type { Kernel, KernelTable, OpContext } from '../kernel.js';
 import { erf, fastExp } from '../fast-math.js';
-import { addReluWasm } from '../wasm-elementwise.js';
+import { addReluWasm, binaryRunWasm } from '../wasm-elementwise.js';
 import { erfGeluWasm } from '../wasm-gelu.js';
 import { allocFor, makeFloatToOverwrite, makeValue, type RtNumeric, type RtNumericValue, type RtValue } from '../value.js';
 import { broadcastIndex, broadcastShapes } from './broadcast.js';
@@ -120,7 +120,7 @@ function broadcastBinary(ctx: OpContext, x: RtNumericValue, y: RtNumericValue, d
   const plan = runPlan(x.shape, y.shape, shape);
   const { len, aStep, bStep, aBase, bBase } = plan;
   if (len === 0) return out;
-  const floats = floatRun(op, x, y, out, aStep, bStep);
+  const floats = floatRun(op, x, y, out, aStep, bStep, len);
   for (let r = 0; r < plan.runs; r++) {
     const aAt = aBase ? aBase[r]! : aStep ? r * len : r;
     const bAt = bBase ? bBase[r]! : bStep ? r * len : r;
@@ -161,14 +161,16 @@ const FLOAT_DEDICATED: Record<string, FloatRuns> = {
   },
 };
 
+/** Runs at least this long go through WebAssembly (wasm-elementwise.ts); copying shorter ones in and out costs more than it saves. */
+const WASM_RUN_MIN = 4096;
+
 /** The float32 loop for this op and step pattern, or undefined when the general loop must run. */
-function floatRun(op: string | undefined, x: RtNumericValue, y: RtNumericValue, out: RtNumericValue, aStep: number, bStep: number): FloatRun | undefined {
+function floatRun(op: string | undefined, x: RtNumericValue, y: RtNumericValue, out: RtNumericValue, aStep: number, bStep: number, len: number): FloatRun | undefined {
   const runs = op === undefined ? undefined : FLOAT_DEDICATED[op];
   if (!runs || !(x.data instanceof Float32Array && y.data instanceof Float32Array && out.data instanceof Float32Array)) return undefined;
-  if (aStep === 1 && bStep === 1) return runs.both;
-  if (aStep === 1) return runs.aOnly;
-  if (bStep === 1) return runs.bOnly;
-  return undefined;
+  const pattern = aStep === 1 && bStep === 1 ? 'both' : aStep === 1 ? 'aOnly' : bStep === 1 ? 'bOnly' : undefined;
+  if (!pattern) return undefined;
+  return (len >= WASM_RUN_MIN ? binaryRunWasm(op!, pattern) : undefined) ?? runs[pattern];
 }
 
 function binaryKernel(run: RunLoop, resultIsBool: boolean, op?: string): Kernel {
