@@ -76,7 +76,7 @@ function capJsonStrings(value) {
   if (value === null || typeof value !== "object" || ArrayBuffer.isView(value)) return value;
   if (typeof value.toJSON === "function") return value;
   const out2 = {};
-  for (const [k, v] of Object.entries(value)) out2[capName(k)] = capJsonStrings(v);
+  for (const [k2, v] of Object.entries(value)) out2[capName(k2)] = capJsonStrings(v);
   return out2;
 }
 function escapeMarkdown(s, maxLength = 300) {
@@ -137,7 +137,7 @@ var init_errors = __esm({
       constructor(message, unsupported = [], options = {}) {
         super(unsupported.length > 0 ? "UNSUPPORTED_OP" : "CONVERSION", message, options);
         this.name = "ConversionError";
-        this.unsupported = unsupported.map(({ op: op5, node, reason }) => ({ op: capName(op5), node: capName(node), reason: capEchoed(reason) }));
+        this.unsupported = unsupported.map(({ op: op6, node, reason }) => ({ op: capName(op6), node: capName(node), reason: capEchoed(reason) }));
       }
     };
   }
@@ -157,9 +157,9 @@ function targetRank(target) {
   return DEPLOYMENT_TARGETS.indexOf(target);
 }
 function* walkOperations(block) {
-  for (const op5 of block.operations) {
-    yield op5;
-    for (const inner of op5.blocks) yield* walkOperations(inner);
+  for (const op6 of block.operations) {
+    yield op6;
+    for (const inner of op6.blocks) yield* walkOperations(inner);
   }
 }
 function mainFunction(program) {
@@ -175,17 +175,17 @@ function copyProgramStructure(program) {
 function copyBlock(block) {
   return { inputs: block.inputs.map(copyVar), operations: block.operations.map(copyOperation), outputs: [...block.outputs] };
 }
-function copyOperation(op5) {
+function copyOperation(op6) {
   const inputs = {};
-  for (const [param, bindings] of Object.entries(op5.inputs)) inputs[param] = bindings.map((b3) => ({ ...b3 }));
+  for (const [param, bindings] of Object.entries(op6.inputs)) inputs[param] = bindings.map((b3) => ({ ...b3 }));
   return {
-    type: op5.type,
-    name: op5.name,
+    type: op6.type,
+    name: op6.name,
     inputs,
-    outputs: op5.outputs.map(copyVar),
-    attributes: { ...op5.attributes },
-    blocks: op5.blocks.map(copyBlock),
-    ...op5.source ? { source: { ...op5.source } } : {}
+    outputs: op6.outputs.map(copyVar),
+    attributes: { ...op6.attributes },
+    blocks: op6.blocks.map(copyBlock),
+    ...op6.source ? { source: { ...op6.source } } : {}
   };
 }
 function copyVar(v) {
@@ -220,10 +220,10 @@ function gateForProgram(program) {
   let gate = FP32_GATE;
   for (const fn of Object.values(program.functions)) {
     if (fn.inputs.some((v) => v.type.dtype === "float16")) gate = looser(gate, FP16_GATE);
-    for (const op5 of walkOperations(fn.block)) {
-      if (op5.outputs.some((v) => v.type.dtype === "float16")) gate = looser(gate, FP16_GATE);
-      const compressed = COMPRESSION_RULES[op5.type];
-      if (compressed) gate = looser(gate, compressed(op5, types));
+    for (const op6 of walkOperations(fn.block)) {
+      if (op6.outputs.some((v) => v.type.dtype === "float16")) gate = looser(gate, FP16_GATE);
+      const compressed = COMPRESSION_RULES[op6.type];
+      if (compressed) gate = looser(gate, compressed(op6, types));
     }
   }
   return gate;
@@ -239,12 +239,12 @@ function gateRank(g) {
 function gateForBits(bits2) {
   return bits2 <= 4 ? LOW_BIT_GATE : EIGHT_BIT_GATE;
 }
-function gateForQuantizedData(op5, param, types) {
-  const type = paramType(op5, param, types);
+function gateForQuantizedData(op6, param, types) {
+  const type = paramType(op6, param, types);
   return gateForBits(type ? SUB_BYTE_BITS[type.dtype] ?? 8 : 8);
 }
-function gateForLut(op5, types) {
-  const lut = paramType(op5, "lut", types);
+function gateForLut(op6, types) {
+  const lut = paramType(op6, "lut", types);
   const shape3 = lut?.shape ?? [];
   const palettes = shape3.length === 1 ? shape3[0] : shape3[shape3.length - 2];
   if (typeof palettes !== "number" || palettes < 2) return LOW_BIT_GATE;
@@ -254,14 +254,14 @@ function valueTypes(program) {
   const types = /* @__PURE__ */ new Map();
   for (const fn of Object.values(program.functions)) {
     for (const v of fn.inputs) types.set(v.name, v.type);
-    for (const op5 of walkOperations(fn.block)) for (const v of op5.outputs) types.set(v.name, v.type);
+    for (const op6 of walkOperations(fn.block)) for (const v of op6.outputs) types.set(v.name, v.type);
   }
   return types;
 }
-function paramType(op5, param, types) {
-  const attribute = op5.attributes[param];
+function paramType(op6, param, types) {
+  const attribute = op6.attributes[param];
   if (attribute) return { dtype: attribute.dtype, shape: [...attribute.shape] };
-  const binding = op5.inputs[param]?.[0];
+  const binding = op6.inputs[param]?.[0];
   if (!binding) return void 0;
   if (binding.kind === "value") return { dtype: binding.value.dtype, shape: [...binding.value.shape] };
   return types.get(binding.name);
@@ -278,8 +278,8 @@ var init_gates = __esm({
     EXACT_GATE = { kind: "exact" };
     SUB_BYTE_BITS = { int4: 4, uint1: 1, uint2: 2, uint3: 3, uint4: 4, uint6: 6 };
     COMPRESSION_RULES = {
-      constexpr_affine_dequantize: (op5, types) => gateForQuantizedData(op5, "quantized_data", types),
-      constexpr_blockwise_shift_scale: (op5, types) => gateForQuantizedData(op5, "data", types),
+      constexpr_affine_dequantize: (op6, types) => gateForQuantizedData(op6, "quantized_data", types),
+      constexpr_blockwise_shift_scale: (op6, types) => gateForQuantizedData(op6, "data", types),
       constexpr_lut_to_dense: gateForLut,
       constexpr_sparse_to_dense: () => LOW_BIT_GATE,
       constexpr_lut_to_sparse: () => LOW_BIT_GATE,
@@ -1617,7 +1617,7 @@ var require_umd = __commonJS({
           return this.not().add(ONE3);
         };
         LongPrototype2.neg = LongPrototype2.negate;
-        LongPrototype2.add = function add2(addend) {
+        LongPrototype2.add = function add3(addend) {
           if (!isLong2(addend)) addend = fromValue2(addend);
           var a48 = this.high >>> 16;
           var a32 = this.high & 65535;
@@ -3012,7 +3012,7 @@ var require_reader = __commonJS({
       array.length = i2 + count;
       var dv = getLazyView(this, count, VIEW_THRESHOLD_INT);
       if (dv)
-        for (var k = 0; k < count; ++k, pos += 4) array[i2++] = dv.getUint32(pos, true);
+        for (var k2 = 0; k2 < count; ++k2, pos += 4) array[i2++] = dv.getUint32(pos, true);
       else {
         var buf = this.buf;
         for (var j = 0; j < count; ++j, pos += 4) array[i2++] = readFixed32_end(buf, pos + 4);
@@ -3029,7 +3029,7 @@ var require_reader = __commonJS({
       array.length = i2 + count;
       var dv = getLazyView(this, count, VIEW_THRESHOLD_INT);
       if (dv)
-        for (var k = 0; k < count; ++k, pos += 4) array[i2++] = dv.getInt32(pos, true);
+        for (var k2 = 0; k2 < count; ++k2, pos += 4) array[i2++] = dv.getInt32(pos, true);
       else {
         var buf = this.buf;
         for (var j = 0; j < count; ++j, pos += 4) array[i2++] = readFixed32_end(buf, pos + 4) | 0;
@@ -3046,7 +3046,7 @@ var require_reader = __commonJS({
       array.length = i2 + count;
       var dv = getLazyView(this, count, VIEW_THRESHOLD_FLOAT);
       if (dv)
-        for (var k = 0; k < count; ++k, pos += 4) array[i2++] = dv.getFloat32(pos, true);
+        for (var k2 = 0; k2 < count; ++k2, pos += 4) array[i2++] = dv.getFloat32(pos, true);
       else {
         var buf = this.buf;
         for (var j = 0; j < count; ++j, pos += 4) array[i2++] = util.float.readFloatLE(buf, pos);
@@ -3063,7 +3063,7 @@ var require_reader = __commonJS({
       array.length = i2 + count;
       var dv = getLazyView(this, count, VIEW_THRESHOLD_FLOAT);
       if (dv)
-        for (var k = 0; k < count; ++k, pos += 8) array[i2++] = dv.getFloat64(pos, true);
+        for (var k2 = 0; k2 < count; ++k2, pos += 8) array[i2++] = dv.getFloat64(pos, true);
       else {
         var buf = this.buf;
         for (var j = 0; j < count; ++j, pos += 8) array[i2++] = util.float.readDoubleLE(buf, pos);
@@ -5231,7 +5231,7 @@ var init_coreml = __esm({
                 q = 0;
               if (q > $Reader.recursionLimit)
                 throw $Error("max depth exceeded");
-              var c, m, k, v;
+              var c, m, k2, v;
               if (l === $undefined)
                 c = r.len;
               else {
@@ -5269,7 +5269,7 @@ var init_coreml = __esm({
                     if (c2 > r.len)
                       throw $RangeError("index out of range");
                     r.len = c2;
-                    k = "";
+                    k2 = "";
                     v = null;
                     while (r.pos < c2) {
                       var t2 = r.tag();
@@ -5278,7 +5278,7 @@ var init_coreml = __esm({
                         case 1:
                           if (u !== 2)
                             break;
-                          k = r.stringVerify();
+                          k2 = r.stringVerify();
                           continue;
                         case 2:
                           if (u !== 2)
@@ -5291,9 +5291,9 @@ var init_coreml = __esm({
                     if (r.pos !== c2)
                       throw $RangeError("index out of range");
                     r.len = c;
-                    if (k === "__proto__")
-                      $util.makeProp(m.functions, k);
-                    m.functions[k] = v || new $root.CoreML.Specification.MILSpec.Function();
+                    if (k2 === "__proto__")
+                      $util.makeProp(m.functions, k2);
+                    m.functions[k2] = v || new $root.CoreML.Specification.MILSpec.Function();
                     continue;
                   }
                   case 3: {
@@ -5314,7 +5314,7 @@ var init_coreml = __esm({
                     if (c2 > r.len)
                       throw $RangeError("index out of range");
                     r.len = c2;
-                    k = "";
+                    k2 = "";
                     v = null;
                     while (r.pos < c2) {
                       var t2 = r.tag();
@@ -5323,7 +5323,7 @@ var init_coreml = __esm({
                         case 1:
                           if (u !== 2)
                             break;
-                          k = r.stringVerify();
+                          k2 = r.stringVerify();
                           continue;
                         case 2:
                           if (u !== 2)
@@ -5336,9 +5336,9 @@ var init_coreml = __esm({
                     if (r.pos !== c2)
                       throw $RangeError("index out of range");
                     r.len = c;
-                    if (k === "__proto__")
-                      $util.makeProp(m.attributes, k);
-                    m.attributes[k] = v || new $root.CoreML.Specification.MILSpec.Value();
+                    if (k2 === "__proto__")
+                      $util.makeProp(m.attributes, k2);
+                    m.attributes[k2] = v || new $root.CoreML.Specification.MILSpec.Value();
                     continue;
                   }
                 }
@@ -5443,7 +5443,7 @@ var init_coreml = __esm({
                 q = 0;
               if (q > $Reader.recursionLimit)
                 throw $Error("max depth exceeded");
-              var c, m, k, v;
+              var c, m, k2, v;
               if (l === $undefined)
                 c = r.len;
               else {
@@ -5489,7 +5489,7 @@ var init_coreml = __esm({
                     if (c2 > r.len)
                       throw $RangeError("index out of range");
                     r.len = c2;
-                    k = "";
+                    k2 = "";
                     v = null;
                     while (r.pos < c2) {
                       var t2 = r.tag();
@@ -5498,7 +5498,7 @@ var init_coreml = __esm({
                         case 1:
                           if (u !== 2)
                             break;
-                          k = r.stringVerify();
+                          k2 = r.stringVerify();
                           continue;
                         case 2:
                           if (u !== 2)
@@ -5511,9 +5511,9 @@ var init_coreml = __esm({
                     if (r.pos !== c2)
                       throw $RangeError("index out of range");
                     r.len = c;
-                    if (k === "__proto__")
-                      $util.makeProp(m.blockSpecializations, k);
-                    m.blockSpecializations[k] = v || new $root.CoreML.Specification.MILSpec.Block();
+                    if (k2 === "__proto__")
+                      $util.makeProp(m.blockSpecializations, k2);
+                    m.blockSpecializations[k2] = v || new $root.CoreML.Specification.MILSpec.Block();
                     continue;
                   }
                   case 4: {
@@ -5525,7 +5525,7 @@ var init_coreml = __esm({
                     if (c2 > r.len)
                       throw $RangeError("index out of range");
                     r.len = c2;
-                    k = "";
+                    k2 = "";
                     v = null;
                     while (r.pos < c2) {
                       var t2 = r.tag();
@@ -5534,7 +5534,7 @@ var init_coreml = __esm({
                         case 1:
                           if (u !== 2)
                             break;
-                          k = r.stringVerify();
+                          k2 = r.stringVerify();
                           continue;
                         case 2:
                           if (u !== 2)
@@ -5547,9 +5547,9 @@ var init_coreml = __esm({
                     if (r.pos !== c2)
                       throw $RangeError("index out of range");
                     r.len = c;
-                    if (k === "__proto__")
-                      $util.makeProp(m.attributes, k);
-                    m.attributes[k] = v || new $root.CoreML.Specification.MILSpec.Value();
+                    if (k2 === "__proto__")
+                      $util.makeProp(m.attributes, k2);
+                    m.attributes[k2] = v || new $root.CoreML.Specification.MILSpec.Value();
                     continue;
                   }
                 }
@@ -5649,7 +5649,7 @@ var init_coreml = __esm({
                 q = 0;
               if (q > $Reader.recursionLimit)
                 throw $Error("max depth exceeded");
-              var c, m, k, v;
+              var c, m, k2, v;
               if (l === $undefined)
                 c = r.len;
               else {
@@ -5702,7 +5702,7 @@ var init_coreml = __esm({
                     if (c2 > r.len)
                       throw $RangeError("index out of range");
                     r.len = c2;
-                    k = "";
+                    k2 = "";
                     v = null;
                     while (r.pos < c2) {
                       var t2 = r.tag();
@@ -5711,7 +5711,7 @@ var init_coreml = __esm({
                         case 1:
                           if (u !== 2)
                             break;
-                          k = r.stringVerify();
+                          k2 = r.stringVerify();
                           continue;
                         case 2:
                           if (u !== 2)
@@ -5724,9 +5724,9 @@ var init_coreml = __esm({
                     if (r.pos !== c2)
                       throw $RangeError("index out of range");
                     r.len = c;
-                    if (k === "__proto__")
-                      $util.makeProp(m.attributes, k);
-                    m.attributes[k] = v || new $root.CoreML.Specification.MILSpec.Value();
+                    if (k2 === "__proto__")
+                      $util.makeProp(m.attributes, k2);
+                    m.attributes[k2] = v || new $root.CoreML.Specification.MILSpec.Value();
                     continue;
                   }
                 }
@@ -6034,7 +6034,7 @@ var init_coreml = __esm({
                 q = 0;
               if (q > $Reader.recursionLimit)
                 throw $Error("max depth exceeded");
-              var c, m, k, v;
+              var c, m, k2, v;
               if (l === $undefined)
                 c = r.len;
               else {
@@ -6072,7 +6072,7 @@ var init_coreml = __esm({
                     if (c2 > r.len)
                       throw $RangeError("index out of range");
                     r.len = c2;
-                    k = "";
+                    k2 = "";
                     v = null;
                     while (r.pos < c2) {
                       var t2 = r.tag();
@@ -6081,7 +6081,7 @@ var init_coreml = __esm({
                         case 1:
                           if (u !== 2)
                             break;
-                          k = r.stringVerify();
+                          k2 = r.stringVerify();
                           continue;
                         case 2:
                           if (u !== 2)
@@ -6094,9 +6094,9 @@ var init_coreml = __esm({
                     if (r.pos !== c2)
                       throw $RangeError("index out of range");
                     r.len = c;
-                    if (k === "__proto__")
-                      $util.makeProp(m.inputs, k);
-                    m.inputs[k] = v || new $root.CoreML.Specification.MILSpec.Argument();
+                    if (k2 === "__proto__")
+                      $util.makeProp(m.inputs, k2);
+                    m.inputs[k2] = v || new $root.CoreML.Specification.MILSpec.Argument();
                     continue;
                   }
                   case 3: {
@@ -6124,7 +6124,7 @@ var init_coreml = __esm({
                     if (c2 > r.len)
                       throw $RangeError("index out of range");
                     r.len = c2;
-                    k = "";
+                    k2 = "";
                     v = null;
                     while (r.pos < c2) {
                       var t2 = r.tag();
@@ -6133,7 +6133,7 @@ var init_coreml = __esm({
                         case 1:
                           if (u !== 2)
                             break;
-                          k = r.stringVerify();
+                          k2 = r.stringVerify();
                           continue;
                         case 2:
                           if (u !== 2)
@@ -6146,9 +6146,9 @@ var init_coreml = __esm({
                     if (r.pos !== c2)
                       throw $RangeError("index out of range");
                     r.len = c;
-                    if (k === "__proto__")
-                      $util.makeProp(m.attributes, k);
-                    m.attributes[k] = v || new $root.CoreML.Specification.MILSpec.Value();
+                    if (k2 === "__proto__")
+                      $util.makeProp(m.attributes, k2);
+                    m.attributes[k2] = v || new $root.CoreML.Specification.MILSpec.Value();
                     continue;
                   }
                 }
@@ -6512,7 +6512,7 @@ var init_coreml = __esm({
                 q = 0;
               if (q > $Reader.recursionLimit)
                 throw $Error("max depth exceeded");
-              var c, m, k, v;
+              var c, m, k2, v;
               if (l === $undefined)
                 c = r.len;
               else {
@@ -6567,7 +6567,7 @@ var init_coreml = __esm({
                     if (c2 > r.len)
                       throw $RangeError("index out of range");
                     r.len = c2;
-                    k = "";
+                    k2 = "";
                     v = null;
                     while (r.pos < c2) {
                       var t2 = r.tag();
@@ -6576,7 +6576,7 @@ var init_coreml = __esm({
                         case 1:
                           if (u !== 2)
                             break;
-                          k = r.stringVerify();
+                          k2 = r.stringVerify();
                           continue;
                         case 2:
                           if (u !== 2)
@@ -6589,9 +6589,9 @@ var init_coreml = __esm({
                     if (r.pos !== c2)
                       throw $RangeError("index out of range");
                     r.len = c;
-                    if (k === "__proto__")
-                      $util.makeProp(m.attributes, k);
-                    m.attributes[k] = v || new $root.CoreML.Specification.MILSpec.Value();
+                    if (k2 === "__proto__")
+                      $util.makeProp(m.attributes, k2);
+                    m.attributes[k2] = v || new $root.CoreML.Specification.MILSpec.Value();
                     continue;
                   }
                 }
@@ -9006,7 +9006,7 @@ var init_coreml = __esm({
               q = 0;
             if (q > $Reader.recursionLimit)
               throw $Error("max depth exceeded");
-            var c, m, k, v;
+            var c, m, k2, v;
             if (l === $undefined)
               c = r.len;
             else {
@@ -9071,7 +9071,7 @@ var init_coreml = __esm({
                   if (c2 > r.len)
                     throw $RangeError("index out of range");
                   r.len = c2;
-                  k = "";
+                  k2 = "";
                   v = "";
                   while (r.pos < c2) {
                     var t2 = r.tag();
@@ -9080,7 +9080,7 @@ var init_coreml = __esm({
                       case 1:
                         if (u !== 2)
                           break;
-                        k = r.stringVerify();
+                        k2 = r.stringVerify();
                         continue;
                       case 2:
                         if (u !== 2)
@@ -9093,9 +9093,9 @@ var init_coreml = __esm({
                   if (r.pos !== c2)
                     throw $RangeError("index out of range");
                   r.len = c;
-                  if (k === "__proto__")
-                    $util.makeProp(m.userDefined, k);
-                  m.userDefined[k] = v;
+                  if (k2 === "__proto__")
+                    $util.makeProp(m.userDefined, k2);
+                  m.userDefined[k2] = v;
                   continue;
                 }
               }
@@ -10602,10 +10602,10 @@ function lowerBound(values2, x2) {
   return lo;
 }
 function assignRuns(points, centroids) {
-  const k = centroids.length;
-  const starts = new Int32Array(k + 1);
-  for (let c = 1; c < k; c++) starts[c] = lowerBound(points.values, (centroids[c - 1] + centroids[c]) / 2);
-  starts[k] = points.values.length;
+  const k2 = centroids.length;
+  const starts = new Int32Array(k2 + 1);
+  for (let c = 1; c < k2; c++) starts[c] = lowerBound(points.values, (centroids[c - 1] + centroids[c]) / 2);
+  starts[k2] = points.values.length;
   return starts;
 }
 function runError(p, a, b3, centroid) {
@@ -10636,33 +10636,33 @@ function lloyd(points, initial, maxIterations) {
   for (let c = 0; c < centroids.length; c++) error += runError(points, starts[c], starts[c + 1], centroids[c]);
   return { centroids, error };
 }
-function quantileInit(points, k, offset) {
+function quantileInit(points, k2, offset) {
   const total = points.prefixCount[points.values.length];
-  const out2 = new Float64Array(k);
-  for (let c = 0; c < k; c++) {
-    const target = (c + offset) / k * total;
+  const out2 = new Float64Array(k2);
+  for (let c = 0; c < k2; c++) {
+    const target = (c + offset) / k2 * total;
     const idx = Math.min(points.values.length - 1, Math.max(0, lowerBound(points.prefixCount, target) - 1));
     out2[c] = points.values[idx];
   }
   return out2;
 }
-function uniformInit(points, k) {
+function uniformInit(points, k2) {
   const lo = points.values[0];
   const hi = points.values[points.values.length - 1];
-  const out2 = new Float64Array(k);
-  for (let c = 0; c < k; c++) out2[c] = lo + (c + 0.5) / k * (hi - lo);
+  const out2 = new Float64Array(k2);
+  for (let c = 0; c < k2; c++) out2[c] = lo + (c + 0.5) / k2 * (hi - lo);
   return out2;
 }
-function kmeansOfPoints(points, k, options = {}) {
+function kmeansOfPoints(points, k2, options = {}) {
   const maxIterations = options.maxIterations ?? 300;
   const n = points.values.length;
-  if (n <= k) {
-    const out2 = new Float64Array(k);
-    for (let c = 0; c < k; c++) out2[c] = points.values[Math.min(c, n - 1)] ?? 0;
+  if (n <= k2) {
+    const out2 = new Float64Array(k2);
+    for (let c = 0; c < k2; c++) out2[c] = points.values[Math.min(c, n - 1)] ?? 0;
     return options.centroidDType === "float16" ? out2.map(roundHalf) : out2;
   }
-  const inits = [quantileInit(points, k, 0.5), quantileInit(points, k, 0.25), uniformInit(points, k), mixInit(points, k)];
-  if (k <= OPTIMAL_INIT_MAX_K) inits.unshift(optimalInit(points, k));
+  const inits = [quantileInit(points, k2, 0.5), quantileInit(points, k2, 0.25), uniformInit(points, k2), mixInit(points, k2)];
+  if (k2 <= OPTIMAL_INIT_MAX_K) inits.unshift(optimalInit(points, k2));
   let best = lloyd(points, inits[0], maxIterations);
   for (const init of inits.slice(1)) {
     const r = lloyd(points, init, maxIterations);
@@ -10712,7 +10712,7 @@ function refineOnHalfGrid(points, centroids) {
   }
   return out2;
 }
-function optimalInit(points, k) {
+function optimalInit(points, k2) {
   const coarse = mergeRuns(points, OPTIMAL_INIT_MAX_POINTS);
   const n = coarse.values.length;
   const { prefixCount: pc, prefixSum: ps, prefixSquares: pq } = coarse;
@@ -10721,7 +10721,7 @@ function optimalInit(points, k) {
   let cur = new Float64Array(n + 1);
   const splits = [];
   const stack4 = new Int32Array(4 * 64);
-  for (let j = 1; j < k; j++) {
+  for (let j = 1; j < k2; j++) {
     const arg = new Int32Array(n + 1);
     let top = 0;
     stack4[top++] = 0;
@@ -10758,9 +10758,9 @@ function optimalInit(points, k) {
     splits.push(arg);
     [prev, cur] = [cur, prev];
   }
-  const centroids = new Float64Array(k);
+  const centroids = new Float64Array(k2);
   let end = n;
-  for (let j = k - 1; j >= 0; j--) {
+  for (let j = k2 - 1; j >= 0; j--) {
     const start = j > 0 ? splits[j - 1][end] : 0;
     const c = pc[end] - pc[start];
     centroids[j] = c > 0 ? (ps[end] - ps[start]) / c : coarse.values[Math.min(start, n - 1)];
@@ -10796,11 +10796,11 @@ function mergeRuns(points, maxPoints) {
   }
   return merged;
 }
-function mixInit(points, k) {
-  const q = quantileInit(points, k, 0.5);
-  const u = uniformInit(points, k);
-  const out2 = new Float64Array(k);
-  for (let c = 0; c < k; c++) out2[c] = (q[c] + u[c]) / 2;
+function mixInit(points, k2) {
+  const q = quantileInit(points, k2, 0.5);
+  const u = uniformInit(points, k2);
+  const out2 = new Float64Array(k2);
+  for (let c = 0; c < k2; c++) out2[c] = (q[c] + u[c]) / 2;
   return out2;
 }
 function nearestCentroid(w, bounds) {
@@ -10855,33 +10855,33 @@ var init_kmeans1d = __esm({
 
 // src/compress/palettize.ts
 function palettize(weights, shape3, options) {
-  return palettizeGroups(weights.length, shape3, options, (start, end, k, centroidDType, out2) => {
+  return palettizeGroups(weights.length, shape3, options, (start, end, k2, centroidDType, out2) => {
     const part = weights.subarray(start, end);
-    const centroids = kmeansOfPoints(binWeights(part), k, { centroidDType });
+    const centroids = kmeansOfPoints(binWeights(part), k2, { centroidDType });
     assignToCentroids(part, centroids, out2);
     return centroids;
   });
 }
 function palettizeHalf(bits2, shape3, options) {
-  return palettizeGroups(bits2.length, shape3, options, (start, end, k, centroidDType, out2) => {
+  return palettizeGroups(bits2.length, shape3, options, (start, end, k2, centroidDType, out2) => {
     const part = bits2.subarray(start, end);
-    const centroids = kmeansOfPoints(binHalfWeights(part), k, { centroidDType });
+    const centroids = kmeansOfPoints(binHalfWeights(part), k2, { centroidDType });
     assignHalfToCentroids(part, centroids, out2);
     return centroids;
   });
 }
 function palettizeGroups(length, shape3, options, fitGroup) {
-  const k = 2 ** options.nbits;
+  const k2 = 2 ** options.nbits;
   const channels = shape3[0] ?? 1;
   const groupChannels = options.channelGroupSize && options.channelGroupSize > 0 ? Math.min(options.channelGroupSize, channels) : channels;
   if (channels % groupChannels !== 0) throw new RangeError(`${channels} channels do not split into groups of ${groupChannels}`);
   const groups = channels / groupChannels;
   const groupSize = length / groups;
   const indices = new Uint8Array(length);
-  const lut = new Float32Array(groups * k);
+  const lut = new Float32Array(groups * k2);
   for (let g = 0; g < groups; g++) {
     const [start, end] = [g * groupSize, (g + 1) * groupSize];
-    lut.set(fitGroup(start, end, k, options.lutDType ?? "float32", indices.subarray(start, end)), g * k);
+    lut.set(fitGroup(start, end, k2, options.lutDType ?? "float32", indices.subarray(start, end)), g * k2);
   }
   return { indices, lut, groups, nbits: options.nbits };
 }
@@ -10929,15 +10929,15 @@ var init_prune = __esm({
 
 // src/compress/layout.ts
 function weightLayouts(block) {
-  const constants2 = /* @__PURE__ */ new Map();
-  collectConstants(block, constants2);
-  const read2 = (op5, input) => {
-    const binding = op5.inputs[input]?.[0];
+  const constants3 = /* @__PURE__ */ new Map();
+  collectConstants(block, constants3);
+  const read2 = (op6, input) => {
+    const binding = op6.inputs[input]?.[0];
     if (!binding) return void 0;
-    return binding.kind === "value" ? binding.value : constants2.get(binding.name);
+    return binding.kind === "value" ? binding.value : constants3.get(binding.name);
   };
   const seen = /* @__PURE__ */ new Map();
-  collectUses(block, constants2, read2, seen);
+  collectUses(block, constants3, read2, seen);
   const layouts = /* @__PURE__ */ new Map();
   for (const [name2, found] of seen) {
     const first = found[0];
@@ -10947,25 +10947,25 @@ function weightLayouts(block) {
   return layouts;
 }
 function collectConstants(block, into) {
-  for (const op5 of block.operations) {
-    const val = op5.type === "const" ? op5.attributes["val"] : void 0;
-    if (val) into.set(op5.outputs[0].name, val);
-    for (const inner of op5.blocks) collectConstants(inner, into);
+  for (const op6 of block.operations) {
+    const val = op6.type === "const" ? op6.attributes["val"] : void 0;
+    if (val) into.set(op6.outputs[0].name, val);
+    for (const inner of op6.blocks) collectConstants(inner, into);
   }
 }
-function collectUses(block, constants2, read2, into) {
-  for (const op5 of block.operations) {
-    for (const [input, bindings] of Object.entries(op5.inputs)) {
+function collectUses(block, constants3, read2, into) {
+  for (const op6 of block.operations) {
+    for (const [input, bindings] of Object.entries(op6.inputs)) {
       for (const b3 of bindings) {
-        const weight = b3.kind === "name" ? constants2.get(b3.name) : void 0;
+        const weight = b3.kind === "name" ? constants3.get(b3.name) : void 0;
         if (!weight || b3.kind !== "name") continue;
-        const layout = LAYOUT_RULES[op5.type]?.(op5, input, weight.shape.length, read2) ?? DEFAULT_LAYOUT;
+        const layout = LAYOUT_RULES[op6.type]?.(op6, input, weight.shape.length, read2) ?? DEFAULT_LAYOUT;
         const list2 = into.get(b3.name) ?? [];
         list2.push(layout);
         into.set(b3.name, list2);
       }
     }
-    for (const inner of op5.blocks) collectUses(inner, constants2, read2, into);
+    for (const inner of op6.blocks) collectUses(inner, constants3, read2, into);
   }
 }
 var DEFAULT_LAYOUT, flag, LAYOUT_RULES;
@@ -10973,20 +10973,20 @@ var init_layout = __esm({
   "src/compress/layout.ts"() {
     "use strict";
     DEFAULT_LAYOUT = { output: 0, input: 1, groups: 1 };
-    flag = (op5, name2, read2) => read2(op5, name2)?.data[0] === 1;
+    flag = (op6, name2, read2) => read2(op6, name2)?.data[0] === 1;
     LAYOUT_RULES = {
-      conv_transpose: (op5, input, _rank, read2) => {
+      conv_transpose: (op6, input, _rank, read2) => {
         if (input !== "weight") return void 0;
-        const groups = Number(read2(op5, "groups")?.data[0] ?? 1);
+        const groups = Number(read2(op6, "groups")?.data[0] ?? 1);
         return { output: 1, input: 0, groups: groups > 1 ? groups : 1 };
       },
-      matmul: (op5, input, rank, read2) => {
+      matmul: (op6, input, rank, read2) => {
         if (input === "y") {
-          const transposed = flag(op5, "transpose_y", read2);
+          const transposed = flag(op6, "transpose_y", read2);
           return { output: rank - (transposed ? 2 : 1), input: rank - (transposed ? 1 : 2), groups: 1 };
         }
         if (input === "x") {
-          const transposed = flag(op5, "transpose_x", read2);
+          const transposed = flag(op6, "transpose_x", read2);
           return { output: rank - (transposed ? 1 : 2), input: rank - (transposed ? 2 : 1), groups: 1 };
         }
         return void 0;
@@ -11184,12 +11184,12 @@ var init_quantize = __esm({
 });
 
 // src/compress/constexpr.ts
-function compressConstOp(op5, val, spec2, target, layout = DEFAULT_LAYOUT) {
+function compressConstOp(op6, val, spec2, target, layout = DEFAULT_LAYOUT) {
   const dtype = val.dtype === "float16" ? "float16" : "float32";
   const weights = new WeightValues(val);
   const shape3 = [...val.shape];
-  const output = { name: op5.outputs[0].name, type: { dtype, shape: shape3 } };
-  const base = { name: op5.name, outputs: [output], blocks: [], ...op5.source ? { source: op5.source } : {} };
+  const output = { name: op6.outputs[0].name, type: { dtype, shape: shape3 } };
+  const base = { name: op6.name, outputs: [output], blocks: [], ...op6.source ? { source: op6.source } : {} };
   const ios18 = targetRank(target) >= targetRank("iOS18");
   const asInputs = (type, params) => ({ ...base, type, inputs: inline(params), attributes: {} });
   const asAttributes = (type, params) => ({ ...base, type, inputs: {}, attributes: params });
@@ -11206,7 +11206,7 @@ function compressConstOp(op5, val, spec2, target, layout = DEFAULT_LAYOUT) {
 }
 function inline(params) {
   const out2 = {};
-  for (const [k, v] of Object.entries(params)) out2[k] = [{ kind: "value", value: v }];
+  for (const [k2, v] of Object.entries(params)) out2[k2] = [{ kind: "value", value: v }];
   return out2;
 }
 function floatTensor(values2, shape3, dtype) {
@@ -11269,8 +11269,8 @@ function lutParamsIos18(weights, shape3, spec2, dtype, layout) {
   const front = axis === 0 ? weights : weights.withAxisFirst(shape3, axis);
   const frontShape = [shape3[axis], ...shape3.filter((_, i2) => i2 !== axis)];
   const p = front.palettize(frontShape, { nbits: spec2.nbits, channelGroupSize: spec2.channelGroupSize, lutDType: dtype });
-  const k = 2 ** spec2.nbits;
-  const lutShape = [...shape3.map((_, i2) => i2 === axis ? p.groups : 1), k, 1];
+  const k2 = 2 ** spec2.nbits;
+  const lutShape = [...shape3.map((_, i2) => i2 === axis ? p.groups : 1), k2, 1];
   return {
     indices: makeTensor(subByteIndexType(spec2.nbits), shape3, axis === 0 ? p.indices : swapLeadingDims(p.indices, shape3[axis], dimsBefore(shape3, axis))),
     lut: floatTensor(p.lut, lutShape, dtype)
@@ -11346,20 +11346,20 @@ var init_constexpr = __esm({
 // src/compress/head.ts
 function outputHeadWeights(block) {
   const producers = /* @__PURE__ */ new Map();
-  for (const op5 of block.operations) for (const o of op5.outputs) producers.set(o.name, op5);
+  for (const op6 of block.operations) for (const o of op6.outputs) producers.set(o.name, op6);
   const isConstant = (name2) => {
     const p = producers.get(name2);
     return p !== void 0 && (p.type === "const" || p.type.startsWith("constexpr_"));
   };
   const heads = /* @__PURE__ */ new Set();
   const visited = /* @__PURE__ */ new Set();
-  const pending = block.outputs.map((name2) => producers.get(name2)).filter((op5) => op5 !== void 0);
+  const pending = block.outputs.map((name2) => producers.get(name2)).filter((op6) => op6 !== void 0);
   while (pending.length > 0) {
-    const op5 = pending.pop();
-    if (visited.has(op5)) continue;
-    visited.add(op5);
-    const reads = Object.values(op5.inputs).flatMap((bindings) => bindings.flatMap((b3) => b3.kind === "name" ? [b3.name] : []));
-    if (WEIGHTED_OPS.has(op5.type)) {
+    const op6 = pending.pop();
+    if (visited.has(op6)) continue;
+    visited.add(op6);
+    const reads = Object.values(op6.inputs).flatMap((bindings) => bindings.flatMap((b3) => b3.kind === "name" ? [b3.name] : []));
+    if (WEIGHTED_OPS.has(op6.type)) {
       for (const name2 of reads) if (isConstant(name2)) heads.add(name2);
       continue;
     }
@@ -11400,20 +11400,20 @@ function describeSpec(spec2) {
 }
 function compressBlock(block, spec2, options, stats) {
   const minElements = options.minElements ?? 2048;
-  block.operations = block.operations.map((op5) => {
-    for (const inner of op5.blocks) compressBlock(inner, spec2, options, stats);
-    const val = op5.type === "const" ? op5.attributes["val"] : void 0;
-    if (!val || val.dtype !== "float32" && val.dtype !== "float16") return op5;
-    const layout = options.layouts.get(op5.outputs[0].name) ?? DEFAULT_LAYOUT;
+  block.operations = block.operations.map((op6) => {
+    for (const inner of op6.blocks) compressBlock(inner, spec2, options, stats);
+    const val = op6.type === "const" ? op6.attributes["val"] : void 0;
+    if (!val || val.dtype !== "float32" && val.dtype !== "float16") return op6;
+    const layout = options.layouts.get(op6.outputs[0].name) ?? DEFAULT_LAYOUT;
     if (val.data.length < minElements || !compressible(val, spec2, layout)) {
       stats.keptSmall++;
-      return op5;
+      return op6;
     }
-    if (options.keep.has(op5.outputs[0].name)) {
+    if (options.keep.has(op6.outputs[0].name)) {
       stats.keptHead++;
-      return op5;
+      return op6;
     }
-    const replacement = compressConstOp(op5, val, spec2, options.target, layout);
+    const replacement = compressConstOp(op6, val, spec2, options.target, layout);
     stats.compressed++;
     stats.bytesBefore += val.data.length * (val.dtype === "float32" ? 4 : 2);
     stats.bytesAfter += payloadBytes(replacement);
@@ -11428,8 +11428,8 @@ function compressible(val, spec2, layout) {
   if (spec2.kind === "palettize" && spec2.channelGroupSize) return rows2 % Math.min(spec2.channelGroupSize, rows2) === 0;
   return true;
 }
-function payloadBytes(op5) {
-  const tensors = [...Object.values(op5.attributes), ...Object.values(op5.inputs).flatMap((b3) => b3.map((x2) => x2.kind === "value" ? x2.value : void 0))];
+function payloadBytes(op6) {
+  const tensors = [...Object.values(op6.attributes), ...Object.values(op6.inputs).flatMap((b3) => b3.map((x2) => x2.kind === "value" ? x2.value : void 0))];
   let bytes = 0;
   for (const t of tensors) {
     if (!t || t.dtype === "string") continue;
@@ -11530,9 +11530,9 @@ var init_variants = __esm({
 // src/convert/finish.ts
 function renameValue(fn, from, to) {
   if (from === to) return;
-  for (const op5 of walkOperations(fn.block)) {
-    for (const out2 of op5.outputs) if (out2.name === from) out2.name = to;
-    for (const bindings of Object.values(op5.inputs)) {
+  for (const op6 of walkOperations(fn.block)) {
+    for (const out2 of op6.outputs) if (out2.name === from) out2.name = to;
+    for (const bindings of Object.values(op6.inputs)) {
       for (const b3 of bindings) if (b3.kind === "name" && b3.name === from) b3.name = to;
     }
   }
@@ -11540,8 +11540,8 @@ function renameValue(fn, from, to) {
 }
 function usedValues(fn) {
   const used = new Set(fn.block.outputs);
-  for (const op5 of walkOperations(fn.block)) {
-    for (const bindings of Object.values(op5.inputs)) for (const b3 of bindings) if (b3.kind === "name") used.add(b3.name);
+  for (const op6 of walkOperations(fn.block)) {
+    for (const bindings of Object.values(op6.inputs)) for (const b3 of bindings) if (b3.kind === "name") used.add(b3.name);
   }
   return used;
 }
@@ -11564,7 +11564,7 @@ function consumeUnusedInputs(fn, names) {
 function countMilOps(program) {
   const counts = {};
   for (const fn of Object.values(program.functions)) {
-    for (const op5 of walkOperations(fn.block)) counts[op5.type] = (counts[op5.type] ?? 0) + 1;
+    for (const op6 of walkOperations(fn.block)) counts[op6.type] = (counts[op6.type] ?? 0) + 1;
   }
   return counts;
 }
@@ -11992,27 +11992,27 @@ function checkSparse(input, valuesParam, maskParam) {
   }
   return data;
 }
-function checkQuantizationParams(input, op5) {
+function checkQuantizationParams(input, op6) {
   const data = requiredType(input, "input");
   const scale = requiredType(input, "scale");
   const zeroPoint = input.type("zero_point");
   const axis = input.value("axis");
   if (scale.shape.length === 0) {
-    if (axis) throw new MilShapeError(`${op5}: axis must be omitted when scale is a scalar`);
-    if (zeroPoint && zeroPoint.shape.length !== 0) throw new MilShapeError(`${op5}: zero_point must be a scalar when scale is`);
+    if (axis) throw new MilShapeError(`${op6}: axis must be omitted when scale is a scalar`);
+    if (zeroPoint && zeroPoint.shape.length !== 0) throw new MilShapeError(`${op6}: zero_point must be a scalar when scale is`);
     return data;
   }
-  if (scale.shape.length !== 1) throw new MilShapeError(`${op5}: scale and zero_point must be scalars or vectors, scale has rank ${scale.shape.length}`);
-  if (!axis) throw new MilShapeError(`${op5}: a vector scale needs an axis`);
+  if (scale.shape.length !== 1) throw new MilShapeError(`${op6}: scale and zero_point must be scalars or vectors, scale has rank ${scale.shape.length}`);
+  if (!axis) throw new MilShapeError(`${op6}: a vector scale needs an axis`);
   const rank = data.shape.length;
   const a = Number(axis.data[0]);
-  if (a < -rank || a >= rank) throw new MilShapeError(`${op5}: axis ${a} is outside rank ${rank}`);
+  if (a < -rank || a >= rank) throw new MilShapeError(`${op6}: axis ${a} is outside rank ${rank}`);
   const channels = data.shape[(a + rank) % rank];
   for (const [param, t] of [["scale", scale], ["zero_point", zeroPoint]]) {
     if (!t) continue;
-    if (t.shape.length !== 1) throw new MilShapeError(`${op5}: zero_point must be a vector when scale is`);
+    if (t.shape.length !== 1) throw new MilShapeError(`${op6}: zero_point must be a vector when scale is`);
     if (channels !== null && channels !== void 0 && t.shape[0] !== null && t.shape[0] !== channels) {
-      throw new MilShapeError(`${op5}: ${param} has ${t.shape[0]} entries but input has ${channels} along axis ${a}`);
+      throw new MilShapeError(`${op6}: ${param} has ${t.shape[0]} entries but input has ${channels} along axis ${a}`);
     }
   }
   return data;
@@ -12301,27 +12301,27 @@ var init_control = __esm({
 });
 
 // src/mil/ops/window.ts
-function effectiveKernel(kernel2, dilation) {
-  return (kernel2 - 1) * dilation + 1;
+function effectiveKernel(kernel4, dilation) {
+  return (kernel4 - 1) * dilation + 1;
 }
 function totalPad(g, d, inDim) {
   if (g.padType === "valid") return 0;
   if (g.padType === "custom") return (g.pad[2 * d] ?? 0) + (g.pad[2 * d + 1] ?? 0);
   const s = g.strides[d];
-  const k = effectiveKernel(g.kernel[d], g.dilations[d]);
-  return Math.max(0, s * Math.ceil(inDim / s) - inDim + k - s);
+  const k2 = effectiveKernel(g.kernel[d], g.dilations[d]);
+  return Math.max(0, s * Math.ceil(inDim / s) - inDim + k2 - s);
 }
 function windowOutputDims(inDims, g) {
   return inDims.map((inDim, d) => {
     if (inDim === null) return null;
     const p = totalPad(g, d, inDim);
-    const k = effectiveKernel(g.kernel[d], g.dilations[d]);
+    const k2 = effectiveKernel(g.kernel[d], g.dilations[d]);
     const s = g.strides[d];
     let out2;
     if (!g.ceilMode) {
-      out2 = Math.floor((inDim + p - k) / s) + 1;
+      out2 = Math.floor((inDim + p - k2) / s) + 1;
     } else {
-      out2 = Math.floor((inDim + p - k + s - 1) / s) + 1;
+      out2 = Math.floor((inDim + p - k2 + s - 1) / s) + 1;
       if ((out2 - 1) * s >= inDim + p / 2 && p > 0) out2 -= 1;
     }
     if (out2 <= 0) throw new Error(`spatial dim ${d} would have output size ${out2}`);
@@ -12342,20 +12342,20 @@ function boolParam(input, param, fallback) {
   const v = input.value(param);
   return v ? toNumberList(v)[0] !== 0 : fallback;
 }
-function padTypeParam(input, op5) {
+function padTypeParam(input, op6) {
   const p = stringParam(input, "pad_type", "valid").toLowerCase();
-  if (!PAD_TYPES.includes(p)) throw new Error(`${op5}: unknown pad_type "${p}"`);
-  if (p === "same_lower" && input.target === "iOS15") throw new Error(`${op5}: pad_type same_lower needs iOS16 or later`);
+  if (!PAD_TYPES.includes(p)) throw new Error(`${op6}: unknown pad_type "${p}"`);
+  if (p === "same_lower" && input.target === "iOS15") throw new Error(`${op6}: pad_type same_lower needs iOS16 or later`);
   return p;
 }
 function intParam(input, param, fallback) {
   const v = input.value(param);
   return v ? toNumberList(v)[0] : fallback;
 }
-function axisOf(input, op5, rank, fallback) {
+function axisOf(input, op6, rank, fallback) {
   const raw = intParam(input, "axis", fallback);
   const axis = raw < 0 ? raw + rank : raw;
-  if (axis < 0 || axis >= rank) throw new MilShapeError(`${op5}: axis ${raw} is out of range for rank ${rank}`);
+  if (axis < 0 || axis >= rank) throw new MilShapeError(`${op6}: axis ${raw} is out of range for rank ${rank}`);
   return axis;
 }
 var PAD_TYPES;
@@ -12369,9 +12369,9 @@ var init_window = __esm({
 });
 
 // src/mil/ops/conv.ts
-function requireType(input, param, op5) {
+function requireType(input, param, op6) {
   const t = input.type(param);
-  if (!t) throw new Error(`${op5}: missing ${param}`);
+  if (!t) throw new Error(`${op6}: missing ${param}`);
   return t;
 }
 function convOutputs(input) {
@@ -12380,9 +12380,9 @@ function convOutputs(input) {
   const spatial2 = x2.shape.length - 2;
   if (spatial2 < 1 || spatial2 > 3) throw new Error(`conv: x must have rank 3 to 5, got ${x2.shape.length}`);
   if (w.shape.length !== x2.shape.length) throw new Error("conv: weight rank must equal x rank");
-  const kernel2 = w.shape.slice(2).map((k) => {
-    if (k === null) throw new Error("conv: weight shape must be static");
-    return k;
+  const kernel4 = w.shape.slice(2).map((k2) => {
+    if (k2 === null) throw new Error("conv: weight shape must be static");
+    return k2;
   });
   const groups = intsParam(input, "groups", 1, 1)[0];
   const cin = x2.shape[1];
@@ -12391,7 +12391,7 @@ function convOutputs(input) {
   }
   const spatialDims = windowOutputDims(x2.shape.slice(2), {
     padType: padTypeParam(input, "conv"),
-    kernel: kernel2,
+    kernel: kernel4,
     strides: intsParam(input, "strides", spatial2, 1),
     dilations: intsParam(input, "dilations", spatial2, 1),
     pad: intsParam(input, "pad", 2 * spatial2, 0),
@@ -12418,9 +12418,9 @@ function convTransposeOutputs(input) {
   const pad5 = intsParam(input, "pad", 2 * spatial2, 0);
   const dims = x2.shape.slice(2).map((inDim, d) => {
     if (inDim === null || w.shape[d + 2] === null) return null;
-    const k = effectiveKernel(w.shape[d + 2], dilations[d]);
+    const k2 = effectiveKernel(w.shape[d + 2], dilations[d]);
     if (padType === "same") return strides3[d] * inDim;
-    const full = strides3[d] * (inDim - 1) + k;
+    const full = strides3[d] * (inDim - 1) + k2;
     return padType === "custom" ? full - pad5[2 * d] - pad5[2 * d + 1] : full;
   });
   return [{ dtype: x2.dtype, shape: [x2.shape[0] ?? null, cout, ...dims] }];
@@ -12535,9 +12535,9 @@ var init_einsum = __esm({
 });
 
 // src/mil/ops/linear.ts
-function need(input, param, op5) {
+function need(input, param, op6) {
   const t = input.type(param);
-  if (!t) throw new Error(`${op5}: missing ${param}`);
+  if (!t) throw new Error(`${op6}: missing ${param}`);
   return t;
 }
 function broadcastDim3(a, b3) {
@@ -12731,28 +12731,28 @@ var init_list = __esm({
 });
 
 // src/mil/ops/norm.ts
-function need2(input, op5) {
+function need2(input, op6) {
   const t = input.type("x");
-  if (!t) throw new Error(`${op5}: missing x`);
+  if (!t) throw new Error(`${op6}: missing x`);
   return t;
 }
-function sameAsX(op5, minRank, maxRank) {
+function sameAsX(op6, minRank, maxRank) {
   return (input) => {
-    const x2 = need2(input, op5);
+    const x2 = need2(input, op6);
     if (x2.shape.length < minRank || x2.shape.length > maxRank) {
-      throw new Error(`${op5}: x must have rank ${minRank} to ${maxRank}, got ${x2.shape.length}`);
+      throw new Error(`${op6}: x must have rank ${minRank} to ${maxRank}, got ${x2.shape.length}`);
     }
     return [{ dtype: x2.dtype, shape: [...x2.shape] }];
   };
 }
-function checkChannelVectors(op5, params) {
-  const base = sameAsX(op5, 3, 5);
+function checkChannelVectors(op6, params) {
+  const base = sameAsX(op6, 3, 5);
   return (input) => {
     const out2 = base(input);
     const c = out2[0].shape[1];
     for (const p of params) {
       const t = input.type(p);
-      if (t && (t.shape.length !== 1 || c !== null && t.shape[0] !== c)) throw new Error(`${op5}: ${p} must be [C]`);
+      if (t && (t.shape.length !== 1 || c !== null && t.shape[0] !== c)) throw new Error(`${op6}: ${p} must be [C]`);
     }
     return out2;
   };
@@ -12889,25 +12889,25 @@ var init_pad = __esm({
 });
 
 // src/mil/ops/pool.ts
-function poolOutputs(op5) {
+function poolOutputs(op6) {
   return (input) => {
     const x2 = input.type("x");
-    if (!x2) throw new Error(`${op5}: missing x`);
+    if (!x2) throw new Error(`${op6}: missing x`);
     const spatial2 = x2.shape.length - 2;
-    if (spatial2 < 1 || spatial2 > 3) throw new Error(`${op5}: x must have rank 3 to 5, got ${x2.shape.length}`);
-    const kernel2 = intsParam(input, "kernel_sizes", spatial2, 1);
-    if (kernel2.length !== spatial2) throw new Error(`${op5}: kernel_sizes must have ${spatial2} entries`);
-    const padType = padTypeParam(input, op5);
+    if (spatial2 < 1 || spatial2 > 3) throw new Error(`${op6}: x must have rank 3 to 5, got ${x2.shape.length}`);
+    const kernel4 = intsParam(input, "kernel_sizes", spatial2, 1);
+    if (kernel4.length !== spatial2) throw new Error(`${op6}: kernel_sizes must have ${spatial2} entries`);
+    const padType = padTypeParam(input, op6);
     const pad5 = intsParam(input, "pad", 2 * spatial2, 0);
     const ceilMode = boolParam(input, "ceil_mode", false);
     if (ceilMode) {
-      if (spatial2 > 2) throw new Error(`${op5}: ceil_mode only for 1-D or 2-D pooling`);
-      if (padType === "same") throw new Error(`${op5}: ceil_mode needs pad_type valid or custom`);
-      for (let d = 0; d < spatial2; d++) if (pad5[2 * d] !== pad5[2 * d + 1]) throw new Error(`${op5}: ceil_mode needs symmetric pads`);
+      if (spatial2 > 2) throw new Error(`${op6}: ceil_mode only for 1-D or 2-D pooling`);
+      if (padType === "same") throw new Error(`${op6}: ceil_mode needs pad_type valid or custom`);
+      for (let d = 0; d < spatial2; d++) if (pad5[2 * d] !== pad5[2 * d + 1]) throw new Error(`${op6}: ceil_mode needs symmetric pads`);
     }
     const dims = windowOutputDims(x2.shape.slice(2), {
       padType,
-      kernel: kernel2,
+      kernel: kernel4,
       strides: intsParam(input, "strides", spatial2, 1),
       dilations: new Array(spatial2).fill(1),
       pad: pad5,
@@ -12954,9 +12954,9 @@ function ints(input, param) {
   const v = input.value(param);
   return v ? toNumberList(v) : void 0;
 }
-function axisIn(axis, rank, op5) {
+function axisIn(axis, rank, op6) {
   const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) throw new MilShapeError(`${op5}: axis ${axis} is out of range for rank ${rank}`);
+  if (a < 0 || a >= rank) throw new MilShapeError(`${op6}: axis ${axis} is out of range for rank ${rank}`);
   return a;
 }
 function out(dtype, shape3) {
@@ -12988,9 +12988,9 @@ function reshapeDef(since) {
       const x2 = requiredType(input, "x");
       const target = ints(input, "shape");
       if (target) return out(x2.dtype, reshapeShape(x2, target, iOS17));
-      const k = requiredType(input, "shape").shape[0];
-      if (k === null || k === void 0) throw new MilShapeError("reshape: the length of a dynamic shape must be known");
-      return out(x2.dtype, new Array(k).fill(null));
+      const k2 = requiredType(input, "shape").shape[0];
+      if (k2 === null || k2 === void 0) throw new MilShapeError("reshape: the length of a dynamic shape must be known");
+      return out(x2.dtype, new Array(k2).fill(null));
     }
   };
 }
@@ -13006,8 +13006,8 @@ function expandDimsDef(since) {
       const rank = x2.shape.length + axes.length;
       const inserted = new Set(axes.map((a) => axisIn(a, rank, "expand_dims")));
       const shape3 = [];
-      let k = 0;
-      for (let i2 = 0; i2 < rank; i2++) shape3.push(inserted.has(i2) ? 1 : x2.shape[k++]);
+      let k2 = 0;
+      for (let i2 = 0; i2 < rank; i2++) shape3.push(inserted.has(i2) ? 1 : x2.shape[k2++]);
       return out(x2.dtype, shape3);
     }
   };
@@ -13131,12 +13131,12 @@ function variadicJoin(name2) {
     }
   };
 }
-function dimsFromShapeParam(input, op5, param = "shape") {
+function dimsFromShapeParam(input, op6, param = "shape") {
   const shape3 = ints(input, param);
   if (shape3) return shape3;
-  const k = requiredType(input, param).shape[0];
-  if (k === null || k === void 0) throw new MilShapeError(`${op5}: the length of a dynamic ${param} must be known`);
-  return new Array(k).fill(null);
+  const k2 = requiredType(input, param).shape[0];
+  if (k2 === null || k2 === void 0) throw new MilShapeError(`${op6}: the length of a dynamic ${param} must be known`);
+  return new Array(k2).fill(null);
 }
 function scalarTuple(input, param, dtype, count) {
   const types = input.types(param);
@@ -13372,14 +13372,14 @@ function reverseSequenceDef(since) {
     }
   };
 }
-function rank4(input, op5) {
+function rank4(input, op6) {
   const shape3 = requiredType(input, "x").shape;
-  if (shape3.length !== 4) throw new MilShapeError(`${op5}: x must have rank 4, got ${shape3.length}`);
+  if (shape3.length !== 4) throw new MilShapeError(`${op6}: x must have rank 4, got ${shape3.length}`);
   return shape3;
 }
-function divDim(d, f, op5, what) {
+function divDim(d, f, op6, what) {
   if (d === null) return null;
-  if (d % f !== 0) throw new MilShapeError(`${op5}: ${what} ${d} is not divisible by ${f}`);
+  if (d % f !== 0) throw new MilShapeError(`${op6}: ${what} ${d} is not divisible by ${f}`);
   return d / f;
 }
 function toSpaceDef(name2, factor) {
@@ -13442,15 +13442,15 @@ var init_space = __esm({
 });
 
 // src/mil/ops/rearrange.ts
-function blockAndPairs(input, op5, pairsParam) {
+function blockAndPairs(input, op6, pairsParam) {
   const [blockValue, pairsValue] = [input.value("block_shape"), input.value(pairsParam)];
-  if (!blockValue || !pairsValue) throw new MilShapeError(`${op5}: block_shape and ${pairsParam} must be constants`);
-  if (blockValue.shape.length !== 1 || blockValue.shape[0] !== 2) throw new MilShapeError(`${op5}: block_shape must have shape [2] (two spatial dims), got [${blockValue.shape.join(", ")}]`);
+  if (!blockValue || !pairsValue) throw new MilShapeError(`${op6}: block_shape and ${pairsParam} must be constants`);
+  if (blockValue.shape.length !== 1 || blockValue.shape[0] !== 2) throw new MilShapeError(`${op6}: block_shape must have shape [2] (two spatial dims), got [${blockValue.shape.join(", ")}]`);
   if (pairsValue.shape.length !== 2 || pairsValue.shape[0] !== 2 || pairsValue.shape[1] !== 2) {
-    throw new MilShapeError(`${op5}: ${pairsParam} must have shape [2, 2], got [${pairsValue.shape.join(", ")}]`);
+    throw new MilShapeError(`${op6}: ${pairsParam} must have shape [2, 2], got [${pairsValue.shape.join(", ")}]`);
   }
   const block = toNumberList(blockValue);
-  if (block.some((b3) => b3 < 1)) throw new MilShapeError(`${op5}: block_shape must be positive, got [${block.join(", ")}]`);
+  if (block.some((b3) => b3 < 1)) throw new MilShapeError(`${op6}: block_shape must be positive, got [${block.join(", ")}]`);
   return { block, pairs: toNumberList(pairsValue) };
 }
 function slidingWindowsDef(since) {
@@ -13571,28 +13571,28 @@ var init_rearrange = __esm({
 });
 
 // src/mil/ops/recurrent.ts
-function checkWeights(op5, ih, hh) {
-  if (!ih || !hh || ih.shape.length !== 2 || hh.shape.length !== 2) throw new Error(`${op5}: weights must be 2-D`);
+function checkWeights(op6, ih, hh) {
+  if (!ih || !hh || ih.shape.length !== 2 || hh.shape.length !== 2) throw new Error(`${op6}: weights must be 2-D`);
   const hidden = hh.shape[1];
-  const gates = GATES[op5];
+  const gates = GATES[op6];
   if (hidden === null || hh.shape[0] !== gates * hidden || ih.shape[0] !== gates * hidden) {
-    throw new Error(`${op5}: weight_ih/weight_hh must be [${gates}*H, I] and [${gates}*H, H]`);
+    throw new Error(`${op6}: weight_ih/weight_hh must be [${gates}*H, I] and [${gates}*H, H]`);
   }
   return hidden;
 }
-function recurrentOutputs(op5) {
+function recurrentOutputs(op6) {
   return (input) => {
     const x2 = input.type("x");
-    if (!x2 || x2.shape.length !== 3) throw new Error(`${op5}: x must be [T, B, I]`);
+    if (!x2 || x2.shape.length !== 3) throw new Error(`${op6}: x must be [T, B, I]`);
     const direction = stringParam(input, "direction", "forward");
-    if (!DIRECTIONS[op5].includes(direction)) throw new Error(`${op5}: unknown direction "${direction}"`);
+    if (!DIRECTIONS[op6].includes(direction)) throw new Error(`${op6}: unknown direction "${direction}"`);
     for (const p of ["activation", "recurrent_activation", "cell_activation"]) {
       const a = stringParam(input, p, "tanh");
-      if (!RECURRENT_ACTIVATIONS.includes(a)) throw new Error(`${op5}: unknown ${p} "${a}"`);
+      if (!RECURRENT_ACTIVATIONS.includes(a)) throw new Error(`${op6}: unknown ${p} "${a}"`);
     }
-    const hidden = checkWeights(op5, input.type("weight_ih"), input.type("weight_hh"));
+    const hidden = checkWeights(op6, input.type("weight_ih"), input.type("weight_hh"));
     const directions = direction === "bidirectional" ? 2 : 1;
-    if (directions === 2) checkWeights(op5, input.type("weight_ih_back"), input.type("weight_hh_back"));
+    if (directions === 2) checkWeights(op6, input.type("weight_ih_back"), input.type("weight_hh_back"));
     const [seq, batch] = x2.shape;
     const width = directions * hidden;
     const sequence = {
@@ -13600,7 +13600,7 @@ function recurrentOutputs(op5) {
       shape: [boolParam(input, "output_sequence", false) ? seq ?? null : 1, batch ?? null, width]
     };
     const state = { dtype: x2.dtype, shape: [batch ?? null, width] };
-    return op5 === "lstm" ? [sequence, state, { ...state }] : [sequence, state];
+    return op6 === "lstm" ? [sequence, state, { ...state }] : [sequence, state];
   };
 }
 function recurrentDef(name2, since) {
@@ -13713,10 +13713,10 @@ function argDef(name2, since) {
 function topkOutputs(input, withOptions) {
   const x2 = requiredType(input, "x");
   const axis = axisOf(input, "topk", x2.shape.length, -1);
-  const k = intParam(input, "k", 1);
+  const k2 = intParam(input, "k", 1);
   const dim = x2.shape[axis];
-  if (typeof dim === "number" && k > dim) throw new MilShapeError(`topk: k=${k} is greater than the axis size ${dim}`);
-  const shape3 = x2.shape.map((d, i2) => i2 === axis ? k : d);
+  if (typeof dim === "number" && k2 > dim) throw new MilShapeError(`topk: k=${k2} is greater than the axis size ${dim}`);
+  const shape3 = x2.shape.map((d, i2) => i2 === axis ? k2 : d);
   const indicesDtype = stringParam(input, "output_indices_dtype", "int32");
   if (indicesDtype !== "int32" && indicesDtype !== "uint16") throw new MilShapeError(`topk: output_indices_dtype "${indicesDtype}" is not int32 or uint16`);
   const values2 = { dtype: x2.dtype, shape: shape3 };
@@ -13792,19 +13792,19 @@ var init_reduce = __esm({
 });
 
 // src/mil/ops/resample.ts
-function needX(input, op5, minRank) {
+function needX(input, op6, minRank) {
   const x2 = input.type("x");
-  if (!x2) throw new Error(`${op5}: missing x`);
-  if (x2.shape.length < minRank) throw new Error(`${op5}: x must have rank >= ${minRank}`);
+  if (!x2) throw new Error(`${op6}: missing x`);
+  if (x2.shape.length < minRank) throw new Error(`${op6}: x must have rank >= ${minRank}`);
   return x2;
 }
 function scalarParam(input, param, fallback) {
   const v = input.value(param);
   return v ? toNumberList(v)[0] : fallback;
 }
-function upsampleOutputs(op5) {
+function upsampleOutputs(op6) {
   return (input) => {
-    const x2 = needX(input, op5, 3);
+    const x2 = needX(input, op6, 3);
     const scales = [scalarParam(input, "scale_factor_height", 1), scalarParam(input, "scale_factor_width", 1)];
     const shape3 = [...x2.shape];
     for (let i2 = 0; i2 < 2; i2++) {
@@ -13815,12 +13815,12 @@ function upsampleOutputs(op5) {
     return [{ dtype: x2.dtype, shape: shape3 }];
   };
 }
-function resizeToTargetOutputs(op5, checkMode) {
+function resizeToTargetOutputs(op6, checkMode) {
   return (input) => {
-    const x2 = needX(input, op5, 3);
+    const x2 = needX(input, op6, 3);
     if (checkMode) {
       const mode = stringParam(input, "sampling_mode", "DEFAULT");
-      if (!SAMPLING_MODES.includes(mode)) throw new Error(`${op5}: unknown sampling_mode "${mode}"`);
+      if (!SAMPLING_MODES.includes(mode)) throw new Error(`${op6}: unknown sampling_mode "${mode}"`);
     }
     const shape3 = [...x2.shape];
     shape3[shape3.length - 2] = scalarParam(input, "target_size_height", 1);
@@ -13833,8 +13833,8 @@ function resizeOutputs(input) {
   const resizedDims = scalarParam(input, "resized_dims", 0);
   const shapeType = input.type("shape");
   if (!shapeType || shapeType.shape.length !== 1) throw new Error("resize: shape must be 1-D");
-  const k = shapeType.shape[0];
-  if (k !== null && (k > x2.shape.length || resizedDims > k)) throw new Error("resize: needs resized_dims <= size(shape) <= rank(x)");
+  const k2 = shapeType.shape[0];
+  if (k2 !== null && (k2 > x2.shape.length || resizedDims > k2)) throw new Error("resize: needs resized_dims <= size(shape) <= rank(x)");
   const mode = stringParam(input, "sampling_mode", "DEFAULT");
   if (!SAMPLING_MODES.includes(mode)) throw new Error(`resize: unknown sampling_mode "${mode}"`);
   const interp = stringParam(input, "interpolation_mode", "LINEAR");
@@ -13929,9 +13929,9 @@ var init_resample = __esm({
 });
 
 // src/mil/ops/scatter-gather.ts
-function checkedMode(input, op5) {
+function checkedMode(input, op6) {
   const mode = stringParam(input, "mode", "add");
-  if (!SCATTER_MODES.includes(mode)) throw new MilShapeError(`${op5}: mode "${mode}" is not one of ${SCATTER_MODES.join(", ")}`);
+  if (!SCATTER_MODES.includes(mode)) throw new MilShapeError(`${op6}: mode "${mode}" is not one of ${SCATTER_MODES.join(", ")}`);
 }
 function scatterDef(name2, since, withAxis) {
   const inputs = { data: { type: "T" }, indices: { type: ["int32"] }, updates: { type: "T" } };
@@ -14000,11 +14000,11 @@ function gatherNdDef(since) {
     typeDomains: { T: since === "iOS17" ? T_17 : DOMAIN_FI, I: INDICES[since] },
     outputs: (input) => {
       const x2 = requiredType(input, "x");
-      const k = requiredType(input, "indices").shape;
-      const depth = k[k.length - 1];
+      const k2 = requiredType(input, "indices").shape;
+      const depth = k2[k2.length - 1];
       if (depth === null || depth === void 0) throw new MilShapeError("gather_nd: the last dim of indices must be known");
       const batch = scalar(input, "batch_dims", 0);
-      return [{ dtype: x2.dtype, shape: [...k.slice(0, -1), ...x2.shape.slice(batch + depth)] }];
+      return [{ dtype: x2.dtype, shape: [...k2.slice(0, -1), ...x2.shape.slice(batch + depth)] }];
     }
   };
 }
@@ -14183,11 +14183,11 @@ var init_vision = __esm({
       inputs: { ...NMS_COMMON_INPUTS, score_threshold: { type: "T", const: true } },
       typeDomains: { T: F6 },
       outputs: (input) => {
-        const { n, k, maxBoxes } = nmsDims(input, 1);
+        const { n, k: k2, maxBoxes } = nmsDims(input, 1);
         const dtype = requiredType(input, "boxes").dtype;
         return [
           { dtype, shape: [n, maxBoxes, 4] },
-          { dtype, shape: [n, maxBoxes, k] },
+          { dtype, shape: [n, maxBoxes, k2] },
           { dtype: "int32", shape: [n, maxBoxes] },
           { dtype: "int32", shape: [n] }
         ];
@@ -14199,11 +14199,11 @@ var init_vision = __esm({
       inputs: NMS_COMMON_INPUTS,
       typeDomains: { T: F6 },
       outputs: (input) => {
-        const { n, k, maxBoxes } = nmsDims(input, 2);
+        const { n, k: k2, maxBoxes } = nmsDims(input, 2);
         const dtype = requiredType(input, "boxes").dtype;
         return [
           { dtype, shape: [n, 4, maxBoxes] },
-          { dtype, shape: [n, k, maxBoxes] },
+          { dtype, shape: [n, k2, maxBoxes] },
           { dtype: "int32", shape: [n, maxBoxes] }
         ];
       }
@@ -14605,16 +14605,16 @@ var init_builder = __esm({
           name: i2 === 0 && !options.outputNames ? opName : this.names.allocate(options.outputNames?.[i2] ?? `${opName}_${i2}`),
           type: t
         }));
-        const op5 = { type, name: opName, inputs, outputs, attributes: {}, blocks: nested?.blocks ?? [], ...this.sourceField() };
+        const op6 = { type, name: opName, inputs, outputs, attributes: {}, blocks: nested?.blocks ?? [], ...this.sourceField() };
         if (def.paramsAsAttributes) {
           for (const [param, bindings] of Object.entries(inputs)) {
             const value = this.constants.get(bindings[0].name);
             if (!value) throw new MilBuildError(`${type}.${param} must be constant`);
-            op5.attributes[param] = value;
+            op6.attributes[param] = value;
           }
-          op5.inputs = {};
+          op6.inputs = {};
         }
-        this.current().operations.push(op5);
+        this.current().operations.push(op6);
         for (const o of outputs) this.types.set(o.name, o.type);
         return outputs.map((o) => o.name);
       }
@@ -14710,8 +14710,8 @@ var init_builder = __esm({
       isConstLike(name2) {
         if (this.constants.has(name2)) return true;
         for (const frame of this.frames) {
-          const op5 = frame.block.operations.find((o) => o.outputs.some((v) => v.name === name2));
-          if (op5 && op5.type.startsWith("constexpr_")) return true;
+          const op6 = frame.block.operations.find((o) => o.outputs.some((v) => v.name === name2));
+          if (op6 && op6.type.startsWith("constexpr_")) return true;
         }
         return false;
       }
@@ -15278,9 +15278,9 @@ function resolveReshape(node, input, target, allowzero) {
 function cancelSymbolicDims(input, output) {
   const pending = output.filter((d) => typeof d === "string");
   const rest = input.filter((d) => {
-    const k = typeof d === "string" ? pending.indexOf(d) : -1;
-    if (k >= 0) pending.splice(k, 1);
-    return k < 0;
+    const k2 = typeof d === "string" ? pending.indexOf(d) : -1;
+    if (k2 >= 0) pending.splice(k2, 1);
+    return k2 < 0;
   });
   if (pending.length > 0) return {};
   const result = {};
@@ -15422,7 +15422,7 @@ function takeElements(t, shape3, sourceIndex) {
   checkFoldSize(shape3);
   const out2 = allocStorage(t.dtype, sourceIndex.length);
   const src = t.data;
-  for (let k = 0; k < sourceIndex.length; k++) out2[k] = src[sourceIndex[k]];
+  for (let k2 = 0; k2 < sourceIndex.length; k2++) out2[k2] = src[sourceIndex[k2]];
   return makeTensor(t.dtype, shape3, out2);
 }
 function broadcastShapes3(a, b3) {
@@ -15442,8 +15442,8 @@ function broadcastIndex(inShape, outShape) {
   const inStrides = stridesOf(inShape);
   const outStrides = stridesOf(outShape);
   const index = new Int32Array(n);
-  for (let k = 0; k < n; k++) {
-    let rem = k;
+  for (let k2 = 0; k2 < n; k2++) {
+    let rem = k2;
     let src = 0;
     for (let d = 0; d < outShape.length; d++) {
       const coord = Math.floor(rem / outStrides[d]);
@@ -15451,7 +15451,7 @@ function broadcastIndex(inShape, outShape) {
       const di = d - offset;
       if (di >= 0 && inShape[di] !== 1) src += coord * inStrides[di];
     }
-    index[k] = src;
+    index[k2] = src;
   }
   return index;
 }
@@ -15461,10 +15461,10 @@ function selectByAxisIndices(t, perAxis) {
   const n = elementCount(shape3);
   const source = new Int32Array(n);
   const coord = new Array(shape3.length).fill(0);
-  for (let k = 0; k < n; k++) {
+  for (let k2 = 0; k2 < n; k2++) {
     let src = 0;
     for (let d = 0; d < shape3.length; d++) src += perAxis[d][coord[d]] * strides3[d];
-    source[k] = src;
+    source[k2] = src;
     for (let d = shape3.length - 1; d >= 0; d--) {
       if (++coord[d] < shape3[d]) break;
       coord[d] = 0;
@@ -15484,9 +15484,9 @@ function broadcastMap(node, tensors, dtype, fn) {
   const maps = tensors.map((t) => broadcastIndex(t.shape, shape3));
   const out2 = new Float64Array(elementCount(shape3));
   const args = new Array(tensors.length);
-  for (let k = 0; k < out2.length; k++) {
-    for (let j = 0; j < tensors.length; j++) args[j] = values2[j][maps[j][k]];
-    out2[k] = fn(args);
+  for (let k2 = 0; k2 < out2.length; k2++) {
+    for (let j = 0; j < tensors.length; j++) args[j] = values2[j][maps[j][k2]];
+    out2[k2] = fn(args);
   }
   return fromNumbers(dtype, shape3, out2);
 }
@@ -15507,10 +15507,10 @@ function gatherIndex(outShape, inShape, coordOf) {
   const n = elementCount(outShape);
   const source = new Int32Array(n);
   const coord = new Array(outShape.length).fill(0);
-  for (let k = 0; k < n; k++) {
+  for (let k2 = 0; k2 < n; k2++) {
     let src = 0;
     for (let d = 0; d < inShape.length; d++) src += coordOf(coord, d) * inStrides[d];
-    source[k] = src;
+    source[k2] = src;
     for (let d = outShape.length - 1; d >= 0; d--) {
       if (++coord[d] < outShape[d]) break;
       coord[d] = 0;
@@ -15562,8 +15562,8 @@ function unsqueezedShape(node, shape3, axes) {
   const rank = shape3.length + axes.length;
   const inserted = new Set(normalizeAxes(node, axes, rank));
   const out2 = [];
-  let k = 0;
-  for (let i2 = 0; i2 < rank; i2++) out2.push(inserted.has(i2) ? 1 : shape3[k++]);
+  let k2 = 0;
+  for (let i2 = 0; i2 < rank; i2++) out2.push(inserted.has(i2) ? 1 : shape3[k2++]);
   return out2;
 }
 var foldShape, foldSize, foldIdentity, foldDropout, foldConstant, foldCast, foldReshape, foldConcat, foldUnsqueeze, foldSqueeze, foldTranspose, foldSplit, shapeFolds;
@@ -15626,7 +15626,7 @@ var init_shape2 = __esm({
       for (let o = 0; o < outer; o++) {
         for (const { t, inner } of chunks) {
           const src = t.data;
-          for (let k = 0; k < inner; k++) source.push(src[o * inner + k]);
+          for (let k2 = 0; k2 < inner; k2++) source.push(src[o * inner + k2]);
         }
       }
       if (source.length !== total) throw malformed(node, "Concat inputs have mismatched shapes");
@@ -15832,13 +15832,13 @@ function reduceTensor(x2, axes, outShape, r) {
   const keptStrides = stridesOf(keptDims);
   const inStrides = stridesOf(x2.shape);
   const out2 = new Float64Array(elementCount(keptDims)).fill(r.init);
-  for (let k = 0; k < values2.length; k++) {
+  for (let k2 = 0; k2 < values2.length; k2++) {
     let target = 0;
     for (let d = 0; d < x2.shape.length; d++) {
       if (axes.has(d)) continue;
-      target += Math.floor(k / inStrides[d]) % x2.shape[d] * keptStrides[d];
+      target += Math.floor(k2 / inStrides[d]) % x2.shape[d] * keptStrides[d];
     }
-    out2[target] = r.step(out2[target], values2[k]);
+    out2[target] = r.step(out2[target], values2[k2]);
   }
   const count = elementCount(x2.shape) / Math.max(1, out2.length);
   const finished = r.finish ? out2.map((v) => r.finish(v, count)) : out2;
@@ -15897,9 +15897,9 @@ var init_indexing = __esm({
       const axis = normalizeAxis(node, attrInt(node, "axis", 0), x2.shape.length);
       const dim = x2.shape[axis];
       const idx = toNumberList(indices).map((v) => {
-        const k = v < 0 ? v + dim : v;
-        if (k < 0 || k >= dim) throw malformed(node, `gather index ${v} is out of range for dimension ${dim}`);
-        return k;
+        const k2 = v < 0 ? v + dim : v;
+        if (k2 < 0 || k2 >= dim) throw malformed(node, `gather index ${v} is out of range for dimension ${dim}`);
+        return k2;
       });
       const perAxis = x2.shape.map((d, a) => a === axis ? idx : Array.from({ length: d }, (_, i2) => i2));
       const picked = selectByAxisIndices(x2, perAxis);
@@ -16077,9 +16077,9 @@ var init_elementwise3 = __esm({
       "Round"
     ];
     elementwiseShapes = {
-      ...Object.fromEntries(ARITHMETIC2.map((op5) => [op5, broadcasting()])),
-      ...Object.fromEntries(COMPARISON_AND_LOGIC.map((op5) => [op5, broadcasting("bool")])),
-      ...Object.fromEntries(UNARY.map((op5) => [op5, sameAsFirstInput])),
+      ...Object.fromEntries(ARITHMETIC2.map((op6) => [op6, broadcasting()])),
+      ...Object.fromEntries(COMPARISON_AND_LOGIC.map((op6) => [op6, broadcasting("bool")])),
+      ...Object.fromEntries(UNARY.map((op6) => [op6, sameAsFirstInput])),
       Not: boolLikeInput,
       IsNaN: boolLikeInput,
       IsInf: boolLikeInput,
@@ -16117,7 +16117,7 @@ var init_activation2 = __esm({
       "Shrink"
     ];
     activationShapes = {
-      ...Object.fromEntries(SAME_AS_INPUT.map((op5) => [op5, sameAsFirstInput])),
+      ...Object.fromEntries(SAME_AS_INPUT.map((op6) => [op6, sameAsFirstInput])),
       PRelu: ({ node, inputs, opset }) => {
         const x2 = inputs[0];
         if (opset < 7) return sameAsFirstInput({ node, inputs, opset, constant: () => void 0 });
@@ -16191,8 +16191,8 @@ var init_shape3 = __esm({
       if (target && known(x2.shape)) {
         return [{ dtype: x2.dtype, shape: resolveReshape(input.node, x2.shape, target, attrInt(input.node, "allowzero", 0) !== 0) }];
       }
-      const k = inputType(input, 1).shape?.[0];
-      return [typeof k === "number" ? { dtype: x2.dtype, shape: new Array(k).fill(null) } : { dtype: x2.dtype }];
+      const k2 = inputType(input, 1).shape?.[0];
+      return [typeof k2 === "number" ? { dtype: x2.dtype, shape: new Array(k2).fill(null) } : { dtype: x2.dtype }];
     };
     transpose = (input) => {
       const x2 = inputType(input, 0);
@@ -16216,8 +16216,8 @@ var init_shape3 = __esm({
       const rank = x2.shape.length + axes.length;
       const inserted = new Set(normalizeAxes(input.node, axes, rank));
       const out2 = [];
-      let k = 0;
-      for (let i2 = 0; i2 < rank; i2++) out2.push(inserted.has(i2) ? 1 : x2.shape[k++]);
+      let k2 = 0;
+      for (let i2 = 0; i2 < rank; i2++) out2.push(inserted.has(i2) ? 1 : x2.shape[k2++]);
       return [{ dtype: x2.dtype, shape: out2 }];
     };
     concat = (input) => {
@@ -16242,8 +16242,8 @@ var init_shape3 = __esm({
       const axis = normalizeAxis(input.node, attrInt(input.node, "axis", 0), x2.shape.length);
       const dim = x2.shape[axis];
       const sizes = splitSizes(input.node, input.opset, input.constant, typeof dim === "number" ? dim : void 0);
-      return input.node.outputs.map((_, k) => {
-        const size2 = sizes !== void 0 && !isDynamic(sizes) ? sizes[k] ?? null : null;
+      return input.node.outputs.map((_, k2) => {
+        const size2 = sizes !== void 0 && !isDynamic(sizes) ? sizes[k2] ?? null : null;
         return { dtype: x2.dtype, shape: x2.shape.map((d, i2) => i2 === axis ? size2 : d) };
       });
     };
@@ -16257,7 +16257,7 @@ var init_shape3 = __esm({
     };
     dropout = (input) => {
       const x2 = inputType(input, 0);
-      return input.node.outputs.map((_, k) => k === 0 ? { ...x2 } : { dtype: "bool", ...x2.shape ? { shape: [...x2.shape] } : {} });
+      return input.node.outputs.map((_, k2) => k2 === 0 ? { ...x2 } : { dtype: "bool", ...x2.shape ? { shape: [...x2.shape] } : {} });
     };
     shapeShapes = {
       Flatten: flatten,
@@ -16325,8 +16325,8 @@ var init_indexing2 = __esm({
       const dtype = attrTensor(input.node, "value")?.dtype ?? "float32";
       const dims = input.constant(0);
       if (dims) return [{ dtype, shape: toNumberList(dims) }];
-      const k = inputType(input, 0).shape?.[0];
-      return [typeof k === "number" ? { dtype, shape: new Array(k).fill(null) } : { dtype }];
+      const k2 = inputType(input, 0).shape?.[0];
+      return [typeof k2 === "number" ? { dtype, shape: new Array(k2).fill(null) } : { dtype }];
     };
     range = (input) => {
       const [s, l, d] = [0, 1, 2].map((i2) => input.constant(i2));
@@ -16360,11 +16360,11 @@ var init_scatter_gather2 = __esm({
     init_types();
     gatherNd = (input) => {
       const x2 = inputType(input, 0);
-      const k = inputType(input, 1).shape;
-      const depth = k?.[k.length - 1];
-      if (!x2.shape || !k || typeof depth !== "number") return [{ dtype: x2.dtype }];
+      const k2 = inputType(input, 1).shape;
+      const depth = k2?.[k2.length - 1];
+      if (!x2.shape || !k2 || typeof depth !== "number") return [{ dtype: x2.dtype }];
       const batch = attrInt(input.node, "batch_dims", 0);
-      return [{ dtype: x2.dtype, shape: [...k.slice(0, -1), ...x2.shape.slice(batch + depth)] }];
+      return [{ dtype: x2.dtype, shape: [...k2.slice(0, -1), ...x2.shape.slice(batch + depth)] }];
     };
     oneHot2 = (input) => {
       const indices = inputType(input, 0).shape;
@@ -16469,9 +16469,9 @@ function readAutoPad(node) {
 }
 function readWindow(node, spatial2, kernelFallback) {
   const declared = attrInts(node, "kernel_shape");
-  const kernel2 = declared ?? (kernelFallback ? [...kernelFallback] : void 0);
-  if (!kernel2 || kernel2.length !== spatial2) throw new Error(`kernel_shape must have ${spatial2} entries`);
-  if (declared && kernelFallback && !declared.every((k, d) => k === kernelFallback[d])) {
+  const kernel4 = declared ?? (kernelFallback ? [...kernelFallback] : void 0);
+  if (!kernel4 || kernel4.length !== spatial2) throw new Error(`kernel_shape must have ${spatial2} entries`);
+  if (declared && kernelFallback && !declared.every((k2, d) => k2 === kernelFallback[d])) {
     throw new ShapeMismatch(`kernel_shape [${declared.join(", ")}] does not match the weight's spatial dims [${kernelFallback.join(", ")}]`);
   }
   const strides3 = attrInts(node, "strides") ?? new Array(spatial2).fill(1);
@@ -16480,10 +16480,10 @@ function readWindow(node, spatial2, kernelFallback) {
   if (strides3.length !== spatial2 || dilations.length !== spatial2 || pads.length !== 2 * spatial2) {
     throw new Error(`strides/dilations/pads do not match ${spatial2} spatial dims`);
   }
-  return { kernel: kernel2, strides: strides3, dilations, pads, autoPad: readAutoPad(node) };
+  return { kernel: kernel4, strides: strides3, dilations, pads, autoPad: readAutoPad(node) };
 }
-function effectiveKernelSize(k, dilation) {
-  return (k - 1) * dilation + 1;
+function effectiveKernelSize(k2, dilation) {
+  return (k2 - 1) * dilation + 1;
 }
 function resolvePads(w, inDims) {
   const n = w.kernel.length;
@@ -16635,8 +16635,8 @@ var init_reduce3 = __esm({
       if (!x2.shape) return [{ dtype: x2.dtype }, { dtype: "int64" }];
       const axis = normalizeAxis(input.node, attrInt(input.node, "axis", -1), x2.shape.length);
       const kTensor = input.opset < 10 ? void 0 : input.constant(1);
-      const k = input.opset < 10 ? attrInt(input.node, "k") ?? null : kTensor ? toNumberList(kTensor)[0] : null;
-      const shape3 = x2.shape.map((d, i2) => i2 === axis ? k : d);
+      const k2 = input.opset < 10 ? attrInt(input.node, "k") ?? null : kTensor ? toNumberList(kTensor)[0] : null;
+      const shape3 = x2.shape.map((d, i2) => i2 === axis ? k2 : d);
       return [{ dtype: x2.dtype, shape: shape3 }, { dtype: "int64", shape: [...shape3] }];
     };
     REDUCE_OP_TYPES = [
@@ -16652,7 +16652,7 @@ var init_reduce3 = __esm({
       "ReduceSumSquare"
     ];
     reduceShapes = {
-      ...Object.fromEntries(REDUCE_OP_TYPES.map((op5) => [op5, reduce])),
+      ...Object.fromEntries(REDUCE_OP_TYPES.map((op6) => [op6, reduce])),
       ArgMax: argReduce,
       TopK: topK,
       CumSum: likeInput0,
@@ -16663,9 +16663,9 @@ var init_reduce3 = __esm({
 
 // src/onnx/shapes/conv.ts
 function staticKernel(weightShape, spatial2) {
-  const k = weightShape?.slice(2);
-  if (!k || k.length !== spatial2 || !k.every((d) => typeof d === "number")) return void 0;
-  return k;
+  const k2 = weightShape?.slice(2);
+  if (!k2 || k2.length !== spatial2 || !k2.every((d) => typeof d === "number")) return void 0;
+  return k2;
 }
 function checkConvChannels(node, cin, w, bias) {
   const group = attrInt(node, "group", 1);
@@ -16792,8 +16792,8 @@ var init_norm2 = __esm({
     };
     batchNorm = ({ inputs }) => {
       const channels = inputs[0]?.shape?.[1];
-      ["scale", "B", "input_mean", "input_var"].forEach((name2, k) => {
-        const shape3 = inputs[k + 1]?.shape;
+      ["scale", "B", "input_mean", "input_var"].forEach((name2, k2) => {
+        const shape3 = inputs[k2 + 1]?.shape;
         if (!shape3 || typeof channels !== "number") return;
         if (shape3.length !== 1) throw new ShapeMismatch(`${name2} has rank ${shape3.length}, not 1`);
         if (typeof shape3[0] === "number" && shape3[0] !== channels) throw new ShapeMismatch(`${name2} has ${shape3[0]} values but the input has ${channels} channels`);
@@ -17074,11 +17074,11 @@ var init_quant = __esm({
 function maxUnpoolShape(node, xShape, outputShape) {
   if (outputShape) return [...outputShape];
   const spatial2 = xShape.length - 2;
-  const kernel2 = attrInts(node, "kernel_shape") ?? [];
-  if (kernel2.length !== spatial2) throw malformed(node, `kernel_shape must have ${spatial2} entries`);
-  const strides3 = attrInts(node, "strides") ?? kernel2.map(() => 1);
+  const kernel4 = attrInts(node, "kernel_shape") ?? [];
+  if (kernel4.length !== spatial2) throw malformed(node, `kernel_shape must have ${spatial2} entries`);
+  const strides3 = attrInts(node, "strides") ?? kernel4.map(() => 1);
   const pads = attrInts(node, "pads") ?? new Array(2 * spatial2).fill(0);
-  const dims = kernel2.map((k, d) => (xShape[d + 2] - 1) * strides3[d] - pads[d] - pads[d + spatial2] + k);
+  const dims = kernel4.map((k2, d) => (xShape[d + 2] - 1) * strides3[d] - pads[d] - pads[d + spatial2] + k2);
   return [xShape[0], xShape[1], ...dims];
 }
 var visionShapes;
@@ -17250,7 +17250,7 @@ function inferShapesAndFold(model, options = {}) {
   const graph = model.graph;
   const declared = options.checkDeclared ? declaredTypes(model) : void 0;
   const opset = defaultOpset(model);
-  const constants2 = new Map(graph.initializers);
+  const constants3 = new Map(graph.initializers);
   const types = new Map(graph.valueInfo);
   for (const i2 of graph.inputs) types.set(i2.name, { ...i2 });
   for (const [name2, t] of graph.initializers) types.set(name2, { name: name2, dtype: t.dtype, shape: [...t.shape] });
@@ -17258,18 +17258,18 @@ function inferShapesAndFold(model, options = {}) {
   const partials = /* @__PURE__ */ new Map();
   let foldedNodes = 0;
   for (const node of topologicalOrder(graph, model.sourcePath)) {
-    const folded = isDefaultDomain(node) ? tryFold(node, opset, constants2, types, partials) : void 0;
+    const folded = isDefaultDomain(node) ? tryFold(node, opset, constants3, types, partials) : void 0;
     if (folded) {
-      folded.forEach((t, k) => checkOutput(node, node.outputs[k], t.shape, declared));
-      folded.forEach((t, k) => recordConstant(node.outputs[k], t, constants2, types));
+      folded.forEach((t, k2) => checkOutput(node, node.outputs[k2], t.shape, declared));
+      folded.forEach((t, k2) => recordConstant(node.outputs[k2], t, constants3, types));
       foldedNodes++;
       continue;
     }
     kept.push(node);
-    inferNode(node, opset, constants2, types, declared);
+    inferNode(node, opset, constants3, types, declared);
   }
   const initializers = new Map(graph.initializers);
-  for (const [name2, t] of constants2) initializers.set(name2, t);
+  for (const [name2, t] of constants3) initializers.set(name2, t);
   const valueInfo = new Map(types);
   for (const i2 of graph.inputs) valueInfo.delete(i2.name);
   const outputs = graph.outputs.map((o) => mergeInfo(o, types.get(o.name)));
@@ -17278,16 +17278,16 @@ function inferShapesAndFold(model, options = {}) {
 function isDefaultDomain(node) {
   return node.domain === "" || node.domain === "ai.onnx";
 }
-function recordConstant(name2, t, constants2, types) {
+function recordConstant(name2, t, constants3, types) {
   if (name2 === void 0 || name2 === "") return;
-  constants2.set(name2, t);
+  constants3.set(name2, t);
   types.set(name2, { name: name2, dtype: t.dtype, shape: [...t.shape] });
 }
-function tryFold(node, opset, constants2, types, partials) {
+function tryFold(node, opset, constants3, types, partials) {
   const fold2 = foldFunctionFor(node.opType);
   if (!fold2) return void 0;
   const inputs = node.inputs.map(
-    (name2, i2) => name2 === "" ? void 0 : constants2.get(name2) ?? (takesPartial(node, i2) ? partials.get(name2) : void 0) ?? shapeOnlyPlaceholder(node, name2, types)
+    (name2, i2) => name2 === "" ? void 0 : constants3.get(name2) ?? (takesPartial(node, i2) ? partials.get(name2) : void 0) ?? shapeOnlyPlaceholder(node, name2, types)
   );
   if (node.inputs.some((name2, i2) => name2 !== "" && inputs[i2] === void 0)) {
     const vector = partialShapeVector(node, types.get(node.inputs[0] ?? "")?.shape);
@@ -17297,7 +17297,7 @@ function tryFold(node, opset, constants2, types, partials) {
   try {
     const out2 = fold2(node, inputs, opset);
     if (out2.some(hasUnknownElements)) {
-      out2.forEach((t, k) => node.outputs[k] && partials.set(node.outputs[k], t));
+      out2.forEach((t, k2) => node.outputs[k2] && partials.set(node.outputs[k2], t));
       return void 0;
     }
     return out2.length >= node.outputs.filter((o) => o !== "").length ? out2 : void 0;
@@ -17313,42 +17313,42 @@ function shapeOnlyPlaceholder(node, name2, types) {
   if (!shape3 || !shape3.every((d) => typeof d === "number")) return void 0;
   return { dtype: types.get(name2)?.dtype ?? "float32", shape: [...shape3], data: new Float32Array(0) };
 }
-function inferNode(node, opset, constants2, types, declared) {
+function inferNode(node, opset, constants3, types, declared) {
   if (!isDefaultDomain(node)) return;
   const inputs = node.inputs.map((name2) => name2 === "" ? void 0 : types.get(name2));
   checkInputTypes(node, inputs);
-  const fn = node.opType === "If" ? ifBranchesShape(constants2, types, declared !== void 0) : shapeFunctionFor(node.opType);
+  const fn = node.opType === "If" ? ifBranchesShape(constants3, types, declared !== void 0) : shapeFunctionFor(node.opType);
   if (!fn) return;
   let inferred;
   try {
-    inferred = fn({ node, opset, inputs, constant: (i2) => node.inputs[i2] ? constants2.get(node.inputs[i2]) : void 0 });
+    inferred = fn({ node, opset, inputs, constant: (i2) => node.inputs[i2] ? constants3.get(node.inputs[i2]) : void 0 });
   } catch (err2) {
     if (err2 instanceof ToolError) throw err2;
     if (err2 instanceof ShapeMismatch) throw malformed(node, err2.message);
     return;
   }
-  node.outputs.forEach((name2, k) => {
-    if (name2 === "" || !inferred[k]) return;
-    checkOutput(node, name2, inferred[k].shape, declared);
-    types.set(name2, mergeInfo({ name: name2, ...inferred[k] }, types.get(name2) ?? declared?.get(name2)));
+  node.outputs.forEach((name2, k2) => {
+    if (name2 === "" || !inferred[k2]) return;
+    checkOutput(node, name2, inferred[k2].shape, declared);
+    types.set(name2, mergeInfo({ name: name2, ...inferred[k2] }, types.get(name2) ?? declared?.get(name2)));
   });
 }
-function ifBranchesShape(constants2, types, checkDeclared) {
+function ifBranchesShape(constants3, types, checkDeclared) {
   return ({ node, opset }) => {
     const branches = ["then_branch", "else_branch"].map((name2) => {
       const a = attr(node, name2);
-      return a?.type === "graph" ? inferBranch(a.value, opset, constants2, types, checkDeclared) : void 0;
+      return a?.type === "graph" ? inferBranch(a.value, opset, constants3, types, checkDeclared) : void 0;
     });
     const [then, otherwise] = branches;
     if (!then || !otherwise) return [];
-    return node.outputs.map((_, k) => agreedType(then[k], otherwise[k]));
+    return node.outputs.map((_, k2) => agreedType(then[k2], otherwise[k2]));
   };
 }
-function inferBranch(graph, opset, constants2, types, checkDeclared) {
+function inferBranch(graph, opset, constants3, types, checkDeclared) {
   const initializers = new Map(graph.initializers);
   const inputs = [...graph.inputs];
   for (const name2 of outerReads(graph)) {
-    const c = constants2.get(name2);
+    const c = constants3.get(name2);
     if (c) initializers.set(name2, c);
     else inputs.push({ ...types.get(name2), name: name2 });
   }
@@ -17378,12 +17378,12 @@ function checkInputTypes(node, inputs) {
     throw malformed(node, `input "${node.inputs[0]}" is ${first}, but ${node.opType} takes a bool condition`);
   }
   if (NUMERIC_INPUT_OPS.has(node.opType)) {
-    inputs.forEach((t, k) => {
-      if (t?.dtype === "bool") throw malformed(node, `input "${node.inputs[k]}" is bool, but ${node.opType} takes numeric tensors only`);
+    inputs.forEach((t, k2) => {
+      if (t?.dtype === "bool") throw malformed(node, `input "${node.inputs[k2]}" is bool, but ${node.opType} takes numeric tensors only`);
     });
   }
   if (SAME_TYPE_INPUT_OPS.has(node.opType)) {
-    const typed2 = inputs.map((t, k) => [k, t?.dtype]).filter(([, d]) => d !== void 0);
+    const typed2 = inputs.map((t, k2) => [k2, t?.dtype]).filter(([, d]) => d !== void 0);
     const other = typed2.find(([, d]) => d !== typed2[0][1]);
     if (other) throw malformed(node, `inputs "${node.inputs[typed2[0][0]]}" (${typed2[0][1]}) and "${node.inputs[other[0]]}" (${other[1]}) differ in type, but ${node.opType} takes one type`);
   }
@@ -17442,10 +17442,10 @@ function isDefaultDomain2(domain) {
 }
 function renameNode(node, rename2, prefix, index) {
   const attributes = /* @__PURE__ */ new Map();
-  for (const [k, v] of node.attributes) {
-    if (v.type === "graph") attributes.set(k, { type: "graph", value: renameGraphReads(v.value, rename2) });
-    else if (v.type === "graphs") attributes.set(k, { type: "graphs", value: v.value.map((g) => renameGraphReads(g, rename2)) });
-    else attributes.set(k, v);
+  for (const [k2, v] of node.attributes) {
+    if (v.type === "graph") attributes.set(k2, { type: "graph", value: renameGraphReads(v.value, rename2) });
+    else if (v.type === "graphs") attributes.set(k2, { type: "graphs", value: v.value.map((g) => renameGraphReads(g, rename2)) });
+    else attributes.set(k2, v);
   }
   const renamed = {
     ...node,
@@ -17474,14 +17474,14 @@ function resolveAttributes(inner, caller, fn) {
 function expandCall(caller, fn, callIndex) {
   const prefix = `${caller.name || `${fn.name}_${callIndex}`}/`;
   const bound = /* @__PURE__ */ new Map();
-  fn.inputs.forEach((name2, k) => bound.set(name2, caller.inputs[k] ?? ""));
-  fn.outputs.forEach((name2, k) => {
-    const target = caller.outputs[k];
+  fn.inputs.forEach((name2, k2) => bound.set(name2, caller.inputs[k2] ?? ""));
+  fn.outputs.forEach((name2, k2) => {
+    const target = caller.outputs[k2];
     if (target) bound.set(name2, target);
   });
   const rename2 = (name2) => bound.get(name2) ?? `${prefix}${name2}`;
-  return fn.nodes.map((inner, k) => {
-    const node = renameNode({ ...inner, attributes: resolveAttributes(inner, caller, fn) }, rename2, prefix, k);
+  return fn.nodes.map((inner, k2) => {
+    const node = renameNode({ ...inner, attributes: resolveAttributes(inner, caller, fn) }, rename2, prefix, k2);
     delete node.attributeRefs;
     return node;
   });
@@ -17492,10 +17492,10 @@ function functionKey(domain, name2) {
 function withInlinedSubgraphs(node, inline2) {
   if (![...node.attributes.values()].some((a) => a.type === "graph" || a.type === "graphs")) return node;
   const attributes = /* @__PURE__ */ new Map();
-  for (const [k, v] of node.attributes) {
-    if (v.type === "graph") attributes.set(k, { type: "graph", value: { ...v.value, nodes: inline2(v.value.nodes) } });
-    else if (v.type === "graphs") attributes.set(k, { type: "graphs", value: v.value.map((g) => ({ ...g, nodes: inline2(g.nodes) })) });
-    else attributes.set(k, v);
+  for (const [k2, v] of node.attributes) {
+    if (v.type === "graph") attributes.set(k2, { type: "graph", value: { ...v.value, nodes: inline2(v.value.nodes) } });
+    else if (v.type === "graphs") attributes.set(k2, { type: "graphs", value: v.value.map((g) => ({ ...g, nodes: inline2(g.nodes) })) });
+    else attributes.set(k2, v);
   }
   return { ...node, attributes };
 }
@@ -17506,11 +17506,11 @@ function inlineFunctions(model) {
     let nodes = graphNodes;
     for (let depth = 0; ; depth++) {
       let calls = 0;
-      nodes = nodes.flatMap((node, k) => {
+      nodes = nodes.flatMap((node, k2) => {
         const fn = byKey.get(functionKey(node.domain, node.opType));
         if (!fn) return [node];
         calls++;
-        return expandCall(node, fn, k);
+        return expandCall(node, fn, k2);
       });
       if (calls === 0) return nodes.map((n) => withInlinedSubgraphs(n, inline2));
       if (depth >= MAX_CALL_DEPTH) {
@@ -17526,8 +17526,8 @@ function truthy(t) {
   const v = t.data[0];
   return typeof v === "bigint" ? v !== 0n : Boolean(v);
 }
-function expandIf(node, constants2, initializers, index) {
-  const cond3 = constants2.get(node.inputs[0] ?? "");
+function expandIf(node, constants3, initializers, index) {
+  const cond3 = constants3.get(node.inputs[0] ?? "");
   if (!cond3 || cond3.data.length !== 1) return void 0;
   const attribute = node.attributes.get(truthy(cond3) ? "then_branch" : "else_branch");
   if (attribute?.type !== "graph") return void 0;
@@ -17537,13 +17537,13 @@ function expandIf(node, constants2, initializers, index) {
   for (const n of branch2.nodes) for (const o of n.outputs) if (o !== "") own2.add(o);
   const rename2 = (name2) => own2.has(name2) ? `${prefix}${name2}` : name2;
   for (const [name2, t] of branch2.initializers) initializers.set(rename2(name2), t);
-  const body = branch2.nodes.map((n, k) => renameNode(n, rename2, prefix, k));
-  const results = branch2.outputs.map((o, k) => ({
-    name: `${prefix}output_${k}`,
+  const body = branch2.nodes.map((n, k2) => renameNode(n, rename2, prefix, k2));
+  const results = branch2.outputs.map((o, k2) => ({
+    name: `${prefix}output_${k2}`,
     opType: "Identity",
     domain: "",
     inputs: [rename2(o.name)],
-    outputs: [node.outputs[k] ?? ""],
+    outputs: [node.outputs[k2] ?? ""],
     attributes: /* @__PURE__ */ new Map()
   }));
   return [...body, ...results.filter((r) => r.outputs[0] !== "")];
@@ -17551,9 +17551,9 @@ function expandIf(node, constants2, initializers, index) {
 function inlineConstantIfs(model) {
   const initializers = new Map(model.graph.initializers);
   let changed = false;
-  const nodes = model.graph.nodes.flatMap((node, k) => {
+  const nodes = model.graph.nodes.flatMap((node, k2) => {
     if (node.opType !== "If" || !isDefaultDomain2(node.domain)) return [node];
-    const expanded = expandIf(node, model.graph.initializers, initializers, k);
+    const expanded = expandIf(node, model.graph.initializers, initializers, k2);
     if (!expanded) return [node];
     changed = true;
     return expanded;
@@ -17767,7 +17767,7 @@ function legacyBroadcastOperand(node, ctx, a, b3) {
   const trailing = rankA - start - rankB;
   if (start < 0 || trailing < 0) ctx.unsupported(node, `B of rank ${rankB} does not fit A of rank ${rankA} at axis ${axis}`);
   if (trailing === 0) return b3;
-  const axes = Array.from({ length: trailing }, (_, k) => rankB + k);
+  const axes = Array.from({ length: trailing }, (_, k2) => rankB + k2);
   return ctx.b.op1("expand_dims", { x: b3, axes: milConst.ints(axes) });
 }
 function operands(node, ctx) {
@@ -17791,8 +17791,8 @@ function variadicConverter(milOp) {
     convert(node, ctx) {
       const values2 = node.inputs.map((_, i2) => ctx.requireInput(node, i2));
       let acc = values2[0];
-      values2.slice(1).forEach((v, k) => {
-        acc = binary3(ctx, milOp, acc, v, k === values2.length - 2 ? outName(node) : void 0);
+      values2.slice(1).forEach((v, k2) => {
+        acc = binary3(ctx, milOp, acc, v, k2 === values2.length - 2 ? outName(node) : void 0);
       });
       ctx.setOutput(node, 0, acc);
     }
@@ -17988,7 +17988,7 @@ var init_elementwise4 = __esm({
         ctx.setOutput(node, 0, ctx.b.typeOf(x2).dtype === target ? x2 : castTo(ctx, x2, target, outName(node)));
       }
     };
-    POWERS_OF_TWO = Int32Array.from({ length: 31 }, (_, k) => 2 ** k);
+    POWERS_OF_TWO = Int32Array.from({ length: 31 }, (_, k2) => 2 ** k2);
     bitShift = {
       opsets: [11, LATEST_ONNX_OPSET],
       milOps: ["gather", "mul", "floor_div"],
@@ -17999,10 +17999,10 @@ var init_elementwise4 = __esm({
         const x2 = ctx.requireInput(node, 0);
         const shift = ctx.constant(node, 1);
         const constantShift = shift ? constantAsFloat32(shift) : void 0;
-        if (constantShift?.some((k) => !(k >= 0 && k <= 30))) ctx.unsupported(node, "shift amounts must lie in 0..30 for int32 values");
-        const factor = constantShift ? makeTensor("int32", shift.shape, Int32Array.from(constantShift, (k) => POWERS_OF_TWO[k])) : ctx.b.op1("gather", { x: makeTensor("int32", [POWERS_OF_TWO.length], POWERS_OF_TWO), indices: castTo(ctx, ctx.requireInput(node, 1), "int32"), axis: milConst.int(0) });
-        const op5 = direction === "LEFT" ? "mul" : "floor_div";
-        ctx.setOutput(node, 0, ctx.b.op1(op5, { x: castTo(ctx, x2, "int32"), y: factor }, { name: outName(node) }));
+        if (constantShift?.some((k2) => !(k2 >= 0 && k2 <= 30))) ctx.unsupported(node, "shift amounts must lie in 0..30 for int32 values");
+        const factor = constantShift ? makeTensor("int32", shift.shape, Int32Array.from(constantShift, (k2) => POWERS_OF_TWO[k2])) : ctx.b.op1("gather", { x: makeTensor("int32", [POWERS_OF_TWO.length], POWERS_OF_TWO), indices: castTo(ctx, ctx.requireInput(node, 1), "int32"), axis: milConst.int(0) });
+        const op6 = direction === "LEFT" ? "mul" : "floor_div";
+        ctx.setOutput(node, 0, ctx.b.op1(op6, { x: castTo(ctx, x2, "int32"), y: factor }, { name: outName(node) }));
       }
     };
     UNARY2 = {
@@ -18038,8 +18038,8 @@ var init_elementwise4 = __esm({
       Xor: ["logical_xor", 1]
     };
     elementwiseConverters = {
-      ...Object.fromEntries(Object.entries(UNARY2).map(([op5, [mil, since]]) => [op5, unaryConverter(mil, since)])),
-      ...Object.fromEntries(Object.entries(BINARY).map(([op5, [mil, since]]) => [op5, binaryConverter(mil, since)])),
+      ...Object.fromEntries(Object.entries(UNARY2).map(([op6, [mil, since]]) => [op6, unaryConverter(mil, since)])),
+      ...Object.fromEntries(Object.entries(BINARY).map(([op6, [mil, since]]) => [op6, binaryConverter(mil, since)])),
       Div: div,
       Pow: pow,
       Mod: mod,
@@ -18059,6 +18059,39 @@ var init_elementwise4 = __esm({
       CastLike: castLike,
       BitShift: bitShift
     };
+  }
+});
+
+// src/tensor/on-demand.ts
+function loadedData() {
+  const loading = this[LOADING];
+  return loading.data ??= loading.load();
+}
+function onDemandTensor(dtype, shape3, load2, origin) {
+  const loading = { load: load2, data: void 0, origin };
+  return Object.defineProperties({ dtype, shape: [...shape3] }, {
+    data: { enumerable: true, get: loadedData },
+    [LOADING]: { value: loading }
+  });
+}
+function loadingOf(tensor) {
+  return tensor[LOADING];
+}
+function isOnDemand(tensor) {
+  return loadingOf(tensor) !== void 0;
+}
+function originOf(tensor) {
+  return loadingOf(tensor)?.origin;
+}
+function releaseOnDemand(tensor) {
+  const loading = loadingOf(tensor);
+  if (loading) loading.data = void 0;
+}
+var LOADING;
+var init_on_demand = __esm({
+  "src/tensor/on-demand.ts"() {
+    "use strict";
+    LOADING = /* @__PURE__ */ Symbol("on-demand loading");
   }
 });
 
@@ -18094,14 +18127,21 @@ function reshapeConstant(t, shape3) {
 }
 function transpose2d(t) {
   const [rows2, cols] = t.shape;
-  const src = t.data;
+  const load2 = () => {
+    const out2 = transposedData(t.data, rows2, cols);
+    releaseOnDemand(t);
+    return out2;
+  };
+  return onDemandTensor(t.dtype, [cols, rows2], load2, { of: t, by: "transpose2d" });
+}
+function transposedData(src, rows2, cols) {
   const out2 = new src.constructor(src.length);
   const width = src.BYTES_PER_ELEMENT;
   if (width === 4) transposeWords(wordsOf(Int32Array, src), wordsOf(Int32Array, out2), rows2, cols);
   else if (width === 2) transposeHalfWords(wordsOf(Uint16Array, src), wordsOf(Uint16Array, out2), rows2, cols);
   else if (width === 1) transposeBytes(wordsOf(Uint8Array, src), wordsOf(Uint8Array, out2), rows2, cols);
   else transposeAny(src, out2, rows2, cols);
-  return makeTensor(t.dtype, [cols, rows2], out2);
+  return out2;
 }
 function wordsOf(ctor, a) {
   return new ctor(a.buffer, a.byteOffset, a.length);
@@ -18162,6 +18202,7 @@ var init_nn_util = __esm({
     "use strict";
     init_builder();
     init_fp16();
+    init_on_demand();
     init_tensor();
     init_narrow();
     TILE = 64;
@@ -18269,7 +18310,7 @@ var init_activation3 = __esm({
           ctx.setOutput(node, 0, ctx.b.op1("prelu", { x: x2, alpha: floatVector(channels, xType.dtype) }, { name: outName(node) }));
           return;
         }
-        const slopeValue = legacyShape ? ctx.b.op1("expand_dims", { x: ctx.requireInput(node, 1), axes: milConst.ints(legacyShape.slice(1).map((_, k) => k + 1)) }) : ctx.requireInput(node, 1);
+        const slopeValue = legacyShape ? ctx.b.op1("expand_dims", { x: ctx.requireInput(node, 1), axes: milConst.ints(legacyShape.slice(1).map((_, k2) => k2 + 1)) }) : ctx.requireInput(node, 1);
         const positive = ctx.b.op1("maximum", { x: x2, y: scalarLike(ctx, x2, 0) });
         const negative = ctx.b.op1("minimum", { x: x2, y: scalarLike(ctx, x2, 0) });
         const scaled2 = binary3(ctx, "mul", negative, slopeValue);
@@ -18291,10 +18332,10 @@ var init_activation3 = __esm({
           ctx.setOutput(node, 0, ctx.b.op1("clip", args, { name: name2 }));
           return;
         }
-        const apply = (v, op5, bound, last) => {
+        const apply = (v, op6, bound, last) => {
           if (bound === void 0) return v;
           const y = typeof bound === "number" ? scalarLike(ctx, v, bound) : castTo(ctx, bound, ctx.b.typeOf(v).dtype);
-          return ctx.b.op1(op5, { x: v, y }, last ? { name: name2 } : {});
+          return ctx.b.op1(op6, { x: v, y }, last ? { name: name2 } : {});
         };
         let out2 = apply(x2, "maximum", lo, hi === void 0);
         out2 = apply(out2, "minimum", hi, true);
@@ -18620,29 +18661,29 @@ function forward(node, ctx) {
 }
 function targetLength(node, ctx, shape3) {
   const candidates = [ctx.b.typeOf(shape3).shape[0], ctx.info(node.inputs[1])?.shape?.[0], ctx.info(node.outputs[0])?.shape?.length];
-  const k = candidates.find((d) => typeof d === "number");
-  if (k === void 0) return ctx.unsupported(node, "the length of the run-time target shape is unknown");
-  return k;
+  const k2 = candidates.find((d) => typeof d === "number");
+  if (k2 === void 0) return ctx.unsupported(node, "the length of the run-time target shape is unknown");
+  return k2;
 }
 function runtimeReshapeTarget(node, ctx, x2, allowzero) {
   if (allowzero) return ctx.unsupported(node, 'allowzero=1 with a run-time target: Core ML reads a 0 entry as "copy the input dim"');
   const b3 = ctx.b;
   const name2 = node.outputs[0];
   let shape3 = ctx.requireInput(node, 1);
-  const k = targetLength(node, ctx, shape3);
-  if (b3.typeOf(shape3).shape[0] !== k) shape3 = b3.op1("reshape", { x: shape3, shape: milConst.ints([k]) }, { name: `${name2}_target` });
-  if (k === b3.typeOf(x2).shape.length) return shape3;
+  const k2 = targetLength(node, ctx, shape3);
+  if (b3.typeOf(shape3).shape[0] !== k2) shape3 = b3.op1("reshape", { x: shape3, shape: milConst.ints([k2]) }, { name: `${name2}_target` });
+  if (k2 === b3.typeOf(x2).shape.length) return shape3;
   const isZero2 = b3.op1("equal", { x: shape3, y: milConst.int(0) }, { name: `${name2}_target_zero` });
-  return b3.op1("select", { cond: isZero2, a: copiedDims(ctx, x2, k, name2), b: shape3 }, { name: `${name2}_target_resolved` });
+  return b3.op1("select", { cond: isZero2, a: copiedDims(ctx, x2, k2, name2), b: shape3 }, { name: `${name2}_target_resolved` });
 }
-function copiedDims(ctx, x2, k, name2) {
+function copiedDims(ctx, x2, k2, name2) {
   const b3 = ctx.b;
   const dims = b3.typeOf(x2).shape;
-  const copied = Array.from({ length: k }, (_, i2) => i2 < dims.length ? dims[i2] : 1);
+  const copied = Array.from({ length: k2 }, (_, i2) => i2 < dims.length ? dims[i2] : 1);
   if (isFullyStatic(copied)) return milConst.ints(copied);
   const full = b3.op1("shape", { x: x2 }, { name: `${name2}_input_dims` });
-  if (k <= dims.length) return b3.op1("slice_by_index", { x: full, begin: milConst.ints([0]), end: milConst.ints([k]) }, { name: `${name2}_copied_dims` });
-  return b3.op1("concat", { values: [full, milConst.ints(new Array(k - dims.length).fill(1))], axis: milConst.int(0) }, { name: `${name2}_copied_dims` });
+  if (k2 <= dims.length) return b3.op1("slice_by_index", { x: full, begin: milConst.ints([0]), end: milConst.ints([k2]) }, { name: `${name2}_copied_dims` });
+  return b3.op1("concat", { values: [full, milConst.ints(new Array(k2 - dims.length).fill(1))], axis: milConst.int(0) }, { name: `${name2}_copied_dims` });
 }
 function namedUnknownDims(dims) {
   return dims.map((d, i2) => d ?? `unknown dim ${i2}`);
@@ -18657,11 +18698,11 @@ function reshapeTarget(node, ctx, x2, resolved, target) {
 }
 function copiedUnknownDims(ctx, x2, resolved, target, name2) {
   const b3 = ctx.b;
-  const k = resolved.length;
+  const k2 = resolved.length;
   const copied = resolved.map((d, i2) => d === null && target[i2] === 0);
   const known2 = milConst.ints(resolved.map((d, i2) => d ?? (copied[i2] ? 0 : -1)));
-  const copy = makeTensor("bool", [k], Uint8Array.from(copied, (c) => c ? 1 : 0));
-  return b3.op1("select", { cond: copy, a: copiedDims(ctx, x2, k, name2), b: known2 }, { name: `${name2}_target_resolved` });
+  const copy = makeTensor("bool", [k2], Uint8Array.from(copied, (c) => c ? 1 : 0));
+  return b3.op1("select", { cond: copy, a: copiedDims(ctx, x2, k2, name2), b: known2 }, { name: `${name2}_target_resolved` });
 }
 var identity, dropout2, constant, cast, shape2, size, flatten2, reshape2, transpose2, squeeze2, unsqueeze2, concat2, split2, shapeConverters;
 var init_shape4 = __esm({
@@ -18827,8 +18868,8 @@ var init_shape4 = __esm({
         const outputs = node.outputs;
         if (outputs.length === 1) return ctx.setOutput(node, 0, x2);
         const args = sizes ? { x: x2, split_sizes: milConst.ints(sizes), axis: milConst.int(axis) } : { x: x2, num_splits: milConst.int(outputs.length), axis: milConst.int(axis) };
-        const names = ctx.b.op("split", args, { name: node.name, outputNames: outputs.map((o, k) => o || `${node.name}_unused_${k}`) });
-        names.forEach((v, k) => ctx.setOutput(node, k, v));
+        const names = ctx.b.op("split", args, { name: node.name, outputNames: outputs.map((o, k2) => o || `${node.name}_unused_${k2}`) });
+        names.forEach((v, k2) => ctx.setOutput(node, k2, v));
       }
     };
     shapeConverters = {
@@ -18860,7 +18901,7 @@ function indexedSizes(ctx, x2, axes, perPosition, name2) {
 }
 function wrapConstant(values2, shape3, sizes) {
   const dims = toNumberList(sizes);
-  return makeTensor("int32", shape3, Int32Array.from(values2, (v, k) => v < 0 ? v + dims[k % dims.length] : v));
+  return makeTensor("int32", shape3, Int32Array.from(values2, (v, k2) => v < 0 ? v + dims[k2 % dims.length] : v));
 }
 function wrapNegatives(ctx, indices, sizes, name2) {
   const b3 = ctx.b;
@@ -18885,8 +18926,8 @@ function nonNegativeIndices(node, ctx, i2, x2, axes, perPosition) {
 }
 function ndAxes(node, ctx, data, indicesInput, batchDims) {
   const rank = ctx.b.typeOf(data).shape.length;
-  const k = ctx.info(node.inputs[indicesInput])?.shape ?? ctx.b.typeOf(ctx.requireInput(node, indicesInput)).shape;
-  const depth = k[k.length - 1];
+  const k2 = ctx.info(node.inputs[indicesInput])?.shape ?? ctx.b.typeOf(ctx.requireInput(node, indicesInput)).shape;
+  const depth = k2[k2.length - 1];
   if (typeof depth !== "number") return ctx.unsupported(node, "the last dim of indices must be static");
   if (batchDims + depth > rank) return ctx.unsupported(node, `indices address ${depth} dims after ${batchDims} batch dims of a rank-${rank} tensor`);
   return Array.from({ length: depth }, (_, d) => batchDims + d);
@@ -19023,7 +19064,7 @@ var init_scatter_gather3 = __esm({
         const values2 = ctx.constant(node, 2);
         if (values2) {
           const v = narrowConstant(values2, node.inputs[2]);
-          const [off2, on2] = [0, 1].map((k) => makeTensor(v.dtype, [], v.data.slice(k, k + 1)));
+          const [off2, on2] = [0, 1].map((k2) => makeTensor(v.dtype, [], v.data.slice(k2, k2 + 1)));
           const args = { indices, one_hot_vector_size: depth.value, axis: milConst.int(axis), on_value: on2, off_value: off2 };
           return ctx.setOutput(node, 0, b3.op1("one_hot", args, { name: name2 }));
         }
@@ -19393,9 +19434,9 @@ function blockSize(node, ctx) {
   if (b3 === void 0 || b3 < 1) return ctx.unsupported(node, "blocksize must be a positive integer");
   return b3;
 }
-function keepsBand(upper, k) {
-  if (upper) return k <= 0 ? { lower: -k, upper: -1 } : void 0;
-  return k >= 0 ? { lower: -1, upper: k } : void 0;
+function keepsBand(upper, k2) {
+  if (upper) return k2 <= 0 ? { lower: -k2, upper: -1 } : void 0;
+  return k2 >= 0 ? { lower: -1, upper: k2 } : void 0;
 }
 function diagonalOffsets(rows2, cols) {
   const out2 = new Int32Array(rows2 * cols);
@@ -19461,15 +19502,15 @@ var init_space3 = __esm({
         const t = b3.typeOf(x2);
         const upper = attrInt(node, "upper", 1) !== 0;
         const kConst = node.inputs[1] ? ctx.constant(node, 1) : makeTensor("int32", [], new Int32Array([0]));
-        const k = kConst ? toNumberList(kConst)[0] : void 0;
-        const band = k === void 0 ? void 0 : keepsBand(upper, k);
+        const k2 = kConst ? toNumberList(kConst)[0] : void 0;
+        const band = k2 === void 0 ? void 0 : keepsBand(upper, k2);
         if (band) return ctx.setOutput(node, 0, b3.op1("band_part", { x: x2, lower: milConst.int(band.lower), upper: milConst.int(band.upper) }, { name: node.outputs[0] }));
         const [rows2, cols] = t.shape.slice(-2);
         if (typeof rows2 !== "number" || typeof cols !== "number") return ctx.unsupported(node, "the matrix dims must be static for this diagonal offset");
         if (rows2 === 0 || cols === 0) return ctx.unsupported(node, "an empty matrix (Core ML has no empty tensors)");
         const name2 = node.outputs[0];
         const offsets = b3.const(diagonalOffsets(rows2, cols), `${name2}_offsets`);
-        const kValue = k === void 0 ? ctx.requireInput(node, 1) : milConst.int(Math.max(Math.min(k, 2 ** 31 - 1), -(2 ** 31)));
+        const kValue = k2 === void 0 ? ctx.requireInput(node, 1) : milConst.int(Math.max(Math.min(k2, 2 ** 31 - 1), -(2 ** 31)));
         const keep = b3.op1(upper ? "greater_equal" : "less_equal", { x: offsets, y: kValue }, { name: `${name2}_keep` });
         ctx.setOutput(node, 0, b3.op1("select", { cond: keep, a: x2, b: zeroLike(t.dtype) }, { name: name2 }));
       }
@@ -19635,9 +19676,9 @@ var init_einsum3 = __esm({
         const cached = this.memo.get(key);
         if (cached) return cached;
         let acc;
-        cols.forEach((c, k) => {
-          const term = op3(this.ctx, "mul", { x: this.element(row, c), y: this.minor(row + 1, cols.filter((_, m) => m !== k)) }, `${this.name}_t${key}_${k}`);
-          acc = acc === void 0 ? term : op3(this.ctx, k % 2 === 0 ? "add" : "sub", { x: acc, y: term }, `${this.name}_s${key}_${k}`);
+        cols.forEach((c, k2) => {
+          const term = op3(this.ctx, "mul", { x: this.element(row, c), y: this.minor(row + 1, cols.filter((_, m) => m !== k2)) }, `${this.name}_t${key}_${k2}`);
+          acc = acc === void 0 ? term : op3(this.ctx, k2 % 2 === 0 ? "add" : "sub", { x: acc, y: term }, `${this.name}_s${key}_${k2}`);
         });
         this.memo.set(key, acc);
         return acc;
@@ -19725,8 +19766,8 @@ function runtimeAxisMatches(ctx, node, axis, d, rank) {
 }
 function topkK(node, ctx) {
   if (ctx.opset < 10) return attrInt(node, "k") ?? ctx.unsupported(node, "the k attribute is missing");
-  const k = constantInts(ctx, node, 1);
-  return k ? k[0] : ctx.requireInput(node, 1);
+  const k2 = constantInts(ctx, node, 1);
+  return k2 ? k2[0] : ctx.requireInput(node, 1);
 }
 var MIL_REDUCTION, RUNTIME_AXES_OPS, cumSum, topK2, reduceConverters;
 var init_reduce4 = __esm({
@@ -19798,18 +19839,18 @@ var init_reduce4 = __esm({
         const rank = b3.typeOf(x2).shape.length;
         const axis = normalizeAxis(node, attrInt(node, "axis", -1), rank);
         const ascending = milConst.bool(attrInt(node, "largest", 1) === 0);
-        const k = topkK(node, ctx);
+        const k2 = topkK(node, ctx);
         const [valuesName, indicesName] = [node.outputs[0] || `${node.name}_values`, node.outputs[1] || `${node.name}_indices`];
-        if (typeof k === "number") {
+        if (typeof k2 === "number") {
           const size2 = b3.typeOf(x2).shape[axis];
-          if (k < 1 || typeof size2 === "number" && k > size2) return ctx.unsupported(node, `K=${k} is outside [1, ${size2 ?? "axis size"}]`);
-          const [values2, indices2] = b3.op("topk", { x: x2, k: milConst.int(k), axis: milConst.int(axis), ascending }, { name: node.name, outputNames: [valuesName, indicesName] });
+          if (k2 < 1 || typeof size2 === "number" && k2 > size2) return ctx.unsupported(node, `K=${k2} is outside [1, ${size2 ?? "axis size"}]`);
+          const [values2, indices2] = b3.op("topk", { x: x2, k: milConst.int(k2), axis: milConst.int(axis), ascending }, { name: node.name, outputNames: [valuesName, indicesName] });
           ctx.setOutput(node, 0, values2);
           if (node.outputs[1]) ctx.setOutput(node, 1, indices2);
           return;
         }
         const order = b3.op1("argsort", { x: x2, axis: milConst.int(axis), ascending }, { name: `${node.name}_order` });
-        const end = b3.op1("concat", { values: [milConst.ints(new Array(axis).fill(0)), k, milConst.ints(new Array(rank - axis - 1).fill(0))].filter((v) => typeof v === "string" || v.shape[0] > 0), axis: milConst.int(0) }, { name: `${node.name}_end` });
+        const end = b3.op1("concat", { values: [milConst.ints(new Array(axis).fill(0)), k2, milConst.ints(new Array(rank - axis - 1).fill(0))].filter((v) => typeof v === "string" || v.shape[0] > 0), axis: milConst.int(0) }, { name: `${node.name}_end` });
         const mask = (v) => makeTensor("bool", [rank], Uint8Array.from(v, (f) => f ? 1 : 0));
         const indices = b3.op1("slice_by_index", {
           x: order,
@@ -19854,10 +19895,10 @@ function readConvInputs(node, ctx) {
   const xt = typeOfInput(ctx, x2);
   const spatial2 = xt.shape.length - 2;
   if (spatial2 < 1 || spatial2 > 3) ctx.unsupported(node, `input rank ${xt.shape.length}: Core ML convolution takes 1 to 3 spatial dims`);
-  const kernel2 = staticDims(typeOfInput(ctx, weight))?.slice(2);
-  if (!kernel2) return ctx.unsupported(node, "weight shape must be static");
-  const win = guarded(ctx, node, () => readWindow(node, spatial2, kernel2));
-  return { x: x2, weight, kernel: kernel2, inDims: xt.shape.slice(2), win };
+  const kernel4 = staticDims(typeOfInput(ctx, weight))?.slice(2);
+  if (!kernel4) return ctx.unsupported(node, "weight shape must be static");
+  const win = guarded(ctx, node, () => readWindow(node, spatial2, kernel4));
+  return { x: x2, weight, kernel: kernel4, inDims: xt.shape.slice(2), win };
 }
 function biasArg(node, ctx) {
   const bias = ctx.input(node, 2);
@@ -20185,7 +20226,7 @@ function batchNormTraining(node, ctx) {
   if (rank < 2 || typeof channels !== "number") return ctx.unsupported(node, "training mode needs an input of rank ≥ 2 with a static channel count");
   const name2 = outputName(node);
   const b3 = ctx.b;
-  const reduce3 = { axes: milConst.ints([0, ...Array.from({ length: rank - 2 }, (_, k) => k + 2)]), keep_dims: milConst.bool(true) };
+  const reduce3 = { axes: milConst.ints([0, ...Array.from({ length: rank - 2 }, (_, k2) => k2 + 2)]), keep_dims: milConst.bool(true) };
   const mean2 = b3.op1("reduce_mean", { x: x2, ...reduce3 }, { name: `${name2}_batch_mean` });
   const centered = b3.op1("sub", { x: x2, y: mean2 }, { name: `${name2}_centered` });
   const variance = b3.op1("reduce_mean", { x: b3.op1("mul", { x: centered, y: centered }), ...reduce3 }, { name: `${name2}_batch_var` });
@@ -20342,7 +20383,7 @@ var init_norm3 = __esm({
         const xt = typeOfInput(ctx, x2);
         const epsilon = attrFloat(node, "epsilon", 1e-5);
         if ([1, 2, 3, 4].some((i2) => ctx.constant(node, i2) === void 0)) return ctx.setOutput(node, 0, batchNormRuntime(node, ctx, x2, epsilon));
-        const params = ["scale", "B", "input_mean", "input_var"].map((what, k) => paramLike(ctx, node, k + 1, what, xt.dtype));
+        const params = ["scale", "B", "input_mean", "input_var"].map((what, k2) => paramLike(ctx, node, k2 + 1, what, xt.dtype));
         const rank = xt.shape.length;
         if (rank === 2) {
           ctx.setOutput(node, 0, batchNormAsAffine(node, ctx, x2, params, epsilon));
@@ -20386,7 +20427,7 @@ var init_norm3 = __esm({
         const raw = attrInt(node, "axis", -1);
         const axis = raw < 0 ? raw + rank : raw;
         if (axis < 0 || axis >= rank) ctx.unsupported(node, `axis ${raw} is out of range for rank ${rank}`);
-        const axes = Array.from({ length: rank - axis }, (_, k) => axis + k);
+        const axes = Array.from({ length: rank - axis }, (_, k2) => axis + k2);
         const dims = axes.map((a) => xt.shape[a] ?? null);
         const epsilon = attrFloat(node, "epsilon", 1e-5);
         const args = { x: x2, axes: milConst.ints(axes), epsilon: floatScalar(epsilon, xt.dtype) };
@@ -20441,7 +20482,7 @@ function planTaps(node, ctx, x2, win, limitTaps = true) {
   const inDims = xt.shape.slice(2);
   if (inDims.some((d) => d === null)) return ctx.unsupported(node, "pooling spelled out per kernel tap needs static spatial dims");
   if (attrBool(node, "ceil_mode", false)) return ctx.unsupported(node, "pooling spelled out per kernel tap does not support ceil_mode");
-  const taps = win.kernel.reduce((a, k) => a * k, 1);
+  const taps = win.kernel.reduce((a, k2) => a * k2, 1);
   if (limitTaps && taps > MAX_TAPS) return ctx.unsupported(node, `a kernel of ${taps} taps (at most ${MAX_TAPS} are spelled out)`);
   const n = win.kernel.length;
   const dims = inDims;
@@ -20503,7 +20544,7 @@ function maxPoolWithIndices(node, ctx, x2, win) {
     bestIndex = b3.op1("select", { cond: wins, a: index, b: bestIndex });
   }
   const area = plan.dims.reduce((a, d) => a * d, 1);
-  const planes = makeTensor("int32", [batch, channels, ...plan.dims.map(() => 1)], Int32Array.from({ length: batch * channels }, (_, k) => k * area));
+  const planes = makeTensor("int32", [batch, channels, ...plan.dims.map(() => 1)], Int32Array.from({ length: batch * channels }, (_, k2) => k2 * area));
   const values2 = b3.op1("identity", { x: best }, { name: outputName(node) });
   return [values2, b3.op1("add", { x: bestIndex, y: planes }, { name: outputName(node, 1) })];
 }
@@ -20511,8 +20552,8 @@ function tapIndices(plan, win, offset, columnMajor) {
   const n = plan.dims.length;
   const strides3 = new Array(n);
   let acc = 1;
-  for (let k = 0; k < n; k++) {
-    const a = columnMajor ? k : n - 1 - k;
+  for (let k2 = 0; k2 < n; k2++) {
+    const a = columnMajor ? k2 : n - 1 - k2;
     strides3[a] = acc;
     acc *= plan.dims[a];
   }
@@ -20533,9 +20574,9 @@ function tapIndices(plan, win, offset, columnMajor) {
 function boolList(values2) {
   return makeTensor("bool", [values2.length], Uint8Array.from(values2, (v) => v ? 1 : 0));
 }
-function kernelOffsets(kernel2) {
+function kernelOffsets(kernel4) {
   let out2 = [[]];
-  for (const k of kernel2) out2 = out2.flatMap((prefix) => Array.from({ length: k }, (_, i2) => [...prefix, i2]));
+  for (const k2 of kernel4) out2 = out2.flatMap((prefix) => Array.from({ length: k2 }, (_, i2) => [...prefix, i2]));
   return out2;
 }
 var MAX_TAPS;
@@ -20607,7 +20648,7 @@ function globalPool2(reduceOp) {
       const x2 = ctx.requireInput(node, 0);
       const rank = typeOfInput(ctx, x2).shape.length;
       if (rank < 3) ctx.unsupported(node, `input rank ${rank}: global pooling needs spatial dims`);
-      const axes = Array.from({ length: rank - 2 }, (_, k) => k + 2);
+      const axes = Array.from({ length: rank - 2 }, (_, k2) => k2 + 2);
       const y = ctx.b.op1(reduceOp, { x: x2, axes: milConst.ints(axes), keep_dims: milConst.bool(true) }, { name: outputName(node) });
       ctx.setOutput(node, 0, y);
     }
@@ -20707,7 +20748,7 @@ function runtimePad(node, ctx, x2) {
   const crop3 = b3.op1("maximum", { x: b3.op1("mul", { x: byAxis, y: milConst.int(-1) }), y: milConst.int(0) }, { name: `${name2}_crop` });
   const padded = b3.op1("pad", { x: x2, pad: grow, mode: milConst.str("constant"), constant_val: floatScalar(value, xt.dtype) }, { name: `${name2}_grown` });
   const grown2 = runtimeValue ? fillPaddingWithRuntimeValue(node, ctx, x2, grow, padded, `${name2}_filled`) : padded;
-  const column2 = (k, hint) => b3.op1("reshape", { x: b3.op1("slice_by_index", { x: crop3, begin: milConst.ints([0, k]), end: milConst.ints([rank, k + 1]) }), shape: milConst.ints([rank]) }, { name: `${name2}_${hint}` });
+  const column2 = (k2, hint) => b3.op1("reshape", { x: b3.op1("slice_by_index", { x: crop3, begin: milConst.ints([0, k2]), end: milConst.ints([rank, k2 + 1]) }), shape: milConst.ints([rank]) }, { name: `${name2}_${hint}` });
   const end = b3.op1("sub", { x: b3.op1("shape", { x: grown2 }), y: column2(1, "crop_end") }, { name: `${name2}_end` });
   return b3.op1("slice_by_index", { x: grown2, begin: column2(0, "crop_begin"), end }, { name: name2 });
 }
@@ -20740,14 +20781,14 @@ function gatherPad(node, ctx, x2, mode) {
   const name2 = outputName(node);
   const axes = inDims.map((_, a) => a).filter((a) => outShape[a] !== inDims[a]);
   if (axes.length === 0) return ctx.b.op1("identity", { x: x2 }, { name: name2 });
-  return axes.reduce((value, axis, k) => {
+  return axes.reduce((value, axis, k2) => {
     const n = inDims[axis];
     const step = `${name2}_axis${axis}`;
     const positions = ctx.b.const(makeTensor("float32", [outShape[axis]], Float32Array.from({ length: outShape[axis] }, (_, i2) => i2)), `${step}_positions`);
     const begin = beginPad(node, ctx, axis);
     const j = ctx.b.op1("sub", { x: positions, y: typeof begin === "number" ? milConst.float(begin) : begin }, { name: `${step}_shifted` });
     const indices = castTo(ctx, mirror(ctx, j, n, `${step}_source`), "int32", `${step}_indices`);
-    return ctx.b.op1("gather", { x: value, indices, axis: milConst.int(axis) }, { name: k === axes.length - 1 ? name2 : step });
+    return ctx.b.op1("gather", { x: value, indices, axis: milConst.int(axis) }, { name: k2 === axes.length - 1 ? name2 : step });
   }, x2);
 }
 var SOURCE_INDEX;
@@ -20841,18 +20882,18 @@ function onlyNumbers(elements) {
 }
 function shapeElements(b3, name2) {
   const producers = /* @__PURE__ */ new Map();
-  for (const op5 of b3.operations()) for (const out2 of op5.outputs) producers.set(out2.name, op5);
+  for (const op6 of b3.operations()) for (const out2 of op6.outputs) producers.set(out2.name, op6);
   const read2 = (binding, depth) => {
     if (!binding || depth > 32) return void 0;
     if (binding.kind === "value") return smallVector(toNumberList(binding.value));
     const constant2 = b3.constValue(binding.name);
     if (constant2) return smallVector(toNumberList(constant2));
-    const op5 = producers.get(binding.name);
-    if (!op5) return void 0;
+    const op6 = producers.get(binding.name);
+    if (!op6) return void 0;
     const next = (inner) => read2(inner, depth + 1);
-    if (op5.type === "shape") return shapeOf(b3, op5.inputs["x"]?.[0]);
-    if (ORDER_KEEPING.has(op5.type)) return next(op5.inputs["x"]?.[0]);
-    return EVALUATORS[op5.type]?.(op5, next);
+    if (op6.type === "shape") return shapeOf(b3, op6.inputs["x"]?.[0]);
+    if (ORDER_KEEPING.has(op6.type)) return next(op6.inputs["x"]?.[0]);
+    return EVALUATORS[op6.type]?.(op6, next);
   };
   return read2({ kind: "name", name: name2 }, 0);
 }
@@ -20871,25 +20912,25 @@ var init_resize_sizes = __esm({
     MAX_ELEMENTS = 8;
     ORDER_KEEPING = /* @__PURE__ */ new Set(["expand_dims", "squeeze", "reshape", "identity", "cast"]);
     EVALUATORS = {
-      concat: (op5, read2) => {
-        const axis = onlyNumbers(read2(op5.inputs["axis"]?.[0]));
+      concat: (op6, read2) => {
+        const axis = onlyNumbers(read2(op6.inputs["axis"]?.[0]));
         if (!axis || axis[0] !== 0 && axis[0] !== -1) return void 0;
-        const parts = (op5.inputs["values"] ?? []).map((b3) => read2(b3));
+        const parts = (op6.inputs["values"] ?? []).map((b3) => read2(b3));
         return parts.every((p) => p !== void 0) ? parts.flat() : void 0;
       },
-      gather: (op5, read2) => {
-        const x2 = read2(op5.inputs["x"]?.[0]);
-        const indices = onlyNumbers(read2(op5.inputs["indices"]?.[0]));
-        const axis = op5.inputs["axis"] ? onlyNumbers(read2(op5.inputs["axis"][0])) : [0];
+      gather: (op6, read2) => {
+        const x2 = read2(op6.inputs["x"]?.[0]);
+        const indices = onlyNumbers(read2(op6.inputs["indices"]?.[0]));
+        const axis = op6.inputs["axis"] ? onlyNumbers(read2(op6.inputs["axis"][0])) : [0];
         if (!x2 || !indices || !axis || axis[0] !== 0) return void 0;
         const picked = indices.map((i2) => x2[i2 < 0 ? i2 + x2.length : i2]);
         return picked.every((e) => e !== void 0) ? picked : void 0;
       },
-      slice_by_index: (op5, read2) => {
-        const x2 = read2(op5.inputs["x"]?.[0]);
-        const [begin, end] = [onlyNumbers(read2(op5.inputs["begin"]?.[0])), onlyNumbers(read2(op5.inputs["end"]?.[0]))];
-        const stride = op5.inputs["stride"] ? onlyNumbers(read2(op5.inputs["stride"][0])) : [1];
-        const masks = ["begin_mask", "end_mask", "squeeze_mask"].map((m) => op5.inputs[m] ? onlyNumbers(read2(op5.inputs[m][0])) : [0]);
+      slice_by_index: (op6, read2) => {
+        const x2 = read2(op6.inputs["x"]?.[0]);
+        const [begin, end] = [onlyNumbers(read2(op6.inputs["begin"]?.[0])), onlyNumbers(read2(op6.inputs["end"]?.[0]))];
+        const stride = op6.inputs["stride"] ? onlyNumbers(read2(op6.inputs["stride"][0])) : [1];
+        const masks = ["begin_mask", "end_mask", "squeeze_mask"].map((m) => op6.inputs[m] ? onlyNumbers(read2(op6.inputs[m][0])) : [0]);
         if (!x2 || !begin || !end || !stride || masks.some((m) => !m) || stride[0] !== 1 || masks[2][0]) return void 0;
         const clamp = (v) => Math.min(Math.max(v < 0 ? v + x2.length : v, 0), x2.length);
         return x2.slice(masks[0][0] ? 0 : clamp(begin[0]), masks[1][0] ? x2.length : clamp(end[0]));
@@ -21010,12 +21051,12 @@ function axisMatrix(inLen, outLen, scale, s) {
     const coeffs = kernel(s, x2 - left);
     const first = left - (coeffs.length / 2 - 1);
     if (s.excludeOutside) {
-      coeffs.forEach((_, k) => first + k < 0 || first + k >= inLen ? coeffs[k] = 0 : void 0);
+      coeffs.forEach((_, k2) => first + k2 < 0 || first + k2 >= inLen ? coeffs[k2] = 0 : void 0);
       const sum = coeffs.reduce((p, c) => p + c, 0);
-      coeffs.forEach((c, k) => coeffs[k] = c / sum);
+      coeffs.forEach((c, k2) => coeffs[k2] = c / sum);
     }
-    coeffs.forEach((c, k) => {
-      const j = Math.min(Math.max(first + k, 0), inLen - 1);
+    coeffs.forEach((c, k2) => {
+      const j = Math.min(Math.max(first + k2, 0), inLen - 1);
       weights[i2 * inLen + j] += c;
     });
   }
@@ -21023,17 +21064,17 @@ function axisMatrix(inLen, outLen, scale, s) {
 }
 function isIdentity(m, inLen, outLen) {
   if (inLen !== outLen || m.outside.some((o) => o)) return false;
-  return m.weights.every((w, k) => w === (Math.floor(k / inLen) === k % inLen ? 1 : 0));
+  return m.weights.every((w, k2) => w === (Math.floor(k2 / inLen) === k2 % inLen ? 1 : 0));
 }
 function constantMatrices(ctx, inHW, outHW, [h, w], extrapolation, name2) {
-  const matrix2 = (m, k, hint) => isIdentity(m, inHW[k], outHW[k]) ? void 0 : ctx.b.const(makeTensor("float32", [outHW[k], inHW[k]], Float32Array.from(m.weights)), `${name2}_${hint}`);
+  const matrix2 = (m, k2, hint) => isIdentity(m, inHW[k2], outHW[k2]) ? void 0 : ctx.b.const(makeTensor("float32", [outHW[k2], inHW[k2]], Float32Array.from(m.weights)), `${name2}_${hint}`);
   const result = {};
   const rows2 = matrix2(h, 0, "rows");
   const cols = matrix2(w, 1, "cols");
   if (rows2) result.rows = rows2;
   if (cols) result.cols = cols;
   if (h.outside.some((o) => o) || w.outside.some((o) => o)) {
-    const fill3 = Float32Array.from({ length: outHW[0] * outHW[1] }, (_, k) => h.outside[Math.floor(k / outHW[1])] || w.outside[k % outHW[1]] ? extrapolation : 0);
+    const fill3 = Float32Array.from({ length: outHW[0] * outHW[1] }, (_, k2) => h.outside[Math.floor(k2 / outHW[1])] || w.outside[k2 % outHW[1]] ? extrapolation : 0);
     result.fill = ctx.b.const(makeTensor("float32", [outHW[0], outHW[1]], fill3), `${name2}_extrapolated`);
   }
   return result;
@@ -21046,7 +21087,7 @@ function emitMatrixResize(ctx, x2, m, name2) {
   if (rows2) steps.push((input, n) => ctx.b.op1("matmul", { x: rows2, y: input, transpose_x: f, transpose_y: f }, { name: n }));
   if (fill3) steps.push((input, n) => ctx.b.op1("add", { x: input, y: fill3 }, { name: n }));
   if (steps.length === 0) return ctx.b.op1("identity", { x: x2 }, { name: name2 });
-  return steps.reduce((input, step, k) => step(input, k === steps.length - 1 ? name2 : `${name2}_step${k}`), x2);
+  return steps.reduce((input, step, k2) => step(input, k2 === steps.length - 1 ? name2 : `${name2}_step${k2}`), x2);
 }
 var COORDINATES, NEAREST_PICKS_RIGHT;
 var init_resize_matrix = __esm({
@@ -21079,7 +21120,7 @@ function runtimeSamplingProblem(s) {
   return void 0;
 }
 function runtimeAxisMatrix(ctx, scale, inLen, outLen, s, name2) {
-  const emit = (op5, args, hint) => ctx.b.op1(op5, args, { name: `${name2}_${hint}` });
+  const emit = (op6, args, hint) => ctx.b.op1(op6, args, { name: `${name2}_${hint}` });
   const c = (v) => ctx.b.const(makeTensor("float32", [], Float32Array.of(v)), `${name2}_k`);
   const rows2 = ctx.b.const(makeTensor("float32", [outLen, 1], Float32Array.from({ length: outLen }, (_, i2) => i2)), `${name2}_rows`);
   const cols = ctx.b.const(makeTensor("float32", [1, inLen], Float32Array.from({ length: inLen }, (_, j) => j)), `${name2}_cols`);
@@ -21092,17 +21133,17 @@ function runtimeAxisMatrix(ctx, scale, inLen, outLen, s, name2) {
   let coeffs = s.mode === "linear" ? [emit("sub", { x: c(1), y: ratio }, "w0"), ratio] : cubicCoefficients(emit, c, ratio, s.cubicA);
   const positions = taps.map((t) => emit("add", { x: left, y: c(t) }, "tap"));
   if (s.excludeOutside) {
-    coeffs = coeffs.map((w, k) => {
-      const inside = emit("logical_and", { x: emit("greater_equal", { x: positions[k], y: c(0) }, "lo"), y: emit("less_equal", { x: positions[k], y: c(inLen - 1) }, "hi") }, "inside");
+    coeffs = coeffs.map((w, k2) => {
+      const inside = emit("logical_and", { x: emit("greater_equal", { x: positions[k2], y: c(0) }, "lo"), y: emit("less_equal", { x: positions[k2], y: c(inLen - 1) }, "hi") }, "inside");
       return emit("mul", { x: w, y: emit("cast", { x: inside, dtype: milConst.str("fp32") }, "mask") }, "kept");
     });
     const total = coeffs.reduce((a, b3) => emit("add", { x: a, y: b3 }, "total"));
     coeffs = coeffs.map((w) => emit("real_div", { x: w, y: total }, "normalized"));
   }
-  return coeffs.map((w, k) => emit("mul", { x: w, y: oneHot5(positions[k]) }, "term")).reduce((a, b3) => emit("add", { x: a, y: b3 }, "sum"));
+  return coeffs.map((w, k2) => emit("mul", { x: w, y: oneHot5(positions[k2]) }, "term")).reduce((a, b3) => emit("add", { x: a, y: b3 }, "sum"));
 }
 function cubicCoefficients(e, c, ratio, a) {
-  const poly = (t, coefficients, hint) => coefficients.slice(1).reduce((acc, k) => e("add", { x: e("mul", { x: acc, y: t }, `${hint}_h`), y: c(k) }, hint), c(coefficients[0]));
+  const poly = (t, coefficients, hint) => coefficients.slice(1).reduce((acc, k2) => e("add", { x: e("mul", { x: acc, y: t }, `${hint}_h`), y: c(k2) }, hint), c(coefficients[0]));
   const far = [a, -5 * a, 8 * a, -4 * a];
   const near = [a + 2, -(a + 3), 0, 1];
   const oneMinus = e("sub", { x: c(1), y: ratio }, "one_minus");
@@ -21155,8 +21196,8 @@ function spatialAxes(req2) {
   }
   const ins = [inDims[r - 2], inDims[r - 1]];
   const out2 = [target.sizes[r - 2], target.sizes[r - 1]];
-  const exact = target.fromSizes || [0, 1].every((k) => Math.abs(ins[k] * target.scales[r - 2 + k] - out2[k]) < 1e-6);
-  const ints2 = out2.map((o, k) => o % ins[k] === 0 ? o / ins[k] : 0);
+  const exact = target.fromSizes || [0, 1].every((k2) => Math.abs(ins[k2] * target.scales[r - 2 + k2] - out2[k2]) < 1e-6);
+  const ints2 = out2.map((o, k2) => o % ins[k2] === 0 ? o / ins[k2] : 0);
   const intScales = exact && ints2.every((s) => s >= 1) ? ints2 : void 0;
   return { inH: ins[0], inW: ins[1], out: out2, intScales, exact };
 }
@@ -21303,7 +21344,7 @@ function convertByMatrices(node, ctx, x2, req2, planReason) {
   const sampling = (axis) => ({ ...axisSampling(node, mode, req2), ...roi ? { roi: [roi[axis], roi[r + axis]] } : {} });
   const unknown = isKnownSampling(sampling(r - 1));
   if (unknown) return refuse(unknown);
-  const axes = [r - 2, r - 1].map((a, k) => axisMatrix(inHW[k], outHW[k], target.scales[a], sampling(a)));
+  const axes = [r - 2, r - 1].map((a, k2) => axisMatrix(inHW[k2], outHW[k2], target.scales[a], sampling(a)));
   const name2 = outputName(node);
   ctx.setOutput(node, 0, emitMatrixResize(ctx, x2, constantMatrices(ctx, inHW, outHW, axes, attrFloat(node, "extrapolation_value", 0), name2), name2));
 }
@@ -21322,14 +21363,14 @@ function scalesInput(node, ctx) {
   return node.inputs[3] ? void 0 : 2;
 }
 function takesRuntimeScales(node, ctx) {
-  const k = scalesInput(node, ctx);
-  return k !== void 0 && !!node.inputs[k] && !ctx.constant(node, k);
+  const k2 = scalesInput(node, ctx);
+  return k2 !== void 0 && !!node.inputs[k2] && !ctx.constant(node, k2);
 }
 function convertRuntimeScales(node, ctx, x2, dims, legacy) {
   const refuse = (why) => ctx.unsupported(node, `scales or sizes must be constants, or sizes computed from shapes whose resized two dims are static${why}`);
-  const k = scalesInput(node, ctx);
+  const k2 = scalesInput(node, ctx);
   const declared = ctx.info(node.outputs[0])?.shape;
-  if (k === void 0 || !node.inputs[k] || attrInts(node, "axes")) return refuse("");
+  if (k2 === void 0 || !node.inputs[k2] || attrInts(node, "axes")) return refuse("");
   if (!declared || declared.length !== dims.length || !declared.every((d) => typeof d === "number" && d > 0)) return refuse(" (or run-time scales with a declared static output shape)");
   const r = dims.length;
   if (dims.slice(0, -2).some((d, a) => d !== declared[a])) return refuse("; with run-time scales only the last two dims may be resized");
@@ -21340,7 +21381,7 @@ function convertRuntimeScales(node, ctx, x2, dims, legacy) {
   const problem2 = runtimeSamplingProblem(sampling);
   if (problem2) return refuse(`; ${problem2}`);
   const name2 = outputName(node);
-  const scales = ctx.requireInput(node, k);
+  const scales = ctx.requireInput(node, k2);
   const scaleOf = (axis) => ctx.b.op1("slice_by_index", { x: scales, begin: milConst.ints([axis]), end: milConst.ints([axis + 1]) }, { name: `${name2}_scale${axis}` });
   const [rows2, cols] = [r - 2, r - 1].map((a) => runtimeAxisMatrix(ctx, scaleOf(a), dims[a], declared[a], sampling, `${name2}_axis${a}`));
   ctx.setOutput(node, 0, emitMatrixResize(ctx, x2, { rows: rows2, cols }, name2));
@@ -21454,7 +21495,7 @@ function transposeState(t) {
   const [b3, d, h] = t.shape;
   const src = t.data;
   const out2 = new src.constructor(src.length);
-  for (let i2 = 0; i2 < b3; i2++) for (let j = 0; j < d; j++) for (let k = 0; k < h; k++) out2[(j * b3 + i2) * h + k] = src[(i2 * d + j) * h + k];
+  for (let i2 = 0; i2 < b3; i2++) for (let j = 0; j < d; j++) for (let k2 = 0; k2 < h; k2++) out2[(j * b3 + i2) * h + k2] = src[(i2 * d + j) * h + k2];
   return makeTensor(t.dtype, [d, b3, h], out2);
 }
 function activationNames(node, defaults, directions) {
@@ -21471,7 +21512,7 @@ function activations(ctx, node, names, dtype) {
   const betas = [...attrFloats(node, "activation_beta") ?? []];
   return names.map((name2) => {
     const spec2 = ACTIVATIONS[name2] ?? ctx.unsupported(node, `activation ${name2} is not supported`);
-    const values2 = spec2.params.map((fallback, k) => (k === 0 ? alphas.shift() : betas.shift()) ?? fallback);
+    const values2 = spec2.params.map((fallback, k2) => (k2 === 0 ? alphas.shift() : betas.shift()) ?? fallback);
     const args = {};
     if (values2.length > 0) args.alpha = floatScalar(values2[0], dtype);
     if (values2.length > 1) args.beta = floatScalar(values2[1], dtype);
@@ -21512,10 +21553,10 @@ function bindRecurrentOutputs(ctx, node, input, results) {
     ctx.setOutput(node, 0, batchMajor ? ctx.b.op1("transpose", { x: y, perm: milConst.ints([2, 0, 1, 3]) }, { name: name2(0) }) : y);
   }
   const states = [results.map((r) => r.lastH), results.map((r) => r.lastC)];
-  states.forEach((list2, k) => {
-    if (!wantsOutput(node, k + 1) || list2.some((v) => v === void 0)) return;
-    const s = stack(ctx, list2, batchMajor ? 1 : 0, name2(k + 1));
-    ctx.setOutput(node, k + 1, s);
+  states.forEach((list2, k2) => {
+    if (!wantsOutput(node, k2 + 1) || list2.some((v) => v === void 0)) return;
+    const s = stack(ctx, list2, batchMajor ? 1 : 0, name2(k2 + 1));
+    ctx.setOutput(node, k2 + 1, s);
   });
 }
 var ACTIVATIONS, FUSED_ACTIVATIONS;
@@ -21556,13 +21597,13 @@ function split3(p, x2, parts) {
 function lstmCell(p, peephole) {
   const H = p.hidden;
   const [f, g, h] = p.acts;
-  const peep = peephole === void 0 ? void 0 : [0, 1, 2].map((k) => rows(p.ctx, peephole, k * H, (k + 1) * H));
+  const peep = peephole === void 0 ? void 0 : [0, 1, 2].map((k2) => rows(p.ctx, peephole, k2 * H, (k2 + 1) * H));
   const coupled = attrBool(p.node, "input_forget", false);
   return {
     step(xt, prev) {
       const pre = b(p).op1("add", { x: xt, y: matmulT(p, prev.h, p.r, p.rb) });
       const [pi, po, pf, pc] = split3(p, pre, 4);
-      const withPeep = (v, k, c2) => peep ? b(p).op1("add", { x: v, y: b(p).op1("mul", { x: c2, y: peep[k] }) }) : v;
+      const withPeep = (v, k2, c2) => peep ? b(p).op1("add", { x: v, y: b(p).op1("mul", { x: c2, y: peep[k2] }) }) : v;
       const i2 = f(p.ctx, p.clip(withPeep(pi, 0, prev.c)));
       const forget = coupled ? b(p).op1("sub", { x: floatScalar(1, b(p).typeOf(i2).dtype), y: i2 }) : f(p.ctx, p.clip(withPeep(pf, 2, prev.c)));
       const candidate = g(p.ctx, p.clip(pc));
@@ -21662,7 +21703,7 @@ function reorderBlocks(t, order) {
   const src = t.data;
   const blockLen = src.length / order.length;
   const out2 = new src.constructor(src.length);
-  order.forEach((from, k) => out2.set(src.subarray(from * blockLen, (from + 1) * blockLen), k * blockLen));
+  order.forEach((from, k2) => out2.set(src.subarray(from * blockLen, (from + 1) * blockLen), k2 * blockLen));
   return makeTensor(t.dtype, t.shape, out2);
 }
 function constantParam(ctx, node, i2, d) {
@@ -21693,7 +21734,7 @@ function fusedBias(ctx, node, plan, d) {
   const bias = constantParam(ctx, node, 3, d);
   if (bias) {
     const v = floatValues(bias);
-    for (let k = 0; k < GH; k++) values2[k] = v[k] + v[GH + k];
+    for (let k2 = 0; k2 < GH; k2++) values2[k2] = v[k2] + v[GH + k2];
   }
   const t = floatTensor2(plan.input.dtype, [GH], values2);
   return plan.kind === "LSTM" ? reorderBlocks(t, LSTM_GATES_FROM_ONNX) : plan.kind === "GRU" ? reorderBlocks(t, GRU_GATES_FROM_ONNX) : t;
@@ -21815,7 +21856,7 @@ function asValue(ctx, b3, hint) {
   return typeof b3 === "string" ? b3 : ctx.b.const(narrowConstant(b3, hint), hint);
 }
 function initialState2(node, ctx, carried) {
-  return Array.from({ length: carried }, (_, k) => ctx.constant(node, k + 2) ?? ctx.requireInput(node, k + 2));
+  return Array.from({ length: carried }, (_, k2) => ctx.constant(node, k2 + 2) ?? ctx.requireInput(node, k2 + 2));
 }
 function unroll(node, ctx, trips, keepGoing) {
   const body = bodyOf(node, ctx);
@@ -21831,7 +21872,7 @@ function unroll(node, ctx, trips, keepGoing) {
     state = outs.slice(1, 1 + carried);
     scans.push(outs.slice(1 + carried));
   }
-  state.forEach((v, k) => typeof v === "string" ? ctx.setOutput(node, k, v) : ctx.setConstantOutput(node, k, v));
+  state.forEach((v, k2) => typeof v === "string" ? ctx.setOutput(node, k2, v) : ctx.setConstantOutput(node, k2, v));
   const scanCount = body.outputs.length - 1 - carried;
   for (let s = 0; s < scanCount; s++) {
     if (scans.length === 0) ctx.unsupported(node, "a scan output of a loop that runs zero times has no element type to build an empty tensor from");
@@ -21844,7 +21885,7 @@ function scalar2(ctx, v) {
   return ctx.b.typeOf(v).shape.length === 0 ? v : ctx.b.op1("reshape", { x: v, shape: milConst.ints([]) });
 }
 function own(ctx, v) {
-  const made = ctx.b.operations().some((op5) => op5.outputs.some((o) => o.name === v));
+  const made = ctx.b.operations().some((op6) => op6.outputs.some((o) => o.name === v));
   return made ? v : ctx.b.op1("identity", { x: v });
 }
 function describeType(t) {
@@ -21854,26 +21895,26 @@ function whileLoop2(node, ctx) {
   const body = bodyOf(node, ctx);
   const carried = node.inputs.length - 2;
   const trip = node.inputs[0] ? scalar2(ctx, ctx.requireInput(node, 0)) : void 0;
-  const start = [milConst.int(0), node.inputs[1] ? scalar2(ctx, ctx.requireInput(node, 1)) : milConst.bool(true)].map((v, k) => asValue(ctx, v, `${outputName(node)}_${k === 0 ? "i" : "cond"}`));
-  const vars = [...start, ...initialState2(node, ctx, carried).map((v, k) => asValue(ctx, v, `${outputName(node)}_v${k}`))];
-  const types = vars.map((v, k) => ({ name: `${outputName(node)}_var${k}`, type: ctx.b.typeOf(v) }));
+  const start = [milConst.int(0), node.inputs[1] ? scalar2(ctx, ctx.requireInput(node, 1)) : milConst.bool(true)].map((v, k2) => asValue(ctx, v, `${outputName(node)}_${k2 === 0 ? "i" : "cond"}`));
+  const vars = [...start, ...initialState2(node, ctx, carried).map((v, k2) => asValue(ctx, v, `${outputName(node)}_v${k2}`))];
+  const types = vars.map((v, k2) => ({ name: `${outputName(node)}_var${k2}`, type: ctx.b.typeOf(v) }));
   const condition = ctx.b.nestedBlock(types, ([i2, c]) => {
     if (trip === void 0) return [own(ctx, c)];
     return [ctx.b.op1("logical_and", { x: ctx.b.op1("less", { x: i2, y: trip }), y: c })];
   });
   const loopBody = ctx.b.nestedBlock(types, ([i2, c, ...v]) => {
     const outs2 = convertSubgraph(ctx, node, body, [i2, c, ...v]);
-    const next = [ctx.b.op1("add", { x: i2, y: milConst.int(1) }), scalar2(ctx, asValue(ctx, outs2[0], "cond")), ...outs2.slice(1).map((o, k) => asValue(ctx, o, `carried_${k}`))];
+    const next = [ctx.b.op1("add", { x: i2, y: milConst.int(1) }), scalar2(ctx, asValue(ctx, outs2[0], "cond")), ...outs2.slice(1).map((o, k2) => asValue(ctx, o, `carried_${k2}`))];
     return next.map((n) => own(ctx, n));
   });
-  loopBody.outputs.forEach((o, k) => {
-    const [want, got] = [types[k].type, ctx.b.typeOf(o)];
+  loopBody.outputs.forEach((o, k2) => {
+    const [want, got] = [types[k2].type, ctx.b.typeOf(o)];
     if (describeType(want) !== describeType(got)) {
-      ctx.unsupported(node, `Core ML's while_loop needs carried value ${k - 2} to keep its type: it enters as ${describeType(want)} and leaves the body as ${describeType(got)}`);
+      ctx.unsupported(node, `Core ML's while_loop needs carried value ${k2 - 2} to keep its type: it enters as ${describeType(want)} and leaves the body as ${describeType(got)}`);
     }
   });
   const outs = ctx.b.opWithBlocks("while_loop", { loop_vars: vars }, [condition, loopBody], { numOutputs: vars.length });
-  outs.slice(2).forEach((v, k) => ctx.setOutput(node, k, v));
+  outs.slice(2).forEach((v, k2) => ctx.setOutput(node, k2, v));
 }
 var MAX_UNROLLED_ITERATIONS, TRUE, loopConverter;
 var init_loop = __esm({
@@ -21921,26 +21962,26 @@ function scanAsWhileLoop(node, ctx, body, scan) {
   const name2 = outputName(node);
   const length = lengthAlong(ctx, scan.scans[0], scan.axes[0], `${name2}_length`);
   const last = ctx.b.op1("sub", { x: length, y: milConst.int(1) }, { name: `${name2}_last` });
-  const vars = [ctx.b.const(milConst.int(0), `${name2}_t0`), ...scan.states.map((s, k) => asValue(ctx, s, `${name2}_s${k}`))];
-  const types = vars.map((v, k) => ({ name: `${name2}_var${k}`, type: ctx.b.typeOf(v) }));
+  const vars = [ctx.b.const(milConst.int(0), `${name2}_t0`), ...scan.states.map((s, k2) => asValue(ctx, s, `${name2}_s${k2}`))];
+  const types = vars.map((v, k2) => ({ name: `${name2}_var${k2}`, type: ctx.b.typeOf(v) }));
   const condition = ctx.b.nestedBlock(types, ([t]) => [ctx.b.op1("less", { x: t, y: length })]);
   const loopBody = ctx.b.nestedBlock(types, ([t, ...states]) => {
-    const slices = scan.scans.map((x2, k) => {
-      const index = scan.reversed[k] ? ctx.b.op1("sub", { x: last, y: t }) : t;
-      return ctx.b.op1("gather", { x: x2, indices: index, axis: milConst.int(scan.axes[k]) });
+    const slices = scan.scans.map((x2, k2) => {
+      const index = scan.reversed[k2] ? ctx.b.op1("sub", { x: last, y: t }) : t;
+      return ctx.b.op1("gather", { x: x2, indices: index, axis: milConst.int(scan.axes[k2]) });
     });
     const outs2 = convertSubgraph(ctx, node, body, [...states, ...slices]);
-    const next = [ctx.b.op1("add", { x: t, y: milConst.int(1) }), ...outs2.map((o, k) => asValue(ctx, o, `${name2}_next${k}`))];
+    const next = [ctx.b.op1("add", { x: t, y: milConst.int(1) }), ...outs2.map((o, k2) => asValue(ctx, o, `${name2}_next${k2}`))];
     return next.map((v) => own(ctx, v));
   });
-  loopBody.outputs.forEach((o, k) => {
-    const [want, got] = [types[k].type, ctx.b.typeOf(o)];
+  loopBody.outputs.forEach((o, k2) => {
+    const [want, got] = [types[k2].type, ctx.b.typeOf(o)];
     if (describeType(want) !== describeType(got)) {
-      ctx.unsupported(node, `Core ML's while_loop needs state ${k - 1} to keep its type: it enters as ${describeType(want)} and leaves the body as ${describeType(got)}`);
+      ctx.unsupported(node, `Core ML's while_loop needs state ${k2 - 1} to keep its type: it enters as ${describeType(want)} and leaves the body as ${describeType(got)}`);
     }
   });
   const outs = ctx.b.opWithBlocks("while_loop", { loop_vars: vars }, [condition, loopBody], { numOutputs: vars.length });
-  outs.slice(1).forEach((v, k) => ctx.setOutput(node, k, v));
+  outs.slice(1).forEach((v, k2) => ctx.setOutput(node, k2, v));
 }
 var init_scan_loop = __esm({
   "src/convert/ops/scan-loop.ts"() {
@@ -21987,7 +22028,7 @@ function stack2(ctx, values2, axis, name2) {
   return ctx.b.op1("stack", { values: values2, axis: milConst.int(axis) }, name2 ? { name: name2 } : {});
 }
 function runSequence(ctx, node, body, layout, start) {
-  const lengths = start.scans.map((x2, k) => ctx.b.typeOf(x2).shape[normalize(layout.inputAxes[k], ctx.b.typeOf(x2).shape.length)]);
+  const lengths = start.scans.map((x2, k2) => ctx.b.typeOf(x2).shape[normalize(layout.inputAxes[k2], ctx.b.typeOf(x2).shape.length)]);
   const steps = lengths[0];
   if (typeof steps !== "number" || lengths.some((n) => n !== steps)) {
     const advice = decidersAdvice("the sequence length", mergeDeciders(node.inputs.slice(-layout.scanInputs).map((name2) => ctx.deciders(name2, true))));
@@ -21998,17 +22039,17 @@ function runSequence(ctx, node, body, layout, start) {
   let states = start.states;
   const perIteration = [];
   for (let t = 0; t < steps; t++) {
-    const slices = start.scans.map((x2, k) => {
-      const axis = normalize(layout.inputAxes[k], ctx.b.typeOf(x2).shape.length);
-      return take(ctx, x2, axis, layout.inputReversed[k] ? steps - 1 - t : t);
+    const slices = start.scans.map((x2, k2) => {
+      const axis = normalize(layout.inputAxes[k2], ctx.b.typeOf(x2).shape.length);
+      return take(ctx, x2, axis, layout.inputReversed[k2] ? steps - 1 - t : t);
     });
     const outs = convertSubgraph(ctx, node, body, [...states, ...slices]);
     states = outs.slice(0, layout.states);
-    perIteration.push(outs.slice(layout.states).map((o, k) => asValue2(ctx, o, `${outputName(node)}_scan${k}_${t}`)));
+    perIteration.push(outs.slice(layout.states).map((o, k2) => asValue2(ctx, o, `${outputName(node)}_scan${k2}_${t}`)));
   }
-  const outputs = layout.outputAxes.map((axis, k) => {
-    const values2 = perIteration.map((iteration) => iteration[k]);
-    if (layout.outputReversed[k]) values2.reverse();
+  const outputs = layout.outputAxes.map((axis, k2) => {
+    const values2 = perIteration.map((iteration) => iteration[k2]);
+    if (layout.outputReversed[k2]) values2.reverse();
     return stack2(ctx, values2, normalize(axis, ctx.b.typeOf(values2[0]).shape.length + 1));
   });
   return { states, outputs };
@@ -22021,13 +22062,13 @@ function bodyOf2(node, ctx) {
   return a?.type === "graph" ? a.value : ctx.unsupported(node, "the body attribute is missing");
 }
 function bindResults(ctx, node, states, outputs) {
-  states.forEach((s, k) => ctx.setOutput(node, k, ctx.b.op1("identity", { x: asValue2(ctx, s, `${outputName(node, k)}_state`) }, { name: outputName(node, k) })));
-  outputs.forEach((v, k) => ctx.setOutput(node, states.length + k, v));
+  states.forEach((s, k2) => ctx.setOutput(node, k2, ctx.b.op1("identity", { x: asValue2(ctx, s, `${outputName(node, k2)}_state`) }, { name: outputName(node, k2) })));
+  outputs.forEach((v, k2) => ctx.setOutput(node, states.length + k2, v));
 }
 function convertBatched(node, ctx, body) {
   if (node.inputs[0]) ctx.unsupported(node, "sequence_lens is not supported");
   const layout = layoutOf(node, ctx, body, 1);
-  const inputs = node.inputs.slice(1).map((_, k) => ctx.requireInput(node, k + 1));
+  const inputs = node.inputs.slice(1).map((_, k2) => ctx.requireInput(node, k2 + 1));
   const batch = ctx.b.typeOf(inputs[0]).shape[0];
   if (typeof batch !== "number") ctx.unsupported(node, "the batch size must be static");
   layout.inputAxes = layout.inputAxes.map(() => 0);
@@ -22036,10 +22077,10 @@ function convertBatched(node, ctx, body) {
     const row = inputs.map((x2) => take(ctx, x2, 0, b3));
     return runSequence(ctx, node, body, layout, { states: row.slice(0, layout.states), scans: row.slice(layout.states) });
   });
-  const states = Array.from({ length: layout.states }, (_, k) => stack2(ctx, rows2.map((r) => asValue2(ctx, r.states[k], `state${k}`)), 0, outputName(node, k)));
-  const outputs = layout.outputAxes.map((_, k) => stack2(ctx, rows2.map((r) => r.outputs[k]), 0, outputName(node, layout.states + k)));
-  states.forEach((s, k) => ctx.setOutput(node, k, s));
-  outputs.forEach((v, k) => ctx.setOutput(node, layout.states + k, v));
+  const states = Array.from({ length: layout.states }, (_, k2) => stack2(ctx, rows2.map((r) => asValue2(ctx, r.states[k2], `state${k2}`)), 0, outputName(node, k2)));
+  const outputs = layout.outputAxes.map((_, k2) => stack2(ctx, rows2.map((r) => r.outputs[k2]), 0, outputName(node, layout.states + k2)));
+  states.forEach((s, k2) => ctx.setOutput(node, k2, s));
+  outputs.forEach((v, k2) => ctx.setOutput(node, layout.states + k2, v));
 }
 var MAX_SCAN_ITERATIONS, scanConverter;
 var init_scan = __esm({
@@ -22063,10 +22104,10 @@ var init_scan = __esm({
         const body = bodyOf2(node, ctx);
         if (ctx.opset < 9) return convertBatched(node, ctx, body);
         const layout = layoutOf(node, ctx, body, 0);
-        const states = Array.from({ length: layout.states }, (_, k) => ctx.constant(node, k) ?? ctx.requireInput(node, k));
-        const scans = Array.from({ length: layout.scanInputs }, (_, k) => ctx.requireInput(node, layout.states + k));
-        const axes = scans.map((x2, k) => normalize(layout.inputAxes[k], ctx.b.typeOf(x2).shape.length));
-        const dynamicLength = scans.some((x2, k) => ctx.b.typeOf(x2).shape[axes[k]] === null);
+        const states = Array.from({ length: layout.states }, (_, k2) => ctx.constant(node, k2) ?? ctx.requireInput(node, k2));
+        const scans = Array.from({ length: layout.scanInputs }, (_, k2) => ctx.requireInput(node, layout.states + k2));
+        const axes = scans.map((x2, k2) => normalize(layout.inputAxes[k2], ctx.b.typeOf(x2).shape.length));
+        const dynamicLength = scans.some((x2, k2) => ctx.b.typeOf(x2).shape[axes[k2]] === null);
         if (dynamicLength && layout.outputAxes.length === 0) {
           return scanAsWhileLoop(node, ctx, body, { states, scans, axes, reversed: layout.inputReversed });
         }
@@ -22088,8 +22129,8 @@ function infoOf(ctx, name2, mil) {
 function prepareSubgraph(ctx, graph, bindings) {
   const initializers = new Map(graph.initializers);
   const inputs = [];
-  graph.inputs.forEach((info, k) => {
-    const bound = bindings[k];
+  graph.inputs.forEach((info, k2) => {
+    const bound = bindings[k2];
     if (typeof bound === "string") inputs.push({ name: info.name, dtype: info.dtype ?? ctx.b.typeOf(bound).dtype, shape: [...ctx.b.typeOf(bound).shape] });
     else initializers.set(info.name, bound);
   });
@@ -22110,8 +22151,8 @@ function prepareSubgraph(ctx, graph, bindings) {
   return inferShapesAndFold(model).model.graph;
 }
 function convertSubgraph(ctx, node, graph, bindings = []) {
-  graph.inputs.forEach((info, k) => {
-    const bound = bindings[k];
+  graph.inputs.forEach((info, k2) => {
+    const bound = bindings[k2];
     const binder = { ...reader(info.name), outputs: [info.name] };
     if (typeof bound === "string") ctx.setOutput(binder, 0, bound);
     else ctx.setConstantOutput(binder, 0, bound);
@@ -22145,7 +22186,7 @@ function blockFor(ctx, node, graph) {
   return ctx.b.nestedBlock([], () => {
     convertSubgraph(ctx, node, graph);
     const values2 = graph.outputs.map((o) => valueOf(ctx, o.name));
-    const madeHere = new Set(ctx.b.operations().flatMap((op5) => op5.outputs.map((o) => o.name)));
+    const madeHere = new Set(ctx.b.operations().flatMap((op6) => op6.outputs.map((o) => o.name)));
     return values2.map((v) => ownValue(ctx, v, madeHere));
   });
 }
@@ -22182,7 +22223,7 @@ var init_control2 = __esm({
         if (constant2 && constant2.data.length === 1) {
           const taken = branch(node, truthy3(constant2) ? "then_branch" : "else_branch", ctx);
           convertSubgraph(ctx, node, taken);
-          taken.outputs.forEach((o, k) => ctx.setOutput(node, k, valueOf(ctx, o.name)));
+          taken.outputs.forEach((o, k2) => ctx.setOutput(node, k2, valueOf(ctx, o.name)));
           return;
         }
         let pred = ctx.requireInput(node, 0);
@@ -22194,9 +22235,9 @@ var init_control2 = __esm({
           const advice = decidersAdvice("the condition", ctx.deciders(node.inputs[0]));
           ctx.unsupported(node, `Core ML's cond needs both branches to return the same types: then (${describe2(a)}), else (${describe2(b3)})${advice ? `; ${advice}` : ""}`);
         }
-        const outputNames = node.outputs.map((_, k) => outputName(node, k));
+        const outputNames = node.outputs.map((_, k2) => outputName(node, k2));
         const outs = ctx.b.opWithBlocks("cond", { pred }, [then, otherwise], { outputNames });
-        outs.forEach((v, k) => ctx.setOutput(node, k, v));
+        outs.forEach((v, k2) => ctx.setOutput(node, k2, v));
       }
     };
     controlConverters = { If: ifConverter, Loop: loopConverter, Scan: scanConverter };
@@ -22216,7 +22257,7 @@ function floatInput(node, ctx, i2, rank, axis) {
   const count = shape3.reduce((a, d) => a * (d ?? -1), 1);
   if (count === 1) return ctx.b.op1("reshape", { x: asFloat, shape: milConst.ints([]) }, { name: `${outputName(node)}_in${i2}_scalar` });
   if (shape3.length !== 1 || count < 0) return ctx.unsupported(node, `input ${i2} must be a scalar or a 1-D tensor with a static length`);
-  const along = Array.from({ length: rank }, (_, k) => k === axis ? count : 1);
+  const along = Array.from({ length: rank }, (_, k2) => k2 === axis ? count : 1);
   return ctx.b.op1("reshape", { x: asFloat, shape: milConst.ints(along) }, { name: `${outputName(node)}_in${i2}_axis` });
 }
 function centred(node, ctx, i2, zp, axisOf2) {
@@ -22328,14 +22369,14 @@ function scaleIndexer(node, ctx, shape3, scaleShape) {
   const axis = attrInt(node, "axis", 1) < 0 ? attrInt(node, "axis", 1) + rank : attrInt(node, "axis", 1);
   const inner = shape3.slice(axis + 1).reduce((a, b3) => a * b3, 1);
   const block = attrInt(node, "block_size", 0);
-  if (block === 0) return (k) => Math.floor(k / inner) % shape3[axis];
+  if (block === 0) return (k2) => Math.floor(k2 / inner) % shape3[axis];
   if (scaleShape.length !== rank) ctx.unsupported(node, "blocked quantization needs a scale of the same rank as x");
   const dim = shape3[axis];
   const blocks = scaleShape[axis];
-  return (k) => {
-    const outer = Math.floor(k / (inner * dim));
-    const a = Math.floor(k / inner) % dim;
-    return (outer * blocks + Math.floor(a / block)) * inner + k % inner;
+  return (k2) => {
+    const outer = Math.floor(k2 / (inner * dim));
+    const a = Math.floor(k2 / inner) % dim;
+    return (outer * blocks + Math.floor(a / block)) * inner + k2 % inner;
   };
 }
 function foldDequantize(node, ctx) {
@@ -22346,8 +22387,8 @@ function foldDequantize(node, ctx) {
   const s = floatValues(scale);
   const z = zp ? toNumberList(zp) : void 0;
   const index = scaleIndexer(node, ctx, x2.shape, scale.shape);
-  const out2 = Float32Array.from(q, (v, k) => {
-    const j = index(k);
+  const out2 = Float32Array.from(q, (v, k2) => {
+    const j = index(k2);
     return (v - (z ? z[j] : 0)) * s[j];
   });
   return scale.dtype === "float16" ? floatTensor2("float16", x2.shape, out2) : makeTensor("float32", x2.shape, out2);
@@ -22543,10 +22584,10 @@ function eyeDType(node, ctx, x2) {
   if (mil === void 0 || ONE[mil] === void 0) return ctx.unsupported(node, `dtype ${onnx2 ?? code} has no Core ML counterpart`);
   return mil;
 }
-function eyeConstant(dtype, rows2, cols, k) {
+function eyeConstant(dtype, rows2, cols, k2) {
   const t = makeTensor(dtype, [rows2, cols]);
   for (let r = 0; r < rows2; r++) {
-    const c = r + k;
+    const c = r + k2;
     if (c >= 0 && c < cols) t.data[r * cols + c] = ONE[dtype];
   }
   return t;
@@ -22555,10 +22596,10 @@ function indexRange(ctx, shape3, axis) {
   const dim = ctx.b.op1("gather", { x: shape3, indices: milConst.int(axis), axis: milConst.int(0) });
   return ctx.b.op1("range_1d", { start: milConst.int(0), end: dim, step: milConst.int(1) });
 }
-function eyeDynamic(ctx, x2, k, dtype, name2) {
+function eyeDynamic(ctx, x2, k2, dtype, name2) {
   const shape3 = ctx.b.op1("shape", { x: x2 });
   const rows2 = ctx.b.op1("expand_dims", { x: indexRange(ctx, shape3, 0), axes: milConst.ints([1]) });
-  const shifted = ctx.b.op1("add", { x: rows2, y: milConst.int(k) });
+  const shifted = ctx.b.op1("add", { x: rows2, y: milConst.int(k2) });
   const onDiagonal = ctx.b.op1("equal", { x: shifted, y: indexRange(ctx, shape3, 1) });
   return castTo(ctx, onDiagonal, dtype, name2);
 }
@@ -22630,13 +22671,13 @@ var init_generator2 = __esm({
         const shape3 = ctx.b.typeOf(x2).shape;
         if (shape3.length !== 2) return ctx.unsupported(node, `input has rank ${shape3.length}; EyeLike takes a 2-D tensor`);
         const dtype = eyeDType(node, ctx, x2);
-        const k = attrInt(node, "k", 0);
+        const k2 = attrInt(node, "k", 0);
         const [rows2, cols] = shape3;
         if (rows2 !== null && rows2 !== void 0 && cols !== null && cols !== void 0) {
-          ctx.setConstantOutput(node, 0, eyeConstant(dtype, rows2, cols, k));
+          ctx.setConstantOutput(node, 0, eyeConstant(dtype, rows2, cols, k2));
           return;
         }
-        ctx.setOutput(node, 0, eyeDynamic(ctx, x2, k, dtype, outName(node)));
+        ctx.setOutput(node, 0, eyeDynamic(ctx, x2, k2, dtype, outName(node)));
       }
     };
     WINDOWS = {
@@ -22646,7 +22687,7 @@ var init_generator2 = __esm({
     };
     generatorConverters = {
       EyeLike: eyeLike,
-      ...Object.fromEntries(Object.entries(WINDOWS).map(([op5, c]) => [op5, windowConverter(c)]))
+      ...Object.fromEntries(Object.entries(WINDOWS).map(([op6, c]) => [op6, windowConverter(c)]))
     };
   }
 });
@@ -22664,8 +22705,8 @@ function column(r, rois, c, hint) {
 }
 function axisWeights(r, start, extent, a) {
   const tag = a.column === 0 ? "x" : "y";
-  const k = a.bins * a.samples;
-  const fractions = floatTensor2(r.dtype, [1, k], Float32Array.from({ length: k }, (_, j) => (j + 0.5) / k));
+  const k2 = a.bins * a.samples;
+  const fractions = floatTensor2(r.dtype, [1, k2], Float32Array.from({ length: k2 }, (_, j) => (j + 0.5) / k2));
   const pos = op4(r, "add", { x: start, y: op4(r, "mul", { x: extent, y: fractions }, `${tag}_offsets`) }, `${tag}_pos`);
   const pos3 = op4(r, "expand_dims", { x: pos, axes: milConst.ints([-1]) }, `${tag}_pos3`);
   const inside = op4(
@@ -22951,7 +22992,7 @@ function suppress(ctx, node, plan) {
     conditions.push(b3.op1("less", { x: slot, y: limit }));
   }
   const last = conditions.length - 2;
-  const valid = conditions.slice(1).reduce((all, c, k) => b3.op1("logical_and", { x: all, y: c }, k === last ? { name: `${name2}_valid` } : {}), conditions[0]);
+  const valid = conditions.slice(1).reduce((all, c, k2) => b3.op1("logical_and", { x: all, y: c }, k2 === last ? { name: `${name2}_valid` } : {}), conditions[0]);
   return { indices, valid };
 }
 function slotOwners(plan) {
@@ -23028,11 +23069,11 @@ function dftMatrix(p) {
   const sign = p.inverse ? 1 : -1;
   const scale = p.inverse ? 1 / p.n : 1;
   for (let t = 0; t < Math.min(p.length, p.n); t++) {
-    for (let k = 0; k < p.bins; k++) {
-      const theta = 2 * Math.PI * (k * t % p.n) / p.n;
+    for (let k2 = 0; k2 < p.bins; k2++) {
+      const theta = 2 * Math.PI * (k2 * t % p.n) / p.n;
       const cos = Math.cos(theta) * scale;
       const sin = Math.sin(theta) * sign * scale;
-      const re = t * p.components * cols + 2 * k;
+      const re = t * p.components * cols + 2 * k2;
       w[re] = cos;
       w[re + 1] = sin;
       if (p.components === 2) {
@@ -23193,11 +23234,11 @@ function countOccurrences(ctx, x2, [rows2, rowLength], grams, distance, name2) {
   const windows = rowLength - (n - 1) * distance;
   if (windows <= 0) return void 0;
   let matches;
-  for (let k = 0; k < n; k++) {
-    const tokens = ctx.b.op1("slice_by_index", { x: x2, begin: milConst.ints([0, k * distance]), end: milConst.ints([rows2, k * distance + windows]) }, { name: `${name2}_tokens${k}` });
-    const wanted = ctx.b.const(makeTensor("int32", [1, 1, grams.length], Int32Array.from(grams, (g) => g.tokens[k])), `${name2}_pool${k}`);
-    const hit = ctx.b.op1("cast", { x: ctx.b.op1("equal", { x: ctx.b.op1("expand_dims", { x: tokens, axes: milConst.ints([-1]) }, { name: `${name2}_column${k}` }), y: wanted }, { name: `${name2}_equal${k}` }), dtype: milConst.str("fp32") }, { name: `${name2}_hit${k}` });
-    matches = matches === void 0 ? hit : ctx.b.op1("mul", { x: matches, y: hit }, { name: `${name2}_all${k}` });
+  for (let k2 = 0; k2 < n; k2++) {
+    const tokens = ctx.b.op1("slice_by_index", { x: x2, begin: milConst.ints([0, k2 * distance]), end: milConst.ints([rows2, k2 * distance + windows]) }, { name: `${name2}_tokens${k2}` });
+    const wanted = ctx.b.const(makeTensor("int32", [1, 1, grams.length], Int32Array.from(grams, (g) => g.tokens[k2])), `${name2}_pool${k2}`);
+    const hit = ctx.b.op1("cast", { x: ctx.b.op1("equal", { x: ctx.b.op1("expand_dims", { x: tokens, axes: milConst.ints([-1]) }, { name: `${name2}_column${k2}` }), y: wanted }, { name: `${name2}_equal${k2}` }), dtype: milConst.str("fp32") }, { name: `${name2}_hit${k2}` });
+    matches = matches === void 0 ? hit : ctx.b.op1("mul", { x: matches, y: hit }, { name: `${name2}_all${k2}` });
   }
   return ctx.b.op1("reduce_sum", { x: matches, axes: milConst.ints([1]), keep_dims: milConst.bool(false) }, { name: `${name2}_count` });
 }
@@ -23210,7 +23251,7 @@ function gramCounts(node, ctx, x2, size2, byLength, name2) {
   for (let n = minLength; n <= maxLength; n++) {
     const grams = byLength.get(n) ?? [];
     if (grams.length === 0) continue;
-    const distances = n === 1 ? [1] : Array.from({ length: maxDistance }, (_, k) => k + 1);
+    const distances = n === 1 ? [1] : Array.from({ length: maxDistance }, (_, k2) => k2 + 1);
     const counts2 = distances.map((d) => countOccurrences(ctx, x2, size2, grams, d, `${name2}_n${n}_d${d}`)).filter((c) => c !== void 0);
     if (counts2.length === 0) continue;
     parts.push(counts2.reduce((a, b3) => ctx.b.op1("add", { x: a, y: b3 }, { name: `${name2}_n${n}_sum` })));
@@ -23349,8 +23390,8 @@ function unsupportedReason(node, opset) {
 }
 function countNodes(graph, counts = /* @__PURE__ */ new Map()) {
   for (const node of graph.nodes) {
-    const op5 = qualifiedOpName(node);
-    counts.set(op5, (counts.get(op5) ?? 0) + 1);
+    const op6 = qualifiedOpName(node);
+    counts.set(op6, (counts.get(op6) ?? 0) + 1);
     for (const attr2 of node.attributes.values()) {
       if (attr2.type === "graph") countNodes(attr2.value, counts);
       else if (attr2.type === "graphs") for (const g of attr2.value) countNodes(g, counts);
@@ -23360,11 +23401,11 @@ function countNodes(graph, counts = /* @__PURE__ */ new Map()) {
 }
 function emittedBySourceOp(operations) {
   const out2 = /* @__PURE__ */ new Map();
-  for (const op5 of walkOperations({ inputs: [], operations: [...operations], outputs: [] })) {
-    if (!op5.source || op5.type === "const") continue;
-    const counts = out2.get(op5.source.opType) ?? {};
-    counts[op5.type] = (counts[op5.type] ?? 0) + 1;
-    out2.set(op5.source.opType, counts);
+  for (const op6 of walkOperations({ inputs: [], operations: [...operations], outputs: [] })) {
+    if (!op6.source || op6.type === "const") continue;
+    const counts = out2.get(op6.source.opType) ?? {};
+    counts[op6.type] = (counts[op6.type] ?? 0) + 1;
+    out2.set(op6.source.opType, counts);
   }
   return out2;
 }
@@ -23372,15 +23413,15 @@ function coverageOf(model, outcomes, operations) {
   const counts = countNodes(model.graph);
   const byOp4 = /* @__PURE__ */ new Map();
   for (const o of outcomes) byOp4.set(o.op, [...byOp4.get(o.op) ?? [], o]);
-  for (const [op5, list2] of byOp4) if (list2.length > (counts.get(op5) ?? 0)) counts.set(op5, list2.length);
+  for (const [op6, list2] of byOp4) if (list2.length > (counts.get(op6) ?? 0)) counts.set(op6, list2.length);
   const emitted = emittedBySourceOp(operations);
-  const ops = [...counts.entries()].map(([op5, count]) => {
-    const list2 = byOp4.get(op5) ?? [];
+  const ops = [...counts.entries()].map(([op6, count]) => {
+    const list2 = byOp4.get(op6) ?? [];
     const n = (status) => list2.filter((o) => o.status === status).length;
-    const made = emitted.get(op5) ?? {};
+    const made = emitted.get(op6) ?? {};
     const failed2 = n("failed");
     return {
-      op: op5,
+      op: op6,
       count,
       folded: n("folded") + (count - list2.length),
       failed: failed2,
@@ -23861,12 +23902,12 @@ var init_input_shapes = __esm({
 });
 
 // src/mil/passes/uses.ts
-function isConstLikeOp(op5) {
-  return op5.type === "const" || op5.type.startsWith("constexpr_");
+function isConstLikeOp(op6) {
+  return op6.type === "const" || op6.type.startsWith("constexpr_");
 }
-function boundNames(op5) {
+function boundNames(op6) {
   const names = [];
-  for (const bindings of Object.values(op5.inputs)) {
+  for (const bindings of Object.values(op6.inputs)) {
     for (const b3 of bindings) if (b3.kind === "name") names.push(b3.name);
   }
   return names;
@@ -23875,49 +23916,49 @@ function countUses(block, counts = /* @__PURE__ */ new Map()) {
   const bump = (name2) => {
     counts.set(name2, (counts.get(name2) ?? 0) + 1);
   };
-  for (const op5 of block.operations) {
-    for (const name2 of boundNames(op5)) bump(name2);
-    for (const inner of op5.blocks) countUses(inner, counts);
+  for (const op6 of block.operations) {
+    for (const name2 of boundNames(op6)) bump(name2);
+    for (const inner of op6.blocks) countUses(inner, counts);
   }
   for (const name2 of block.outputs) bump(name2);
   return counts;
 }
 function renameUses(block, renames, includeOutputs) {
   if (renames.size === 0) return;
-  for (const op5 of block.operations) {
-    for (const bindings of Object.values(op5.inputs)) {
+  for (const op6 of block.operations) {
+    for (const bindings of Object.values(op6.inputs)) {
       for (let i2 = 0; i2 < bindings.length; i2++) {
         const b3 = bindings[i2];
         const to = b3.kind === "name" ? renames.get(b3.name) : void 0;
         if (to !== void 0) bindings[i2] = { kind: "name", name: to };
       }
     }
-    for (const inner of op5.blocks) renameUses(inner, renames, true);
+    for (const inner of op6.blocks) renameUses(inner, renames, true);
   }
   if (includeOutputs) block.outputs = block.outputs.map((n) => renames.get(n) ?? n);
 }
 function constantValues(block, values2 = /* @__PURE__ */ new Map()) {
-  for (const op5 of block.operations) {
-    const val = op5.type === "const" ? op5.attributes["val"] : void 0;
-    if (val && op5.outputs[0]) values2.set(op5.outputs[0].name, val);
-    for (const inner of op5.blocks) constantValues(inner, values2);
+  for (const op6 of block.operations) {
+    const val = op6.type === "const" ? op6.attributes["val"] : void 0;
+    if (val && op6.outputs[0]) values2.set(op6.outputs[0].name, val);
+    for (const inner of op6.blocks) constantValues(inner, values2);
   }
   return values2;
 }
-function boundConstant(op5, param, constants2) {
-  const b3 = op5.inputs[param]?.[0];
+function boundConstant(op6, param, constants3) {
+  const b3 = op6.inputs[param]?.[0];
   if (!b3) return void 0;
-  return b3.kind === "value" ? b3.value : constants2.get(b3.name);
+  return b3.kind === "value" ? b3.value : constants3.get(b3.name);
 }
 function functionNames(fn) {
   const names = new NameAllocator();
   for (const v of fn.inputs) names.allocate(v.name);
   const visit = (block) => {
     for (const v of block.inputs) names.allocate(v.name);
-    for (const op5 of block.operations) {
-      names.allocate(op5.name);
-      for (const o of op5.outputs) names.allocate(o.name);
-      for (const inner of op5.blocks) visit(inner);
+    for (const op6 of block.operations) {
+      names.allocate(op6.name);
+      for (const o of op6.outputs) names.allocate(o.name);
+      for (const inner of op6.blocks) visit(inner);
     }
   };
   visit(fn.block);
@@ -23954,33 +23995,33 @@ function valueTypes2(fn) {
   for (const v of fn.inputs) types.set(v.name, v.type.dtype);
   const visit = (block) => {
     for (const v of block.inputs) types.set(v.name, v.type.dtype);
-    for (const op5 of block.operations) {
-      for (const o of op5.outputs) types.set(o.name, o.type.dtype);
-      for (const inner of op5.blocks) visit(inner);
+    for (const op6 of block.operations) {
+      for (const o of op6.outputs) types.set(o.name, o.type.dtype);
+      for (const inner of op6.blocks) visit(inner);
     }
   };
   visit(fn.block);
   return types;
 }
-function castInput(op5) {
-  const x2 = op5.inputs["x"]?.[0];
-  return op5.type === "cast" && op5.outputs.length === 1 && x2?.kind === "name" ? x2.name : void 0;
+function castInput(op6) {
+  const x2 = op6.inputs["x"]?.[0];
+  return op6.type === "cast" && op6.outputs.length === 1 && x2?.kind === "name" ? x2.name : void 0;
 }
 function cleanBlock(block, types) {
   let removed = 0;
-  for (const op5 of block.operations) for (const inner of op5.blocks) removed += cleanBlock(inner, types);
+  for (const op6 of block.operations) for (const inner of op6.blocks) removed += cleanBlock(inner, types);
   const outputs = new Set(block.outputs);
   const castFrom = /* @__PURE__ */ new Map();
   const firstCast = /* @__PURE__ */ new Map();
   const renames = /* @__PURE__ */ new Map();
-  for (const op5 of block.operations) {
-    const input = castInput(op5);
+  for (const op6 of block.operations) {
+    const input = castInput(op6);
     if (input === void 0) {
-      if (renames.size > 0) renameUses({ inputs: [], operations: [op5], outputs: [] }, renames, false);
+      if (renames.size > 0) renameUses({ inputs: [], operations: [op6], outputs: [] }, renames, false);
       continue;
     }
     let x2 = renames.get(input) ?? input;
-    const out2 = op5.outputs[0];
+    const out2 = op6.outputs[0];
     const before = castFrom.get(x2);
     if (before !== void 0 && isLosslessWidening(types.get(before), types.get(x2))) x2 = before;
     const key = `${x2}|${out2.type.dtype}`;
@@ -23990,7 +24031,7 @@ function cleanBlock(block, types) {
       removed++;
       continue;
     }
-    op5.inputs = { ...op5.inputs, x: [{ kind: "name", name: x2 }] };
+    op6.inputs = { ...op6.inputs, x: [{ kind: "name", name: x2 }] };
     castFrom.set(out2.name, x2);
     if (!firstCast.has(key)) firstCast.set(key, out2.name);
   }
@@ -24022,15 +24063,15 @@ function sweepBlock(block, live) {
   let removed = 0;
   const kept = [];
   for (let i2 = block.operations.length - 1; i2 >= 0; i2--) {
-    const op5 = block.operations[i2];
-    const isLive = op5.outputs.length === 0 || op5.outputs.some((o) => live.has(o.name));
+    const op6 = block.operations[i2];
+    const isLive = op6.outputs.length === 0 || op6.outputs.some((o) => live.has(o.name));
     if (!isLive) {
       removed++;
       continue;
     }
-    for (const inner of op5.blocks) removed += sweepBlock(inner, live);
-    for (const name2 of boundNames(op5)) live.add(name2);
-    kept.push(op5);
+    for (const inner of op6.blocks) removed += sweepBlock(inner, live);
+    for (const name2 of boundNames(op6)) live.add(name2);
+    kept.push(op6);
   }
   block.operations = kept.reverse();
   return removed;
@@ -24050,16 +24091,16 @@ function dedupeConstants(program) {
 }
 function dedupeBlock(block) {
   let removed = 0;
-  for (const op5 of block.operations) for (const inner of op5.blocks) removed += dedupeBlock(inner);
+  for (const op6 of block.operations) for (const inner of op6.blocks) removed += dedupeBlock(inner);
   const outputs = new Set(block.outputs);
   const seen = /* @__PURE__ */ new Map();
   const renames = /* @__PURE__ */ new Map();
   const kept = [];
-  for (const op5 of block.operations) {
-    const value = op5.type === "const" ? op5.attributes["val"] : void 0;
-    const out2 = op5.outputs[0];
+  for (const op6 of block.operations) {
+    const value = op6.type === "const" ? op6.attributes["val"] : void 0;
+    const out2 = op6.outputs[0];
     if (!value || !out2) {
-      kept.push(op5);
+      kept.push(op6);
       continue;
     }
     const key = constantKey(value);
@@ -24072,7 +24113,7 @@ function dedupeBlock(block) {
     }
     candidates.push({ name: out2.name, value });
     seen.set(key, candidates);
-    kept.push(op5);
+    kept.push(op6);
   }
   block.operations = kept;
   renameUses(block, renames, false);
@@ -24088,6 +24129,9 @@ function constantKey(t) {
 }
 function sameTensor(a, b3) {
   if (a.dtype !== b3.dtype || a.shape.length !== b3.shape.length || a.shape.some((d, i2) => d !== b3.shape[i2])) return false;
+  const from = originOf(a);
+  const to = originOf(b3);
+  if (from && to && from.by === to.by) return from.of === to.of || sameTensor(from.of, to.of);
   const x2 = bytesOf(a);
   const y = bytesOf(b3);
   if (!x2 || !y) {
@@ -24102,6 +24146,7 @@ function sameTensor(a, b3) {
 var init_dedupe_constants = __esm({
   "src/mil/passes/dedupe-constants.ts"() {
     "use strict";
+    init_on_demand();
     init_uses();
   }
 });
@@ -24110,17 +24155,17 @@ var init_dedupe_constants = __esm({
 function divideToMultiply(program) {
   let rewritten = 0;
   for (const fn of Object.values(program.functions)) {
-    const constants2 = constantValues(fn.block);
+    const constants3 = constantValues(fn.block);
     const names = functionNames(fn);
     const rewriteBlock = (block) => {
       const kept = [];
       const reciprocals = /* @__PURE__ */ new Map();
-      for (const op5 of block.operations) {
-        for (const inner of op5.blocks) rewriteBlock(inner);
-        const divisor = op5.type === "real_div" ? boundConstant(op5, "y", constants2) : void 0;
+      for (const op6 of block.operations) {
+        for (const inner of op6.blocks) rewriteBlock(inner);
+        const divisor = op6.type === "real_div" ? boundConstant(op6, "y", constants3) : void 0;
         const reciprocal = divisor?.dtype === "float32" ? reciprocalOf(divisor) : void 0;
         if (reciprocal) {
-          const y = op5.inputs["y"][0];
+          const y = op6.inputs["y"][0];
           let binding = { kind: "value", value: reciprocal };
           if (y.kind === "name") {
             let holder = reciprocals.get(y.name);
@@ -24131,11 +24176,11 @@ function divideToMultiply(program) {
             }
             binding = { kind: "name", name: holder };
           }
-          op5.type = "mul";
-          op5.inputs = { ...op5.inputs, y: [binding] };
+          op6.type = "mul";
+          op6.inputs = { ...op6.inputs, y: [binding] };
           rewritten++;
         }
-        kept.push(op5);
+        kept.push(op6);
       }
       block.operations = kept;
     };
@@ -24173,8 +24218,8 @@ function applyFp16ComputePrecision(program, options = {}) {
   }
   return { warnings };
 }
-function withSource(op5, source) {
-  return source ? { ...op5, source } : op5;
+function withSource(op6, source) {
+  return source ? { ...op6, source } : op6;
 }
 function scanFp16Range(data) {
   let overflow = 0;
@@ -24214,6 +24259,7 @@ var init_fp162 = __esm({
   "src/mil/passes/fp16.ts"() {
     "use strict";
     init_fp16();
+    init_on_demand();
     init_tensor();
     init_catalogue();
     init_ir();
@@ -24296,69 +24342,69 @@ var init_fp162 = __esm({
       }
       indexBlock(block) {
         for (const v of block.inputs) this.remember(v.name, v.type);
-        for (const op5 of block.operations) {
-          this.names.allocate(op5.name);
-          for (const o of op5.outputs) this.remember(o.name, o.type);
-          if (op5.source) for (const o of op5.outputs) this.sources.set(o.name, op5.source);
-          const val = op5.type === "const" ? op5.attributes["val"] : void 0;
-          if (val && op5.outputs[0]) this.constants.set(op5.outputs[0].name, val);
-          for (const inner of op5.blocks) this.indexBlock(inner);
+        for (const op6 of block.operations) {
+          this.names.allocate(op6.name);
+          for (const o of op6.outputs) this.remember(o.name, o.type);
+          if (op6.source) for (const o of op6.outputs) this.sources.set(o.name, op6.source);
+          const val = op6.type === "const" ? op6.attributes["val"] : void 0;
+          if (val && op6.outputs[0]) this.constants.set(op6.outputs[0].name, val);
+          for (const inner of op6.blocks) this.indexBlock(inner);
         }
       }
       rewriteBlock(block, scope) {
-        for (const op5 of block.operations) this.rewriteOp(op5, scope);
+        for (const op6 of block.operations) this.rewriteOp(op6, scope);
         block.outputs = block.outputs.map((n) => this.isFp32(n) ? this.asFp32(n, scope) : n);
         block.operations = scope.out;
       }
-      rewriteOp(op5, scope) {
-        const def = lookupMilOp(op5.type, this.target);
-        if (!def || SKIPPED_OPS.has(op5.type) || isConstLikeOp(op5) || this.keptByRequest(op5) || this.blockedByOverflow(op5)) {
-          this.keepInFp32(op5, scope);
+      rewriteOp(op6, scope) {
+        const def = lookupMilOp(op6.type, this.target);
+        if (!def || SKIPPED_OPS.has(op6.type) || isConstLikeOp(op6) || this.keptByRequest(op6) || this.blockedByOverflow(op6)) {
+          this.keepInFp32(op6, scope);
           return;
         }
-        const plan = this.planInputs(op5, def);
+        const plan = this.planInputs(op6, def);
         let outTypes;
         try {
-          outTypes = def.outputs(this.ruleInput(plan, op5.outputs.length));
+          outTypes = def.outputs(this.ruleInput(plan, op6.outputs.length));
         } catch {
-          this.keepInFp32(op5, scope);
+          this.keepInFp32(op6, scope);
           return;
         }
-        op5.inputs = this.emitInputs(plan, scope);
-        op5.outputs = op5.outputs.map((orig, i2) => this.retypeOutput(op5, orig.name, orig.type, outTypes[i2] ?? orig.type, scope));
-        scope.out.push(op5);
+        op6.inputs = this.emitInputs(plan, scope);
+        op6.outputs = op6.outputs.map((orig, i2) => this.retypeOutput(op6, orig.name, orig.type, outTypes[i2] ?? orig.type, scope));
+        scope.out.push(op6);
       }
       /** An op left as it is: its fp32 reads must see fp32 values, casting back where the producer went fp16. */
-      keepInFp32(op5, scope) {
-        for (const bindings of Object.values(op5.inputs)) {
+      keepInFp32(op6, scope) {
+        for (const bindings of Object.values(op6.inputs)) {
           for (let i2 = 0; i2 < bindings.length; i2++) {
             const b3 = bindings[i2];
             if (b3.kind === "name" && this.isFp32(b3.name)) bindings[i2] = { kind: "name", name: this.asFp32(b3.name, scope) };
           }
         }
-        for (const inner of op5.blocks) {
+        for (const inner of op6.blocks) {
           this.rewriteBlock(inner, { fp16: new Map(scope.fp16), fp32: new Map(scope.fp32), out: [], isTop: false });
         }
-        scope.out.push(op5);
+        scope.out.push(op6);
       }
-      keptByRequest(op5) {
+      keptByRequest(op6) {
         const kept = this.options.keepInFp32;
-        return kept !== void 0 && op5.outputs.some((o) => kept.has(o.name));
+        return kept !== void 0 && op6.outputs.some((o) => kept.has(o.name));
       }
-      blockedByOverflow(op5) {
+      blockedByOverflow(op6) {
         const policy = this.options.keepOverflowingOpsInFp32;
         if (policy === false) return false;
-        for (const [param, bindings] of Object.entries(op5.inputs)) {
+        for (const [param, bindings] of Object.entries(op6.inputs)) {
           for (const b3 of bindings) {
             const value = b3.kind === "value" ? b3.value : this.constants.get(b3.name);
             if (value?.dtype !== "float32") continue;
-            if (policy === void 0 && value.data.length < UNDERFLOW_GUARD_LIMIT && !AFFINE_PARAMS[op5.type]?.includes(param)) continue;
+            if (policy === void 0 && value.data.length < UNDERFLOW_GUARD_LIMIT && !AFFINE_PARAMS[op6.type]?.includes(param)) continue;
             const range3 = scanFp16Range(value.data);
             const subnormalHeavy = value.data.length >= UNDERFLOW_GUARD_LIMIT && range3.belowNormal > MAX_SUBNORMAL_SHARE * range3.nonZero;
             if (range3.overflow === 0 && !subnormalHeavy) continue;
             const what = b3.kind === "name" ? `constant "${b3.name}"` : `inline ${param}`;
             this.warnings.push(
-              `${op5.type} "${op5.name}" kept in fp32: ${what} has ${range3.overflow} value(s) beyond ±${FLOAT16_MAX} and ${range3.belowNormal} of ${range3.nonZero} non-zero value(s) below fp16's smallest normal ${FLOAT16_MIN_NORMAL.toExponential(2)}`
+              `${op6.type} "${op6.name}" kept in fp32: ${what} has ${range3.overflow} value(s) beyond ±${FLOAT16_MAX} and ${range3.belowNormal} of ${range3.nonZero} non-zero value(s) below fp16's smallest normal ${FLOAT16_MIN_NORMAL.toExponential(2)}`
             );
             return true;
           }
@@ -24375,9 +24421,9 @@ var init_fp162 = __esm({
         return domain === void 0 || domain.includes("float16");
       }
       /** Decides, per binding, whether it reads the fp16 or the fp32 version; nothing is emitted yet. */
-      planInputs(op5, def) {
+      planInputs(op6, def) {
         const plan = {};
-        for (const [param, bindings] of Object.entries(op5.inputs)) {
+        for (const [param, bindings] of Object.entries(op6.inputs)) {
           const toFp16 = this.allowsFp16(def, param, def.inputs[param]);
           plan[param] = bindings.map((b3) => {
             const dtype = b3.kind === "name" ? this.types.get(b3.name)?.dtype : b3.value.dtype;
@@ -24418,10 +24464,10 @@ var init_fp162 = __esm({
         }
         return inputs;
       }
-      retypeOutput(op5, name2, orig, next, scope) {
+      retypeOutput(op6, name2, orig, next, scope) {
         if (orig.dtype !== "float32" || next.dtype !== "float16") return { name: name2, type: orig };
         const renamed = this.names.allocate(`${name2}_cast_fp16`);
-        if (op5.name === name2) op5.name = renamed;
+        if (op6.name === name2) op6.name = renamed;
         this.types.set(renamed, next);
         this.converted.add(name2);
         this.freedNames.add(name2);
@@ -24483,6 +24529,7 @@ var init_fp162 = __esm({
       }
       convertConst(value, label) {
         const { tensor, saturated } = toFloat16Tensor(value);
+        releaseOnDemand(value);
         if (saturated > 0) this.warnings.push(`${label}: ${saturated} value(s) beyond the fp16 range saturated to ±${FLOAT16_MAX}`);
         return tensor;
       }
@@ -24491,9 +24538,9 @@ var init_fp162 = __esm({
         const uses = countUses(this.fn.block);
         const prune = (block) => {
           block.operations = block.operations.filter(
-            (op5) => !(op5.type === "const" && this.copiedConsts.has(op5.outputs[0].name) && !uses.get(op5.outputs[0].name))
+            (op6) => !(op6.type === "const" && this.copiedConsts.has(op6.outputs[0].name) && !uses.get(op6.outputs[0].name))
           );
-          for (const op5 of block.operations) for (const inner of op5.blocks) prune(inner);
+          for (const op6 of block.operations) for (const inner of op6.blocks) prune(inner);
         };
         prune(this.fn.block);
       }
@@ -24522,11 +24569,11 @@ function scaleConvWeight(weight, scale) {
 function scaleTransposeWeight(weight, scale, groups) {
   const src = weight.data;
   const [inChannels, outPerGroup] = weight.shape;
-  const kernel2 = src.length / (inChannels * outPerGroup);
+  const kernel4 = src.length / (inChannels * outPerGroup);
   const inPerGroup = inChannels / groups;
   const out2 = new Float32Array(src.length);
   for (let i2 = 0; i2 < src.length; i2++) {
-    const slice3 = Math.floor(i2 / kernel2);
+    const slice3 = Math.floor(i2 / kernel4);
     const group = Math.floor(Math.floor(slice3 / outPerGroup) / inPerGroup);
     out2[i2] = src[i2] * scale[group * outPerGroup + slice3 % outPerGroup];
   }
@@ -24536,6 +24583,7 @@ var FUSABLE_PRODUCERS, BatchNormFuser;
 var init_fuse_batch_norm = __esm({
   "src/mil/passes/fuse-batch-norm.ts"() {
     "use strict";
+    init_on_demand();
     init_tensor();
     init_uses();
     FUSABLE_PRODUCERS = /* @__PURE__ */ new Set(["conv", "conv_transpose"]);
@@ -24557,20 +24605,20 @@ var init_fuse_batch_norm = __esm({
       }
       fuseBlock(block) {
         let fused = 0;
-        for (const op5 of block.operations) for (const inner of op5.blocks) fused += this.fuseBlock(inner);
+        for (const op6 of block.operations) for (const inner of op6.blocks) fused += this.fuseBlock(inner);
         const producers = /* @__PURE__ */ new Map();
         const outputs = new Set(block.outputs);
         const kept = [];
-        for (const op5 of block.operations) {
-          const producer = op5.type === "batch_norm" ? this.fusableProducer(op5, producers, outputs) : void 0;
-          const replacement = producer && this.fuse(producer, op5);
+        for (const op6 of block.operations) {
+          const producer = op6.type === "batch_norm" ? this.fusableProducer(op6, producers, outputs) : void 0;
+          const replacement = producer && this.fuse(producer, op6);
           if (replacement) {
             kept.splice(kept.indexOf(producer), 0, ...replacement);
             fused++;
             continue;
           }
-          for (const o of op5.outputs) producers.set(o.name, op5);
-          kept.push(op5);
+          for (const o of op6.outputs) producers.set(o.name, op6);
+          kept.push(op6);
         }
         block.operations = kept;
         return fused;
@@ -24592,6 +24640,7 @@ var init_fuse_batch_norm = __esm({
         const affine3 = this.channelAffine(bn, channels);
         if (!affine3 || bias && bias.data.length !== channels) return void 0;
         const fusedWeight = producer.type === "conv" ? scaleConvWeight(weight, affine3.scale) : scaleTransposeWeight(weight, affine3.scale, groups);
+        releaseOnDemand(weight);
         const fusedBias2 = new Float32Array(channels);
         for (let c = 0; c < channels; c++) fusedBias2[c] = (bias ? bias.data[c] : 0) * affine3.scale[c] + affine3.shift[c];
         const weightConst = constOp(this.names.allocate(`${bn.name}_fused_weight`), fusedWeight);
@@ -24716,14 +24765,14 @@ function convertPreparedModel(preparation, options) {
   }
   const outputValues = bindOutputs(prepared, ctx, edge2);
   const fn = b3.finish(outputValues);
-  outputValues.forEach((v, k) => renameValue(fn, v, outputNames[k]));
+  outputValues.forEach((v, k2) => renameValue(fn, v, outputNames[k2]));
   const paddedOutputs = paddedGraphOutputs(prepared, ctx, outputNames);
   const program = { functions: { main: fn } };
   const passWarnings = runProgramPasses(program, options.precision, options.keepInFp32 === void 0 ? {} : { keepInFp32: options.keepInFp32 });
   consumeUnusedInputs(mainFunction(program), b3.names);
   const renamed = {};
-  prepared.graph.inputs.forEach((info, k) => info.name !== inputs[k].name && (renamed[info.name] = inputs[k].name));
-  prepared.graph.outputs.forEach((info, k) => info.name !== outputNames[k] && (renamed[info.name] = outputNames[k]));
+  prepared.graph.inputs.forEach((info, k2) => info.name !== inputs[k2].name && (renamed[info.name] = inputs[k2].name));
+  prepared.graph.outputs.forEach((info, k2) => info.name !== outputNames[k2] && (renamed[info.name] = outputNames[k2]));
   return {
     target: options.target,
     model: {
@@ -24752,9 +24801,9 @@ function describePadding(feature, padding) {
 }
 function paddedGraphOutputs(model, ctx, outputNames) {
   const padded = {};
-  model.graph.outputs.forEach((info, k) => {
+  model.graph.outputs.forEach((info, k2) => {
     const padding = ctx.paddedValues.get(info.name);
-    if (padding) padded[outputNames[k]] = padding;
+    if (padding) padded[outputNames[k2]] = padding;
   });
   return padded;
 }
@@ -24773,7 +24822,7 @@ function convertNodes(model, ctx, onProgress, declared) {
   const nodes = topologicalOrder(model.graph, model.sourcePath);
   const refused = [];
   const blocked = /* @__PURE__ */ new Set();
-  nodes.forEach((node, k) => {
+  nodes.forEach((node, k2) => {
     if (node.inputs.some((i2) => blocked.has(i2))) {
       node.outputs.forEach((o) => blocked.add(o));
       skip(node, ctx, refused);
@@ -24791,7 +24840,7 @@ function convertNodes(model, ctx, onProgress, declared) {
       if (err2 instanceof ToolError) throw err2;
       throw internalError(node, err2 instanceof Error ? err2.message : String(err2), err2);
     }
-    onProgress?.(k + 1, nodes.length);
+    onProgress?.(k2 + 1, nodes.length);
   });
   throwIfAny(refused, model.sourcePath);
 }
@@ -24811,9 +24860,9 @@ function declaredNames(model) {
   return /* @__PURE__ */ new Set([...model.graph.valueInfo.keys(), ...model.graph.outputs.map((o) => o.name)]);
 }
 function checkNodeOutputs(node, ctx, declared, file) {
-  node.outputs.forEach((name2, k) => {
+  node.outputs.forEach((name2, k2) => {
     if (name2 === "") return;
-    if (!ctx.isBound(name2)) ctx.unsupported(node, `output ${k} ("${name2}") is not one this converter produces for ${node.opType}`);
+    if (!ctx.isBound(name2)) ctx.unsupported(node, `output ${k2} ("${name2}") is not one this converter produces for ${node.opType}`);
     const expected2 = ctx.info(name2);
     const actual = milTypeOf(ctx, name2);
     if (!expected2 || !actual) return;
@@ -24856,11 +24905,11 @@ function bindOutputs(model, ctx, edge2) {
   });
 }
 function isFunctionInput(ctx, milName) {
-  return !ctx.b.operations().some((op5) => op5.outputs.some((o) => o.name === milName));
+  return !ctx.b.operations().some((op6) => op6.outputs.some((o) => o.name === milName));
 }
 function finalType(program, name2) {
   const fn = mainFunction(program);
-  for (const op5 of walkOperations(fn.block)) for (const o of op5.outputs) if (o.name === name2) return o.type;
+  for (const op6 of walkOperations(fn.block)) for (const o of op6.outputs) if (o.name === name2) return o.type;
   const input = fn.inputs.find((i2) => i2.name === name2);
   if (!input) throw new ToolError("INTERNAL", `model output "${name2}" vanished from the program`);
   return input.type;
@@ -24876,7 +24925,7 @@ function countOnnxOps(model) {
 function metadataOf(model) {
   const userDefined = { "com.github.onnx-coreml-action.source": "onnx" };
   if (model.producerName) userDefined["com.github.onnx-coreml-action.producer"] = `${model.producerName} ${model.producerVersion}`.trim();
-  for (const [k, v] of model.metadata) userDefined[k] = v;
+  for (const [k2, v] of model.metadata) userDefined[k2] = v;
   const meta = { userDefined };
   if (model.docString) meta.shortDescription = model.docString;
   return meta;
@@ -24975,27 +25024,27 @@ function checkBlock(scope, block, outer) {
     scope.types.set(v.name, v.type);
     visible.add(v.name);
   }
-  for (const op5 of block.operations) {
-    const where2 = `${scope.fn}: ${op5.type} "${op5.name}"`;
-    if (!isValidIdentifier(op5.name)) scope.problems.push(`${where2}: op name is not a valid MIL identifier`);
-    for (const [param, bindings] of Object.entries(op5.inputs)) {
+  for (const op6 of block.operations) {
+    const where2 = `${scope.fn}: ${op6.type} "${op6.name}"`;
+    if (!isValidIdentifier(op6.name)) scope.problems.push(`${where2}: op name is not a valid MIL identifier`);
+    for (const [param, bindings] of Object.entries(op6.inputs)) {
       for (const b3 of bindings) {
         if (b3.kind !== "name") continue;
         if (!visible.has(b3.name)) scope.problems.push(`${where2}: ${param} reads "${b3.name}" before it is defined`);
         const readers = scope.readers.get(b3.name) ?? [];
-        readers.push(op5);
+        readers.push(op6);
         scope.readers.set(b3.name, readers);
       }
     }
-    for (const inner of op5.blocks) checkBlock(scope, inner, visible);
-    checkAgainstCatalogue(scope, op5, where2);
-    const constValue2 = op5.type === "const" ? op5.attributes["val"] : void 0;
-    if (constValue2 && op5.outputs[0]) scope.values.set(op5.outputs[0].name, constValue2);
-    for (const out2 of op5.outputs) {
-      define2(scope, out2.name, op5, "output");
+    for (const inner of op6.blocks) checkBlock(scope, inner, visible);
+    checkAgainstCatalogue(scope, op6, where2);
+    const constValue2 = op6.type === "const" ? op6.attributes["val"] : void 0;
+    if (constValue2 && op6.outputs[0]) scope.values.set(op6.outputs[0].name, constValue2);
+    for (const out2 of op6.outputs) {
+      define2(scope, out2.name, op6, "output");
       scope.types.set(out2.name, out2.type);
       visible.add(out2.name);
-      if (!isConstLikeOp(op5) && out2.type.shape.length > MAX_RANK2) {
+      if (!isConstLikeOp(op6) && out2.type.shape.length > MAX_RANK2) {
         scope.problems.push(`${where2}: output "${out2.name}" has rank ${out2.type.shape.length}; Core ML allows at most ${MAX_RANK2}`);
       }
     }
@@ -25004,15 +25053,15 @@ function checkBlock(scope, block, outer) {
     if (!visible.has(name2)) scope.problems.push(`${scope.fn}: block output "${name2}" is not defined`);
   }
 }
-function checkAgainstCatalogue(scope, op5, where2) {
-  if (op5.type === "const" || !scope.target) return;
-  const def = lookupMilOp(op5.type, scope.target);
+function checkAgainstCatalogue(scope, op6, where2) {
+  if (op6.type === "const" || !scope.target) return;
+  const def = lookupMilOp(op6.type, scope.target);
   if (!def) {
     scope.problems.push(`${where2}: op does not exist in opset of ${scope.target}`);
     return;
   }
-  const bound = def.paramsAsAttributes ? op5.attributes : op5.inputs;
-  for (const param of Object.keys(op5.inputs)) {
+  const bound = def.paramsAsAttributes ? op6.attributes : op6.inputs;
+  for (const param of Object.keys(op6.inputs)) {
     if (!def.inputs[param]) scope.problems.push(`${where2}: no parameter "${param}" in the ${scope.target} definition`);
   }
   for (const [param, spec2] of Object.entries(def.inputs)) {
@@ -25021,7 +25070,7 @@ function checkAgainstCatalogue(scope, op5, where2) {
       continue;
     }
     if (!spec2.const || def.paramsAsAttributes) continue;
-    for (const b3 of op5.inputs[param] ?? []) {
+    for (const b3 of op6.inputs[param] ?? []) {
       if (b3.kind !== "name") continue;
       const producer = scope.producers.get(b3.name);
       if (!producer || !isConstLikeOp(producer)) {
@@ -25029,14 +25078,14 @@ function checkAgainstCatalogue(scope, op5, where2) {
       }
     }
   }
-  checkTypes(scope, def, op5, where2);
+  checkTypes(scope, def, op6, where2);
 }
-function bindingsOf(def, op5) {
-  if (!def.paramsAsAttributes) return op5.inputs;
-  return Object.fromEntries(Object.entries(op5.attributes).map(([k, v]) => [k, [{ kind: "value", value: v }]]));
+function bindingsOf(def, op6) {
+  if (!def.paramsAsAttributes) return op6.inputs;
+  return Object.fromEntries(Object.entries(op6.attributes).map(([k2, v]) => [k2, [{ kind: "value", value: v }]]));
 }
-function checkTypes(scope, def, op5, where2) {
-  const bindings = bindingsOf(def, op5);
+function checkTypes(scope, def, op6, where2) {
+  const bindings = bindingsOf(def, op6);
   const typeOf2 = (b3) => b3 === void 0 ? void 0 : b3.kind === "name" ? scope.types.get(b3.name) : { dtype: b3.value.dtype, shape: [...b3.value.shape] };
   const domainDTypes = /* @__PURE__ */ new Map();
   for (const [param, spec2] of Object.entries(def.inputs)) {
@@ -25057,9 +25106,9 @@ function checkTypes(scope, def, op5, where2) {
     types: (p) => (bindings[p] ?? []).flatMap((b3) => typeOf2(b3) ?? []),
     value: (p) => valueOf2(bindings[p]?.[0]),
     values: (p) => (bindings[p] ?? []).map(valueOf2),
-    numOutputs: op5.outputs.length,
+    numOutputs: op6.outputs.length,
     target: scope.target,
-    blocks: op5.blocks.map((blk) => ({
+    blocks: op6.blocks.map((blk) => ({
       inputs: blk.inputs.map((v) => v.type),
       outputs: blk.outputs.flatMap((name2) => scope.types.get(name2) ?? [])
     }))
@@ -25071,7 +25120,7 @@ function checkTypes(scope, def, op5, where2) {
     scope.problems.push(`${where2}: arguments rejected by the type rule: ${err2 instanceof Error ? err2.message : String(err2)}`);
     return;
   }
-  op5.outputs.forEach((out2, i2) => {
+  op6.outputs.forEach((out2, i2) => {
     const want = expected2[i2];
     if (want && !compatible(out2.type, want)) {
       scope.problems.push(`${where2}: output "${out2.name}" is declared ${printType(out2.type)} but the op gives ${printType(want)}`);
@@ -25135,11 +25184,11 @@ var init_model = __esm({
 function isSoftmaxResult(editor, name2) {
   let current = name2;
   for (let hops = 0; hops < 16; hops++) {
-    const op5 = editor.producer(current);
-    if (!op5) return false;
-    if (op5.type === "softmax") return true;
-    if (!VALUE_PRESERVING.has(op5.type)) return false;
-    const x2 = op5.inputs["x"]?.[0];
+    const op6 = editor.producer(current);
+    if (!op6) return false;
+    if (op6.type === "softmax") return true;
+    if (!VALUE_PRESERVING.has(op6.type)) return false;
+    const x2 = op6.inputs["x"]?.[0];
     if (x2?.kind !== "name") return false;
     current = x2.name;
   }
@@ -25228,14 +25277,14 @@ var init_classifier = __esm({
 
 // src/interface/program-edit.ts
 function redirectBlock(block, from, to, skip2) {
-  for (const op5 of block.operations) {
-    if (skip2?.has(op5)) continue;
-    for (const bindings of Object.values(op5.inputs)) {
+  for (const op6 of block.operations) {
+    if (skip2?.has(op6)) continue;
+    for (const bindings of Object.values(op6.inputs)) {
       bindings.forEach((b3, i2) => {
         if (b3.kind === "name" && b3.name === from) bindings[i2] = { kind: "name", name: to };
       });
     }
-    for (const inner of op5.blocks) redirectBlock(inner, from, to, skip2);
+    for (const inner of op6.blocks) redirectBlock(inner, from, to, skip2);
   }
   block.outputs = block.outputs.map((o) => o === from ? to : o);
 }
@@ -25254,9 +25303,9 @@ var init_program_edit = __esm({
       constructor(fn) {
         this.fn = fn;
         for (const v of fn.inputs) this.taken.add(v.name);
-        for (const op5 of walkOperations(fn.block)) {
-          this.taken.add(op5.name);
-          for (const o of op5.outputs) this.taken.add(o.name);
+        for (const op6 of walkOperations(fn.block)) {
+          this.taken.add(op6.name);
+          for (const o of op6.outputs) this.taken.add(o.name);
         }
       }
       fn;
@@ -25264,7 +25313,7 @@ var init_program_edit = __esm({
       /** A name not used anywhere in the function, based on `hint`. */
       fresh(hint) {
         let name2 = hint;
-        for (let k = 1; this.taken.has(name2); k++) name2 = `${hint}_${k}`;
+        for (let k2 = 1; this.taken.has(name2); k2++) name2 = `${hint}_${k2}`;
         this.taken.add(name2);
         return name2;
       }
@@ -25278,12 +25327,12 @@ var init_program_edit = __esm({
       typeOf(name2) {
         const input = this.fn.inputs.find((v) => v.name === name2);
         if (input) return input.type;
-        for (const op5 of walkOperations(this.fn.block)) for (const o of op5.outputs) if (o.name === name2) return o.type;
+        for (const op6 of walkOperations(this.fn.block)) for (const o of op6.outputs) if (o.name === name2) return o.type;
         throw new ToolError("INTERNAL", `value "${name2}" is not in the program`);
       }
       /** The op whose output is `name` in the top-level block, if any. */
       producer(name2) {
-        return this.fn.block.operations.find((op5) => op5.outputs.some((o) => o.name === name2));
+        return this.fn.block.operations.find((op6) => op6.outputs.some((o) => o.name === name2));
       }
       /** Makes every reader of `from` (nested blocks and block outputs included) read `to` instead. */
       redirectReads(from, to, skip2) {
@@ -25291,9 +25340,9 @@ var init_program_edit = __esm({
       }
       /** Renames the op output `from` to `to`, and every read of it. */
       renameOutput(from, to) {
-        const op5 = this.producer(from);
-        if (!op5) throw new ToolError("INTERNAL", `value "${from}" is not produced by a top-level op`);
-        for (const o of op5.outputs) if (o.name === from) o.name = to;
+        const op6 = this.producer(from);
+        if (!op6) throw new ToolError("INTERNAL", `value "${from}" is not produced by a top-level op`);
+        for (const o of op6.outputs) if (o.name === from) o.name = to;
         this.redirectReads(from, to);
       }
       /** A const op holding `value`. */
@@ -25338,9 +25387,9 @@ function foldNormalization(name2, color, n) {
   const mean2 = perChannel(n.mean, channels, "the mean", name2, 0);
   const std = perChannel(n.std, channels, "the std", name2, 1);
   if (std.some((s) => !(s > 0) || !Number.isFinite(s))) throw usage2(`image input "${name2}": every std must be a positive number`);
-  const k = range3 / 255;
-  if (std.every((s) => s === std[0])) return { scale: k / std[0], bias: mean2.map((m) => -m / std[0]) };
-  return { scale: k, bias: mean2.map((m) => -m), channelScale: std.map((s) => 1 / s) };
+  const k2 = range3 / 255;
+  if (std.every((s) => s === std[0])) return { scale: k2 / std[0], bias: mean2.map((m) => -m / std[0]) };
+  return { scale: k2, bias: mean2.map((m) => -m), channelScale: std.map((s) => 1 / s) };
 }
 function describeFolded(name2, color, f) {
   const fmt = (v) => String(Number(v.toPrecision(7)));
@@ -25683,7 +25732,7 @@ var init_detector = __esm({
 
 // src/interface/metadata.ts
 function fromProperties(props, keys) {
-  for (const k of keys) if (props[k]) return props[k];
+  for (const k2 of keys) if (props[k2]) return props[k2];
   return void 0;
 }
 function buildMetadata(options, source, toolVersion, record) {
@@ -26479,7 +26528,7 @@ var init_definitions = __esm({
       ...INTERFACE_OPTIONS,
       ...SETTINGS_FILE_OPTIONS
     };
-    ACTION_INPUT_KEYS = Object.keys(OPTIONS).filter((k) => OPTIONS[k].input !== void 0);
+    ACTION_INPUT_KEYS = Object.keys(OPTIONS).filter((k2) => OPTIONS[k2].input !== void 0);
   }
 });
 
@@ -26788,9 +26837,9 @@ function assignments(values2, key, flag2, fail3) {
   const pairs = cliOptionList(values2, key, fail3);
   if (pairs.length === 0) return void 0;
   const out2 = {};
-  for (const [k, v] of pairs) {
-    if (Object.hasOwn(out2, k)) throw fail3(`--${flag2} sets '${k}' twice`);
-    out2[k] = v;
+  for (const [k2, v] of pairs) {
+    if (Object.hasOwn(out2, k2)) throw fail3(`--${flag2} sets '${k2}' twice`);
+    out2[k2] = v;
   }
   return out2;
 }
@@ -27128,6 +27177,18 @@ function readRangeSync(checked, length, position, file) {
   }
   return out2;
 }
+function readRegularFileRange(path, options, size2, position, length) {
+  const checked = openRegularFile(path, options);
+  const file = options.file ?? path;
+  try {
+    if (checked.size !== size2) {
+      throw new ModelInputError(options.code ?? "MALFORMED", `${options.what} changed on disk while it was being read (${size2} bytes, now ${checked.size})`, { file });
+    }
+    return readRangeSync(checked, length, position, file);
+  } finally {
+    closeSync(checked.fd);
+  }
+}
 async function readRegularFile(path, options) {
   const checked = openRegularFile(path, options);
   try {
@@ -27188,6 +27249,9 @@ function blobBytesOf(tensor) {
   const data = tensor.data;
   return { bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), paddingBits: 0 };
 }
+function bytesInMemory(bytes) {
+  return { byteLength: bytes.byteLength, range: (offset, length) => bytes.subarray(offset, offset + length), onDemand: false };
+}
 function typedArrayOver(dtype, raw, count) {
   const storage = allocStorage(dtype, 0);
   const ctor = storage.constructor;
@@ -27203,6 +27267,7 @@ var init_blob = __esm({
     "use strict";
     init_errors();
     init_dtype();
+    init_on_demand();
     init_tensor();
     init_dtypes();
     init_subbyte();
@@ -27230,17 +27295,23 @@ var init_blob = __esm({
       get sizeBytes() {
         return this.end;
       }
-      /** Writes one tensor as a blob and returns the offset of its metadata record. */
+      /**
+       * Writes one tensor as a blob and returns the offset of its metadata record.
+       * A tensor made on demand is known by itself rather than by its data, which
+       * it lets go of once written.
+       */
       appendTensor(tensor) {
         const code = blobDataTypeCode(tensor.dtype);
         if (code === void 0) throw new TypeError(`dtype ${tensor.dtype} cannot be stored in a weight blob`);
-        const seen = this.written.get(tensor.data)?.get(tensor.dtype);
+        const key = isOnDemand(tensor) ? tensor : tensor.data;
+        const seen = this.written.get(key)?.get(tensor.dtype);
         if (seen !== void 0) return seen;
         const { bytes, paddingBits } = blobBytesOf(tensor);
         const offset = this.appendBytes(code, bytes, paddingBits);
-        const byDType = this.written.get(tensor.data) ?? /* @__PURE__ */ new Map();
+        releaseOnDemand(tensor);
+        const byDType = this.written.get(key) ?? /* @__PURE__ */ new Map();
         byDType.set(tensor.dtype, offset);
-        this.written.set(tensor.data, byDType);
+        this.written.set(key, byDType);
         return offset;
       }
       /** Writes raw blob bytes with a BlobDataType code; returns the metadata offset. */
@@ -27297,32 +27368,33 @@ var init_blob = __esm({
     BlobFileReader = class {
       file;
       count;
-      bytes;
-      view;
+      source;
       constructor(bytes, file) {
         this.file = file;
-        this.bytes = bytes;
-        this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        if (bytes.byteLength < BLOB_HEADER_SIZE) this.fail(`weight file is ${bytes.byteLength} bytes, shorter than its 64-byte header`);
-        const version2 = this.view.getUint32(4, true);
+        this.source = bytes instanceof Uint8Array ? bytesInMemory(bytes) : bytes;
+        if (this.source.byteLength < BLOB_HEADER_SIZE) this.fail(`weight file is ${this.source.byteLength} bytes, shorter than its 64-byte header`);
+        const header = this.record(0, BLOB_HEADER_SIZE);
+        const version2 = header.getUint32(4, true);
         if (version2 !== BLOB_STORAGE_VERSION) this.fail(`weight file has storage version ${version2}, expected ${BLOB_STORAGE_VERSION}`);
-        this.count = this.view.getUint32(0, true);
+        this.count = header.getUint32(0, true);
       }
       /** Decodes and validates the metadata record at `offset`. */
       metadata(offset) {
-        if (!Number.isSafeInteger(offset) || offset < BLOB_HEADER_SIZE || offset + BLOB_METADATA_SIZE > this.bytes.byteLength) {
-          this.fail(`blob offset ${offset} is outside the weight file (${this.bytes.byteLength} bytes)`);
+        const fileBytes = this.source.byteLength;
+        if (!Number.isSafeInteger(offset) || offset < BLOB_HEADER_SIZE || offset + BLOB_METADATA_SIZE > fileBytes) {
+          this.fail(`blob offset ${offset} is outside the weight file (${fileBytes} bytes)`);
         }
-        const sentinel = this.view.getUint32(offset, true);
+        const view = this.record(offset, BLOB_METADATA_SIZE);
+        const sentinel = view.getUint32(0, true);
         if (sentinel !== BLOB_SENTINEL) this.fail(`invalid sentinel 0x${sentinel.toString(16)} in blob metadata at offset ${offset}`);
-        const code = this.view.getUint32(offset + 4, true);
+        const code = view.getUint32(4, true);
         const dtype = dtypeFromBlobDataType(code);
         if (dtype === void 0) this.fail(`unknown blob data type ${code} at offset ${offset}`);
-        const sizeInBytes = this.u64(offset + 8);
-        const dataOffset = this.u64(offset + 16);
-        const paddingBits = this.u64(offset + 24);
-        if (dataOffset < offset + BLOB_METADATA_SIZE || dataOffset + sizeInBytes > this.bytes.byteLength) {
-          this.fail(`blob at offset ${offset} claims ${sizeInBytes} bytes at ${dataOffset}, beyond the weight file (${this.bytes.byteLength} bytes)`);
+        const sizeInBytes = this.u64(view, 8, offset);
+        const dataOffset = this.u64(view, 16, offset);
+        const paddingBits = this.u64(view, 24, offset);
+        if (dataOffset < offset + BLOB_METADATA_SIZE || dataOffset + sizeInBytes > fileBytes) {
+          this.fail(`blob at offset ${offset} claims ${sizeInBytes} bytes at ${dataOffset}, beyond the weight file (${fileBytes} bytes)`);
         }
         if (paddingBits >= 8) this.fail(`blob at offset ${offset} has padding of ${paddingBits} bits (must be < 8)`);
         return { metadataOffset: offset, dtype, sizeInBytes, dataOffset, paddingBits };
@@ -27348,13 +27420,20 @@ var init_blob = __esm({
         if (meta.sizeInBytes !== expected2) {
           this.fail(`blob at offset ${offset} has ${meta.sizeInBytes} bytes, but ${dtype} [${shape3.join(", ")}] needs ${expected2}`);
         }
-        const raw = this.bytes.subarray(meta.dataOffset, meta.dataOffset + meta.sizeInBytes);
-        if (bits2 !== void 0) return makeTensor(dtype, shape3, unpackSubByte(dtype, raw, count));
-        return makeTensor(dtype, shape3, typedArrayOver(dtype, raw, count));
+        const load2 = () => {
+          const raw = this.source.range(meta.dataOffset, meta.sizeInBytes);
+          return bits2 !== void 0 ? unpackSubByte(dtype, raw, count) : typedArrayOver(dtype, raw, count);
+        };
+        return this.source.onDemand ? onDemandTensor(dtype, shape3, load2) : makeTensor(dtype, shape3, load2());
       }
-      u64(at) {
-        const v = this.view.getBigUint64(at, true);
-        if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`blob field at byte ${at} is too large (${v})`);
+      /** A view of the `length` bytes at `offset` (a header or metadata record). */
+      record(offset, length) {
+        const bytes = this.source.range(offset, length);
+        return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
+      u64(view, at, recordOffset) {
+        const v = view.getBigUint64(at, true);
+        if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`blob field at byte ${recordOffset + at} is too large (${v})`);
         return Number(v);
       }
       fail(message) {
@@ -28366,7 +28445,7 @@ function decodeTensorType(vt, what, file) {
 function describeValueType(vt) {
   if (!vt) return "missing";
   const kinds = ["tensorType", "listType", "tupleType", "dictionaryType", "stateType"];
-  return kinds.find((k) => vt[k]) ?? "empty";
+  return kinds.find((k2) => vt[k2]) ?? "empty";
 }
 function numericArray(data) {
   if (Array.isArray(data)) throw new TypeError("string data is not numeric");
@@ -28709,7 +28788,7 @@ var init_description = __esm({
       double: () => ({ doubleType: {} }),
       dictionary: (type) => ({ dictionaryType: type.keyType === "string" ? { stringKeyType: {} } : { int64KeyType: {} } })
     };
-    COLOR_SPACE_NAMES = new Map(Object.entries(COLOR_SPACE_CODES).map(([k, v]) => [v, k]));
+    COLOR_SPACE_NAMES = new Map(Object.entries(COLOR_SPACE_CODES).map(([k2, v]) => [v, k2]));
   }
 });
 
@@ -28750,7 +28829,7 @@ function sortKeys(value) {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== "object") return value;
   const entries = Object.entries(value).sort(([a], [b3]) => a < b3 ? -1 : a > b3 ? 1 : 0);
-  return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
+  return Object.fromEntries(entries.map(([k2, v]) => [k2, sortKeys(v)]));
 }
 function serializeManifest(manifest) {
   return `${JSON.stringify(sortKeys(manifest), null, 4)}
@@ -28786,7 +28865,7 @@ function parseManifest(text, file) {
   const items2 = /* @__PURE__ */ Object.create(null);
   for (const [id, info] of Object.entries(entries)) {
     const keys = ["path", "name", "author", "description"];
-    if (!isRecord(info) || keys.some((k) => typeof info[k] !== "string")) {
+    if (!isRecord(info) || keys.some((k2) => typeof info[k2] !== "string")) {
       fail3(`invalid itemInfo for identifier "${id}" (needs string path, name, author and description)`);
     }
     const entry = info;
@@ -28963,26 +29042,26 @@ var init_program_decode = __esm({
         if (b3.value) return { kind: "value", value: this.value(b3.value, what) };
         throw invalidProgram(`${what} is bound to nothing`, this.file);
       }
-      operation(op5, index) {
-        const type = op5.type ?? "";
+      operation(op6, index) {
+        const type = op6.type ?? "";
         if (type === "") throw invalidProgram(`operation #${index} has no type`, this.file);
-        const outputs = (op5.outputs ?? []).map((o, i2) => this.namedType(o, `output ${i2} of ${type} operation #${index}`));
-        const name2 = stringOfValue(op5.attributes?.["name"]) ?? outputs[0]?.name ?? `${type}_${index}`;
+        const outputs = (op6.outputs ?? []).map((o, i2) => this.namedType(o, `output ${i2} of ${type} operation #${index}`));
+        const name2 = stringOfValue(op6.attributes?.["name"]) ?? outputs[0]?.name ?? `${type}_${index}`;
         const inputs = {};
-        for (const [param, arg] of Object.entries(op5.inputs ?? {})) {
+        for (const [param, arg] of Object.entries(op6.inputs ?? {})) {
           inputs[param] = (arg.arguments ?? []).map((b3, i2) => this.binding(b3, `parameter ${param}[${i2}] of ${type} "${name2}"`));
         }
         const attributes = {};
-        for (const [key, value] of Object.entries(op5.attributes ?? {})) {
+        for (const [key, value] of Object.entries(op6.attributes ?? {})) {
           if (key !== "name") attributes[key] = this.value(value, `attribute ${key} of ${type} "${name2}"`);
         }
-        const blocks = (op5.blocks ?? []).map((b3) => this.block(b3));
+        const blocks = (op6.blocks ?? []).map((b3) => this.block(b3));
         return { type, name: name2, inputs, outputs, attributes, blocks };
       }
       block(block) {
         return {
           inputs: (block.inputs ?? []).map((v, i2) => this.namedType(v, `block input ${i2}`)),
-          operations: (block.operations ?? []).map((op5, i2) => this.operation(op5, i2)),
+          operations: (block.operations ?? []).map((op6, i2) => this.operation(op6, i2)),
           outputs: [...block.outputs ?? []]
         };
       }
@@ -29028,7 +29107,7 @@ function programAttribute(key, text) {
   if (!pairs) return stringScalarValue(text);
   return {
     type: { dictionaryType: { keyType: STRING_SCALAR_TYPE, valueType: STRING_SCALAR_TYPE } },
-    immediateValue: { dictionary: { values: pairs.map(([k, v]) => ({ key: stringScalarValue(k), value: stringScalarValue(v) })) } }
+    immediateValue: { dictionary: { values: pairs.map(([k2, v]) => ({ key: stringScalarValue(k2), value: stringScalarValue(v) })) } }
   };
 }
 function stringPairs(text) {
@@ -29091,21 +29170,21 @@ var init_program_encode = __esm({
       binding(b3) {
         return b3.kind === "name" ? { name: b3.name } : { value: this.value(b3.value) };
       }
-      operation(op5) {
+      operation(op6) {
         const inputs = {};
-        for (const [param, bindings] of Object.entries(op5.inputs)) {
-          inputs[checkIdentifier(param, `parameter of ${op5.type}`)] = { arguments: bindings.map((b3) => this.binding(b3)) };
+        for (const [param, bindings] of Object.entries(op6.inputs)) {
+          inputs[checkIdentifier(param, `parameter of ${op6.type}`)] = { arguments: bindings.map((b3) => this.binding(b3)) };
         }
-        const attributes = { name: stringScalarValue(checkIdentifier(op5.name, `${op5.type} op name`)) };
-        const isList = op5.type === "const" && op5.outputs[0]?.type.collection?.kind === "list";
-        for (const [key, tensor] of Object.entries(op5.attributes)) {
-          attributes[checkIdentifier(key, `attribute of ${op5.type}`)] = isList && key === "val" ? listValue(tensor) : this.value(tensor);
+        const attributes = { name: stringScalarValue(checkIdentifier(op6.name, `${op6.type} op name`)) };
+        const isList = op6.type === "const" && op6.outputs[0]?.type.collection?.kind === "list";
+        for (const [key, tensor] of Object.entries(op6.attributes)) {
+          attributes[checkIdentifier(key, `attribute of ${op6.type}`)] = isList && key === "val" ? listValue(tensor) : this.value(tensor);
         }
         return {
-          type: op5.type,
+          type: op6.type,
           inputs,
-          outputs: op5.outputs.map((o) => this.namedType(o)),
-          blocks: op5.blocks.map((b3) => this.block(b3)),
+          outputs: op6.outputs.map((o) => this.namedType(o)),
+          blocks: op6.blocks.map((b3) => this.block(b3)),
           attributes
         };
       }
@@ -29113,7 +29192,7 @@ var init_program_encode = __esm({
         return {
           inputs: block.inputs.map((v) => this.namedType(v)),
           outputs: [...block.outputs],
-          operations: block.operations.map((op5) => this.operation(op5))
+          operations: block.operations.map((op6) => this.operation(op6))
         };
       }
       function(fn) {
@@ -29137,7 +29216,7 @@ __export(package_exports, {
 });
 import { createHash as createHash2, randomUUID } from "node:crypto";
 import { constants as bufferConstants } from "node:buffer";
-import { createReadStream, existsSync } from "node:fs";
+import { closeSync as closeSync3, createReadStream, existsSync } from "node:fs";
 import { mkdir, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname as dirname2, join, relative as relative2, resolve } from "node:path";
 function weightFileName(model) {
@@ -29276,10 +29355,16 @@ async function writeMlPackage(model, outPath) {
     throw new ToolError("INTERNAL", `could not write the package (${err2.message})`, { file: outPath, cause: err2 });
   }
 }
+function weightFileOnDisk(path, options) {
+  const opened = openRegularFile(path, options);
+  closeSync3(opened.fd);
+  const size2 = opened.size;
+  return { byteLength: size2, range: (offset, length) => readRegularFileRange(path, options, size2, offset, length), onDemand: true };
+}
 function packagePart(root, what, maxBytes = MAX_PART_BYTES) {
   return { what, maxBytes, within: root, code: "INVALID_PACKAGE" };
 }
-async function readMlPackage(path) {
+async function readMlPackage(path, options = {}) {
   const manifestPath = join(path, MANIFEST_FILE_NAME);
   const kind = await stat(path).catch(() => void 0);
   if (!kind) throw new ModelInputError("FILE_NOT_FOUND", "package does not exist", { file: path });
@@ -29302,7 +29387,7 @@ async function readMlPackage(path) {
   const modelPath = resolve(dataDir, rootItem.path);
   const what = `the root model (${PACKAGE_DATA_DIR}/${rootItem.path})`;
   const bytes = await readRegularFile(modelPath, { ...packagePart(root, what), file: manifestPath });
-  const blobs = new PackageBlobSource(root, dirname2(modelPath), modelPath);
+  const blobs = new PackageBlobSource(root, dirname2(modelPath), modelPath, options.weights);
   return decodeModel(bytes, modelPath, blobs);
 }
 var MODEL_PATH_PREFIX, MIN_ML_PROGRAM_SPEC_VERSION, ModelMessage, PackageBlobSource, MAX_PART_BYTES, MAX_MANIFEST_BYTES;
@@ -29324,14 +29409,16 @@ var init_package2 = __esm({
     MIN_ML_PROGRAM_SPEC_VERSION = 6;
     ModelMessage = CoreML.Specification.Model;
     PackageBlobSource = class {
-      constructor(packageRoot, modelDir, modelFile) {
+      constructor(packageRoot, modelDir, modelFile, weights = "whole") {
         this.packageRoot = packageRoot;
         this.modelDir = modelDir;
         this.modelFile = modelFile;
+        this.weights = weights;
       }
       packageRoot;
       modelDir;
       modelFile;
+      weights;
       readers = /* @__PURE__ */ new Map();
       read(fileName, offset, dtype, shape3) {
         return this.reader(fileName).read(offset, dtype, shape3);
@@ -29345,8 +29432,8 @@ var init_package2 = __esm({
         if (!fileName.startsWith(MODEL_PATH_PREFIX)) fail3(`weight file name "${fileName}" does not start with ${MODEL_PATH_PREFIX}`);
         const path = resolve(this.modelDir, fileName.slice(MODEL_PATH_PREFIX.length));
         if (!isInsideFolder(this.packageRoot, path)) fail3(`weight file name "${fileName}" points outside the package`);
-        const bytes = readRegularFileSync(path, { ...packagePart(this.packageRoot, `weight file "${fileName}"`), file: path });
-        const reader2 = new BlobFileReader(bytes, path);
+        const options = { ...packagePart(this.packageRoot, `weight file "${fileName}"`), file: path };
+        const reader2 = new BlobFileReader(this.weights === "on-demand" ? weightFileOnDisk(path, options) : readRegularFileSync(path, options), path);
         this.readers.set(fileName, reader2);
         return reader2;
       }
@@ -32657,7 +32744,20 @@ function tensorFromProto(proto, ctx) {
   ctx.budget.charge(count, what);
   const n = Number(count);
   const shape3 = dims.map(Number);
+  const load2 = rawDataOnDemand(proto, dtype, n, what, ctx);
+  if (load2) return onDemandTensor(dtype, shape3, load2);
   return { dtype, shape: shape3, data: readTensorData(proto, dtype, n, what, ctx) };
+}
+function rawDataOnDemand(proto, dtype, n, what, ctx) {
+  const source = ctx.rawData;
+  const raw = proto.rawData;
+  if (!source || !raw || raw.length < ON_DEMAND_MIN_BYTES || dtype === "string" || raw.buffer !== source.decoded.buffer) return void 0;
+  checkSingleValueField(proto, what, ctx.file);
+  const length = raw.length;
+  if (length !== packedByteLength(dtype, n)) return void 0;
+  const offset = raw.byteOffset - source.decoded.byteOffset;
+  const read2 = source.read;
+  return () => readPayload(dtype, read2(offset, length), n);
 }
 function checkSingleValueField(proto, what, file) {
   const present2 = VALUE_FIELDS.filter(([field]) => (proto[field]?.length ?? 0) > 0).map(([, name2]) => name2);
@@ -32721,7 +32821,7 @@ async function readTensorProtoFile(path, within) {
   });
   return decodeTensorProto(bytes, path);
 }
-var int32Field, packedInt32Field, FIELD_READERS, VALUE_FIELDS;
+var ON_DEMAND_MIN_BYTES, int32Field, packedInt32Field, FIELD_READERS, VALUE_FIELDS;
 var init_tensor_proto = __esm({
   "src/onnx/tensor-proto.ts"() {
     "use strict";
@@ -32729,11 +32829,13 @@ var init_tensor_proto = __esm({
     init_errors();
     init_onnx();
     init_dtype();
+    init_on_demand();
     init_data_type();
     init_limits();
     init_proto_decode();
     init_proto_values();
     init_tensor_payload();
+    ON_DEMAND_MIN_BYTES = 64 * 1024;
     int32Field = (read2) => ({
       field: "int32Data",
       fieldName: "int32_data",
@@ -32780,6 +32882,9 @@ var init_tensor_proto = __esm({
 });
 
 // src/onnx/decode-graph.ts
+function tensorDataOptions(ctx) {
+  return ctx.rawData ? { ownData: ctx.ownData, rawData: ctx.rawData } : { ownData: ctx.ownData };
+}
 function attrInt2(value) {
   return value == null ? 0 : Number(int64ToBigInt(value));
 }
@@ -32812,7 +32917,7 @@ function nodeNames(nodes) {
     if (n.name) return n.name;
     const base = `${n.opType ?? "Node"}_${i2}`;
     let name2 = base;
-    for (let k = 1; taken.has(name2); k++) name2 = `${base}_${k}`;
+    for (let k2 = 1; taken.has(name2); k2++) name2 = `${base}_${k2}`;
     taken.add(name2);
     return name2;
   });
@@ -32856,7 +32961,7 @@ function initializersFromProto(g, ctx) {
   for (const t of g.initializer ?? []) {
     const name2 = t.name ?? "";
     if (initializers.has(name2)) throw new ModelInputError("MALFORMED", `initializer "${name2}" appears twice`, { file: ctx.file });
-    initializers.set(name2, tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, ownData: ctx.ownData }));
+    initializers.set(name2, tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, ...tensorDataOptions(ctx) }));
   }
   return initializers;
 }
@@ -32913,7 +33018,7 @@ var init_decode_graph = __esm({
     unsupportedAttribute = (kind) => (_a2, ctx, _d, where2) => {
       throw new ModelInputError("UNSUPPORTED_FEATURE", `${where2} is a ${kind} attribute, which this tool does not support`, { file: ctx.file });
     };
-    tensorAttr = (t, ctx, where2) => tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, label: `tensor of ${where2}`, ownData: ctx.ownData });
+    tensorAttr = (t, ctx, where2) => tensorFromProto(t, { file: ctx.file, budget: ctx.budget, readExternal: ctx.readExternal, label: `tensor of ${where2}`, ...tensorDataOptions(ctx) });
     ATTRIBUTE_CONVERTERS = {
       [AttributeType.FLOAT]: (a) => ({ type: "float", value: a.f ?? 0 }),
       [AttributeType.INT]: (a) => ({ type: "int", value: attrInt2(a.i) }),
@@ -32963,7 +33068,7 @@ var init_lfs_pointer = __esm({
 });
 
 // src/onnx/external-data.ts
-import { closeSync as closeSync3, realpathSync as realpathSync2 } from "node:fs";
+import { closeSync as closeSync4, realpathSync as realpathSync2 } from "node:fs";
 import { constants as bufferConstants2 } from "node:buffer";
 import { dirname as dirname3, isAbsolute as isAbsolute2, join as join2, sep as sep2, win32 } from "node:path";
 function createExternalDataReader(modelPath) {
@@ -32988,10 +33093,10 @@ function createExternalDataReader(modelPath) {
 function parseExternalData(entries, what, fail3) {
   const values2 = /* @__PURE__ */ new Map();
   for (const { key, value } of entries) {
-    const k = key ?? "";
-    if (!KNOWN_KEYS.has(k)) throw fail3(`${what} has an unknown external_data key "${k}"`);
-    if (values2.has(k)) throw fail3(`${what} repeats the external_data key "${k}"`);
-    values2.set(k, value ?? "");
+    const k2 = key ?? "";
+    if (!KNOWN_KEYS.has(k2)) throw fail3(`${what} has an unknown external_data key "${k2}"`);
+    if (values2.has(k2)) throw fail3(`${what} repeats the external_data key "${k2}"`);
+    values2.set(k2, value ?? "");
   }
   const location = values2.get("location");
   if (!location) throw fail3(`${what} is stored externally but names no location`);
@@ -33057,7 +33162,7 @@ function readRange(folder, real, ext, expectedBytes, what, fail3, modelPath) {
     }
     return readRangeSync(checked, expectedBytes, Number(ext.offset), modelPath);
   } finally {
-    closeSync3(checked.fd);
+    closeSync4(checked.fd);
   }
 }
 var KNOWN_KEYS;
@@ -33124,6 +33229,7 @@ function decodeOnnxModel(bytes, options) {
     budget: new ElementBudget(limits, file),
     readExternal: createExternalDataReader(file),
     ownData: options.ownData === true,
+    ...options.rawDataFrom ? { rawData: { decoded: buffer, read: options.rawDataFrom } } : {},
     nodeCount: 0,
     subgraphCount: 0
   };
@@ -33151,11 +33257,15 @@ var init_decode = __esm({
 });
 
 // src/onnx/load.ts
-async function loadOnnxModel(path, limits) {
+async function loadOnnxModel(path, limits, options = {}) {
   const resolved = resolveLimits(limits);
-  const bytes = await readRegularFile(path, { what: "the model", maxBytes: resolved.maxFileBytes });
+  const opener = { what: "the model", maxBytes: resolved.maxFileBytes };
+  const bytes = await readRegularFile(path, opener);
   if (isLfsPointer(bytes)) throw lfsPointerError(path, bytes);
-  const model = decodeOnnxModel(bytes, { path, limits: resolved, ownData: true });
+  const size2 = bytes.byteLength;
+  const rawDataFrom = (offset, length) => readRegularFileRange(path, opener, size2, offset, length);
+  const onDemand = options.weights === "on-demand" ? { rawDataFrom } : {};
+  const model = decodeOnnxModel(bytes, { path, limits: resolved, ownData: true, ...onDemand });
   validateOnnxModel(model);
   return model;
 }
@@ -34201,10 +34311,10 @@ var init_esm = __esm({
             lpos = pos, lm = null;
             break;
           } else {
-            var add2 = sym - 254;
+            var add3 = sym - 254;
             if (sym > 264) {
               var i2 = sym - 257, b3 = fleb[i2];
-              add2 = bits(dat, pos, (1 << b3) - 1) + fl[i2];
+              add3 = bits(dat, pos, (1 << b3) - 1) + fl[i2];
               pos += b3;
             }
             var d = dm[bits16(dat, pos) & dms], dsym = d >> 4;
@@ -34223,7 +34333,7 @@ var init_esm = __esm({
             }
             if (resize4)
               cbuf(bt + 131072);
-            var end = bt + add2;
+            var end = bt + add3;
             if (bt < dt) {
               var shift = dl - dt, dend = Math.min(dt, end);
               if (shift + bt < 0)
@@ -34475,12 +34585,12 @@ async function readProtoTestDataSet(dir, within = dir) {
 }
 async function readNumbered(dir, files, prefix, within) {
   const numbers = files.filter((f) => f.startsWith(`${prefix}_`)).map(trailingNumber).sort((a, b3) => a - b3);
-  numbers.forEach((k, i2) => {
-    if (k !== i2) throw new ToolError("REFERENCE", `${prefix}_${i2}.pb is missing (files must be numbered 0..N-1)`, { file: dir });
+  numbers.forEach((k2, i2) => {
+    if (k2 !== i2) throw new ToolError("REFERENCE", `${prefix}_${i2}.pb is missing (files must be numbered 0..N-1)`, { file: dir });
   });
   const tensors = [];
-  for (const k of numbers) {
-    const { name: name2, tensor } = await readTensorProtoFile(join4(dir, `${prefix}_${k}.pb`), within);
+  for (const k2 of numbers) {
+    const { name: name2, tensor } = await readTensorProtoFile(join4(dir, `${prefix}_${k2}.pb`), within);
     tensors.push({ name: name2, tensor });
   }
   return tensors;
@@ -34604,12 +34714,12 @@ function checkFitsModel(set2, model) {
   if (set2.inputs.length !== declared.length) {
     throw new ToolError("REFERENCE", `${set2.name} has ${set2.inputs.length} inputs, the model takes ${declared.length}`);
   }
-  declared.forEach((info, k) => {
-    const shape3 = set2.inputs[k].tensor.shape;
+  declared.forEach((info, k2) => {
+    const shape3 = set2.inputs[k2].tensor.shape;
     const fits = info.shape === void 0 || info.shape.length === shape3.length && info.shape.every((d, i2) => typeof d !== "number" || d === shape3[i2]);
     if (!fits) {
       const want = formatShape((info.shape ?? []).map((d) => typeof d === "number" ? d : null));
-      throw new ToolError("REFERENCE", `${set2.name} input ${k} has shape ${formatShape(shape3)}, the model's input "${info.name}" is ${want}`);
+      throw new ToolError("REFERENCE", `${set2.name} input ${k2} has shape ${formatShape(shape3)}, the model's input "${info.name}" is ${want}`);
     }
   });
 }
@@ -34723,7 +34833,7 @@ function suppressedRows(confidence, classes, coordinates, settings) {
   const limit = settings.maxBoxes ?? Infinity;
   for (const r of candidates) {
     if (kept.length >= limit) break;
-    const suppressed = kept.some((k) => (!settings.perClass || label[k] === label[r]) && boxIou(coordinates, k, r) > settings.iouThreshold);
+    const suppressed = kept.some((k2) => (!settings.perClass || label[k2] === label[r]) && boxIou(coordinates, k2, r) > settings.iouThreshold);
     if (!suppressed) kept.push(r);
   }
   return kept;
@@ -34816,15 +34926,15 @@ function decodeRawDetections(record, outputs) {
   } else if (record.layout === "yolov8") {
     const raw = get2(record.outputs[0]);
     for (let r = 0; r < n; r++) {
-      for (let k = 0; k < 4; k++) boxes[r * 4 + k] = raw[k * n + r];
-      for (let k = 0; k < c; k++) confidence[r * c + k] = raw[(4 + k) * n + r];
+      for (let k2 = 0; k2 < 4; k2++) boxes[r * 4 + k2] = raw[k2 * n + r];
+      for (let k2 = 0; k2 < c; k2++) confidence[r * c + k2] = raw[(4 + k2) * n + r];
     }
   } else {
     const raw = get2(record.outputs[0]);
     const width = 5 + c;
     for (let r = 0; r < n; r++) {
-      for (let k = 0; k < 4; k++) boxes[r * 4 + k] = raw[r * width + k];
-      for (let k = 0; k < c; k++) confidence[r * c + k] = raw[r * width + 5 + k] * raw[r * width + 4];
+      for (let k2 = 0; k2 < 4; k2++) boxes[r * 4 + k2] = raw[r * width + k2];
+      for (let k2 = 0; k2 < c; k2++) confidence[r * c + k2] = raw[r * width + 5 + k2] * raw[r * width + 4];
     }
   }
   return { confidence, coordinates: normalizeBoxes(boxes, record) };
@@ -34883,8 +34993,8 @@ function compareDetections(reference, actual) {
     if (best < 0) continue;
     used[best] = 1;
     matched++;
-    for (let k = 0; k < 4; k++) maxBoxError = Math.max(maxBoxError, Math.abs(ref.box[r * 4 + k] - act.box[best * 4 + k]));
-    for (let k = 0; k < classes; k++) maxScoreError = Math.max(maxScoreError, Math.abs(ref.conf[r * classes + k] - act.conf[best * classes + k]));
+    for (let k2 = 0; k2 < 4; k2++) maxBoxError = Math.max(maxBoxError, Math.abs(ref.box[r * 4 + k2] - act.box[best * 4 + k2]));
+    for (let k2 = 0; k2 < classes; k2++) maxScoreError = Math.max(maxScoreError, Math.abs(ref.conf[r * classes + k2] - act.conf[best * classes + k2]));
   }
   return {
     precision: actCount === 0 ? refCount === 0 ? 1 : 0 : matched / actCount,
@@ -34961,10 +35071,10 @@ function normalizedImage(pixels, options) {
 function classifierClasses(model) {
   const fn = mainFunction(model.program);
   const ops = [...walkOperations(fn.block)];
-  const classify2 = ops.find((op5) => op5.type === "classify");
+  const classify2 = ops.find((op6) => op6.type === "classify");
   const binding = classify2?.inputs["classes"]?.[0];
   if (!binding) throw new ToolError("INVALID_PACKAGE", "the package is a classifier but has no classify op with classes");
-  const value = binding.kind === "value" ? binding.value : ops.find((op5) => op5.outputs.some((o) => o.name === binding.name))?.attributes["val"];
+  const value = binding.kind === "value" ? binding.value : ops.find((op6) => op6.outputs.some((o) => o.name === binding.name))?.attributes["val"];
   if (!value) throw new ToolError("INVALID_PACKAGE", "the classify op's classes are not a constant");
   return Array.from(value.data);
 }
@@ -35072,6 +35182,1249 @@ var init_interface3 = __esm({
     init_detections();
     MODEL_CHANNEL_FROM_PIXEL = { RGB: [0, 1, 2], BGR: [2, 1, 0], GRAY: [0] };
     asFloat64 = (t) => Float64Array.from(t.data, Number);
+  }
+});
+
+// src/runtime/affine.ts
+function affineRun(a, from, to, o, oFrom, scale, shift, relu3) {
+  if (!relu3) {
+    for (let i2 = from, j = oFrom; i2 < to; i2++, j++) o[j] = a[i2] * scale + shift;
+    return;
+  }
+  for (let i2 = from, j = oFrom; i2 < to; i2++, j++) {
+    const v = Math.fround(a[i2] * scale + shift);
+    o[j] = v > 0 ? v : 0;
+  }
+}
+var init_affine = __esm({
+  "src/runtime/affine.ts"() {
+    "use strict";
+  }
+});
+
+// src/runtime/gemm-scalar.ts
+function matrix(data, offset, rowStride, colStride = 1) {
+  return { data, offset, rowStride, colStride };
+}
+function packRowStrips(mem2, at, a, i0, mc, k0, kc, width) {
+  const src = a.data;
+  const rs = a.rowStride;
+  const cs = a.colStride;
+  let p = at;
+  for (let i2 = 0; i2 < mc; i2 += width) {
+    const rows2 = Math.min(width, mc - i2);
+    if (rows2 === 4 && width === 4) {
+      let r0 = a.offset + (i0 + i2) * rs + k0 * cs;
+      for (let k2 = 0; k2 < kc; k2++, r0 += cs, p += 4) {
+        mem2[p] = src[r0];
+        mem2[p + 1] = src[r0 + rs];
+        mem2[p + 2] = src[r0 + 2 * rs];
+        mem2[p + 3] = src[r0 + 3 * rs];
+      }
+      continue;
+    }
+    for (let k2 = 0; k2 < kc; k2++) {
+      const base = a.offset + (i0 + i2) * rs + (k0 + k2) * cs;
+      for (let r = 0; r < width; r++) mem2[p++] = r < rows2 ? src[base + r * rs] : 0;
+    }
+  }
+}
+function packColumnStrips(mem2, at, b3, k0, kc, n, width) {
+  const src = b3.data;
+  const rs = b3.rowStride;
+  const cs = b3.colStride;
+  let p = at;
+  for (let j = 0; j < n; j += width) {
+    const cols = Math.min(width, n - j);
+    for (let k2 = 0; k2 < kc; k2++) {
+      const base = b3.offset + (k0 + k2) * rs + j * cs;
+      if (cols === width && cs === 1) {
+        for (let c = 0; c < width; c++) mem2[p + c] = src[base + c];
+        p += width;
+      } else {
+        for (let c = 0; c < width; c++) mem2[p++] = c < cols ? src[base + c * cs] : 0;
+      }
+    }
+  }
+}
+function packTransposedStrips(mem2, at, w, offset, ldw, k0, kc, n, width) {
+  const nPad = Math.ceil(n / width) * width;
+  for (let j = 0; j < nPad; j++) {
+    const lane3 = j % width;
+    const to = at + (j - lane3) * kc + lane3;
+    if (j >= n) {
+      for (let i2 = 0; i2 < kc; i2++) mem2[to + i2 * width] = 0;
+      continue;
+    }
+    const from = offset + j * ldw + k0;
+    for (let i2 = 0; i2 < kc; i2++) mem2[to + i2 * width] = w[from + i2];
+  }
+}
+function packA(a, i0, mc, k0, kc) {
+  packRowStrips(packedA, 0, a, i0, mc, k0, kc, MR);
+}
+function packB(b3, k0, kc, n) {
+  const need4 = Math.ceil(n / NR) * NR * kc;
+  if (packedB.length < need4) packedB = new Float32Array(need4);
+  packColumnStrips(packedB, 0, b3, k0, kc, n, NR);
+}
+function microKernel(ap, aStart, bp, bStart, kc, c, cStart, ldc, rows2, cols, accumulate2) {
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  let ai = aStart;
+  let bi = bStart;
+  for (let k2 = 0; k2 < kc; k2++) {
+    const a0 = ap[ai], a1 = ap[ai + 1], a2 = ap[ai + 2], a3 = ap[ai + 3];
+    const b0 = bp[bi], b1 = bp[bi + 1], b22 = bp[bi + 2], b3 = bp[bi + 3];
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b22;
+    c03 += a0 * b3;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b22;
+    c13 += a1 * b3;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b22;
+    c23 += a2 * b3;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b22;
+    c33 += a3 * b3;
+    ai += 4;
+    bi += 4;
+  }
+  if (rows2 === MR && cols === NR) {
+    const r0 = cStart, r1 = cStart + ldc, r2 = cStart + 2 * ldc, r3 = cStart + 3 * ldc;
+    if (accumulate2) {
+      c[r0] += c00;
+      c[r0 + 1] += c01;
+      c[r0 + 2] += c02;
+      c[r0 + 3] += c03;
+      c[r1] += c10;
+      c[r1 + 1] += c11;
+      c[r1 + 2] += c12;
+      c[r1 + 3] += c13;
+      c[r2] += c20;
+      c[r2 + 1] += c21;
+      c[r2 + 2] += c22;
+      c[r2 + 3] += c23;
+      c[r3] += c30;
+      c[r3 + 1] += c31;
+      c[r3 + 2] += c32;
+      c[r3 + 3] += c33;
+    } else {
+      c[r0] = c00;
+      c[r0 + 1] = c01;
+      c[r0 + 2] = c02;
+      c[r0 + 3] = c03;
+      c[r1] = c10;
+      c[r1 + 1] = c11;
+      c[r1 + 2] = c12;
+      c[r1 + 3] = c13;
+      c[r2] = c20;
+      c[r2 + 1] = c21;
+      c[r2 + 2] = c22;
+      c[r2 + 3] = c23;
+      c[r3] = c30;
+      c[r3 + 1] = c31;
+      c[r3 + 2] = c32;
+      c[r3 + 3] = c33;
+    }
+    return;
+  }
+  edge[0] = c00;
+  edge[1] = c01;
+  edge[2] = c02;
+  edge[3] = c03;
+  edge[4] = c10;
+  edge[5] = c11;
+  edge[6] = c12;
+  edge[7] = c13;
+  edge[8] = c20;
+  edge[9] = c21;
+  edge[10] = c22;
+  edge[11] = c23;
+  edge[12] = c30;
+  edge[13] = c31;
+  edge[14] = c32;
+  edge[15] = c33;
+  for (let r = 0; r < rows2; r++) {
+    for (let j = 0; j < cols; j++) {
+      const idx = cStart + r * ldc + j;
+      c[idx] = accumulate2 ? c[idx] + edge[r * NR + j] : edge[r * NR + j];
+    }
+  }
+}
+function gemmScalar(m, n, k2, a, b3, c, cOffset, ldc, accumulate2 = false) {
+  if (m === 0 || n === 0) return;
+  if (k2 === 0) {
+    if (!accumulate2) for (let i2 = 0; i2 < m; i2++) c.fill(0, cOffset + i2 * ldc, cOffset + i2 * ldc + n);
+    return;
+  }
+  const nStrips = Math.ceil(n / NR);
+  for (let k0 = 0; k0 < k2; k0 += KC) {
+    const kc = Math.min(KC, k2 - k0);
+    packB(b3, k0, kc, n);
+    const add3 = accumulate2 || k0 > 0;
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const mc = Math.min(MC, m - i0);
+      packA(a, i0, mc, k0, kc);
+      const mStrips = Math.ceil(mc / MR);
+      for (let js = 0; js < nStrips; js++) {
+        const cols = Math.min(NR, n - js * NR);
+        for (let is = 0; is < mStrips; is++) {
+          const rows2 = Math.min(MR, mc - is * MR);
+          const cStart = cOffset + (i0 + is * MR) * ldc + js * NR;
+          microKernel(packedA, is * kc * MR, packedB, js * kc * NR, kc, c, cStart, ldc, rows2, cols, add3);
+        }
+      }
+    }
+  }
+}
+function rowTimesWeightT(rows2, n, k2, x2, xOffset, w, out2, outOffset) {
+  for (let r = 0; r < rows2; r++) {
+    const xo = xOffset + r * k2;
+    const oo = outOffset + r * n;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const w0 = j * k2, w1 = w0 + k2, w2 = w1 + k2, w3 = w2 + k2;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let i2 = 0; i2 < k2; i2++) {
+        const xv = x2[xo + i2];
+        s0 += xv * w[w0 + i2];
+        s1 += xv * w[w1 + i2];
+        s2 += xv * w[w2 + i2];
+        s3 += xv * w[w3 + i2];
+      }
+      out2[oo + j] = s0;
+      out2[oo + j + 1] = s1;
+      out2[oo + j + 2] = s2;
+      out2[oo + j + 3] = s3;
+    }
+    for (; j < n; j++) {
+      let s = 0;
+      const wo = j * k2;
+      for (let i2 = 0; i2 < k2; i2++) s += x2[xo + i2] * w[wo + i2];
+      out2[oo + j] = s;
+    }
+  }
+}
+var MR, NR, KC, MC, packedA, packedB, edge;
+var init_gemm_scalar = __esm({
+  "src/runtime/gemm-scalar.ts"() {
+    "use strict";
+    MR = 4;
+    NR = 4;
+    KC = 256;
+    MC = 64;
+    packedA = new Float32Array(MC * KC);
+    packedB = new Float32Array(0);
+    edge = new Float32Array(MR * NR);
+  }
+});
+
+// src/runtime/wasm-asm.ts
+function uleb(n) {
+  const out2 = [];
+  do {
+    let byte = n & 127;
+    n >>>= 7;
+    if (n !== 0) byte |= 128;
+    out2.push(byte);
+  } while (n !== 0);
+  return out2;
+}
+function sleb(n) {
+  const out2 = [];
+  for (; ; ) {
+    const byte = n & 127;
+    n >>= 7;
+    if (n === 0 && (byte & 64) === 0 || n === -1 && (byte & 64) !== 0) {
+      out2.push(byte);
+      return out2;
+    }
+    out2.push(byte | 128);
+  }
+}
+function section(id, body) {
+  return [id, ...uleb(body.length), ...body];
+}
+function name(s) {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
+}
+function loopBelow(a, b3, body) {
+  return [
+    OP.block,
+    EMPTY_BLOCK_TYPE,
+    OP.loop,
+    EMPTY_BLOCK_TYPE,
+    ...get(a),
+    ...get(b3),
+    OP.i32GeU,
+    OP.brIf,
+    1,
+    ...body,
+    OP.br,
+    0,
+    OP.end,
+    OP.end
+  ];
+}
+function countedLoop(counter, limit, body) {
+  return [...i32c(0), ...set(counter), ...loopBelow(counter, limit, [...body, ...get(counter), ...i32c(1), OP.i32Add, ...set(counter)])];
+}
+function moduleWithOneFunction(exportName, params, code) {
+  const type = [1, 96, ...uleb(params.length), ...params, 0];
+  const importMemory = [1, ...name("env"), ...name("memory"), 2, 0, 1];
+  const functions = [1, 0];
+  const exports = [1, ...name(exportName), 0, 0];
+  const body = [1, ...uleb(code.length), ...code];
+  return Uint8Array.from([
+    0,
+    97,
+    115,
+    109,
+    1,
+    0,
+    0,
+    0,
+    ...section(1, type),
+    ...section(2, importMemory),
+    ...section(3, functions),
+    ...section(7, exports),
+    ...section(10, body)
+  ]);
+}
+function instantiate(bytes, shared) {
+  const wasm2 = globalThis.WebAssembly;
+  if (!wasm2) throw new Error("WebAssembly is not available");
+  const memory = shared ?? new wasm2.Memory({ initial: 1 });
+  const module = new wasm2.Module(bytes);
+  return { memory, exports: new wasm2.Instance(module, { env: { memory } }).exports };
+}
+function floatView(memory, bytes) {
+  const have = memory.buffer.byteLength;
+  if (have < bytes) memory.grow(Math.ceil(Math.max(bytes - have, have / 8) / 65536));
+  return new Float32Array(memory.buffer);
+}
+function lazyKernel(exportName, params, body) {
+  let built;
+  return () => {
+    if (built === void 0) {
+      try {
+        const { memory, exports } = instantiate(moduleWithOneFunction(exportName, params, body()));
+        built = { memory, run: exports[exportName] };
+      } catch {
+        built = null;
+      }
+    }
+    return built ?? void 0;
+  };
+}
+var I32, F64, V128, EMPTY_BLOCK_TYPE, OP, SIMD, get, set, i32c, simd, mem;
+var init_wasm_asm = __esm({
+  "src/runtime/wasm-asm.ts"() {
+    "use strict";
+    I32 = 127;
+    F64 = 124;
+    V128 = 123;
+    EMPTY_BLOCK_TYPE = 64;
+    OP = {
+      block: 2,
+      loop: 3,
+      if: 4,
+      else: 5,
+      br: 12,
+      brIf: 13,
+      end: 11,
+      localGet: 32,
+      localSet: 33,
+      localTee: 34,
+      i32Const: 65,
+      i32Eqz: 69,
+      i32GtU: 75,
+      i32GeU: 79,
+      i32Add: 106,
+      i32Sub: 107,
+      i32Mul: 108,
+      i32And: 113,
+      i32Shl: 116,
+      i32Load: 40,
+      f32Load: 42,
+      f64Load: 43,
+      f32Store: 56,
+      f32Add: 146,
+      f32Max: 151,
+      f64Const: 68,
+      f64Sqrt: 159,
+      f64Add: 160,
+      f64Div: 163,
+      f64PromoteF32: 187,
+      simd: 253
+    };
+    SIMD = {
+      v128Load: 0,
+      v128Load32Splat: 9,
+      v128Store: 11,
+      v128Const: 12,
+      i8x16Shuffle: 13,
+      i32x4Splat: 17,
+      f32x4Splat: 19,
+      f32x4ExtractLane: 31,
+      f32x4Ne: 66,
+      f32x4Gt: 68,
+      f64x2Splat: 20,
+      f64x2ExtractLane: 33,
+      f64x2Lt: 73,
+      f64x2Gt: 74,
+      v128Andnot: 79,
+      v128And: 78,
+      v128Or: 80,
+      v128Xor: 81,
+      v128Bitselect: 82,
+      v128Store64Lane: 91,
+      v128Load64Zero: 93,
+      f32x4DemoteF64x2Zero: 94,
+      f64x2PromoteLowF32x4: 95,
+      i64x2Shl: 203,
+      i64x2Add: 206,
+      i64x2Sub: 209,
+      f32x4Add: 228,
+      f32x4Sub: 229,
+      f32x4Mul: 230,
+      f32x4Div: 231,
+      f32x4Max: 233,
+      f32x4Pmax: 235,
+      f64x2Abs: 236,
+      f64x2Neg: 237,
+      f64x2Add: 240,
+      f64x2Sub: 241,
+      f64x2Mul: 242,
+      f64x2Div: 243,
+      f64x2Pmin: 246,
+      f64x2Pmax: 247
+    };
+    get = (i2) => [OP.localGet, ...uleb(i2)];
+    set = (i2) => [OP.localSet, ...uleb(i2)];
+    i32c = (v) => [OP.i32Const, ...sleb(v)];
+    simd = (op6, ...imm) => [OP.simd, ...uleb(op6), ...imm];
+    mem = (offset) => [0, ...uleb(offset)];
+  }
+});
+
+// src/runtime/gemm-resident.ts
+function arenaOf(kernel4) {
+  let arena2 = arenas.get(kernel4);
+  if (!arena2) {
+    arena2 = { end: 0, generation: 0, placed: /* @__PURE__ */ new WeakMap() };
+    arenas.set(kernel4, arena2);
+  }
+  return arena2;
+}
+function residentOffset(kernel4, panels) {
+  const arena2 = arenaOf(kernel4);
+  const placed = arena2.placed.get(panels);
+  if (placed && placed.generation === arena2.generation) return placed.at;
+  if (panels.length > ARENA_CAP_FLOATS) return void 0;
+  if (arena2.end + panels.length > ARENA_CAP_FLOATS) {
+    arena2.end = 0;
+    arena2.generation++;
+  }
+  const at = arena2.end;
+  arena2.end = Math.ceil((at + panels.length) / 16) * 16;
+  floatView(kernel4.memory, arena2.end * 4).set(panels, at);
+  arena2.placed.set(panels, { at, generation: arena2.generation });
+  return at;
+}
+function scratchBase(kernel4) {
+  return arenaOf(kernel4).end;
+}
+var ARENA_CAP_FLOATS, arenas;
+var init_gemm_resident = __esm({
+  "src/runtime/gemm-resident.ts"() {
+    "use strict";
+    init_wasm_asm();
+    ARENA_CAP_FLOATS = 128 * 1024 * 1024;
+    arenas = /* @__PURE__ */ new WeakMap();
+  }
+});
+
+// src/runtime/fast-math.ts
+function fastExp(x2) {
+  const c = Math.min(Math.max(x2, EXP_LOWEST), EXP_HIGHEST);
+  const n = c * Math.LOG2E + ROUND_MAGIC2 - ROUND_MAGIC2;
+  const r = c - n * Math.LN2;
+  const p = 1 + r * (1 + r * (E2 + r * (E3 + r * (E4 + r * (E5 + r * (E6 + r * E7))))));
+  return p * POW2[(n | 0) - POW2_MIN];
+}
+function erf(x2) {
+  const ax = Math.abs(x2);
+  if (ax < 0.5) {
+    const z = x2 * x2;
+    return x2 * (S0 + z * (S1 + z * (S2 + z * (S3 + z * (S4 + z * (S5 + z * (S6 + z * (S7 + z * (S8 + z * (S9 + z * (S10 + z * S11)))))))))));
+  }
+  if (!(ax < ERF_SATURATES)) return x2 !== x2 ? x2 : x2 < 0 ? -1 : 1;
+  const t = 1 / (1 + ERF_AS_P * ax);
+  const poly = ((((ERF_AS[4] * t + ERF_AS[3]) * t + ERF_AS[2]) * t + ERF_AS[1]) * t + ERF_AS[0]) * t;
+  const y = 1 - poly * fastExp(-ax * ax);
+  return x2 < 0 ? -y : y;
+}
+var EXP_LOWEST, EXP_HIGHEST, POW2_LOWEST, POW2_HIGHEST, POW2_MIN, POW2, ROUND_MAGIC2, E2, E3, E4, E5, E6, E7, EXP_TAYLOR, ERF_AS_P, ERF_AS, ERF_SERIES, S0, S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11, ERF_SERIES_COEFFICIENTS, ERF_SATURATES;
+var init_fast_math = __esm({
+  "src/runtime/fast-math.ts"() {
+    "use strict";
+    EXP_LOWEST = -110;
+    EXP_HIGHEST = 100;
+    POW2_LOWEST = -150;
+    POW2_HIGHEST = 128;
+    POW2_MIN = -160;
+    POW2 = (() => {
+      const t = new Float64Array(320);
+      let p = 1;
+      for (let n = 0; n > POW2_LOWEST; n--) p /= 2;
+      for (let n = POW2_LOWEST; n <= POW2_HIGHEST; n++, p *= 2) t[n - POW2_MIN] = p;
+      t.fill(Infinity, POW2_HIGHEST + 1 - POW2_MIN);
+      return t;
+    })();
+    ROUND_MAGIC2 = 6755399441055744;
+    E2 = 1 / 2;
+    E3 = 1 / 6;
+    E4 = 1 / 24;
+    E5 = 1 / 120;
+    E6 = 1 / 720;
+    E7 = 1 / 5040;
+    EXP_TAYLOR = [E2, E3, E4, E5, E6, E7];
+    ERF_AS_P = 0.3275911;
+    ERF_AS = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429];
+    ERF_SERIES = (() => {
+      const c = new Float64Array(12);
+      let factorial = 1;
+      for (let n = 0; n < c.length; n++) {
+        if (n > 0) factorial *= n;
+        c[n] = (n % 2 === 0 ? 1 : -1) / (factorial * (2 * n + 1)) * (2 / Math.sqrt(Math.PI));
+      }
+      return c;
+    })();
+    [S0, S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11] = ERF_SERIES;
+    ERF_SERIES_COEFFICIENTS = Array.from(ERF_SERIES);
+    ERF_SATURATES = 4;
+  }
+});
+
+// src/runtime/wasm-math.ts
+function horner(coefficients, y) {
+  let h = k.f64(coefficients[coefficients.length - 1]);
+  for (let i2 = coefficients.length - 2; i2 >= 0; i2--) h = op5(SIMD.f64x2Add, k.f64(coefficients[i2]), op5(SIMD.f64x2Mul, y, h));
+  return h;
+}
+function expLanes(x2, L7, { inRange = false } = {}) {
+  const n = op5(SIMD.f64x2Sub, get(L7.shifted), k.f64(ROUND_MAGIC2));
+  const exponent = [
+    ...get(L7.shifted),
+    ...k.i64(MAGIC_BITS),
+    ...simd(SIMD.i64x2Sub),
+    ...k.i64(1023n),
+    ...simd(SIMD.i64x2Add),
+    ...i32c(52),
+    ...simd(SIMD.i64x2Shl)
+  ];
+  const pow2 = inRange ? exponent : [
+    ...k.f64(Infinity),
+    ...op5(SIMD.v128Andnot, exponent, op5(SIMD.f64x2Lt, n, k.f64(POW2_LOWEST - 0.5))),
+    ...op5(SIMD.f64x2Gt, n, k.f64(POW2_HIGHEST + 0.5)),
+    ...simd(SIMD.v128Bitselect)
+  ];
+  return [
+    ...inRange ? x2 : op5(SIMD.f64x2Pmin, op5(SIMD.f64x2Pmax, x2, k.f64(EXP_LOWEST)), k.f64(EXP_HIGHEST)),
+    ...set(L7.clamped),
+    ...op5(SIMD.f64x2Add, op5(SIMD.f64x2Mul, get(L7.clamped), k.f64(Math.LOG2E)), k.f64(ROUND_MAGIC2)),
+    ...set(L7.shifted),
+    ...op5(SIMD.f64x2Sub, get(L7.clamped), op5(SIMD.f64x2Mul, n, k.f64(Math.LN2))),
+    ...set(L7.r),
+    ...op5(SIMD.f64x2Mul, horner([1, 1, ...EXP_TAYLOR], get(L7.r)), pow2)
+  ];
+}
+var op5, constants2, k, MAGIC_BITS, HIGH_HALF, LOW_HALVES, lowToF64, highToF64, joinToF32;
+var init_wasm_math = __esm({
+  "src/runtime/wasm-math.ts"() {
+    "use strict";
+    init_fast_math();
+    init_wasm_asm();
+    op5 = (code, ...operands2) => [...operands2.flat(), ...simd(code)];
+    constants2 = {
+      f64: (v) => simd(SIMD.v128Const, ...new Uint8Array(new Float64Array([v, v]).buffer)),
+      i64: (v) => simd(SIMD.v128Const, ...new Uint8Array(new BigInt64Array([v, v]).buffer)),
+      f32: (v) => simd(SIMD.v128Const, ...new Uint8Array(new Float32Array(4).fill(v).buffer))
+    };
+    k = constants2;
+    MAGIC_BITS = new BigInt64Array(new Float64Array([ROUND_MAGIC2]).buffer)[0];
+    HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+    LOW_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+    lowToF64 = (v) => op5(SIMD.f64x2PromoteLowF32x4, v);
+    highToF64 = (v) => [...v, ...v, ...simd(SIMD.i8x16Shuffle, ...HIGH_HALF), ...simd(SIMD.f64x2PromoteLowF32x4)];
+    joinToF32 = (lo, hi) => [
+      ...op5(SIMD.f32x4DemoteF64x2Zero, lo),
+      ...op5(SIMD.f32x4DemoteF64x2Zero, hi),
+      ...simd(SIMD.i8x16Shuffle, ...LOW_HALVES)
+    ];
+  }
+});
+
+// src/runtime/wasm-epilogue.ts
+function overRows(L7, perRow, body) {
+  const row = [
+    ...get(P.c),
+    ...get(P.vectors),
+    ...i32c(4),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(L7.end),
+    ...perRow,
+    ...get(P.c),
+    ...set(L7.q),
+    ...loopBelow(L7.q, L7.end, [...body, ...get(L7.q), ...i32c(16), OP.i32Add, ...set(L7.q)]),
+    ...get(L7.end),
+    ...set(P.c)
+  ];
+  return countedLoop(L7.row, P.rows, row);
+}
+function addColumnsBody() {
+  const L7 = { row: 4, q: 5, end: 6, v: 7 };
+  const body = [
+    ...get(L7.q),
+    ...get(L7.q),
+    ...simd(SIMD.v128Load, ...mem(0)),
+    ...get(L7.v),
+    ...simd(SIMD.v128Load, ...mem(0)),
+    ...simd(SIMD.f32x4Add),
+    ...simd(SIMD.v128Store, ...mem(0)),
+    ...get(L7.v),
+    ...i32c(16),
+    OP.i32Add,
+    ...set(L7.v)
+  ];
+  return [1, 4, I32, ...overRows(L7, [...get(P.arg), ...set(L7.v)], body), OP.end];
+}
+function affineRowsBody() {
+  const L7 = { row: 6, q: 7, end: 8, scale: 9, shift: 10, keep: 11, v: 12 };
+  const splatRow = (base) => [
+    ...get(base),
+    ...get(L7.row),
+    ...i32c(3),
+    OP.i32Shl,
+    OP.i32Add,
+    OP.f64Load,
+    3,
+    0,
+    ...simd(SIMD.f64x2Splat)
+  ];
+  const perRow = [...splatRow(P.arg), ...set(L7.scale), ...splatRow(P.shiftAt), ...set(L7.shift)];
+  const mapped = (half) => op5(SIMD.f64x2Add, op5(SIMD.f64x2Mul, half(get(L7.v)), get(L7.scale)), get(L7.shift));
+  const body = [
+    ...get(L7.q),
+    ...simd(SIMD.v128Load, ...mem(0)),
+    ...set(L7.v),
+    ...get(L7.q),
+    ...joinToF32(mapped(lowToF64), mapped(highToF64)),
+    ...set(L7.v),
+    // pmax(0, v) is (0 < v ? v : 0); `keep` is all ones without relu.
+    ...get(L7.v),
+    ...op5(SIMD.f32x4Pmax, constants2.f32(0), get(L7.v)),
+    ...get(L7.keep),
+    ...simd(SIMD.v128Bitselect),
+    ...simd(SIMD.v128Store, ...mem(0))
+  ];
+  const keep = [...i32c(0), ...get(P.relu), OP.i32Eqz, OP.i32Sub, ...simd(SIMD.i32x4Splat), ...set(L7.keep)];
+  return [2, 3, I32, 4, V128, ...keep, ...overRows(L7, perRow, body), OP.end];
+}
+function compactRunsBody() {
+  const Q2 = { c: 0, rows: 1, runs: 2, width: 3, stride: 4, rowBytes: 5 };
+  const L7 = { row: 6, run: 7, src: 8, dst: 9, end: 10, tail: 11, vectorBytes: 12 };
+  const copyRun = [
+    ...get(Q2.c),
+    ...get(L7.row),
+    ...get(Q2.rowBytes),
+    OP.i32Mul,
+    OP.i32Add,
+    ...get(L7.run),
+    ...get(Q2.stride),
+    OP.i32Mul,
+    OP.i32Add,
+    ...set(L7.src),
+    ...get(L7.dst),
+    ...get(L7.vectorBytes),
+    OP.i32Add,
+    ...set(L7.end),
+    ...loopBelow(L7.dst, L7.end, [
+      ...get(L7.dst),
+      ...get(L7.src),
+      ...simd(SIMD.v128Load, ...mem(0)),
+      ...simd(SIMD.v128Store, ...mem(0)),
+      ...get(L7.src),
+      ...i32c(16),
+      OP.i32Add,
+      ...set(L7.src),
+      ...get(L7.dst),
+      ...i32c(16),
+      OP.i32Add,
+      ...set(L7.dst)
+    ]),
+    ...[0, 1, 2].flatMap((l) => [
+      ...get(L7.tail),
+      ...i32c(l),
+      OP.i32GtU,
+      OP.if,
+      EMPTY_BLOCK_TYPE,
+      ...get(L7.dst),
+      ...get(L7.src),
+      OP.f32Load,
+      2,
+      4 * l,
+      OP.f32Store,
+      2,
+      4 * l,
+      OP.end
+    ]),
+    ...get(L7.dst),
+    ...get(L7.tail),
+    ...i32c(2),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(L7.dst)
+  ];
+  return [
+    1,
+    7,
+    I32,
+    ...get(Q2.c),
+    ...set(L7.dst),
+    ...get(Q2.width),
+    ...i32c(3),
+    OP.i32And,
+    ...set(L7.tail),
+    ...get(Q2.width),
+    ...i32c(-4),
+    OP.i32And,
+    ...i32c(2),
+    OP.i32Shl,
+    ...set(L7.vectorBytes),
+    ...countedLoop(L7.row, Q2.rows, countedLoop(L7.run, Q2.runs, copyRun)),
+    OP.end
+  ];
+}
+function packRowsBody() {
+  const Q2 = { src: 0, dst: 1, strips: 2, kc: 3, lda: 4 };
+  const L7 = { s: 5, p: 6, end: 7, r: 8 };
+  const lane3 = (from, l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3].map((b3) => b3 + 16 * from);
+  const shuffle2 = (a, b3, lanes) => [
+    ...get(a),
+    ...get(b3),
+    ...simd(SIMD.i8x16Shuffle, ...lanes.flatMap(([from, l]) => lane3(from, l)))
+  ];
+  const row = (i2) => [...get(L7.p), ...i2 === 0 ? [] : [...get(Q2.lda), ...i32c(i2), OP.i32Mul, OP.i32Add], ...simd(SIMD.v128Load, ...mem(0)), ...set(L7.r + i2)];
+  const T = L7.r + 4;
+  const step = [
+    ...row(0),
+    ...row(1),
+    ...row(2),
+    ...row(3),
+    // (R0[0], R1[0], R0[1], R1[1]), (R2[0], R3[0], R2[1], R3[1]), then the same for lanes 2 and 3.
+    ...shuffle2(L7.r, L7.r + 1, [[0, 0], [1, 0], [0, 1], [1, 1]]),
+    ...set(T),
+    ...shuffle2(L7.r + 2, L7.r + 3, [[0, 0], [1, 0], [0, 1], [1, 1]]),
+    ...set(T + 1),
+    ...shuffle2(L7.r, L7.r + 1, [[0, 2], [1, 2], [0, 3], [1, 3]]),
+    ...set(T + 2),
+    ...shuffle2(L7.r + 2, L7.r + 3, [[0, 2], [1, 2], [0, 3], [1, 3]]),
+    ...set(T + 3),
+    ...get(Q2.dst),
+    ...shuffle2(T, T + 1, [[0, 0], [0, 1], [1, 0], [1, 1]]),
+    ...simd(SIMD.v128Store, ...mem(0)),
+    ...get(Q2.dst),
+    ...shuffle2(T, T + 1, [[0, 2], [0, 3], [1, 2], [1, 3]]),
+    ...simd(SIMD.v128Store, ...mem(16)),
+    ...get(Q2.dst),
+    ...shuffle2(T + 2, T + 3, [[0, 0], [0, 1], [1, 0], [1, 1]]),
+    ...simd(SIMD.v128Store, ...mem(32)),
+    ...get(Q2.dst),
+    ...shuffle2(T + 2, T + 3, [[0, 2], [0, 3], [1, 2], [1, 3]]),
+    ...simd(SIMD.v128Store, ...mem(48)),
+    ...get(Q2.dst),
+    ...i32c(64),
+    OP.i32Add,
+    ...set(Q2.dst),
+    ...get(L7.p),
+    ...i32c(16),
+    OP.i32Add,
+    ...set(L7.p)
+  ];
+  const strip = [
+    // p = src + s·4·lda; end = p + kc·4
+    ...get(Q2.src),
+    ...get(L7.s),
+    ...i32c(2),
+    OP.i32Shl,
+    ...get(Q2.lda),
+    OP.i32Mul,
+    OP.i32Add,
+    ...set(L7.p),
+    ...get(L7.p),
+    ...get(Q2.kc),
+    ...i32c(2),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(L7.end),
+    ...loopBelow(L7.p, L7.end, step)
+  ];
+  return [2, 3, I32, 8, V128, ...countedLoop(L7.s, Q2.strips, strip), OP.end];
+}
+function gemmEpilogue(memory) {
+  if (!epilogues.has(memory)) {
+    try {
+      const add3 = instantiate(moduleWithOneFunction("f", [I32, I32, I32, I32], addColumnsBody()), memory).exports["f"];
+      const affine3 = instantiate(moduleWithOneFunction("f", [I32, I32, I32, I32, I32, I32], affineRowsBody()), memory).exports["f"];
+      const compact = instantiate(moduleWithOneFunction("f", new Array(6).fill(I32), compactRunsBody()), memory).exports["f"];
+      const pack = instantiate(moduleWithOneFunction("f", new Array(5).fill(I32), packRowsBody()), memory).exports["f"];
+      epilogues.set(memory, { addColumns: add3, affineRows: affine3, compactRuns: compact, packRows: pack });
+    } catch {
+      epilogues.set(memory, null);
+    }
+  }
+  return epilogues.get(memory) ?? void 0;
+}
+var P, epilogues;
+var init_wasm_epilogue = __esm({
+  "src/runtime/wasm-epilogue.ts"() {
+    "use strict";
+    init_wasm_asm();
+    init_wasm_math();
+    P = { c: 0, rows: 1, vectors: 2, arg: 3, shiftAt: 4, relu: 5 };
+    epilogues = /* @__PURE__ */ new WeakMap();
+  }
+});
+
+// src/runtime/wasm-gemm.ts
+function locals(rows2) {
+  const acc = PARAM_COUNT + I32_LOCALS;
+  return {
+    js: PARAM_COUNT,
+    is: PARAM_COUNT + 1,
+    k: PARAM_COUNT + 2,
+    a: PARAM_COUNT + 3,
+    b: PARAM_COUNT + 4,
+    c: PARAM_COUNT + 5,
+    bias: PARAM_COUNT + 6,
+    bBase: PARAM_COUNT + 7,
+    t: PARAM_COUNT + 8,
+    acc,
+    bv0: acc + 2 * rows2,
+    bv1: acc + 2 * rows2 + 1,
+    av: acc + 2 * rows2 + 2,
+    vectors: 2 * rows2 + 3
+  };
+}
+function kLoop(rows2, indexed) {
+  const L7 = locals(rows2);
+  const rowStart = indexed ? [...get(L7.bBase), ...get(L7.t), OP.i32Load, 2, 0, OP.i32Add, ...set(L7.b)] : [];
+  const advanceB = indexed ? [...get(L7.t), ...i32c(4), OP.i32Add, ...set(L7.t)] : [...get(L7.b), ...get(P2.ldb), OP.i32Add, ...set(L7.b)];
+  const madd = (acc, b3) => [...get(acc), ...get(L7.av), ...get(b3), ...simd(SIMD.f32x4Mul), ...simd(SIMD.f32x4Add), ...set(acc)];
+  const step = [
+    ...rowStart,
+    ...get(L7.b),
+    ...simd(SIMD.v128Load, ...mem(0)),
+    ...set(L7.bv0),
+    ...get(L7.b),
+    ...simd(SIMD.v128Load, ...mem(16)),
+    ...set(L7.bv1)
+  ];
+  for (let r = 0; r < rows2; r++) {
+    step.push(
+      ...get(L7.a),
+      ...simd(SIMD.v128Load32Splat, ...mem(r * 4)),
+      ...set(L7.av),
+      ...madd(L7.acc + 2 * r, L7.bv0),
+      ...madd(L7.acc + 2 * r + 1, L7.bv1)
+    );
+  }
+  return [
+    ...get(P2.kc),
+    ...set(L7.k),
+    OP.block,
+    EMPTY_BLOCK_TYPE,
+    OP.loop,
+    EMPTY_BLOCK_TYPE,
+    ...get(L7.k),
+    OP.i32Eqz,
+    OP.brIf,
+    1,
+    ...step,
+    ...get(L7.a),
+    ...i32c(4 * rows2),
+    OP.i32Add,
+    ...set(L7.a),
+    ...advanceB,
+    ...get(L7.k),
+    ...i32c(1),
+    OP.i32Sub,
+    ...set(L7.k),
+    OP.br,
+    0,
+    OP.end,
+    OP.end
+  ];
+}
+function rowStore(rows2, r) {
+  const L7 = locals(rows2);
+  const half = (h) => [
+    ...get(L7.c),
+    ...get(P2.first),
+    OP.if,
+    V128,
+    ...get(L7.bias),
+    ...simd(SIMD.v128Load32Splat, ...mem(r * 4)),
+    OP.else,
+    ...get(L7.c),
+    ...simd(SIMD.v128Load, ...mem(h * 16)),
+    OP.end,
+    ...get(L7.acc + 2 * r + h),
+    ...simd(SIMD.f32x4Add),
+    ...simd(SIMD.v128Store, ...mem(h * 16))
+  ];
+  return [...half(0), ...half(1), ...get(L7.c), ...get(P2.ldc), OP.i32Add, ...set(L7.c)];
+}
+function kernelBody(rows2, indexed) {
+  const L7 = locals(rows2);
+  const zero = simd(SIMD.v128Const, ...new Array(16).fill(0));
+  const clearAcc = Array.from({ length: 2 * rows2 }, (_, i2) => [...zero, ...set(L7.acc + i2)]).flat();
+  const tile4 = [
+    ...clearAcc,
+    // a = ap + is·kc·(4·rows); b = bp + js·bStrip
+    ...get(P2.ap),
+    ...get(L7.is),
+    ...get(P2.kc),
+    OP.i32Mul,
+    ...i32c(4 * rows2),
+    OP.i32Mul,
+    OP.i32Add,
+    ...set(L7.a),
+    ...get(P2.bp),
+    ...get(L7.js),
+    ...get(P2.bStrip),
+    OP.i32Mul,
+    OP.i32Add,
+    ...set(indexed ? L7.bBase : L7.b),
+    ...indexed ? [...get(P2.ldb), ...set(L7.t)] : [],
+    ...kLoop(rows2, indexed),
+    // c = cp + is·rows·ldc + js·32; bias = biasp + is·rows·4
+    ...get(P2.cp),
+    ...get(L7.is),
+    ...i32c(rows2),
+    OP.i32Mul,
+    ...get(P2.ldc),
+    OP.i32Mul,
+    OP.i32Add,
+    ...get(L7.js),
+    ...i32c(5),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(L7.c),
+    ...get(P2.biasp),
+    ...get(L7.is),
+    ...i32c(4 * rows2),
+    OP.i32Mul,
+    OP.i32Add,
+    ...set(L7.bias),
+    ...Array.from({ length: rows2 }, (_, r) => rowStore(rows2, r)).flat()
+  ];
+  const declared = [2, ...uleb(I32_LOCALS), I32, ...uleb(L7.vectors), V128];
+  return [...declared, ...countedLoop(L7.js, P2.nStrips, countedLoop(L7.is, P2.mStrips, tile4)), OP.end];
+}
+function buildTileKernel(rows2, indexed = false) {
+  const { memory, exports } = instantiate(moduleWithOneFunction("tile", new Array(PARAM_COUNT).fill(I32), kernelBody(rows2, indexed)));
+  return { memory, tile: exports["tile"] };
+}
+function wasmGemmKernel(indexed = false) {
+  if (!instances.has(indexed)) {
+    try {
+      instances.set(indexed, buildTileKernel(TILE_ROWS, indexed));
+    } catch {
+      instances.set(indexed, null);
+    }
+  }
+  return instances.get(indexed) ?? void 0;
+}
+var P2, PARAM_COUNT, TILE_ROWS, TILE_COLS, I32_LOCALS, instances;
+var init_wasm_gemm = __esm({
+  "src/runtime/wasm-gemm.ts"() {
+    "use strict";
+    init_wasm_asm();
+    P2 = { ap: 0, bp: 1, cp: 2, mStrips: 3, nStrips: 4, kc: 5, ldc: 6, ldb: 7, bStrip: 8, biasp: 9, first: 10 };
+    PARAM_COUNT = 11;
+    TILE_ROWS = 4;
+    TILE_COLS = 8;
+    I32_LOCALS = 9;
+    instances = /* @__PURE__ */ new Map();
+  }
+});
+
+// src/runtime/gemm.ts
+function paddedColumns(n) {
+  return Math.ceil(n / WASM_NR) * WASM_NR;
+}
+function copyRows(mem2, at, b3, k0, kc, n) {
+  const nPad = paddedColumns(n);
+  if (nPad === n && b3.rowStride === n) {
+    mem2.set(b3.data.subarray(b3.offset + k0 * n, b3.offset + (k0 + kc) * n), at);
+    return;
+  }
+  for (let k2 = 0; k2 < kc; k2++) {
+    const from = b3.offset + (k0 + k2) * b3.rowStride;
+    const to = at + k2 * nPad;
+    mem2.set(b3.data.subarray(from, from + n), to);
+    if (nPad > n) mem2.fill(0, to + n, to + nPad);
+  }
+}
+function packStrips(mem2, at, b3, k0, kc, n) {
+  if (b3.rowStride === 1) packTransposedStrips(mem2, at, b3.data, b3.offset, b3.colStride, k0, kc, n, WASM_NR);
+  else packColumnStrips(mem2, at, b3, k0, kc, n, WASM_NR);
+}
+function viewPacker(b3) {
+  if (b3.colStride === 1) return { layout: "rows", write: (mem2, at, k0, kc, n) => copyRows(mem2, at, b3, k0, kc, n) };
+  return { layout: "strips", write: (mem2, at, k0, kc, n) => packStrips(mem2, at, b3, k0, kc, n) };
+}
+function packedConstant(view, kind, rows2, cols, pack) {
+  let byView = packedConstants.get(view.data);
+  if (!byView) {
+    byView = /* @__PURE__ */ new Map();
+    packedConstants.set(view.data, byView);
+  }
+  const key = `${kind}:${view.offset}:${view.rowStride}:${view.colStride}:${rows2}:${cols}`;
+  let packed = byView.get(key);
+  if (!packed) {
+    packed = pack();
+    byView.set(key, packed);
+  }
+  return packed;
+}
+function packConstantsPerCall(f) {
+  const was = packPerCall;
+  packPerCall = true;
+  try {
+    return f();
+  } finally {
+    packPerCall = was;
+  }
+}
+function packingConstantsPerCall() {
+  return packPerCall;
+}
+function packConstantA(a, m, k2) {
+  const panels = new Float32Array(Math.ceil(m / WASM_MR) * WASM_MR * k2);
+  let at = 0;
+  for (let k0 = 0; k0 < k2; k0 += KC) {
+    const kc = Math.min(KC, k2 - k0);
+    for (let i0 = 0; i0 < m; i0 += WASM_MC) {
+      const mc = Math.min(WASM_MC, m - i0);
+      packRowStrips(panels, at, a, i0, mc, k0, kc, WASM_MR);
+      at += Math.ceil(mc / WASM_MR) * WASM_MR * kc;
+    }
+  }
+  return panels;
+}
+function packedPanels(a, m, k2) {
+  return packedConstant(a, "A", m, k2, () => packConstantA(a, m, k2));
+}
+function constantPacker(b3, k2, n) {
+  const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
+  const cached = packedConstant(b3, "B", k2, n, () => {
+    const packed = new Float32Array(k2 * nPad);
+    for (let k0 = 0; k0 < k2; k0 += KC) packStrips(packed, k0 * nPad, b3, k0, Math.min(KC, k2 - k0), n);
+    return packed;
+  });
+  return { layout: "strips", constantStrips: cached, write: (mem2, at, k0, kc) => mem2.set(cached.subarray(k0 * nPad, (k0 + kc) * nPad), at) };
+}
+function wasmLayout(m, n, packB2, base, aSourceFloats = 0) {
+  const nPad = paddedColumns(n);
+  const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
+  const aAt = base;
+  const biasAt = aAt + WASM_MC * KC;
+  const bAt = biasAt + mPad;
+  const cAt = bAt + (packB2.layout === "indexed" ? INDEX_TABLE_FLOATS + (packB2.dataFloats ?? 0) : KC * nPad);
+  const epilogueAt = Math.ceil((cAt + mPad * nPad) / 4) * 4;
+  const aSourceAt = epilogueAt + Math.max(nPad, 4 * mPad);
+  return { nPad, mPad, aAt, biasAt, bAt, cAt, epilogueAt, aSourceAt, end: aSourceAt + aSourceFloats };
+}
+function applyEpilogue(kernel4, layout, m, n, options) {
+  const { columnAdds = [], rowAffine } = options;
+  const epilogue = rowAffine || columnAdds.length > 0 ? gemmEpilogue(kernel4.memory) : void 0;
+  if (!epilogue) return false;
+  const { cAt, nPad, mPad, epilogueAt } = layout;
+  const buffer = kernel4.memory.buffer;
+  if (rowAffine) {
+    const doubles = new Float64Array(buffer, epilogueAt * 4, 2 * mPad);
+    doubles.set(rowAffine.scale.subarray(0, m), 0);
+    doubles.set(rowAffine.shift.subarray(0, m), mPad);
+    epilogue.affineRows(cAt * 4, m, nPad / 4, epilogueAt * 4, (epilogueAt + 2 * mPad) * 4, rowAffine.relu ? 1 : 0);
+    return true;
+  }
+  const vector = new Float32Array(buffer, epilogueAt * 4, nPad);
+  for (const add3 of columnAdds) {
+    vector.set(add3.subarray(0, n));
+    vector.fill(0, n);
+    epilogue.addColumns(cAt * 4, m, nPad / 4, epilogueAt * 4);
+  }
+  return true;
+}
+function copyOutWhole(kernel4, mem2, layout, m, n, c, cOffset, ldc, columnRuns) {
+  const { runs, stride, width } = columnRuns ?? { runs: 1, stride: n, width: n };
+  const { cAt, nPad } = layout;
+  if (ldc !== runs * width) return false;
+  if (runs * width !== nPad) {
+    const epilogue = gemmEpilogue(kernel4.memory);
+    if (!epilogue) return false;
+    epilogue.compactRuns(cAt * 4, m, runs, width, stride * 4, nPad * 4);
+  }
+  c.set(mem2.subarray(cAt, cAt + m * ldc), cOffset);
+  return true;
+}
+function copyOut(mem2, cAt, nPad, m, n, c, cOffset, ldc, accumulate2, columnAdds, rowAffine, columnRuns) {
+  const { runs, stride, width } = columnRuns ?? { runs: 1, stride: n, width: n };
+  if (columnRuns || rowAffine && !accumulate2) {
+    for (let i2 = 0; i2 < m; i2++) {
+      for (let r = 0; r < runs; r++) {
+        const src = cAt + i2 * nPad + r * stride;
+        const dst = cOffset + i2 * ldc + r * width;
+        if (rowAffine) affineRun(mem2, src, src + width, c, dst, rowAffine.scale[i2], rowAffine.shift[i2], rowAffine.relu);
+        else c.set(mem2.subarray(src, src + width), dst);
+      }
+    }
+    return;
+  }
+  if (columnAdds.length > 0 && !accumulate2) {
+    const [first, ...rest] = columnAdds;
+    for (let i2 = 0; i2 < m; i2++) {
+      const src = cAt + i2 * nPad;
+      const dst = cOffset + i2 * ldc;
+      for (let j = 0; j < n; j++) c[dst + j] = mem2[src + j] + first[j];
+      for (const add3 of rest) for (let j = 0; j < n; j++) c[dst + j] += add3[j];
+    }
+    return;
+  }
+  if (!accumulate2 && nPad === n && ldc === n) {
+    c.set(mem2.subarray(cAt, cAt + m * n), cOffset);
+    return;
+  }
+  for (let i2 = 0; i2 < m; i2++) {
+    const src = cAt + i2 * nPad;
+    const dst = cOffset + i2 * ldc;
+    if (accumulate2) for (let j = 0; j < n; j++) c[dst + j] += mem2[src + j];
+    else c.set(mem2.subarray(src, src + n), dst);
+  }
+}
+function copyRowsOfA(mem2, at, a, m, mPad, k2) {
+  if (a.rowStride === k2) mem2.set(a.data.subarray(a.offset, a.offset + m * k2), at);
+  else for (let i2 = 0; i2 < m; i2++) mem2.set(a.data.subarray(a.offset + i2 * a.rowStride, a.offset + i2 * a.rowStride + k2), at + i2 * k2);
+  mem2.fill(0, at + m * k2, at + mPad * k2);
+}
+function gemmWasm(kernel4, m, n, k2, a, packB2, c, cOffset, ldc, options) {
+  const { accumulate: accumulate2 = false, constantA = false, rowBias: rowBias2, columnAdds = [], rowAffine } = options;
+  const panels = options.packedA ?? (constantA && !packPerCall ? packedPanels(a, m, k2) : void 0);
+  const residentA = panels && constantA && !packPerCall ? residentOffset(kernel4, panels) : void 0;
+  const residentB = residentA === void 0 && packB2.constantStrips && !packPerCall ? residentOffset(kernel4, packB2.constantStrips) : void 0;
+  const packer = !panels && a.colStride === 1 && k2 % 4 === 0 ? gemmEpilogue(kernel4.memory) : void 0;
+  const layout = wasmLayout(m, n, packB2, scratchBase(kernel4), packer ? Math.ceil(m / WASM_MR) * WASM_MR * k2 : 0);
+  const { nPad, mPad, aAt, biasAt, bAt, cAt, aSourceAt, end } = layout;
+  const mem2 = floatView(kernel4.memory, end * 4);
+  if (packer) copyRowsOfA(mem2, aSourceAt, a, m, mPad, k2);
+  if (rowBias2 && !accumulate2) {
+    mem2.set(rowBias2.subarray(0, m), biasAt);
+    mem2.fill(0, biasAt + m, biasAt + mPad);
+  } else {
+    mem2.fill(0, biasAt, biasAt + mPad);
+  }
+  const bStep = { strips: (kc) => [bAt * 4, WASM_NR * 4, kc * WASM_NR * 4], rows: () => [bAt * 4, nPad * 4, WASM_NR * 4], indexed: () => [(bAt + INDEX_TABLE_FLOATS) * 4, bAt * 4, WASM_NR * 4] }[packB2.layout];
+  let panelAt = 0;
+  for (let k0 = 0; k0 < k2; k0 += KC) {
+    const kc = Math.min(KC, k2 - k0);
+    if (residentB === void 0) packB2.write(mem2, bAt, k0, kc, n);
+    for (let i0 = 0; i0 < m; i0 += WASM_MC) {
+      const mc = Math.min(WASM_MC, m - i0);
+      const strips = Math.ceil(mc / WASM_MR);
+      let ap = aAt * 4;
+      if (residentA !== void 0) {
+        ap = (residentA + panelAt) * 4;
+        panelAt += strips * WASM_MR * kc;
+      } else if (panels) {
+        mem2.set(panels.subarray(panelAt, panelAt + strips * WASM_MR * kc), aAt);
+        panelAt += strips * WASM_MR * kc;
+      } else if (packer) {
+        packer.packRows((aSourceAt + i0 * k2 + k0) * 4, aAt * 4, strips, kc, k2 * 4);
+      } else {
+        packRowStrips(mem2, aAt, a, i0, mc, k0, kc, WASM_MR);
+      }
+      const [bp, ldb, bStrip] = residentB === void 0 ? bStep(kc) : [(residentB + k0 * nPad) * 4, WASM_NR * 4, kc * WASM_NR * 4];
+      kernel4.tile(ap, bp, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4, ldb, bStrip, (biasAt + i0) * 4, k0 === 0 ? 1 : 0);
+    }
+  }
+  const applied = !accumulate2 && applyEpilogue(kernel4, layout, m, n, options);
+  if ((applied || !columnAdds.length && !rowAffine) && !accumulate2 && copyOutWhole(kernel4, mem2, layout, m, n, c, cOffset, ldc, options.columnRuns)) return;
+  if (applied) copyOut(mem2, cAt, nPad, m, n, c, cOffset, ldc, false, [], void 0, options.columnRuns);
+  else copyOut(mem2, cAt, nPad, m, n, c, cOffset, ldc, accumulate2, columnAdds, rowAffine, options.columnRuns);
+}
+function addRowBias(m, n, c, cOffset, ldc, bias) {
+  for (let i2 = 0; i2 < m; i2++) {
+    const b3 = bias[i2];
+    for (let j = cOffset + i2 * ldc; j < cOffset + i2 * ldc + n; j++) c[j] += b3;
+  }
+}
+function addColumnBias(m, n, c, cOffset, ldc, bias) {
+  for (let i2 = 0; i2 < m; i2++) {
+    const row = cOffset + i2 * ldc;
+    for (let j = 0; j < n; j++) c[row + j] += bias[j];
+  }
+}
+function gemm3(m, n, k2, a, b3, c, cOffset, ldc, options = {}) {
+  const kernel4 = options.packedA || m * n * k2 >= WASM_MIN_WORK ? wasmGemmKernel() : void 0;
+  if (options.packedA && !kernel4) throw new Error("gemm: a packed A needs the WebAssembly SIMD kernel");
+  if (kernel4 && k2 > 0) {
+    gemmWasm(kernel4, m, n, k2, a, options.constantB && !packPerCall ? constantPacker(b3, k2, n) : viewPacker(b3), c, cOffset, ldc, options);
+    return;
+  }
+  gemmScalar(m, n, k2, a, b3, c, cOffset, ldc, options.accumulate ?? false);
+  if (options.rowBias && !options.accumulate) addRowBias(m, n, c, cOffset, ldc, options.rowBias);
+  if (!options.accumulate) for (const add3 of options.columnAdds ?? []) addColumnBias(m, n, c, cOffset, ldc, add3);
+  const affine3 = options.accumulate ? void 0 : options.rowAffine;
+  if (affine3) for (let i2 = 0; i2 < m; i2++) affineRun(c, cOffset + i2 * ldc, cOffset + i2 * ldc + n, c, cOffset + i2 * ldc, affine3.scale[i2], affine3.shift[i2], affine3.relu);
+}
+function gemmPacked(m, n, k2, a, packB2, c, cOffset, ldc, options = {}) {
+  const kernel4 = wasmGemmKernel(packB2.layout === "indexed");
+  if (!kernel4 || k2 === 0) return false;
+  gemmWasm(kernel4, m, n, k2, a, packB2, c, cOffset, ldc, options);
+  return true;
+}
+var WASM_MIN_WORK, WASM_MR, WASM_NR, WASM_MC, INDEX_TABLE_FLOATS, packedConstants, packPerCall;
+var init_gemm = __esm({
+  "src/runtime/gemm.ts"() {
+    "use strict";
+    init_affine();
+    init_gemm_scalar();
+    init_gemm_resident();
+    init_wasm_asm();
+    init_wasm_epilogue();
+    init_wasm_gemm();
+    init_gemm_scalar();
+    WASM_MIN_WORK = 8192;
+    WASM_MR = TILE_ROWS;
+    WASM_NR = TILE_COLS;
+    WASM_MC = TILE_ROWS * 32;
+    INDEX_TABLE_FLOATS = 256;
+    packedConstants = /* @__PURE__ */ new WeakMap();
+    packPerCall = false;
   }
 });
 
@@ -35222,8 +36575,8 @@ var init_kernel = __esm({
     init_errors();
     init_value2();
     OpContext = class {
-      constructor(op5, opset, params, constantParams2, runBlock) {
-        this.op = op5;
+      constructor(op6, opset, params, constantParams2, runBlock) {
+        this.op = op6;
         this.opset = opset;
         this.params = params;
         this.constantParams = constantParams2;
@@ -35323,930 +36676,196 @@ var init_kernel = __esm({
   }
 });
 
-// src/runtime/fast-math.ts
-function fastExp(x2) {
-  const c = Math.min(Math.max(x2, EXP_LOWEST), EXP_HIGHEST);
-  const n = c * Math.LOG2E + ROUND_MAGIC2 - ROUND_MAGIC2;
-  const r = c - n * Math.LN2;
-  const p = 1 + r * (1 + r * (E2 + r * (E3 + r * (E4 + r * (E5 + r * (E6 + r * E7))))));
-  return p * POW2[(n | 0) - POW2_MIN];
-}
-function erf(x2) {
-  const ax = Math.abs(x2);
-  if (ax < 0.5) {
-    const z = x2 * x2;
-    return x2 * (S0 + z * (S1 + z * (S2 + z * (S3 + z * (S4 + z * (S5 + z * (S6 + z * (S7 + z * (S8 + z * (S9 + z * (S10 + z * S11)))))))))));
-  }
-  if (!(ax < ERF_SATURATES)) return x2 !== x2 ? x2 : x2 < 0 ? -1 : 1;
-  const t = 1 / (1 + erfP * ax);
-  const poly = ((((ERF_A[4] * t + ERF_A[3]) * t + ERF_A[2]) * t + ERF_A[1]) * t + ERF_A[0]) * t;
-  const y = 1 - poly * fastExp(-ax * ax);
-  return x2 < 0 ? -y : y;
-}
-var EXP_LOWEST, EXP_HIGHEST, POW2_MIN, POW2, ROUND_MAGIC2, E2, E3, E4, E5, E6, E7, erfP, ERF_A, ERF_SERIES, S0, S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11, ERF_SATURATES;
-var init_fast_math = __esm({
-  "src/runtime/fast-math.ts"() {
-    "use strict";
-    EXP_LOWEST = -110;
-    EXP_HIGHEST = 100;
-    POW2_MIN = -160;
-    POW2 = (() => {
-      const t = new Float64Array(320);
-      let p = 1;
-      for (let n = 0; n > -150; n--) p /= 2;
-      for (let n = -150; n <= 128; n++, p *= 2) t[n - POW2_MIN] = p;
-      t.fill(Infinity, 128 + 1 - POW2_MIN);
-      return t;
-    })();
-    ROUND_MAGIC2 = 6755399441055744;
-    E2 = 1 / 2;
-    E3 = 1 / 6;
-    E4 = 1 / 24;
-    E5 = 1 / 120;
-    E6 = 1 / 720;
-    E7 = 1 / 5040;
-    erfP = 0.3275911;
-    ERF_A = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429];
-    ERF_SERIES = (() => {
-      const c = new Float64Array(12);
-      let factorial = 1;
-      for (let n = 0; n < c.length; n++) {
-        if (n > 0) factorial *= n;
-        c[n] = (n % 2 === 0 ? 1 : -1) / (factorial * (2 * n + 1)) * (2 / Math.sqrt(Math.PI));
-      }
-      return c;
-    })();
-    [S0, S1, S2, S3, S4, S5, S6, S7, S8, S9, S10, S11] = ERF_SERIES;
-    ERF_SATURATES = 4;
-  }
-});
-
-// src/runtime/kernels/activation.ts
-function mapFloat(x2, f) {
-  const out2 = makeFloatToOverwrite(x2.dtype, x2.shape);
-  const o = out2.data;
-  const a = x2.data;
-  for (let i2 = 0; i2 < a.length; i2++) o[i2] = f(a[i2]);
-  return out2;
-}
-function plain(f) {
-  return (ctx) => [mapFloat(ctx.float("x"), f)];
-}
-function scalarParams2(f, alpha, beta) {
-  return (ctx) => {
-    const a = ctx.num("alpha", alpha);
-    const b3 = beta === void 0 && !ctx.has("beta") ? 0 : ctx.num("beta", beta);
-    return [mapFloat(ctx.float("x"), (v) => f(v, a, b3))];
-  };
-}
-function gelu2(ctx) {
-  const mode = ctx.str("mode", "EXACT");
-  const f = GELU[mode];
-  if (!f) ctx.fail(`unknown gelu mode '${mode}' (expected ${Object.keys(GELU).join(", ")})`);
-  return [mapFloat(ctx.float("x"), f)];
-}
-function perChannel2(ctx, f, pName, qName) {
-  const x2 = ctx.float("x");
-  const p = ctx.float(pName).data;
-  const q = qName ? ctx.float(qName).data : new Float32Array(1);
-  if (x2.shape.length < 2) ctx.fail(`x must have rank ≥ 2, got ${x2.shape.length}`);
-  const channels = x2.shape[1];
-  for (const [name2, v] of [[pName, p], [qName, q]]) {
-    if (name2 && v.length !== 1 && v.length !== channels) ctx.fail(`${name2} has ${v.length} values for ${channels} channels`);
-  }
-  let inner = 1;
-  for (let i2 = 2; i2 < x2.shape.length; i2++) inner *= x2.shape[i2];
-  const out2 = makeFloatToOverwrite(x2.dtype, x2.shape);
-  const a = x2.data;
-  const o = out2.data;
-  for (let base = 0, c = 0; base < a.length; base += inner, c = (c + 1) % channels) {
-    const pc = p[p.length === 1 ? 0 : c];
-    const qc = q[q.length === 1 ? 0 : c];
-    for (let i2 = base; i2 < base + inner; i2++) o[i2] = f(a[i2], pc, qc);
-  }
-  return [out2];
-}
-function softmax3(ctx) {
-  const x2 = ctx.float("x");
-  const rank = x2.shape.length;
-  const axis = normAxis(ctx, ctx.num("axis", -1), rank);
-  const n = x2.shape[axis];
-  let inner = 1;
-  for (let i2 = axis + 1; i2 < rank; i2++) inner *= x2.shape[i2];
-  const outer = x2.data.length / (n * inner || 1);
-  const out2 = makeFloatToOverwrite(x2.dtype, x2.shape);
-  const a = x2.data;
-  const o = out2.data;
-  for (let b3 = 0; b3 < outer; b3++) {
-    for (let j = 0; j < inner; j++) {
-      const start = b3 * n * inner + j;
-      let max2 = -Infinity;
-      for (let k = 0; k < n; k++) max2 = Math.max(max2, a[start + k * inner]);
-      let sum = 0;
-      for (let k = 0; k < n; k++) {
-        const e = fastExp(a[start + k * inner] - max2);
-        o[start + k * inner] = e;
-        sum += e;
-      }
-      const inv = 1 / sum;
-      for (let k = 0; k < n; k++) o[start + k * inner] *= inv;
-    }
-  }
-  return [out2];
-}
-function relu2(ctx) {
-  const x2 = ctx.float("x");
-  const out2 = makeFloatToOverwrite(x2.dtype, x2.shape);
-  const a = x2.data;
-  const o = out2.data;
-  for (let i2 = 0; i2 < a.length; i2++) {
-    const v = a[i2];
-    o[i2] = v > 0 ? v : 0;
-  }
-  return [out2];
-}
-var sigmoid, softplus, SQRT_2_OVER_PI, GELU, activationKernels;
-var init_activation4 = __esm({
-  "src/runtime/kernels/activation.ts"() {
-    "use strict";
-    init_kernel();
-    init_value2();
-    init_fast_math();
-    sigmoid = (x2) => {
-      const e = fastExp(-Math.abs(x2));
-      return x2 >= 0 ? 1 / (1 + e) : e / (1 + e);
-    };
-    softplus = (x2) => x2 > 0 ? x2 + Math.log1p(Math.exp(-x2)) : Math.log1p(Math.exp(x2));
-    SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-    GELU = {
-      EXACT: (x2) => 0.5 * x2 * (1 + erf(x2 / Math.SQRT2)),
-      TANH_APPROXIMATION: (x2) => 0.5 * x2 * (1 + Math.tanh(SQRT_2_OVER_PI * (x2 + 0.044715 * x2 * x2 * x2))),
-      SIGMOID_APPROXIMATION: (x2) => x2 * sigmoid(1.702 * x2)
-    };
-    activationKernels = {
-      relu: relu2,
-      relu6: plain((x2) => Math.min(Math.max(x2, 0), 6)),
-      sigmoid: plain(sigmoid),
-      silu: plain((x2) => x2 * sigmoid(x2)),
-      softplus: plain(softplus),
-      softsign: plain((x2) => x2 / (1 + Math.abs(x2))),
-      gelu: gelu2,
-      sigmoid_hard: scalarParams2((x2, a, b3) => Math.min(Math.max(a * x2 + b3, 0), 1), 0.2, 0.5),
-      leaky_relu: scalarParams2((x2, a) => x2 >= 0 ? x2 : a * x2, 0.01),
-      elu: scalarParams2((x2, a) => x2 > 0 ? x2 : a * Math.expm1(x2), 1),
-      thresholded_relu: scalarParams2((x2, a) => x2 >= a ? x2 : 0, 1),
-      threshold: scalarParams2((x2, a) => Math.max(x2, a)),
-      clip: scalarParams2((x2, a, b3) => Math.min(Math.max(x2, a), b3)),
-      clamped_relu: scalarParams2((x2, a, b3) => x2 >= 0 ? Math.min(b3, x2) : Math.min(b3, a * x2)),
-      scaled_tanh: scalarParams2((x2, a, b3) => a * Math.tanh(b3 * x2), 1, 1),
-      linear_activation: scalarParams2((x2, a, b3) => a * x2 + b3),
-      prelu: (ctx) => perChannel2(ctx, (x2, a) => x2 > 0 ? x2 : a * x2, "alpha"),
-      softplus_parametric: (ctx) => perChannel2(ctx, (x2, a, b3) => a * softplus(b3 * x2), "alpha", "beta"),
-      softmax: softmax3
-    };
-  }
-});
-
-// src/runtime/affine.ts
-function affineRun(a, from, to, o, oFrom, scale, shift, relu3) {
-  if (!relu3) {
-    for (let i2 = from, j = oFrom; i2 < to; i2++, j++) o[j] = a[i2] * scale + shift;
-    return;
-  }
-  for (let i2 = from, j = oFrom; i2 < to; i2++, j++) {
-    const v = Math.fround(a[i2] * scale + shift);
-    o[j] = v > 0 ? v : 0;
-  }
-}
-var init_affine = __esm({
-  "src/runtime/affine.ts"() {
-    "use strict";
-  }
-});
-
-// src/runtime/gemm-scalar.ts
-function matrix(data, offset, rowStride, colStride = 1) {
-  return { data, offset, rowStride, colStride };
-}
-function packRowStrips(mem2, at, a, i0, mc, k0, kc, width) {
-  const src = a.data;
-  const rs = a.rowStride;
-  const cs = a.colStride;
-  let p = at;
-  for (let i2 = 0; i2 < mc; i2 += width) {
-    const rows2 = Math.min(width, mc - i2);
-    if (rows2 === 4 && width === 4) {
-      let r0 = a.offset + (i0 + i2) * rs + k0 * cs;
-      for (let k = 0; k < kc; k++, r0 += cs, p += 4) {
-        mem2[p] = src[r0];
-        mem2[p + 1] = src[r0 + rs];
-        mem2[p + 2] = src[r0 + 2 * rs];
-        mem2[p + 3] = src[r0 + 3 * rs];
-      }
-      continue;
-    }
-    for (let k = 0; k < kc; k++) {
-      const base = a.offset + (i0 + i2) * rs + (k0 + k) * cs;
-      for (let r = 0; r < width; r++) mem2[p++] = r < rows2 ? src[base + r * rs] : 0;
-    }
-  }
-}
-function packColumnStrips(mem2, at, b3, k0, kc, n, width) {
-  const src = b3.data;
-  const rs = b3.rowStride;
-  const cs = b3.colStride;
-  let p = at;
-  for (let j = 0; j < n; j += width) {
-    const cols = Math.min(width, n - j);
-    for (let k = 0; k < kc; k++) {
-      const base = b3.offset + (k0 + k) * rs + j * cs;
-      if (cols === width && cs === 1) {
-        for (let c = 0; c < width; c++) mem2[p + c] = src[base + c];
-        p += width;
-      } else {
-        for (let c = 0; c < width; c++) mem2[p++] = c < cols ? src[base + c * cs] : 0;
-      }
-    }
-  }
-}
-function packTransposedStrips(mem2, at, w, offset, ldw, k0, kc, n, width) {
-  const nPad = Math.ceil(n / width) * width;
-  for (let j = 0; j < nPad; j++) {
-    const lane = j % width;
-    const to = at + (j - lane) * kc + lane;
-    if (j >= n) {
-      for (let i2 = 0; i2 < kc; i2++) mem2[to + i2 * width] = 0;
-      continue;
-    }
-    const from = offset + j * ldw + k0;
-    for (let i2 = 0; i2 < kc; i2++) mem2[to + i2 * width] = w[from + i2];
-  }
-}
-function packA(a, i0, mc, k0, kc) {
-  packRowStrips(packedA, 0, a, i0, mc, k0, kc, MR);
-}
-function packB(b3, k0, kc, n) {
-  const need4 = Math.ceil(n / NR) * NR * kc;
-  if (packedB.length < need4) packedB = new Float32Array(need4);
-  packColumnStrips(packedB, 0, b3, k0, kc, n, NR);
-}
-function microKernel(ap, aStart, bp, bStart, kc, c, cStart, ldc, rows2, cols, accumulate2) {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-  let ai = aStart;
-  let bi = bStart;
-  for (let k = 0; k < kc; k++) {
-    const a0 = ap[ai], a1 = ap[ai + 1], a2 = ap[ai + 2], a3 = ap[ai + 3];
-    const b0 = bp[bi], b1 = bp[bi + 1], b22 = bp[bi + 2], b3 = bp[bi + 3];
-    c00 += a0 * b0;
-    c01 += a0 * b1;
-    c02 += a0 * b22;
-    c03 += a0 * b3;
-    c10 += a1 * b0;
-    c11 += a1 * b1;
-    c12 += a1 * b22;
-    c13 += a1 * b3;
-    c20 += a2 * b0;
-    c21 += a2 * b1;
-    c22 += a2 * b22;
-    c23 += a2 * b3;
-    c30 += a3 * b0;
-    c31 += a3 * b1;
-    c32 += a3 * b22;
-    c33 += a3 * b3;
-    ai += 4;
-    bi += 4;
-  }
-  if (rows2 === MR && cols === NR) {
-    const r0 = cStart, r1 = cStart + ldc, r2 = cStart + 2 * ldc, r3 = cStart + 3 * ldc;
-    if (accumulate2) {
-      c[r0] += c00;
-      c[r0 + 1] += c01;
-      c[r0 + 2] += c02;
-      c[r0 + 3] += c03;
-      c[r1] += c10;
-      c[r1 + 1] += c11;
-      c[r1 + 2] += c12;
-      c[r1 + 3] += c13;
-      c[r2] += c20;
-      c[r2 + 1] += c21;
-      c[r2 + 2] += c22;
-      c[r2 + 3] += c23;
-      c[r3] += c30;
-      c[r3 + 1] += c31;
-      c[r3 + 2] += c32;
-      c[r3 + 3] += c33;
-    } else {
-      c[r0] = c00;
-      c[r0 + 1] = c01;
-      c[r0 + 2] = c02;
-      c[r0 + 3] = c03;
-      c[r1] = c10;
-      c[r1 + 1] = c11;
-      c[r1 + 2] = c12;
-      c[r1 + 3] = c13;
-      c[r2] = c20;
-      c[r2 + 1] = c21;
-      c[r2 + 2] = c22;
-      c[r2 + 3] = c23;
-      c[r3] = c30;
-      c[r3 + 1] = c31;
-      c[r3 + 2] = c32;
-      c[r3 + 3] = c33;
-    }
-    return;
-  }
-  edge[0] = c00;
-  edge[1] = c01;
-  edge[2] = c02;
-  edge[3] = c03;
-  edge[4] = c10;
-  edge[5] = c11;
-  edge[6] = c12;
-  edge[7] = c13;
-  edge[8] = c20;
-  edge[9] = c21;
-  edge[10] = c22;
-  edge[11] = c23;
-  edge[12] = c30;
-  edge[13] = c31;
-  edge[14] = c32;
-  edge[15] = c33;
-  for (let r = 0; r < rows2; r++) {
-    for (let j = 0; j < cols; j++) {
-      const idx = cStart + r * ldc + j;
-      c[idx] = accumulate2 ? c[idx] + edge[r * NR + j] : edge[r * NR + j];
-    }
-  }
-}
-function gemmScalar(m, n, k, a, b3, c, cOffset, ldc, accumulate2 = false) {
-  if (m === 0 || n === 0) return;
-  if (k === 0) {
-    if (!accumulate2) for (let i2 = 0; i2 < m; i2++) c.fill(0, cOffset + i2 * ldc, cOffset + i2 * ldc + n);
-    return;
-  }
-  const nStrips = Math.ceil(n / NR);
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = Math.min(KC, k - k0);
-    packB(b3, k0, kc, n);
-    const add2 = accumulate2 || k0 > 0;
-    for (let i0 = 0; i0 < m; i0 += MC) {
-      const mc = Math.min(MC, m - i0);
-      packA(a, i0, mc, k0, kc);
-      const mStrips = Math.ceil(mc / MR);
-      for (let js = 0; js < nStrips; js++) {
-        const cols = Math.min(NR, n - js * NR);
-        for (let is = 0; is < mStrips; is++) {
-          const rows2 = Math.min(MR, mc - is * MR);
-          const cStart = cOffset + (i0 + is * MR) * ldc + js * NR;
-          microKernel(packedA, is * kc * MR, packedB, js * kc * NR, kc, c, cStart, ldc, rows2, cols, add2);
-        }
-      }
-    }
-  }
-}
-function rowTimesWeightT(rows2, n, k, x2, xOffset, w, out2, outOffset) {
-  for (let r = 0; r < rows2; r++) {
-    const xo = xOffset + r * k;
-    const oo = outOffset + r * n;
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const w0 = j * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let i2 = 0; i2 < k; i2++) {
-        const xv = x2[xo + i2];
-        s0 += xv * w[w0 + i2];
-        s1 += xv * w[w1 + i2];
-        s2 += xv * w[w2 + i2];
-        s3 += xv * w[w3 + i2];
-      }
-      out2[oo + j] = s0;
-      out2[oo + j + 1] = s1;
-      out2[oo + j + 2] = s2;
-      out2[oo + j + 3] = s3;
-    }
-    for (; j < n; j++) {
-      let s = 0;
-      const wo = j * k;
-      for (let i2 = 0; i2 < k; i2++) s += x2[xo + i2] * w[wo + i2];
-      out2[oo + j] = s;
-    }
-  }
-}
-var MR, NR, KC, MC, packedA, packedB, edge;
-var init_gemm_scalar = __esm({
-  "src/runtime/gemm-scalar.ts"() {
-    "use strict";
-    MR = 4;
-    NR = 4;
-    KC = 256;
-    MC = 64;
-    packedA = new Float32Array(MC * KC);
-    packedB = new Float32Array(0);
-    edge = new Float32Array(MR * NR);
-  }
-});
-
-// src/runtime/wasm-asm.ts
-function uleb(n) {
-  const out2 = [];
-  do {
-    let byte = n & 127;
-    n >>>= 7;
-    if (n !== 0) byte |= 128;
-    out2.push(byte);
-  } while (n !== 0);
-  return out2;
-}
-function sleb(n) {
-  const out2 = [];
-  for (; ; ) {
-    const byte = n & 127;
-    n >>= 7;
-    if (n === 0 && (byte & 64) === 0 || n === -1 && (byte & 64) !== 0) {
-      out2.push(byte);
-      return out2;
-    }
-    out2.push(byte | 128);
-  }
-}
-function section(id, body) {
-  return [id, ...uleb(body.length), ...body];
-}
-function name(s) {
-  const bytes = [...new TextEncoder().encode(s)];
-  return [...uleb(bytes.length), ...bytes];
-}
-function countedLoop(counter, limit, body) {
-  return [
-    ...i32c(0),
-    ...set(counter),
-    OP.block,
-    EMPTY_BLOCK_TYPE,
-    OP.loop,
-    EMPTY_BLOCK_TYPE,
-    ...get(counter),
-    ...get(limit),
-    OP.i32GeU,
-    OP.brIf,
-    1,
-    ...body,
-    ...get(counter),
-    ...i32c(1),
-    OP.i32Add,
-    ...set(counter),
-    OP.br,
-    0,
-    OP.end,
-    OP.end
-  ];
-}
-function moduleWithOneFunction(exportName, params, code) {
-  const type = [1, 96, ...uleb(params.length), ...params, 0];
-  const importMemory = [1, ...name("env"), ...name("memory"), 2, 0, 1];
-  const functions = [1, 0];
-  const exports = [1, ...name(exportName), 0, 0];
-  const body = [1, ...uleb(code.length), ...code];
-  return Uint8Array.from([
-    0,
-    97,
-    115,
-    109,
-    1,
-    0,
-    0,
-    0,
-    ...section(1, type),
-    ...section(2, importMemory),
-    ...section(3, functions),
-    ...section(7, exports),
-    ...section(10, body)
-  ]);
-}
-function instantiate(bytes) {
-  const wasm2 = globalThis.WebAssembly;
-  if (!wasm2) throw new Error("WebAssembly is not available");
-  const memory = new wasm2.Memory({ initial: 1 });
-  const module = new wasm2.Module(bytes);
-  return { memory, exports: new wasm2.Instance(module, { env: { memory } }).exports };
-}
-function floatView(memory, bytes) {
-  const have = memory.buffer.byteLength;
-  if (have < bytes) memory.grow(Math.ceil((bytes - have) / 65536));
-  return new Float32Array(memory.buffer);
-}
-var I32, V128, EMPTY_BLOCK_TYPE, OP, SIMD, get, set, i32c, simd, mem;
-var init_wasm_asm = __esm({
-  "src/runtime/wasm-asm.ts"() {
-    "use strict";
-    I32 = 127;
-    V128 = 123;
-    EMPTY_BLOCK_TYPE = 64;
-    OP = {
-      block: 2,
-      loop: 3,
-      if: 4,
-      else: 5,
-      br: 12,
-      brIf: 13,
-      end: 11,
-      localGet: 32,
-      localSet: 33,
-      localTee: 34,
-      i32Const: 65,
-      i32Eqz: 69,
-      i32GeU: 79,
-      i32Add: 106,
-      i32Sub: 107,
-      i32Mul: 108,
-      i32Shl: 116,
-      i32Load: 40,
-      f32Load: 42,
-      f32Store: 56,
-      f32Add: 146,
-      simd: 253
-    };
-    SIMD = {
-      v128Load: 0,
-      v128Load32Splat: 9,
-      v128Store: 11,
-      v128Const: 12,
-      f32x4Splat: 19,
-      f32x4ExtractLane: 31,
-      f32x4Add: 228,
-      f32x4Mul: 230
-    };
-    get = (i2) => [OP.localGet, ...uleb(i2)];
-    set = (i2) => [OP.localSet, ...uleb(i2)];
-    i32c = (v) => [OP.i32Const, ...sleb(v)];
-    simd = (op5, ...imm) => [OP.simd, ...uleb(op5), ...imm];
-    mem = (offset) => [0, ...uleb(offset)];
-  }
-});
-
-// src/runtime/wasm-gemm.ts
-function locals(rows2) {
-  const acc = PARAM_COUNT + I32_LOCALS;
-  return {
-    js: PARAM_COUNT,
-    is: PARAM_COUNT + 1,
-    k: PARAM_COUNT + 2,
-    a: PARAM_COUNT + 3,
-    b: PARAM_COUNT + 4,
-    c: PARAM_COUNT + 5,
-    bias: PARAM_COUNT + 6,
-    bBase: PARAM_COUNT + 7,
-    t: PARAM_COUNT + 8,
-    acc,
-    bv0: acc + 2 * rows2,
-    bv1: acc + 2 * rows2 + 1,
-    av: acc + 2 * rows2 + 2,
-    vectors: 2 * rows2 + 3
-  };
-}
-function kLoop(rows2, indexed) {
-  const L2 = locals(rows2);
-  const rowStart = indexed ? [...get(L2.bBase), ...get(L2.t), OP.i32Load, 2, 0, OP.i32Add, ...set(L2.b)] : [];
-  const advanceB = indexed ? [...get(L2.t), ...i32c(4), OP.i32Add, ...set(L2.t)] : [...get(L2.b), ...get(P.ldb), OP.i32Add, ...set(L2.b)];
-  const madd = (acc, b3) => [...get(acc), ...get(L2.av), ...get(b3), ...simd(SIMD.f32x4Mul), ...simd(SIMD.f32x4Add), ...set(acc)];
+// src/runtime/wasm-elementwise.ts
+function addReluBody() {
+  const P9 = { a: 0, b: 1, to: 2 };
   const step = [
-    ...rowStart,
-    ...get(L2.b),
-    ...simd(SIMD.v128Load, ...mem(0)),
-    ...set(L2.bv0),
-    ...get(L2.b),
-    ...simd(SIMD.v128Load, ...mem(16)),
-    ...set(L2.bv1)
-  ];
-  for (let r = 0; r < rows2; r++) {
-    step.push(
-      ...get(L2.a),
-      ...simd(SIMD.v128Load32Splat, ...mem(r * 4)),
-      ...set(L2.av),
-      ...madd(L2.acc + 2 * r, L2.bv0),
-      ...madd(L2.acc + 2 * r + 1, L2.bv1)
-    );
-  }
-  return [
-    ...get(P.kc),
-    ...set(L2.k),
-    OP.block,
-    EMPTY_BLOCK_TYPE,
-    OP.loop,
-    EMPTY_BLOCK_TYPE,
-    ...get(L2.k),
-    OP.i32Eqz,
-    OP.brIf,
-    1,
-    ...step,
-    ...get(L2.a),
-    ...i32c(4 * rows2),
+    ...get(P9.a),
+    ...op5(SIMD.f32x4Pmax, constants2.f32(0), op5(SIMD.f32x4Add, [...get(P9.a), ...simd(SIMD.v128Load, ...mem(0))], [...get(P9.b), ...simd(SIMD.v128Load, ...mem(0))])),
+    ...simd(SIMD.v128Store, ...mem(0)),
+    ...get(P9.a),
+    ...i32c(16),
     OP.i32Add,
-    ...set(L2.a),
-    ...advanceB,
-    ...get(L2.k),
-    ...i32c(1),
-    OP.i32Sub,
-    ...set(L2.k),
-    OP.br,
+    ...set(P9.a),
+    ...get(P9.b),
+    ...i32c(16),
+    OP.i32Add,
+    ...set(P9.b)
+  ];
+  return [
     0,
-    OP.end,
+    ...loopBelow(P9.a, P9.to, step),
     OP.end
   ];
 }
-function rowStore(rows2, r) {
-  const L2 = locals(rows2);
-  const half = (h) => [
-    ...get(L2.c),
-    ...get(P.first),
-    OP.if,
-    V128,
-    ...get(L2.bias),
-    ...simd(SIMD.v128Load32Splat, ...mem(r * 4)),
-    OP.else,
-    ...get(L2.c),
-    ...simd(SIMD.v128Load, ...mem(h * 16)),
-    OP.end,
-    ...get(L2.acc + 2 * r + h),
-    ...simd(SIMD.f32x4Add),
-    ...simd(SIMD.v128Store, ...mem(h * 16))
-  ];
-  return [...half(0), ...half(1), ...get(L2.c), ...get(P.ldc), OP.i32Add, ...set(L2.c)];
-}
-function kernelBody(rows2, indexed) {
-  const L2 = locals(rows2);
-  const zero = simd(SIMD.v128Const, ...new Array(16).fill(0));
-  const clearAcc = Array.from({ length: 2 * rows2 }, (_, i2) => [...zero, ...set(L2.acc + i2)]).flat();
-  const tile4 = [
-    ...clearAcc,
-    // a = ap + is·kc·(4·rows); b = bp + js·bStrip
-    ...get(P.ap),
-    ...get(L2.is),
-    ...get(P.kc),
-    OP.i32Mul,
-    ...i32c(4 * rows2),
-    OP.i32Mul,
-    OP.i32Add,
-    ...set(L2.a),
-    ...get(P.bp),
-    ...get(L2.js),
-    ...get(P.bStrip),
-    OP.i32Mul,
-    OP.i32Add,
-    ...set(indexed ? L2.bBase : L2.b),
-    ...indexed ? [...get(P.ldb), ...set(L2.t)] : [],
-    ...kLoop(rows2, indexed),
-    // c = cp + is·rows·ldc + js·32; bias = biasp + is·rows·4
-    ...get(P.cp),
-    ...get(L2.is),
-    ...i32c(rows2),
-    OP.i32Mul,
-    ...get(P.ldc),
-    OP.i32Mul,
-    OP.i32Add,
-    ...get(L2.js),
-    ...i32c(5),
-    OP.i32Shl,
-    OP.i32Add,
-    ...set(L2.c),
-    ...get(P.biasp),
-    ...get(L2.is),
-    ...i32c(4 * rows2),
-    OP.i32Mul,
-    OP.i32Add,
-    ...set(L2.bias),
-    ...Array.from({ length: rows2 }, (_, r) => rowStore(rows2, r)).flat()
-  ];
-  const declared = [2, ...uleb(I32_LOCALS), I32, ...uleb(L2.vectors), V128];
-  return [...declared, ...countedLoop(L2.js, P.nStrips, countedLoop(L2.is, P.mStrips, tile4)), OP.end];
-}
-function buildTileKernel(rows2, indexed = false) {
-  const { memory, exports } = instantiate(moduleWithOneFunction("tile", new Array(PARAM_COUNT).fill(I32), kernelBody(rows2, indexed)));
-  return { memory, tile: exports["tile"] };
-}
-function wasmGemmKernel(indexed = false) {
-  if (!instances.has(indexed)) {
-    try {
-      instances.set(indexed, buildTileKernel(TILE_ROWS, indexed));
-    } catch {
-      instances.set(indexed, null);
-    }
+function addReluWasm(a, b3, out2) {
+  const kernel4 = addReluKernel();
+  if (!kernel4) return false;
+  const floats2 = floatView(kernel4.memory, 2 * CHUNK * 4);
+  for (let i2 = 0; i2 < out2.length; i2 += CHUNK) {
+    const n = Math.min(CHUNK, out2.length - i2);
+    floats2.set(a.subarray(i2, i2 + n), 0);
+    floats2.set(b3.subarray(i2, i2 + n), CHUNK);
+    kernel4.run(0, CHUNK * 4, Math.ceil(n / 4) * 16);
+    out2.set(floats2.subarray(0, n), i2);
   }
-  return instances.get(indexed) ?? void 0;
-}
-var P, PARAM_COUNT, TILE_ROWS, TILE_COLS, I32_LOCALS, instances;
-var init_wasm_gemm = __esm({
-  "src/runtime/wasm-gemm.ts"() {
-    "use strict";
-    init_wasm_asm();
-    P = { ap: 0, bp: 1, cp: 2, mStrips: 3, nStrips: 4, kc: 5, ldc: 6, ldb: 7, bStrip: 8, biasp: 9, first: 10 };
-    PARAM_COUNT = 11;
-    TILE_ROWS = 4;
-    TILE_COLS = 8;
-    I32_LOCALS = 9;
-    instances = /* @__PURE__ */ new Map();
-  }
-});
-
-// src/runtime/gemm.ts
-function wasmView(kernel2, bytes) {
-  const have = kernel2.memory.buffer.byteLength;
-  if (have < bytes) kernel2.memory.grow(Math.ceil((bytes - have) / 65536));
-  return new Float32Array(kernel2.memory.buffer);
-}
-function paddedColumns(n) {
-  return Math.ceil(n / WASM_NR) * WASM_NR;
-}
-function copyRows(mem2, at, b3, k0, kc, n) {
-  const nPad = paddedColumns(n);
-  for (let k = 0; k < kc; k++) {
-    const from = b3.offset + (k0 + k) * b3.rowStride;
-    const to = at + k * nPad;
-    mem2.set(b3.data.subarray(from, from + n), to);
-    if (nPad > n) mem2.fill(0, to + n, to + nPad);
-  }
-}
-function packStrips(mem2, at, b3, k0, kc, n) {
-  if (b3.rowStride === 1) packTransposedStrips(mem2, at, b3.data, b3.offset, b3.colStride, k0, kc, n, WASM_NR);
-  else packColumnStrips(mem2, at, b3, k0, kc, n, WASM_NR);
-}
-function viewPacker(b3) {
-  if (b3.colStride === 1) return { layout: "rows", write: (mem2, at, k0, kc, n) => copyRows(mem2, at, b3, k0, kc, n) };
-  return { layout: "strips", write: (mem2, at, k0, kc, n) => packStrips(mem2, at, b3, k0, kc, n) };
-}
-function packedConstant(view, kind, rows2, cols, pack) {
-  let byView = packedConstants.get(view.data);
-  if (!byView) {
-    byView = /* @__PURE__ */ new Map();
-    packedConstants.set(view.data, byView);
-  }
-  const key = `${kind}:${view.offset}:${view.rowStride}:${view.colStride}:${rows2}:${cols}`;
-  let packed = byView.get(key);
-  if (!packed) {
-    packed = pack();
-    byView.set(key, packed);
-  }
-  return packed;
-}
-function packConstantsPerCall(f) {
-  const was = packPerCall;
-  packPerCall = true;
-  try {
-    return f();
-  } finally {
-    packPerCall = was;
-  }
-}
-function packingConstantsPerCall() {
-  return packPerCall;
-}
-function packConstantA(a, m, k) {
-  const panels = new Float32Array(Math.ceil(m / WASM_MR) * WASM_MR * k);
-  let at = 0;
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = Math.min(KC, k - k0);
-    for (let i0 = 0; i0 < m; i0 += WASM_MC) {
-      const mc = Math.min(WASM_MC, m - i0);
-      packRowStrips(panels, at, a, i0, mc, k0, kc, WASM_MR);
-      at += Math.ceil(mc / WASM_MR) * WASM_MR * kc;
-    }
-  }
-  return panels;
-}
-function packedPanels(a, m, k) {
-  return packedConstant(a, "A", m, k, () => packConstantA(a, m, k));
-}
-function constantPacker(b3, k, n) {
-  const nPad = Math.ceil(n / WASM_NR) * WASM_NR;
-  const cached = packedConstant(b3, "B", k, n, () => {
-    const packed = new Float32Array(k * nPad);
-    for (let k0 = 0; k0 < k; k0 += KC) packStrips(packed, k0 * nPad, b3, k0, Math.min(KC, k - k0), n);
-    return packed;
-  });
-  return { layout: "strips", write: (mem2, at, k0, kc) => mem2.set(cached.subarray(k0 * nPad, (k0 + kc) * nPad), at) };
-}
-function wasmLayout(m, n, packB2) {
-  const nPad = paddedColumns(n);
-  const mPad = Math.ceil(m / WASM_MR) * WASM_MR;
-  const aAt = 0;
-  const biasAt = aAt + WASM_MC * KC;
-  const bAt = biasAt + mPad;
-  const cAt = bAt + (packB2.layout === "indexed" ? INDEX_TABLE_FLOATS + (packB2.dataFloats ?? 0) : KC * nPad);
-  return { nPad, mPad, aAt, biasAt, bAt, cAt, end: cAt + mPad * nPad };
-}
-function copyOut(mem2, cAt, nPad, m, n, c, cOffset, ldc, accumulate2, columnAdds, rowAffine, columnRuns) {
-  const { runs, stride, width } = columnRuns ?? { runs: 1, stride: n, width: n };
-  if (columnRuns || rowAffine && !accumulate2) {
-    for (let i2 = 0; i2 < m; i2++) {
-      for (let r = 0; r < runs; r++) {
-        const src = cAt + i2 * nPad + r * stride;
-        const dst = cOffset + i2 * ldc + r * width;
-        if (rowAffine) affineRun(mem2, src, src + width, c, dst, rowAffine.scale[i2], rowAffine.shift[i2], rowAffine.relu);
-        else c.set(mem2.subarray(src, src + width), dst);
-      }
-    }
-    return;
-  }
-  if (columnAdds.length > 0 && !accumulate2) {
-    const [first, ...rest] = columnAdds;
-    for (let i2 = 0; i2 < m; i2++) {
-      const src = cAt + i2 * nPad;
-      const dst = cOffset + i2 * ldc;
-      for (let j = 0; j < n; j++) c[dst + j] = mem2[src + j] + first[j];
-      for (const add2 of rest) for (let j = 0; j < n; j++) c[dst + j] += add2[j];
-    }
-    return;
-  }
-  if (!accumulate2 && nPad === n && ldc === n) {
-    c.set(mem2.subarray(cAt, cAt + m * n), cOffset);
-    return;
-  }
-  for (let i2 = 0; i2 < m; i2++) {
-    const src = cAt + i2 * nPad;
-    const dst = cOffset + i2 * ldc;
-    if (accumulate2) for (let j = 0; j < n; j++) c[dst + j] += mem2[src + j];
-    else c.set(mem2.subarray(src, src + n), dst);
-  }
-}
-function gemmWasm(kernel2, m, n, k, a, packB2, c, cOffset, ldc, options) {
-  const { accumulate: accumulate2 = false, constantA = false, rowBias: rowBias2, columnAdds = [], rowAffine } = options;
-  const { nPad, mPad, aAt, biasAt, bAt, cAt, end } = wasmLayout(m, n, packB2);
-  const panels = options.packedA ?? (constantA && !packPerCall ? packedPanels(a, m, k) : void 0);
-  const mem2 = wasmView(kernel2, end * 4);
-  if (rowBias2 && !accumulate2) {
-    mem2.set(rowBias2.subarray(0, m), biasAt);
-    mem2.fill(0, biasAt + m, biasAt + mPad);
-  } else {
-    mem2.fill(0, biasAt, biasAt + mPad);
-  }
-  const bStep = { strips: (kc) => [bAt * 4, WASM_NR * 4, kc * WASM_NR * 4], rows: () => [bAt * 4, nPad * 4, WASM_NR * 4], indexed: () => [(bAt + INDEX_TABLE_FLOATS) * 4, bAt * 4, WASM_NR * 4] }[packB2.layout];
-  let panelAt = 0;
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = Math.min(KC, k - k0);
-    packB2.write(mem2, bAt, k0, kc, n);
-    for (let i0 = 0; i0 < m; i0 += WASM_MC) {
-      const mc = Math.min(WASM_MC, m - i0);
-      const strips = Math.ceil(mc / WASM_MR);
-      if (panels) {
-        mem2.set(panels.subarray(panelAt, panelAt + strips * WASM_MR * kc), aAt);
-        panelAt += strips * WASM_MR * kc;
-      } else {
-        packRowStrips(mem2, aAt, a, i0, mc, k0, kc, WASM_MR);
-      }
-      const [bp, ldb, bStrip] = bStep(kc);
-      kernel2.tile(aAt * 4, bp, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4, ldb, bStrip, (biasAt + i0) * 4, k0 === 0 ? 1 : 0);
-    }
-  }
-  copyOut(mem2, cAt, nPad, m, n, c, cOffset, ldc, accumulate2, columnAdds, rowAffine, options.columnRuns);
-}
-function addRowBias(m, n, c, cOffset, ldc, bias) {
-  for (let i2 = 0; i2 < m; i2++) {
-    const b3 = bias[i2];
-    for (let j = cOffset + i2 * ldc; j < cOffset + i2 * ldc + n; j++) c[j] += b3;
-  }
-}
-function addColumnBias(m, n, c, cOffset, ldc, bias) {
-  for (let i2 = 0; i2 < m; i2++) {
-    const row = cOffset + i2 * ldc;
-    for (let j = 0; j < n; j++) c[row + j] += bias[j];
-  }
-}
-function gemm3(m, n, k, a, b3, c, cOffset, ldc, options = {}) {
-  const kernel2 = options.packedA || m * n * k >= WASM_MIN_WORK ? wasmGemmKernel() : void 0;
-  if (options.packedA && !kernel2) throw new Error("gemm: a packed A needs the WebAssembly SIMD kernel");
-  if (kernel2 && k > 0) {
-    gemmWasm(kernel2, m, n, k, a, options.constantB && !packPerCall ? constantPacker(b3, k, n) : viewPacker(b3), c, cOffset, ldc, options);
-    return;
-  }
-  gemmScalar(m, n, k, a, b3, c, cOffset, ldc, options.accumulate ?? false);
-  if (options.rowBias && !options.accumulate) addRowBias(m, n, c, cOffset, ldc, options.rowBias);
-  if (!options.accumulate) for (const add2 of options.columnAdds ?? []) addColumnBias(m, n, c, cOffset, ldc, add2);
-  const affine3 = options.accumulate ? void 0 : options.rowAffine;
-  if (affine3) for (let i2 = 0; i2 < m; i2++) affineRun(c, cOffset + i2 * ldc, cOffset + i2 * ldc + n, c, cOffset + i2 * ldc, affine3.scale[i2], affine3.shift[i2], affine3.relu);
-}
-function gemmPacked(m, n, k, a, packB2, c, cOffset, ldc, options = {}) {
-  const kernel2 = wasmGemmKernel(packB2.layout === "indexed");
-  if (!kernel2 || k === 0) return false;
-  gemmWasm(kernel2, m, n, k, a, packB2, c, cOffset, ldc, options);
   return true;
 }
-var WASM_MIN_WORK, WASM_MR, WASM_NR, WASM_MC, INDEX_TABLE_FLOATS, packedConstants, packPerCall;
-var init_gemm = __esm({
-  "src/runtime/gemm.ts"() {
+function binaryBody(code, pattern) {
+  const P9 = { x: 0, y: 1, to: 2, splat: 3 };
+  const loadX = [...get(P9.x), ...simd(SIMD.v128Load, ...mem(0))];
+  const other = pattern === "both" ? [...get(P9.y), ...simd(SIMD.v128Load, ...mem(0))] : get(P9.splat);
+  const value = pattern === "bOnly" ? op5(code, other, loadX) : op5(code, loadX, other);
+  const step = [
+    ...get(P9.x),
+    ...value,
+    ...simd(SIMD.v128Store, ...mem(0)),
+    ...get(P9.x),
+    ...i32c(16),
+    OP.i32Add,
+    ...set(P9.x),
+    ...pattern === "both" ? [...get(P9.y), ...i32c(16), OP.i32Add, ...set(P9.y)] : []
+  ];
+  const splat = pattern === "both" ? [] : [...get(P9.y), ...simd(SIMD.v128Load32Splat, ...mem(0)), ...set(P9.splat)];
+  return [1, 1, V128, ...splat, ...loopBelow(P9.x, P9.to, step), OP.end];
+}
+function binaryKernel(opName, pattern) {
+  const code = BINARY_SIMD[opName];
+  if (code === void 0) return void 0;
+  const key = `${opName}:${pattern}`;
+  let compiled = binaryKernels.get(key);
+  if (!compiled) {
+    compiled = lazyKernel("f", [I32, I32, I32], () => binaryBody(code, pattern));
+    binaryKernels.set(key, compiled);
+  }
+  return compiled();
+}
+function binaryRunWasm(opName, pattern) {
+  const kernel4 = binaryKernel(opName, pattern);
+  if (!kernel4) return void 0;
+  return (o, oAt, a, aAt, b3, bAt, len) => {
+    const floats2 = floatView(kernel4.memory, 2 * CHUNK * 4);
+    if (pattern === "aOnly") floats2[CHUNK] = b3[bAt];
+    if (pattern === "bOnly") floats2[CHUNK] = a[aAt];
+    for (let i2 = 0; i2 < len; i2 += CHUNK) {
+      const n = Math.min(CHUNK, len - i2);
+      if (pattern === "bOnly") floats2.set(b3.subarray(bAt + i2, bAt + i2 + n), 0);
+      else floats2.set(a.subarray(aAt + i2, aAt + i2 + n), 0);
+      if (pattern === "both") floats2.set(b3.subarray(bAt + i2, bAt + i2 + n), CHUNK);
+      kernel4.run(0, CHUNK * 4, Math.ceil(n / 4) * 16);
+      o.set(floats2.subarray(0, n), oAt + i2);
+    }
+  };
+}
+var addReluKernel, CHUNK, BINARY_SIMD, binaryKernels;
+var init_wasm_elementwise = __esm({
+  "src/runtime/wasm-elementwise.ts"() {
     "use strict";
-    init_affine();
-    init_gemm_scalar();
-    init_wasm_gemm();
-    init_gemm_scalar();
-    WASM_MIN_WORK = 8192;
-    WASM_MR = TILE_ROWS;
-    WASM_NR = TILE_COLS;
-    WASM_MC = TILE_ROWS * 32;
-    INDEX_TABLE_FLOATS = 256;
-    packedConstants = /* @__PURE__ */ new WeakMap();
-    packPerCall = false;
+    init_wasm_asm();
+    init_wasm_math();
+    addReluKernel = lazyKernel("addRelu", [I32, I32, I32], addReluBody);
+    CHUNK = 16384;
+    BINARY_SIMD = { add: SIMD.f32x4Add, sub: SIMD.f32x4Sub, mul: SIMD.f32x4Mul, real_div: SIMD.f32x4Div };
+    binaryKernels = /* @__PURE__ */ new Map();
+  }
+});
+
+// src/runtime/wasm-gelu.ts
+function erfLanes() {
+  const x2 = get(L.x);
+  const ax = get(L.ax);
+  const t = get(L.t);
+  const one = constants2.f64(1);
+  const series = op5(SIMD.f64x2Mul, x2, horner(ERF_SERIES_COEFFICIENTS, op5(SIMD.f64x2Mul, x2, x2)));
+  let poly = constants2.f64(ERF_AS[4]);
+  for (let i2 = 3; i2 >= 0; i2--) poly = op5(SIMD.f64x2Add, op5(SIMD.f64x2Mul, poly, t), constants2.f64(ERF_AS[i2]));
+  poly = op5(SIMD.f64x2Mul, poly, t);
+  const y = op5(SIMD.f64x2Sub, one, op5(SIMD.f64x2Mul, poly, expLanes(op5(SIMD.f64x2Mul, op5(SIMD.f64x2Neg, ax), ax), L, { inRange: true })));
+  return [
+    ...op5(SIMD.f64x2Abs, x2),
+    ...set(L.ax),
+    ...op5(SIMD.f64x2Div, one, op5(SIMD.f64x2Add, one, op5(SIMD.f64x2Mul, constants2.f64(ERF_AS_P), ax))),
+    ...set(L.t),
+    ...op5(SIMD.v128And, x2, constants2.f64(-0)),
+    ...set(L.signs),
+    // series if ax < 0.5, else (ax < 4 ? ±y : ±1), the sign taken from x.
+    ...series,
+    ...op5(SIMD.v128Xor, y, get(L.signs)),
+    ...op5(SIMD.v128Or, one, get(L.signs)),
+    ...op5(SIMD.f64x2Lt, ax, constants2.f64(ERF_SATURATES)),
+    ...simd(SIMD.v128Bitselect),
+    ...op5(SIMD.f64x2Lt, ax, constants2.f64(0.5)),
+    ...simd(SIMD.v128Bitselect)
+  ];
+}
+function geluBody() {
+  const step = [
+    ...get(P3.from),
+    ...simd(SIMD.v128Load, ...mem(0)),
+    ...set(L.v),
+    ...get(L.v),
+    ...get(L.c1),
+    ...simd(SIMD.f32x4Div),
+    ...set(L.d),
+    ...lowToF64(get(L.d)),
+    ...set(L.x),
+    ...erfLanes(),
+    ...set(L.lo),
+    ...highToF64(get(L.d)),
+    ...set(L.x),
+    ...get(P3.from),
+    ...joinToF32(get(L.lo), erfLanes()),
+    ...get(L.c2),
+    ...simd(SIMD.f32x4Add),
+    ...get(L.v),
+    ...simd(SIMD.f32x4Mul),
+    ...get(L.c3),
+    ...simd(SIMD.f32x4Mul),
+    ...simd(SIMD.v128Store, ...mem(0)),
+    ...get(P3.from),
+    ...i32c(16),
+    OP.i32Add,
+    ...set(P3.from)
+  ];
+  const constants3 = [L.c1, L.c2, L.c3].flatMap((local, i2) => [...i32c(0), ...simd(SIMD.v128Load32Splat, ...mem(4 * i2)), ...set(local)]);
+  return [
+    1,
+    V128_LOCALS,
+    V128,
+    ...constants3,
+    ...loopBelow(P3.from, P3.to, step),
+    OP.end
+  ];
+}
+function erfGeluWasm(x2, c1, c2, c3, out2) {
+  const kernel4 = geluKernel();
+  if (!kernel4) return false;
+  const floats2 = floatView(kernel4.memory, DATA_AT + CHUNK2 * 4);
+  floats2[0] = c1;
+  floats2[1] = c2;
+  floats2[2] = c3;
+  const at = DATA_AT / 4;
+  for (let i2 = 0; i2 < x2.length; i2 += CHUNK2) {
+    const n = Math.min(CHUNK2, x2.length - i2);
+    floats2.set(x2.subarray(i2, i2 + n), at);
+    kernel4.run(DATA_AT, DATA_AT + Math.ceil(n / 4) * 16);
+    out2.set(floats2.subarray(at, at + n), i2);
+  }
+  return true;
+}
+var P3, L, V128_LOCALS, DATA_AT, geluKernel, CHUNK2;
+var init_wasm_gelu = __esm({
+  "src/runtime/wasm-gelu.ts"() {
+    "use strict";
+    init_fast_math();
+    init_wasm_asm();
+    init_wasm_math();
+    P3 = { from: 0, to: 1 };
+    L = { c1: 2, c2: 3, c3: 4, v: 5, d: 6, x: 7, ax: 8, t: 9, signs: 10, lo: 11, clamped: 12, shifted: 13, r: 14 };
+    V128_LOCALS = 13;
+    DATA_AT = 16;
+    geluKernel = lazyKernel("gelu", [I32, I32], geluBody);
+    CHUNK2 = 16384;
   }
 });
 
@@ -36305,88 +36924,6 @@ var init_broadcast = __esm({
   }
 });
 
-// src/runtime/kernels/attention.ts
-function scaledDotProductAttention2(ctx) {
-  const q = ctx.float("query");
-  const k = ctx.float("key");
-  const v = ctx.float("value");
-  const r = q.shape.length;
-  if (r < 3 || k.shape.length !== r || v.shape.length !== r) ctx.fail("query, key and value must share a rank of at least 3");
-  const [L2, E] = [q.shape[r - 2], q.shape[r - 1]];
-  const S12 = k.shape[r - 2];
-  const EV = v.shape[r - 1];
-  if (k.shape[r - 1] !== E || v.shape[r - 2] !== S12) ctx.fail(`key [${k.shape.join(",")}] and value [${v.shape.join(",")}] do not fit query [${q.shape.join(",")}]`);
-  const batch = q.shape.slice(0, -2);
-  const batches = elementCount(batch);
-  const mask = ctx.optional("attn_mask");
-  const maskIndex = mask ? broadcastIndex2(mask.shape, [...batch, L2, S12]) : null;
-  if (mask) broadcastShapes4(ctx, [mask.shape, [...batch, L2, S12]]);
-  const scale = 1 / Math.sqrt(E);
-  const scores = new Float32Array(L2 * S12);
-  const out2 = makeFloatToOverwrite(q.dtype, [...batch, L2, EV]);
-  for (let b3 = 0; b3 < batches; b3++) {
-    gemm3(L2, S12, E, matrix(q.data, b3 * L2 * E, E), matrix(k.data, b3 * S12 * E, 1, E), scores, 0, S12);
-    for (let i2 = 0; i2 < L2; i2++) {
-      let max2 = -Infinity;
-      for (let j = 0; j < S12; j++) {
-        const flat = (b3 * L2 + i2) * S12 + j;
-        let s = scores[i2 * S12 + j] * scale;
-        if (mask) {
-          const m = mask.data[maskIndex ? maskIndex[flat] : flat];
-          s = mask.dtype === "bool" ? m ? s : -Infinity : s + m;
-        }
-        scores[i2 * S12 + j] = s;
-        max2 = Math.max(max2, s);
-      }
-      let sum = 0;
-      for (let j = 0; j < S12; j++) {
-        const e = max2 === -Infinity ? 0 : fastExp(scores[i2 * S12 + j] - max2);
-        scores[i2 * S12 + j] = e;
-        sum += e;
-      }
-      for (let j = 0; j < S12; j++) scores[i2 * S12 + j] = sum > 0 ? scores[i2 * S12 + j] / sum : 0;
-    }
-    gemm3(L2, EV, S12, matrix(scores, 0, S12), matrix(v.data, b3 * S12 * EV, EV), out2.data, b3 * L2 * EV, EV);
-  }
-  return [out2];
-}
-var attentionKernels;
-var init_attention2 = __esm({
-  "src/runtime/kernels/attention.ts"() {
-    "use strict";
-    init_tensor();
-    init_gemm();
-    init_fast_math();
-    init_value2();
-    init_broadcast();
-    attentionKernels = { scaled_dot_product_attention: scaledDotProductAttention2 };
-  }
-});
-
-// src/runtime/kernels/classify.ts
-function classify(ctx) {
-  const probabilities = ctx.float("probabilities");
-  const classes = ctx.input("classes");
-  const n = probabilities.data.length;
-  if (classes.data.length !== n) ctx.fail(`${classes.data.length} classes for ${n} probabilities`);
-  let best = -1;
-  for (let i2 = 0; i2 < n; i2++) {
-    const p = probabilities.data[i2];
-    if (!Number.isNaN(p) && (best < 0 || p > probabilities.data[best])) best = i2;
-  }
-  if (best < 0) ctx.fail("every probability is NaN: no class can be predicted");
-  const label = classes.dtype === "string" ? { dtype: "string", shape: [], data: [classes.data[best]] } : { dtype: classes.dtype, shape: [], data: classes.data.slice(best, best + 1) };
-  const dictionary = { dtype: "float32", shape: [n], data: Float32Array.from(probabilities.data) };
-  return [label, dictionary];
-}
-var classifyKernels;
-var init_classify2 = __esm({
-  "src/runtime/kernels/classify.ts"() {
-    "use strict";
-    classifyKernels = { classify };
-  }
-});
-
 // src/runtime/kernels/elementwise.ts
 function genericRun(f) {
   return (o, oAt, a, aAt, aStep, b3, bAt, bStep, len) => {
@@ -36418,13 +36955,13 @@ function runPlan(aShape, bShape, outShape) {
 function resultValue(dtype, shape3) {
   return isFloat2(dtype) ? makeFloatToOverwrite(dtype, shape3) : makeValue(dtype, shape3);
 }
-function broadcastBinary(ctx, x2, y, dtype, run2, op5) {
+function broadcastBinary(ctx, x2, y, dtype, run2, op6) {
   const shape3 = broadcastShapes4(ctx, [x2.shape, y.shape]);
   const out2 = resultValue(dtype, shape3);
   const plan = runPlan(x2.shape, y.shape, shape3);
   const { len, aStep, bStep, aBase, bBase } = plan;
   if (len === 0) return out2;
-  const floats2 = floatRun(op5, x2, y, out2, aStep, bStep);
+  const floats2 = floatRun(op6, x2, y, out2, aStep, bStep, len);
   for (let r = 0; r < plan.runs; r++) {
     const aAt = aBase ? aBase[r] : aStep ? r * len : r;
     const bAt = bBase ? bBase[r] : bStep ? r * len : r;
@@ -36433,15 +36970,14 @@ function broadcastBinary(ctx, x2, y, dtype, run2, op5) {
   }
   return out2;
 }
-function floatRun(op5, x2, y, out2, aStep, bStep) {
-  const runs = op5 === void 0 ? void 0 : FLOAT_DEDICATED[op5];
+function floatRun(op6, x2, y, out2, aStep, bStep, len) {
+  const runs = op6 === void 0 ? void 0 : FLOAT_DEDICATED[op6];
   if (!runs || !(x2.data instanceof Float32Array && y.data instanceof Float32Array && out2.data instanceof Float32Array)) return void 0;
-  if (aStep === 1 && bStep === 1) return runs.both;
-  if (aStep === 1) return runs.aOnly;
-  if (bStep === 1) return runs.bOnly;
-  return void 0;
+  const pattern = aStep === 1 && bStep === 1 ? "both" : aStep === 1 ? "aOnly" : bStep === 1 ? "bOnly" : void 0;
+  if (!pattern) return void 0;
+  return (len >= WASM_RUN_MIN ? binaryRunWasm(op6, pattern) : void 0) ?? runs[pattern];
 }
-function binaryKernel(run2, resultIsBool, op5) {
+function binaryKernel2(run2, resultIsBool, op6) {
   return (ctx) => {
     const x2 = ctx.numeric("x");
     const y = ctx.numeric("y");
@@ -36449,13 +36985,16 @@ function binaryKernel(run2, resultIsBool, op5) {
       ctx.fail(`x (${x2.dtype}) and y (${y.dtype}) must have the same dtype`);
     }
     const dtype = resultIsBool ? "bool" : x2.dtype;
-    return [broadcastBinary(ctx, x2, y, dtype, run2, op5)];
+    return [broadcastBinary(ctx, x2, y, dtype, run2, op6)];
   };
 }
 function isFloat2(d) {
   return d === "float32" || d === "float16";
 }
 function erfGeluInto(x2, c1, c2, c3, out2) {
+  if (x2.length < WASM_GELU_MIN || !erfGeluWasm(x2, c1, c2, c3, out2)) erfGeluScalar(x2, c1, c2, c3, out2);
+}
+function erfGeluScalar(x2, c1, c2, c3, out2) {
   for (let i2 = 0; i2 < x2.length; i2++) {
     const v = x2[i2];
     const e = Math.fround(erf(Math.fround(v / c1)));
@@ -36463,6 +37002,9 @@ function erfGeluInto(x2, c1, c2, c3, out2) {
   }
 }
 function addReluInto(a, b3, out2) {
+  if (out2.length < WASM_ADD_RELU_MIN || !addReluWasm(a, b3, out2)) addReluScalar(a, b3, out2);
+}
+function addReluScalar(a, b3, out2) {
   for (let i2 = 0; i2 < out2.length; i2++) {
     const v = Math.fround(a[i2] + b3[i2]);
     out2[i2] = v > 0 ? v : 0;
@@ -36516,18 +37058,20 @@ function select(ctx) {
 }
 function table() {
   const t = { select };
-  for (const [name2, f] of Object.entries(ARITHMETIC3)) t[name2] = binaryKernel(DEDICATED[name2] ?? genericRun(f), false, name2);
-  for (const [name2, f] of Object.entries(COMPARISON)) t[name2] = binaryKernel(genericRun(f), true);
+  for (const [name2, f] of Object.entries(ARITHMETIC3)) t[name2] = binaryKernel2(DEDICATED[name2] ?? genericRun(f), false, name2);
+  for (const [name2, f] of Object.entries(COMPARISON)) t[name2] = binaryKernel2(genericRun(f), true);
   for (const [name2, f] of Object.entries(UNARY3)) t[name2] = f === erf ? erfKernel : unaryKernel(f);
   for (const [name2, { f, epsilon }] of Object.entries(WITH_EPSILON)) t[name2] = epsilonKernel(f, epsilon);
   return t;
 }
-var ARITHMETIC3, COMPARISON, DEDICATED, FLOAT_DEDICATED, UNARY3, WITH_EPSILON, elementwiseKernels;
+var ARITHMETIC3, COMPARISON, DEDICATED, FLOAT_DEDICATED, WASM_RUN_MIN, WASM_GELU_MIN, WASM_ADD_RELU_MIN, UNARY3, WITH_EPSILON, elementwiseKernels;
 var init_elementwise5 = __esm({
   "src/runtime/kernels/elementwise.ts"() {
     "use strict";
     init_tensor();
     init_fast_math();
+    init_wasm_elementwise();
+    init_wasm_gelu();
     init_value2();
     init_broadcast();
     ARITHMETIC3 = {
@@ -36621,6 +37165,9 @@ var init_elementwise5 = __esm({
         }
       }
     };
+    WASM_RUN_MIN = 4096;
+    WASM_GELU_MIN = 64;
+    WASM_ADD_RELU_MIN = 256;
     UNARY3 = {
       abs: Math.abs,
       sqrt: Math.sqrt,
@@ -36653,293 +37200,803 @@ var init_elementwise5 = __esm({
   }
 });
 
-// src/runtime/kernels/misc.ts
-function milDType(ctx, name2, fallback) {
-  const s = ctx.str(name2, fallback);
-  const d = CAST_DTYPES[s];
-  if (!d) ctx.fail(`unknown dtype '${s}' (expected one of ${Object.keys(CAST_DTYPES).join(", ")})`);
-  return d;
+// src/runtime/wasm-matvec.ts
+function matvecBody() {
+  const zero = simd(SIMD.v128Const, ...new Array(16).fill(0));
+  const inner = [
+    ...get(L2.x),
+    ...simd(SIMD.v128Load, ...mem(0)),
+    ...set(L2.xv),
+    ...ROWS.flatMap((t) => [
+      ...get(L2.acc + t),
+      ...get(L2.p + t),
+      ...simd(SIMD.v128Load, ...mem(0)),
+      ...get(L2.xv),
+      ...simd(SIMD.f32x4Mul),
+      ...simd(SIMD.f32x4Add),
+      ...set(L2.acc + t),
+      ...get(L2.p + t),
+      ...i32c(16),
+      OP.i32Add,
+      ...set(L2.p + t)
+    ]),
+    ...get(L2.x),
+    ...i32c(16),
+    OP.i32Add,
+    ...set(L2.x)
+  ];
+  const hsum = (t) => [
+    ...get(L2.acc + t),
+    ...simd(SIMD.f32x4ExtractLane, 0),
+    ...get(L2.acc + t),
+    ...simd(SIMD.f32x4ExtractLane, 1),
+    OP.f32Add,
+    ...get(L2.acc + t),
+    ...simd(SIMD.f32x4ExtractLane, 2),
+    OP.f32Add,
+    ...get(L2.acc + t),
+    ...simd(SIMD.f32x4ExtractLane, 3),
+    OP.f32Add
+  ];
+  const group = [
+    // p_t = wp + (g·4 + t)·rowBytes; o = op + g·16
+    ...ROWS.flatMap((t) => [...get(P4.wp), ...get(L2.g), ...i32c(2), OP.i32Shl, ...i32c(t), OP.i32Add, ...get(L2.rowBytes), OP.i32Mul, OP.i32Add, ...set(L2.p + t)]),
+    ...ROWS.flatMap((t) => [...zero, ...set(L2.acc + t)]),
+    ...get(P4.xp),
+    ...set(L2.x),
+    ...countedLoop(L2.i, P4.k4, inner),
+    ...get(P4.op),
+    ...get(L2.g),
+    ...i32c(4),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(L2.o),
+    ...ROWS.flatMap((t) => [...get(L2.o), ...hsum(t), OP.f32Store, 2, ...uleb(t * 4)])
+  ];
+  const locals2 = [2, ...uleb(9), I32, ...uleb(5), V128];
+  return [...locals2, ...get(P4.k4), ...i32c(4), OP.i32Shl, ...set(L2.rowBytes), ...countedLoop(L2.g, P4.rowGroups, group), OP.end];
 }
-function cast2(ctx) {
-  const x2 = ctx.numeric("x");
-  const dtype = milDType(ctx, "dtype");
-  const out2 = allocFor(dtype, x2.data.length);
-  if (dtype === "bool") {
-    for (let i2 = 0; i2 < out2.length; i2++) out2[i2] = x2.data[i2] !== 0 ? 1 : 0;
-  } else if (isFloatValue(x2) && !(out2 instanceof Float32Array)) {
-    for (let i2 = 0; i2 < out2.length; i2++) out2[i2] = Math.trunc(x2.data[i2]) || 0;
-  } else {
-    out2.set(x2.data);
+function newArena() {
+  try {
+    const { memory, exports } = instantiate(moduleWithOneFunction("matvec4", new Array(5).fill(I32), matvecBody()));
+    return { memory, matvec: exports["matvec4"], top: 0 };
+  } catch {
+    return null;
   }
-  return [makeValue(dtype, x2.shape, out2)];
 }
-var CAST_DTYPES, miscKernels;
-var init_misc2 = __esm({
-  "src/runtime/kernels/misc.ts"() {
+function place(w, rows2, k2) {
+  const found = placements.get(w);
+  if (found && found.arena === arena) return found;
+  if (arena === void 0) arena = newArena();
+  if (!arena) return void 0;
+  const k4 = Math.ceil(k2 / 4);
+  const rowGroups = Math.ceil(rows2 / 4);
+  const bytes = rowGroups * 4 * k4 * 16;
+  if (arena.top + bytes > ARENA_CAP_BYTES) {
+    arena = newArena();
+    if (!arena) return void 0;
+  }
+  const at = arena.top;
+  const view = floatView(arena.memory, at + bytes);
+  const base = at / 4;
+  view.fill(0, base, base + bytes / 4);
+  for (let r = 0; r < rows2; r++) view.set(w.subarray(r * k2, (r + 1) * k2), base + r * k4 * 4);
+  arena.top += bytes;
+  const placement = { arena, at, rowGroups, k4 };
+  placements.set(w, placement);
+  return placement;
+}
+function residentRowsTimesWeightT(rows2, n, k2, x2, w, out2) {
+  const p = place(w, n, k2);
+  if (!p) return false;
+  const xAt = p.arena.top;
+  const outAt = xAt + p.k4 * 16;
+  const view = floatView(p.arena.memory, outAt + p.rowGroups * 16);
+  for (let r = 0; r < rows2; r++) {
+    view.fill(0, xAt / 4, outAt / 4);
+    view.set(x2.subarray(r * k2, (r + 1) * k2), xAt / 4);
+    p.arena.matvec(p.at, xAt, outAt, p.rowGroups, p.k4);
+    out2.set(view.subarray(outAt / 4, outAt / 4 + n), r * n);
+  }
+  return true;
+}
+var P4, L2, ROWS, ARENA_CAP_BYTES, arena, placements;
+var init_wasm_matvec = __esm({
+  "src/runtime/wasm-matvec.ts"() {
     "use strict";
-    init_value2();
-    CAST_DTYPES = {
-      fp16: "float16",
-      fp32: "float32",
-      fp64: "float32",
-      int32: "int32",
-      int64: "int32",
-      int16: "int16",
-      int8: "int8",
-      uint8: "uint8",
-      uint16: "uint16",
-      uint32: "uint32",
-      bool: "bool"
-    };
-    miscKernels = {
-      const: (ctx) => [ctx.input("val")],
-      identity: (ctx) => [ctx.input("x")],
-      cast: cast2
-    };
+    init_wasm_asm();
+    P4 = { wp: 0, xp: 1, op: 2, rowGroups: 3, k4: 4 };
+    L2 = { g: 5, i: 6, p: 7, x: 11, rowBytes: 12, o: 13, acc: 14, xv: 18 };
+    ROWS = [0, 1, 2, 3];
+    ARENA_CAP_BYTES = 512 * 1024 * 1024;
+    placements = /* @__PURE__ */ new WeakMap();
   }
 });
 
-// src/runtime/kernels/constexpr.ts
-function unpackBits2(packed, bits2, n) {
-  const out2 = new Uint8Array(n);
-  const mask = (1 << bits2) - 1;
-  for (let i2 = 0; i2 < n; i2++) {
-    const bit = i2 * bits2;
-    const byte = bit >> 3;
-    const shift = bit & 7;
-    const word = packed[byte] | (packed[byte + 1] ?? 0) << 8;
-    out2[i2] = word >> shift & mask;
+// src/runtime/kernels/linear.ts
+function floatOperand(ctx, name2) {
+  const v = ctx.optional(name2);
+  if (!v || isFloatValue(v)) return v;
+  if (v.dtype !== "int32") ctx.fail(`parameter '${name2}' must be fp16, fp32 or int32, got ${v.dtype}`);
+  return makeFloat("float32", v.shape, Float32Array.from(v.data));
+}
+function requiredFloatOperand(ctx, name2) {
+  return floatOperand(ctx, name2) ?? ctx.fail(`missing parameter '${name2}'`);
+}
+function linear(ctx) {
+  return [linearThenAdd(ctx)];
+}
+function linearThenAdd(ctx, addend) {
+  const x2 = requiredFloatOperand(ctx, "x");
+  const w = requiredFloatOperand(ctx, "weight");
+  const bias = floatOperand(ctx, "bias")?.data;
+  if (w.shape.length !== 2) ctx.fail(`weight must be rank 2, got [${w.shape.join(",")}]`);
+  const [dOut, dIn] = w.shape;
+  const k2 = x2.shape[x2.shape.length - 1] ?? 1;
+  if (k2 !== dIn) ctx.fail(`x [${x2.shape.join(",")}] does not match weight [${w.shape.join(",")}]`);
+  if (bias && bias.length !== dOut) ctx.fail(`bias has ${bias.length} values for ${dOut} outputs`);
+  if (addend && addend.length !== dOut) ctx.fail(`the fused add has ${addend.length} values for ${dOut} outputs`);
+  const rows2 = x2.data.length / (dIn || 1);
+  const constantWeight = ctx.isConstant("weight") && isFloatValue(ctx.input("weight"));
+  const out2 = makeFloatToOverwrite(x2.dtype, [...x2.shape.slice(0, -1), dOut]);
+  const columnAdds = [bias, addend].filter((v) => v !== void 0);
+  if (rows2 >= DOT_ROWS) {
+    gemm3(rows2, dOut, dIn, matrix(x2.data, 0, dIn), matrix(w.data, 0, 1, dIn), out2.data, 0, dOut, { constantB: constantWeight, columnAdds });
+    return out2;
+  }
+  if (!(constantWeight && residentRowsTimesWeightT(rows2, dOut, dIn, x2.data, w.data, out2.data))) {
+    rowTimesWeightT(rows2, dOut, dIn, x2.data, 0, w.data, out2.data, 0);
+  }
+  const o = out2.data;
+  for (const add3 of columnAdds) for (let r = 0; r < rows2; r++) for (let j = 0; j < dOut; j++) o[r * dOut + j] += add3[j];
+  return out2;
+}
+function matmul3(ctx) {
+  const x2 = requiredFloatOperand(ctx, "x");
+  const y = requiredFloatOperand(ctx, "y");
+  const tx = ctx.bool("transpose_x", false);
+  const ty = ctx.bool("transpose_y", false);
+  const xs = x2.shape.length === 1 ? [1, x2.shape[0]] : [...x2.shape];
+  const ys = y.shape.length === 1 ? [y.shape[0], 1] : [...y.shape];
+  const xr = xs.length;
+  const yr = ys.length;
+  const m = tx ? xs[xr - 1] : xs[xr - 2];
+  const kx = tx ? xs[xr - 2] : xs[xr - 1];
+  const ky = ty ? ys[yr - 1] : ys[yr - 2];
+  const n = ty ? ys[yr - 2] : ys[yr - 1];
+  if (kx !== ky) ctx.fail(`inner dims differ: x [${x2.shape.join(",")}] and y [${y.shape.join(",")}]`);
+  const batch = broadcastShapes4(ctx, [xs.slice(0, -2), ys.slice(0, -2)]);
+  const bx = broadcastIndex2(xs.slice(0, -2), batch);
+  const by = broadcastIndex2(ys.slice(0, -2), batch);
+  const batches = batch.reduce((p, d) => p * d, 1);
+  const out2 = makeFloatToOverwrite(x2.dtype, [batches * m * n]).data;
+  const xMat = xs[xr - 2] * xs[xr - 1];
+  const yMat = ys[yr - 2] * ys[yr - 1];
+  for (let b3 = 0; b3 < batches; b3++) {
+    const xo = (bx ? bx[b3] : b3) * xMat;
+    const yo = (by ? by[b3] : b3) * yMat;
+    const a = tx ? matrix(x2.data, xo, 1, m) : matrix(x2.data, xo, kx);
+    const bm = ty ? matrix(y.data, yo, 1, kx) : matrix(y.data, yo, n);
+    gemm3(m, n, kx, a, bm, out2, b3 * m * n, n);
+  }
+  let shape3 = [...batch, m, n];
+  if (y.shape.length === 1) shape3 = shape3.slice(0, -1);
+  if (x2.shape.length === 1) shape3.splice(shape3.length - (y.shape.length === 1 ? 1 : 2), 1);
+  return [makeFloat(x2.dtype, shape3, out2)];
+}
+var DOT_ROWS, linearKernels;
+var init_linear4 = __esm({
+  "src/runtime/kernels/linear.ts"() {
+    "use strict";
+    init_gemm();
+    init_value2();
+    init_wasm_matvec();
+    init_broadcast();
+    DOT_ROWS = 4;
+    linearKernels = { linear, matmul: matmul3 };
+  }
+});
+
+// src/runtime/wasm-norm.ts
+function overRow(body, withG = false) {
+  const start = [...get(P5.from), ...set(L3.q), ...withG ? [...i32c(0), ...set(L3.g)] : []];
+  const step = [...get(L3.q), ...i32c(16), OP.i32Add, ...set(L3.q), ...withG ? [...get(L3.g), ...i32c(16), OP.i32Add, ...set(L3.g)] : []];
+  return [...start, ...loopBelow(L3.q, L3.end, [...body, ...step])];
+}
+function rowBody() {
+  const load2 = (base) => [...get(base), ...simd(SIMD.v128Load, ...mem(0))];
+  const zero = [OP.f64Const, 0, 0, 0, 0, 0, 0, 0, 0];
+  const meanPass = [
+    ...zero,
+    ...set(L3.sum),
+    ...overRow([...load2(L3.q), ...set(L3.v), ...lowToF64(get(L3.v)), ...set(L3.lo), ...highToF64(get(L3.v)), ...set(L3.hi), ...addInOrder()]),
+    ...get(L3.sum),
+    ...get(P5.inner),
+    OP.f64Div,
+    ...set(L3.mean),
+    ...get(L3.mean),
+    ...simd(SIMD.f64x2Splat),
+    ...set(L3.meanV)
+  ];
+  const square = (half, into) => [
+    ...op5(SIMD.f64x2Sub, half(get(L3.v)), get(L3.meanV)),
+    ...set(L3.d),
+    ...op5(SIMD.f64x2Mul, get(L3.d), get(L3.d)),
+    ...set(into)
+  ];
+  const variancePass = [
+    ...zero,
+    ...set(L3.sum),
+    ...overRow([...load2(L3.q), ...set(L3.v), ...square(lowToF64, L3.lo), ...square(highToF64, L3.hi), ...addInOrder()]),
+    // inv = 1 / √(sum / inner + eps)
+    OP.f64Const,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    240,
+    63,
+    ...get(L3.sum),
+    ...get(P5.inner),
+    OP.f64Div,
+    ...get(P5.eps),
+    OP.f64Add,
+    OP.f64Sqrt,
+    OP.f64Div,
+    ...set(L3.inv),
+    ...get(L3.inv),
+    ...simd(SIMD.f64x2Splat),
+    ...set(L3.invV)
+  ];
+  const param = (base, half) => half([...get(base), ...get(L3.g), OP.i32Add, ...simd(SIMD.v128Load, ...mem(0))]);
+  const normalized = (half) => op5(
+    SIMD.f64x2Add,
+    op5(SIMD.f64x2Mul, op5(SIMD.f64x2Mul, op5(SIMD.f64x2Sub, half(get(L3.v)), get(L3.meanV)), get(L3.invV)), param(P5.gamma, half)),
+    param(P5.beta, half)
+  );
+  const outPass = overRow([
+    ...load2(L3.q),
+    ...set(L3.v),
+    ...get(L3.q),
+    ...joinToF32(normalized(lowToF64), normalized(highToF64)),
+    ...simd(SIMD.v128Store, ...mem(0))
+  ], true);
+  return [
+    ...get(P5.from),
+    ...get(P5.vectors),
+    ...i32c(4),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(L3.end),
+    ...meanPass,
+    ...variancePass,
+    ...outPass,
+    ...get(L3.end),
+    ...set(P5.from)
+  ];
+}
+function layerNormBody() {
+  return [3, 4, I32, 3, F64, 6, V128, ...countedLoop(L3.row, P5.rows, rowBody()), OP.end];
+}
+function layerNormRowsWasm(x2, inner, gamma, beta, eps, out2) {
+  if (inner % 4 !== 0 || inner > CHUNK3) return false;
+  const kernel4 = layerNormKernel();
+  if (!kernel4) return false;
+  const floats2 = floatView(kernel4.memory, (CHUNK3 + 2 * inner) * 4);
+  floats2.set(gamma.subarray(0, inner), CHUNK3);
+  floats2.set(beta.subarray(0, inner), CHUNK3 + inner);
+  const perChunk = Math.floor(CHUNK3 / inner);
+  const rows2 = x2.length / inner;
+  for (let r0 = 0; r0 < rows2; r0 += perChunk) {
+    const count = Math.min(perChunk, rows2 - r0);
+    floats2.set(x2.subarray(r0 * inner, (r0 + count) * inner), 0);
+    kernel4.run(0, count, inner / 4, CHUNK3 * 4, (CHUNK3 + inner) * 4, inner, eps);
+    out2.set(floats2.subarray(0, count * inner), r0 * inner);
+  }
+  return true;
+}
+var P5, L3, lane, addInOrder, layerNormKernel, CHUNK3;
+var init_wasm_norm = __esm({
+  "src/runtime/wasm-norm.ts"() {
+    "use strict";
+    init_wasm_asm();
+    init_wasm_math();
+    P5 = { from: 0, rows: 1, vectors: 2, gamma: 3, beta: 4, inner: 5, eps: 6 };
+    L3 = { row: 7, q: 8, end: 9, g: 10, sum: 11, mean: 12, inv: 13, v: 14, lo: 15, hi: 16, meanV: 17, invV: 18, d: 19 };
+    lane = (local, i2) => [...get(local), ...simd(SIMD.f64x2ExtractLane, i2)];
+    addInOrder = () => [
+      ...get(L3.sum),
+      ...lane(L3.lo, 0),
+      OP.f64Add,
+      ...lane(L3.lo, 1),
+      OP.f64Add,
+      ...lane(L3.hi, 0),
+      OP.f64Add,
+      ...lane(L3.hi, 1),
+      OP.f64Add,
+      ...set(L3.sum)
+    ];
+    layerNormKernel = lazyKernel("layerNorm", [I32, I32, I32, I32, I32, F64, F64], layerNormBody);
+    CHUNK3 = 16384;
+  }
+});
+
+// src/runtime/kernels/norm.ts
+function channelParam(ctx, name2, channels, fill3) {
+  const v = ctx.optionalFloat(name2)?.data;
+  if (!v) return new Float32Array(channels).fill(fill3);
+  if (v.length !== channels) ctx.fail(`'${name2}' has ${v.length} values for ${channels} channels`);
+  return v;
+}
+function batchNorm3(ctx) {
+  const x2 = ctx.float("x");
+  const out2 = makeFloatToOverwrite(x2.dtype, x2.shape);
+  batchNormInto(ctx, x2, out2.data, false);
+  return [out2];
+}
+function batchNormAffine(ctx, channels, relu3) {
+  const mean2 = channelParam(ctx, "mean", channels, 0);
+  const variance = channelParam(ctx, "variance", channels, 1);
+  const gamma = channelParam(ctx, "gamma", channels, 1);
+  const beta = channelParam(ctx, "beta", channels, 0);
+  const eps = ctx.num("epsilon", 1e-5);
+  const scale = new Float64Array(channels);
+  const shift = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    scale[c] = gamma[c] / Math.sqrt(variance[c] + eps);
+    shift[c] = beta[c] - mean2[c] * scale[c];
+  }
+  return { scale, shift, relu: relu3 };
+}
+function batchNormInto(ctx, x2, o, relu3) {
+  const channels = x2.shape[1] ?? 1;
+  const { scale, shift } = batchNormAffine(ctx, channels, relu3);
+  const inner = elementCount(x2.shape.slice(2));
+  const a = x2.data;
+  for (let base = 0, c = 0; base < a.length; base += inner, c = (c + 1) % channels) {
+    affineRun(a, base, base + inner, o, base, scale[c], shift[c], relu3);
+  }
+}
+function normalizeRuns(x2, inner, channels, gamma, beta, eps) {
+  const out2 = makeFloat(x2.dtype, x2.shape);
+  const a = x2.data;
+  for (let base = 0, c = 0; base < a.length; base += inner, c = (c + 1) % channels) {
+    let mean2 = 0;
+    for (let i2 = base; i2 < base + inner; i2++) mean2 += a[i2];
+    mean2 /= inner;
+    let variance = 0;
+    for (let i2 = base; i2 < base + inner; i2++) variance += (a[i2] - mean2) ** 2;
+    variance /= inner;
+    const scale = gamma[c] / Math.sqrt(variance + eps);
+    for (let i2 = base; i2 < base + inner; i2++) out2.data[i2] = (a[i2] - mean2) * scale + beta[c];
   }
   return out2;
 }
-function axisValue(v, i2, n, inner) {
-  if (!v) return 0;
-  return v.length === 1 ? v[0] : v[Math.floor(i2 / inner) % n];
+function instanceNorm2(ctx) {
+  const x2 = ctx.float("x");
+  const channels = x2.shape[1] ?? 1;
+  const gamma = channelParam(ctx, "gamma", channels, 1);
+  const beta = channelParam(ctx, "beta", channels, 0);
+  return [normalizeRuns(x2, elementCount(x2.shape.slice(2)), channels, gamma, beta, ctx.num("epsilon", 1e-5))];
 }
-function affineDequantize(ctx) {
-  const q = ctx.numeric("quantized_data");
-  const scale = ctx.float("scale");
-  const zero = ctx.optional("zero_point") ? ctx.numeric("zero_point").data : void 0;
-  const axis = normAxis(ctx, ctx.num("axis", 0), q.shape.length);
-  const n = q.shape[axis];
-  const inner = elementCount(q.shape.slice(axis + 1));
-  for (const [name2, v] of [["scale", scale.data], ["zero_point", zero]]) {
-    if (v && v.length !== 1 && v.length !== n) ctx.fail(`${name2} has ${v.length} values for axis ${axis} of size ${n}`);
+function layerNorm3(ctx) {
+  const x2 = ctx.float("x");
+  const rank = x2.shape.length;
+  const axes = [...new Set((ctx.ints("axes") ?? x2.shape.map((_, i2) => i2)).map((a) => normAxis(ctx, a, rank)))].sort((p, q) => p - q);
+  const eps = ctx.num("epsilon", 1e-5);
+  const normShape = axes.map((a) => x2.shape[a]);
+  const normCount = elementCount(normShape);
+  const gamma = ctx.optionalFloat("gamma")?.data;
+  const beta = ctx.optionalFloat("beta")?.data;
+  for (const [name2, p] of [["gamma", gamma], ["beta", beta]]) {
+    if (p && p.length !== normCount) ctx.fail(`'${name2}' has ${p.length} values, the normalized dims [${normShape.join(",")}] hold ${normCount}`);
   }
-  const out2 = new Float32Array(q.data.length);
-  for (let i2 = 0; i2 < out2.length; i2++) {
-    out2[i2] = axisValue(scale.data, i2, n, inner) * (q.data[i2] - axisValue(zero, i2, n, inner));
+  const trailing = axes.every((a, i2) => a === rank - axes.length + i2);
+  if (trailing) {
+    const ones = gamma ?? new Float32Array(normCount).fill(1);
+    const zeros = beta ?? new Float32Array(normCount);
+    return [layerNormTrailing(x2, normCount, ones, zeros, eps)];
   }
-  return [makeValue(scale.dtype, q.shape, out2)];
-}
-function constexprCast(ctx) {
-  const src = ctx.numeric("source_val");
-  const dtype = milDType(ctx, "output_dtype", "fp32");
-  const out2 = allocFor(dtype, src.data.length);
-  out2.set(src.data);
-  return [makeValue(dtype, src.shape, out2)];
-}
-function paletteBits(ctx, size2) {
-  const bits2 = Math.log2(size2);
-  if (!Number.isInteger(bits2) || bits2 < 1 || bits2 > 8) ctx.fail(`lut of ${size2} entries is not a power of two between 2 and 256`);
-  return bits2;
-}
-function lutToDenseIos16(ctx, lut) {
-  const shape3 = ctx.requiredInts("shape");
-  const n = elementCount(shape3);
-  const indices = unpackBits2(ctx.numeric("indices").data, paletteBits(ctx, lut.data.length), n);
-  const out2 = allocFor(lut.dtype, n);
-  for (let i2 = 0; i2 < n; i2++) out2[i2] = lut.data[indices[i2]];
-  return [makeValue(lut.dtype, shape3, out2)];
-}
-function lutToDenseIos18(ctx, lut) {
-  return [lutDense(ctx, ctx.numeric("indices"), lut)];
-}
-function lutDense(ctx, indices, lut) {
-  const rank = indices.shape.length;
-  if (lut.shape.length !== rank + 2) ctx.fail(`lut rank ${lut.shape.length} must be the indices rank ${rank} + 2`);
-  const palettes = lut.shape[rank];
-  const vector = lut.shape[rank + 1];
-  const vectorAxis = vector > 1 ? normAxis(ctx, ctx.num("vector_axis"), rank) : -1;
-  const groupSize = indices.shape.map((d, i2) => d / lut.shape[i2]);
-  if (groupSize.some((g) => !Number.isInteger(g))) ctx.fail(`lut groups [${lut.shape.slice(0, rank).join(",")}] do not divide indices [${indices.shape.join(",")}]`);
-  const outShape = indices.shape.map((d, i2) => i2 === vectorAxis ? d * vector : d);
-  const outStrides = stridesOf(outShape);
-  const lutStrides = stridesOf(lut.shape);
-  const out2 = allocFor(lut.dtype, elementCount(outShape));
-  const coord = new Array(rank).fill(0);
-  for (let flat = 0; flat < indices.data.length; flat++) {
-    let lutBase = 0;
-    let outBase = 0;
+  const strides3 = x2.shape.map((_, i2) => elementCount(x2.shape.slice(i2 + 1)));
+  const inAxes = x2.shape.map((_, i2) => axes.includes(i2));
+  const group = new Int32Array(x2.data.length);
+  const pos = new Int32Array(x2.data.length);
+  for (let i2 = 0; i2 < x2.data.length; i2++) {
+    let g = 0;
+    let p = 0;
     for (let d = 0; d < rank; d++) {
-      lutBase += Math.floor(coord[d] / groupSize[d]) * lutStrides[d];
-      outBase += (d === vectorAxis ? coord[d] * vector : coord[d]) * outStrides[d];
+      const coord = Math.floor(i2 / strides3[d]) % x2.shape[d];
+      if (inAxes[d]) p = p * x2.shape[d] + coord;
+      else g = g * x2.shape[d] + coord;
     }
-    const entry = indices.data[flat];
-    if (entry >= palettes) ctx.fail(`index ${entry} is outside a palette of ${palettes}`);
-    const src = lutBase + entry * vector;
-    const step = vectorAxis >= 0 ? outStrides[vectorAxis] : 0;
-    for (let v = 0; v < vector; v++) out2[outBase + v * step] = lut.data[src + v];
-    for (let d = rank - 1; d >= 0; d--) {
-      if (++coord[d] < indices.shape[d]) break;
-      coord[d] = 0;
+    group[i2] = g;
+    pos[i2] = p;
+  }
+  const groups = x2.data.length / (normCount || 1);
+  const sum = new Float64Array(groups);
+  const sq = new Float64Array(groups);
+  for (let i2 = 0; i2 < x2.data.length; i2++) sum[group[i2]] += x2.data[i2];
+  for (let i2 = 0; i2 < x2.data.length; i2++) sq[group[i2]] += (x2.data[i2] - sum[group[i2]] / normCount) ** 2;
+  const out2 = makeFloat(x2.dtype, x2.shape);
+  for (let i2 = 0; i2 < x2.data.length; i2++) {
+    const g = group[i2];
+    const norm = (x2.data[i2] - sum[g] / normCount) / Math.sqrt(sq[g] / normCount + eps);
+    out2.data[i2] = norm * (gamma ? gamma[pos[i2]] : 1) + (beta ? beta[pos[i2]] : 0);
+  }
+  return [out2];
+}
+function layerNormTrailing(x2, inner, gamma, beta, eps) {
+  const out2 = makeFloat(x2.dtype, x2.shape);
+  if (!layerNormRowsWasm(x2.data, inner, gamma, beta, eps, out2.data)) layerNormScalar(x2.data, inner, gamma, beta, eps, out2.data);
+  return out2;
+}
+function layerNormScalar(a, inner, gamma, beta, eps, o) {
+  for (let base = 0; base < a.length; base += inner) {
+    let mean2 = 0;
+    for (let i2 = 0; i2 < inner; i2++) mean2 += a[base + i2];
+    mean2 /= inner;
+    let variance = 0;
+    for (let i2 = 0; i2 < inner; i2++) variance += (a[base + i2] - mean2) ** 2;
+    const inv = 1 / Math.sqrt(variance / inner + eps);
+    for (let i2 = 0; i2 < inner; i2++) o[base + i2] = (a[base + i2] - mean2) * inv * gamma[i2] + beta[i2];
+  }
+}
+function l2Norm(ctx) {
+  const x2 = ctx.float("x");
+  if (x2.shape.length < 3) ctx.fail(`x must have rank ≥ 3, got ${x2.shape.length}`);
+  const eps = ctx.num("epsilon", 1e-6);
+  const inner = elementCount(x2.shape.slice(-3));
+  const out2 = makeFloat(x2.dtype, x2.shape);
+  for (let base = 0; base < x2.data.length; base += inner) {
+    let sq = 0;
+    for (let i2 = base; i2 < base + inner; i2++) sq += x2.data[i2] ** 2;
+    const inv = 1 / Math.sqrt(sq + eps);
+    for (let i2 = base; i2 < base + inner; i2++) out2.data[i2] = x2.data[i2] * inv;
+  }
+  return [out2];
+}
+function localResponseNorm(ctx) {
+  const x2 = ctx.float("x");
+  const rank = x2.shape.length;
+  if (rank < 3) ctx.fail(`x must have rank ≥ 3, got ${rank}`);
+  const size2 = ctx.num("size");
+  const alpha = ctx.num("alpha", 1e-4);
+  const beta = ctx.num("beta", 0.75);
+  const k2 = ctx.num("k", 1);
+  const outer = elementCount(x2.shape.slice(0, rank - 3));
+  const channels = x2.shape[rank - 3];
+  const inner = elementCount(x2.shape.slice(rank - 2));
+  const below = Math.floor(size2 / 2);
+  const above = size2 - 1 - below;
+  const out2 = makeFloat(x2.dtype, x2.shape);
+  for (let n = 0; n < outer; n++) {
+    for (let c = 0; c < channels; c++) {
+      const lo = Math.max(0, c - below);
+      const hi = Math.min(channels - 1, c + above);
+      for (let i2 = 0; i2 < inner; i2++) {
+        let sq = 0;
+        for (let j = lo; j <= hi; j++) sq += x2.data[(n * channels + j) * inner + i2] ** 2;
+        const idx = (n * channels + c) * inner + i2;
+        out2.data[idx] = x2.data[idx] / Math.pow(k2 + alpha / size2 * sq, beta);
+      }
     }
   }
-  return makeValue(lut.dtype, outShape, out2);
+  return [out2];
 }
-function lutToDense(ctx) {
-  const lut = ctx.numeric("lut");
-  return ctx.has("shape") ? lutToDenseIos16(ctx, lut) : lutToDenseIos18(ctx, lut);
-}
-function sparseToDense(ctx) {
-  const values2 = ctx.numeric("nonzero_data");
-  const maskValue = ctx.numeric("mask");
-  const shape3 = ctx.ints("shape") ?? [...maskValue.shape];
-  const n = elementCount(shape3);
-  const mask = ctx.has("shape") ? unpackBits2(maskValue.data, 1, n) : maskValue.data;
-  const out2 = allocFor(values2.dtype, n);
-  let k = 0;
-  for (let i2 = 0; i2 < n; i2++) {
-    if (mask[i2]) {
-      if (k >= values2.data.length) ctx.fail(`mask sets more positions than the ${values2.data.length} nonzero values`);
-      out2[i2] = values2.data[k++];
-    }
-  }
-  return [makeValue(values2.dtype, shape3, out2)];
-}
-function blockwiseShiftScale(ctx) {
-  const offset = ctx.optional("offset") ? ctx.numeric("offset") : void 0;
-  return [shiftScaleDense(ctx, ctx.numeric("data"), ctx.float("scale"), offset)];
-}
-function shiftScaleDense(ctx, data, scale, offset) {
-  const rank = data.shape.length;
-  if (scale.shape.length !== rank) ctx.fail(`scale rank ${scale.shape.length} must equal data rank ${rank}`);
-  const block = data.shape.map((d, i2) => d / scale.shape[i2]);
-  if (block.some((b3) => !Number.isInteger(b3))) ctx.fail(`scale shape [${scale.shape.join(",")}] does not divide data [${data.shape.join(",")}]`);
-  const scaleStrides = stridesOf(scale.shape);
-  const out2 = new Float32Array(data.data.length);
-  const coord = new Array(rank).fill(0);
-  for (let i2 = 0; i2 < out2.length; i2++) {
-    let s = 0;
-    for (let d = 0; d < rank; d++) s += Math.floor(coord[d] / block[d]) * scaleStrides[d];
-    out2[i2] = scale.data[s] * (data.data[i2] - (offset ? offset.data[s] : 0));
-    for (let d = rank - 1; d >= 0; d--) {
-      if (++coord[d] < data.shape[d]) break;
-      coord[d] = 0;
-    }
-  }
-  return makeValue(scale.dtype, data.shape, out2);
-}
-function densify(ctx, mask, values2) {
-  const out2 = allocFor(values2.dtype, mask.data.length);
-  let k = 0;
-  for (let i2 = 0; i2 < mask.data.length; i2++) {
-    if (!mask.data[i2]) continue;
-    if (k >= values2.data.length) ctx.fail(`mask sets more positions than the ${values2.data.length} nonzero values`);
-    out2[i2] = values2.data[k++];
-  }
-  return makeValue(values2.dtype, mask.shape, out2);
-}
-function sparsify(dense, mask) {
-  let count = 0;
-  for (let i2 = 0; i2 < mask.length; i2++) if (mask[i2]) count++;
-  const values2 = allocFor(dense.dtype, count);
-  let k = 0;
-  for (let i2 = 0; i2 < mask.length; i2++) if (mask[i2]) values2[k++] = dense.data[i2];
-  return [makeValue("uint1", dense.shape, Uint8Array.from(mask)), makeValue(dense.dtype, [count], values2)];
-}
-function lutToSparse(ctx) {
-  const mask = ctx.numeric("indices_mask");
-  const indices = densify(ctx, mask, ctx.numeric("indices_nonzero_data"));
-  const dense = lutDense(ctx, indices, ctx.numeric("lut"));
-  const vector = dense.data.length / mask.data.length;
-  const maskLut = makeValue("uint8", [...new Array(mask.shape.length).fill(1), 2, vector], wideMaskLut(vector));
-  return sparsify(dense, lutDense(ctx, mask, maskLut).data);
-}
-function wideMaskLut(vector) {
-  const lut = new Uint8Array(2 * vector);
-  lut.fill(1, vector);
-  return lut;
-}
-function sparseBlockwiseShiftScale(ctx) {
-  const mask = ctx.numeric("data_mask");
-  const data = densify(ctx, mask, ctx.numeric("nonzero_data"));
-  const offset = ctx.optional("offset") ? ctx.numeric("offset") : void 0;
-  return sparsify(shiftScaleDense(ctx, data, ctx.float("scale"), offset), mask.data);
-}
-function quantize2(ctx) {
-  const x2 = ctx.float("input");
-  const scale = ctx.float("scale").data;
-  const zero = ctx.optional("zero_point") ? ctx.numeric("zero_point").data : void 0;
-  const dtype = milDType(ctx, "output_dtype");
-  const [lo, hi] = dtype === "int8" ? [-128, 127] : [0, 255];
-  const axis = ctx.has("axis") ? normAxis(ctx, ctx.num("axis"), x2.shape.length) : 0;
-  const n = x2.shape[axis] ?? 1;
-  const inner = elementCount(x2.shape.slice(axis + 1));
-  const out2 = allocFor(dtype, x2.data.length);
-  for (let i2 = 0; i2 < out2.length; i2++) {
-    const q = roundHalfEven2(x2.data[i2] / axisValue(scale, i2, n, inner)) + axisValue(zero, i2, n, inner);
-    out2[i2] = Math.min(hi, Math.max(lo, q));
-  }
-  return [makeValue(dtype, x2.shape, out2)];
-}
-function dequantize2(ctx) {
-  const q = ctx.numeric("input");
-  const scale = ctx.float("scale");
-  const zero = ctx.optional("zero_point") ? ctx.numeric("zero_point").data : void 0;
-  const axis = ctx.has("axis") ? normAxis(ctx, ctx.num("axis"), q.shape.length) : 0;
-  const n = q.shape[axis] ?? 1;
-  const inner = elementCount(q.shape.slice(axis + 1));
-  const out2 = new Float32Array(q.data.length);
-  for (let i2 = 0; i2 < out2.length; i2++) out2[i2] = axisValue(scale.data, i2, n, inner) * (q.data[i2] - axisValue(zero, i2, n, inner));
-  return [makeValue(scale.dtype, q.shape, out2)];
-}
-var constexprKernels;
-var init_constexpr3 = __esm({
-  "src/runtime/kernels/constexpr.ts"() {
+var normKernels;
+var init_norm4 = __esm({
+  "src/runtime/kernels/norm.ts"() {
     "use strict";
     init_tensor();
     init_kernel();
+    init_affine();
     init_value2();
-    init_elementwise5();
-    init_misc2();
-    constexprKernels = {
-      constexpr_affine_dequantize: affineDequantize,
-      constexpr_cast: constexprCast,
-      constexpr_lut_to_dense: lutToDense,
-      constexpr_sparse_to_dense: sparseToDense,
-      constexpr_blockwise_shift_scale: blockwiseShiftScale,
-      constexpr_lut_to_sparse: lutToSparse,
-      constexpr_sparse_blockwise_shift_scale: sparseBlockwiseShiftScale,
-      quantize: quantize2,
-      dequantize: dequantize2
+    init_wasm_norm();
+    normKernels = {
+      batch_norm: batchNorm3,
+      instance_norm: instanceNorm2,
+      layer_norm: layerNorm3,
+      l2_norm: l2Norm,
+      local_response_norm: localResponseNorm
     };
   }
 });
 
-// src/runtime/kernels/control.ts
-function cond2(ctx) {
-  const pred = ctx.numeric("pred");
-  return ctx.runBlock(pred.data[0] ? 0 : 1, []);
+// src/runtime/wasm-winograd.ts
+function columnsStep() {
+  const rowAt = (r) => add2(get(L4.at), [...get(P6.rowBytes), ...i32c(r), OP.i32Mul]);
+  const store = (i2, value) => [
+    ...get(P6.cols),
+    ...get(L4.j),
+    ...i32c(4),
+    OP.i32Shl,
+    OP.i32Add,
+    ...value,
+    ...simd(SIMD.v128Store, ...mem(i2 * COLS_ROW_BYTES))
+  ];
+  return [
+    ...get(L4.base),
+    ...get(L4.j),
+    ...i32c(3),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(L4.at),
+    ...[0, 1, 2, 3].flatMap((r) => [...loadPair(rowAt(r), 0), ...set(L4.r0 + r)]),
+    ...store(0, op5(SIMD.f64x2Sub, get(L4.r0), get(L4.r2))),
+    ...store(1, op5(SIMD.f64x2Add, get(L4.r1), get(L4.r2))),
+    ...store(2, op5(SIMD.f64x2Sub, get(L4.r2), get(L4.r1))),
+    ...store(3, op5(SIMD.f64x2Sub, get(L4.r1), get(L4.r3)))
+  ];
 }
-function whileLoop3(ctx) {
-  let vars = ctx.variadic("loop_vars");
-  for (let i2 = 0; ; i2++) {
-    if (i2 >= MAX_LOOP_ITERATIONS) ctx.fail(`loop ran ${MAX_LOOP_ITERATIONS} iterations without ending`);
-    const [again] = ctx.runBlock(0, vars);
-    if (!again || !again.data[0]) return vars;
-    vars = ctx.runBlock(1, vars);
+function tilesStep() {
+  const code = [...get(L4.vRow), ...get(L4.tp), ...i32c(3), OP.i32Shl, OP.i32Add, ...set(L4.out)];
+  for (let i2 = 0; i2 < 4; i2++) {
+    const from = [...get(P6.cols), ...get(L4.tp), ...i32c(5), OP.i32Shl, OP.i32Add];
+    code.push(
+      ...from,
+      ...simd(SIMD.v128Load, ...mem(i2 * COLS_ROW_BYTES)),
+      ...set(L4.a),
+      ...from,
+      ...simd(SIMD.v128Load, ...mem(i2 * COLS_ROW_BYTES + 16)),
+      ...set(L4.b),
+      ...from,
+      ...simd(SIMD.v128Load, ...mem(i2 * COLS_ROW_BYTES + 32)),
+      ...set(L4.c),
+      ...shuffle(L4.a, L4.b, [0, 2]),
+      ...set(L4.r0),
+      ...shuffle(L4.a, L4.b, [1, 3]),
+      ...set(L4.r1),
+      ...shuffle(L4.b, L4.c, [0, 2]),
+      ...set(L4.r2),
+      ...shuffle(L4.b, L4.c, [1, 3]),
+      ...set(L4.r3)
+    );
+    const positions = [
+      op5(SIMD.f64x2Sub, get(L4.r0), get(L4.r2)),
+      op5(SIMD.f64x2Add, get(L4.r1), get(L4.r2)),
+      op5(SIMD.f64x2Sub, get(L4.r2), get(L4.r1)),
+      op5(SIMD.f64x2Sub, get(L4.r1), get(L4.r3))
+    ];
+    for (const value of positions) {
+      code.push(
+        ...get(L4.out),
+        ...value,
+        ...simd(SIMD.f32x4DemoteF64x2Zero),
+        ...simd(SIMD.v128Store64Lane, 3, 0, 0),
+        ...get(L4.out),
+        ...get(P6.vStride),
+        OP.i32Add,
+        ...set(L4.out)
+      );
+    }
   }
+  return code;
 }
-var MAX_LOOP_ITERATIONS, controlKernels;
-var init_control3 = __esm({
-  "src/runtime/kernels/control.ts"() {
+function transformInputBody() {
+  const tileRow = [
+    ...add2(get(L4.at), [...get(L4.ty), ...get(P6.rowBytes), OP.i32Mul, ...i32c(1), OP.i32Shl]),
+    ...set(L4.base),
+    ...countedLoop(L4.j, P6.colPairs, columnsStep()),
+    ...countedLoop(L4.tp, P6.pairs, tilesStep()),
+    ...get(L4.vRow),
+    ...get(P6.tileRowBytes),
+    OP.i32Add,
+    ...set(L4.vRow)
+  ];
+  const channel = [
+    ...get(P6.v),
+    ...get(L4.ch),
+    ...get(P6.tBytes),
+    OP.i32Mul,
+    OP.i32Add,
+    ...set(L4.vRow),
+    ...countedLoop(L4.ty, P6.tileRows, [
+      // `at` is the channel's first row while the tile row's base is computed from it.
+      ...get(P6.img),
+      ...get(L4.ch),
+      ...get(P6.chanBytes),
+      OP.i32Mul,
+      OP.i32Add,
+      ...set(L4.at),
+      ...tileRow
+    ])
+  ];
+  return [2, 8, I32, 7, V128, ...countedLoop(L4.ch, P6.channels, channel), OP.end];
+}
+function inputBand(b3) {
+  const wasm2 = b3.tilesW <= MAX_TILES_W ? kernel2() : void 0;
+  if (!wasm2) return void 0;
+  const pw = 2 * b3.tilesW + 2;
+  const rows2 = 2 * b3.tileRows + 2;
+  const planeFloats = b3.channels * rows2 * pw;
+  const colsAt = Math.ceil(planeFloats / 4) * 4;
+  const vAt = colsAt + COLS_ROW_BYTES;
+  const floats2 = floatView(wasm2.memory, (vAt + 16 * b3.vStride + 8) * 4);
+  const run2 = () => wasm2.run(
+    0,
+    colsAt * 4,
+    vAt * 4,
+    b3.channels,
+    b3.tileRows,
+    Math.ceil(b3.tilesW / 2),
+    pw / 2,
+    pw * 4,
+    rows2 * pw * 4,
+    b3.T * 4,
+    b3.tilesW * 4,
+    b3.vStride * 4
+  );
+  return { planes: floats2.subarray(0, planeFloats), v: floats2.subarray(vAt, vAt + 16 * b3.vStride), run: run2 };
+}
+function affineOf() {
+  const mapped = (half) => op5(SIMD.f64x2Add, op5(SIMD.f64x2Mul, half(get(K.t)), get(K.scale)), get(K.shift));
+  return [
+    ...get(Q.affine),
+    OP.if,
+    V128,
+    ...joinToF32(mapped(lowToF64), mapped(highToF64)),
+    ...set(K.t),
+    ...get(K.t),
+    ...op5(SIMD.f32x4Pmax, constants2.f32(0), get(K.t)),
+    ...get(K.keep),
+    ...simd(SIMD.v128Bitselect),
+    OP.else,
+    ...get(K.t),
+    OP.end
+  ];
+}
+function outputPair() {
+  const M3 = (q) => get(K.m0 + q);
+  const sum3 = (a, b3, c, sign) => op5(sign > 0 ? SIMD.f64x2Add : SIMD.f64x2Sub, op5(sign > 0 ? SIMD.f64x2Add : SIMD.f64x2Sub, M3(a), M3(b3)), M3(c));
+  const m = [0, 1, 2, 3].map((q) => sum3(q, q + 4, q + 8, 1));
+  const n = [0, 1, 2, 3].map((q) => sum3(q + 4, q + 8, q + 12, -1));
+  const first = (v) => op5(SIMD.f64x2Add, op5(SIMD.f64x2Add, op5(SIMD.f64x2Add, v[0], v[1]), v[2]), get(K.bv));
+  const second = (v) => op5(SIMD.f64x2Add, op5(SIMD.f64x2Sub, op5(SIMD.f64x2Sub, v[1], v[2]), v[3]), get(K.bv));
+  const row = (v, offset) => [
+    ...op5(SIMD.f32x4DemoteF64x2Zero, first(v)),
+    ...op5(SIMD.f32x4DemoteF64x2Zero, second(v)),
+    ...simd(SIMD.i8x16Shuffle, ...INTERLEAVE),
+    ...set(K.t),
+    ...offset,
+    ...affineOf(),
+    ...simd(SIMD.v128Store, ...mem(0))
+  ];
+  const loads = [...get(K.mTile), ...get(K.tp), ...i32c(3), OP.i32Shl, OP.i32Add, ...set(K.addr)];
+  for (let q = 0; q < 16; q++) {
+    loads.push(...get(K.addr), ...simd(SIMD.v128Load64Zero, 3, 0), ...simd(SIMD.f64x2PromoteLowF32x4), ...set(K.m0 + q));
+    loads.push(...get(K.addr), ...get(Q.mStride), OP.i32Add, ...set(K.addr));
+  }
+  const at = [...get(K.rowAt), ...get(K.tp), ...i32c(4), OP.i32Shl, OP.i32Add];
+  return [...loads, ...row(m, at), ...row(n, [...at, ...get(Q.outRowBytes), OP.i32Add])];
+}
+function transformOutputBody() {
+  const splatF64 = (base) => [...get(base), ...get(K.oc), ...i32c(3), OP.i32Shl, OP.i32Add, OP.f64Load, 3, 0, ...simd(SIMD.f64x2Splat)];
+  const channel = [
+    ...get(Q.bias),
+    ...get(K.oc),
+    ...i32c(2),
+    OP.i32Shl,
+    OP.i32Add,
+    OP.f32Load,
+    2,
+    0,
+    OP.f64PromoteF32,
+    ...simd(SIMD.f64x2Splat),
+    ...set(K.bv),
+    ...get(Q.affine),
+    OP.if,
+    EMPTY_BLOCK_TYPE,
+    ...splatF64(Q.scale),
+    ...set(K.scale),
+    ...splatF64(Q.shift),
+    ...set(K.shift),
+    OP.end,
+    ...get(Q.m),
+    ...get(K.oc),
+    ...get(Q.tBytes),
+    OP.i32Mul,
+    OP.i32Add,
+    ...set(K.mRow),
+    ...countedLoop(K.ty, Q.tileRows, [
+      ...get(K.mRow),
+      ...get(K.ty),
+      ...get(Q.tileRowBytes),
+      OP.i32Mul,
+      OP.i32Add,
+      ...set(K.mTile),
+      // rowAt = out + (oc·2·tileRows + 2·ty)·outRowBytes
+      ...get(Q.out),
+      ...get(K.oc),
+      ...get(Q.tileRows),
+      OP.i32Mul,
+      ...get(K.ty),
+      OP.i32Add,
+      ...i32c(1),
+      OP.i32Shl,
+      ...get(Q.outRowBytes),
+      OP.i32Mul,
+      OP.i32Add,
+      ...set(K.rowAt),
+      ...countedLoop(K.tp, Q.pairs, outputPair())
+    ])
+  ];
+  const keep = [...i32c(0), ...get(Q.relu), OP.i32Eqz, OP.i32Sub, ...simd(SIMD.i32x4Splat), ...set(K.keep)];
+  return [2, 7, I32, 21, V128, ...keep, ...countedLoop(K.oc, Q.channels, channel), OP.end];
+}
+function outputBand(b3) {
+  const wasm2 = outputKernel();
+  if (!wasm2) return void 0;
+  const pairs = Math.ceil(b3.tilesW / 2);
+  const rowFloats = 4 * pairs;
+  const mFloats = Math.ceil((16 * b3.mStride + 4) / 4) * 4;
+  const rowsFloats = b3.channels * 2 * b3.tileRows * rowFloats;
+  const biasAt = mFloats + rowsFloats;
+  const scaleAt = biasAt + Math.ceil(b3.channels / 2) * 2;
+  const shiftAt = scaleAt + 2 * b3.channels;
+  const floats2 = floatView(wasm2.memory, (shiftAt + 2 * b3.channels) * 4);
+  if (b3.bias) floats2.set(b3.bias.subarray(0, b3.channels), biasAt);
+  else floats2.fill(0, biasAt, biasAt + b3.channels);
+  if (b3.affine) {
+    new Float64Array(floats2.buffer, scaleAt * 4, b3.channels).set(b3.affine.scale.subarray(0, b3.channels));
+    new Float64Array(floats2.buffer, shiftAt * 4, b3.channels).set(b3.affine.shift.subarray(0, b3.channels));
+  }
+  const run2 = () => wasm2.run(
+    0,
+    b3.mStride * 4,
+    mFloats * 4,
+    b3.channels,
+    b3.tileRows,
+    pairs,
+    b3.tilesW * 4,
+    b3.T * 4,
+    rowFloats * 4,
+    biasAt * 4,
+    scaleAt * 4,
+    shiftAt * 4,
+    b3.affine ? 1 : 0,
+    b3.affine?.relu ? 1 : 0
+  );
+  return { m: floats2.subarray(0, 16 * b3.mStride), rows: floats2.subarray(mFloats, mFloats + rowsFloats), rowFloats, run: run2 };
+}
+var COLS_ROW_BYTES, MAX_TILES_W, P6, L4, add2, loadPair, shuffle, kernel2, Q, K, INTERLEAVE, outputKernel;
+var init_wasm_winograd = __esm({
+  "src/runtime/wasm-winograd.ts"() {
     "use strict";
-    MAX_LOOP_ITERATIONS = 1e6;
-    controlKernels = {
-      cond: cond2,
-      while_loop: whileLoop3
+    init_wasm_asm();
+    init_wasm_math();
+    COLS_ROW_BYTES = 4096;
+    MAX_TILES_W = 250;
+    P6 = { img: 0, cols: 1, v: 2, channels: 3, tileRows: 4, pairs: 5, colPairs: 6, rowBytes: 7, chanBytes: 8, tBytes: 9, tileRowBytes: 10, vStride: 11 };
+    L4 = { ch: 12, ty: 13, j: 14, base: 15, vRow: 16, at: 17, tp: 18, out: 19, a: 20, b: 21, c: 22, r0: 23, r1: 24, r2: 25, r3: 26 };
+    add2 = (...terms) => [...terms[0], ...terms.slice(1).flatMap((t) => [...t, OP.i32Add])];
+    loadPair = (address, offset) => [...address, ...simd(SIMD.v128Load64Zero, 3, offset), ...simd(SIMD.f64x2PromoteLowF32x4)];
+    shuffle = (a, b3, lanes) => [
+      ...get(a),
+      ...get(b3),
+      ...simd(SIMD.i8x16Shuffle, ...lanes.flatMap((l) => Array.from({ length: 8 }, (_, i2) => l * 8 + i2)))
+    ];
+    kernel2 = lazyKernel("transformInput", new Array(12).fill(I32), transformInputBody);
+    Q = {
+      m: 0,
+      mStride: 1,
+      out: 2,
+      channels: 3,
+      tileRows: 4,
+      pairs: 5,
+      tileRowBytes: 6,
+      tBytes: 7,
+      outRowBytes: 8,
+      bias: 9,
+      scale: 10,
+      shift: 11,
+      affine: 12,
+      relu: 13
     };
+    K = { oc: 14, ty: 15, tp: 16, addr: 17, rowAt: 18, mRow: 19, mTile: 20, bv: 21, scale: 22, shift: 23, keep: 24, m0: 25, t: 41 };
+    INTERLEAVE = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
+    outputKernel = lazyKernel("transformOutput", new Array(14).fill(I32), transformOutputBody);
   }
 });
 
@@ -37039,11 +38096,11 @@ function transformInput(x2, c, b3, v, stride) {
         const o2 = o1 + stride;
         const o3 = o2 + stride;
         for (let tx = 0; tx < tilesW; tx++) {
-          const k = row + 2 * tx;
-          const d0 = cols[k];
-          const d1 = cols[k + 1];
-          const d2 = cols[k + 2];
-          const d3 = cols[k + 3];
+          const k2 = row + 2 * tx;
+          const d0 = cols[k2];
+          const d1 = cols[k2 + 1];
+          const d2 = cols[k2 + 2];
+          const d3 = cols[k2 + 3];
           v[o0 + tx] = d0 - d2;
           v[o1 + tx] = d1 + d2;
           v[o2 + tx] = d2 - d1;
@@ -37088,6 +38145,37 @@ function transformOutput(m, stride, c, b3, bias, affine3, out2) {
     }
   }
 }
+function transformedInput(x2, c, b3) {
+  const T = (b3.ty1 - b3.ty0) * b3.tilesW;
+  const vStride = positionStride(c.cin * T + 1);
+  const band = inputBand({ channels: c.cin, tileRows: b3.ty1 - b3.ty0, tilesW: b3.tilesW, T, vStride });
+  if (!band) {
+    scratch.v = grown(scratch.v, 16 * vStride);
+    transformInput(x2, c, b3, scratch.v, vStride);
+    return { v: scratch.v, vStride };
+  }
+  const planeFloats = (2 * (b3.ty1 - b3.ty0) + 2) * (2 * b3.tilesW + 2);
+  for (let ch = 0; ch < c.cin; ch++) fillPlane(x2, c, b3, ch, band.planes.subarray(ch * planeFloats, (ch + 1) * planeFloats));
+  band.run();
+  return { v: band.v, vStride };
+}
+function copyBandRows(rows2, rowFloats, c, b3, out2) {
+  const W = c.outW;
+  const rowsFrom = 2 * b3.ty0;
+  const rowsTo = Math.min(c.outH, 2 * b3.ty1);
+  const perChannel3 = 2 * (b3.ty1 - b3.ty0) * rowFloats;
+  for (let oc = 0; oc < c.cout; oc++) {
+    const plane = (b3.n * c.cout + oc) * c.outH * W;
+    if (rowFloats === W) {
+      out2.set(rows2.subarray(oc * perChannel3, oc * perChannel3 + (rowsTo - rowsFrom) * W), plane + rowsFrom * W);
+      continue;
+    }
+    for (let oh = rowsFrom; oh < rowsTo; oh++) {
+      const from = oc * perChannel3 + (oh - rowsFrom) * rowFloats;
+      out2.set(rows2.subarray(from, from + W), plane + oh * W);
+    }
+  }
+}
 function positionStride(floats2) {
   const lines = Math.ceil(floats2 / 16);
   return (lines % 2 === 0 ? lines + 1 : lines) * 16;
@@ -37102,16 +38190,20 @@ function winogradConv(x2, w, weightIsConstant, c, bias, affine3, out2) {
     for (let ty0 = 0; ty0 < tilesH; ty0 += rows2) {
       const band = { n, ty0, ty1: Math.min(tilesH, ty0 + rows2), tilesW };
       const T = (band.ty1 - ty0) * tilesW;
-      const vStride = positionStride(c.cin * T);
-      const mStride = positionStride(c.cout * T);
-      scratch.v = grown(scratch.v, 16 * vStride);
-      scratch.m = grown(scratch.m, 16 * mStride);
-      const { v, m } = scratch;
-      transformInput(x2, c, band, v, vStride);
+      const { v, vStride } = transformedInput(x2, c, band);
+      const mStride = positionStride(c.cout * T + 2);
+      const output = outputBand({ channels: c.cout, tileRows: band.ty1 - ty0, tilesW, T, mStride, bias, affine: affine3 });
+      if (!output) scratch.m = grown(scratch.m, 16 * mStride);
+      const m = output ? output.m : scratch.m;
       for (let p = 0; p < 16; p++) {
-        gemm3(c.cout, T, c.cin, unread, matrix(v, p * vStride, T), m, p * mStride, T, { packedA: packed[p] });
+        gemm3(c.cout, T, c.cin, unread, matrix(v, p * vStride, T), m, p * mStride, T, { packedA: packed[p], constantA: weightIsConstant });
       }
-      transformOutput(m, mStride, c, band, bias, affine3, out2);
+      if (output) {
+        output.run();
+        copyBandRows(output.rows, output.rowFloats, c, band, out2);
+      } else {
+        transformOutput(m, mStride, c, band, bias, affine3, out2);
+      }
     }
   }
 }
@@ -37122,6 +38214,7 @@ var init_conv_winograd = __esm({
     init_affine();
     init_gemm();
     init_wasm_gemm();
+    init_wasm_winograd();
     winogradPolicy = { mode: "auto" };
     MIN_CHANNELS = 64;
     MIN_TILES = 16;
@@ -37137,7 +38230,7 @@ function spatialParam(ctx, name2, s, fallback) {
   if (v.length !== s) ctx.fail(`'${name2}' must have ${s} values, got ${v.length}`);
   return v;
 }
-function resolvePads2(ctx, padType, inSize, kernel2, stride, dilation) {
+function resolvePads2(ctx, padType, inSize, kernel4, stride, dilation) {
   const s = inSize.length;
   if (padType === "valid") return { before: new Array(s).fill(0), after: new Array(s).fill(0) };
   if (padType === "custom") {
@@ -37149,7 +38242,7 @@ function resolvePads2(ctx, padType, inSize, kernel2, stride, dilation) {
   const after = [];
   for (let i2 = 0; i2 < s; i2++) {
     const out2 = Math.ceil(inSize[i2] / stride[i2]);
-    const total = Math.max((out2 - 1) * stride[i2] + (kernel2[i2] - 1) * dilation[i2] + 1 - inSize[i2], 0);
+    const total = Math.max((out2 - 1) * stride[i2] + (kernel4[i2] - 1) * dilation[i2] + 1 - inSize[i2], 0);
     const small = Math.floor(total / 2);
     before.push(padType === "same" ? small : total - small);
     after.push(padType === "same" ? total - small : small);
@@ -37196,10 +38289,10 @@ function convGeometry(ctx, x2, w) {
   const s = spatialRank(ctx, x2);
   if (w.shape.length !== s + 2) ctx.fail(`weight rank ${w.shape.length} does not match x rank ${x2.shape.length}`);
   const p = spatialParams(ctx, s, x2, w);
-  const { inSize, kernel: kernel2, stride, dilation } = p;
-  const pads = resolvePads2(ctx, ctx.str("pad_type", "valid"), inSize, kernel2, stride, dilation);
-  const outSize = inSize.map((d, i2) => Math.floor((d + pads.before[i2] + pads.after[i2] - (kernel2[i2] - 1) * dilation[i2] - 1) / stride[i2]) + 1);
-  if (outSize.some((d) => d <= 0)) ctx.fail(`kernel [${kernel2.join(",")}] does not fit input [${inSize.join(",")}]`);
+  const { inSize, kernel: kernel4, stride, dilation } = p;
+  const pads = resolvePads2(ctx, ctx.str("pad_type", "valid"), inSize, kernel4, stride, dilation);
+  const outSize = inSize.map((d, i2) => Math.floor((d + pads.before[i2] + pads.after[i2] - (kernel4[i2] - 1) * dilation[i2] - 1) / stride[i2]) + 1);
+  if (outSize.some((d) => d <= 0)) ctx.fail(`kernel [${kernel4.join(",")}] does not fit input [${inSize.join(",")}]`);
   return liftGeometry(p, pads.before, pads.after, outSize);
 }
 function volume([d, h, w]) {
@@ -37253,21 +38346,26 @@ function im2colPacker(src, srcOffset, g) {
     write: (mem2, at, k0, kc, n) => {
       const nPad = paddedColumns(n);
       unfoldRows(src, srcOffset, g, k0, kc, mem2, at, nPad);
-      if (nPad > n) for (let k = 0; k < kc; k++) mem2.fill(0, at + k * nPad + n, at + (k + 1) * nPad);
+      if (nPad > n) for (let k2 = 0; k2 < kc; k2++) mem2.fill(0, at + k2 * nPad + n, at + (k2 + 1) * nPad);
     }
   };
 }
 function readsShiftedWindows(g) {
-  return g.kernel[0] === 1 && g.inSize[0] === 1 && g.padBefore[0] === 0 && g.padAfter[0] === 0 && g.stride.every((s) => s === 1) && g.dilation.every((d) => d === 1);
+  return readsPhaseWindows(g) && g.stride.every((s) => s === 1);
+}
+function readsPhaseWindows(g) {
+  return g.kernel[0] === 1 && g.inSize[0] === 1 && g.padBefore[0] === 0 && g.padAfter[0] === 0 && g.dilation.every((d) => d === 1);
 }
 function shiftedWindowPacker(src, srcOffset, channels, g) {
   const [, IH, IW] = g.inSize;
   const [, KH, KW] = g.kernel;
+  const [, sh, sw] = g.stride;
   const [, ph, pw] = g.padBefore;
-  const Hp = IH + ph + g.padAfter[1];
-  const Wp = IW + pw + g.padAfter[2];
-  const plane = Hp * Wp;
-  const dataFloats = channels * plane + KW + 8;
+  const Hq = Math.ceil((IH + ph + g.padAfter[1]) / sh);
+  const Wq = Math.ceil((IW + pw + g.padAfter[2]) / sw);
+  const plane = Hq * Wq;
+  const phases = sh * sw;
+  const dataFloats = channels * phases * plane + Wq + KW + 8;
   const write = (mem2, at, k0, kc) => {
     const data = at + INDEX_TABLE_FLOATS;
     if (k0 === 0) {
@@ -37275,25 +38373,36 @@ function shiftedWindowPacker(src, srcOffset, channels, g) {
       for (let c = 0; c < channels; c++) {
         for (let ih = 0; ih < IH; ih++) {
           const from = srcOffset + (c * IH + ih) * IW;
-          mem2.set(src.subarray(from, from + IW), data + c * plane + (ih + ph) * Wp + pw);
+          const Y = ih + ph;
+          if (Y % sh >= KH) continue;
+          const rowAt = data + (c * phases + Y % sh * sw) * plane + Math.floor(Y / sh) * Wq;
+          if (sw === 1) {
+            mem2.set(src.subarray(from, from + IW), rowAt + pw);
+            continue;
+          }
+          for (let phase = 0; phase < Math.min(sw, KW); phase++) {
+            const first = ((phase - pw) % sw + sw) % sw;
+            let to = rowAt + phase * plane + (first + pw - phase) / sw;
+            for (let iw = first; iw < IW; iw += sw) mem2[to++] = src[from + iw];
+          }
         }
       }
     }
     const table3 = new Int32Array(mem2.buffer, mem2.byteOffset + at * 4, kc);
-    for (let k = 0; k < kc; k++) {
-      const row = k0 + k;
+    for (let k2 = 0; k2 < kc; k2++) {
+      const row = k0 + k2;
       const kw = row % KW;
       const kh = Math.floor(row / KW) % KH;
       const c = Math.floor(row / (KW * KH));
-      table3[k] = (c * plane + kh * Wp + kw) * 4;
+      table3[k2] = ((c * phases + kh % sh * sw + kw % sw) * plane + Math.floor(kh / sh) * Wq + Math.floor(kw / sw)) * 4;
     }
   };
   const [, OH, OW] = g.outSize;
-  return { packB: { layout: "indexed", dataFloats, write }, n: OH * Wp, runs: { runs: OH, stride: Wp, width: OW } };
+  return { packB: { layout: "indexed", dataFloats, write }, n: OH * Wq, runs: { runs: OH, stride: Wq, width: OW } };
 }
 function convPacked(coutG, kRows, weights, src, srcOffset, cinG, g, out2, outOffset, options) {
   const outVol = volume(g.outSize);
-  if (readsShiftedWindows(g)) {
+  if (readsPhaseWindows(g)) {
     const { packB: packB2, n, runs } = shiftedWindowPacker(src, srcOffset, cinG, g);
     return gemmPacked(coutG, n, kRows, weights, packB2, out2, outOffset, outVol, { ...options, columnRuns: runs });
   }
@@ -37449,8 +38558,8 @@ function col2im(col, channels, g, out2, outOffset) {
 }
 function transposeGeometry(ctx, x2, w, coutTotal) {
   const p = spatialParams(ctx, spatialRank(ctx, x2), x2, w);
-  const { s, inSize, kernel: kernel2, stride, dilation } = p;
-  const full = inSize.map((d, i2) => (d - 1) * stride[i2] + (kernel2[i2] - 1) * dilation[i2] + 1);
+  const { s, inSize, kernel: kernel4, stride, dilation } = p;
+  const full = inSize.map((d, i2) => (d - 1) * stride[i2] + (kernel4[i2] - 1) * dilation[i2] + 1);
   const padType = ctx.str("pad_type", "valid");
   const requested = ctx.ints("output_shape");
   let before;
@@ -37461,7 +38570,7 @@ function transposeGeometry(ctx, x2, w, coutTotal) {
     before = padType === "same" ? small : total.map((t, i2) => t - small[i2]);
     after = total.map((t, i2) => t - before[i2]);
   } else {
-    ({ before, after } = resolvePads2(ctx, padType, inSize, kernel2, stride, dilation));
+    ({ before, after } = resolvePads2(ctx, padType, inSize, kernel4, stride, dilation));
   }
   let outSize = full.map((f, i2) => f - before[i2] - after[i2]);
   if (requested) {
@@ -37523,6 +38632,854 @@ var init_conv4 = __esm({
   }
 });
 
+// src/runtime/fusion.ts
+function perBlock(build) {
+  const plans = /* @__PURE__ */ new WeakMap();
+  return (block) => {
+    let plan = plans.get(block);
+    if (plan === void 0) {
+      plan = build(block);
+      plans.set(block, plan);
+    }
+    return plan;
+  };
+}
+function readerIndex(ops, params) {
+  const at = /* @__PURE__ */ new Map();
+  ops.forEach((op6, i2) => {
+    for (const param of params ?? Object.keys(op6.inputs)) for (const b3 of op6.inputs[param] ?? []) if (b3.kind === "name") at.set(b3.name, i2);
+  });
+  return at;
+}
+function producerIndex(ops) {
+  const at = /* @__PURE__ */ new Map();
+  ops.forEach((op6, i2) => {
+    for (const out2 of op6.outputs) at.set(out2.name, i2);
+  });
+  return at;
+}
+function readerCounts(block) {
+  const counts = /* @__PURE__ */ new Map();
+  const count = (op6) => {
+    for (const bindings of Object.values(op6.inputs)) {
+      for (const b3 of bindings) if (b3.kind === "name") counts.set(b3.name, (counts.get(b3.name) ?? 0) + 1);
+    }
+    for (const inner of op6.blocks) {
+      inner.operations.forEach(count);
+      for (const out2 of inner.outputs) counts.set(out2, (counts.get(out2) ?? 0) + 1);
+    }
+  };
+  block.operations.forEach(count);
+  for (const out2 of block.outputs) counts.set(out2, (counts.get(out2) ?? 0) + 1);
+  return counts;
+}
+function feedsOnly(prev, next, readers) {
+  if (prev.outputs.length !== 1 || next.outputs.length !== 1) return false;
+  const name2 = prev.outputs[0].name;
+  const x2 = next.inputs["x"];
+  return x2?.length === 1 && x2[0].kind === "name" && x2[0].name === name2 && readers.get(name2) === 1 && prev.outputs[0].type.dtype === "float32" && next.outputs[0].type.dtype === "float32";
+}
+function nameOf(op6, param) {
+  const b3 = op6.inputs[param];
+  return b3?.length === 1 && b3[0].kind === "name" ? b3[0].name : void 0;
+}
+function otherOperand(op6, known2) {
+  const x2 = nameOf(op6, "x");
+  const y = nameOf(op6, "y");
+  if (x2 === known2) return y;
+  if (y === known2) return x2;
+  return void 0;
+}
+var normReluChains, erfGeluChains, addReluPairs, linearAddPairs, convNormChains;
+var init_fusion = __esm({
+  "src/runtime/fusion.ts"() {
+    "use strict";
+    normReluChains = perBlock((block) => {
+      const plan = /* @__PURE__ */ new Map();
+      const readers = readerCounts(block);
+      const ops = block.operations;
+      const producer = producerIndex(ops);
+      const readerAt = readerIndex(ops, ["x"]);
+      ops.forEach((norm, k2) => {
+        const x2 = norm.inputs["x"]?.[0];
+        const convAt = x2?.kind === "name" ? producer.get(x2.name) : void 0;
+        const conv4 = convAt === void 0 ? void 0 : ops[convAt];
+        if (norm.type !== "batch_norm" || conv4?.type !== "conv" || !feedsOnly(conv4, norm, readers)) return;
+        const r = norm.outputs.length === 1 ? readerAt.get(norm.outputs[0].name) : void 0;
+        const relu3 = r === void 0 ? void 0 : ops[r];
+        plan.set(k2, relu3?.type === "relu" && r > k2 && feedsOnly(norm, relu3, readers) ? { reluAt: r } : {});
+      });
+      return plan;
+    });
+    erfGeluChains = perBlock((block) => {
+      const plan = /* @__PURE__ */ new Map();
+      const readers = readerCounts(block);
+      const ops = block.operations;
+      const at = producerIndex(ops);
+      const soleReader = readerIndex(ops);
+      const constIndex = (name2) => {
+        const i2 = name2 === void 0 ? void 0 : at.get(name2);
+        return i2 !== void 0 && ops[i2].type === "const" ? i2 : void 0;
+      };
+      const next = (op6, type) => {
+        if (op6.outputs.length !== 1) return void 0;
+        const out2 = op6.outputs[0];
+        const i2 = soleReader.get(out2.name);
+        const reader2 = i2 === void 0 ? void 0 : ops[i2];
+        if (!reader2 || reader2.type !== type || readers.get(out2.name) !== 1 || reader2.outputs.length !== 1) return void 0;
+        if (out2.type.dtype !== "float32" || reader2.outputs[0].type.dtype !== "float32") return void 0;
+        return [reader2, i2];
+      };
+      ops.forEach((div2, d) => {
+        if (div2.type !== "real_div") return;
+        const x2 = nameOf(div2, "x");
+        const divisor = nameOf(div2, "y");
+        const erfStep = next(div2, "erf");
+        const addStep = erfStep && next(erfStep[0], "add");
+        const mulStep = addStep && next(addStep[0], "mul");
+        const scaleStep = mulStep && next(mulStep[0], "mul");
+        if (!x2 || !scaleStep) return;
+        const addend = otherOperand(addStep[0], erfStep[0].outputs[0].name);
+        const byX = otherOperand(mulStep[0], addStep[0].outputs[0].name);
+        const factor = otherOperand(scaleStep[0], mulStep[0].outputs[0].name);
+        const constants3 = [constIndex(divisor), constIndex(addend), constIndex(factor)];
+        if (byX !== x2 || constants3.some((c) => c === void 0)) return;
+        plan.set(d, {
+          rest: [erfStep[1], addStep[1], mulStep[1], scaleStep[1]],
+          x: x2,
+          divisor,
+          addend,
+          factor,
+          constants: constants3.filter((c) => c > d)
+        });
+      });
+      return plan;
+    });
+    addReluPairs = perBlock((block) => {
+      const plan = /* @__PURE__ */ new Map();
+      const readers = readerCounts(block);
+      const ops = block.operations;
+      const readerAt = readerIndex(ops, ["x"]);
+      ops.forEach((add3, k2) => {
+        if (add3.type !== "add" || add3.outputs.length !== 1) return;
+        const r = readerAt.get(add3.outputs[0].name);
+        const relu3 = r === void 0 ? void 0 : ops[r];
+        if (relu3?.type === "relu" && r > k2 && feedsOnly(add3, relu3, readers)) plan.set(k2, r);
+      });
+      return plan;
+    });
+    linearAddPairs = perBlock((block) => {
+      const plan = /* @__PURE__ */ new Map();
+      const readers = readerCounts(block);
+      const ops = block.operations;
+      const at = producerIndex(ops);
+      const readerAt = readerIndex(ops, ["x", "y"]);
+      ops.forEach((linear2, k2) => {
+        if (linear2.type !== "linear" || linear2.outputs.length !== 1) return;
+        const out2 = linear2.outputs[0];
+        const a = readerAt.get(out2.name);
+        const add3 = a === void 0 ? void 0 : ops[a];
+        if (add3?.type !== "add" || add3.outputs.length !== 1 || readers.get(out2.name) !== 1) return;
+        if (out2.type.dtype !== "float32" || add3.outputs[0].type.dtype !== "float32") return;
+        const addend = otherOperand(add3, out2.name);
+        const c = addend === void 0 ? void 0 : at.get(addend);
+        if (c === void 0 || ops[c].type !== "const") return;
+        plan.set(k2, { addAt: a, addend, ...c > k2 ? { constantAt: c } : {} });
+      });
+      return plan;
+    });
+    convNormChains = perBlock((block) => {
+      const plan = /* @__PURE__ */ new Map();
+      const ops = block.operations;
+      const at = producerIndex(ops);
+      for (const [normAt, chain] of normReluChains(block)) {
+        const norm = ops[normAt];
+        const convAt = at.get(nameOf(norm, "x"));
+        const later = [];
+        let usable = true;
+        for (const [param, bindings] of Object.entries(norm.inputs)) {
+          if (param === "x") continue;
+          for (const b3 of bindings) {
+            const p = b3.kind === "name" ? at.get(b3.name) : void 0;
+            if (p === void 0 || p < convAt) continue;
+            if (ops[p].type === "const") later.push(p);
+            else usable = false;
+          }
+        }
+        if (usable) plan.set(convAt, { normAt, ...chain.reluAt === void 0 ? {} : { reluAt: chain.reluAt }, constants: later });
+      }
+      return plan;
+    });
+  }
+});
+
+// src/runtime/wasm-softmax.ts
+function overRow2(body) {
+  return [
+    ...get(P7.from),
+    ...set(L5.q),
+    ...loopBelow(L5.q, L5.end, [...body, ...get(L5.q), ...i32c(16), OP.i32Add, ...set(L5.q)]),
+    ...get(P7.scratch),
+    ...set(L5.q),
+    ...body
+  ];
+}
+function moveTail(back) {
+  const code = back ? [] : [...get(P7.scratch), ...constants2.f32(-Infinity), ...simd(SIMD.v128Store, ...mem(0))];
+  for (let l = 0; l < 3; l++) {
+    const [to, from] = back ? [L5.end, P7.scratch] : [P7.scratch, L5.end];
+    code.push(
+      ...get(P7.tail),
+      ...i32c(l),
+      OP.i32GtU,
+      OP.if,
+      EMPTY_BLOCK_TYPE,
+      ...get(to),
+      ...get(from),
+      OP.f32Load,
+      2,
+      4 * l,
+      OP.f32Store,
+      2,
+      4 * l,
+      OP.end
+    );
+  }
+  return code;
+}
+function rowBody2() {
+  const maxPass = [
+    ...constants2.f32(-Infinity),
+    ...set(L5.v),
+    ...overRow2([...op5(SIMD.f32x4Max, get(L5.v), load()), ...set(L5.v)]),
+    ...f32Lane(L5.v, 0),
+    ...f32Lane(L5.v, 1),
+    OP.f32Max,
+    ...f32Lane(L5.v, 2),
+    ...f32Lane(L5.v, 3),
+    OP.f32Max,
+    OP.f32Max,
+    OP.f64PromoteF32,
+    ...simd(SIMD.f64x2Splat),
+    ...set(L5.max)
+  ];
+  const exp = (half) => expLanes(op5(SIMD.f64x2Sub, half(get(L5.v)), get(L5.max)), L5);
+  const expPass = [
+    OP.f64Const,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    ...set(L5.sum),
+    ...overRow2([
+      ...load(),
+      ...set(L5.v),
+      ...exp(lowToF64),
+      ...set(L5.lo),
+      ...exp(highToF64),
+      ...set(L5.hi),
+      ...get(L5.q),
+      ...joinToF32(get(L5.lo), get(L5.hi)),
+      ...simd(SIMD.v128Store, ...mem(0)),
+      ...get(L5.sum),
+      ...lane2(L5.lo, 0),
+      OP.f64Add,
+      ...lane2(L5.lo, 1),
+      OP.f64Add,
+      ...lane2(L5.hi, 0),
+      OP.f64Add,
+      ...lane2(L5.hi, 1),
+      OP.f64Add,
+      ...set(L5.sum)
+    ])
+  ];
+  const scalePass = [
+    OP.f64Const,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    240,
+    63,
+    ...get(L5.sum),
+    OP.f64Div,
+    ...simd(SIMD.f64x2Splat),
+    ...set(L5.inv),
+    ...overRow2([
+      ...load(),
+      ...set(L5.v),
+      ...get(L5.q),
+      ...joinToF32(op5(SIMD.f64x2Mul, lowToF64(get(L5.v)), get(L5.inv)), op5(SIMD.f64x2Mul, highToF64(get(L5.v)), get(L5.inv))),
+      ...simd(SIMD.v128Store, ...mem(0))
+    ])
+  ];
+  return [
+    ...get(P7.from),
+    ...get(P7.vectors),
+    ...i32c(4),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(L5.end),
+    ...moveTail(false),
+    ...maxPass,
+    ...expPass,
+    ...scalePass,
+    ...moveTail(true),
+    ...get(L5.end),
+    ...get(P7.tail),
+    ...i32c(2),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(P7.from)
+  ];
+}
+function softmaxBody() {
+  const declared = [3, 3, I32, 1, F64, 8, V128];
+  return [
+    ...declared,
+    ...countedLoop(L5.row, P7.rows, rowBody2()),
+    OP.end
+  ];
+}
+function softmaxRowsWasm(x2, n, out2) {
+  if (n > CHUNK4) return false;
+  const kernel4 = softmaxKernel();
+  if (!kernel4) return false;
+  const floats2 = floatView(kernel4.memory, CHUNK4 * 4 + 16);
+  const perChunk = Math.floor(CHUNK4 / n);
+  const rows2 = x2.length / n;
+  for (let r0 = 0; r0 < rows2; r0 += perChunk) {
+    const count = Math.min(perChunk, rows2 - r0);
+    floats2.set(x2.subarray(r0 * n, (r0 + count) * n), 0);
+    kernel4.run(0, count, Math.floor(n / 4), n % 4, CHUNK4 * 4);
+    out2.set(floats2.subarray(0, count * n), r0 * n);
+  }
+  return true;
+}
+var P7, L5, load, lane2, f32Lane, softmaxKernel, CHUNK4;
+var init_wasm_softmax = __esm({
+  "src/runtime/wasm-softmax.ts"() {
+    "use strict";
+    init_wasm_asm();
+    init_wasm_math();
+    P7 = { from: 0, rows: 1, vectors: 2, tail: 3, scratch: 4 };
+    L5 = { q: 5, end: 6, row: 7, sum: 8, max: 9, inv: 10, v: 11, lo: 12, hi: 13, clamped: 14, shifted: 15, r: 16 };
+    load = () => [...get(L5.q), ...simd(SIMD.v128Load, ...mem(0))];
+    lane2 = (local, i2) => [...get(local), ...simd(SIMD.f64x2ExtractLane, i2)];
+    f32Lane = (local, i2) => [...get(local), ...simd(SIMD.f32x4ExtractLane, i2)];
+    softmaxKernel = lazyKernel("softmax", [I32, I32, I32, I32, I32], softmaxBody);
+    CHUNK4 = 16384;
+  }
+});
+
+// src/runtime/kernels/activation.ts
+function mapFloat(x2, f) {
+  const out2 = makeFloatToOverwrite(x2.dtype, x2.shape);
+  const o = out2.data;
+  const a = x2.data;
+  for (let i2 = 0; i2 < a.length; i2++) o[i2] = f(a[i2]);
+  return out2;
+}
+function plain(f) {
+  return (ctx) => [mapFloat(ctx.float("x"), f)];
+}
+function scalarParams2(f, alpha, beta) {
+  return (ctx) => {
+    const a = ctx.num("alpha", alpha);
+    const b3 = beta === void 0 && !ctx.has("beta") ? 0 : ctx.num("beta", beta);
+    return [mapFloat(ctx.float("x"), (v) => f(v, a, b3))];
+  };
+}
+function gelu2(ctx) {
+  const mode = ctx.str("mode", "EXACT");
+  const f = GELU[mode];
+  if (!f) ctx.fail(`unknown gelu mode '${mode}' (expected ${Object.keys(GELU).join(", ")})`);
+  return [mapFloat(ctx.float("x"), f)];
+}
+function perChannel2(ctx, f, pName, qName) {
+  const x2 = ctx.float("x");
+  const p = ctx.float(pName).data;
+  const q = qName ? ctx.float(qName).data : new Float32Array(1);
+  if (x2.shape.length < 2) ctx.fail(`x must have rank ≥ 2, got ${x2.shape.length}`);
+  const channels = x2.shape[1];
+  for (const [name2, v] of [[pName, p], [qName, q]]) {
+    if (name2 && v.length !== 1 && v.length !== channels) ctx.fail(`${name2} has ${v.length} values for ${channels} channels`);
+  }
+  let inner = 1;
+  for (let i2 = 2; i2 < x2.shape.length; i2++) inner *= x2.shape[i2];
+  const out2 = makeFloatToOverwrite(x2.dtype, x2.shape);
+  const a = x2.data;
+  const o = out2.data;
+  for (let base = 0, c = 0; base < a.length; base += inner, c = (c + 1) % channels) {
+    const pc = p[p.length === 1 ? 0 : c];
+    const qc = q[q.length === 1 ? 0 : c];
+    for (let i2 = base; i2 < base + inner; i2++) o[i2] = f(a[i2], pc, qc);
+  }
+  return [out2];
+}
+function softmax3(ctx) {
+  const x2 = ctx.float("x");
+  const rank = x2.shape.length;
+  const axis = normAxis(ctx, ctx.num("axis", -1), rank);
+  const n = x2.shape[axis];
+  let inner = 1;
+  for (let i2 = axis + 1; i2 < rank; i2++) inner *= x2.shape[i2];
+  const out2 = makeFloatToOverwrite(x2.dtype, x2.shape);
+  const rowsAreContiguous = inner === 1 && n >= WASM_SOFTMAX_MIN;
+  if (!(rowsAreContiguous && softmaxRowsWasm(x2.data, n, out2.data))) softmaxScalar(x2.data, n, inner, out2.data);
+  return [out2];
+}
+function softmaxScalar(a, n, inner, o) {
+  const outer = a.length / (n * inner || 1);
+  for (let b3 = 0; b3 < outer; b3++) {
+    for (let j = 0; j < inner; j++) {
+      const start = b3 * n * inner + j;
+      let max2 = -Infinity;
+      for (let k2 = 0; k2 < n; k2++) max2 = Math.max(max2, a[start + k2 * inner]);
+      let sum = 0;
+      for (let k2 = 0; k2 < n; k2++) {
+        const e = fastExp(a[start + k2 * inner] - max2);
+        o[start + k2 * inner] = e;
+        sum += e;
+      }
+      const inv = 1 / sum;
+      for (let k2 = 0; k2 < n; k2++) o[start + k2 * inner] *= inv;
+    }
+  }
+}
+function relu2(ctx) {
+  const x2 = ctx.float("x");
+  const out2 = makeFloatToOverwrite(x2.dtype, x2.shape);
+  const a = x2.data;
+  const o = out2.data;
+  for (let i2 = 0; i2 < a.length; i2++) {
+    const v = a[i2];
+    o[i2] = v > 0 ? v : 0;
+  }
+  return [out2];
+}
+var sigmoid, softplus, SQRT_2_OVER_PI, GELU, WASM_SOFTMAX_MIN, activationKernels;
+var init_activation4 = __esm({
+  "src/runtime/kernels/activation.ts"() {
+    "use strict";
+    init_kernel();
+    init_value2();
+    init_fast_math();
+    init_wasm_softmax();
+    sigmoid = (x2) => {
+      const e = fastExp(-Math.abs(x2));
+      return x2 >= 0 ? 1 / (1 + e) : e / (1 + e);
+    };
+    softplus = (x2) => x2 > 0 ? x2 + Math.log1p(Math.exp(-x2)) : Math.log1p(Math.exp(x2));
+    SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+    GELU = {
+      EXACT: (x2) => 0.5 * x2 * (1 + erf(x2 / Math.SQRT2)),
+      TANH_APPROXIMATION: (x2) => 0.5 * x2 * (1 + Math.tanh(SQRT_2_OVER_PI * (x2 + 0.044715 * x2 * x2 * x2))),
+      SIGMOID_APPROXIMATION: (x2) => x2 * sigmoid(1.702 * x2)
+    };
+    WASM_SOFTMAX_MIN = 8;
+    activationKernels = {
+      relu: relu2,
+      relu6: plain((x2) => Math.min(Math.max(x2, 0), 6)),
+      sigmoid: plain(sigmoid),
+      silu: plain((x2) => x2 * sigmoid(x2)),
+      softplus: plain(softplus),
+      softsign: plain((x2) => x2 / (1 + Math.abs(x2))),
+      gelu: gelu2,
+      sigmoid_hard: scalarParams2((x2, a, b3) => Math.min(Math.max(a * x2 + b3, 0), 1), 0.2, 0.5),
+      leaky_relu: scalarParams2((x2, a) => x2 >= 0 ? x2 : a * x2, 0.01),
+      elu: scalarParams2((x2, a) => x2 > 0 ? x2 : a * Math.expm1(x2), 1),
+      thresholded_relu: scalarParams2((x2, a) => x2 >= a ? x2 : 0, 1),
+      threshold: scalarParams2((x2, a) => Math.max(x2, a)),
+      clip: scalarParams2((x2, a, b3) => Math.min(Math.max(x2, a), b3)),
+      clamped_relu: scalarParams2((x2, a, b3) => x2 >= 0 ? Math.min(b3, x2) : Math.min(b3, a * x2)),
+      scaled_tanh: scalarParams2((x2, a, b3) => a * Math.tanh(b3 * x2), 1, 1),
+      linear_activation: scalarParams2((x2, a, b3) => a * x2 + b3),
+      prelu: (ctx) => perChannel2(ctx, (x2, a) => x2 > 0 ? x2 : a * x2, "alpha"),
+      softplus_parametric: (ctx) => perChannel2(ctx, (x2, a, b3) => a * softplus(b3 * x2), "alpha", "beta"),
+      softmax: softmax3
+    };
+  }
+});
+
+// src/runtime/kernels/attention.ts
+function scaledDotProductAttention2(ctx) {
+  const q = ctx.float("query");
+  const k2 = ctx.float("key");
+  const v = ctx.float("value");
+  const r = q.shape.length;
+  if (r < 3 || k2.shape.length !== r || v.shape.length !== r) ctx.fail("query, key and value must share a rank of at least 3");
+  const [L7, E] = [q.shape[r - 2], q.shape[r - 1]];
+  const S12 = k2.shape[r - 2];
+  const EV = v.shape[r - 1];
+  if (k2.shape[r - 1] !== E || v.shape[r - 2] !== S12) ctx.fail(`key [${k2.shape.join(",")}] and value [${v.shape.join(",")}] do not fit query [${q.shape.join(",")}]`);
+  const batch = q.shape.slice(0, -2);
+  const batches = elementCount(batch);
+  const mask = ctx.optional("attn_mask");
+  const maskIndex = mask ? broadcastIndex2(mask.shape, [...batch, L7, S12]) : null;
+  if (mask) broadcastShapes4(ctx, [mask.shape, [...batch, L7, S12]]);
+  const scale = 1 / Math.sqrt(E);
+  const scores = new Float32Array(L7 * S12);
+  const out2 = makeFloatToOverwrite(q.dtype, [...batch, L7, EV]);
+  for (let b3 = 0; b3 < batches; b3++) {
+    gemm3(L7, S12, E, matrix(q.data, b3 * L7 * E, E), matrix(k2.data, b3 * S12 * E, 1, E), scores, 0, S12);
+    for (let i2 = 0; i2 < L7; i2++) {
+      let max2 = -Infinity;
+      for (let j = 0; j < S12; j++) {
+        const flat = (b3 * L7 + i2) * S12 + j;
+        let s = scores[i2 * S12 + j] * scale;
+        if (mask) {
+          const m = mask.data[maskIndex ? maskIndex[flat] : flat];
+          s = mask.dtype === "bool" ? m ? s : -Infinity : s + m;
+        }
+        scores[i2 * S12 + j] = s;
+        max2 = Math.max(max2, s);
+      }
+      let sum = 0;
+      for (let j = 0; j < S12; j++) {
+        const e = max2 === -Infinity ? 0 : fastExp(scores[i2 * S12 + j] - max2);
+        scores[i2 * S12 + j] = e;
+        sum += e;
+      }
+      for (let j = 0; j < S12; j++) scores[i2 * S12 + j] = sum > 0 ? scores[i2 * S12 + j] / sum : 0;
+    }
+    gemm3(L7, EV, S12, matrix(scores, 0, S12), matrix(v.data, b3 * S12 * EV, EV), out2.data, b3 * L7 * EV, EV);
+  }
+  return [out2];
+}
+var attentionKernels;
+var init_attention2 = __esm({
+  "src/runtime/kernels/attention.ts"() {
+    "use strict";
+    init_tensor();
+    init_gemm();
+    init_fast_math();
+    init_value2();
+    init_broadcast();
+    attentionKernels = { scaled_dot_product_attention: scaledDotProductAttention2 };
+  }
+});
+
+// src/runtime/kernels/classify.ts
+function classify(ctx) {
+  const probabilities = ctx.float("probabilities");
+  const classes = ctx.input("classes");
+  const n = probabilities.data.length;
+  if (classes.data.length !== n) ctx.fail(`${classes.data.length} classes for ${n} probabilities`);
+  let best = -1;
+  for (let i2 = 0; i2 < n; i2++) {
+    const p = probabilities.data[i2];
+    if (!Number.isNaN(p) && (best < 0 || p > probabilities.data[best])) best = i2;
+  }
+  if (best < 0) ctx.fail("every probability is NaN: no class can be predicted");
+  const label = classes.dtype === "string" ? { dtype: "string", shape: [], data: [classes.data[best]] } : { dtype: classes.dtype, shape: [], data: classes.data.slice(best, best + 1) };
+  const dictionary = { dtype: "float32", shape: [n], data: Float32Array.from(probabilities.data) };
+  return [label, dictionary];
+}
+var classifyKernels;
+var init_classify2 = __esm({
+  "src/runtime/kernels/classify.ts"() {
+    "use strict";
+    classifyKernels = { classify };
+  }
+});
+
+// src/runtime/kernels/misc.ts
+function milDType(ctx, name2, fallback) {
+  const s = ctx.str(name2, fallback);
+  const d = CAST_DTYPES[s];
+  if (!d) ctx.fail(`unknown dtype '${s}' (expected one of ${Object.keys(CAST_DTYPES).join(", ")})`);
+  return d;
+}
+function cast2(ctx) {
+  const x2 = ctx.numeric("x");
+  const dtype = milDType(ctx, "dtype");
+  const out2 = allocFor(dtype, x2.data.length);
+  if (dtype === "bool") {
+    for (let i2 = 0; i2 < out2.length; i2++) out2[i2] = x2.data[i2] !== 0 ? 1 : 0;
+  } else if (isFloatValue(x2) && !(out2 instanceof Float32Array)) {
+    for (let i2 = 0; i2 < out2.length; i2++) out2[i2] = Math.trunc(x2.data[i2]) || 0;
+  } else {
+    out2.set(x2.data);
+  }
+  return [makeValue(dtype, x2.shape, out2)];
+}
+var CAST_DTYPES, miscKernels;
+var init_misc2 = __esm({
+  "src/runtime/kernels/misc.ts"() {
+    "use strict";
+    init_value2();
+    CAST_DTYPES = {
+      fp16: "float16",
+      fp32: "float32",
+      fp64: "float32",
+      int32: "int32",
+      int64: "int32",
+      int16: "int16",
+      int8: "int8",
+      uint8: "uint8",
+      uint16: "uint16",
+      uint32: "uint32",
+      bool: "bool"
+    };
+    miscKernels = {
+      const: (ctx) => [ctx.input("val")],
+      identity: (ctx) => [ctx.input("x")],
+      cast: cast2
+    };
+  }
+});
+
+// src/runtime/kernels/constexpr.ts
+function unpackBits2(packed, bits2, n) {
+  const out2 = new Uint8Array(n);
+  const mask = (1 << bits2) - 1;
+  for (let i2 = 0; i2 < n; i2++) {
+    const bit = i2 * bits2;
+    const byte = bit >> 3;
+    const shift = bit & 7;
+    const word = packed[byte] | (packed[byte + 1] ?? 0) << 8;
+    out2[i2] = word >> shift & mask;
+  }
+  return out2;
+}
+function axisValue(v, i2, n, inner) {
+  if (!v) return 0;
+  return v.length === 1 ? v[0] : v[Math.floor(i2 / inner) % n];
+}
+function affineDequantize(ctx) {
+  const q = ctx.numeric("quantized_data");
+  const scale = ctx.float("scale");
+  const zero = ctx.optional("zero_point") ? ctx.numeric("zero_point").data : void 0;
+  const axis = normAxis(ctx, ctx.num("axis", 0), q.shape.length);
+  const n = q.shape[axis];
+  const inner = elementCount(q.shape.slice(axis + 1));
+  for (const [name2, v] of [["scale", scale.data], ["zero_point", zero]]) {
+    if (v && v.length !== 1 && v.length !== n) ctx.fail(`${name2} has ${v.length} values for axis ${axis} of size ${n}`);
+  }
+  const out2 = new Float32Array(q.data.length);
+  for (let i2 = 0; i2 < out2.length; i2++) {
+    out2[i2] = axisValue(scale.data, i2, n, inner) * (q.data[i2] - axisValue(zero, i2, n, inner));
+  }
+  return [makeValue(scale.dtype, q.shape, out2)];
+}
+function constexprCast(ctx) {
+  const src = ctx.numeric("source_val");
+  const dtype = milDType(ctx, "output_dtype", "fp32");
+  const out2 = allocFor(dtype, src.data.length);
+  out2.set(src.data);
+  return [makeValue(dtype, src.shape, out2)];
+}
+function paletteBits(ctx, size2) {
+  const bits2 = Math.log2(size2);
+  if (!Number.isInteger(bits2) || bits2 < 1 || bits2 > 8) ctx.fail(`lut of ${size2} entries is not a power of two between 2 and 256`);
+  return bits2;
+}
+function lutToDenseIos16(ctx, lut) {
+  const shape3 = ctx.requiredInts("shape");
+  const n = elementCount(shape3);
+  const indices = unpackBits2(ctx.numeric("indices").data, paletteBits(ctx, lut.data.length), n);
+  const out2 = allocFor(lut.dtype, n);
+  for (let i2 = 0; i2 < n; i2++) out2[i2] = lut.data[indices[i2]];
+  return [makeValue(lut.dtype, shape3, out2)];
+}
+function lutToDenseIos18(ctx, lut) {
+  return [lutDense(ctx, ctx.numeric("indices"), lut)];
+}
+function lutDense(ctx, indices, lut) {
+  const rank = indices.shape.length;
+  if (lut.shape.length !== rank + 2) ctx.fail(`lut rank ${lut.shape.length} must be the indices rank ${rank} + 2`);
+  const palettes = lut.shape[rank];
+  const vector = lut.shape[rank + 1];
+  const vectorAxis = vector > 1 ? normAxis(ctx, ctx.num("vector_axis"), rank) : -1;
+  const groupSize = indices.shape.map((d, i2) => d / lut.shape[i2]);
+  if (groupSize.some((g) => !Number.isInteger(g))) ctx.fail(`lut groups [${lut.shape.slice(0, rank).join(",")}] do not divide indices [${indices.shape.join(",")}]`);
+  const outShape = indices.shape.map((d, i2) => i2 === vectorAxis ? d * vector : d);
+  const outStrides = stridesOf(outShape);
+  const lutStrides = stridesOf(lut.shape);
+  const out2 = allocFor(lut.dtype, elementCount(outShape));
+  const coord = new Array(rank).fill(0);
+  for (let flat = 0; flat < indices.data.length; flat++) {
+    let lutBase = 0;
+    let outBase = 0;
+    for (let d = 0; d < rank; d++) {
+      lutBase += Math.floor(coord[d] / groupSize[d]) * lutStrides[d];
+      outBase += (d === vectorAxis ? coord[d] * vector : coord[d]) * outStrides[d];
+    }
+    const entry = indices.data[flat];
+    if (entry >= palettes) ctx.fail(`index ${entry} is outside a palette of ${palettes}`);
+    const src = lutBase + entry * vector;
+    const step = vectorAxis >= 0 ? outStrides[vectorAxis] : 0;
+    for (let v = 0; v < vector; v++) out2[outBase + v * step] = lut.data[src + v];
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++coord[d] < indices.shape[d]) break;
+      coord[d] = 0;
+    }
+  }
+  return makeValue(lut.dtype, outShape, out2);
+}
+function lutToDense(ctx) {
+  const lut = ctx.numeric("lut");
+  return ctx.has("shape") ? lutToDenseIos16(ctx, lut) : lutToDenseIos18(ctx, lut);
+}
+function sparseToDense(ctx) {
+  const values2 = ctx.numeric("nonzero_data");
+  const maskValue = ctx.numeric("mask");
+  const shape3 = ctx.ints("shape") ?? [...maskValue.shape];
+  const n = elementCount(shape3);
+  const mask = ctx.has("shape") ? unpackBits2(maskValue.data, 1, n) : maskValue.data;
+  const out2 = allocFor(values2.dtype, n);
+  let k2 = 0;
+  for (let i2 = 0; i2 < n; i2++) {
+    if (mask[i2]) {
+      if (k2 >= values2.data.length) ctx.fail(`mask sets more positions than the ${values2.data.length} nonzero values`);
+      out2[i2] = values2.data[k2++];
+    }
+  }
+  return [makeValue(values2.dtype, shape3, out2)];
+}
+function blockwiseShiftScale(ctx) {
+  const offset = ctx.optional("offset") ? ctx.numeric("offset") : void 0;
+  return [shiftScaleDense(ctx, ctx.numeric("data"), ctx.float("scale"), offset)];
+}
+function shiftScaleDense(ctx, data, scale, offset) {
+  const rank = data.shape.length;
+  if (scale.shape.length !== rank) ctx.fail(`scale rank ${scale.shape.length} must equal data rank ${rank}`);
+  const block = data.shape.map((d, i2) => d / scale.shape[i2]);
+  if (block.some((b3) => !Number.isInteger(b3))) ctx.fail(`scale shape [${scale.shape.join(",")}] does not divide data [${data.shape.join(",")}]`);
+  const scaleStrides = stridesOf(scale.shape);
+  const out2 = new Float32Array(data.data.length);
+  const coord = new Array(rank).fill(0);
+  for (let i2 = 0; i2 < out2.length; i2++) {
+    let s = 0;
+    for (let d = 0; d < rank; d++) s += Math.floor(coord[d] / block[d]) * scaleStrides[d];
+    out2[i2] = scale.data[s] * (data.data[i2] - (offset ? offset.data[s] : 0));
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++coord[d] < data.shape[d]) break;
+      coord[d] = 0;
+    }
+  }
+  return makeValue(scale.dtype, data.shape, out2);
+}
+function densify(ctx, mask, values2) {
+  const out2 = allocFor(values2.dtype, mask.data.length);
+  let k2 = 0;
+  for (let i2 = 0; i2 < mask.data.length; i2++) {
+    if (!mask.data[i2]) continue;
+    if (k2 >= values2.data.length) ctx.fail(`mask sets more positions than the ${values2.data.length} nonzero values`);
+    out2[i2] = values2.data[k2++];
+  }
+  return makeValue(values2.dtype, mask.shape, out2);
+}
+function sparsify(dense, mask) {
+  let count = 0;
+  for (let i2 = 0; i2 < mask.length; i2++) if (mask[i2]) count++;
+  const values2 = allocFor(dense.dtype, count);
+  let k2 = 0;
+  for (let i2 = 0; i2 < mask.length; i2++) if (mask[i2]) values2[k2++] = dense.data[i2];
+  return [makeValue("uint1", dense.shape, Uint8Array.from(mask)), makeValue(dense.dtype, [count], values2)];
+}
+function lutToSparse(ctx) {
+  const mask = ctx.numeric("indices_mask");
+  const indices = densify(ctx, mask, ctx.numeric("indices_nonzero_data"));
+  const dense = lutDense(ctx, indices, ctx.numeric("lut"));
+  const vector = dense.data.length / mask.data.length;
+  const maskLut = makeValue("uint8", [...new Array(mask.shape.length).fill(1), 2, vector], wideMaskLut(vector));
+  return sparsify(dense, lutDense(ctx, mask, maskLut).data);
+}
+function wideMaskLut(vector) {
+  const lut = new Uint8Array(2 * vector);
+  lut.fill(1, vector);
+  return lut;
+}
+function sparseBlockwiseShiftScale(ctx) {
+  const mask = ctx.numeric("data_mask");
+  const data = densify(ctx, mask, ctx.numeric("nonzero_data"));
+  const offset = ctx.optional("offset") ? ctx.numeric("offset") : void 0;
+  return sparsify(shiftScaleDense(ctx, data, ctx.float("scale"), offset), mask.data);
+}
+function quantize2(ctx) {
+  const x2 = ctx.float("input");
+  const scale = ctx.float("scale").data;
+  const zero = ctx.optional("zero_point") ? ctx.numeric("zero_point").data : void 0;
+  const dtype = milDType(ctx, "output_dtype");
+  const [lo, hi] = dtype === "int8" ? [-128, 127] : [0, 255];
+  const axis = ctx.has("axis") ? normAxis(ctx, ctx.num("axis"), x2.shape.length) : 0;
+  const n = x2.shape[axis] ?? 1;
+  const inner = elementCount(x2.shape.slice(axis + 1));
+  const out2 = allocFor(dtype, x2.data.length);
+  for (let i2 = 0; i2 < out2.length; i2++) {
+    const q = roundHalfEven2(x2.data[i2] / axisValue(scale, i2, n, inner)) + axisValue(zero, i2, n, inner);
+    out2[i2] = Math.min(hi, Math.max(lo, q));
+  }
+  return [makeValue(dtype, x2.shape, out2)];
+}
+function dequantize2(ctx) {
+  const q = ctx.numeric("input");
+  const scale = ctx.float("scale");
+  const zero = ctx.optional("zero_point") ? ctx.numeric("zero_point").data : void 0;
+  const axis = ctx.has("axis") ? normAxis(ctx, ctx.num("axis"), q.shape.length) : 0;
+  const n = q.shape[axis] ?? 1;
+  const inner = elementCount(q.shape.slice(axis + 1));
+  const out2 = new Float32Array(q.data.length);
+  for (let i2 = 0; i2 < out2.length; i2++) out2[i2] = axisValue(scale.data, i2, n, inner) * (q.data[i2] - axisValue(zero, i2, n, inner));
+  return [makeValue(scale.dtype, q.shape, out2)];
+}
+var constexprKernels;
+var init_constexpr3 = __esm({
+  "src/runtime/kernels/constexpr.ts"() {
+    "use strict";
+    init_tensor();
+    init_kernel();
+    init_value2();
+    init_elementwise5();
+    init_misc2();
+    constexprKernels = {
+      constexpr_affine_dequantize: affineDequantize,
+      constexpr_cast: constexprCast,
+      constexpr_lut_to_dense: lutToDense,
+      constexpr_sparse_to_dense: sparseToDense,
+      constexpr_blockwise_shift_scale: blockwiseShiftScale,
+      constexpr_lut_to_sparse: lutToSparse,
+      constexpr_sparse_blockwise_shift_scale: sparseBlockwiseShiftScale,
+      quantize: quantize2,
+      dequantize: dequantize2
+    };
+  }
+});
+
+// src/runtime/kernels/control.ts
+function cond2(ctx) {
+  const pred = ctx.numeric("pred");
+  return ctx.runBlock(pred.data[0] ? 0 : 1, []);
+}
+function whileLoop3(ctx) {
+  let vars = ctx.variadic("loop_vars");
+  for (let i2 = 0; ; i2++) {
+    if (i2 >= MAX_LOOP_ITERATIONS) ctx.fail(`loop ran ${MAX_LOOP_ITERATIONS} iterations without ending`);
+    const [again] = ctx.runBlock(0, vars);
+    if (!again || !again.data[0]) return vars;
+    vars = ctx.runBlock(1, vars);
+  }
+}
+var MAX_LOOP_ITERATIONS, controlKernels;
+var init_control3 = __esm({
+  "src/runtime/kernels/control.ts"() {
+    "use strict";
+    MAX_LOOP_ITERATIONS = 1e6;
+    controlKernels = {
+      cond: cond2,
+      while_loop: whileLoop3
+    };
+  }
+});
+
 // src/runtime/kernels/einsum.ts
 function parse(ctx, equation) {
   const m = /^([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]*)$/.exec(equation.replace(/\s+/g, ""));
@@ -37531,9 +39488,9 @@ function parse(ctx, equation) {
 }
 function letterSizes(ctx, p, values2) {
   const sizes = /* @__PURE__ */ new Map();
-  p.inputs.forEach((labels, k) => {
-    const shape3 = values2[k].shape;
-    if (labels.length !== shape3.length) ctx.fail(`operand ${k} has rank ${shape3.length} but '${labels}' names ${labels.length} dims`);
+  p.inputs.forEach((labels, k2) => {
+    const shape3 = values2[k2].shape;
+    if (labels.length !== shape3.length) ctx.fail(`operand ${k2} has rank ${shape3.length} but '${labels}' names ${labels.length} dims`);
     [...labels].forEach((l, d) => {
       const prev = sizes.get(l);
       const size2 = shape3[d];
@@ -37555,8 +39512,8 @@ function strides(labels, shape3, letters) {
   });
 }
 function einsum4(ctx) {
-  const values2 = ctx.variadic("values").map((v, k) => {
-    if (v.dtype !== "float32" && v.dtype !== "float16") ctx.fail(`operand ${k} must be fp16 or fp32`);
+  const values2 = ctx.variadic("values").map((v, k2) => {
+    if (v.dtype !== "float32" && v.dtype !== "float16") ctx.fail(`operand ${k2} must be fp16 or fp32`);
     return v;
   });
   if (values2.length !== 2) ctx.fail(`expects two operands, got ${values2.length}`);
@@ -37566,7 +39523,7 @@ function einsum4(ctx) {
   for (const l of outLetters) if (!sizes.has(l)) ctx.fail(`output letter '${l}' is in no operand`);
   const letters = [...outLetters, ...[...sizes.keys()].filter((l) => !p.output.includes(l))];
   const dims = letters.map((l) => sizes.get(l));
-  const [sa, sb] = values2.map((v, k) => strides(p.inputs[k], v.shape, letters));
+  const [sa, sb] = values2.map((v, k2) => strides(p.inputs[k2], v.shape, letters));
   const [a, b3] = [values2[0].data, values2[1].data];
   const outShape = dims.slice(0, outLetters.length);
   const out2 = makeFloat(values2[0].dtype, outShape);
@@ -37632,8 +39589,8 @@ function gather3(ctx) {
   for (let b3 = 0; b3 < batch; b3++) {
     for (let p = 0; p < outerPerBatch; p++) {
       const srcBase = (b3 * outerPerBatch + p) * dim * inner;
-      for (let k = 0; k < idxPerBatch; k++) {
-        const i2 = checkedIndex(ctx, indices.data[b3 * idxPerBatch + k], dim);
+      for (let k2 = 0; k2 < idxPerBatch; k2++) {
+        const i2 = checkedIndex(ctx, indices.data[b3 * idxPerBatch + k2], dim);
         for (let j = 0; j < inner; j++) out2[o++] = x2.data[srcBase + i2 * inner + j];
       }
     }
@@ -37699,11 +39656,11 @@ function scatter(ctx) {
   const inner = elementCount(data.shape.slice(axis + 1));
   const count = indices.data.length;
   for (let p = 0; p < outer; p++) {
-    for (let k = 0; k < count; k++) {
-      const i2 = checkedIndex(ctx, indices.data[k], dim);
+    for (let k2 = 0; k2 < count; k2++) {
+      const i2 = checkedIndex(ctx, indices.data[k2], dim);
       for (let j = 0; j < inner; j++) {
         const dst = (p * dim + i2) * inner + j;
-        data.data[dst] = f(data.data[dst], updates.data[(p * count + k) * inner + j]);
+        data.data[dst] = f(data.data[dst], updates.data[(p * count + k2) * inner + j]);
       }
     }
   }
@@ -37750,11 +39707,11 @@ function oneHot4(ctx) {
   const out2 = allocFor(dtype === "float16" ? "float32" : dtype, elementCount(shape3)).fill(off);
   const inner = elementCount(indices.shape.slice(axis));
   for (let i2 = 0; i2 < indices.data.length; i2++) {
-    let k = indices.data[i2];
-    if (k < 0) k += depth;
-    if (k < 0 || k >= depth) continue;
+    let k2 = indices.data[i2];
+    if (k2 < 0) k2 += depth;
+    if (k2 < 0 || k2 >= depth) continue;
     const outer = Math.floor(i2 / inner);
-    out2[(outer * depth + k) * inner + i2 % inner] = on;
+    out2[(outer * depth + k2) * inner + i2 % inner] = on;
   }
   return [makeValue(dtype, shape3, out2)];
 }
@@ -37799,203 +39756,6 @@ var init_scatter_gather4 = __esm({
       one_hot: oneHot4,
       non_zero: nonZero4
     };
-  }
-});
-
-// src/runtime/wasm-matvec.ts
-function matvecBody() {
-  const zero = simd(SIMD.v128Const, ...new Array(16).fill(0));
-  const inner = [
-    ...get(L.x),
-    ...simd(SIMD.v128Load, ...mem(0)),
-    ...set(L.xv),
-    ...ROWS.flatMap((t) => [
-      ...get(L.acc + t),
-      ...get(L.p + t),
-      ...simd(SIMD.v128Load, ...mem(0)),
-      ...get(L.xv),
-      ...simd(SIMD.f32x4Mul),
-      ...simd(SIMD.f32x4Add),
-      ...set(L.acc + t),
-      ...get(L.p + t),
-      ...i32c(16),
-      OP.i32Add,
-      ...set(L.p + t)
-    ]),
-    ...get(L.x),
-    ...i32c(16),
-    OP.i32Add,
-    ...set(L.x)
-  ];
-  const hsum = (t) => [
-    ...get(L.acc + t),
-    ...simd(SIMD.f32x4ExtractLane, 0),
-    ...get(L.acc + t),
-    ...simd(SIMD.f32x4ExtractLane, 1),
-    OP.f32Add,
-    ...get(L.acc + t),
-    ...simd(SIMD.f32x4ExtractLane, 2),
-    OP.f32Add,
-    ...get(L.acc + t),
-    ...simd(SIMD.f32x4ExtractLane, 3),
-    OP.f32Add
-  ];
-  const group = [
-    // p_t = wp + (g·4 + t)·rowBytes; o = op + g·16
-    ...ROWS.flatMap((t) => [...get(P2.wp), ...get(L.g), ...i32c(2), OP.i32Shl, ...i32c(t), OP.i32Add, ...get(L.rowBytes), OP.i32Mul, OP.i32Add, ...set(L.p + t)]),
-    ...ROWS.flatMap((t) => [...zero, ...set(L.acc + t)]),
-    ...get(P2.xp),
-    ...set(L.x),
-    ...countedLoop(L.i, P2.k4, inner),
-    ...get(P2.op),
-    ...get(L.g),
-    ...i32c(4),
-    OP.i32Shl,
-    OP.i32Add,
-    ...set(L.o),
-    ...ROWS.flatMap((t) => [...get(L.o), ...hsum(t), OP.f32Store, 2, ...uleb(t * 4)])
-  ];
-  const locals2 = [2, ...uleb(9), I32, ...uleb(5), V128];
-  return [...locals2, ...get(P2.k4), ...i32c(4), OP.i32Shl, ...set(L.rowBytes), ...countedLoop(L.g, P2.rowGroups, group), OP.end];
-}
-function newArena() {
-  try {
-    const { memory, exports } = instantiate(moduleWithOneFunction("matvec4", new Array(5).fill(I32), matvecBody()));
-    return { memory, matvec: exports["matvec4"], top: 0 };
-  } catch {
-    return null;
-  }
-}
-function place(w, rows2, k) {
-  const found = placements.get(w);
-  if (found && found.arena === arena) return found;
-  if (arena === void 0) arena = newArena();
-  if (!arena) return void 0;
-  const k4 = Math.ceil(k / 4);
-  const rowGroups = Math.ceil(rows2 / 4);
-  const bytes = rowGroups * 4 * k4 * 16;
-  if (arena.top + bytes > ARENA_CAP_BYTES) {
-    arena = newArena();
-    if (!arena) return void 0;
-  }
-  const at = arena.top;
-  const view = floatView(arena.memory, at + bytes);
-  const base = at / 4;
-  view.fill(0, base, base + bytes / 4);
-  for (let r = 0; r < rows2; r++) view.set(w.subarray(r * k, (r + 1) * k), base + r * k4 * 4);
-  arena.top += bytes;
-  const placement = { arena, at, rowGroups, k4 };
-  placements.set(w, placement);
-  return placement;
-}
-function residentRowsTimesWeightT(rows2, n, k, x2, w, out2) {
-  const p = place(w, n, k);
-  if (!p) return false;
-  const xAt = p.arena.top;
-  const outAt = xAt + p.k4 * 16;
-  const view = floatView(p.arena.memory, outAt + p.rowGroups * 16);
-  for (let r = 0; r < rows2; r++) {
-    view.fill(0, xAt / 4, outAt / 4);
-    view.set(x2.subarray(r * k, (r + 1) * k), xAt / 4);
-    p.arena.matvec(p.at, xAt, outAt, p.rowGroups, p.k4);
-    out2.set(view.subarray(outAt / 4, outAt / 4 + n), r * n);
-  }
-  return true;
-}
-var P2, L, ROWS, ARENA_CAP_BYTES, arena, placements;
-var init_wasm_matvec = __esm({
-  "src/runtime/wasm-matvec.ts"() {
-    "use strict";
-    init_wasm_asm();
-    P2 = { wp: 0, xp: 1, op: 2, rowGroups: 3, k4: 4 };
-    L = { g: 5, i: 6, p: 7, x: 11, rowBytes: 12, o: 13, acc: 14, xv: 18 };
-    ROWS = [0, 1, 2, 3];
-    ARENA_CAP_BYTES = 512 * 1024 * 1024;
-    placements = /* @__PURE__ */ new WeakMap();
-  }
-});
-
-// src/runtime/kernels/linear.ts
-function floatOperand(ctx, name2) {
-  const v = ctx.optional(name2);
-  if (!v || isFloatValue(v)) return v;
-  if (v.dtype !== "int32") ctx.fail(`parameter '${name2}' must be fp16, fp32 or int32, got ${v.dtype}`);
-  return makeFloat("float32", v.shape, Float32Array.from(v.data));
-}
-function requiredFloatOperand(ctx, name2) {
-  return floatOperand(ctx, name2) ?? ctx.fail(`missing parameter '${name2}'`);
-}
-function linear(ctx) {
-  return [linearThenAdd(ctx)];
-}
-function linearThenAdd(ctx, addend) {
-  const x2 = requiredFloatOperand(ctx, "x");
-  const w = requiredFloatOperand(ctx, "weight");
-  const bias = floatOperand(ctx, "bias")?.data;
-  if (w.shape.length !== 2) ctx.fail(`weight must be rank 2, got [${w.shape.join(",")}]`);
-  const [dOut, dIn] = w.shape;
-  const k = x2.shape[x2.shape.length - 1] ?? 1;
-  if (k !== dIn) ctx.fail(`x [${x2.shape.join(",")}] does not match weight [${w.shape.join(",")}]`);
-  if (bias && bias.length !== dOut) ctx.fail(`bias has ${bias.length} values for ${dOut} outputs`);
-  if (addend && addend.length !== dOut) ctx.fail(`the fused add has ${addend.length} values for ${dOut} outputs`);
-  const rows2 = x2.data.length / (dIn || 1);
-  const constantWeight = ctx.isConstant("weight") && isFloatValue(ctx.input("weight"));
-  const out2 = makeFloatToOverwrite(x2.dtype, [...x2.shape.slice(0, -1), dOut]);
-  const columnAdds = [bias, addend].filter((v) => v !== void 0);
-  if (rows2 >= DOT_ROWS) {
-    gemm3(rows2, dOut, dIn, matrix(x2.data, 0, dIn), matrix(w.data, 0, 1, dIn), out2.data, 0, dOut, { constantB: constantWeight, columnAdds });
-    return out2;
-  }
-  if (!(constantWeight && residentRowsTimesWeightT(rows2, dOut, dIn, x2.data, w.data, out2.data))) {
-    rowTimesWeightT(rows2, dOut, dIn, x2.data, 0, w.data, out2.data, 0);
-  }
-  const o = out2.data;
-  for (const add2 of columnAdds) for (let r = 0; r < rows2; r++) for (let j = 0; j < dOut; j++) o[r * dOut + j] += add2[j];
-  return out2;
-}
-function matmul3(ctx) {
-  const x2 = requiredFloatOperand(ctx, "x");
-  const y = requiredFloatOperand(ctx, "y");
-  const tx = ctx.bool("transpose_x", false);
-  const ty = ctx.bool("transpose_y", false);
-  const xs = x2.shape.length === 1 ? [1, x2.shape[0]] : [...x2.shape];
-  const ys = y.shape.length === 1 ? [y.shape[0], 1] : [...y.shape];
-  const xr = xs.length;
-  const yr = ys.length;
-  const m = tx ? xs[xr - 1] : xs[xr - 2];
-  const kx = tx ? xs[xr - 2] : xs[xr - 1];
-  const ky = ty ? ys[yr - 1] : ys[yr - 2];
-  const n = ty ? ys[yr - 2] : ys[yr - 1];
-  if (kx !== ky) ctx.fail(`inner dims differ: x [${x2.shape.join(",")}] and y [${y.shape.join(",")}]`);
-  const batch = broadcastShapes4(ctx, [xs.slice(0, -2), ys.slice(0, -2)]);
-  const bx = broadcastIndex2(xs.slice(0, -2), batch);
-  const by = broadcastIndex2(ys.slice(0, -2), batch);
-  const batches = batch.reduce((p, d) => p * d, 1);
-  const out2 = makeFloatToOverwrite(x2.dtype, [batches * m * n]).data;
-  const xMat = xs[xr - 2] * xs[xr - 1];
-  const yMat = ys[yr - 2] * ys[yr - 1];
-  for (let b3 = 0; b3 < batches; b3++) {
-    const xo = (bx ? bx[b3] : b3) * xMat;
-    const yo = (by ? by[b3] : b3) * yMat;
-    const a = tx ? matrix(x2.data, xo, 1, m) : matrix(x2.data, xo, kx);
-    const bm = ty ? matrix(y.data, yo, 1, kx) : matrix(y.data, yo, n);
-    gemm3(m, n, kx, a, bm, out2, b3 * m * n, n);
-  }
-  let shape3 = [...batch, m, n];
-  if (y.shape.length === 1) shape3 = shape3.slice(0, -1);
-  if (x2.shape.length === 1) shape3.splice(shape3.length - (y.shape.length === 1 ? 1 : 2), 1);
-  return [makeFloat(x2.dtype, shape3, out2)];
-}
-var DOT_ROWS, linearKernels;
-var init_linear4 = __esm({
-  "src/runtime/kernels/linear.ts"() {
-    "use strict";
-    init_gemm();
-    init_value2();
-    init_wasm_matvec();
-    init_broadcast();
-    DOT_ROWS = 4;
-    linearKernels = { linear, matmul: matmul3 };
   }
 });
 
@@ -38068,7 +39828,7 @@ function listGather2(ctx) {
   if (!shape3) ctx.fail("gathers nothing from a list whose elem_shape is unknown");
   const size2 = elementCount(shape3);
   const out2 = allocFor(ls.dtype, indices.length * size2);
-  items2.forEach((item, k) => out2.set(item.data, k * size2));
+  items2.forEach((item, k2) => out2.set(item.data, k2 * size2));
   return [makeValue(ls.dtype, [indices.length, ...shape3], out2)];
 }
 function listScatter2(ctx) {
@@ -38078,7 +39838,7 @@ function listScatter2(ctx) {
   if (value.shape[0] !== indices.length) ctx.fail(`value has ${value.shape[0] ?? 0} rows for ${indices.length} indices`);
   const shape3 = value.shape.slice(1);
   const size2 = elementCount(shape3);
-  const writes = indices.map((index, k) => [index, makeValue(value.dtype, shape3, value.data.subarray(k * size2, (k + 1) * size2))]);
+  const writes = indices.map((index, k2) => [index, makeValue(value.dtype, shape3, value.data.subarray(k2 * size2, (k2 + 1) * size2))]);
   return [writeAll(ctx, ls, writes)];
 }
 var listKernels;
@@ -38094,184 +39854,6 @@ var init_list2 = __esm({
       list_read: listRead2,
       list_gather: listGather2,
       list_scatter: listScatter2
-    };
-  }
-});
-
-// src/runtime/kernels/norm.ts
-function channelParam(ctx, name2, channels, fill3) {
-  const v = ctx.optionalFloat(name2)?.data;
-  if (!v) return new Float32Array(channels).fill(fill3);
-  if (v.length !== channels) ctx.fail(`'${name2}' has ${v.length} values for ${channels} channels`);
-  return v;
-}
-function batchNorm3(ctx) {
-  const x2 = ctx.float("x");
-  const out2 = makeFloatToOverwrite(x2.dtype, x2.shape);
-  batchNormInto(ctx, x2, out2.data, false);
-  return [out2];
-}
-function batchNormAffine(ctx, channels, relu3) {
-  const mean2 = channelParam(ctx, "mean", channels, 0);
-  const variance = channelParam(ctx, "variance", channels, 1);
-  const gamma = channelParam(ctx, "gamma", channels, 1);
-  const beta = channelParam(ctx, "beta", channels, 0);
-  const eps = ctx.num("epsilon", 1e-5);
-  const scale = new Float64Array(channels);
-  const shift = new Float64Array(channels);
-  for (let c = 0; c < channels; c++) {
-    scale[c] = gamma[c] / Math.sqrt(variance[c] + eps);
-    shift[c] = beta[c] - mean2[c] * scale[c];
-  }
-  return { scale, shift, relu: relu3 };
-}
-function batchNormInto(ctx, x2, o, relu3) {
-  const channels = x2.shape[1] ?? 1;
-  const { scale, shift } = batchNormAffine(ctx, channels, relu3);
-  const inner = elementCount(x2.shape.slice(2));
-  const a = x2.data;
-  for (let base = 0, c = 0; base < a.length; base += inner, c = (c + 1) % channels) {
-    affineRun(a, base, base + inner, o, base, scale[c], shift[c], relu3);
-  }
-}
-function normalizeRuns(x2, inner, channels, gamma, beta, eps) {
-  const out2 = makeFloat(x2.dtype, x2.shape);
-  const a = x2.data;
-  for (let base = 0, c = 0; base < a.length; base += inner, c = (c + 1) % channels) {
-    let mean2 = 0;
-    for (let i2 = base; i2 < base + inner; i2++) mean2 += a[i2];
-    mean2 /= inner;
-    let variance = 0;
-    for (let i2 = base; i2 < base + inner; i2++) variance += (a[i2] - mean2) ** 2;
-    variance /= inner;
-    const scale = gamma[c] / Math.sqrt(variance + eps);
-    for (let i2 = base; i2 < base + inner; i2++) out2.data[i2] = (a[i2] - mean2) * scale + beta[c];
-  }
-  return out2;
-}
-function instanceNorm2(ctx) {
-  const x2 = ctx.float("x");
-  const channels = x2.shape[1] ?? 1;
-  const gamma = channelParam(ctx, "gamma", channels, 1);
-  const beta = channelParam(ctx, "beta", channels, 0);
-  return [normalizeRuns(x2, elementCount(x2.shape.slice(2)), channels, gamma, beta, ctx.num("epsilon", 1e-5))];
-}
-function layerNorm3(ctx) {
-  const x2 = ctx.float("x");
-  const rank = x2.shape.length;
-  const axes = [...new Set((ctx.ints("axes") ?? x2.shape.map((_, i2) => i2)).map((a) => normAxis(ctx, a, rank)))].sort((p, q) => p - q);
-  const eps = ctx.num("epsilon", 1e-5);
-  const normShape = axes.map((a) => x2.shape[a]);
-  const normCount = elementCount(normShape);
-  const gamma = ctx.optionalFloat("gamma")?.data;
-  const beta = ctx.optionalFloat("beta")?.data;
-  for (const [name2, p] of [["gamma", gamma], ["beta", beta]]) {
-    if (p && p.length !== normCount) ctx.fail(`'${name2}' has ${p.length} values, the normalized dims [${normShape.join(",")}] hold ${normCount}`);
-  }
-  const trailing = axes.every((a, i2) => a === rank - axes.length + i2);
-  if (trailing) {
-    const ones = gamma ?? new Float32Array(normCount).fill(1);
-    const zeros = beta ?? new Float32Array(normCount);
-    return [layerNormTrailing(x2, normCount, ones, zeros, eps)];
-  }
-  const strides3 = x2.shape.map((_, i2) => elementCount(x2.shape.slice(i2 + 1)));
-  const inAxes = x2.shape.map((_, i2) => axes.includes(i2));
-  const group = new Int32Array(x2.data.length);
-  const pos = new Int32Array(x2.data.length);
-  for (let i2 = 0; i2 < x2.data.length; i2++) {
-    let g = 0;
-    let p = 0;
-    for (let d = 0; d < rank; d++) {
-      const coord = Math.floor(i2 / strides3[d]) % x2.shape[d];
-      if (inAxes[d]) p = p * x2.shape[d] + coord;
-      else g = g * x2.shape[d] + coord;
-    }
-    group[i2] = g;
-    pos[i2] = p;
-  }
-  const groups = x2.data.length / (normCount || 1);
-  const sum = new Float64Array(groups);
-  const sq = new Float64Array(groups);
-  for (let i2 = 0; i2 < x2.data.length; i2++) sum[group[i2]] += x2.data[i2];
-  for (let i2 = 0; i2 < x2.data.length; i2++) sq[group[i2]] += (x2.data[i2] - sum[group[i2]] / normCount) ** 2;
-  const out2 = makeFloat(x2.dtype, x2.shape);
-  for (let i2 = 0; i2 < x2.data.length; i2++) {
-    const g = group[i2];
-    const norm = (x2.data[i2] - sum[g] / normCount) / Math.sqrt(sq[g] / normCount + eps);
-    out2.data[i2] = norm * (gamma ? gamma[pos[i2]] : 1) + (beta ? beta[pos[i2]] : 0);
-  }
-  return [out2];
-}
-function layerNormTrailing(x2, inner, gamma, beta, eps) {
-  const out2 = makeFloat(x2.dtype, x2.shape);
-  const a = x2.data;
-  for (let base = 0; base < a.length; base += inner) {
-    let mean2 = 0;
-    for (let i2 = 0; i2 < inner; i2++) mean2 += a[base + i2];
-    mean2 /= inner;
-    let variance = 0;
-    for (let i2 = 0; i2 < inner; i2++) variance += (a[base + i2] - mean2) ** 2;
-    const inv = 1 / Math.sqrt(variance / inner + eps);
-    for (let i2 = 0; i2 < inner; i2++) out2.data[base + i2] = (a[base + i2] - mean2) * inv * gamma[i2] + beta[i2];
-  }
-  return out2;
-}
-function l2Norm(ctx) {
-  const x2 = ctx.float("x");
-  if (x2.shape.length < 3) ctx.fail(`x must have rank ≥ 3, got ${x2.shape.length}`);
-  const eps = ctx.num("epsilon", 1e-6);
-  const inner = elementCount(x2.shape.slice(-3));
-  const out2 = makeFloat(x2.dtype, x2.shape);
-  for (let base = 0; base < x2.data.length; base += inner) {
-    let sq = 0;
-    for (let i2 = base; i2 < base + inner; i2++) sq += x2.data[i2] ** 2;
-    const inv = 1 / Math.sqrt(sq + eps);
-    for (let i2 = base; i2 < base + inner; i2++) out2.data[i2] = x2.data[i2] * inv;
-  }
-  return [out2];
-}
-function localResponseNorm(ctx) {
-  const x2 = ctx.float("x");
-  const rank = x2.shape.length;
-  if (rank < 3) ctx.fail(`x must have rank ≥ 3, got ${rank}`);
-  const size2 = ctx.num("size");
-  const alpha = ctx.num("alpha", 1e-4);
-  const beta = ctx.num("beta", 0.75);
-  const k = ctx.num("k", 1);
-  const outer = elementCount(x2.shape.slice(0, rank - 3));
-  const channels = x2.shape[rank - 3];
-  const inner = elementCount(x2.shape.slice(rank - 2));
-  const below = Math.floor(size2 / 2);
-  const above = size2 - 1 - below;
-  const out2 = makeFloat(x2.dtype, x2.shape);
-  for (let n = 0; n < outer; n++) {
-    for (let c = 0; c < channels; c++) {
-      const lo = Math.max(0, c - below);
-      const hi = Math.min(channels - 1, c + above);
-      for (let i2 = 0; i2 < inner; i2++) {
-        let sq = 0;
-        for (let j = lo; j <= hi; j++) sq += x2.data[(n * channels + j) * inner + i2] ** 2;
-        const idx = (n * channels + c) * inner + i2;
-        out2.data[idx] = x2.data[idx] / Math.pow(k + alpha / size2 * sq, beta);
-      }
-    }
-  }
-  return [out2];
-}
-var normKernels;
-var init_norm4 = __esm({
-  "src/runtime/kernels/norm.ts"() {
-    "use strict";
-    init_tensor();
-    init_kernel();
-    init_affine();
-    init_value2();
-    normKernels = {
-      batch_norm: batchNorm3,
-      instance_norm: instanceNorm2,
-      layer_norm: layerNorm3,
-      l2_norm: l2Norm,
-      local_response_norm: localResponseNorm
     };
   }
 });
@@ -38316,6 +39898,17 @@ function gatherByDimMaps(x2, maps, fill3 = 0) {
   }
   return out2;
 }
+function runCopier(src, out2, inner, innerStep) {
+  if (innerStep === 1 && !Array.isArray(src) && !Array.isArray(out2)) return (o, base) => out2.set(src.subarray(base, base + inner), o);
+  if (src instanceof Float32Array && out2 instanceof Float32Array) {
+    return (o, base) => {
+      for (let j = 0; j < inner; j++) out2[o + j] = src[base + j * innerStep];
+    };
+  }
+  return (o, base) => {
+    for (let j = 0; j < inner; j++) out2[o + j] = src[base + j * innerStep];
+  };
+}
 function permute2(x2, perm) {
   const rank = x2.shape.length;
   const outShape = perm.map((p) => x2.shape[p]);
@@ -38333,8 +39926,9 @@ function permute2(x2, perm) {
   const innerStep = stepFor[rank - 1];
   const counter = new Array(rank).fill(0);
   let base = 0;
+  const copyRun = runCopier(src, out2, inner, innerStep);
   for (let o = 0; o < n; o += inner) {
-    for (let j = 0; j < inner; j++) out2[o + j] = src[base + j * innerStep];
+    copyRun(o, base);
     for (let d = rank - 2; d >= 0; d--) {
       counter[d]++;
       base += stepFor[d];
@@ -38373,7 +39967,7 @@ function pad4(ctx) {
     const before = pads[2 * (i2 - first)];
     const after = pads[2 * (i2 - first) + 1];
     if (mode === "reflect" && (before > dim - 1 || after > dim - 1)) ctx.fail(`reflect padding of dim ${i2} must be at most ${dim - 1}`);
-    return iota(dim + before + after).map((k) => source(k - before, dim));
+    return iota(dim + before + after).map((k2) => source(k2 - before, dim));
   });
   return [{ dtype: x2.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x2, maps, ctx.num("constant_val", 0)) }];
 }
@@ -38396,23 +39990,129 @@ var init_pad4 = __esm({
   }
 });
 
+// src/runtime/wasm-pool.ts
+function maxRowsBody() {
+  const element3 = [
+    ...get(L6.at),
+    ...get(P8.table),
+    ...get(L6.e),
+    ...i32c(2),
+    OP.i32Shl,
+    OP.i32Add,
+    OP.i32Load,
+    2,
+    0,
+    OP.i32Add,
+    ...simd(SIMD.v128Load, ...mem(0)),
+    ...set(L6.v),
+    ...get(L6.v),
+    ...get(L6.acc),
+    ...op5(SIMD.v128Or, op5(SIMD.f32x4Gt, get(L6.v), get(L6.acc)), op5(SIMD.f32x4Ne, get(L6.v), get(L6.v))),
+    ...simd(SIMD.v128Bitselect),
+    ...set(L6.acc)
+  ];
+  const vector = [
+    ...get(P8.src),
+    ...get(L6.row),
+    ...get(P8.rowStep),
+    OP.i32Mul,
+    OP.i32Add,
+    ...get(L6.q),
+    ...i32c(4),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(L6.at),
+    ...constants2.f32(-Infinity),
+    ...set(L6.acc),
+    ...countedLoop(L6.e, P8.count, element3),
+    ...get(L6.o),
+    ...get(L6.q),
+    ...i32c(4),
+    OP.i32Shl,
+    OP.i32Add,
+    ...get(L6.acc),
+    ...simd(SIMD.v128Store, ...mem(0))
+  ];
+  const row = [
+    ...get(P8.out),
+    ...get(L6.row),
+    ...get(P8.outRowBytes),
+    OP.i32Mul,
+    OP.i32Add,
+    ...set(L6.o),
+    ...countedLoop(L6.q, P8.vectors, vector)
+  ];
+  return [2, 5, I32, 2, V128, ...countedLoop(L6.row, P8.rows, row), OP.end];
+}
+function maxPool2dWasm(x2, planes, g, out2) {
+  const wasm2 = kernel3();
+  if (!wasm2) return false;
+  const [KH, KW] = g.kernel;
+  const [SH, SW] = g.stride;
+  const [PH, PW] = g.pad;
+  const [IH, IW] = g.inSize;
+  const [OH, OW] = g.outSize;
+  const vectors = Math.ceil(OW / 4);
+  const phaseW = vectors * 4 + Math.ceil(KW / SW);
+  const rows2 = Math.max(PH + IH, (OH - 1) * SH + KH);
+  const phaseFloats = rows2 * phaseW;
+  const srcFloats = SW * phaseFloats;
+  const tableAt = srcFloats;
+  const outAt = tableAt + KH * KW;
+  const floats2 = floatView(wasm2.memory, (outAt + OH * vectors * 4) * 4);
+  const table3 = new Int32Array(floats2.buffer, tableAt * 4, KH * KW);
+  for (let kh = 0, e = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++, e++) table3[e] = (kw % SW * phaseFloats + kh * phaseW + Math.floor(kw / SW)) * 4;
+  }
+  for (let p = 0; p < planes; p++) {
+    floats2.fill(-Infinity, 0, srcFloats);
+    for (let ih = 0; ih < IH; ih++) {
+      const from = (p * IH + ih) * IW;
+      const rowAt = (ih + PH) * phaseW;
+      let phase = PW % SW;
+      let at = rowAt + Math.floor(PW / SW);
+      for (let ix = 0; ix < IW; ix++) {
+        floats2[phase * phaseFloats + at] = x2[from + ix];
+        if (++phase === SW) {
+          phase = 0;
+          at++;
+        }
+      }
+    }
+    wasm2.run(0, tableAt * 4, KH * KW, outAt * 4, OH, vectors, SH * phaseW * 4, vectors * 16);
+    for (let oh = 0; oh < OH; oh++) out2.set(floats2.subarray(outAt + oh * vectors * 4, outAt + oh * vectors * 4 + OW), (p * OH + oh) * OW);
+  }
+  return true;
+}
+var P8, L6, kernel3;
+var init_wasm_pool = __esm({
+  "src/runtime/wasm-pool.ts"() {
+    "use strict";
+    init_wasm_asm();
+    init_wasm_math();
+    P8 = { src: 0, table: 1, count: 2, out: 3, rows: 4, vectors: 5, rowStep: 6, outRowBytes: 7 };
+    L6 = { row: 8, q: 9, e: 10, at: 11, o: 12, acc: 13, v: 14 };
+    kernel3 = lazyKernel("maxRows", new Array(8).fill(I32), maxRowsBody);
+  }
+});
+
 // src/runtime/kernels/pool.ts
 function poolWindow(ctx, inSize) {
   const s = inSize.length;
-  const kernel2 = ctx.requiredInts("kernel_sizes");
-  if (kernel2.length !== s) ctx.fail(`kernel_sizes has ${kernel2.length} values for ${s} spatial dims`);
+  const kernel4 = ctx.requiredInts("kernel_sizes");
+  if (kernel4.length !== s) ctx.fail(`kernel_sizes has ${kernel4.length} values for ${s} spatial dims`);
   const stride = spatialParam(ctx, "strides", s, 1);
   const padType = ctx.str("pad_type", "valid");
-  const { before, after } = resolvePads2(ctx, padType, inSize, kernel2, stride, new Array(s).fill(1));
+  const { before, after } = resolvePads2(ctx, padType, inSize, kernel4, stride, new Array(s).fill(1));
   const ceilMode = ctx.bool("ceil_mode", false) && (padType === "valid" || padType === "custom");
   const outSize = inSize.map((d, i2) => {
-    const span = d + before[i2] + after[i2] - kernel2[i2];
+    const span = d + before[i2] + after[i2] - kernel4[i2];
     let out2 = (ceilMode ? Math.ceil(span / stride[i2]) : Math.floor(span / stride[i2])) + 1;
     if (ceilMode && (out2 - 1) * stride[i2] >= d + before[i2]) out2--;
     return out2;
   });
-  if (outSize.some((d) => d <= 0)) ctx.fail(`kernel [${kernel2.join(",")}] does not fit input [${inSize.join(",")}]`);
-  return { kernel: kernel2, stride, padBefore: before, padAfter: after, inSize, outSize };
+  if (outSize.some((d) => d <= 0)) ctx.fail(`kernel [${kernel4.join(",")}] does not fit input [${inSize.join(",")}]`);
+  return { kernel: kernel4, stride, padBefore: before, padAfter: after, inSize, outSize };
 }
 function sumWindow(src, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi, squares) {
   let acc = 0;
@@ -38442,6 +40142,9 @@ function pool2(kind) {
     const reduce3 = WINDOW_REDUCERS[kind];
     const planes = x2.shape[0] * x2.shape[1];
     const out2 = makeFloat(x2.dtype, [x2.shape[0], x2.shape[1], ...w.outSize]);
+    const planar = ID === 1 && KD === 1 && OD === 1 && PD === 0;
+    const geometry2d = { kernel: [KH, KW], stride: [SH, SW], pad: [PH, PW], inSize: [IH, IW], outSize: [OH, OW] };
+    if (kind === "max" && planar && maxPool2dWasm(x2.data, planes, geometry2d, out2.data)) return [out2];
     const inVol = ID * IH * IW;
     let o = 0;
     for (let p = 0; p < planes; p++) {
@@ -38474,6 +40177,7 @@ var init_pool4 = __esm({
   "src/runtime/kernels/pool.ts"() {
     "use strict";
     init_value2();
+    init_wasm_pool();
     init_window3();
     WINDOW_REDUCERS = {
       max: (src, base, IH, IW, dLo, dHi, hLo, hHi, wLo, wHi) => {
@@ -38537,7 +40241,7 @@ function randomCategorical2(ctx) {
     const peak = Math.max(...row);
     const weights = logits ? row.map((v) => Math.exp(v - peak)) : row;
     const total = weights.reduce((a, b3) => a + b3, 0);
-    for (let k = 0; k < size2; k++) {
+    for (let k2 = 0; k2 < size2; k2++) {
       let u = next() * total;
       let c = 0;
       while (c < n - 1 && (u -= weights[c]) >= 0) c++;
@@ -38591,22 +40295,22 @@ function lstmDirection(r, d, dirIndex, b3, x2, h0, c0, seqOut, hOut, cOut) {
     const t = d.reverse ? r.seq - 1 - step : step;
     matVec(d.wih, 4 * H, r.input, x2, (t * r.batch + b3) * r.input, gx);
     matVec(d.whh, 4 * H, H, h, 0, gh);
-    for (let k = 0; k < H; k++) {
-      const pre = (gate) => gx[gate * H + k] + gh[gate * H + k] + (d.bias ? d.bias[gate * H + k] : 0);
-      const peep = (gate) => d.peephole ? d.peephole[gate * H + k] : 0;
-      const i2 = r.recurrentAct(pre(0) + peep(0) * c[k]);
-      const f = r.recurrentAct(pre(1) + peep(1) * c[k]);
+    for (let k2 = 0; k2 < H; k2++) {
+      const pre = (gate) => gx[gate * H + k2] + gh[gate * H + k2] + (d.bias ? d.bias[gate * H + k2] : 0);
+      const peep = (gate) => d.peephole ? d.peephole[gate * H + k2] : 0;
+      const i2 = r.recurrentAct(pre(0) + peep(0) * c[k2]);
+      const f = r.recurrentAct(pre(1) + peep(1) * c[k2]);
       const z = r.cellAct(pre(3));
-      let cell = f * c[k] + i2 * z;
+      let cell = f * c[k2] + i2 * z;
       if (r.clip !== void 0) cell = Math.min(r.clip, Math.max(-r.clip, cell));
       const o = r.recurrentAct(pre(2) + peep(2) * cell);
-      c[k] = cell;
-      h[k] = o * r.outAct(cell);
+      c[k2] = cell;
+      h[k2] = o * r.outAct(cell);
     }
     seqOut.set(h, (d.slot(step, t) * r.batch + b3) * width + dirIndex * H);
   }
   hOut.set(h, b3 * width + dirIndex * H);
-  for (let k = 0; k < H; k++) cOut[b3 * width + dirIndex * H + k] = c[k];
+  for (let k2 = 0; k2 < H; k2++) cOut[b3 * width + dirIndex * H + k2] = c[k2];
 }
 function lstm(ctx) {
   const x2 = ctx.float("x");
@@ -38696,14 +40400,14 @@ function gru(ctx) {
     matVec(wih, 3 * hidden, input, x2, xo, gx);
     matVec(whh, 3 * hidden, hidden, h, 0, gh);
     const z = new Float64Array(hidden);
-    for (let k = 0; k < hidden; k++) {
-      resetH[k] = recurrentAct(gx[k] + gh[k] + bias[k]) * h[k];
-      z[k] = recurrentAct(gx[2 * hidden + k] + gh[2 * hidden + k] + bias[2 * hidden + k]);
+    for (let k2 = 0; k2 < hidden; k2++) {
+      resetH[k2] = recurrentAct(gx[k2] + gh[k2] + bias[k2]) * h[k2];
+      z[k2] = recurrentAct(gx[2 * hidden + k2] + gh[2 * hidden + k2] + bias[2 * hidden + k2]);
     }
     matVec(whhOutput, hidden, hidden, resetH, 0, go);
-    for (let k = 0; k < hidden; k++) {
-      const o = act(gx[hidden + k] + bias[hidden + k] + go[k]);
-      next[k] = (1 - z[k]) * o + z[k] * h[k];
+    for (let k2 = 0; k2 < hidden; k2++) {
+      const o = act(gx[hidden + k2] + bias[hidden + k2] + go[k2]);
+      next[k2] = (1 - z[k2]) * o + z[k2] * h[k2];
     }
   });
 }
@@ -38719,7 +40423,7 @@ function rnn(ctx) {
   return runCell(ctx, 1, (x2, xo, h, next) => {
     matVec(wih, hidden, input, x2, xo, gx);
     matVec(whh, hidden, hidden, h, 0, gh);
-    for (let k = 0; k < hidden; k++) next[k] = act(gx[k] + gh[k] + bias[k]);
+    for (let k2 = 0; k2 < hidden; k2++) next[k2] = act(gx[k2] + gh[k2] + bias[k2]);
   });
 }
 var ACTIVATIONS2, PROCESSING_ORDER, INPUT_ORDER, recurrentKernels;
@@ -38829,8 +40533,8 @@ function concatValues(ctx, values2, axisIn2, interleave) {
   for (let b3 = 0; b3 < outer; b3++) {
     if (interleave) {
       const n = first.shape[axis];
-      for (let k = 0; k < n; k++) {
-        for (const v of values2) for (let j = 0; j < inner; j++) out2[o++] = v.data[(b3 * n + k) * inner + j];
+      for (let k2 = 0; k2 < n; k2++) {
+        for (const v of values2) for (let j = 0; j < inner; j++) out2[o++] = v.data[(b3 * n + k2) * inner + j];
       }
       continue;
     }
@@ -38865,7 +40569,7 @@ function split4(ctx) {
   if (sizes.reduce((s, d) => s + d, 0) !== dim) ctx.fail(`split sizes [${sizes.join(",")}] do not add up to ${dim}`);
   let start = 0;
   return sizes.map((size2) => {
-    const maps = x2.shape.map((d, i2) => i2 === axis ? iota(size2).map((k) => k + start) : iota(d));
+    const maps = x2.shape.map((d, i2) => i2 === axis ? iota(size2).map((k2) => k2 + start) : iota(d));
     start += size2;
     return { dtype: x2.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x2, maps) };
   });
@@ -38923,7 +40627,7 @@ function sliceBySize(ctx) {
     const b3 = begin[i2] < 0 ? begin[i2] + dim : begin[i2];
     const n = size2[i2] === -1 ? dim - b3 : size2[i2];
     if (b3 < 0 || n < 0 || b3 + n > dim) ctx.fail(`slice of size ${size2[i2]} at ${begin[i2]} does not fit dim ${i2} of size ${dim}`);
-    return iota(n).map((k) => k + b3);
+    return iota(n).map((k2) => k2 + b3);
   });
   return [{ dtype: x2.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x2, maps) }];
 }
@@ -38931,13 +40635,13 @@ function tile3(ctx) {
   const x2 = ctx.input("x");
   const reps = ctx.requiredInts("reps");
   if (reps.length !== x2.shape.length) ctx.fail(`reps has ${reps.length} values for rank ${x2.shape.length}`);
-  const maps = x2.shape.map((dim, i2) => iota(dim * reps[i2]).map((k) => k % dim));
+  const maps = x2.shape.map((dim, i2) => iota(dim * reps[i2]).map((k2) => k2 % dim));
   return [{ dtype: x2.dtype, shape: maps.map((m) => m.length), data: gatherByDimMaps(x2, maps) }];
 }
 function reverse(ctx) {
   const x2 = ctx.input("x");
   const axes = (ctx.ints("axes") ?? x2.shape.map((_, i2) => i2)).map((a) => normAxis(ctx, a, x2.shape.length));
-  const maps = x2.shape.map((dim, i2) => axes.includes(i2) ? iota(dim).map((k) => dim - 1 - k) : iota(dim));
+  const maps = x2.shape.map((dim, i2) => axes.includes(i2) ? iota(dim).map((k2) => dim - 1 - k2) : iota(dim));
   return [{ dtype: x2.dtype, shape: [...x2.shape], data: gatherByDimMaps(x2, maps) }];
 }
 function shapeOf2(ctx) {
@@ -39133,8 +40837,8 @@ function reductionPlan(shape3, axes) {
     for (let i2 = 0; i2 < n; i2++) {
       let rem = i2;
       let off = 0;
-      for (let k = dims.length - 1; k >= 0; k--) {
-        const d = dims[k];
+      for (let k2 = dims.length - 1; k2 >= 0; k2--) {
+        const d = dims[k2];
         off += rem % shape3[d] * strides3[d];
         rem = Math.floor(rem / shape3[d]);
       }
@@ -39189,10 +40893,10 @@ function argReduce2(pickLarger) {
       for (let j = 0; j < inner; j++) {
         let best = 0;
         let bestV = x2.data[o * n * inner + j];
-        for (let k = 1; k < n; k++) {
-          const v = x2.data[(o * n + k) * inner + j];
+        for (let k2 = 1; k2 < n; k2++) {
+          const v = x2.data[(o * n + k2) * inner + j];
           if (pickLarger ? v > bestV : v < bestV) {
-            best = k;
+            best = k2;
             bestV = v;
           }
         }
@@ -39217,8 +40921,8 @@ function cumsum2(ctx) {
     for (let j = 0; j < inner; j++) {
       let sum = 0;
       for (let s = 0; s < n; s++) {
-        const k = reverse2 ? n - 1 - s : s;
-        const idx = (o * n + k) * inner + j;
+        const k2 = reverse2 ? n - 1 - s : s;
+        const idx = (o * n + k2) * inner + j;
         const v = x2.data[idx];
         if (!exclusive) sum += v;
         out2[idx] = sum;
@@ -39229,8 +40933,8 @@ function cumsum2(ctx) {
   return [makeValue(x2.dtype, x2.shape, out2)];
 }
 function sortedAlong(data, n, inner, o, j, ascending) {
-  const order = Array.from({ length: n }, (_, k) => k);
-  const at = (k) => data[(o * n + k) * inner + j];
+  const order = Array.from({ length: n }, (_, k2) => k2);
+  const at = (k2) => data[(o * n + k2) * inner + j];
   order.sort((p, q) => {
     const d = ascending ? at(p) - at(q) : at(q) - at(p);
     return d !== 0 && !Number.isNaN(d) ? d : p - q;
@@ -39242,16 +40946,16 @@ function topk(ctx) {
   const axis = normAxis(ctx, ctx.num("axis", -1), x2.shape.length);
   const ascending = ctx.bool("ascending", false);
   const [outer, n, inner] = axisSplit(x2.shape, axis);
-  const k = Math.min(ctx.num("k", 1), n);
-  const shape3 = x2.shape.map((d, i2) => i2 === axis ? k : d);
-  const values2 = allocFor(x2.dtype, outer * k * inner);
-  const indices = new Int32Array(outer * k * inner);
+  const k2 = Math.min(ctx.num("k", 1), n);
+  const shape3 = x2.shape.map((d, i2) => i2 === axis ? k2 : d);
+  const values2 = allocFor(x2.dtype, outer * k2 * inner);
+  const indices = new Int32Array(outer * k2 * inner);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const order = sortedAlong(x2.data, n, inner, o, j, ascending);
-      for (let s = 0; s < k; s++) {
-        values2[(o * k + s) * inner + j] = x2.data[(o * n + order[s]) * inner + j];
-        indices[(o * k + s) * inner + j] = order[s];
+      for (let s = 0; s < k2; s++) {
+        values2[(o * k2 + s) * inner + j] = x2.data[(o * n + order[s]) * inner + j];
+        indices[(o * k2 + s) * inner + j] = order[s];
       }
     }
   }
@@ -39582,7 +41286,7 @@ function selectBoxes(best, classOf, box, s) {
   const kept = [];
   for (const i2 of order) {
     if (kept.length >= s.maxBoxes) break;
-    const overlaps = kept.some((k) => (!s.perClass || classOf[k] === classOf[i2]) && iou(box(k), box(i2)) > s.iouThreshold);
+    const overlaps = kept.some((k2) => (!s.perClass || classOf[k2] === classOf[i2]) && iou(box(k2), box(i2)) > s.iouThreshold);
     if (!overlaps) kept.push(i2);
   }
   if (kept.length === 0 && best.length > 0) kept.push(Array.from(best.keys()).reduce((m, i2) => best[i2] > best[m] ? i2 : m, 0));
@@ -39692,9 +41396,9 @@ function sampleAt(ctx, x2, coords, channels, h, w) {
   const points = outH * outW;
   for (let b3 = 0; b3 < batch; b3++) {
     for (let p = 0; p < points; p++) {
-      const k = (b3 * points + p) * 2;
-      const px = toPixel(Number(coords.data[k]), w, align);
-      const py = toPixel(Number(coords.data[k + 1]), h, align);
+      const k2 = (b3 * points + p) * 2;
+      const px = toPixel(Number(coords.data[k2]), w, align);
+      const py = toPixel(Number(coords.data[k2 + 1]), h, align);
       for (let c = 0; c < channels; c++) {
         const s = { plane: x2.data, base: (b3 * channels + c) * h * w, h, w, pad: pad5, fill: fill3 };
         let v;
@@ -39741,7 +41445,7 @@ function cropResize(ctx) {
   if (!layout) ctx.fail(`unknown box_coordinate_mode '${ctx.str("box_coordinate_mode")}'`);
   if (!grid) ctx.fail(`unknown sampling_mode '${mode}' (expected one of ${Object.keys(BOX_GRID).join(", ")})`);
   const scale = ctx.bool("normalized_coordinates", false) ? [h - 1, w - 1] : [ctx.num("spatial_scale", 1), ctx.num("spatial_scale", 1)];
-  const toPixels = (b3) => layout(b3).map((v, k) => v * scale[k % 2]);
+  const toPixels = (b3) => layout(b3).map((v, k2) => v * scale[k2 % 2]);
   const crops = ctx.has("roi") ? roiCrops(ctx, batch, toPixels) : boxCrops(ctx, batch, toPixels);
   if (INSIDE_BOXES_ONLY.has(mode)) for (const { box } of crops) checkInside(ctx, mode, box, h, w);
   const fill3 = ctx.num("pad_value", 0);
@@ -39769,12 +41473,12 @@ function checkInside(ctx, mode, [h0, w0, h1, w1], h, w) {
 }
 function roiCrops(ctx, batch, toPixels) {
   const roi = ctx.float("roi");
-  const [n, , k] = roi.shape;
-  if (k !== 4 && k !== 5) ctx.fail(`roi must be [N, 1, 4 or 5, 1, 1], got ${roi.shape.join("×")}`);
+  const [n, , k2] = roi.shape;
+  if (k2 !== 4 && k2 !== 5) ctx.fail(`roi must be [N, 1, 4 or 5, 1, 1], got ${roi.shape.join("×")}`);
   const crops = [];
   for (let r = 0; r < n; r++) {
-    const v = Array.from(roi.data.subarray(r * k, (r + 1) * k));
-    if (k === 5) crops.push({ image: v[0], box: toPixels(v.slice(1)) });
+    const v = Array.from(roi.data.subarray(r * k2, (r + 1) * k2));
+    if (k2 === 5) crops.push({ image: v[0], box: toPixels(v.slice(1)) });
     else for (let b3 = 0; b3 < batch; b3++) crops.push({ image: b3, box: toPixels(v) });
   }
   return crops;
@@ -39804,9 +41508,9 @@ function affine2(ctx) {
     const [a0, a1, a2, b0, b1, b22] = m.data.subarray((m.shape[0] === 1 ? 0 : b3) * 6);
     for (let i2 = 0; i2 < outH; i2++) {
       for (let j = 0; j < outW; j++) {
-        const k = ((b3 * outH + i2) * outW + j) * 2;
-        coords[k] = a0 * axis(j, outW) + a1 * axis(i2, outH) + a2;
-        coords[k + 1] = b0 * axis(j, outW) + b1 * axis(i2, outH) + b22;
+        const k2 = ((b3 * outH + i2) * outW + j) * 2;
+        coords[k2] = a0 * axis(j, outW) + a1 * axis(i2, outH) + a2;
+        coords[k2 + 1] = b0 * axis(j, outW) + b1 * axis(i2, outH) + b22;
       }
     }
   }
@@ -39921,184 +41625,319 @@ var init_kernels = __esm({
   }
 });
 
-// src/runtime/fusion.ts
-function perBlock(build) {
-  const plans = /* @__PURE__ */ new WeakMap();
-  return (block) => {
-    let plan = plans.get(block);
-    if (plan === void 0) {
-      plan = build(block);
-      plans.set(block, plan);
-    }
-    return plan;
-  };
+// src/runtime/halves.ts
+function resultsAreHalves(op6, params) {
+  if (op6.type === "const") return op6.attributes["val"]?.dtype === "float16";
+  if (!COPYING_OPS.has(op6.type)) return false;
+  for (const values2 of params.values()) for (const v of values2) if (v.dtype === "float32" || v.dtype === "float64") return false;
+  return true;
 }
-function readerIndex(ops, params) {
-  const at = /* @__PURE__ */ new Map();
-  ops.forEach((op5, i2) => {
-    for (const param of params ?? Object.keys(op5.inputs)) for (const b3 of op5.inputs[param] ?? []) if (b3.kind === "name") at.set(b3.name, i2);
-  });
-  return at;
-}
-function producerIndex(ops) {
-  const at = /* @__PURE__ */ new Map();
-  ops.forEach((op5, i2) => {
-    for (const out2 of op5.outputs) at.set(out2.name, i2);
-  });
-  return at;
-}
-function readerCounts(block) {
-  const counts = /* @__PURE__ */ new Map();
-  const count = (op5) => {
-    for (const bindings of Object.values(op5.inputs)) {
-      for (const b3 of bindings) if (b3.kind === "name") counts.set(b3.name, (counts.get(b3.name) ?? 0) + 1);
-    }
-    for (const inner of op5.blocks) {
-      inner.operations.forEach(count);
-      for (const out2 of inner.outputs) counts.set(out2, (counts.get(out2) ?? 0) + 1);
-    }
-  };
-  block.operations.forEach(count);
-  for (const out2 of block.outputs) counts.set(out2, (counts.get(out2) ?? 0) + 1);
-  return counts;
-}
-function feedsOnly(prev, next, readers) {
-  if (prev.outputs.length !== 1 || next.outputs.length !== 1) return false;
-  const name2 = prev.outputs[0].name;
-  const x2 = next.inputs["x"];
-  return x2?.length === 1 && x2[0].kind === "name" && x2[0].name === name2 && readers.get(name2) === 1 && prev.outputs[0].type.dtype === "float32" && next.outputs[0].type.dtype === "float32";
-}
-function nameOf(op5, param) {
-  const b3 = op5.inputs[param];
-  return b3?.length === 1 && b3[0].kind === "name" ? b3[0].name : void 0;
-}
-function otherOperand(op5, known2) {
-  const x2 = nameOf(op5, "x");
-  const y = nameOf(op5, "y");
-  if (x2 === known2) return y;
-  if (y === known2) return x2;
-  return void 0;
-}
-var normReluChains, erfGeluChains, addReluPairs, linearAddPairs, convNormChains;
-var init_fusion = __esm({
-  "src/runtime/fusion.ts"() {
+var COPYING_OPS;
+var init_halves = __esm({
+  "src/runtime/halves.ts"() {
     "use strict";
-    normReluChains = perBlock((block) => {
-      const plan = /* @__PURE__ */ new Map();
-      const readers = readerCounts(block);
-      const ops = block.operations;
-      const producer = producerIndex(ops);
-      const readerAt = readerIndex(ops, ["x"]);
-      ops.forEach((norm, k) => {
-        const x2 = norm.inputs["x"]?.[0];
-        const convAt = x2?.kind === "name" ? producer.get(x2.name) : void 0;
-        const conv4 = convAt === void 0 ? void 0 : ops[convAt];
-        if (norm.type !== "batch_norm" || conv4?.type !== "conv" || !feedsOnly(conv4, norm, readers)) return;
-        const r = norm.outputs.length === 1 ? readerAt.get(norm.outputs[0].name) : void 0;
-        const relu3 = r === void 0 ? void 0 : ops[r];
-        plan.set(k, relu3?.type === "relu" && r > k && feedsOnly(norm, relu3, readers) ? { reluAt: r } : {});
-      });
-      return plan;
-    });
-    erfGeluChains = perBlock((block) => {
-      const plan = /* @__PURE__ */ new Map();
-      const readers = readerCounts(block);
-      const ops = block.operations;
-      const at = producerIndex(ops);
-      const soleReader = readerIndex(ops);
-      const constIndex = (name2) => {
-        const i2 = name2 === void 0 ? void 0 : at.get(name2);
-        return i2 !== void 0 && ops[i2].type === "const" ? i2 : void 0;
-      };
-      const next = (op5, type) => {
-        if (op5.outputs.length !== 1) return void 0;
-        const out2 = op5.outputs[0];
-        const i2 = soleReader.get(out2.name);
-        const reader2 = i2 === void 0 ? void 0 : ops[i2];
-        if (!reader2 || reader2.type !== type || readers.get(out2.name) !== 1 || reader2.outputs.length !== 1) return void 0;
-        if (out2.type.dtype !== "float32" || reader2.outputs[0].type.dtype !== "float32") return void 0;
-        return [reader2, i2];
-      };
-      ops.forEach((div2, d) => {
-        if (div2.type !== "real_div") return;
-        const x2 = nameOf(div2, "x");
-        const divisor = nameOf(div2, "y");
-        const erfStep = next(div2, "erf");
-        const addStep = erfStep && next(erfStep[0], "add");
-        const mulStep = addStep && next(addStep[0], "mul");
-        const scaleStep = mulStep && next(mulStep[0], "mul");
-        if (!x2 || !scaleStep) return;
-        const addend = otherOperand(addStep[0], erfStep[0].outputs[0].name);
-        const byX = otherOperand(mulStep[0], addStep[0].outputs[0].name);
-        const factor = otherOperand(scaleStep[0], mulStep[0].outputs[0].name);
-        const constants2 = [constIndex(divisor), constIndex(addend), constIndex(factor)];
-        if (byX !== x2 || constants2.some((c) => c === void 0)) return;
-        plan.set(d, {
-          rest: [erfStep[1], addStep[1], mulStep[1], scaleStep[1]],
-          x: x2,
-          divisor,
-          addend,
-          factor,
-          constants: constants2.filter((c) => c > d)
-        });
-      });
-      return plan;
-    });
-    addReluPairs = perBlock((block) => {
-      const plan = /* @__PURE__ */ new Map();
-      const readers = readerCounts(block);
-      const ops = block.operations;
-      const readerAt = readerIndex(ops, ["x"]);
-      ops.forEach((add2, k) => {
-        if (add2.type !== "add" || add2.outputs.length !== 1) return;
-        const r = readerAt.get(add2.outputs[0].name);
-        const relu3 = r === void 0 ? void 0 : ops[r];
-        if (relu3?.type === "relu" && r > k && feedsOnly(add2, relu3, readers)) plan.set(k, r);
-      });
-      return plan;
-    });
-    linearAddPairs = perBlock((block) => {
-      const plan = /* @__PURE__ */ new Map();
-      const readers = readerCounts(block);
-      const ops = block.operations;
-      const at = producerIndex(ops);
-      const readerAt = readerIndex(ops, ["x", "y"]);
-      ops.forEach((linear2, k) => {
-        if (linear2.type !== "linear" || linear2.outputs.length !== 1) return;
-        const out2 = linear2.outputs[0];
-        const a = readerAt.get(out2.name);
-        const add2 = a === void 0 ? void 0 : ops[a];
-        if (add2?.type !== "add" || add2.outputs.length !== 1 || readers.get(out2.name) !== 1) return;
-        if (out2.type.dtype !== "float32" || add2.outputs[0].type.dtype !== "float32") return;
-        const addend = otherOperand(add2, out2.name);
-        const c = addend === void 0 ? void 0 : at.get(addend);
-        if (c === void 0 || ops[c].type !== "const") return;
-        plan.set(k, { addAt: a, addend, ...c > k ? { constantAt: c } : {} });
-      });
-      return plan;
-    });
-    convNormChains = perBlock((block) => {
-      const plan = /* @__PURE__ */ new Map();
-      const ops = block.operations;
-      const at = producerIndex(ops);
-      for (const [normAt, chain] of normReluChains(block)) {
-        const norm = ops[normAt];
-        const convAt = at.get(nameOf(norm, "x"));
-        const later = [];
-        let usable = true;
-        for (const [param, bindings] of Object.entries(norm.inputs)) {
-          if (param === "x") continue;
-          for (const b3 of bindings) {
-            const p = b3.kind === "name" ? at.get(b3.name) : void 0;
-            if (p === void 0 || p < convAt) continue;
-            if (ops[p].type === "const") later.push(p);
-            else usable = false;
-          }
-        }
-        if (usable) plan.set(convAt, { normAt, ...chain.reluAt === void 0 ? {} : { reluAt: chain.reluAt }, constants: later });
-      }
-      return plan;
-    });
+    COPYING_OPS = /* @__PURE__ */ new Set([
+      "concat",
+      "constexpr_lut_to_dense",
+      "depth_to_space",
+      "expand_dims",
+      "flatten2d",
+      "gather",
+      "gather_along_axis",
+      "identity",
+      "pixel_shuffle",
+      "reshape",
+      "reverse",
+      "slice_by_index",
+      "slice_by_size",
+      "space_to_depth",
+      "split",
+      "squeeze",
+      "stack",
+      "tile",
+      "transpose"
+    ]);
+  }
+});
+
+// src/runtime/run-operation.ts
+function inlineValue(t) {
+  let v = inlineValues.get(t);
+  if (!v) {
+    v = fromTensor(t);
+    inlineValues.set(t, v);
+  }
+  return v;
+}
+function isConstantOp(op6) {
+  return op6.type === "const" || op6.type.startsWith("constexpr_");
+}
+function constantParams(op6, scope) {
+  const out2 = new Set(Object.keys(op6.attributes));
+  for (const [param, bindings] of Object.entries(op6.inputs)) {
+    if (bindings.every((b3) => b3.kind === "value" || scope.constants.has(b3.name))) out2.add(param);
+  }
+  return out2;
+}
+function valueForThisRun(t) {
+  const v = fromTensor(t);
+  if (v.data !== t.data || Array.isArray(v.data)) return v;
+  const data = v.data;
+  const Ctor = data.constructor;
+  return { ...v, data: new Ctor(data.buffer, data.byteOffset, data.length) };
+}
+function resolveParams(op6, scope, keepInline = true) {
+  const inline2 = keepInline ? inlineValue : valueForThisRun;
+  const params = /* @__PURE__ */ new Map();
+  for (const [param, bindings] of Object.entries(op6.inputs)) {
+    params.set(
+      param,
+      bindings.map((b3) => {
+        if (b3.kind === "value") return inline2(b3.value);
+        const v = scope.get(b3.name);
+        if (!v) throw new ToolError("RUNTIME", `${op6.type} '${op6.name}': parameter '${param}' reads '${b3.name}', which is not defined before it`);
+        return v;
+      })
+    );
+  }
+  for (const [attr2, tensor] of Object.entries(op6.attributes)) {
+    if (!params.has(attr2)) params.set(attr2, [inline2(tensor)]);
+  }
+  return params;
+}
+function settleOutput(op6, declared, value, params, halves = false) {
+  if (declared.collection?.kind === "list" && declared.collection.elementShape) return settleList(op6, declared, value);
+  if (isListValue(value)) throw new ToolError("RUNTIME", `${op6.type} '${op6.name}' produced a list, but the program declares a tensor`);
+  const dtype = computeDType(declared.dtype);
+  let data = value.data;
+  if (dtype !== value.dtype && dtype !== "string" && value.dtype !== "string") {
+    const src = data;
+    const target = allocFor(dtype, 0);
+    if (target.constructor !== src.constructor) {
+      const converted = allocFor(dtype, src.length);
+      converted.set(src);
+      data = converted;
+    } else if (dtype === "float16" && sharesInput(src, params)) {
+      data = Float32Array.from(src);
+    }
+  }
+  const settled = { dtype, shape: value.shape, data };
+  if (!halves) settleFloat16(settled);
+  return checkShape2(op6, declared, settled);
+}
+function settleList(op6, declared, value) {
+  if (!isListValue(value)) throw new ToolError("RUNTIME", `${op6.type} '${op6.name}' produced a tensor, but the program declares a list`);
+  if (value.dtype !== computeDType(declared.dtype)) {
+    throw new ToolError("RUNTIME", `${op6.type} '${op6.name}' produced a list of ${value.dtype}, but the program declares a list of ${declared.dtype}`);
+  }
+  return value;
+}
+function sharesInput(data, params) {
+  for (const vs of params.values()) for (const v of vs) if (v.data === data) return true;
+  return false;
+}
+function checkShape2(op6, declared, v) {
+  if (declared.anyRank) return v;
+  const ok = declared.shape.length === v.shape.length && declared.shape.every((d, i2) => d === null || d === v.shape[i2]);
+  if (ok) return v;
+  if (v.data.length === 1 && declared.shape.every((d) => d === 1 || d === null)) {
+    return { dtype: v.dtype, shape: declared.shape.map(() => 1), data: v.data };
+  }
+  throw new ToolError("RUNTIME", `${op6.type} '${op6.name}' produced shape ${formatShape(v.shape)}, but the program declares ${formatShape(declared.shape)}`);
+}
+function runKernel(kernel4, ctx) {
+  try {
+    return kernel4(ctx);
+  } catch (err2) {
+    if (err2 instanceof ToolError) throw err2;
+    throw new ToolError("RUNTIME", `${ctx.label} failed: ${errorMessage(err2)}`, { cause: err2 });
+  }
+}
+function runOperation(op6, scope, opset, nested, heartbeat, keepConstants = true) {
+  const kernel4 = KERNELS[op6.type];
+  if (!kernel4) throw new ToolError("RUNTIME", `no interpreter kernel for op type '${op6.type}' (op '${op6.name}')`);
+  const constant2 = isConstantOp(op6);
+  let results = constant2 ? constantResults.get(op6) : void 0;
+  const keep = !constant2 || keepConstants;
+  const params = resolveParams(op6, scope, keep);
+  if (!results) {
+    const runBlock = (index, blockInputs) => nested(op6, index, blockInputs, scope, opset, heartbeat);
+    const ctx = new OpContext(op6, opset, params, constantParams(op6, scope), runBlock);
+    results = runKernel(kernel4, ctx);
+    if (results.length !== op6.outputs.length) {
+      throw new ToolError("RUNTIME", `${op6.type} '${op6.name}' produced ${results.length} outputs, the program declares ${op6.outputs.length}`);
+    }
+    const halves = resultsAreHalves(op6, params);
+    results = results.map((r, i2) => settleOutput(op6, op6.outputs[i2].type, r, params, halves));
+    if (constant2 && keep) constantResults.set(op6, results);
+    if (constant2 && !keep) releaseOperands(op6);
+  }
+  op6.outputs.forEach((out2, i2) => scope.set(out2.name, results[i2]));
+  if (constant2) {
+    for (const out2 of op6.outputs) scope.constants.add(out2.name);
+  } else {
+    for (const r of results) scope.buffers.adopt(r.data, !sharesInput(r.data, params));
+  }
+}
+function releaseOperands(op6) {
+  for (const tensor of Object.values(op6.attributes)) releaseOnDemand(tensor);
+  for (const bindings of Object.values(op6.inputs)) for (const b3 of bindings) if (b3.kind === "value") releaseOnDemand(b3.value);
+}
+var inlineValues, constantResults;
+var init_run_operation = __esm({
+  "src/runtime/run-operation.ts"() {
+    "use strict";
+    init_on_demand();
+    init_tensor();
+    init_errors();
+    init_kernel();
+    init_kernels();
+    init_halves();
+    init_value2();
+    inlineValues = /* @__PURE__ */ new WeakMap();
+    constantResults = /* @__PURE__ */ new WeakMap();
+  }
+});
+
+// src/runtime/fused-runs.ts
+function runChainInPlace(norm, relu3, scope, opset) {
+  const xBinding = norm.inputs["x"][0];
+  const x2 = xBinding.kind === "name" ? scope.get(xBinding.name) : void 0;
+  if (!x2 || x2.dtype !== "float32" || !(x2.data instanceof Float32Array) || !scope.buffers.soleOwner(x2.data)) return false;
+  const data = x2.data;
+  const params = resolveParams(norm, scope);
+  const noBlocks = () => [];
+  const ctx = new OpContext(norm, opset, params, constantParams(norm, scope), noBlocks);
+  runKernel(() => {
+    batchNormInto(ctx, { dtype: "float32", shape: x2.shape, data }, data, relu3 !== void 0);
+    return [];
+  }, ctx);
+  for (const op6 of relu3 ? [norm, relu3] : [norm]) {
+    scope.set(op6.outputs[0].name, settleOutput(op6, op6.outputs[0].type, { dtype: "float32", shape: x2.shape, data }, params));
+    scope.buffers.adopt(data, false);
+  }
+  return true;
+}
+function storeFusedResult(scope, op6, out2, params = /* @__PURE__ */ new Map()) {
+  const settled = settleOutput(op6, op6.outputs[0].type, out2, params);
+  scope.set(op6.outputs[0].name, settled);
+  scope.buffers.adopt(settled.data, true);
+}
+function scalarOf2(scope, name2, rank) {
+  const v = scope.get(name2);
+  return v && v.dtype === "float32" && v.data instanceof Float32Array && v.data.length === 1 && v.shape.length <= rank ? v.data[0] : void 0;
+}
+function runConstantsEarly(indices, block, scope, opset, doneEarly, keepConstants) {
+  for (const c of indices) {
+    if (doneEarly.has(c)) continue;
+    runOperation(block.operations[c], scope, opset, constantsRunNoBlocks, void 0, keepConstants);
+    doneEarly.add(c);
+  }
+}
+function runErfGelu(chain, block, scope, opset, doneEarly, keepConstants) {
+  runConstantsEarly(chain.constants, block, scope, opset, doneEarly, keepConstants);
+  const x2 = scope.get(chain.x);
+  if (!x2 || x2.dtype !== "float32" || !(x2.data instanceof Float32Array)) return false;
+  const rank = x2.shape.length;
+  const c1 = scalarOf2(scope, chain.divisor, rank);
+  const c2 = scalarOf2(scope, chain.addend, rank);
+  const c3 = scalarOf2(scope, chain.factor, rank);
+  if (c1 === void 0 || c2 === void 0 || c3 === void 0) return false;
+  const last = block.operations[chain.rest[chain.rest.length - 1]];
+  const out2 = makeFloatToOverwrite("float32", x2.shape);
+  erfGeluInto(x2.data, c1, c2, c3, out2.data);
+  storeFusedResult(scope, last, out2);
+  for (const i2 of chain.rest) doneEarly.add(i2);
+  return true;
+}
+function runAddRelu(add3, relu3, scope) {
+  const operand = (param) => {
+    const b3 = add3.inputs[param]?.[0];
+    return b3?.kind === "name" ? scope.get(b3.name) : void 0;
+  };
+  const x2 = operand("x");
+  const y = operand("y");
+  if (!x2 || !y || x2.dtype !== "float32" || y.dtype !== "float32" || !(x2.data instanceof Float32Array) || !(y.data instanceof Float32Array)) return false;
+  if (x2.shape.length !== y.shape.length || x2.shape.some((d, i2) => d !== y.shape[i2])) return false;
+  const out2 = makeFloatToOverwrite("float32", x2.shape);
+  addReluInto(x2.data, y.data, out2.data);
+  storeFusedResult(scope, relu3, out2);
+  return true;
+}
+function runLinearAdd(linear2, pair, block, scope, opset, doneEarly, keepConstants) {
+  if (pair.constantAt !== void 0) runConstantsEarly([pair.constantAt], block, scope, opset, doneEarly, keepConstants);
+  const addend = scope.get(pair.addend);
+  const outShape = linear2.outputs[0].type.shape;
+  if (!addend || addend.dtype !== "float32" || !(addend.data instanceof Float32Array)) return false;
+  const features = addend.shape[addend.shape.length - 1];
+  if (addend.shape.length > outShape.length || addend.shape.slice(0, -1).some((d) => d !== 1) || features !== outShape[outShape.length - 1]) return false;
+  const params = resolveParams(linear2, scope);
+  const ctx = new OpContext(linear2, opset, params, constantParams(linear2, scope), () => []);
+  const out2 = runKernel(() => [linearThenAdd(ctx, addend.data)], ctx)[0];
+  const add3 = block.operations[pair.addAt];
+  storeFusedResult(scope, add3, out2, params);
+  doneEarly.add(pair.addAt);
+  return true;
+}
+function runConvNorm(conv4, chain, block, scope, opset, doneEarly, keepConstants) {
+  runConstantsEarly(chain.constants, block, scope, opset, doneEarly, keepConstants);
+  const convParams = resolveParams(conv4, scope);
+  const x2 = convParams.get("x")?.[0];
+  const w = convParams.get("weight")?.[0];
+  if (!x2 || !w || x2.dtype !== "float32" || !(x2.data instanceof Float32Array)) return false;
+  const norm = block.operations[chain.normAt];
+  const normOp = { ...norm, inputs: Object.fromEntries(Object.entries(norm.inputs).filter(([param]) => param !== "x")) };
+  const normCtx = new OpContext(normOp, opset, resolveParams(normOp, scope), constantParams(normOp, scope), () => []);
+  const affine3 = batchNormAffine(normCtx, w.shape[0] ?? 1, chain.reluAt !== void 0);
+  const convCtx = new OpContext(conv4, opset, convParams, constantParams(conv4, scope), () => []);
+  const out2 = runKernel(() => [convThenNorm(convCtx, affine3)], convCtx)[0];
+  const last = block.operations[chain.reluAt ?? chain.normAt];
+  storeFusedResult(scope, last, out2);
+  doneEarly.add(chain.normAt);
+  if (chain.reluAt !== void 0) doneEarly.add(chain.reluAt);
+  return true;
+}
+function fusionsOf(block) {
+  return { convNorm: convNormChains(block), normRelu: normReluChains(block), erfGelu: erfGeluChains(block), addRelu: addReluPairs(block), linearAdd: linearAddPairs(block) };
+}
+function runFused(i2, block, fusions, scope, opset, doneEarly, keepConstants) {
+  const op6 = block.operations[i2];
+  const convNorm = fusions.convNorm.get(i2);
+  if (convNorm) return runConvNorm(op6, convNorm, block, scope, opset, doneEarly, keepConstants);
+  const chain = fusions.normRelu.get(i2);
+  if (chain) {
+    const relu3 = chain.reluAt === void 0 ? void 0 : block.operations[chain.reluAt];
+    if (!runChainInPlace(op6, relu3, scope, opset)) return false;
+    if (relu3) doneEarly.add(chain.reluAt);
+    return true;
+  }
+  const gelu3 = fusions.erfGelu.get(i2);
+  if (gelu3) return runErfGelu(gelu3, block, scope, opset, doneEarly, keepConstants);
+  const reluAt = fusions.addRelu.get(i2);
+  if (reluAt !== void 0) {
+    if (!runAddRelu(op6, block.operations[reluAt], scope)) return false;
+    doneEarly.add(reluAt);
+    return true;
+  }
+  const linearAdd = fusions.linearAdd.get(i2);
+  return linearAdd !== void 0 && runLinearAdd(op6, linearAdd, block, scope, opset, doneEarly, keepConstants);
+}
+var constantsRunNoBlocks;
+var init_fused_runs = __esm({
+  "src/runtime/fused-runs.ts"() {
+    "use strict";
+    init_errors();
+    init_kernel();
+    init_elementwise5();
+    init_linear4();
+    init_norm4();
+    init_conv4();
+    init_fusion();
+    init_run_operation();
+    init_value2();
+    constantsRunNoBlocks = (op6) => {
+      throw new ToolError("RUNTIME", `${op6.type} '${op6.name}' has no nested blocks to run`);
+    };
   }
 });
 
@@ -40146,12 +41985,12 @@ var init_image = __esm({
   }
 });
 
-// src/runtime/interpreter.ts
-function namesReadBy(op5, into) {
-  for (const bindings of Object.values(op5.inputs)) {
+// src/runtime/scope.ts
+function namesReadBy(op6, into) {
+  for (const bindings of Object.values(op6.inputs)) {
     for (const b3 of bindings) if (b3.kind === "name") into.add(b3.name);
   }
-  for (const inner of op5.blocks) {
+  for (const inner of op6.blocks) {
     for (const innerOp of inner.operations) namesReadBy(innerOp, into);
     for (const out2 of inner.outputs) into.add(out2);
   }
@@ -40160,260 +41999,82 @@ function releasePlan(block) {
   const cached = releasePlans.get(block);
   if (cached) return cached;
   const lastReader = /* @__PURE__ */ new Map();
-  block.operations.forEach((op5, i2) => {
+  block.operations.forEach((op6, i2) => {
     const read2 = /* @__PURE__ */ new Set();
-    namesReadBy(op5, read2);
+    namesReadBy(op6, read2);
     for (const name2 of read2) lastReader.set(name2, i2);
   });
   const kept = new Set(block.outputs);
   const plan = block.operations.map(() => []);
   const local = /* @__PURE__ */ new Set();
-  for (const op5 of block.operations) for (const out2 of op5.outputs) local.add(out2.name);
+  for (const op6 of block.operations) for (const out2 of op6.outputs) local.add(out2.name);
   for (const [name2, i2] of lastReader) if (local.has(name2) && !kept.has(name2)) plan[i2].push(name2);
-  block.operations.forEach((op5, i2) => {
-    for (const out2 of op5.outputs) if (!lastReader.has(out2.name) && !kept.has(out2.name)) plan[i2].push(out2.name);
+  block.operations.forEach((op6, i2) => {
+    for (const out2 of op6.outputs) if (!lastReader.has(out2.name) && !kept.has(out2.name)) plan[i2].push(out2.name);
   });
   releasePlans.set(block, plan);
   return plan;
 }
-function inlineValue(t) {
-  let v = inlineValues.get(t);
-  if (!v) {
-    v = fromTensor(t);
-    inlineValues.set(t, v);
+var Scope, BufferTracker, releasePlans;
+var init_scope = __esm({
+  "src/runtime/scope.ts"() {
+    "use strict";
+    init_value2();
+    Scope = class {
+      constructor(parent, pool3) {
+        this.parent = parent;
+        this.constants = parent?.constants ?? /* @__PURE__ */ new Set();
+        this.buffers = parent?.buffers ?? new BufferTracker(pool3);
+      }
+      parent;
+      values = /* @__PURE__ */ new Map();
+      /** Names of values made by const and constexpr ops, shared by nested scopes. */
+      constants;
+      buffers;
+      get(name2) {
+        return this.values.get(name2) ?? this.parent?.get(name2);
+      }
+      set(name2, value) {
+        this.values.set(name2, value);
+      }
+      release(name2) {
+        const v = this.values.get(name2);
+        this.values.delete(name2);
+        if (v) this.buffers.drop(v.data);
+      }
+    };
+    BufferTracker = class {
+      constructor(pool3 = new BufferPool()) {
+        this.pool = pool3;
+      }
+      pool;
+      live = /* @__PURE__ */ new Map();
+      /** Records an op result: a fresh buffer starts at one name, a view of a counted one adds a name. */
+      adopt(data, fresh) {
+        const count = this.live.get(data);
+        if (count !== void 0) this.live.set(data, count + 1);
+        else if (fresh && data instanceof Float32Array && data.length >= POOLED_MIN_LENGTH) this.live.set(data, 1);
+      }
+      /** True when `data` was made by this run and only one name holds it. */
+      soleOwner(data) {
+        return this.live.get(data) === 1;
+      }
+      drop(data) {
+        const count = this.live.get(data);
+        if (count === void 0) return;
+        if (count > 1) {
+          this.live.set(data, count - 1);
+          return;
+        }
+        this.live.delete(data);
+        this.pool.give(data);
+      }
+    };
+    releasePlans = /* @__PURE__ */ new WeakMap();
   }
-  return v;
-}
-function isConstantOp(op5) {
-  return op5.type === "const" || op5.type.startsWith("constexpr_");
-}
-function constantParams(op5, scope) {
-  const out2 = new Set(Object.keys(op5.attributes));
-  for (const [param, bindings] of Object.entries(op5.inputs)) {
-    if (bindings.every((b3) => b3.kind === "value" || scope.constants.has(b3.name))) out2.add(param);
-  }
-  return out2;
-}
-function valueForThisRun(t) {
-  const v = fromTensor(t);
-  if (v.data !== t.data || Array.isArray(v.data)) return v;
-  const data = v.data;
-  const Ctor = data.constructor;
-  return { ...v, data: new Ctor(data.buffer, data.byteOffset, data.length) };
-}
-function resolveParams(op5, scope, keepInline = true) {
-  const inline2 = keepInline ? inlineValue : valueForThisRun;
-  const params = /* @__PURE__ */ new Map();
-  for (const [param, bindings] of Object.entries(op5.inputs)) {
-    params.set(
-      param,
-      bindings.map((b3) => {
-        if (b3.kind === "value") return inline2(b3.value);
-        const v = scope.get(b3.name);
-        if (!v) throw new ToolError("RUNTIME", `${op5.type} '${op5.name}': parameter '${param}' reads '${b3.name}', which is not defined before it`);
-        return v;
-      })
-    );
-  }
-  for (const [attr2, tensor] of Object.entries(op5.attributes)) {
-    if (!params.has(attr2)) params.set(attr2, [inline2(tensor)]);
-  }
-  return params;
-}
-function settleOutput(op5, declared, value, params) {
-  if (declared.collection?.kind === "list" && declared.collection.elementShape) return settleList(op5, declared, value);
-  if (isListValue(value)) throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' produced a list, but the program declares a tensor`);
-  const dtype = computeDType(declared.dtype);
-  let data = value.data;
-  if (dtype !== value.dtype && dtype !== "string" && value.dtype !== "string") {
-    const src = data;
-    const target = allocFor(dtype, 0);
-    if (target.constructor !== src.constructor) {
-      const converted = allocFor(dtype, src.length);
-      converted.set(src);
-      data = converted;
-    } else if (dtype === "float16" && sharesInput(src, params)) {
-      data = Float32Array.from(src);
-    }
-  }
-  const settled = { dtype, shape: value.shape, data };
-  settleFloat16(settled);
-  return checkShape2(op5, declared, settled);
-}
-function settleList(op5, declared, value) {
-  if (!isListValue(value)) throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' produced a tensor, but the program declares a list`);
-  if (value.dtype !== computeDType(declared.dtype)) {
-    throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' produced a list of ${value.dtype}, but the program declares a list of ${declared.dtype}`);
-  }
-  return value;
-}
-function sharesInput(data, params) {
-  for (const vs of params.values()) for (const v of vs) if (v.data === data) return true;
-  return false;
-}
-function checkShape2(op5, declared, v) {
-  if (declared.anyRank) return v;
-  const ok = declared.shape.length === v.shape.length && declared.shape.every((d, i2) => d === null || d === v.shape[i2]);
-  if (ok) return v;
-  if (v.data.length === 1 && declared.shape.every((d) => d === 1 || d === null)) {
-    return { dtype: v.dtype, shape: declared.shape.map(() => 1), data: v.data };
-  }
-  throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' produced shape ${formatShape(v.shape)}, but the program declares ${formatShape(declared.shape)}`);
-}
-function runKernel(kernel2, ctx) {
-  try {
-    return kernel2(ctx);
-  } catch (err2) {
-    if (err2 instanceof ToolError) throw err2;
-    throw new ToolError("RUNTIME", `${ctx.label} failed: ${errorMessage(err2)}`, { cause: err2 });
-  }
-}
-function runOperation(op5, scope, opset, heartbeat, keepConstants = true) {
-  const kernel2 = KERNELS[op5.type];
-  if (!kernel2) throw new ToolError("RUNTIME", `no interpreter kernel for op type '${op5.type}' (op '${op5.name}')`);
-  const constant2 = isConstantOp(op5);
-  let results = constant2 ? constantResults.get(op5) : void 0;
-  const keep = !constant2 || keepConstants;
-  const params = resolveParams(op5, scope, keep);
-  if (!results) {
-    const runBlock = (index, blockInputs) => runNestedBlock(op5, index, blockInputs, scope, opset, heartbeat);
-    const ctx = new OpContext(op5, opset, params, constantParams(op5, scope), runBlock);
-    results = runKernel(kernel2, ctx);
-    if (results.length !== op5.outputs.length) {
-      throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' produced ${results.length} outputs, the program declares ${op5.outputs.length}`);
-    }
-    results = results.map((r, i2) => settleOutput(op5, op5.outputs[i2].type, r, params));
-    if (constant2 && keep) constantResults.set(op5, results);
-  }
-  op5.outputs.forEach((out2, i2) => scope.set(out2.name, results[i2]));
-  if (constant2) {
-    for (const out2 of op5.outputs) scope.constants.add(out2.name);
-  } else {
-    for (const r of results) scope.buffers.adopt(r.data, !sharesInput(r.data, params));
-  }
-}
-function runChainInPlace(norm, relu3, scope, opset) {
-  const xBinding = norm.inputs["x"][0];
-  const x2 = xBinding.kind === "name" ? scope.get(xBinding.name) : void 0;
-  if (!x2 || x2.dtype !== "float32" || !(x2.data instanceof Float32Array) || !scope.buffers.soleOwner(x2.data)) return false;
-  const data = x2.data;
-  const params = resolveParams(norm, scope);
-  const noBlocks = () => [];
-  const ctx = new OpContext(norm, opset, params, constantParams(norm, scope), noBlocks);
-  runKernel(() => {
-    batchNormInto(ctx, { dtype: "float32", shape: x2.shape, data }, data, relu3 !== void 0);
-    return [];
-  }, ctx);
-  for (const op5 of relu3 ? [norm, relu3] : [norm]) {
-    scope.set(op5.outputs[0].name, settleOutput(op5, op5.outputs[0].type, { dtype: "float32", shape: x2.shape, data }, params));
-    scope.buffers.adopt(data, false);
-  }
-  return true;
-}
-function storeFusedResult(scope, op5, out2, params = /* @__PURE__ */ new Map()) {
-  const settled = settleOutput(op5, op5.outputs[0].type, out2, params);
-  scope.set(op5.outputs[0].name, settled);
-  scope.buffers.adopt(settled.data, true);
-}
-function scalarOf2(scope, name2, rank) {
-  const v = scope.get(name2);
-  return v && v.dtype === "float32" && v.data instanceof Float32Array && v.data.length === 1 && v.shape.length <= rank ? v.data[0] : void 0;
-}
-function runConstantsEarly(indices, block, scope, opset, doneEarly, keepConstants) {
-  for (const c of indices) {
-    if (doneEarly.has(c)) continue;
-    runOperation(block.operations[c], scope, opset, void 0, keepConstants);
-    doneEarly.add(c);
-  }
-}
-function runErfGelu(chain, block, scope, opset, doneEarly, keepConstants) {
-  runConstantsEarly(chain.constants, block, scope, opset, doneEarly, keepConstants);
-  const x2 = scope.get(chain.x);
-  if (!x2 || x2.dtype !== "float32" || !(x2.data instanceof Float32Array)) return false;
-  const rank = x2.shape.length;
-  const c1 = scalarOf2(scope, chain.divisor, rank);
-  const c2 = scalarOf2(scope, chain.addend, rank);
-  const c3 = scalarOf2(scope, chain.factor, rank);
-  if (c1 === void 0 || c2 === void 0 || c3 === void 0) return false;
-  const last = block.operations[chain.rest[chain.rest.length - 1]];
-  const out2 = makeFloatToOverwrite("float32", x2.shape);
-  erfGeluInto(x2.data, c1, c2, c3, out2.data);
-  storeFusedResult(scope, last, out2);
-  for (const i2 of chain.rest) doneEarly.add(i2);
-  return true;
-}
-function runAddRelu(add2, relu3, scope) {
-  const operand = (param) => {
-    const b3 = add2.inputs[param]?.[0];
-    return b3?.kind === "name" ? scope.get(b3.name) : void 0;
-  };
-  const x2 = operand("x");
-  const y = operand("y");
-  if (!x2 || !y || x2.dtype !== "float32" || y.dtype !== "float32" || !(x2.data instanceof Float32Array) || !(y.data instanceof Float32Array)) return false;
-  if (x2.shape.length !== y.shape.length || x2.shape.some((d, i2) => d !== y.shape[i2])) return false;
-  const out2 = makeFloatToOverwrite("float32", x2.shape);
-  addReluInto(x2.data, y.data, out2.data);
-  storeFusedResult(scope, relu3, out2);
-  return true;
-}
-function runLinearAdd(linear2, pair, block, scope, opset, doneEarly, keepConstants) {
-  if (pair.constantAt !== void 0) runConstantsEarly([pair.constantAt], block, scope, opset, doneEarly, keepConstants);
-  const addend = scope.get(pair.addend);
-  const outShape = linear2.outputs[0].type.shape;
-  if (!addend || addend.dtype !== "float32" || !(addend.data instanceof Float32Array)) return false;
-  const features = addend.shape[addend.shape.length - 1];
-  if (addend.shape.length > outShape.length || addend.shape.slice(0, -1).some((d) => d !== 1) || features !== outShape[outShape.length - 1]) return false;
-  const params = resolveParams(linear2, scope);
-  const ctx = new OpContext(linear2, opset, params, constantParams(linear2, scope), () => []);
-  const out2 = runKernel(() => [linearThenAdd(ctx, addend.data)], ctx)[0];
-  const add2 = block.operations[pair.addAt];
-  storeFusedResult(scope, add2, out2, params);
-  doneEarly.add(pair.addAt);
-  return true;
-}
-function runConvNorm(conv4, chain, block, scope, opset, doneEarly, keepConstants) {
-  runConstantsEarly(chain.constants, block, scope, opset, doneEarly, keepConstants);
-  const convParams = resolveParams(conv4, scope);
-  const x2 = convParams.get("x")?.[0];
-  const w = convParams.get("weight")?.[0];
-  if (!x2 || !w || x2.dtype !== "float32" || !(x2.data instanceof Float32Array)) return false;
-  const norm = block.operations[chain.normAt];
-  const normOp = { ...norm, inputs: Object.fromEntries(Object.entries(norm.inputs).filter(([param]) => param !== "x")) };
-  const normCtx = new OpContext(normOp, opset, resolveParams(normOp, scope), constantParams(normOp, scope), () => []);
-  const affine3 = batchNormAffine(normCtx, w.shape[0] ?? 1, chain.reluAt !== void 0);
-  const convCtx = new OpContext(conv4, opset, convParams, constantParams(conv4, scope), () => []);
-  const out2 = runKernel(() => [convThenNorm(convCtx, affine3)], convCtx)[0];
-  const last = block.operations[chain.reluAt ?? chain.normAt];
-  storeFusedResult(scope, last, out2);
-  doneEarly.add(chain.normAt);
-  if (chain.reluAt !== void 0) doneEarly.add(chain.reluAt);
-  return true;
-}
-function fusionsOf(block) {
-  return { convNorm: convNormChains(block), normRelu: normReluChains(block), erfGelu: erfGeluChains(block), addRelu: addReluPairs(block), linearAdd: linearAddPairs(block) };
-}
-function runFused(i2, block, fusions, scope, opset, doneEarly, keepConstants) {
-  const op5 = block.operations[i2];
-  const convNorm = fusions.convNorm.get(i2);
-  if (convNorm) return runConvNorm(op5, convNorm, block, scope, opset, doneEarly, keepConstants);
-  const chain = fusions.normRelu.get(i2);
-  if (chain) {
-    const relu3 = chain.reluAt === void 0 ? void 0 : block.operations[chain.reluAt];
-    if (!runChainInPlace(op5, relu3, scope, opset)) return false;
-    if (relu3) doneEarly.add(chain.reluAt);
-    return true;
-  }
-  const gelu3 = fusions.erfGelu.get(i2);
-  if (gelu3) return runErfGelu(gelu3, block, scope, opset, doneEarly, keepConstants);
-  const reluAt = fusions.addRelu.get(i2);
-  if (reluAt !== void 0) {
-    if (!runAddRelu(op5, block.operations[reluAt], scope)) return false;
-    doneEarly.add(reluAt);
-    return true;
-  }
-  const linearAdd = fusions.linearAdd.get(i2);
-  return linearAdd !== void 0 && runLinearAdd(op5, linearAdd, block, scope, opset, doneEarly, keepConstants);
-}
+});
+
+// src/runtime/interpreter.ts
 function executeBlock(block, scope, opset, onOp, heartbeat, onValues, keepConstants = true) {
   const plan = releasePlan(block);
   const fusions = onValues ? void 0 : fusionsOf(block);
@@ -40421,9 +42082,9 @@ function executeBlock(block, scope, opset, onOp, heartbeat, onValues, keepConsta
   const total = block.operations.length;
   for (let i2 = 0; i2 < total; i2++) {
     const beat = heartbeat ?? (onOp ? () => onOp(i2, total) : void 0);
-    const op5 = block.operations[i2];
-    if (!doneEarly.has(i2) && !(fusions && runFused(i2, block, fusions, scope, opset, doneEarly, keepConstants))) runOperation(op5, scope, opset, beat, keepConstants);
-    if (onValues) onValues(op5, op5.outputs.map((o) => scope.get(o.name)));
+    const op6 = block.operations[i2];
+    if (!doneEarly.has(i2) && !(fusions && runFused(i2, block, fusions, scope, opset, doneEarly, keepConstants))) runOperation(op6, scope, opset, runNestedBlock, beat, keepConstants);
+    if (onValues) onValues(op6, op6.outputs.map((o) => scope.get(o.name)));
     for (const name2 of plan[i2]) scope.release(name2);
     onOp?.(i2, total);
     if (heartbeat) heartbeat();
@@ -40434,11 +42095,11 @@ function executeBlock(block, scope, opset, onOp, heartbeat, onValues, keepConsta
     return v;
   });
 }
-function runNestedBlock(op5, index, blockInputs, outer, opset, heartbeat) {
-  const block = op5.blocks[index];
-  if (!block) throw new ToolError("RUNTIME", `${op5.type} '${op5.name}' has no nested block ${index}`);
+function runNestedBlock(op6, index, blockInputs, outer, opset, heartbeat) {
+  const block = op6.blocks[index];
+  if (!block) throw new ToolError("RUNTIME", `${op6.type} '${op6.name}' has no nested block ${index}`);
   if (block.inputs.length !== blockInputs.length) {
-    throw new ToolError("RUNTIME", `${op5.type} '${op5.name}': block ${index} takes ${block.inputs.length} inputs, got ${blockInputs.length}`);
+    throw new ToolError("RUNTIME", `${op6.type} '${op6.name}': block ${index} takes ${block.inputs.length} inputs, got ${blockInputs.length}`);
   }
   const scope = new Scope(outer);
   block.inputs.forEach((v, i2) => scope.set(v.name, blockInputs[i2]));
@@ -40517,78 +42178,21 @@ function runModel(model, inputs, options = {}) {
 function asDescribed(t, dtype) {
   return t.dtype === dtype ? t : toTensor(fromTensor(t), dtype);
 }
-var Scope, BufferTracker, releasePlans, inlineValues, constantResults, poolsByFunction;
+var poolsByFunction;
 var init_interpreter = __esm({
   "src/runtime/interpreter.ts"() {
     "use strict";
     init_model();
     init_tensor();
     init_errors();
-    init_kernel();
-    init_kernels();
-    init_elementwise5();
-    init_linear4();
-    init_norm4();
-    init_conv4();
     init_gemm();
-    init_fusion();
+    init_fused_runs();
     init_image();
     init_nms_model();
+    init_run_operation();
+    init_scope();
     init_value2();
     init_kernels();
-    Scope = class {
-      constructor(parent, pool3) {
-        this.parent = parent;
-        this.constants = parent?.constants ?? /* @__PURE__ */ new Set();
-        this.buffers = parent?.buffers ?? new BufferTracker(pool3);
-      }
-      parent;
-      values = /* @__PURE__ */ new Map();
-      /** Names of values made by const and constexpr ops, shared by nested scopes. */
-      constants;
-      buffers;
-      get(name2) {
-        return this.values.get(name2) ?? this.parent?.get(name2);
-      }
-      set(name2, value) {
-        this.values.set(name2, value);
-      }
-      release(name2) {
-        const v = this.values.get(name2);
-        this.values.delete(name2);
-        if (v) this.buffers.drop(v.data);
-      }
-    };
-    BufferTracker = class {
-      constructor(pool3 = new BufferPool()) {
-        this.pool = pool3;
-      }
-      pool;
-      live = /* @__PURE__ */ new Map();
-      /** Records an op result: a fresh buffer starts at one name, a view of a counted one adds a name. */
-      adopt(data, fresh) {
-        const count = this.live.get(data);
-        if (count !== void 0) this.live.set(data, count + 1);
-        else if (fresh && data instanceof Float32Array && data.length >= POOLED_MIN_LENGTH) this.live.set(data, 1);
-      }
-      /** True when `data` was made by this run and only one name holds it. */
-      soleOwner(data) {
-        return this.live.get(data) === 1;
-      }
-      drop(data) {
-        const count = this.live.get(data);
-        if (count === void 0) return;
-        if (count > 1) {
-          this.live.set(data, count - 1);
-          return;
-        }
-        this.live.delete(data);
-        this.pool.give(data);
-      }
-    };
-    releasePlans = /* @__PURE__ */ new WeakMap();
-    inlineValues = /* @__PURE__ */ new WeakMap();
-    constantResults = /* @__PURE__ */ new WeakMap();
     poolsByFunction = /* @__PURE__ */ new WeakMap();
   }
 });
@@ -40672,20 +42276,20 @@ var init_divergence_stats = __esm({
 });
 
 // src/verify/op-pairs.ts
-function isBookkeepingOp(op5) {
-  return op5.type === "const" || op5.type.startsWith("constexpr_") || op5.type === "cast";
+function isBookkeepingOp(op6) {
+  return op6.type === "const" || op6.type.startsWith("constexpr_") || op6.type === "cast";
 }
-function provenanceKey(op5) {
-  return op5.source ? `${op5.source.node}\0${op5.type}` : void 0;
+function provenanceKey(op6) {
+  return op6.source ? `${op6.source.node}\0${op6.type}` : void 0;
 }
 function indexFp32(fn) {
   const byProvenance2 = /* @__PURE__ */ new Map();
   const byOutput = /* @__PURE__ */ new Map();
-  for (const op5 of fn.block.operations) {
-    if (isBookkeepingOp(op5)) continue;
-    const key = provenanceKey(op5);
-    if (key !== void 0) byProvenance2.set(key, [...byProvenance2.get(key) ?? [], op5]);
-    for (const out2 of op5.outputs) byOutput.set(out2.name, op5);
+  for (const op6 of fn.block.operations) {
+    if (isBookkeepingOp(op6)) continue;
+    const key = provenanceKey(op6);
+    if (key !== void 0) byProvenance2.set(key, [...byProvenance2.get(key) ?? [], op6]);
+    for (const out2 of op6.outputs) byOutput.set(out2.name, op6);
   }
   return { byProvenance: byProvenance2, byOutput };
 }
@@ -40697,26 +42301,26 @@ function pairOperations(fp32, variant) {
   const seen = /* @__PURE__ */ new Map();
   const used = /* @__PURE__ */ new Set();
   const pairs = [];
-  for (const op5 of variant.block.operations) {
-    if (isBookkeepingOp(op5)) continue;
-    const named = byName(op5, index.byOutput);
-    const traced = byProvenance(op5, index.byProvenance, seen);
+  for (const op6 of variant.block.operations) {
+    if (isBookkeepingOp(op6)) continue;
+    const named = byName(op6, index.byOutput);
+    const traced = byProvenance(op6, index.byProvenance, seen);
     const match = named ?? traced;
-    if (!match || used.has(match) || !compatible2(op5, match, named === void 0)) continue;
+    if (!match || used.has(match) || !compatible2(op6, match, named === void 0)) continue;
     used.add(match);
-    pairs.push({ variant: op5, fp32: match, outputs: op5.outputs.map((o, i2) => ({ variantName: o.name, fp32Name: match.outputs[i2].name })) });
+    pairs.push({ variant: op6, fp32: match, outputs: op6.outputs.map((o, i2) => ({ variantName: o.name, fp32Name: match.outputs[i2].name })) });
   }
   return pairs;
 }
-function byProvenance(op5, index, seen) {
-  const key = provenanceKey(op5);
+function byProvenance(op6, index, seen) {
+  const key = provenanceKey(op6);
   if (key === void 0) return void 0;
-  const k = seen.get(key) ?? 0;
-  seen.set(key, k + 1);
-  return index.get(key)?.[k];
+  const k2 = seen.get(key) ?? 0;
+  seen.set(key, k2 + 1);
+  return index.get(key)?.[k2];
 }
-function byName(op5, byOutput) {
-  const first = op5.outputs[0]?.name;
+function byName(op6, byOutput) {
+  const first = op6.outputs[0]?.name;
   if (first === void 0) return void 0;
   return byOutput.get(first) ?? byOutput.get(first.replace(FP16_RENAME, ""));
 }
@@ -40744,16 +42348,16 @@ function traceDivergence(fp32, variant, inputs, files, options = {}) {
     compareWindow(variant, inputs.variant, files.variant, byVariantOp, recorded, trace, options.onOp);
   }
   const ops = trace.ops.sort((a, b3) => a.index - b3.index);
-  const unpaired = mainFunction(variant.program).block.operations.filter((op5) => !byVariantOp.has(op5) && !isBookkeepingOp(op5)).length;
+  const unpaired = mainFunction(variant.program).block.operations.filter((op6) => !byVariantOp.has(op6) && !isBookkeepingOp(op6)).length;
   return { ops, first: firstOf(ops), unpaired };
 }
 function recordWindow(fp32, inputs, file, pending, options) {
   const budget = options.memoryBytes ?? TRACE_MEMORY_BYTES;
   const recorded = /* @__PURE__ */ new Map();
   let bytes = 0;
-  run(fp32, inputs, file, options.onOp, (op5, values2) => {
+  run(fp32, inputs, file, options.onOp, (op6, values2) => {
     if (bytes >= budget) return;
-    op5.outputs.forEach((out2, i2) => {
+    op6.outputs.forEach((out2, i2) => {
       const data = values2[i2]?.data;
       if (!pending.has(out2.name)) return;
       if (!(data instanceof Float32Array)) {
@@ -40768,25 +42372,25 @@ function recordWindow(fp32, inputs, file, pending, options) {
 }
 function compareWindow(variant, inputs, file, byVariantOp, recorded, trace, onOp) {
   let index = 0;
-  run(variant, inputs, file, onOp, (op5, values2) => {
+  run(variant, inputs, file, onOp, (op6, values2) => {
     const position = index++;
-    const pair = byVariantOp.get(op5);
-    const inputHealth = healthOfInputs(op5, trace.health);
+    const pair = byVariantOp.get(op6);
+    const inputHealth = healthOfInputs(op6, trace.health);
     const inWindow = pair !== void 0 && pair.outputs.some((o) => recorded.has(o.fp32Name));
-    if (!inWindow && trace.done.has(op5)) return;
+    if (!inWindow && trace.done.has(op6)) return;
     const compared = pair && inWindow ? comparePair(pair, values2, recorded) : void 0;
-    if (inWindow) trace.done.add(op5);
+    if (inWindow) trace.done.add(op6);
     if (!pair || !compared) {
-      for (const out2 of op5.outputs) trace.health.set(out2.name, inputHealth);
+      for (const out2 of op6.outputs) trace.health.set(out2.name, inputHealth);
       return;
     }
     const [worst, outputName2] = compared;
-    for (const out2 of op5.outputs) trace.health.set(out2.name, worse(inputHealth, healthOf(worst)));
+    for (const out2 of op6.outputs) trace.health.set(out2.name, worse(inputHealth, healthOf(worst)));
     trace.ops.push({
       index: position,
-      op: op5.type,
-      name: op5.name,
-      onnxNode: op5.source?.node ?? pair.fp32.source?.node ?? null,
+      op: op6.type,
+      name: op6.name,
+      onnxNode: op6.source?.node ?? pair.fp32.source?.node ?? null,
       outputName: outputName2,
       ...worst,
       jump: isJump(worst, inputHealth),
@@ -40824,9 +42428,9 @@ function healthOf(c) {
     underflow: c.error.kind === "underflow"
   };
 }
-function healthOfInputs(op5, health) {
+function healthOfInputs(op6, health) {
   let h = CLEAN;
-  for (const bindings of Object.values(op5.inputs)) {
+  for (const bindings of Object.values(op6.inputs)) {
     for (const b3 of bindings) if (b3.kind === "name") h = worse(h, health.get(b3.name) ?? CLEAN);
   }
   return h;
@@ -41121,12 +42725,12 @@ var init_verdict = __esm({
 });
 
 // src/runtime/nondeterminism.ts
-function randomSource(op5, tainted) {
-  if (NONDETERMINISTIC_OPS.has(op5.type)) return op5.type;
-  for (const bindings of Object.values(op5.inputs)) {
+function randomSource(op6, tainted) {
+  if (NONDETERMINISTIC_OPS.has(op6.type)) return op6.type;
+  for (const bindings of Object.values(op6.inputs)) {
     for (const b3 of bindings) if (b3.kind === "name" && tainted.has(b3.name)) return tainted.get(b3.name);
   }
-  for (const block of op5.blocks) {
+  for (const block of op6.blocks) {
     const inner = taint(block, tainted);
     const found = [...inner.values()][0];
     if (found !== void 0) return found;
@@ -41136,10 +42740,10 @@ function randomSource(op5, tainted) {
 function taint(block, outer) {
   const tainted = new Map(outer);
   const made = /* @__PURE__ */ new Map();
-  for (const op5 of block.operations) {
-    const source = randomSource(op5, tainted);
+  for (const op6 of block.operations) {
+    const source = randomSource(op6, tainted);
     if (source === void 0) continue;
-    for (const out2 of op5.outputs) {
+    for (const out2 of op6.outputs) {
       tainted.set(out2.name, source);
       made.set(out2.name, source);
     }
@@ -41455,9 +43059,9 @@ function searchMixedPrecision(search) {
     if (kept.length >= budget) return stop(`the budget of ${budget} fp32 ops is spent`);
     const additions = nextOpsToKeep(search, model, failing, keep, fp32Ops).slice(0, budget - kept.length);
     if (additions.length === 0) return stop("no diverging op is left to keep in fp32");
-    for (const op5 of additions) {
-      keep.add(op5.outputs[0].name);
-      kept.push({ op: op5.type, onnxNode: op5.source?.node ?? null, outputName: op5.outputs[0].name });
+    for (const op6 of additions) {
+      keep.add(op6.outputs[0].name);
+      kept.push({ op: op6.type, onnxNode: op6.source?.node ?? null, outputName: op6.outputs[0].name });
     }
   }
 }
@@ -41465,33 +43069,33 @@ function nextOpsToKeep(search, candidate, set2, keep, fp32Ops) {
   const inputs = { fp32: modelInputs(search.fp32, set2, search.referenceFile), variant: modelInputs(candidate, set2, search.referenceFile) };
   const profile = traceDivergence(search.fp32, candidate, inputs, { fp32: search.packageFile, variant: search.packageFile }, search.onOp === void 0 ? {} : { onOp: search.onOp });
   const first = profile.first;
-  const op5 = first ? fp32Ops.get(first.outputName) : void 0;
-  if (!op5) return mostErrorAdding(profile.ops, keep, fp32Ops);
-  if (!isKept(op5, keep)) return [op5];
-  return producersOf2(op5, fp32Ops).filter((p) => !isKept(p, keep));
+  const op6 = first ? fp32Ops.get(first.outputName) : void 0;
+  if (!op6) return mostErrorAdding(profile.ops, keep, fp32Ops);
+  if (!isKept(op6, keep)) return [op6];
+  return producersOf2(op6, fp32Ops).filter((p) => !isKept(p, keep));
 }
 function mostErrorAdding(ops, keep, fp32Ops) {
   let best;
   for (const d of ops) {
-    const op5 = fp32Ops.get(d.outputName);
-    if (!op5 || isKept(op5, keep) || d.addedError === null || d.addedError <= 0) continue;
-    if (!best || d.addedError > best.added) best = { op: op5, added: d.addedError };
+    const op6 = fp32Ops.get(d.outputName);
+    if (!op6 || isKept(op6, keep) || d.addedError === null || d.addedError <= 0) continue;
+    if (!best || d.addedError > best.added) best = { op: op6, added: d.addedError };
   }
   return best ? [best.op] : [];
 }
-function isKept(op5, keep) {
-  return op5.outputs.some((o) => keep.has(o.name));
+function isKept(op6, keep) {
+  return op6.outputs.some((o) => keep.has(o.name));
 }
 function computeOpsByOutput(model) {
   const ops = /* @__PURE__ */ new Map();
-  for (const op5 of mainFunction(model.program).block.operations) {
-    if (!isBookkeepingOp(op5)) for (const out2 of op5.outputs) ops.set(out2.name, op5);
+  for (const op6 of mainFunction(model.program).block.operations) {
+    if (!isBookkeepingOp(op6)) for (const out2 of op6.outputs) ops.set(out2.name, op6);
   }
   return ops;
 }
-function producersOf2(op5, fp32Ops) {
+function producersOf2(op6, fp32Ops) {
   const found = /* @__PURE__ */ new Set();
-  for (const bindings of Object.values(op5.inputs)) {
+  for (const bindings of Object.values(op6.inputs)) {
     for (const b3 of bindings) {
       const producer = b3.kind === "name" ? fp32Ops.get(b3.name) : void 0;
       if (producer?.outputs.some((o) => o.type.dtype === "float32")) found.add(producer);
@@ -41686,7 +43290,7 @@ function describePipeline(layout) {
 }
 function classCount(model) {
   for (const fn of Object.values(model.program.functions)) {
-    for (const op5 of fn.block.operations) if (op5.type === "const" && op5.outputs[0]?.type.collection?.kind === "list") return op5.outputs[0].type.shape[0] ?? 0;
+    for (const op6 of fn.block.operations) if (op6.type === "const" && op6.outputs[0]?.type.collection?.kind === "list") return op6.outputs[0].type.shape[0] ?? 0;
   }
   return 0;
 }
@@ -41719,14 +43323,14 @@ function widenedToFp32(program) {
 function widenBlock(block) {
   return { inputs: block.inputs.map(widenVar), operations: block.operations.map(widenOp), outputs: [...block.outputs] };
 }
-function widenOp(op5) {
+function widenOp(op6) {
   const inputs = {};
-  for (const [param, bindings] of Object.entries(op5.inputs)) {
+  for (const [param, bindings] of Object.entries(op6.inputs)) {
     inputs[param] = bindings.map((b3) => b3.kind === "value" ? { kind: "value", value: widenTensor(b3.value) } : { ...b3 });
   }
   const attributes = {};
-  for (const [name2, t] of Object.entries(op5.attributes)) attributes[name2] = widenTensor(t);
-  return { ...op5, inputs, outputs: op5.outputs.map(widenVar), attributes, blocks: op5.blocks.map(widenBlock) };
+  for (const [name2, t] of Object.entries(op6.attributes)) attributes[name2] = widenTensor(t);
+  return { ...op6, inputs, outputs: op6.outputs.map(widenVar), attributes, blocks: op6.blocks.map(widenBlock) };
 }
 function widenVar(v) {
   return { name: v.name, type: widenType(v.type) };
@@ -41817,11 +43421,11 @@ var init_diagnose = __esm({
 
 // src/verify/fp32-ops.ts
 function fp32OpsOf(program) {
-  const ops = Object.values(program.functions).flatMap((fn) => [...walkOperations(fn.block)]).filter((op5) => !isBookkeepingOp(op5));
-  const computesFp16 = ops.some((op5) => op5.outputs.some((o) => o.type.dtype === "float16"));
-  const fp32 = ops.filter((op5) => op5.outputs.some((o) => o.type.dtype === "float32"));
+  const ops = Object.values(program.functions).flatMap((fn) => [...walkOperations(fn.block)]).filter((op6) => !isBookkeepingOp(op6));
+  const computesFp16 = ops.some((op6) => op6.outputs.some((o) => o.type.dtype === "float16"));
+  const fp32 = ops.filter((op6) => op6.outputs.some((o) => o.type.dtype === "float32"));
   if (!computesFp16 || fp32.length === 0) return void 0;
-  return { count: fp32.length, ops: fp32.map((op5) => ({ op: op5.type, onnxNode: op5.source?.node ?? null, outputName: op5.outputs[0].name })) };
+  return { count: fp32.length, ops: fp32.map((op6) => ({ op: op6.type, onnxNode: op6.source?.node ?? null, outputName: op6.outputs[0].name })) };
 }
 var init_fp32_ops = __esm({
   "src/verify/fp32-ops.ts"() {
@@ -41895,8 +43499,8 @@ function checkTakesModelInputs(pkg, model, onnxPath) {
   if (declared.length !== pkg.inputs.length) {
     throw new ToolError("REFERENCE", `the ONNX model takes ${declared.length} inputs, the package ${pkg.inputs.length}`, { file: onnxPath });
   }
-  declared.forEach((info, k) => {
-    const shape3 = pkg.inputs[k].type.shape;
+  declared.forEach((info, k2) => {
+    const shape3 = pkg.inputs[k2].type.shape;
     const scalar3 = info.shape?.length === 0 && shape3.length === 1 && shape3[0] === 1;
     const fits = scalar3 || info.shape === void 0 || info.shape.length === shape3.length && info.shape.every((d, i2) => typeof d !== "number" || d < 0 || d === shape3[i2]);
     if (!fits) {
@@ -41907,7 +43511,7 @@ function checkTakesModelInputs(pkg, model, onnxPath) {
 }
 function packageShapes(pkg, model) {
   const onnxInputs = model.graph.inputs;
-  if (onnxInputs.length === pkg.inputs.length) return new Map(onnxInputs.map((info, k) => [info.name, pkg.inputs[k].type.shape]));
+  if (onnxInputs.length === pkg.inputs.length) return new Map(onnxInputs.map((info, k2) => [info.name, pkg.inputs[k2].type.shape]));
   return new Map(pkg.inputs.map((i2) => [i2.name, i2.type.shape]));
 }
 async function interfaceSet(model, onnxPath, options, face) {
@@ -42548,7 +44152,7 @@ var require_scan = __commonJS({
 var require_parse = __commonJS({
   "node_modules/picomatch/lib/parse.js"(exports, module) {
     "use strict";
-    var constants2 = require_constants();
+    var constants3 = require_constants();
     var utils = require_utils();
     var {
       MAX_LENGTH,
@@ -42556,7 +44160,7 @@ var require_parse = __commonJS({
       REGEX_NON_SPECIAL_CHARS,
       REGEX_SPECIAL_CHARS_BACKREF,
       REPLACEMENTS
-    } = constants2;
+    } = constants3;
     var expandRange = (args, options) => {
       if (typeof options.expandRange === "function") {
         return options.expandRange(...args, options);
@@ -42765,7 +44369,7 @@ var require_parse = __commonJS({
       if (options.maxExtglobRecursion === false) {
         return { risky: false };
       }
-      const max2 = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants2.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const max2 = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
       const branches = splitTopLevel(body).map((branch2) => branch2.trim());
       if (branches.length > 1) {
         if (branches.some((branch2) => branch2 === "") || branches.some((branch2) => /^[*?]+$/.test(branch2)) || hasRepeatedCharPrefixOverlap(branches)) {
@@ -42811,8 +44415,8 @@ var require_parse = __commonJS({
       const bos = { type: "bos", value: "", output: opts.prepend || "" };
       const tokens = [bos];
       const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants2.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants2.extglobChars(PLATFORM_CHARS);
+      const PLATFORM_CHARS = constants3.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
       const {
         DOT_LITERAL,
         PLUS_LITERAL,
@@ -43508,7 +45112,7 @@ var require_parse = __commonJS({
         NO_DOTS_SLASH,
         STAR,
         START_ANCHOR
-      } = constants2.globChars(opts.windows);
+      } = constants3.globChars(opts.windows);
       const nodot = opts.dot ? NO_DOTS : NO_DOT;
       const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
       const capture = opts.capture ? "" : "?:";
@@ -43566,7 +45170,7 @@ var require_picomatch = __commonJS({
     var scan = require_scan();
     var parse2 = require_parse();
     var utils = require_utils();
-    var constants2 = require_constants();
+    var constants3 = require_constants();
     var isObject = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch2 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
@@ -43694,7 +45298,7 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch2.constants = constants2;
+    picomatch2.constants = constants3;
     module.exports = picomatch2;
   }
 });
@@ -44188,13 +45792,13 @@ var require_applyReviver = __commonJS({
               val[i2] = v1;
           }
         } else if (val instanceof Map) {
-          for (const k of Array.from(val.keys())) {
-            const v0 = val.get(k);
-            const v1 = applyReviver(reviver, val, k, v0);
+          for (const k2 of Array.from(val.keys())) {
+            const v0 = val.get(k2);
+            const v1 = applyReviver(reviver, val, k2, v0);
             if (v1 === void 0)
-              val.delete(k);
+              val.delete(k2);
             else if (v1 !== v0)
-              val.set(k, v1);
+              val.set(k2, v1);
           }
         } else if (val instanceof Set) {
           for (const v0 of Array.from(val)) {
@@ -44207,12 +45811,12 @@ var require_applyReviver = __commonJS({
             }
           }
         } else {
-          for (const [k, v0] of Object.entries(val)) {
-            const v1 = applyReviver(reviver, val, k, v0);
+          for (const [k2, v0] of Object.entries(val)) {
+            const v1 = applyReviver(reviver, val, k2, v0);
             if (v1 === void 0)
-              delete val[k];
+              delete val[k2];
             else if (v1 !== v0)
-              val[k] = v1;
+              val[k2] = v1;
           }
         }
       }
@@ -44526,13 +46130,13 @@ var require_Collection = __commonJS({
     function collectionFromPath(schema, path, value) {
       let v = value;
       for (let i2 = path.length - 1; i2 >= 0; --i2) {
-        const k = path[i2];
-        if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
+        const k2 = path[i2];
+        if (typeof k2 === "number" && Number.isInteger(k2) && k2 >= 0) {
           const a = [];
-          a[k] = v;
+          a[k2] = v;
           v = a;
         } else {
-          v = /* @__PURE__ */ new Map([[k, v]]);
+          v = /* @__PURE__ */ new Map([[k2, v]]);
         }
       }
       return createNode.createNode(v, void 0, {
@@ -45507,9 +47111,9 @@ var require_Pair = __commonJS({
     var addPairToJSMap = require_addPairToJSMap();
     var identity2 = require_identity();
     function createPair(key, value, ctx) {
-      const k = createNode.createNode(key, void 0, ctx);
+      const k2 = createNode.createNode(key, void 0, ctx);
       const v = createNode.createNode(value, void 0, ctx);
-      return new Pair(k, v);
+      return new Pair(k2, v);
     }
     var Pair = class _Pair {
       constructor(key, value = null) {
@@ -45700,12 +47304,12 @@ var require_YAMLMap = __commonJS({
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     function findPair(items2, key) {
-      const k = identity2.isScalar(key) ? key.value : key;
+      const k2 = identity2.isScalar(key) ? key.value : key;
       for (const it of items2) {
         if (identity2.isPair(it)) {
-          if (it.key === key || it.key === k)
+          if (it.key === key || it.key === k2)
             return it;
-          if (identity2.isScalar(it.key) && it.key.value === k)
+          if (identity2.isScalar(it.key) && it.key.value === k2)
             return it;
         }
       }
@@ -45726,7 +47330,7 @@ var require_YAMLMap = __commonJS({
       static from(schema, obj, ctx) {
         const { keepUndefined, replacer } = ctx;
         const map = new this(schema);
-        const add2 = (key, value) => {
+        const add3 = (key, value) => {
           if (typeof replacer === "function")
             value = replacer.call(obj, key, value);
           else if (Array.isArray(replacer) && !replacer.includes(key))
@@ -45736,10 +47340,10 @@ var require_YAMLMap = __commonJS({
         };
         if (obj instanceof Map) {
           for (const [key, value] of obj)
-            add2(key, value);
+            add3(key, value);
         } else if (obj && typeof obj === "object") {
           for (const key of Object.keys(obj))
-            add2(key, obj[key]);
+            add3(key, obj[key]);
         }
         if (typeof schema.sortMapEntries === "function") {
           map.items.sort(schema.sortMapEntries);
@@ -47216,9 +48820,9 @@ var require_Document = __commonJS({
        * recursively wrapping all values as `Scalar` or `Collection` nodes.
        */
       createPair(key, value, options = {}) {
-        const k = this.createNode(key, null, options);
+        const k2 = this.createNode(key, null, options);
         const v = this.createNode(value, null, options);
-        return new Pair.Pair(k, v);
+        return new Pair.Pair(k2, v);
       }
       /**
        * Removes a value from the document.
@@ -51236,7 +52840,7 @@ var init_settings_file = __esm({
       "metadata"
     ];
     ENTRY_KEYS = [...RUN_KEYS, ...SHAPE_KEYS, ...CONVERT_KEYS, ...INTERFACE_KEYS];
-    KEY_BY_FLAG = new Map(ENTRY_KEYS.map((k) => [OPTIONS[k].flag, k]));
+    KEY_BY_FLAG = new Map(ENTRY_KEYS.map((k2) => [OPTIONS[k2].flag, k2]));
     SettingsError = class extends ToolError {
       constructor(file, line, message) {
         super("USAGE", `line ${line}: ${message}`, { file });
@@ -51423,16 +53027,16 @@ function headline(s) {
   const parts = [`${s.inputs.length} input(s)${images > 0 ? `, ${images} image` : ""}`, `${s.outputs.length} output(s)`];
   if (s.classifier) parts.push(`classifier with ${s.classifier.labels} labels`);
   if (s.pipeline) parts.push(`pipeline of ${s.pipeline.stages.length} stages`);
-  const set2 = METADATA_FIELDS.filter((k) => s.metadata[k] !== void 0);
+  const set2 = METADATA_FIELDS.filter((k2) => s.metadata[k2] !== void 0);
   if (set2.length > 0) parts.push(`${set2.join(", ")} set`);
   return `Interface: ${parts.join(" · ")}`;
 }
 function metadataLines(s) {
   const lines = Object.entries(s.metadata).map(
-    ([k, v]) => k === "description" ? `- description: set (${Array.from(v).length} characters)` : `- ${escapeMarkdown(k)}: ${escapeMarkdown(v, 120)}`
+    ([k2, v]) => k2 === "description" ? `- description: set (${Array.from(v).length} characters)` : `- ${escapeMarkdown(k2)}: ${escapeMarkdown(v, 120)}`
   );
   const entries = Object.entries(s.userDefined);
-  const shown = entries.slice(0, SHOWN_ENTRIES).map(([k, v]) => `${escapeMarkdownCode(k, 80)} = ${escapeMarkdownCode(v, 100)}`);
+  const shown = entries.slice(0, SHOWN_ENTRIES).map(([k2, v]) => `${escapeMarkdownCode(k2, 80)} = ${escapeMarkdownCode(v, 100)}`);
   if (entries.length > 0) lines.push(`- user-defined: ${shown.join(", ")}${entries.length > SHOWN_ENTRIES ? ` and ${entries.length - SHOWN_ENTRIES} more` : ""}`);
   return lines;
 }
@@ -52039,7 +53643,7 @@ function verifyAgainstReferences(request2) {
     // The package was read for this verdict alone: nothing is kept for another run.
     once: true
   });
-  return judged.map((output, k) => outputResult(request2.outputNames[k] ?? output.name, output));
+  return judged.map((output, k2) => outputResult(request2.outputNames[k2] ?? output.name, output));
 }
 function outputResult(name2, { dtype, verdict, exact, detection }) {
   const m = verdict.metrics;
@@ -52136,7 +53740,7 @@ async function verifyVariantPackage(job, built) {
   const result = { ...built, warnings: [...built.warnings] };
   const gate = effectiveGate(job.variant.gate, job.gates);
   try {
-    const written = await readMlPackage(job.packagePath);
+    const written = await readMlPackage(job.packagePath, { weights: "on-demand" });
     const face = packageInterface(written, job.packageLabel);
     const modelPath = job.modelPath;
     const sets = face && modelPath !== void 0 ? await packageDataSets(written, face, job.references.sets, (inputs) => runReferenceEngine(modelPath, inputs)) : job.references.sets;
@@ -52166,7 +53770,7 @@ async function verifyVariantPackage(job, built) {
 }
 function rebuildVariant(job, built) {
   if (!job.variant.mixedPrecision) return buildPreparedVariant(job.prepared(), job.variant, job.requestedTarget, preparedBuild(job));
-  const keep = new Set((built.fp32Ops?.ops ?? []).map((op5) => op5.outputName));
+  const keep = new Set((built.fp32Ops?.ops ?? []).map((op6) => op6.outputName));
   return buildVariantModel(job.model, job.variant, job.requestedTarget, void 0, job.shapes, job.face, keep);
 }
 function preparedBuild(job, onProgress) {
@@ -52312,7 +53916,7 @@ async function restartModel(job, references) {
   return { model, prepared: preparations(model, shapes), shapes, references, face: await faceOf(job, model) };
 }
 async function readJobModel(job) {
-  const loaded2 = await loadOnnxModel(job.onnxPath);
+  const loaded2 = await loadOnnxModel(job.onnxPath, void 0, { weights: "on-demand" });
   return withInputShapes(job.freeze ? freezeInputs(loaded2, freezeValuesFor(loaded2, job.freeze)) : loaded2, job);
 }
 function shapeOptions(job) {
@@ -52678,7 +54282,7 @@ var init_parallel = __esm({
         return { timedOut: relabelError(errorSummary(err2), job.onnxPath, job.label), seconds: seconds2() };
       }
     });
-    BUILD_BYTES_PER_ONNX_BYTE = 4;
+    BUILD_BYTES_PER_ONNX_BYTE = 2;
     VERIFY_BYTES_PER_PACKAGE_BYTE = 1.25;
     TASK_BASE_BYTES = 64 * 2 ** 20;
     VERIFY_PRIORITY = 0;
@@ -52891,10 +54495,10 @@ async function convertFile(onnxPath, outPath, options) {
   const report = options.onProgress ?? (() => void 0);
   const started = performance.now();
   report("load", 0, 1);
-  const loaded2 = await loadOnnxModel(onnxPath, options.limits);
+  const loaded2 = await loadOnnxModel(onnxPath, options.limits, { weights: "on-demand" });
   const model = options.freeze ? freezeInputs(loaded2, freezeValuesFor(loaded2, options.freeze)) : loaded2;
   const onnxBytes = await fileSize(onnxPath);
-  const load = seconds(started);
+  const load2 = seconds(started);
   report("load", 1, 1);
   const check = 0;
   const convertStarted = performance.now();
@@ -52922,7 +54526,7 @@ async function convertFile(onnxPath, outPath, options) {
     sizeBytes: written.sizeBytes,
     weightBytes: written.weightBytes,
     seconds: seconds(started),
-    timings: { load, check, convert, write },
+    timings: { load: load2, check, convert, write },
     warnings: converted.warnings,
     renamed: converted.renamed,
     onnxOps: converted.onnxOps,
@@ -53069,7 +54673,7 @@ function describeFailure(err2) {
 function failureJson(failure, extra = {}) {
   const body = { ...extra, error: { code: failure.code, message: failure.message } };
   if (failure.unsupported && failure.unsupported.length > 0) {
-    body["unsupported"] = failure.unsupported.map(({ op: op5, node, reason }) => ({ op: op5, node, reason }));
+    body["unsupported"] = failure.unsupported.map(({ op: op6, node, reason }) => ({ op: op6, node, reason }));
   }
   return body;
 }
@@ -53247,7 +54851,7 @@ function renderDescription(d) {
   }
   if (d.pipeline) lines.push(`pipeline: ${d.pipeline.stages.join(" → ")}${d.pipeline.nms ? ` (${escapeTerminal(d.pipeline.nms)})` : ""}`);
   const meta = [...Object.entries(d.metadata), ...Object.entries(d.userDefined)];
-  if (meta.length > 0) lines.push("metadata:", ...meta.map(([k, v]) => `  ${escapeTerminal(k)}: ${escapeTerminal(v)}`));
+  if (meta.length > 0) lines.push("metadata:", ...meta.map(([k2, v]) => `  ${escapeTerminal(k2)}: ${escapeTerminal(v)}`));
   return lines;
 }
 
