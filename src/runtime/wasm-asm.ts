@@ -125,6 +125,26 @@ export function floatView(memory: WasmMemory, bytes: number): Float32Array {
 }
 
 /**
+ * Streams rows of `rowFloats` floats of x through a kernel's memory: as many
+ * whole rows as fit `chunkFloats` at a time are copied to float `at` of
+ * `floats`, `run(rows, from)` transforms them there (`from`: the first row's
+ * float in x, for operands copied alongside), and they are copied to the same
+ * place in out. A chunk small enough stays in L2 on its way in and out.
+ */
+export function streamRows(floats: Float32Array, at: number, chunkFloats: number, x: Float32Array, out: Float32Array, rowFloats: number, run: (rows: number, from: number) => void): void {
+  const perChunk = Math.floor(chunkFloats / rowFloats);
+  const rows = x.length / rowFloats;
+  for (let r0 = 0; r0 < rows; r0 += perChunk) {
+    const count = Math.min(perChunk, rows - r0);
+    const from = r0 * rowFloats;
+    const n = count * rowFloats;
+    floats.set(x.subarray(from, from + n), at);
+    run(count, from);
+    out.set(floats.subarray(at, at + n), from);
+  }
+}
+
+/**
  * A kernel module with one exported function, compiled on first use with a
  * memory of its own; the getter returns undefined where WebAssembly SIMD is
  * unavailable, so callers fall back to their JavaScript loops.

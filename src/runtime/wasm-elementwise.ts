@@ -1,4 +1,4 @@
-import { floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD, V128, type WasmMemory } from './wasm-asm.js';
+import { floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD, streamRows, V128, type WasmMemory } from './wasm-asm.js';
 import { constants as k, op } from './wasm-math.js';
 
 /**
@@ -36,13 +36,10 @@ export function addReluWasm(a: Float32Array, b: Float32Array, out: Float32Array)
   const kernel = addReluKernel();
   if (!kernel) return false;
   const floats = floatView(kernel.memory, 2 * CHUNK * 4);
-  for (let i = 0; i < out.length; i += CHUNK) {
-    const n = Math.min(CHUNK, out.length - i);
-    floats.set(a.subarray(i, i + n), 0);
-    floats.set(b.subarray(i, i + n), CHUNK);
+  streamRows(floats, 0, CHUNK, a, out, 1, (n, from) => {
+    floats.set(b.subarray(from, from + n), CHUNK);
     kernel.run(0, CHUNK * 4, Math.ceil(n / 4) * 16);
-    out.set(floats.subarray(0, n), i);
-  }
+  });
   return true;
 }
 
@@ -94,13 +91,11 @@ export function binaryRunWasm(opName: string, pattern: RunPattern): ((o: Float32
     const floats = floatView(kernel.memory, 2 * CHUNK * 4);
     if (pattern === 'aOnly') floats[CHUNK] = b[bAt]!;
     if (pattern === 'bOnly') floats[CHUNK] = a[aAt]!;
-    for (let i = 0; i < len; i += CHUNK) {
-      const n = Math.min(CHUNK, len - i);
-      if (pattern === 'bOnly') floats.set(b.subarray(bAt + i, bAt + i + n), 0);
-      else floats.set(a.subarray(aAt + i, aAt + i + n), 0);
-      if (pattern === 'both') floats.set(b.subarray(bAt + i, bAt + i + n), CHUNK);
+    // The advancing operand streams through at 0; with both advancing, b's chunk lies at CHUNK.
+    const advancing = pattern === 'bOnly' ? b.subarray(bAt, bAt + len) : a.subarray(aAt, aAt + len);
+    streamRows(floats, 0, CHUNK, advancing, o.subarray(oAt, oAt + len), 1, (n, from) => {
+      if (pattern === 'both') floats.set(b.subarray(bAt + from, bAt + from + n), CHUNK);
       kernel.run(0, CHUNK * 4, Math.ceil(n / 4) * 16);
-      o.set(floats.subarray(0, n), oAt + i);
-    }
+    });
   };
 }

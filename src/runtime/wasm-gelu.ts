@@ -1,5 +1,5 @@
 import { ERF_AS_P, ERF_AS, ERF_SATURATES, ERF_SERIES_COEFFICIENTS } from './fast-math.js';
-import { floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD, V128 } from './wasm-asm.js';
+import { floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD, streamRows, V128 } from './wasm-asm.js';
 import { constants as k, expLanes, highToF64, horner, joinToF32, lowToF64, op } from './wasm-math.js';
 
 /**
@@ -85,12 +85,6 @@ export function erfGeluWasm(x: Float32Array, c1: number, c2: number, c3: number,
   floats[0] = c1;
   floats[1] = c2;
   floats[2] = c3;
-  const at = DATA_AT / 4;
-  for (let i = 0; i < x.length; i += CHUNK) {
-    const n = Math.min(CHUNK, x.length - i);
-    floats.set(x.subarray(i, i + n), at);
-    kernel.run(DATA_AT, DATA_AT + Math.ceil(n / 4) * 16);
-    out.set(floats.subarray(at, at + n), i);
-  }
+  streamRows(floats, DATA_AT / 4, CHUNK, x, out, 1, (n) => kernel.run(DATA_AT, DATA_AT + Math.ceil(n / 4) * 16));
   return true;
 }

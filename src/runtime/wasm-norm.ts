@@ -1,4 +1,4 @@
-import { countedLoop, F64, floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD, V128 } from './wasm-asm.js';
+import { countedLoop, F64, floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD, streamRows, V128 } from './wasm-asm.js';
 import { highToF64, joinToF32, lowToF64, op } from './wasm-math.js';
 
 /**
@@ -87,13 +87,6 @@ export function layerNormRowsWasm(x: Float32Array, inner: number, gamma: Float32
   const floats = floatView(kernel.memory, (CHUNK + 2 * inner) * 4);
   floats.set(gamma.subarray(0, inner), CHUNK);
   floats.set(beta.subarray(0, inner), CHUNK + inner);
-  const perChunk = Math.floor(CHUNK / inner);
-  const rows = x.length / inner;
-  for (let r0 = 0; r0 < rows; r0 += perChunk) {
-    const count = Math.min(perChunk, rows - r0);
-    floats.set(x.subarray(r0 * inner, (r0 + count) * inner), 0);
-    kernel.run(0, count, inner / 4, CHUNK * 4, (CHUNK + inner) * 4, inner, eps);
-    out.set(floats.subarray(0, count * inner), r0 * inner);
-  }
+  streamRows(floats, 0, CHUNK, x, out, inner, (rows) => kernel.run(0, rows, inner / 4, CHUNK * 4, (CHUNK + inner) * 4, inner, eps));
   return true;
 }

@@ -1,4 +1,4 @@
-import { countedLoop, EMPTY_BLOCK_TYPE, F64, floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD, V128 } from './wasm-asm.js';
+import { countedLoop, EMPTY_BLOCK_TYPE, F64, floatView, get, I32, i32c, lazyKernel, loopBelow, mem, OP, set, simd, SIMD, streamRows, V128 } from './wasm-asm.js';
 import { constants as k, expLanes, highToF64, joinToF32, lowToF64, op } from './wasm-math.js';
 
 /**
@@ -104,13 +104,6 @@ export function softmaxRowsWasm(x: Float32Array, n: number, out: Float32Array): 
   if (!kernel) return false;
   // Rows from byte 0; the scratch vector after the chunk.
   const floats = floatView(kernel.memory, CHUNK * 4 + 16);
-  const perChunk = Math.floor(CHUNK / n);
-  const rows = x.length / n;
-  for (let r0 = 0; r0 < rows; r0 += perChunk) {
-    const count = Math.min(perChunk, rows - r0);
-    floats.set(x.subarray(r0 * n, (r0 + count) * n), 0);
-    kernel.run(0, count, Math.floor(n / 4), n % 4, CHUNK * 4);
-    out.set(floats.subarray(0, count * n), r0 * n);
-  }
+  streamRows(floats, 0, CHUNK, x, out, n, (rows) => kernel.run(0, rows, Math.floor(n / 4), n % 4, CHUNK * 4));
   return true;
 }
