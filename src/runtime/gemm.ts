@@ -335,10 +335,12 @@ function gemmWasm(
       kernel.tile(ap, bp, (cAt + i0 * nPad) * 4, strips, nPad / WASM_NR, kc, nPad * 4, ldb, bStrip, (biasAt + i0) * 4, k0 === 0 ? 1 : 0);
     }
   }
+  // What the epilogue kernel did not apply is left to copyOut's loops; with nothing left, C may leave in one copy.
   const applied = !accumulate && applyEpilogue(kernel, layout, m, n, options);
-  if ((applied || (!columnAdds.length && !rowAffine)) && !accumulate && copyOutWhole(kernel, mem, layout, m, n, c, cOffset, ldc, options.columnRuns)) return;
-  if (applied) copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, false, [], undefined, options.columnRuns);
-  else copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, accumulate, columnAdds, rowAffine, options.columnRuns);
+  const adds = applied ? [] : columnAdds;
+  const affine = applied ? undefined : rowAffine;
+  if (!accumulate && adds.length === 0 && !affine && copyOutWhole(kernel, mem, layout, m, n, c, cOffset, ldc, options.columnRuns)) return;
+  copyOut(mem, cAt, nPad, m, n, c, cOffset, ldc, accumulate, adds, affine, options.columnRuns);
 }
 
 /**
