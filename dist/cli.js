@@ -35512,6 +35512,18 @@ function floatView(memory, bytes) {
   if (have < bytes) memory.grow(Math.ceil(Math.max(bytes - have, have / 8) / 65536));
   return new Float32Array(memory.buffer);
 }
+function streamRows(floats2, at, chunkFloats, x2, out2, rowFloats, run2) {
+  const perChunk = Math.floor(chunkFloats / rowFloats);
+  const rows2 = x2.length / rowFloats;
+  for (let r0 = 0; r0 < rows2; r0 += perChunk) {
+    const count = Math.min(perChunk, rows2 - r0);
+    const from = r0 * rowFloats;
+    const n = count * rowFloats;
+    floats2.set(x2.subarray(from, from + n), at);
+    run2(count, from);
+    out2.set(floats2.subarray(at, at + n), from);
+  }
+}
 function lazyKernel(exportName, params, body) {
   let built;
   return () => {
@@ -36372,9 +36384,10 @@ function gemmWasm(kernel4, m, n, k2, a, packB2, c, cOffset, ldc, options) {
     }
   }
   const applied = !accumulate2 && applyEpilogue(kernel4, layout, m, n, options);
-  if ((applied || !columnAdds.length && !rowAffine) && !accumulate2 && copyOutWhole(kernel4, mem2, layout, m, n, c, cOffset, ldc, options.columnRuns)) return;
-  if (applied) copyOut(mem2, cAt, nPad, m, n, c, cOffset, ldc, false, [], void 0, options.columnRuns);
-  else copyOut(mem2, cAt, nPad, m, n, c, cOffset, ldc, accumulate2, columnAdds, rowAffine, options.columnRuns);
+  const adds = applied ? [] : columnAdds;
+  const affine3 = applied ? void 0 : rowAffine;
+  if (!accumulate2 && adds.length === 0 && !affine3 && copyOutWhole(kernel4, mem2, layout, m, n, c, cOffset, ldc, options.columnRuns)) return;
+  copyOut(mem2, cAt, nPad, m, n, c, cOffset, ldc, accumulate2, adds, affine3, options.columnRuns);
 }
 function addRowBias(m, n, c, cOffset, ldc, bias) {
   for (let i2 = 0; i2 < m; i2++) {
@@ -36702,13 +36715,10 @@ function addReluWasm(a, b3, out2) {
   const kernel4 = addReluKernel();
   if (!kernel4) return false;
   const floats2 = floatView(kernel4.memory, 2 * CHUNK * 4);
-  for (let i2 = 0; i2 < out2.length; i2 += CHUNK) {
-    const n = Math.min(CHUNK, out2.length - i2);
-    floats2.set(a.subarray(i2, i2 + n), 0);
-    floats2.set(b3.subarray(i2, i2 + n), CHUNK);
+  streamRows(floats2, 0, CHUNK, a, out2, 1, (n, from) => {
+    floats2.set(b3.subarray(from, from + n), CHUNK);
     kernel4.run(0, CHUNK * 4, Math.ceil(n / 4) * 16);
-    out2.set(floats2.subarray(0, n), i2);
-  }
+  });
   return true;
 }
 function binaryBody(code, pattern) {
@@ -36747,14 +36757,11 @@ function binaryRunWasm(opName, pattern) {
     const floats2 = floatView(kernel4.memory, 2 * CHUNK * 4);
     if (pattern === "aOnly") floats2[CHUNK] = b3[bAt];
     if (pattern === "bOnly") floats2[CHUNK] = a[aAt];
-    for (let i2 = 0; i2 < len; i2 += CHUNK) {
-      const n = Math.min(CHUNK, len - i2);
-      if (pattern === "bOnly") floats2.set(b3.subarray(bAt + i2, bAt + i2 + n), 0);
-      else floats2.set(a.subarray(aAt + i2, aAt + i2 + n), 0);
-      if (pattern === "both") floats2.set(b3.subarray(bAt + i2, bAt + i2 + n), CHUNK);
+    const advancing = pattern === "bOnly" ? b3.subarray(bAt, bAt + len) : a.subarray(aAt, aAt + len);
+    streamRows(floats2, 0, CHUNK, advancing, o.subarray(oAt, oAt + len), 1, (n, from) => {
+      if (pattern === "both") floats2.set(b3.subarray(bAt + from, bAt + from + n), CHUNK);
       kernel4.run(0, CHUNK * 4, Math.ceil(n / 4) * 16);
-      o.set(floats2.subarray(0, n), oAt + i2);
-    }
+    });
   };
 }
 var addReluKernel, CHUNK, BINARY_SIMD, binaryKernels;
@@ -36844,13 +36851,7 @@ function erfGeluWasm(x2, c1, c2, c3, out2) {
   floats2[0] = c1;
   floats2[1] = c2;
   floats2[2] = c3;
-  const at = DATA_AT / 4;
-  for (let i2 = 0; i2 < x2.length; i2 += CHUNK2) {
-    const n = Math.min(CHUNK2, x2.length - i2);
-    floats2.set(x2.subarray(i2, i2 + n), at);
-    kernel4.run(DATA_AT, DATA_AT + Math.ceil(n / 4) * 16);
-    out2.set(floats2.subarray(at, at + n), i2);
-  }
+  streamRows(floats2, DATA_AT / 4, CHUNK2, x2, out2, 1, (n) => kernel4.run(DATA_AT, DATA_AT + Math.ceil(n / 4) * 16));
   return true;
 }
 var P3, L, V128_LOCALS, DATA_AT, geluKernel, CHUNK2;
@@ -37487,14 +37488,7 @@ function layerNormRowsWasm(x2, inner, gamma, beta, eps, out2) {
   const floats2 = floatView(kernel4.memory, (CHUNK3 + 2 * inner) * 4);
   floats2.set(gamma.subarray(0, inner), CHUNK3);
   floats2.set(beta.subarray(0, inner), CHUNK3 + inner);
-  const perChunk = Math.floor(CHUNK3 / inner);
-  const rows2 = x2.length / inner;
-  for (let r0 = 0; r0 < rows2; r0 += perChunk) {
-    const count = Math.min(perChunk, rows2 - r0);
-    floats2.set(x2.subarray(r0 * inner, (r0 + count) * inner), 0);
-    kernel4.run(0, count, inner / 4, CHUNK3 * 4, (CHUNK3 + inner) * 4, inner, eps);
-    out2.set(floats2.subarray(0, count * inner), r0 * inner);
-  }
+  streamRows(floats2, 0, CHUNK3, x2, out2, inner, (rows2) => kernel4.run(0, rows2, inner / 4, CHUNK3 * 4, (CHUNK3 + inner) * 4, inner, eps));
   return true;
 }
 var P5, L3, lane, addInOrder, layerNormKernel, CHUNK3;
@@ -38952,14 +38946,7 @@ function softmaxRowsWasm(x2, n, out2) {
   const kernel4 = softmaxKernel();
   if (!kernel4) return false;
   const floats2 = floatView(kernel4.memory, CHUNK4 * 4 + 16);
-  const perChunk = Math.floor(CHUNK4 / n);
-  const rows2 = x2.length / n;
-  for (let r0 = 0; r0 < rows2; r0 += perChunk) {
-    const count = Math.min(perChunk, rows2 - r0);
-    floats2.set(x2.subarray(r0 * n, (r0 + count) * n), 0);
-    kernel4.run(0, count, Math.floor(n / 4), n % 4, CHUNK4 * 4);
-    out2.set(floats2.subarray(0, count * n), r0 * n);
-  }
+  streamRows(floats2, 0, CHUNK4, x2, out2, n, (rows2) => kernel4.run(0, rows2, Math.floor(n / 4), n % 4, CHUNK4 * 4));
   return true;
 }
 var P7, L5, load, lane2, f32Lane, softmaxKernel, CHUNK4;
